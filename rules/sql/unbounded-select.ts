@@ -1,0 +1,112 @@
+import type { FileContext, Rule } from '../../server/src/engine/rule';
+import type { Fix } from '../../server/src/engine/types';
+import { hasClauseHole, isMigrationPath, statementRange } from '../../server/src/sql/helpers';
+import {
+  hasRowLimit,
+  looksUpByKey,
+  returnsSingleRow,
+  type SqlStatement,
+} from '../../server/src/sql/statements';
+import { toHost, type SqlUnit } from '../../server/src/sql/unit';
+
+/** Top-level clauses that must stay after an added `LIMIT`. */
+const AFTER_LIMIT = ['OFFSET', 'FOR'];
+
+/** Where `LIMIT n` goes: before a trailing `OFFSET`/`FOR UPDATE`, else after the last token. */
+function limitInsertion(statement: SqlStatement): { at: number; before: boolean } {
+  const top = statement.topLevel;
+  const select = top.findIndex((token) => token.upper === 'SELECT');
+  for (let i = Math.max(0, select); i < top.length; i++) {
+    if (AFTER_LIMIT.includes(top[i].upper) && top[i].type === 'word') {
+      const next = top[i + 1]?.upper;
+      if (top[i].upper === 'FOR' && !['UPDATE', 'SHARE', 'NO', 'KEY'].includes(next ?? ''))
+        continue;
+      return { at: top[i].start, before: true };
+    }
+  }
+  return { at: statement.end, before: false };
+}
+
+function limitFix(unit: SqlUnit, statement: SqlStatement, limit: number): Fix | undefined {
+  const { at, before } = limitInsertion(statement);
+  const host = toHost(unit, at);
+  // The end must fall inside literal SQL text, not at a masked run-time hole.
+  const segment = unit.segments.find(
+    (s) => s.length > 0 && s.sqlStart < at && at <= s.sqlStart + s.length,
+  );
+  if (!segment && unit.origin === 'embedded' && !before) return undefined;
+  return {
+    title: `Add \`LIMIT ${limit}\``,
+    safety: 'unsafe',
+    edits: [{ start: host, end: host, newText: before ? `LIMIT ${limit} ` : ` LIMIT ${limit}` }],
+  };
+}
+
+/** Primary-key and unique columns of every table the workspace knows, for key lookups. */
+function keyColumns(ctx: FileContext): Set<string> {
+  const keys = new Set<string>();
+  for (const { table } of ctx.index.allTables()) {
+    for (const column of table.columns)
+      if (column.primaryKey || column.unique) keys.add(column.name.toLowerCase());
+  }
+  return keys;
+}
+
+/** `SELECT` statements that return every matching row. */
+export const unboundedSelect: Rule = {
+  meta: {
+    id: 'unbounded-select',
+    language: 'sql',
+    category: 'unbounded-query',
+    severity: 'warning',
+    summary: '`SELECT` without `LIMIT` returns every matching row',
+    fix: { title: 'Add `LIMIT n`', safety: 'unsafe', availability: 'sometimes' },
+    docs: {
+      whatItDoes:
+        'Finds `SELECT` statements whose outermost query has no `LIMIT`, `FETCH FIRST`, `TOP` or `OFFSET` ' +
+        'paging, in `.sql` files and in SQL strings passed to `execute`, `sql`, `text()`, `read_sql` and ' +
+        'similar calls (including f-strings, triple-quoted and concatenated strings).',
+      whyIsThisBad:
+        'The number of rows such a query returns grows with the table. It is fast in development and on ' +
+        'small tenants, then one day it loads a million rows into memory, holds a connection for seconds ' +
+        'and runs the worker out of memory.',
+      example:
+        'rows = conn.execute("SELECT id, message FROM events WHERE level = ?", (level,)).fetchall()',
+      useInstead:
+        'rows = conn.execute("SELECT id, message FROM events WHERE level = ? LIMIT 1000", (level,)).fetchall()',
+      notFlagged: [
+        'Aggregates without `GROUP BY` (`SELECT count(*) FROM t`), which return one row.',
+        'Lookups by primary key or a unique column (`WHERE id = ?`), and statements whose result is read with `.fetchone()`, `.first()`, `.scalar()`, `fetchrow` or `fetchval`.',
+        '`EXISTS (...)` checks and `SELECT` without `FROM`.',
+        'Queries that already page (`LIMIT`, `FETCH FIRST`, `TOP`), DDL, DML (`INSERT ... SELECT`), views and files under migration folders.',
+        'SQL whose run-time parts (f-string holes) may add the limit: `f"SELECT ... {limit_clause}"`.',
+      ],
+      fixSafety:
+        'Unsafe: adding `LIMIT` changes how many rows the code receives. It is the right bound for lists ' +
+        'shown to people, but code that needs every row (exports, migrations) must page instead. The limit ' +
+        'comes from `sql.defaultLimit` (default 1000); placeholders, quotes and the trailing `;` are kept.',
+    },
+  },
+  check(ctx) {
+    if (ctx.language === 'sql' && isMigrationPath(ctx.relativePath)) return;
+    let keys: Set<string> | undefined;
+    for (const unit of ctx.sqlUnits) {
+      if (unit.readsOneRow) continue;
+      for (const statement of unit.statements) {
+        if (statement.kind !== 'select' || hasRowLimit(statement) || returnsSingleRow(statement))
+          continue;
+        if (statement.topLevel.some((t) => t.upper === 'OFFSET')) continue;
+        if (hasClauseHole(statement)) continue;
+        keys ??= keyColumns(ctx);
+        if (looksUpByKey(statement, keys)) continue;
+        const fix = limitFix(unit, statement, ctx.options.defaultLimit);
+        ctx.report({
+          ...statementRange(unit, statement),
+          message:
+            '`SELECT` has no `LIMIT`: it returns every matching row, however many the table holds',
+          fixes: fix ? [fix] : [],
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,36 @@
+/** Applying fixes as text edits; shared by the CLI's `--fix`, the tests and code actions. */
+import type { Finding, Fix, TextEdit } from './types';
+
+/**
+ * Applies edits to `text`. Edits are applied from the end so offsets stay valid; an edit that
+ * overlaps one already taken is dropped (the next pass of `--fix` picks it up again), and
+ * identical edits are applied once.
+ */
+export function applyEdits(
+  text: string,
+  edits: readonly TextEdit[],
+): { text: string; applied: number } {
+  // Several fixes may need the same edit (each adds `import asyncio`): apply it once.
+  const unique = new Map(edits.map((edit) => [`${edit.start}:${edit.end}:${edit.newText}`, edit]));
+  const sorted = [...unique.values()].sort((a, b) => b.start - a.start || b.end - a.end);
+  let result = text;
+  let floor = Infinity;
+  let applied = 0;
+  for (const edit of sorted) {
+    if (edit.end > floor) continue;
+    result = result.slice(0, edit.start) + edit.newText + result.slice(edit.end);
+    floor = edit.start;
+    applied++;
+  }
+  return { text: result, applied };
+}
+
+/** Whether a fix may be applied without asking: safe fixes always, unsafe ones when opted in. */
+export function isApplicable(fix: Fix, unsafe: boolean): boolean {
+  return fix.safety === 'safe' || unsafe;
+}
+
+/** The preferred applicable fix of a finding, if any. */
+export function chosenFix(finding: Finding, unsafe: boolean): Fix | undefined {
+  return finding.fixes.find((fix) => isApplicable(fix, unsafe));
+}

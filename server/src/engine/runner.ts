@@ -1,0 +1,164 @@
+/**
+ * Runs rules. Each rule is isolated: an exception is recorded as a problem and the other rules go
+ * on. A file's rules share a time budget; rules are synchronous, so the budget is checked between
+ * rules, and rules left when it runs out are skipped with a message rather than stalling the caller.
+ */
+import type { PreparedFile } from '../languages/prepared';
+import type { WorkspaceIndex } from '../workspace/index';
+import type { LineIndex } from './positions';
+import type { FileContext, ReportInput, Rule, RuleOptions, WorkspaceContext } from './rule';
+import type { Finding, Problem, Severity } from './types';
+
+export interface RunSettings {
+  options: RuleOptions;
+  /** Severity per rule id, overriding the rule's default. */
+  severities?: ReadonlyMap<string, Severity>;
+  /** Milliseconds the rules of one file may take together. */
+  budgetMs?: number;
+}
+
+export interface RunResult {
+  findings: Finding[];
+  problems: Problem[];
+}
+
+const DEFAULT_BUDGET_MS = 2000;
+
+/** Converts what a rule reported into a finding with positions. */
+export function makeFinding(
+  rule: Rule,
+  file: string,
+  lines: LineIndex,
+  input: ReportInput,
+  settings: RunSettings,
+): Finding {
+  const start = Math.max(0, Math.min(input.start, lines.text.length));
+  const end = Math.max(start, Math.min(input.end, lines.text.length));
+  return {
+    ruleId: rule.meta.id,
+    category: rule.meta.category,
+    severity: settings.severities?.get(rule.meta.id) ?? rule.meta.severity,
+    message: input.message,
+    file,
+    start,
+    end,
+    startPos: lines.position(start),
+    endPos: lines.position(end),
+    fixes: input.fixes ?? [],
+  };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/** Whether `rule` checks files like `prepared` (SQL rules also check SQL embedded in code). */
+export function appliesTo(rule: Rule, prepared: PreparedFile): boolean {
+  if (!rule.check) return false;
+  if (rule.meta.language === prepared.source.language) return true;
+  return rule.meta.language === 'sql' && prepared.sqlUnits.length > 0;
+}
+
+/** Runs the per-file rules on one prepared file. */
+export function runFileRules(
+  prepared: PreparedFile,
+  rules: readonly Rule[],
+  index: WorkspaceIndex,
+  settings: RunSettings,
+): RunResult {
+  const findings: Finding[] = [];
+  const problems: Problem[] = [];
+  const { source, lines } = prepared;
+  const deadline = performance.now() + (settings.budgetMs ?? DEFAULT_BUDGET_MS);
+  const applicable = rules.filter((rule) => appliesTo(rule, prepared));
+  for (let i = 0; i < applicable.length; i++) {
+    const rule = applicable[i];
+    if (performance.now() > deadline) {
+      const skipped = applicable.slice(i).map((r) => r.meta.id);
+      problems.push({
+        file: source.file,
+        kind: 'timeout',
+        message: `analysis took longer than ${settings.budgetMs ?? DEFAULT_BUDGET_MS} ms; skipped ${skipped.join(', ')}`,
+      });
+      break;
+    }
+    const ctx: FileContext = {
+      file: source.file,
+      relativePath: source.relativePath,
+      text: source.text,
+      lines,
+      language: source.language,
+      options: settings.options,
+      python: prepared.python,
+      sqlUnits: prepared.sqlUnits,
+      sqlTree: prepared.sqlTree,
+      index,
+      report: (input) => findings.push(makeFinding(rule, source.file, lines, input, settings)),
+    };
+    try {
+      rule.check!(ctx);
+    } catch (error) {
+      problems.push({
+        file: source.file,
+        kind: 'rule-error',
+        message: `rule ${rule.meta.id} failed: ${describeError(error)}`,
+      });
+    }
+  }
+  return { findings, problems };
+}
+
+/** Runs the cross-file rules; findings are keyed by file. */
+export function runWorkspaceRules(
+  rules: readonly Rule[],
+  index: WorkspaceIndex,
+  settings: RunSettings,
+  readText: (file: string) => string | undefined,
+  lineIndexOf: (file: string) => LineIndex | undefined,
+): RunResult {
+  const findings: Finding[] = [];
+  const problems: Problem[] = [];
+  for (const rule of rules) {
+    if (!rule.checkWorkspace) continue;
+    const ctx: WorkspaceContext = {
+      index,
+      options: settings.options,
+      readText,
+      report: (file, input) => {
+        const lines = lineIndexOf(file);
+        if (lines) findings.push(makeFinding(rule, file, lines, input, settings));
+      },
+    };
+    try {
+      rule.checkWorkspace(ctx);
+    } catch (error) {
+      problems.push({
+        file: '',
+        kind: 'rule-error',
+        message: `rule ${rule.meta.id} failed: ${describeError(error)}`,
+      });
+    }
+  }
+  return { findings, problems };
+}
+
+/** Orders findings by position, then rule id, and drops exact duplicates. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  const sorted = [...findings].sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.start - b.start ||
+      a.end - b.end ||
+      (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0),
+  );
+  return sorted.filter(
+    (f, i) =>
+      i === 0 ||
+      !(
+        f.file === sorted[i - 1].file &&
+        f.start === sorted[i - 1].start &&
+        f.ruleId === sorted[i - 1].ruleId &&
+        f.message === sorted[i - 1].message
+      ),
+  );
+}

@@ -1,0 +1,62 @@
+/** Turns source text into a PreparedFile with the frontend of its language. */
+import type { Tree } from 'web-tree-sitter';
+import { LineIndex } from '../engine/positions';
+import { parse } from '../parsing/tree-sitter';
+import { extractPythonSql } from '../python/embedded-sql';
+import { extractPythonFacts } from '../python/facts';
+import { buildPythonModel } from '../python/model';
+import { extractSqlFacts } from '../sql/schema-facts';
+import { fileUnit, type SqlUnit } from '../sql/unit';
+import type { PreparedFile, PrepareOptions, SourceFile } from './prepared';
+
+/** Lazily parsed SQL trees, freed together. */
+class SqlTrees {
+  private readonly trees = new Map<SqlUnit, Tree>();
+
+  get(unit: SqlUnit): Tree {
+    let tree = this.trees.get(unit);
+    if (!tree) {
+      tree = parse('sql', unit.text);
+      this.trees.set(unit, tree);
+    }
+    return tree;
+  }
+
+  dispose(): void {
+    for (const tree of this.trees.values()) tree.delete();
+    this.trees.clear();
+  }
+}
+
+/** Parses and models a file. `initParsers()` must have resolved. */
+export function prepareFile(source: SourceFile, options: PrepareOptions): PreparedFile {
+  const lines = new LineIndex(source.text);
+  const sqlTrees = new SqlTrees();
+  if (source.language === 'python') {
+    const tree = parse('python', source.text);
+    const python = buildPythonModel(tree, source.text, source.relativePath);
+    const sqlUnits = extractPythonSql(python);
+    const facts = extractPythonFacts(python, source.file, options.traitContributors);
+    return {
+      source,
+      lines,
+      python,
+      sqlUnits,
+      facts,
+      sqlTree: (unit) => sqlTrees.get(unit),
+      dispose: () => {
+        sqlTrees.dispose();
+        tree.delete();
+      },
+    };
+  }
+  const unit = fileUnit(source.text);
+  return {
+    source,
+    lines,
+    sqlUnits: [unit],
+    facts: extractSqlFacts(source.file, source.relativePath, unit, sqlTrees.get(unit)),
+    sqlTree: (u) => sqlTrees.get(u),
+    dispose: () => sqlTrees.dispose(),
+  };
+}

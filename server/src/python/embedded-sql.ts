@@ -1,0 +1,187 @@
+/**
+ * Finds the SQL that Python code sends to a database: string literals, f-strings, triple-quoted and
+ * concatenated strings passed to `execute`, `sql`, `text()`, `read_sql` and friends, directly or
+ * through a variable assigned once in the same scope.
+ */
+import type { Node } from 'web-tree-sitter';
+import { SqlTextBuilder, looksLikeSql, type SqlUnit } from '../sql/unit';
+import type { PyCall, PythonModel } from './model';
+
+/** Methods and functions whose first argument is SQL text. */
+const SQL_SINKS = new Set([
+  'execute',
+  'executemany',
+  'executescript',
+  'exec_driver_sql',
+  'sql',
+  'text',
+  'read_sql',
+  'read_sql_query',
+  'query',
+  'fetch',
+  'fetchrow',
+  'fetchval',
+  'raw',
+]);
+
+const SQL_KEYWORD_ARGS = new Set(['sql', 'query', 'statement', 'stmt']);
+
+function firstSqlArgument(call: PyCall): Node | null {
+  for (const arg of call.args.namedChildren) {
+    if (!arg || arg.type === 'comment') continue;
+    if (arg.type === 'keyword_argument') {
+      const name = arg.childForFieldName('name')?.text ?? '';
+      if (SQL_KEYWORD_ARGS.has(name)) return arg.childForFieldName('value');
+      continue;
+    }
+    return arg;
+  }
+  return null;
+}
+
+/** The string expression a variable was assigned, when it was assigned exactly once in scope. */
+function resolveVariable(model: PythonModel, call: PyCall, name: string): Node | null {
+  const scope = call.fn?.body ?? model.tree.rootNode;
+  const found: Node[] = [];
+  const search = (node: Node): void => {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (child.type === 'function_definition' || child.type === 'class_definition') continue;
+      if (child.type === 'assignment' || child.type === 'augmented_assignment') {
+        const left = child.childForFieldName('left');
+        if (left?.type === 'identifier' && left.text === name) {
+          const right = child.childForFieldName('right');
+          if (child.type === 'augmented_assignment' || !right) found.push(child);
+          else found.push(right);
+        }
+      }
+      search(child);
+    }
+  };
+  search(scope);
+  if (found.length !== 1 || found[0].type === 'augmented_assignment') return null;
+  return found[0];
+}
+
+/** Appends the text of a string expression; returns false when it is not string-like at all. */
+function appendString(node: Node, source: string, builder: SqlTextBuilder): boolean {
+  switch (node.type) {
+    case 'string': {
+      const start = node.child(0);
+      const raw = /r/i.test(start?.text.replace(/["']/g, '') ?? '');
+      for (const part of node.namedChildren) {
+        if (!part) continue;
+        if (part.type === 'string_content') appendContent(part, source, raw, builder);
+        else if (part.type === 'interpolation')
+          builder.hole(part.endIndex - part.startIndex, part.startIndex);
+      }
+      return true;
+    }
+    case 'concatenated_string':
+      for (const part of node.namedChildren) if (part) appendString(part, source, builder);
+      return true;
+    case 'parenthesized_expression': {
+      const inner = node.namedChildren[0];
+      return !!inner && appendString(inner, source, builder);
+    }
+    case 'binary_operator': {
+      const operator = node.childForFieldName('operator')?.text;
+      const left = node.childForFieldName('left');
+      const right = node.childForFieldName('right');
+      if (!left || !right) return false;
+      if (operator === '%') return appendString(left, source, builder);
+      if (operator !== '+') return false;
+      const leftOk = appendString(left, source, builder);
+      if (!leftOk) builder.hole(left.endIndex - left.startIndex, left.startIndex);
+      const rightOk = appendString(right, source, builder);
+      if (!rightOk) builder.hole(right.endIndex - right.startIndex, right.startIndex);
+      return leftOk || rightOk;
+    }
+    case 'call': {
+      // "SELECT ... {}".format(...)
+      const fn = node.childForFieldName('function');
+      if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'format') {
+        const receiver = fn.childForFieldName('object');
+        return !!receiver && appendString(receiver, source, builder);
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Copies string content, masking escape sequences with spaces so offsets stay aligned. */
+function appendContent(content: Node, source: string, raw: boolean, builder: SqlTextBuilder): void {
+  if (raw) {
+    builder.verbatim(source.slice(content.startIndex, content.endIndex), content.startIndex);
+    return;
+  }
+  let cursor = content.startIndex;
+  for (const escape of content.namedChildren) {
+    if (!escape || escape.type !== 'escape_sequence') continue;
+    builder.verbatim(source.slice(cursor, escape.startIndex), cursor);
+    builder.verbatim(' '.repeat(escape.endIndex - escape.startIndex), escape.startIndex);
+    cursor = escape.endIndex;
+  }
+  builder.verbatim(source.slice(cursor, content.endIndex), cursor);
+}
+
+/** Result methods that read a single row. */
+const ONE_ROW_METHODS = new Set([
+  'fetchone',
+  'first',
+  'one',
+  'one_or_none',
+  'scalar',
+  'scalar_one',
+  'scalar_one_or_none',
+  'fetchval',
+  'fetchrow',
+]);
+
+/**
+ * Whether the code reads one row of what the sink returns: a chained `.fetchone()` / `.first()`,
+ * an asyncpg `fetchrow`/`fetchval`, or `cursor.fetchone()` in the statement right after.
+ */
+function readsOneRow(call: PyCall): boolean {
+  if (call.method === 'fetchrow' || call.method === 'fetchval') return true;
+  // `db.execute(text("..."))`: the result is the outer call's.
+  let outer: Node = call.node;
+  while (outer.parent?.type === 'argument_list' && outer.parent.parent) outer = outer.parent.parent;
+  const parent = outer.parent;
+  if (
+    parent?.type === 'attribute' &&
+    ONE_ROW_METHODS.has(parent.childForFieldName('attribute')?.text ?? '')
+  )
+    return true;
+  const receiver = call.receiver?.text;
+  if (!receiver) return false;
+  let statement: Node | null = call.node;
+  while (statement && !statement.type.endsWith('statement')) statement = statement.parent;
+  const next = statement?.nextNamedSibling;
+  return (
+    !!next && [...ONE_ROW_METHODS].some((method) => next.text.includes(`${receiver}.${method}(`))
+  );
+}
+
+/** Every SQL string the file passes to a database call, once each. */
+export function extractPythonSql(model: PythonModel): SqlUnit[] {
+  const units: SqlUnit[] = [];
+  const seen = new Set<number>();
+  for (const call of model.calls) {
+    if (!SQL_SINKS.has(call.method)) continue;
+    let arg = firstSqlArgument(call);
+    if (!arg) continue;
+    if (arg.type === 'identifier') arg = resolveVariable(model, call, arg.text);
+    if (!arg || seen.has(arg.startIndex)) continue;
+    const builder = new SqlTextBuilder();
+    if (!appendString(arg, model.source, builder)) continue;
+    const unit = builder.build(call.callee || call.method, arg.startIndex, arg.endIndex);
+    if (!looksLikeSql(unit.text)) continue;
+    unit.readsOneRow = readsOneRow(call);
+    seen.add(arg.startIndex);
+    units.push(unit);
+  }
+  return units;
+}

@@ -1,0 +1,107 @@
+/**
+ * Extracts the facts a Python file contributes to the workspace index: its functions with their
+ * direct effects and outgoing calls (the call graph cross-file rules follow), its schema (models
+ * and migrations) and the columns its queries filter and sort on.
+ */
+import type { CallSite, Effect, FileFacts, FunctionFacts } from '../workspace/facts';
+import { blockingEffect, isDbRoundTrip, isHttpRequest, isRouteHandler } from './knowledge';
+import type { PyCall, PyFunction, PythonModel } from './model';
+import { extractPythonQueryColumns, extractPythonSchema } from './schema';
+
+/** Adds rule-specific traits to a function's facts; see `FunctionFacts.traits`. */
+export type TraitContributor = (fn: PyFunction, calls: PyCall[], model: PythonModel) => string[];
+
+function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
+  const start = call.node.startIndex;
+  const end = call.node.endIndex;
+  const callee = call.callee || call.method;
+  const blocking = blockingEffect(call, model);
+  if (blocking) return { kind: blocking, blocking: true, callee, start, end };
+  if (isDbRoundTrip(call)) return { kind: 'db', blocking: false, callee, start, end };
+  if (isHttpRequest(call)) return { kind: 'http', blocking: false, callee, start, end };
+  return undefined;
+}
+
+/** Candidate qualified names of a call's target, most specific first. */
+export function callTargets(call: PyCall, model: PythonModel): string[] {
+  if (!call.callee) return [];
+  const targets: string[] = [];
+  const head = call.callee.split('.')[0];
+  if (head === 'self' || head === 'cls') {
+    const cls = classOf(call.fn);
+    const rest = call.callee.split('.').slice(1);
+    if (cls && rest.length === 1) targets.push(`${model.moduleName}.${cls}.${rest[0]}`);
+    return targets;
+  }
+  if (model.imports.has(head)) targets.push(call.qualified);
+  else if (!call.callee.includes('.')) {
+    // A function of this module, or one nested in the caller.
+    if (call.fn) targets.push(`${call.fn.qualifiedName}.${call.callee}`);
+    targets.push(model.moduleName ? `${model.moduleName}.${call.callee}` : call.callee);
+  }
+  return targets;
+}
+
+function classOf(fn: PyFunction | undefined): string | undefined {
+  for (let f = fn; f; f = f.parent) if (f.className) return f.className;
+  return undefined;
+}
+
+/** Builds the facts of one Python file from its model; rules contribute function traits. */
+export function extractPythonFacts(
+  model: PythonModel,
+  file: string,
+  traitContributors: readonly TraitContributor[],
+): FileFacts {
+  const callsByFunction = new Map<PyFunction, PyCall[]>();
+  for (const call of model.calls) {
+    if (!call.fn) continue;
+    const list = callsByFunction.get(call.fn);
+    if (list) list.push(call);
+    else callsByFunction.set(call.fn, [call]);
+  }
+  const functions: FunctionFacts[] = model.functions.map((fn) => {
+    const calls = callsByFunction.get(fn) ?? [];
+    const effects: Effect[] = [];
+    const sites: CallSite[] = [];
+    for (const call of calls) {
+      const effect = effectOf(call, model);
+      if (effect) {
+        effects.push(effect);
+        continue;
+      }
+      const targets = callTargets(call, model);
+      if (targets.length === 0) continue;
+      sites.push({
+        targets,
+        callee: call.callee,
+        start: call.node.startIndex,
+        end: call.node.endIndex,
+        inLoop: call.loops.some((loop) => !loop.overConstantLiteral),
+        awaited: call.awaited,
+      });
+    }
+    const nameNode = fn.node.childForFieldName('name') ?? fn.node;
+    return {
+      qualifiedName: fn.qualifiedName,
+      name: fn.name,
+      isAsync: fn.isAsync,
+      isRouteHandler: isRouteHandler(fn),
+      start: fn.node.startIndex,
+      end: fn.node.endIndex,
+      nameStart: nameNode.startIndex,
+      nameEnd: nameNode.endIndex,
+      effects,
+      calls: sites,
+      traits: traitContributors.flatMap((contribute) => contribute(fn, calls, model)),
+    };
+  });
+  return {
+    file,
+    language: 'python',
+    moduleName: model.moduleName,
+    functions,
+    schema: extractPythonSchema(model),
+    queryColumns: extractPythonQueryColumns(model),
+  };
+}

@@ -1,0 +1,384 @@
+/**
+ * The semantic model of one Python file, built in a single walk of its tree-sitter tree: imports,
+ * classes, functions and every call with the context rules ask about (which function it is in,
+ * which loops surround it, whether it is awaited). Rules read this instead of walking the tree
+ * again, which keeps twenty rules about as cheap as one.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+
+export interface PyParam {
+  name: string;
+  /** Annotation text, e.g. `Session`; empty when unannotated. */
+  annotation: string;
+  /** Default value text, e.g. `Depends(get_db)`; empty when none. */
+  defaultText: string;
+  node: Node;
+}
+
+export interface PyFunction {
+  node: Node;
+  name: string;
+  /** `module.Class.name` style name, unique within the workspace for top-level code. */
+  qualifiedName: string;
+  isAsync: boolean;
+  /** Decorator expressions as written, without the `@`. */
+  decorators: string[];
+  params: PyParam[];
+  className?: string;
+  /** The function this one is nested in, if any. */
+  parent?: PyFunction;
+  /** Loops of the enclosing function that contain this nested function's definition. */
+  body: Node;
+}
+
+export interface PyClass {
+  node: Node;
+  name: string;
+  /** Base class expressions as written. */
+  bases: string[];
+  body: Node;
+}
+
+/** A loop or comprehension: anything whose body runs once per item. */
+export type PyLoopKind = 'for' | 'while' | 'comprehension';
+
+export interface PyLoop {
+  node: Node;
+  kind: PyLoopKind;
+  /** The iterated expression for `for` loops and comprehensions, e.g. `users` in `for u in users`. */
+  iterable?: Node;
+  /** Whether `iterable` is a literal list/tuple/set of constants, i.e. a small fixed loop. */
+  overConstantLiteral: boolean;
+}
+
+export interface PyCall {
+  node: Node;
+  /** The callee as written when it is a dotted name (`db.query`, `time.sleep`), else ''. */
+  callee: string;
+  /** `callee` with its first segment resolved through imports (`sleep` -> `time.sleep`). */
+  qualified: string;
+  /** The last name of the callee: the function or method called (`all` in `q.all()`). */
+  method: string;
+  /** The object a method is called on (`db.query(X).filter(...)` for `.all()`), or null. */
+  receiver: Node | null;
+  args: Node;
+  fn?: PyFunction;
+  /** Loops around the call inside its own function, innermost last. */
+  loops: PyLoop[];
+  awaited: boolean;
+  /** Inside a lambda: runs when the lambda is called, which may be on another thread or later. */
+  inLambda: boolean;
+}
+
+export interface PythonModel {
+  tree: Tree;
+  source: string;
+  /** Dotted module name of this file, e.g. `app.services.users`. */
+  moduleName: string;
+  /** Local name -> fully qualified imported name (`np` -> `numpy`, `sleep` -> `time.sleep`). */
+  imports: Map<string, string>;
+  functions: PyFunction[];
+  classes: PyClass[];
+  calls: PyCall[];
+  loops: PyLoop[];
+}
+
+const LOOP_TYPES: Record<string, PyLoopKind> = {
+  for_statement: 'for',
+  while_statement: 'while',
+  list_comprehension: 'comprehension',
+  set_comprehension: 'comprehension',
+  dictionary_comprehension: 'comprehension',
+  generator_expression: 'comprehension',
+};
+
+/** The dotted text of `node` if it is a name or a chain of attribute accesses, else ''. */
+export function dottedName(node: Node | null): string {
+  if (!node) return '';
+  if (node.type === 'identifier') return node.text;
+  if (node.type === 'attribute') {
+    const object = dottedName(node.childForFieldName('object'));
+    const attribute = node.childForFieldName('attribute');
+    return object && attribute ? `${object}.${attribute.text}` : '';
+  }
+  return '';
+}
+
+/** Resolves the first segment of a dotted name through the file's imports. */
+export function qualify(name: string, imports: Map<string, string>): string {
+  if (!name) return '';
+  const dot = name.indexOf('.');
+  const head = dot === -1 ? name : name.slice(0, dot);
+  const resolved = imports.get(head);
+  if (!resolved) return name;
+  return dot === -1 ? resolved : resolved + name.slice(dot);
+}
+
+/** The module name of a file from its path relative to the workspace root. */
+export function moduleNameOf(relativePath: string): string {
+  const parts = relativePath
+    .replace(/\\/g, '/')
+    .replace(/\.pyi?$/, '')
+    .split('/');
+  if (parts[parts.length - 1] === '__init__') parts.pop();
+  return parts.filter((part) => part && part !== '.').join('.');
+}
+
+function resolveRelative(
+  moduleName: string,
+  isPackage: boolean,
+  prefix: string,
+  rest: string,
+): string {
+  const parts = moduleName ? moduleName.split('.') : [];
+  // `from . import x` in a module refers to its package; in `__init__.py` to the package itself.
+  const up = prefix.length - (isPackage ? 1 : 0);
+  const base = parts.slice(0, Math.max(0, parts.length - up));
+  if (rest) base.push(rest);
+  return base.join('.');
+}
+
+function collectImports(
+  node: Node,
+  moduleName: string,
+  isPackage: boolean,
+  into: Map<string, string>,
+): void {
+  if (node.type === 'import_statement') {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (child.type === 'dotted_name') {
+        // `import os.path` binds `os`.
+        const head = child.text.split('.')[0];
+        into.set(head, head);
+      } else if (child.type === 'aliased_import') {
+        const name = child.childForFieldName('name')?.text ?? '';
+        const alias = child.childForFieldName('alias')?.text ?? '';
+        if (name && alias) into.set(alias, name);
+      }
+    }
+    return;
+  }
+  // import_from_statement
+  const moduleNode = node.childForFieldName('module_name');
+  if (!moduleNode) return;
+  let from = moduleNode.text;
+  if (moduleNode.type === 'relative_import') {
+    const prefix = moduleNode.namedChildren.find((c) => c?.type === 'import_prefix')?.text ?? '.';
+    const rest = moduleNode.namedChildren.find((c) => c?.type === 'dotted_name')?.text ?? '';
+    from = resolveRelative(moduleName, isPackage, prefix, rest);
+  }
+  for (const child of node.childrenForFieldName('name')) {
+    if (!child) continue;
+    if (child.type === 'dotted_name')
+      into.set(child.text, from ? `${from}.${child.text}` : child.text);
+    else if (child.type === 'aliased_import') {
+      const name = child.childForFieldName('name')?.text ?? '';
+      const alias = child.childForFieldName('alias')?.text ?? '';
+      if (name && alias) into.set(alias, from ? `${from}.${name}` : name);
+    }
+  }
+}
+
+function readParams(parameters: Node | null): PyParam[] {
+  const params: PyParam[] = [];
+  if (!parameters) return params;
+  for (const param of parameters.namedChildren) {
+    if (!param) continue;
+    let name: string;
+    let annotation = '';
+    let defaultText = '';
+    switch (param.type) {
+      case 'identifier':
+        name = param.text;
+        break;
+      case 'typed_parameter':
+        name = param.namedChildren.find((c) => c?.type === 'identifier')?.text ?? '';
+        annotation = param.childForFieldName('type')?.text ?? '';
+        break;
+      case 'default_parameter':
+      case 'typed_default_parameter':
+        name = param.childForFieldName('name')?.text ?? '';
+        annotation = param.childForFieldName('type')?.text ?? '';
+        defaultText = param.childForFieldName('value')?.text ?? '';
+        break;
+      default:
+        continue;
+    }
+    if (name) params.push({ name, annotation, defaultText, node: param });
+  }
+  return params;
+}
+
+const CONSTANT_TYPES = new Set([
+  'string',
+  'integer',
+  'float',
+  'true',
+  'false',
+  'none',
+  'concatenated_string',
+]);
+
+function isConstantLiteral(node: Node | undefined | null): boolean {
+  if (!node) return false;
+  if (node.type !== 'list' && node.type !== 'tuple' && node.type !== 'set') return false;
+  return node.namedChildren.every(
+    (child) => !!child && (CONSTANT_TYPES.has(child.type) || isConstantLiteral(child)),
+  );
+}
+
+function loopOf(node: Node, kind: PyLoopKind): PyLoop {
+  let iterable: Node | undefined;
+  if (kind === 'for') iterable = node.childForFieldName('right') ?? undefined;
+  else if (kind === 'comprehension') {
+    const clause = node.namedChildren.find((c) => c?.type === 'for_in_clause');
+    iterable = clause?.childForFieldName('right') ?? undefined;
+  }
+  return { node, kind, iterable, overConstantLiteral: isConstantLiteral(iterable) };
+}
+
+interface Scope {
+  fn?: PyFunction;
+  className?: string;
+  loops: PyLoop[];
+  inLambda?: boolean;
+}
+
+/** Builds the model of a parsed Python file. `relativePath` names the module for cross-file links. */
+export function buildPythonModel(tree: Tree, source: string, relativePath: string): PythonModel {
+  const moduleName = moduleNameOf(relativePath);
+  const isPackage = /(^|[\\/])__init__\.pyi?$/.test(relativePath);
+  const model: PythonModel = {
+    tree,
+    source,
+    moduleName,
+    imports: new Map(),
+    functions: [],
+    classes: [],
+    calls: [],
+    loops: [],
+  };
+
+  const visit = (node: Node, scope: Scope, decorators: string[]): void => {
+    switch (node.type) {
+      case 'import_statement':
+      case 'import_from_statement':
+        collectImports(node, moduleName, isPackage, model.imports);
+        return;
+      case 'decorated_definition': {
+        const names = node.namedChildren
+          .filter((c) => c?.type === 'decorator')
+          .map((c) => c!.text.replace(/^@\s*/, ''));
+        const definition = node.childForFieldName('definition');
+        for (const child of node.namedChildren) {
+          if (child && child.type === 'decorator') visit(child, scope, []);
+        }
+        if (definition) visit(definition, scope, names);
+        return;
+      }
+      case 'class_definition': {
+        const name = node.childForFieldName('name')?.text ?? '';
+        const body = node.childForFieldName('body');
+        const superclasses = node.childForFieldName('superclasses');
+        model.classes.push({
+          node,
+          name,
+          bases: superclasses ? superclasses.namedChildren.map((c) => c?.text ?? '') : [],
+          body: body ?? node,
+        });
+        if (superclasses) visit(superclasses, scope, []);
+        if (body) visit(body, { fn: scope.fn, className: name, loops: scope.loops }, []);
+        return;
+      }
+      case 'function_definition': {
+        const name = node.childForFieldName('name')?.text ?? '';
+        const body = node.childForFieldName('body') ?? node;
+        const prefix = scope.fn
+          ? scope.fn.qualifiedName
+          : scope.className
+            ? `${moduleName}.${scope.className}`
+            : moduleName;
+        const fn: PyFunction = {
+          node,
+          name,
+          qualifiedName: prefix ? `${prefix}.${name}` : name,
+          isAsync: node.child(0)?.type === 'async',
+          decorators,
+          params: readParams(node.childForFieldName('parameters')),
+          className: scope.fn ? undefined : scope.className,
+          parent: scope.fn,
+          body,
+        };
+        model.functions.push(fn);
+        // Default values and decorators run where the function is defined, not in its body.
+        const parameters = node.childForFieldName('parameters');
+        if (parameters) visit(parameters, scope, []);
+        visit(body, { fn, loops: [] }, []);
+        return;
+      }
+      case 'lambda': {
+        // A lambda body runs when the lambda is called, not where it is written.
+        const body = node.childForFieldName('body');
+        if (body) visit(body, { fn: scope.fn, loops: [], inLambda: true }, []);
+        return;
+      }
+      case 'call': {
+        const fnNode = node.childForFieldName('function');
+        const callee = dottedName(fnNode);
+        const receiver = fnNode?.type === 'attribute' ? fnNode.childForFieldName('object') : null;
+        const method =
+          fnNode?.type === 'attribute'
+            ? (fnNode.childForFieldName('attribute')?.text ?? '')
+            : fnNode?.type === 'identifier'
+              ? fnNode.text
+              : '';
+        model.calls.push({
+          node,
+          callee,
+          qualified: qualify(callee, model.imports),
+          method,
+          receiver,
+          args: node.childForFieldName('arguments') ?? node,
+          fn: scope.fn,
+          loops: scope.loops,
+          awaited: node.parent?.type === 'await',
+          inLambda: !!scope.inLambda,
+        });
+        break;
+      }
+    }
+
+    const loopKind = LOOP_TYPES[node.type];
+    if (loopKind) {
+      const loop = loopOf(node, loopKind);
+      model.loops.push(loop);
+      // The iterable of a `for` runs once; only the body repeats.
+      const inner: Scope = { ...scope, loops: [...scope.loops, loop] };
+      for (const child of node.namedChildren) {
+        if (!child) continue;
+        const once = loopKind === 'for' ? child === loop.iterable : false;
+        visit(child, once ? scope : inner, []);
+      }
+      return;
+    }
+
+    for (const child of node.namedChildren) {
+      if (child) visit(child, scope, []);
+    }
+  };
+
+  visit(tree.rootNode, { loops: [] }, []);
+  return model;
+}
+
+/** The innermost function that contains `node`, from a model's function list. */
+export function enclosingFunction(model: PythonModel, node: Node): PyFunction | undefined {
+  let best: PyFunction | undefined;
+  for (const fn of model.functions) {
+    if (fn.node.startIndex <= node.startIndex && node.endIndex <= fn.node.endIndex) {
+      if (!best || fn.node.startIndex >= best.node.startIndex) best = fn;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,89 @@
+/** Helpers SQL rules share: statement locations in host files and masked run-time holes. */
+import type { SqlStatement } from './statements';
+import type { SqlToken } from './tokens';
+import { toHost, type SqlUnit } from './unit';
+
+/** A token standing for a run-time value (an f-string hole or a concatenated variable). */
+export function isHole(token: SqlToken): boolean {
+  return token.type === 'word' && /^_+$/.test(token.text);
+}
+
+const VALUE_CONTEXT = new Set([
+  '=',
+  '<',
+  '>',
+  '!',
+  '(',
+  ',',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '||',
+  'IN',
+  'LIKE',
+  'ILIKE',
+  'IS',
+  'BETWEEN',
+  'AND',
+  'OR',
+  'NOT',
+  'LIMIT',
+  'OFFSET',
+  'TOP',
+  'SET',
+  'VALUES',
+  'INTERVAL',
+]);
+
+/**
+ * Whether the statement has a run-time hole that may hold whole clauses (`f"... {where} {limit}"`):
+ * a hole not in a value position. Absence claims ("no LIMIT") cannot be trusted then.
+ */
+export function hasClauseHole(statement: SqlStatement): boolean {
+  const top = statement.topLevel;
+  for (let i = 0; i < top.length; i++) {
+    if (!isHole(top[i])) continue;
+    const previous = top[i - 1];
+    if (!previous) return true;
+    const last = previous.upper.slice(-1);
+    if (VALUE_CONTEXT.has(previous.upper) || VALUE_CONTEXT.has(last)) continue;
+    // `FROM {table}` / `JOIN {table}` / `SELECT {cols}`: names, not clauses.
+    if (
+      ['FROM', 'JOIN', 'SELECT', 'BY', 'ON', 'AS', 'INTO', 'UPDATE', 'TABLE', '.'].includes(
+        previous.upper,
+      )
+    )
+      continue;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Host range of a statement, for reporting. The first statement of an embedded string starts at
+ * the string's opening quote, so the finding sits on the line the string starts on.
+ */
+export function statementRange(
+  unit: SqlUnit,
+  statement: SqlStatement,
+): { start: number; end: number } {
+  const first = unit.origin === 'embedded' && unit.statements[0] === statement;
+  return {
+    start: first ? unit.hostStart : toHost(unit, statement.start),
+    end: toHost(unit, statement.end),
+  };
+}
+
+/** Host range of a token. */
+export function tokenRange(unit: SqlUnit, token: SqlToken): { start: number; end: number } {
+  return { start: toHost(unit, token.start), end: toHost(unit, token.end) };
+}
+
+/** Whether a path is a migration (SQL there shapes the schema; it does not serve requests). */
+export function isMigrationPath(relativePath: string): boolean {
+  return /(^|\/)(migrations?|alembic|versions|migrate|db\/migrate|flyway|liquibase)(\/|$)/i.test(
+    relativePath,
+  );
+}

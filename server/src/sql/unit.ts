@@ -1,0 +1,96 @@
+/**
+ * A piece of SQL to analyse: a whole `.sql` file, or a string that host code passes to a database
+ * call. Embedded SQL keeps a map back to the host file so findings and fixes land on the string.
+ */
+import { splitStatements, type SqlStatement } from './statements';
+
+/** A run of SQL text copied verbatim from the host file. */
+export interface SqlSegment {
+  sqlStart: number;
+  hostStart: number;
+  length: number;
+}
+
+export interface SqlUnit {
+  /** The SQL text; f-string holes and other unknown parts are masked with `_` of the same length. */
+  text: string;
+  origin: 'file' | 'embedded';
+  /** The call that receives the SQL (`conn.execute`, `text`), for embedded SQL. */
+  sink?: string;
+  /** Range of the host expression holding the SQL (the whole string for embedded SQL). */
+  hostStart: number;
+  hostEnd: number;
+  segments: SqlSegment[];
+  /** Parts of the SQL are computed at run time (f-string holes, concatenated variables). */
+  hasHoles: boolean;
+  /** The host code reads at most one row of the result (`.fetchone()`, `.first()`, `fetchrow`). */
+  readsOneRow?: boolean;
+  statements: SqlStatement[];
+}
+
+/** Host offset of a SQL offset; offsets in masked holes map to the hole's start. */
+export function toHost(unit: SqlUnit, sqlOffset: number): number {
+  let best: SqlSegment | undefined;
+  for (const segment of unit.segments) {
+    if (segment.sqlStart <= sqlOffset) best = segment;
+    else break;
+  }
+  if (!best) return unit.hostStart;
+  return best.hostStart + Math.min(sqlOffset - best.sqlStart, best.length);
+}
+
+/** The unit for a whole `.sql` file. */
+export function fileUnit(text: string): SqlUnit {
+  return {
+    text,
+    origin: 'file',
+    hostStart: 0,
+    hostEnd: text.length,
+    segments: [{ sqlStart: 0, hostStart: 0, length: text.length }],
+    hasHoles: false,
+    statements: splitStatements(text),
+  };
+}
+
+/** Builds embedded SQL text piece by piece while recording where each piece came from. */
+export class SqlTextBuilder {
+  private text = '';
+  private readonly segments: SqlSegment[] = [];
+  private holes = false;
+
+  /** Appends host text copied verbatim from `hostStart`. */
+  verbatim(piece: string, hostStart: number): void {
+    if (!piece) return;
+    this.segments.push({ sqlStart: this.text.length, hostStart, length: piece.length });
+    this.text += piece;
+  }
+
+  /** Appends a run-time value: masked so the tokenizer sees one word of the same length. */
+  hole(length: number, hostStart: number): void {
+    this.holes = true;
+    const width = Math.max(1, length);
+    this.segments.push({ sqlStart: this.text.length, hostStart, length: 0 });
+    this.text += '_'.repeat(width);
+  }
+
+  build(sink: string, hostStart: number, hostEnd: number): SqlUnit {
+    return {
+      text: this.text,
+      origin: 'embedded',
+      sink,
+      hostStart,
+      hostEnd,
+      segments: this.segments,
+      hasHoles: this.holes,
+      statements: splitStatements(this.text),
+    };
+  }
+}
+
+const SQL_START =
+  /^\s*(?:\(\s*)*(?:SELECT|WITH|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|SET|PRAGMA|FROM|VALUES|EXPLAIN|COPY|MERGE|UPSERT|REPLACE|TRUNCATE|ATTACH|INSTALL|LOAD|DESCRIBE|SUMMARIZE|SHOW|PIVOT|UNPIVOT)\b/i;
+
+/** Whether text plausibly is SQL (used to ignore strings that sinks like `.query()` also take). */
+export function looksLikeSql(text: string): boolean {
+  return SQL_START.test(text.replace(/^\s*--[^\n]*\n/g, ''));
+}

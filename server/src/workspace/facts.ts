@@ -1,0 +1,151 @@
+/**
+ * Facts: what one file tells the rest of the workspace. Extracted once per file version while its
+ * tree is alive, kept as plain data (they cross worker threads), and merged into the workspace
+ * index that cross-file rules read. Offsets are UTF-16 offsets into the file's text.
+ */
+import type { Language } from '../engine/types';
+
+/** What a call blocks on or costs, when the engine recognises it. */
+export type EffectKind = 'sleep' | 'http' | 'file' | 'fs' | 'process' | 'db';
+
+export interface Effect {
+  kind: EffectKind;
+  /** Blocks the thread when run on an event loop (false for awaited async calls). */
+  blocking: boolean;
+  /** The call as written, e.g. `time.sleep` or `db.query`. */
+  callee: string;
+  start: number;
+  end: number;
+}
+
+export interface CallSite {
+  /** Qualified names the callee may be, most specific first (`app.services.get_user`). */
+  targets: string[];
+  /** The call as written. */
+  callee: string;
+  start: number;
+  end: number;
+  /** Inside a loop or comprehension body of its function (and not over a small constant literal). */
+  inLoop: boolean;
+  awaited: boolean;
+}
+
+export interface FunctionFacts {
+  qualifiedName: string;
+  name: string;
+  isAsync: boolean;
+  /** A web framework route handler (FastAPI, Flask, Django view decorator). */
+  isRouteHandler: boolean;
+  start: number;
+  end: number;
+  nameStart: number;
+  nameEnd: number;
+  /** Blocking or round-trip calls made directly in the body (not in nested functions). */
+  effects: Effect[];
+  /** Calls to functions that may be defined in the workspace. */
+  calls: CallSite[];
+  /**
+   * Facts particular rules record about the function, e.g. `returns-unbounded-read`; named by the
+   * contributor that adds them.
+   */
+  traits: string[];
+}
+
+export interface ForeignKeyFact {
+  table: string;
+  column: string;
+}
+
+export interface ColumnFact {
+  /** Column name in the database. */
+  name: string;
+  /** Python attribute name for ORM models; equals `name` for SQL. */
+  attribute: string;
+  start: number;
+  end: number;
+  primaryKey: boolean;
+  unique: boolean;
+  /** Indexed by its own declaration (`index=True`, `db_index=True`, an inline `UNIQUE`). */
+  indexed: boolean;
+  foreignKey?: ForeignKeyFact;
+  /** Declared type as written (`Integer`, `JSON`, `text`). */
+  type: string;
+  /** Where `, index=True` goes for an ORM column (before the closing parenthesis). */
+  indexInsertAt?: number;
+  /** Django model fields index foreign keys implicitly. */
+  implicitlyIndexed?: boolean;
+}
+
+export interface IndexFact {
+  table: string;
+  /** Columns in index order. */
+  columns: string[];
+  name?: string;
+  unique: boolean;
+  start: number;
+  end: number;
+}
+
+export interface TableFact {
+  name: string;
+  /** ORM class name, when the table comes from a model class. */
+  className?: string;
+  start: number;
+  end: number;
+  columns: ColumnFact[];
+  /** Relationship attributes (`comments = relationship(...)`), for lazy-load checks. */
+  relationships: string[];
+  source: 'sqlalchemy' | 'django' | 'sql';
+}
+
+/** An index created or dropped by a migration or a DDL statement, in file order. */
+export interface IndexOperation {
+  kind: 'create' | 'drop';
+  table: string;
+  columns: string[];
+  name?: string;
+  unique: boolean;
+  start: number;
+  end: number;
+}
+
+export interface MigrationFact {
+  revision: string;
+  downRevision: string | null;
+}
+
+/** A column used to filter or sort rows in a query, for index coverage checks. */
+export interface QueryColumnUse {
+  /** ORM class or table name as written (`User`, `users`). */
+  model: string;
+  column: string;
+  role: 'filter' | 'sort';
+  start: number;
+  end: number;
+  /** Identifies the query the use belongs to, so filter+sort pairs can be found. */
+  queryId: number;
+}
+
+export interface SchemaFacts {
+  tables: TableFact[];
+  indexes: IndexFact[];
+  operations: IndexOperation[];
+  migration?: MigrationFact;
+}
+
+export interface FileFacts {
+  file: string;
+  language: Language;
+  moduleName?: string;
+  functions: FunctionFacts[];
+  schema: SchemaFacts;
+  queryColumns: QueryColumnUse[];
+}
+
+export function emptySchema(): SchemaFacts {
+  return { tables: [], indexes: [], operations: [] };
+}
+
+export function emptyFacts(file: string, language: Language): FileFacts {
+  return { file, language, functions: [], schema: emptySchema(), queryColumns: [] };
+}

@@ -1,0 +1,141 @@
+/**
+ * The generic fixture runner: every file under test/fixtures/<language>/ and every folder under
+ * test/fixtures/workspaces/ is a case. Annotations in the files say where each rule must and must
+ * not fire; `<name>.fixed.<ext>` holds the file after the rule's fixes.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ALL_RULES } from '../rules';
+import { applyEdits } from '../server/src/engine/fixes';
+import type { Finding } from '../server/src/engine/types';
+import { languageOf } from '../server/src/languages/detect';
+import { initParsers, parse } from '../server/src/parsing/tree-sitter';
+import { analyze, type MemoryFile } from './support/analyze';
+import { parseAnnotations } from './support/annotations';
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+const ruleIds = new Set(ALL_RULES.map((rule) => rule.meta.id));
+
+interface FixtureCase {
+  name: string;
+  /** The rule the case is about: its name up to `--`. */
+  rule: string;
+  root: string;
+  files: MemoryFile[];
+}
+
+const isFixed = (file: string): boolean => /\.fixed\.[^.]+$/.test(file);
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? listFiles(path.join(dir, entry.name), relative) : [relative];
+  });
+}
+
+function read(root: string, relative: string): MemoryFile {
+  return { relativePath: relative, text: fs.readFileSync(path.join(root, relative), 'utf8') };
+}
+
+/** Every fixture case on disk. */
+export function fixtureCases(): FixtureCase[] {
+  const cases: FixtureCase[] = [];
+  for (const language of fs.readdirSync(FIXTURES)) {
+    const dir = path.join(FIXTURES, language);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    if (language === 'workspaces') {
+      for (const name of fs.readdirSync(dir)) {
+        const root = path.join(dir, name);
+        const files = listFiles(root).filter((file) => !isFixed(file) && languageOf(file));
+        cases.push({
+          name: `workspaces/${name}`,
+          rule: name.split('--')[0],
+          root,
+          files: files.map((f) => read(root, f)),
+        });
+      }
+      continue;
+    }
+    for (const file of fs.readdirSync(dir)) {
+      if (isFixed(file) || !languageOf(file)) continue;
+      const name = file.replace(/\.[^.]+$/, '');
+      cases.push({
+        name: `${language}/${file}`,
+        rule: name.split('--')[0],
+        root: dir,
+        files: [read(dir, file)],
+      });
+    }
+  }
+  return cases;
+}
+
+function fixedPathOf(relative: string): string {
+  return relative.replace(/(\.[^.]+)$/, '.fixed$1');
+}
+
+function describeFindings(findings: Finding[]): string {
+  return (
+    findings.map((f) => `  ${f.file}:${f.startPos.line} ${f.ruleId}: ${f.message}`).join('\n') ||
+    '  (none)'
+  );
+}
+
+describe('rule fixtures', function () {
+  this.timeout(20000);
+  before(() => initParsers());
+
+  for (const fixture of fixtureCases()) {
+    it(fixture.name, async () => {
+      assert.ok(
+        ruleIds.has(fixture.rule),
+        `no rule named ${fixture.rule} for fixture ${fixture.name}`,
+      );
+      const { reports } = await analyze(fixture.files);
+      for (const file of fixture.files) {
+        const annotations = parseAnnotations(file.text);
+        for (const annotation of annotations) {
+          assert.ok(
+            ruleIds.has(annotation.rule),
+            `${file.relativePath}:${annotation.commentLine}: unknown rule ${annotation.rule}`,
+          );
+        }
+        const findings =
+          reports.find((report) => report.file === file.relativePath)?.findings ?? [];
+        const checked = new Set([fixture.rule, ...annotations.map((a) => a.rule)]);
+        for (const rule of checked) {
+          const expected = annotations
+            .filter((a) => a.rule === rule && a.kind === 'ruleid')
+            .map((a) => a.line);
+          const actual = findings.filter((f) => f.ruleId === rule).map((f) => f.startPos.line);
+          const context = `${file.relativePath}, rule ${rule}\nfindings:\n${describeFindings(findings)}`;
+          assert.deepEqual(
+            [...new Set(actual)].sort((a, b) => a - b),
+            [...new Set(expected)].sort((a, b) => a - b),
+            context,
+          );
+        }
+        const fixedFile = path.join(fixture.root, fixedPathOf(file.relativePath));
+        if (!fs.existsSync(fixedFile)) continue;
+        const edits = findings
+          .filter((f) => f.ruleId === fixture.rule && f.fixes.length > 0)
+          .flatMap((f) =>
+            f.fixes[0].edits.filter((edit) => !edit.file || edit.file === file.relativePath),
+          );
+        const fixed = applyEdits(file.text, edits).text;
+        assert.equal(
+          fixed,
+          fs.readFileSync(fixedFile, 'utf8'),
+          `fixed text of ${file.relativePath}`,
+        );
+        const language = languageOf(file.relativePath);
+        if (language === 'python') {
+          const tree = parse('python', fixed);
+          assert.ok(!tree.rootNode.hasError, `the fixed ${file.relativePath} does not parse`);
+          tree.delete();
+        }
+      }
+    });
+  }
+});

@@ -1,0 +1,91 @@
+/** Every rule is complete: metadata, docs, fixtures proving both findings and silences, fix fixtures. */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ALL_RULES } from '../rules';
+import { CATEGORIES, SEVERITIES } from '../server/src/engine/types';
+import { parseAnnotations } from './support/annotations';
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+function allFixtureFiles(dir = FIXTURES): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? allFixtureFiles(full) : [full];
+  });
+}
+
+describe('rule metadata', () => {
+  const files = allFixtureFiles();
+  const annotations = files
+    .filter((file) => !/\.fixed\.[^.]+$/.test(file))
+    .flatMap((file) => parseAnnotations(fs.readFileSync(file, 'utf8')));
+
+  it('has unique ids', () => {
+    const ids = ALL_RULES.map((rule) => rule.meta.id);
+    assert.deepEqual(
+      ids.filter((id, i) => ids.indexOf(id) !== i),
+      [],
+    );
+  });
+
+  for (const rule of ALL_RULES) {
+    const { meta } = rule;
+    describe(meta.id, () => {
+      it('has valid metadata', () => {
+        assert.match(meta.id, /^[a-z0-9]+(-[a-z0-9]+)*$/);
+        assert.ok(CATEGORIES.includes(meta.category), `unknown category ${meta.category}`);
+        assert.ok(SEVERITIES.includes(meta.severity));
+        assert.ok(rule.check || rule.checkWorkspace, 'a rule must check files or the workspace');
+        const file = path.join(__dirname, '..', 'rules', meta.language, `${meta.id}.ts`);
+        assert.ok(
+          fs.existsSync(file),
+          `rule ${meta.id} must live in rules/${meta.language}/${meta.id}.ts`,
+        );
+      });
+
+      it('has docs under every heading', () => {
+        for (const key of ['whatItDoes', 'whyIsThisBad', 'example', 'useInstead'] as const) {
+          assert.ok(meta.docs[key].trim().length > 10, `docs.${key} is empty`);
+        }
+        assert.ok(
+          meta.docs.notFlagged.length > 0,
+          'docs.notFlagged must say what the rule leaves alone',
+        );
+        assert.equal(
+          !!meta.fix,
+          !!meta.docs.fixSafety,
+          'a rule with a fix documents its safety, and only then',
+        );
+      });
+
+      it('has fixtures that prove findings and silences', () => {
+        const mine = annotations.filter((a) => a.rule === meta.id);
+        assert.ok(
+          mine.some((a) => a.kind === 'ruleid'),
+          `no fixture line says "ruleid: ${meta.id}"`,
+        );
+        assert.ok(
+          mine.some((a) => a.kind === 'ok'),
+          `no fixture line says "ok: ${meta.id}"`,
+        );
+      });
+
+      if (meta.fix) {
+        it('has a .fixed fixture', () => {
+          const fixed = files.filter((file) => /\.fixed\.[^.]+$/.test(file));
+          const own = fixed.filter((file) => {
+            const base = path.basename(file);
+            const parent = path.basename(path.dirname(file));
+            return (
+              base.startsWith(`${meta.id}.`) ||
+              base.startsWith(`${meta.id}--`) ||
+              parent.split('--')[0] === meta.id
+            );
+          });
+          assert.ok(own.length > 0, `rule ${meta.id} has a fix but no .fixed fixture`);
+        });
+      }
+    });
+  }
+});
