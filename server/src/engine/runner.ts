@@ -22,6 +22,24 @@ export interface RunResult {
   problems: Problem[];
 }
 
+export interface FileRunResult extends RunResult {
+  /**
+   * Rules that read the workspace index while it was incomplete (see `deferIndexUsers`): their
+   * findings were dropped and they must run again once every file's facts are in.
+   */
+  deferred: string[];
+}
+
+export interface FileRunOptions {
+  /**
+   * The index is still being built (first pass of a parallel scan): a rule that reads it gets
+   * deferred instead of reporting findings based on half a workspace.
+   */
+  deferIndexUsers?: boolean;
+  /** Only run these rule ids. */
+  only?: ReadonlySet<string>;
+}
+
 const DEFAULT_BUDGET_MS = 2000;
 
 /** Converts what a rule reported into a finding with positions. */
@@ -65,12 +83,16 @@ export function runFileRules(
   rules: readonly Rule[],
   index: WorkspaceIndex,
   settings: RunSettings,
-): RunResult {
+  runOptions: FileRunOptions = {},
+): FileRunResult {
   const findings: Finding[] = [];
   const problems: Problem[] = [];
+  const deferred: string[] = [];
   const { source, lines } = prepared;
   const deadline = performance.now() + (settings.budgetMs ?? DEFAULT_BUDGET_MS);
-  const applicable = rules.filter((rule) => appliesTo(rule, prepared));
+  const applicable = rules.filter(
+    (rule) => appliesTo(rule, prepared) && (!runOptions.only || runOptions.only.has(rule.meta.id)),
+  );
   for (let i = 0; i < applicable.length; i++) {
     const rule = applicable[i];
     if (performance.now() > deadline) {
@@ -105,7 +127,7 @@ export function runFileRules(
       });
     }
   }
-  return { findings, problems };
+  return { findings, problems, deferred };
 }
 
 /** Runs the cross-file rules; findings are keyed by file. */

@@ -6,6 +6,7 @@
  * anywhere in a file for the whole file. Suppressions that silence nothing are reported so they
  * can be deleted when the code they excused is fixed.
  */
+import { commentStarts } from './comments';
 import type { LineIndex } from './positions';
 import type { Finding, Language } from './types';
 
@@ -22,50 +23,35 @@ export interface Suppression {
   used: boolean;
 }
 
-const COMMENT_MARKERS: Record<Language, string[]> = {
-  python: ['#'],
-  sql: ['--'],
+const COMMENT_MARKERS: Record<Language, string> = {
+  python: '#',
+  sql: '--',
 };
 
 /** The comment token for `language`, used when inserting a suppression. */
 export function commentMarker(language: Language): string {
-  return COMMENT_MARKERS[language][0];
+  return COMMENT_MARKERS[language];
 }
 
-const DIRECTIVE = /perflens-ignore(-file)?(?:\s*:\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*))?/;
+const DIRECTIVE = /^(?:#|--|\/\*)\s*perflens-ignore(-file)?(?:\s*:\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*))?/;
 
 /** Finds every suppression comment in `text`. */
-export function parseSuppressions(
-  text: string,
-  lines: LineIndex,
-  language: Language,
-): Suppression[] {
+export function parseSuppressions(text: string, lines: LineIndex, language: Language): Suppression[] {
   if (!text.includes('perflens-ignore')) return [];
-  const markers = COMMENT_MARKERS[language];
   const found: Suppression[] = [];
-  for (let line = 1; line <= lines.lineCount; line++) {
-    const content = lines.lineText(line);
-    const at = content.indexOf('perflens-ignore');
-    if (at === -1) continue;
-    // The directive must sit in a comment: a marker before it with only spaces in between.
-    const before = content.slice(0, at);
-    const marker = markers
-      .map((m) => ({ m, index: before.lastIndexOf(m) }))
-      .filter(({ m, index }) => index !== -1 && before.slice(index + m.length).trim() === '')
-      .sort((a, b) => b.index - a.index)[0];
-    if (!marker) continue;
-    const match = DIRECTIVE.exec(content.slice(at));
+  for (const start of commentStarts(text, language)) {
+    const match = DIRECTIVE.exec(text.slice(start, start + 200));
     if (!match) continue;
-    const ownLine = before.slice(0, marker.index).trim() === '';
+    const { line } = lines.position(start);
+    const ownLine = text.slice(lines.lineStart(line), start).trim() === '';
     const fileWide = !!match[1];
-    const lineStart = lines.lineStart(line);
     found.push({
       line,
       covers: fileWide ? [] : ownLine ? [line, nextCodeLine(lines, line)] : [line],
       fileWide,
       rules: match[2] ? match[2].split(',').map((rule) => rule.trim()) : [],
-      start: lineStart + marker.index,
-      end: lineStart + at + match[0].length,
+      start,
+      end: start + match[0].length,
       used: false,
     });
   }

@@ -29,6 +29,11 @@ export interface PyFunction {
   parent?: PyFunction;
   /** Loops of the enclosing function that contain this nested function's definition. */
   body: Node;
+  /**
+   * Whether the body itself (not a nested function) uses `await`, `async for` or `async with`:
+   * such a function cannot simply become a plain `def`.
+   */
+  usesAwait?: boolean;
 }
 
 export interface PyClass {
@@ -49,6 +54,8 @@ export interface PyLoop {
   iterable?: Node;
   /** Whether `iterable` is a literal list/tuple/set of constants, i.e. a small fixed loop. */
   overConstantLiteral: boolean;
+  /** The function whose body holds the loop; undefined at module level. */
+  fn?: PyFunction;
 }
 
 export interface PyCall {
@@ -68,6 +75,11 @@ export interface PyCall {
   awaited: boolean;
   /** Inside a lambda: runs when the lambda is called, which may be on another thread or later. */
   inLambda: boolean;
+  /**
+   * The innermost call whose argument list holds this call (`to_thread` in
+   * `to_thread(fn, load())`), within the same function; undefined when none.
+   */
+  outer?: PyCall;
 }
 
 export interface PythonModel {
@@ -81,6 +93,26 @@ export interface PythonModel {
   classes: PyClass[];
   calls: PyCall[];
   loops: PyLoop[];
+  /**
+   * Calls whose result is bound to a name (`client = OpenAI()`, `with open(p) as f`), keyed by
+   * `bindingKey`: lets rules tell what kind of object a receiver like `client` is.
+   */
+  bindings?: Map<string, PyCall>;
+}
+
+/**
+ * The key of a binding in `PythonModel.bindings`: a local of `fn`, a module-level name (no
+ * `fn`), or a `self.<attr>` attribute of the class `className`.
+ */
+export function bindingKey(name: string, fn?: PyFunction, className?: string): string {
+  if (className) return `class:${className}:${name}`;
+  return fn ? `fn:${fn.qualifiedName}:${name}` : `module:${name}`;
+}
+
+/** The class a function's `self` belongs to: its own class, or that of an enclosing method. */
+export function classOfFunction(fn: PyFunction | undefined): string | undefined {
+  for (let f = fn; f; f = f.parent) if (f.className) return f.className;
+  return undefined;
 }
 
 const LOOP_TYPES: Record<string, PyLoopKind> = {
@@ -228,14 +260,14 @@ function isConstantLiteral(node: Node | undefined | null): boolean {
   );
 }
 
-function loopOf(node: Node, kind: PyLoopKind): PyLoop {
+function loopOf(node: Node, kind: PyLoopKind, fn: PyFunction | undefined): PyLoop {
   let iterable: Node | undefined;
   if (kind === 'for') iterable = node.childForFieldName('right') ?? undefined;
   else if (kind === 'comprehension') {
     const clause = node.namedChildren.find((c) => c?.type === 'for_in_clause');
     iterable = clause?.childForFieldName('right') ?? undefined;
   }
-  return { node, kind, iterable, overConstantLiteral: isConstantLiteral(iterable) };
+  return { node, kind, iterable, overConstantLiteral: isConstantLiteral(iterable), fn };
 }
 
 interface Scope {
@@ -243,6 +275,13 @@ interface Scope {
   className?: string;
   loops: PyLoop[];
   inLambda?: boolean;
+  /** The call whose arguments are being visited. */
+  outerCall?: PyCall;
+}
+
+/** Whether a statement or clause node starts with the `async` keyword (`async for`, `async with`). */
+function isAsyncForm(node: Node): boolean {
+  return node.child(0)?.type === 'async';
 }
 
 /** Builds the model of a parsed Python file. `relativePath` names the module for cross-file links. */
@@ -258,6 +297,23 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
     classes: [],
     calls: [],
     loops: [],
+    bindings: new Map(),
+  };
+
+  // Records `target = <call>` and `with <call> as target` so receivers can be traced to their maker.
+  const bind = (target: Node | null, callNode: Node | null, before: number, scope: Scope) => {
+    if (!target || !callNode) return;
+    const value = callNode.type === 'await' ? callNode.namedChildren[0] : callNode;
+    if (value?.type !== 'call') return;
+    const call = model.calls[before];
+    if (!call || call.node.startIndex !== value.startIndex || call.node.endIndex !== value.endIndex)
+      return;
+    if (target.type === 'identifier') {
+      model.bindings!.set(bindingKey(target.text, scope.fn), call);
+    } else if (target.type === 'attribute' && target.childForFieldName('object')?.text === 'self') {
+      const className = classOfFunction(scope.fn);
+      if (className) model.bindings!.set(bindingKey(target.text, undefined, className), call);
+    }
   };
 
   const visit = (node: Node, scope: Scope, decorators: string[]): void => {
@@ -320,9 +376,42 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
       case 'lambda': {
         // A lambda body runs when the lambda is called, not where it is written.
         const body = node.childForFieldName('body');
-        if (body) visit(body, { fn: scope.fn, loops: [], inLambda: true }, []);
+        if (body)
+          visit(
+            body,
+            { fn: scope.fn, loops: [], inLambda: true, outerCall: scope.outerCall },
+            [],
+          );
         return;
       }
+      case 'assignment': {
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        const type = node.childForFieldName('type');
+        if (left) visit(left, scope, []);
+        if (type) visit(type, scope, []);
+        const before = model.calls.length;
+        if (right) visit(right, scope, []);
+        bind(left, right, before, scope);
+        return;
+      }
+      case 'as_pattern': {
+        // `with <call> as name`: the first child is the value, the alias names its result.
+        const value = node.namedChildren[0];
+        const alias = node.childForFieldName('alias');
+        const before = model.calls.length;
+        if (value) visit(value, scope, []);
+        if (node.parent?.type === 'with_item')
+          bind(alias?.namedChildren[0] ?? null, value, before, scope);
+        return;
+      }
+      case 'await':
+        if (scope.fn && !scope.inLambda) scope.fn.usesAwait = true;
+        break;
+      case 'with_statement':
+      case 'for_in_clause':
+        if (scope.fn && !scope.inLambda && isAsyncForm(node)) scope.fn.usesAwait = true;
+        break;
       case 'call': {
         const fnNode = node.childForFieldName('function');
         const callee = dottedName(fnNode);
@@ -333,7 +422,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
             : fnNode?.type === 'identifier'
               ? fnNode.text
               : '';
-        model.calls.push({
+        const call: PyCall = {
           node,
           callee,
           qualified: qualify(callee, model.imports),
@@ -344,14 +433,24 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
           loops: scope.loops,
           awaited: node.parent?.type === 'await',
           inLambda: !!scope.inLambda,
-        });
-        break;
+          outer: scope.outerCall,
+        };
+        model.calls.push(call);
+        // Only the arguments are "inside" this call; the callee expression is evaluated around it.
+        const inArgs: Scope = { ...scope, outerCall: call };
+        const argsStart = call.args === node ? -1 : call.args.startIndex;
+        for (const child of node.namedChildren) {
+          if (child) visit(child, child.startIndex === argsStart ? inArgs : scope, []);
+        }
+        return;
       }
     }
 
     const loopKind = LOOP_TYPES[node.type];
     if (loopKind) {
-      const loop = loopOf(node, loopKind);
+      if (loopKind === 'for' && scope.fn && !scope.inLambda && isAsyncForm(node))
+        scope.fn.usesAwait = true;
+      const loop = loopOf(node, loopKind, scope.fn);
       model.loops.push(loop);
       // The iterable of a `for` runs once; only the body repeats.
       const inner: Scope = { ...scope, loops: [...scope.loops, loop] };

@@ -5,13 +5,28 @@
 import type { QueryColumnUse, SchemaFacts } from '../workspace/facts';
 import { emptySchema } from '../workspace/facts';
 import type { PythonModel } from './model';
+import { extractAlembicSchema } from './schema-alembic';
+import { extractDjangoSchema } from './schema-django';
+import { extractQueryColumns } from './schema-queries';
+import { extractSqlAlchemySchema } from './schema-sqlalchemy';
+
+/** Cheap text checks that let files without any schema skip the extractors. */
+const MENTIONS_SQLALCHEMY = /\b(?:Column|mapped_column|Table)\s*\(/;
+const MENTIONS_DJANGO = /\bmodels\b|django/;
+const MENTIONS_ALEMBIC = /^down_revision\b/m;
 
 /** Tables, indexes and index operations declared in the file. */
-export function extractPythonSchema(_model: PythonModel): SchemaFacts {
-  return emptySchema();
+export function extractPythonSchema(model: PythonModel): SchemaFacts {
+  const schema = emptySchema();
+  const source = model.source;
+  if (MENTIONS_ALEMBIC.test(source)) extractAlembicSchema(model, schema);
+  if (schema.migration) return schema;
+  if (MENTIONS_SQLALCHEMY.test(source)) extractSqlAlchemySchema(model, schema);
+  if (MENTIONS_DJANGO.test(source) && model.classes.length > 0) extractDjangoSchema(model, schema);
+  return schema;
 }
 
 /** Columns used in `filter`, `filter_by`, `where` and `order_by` calls. */
-export function extractPythonQueryColumns(_model: PythonModel): QueryColumnUse[] {
-  return [];
+export function extractPythonQueryColumns(model: PythonModel): QueryColumnUse[] {
+  return extractQueryColumns(model);
 }

@@ -52,8 +52,11 @@ export interface FunctionFacts {
 }
 
 export interface ForeignKeyFact {
+  /** Referenced table; the class name when the target is written `ForeignKey(User.id)` in another file. */
   table: string;
   column: string;
+  /** The ORM class named by `ForeignKey(User.id)`, when the key was written that way. */
+  targetClass?: string;
 }
 
 export interface ColumnFact {
@@ -95,7 +98,12 @@ export interface TableFact {
   columns: ColumnFact[];
   /** Relationship attributes (`comments = relationship(...)`), for lazy-load checks. */
   relationships: string[];
-  source: 'sqlalchemy' | 'django' | 'sql';
+  /** Where the table is declared: a model, a `.sql` file, or an Alembic migration. */
+  source: 'sqlalchemy' | 'django' | 'sql' | 'alembic';
+  /** The module variable a SQLAlchemy Core `Table(...)` is assigned to (`users = Table(...)`). */
+  variable?: string;
+  /** For `.sql` tables: the offset just past the declaring statement (and its `;`). */
+  statementEnd?: number;
 }
 
 /** An index created or dropped by a migration or a DDL statement, in file order. */
@@ -111,7 +119,10 @@ export interface IndexOperation {
 
 export interface MigrationFact {
   revision: string;
+  /** The parent revision; the first one for merge migrations. */
   downRevision: string | null;
+  /** Every parent revision (merge migrations have several). */
+  downRevisions?: string[];
 }
 
 /** A column used to filter or sort rows in a query, for index coverage checks. */

@@ -39,11 +39,16 @@ interface Views {
   functionsBySuffix: Map<string, IndexedFunction[]>;
   tablesByName: Map<string, IndexedTable[]>;
   tablesByClass: Map<string, IndexedTable[]>;
+  /** Core `Table(...)` objects by the module variable they are assigned to. */
+  tablesByVariable: Map<string, IndexedTable[]>;
   indexes: KnownIndex[];
   migrationFiles: { file: string; migration: MigrationFact }[];
 }
 
 const lower = (name: string): string => name.toLowerCase();
+
+// Numeric runs compare as numbers, so `V10__x.sql` applies after `V9__y.sql` as Flyway does.
+const fileOrder = new Intl.Collator('en', { numeric: true });
 
 export class WorkspaceIndex {
   private readonly files = new Map<string, FileFacts>();
@@ -101,6 +106,12 @@ export class WorkspaceIndex {
     return this.view().tablesByClass.get(className) ?? [];
   }
 
+  /** Tables a query names by entity: an ORM class, else a Core table's variable. */
+  tablesOfEntity(name: string): IndexedTable[] {
+    const byClass = this.tablesOfClass(name);
+    return byClass.length > 0 ? byClass : (this.view().tablesByVariable.get(name) ?? []);
+  }
+
   allTables(): IndexedTable[] {
     return [...this.view().tablesByName.values()].flat();
   }
@@ -120,6 +131,18 @@ export class WorkspaceIndex {
     return this.view().migrationFiles;
   }
 
+  /** Alembic revisions no other migration builds on: where a new migration goes. */
+  migrationHeads(): { file: string; migration: MigrationFact }[] {
+    const migrations = this.migrations();
+    const parents = new Set(
+      migrations.flatMap(
+        ({ migration }) =>
+          migration.downRevisions ?? (migration.downRevision ? [migration.downRevision] : []),
+      ),
+    );
+    return migrations.filter(({ migration }) => !parents.has(migration.revision));
+  }
+
   private view(): Views {
     this.views ??= this.buildViews();
     return this.views;
@@ -131,15 +154,14 @@ export class WorkspaceIndex {
       functionsBySuffix: new Map(),
       tablesByName: new Map(),
       tablesByClass: new Map(),
+      tablesByVariable: new Map(),
       indexes: [],
       migrationFiles: [],
     };
     const migrationOps: { file: string; migration: MigrationFact; operations: IndexOperation[] }[] =
       [];
     const ddlOps: { file: string; operations: IndexOperation[] }[] = [];
-    const sortedFiles = [...this.files.values()].sort((a, b) =>
-      a.file < b.file ? -1 : a.file > b.file ? 1 : 0,
-    );
+    const sortedFiles = [...this.files.values()].sort((a, b) => fileOrder.compare(a.file, b.file));
     for (const facts of sortedFiles) {
       for (const fn of facts.functions) {
         const entry = { file: facts.file, fn };
@@ -152,11 +174,13 @@ export class WorkspaceIndex {
         const entry = { file: facts.file, table };
         push(views.tablesByName, lower(table.name), entry);
         if (table.className) push(views.tablesByClass, table.className, entry);
+        if (table.variable) push(views.tablesByVariable, table.variable, entry);
         for (const column of table.columns) {
           if (column.indexed || column.primaryKey || column.unique) {
             views.indexes.push({
               table: table.name,
               columns: [column.name],
+              name: implicitIndexName(table, column.name, column.primaryKey || column.unique),
               unique: column.unique || column.primaryKey,
               file: facts.file,
               start: column.start,
@@ -191,6 +215,12 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
+/** SQLAlchemy names `index=True` indexes `ix_<table>_<column>`, so migrations can drop them by name. */
+function implicitIndexName(table: TableFact, column: string, isKey: boolean): string | undefined {
+  if (isKey || (table.source !== 'sqlalchemy' && table.source !== 'alembic')) return undefined;
+  return `ix_${table.name}_${column}`;
+}
+
 function knownFrom(index: IndexFact | IndexOperation, file: string): KnownIndex {
   const { table, columns, name, unique, start, end } = index;
   return { table, columns, name, unique, file, start, end };
@@ -219,26 +249,38 @@ function applyOperations(indexes: KnownIndex[], file: string, operations: IndexO
   }
 }
 
-/** Orders Alembic revisions by their `down_revision` chain; unknown links keep file order. */
+/**
+ * Orders Alembic revisions so each comes after every revision it revises (a merge migration after
+ * all its parents); unknown parents are ignored, and cycles or duplicates keep file order.
+ */
 function orderMigrations<T extends { migration: MigrationFact }>(migrations: T[]): T[] {
   const byRevision = new Map(migrations.map((m) => [m.migration.revision, m]));
-  const children = new Map<string | null, T[]>();
+  const parentsOf = (m: T): string[] =>
+    (
+      m.migration.downRevisions ?? (m.migration.downRevision ? [m.migration.downRevision] : [])
+    ).filter((parent) => parent !== m.migration.revision && byRevision.has(parent));
+  const children = new Map<string, T[]>();
+  const waiting = new Map<T, number>();
+  const ready: T[] = [];
   for (const m of migrations) {
-    const parent =
-      m.migration.downRevision && byRevision.has(m.migration.downRevision)
-        ? m.migration.downRevision
-        : null;
-    push(children, parent, m);
+    const parents = parentsOf(m);
+    waiting.set(m, parents.length);
+    for (const parent of parents) push(children, parent, m);
+    if (parents.length === 0) ready.push(m);
   }
   const ordered: T[] = [];
-  const visit = (parent: string | null): void => {
-    for (const child of children.get(parent) ?? []) {
-      ordered.push(child);
-      visit(child.migration.revision);
+  const placed = new Set<T>();
+  while (ready.length > 0) {
+    const m = ready.shift()!;
+    if (placed.has(m)) continue;
+    placed.add(m);
+    ordered.push(m);
+    for (const child of children.get(m.migration.revision) ?? []) {
+      const left = (waiting.get(child) ?? 1) - 1;
+      waiting.set(child, left);
+      if (left === 0) ready.push(child);
     }
-  };
-  visit(null);
-  // Cycles or duplicates leave some unvisited: keep them, in file order.
-  for (const m of migrations) if (!ordered.includes(m)) ordered.push(m);
+  }
+  for (const m of migrations) if (!placed.has(m)) ordered.push(m);
   return ordered;
 }

@@ -5,10 +5,17 @@
  */
 import { LineIndex } from '../engine/positions';
 import type { Rule } from '../engine/rule';
-import { runFileRules, runWorkspaceRules, sortFindings, type RunSettings } from '../engine/runner';
+import {
+  runFileRules,
+  runWorkspaceRules,
+  sortFindings,
+  type FileRunOptions,
+  type FileRunResult,
+  type RunSettings,
+} from '../engine/runner';
 import { skipReason } from '../engine/source-guard';
 import { applySuppressions, parseSuppressions, type Suppression } from '../engine/suppressions';
-import type { Finding, Problem } from '../engine/types';
+import type { Finding, Language, Problem } from '../engine/types';
 import { prepareFile } from '../languages/prepare';
 import type { PreparedFile, SourceFile } from '../languages/prepared';
 import type { TraitContributor } from '../python/facts';
@@ -33,7 +40,7 @@ export class AnalysisSession {
   constructor(
     private readonly rules: readonly Rule[],
     private readonly settings: RunSettings,
-    private readonly limits = { maxFileBytes: 2 * 1024 * 1024 },
+    readonly limits = { maxFileBytes: 2 * 1024 * 1024 },
   ) {
     this.traits = rules.flatMap((rule) => (rule.pythonTraits ? [rule.pythonTraits] : []));
   }
@@ -80,6 +87,20 @@ export class AnalysisSession {
     return this.prepared.get(file)?.facts;
   }
 
+  /** The text of an added file. */
+  text(file: string): string | undefined {
+    return this.texts.get(file);
+  }
+
+  /** The line index of an added file. */
+  lines(file: string): LineIndex | undefined {
+    return this.lineIndexes.get(file);
+  }
+
+  language(file: string): Language | undefined {
+    return this.prepared.get(file)?.source.language;
+  }
+
   /** Files added and prepared, in insertion order. */
   files(): string[] {
     return [...this.prepared.keys()];
@@ -87,11 +108,24 @@ export class AnalysisSession {
 
   /** Findings of the per-file rules for one added file (before suppressions). */
   checkFile(file: string): Finding[] {
+    return this.checkFileWith(file).findings;
+  }
+
+  /** `checkFile` with runner options (deferral of index readers, a subset of rules). */
+  checkFileWith(file: string, options: FileRunOptions = {}): FileRunResult {
     const prepared = this.prepared.get(file);
-    if (!prepared) return [];
-    const result = runFileRules(prepared, this.rules, this.index, this.settings);
+    if (!prepared) return { findings: [], problems: [], deferred: [] };
+    const result = runFileRules(prepared, this.rules, this.index, this.settings, options);
     this.problems.push(...result.problems);
-    return result.findings;
+    return result;
+  }
+
+  /** Frees a file's trees and text but keeps its facts in the index. */
+  release(file: string): void {
+    this.prepared.get(file)?.dispose();
+    this.prepared.delete(file);
+    this.texts.delete(file);
+    this.lineIndexes.delete(file);
   }
 
   /** Findings of the cross-file rules, for every file they concern. */

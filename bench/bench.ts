@@ -1,0 +1,93 @@
+/**
+ * `npm run bench`: scans a generated Python corpus with one worker and with every core, each in
+ * its own child process so peak RSS is measured per configuration. Figures are printed, never
+ * asserted: these machines are noisy, so compare the ratios within one run.
+ */
+import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ALL_RULES } from '../rules';
+import { DEFAULT_CONFIG } from '../server/src/config/config';
+import { resolveRules } from '../server/src/config/resolve';
+import { scan } from '../server/src/cli/scan';
+import { discoverFiles } from '../server/src/workspace/discovery';
+import { generateCorpus } from './corpus';
+
+interface RunFigures {
+  jobs: number;
+  seconds: number;
+  files: number;
+  bytes: number;
+  lines: number;
+  findings: number;
+  peakRssMb: number;
+}
+
+/** Child mode: one scan of the corpus with `jobs` workers; prints its figures as JSON. */
+async function measure(dir: string, jobs: number): Promise<void> {
+  const files = discoverFiles([dir], { root: dir, include: [], exclude: [] });
+  const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+  const started = performance.now();
+  const result = await scan({ files, rules, settings, maxFileBytes: DEFAULT_CONFIG.maxFileSizeKb * 1024, jobs });
+  const seconds = (performance.now() - started) / 1000;
+  const figures: RunFigures = {
+    jobs,
+    seconds,
+    files: result.stats.files,
+    bytes: result.stats.bytes,
+    lines: result.stats.lines,
+    findings: result.reports.reduce((n, r) => n + r.findings.length, 0),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(JSON.stringify(figures));
+}
+
+function runChild(dir: string, jobs: number): RunFigures {
+  const out = execFileSync(process.execPath, [__filename, '--measure', dir, String(jobs)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out) as RunFigures;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--measure') return measure(args[1], Number(args[2]));
+
+  const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const dir = path.join(os.tmpdir(), 'perflens-bench-python');
+  const corpus = generateCorpus(dir, 1000);
+  const repeats = Number(process.env.PERFLENS_BENCH_REPEATS ?? 3);
+  console.log(
+    `Python corpus: ${corpus.files} files, ${corpus.lines.toLocaleString()} lines, ` +
+      `${(corpus.bytes / 1e6).toFixed(2)} MB (${dir}); ${ALL_RULES.length} rules; ${repeats} runs each, median shown`,
+  );
+  const configurations = cores > 1 ? [1, cores] : [1];
+  const results = new Map<number, RunFigures>();
+  for (const jobs of configurations) {
+    const runs = Array.from({ length: repeats }, () => runChild(dir, jobs));
+    const seconds = median(runs.map((r) => r.seconds));
+    const figures = { ...runs[0], seconds, peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)) };
+    results.set(jobs, figures);
+    console.log(
+      `  ${String(jobs).padStart(2)} worker${jobs === 1 ? ' ' : 's'}: ${seconds.toFixed(2)} s  ` +
+        `${(figures.bytes / 1e6 / seconds).toFixed(2)} MB/s  ${Math.round(figures.lines / seconds).toLocaleString()} lines/s  ` +
+        `${Math.round(figures.files / seconds)} files/s  peak RSS ${figures.peakRssMb.toFixed(0)} MB  ` +
+        `(${figures.findings} findings)`,
+    );
+  }
+  if (cores > 1) {
+    const speedup = results.get(1)!.seconds / results.get(cores)!.seconds;
+    console.log(`  speed-up with ${cores} cores: ${speedup.toFixed(2)}x`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,37 @@
+// Bundles the CLI (with its worker), and copies the WASM grammars next to the bundles.
+// web-tree-sitter reads `import.meta.url`, which CommonJS bundles lack: the shim supplies it.
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const root = path.dirname(new URL(import.meta.url).pathname);
+const dist = path.join(root, 'dist');
+const production = process.argv.includes('--production');
+
+fs.mkdirSync(path.join(dist, 'grammars'), { recursive: true });
+const shim = path.join(root, 'scripts', 'import-meta-url-shim.js');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  define: { 'import.meta.url': 'importMetaUrl' },
+  inject: [shim],
+};
+
+await Promise.all([
+  esbuild.build({ ...common, entryPoints: { cli: 'server/src/cli/cli.ts' }, outdir: dist }),
+  esbuild.build({ ...common, entryPoints: { 'scan-worker': 'server/src/cli/scan-worker.ts' }, outdir: dist }),
+  esbuild.build({ ...common, entryPoints: { bench: 'bench/bench.ts' }, outdir: dist }),
+]);
+
+const copies = [
+  ['node_modules/web-tree-sitter/tree-sitter.wasm', 'tree-sitter.wasm'],
+  ['node_modules/@vscode/tree-sitter-wasm/wasm/tree-sitter-python.wasm', 'grammars/tree-sitter-python.wasm'],
+  ['server/grammars/tree-sitter-sql.wasm', 'grammars/tree-sitter-sql.wasm'],
+];
+for (const [from, to] of copies) fs.copyFileSync(path.join(root, from), path.join(dist, to));

@@ -1,0 +1,1 @@
+"""ShopLens: orders, support tickets and sales analytics for a small web shop."""

@@ -1,0 +1,85 @@
+import type { Rule } from '../../server/src/engine/rule';
+import {
+  asyncAlternative,
+  blockingCallsInAsync,
+  describeCall,
+  misusedOffloadMessage,
+} from '../../server/src/python/knowledge';
+
+/** Sync HTTP clients (`requests`, `httpx.Client`, sync LLM SDKs) called inside `async def`. */
+export const blockingHttpInAsync: Rule = {
+  meta: {
+    id: 'blocking-http-in-async',
+    language: 'python',
+    category: 'blocking-in-async',
+    severity: 'warning',
+    summary: 'Sync HTTP request (`requests.get()`, `httpx.Client`, sync LLM SDK) inside `async def`',
+    docs: {
+      whatItDoes:
+        'Finds HTTP requests made with a synchronous client in the body of an `async def`: ' +
+        '`requests.*`, `urllib.request.urlopen`, `httpx.get()`/`httpx.post()`, methods of an ' +
+        '`httpx.Client` or `requests.Session`, and the sync SDK clients of LLM providers ' +
+        '(`anthropic.Anthropic().messages.create(...)`, `openai.OpenAI().chat.completions.create(...)`), ' +
+        'also when the client is held in a variable, a `self.` attribute or an annotated parameter. ' +
+        'There is no automatic fix: moving to an async client changes where the client is created and ' +
+        'closed and makes every call site `await`, a design change rather than a one-line edit.',
+      whyIsThisBad:
+        'A sync client waits for the network on the thread that runs the event loop. While one ' +
+        'request waits for a slow API (an LLM completion can take tens of seconds), no other request, ' +
+        'websocket message or background task of the process makes progress: the server serves one ' +
+        'user at a time.',
+      example: [
+        'import anthropic',
+        'import requests',
+        '',
+        'client = anthropic.Anthropic()',
+        '',
+        '@app.post("/summaries")',
+        'async def summarise(doc: Doc):',
+        '    page = requests.get(doc.url, timeout=10)',
+        '    message = client.messages.create(model=MODEL, max_tokens=512, messages=[...])',
+        '    return {"summary": message.content[0].text}',
+      ].join('\n'),
+      useInstead: [
+        'import anthropic',
+        'import httpx',
+        '',
+        'client = anthropic.AsyncAnthropic()',
+        'http = httpx.AsyncClient(timeout=10)',
+        '',
+        '@app.post("/summaries")',
+        'async def summarise(doc: Doc):',
+        '    page = await http.get(doc.url)',
+        '    message = await client.messages.create(model=MODEL, max_tokens=512, messages=[...])',
+        '    return {"summary": message.content[0].text}',
+        '',
+        '# or, for a library without an async client:',
+        '#     page = await asyncio.to_thread(requests.get, doc.url, timeout=10)',
+      ].join('\n'),
+      notFlagged: [
+        'Awaited calls on async clients: `await http.get(...)` on an `httpx.AsyncClient`, ' +
+          '`aiohttp.ClientSession`, `anthropic.AsyncAnthropic`, `openai.AsyncOpenAI`, including ' +
+          '`async with session.get(...)`.',
+        'Creating a sync client (`httpx.Client()`, `anthropic.Anthropic()`): it does no I/O; its ' +
+          'request methods are what is flagged.',
+        'Calls handed to a thread: `await asyncio.to_thread(requests.get, url)`, ' +
+          '`loop.run_in_executor(None, lambda: requests.get(url))`, and arguments computed for them.',
+        'Sync HTTP in a plain `def`, including a sync function nested in an `async def`, and in lambdas.',
+        '`client.get(...)` when nothing shows `client` is a sync HTTP client (a dict, a cache, an ' +
+          'unknown object).',
+      ],
+    },
+  },
+  check(ctx) {
+    const model = ctx.python;
+    if (!model) return;
+    for (const { call, kind, misusedOffload } of blockingCallsInAsync(model)) {
+      if (kind !== 'http') continue;
+      const quoted = describeCall(call);
+      const message = misusedOffload
+        ? misusedOffloadMessage(call)
+        : `\`${quoted}\` makes a blocking HTTP request inside \`async def\`; use \`${asyncAlternative(call, model)}\` or \`await asyncio.to_thread(...)\``;
+      ctx.report({ start: call.node.startIndex, end: call.node.endIndex, message });
+    }
+  },
+};

@@ -1,0 +1,244 @@
+import type { Node } from 'web-tree-sitter';
+import type { Rule } from '../../server/src/engine/rule';
+import { isRouteHandler } from '../../server/src/python/knowledge';
+import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+import {
+  contains,
+  decoratorName,
+  globalNames,
+  isTestPath,
+  keywordArgument,
+  moduleAssignments,
+  rootName,
+} from '../../server/src/python/scope-analysis';
+
+/** Calls that open a connection, pool or client, and what each creates (for the message). */
+const CONNECTORS = new Map<string, string>([
+  ['duckdb.connect', 'DuckDB connection'],
+  ['sqlite3.connect', 'SQLite connection'],
+  ['psycopg.connect', 'PostgreSQL connection'],
+  ['psycopg.AsyncConnection.connect', 'PostgreSQL connection'],
+  ['psycopg2.connect', 'PostgreSQL connection'],
+  ['pymysql.connect', 'MySQL connection'],
+  ['MySQLdb.connect', 'MySQL connection'],
+  ['mysql.connector.connect', 'MySQL connection'],
+  ['asyncpg.connect', 'PostgreSQL connection'],
+  ['asyncpg.create_pool', 'PostgreSQL connection pool'],
+  ['sqlalchemy.create_engine', 'SQLAlchemy engine and its pool'],
+  ['sqlalchemy.ext.asyncio.create_async_engine', 'SQLAlchemy engine and its pool'],
+  ['redis.Redis', 'Redis client and its pool'],
+  ['redis.StrictRedis', 'Redis client and its pool'],
+  ['redis.from_url', 'Redis client and its pool'],
+  ['redis.Redis.from_url', 'Redis client and its pool'],
+  ['redis.asyncio.Redis', 'Redis client and its pool'],
+  ['redis.asyncio.from_url', 'Redis client and its pool'],
+  ['redis.asyncio.Redis.from_url', 'Redis client and its pool'],
+  ['pymongo.MongoClient', 'MongoDB client and its pool'],
+  ['httpx.Client', 'HTTP client and its connection pool'],
+  ['httpx.AsyncClient', 'HTTP client and its connection pool'],
+  ['requests.Session', 'HTTP session and its connection pool'],
+  ['requests.session', 'HTTP session and its connection pool'],
+  ['aiohttp.ClientSession', 'HTTP session and its connection pool'],
+  ['anthropic.Anthropic', 'Anthropic client and its connection pool'],
+  ['anthropic.AsyncAnthropic', 'Anthropic client and its connection pool'],
+  ['openai.OpenAI', 'OpenAI client and its connection pool'],
+  ['openai.AsyncOpenAI', 'OpenAI client and its connection pool'],
+]);
+
+/** HTTP clients: a `with` block that loops over requests with one of them reuses it properly. */
+const HTTP_CLIENTS = new Set([
+  'httpx.Client',
+  'httpx.AsyncClient',
+  'requests.Session',
+  'requests.session',
+  'aiohttp.ClientSession',
+]);
+
+/** Decorators of functions that run once: caches, startup hooks, CLI commands, test fixtures. */
+const RUNS_ONCE_DECORATOR =
+  /^(?:functools\.)?(?:lru_cache|cache|cached_property)$|(?:^|\.)(?:before_first_request|before_serving|on_startup|fixture|command|group|callback)$/;
+const STARTUP_EVENT = /\.on_event\(\s*["']startup["']|\.listener\(\s*["']before_server_start["']/;
+
+/** Functions that set a process or an object up: they run once per process or instance. */
+const SETUP_FUNCTION_NAMES = new Set([
+  'main',
+  '_main',
+  'cli',
+  '__init__',
+  '__post_init__',
+  '__enter__',
+  '__aenter__',
+  'setUp',
+  'setUpClass',
+  'asyncSetUp',
+  'setup_module',
+  'init_app',
+  'create_app',
+  'lifespan',
+]);
+
+/** Names of functions the file hands to an app as lifespan or startup handlers. */
+function lifecycleHandlers(model: PythonModel): Set<string> {
+  const names = new Set<string>();
+  for (const call of model.calls) {
+    for (const keyword of ['lifespan', 'on_startup']) {
+      const value = keywordArgument(call, keyword);
+      if (!value) continue;
+      if (value.type === 'identifier') names.add(value.text);
+      else
+        for (const item of value.namedChildren)
+          if (item?.type === 'identifier') names.add(item.text);
+    }
+    // `app.add_event_handler("startup", connect_db)`
+    if (call.method === 'add_event_handler' && /^\(\s*["']startup["']/.test(call.args.text)) {
+      const handler = call.args.namedChildren[1];
+      if (handler?.type === 'identifier') names.add(handler.text);
+    }
+  }
+  return names;
+}
+
+/** Whether `fn` runs once (setup, cache, startup hook) rather than per call. */
+function runsOnce(fn: PyFunction, handlers: Set<string>): boolean {
+  if (SETUP_FUNCTION_NAMES.has(fn.name) || fn.name.startsWith('test_') || handlers.has(fn.name))
+    return true;
+  return fn.decorators.some(
+    (decorator) =>
+      RUNS_ONCE_DECORATOR.test(decoratorName(decorator)) || STARTUP_EVENT.test(decorator),
+  );
+}
+
+/** A guard that makes the creation lazy-once: `if _engine is None:`, `if not self._client:`. */
+const LAZY_GUARD = /\bis\s+None\s*$|^not\s+[\w.]+\s*$|^[\w.]+\s+is\s+None\b/;
+
+/**
+ * Whether the created object is kept beyond the call: assigned to a `global` name, to an attribute
+ * of `self`/`cls`/`app.state`, or created under an `is None` guard (a lazy singleton).
+ */
+function isCachedCreation(call: PyCall, fn: PyFunction, model: PythonModel): boolean {
+  for (let node: Node | null = call.node.parent; node && node.id !== fn.body.id; node = node.parent) {
+    if (node.type === 'if_statement') {
+      const condition = node.childForFieldName('condition')?.text ?? '';
+      if (LAZY_GUARD.test(condition)) return true;
+    }
+    if (node.type === 'assignment') {
+      const left = node.childForFieldName('left');
+      if (left?.type === 'identifier' && globalNames(model, fn).has(left.text)) return true;
+      if (left?.type === 'attribute') {
+        const root = rootName(left);
+        if (root === 'self' || root === 'cls' || /^\w+\.state\./.test(left.text)) return true;
+      }
+      // `_clients[tenant] = httpx.Client()`: a module-level registry keeps one per key.
+      if (left?.type === 'subscript' && moduleAssignments(model).has(rootName(left))) return true;
+    }
+  }
+  return false;
+}
+
+/** The `with` statement that opens the call as its context manager, if any. */
+function withStatementOf(call: PyCall): Node | undefined {
+  let node = call.node.parent;
+  if (node?.type === 'as_pattern') node = node.parent;
+  if (node?.type !== 'with_item') return undefined;
+  const statement = node.parent?.parent;
+  return statement?.type === 'with_statement' ? statement : undefined;
+}
+
+/** An HTTP client opened by `with` around a loop of requests: one client serves the whole batch. */
+function servesBatch(call: PyCall, model: PythonModel): boolean {
+  const statement = withStatementOf(call);
+  if (!statement) return false;
+  const body = statement.childForFieldName('body');
+  return (
+    !!body && model.loops.some((loop) => !loop.overConstantLiteral && contains(body, loop.node))
+  );
+}
+
+/** A connection, pool or client created on every call of a function. */
+export const connectionPerCall: Rule = {
+  meta: {
+    id: 'connection-per-call',
+    language: 'python',
+    category: 'connection-churn',
+    severity: 'warning',
+    summary:
+      'Database connection, engine or HTTP client (`duckdb.connect()`, `create_engine()`, `httpx.AsyncClient()`) created on every call',
+    docs: {
+      whatItDoes:
+        'Finds database connections (`duckdb.connect`, `sqlite3.connect`, `psycopg.connect`, `psycopg2.connect`, ' +
+        '`pymysql.connect`, `asyncpg`), engines and pools (`create_engine`, `redis.Redis(...)`, `redis.from_url`), ' +
+        'and HTTP or API clients (`httpx.Client()`, `httpx.AsyncClient()`, `requests.Session()`, ' +
+        '`aiohttp.ClientSession()`, `anthropic.Anthropic()`, `openai.OpenAI()`) created inside a function that ' +
+        'runs once per call or request, rather than once per process.',
+      whyIsThisBad:
+        'Each creation pays the full setup cost again: a TCP and TLS handshake and authentication for network ' +
+        'clients, opening and attaching the database file for DuckDB and SQLite, and a fresh, empty pool for ' +
+        'engines and clients, so no connection is ever reused. Under load the handshakes dominate latency, ' +
+        'sockets pile up in `TIME_WAIT`, and the database runs out of connection slots.',
+      example: [
+        'import httpx',
+        '',
+        '@app.get("/weather/{city}")',
+        'async def weather(city: str):',
+        '    async with httpx.AsyncClient() as client:',
+        '        response = await client.get(f"{API}/weather", params={"q": city})',
+        '    return response.json()',
+      ].join('\n'),
+      useInstead: [
+        'import httpx',
+        'from contextlib import asynccontextmanager',
+        '',
+        '@asynccontextmanager',
+        'async def lifespan(app: FastAPI):',
+        '    app.state.http = httpx.AsyncClient()',
+        '    yield',
+        '    await app.state.http.aclose()',
+        '',
+        '@app.get("/weather/{city}")',
+        'async def weather(city: str, request: Request):',
+        '    response = await request.app.state.http.get(f"{API}/weather", params={"q": city})',
+        '    return response.json()',
+      ].join('\n'),
+      notFlagged: [
+        'Creation at module level, in class bodies and in `if __name__ == "__main__":` blocks.',
+        'App lifespan and startup hooks: functions passed as `lifespan=` or `on_startup=`, registered with ' +
+          '`add_event_handler("startup", ...)`, decorated with `@app.on_event("startup")`, or named `lifespan`.',
+        'Functions that run once: decorated with `@lru_cache`, `@cache` or `@cached_property` (a factory whose ' +
+          'result is reused), `main()`/`cli()` and click/typer commands, `create_app`/`init_app`, `__init__`, ' +
+          '`__enter__`/`__aenter__` and test setup (`setUp`, `@pytest.fixture`, `test_*` functions and test files).',
+        'Lazy singletons: the object assigned to a `global` name, to `self.x`/`cls.x`/`app.state.x`, to an item ' +
+          'of a module-level registry (`_clients[tenant] = ...`), or created ' +
+          'under an `if _engine is None:` / `if not self._client:` guard.',
+        'An HTTP client opened with `with`/`async with` whose block loops over many requests (a batch job that ' +
+          'reuses one client for the batch), unless the function is a route handler, which runs per request.',
+        'Session factories that take a connection from a pool (`SessionLocal()`, `async_session()`), including ' +
+          'FastAPI dependencies that `yield` such a session.',
+        'Lambdas, and calls whose module cannot be resolved through the imports (a local `connect()` helper).',
+        'Flask-style per-request caching (`if "db" not in g: g.db = sqlite3.connect(...)`) is flagged: it still ' +
+          'connects once per request.',
+      ],
+    },
+  },
+  check(ctx) {
+    const model = ctx.python;
+    if (!model || isTestPath(ctx.relativePath)) return;
+    let handlers: Set<string> | undefined;
+    for (const call of model.calls) {
+      const what = CONNECTORS.get(call.qualified);
+      if (!what || !call.fn || call.inLambda) continue;
+      handlers ??= lifecycleHandlers(model);
+      let once = false;
+      for (let fn: PyFunction | undefined = call.fn; fn && !once; fn = fn.parent)
+        once = runsOnce(fn, handlers);
+      if (once || isCachedCreation(call, call.fn, model)) continue;
+      if (HTTP_CLIENTS.has(call.qualified) && !isRouteHandler(call.fn) && servesBatch(call, model))
+        continue;
+      const callee = call.callee || call.qualified;
+      ctx.report({
+        start: call.node.startIndex,
+        end: call.node.endIndex,
+        message: `\`${callee}()\` creates a new ${what} on every call of \`${call.fn.name}\`; create it once (module level or app lifespan) and reuse it`,
+      });
+    }
+  },
+};

@@ -1,0 +1,78 @@
+import type { Rule } from '../../server/src/engine/rule';
+import {
+  describeLoop,
+  isAsyncWithItem,
+  isStartedConcurrently,
+  repeatingLoops,
+  roundTripOf,
+} from '../../server/src/python/loop-analysis';
+
+/** An HTTP request sent and waited for once per item of a loop. */
+export const httpCallInLoop: Rule = {
+  meta: {
+    id: 'http-call-in-loop',
+    language: 'python',
+    category: 'n-plus-one',
+    severity: 'warning',
+    summary: 'HTTP request (`requests.get`, `await client.get`) waited for inside a loop',
+    docs: {
+      whatItDoes:
+        'Finds HTTP requests made one after another inside a `for` or `while` loop or a comprehension: ' +
+        '`requests.*`, `httpx.get/post/...`, `urllib.request.urlopen`, and `get/post/...` on HTTP clients ' +
+        "(`await client.get(...)`, a `requests.Session()`/`httpx.Client()`, aiohttp's " +
+        '`async with session.get(...)`).',
+      whyIsThisBad:
+        "Every request pays DNS, TLS and the remote service's latency, and the loop waits for each before " +
+        'sending the next: 100 items at 80 ms each is 8 seconds, while the same requests sent together ' +
+        'take about as long as the slowest one, and a batch endpoint takes one round trip.',
+      example: [
+        'async def enrich(client: httpx.AsyncClient, user_ids: list[int]):',
+        '    profiles = []',
+        '    for user_id in user_ids:',
+        '        response = await client.get(f"/profiles/{user_id}")',
+        '        profiles.append(response.json())',
+        '    return profiles',
+      ].join('\n'),
+      useInstead: [
+        'async def enrich(client: httpx.AsyncClient, user_ids: list[int]):',
+        '    responses = await asyncio.gather(',
+        '        *(client.get(f"/profiles/{user_id}") for user_id in user_ids)',
+        '    )',
+        '    return [response.json() for response in responses]',
+      ].join('\n'),
+      notFlagged: [
+        'Requests started concurrently: coroutines built un-awaited in an `async def` ' +
+          '(`[client.get(u) for u in urls]` passed to `asyncio.gather`) or handed to `create_task`, ' +
+          '`ensure_future` or `gather`.',
+        'Pagination that follows the previous response (`while url: ... url = page["next"]`): the next ' +
+          'request needs the answer of this one, so the requests are sequential by nature.',
+        'Retry loops that return or break on success, and loops that run once ' +
+          '(`for attempt in range(3): try: return requests.get(url, timeout=5)`).',
+        'Loops over a fixed literal collection, a name bound once to one, or a literal `range` of ten or ' +
+          'fewer iterations (a handful of known endpoints).',
+        '`while` loops that sleep between requests: they poll, which the `polling` rules judge.',
+        '`get` on names that are not HTTP clients (`cache.get(key)`, `db.get(User, id)`, `os.environ.get`).',
+      ],
+    },
+  },
+  check(ctx) {
+    const model = ctx.python;
+    if (!model) return;
+    for (const call of model.calls) {
+      if (call.loops.length === 0 || roundTripOf(call, model) !== 'http') continue;
+      if (isStartedConcurrently(call, model)) continue;
+      const loops = repeatingLoops(call, model);
+      if (loops.length === 0) continue;
+      const request = call.callee || call.method;
+      const advice =
+        call.awaited || isAsyncWithItem(call)
+          ? 'send them together with `asyncio.gather` or use a batch endpoint'
+          : 'use a batch endpoint, or an async client with `asyncio.gather`';
+      ctx.report({
+        start: call.node.startIndex,
+        end: call.node.endIndex,
+        message: `\`${request}(...)\` sends one HTTP request ${describeLoop(loops[loops.length - 1])}; ${advice}`,
+      });
+    }
+  },
+};

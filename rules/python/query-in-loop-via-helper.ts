@@ -1,0 +1,230 @@
+import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
+import { LineIndex } from '../../server/src/engine/positions';
+import { callTargets } from '../../server/src/python/facts';
+import { describeLoop, repeatingLoops } from '../../server/src/python/loop-analysis';
+import type { Effect, FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
+import type { IndexedFunction, WorkspaceIndex } from '../../server/src/workspace/index';
+
+const RULE_ID = 'query-in-loop-via-helper';
+/** Trait marking a call that runs once per loop item: `<prefix><call start>:<loop description>`. */
+const REPEATED = `${RULE_ID}:repeated@`;
+
+/** Builtins called in loops all the time; never workspace helpers, so not worth a trait. */
+const BUILTINS = new Set([
+  'len',
+  'str',
+  'int',
+  'float',
+  'bool',
+  'list',
+  'dict',
+  'set',
+  'tuple',
+  'print',
+  'isinstance',
+  'getattr',
+  'setattr',
+  'hasattr',
+  'min',
+  'max',
+  'sum',
+  'abs',
+  'round',
+  'sorted',
+  'enumerate',
+  'zip',
+  'range',
+  'repr',
+  'format',
+  'any',
+  'all',
+  'map',
+  'filter',
+  'iter',
+  'next',
+  'id',
+  'type',
+  'super',
+]);
+
+/** How a loop site reaches a round trip: the functions followed and the effect at the end. */
+interface Reach {
+  effect: Effect;
+  /** The helper called from the loop first, the function making the round trip last. */
+  chain: IndexedFunction[];
+}
+
+/**
+ * Follows calls from a function until one makes a query or HTTP request. A depth-first search
+ * explores every edge from every function it visits, so the answer for the function asked about
+ * is exact even through cycles; the "no" answers of functions inside a cycle are only kept when
+ * the whole search found nothing, because one of them might reach a round trip through the
+ * function the search started from.
+ */
+class ReachFinder {
+  private readonly found = new Map<FunctionFacts, Reach | null>();
+
+  constructor(private readonly index: WorkspaceIndex) {}
+
+  reach(entry: IndexedFunction): Reach | null {
+    const visited = new Set<FunctionFacts>();
+    const result = this.search(entry, visited);
+    if (!result) for (const fn of visited) this.found.set(fn, null);
+    return result;
+  }
+
+  private search(entry: IndexedFunction, visited: Set<FunctionFacts>): Reach | null {
+    const known = this.found.get(entry.fn);
+    if (known !== undefined) return known;
+    if (visited.has(entry.fn)) return null;
+    visited.add(entry.fn);
+    const effect = entry.fn.effects.find((e) => e.kind === 'db' || e.kind === 'http');
+    if (effect) return this.remember(entry, { effect, chain: [entry] });
+    for (const site of entry.fn.calls) {
+      const target = this.index.resolve(site.targets);
+      // Calling an async function without awaiting it only builds a coroutine.
+      if (!target || (target.fn.isAsync && !site.awaited)) continue;
+      const next = this.search(target, visited);
+      if (next) return this.remember(entry, { effect: next.effect, chain: [entry, ...next.chain] });
+    }
+    return null;
+  }
+
+  private remember(entry: IndexedFunction, reach: Reach): Reach {
+    this.found.set(entry.fn, reach);
+    return reach;
+  }
+}
+
+/** The loop descriptions of a function's repeated calls, by call start offset. */
+function repeatedCalls(fn: FunctionFacts): Map<number, string> {
+  const calls = new Map<number, string>();
+  for (const trait of fn.traits) {
+    if (!trait.startsWith(REPEATED)) continue;
+    const rest = trait.slice(REPEATED.length);
+    const colon = rest.indexOf(':');
+    calls.set(Number(rest.slice(0, colon)), rest.slice(colon + 1));
+  }
+  return calls;
+}
+
+/** A path short enough for a message: relative to the source root when the file path is absolute. */
+function displayPath(facts: FileFacts | undefined, file: string): string {
+  const normalized = file.replace(/\\/g, '/');
+  if (!facts?.moduleName) return normalized;
+  const modulePath = facts.moduleName.replace(/\./g, '/');
+  const at = normalized.lastIndexOf(`/${modulePath}`);
+  return at === -1 ? normalized : normalized.slice(at + 1);
+}
+
+/** A loop calls a workspace function that queries or sends a request, directly or further down. */
+export const queryInLoopViaHelper: Rule = {
+  meta: {
+    id: RULE_ID,
+    language: 'python',
+    category: 'n-plus-one',
+    severity: 'warning',
+    summary: 'Loop calls a helper (in any file) that runs a query or HTTP request',
+    docs: {
+      whatItDoes:
+        'Finds calls made once per loop item to a workspace function that runs a database query or an ' +
+        'HTTP request, directly or through further calls, in any file. A recursive function that calls ' +
+        'itself per child and queries each time (a tree walk) is reported at the recursive call. The ' +
+        'message names the helper and the round trip it reaches, with its file and line.',
+      whyIsThisBad:
+        'A helper hides the round trip: `get_owner(db, item.owner_id)` reads like a function call, but run ' +
+        'for 500 items it is 500 queries. A recursive walk that queries per node costs one round trip ' +
+        'per node of the tree. Both grow with the data and are invisible in a review of the loop.',
+      example: [
+        '# app/services.py',
+        'def get_owner(db: Session, owner_id: int) -> User:',
+        '    return db.query(User).filter(User.id == owner_id).one()',
+        '',
+        '# app/routes.py',
+        'from app.services import get_owner',
+        '',
+        'def list_projects(db: Session, projects: list[Project]):',
+        '    return [{"name": p.name, "owner": get_owner(db, p.owner_id).name} for p in projects]',
+      ].join('\n'),
+      useInstead: [
+        '# app/services.py',
+        'def get_owners(db: Session, owner_ids: set[int]) -> dict[int, User]:',
+        '    users = db.query(User).filter(User.id.in_(owner_ids)).all()',
+        '    return {user.id: user for user in users}',
+        '',
+        '# app/routes.py',
+        'def list_projects(db: Session, projects: list[Project]):',
+        '    owners = get_owners(db, {p.owner_id for p in projects})',
+        '    return [{"name": p.name, "owner": owners[p.owner_id].name} for p in projects]',
+      ].join('\n'),
+      notFlagged: [
+        'Helpers that make no query or request, however deep the calls go (cycles are followed once).',
+        'Loops over a fixed literal collection, a name bound once to one, or a literal `range` of ten or ' +
+          'fewer iterations; retry loops that leave the loop after the call; loops whose next call needs ' +
+          'the previous answer (pagination); `while` loops that sleep (polling).',
+        'Async helpers called without `await` (`asyncio.gather(*[fetch(u) for u in urls])`): the loop only ' +
+          'builds coroutines, which run concurrently.',
+        'Round trips made directly in the loop: `query-in-loop` and `http-call-in-loop` report those.',
+        'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
+          'names defined in several places).',
+      ],
+    },
+  },
+  pythonTraits(fn, calls, model) {
+    const traits: string[] = [];
+    for (const call of calls) {
+      if (call.loops.length === 0 || !call.callee || BUILTINS.has(call.callee)) continue;
+      if (callTargets(call, model).length === 0) continue;
+      const loops = repeatingLoops(call, model);
+      if (loops.length > 0)
+        traits.push(`${REPEATED}${call.node.startIndex}:${describeLoop(loops[loops.length - 1])}`);
+    }
+    return traits;
+  },
+  checkWorkspace(ctx: WorkspaceContext) {
+    const finder = new ReachFinder(ctx.index);
+    const lineIndexes = new Map<string, LineIndex | undefined>();
+    const lineOf = (file: string, offset: number): string => {
+      if (!lineIndexes.has(file)) {
+        const text = ctx.readText(file);
+        lineIndexes.set(file, text === undefined ? undefined : new LineIndex(text));
+      }
+      const lines = lineIndexes.get(file);
+      return lines ? `:${lines.position(offset).line}` : '';
+    };
+    for (const facts of ctx.index.allFacts()) {
+      if (facts.language !== 'python') continue;
+      for (const fn of facts.functions) {
+        const repeated = repeatedCalls(fn);
+        if (repeated.size === 0) continue;
+        for (const site of fn.calls) {
+          const loop = repeated.get(site.start);
+          if (loop === undefined) continue;
+          const target = ctx.index.resolve(site.targets);
+          if (!target || (target.fn.isAsync && !site.awaited)) continue;
+          const reach = finder.reach(target);
+          if (!reach) continue;
+          const last = reach.chain[reach.chain.length - 1];
+          const kind = reach.effect.kind === 'http' ? 'an HTTP request' : 'a query';
+          const where = `${displayPath(ctx.index.get(last.file), last.file)}${lineOf(last.file, reach.effect.start)}`;
+          const via =
+            reach.chain.length > 1
+              ? ` via ${reach.chain
+                  .slice(1)
+                  .map((step) => `\`${step.fn.name}()\``)
+                  .join(' → ')}`
+              : '';
+          const recursive = reach.chain.some((step) => step.fn === fn);
+          const what = recursive
+            ? `recursive call \`${site.callee}()\` fans out: ${kind} per child`
+            : `\`${site.callee}()\` runs ${kind} ${loop}`;
+          ctx.report(facts.file, {
+            start: site.start,
+            end: site.end,
+            message: `${what} (\`${reach.effect.callee}\` at ${where}${via}); fetch in one batch before the loop`,
+          });
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,70 @@
+import type { Rule } from '../../server/src/engine/rule';
+import { describeLoop, repeatingLoops, roundTripOf } from '../../server/src/python/loop-analysis';
+
+/** A database query run once per item of a loop: the N+1 pattern. */
+export const queryInLoop: Rule = {
+  meta: {
+    id: 'query-in-loop',
+    language: 'python',
+    category: 'n-plus-one',
+    severity: 'warning',
+    summary: 'Database query (`db.query`, `cursor.execute`, `Model.objects.get`) inside a loop',
+    docs: {
+      whatItDoes:
+        'Finds database queries made inside the body of a `for` or `while` loop or a comprehension: ' +
+        'SQLAlchemy `session.query/execute/scalars/get`, awaited `AsyncSession` calls, DB-API ' +
+        '`cursor.execute`/`conn.execute`, DuckDB `conn.sql`, and Django `Model.objects.get/filter/...`. ' +
+        'A chain such as `db.query(User).filter(...).first()` is reported once, at its head.',
+      whyIsThisBad:
+        'Each query is a network round trip plus parsing, planning and locking on the server. One query ' +
+        'per item turns a page that lists 200 orders into 201 queries: fast with ten rows in ' +
+        'development, seconds of latency and a saturated connection pool in production.',
+      example: [
+        'def order_summaries(db: Session, order_ids: list[int]):',
+        '    summaries = []',
+        '    for order_id in order_ids:',
+        '        order = db.query(Order).filter(Order.id == order_id).first()',
+        '        summaries.append(order.summary())',
+        '    return summaries',
+      ].join('\n'),
+      useInstead: [
+        'def order_summaries(db: Session, order_ids: list[int]):',
+        '    orders = db.query(Order).filter(Order.id.in_(order_ids)).all()',
+        '    return [order.summary() for order in orders]',
+      ].join('\n'),
+      notFlagged: [
+        'Loops over a fixed literal collection (`for table in ("events", "users")`), a name bound once to ' +
+          'one (a module constant `TABLES = (...)`, also through `.items()` or `enumerate`), or a literal ' +
+          '`range` of ten or fewer iterations: the number of queries does not grow with the data.',
+        'Bulk APIs, which are the cure: `executemany`, `bulk_save_objects`, `bulk_insert_mappings`, ' +
+          '`add_all`, `bulk_create`; and `session.add()`, which is buffered until flush.',
+        'Retry loops and loops that run once: the code returns, breaks or raises right after the query ' +
+          '(`for attempt in range(retries): try: return db.execute(...)`, `while True: ...; break`).',
+        'Keyset or offset batching where the next query needs the previous answer (`last_id = ' +
+          'rows[-1].id` after the query): each batch depends on the one before.',
+        '`while` loops that sleep: they poll, which the `polling` rules judge.',
+        'The iterable of a loop (`for row in db.execute(...)`), the first iterable of a comprehension, ' +
+          'a `for ... else:` block, and queries inside functions or lambdas defined in the loop.',
+        'Names bound to an HTTP client (`session = requests.Session()`): their `get` is a request, ' +
+          'which `http-call-in-loop` reports.',
+      ],
+    },
+  },
+  check(ctx) {
+    const model = ctx.python;
+    if (!model) return;
+    for (const call of model.calls) {
+      if (call.loops.length === 0 || roundTripOf(call, model) !== 'db') continue;
+      const loops = repeatingLoops(call, model);
+      if (loops.length === 0) continue;
+      const query = call.callee || call.method;
+      ctx.report({
+        start: call.node.startIndex,
+        end: call.node.endIndex,
+        message:
+          `\`${query}(...)\` runs one query ${describeLoop(loops[loops.length - 1])}; batch it with ` +
+          '`IN (...)`, eager loading or one query before the loop',
+      });
+    }
+  },
+};

@@ -1,0 +1,202 @@
+import type { Node } from 'web-tree-sitter';
+import type { Rule } from '../../server/src/engine/rule';
+import type { Fix, TextEdit } from '../../server/src/engine/types';
+import { ensureImport } from '../../server/src/python/edits';
+import {
+  blockingCallsInAsync,
+  chainTop,
+  describeCall,
+  isRouteHandler,
+  misusedOffloadMessage,
+  receiverMaker,
+} from '../../server/src/python/knowledge';
+import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+
+const PLAIN_DEF_TITLE = 'Make the endpoint a plain `def`';
+const TO_THREAD_TITLE = 'Wrap in `await asyncio.to_thread(...)`';
+
+/** Django queryset methods that have an `a`-prefixed async twin (Django 4.1+). */
+const DJANGO_ASYNC_TWINS = new Set([
+  'get',
+  'count',
+  'exists',
+  'first',
+  'last',
+  'earliest',
+  'latest',
+  'create',
+  'get_or_create',
+  'update_or_create',
+  'aggregate',
+  'update',
+  'delete',
+  'bulk_create',
+  'bulk_update',
+  'in_bulk',
+]);
+
+/** Sync database sessions and drivers used inside `async def`. */
+export const syncDbInAsync: Rule = {
+  meta: {
+    id: 'sync-db-in-async',
+    language: 'python',
+    category: 'blocking-in-async',
+    severity: 'warning',
+    summary: 'Sync database call (`db.query()`, `sqlite3`, `duckdb`, Django ORM) inside `async def`',
+    fix: { title: PLAIN_DEF_TITLE, safety: 'unsafe', availability: 'sometimes' },
+    docs: {
+      whatItDoes:
+        'Finds synchronous database calls in the body of an `async def`: methods of a sync ' +
+        'SQLAlchemy `Session` (a FastAPI `db: Session = Depends(get_db)` parameter, or a variable ' +
+        'named like a session, connection or cursor) that run a statement (`query`, `execute`, ' +
+        '`scalars`, `get`, `commit`, `flush`, `refresh`, ...), the sync drivers `sqlite3`, `psycopg2`, ' +
+        '`psycopg`, `duckdb`, `pymysql` and their connections and cursors, and Django queryset ' +
+        'methods that run their query (`get`, `count`, `first`, `create`, ...). A chain such as ' +
+        '`db.query(User).filter(...).all()` is one round trip and one finding, on its head.',
+      whyIsThisBad:
+        'The query waits for the database on the thread that runs the event loop, so every other ' +
+        'request of the worker waits too: one slow report query turns a concurrent API into a ' +
+        'sequential one. FastAPI runs plain `def` endpoints in a thread pool precisely so that sync ' +
+        'sessions do not do this; declaring the endpoint `async def` opts out of that protection.',
+      example: [
+        '@router.get("/users/{user_id}")',
+        'async def read_user(user_id: int, db: Session = Depends(get_db)):',
+        '    user = db.query(User).filter(User.id == user_id).first()',
+        '    return user',
+      ].join('\n'),
+      useInstead: [
+        '# A plain def: FastAPI runs it in its thread pool.',
+        '@router.get("/users/{user_id}")',
+        'def read_user(user_id: int, db: Session = Depends(get_db)):',
+        '    return db.query(User).filter(User.id == user_id).first()',
+        '',
+        '# Or an async session, awaited.',
+        '@router.get("/users/{user_id}")',
+        'async def read_user(user_id: int, db: AsyncSession = Depends(get_async_db)):',
+        '    return await db.get(User, user_id)',
+      ].join('\n'),
+      notFlagged: [
+        'Awaited calls on async sessions and drivers: `await db.execute(...)` on an `AsyncSession`, ' +
+          '`asyncpg`, `aiosqlite`, `psycopg.AsyncConnection`, and `async with`/`async for` over them.',
+        'Buffered session calls that do not talk to the database: `db.add(obj)`, `db.delete(obj)` ' +
+          '(the `commit()` that follows is the finding).',
+        'The rest of a chain after its head (`.filter(...).all()`), and `cur.fetchall()` after the ' +
+          '`cur.execute(...)` that is already reported.',
+        'Lazy Django querysets (`Model.objects.filter(...)`, `.all()`), which `async for` consumes ' +
+          'without blocking, and the async ORM methods (`aget`, `acount`, ...).',
+        'Calls handed to a thread: `await asyncio.to_thread(db.commit)`, `run_in_executor(None, lambda: ' +
+          'db.query(User).all())`, `run_in_threadpool(...)`, `sync_to_async(...)`.',
+        'Sync database code in a plain `def`, including a sync function nested in an `async def`, and ' +
+          'in lambdas.',
+        'Methods called `get`/`execute` on objects that are not named or annotated as a database ' +
+          'session, connection or cursor.',
+      ],
+      fixSafety:
+        'All fixes are unsafe. "Make the endpoint a plain `def`" (offered for route handlers whose ' +
+        'body has no `await`, `async for` or `async with`) moves the whole endpoint to FastAPI\'s ' +
+        'thread pool, which is what sync sessions need, but code that awaited the function directly ' +
+        '(tests, other handlers) must stop awaiting it. "Wrap in `await asyncio.to_thread(...)`" runs ' +
+        'the call in a worker thread; a sync `Session` is not thread-safe, which is fine while one ' +
+        'coroutine uses it at a time and wrong if tasks share it; it is not offered for `sqlite3` ' +
+        'objects, which refuse to be used from a thread other than the one that made them. For Django, "Use `aget()`" switches ' +
+        'to the async ORM method (Django 4.1+), which runs the same query in a thread of its own.',
+    },
+  },
+  check(ctx) {
+    const model = ctx.python;
+    if (!model) return;
+    for (const { call, kind, misusedOffload } of blockingCallsInAsync(model)) {
+      if (kind !== 'db') continue;
+      if (misusedOffload) {
+        ctx.report({
+          start: call.node.startIndex,
+          end: call.node.endIndex,
+          message: misusedOffloadMessage(call),
+        });
+        continue;
+      }
+      const fn = call.fn!;
+      const django = isDjangoCall(call);
+      const plainDef = django ? undefined : plainDefFix(fn);
+      const advice = django
+        ? `use \`a${call.method}()\` or \`sync_to_async\``
+        : plainDef
+          ? 'make the endpoint a plain `def` or use an `AsyncSession`'
+          : 'use an async driver or `await asyncio.to_thread(...)`';
+      const fixes = [
+        django ? asyncOrmFix(call) : plainDef,
+        toThreadFix(call, model),
+      ].filter((fix): fix is Fix => !!fix);
+      ctx.report({
+        start: call.node.startIndex,
+        end: call.node.endIndex,
+        message: `\`${describeCall(call)}\` is a blocking database call inside \`async def\`; ${advice}`,
+        fixes,
+      });
+    }
+  },
+};
+
+/** `Model.objects...<method>()` with an async twin. */
+function isDjangoCall(call: PyCall): boolean {
+  return DJANGO_ASYNC_TWINS.has(call.method) && /\.objects\b/.test(call.receiver?.text ?? '');
+}
+
+/** Removes `async ` from a route handler whose body never awaits, so it stays valid Python. */
+function plainDefFix(fn: PyFunction): Fix | undefined {
+  if (!isRouteHandler(fn) || fn.usesAwait) return undefined;
+  // An `async def` with `yield` is an async generator; as a plain `def` it would change meaning.
+  if (/\byield\b/.test(fn.body.text)) return undefined;
+  const asyncKeyword = fn.node.child(0);
+  const defKeyword = fn.node.child(1);
+  if (asyncKeyword?.type !== 'async' || defKeyword?.type !== 'def') return undefined;
+  return {
+    title: PLAIN_DEF_TITLE,
+    safety: 'unsafe',
+    edits: [{ start: asyncKeyword.startIndex, end: defKeyword.startIndex, newText: '' }],
+  };
+}
+
+/** `User.objects.get(...)` -> `await User.objects.aget(...)`, when the call ends its expression. */
+function asyncOrmFix(call: PyCall): Fix | undefined {
+  if (chainTop(call.node).id !== call.node.id) return undefined;
+  const name = call.node.childForFieldName('function')?.childForFieldName('attribute');
+  if (!name) return undefined;
+  return {
+    title: `Use \`await ….a${call.method}()\``,
+    safety: 'unsafe',
+    edits: [
+      { start: call.node.startIndex, end: call.node.startIndex, newText: 'await ' },
+      { start: name.startIndex, end: name.endIndex, newText: `a${call.method}` },
+    ],
+  };
+}
+
+/** Runs the chain in a worker thread: `await asyncio.to_thread(lambda: <chain>)`. */
+function toThreadFix(call: PyCall, model: PythonModel): Fix | undefined {
+  const top = chainTop(call.node);
+  if (top.parent?.type === 'await' || /\b(?:await|yield)\b/.test(top.text)) return undefined;
+  // Inside a generator expression, `await` would turn it into an async generator.
+  for (let node = top.parent; node && node.id !== call.fn?.body.id; node = node.parent) {
+    if (node.type === 'generator_expression' || node.type === 'lambda') return undefined;
+  }
+  // sqlite3 objects refuse to be used from a thread other than the one that made them.
+  if (call.qualified.startsWith('sqlite3.') || receiverMaker(call, model).startsWith('sqlite3.'))
+    return undefined;
+  const edits: TextEdit[] = [
+    { start: top.startIndex, end: top.endIndex, newText: `await asyncio.to_thread(${threadArguments(top)})` },
+  ];
+  const importEdit = ensureImport(model, 'asyncio');
+  if (importEdit) edits.push(importEdit);
+  return { title: TO_THREAD_TITLE, safety: 'unsafe', edits };
+}
+
+/** `db.commit` / `sqlite_conn.execute, sql` for a plain call, else a lambda around the chain. */
+function threadArguments(top: Node): string {
+  const fnNode = top.type === 'call' ? top.childForFieldName('function') : null;
+  const args = top.childForFieldName('arguments');
+  if (!fnNode || args?.type !== 'argument_list' || !/^[\w.]+$/.test(fnNode.text))
+    return `lambda: ${top.text}`;
+  const inner = args.text.slice(1, -1).trim().replace(/,$/, '');
+  return inner ? `${fnNode.text}, ${inner}` : fnNode.text;
+}

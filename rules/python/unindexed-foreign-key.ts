@@ -1,0 +1,173 @@
+import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
+import type { Fix, TextEdit } from '../../server/src/engine/types';
+import type { IndexedTable } from '../../server/src/workspace/index';
+import type { ColumnFact, ForeignKeyFact, MigrationFact } from '../../server/src/workspace/facts';
+
+/** The referenced table, resolving `ForeignKey(User.id)` to the class's table. */
+function referencedTable(ctx: WorkspaceContext, key: ForeignKeyFact): string {
+  if (!key.targetClass) return key.table;
+  return ctx.index.tablesOfClass(key.targetClass)[0]?.table.name ?? key.table;
+}
+
+/** The edit adding `index=True` to the column's `Column(...)` / `mapped_column(...)` call. */
+function indexTrueEdit(ctx: WorkspaceContext, file: string, column: ColumnFact): TextEdit | undefined {
+  const at = column.indexInsertAt;
+  const text = ctx.readText(file);
+  if (at === undefined || text === undefined) return undefined;
+  return { start: at, end: at, newText: text[at - 1] === '(' ? 'index=True' : ', index=True' };
+}
+
+/** A 12-hex-digit revision id, stable for the same index and parent (so re-running agrees). */
+function revisionId(seed: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  for (let i = 0; i < seed.length; i++) {
+    const c = seed.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+  return (hex(a) + hex(b)).slice(0, 12);
+}
+
+/** The text of an Alembic migration creating (and on downgrade dropping) one index. */
+export function indexMigration(
+  revision: string,
+  parent: string,
+  index: string,
+  table: string,
+  column: string,
+): string {
+  return [
+    `"""Index ${table}.${column}.`,
+    '',
+    `Revision ID: ${revision}`,
+    `Revises: ${parent}`,
+    '"""',
+    'from alembic import op',
+    '',
+    '# revision identifiers, used by Alembic.',
+    `revision = "${revision}"`,
+    `down_revision = "${parent}"`,
+    'branch_labels = None',
+    'depends_on = None',
+    '',
+    '',
+    'def upgrade() -> None:',
+    `    op.create_index(op.f("${index}"), "${table}", ["${column}"], unique=False)`,
+    '',
+    '',
+    'def downgrade() -> None:',
+    `    op.drop_index(op.f("${index}"), table_name="${table}")`,
+    '',
+  ].join('\n');
+}
+
+/** Adds `index=True` to the model and an Alembic migration after the single head revision. */
+function migrationFix(
+  head: Migration,
+  table: string,
+  column: string,
+  indexEdit: TextEdit,
+): Fix {
+  const index = `ix_${table}_${column}`;
+  const revision = revisionId(`${head.migration.revision}:${table}.${column}`);
+  const slash = Math.max(head.file.lastIndexOf('/'), head.file.lastIndexOf('\\'));
+  const dir = slash === -1 ? '' : head.file.slice(0, slash + 1);
+  return {
+    title: `Add \`index=True\` and an Alembic migration creating \`${index}\``,
+    safety: 'unsafe',
+    edits: [indexEdit],
+    creates: [
+      {
+        file: `${dir}${revision}_index_${table}_${column}.py`,
+        content: indexMigration(revision, head.migration.revision, index, table, column),
+      },
+    ],
+  };
+}
+
+type Migration = { file: string; migration: MigrationFact };
+
+function checkTable(ctx: WorkspaceContext, { file, table }: IndexedTable, head?: Migration): void {
+  for (const column of table.columns) {
+    const key = column.foreignKey;
+    if (!key || column.primaryKey || column.unique || column.indexed) continue;
+    if (ctx.index.isIndexedColumn(table.name, column.name)) continue;
+    const target = referencedTable(ctx, key);
+    const edit = indexTrueEdit(ctx, file, column);
+    const fixes: Fix[] = [];
+    if (edit) {
+      fixes.push({ title: 'Add `index=True`', safety: 'safe', edits: [edit] });
+      if (head) fixes.push(migrationFix(head, table.name, column.name, edit));
+    }
+    ctx.report(file, {
+      start: column.start,
+      end: column.end,
+      message:
+        `Foreign key \`${table.name}.${column.name}\` (to \`${target}\`) has no index: joins and ` +
+        `lookups by \`${column.attribute}\`, and deletes in \`${target}\`, scan all of \`${table.name}\``,
+      fixes,
+    });
+  }
+}
+
+/** SQLAlchemy foreign-key columns that no index, `__table_args__` entry or migration covers. */
+export const unindexedForeignKey: Rule = {
+  meta: {
+    id: 'unindexed-foreign-key',
+    language: 'python',
+    category: 'missing-index',
+    severity: 'warning',
+    summary: 'SQLAlchemy `ForeignKey` column with no index in the model, its table args or migrations',
+    fix: { title: 'Add `index=True`', safety: 'safe', availability: 'sometimes' },
+    docs: {
+      whatItDoes:
+        'Finds SQLAlchemy columns declared with `ForeignKey(...)` (`Column` or `mapped_column`, in ' +
+        'declarative models and Core `Table(...)`s) that are not indexed anywhere in the workspace: no ' +
+        '`index=True`, `primary_key=True` or `unique=True`, not the leading column of an `Index`, ' +
+        '`UniqueConstraint` or `PrimaryKeyConstraint`, and not indexed by an Alembic migration ' +
+        '(`op.create_index`, `op.execute("CREATE INDEX ...")`, dropped indexes removed in revision ' +
+        'order) or by `CREATE INDEX` in a `.sql` file.',
+      whyIsThisBad:
+        'Unlike primary keys, foreign keys get no index by default in PostgreSQL, SQLite or SQLAlchemy. ' +
+        'Every `user.orders` relationship load, `join(Order)` and `filter(Order.user_id == id)` then ' +
+        'reads the whole child table, and each delete or key update in the parent table checks the ' +
+        'constraint with a full scan too. It is invisible with a thousand rows and dominates the ' +
+        'request time with a few million.',
+      example: [
+        'class Order(Base):',
+        '    __tablename__ = "orders"',
+        '    id = Column(Integer, primary_key=True)',
+        '    user_id = Column(Integer, ForeignKey("users.id"), nullable=False)',
+      ].join('\n'),
+      useInstead: [
+        'class Order(Base):',
+        '    __tablename__ = "orders"',
+        '    id = Column(Integer, primary_key=True)',
+        '    user_id = Column(Integer, ForeignKey("users.id"), nullable=False, index=True)',
+      ].join('\n'),
+      notFlagged: [
+        'Foreign keys with `index=True`, `unique=True` or `primary_key=True`.',
+        'Foreign keys that lead an `Index(...)`, `UniqueConstraint(...)` or `PrimaryKeyConstraint(...)` in `__table_args__`, a Core `Table(...)` or a module-level `Index(...)`.',
+        'Foreign keys indexed by an Alembic migration (`op.create_index`, `batch_op.create_index`, `op.execute("CREATE INDEX ...")`) that no later migration drops, or by `CREATE INDEX` in a `.sql` file.',
+        'Django `ForeignKey` and `OneToOneField`: Django indexes them by default. `db_index=False` is a deliberate choice and is left to `unindexed-query-column`, which reports it when queries filter on the field.',
+        'Foreign keys declared only in migrations or `.sql` files (`unindexed-sql-foreign-key` covers `.sql`).',
+      ],
+      fixSafety:
+        'Adding `index=True` is safe: it changes the schema SQLAlchemy creates, not what any query returns. ' +
+        'When the project has Alembic migrations with a single head, a second fix also writes a migration ' +
+        'that creates the index (`op.create_index(op.f("ix_<table>_<column>"), ...)`, the name SQLAlchemy ' +
+        'gives `index=True`) after that head. That fix is unsafe: building an index locks writes to the ' +
+        'table while it runs (use `postgresql_concurrently=True` on large PostgreSQL tables), and several ' +
+        'such migrations made at once share a parent and must be chained or merged.',
+    },
+  },
+  checkWorkspace(ctx) {
+    const heads = ctx.index.migrationHeads();
+    const head = heads.length === 1 ? heads[0] : undefined;
+    for (const entry of ctx.index.allTables()) {
+      if (entry.table.source === 'sqlalchemy') checkTable(ctx, entry, head);
+    }
+  },
+};

@@ -1,0 +1,261 @@
+/**
+ * The `perflens` command. `perflens scan [paths...]` scans and reports; exit codes: 0 clean (or
+ * within --max-warnings), 1 findings over the threshold, 2 usage or config errors.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ALL_RULES } from '../../../rules';
+import { ConfigError, DEFAULT_CONFIG, findConfigFile, loadConfigFile, type PerflensConfig } from '../config/config';
+import { resolveRules } from '../config/resolve';
+import { decode } from '../engine/source-guard';
+import { CATEGORIES, type Category, type Finding } from '../engine/types';
+import { discoverFiles } from '../workspace/discovery';
+import { applyFixes } from './apply-fixes';
+import { formatJson } from './format/json';
+import type { OutputContext } from './format/output';
+import { formatSarif } from './format/sarif';
+import { formatText, summaryLine } from './format/text';
+import { scan, type ScanResult } from './scan';
+import { VERSION } from './version';
+
+const USAGE = `Usage: perflens <command> [options]
+
+Commands:
+  scan [paths...]      Find performance problems (default path: .)
+  rules                List the rules
+
+Options for scan:
+  --format <f>         text (default), json or sarif
+  --output <file>      Write the report to a file instead of stdout
+  --fix                Apply safe fixes
+  --unsafe-fixes       With --fix, also apply unsafe fixes
+  --rule <id>          Only run this rule (repeatable)
+  --category <c>       Only run rules of this category (repeatable)
+  --max-warnings <n>   Exit 1 only when there are errors or more than n other findings (default 0)
+  --config <file>      Use this perflens.json instead of the nearest one
+  --jobs <n>           Worker threads (default: number of cores)
+  --no-progress        Never print the progress line
+  -h, --help           Show this help
+  -v, --version        Print the version`;
+
+/** A usage error: printed with a hint, exit code 2. */
+class UsageError extends Error {}
+
+interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  cwd: string;
+}
+
+function writeLine(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(`${text}\n`);
+}
+
+function displayPathFrom(cwd: string) {
+  return (file: string): string => {
+    const relative = path.relative(cwd, file);
+    return (relative && !relative.startsWith('..') ? relative : file).split(path.sep).join('/');
+  };
+}
+
+function readTextSafe(file: string): string | undefined {
+  try {
+    return decode(fs.readFileSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
+function loadConfig(configPath: string | undefined, firstPath: string, cwd: string): { config: PerflensConfig; root: string } {
+  const known = new Set(ALL_RULES.map((rule) => rule.meta.id));
+  const file = configPath ? path.resolve(cwd, configPath) : findConfigFile(path.resolve(cwd, firstPath));
+  if (!file) return { config: DEFAULT_CONFIG, root: cwd };
+  return { config: loadConfigFile(file, known), root: path.dirname(file) };
+}
+
+function parseScanArgs(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      format: { type: 'string', default: 'text' },
+      output: { type: 'string' },
+      fix: { type: 'boolean', default: false },
+      'unsafe-fixes': { type: 'boolean', default: false },
+      rule: { type: 'string', multiple: true, default: [] },
+      category: { type: 'string', multiple: true, default: [] },
+      'max-warnings': { type: 'string' },
+      config: { type: 'string' },
+      jobs: { type: 'string' },
+      'no-progress': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (!['text', 'json', 'sarif'].includes(values.format!)) {
+    throw new UsageError(`--format must be text, json or sarif, not "${values.format}"`);
+  }
+  const known = new Set(ALL_RULES.map((rule) => rule.meta.id));
+  for (const rule of values.rule!) if (!known.has(rule)) throw new UsageError(`--rule: unknown rule "${rule}" (see \`perflens rules\`)`);
+  for (const category of values.category!) {
+    if (!CATEGORIES.includes(category as Category)) {
+      throw new UsageError(`--category: unknown category "${category}" (one of ${CATEGORIES.join(', ')})`);
+    }
+  }
+  const integer = (name: string, value: string | undefined, min: number): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, not "${value}"`);
+    return Number(value);
+  };
+  if (values['unsafe-fixes'] && !values.fix) throw new UsageError('--unsafe-fixes only makes sense with --fix');
+  return {
+    paths: positionals.length > 0 ? positionals : ['.'],
+    format: values.format as 'text' | 'json' | 'sarif',
+    output: values.output,
+    fix: values.fix!,
+    unsafeFixes: values['unsafe-fixes']!,
+    rules: values.rule!,
+    categories: values.category! as Category[],
+    maxWarnings: integer('max-warnings', values['max-warnings'], 0) ?? 0,
+    config: values.config,
+    jobs: integer('jobs', values.jobs, 1) ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
+    progress: !values['no-progress'],
+    help: values.help!,
+  };
+}
+
+/** A progress line on stderr, only on a terminal and only once a scan has taken a moment. */
+function progressReporter(io: Io, enabled: boolean) {
+  const started = Date.now();
+  let shown = false;
+  return {
+    update(done: number, total: number): void {
+      if (!enabled || !io.stderr.isTTY || Date.now() - started < 500) return;
+      shown = true;
+      io.stderr.write(`\r\x1b[KScanning… ${done}/${total} files`);
+    },
+    clear(): void {
+      if (shown) io.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+async function runScanCommand(args: string[], io: Io): Promise<number> {
+  const options = parseScanArgs(args);
+  if (options.help) {
+    writeLine(io.stdout, USAGE);
+    return 0;
+  }
+  const { config, root } = loadConfig(options.config, options.paths[0], io.cwd);
+  const { rules, settings } = resolveRules(ALL_RULES, config, { rules: options.rules, categories: options.categories });
+  const files = discoverFiles(
+    options.paths.map((p) => path.resolve(io.cwd, p)),
+    { root, include: config.include, exclude: config.exclude },
+  );
+  const progress = progressReporter(io, options.progress);
+  const maxFileBytes = config.maxFileSizeKb * 1024;
+  const run = (): Promise<ScanResult> =>
+    scan({ files, rules, settings, maxFileBytes, jobs: options.jobs, onProgress: (d, t) => progress.update(d, t) });
+
+  let result = await run();
+  let fixedCount = 0;
+  if (options.fix) {
+    // Fixes can uncover or overlap other fixes: re-scan and fix again, a few passes at most.
+    for (let pass = 0; pass < 5; pass++) {
+      const outcome = applyFixes(result.reports.flatMap((r) => r.findings), options.unsafeFixes, root);
+      for (const [file, reason] of outcome.skipped) writeLine(io.stderr, `perflens: ${file}: ${reason}`);
+      if (outcome.filesChanged.length === 0) break;
+      fixedCount += outcome.fixed;
+      result = await run();
+    }
+  }
+  progress.clear();
+
+  const findings: Finding[] = result.reports.flatMap((report) => report.findings);
+  const context: OutputContext = {
+    version: VERSION,
+    displayPath: displayPathFrom(io.cwd),
+    rules,
+    readText: readTextSafe,
+    color: options.format === 'text' && !options.output && !!io.stdout.isTTY && !process.env.NO_COLOR,
+  };
+  let report: string;
+  if (options.format === 'json') report = formatJson(findings, context);
+  else if (options.format === 'sarif') report = formatSarif(findings, context);
+  else report = formatText(findings, context) + summaryLine(findings, result.stats.files) + '\n';
+  if (options.output) fs.writeFileSync(path.resolve(io.cwd, options.output), report);
+  else io.stdout.write(report);
+
+  for (const problem of result.problems) {
+    const where = problem.file ? `${context.displayPath(problem.file)}: ` : '';
+    writeLine(io.stderr, `perflens: ${where}${problem.message}`);
+  }
+  const unused = result.reports.flatMap((r) => r.unusedSuppressions.map((s) => `${context.displayPath(r.file)}:${s.line}`));
+  if (unused.length > 0) {
+    writeLine(io.stderr, `perflens: ${unused.length} suppression comment(s) no longer match any finding: ${unused.join(', ')}`);
+  }
+  if (options.fix) writeLine(io.stderr, `perflens: fixed ${fixedCount} problem(s)`);
+  if (options.format !== 'text' || options.output) writeLine(io.stderr, summaryLine(findings, result.stats.files));
+
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  return errors > 0 || findings.length - errors > options.maxWarnings ? 1 : 0;
+}
+
+function listRules(io: Io): number {
+  for (const rule of [...ALL_RULES].sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1))) {
+    const fix = rule.meta.fix ? ` [fix: ${rule.meta.fix.safety}]` : '';
+    writeLine(io.stdout, `${rule.meta.id.padEnd(36)} ${rule.meta.category.padEnd(18)} ${rule.meta.severity.padEnd(8)} ${rule.meta.summary.replace(/`/g, '')}${fix}`);
+  }
+  return 0;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'scan':
+        return await runScanCommand(rest, io);
+      case 'rules':
+        return listRules(io);
+      case '-v':
+      case '--version':
+        writeLine(io.stdout, VERSION);
+        return 0;
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        writeLine(io.stdout, USAGE);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      writeLine(io.stderr, `perflens: config error: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      writeLine(io.stderr, `perflens: ${(error as Error).message}\nRun \`perflens --help\` for usage.`);
+      return 2;
+    }
+    if (error instanceof Error && /no such file or directory/.test(error.message)) {
+      writeLine(io.stderr, `perflens: ${error.message}`);
+      return 2;
+    }
+    writeLine(io.stderr, `perflens: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 2;
+  }
+}
+
+/** Entry point of `bin/perflens.js`: runs with the process's arguments and sets its exit code. */
+export function run(): void {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+  );
+}

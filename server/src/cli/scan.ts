@@ -1,0 +1,189 @@
+/**
+ * A whole-workspace scan: files are prepared in parallel worker threads (handed out in small
+ * chunks so every core stays busy), their facts merged into one index, each worker then checks its
+ * own files against the whole index, and the cross-file rules run once in the main thread.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { LineIndex } from '../engine/positions';
+import type { Rule } from '../engine/rule';
+import { runWorkspaceRules, sortFindings, type RunSettings } from '../engine/runner';
+import { applySuppressions, type Suppression } from '../engine/suppressions';
+import type { Finding, Problem } from '../engine/types';
+import { initParsers } from '../parsing/tree-sitter';
+import type { DiscoveredFile } from '../workspace/discovery';
+import type { FileFacts } from '../workspace/facts';
+import { WorkspaceIndex } from '../workspace/index';
+import { decode } from '../engine/source-guard';
+import type { FileReport } from '../workspace/session';
+import { ScanCore, type CheckResult, type PrepareResult } from './scan-core';
+import type { FromWorker, ToWorker } from './worker-protocol';
+
+export interface ScanRequest {
+  files: readonly DiscoveredFile[];
+  rules: readonly Rule[];
+  settings: RunSettings;
+  maxFileBytes: number;
+  /** Worker threads; 1 runs in the calling thread. */
+  jobs: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ScanStats {
+  files: number;
+  bytes: number;
+  lines: number;
+  milliseconds: number;
+}
+
+export interface ScanResult {
+  reports: FileReport[];
+  problems: Problem[];
+  stats: ScanStats;
+}
+
+const CHUNK_SIZE = 16;
+
+/** One unit of parallel work: a ScanCore in this thread or in a worker thread. */
+interface Lane {
+  prepare(files: DiscoveredFile[]): Promise<PrepareResult>;
+  check(otherFacts: FileFacts[]): Promise<CheckResult>;
+  close(): Promise<void>;
+}
+
+function localLane(request: ScanRequest): Lane {
+  const core = new ScanCore(request.rules, request.settings, request.maxFileBytes);
+  return {
+    prepare: async (files) => core.prepare(files),
+    check: async (otherFacts) => core.check(otherFacts),
+    close: async () => undefined,
+  };
+}
+
+/** The worker script: the bundled `scan-worker.js`, or the TypeScript source under tsx. */
+function workerEntry(): { file: string; execArgv: string[] } {
+  const bundled = path.join(__dirname, 'scan-worker.js');
+  if (fs.existsSync(bundled)) return { file: bundled, execArgv: [] };
+  return { file: path.join(__dirname, 'scan-worker.ts'), execArgv: ['--require', 'tsx/cjs'] };
+}
+
+function workerLane(request: ScanRequest): Lane {
+  const entry = workerEntry();
+  const worker = new Worker(entry.file, { execArgv: entry.execArgv });
+  let pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | undefined;
+  worker.on('message', (message: FromWorker) => {
+    const waiter = pending;
+    pending = undefined;
+    if (message.type === 'failed') waiter?.reject(new Error(message.message));
+    else waiter?.resolve(message);
+  });
+  worker.on('error', (error) => pending?.reject(error));
+  worker.on('exit', (code) => pending?.reject(new Error(`scan worker exited with code ${code}`)));
+  const ask = (message: ToWorker): Promise<FromWorker> =>
+    new Promise((resolve, reject) => {
+      pending = { resolve, reject };
+      worker.postMessage(message);
+    });
+  worker.postMessage({
+    type: 'init',
+    ruleIds: request.rules.map((rule) => rule.meta.id),
+    settings: request.settings,
+    maxFileBytes: request.maxFileBytes,
+  } satisfies ToWorker);
+  return {
+    prepare: async (files) => ((await ask({ type: 'prepare', files })) as { result: PrepareResult }).result,
+    check: async (otherFacts) => ((await ask({ type: 'check', otherFacts })) as { result: CheckResult }).result,
+    close: async () => {
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    },
+  };
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return decode(fs.readFileSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Scans files with every rule; returns per-file findings after suppressions. */
+export async function scan(request: ScanRequest): Promise<ScanResult> {
+  const started = performance.now();
+  await initParsers();
+  const jobs = Math.max(1, Math.min(request.jobs, Math.ceil(request.files.length / CHUNK_SIZE) || 1));
+  const lanes = jobs === 1 ? [localLane(request)] : Array.from({ length: jobs }, () => workerLane(request));
+  try {
+    // Phase 1: hand out chunks to whichever lane is free.
+    const chunks: DiscoveredFile[][] = [];
+    for (let i = 0; i < request.files.length; i += CHUNK_SIZE) chunks.push(request.files.slice(i, i + CHUNK_SIZE));
+    const factsByLane = lanes.map(() => [] as FileFacts[]);
+    const problems: Problem[] = [];
+    let bytes = 0;
+    let lines = 0;
+    let done = 0;
+    let next = 0;
+    await Promise.all(
+      lanes.map(async (lane, laneIndex) => {
+        while (next < chunks.length) {
+          const chunk = chunks[next++];
+          const result = await lane.prepare(chunk);
+          factsByLane[laneIndex].push(...result.facts);
+          problems.push(...result.problems);
+          bytes += result.bytes;
+          lines += result.lines;
+          done += chunk.length;
+          request.onProgress?.(done, request.files.length);
+        }
+      }),
+    );
+
+    // Phase 2: each lane checks its own files knowing everyone's facts.
+    const checks = await Promise.all(
+      lanes.map((lane, laneIndex) => lane.check(factsByLane.filter((_, i) => i !== laneIndex).flat())),
+    );
+    const index = new WorkspaceIndex();
+    for (const facts of factsByLane.flat()) index.update(facts);
+
+    const findingsByFile = new Map<string, Finding[]>();
+    const add = (finding: Finding): void => {
+      const list = findingsByFile.get(finding.file);
+      if (list) list.push(finding);
+      else findingsByFile.set(finding.file, [finding]);
+    };
+    const suppressions = new Map<string, Suppression[]>();
+    for (const check of checks) {
+      check.findings.forEach(add);
+      for (const [file, list] of check.suppressions) suppressions.set(file, list);
+      problems.push(...check.problems);
+    }
+
+    const texts = new Map<string, LineIndex>();
+    const lineIndexOf = (file: string): LineIndex | undefined => {
+      if (!texts.has(file)) {
+        const text = readText(file);
+        if (text !== undefined) texts.set(file, new LineIndex(text));
+      }
+      return texts.get(file);
+    };
+    const workspace = runWorkspaceRules(request.rules, index, request.settings, readText, lineIndexOf);
+    workspace.findings.forEach(add);
+    problems.push(...workspace.problems);
+
+    const files = new Set([...findingsByFile.keys(), ...suppressions.keys()]);
+    const reports: FileReport[] = [...files].sort().map((file) => {
+      const fileSuppressions = suppressions.get(file) ?? [];
+      const findings = applySuppressions(sortFindings(findingsByFile.get(file) ?? []), fileSuppressions);
+      return { file, findings, unusedSuppressions: fileSuppressions.filter((s) => !s.used) };
+    });
+    return {
+      reports,
+      problems,
+      stats: { files: index.size, bytes, lines, milliseconds: performance.now() - started },
+    };
+  } finally {
+    await Promise.all(lanes.map((lane) => lane.close()));
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * `perflens.json`: the one config file, read by the CLI and the language server alike. Validation
+ * is strict (unknown keys are errors, like Ruff) and every error names the file and the key, so a
+ * typo never silently turns a rule off.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SEVERITIES, type Severity } from '../engine/types';
+
+export const CONFIG_FILE_NAME = 'perflens.json';
+
+export type RuleSetting = Severity | 'off';
+
+export interface PerflensConfig {
+  /** Per-rule severity or `off`. */
+  rules: Record<string, RuleSetting>;
+  /** Globs (relative to the config's folder) a file must match to be analysed; empty = all. */
+  include: string[];
+  /** Globs of files never analysed, on top of `.gitignore` and the default excludes. */
+  exclude: string[];
+  sql: { defaultLimit: number };
+  /** Files larger than this are skipped with a message. */
+  maxFileSizeKb: number;
+}
+
+export const DEFAULT_CONFIG: PerflensConfig = {
+  rules: {},
+  include: [],
+  exclude: [],
+  sql: { defaultLimit: 1000 },
+  maxFileSizeKb: 2048,
+};
+
+/** A config problem, naming the file and the key at fault. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    detail: string,
+  ) {
+    super(`${file}: ${key ? `"${key}": ` : ''}${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Json = unknown;
+
+function isObject(value: Json): value is Record<string, Json> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkKeys(file: string, prefix: string, value: Record<string, Json>, allowed: string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new ConfigError(file, prefix + key, `unknown key (expected one of: ${allowed.join(', ')})`);
+    }
+  }
+}
+
+function stringList(file: string, key: string, value: Json): string[] {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+    throw new ConfigError(file, key, 'must be an array of glob strings');
+  }
+  return value as string[];
+}
+
+function positiveInteger(file: string, key: string, value: Json, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigError(file, key, `must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Where a JSON syntax error is, as `line:column`, from V8's "at position N" message. */
+function jsonErrorLocation(text: string, message: string): string {
+  const match = /position (\d+)/.exec(message);
+  if (!match) return '';
+  const offset = Number(match[1]);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${column}`;
+}
+
+/** Parses and validates config text. `knownRules` are the rule ids that may be configured. */
+export function parseConfig(text: string, file: string, knownRules: ReadonlySet<string>): PerflensConfig {
+  let raw: Json;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(file, '', `invalid JSON${jsonErrorLocation(text, message)}: ${message}`);
+  }
+  if (!isObject(raw)) throw new ConfigError(file, '', 'must contain a JSON object');
+  checkKeys(file, '', raw, ['$schema', 'rules', 'include', 'exclude', 'sql', 'maxFileSizeKb']);
+  const config: PerflensConfig = structuredClone(DEFAULT_CONFIG);
+  if (raw.rules !== undefined) {
+    if (!isObject(raw.rules)) throw new ConfigError(file, 'rules', 'must be an object of rule id to severity');
+    for (const [rule, setting] of Object.entries(raw.rules)) {
+      if (!knownRules.has(rule)) throw new ConfigError(file, `rules.${rule}`, 'unknown rule id (see `perflens rules`)');
+      if (setting !== 'off' && !SEVERITIES.includes(setting as Severity)) {
+        throw new ConfigError(file, `rules.${rule}`, `must be one of off, ${SEVERITIES.join(', ')}; got ${JSON.stringify(setting)}`);
+      }
+      config.rules[rule] = setting as RuleSetting;
+    }
+  }
+  if (raw.include !== undefined) config.include = stringList(file, 'include', raw.include);
+  if (raw.exclude !== undefined) config.exclude = stringList(file, 'exclude', raw.exclude);
+  if (raw.sql !== undefined) {
+    if (!isObject(raw.sql)) throw new ConfigError(file, 'sql', 'must be an object');
+    checkKeys(file, 'sql.', raw.sql, ['defaultLimit']);
+    if (raw.sql.defaultLimit !== undefined) {
+      config.sql.defaultLimit = positiveInteger(file, 'sql.defaultLimit', raw.sql.defaultLimit, 1_000_000);
+    }
+  }
+  if (raw.maxFileSizeKb !== undefined) {
+    config.maxFileSizeKb = positiveInteger(file, 'maxFileSizeKb', raw.maxFileSizeKb, 1024 * 1024);
+  }
+  return config;
+}
+
+/** The nearest `perflens.json` at or above `start`, if any. */
+export function findConfigFile(start: string): string | undefined {
+  let dir = path.resolve(start);
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) dir = path.dirname(dir);
+  for (;;) {
+    const candidate = path.join(dir, CONFIG_FILE_NAME);
+    if (fs.existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Reads and validates a config file. */
+export function loadConfigFile(file: string, knownRules: ReadonlySet<string>): PerflensConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, '', `cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return parseConfig(text, file, knownRules);
+}

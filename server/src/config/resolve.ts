@@ -1,0 +1,33 @@
+/** Turns a config (and CLI filters) into the rule list and run settings the engine takes. */
+import type { Rule } from '../engine/rule';
+import type { RunSettings } from '../engine/runner';
+import type { Category, Severity } from '../engine/types';
+import type { PerflensConfig } from './config';
+
+export interface RuleFilters {
+  /** Only these rule ids (empty = all). */
+  rules?: readonly string[];
+  /** Only rules of these categories (empty = all). */
+  categories?: readonly Category[];
+}
+
+export interface ResolvedRules {
+  rules: Rule[];
+  settings: RunSettings;
+}
+
+/** Enabled rules and their severities; `off` rules and filtered-out rules are dropped. */
+export function resolveRules(all: readonly Rule[], config: PerflensConfig, filters: RuleFilters = {}): ResolvedRules {
+  const severities = new Map<string, Severity>();
+  const rules = all.filter((rule) => {
+    const setting = config.rules[rule.meta.id];
+    const named = !!filters.rules?.includes(rule.meta.id);
+    // Naming a rule on the command line runs it even when the config turns it off.
+    if (setting === 'off' && !named) return false;
+    if (setting && setting !== 'off') severities.set(rule.meta.id, setting);
+    if (filters.rules?.length && !named) return false;
+    if (filters.categories?.length && !filters.categories.includes(rule.meta.category)) return false;
+    return true;
+  });
+  return { rules, settings: { options: { defaultLimit: config.sql.defaultLimit }, severities } };
+}

@@ -1,0 +1,523 @@
+/**
+ * Which loops really run a call once per item, and what such a call costs. The `n-plus-one` rules
+ * share this so that a loop over a constant tuple, a retry loop that returns on success, a
+ * paginating loop that follows the previous response and a polling loop are judged the same way
+ * whether the round trip is made directly or through a helper in another file.
+ */
+import type { Node } from 'web-tree-sitter';
+import { isDbRoundTrip, isDjangoQuery, isHttpRequest } from './knowledge';
+import {
+  dottedName,
+  qualify,
+  type PyCall,
+  type PyFunction,
+  type PyLoop,
+  type PythonModel,
+} from './model';
+
+/** What one call costs when it runs per item. */
+export type RoundTrip = 'db' | 'http';
+
+/** Bulk APIs: one call sends every row, which is the cure for an N+1, not an instance of it. */
+const BULK_METHODS = new Set([
+  'executemany',
+  'bulk_save_objects',
+  'bulk_insert_mappings',
+  'bulk_update_mappings',
+  'add_all',
+  'bulk_create',
+  'bulk_update',
+  'in_bulk',
+  'copy_records_to_table',
+  'copy_expert',
+  'copy_from',
+]);
+
+const HTTP_METHODS = new Set([
+  'get',
+  'post',
+  'put',
+  'patch',
+  'delete',
+  'head',
+  'options',
+  'request',
+  'send',
+  'stream',
+  'urlopen',
+]);
+
+/** Constructors of HTTP clients: a name bound to one of these makes HTTP calls, not queries. */
+const HTTP_CLIENT_CONSTRUCTORS = new Set([
+  'requests.Session',
+  'requests.session',
+  'httpx.Client',
+  'httpx.AsyncClient',
+  'aiohttp.ClientSession',
+  'urllib3.PoolManager',
+]);
+const SYNC_HTTP_CLIENT_CONSTRUCTORS = new Set([
+  'requests.Session',
+  'requests.session',
+  'httpx.Client',
+  'urllib3.PoolManager',
+]);
+
+/** Calls that start work concurrently: a coroutine handed to them is not awaited in the loop. */
+const SPAWN_METHODS = new Set([
+  'create_task',
+  'ensure_future',
+  'gather',
+  'start_soon',
+  'spawn',
+  'run_coroutine_threadsafe',
+]);
+
+const SLEEPS = new Set([
+  'time.sleep',
+  'asyncio.sleep',
+  'anyio.sleep',
+  'trio.sleep',
+  'gevent.sleep',
+]);
+
+/** A literal `range(...)` this short is a fixed handful of iterations, not a loop over data. */
+const SMALL_RANGE = 10;
+
+const CONSTANT_TYPES = new Set([
+  'string',
+  'integer',
+  'float',
+  'true',
+  'false',
+  'none',
+  'concatenated_string',
+  'unary_operator',
+]);
+
+const EXITS = new Set(['return_statement', 'break_statement', 'raise_statement']);
+const EXITS_OF_OUTER_LOOP = new Set(['return_statement', 'raise_statement']);
+
+interface FileCache {
+  /** Name -> values bound to it, per function body (`undefined` key: module level). */
+  bindings: Map<PyFunction | undefined, Map<string, Node[]>>;
+  /** Loop node id -> names assigned in its body, with where. */
+  assigned: Map<number, { name: string; at: number }[]>;
+  /** Node ids of `while` loops whose body sleeps: polling, a category of its own. */
+  sleepingLoops?: Set<number>;
+  /** Node id -> call, for walking receiver chains. */
+  callsById?: Map<number, PyCall>;
+}
+
+const caches = new WeakMap<PythonModel, FileCache>();
+
+function cacheOf(model: PythonModel): FileCache {
+  let cache = caches.get(model);
+  if (!cache) {
+    cache = { bindings: new Map(), assigned: new Map() };
+    caches.set(model, cache);
+  }
+  return cache;
+}
+
+function within(node: Node, outer: Node | null | undefined): boolean {
+  return !!outer && outer.startIndex <= node.startIndex && node.endIndex <= outer.endIndex;
+}
+
+function unwrap(node: Node | null | undefined): Node | null {
+  let current = node ?? null;
+  while (current && (current.type === 'parenthesized_expression' || current.type === 'await'))
+    current = current.namedChildren[0] ?? null;
+  return current;
+}
+
+/** Values bound to names directly in one scope: assignments and `with ... as name`. */
+function collectBindings(scope: Node): Map<string, Node[]> {
+  const bindings = new Map<string, Node[]>();
+  const bind = (name: string, value: Node): void => {
+    const list = bindings.get(name);
+    if (list) list.push(value);
+    else bindings.set(name, [value]);
+  };
+  const visit = (node: Node): void => {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      switch (child.type) {
+        case 'function_definition':
+        case 'class_definition':
+        case 'decorated_definition':
+        case 'lambda':
+          continue;
+        case 'assignment': {
+          const left = child.childForFieldName('left');
+          const right = child.childForFieldName('right');
+          if (left?.type === 'identifier' && right) bind(left.text, right);
+          break;
+        }
+        case 'augmented_assignment': {
+          const left = child.childForFieldName('left');
+          if (left?.type === 'identifier') bind(left.text, child);
+          break;
+        }
+        case 'as_pattern': {
+          const alias = child.childForFieldName('alias')?.namedChildren[0];
+          const value = child.namedChildren[0];
+          if (alias?.type === 'identifier' && value) bind(alias.text, value);
+          break;
+        }
+      }
+      visit(child);
+    }
+  };
+  visit(scope);
+  return bindings;
+}
+
+/** The values bound to `name` in the innermost scope (function, enclosing functions, module) binding it. */
+export function bindingsOf(model: PythonModel, fn: PyFunction | undefined, name: string): Node[] {
+  const cache = cacheOf(model);
+  const scopes: (PyFunction | undefined)[] = [];
+  for (let scope = fn; scope; scope = scope.parent) scopes.push(scope);
+  scopes.push(undefined);
+  for (const scope of scopes) {
+    let bindings = cache.bindings.get(scope);
+    if (!bindings) {
+      bindings = collectBindings(scope ? scope.body : model.tree.rootNode);
+      cache.bindings.set(scope, bindings);
+    }
+    const found = bindings.get(name);
+    if (found) return found;
+    // A parameter shadows anything outer and is bound by the caller.
+    if (scope?.params.some((param) => param.name === name)) return [];
+  }
+  return [];
+}
+
+/** The single value bound to `name`, when it is bound exactly once. */
+export function singleBinding(
+  model: PythonModel,
+  fn: PyFunction | undefined,
+  name: string,
+): Node | null {
+  const values = bindingsOf(model, fn, name);
+  return values.length === 1 && values[0].type !== 'augmented_assignment' ? values[0] : null;
+}
+
+/** The qualified name of the function a call expression calls, e.g. `httpx.AsyncClient`. */
+function calleeOf(node: Node | null, model: PythonModel): string {
+  const value = unwrap(node);
+  if (value?.type !== 'call') return '';
+  return qualify(dottedName(value.childForFieldName('function')), model.imports);
+}
+
+/** `'async'`/`'sync'` when the receiver of `call` is an HTTP client by construction or annotation. */
+function httpClientOf(call: PyCall, model: PythonModel): 'sync' | 'async' | undefined {
+  let root = call.receiver;
+  while (root?.type === 'attribute') root = root.childForFieldName('object');
+  if (root?.type !== 'identifier') return undefined;
+  for (let f = call.fn; f; f = f.parent) {
+    const param = f.params.find((p) => p.name === root.text);
+    if (!param) continue;
+    const annotation = qualify(param.annotation, model.imports);
+    if (!HTTP_CLIENT_CONSTRUCTORS.has(annotation)) return undefined;
+    return SYNC_HTTP_CLIENT_CONSTRUCTORS.has(annotation) ? 'sync' : 'async';
+  }
+  for (const value of bindingsOf(model, call.fn, root.text)) {
+    const constructor = calleeOf(value, model);
+    if (HTTP_CLIENT_CONSTRUCTORS.has(constructor))
+      return SYNC_HTTP_CLIENT_CONSTRUCTORS.has(constructor) ? 'sync' : 'async';
+  }
+  return undefined;
+}
+
+function callsById(model: PythonModel): Map<number, PyCall> {
+  const cache = cacheOf(model);
+  if (!cache.callsById) {
+    cache.callsById = new Map();
+    for (const call of model.calls) cache.callsById.set(call.node.id, call);
+  }
+  return cache.callsById;
+}
+
+/** Whether a Django query call is the first query method of its chain (`objects.filter` in `objects.filter().exclude()`). */
+function isFirstDjangoQueryOfChain(call: PyCall, model: PythonModel): boolean {
+  const byId = callsById(model);
+  let node = call.receiver;
+  while (node) {
+    if (node.type === 'call') {
+      const inner = byId.get(node.id);
+      if (inner && isDjangoQuery(inner)) return false;
+      node = node.childForFieldName('function');
+    } else if (node.type === 'attribute') node = node.childForFieldName('object');
+    else return true;
+  }
+  return true;
+}
+
+/** Within an `async with` item: aiohttp's `async with session.get(url)` performs the request there. */
+export function isAsyncWithItem(call: PyCall): boolean {
+  let node = call.node.parent;
+  while (node && (node.type === 'as_pattern' || node.type === 'parenthesized_expression'))
+    node = node.parent;
+  if (node?.type !== 'with_item') return false;
+  const statement = node.parent?.parent;
+  return statement?.type === 'with_statement' && statement.child(0)?.type === 'async';
+}
+
+/** A sync HTTP library call: it performs the request whether or not the function is async. */
+function isSyncHttpLibrary(call: PyCall, model: PythonModel): boolean {
+  const q = call.qualified;
+  return (
+    q.startsWith('requests.') ||
+    q.startsWith('httpx.') ||
+    q.startsWith('urllib.') ||
+    httpClientOf(call, model) === 'sync'
+  );
+}
+
+/**
+ * The round trip a call makes when it runs, or undefined: a query (reported once per chain, at
+ * its head), or an HTTP request. Bulk APIs and names bound to HTTP clients are told apart here.
+ */
+export function roundTripOf(call: PyCall, model: PythonModel): RoundTrip | undefined {
+  if (BULK_METHODS.has(call.method)) return undefined;
+  // `session = requests.Session()` makes `session.get(url)` a request, not an ORM lookup.
+  if (call.receiver && httpClientOf(call, model))
+    return HTTP_METHODS.has(call.method) ? 'http' : undefined;
+  if (isDbRoundTrip(call)) {
+    if (isDjangoQuery(call) && !isFirstDjangoQueryOfChain(call, model)) return undefined;
+    return 'db';
+  }
+  if (isHttpRequest(call)) return 'http';
+  return undefined;
+}
+
+/**
+ * Whether the request of an HTTP call is started concurrently rather than waited for in the loop:
+ * a coroutine handed to `create_task`/`gather`, or built un-awaited in an `async def` (collected
+ * for `asyncio.gather`). Sync libraries and aiohttp's `async with session.get()` do wait.
+ */
+export function isStartedConcurrently(call: PyCall, model: PythonModel): boolean {
+  if (call.awaited) return false;
+  const holder = call.node.parent?.parent;
+  if (call.node.parent?.type === 'argument_list' && holder?.type === 'call') {
+    const fnNode = holder.childForFieldName('function');
+    const name =
+      fnNode?.type === 'attribute'
+        ? (fnNode.childForFieldName('attribute')?.text ?? '')
+        : (fnNode?.text ?? '');
+    if (SPAWN_METHODS.has(name)) return true;
+  }
+  if (!call.fn?.isAsync || isAsyncWithItem(call)) return false;
+  return !isSyncHttpLibrary(call, model);
+}
+
+function isConstantCollection(node: Node | null): boolean {
+  if (!node) return false;
+  if (node.type === 'dictionary') {
+    return node.namedChildren.every(
+      (pair) =>
+        !!pair &&
+        (pair.type === 'comment' ||
+          (pair.type === 'pair' &&
+            isConstantValue(pair.childForFieldName('key')) &&
+            isConstantValue(pair.childForFieldName('value')))),
+    );
+  }
+  if (node.type !== 'list' && node.type !== 'tuple' && node.type !== 'set') return false;
+  return node.namedChildren.every((child) => !!child && isConstantValue(child));
+}
+
+function isConstantValue(node: Node | null): boolean {
+  return !!node && (CONSTANT_TYPES.has(node.type) || isConstantCollection(node));
+}
+
+const WRAPPERS = new Set(['enumerate', 'sorted', 'reversed', 'list', 'tuple', 'set']);
+const DICT_VIEWS = new Set(['items', 'keys', 'values']);
+
+/** The iterable is fixed in the code: a literal collection, a name bound once to one, a short literal `range`. */
+function isFixedIterable(
+  node: Node | null,
+  model: PythonModel,
+  fn: PyFunction | undefined,
+  depth = 0,
+): boolean {
+  const value = unwrap(node);
+  if (!value || depth > 3) return false;
+  if (isConstantCollection(value)) return true;
+  if (value.type === 'identifier') {
+    const bound = singleBinding(model, fn, value.text);
+    return !!bound && isFixedIterable(bound, model, fn, depth + 1);
+  }
+  if (value.type !== 'call') return false;
+  const fnNode = value.childForFieldName('function');
+  const args = (value.childForFieldName('arguments')?.namedChildren ?? []).filter(
+    (arg): arg is Node => !!arg && arg.type !== 'comment',
+  );
+  if (fnNode?.type === 'identifier') {
+    if (fnNode.text === 'range') return isSmallRange(args);
+    if (WRAPPERS.has(fnNode.text)) return isFixedIterable(args[0] ?? null, model, fn, depth + 1);
+    return false;
+  }
+  if (
+    fnNode?.type === 'attribute' &&
+    DICT_VIEWS.has(fnNode.childForFieldName('attribute')?.text ?? '')
+  )
+    return isFixedIterable(fnNode.childForFieldName('object'), model, fn, depth + 1);
+  return false;
+}
+
+function isSmallRange(args: Node[]): boolean {
+  if (args.length === 0 || args.length > 3 || args.some((arg) => arg.type !== 'integer'))
+    return false;
+  const [a, b, step] = args.map((arg) => Number(arg.text.replace(/_/g, '')));
+  const [start, stop] = args.length === 1 ? [0, a] : [a, b];
+  return Math.ceil((stop - start) / (step || 1)) <= SMALL_RANGE;
+}
+
+function loopBody(loop: PyLoop): Node | null {
+  return loop.kind === 'comprehension' ? loop.node : loop.node.childForFieldName('body');
+}
+
+/**
+ * Whether, once `call` has run, control unconditionally leaves `loop` (a `return`, `raise` or
+ * `break` after it in the same block): the call then runs once per entry, as in a retry loop that
+ * returns on success or a `while True:` that breaks at the end.
+ */
+function leavesLoopAfter(call: PyCall, loop: PyLoop): boolean {
+  if (loop.kind === 'comprehension') return false;
+  // Statement loops nested inside `loop` that still enclose the current node: their `break`s are theirs.
+  let innerLoops = call.loops.filter(
+    (other) => other !== loop && other.kind !== 'comprehension' && within(other.node, loop.node),
+  ).length;
+  let node: Node = call.node;
+  while (node.parent && node.parent.id !== loop.node.id) {
+    const parent: Node = node.parent;
+    if (node.type === 'return_statement' || node.type === 'raise_statement') return true;
+    if (parent.type === 'block' || parent.type === 'module') {
+      const exits = innerLoops > 0 ? EXITS_OF_OUTER_LOOP : EXITS;
+      for (let next = node.nextNamedSibling; next; next = next.nextNamedSibling) {
+        if (exits.has(next.type)) return true;
+      }
+    }
+    if ((parent.type === 'for_statement' || parent.type === 'while_statement') && innerLoops > 0)
+      innerLoops--;
+    node = parent;
+  }
+  return false;
+}
+
+function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: number }[] {
+  const cache = cacheOf(model);
+  let found = cache.assigned.get(loop.node.id);
+  if (found) return found;
+  const names: { name: string; at: number }[] = [];
+  const visit = (node: Node): void => {
+    for (const child of node.namedChildren) {
+      if (!child || child.type === 'function_definition' || child.type === 'class_definition')
+        continue;
+      if (child.type === 'assignment' || child.type === 'augmented_assignment') {
+        const left = child.childForFieldName('left');
+        if (left?.type === 'identifier') names.push({ name: left.text, at: child.startIndex });
+        else if (left?.type === 'pattern_list' || left?.type === 'tuple_pattern') {
+          for (const part of left.namedChildren)
+            if (part?.type === 'identifier') names.push({ name: part.text, at: child.startIndex });
+        }
+      }
+      visit(child);
+    }
+  };
+  const body = loopBody(loop);
+  if (body) visit(body);
+  found = names;
+  cache.assigned.set(loop.node.id, found);
+  return found;
+}
+
+/**
+ * Whether the call's arguments use a name the loop reassigns after the call: each round trip
+ * needs the previous one's answer (a `next` link, a cursor, the last id of a page), so the
+ * requests cannot be batched or run together. Pagination is sequential by nature.
+ */
+function dependsOnPreviousIteration(call: PyCall, loop: PyLoop, model: PythonModel): boolean {
+  const later = assignedIn(loop, model).filter((entry) => entry.at > call.node.endIndex);
+  if (later.length === 0) return false;
+  const names = new Set(later.map((entry) => entry.name));
+  const uses = (node: Node | null): boolean => {
+    if (!node) return false;
+    if (node.type === 'identifier') return names.has(node.text);
+    // Keyword names and attribute names are not variables.
+    if (node.type === 'keyword_argument') return uses(node.childForFieldName('value'));
+    if (node.type === 'attribute') return uses(node.childForFieldName('object'));
+    return node.namedChildren.some((child) => uses(child));
+  };
+  return uses(call.args);
+}
+
+function sleepingLoops(model: PythonModel): Set<number> {
+  const cache = cacheOf(model);
+  if (!cache.sleepingLoops) {
+    cache.sleepingLoops = new Set();
+    for (const call of model.calls) {
+      const innermost = call.loops[call.loops.length - 1];
+      if (innermost?.kind === 'while' && SLEEPS.has(call.qualified))
+        cache.sleepingLoops.add(innermost.node.id);
+    }
+  }
+  return cache.sleepingLoops;
+}
+
+/**
+ * The loops around `call` that run it once per item, innermost last. Left out: loops over fixed
+ * literal collections (or names bound once to one, or a literal `range` of ten or fewer), the
+ * first iterable of a comprehension and a loop's `else` (both run once), loops the code leaves
+ * right after the call, loops whose next call needs this one's answer, and `while` loops that
+ * sleep (polling, reported elsewhere).
+ */
+export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
+  if (call.loops.length === 0 || call.inLambda) return [];
+  const result: PyLoop[] = [];
+  for (const loop of call.loops) {
+    // Iterables run once. The model means to keep `for` iterables out of `loops` but compares tree
+    // nodes by identity, which web-tree-sitter does not preserve; comprehensions need it anyway.
+    if (within(call.node, loop.iterable)) continue;
+    if (
+      loop.kind !== 'comprehension' &&
+      within(call.node, loop.node.childForFieldName('alternative'))
+    )
+      continue;
+    if (loop.overConstantLiteral || isFixedIterable(loop.iterable ?? null, model, call.fn))
+      continue;
+    if (loop.kind === 'while' && sleepingLoops(model).has(loop.node.id)) continue;
+    if (leavesLoopAfter(call, loop)) continue;
+    if (dependsOnPreviousIteration(call, loop, model)) continue;
+    result.push(loop);
+  }
+  return result;
+}
+
+/** The loop's variable pattern: `user` in `for user in users`, or '' for `while`. */
+export function loopTarget(loop: PyLoop): Node | null {
+  if (loop.kind === 'for') return loop.node.childForFieldName('left');
+  if (loop.kind === 'comprehension')
+    return (
+      loop.node.namedChildren.find((c) => c?.type === 'for_in_clause')?.childForFieldName('left') ??
+      null
+    );
+  return null;
+}
+
+/** Source text shortened to one line for a message. */
+export function brief(text: string, max = 40): string {
+  const line = text.split('\n')[0].trim();
+  if (line.length > max) return `${line.slice(0, max - 1)}…`;
+  return line === text.trim() ? line : `${line}…`;
+}
+
+/** How a message names the loop: "for each `user` in `users`" or "on every pass of the `while` loop". */
+export function describeLoop(loop: PyLoop): string {
+  const target = loopTarget(loop);
+  if (target && loop.iterable)
+    return `for each \`${brief(target.text, 20)}\` in \`${brief(loop.iterable.text)}\``;
+  return 'on every pass of the `while` loop';
+}

@@ -1,0 +1,603 @@
+/**
+ * ORM query chains: reads whose rows all reach Python memory. Recognises SQLAlchemy's legacy
+ * `Query` API (`session.query(X)...all()`, Flask-SQLAlchemy `X.query...all()`), its 2.0 statements
+ * (`session.execute(select(X)...).scalars().all()`, `session.scalars(stmt).all()`) and Django
+ * querysets evaluated whole (`list(qs)`, `for x in qs`). A chain built in a local variable
+ * (`q = db.query(X)`, `q = q.filter(...)`, `stmt = select(X)`) is followed within its function.
+ * Computed once per model and shared by the rules and the cross-file trait contributor.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { WorkspaceIndex } from '../workspace/index';
+import { paramOf } from './knowledge';
+import { dottedName, qualify, type PyFunction, type PythonModel } from './model';
+
+/** One step of a chain: a method call `.filter(...)`, an attribute `.objects`, a subscript `[:10]`. */
+export interface ChainLink {
+  kind: 'call' | 'attribute' | 'subscript';
+  /** Method or attribute name; '' for subscripts. */
+  name: string;
+  /** The call, attribute or subscript node that ends with this link. */
+  node: Node;
+  /** The argument list of a call link. */
+  args: Node | null;
+}
+
+/** An expression read as `root.link1.link2...`, links head first. */
+export interface Chain {
+  /** The innermost expression: an identifier (`session`, `q`) or a plain call (`select(X)`). */
+  root: Node;
+  links: ChainLink[];
+}
+
+export type OrmReadKind = 'sqlalchemy-query' | 'sqlalchemy-select' | 'django';
+
+/** A read that loads every row its query matches. */
+export interface OrmRead {
+  kind: OrmReadKind;
+  /** The expression that loads the rows: `q.all()`, `list(qs)`, a `for` loop's iterable. */
+  node: Node;
+  fn?: PyFunction;
+  /** The query's origin as written, for messages: `db.query(Order)`, `select(User)`. */
+  head: string;
+  /** Where the bound goes: offset of the insertion and whether it is `.limit(n)` or `[:n]`. */
+  bound: { at: number; style: 'limit' | 'slice' };
+  /** Model classes queried (`Order` in `db.query(Order)`), for key-column checks. */
+  models: string[];
+  /** Columns compared with `==` (or passed as `col=value`) in the query's filters. */
+  equalityColumns: string[];
+}
+
+/** Methods that bound or stream the rows, or read one row, a count or nothing at all. */
+const BOUNDING = new Set([
+  'limit',
+  'slice',
+  'paginate',
+  'fetch',
+  'first',
+  'one',
+  'one_or_none',
+  'scalar',
+  'scalar_one',
+  'scalar_one_or_none',
+  'get',
+  'count',
+  'exists',
+  'delete',
+  'update',
+  'yield_per',
+  'partitions',
+  'fetchmany',
+  'fetchone',
+  'iterator',
+  'last',
+  'earliest',
+  'latest',
+  'aggregate',
+  'in_bulk',
+  'get_or_create',
+  'update_or_create',
+]);
+
+/** Filters whose arguments may pin the query to one key. */
+const FILTERS = new Set(['filter', 'filter_by', 'where', 'get']);
+/** Statement methods: `session.execute(stmt)` and friends send the statement. */
+const EXECUTE = new Set(['execute', 'scalars', 'exec']);
+/** Result methods between `execute(...)` and `.all()`. */
+const RESULT_SHAPING = new Set(['scalars', 'unique', 'mappings', 'tuples', 'columns']);
+/** Calls that evaluate a Django queryset or legacy query whole. */
+const EVALUATING = new Set(['list', 'tuple', 'set', 'sorted']);
+const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
+const KEY_COLUMNS = new Set(['id', 'pk', 'uuid']);
+/** Last name of a receiver that is an SQLAlchemy session. */
+const SESSION_NAME = /^(?:db|session|sess|dbsession|database|\w+_session|\w+_db)$/i;
+const SESSION_ANNOTATION = /\b(?:Async)?Session\b|scoped_session/;
+const MODULES_WITH_SELECT = ['sqlalchemy', 'sqlmodel'];
+
+/** Reads a chain of calls, attributes and subscripts; `await` and parentheses are seen through. */
+export function readChain(expression: Node): Chain {
+  const links: ChainLink[] = [];
+  let node: Node = expression;
+  for (;;) {
+    if (node.type === 'call') {
+      const fn = node.childForFieldName('function');
+      if (fn?.type !== 'attribute') break;
+      const args = node.childForFieldName('arguments');
+      links.push({ kind: 'call', name: attributeName(fn), node, args });
+      node = fn.childForFieldName('object') ?? fn;
+    } else if (node.type === 'attribute') {
+      links.push({ kind: 'attribute', name: attributeName(node), node, args: null });
+      node = node.childForFieldName('object') ?? node;
+    } else if (node.type === 'subscript') {
+      links.push({ kind: 'subscript', name: '', node, args: null });
+      node = node.childForFieldName('value') ?? node;
+    } else if (node.type === 'parenthesized_expression' || node.type === 'await') {
+      const inner = node.namedChildren.find((child) => child && child.type !== 'comment');
+      if (!inner) break;
+      node = inner;
+    } else break;
+  }
+  links.reverse();
+  return { root: node, links };
+}
+
+function attributeName(attribute: Node): string {
+  return attribute.childForFieldName('attribute')?.text ?? '';
+}
+
+/** The first positional argument of an argument list. */
+function firstArgument(args: Node | null): Node | null {
+  if (!args) return null;
+  for (const arg of args.namedChildren) {
+    if (!arg || arg.type === 'comment') continue;
+    return arg.type === 'keyword_argument' ? null : arg;
+  }
+  return null;
+}
+
+/** Positional arguments of an argument list. */
+function positional(args: Node | null): Node[] {
+  if (!args) return [];
+  return args.namedChildren.filter(
+    (arg): arg is Node =>
+      !!arg &&
+      arg.type !== 'comment' &&
+      arg.type !== 'keyword_argument' &&
+      arg.type !== 'list_splat',
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local data flow: assignments and returns of one function, collected in one walk of its body.
+
+/** What a function's body assigns and returns (nested functions and classes excluded). */
+export interface LocalFlow {
+  /** Right-hand sides of `name = value`, in source order. */
+  assignments: Map<string, Node[]>;
+  /** Names rebound in ways this module does not follow (`for name in`, `name += ...`). */
+  opaque: Set<string>;
+  /** Ranges of expressions whose value the function returns, directly or through variables. */
+  returned: { start: number; end: number }[];
+}
+
+const flows = new WeakMap<PyFunction, LocalFlow>();
+
+/** The local flow of `fn`, computed on first request. */
+export function localFlow(fn: PyFunction): LocalFlow {
+  let flow = flows.get(fn);
+  if (!flow) {
+    flow = computeFlow(fn);
+    flows.set(fn, flow);
+  }
+  return flow;
+}
+
+const SKIPPED_SCOPES = new Set(['function_definition', 'class_definition', 'lambda']);
+const WORD = /[A-Za-z_]\w*/g;
+
+function computeFlow(fn: PyFunction): LocalFlow {
+  const assignments = new Map<string, Node[]>();
+  const ordered: { name: string; value: Node }[] = [];
+  const opaque = new Set<string>();
+  const returns: Node[] = [];
+  const visit = (node: Node): void => {
+    for (const child of node.namedChildren) {
+      if (!child || SKIPPED_SCOPES.has(child.type)) continue;
+      if (child.type === 'assignment') {
+        const left = child.childForFieldName('left');
+        const right = child.childForFieldName('right');
+        if (left?.type === 'identifier' && right) {
+          const list = assignments.get(left.text);
+          if (list) list.push(right);
+          else assignments.set(left.text, [right]);
+          ordered.push({ name: left.text, value: right });
+        }
+      } else if (child.type === 'augmented_assignment') {
+        const left = child.childForFieldName('left');
+        if (left?.type === 'identifier') opaque.add(left.text);
+      } else if (child.type === 'for_statement') {
+        const left = child.childForFieldName('left');
+        if (left?.type === 'identifier') opaque.add(left.text);
+      } else if (child.type === 'return_statement') {
+        const value = child.namedChildren.find((c) => c && c.type !== 'comment');
+        if (value) returns.push(value);
+      }
+      visit(child);
+    }
+  };
+  visit(fn.body);
+
+  // Names whose value reaches a return, propagated backwards through assignments.
+  const returned = returns.map((node) => ({ start: node.startIndex, end: node.endIndex }));
+  const names = new Set<string>();
+  for (const node of returns) addReturnedNames(node.text, names);
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    const { name, value } = ordered[i];
+    if (!names.has(name)) continue;
+    returned.push({ start: value.startIndex, end: value.endIndex });
+    addReturnedNames(value.text, names);
+  }
+  return { assignments, opaque, returned };
+}
+
+/** Identifiers in `text` whose value it carries: `len(rows)` carries a count, not `rows`. */
+function addReturnedNames(text: string, into: Set<string>): void {
+  for (const match of text.matchAll(WORD)) {
+    const before = text.slice(Math.max(0, match.index - 4), match.index);
+    if (before === 'len(' || text[match.index - 1] === '.') continue;
+    into.add(match[0]);
+  }
+}
+
+/** Whether the value of `node` (in `fn`'s body) is what `fn` returns, directly or via variables. */
+export function flowsToReturn(fn: PyFunction, node: Node): boolean {
+  return localFlow(fn).returned.some(
+    (range) => range.start <= node.startIndex && node.endIndex <= range.end,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chains followed through local variables.
+
+/** A chain with the links of the assignments its root variable went through, oldest first. */
+interface ResolvedChain {
+  root: Node;
+  links: ChainLink[];
+  /** The variable the use-site chain starts from, when it was followed. */
+  variable?: { name: string; node: Node; assignments: number };
+}
+
+/**
+ * Follows an identifier root through its assignments in the same function: one assignment that
+ * starts the chain (`q = db.query(X)`) plus any that extend it (`q = q.filter(...)`). A name the
+ * function never assigns (a parameter) stays the root; a name rebound in ways not followed (a loop
+ * variable, `+=`, two different origins) makes the chain unknown (null).
+ */
+function resolveChain(chain: Chain, fn: PyFunction | undefined, depth = 0): ResolvedChain | null {
+  if (chain.root.type !== 'identifier' || !fn) return chain;
+  const name = chain.root.text;
+  const flow = localFlow(fn);
+  const values = flow.assignments.get(name);
+  if (!values) return flow.opaque.has(name) ? null : chain;
+  if (flow.opaque.has(name) || depth > 2) return null;
+  let base: ResolvedChain | null = null;
+  const extensions: ChainLink[] = [];
+  for (const value of values) {
+    if (value.startIndex <= chain.root.startIndex && chain.root.endIndex <= value.endIndex)
+      return null; // the use sits inside its own assignment
+    const valueChain = readChain(value);
+    if (valueChain.root.type === 'identifier' && valueChain.root.text === name) {
+      extensions.push(...valueChain.links);
+      continue;
+    }
+    if (base) return null;
+    base = resolveChain(valueChain, fn, depth + 1);
+    if (!base) return null;
+  }
+  if (!base) return null;
+  return {
+    root: base.root,
+    links: [...base.links, ...extensions, ...chain.links],
+    variable: { name, node: chain.root, assignments: values.length },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classification.
+
+interface Bounds {
+  bounded: boolean;
+  models: string[];
+  equalityColumns: string[];
+}
+
+/** Whether filters pin the query to a key, or to a list the caller holds (`.in_(ids)`). */
+function filterBounds(links: readonly ChainLink[], into: Bounds): void {
+  for (const link of links) {
+    if (link.kind === 'subscript' || (link.kind === 'call' && BOUNDING.has(link.name))) {
+      into.bounded = true;
+      return;
+    }
+    if (link.kind !== 'call' || !FILTERS.has(link.name) || !link.args) continue;
+    const text = link.args.text;
+    // A batch load by a list the code already holds: the batching n-plus-one recommends.
+    if (text.includes('.in_(') || text.includes('__in=')) {
+      into.bounded = true;
+      return;
+    }
+    for (const arg of link.args.namedChildren) {
+      if (!arg) continue;
+      if (arg.type === 'keyword_argument') {
+        const column = (arg.childForFieldName('name')?.text ?? '').replace(/__exact$/, '');
+        into.equalityColumns.push(column);
+      } else if (arg.type === 'comparison_operator' && arg.children.some((c) => c?.text === '==')) {
+        for (const side of arg.namedChildren) {
+          if (side?.type === 'attribute') into.equalityColumns.push(attributeName(side));
+        }
+      }
+    }
+  }
+  if (into.equalityColumns.some((column) => KEY_COLUMNS.has(column))) into.bounded = true;
+}
+
+/** Whether every selected entity is an aggregate call (`func.count(X.id)`) and nothing groups. */
+function onlyAggregates(args: Node | null, links: readonly ChainLink[]): boolean {
+  const entities = positional(args);
+  if (entities.length === 0 || links.some((link) => link.name === 'group_by')) return false;
+  return entities.every((entity) => {
+    if (entity.type !== 'call') return false;
+    const callee = dottedName(entity.childForFieldName('function'));
+    const parts = callee.split('.');
+    return parts.includes('func') && AGGREGATES.has(parts[parts.length - 1]);
+  });
+}
+
+function modelNames(args: Node | null): string[] {
+  return positional(args).flatMap((arg) =>
+    arg.type === 'identifier' ? [arg.text] : arg.type === 'attribute' ? [dottedName(arg)] : [],
+  );
+}
+
+/** Text for messages: `db.query(Order)`, or `db.query(...)` when the arguments are long. */
+function quote(node: Node, from: number, source: string): string {
+  const text = source.slice(from, node.endIndex).replace(/\s+/g, ' ');
+  if (text.length <= 48) return text;
+  const open = text.indexOf('(');
+  return open === -1 ? text.slice(0, 45) + '...' : text.slice(0, open) + '(...)';
+}
+
+/** Whether `receiver` (the object `.query(...)` is called on) is an SQLAlchemy session. */
+function isSession(receiver: Node, fn: PyFunction | undefined): boolean {
+  const name = dottedName(receiver);
+  if (!name) return false;
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  if (SESSION_NAME.test(last)) return true;
+  const param = paramOf(fn, name);
+  return !!param && SESSION_ANNOTATION.test(param.annotation + ' ' + param.defaultText);
+}
+
+function startOfLink(chain: ResolvedChain, index: number): number {
+  return index === 0 ? chain.root.startIndex : chain.links[index - 1].node.endIndex;
+}
+
+/** Classifies a legacy `Query` chain: `session.query(X)...` or Flask-SQLAlchemy `X.query...`. */
+function legacyQuery(
+  chain: ResolvedChain,
+  fn: PyFunction | undefined,
+  source: string,
+): { head: string; models: string[]; links: ChainLink[] } | null {
+  const { links } = chain;
+  // `session.query(X)`: the first call link, reached through attributes only (`self.db.query`).
+  const first = links.findIndex((link) => link.kind !== 'attribute');
+  if (first === -1) return null;
+  const link = links[first];
+  if (link.kind === 'call' && link.name === 'query') {
+    const receiver = (link.node.childForFieldName('function') ?? link.node).childForFieldName(
+      'object',
+    );
+    if (!receiver || !isSession(receiver, fn)) return null;
+    if (onlyAggregates(link.args, links)) return null;
+    return {
+      head: quote(link.node, chain.root.startIndex, source),
+      models: modelNames(link.args),
+      links: links.slice(first + 1),
+    };
+  }
+  // Flask-SQLAlchemy: `User.query.filter_by(...)`.
+  const query = links[0];
+  if (
+    first === 1 &&
+    query.kind === 'attribute' &&
+    query.name === 'query' &&
+    chain.root.type === 'identifier' &&
+    /^[A-Z]/.test(chain.root.text)
+  ) {
+    return {
+      head: `${chain.root.text}.query`,
+      models: [chain.root.text],
+      links: links.slice(1),
+    };
+  }
+  return null;
+}
+
+/** Whether a plain call is SQLAlchemy's or SQLModel's `select(...)`. */
+function isSelectCall(node: Node, model: PythonModel): boolean {
+  if (node.type !== 'call') return false;
+  const callee = dottedName(node.childForFieldName('function'));
+  if (!callee.endsWith('select')) return false;
+  const qualified = qualify(callee, model.imports);
+  return MODULES_WITH_SELECT.some((module) => qualified.startsWith(`${module}.`));
+}
+
+/** A Django queryset chain: `Model.objects.<method>(...)...` ending in a call. */
+function djangoQuerySet(chain: ResolvedChain, source: string): { head: string } | null {
+  const objects = chain.links.findIndex(
+    (link) => link.kind === 'attribute' && link.name === 'objects',
+  );
+  if (objects === -1 || objects + 1 >= chain.links.length) return null;
+  const firstCall = chain.links[objects + 1];
+  if (firstCall.kind !== 'call') return null;
+  return { head: quote(firstCall.node, chain.root.startIndex, source) };
+}
+
+/** Resolves the statement given to `execute`: an inline `select(...)` chain or a variable. */
+function selectStatement(
+  statement: Node,
+  fn: PyFunction | undefined,
+  model: PythonModel,
+): { chain: ResolvedChain; boundAt: number } | null {
+  const chain = resolveChain(readChain(statement), fn);
+  if (!chain || !isSelectCall(chain.root, model)) return null;
+  // One assignment: the bound goes at the end of the statement as built; else at the use site.
+  let boundAt = statement.endIndex;
+  if (chain.variable && chain.variable.assignments === 1 && fn) {
+    const value = localFlow(fn).assignments.get(chain.variable.name)![0];
+    boundAt = value.endIndex;
+  }
+  return { chain, boundAt };
+}
+
+interface Candidate {
+  /** The expression that loads the rows. */
+  node: Node;
+  /** The query expression inside it (the receiver of `.all()`, the argument of `list()`). */
+  query: Node;
+  /** `.all()` / `.fetchall()` terminal, or evaluation by `list()` / iteration. */
+  terminal: boolean;
+  fn?: PyFunction;
+}
+
+function classify(candidate: Candidate, model: PythonModel): OrmRead | null {
+  const direct = readChain(candidate.query);
+  const read = classifyChain(candidate, direct, model);
+  if (read || direct.root.type !== 'identifier') return read;
+  // `q.all()` where `q = db.query(X)...`: classify the chain the variable was built from.
+  const resolved = resolveChain(direct, candidate.fn);
+  return resolved && resolved !== direct ? classifyChain(candidate, resolved, model) : null;
+}
+
+function classifyChain(
+  candidate: Candidate,
+  chain: ResolvedChain,
+  model: PythonModel,
+): OrmRead | null {
+  const { fn } = candidate;
+  const bounds: Bounds = { bounded: false, models: [], equalityColumns: [] };
+  const source = model.source;
+
+  const legacy = legacyQuery(chain, fn, source);
+  if (legacy) {
+    // `list(q.all())`, `for x in q.all()`: the `.all()` itself is the read.
+    const last = legacy.links[legacy.links.length - 1];
+    if (!candidate.terminal && last && (last.name === 'all' || last.name === 'fetchall'))
+      return null;
+    filterBounds(legacy.links, bounds);
+    if (bounds.bounded) return null;
+    return {
+      kind: 'sqlalchemy-query',
+      node: candidate.node,
+      fn,
+      head: legacy.head,
+      bound: { at: candidate.query.endIndex, style: 'limit' },
+      models: legacy.models,
+      equalityColumns: bounds.equalityColumns,
+    };
+  }
+
+  if (candidate.terminal) {
+    // `session.execute(stmt)[.scalars()...]` with only result shaping after it.
+    const execute = chain.links.findIndex((link) => link.kind === 'call' && EXECUTE.has(link.name));
+    if (execute === -1) return null;
+    const rest = chain.links.slice(execute + 1);
+    if (!rest.every((link) => link.kind === 'call' && RESULT_SHAPING.has(link.name))) return null;
+    const statement = firstArgument(chain.links[execute].args);
+    if (!statement) return null;
+    const select = selectStatement(statement, fn, model);
+    if (!select) return null;
+    const selectCall = select.chain.root;
+    const selectArgs = selectCall.childForFieldName('arguments');
+    if (onlyAggregates(selectArgs, select.chain.links)) return null;
+    filterBounds(select.chain.links, bounds);
+    if (bounds.bounded) return null;
+    return {
+      kind: 'sqlalchemy-select',
+      node: candidate.node,
+      fn,
+      head: quote(selectCall, selectCall.startIndex, source),
+      bound: { at: select.boundAt, style: 'limit' },
+      models: modelNames(selectArgs),
+      equalityColumns: bounds.equalityColumns,
+    };
+  }
+
+  const django = djangoQuerySet(chain, source);
+  if (!django) return null;
+  filterBounds(chain.links, bounds);
+  if (bounds.bounded) return null;
+  return {
+    kind: 'django',
+    node: candidate.node,
+    fn,
+    head: django.head,
+    bound: { at: candidate.query.endIndex, style: 'slice' },
+    models: chain.root.type === 'identifier' ? [chain.root.text] : [],
+    equalityColumns: bounds.equalityColumns,
+  };
+}
+
+/** Expressions that load every row of a query: `.all()` terminals, `list(...)`, loop iterables. */
+function candidates(model: PythonModel): Candidate[] {
+  const found: Candidate[] = [];
+  for (const call of model.calls) {
+    if ((call.method === 'all' || call.method === 'fetchall') && call.receiver) {
+      if (call.args.namedChildren.some((arg) => arg && arg.type !== 'comment')) continue;
+      found.push({ node: call.node, query: call.receiver, terminal: true, fn: call.fn });
+    } else if (EVALUATING.has(call.callee) && !call.receiver) {
+      const args = positional(call.args);
+      if (args.length === 1 && args[0].type !== 'list_splat')
+        found.push({ node: call.node, query: args[0], terminal: false, fn: call.fn });
+    }
+  }
+  if (model.loops.length === 0) return found;
+  const byNode = new Map(model.functions.map((fn) => [fn.node.startIndex, fn]));
+  for (const loop of model.loops) {
+    if (loop.kind === 'while' || !loop.iterable) continue;
+    found.push({
+      node: loop.iterable,
+      query: loop.iterable,
+      terminal: false,
+      fn: functionAround(loop.node, byNode),
+    });
+  }
+  return found;
+}
+
+/** The function whose body holds `node` (the model records functions for calls, not loops). */
+function functionAround(node: Node, byStart: Map<number, PyFunction>): PyFunction | undefined {
+  for (let up = node.parent; up; up = up.parent) {
+    if (up.type === 'function_definition') return byStart.get(up.startIndex);
+    if (up.type === 'class_definition') return undefined;
+  }
+  return undefined;
+}
+
+const reads = new WeakMap<PythonModel, OrmRead[]>();
+
+/** Every unbounded ORM read in the file, once each, in source order. */
+export function unboundedOrmReads(model: PythonModel): OrmRead[] {
+  let list = reads.get(model);
+  if (list) return list;
+  list = [];
+  const seen = new Set<string>();
+  for (const candidate of candidates(model)) {
+    const read = classify(candidate, model);
+    // `for x in q.all()`: the loop's iterable and the `.all()` are one read.
+    const key = `${read?.node.startIndex}:${read?.node.endIndex}`;
+    if (!read || seen.has(key)) continue;
+    seen.add(key);
+    list.push(read);
+  }
+  list.sort((a, b) => a.node.startIndex - b.node.startIndex);
+  reads.set(model, list);
+  return list;
+}
+
+/** The edit text that bounds a read: `.limit(n)` or `[:n]`. */
+export function boundText(read: OrmRead, limit: number): string {
+  return read.bound.style === 'limit' ? `.limit(${limit})` : `[:${limit}]`;
+}
+
+/** Whether the read filters with `==` on a column the workspace's models declare primary or unique. */
+export function looksUpUniqueColumn(read: OrmRead, index: WorkspaceIndex): boolean {
+  if (read.equalityColumns.length === 0) return false;
+  return read.models.some((model) =>
+    index
+      .tablesOfClass(model)
+      .some(({ table }) =>
+        table.columns.some(
+          (column) =>
+            (column.primaryKey || column.unique) && read.equalityColumns.includes(column.attribute),
+        ),
+      ),
+  );
+}

@@ -1,0 +1,116 @@
+/** Reading call arguments and literals the way schema declarations write them. */
+import type { Node } from 'web-tree-sitter';
+
+/** The positional arguments of a call's argument list (comments and keywords left out). */
+export function positionalArgs(args: Node): Node[] {
+  return args.namedChildren.filter(
+    (child): child is Node =>
+      !!child &&
+      child.type !== 'keyword_argument' &&
+      child.type !== 'comment' &&
+      child.type !== 'list_splat' &&
+      child.type !== 'dictionary_splat',
+  );
+}
+
+/** The value of keyword argument `name`, if the call passes it. */
+export function keywordArg(args: Node, name: string): Node | undefined {
+  for (const child of args.namedChildren) {
+    if (child?.type === 'keyword_argument' && child.childForFieldName('name')?.text === name)
+      return child.childForFieldName('value') ?? undefined;
+  }
+  return undefined;
+}
+
+/** The value of a string literal without interpolation (adjacent literals joined), else undefined. */
+export function stringValue(node: Node | null | undefined): string | undefined {
+  if (!node) return undefined;
+  if (node.type === 'concatenated_string') {
+    let text = '';
+    for (const part of node.namedChildren) {
+      const value = stringValue(part);
+      if (value === undefined) return undefined;
+      text += value;
+    }
+    return text;
+  }
+  if (node.type !== 'string') return undefined;
+  let text = '';
+  for (const child of node.namedChildren) {
+    if (!child) continue;
+    if (child.type === 'string_content') text += child.text;
+    else if (child.type === 'escape_sequence') text += unescape(child.text);
+    else if (child.type === 'interpolation') return undefined;
+  }
+  return text;
+}
+
+function unescape(sequence: string): string {
+  const simple: Record<string, string> = { n: '\n', t: '\t', '"': '"', "'": "'", '\\': '\\' };
+  return simple[sequence[1]] ?? sequence;
+}
+
+/** The UTF-16 offset where a plain string literal's content starts (after prefix and quotes). */
+export function stringContentStart(node: Node): number {
+  const start = node.namedChildren.find((child) => child?.type === 'string_start');
+  return start ? start.endIndex : node.startIndex;
+}
+
+/** `True` literal. */
+export function isTrue(node: Node | undefined): boolean {
+  return node?.type === 'true';
+}
+
+/** `False` literal. */
+export function isFalse(node: Node | undefined): boolean {
+  return node?.type === 'false';
+}
+
+/** The called name's last segment: `Column` for `sa.Column(...)`, '' when not a plain call. */
+export function calledName(node: Node | null | undefined): string {
+  if (node?.type !== 'call') return '';
+  const fn = node.childForFieldName('function');
+  if (fn?.type === 'identifier') return fn.text;
+  if (fn?.type === 'attribute') return fn.childForFieldName('attribute')?.text ?? '';
+  return '';
+}
+
+/** A call's argument list node. */
+export function argsOf(call: Node): Node | undefined {
+  const args = call.childForFieldName('arguments');
+  return args?.type === 'argument_list' ? args : undefined;
+}
+
+/** The elements of a list, tuple or set literal; a single other value as a one-item list. */
+export function elementsOf(node: Node | undefined): Node[] {
+  if (!node) return [];
+  if (node.type === 'list' || node.type === 'tuple' || node.type === 'set')
+    return node.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+  if (node.type === 'parenthesized_expression')
+    return elementsOf(node.namedChildren[0] ?? undefined);
+  return [node];
+}
+
+/** Strings of a list literal (`["a", "b"]`); non-string elements are skipped. */
+export function stringList(node: Node | undefined): string[] {
+  return elementsOf(node).flatMap((element) => {
+    const value = stringValue(element);
+    return value === undefined ? [] : [value];
+  });
+}
+
+/** The top-level `name = value` (or `name: T = value`) assignments of a block, by name. */
+export function blockAssignments(
+  block: Node,
+): Map<string, { assignment: Node; value: Node | null }> {
+  const result = new Map<string, { assignment: Node; value: Node | null }>();
+  for (const statement of block.namedChildren) {
+    if (statement?.type !== 'expression_statement') continue;
+    const assignment = statement.namedChildren[0];
+    if (assignment?.type !== 'assignment') continue;
+    const left = assignment.childForFieldName('left');
+    if (left?.type !== 'identifier') continue;
+    result.set(left.text, { assignment, value: assignment.childForFieldName('right') });
+  }
+  return result;
+}

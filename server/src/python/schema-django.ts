@@ -1,0 +1,218 @@
+/**
+ * Django model declarations: `class Post(models.Model)` fields (`ForeignKey` indexed implicitly,
+ * `db_index`, `unique`, `primary_key`) and `Meta` (`db_table`, `indexes`, `unique_together`,
+ * `index_together`, `constraints`, `abstract`).
+ */
+import type { Node } from 'web-tree-sitter';
+import type { ColumnFact, IndexFact, SchemaFacts, TableFact } from '../workspace/facts';
+import { qualify, type PyClass, type PythonModel } from './model';
+import {
+  argsOf,
+  blockAssignments,
+  calledName,
+  elementsOf,
+  isFalse,
+  isTrue,
+  keywordArg,
+  positionalArgs,
+  stringList,
+  stringValue,
+} from './schema-args';
+
+const KEY_FIELDS = new Set(['ForeignKey', 'OneToOneField']);
+
+/** The Django app label of a models module: `blog` for `blog.models` or `blog.models.post`. */
+function appLabel(moduleName: string): string {
+  const parts = moduleName.split('.');
+  const models = parts.lastIndexOf('models');
+  if (models > 0) return parts[models - 1];
+  return parts.length > 1 ? parts[parts.length - 2] : '';
+}
+
+/** Whether a base class expression names `django.db.models.Model`. */
+function isModelBase(base: string, model: PythonModel): boolean {
+  return base === 'models.Model' || qualify(base, model.imports) === 'django.db.models.Model';
+}
+
+/** A field of a model body; undefined for assignments that are not fields. */
+function readField(
+  name: string,
+  call: Node,
+  range: { start: number; end: number },
+): ColumnFact | 'relation' | undefined {
+  const kind = calledName(call);
+  if (kind === 'ManyToManyField') return 'relation';
+  if (!kind.endsWith('Field') && !KEY_FIELDS.has(kind)) return undefined;
+  const args = argsOf(call);
+  if (!args) return undefined;
+  const isKey = KEY_FIELDS.has(kind);
+  const dbIndex = keywordArg(args, 'db_index');
+  const primaryKey = isTrue(keywordArg(args, 'primary_key'));
+  const unique = isTrue(keywordArg(args, 'unique')) || kind === 'OneToOneField';
+  const column = stringValue(keywordArg(args, 'db_column')) ?? (isKey ? `${name}_id` : name);
+  const fact: ColumnFact = {
+    name: column,
+    attribute: name,
+    ...range,
+    primaryKey,
+    unique,
+    indexed: primaryKey || unique || isTrue(dbIndex) || (isKey && !isFalse(dbIndex)),
+    type: call.childForFieldName('function')?.text ?? kind,
+    implicitlyIndexed: isKey && !isFalse(dbIndex),
+  };
+  if (isKey) {
+    const target = positionalArgs(args)[0] ?? keywordArg(args, 'to');
+    const text = target ? (stringValue(target) ?? target.text) : '';
+    const cls = text.split('.').pop() ?? '';
+    if (cls) fact.foreignKey = { table: cls.toLowerCase(), column: 'id', targetClass: cls };
+  }
+  return fact;
+}
+
+/** Column names of `fields=[...]` entries: attribute names, `-` for descending order stripped. */
+function fieldColumns(fields: string[], table: TableFact): string[] {
+  return fields.map((field) => {
+    const attribute = field.replace(/^-/, '');
+    return table.columns.find((c) => c.attribute === attribute)?.name ?? attribute;
+  });
+}
+
+function addIndex(
+  table: TableFact,
+  schema: SchemaFacts,
+  fields: string[],
+  unique: boolean,
+  node: Node,
+  name?: string,
+): void {
+  if (fields.length === 0) return;
+  const index: IndexFact = {
+    table: table.name,
+    columns: fieldColumns(fields, table),
+    name,
+    unique,
+    start: node.startIndex,
+    end: node.endIndex,
+  };
+  schema.indexes.push(index);
+}
+
+/** `unique_together = ("a", "b")` or `[("a", "b"), ...]`. */
+function togetherGroups(value: Node): Node[] {
+  const elements = elementsOf(value);
+  return elements.every((element) => stringValue(element) !== undefined) ? [value] : elements;
+}
+
+function readMeta(meta: Node, table: TableFact, schema: SchemaFacts): void {
+  const assignments = blockAssignments(meta);
+  const dbTable = stringValue(assignments.get('db_table')?.value);
+  if (dbTable) table.name = dbTable;
+  for (const element of elementsOf(assignments.get('indexes')?.value ?? undefined)) {
+    const args = element.type === 'call' ? argsOf(element) : undefined;
+    if (!args || calledName(element) !== 'Index') continue;
+    addIndex(
+      table,
+      schema,
+      stringList(keywordArg(args, 'fields')),
+      false,
+      element,
+      stringValue(keywordArg(args, 'name')),
+    );
+  }
+  for (const element of elementsOf(assignments.get('constraints')?.value ?? undefined)) {
+    const args = element.type === 'call' ? argsOf(element) : undefined;
+    if (!args || calledName(element) !== 'UniqueConstraint') continue;
+    // A conditional unique constraint is a partial index: it serves only some lookups.
+    if (keywordArg(args, 'condition')) continue;
+    addIndex(
+      table,
+      schema,
+      stringList(keywordArg(args, 'fields')),
+      true,
+      element,
+      stringValue(keywordArg(args, 'name')),
+    );
+  }
+  for (const [key, unique] of [
+    ['unique_together', true],
+    ['index_together', false],
+  ] as const) {
+    const value = assignments.get(key)?.value;
+    if (!value) continue;
+    for (const group of togetherGroups(value))
+      addIndex(table, schema, stringList(group), unique, group);
+  }
+}
+
+/** Adds the Django models the file declares to `schema`. */
+export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): void {
+  const label = appLabel(model.moduleName);
+  // Abstract models in this file, whose fields their subclasses inherit.
+  const abstract = new Map<string, ColumnFact[]>();
+  const concrete = new Set<string>();
+  for (const cls of model.classes) {
+    const inherited = cls.bases.flatMap((base) => abstract.get(base) ?? []);
+    const isModel = cls.bases.some(
+      (base) => isModelBase(base, model) || abstract.has(base) || concrete.has(base),
+    );
+    if (!isModel) continue;
+    const table = readModel(cls, label, inherited, schema);
+    if (table) concrete.add(cls.name);
+  }
+
+  function readModel(
+    cls: PyClass,
+    app: string,
+    inherited: ColumnFact[],
+    into: SchemaFacts,
+  ): TableFact | undefined {
+    const table: TableFact = {
+      name: app ? `${app}_${cls.name.toLowerCase()}` : cls.name.toLowerCase(),
+      className: cls.name,
+      start: cls.node.startIndex,
+      end: cls.node.endIndex,
+      columns: inherited.map((column) => ({ ...column })),
+      relationships: [],
+      source: 'django',
+    };
+    let meta: Node | undefined;
+    for (const statement of cls.body.namedChildren) {
+      if (
+        statement?.type === 'class_definition' &&
+        statement.childForFieldName('name')?.text === 'Meta'
+      ) {
+        meta = statement.childForFieldName('body') ?? undefined;
+        continue;
+      }
+      if (statement?.type !== 'expression_statement') continue;
+      const assignment = statement.namedChildren[0];
+      const left = assignment?.childForFieldName('left');
+      const value = assignment?.childForFieldName('right');
+      if (
+        assignment?.type !== 'assignment' ||
+        left?.type !== 'identifier' ||
+        value?.type !== 'call'
+      )
+        continue;
+      const field = readField(left.text, value, {
+        start: assignment.startIndex,
+        end: assignment.endIndex,
+      });
+      if (field === 'relation') table.relationships.push(left.text);
+      else if (field) {
+        table.columns.push(field);
+        if (field.foreignKey) table.relationships.push(left.text);
+      }
+    }
+    const isAbstract = meta
+      ? isTrue(blockAssignments(meta).get('abstract')?.value ?? undefined)
+      : false;
+    if (isAbstract) {
+      abstract.set(cls.name, table.columns);
+      return undefined;
+    }
+    if (meta) readMeta(meta, table, into);
+    into.tables.push(table);
+    return table;
+  }
+}

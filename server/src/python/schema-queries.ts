@@ -1,0 +1,236 @@
+/**
+ * The columns ORM queries filter and sort on, for index coverage checks: SQLAlchemy
+ * `.filter(User.email == x)`, `.filter_by(email=x)`, `.where(...)`, `.order_by(User.created_at.desc())`
+ * and Django `.filter(email=x)`, `.get(...)`, `.order_by("-created_at")`. Only predicates an ordinary
+ * B-tree index can serve are recorded (equality, ranges, `IN`, `IS NULL`); `LIKE '%x%'`, `!=`,
+ * `OR` and functions of a column would not use a plain index anyway.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { QueryColumnUse } from '../workspace/facts';
+import { dottedName, type PyCall, type PythonModel } from './model';
+import { argsOf, calledName, positionalArgs, stringValue } from './schema-args';
+
+const QUERY_METHODS = new Set(['filter', 'filter_by', 'where', 'order_by', 'get']);
+const INDEXABLE_OPERATORS = new Set(['==', '<', '>', '<=', '>=']);
+const INDEXABLE_COLUMN_METHODS = new Set(['in_', 'is_', 'between']);
+const SORT_METHODS = new Set([
+  'desc',
+  'asc',
+  'nulls_last',
+  'nulls_first',
+  'nullslast',
+  'nullsfirst',
+]);
+/** Django lookups a B-tree index on the field serves. */
+const DJANGO_INDEXABLE_LOOKUPS = new Set([
+  'exact',
+  'in',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'range',
+  'isnull',
+]);
+/** Chain steps after which `filter_by` keywords refer to another entity. */
+const JOINS = new Set(['join', 'outerjoin', 'join_from', 'select_from']);
+
+interface Chain {
+  /** Identifies the query: the offset of the chain's innermost expression. */
+  queryId: number;
+  /** The entity of `query(User)` / `select(User)` / `User.objects`, when known. */
+  model?: string;
+  django: boolean;
+  /** A join sits between the head and this call, so `filter_by` keywords are ambiguous. */
+  joined: boolean;
+}
+
+/** The class (or Core table variable) an entity argument names: `User`, `models.User`, `users`. */
+function entityName(node: Node | undefined): string | undefined {
+  if (!node) return undefined;
+  const name = dottedName(node);
+  if (!name) return undefined;
+  return name.split('.').pop();
+}
+
+/** Walks a call's receiver chain down to its head. */
+function chainOf(call: PyCall): Chain {
+  const chain: Chain = { queryId: call.node.startIndex, django: false, joined: false };
+  let node: Node | null = call.receiver;
+  while (node) {
+    chain.queryId = node.startIndex;
+    if (node.type === 'call') {
+      const name = calledName(node);
+      if (name === 'query' || name === 'select') {
+        const args = argsOf(node);
+        chain.model ??= entityName(args ? positionalArgs(args)[0] : undefined);
+      } else if (JOINS.has(name) && !chain.model) chain.joined = true;
+      const fn: Node | null = node.childForFieldName('function');
+      node = fn?.type === 'attribute' ? fn.childForFieldName('object') : fn;
+    } else if (node.type === 'attribute') {
+      const attribute = node.childForFieldName('attribute')?.text;
+      const owner = entityName(node.childForFieldName('object') ?? undefined);
+      if (attribute === 'objects') {
+        chain.django = true;
+        chain.model = owner;
+      } else if (attribute === 'query' && owner && /^[A-Z]/.test(owner)) {
+        chain.model ??= owner; // Flask-SQLAlchemy `User.query.filter_by(...)`
+      }
+      node = node.childForFieldName('object');
+    } else break;
+  }
+  return chain;
+}
+
+/** `User.email` -> (User, email); `users.c.email` -> (users, email); else undefined. */
+function columnRef(node: Node): { model: string; column: string } | undefined {
+  if (node.type !== 'attribute') return undefined;
+  const parts = dottedName(node).split('.');
+  if (parts.length >= 3 && parts[parts.length - 2] === 'c')
+    return { model: parts[parts.length - 3], column: parts[parts.length - 1] };
+  if (parts.length < 2) return undefined;
+  const model = parts[parts.length - 2];
+  // Mapped classes are capitalised; `row.email` or `self.email` are values, not columns.
+  if (!/^[A-Z]/.test(model)) return undefined;
+  return { model, column: parts[parts.length - 1] };
+}
+
+class QueryColumnCollector {
+  readonly uses: QueryColumnUse[] = [];
+
+  private add(
+    model: string,
+    column: string,
+    role: QueryColumnUse['role'],
+    node: Node,
+    chain: Chain,
+  ): void {
+    this.uses.push({
+      model,
+      column,
+      role,
+      start: node.startIndex,
+      end: node.endIndex,
+      queryId: chain.queryId,
+    });
+  }
+
+  private addRef(node: Node, role: QueryColumnUse['role'], chain: Chain): void {
+    const ref = columnRef(node);
+    if (ref) this.add(ref.model, ref.column, role, node, chain);
+  }
+
+  /** A SQLAlchemy filter expression. */
+  private predicate(node: Node, chain: Chain): void {
+    switch (node.type) {
+      case 'parenthesized_expression':
+        for (const child of node.namedChildren) if (child) this.predicate(child, chain);
+        return;
+      case 'comparison_operator': {
+        const operators = node.children.filter((child) => child && !child.isNamed);
+        if (!operators.every((op) => INDEXABLE_OPERATORS.has(op!.type))) return;
+        for (const operand of node.namedChildren)
+          if (operand) this.addRef(operand, 'filter', chain);
+        return;
+      }
+      case 'binary_operator': {
+        if (node.childForFieldName('operator')?.type !== '&') return;
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        if (left) this.predicate(left, chain);
+        if (right) this.predicate(right, chain);
+        return;
+      }
+      case 'call': {
+        const name = calledName(node);
+        const args = argsOf(node);
+        if (!args) return;
+        if (name === 'and_') {
+          for (const arg of positionalArgs(args)) this.predicate(arg, chain);
+        } else if (name === 'Q' && chain.django) {
+          this.djangoKeywords(args, chain);
+        } else if (INDEXABLE_COLUMN_METHODS.has(name)) {
+          const fn = node.childForFieldName('function');
+          const object = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+          if (object) this.addRef(object, 'filter', chain);
+        }
+        return;
+      }
+    }
+  }
+
+  /** `.order_by(User.created_at.desc(), desc(User.id), "name")`. */
+  private sortKey(node: Node, chain: Chain): void {
+    if (node.type === 'attribute') {
+      this.addRef(node, 'sort', chain);
+      return;
+    }
+    const text = stringValue(node);
+    if (text !== undefined) {
+      const column = text.replace(/^-/, '');
+      if (chain.model && /^\w+$/.test(column) && !(chain.django && column.includes('__')))
+        this.add(chain.model, column, 'sort', node, chain);
+      return;
+    }
+    if (node.type !== 'call') return;
+    const name = calledName(node);
+    if (!SORT_METHODS.has(name)) return;
+    const fn = node.childForFieldName('function');
+    const args = argsOf(node);
+    const target =
+      fn?.type === 'attribute'
+        ? fn.childForFieldName('object')
+        : args
+          ? positionalArgs(args)[0]
+          : undefined;
+    if (target) this.addRef(target, 'sort', chain);
+  }
+
+  /** Django `field=value` / `field__lookup=value` keywords; joins (`author__name`) are skipped. */
+  private djangoKeywords(args: Node, chain: Chain): void {
+    if (!chain.model) return;
+    for (const child of args.namedChildren) {
+      if (child?.type !== 'keyword_argument') continue;
+      const name = child.childForFieldName('name');
+      if (!name) continue;
+      const [field, lookup, ...more] = name.text.split('__');
+      if (more.length > 0) continue;
+      if (lookup !== undefined && !DJANGO_INDEXABLE_LOOKUPS.has(lookup) && lookup !== 'id')
+        continue;
+      if (field === 'pk') continue;
+      this.add(chain.model, field, 'filter', name, chain);
+    }
+  }
+
+  read(call: PyCall): void {
+    if (!QUERY_METHODS.has(call.method) || !call.receiver) return;
+    const chain = chainOf(call);
+    if (call.method === 'get' && !chain.django) return;
+    const args = call.args;
+    if (call.method === 'order_by') {
+      for (const arg of positionalArgs(args)) this.sortKey(arg, chain);
+      return;
+    }
+    if (chain.django) {
+      this.djangoKeywords(args, chain);
+      for (const arg of positionalArgs(args)) this.predicate(arg, chain);
+      return;
+    }
+    if (call.method === 'filter_by') {
+      if (!chain.model || chain.joined) return;
+      for (const child of args.namedChildren) {
+        const name = child?.type === 'keyword_argument' ? child.childForFieldName('name') : null;
+        if (name) this.add(chain.model, name.text, 'filter', name, chain);
+      }
+      return;
+    }
+    for (const arg of positionalArgs(args)) this.predicate(arg, chain);
+  }
+}
+
+/** Columns used in `filter`, `filter_by`, `where`, `get` and `order_by` calls of ORM queries. */
+export function extractQueryColumns(model: PythonModel): QueryColumnUse[] {
+  const collector = new QueryColumnCollector();
+  for (const call of model.calls) collector.read(call);
+  return collector.uses;
+}

@@ -1,0 +1,198 @@
+/**
+ * Name and scope questions several Python rules ask beyond the model: which function a node is
+ * in, which names a function declares `global`, which statements bind or mutate names, and what a
+ * call passes by keyword. Whole-file answers are computed once per model (through tree-sitter's
+ * native `descendantsOfType`, not a JavaScript walk) and cached, so rules can share them cheaply.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { PyCall, PyFunction, PythonModel } from './model';
+
+interface ScopeCache {
+  functionsById?: Map<number, PyFunction>;
+  globals?: Map<PyFunction, Set<string>>;
+  bindings?: Node[];
+  decoratorHeads?: Set<string>;
+  moduleAssignments?: Map<string, Node[]>;
+}
+
+const caches = new WeakMap<PythonModel, ScopeCache>();
+
+function cacheOf(model: PythonModel): ScopeCache {
+  let cache = caches.get(model);
+  if (!cache) {
+    cache = {};
+    caches.set(model, cache);
+  }
+  return cache;
+}
+
+/** The model's function whose body contains `node` (innermost), or undefined at module level. */
+export function functionOf(model: PythonModel, node: Node): PyFunction | undefined {
+  const cache = cacheOf(model);
+  cache.functionsById ??= new Map(model.functions.map((fn) => [fn.node.id, fn]));
+  for (let current = node.parent; current; current = current.parent) {
+    if (current.type === 'function_definition') return cache.functionsById.get(current.id);
+  }
+  return undefined;
+}
+
+/** Names `fn` declares with a `global` statement. */
+export function globalNames(model: PythonModel, fn: PyFunction): ReadonlySet<string> {
+  const cache = cacheOf(model);
+  if (!cache.globals) {
+    cache.globals = new Map();
+    for (const statement of model.tree.rootNode.descendantsOfType('global_statement')) {
+      if (!statement) continue;
+      const owner = functionOf(model, statement);
+      if (!owner) continue;
+      let names = cache.globals.get(owner);
+      if (!names) cache.globals.set(owner, (names = new Set()));
+      for (const name of statement.namedChildren) if (name) names.add(name.text);
+    }
+  }
+  return cache.globals.get(fn) ?? EMPTY;
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/** Statement kinds that bind, rebind or delete names or items. */
+const BINDING_TYPES = ['assignment', 'augmented_assignment', 'delete_statement'];
+
+/** Every assignment, augmented assignment and `del` statement in the file, in source order. */
+export function bindingStatements(model: PythonModel): readonly Node[] {
+  const cache = cacheOf(model);
+  cache.bindings ??= model.tree.rootNode
+    .descendantsOfType(BINDING_TYPES)
+    .filter((node): node is Node => !!node);
+  return cache.bindings;
+}
+
+/** The identifiers a binding target binds: `a` in `a = ...`, `a, b` in `for a, b in ...`. */
+export function targetNames(target: Node | null): string[] {
+  if (!target) return [];
+  if (target.type === 'identifier') return [target.text];
+  if (
+    target.type === 'pattern_list' ||
+    target.type === 'tuple_pattern' ||
+    target.type === 'list_pattern' ||
+    target.type === 'tuple' ||
+    target.type === 'list' ||
+    target.type === 'parenthesized_expression' ||
+    target.type === 'list_splat_pattern' ||
+    target.type === 'as_pattern_target'
+  ) {
+    return target.namedChildren.flatMap((child) => targetNames(child));
+  }
+  return [];
+}
+
+/** The first name of a dotted, subscripted or called expression: `cache` in `cache[k].items()`. */
+export function rootName(node: Node | null): string {
+  for (let current = node; current; ) {
+    switch (current.type) {
+      case 'identifier':
+        return current.text;
+      case 'attribute':
+        current = current.childForFieldName('object');
+        break;
+      case 'subscript':
+        current = current.childForFieldName('value');
+        break;
+      case 'call':
+        current = current.childForFieldName('function');
+        break;
+      default:
+        return '';
+    }
+  }
+  return '';
+}
+
+/**
+ * Top-level assignments by the name they bind (`_cache` for `_cache: dict = {}`), in source order;
+ * only statements directly in the module, not in `if`/`try` blocks or functions.
+ */
+export function moduleAssignments(model: PythonModel): ReadonlyMap<string, Node[]> {
+  const cache = cacheOf(model);
+  if (!cache.moduleAssignments) {
+    cache.moduleAssignments = new Map();
+    for (const statement of model.tree.rootNode.namedChildren) {
+      if (statement?.type !== 'expression_statement') continue;
+      const assignment = statement.namedChildren[0];
+      if (assignment?.type !== 'assignment') continue;
+      for (const name of targetNames(assignment.childForFieldName('left'))) {
+        const list = cache.moduleAssignments.get(name);
+        if (list) list.push(assignment);
+        else cache.moduleAssignments.set(name, [assignment]);
+      }
+    }
+  }
+  return cache.moduleAssignments;
+}
+
+/** Names used as decorators anywhere in the file (`register` for `@register` or `@register(...)`). */
+export function decoratorHeads(model: PythonModel): ReadonlySet<string> {
+  const cache = cacheOf(model);
+  if (!cache.decoratorHeads) {
+    cache.decoratorHeads = new Set();
+    for (const fn of model.functions) {
+      for (const decorator of fn.decorators) cache.decoratorHeads.add(decoratorName(decorator));
+    }
+  }
+  return cache.decoratorHeads;
+}
+
+/** A decorator's dotted name without its call: `functools.lru_cache` for `functools.lru_cache(maxsize=8)`. */
+export function decoratorName(decorator: string): string {
+  const paren = decorator.indexOf('(');
+  return (paren === -1 ? decorator : decorator.slice(0, paren)).trim();
+}
+
+/** The decorator nodes of a function, in source order (empty when it has none). */
+export function decoratorNodes(fn: PyFunction): Node[] {
+  const parent = fn.node.parent;
+  if (parent?.type !== 'decorated_definition') return [];
+  return parent.namedChildren.filter((child): child is Node => child?.type === 'decorator');
+}
+
+/** The value of a call's keyword argument `name`, if passed. */
+export function keywordArgument(call: PyCall, name: string): Node | undefined {
+  for (const arg of call.args.namedChildren) {
+    if (arg?.type === 'keyword_argument' && arg.childForFieldName('name')?.text === name)
+      return arg.childForFieldName('value') ?? undefined;
+  }
+  return undefined;
+}
+
+/** Whether a call passes `**kwargs` (which may hold any keyword) or `*args`. */
+export function passesSplat(call: PyCall): boolean {
+  return call.args.namedChildren.some(
+    (arg) => arg?.type === 'dictionary_splat' || arg?.type === 'list_splat',
+  );
+}
+
+/** Positional arguments of a call, in order. */
+export function positionalArguments(call: PyCall): Node[] {
+  // `sorted(x for x in xs)`: a lone generator argument is the argument list itself.
+  if (call.args.type === 'generator_expression') return [call.args];
+  return call.args.namedChildren.filter(
+    (arg): arg is Node =>
+      !!arg &&
+      arg.type !== 'keyword_argument' &&
+      arg.type !== 'comment' &&
+      arg.type !== 'dictionary_splat' &&
+      arg.type !== 'list_splat',
+  );
+}
+
+const TEST_PATH = /(?:^|\/)(?:tests?\/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)/;
+
+/** Whether a workspace-relative path is test code (a `tests/` folder, `test_*.py`, `conftest.py`). */
+export function isTestPath(relativePath: string): boolean {
+  return TEST_PATH.test(relativePath);
+}
+
+/** Whether `inner` lies within `outer` (both nodes of the same tree). */
+export function contains(outer: Node, inner: Node): boolean {
+  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}

@@ -1,0 +1,188 @@
+/** The `perflens` CLI end to end, in-process: output formats, exit codes, config errors, --fix. */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import Ajv from 'ajv-draft-04';
+import { main } from '../server/src/cli/cli';
+
+class Capture extends Writable {
+  text = '';
+  isTTY = false;
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+async function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(args, { stdout, stderr, cwd });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+function workspace(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-cli-'));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const SLEEPY = 'import time\n\n\nasync def handler():\n    time.sleep(1)\n';
+const CLEAN = 'import asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n';
+
+describe('perflens CLI', function () {
+  this.timeout(30000);
+
+  it('exits 0 and says so when nothing is found', async () => {
+    const dir = workspace({ 'app.py': CLEAN });
+    const result = await run(['scan', '--jobs', '1'], dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /No performance problems found in 1 file/);
+  });
+
+  it('prints file:line:col, rule, message and an excerpt, and exits 1', async () => {
+    const dir = workspace({ 'app.py': SLEEPY });
+    const result = await run(['scan', '--jobs', '1'], dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^app\.py:5:5: warning blocking-sleep-in-async `time\.sleep\(\)` blocks/m);
+    assert.match(result.stdout, /5 \|     time\.sleep\(1\)\n\s+\|     \^{13}/);
+    assert.match(result.stdout, /Found 1 problem \(1 warning\) in 1 of 1 files\. 1 fixable with --fix\./);
+  });
+
+  it('writes the JSON report in exactly the documented shape', async () => {
+    const dir = workspace({ 'src/app.py': SLEEPY });
+    const result = await run(['scan', 'src', '--format', 'json', '--jobs', '1'], dir);
+    const report = JSON.parse(result.stdout);
+    assert.deepEqual(Object.keys(report), ['version', 'tool', 'findings']);
+    assert.equal(report.version, 1);
+    assert.equal(report.tool.name, 'perflens');
+    assert.deepEqual(report.findings, [
+      {
+        ruleId: 'blocking-sleep-in-async',
+        category: 'blocking-in-async',
+        severity: 'warning',
+        message: '`time.sleep()` blocks the event loop inside `async def`; use `await asyncio.sleep()`',
+        file: 'src/app.py',
+        line: 5,
+        column: 5,
+        endLine: 5,
+        endColumn: 18,
+        fix: { title: 'Replace with `await asyncio.sleep(...)`', safety: 'safe' },
+      },
+    ]);
+  });
+
+  it('writes valid SARIF 2.1.0 with rule metadata', async () => {
+    const dir = workspace({ 'app.py': SLEEPY, 'q.sql': 'SELECT id FROM orders;\n' });
+    const out = path.join(dir, 'report.sarif');
+    const result = await run(['scan', '--format', 'sarif', '--output', out, '--jobs', '1'], dir);
+    assert.equal(result.code, 1);
+    const log = JSON.parse(fs.readFileSync(out, 'utf8'));
+    const schema = JSON.parse(
+      fs.readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+    );
+    const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+    const validate = ajv.compile(schema);
+    assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
+    const run0 = log.runs[0];
+    assert.equal(run0.results.length, 2);
+    const rule = run0.tool.driver.rules.find((r: { id: string }) => r.id === 'blocking-sleep-in-async');
+    assert.match(rule.help.markdown, /## Why is this bad\?/);
+    assert.equal(rule.properties.category, 'blocking-in-async');
+    assert.equal(run0.results[0].properties.category, 'blocking-in-async');
+  });
+
+  it('applies safe fixes with --fix and leaves unsafe ones', async () => {
+    const dir = workspace({ 'app.py': SLEEPY, 'q.sql': 'SELECT id FROM orders;\n' });
+    const result = await run(['scan', '--fix', '--jobs', '1'], dir);
+    assert.equal(fs.readFileSync(path.join(dir, 'app.py'), 'utf8'), SLEEPY.replace('import time', 'import time\nimport asyncio').replace('time.sleep(1)', 'await asyncio.sleep(1)'));
+    assert.equal(fs.readFileSync(path.join(dir, 'q.sql'), 'utf8'), 'SELECT id FROM orders;\n');
+    assert.equal(result.code, 1, 'the unsafe finding remains');
+    const unsafe = await run(['scan', '--fix', '--unsafe-fixes', '--jobs', '1'], dir);
+    assert.equal(fs.readFileSync(path.join(dir, 'q.sql'), 'utf8'), 'SELECT id FROM orders LIMIT 1000;\n');
+    assert.equal(unsafe.code, 0, unsafe.stdout + unsafe.stderr);
+  });
+
+  it('filters by --rule and --category, and honours --max-warnings', async () => {
+    const dir = workspace({ 'app.py': SLEEPY, 'q.sql': 'SELECT id FROM orders;\n' });
+    const byRule = JSON.parse((await run(['scan', '--format', 'json', '--rule', 'unbounded-select', '--jobs', '1'], dir)).stdout);
+    assert.deepEqual(byRule.findings.map((f: { ruleId: string }) => f.ruleId), ['unbounded-select']);
+    const byCategory = JSON.parse((await run(['scan', '--format', 'json', '--category', 'blocking-in-async', '--jobs', '1'], dir)).stdout);
+    assert.deepEqual(byCategory.findings.map((f: { ruleId: string }) => f.ruleId), ['blocking-sleep-in-async']);
+    assert.equal((await run(['scan', '--max-warnings', '2', '--jobs', '1'], dir)).code, 0);
+    assert.equal((await run(['scan', '--max-warnings', '1', '--jobs', '1'], dir)).code, 1);
+  });
+
+  it('exits 2 on usage errors with a clear message', async () => {
+    const dir = workspace({ 'app.py': CLEAN });
+    for (const args of [['scan', '--format', 'xml'], ['scan', '--rule', 'no-such-rule'], ['scan', '--bogus'], ['scan', 'missing-dir'], ['frobnicate']]) {
+      const result = await run(args, dir);
+      assert.equal(result.code, 2, args.join(' '));
+      assert.match(result.stderr, /^perflens: /, args.join(' '));
+    }
+  });
+
+  it('exits 2 on an invalid perflens.json, naming the file and the key', async () => {
+    const cases: [string, RegExp][] = [
+      ['{"rules": {"blocking-sleep-in-async": "loud"}}', /perflens\.json: "rules\.blocking-sleep-in-async": must be one of off, error/],
+      ['{"rules": {"no-such-rule": "off"}}', /"rules\.no-such-rule": unknown rule id/],
+      ['{"sql": {"defaultLimit": -5}}', /"sql\.defaultLimit": must be an integer from 1/],
+      ['{"exclude": "tests"}', /"exclude": must be an array of glob strings/],
+      ['{"colour": true}', /"colour": unknown key/],
+      ['{"rules": {', /perflens\.json: invalid JSON/],
+    ];
+    for (const [config, expected] of cases) {
+      const dir = workspace({ 'app.py': SLEEPY, 'perflens.json': config });
+      const result = await run(['scan', '--jobs', '1'], dir);
+      assert.equal(result.code, 2, config);
+      assert.match(result.stderr, expected, config);
+    }
+  });
+
+  it('applies perflens.json: rules off, severities, excludes, default LIMIT', async () => {
+    const dir = workspace({
+      'app.py': SLEEPY,
+      'q.sql': 'SELECT id FROM orders;\n',
+      'generated/skip.sql': 'SELECT id FROM orders;\n',
+      'perflens.json': JSON.stringify({
+        rules: { 'blocking-sleep-in-async': 'off', 'unbounded-select': 'error' },
+        exclude: ['generated/**'],
+        sql: { defaultLimit: 50 },
+      }),
+    });
+    const report = JSON.parse((await run(['scan', '--format', 'json', '--jobs', '1'], dir)).stdout);
+    assert.deepEqual(
+      report.findings.map((f: { ruleId: string; severity: string; file: string; fix: { title: string } }) => [f.ruleId, f.severity, f.file, f.fix.title]),
+      [['unbounded-select', 'error', 'q.sql', 'Add `LIMIT 50`']],
+    );
+  });
+
+  it('respects .gitignore and skips dependency folders', async () => {
+    const dir = workspace({
+      '.gitignore': 'ignored/\n',
+      'ignored/app.py': SLEEPY,
+      'node_modules/pkg/app.py': SLEEPY,
+      '.venv/lib/app.py': SLEEPY,
+      'src/app.py': SLEEPY,
+    });
+    fs.mkdirSync(path.join(dir, '.git'));
+    const report = JSON.parse((await run(['scan', '--format', 'json', '--jobs', '1'], dir)).stdout);
+    assert.deepEqual(report.findings.map((f: { file: string }) => f.file), ['src/app.py']);
+  });
+
+  it('gives the same findings with worker threads as in one thread', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) files[`pkg/m${i}.py`] = i % 2 ? SLEEPY : CLEAN;
+    files['schema.sql'] = 'SELECT id FROM orders;\n';
+    const dir = workspace(files);
+    const single = (await run(['scan', '--format', 'json', '--jobs', '1'], dir)).stdout;
+    const parallel = (await run(['scan', '--format', 'json', '--jobs', '2'], dir)).stdout;
+    assert.equal(JSON.parse(parallel).findings.length, 21);
+    assert.equal(parallel, single);
+  });
+});
