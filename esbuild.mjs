@@ -27,6 +27,7 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: { cli: 'server/src/cli/cli.ts' }, outdir: dist }),
   esbuild.build({ ...common, entryPoints: { 'scan-worker': 'server/src/cli/scan-worker.ts' }, outdir: dist }),
   esbuild.build({ ...common, entryPoints: { bench: 'bench/bench.ts' }, outdir: dist }),
+  esbuild.build({ ...common, entryPoints: { server: 'server/src/server.ts' }, outdir: dist }),
 ]);
 
 const copies = [

@@ -3,6 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ALL_RULES } from '../rules';
+import { renderRuleIndex } from '../scripts/rule-index';
+import { renderRuleDocs } from '../server/src/docs/docs-set';
 import { CATEGORIES, SEVERITIES } from '../server/src/engine/types';
 import { parseAnnotations } from './support/annotations';
 
@@ -88,4 +90,19 @@ describe('rule metadata', () => {
       }
     });
   }
+});
+
+describe('generated files', () => {
+  it('rules/index.ts lists every rule file (run `npm run gen`)', () => {
+    const committed = fs.readFileSync(path.join(__dirname, '..', 'rules', 'index.ts'), 'utf8');
+    assert.equal(committed, renderRuleIndex());
+  });
+
+  it('docs/rules matches the rules metadata (run `npm run gen`)', () => {
+    const dir = path.join(__dirname, '..', 'docs', 'rules');
+    const wanted = renderRuleDocs(ALL_RULES);
+    const present = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.md')).sort() : [];
+    assert.deepEqual(present, [...wanted.keys()].sort());
+    for (const [file, text] of wanted) assert.equal(fs.readFileSync(path.join(dir, file), 'utf8'), text, file);
+  });
 });

@@ -56,6 +56,8 @@ export const blockingFileIoInAsync: Rule = {
           '`blocking-fs-call-in-async` reports those at a lower severity.',
         'File I/O in a plain `def`, including a sync function nested in an `async def`, and in lambdas.',
         'A module-level function of the file named `open` (not the builtin).',
+        'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
+          'functions, which run while no request is waiting.',
       ],
     },
   },
@@ -72,7 +74,9 @@ export const blockingFileIoInAsync: Rule = {
       // `json.load(open(p))` is one read: report the whole expression once.
       const reader = fileReaderAround(call);
       const node = reader?.node ?? call.node;
-      const quoted = reader ? `${reader.callee}(${describeCall(call).replace(/\(\)$/, '(...)')})` : describeCall(call);
+      const quoted = reader
+        ? `${reader.callee}(${describeCall(call).replace(/\(\)$/, '(...)')})`
+        : describeCall(call);
       ctx.report({
         start: node.startIndex,
         end: node.endIndex,

@@ -12,7 +12,8 @@ export const blockingFsCallInAsync: Rule = {
     language: 'python',
     category: 'blocking-in-async',
     severity: 'info',
-    summary: 'Sync file-system call (`os.path.exists()`, `os.listdir()`, `shutil.*`) inside `async def`',
+    summary:
+      'Sync file-system call (`os.path.exists()`, `os.listdir()`, `shutil.*`) inside `async def`',
     docs: {
       whatItDoes:
         'Finds synchronous file-system calls in the body of an `async def`: `os.path.exists/isfile/' +
@@ -56,6 +57,8 @@ export const blockingFsCallInAsync: Rule = {
         '`.exists()`/`.glob()` on objects that are not paths (no `Path(...)`, `Path` annotation or ' +
           '`*_path`/`*_dir` name).',
         'File-system calls in a plain `def`, a sync function nested in an `async def`, or a lambda.',
+        'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
+          'functions, which run while no request is waiting.',
       ],
     },
   },

@@ -13,7 +13,8 @@ export const blockingHttpInAsync: Rule = {
     language: 'python',
     category: 'blocking-in-async',
     severity: 'warning',
-    summary: 'Sync HTTP request (`requests.get()`, `httpx.Client`, sync LLM SDK) inside `async def`',
+    summary:
+      'Sync HTTP request (`requests.get()`, `httpx.Client`, sync LLM SDK) inside `async def`',
     docs: {
       whatItDoes:
         'Finds HTTP requests made with a synchronous client in the body of an `async def`: ' +
@@ -67,6 +68,8 @@ export const blockingHttpInAsync: Rule = {
         'Sync HTTP in a plain `def`, including a sync function nested in an `async def`, and in lambdas.',
         '`client.get(...)` when nothing shows `client` is a sync HTTP client (a dict, a cache, an ' +
           'unknown object).',
+        'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
+          'functions, which run while no request is waiting.',
       ],
     },
   },

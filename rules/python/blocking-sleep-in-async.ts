@@ -1,5 +1,6 @@
 import type { Rule } from '../../server/src/engine/rule';
 import { ensureImport } from '../../server/src/python/edits';
+import { blockingCallsInAsync, misusedOffloadMessage } from '../../server/src/python/knowledge';
 
 /** `time.sleep()` inside `async def` stops the event loop. */
 export const blockingSleepInAsync: Rule = {
@@ -12,7 +13,7 @@ export const blockingSleepInAsync: Rule = {
     fix: {
       title: 'Replace with `await asyncio.sleep(...)`',
       safety: 'safe',
-      availability: 'always',
+      availability: 'sometimes',
     },
     docs: {
       whatItDoes:
@@ -38,8 +39,12 @@ export const blockingSleepInAsync: Rule = {
       notFlagged: [
         '`await asyncio.sleep(...)`.',
         '`time.sleep()` in a plain `def`, including a sync function nested inside an `async def` or a lambda.',
-        '`time.sleep` handed to a thread: `await asyncio.to_thread(time.sleep, 1)`.',
+        '`time.sleep` handed to a thread: `await asyncio.to_thread(time.sleep, 1)`, or in a lambda ' +
+          'given to `run_in_executor`. (`asyncio.to_thread(time.sleep(1))` is flagged without a fix: ' +
+          'the sleep runs on the loop before the thread starts.)',
         'A local function that happens to be called `sleep` and is not `time.sleep`.',
+        'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
+          'functions, which run while no request is waiting.',
       ],
       fixSafety:
         'Safe: `await asyncio.sleep(x)` waits the same time without blocking the loop; `import asyncio` is ' +
@@ -49,8 +54,13 @@ export const blockingSleepInAsync: Rule = {
   check(ctx) {
     const model = ctx.python;
     if (!model) return;
-    for (const call of model.calls) {
-      if (call.qualified !== 'time.sleep' || !call.fn?.isAsync || call.inLambda) continue;
+    for (const { call, kind, misusedOffload } of blockingCallsInAsync(model)) {
+      if (kind !== 'sleep') continue;
+      if (misusedOffload) {
+        const message = misusedOffloadMessage(call);
+        ctx.report({ start: call.node.startIndex, end: call.node.endIndex, message });
+        continue;
+      }
       const fnNode = call.node.childForFieldName('function')!;
       const importEdit = ensureImport(model, 'asyncio');
       ctx.report({

@@ -49,6 +49,8 @@ export const blockingSubprocessInAsync: Rule = {
         'Calls handed to a thread: `await asyncio.to_thread(subprocess.run, cmd, check=True)`.',
         'Process calls in a plain `def`, a sync function nested in an `async def`, or a lambda.',
         'A module-level function of the file named `input` (not the builtin).',
+        'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
+          'functions, which run while no request is waiting.',
       ],
     },
   },

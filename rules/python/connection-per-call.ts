@@ -7,7 +7,6 @@ import {
   decoratorName,
   globalNames,
   isTestPath,
-  keywordArgument,
   moduleAssignments,
   rootName,
 } from '../../server/src/python/scope-analysis';
@@ -77,24 +76,22 @@ const SETUP_FUNCTION_NAMES = new Set([
   'lifespan',
 ]);
 
-/** Names of functions the file hands to an app as lifespan or startup handlers. */
+/** `lifespan=handler`, `on_startup=[a, b]`, `add_event_handler("startup", handler)` in source text. */
+const LIFESPAN_ARGUMENT = /\blifespan\s*=\s*(\w+)/g;
+const ON_STARTUP_ARGUMENT = /\bon_startup\s*=\s*\[([^\]]*)\]/g;
+const STARTUP_HANDLER = /\badd_event_handler\(\s*["']startup["']\s*,\s*(\w+)/g;
+
+/**
+ * Names of functions the file hands to an app as lifespan or startup handlers. Read from the text
+ * (one scan per file with a candidate): a mention in a comment only makes the rule quieter.
+ */
 function lifecycleHandlers(model: PythonModel): Set<string> {
   const names = new Set<string>();
-  for (const call of model.calls) {
-    for (const keyword of ['lifespan', 'on_startup']) {
-      const value = keywordArgument(call, keyword);
-      if (!value) continue;
-      if (value.type === 'identifier') names.add(value.text);
-      else
-        for (const item of value.namedChildren)
-          if (item?.type === 'identifier') names.add(item.text);
-    }
-    // `app.add_event_handler("startup", connect_db)`
-    if (call.method === 'add_event_handler' && /^\(\s*["']startup["']/.test(call.args.text)) {
-      const handler = call.args.namedChildren[1];
-      if (handler?.type === 'identifier') names.add(handler.text);
-    }
-  }
+  const source = model.source;
+  for (const match of source.matchAll(LIFESPAN_ARGUMENT)) names.add(match[1]);
+  for (const match of source.matchAll(STARTUP_HANDLER)) names.add(match[1]);
+  for (const match of source.matchAll(ON_STARTUP_ARGUMENT))
+    for (const name of match[1].split(',')) names.add(name.trim());
   return names;
 }
 
@@ -116,7 +113,11 @@ const LAZY_GUARD = /\bis\s+None\s*$|^not\s+[\w.]+\s*$|^[\w.]+\s+is\s+None\b/;
  * of `self`/`cls`/`app.state`, or created under an `is None` guard (a lazy singleton).
  */
 function isCachedCreation(call: PyCall, fn: PyFunction, model: PythonModel): boolean {
-  for (let node: Node | null = call.node.parent; node && node.id !== fn.body.id; node = node.parent) {
+  for (
+    let node: Node | null = call.node.parent;
+    node && node.id !== fn.body.id;
+    node = node.parent
+  ) {
     if (node.type === 'if_statement') {
       const condition = node.childForFieldName('condition')?.text ?? '';
       if (LAZY_GUARD.test(condition)) return true;

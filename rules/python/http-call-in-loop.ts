@@ -1,6 +1,7 @@
 import type { Rule } from '../../server/src/engine/rule';
 import {
   describeLoop,
+  isOneOffCode,
   isAsyncWithItem,
   isStartedConcurrently,
   repeatingLoops,
@@ -52,12 +53,13 @@ export const httpCallInLoop: Rule = {
           'fewer iterations (a handful of known endpoints).',
         '`while` loops that sleep between requests: they poll, which the `polling` rules judge.',
         '`get` on names that are not HTTP clients (`cache.get(key)`, `db.get(User, id)`, `os.environ.get`).',
+        'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
       ],
     },
   },
   check(ctx) {
     const model = ctx.python;
-    if (!model) return;
+    if (!model || isOneOffCode(ctx.relativePath)) return;
     for (const call of model.calls) {
       if (call.loops.length === 0 || roundTripOf(call, model) !== 'http') continue;
       if (isStartedConcurrently(call, model)) continue;

@@ -26,7 +26,11 @@ const REQUEST_METHODS = new Set([
   'request',
 ]);
 
-const SESSION_CONSTRUCTORS = new Set(['requests.Session', 'requests.session', 'requests.sessions.Session']);
+const SESSION_CONSTRUCTORS = new Set([
+  'requests.Session',
+  'requests.session',
+  'requests.sessions.Session',
+]);
 
 /** `urlopen(url, data, timeout)`: the timeout may be the third positional argument. */
 const URLOPEN = 'urllib.request.urlopen';
@@ -58,6 +62,9 @@ function sessionBindings(model: PythonModel): SessionBinding[] {
   return bindings;
 }
 
+/** `session.request = functools.partial(session.request, timeout=...)`, seen in the text first. */
+const PATCHED_REQUEST = /\.request\s*=[^=]/;
+
 /** The session binding `name` refers to inside `fn`: a local one of `fn` (or an enclosing function) first. */
 function visibleBinding(
   name: string,
@@ -84,6 +91,7 @@ function configuredSessions(model: PythonModel, bindings: SessionBinding[]): Set
   for (const call of model.calls) {
     if (call.method === 'mount' && call.receiver) mark(call.receiver.text, call.fn);
   }
+  if (!PATCHED_REQUEST.test(model.source)) return configured;
   for (const statement of bindingStatements(model)) {
     const left = statement.childForFieldName('left');
     if (left?.type !== 'attribute' || left.childForFieldName('attribute')?.text !== 'request')
@@ -169,7 +177,10 @@ export const httpCallWithoutTimeout: Rule = {
     for (const call of model.calls) {
       const q = call.qualified;
       const direct =
-        q === URLOPEN || (q.startsWith('requests.') && q === `requests.${call.method}` && REQUEST_METHODS.has(call.method));
+        q === URLOPEN ||
+        (q.startsWith('requests.') &&
+          q === `requests.${call.method}` &&
+          REQUEST_METHODS.has(call.method));
       if (!direct) {
         if (!REQUEST_METHODS.has(call.method) || !call.receiver) continue;
         bindings ??= sessionBindings(model);

@@ -1,12 +1,13 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileContext, Rule } from '../../server/src/engine/rule';
-import { loopTarget, singleBinding } from '../../server/src/python/loop-analysis';
+import type { Fix, TextEdit } from '../../server/src/engine/types';
+import { isOneOffCode, loopTarget, singleBinding } from '../../server/src/python/loop-analysis';
 import type { PyClass, PyLoop, PythonModel } from '../../server/src/python/model';
 import { readChain, type Chain, type ChainLink } from '../../server/src/python/orm';
 import { keywordArg, positionalArgs, stringValue } from '../../server/src/python/schema-args';
 
 /** How a relationship is loaded eagerly: the loader to suggest, by ORM and cardinality. */
-type RelationKind = 'sqlalchemy' | 'django-one' | 'django-many' | 'django';
+type RelationKind = 'sqlalchemy' | 'django-one' | 'django-many';
 
 /** `lazy=` strategies that load with the parent row, or refuse to load: never a query per row. */
 const NOT_LAZY = new Set([
@@ -18,6 +19,8 @@ const NOT_LAZY = new Set([
   'raise_on_sql',
   'noload',
 ]);
+/** Strategies that return a query object instead of loading: they cannot be loaded eagerly. */
+const NOT_EAGERABLE = new Set(['dynamic', 'write_only']);
 const SQLALCHEMY_RELATIONSHIPS = new Set(['relationship', 'relation', 'dynamic_loader']);
 const DJANGO_TO_ONE = new Set(['ForeignKey', 'OneToOneField']);
 const DJANGO_TO_MANY = new Set(['ManyToManyField']);
@@ -47,12 +50,26 @@ const NOT_ROWS = new Set([
 /** Calls that load relationships eagerly: their argument text says which. */
 const LOADER_CALLS = new Set(['options', 'select_related', 'prefetch_related']);
 
-type Relations = Map<string, Map<string, RelationKind>>;
+/** Generic wrappers and non-classes in a `Mapped[...]` annotation, skipped to find the target. */
+const ANNOTATION_WRAPPERS = new Set(['Mapped', 'Optional', 'List', 'Set', 'Sequence', 'None']);
+const ANNOTATION_NAME = /[A-Za-z_][\w.]*/g;
 
-function addRelation(into: Relations, className: string, name: string, kind: RelationKind): void {
+interface Relation {
+  kind: RelationKind;
+  /** Loaded on first access, one query per object (the default). */
+  lazy: boolean;
+  /** Can be loaded eagerly; `lazy="dynamic"`/`"write_only"` relationships cannot. */
+  eagerable: boolean;
+  /** The related class, when known: what a loop over this relationship yields. */
+  target?: string;
+}
+
+type Relations = Map<string, Map<string, Relation>>;
+
+function addRelation(into: Relations, className: string, name: string, relation: Relation): void {
   let relations = into.get(className);
   if (!relations) into.set(className, (relations = new Map()));
-  if (!relations.has(name)) relations.set(name, kind);
+  if (!relations.has(name)) relations.set(name, relation);
 }
 
 function lastSegment(name: string): string {
@@ -68,6 +85,16 @@ function targetClass(args: Node, own: string): string | undefined {
   return name === 'self' ? own : lastSegment(name);
 }
 
+/** The class named in a `Mapped[list["Comment"]]` annotation. */
+function annotationTarget(annotation: Node | null): string | undefined {
+  let target: string | undefined;
+  for (const match of annotation?.text.matchAll(ANNOTATION_NAME) ?? []) {
+    const name = lastSegment(match[0]);
+    if (/^[A-Z]/.test(name) && !ANNOTATION_WRAPPERS.has(name)) target = name;
+  }
+  return target;
+}
+
 /** Relationships declared by one model class, and the reverse accessors it adds to others. */
 function readClassRelations(cls: PyClass, into: Relations): void {
   for (const statement of cls.body.namedChildren) {
@@ -81,20 +108,36 @@ function readClassRelations(cls: PyClass, into: Relations): void {
     if (!args) continue;
     const called = lastSegment(value.childForFieldName('function')?.text ?? '');
     if (SQLALCHEMY_RELATIONSHIPS.has(called)) {
-      const lazy = stringValue(keywordArg(args, 'lazy'));
-      if (!lazy || !NOT_LAZY.has(lazy)) addRelation(into, cls.name, left.text, 'sqlalchemy');
+      const strategy = stringValue(keywordArg(args, 'lazy'));
+      const target =
+        targetClass(args, cls.name) ?? annotationTarget(assignment.childForFieldName('type'));
+      const lazy = !strategy || !NOT_LAZY.has(strategy);
+      const eagerable = called !== 'dynamic_loader' && !NOT_EAGERABLE.has(strategy ?? '');
+      addRelation(into, cls.name, left.text, { kind: 'sqlalchemy', lazy, eagerable, target });
       const backref = stringValue(keywordArg(args, 'backref'));
-      const target = targetClass(args, cls.name);
-      if (backref && target) addRelation(into, target, backref, 'sqlalchemy');
+      if (backref && target) {
+        const reverse = {
+          kind: 'sqlalchemy',
+          lazy: true,
+          eagerable: true,
+          target: cls.name,
+        } as const;
+        addRelation(into, target, backref, reverse);
+      }
     } else if (DJANGO_TO_ONE.has(called) || DJANGO_TO_MANY.has(called)) {
-      const toMany = DJANGO_TO_MANY.has(called);
-      addRelation(into, cls.name, left.text, toMany ? 'django-many' : 'django-one');
       const target = targetClass(args, cls.name);
+      const kind = DJANGO_TO_MANY.has(called) ? 'django-many' : 'django-one';
+      addRelation(into, cls.name, left.text, { kind, lazy: true, eagerable: true, target });
       const relatedName = stringValue(keywordArg(args, 'related_name'));
       if (!target || relatedName?.endsWith('+')) continue;
       const lower = cls.name.toLowerCase();
-      const reverse = relatedName ?? (called === 'OneToOneField' ? lower : `${lower}_set`);
-      addRelation(into, target, reverse, called === 'OneToOneField' ? 'django-one' : 'django-many');
+      const oneToOne = called === 'OneToOneField';
+      addRelation(into, target, relatedName ?? (oneToOne ? lower : `${lower}_set`), {
+        kind: oneToOne ? 'django-one' : 'django-many',
+        lazy: true,
+        eagerable: true,
+        target: cls.name,
+      });
     }
   }
 }
@@ -112,20 +155,34 @@ function relationsInFile(model: PythonModel): Relations {
   return relations;
 }
 
-/** Lazy relationships of a model class: declared in this file, or anywhere per the index. */
+/** Relationships of a model class: declared in this file, or anywhere per the index. */
 function relationsOf(
   ctx: FileContext,
   model: PythonModel,
   className: string,
-): Map<string, RelationKind> {
-  const own = relationsInFile(model).get(className);
-  const relations = new Map(own);
-  // A class declared here with its `lazy=` strategies read is better known than the index's names.
-  if (own || model.classes.some((cls) => cls.name === className)) return relations;
+): Map<string, Relation> {
+  const relations = new Map(relationsInFile(model).get(className));
+  // A class declared here, with its `lazy=` strategies read, is better known than the index's names.
+  if (model.classes.some((cls) => cls.name === className)) return relations;
   for (const { table } of ctx.index.tablesOfClass(className)) {
-    for (const name of table.relationships)
-      if (!relations.has(name))
-        relations.set(name, table.source === 'django' ? 'django' : 'sqlalchemy');
+    for (const name of table.relationships) {
+      if (relations.has(name)) continue;
+      // The index does not record `lazy=`: a `dynamic` relationship declared elsewhere would get a
+      // fix that fails at run time, one reason the fix is unsafe.
+      if (table.source !== 'django')
+        relations.set(name, { kind: 'sqlalchemy', lazy: true, eagerable: true });
+      else {
+        // A Django relation backed by a foreign-key column points to one row; others to many.
+        const toOne = table.columns.some(
+          (column) => column.attribute === name && column.foreignKey,
+        );
+        relations.set(name, {
+          kind: toOne ? 'django-one' : 'django-many',
+          lazy: true,
+          eagerable: true,
+        });
+      }
+    }
   }
   return relations;
 }
@@ -136,6 +193,10 @@ interface ModelQuery {
   /** The query as quoted in messages: `db.query(Ticket)`. */
   head: string;
   loaders: string[];
+  /** Where an eager loader goes: after `db.query(X)`, `X.query`, `select(X)` or `X.objects`. */
+  insertAt: number;
+  /** For rows reached through relationships of an outer query's rows: the steps, outermost first. */
+  path?: { className: string; name: string }[];
 }
 
 function singleModelArgument(args: Node | null): string | undefined {
@@ -178,17 +239,20 @@ function modelQueryOf(expression: Node, model: PythonModel, loop: PyLoop): Model
   const query = links.findIndex((link) => link.name === 'query');
   if (query !== -1 && links[query].kind === 'call') {
     const className = singleModelArgument(links[query].args);
-    const head = links[query].node.text;
-    return className ? { className, head, loaders } : undefined;
+    const { text: head, endIndex: insertAt } = links[query].node;
+    return className ? { className, head, loaders, insertAt } : undefined;
   }
-  if (query === 0 && root.type === 'identifier' && /^[A-Z]/.test(root.text))
-    return { className: root.text, head: `${root.text}.query`, loaders };
+  if (query === 0 && root.type === 'identifier' && /^[A-Z]/.test(root.text)) {
+    const { text: head, endIndex: insertAt } = links[0].node;
+    return { className: root.text, head, loaders, insertAt };
+  }
   // Django: `Ticket.objects.filter(...)`.
   const objects = links.findIndex((link) => link.kind === 'attribute' && link.name === 'objects');
   if (objects !== -1) {
     const className = lastSegment(objects === 0 ? root.text : links[objects - 1].node.text);
     if (!/^[A-Z]/.test(className)) return undefined;
-    return { className, head: links[objects].node.text, loaders };
+    const { text: head, endIndex: insertAt } = links[objects].node;
+    return { className, head, loaders, insertAt };
   }
   // SQLAlchemy 2.0: `session.scalars(stmt)` or `session.execute(stmt).scalars()`; only `scalars`
   // yields instances (`execute` alone yields rows).
@@ -207,7 +271,51 @@ function modelQueryOf(expression: Node, model: PythonModel, loop: PyLoop): Model
   if (!selectFn || lastSegment(selectFn.text) !== 'select') return undefined;
   const className = singleModelArgument(select.root.childForFieldName('arguments'));
   if (!className) return undefined;
-  return { className, head: select.root.text, loaders: [...loadersIn(select.links), ...loaders] };
+  return {
+    className,
+    head: select.root.text,
+    loaders: [...loadersIn(select.links), ...loaders],
+    insertAt: select.root.endIndex,
+  };
+}
+
+/** A loop over model instances: its variable and where the rows come from. */
+interface RowLoop {
+  loop: PyLoop;
+  variable: string;
+  rows: ModelQuery;
+}
+
+/**
+ * Rows of a loop over a relationship of an outer loop's variable (`for item in order.items`,
+ * Django `invoice.lineitem_set.all()`): instances of the relationship's class, loaded with the
+ * outer query's loaders (`selectinload(Order.items).selectinload(OrderItem.product)`).
+ */
+function relatedRows(
+  ctx: FileContext,
+  model: PythonModel,
+  loop: PyLoop,
+  outer: readonly RowLoop[],
+): ModelQuery | undefined {
+  const { root, links } = readChain(loop.iterable!);
+  const relation = links[0];
+  if (root.type !== 'identifier' || relation?.kind !== 'attribute') return undefined;
+  if (links.length > 2 || (links.length === 2 && links[1].name !== 'all')) return undefined;
+  const parent = outer.find(
+    (candidate) =>
+      candidate.variable === root.text &&
+      candidate.loop.node.startIndex <= loop.node.startIndex &&
+      loop.node.endIndex <= candidate.loop.node.endIndex,
+  );
+  if (!parent) return undefined;
+  const className = relationsOf(ctx, model, parent.rows.className).get(relation.name)?.target;
+  if (!className) return undefined;
+  const path = [
+    ...(parent.rows.path ?? []),
+    { className: parent.rows.className, name: relation.name },
+  ];
+  const { loaders, insertAt } = parent.rows;
+  return { className, head: relation.node.text, loaders, insertAt, path };
 }
 
 /** Whether loader text names `attribute`: `Ticket.comments`, `"comments"`, `"comments__author"`, `"*"`. */
@@ -227,23 +335,54 @@ function mentions(loaders: readonly string[], attribute: string): boolean {
 function isCovered(query: ModelQuery, attribute: string, kind: RelationKind): boolean {
   if (mentions(query.loaders, attribute)) return true;
   // Django's bare `select_related()` follows every non-null foreign key.
-  return (
-    (kind === 'django-one' || kind === 'django') &&
-    query.loaders.some((loader) => loader === 'select_related()')
-  );
+  return kind === 'django-one' && query.loaders.some((loader) => loader === 'select_related()');
 }
 
-function advice(query: ModelQuery, attribute: string, kind: RelationKind): string {
-  switch (kind) {
-    case 'sqlalchemy':
-      return `load it with \`.options(selectinload(${query.className}.${attribute}))\``;
-    case 'django-one':
-      return `load it with \`.select_related("${attribute}")\``;
-    case 'django-many':
-      return `load it with \`.prefetch_related("${attribute}")\``;
-    default:
-      return `load it with \`.select_related("${attribute}")\` or \`.prefetch_related("${attribute}")\``;
+/** The call to chain onto the outermost query, following nested loops' relationships. */
+function eagerLoader(query: ModelQuery, attribute: string, kind: RelationKind): string {
+  const steps = [...(query.path ?? []), { className: query.className, name: attribute }];
+  if (kind === 'sqlalchemy') {
+    const loader = steps.map((step) => `selectinload(${step.className}.${step.name})`).join('.');
+    return `.options(${loader})`;
   }
+  const lookup = steps.map((step) => step.name).join('__');
+  const method =
+    kind === 'django-one' && steps.length === 1 ? 'select_related' : 'prefetch_related';
+  return `.${method}("${lookup}")`;
+}
+
+/** An edit importing `selectinload` from `sqlalchemy.orm`, after the file's last top-level import. */
+function importSelectinload(model: PythonModel): TextEdit | undefined {
+  if (model.imports.get('selectinload') === 'sqlalchemy.orm.selectinload') return undefined;
+  let anchor: Node | undefined;
+  for (const child of model.tree.rootNode.namedChildren) {
+    if (
+      child?.type === 'import_statement' ||
+      child?.type === 'import_from_statement' ||
+      child?.type === 'future_import_statement'
+    )
+      anchor = child;
+  }
+  const newText = 'from sqlalchemy.orm import selectinload';
+  return anchor
+    ? { start: anchor.endIndex, end: anchor.endIndex, newText: `\n${newText}` }
+    : { start: 0, end: 0, newText: `${newText}\n` };
+}
+
+/** Chains the loader onto the query (and imports `selectinload`), unless the name is taken. */
+function eagerLoadFix(
+  model: PythonModel,
+  query: ModelQuery,
+  loader: string,
+  kind: RelationKind,
+): Fix | undefined {
+  const imported = model.imports.get('selectinload');
+  if (kind === 'sqlalchemy' && imported && imported !== 'sqlalchemy.orm.selectinload')
+    return undefined;
+  const edits: TextEdit[] = [{ start: query.insertAt, end: query.insertAt, newText: loader }];
+  const importEdit = kind === 'sqlalchemy' ? importSelectinload(model) : undefined;
+  if (importEdit) edits.push(importEdit);
+  return { title: `Load it eagerly with \`${loader}\``, safety: 'unsafe', edits };
 }
 
 /** Nodes of the loop that run once per item: the body, and a comprehension's other clauses. */
@@ -304,6 +443,11 @@ export const lazyLoadInLoop: Rule = {
     category: 'n-plus-one',
     severity: 'warning',
     summary: 'Lazy-loaded relationship (`ticket.comments`) read in a loop over query results',
+    fix: {
+      title: 'Load the relationship eagerly',
+      safety: 'unsafe',
+      availability: 'sometimes',
+    },
     docs: {
       whatItDoes:
         'Finds loops over the results of an ORM query (SQLAlchemy `session.query(X)`, `X.query`, ' +
@@ -346,33 +490,48 @@ export const lazyLoadInLoop: Rule = {
           'multi-entity or column query (`db.query(Ticket.id)`), `session.execute(select(X))` without ' +
           '`.scalars()` (rows, not objects), Django `.values()`.',
         'Relationship reads inside functions or lambdas defined in the loop.',
+        'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
       ],
+      fixSafety:
+        'Unsafe. The fix chains `.options(selectinload(X.rel))` (adding the import), ' +
+        '`.select_related("rel")` or `.prefetch_related("rel")` onto the query; the rows and objects ' +
+        'returned are the same, but every related row is now loaded up front, which costs memory when ' +
+        'the loop only reads a few, and a relationship declared `lazy="dynamic"` in another file cannot ' +
+        'be loaded eagerly (SQLAlchemy raises). No fix is offered for `dynamic`/`write_only` ' +
+        'relationships declared in the same file, or when `selectinload` names something else.',
     },
   },
   check(ctx) {
     const model = ctx.python;
-    if (!model) return;
+    if (!model || isOneOffCode(ctx.relativePath)) return;
+    // Loops recognised so far, outer ones first (the model lists loops in document order).
+    const rowLoops: RowLoop[] = [];
     for (const loop of model.loops) {
       if (loop.kind === 'while' || !loop.iterable) continue;
       const target = loopTarget(loop);
       if (target?.type !== 'identifier') continue;
-      const query = modelQueryOf(loop.iterable, model, loop);
-      if (!query) continue;
-      const relations = relationsOf(ctx, model, query.className);
-      const lazy = new Set(
-        [...relations]
-          .filter(([name, kind]) => !isCovered(query, name, kind))
-          .map(([name]) => name),
-      );
+      const rows =
+        modelQueryOf(loop.iterable, model, loop) ?? relatedRows(ctx, model, loop, rowLoops);
+      if (!rows) continue;
+      rowLoops.push({ loop, variable: target.text, rows });
+      const relations = relationsOf(ctx, model, rows.className);
+      const lazy = new Set<string>();
+      for (const [name, relation] of relations)
+        if (relation.lazy && !isCovered(rows, name, relation.kind)) lazy.add(name);
       if (lazy.size === 0) continue;
       for (const [name, node] of attributeReads(perItemParts(loop), target.text, lazy)) {
-        const kind = relations.get(name)!;
+        const relation = relations.get(name)!;
+        const loader = eagerLoader(rows, name, relation.kind);
+        const fix = relation.eagerable
+          ? eagerLoadFix(model, rows, loader, relation.kind)
+          : undefined;
         ctx.report({
           start: node.startIndex,
           end: node.endIndex,
           message:
-            `\`${node.text}\` lazy-loads \`${query.className}.${name}\` with one query per row of ` +
-            `\`${query.head}\`; ${advice(query, name, kind)}`,
+            `\`${node.text}\` lazy-loads \`${rows.className}.${name}\` with one query per row of ` +
+            `\`${rows.head}\`; load it with \`${loader}\``,
+          fixes: fix ? [fix] : [],
         });
       }
     }

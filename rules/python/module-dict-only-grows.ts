@@ -1,14 +1,18 @@
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
-import { dottedName, qualify, type PyFunction, type PythonModel } from '../../server/src/python/model';
 import {
-  bindingStatements,
+  dottedName,
+  qualify,
+  type PyFunction,
+  type PythonModel,
+} from '../../server/src/python/model';
+import {
   decoratorHeads,
   functionOf,
   globalNames,
   isTestPath,
   moduleAssignments,
-  rootName,
+  nameOccurrences,
 } from '../../server/src/python/scope-analysis';
 
 /** Constructors of empty growable containers (with no arguments, or a `defaultdict` factory). */
@@ -71,6 +75,10 @@ const READING_CALLS = new Set([
   'flask.jsonify',
 ]);
 
+/** A line at module level (no indent) that may bind an empty container; refined on the tree. */
+const EMPTY_CONTAINER_LINE =
+  /^\w+\s*(?::[^=\n]*)?=\s*(?:\{\s*\}|\[\s*\]|(?:[\w.]+\.)?(?:dict|list|set|defaultdict|OrderedDict|Counter|deque)\()/m;
+
 /** Whether a module-level value is an empty growable container: `{}`, `[]`, `defaultdict(list)`. */
 function isEmptyContainer(value: Node | null, model: PythonModel): boolean {
   if (!value) return false;
@@ -79,7 +87,8 @@ function isEmptyContainer(value: Node | null, model: PythonModel): boolean {
   const name = qualify(dottedName(value.childForFieldName('function')), model.imports);
   if (!CONTAINERS.has(name)) return false;
   const args = value.childForFieldName('arguments')?.namedChildren ?? [];
-  if (name === 'collections.defaultdict') return args.length <= 1 && args[0]?.type !== 'keyword_argument';
+  if (name === 'collections.defaultdict')
+    return args.length <= 1 && args[0]?.type !== 'keyword_argument';
   return args.length === 0;
 }
 
@@ -100,126 +109,113 @@ function isRegistrar(fn: PyFunction, decorators: ReadonlySet<string>): boolean {
   return false;
 }
 
-/** Tracks the candidates' uses through the file: statements, method calls, escapes. */
-class UsageTracker {
-  readonly usage = new Map<string, Usage>();
-  /** Functions where a candidate's name is a local variable, keyed by name. */
-  private readonly shadowed = new Map<string, Set<PyFunction>>();
+/** What one occurrence of a container's name does to it. */
+type Effect =
+  { kind: 'add'; code: string } | { kind: 'shrink' } | { kind: 'rebind' } | { kind: 'read' };
 
-  constructor(
-    names: Iterable<string>,
-    private readonly model: PythonModel,
-    private readonly decorators: ReadonlySet<string>,
-  ) {
-    for (const name of names) this.usage.set(name, { adds: [], shrinks: false });
+const READ: Effect = { kind: 'read' };
+const SHRINK: Effect = { kind: 'shrink' };
+
+/** Whether `node` is the field `field` of `parent` (compared by id: accessors return new objects). */
+function isField(parent: Node, field: string, node: Node): boolean {
+  return parent.childForFieldName(field)?.id === node.id;
+}
+
+/** The effect of `X.method(...)` or of an uncalled `X.method` (a bound method handed elsewhere). */
+function methodEffect(attribute: Node, subject: string): Effect {
+  const method = attribute.childForFieldName('attribute')?.text ?? '';
+  const call = attribute.parent;
+  if (call?.type !== 'call' || !isField(call, 'function', attribute)) {
+    // `atexit.register(X.clear)`: whoever gets the bound method may evict.
+    return REMOVE_METHODS.has(method) ? SHRINK : READ;
   }
+  if (REMOVE_METHODS.has(method)) return SHRINK;
+  return ADD_METHODS.has(method) ? { kind: 'add', code: `${subject}.${method}(...)` } : READ;
+}
 
-  /** Whether `name` in `fn` refers to the module-level container. */
-  private isModuleName(name: string, fn: PyFunction | undefined): boolean {
-    for (let f = fn; f; f = f.parent) if (this.shadowed.get(name)?.has(f)) return false;
-    return true;
+/** What an occurrence of the container's name `name` does: adds, shrinks, rebinds or reads. */
+function effectOf(id: Node, name: string, model: PythonModel): Effect {
+  const parent = id.parent;
+  if (!parent) return READ;
+  switch (parent.type) {
+    case 'assignment':
+    case 'augmented_assignment':
+      if (!isField(parent, 'left', id)) return SHRINK; // `alias = X`: escapes to another name
+      return parent.type === 'augmented_assignment'
+        ? { kind: 'add', code: `${name} += ...` }
+        : { kind: 'rebind' };
+    case 'attribute':
+      return methodEffect(parent, name);
+    case 'subscript': {
+      const outer = parent.parent;
+      if (!outer) return READ;
+      if (
+        (outer.type === 'assignment' || outer.type === 'augmented_assignment') &&
+        isField(outer, 'left', parent)
+      )
+        return parent.childForFieldName('subscript')?.type === 'slice'
+          ? SHRINK
+          : { kind: 'add', code: `${name}[...] = ...` };
+      if (outer.type === 'delete_statement' || outer.parent?.type === 'delete_statement')
+        return SHRINK;
+      // `X[key].append(...)`: the inner container grows, and a `defaultdict` gains the key.
+      if (outer.type === 'attribute') {
+        const effect = methodEffect(outer, `${name}[...]`);
+        return effect.kind === 'add' ? effect : READ;
+      }
+      return READ;
+    }
+    case 'delete_statement':
+    case 'return_statement':
+      return SHRINK;
+    case 'expression_list':
+      return parent.parent?.type === 'delete_statement' ||
+        parent.parent?.type === 'return_statement'
+        ? SHRINK
+        : READ;
+    case 'keyword_argument':
+    case 'argument_list': {
+      const call = parent.type === 'argument_list' ? parent.parent : parent.parent?.parent;
+      const callee = call?.type === 'call' ? dottedName(call.childForFieldName('function')) : '';
+      // Handed to other code, which may evict; plain reads (`len(X)`) are fine.
+      return READING_CALLS.has(qualify(callee, model.imports)) ? READ : SHRINK;
+    }
+    default:
+      return READ;
   }
+}
 
-  private add(name: string, fn: PyFunction | undefined, code: string): void {
-    const usage = this.usage.get(name);
+/** How one container is used across the file, judged from every occurrence of its name. */
+function usageOf(
+  name: string,
+  definition: Node,
+  model: PythonModel,
+  decorators: ReadonlySet<string>,
+): Usage {
+  const usage: Usage = { adds: [], shrinks: false };
+  const occurrences = nameOccurrences(model, name).map((id) => ({ id, fn: functionOf(model, id) }));
+  // A function that binds the name without `global` (or takes it as a parameter) has its own local.
+  const shadowing = new Set<PyFunction>();
+  for (const fn of model.functions)
+    if (fn.params.some((param) => param.name === name)) shadowing.add(fn);
+  const effects = occurrences.map(({ id, fn }) => {
+    const effect = effectOf(id, name, model);
+    if (effect.kind === 'rebind' && fn && !globalNames(model, fn).has(name)) shadowing.add(fn);
+    return effect;
+  });
+  const isLocal = (fn: PyFunction | undefined): boolean => {
+    for (let f = fn; f; f = f.parent) if (shadowing.has(f)) return true;
+    return false;
+  };
+  occurrences.forEach(({ id, fn }, i) => {
+    const effect = effects[i];
+    if (isLocal(fn) || id.startIndex === definition.startIndex) return;
+    if (effect.kind === 'shrink' || effect.kind === 'rebind') usage.shrinks = true;
     // Additions at import time or by registrars fill a registry once; they do not grow per call.
-    if (!usage || !fn || !this.isModuleName(name, fn) || isRegistrar(fn, this.decorators)) return;
-    usage.adds.push({ fn, code });
-  }
-
-  private shrink(name: string, fn: PyFunction | undefined): void {
-    const usage = this.usage.get(name);
-    if (usage && this.isModuleName(name, fn)) usage.shrinks = true;
-  }
-
-  /** Parameters and plain local assignments (without `global`) hide the module name. */
-  findShadows(): void {
-    for (const fn of this.model.functions) {
-      for (const param of fn.params) this.shadow(param.name, fn);
-    }
-    for (const statement of bindingStatements(this.model)) {
-      if (statement.type !== 'assignment') continue;
-      const left = statement.childForFieldName('left');
-      if (left?.type !== 'identifier' || !this.usage.has(left.text)) continue;
-      const fn = functionOf(this.model, statement);
-      if (fn && !globalNames(this.model, fn).has(left.text)) this.shadow(left.text, fn);
-    }
-  }
-
-  private shadow(name: string, fn: PyFunction): void {
-    if (!this.usage.has(name)) return;
-    let set = this.shadowed.get(name);
-    if (!set) this.shadowed.set(name, (set = new Set()));
-    set.add(fn);
-  }
-
-  /** `X[k] = v` adds; `X[:] = []`, `del X[k]` and `global X; X = ...` shrink; `y = X` escapes. */
-  scanStatements(): void {
-    const roots = moduleAssignments(this.model);
-    for (const statement of bindingStatements(this.model)) {
-      if (statement.type === 'delete_statement') {
-        const fn = functionOf(this.model, statement);
-        // `del X[k]` has one target; `del X[k], Y` has an expression list of them.
-        const only = statement.namedChildren[0];
-        const targets = only?.type === 'expression_list' ? only.namedChildren : [only];
-        for (const target of targets) this.shrink(rootName(target ?? null), fn);
-        continue;
-      }
-      const left = statement.childForFieldName('left');
-      const right = statement.childForFieldName('right');
-      const fn = functionOf(this.model, statement);
-      if (right?.type === 'identifier' && this.usage.has(right.text)) this.shrink(right.text, fn);
-      if (!left) continue;
-      if (left.type === 'identifier' && this.usage.has(left.text)) {
-        if (!fn) {
-          if (roots.get(left.text)?.[0]?.id !== statement.id) this.shrink(left.text, fn);
-        } else if (globalNames(this.model, fn).has(left.text)) {
-          if (statement.type === 'augmented_assignment') this.add(left.text, fn, `${left.text} += ...`);
-          else this.shrink(left.text, fn);
-        }
-        continue;
-      }
-      if (left.type !== 'subscript') continue;
-      const name = rootName(left);
-      if (!this.usage.has(name)) continue;
-      if (left.childForFieldName('subscript')?.type === 'slice') this.shrink(name, fn);
-      else this.add(name, fn, `${name}[...] = ...`);
-    }
-  }
-
-  /** `X.append(...)` adds, `X.pop(...)` shrinks; passing `X` (or `X.clear`) to other code escapes. */
-  scanCalls(): void {
-    for (const call of this.model.calls) {
-      const receiver = call.receiver;
-      if (receiver) {
-        const direct = receiver.type === 'identifier';
-        const name = direct ? receiver.text : receiver.type === 'subscript' ? rootName(receiver) : '';
-        if (this.usage.has(name)) {
-          if (REMOVE_METHODS.has(call.method) && direct) this.shrink(name, call.fn);
-          else if (ADD_METHODS.has(call.method))
-            this.add(name, call.fn, `${direct ? name : `${name}[...]`}.${call.method}(...)`);
-        }
-      }
-      if (READING_CALLS.has(call.qualified)) continue;
-      for (const arg of call.args.namedChildren) {
-        const value = arg?.type === 'keyword_argument' ? arg.childForFieldName('value') : arg;
-        if (!value) continue;
-        if (value.type === 'identifier' || value.type === 'attribute') {
-          const name = rootName(value);
-          if (this.usage.has(name)) this.shrink(name, call.fn);
-        }
-      }
-    }
-  }
-
-  /** `return X` hands the container to callers, which may evict from it. */
-  scanReturns(): void {
-    for (const statement of this.model.tree.rootNode.descendantsOfType('return_statement')) {
-      const value = statement?.namedChildren[0];
-      if (value?.type === 'identifier' && this.usage.has(value.text))
-        this.shrink(value.text, functionOf(this.model, statement));
-    }
-  }
+    else if (effect.kind === 'add' && fn && !isRegistrar(fn, decorators))
+      usage.adds.push({ fn, code: effect.code });
+  });
+  return usage;
 }
 
 /** Module-level containers that functions add to and nothing removes from. */
@@ -273,6 +269,8 @@ export const moduleDictOnlyGrows: Rule = {
   check(ctx) {
     const model = ctx.python;
     if (!model || isTestPath(ctx.relativePath)) return;
+    // Most files have no module-level empty container: a text check spares the tree queries.
+    if (!EMPTY_CONTAINER_LINE.test(model.source)) return;
     const candidates = new Map<string, Node>();
     for (const [name, assignments] of moduleAssignments(model)) {
       const first = assignments[0];
@@ -280,14 +278,11 @@ export const moduleDictOnlyGrows: Rule = {
       if (isEmptyContainer(first.childForFieldName('right'), model)) candidates.set(name, first);
     }
     if (candidates.size === 0) return;
-    const tracker = new UsageTracker(candidates.keys(), model, decoratorHeads(model));
-    tracker.findShadows();
-    tracker.scanStatements();
-    tracker.scanCalls();
-    tracker.scanReturns();
-    for (const [name, usage] of tracker.usage) {
+    const decorators = decoratorHeads(model);
+    for (const [name, assignment] of candidates) {
+      const left = assignment.childForFieldName('left')!;
+      const usage = usageOf(name, left, model, decorators);
       if (usage.shrinks || usage.adds.length === 0) continue;
-      const left = candidates.get(name)!.childForFieldName('left')!;
       const first = usage.adds[0];
       const others = usage.adds.length > 1 ? ` (and ${usage.adds.length - 1} more)` : '';
       ctx.report({

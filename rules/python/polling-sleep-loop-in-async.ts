@@ -65,7 +65,7 @@ export const pollingSleepLoopInAsync: Rule = {
         'Conditions that await or call anything but cheap state reads (`event.is_set()`, ' +
           '`task.done()`, `queue.empty()`, `len(...)`).',
         '`while True: await asyncio.sleep(3600)` with no flag at all (keeping a task alive).',
-        'Sleep loops in a plain `def` (a blocking `time.sleep` there is other rules\' concern).',
+        "Sleep loops in a plain `def` (a blocking `time.sleep` there is other rules' concern).",
       ],
     },
   },
@@ -79,7 +79,7 @@ export const pollingSleepLoopInAsync: Rule = {
       ctx.report({
         start: loop.node.startIndex,
         end: poll.headerEnd,
-        message: `\`${poll.header}\` polls a flag every \`${poll.interval}\` s inside \`async def\`; await an \`asyncio.Event\` instead`,
+        message: `\`${poll.header}\` polls a flag every \`${poll.interval}\` s inside \`async def\`; ${advice(loop, poll)}`,
       });
     }
   },
@@ -131,6 +131,15 @@ function pollingLoop(loop: PyLoop, model: PythonModel): Poll | undefined {
   return { header: header.length > 60 ? `${header.slice(0, 59)}…` : header, headerEnd, interval };
 }
 
+/** What to await instead: the event the loop already checks, or a new one. */
+function advice(loop: PyLoop, poll: Poll): string {
+  const event = /([\w.]+)\.is_set\(\)/.exec(poll.header)?.[1];
+  if (event) return `use \`await ${event}.wait()\` instead`;
+  return loop.kind === 'for'
+    ? 'await an `asyncio.Event` with `asyncio.wait_for(event.wait(), timeout)` instead'
+    : 'await an `asyncio.Event` instead';
+}
+
 /** `await asyncio.sleep(x)` as a statement: its interval text. */
 function asyncSleepInterval(statement: Node, model: PythonModel): string | undefined {
   if (statement.type !== 'expression_statement') return undefined;
@@ -163,8 +172,7 @@ function isFlagExpression(node: Node): boolean {
     return false;
   if (node.type === 'call') {
     const fn = node.childForFieldName('function');
-    const name =
-      fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
+    const name = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
     if (!name || !FLAG_METHODS.has(name)) return false;
     const args = node.childForFieldName('arguments');
     return !args || isFlagExpression(args);

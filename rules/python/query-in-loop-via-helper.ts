@@ -1,7 +1,7 @@
 import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
 import { LineIndex } from '../../server/src/engine/positions';
 import { callTargets } from '../../server/src/python/facts';
-import { describeLoop, repeatingLoops } from '../../server/src/python/loop-analysis';
+import { describeLoop, isOneOffCode, repeatingLoops } from '../../server/src/python/loop-analysis';
 import type { Effect, FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
 import type { IndexedFunction, WorkspaceIndex } from '../../server/src/workspace/index';
 
@@ -167,6 +167,7 @@ export const queryInLoopViaHelper: Rule = {
         'Round trips made directly in the loop: `query-in-loop` and `http-call-in-loop` report those.',
         'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
           'names defined in several places).',
+        'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
       ],
     },
   },
@@ -193,7 +194,7 @@ export const queryInLoopViaHelper: Rule = {
       return lines ? `:${lines.position(offset).line}` : '';
     };
     for (const facts of ctx.index.allFacts()) {
-      if (facts.language !== 'python') continue;
+      if (facts.language !== 'python' || isOneOffCode(displayPath(facts, facts.file))) continue;
       for (const fn of facts.functions) {
         const repeated = repeatedCalls(fn);
         if (repeated.size === 0) continue;
@@ -205,7 +206,7 @@ export const queryInLoopViaHelper: Rule = {
           const reach = finder.reach(target);
           if (!reach) continue;
           const last = reach.chain[reach.chain.length - 1];
-          const kind = reach.effect.kind === 'http' ? 'an HTTP request' : 'a query';
+          const kind = reach.effect.kind === 'http' ? 'an HTTP request' : 'a database round trip';
           const where = `${displayPath(ctx.index.get(last.file), last.file)}${lineOf(last.file, reach.effect.start)}`;
           const via =
             reach.chain.length > 1
@@ -217,11 +218,16 @@ export const queryInLoopViaHelper: Rule = {
           const recursive = reach.chain.some((step) => step.fn === fn);
           const what = recursive
             ? `recursive call \`${site.callee}()\` fans out: ${kind} per child`
-            : `\`${site.callee}()\` runs ${kind} ${loop}`;
+            : `\`${site.callee}()\` makes ${kind} ${loop}`;
+          const advice = recursive
+            ? 'load the whole tree in one query (a recursive CTE) or one query per level'
+            : site.awaited
+              ? 'batch the lookups or run them together with `asyncio.gather`'
+              : 'fetch everything in one batch before the loop';
           ctx.report(facts.file, {
             start: site.start,
             end: site.end,
-            message: `${what} (\`${reach.effect.callee}\` at ${where}${via}); fetch in one batch before the loop`,
+            message: `${what} (\`${reach.effect.callee}\` at ${where}${via}); ${advice}`,
           });
         }
       }

@@ -1,5 +1,10 @@
 import type { Rule } from '../../server/src/engine/rule';
-import { describeLoop, repeatingLoops, roundTripOf } from '../../server/src/python/loop-analysis';
+import {
+  describeLoop,
+  isOneOffCode,
+  repeatingLoops,
+  roundTripOf,
+} from '../../server/src/python/loop-analysis';
 
 /** A database query run once per item of a loop: the N+1 pattern. */
 export const queryInLoop: Rule = {
@@ -47,12 +52,13 @@ export const queryInLoop: Rule = {
           'a `for ... else:` block, and queries inside functions or lambdas defined in the loop.',
         'Names bound to an HTTP client (`session = requests.Session()`): their `get` is a request, ' +
           'which `http-call-in-loop` reports.',
+        'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
       ],
     },
   },
   check(ctx) {
     const model = ctx.python;
-    if (!model) return;
+    if (!model || isOneOffCode(ctx.relativePath)) return;
     for (const call of model.calls) {
       if (call.loops.length === 0 || roundTripOf(call, model) !== 'db') continue;
       const loops = repeatingLoops(call, model);

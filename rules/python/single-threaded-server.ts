@@ -75,7 +75,7 @@ export const singleThreadedServer: Rule = {
       ].join('\n'),
       notFlagged: [
         '`threaded=True`, or `processes=N` with N > 1 (a forking server also serves concurrently).',
-        '`app.run()` and `run_simple()` without `threaded`: Flask\'s `app.run` is threaded by default and ' +
+        "`app.run()` and `run_simple()` without `threaded`: Flask's `app.run` is threaded by default and " +
           '`run_simple` is a development server; only an explicit `threaded=False` is flagged there.',
         '`make_server(..., **options)`: the options may set `threaded`.',
         '`http.server.HTTPServer`, `wsgiref.simple_server` and `socketserver` servers (standard-library servers ' +

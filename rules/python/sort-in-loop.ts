@@ -2,7 +2,6 @@ import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
 import type { PyCall, PyFunction, PyLoop, PythonModel } from '../../server/src/python/model';
 import {
-  bindingStatements,
   contains,
   functionOf,
   positionalArguments,
@@ -28,12 +27,16 @@ const READ_ONLY_METHODS = new Set([
 /** Statements after which the rest of a block does not run again in the same iteration. */
 const EXITS = new Set(['return_statement', 'break_statement', 'raise_statement']);
 
-/** `sorted(x)` with the builtin, or an in-place `x.sort()`. */
-function sortedData(call: PyCall): Node | undefined {
-  if (call.callee === 'sorted' && call.qualified === 'sorted')
-    return positionalArguments(call)[0];
-  if (call.method === 'sort' && call.receiver && call.callee) return call.receiver;
-  return undefined;
+/**
+ * `sorted(x)` with the builtin, or a list's in-place `x.sort()`: keyword arguments only, on a
+ * receiver that is not a module (`np.sort(a)` and `torch.sort(t)` sort their argument, once).
+ */
+function sortedData(call: PyCall, model: PythonModel): Node | undefined {
+  if (call.callee === 'sorted' && call.qualified === 'sorted') return positionalArguments(call)[0];
+  if (call.method !== 'sort' || !call.receiver || !call.callee) return undefined;
+  if (model.imports.has(rootName(call.receiver)) || positionalArguments(call).length > 0)
+    return undefined;
+  return call.receiver;
 }
 
 /**
@@ -119,27 +122,8 @@ function namesChangedIn(loop: PyLoop, model: PythonModel, sortCall: PyCall): Set
   const add = (names: string[]): void => names.forEach((name) => changed.add(name));
   const node = loop.node;
   if (loop.kind === 'for') add(targetNames(node.childForFieldName('left')));
-  for (const clause of node.descendantsOfType(['for_in_clause', 'for_statement'])) {
-    add(targetNames(clause?.childForFieldName('left') ?? null));
-  }
-  for (const bound of node.descendantsOfType(['named_expression', 'as_pattern_target'])) {
-    if (!bound) continue;
-    add(
-      bound.type === 'named_expression'
-        ? targetNames(bound.childForFieldName('name'))
-        : targetNames(bound),
-    );
-  }
-  for (const statement of bindingStatements(model)) {
-    if (statement.startIndex >= node.endIndex) break;
-    if (!contains(node, statement)) continue;
-    if (statement.type === 'delete_statement') {
-      for (const target of statement.namedChildren) add([rootName(target)]);
-      continue;
-    }
-    const left = statement.childForFieldName('left');
-    add(left?.type === 'subscript' || left?.type === 'attribute' ? [rootName(left)] : []);
-    add(targetNames(left));
+  for (const bound of node.descendantsOfType(BINDING_NODES)) {
+    if (bound) add(namesBoundBy(bound));
   }
   for (const call of model.calls) {
     if (call === sortCall || !contains(node, call.node)) continue;
@@ -153,11 +137,46 @@ function namesChangedIn(loop: PyLoop, model: PythonModel, sortCall: PyCall): Set
   return changed;
 }
 
+/** Nodes that bind or change names: assignments, `del`, loop targets, `:=`, `with ... as`. */
+const BINDING_NODES = [
+  'assignment',
+  'augmented_assignment',
+  'delete_statement',
+  'for_statement',
+  'for_in_clause',
+  'named_expression',
+  'as_pattern_target',
+];
+
+/** The names a binding node rebinds, or whose contents it changes (`x[k] = v` changes `x`). */
+function namesBoundBy(node: Node): string[] {
+  switch (node.type) {
+    case 'delete_statement': {
+      // `del x[k]` has one target; `del x[k], y` has an expression list of them.
+      const only = node.firstNamedChild;
+      const targets = only?.type === 'expression_list' ? only.namedChildren : [only];
+      return targets.map((target) => rootName(target ?? null));
+    }
+    case 'named_expression':
+      return targetNames(node.childForFieldName('name'));
+    case 'as_pattern_target':
+      return targetNames(node);
+    default: {
+      const left = node.childForFieldName('left');
+      if (left?.type === 'subscript' || left?.type === 'attribute') return [rootName(left)];
+      return targetNames(left);
+    }
+  }
+}
+
 /** Whether the sort runs at most once per loop run: it returns, breaks or raises right there. */
 function runsOnceInLoop(call: PyCall, loop: PyLoop): boolean {
   for (let node = call.node.parent; node && node.id !== loop.node.id; node = node.parent) {
     if (node.type === 'return_statement') return true;
-    if (node.type === 'block' && node.namedChildren.some((child) => !!child && EXITS.has(child.type)))
+    if (
+      node.type === 'block' &&
+      node.namedChildren.some((child) => !!child && EXITS.has(child.type))
+    )
       return true;
   }
   return false;
@@ -183,9 +202,8 @@ function recursiveCalls(model: PythonModel): Map<PyFunction, PyCall[]> {
 /** Names `fn` assigns in its own body (not in nested functions). */
 function assignedNames(fn: PyFunction, model: PythonModel): Set<string> {
   const names = new Set<string>();
-  for (const statement of bindingStatements(model)) {
-    if (statement.startIndex >= fn.node.endIndex) break;
-    if (!contains(fn.body, statement) || functionOf(model, statement) !== fn) continue;
+  for (const statement of fn.body.descendantsOfType(['assignment', 'augmented_assignment'])) {
+    if (!statement || functionOf(model, statement) !== fn) continue;
     for (const name of targetNames(statement.childForFieldName('left'))) names.add(name);
   }
   return names;
@@ -225,7 +243,9 @@ function recursionReason(
     name === 'cls' ||
     (!assigned.has(name) &&
       (!params.has(name) ||
-        selfCalls.every((self) => self.args.namedChildren.some((arg) => passedName(arg) === name))));
+        selfCalls.every((self) =>
+          self.args.namedChildren.some((arg) => passedName(arg) === name),
+        )));
   if ([...namesRead(call, data)].every(unchanged))
     return `sorts the same data again at every level of the recursive \`${fn.name}\`; sort once before recursing`;
   const result = sortedResultName(call);
@@ -274,7 +294,7 @@ export const sortInLoop: Rule = {
         'A sort costs O(n log n) and allocates a new list each time. Inside a loop of m iterations over the ' +
         'same data it costs m times that for an identical result; in recursion it repeats at every level. ' +
         'On a dashboard that ranks 10,000 rows per host for 500 hosts, that is five million comparisons per ' +
-        'page for one sort\'s worth of information.',
+        "page for one sort's worth of information.",
       example: [
         'for host in hosts:',
         '    ranked = sorted(samples, key=lambda s: s.latency_ms, reverse=True)',
@@ -290,9 +310,10 @@ export const sortInLoop: Rule = {
           '`for key, group in groups`), including through the key function (`key=lambda r: abs(r - target)`).',
         'Sorting data the loop changes: rebinds, assigns into, appends to, deletes from, calls any method on ' +
           'other than a read (`get`, `items`, `keys`, `values`, ...), or passes to another function.',
-        'Sorting the result of a call other than `.items()`/`.keys()`/`.values()` (it may return new data each time).',
+        'Sorting the result of a call other than `.items()`/`.keys()`/`.values()` (it may return new data ' +
+          'each time), and library sorts (`np.sort(a)`, `torch.sort(t)`, `df.sort_values(...)`).',
         'A sort that runs at most once per loop: in a `return`, or in a block that returns, breaks or raises.',
-        'Sorting after the loop, in the loop\'s iterable (`for x in sorted(xs)`, evaluated once), and loops ' +
+        "Sorting after the loop, in the loop's iterable (`for x in sorted(xs)`, evaluated once), and loops " +
           'over small constant literals.',
         'In recursive functions, sorting data derived from the parameters (`sorted(node.children)`), unless ' +
           'the sorted list itself is what the function passes to its recursive call.',
@@ -304,7 +325,7 @@ export const sortInLoop: Rule = {
     if (!model) return;
     let selfCalls: Map<PyFunction, PyCall[]> | undefined;
     for (const call of model.calls) {
-      const data = sortedData(call);
+      const data = sortedData(call, model);
       if (!data || !isPlainData(data) || call.inLambda) continue;
       const loops = loopsRepeating(call);
       const loop = loops[loops.length - 1];

@@ -42,7 +42,8 @@ export const syncDbInAsync: Rule = {
     language: 'python',
     category: 'blocking-in-async',
     severity: 'warning',
-    summary: 'Sync database call (`db.query()`, `sqlite3`, `duckdb`, Django ORM) inside `async def`',
+    summary:
+      'Sync database call (`db.query()`, `sqlite3`, `duckdb`, Django ORM) inside `async def`',
     fix: { title: PLAIN_DEF_TITLE, safety: 'unsafe', availability: 'sometimes' },
     docs: {
       whatItDoes:
@@ -90,10 +91,12 @@ export const syncDbInAsync: Rule = {
           'in lambdas.',
         'Methods called `get`/`execute` on objects that are not named or annotated as a database ' +
           'session, connection or cursor.',
+        'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
+          'functions, which run while no request is waiting.',
       ],
       fixSafety:
         'All fixes are unsafe. "Make the endpoint a plain `def`" (offered for route handlers whose ' +
-        'body has no `await`, `async for` or `async with`) moves the whole endpoint to FastAPI\'s ' +
+        "body has no `await`, `async for` or `async with`) moves the whole endpoint to FastAPI's " +
         'thread pool, which is what sync sessions need, but code that awaited the function directly ' +
         '(tests, other handlers) must stop awaiting it. "Wrap in `await asyncio.to_thread(...)`" runs ' +
         'the call in a worker thread; a sync `Session` is not thread-safe, which is fine while one ' +
@@ -123,10 +126,9 @@ export const syncDbInAsync: Rule = {
         : plainDef
           ? 'make the endpoint a plain `def` or use an `AsyncSession`'
           : 'use an async driver or `await asyncio.to_thread(...)`';
-      const fixes = [
-        django ? asyncOrmFix(call) : plainDef,
-        toThreadFix(call, model),
-      ].filter((fix): fix is Fix => !!fix);
+      const fixes = [django ? asyncOrmFix(call) : plainDef, toThreadFix(call, model)].filter(
+        (fix): fix is Fix => !!fix,
+      );
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
@@ -184,7 +186,11 @@ function toThreadFix(call: PyCall, model: PythonModel): Fix | undefined {
   if (call.qualified.startsWith('sqlite3.') || receiverMaker(call, model).startsWith('sqlite3.'))
     return undefined;
   const edits: TextEdit[] = [
-    { start: top.startIndex, end: top.endIndex, newText: `await asyncio.to_thread(${threadArguments(top)})` },
+    {
+      start: top.startIndex,
+      end: top.endIndex,
+      newText: `await asyncio.to_thread(${threadArguments(top)})`,
+    },
   ];
   const importEdit = ensureImport(model, 'asyncio');
   if (importEdit) edits.push(importEdit);

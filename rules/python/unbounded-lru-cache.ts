@@ -23,9 +23,11 @@ interface UnboundedCache {
 }
 
 function findUnboundedCache(fn: PyFunction, model: PythonModel): UnboundedCache | undefined {
-  const nodes = decoratorNodes(fn);
+  let nodes: Node[] | undefined;
   for (let i = 0; i < fn.decorators.length; i++) {
     const qualified = qualify(decoratorName(fn.decorators[i]), model.imports);
+    if (qualified !== 'functools.cache' && qualified !== 'functools.lru_cache') continue;
+    nodes ??= decoratorNodes(fn);
     const expression = nodes[i]?.namedChildren[0];
     if (!expression) continue;
     if (qualified === 'functools.cache' && expression.type !== 'call')
@@ -91,7 +93,8 @@ export const unboundedLruCache: Rule = {
     language: 'python',
     category: 'memory-leak',
     severity: 'info',
-    summary: '`@cache` / `@lru_cache(maxsize=None)` on a function of unbounded arguments grows forever',
+    summary:
+      '`@cache` / `@lru_cache(maxsize=None)` on a function of unbounded arguments grows forever',
     fix: { title: FIX_TITLE, safety: 'unsafe', availability: 'always' },
     docs: {
       whatItDoes:

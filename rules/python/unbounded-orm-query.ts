@@ -11,7 +11,7 @@ function message(read: OrmRead): string {
     case 'sqlalchemy-query':
       return `\`${read.head}\` loads every matching row into memory: the query has no \`.limit()\``;
     case 'sqlalchemy-select':
-      return `\`.all()\` loads every row \`${read.head}\` matches into memory: the statement has no \`.limit()\``;
+      return `\`${read.head}\` loads every matching row into memory: the statement has no \`.limit()\``;
     case 'django':
       return `\`${read.head}\` is evaluated whole: every matching row is loaded, the queryset is not sliced`;
   }

@@ -10,10 +10,22 @@ function referencedTable(ctx: WorkspaceContext, key: ForeignKeyFact): string {
 }
 
 /** The edit adding `index=True` to the column's `Column(...)` / `mapped_column(...)` call. */
-function indexTrueEdit(ctx: WorkspaceContext, file: string, column: ColumnFact): TextEdit | undefined {
+function indexTrueEdit(
+  ctx: WorkspaceContext,
+  file: string,
+  column: ColumnFact,
+): TextEdit | undefined {
   const at = column.indexInsertAt;
   const text = ctx.readText(file);
   if (at === undefined || text === undefined) return undefined;
+  // One argument per line with a trailing comma: add a line in the same style.
+  const trailing = /^,[ \t]*(?:#[^\n]*)?\r?\n/.exec(text.slice(at, at + 200));
+  if (trailing) {
+    const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+    const indent = /^[ \t]*/.exec(text.slice(lineStart, at))![0];
+    const next = at + trailing[0].length;
+    return { start: next, end: next, newText: `${indent}index=True,\n` };
+  }
   return { start: at, end: at, newText: text[at - 1] === '(' ? 'index=True' : ', index=True' };
 }
 
@@ -64,12 +76,7 @@ export function indexMigration(
 }
 
 /** Adds `index=True` to the model and an Alembic migration after the single head revision. */
-function migrationFix(
-  head: Migration,
-  table: string,
-  column: string,
-  indexEdit: TextEdit,
-): Fix {
+function migrationFix(head: Migration, table: string, column: string, indexEdit: TextEdit): Fix {
   const index = `ix_${table}_${column}`;
   const revision = revisionId(`${head.migration.revision}:${table}.${column}`);
   const slash = Math.max(head.file.lastIndexOf('/'), head.file.lastIndexOf('\\'));
@@ -119,7 +126,8 @@ export const unindexedForeignKey: Rule = {
     language: 'python',
     category: 'missing-index',
     severity: 'warning',
-    summary: 'SQLAlchemy `ForeignKey` column with no index in the model, its table args or migrations',
+    summary:
+      'SQLAlchemy `ForeignKey` column with no index in the model, its table args or migrations',
     fix: { title: 'Add `index=True`', safety: 'safe', availability: 'sometimes' },
     docs: {
       whatItDoes:

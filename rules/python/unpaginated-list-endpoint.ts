@@ -1,6 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileContext, Rule, WorkspaceContext } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
+import { callTargets } from '../../server/src/python/facts';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 import {
   flowsToReturn,
@@ -222,7 +223,7 @@ function checkThroughServices(ctx: WorkspaceContext): void {
         start: fn.nameStart,
         end: fn.nameEnd,
         message:
-          `List endpoint \`${fn.className ? `${fn.className}.${fn.name}` : fn.name}\` returns every row \`${via.callee}()\` loads (${where}) ` +
+          `List endpoint \`${fn.name}\` returns every row \`${via.callee}()\` loads (${where}) ` +
           'and takes no page parameters: response size grows with the table',
       });
     }
@@ -287,6 +288,7 @@ export const unpaginatedListEndpoint: Rule = {
     if (returnedReads(model, fn).length > 0) traits.push(RETURNS_READ);
     for (const call of calls) {
       if (!call.callee || call.receiver?.type === 'call' || call.inLambda) continue;
+      if (callTargets(call, model).length === 0) continue; // never a workspace function
       if (flowsToReturn(fn, call.node)) traits.push(`${RETURNS_CALL}${call.node.startIndex}`);
     }
     if (isGetHandler(fn, model) && !hasPaging(fn, calls)) traits.push(UNPAGINATED_ROUTE);

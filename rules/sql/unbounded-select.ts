@@ -1,3 +1,4 @@
+import type { Node } from 'web-tree-sitter';
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { hasClauseHole, isMigrationPath, statementRange } from '../../server/src/sql/helpers';
@@ -7,6 +8,7 @@ import {
   returnsSingleRow,
   type SqlStatement,
 } from '../../server/src/sql/statements';
+import type { PyCall, PythonModel } from '../../server/src/python/model';
 import { toHost, type SqlUnit } from '../../server/src/sql/unit';
 
 /** Top-level clauses that must stay after an added `LIMIT`. */
@@ -40,6 +42,46 @@ function limitFix(unit: SqlUnit, statement: SqlStatement, limit: number): Fix | 
     safety: 'unsafe',
     edits: [{ start: host, end: host, newText: before ? `LIMIT ${limit} ` : ` LIMIT ${limit}` }],
   };
+}
+
+/** Result readers that take a bounded batch: the client streams the rows instead of holding them. */
+const BATCH_READS = ['fetchmany', 'fetch_df_chunk', 'fetch_record_batch', 'arraysize'];
+
+/** The call that sends an embedded unit: the one holding the string, or using its variable. */
+function sinkCall(model: PythonModel, unit: SqlUnit): PyCall | undefined {
+  let after: PyCall | undefined;
+  for (const call of model.calls) {
+    if ((call.callee || call.method) !== unit.sink) continue;
+    if (call.args.startIndex <= unit.hostStart && unit.hostEnd <= call.args.endIndex) return call;
+    // `sql = "SELECT ..."` then `cur.execute(sql)`: the first such call after the string.
+    if (!after && call.node.startIndex > unit.hostEnd) after = call;
+  }
+  return after;
+}
+
+/** Whether the host code reads the rows in batches: `.fetchmany(n)` chained or right after. */
+function readsInBatches(ctx: FileContext, unit: SqlUnit): boolean {
+  const model = ctx.python;
+  if (!model || unit.origin !== 'embedded') return false;
+  const call = sinkCall(model, unit);
+  if (!call) return false;
+  let outer: Node = call.node;
+  while (outer.parent?.type === 'argument_list' && outer.parent.parent) outer = outer.parent.parent;
+  const method =
+    outer.parent?.type === 'attribute' ? outer.parent.childForFieldName('attribute') : null;
+  if (method && BATCH_READS.includes(method.text)) return true;
+  const receiver = call.receiver?.text;
+  if (!receiver) return false;
+  let statement: Node | null = call.node;
+  while (statement && !statement.type.endsWith('statement')) statement = statement.parent;
+  for (
+    let next = statement?.nextNamedSibling, i = 0;
+    next && i < 3;
+    next = next.nextNamedSibling, i++
+  ) {
+    if (BATCH_READS.some((read) => next!.text.includes(`${receiver}.${read}`))) return true;
+  }
+  return false;
 }
 
 /** Primary-key and unique columns of every table the workspace knows, for key lookups. */
@@ -80,6 +122,7 @@ export const unboundedSelect: Rule = {
         '`EXISTS (...)` checks and `SELECT` without `FROM`.',
         'Queries that already page (`LIMIT`, `FETCH FIRST`, `TOP`), DDL, DML (`INSERT ... SELECT`), views and files under migration folders.',
         'SQL whose run-time parts (f-string holes) may add the limit: `f"SELECT ... {limit_clause}"`.',
+        'Results read in batches, which stream the rows instead of holding them: `.fetchmany(n)` chained or in the statements right after `cursor.execute(...)`, DuckDB `fetch_df_chunk` / `fetch_record_batch`.',
       ],
       fixSafety:
         'Unsafe: adding `LIMIT` changes how many rows the code receives. It is the right bound for lists ' +
@@ -99,6 +142,7 @@ export const unboundedSelect: Rule = {
         if (hasClauseHole(statement)) continue;
         keys ??= keyColumns(ctx);
         if (looksUpByKey(statement, keys)) continue;
+        if (readsInBatches(ctx, unit)) continue;
         const fix = limitFix(unit, statement, ctx.options.defaultLimit);
         ctx.report({
           ...statementRange(unit, statement),

@@ -25,6 +25,7 @@ const USAGE = `Usage: perflens <command> [options]
 Commands:
   scan [paths...]      Find performance problems (default path: .)
   rules                List the rules
+  lsp --stdio          Start the language server on stdin/stdout (for Neovim, Helix, Zed, ...)
 
 Options for scan:
   --format <f>         text (default), json or sarif
@@ -34,6 +35,7 @@ Options for scan:
   --rule <id>          Only run this rule (repeatable)
   --category <c>       Only run rules of this category (repeatable)
   --max-warnings <n>   Exit 1 only when there are errors or more than n other findings (default 0)
+  --exit-zero          Exit 0 even when problems are found (config and usage errors still exit 2)
   --config <file>      Use this perflens.json instead of the nearest one
   --jobs <n>           Worker threads (default: number of cores)
   --no-progress        Never print the progress line
@@ -91,6 +93,7 @@ function parseScanArgs(args: string[]) {
       config: { type: 'string' },
       jobs: { type: 'string' },
       'no-progress': { type: 'boolean', default: false },
+      'exit-zero': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -122,6 +125,7 @@ function parseScanArgs(args: string[]) {
     config: values.config,
     jobs: integer('jobs', values.jobs, 1) ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
     progress: !values['no-progress'],
+    exitZero: values['exit-zero']!,
     help: values.help!,
   };
 }
@@ -200,6 +204,7 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
   if (options.format !== 'text' || options.output) writeLine(io.stderr, summaryLine(findings, result.stats.files));
 
   const errors = findings.filter((f) => f.severity === 'error').length;
+  if (options.exitZero) return 0;
   return errors > 0 || findings.length - errors > options.maxWarnings ? 1 : 0;
 }
 
@@ -220,6 +225,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await runScanCommand(rest, io);
       case 'rules':
         return listRules(io);
+      case 'lsp':
+        if (!rest.includes('--stdio')) throw new UsageError('`perflens lsp` needs --stdio');
+        (await import('../server')).startServer();
+        return new Promise<number>(() => undefined); // runs until the client exits it
       case '-v':
       case '--version':
         writeLine(io.stdout, VERSION);

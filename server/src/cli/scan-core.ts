@@ -73,7 +73,7 @@ export class ScanCore {
       facts.push(this.session.facts(file)!);
       const result = this.session.checkFileWith(file, { deferIndexUsers: true });
       this.findings.push(...result.findings);
-      if (result.deferred.length > 0) this.deferred.set(discovered, new Set(result.deferred));
+      if (result.indexReaders.length > 0) this.deferred.set(discovered, new Set(result.indexReaders));
       const found = parseSuppressions(read.text, fileLines, discovered.language);
       if (found.length > 0) this.suppressions.push([file, found]);
       this.session.release(file);

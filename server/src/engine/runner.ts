@@ -24,10 +24,10 @@ export interface RunResult {
 
 export interface FileRunResult extends RunResult {
   /**
-   * Rules that read the workspace index while it was incomplete (see `deferIndexUsers`): their
-   * findings were dropped and they must run again once every file's facts are in.
+   * Rules that read the workspace index for this file: their findings depend on other files. With
+   * `deferIndexUsers` their findings were dropped and they must run again once the index is complete.
    */
-  deferred: string[];
+  indexReaders: string[];
 }
 
 export interface FileRunOptions {
@@ -87,7 +87,7 @@ export function runFileRules(
 ): FileRunResult {
   const findings: Finding[] = [];
   const problems: Problem[] = [];
-  const deferred: string[] = [];
+  const indexReaders: string[] = [];
   const { source, lines } = prepared;
   const deadline = performance.now() + (settings.budgetMs ?? DEFAULT_BUDGET_MS);
   const applicable = rules.filter(
@@ -127,7 +127,7 @@ export function runFileRules(
       });
     }
   }
-  return { findings, problems, deferred };
+  return { findings, problems, indexReaders };
 }
 
 /** Runs the cross-file rules; findings are keyed by file. */

@@ -28,13 +28,18 @@ class SqlTrees {
   }
 }
 
-/** Parses and models a file. `initParsers()` must have resolved. */
-export function prepareFile(source: SourceFile, options: PrepareOptions): PreparedFile {
+/**
+ * Parses and models a file. `initParsers()` must have resolved. A caller that keeps trees between
+ * edits (the language server, for incremental re-parses) passes `tree`, parsed from
+ * `source.text`; it stays the caller's and is not freed by `dispose()`.
+ */
+export function prepareFile(source: SourceFile, options: PrepareOptions, tree?: Tree): PreparedFile {
   const lines = new LineIndex(source.text);
   const sqlTrees = new SqlTrees();
   if (source.language === 'python') {
-    const tree = parse('python', source.text);
-    const python = buildPythonModel(tree, source.text, source.relativePath);
+    const owned = !tree;
+    const pythonTree = tree ?? parse('python', source.text);
+    const python = buildPythonModel(pythonTree, source.text, source.relativePath);
     const sqlUnits = extractPythonSql(python);
     const facts = extractPythonFacts(python, source.file, options.traitContributors);
     return {
@@ -46,7 +51,7 @@ export function prepareFile(source: SourceFile, options: PrepareOptions): Prepar
       sqlTree: (unit) => sqlTrees.get(unit),
       dispose: () => {
         sqlTrees.dispose();
-        tree.delete();
+        if (owned) pythonTree.delete();
       },
     };
   }

@@ -104,8 +104,6 @@ const FILE_FUNCTIONS = new Set([
   'gzip.open',
   'bz2.open',
   'lzma.open',
-  'tarfile.open',
-  'zipfile.ZipFile',
   'shelve.open',
 ]);
 /** Readers that wrap an already opened file: the `open(...)` inside is where the I/O is reported. */
@@ -225,6 +223,7 @@ const DB_DRIVER_FUNCTIONS = new Set([
  */
 const DB_BLOCKING_METHODS = new Set([
   'query',
+  'exec',
   'execute',
   'executemany',
   'executescript',
@@ -439,11 +438,6 @@ export function isHttpRequest(call: PyCall): boolean {
   return call.awaited || /http|client|api/i.test(root);
 }
 
-/** A bare name like `open` or `input` that the file redefines is not the builtin. */
-function shadowsBuiltin(name: string, model: PythonModel): boolean {
-  return model.functions.some((fn) => fn.name === name && !fn.parent && !fn.className);
-}
-
 // ---------------------------------------------------------------------------------------------
 // What a receiver is: tracing `client` in `client.messages.create(...)` to the call that made it.
 
@@ -458,6 +452,8 @@ function bindingOf(model: PythonModel, fn: PyFunction | undefined, name: string)
   for (let f = fn; f; f = f.parent) {
     const bound = bindings.get(bindingKey(name, f));
     if (bound) return bound;
+    // A parameter of that name hides the module-level binding.
+    if (f.params.some((param) => param.name === name)) return undefined;
   }
   return bindings.get(bindingKey(name));
 }
@@ -504,7 +500,10 @@ export function receiverMaker(call: PyCall, model: PythonModel): string {
       }
       const param = paramOf(fn, node.text);
       if (param?.annotation) {
-        const annotation = qualify(param.annotation.replace(/^Optional\[(.*)\]$/, '$1'), model.imports);
+        const annotation = qualify(
+          param.annotation.replace(/^Optional\[(.*)\]$/, '$1'),
+          model.imports,
+        );
         if (isKnownMaker(annotation)) return annotation;
       }
       return '';
@@ -642,7 +641,8 @@ function isPathLike(call: PyCall, maker: string): boolean {
   if (maker === 'pathlib.Path' || maker === 'pathlib.PurePath') return true;
   const receiver = call.receiver;
   if (!receiver) return false;
-  if (receiver.type === 'call') return /(?:^|\.)Path$/.test(dottedName(receiver.childForFieldName('function')));
+  if (receiver.type === 'call')
+    return /(?:^|\.)Path$/.test(dottedName(receiver.childForFieldName('function')));
   if (receiver.type === 'binary_operator') return /\bPath\(|path|dir/i.test(receiver.text); // `base / "x"`
   const root = receiverRoot(call);
   const param = paramOf(call.fn, root);
@@ -650,21 +650,19 @@ function isPathLike(call: PyCall, maker: string): boolean {
   return PATH_NAME.test(root.startsWith('self.') ? root.slice(5) : root);
 }
 
-function httpEffect(call: PyCall, q: string, maker: string): boolean {
-  if (HTTP_FUNCTIONS.has(q)) return true;
-  if (HTTP_MODULE_PREFIXES.some((prefix) => q.startsWith(prefix)))
-    return HTTP_CLIENT_METHODS.has(call.method);
+function httpEffect(call: PyCall, maker: string): boolean {
   if (!SYNC_CLIENT_ALTERNATIVE.has(maker)) return false;
   return LLM_CLIENTS.has(maker)
     ? LLM_REQUEST_METHODS.has(call.method)
     : HTTP_CLIENT_METHODS.has(call.method);
 }
 
-function dbEffect(call: PyCall, q: string, maker: string): boolean {
-  if (startsWithModule(q, DB_DRIVER_MODULES))
-    return DB_DRIVER_FUNCTIONS.has(q.slice(q.lastIndexOf('.') + 1));
-  if (hasObjectsManager(call)) return DJANGO_EVALUATING_METHODS.has(call.method);
+function dbEffect(call: PyCall, maker: string): boolean {
+  if (hasObjectsManager(call)) return false; // Django: only evaluating methods, checked above
   if (!DB_BLOCKING_METHODS.has(call.method) || !call.receiver) return false;
+  // `session.get("https://...")` is an HTTP session; a database `get` takes a model first.
+  if (call.method === 'get' && /^[rbuf]*["']/i.test(call.args.namedChildren[0]?.text ?? ''))
+    return false;
   // A method on a call's result belongs to the chain whose head is reported: `db.query(X).all()`.
   if (call.receiver.type === 'call') return false;
   if (isSyncDbMaker(maker)) return true;
@@ -683,25 +681,63 @@ export function blockingEffect(call: PyCall, model: PythonModel): EffectKind | n
   return kind;
 }
 
+/** Method names the receiver-based checks below care about; other method calls are skipped early. */
+const RECEIVER_METHODS = new Set([
+  ...HTTP_CLIENT_METHODS,
+  ...LLM_REQUEST_METHODS,
+  ...POPEN_WAIT_METHODS,
+  ...PATH_IO_METHODS,
+  ...PATH_FS_METHODS,
+  ...DB_BLOCKING_METHODS,
+  ...DJANGO_EVALUATING_METHODS,
+  'open',
+]);
+
 function classify(call: PyCall, model: PythonModel): EffectKind | null {
   const q = call.qualified;
+  // Module-level functions first: set lookups on the qualified name.
   if (SLEEP.has(q)) return 'sleep';
-  const maker = call.receiver ? receiverMaker(call, model) : '';
+  if (
+    HTTP_FUNCTIONS.has(q) ||
+    (HTTP_MODULE_PREFIXES.some((prefix) => q.startsWith(prefix)) &&
+      HTTP_CLIENT_METHODS.has(call.method))
+  )
+    return 'http';
+  if (PROCESS_FUNCTIONS.has(q) || FILE_FUNCTIONS.has(q)) {
+    if (!q.includes('.') && topLevelFunctionNames(model).has(q)) return null;
+    return PROCESS_FUNCTIONS.has(q) ? 'process' : 'file';
+  }
+  if (FS_FUNCTIONS.has(q) || FS_MODULE_PREFIXES.some((prefix) => q.startsWith(prefix))) return 'fs';
+  if (startsWithModule(q, DB_DRIVER_MODULES))
+    return DB_DRIVER_FUNCTIONS.has(q.slice(q.lastIndexOf('.') + 1)) ? 'db' : null;
+  // Methods: what the receiver is decides.
+  if (!call.receiver || !RECEIVER_METHODS.has(call.method)) return null;
+  if (DJANGO_EVALUATING_METHODS.has(call.method) && hasObjectsManager(call)) return 'db';
+  const maker = receiverMaker(call, model);
   if (maker && isAsyncMaker(maker)) return null;
-  if (httpEffect(call, q, maker)) return 'http';
-  if (!q.includes('.') && q && shadowsBuiltin(q, model)) return null;
-  if (PROCESS_FUNCTIONS.has(q)) return 'process';
+  if (httpEffect(call, maker)) return 'http';
   if (maker === 'subprocess.Popen' && POPEN_WAIT_METHODS.has(call.method)) return 'process';
-  if (FILE_FUNCTIONS.has(q)) return 'file';
-  if (call.receiver && (PATH_IO_METHODS.has(call.method) || call.method === 'open')) {
+  if (PATH_IO_METHODS.has(call.method) || call.method === 'open') {
     if (/\b(?:anyio|trio|aiofiles|aiopath)\b/.test(call.receiver.text)) return null;
     if (PATH_IO_METHODS.has(call.method) || isPathLike(call, maker)) return 'file';
   }
-  if (FS_FUNCTIONS.has(q) || FS_MODULE_PREFIXES.some((prefix) => q.startsWith(prefix))) return 'fs';
-  if (call.receiver && PATH_FS_METHODS.has(call.method) && isPathLike(call, maker))
-    return 'fs';
-  if (dbEffect(call, q, maker)) return 'db';
+  if (PATH_FS_METHODS.has(call.method) && isPathLike(call, maker)) return 'fs';
+  if (dbEffect(call, maker)) return 'db';
   return null;
+}
+
+const topLevelNames = new WeakMap<PythonModel, Set<string>>();
+
+/** Names of the file's module-level functions: a bare `open()` or `input()` may be one of them. */
+function topLevelFunctionNames(model: PythonModel): Set<string> {
+  let names = topLevelNames.get(model);
+  if (!names) {
+    names = new Set(
+      model.functions.filter((fn) => !fn.parent && !fn.className).map((fn) => fn.name),
+    );
+    topLevelNames.set(model, names);
+  }
+  return names;
 }
 
 /** The call wraps an opened file (`json.load(open(p))`), so a finding on the `open` covers it. */
@@ -721,16 +757,34 @@ export interface BlockingCallInAsync {
 
 const blockingCallsCache = new WeakMap<PythonModel, BlockingCallInAsync[]>();
 
+const LIFECYCLE_NAME = /^(?:lifespan|\w+_lifespan|startup|shutdown|on_startup|on_shutdown)$/;
+const LIFECYCLE_DECORATOR =
+  /\bon_event\(\s*["'](?:startup|shutdown)|\b(?:on_startup|on_shutdown|before_serving|after_serving)\b/;
+
+/**
+ * An app startup or shutdown hook (`lifespan`, `@app.on_event("startup")`) or a pytest test: code
+ * that runs while no requests are waiting, so blocking in it stalls nobody.
+ */
+export function isOutsideRequests(fn: PyFunction): boolean {
+  for (let f: PyFunction | undefined = fn; f; f = f.parent) {
+    if (LIFECYCLE_NAME.test(f.name)) return true;
+    if (f.name.startsWith('test_') && !isRouteHandler(f)) return true;
+    if (f.decorators.some((decorator) => LIFECYCLE_DECORATOR.test(decorator))) return true;
+  }
+  return false;
+}
+
 /**
  * The blocking calls made directly in `async def` bodies (not in nested plain functions or
- * lambdas), classified once per model and shared by the rules of the `blocking-in-async` family.
+ * lambdas, nor in startup hooks and tests), classified once per model and shared by the rules of
+ * the `blocking-in-async` family.
  */
 export function blockingCallsInAsync(model: PythonModel): BlockingCallInAsync[] {
   let result = blockingCallsCache.get(model);
   if (result) return result;
   result = [];
   for (const call of model.calls) {
-    if (!call.fn?.isAsync || call.inLambda) continue;
+    if (!call.fn?.isAsync || call.inLambda || isOutsideRequests(call.fn)) continue;
     const kind = blockingEffect(call, model);
     if (kind)
       result.push({ call, kind, misusedOffload: !!call.outer && offloadState(call) === 'misused' });

@@ -5,15 +5,26 @@
  * whether the round trip is made directly or through a helper in another file.
  */
 import type { Node } from 'web-tree-sitter';
+import { isMigrationPath } from '../sql/helpers';
 import { isDbRoundTrip, isDjangoQuery, isHttpRequest } from './knowledge';
 import {
-  dottedName,
+  bindingKey,
   qualify,
   type PyCall,
   type PyFunction,
   type PyLoop,
   type PythonModel,
 } from './model';
+import { localFlow } from './orm';
+import { isTestPath, moduleAssignments } from './scope-analysis';
+
+/**
+ * Tests and migrations: they run once, or against a handful of rows, so a round trip per item
+ * there costs nobody and reporting it would only be noise.
+ */
+export function isOneOffCode(relativePath: string): boolean {
+  return isTestPath(relativePath) || isMigrationPath(relativePath);
+}
 
 /** What one call costs when it runs per item. */
 export type RoundTrip = 'db' | 'http';
@@ -44,7 +55,6 @@ const HTTP_METHODS = new Set([
   'request',
   'send',
   'stream',
-  'urlopen',
 ]);
 
 /** Constructors of HTTP clients: a name bound to one of these makes HTTP calls, not queries. */
@@ -99,8 +109,6 @@ const EXITS = new Set(['return_statement', 'break_statement', 'raise_statement']
 const EXITS_OF_OUTER_LOOP = new Set(['return_statement', 'raise_statement']);
 
 interface FileCache {
-  /** Name -> values bound to it, per function body (`undefined` key: module level). */
-  bindings: Map<PyFunction | undefined, Map<string, Node[]>>;
   /** Loop node id -> names assigned in its body, with where. */
   assigned: Map<number, { name: string; at: number }[]>;
   /** Node ids of `while` loops whose body sleeps: polling, a category of its own. */
@@ -114,7 +122,7 @@ const caches = new WeakMap<PythonModel, FileCache>();
 function cacheOf(model: PythonModel): FileCache {
   let cache = caches.get(model);
   if (!cache) {
-    cache = { bindings: new Map(), assigned: new Map() };
+    cache = { assigned: new Map() };
     caches.set(model, cache);
   }
   return cache;
@@ -131,83 +139,28 @@ function unwrap(node: Node | null | undefined): Node | null {
   return current;
 }
 
-/** Values bound to names directly in one scope: assignments and `with ... as name`. */
-function collectBindings(scope: Node): Map<string, Node[]> {
-  const bindings = new Map<string, Node[]>();
-  const bind = (name: string, value: Node): void => {
-    const list = bindings.get(name);
-    if (list) list.push(value);
-    else bindings.set(name, [value]);
-  };
-  const visit = (node: Node): void => {
-    for (const child of node.namedChildren) {
-      if (!child) continue;
-      switch (child.type) {
-        case 'function_definition':
-        case 'class_definition':
-        case 'decorated_definition':
-        case 'lambda':
-          continue;
-        case 'assignment': {
-          const left = child.childForFieldName('left');
-          const right = child.childForFieldName('right');
-          if (left?.type === 'identifier' && right) bind(left.text, right);
-          break;
-        }
-        case 'augmented_assignment': {
-          const left = child.childForFieldName('left');
-          if (left?.type === 'identifier') bind(left.text, child);
-          break;
-        }
-        case 'as_pattern': {
-          const alias = child.childForFieldName('alias')?.namedChildren[0];
-          const value = child.namedChildren[0];
-          if (alias?.type === 'identifier' && value) bind(alias.text, value);
-          break;
-        }
-      }
-      visit(child);
-    }
-  };
-  visit(scope);
-  return bindings;
-}
-
-/** The values bound to `name` in the innermost scope (function, enclosing functions, module) binding it. */
-export function bindingsOf(model: PythonModel, fn: PyFunction | undefined, name: string): Node[] {
-  const cache = cacheOf(model);
-  const scopes: (PyFunction | undefined)[] = [];
-  for (let scope = fn; scope; scope = scope.parent) scopes.push(scope);
-  scopes.push(undefined);
-  for (const scope of scopes) {
-    let bindings = cache.bindings.get(scope);
-    if (!bindings) {
-      bindings = collectBindings(scope ? scope.body : model.tree.rootNode);
-      cache.bindings.set(scope, bindings);
-    }
-    const found = bindings.get(name);
-    if (found) return found;
-    // A parameter shadows anything outer and is bound by the caller.
-    if (scope?.params.some((param) => param.name === name)) return [];
-  }
-  return [];
-}
-
-/** The single value bound to `name`, when it is bound exactly once. */
+/**
+ * The single value bound to `name` where the code at `fn` reads it: the innermost function that
+ * assigns it (or declares it as a parameter), else the module. Null when that scope binds it more
+ * than once, or in a way not followed (a loop target, `+=`), or as a parameter.
+ */
 export function singleBinding(
   model: PythonModel,
   fn: PyFunction | undefined,
   name: string,
 ): Node | null {
-  const values = bindingsOf(model, fn, name);
-  return values.length === 1 && values[0].type !== 'augmented_assignment' ? values[0] : null;
-}
-
-/** The qualified name of the function a call expression calls, e.g. `httpx.AsyncClient`. */
-function calleeOf(node: Node | null, model: PythonModel): string {
-  const value = unwrap(node);
-  if (value?.type !== 'call') return '';
-  return qualify(dottedName(value.childForFieldName('function')), model.imports);
+  for (let scope = fn; scope; scope = scope.parent) {
+    // Shared with the ORM rules: one walk of each function body for all of them.
+    const flow = localFlow(scope);
+    const values = flow.assignments.get(name);
+    if (values || flow.opaque.has(name))
+      return values?.length === 1 && !flow.opaque.has(name) ? values[0] : null;
+    if (scope.params.some((param) => param.name === name)) return null;
+  }
+  const assignments = moduleAssignments(model).get(name);
+  if (assignments?.length !== 1) return null;
+  const left = assignments[0].childForFieldName('left');
+  return left?.type === 'identifier' ? assignments[0].childForFieldName('right') : null;
 }
 
 /** `'async'`/`'sync'` when the receiver of `call` is an HTTP client by construction or annotation. */
@@ -215,19 +168,19 @@ function httpClientOf(call: PyCall, model: PythonModel): 'sync' | 'async' | unde
   let root = call.receiver;
   while (root?.type === 'attribute') root = root.childForFieldName('object');
   if (root?.type !== 'identifier') return undefined;
-  for (let f = call.fn; f; f = f.parent) {
-    const param = f.params.find((p) => p.name === root.text);
-    if (!param) continue;
-    const annotation = qualify(param.annotation, model.imports);
-    if (!HTTP_CLIENT_CONSTRUCTORS.has(annotation)) return undefined;
-    return SYNC_HTTP_CLIENT_CONSTRUCTORS.has(annotation) ? 'sync' : 'async';
+  const name = root.text;
+  let maker: string | undefined;
+  for (let f = call.fn; f && maker === undefined; f = f.parent) {
+    const param = f.params.find((p) => p.name === name);
+    if (param) maker = qualify(param.annotation, model.imports);
+    else {
+      const bound = model.bindings?.get(bindingKey(name, f));
+      if (bound) maker = bound.qualified;
+    }
   }
-  for (const value of bindingsOf(model, call.fn, root.text)) {
-    const constructor = calleeOf(value, model);
-    if (HTTP_CLIENT_CONSTRUCTORS.has(constructor))
-      return SYNC_HTTP_CLIENT_CONSTRUCTORS.has(constructor) ? 'sync' : 'async';
-  }
-  return undefined;
+  maker ??= model.bindings?.get(bindingKey(name))?.qualified;
+  if (!maker || !HTTP_CLIENT_CONSTRUCTORS.has(maker)) return undefined;
+  return SYNC_HTTP_CLIENT_CONSTRUCTORS.has(maker) ? 'sync' : 'async';
 }
 
 function callsById(model: PythonModel): Map<number, PyCall> {
@@ -478,8 +431,9 @@ export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
   if (call.loops.length === 0 || call.inLambda) return [];
   const result: PyLoop[] = [];
   for (const loop of call.loops) {
-    // Iterables run once. The model means to keep `for` iterables out of `loops` but compares tree
-    // nodes by identity, which web-tree-sitter does not preserve; comprehensions need it anyway.
+    // Iterables run once. The model means to keep `for` iterables out of `loops`, but compares
+    // nodes with `===`, which web-tree-sitter's fresh wrappers never satisfy; comprehensions
+    // (whose first iterable also runs once) need the check anyway.
     if (within(call.node, loop.iterable)) continue;
     if (
       loop.kind !== 'comprehension' &&
@@ -496,7 +450,7 @@ export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
   return result;
 }
 
-/** The loop's variable pattern: `user` in `for user in users`, or '' for `while`. */
+/** The loop's variable pattern: `user` in `for user in users`; null for `while`. */
 export function loopTarget(loop: PyLoop): Node | null {
   if (loop.kind === 'for') return loop.node.childForFieldName('left');
   if (loop.kind === 'comprehension')

@@ -377,11 +377,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         // A lambda body runs when the lambda is called, not where it is written.
         const body = node.childForFieldName('body');
         if (body)
-          visit(
-            body,
-            { fn: scope.fn, loops: [], inLambda: true, outerCall: scope.outerCall },
-            [],
-          );
+          visit(body, { fn: scope.fn, loops: [], inLambda: true, outerCall: scope.outerCall }, []);
         return;
       }
       case 'assignment': {

@@ -78,6 +78,8 @@ const BOUNDING = new Set([
   'update_or_create',
 ]);
 
+/** Raw SQL inside an ORM chain: `unbounded-select` reads the SQL text itself. */
+const RAW_SQL = new Set(['raw', 'from_statement', 'extra']);
 /** Filters whose arguments may pin the query to one key. */
 const FILTERS = new Set(['filter', 'filter_by', 'where', 'get']);
 /** Statement methods: `session.execute(stmt)` and friends send the statement. */
@@ -172,6 +174,22 @@ export function localFlow(fn: PyFunction): LocalFlow {
 }
 
 const SKIPPED_SCOPES = new Set(['function_definition', 'class_definition', 'lambda']);
+/** Statements whose blocks hold more statements. */
+const COMPOUND = new Set([
+  'block',
+  'if_statement',
+  'elif_clause',
+  'else_clause',
+  'for_statement',
+  'while_statement',
+  'try_statement',
+  'except_clause',
+  'except_group_clause',
+  'finally_clause',
+  'with_statement',
+  'match_statement',
+  'case_clause',
+]);
 const WORD = /[A-Za-z_]\w*/g;
 
 function computeFlow(fn: PyFunction): LocalFlow {
@@ -179,29 +197,36 @@ function computeFlow(fn: PyFunction): LocalFlow {
   const ordered: { name: string; value: Node }[] = [];
   const opaque = new Set<string>();
   const returns: Node[] = [];
+  // Statements only: assignments and returns never hide inside expressions we care about.
   const visit = (node: Node): void => {
     for (const child of node.namedChildren) {
-      if (!child || SKIPPED_SCOPES.has(child.type)) continue;
-      if (child.type === 'assignment') {
-        const left = child.childForFieldName('left');
-        const right = child.childForFieldName('right');
-        if (left?.type === 'identifier' && right) {
-          const list = assignments.get(left.text);
-          if (list) list.push(right);
-          else assignments.set(left.text, [right]);
-          ordered.push({ name: left.text, value: right });
+      if (!child) continue;
+      if (child.type === 'expression_statement') {
+        for (const statement of child.namedChildren) {
+          if (statement?.type === 'assignment') {
+            const left = statement.childForFieldName('left');
+            const right = statement.childForFieldName('right');
+            if (left?.type === 'identifier' && right) {
+              const list = assignments.get(left.text);
+              if (list) list.push(right);
+              else assignments.set(left.text, [right]);
+              ordered.push({ name: left.text, value: right });
+            }
+          } else if (statement?.type === 'augmented_assignment') {
+            const left = statement.childForFieldName('left');
+            if (left?.type === 'identifier') opaque.add(left.text);
+          }
         }
-      } else if (child.type === 'augmented_assignment') {
-        const left = child.childForFieldName('left');
-        if (left?.type === 'identifier') opaque.add(left.text);
-      } else if (child.type === 'for_statement') {
-        const left = child.childForFieldName('left');
-        if (left?.type === 'identifier') opaque.add(left.text);
       } else if (child.type === 'return_statement') {
         const value = child.namedChildren.find((c) => c && c.type !== 'comment');
         if (value) returns.push(value);
+      } else if (COMPOUND.has(child.type)) {
+        if (child.type === 'for_statement') {
+          const left = child.childForFieldName('left');
+          if (left?.type === 'identifier') opaque.add(left.text);
+        }
+        visit(child);
       }
-      visit(child);
     }
   };
   visit(fn.body);
@@ -230,6 +255,14 @@ function addReturnedNames(text: string, into: Set<string>): void {
 
 /** Whether the value of `node` (in `fn`'s body) is what `fn` returns, directly or via variables. */
 export function flowsToReturn(fn: PyFunction, node: Node): boolean {
+  // Climb to the statement first: most values are neither returned nor assigned, and knowing
+  // that costs a few parent steps instead of a walk of the function body.
+  for (let up = node.parent; up; up = up.parent) {
+    if (up.type === 'return_statement') return true;
+    if (up.type === 'assignment') break;
+    if (up.type.endsWith('statement') || up.type === 'block' || SKIPPED_SCOPES.has(up.type))
+      return false;
+  }
   return localFlow(fn).returned.some(
     (range) => range.start <= node.startIndex && node.endIndex <= range.end,
   );
@@ -293,7 +326,8 @@ interface Bounds {
 /** Whether filters pin the query to a key, or to a list the caller holds (`.in_(ids)`). */
 function filterBounds(links: readonly ChainLink[], into: Bounds): void {
   for (const link of links) {
-    if (link.kind === 'subscript' || (link.kind === 'call' && BOUNDING.has(link.name))) {
+    const bounding = BOUNDING.has(link.name) || RAW_SQL.has(link.name);
+    if (link.kind === 'subscript' || (link.kind === 'call' && bounding)) {
       into.bounded = true;
       return;
     }
@@ -310,13 +344,21 @@ function filterBounds(links: readonly ChainLink[], into: Bounds): void {
         const column = (arg.childForFieldName('name')?.text ?? '').replace(/__exact$/, '');
         into.equalityColumns.push(column);
       } else if (arg.type === 'comparison_operator' && arg.children.some((c) => c?.text === '==')) {
-        for (const side of arg.namedChildren) {
-          if (side?.type === 'attribute') into.equalityColumns.push(attributeName(side));
-        }
+        const columns = arg.namedChildren.filter((side) => !!side && isModelColumn(side));
+        // `Order.user_id == User.id` joins two tables: it pins no row.
+        if (columns.length === 1) into.equalityColumns.push(attributeName(columns[0]!));
       }
     }
   }
   if (into.equalityColumns.some((column) => KEY_COLUMNS.has(column))) into.bounded = true;
+}
+
+/** `User.id`, `models.User.id`: a class attribute, i.e. a mapped column. */
+function isModelColumn(node: Node): boolean {
+  if (node.type !== 'attribute') return false;
+  const object = node.childForFieldName('object');
+  const name = object?.type === 'attribute' ? attributeName(object) : (object?.text ?? '');
+  return /^[A-Z]/.test(name);
 }
 
 /** Whether every selected entity is an aggregate call (`func.count(X.id)`) and nothing groups. */
@@ -353,10 +395,6 @@ function isSession(receiver: Node, fn: PyFunction | undefined): boolean {
   if (SESSION_NAME.test(last)) return true;
   const param = paramOf(fn, name);
   return !!param && SESSION_ANNOTATION.test(param.annotation + ' ' + param.defaultText);
-}
-
-function startOfLink(chain: ResolvedChain, index: number): number {
-  return index === 0 ? chain.root.startIndex : chain.links[index - 1].node.endIndex;
 }
 
 /** Classifies a legacy `Query` chain: `session.query(X)...` or Flask-SQLAlchemy `X.query...`. */
@@ -450,7 +488,7 @@ interface Candidate {
 function classify(candidate: Candidate, model: PythonModel): OrmRead | null {
   const direct = readChain(candidate.query);
   const read = classifyChain(candidate, direct, model);
-  if (read || direct.root.type !== 'identifier') return read;
+  if (read || direct.root.type !== 'identifier' || !mentionsOrm(candidate.fn)) return read;
   // `q.all()` where `q = db.query(X)...`: classify the chain the variable was built from.
   const resolved = resolveChain(direct, candidate.fn);
   return resolved && resolved !== direct ? classifyChain(candidate, resolved, model) : null;
@@ -484,32 +522,10 @@ function classifyChain(
     };
   }
 
-  if (candidate.terminal) {
-    // `session.execute(stmt)[.scalars()...]` with only result shaping after it.
-    const execute = chain.links.findIndex((link) => link.kind === 'call' && EXECUTE.has(link.name));
-    if (execute === -1) return null;
-    const rest = chain.links.slice(execute + 1);
-    if (!rest.every((link) => link.kind === 'call' && RESULT_SHAPING.has(link.name))) return null;
-    const statement = firstArgument(chain.links[execute].args);
-    if (!statement) return null;
-    const select = selectStatement(statement, fn, model);
-    if (!select) return null;
-    const selectCall = select.chain.root;
-    const selectArgs = selectCall.childForFieldName('arguments');
-    if (onlyAggregates(selectArgs, select.chain.links)) return null;
-    filterBounds(select.chain.links, bounds);
-    if (bounds.bounded) return null;
-    return {
-      kind: 'sqlalchemy-select',
-      node: candidate.node,
-      fn,
-      head: quote(selectCall, selectCall.startIndex, source),
-      bound: { at: select.boundAt, style: 'limit' },
-      models: modelNames(selectArgs),
-      equalityColumns: bounds.equalityColumns,
-    };
-  }
-
+  const execute = chain.links.findIndex((link) => link.kind === 'call' && EXECUTE.has(link.name));
+  if (execute !== -1) return selectRead(candidate, chain, execute, model);
+  // Django's `.all()` is lazy: querysets count only when `list()`ed or iterated.
+  if (candidate.terminal) return null;
   const django = djangoQuerySet(chain, source);
   if (!django) return null;
   filterBounds(chain.links, bounds);
@@ -523,6 +539,57 @@ function classifyChain(
     models: chain.root.type === 'identifier' ? [chain.root.text] : [],
     equalityColumns: bounds.equalityColumns,
   };
+}
+
+/**
+ * `session.execute(stmt)[.scalars()...]` with only result shaping after it, read by `.all()`,
+ * `list(...)` or a loop, where `stmt` is a `select(...)` chain.
+ */
+function selectRead(
+  candidate: Candidate,
+  chain: ResolvedChain,
+  execute: number,
+  model: PythonModel,
+): OrmRead | null {
+  const { fn } = candidate;
+  const rest = chain.links.slice(execute + 1);
+  if (!rest.every((link) => link.kind === 'call' && RESULT_SHAPING.has(link.name))) return null;
+  const statement = firstArgument(chain.links[execute].args);
+  if (!statement) return null;
+  const select = selectStatement(statement, fn, model);
+  if (!select) return null;
+  const selectCall = select.chain.root;
+  const selectArgs = selectCall.childForFieldName('arguments');
+  if (onlyAggregates(selectArgs, select.chain.links)) return null;
+  const bounds: Bounds = { bounded: false, models: [], equalityColumns: [] };
+  filterBounds(select.chain.links, bounds);
+  if (bounds.bounded) return null;
+  return {
+    kind: 'sqlalchemy-select',
+    node: candidate.node,
+    fn,
+    head: quote(selectCall, selectCall.startIndex, model.source),
+    bound: { at: select.boundAt, style: 'limit' },
+    models: modelNames(selectArgs),
+    equalityColumns: bounds.equalityColumns,
+  };
+}
+
+/** Text every ORM read contains somewhere in its file or function: code without it has none. */
+const ORM_MARKER = /\.query\b|\bselect\s*\(|\.objects\b/;
+const mentions = new WeakMap<PyFunction, boolean>();
+/** Expressions that may be a query chain or a variable holding one. */
+const CHAIN_TYPES = new Set(['identifier', 'call', 'attribute', 'parenthesized_expression']);
+
+/** Whether a function's body could build a query at all: variables elsewhere are not followed. */
+function mentionsOrm(fn: PyFunction | undefined): boolean {
+  if (!fn) return false;
+  let found = mentions.get(fn);
+  if (found === undefined) {
+    found = ORM_MARKER.test(fn.body.text);
+    mentions.set(fn, found);
+  }
+  return found;
 }
 
 /** Expressions that load every row of a query: `.all()` terminals, `list(...)`, loop iterables. */
@@ -541,10 +608,12 @@ function candidates(model: PythonModel): Candidate[] {
   if (model.loops.length === 0) return found;
   const byNode = new Map(model.functions.map((fn) => [fn.node.startIndex, fn]));
   for (const loop of model.loops) {
-    if (loop.kind === 'while' || !loop.iterable) continue;
+    const iterable = loop.iterable;
+    if (loop.kind === 'while' || !iterable) continue;
+    if (!CHAIN_TYPES.has(iterable.type)) continue; // literals, ranges of numbers, comprehensions
     found.push({
-      node: loop.iterable,
-      query: loop.iterable,
+      node: iterable,
+      query: iterable,
       terminal: false,
       fn: functionAround(loop.node, byNode),
     });
@@ -568,6 +637,8 @@ export function unboundedOrmReads(model: PythonModel): OrmRead[] {
   let list = reads.get(model);
   if (list) return list;
   list = [];
+  reads.set(model, list);
+  if (!ORM_MARKER.test(model.source)) return list;
   const seen = new Set<string>();
   for (const candidate of candidates(model)) {
     const read = classify(candidate, model);
@@ -578,7 +649,6 @@ export function unboundedOrmReads(model: PythonModel): OrmRead[] {
     list.push(read);
   }
   list.sort((a, b) => a.node.startIndex - b.node.startIndex);
-  reads.set(model, list);
   return list;
 }
 

@@ -13,6 +13,33 @@ export function positionalArgs(args: Node): Node[] {
   );
 }
 
+/** A call's arguments read in one pass: positional values and keyword values by name. */
+export interface CallArgs {
+  positional: Node[];
+  keywords: Map<string, Node>;
+}
+
+/** Reads an argument list once (tree access is the expensive part of schema extraction). */
+export function readArgs(args: Node): CallArgs {
+  const positional: Node[] = [];
+  const keywords = new Map<string, Node>();
+  for (const child of args.namedChildren) {
+    if (!child) continue;
+    if (child.type === 'keyword_argument') {
+      const name = child.childForFieldName('name');
+      const value = child.childForFieldName('value');
+      if (name && value) keywords.set(name.text, value);
+    } else if (
+      child.type !== 'comment' &&
+      child.type !== 'list_splat' &&
+      child.type !== 'dictionary_splat'
+    ) {
+      positional.push(child);
+    }
+  }
+  return { positional, keywords };
+}
+
 /** The value of keyword argument `name`, if the call passes it. */
 export function keywordArg(args: Node, name: string): Node | undefined {
   for (const child of args.namedChildren) {

@@ -14,7 +14,7 @@ import {
   isFalse,
   isTrue,
   keywordArg,
-  positionalArgs,
+  readArgs,
   stringList,
   stringValue,
 } from './schema-args';
@@ -46,10 +46,11 @@ function readField(
   const args = argsOf(call);
   if (!args) return undefined;
   const isKey = KEY_FIELDS.has(kind);
-  const dbIndex = keywordArg(args, 'db_index');
-  const primaryKey = isTrue(keywordArg(args, 'primary_key'));
-  const unique = isTrue(keywordArg(args, 'unique')) || kind === 'OneToOneField';
-  const column = stringValue(keywordArg(args, 'db_column')) ?? (isKey ? `${name}_id` : name);
+  const { positional, keywords } = readArgs(args);
+  const dbIndex = keywords.get('db_index');
+  const primaryKey = isTrue(keywords.get('primary_key'));
+  const unique = isTrue(keywords.get('unique')) || kind === 'OneToOneField';
+  const column = stringValue(keywords.get('db_column')) ?? (isKey ? `${name}_id` : name);
   const fact: ColumnFact = {
     name: column,
     attribute: name,
@@ -61,7 +62,7 @@ function readField(
     implicitlyIndexed: isKey && !isFalse(dbIndex),
   };
   if (isKey) {
-    const target = positionalArgs(args)[0] ?? keywordArg(args, 'to');
+    const target = positional[0] ?? keywords.get('to');
     const text = target ? (stringValue(target) ?? target.text) : '';
     const cls = text.split('.').pop() ?? '';
     if (cls) fact.foreignKey = { table: cls.toLowerCase(), column: 'id', targetClass: cls };

@@ -20,6 +20,7 @@ import {
   isTrue,
   keywordArg,
   positionalArgs,
+  readArgs,
   stringList,
   stringValue,
 } from './schema-args';
@@ -82,6 +83,9 @@ function foreignKeyOf(call: Node, classTables: ClassTables): ForeignKeyFact | un
   return { table: classTables.get(cls) ?? cls, column: parts[parts.length - 1], targetClass: cls };
 }
 
+/** Columns written with `index=True`, told apart from those indexed as keys. */
+const explicitlyIndexed = new WeakSet<ColumnFact>();
+
 /** A column fact from a `Column(...)` / `mapped_column(...)` call. */
 function readColumn(
   call: Node,
@@ -95,7 +99,8 @@ function readColumn(
   let name = attribute;
   let type = '';
   let foreignKey: ForeignKeyFact | undefined;
-  positionalArgs(args).forEach((arg, i) => {
+  const { positional, keywords } = readArgs(args);
+  positional.forEach((arg, i) => {
     const text = stringValue(arg);
     if (i === 0 && text !== undefined) {
       name = text;
@@ -105,23 +110,26 @@ function readColumn(
     if (called === 'ForeignKey') foreignKey ??= foreignKeyOf(arg, classTables);
     else if (!type && !NOT_A_TYPE.has(called) && text === undefined) type = arg.text;
   });
-  const explicitName = stringValue(keywordArg(args, 'name'));
+  const explicitName = stringValue(keywords.get('name'));
   if (explicitName) name = explicitName;
-  type ||= keywordArg(args, 'type_')?.text ?? mappedType(annotation);
+  type ||= keywords.get('type_')?.text ?? mappedType(annotation);
   if (!name) return undefined;
-  const primaryKey = isTrue(keywordArg(args, 'primary_key'));
-  const unique = isTrue(keywordArg(args, 'unique'));
-  return {
+  const primaryKey = isTrue(keywords.get('primary_key'));
+  const unique = isTrue(keywords.get('unique'));
+  const index = isTrue(keywords.get('index'));
+  const column: ColumnFact = {
     name,
     attribute: attribute || name,
     ...range,
     primaryKey,
     unique,
-    indexed: isTrue(keywordArg(args, 'index')) || unique || primaryKey,
+    indexed: index || unique || primaryKey,
     foreignKey,
     type,
     indexInsertAt: indexInsertAt(args),
   };
+  if (index) explicitlyIndexed.add(column);
+  return column;
 }
 
 /** Column names of `Index`/constraint arguments: strings, attribute names, `Cls.attr`, `t.c.x`. */
@@ -189,7 +197,7 @@ function foldCompositePrimaryKey(table: TableFact, schema: SchemaFacts): void {
   if (keys.length < 2) return;
   for (const column of keys) {
     column.primaryKey = false;
-    column.indexed = column.unique || /index=True/.test(column.type);
+    column.indexed = column.unique || explicitlyIndexed.has(column);
   }
   schema.indexes.push({
     table: table.name,
@@ -263,6 +271,7 @@ function readModelClass(
       });
     }
   }
+  foldCompositePrimaryKey(table, schema);
   for (const element of elementsOf(tableArgs ?? undefined)) {
     if (element.type === 'call') readConstraint(element, table, schema);
   }
@@ -282,6 +291,7 @@ export function readTableItems(
     const column = readColumn(item, '', null, range, classTables);
     if (column) table.columns.push(column);
   }
+  foldCompositePrimaryKey(table, schema);
   for (const item of items) {
     if (!COLUMN_CALLS.has(calledName(item)) && item.type === 'call')
       readConstraint(item, table, schema);

@@ -41,7 +41,11 @@ export function globalNames(model: PythonModel, fn: PyFunction): ReadonlySet<str
   const cache = cacheOf(model);
   if (!cache.globals) {
     cache.globals = new Map();
-    for (const statement of model.tree.rootNode.descendantsOfType('global_statement')) {
+    // Most files declare no globals: a text check spares the walk of the whole tree.
+    const statements = GLOBAL_KEYWORD.test(model.source)
+      ? model.tree.rootNode.descendantsOfType('global_statement')
+      : [];
+    for (const statement of statements) {
       if (!statement) continue;
       const owner = functionOf(model, statement);
       if (!owner) continue;
@@ -54,6 +58,7 @@ export function globalNames(model: PythonModel, fn: PyFunction): ReadonlySet<str
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+const GLOBAL_KEYWORD = /\bglobal\s/;
 
 /** Statement kinds that bind, rebind or delete names or items. */
 const BINDING_TYPES = ['assignment', 'augmented_assignment', 'delete_statement'];
@@ -88,7 +93,7 @@ export function targetNames(target: Node | null): string[] {
 
 /** The first name of a dotted, subscripted or called expression: `cache` in `cache[k].items()`. */
 export function rootName(node: Node | null): string {
-  for (let current = node; current; ) {
+  for (let current = node; current;) {
     switch (current.type) {
       case 'identifier':
         return current.text;
@@ -118,7 +123,7 @@ export function moduleAssignments(model: PythonModel): ReadonlyMap<string, Node[
     cache.moduleAssignments = new Map();
     for (const statement of model.tree.rootNode.namedChildren) {
       if (statement?.type !== 'expression_statement') continue;
-      const assignment = statement.namedChildren[0];
+      const assignment = statement.firstNamedChild;
       if (assignment?.type !== 'assignment') continue;
       for (const name of targetNames(assignment.childForFieldName('left'))) {
         const list = cache.moduleAssignments.get(name);
@@ -128,6 +133,31 @@ export function moduleAssignments(model: PythonModel): ReadonlyMap<string, Node[
     }
   }
   return cache.moduleAssignments;
+}
+
+const IDENTIFIER_CHAR = /\w/;
+
+/**
+ * Every identifier node spelled `name` that reads or binds a variable (not `obj.name`, not a
+ * keyword argument's name). Found by text search plus a point lookup in the tree, which costs a
+ * few lookups per occurrence instead of a walk of the whole tree.
+ */
+export function nameOccurrences(model: PythonModel, name: string): Node[] {
+  const found: Node[] = [];
+  const source = model.source;
+  const root = model.tree.rootNode;
+  for (let at = source.indexOf(name); at !== -1; at = source.indexOf(name, at + name.length)) {
+    const before = source[at - 1] ?? '';
+    if (IDENTIFIER_CHAR.test(before) || before === '.') continue;
+    if (IDENTIFIER_CHAR.test(source[at + name.length] ?? '')) continue;
+    const node = root.descendantForIndex(at, at + name.length);
+    if (node?.type !== 'identifier' || node.startIndex !== at) continue;
+    const parent = node.parent;
+    if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === node.id)
+      continue;
+    found.push(node);
+  }
+  return found;
 }
 
 /** Names used as decorators anywhere in the file (`register` for `@register` or `@register(...)`). */
@@ -175,7 +205,12 @@ export function passesSplat(call: PyCall): boolean {
 export function positionalArguments(call: PyCall): Node[] {
   // `sorted(x for x in xs)`: a lone generator argument is the argument list itself.
   if (call.args.type === 'generator_expression') return [call.args];
-  return call.args.namedChildren.filter(
+  return positionalArgumentNodes(call.args);
+}
+
+/** Positional arguments of an `argument_list` node, in order. */
+export function positionalArgumentNodes(args: Node): Node[] {
+  return args.namedChildren.filter(
     (arg): arg is Node =>
       !!arg &&
       arg.type !== 'keyword_argument' &&

@@ -435,6 +435,16 @@ class DdlReader {
   }
 }
 
+/** MySQL DDL: backtick identifiers, `ENGINE=...` or `AUTO_INCREMENT`. */
+function looksLikeMySql(statement: SqlStatement): boolean {
+  if (statement.kind !== 'ddl') return false;
+  return statement.tokens.some(
+    (token) =>
+      (token.type === 'quoted' && token.text[0] === '`') ||
+      (token.type === 'word' && (token.upper === 'ENGINE' || token.upper === 'AUTO_INCREMENT')),
+  );
+}
+
 /** Tables, indexes and index operations declared by a run of SQL statements. */
 export function readDdl(
   text: string,
@@ -444,6 +454,16 @@ export function readDdl(
   const reader = new DdlReader(text, toHost);
   for (const statement of statements) {
     if (statement.kind === 'ddl' && statement.tokens.length > 0) reader.read(statement);
+  }
+  if (statements.some(looksLikeMySql)) {
+    // InnoDB creates an index for every foreign key that no existing index leads.
+    for (const table of reader.schema.tables) {
+      for (const column of table.columns) {
+        if (!column.foreignKey) continue;
+        column.implicitlyIndexed = true;
+        column.indexed = true;
+      }
+    }
   }
   return reader.schema;
 }

@@ -211,21 +211,184 @@ export function looksUpByKey(
   return false;
 }
 
-/** `SELECT *` or `SELECT t.*` in the outermost query's select list. */
-export function selectsStar(statement: SqlStatement): SqlToken | undefined {
-  const list = selectList(statement);
-  for (let i = 0; i < list.length; i++) {
-    const token = list[i];
-    if (token.depth !== 0 || token.text !== '*') continue;
-    const previous = list[i - 1];
-    // `count(*)` is at depth 1, so only `*` and `t.*` at depth 0 remain here.
+/** Words that end a FROM clause's source list. */
+const AFTER_FROM = new Set([
+  'WHERE',
+  'GROUP',
+  'HAVING',
+  'ORDER',
+  'LIMIT',
+  'OFFSET',
+  'FETCH',
+  'WINDOW',
+  'QUALIFY',
+  'UNION',
+  'INTERSECT',
+  'EXCEPT',
+  'FOR',
+]);
+/** DuckDB star modifiers: `* EXCLUDE (...)` names the columns left out, a deliberate choice. */
+const STAR_MODIFIERS = new Set(['EXCLUDE', 'REPLACE', 'RENAME']);
+
+/**
+ * The `*` of a select list starting after `tokens[selectAt]` (a `SELECT` at `depth`): a bare `*`
+ * or `t.*` item, not `count(*)` (deeper) nor DuckDB's `* EXCLUDE (...)`.
+ */
+function starInList(tokens: SqlToken[], selectAt: number, depth: number): SqlToken | undefined {
+  for (let i = selectAt + 1; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token.depth < depth) return undefined;
+    if (token.depth > depth) continue;
+    if (token.type === 'word' && (token.upper === 'FROM' || AFTER_FROM.has(token.upper)))
+      return undefined;
+    if (token.text !== '*') continue;
+    const previous = tokens[i - 1];
+    const next = tokens[i + 1];
+    if (next?.type === 'word' && next.depth === depth && STAR_MODIFIERS.has(next.upper)) continue;
     if (
-      !previous ||
+      i === selectAt + 1 ||
       previous.text === ',' ||
       previous.text === '.' ||
-      previous.upper === 'DISTINCT'
+      previous.upper === 'DISTINCT' ||
+      previous.upper === 'ALL'
     )
-      return token;
+      return previous.text === '.' && tokens[i - 2] ? tokens[i - 2] : token;
   }
   return undefined;
+}
+
+/** Index of the `SELECT` that opens the parenthesised query at `open` (a `(`), or -1. */
+function selectInside(tokens: SqlToken[], open: number): number {
+  const depth = open + 1 < tokens.length ? tokens[open + 1].depth : -1;
+  for (let i = open + 1; i < tokens.length && tokens[i].depth >= depth; i++) {
+    if (tokens[i].depth === depth && tokens[i].type === 'word' && tokens[i].upper === 'SELECT')
+      return i;
+  }
+  return -1;
+}
+
+/**
+ * `SELECT *` or `SELECT t.*` in the outermost query's select list; returns the first token of the
+ * star item. A star over derived tables or CTEs that name their columns is not one: the columns
+ * were chosen where the derived table is defined (a star there counts instead).
+ */
+export function selectsStar(statement: SqlStatement): SqlToken | undefined {
+  const tokens = statement.tokens;
+  const select = tokens.findIndex(
+    (t) => t.depth === 0 && t.type === 'word' && t.upper === 'SELECT',
+  );
+  if (select === -1) return undefined;
+  const star = starInList(tokens, select, 0);
+  if (!star) return undefined;
+
+  // CTE bodies by name: `WITH name [(cols)] AS [NOT] [MATERIALIZED] ( ... )`.
+  const ctes = new Map<string, number>();
+  for (let i = 0; i < select; i++) {
+    const token = tokens[i];
+    if (token.depth !== 0 || token.upper !== 'AS') continue;
+    let open = i + 1;
+    while (open < select && tokens[open].type === 'word') open++;
+    let name = i - 1;
+    if (tokens[name]?.text === ')') {
+      while (name > 0 && !(tokens[name].text === '(' && tokens[name].depth === 0)) name--;
+      name--;
+    }
+    if (tokens[name] && tokens[open]?.text === '(') ctes.set(tokens[name].upper, open);
+  }
+
+  // The sources of the outermost FROM: each a table (over-fetches), or a query (look inside).
+  const from = tokens.findIndex(
+    (t, i) => i > select && t.depth === 0 && t.type === 'word' && t.upper === 'FROM',
+  );
+  if (from === -1) return star;
+  let expectSource = true;
+  for (let i = from + 1; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token.depth !== 0) continue;
+    if (token.type === 'word' && AFTER_FROM.has(token.upper)) break;
+    if (token.text === ',' || token.upper === 'JOIN') {
+      expectSource = true;
+      continue;
+    }
+    if (!expectSource || (token.type === 'word' && JOIN_WORDS.has(token.upper))) continue;
+    expectSource = false;
+    let body = -1;
+    if (token.text === '(') body = i;
+    else if (token.type === 'word' && tokens[i + 1]?.text !== '.' && ctes.has(token.upper))
+      body = ctes.get(token.upper)!;
+    if (body === -1) return star; // a table or a table function: every column comes back
+    const inner = selectInside(tokens, body);
+    if (inner === -1 || starInList(tokens, inner, tokens[inner].depth)) return star;
+  }
+  return undefined;
+}
+
+/** Words that may precede `JOIN` or follow `FROM` before the source itself. */
+const JOIN_WORDS = new Set([
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'INNER',
+  'OUTER',
+  'CROSS',
+  'NATURAL',
+  'LATERAL',
+  'ONLY',
+  'ASOF',
+  'ANTI',
+  'SEMI',
+  'POSITIONAL',
+]);
+
+/** The outermost query pages with a computed `OFFSET`: `OFFSET ?`, `OFFSET :skip`, `LIMIT ?, ?`. */
+export function pagingOffset(statement: SqlStatement): SqlToken | undefined {
+  const top = statement.topLevel;
+  for (let i = 0; i < top.length; i++) {
+    const token = top[i];
+    if (token.type !== 'word') continue;
+    if (token.upper === 'OFFSET') {
+      const value = top[i + 1];
+      if (value && !isConstantCount(top, i + 1)) return token;
+    } else if (token.upper === 'LIMIT') {
+      // MySQL `LIMIT offset, count`.
+      const comma = top[i + 2]?.text === ',' ? i + 2 : -1;
+      if (comma !== -1 && !isConstantCount(top, i + 1)) return token;
+    }
+  }
+  return undefined;
+}
+
+/** `top[at]` is a literal number standing alone (`OFFSET 10 ROWS`, `LIMIT 5, 10`). */
+function isConstantCount(top: SqlToken[], at: number): boolean {
+  if (top[at]?.type !== 'number') return false;
+  const next = top[at + 1];
+  return !next || next.type === 'word' || next.text === ',' || next.text === ';';
+}
+
+/** A setting assignment: `SET [GLOBAL] name = value`, `SET name TO value`, `PRAGMA name = value`. */
+export interface SettingAssignment {
+  /** Lower-cased setting name. */
+  name: string;
+  /** The value's tokens, up to the end of the statement. */
+  value: SqlToken[];
+}
+
+const SET_SCOPES = new Set(['GLOBAL', 'SESSION', 'LOCAL']);
+
+/** Reads a `SET`/`PRAGMA` statement's name and value, if it assigns one. */
+export function settingAssignment(statement: SqlStatement): SettingAssignment | undefined {
+  if (statement.kind !== 'set') return undefined;
+  const tokens = statement.tokens;
+  let i = 1;
+  if (tokens[0].upper === 'SET' && SET_SCOPES.has(tokens[i]?.upper)) i++;
+  const name = tokens[i];
+  if (name?.type !== 'word' && name?.type !== 'quoted') return undefined;
+  const operator = tokens[i + 1];
+  let valueAt: number;
+  if (operator?.text === '=' || operator?.upper === 'TO') valueAt = i + 2;
+  else if (operator?.text === '(' && tokens[0].upper === 'PRAGMA') valueAt = i + 2;
+  else return undefined;
+  const value = tokens.slice(valueAt).filter((t) => t.text !== ')' || t.depth > 0);
+  if (value.length === 0) return undefined;
+  return { name: name.text.replace(/["`]/g, '').toLowerCase(), value };
 }

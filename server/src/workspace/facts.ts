@@ -75,7 +75,7 @@ export interface ColumnFact {
   type: string;
   /** Where `, index=True` goes for an ORM column (before the closing parenthesis). */
   indexInsertAt?: number;
-  /** Django model fields index foreign keys implicitly. */
+  /** Indexed without a declaration: Django and MySQL (InnoDB) index foreign keys implicitly. */
   implicitlyIndexed?: boolean;
 }
 

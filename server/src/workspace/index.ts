@@ -42,6 +42,8 @@ interface Views {
   /** Core `Table(...)` objects by the module variable they are assigned to. */
   tablesByVariable: Map<string, IndexedTable[]>;
   indexes: KnownIndex[];
+  /** `indexes` by lower-cased table name, filled once every operation is applied. */
+  indexesByTable: Map<string, KnownIndex[]>;
   migrationFiles: { file: string; migration: MigrationFact }[];
 }
 
@@ -118,12 +120,14 @@ export class WorkspaceIndex {
 
   /** Indexes on `table` after models, DDL and migrations (drops applied in revision order). */
   indexesOn(table: string): KnownIndex[] {
-    return this.view().indexes.filter((index) => lower(index.table) === lower(table));
+    return [...(this.view().indexesByTable.get(lower(table)) ?? [])];
   }
 
   /** Whether some index has `column` as its leading column (so lookups on it can use it). */
   isIndexedColumn(table: string, column: string): boolean {
-    return this.indexesOn(table).some((index) => lower(index.columns[0] ?? '') === lower(column));
+    const name = lower(column);
+    const indexes = this.view().indexesByTable.get(lower(table)) ?? [];
+    return indexes.some((index) => lower(index.columns[0] ?? '') === name);
   }
 
   /** Alembic migration files, oldest first. */
@@ -156,6 +160,7 @@ export class WorkspaceIndex {
       tablesByClass: new Map(),
       tablesByVariable: new Map(),
       indexes: [],
+      indexesByTable: new Map(),
       migrationFiles: [],
     };
     const migrationOps: { file: string; migration: MigrationFact; operations: IndexOperation[] }[] =
@@ -205,6 +210,7 @@ export class WorkspaceIndex {
       views.migrationFiles.push({ file, migration });
       applyOperations(views.indexes, file, operations);
     }
+    for (const index of views.indexes) push(views.indexesByTable, lower(index.table), index);
     return views;
   }
 }

@@ -1,0 +1,212 @@
+import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
+import { isOutsideRequests, offloadState } from '../../server/src/python/knowledge';
+import type { Effect, FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
+import type { IndexedFunction } from '../../server/src/workspace/index';
+
+/** Traits this rule records on call sites (by start offset), so the index knows their context. */
+const OFFLOADED = 'blocking-helper-offloaded@';
+const IN_LAMBDA = 'blocking-helper-lambda@';
+const MISUSED = 'blocking-helper-misused-offload@';
+const OUTSIDE_REQUESTS = 'blocking-helper-outside-requests';
+
+/** Helper chains longer than this are not followed (and are unlikely to be real). */
+const MAX_DEPTH = 32;
+
+/** A blocking call a sync function reaches, and the helpers on the way. */
+interface Reach {
+  effect: Effect;
+  file: string;
+  /** Functions between the called helper and the blocking call, outermost first. */
+  via: string[];
+}
+
+/** `async def` calling a sync workspace function that blocks, directly or through more helpers. */
+export const blockingCallViaHelperInAsync: Rule = {
+  meta: {
+    id: 'blocking-call-via-helper-in-async',
+    language: 'python',
+    category: 'blocking-in-async',
+    severity: 'warning',
+    summary: '`async def` calls a sync helper that sleeps, queries or does blocking I/O',
+    docs: {
+      whatItDoes:
+        'Finds calls, inside an `async def`, to sync functions of the workspace (in any file) that ' +
+        'block: they call `time.sleep`, a sync HTTP client, file or process I/O, or a sync database ' +
+        'session, directly or through further sync helpers. The finding sits on the call in the ' +
+        'async function and names the blocking call it reaches and where. There is no automatic ' +
+        'fix: whether the helper may run in a thread (`asyncio.to_thread`) or should get an async ' +
+        'twin depends on what it shares with the rest of the program.',
+      whyIsThisBad:
+        'A blocking call hidden one or two calls deep blocks the event loop exactly like one written ' +
+        'in the handler: a retry helper that backs off with `time.sleep` freezes every concurrent ' +
+        'request of the process while it waits. Such helpers are written for sync code and reused ' +
+        'from async code later, so the stall appears without anyone touching the helper.',
+      example: [
+        '# app/utils.py',
+        'def retry_get(client, url, attempts=3):',
+        '    for attempt in range(attempts):',
+        '        response = client.get(url)',
+        '        if response.status_code < 500:',
+        '            return response',
+        '        time.sleep(2 ** attempt)',
+        '',
+        '# app/routes.py',
+        'from app.utils import retry_get',
+        '',
+        '@router.get("/status")',
+        'async def status():',
+        '    return retry_get(http, STATUS_URL).json()',
+      ].join('\n'),
+      useInstead: [
+        '# Run the sync helper in a worker thread...',
+        '@router.get("/status")',
+        'async def status():',
+        '    response = await asyncio.to_thread(retry_get, http, STATUS_URL)',
+        '    return response.json()',
+        '',
+        '# ...or give it an async twin that awaits `asyncio.sleep` and an async client.',
+      ].join('\n'),
+      notFlagged: [
+        'Calls to `async def` helpers (awaited or not: a missing `await` is another bug), and ' +
+          'anything reached only through an async function.',
+        'Helpers handed to a thread: `await asyncio.to_thread(retry_get, client, url)`, ' +
+          '`loop.run_in_executor(None, lambda: retry_get(client, url))`, `run_in_threadpool(...)`. ' +
+          'Calling the helper inside the offload, `asyncio.to_thread(retry_get(client, url))`, is ' +
+          'flagged: the helper runs on the loop and only its result reaches the thread.',
+        'Helper calls inside lambdas in the async function (they run when, and where, the lambda is called).',
+        'Helpers whose only I/O is itself offloaded to a thread, or whose blocking call is awaited.',
+        'Sync helpers with no blocking call, including mutually recursive ones.',
+        'Calls the index cannot resolve to exactly one workspace function (ambiguous names, ' +
+          'dynamic dispatch, methods called on objects other than `self`).',
+        'Direct blocking calls in the async function: the other rules of this family report those.',
+        'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
+          'functions, which run while no request is waiting.',
+      ],
+    },
+  },
+  pythonTraits(fn, calls) {
+    const traits: string[] = [];
+    if (fn.isAsync && isOutsideRequests(fn)) traits.push(OUTSIDE_REQUESTS);
+    for (const call of calls) {
+      if (!call.callee) continue; // only named calls become call sites
+      const start = call.node.startIndex;
+      if (call.inLambda) traits.push(`${IN_LAMBDA}${start}`);
+      if (!call.outer && !call.inLambda) continue;
+      const state = offloadState(call);
+      if (state === 'offloaded') traits.push(`${OFFLOADED}${start}`);
+      else if (state === 'misused') traits.push(`${MISUSED}${start}`);
+    }
+    return traits;
+  },
+  checkWorkspace(ctx) {
+    const reaches = reachFinder(ctx);
+    const locate = locator(ctx);
+    for (const facts of ctx.index.allFacts()) {
+      if (facts.language !== 'python') continue;
+      for (const fn of facts.functions) {
+        if (!fn.isAsync || fn.traits.includes(OUTSIDE_REQUESTS)) continue;
+        const skipped = sitesMarked(fn, [OFFLOADED, IN_LAMBDA]);
+        const misused = sitesMarked(fn, [MISUSED]);
+        for (const site of fn.calls) {
+          if (site.awaited || skipped.has(site.start)) continue;
+          const target = ctx.index.resolve(site.targets);
+          if (!target || target.fn.isAsync) continue;
+          const reach = reaches(target);
+          if (!reach) continue;
+          const blocking = `\`${reach.effect.callee}()\` (${locate(reach.file, reach.effect.start)})`;
+          const path = reach.via.length
+            ? `it reaches ${blocking} through ${reach.via.map((name) => `\`${name}()\``).join(' → ')}`
+            : `it calls ${blocking}`;
+          const called = `\`${site.callee}()\``;
+          const message = misused.has(site.start)
+            ? `${called} runs on the event loop before the thread starts (pass \`${site.callee}\` itself) and blocks it: ${path}`
+            : `${called} blocks the event loop: ${path}`;
+          ctx.report(facts.file, { start: site.start, end: site.end, message });
+        }
+      }
+    }
+  },
+};
+
+/** Start offsets of the call sites that carry one of `prefixes` as a trait. */
+function sitesMarked(fn: FunctionFacts, prefixes: string[]): Set<number> {
+  const starts = new Set<number>();
+  for (const trait of fn.traits) {
+    const prefix = prefixes.find((p) => trait.startsWith(p));
+    if (prefix) starts.add(Number(trait.slice(prefix.length)));
+  }
+  return starts;
+}
+
+/**
+ * Memoised search for the first blocking call a sync function reaches. Cycles end the search on
+ * that path; a "no" found while a cycle was open is not memoised, since the open function may
+ * still turn out to block through another call.
+ */
+function reachFinder(ctx: WorkspaceContext): (entry: IndexedFunction) => Reach | null {
+  const memo = new Map<FunctionFacts, Reach | null>();
+  const open = new Set<FunctionFacts>();
+  let cycleHits = 0;
+  const visit = (entry: IndexedFunction, depth: number): Reach | null => {
+    const { fn } = entry;
+    const known = memo.get(fn);
+    if (known !== undefined) return known;
+    if (open.has(fn) || depth > MAX_DEPTH) {
+      cycleHits++;
+      return null;
+    }
+    open.add(fn);
+    const hitsBefore = cycleHits;
+    let result: Reach | null = null;
+    const direct = fn.effects.find((effect) => effect.blocking);
+    if (direct) result = { effect: direct, file: entry.file, via: [] };
+    else {
+      const offloaded = sitesMarked(fn, [OFFLOADED]);
+      for (const site of fn.calls) {
+        if (site.awaited || offloaded.has(site.start)) continue;
+        const target = ctx.index.resolve(site.targets);
+        if (!target || target.fn.isAsync) continue;
+        const inner = visit(target, depth + 1);
+        if (inner) {
+          result = { ...inner, via: [target.fn.name, ...inner.via] };
+          break;
+        }
+      }
+    }
+    open.delete(fn);
+    if (result || cycleHits === hitsBefore) memo.set(fn, result);
+    return result;
+  };
+  return (entry) => visit(entry, 0);
+}
+
+/** `app/utils.py:12` for an offset in a workspace file, with line starts cached per file. */
+function locator(ctx: WorkspaceContext): (file: string, offset: number) => string {
+  const lineStarts = new Map<string, number[]>();
+  return (file, offset) => {
+    let starts = lineStarts.get(file);
+    if (!starts) {
+      starts = [0];
+      const text = ctx.readText(file) ?? '';
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+      lineStarts.set(file, starts);
+    }
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return `${displayPath(ctx.index.get(file), file)}:${low + 1}`;
+  };
+}
+
+/** The file's path from its source root (`app/utils.py`), judged by its module name. */
+function displayPath(facts: FileFacts | undefined, file: string): string {
+  const segments = file.split(/[\\/]/);
+  const base = segments[segments.length - 1];
+  if (!facts?.moduleName) return base;
+  const count = facts.moduleName.split('.').length + (/^__init__\.pyi?$/.test(base) ? 1 : 0);
+  return segments.slice(-count).join('/');
+}

@@ -1,0 +1,216 @@
+import type { Node } from 'web-tree-sitter';
+import type { Rule } from '../../server/src/engine/rule';
+import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+import { localFlow, readChain, type ChainLink } from '../../server/src/python/orm';
+import { positionalArgumentNodes } from '../../server/src/python/scope-analysis';
+import type { ColumnFact } from '../../server/src/workspace/facts';
+
+/** Prefix of the trait recording a list query: `large-column-in-list-query:<Model>:<start>:<end>`. */
+const TRAIT = 'large-column-in-list-query:';
+
+/** Column types whose values are often kilobytes or more: JSON documents, long text, blobs. */
+const LARGE_TYPE =
+  /^(?:\w+\.)*(?:JSON|JSONB|Text|UnicodeText|TEXT|LargeBinary|BLOB|BYTEA|LONGTEXT|MEDIUMTEXT|LONGBLOB|PickleType|HSTORE|ARRAY|JSONField|TextField|BinaryField)\b|^(?:bytes|dict|list)\b/;
+
+/** A declaration that already loads the column lazily: `deferred(...)`, `deferred=True`. */
+const DEFERRED = /\bdeferred\s*\(|\bdeferred\s*=\s*True\b/;
+
+/** Query options that choose columns: with any of them the author decided what to load. */
+const COLUMN_OPTIONS = /\b(?:load_only|defer|undefer|undefer_group|defaultload|raiseload)\b/;
+/** Chain methods that select columns rather than whole entities. */
+const COLUMN_SELECTING = new Set([
+  'with_entities',
+  'with_only_columns',
+  'add_columns',
+  'values',
+  'values_list',
+  'only',
+  'defer',
+]);
+/** Methods that send an SQLAlchemy statement. */
+const EXECUTE = new Set(['execute', 'scalars', 'exec']);
+
+/** How many assignments deep a query variable is followed (`q = db.query(X)`, `q = q.filter()`). */
+const MAX_RESOLVE_DEPTH = 3;
+
+/** Entity classes among positional arguments: `User` in `query(User)` or `select(User)`. */
+function entityClasses(args: Node | null | undefined): string[] {
+  if (!args) return [];
+  return args.namedChildren
+    .filter((arg): arg is Node => arg?.type === 'identifier' && /^[A-Z]/.test(arg.text))
+    .map((arg) => arg.text);
+}
+
+/** A chain whose variable root is replaced by what it was assigned, with the links of every step. */
+function resolvedChain(expression: Node, fn: PyFunction): { root: Node; links: ChainLink[] } {
+  let { root, links } = readChain(expression);
+  const seen = new Set<string>();
+  for (let depth = 0; depth < MAX_RESOLVE_DEPTH && root.type === 'identifier'; depth++) {
+    if (seen.has(root.text)) break;
+    seen.add(root.text);
+    const values = localFlow(fn).assignments.get(root.text);
+    if (!values?.length) break;
+    // Later reassignments (`q = q.filter(...)`) add links; the first one says where the query began.
+    const later = values.slice(1).flatMap((value) => readChain(value).links);
+    const origin = readChain(values[0]);
+    root = origin.root;
+    links = [...origin.links, ...later, ...links];
+  }
+  return { root, links };
+}
+
+/** Whether the chain picks columns itself (`load_only`, `defer`, `with_entities`, `.only()`). */
+function choosesColumns(links: readonly ChainLink[]): boolean {
+  return links.some(
+    (link) =>
+      COLUMN_SELECTING.has(link.name) ||
+      (link.name === 'options' && COLUMN_OPTIONS.test(link.args?.text ?? '')),
+  );
+}
+
+/** Model classes a `.all()` loads whole rows of, or [] when it is not an entity list query. */
+function listedModels(call: PyCall, fn: PyFunction): string[] {
+  if (!call.receiver || call.args.namedChildCount > 0) return [];
+  const { root, links } = resolvedChain(call.receiver, fn);
+  if (choosesColumns(links)) return [];
+  // `session.query(User)...`
+  const query = links.find((link) => link.kind === 'call' && link.name === 'query');
+  if (query) return entityClasses(query.args);
+  // Flask-SQLAlchemy `User.query...` and Django `Ticket.objects...`.
+  const first = links[0];
+  if (
+    root.type === 'identifier' &&
+    /^[A-Z]/.test(root.text) &&
+    first?.kind === 'attribute' &&
+    (first.name === 'query' || first.name === 'objects')
+  )
+    return [root.text];
+  // `session.execute(select(User)...).scalars().all()`, `session.scalars(stmt).all()`
+  const execute = links.find((link) => link.kind === 'call' && EXECUTE.has(link.name));
+  const statement = execute?.args ? positionalArgumentNodes(execute.args)[0] : undefined;
+  if (!statement) return [];
+  const select = resolvedChain(statement, fn);
+  if (select.root.type !== 'call' || choosesColumns(select.links)) return [];
+  const callee = select.root.childForFieldName('function')?.text ?? '';
+  if (!/(?:^|\.)select$/.test(callee)) return [];
+  return entityClasses(select.root.childForFieldName('arguments'));
+}
+
+/** The list queries of one function, as traits for the workspace check. */
+function listQueryTraits(fn: PyFunction, calls: PyCall[], _model: PythonModel): string[] {
+  const traits: string[] = [];
+  for (const call of calls) {
+    if (call.method !== 'all') continue;
+    for (const model of listedModels(call, fn))
+      traits.push(`${TRAIT}${model}:${call.node.startIndex}:${call.node.endIndex}`);
+  }
+  return traits;
+}
+
+/** Large columns of a model that load with every row: not deferred in the declaration. */
+function eagerLargeColumns(columns: ColumnFact[], modelText: string | undefined): ColumnFact[] {
+  return columns.filter(
+    (column) =>
+      LARGE_TYPE.test(column.type) &&
+      !(modelText && DEFERRED.test(modelText.slice(column.start, column.end))),
+  );
+}
+
+/** Whether code reads an attribute: `row.payload`, `row["payload"]`, `getattr(row, 'payload')`. */
+function readsColumn(code: string, attribute: string): boolean {
+  return (
+    code.includes(`.${attribute}`) ||
+    code.includes(`"${attribute}"`) ||
+    code.includes(`'${attribute}'`)
+  );
+}
+
+/** Large JSON/Text/binary columns loaded by queries that list whole rows. */
+export const largeColumnInListQuery: Rule = {
+  meta: {
+    id: 'large-column-in-list-query',
+    language: 'python',
+    category: 'over-fetching',
+    severity: 'hint',
+    summary: 'List query loads large `JSON`/`Text`/binary columns of every row',
+    docs: {
+      whatItDoes:
+        'Finds ORM queries that load whole rows of a model as a list (`session.query(X)...all()`, ' +
+        '`session.execute(select(X)).scalars().all()`, `session.scalars(stmt).all()`, `X.query...all()`, ' +
+        '`X.objects...all()`) when the model declares large columns (`JSON`, `JSONB`, `Text`, `LargeBinary`, ' +
+        '`Mapped[dict]`, Django `JSONField`/`TextField`) that are neither deferred in the model nor left out ' +
+        'by the query, and the function does not read those columns.',
+      whyIsThisBad:
+        'A list view usually shows a few short fields per row, yet every row also drags its JSON payload or ' +
+        'text body from the database, over the network and into Python objects. With documents of tens of ' +
+        'kilobytes, a page of 100 rows moves megabytes, and the query time, memory and serialization cost ' +
+        'grow with the document size rather than with what the page shows.',
+      example: [
+        'class Ticket(Base):',
+        '    __tablename__ = "tickets"',
+        '    id = Column(Integer, primary_key=True)',
+        '    title = Column(String(200))',
+        '    payload = Column(JSON)',
+        '',
+        'def list_tickets(db: Session):',
+        '    return db.query(Ticket).order_by(Ticket.id.desc()).limit(50).all()',
+      ].join('\n'),
+      useInstead: [
+        'from sqlalchemy.orm import load_only',
+        '',
+        'def list_tickets(db: Session):',
+        '    return (',
+        '        db.query(Ticket)',
+        '        .options(load_only(Ticket.id, Ticket.title))',
+        '        .order_by(Ticket.id.desc()).limit(50).all()',
+        '    )',
+      ].join('\n'),
+      notFlagged: [
+        'Columns declared lazily (`deferred(Column(JSON))`, `mapped_column(JSON, deferred=True)`).',
+        'Queries that choose columns: `.options(load_only(...))`, `defer(...)`, `undefer(...)`, ' +
+          '`with_entities(...)`, `with_only_columns(...)`, column selects (`select(Ticket.id, Ticket.title)`), ' +
+          'Django `.only()`, `.defer()`, `.values()`, `.values_list()`.',
+        'Functions that read the large column themselves (`ticket.payload`, `"payload"`): they need it, and ' +
+          'deferring it would add one query per row.',
+        'Single-row reads (`.first()`, `.one()`, `.get()`), and queries of models the workspace index does not ' +
+          'know or knows under several definitions.',
+        'Queries at module level, and rows serialized by a `response_model` that includes the column (the ' +
+          'rule cannot see the schema the response uses).',
+      ],
+    },
+  },
+  pythonTraits: listQueryTraits,
+  checkWorkspace(ctx) {
+    const texts = new Map<string, string | undefined>();
+    const textOf = (file: string): string | undefined => {
+      if (!texts.has(file)) texts.set(file, ctx.readText(file));
+      return texts.get(file);
+    };
+    for (const facts of ctx.index.allFacts()) {
+      for (const fn of facts.functions) {
+        for (const trait of fn.traits) {
+          if (!trait.startsWith(TRAIT)) continue;
+          const [model, start, end] = trait.slice(TRAIT.length).split(':');
+          const tables = ctx.index.tablesOfClass(model);
+          if (tables.length !== 1) continue;
+          const { file: modelFile, table } = tables[0];
+          const large = eagerLargeColumns(table.columns, textOf(modelFile));
+          if (large.length === 0) continue;
+          const body = textOf(facts.file)?.slice(fn.start, fn.end) ?? '';
+          const unread = large.filter((column) => !readsColumn(body, column.attribute));
+          if (unread.length === 0) continue;
+          const listed = unread
+            .slice(0, 3)
+            .map((column) => `\`${model}.${column.attribute}\` (${column.type})`)
+            .join(', ');
+          const more = unread.length > 3 ? ` and ${unread.length - 3} more` : '';
+          ctx.report(facts.file, {
+            start: Number(start),
+            end: Number(end),
+            message: `This list query loads ${listed}${more} for every row although \`${fn.name}\` does not read them; ${table.source === 'django' ? 'leave them out with `.only(...)` or `.defer(...)`' : 'leave them out with `.options(load_only(...))` or declare them `deferred`'}`,
+          });
+        }
+      }
+    }
+  },
+};

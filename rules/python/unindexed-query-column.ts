@@ -1,0 +1,237 @@
+import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
+import type { ColumnFact, QueryColumnUse, TableFact } from '../../server/src/workspace/facts';
+import type { IndexedTable } from '../../server/src/workspace/index';
+
+/** Two-valued columns: an index on them rarely beats a scan, so nobody should be told to add one. */
+const BOOLEAN_TYPE = /^(?:[\w.]*\.)?(?:Boolean|bool|BooleanField|NullBooleanField)\b/;
+
+interface ResolvedUse {
+  entry: IndexedTable;
+  column: ColumnFact;
+  role: QueryColumnUse['role'];
+  /** The file and query id the use belongs to. */
+  query: string;
+}
+
+interface ColumnUses {
+  entry: IndexedTable;
+  column: ColumnFact;
+  filters: Set<string>;
+  sorts: Set<string>;
+}
+
+/** Resolves each query's column uses to model columns, keyed by file and query id. */
+function resolveQueries(ctx: WorkspaceContext): Map<string, ResolvedUse[]> {
+  const queries = new Map<string, ResolvedUse[]>();
+  const models = new Map<string, IndexedTable[]>();
+  for (const facts of ctx.index.allFacts()) {
+    for (const use of facts.queryColumns) {
+      let entries = models.get(use.model);
+      if (!entries) {
+        entries = ctx.index
+          .tablesOfEntity(use.model)
+          .filter(({ table }) => table.source === 'sqlalchemy' || table.source === 'django');
+        models.set(use.model, entries);
+      }
+      for (const entry of entries) {
+        const column = entry.table.columns.find(
+          (c) => c.attribute === use.column || c.name === use.column,
+        );
+        if (!column) continue;
+        const query = `${facts.file}#${use.queryId}`;
+        const resolved = { entry, column, role: use.role, query };
+        const list = queries.get(query);
+        if (list) list.push(resolved);
+        else queries.set(query, [resolved]);
+        break;
+      }
+    }
+  }
+  return queries;
+}
+
+/**
+ * Groups uses by column, leaving out the uses of queries an index already drives: once one filter
+ * column of a table leads an index, the other predicates only sift the rows that index found.
+ * Sorts count only in queries that do not filter the table.
+ */
+function unservedUses(
+  queries: Map<string, ResolvedUse[]>,
+  leadsIndex: (use: ResolvedUse) => boolean,
+): Map<ColumnFact, ColumnUses> {
+  const columns = new Map<ColumnFact, ColumnUses>();
+  for (const [query, uses] of queries) {
+    const filtered = new Set<TableFact>();
+    const served = new Set<TableFact>();
+    for (const use of uses) {
+      if (use.role !== 'filter') continue;
+      filtered.add(use.entry.table);
+      if (leadsIndex(use)) served.add(use.entry.table);
+    }
+    for (const use of uses) {
+      if (served.has(use.entry.table)) continue;
+      // Sorting what an unindexed filter found is fixed by indexing the filter (reported itself).
+      if (use.role === 'sort' && filtered.has(use.entry.table)) continue;
+      let entry = columns.get(use.column);
+      if (!entry) {
+        entry = { entry: use.entry, column: use.column, filters: new Set(), sorts: new Set() };
+        columns.set(use.column, entry);
+      }
+      (use.role === 'filter' ? entry.filters : entry.sorts).add(query);
+    }
+  }
+  return columns;
+}
+
+const queries = (n: number): string => `${n} ${n === 1 ? 'query' : 'queries'}`;
+
+function usage(uses: ColumnUses, table: string): string {
+  const count = queries(new Set([...uses.filters, ...uses.sorts]).size);
+  if (uses.sorts.size === 0)
+    return `is filtered in ${count} but has no index: each one scans \`${table}\``;
+  if (uses.filters.size === 0)
+    return `is sorted on in ${count} but has no index: each one sorts every matching row of \`${table}\``;
+  return `is filtered or sorted on in ${count} but has no index: each one scans \`${table}\``;
+}
+
+/** The index to suggest for a filter column followed by a sort column, in the model's dialect. */
+function compositeIndex(table: TableFact, filter: ColumnFact, sort: ColumnFact): string {
+  if (table.source === 'django')
+    return `models.Index(fields=["${filter.attribute}", "${sort.attribute}"])`;
+  return `Index("ix_${table.name}_${filter.name}_${sort.name}", "${filter.name}", "${sort.name}")`;
+}
+
+const lower = (name: string): string => name.toLowerCase();
+
+function reportUnindexed(
+  ctx: WorkspaceContext,
+  uses: ColumnUses,
+  leadsIndex: (use: ColumnUses) => boolean,
+): void {
+  const { entry, column } = uses;
+  const { table } = entry;
+  if (BOOLEAN_TYPE.test(column.type) || leadsIndex(uses)) return;
+  // SQLAlchemy foreign keys are `unindexed-foreign-key`'s to report.
+  if (column.foreignKey && table.source !== 'django') return;
+  const optOut =
+    table.source === 'django' && column.implicitlyIndexed === false && column.foreignKey;
+  ctx.report(entry.file, {
+    start: column.start,
+    end: column.end,
+    message: `\`${table.name}.${column.name}\`${optOut ? ' (`db_index=False`)' : ''} ${usage(uses, table.name)}`,
+  });
+}
+
+/** Filter+sort pairs that only separate single-column indexes serve. */
+function reportPairs(ctx: WorkspaceContext, byQuery: Map<string, ResolvedUse[]>): void {
+  const pairs = new Map<string, { filter: ResolvedUse; sort: ResolvedUse; count: number }>();
+  for (const uses of byQuery.values()) {
+    const seen = new Set<string>();
+    for (const filter of uses) {
+      if (filter.role !== 'filter' || filter.column.primaryKey || filter.column.unique) continue;
+      for (const sort of uses) {
+        if (sort.role !== 'sort' || sort.entry.table !== filter.entry.table) continue;
+        if (sort.column === filter.column) continue;
+        const key = `${filter.entry.file}:${filter.column.start}:${sort.column.start}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const pair = pairs.get(key);
+        if (pair) pair.count++;
+        else pairs.set(key, { filter, sort, count: 1 });
+      }
+    }
+  }
+  for (const { filter, sort, count } of pairs.values()) {
+    const { table } = filter.entry;
+    const indexes = ctx.index.indexesOn(table.name);
+    const leads = (name: string): boolean =>
+      indexes.some((index) => lower(index.columns[0] ?? '') === lower(name));
+    if (!leads(filter.column.name) || !leads(sort.column.name)) continue;
+    const composite = indexes.some(
+      (index) =>
+        lower(index.columns[0] ?? '') === lower(filter.column.name) &&
+        lower(index.columns[1] ?? '') === lower(sort.column.name),
+    );
+    if (composite) continue;
+    ctx.report(filter.entry.file, {
+      start: filter.column.start,
+      end: filter.column.end,
+      message:
+        `\`${table.name}.${filter.column.name}\` filter + \`${sort.column.name}\` sort ` +
+        `(${queries(count)}) use separate indexes; one composite index serves both: ` +
+        `\`${compositeIndex(table, filter.column, sort.column)}\``,
+    });
+  }
+}
+
+/** Model columns that queries filter or sort on and no index covers. */
+export const unindexedQueryColumn: Rule = {
+  meta: {
+    id: 'unindexed-query-column',
+    language: 'python',
+    category: 'missing-index',
+    severity: 'info',
+    summary: 'Column used in `filter`/`where`/`order_by` queries that no index covers',
+    docs: {
+      whatItDoes:
+        'Collects the columns that SQLAlchemy (`filter`, `filter_by`, `where`, `order_by`) and Django ' +
+        '(`filter`, `get`, `order_by`) queries across the workspace filter and sort on, and reports, once ' +
+        'at the column definition in the model, each one that no index leads, with the number of queries ' +
+        'that use it. It also reports a filter column and a sort column used together whose only indexes ' +
+        'are separate single-column ones, and suggests the composite index that serves both.',
+      whyIsThisBad:
+        'Without an index the database answers `WHERE email = ?` by reading every row, and `ORDER BY ' +
+        'created_at LIMIT 20` by sorting the whole table first. With two separate indexes it can use only ' +
+        'one of them: it finds the rows of one user quickly, then still sorts them all, or walks the ' +
+        'date index and discards the rows of every other user. A composite index `(user_id, created_at)` ' +
+        'returns the first page directly.',
+      example: [
+        'class User(Base):',
+        '    __tablename__ = "users"',
+        '    id = Column(Integer, primary_key=True)',
+        '    email = Column(String(255))',
+        '',
+        'def find_user(db, email):',
+        '    return db.query(User).filter(User.email == email).first()',
+      ].join('\n'),
+      useInstead: [
+        'class User(Base):',
+        '    __tablename__ = "users"',
+        '    id = Column(Integer, primary_key=True)',
+        '    email = Column(String(255), index=True)',
+      ].join('\n'),
+      notFlagged: [
+        'Primary keys, unique columns, and columns that lead an index declared anywhere: `index=True`, `db_index=True`, `__table_args__`, `Meta.indexes`, `unique_together`, Alembic migrations and `.sql` files.',
+        'SQLAlchemy foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
+        'Boolean columns: an index on a two-valued column rarely beats a scan.',
+        'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`.',
+        'A sort column in a query that also filters its table: the filter column is reported instead, or the composite index when the filter is indexed.',
+        'Lookups through relations (`author__name`), `filter_by` after a `join` (its keywords then name the joined entity), aliased entities, and queries on classes no model in the workspace declares.',
+      ],
+    },
+  },
+  checkWorkspace(ctx) {
+    const byQuery = resolveQueries(ctx);
+    const indexed = new Map<ColumnFact, boolean>();
+    const leadsIndex = ({
+      entry,
+      column,
+    }: {
+      entry: IndexedTable;
+      column: ColumnFact;
+    }): boolean => {
+      let leads = indexed.get(column);
+      if (leads === undefined) {
+        leads =
+          column.primaryKey ||
+          column.unique ||
+          ctx.index.isIndexedColumn(entry.table.name, column.name);
+        indexed.set(column, leads);
+      }
+      return leads;
+    };
+    for (const uses of unservedUses(byQuery, leadsIndex).values())
+      reportUnindexed(ctx, uses, leadsIndex);
+    reportPairs(ctx, byQuery);
+  },
+};

@@ -1,0 +1,68 @@
+import type { Rule } from '../../server/src/engine/rule';
+import { isMigrationPath, tokenRange } from '../../server/src/sql/helpers';
+import {
+  hasRowLimit,
+  looksUpByKey,
+  selectsStar,
+  type SqlStatement,
+} from '../../server/src/sql/statements';
+
+/** The statement reads at most one row: `LIMIT 1`, `FETCH FIRST 1`, or a key lookup. */
+function readsOneRow(statement: SqlStatement): boolean {
+  const top = statement.topLevel;
+  const limit = top.findIndex(
+    (t) => t.type === 'word' && (t.upper === 'LIMIT' || t.upper === 'FIRST'),
+  );
+  if (limit !== -1 && hasRowLimit(statement) && top[limit + 1]?.text === '1') return true;
+  return looksUpByKey(statement);
+}
+
+/** `SELECT *` in the outermost query: every column travels, used or not. */
+export const selectStar: Rule = {
+  meta: {
+    id: 'select-star',
+    language: 'sql',
+    category: 'over-fetching',
+    severity: 'info',
+    summary: '`SELECT *` fetches every column, including ones the code never reads',
+    docs: {
+      whatItDoes:
+        'Finds `SELECT *` and `SELECT t.*` in the select list of the outermost query, in `.sql` files and in ' +
+        'SQL strings passed to `execute`, `sql`, `text()`, `read_sql` and similar calls.',
+      whyIsThisBad:
+        'Every column is read, sent over the wire and turned into Python objects, including large `TEXT`, ' +
+        '`JSON` and `BYTEA` columns nobody reads. Covering indexes cannot serve the query, columnar engines ' +
+        '(DuckDB over Parquet) lose projection pushdown and read whole files, and a column added to the ' +
+        'table later silently makes every such query heavier.',
+      example: 'SELECT * FROM events WHERE level = ? ORDER BY ts DESC LIMIT 100',
+      useInstead:
+        'SELECT id, ts, level, message FROM events WHERE level = ? ORDER BY ts DESC LIMIT 100',
+      notFlagged: [
+        '`count(*)` and other stars inside function calls, `EXISTS (SELECT * ...)` and `*` in subqueries of the WHERE clause.',
+        '`SELECT *` over derived tables and CTEs that name their columns (`WITH ranked AS (SELECT id, ... ) SELECT * FROM ranked`): the columns were chosen inside. A star inside the CTE makes the outer star count.',
+        'DuckDB `SELECT * EXCLUDE (...)` / `* REPLACE (...)`, which choose the columns deliberately.',
+        '`INSERT INTO ... SELECT *`, `CREATE TABLE/VIEW ... AS SELECT *` and `COPY (SELECT * ...) TO`: the rows stay in the database or go to a file whole, by intent.',
+        'Statements that read at most one row: `LIMIT 1` and lookups by `id`/`uuid`/`pk`, and strings whose result is read with `.fetchone()` / `.first()`.',
+        'Files under migration folders.',
+      ],
+    },
+  },
+  check(ctx) {
+    if (isMigrationPath(ctx.relativePath)) return;
+    for (const unit of ctx.sqlUnits) {
+      if (unit.readsOneRow) continue;
+      for (const statement of unit.statements) {
+        if (statement.kind !== 'select') continue;
+        const star = selectsStar(statement);
+        if (!star || readsOneRow(statement)) continue;
+        const quoted = star.text === '*' ? '*' : `${star.text}.*`;
+        const range = tokenRange(unit, star);
+        ctx.report({
+          start: range.start,
+          end: range.end + (quoted.length - star.text.length),
+          message: `\`SELECT ${quoted}\` fetches every column, also those the code never reads; name the columns it needs`,
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,99 @@
+import type { Rule } from '../../server/src/engine/rule';
+import type { Fix } from '../../server/src/engine/types';
+import { isMigrationPath } from '../../server/src/sql/helpers';
+import type { ColumnFact, TableFact } from '../../server/src/workspace/facts';
+
+/** Flyway/numbered migration file names: `V3__add_orders.sql`, `0004_orders.sql`. */
+const ORDERED_MIGRATION = /(^|\/)(?:V\d+(?:[._]\d+)*__|\d+[_-])[^/]*\.sql$/i;
+
+/** A plain SQL identifier needs no quotes; anything else is quoted. */
+function identifier(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `CREATE INDEX <table>_<column>_idx ON <table> (<column>);` on a new line after the table. */
+function createIndexFix(table: TableFact, column: ColumnFact): Fix | undefined {
+  if (table.statementEnd === undefined) return undefined;
+  const name = identifier(`${table.name}_${column.name}_idx`);
+  const statement = `CREATE INDEX ${name} ON ${identifier(table.name)} (${identifier(column.name)});`;
+  return {
+    title: `Add \`${statement}\``,
+    safety: 'safe',
+    edits: [{ start: table.statementEnd, end: table.statementEnd, newText: `\n${statement}` }],
+  };
+}
+
+/** `REFERENCES` columns in `.sql` files that no `CREATE INDEX` (or ORM/migration index) covers. */
+export const unindexedSqlForeignKey: Rule = {
+  meta: {
+    id: 'unindexed-sql-foreign-key',
+    language: 'sql',
+    category: 'missing-index',
+    severity: 'warning',
+    summary: '`REFERENCES` column with no `CREATE INDEX` leading with it',
+    fix: {
+      title: 'Add `CREATE INDEX ... ON <table> (<column>);`',
+      safety: 'safe',
+      availability: 'sometimes',
+    },
+    docs: {
+      whatItDoes:
+        'Finds foreign-key columns in `.sql` files (an inline `REFERENCES t (c)`, a `FOREIGN KEY (c) ' +
+        'REFERENCES ...` table constraint, or `ALTER TABLE ... ADD [CONSTRAINT ...] FOREIGN KEY` / `ADD ' +
+        'COLUMN ... REFERENCES`) that no index leads: no `CREATE INDEX` in any `.sql` file (drops and ' +
+        'numbered migration files applied in order), no primary key or unique constraint starting with ' +
+        'the column, and no index on it from an ORM model or an Alembic migration.',
+      whyIsThisBad:
+        'PostgreSQL, SQLite and most other databases do not index the referencing side of a foreign key. ' +
+        'Joins from the parent, lookups of a parent\u2019s children and every `DELETE` or key update in ' +
+        'the parent table (which must check for referencing rows) then scan the whole child table.',
+      example: [
+        'CREATE TABLE orders (',
+        '    id bigserial PRIMARY KEY,',
+        '    customer_id bigint NOT NULL REFERENCES customers (id)',
+        ');',
+      ].join('\n'),
+      useInstead: [
+        'CREATE TABLE orders (',
+        '    id bigserial PRIMARY KEY,',
+        '    customer_id bigint NOT NULL REFERENCES customers (id)',
+        ');',
+        'CREATE INDEX orders_customer_id_idx ON orders (customer_id);',
+      ].join('\n'),
+      notFlagged: [
+        'Columns with a `CREATE INDEX` leading with them in any `.sql` file of the workspace, unless a later file or statement drops it.',
+        'Columns that are the primary key or unique, or lead a composite `PRIMARY KEY (...)`, `UNIQUE (...)` or MySQL `KEY idx (...)` of the table.',
+        'MySQL schemas (backtick identifiers, `ENGINE=`, `AUTO_INCREMENT`): InnoDB indexes every foreign key itself.',
+        'Columns indexed by an ORM model (`index=True`) or an Alembic migration on a table of the same name.',
+        'Foreign keys written in SQL strings inside Python code (only `.sql` files declare the schema this rule reads).',
+      ],
+      fixSafety:
+        'Safe: a new index changes no query result. The fix appends `CREATE INDEX <table>_<column>_idx ON ' +
+        '<table> (<column>);` after the `CREATE TABLE` (or `ALTER TABLE`) statement. It is not offered in ' +
+        'numbered or versioned migration files (`V3__x.sql`, `0004_x.sql`, files under `migrations/`): ' +
+        'editing an applied migration does not change existing databases and breaks Flyway checksums; add ' +
+        'a new migration there instead. On a large live PostgreSQL table prefer `CREATE INDEX CONCURRENTLY`.',
+    },
+  },
+  checkWorkspace(ctx) {
+    for (const { file, table } of ctx.index.allTables()) {
+      if (table.source !== 'sql') continue;
+      const fixable = !ORDERED_MIGRATION.test(file) && !isMigrationPath(file);
+      for (const column of table.columns) {
+        const key = column.foreignKey;
+        if (!key || column.primaryKey || column.unique || column.indexed) continue;
+        if (ctx.index.isIndexedColumn(table.name, column.name)) continue;
+        const fix = fixable ? createIndexFix(table, column) : undefined;
+        const target = key.column ? `${key.table}.${key.column}` : key.table;
+        ctx.report(file, {
+          start: column.start,
+          end: column.end,
+          message:
+            `Foreign key \`${table.name}.${column.name}\` (to \`${target}\`) has no index: joins, ` +
+            `lookups by \`${column.name}\` and deletes in \`${key.table}\` scan all of \`${table.name}\``,
+          fixes: fix ? [fix] : [],
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,378 @@
+/**
+ * The Perflens language server's behaviour: documents in, diagnostics out, code actions, workspace
+ * analysis with progress, settings. `server.ts` only creates the connection and calls `serve()`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  FileChangeType,
+  TextDocumentSyncKind,
+  type CodeAction,
+  type Connection,
+  type Diagnostic,
+  type InitializeResult,
+  type TextDocumentContentChangeEvent,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { URI } from 'vscode-uri';
+import { CONFIG_FILE_NAME } from '../config/config';
+import { LineIndex } from '../engine/positions';
+import { decode, skipReason } from '../engine/source-guard';
+import type { Finding } from '../engine/types';
+import { languageOf } from '../languages/detect';
+import { initParsers } from '../parsing/tree-sitter';
+import { discoverFiles } from '../workspace/discovery';
+import { FIX_ALL_KIND, fixAll, quickFixes, removeSuppressionAction, type ActionContext } from './code-actions';
+import { toDiagnostic, unusedSuppressionDiagnostic, type DiagnosticData } from './convert';
+import { DocumentTrees } from './document-trees';
+import { Folders, type FolderAnalysis } from './folders';
+import { AllFindingsRequest, ReanalyzeRequest, StatusNotification, type PanelFinding } from './protocol';
+import { DEFAULT_EDITOR_SETTINGS, readEditorSettings, type EditorSettings } from './settings';
+
+/** Milliseconds between the last keystroke and the analysis of a document. */
+export const DEBOUNCE_MS = 150;
+/** Files analysed between two yields to the event loop during workspace analysis. */
+const BATCH_SIZE = 20;
+
+const DOCS_DIR = [path.join(__dirname, '..', 'docs', 'rules'), path.join(__dirname, '..', '..', '..', 'docs', 'rules')].find((dir) =>
+  fs.existsSync(dir),
+);
+
+function docsHref(ruleId: string): string | undefined {
+  if (!DOCS_DIR) return undefined;
+  const file = path.join(DOCS_DIR, `${ruleId}.md`);
+  return fs.existsSync(file) ? URI.file(file).toString() : undefined;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+interface OpenDocument {
+  document: TextDocument;
+  /** Changes not yet applied to the document's tree. */
+  pending: TextDocumentContentChangeEvent[];
+  timer?: NodeJS.Timeout;
+}
+
+export function serve(connection: Connection): void {
+  const open = new Map<string, OpenDocument>();
+  const trees = new DocumentTrees();
+  const folders = new Folders(DEFAULT_EDITOR_SETTINGS);
+  let canReadConfiguration = false;
+  let ready: Promise<void> = Promise.resolve();
+  let analysing = 0;
+
+  const fileOf = (uri: string): string | undefined => {
+    const parsed = URI.parse(uri);
+    return parsed.scheme === 'file' ? parsed.fsPath : undefined;
+  };
+
+  async function editorSettings(scopeUri: string): Promise<EditorSettings> {
+    if (!canReadConfiguration) return DEFAULT_EDITOR_SETTINGS;
+    return readEditorSettings(await connection.workspace.getConfiguration({ scopeUri, section: 'perflens' }));
+  }
+
+  function publish(folder: FolderAnalysis, files: Iterable<string>): void {
+    for (const file of files) {
+      const uri = URI.file(file).toString();
+      const text = folder.workspace.text(file);
+      const enabled = folder.editor.enable;
+      if (text === undefined || !enabled) {
+        void connection.sendDiagnostics({ uri, diagnostics: [] });
+        continue;
+      }
+      const lines = new LineIndex(text);
+      const diagnostics: Diagnostic[] = folder.workspace.findings(file).map((f) => toDiagnostic(f, lines, docsHref));
+      for (const suppression of folder.workspace.unusedSuppressions(file)) diagnostics.push(unusedSuppressionDiagnostic(suppression, lines));
+      const version = open.get(uri)?.document.version;
+      void connection.sendDiagnostics({ uri, diagnostics, ...(version !== undefined ? { version } : {}) });
+    }
+    sendStatus();
+  }
+
+  function sendStatus(): void {
+    let files = 0;
+    let findings = 0;
+    let problems = 0;
+    for (const folder of folders.all()) {
+      for (const file of folder.workspace.fileNames()) {
+        files++;
+        findings += folder.workspace.findings(file).length;
+        if (folder.workspace.skipReason(file)) problems++;
+      }
+    }
+    void connection.sendNotification(StatusNotification, { state: analysing > 0 ? 'analyzing' : 'idle', files, findings, problems });
+  }
+
+  function reportProblems(folder: FolderAnalysis): void {
+    for (const problem of folder.workspace.problems.splice(0)) {
+      connection.console.warn(`${problem.file ? `${problem.file}: ` : ''}${problem.message}`);
+    }
+  }
+
+  /** Analyses one open document as it is now. */
+  function analyseOpen(uri: string): void {
+    const entry = open.get(uri);
+    const file = fileOf(uri);
+    if (!entry || !file) return;
+    const language = languageOf(file);
+    if (!language) return;
+    const folder = folders.folderOf(file);
+    if (!folder.editor.enable) return;
+    const text = entry.document.getText();
+    const source = { file, relativePath: folder.relativePath(file), text, language };
+    // A huge or binary buffer is skipped before anything parses it.
+    const tree = language === 'python' && !skipReason(text, { maxFileBytes: folder.config.maxFileSizeKb * 1024 })
+      ? trees.update(uri, text, entry.pending.splice(0))
+      : undefined;
+    entry.pending.length = 0;
+    try {
+      publish(folder, folder.workspace.update(source, tree));
+    } finally {
+      reportProblems(folder);
+    }
+  }
+
+  function schedule(uri: string, delay: number): void {
+    const entry = open.get(uri);
+    if (!entry) return;
+    if (entry.timer) clearTimeout(entry.timer);
+    // A newer edit cancels the pending analysis: only the latest text is ever analysed.
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      void ready.then(() => analyseOpen(uri));
+    }, delay);
+  }
+
+  /** Analyses a closed file from disk (watched-file change, or a document just closed). */
+  function analyseFromDisk(file: string): void {
+    const language = languageOf(file);
+    if (!language) return;
+    const folder = folders.folderOf(file);
+    let text: string;
+    try {
+      text = decode(fs.readFileSync(file));
+    } catch {
+      publish(folder, folder.workspace.remove(file));
+      return;
+    }
+    publish(folder, folder.workspace.update({ file, relativePath: folder.relativePath(file), text, language }));
+    reportProblems(folder);
+  }
+
+  async function analyseFolder(folder: FolderAnalysis): Promise<void> {
+    if (!folder.editor.enable) return;
+    analysing++;
+    sendStatus();
+    const progress = await connection.window.createWorkDoneProgress();
+    try {
+      if (folder.configError) void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
+      const files = discoverFiles([folder.root], { root: folder.root, include: folder.config.include, exclude: folder.config.exclude });
+      progress.begin('Perflens', 0, `Analysing ${files.length} files`, false);
+      for (let i = 0; i < files.length; i++) {
+        const discovered = files[i];
+        const uri = URI.file(discovered.file).toString();
+        const buffer = open.get(uri)?.document.getText();
+        let text = buffer;
+        if (text === undefined) {
+          try {
+            text = decode(fs.readFileSync(discovered.file));
+          } catch {
+            continue;
+          }
+        }
+        folder.workspace.stage({ ...discovered, relativePath: folder.relativePath(discovered.file), text });
+        if ((i + 1) % BATCH_SIZE === 0) {
+          progress.report(Math.round(((i + 1) / files.length) * 100), `${i + 1}/${files.length} files`);
+          await yieldToEventLoop();
+        }
+      }
+      publish(folder, folder.workspace.commitStaged());
+      reportProblems(folder);
+    } finally {
+      progress.done();
+      analysing--;
+      sendStatus();
+    }
+  }
+
+  async function analyseAll(onlyIfConfigured: boolean): Promise<void> {
+    for (const folder of folders.all()) {
+      if (!onlyIfConfigured || folder.editor.analyzeWorkspaceOnStartup) await analyseFolder(folder);
+    }
+  }
+
+  async function reloadFolders(): Promise<void> {
+    for (const folder of folders.all()) {
+      folder.reload(await editorSettings(folder.uri));
+      if (folder.configError) void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
+      publish(folder, folder.workspace.fileNames());
+    }
+  }
+
+  function actionContext(uri: string): ActionContext | undefined {
+    const entry = open.get(uri);
+    const file = fileOf(uri);
+    if (!entry || !file) return undefined;
+    const language = languageOf(file);
+    if (!language) return undefined;
+    const folder = folders.folderOf(file);
+    const text = folder.workspace.text(file);
+    // Only act on the text the findings were computed from.
+    if (text === undefined || text !== entry.document.getText()) return undefined;
+    return {
+      uri,
+      file,
+      version: entry.document.version,
+      text,
+      language,
+      findings: folder.workspace.findings(file),
+      resolve: (target) => (path.isAbsolute(target) ? target : path.join(folder.root, target)),
+      textOf: (target) => {
+        const openTarget = open.get(URI.file(target).toString());
+        if (openTarget) return { text: openTarget.document.getText(), version: openTarget.document.version };
+        const known = folder.workspace.text(target);
+        return known === undefined ? undefined : { text: known, version: null };
+      },
+    };
+  }
+
+  connection.onInitialize((params): InitializeResult => {
+    canReadConfiguration = !!params.capabilities.workspace?.configuration;
+    const roots = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    ready = initParsers().then(() => folders.set(roots, () => DEFAULT_EDITOR_SETTINGS));
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'perflens' },
+    };
+  });
+
+  connection.onInitialized(async () => {
+    await ready;
+    if (canReadConfiguration) {
+      void connection.client.register(DidChangeConfigurationNotification.type, { section: 'perflens' });
+      for (const folder of folders.all()) folder.reload(await editorSettings(folder.uri));
+    }
+    connection.workspace.onDidChangeWorkspaceFolders(async (event) => {
+      const uris = folders.all().map((f) => f.uri).filter((uri) => !event.removed.some((r) => r.uri === uri));
+      uris.push(...event.added.map((f) => f.uri));
+      folders.set(uris, () => DEFAULT_EDITOR_SETTINGS);
+      await reloadFolders();
+      for (const added of event.added) {
+        const folder = folders.all().find((f) => f.uri === added.uri);
+        if (folder) await analyseFolder(folder);
+      }
+    });
+    await analyseAll(true);
+    for (const uri of open.keys()) schedule(uri, 0);
+  });
+
+  connection.onDidChangeConfiguration(async () => {
+    await ready;
+    await reloadFolders();
+  });
+
+  connection.onDidOpenTextDocument(({ textDocument }) => {
+    const document = TextDocument.create(textDocument.uri, textDocument.languageId, textDocument.version, textDocument.text);
+    open.set(textDocument.uri, { document, pending: [] });
+    schedule(textDocument.uri, 0);
+  });
+
+  connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
+    const entry = open.get(textDocument.uri);
+    if (!entry) return;
+    entry.document = TextDocument.update(entry.document, contentChanges, textDocument.version);
+    entry.pending.push(...contentChanges);
+    schedule(textDocument.uri, DEBOUNCE_MS);
+  });
+
+  connection.onDidCloseTextDocument(({ textDocument }) => {
+    const entry = open.get(textDocument.uri);
+    if (entry?.timer) clearTimeout(entry.timer);
+    open.delete(textDocument.uri);
+    trees.close(textDocument.uri);
+    // The findings stay: the file is re-read from disk, where unsaved edits are not.
+    const file = fileOf(textDocument.uri);
+    if (file) void ready.then(() => analyseFromDisk(file));
+  });
+
+  connection.onDidChangeWatchedFiles(async ({ changes }) => {
+    await ready;
+    for (const change of changes) {
+      const file = fileOf(change.uri);
+      if (!file || open.has(change.uri)) continue;
+      if (path.basename(file) === CONFIG_FILE_NAME) {
+        const folder = folders.folderOf(file);
+        folder.reload();
+        if (folder.configError) void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
+        publish(folder, folder.workspace.fileNames());
+        continue;
+      }
+      if (change.type === FileChangeType.Deleted) {
+        const folder = folders.folderOf(file);
+        publish(folder, folder.workspace.remove(file));
+      } else analyseFromDisk(file);
+    }
+  });
+
+  connection.onCodeAction(async (params) => {
+    await ready;
+    const ctx = actionContext(params.textDocument.uri);
+    if (!ctx) return [];
+    const only = params.context.only;
+    const actions: CodeAction[] = [];
+    if (!only || only.some((kind) => kind === CodeActionKind.QuickFix)) {
+      actions.push(...quickFixes(ctx, params.context.diagnostics));
+      for (const diagnostic of params.context.diagnostics) {
+        if (diagnostic.source === 'perflens' && diagnostic.code === 'unused-suppression') actions.push(removeSuppressionAction(ctx, diagnostic));
+      }
+    }
+    if (only?.some((kind) => FIX_ALL_KIND.startsWith(kind))) {
+      const all = fixAll(ctx);
+      if (all) actions.push(all);
+    }
+    return actions;
+  });
+
+  connection.onRequest(AllFindingsRequest, async (): Promise<PanelFinding[]> => {
+    await ready;
+    const result: PanelFinding[] = [];
+    for (const folder of folders.all()) {
+      if (!folder.editor.enable) continue;
+      for (const file of folder.workspace.fileNames()) {
+        const text = folder.workspace.text(file);
+        if (text === undefined) continue;
+        const lines = new LineIndex(text);
+        const uri = URI.file(file).toString();
+        for (const finding of folder.workspace.findings(file)) result.push(toPanelFinding(uri, finding, lines));
+      }
+    }
+    return result;
+  });
+
+  connection.onRequest(ReanalyzeRequest, async () => {
+    await ready;
+    await analyseAll(false);
+  });
+
+  connection.onShutdown(() => trees.dispose());
+}
+
+function toPanelFinding(uri: string, finding: Finding, lines: LineIndex): PanelFinding {
+  const diagnostic = toDiagnostic(finding, lines, () => undefined);
+  const data = diagnostic.data as DiagnosticData;
+  return {
+    uri,
+    ruleId: finding.ruleId,
+    category: finding.category,
+    severity: finding.severity,
+    message: finding.message,
+    range: diagnostic.range,
+    fix: data.fix,
+  };
+}

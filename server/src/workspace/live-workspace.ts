@@ -1,0 +1,246 @@
+/**
+ * The analysis state of one workspace folder while it is being edited: every file's facts in the
+ * index, every file's findings, and the dependencies between them. An edit re-analyses the file,
+ * re-runs the cross-file rules (cheap: they read facts only), and, when the file's facts changed
+ * shape (a model gained an index, a helper stopped sleeping), re-runs the per-file rules that read
+ * the index in the files that depend on it. Nothing here knows of LSP.
+ */
+import type { Tree } from 'web-tree-sitter';
+import { LineIndex } from '../engine/positions';
+import type { Rule } from '../engine/rule';
+import { runFileRules, runWorkspaceRules, sortFindings, type RunSettings } from '../engine/runner';
+import { skipReason, type GuardLimits } from '../engine/source-guard';
+import { applySuppressions, parseSuppressions, type Suppression } from '../engine/suppressions';
+import type { Finding, Problem } from '../engine/types';
+import { prepareFile } from '../languages/prepare';
+import type { SourceFile } from '../languages/prepared';
+import type { TraitContributor } from '../python/facts';
+import type { FileFacts } from './facts';
+import { WorkspaceIndex } from './index';
+
+interface FileState {
+  source: SourceFile;
+  lines: LineIndex;
+  /** Findings of the per-file rules. */
+  local: Finding[];
+  /** Per-file rules that read the index for this file: re-run when the index changes shape. */
+  readsIndex: Set<string>;
+  suppressions: Suppression[];
+  /** The facts without offsets: equal keys mean other files cannot be affected by an edit. */
+  shape: string;
+  /** Why the file is not analysed, when it is skipped. */
+  skipped?: string;
+}
+
+const OFFSET_KEYS = new Set(['start', 'end', 'nameStart', 'nameEnd', 'indexInsertAt']);
+
+function shapeOf(facts: FileFacts): string {
+  return JSON.stringify(facts, (key, value) => (OFFSET_KEYS.has(key) ? undefined : value));
+}
+
+function findingsKey(findings: readonly Finding[]): string {
+  return findings.map((f) => `${f.ruleId}:${f.start}:${f.end}:${f.severity}:${f.message}:${f.fixes.length}`).join('|');
+}
+
+export class LiveWorkspace {
+  readonly index = new WorkspaceIndex();
+  private readonly files = new Map<string, FileState>();
+  private workspaceFindings = new Map<string, Finding[]>();
+  /** The final (suppressed, sorted) findings last reported per file, to tell what changed. */
+  private readonly published = new Map<string, string>();
+  private traits: TraitContributor[] = [];
+  private readonly staged: string[] = [];
+  readonly problems: Problem[] = [];
+
+  constructor(
+    private rules: readonly Rule[],
+    private settings: RunSettings,
+    private limits: GuardLimits,
+  ) {
+    this.traits = rules.flatMap((rule) => (rule.pythonTraits ? [rule.pythonTraits] : []));
+  }
+
+  /** Replaces the rules and settings; every file is re-analysed. Returns the files whose findings changed. */
+  reconfigure(rules: readonly Rule[], settings: RunSettings, limits: GuardLimits): Set<string> {
+    this.rules = rules;
+    this.settings = settings;
+    this.limits = limits;
+    this.traits = rules.flatMap((rule) => (rule.pythonTraits ? [rule.pythonTraits] : []));
+    return this.updateMany([...this.files.values()].map((state) => state.source));
+  }
+
+  /**
+   * Analyses one changed file (an edit, a save, a watched-file change). `tree`, when given, is the
+   * caller's up-to-date tree of `source.text` (incrementally re-parsed), used instead of a parse.
+   */
+  update(source: SourceFile, tree?: Tree): Set<string> {
+    const before = this.files.get(source.file)?.shape;
+    this.analyse(source, false, tree);
+    const after = this.files.get(source.file)?.shape;
+    if (before !== after) this.recheckIndexReaders(source.file);
+    return this.refresh();
+  }
+
+  /**
+   * Analyses many files at once (workspace start-up): facts first, then each file's rules,
+   * deferring the index readers until every file is in, so the work stays linear.
+   */
+  updateMany(sources: readonly SourceFile[]): Set<string> {
+    for (const source of sources) this.stage(source);
+    return this.commitStaged();
+  }
+
+  /**
+   * Adds a file as part of a batch: indexes its facts and runs the per-file rules that do not read
+   * the index. `commitStaged()` finishes the batch. Callers that must stay responsive (the language
+   * server) stage files in small groups and yield in between.
+   */
+  stage(source: SourceFile): void {
+    this.analyse(source, true);
+    this.staged.push(source.file);
+  }
+
+  /** Runs the staged files' index readers with the complete index; returns the files whose findings changed. */
+  commitStaged(): Set<string> {
+    for (const file of this.staged.splice(0)) {
+      const state = this.files.get(file);
+      if (state && state.readsIndex.size > 0) this.rerun(state, state.readsIndex);
+    }
+    return this.refresh();
+  }
+
+  /** Forgets a deleted file. */
+  remove(file: string): Set<string> {
+    const state = this.files.get(file);
+    if (!state) return new Set();
+    this.files.delete(file);
+    this.index.remove(file);
+    this.recheckIndexReaders(file);
+    const changed = this.refresh();
+    if (this.published.delete(file)) changed.add(file);
+    return changed;
+  }
+
+  has(file: string): boolean {
+    return this.files.has(file);
+  }
+
+  /** The text the analysis last saw for a file. */
+  text(file: string): string | undefined {
+    return this.files.get(file)?.source.text;
+  }
+
+  /** Final findings of one file: per-file and cross-file, suppressions applied, sorted. */
+  findings(file: string): Finding[] {
+    const state = this.files.get(file);
+    if (!state) return [];
+    return applySuppressions(
+      sortFindings([...state.local, ...(this.workspaceFindings.get(file) ?? [])]),
+      state.suppressions.map((s) => ({ ...s, used: false })),
+    );
+  }
+
+  /** Suppression comments of a file that silence nothing. */
+  unusedSuppressions(file: string): Suppression[] {
+    const state = this.files.get(file);
+    if (!state) return [];
+    const suppressions = state.suppressions.map((s) => ({ ...s, used: false }));
+    applySuppressions(sortFindings([...state.local, ...(this.workspaceFindings.get(file) ?? [])]), suppressions);
+    return suppressions.filter((s) => !s.used);
+  }
+
+  /** Every analysed file. */
+  fileNames(): string[] {
+    return [...this.files.keys()];
+  }
+
+  /** Why a file was skipped, if it was. */
+  skipReason(file: string): string | undefined {
+    return this.files.get(file)?.skipped;
+  }
+
+  private analyse(source: SourceFile, deferIndexUsers: boolean, tree?: Tree): void {
+    const lines = new LineIndex(source.text);
+    const reason = skipReason(source.text, this.limits);
+    if (reason) {
+      this.index.remove(source.file);
+      this.files.set(source.file, { source, lines, local: [], readsIndex: new Set(), suppressions: [], shape: '', skipped: reason });
+      return;
+    }
+    let prepared;
+    try {
+      prepared = prepareFile(source, { traitContributors: this.traits }, tree);
+    } catch (error) {
+      this.problems.push({ file: source.file, kind: 'parse-error', message: `could not be analysed: ${(error as Error).message}` });
+      this.index.remove(source.file);
+      this.files.set(source.file, { source, lines, local: [], readsIndex: new Set(), suppressions: [], shape: '' });
+      return;
+    }
+    try {
+      this.index.update(prepared.facts);
+      const result = runFileRules(prepared, this.rules, this.index, this.settings, { deferIndexUsers });
+      this.problems.push(...result.problems);
+      this.files.set(source.file, {
+        source,
+        lines,
+        local: result.findings,
+        readsIndex: new Set(result.indexReaders),
+        suppressions: parseSuppressions(source.text, lines, source.language),
+        shape: shapeOf(prepared.facts),
+      });
+    } finally {
+      prepared.dispose();
+    }
+  }
+
+  /** Re-runs `rules` on a file, replacing their earlier findings. */
+  private rerun(state: FileState, rules: ReadonlySet<string>): void {
+    let prepared;
+    try {
+      prepared = prepareFile(state.source, { traitContributors: this.traits });
+    } catch {
+      return;
+    }
+    try {
+      const result = runFileRules(prepared, this.rules, this.index, this.settings, { only: rules });
+      this.problems.push(...result.problems);
+      state.local = [...state.local.filter((f) => !rules.has(f.ruleId)), ...result.findings];
+    } finally {
+      prepared.dispose();
+    }
+  }
+
+  private recheckIndexReaders(changedFile: string): void {
+    for (const [file, state] of this.files) {
+      if (file !== changedFile && state.readsIndex.size > 0) this.rerun(state, state.readsIndex);
+    }
+  }
+
+  /** Re-runs the cross-file rules and returns the files whose final findings changed. */
+  private refresh(): Set<string> {
+    const result = runWorkspaceRules(
+      this.rules,
+      this.index,
+      this.settings,
+      (file) => this.files.get(file)?.source.text,
+      (file) => this.files.get(file)?.lines,
+    );
+    this.problems.push(...result.problems);
+    const byFile = new Map<string, Finding[]>();
+    for (const finding of result.findings) {
+      const list = byFile.get(finding.file);
+      if (list) list.push(finding);
+      else byFile.set(finding.file, [finding]);
+    }
+    this.workspaceFindings = byFile;
+    const changed = new Set<string>();
+    for (const file of this.files.keys()) {
+      const key = findingsKey(this.findings(file));
+      if (this.published.get(file) !== key) {
+        this.published.set(file, key);
+        changed.add(file);
+      }
+    }
+    return changed;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The language server over the real protocol: the bundled server runs as a child process
+ * (`perflens lsp --stdio`) and a JSON-RPC LSP client talks to it.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { URI } from 'vscode-uri';
+import {
+  CodeActionRequest,
+  DidChangeConfigurationNotification,
+  DidChangeTextDocumentNotification,
+  DidChangeWatchedFilesNotification,
+  DidOpenTextDocumentNotification,
+  FileChangeType,
+  type CodeAction,
+  type TextEdit,
+} from 'vscode-languageserver-protocol/node';
+import { startClient, type TestClient } from './support/lsp-client';
+
+const SLEEPY = 'import time\n\n\nasync def handler():\n    time.sleep(1)\n';
+
+function workspace(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-lsp-'));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+/** Applies LSP text edits to a text (edits of one document, non-overlapping). */
+function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
+  const lines = text.split('\n');
+  const offset = (line: number, character: number): number =>
+    lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0) + character;
+  const sorted = [...edits].sort((a, b) => offset(b.range.start.line, b.range.start.character) - offset(a.range.start.line, a.range.start.character));
+  let result = text;
+  for (const edit of sorted) {
+    const start = offset(edit.range.start.line, edit.range.start.character);
+    const end = offset(edit.range.end.line, edit.range.end.character);
+    result = result.slice(0, start) + edit.newText + result.slice(end);
+  }
+  return result;
+}
+
+function editsFor(action: CodeAction, uri: string): TextEdit[] {
+  const changes = action.edit?.documentChanges ?? [];
+  return changes.flatMap((change) => ('textDocument' in change && change.textDocument.uri === uri ? change.edits : [])) as TextEdit[];
+}
+
+describe('language server over LSP', function () {
+  this.timeout(30000);
+  let client: TestClient | undefined;
+  afterEach(async () => {
+    await client?.close();
+    client = undefined;
+  });
+
+  it('publishes diagnostics for an opened document and fixes one with a code action', async () => {
+    const dir = workspace({ 'app.py': SLEEPY });
+    const uri = URI.file(path.join(dir, 'app.py')).toString();
+    client = await startClient(URI.file(dir).toString());
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'python', version: 1, text: SLEEPY },
+    });
+    const published = await client.waitFor(uri, (p) => p.diagnostics.length > 0);
+    const diagnostic = published.diagnostics[0];
+    assert.equal(diagnostic.source, 'perflens');
+    assert.equal(diagnostic.code, 'blocking-sleep-in-async');
+    assert.deepEqual(diagnostic.range, { start: { line: 4, character: 4 }, end: { line: 4, character: 17 } });
+    assert.match(diagnostic.codeDescription!.href, /docs\/rules\/blocking-sleep-in-async\.md$/);
+    assert.deepEqual(diagnostic.data, { ruleId: 'blocking-sleep-in-async', category: 'blocking-in-async', fix: 'safe' });
+
+    const actions = (await client.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri },
+      range: diagnostic.range,
+      context: { diagnostics: [diagnostic] },
+    })) as CodeAction[];
+    const titles = actions.map((a) => a.title);
+    assert.deepEqual(titles, [
+      'Replace with `await asyncio.sleep(...)`',
+      'Ignore blocking-sleep-in-async for this line',
+      'Show documentation for blocking-sleep-in-async',
+    ]);
+    assert.equal(actions[0].isPreferred, true);
+    const fixed = applyTextEdits(SLEEPY, editsFor(actions[0], uri));
+    assert.equal(fixed, 'import time\nimport asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n');
+
+    await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ text: fixed }],
+    });
+    await client.waitFor(uri, (p) => p.diagnostics.length === 0 && p.version === 2);
+  });
+
+  it('re-analyses incrementally edited documents', async () => {
+    const dir = workspace({ 'app.py': 'import time\n\n\nasync def handler():\n    pass\n' });
+    const uri = URI.file(path.join(dir, 'app.py')).toString();
+    client = await startClient(URI.file(dir).toString());
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'python', version: 1, text: 'import time\n\n\nasync def handler():\n    pass\n' },
+    });
+    await client.waitFor(uri, (p) => p.version === 1);
+    // Type `time.sleep(1)` over `pass` in three keystroke-sized edits.
+    const edits = [
+      { range: { start: { line: 4, character: 4 }, end: { line: 4, character: 8 } }, text: 'time.' },
+      { range: { start: { line: 4, character: 9 }, end: { line: 4, character: 9 } }, text: 'sleep(' },
+      { range: { start: { line: 4, character: 15 }, end: { line: 4, character: 15 } }, text: '1)' },
+    ];
+    let version = 1;
+    for (const change of edits) {
+      await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+        textDocument: { uri, version: ++version },
+        contentChanges: [change],
+      });
+    }
+    const published = await client.waitFor(uri, (p) => p.version === version && p.diagnostics.length === 1);
+    assert.deepEqual(published.diagnostics[0].range, { start: { line: 4, character: 4 }, end: { line: 4, character: 17 } });
+  });
+
+  it('analyses the workspace on startup, including files never opened', async () => {
+    const dir = workspace({ 'app/models.py': 'x = 1\n', 'app/jobs.py': SLEEPY, 'sql/report.sql': 'SELECT id FROM orders;\n' });
+    client = await startClient(URI.file(dir).toString());
+    await client.waitFor(URI.file(path.join(dir, 'app/jobs.py')).toString(), (p) => p.diagnostics.length === 1);
+    await client.waitFor(URI.file(path.join(dir, 'sql/report.sql')).toString(), (p) => p.diagnostics[0]?.code === 'unbounded-select');
+    const all = await client.connection.sendRequest('perflens/allFindings');
+    assert.equal((all as unknown[]).length, 2);
+  });
+
+  it('applies a settings change without a restart', async () => {
+    const dir = workspace({ 'app.py': SLEEPY });
+    const uri = URI.file(path.join(dir, 'app.py')).toString();
+    const settings: Record<string, unknown> = {};
+    client = await startClient(URI.file(dir).toString(), settings);
+    await client.waitFor(uri, (p) => p.diagnostics.length === 1);
+    settings.rules = { 'blocking-sleep-in-async': 'off' };
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: {} });
+    await client.waitFor(uri, (p) => p.diagnostics.length === 0);
+    settings.rules = { 'blocking-sleep-in-async': 'error' };
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: {} });
+    const published = await client.waitFor(uri, (p) => p.diagnostics.length === 1);
+    assert.equal(published.diagnostics[0].severity, 1);
+  });
+
+  it('re-analyses a watched file that changed on disk', async () => {
+    const dir = workspace({ 'app.py': 'x = 1\n' });
+    const file = path.join(dir, 'app.py');
+    const uri = URI.file(file).toString();
+    client = await startClient(URI.file(dir).toString());
+    await client.waitFor(uri, (p) => p.diagnostics.length === 0);
+    fs.writeFileSync(file, SLEEPY);
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri, type: FileChangeType.Changed }] });
+    await client.waitFor(uri, (p) => p.diagnostics.length === 1);
+  });
+
+  it('keeps serving after a 10 MB document and a syntax error mid-edit', async () => {
+    const dir = workspace({ 'app.py': SLEEPY });
+    const uri = URI.file(path.join(dir, 'app.py')).toString();
+    const huge = URI.file(path.join(dir, 'huge.py')).toString();
+    client = await startClient(URI.file(dir).toString());
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: huge, languageId: 'python', version: 1, text: 'x = 1\n'.repeat(1_800_000) },
+    });
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'python', version: 1, text: SLEEPY + 'def broken(:\n' },
+    });
+    const published = await client.waitFor(uri, (p) => p.version === 1 && p.diagnostics.length === 1);
+    assert.equal(published.diagnostics[0].code, 'blocking-sleep-in-async');
+  });
+});
