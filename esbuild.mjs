@@ -1,4 +1,5 @@
-// Bundles the CLI (with its worker), and copies the WASM grammars next to the bundles.
+// Bundles the CLI (with its worker), the language server, the VS Code client and the benchmark,
+// and copies the WASM grammars next to the bundles.
 // web-tree-sitter reads `import.meta.url`, which CommonJS bundles lack: the shim supplies it.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
@@ -28,6 +29,8 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: { 'scan-worker': 'server/src/cli/scan-worker.ts' }, outdir: dist }),
   esbuild.build({ ...common, entryPoints: { bench: 'bench/bench.ts' }, outdir: dist }),
   esbuild.build({ ...common, entryPoints: { server: 'server/src/server.ts' }, outdir: dist }),
+  // The client runs in the extension host, which provides `vscode`.
+  esbuild.build({ ...common, entryPoints: { client: 'client/src/extension.ts' }, outdir: dist, external: ['vscode'] }),
 ]);
 
 const copies = [

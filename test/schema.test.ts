@@ -331,7 +331,7 @@ describe('workspace index over schema facts', function () {
       },
       {
         relativePath: 'alembic/versions/1_create.py',
-        text: 'revision = "r1"\ndown_revision = None\ndef upgrade():\n    op.create_index("ix_t_b", "t", ["b"])\n',
+        text: 'revision: str = "r1"\ndown_revision: Union[str, None] = None\ndef upgrade():\n    op.create_index("ix_t_b", "t", ["b"])\n',
       },
     ];
     const { session } = await analyze(files);

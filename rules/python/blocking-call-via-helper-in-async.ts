@@ -8,6 +8,10 @@ const OFFLOADED = 'blocking-helper-offloaded@';
 const IN_LAMBDA = 'blocking-helper-lambda@';
 const MISUSED = 'blocking-helper-misused-offload@';
 const OUTSIDE_REQUESTS = 'blocking-helper-outside-requests';
+const CACHED = 'blocking-helper-cached';
+
+/** Memoising decorators: the helper's I/O runs on the first call only. */
+const CACHE_DECORATOR = /^(?:functools\.)?(?:lru_cache|cache)\b/;
 
 /** Helper chains longer than this are not followed (and are unlikely to be real). */
 const MAX_DEPTH = 32;
@@ -70,12 +74,14 @@ export const blockingCallViaHelperInAsync: Rule = {
         'Calls to `async def` helpers (awaited or not: a missing `await` is another bug), and ' +
           'anything reached only through an async function.',
         'Helpers handed to a thread: `await asyncio.to_thread(retry_get, client, url)`, ' +
-          '`loop.run_in_executor(None, lambda: retry_get(client, url))`, `run_in_threadpool(...)`. ' +
+          '`loop.run_in_executor(None, lambda: retry_get(client, url))`, `run_in_threadpool(...)`, ' +
+          'and helpers called to compute the other arguments of such a call. ' +
           'Calling the helper inside the offload, `asyncio.to_thread(retry_get(client, url))`, is ' +
           'flagged: the helper runs on the loop and only its result reaches the thread.',
         'Helper calls inside lambdas in the async function (they run when, and where, the lambda is called).',
         'Helpers whose only I/O is itself offloaded to a thread, or whose blocking call is awaited.',
         'Sync helpers with no blocking call, including mutually recursive ones.',
+        'Helpers memoised with `@lru_cache`/`@cache` (a settings loader reads its file once).',
         'Calls the index cannot resolve to exactly one workspace function (ambiguous names, ' +
           'dynamic dispatch, methods called on objects other than `self`).',
         'Direct blocking calls in the async function: the other rules of this family report those.',
@@ -87,6 +93,7 @@ export const blockingCallViaHelperInAsync: Rule = {
   pythonTraits(fn, calls) {
     const traits: string[] = [];
     if (fn.isAsync && isOutsideRequests(fn)) traits.push(OUTSIDE_REQUESTS);
+    if (fn.decorators.some((decorator) => CACHE_DECORATOR.test(decorator))) traits.push(CACHED);
     for (const call of calls) {
       if (!call.callee) continue; // only named calls become call sites
       const start = call.node.startIndex;
@@ -149,6 +156,7 @@ function reachFinder(ctx: WorkspaceContext): (entry: IndexedFunction) => Reach |
   let cycleHits = 0;
   const visit = (entry: IndexedFunction, depth: number): Reach | null => {
     const { fn } = entry;
+    if (fn.traits.includes(CACHED)) return null;
     const known = memo.get(fn);
     if (known !== undefined) return known;
     if (open.has(fn) || depth > MAX_DEPTH) {

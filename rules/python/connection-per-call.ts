@@ -105,8 +105,17 @@ function runsOnce(fn: PyFunction, handlers: Set<string>): boolean {
   );
 }
 
-/** A guard that makes the creation lazy-once: `if _engine is None:`, `if not self._client:`. */
-const LAZY_GUARD = /\bis\s+None\s*$|^not\s+[\w.]+\s*$|^[\w.]+\s+is\s+None\b/;
+/** A lazy-once guard and the name it tests: `if _engine is None:`, `if not self._client:`. */
+const LAZY_GUARD = /^(?:not\s+([\w.]+)|([\w.]+)\s+is\s+None)\s*$/;
+
+/** Whether a guarded name outlives the call: a `self`/`cls` attribute, a module-level or `global` name. */
+function isLongLived(name: string, fn: PyFunction, model: PythonModel): boolean {
+  return (
+    /^(?:self|cls)\./.test(name) ||
+    globalNames(model, fn).has(name) ||
+    moduleAssignments(model).has(name)
+  );
+}
 
 /**
  * Whether the created object is kept beyond the call: assigned to a `global` name, to an attribute
@@ -119,15 +128,16 @@ function isCachedCreation(call: PyCall, fn: PyFunction, model: PythonModel): boo
     node = node.parent
   ) {
     if (node.type === 'if_statement') {
-      const condition = node.childForFieldName('condition')?.text ?? '';
-      if (LAZY_GUARD.test(condition)) return true;
+      const guard = LAZY_GUARD.exec(node.childForFieldName('condition')?.text ?? '');
+      const guarded = guard?.[1] ?? guard?.[2];
+      if (guarded && isLongLived(guarded, fn, model)) return true;
     }
     if (node.type === 'assignment') {
       const left = node.childForFieldName('left');
       if (left?.type === 'identifier' && globalNames(model, fn).has(left.text)) return true;
       if (left?.type === 'attribute') {
         const root = rootName(left);
-        if (root === 'self' || root === 'cls' || /^\w+\.state\./.test(left.text)) return true;
+        if (root === 'self' || root === 'cls' || /(?:^|\.)state\./.test(left.text)) return true;
       }
       // `_clients[tenant] = httpx.Client()`: a module-level registry keeps one per key.
       if (left?.type === 'subscript' && moduleAssignments(model).has(rootName(left))) return true;
@@ -208,8 +218,8 @@ export const connectionPerCall: Rule = {
           'result is reused), `main()`/`cli()` and click/typer commands, `create_app`/`init_app`, `__init__`, ' +
           '`__enter__`/`__aenter__` and test setup (`setUp`, `@pytest.fixture`, `test_*` functions and test files).',
         'Lazy singletons: the object assigned to a `global` name, to `self.x`/`cls.x`/`app.state.x`, to an item ' +
-          'of a module-level registry (`_clients[tenant] = ...`), or created ' +
-          'under an `if _engine is None:` / `if not self._client:` guard.',
+          'of a module-level registry (`_clients[tenant] = ...`), or created under a guard on a long-lived ' +
+          'name (`if _engine is None:` for a module-level `_engine`, `if not self._client:`).',
         'An HTTP client opened with `with`/`async with` whose block loops over many requests (a batch job that ' +
           'reuses one client for the batch), unless the function is a route handler, which runs per request.',
         'Session factories that take a connection from a pool (`SessionLocal()`, `async_session()`), including ' +

@@ -2,6 +2,7 @@ import type { Rule } from '../../server/src/engine/rule';
 import {
   describeLoop,
   isOneOffCode,
+  quoteCall,
   isAsyncWithItem,
   isStartedConcurrently,
   repeatingLoops,
@@ -54,6 +55,7 @@ export const httpCallInLoop: Rule = {
         '`while` loops that sleep between requests: they poll, which the `polling` rules judge.',
         '`get` on names that are not HTTP clients (`cache.get(key)`, `db.get(User, id)`, `os.environ.get`).',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
+        'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)`, or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
       ],
     },
   },
@@ -65,7 +67,6 @@ export const httpCallInLoop: Rule = {
       if (isStartedConcurrently(call, model)) continue;
       const loops = repeatingLoops(call, model);
       if (loops.length === 0) continue;
-      const request = call.callee || call.method;
       const advice =
         call.awaited || isAsyncWithItem(call)
           ? 'send them together with `asyncio.gather` or use a batch endpoint'
@@ -73,7 +74,7 @@ export const httpCallInLoop: Rule = {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
-        message: `\`${request}(...)\` sends one HTTP request ${describeLoop(loops[loops.length - 1])}; ${advice}`,
+        message: `\`${quoteCall(call)}\` sends one HTTP request ${describeLoop(loops[loops.length - 1])}; ${advice}`,
       });
     }
   },

@@ -1,6 +1,7 @@
 import type { Rule } from '../../server/src/engine/rule';
 import { appendKeywordArgument } from '../../server/src/python/edits';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+import { localFlow } from '../../server/src/python/orm';
 import {
   bindingStatements,
   functionOf,
@@ -74,6 +75,9 @@ function visibleBinding(
   for (let f = fn; f; f = f.parent) {
     const local = bindings.find((binding) => binding.name === name && binding.fn === f);
     if (local) return local;
+    // A parameter or local of the same name (often a database `session`) hides the module's.
+    if (f.params.some((param) => param.name === name) || localFlow(f).assignments.has(name))
+      return undefined;
   }
   return bindings.find((binding) => binding.name === name && !binding.fn);
 }

@@ -1,6 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
-import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+import { isRouteHandler } from '../../server/src/python/knowledge';
+import type { PyCall, PyFunction } from '../../server/src/python/model';
 import { localFlow, readChain, type ChainLink } from '../../server/src/python/orm';
 import { positionalArgumentNodes } from '../../server/src/python/scope-analysis';
 import type { ColumnFact } from '../../server/src/workspace/facts';
@@ -96,15 +97,121 @@ function listedModels(call: PyCall, fn: PyFunction): string[] {
   return entityClasses(select.root.childForFieldName('arguments'));
 }
 
-/** The list queries of one function, as traits for the workspace check. */
-function listQueryTraits(fn: PyFunction, calls: PyCall[], _model: PythonModel): string[] {
+/** The value of `response_model=` in a route decorator: `list[EventOut]`, `schemas.Page[EventOut]`. */
+const RESPONSE_MODEL = /\bresponse_model\s*=\s*([\w.[\], |]+)/;
+const CLASS_NAME = /[A-Z]\w*/g;
+
+/** The schema class a route serializes its result with: the last class named in `response_model=`. */
+function responseModelOf(fn: PyFunction): string | undefined {
+  for (const decorator of fn.decorators) {
+    const value = RESPONSE_MODEL.exec(decorator)?.[1];
+    const names = value ? [...value.matchAll(CLASS_NAME)].map((m) => m[0]) : [];
+    const last = names.filter((name) => name !== 'List' && name !== 'Optional').pop();
+    if (last) return last;
+  }
+  return undefined;
+}
+
+/** `list(x)` and `(x)` around a value: they hand out the same rows. */
+function unwrap(node: Node): Node {
+  let current = node;
+  for (;;) {
+    if (current.type === 'parenthesized_expression' && current.firstNamedChild)
+      current = current.firstNamedChild;
+    else if (
+      current.type === 'call' &&
+      current.childForFieldName('function')?.text === 'list' &&
+      current.childForFieldName('arguments')?.namedChildCount === 1
+    )
+      current = current.childForFieldName('arguments')!.firstNamedChild!;
+    else return current;
+  }
+}
+
+/**
+ * Whether the function returns the loaded rows themselves (`return q.all()`, `rows = ...; return
+ * rows`), rather than values it builds from them: then its caller or serializer decides what is read.
+ */
+function returnsRows(call: PyCall, fn: PyFunction): boolean {
+  const assignment = call.node.parent?.type === 'assignment' ? call.node.parent : null;
+  const name =
+    assignment?.childForFieldName('left')?.type === 'identifier'
+      ? assignment.childForFieldName('left')!.text
+      : '';
+  for (const statement of fn.body.descendantsOfType('return_statement')) {
+    const value = statement?.firstNamedChild ? unwrap(statement.firstNamedChild) : null;
+    if (!value) continue;
+    if (value.startIndex <= call.node.startIndex && call.node.endIndex <= value.endIndex)
+      return true;
+    if (name && value.type === 'identifier' && value.text === name) return true;
+  }
+  return false;
+}
+
+/**
+ * The list queries of one function, as traits for the workspace check:
+ * `<prefix><Model>:<start>:<end>:<response model>`. A query whose rows the function hands out is
+ * recorded only for a route with a `response_model`, the one serializer the rule can read.
+ */
+function listQueryTraits(fn: PyFunction, calls: PyCall[]): string[] {
   const traits: string[] = [];
   for (const call of calls) {
     if (call.method !== 'all') continue;
-    for (const model of listedModels(call, fn))
-      traits.push(`${TRAIT}${model}:${call.node.startIndex}:${call.node.endIndex}`);
+    const models = listedModels(call, fn);
+    if (models.length === 0) continue;
+    let responseModel = '';
+    if (returnsRows(call, fn)) {
+      responseModel = (isRouteHandler(fn) && responseModelOf(fn)) || '';
+      if (!responseModel) continue;
+    }
+    for (const model of models)
+      traits.push(
+        `${TRAIT}${model}:${call.node.startIndex}:${call.node.endIndex}:${responseModel}`,
+      );
   }
   return traits;
+}
+
+/** A class declared in the workspace, as text: enough to see which fields a schema declares. */
+interface ClassText {
+  body: string;
+  bases: string[];
+}
+
+const CLASS_HEADER = /^class\s+(\w+)\s*(?:\(([^)]*)\))?\s*:/gm;
+const NEXT_TOP_LEVEL = /\n(?=\S)/g;
+
+/** Top-level classes of the workspace's Python files, by name (first declaration wins). */
+function classTexts(files: Iterable<string>, textOf: (file: string) => string | undefined) {
+  const classes = new Map<string, ClassText>();
+  for (const file of files) {
+    const text = textOf(file);
+    if (!text || !file.endsWith('.py')) continue;
+    for (const match of text.matchAll(CLASS_HEADER)) {
+      if (classes.has(match[1])) continue;
+      NEXT_TOP_LEVEL.lastIndex = match.index + match[0].length;
+      const end = NEXT_TOP_LEVEL.exec(text)?.index ?? text.length;
+      const bases = (match[2] ?? '')
+        .split(',')
+        .map((base) => base.trim().split('.').pop() ?? '')
+        .filter(Boolean);
+      classes.set(match[1], { body: text.slice(match.index, end), bases });
+    }
+  }
+  return classes;
+}
+
+/** Whether a schema class (or a base) declares a field `attribute`; undefined when unknown. */
+function declaresField(
+  classes: Map<string, ClassText>,
+  name: string,
+  attribute: string,
+  depth = 0,
+): boolean | undefined {
+  const cls = classes.get(name);
+  if (!cls || depth > 5) return undefined;
+  if (cls.body.includes(`${attribute}:`) || cls.body.includes(`${attribute} =`)) return true;
+  return cls.bases.some((base) => declaresField(classes, base, attribute, depth + 1) === true);
 }
 
 /** Large columns of a model that load with every row: not deferred in the declaration. */
@@ -139,7 +246,8 @@ export const largeColumnInListQuery: Rule = {
         '`session.execute(select(X)).scalars().all()`, `session.scalars(stmt).all()`, `X.query...all()`, ' +
         '`X.objects...all()`) when the model declares large columns (`JSON`, `JSONB`, `Text`, `LargeBinary`, ' +
         '`Mapped[dict]`, Django `JSONField`/`TextField`) that are neither deferred in the model nor left out ' +
-        'by the query, and the function does not read those columns.',
+        'by the query, when nothing uses those columns: the function builds its result without reading them, ' +
+        'or it is a route whose `response_model` schema does not include them.',
       whyIsThisBad:
         'A list view usually shows a few short fields per row, yet every row also drags its JSON payload or ' +
         'text body from the database, over the network and into Python objects. With documents of tens of ' +
@@ -152,18 +260,20 @@ export const largeColumnInListQuery: Rule = {
         '    title = Column(String(200))',
         '    payload = Column(JSON)',
         '',
-        'def list_tickets(db: Session):',
-        '    return db.query(Ticket).order_by(Ticket.id.desc()).limit(50).all()',
+        'def ticket_titles(db: Session) -> list[dict]:',
+        '    tickets = db.query(Ticket).order_by(Ticket.id.desc()).limit(50).all()',
+        '    return [{"id": t.id, "title": t.title} for t in tickets]',
       ].join('\n'),
       useInstead: [
         'from sqlalchemy.orm import load_only',
         '',
-        'def list_tickets(db: Session):',
-        '    return (',
+        'def ticket_titles(db: Session) -> list[dict]:',
+        '    tickets = (',
         '        db.query(Ticket)',
         '        .options(load_only(Ticket.id, Ticket.title))',
         '        .order_by(Ticket.id.desc()).limit(50).all()',
         '    )',
+        '    return [{"id": t.id, "title": t.title} for t in tickets]',
       ].join('\n'),
       notFlagged: [
         'Columns declared lazily (`deferred(Column(JSON))`, `mapped_column(JSON, deferred=True)`).',
@@ -172,10 +282,12 @@ export const largeColumnInListQuery: Rule = {
           'Django `.only()`, `.defer()`, `.values()`, `.values_list()`.',
         'Functions that read the large column themselves (`ticket.payload`, `"payload"`): they need it, and ' +
           'deferring it would add one query per row.',
+        'Rows handed out whole to code the rule cannot see: returned from a service function (its callers may ' +
+          'read the column) or from a route without `response_model=`; and routes whose `response_model` ' +
+          'schema (or a base class) declares the column, or is not a class of the workspace.',
         'Single-row reads (`.first()`, `.one()`, `.get()`), and queries of models the workspace index does not ' +
           'know or knows under several definitions.',
-        'Queries at module level, and rows serialized by a `response_model` that includes the column (the ' +
-          'rule cannot see the schema the response uses).',
+        'Queries at module level, and Django querysets evaluated without `.all()` (`list(qs)`, `for t in qs`).',
       ],
     },
   },
@@ -186,28 +298,49 @@ export const largeColumnInListQuery: Rule = {
       if (!texts.has(file)) texts.set(file, ctx.readText(file));
       return texts.get(file);
     };
+    let classes: Map<string, ClassText> | undefined;
     for (const facts of ctx.index.allFacts()) {
       for (const fn of facts.functions) {
         for (const trait of fn.traits) {
           if (!trait.startsWith(TRAIT)) continue;
-          const [model, start, end] = trait.slice(TRAIT.length).split(':');
+          const [model, start, end, responseModel] = trait.slice(TRAIT.length).split(':');
           const tables = ctx.index.tablesOfClass(model);
           if (tables.length !== 1) continue;
           const { file: modelFile, table } = tables[0];
           const large = eagerLargeColumns(table.columns, textOf(modelFile));
           if (large.length === 0) continue;
-          const body = textOf(facts.file)?.slice(fn.start, fn.end) ?? '';
-          const unread = large.filter((column) => !readsColumn(body, column.attribute));
+          let unread: ColumnFact[];
+          let reader: string;
+          if (responseModel) {
+            classes ??= classTexts(
+              [...ctx.index.allFacts()].map((f) => f.file),
+              textOf,
+            );
+            // An unknown schema may serialize anything: stay quiet.
+            if (!classes.has(responseModel)) continue;
+            unread = large.filter(
+              (column) => !declaresField(classes!, responseModel, column.attribute),
+            );
+            reader = `\`${responseModel}\` does not include them`;
+          } else {
+            const body = textOf(facts.file)?.slice(fn.start, fn.end) ?? '';
+            unread = large.filter((column) => !readsColumn(body, column.attribute));
+            reader = `\`${fn.name}\` does not read them`;
+          }
           if (unread.length === 0) continue;
           const listed = unread
             .slice(0, 3)
             .map((column) => `\`${model}.${column.attribute}\` (${column.type})`)
             .join(', ');
           const more = unread.length > 3 ? ` and ${unread.length - 3} more` : '';
+          const remedy =
+            table.source === 'django'
+              ? 'leave them out with `.only(...)` or `.defer(...)`'
+              : 'leave them out with `.options(load_only(...))` or declare them `deferred`';
           ctx.report(facts.file, {
             start: Number(start),
             end: Number(end),
-            message: `This list query loads ${listed}${more} for every row although \`${fn.name}\` does not read them; ${table.source === 'django' ? 'leave them out with `.only(...)` or `.defer(...)`' : 'leave them out with `.options(load_only(...))` or declare them `deferred`'}`,
+            message: `This list query loads ${listed}${more} for every row although ${reader}; ${remedy}`,
           });
         }
       }

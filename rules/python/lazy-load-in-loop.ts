@@ -47,8 +47,24 @@ const NOT_ROWS = new Set([
   'mappings',
   'tuples',
 ]);
-/** Calls that load relationships eagerly: their argument text says which. */
+/** Calls that configure loading: their argument text says which relationships and how. */
 const LOADER_CALLS = new Set(['options', 'select_related', 'prefetch_related']);
+/** Loaders that load a relationship with its parent rows, or forbid loading it: no query per row. */
+const EAGER_LOADERS = new Set([
+  'selectinload',
+  'joinedload',
+  'subqueryload',
+  'immediateload',
+  'contains_eager',
+  'raiseload',
+  'noload',
+  'select_related',
+  'prefetch_related',
+  'Prefetch',
+]);
+/** Stands for loader options the rule cannot read, which may load anything. */
+const UNKNOWN_LOADERS = '<unknown loaders>';
+const WORD_CHAR = /\w/;
 
 /** Generic wrappers and non-classes in a `Mapped[...]` annotation, skipped to find the target. */
 const ANNOTATION_WRAPPERS = new Set(['Mapped', 'Optional', 'List', 'Set', 'Sequence', 'None']);
@@ -209,12 +225,15 @@ function singleModelArgument(args: Node | null): string | undefined {
   return /^[A-Z]/.test(name) ? name : undefined;
 }
 
+/** The text of each loader call in a chain; options built elsewhere (`.options(*LOADERS)`) are unknown. */
 function loadersIn(links: readonly ChainLink[]): string[] {
-  return links.flatMap((link) =>
-    link.kind === 'call' && LOADER_CALLS.has(link.name) && link.args
-      ? [`${link.name}${link.args.text}`]
-      : [],
-  );
+  return links.flatMap((link) => {
+    if (link.kind !== 'call' || !LOADER_CALLS.has(link.name) || !link.args) return [];
+    const args = link.args.namedChildren.filter((arg) => !!arg && arg.type !== 'comment');
+    if (link.name === 'options' && args.some((arg) => arg!.type !== 'call'))
+      return [UNKNOWN_LOADERS];
+    return [`${link.name}${link.args.text}`];
+  });
 }
 
 /** Reads an expression's chain, following a root variable bound once to where it was built. */
@@ -318,15 +337,38 @@ function relatedRows(
   return { className, head: relation.node.text, loaders, insertAt, path };
 }
 
-/** Whether loader text names `attribute`: `Ticket.comments`, `"comments"`, `"comments__author"`, `"*"`. */
+/** The call whose parentheses hold `text[at]`: `selectinload` in `options(selectinload(X.a))`. */
+function enclosingCallName(text: string, at: number): string {
+  let depth = 0;
+  for (let i = at - 1; i >= 0; i--) {
+    if (text[i] === ')') depth++;
+    else if (text[i] === '(' && depth-- === 0) {
+      let start = i;
+      while (start > 0 && WORD_CHAR.test(text[start - 1])) start--;
+      return text.slice(start, i);
+    }
+  }
+  return '';
+}
+
+/**
+ * Whether an eager loader names `attribute` (`selectinload(Ticket.comments)`, `"comments"`,
+ * `"comments__author"`) or a wildcard; `lazyload(...)`/`defaultload(...)` leave it lazy.
+ */
 function mentions(loaders: readonly string[], attribute: string): boolean {
   for (const text of loaders) {
-    if (text.includes('"*"') || text.includes("'*'")) return true;
+    if (text === UNKNOWN_LOADERS) return true;
+    for (const wildcard of ['"*"', "'*'"]) {
+      const at = text.indexOf(wildcard);
+      if (at !== -1 && EAGER_LOADERS.has(enclosingCallName(text, at))) return true;
+    }
     for (let at = text.indexOf(attribute); at !== -1; at = text.indexOf(attribute, at + 1)) {
       const before = text[at - 1];
       const after = text.slice(at + attribute.length, at + attribute.length + 2);
-      const ends = after === '' || after === '__' || !/\w/.test(after[0]);
-      if ((before === '.' || before === '"' || before === "'") && ends) return true;
+      const ends = after === '' || after === '__' || !WORD_CHAR.test(after[0]);
+      if ((before === '.' || before === '"' || before === "'") && ends) {
+        if (EAGER_LOADERS.has(enclosingCallName(text, at))) return true;
+      }
     }
   }
   return false;

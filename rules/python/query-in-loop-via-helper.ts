@@ -160,7 +160,8 @@ export const queryInLoopViaHelper: Rule = {
       notFlagged: [
         'Helpers that make no query or request, however deep the calls go (cycles are followed once).',
         'Loops over a fixed literal collection, a name bound once to one, or a literal `range` of ten or ' +
-          'fewer iterations; retry loops that leave the loop after the call; loops whose next call needs ' +
+          'fewer iterations; loops over batches (`chunked(ids, 500)`, `range(0, n, size)`); retry loops that ' +
+          'leave the loop after the call; loops whose next call needs ' +
           'the previous answer (pagination); `while` loops that sleep (polling).',
         'Async helpers called without `await` (`asyncio.gather(*[fetch(u) for u in urls])`): the loop only ' +
           'builds coroutines, which run concurrently.',

@@ -2,6 +2,7 @@ import type { Rule } from '../../server/src/engine/rule';
 import {
   describeLoop,
   isOneOffCode,
+  quoteCall,
   repeatingLoops,
   roundTripOf,
 } from '../../server/src/python/loop-analysis';
@@ -18,7 +19,9 @@ export const queryInLoop: Rule = {
       whatItDoes:
         'Finds database queries made inside the body of a `for` or `while` loop or a comprehension: ' +
         'SQLAlchemy `session.query/execute/scalars/get`, awaited `AsyncSession` calls, DB-API ' +
-        '`cursor.execute`/`conn.execute`, DuckDB `conn.sql`, and Django `Model.objects.get/filter/...`. ' +
+        '`cursor.execute`/`conn.execute`, DuckDB `conn.sql`, asyncpg `await conn.fetch/fetchrow/fetchval`, ' +
+        'SQLModel `session.exec`, Flask-SQLAlchemy `Model.query...first()`, and Django ' +
+        '`Model.objects.get/filter/create/...`. ' +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head.',
       whyIsThisBad:
         'Each query is a network round trip plus parsing, planning and locking on the server. One query ' +
@@ -53,6 +56,7 @@ export const queryInLoop: Rule = {
         'Names bound to an HTTP client (`session = requests.Session()`): their `get` is a request, ' +
           'which `http-call-in-loop` reports.',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
+        'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)`, or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
       ],
     },
   },
@@ -63,12 +67,11 @@ export const queryInLoop: Rule = {
       if (call.loops.length === 0 || roundTripOf(call, model) !== 'db') continue;
       const loops = repeatingLoops(call, model);
       if (loops.length === 0) continue;
-      const query = call.callee || call.method;
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
         message:
-          `\`${query}(...)\` runs one query ${describeLoop(loops[loops.length - 1])}; batch it with ` +
+          `\`${quoteCall(call)}\` runs one query ${describeLoop(loops[loops.length - 1])}; batch it with ` +
           '`IN (...)`, eager loading or one query before the loop',
       });
     }

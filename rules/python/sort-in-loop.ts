@@ -223,6 +223,21 @@ function sortedResultName(call: PyCall): string {
   return left?.type === 'identifier' ? left.text : '';
 }
 
+/** Node types that make their inner code run only sometimes. */
+const CONDITIONAL = new Set([
+  'if_statement',
+  'conditional_expression',
+  'boolean_operator',
+  'match_statement',
+]);
+
+/** Whether the call runs only under a condition in `fn` (not at every call of it). */
+function isConditional(call: PyCall, fn: PyFunction): boolean {
+  for (let node = call.node.parent; node && node.id !== fn.body.id; node = node.parent)
+    if (CONDITIONAL.has(node.type)) return true;
+  return false;
+}
+
 /**
  * Why a sort inside a recursive function repeats work, or undefined when each level may sort new
  * data. The same data reaches every level when the sort reads only names from outside the function
@@ -236,6 +251,8 @@ function recursionReason(
   selfCalls: PyCall[],
   model: PythonModel,
 ): string | undefined {
+  // `if depth == 0: items = sorted(items)` is the right way to sort once in a recursion.
+  if (isConditional(call, fn)) return undefined;
   const assigned = assignedNames(fn, model);
   const params = new Set(fn.params.map((param) => param.name));
   const unchanged = (name: string): boolean =>
@@ -316,7 +333,8 @@ export const sortInLoop: Rule = {
         "Sorting after the loop, in the loop's iterable (`for x in sorted(xs)`, evaluated once), and loops " +
           'over small constant literals.',
         'In recursive functions, sorting data derived from the parameters (`sorted(node.children)`), unless ' +
-          'the sorted list itself is what the function passes to its recursive call.',
+          'the sorted list itself is what the function passes to its recursive call; and sorts under a ' +
+          'condition (`if depth == 0: items = sorted(items)`, the way to sort once).',
       ],
     },
   },

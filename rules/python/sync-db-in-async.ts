@@ -35,6 +35,10 @@ const DJANGO_ASYNC_TWINS = new Set([
   'in_bulk',
 ]);
 
+/** Code that only works as a coroutine on the event loop thread. */
+const LOOP_BOUND_CODE =
+  /\b(?:yield|create_task|ensure_future|get_running_loop|get_event_loop|gather|wait_for)\b/;
+
 /** Sync database sessions and drivers used inside `async def`. */
 export const syncDbInAsync: Rule = {
   meta: {
@@ -96,13 +100,14 @@ export const syncDbInAsync: Rule = {
       ],
       fixSafety:
         'All fixes are unsafe. "Make the endpoint a plain `def`" (offered for route handlers whose ' +
-        "body has no `await`, `async for` or `async with`) moves the whole endpoint to FastAPI's " +
+        'body has no `await`, `async for`, `async with`, `yield` or event-loop call such as ' +
+        "`asyncio.create_task`) moves the whole endpoint to FastAPI's " +
         'thread pool, which is what sync sessions need, but code that awaited the function directly ' +
         '(tests, other handlers) must stop awaiting it. "Wrap in `await asyncio.to_thread(...)`" runs ' +
         'the call in a worker thread; a sync `Session` is not thread-safe, which is fine while one ' +
         'coroutine uses it at a time and wrong if tasks share it; it is not offered for `sqlite3` ' +
-        'objects, which refuse to be used from a thread other than the one that made them. For Django, "Use `aget()`" switches ' +
-        'to the async ORM method (Django 4.1+), which runs the same query in a thread of its own.',
+        'objects, which refuse to be used from a thread other than the one that made them. For ' +
+        'Django, "Use `await ….aget()`" switches to the async ORM method (Django 4.1+), which runs the same query in a thread of its own.',
     },
   },
   check(ctx) {
@@ -147,8 +152,9 @@ function isDjangoCall(call: PyCall): boolean {
 /** Removes `async ` from a route handler whose body never awaits, so it stays valid Python. */
 function plainDefFix(fn: PyFunction): Fix | undefined {
   if (!isRouteHandler(fn) || fn.usesAwait) return undefined;
-  // An `async def` with `yield` is an async generator; as a plain `def` it would change meaning.
-  if (/\byield\b/.test(fn.body.text)) return undefined;
+  // With `yield` it is an async generator, and loop APIs need a running loop in the thread:
+  // either way a plain `def` would change meaning.
+  if (LOOP_BOUND_CODE.test(fn.body.text)) return undefined;
   const asyncKeyword = fn.node.child(0);
   const defKeyword = fn.node.child(1);
   if (asyncKeyword?.type !== 'async' || defKeyword?.type !== 'def') return undefined;
@@ -197,7 +203,7 @@ function toThreadFix(call: PyCall, model: PythonModel): Fix | undefined {
   return { title: TO_THREAD_TITLE, safety: 'unsafe', edits };
 }
 
-/** `db.commit` / `sqlite_conn.execute, sql` for a plain call, else a lambda around the chain. */
+/** `db.commit` / `cursor.execute, sql` for a plain call, else a lambda around the chain. */
 function threadArguments(top: Node): string {
   const fnNode = top.type === 'call' ? top.childForFieldName('function') : null;
   const args = top.childForFieldName('arguments');

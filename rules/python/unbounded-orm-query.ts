@@ -63,7 +63,8 @@ export const unboundedOrmQuery: Rule = {
         'Unsafe: the bound changes how many rows the code receives. It is right for lists shown to people, ' +
         'wrong for code that needs every row (exports, batch jobs), which should page or stream instead. ' +
         'SQLAlchemy queries get `.limit(n)` before `.all()` (legacy `Query`), or at the end of the `select(...)` ' +
-        'chain (at the statement variable when it is assigned more than once); Django querysets get `[:n]`. ' +
+        'chain passed to `execute`/`scalars` (`stmt.limit(n)` when the statement is a variable, which may ' +
+        'also feed a count); Django querysets get `[:n]`. ' +
         'n comes from the `defaultLimit` setting (default 1000). Without an `order_by` the rows kept are arbitrary.',
     },
   },

@@ -3,6 +3,9 @@ import type { Fix, TextEdit } from '../../server/src/engine/types';
 import type { IndexedTable } from '../../server/src/workspace/index';
 import type { ColumnFact, ForeignKeyFact, MigrationFact } from '../../server/src/workspace/facts';
 
+/** An Alembic migration file of the workspace. */
+type Migration = { file: string; migration: MigrationFact };
+
 /** The referenced table, resolving `ForeignKey(User.id)` to the class's table. */
 function referencedTable(ctx: WorkspaceContext, key: ForeignKeyFact): string {
   if (!key.targetClass) return key.table;
@@ -24,7 +27,8 @@ function indexTrueEdit(
     const lineStart = text.lastIndexOf('\n', at - 1) + 1;
     const indent = /^[ \t]*/.exec(text.slice(lineStart, at))![0];
     const next = at + trailing[0].length;
-    return { start: next, end: next, newText: `${indent}index=True,\n` };
+    const newline = trailing[0].endsWith('\r\n') ? '\r\n' : '\n';
+    return { start: next, end: next, newText: `${indent}index=True,${newline}` };
   }
   return { start: at, end: at, newText: text[at - 1] === '(' ? 'index=True' : ', index=True' };
 }
@@ -43,7 +47,7 @@ function revisionId(seed: string): string {
 }
 
 /** The text of an Alembic migration creating (and on downgrade dropping) one index. */
-export function indexMigration(
+function indexMigration(
   revision: string,
   parent: string,
   index: string,
@@ -93,8 +97,6 @@ function migrationFix(head: Migration, table: string, column: string, indexEdit:
     ],
   };
 }
-
-type Migration = { file: string; migration: MigrationFact };
 
 function checkTable(ctx: WorkspaceContext, { file, table }: IndexedTable, head?: Migration): void {
   for (const column of table.columns) {

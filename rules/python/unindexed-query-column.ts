@@ -131,7 +131,9 @@ function reportPairs(ctx: WorkspaceContext, byQuery: Map<string, ResolvedUse[]>)
       if (filter.role !== 'filter' || filter.column.primaryKey || filter.column.unique) continue;
       for (const sort of uses) {
         if (sort.role !== 'sort' || sort.entry.table !== filter.entry.table) continue;
-        if (sort.column === filter.column) continue;
+        // Ordering by the primary key after an indexed filter is the usual "stable order" idiom;
+        // InnoDB indexes already end in the key, and elsewhere the suggestion would mostly be noise.
+        if (sort.column === filter.column || sort.column.primaryKey) continue;
         const key = `${filter.entry.file}:${filter.column.start}:${sort.column.start}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -203,8 +205,10 @@ export const unindexedQueryColumn: Rule = {
       notFlagged: [
         'Primary keys, unique columns, and columns that lead an index declared anywhere: `index=True`, `db_index=True`, `__table_args__`, `Meta.indexes`, `unique_together`, Alembic migrations and `.sql` files.',
         'SQLAlchemy foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
+        'Extra filter columns of a query that an index already drives: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, or `kind` when `(account_id, kind)` is indexed.',
         'Boolean columns: an index on a two-valued column rarely beats a scan.',
         'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`.',
+        'Filter + sort pairs whose sort column is the primary key (`order_by(Post.id.desc())` after an indexed filter).',
         'A sort column in a query that also filters its table: the filter column is reported instead, or the composite index when the filter is indexed.',
         'Lookups through relations (`author__name`), `filter_by` after a `join` (its keywords then name the joined entity), aliased entities, and queries on classes no model in the workspace declares.',
       ],

@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileContext, Rule, WorkspaceContext } from '../../server/src/engine/rule';
-import type { Fix } from '../../server/src/engine/types';
+import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { callTargets } from '../../server/src/python/facts';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 import {
@@ -55,7 +55,8 @@ const QUERY_STRING = /(?:^|\.)(?:args|GET|query_params|params)$/;
 const GET_ROUTE = /^(?:\w+\.)*(?:get|api_route)\s*\(/;
 const ANY_ROUTE = /^(?:\w+\.)*route\s*\(/;
 const DRF_VIEW = /^(?:\w+\.)*(?:api_view|action)\s*\(/;
-const METHODS = /methods\s*=\s*\[([^\]]*)\]/;
+/** HTTP methods a decorator names: `methods=["GET", "POST"]`, DRF `@api_view(["GET"])`. */
+const METHODS = /methods\s*=\s*\[([^\]]*)\]|api_view\s*\(\s*\[([^\]]*)\]/;
 const VIEW_BASE = /View\b|ViewSet\b/;
 
 /** Whether a decorator list makes a handler that answers GET requests. */
@@ -64,8 +65,8 @@ function isGetRoute(fn: PyFunction): boolean {
     if (GET_ROUTE.test(decorator)) return true;
     if (!ANY_ROUTE.test(decorator) && !DRF_VIEW.test(decorator)) return false;
     if (decorator.includes('detail=True')) return false;
-    const methods = METHODS.exec(decorator) ?? /api_view\s*\(\s*\[([^\]]*)\]/.exec(decorator);
-    return !methods || /get/i.test(methods[1]);
+    const methods = METHODS.exec(decorator);
+    return !methods || /get/i.test(methods[1] ?? methods[2]);
   });
 }
 
@@ -112,8 +113,16 @@ function isGetHandler(fn: PyFunction, model: PythonModel): boolean {
   return isGetRoute(fn) || isDjangoView(fn, model);
 }
 
-function callsOf(model: PythonModel, fn: PyFunction): PyCall[] {
-  return model.calls.filter((call) => call.fn === fn);
+/** Calls grouped by the function they are made in. */
+function callsByFunction(model: PythonModel): Map<PyFunction, PyCall[]> {
+  const byFunction = new Map<PyFunction, PyCall[]>();
+  for (const call of model.calls) {
+    if (!call.fn) continue;
+    const list = byFunction.get(call.fn);
+    if (list) list.push(call);
+    else byFunction.set(call.fn, [call]);
+  }
+  return byFunction;
 }
 
 /** Reads made by `fn` whose rows it returns. */
@@ -122,7 +131,7 @@ function returnedReads(model: PythonModel, fn: PyFunction): OrmRead[] {
 }
 
 /** The parameter-list edit adding `skip`/`limit`, in the list's own layout; none after `**kwargs`. */
-function pageParamsEdit(fn: PyFunction, source: string) {
+function pageParamsEdit(fn: PyFunction, source: string): TextEdit | undefined {
   const parameters = fn.node.childForFieldName('parameters');
   if (!parameters) return undefined;
   const last = parameters.namedChildren[parameters.namedChildren.length - 1];
@@ -169,8 +178,11 @@ function pageFix(model: PythonModel, fn: PyFunction, reads: OrmRead[]): Fix | un
 function checkDirect(ctx: FileContext): void {
   const model = ctx.python;
   if (!model) return;
+  let calls: Map<PyFunction, PyCall[]> | undefined;
   for (const fn of model.functions) {
-    if (!isGetHandler(fn, model) || hasPaging(fn, callsOf(model, fn))) continue;
+    if (!isGetHandler(fn, model)) continue;
+    calls ??= callsByFunction(model);
+    if (hasPaging(fn, calls.get(fn) ?? [])) continue;
     const reads = returnedReads(model, fn).filter((read) => !looksUpUniqueColumn(read, ctx.index));
     if (reads.length === 0) continue;
     const name = fn.node.childForFieldName('name') ?? fn.node;

@@ -39,6 +39,7 @@ export const selectStar: Rule = {
         'SELECT id, ts, level, message FROM events WHERE level = ? ORDER BY ts DESC LIMIT 100',
       notFlagged: [
         '`count(*)` and other stars inside function calls, `EXISTS (SELECT * ...)` and `*` in subqueries of the WHERE clause.',
+        '`SELECT *` inside a CTE or a derived table when the outer query names its columns (`WITH x AS (SELECT * FROM t) SELECT id, ts FROM x`): the planner reads only the named columns.',
         '`SELECT *` over derived tables and CTEs that name their columns (`WITH ranked AS (SELECT id, ... ) SELECT * FROM ranked`): the columns were chosen inside. A star inside the CTE makes the outer star count.',
         'DuckDB `SELECT * EXCLUDE (...)` / `* REPLACE (...)`, which choose the columns deliberately.',
         '`INSERT INTO ... SELECT *`, `CREATE TABLE/VIEW ... AS SELECT *` and `COPY (SELECT * ...) TO`: the rows stay in the database or go to a file whole, by intent.',

@@ -313,8 +313,9 @@ const HTTP_CLIENT_METHODS = new Set([
   'request',
   'send',
   'stream',
-  'urlopen',
 ]);
+/** Request methods of sync client objects (`urllib3.PoolManager` adds `urlopen`). */
+const SYNC_CLIENT_METHODS = new Set([...HTTP_CLIENT_METHODS, 'urlopen']);
 const HTTP_CLIENT_NAME =
   /^(?:self\.)?(?:_?client|_?http|http_client|httpx_client|session|_?http_session|api|api_client)$/i;
 
@@ -447,15 +448,15 @@ function bindingOf(model: PythonModel, fn: PyFunction | undefined, name: string)
   if (!bindings || !name) return undefined;
   if (name.startsWith('self.')) {
     const className = classOfFunction(fn);
-    return className ? bindings.get(bindingKey(name, undefined, className)) : undefined;
+    return (className && bindings.get(bindingKey(name, undefined, className))) || undefined;
   }
   for (let f = fn; f; f = f.parent) {
     const bound = bindings.get(bindingKey(name, f));
-    if (bound) return bound;
-    // A parameter of that name hides the module-level binding.
+    // A local assignment or a parameter of that name hides the module-level binding.
+    if (bound !== undefined) return bound ?? undefined;
     if (f.params.some((param) => param.name === name)) return undefined;
   }
-  return bindings.get(bindingKey(name));
+  return bindings.get(bindingKey(name)) ?? undefined;
 }
 
 /** The qualified name of the call a node is (`httpx.Client` for `httpx.Client(timeout=5)`). */
@@ -643,7 +644,11 @@ function isPathLike(call: PyCall, maker: string): boolean {
   if (!receiver) return false;
   if (receiver.type === 'call')
     return /(?:^|\.)Path$/.test(dottedName(receiver.childForFieldName('function')));
-  if (receiver.type === 'binary_operator') return /\bPath\(|path|dir/i.test(receiver.text); // `base / "x"`
+  // `(base / "name").exists()`: only paths divide into something with file-system methods.
+  if (receiver.type === 'parenthesized_expression') {
+    const inner = receiver.namedChildren[0];
+    return inner?.type === 'binary_operator' && inner.childForFieldName('operator')?.text === '/';
+  }
   const root = receiverRoot(call);
   const param = paramOf(call.fn, root);
   if (param && /\bPath\b/.test(param.annotation)) return true;
@@ -654,7 +659,7 @@ function httpEffect(call: PyCall, maker: string): boolean {
   if (!SYNC_CLIENT_ALTERNATIVE.has(maker)) return false;
   return LLM_CLIENTS.has(maker)
     ? LLM_REQUEST_METHODS.has(call.method)
-    : HTTP_CLIENT_METHODS.has(call.method);
+    : SYNC_CLIENT_METHODS.has(call.method);
 }
 
 function dbEffect(call: PyCall, maker: string): boolean {
@@ -683,7 +688,7 @@ export function blockingEffect(call: PyCall, model: PythonModel): EffectKind | n
 
 /** Method names the receiver-based checks below care about; other method calls are skipped early. */
 const RECEIVER_METHODS = new Set([
-  ...HTTP_CLIENT_METHODS,
+  ...SYNC_CLIENT_METHODS,
   ...LLM_REQUEST_METHODS,
   ...POPEN_WAIT_METHODS,
   ...PATH_IO_METHODS,

@@ -6,7 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { isMigrationPath } from '../sql/helpers';
-import { isDbRoundTrip, isDjangoQuery, isHttpRequest } from './knowledge';
+import { isDbRoundTrip, isDjangoQuery, isHttpRequest, receiverRoot } from './knowledge';
 import {
   bindingKey,
   qualify,
@@ -71,6 +71,23 @@ const SYNC_HTTP_CLIENT_CONSTRUCTORS = new Set([
   'requests.session',
   'httpx.Client',
   'urllib3.PoolManager',
+]);
+
+/** asyncpg's reads, always awaited on a connection or pool. */
+const ASYNCPG_READS = new Set(['fetch', 'fetchrow', 'fetchval']);
+const ASYNCPG_RECEIVER = /(?:^|_|\.)(?:conn|connection|pool|db)$/i;
+/** Flask-SQLAlchemy `Model.query` methods that run the query. */
+const MODEL_QUERY_TERMINALS = new Set([
+  'get',
+  'get_or_404',
+  'first',
+  'first_or_404',
+  'one',
+  'one_or_none',
+  'all',
+  'count',
+  'scalar',
+  'paginate',
 ]);
 
 /** Calls that start work concurrently: a coroutine handed to them is not awaited in the loop. */
@@ -229,6 +246,28 @@ function isSyncHttpLibrary(call: PyCall, model: PythonModel): boolean {
 }
 
 /**
+ * Queries `isDbRoundTrip` does not know yet: asyncpg's `await conn.fetchrow(...)`, SQLModel's
+ * `session.exec(...)`, and Flask-SQLAlchemy's `Model.query...first()` (reported at the method that
+ * runs it, since the chain before it only builds the query).
+ */
+function isOtherQuery(call: PyCall): boolean {
+  if (!call.receiver) return false;
+  if (ASYNCPG_READS.has(call.method))
+    return call.awaited && ASYNCPG_RECEIVER.test(receiverRoot(call));
+  if (call.method === 'exec') return /(?:^|_|\.)(?:session|db)$/i.test(receiverRoot(call));
+  if (!MODEL_QUERY_TERMINALS.has(call.method)) return false;
+  let node: Node | null = call.receiver;
+  while (node?.type === 'call') {
+    const fn = node.childForFieldName('function');
+    node = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+  }
+  if (node?.type !== 'attribute' || node.childForFieldName('attribute')?.text !== 'query')
+    return false;
+  const model = node.childForFieldName('object');
+  return model?.type === 'identifier' && /^[A-Z]/.test(model.text);
+}
+
+/**
  * The round trip a call makes when it runs, or undefined: a query (reported once per chain, at
  * its head), or an HTTP request. Bulk APIs and names bound to HTTP clients are told apart here.
  */
@@ -242,7 +281,7 @@ export function roundTripOf(call: PyCall, model: PythonModel): RoundTrip | undef
     return 'db';
   }
   if (isHttpRequest(call)) return 'http';
-  return undefined;
+  return isOtherQuery(call) ? 'db' : undefined;
 }
 
 /**
@@ -326,6 +365,31 @@ function isSmallRange(args: Node[]): boolean {
   const [a, b, step] = args.map((arg) => Number(arg.text.replace(/_/g, '')));
   const [start, stop] = args.length === 1 ? [0, a] : [a, b];
   return Math.ceil((stop - start) / (step || 1)) <= SMALL_RANGE;
+}
+
+/** Functions that split a collection into batches (`more_itertools.chunked`, `itertools.batched`). */
+const BATCHING =
+  /^(?:chunks?|chunked|chunkify|batch(?:es|ed)?|in_batches|iter_batches|grouper|partition(?:_all)?)$/;
+/** Loop variables named for a batch: `batch`, `chunk`, `id_batch`, `chunk_of_rows`. */
+const BATCH_VARIABLE = /(?:^|_)(?:batch|chunk)(?:es|s)?(?:_|$)/;
+
+/**
+ * A loop over batches rather than items: one round trip per batch of 500 is the cure for an N+1.
+ * Recognised by a batching function, a stepped `range(0, n, size)`, or the loop variable's name.
+ */
+function isBatchLoop(loop: PyLoop): boolean {
+  const iterable = unwrap(loop.iterable);
+  if (iterable?.type === 'call') {
+    const fnNode = iterable.childForFieldName('function');
+    const name =
+      fnNode?.type === 'attribute' ? fnNode.childForFieldName('attribute')?.text : fnNode?.text;
+    if (name && BATCHING.test(name)) return true;
+    const args = iterable.childForFieldName('arguments')?.namedChildren ?? [];
+    if (name === 'range' && args.filter((arg) => arg && arg.type !== 'comment').length === 3)
+      return true;
+  }
+  const target = loopTarget(loop);
+  return target?.type === 'identifier' && BATCH_VARIABLE.test(target.text);
 }
 
 function loopBody(loop: PyLoop): Node | null {
@@ -423,9 +487,9 @@ function sleepingLoops(model: PythonModel): Set<number> {
 /**
  * The loops around `call` that run it once per item, innermost last. Left out: loops over fixed
  * literal collections (or names bound once to one, or a literal `range` of ten or fewer), the
- * first iterable of a comprehension and a loop's `else` (both run once), loops the code leaves
- * right after the call, loops whose next call needs this one's answer, and `while` loops that
- * sleep (polling, reported elsewhere).
+ * first iterable of a comprehension and a loop's `else` (both run once), loops over batches,
+ * loops the code leaves right after the call, loops whose next call needs this one's answer, and
+ * `while` loops that sleep (polling, reported elsewhere).
  */
 export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
   if (call.loops.length === 0 || call.inLambda) return [];
@@ -443,6 +507,7 @@ export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
     if (loop.overConstantLiteral || isFixedIterable(loop.iterable ?? null, model, call.fn))
       continue;
     if (loop.kind === 'while' && sleepingLoops(model).has(loop.node.id)) continue;
+    if (isBatchLoop(loop)) continue;
     if (leavesLoopAfter(call, loop)) continue;
     if (dependsOnPreviousIteration(call, loop, model)) continue;
     result.push(loop);
@@ -466,6 +531,21 @@ export function brief(text: string, max = 40): string {
   const line = text.split('\n')[0].trim();
   if (line.length > max) return `${line.slice(0, max - 1)}…`;
   return line === text.trim() ? line : `${line}…`;
+}
+
+/** A call chain with its arguments elided: `Reading.query.filter_by(...).first(...)`. */
+function chainShape(node: Node | null): string {
+  if (!node) return '…';
+  if (node.type === 'identifier') return node.text;
+  if (node.type === 'attribute')
+    return `${chainShape(node.childForFieldName('object'))}.${node.childForFieldName('attribute')?.text ?? ''}`;
+  if (node.type === 'call') return `${chainShape(node.childForFieldName('function'))}(...)`;
+  return '…';
+}
+
+/** How a message quotes a call: `db.query(...)`, `Reading.query.filter_by(...).first(...)`. */
+export function quoteCall(call: PyCall): string {
+  return call.callee ? `${call.callee}(...)` : brief(chainShape(call.node), 60);
 }
 
 /** How a message names the loop: "for each `user` in `users`" or "on every pass of the `while` loop". */

@@ -95,9 +95,10 @@ export interface PythonModel {
   loops: PyLoop[];
   /**
    * Calls whose result is bound to a name (`client = OpenAI()`, `with open(p) as f`), keyed by
-   * `bindingKey`: lets rules tell what kind of object a receiver like `client` is.
+   * `bindingKey`: lets rules tell what kind of object a receiver like `client` is. A name last
+   * assigned something other than a call maps to null.
    */
-  bindings?: Map<string, PyCall>;
+  bindings?: Map<string, PyCall | null>;
 }
 
 /**
@@ -301,14 +302,22 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
   };
 
   // Records `target = <call>` and `with <call> as target` so receivers can be traced to their maker.
-  const bind = (target: Node | null, callNode: Node | null, before: number, scope: Scope) => {
-    if (!target || !callNode) return;
-    const value = callNode.type === 'await' ? callNode.namedChildren[0] : callNode;
-    if (value?.type !== 'call') return;
-    const call = model.calls[before];
-    if (!call || call.node.startIndex !== value.startIndex || call.node.endIndex !== value.endIndex)
-      return;
-    if (target.type === 'identifier') {
+  const bind = (target: Node | null, valueNode: Node | null, before: number, scope: Scope) => {
+    if (!target || !valueNode) return;
+    const value = valueNode.type === 'await' ? valueNode.namedChildren[0] : valueNode;
+    const first = model.calls[before];
+    // Anything but a call still hides an outer binding of the same name: record it as unknown.
+    const call =
+      value?.type === 'call' &&
+      first &&
+      first.node.startIndex === value.startIndex &&
+      first.node.endIndex === value.endIndex
+        ? first
+        : null;
+    if (target.type === 'identifier' && scope.className) {
+      // A class attribute is what `self.<name>` reads until an instance assigns its own.
+      model.bindings!.set(bindingKey(`self.${target.text}`, undefined, scope.className), call);
+    } else if (target.type === 'identifier') {
       model.bindings!.set(bindingKey(target.text, scope.fn), call);
     } else if (target.type === 'attribute' && target.childForFieldName('object')?.text === 'self') {
       const className = classOfFunction(scope.fn);

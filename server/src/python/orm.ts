@@ -272,12 +272,7 @@ export function flowsToReturn(fn: PyFunction, node: Node): boolean {
 // Chains followed through local variables.
 
 /** A chain with the links of the assignments its root variable went through, oldest first. */
-interface ResolvedChain {
-  root: Node;
-  links: ChainLink[];
-  /** The variable the use-site chain starts from, when it was followed. */
-  variable?: { name: string; node: Node; assignments: number };
-}
+type ResolvedChain = Chain;
 
 /**
  * Follows an identifier root through its assignments in the same function: one assignment that
@@ -307,11 +302,7 @@ function resolveChain(chain: Chain, fn: PyFunction | undefined, depth = 0): Reso
     if (!base) return null;
   }
   if (!base) return null;
-  return {
-    root: base.root,
-    links: [...base.links, ...extensions, ...chain.links],
-    variable: { name, node: chain.root, assignments: values.length },
-  };
+  return { root: base.root, links: [...base.links, ...extensions, ...chain.links] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,7 +310,6 @@ function resolveChain(chain: Chain, fn: PyFunction | undefined, depth = 0): Reso
 
 interface Bounds {
   bounded: boolean;
-  models: string[];
   equalityColumns: string[];
 }
 
@@ -463,16 +453,9 @@ function selectStatement(
   statement: Node,
   fn: PyFunction | undefined,
   model: PythonModel,
-): { chain: ResolvedChain; boundAt: number } | null {
+): ResolvedChain | null {
   const chain = resolveChain(readChain(statement), fn);
-  if (!chain || !isSelectCall(chain.root, model)) return null;
-  // One assignment: the bound goes at the end of the statement as built; else at the use site.
-  let boundAt = statement.endIndex;
-  if (chain.variable && chain.variable.assignments === 1 && fn) {
-    const value = localFlow(fn).assignments.get(chain.variable.name)![0];
-    boundAt = value.endIndex;
-  }
-  return { chain, boundAt };
+  return chain && isSelectCall(chain.root, model) ? chain : null;
 }
 
 interface Candidate {
@@ -500,7 +483,7 @@ function classifyChain(
   model: PythonModel,
 ): OrmRead | null {
   const { fn } = candidate;
-  const bounds: Bounds = { bounded: false, models: [], equalityColumns: [] };
+  const bounds: Bounds = { bounded: false, equalityColumns: [] };
   const source = model.source;
 
   const legacy = legacyQuery(chain, fn, source);
@@ -558,18 +541,19 @@ function selectRead(
   if (!statement) return null;
   const select = selectStatement(statement, fn, model);
   if (!select) return null;
-  const selectCall = select.chain.root;
+  const selectCall = select.root;
   const selectArgs = selectCall.childForFieldName('arguments');
-  if (onlyAggregates(selectArgs, select.chain.links)) return null;
-  const bounds: Bounds = { bounded: false, models: [], equalityColumns: [] };
-  filterBounds(select.chain.links, bounds);
+  if (onlyAggregates(selectArgs, select.links)) return null;
+  const bounds: Bounds = { bounded: false, equalityColumns: [] };
+  filterBounds(select.links, bounds);
   if (bounds.bounded) return null;
   return {
     kind: 'sqlalchemy-select',
     node: candidate.node,
     fn,
     head: quote(selectCall, selectCall.startIndex, model.source),
-    bound: { at: select.boundAt, style: 'limit' },
+    // At the use site: a statement variable may also feed a count or a subquery.
+    bound: { at: statement.endIndex, style: 'limit' },
     models: modelNames(selectArgs),
     equalityColumns: bounds.equalityColumns,
   };

@@ -123,8 +123,7 @@ function readMeta(meta: Node, table: TableFact, schema: SchemaFacts): void {
   for (const element of elementsOf(assignments.get('constraints')?.value ?? undefined)) {
     const args = element.type === 'call' ? argsOf(element) : undefined;
     if (!args || calledName(element) !== 'UniqueConstraint') continue;
-    // A conditional unique constraint is a partial index: it serves only some lookups.
-    if (keywordArg(args, 'condition')) continue;
+    // A `condition=` makes it a partial index; counted as covering, so no lookup is ever blamed on it.
     addIndex(
       table,
       schema,

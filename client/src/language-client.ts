@@ -1,0 +1,28 @@
+/** How the client starts the server: the bundled `dist/server.js` over IPC, for the supported languages. */
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+/** Languages the server analyses (VS Code language ids). */
+export const DOCUMENT_SELECTOR = [
+  { scheme: 'file', language: 'python' },
+  { scheme: 'file', language: 'sql' },
+];
+
+export function createLanguageClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
+  const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: DOCUMENT_SELECTOR,
+    synchronize: {
+      configurationSection: 'perflens',
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.py,*.pyi,*.sql,perflens.json}'),
+    },
+    outputChannel: output,
+    traceOutputChannel: output,
+    diagnosticCollectionName: 'perflens',
+  };
+  return new LanguageClient('perflens', 'Perflens', serverOptions, clientOptions);
+}
