@@ -615,9 +615,10 @@ function positionalIndex(call: PyCall, node: Node): number {
 }
 
 /** The call is the value of an `async with` item or the iterable of an `async for`. */
-function isAsyncConsumed(call: PyCall): boolean {
+export function isAsyncConsumed(call: PyCall): boolean {
   let parent = call.node.parent;
-  if (parent?.type === 'as_pattern') parent = parent.parent;
+  while (parent && (parent.type === 'as_pattern' || parent.type === 'parenthesized_expression'))
+    parent = parent.parent;
   if (parent?.type === 'with_item') {
     const statement = parent.parent?.parent;
     return statement?.type === 'with_statement' && statement.child(0)?.type === 'async';

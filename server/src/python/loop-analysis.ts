@@ -9,6 +9,7 @@ import { isMigrationPath } from '../sql/helpers';
 import { isDbRoundTrip, isDjangoQuery, isHttpRequest, receiverRoot } from './knowledge';
 import {
   bindingKey,
+  classOfFunction,
   qualify,
   type PyCall,
   type PyFunction,
@@ -72,6 +73,9 @@ const SYNC_HTTP_CLIENT_CONSTRUCTORS = new Set([
   'httpx.Client',
   'urllib3.PoolManager',
 ]);
+
+/** Web framework session objects that share database sessions' names. */
+const WEB_SESSIONS = new Set(['flask.session', 'quart.session']);
 
 /** asyncpg's reads, always awaited on a connection or pool. */
 const ASYNCPG_READS = new Set(['fetch', 'fetchrow', 'fetchval']);
@@ -180,22 +184,33 @@ export function singleBinding(
   return left?.type === 'identifier' ? assignments[0].childForFieldName('right') : null;
 }
 
-/** `'async'`/`'sync'` when the receiver of `call` is an HTTP client by construction or annotation. */
-function httpClientOf(call: PyCall, model: PythonModel): 'sync' | 'async' | undefined {
-  let root = call.receiver;
+/** What a receiver name was made by: a parameter's annotation or the call bound to it, qualified. */
+function makerOf(call: PyCall, model: PythonModel): string | undefined {
+  const receiver = call.receiver;
+  // `self.session = requests.Session()` in `__init__` makes `self.session.get(...)` a request.
+  if (
+    receiver?.type === 'attribute' &&
+    receiver.childForFieldName('object')?.text === 'self' &&
+    classOfFunction(call.fn)
+  )
+    return model.bindings?.get(bindingKey(receiver.text, undefined, classOfFunction(call.fn)))
+      ?.qualified;
+  let root = receiver;
   while (root?.type === 'attribute') root = root.childForFieldName('object');
   if (root?.type !== 'identifier') return undefined;
   const name = root.text;
-  let maker: string | undefined;
-  for (let f = call.fn; f && maker === undefined; f = f.parent) {
+  for (let f = call.fn; f; f = f.parent) {
     const param = f.params.find((p) => p.name === name);
-    if (param) maker = qualify(param.annotation, model.imports);
-    else {
-      const bound = model.bindings?.get(bindingKey(name, f));
-      if (bound) maker = bound.qualified;
-    }
+    if (param) return qualify(param.annotation, model.imports);
+    const bound = model.bindings?.get(bindingKey(name, f));
+    if (bound) return bound.qualified;
   }
-  maker ??= model.bindings?.get(bindingKey(name))?.qualified;
+  return model.bindings?.get(bindingKey(name))?.qualified ?? model.imports.get(name);
+}
+
+/** `'async'`/`'sync'` when the receiver of `call` is an HTTP client by construction or annotation. */
+function httpClientOf(call: PyCall, model: PythonModel): 'sync' | 'async' | undefined {
+  const maker = makerOf(call, model);
   if (!maker || !HTTP_CLIENT_CONSTRUCTORS.has(maker)) return undefined;
   return SYNC_HTTP_CLIENT_CONSTRUCTORS.has(maker) ? 'sync' : 'async';
 }
@@ -276,6 +291,8 @@ export function roundTripOf(call: PyCall, model: PythonModel): RoundTrip | undef
   // `session = requests.Session()` makes `session.get(url)` a request, not an ORM lookup.
   if (call.receiver && httpClientOf(call, model))
     return HTTP_METHODS.has(call.method) ? 'http' : undefined;
+  // Flask's `session` is a signed cookie, not a database session.
+  if (call.receiver && WEB_SESSIONS.has(makerOf(call, model) ?? '')) return undefined;
   if (isDbRoundTrip(call)) {
     if (isDjangoQuery(call) && !isFirstDjangoQueryOfChain(call, model)) return undefined;
     return 'db';
