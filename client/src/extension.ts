@@ -4,12 +4,27 @@
  */
 import * as vscode from 'vscode';
 import { Ctx } from './ctx';
+import type { TreeNode } from './findings-tree';
+
+/**
+ * What `activate()` returns (`vscode.extensions.getExtension('perflens.perflens').exports`). It is
+ * small on purpose: the extension-host tests (test/e2e/suite) read the findings panel through it,
+ * exactly as the `perflens.findings` view does.
+ */
+export interface PerflensApi {
+  /** The data provider of the findings panel. */
+  readonly findings: vscode.TreeDataProvider<TreeNode>;
+  /** Re-reads every finding from the server now (the panel does it on each status notification). */
+  refreshFindings(): Promise<void>;
+}
 
 let ctx: Ctx | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  ctx = new Ctx(context);
-  await ctx.start();
+export async function activate(context: vscode.ExtensionContext): Promise<PerflensApi> {
+  const current = new Ctx(context);
+  ctx = current;
+  await current.start();
+  return { findings: current.findings, refreshFindings: () => current.findings.refresh() };
 }
 
 export async function deactivate(): Promise<void> {

@@ -493,8 +493,9 @@ export const lazyLoadInLoop: Rule = {
     docs: {
       whatItDoes:
         'Finds loops over the results of an ORM query (SQLAlchemy `session.query(X)`, `X.query`, ' +
-        '`session.scalars(select(X))`, Django `X.objects...`, directly or through a variable) whose body ' +
-        'reads a relationship of `X` on the loop variable, when the query does not load that ' +
+        '`session.scalars(select(X))`, Django `X.objects...`, directly or through a variable), and over a ' +
+        'relationship of such rows (`for item in order.items`), whose body reads a relationship on the ' +
+        'loop variable, when the query does not load that ' +
         'relationship eagerly (`selectinload`, `joinedload`, `subqueryload`, `contains_eager` in ' +
         '`.options(...)`; Django `select_related`/`prefetch_related`). Relationships come from the ' +
         'model classes in the workspace.',
@@ -522,13 +523,16 @@ export const lazyLoadInLoop: Rule = {
       ].join('\n'),
       notFlagged: [
         'Relationships the query loads eagerly: named in `selectinload`/`joinedload`/`subqueryload`/' +
-          '`contains_eager`/`raiseload` inside `.options(...)` (or a `"*"` wildcard), or in Django ' +
-          '`select_related`/`prefetch_related` (including `"comments__author"` lookups and a bare ' +
-          '`select_related()` for foreign keys).',
+          '`contains_eager`/`raiseload` inside `.options(...)` (or a `"*"` wildcard; chained loaders ' +
+          'such as `selectinload(Ticket.comments).joinedload(Comment.author)` cover nested loops), or in ' +
+          'Django `select_related`/`prefetch_related` (including `"comments__author"` lookups and a bare ' +
+          '`select_related()` for foreign keys). `lazyload(...)` and `defaultload(...)` keep it lazy.',
+        'Queries whose options are built elsewhere (`.options(*LOADERS)`): they may load anything.',
         'Relationships declared in the same file with an eager or non-loading `lazy=` strategy ' +
           '(`"selectin"`, `"joined"`, `"subquery"`, `"immediate"`, `"raise"`, `"noload"`).',
         'Columns and other attributes that are not relationships, and writes (`ticket.owner = user`).',
-        'Loops whose iterable is not recognisably a query of a known model class: a parameter, a ' +
+        'Loops whose iterable is not recognisably a query of a known model class (or a relationship of ' +
+          "an outer loop's rows, as in `for item in order.items`): a parameter, a " +
           'multi-entity or column query (`db.query(Ticket.id)`), `session.execute(select(X))` without ' +
           '`.scalars()` (rows, not objects), Django `.values()`.',
         'Relationship reads inside functions or lambdas defined in the loop.',

@@ -53,8 +53,9 @@ export const queryInLoop: Rule = {
         '`while` loops that sleep: they poll, which the `polling` rules judge.',
         'The iterable of a loop (`for row in db.execute(...)`), the first iterable of a comprehension, ' +
           'a `for ... else:` block, and queries inside functions or lambdas defined in the loop.',
-        'Names bound to an HTTP client (`session = requests.Session()`): their `get` is a request, ' +
-          'which `http-call-in-loop` reports.',
+        'Names bound to an HTTP client (`session = requests.Session()`, `self.session` set so in ' +
+          '`__init__`, `async with aiohttp.ClientSession() as session`): their `get` is a request, which ' +
+          "`http-call-in-loop` reports. Flask's `session` (a cookie) is not a database session either.",
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
         'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)`, or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
       ],

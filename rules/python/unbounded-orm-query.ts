@@ -54,7 +54,7 @@ export const unboundedOrmQuery: Rule = {
         'Counts, existence checks and aggregates: `.count()`, `.exists()`, `.aggregate()`, `session.query(func.count(X.id))` and `select(func.sum(...))` without `group_by`.',
         'Lookups by primary key or a unique column: `filter(X.id == ...)`, `filter_by(id=...)`, `where(X.id == ...)`, Django `filter(pk=...)`, and `==` on columns the models declare `primary_key` or `unique`.',
         'Batch loads by a list the code already holds: `filter(X.id.in_(ids))`, `where(X.owner_id.in_(ids))`, Django `filter(id__in=ids)`. Their size follows the list, which comes from a bounded read, and they are the fix the `n-plus-one` rules recommend.',
-        'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `.partitions()`, Django `.iterator()`).',
+        'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `execution_options(yield_per=...)` / `stream_results=True`, `.partitions()`, Django `.iterator()`).',
         'Bulk operations that return no rows: `.delete()`, `.update()`.',
         'Querysets that are not evaluated where they are built: `return Order.objects.filter(...)`, a DRF `queryset = ...` that the paginator slices.',
         'Raw SQL strings: `unbounded-select` checks those.',

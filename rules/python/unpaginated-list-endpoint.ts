@@ -3,17 +3,23 @@ import type { FileContext, Rule, WorkspaceContext } from '../../server/src/engin
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { callTargets } from '../../server/src/python/facts';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+import { extractPythonSql } from '../../server/src/python/embedded-sql';
 import {
   flowsToReturn,
   localFlow,
   looksUpUniqueColumn,
+  mayReturnSqlRows,
+  resultOf,
+  returnsSqlRows,
   unboundedOrmReads,
+  unboundedSqlCalls,
   type OrmRead,
 } from '../../server/src/python/orm';
+import type { SqlUnit } from '../../server/src/sql/unit';
 import type { FunctionFacts } from '../../server/src/workspace/facts';
 import type { IndexedFunction } from '../../server/src/workspace/index';
 
-/** Trait: the function returns an unbounded ORM read it makes itself. */
+/** Trait: the function returns an unbounded read (ORM or raw SQL) it makes itself. */
 const RETURNS_READ = 'returns-unbounded-read';
 /** Trait prefix: the function returns the result of the call starting at this offset. */
 const RETURNS_CALL = 'returns-call:';
@@ -125,9 +131,41 @@ function callsByFunction(model: PythonModel): Map<PyFunction, PyCall[]> {
   return byFunction;
 }
 
+/** An unbounded read a function returns: an ORM query, or a call sending raw SQL. */
+interface ReturnedRead {
+  /** How messages name it: `db.query(Order)`, `SELECT` in `db.execute()`. */
+  label: string;
+  orm?: OrmRead;
+}
+
 /** Reads made by `fn` whose rows it returns. */
-function returnedReads(model: PythonModel, fn: PyFunction): OrmRead[] {
-  return unboundedOrmReads(model).filter((read) => read.fn === fn && flowsToReturn(fn, read.node));
+function returnedReads(
+  model: PythonModel,
+  fn: PyFunction,
+  units: readonly SqlUnit[],
+): ReturnedRead[] {
+  const reads: ReturnedRead[] = unboundedOrmReads(model)
+    .filter((read) => read.fn === fn && flowsToReturn(fn, read.node))
+    .map((read) => ({ label: `\`${read.head}\``, orm: read }));
+  if (units.length === 0) return reads;
+  for (const call of unboundedSqlCalls(model, units)) {
+    if (call.fn !== fn || !returnsSqlRows(fn, call, model.source)) continue;
+    const sink = resultOf(call).childForFieldName('function')?.text ?? call.callee;
+    reads.push({ label: `the \`SELECT\` sent by \`${sink}()\`` });
+  }
+  return reads;
+}
+
+const sqlUnits = new WeakMap<PythonModel, SqlUnit[]>();
+
+/** The file's embedded SQL, for the trait contributor (file checks get it from the context). */
+function sqlUnitsOf(model: PythonModel): SqlUnit[] {
+  let units = sqlUnits.get(model);
+  if (!units) {
+    units = extractPythonSql(model);
+    sqlUnits.set(model, units);
+  }
+  return units;
 }
 
 /** The parameter-list edit adding `skip`/`limit`, in the list's own layout; none after `**kwargs`. */
@@ -159,15 +197,16 @@ function pageParamsEdit(fn: PyFunction, source: string): TextEdit | undefined {
  * The fix for a FastAPI handler that returns one SQLAlchemy read: page parameters, and
  * `.offset(skip).limit(limit)` on the read. Anything less mechanical gets no fix.
  */
-function pageFix(model: PythonModel, fn: PyFunction, reads: OrmRead[]): Fix | undefined {
-  if (reads.length !== 1 || reads[0].kind === 'django') return undefined;
+function pageFix(model: PythonModel, fn: PyFunction, reads: ReturnedRead[]): Fix | undefined {
+  const read = reads.length === 1 ? reads[0].orm : undefined;
+  if (!read || read.kind === 'django') return undefined;
   const usesFastApi = [...model.imports.values()].some((name) => name.startsWith('fastapi'));
   if (!usesFastApi) return undefined;
   const flow = localFlow(fn);
   if (flow.assignments.has('skip') || flow.assignments.has('limit')) return undefined;
   const params = pageParamsEdit(fn, model.source);
   if (!params) return undefined;
-  const at = reads[0].bound.at;
+  const at = read.bound.at;
   return {
     title: 'Add `skip`/`limit` parameters and page the query',
     safety: 'unsafe',
@@ -183,7 +222,9 @@ function checkDirect(ctx: FileContext): void {
     if (!isGetHandler(fn, model)) continue;
     calls ??= callsByFunction(model);
     if (hasPaging(fn, calls.get(fn) ?? [])) continue;
-    const reads = returnedReads(model, fn).filter((read) => !looksUpUniqueColumn(read, ctx.index));
+    const reads = returnedReads(model, fn, ctx.sqlUnits).filter(
+      (read) => !read.orm || !looksUpUniqueColumn(read.orm, ctx.index),
+    );
     if (reads.length === 0) continue;
     const name = fn.node.childForFieldName('name') ?? fn.node;
     const fix = pageFix(model, fn, reads);
@@ -191,7 +232,7 @@ function checkDirect(ctx: FileContext): void {
       start: name.startIndex,
       end: name.endIndex,
       message:
-        `List endpoint \`${fn.className ? `${fn.className}.${fn.name}` : fn.name}\` returns every row \`${reads[0].head}\` matches and takes no ` +
+        `List endpoint \`${fn.className ? `${fn.className}.${fn.name}` : fn.name}\` returns every row ${reads[0].label} matches and takes no ` +
         'page parameters: response size grows with the table',
       fixes: fix ? [fix] : [],
     });
@@ -205,7 +246,7 @@ function unboundedVia(
   seen: Set<FunctionFacts>,
   hops: number,
 ): { callee: string; target: IndexedFunction } | undefined {
-  if (hops > MAX_HOPS || seen.has(fn)) return undefined;
+  if (hops >= MAX_HOPS || seen.has(fn)) return undefined;
   seen.add(fn);
   for (const trait of fn.traits) {
     if (!trait.startsWith(RETURNS_CALL)) continue;
@@ -249,7 +290,7 @@ export const unpaginatedListEndpoint: Rule = {
     language: 'python',
     category: 'unbounded-query',
     severity: 'warning',
-    summary: 'List endpoint returns an unbounded ORM read and takes no page parameters',
+    summary: 'List endpoint returns every row of a query and takes no page parameters',
     fix: {
       title: 'Add `skip`/`limit` parameters and page the query',
       safety: 'unsafe',
@@ -259,11 +300,12 @@ export const unpaginatedListEndpoint: Rule = {
       whatItDoes:
         'Finds GET route handlers (FastAPI `@app.get`/`@router.get`, Flask `@app.route`/`@bp.get`, DRF ' +
         '`@api_view`, Django views in `views.py`) that return an ORM read with no limit (see ' +
-        '`unbounded-orm-query`), made in the handler or in a service function it calls, in any file of ' +
-        'the workspace, and that give the client no way to ask for a page: no `limit`, `skip`, `offset`, ' +
+        '`unbounded-orm-query`) or the rows of a raw SQL `SELECT` with no `LIMIT` (see `unbounded-select`), ' +
+        'made in the handler or in a service function it calls (up to three calls deep, in any file of ' +
+        'the workspace), and that give the client no way to ask for a page: no `limit`, `skip`, `offset`, ' +
         '`page`, `page_size`, `per_page`, `cursor`... parameter, no such key read from the query string, ' +
-        'no paginator. `unbounded-orm-query` reports the query; this rule reports the API contract, on ' +
-        'the handler name.',
+        'no paginator. `unbounded-orm-query` and `unbounded-select` report the query; this rule reports ' +
+        'the API contract, on the handler name.',
       whyIsThisBad:
         'A list endpoint without pages answers with the whole table: the response grows with the data, and ' +
         'so do serialisation time, memory and transfer. Clients cannot ask for less, and adding paging later ' +
@@ -297,7 +339,10 @@ export const unpaginatedListEndpoint: Rule = {
   },
   pythonTraits(fn, calls, model) {
     const traits: string[] = [];
-    if (returnedReads(model, fn).length > 0) traits.push(RETURNS_READ);
+    // Extracting the file's SQL again costs: only when this function may return SQL rows.
+    const sql = calls.some((call) => mayReturnSqlRows(fn, call, model.source));
+    if (returnedReads(model, fn, sql ? sqlUnitsOf(model) : []).length > 0)
+      traits.push(RETURNS_READ);
     for (const call of calls) {
       if (!call.callee || call.receiver?.type === 'call' || call.inLambda) continue;
       if (callTargets(call, model).length === 0) continue; // never a workspace function

@@ -1,5 +1,5 @@
 import type { Rule } from '../../server/src/engine/rule';
-import { isMigrationPath, tokenRange } from '../../server/src/sql/helpers';
+import { isMigrationPath, keyColumns, tokenRange } from '../../server/src/sql/helpers';
 import {
   hasRowLimit,
   looksUpByKey,
@@ -8,13 +8,13 @@ import {
 } from '../../server/src/sql/statements';
 
 /** The statement reads at most one row: `LIMIT 1`, `FETCH FIRST 1`, or a key lookup. */
-function readsOneRow(statement: SqlStatement): boolean {
+function readsOneRow(statement: SqlStatement, keys: () => ReadonlySet<string>): boolean {
   const top = statement.topLevel;
   const limit = top.findIndex(
     (t) => t.type === 'word' && (t.upper === 'LIMIT' || t.upper === 'FIRST'),
   );
   if (limit !== -1 && hasRowLimit(statement) && top[limit + 1]?.text === '1') return true;
-  return looksUpByKey(statement);
+  return looksUpByKey(statement, keys());
 }
 
 /** `SELECT *` in the outermost query: every column travels, used or not. */
@@ -43,19 +43,21 @@ export const selectStar: Rule = {
         '`SELECT *` over derived tables and CTEs that name their columns (`WITH ranked AS (SELECT id, ... ) SELECT * FROM ranked`): the columns were chosen inside. A star inside the CTE makes the outer star count.',
         'DuckDB `SELECT * EXCLUDE (...)` / `* REPLACE (...)`, which choose the columns deliberately.',
         '`INSERT INTO ... SELECT *`, `CREATE TABLE/VIEW ... AS SELECT *` and `COPY (SELECT * ...) TO`: the rows stay in the database or go to a file whole, by intent.',
-        'Statements that read at most one row: `LIMIT 1` and lookups by `id`/`uuid`/`pk`, and strings whose result is read with `.fetchone()` / `.first()`.',
+        'Statements that read at most one row: `LIMIT 1`, lookups by `id`/`uuid`/`pk` or a column the workspace schema declares primary key or unique, and strings whose result is read with `.fetchone()` / `.first()`.',
         'Files under migration folders.',
       ],
     },
   },
   check(ctx) {
     if (isMigrationPath(ctx.relativePath)) return;
+    let keys: Set<string> | undefined;
+    const keyLookup = () => (keys ??= keyColumns(ctx.index));
     for (const unit of ctx.sqlUnits) {
       if (unit.readsOneRow) continue;
       for (const statement of unit.statements) {
         if (statement.kind !== 'select') continue;
         const star = selectsStar(statement);
-        if (!star || readsOneRow(statement)) continue;
+        if (!star || readsOneRow(statement, keyLookup)) continue;
         const quoted = star.text === '*' ? '*' : `${star.text}.*`;
         const range = tokenRange(unit, star);
         ctx.report({

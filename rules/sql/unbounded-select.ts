@@ -1,14 +1,13 @@
-import type { Node } from 'web-tree-sitter';
-import type { FileContext, Rule } from '../../server/src/engine/rule';
+import type { Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
-import { hasClauseHole, isMigrationPath, statementRange } from '../../server/src/sql/helpers';
+import { readsInBatches } from '../../server/src/python/orm';
 import {
-  hasRowLimit,
-  looksUpByKey,
-  returnsSingleRow,
-  type SqlStatement,
-} from '../../server/src/sql/statements';
-import type { PyCall, PythonModel } from '../../server/src/python/model';
+  isMigrationPath,
+  isUnboundedSelect,
+  keyColumns,
+  statementRange,
+} from '../../server/src/sql/helpers';
+import type { SqlStatement } from '../../server/src/sql/statements';
 import { toHost, type SqlUnit } from '../../server/src/sql/unit';
 
 /** Top-level clauses that must stay after an added `LIMIT`. */
@@ -42,56 +41,6 @@ function limitFix(unit: SqlUnit, statement: SqlStatement, limit: number): Fix | 
     safety: 'unsafe',
     edits: [{ start: host, end: host, newText: before ? `LIMIT ${limit} ` : ` LIMIT ${limit}` }],
   };
-}
-
-/** Result readers that take a bounded batch: the client streams the rows instead of holding them. */
-const BATCH_READS = ['fetchmany', 'fetch_df_chunk', 'fetch_record_batch', 'arraysize'];
-
-/** The call that sends an embedded unit: the one holding the string, or using its variable. */
-function sinkCall(model: PythonModel, unit: SqlUnit): PyCall | undefined {
-  let after: PyCall | undefined;
-  for (const call of model.calls) {
-    if ((call.callee || call.method) !== unit.sink) continue;
-    if (call.args.startIndex <= unit.hostStart && unit.hostEnd <= call.args.endIndex) return call;
-    // `sql = "SELECT ..."` then `cur.execute(sql)`: the first such call after the string.
-    if (!after && call.node.startIndex > unit.hostEnd) after = call;
-  }
-  return after;
-}
-
-/** Whether the host code reads the rows in batches: `.fetchmany(n)` chained or right after. */
-function readsInBatches(ctx: FileContext, unit: SqlUnit): boolean {
-  const model = ctx.python;
-  if (!model || unit.origin !== 'embedded') return false;
-  const call = sinkCall(model, unit);
-  if (!call) return false;
-  let outer: Node = call.node;
-  while (outer.parent?.type === 'argument_list' && outer.parent.parent) outer = outer.parent.parent;
-  const method =
-    outer.parent?.type === 'attribute' ? outer.parent.childForFieldName('attribute') : null;
-  if (method && BATCH_READS.includes(method.text)) return true;
-  const receiver = call.receiver?.text;
-  if (!receiver) return false;
-  let statement: Node | null = call.node;
-  while (statement && !statement.type.endsWith('statement')) statement = statement.parent;
-  for (
-    let next = statement?.nextNamedSibling, i = 0;
-    next && i < 3;
-    next = next.nextNamedSibling, i++
-  ) {
-    if (BATCH_READS.some((read) => next!.text.includes(`${receiver}.${read}`))) return true;
-  }
-  return false;
-}
-
-/** Primary-key and unique columns of every table the workspace knows, for key lookups. */
-function keyColumns(ctx: FileContext): Set<string> {
-  const keys = new Set<string>();
-  for (const { table } of ctx.index.allTables()) {
-    for (const column of table.columns)
-      if (column.primaryKey || column.unique) keys.add(column.name.toLowerCase());
-  }
-  return keys;
 }
 
 /** `SELECT` statements that return every matching row. */
@@ -136,13 +85,8 @@ export const unboundedSelect: Rule = {
     for (const unit of ctx.sqlUnits) {
       if (unit.readsOneRow) continue;
       for (const statement of unit.statements) {
-        if (statement.kind !== 'select' || hasRowLimit(statement) || returnsSingleRow(statement))
-          continue;
-        if (statement.topLevel.some((t) => t.upper === 'OFFSET')) continue;
-        if (hasClauseHole(statement)) continue;
-        keys ??= keyColumns(ctx);
-        if (looksUpByKey(statement, keys)) continue;
-        if (readsInBatches(ctx, unit)) continue;
+        if (!isUnboundedSelect(statement, () => (keys ??= keyColumns(ctx.index)))) continue;
+        if (ctx.python && readsInBatches(ctx.python, unit)) continue;
         const fix = limitFix(unit, statement, ctx.options.defaultLimit);
         ctx.report({
           ...statementRange(unit, statement),

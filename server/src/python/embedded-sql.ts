@@ -42,23 +42,22 @@ function firstSqlArgument(call: PyCall): Node | null {
 /** The string expression a variable was assigned, when it was assigned exactly once in scope. */
 function resolveVariable(model: PythonModel, call: PyCall, name: string): Node | null {
   const scope = call.fn?.body ?? model.tree.rootNode;
+  // Functions and classes defined inside the scope have scopes of their own.
+  const nested = [
+    ...model.functions.filter((fn) => fn.parent === call.fn),
+    ...(call.fn ? [] : model.classes),
+  ].map((definition) => definition.node);
   const found: Node[] = [];
-  const search = (node: Node): void => {
-    for (const child of node.namedChildren) {
-      if (!child) continue;
-      if (child.type === 'function_definition' || child.type === 'class_definition') continue;
-      if (child.type === 'assignment' || child.type === 'augmented_assignment') {
-        const left = child.childForFieldName('left');
-        if (left?.type === 'identifier' && left.text === name) {
-          const right = child.childForFieldName('right');
-          if (child.type === 'augmented_assignment' || !right) found.push(child);
-          else found.push(right);
-        }
-      }
-      search(child);
-    }
-  };
-  search(scope);
+  // One native traversal finds the assignments; walking every node from JavaScript costs far more.
+  for (const assignment of scope.descendantsOfType(['assignment', 'augmented_assignment'])) {
+    if (!assignment) continue;
+    const left = assignment.childForFieldName('left');
+    if (left?.type !== 'identifier' || left.text !== name) continue;
+    const at = assignment.startIndex;
+    if (nested.some((node) => node.startIndex <= at && at < node.endIndex)) continue;
+    const right = assignment.childForFieldName('right');
+    found.push(assignment.type === 'augmented_assignment' || !right ? assignment : right);
+  }
   if (found.length !== 1 || found[0].type === 'augmented_assignment') return null;
   return found[0];
 }

@@ -285,7 +285,105 @@ function isAsyncForm(node: Node): boolean {
   return node.child(0)?.type === 'async';
 }
 
-/** Builds the model of a parsed Python file. `relativePath` names the module for cross-file links. */
+const DOTTED = /^[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
+const TRAILING_NAME = /\.\s*([\p{L}_][\p{L}\p{N}_]*)$/u;
+
+/**
+ * A call of the model. Names come from the callee's source text, and the nodes rules ask for less
+ * often (receiver, arguments, awaited) are looked up on first use: each node access crosses into
+ * WASM, and most calls are never inspected past their name.
+ */
+class LazyCall implements PyCall {
+  readonly callee: string;
+  readonly qualified: string;
+  readonly method: string;
+  readonly fn?: PyFunction;
+  readonly loops: PyLoop[];
+  readonly inLambda: boolean;
+  readonly outer?: PyCall;
+  private readonly functionNode: Node | null;
+  private receiverNode?: Node | null;
+  private argsNode?: Node | null;
+  private awaitedFlag?: boolean;
+
+  constructor(
+    readonly node: Node,
+    imports: Map<string, string>,
+    scope: Scope,
+  ) {
+    this.functionNode = node.childForFieldName('function');
+    const text = this.functionNode?.text ?? '';
+    if (DOTTED.test(text)) {
+      this.callee = text;
+      this.method = text.slice(text.lastIndexOf('.') + 1);
+    } else {
+      // `db.query(X).all`: not a dotted name, but the method is still the trailing attribute.
+      this.callee = '';
+      this.method = TRAILING_NAME.exec(text)?.[1] ?? '';
+    }
+    this.qualified = qualify(this.callee, imports);
+    this.fn = scope.fn;
+    this.loops = scope.loops;
+    this.inLambda = !!scope.inLambda;
+    this.outer = scope.outerCall;
+  }
+
+  get receiver(): Node | null {
+    if (this.receiverNode === undefined) {
+      const fn = this.functionNode;
+      this.receiverNode = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+    }
+    return this.receiverNode;
+  }
+
+  /** The argument list node, or null for a call without one (`print "x"` in broken code). */
+  get argumentList(): Node | null {
+    if (this.argsNode === undefined) this.argsNode = this.node.childForFieldName('arguments');
+    return this.argsNode;
+  }
+
+  get args(): Node {
+    return this.argumentList ?? this.node;
+  }
+
+  get awaited(): boolean {
+    this.awaitedFlag ??= this.node.parent?.type === 'await';
+    return this.awaitedFlag;
+  }
+}
+
+/** A stretch of source whose code runs in `scope` (a function body, a loop body, call arguments). */
+interface Region {
+  start: number;
+  end: number;
+  scope: Scope;
+}
+
+/** Node types the model is built from; everything else is never materialised as a JS object. */
+const MODEL_NODE_TYPES = [
+  'decorated_definition',
+  'import_statement',
+  'import_from_statement',
+  'class_definition',
+  'function_definition',
+  'lambda',
+  'assignment',
+  'as_pattern',
+  'await',
+  'with_statement',
+  'for_in_clause',
+  'call',
+  ...Object.keys(LOOP_TYPES),
+];
+
+/**
+ * Builds the model of a parsed Python file. `relativePath` names the module for cross-file links.
+ *
+ * One native traversal (`descendantsOfType`) returns only the nodes the model needs, in source
+ * order; which function, loop, lambda or call arguments each belongs to follows from source
+ * ranges, kept on a stack of regions. Walking every node from JavaScript instead costs more than
+ * the parse itself, because each node visit crosses into WASM.
+ */
 export function buildPythonModel(tree: Tree, source: string, relativePath: string): PythonModel {
   const moduleName = moduleNameOf(relativePath);
   const isPackage = /(^|[\\/])__init__\.pyi?$/.test(relativePath);
@@ -300,48 +398,52 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
     loops: [],
     bindings: new Map(),
   };
+  const rootScope: Scope = { loops: [] };
+  const regions: Region[] = [];
+  /** Assignments and `with ... as` targets, bound once every call is known. */
+  const pendingBindings: { target: Node | null; value: Node | null; scope: Scope }[] = [];
+  const callAt = new Map<string, PyCall>();
+  /** Decorators by the start of the definition they decorate (it follows them in source order). */
+  const decoratorsAt = new Map<number, string[]>();
 
-  // Records `target = <call>` and `with <call> as target` so receivers can be traced to their maker.
-  const bind = (target: Node | null, valueNode: Node | null, before: number, scope: Scope) => {
-    if (!target || !valueNode) return;
-    const value = valueNode.type === 'await' ? valueNode.namedChildren[0] : valueNode;
-    const first = model.calls[before];
-    // Anything but a call still hides an outer binding of the same name: record it as unknown.
-    const call =
-      value?.type === 'call' &&
-      first &&
-      first.node.startIndex === value.startIndex &&
-      first.node.endIndex === value.endIndex
-        ? first
-        : null;
-    if (target.type === 'identifier' && scope.className) {
-      // A class attribute is what `self.<name>` reads until an instance assigns its own.
-      model.bindings!.set(bindingKey(`self.${target.text}`, undefined, scope.className), call);
-    } else if (target.type === 'identifier') {
-      model.bindings!.set(bindingKey(target.text, scope.fn), call);
-    } else if (target.type === 'attribute' && target.childForFieldName('object')?.text === 'self') {
-      const className = classOfFunction(scope.fn);
-      if (className) model.bindings!.set(bindingKey(target.text, undefined, className), call);
+  const scopeOf = (node: Node): Scope => {
+    const start = node.startIndex;
+    const end = node.endIndex;
+    while (regions.length > 0 && regions[regions.length - 1].end <= start) regions.pop();
+    for (let i = regions.length - 1; i >= 0; i--) {
+      const region = regions[i];
+      if (region.start <= start && end <= region.end) return region.scope;
     }
+    return rootScope;
+  };
+  const open = (start: number, end: number, scope: Scope): void => {
+    regions.push({ start, end, scope });
+  };
+  const openNode = (node: Node | null | undefined, scope: Scope): void => {
+    if (node) open(node.startIndex, node.endIndex, scope);
   };
 
-  const visit = (node: Node, scope: Scope, decorators: string[]): void => {
-    switch (node.type) {
+  for (const node of tree.rootNode.descendantsOfType(MODEL_NODE_TYPES)) {
+    if (!node) continue;
+    const type = node.type;
+    const scope = scopeOf(node);
+    switch (type) {
+      case 'decorated_definition': {
+        const definition = node.childForFieldName('definition');
+        if (definition) {
+          decoratorsAt.set(
+            definition.startIndex,
+            node.namedChildren
+              .filter((c) => c?.type === 'decorator')
+              .map((c) => c!.text.replace(/^@\s*/, '')),
+          );
+        }
+        continue;
+      }
       case 'import_statement':
       case 'import_from_statement':
         collectImports(node, moduleName, isPackage, model.imports);
-        return;
-      case 'decorated_definition': {
-        const names = node.namedChildren
-          .filter((c) => c?.type === 'decorator')
-          .map((c) => c!.text.replace(/^@\s*/, ''));
-        const definition = node.childForFieldName('definition');
-        for (const child of node.namedChildren) {
-          if (child && child.type === 'decorator') visit(child, scope, []);
-        }
-        if (definition) visit(definition, scope, names);
-        return;
-      }
+        continue;
       case 'class_definition': {
         const name = node.childForFieldName('name')?.text ?? '';
         const body = node.childForFieldName('body');
@@ -352,9 +454,8 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
           bases: superclasses ? superclasses.namedChildren.map((c) => c?.text ?? '') : [],
           body: body ?? node,
         });
-        if (superclasses) visit(superclasses, scope, []);
-        if (body) visit(body, { fn: scope.fn, className: name, loops: scope.loops }, []);
-        return;
+        openNode(body, { fn: scope.fn, className: name, loops: scope.loops });
+        continue;
       }
       case 'function_definition': {
         const name = node.childForFieldName('name')?.text ?? '';
@@ -364,6 +465,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
           : scope.className
             ? `${moduleName}.${scope.className}`
             : moduleName;
+        const decorators = decoratorsAt.get(node.startIndex) ?? [];
         const fn: PyFunction = {
           node,
           name,
@@ -377,102 +479,93 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         };
         model.functions.push(fn);
         // Default values and decorators run where the function is defined, not in its body.
-        const parameters = node.childForFieldName('parameters');
-        if (parameters) visit(parameters, scope, []);
-        visit(body, { fn, loops: [] }, []);
-        return;
+        openNode(body, { fn, loops: [] });
+        continue;
       }
-      case 'lambda': {
+      case 'lambda':
         // A lambda body runs when the lambda is called, not where it is written.
-        const body = node.childForFieldName('body');
-        if (body)
-          visit(body, { fn: scope.fn, loops: [], inLambda: true, outerCall: scope.outerCall }, []);
-        return;
-      }
-      case 'assignment': {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
-        const type = node.childForFieldName('type');
-        if (left) visit(left, scope, []);
-        if (type) visit(type, scope, []);
-        const before = model.calls.length;
-        if (right) visit(right, scope, []);
-        bind(left, right, before, scope);
-        return;
-      }
-      case 'as_pattern': {
+        openNode(node.childForFieldName('body'), {
+          fn: scope.fn,
+          loops: [],
+          inLambda: true,
+          outerCall: scope.outerCall,
+        });
+        continue;
+      case 'assignment':
+        pendingBindings.push({
+          target: node.childForFieldName('left'),
+          value: node.childForFieldName('right'),
+          scope,
+        });
+        continue;
+      case 'as_pattern':
         // `with <call> as name`: the first child is the value, the alias names its result.
-        const value = node.namedChildren[0];
-        const alias = node.childForFieldName('alias');
-        const before = model.calls.length;
-        if (value) visit(value, scope, []);
-        if (node.parent?.type === 'with_item')
-          bind(alias?.namedChildren[0] ?? null, value, before, scope);
-        return;
-      }
+        if (node.parent?.type === 'with_item') {
+          pendingBindings.push({
+            target: node.childForFieldName('alias')?.namedChildren[0] ?? null,
+            value: node.namedChildren[0],
+            scope,
+          });
+        }
+        continue;
       case 'await':
         if (scope.fn && !scope.inLambda) scope.fn.usesAwait = true;
-        break;
+        continue;
       case 'with_statement':
       case 'for_in_clause':
         if (scope.fn && !scope.inLambda && isAsyncForm(node)) scope.fn.usesAwait = true;
-        break;
+        continue;
       case 'call': {
-        const fnNode = node.childForFieldName('function');
-        const callee = dottedName(fnNode);
-        const receiver = fnNode?.type === 'attribute' ? fnNode.childForFieldName('object') : null;
-        const method =
-          fnNode?.type === 'attribute'
-            ? (fnNode.childForFieldName('attribute')?.text ?? '')
-            : fnNode?.type === 'identifier'
-              ? fnNode.text
-              : '';
-        const call: PyCall = {
-          node,
-          callee,
-          qualified: qualify(callee, model.imports),
-          method,
-          receiver,
-          args: node.childForFieldName('arguments') ?? node,
-          fn: scope.fn,
-          loops: scope.loops,
-          awaited: node.parent?.type === 'await',
-          inLambda: !!scope.inLambda,
-          outer: scope.outerCall,
-        };
+        const call = new LazyCall(node, model.imports, scope);
         model.calls.push(call);
+        callAt.set(`${node.startIndex}:${node.endIndex}`, call);
         // Only the arguments are "inside" this call; the callee expression is evaluated around it.
-        const inArgs: Scope = { ...scope, outerCall: call };
-        const argsStart = call.args === node ? -1 : call.args.startIndex;
-        for (const child of node.namedChildren) {
-          if (child) visit(child, child.startIndex === argsStart ? inArgs : scope, []);
-        }
-        return;
+        openNode(call.argumentList, { ...scope, outerCall: call });
+        continue;
       }
     }
 
-    const loopKind = LOOP_TYPES[node.type];
-    if (loopKind) {
-      if (loopKind === 'for' && scope.fn && !scope.inLambda && isAsyncForm(node))
-        scope.fn.usesAwait = true;
-      const loop = loopOf(node, loopKind, scope.fn);
-      model.loops.push(loop);
-      // The iterable of a `for` runs once; only the body repeats.
-      const inner: Scope = { ...scope, loops: [...scope.loops, loop] };
-      for (const child of node.namedChildren) {
-        if (!child) continue;
-        const once = loopKind === 'for' ? child === loop.iterable : false;
-        visit(child, once ? scope : inner, []);
-      }
-      return;
+    const loopKind = LOOP_TYPES[type];
+    if (!loopKind) continue;
+    if (loopKind === 'for' && scope.fn && !scope.inLambda && isAsyncForm(node))
+      scope.fn.usesAwait = true;
+    const loop = loopOf(node, loopKind, scope.fn);
+    model.loops.push(loop);
+    const inner: Scope = { ...scope, loops: [...scope.loops, loop] };
+    if (loopKind === 'comprehension') {
+      // Everything repeats per item except the first iterable, evaluated once before the loop.
+      const once = loop.iterable;
+      if (once) {
+        open(node.startIndex, once.startIndex, inner);
+        open(once.endIndex, node.endIndex, inner);
+      } else openNode(node, inner);
+    } else if (loopKind === 'for') {
+      // The iterable runs once and the `else:` clause after the loop; the target and body repeat.
+      openNode(node.childForFieldName('left'), inner);
+      openNode(node.childForFieldName('body'), inner);
+    } else {
+      openNode(node.childForFieldName('condition'), inner);
+      openNode(node.childForFieldName('body'), inner);
     }
+  }
 
-    for (const child of node.namedChildren) {
-      if (child) visit(child, scope, []);
+  // Records `target = <call>` and `with <call> as target` so receivers can be traced to their maker.
+  for (const { target, value: valueNode, scope } of pendingBindings) {
+    if (!target || !valueNode) continue;
+    const value = valueNode.type === 'await' ? valueNode.namedChildren[0] : valueNode;
+    // Anything but a call still hides an outer binding of the same name: record it as unknown.
+    const call =
+      value?.type === 'call' ? (callAt.get(`${value.startIndex}:${value.endIndex}`) ?? null) : null;
+    if (target.type === 'identifier' && scope.className) {
+      // A class attribute is what `self.<name>` reads until an instance assigns its own.
+      model.bindings!.set(bindingKey(`self.${target.text}`, undefined, scope.className), call);
+    } else if (target.type === 'identifier') {
+      model.bindings!.set(bindingKey(target.text, scope.fn), call);
+    } else if (target.type === 'attribute' && target.childForFieldName('object')?.text === 'self') {
+      const className = classOfFunction(scope.fn);
+      if (className) model.bindings!.set(bindingKey(target.text, undefined, className), call);
     }
-  };
-
-  visit(tree.rootNode, { loops: [] }, []);
+  }
   return model;
 }
 

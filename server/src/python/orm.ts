@@ -7,9 +7,11 @@
  * Computed once per model and shared by the rules and the cross-file trait contributor.
  */
 import type { Node } from 'web-tree-sitter';
+import { isUnboundedSelect } from '../sql/helpers';
+import type { SqlUnit } from '../sql/unit';
 import type { WorkspaceIndex } from '../workspace/index';
 import { paramOf } from './knowledge';
-import { dottedName, qualify, type PyFunction, type PythonModel } from './model';
+import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
 
 /** One step of a chain: a method call `.filter(...)`, an attribute `.objects`, a subscript `[:10]`. */
 export interface ChainLink {
@@ -78,6 +80,8 @@ const BOUNDING = new Set([
   'update_or_create',
 ]);
 
+/** Execution options that stream rows in batches. */
+const STREAMING = /\b(?:yield_per|stream_results)\b/;
 /** Raw SQL inside an ORM chain: `unbounded-select` reads the SQL text itself. */
 const RAW_SQL = new Set(['raw', 'from_statement', 'extra']);
 /** Filters whose arguments may pin the query to one key. */
@@ -321,8 +325,14 @@ function filterBounds(links: readonly ChainLink[], into: Bounds): void {
       into.bounded = true;
       return;
     }
-    if (link.kind !== 'call' || !FILTERS.has(link.name) || !link.args) continue;
+    if (link.kind !== 'call' || !link.args) continue;
     const text = link.args.text;
+    // `execution_options(yield_per=500)`: rows arrive in batches, never all at once.
+    if (link.name === 'execution_options' && STREAMING.test(text)) {
+      into.bounded = true;
+      return;
+    }
+    if (!FILTERS.has(link.name)) continue;
     // A batch load by a list the code already holds: the batching n-plus-one recommends.
     if (text.includes('.in_(') || text.includes('__in=')) {
       into.bounded = true;
@@ -537,8 +547,9 @@ function selectRead(
   const { fn } = candidate;
   const rest = chain.links.slice(execute + 1);
   if (!rest.every((link) => link.kind === 'call' && RESULT_SHAPING.has(link.name))) return null;
-  const statement = firstArgument(chain.links[execute].args);
-  if (!statement) return null;
+  const executeArgs = chain.links[execute].args;
+  const statement = firstArgument(executeArgs);
+  if (!statement || STREAMING.test(executeArgs?.text ?? '')) return null;
   const select = selectStatement(statement, fn, model);
   if (!select) return null;
   const selectCall = select.root;
@@ -653,5 +664,100 @@ export function looksUpUniqueColumn(read: OrmRead, index: WorkspaceIndex): boole
             (column.primaryKey || column.unique) && read.equalityColumns.includes(column.attribute),
         ),
       ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw SQL reads: the calls that send an embedded `SELECT` with no limit.
+
+/** Result readers that take a bounded batch: the client streams the rows instead of holding them. */
+const BATCH_READS = ['fetchmany', 'fetch_df_chunk', 'fetch_record_batch'];
+
+/** The call that sends an embedded unit: the one holding the string, or using its variable. */
+export function sqlSinkCall(model: PythonModel, unit: SqlUnit): PyCall | undefined {
+  let after: PyCall | undefined;
+  for (const call of model.calls) {
+    if ((call.callee || call.method) !== unit.sink) continue;
+    if (call.args.startIndex <= unit.hostStart && unit.hostEnd <= call.args.endIndex) return call;
+    // `sql = "SELECT ..."` then `cur.execute(sql)`: the first such call after the string.
+    if (!after && call.node.startIndex > unit.hostEnd) after = call;
+  }
+  return after;
+}
+
+/** Whether the host code reads the rows in batches: `.fetchmany(n)` chained or right after. */
+export function readsInBatches(model: PythonModel, unit: SqlUnit): boolean {
+  if (unit.origin !== 'embedded') return false;
+  const call = sqlSinkCall(model, unit);
+  if (!call) return false;
+  const outer = resultOf(call);
+  const method =
+    outer.parent?.type === 'attribute' ? outer.parent.childForFieldName('attribute') : null;
+  if (method && BATCH_READS.includes(method.text)) return true;
+  const receiver = call.receiver?.text;
+  if (!receiver) return false;
+  let statement: Node | null = call.node;
+  while (statement && !statement.type.endsWith('statement')) statement = statement.parent;
+  let next = statement?.nextNamedSibling;
+  for (let i = 0; next && i < 3; next = next.nextNamedSibling, i++) {
+    const text = next.text;
+    if (BATCH_READS.some((read) => text.includes(`${receiver}.${read}`))) return true;
+  }
+  return false;
+}
+
+/** The expression carrying a sink call's result: `db.execute(text("..."))` for `text(...)`. */
+export function resultOf(call: PyCall): Node {
+  let outer: Node = call.node;
+  while (outer.parent?.type === 'argument_list' && outer.parent.parent) outer = outer.parent.parent;
+  return outer;
+}
+
+const sqlCalls = new WeakMap<readonly SqlUnit[], PyCall[]>();
+
+/** Calls sending a `SELECT` that reads every matching row, with nothing in the host bounding it. */
+export function unboundedSqlCalls(model: PythonModel, units: readonly SqlUnit[]): PyCall[] {
+  let calls = sqlCalls.get(units);
+  if (calls) return calls;
+  calls = [];
+  for (const unit of units) {
+    if (unit.origin !== 'embedded' || unit.readsOneRow) continue;
+    if (!unit.statements.some((statement) => isUnboundedSelect(statement))) continue;
+    const call = sqlSinkCall(model, unit);
+    if (call && !readsInBatches(model, unit)) calls.push(call);
+  }
+  sqlCalls.set(units, calls);
+  return calls;
+}
+
+/** Methods that send SQL and hand back its rows (or a cursor holding them). */
+const SQL_READS = new Set([
+  'execute',
+  'exec_driver_sql',
+  'sql',
+  'read_sql',
+  'read_sql_query',
+  'fetch',
+]);
+
+/** Whether `call` could send SQL whose rows `fn` returns: a cheap test before extracting SQL. */
+export function mayReturnSqlRows(fn: PyFunction, call: PyCall, source: string): boolean {
+  if (!SQL_READS.has(call.method) && call.method !== 'text') return false;
+  return returnsSqlRows(fn, call, source);
+}
+
+/**
+ * Whether `fn` returns the rows a SQL sink call reads: the call's result (`return
+ * con.execute(...).fetchall()`, `rows = db.execute(...)` then `return [... for r in rows]`), or its
+ * cursor's rows (`cur.execute(...)` then `return cur.fetchall()`).
+ */
+export function returnsSqlRows(fn: PyFunction, call: PyCall, source: string): boolean {
+  const result = resultOf(call);
+  if (flowsToReturn(fn, result)) return true;
+  const receiver = call.receiver?.type === 'identifier' ? call.receiver.text : '';
+  if (!receiver || result !== call.node) return false;
+  const fetch = `${receiver}.fetchall(`;
+  return localFlow(fn).returned.some((range) =>
+    source.slice(range.start, range.end).includes(fetch),
   );
 }

@@ -1,6 +1,13 @@
 /** Helpers SQL rules share: statement locations in host files and masked run-time holes. */
-import type { SqlStatement } from './statements';
+import {
+  hasOffset,
+  hasRowLimit,
+  looksUpByKey,
+  returnsSingleRow,
+  type SqlStatement,
+} from './statements';
 import type { SqlToken } from './tokens';
+import type { WorkspaceIndex } from '../workspace/index';
 import { toHost, type SqlUnit } from './unit';
 
 /** A token standing for a run-time value (an f-string hole or a concatenated variable). */
@@ -86,4 +93,28 @@ export function isMigrationPath(relativePath: string): boolean {
   return /(^|\/)(migrations?|alembic|versions|migrate|db\/migrate|flyway|liquibase)(\/|$)/i.test(
     relativePath,
   );
+}
+
+/**
+ * The statement reads every row it matches: a `SELECT` with no limit or offset paging, not an
+ * aggregate, not a key lookup, and no run-time hole that could add the limit. `keyColumns` is
+ * asked only when the rest holds (it may cost a look at the workspace).
+ */
+export function isUnboundedSelect(
+  statement: SqlStatement,
+  keyColumns: () => ReadonlySet<string> = () => new Set(),
+): boolean {
+  if (statement.kind !== 'select' || hasRowLimit(statement) || hasOffset(statement)) return false;
+  if (returnsSingleRow(statement) || hasClauseHole(statement)) return false;
+  return !looksUpByKey(statement, keyColumns());
+}
+
+/** Primary-key and unique column names of every table the workspace knows, for key lookups. */
+export function keyColumns(index: WorkspaceIndex): Set<string> {
+  const keys = new Set<string>();
+  for (const { table } of index.allTables()) {
+    for (const column of table.columns)
+      if (column.primaryKey || column.unique) keys.add(column.name.toLowerCase());
+  }
+  return keys;
 }
