@@ -140,7 +140,7 @@ export interface Corpus {
 
 /** Writes (or reuses) the corpus under `dir`: `files` modules of about 250 lines each. */
 export function generateCorpus(dir: string, files = 1000): Corpus {
-  const marker = path.join(dir, `.complete-${files}`);
+  const marker = path.join(dir, `.complete-v2-${files}`);
   if (!fs.existsSync(marker)) {
     fs.rmSync(dir, { recursive: true, force: true });
     const rand = random(42);
@@ -148,12 +148,16 @@ export function generateCorpus(dir: string, files = 1000): Corpus {
       const entity = ENTITIES[i % ENTITIES.length];
       const folder = path.join(dir, 'app', `pkg${Math.floor(i / 50)}`);
       fs.mkdirSync(folder, { recursive: true });
+      // Like a real service: one module in ten holds models, the rest routes and services.
       const parts = [HEADER];
-      for (let k = 0; k < 4; k++) {
-        const n = i * 4 + k;
-        parts.push(model(entity, n), route(entity, n, rand), service(entity, n, rand));
+      const kind = i % 10 === 0 ? 'models' : i % 2 === 0 ? 'routes' : 'services';
+      for (let k = 0; k < 5; k++) {
+        const n = i * 5 + k;
+        if (kind === 'models') parts.push(model(entity, n), model(ENTITIES[(i + 3) % ENTITIES.length], n + 1));
+        else if (kind === 'routes') parts.push(route(entity, n, rand), route(entity, n + 1, rand), service(entity, n, rand));
+        else parts.push(service(entity, n, rand), route(entity, n, rand));
       }
-      fs.writeFileSync(path.join(folder, `${entity}_${i}.py`), parts.join('\n'));
+      fs.writeFileSync(path.join(folder, `${kind}_${entity}_${i}.py`), parts.join('\n'));
     }
     fs.writeFileSync(marker, '');
   }

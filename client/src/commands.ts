@@ -17,12 +17,28 @@ function rangeOf(finding: PanelFinding): vscode.Range {
 }
 
 /** Runs the server's code action titled by `pick` for a finding from the panel. */
-async function runAction(finding: PanelFinding, pick: (action: vscode.CodeAction) => boolean): Promise<boolean> {
+async function runAction(
+  finding: PanelFinding,
+  pick: (action: vscode.CodeAction) => boolean,
+): Promise<boolean> {
   const uri = vscode.Uri.parse(finding.uri);
   await vscode.workspace.openTextDocument(uri);
   const actions =
-    (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, rangeOf(finding), vscode.CodeActionKind.QuickFix.value)) ?? [];
-  const action = actions.find((a) => pick(a) && a.diagnostics?.some((d) => d.code === finding.ruleId || (typeof d.code === 'object' && d.code.value === finding.ruleId)));
+    (await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      rangeOf(finding),
+      vscode.CodeActionKind.QuickFix.value,
+    )) ?? [];
+  const action = actions.find(
+    (a) =>
+      pick(a) &&
+      a.diagnostics?.some(
+        (d) =>
+          d.code === finding.ruleId ||
+          (typeof d.code === 'object' && d.code.value === finding.ruleId),
+      ),
+  );
   if (!action?.edit) return false;
   return vscode.workspace.applyEdit(action.edit);
 }
@@ -41,10 +57,16 @@ const COMMANDS: Record<string, Handler> = {
   'perflens.openDocs': async (ctx) => {
     const index = vscode.Uri.joinPath(ctx.extension.extensionUri, 'docs', 'rules');
     const entries = await vscode.workspace.fs.readDirectory(index);
-    const rules = entries.map(([name]) => name).filter((name) => name.endsWith('.md') && name !== 'README.md').map((name) => name.slice(0, -3));
-    const picked = await vscode.window.showQuickPick(['(all rules)', ...rules.sort()], { placeHolder: 'Open the documentation of a Perflens rule' });
+    const rules = entries
+      .map(([name]) => name)
+      .filter((name) => name.endsWith('.md') && name !== 'README.md')
+      .map((name) => name.slice(0, -3));
+    const picked = await vscode.window.showQuickPick(['(all rules)', ...rules.sort()], {
+      placeHolder: 'Open the documentation of a Perflens rule',
+    });
     if (!picked) return;
-    const uri = picked === '(all rules)' ? vscode.Uri.joinPath(index, 'README.md') : ctx.docsUri(picked);
+    const uri =
+      picked === '(all rules)' ? vscode.Uri.joinPath(index, 'README.md') : ctx.docsUri(picked);
     await vscode.commands.executeCommand('markdown.showPreview', uri);
   },
   'perflens.findings.groupBy': async (ctx) => {
@@ -53,15 +75,32 @@ const COMMANDS: Record<string, Handler> = {
       { label: 'File → finding', value: 'file' },
       { label: 'Severity', value: 'severity' },
     ];
-    const picked = await vscode.window.showQuickPick(choices, { placeHolder: 'Group Perflens findings by' });
+    const picked = await vscode.window.showQuickPick(choices, {
+      placeHolder: 'Group Perflens findings by',
+    });
     if (picked) await ctx.findings.setGroupBy(picked.value);
   },
   'perflens.findings.filter': async (ctx) => {
     const items: (vscode.QuickPickItem & { kind2: 'severity' | 'category'; value: string })[] = [
-      ...['error', 'warning', 'info', 'hint'].map((value) => ({ label: value, description: 'severity', kind2: 'severity' as const, value, picked: ctx.findings.severities.has(value) })),
-      ...CATEGORIES.map((value) => ({ label: value, description: 'category', kind2: 'category' as const, value, picked: ctx.findings.categories.has(value) })),
+      ...['error', 'warning', 'info', 'hint'].map((value) => ({
+        label: value,
+        description: 'severity',
+        kind2: 'severity' as const,
+        value,
+        picked: ctx.findings.severities.has(value),
+      })),
+      ...CATEGORIES.map((value) => ({
+        label: value,
+        description: 'category',
+        kind2: 'category' as const,
+        value,
+        picked: ctx.findings.categories.has(value),
+      })),
     ];
-    const picked = await vscode.window.showQuickPick(items, { canPickMany: true, placeHolder: 'Show only these severities and categories (none = all)' });
+    const picked = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      placeHolder: 'Show only these severities and categories (none = all)',
+    });
     if (!picked) return;
     await ctx.findings.setFilters(
       picked.filter((p) => p.kind2 === 'severity').map((p) => p.value),
@@ -70,8 +109,16 @@ const COMMANDS: Record<string, Handler> = {
   },
   'perflens.findings.applyFix': async (_ctx, node: TreeNode) => {
     const finding = findingOf(node);
-    if (finding && !(await runAction(finding, (a) => !a.title.startsWith('Fix all') && !a.title.startsWith('Ignore') && !!a.edit))) {
-      void vscode.window.showWarningMessage('Perflens: this finding has no fix that applies to the current text.');
+    if (
+      finding &&
+      !(await runAction(
+        finding,
+        (a) => !a.title.startsWith('Fix all') && !a.title.startsWith('Ignore') && !!a.edit,
+      ))
+    ) {
+      void vscode.window.showWarningMessage(
+        'Perflens: this finding has no fix that applies to the current text.',
+      );
     }
   },
   'perflens.findings.ignore': async (_ctx, node: TreeNode) => {
@@ -80,13 +127,18 @@ const COMMANDS: Record<string, Handler> = {
   },
   'perflens.findings.showDocs': async (ctx, node: TreeNode) => {
     const finding = findingOf(node);
-    if (finding) await vscode.commands.executeCommand('markdown.showPreview', ctx.docsUri(finding.ruleId));
+    if (finding)
+      await vscode.commands.executeCommand('markdown.showPreview', ctx.docsUri(finding.ruleId));
   },
 };
 
 export function registerCommands(ctx: Ctx): void {
   for (const [id, handler] of Object.entries(COMMANDS)) {
-    ctx.extension.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => (handler as (ctx: Ctx, ...a: unknown[]) => unknown)(ctx, ...args)));
+    ctx.extension.subscriptions.push(
+      vscode.commands.registerCommand(id, (...args: unknown[]) =>
+        (handler as (ctx: Ctx, ...a: unknown[]) => unknown)(ctx, ...args),
+      ),
+    );
   }
 }
 

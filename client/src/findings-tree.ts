@@ -52,7 +52,9 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 }
 
 function byPosition(a: PanelFinding, b: PanelFinding): number {
-  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
+  return (
+    a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character
+  );
 }
 
 export class FindingsTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -71,7 +73,10 @@ export class FindingsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     this.groupBy = state.get<GroupBy>('perflens.groupBy', 'category');
     this.severities = new Set(state.get<string[]>('perflens.severities', []));
     this.categories = new Set(state.get<string[]>('perflens.categories', []));
-    this.view = vscode.window.createTreeView('perflens.findings', { treeDataProvider: this, showCollapseAll: true });
+    this.view = vscode.window.createTreeView('perflens.findings', {
+      treeDataProvider: this,
+      showCollapseAll: true,
+    });
   }
 
   /** Re-reads the findings shortly (status notifications come in bursts). */
@@ -95,7 +100,9 @@ export class FindingsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   /** All findings the panel currently shows (after filters). */
   visible(): PanelFinding[] {
     return this.findings.filter(
-      (f) => (this.severities.size === 0 || this.severities.has(f.severity)) && (this.categories.size === 0 || this.categories.has(f.category)),
+      (f) =>
+        (this.severities.size === 0 || this.severities.has(f.severity)) &&
+        (this.categories.size === 0 || this.categories.has(f.category)),
     );
   }
 
@@ -117,10 +124,22 @@ export class FindingsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     const findings = this.visible();
     this.roots = this.build(findings);
     const filtered = this.severities.size > 0 || this.categories.size > 0;
-    this.view.badge = findings.length > 0 ? { value: findings.length, tooltip: `${findings.length} Perflens findings` } : undefined;
-    this.view.description = filtered ? `filtered: ${findings.length} of ${this.findings.length}` : undefined;
-    this.view.message = findings.length === 0 && this.findings.length > 0 ? 'No findings match the filter.' : undefined;
-    void vscode.commands.executeCommand('setContext', 'perflens.hasFindings', this.findings.length > 0);
+    this.view.badge =
+      findings.length > 0
+        ? { value: findings.length, tooltip: `${findings.length} Perflens findings` }
+        : undefined;
+    this.view.description = filtered
+      ? `filtered: ${findings.length} of ${this.findings.length}`
+      : undefined;
+    this.view.message =
+      findings.length === 0 && this.findings.length > 0
+        ? 'No findings match the filter.'
+        : undefined;
+    void vscode.commands.executeCommand(
+      'setContext',
+      'perflens.hasFindings',
+      this.findings.length > 0,
+    );
     this.changed.fire(undefined);
   }
 
@@ -133,7 +152,9 @@ export class FindingsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       description: vscode.workspace.asRelativePath(path.dirname(resourceUri.fsPath)),
       resourceUri,
       count: findings.length,
-      children: findings.sort(byPosition).map((finding) => this.leaf(finding, `${idPrefix}/${uri}`, false)),
+      children: findings
+        .sort(byPosition)
+        .map((finding) => this.leaf(finding, `${idPrefix}/${uri}`, false)),
     };
   }
 
@@ -162,12 +183,17 @@ export class FindingsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
           label: severity,
           icon: SEVERITY_ICON[severity],
           count: list.length,
-          children: list.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : byPosition(a, b))).map((f) => this.leaf(f, `severity/${severity}`, true)),
+          children: list
+            .sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : byPosition(a, b)))
+            .map((f) => this.leaf(f, `severity/${severity}`, true)),
         } satisfies GroupNode;
       });
     }
     const byCategory = groupBy(findings, (f) => f.category);
-    const order = [...CATEGORIES, ...[...byCategory.keys()].filter((c) => !(CATEGORIES as readonly string[]).includes(c))];
+    const order = [
+      ...CATEGORIES,
+      ...[...byCategory.keys()].filter((c) => !(CATEGORIES as readonly string[]).includes(c)),
+    ];
     return order
       .filter((category) => byCategory.has(category))
       .map((category) => {
@@ -187,7 +213,9 @@ export class FindingsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
             count: ruleFindings.length,
             children: [...groupBy(ruleFindings, (f) => f.uri)]
               .sort(([a], [b]) => (a < b ? -1 : 1))
-              .map(([uri, fileFindings]) => this.fileGroup(uri, fileFindings, `category/${category}/${ruleId}`)),
+              .map(([uri, fileFindings]) =>
+                this.fileGroup(uri, fileFindings, `category/${category}/${ruleId}`),
+              ),
           })),
         } satisfies GroupNode;
       });
@@ -200,7 +228,10 @@ export class FindingsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     if (node.kind === 'group') {
-      const item = new vscode.TreeItem(`${node.label} (${node.count})`, vscode.TreeItemCollapsibleState.Expanded);
+      // A file node gets no count: VS Code already decorates it with the file's problem count (from
+      // resourceUri), and a second number beside it read as a contradiction.
+      const label = node.resourceUri ? node.label : `${node.label} (${node.count})`;
+      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
       item.id = node.id;
       item.description = node.description;
       if (node.resourceUri) item.resourceUri = node.resourceUri;
@@ -210,14 +241,30 @@ export class FindingsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     }
     const { finding } = node;
     const line = finding.range.start.line + 1;
-    const item = new vscode.TreeItem(finding.message.replace(/`/g, ''), vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      finding.message.replace(/`/g, ''),
+      vscode.TreeItemCollapsibleState.None,
+    );
     item.id = node.id;
-    item.description = node.showFile ? `${vscode.workspace.asRelativePath(vscode.Uri.parse(finding.uri))}:${line}` : `line ${line}`;
-    item.tooltip = new vscode.MarkdownString(`**${finding.ruleId}** (${finding.category}, ${finding.severity})\n\n${finding.message}`);
+    item.description = node.showFile
+      ? `${vscode.workspace.asRelativePath(vscode.Uri.parse(finding.uri))}:${line}`
+      : `line ${line}`;
+    item.tooltip = new vscode.MarkdownString(
+      `**${finding.ruleId}** (${finding.category}, ${finding.severity})\n\n${finding.message}`,
+    );
     item.iconPath = SEVERITY_ICON[finding.severity];
     item.contextValue = finding.fix === 'none' ? 'finding' : 'finding.fixable';
-    const range = new vscode.Range(finding.range.start.line, finding.range.start.character, finding.range.end.line, finding.range.end.character);
-    item.command = { title: 'Open', command: 'vscode.open', arguments: [vscode.Uri.parse(finding.uri), { selection: range }] };
+    const range = new vscode.Range(
+      finding.range.start.line,
+      finding.range.start.character,
+      finding.range.end.line,
+      finding.range.end.character,
+    );
+    item.command = {
+      title: 'Open',
+      command: 'vscode.open',
+      arguments: [vscode.Uri.parse(finding.uri), { selection: range }],
+    };
     return item;
   }
 

@@ -3,7 +3,7 @@ import type { FileContext, Rule, WorkspaceContext } from '../../server/src/engin
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { callTargets } from '../../server/src/python/facts';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
-import { extractPythonSql } from '../../server/src/python/embedded-sql';
+import { pythonSqlUnits } from '../../server/src/python/embedded-sql';
 import {
   flowsToReturn,
   localFlow,
@@ -154,18 +154,6 @@ function returnedReads(
     reads.push({ label: `the \`SELECT\` sent by \`${sink}()\`` });
   }
   return reads;
-}
-
-const sqlUnits = new WeakMap<PythonModel, SqlUnit[]>();
-
-/** The file's embedded SQL, for the trait contributor (file checks get it from the context). */
-function sqlUnitsOf(model: PythonModel): SqlUnit[] {
-  let units = sqlUnits.get(model);
-  if (!units) {
-    units = extractPythonSql(model);
-    sqlUnits.set(model, units);
-  }
-  return units;
 }
 
 /** The parameter-list edit adding `skip`/`limit`, in the list's own layout; none after `**kwargs`. */
@@ -341,7 +329,7 @@ export const unpaginatedListEndpoint: Rule = {
     const traits: string[] = [];
     // Extracting the file's SQL again costs: only when this function may return SQL rows.
     const sql = calls.some((call) => mayReturnSqlRows(fn, call, model.source));
-    if (returnedReads(model, fn, sql ? sqlUnitsOf(model) : []).length > 0)
+    if (returnedReads(model, fn, sql ? pythonSqlUnits(model) : []).length > 0)
       traits.push(RETURNS_READ);
     for (const call of calls) {
       if (!call.callee || call.receiver?.type === 'call' || call.inLambda) continue;

@@ -50,7 +50,7 @@ export const selectStar: Rule = {
   },
   check(ctx) {
     if (isMigrationPath(ctx.relativePath)) return;
-    let keys: Set<string> | undefined;
+    let keys: ReadonlySet<string> | undefined;
     const keyLookup = () => (keys ??= keyColumns(ctx.index));
     for (const unit of ctx.sqlUnits) {
       if (unit.readsOneRow) continue;

@@ -81,7 +81,7 @@ export const unboundedSelect: Rule = {
   },
   check(ctx) {
     if (ctx.language === 'sql' && isMigrationPath(ctx.relativePath)) return;
-    let keys: Set<string> | undefined;
+    let keys: ReadonlySet<string> | undefined;
     for (const unit of ctx.sqlUnits) {
       if (unit.readsOneRow) continue;
       for (const statement of unit.statements) {

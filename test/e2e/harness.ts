@@ -18,12 +18,16 @@ import * as util from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const REPO = path.resolve(__dirname, '..', '..');
-export const E2E_CACHE = path.join(REPO, '.cache', 'e2e');
-export const CODE_SERVER = process.env.CODE_SERVER ?? path.join(REPO, '.cache', 'code-server', 'node_modules', '.bin', 'code-server');
+export const CODE_SERVER =
+  process.env.CODE_SERVER ??
+  path.join(REPO, '.cache', 'code-server', 'node_modules', '.bin', 'code-server');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const DEMO_APP = path.join(REPO, 'examples', 'demo-app');
-/** The extension-host test bundle, built by test/e2e/run.sh (esbuild, see there). */
-export const SUITE = path.join(E2E_CACHE, 'suite', 'index.js');
+/**
+ * The extension-host test bundle, built by test/e2e/run.sh (esbuild). It lives outside the
+ * repository so that lint and format checks of the repository never see generated code.
+ */
+export const SUITE = path.join(os.tmpdir(), 'perflens-e2e-suite', 'index.js');
 export const VSIX = path.join(REPO, 'perflens.vsix');
 
 /** User settings that keep a fresh VS Code from opening modals and tabs the tests do not expect. */
@@ -64,7 +68,8 @@ export function newRun(name: string): Run {
     workspace,
     log: (file) => path.join(dir, file),
     finish(passed) {
-      if (passed && !process.env.PERFLENS_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+      if (passed && !process.env.PERFLENS_E2E_KEEP)
+        fs.rmSync(dir, { recursive: true, force: true });
       else console.log(`# run folder kept for inspection: ${dir}`);
     },
   };
@@ -82,7 +87,11 @@ function freePort(): Promise<number> {
 }
 
 /** Polls `check` until it returns true; throws `message` (with the last error) after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, message: string): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  message: string,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -91,7 +100,8 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     } catch (error) {
       last = error;
     }
-    if (Date.now() > end) throw new Error(`${message} (after ${timeoutMs} ms)${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(`${message} (after ${timeoutMs} ms)${last ? `: ${String(last)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -101,7 +111,12 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
  * `$XDG_CONFIG_HOME/code-server/config.yaml` even when given --user-data-dir: point both into the run.
  */
 function codeServerEnv(dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, XDG_DATA_HOME: path.join(dir, 'xdg-data'), XDG_CONFIG_HOME: path.join(dir, 'xdg-config'), ...extra };
+  return {
+    ...process.env,
+    XDG_DATA_HOME: path.join(dir, 'xdg-data'),
+    XDG_CONFIG_HOME: path.join(dir, 'xdg-config'),
+    ...extra,
+  };
 }
 
 /** Installs a .vsix into `extensionsDir` the way a user would (`code --install-extension`). */
@@ -109,13 +124,24 @@ export async function installVsix(run: Run, vsix: string, extensionsDir: string)
   const output: string[] = [];
   const proc = spawn(
     CODE_SERVER,
-    ['--install-extension', vsix, '--force', '--extensions-dir', extensionsDir, '--user-data-dir', path.join(run.dir, 'install-user-data')],
+    [
+      '--install-extension',
+      vsix,
+      '--force',
+      '--extensions-dir',
+      extensionsDir,
+      '--user-data-dir',
+      path.join(run.dir, 'install-user-data'),
+    ],
     { env: codeServerEnv(run.dir), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   proc.stdout.on('data', (d: Buffer) => output.push(d.toString()));
   proc.stderr.on('data', (d: Buffer) => output.push(d.toString()));
   const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
-  if (code !== 0) throw new Error(`code-server --install-extension ${vsix} exited with ${code}:\n${output.join('')}`);
+  if (code !== 0)
+    throw new Error(
+      `code-server --install-extension ${vsix} exited with ${code}:\n${output.join('')}`,
+    );
 }
 
 export interface CodeServer {
@@ -125,21 +151,41 @@ export interface CodeServer {
 
 export async function startCodeServer(
   run: Run,
-  { extensionsDir, env = {}, settings = {} }: { extensionsDir: string; env?: Record<string, string>; settings?: object },
+  {
+    extensionsDir,
+    env = {},
+    settings = {},
+  }: { extensionsDir: string; env?: Record<string, string>; settings?: object },
 ): Promise<CodeServer> {
-  if (!fs.existsSync(CODE_SERVER)) throw new Error(`${CODE_SERVER} is missing: run test/e2e/setup.sh first`);
+  if (!fs.existsSync(CODE_SERVER))
+    throw new Error(`${CODE_SERVER} is missing: run test/e2e/setup.sh first`);
   const userData = path.join(run.dir, 'user-data');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...settings }, null, 2));
+  fs.writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify({ ...USER_SETTINGS, ...settings }, null, 2),
+  );
   fs.mkdirSync(extensionsDir, { recursive: true });
   const port = await freePort();
   const log = fs.openSync(run.log('code-server.log'), 'a');
   const proc = spawn(
     CODE_SERVER,
     [
-      ...['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--config', path.join(run.dir, 'config.yaml')],
+      ...[
+        '--bind-addr',
+        `127.0.0.1:${port}`,
+        '--auth',
+        'none',
+        '--config',
+        path.join(run.dir, 'config.yaml'),
+      ],
       ...['--user-data-dir', userData, '--extensions-dir', extensionsDir],
-      ...['--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'],
+      ...[
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--disable-getting-started-override',
+      ],
       ...['--ignore-last-opened', run.workspace],
     ],
     { detached: true, stdio: ['ignore', log, log], env: codeServerEnv(run.dir, env) },
@@ -149,7 +195,10 @@ export async function startCodeServer(
   try {
     await waitFor(
       async () => {
-        if (proc.exitCode !== null) throw new Error(`code-server exited with ${proc.exitCode}, see ${run.log('code-server.log')}`);
+        if (proc.exitCode !== null)
+          throw new Error(
+            `code-server exited with ${proc.exitCode}, see ${run.log('code-server.log')}`,
+          );
         return (await fetch(`${url}/healthz`)).ok;
       },
       30_000,
@@ -177,10 +226,25 @@ export async function startChromium(run: Run): Promise<Chromium> {
   const proc = spawn(
     CHROMIUM,
     [
-      ...['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+      ...[
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--no-first-run',
+      ],
       // offline machine: no background requests to Google services
-      ...['--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-      ...['--window-size=1600,1000', '--force-device-scale-factor=1', `--user-data-dir=${path.join(run.dir, 'chromium-profile')}`],
+      ...[
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+      ],
+      ...[
+        '--window-size=1600,1000',
+        '--force-device-scale-factor=1',
+        `--user-data-dir=${path.join(run.dir, 'chromium-profile')}`,
+      ],
       ...['--remote-debugging-port=0', 'about:blank'],
     ],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -189,7 +253,10 @@ export async function startChromium(run: Run): Promise<Chromium> {
   try {
     const endpoint = await new Promise<string>((resolve, reject) => {
       let stderr = '';
-      const timer = setTimeout(() => reject(new Error(`Chromium printed no DevTools endpoint in 30 s:\n${stderr}`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`Chromium printed no DevTools endpoint in 30 s:\n${stderr}`)),
+        30_000,
+      );
       proc.stderr!.on('data', (data: Buffer) => {
         log.write(data);
         stderr += data.toString();
@@ -209,7 +276,8 @@ export async function startChromium(run: Run): Promise<Chromium> {
     const page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(20_000);
     page.on('console', (message) => {
-      if (message.type() === 'error') fs.appendFileSync(run.log('browser-errors.log'), `${message.text()}\n`);
+      if (message.type() === 'error')
+        fs.appendFileSync(run.log('browser-errors.log'), `${message.text()}\n`);
     });
     return { proc, browser, page };
   } catch (error) {
@@ -219,7 +287,11 @@ export async function startChromium(run: Run): Promise<Chromium> {
 }
 
 /** SIGTERM to the process group we spawned, SIGKILL if it is still there after `graceMs`. */
-export async function stopGroup(proc: ChildProcess | undefined, name: string, graceMs = 5000): Promise<void> {
+export async function stopGroup(
+  proc: ChildProcess | undefined,
+  name: string,
+  graceMs = 5000,
+): Promise<void> {
   if (!proc?.pid) return;
   const alive = (): boolean => {
     try {
@@ -239,7 +311,10 @@ export async function stopGroup(proc: ChildProcess | undefined, name: string, gr
   }
 }
 
-export async function stopAll(chrome: Chromium | undefined, server: CodeServer | undefined): Promise<void> {
+export async function stopAll(
+  chrome: Chromium | undefined,
+  server: CodeServer | undefined,
+): Promise<void> {
   await chrome?.browser.close().catch(() => undefined);
   await Promise.all([stopGroup(chrome?.proc, 'chromium'), stopGroup(server?.proc, 'code-server')]);
 }
@@ -251,7 +326,10 @@ export async function stopAll(chrome: Chromium | undefined, server: CodeServer |
 export function onExtensionHostLog(page: Page, sink: (line: string) => void): void {
   page.on('console', async (message) => {
     const values = await Promise.all(message.args().map((arg) => arg.jsonValue().catch(() => '?')));
-    const text = typeof values[0] === 'string' && values[0].startsWith('%c') ? util.format(...values.slice(2)) : message.text();
+    const text =
+      typeof values[0] === 'string' && values[0].startsWith('%c')
+        ? util.format(...values.slice(2))
+        : message.text();
     sink(text);
   });
 }

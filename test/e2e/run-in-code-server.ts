@@ -9,20 +9,36 @@
  * `window.codeAutomationExit(code)` (the hook @vscode/test-web uses). So the browser only loads one
  * URL; nothing in the UI is clicked. Exit code: 0 when every test passed.
  *
- * Needs: test/e2e/setup.sh, a build (dist/), and the suite bundle (.cache/e2e/suite); run.sh does all.
+ * Needs: test/e2e/setup.sh, a build (dist/) and the suite bundle (see SUITE); run.sh makes both.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { newRun, onExtensionHostLog, REPO, startChromium, startCodeServer, stopAll, SUITE, type Chromium, type CodeServer } from './harness';
+import {
+  newRun,
+  onExtensionHostLog,
+  REPO,
+  startChromium,
+  startCodeServer,
+  stopAll,
+  SUITE,
+  type Chromium,
+  type CodeServer,
+} from './harness';
 
 const TIMEOUT_MS = 180_000;
 
 /** Extension-host chatter that says nothing about the tests. */
-const NOISE = /^\s*$|ENOTFOUND open-vsx|^\s*(Resolv|Creating a socket|Started local extension host|\[remote|%c)|vsda/;
+const NOISE =
+  /^\s*$|ENOTFOUND open-vsx|ERR_NAME_NOT_RESOLVED|status of 404|^\s*(Resolv|Creating a socket|Started local extension host|\[remote|\[Service Worker\]|%c)|vsda|iframe|ChatSessionStore|Overwriting extension|additional builtin extensions/;
 
 async function main(): Promise<number> {
-  for (const file of [SUITE, path.join(REPO, 'dist', 'client.js'), path.join(REPO, 'dist', 'server.js')]) {
-    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run test/e2e/run.sh (it builds it)`);
+  for (const file of [
+    SUITE,
+    path.join(REPO, 'dist', 'client.js'),
+    path.join(REPO, 'dist', 'server.js'),
+  ]) {
+    if (!fs.existsSync(file))
+      throw new Error(`${file} is missing: run test/e2e/run.sh (it builds it)`);
   }
   const started = Date.now();
   const run = newRun('suite');
@@ -33,7 +49,10 @@ async function main(): Promise<number> {
   try {
     // An empty extensions folder: the extension under test is only the development copy (no installed vsix).
     // The extension host inherits code-server's environment, which is how run() learns where to write results.
-    server = await startCodeServer(run, { extensionsDir: path.join(run.dir, 'extensions'), env: { PERFLENS_E2E_RESULTS: resultsFile } });
+    server = await startCodeServer(run, {
+      extensionsDir: path.join(run.dir, 'extensions'),
+      env: { PERFLENS_E2E_RESULTS: resultsFile },
+    });
     chrome = await startChromium(run);
     const { page } = chrome;
     const remote = (file: string): string => `vscode-remote://${new URL(server!.url).host}${file}`; // remoteAuthority = location.host
@@ -41,23 +60,40 @@ async function main(): Promise<number> {
       ['extensionDevelopmentPath', remote(REPO)],
       ['extensionTestsPath', remote(SUITE)],
     ];
-    const exited = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (exitCode: number) => resolve(exitCode)));
+    const exited = new Promise<number>(
+      (resolve) =>
+        void page.exposeFunction('codeAutomationExit', (exitCode: number) => resolve(exitCode)),
+    );
     onExtensionHostLog(page, (line) => {
       fs.appendFileSync(run.log('extension-host.log'), `${line}\n`);
       if (!NOISE.test(line)) console.log(line); // mocha's spec reporter, from inside the extension host
     });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(run.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.goto(
+      `${server.url}/?folder=${encodeURIComponent(run.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+    );
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the suite did not finish in ${TIMEOUT_MS / 1000} s (no codeAutomationExit)`)), TIMEOUT_MS);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`the suite did not finish in ${TIMEOUT_MS / 1000} s (no codeAutomationExit)`),
+          ),
+        TIMEOUT_MS,
+      );
     });
     code = await Promise.race([exited, timeout]).finally(() => clearTimeout(timer));
     if (!fs.existsSync(resultsFile)) {
-      console.error(`run() did not write ${resultsFile}: the suite did not load (see ${run.log('extension-host.log')})`);
+      console.error(
+        `run() did not write ${resultsFile}: the suite did not load (see ${run.log('extension-host.log')})`,
+      );
       code = 1;
     } else {
-      const { results } = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { results: { title: string; state: string }[] };
-      console.log(`# ${results.filter((r) => r.state === 'passed').length}/${results.length} extension-host tests passed`);
+      const { results } = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as {
+        results: { title: string; state: string }[];
+      };
+      console.log(
+        `# ${results.filter((r) => r.state === 'passed').length}/${results.length} extension-host tests passed`,
+      );
     }
   } catch (error) {
     console.error(error);
@@ -67,7 +103,9 @@ async function main(): Promise<number> {
     await stopAll(chrome, server);
     run.finish(code === 0);
   }
-  console.log(`# code-server extension-host run: exit code ${code}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `# code-server extension-host run: exit code ${code}, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return code;
 }
 

@@ -14,6 +14,12 @@ CS_PREFIX="$CACHE/code-server"
 CS_BIN="$CS_PREFIX/node_modules/.bin/code-server"
 CS_PKG="$CS_PREFIX/node_modules/code-server"
 export DEBIAN_FRONTEND=noninteractive
+# code-server writes $XDG_CONFIG_HOME/code-server/config.yaml and $XDG_DATA_HOME/code-server on any
+# start, even for --version: point both at a temp folder, not the user's home or the repository
+# (where prettier would check the YAML).
+XDG_TMP="$(mktemp -d)"
+trap 'rm -rf "$XDG_TMP"' EXIT
+export XDG_CONFIG_HOME="$XDG_TMP/config" XDG_DATA_HOME="$XDG_TMP/data"
 log() { printf '[e2e setup %s] %s\n' "$(date +%T)" "$*"; }
 started=$(date +%s)
 
@@ -48,7 +54,7 @@ for m in playwright-core mocha @vscode/vsce @vscode/test-electron esbuild tsx; d
   [ -d "$REPO/node_modules/$m" ] || { echo "e2e setup: node_modules/$m is missing: run npm ci" >&2; exit 1; }
 done
 
-if [ -x "$CS_BIN" ] && [ "$("$CS_BIN" --version 2>/dev/null | awk 'NR==1{print $1}')" = "$CS_VERSION" ] &&
+if [ -x "$CS_BIN" ] && "$CS_BIN" --version 2>/dev/null | grep -q "^$CS_VERSION " &&
   [ -f "$CS_PKG/lib/vscode/node_modules/node-pty/build/Release/pty.node" ]; then
   log "code-server $CS_VERSION already installed ($(($(date +%s) - started)) s)"
   exit 0
@@ -76,7 +82,8 @@ fi
 log "installing code-server@$CS_VERSION into $CS_PREFIX (builds native modules, a few minutes)"
 rm -rf "$CS_PREFIX"
 mkdir -p "$CS_PREFIX"
-echo '{ "private": true }' >"$CS_PREFIX/package.json"
+# Formatted the way prettier formats package.json: `npm run format:check` also sees this file.
+printf '{\n  "private": true\n}\n' >"$CS_PREFIX/package.json"
 if [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
 (cd "$CS_PREFIX" && npm_config_unsafe_perm=true npm_config_yes=true \
   npm install --no-audit --no-fund --no-save "code-server@$CS_VERSION")
@@ -84,4 +91,4 @@ if [ ! -f "$CS_PKG/lib/vscode/node_modules/node-pty/build/Release/pty.node" ]; t
   echo "e2e setup: code-server installed without node-pty's native module (see the npm output above)" >&2
   exit 1
 fi
-log "code-server $("$CS_BIN" --version | head -1), $(chromium --version 2>/dev/null) ($(($(date +%s) - started)) s)"
+log "code-server $("$CS_BIN" --version | grep "^$CS_VERSION "), $(chromium --version 2>/dev/null) ($(($(date +%s) - started)) s)"

@@ -1,9 +1,9 @@
 /**
- * The part of a scan that runs next to the files. Pass 1 reads, parses, extracts facts and runs
- * the per-file rules at once, then frees the tree: keeping every tree until the index is complete
- * would cost ~37 bytes of WASM memory per byte of source. Rules that read the (still incomplete)
- * index are deferred; pass 2 re-parses only the files where that happened and runs only those
- * rules, with the whole workspace's facts.
+ * The part of a scan that runs next to the files. Each file is read, parsed, its facts extracted
+ * and its per-file rules run at once, then its tree is freed: keeping every tree until the index
+ * is complete would cost ~37 bytes of WASM memory per byte of source. Files that may declare
+ * schema go first (with index readers deferred); once their facts are shared, the other files'
+ * rules see every table. Only files whose rules were deferred are parsed a second time.
  */
 import * as fs from 'node:fs';
 import type { Rule } from '../engine/rule';
@@ -34,8 +34,8 @@ export class ScanCore {
   private readonly session: AnalysisSession;
   private readonly findings: Finding[] = [];
   private readonly suppressions: [string, Suppression[]][] = [];
-  /** Files whose index-reading rules wait for pass 2. */
-  private readonly deferred = new Map<DiscoveredFile, Set<string>>();
+  /** Files whose rules read the index, with those rules: re-run in `check` when needed. */
+  private readonly readers = new Map<DiscoveredFile, { rules: Set<string>; deferred: boolean }>();
 
   constructor(rules: readonly Rule[], settings: RunSettings, maxFileBytes: number) {
     this.session = new AnalysisSession(rules, settings, { maxFileBytes });
@@ -56,8 +56,12 @@ export class ScanCore {
     }
   }
 
-  /** Pass 1 over a chunk of files. */
-  prepare(files: readonly DiscoveredFile[]): PrepareResult {
+  /**
+   * Analyses a chunk of files: parse, facts, per-file rules, then frees the trees. With
+   * `deferIndexUsers` (the index is still being built) rules that read the index stop and are
+   * re-run by `check`; otherwise they run, and are re-run only if the index changes after all.
+   */
+  prepare(files: readonly DiscoveredFile[], deferIndexUsers: boolean): PrepareResult {
     const facts: FileFacts[] = [];
     const problems: Problem[] = [];
     let bytes = 0;
@@ -71,9 +75,11 @@ export class ScanCore {
       const fileLines = this.session.lines(file)!;
       lines += fileLines.lineCount;
       facts.push(this.session.facts(file)!);
-      const result = this.session.checkFileWith(file, { deferIndexUsers: true });
+      const result = this.session.checkFileWith(file, { deferIndexUsers });
       this.findings.push(...result.findings);
-      if (result.indexReaders.length > 0) this.deferred.set(discovered, new Set(result.indexReaders));
+      if (result.indexReaders.length > 0) {
+        this.readers.set(discovered, { rules: new Set(result.indexReaders), deferred: deferIndexUsers });
+      }
       const found = parseSuppressions(read.text, fileLines, discovered.language);
       if (found.length > 0) this.suppressions.push([file, found]);
       this.session.release(file);
@@ -82,18 +88,37 @@ export class ScanCore {
     return { facts, problems, bytes, lines };
   }
 
-  /** Pass 2: learns the other lanes' facts and re-runs the deferred rules. */
-  check(otherFacts: readonly FileFacts[]): CheckResult {
-    for (const facts of otherFacts) this.session.addFacts(facts);
+  /** Adds facts of files analysed by other lanes to this lane's index. */
+  learn(facts: readonly FileFacts[]): void {
+    for (const fileFacts of facts) this.session.addFacts(fileFacts);
+  }
+
+  /**
+   * Final pass: re-runs deferred index readers with the complete index; with `rerunAllReaders`
+   * (schema turned up where it was not expected) every index reader runs again.
+   */
+  check(otherFacts: readonly FileFacts[], rerunAllReaders: boolean): CheckResult {
+    this.learn(otherFacts);
     const problems: Problem[] = [];
-    for (const [discovered, rules] of this.deferred) {
+    for (const [discovered, { rules, deferred }] of this.readers) {
+      if (!deferred && !rerunAllReaders) continue;
       const read = this.read(discovered, problems);
-      if (!read || !this.session.add({ ...discovered, text: read.text })) continue;
+      if (!read || !this.session.add({ ...discovered, text: read.text }, false)) continue;
+      // Rules that ran with a partial index are replaced by their run with the whole one.
+      if (!deferred) this.dropFindings(discovered.file, rules);
       this.findings.push(...this.session.checkFileWith(discovered.file, { only: rules }).findings);
       this.session.release(discovered.file);
     }
     problems.push(...this.session.problems.splice(0));
     this.session.dispose();
     return { findings: this.findings, suppressions: this.suppressions, problems };
+  }
+
+  private dropFindings(file: string, rules: ReadonlySet<string>): void {
+    let kept = 0;
+    for (const finding of this.findings) {
+      if (finding.file !== file || !rules.has(finding.ruleId)) this.findings[kept++] = finding;
+    }
+    this.findings.length = kept;
   }
 }

@@ -26,10 +26,13 @@ parentPort?.on('message', (message: ToWorker) => {
           return;
         }
         case 'prepare':
-          reply({ type: 'prepared', result: core!.prepare(message.files) });
+          reply({ type: 'prepared', result: core!.prepare(message.files, message.deferIndexUsers) });
+          return;
+        case 'learn':
+          core!.learn(message.facts);
           return;
         case 'check':
-          reply({ type: 'checked', result: core!.check(message.otherFacts) });
+          reply({ type: 'checked', result: core!.check(message.otherFacts, message.rerunAllReaders) });
           return;
       }
     })

@@ -11,9 +11,10 @@ import type { Rule } from '../engine/rule';
 import { runWorkspaceRules, sortFindings, type RunSettings } from '../engine/runner';
 import { applySuppressions, type Suppression } from '../engine/suppressions';
 import type { Finding, Problem } from '../engine/types';
+import { mayDeclareSchema } from '../languages/schema-sniff';
 import { initParsers } from '../parsing/tree-sitter';
 import type { DiscoveredFile } from '../workspace/discovery';
-import type { FileFacts } from '../workspace/facts';
+import { declaresSchema, type FileFacts } from '../workspace/facts';
 import { WorkspaceIndex } from '../workspace/index';
 import { decode } from '../engine/source-guard';
 import type { FileReport } from '../workspace/session';
@@ -47,16 +48,18 @@ const CHUNK_SIZE = 16;
 
 /** One unit of parallel work: a ScanCore in this thread or in a worker thread. */
 interface Lane {
-  prepare(files: DiscoveredFile[]): Promise<PrepareResult>;
-  check(otherFacts: FileFacts[]): Promise<CheckResult>;
+  prepare(files: DiscoveredFile[], deferIndexUsers: boolean): Promise<PrepareResult>;
+  learn(facts: FileFacts[]): void;
+  check(otherFacts: FileFacts[], rerunAllReaders: boolean): Promise<CheckResult>;
   close(): Promise<void>;
 }
 
 function localLane(request: ScanRequest): Lane {
   const core = new ScanCore(request.rules, request.settings, request.maxFileBytes);
   return {
-    prepare: async (files) => core.prepare(files),
-    check: async (otherFacts) => core.check(otherFacts),
+    prepare: async (files, defer) => core.prepare(files, defer),
+    learn: (facts) => core.learn(facts),
+    check: async (otherFacts, rerunAll) => core.check(otherFacts, rerunAll),
     close: async () => undefined,
   };
 }
@@ -92,13 +95,23 @@ function workerLane(request: ScanRequest): Lane {
     maxFileBytes: request.maxFileBytes,
   } satisfies ToWorker);
   return {
-    prepare: async (files) => ((await ask({ type: 'prepare', files })) as { result: PrepareResult }).result,
-    check: async (otherFacts) => ((await ask({ type: 'check', otherFacts })) as { result: CheckResult }).result,
+    prepare: async (files, deferIndexUsers) =>
+      ((await ask({ type: 'prepare', files, deferIndexUsers })) as { result: PrepareResult }).result,
+    // Messages are handled in order, so `learn` needs no answer before the next request.
+    learn: (facts) => worker.postMessage({ type: 'learn', facts } satisfies ToWorker),
+    check: async (otherFacts, rerunAllReaders) =>
+      ((await ask({ type: 'check', otherFacts, rerunAllReaders })) as { result: CheckResult }).result,
     close: async () => {
       worker.removeAllListeners('exit');
       await worker.terminate();
     },
   };
+}
+
+/** Whether a file should be analysed in the schema round (it may declare tables or indexes). */
+function maySniffSchema(file: DiscoveredFile): boolean {
+  const text = readText(file.file);
+  return text !== undefined && mayDeclareSchema(text, file.language);
 }
 
 function readText(file: string): string | undefined {
@@ -116,36 +129,46 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const jobs = Math.max(1, Math.min(request.jobs, Math.ceil(request.files.length / CHUNK_SIZE) || 1));
   const lanes = jobs === 1 ? [localLane(request)] : Array.from({ length: jobs }, () => workerLane(request));
   try {
-    // Phase 1: hand out chunks to whichever lane is free.
-    const chunks: DiscoveredFile[][] = [];
-    for (let i = 0; i < request.files.length; i += CHUNK_SIZE) chunks.push(request.files.slice(i, i + CHUNK_SIZE));
-    const factsByLane = lanes.map(() => [] as FileFacts[]);
     const problems: Problem[] = [];
     let bytes = 0;
     let lines = 0;
     let done = 0;
-    let next = 0;
-    await Promise.all(
-      lanes.map(async (lane, laneIndex) => {
-        while (next < chunks.length) {
-          const chunk = chunks[next++];
-          const result = await lane.prepare(chunk);
-          factsByLane[laneIndex].push(...result.facts);
-          problems.push(...result.problems);
-          bytes += result.bytes;
-          lines += result.lines;
-          done += chunk.length;
-          request.onProgress?.(done, request.files.length);
-        }
-      }),
-    );
+    /** Hands out chunks of `files` to whichever lane is free; returns each lane's facts. */
+    const round = async (files: readonly DiscoveredFile[], deferIndexUsers: boolean): Promise<FileFacts[][]> => {
+      const chunks: DiscoveredFile[][] = [];
+      for (let i = 0; i < files.length; i += CHUNK_SIZE) chunks.push(files.slice(i, i + CHUNK_SIZE));
+      const factsByLane = lanes.map(() => [] as FileFacts[]);
+      let next = 0;
+      await Promise.all(
+        lanes.map(async (lane, laneIndex) => {
+          while (next < chunks.length) {
+            const chunk = chunks[next++];
+            const result = await lane.prepare(chunk, deferIndexUsers);
+            factsByLane[laneIndex].push(...result.facts);
+            problems.push(...result.problems);
+            bytes += result.bytes;
+            lines += result.lines;
+            done += chunk.length;
+            request.onProgress?.(done, request.files.length);
+          }
+        }),
+      );
+      return factsByLane;
+    };
+    const others = (byLane: FileFacts[][], laneIndex: number): FileFacts[] => byLane.filter((_, i) => i !== laneIndex).flat();
 
-    // Phase 2: each lane checks its own files knowing everyone's facts.
-    const checks = await Promise.all(
-      lanes.map((lane, laneIndex) => lane.check(factsByLane.filter((_, i) => i !== laneIndex).flat())),
-    );
+    // Schema first: once every lane knows every table, the other files' rules run in one pass.
+    const schemaFiles = request.files.filter(maySniffSchema);
+    const inSchemaRound = new Set(schemaFiles);
+    const otherFiles = request.files.filter((file) => !inSchemaRound.has(file));
+    const schemaFacts = await round(schemaFiles, true);
+    lanes.forEach((lane, laneIndex) => lane.learn(others(schemaFacts, laneIndex)));
+    const restFacts = await round(otherFiles, false);
+    // A file the sniff missed declared schema after all: rules that read the index run again.
+    const schemaMissed = restFacts.flat().some(declaresSchema);
+    const checks = await Promise.all(lanes.map((lane, laneIndex) => lane.check(others(restFacts, laneIndex), schemaMissed)));
     const index = new WorkspaceIndex();
-    for (const facts of factsByLane.flat()) index.update(facts);
+    for (const facts of [...schemaFacts.flat(), ...restFacts.flat()]) index.update(facts);
 
     const findingsByFile = new Map<string, Finding[]>();
     const add = (finding: Finding): void => {

@@ -1,7 +1,8 @@
 /**
- * Messages between a scan's main thread and its worker threads. The main thread sends `init`, then
- * `prepare` with the worker's share of files, then `check` with every other worker's facts; each
- * worker answers `prepared` and `checked` (or `failed`).
+ * Messages between a scan's main thread and its worker threads. The main thread sends `init`,
+ * `prepare` for each chunk of the schema round, `learn` with the other workers' schema facts,
+ * `prepare` for each chunk of the other files, then `check` with the other workers' remaining
+ * facts. Workers answer `prepare` with `prepared` and `check` with `checked` (or `failed`).
  */
 import type { RunSettings } from '../engine/runner';
 import type { DiscoveredFile } from '../workspace/discovery';
@@ -10,8 +11,9 @@ import type { CheckResult, PrepareResult } from './scan-core';
 
 export type ToWorker =
   | { type: 'init'; ruleIds: string[]; settings: RunSettings; maxFileBytes: number }
-  | { type: 'prepare'; files: DiscoveredFile[] }
-  | { type: 'check'; otherFacts: FileFacts[] };
+  | { type: 'prepare'; files: DiscoveredFile[]; deferIndexUsers: boolean }
+  | { type: 'learn'; facts: FileFacts[] }
+  | { type: 'check'; otherFacts: FileFacts[]; rerunAllReaders: boolean };
 
 export type FromWorker =
   | { type: 'prepared'; result: PrepareResult }

@@ -66,6 +66,13 @@ export function makeFinding(
   };
 }
 
+/**
+ * Thrown from `ctx.index` when the index is still incomplete: the rule stops at once (its findings
+ * would be discarded anyway) instead of querying half a workspace, which made the first pass of a
+ * scan quadratic.
+ */
+class DeferredForIndex extends Error {}
+
 function describeError(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
@@ -104,6 +111,8 @@ export function runFileRules(
       });
       break;
     }
+    let readIndex = false;
+    const reported: Finding[] = [];
     const ctx: FileContext = {
       file: source.file,
       relativePath: source.relativePath,
@@ -114,18 +123,26 @@ export function runFileRules(
       python: prepared.python,
       sqlUnits: prepared.sqlUnits,
       sqlTree: prepared.sqlTree,
-      index,
-      report: (input) => findings.push(makeFinding(rule, source.file, lines, input, settings)),
+      get index() {
+        readIndex = true;
+        if (runOptions.deferIndexUsers) throw new DeferredForIndex();
+        return index;
+      },
+      report: (input) => reported.push(makeFinding(rule, source.file, lines, input, settings)),
     };
     try {
       rule.check!(ctx);
+      findings.push(...reported);
     } catch (error) {
-      problems.push({
-        file: source.file,
-        kind: 'rule-error',
-        message: `rule ${rule.meta.id} failed: ${describeError(error)}`,
-      });
+      if (!(error instanceof DeferredForIndex)) {
+        problems.push({
+          file: source.file,
+          kind: 'rule-error',
+          message: `rule ${rule.meta.id} failed: ${describeError(error)}`,
+        });
+      }
     }
+    if (readIndex) indexReaders.push(rule.meta.id);
   }
   return { findings, problems, indexReaders };
 }

@@ -2,7 +2,7 @@
 import type { Tree } from 'web-tree-sitter';
 import { LineIndex } from '../engine/positions';
 import { parse } from '../parsing/tree-sitter';
-import { extractPythonSql } from '../python/embedded-sql';
+import { pythonSqlUnits } from '../python/embedded-sql';
 import { extractPythonFacts } from '../python/facts';
 import { buildPythonModel } from '../python/model';
 import { extractSqlFacts } from '../sql/schema-facts';
@@ -40,7 +40,7 @@ export function prepareFile(source: SourceFile, options: PrepareOptions, tree?: 
     const owned = !tree;
     const pythonTree = tree ?? parse('python', source.text);
     const python = buildPythonModel(pythonTree, source.text, source.relativePath);
-    const sqlUnits = extractPythonSql(python);
+    const sqlUnits = pythonSqlUnits(python);
     const facts = extractPythonFacts(python, source.file, options.traitContributors);
     return {
       source,

@@ -164,6 +164,18 @@ function readsOneRow(call: PyCall): boolean {
   );
 }
 
+const unitsByModel = new WeakMap<PythonModel, SqlUnit[]>();
+
+/** The file's embedded SQL, extracted once per model (fact contributors and rules share it). */
+export function pythonSqlUnits(model: PythonModel): SqlUnit[] {
+  let units = unitsByModel.get(model);
+  if (!units) {
+    units = extractPythonSql(model);
+    unitsByModel.set(model, units);
+  }
+  return units;
+}
+
 /** Every SQL string the file passes to a database call, once each. */
 export function extractPythonSql(model: PythonModel): SqlUnit[] {
   const units: SqlUnit[] = [];

@@ -5,7 +5,7 @@
  */
 import type { CallSite, Effect, FileFacts, FunctionFacts } from '../workspace/facts';
 import { blockingEffect, isDbRoundTrip, isHttpRequest, isRouteHandler } from './knowledge';
-import type { PyCall, PyFunction, PythonModel } from './model';
+import { classOfFunction, type PyCall, type PyFunction, type PythonModel } from './model';
 import { extractPythonQueryColumns, extractPythonSchema } from './schema';
 
 /** Adds rule-specific traits to a function's facts; see `FunctionFacts.traits`. */
@@ -28,7 +28,7 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
   const targets: string[] = [];
   const head = call.callee.split('.')[0];
   if (head === 'self' || head === 'cls') {
-    const cls = classOf(call.fn);
+    const cls = classOfFunction(call.fn);
     const rest = call.callee.split('.').slice(1);
     if (cls && rest.length === 1) targets.push(`${model.moduleName}.${cls}.${rest[0]}`);
     return targets;
@@ -40,11 +40,6 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
     targets.push(model.moduleName ? `${model.moduleName}.${call.callee}` : call.callee);
   }
   return targets;
-}
-
-function classOf(fn: PyFunction | undefined): string | undefined {
-  for (let f = fn; f; f = f.parent) if (f.className) return f.className;
-  return undefined;
 }
 
 /** Builds the facts of one Python file from its model; rules contribute function traits. */

@@ -15,6 +15,15 @@ const MENTIONS_SQLALCHEMY = /\b(?:Column|mapped_column|Table)\s*\(/;
 const MENTIONS_DJANGO = /\bmodels\b|django/;
 const MENTIONS_ALEMBIC = /^down_revision\b/m;
 
+/**
+ * Whether Python source may declare schema (models, tables, migrations). A scan analyses such
+ * files first, so per-file rules elsewhere see every table when they run. A false positive costs
+ * nothing; a miss is caught afterwards (see `cli/scan.ts`).
+ */
+export function mayDeclarePythonSchema(source: string): boolean {
+  return MENTIONS_ALEMBIC.test(source) || MENTIONS_SQLALCHEMY.test(source) || MENTIONS_DJANGO.test(source);
+}
+
 /** Tables, indexes and index operations declared in the file. */
 export function extractPythonSchema(model: PythonModel): SchemaFacts {
   const schema = emptySchema();

@@ -110,11 +110,6 @@ export function isUnboundedSelect(
 }
 
 /** Primary-key and unique column names of every table the workspace knows, for key lookups. */
-export function keyColumns(index: WorkspaceIndex): Set<string> {
-  const keys = new Set<string>();
-  for (const { table } of index.allTables()) {
-    for (const column of table.columns)
-      if (column.primaryKey || column.unique) keys.add(column.name.toLowerCase());
-  }
-  return keys;
+export function keyColumns(index: WorkspaceIndex): ReadonlySet<string> {
+  return index.keyColumnNames();
 }

@@ -153,6 +153,13 @@ export interface FileFacts {
   queryColumns: QueryColumnUse[];
 }
 
+/** Whether a file's facts declare any schema (tables, indexes, index operations, a migration). */
+export function declaresSchema(facts: FileFacts | undefined): boolean {
+  if (!facts) return false;
+  const { tables, indexes, operations, migration } = facts.schema;
+  return tables.length > 0 || indexes.length > 0 || operations.length > 0 || !!migration;
+}
+
 export function emptySchema(): SchemaFacts {
   return { tables: [], indexes: [], operations: [] };
 }

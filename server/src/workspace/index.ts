@@ -3,13 +3,14 @@
  * qualified name, tables and indexes). Built once and updated one file at a time; views are
  * rebuilt lazily after a change, so an edit costs one fact extraction plus one cheap merge.
  */
-import type {
-  FileFacts,
-  FunctionFacts,
-  IndexFact,
-  IndexOperation,
-  MigrationFact,
-  TableFact,
+import {
+  declaresSchema as hasSchema,
+  type FileFacts,
+  type FunctionFacts,
+  type IndexFact,
+  type IndexOperation,
+  type MigrationFact,
+  type TableFact,
 } from './facts';
 
 export interface IndexedFunction {
@@ -33,10 +34,14 @@ export interface KnownIndex {
   end: number;
 }
 
-interface Views {
+interface FunctionViews {
   functions: Map<string, IndexedFunction[]>;
   /** Functions by every dotted suffix of their qualified name of two or more parts. */
   functionsBySuffix: Map<string, IndexedFunction[]>;
+}
+
+/** What the schema (tables, indexes, migrations) says; rebuilt only when some schema changes. */
+interface Views {
   tablesByName: Map<string, IndexedTable[]>;
   tablesByClass: Map<string, IndexedTable[]>;
   /** Core `Table(...)` objects by the module variable they are assigned to. */
@@ -45,6 +50,8 @@ interface Views {
   /** `indexes` by lower-cased table name, filled once every operation is applied. */
   indexesByTable: Map<string, KnownIndex[]>;
   migrationFiles: { file: string; migration: MigrationFact }[];
+  /** Lower-cased names of primary-key and unique columns of every table, built on first use. */
+  keyColumnNames?: ReadonlySet<string>;
 }
 
 const lower = (name: string): string => name.toLowerCase();
@@ -55,15 +62,25 @@ const fileOrder = new Intl.Collator('en', { numeric: true });
 export class WorkspaceIndex {
   private readonly files = new Map<string, FileFacts>();
   private views: Views | undefined;
+  private functionViews: FunctionViews | undefined;
 
-  /** Replaces the facts of one file. */
+  /**
+   * Replaces the facts of one file. Schema views are dropped only when the file declares or
+   * declared schema: per-file rules read them while a scan adds files, and rebuilding them after
+   * every file made scans quadratic.
+   */
   update(facts: FileFacts): void {
+    const previous = this.files.get(facts.file);
     this.files.set(facts.file, facts);
-    this.views = undefined;
+    this.functionViews = undefined;
+    if (hasSchema(previous) || hasSchema(facts)) this.views = undefined;
   }
 
   remove(file: string): void {
-    if (this.files.delete(file)) this.views = undefined;
+    const previous = this.files.get(file);
+    if (!this.files.delete(file)) return;
+    this.functionViews = undefined;
+    if (hasSchema(previous)) this.views = undefined;
   }
 
   get(file: string): FileFacts | undefined {
@@ -80,7 +97,7 @@ export class WorkspaceIndex {
 
   /** Functions defined in the workspace under a qualified name. */
   functions(qualifiedName: string): IndexedFunction[] {
-    return this.view().functions.get(qualifiedName) ?? [];
+    return this.functionView().functions.get(qualifiedName) ?? [];
   }
 
   /**
@@ -92,7 +109,7 @@ export class WorkspaceIndex {
     for (const target of targets) {
       const exact = this.functions(target);
       if (exact.length === 1) return exact[0];
-      const bySuffix = this.view().functionsBySuffix.get(target) ?? [];
+      const bySuffix = this.functionView().functionsBySuffix.get(target) ?? [];
       if (bySuffix.length === 1) return bySuffix[0];
     }
     return undefined;
@@ -116,6 +133,24 @@ export class WorkspaceIndex {
 
   allTables(): IndexedTable[] {
     return [...this.view().tablesByName.values()].flat();
+  }
+
+  /**
+   * Lower-cased names of every primary-key or unique column of every table: a `WHERE <name> = ?`
+   * on one of them reads at most one row. Cached with the views (rules ask once per file).
+   */
+  keyColumnNames(): ReadonlySet<string> {
+    const view = this.view();
+    if (!view.keyColumnNames) {
+      const keys = new Set<string>();
+      for (const tables of view.tablesByName.values()) {
+        for (const { table } of tables) {
+          for (const column of table.columns) if (column.primaryKey || column.unique) keys.add(lower(column.name));
+        }
+      }
+      view.keyColumnNames = keys;
+    }
+    return view.keyColumnNames;
   }
 
   /** Indexes on `table` after models, DDL and migrations (drops applied in revision order). */
@@ -152,10 +187,25 @@ export class WorkspaceIndex {
     return this.views;
   }
 
+  private functionView(): FunctionViews {
+    if (!this.functionViews) {
+      const views: FunctionViews = { functions: new Map(), functionsBySuffix: new Map() };
+      const sortedFiles = [...this.files.values()].sort((a, b) => fileOrder.compare(a.file, b.file));
+      for (const facts of sortedFiles) {
+        for (const fn of facts.functions) {
+          const entry = { file: facts.file, fn };
+          push(views.functions, fn.qualifiedName, entry);
+          const parts = fn.qualifiedName.split('.');
+          for (let i = 1; i + 2 <= parts.length; i++) push(views.functionsBySuffix, parts.slice(i).join('.'), entry);
+        }
+      }
+      this.functionViews = views;
+    }
+    return this.functionViews;
+  }
+
   private buildViews(): Views {
     const views: Views = {
-      functions: new Map(),
-      functionsBySuffix: new Map(),
       tablesByName: new Map(),
       tablesByClass: new Map(),
       tablesByVariable: new Map(),
@@ -168,13 +218,7 @@ export class WorkspaceIndex {
     const ddlOps: { file: string; operations: IndexOperation[] }[] = [];
     const sortedFiles = [...this.files.values()].sort((a, b) => fileOrder.compare(a.file, b.file));
     for (const facts of sortedFiles) {
-      for (const fn of facts.functions) {
-        const entry = { file: facts.file, fn };
-        push(views.functions, fn.qualifiedName, entry);
-        const parts = fn.qualifiedName.split('.');
-        for (let i = 1; i + 2 <= parts.length; i++)
-          push(views.functionsBySuffix, parts.slice(i).join('.'), entry);
-      }
+      if (!hasSchema(facts)) continue;
       for (const table of facts.schema.tables) {
         const entry = { file: facts.file, table };
         push(views.tablesByName, lower(table.name), entry);

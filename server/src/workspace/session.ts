@@ -45,9 +45,14 @@ export class AnalysisSession {
     this.traits = rules.flatMap((rule) => (rule.pythonTraits ? [rule.pythonTraits] : []));
   }
 
-  /** Parses a file and indexes its facts; returns false (with a problem) when it is skipped. */
-  add(source: SourceFile): boolean {
-    this.remove(source.file);
+  /**
+   * Parses a file and indexes its facts; returns false (with a problem) when it is skipped. A
+   * file re-added only to run more rules (`reindex: false`) leaves the index alone, which keeps
+   * the index's derived views valid.
+   */
+  add(source: SourceFile, reindex = true): boolean {
+    if (reindex) this.remove(source.file);
+    else this.release(source.file);
     const reason = skipReason(source.text, this.limits);
     if (reason) {
       this.problems.push({ file: source.file, kind: 'skipped', message: reason });
@@ -58,7 +63,7 @@ export class AnalysisSession {
       const prepared = prepareFile(source, { traitContributors: this.traits });
       this.prepared.set(source.file, prepared);
       this.lineIndexes.set(source.file, prepared.lines);
-      this.index.update(prepared.facts);
+      if (reindex) this.index.update(prepared.facts);
       return true;
     } catch (error) {
       this.problems.push({

@@ -17,15 +17,22 @@ function root(): vscode.Uri {
   return folder.uri;
 }
 
-const fileUri = (relative: string): vscode.Uri => vscode.Uri.joinPath(root(), ...relative.split('/'));
+const fileUri = (relative: string): vscode.Uri =>
+  vscode.Uri.joinPath(root(), ...relative.split('/'));
 
 function ruleOf(diagnostic: vscode.Diagnostic): string | undefined {
   const { code } = diagnostic;
-  return typeof code === 'object' ? String(code.value) : code === undefined ? undefined : String(code);
+  return typeof code === 'object'
+    ? String(code.value)
+    : code === undefined
+      ? undefined
+      : String(code);
 }
 
 function perflensDiagnostics(uri: vscode.Uri, ruleId?: string): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'perflens' && (ruleId === undefined || ruleOf(d) === ruleId));
+  return vscode.languages
+    .getDiagnostics(uri)
+    .filter((d) => d.source === 'perflens' && (ruleId === undefined || ruleOf(d) === ruleId));
 }
 
 function describeDiagnostics(uri: vscode.Uri): string {
@@ -34,7 +41,11 @@ function describeDiagnostics(uri: vscode.Uri): string {
 }
 
 /** Polls `check` until it returns a value other than undefined/false; fails with `message` otherwise. */
-async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, message: () => string, timeoutMs = ANALYSIS_TIMEOUT_MS): Promise<T> {
+async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  message: () => string,
+  timeoutMs = ANALYSIS_TIMEOUT_MS,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -82,7 +93,9 @@ async function open(relative: string): Promise<vscode.TextEditor> {
 }
 
 async function setWorkspaceSetting(section: string, key: string, value: unknown): Promise<void> {
-  await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Workspace);
+  await vscode.workspace
+    .getConfiguration(section)
+    .update(key, value, vscode.ConfigurationTarget.Workspace);
 }
 
 describe('Perflens in VS Code', function () {
@@ -90,7 +103,10 @@ describe('Perflens in VS Code', function () {
 
   before(async function () {
     const extension = vscode.extensions.getExtension<PerflensApi>('perflens.perflens');
-    assert.ok(extension, 'extension perflens.perflens is not loaded (check extensionDevelopmentPath)');
+    assert.ok(
+      extension,
+      'extension perflens.perflens is not loaded (check extensionDevelopmentPath)',
+    );
     api = await extension.activate();
     assert.ok(api?.findings, 'activate() must return the test API (findings provider)');
   });
@@ -107,26 +123,34 @@ describe('Perflens in VS Code', function () {
         const found = perflensDiagnostics(uri, 'blocking-sleep-in-async');
         return found.length > 0 && found;
       },
-      () => `no blocking-sleep-in-async diagnostic in app/routes/webhooks.py; it has: ${describeDiagnostics(uri)}`,
+      () =>
+        `no blocking-sleep-in-async diagnostic in app/routes/webhooks.py; it has: ${describeDiagnostics(uri)}`,
     );
     assert.equal(diagnostic.range.start.line + 1, 18, 'the time.sleep(1.5) call is on line 18');
     assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Warning);
     assert.match(diagnostic.message, /time\.sleep\(\)/);
     // The diagnostic links to the rule's page shipped with the extension.
-    assert.ok(typeof diagnostic.code === 'object' && diagnostic.code.target.path.endsWith('/docs/rules/blocking-sleep-in-async.md'));
+    assert.ok(
+      typeof diagnostic.code === 'object' &&
+        diagnostic.code.target.path.endsWith('/docs/rules/blocking-sleep-in-async.md'),
+    );
   });
 
   it('lists the findings of files that were never opened in the findings panel', async function () {
     const opened = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
-    const neverOpened = ['app/models.py', 'sql/schema.sql', 'app/services/shipping.py'].map((f) => fileUri(f).toString());
-    for (const uri of neverOpened) assert.ok(!opened.has(uri), `${uri} must not be open for this test to mean anything`);
+    const neverOpened = ['app/models.py', 'sql/schema.sql', 'app/services/shipping.py'].map((f) =>
+      fileUri(f).toString(),
+    );
+    for (const uri of neverOpened)
+      assert.ok(!opened.has(uri), `${uri} must not be open for this test to mean anything`);
 
     const rows = await waitFor(
       async () => {
         const all = await panelFindings(api);
         return neverOpened.every((uri) => all.some((row) => row.uri === uri)) && all;
       },
-      () => 'the findings panel never listed app/models.py, sql/schema.sql and app/services/shipping.py',
+      () =>
+        'the findings panel never listed app/models.py, sql/schema.sql and app/services/shipping.py',
     );
     const models = rows.filter((row) => row.uri === fileUri('app/models.py').toString());
     assert.ok(
@@ -136,8 +160,16 @@ describe('Perflens in VS Code', function () {
     // The panel and the Problems panel show the same findings: one row per Perflens diagnostic.
     const diagnostics = vscode.languages
       .getDiagnostics()
-      .flatMap(([uri, list]) => list.filter((d) => d.source === 'perflens' && ruleOf(d) !== 'unused-suppression').map(() => uri.toString()));
-    assert.equal(rows.length, diagnostics.length, 'findings panel rows vs Perflens diagnostics of the workspace');
+      .flatMap(([uri, list]) =>
+        list
+          .filter((d) => d.source === 'perflens' && ruleOf(d) !== 'unused-suppression')
+          .map(() => uri.toString()),
+      );
+    assert.equal(
+      rows.length,
+      diagnostics.length,
+      'findings panel rows vs Perflens diagnostics of the workspace',
+    );
     // Rows read as messages (no Markdown backticks) with the line.
     const sleep = rows.find((row) => row.ruleId === 'blocking-sleep-in-async');
     assert.ok(sleep, 'the blocking-sleep-in-async finding of webhooks.py is in the panel');
@@ -150,12 +182,23 @@ describe('Perflens in VS Code', function () {
     const uri = editor.document.uri;
     const [diagnostic] = perflensDiagnostics(uri, 'blocking-sleep-in-async');
     assert.ok(diagnostic, `the previous test saw the diagnostic; now: ${describeDiagnostics(uri)}`);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      diagnostic.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const titles = actions.map((a) => a.title);
     const fix = actions.find((a) => a.title.startsWith('Replace with') && a.edit);
     assert.ok(fix, `no "Replace with await asyncio.sleep" quick fix among: ${titles.join(' | ')}`);
-    assert.ok(fix.isPreferred, 'the safe fix is the preferred action (Ctrl+. then Enter, and auto-fix)');
-    assert.ok(titles.includes('Ignore blocking-sleep-in-async for this line'), `titles: ${titles.join(' | ')}`);
+    assert.ok(
+      fix.isPreferred,
+      'the safe fix is the preferred action (Ctrl+. then Enter, and auto-fix)',
+    );
+    assert.ok(
+      titles.includes('Ignore blocking-sleep-in-async for this line'),
+      `titles: ${titles.join(' | ')}`,
+    );
 
     assert.ok(await vscode.workspace.applyEdit(fix.edit!), 'workspace.applyEdit returned false');
     assert.equal(editor.document.lineAt(17).text.trim(), 'await asyncio.sleep(1.5)');
@@ -186,14 +229,29 @@ describe('Perflens in VS Code', function () {
     await vscode.workspace.fs.writeFile(uri, Buffer.from(source));
     const editor = await open(relative);
     await waitFor(
-      () => perflensDiagnostics(uri, 'blocking-sleep-in-async').length === 1 && perflensDiagnostics(uri, 'http-call-without-timeout').length === 1,
-      () => `expected a safe (blocking-sleep-in-async) and an unsafe (http-call-without-timeout) finding; got ${describeDiagnostics(uri)}`,
+      () =>
+        perflensDiagnostics(uri, 'blocking-sleep-in-async').length === 1 &&
+        perflensDiagnostics(uri, 'http-call-without-timeout').length === 1,
+      () =>
+        `expected a safe (blocking-sleep-in-async) and an unsafe (http-call-without-timeout) finding; got ${describeDiagnostics(uri)}`,
     );
 
-    await setWorkspaceSetting('editor', 'codeActionsOnSave', { 'source.fixAll.perflens': 'explicit' });
+    await setWorkspaceSetting('editor', 'codeActionsOnSave', {
+      'source.fixAll.perflens': 'explicit',
+    });
     try {
       // Code actions on save run for saves of modified documents: make one edit, then save.
-      assert.ok(await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), '"""Polls the carrier."""\n')));
+      assert.ok(
+        await editor.edit((edit) =>
+          edit.insert(new vscode.Position(0, 0), '"""Polls the carrier."""\n'),
+        ),
+      );
+      // Save once the server has analysed the edit (the sleep moved from line 7 to 8). The server
+      // answers code actions only for text it has analysed, and it debounces edits by 150 ms.
+      await waitFor(
+        () => perflensDiagnostics(uri, 'blocking-sleep-in-async')[0]?.range.start.line === 7,
+        () => `the server did not re-analyse the edit: ${describeDiagnostics(uri)}`,
+      );
       await vscode.commands.executeCommand('workbench.action.files.save');
       await waitFor(
         () => !editor.document.isDirty,
@@ -204,10 +262,22 @@ describe('Perflens in VS Code', function () {
     }
 
     const text = editor.document.getText();
-    assert.match(text, /^ {4}await asyncio\.sleep\(2\)$/m, `the safe fix was not applied on save:\n${text}`);
+    assert.match(
+      text,
+      /^ {4}await asyncio\.sleep\(2\)$/m,
+      `the safe fix was not applied on save:\n${text}`,
+    );
     assert.match(text, /^import asyncio$/m, `the safe fix must add "import asyncio":\n${text}`);
-    assert.match(text, /requests\.get\(url\)\.content/, `the unsafe fix (timeout=) must not be applied on save:\n${text}`);
-    assert.doesNotMatch(text, /timeout=/, `the unsafe fix (timeout=) must not be applied on save:\n${text}`);
+    assert.match(
+      text,
+      /requests\.get\(url\)\.content/,
+      `the unsafe fix (timeout=) must not be applied on save:\n${text}`,
+    );
+    assert.doesNotMatch(
+      text,
+      /timeout=/,
+      `the unsafe fix (timeout=) must not be applied on save:\n${text}`,
+    );
     const onDisk = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
     assert.equal(onDisk, text, 'the fixed text is what was saved');
   });
@@ -217,18 +287,26 @@ describe('Perflens in VS Code', function () {
     await open('app/routes/shipping.py');
     await waitFor(
       () => perflensDiagnostics(uri, 'blocking-http-in-async').length > 0,
-      () => `no blocking-http-in-async diagnostic in shipping.py; it has: ${describeDiagnostics(uri)}`,
+      () =>
+        `no blocking-http-in-async diagnostic in shipping.py; it has: ${describeDiagnostics(uri)}`,
     );
-    const others = perflensDiagnostics(uri).filter((d) => ruleOf(d) !== 'blocking-http-in-async').length;
+    const others = perflensDiagnostics(uri).filter(
+      (d) => ruleOf(d) !== 'blocking-http-in-async',
+    ).length;
     assert.ok(others > 0, 'shipping.py has other findings, which must stay');
 
     await setWorkspaceSetting('perflens', 'rules', { 'blocking-http-in-async': 'off' });
     try {
       await waitFor(
         () => perflensDiagnostics(uri, 'blocking-http-in-async').length === 0,
-        () => `blocking-http-in-async is still reported with the rule off: ${describeDiagnostics(uri)}`,
+        () =>
+          `blocking-http-in-async is still reported with the rule off: ${describeDiagnostics(uri)}`,
       );
-      assert.equal(perflensDiagnostics(uri).length, others, `the other rules still report: ${describeDiagnostics(uri)}`);
+      assert.equal(
+        perflensDiagnostics(uri).length,
+        others,
+        `the other rules still report: ${describeDiagnostics(uri)}`,
+      );
       const rows = await waitFor(
         async () => {
           const all = await panelFindings(api);
@@ -243,7 +321,8 @@ describe('Perflens in VS Code', function () {
     // Back on: the finding returns, so it was the setting that removed it.
     await waitFor(
       () => perflensDiagnostics(uri, 'blocking-http-in-async').length > 0,
-      () => `blocking-http-in-async did not come back with the setting removed: ${describeDiagnostics(uri)}`,
+      () =>
+        `blocking-http-in-async did not come back with the setting removed: ${describeDiagnostics(uri)}`,
     );
   });
 });

@@ -5,15 +5,22 @@
  * Both drivers use it: run-electron.ts (desktop VS Code) and run-in-code-server.ts (code-server's
  * Node extension host, through the workbench's `payload` query parameter).
  *
- * esbuild bundles this file with the test files into one CommonJS file (test/e2e/run.sh), leaving
- * out `vscode` (the extension host provides it) and mocha (resolved from the repository's
- * node_modules, which is above the bundle's folder).
+ * esbuild bundles this file with the test files into one CommonJS file in the temp folder
+ * (test/e2e/run.sh), leaving out `vscode` (the extension host provides it) and mocha, which is
+ * loaded from the node_modules of the extension under test: the repository.
  */
 import * as fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import * as vscode from 'vscode';
 
 export async function run(): Promise<void> {
-  // mocha 12 is an ES module: import() loads it from CommonJS on every Node the extension host may run.
-  const { default: Mocha } = await import('mocha');
+  // mocha 12 is an ES module: import() loads it from CommonJS on every Node the extension host may
+  // run. It is resolved from the extension under test (the repository), not from this bundle's folder.
+  const extension = vscode.extensions.getExtension('perflens.perflens');
+  if (!extension)
+    throw new Error('perflens.perflens is not loaded: check extensionDevelopmentPath');
+  const mochaUrl = pathToFileURL(require.resolve('mocha', { paths: [extension.extensionPath] }));
+  const { default: Mocha } = (await import(mochaUrl.href)) as { default: typeof import('mocha') };
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000 });
   // Defines describe/it as globals for the test files, as `mocha.addFile` would for a file on disk.
   mocha.suite.emit('pre-require', globalThis, 'extension.test', mocha);
@@ -23,8 +30,16 @@ export async function run(): Promise<void> {
   const results: { title: string; state: string; error?: string }[] = [];
   const failures = await new Promise<number>((resolve) => {
     const runner = mocha.run(resolve);
-    runner.on('pass', (test) => results.push({ title: test.fullTitle(), state: 'passed' }));
-    runner.on('fail', (test, error: Error) => results.push({ title: test.fullTitle(), state: 'failed', error: String(error?.stack ?? error) }));
+    runner.on('pass', (test: Mocha.Test) =>
+      results.push({ title: test.fullTitle(), state: 'passed' }),
+    );
+    runner.on('fail', (test: Mocha.Test, error: Error) =>
+      results.push({
+        title: test.fullTitle(),
+        state: 'failed',
+        error: String(error?.stack ?? error),
+      }),
+    );
   });
   // Machine-readable results, for drivers that cannot read the extension host's console.
   const resultsFile = process.env.PERFLENS_E2E_RESULTS;

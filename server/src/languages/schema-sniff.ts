@@ -1,0 +1,9 @@
+/** Which files may declare schema, judged from their text alone (no parse). */
+import type { Language } from '../engine/types';
+import { mayDeclarePythonSchema } from '../python/schema';
+
+const SQL_DDL = /\b(?:CREATE|ALTER|DROP)\b/i;
+
+export function mayDeclareSchema(text: string, language: Language): boolean {
+  return language === 'python' ? mayDeclarePythonSchema(text) : SQL_DDL.test(text);
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs the real-VS-Code tests (after test/e2e/setup.sh):
+#   1. npm run package: the production build and perflens.vsix (the UI test installs that file)
+#   2. the extension-host mocha suite (test/e2e/suite), bundled with esbuild, run
+#      a. in code-server's Node extension host (always), and
+#      b. with @vscode/test-electron in desktop VS Code when VSCODE_EXECUTABLE_PATH is set
+#   3. the UI test in headless Chromium, which saves screenshots under test/e2e/screenshots/
+# Every step runs even when an earlier one failed; the exit code is 1 if any failed.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+BIN=node_modules/.bin
+failed=()
+step() {
+  local name="$1" started=$SECONDS
+  shift
+  echo "== e2e: $name"
+  if "$@"; then
+    echo "== e2e: $name passed ($((SECONDS - started)) s)"
+  else
+    echo "== e2e: $name FAILED ($((SECONDS - started)) s)"
+    failed+=("$name")
+  fi
+}
+
+check_vsix() {
+  npm run --silent package || return 1
+  local size
+  size=$(stat -c %s perflens.vsix)
+  echo "perflens.vsix: $((size / 1024)) KiB"
+  # The Marketplace accepts far more, but everything needed is a few MB: more means the
+  # .vscodeignore allowlist let something in by mistake (node_modules, sources, caches).
+  if ((size > 20 * 1024 * 1024)); then
+    echo "perflens.vsix is larger than 20 MB" >&2
+    return 1
+  fi
+}
+
+build_suite() {
+  # One CommonJS file in the temp folder (where test/e2e/harness.ts expects it): the tests are
+  # bundled in; vscode (the extension host provides it) and mocha (from ./node_modules) stay out.
+  "$BIN/esbuild" test/e2e/suite/index.ts --bundle --platform=node --format=cjs --target=node20 \
+    --external:vscode --external:mocha --sourcemap --log-level=warning \
+    --outfile="$(node -p 'require("os").tmpdir()')/perflens-e2e-suite/index.js"
+}
+
+step "package perflens.vsix" check_vsix
+step "build the extension-host suite" build_suite
+step "extension-host suite in code-server" "$BIN/tsx" test/e2e/run-in-code-server.ts
+step "extension-host suite in VS Code (@vscode/test-electron)" "$BIN/tsx" test/e2e/run-electron.ts
+step "UI test in Chromium" "$BIN/mocha" --no-config --require tsx/cjs --extension ts --reporter spec --timeout 90000 test/e2e/ui.test.ts
+
+if ((${#failed[@]})); then
+  printf '== e2e: FAILED: %s\n' "${failed[@]}"
+  exit 1
+fi
+echo "== e2e: all passed"

@@ -1,0 +1,71 @@
+/** The editor's incremental analysis: edits in one file update findings that depend on it elsewhere. */
+import * as assert from 'node:assert/strict';
+import { ALL_RULES } from '../rules';
+import { DEFAULT_CONFIG } from '../server/src/config/config';
+import { resolveRules } from '../server/src/config/resolve';
+import { initParsers } from '../server/src/parsing/tree-sitter';
+import { LiveWorkspace } from '../server/src/workspace/live-workspace';
+
+const MODELS = (email: string) => `from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    email = ${email}
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("users.id"))
+`;
+
+const QUERIES = `from app.models import User
+
+
+def users_with_email(db, email):
+    return db.query(User).filter(User.email == email).all()
+`;
+
+const source = (file: string, text: string) => ({ file, relativePath: file, text, language: 'python' as const });
+
+describe('live workspace', () => {
+  before(() => initParsers());
+
+  function workspace(): LiveWorkspace {
+    const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+    return new LiveWorkspace(rules, settings, { maxFileBytes: 2 * 1024 * 1024 });
+  }
+
+  it('re-checks a query file when the model it depends on changes', () => {
+    const live = workspace();
+    live.updateMany([source('app/models.py', MODELS('Column(String)')), source('app/queries.py', QUERIES)]);
+    const rulesIn = (file: string) => live.findings(file).map((f) => f.ruleId);
+    assert.ok(rulesIn('app/queries.py').includes('unbounded-orm-query'));
+    assert.ok(rulesIn('app/models.py').includes('unindexed-foreign-key'));
+
+    const changed = live.update(source('app/models.py', MODELS('Column(String, unique=True)')));
+    assert.ok(changed.has('app/queries.py'), `changed: ${[...changed].join(', ')}`);
+    assert.ok(!rulesIn('app/queries.py').includes('unbounded-orm-query'), 'a unique lookup returns one row');
+  });
+
+  it('does not re-check other files when an edit leaves the facts unchanged', () => {
+    const live = workspace();
+    live.updateMany([source('app/models.py', MODELS('Column(String)')), source('app/queries.py', QUERIES)]);
+    const changed = live.update(source('app/queries.py', QUERIES.replace('email):', 'email):  # look up')));
+    assert.ok(!changed.has('app/models.py'), `changed: ${[...changed].join(', ')}`);
+  });
+
+  it('forgets a deleted file and what it caused elsewhere', () => {
+    const live = workspace();
+    live.updateMany([source('app/models.py', MODELS('Column(String, unique=True)')), source('app/queries.py', QUERIES)]);
+    assert.ok(!live.findings('app/queries.py').some((f) => f.ruleId === 'unbounded-orm-query'));
+    const changed = live.remove('app/models.py');
+    assert.ok(changed.has('app/models.py') && changed.has('app/queries.py'));
+    assert.ok(live.findings('app/queries.py').some((f) => f.ruleId === 'unbounded-orm-query'));
+  });
+});
