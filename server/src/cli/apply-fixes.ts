@@ -18,7 +18,11 @@ export interface FixOutcome {
 }
 
 /** Applies fixes; `root` resolves relative file names in cross-file edits. */
-export function applyFixes(findings: readonly Finding[], unsafe: boolean, root: string): FixOutcome {
+export function applyFixes(
+  findings: readonly Finding[],
+  unsafe: boolean,
+  root: string,
+): FixOutcome {
   const editsByFile = new Map<string, TextEdit[]>();
   const creations = new Map<string, string>();
   let fixed = 0;
@@ -32,7 +36,8 @@ export function applyFixes(findings: readonly Finding[], unsafe: boolean, root: 
       list.push(edit);
       editsByFile.set(target, list);
     }
-    for (const creation of fix.creates ?? []) creations.set(path.resolve(root, creation.file), creation.content);
+    for (const creation of fix.creates ?? [])
+      creations.set(path.resolve(root, creation.file), creation.content);
   }
   const filesChanged: string[] = [];
   const skipped: [string, string][] = [];

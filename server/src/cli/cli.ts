@@ -7,7 +7,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALL_RULES } from '../../../rules';
-import { ConfigError, DEFAULT_CONFIG, findConfigFile, loadConfigFile, type PerflensConfig } from '../config/config';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  findConfigFile,
+  loadConfigFile,
+  type PerflensConfig,
+} from '../config/config';
 import { resolveRules } from '../config/resolve';
 import { decode } from '../engine/source-guard';
 import { CATEGORIES, type Category, type Finding } from '../engine/types';
@@ -70,9 +76,15 @@ function readTextSafe(file: string): string | undefined {
   }
 }
 
-function loadConfig(configPath: string | undefined, firstPath: string, cwd: string): { config: PerflensConfig; root: string } {
+function loadConfig(
+  configPath: string | undefined,
+  firstPath: string,
+  cwd: string,
+): { config: PerflensConfig; root: string } {
   const known = new Set(ALL_RULES.map((rule) => rule.meta.id));
-  const file = configPath ? path.resolve(cwd, configPath) : findConfigFile(path.resolve(cwd, firstPath));
+  const file = configPath
+    ? path.resolve(cwd, configPath)
+    : findConfigFile(path.resolve(cwd, firstPath));
   if (!file) return { config: DEFAULT_CONFIG, root: cwd };
   return { config: loadConfigFile(file, known), root: path.dirname(file) };
 }
@@ -101,18 +113,24 @@ function parseScanArgs(args: string[]) {
     throw new UsageError(`--format must be text, json or sarif, not "${values.format}"`);
   }
   const known = new Set(ALL_RULES.map((rule) => rule.meta.id));
-  for (const rule of values.rule!) if (!known.has(rule)) throw new UsageError(`--rule: unknown rule "${rule}" (see \`perflens rules\`)`);
+  for (const rule of values.rule!)
+    if (!known.has(rule))
+      throw new UsageError(`--rule: unknown rule "${rule}" (see \`perflens rules\`)`);
   for (const category of values.category!) {
     if (!CATEGORIES.includes(category as Category)) {
-      throw new UsageError(`--category: unknown category "${category}" (one of ${CATEGORIES.join(', ')})`);
+      throw new UsageError(
+        `--category: unknown category "${category}" (one of ${CATEGORIES.join(', ')})`,
+      );
     }
   }
   const integer = (name: string, value: string | undefined, min: number): number | undefined => {
     if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, not "${value}"`);
+    if (!/^\d+$/.test(value) || Number(value) < min)
+      throw new UsageError(`--${name} must be an integer ≥ ${min}, not "${value}"`);
     return Number(value);
   };
-  if (values['unsafe-fixes'] && !values.fix) throw new UsageError('--unsafe-fixes only makes sense with --fix');
+  if (values['unsafe-fixes'] && !values.fix)
+    throw new UsageError('--unsafe-fixes only makes sense with --fix');
   return {
     paths: positionals.length > 0 ? positionals : ['.'],
     format: values.format as 'text' | 'json' | 'sarif',
@@ -123,7 +141,9 @@ function parseScanArgs(args: string[]) {
     categories: values.category! as Category[],
     maxWarnings: integer('max-warnings', values['max-warnings'], 0) ?? 0,
     config: values.config,
-    jobs: integer('jobs', values.jobs, 1) ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
+    jobs:
+      integer('jobs', values.jobs, 1) ??
+      Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
     progress: !values['no-progress'],
     exitZero: values['exit-zero']!,
     help: values.help!,
@@ -153,7 +173,10 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
     return 0;
   }
   const { config, root } = loadConfig(options.config, options.paths[0], io.cwd);
-  const { rules, settings } = resolveRules(ALL_RULES, config, { rules: options.rules, categories: options.categories });
+  const { rules, settings } = resolveRules(ALL_RULES, config, {
+    rules: options.rules,
+    categories: options.categories,
+  });
   const files = discoverFiles(
     options.paths.map((p) => path.resolve(io.cwd, p)),
     { root, include: config.include, exclude: config.exclude },
@@ -161,15 +184,27 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
   const progress = progressReporter(io, options.progress);
   const maxFileBytes = config.maxFileSizeKb * 1024;
   const run = (): Promise<ScanResult> =>
-    scan({ files, rules, settings, maxFileBytes, jobs: options.jobs, onProgress: (d, t) => progress.update(d, t) });
+    scan({
+      files,
+      rules,
+      settings,
+      maxFileBytes,
+      jobs: options.jobs,
+      onProgress: (d, t) => progress.update(d, t),
+    });
 
   let result = await run();
   let fixedCount = 0;
   if (options.fix) {
     // Fixes can uncover or overlap other fixes: re-scan and fix again, a few passes at most.
     for (let pass = 0; pass < 5; pass++) {
-      const outcome = applyFixes(result.reports.flatMap((r) => r.findings), options.unsafeFixes, root);
-      for (const [file, reason] of outcome.skipped) writeLine(io.stderr, `perflens: ${file}: ${reason}`);
+      const outcome = applyFixes(
+        result.reports.flatMap((r) => r.findings),
+        options.unsafeFixes,
+        root,
+      );
+      for (const [file, reason] of outcome.skipped)
+        writeLine(io.stderr, `perflens: ${file}: ${reason}`);
       if (outcome.filesChanged.length === 0) break;
       fixedCount += outcome.fixed;
       result = await run();
@@ -183,7 +218,8 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
     displayPath: displayPathFrom(io.cwd),
     rules,
     readText: readTextSafe,
-    color: options.format === 'text' && !options.output && !!io.stdout.isTTY && !process.env.NO_COLOR,
+    color:
+      options.format === 'text' && !options.output && !!io.stdout.isTTY && !process.env.NO_COLOR,
   };
   let report: string;
   if (options.format === 'json') report = formatJson(findings, context);
@@ -196,12 +232,18 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
     const where = problem.file ? `${context.displayPath(problem.file)}: ` : '';
     writeLine(io.stderr, `perflens: ${where}${problem.message}`);
   }
-  const unused = result.reports.flatMap((r) => r.unusedSuppressions.map((s) => `${context.displayPath(r.file)}:${s.line}`));
+  const unused = result.reports.flatMap((r) =>
+    r.unusedSuppressions.map((s) => `${context.displayPath(r.file)}:${s.line}`),
+  );
   if (unused.length > 0) {
-    writeLine(io.stderr, `perflens: ${unused.length} suppression comment(s) no longer match any finding: ${unused.join(', ')}`);
+    writeLine(
+      io.stderr,
+      `perflens: ${unused.length} suppression comment(s) no longer match any finding: ${unused.join(', ')}`,
+    );
   }
   if (options.fix) writeLine(io.stderr, `perflens: fixed ${fixedCount} problem(s)`);
-  if (options.format !== 'text' || options.output) writeLine(io.stderr, summaryLine(findings, result.stats.files));
+  if (options.format !== 'text' || options.output)
+    writeLine(io.stderr, summaryLine(findings, result.stats.files));
 
   const errors = findings.filter((f) => f.severity === 'error').length;
   if (options.exitZero) return 0;
@@ -211,7 +253,10 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
 function listRules(io: Io): number {
   for (const rule of [...ALL_RULES].sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1))) {
     const fix = rule.meta.fix ? ` [fix: ${rule.meta.fix.safety}]` : '';
-    writeLine(io.stdout, `${rule.meta.id.padEnd(36)} ${rule.meta.category.padEnd(18)} ${rule.meta.severity.padEnd(8)} ${rule.meta.summary.replace(/`/g, '')}${fix}`);
+    writeLine(
+      io.stdout,
+      `${rule.meta.id.padEnd(36)} ${rule.meta.category.padEnd(18)} ${rule.meta.severity.padEnd(8)} ${rule.meta.summary.replace(/`/g, '')}${fix}`,
+    );
   }
   return 0;
 }
@@ -247,24 +292,35 @@ export async function main(argv: string[], io: Io): Promise<number> {
       writeLine(io.stderr, `perflens: config error: ${error.message}`);
       return 2;
     }
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      writeLine(io.stderr, `perflens: ${(error as Error).message}\nRun \`perflens --help\` for usage.`);
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      writeLine(
+        io.stderr,
+        `perflens: ${(error as Error).message}\nRun \`perflens --help\` for usage.`,
+      );
       return 2;
     }
     if (error instanceof Error && /no such file or directory/.test(error.message)) {
       writeLine(io.stderr, `perflens: ${error.message}`);
       return 2;
     }
-    writeLine(io.stderr, `perflens: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    writeLine(
+      io.stderr,
+      `perflens: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     return 2;
   }
 }
 
 /** Entry point of `bin/perflens.js`: runs with the process's arguments and sets its exit code. */
 export function run(): void {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-  );
+  main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+  }).then((code) => {
+    process.exitCode = code;
+  });
 }

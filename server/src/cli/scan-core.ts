@@ -41,7 +41,10 @@ export class ScanCore {
     this.session = new AnalysisSession(rules, settings, { maxFileBytes });
   }
 
-  private read(discovered: DiscoveredFile, problems: Problem[]): { text: string; bytes: number } | undefined {
+  private read(
+    discovered: DiscoveredFile,
+    problems: Problem[],
+  ): { text: string; bytes: number } | undefined {
     try {
       const tooLarge = sizeSkipReason(fs.statSync(discovered.file).size, this.session.limits);
       if (tooLarge) {
@@ -51,7 +54,11 @@ export class ScanCore {
       const data = fs.readFileSync(discovered.file);
       return { text: decode(data), bytes: data.length };
     } catch (error) {
-      problems.push({ file: discovered.file, kind: 'skipped', message: `cannot be read: ${(error as Error).message}` });
+      problems.push({
+        file: discovered.file,
+        kind: 'skipped',
+        message: `cannot be read: ${(error as Error).message}`,
+      });
       return undefined;
     }
   }
@@ -78,7 +85,10 @@ export class ScanCore {
       const result = this.session.checkFileWith(file, { deferIndexUsers });
       this.findings.push(...result.findings);
       if (result.indexReaders.length > 0) {
-        this.readers.set(discovered, { rules: new Set(result.indexReaders), deferred: deferIndexUsers });
+        this.readers.set(discovered, {
+          rules: new Set(result.indexReaders),
+          deferred: deferIndexUsers,
+        });
       }
       const found = parseSuppressions(read.text, fileLines, discovered.language);
       if (found.length > 0) this.suppressions.push([file, found]);

@@ -26,15 +26,26 @@ parentPort?.on('message', (message: ToWorker) => {
           return;
         }
         case 'prepare':
-          reply({ type: 'prepared', result: core!.prepare(message.files, message.deferIndexUsers) });
+          reply({
+            type: 'prepared',
+            result: core!.prepare(message.files, message.deferIndexUsers),
+          });
           return;
         case 'learn':
           core!.learn(message.facts);
           return;
         case 'check':
-          reply({ type: 'checked', result: core!.check(message.otherFacts, message.rerunAllReaders) });
+          reply({
+            type: 'checked',
+            result: core!.check(message.otherFacts, message.rerunAllReaders),
+          });
           return;
       }
     })
-    .catch((error: unknown) => reply({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+    .catch((error: unknown) =>
+      reply({
+        type: 'failed',
+        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      }),
+    );
 });

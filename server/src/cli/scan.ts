@@ -96,11 +96,13 @@ function workerLane(request: ScanRequest): Lane {
   } satisfies ToWorker);
   return {
     prepare: async (files, deferIndexUsers) =>
-      ((await ask({ type: 'prepare', files, deferIndexUsers })) as { result: PrepareResult }).result,
+      ((await ask({ type: 'prepare', files, deferIndexUsers })) as { result: PrepareResult })
+        .result,
     // Messages are handled in order, so `learn` needs no answer before the next request.
     learn: (facts) => worker.postMessage({ type: 'learn', facts } satisfies ToWorker),
     check: async (otherFacts, rerunAllReaders) =>
-      ((await ask({ type: 'check', otherFacts, rerunAllReaders })) as { result: CheckResult }).result,
+      ((await ask({ type: 'check', otherFacts, rerunAllReaders })) as { result: CheckResult })
+        .result,
     close: async () => {
       worker.removeAllListeners('exit');
       await worker.terminate();
@@ -126,17 +128,25 @@ function readText(file: string): string | undefined {
 export async function scan(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
   await initParsers();
-  const jobs = Math.max(1, Math.min(request.jobs, Math.ceil(request.files.length / CHUNK_SIZE) || 1));
-  const lanes = jobs === 1 ? [localLane(request)] : Array.from({ length: jobs }, () => workerLane(request));
+  const jobs = Math.max(
+    1,
+    Math.min(request.jobs, Math.ceil(request.files.length / CHUNK_SIZE) || 1),
+  );
+  const lanes =
+    jobs === 1 ? [localLane(request)] : Array.from({ length: jobs }, () => workerLane(request));
   try {
     const problems: Problem[] = [];
     let bytes = 0;
     let lines = 0;
     let done = 0;
     /** Hands out chunks of `files` to whichever lane is free; returns each lane's facts. */
-    const round = async (files: readonly DiscoveredFile[], deferIndexUsers: boolean): Promise<FileFacts[][]> => {
+    const round = async (
+      files: readonly DiscoveredFile[],
+      deferIndexUsers: boolean,
+    ): Promise<FileFacts[][]> => {
       const chunks: DiscoveredFile[][] = [];
-      for (let i = 0; i < files.length; i += CHUNK_SIZE) chunks.push(files.slice(i, i + CHUNK_SIZE));
+      for (let i = 0; i < files.length; i += CHUNK_SIZE)
+        chunks.push(files.slice(i, i + CHUNK_SIZE));
       const factsByLane = lanes.map(() => [] as FileFacts[]);
       let next = 0;
       await Promise.all(
@@ -155,7 +165,8 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       );
       return factsByLane;
     };
-    const others = (byLane: FileFacts[][], laneIndex: number): FileFacts[] => byLane.filter((_, i) => i !== laneIndex).flat();
+    const others = (byLane: FileFacts[][], laneIndex: number): FileFacts[] =>
+      byLane.filter((_, i) => i !== laneIndex).flat();
 
     // Schema first: once every lane knows every table, the other files' rules run in one pass.
     const schemaFiles = request.files.filter(maySniffSchema);
@@ -166,7 +177,9 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     const restFacts = await round(otherFiles, false);
     // A file the sniff missed declared schema after all: rules that read the index run again.
     const schemaMissed = restFacts.flat().some(declaresSchema);
-    const checks = await Promise.all(lanes.map((lane, laneIndex) => lane.check(others(restFacts, laneIndex), schemaMissed)));
+    const checks = await Promise.all(
+      lanes.map((lane, laneIndex) => lane.check(others(restFacts, laneIndex), schemaMissed)),
+    );
     const index = new WorkspaceIndex();
     for (const facts of [...schemaFacts.flat(), ...restFacts.flat()]) index.update(facts);
 
@@ -191,14 +204,23 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       }
       return texts.get(file);
     };
-    const workspace = runWorkspaceRules(request.rules, index, request.settings, readText, lineIndexOf);
+    const workspace = runWorkspaceRules(
+      request.rules,
+      index,
+      request.settings,
+      readText,
+      lineIndexOf,
+    );
     workspace.findings.forEach(add);
     problems.push(...workspace.problems);
 
     const files = new Set([...findingsByFile.keys(), ...suppressions.keys()]);
     const reports: FileReport[] = [...files].sort().map((file) => {
       const fileSuppressions = suppressions.get(file) ?? [];
-      const findings = applySuppressions(sortFindings(findingsByFile.get(file) ?? []), fileSuppressions);
+      const findings = applySuppressions(
+        sortFindings(findingsByFile.get(file) ?? []),
+        fileSuppressions,
+      );
       return { file, findings, unusedSuppressions: fileSuppressions.filter((s) => !s.used) };
     });
     return {

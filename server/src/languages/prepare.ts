@@ -33,7 +33,11 @@ class SqlTrees {
  * edits (the language server, for incremental re-parses) passes `tree`, parsed from
  * `source.text`; it stays the caller's and is not freed by `dispose()`.
  */
-export function prepareFile(source: SourceFile, options: PrepareOptions, tree?: Tree): PreparedFile {
+export function prepareFile(
+  source: SourceFile,
+  options: PrepareOptions,
+  tree?: Tree,
+): PreparedFile {
   const lines = new LineIndex(source.text);
   const sqlTrees = new SqlTrees();
   if (source.language === 'python') {

@@ -41,25 +41,12 @@ function firstSqlArgument(call: PyCall): Node | null {
 
 /** The string expression a variable was assigned, when it was assigned exactly once in scope. */
 function resolveVariable(model: PythonModel, call: PyCall, name: string): Node | null {
-  const scope = call.fn?.body ?? model.tree.rootNode;
-  // Functions and classes defined inside the scope have scopes of their own.
-  const nested = [
-    ...model.functions.filter((fn) => fn.parent === call.fn),
-    ...(call.fn ? [] : model.classes),
-  ].map((definition) => definition.node);
-  const found: Node[] = [];
-  // One native traversal finds the assignments; walking every node from JavaScript costs far more.
-  for (const assignment of scope.descendantsOfType(['assignment', 'augmented_assignment'])) {
-    if (!assignment) continue;
-    const left = assignment.childForFieldName('left');
-    if (left?.type !== 'identifier' || left.text !== name) continue;
-    const at = assignment.startIndex;
-    if (nested.some((node) => node.startIndex <= at && at < node.endIndex)) continue;
-    const right = assignment.childForFieldName('right');
-    found.push(assignment.type === 'augmented_assignment' || !right ? assignment : right);
-  }
-  if (found.length !== 1 || found[0].type === 'augmented_assignment') return null;
-  return found[0];
+  // Class bodies and nested functions have scopes of their own.
+  const found = model.assignments.filter(
+    (a) => a.target === name && a.fn === call.fn && !a.className,
+  );
+  if (found.length !== 1 || found[0].augmented) return null;
+  return model.tree.rootNode.descendantForIndex(found[0].valueStart, found[0].end);
 }
 
 /** Appends the text of a string expression; returns false when it is not string-like at all. */

@@ -99,7 +99,27 @@ export interface PythonModel {
    * assigned something other than a call maps to null.
    */
   bindings?: Map<string, PyCall | null>;
+  /** Assignments to a plain name or `self.<attr>`, in source order. */
+  assignments: PyAssignment[];
 }
+
+/** `target = value` (or `target += value`), read from the source text. */
+export interface PyAssignment {
+  /** `name` or `self.attr`. */
+  target: string;
+  start: number;
+  end: number;
+  /** Where the assigned value starts. */
+  valueStart: number;
+  augmented: boolean;
+  fn?: PyFunction;
+  /** The class whose body holds the assignment directly (a class attribute). */
+  className?: string;
+}
+
+/** `name =`, `self.attr =`, `name: T =` or `name +=` at the start of an assignment. */
+const ASSIGNMENT_HEAD =
+  /^((?:self\.)?[\p{L}_][\p{L}\p{N}_]*)\s*(?::[^=\n]*)?([-+*/%&|^@]|\/\/|\*\*|<<|>>)?=(?!=)\s*/u;
 
 /**
  * The key of a binding in `PythonModel.bindings`: a local of `fn`, a module-level name (no
@@ -361,6 +381,7 @@ interface Region {
 
 /** Node types the model is built from; everything else is never materialised as a JS object. */
 const MODEL_NODE_TYPES = [
+  'augmented_assignment',
   'decorated_definition',
   'import_statement',
   'import_from_statement',
@@ -397,11 +418,15 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
     calls: [],
     loops: [],
     bindings: new Map(),
+    assignments: [],
   };
   const rootScope: Scope = { loops: [] };
   const regions: Region[] = [];
   /** Assignments and `with ... as` targets, bound once every call is known. */
-  const pendingBindings: { target: Node | null; value: Node | null; scope: Scope }[] = [];
+  const pendingBindings: (
+    | { kind: 'assignment'; assignment: PyAssignment }
+    | { kind: 'with'; target: Node | null; value: Node | null; scope: Scope }
+  )[] = [];
   const callAt = new Map<string, PyCall>();
   /** Decorators by the start of the definition they decorate (it follows them in source order). */
   const decoratorsAt = new Map<number, string[]>();
@@ -492,16 +517,29 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         });
         continue;
       case 'assignment':
-        pendingBindings.push({
-          target: node.childForFieldName('left'),
-          value: node.childForFieldName('right'),
-          scope,
-        });
+      case 'augmented_assignment': {
+        // Read from the text: asking the tree for `left` and `right` of every assignment cost more.
+        const start = node.startIndex;
+        const head = ASSIGNMENT_HEAD.exec(source.slice(start, start + 300));
+        if (!head || (type === 'assignment') === !!head[2]) continue;
+        const assignment: PyAssignment = {
+          target: head[1],
+          start,
+          end: node.endIndex,
+          valueStart: start + head[0].length,
+          augmented: type === 'augmented_assignment',
+          fn: scope.fn,
+          className: scope.className,
+        };
+        model.assignments.push(assignment);
+        pendingBindings.push({ kind: 'assignment', assignment });
         continue;
+      }
       case 'as_pattern':
         // `with <call> as name`: the first child is the value, the alias names its result.
         if (node.parent?.type === 'with_item') {
           pendingBindings.push({
+            kind: 'with',
             target: node.childForFieldName('alias')?.namedChildren[0] ?? null,
             value: node.namedChildren[0],
             scope,
@@ -550,7 +588,12 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
   }
 
   // Records `target = <call>` and `with <call> as target` so receivers can be traced to their maker.
-  for (const { target, value: valueNode, scope } of pendingBindings) {
+  for (const pending of pendingBindings) {
+    if (pending.kind === 'assignment') {
+      bindAssignment(model, pending.assignment, callAt);
+      continue;
+    }
+    const { target, value: valueNode, scope } = pending;
     if (!target || !valueNode) continue;
     const value = valueNode.type === 'await' ? valueNode.namedChildren[0] : valueNode;
     // Anything but a call still hides an outer binding of the same name: record it as unknown.
@@ -567,6 +610,31 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
     }
   }
   return model;
+}
+
+/** Binds an assignment's target to the call it assigns, or to null for any other value. */
+function bindAssignment(
+  model: PythonModel,
+  assignment: PyAssignment,
+  callAt: Map<string, PyCall>,
+): void {
+  if (assignment.augmented) return;
+  const { source } = model;
+  let valueStart = assignment.valueStart;
+  const awaited = /^await\s+/.exec(source.slice(valueStart, valueStart + 20));
+  if (awaited) valueStart += awaited[0].length;
+  // Anything but a call still hides an outer binding of the same name: record it as unknown.
+  const call = callAt.get(`${valueStart}:${assignment.end}`) ?? null;
+  const { target } = assignment;
+  if (assignment.className && !target.startsWith('self.')) {
+    // A class attribute is what `self.<name>` reads until an instance assigns its own.
+    model.bindings!.set(bindingKey(`self.${target}`, undefined, assignment.className), call);
+  } else if (!target.includes('.')) {
+    model.bindings!.set(bindingKey(target, assignment.fn), call);
+  } else {
+    const className = classOfFunction(assignment.fn);
+    if (className) model.bindings!.set(bindingKey(target, undefined, className), call);
+  }
 }
 
 /** The innermost function that contains `node`, from a model's function list. */

@@ -145,7 +145,8 @@ export class WorkspaceIndex {
       const keys = new Set<string>();
       for (const tables of view.tablesByName.values()) {
         for (const { table } of tables) {
-          for (const column of table.columns) if (column.primaryKey || column.unique) keys.add(lower(column.name));
+          for (const column of table.columns)
+            if (column.primaryKey || column.unique) keys.add(lower(column.name));
         }
       }
       view.keyColumnNames = keys;
@@ -190,13 +191,16 @@ export class WorkspaceIndex {
   private functionView(): FunctionViews {
     if (!this.functionViews) {
       const views: FunctionViews = { functions: new Map(), functionsBySuffix: new Map() };
-      const sortedFiles = [...this.files.values()].sort((a, b) => fileOrder.compare(a.file, b.file));
+      const sortedFiles = [...this.files.values()].sort((a, b) =>
+        fileOrder.compare(a.file, b.file),
+      );
       for (const facts of sortedFiles) {
         for (const fn of facts.functions) {
           const entry = { file: facts.file, fn };
           push(views.functions, fn.qualifiedName, entry);
           const parts = fn.qualifiedName.split('.');
-          for (let i = 1; i + 2 <= parts.length; i++) push(views.functionsBySuffix, parts.slice(i).join('.'), entry);
+          for (let i = 1; i + 2 <= parts.length; i++)
+            push(views.functionsBySuffix, parts.slice(i).join('.'), entry);
         }
       }
       this.functionViews = views;
