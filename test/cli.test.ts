@@ -16,7 +16,10 @@ class Capture extends Writable {
   }
 }
 
-async function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Capture();
   const stderr = new Capture();
   const code = await main(args, { stdout, stderr, cwd });
@@ -49,9 +52,15 @@ describe('perflens CLI', function () {
     const dir = workspace({ 'app.py': SLEEPY });
     const result = await run(['scan', '--jobs', '1'], dir);
     assert.equal(result.code, 1);
-    assert.match(result.stdout, /^app\.py:5:5: warning blocking-sleep-in-async `time\.sleep\(\)` blocks/m);
+    assert.match(
+      result.stdout,
+      /^app\.py:5:5: warning blocking-sleep-in-async `time\.sleep\(\)` blocks/m,
+    );
     assert.match(result.stdout, /5 \|     time\.sleep\(1\)\n\s+\|     \^{13}/);
-    assert.match(result.stdout, /Found 1 problem \(1 warning\) in 1 of 1 files\. 1 fixable with --fix\./);
+    assert.match(
+      result.stdout,
+      /Found 1 problem \(1 warning\) in 1 of 1 files\. 1 fixable with --fix\./,
+    );
   });
 
   it('writes the JSON report in exactly the documented shape', async () => {
@@ -66,7 +75,8 @@ describe('perflens CLI', function () {
         ruleId: 'blocking-sleep-in-async',
         category: 'blocking-in-async',
         severity: 'warning',
-        message: '`time.sleep()` blocks the event loop inside `async def`; use `await asyncio.sleep()`',
+        message:
+          '`time.sleep()` blocks the event loop inside `async def`; use `await asyncio.sleep()`',
         file: 'src/app.py',
         line: 5,
         column: 5,
@@ -85,14 +95,19 @@ describe('perflens CLI', function () {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SARIF's shape is checked by the schema below
     const log: any = JSON.parse(fs.readFileSync(out, 'utf8'));
     const schema = JSON.parse(
-      fs.readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+      fs.readFileSync(
+        require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'),
+        'utf8',
+      ),
     );
     const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
     const validate = ajv.compile(schema);
     assert.equal(validate(structuredClone(log)), true, JSON.stringify(validate.errors, null, 2));
     const run0 = log.runs[0];
     assert.equal(run0.results.length, 2);
-    const rule = run0.tool.driver.rules.find((r: { id: string }) => r.id === 'blocking-sleep-in-async');
+    const rule = run0.tool.driver.rules.find(
+      (r: { id: string }) => r.id === 'blocking-sleep-in-async',
+    );
     assert.match(rule.help.markdown, /## Why is this bad\?/);
     assert.equal(rule.properties.category, 'blocking-in-async');
     assert.equal(run0.results[0].properties.category, 'blocking-in-async');
@@ -101,27 +116,58 @@ describe('perflens CLI', function () {
   it('applies safe fixes with --fix and leaves unsafe ones', async () => {
     const dir = workspace({ 'app.py': SLEEPY, 'q.sql': 'SELECT id FROM orders;\n' });
     const result = await run(['scan', '--fix', '--jobs', '1'], dir);
-    assert.equal(fs.readFileSync(path.join(dir, 'app.py'), 'utf8'), SLEEPY.replace('import time', 'import time\nimport asyncio').replace('time.sleep(1)', 'await asyncio.sleep(1)'));
+    assert.equal(
+      fs.readFileSync(path.join(dir, 'app.py'), 'utf8'),
+      SLEEPY.replace('import time', 'import time\nimport asyncio').replace(
+        'time.sleep(1)',
+        'await asyncio.sleep(1)',
+      ),
+    );
     assert.equal(fs.readFileSync(path.join(dir, 'q.sql'), 'utf8'), 'SELECT id FROM orders;\n');
     assert.equal(result.code, 1, 'the unsafe finding remains');
     const unsafe = await run(['scan', '--fix', '--unsafe-fixes', '--jobs', '1'], dir);
-    assert.equal(fs.readFileSync(path.join(dir, 'q.sql'), 'utf8'), 'SELECT id FROM orders LIMIT 1000;\n');
+    assert.equal(
+      fs.readFileSync(path.join(dir, 'q.sql'), 'utf8'),
+      'SELECT id FROM orders LIMIT 1000;\n',
+    );
     assert.equal(unsafe.code, 0, unsafe.stdout + unsafe.stderr);
   });
 
   it('filters by --rule and --category, and honours --max-warnings', async () => {
     const dir = workspace({ 'app.py': SLEEPY, 'q.sql': 'SELECT id FROM orders;\n' });
-    const byRule = JSON.parse((await run(['scan', '--format', 'json', '--rule', 'unbounded-select', '--jobs', '1'], dir)).stdout);
-    assert.deepEqual(byRule.findings.map((f: { ruleId: string }) => f.ruleId), ['unbounded-select']);
-    const byCategory = JSON.parse((await run(['scan', '--format', 'json', '--category', 'blocking-in-async', '--jobs', '1'], dir)).stdout);
-    assert.deepEqual(byCategory.findings.map((f: { ruleId: string }) => f.ruleId), ['blocking-sleep-in-async']);
+    const byRule = JSON.parse(
+      (await run(['scan', '--format', 'json', '--rule', 'unbounded-select', '--jobs', '1'], dir))
+        .stdout,
+    );
+    assert.deepEqual(
+      byRule.findings.map((f: { ruleId: string }) => f.ruleId),
+      ['unbounded-select'],
+    );
+    const byCategory = JSON.parse(
+      (
+        await run(
+          ['scan', '--format', 'json', '--category', 'blocking-in-async', '--jobs', '1'],
+          dir,
+        )
+      ).stdout,
+    );
+    assert.deepEqual(
+      byCategory.findings.map((f: { ruleId: string }) => f.ruleId),
+      ['blocking-sleep-in-async'],
+    );
     assert.equal((await run(['scan', '--max-warnings', '2', '--jobs', '1'], dir)).code, 0);
     assert.equal((await run(['scan', '--max-warnings', '1', '--jobs', '1'], dir)).code, 1);
   });
 
   it('exits 2 on usage errors with a clear message', async () => {
     const dir = workspace({ 'app.py': CLEAN });
-    for (const args of [['scan', '--format', 'xml'], ['scan', '--rule', 'no-such-rule'], ['scan', '--bogus'], ['scan', 'missing-dir'], ['frobnicate']]) {
+    for (const args of [
+      ['scan', '--format', 'xml'],
+      ['scan', '--rule', 'no-such-rule'],
+      ['scan', '--bogus'],
+      ['scan', 'missing-dir'],
+      ['frobnicate'],
+    ]) {
       const result = await run(args, dir);
       assert.equal(result.code, 2, args.join(' '));
       assert.match(result.stderr, /^perflens: /, args.join(' '));
@@ -130,7 +176,10 @@ describe('perflens CLI', function () {
 
   it('exits 2 on an invalid perflens.json, naming the file and the key', async () => {
     const cases: [string, RegExp][] = [
-      ['{"rules": {"blocking-sleep-in-async": "loud"}}', /perflens\.json: "rules\.blocking-sleep-in-async": must be one of off, error/],
+      [
+        '{"rules": {"blocking-sleep-in-async": "loud"}}',
+        /perflens\.json: "rules\.blocking-sleep-in-async": must be one of off, error/,
+      ],
       ['{"rules": {"no-such-rule": "off"}}', /"rules\.no-such-rule": unknown rule id/],
       ['{"sql": {"defaultLimit": -5}}', /"sql\.defaultLimit": must be an integer from 1/],
       ['{"exclude": "tests"}', /"exclude": must be an array of glob strings/],
@@ -158,7 +207,14 @@ describe('perflens CLI', function () {
     });
     const report = JSON.parse((await run(['scan', '--format', 'json', '--jobs', '1'], dir)).stdout);
     assert.deepEqual(
-      report.findings.map((f: { ruleId: string; severity: string; file: string; fix: { title: string } }) => [f.ruleId, f.severity, f.file, f.fix.title]),
+      report.findings.map(
+        (f: { ruleId: string; severity: string; file: string; fix: { title: string } }) => [
+          f.ruleId,
+          f.severity,
+          f.file,
+          f.fix.title,
+        ],
+      ),
       [['unbounded-select', 'error', 'q.sql', 'Add `LIMIT 50`']],
     );
   });
@@ -173,7 +229,10 @@ describe('perflens CLI', function () {
     });
     fs.mkdirSync(path.join(dir, '.git'));
     const report = JSON.parse((await run(['scan', '--format', 'json', '--jobs', '1'], dir)).stdout);
-    assert.deepEqual(report.findings.map((f: { file: string }) => f.file), ['src/app.py']);
+    assert.deepEqual(
+      report.findings.map((f: { file: string }) => f.file),
+      ['src/app.py'],
+    );
   });
 
   it('gives the same findings with worker threads as in one thread, across files', async () => {
@@ -182,7 +241,8 @@ describe('perflens CLI', function () {
     files['schema.sql'] = 'SELECT id FROM orders;\n';
     // The query's verdict depends on the model (a unique column is a one-row lookup); the files
     // land in different workers, so this proves rules reading the index see the whole workspace.
-    files['a_queries.py'] = 'from z_models import User\n\n\ndef by_email(db, e):\n    return db.query(User).filter(User.email == e).all()\n';
+    files['a_queries.py'] =
+      'from z_models import User\n\n\ndef by_email(db, e):\n    return db.query(User).filter(User.email == e).all()\n';
     files['z_models.py'] =
       'from sqlalchemy import Column, Integer, String\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\n' +
       'class User(Base):\n    __tablename__ = "users"\n    id = Column(Integer, primary_key=True)\n    email = Column(String, unique=True)\n';
@@ -191,7 +251,10 @@ describe('perflens CLI', function () {
     const parallel = (await run(['scan', '--format', 'json', '--jobs', '2'], dir)).stdout;
     const findings = JSON.parse(parallel).findings as { ruleId: string; file: string }[];
     assert.equal(findings.filter((f) => f.ruleId === 'blocking-sleep-in-async').length, 20);
-    assert.ok(!findings.some((f) => f.file === 'a_queries.py'), JSON.stringify(findings.filter((f) => f.file === 'a_queries.py')));
+    assert.ok(
+      !findings.some((f) => f.file === 'a_queries.py'),
+      JSON.stringify(findings.filter((f) => f.file === 'a_queries.py')),
+    );
     assert.equal(parallel, single);
   });
 });

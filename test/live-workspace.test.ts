@@ -31,7 +31,12 @@ def users_with_email(db, email):
     return db.query(User).filter(User.email == email).all()
 `;
 
-const source = (file: string, text: string) => ({ file, relativePath: file, text, language: 'python' as const });
+const source = (file: string, text: string) => ({
+  file,
+  relativePath: file,
+  text,
+  language: 'python' as const,
+});
 
 describe('live workspace', () => {
   before(() => initParsers());
@@ -43,26 +48,40 @@ describe('live workspace', () => {
 
   it('re-checks a query file when the model it depends on changes', () => {
     const live = workspace();
-    live.updateMany([source('app/models.py', MODELS('Column(String)')), source('app/queries.py', QUERIES)]);
+    live.updateMany([
+      source('app/models.py', MODELS('Column(String)')),
+      source('app/queries.py', QUERIES),
+    ]);
     const rulesIn = (file: string) => live.findings(file).map((f) => f.ruleId);
     assert.ok(rulesIn('app/queries.py').includes('unbounded-orm-query'));
     assert.ok(rulesIn('app/models.py').includes('unindexed-foreign-key'));
 
     const changed = live.update(source('app/models.py', MODELS('Column(String, unique=True)')));
     assert.ok(changed.has('app/queries.py'), `changed: ${[...changed].join(', ')}`);
-    assert.ok(!rulesIn('app/queries.py').includes('unbounded-orm-query'), 'a unique lookup returns one row');
+    assert.ok(
+      !rulesIn('app/queries.py').includes('unbounded-orm-query'),
+      'a unique lookup returns one row',
+    );
   });
 
   it('does not re-check other files when an edit leaves the facts unchanged', () => {
     const live = workspace();
-    live.updateMany([source('app/models.py', MODELS('Column(String)')), source('app/queries.py', QUERIES)]);
-    const changed = live.update(source('app/queries.py', QUERIES.replace('email):', 'email):  # look up')));
+    live.updateMany([
+      source('app/models.py', MODELS('Column(String)')),
+      source('app/queries.py', QUERIES),
+    ]);
+    const changed = live.update(
+      source('app/queries.py', QUERIES.replace('email):', 'email):  # look up')),
+    );
     assert.ok(!changed.has('app/models.py'), `changed: ${[...changed].join(', ')}`);
   });
 
   it('forgets a deleted file and what it caused elsewhere', () => {
     const live = workspace();
-    live.updateMany([source('app/models.py', MODELS('Column(String, unique=True)')), source('app/queries.py', QUERIES)]);
+    live.updateMany([
+      source('app/models.py', MODELS('Column(String, unique=True)')),
+      source('app/queries.py', QUERIES),
+    ]);
     assert.ok(!live.findings('app/queries.py').some((f) => f.ruleId === 'unbounded-orm-query'));
     const changed = live.remove('app/models.py');
     assert.ok(changed.has('app/models.py') && changed.has('app/queries.py'));

@@ -322,8 +322,24 @@ const HTTP_CLIENT_NAME =
 /** A name that by convention holds a file-system path (`path`, `config_path`, `data_dir`). */
 const PATH_NAME = /(?:^|_)(?:path|dir|directory|folder)$/i;
 
+/** Whether `name` is one of `modules` or a name inside one (`sqlite3.connect` for `sqlite3`). */
 function startsWithModule(name: string, modules: readonly string[]): boolean {
-  return modules.some((module) => name === module || name.startsWith(`${module}.`));
+  // Runs for every call of every file: no closures or template strings.
+  for (let i = 0; i < modules.length; i++) {
+    const module = modules[i];
+    if (
+      name.startsWith(module) &&
+      (name.length === module.length || name.charCodeAt(module.length) === 46) // '.'
+    )
+      return true;
+  }
+  return false;
+}
+
+/** Whether `name` starts with one of `prefixes`. */
+function startsWithAny(name: string, prefixes: readonly string[]): boolean {
+  for (let i = 0; i < prefixes.length; i++) if (name.startsWith(prefixes[i])) return true;
+  return false;
 }
 
 /** The leftmost name of a receiver chain: `db` for `db.query(X).filter(...)`. */
@@ -422,7 +438,7 @@ export function isDbRoundTrip(call: PyCall): boolean {
 export function isHttpRequest(call: PyCall): boolean {
   const q = call.qualified;
   if (
-    HTTP_MODULE_PREFIXES.some((prefix) => q.startsWith(prefix)) &&
+    startsWithAny(q, HTTP_MODULE_PREFIXES) &&
     HTTP_CLIENT_METHODS.has(call.method)
   )
     return true;
@@ -680,9 +696,9 @@ function dbEffect(call: PyCall, maker: string): boolean {
  * consumed by `async with` / `async for`, or runs in a thread).
  */
 export function blockingEffect(call: PyCall, model: PythonModel): EffectKind | null {
-  if (call.awaited) return null;
+  // Classifying mostly compares names; `awaited` reads the node's parent, so it goes second.
   const kind = classify(call, model);
-  if (!kind || isAsyncConsumed(call)) return null;
+  if (!kind || call.awaited || isAsyncConsumed(call)) return null;
   if ((call.outer || call.inLambda) && offloadState(call) === 'offloaded') return null;
   return kind;
 }
@@ -705,19 +721,18 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
   if (SLEEP.has(q)) return 'sleep';
   if (
     HTTP_FUNCTIONS.has(q) ||
-    (HTTP_MODULE_PREFIXES.some((prefix) => q.startsWith(prefix)) &&
-      HTTP_CLIENT_METHODS.has(call.method))
+    (startsWithAny(q, HTTP_MODULE_PREFIXES) && HTTP_CLIENT_METHODS.has(call.method))
   )
     return 'http';
   if (PROCESS_FUNCTIONS.has(q) || FILE_FUNCTIONS.has(q)) {
     if (!q.includes('.') && topLevelFunctionNames(model).has(q)) return null;
     return PROCESS_FUNCTIONS.has(q) ? 'process' : 'file';
   }
-  if (FS_FUNCTIONS.has(q) || FS_MODULE_PREFIXES.some((prefix) => q.startsWith(prefix))) return 'fs';
+  if (FS_FUNCTIONS.has(q) || startsWithAny(q, FS_MODULE_PREFIXES)) return 'fs';
   if (startsWithModule(q, DB_DRIVER_MODULES))
     return DB_DRIVER_FUNCTIONS.has(q.slice(q.lastIndexOf('.') + 1)) ? 'db' : null;
-  // Methods: what the receiver is decides.
-  if (!call.receiver || !RECEIVER_METHODS.has(call.method)) return null;
+  // Methods: what the receiver is decides. The name first: reading the receiver touches nodes.
+  if (!RECEIVER_METHODS.has(call.method) || !call.receiver) return null;
   if (DJANGO_EVALUATING_METHODS.has(call.method) && hasObjectsManager(call)) return 'db';
   const maker = receiverMaker(call, model);
   if (maker && isAsyncMaker(maker)) return null;

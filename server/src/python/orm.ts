@@ -196,45 +196,139 @@ const COMPOUND = new Set([
 ]);
 const WORD = /[A-Za-z_]\w*/g;
 
+/** Node types `computeFlow` reads; a nested definition marks a range it skips. */
+const FLOW_TYPES = [
+  'assignment',
+  'augmented_assignment',
+  'return_statement',
+  'for_statement',
+  'function_definition',
+  'class_definition',
+];
+
+function addAssignment(
+  statement: Node,
+  assignments: Map<string, Node[]>,
+  ordered: { name: string; value: Node }[],
+): void {
+  const left = statement.childForFieldName('left');
+  const right = statement.childForFieldName('right');
+  if (left?.type === 'identifier' && right) {
+    const list = assignments.get(left.text);
+    if (list) list.push(right);
+    else assignments.set(left.text, [right]);
+    ordered.push({ name: left.text, value: right });
+  }
+}
+
+function addAugmented(statement: Node, opaque: Set<string>): void {
+  const left = statement.childForFieldName('left');
+  if (left?.type === 'identifier') opaque.add(left.text);
+}
+
+function addReturn(statement: Node, returns: Node[]): void {
+  const value = statement.namedChildren.find((c) => c && c.type !== 'comment');
+  if (value) returns.push(value);
+}
+
+function addLoopTarget(statement: Node, opaque: Set<string>): void {
+  const left = statement.childForFieldName('left');
+  if (left?.type === 'identifier') opaque.add(left.text);
+}
+
+/**
+ * The statements `computeFlow` reads, from one native traversal instead of a walk of every
+ * statement list from JavaScript. Only for a body that parsed without errors: there every
+ * `assignment` is the child of an expression statement or the value of another assignment
+ * (`a = b = 1`, whose inner one the walk does not read), and statements sit in blocks and
+ * clauses of compound statements only, or in nested definitions, which are skipped. Returns false
+ * when the body does not qualify.
+ */
+function collectFlowStatements(
+  body: Node,
+  assignments: Map<string, Node[]>,
+  ordered: { name: string; value: Node }[],
+  opaque: Set<string>,
+  returns: Node[],
+): boolean {
+  if (body.type !== 'block' || body.hasError) return false;
+  /** End of the nested definition or assignment being skipped or read. */
+  let skipUntil = -1;
+  let assignmentEnd = -1;
+  for (const node of body.descendantsOfType(FLOW_TYPES)) {
+    if (!node) continue;
+    const start = node.startIndex;
+    if (start < skipUntil) continue;
+    switch (node.type) {
+      case 'function_definition':
+      case 'class_definition':
+        skipUntil = node.endIndex;
+        continue;
+      case 'assignment':
+        if (start < assignmentEnd) continue; // the value of a chained assignment
+        assignmentEnd = node.endIndex;
+        addAssignment(node, assignments, ordered);
+        continue;
+      case 'augmented_assignment':
+        if (start < assignmentEnd) continue;
+        assignmentEnd = node.endIndex;
+        addAugmented(node, opaque);
+        continue;
+      case 'return_statement':
+        addReturn(node, returns);
+        continue;
+      case 'for_statement':
+        addLoopTarget(node, opaque);
+        continue;
+    }
+  }
+  return true;
+}
+
 function computeFlow(fn: PyFunction): LocalFlow {
   const assignments = new Map<string, Node[]>();
   const ordered: { name: string; value: Node }[] = [];
   const opaque = new Set<string>();
   const returns: Node[] = [];
+  if (!collectFlowStatements(fn.body, assignments, ordered, opaque, returns))
+    walkFlowStatements(fn.body, assignments, ordered, opaque, returns);
+  return finishFlow(assignments, ordered, opaque, returns);
+}
+
+/** `collectFlowStatements` for any body: a walk of the statement lists. */
+function walkFlowStatements(
+  body: Node,
+  assignments: Map<string, Node[]>,
+  ordered: { name: string; value: Node }[],
+  opaque: Set<string>,
+  returns: Node[],
+): void {
   // Statements only: assignments and returns never hide inside expressions we care about.
   const visit = (node: Node): void => {
     for (const child of node.namedChildren) {
       if (!child) continue;
       if (child.type === 'expression_statement') {
         for (const statement of child.namedChildren) {
-          if (statement?.type === 'assignment') {
-            const left = statement.childForFieldName('left');
-            const right = statement.childForFieldName('right');
-            if (left?.type === 'identifier' && right) {
-              const list = assignments.get(left.text);
-              if (list) list.push(right);
-              else assignments.set(left.text, [right]);
-              ordered.push({ name: left.text, value: right });
-            }
-          } else if (statement?.type === 'augmented_assignment') {
-            const left = statement.childForFieldName('left');
-            if (left?.type === 'identifier') opaque.add(left.text);
-          }
+          if (statement?.type === 'assignment') addAssignment(statement, assignments, ordered);
+          else if (statement?.type === 'augmented_assignment') addAugmented(statement, opaque);
         }
       } else if (child.type === 'return_statement') {
-        const value = child.namedChildren.find((c) => c && c.type !== 'comment');
-        if (value) returns.push(value);
+        addReturn(child, returns);
       } else if (COMPOUND.has(child.type)) {
-        if (child.type === 'for_statement') {
-          const left = child.childForFieldName('left');
-          if (left?.type === 'identifier') opaque.add(left.text);
-        }
+        if (child.type === 'for_statement') addLoopTarget(child, opaque);
         visit(child);
       }
     }
   };
-  visit(fn.body);
+  visit(body);
+}
 
+function finishFlow(
+  assignments: Map<string, Node[]>,
+  ordered: { name: string; value: Node }[],
+  opaque: Set<string>,
+  returns: Node[],
+): LocalFlow {
   // Names whose value reaches a return, propagated backwards through assignments.
   const returned = returns.map((node) => ({ start: node.startIndex, end: node.endIndex }));
   const names = new Set<string>();
@@ -601,28 +695,51 @@ function candidates(model: PythonModel): Candidate[] {
     }
   }
   if (model.loops.length === 0) return found;
-  const byNode = new Map(model.functions.map((fn) => [fn.node.startIndex, fn]));
+  let scopes: Scope[] | undefined;
   for (const loop of model.loops) {
     const iterable = loop.iterable;
     if (loop.kind === 'while' || !iterable) continue;
     if (!CHAIN_TYPES.has(iterable.type)) continue; // literals, ranges of numbers, comprehensions
+    scopes ??= scopesOf(model);
     found.push({
       node: iterable,
       query: iterable,
       terminal: false,
-      fn: functionAround(loop.node, byNode),
+      fn: functionAround(loop.node, scopes),
     });
   }
   return found;
 }
 
-/** The function whose body holds `node` (the model records functions for calls, not loops). */
-function functionAround(node: Node, byStart: Map<number, PyFunction>): PyFunction | undefined {
-  for (let up = node.parent; up; up = up.parent) {
-    if (up.type === 'function_definition') return byStart.get(up.startIndex);
-    if (up.type === 'class_definition') return undefined;
+/** A function or class definition's range; `fn` is undefined for classes. */
+interface Scope {
+  start: number;
+  end: number;
+  fn?: PyFunction;
+}
+
+function scopesOf(model: PythonModel): Scope[] {
+  const scopes: Scope[] = [];
+  for (const fn of model.functions)
+    scopes.push({ start: fn.node.startIndex, end: fn.node.endIndex, fn });
+  for (const cls of model.classes)
+    scopes.push({ start: cls.node.startIndex, end: cls.node.endIndex });
+  return scopes;
+}
+
+/**
+ * The function whose definition most closely encloses `node`, unless a class does (the model
+ * records functions for calls, not loops). Found from ranges: `parent` costs a walk from the root.
+ */
+function functionAround(node: Node, scopes: readonly Scope[]): PyFunction | undefined {
+  const start = node.startIndex;
+  const end = node.endIndex;
+  let best: Scope | undefined;
+  for (const scope of scopes) {
+    if (scope.start <= start && end <= scope.end && (!best || scope.start > best.start))
+      best = scope;
   }
-  return undefined;
+  return best?.fn;
 }
 
 const reads = new WeakMap<PythonModel, OrmRead[]>();

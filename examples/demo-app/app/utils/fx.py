@@ -39,3 +39,13 @@ class FxClient:
 
 
 fx = FxClient(get_settings().fx_api, _session)
+
+
+@lru_cache(maxsize=None)
+def historical_rate(currency: str, day: str) -> Decimal:
+    """The EUR rate of `currency` on `day` (an ISO date); past rates never change."""
+    resp = _session.get(
+        f"{get_settings().fx_api}/{day}", params={"base": "EUR", "symbols": currency}, timeout=5
+    )
+    resp.raise_for_status()
+    return Decimal(str(resp.json()["rates"][currency]))
