@@ -26,16 +26,28 @@ const common = {
 
 await Promise.all([
   esbuild.build({ ...common, entryPoints: { cli: 'server/src/cli/cli.ts' }, outdir: dist }),
-  esbuild.build({ ...common, entryPoints: { 'scan-worker': 'server/src/cli/scan-worker.ts' }, outdir: dist }),
+  esbuild.build({
+    ...common,
+    entryPoints: { 'scan-worker': 'server/src/cli/scan-worker.ts' },
+    outdir: dist,
+  }),
   esbuild.build({ ...common, entryPoints: { bench: 'bench/bench.ts' }, outdir: dist }),
   esbuild.build({ ...common, entryPoints: { server: 'server/src/server.ts' }, outdir: dist }),
   // The client runs in the extension host, which provides `vscode`.
-  esbuild.build({ ...common, entryPoints: { client: 'client/src/extension.ts' }, outdir: dist, external: ['vscode'] }),
+  esbuild.build({
+    ...common,
+    entryPoints: { client: 'client/src/extension.ts' },
+    outdir: dist,
+    external: ['vscode'],
+  }),
 ]);
 
 const copies = [
   ['node_modules/web-tree-sitter/tree-sitter.wasm', 'tree-sitter.wasm'],
-  ['node_modules/@vscode/tree-sitter-wasm/wasm/tree-sitter-python.wasm', 'grammars/tree-sitter-python.wasm'],
+  [
+    'node_modules/@vscode/tree-sitter-wasm/wasm/tree-sitter-python.wasm',
+    'grammars/tree-sitter-python.wasm',
+  ],
   ['server/grammars/tree-sitter-sql.wasm', 'grammars/tree-sitter-sql.wasm'],
 ];
 for (const [from, to] of copies) fs.copyFileSync(path.join(root, from), path.join(dist, to));

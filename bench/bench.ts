@@ -28,7 +28,13 @@ async function measure(dir: string, jobs: number): Promise<void> {
   const files = discoverFiles([dir], { root: dir, include: [], exclude: [] });
   const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
   const started = performance.now();
-  const result = await scan({ files, rules, settings, maxFileBytes: DEFAULT_CONFIG.maxFileSizeKb * 1024, jobs });
+  const result = await scan({
+    files,
+    rules,
+    settings,
+    maxFileBytes: DEFAULT_CONFIG.maxFileSizeKb * 1024,
+    jobs,
+  });
   const seconds = (performance.now() - started) / 1000;
   const figures: RunFigures = {
     jobs,

@@ -18,7 +18,18 @@ function random(seed: number): () => number {
   };
 }
 
-const ENTITIES = ['order', 'user', 'invoice', 'ticket', 'event', 'product', 'shipment', 'payment', 'comment', 'session'];
+const ENTITIES = [
+  'order',
+  'user',
+  'invoice',
+  'ticket',
+  'event',
+  'product',
+  'shipment',
+  'payment',
+  'comment',
+  'session',
+];
 
 function model(entity: string, n: number): string {
   const cls = entity[0].toUpperCase() + entity.slice(1) + n;
@@ -153,8 +164,10 @@ export function generateCorpus(dir: string, files = 1000): Corpus {
       const kind = i % 10 === 0 ? 'models' : i % 2 === 0 ? 'routes' : 'services';
       for (let k = 0; k < 5; k++) {
         const n = i * 5 + k;
-        if (kind === 'models') parts.push(model(entity, n), model(ENTITIES[(i + 3) % ENTITIES.length], n + 1));
-        else if (kind === 'routes') parts.push(route(entity, n, rand), route(entity, n + 1, rand), service(entity, n, rand));
+        if (kind === 'models')
+          parts.push(model(entity, n), model(ENTITIES[(i + 3) % ENTITIES.length], n + 1));
+        else if (kind === 'routes')
+          parts.push(route(entity, n, rand), route(entity, n + 1, rand), service(entity, n, rand));
         else parts.push(service(entity, n, rand), route(entity, n, rand));
       }
       fs.writeFileSync(path.join(folder, `${kind}_${entity}_${i}.py`), parts.join('\n'));

@@ -8,5 +8,6 @@ import { RULES_DIR, renderRuleIndex } from './rule-index';
 
 const target = path.join(RULES_DIR, 'index.ts');
 const next = renderRuleIndex();
-if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== next) fs.writeFileSync(target, next);
+if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== next)
+  fs.writeFileSync(target, next);
 console.log(`rules/index.ts: ${(next.match(/^import \{/gm) ?? []).length} rules`);

@@ -56,7 +56,7 @@ describe('perflens CLI', function () {
       result.stdout,
       /^app\.py:5:5: warning blocking-sleep-in-async `time\.sleep\(\)` blocks/m,
     );
-    assert.match(result.stdout, /5 \|     time\.sleep\(1\)\n\s+\|     \^{13}/);
+    assert.match(result.stdout, /5 \| {5}time\.sleep\(1\)\n\s+\| {5}\^{13}/);
     assert.match(
       result.stdout,
       /Found 1 problem \(1 warning\) in 1 of 1 files\. 1 fixable with --fix\./,

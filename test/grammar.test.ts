@@ -20,7 +20,12 @@ const STAND_INS: Record<string, object> = {
   },
   'source.sql': {
     scopeName: 'source.sql',
-    patterns: [{ match: '(?i)\\b(select|from|where|limit|insert|into|values)\\b', name: 'keyword.other.sql' }],
+    patterns: [
+      {
+        match: '(?i)\\b(select|from|where|limit|insert|into|values)\\b',
+        name: 'keyword.other.sql',
+      },
+    ],
   },
 };
 
@@ -28,13 +33,18 @@ async function loadPython(): Promise<IGrammar> {
   const wasm = fs.readFileSync(require.resolve('vscode-oniguruma/release/onig.wasm'));
   await loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
   const registry = new Registry({
-    onigLib: Promise.resolve({ createOnigScanner: (s: string[]) => new OnigScanner(s), createOnigString: (s: string) => new OnigString(s) }),
+    onigLib: Promise.resolve({
+      createOnigScanner: (s: string[]) => new OnigScanner(s),
+      createOnigString: (s: string) => new OnigString(s),
+    }),
     loadGrammar: async (scope) => {
-      if (scope === 'perflens.sql-in-python.injection') return parseRawGrammar(fs.readFileSync(INJECTION, 'utf8'), INJECTION);
+      if (scope === 'perflens.sql-in-python.injection')
+        return parseRawGrammar(fs.readFileSync(INJECTION, 'utf8'), INJECTION);
       const standIn = STAND_INS[scope];
       return standIn ? parseRawGrammar(JSON.stringify(standIn), `${scope}.json`) : null;
     },
-    getInjections: (scope) => (scope === 'source.python' ? ['perflens.sql-in-python.injection'] : undefined),
+    getInjections: (scope) =>
+      scope === 'source.python' ? ['perflens.sql-in-python.injection'] : undefined,
   });
   return (await registry.loadGrammar('source.python'))!;
 }
@@ -61,21 +71,41 @@ describe('SQL-in-Python grammar', () => {
   });
 
   it('highlights SQL passed to execute(), text() and sql()', () => {
-    for (const line of ['rows = conn.execute("SELECT id FROM orders")', 'db.execute(text("SELECT id FROM orders"))', "con.sql('SELECT id FROM orders')"]) {
+    for (const line of [
+      'rows = conn.execute("SELECT id FROM orders")',
+      'db.execute(text("SELECT id FROM orders"))',
+      "con.sql('SELECT id FROM orders')",
+    ]) {
       const scopes = scopesOf(grammar, [line], 'FROM');
-      assert.ok(scopes.includes('meta.embedded.block.sql') && scopes.includes('keyword.other.sql'), `${line}: ${scopes.join(' ')}`);
+      assert.ok(
+        scopes.includes('meta.embedded.block.sql') && scopes.includes('keyword.other.sql'),
+        `${line}: ${scopes.join(' ')}`,
+      );
     }
   });
 
   it('highlights triple-quoted SQL across lines, including f-strings', () => {
-    const lines = ['cur.execute(f"""', '    SELECT id, total', '    FROM orders WHERE id = {order_id}', '""")', 'x = "FROM"'];
+    const lines = [
+      'cur.execute(f"""',
+      '    SELECT id, total',
+      '    FROM orders WHERE id = {order_id}',
+      '""")',
+      'x = "FROM"',
+    ];
     assert.ok(scopesOf(grammar, lines, 'SELECT').includes('keyword.other.sql'));
     assert.ok(scopesOf(grammar, lines, '{order_id}').includes('meta.interpolation.python'));
-    assert.ok(!scopesOf(grammar, lines.slice(4), 'FROM').includes('meta.embedded.block.sql'), 'the string after the call is plain');
+    assert.ok(
+      !scopesOf(grammar, lines.slice(4), 'FROM').includes('meta.embedded.block.sql'),
+      'the string after the call is plain',
+    );
   });
 
   it('leaves other strings alone', () => {
-    for (const line of ['print("SELECT id FROM orders")', 'df.query("latency > 100 FROM")', '# conn.execute("SELECT id FROM t")']) {
+    for (const line of [
+      'print("SELECT id FROM orders")',
+      'df.query("latency > 100 FROM")',
+      '# conn.execute("SELECT id FROM t")',
+    ]) {
       assert.ok(!scopesOf(grammar, [line], 'FROM').includes('meta.embedded.block.sql'), line);
     }
   });

@@ -16,7 +16,13 @@ const SLEEP_IN_ASYNC = 'import time\n\nasync def handler():\n    time.sleep(1)\n
 async function scanDir(dir: string) {
   const files = discoverFiles([dir], { root: dir, include: [], exclude: [] });
   const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
-  return scan({ files, rules, settings, maxFileBytes: DEFAULT_CONFIG.maxFileSizeKb * 1024, jobs: 1 });
+  return scan({
+    files,
+    rules,
+    settings,
+    maxFileBytes: DEFAULT_CONFIG.maxFileSizeKb * 1024,
+    jobs: 1,
+  });
 }
 
 describe('robustness', function () {
@@ -25,38 +31,60 @@ describe('robustness', function () {
   it('still reports findings in a file with a syntax error elsewhere (mid-edit)', async () => {
     const text = SLEEP_IN_ASYNC + '\n\ndef broken(:\n    return [1, 2\n\nclass \n';
     const { findings, problems } = await analyzeOne('app.py', text);
-    assert.deepEqual(findings.map((f) => [f.ruleId, f.startPos.line]), [['blocking-sleep-in-async', 4]]);
+    assert.deepEqual(
+      findings.map((f) => [f.ruleId, f.startPos.line]),
+      [['blocking-sleep-in-async', 4]],
+    );
     assert.deepEqual(problems, []);
   });
 
   it('survives half-typed SQL strings and SQL files', async () => {
-    const python = 'def f(conn):\n    return conn.execute("SELECT id, FROM WHERE (((").fetchall()\n';
+    const python =
+      'def f(conn):\n    return conn.execute("SELECT id, FROM WHERE (((").fetchall()\n';
     assert.doesNotThrow(async () => analyzeOne('app.py', python));
-    const { problems } = await analyzeOne('q.sql', "SELECT 'unterminated\nCREATE TABLE (;\n/* open comment");
+    const { problems } = await analyzeOne(
+      'q.sql',
+      "SELECT 'unterminated\nCREATE TABLE (;\n/* open comment",
+    );
     assert.deepEqual(problems, []);
   });
 
   it('analyses invalid UTF-8 instead of failing', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-robust-'));
-    fs.writeFileSync(path.join(dir, 'app.py'), Buffer.concat([Buffer.from('# caf\xe9 \xff\xfe\n', 'latin1'), Buffer.from(SLEEP_IN_ASYNC)]));
+    fs.writeFileSync(
+      path.join(dir, 'app.py'),
+      Buffer.concat([Buffer.from('# caf\xe9 \xff\xfe\n', 'latin1'), Buffer.from(SLEEP_IN_ASYNC)]),
+    );
     const result = await scanDir(dir);
-    assert.deepEqual(result.reports.flatMap((r) => r.findings.map((f) => [f.ruleId, f.startPos.line])), [['blocking-sleep-in-async', 5]]);
+    assert.deepEqual(
+      result.reports.flatMap((r) => r.findings.map((f) => [f.ruleId, f.startPos.line])),
+      [['blocking-sleep-in-async', 5]],
+    );
   });
 
   it('skips binary files, 10 MB files and minified files with a clear message', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-robust-'));
-    fs.writeFileSync(path.join(dir, 'blob.py'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0xff, 0x00]));
+    fs.writeFileSync(
+      path.join(dir, 'blob.py'),
+      Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0xff, 0x00]),
+    );
     fs.writeFileSync(path.join(dir, 'huge.py'), 'x = 1\n'.repeat((10 * 1024 * 1024) / 6));
     fs.writeFileSync(path.join(dir, 'bundle.sql'), `SELECT ${'a, '.repeat(40000)}b FROM t;`);
     fs.writeFileSync(path.join(dir, 'app.py'), SLEEP_IN_ASYNC);
     const started = Date.now();
     const result = await scanDir(dir);
     assert.ok(Date.now() - started < 20000, 'skipping must be quick');
-    const messages = Object.fromEntries(result.problems.map((p) => [path.basename(p.file), p.message]));
+    const messages = Object.fromEntries(
+      result.problems.map((p) => [path.basename(p.file), p.message]),
+    );
     assert.match(messages['blob.py'], /binary file/);
     assert.match(messages['huge.py'], /10\.0 MB is over the 2\.0 MB limit/);
     assert.match(messages['bundle.sql'], /minified/);
-    assert.equal(result.reports.flatMap((r) => r.findings).length, 1, 'the normal file is still analysed');
+    assert.equal(
+      result.reports.flatMap((r) => r.findings).length,
+      1,
+      'the normal file is still analysed',
+    );
   });
 
   it('isolates a throwing rule: others still report, the failure is a problem', async () => {
@@ -66,7 +94,10 @@ describe('robustness', function () {
         throw new Error('boom');
       },
     };
-    const { findings, problems } = await analyzeOne('app.py', SLEEP_IN_ASYNC, [throwing, ...ALL_RULES]);
+    const { findings, problems } = await analyzeOne('app.py', SLEEP_IN_ASYNC, [
+      throwing,
+      ...ALL_RULES,
+    ]);
     assert.ok(findings.some((f) => f.ruleId === 'blocking-sleep-in-async'));
     assert.equal(problems.length, 1);
     assert.match(problems[0].message, /rule always-throws failed: Error: boom/);
@@ -80,7 +111,10 @@ describe('robustness', function () {
 
   it('handles empty files and files of only comments', async () => {
     for (const text of ['', '\n\n', '# nothing here\n', '-- nothing\n']) {
-      const { findings, problems } = await analyzeOne(text.startsWith('--') ? 'x.sql' : 'x.py', text);
+      const { findings, problems } = await analyzeOne(
+        text.startsWith('--') ? 'x.sql' : 'x.py',
+        text,
+      );
       assert.deepEqual([findings, problems], [[], []]);
     }
   });

@@ -101,8 +101,14 @@ describe('generated files', () => {
   it('docs/rules matches the rules metadata (run `npm run gen`)', () => {
     const dir = path.join(__dirname, '..', 'docs', 'rules');
     const wanted = renderRuleDocs(ALL_RULES);
-    const present = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.md')).sort() : [];
+    const present = fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.md'))
+          .sort()
+      : [];
     assert.deepEqual(present, [...wanted.keys()].sort());
-    for (const [file, text] of wanted) assert.equal(fs.readFileSync(path.join(dir, file), 'utf8'), text, file);
+    for (const [file, text] of wanted)
+      assert.equal(fs.readFileSync(path.join(dir, file), 'utf8'), text, file);
   });
 });

@@ -35,7 +35,11 @@ function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
   const lines = text.split('\n');
   const offset = (line: number, character: number): number =>
     lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0) + character;
-  const sorted = [...edits].sort((a, b) => offset(b.range.start.line, b.range.start.character) - offset(a.range.start.line, a.range.start.character));
+  const sorted = [...edits].sort(
+    (a, b) =>
+      offset(b.range.start.line, b.range.start.character) -
+      offset(a.range.start.line, a.range.start.character),
+  );
   let result = text;
   for (const edit of sorted) {
     const start = offset(edit.range.start.line, edit.range.start.character);
@@ -47,7 +51,9 @@ function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
 
 function editsFor(action: CodeAction, uri: string): TextEdit[] {
   const changes = action.edit?.documentChanges ?? [];
-  return changes.flatMap((change) => ('textDocument' in change && change.textDocument.uri === uri ? change.edits : [])) as TextEdit[];
+  return changes.flatMap((change) =>
+    'textDocument' in change && change.textDocument.uri === uri ? change.edits : [],
+  ) as TextEdit[];
 }
 
 describe('language server over LSP', function () {
@@ -69,9 +75,16 @@ describe('language server over LSP', function () {
     const diagnostic = published.diagnostics[0];
     assert.equal(diagnostic.source, 'perflens');
     assert.equal(diagnostic.code, 'blocking-sleep-in-async');
-    assert.deepEqual(diagnostic.range, { start: { line: 4, character: 4 }, end: { line: 4, character: 17 } });
+    assert.deepEqual(diagnostic.range, {
+      start: { line: 4, character: 4 },
+      end: { line: 4, character: 17 },
+    });
     assert.match(diagnostic.codeDescription!.href, /docs\/rules\/blocking-sleep-in-async\.md$/);
-    assert.deepEqual(diagnostic.data, { ruleId: 'blocking-sleep-in-async', category: 'blocking-in-async', fix: 'safe' });
+    assert.deepEqual(diagnostic.data, {
+      ruleId: 'blocking-sleep-in-async',
+      category: 'blocking-in-async',
+      fix: 'safe',
+    });
 
     const actions = (await client.connection.sendRequest(CodeActionRequest.type, {
       textDocument: { uri },
@@ -86,7 +99,10 @@ describe('language server over LSP', function () {
     ]);
     assert.equal(actions[0].isPreferred, true);
     const fixed = applyTextEdits(SLEEPY, editsFor(actions[0], uri));
-    assert.equal(fixed, 'import time\nimport asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n');
+    assert.equal(
+      fixed,
+      'import time\nimport asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n',
+    );
 
     await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
       textDocument: { uri, version: 2 },
@@ -100,13 +116,24 @@ describe('language server over LSP', function () {
     const uri = URI.file(path.join(dir, 'app.py')).toString();
     client = await startClient(URI.file(dir).toString());
     await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
-      textDocument: { uri, languageId: 'python', version: 1, text: 'import time\n\n\nasync def handler():\n    pass\n' },
+      textDocument: {
+        uri,
+        languageId: 'python',
+        version: 1,
+        text: 'import time\n\n\nasync def handler():\n    pass\n',
+      },
     });
     await client.waitFor(uri, (p) => p.version === 1);
     // Type `time.sleep(1)` over `pass` in three keystroke-sized edits.
     const edits = [
-      { range: { start: { line: 4, character: 4 }, end: { line: 4, character: 8 } }, text: 'time.' },
-      { range: { start: { line: 4, character: 9 }, end: { line: 4, character: 9 } }, text: 'sleep(' },
+      {
+        range: { start: { line: 4, character: 4 }, end: { line: 4, character: 8 } },
+        text: 'time.',
+      },
+      {
+        range: { start: { line: 4, character: 9 }, end: { line: 4, character: 9 } },
+        text: 'sleep(',
+      },
       { range: { start: { line: 4, character: 15 }, end: { line: 4, character: 15 } }, text: '1)' },
     ];
     let version = 1;
@@ -116,15 +143,31 @@ describe('language server over LSP', function () {
         contentChanges: [change],
       });
     }
-    const published = await client.waitFor(uri, (p) => p.version === version && p.diagnostics.length === 1);
-    assert.deepEqual(published.diagnostics[0].range, { start: { line: 4, character: 4 }, end: { line: 4, character: 17 } });
+    const published = await client.waitFor(
+      uri,
+      (p) => p.version === version && p.diagnostics.length === 1,
+    );
+    assert.deepEqual(published.diagnostics[0].range, {
+      start: { line: 4, character: 4 },
+      end: { line: 4, character: 17 },
+    });
   });
 
   it('analyses the workspace on startup, including files never opened', async () => {
-    const dir = workspace({ 'app/models.py': 'x = 1\n', 'app/jobs.py': SLEEPY, 'sql/report.sql': 'SELECT id FROM orders;\n' });
+    const dir = workspace({
+      'app/models.py': 'x = 1\n',
+      'app/jobs.py': SLEEPY,
+      'sql/report.sql': 'SELECT id FROM orders;\n',
+    });
     client = await startClient(URI.file(dir).toString());
-    await client.waitFor(URI.file(path.join(dir, 'app/jobs.py')).toString(), (p) => p.diagnostics.length === 1);
-    await client.waitFor(URI.file(path.join(dir, 'sql/report.sql')).toString(), (p) => p.diagnostics[0]?.code === 'unbounded-select');
+    await client.waitFor(
+      URI.file(path.join(dir, 'app/jobs.py')).toString(),
+      (p) => p.diagnostics.length === 1,
+    );
+    await client.waitFor(
+      URI.file(path.join(dir, 'sql/report.sql')).toString(),
+      (p) => p.diagnostics[0]?.code === 'unbounded-select',
+    );
     const all = await client.connection.sendRequest('perflens/allFindings');
     assert.equal((all as unknown[]).length, 2);
   });
@@ -136,10 +179,14 @@ describe('language server over LSP', function () {
     client = await startClient(URI.file(dir).toString(), settings);
     await client.waitFor(uri, (p) => p.diagnostics.length === 1);
     settings.rules = { 'blocking-sleep-in-async': 'off' };
-    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: {} });
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, {
+      settings: {},
+    });
     await client.waitFor(uri, (p) => p.diagnostics.length === 0);
     settings.rules = { 'blocking-sleep-in-async': 'error' };
-    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: {} });
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, {
+      settings: {},
+    });
     const published = await client.waitFor(uri, (p) => p.diagnostics.length === 1);
     assert.equal(published.diagnostics[0].severity, 1);
   });
@@ -151,7 +198,9 @@ describe('language server over LSP', function () {
     client = await startClient(URI.file(dir).toString());
     await client.waitFor(uri, (p) => p.diagnostics.length === 0);
     fs.writeFileSync(file, SLEEPY);
-    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri, type: FileChangeType.Changed }] });
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: [{ uri, type: FileChangeType.Changed }],
+    });
     await client.waitFor(uri, (p) => p.diagnostics.length === 1);
   });
 
@@ -161,12 +210,20 @@ describe('language server over LSP', function () {
     const huge = URI.file(path.join(dir, 'huge.py')).toString();
     client = await startClient(URI.file(dir).toString());
     await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
-      textDocument: { uri: huge, languageId: 'python', version: 1, text: 'x = 1\n'.repeat(1_800_000) },
+      textDocument: {
+        uri: huge,
+        languageId: 'python',
+        version: 1,
+        text: 'x = 1\n'.repeat(1_800_000),
+      },
     });
     await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
       textDocument: { uri, languageId: 'python', version: 1, text: SLEEPY + 'def broken(:\n' },
     });
-    const published = await client.waitFor(uri, (p) => p.version === 1 && p.diagnostics.length === 1);
+    const published = await client.waitFor(
+      uri,
+      (p) => p.version === 1 && p.diagnostics.length === 1,
+    );
     assert.equal(published.diagnostics[0].code, 'blocking-sleep-in-async');
   });
 });

@@ -18,27 +18,44 @@ export interface TestClient {
   /** Latest diagnostics per URI. */
   diagnostics: Map<string, PublishDiagnosticsParams>;
   /** Resolves when `predicate` holds for the diagnostics of `uri` (checked on every publish). */
-  waitFor(uri: string, predicate: (params: PublishDiagnosticsParams) => boolean, timeoutMs?: number): Promise<PublishDiagnosticsParams>;
+  waitFor(
+    uri: string,
+    predicate: (params: PublishDiagnosticsParams) => boolean,
+    timeoutMs?: number,
+  ): Promise<PublishDiagnosticsParams>;
   stderr(): string;
   close(): Promise<void>;
 }
 
 export const SERVER_BUNDLE = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
-export async function startClient(rootUri: string, settings: Record<string, unknown> = {}, extraCapabilities = {}): Promise<TestClient> {
-  const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(SERVER_BUNDLE)}).run()`, 'perflens', 'lsp', '--stdio'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+export async function startClient(
+  rootUri: string,
+  settings: Record<string, unknown> = {},
+  extraCapabilities = {},
+): Promise<TestClient> {
+  const child = spawn(
+    process.execPath,
+    ['-e', `require(${JSON.stringify(SERVER_BUNDLE)}).run()`, 'perflens', 'lsp', '--stdio'],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk.toString()));
-  const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const connection = createProtocolConnection(
+    new StreamMessageReader(child.stdout!),
+    new StreamMessageWriter(child.stdin!),
+  );
   const diagnostics = new Map<string, PublishDiagnosticsParams>();
   const waiters: (() => void)[] = [];
   connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
     diagnostics.set(params.uri, params);
     for (const wake of waiters.splice(0)) wake();
   });
-  connection.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => settings));
+  connection.onRequest('workspace/configuration', (params: { items: unknown[] }) =>
+    params.items.map(() => settings),
+  );
   connection.onRequest('window/workDoneProgress/create', () => null);
   connection.onRequest('client/registerCapability', () => null);
   connection.onNotification('window/logMessage', () => undefined);
@@ -49,12 +66,24 @@ export async function startClient(rootUri: string, settings: Record<string, unkn
     processId: process.pid,
     rootUri,
     workspaceFolders: [{ uri: rootUri, name: 'test' }],
-    capabilities: { workspace: { configuration: true, workspaceFolders: true }, window: { workDoneProgress: true }, ...extraCapabilities },
+    capabilities: {
+      workspace: { configuration: true, workspaceFolders: true },
+      window: { workDoneProgress: true },
+      ...extraCapabilities,
+    },
   });
   await connection.sendNotification(InitializedNotification.type, {});
   const waitFor: TestClient['waitFor'] = (uri, predicate, timeoutMs = 10000) =>
     new Promise((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error(`timed out waiting for diagnostics of ${uri}; last: ${JSON.stringify(diagnostics.get(uri))}\n${stderr}`)), timeoutMs);
+      const deadline = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `timed out waiting for diagnostics of ${uri}; last: ${JSON.stringify(diagnostics.get(uri))}\n${stderr}`,
+            ),
+          ),
+        timeoutMs,
+      );
       const check = (): void => {
         const current = diagnostics.get(uri);
         if (current && predicate(current)) {

@@ -49,10 +49,19 @@ function isObject(value: Json): value is Record<string, Json> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkKeys(file: string, prefix: string, value: Record<string, Json>, allowed: string[]): void {
+function checkKeys(
+  file: string,
+  prefix: string,
+  value: Record<string, Json>,
+  allowed: string[],
+): void {
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
-      throw new ConfigError(file, prefix + key, `unknown key (expected one of: ${allowed.join(', ')})`);
+      throw new ConfigError(
+        file,
+        prefix + key,
+        `unknown key (expected one of: ${allowed.join(', ')})`,
+      );
     }
   }
 }
@@ -66,7 +75,11 @@ function stringList(file: string, key: string, value: Json): string[] {
 
 function positiveInteger(file: string, key: string, value: Json, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new ConfigError(file, key, `must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      file,
+      key,
+      `must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -83,7 +96,11 @@ function jsonErrorLocation(text: string, message: string): string {
 }
 
 /** Parses and validates config text. `knownRules` are the rule ids that may be configured. */
-export function parseConfig(text: string, file: string, knownRules: ReadonlySet<string>): PerflensConfig {
+export function parseConfig(
+  text: string,
+  file: string,
+  knownRules: ReadonlySet<string>,
+): PerflensConfig {
   let raw: Json;
   try {
     raw = JSON.parse(text);
@@ -95,11 +112,17 @@ export function parseConfig(text: string, file: string, knownRules: ReadonlySet<
   checkKeys(file, '', raw, ['$schema', 'rules', 'include', 'exclude', 'sql', 'maxFileSizeKb']);
   const config: PerflensConfig = structuredClone(DEFAULT_CONFIG);
   if (raw.rules !== undefined) {
-    if (!isObject(raw.rules)) throw new ConfigError(file, 'rules', 'must be an object of rule id to severity');
+    if (!isObject(raw.rules))
+      throw new ConfigError(file, 'rules', 'must be an object of rule id to severity');
     for (const [rule, setting] of Object.entries(raw.rules)) {
-      if (!knownRules.has(rule)) throw new ConfigError(file, `rules.${rule}`, 'unknown rule id (see `perflens rules`)');
+      if (!knownRules.has(rule))
+        throw new ConfigError(file, `rules.${rule}`, 'unknown rule id (see `perflens rules`)');
       if (setting !== 'off' && !SEVERITIES.includes(setting as Severity)) {
-        throw new ConfigError(file, `rules.${rule}`, `must be one of off, ${SEVERITIES.join(', ')}; got ${JSON.stringify(setting)}`);
+        throw new ConfigError(
+          file,
+          `rules.${rule}`,
+          `must be one of off, ${SEVERITIES.join(', ')}; got ${JSON.stringify(setting)}`,
+        );
       }
       config.rules[rule] = setting as RuleSetting;
     }
@@ -110,7 +133,12 @@ export function parseConfig(text: string, file: string, knownRules: ReadonlySet<
     if (!isObject(raw.sql)) throw new ConfigError(file, 'sql', 'must be an object');
     checkKeys(file, 'sql.', raw.sql, ['defaultLimit']);
     if (raw.sql.defaultLimit !== undefined) {
-      config.sql.defaultLimit = positiveInteger(file, 'sql.defaultLimit', raw.sql.defaultLimit, 1_000_000);
+      config.sql.defaultLimit = positiveInteger(
+        file,
+        'sql.defaultLimit',
+        raw.sql.defaultLimit,
+        1_000_000,
+      );
     }
   }
   if (raw.maxFileSizeKb !== undefined) {
@@ -138,7 +166,11 @@ export function loadConfigFile(file: string, knownRules: ReadonlySet<string>): P
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(file, '', `cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ConfigError(
+      file,
+      '',
+      `cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return parseConfig(text, file, knownRules);
 }

@@ -17,7 +17,11 @@ export interface ResolvedRules {
 }
 
 /** Enabled rules and their severities; `off` rules and filtered-out rules are dropped. */
-export function resolveRules(all: readonly Rule[], config: PerflensConfig, filters: RuleFilters = {}): ResolvedRules {
+export function resolveRules(
+  all: readonly Rule[],
+  config: PerflensConfig,
+  filters: RuleFilters = {},
+): ResolvedRules {
   const severities = new Map<string, Severity>();
   const rules = all.filter((rule) => {
     const setting = config.rules[rule.meta.id];
@@ -26,7 +30,8 @@ export function resolveRules(all: readonly Rule[], config: PerflensConfig, filte
     if (setting === 'off' && !named) return false;
     if (setting && setting !== 'off') severities.set(rule.meta.id, setting);
     if (filters.rules?.length && !named) return false;
-    if (filters.categories?.length && !filters.categories.includes(rule.meta.category)) return false;
+    if (filters.categories?.length && !filters.categories.includes(rule.meta.category))
+      return false;
     return true;
   });
   return { rules, settings: { options: { defaultLimit: config.sql.defaultLimit }, severities } };

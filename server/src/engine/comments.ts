@@ -28,7 +28,8 @@ function pythonComments(text: string): number[] {
         else if (text.startsWith(quote, i)) {
           i += quote.length;
           break;
-        } else if (!triple && text[i] === '\n') break; // unterminated: stop at the line end
+        } else if (!triple && text[i] === '\n')
+          break; // unterminated: stop at the line end
         else i++;
       }
     } else i++;

@@ -33,10 +33,15 @@ export function commentMarker(language: Language): string {
   return COMMENT_MARKERS[language];
 }
 
-const DIRECTIVE = /^(?:#|--|\/\*)\s*perflens-ignore(-file)?(?:\s*:\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*))?/;
+const DIRECTIVE =
+  /^(?:#|--|\/\*)\s*perflens-ignore(-file)?(?:\s*:\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*))?/;
 
 /** Finds every suppression comment in `text`. */
-export function parseSuppressions(text: string, lines: LineIndex, language: Language): Suppression[] {
+export function parseSuppressions(
+  text: string,
+  lines: LineIndex,
+  language: Language,
+): Suppression[] {
   if (!text.includes('perflens-ignore')) return [];
   const found: Suppression[] = [];
   for (const start of commentStarts(text, language)) {

@@ -44,7 +44,11 @@ function sameRange(finding: Finding, diagnostic: Diagnostic): boolean {
 }
 
 /** Builds a workspace edit from engine edits (possibly in several files) and file creations. */
-export function workspaceEditOf(ctx: ActionContext, edits: readonly EngineEdit[], fixes: readonly Fix[] = []): WorkspaceEdit | undefined {
+export function workspaceEditOf(
+  ctx: ActionContext,
+  edits: readonly EngineEdit[],
+  fixes: readonly Fix[] = [],
+): WorkspaceEdit | undefined {
   const byFile = new Map<string, EngineEdit[]>();
   for (const edit of edits) {
     const file = edit.file ? ctx.resolve(edit.file) : ctx.file;
@@ -54,11 +58,15 @@ export function workspaceEditOf(ctx: ActionContext, edits: readonly EngineEdit[]
   }
   const documentChanges: (TextDocumentEdit | CreateFile)[] = [];
   for (const [file, list] of byFile) {
-    const target = file === ctx.file ? { text: ctx.text, version: ctx.version ?? null } : ctx.textOf(file);
+    const target =
+      file === ctx.file ? { text: ctx.text, version: ctx.version ?? null } : ctx.textOf(file);
     if (!target) return undefined;
     const unique = [...new Map(list.map((e) => [`${e.start}:${e.end}:${e.newText}`, e])).values()];
     documentChanges.push({
-      textDocument: { uri: file === ctx.file ? ctx.uri : URI.file(file).toString(), version: target.version },
+      textDocument: {
+        uri: file === ctx.file ? ctx.uri : URI.file(file).toString(),
+        version: target.version,
+      },
       edits: toTextEdits(unique, new LineIndex(target.text)),
     });
   }
@@ -67,7 +75,12 @@ export function workspaceEditOf(ctx: ActionContext, edits: readonly EngineEdit[]
     documentChanges.push({ kind: 'create', uri, options: { ignoreIfExists: true } });
     documentChanges.push({
       textDocument: { uri, version: null },
-      edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: creation.content }],
+      edits: [
+        {
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+          newText: creation.content,
+        },
+      ],
     });
   }
   return { documentChanges };
@@ -78,7 +91,9 @@ function mergeFixes(fixes: readonly Fix[]): EngineEdit[] {
   const taken: EngineEdit[] = [];
   for (const fix of fixes) {
     const overlaps = fix.edits.some((edit) =>
-      taken.some((t) => (t.file ?? '') === (edit.file ?? '') && edit.start < t.end && t.start < edit.end),
+      taken.some(
+        (t) => (t.file ?? '') === (edit.file ?? '') && edit.start < t.end && t.start < edit.end,
+      ),
     );
     if (!overlaps) taken.push(...fix.edits);
   }
@@ -93,7 +108,9 @@ function ignoreEdit(ctx: ActionContext, finding: Finding): EngineEdit {
   const lines = new LineIndex(ctx.text);
   const end = lines.lineEnd(finding.startPos.line);
   const marker = commentMarker(ctx.language);
-  const existing = /perflens-ignore:\s*([A-Za-z0-9_,\s-]+)$/.exec(lines.lineText(finding.startPos.line));
+  const existing = /perflens-ignore:\s*([A-Za-z0-9_,\s-]+)$/.exec(
+    lines.lineText(finding.startPos.line),
+  );
   if (existing) return { start: end, end, newText: `, ${finding.ruleId}` };
   return { start: end, end, newText: `  ${marker} perflens-ignore: ${finding.ruleId}` };
 }
@@ -138,13 +155,22 @@ export function quickFixes(ctx: ActionContext, diagnostics: readonly Diagnostic[
     }
     const ignore = workspaceEditOf(ctx, [ignoreEdit(ctx, finding)]);
     if (ignore) {
-      actions.push({ title: `Ignore ${ruleId} for this line`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: ignore });
+      actions.push({
+        title: `Ignore ${ruleId} for this line`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        edit: ignore,
+      });
     }
     actions.push({
       title: `Show documentation for ${ruleId}`,
       kind: CodeActionKind.QuickFix,
       diagnostics: [diagnostic],
-      command: { title: `Show documentation for ${ruleId}`, command: SHOW_DOCS_COMMAND, arguments: [ruleId] },
+      command: {
+        title: `Show documentation for ${ruleId}`,
+        command: SHOW_DOCS_COMMAND,
+        arguments: [ruleId],
+      },
     });
   }
   return actions;
@@ -165,8 +191,12 @@ export function removeSuppressionAction(ctx: ActionContext, diagnostic: Diagnost
   const start = lines.offset({ line, column: diagnostic.range.start.character + 1 });
   const before = ctx.text.slice(lines.lineStart(line), start);
   // Remove the comment and the spaces before it; an own-line comment takes its line with it.
-  const from = before.trim() === '' ? lines.lineStart(line) : start - (before.length - before.trimEnd().length);
-  const to = before.trim() === '' ? Math.min(ctx.text.length, lines.lineEnd(line) + 1) : lines.lineEnd(line);
+  const from =
+    before.trim() === ''
+      ? lines.lineStart(line)
+      : start - (before.length - before.trimEnd().length);
+  const to =
+    before.trim() === '' ? Math.min(ctx.text.length, lines.lineEnd(line) + 1) : lines.lineEnd(line);
   return {
     title: 'Remove unused perflens-ignore comment',
     kind: CodeActionKind.QuickFix,
@@ -175,4 +205,3 @@ export function removeSuppressionAction(ctx: ActionContext, diagnostic: Diagnost
     edit: { changes: { [ctx.uri]: [{ range: rangeOf(lines, from, to), newText: '' }] } },
   };
 }
-

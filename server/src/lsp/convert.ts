@@ -33,7 +33,11 @@ export function rangeOf(lines: LineIndex, start: number, end: number): Range {
   };
 }
 
-export function toDiagnostic(finding: Finding, lines: LineIndex, docsHref: (ruleId: string) => string | undefined): Diagnostic {
+export function toDiagnostic(
+  finding: Finding,
+  lines: LineIndex,
+  docsHref: (ruleId: string) => string | undefined,
+): Diagnostic {
   const href = docsHref(finding.ruleId);
   const data: DiagnosticData = {
     ruleId: finding.ruleId,
@@ -52,19 +56,26 @@ export function toDiagnostic(finding: Finding, lines: LineIndex, docsHref: (rule
 }
 
 /** A hint, greyed out, on a suppression comment that silences nothing. */
-export function unusedSuppressionDiagnostic(suppression: Suppression, lines: LineIndex): Diagnostic {
+export function unusedSuppressionDiagnostic(
+  suppression: Suppression,
+  lines: LineIndex,
+): Diagnostic {
   return {
     range: rangeOf(lines, suppression.start, suppression.end),
     severity: DiagnosticSeverity.Hint,
     source: 'perflens',
     code: 'unused-suppression',
-    message: suppression.rules.length > 0
-      ? `This \`perflens-ignore\` matches no finding of ${suppression.rules.map((r) => `\`${r}\``).join(', ')}; remove it`
-      : 'This `perflens-ignore` matches no finding; remove it',
+    message:
+      suppression.rules.length > 0
+        ? `This \`perflens-ignore\` matches no finding of ${suppression.rules.map((r) => `\`${r}\``).join(', ')}; remove it`
+        : 'This `perflens-ignore` matches no finding; remove it',
     tags: [DiagnosticTag.Unnecessary],
   };
 }
 
 export function toTextEdits(edits: readonly EngineEdit[], lines: LineIndex): TextEdit[] {
-  return edits.map((edit) => ({ range: rangeOf(lines, edit.start, edit.end), newText: edit.newText }));
+  return edits.map((edit) => ({
+    range: rangeOf(lines, edit.start, edit.end),
+    newText: edit.newText,
+  }));
 }

@@ -26,7 +26,11 @@ export class DocumentTrees {
    * The tree of `newText`, re-parsed from the previous tree with `changes` (LSP incremental
    * changes, in order) when there is one; parsed from scratch otherwise. The tree stays owned here.
    */
-  update(uri: string, newText: string, changes: readonly TextDocumentContentChangeEvent[] = []): Tree {
+  update(
+    uri: string,
+    newText: string,
+    changes: readonly TextDocumentContentChangeEvent[] = [],
+  ): Tree {
     const previous = this.trees.get(uri);
     let tree: Tree;
     if (previous && changes.length > 0 && changes.every((change) => 'range' in change)) {
@@ -34,8 +38,14 @@ export class DocumentTrees {
       for (const change of changes) {
         if (!('range' in change)) break;
         const lines = new LineIndex(text);
-        const start = lines.offset({ line: change.range.start.line + 1, column: change.range.start.character + 1 });
-        const oldEnd = lines.offset({ line: change.range.end.line + 1, column: change.range.end.character + 1 });
+        const start = lines.offset({
+          line: change.range.start.line + 1,
+          column: change.range.start.character + 1,
+        });
+        const oldEnd = lines.offset({
+          line: change.range.end.line + 1,
+          column: change.range.end.character + 1,
+        });
         const startPosition = pointAt(lines, start);
         previous.tree.edit({
           startIndex: start,

@@ -7,7 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import { ALL_RULES } from '../../../rules';
-import { CONFIG_FILE_NAME, ConfigError, DEFAULT_CONFIG, loadConfigFile, type PerflensConfig } from '../config/config';
+import {
+  CONFIG_FILE_NAME,
+  ConfigError,
+  DEFAULT_CONFIG,
+  loadConfigFile,
+  type PerflensConfig,
+} from '../config/config';
 import { resolveRules } from '../config/resolve';
 import { LiveWorkspace } from '../workspace/live-workspace';
 import { mergeSettings, type EditorSettings } from './settings';
@@ -27,7 +33,9 @@ export class FolderAnalysis {
   ) {
     this.root = URI.parse(uri).fsPath;
     const { rules, settings } = this.resolve();
-    this.workspace = new LiveWorkspace(rules, settings, { maxFileBytes: this.config.maxFileSizeKb * 1024 });
+    this.workspace = new LiveWorkspace(rules, settings, {
+      maxFileBytes: this.config.maxFileSizeKb * 1024,
+    });
   }
 
   /** Re-reads `perflens.json` and the editor settings; the caller re-analyses. */
@@ -71,7 +79,8 @@ export class Folders {
   set(uris: readonly string[], settingsOf: (uri: string) => EditorSettings): void {
     const kept = this.folders.filter((folder) => uris.includes(folder.uri));
     for (const uri of uris) {
-      if (!kept.some((folder) => folder.uri === uri)) kept.push(new FolderAnalysis(uri, settingsOf(uri)));
+      if (!kept.some((folder) => folder.uri === uri))
+        kept.push(new FolderAnalysis(uri, settingsOf(uri)));
     }
     // Nested folders: the deepest root wins, so sort longest first.
     this.folders = kept.sort((a, b) => b.root.length - a.root.length);

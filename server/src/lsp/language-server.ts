@@ -24,11 +24,22 @@ import type { Finding } from '../engine/types';
 import { languageOf } from '../languages/detect';
 import { initParsers } from '../parsing/tree-sitter';
 import { discoverFiles } from '../workspace/discovery';
-import { FIX_ALL_KIND, fixAll, quickFixes, removeSuppressionAction, type ActionContext } from './code-actions';
+import {
+  FIX_ALL_KIND,
+  fixAll,
+  quickFixes,
+  removeSuppressionAction,
+  type ActionContext,
+} from './code-actions';
 import { toDiagnostic, unusedSuppressionDiagnostic, type DiagnosticData } from './convert';
 import { DocumentTrees } from './document-trees';
 import { Folders, type FolderAnalysis } from './folders';
-import { AllFindingsRequest, ReanalyzeRequest, StatusNotification, type PanelFinding } from './protocol';
+import {
+  AllFindingsRequest,
+  ReanalyzeRequest,
+  StatusNotification,
+  type PanelFinding,
+} from './protocol';
 import { DEFAULT_EDITOR_SETTINGS, readEditorSettings, type EditorSettings } from './settings';
 
 /** Milliseconds between the last keystroke and the analysis of a document. */
@@ -36,9 +47,10 @@ export const DEBOUNCE_MS = 150;
 /** Files analysed between two yields to the event loop during workspace analysis. */
 const BATCH_SIZE = 20;
 
-const DOCS_DIR = [path.join(__dirname, '..', 'docs', 'rules'), path.join(__dirname, '..', '..', '..', 'docs', 'rules')].find((dir) =>
-  fs.existsSync(dir),
-);
+const DOCS_DIR = [
+  path.join(__dirname, '..', 'docs', 'rules'),
+  path.join(__dirname, '..', '..', '..', 'docs', 'rules'),
+].find((dir) => fs.existsSync(dir));
 
 function docsHref(ruleId: string): string | undefined {
   if (!DOCS_DIR) return undefined;
@@ -70,7 +82,9 @@ export function serve(connection: Connection): void {
 
   async function editorSettings(scopeUri: string): Promise<EditorSettings> {
     if (!canReadConfiguration) return DEFAULT_EDITOR_SETTINGS;
-    return readEditorSettings(await connection.workspace.getConfiguration({ scopeUri, section: 'perflens' }));
+    return readEditorSettings(
+      await connection.workspace.getConfiguration({ scopeUri, section: 'perflens' }),
+    );
   }
 
   function publish(folder: FolderAnalysis, files: Iterable<string>): void {
@@ -83,10 +97,17 @@ export function serve(connection: Connection): void {
         continue;
       }
       const lines = new LineIndex(text);
-      const diagnostics: Diagnostic[] = folder.workspace.findings(file).map((f) => toDiagnostic(f, lines, docsHref));
-      for (const suppression of folder.workspace.unusedSuppressions(file)) diagnostics.push(unusedSuppressionDiagnostic(suppression, lines));
+      const diagnostics: Diagnostic[] = folder.workspace
+        .findings(file)
+        .map((f) => toDiagnostic(f, lines, docsHref));
+      for (const suppression of folder.workspace.unusedSuppressions(file))
+        diagnostics.push(unusedSuppressionDiagnostic(suppression, lines));
       const version = open.get(uri)?.document.version;
-      void connection.sendDiagnostics({ uri, diagnostics, ...(version !== undefined ? { version } : {}) });
+      void connection.sendDiagnostics({
+        uri,
+        diagnostics,
+        ...(version !== undefined ? { version } : {}),
+      });
     }
     sendStatus();
   }
@@ -102,7 +123,12 @@ export function serve(connection: Connection): void {
         if (folder.workspace.skipReason(file)) problems++;
       }
     }
-    void connection.sendNotification(StatusNotification, { state: analysing > 0 ? 'analyzing' : 'idle', files, findings, problems });
+    void connection.sendNotification(StatusNotification, {
+      state: analysing > 0 ? 'analyzing' : 'idle',
+      files,
+      findings,
+      problems,
+    });
   }
 
   function reportProblems(folder: FolderAnalysis): void {
@@ -123,9 +149,11 @@ export function serve(connection: Connection): void {
     const text = entry.document.getText();
     const source = { file, relativePath: folder.relativePath(file), text, language };
     // A huge or binary buffer is skipped before anything parses it.
-    const tree = language === 'python' && !skipReason(text, { maxFileBytes: folder.config.maxFileSizeKb * 1024 })
-      ? trees.update(uri, text, entry.pending.splice(0))
-      : undefined;
+    const tree =
+      language === 'python' &&
+      !skipReason(text, { maxFileBytes: folder.config.maxFileSizeKb * 1024 })
+        ? trees.update(uri, text, entry.pending.splice(0))
+        : undefined;
     entry.pending.length = 0;
     try {
       publish(folder, folder.workspace.update(source, tree));
@@ -157,7 +185,10 @@ export function serve(connection: Connection): void {
       publish(folder, folder.workspace.remove(file));
       return;
     }
-    publish(folder, folder.workspace.update({ file, relativePath: folder.relativePath(file), text, language }));
+    publish(
+      folder,
+      folder.workspace.update({ file, relativePath: folder.relativePath(file), text, language }),
+    );
     reportProblems(folder);
   }
 
@@ -167,8 +198,13 @@ export function serve(connection: Connection): void {
     sendStatus();
     const progress = await connection.window.createWorkDoneProgress();
     try {
-      if (folder.configError) void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
-      const files = discoverFiles([folder.root], { root: folder.root, include: folder.config.include, exclude: folder.config.exclude });
+      if (folder.configError)
+        void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
+      const files = discoverFiles([folder.root], {
+        root: folder.root,
+        include: folder.config.include,
+        exclude: folder.config.exclude,
+      });
       progress.begin('Perflens', 0, `Analysing ${files.length} files`, false);
       for (let i = 0; i < files.length; i++) {
         const discovered = files[i];
@@ -182,9 +218,16 @@ export function serve(connection: Connection): void {
             continue;
           }
         }
-        folder.workspace.stage({ ...discovered, relativePath: folder.relativePath(discovered.file), text });
+        folder.workspace.stage({
+          ...discovered,
+          relativePath: folder.relativePath(discovered.file),
+          text,
+        });
         if ((i + 1) % BATCH_SIZE === 0) {
-          progress.report(Math.round(((i + 1) / files.length) * 100), `${i + 1}/${files.length} files`);
+          progress.report(
+            Math.round(((i + 1) / files.length) * 100),
+            `${i + 1}/${files.length} files`,
+          );
           await yieldToEventLoop();
         }
       }
@@ -206,7 +249,8 @@ export function serve(connection: Connection): void {
   async function reloadFolders(): Promise<void> {
     for (const folder of folders.all()) {
       folder.reload(await editorSettings(folder.uri));
-      if (folder.configError) void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
+      if (folder.configError)
+        void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
       publish(folder, folder.workspace.fileNames());
     }
   }
@@ -231,7 +275,8 @@ export function serve(connection: Connection): void {
       resolve: (target) => (path.isAbsolute(target) ? target : path.join(folder.root, target)),
       textOf: (target) => {
         const openTarget = open.get(URI.file(target).toString());
-        if (openTarget) return { text: openTarget.document.getText(), version: openTarget.document.version };
+        if (openTarget)
+          return { text: openTarget.document.getText(), version: openTarget.document.version };
         const known = folder.workspace.text(target);
         return known === undefined ? undefined : { text: known, version: null };
       },
@@ -240,7 +285,8 @@ export function serve(connection: Connection): void {
 
   connection.onInitialize((params): InitializeResult => {
     canReadConfiguration = !!params.capabilities.workspace?.configuration;
-    const roots = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    const roots =
+      params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     ready = initParsers().then(() => folders.set(roots, () => DEFAULT_EDITOR_SETTINGS));
     return {
       capabilities: {
@@ -255,11 +301,16 @@ export function serve(connection: Connection): void {
   connection.onInitialized(async () => {
     await ready;
     if (canReadConfiguration) {
-      void connection.client.register(DidChangeConfigurationNotification.type, { section: 'perflens' });
+      void connection.client.register(DidChangeConfigurationNotification.type, {
+        section: 'perflens',
+      });
       for (const folder of folders.all()) folder.reload(await editorSettings(folder.uri));
     }
     connection.workspace.onDidChangeWorkspaceFolders(async (event) => {
-      const uris = folders.all().map((f) => f.uri).filter((uri) => !event.removed.some((r) => r.uri === uri));
+      const uris = folders
+        .all()
+        .map((f) => f.uri)
+        .filter((uri) => !event.removed.some((r) => r.uri === uri));
       uris.push(...event.added.map((f) => f.uri));
       folders.set(uris, () => DEFAULT_EDITOR_SETTINGS);
       await reloadFolders();
@@ -278,7 +329,12 @@ export function serve(connection: Connection): void {
   });
 
   connection.onDidOpenTextDocument(({ textDocument }) => {
-    const document = TextDocument.create(textDocument.uri, textDocument.languageId, textDocument.version, textDocument.text);
+    const document = TextDocument.create(
+      textDocument.uri,
+      textDocument.languageId,
+      textDocument.version,
+      textDocument.text,
+    );
     open.set(textDocument.uri, { document, pending: [] });
     schedule(textDocument.uri, 0);
   });
@@ -309,7 +365,8 @@ export function serve(connection: Connection): void {
       if (path.basename(file) === CONFIG_FILE_NAME) {
         const folder = folders.folderOf(file);
         folder.reload();
-        if (folder.configError) void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
+        if (folder.configError)
+          void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
         publish(folder, folder.workspace.fileNames());
         continue;
       }
@@ -329,7 +386,8 @@ export function serve(connection: Connection): void {
     if (!only || only.some((kind) => kind === CodeActionKind.QuickFix)) {
       actions.push(...quickFixes(ctx, params.context.diagnostics));
       for (const diagnostic of params.context.diagnostics) {
-        if (diagnostic.source === 'perflens' && diagnostic.code === 'unused-suppression') actions.push(removeSuppressionAction(ctx, diagnostic));
+        if (diagnostic.source === 'perflens' && diagnostic.code === 'unused-suppression')
+          actions.push(removeSuppressionAction(ctx, diagnostic));
       }
     }
     if (only?.some((kind) => FIX_ALL_KIND.startsWith(kind))) {
@@ -349,7 +407,8 @@ export function serve(connection: Connection): void {
         if (text === undefined) continue;
         const lines = new LineIndex(text);
         const uri = URI.file(file).toString();
-        for (const finding of folder.workspace.findings(file)) result.push(toPanelFinding(uri, finding, lines));
+        for (const finding of folder.workspace.findings(file))
+          result.push(toPanelFinding(uri, finding, lines));
       }
     }
     return result;

@@ -28,22 +28,33 @@ export function readEditorSettings(raw: unknown): EditorSettings {
   if (typeof raw !== 'object' || raw === null) return settings;
   const value = raw as Record<string, unknown>;
   if (typeof value.enable === 'boolean') settings.enable = value.enable;
-  if (typeof value.analyzeWorkspaceOnStartup === 'boolean') settings.analyzeWorkspaceOnStartup = value.analyzeWorkspaceOnStartup;
-  if (Array.isArray(value.exclude)) settings.exclude = value.exclude.filter((g): g is string => typeof g === 'string');
+  if (typeof value.analyzeWorkspaceOnStartup === 'boolean')
+    settings.analyzeWorkspaceOnStartup = value.analyzeWorkspaceOnStartup;
+  if (Array.isArray(value.exclude))
+    settings.exclude = value.exclude.filter((g): g is string => typeof g === 'string');
   if (typeof value.rules === 'object' && value.rules !== null) {
     for (const [id, setting] of Object.entries(value.rules as Record<string, unknown>)) {
-      if (setting === 'off' || SEVERITIES.includes(setting as Severity)) settings.rules[id] = setting as RuleSetting;
+      if (setting === 'off' || SEVERITIES.includes(setting as Severity))
+        settings.rules[id] = setting as RuleSetting;
     }
   }
   const sql = value.sql as Record<string, unknown> | undefined;
-  if (sql && typeof sql.defaultLimit === 'number' && Number.isInteger(sql.defaultLimit) && sql.defaultLimit > 0) {
+  if (
+    sql &&
+    typeof sql.defaultLimit === 'number' &&
+    Number.isInteger(sql.defaultLimit) &&
+    sql.defaultLimit > 0
+  ) {
     settings.sql.defaultLimit = sql.defaultLimit;
   }
   return settings;
 }
 
 /** The effective config: `perflens.json` with the editor settings on top. */
-export function mergeSettings(config: PerflensConfig = DEFAULT_CONFIG, editor: EditorSettings): PerflensConfig {
+export function mergeSettings(
+  config: PerflensConfig = DEFAULT_CONFIG,
+  editor: EditorSettings,
+): PerflensConfig {
   return {
     ...config,
     rules: { ...config.rules, ...editor.rules },

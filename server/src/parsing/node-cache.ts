@@ -45,7 +45,10 @@ export function installNodeCache(): void {
   const endIndex = descriptor('endIndex').get!;
   const text = descriptor('text').get!;
   const parent = descriptor('parent').get!;
-  const childForFieldName = descriptor('childForFieldName').value as (this: Node, name: string) => Node | null;
+  const childForFieldName = descriptor('childForFieldName').value as (
+    this: Node,
+    name: string,
+  ) => Node | null;
 
   Object.defineProperty(proto, 'type', {
     configurable: true,

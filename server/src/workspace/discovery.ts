@@ -86,10 +86,15 @@ function ignoredBy(layers: readonly IgnoreLayer[], absolute: string, isDir: bool
 }
 
 /** Discovers files under `paths` (files or folders). Explicitly named files are always kept. */
-export function discoverFiles(paths: readonly string[], options: DiscoveryOptions): DiscoveredFile[] {
+export function discoverFiles(
+  paths: readonly string[],
+  options: DiscoveryOptions,
+): DiscoveredFile[] {
   const root = path.resolve(options.root);
-  const include = options.include.length > 0 ? picomatch(options.include as string[], { dot: true }) : undefined;
-  const exclude = options.exclude.length > 0 ? picomatch(options.exclude as string[], { dot: true }) : undefined;
+  const include =
+    options.include.length > 0 ? picomatch(options.include as string[], { dot: true }) : undefined;
+  const exclude =
+    options.exclude.length > 0 ? picomatch(options.exclude as string[], { dot: true }) : undefined;
   const found = new Map<string, DiscoveredFile>();
 
   const relativeOf = (absolute: string): string => toPosix(path.relative(root, absolute));

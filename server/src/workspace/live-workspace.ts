@@ -39,7 +39,9 @@ function shapeOf(facts: FileFacts): string {
 }
 
 function findingsKey(findings: readonly Finding[]): string {
-  return findings.map((f) => `${f.ruleId}:${f.start}:${f.end}:${f.severity}:${f.message}:${f.fixes.length}`).join('|');
+  return findings
+    .map((f) => `${f.ruleId}:${f.start}:${f.end}:${f.severity}:${f.message}:${f.fixes.length}`)
+    .join('|');
 }
 
 export class LiveWorkspace {
@@ -145,7 +147,10 @@ export class LiveWorkspace {
     const state = this.files.get(file);
     if (!state) return [];
     const suppressions = state.suppressions.map((s) => ({ ...s, used: false }));
-    applySuppressions(sortFindings([...state.local, ...(this.workspaceFindings.get(file) ?? [])]), suppressions);
+    applySuppressions(
+      sortFindings([...state.local, ...(this.workspaceFindings.get(file) ?? [])]),
+      suppressions,
+    );
     return suppressions.filter((s) => !s.used);
   }
 
@@ -164,21 +169,42 @@ export class LiveWorkspace {
     const reason = skipReason(source.text, this.limits);
     if (reason) {
       this.index.remove(source.file);
-      this.files.set(source.file, { source, lines, local: [], readsIndex: new Set(), suppressions: [], shape: '', skipped: reason });
+      this.files.set(source.file, {
+        source,
+        lines,
+        local: [],
+        readsIndex: new Set(),
+        suppressions: [],
+        shape: '',
+        skipped: reason,
+      });
       return;
     }
     let prepared;
     try {
       prepared = prepareFile(source, { traitContributors: this.traits }, tree);
     } catch (error) {
-      this.problems.push({ file: source.file, kind: 'parse-error', message: `could not be analysed: ${(error as Error).message}` });
+      this.problems.push({
+        file: source.file,
+        kind: 'parse-error',
+        message: `could not be analysed: ${(error as Error).message}`,
+      });
       this.index.remove(source.file);
-      this.files.set(source.file, { source, lines, local: [], readsIndex: new Set(), suppressions: [], shape: '' });
+      this.files.set(source.file, {
+        source,
+        lines,
+        local: [],
+        readsIndex: new Set(),
+        suppressions: [],
+        shape: '',
+      });
       return;
     }
     try {
       this.index.update(prepared.facts);
-      const result = runFileRules(prepared, this.rules, this.index, this.settings, { deferIndexUsers });
+      const result = runFileRules(prepared, this.rules, this.index, this.settings, {
+        deferIndexUsers,
+      });
       this.problems.push(...result.problems);
       this.files.set(source.file, {
         source,

@@ -23,7 +23,11 @@ function sarifRule(rule: Rule) {
     fullDescription: { text: meta.docs.whatItDoes.replace(/`/g, '') },
     help: { text: ruleText(rule), markdown: ruleMarkdown(rule) },
     defaultConfiguration: { level: LEVEL[meta.severity] },
-    properties: { category: meta.category, tags: ['performance', meta.category], fixSafety: meta.fix?.safety ?? 'none' },
+    properties: {
+      category: meta.category,
+      tags: ['performance', meta.category],
+      fixSafety: meta.fix?.safety ?? 'none',
+    },
   };
 }
 
@@ -38,7 +42,10 @@ export function formatSarif(findings: readonly Finding[], context: OutputContext
     locations: [
       {
         physicalLocation: {
-          artifactLocation: { uri: encodeURI(context.displayPath(finding.file)), uriBaseId: '%SRCROOT%' },
+          artifactLocation: {
+            uri: encodeURI(context.displayPath(finding.file)),
+            uriBaseId: '%SRCROOT%',
+          },
           region: {
             startLine: finding.startPos.line,
             startColumn: finding.startPos.column,

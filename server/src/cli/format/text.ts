@@ -4,7 +4,12 @@ import type { Finding, Severity } from '../../engine/types';
 import type { OutputContext } from './output';
 
 const COLORS = { red: 31, yellow: 33, blue: 34, cyan: 36, gray: 90, bold: 1 } as const;
-const SEVERITY_COLOR: Record<Severity, keyof typeof COLORS> = { error: 'red', warning: 'yellow', info: 'blue', hint: 'gray' };
+const SEVERITY_COLOR: Record<Severity, keyof typeof COLORS> = {
+  error: 'red',
+  warning: 'yellow',
+  info: 'blue',
+  hint: 'gray',
+};
 
 function paint(context: OutputContext, color: keyof typeof COLORS, text: string): string {
   return context.color ? `\x1b[${COLORS[color]}m${text}\x1b[0m` : text;
@@ -36,7 +41,14 @@ export function formatText(findings: readonly Finding[], context: OutputContext)
       indexes.set(finding.file, text === undefined ? undefined : new LineIndex(text));
     }
     const location = `${context.displayPath(finding.file)}:${finding.startPos.line}:${finding.startPos.column}`;
-    const fixable = finding.fixes.length > 0 ? paint(context, 'gray', finding.fixes[0].safety === 'safe' ? ' [fixable]' : ' [unsafe fix]') : '';
+    const fixable =
+      finding.fixes.length > 0
+        ? paint(
+            context,
+            'gray',
+            finding.fixes[0].safety === 'safe' ? ' [fixable]' : ' [unsafe fix]',
+          )
+        : '';
     out.push(
       `${paint(context, 'bold', location)}: ${paint(context, SEVERITY_COLOR[finding.severity], finding.severity)} ` +
         `${paint(context, 'cyan', finding.ruleId)} ${finding.message}${fixable}`,
@@ -50,14 +62,21 @@ export function formatText(findings: readonly Finding[], context: OutputContext)
 
 /** One-line summary: counts by severity, files, fixable counts. */
 export function summaryLine(findings: readonly Finding[], files: number): string {
-  if (findings.length === 0) return `No performance problems found in ${files} ${files === 1 ? 'file' : 'files'}.`;
+  if (findings.length === 0)
+    return `No performance problems found in ${files} ${files === 1 ? 'file' : 'files'}.`;
   const bySeverity = new Map<Severity, number>();
-  for (const finding of findings) bySeverity.set(finding.severity, (bySeverity.get(finding.severity) ?? 0) + 1);
+  for (const finding of findings)
+    bySeverity.set(finding.severity, (bySeverity.get(finding.severity) ?? 0) + 1);
   const parts = (['error', 'warning', 'info', 'hint'] as const)
     .filter((severity) => bySeverity.has(severity))
-    .map((severity) => `${bySeverity.get(severity)} ${severity}${severity === 'info' ? '' : bySeverity.get(severity) === 1 ? '' : 's'}`);
+    .map(
+      (severity) =>
+        `${bySeverity.get(severity)} ${severity}${severity === 'info' ? '' : bySeverity.get(severity) === 1 ? '' : 's'}`,
+    );
   const safe = findings.filter((f) => f.fixes.some((fix) => fix.safety === 'safe')).length;
-  const unsafe = findings.filter((f) => f.fixes.length > 0 && !f.fixes.some((fix) => fix.safety === 'safe')).length;
+  const unsafe = findings.filter(
+    (f) => f.fixes.length > 0 && !f.fixes.some((fix) => fix.safety === 'safe'),
+  ).length;
   const fixHints = [
     safe > 0 ? `${safe} fixable with --fix` : '',
     unsafe > 0 ? `${unsafe} more with --fix --unsafe-fixes` : '',
