@@ -31,7 +31,11 @@ await Promise.all([
     entryPoints: { 'scan-worker': 'server/src/cli/scan-worker.ts' },
     outdir: dist,
   }),
-  esbuild.build({ ...common, entryPoints: { bench: 'bench/bench.ts' }, outdir: dist }),
+  esbuild.build({
+    ...common,
+    entryPoints: { bench: 'bench/bench.ts', 'bench-latency': 'bench/lsp-latency.ts' },
+    outdir: dist,
+  }),
   esbuild.build({ ...common, entryPoints: { server: 'server/src/server.ts' }, outdir: dist }),
   // The client runs in the extension host, which provides `vscode`.
   esbuild.build({

@@ -332,9 +332,11 @@ export const unpaginatedListEndpoint: Rule = {
     if (returnedReads(model, fn, sql ? pythonSqlUnits(model) : []).length > 0)
       traits.push(RETURNS_READ);
     for (const call of calls) {
-      if (!call.callee || call.receiver?.type === 'call' || call.inLambda) continue;
+      if (!call.callee || call.inLambda) continue;
       if (callTargets(call, model).length === 0) continue; // never a workspace function
-      if (flowsToReturn(fn, call.node)) traits.push(`${RETURNS_CALL}${call.node.startIndex}`);
+      // Names first, nodes last: the receiver costs a node lookup.
+      if (flowsToReturn(fn, call.node) && call.receiver?.type !== 'call')
+        traits.push(`${RETURNS_CALL}${call.node.startIndex}`);
     }
     if (isGetHandler(fn, model) && !hasPaging(fn, calls)) traits.push(UNPAGINATED_ROUTE);
     return traits;

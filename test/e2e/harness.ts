@@ -247,7 +247,17 @@ export async function startChromium(run: Run): Promise<Chromium> {
       ],
       ...['--remote-debugging-port=0', 'about:blank'],
     ],
-    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Chromium keeps its crash-report database in $XDG_CONFIG_HOME/chromium whatever
+      // --user-data-dir says: keep it in the run folder, not in the user's home.
+      env: {
+        ...process.env,
+        XDG_CONFIG_HOME: path.join(run.dir, 'xdg-config'),
+        XDG_CACHE_HOME: path.join(run.dir, 'xdg-cache'),
+      },
+    },
   );
   proc.stdout!.pipe(log);
   try {

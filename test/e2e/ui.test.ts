@@ -10,7 +10,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import {
   installVsix,
   newRun,
@@ -33,7 +33,9 @@ describe('Perflens UI in the VS Code workbench', function () {
   let chrome: Chromium | undefined;
   let page: Page;
   let failed = false;
-  let findingsBefore = 0;
+  /** The Perflens view container's badge: the number of findings in the workspace. */
+  const badge = (): Locator =>
+    page.locator('.activitybar .action-item:has(a[aria-label^="Perflens"]) .badge-content');
 
   const shot = async (name: string): Promise<string> => {
     const file = path.join(SHOTS, `${name}.png`);
@@ -207,17 +209,14 @@ describe('Perflens UI in the VS Code workbench', function () {
       .first()
       .waitFor();
     // The view container's badge counts the findings.
-    findingsBefore = Number(
-      await page
-        .locator('.activitybar .action-item:has(a[aria-label^="Perflens"]) .badge-content')
-        .innerText(),
-    );
-    assert.ok(findingsBefore > 10, `activity bar badge: ${findingsBefore}`);
+    const count = Number(await badge().innerText());
+    assert.ok(count > 10, `activity bar badge: ${count}`);
     await widenSideBar();
     await shot('03-findings-panel');
   });
 
   it('offers the safe fix first in the quick-fix menu and applies it', async function () {
+    const findingsBefore = Number(await badge().innerText());
     await page.locator('.editor-instance .monaco-editor .view-lines').click();
     await page.keyboard.press('Control+G');
     await page.locator('.quick-input-widget input').fill(':18:9');
@@ -238,10 +237,7 @@ describe('Perflens UI in the VS Code workbench', function () {
     );
     assert.match(await editorText(), /await asyncio\.sleep\(1\.5\)/);
     // The finding leaves the panel once the server re-analysed the edited text: one fewer in the badge.
-    const badge = page.locator(
-      '.activitybar .action-item:has(a[aria-label^="Perflens"]) .badge-content',
-    );
-    await badge
+    await badge()
       .filter({ hasText: new RegExp(`^${findingsBefore - 1}$`) })
       .waitFor({ timeout: 15_000 });
     await shot('04-after-quick-fix');

@@ -156,7 +156,11 @@ export function serve(connection: Connection): void {
         : undefined;
     entry.pending.length = 0;
     try {
-      publish(folder, folder.workspace.update(source, tree));
+      // The edited document always gets its diagnostics for this version (clients track versions);
+      // other files only when their findings changed.
+      const changed = folder.workspace.update(source, tree);
+      changed.add(file);
+      publish(folder, changed);
     } finally {
       reportProblems(folder);
     }

@@ -287,12 +287,27 @@ function isOtherQuery(call: PyCall): boolean {
  * its head), or an HTTP request. Bulk APIs and names bound to HTTP clients are told apart here.
  */
 export function roundTripOf(call: PyCall, model: PythonModel): RoundTrip | undefined {
+  // Several rules ask about every call in a loop: classify each once.
+  let known = roundTrips.get(call);
+  if (known === undefined) {
+    known = classifyRoundTrip(call, model) ?? null;
+    roundTrips.set(call, known);
+  }
+  return known ?? undefined;
+}
+
+const roundTrips = new WeakMap<PyCall, RoundTrip | null>();
+
+function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefined {
   if (BULK_METHODS.has(call.method)) return undefined;
-  // `session = requests.Session()` makes `session.get(url)` a request, not an ORM lookup.
-  if (call.receiver && httpClientOf(call, model))
-    return HTTP_METHODS.has(call.method) ? 'http' : undefined;
-  // Flask's `session` is a signed cookie, not a database session.
-  if (call.receiver && WEB_SESSIONS.has(makerOf(call, model) ?? '')) return undefined;
+  if (call.receiver) {
+    const maker = makerOf(call, model);
+    // `session = requests.Session()` makes `session.get(url)` a request, not an ORM lookup.
+    if (maker && HTTP_CLIENT_CONSTRUCTORS.has(maker))
+      return HTTP_METHODS.has(call.method) ? 'http' : undefined;
+    // Flask's `session` is a signed cookie, not a database session.
+    if (WEB_SESSIONS.has(maker ?? '')) return undefined;
+  }
   if (isDbRoundTrip(call)) {
     if (isDjangoQuery(call) && !isFirstDjangoQueryOfChain(call, model)) return undefined;
     return 'db';
@@ -441,28 +456,35 @@ function leavesLoopAfter(call: PyCall, loop: PyLoop): boolean {
   return false;
 }
 
+const ASSIGNED_TYPES = [
+  'assignment',
+  'augmented_assignment',
+  'function_definition',
+  'class_definition',
+];
+
 function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: number }[] {
   const cache = cacheOf(model);
   let found = cache.assigned.get(loop.node.id);
   if (found) return found;
   const names: { name: string; at: number }[] = [];
-  const visit = (node: Node): void => {
-    for (const child of node.namedChildren) {
-      if (!child || child.type === 'function_definition' || child.type === 'class_definition')
-        continue;
-      if (child.type === 'assignment' || child.type === 'augmented_assignment') {
-        const left = child.childForFieldName('left');
-        if (left?.type === 'identifier') names.push({ name: left.text, at: child.startIndex });
-        else if (left?.type === 'pattern_list' || left?.type === 'tuple_pattern') {
-          for (const part of left.namedChildren)
-            if (part?.type === 'identifier') names.push({ name: part.text, at: child.startIndex });
-        }
-      }
-      visit(child);
-    }
-  };
   const body = loopBody(loop);
-  if (body) visit(body);
+  // One native traversal instead of a walk of every node from JavaScript; nested functions and
+  // classes run elsewhere. The body itself is not one of them (a block or a comprehension).
+  let skipUntil = -1;
+  for (const child of body?.descendantsOfType(ASSIGNED_TYPES) ?? []) {
+    if (!child || child.startIndex < skipUntil) continue;
+    if (child.type === 'function_definition' || child.type === 'class_definition') {
+      skipUntil = child.endIndex;
+      continue;
+    }
+    const left = child.childForFieldName('left');
+    if (left?.type === 'identifier') names.push({ name: left.text, at: child.startIndex });
+    else if (left?.type === 'pattern_list' || left?.type === 'tuple_pattern') {
+      for (const part of left.namedChildren)
+        if (part?.type === 'identifier') names.push({ name: part.text, at: child.startIndex });
+    }
+  }
   found = names;
   cache.assigned.set(loop.node.id, found);
   return found;

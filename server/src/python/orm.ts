@@ -163,6 +163,26 @@ export interface LocalFlow {
   opaque: Set<string>;
   /** Ranges of expressions whose value the function returns, directly or through variables. */
   returned: { start: number; end: number }[];
+  /**
+   * The statements of the body (and their blocks, and the assignment an expression statement
+   * makes) in source order, for `flowsToReturn`; undefined when the body has syntax errors.
+   */
+  statements?: StatementMap;
+}
+
+/** Where a statement-level node ends flowsToReturn's climb: at a return, an assignment, or elsewhere. */
+const enum Stop {
+  Return,
+  Assignment,
+  Other,
+}
+
+/** Statement-level nodes of a body in preorder, each with the index of its enclosing one (or -1). */
+interface StatementMap {
+  starts: number[];
+  stops: Stop[];
+  parents: number[];
+  nodes: Node[];
 }
 
 const flows = new WeakMap<PyFunction, LocalFlow>();
@@ -196,16 +216,6 @@ const COMPOUND = new Set([
 ]);
 const WORD = /[A-Za-z_]\w*/g;
 
-/** Node types `computeFlow` reads; a nested definition marks a range it skips. */
-const FLOW_TYPES = [
-  'assignment',
-  'augmented_assignment',
-  'return_statement',
-  'for_statement',
-  'function_definition',
-  'class_definition',
-];
-
 function addAssignment(
   statement: Node,
   assignments: Map<string, Node[]>,
@@ -236,91 +246,73 @@ function addLoopTarget(statement: Node, opaque: Set<string>): void {
   if (left?.type === 'identifier') opaque.add(left.text);
 }
 
-/**
- * The statements `computeFlow` reads, from one native traversal instead of a walk of every
- * statement list from JavaScript. Only for a body that parsed without errors: there every
- * `assignment` is the child of an expression statement or the value of another assignment
- * (`a = b = 1`, whose inner one the walk does not read), and statements sit in blocks and
- * clauses of compound statements only, or in nested definitions, which are skipped. Returns false
- * when the body does not qualify.
- */
-function collectFlowStatements(
-  body: Node,
-  assignments: Map<string, Node[]>,
-  ordered: { name: string; value: Node }[],
-  opaque: Set<string>,
-  returns: Node[],
-): boolean {
-  if (body.type !== 'block' || body.hasError) return false;
-  /** End of the nested definition or assignment being skipped or read. */
-  let skipUntil = -1;
-  let assignmentEnd = -1;
-  for (const node of body.descendantsOfType(FLOW_TYPES)) {
-    if (!node) continue;
-    const start = node.startIndex;
-    if (start < skipUntil) continue;
-    switch (node.type) {
-      case 'function_definition':
-      case 'class_definition':
-        skipUntil = node.endIndex;
-        continue;
-      case 'assignment':
-        if (start < assignmentEnd) continue; // the value of a chained assignment
-        assignmentEnd = node.endIndex;
-        addAssignment(node, assignments, ordered);
-        continue;
-      case 'augmented_assignment':
-        if (start < assignmentEnd) continue;
-        assignmentEnd = node.endIndex;
-        addAugmented(node, opaque);
-        continue;
-      case 'return_statement':
-        addReturn(node, returns);
-        continue;
-      case 'for_statement':
-        addLoopTarget(node, opaque);
-        continue;
-    }
-  }
-  return true;
-}
-
 function computeFlow(fn: PyFunction): LocalFlow {
   const assignments = new Map<string, Node[]>();
   const ordered: { name: string; value: Node }[] = [];
   const opaque = new Set<string>();
   const returns: Node[] = [];
-  if (!collectFlowStatements(fn.body, assignments, ordered, opaque, returns))
-    walkFlowStatements(fn.body, assignments, ordered, opaque, returns);
-  return finishFlow(assignments, ordered, opaque, returns);
+  // Statement ranges stand in for parent climbs, which are exact only in a body without errors.
+  const statements: StatementMap | undefined =
+    fn.body.type === 'block' && !fn.body.hasError
+      ? { starts: [], stops: [], parents: [], nodes: [] }
+      : undefined;
+  if (statements) record(statements, fn.body, Stop.Other, -1);
+  walkFlowStatements(fn.body, assignments, ordered, opaque, returns, statements);
+  const flow = finishFlow(assignments, ordered, opaque, returns);
+  flow.statements = statements;
+  return flow;
 }
 
-/** `collectFlowStatements` for any body: a walk of the statement lists. */
+function record(map: StatementMap, node: Node, stop: Stop, parent: number): number {
+  map.starts.push(node.startIndex);
+  map.stops.push(stop);
+  map.parents.push(parent);
+  map.nodes.push(node);
+  return map.starts.length - 1;
+}
+
+/** Whether a node of this type ends `flowsToReturn`'s climb with `false`. */
+function isOtherStop(type: string): boolean {
+  return type.endsWith('statement') || type === 'block' || SKIPPED_SCOPES.has(type);
+}
+
+/** The assignments, loop targets and returns of a body, from a walk of its statement lists. */
 function walkFlowStatements(
   body: Node,
   assignments: Map<string, Node[]>,
   ordered: { name: string; value: Node }[],
   opaque: Set<string>,
   returns: Node[],
+  statements: StatementMap | undefined,
 ): void {
   // Statements only: assignments and returns never hide inside expressions we care about.
-  const visit = (node: Node): void => {
+  const visit = (node: Node, parent: number): void => {
     for (const child of node.namedChildren) {
       if (!child) continue;
-      if (child.type === 'expression_statement') {
+      const type = child.type;
+      if (type === 'expression_statement') {
+        const at = statements ? record(statements, child, Stop.Other, parent) : -1;
         for (const statement of child.namedChildren) {
-          if (statement?.type === 'assignment') addAssignment(statement, assignments, ordered);
-          else if (statement?.type === 'augmented_assignment') addAugmented(statement, opaque);
+          if (statement?.type === 'assignment') {
+            if (statements) record(statements, statement, Stop.Assignment, at);
+            addAssignment(statement, assignments, ordered);
+          } else if (statement?.type === 'augmented_assignment') addAugmented(statement, opaque);
         }
-      } else if (child.type === 'return_statement') {
+      } else if (type === 'return_statement') {
+        if (statements) record(statements, child, Stop.Return, parent);
         addReturn(child, returns);
-      } else if (COMPOUND.has(child.type)) {
-        if (child.type === 'for_statement') addLoopTarget(child, opaque);
-        visit(child);
+      } else if (COMPOUND.has(type)) {
+        if (type === 'for_statement') addLoopTarget(child, opaque);
+        // Clauses (`else:`, `except:`) end no climb; their blocks do.
+        const at =
+          statements && isOtherStop(type) ? record(statements, child, Stop.Other, parent) : parent;
+        visit(child, at);
+      } else if (statements && isOtherStop(type)) {
+        record(statements, child, Stop.Other, parent);
       }
     }
   };
-  visit(body);
+  visit(body, 0);
 }
 
 function finishFlow(
@@ -353,17 +345,59 @@ function addReturnedNames(text: string, into: Set<string>): void {
 
 /** Whether the value of `node` (in `fn`'s body) is what `fn` returns, directly or via variables. */
 export function flowsToReturn(fn: PyFunction, node: Node): boolean {
-  // Climb to the statement first: most values are neither returned nor assigned, and knowing
-  // that costs a few parent steps instead of a walk of the function body.
+  const flow = localFlow(fn);
+  const stop = flow.statements ? stopAround(flow.statements, node) : undefined;
+  if (stop === Stop.Other) return false;
+  if (stop === Stop.Return) return true;
+  if (stop === Stop.Assignment) return isReturned(flow, node);
+  // Climb to the statement: a return, an assignment or any other statement decides.
   for (let up = node.parent; up; up = up.parent) {
     if (up.type === 'return_statement') return true;
     if (up.type === 'assignment') break;
     if (up.type.endsWith('statement') || up.type === 'block' || SKIPPED_SCOPES.has(up.type))
       return false;
   }
-  return localFlow(fn).returned.some(
-    (range) => range.start <= node.startIndex && node.endIndex <= range.end,
-  );
+  return isReturned(flow, node);
+}
+
+function isReturned(flow: LocalFlow, node: Node): boolean {
+  const start = node.startIndex;
+  const end = node.endIndex;
+  return flow.returned.some((range) => range.start <= start && end <= range.end);
+}
+
+/**
+ * What the first statement-level node above `node` is, as `node.parent` would find it, from the
+ * ranges the walk of the body recorded; undefined when the ranges cannot tell (the node lies
+ * outside the body, or a lambda between it and a return or assignment may end the climb first).
+ */
+function stopAround(map: StatementMap, node: Node): Stop | undefined {
+  const start = node.startIndex;
+  const end = node.endIndex;
+  const { starts, nodes } = map;
+  // The last recorded node starting at or before `node`; the innermost container is it or one
+  // of the nodes enclosing it, since the records nest and come in preorder.
+  let low = 0;
+  let high = starts.length - 1;
+  if (high < 0 || starts[0] > start) return undefined;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (starts[mid] <= start) low = mid;
+    else high = mid - 1;
+  }
+  let at = low;
+  // Ends are read only here: most statements are never asked about.
+  while (at >= 0 && !(starts[at] <= start && end <= nodes[at].endIndex)) at = map.parents[at];
+  if (at < 0) return undefined;
+  // The node itself, when it is statement-level: its climb starts above it.
+  if (starts[at] === start && nodes[at].endIndex === end && nodes[at].id === node.id) {
+    at = map.parents[at];
+    if (at < 0) return undefined;
+  }
+  const stop = map.stops[at];
+  // Only a lambda may sit between a statement and an expression in it, and it ends the climb.
+  if (stop !== Stop.Other && nodes[at].text.includes('lambda')) return undefined;
+  return stop;
 }
 
 // ---------------------------------------------------------------------------------------------

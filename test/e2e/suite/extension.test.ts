@@ -252,8 +252,25 @@ describe('Perflens in VS Code', function () {
         () => perflensDiagnostics(uri, 'blocking-sleep-in-async')[0]?.range.start.line === 7,
         () => `the server did not re-analyse the edit: ${describeDiagnostics(uri)}`,
       );
+      // What VS Code asks the server for on save: one action with the safe fixes only.
+      const asked = Date.now();
+      const fixAll = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        uri,
+        new vscode.Range(0, 0, editor.document.lineCount, 0),
+        'source.fixAll.perflens',
+      );
+      const took = Date.now() - asked;
+      assert.deepEqual(
+        fixAll.map((action) => action.title),
+        ['Fix all safe Perflens problems'],
+        `source.fixAll.perflens actions (answered in ${took} ms)`,
+      );
       // An explicit save, as Ctrl+S: save participants (code actions on save) run first.
-      assert.ok(await editor.document.save(), 'saving slow_e2e.py failed');
+      assert.ok(
+        await editor.document.save(),
+        `saving slow_e2e.py failed (fix-all took ${took} ms)`,
+      );
       assert.ok(!editor.document.isDirty, 'slow_e2e.py is still dirty after the save');
     } finally {
       await setWorkspaceSetting('editor', 'codeActionsOnSave', undefined);
