@@ -442,15 +442,6 @@ function perItemParts(loop: PyLoop): Node[] {
   });
 }
 
-/** Node types `attributeReads` looks at: reads, the assignments that make them writes, scopes. */
-const ATTRIBUTE_READ_TYPES = [
-  'attribute',
-  'assignment',
-  'function_definition',
-  'class_definition',
-  'lambda',
-];
-
 /** First reads of `variable.<name>` in `parts`, by name; assignments to the attribute are not reads. */
 function attributeReads(
   parts: Node[],
@@ -459,55 +450,34 @@ function attributeReads(
   source: string,
 ): Map<string, Node> {
   const found = new Map<string, Node>();
-  for (const part of parts) {
-    // One native traversal per part: nested functions, classes and lambdas run later, if ever.
-    let skipUntil = -1;
-    /** Assignments by start: an attribute starting there may be the target. */
-    let assignments: Map<number, Node[]> | undefined;
-    for (const node of part.descendantsOfType(ATTRIBUTE_READ_TYPES)) {
-      if (!node) continue;
-      const start = node.startIndex;
-      if (start < skipUntil) continue;
-      const type = node.type;
-      if (type === 'assignment') {
-        assignments ??= new Map();
-        const list = assignments.get(start);
-        if (list) list.push(node);
-        else assignments.set(start, [node]);
-        continue;
-      }
-      if (type !== 'attribute') {
-        skipUntil = node.endIndex;
-        continue;
-      }
-      // The object starts where the attribute does: the text tells most attributes apart for free.
-      if (!source.startsWith(variable, start)) continue;
+  const visit = (node: Node): void => {
+    if (
+      node.type === 'function_definition' ||
+      node.type === 'class_definition' ||
+      node.type === 'lambda'
+    )
+      return;
+    // The object starts where the attribute does, so the source text rules out most attributes
+    // before any child is looked up; `parent` (a walk from the root) is read last.
+    if (node.type === 'attribute' && source.startsWith(variable, node.startIndex)) {
       const object = node.childForFieldName('object');
-      if (object?.type !== 'identifier' || object.text !== variable) continue;
-      const name = node.childForFieldName('attribute')?.text ?? '';
-      if (!names.has(name) || found.has(name) || isAssignmentTarget(node, part, assignments))
-        continue;
-      found.set(name, node);
+      if (object?.type === 'identifier' && object.text === variable) {
+        const name = node.childForFieldName('attribute')?.text ?? '';
+        if (names.has(name) && !isAssignmentTarget(node)) {
+          if (!found.has(name)) found.set(name, node);
+          return;
+        }
+      }
     }
-  }
+    for (const child of node.namedChildren) if (child) visit(child);
+  };
+  for (const part of parts) visit(part);
   return found;
 }
 
-/** Whether `node` is the `left` of an assignment (`ticket.owner = ...`), i.e. written, not read. */
-function isAssignmentTarget(
-  node: Node,
-  part: Node,
-  assignments: Map<number, Node[]> | undefined,
-): boolean {
-  // An assignment target's parent is the assignment, which starts where it does.
-  for (const assignment of assignments?.get(node.startIndex) ?? []) {
-    if (assignment.childForFieldName('left')?.id === node.id) return true;
-  }
-  if (node.startIndex !== part.startIndex) return false;
-  // The assignment may lie outside the part.
-  return (
-    node.parent?.type === 'assignment' && node.parent.childForFieldName('left')?.id === node.id
-  );
+/** Whether `node` is the target of an assignment (`ticket.owner = ...`): written, not read. */
+function isAssignmentTarget(node: Node): boolean {
+  return node.parent?.type === 'assignment' && node.parent.childForFieldName('left')?.id === node.id;
 }
 
 /** A relationship read lazily once per row of a query that did not load it. */

@@ -6,7 +6,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
-import { installNodeCache } from './node-cache';
 
 export type GrammarName = 'python' | 'sql';
 
@@ -39,7 +38,6 @@ let ready: Promise<Map<GrammarName, Language>> | undefined;
 let loaded: Map<GrammarName, Language> | undefined;
 
 async function loadAll(): Promise<Map<GrammarName, Language>> {
-  installNodeCache();
   await Parser.init({ locateFile: (file: string) => locateWasm(file) });
   const languages = new Map<GrammarName, Language>();
   for (const name of Object.keys(GRAMMAR_FILES) as GrammarName[]) {
