@@ -383,6 +383,14 @@ export function serve(connection: Connection): void {
 
   connection.onCodeAction(async (params) => {
     await ready;
+    // A save right after typing asks for source.fixAll (editor.codeActionsOnSave) before the
+    // debounced analysis ran: analyse the latest text now, or actionContext() finds stale findings.
+    const pending = open.get(params.textDocument.uri);
+    if (pending?.timer) {
+      clearTimeout(pending.timer);
+      pending.timer = undefined;
+      analyseOpen(params.textDocument.uri);
+    }
     const ctx = actionContext(params.textDocument.uri);
     if (!ctx) return [];
     const only = params.context.only;
