@@ -1,5 +1,5 @@
 import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
-import { isOutsideRequests, offloadState } from '../../server/src/python/knowledge';
+import { isOutsideRequests, offloadState } from '../../server/src/python/blocking';
 import type { Effect, FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
 import type { IndexedFunction } from '../../server/src/workspace/index';
 

@@ -4,7 +4,7 @@ import {
   describeCall,
   fileReaderAround,
   misusedOffloadMessage,
-} from '../../server/src/python/knowledge';
+} from '../../server/src/python/blocking';
 
 /** Sync file reads and writes (`open()`, `Path.read_text()`) inside `async def`. */
 export const blockingFileIoInAsync: Rule = {

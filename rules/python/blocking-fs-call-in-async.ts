@@ -3,7 +3,7 @@ import {
   blockingCallsInAsync,
   describeCall,
   misusedOffloadMessage,
-} from '../../server/src/python/knowledge';
+} from '../../server/src/python/blocking';
 
 /** File-system calls (`os.path.exists`, `os.listdir`, `shutil.*`) inside `async def`. */
 export const blockingFsCallInAsync: Rule = {

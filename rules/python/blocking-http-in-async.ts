@@ -4,7 +4,7 @@ import {
   blockingCallsInAsync,
   describeCall,
   misusedOffloadMessage,
-} from '../../server/src/python/knowledge';
+} from '../../server/src/python/blocking';
 
 /** Sync HTTP clients (`requests`, `httpx.Client`, sync LLM SDKs) called inside `async def`. */
 export const blockingHttpInAsync: Rule = {

@@ -1,6 +1,6 @@
 import type { Rule } from '../../server/src/engine/rule';
 import { ensureImport } from '../../server/src/python/edits';
-import { blockingCallsInAsync, misusedOffloadMessage } from '../../server/src/python/knowledge';
+import { blockingCallsInAsync, misusedOffloadMessage } from '../../server/src/python/blocking';
 
 /** `time.sleep()` inside `async def` stops the event loop. */
 export const blockingSleepInAsync: Rule = {

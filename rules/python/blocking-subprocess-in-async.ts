@@ -3,7 +3,7 @@ import {
   blockingCallsInAsync,
   describeCall,
   misusedOffloadMessage,
-} from '../../server/src/python/knowledge';
+} from '../../server/src/python/blocking';
 
 /** Waiting for a process or for `input()` inside `async def`. */
 export const blockingSubprocessInAsync: Rule = {

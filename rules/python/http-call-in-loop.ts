@@ -3,11 +3,11 @@ import {
   describeLoop,
   isOneOffCode,
   quoteCall,
-  isAsyncWithItem,
   isStartedConcurrently,
   repeatingLoops,
   roundTripOf,
 } from '../../server/src/python/loop-analysis';
+import { isAsyncWithItem } from '../../server/src/python/blocking';
 
 /** An HTTP request sent and waited for once per item of a loop. */
 export const httpCallInLoop: Rule = {

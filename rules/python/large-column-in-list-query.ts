@@ -133,19 +133,44 @@ function unwrap(node: Node): Node {
  * rows`), rather than values it builds from them: then its caller or serializer decides what is read.
  */
 function returnsRows(call: PyCall, fn: PyFunction): boolean {
-  const assignment = call.node.parent?.type === 'assignment' ? call.node.parent : null;
-  const name =
-    assignment?.childForFieldName('left')?.type === 'identifier'
-      ? assignment.childForFieldName('left')!.text
-      : '';
-  for (const statement of fn.body.descendantsOfType('return_statement')) {
-    const value = statement?.firstNamedChild ? unwrap(statement.firstNamedChild) : null;
-    if (!value) continue;
-    if (value.startIndex <= call.node.startIndex && call.node.endIndex <= value.endIndex)
-      return true;
-    if (name && value.type === 'identifier' && value.text === name) return true;
+  const values = returnedValues(fn);
+  const start = call.node.startIndex;
+  const end = call.node.endIndex;
+  if (values.some((value) => value.start <= start && end <= value.end)) return true;
+  if (!values.some((value) => value.name)) return false;
+  // `rows = q.all()` then `return rows`; `parent` walks down from the root, so it is read last.
+  const parent = call.node.parent;
+  const left = parent?.type === 'assignment' ? parent.childForFieldName('left') : null;
+  const name = left?.type === 'identifier' ? left.text : '';
+  return !!name && values.some((value) => value.name === name);
+}
+
+/** What a `return` statement returns: its range, and its name when it is a plain identifier. */
+interface ReturnedValue {
+  start: number;
+  end: number;
+  name: string | null;
+}
+
+const returnedValuesCache = new WeakMap<PyFunction, ReturnedValue[]>();
+
+/** The values of the `return` statements in a function's body, read once per function. */
+function returnedValues(fn: PyFunction): ReturnedValue[] {
+  let values = returnedValuesCache.get(fn);
+  if (!values) {
+    values = [];
+    for (const statement of fn.body.descendantsOfType('return_statement')) {
+      const value = statement?.firstNamedChild ? unwrap(statement.firstNamedChild) : null;
+      if (!value) continue;
+      values.push({
+        start: value.startIndex,
+        end: value.endIndex,
+        name: value.type === 'identifier' ? value.text : null,
+      });
+    }
+    returnedValuesCache.set(fn, values);
   }
-  return false;
+  return values;
 }
 
 /**

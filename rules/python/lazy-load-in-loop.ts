@@ -451,15 +451,11 @@ function attributeReads(
 ): Map<string, Node> {
   const found = new Map<string, Node>();
   const visit = (node: Node): void => {
-    if (
-      node.type === 'function_definition' ||
-      node.type === 'class_definition' ||
-      node.type === 'lambda'
-    )
-      return;
+    const type = node.type;
+    if (type === 'function_definition' || type === 'class_definition' || type === 'lambda') return;
     // The object starts where the attribute does, so the source text rules out most attributes
     // before any child is looked up; `parent` (a walk from the root) is read last.
-    if (node.type === 'attribute' && source.startsWith(variable, node.startIndex)) {
+    if (type === 'attribute' && source.startsWith(variable, node.startIndex)) {
       const object = node.childForFieldName('object');
       if (object?.type === 'identifier' && object.text === variable) {
         const name = node.childForFieldName('attribute')?.text ?? '';
@@ -477,7 +473,8 @@ function attributeReads(
 
 /** Whether `node` is the target of an assignment (`ticket.owner = ...`): written, not read. */
 function isAssignmentTarget(node: Node): boolean {
-  return node.parent?.type === 'assignment' && node.parent.childForFieldName('left')?.id === node.id;
+  const parent = node.parent;
+  return parent?.type === 'assignment' && parent.childForFieldName('left')?.id === node.id;
 }
 
 /** A relationship read lazily once per row of a query that did not load it. */
@@ -568,7 +565,12 @@ export const lazyLoadInLoop: Rule = {
       for (const [name, relation] of relations)
         if (relation.lazy && !isCovered(rows, name, relation.kind)) lazy.add(name);
       if (lazy.size === 0) continue;
-      for (const [name, node] of attributeReads(perItemParts(loop), target.text, lazy, model.source)) {
+      for (const [name, node] of attributeReads(
+        perItemParts(loop),
+        target.text,
+        lazy,
+        model.source,
+      )) {
         const relation = relations.get(name)!;
         const loader = eagerLoader(rows, name, relation.kind);
         const fix = relation.eagerable

@@ -6,10 +6,10 @@ import {
   blockingCallsInAsync,
   chainTop,
   describeCall,
-  isRouteHandler,
   misusedOffloadMessage,
   receiverMaker,
-} from '../../server/src/python/knowledge';
+} from '../../server/src/python/blocking';
+import { isRouteHandler } from '../../server/src/python/knowledge';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 
 const PLAIN_DEF_TITLE = 'Make the endpoint a plain `def`';

@@ -1,196 +1,20 @@
 /**
- * What Perflens knows about Python libraries: which calls block an event loop, which reach a
- * database or the network. Local rules and cross-file facts both classify calls here, so a helper
- * that sleeps is recognised the same way whether it is called directly or from another file.
+ * What Perflens knows about Python libraries: names of sessions, connections and HTTP clients, and
+ * which calls reach a database or the network. Local rules and cross-file facts both classify calls
+ * here, so a helper that queries is recognised the same way whether it is called directly or from
+ * another file. What blocks an event loop is in `blocking.ts`, built on these.
  */
-import type { Node } from 'web-tree-sitter';
-import type { EffectKind } from '../workspace/facts';
-import {
-  bindingKey,
-  classOfFunction,
-  dottedName,
-  qualify,
-  type PyCall,
-  type PyFunction,
-  type PythonModel,
-} from './model';
+import type { PyCall, PyFunction } from './model';
 
-const SLEEP = new Set(['time.sleep']);
-
-/** Module-level functions of sync HTTP libraries that send a request. */
-const HTTP_FUNCTIONS = new Set([
-  'urllib.request.urlopen',
-  'urllib3.request',
-  'httpx.get',
-  'httpx.post',
-  'httpx.put',
-  'httpx.patch',
-  'httpx.delete',
-  'httpx.head',
-  'httpx.options',
-  'httpx.request',
-  'httpx.stream',
-]);
+// `facts.ts` imports `blockingEffect` from here; it lives in `blocking.ts` now. Nothing in this
+// module uses it at load time, so the two modules may import each other.
+export { blockingEffect } from './blocking';
 
 /** `requests.<anything>` is the sync requests library. */
-const HTTP_MODULE_PREFIXES = ['requests.'];
-
-/**
- * Constructors of sync network clients, and the async client to suggest instead. Creating one does
- * no I/O; calling its request methods does.
- */
-const SYNC_CLIENT_ALTERNATIVE = new Map([
-  ['httpx.Client', 'httpx.AsyncClient'],
-  ['requests.Session', 'httpx.AsyncClient'],
-  ['requests.session', 'httpx.AsyncClient'],
-  ['urllib3.PoolManager', 'httpx.AsyncClient'],
-  ['anthropic.Anthropic', 'anthropic.AsyncAnthropic'],
-  ['anthropic.AnthropicBedrock', 'anthropic.AsyncAnthropicBedrock'],
-  ['anthropic.AnthropicVertex', 'anthropic.AsyncAnthropicVertex'],
-  ['openai.OpenAI', 'openai.AsyncOpenAI'],
-  ['openai.AzureOpenAI', 'openai.AsyncAzureOpenAI'],
-]);
-
-/** SDK clients whose resources (`client.messages`, `client.chat.completions`) make the requests. */
-const LLM_CLIENTS = new Set([
-  'anthropic.Anthropic',
-  'anthropic.AnthropicBedrock',
-  'anthropic.AnthropicVertex',
-  'openai.OpenAI',
-  'openai.AzureOpenAI',
-]);
-const LLM_REQUEST_METHODS = new Set([
-  'create',
-  'stream',
-  'parse',
-  'list',
-  'retrieve',
-  'delete',
-  'update',
-  'upload',
-  'count_tokens',
-  'cancel',
-  'content',
-]);
-
-/** Constructors of async clients and connections: their methods never block. */
-const ASYNC_MAKERS = [
-  'httpx.AsyncClient',
-  'aiohttp.ClientSession',
-  'anthropic.AsyncAnthropic',
-  'anthropic.AsyncAnthropicBedrock',
-  'anthropic.AsyncAnthropicVertex',
-  'openai.AsyncOpenAI',
-  'openai.AsyncAzureOpenAI',
-  'asyncpg',
-  'aiosqlite',
-  'aiomysql',
-  'aiopg',
-  'motor',
-  'redis.asyncio',
-  'psycopg.AsyncConnection',
-  'sqlalchemy.ext.asyncio',
-  'AsyncSession',
-  'async_sessionmaker',
-  'anyio',
-  'aiofiles',
-  'trio',
-];
-
-const FILE_FUNCTIONS = new Set([
-  'open',
-  'io.open',
-  'codecs.open',
-  'gzip.open',
-  'bz2.open',
-  'lzma.open',
-  'shelve.open',
-]);
-/** Readers that wrap an already opened file: the `open(...)` inside is where the I/O is reported. */
-const FILE_READERS = new Set([
-  'json.load',
-  'json.dump',
-  'pickle.load',
-  'pickle.dump',
-  'yaml.safe_load',
-  'yaml.load',
-  'tomllib.load',
-  'csv.reader',
-  'csv.DictReader',
-]);
-const PATH_IO_METHODS = new Set(['read_text', 'write_text', 'read_bytes', 'write_bytes']);
-/** `pathlib.Path` methods that ask the file system (stat, list, create, delete). */
-const PATH_FS_METHODS = new Set([
-  'exists',
-  'is_file',
-  'is_dir',
-  'is_symlink',
-  'stat',
-  'lstat',
-  'mkdir',
-  'iterdir',
-  'glob',
-  'rglob',
-  'unlink',
-  'rmdir',
-  'rename',
-  'replace',
-  'touch',
-  'chmod',
-  'samefile',
-]);
-
-const FS_FUNCTIONS = new Set([
-  'os.path.exists',
-  'os.path.isfile',
-  'os.path.isdir',
-  'os.path.islink',
-  'os.path.getsize',
-  'os.path.getmtime',
-  'os.path.getctime',
-  'os.path.getatime',
-  'os.path.samefile',
-  'os.listdir',
-  'os.scandir',
-  'os.stat',
-  'os.lstat',
-  'os.remove',
-  'os.unlink',
-  'os.rename',
-  'os.replace',
-  'os.makedirs',
-  'os.mkdir',
-  'os.rmdir',
-  'os.removedirs',
-  'os.walk',
-  'os.chmod',
-  'os.access',
-  'glob.glob',
-  'glob.iglob',
-]);
-const FS_MODULE_PREFIXES = ['shutil.'];
-
-const PROCESS_FUNCTIONS = new Set([
-  'subprocess.run',
-  'subprocess.call',
-  'subprocess.check_call',
-  'subprocess.check_output',
-  'subprocess.getoutput',
-  'subprocess.getstatusoutput',
-  'os.system',
-  'os.popen',
-  'os.wait',
-  'os.waitpid',
-  'os.wait3',
-  'os.wait4',
-  'os.waitid',
-  'input',
-]);
-/** Methods of a `subprocess.Popen` object that wait for the process. */
-const POPEN_WAIT_METHODS = new Set(['wait', 'communicate']);
+export const HTTP_MODULE_PREFIXES = ['requests.'];
 
 /** Sync database drivers: `sqlite3.connect(...)`, `duckdb.sql(...)` and friends. */
-const DB_DRIVER_MODULES = [
+export const DB_DRIVER_MODULES = [
   'sqlite3',
   'psycopg2',
   'psycopg',
@@ -202,45 +26,6 @@ const DB_DRIVER_MODULES = [
   'oracledb',
   'pyodbc',
 ];
-/** Module-level functions of those drivers that connect or run a statement. */
-const DB_DRIVER_FUNCTIONS = new Set([
-  'connect',
-  'sql',
-  'query',
-  'execute',
-  'executemany',
-  'read_csv',
-  'read_parquet',
-  'read_json',
-  'from_csv_auto',
-  'from_parquet',
-]);
-
-/**
- * The methods of a sync session or connection that block when called on it directly. Fetching
- * (`cur.fetchall()`) follows an `execute` that is already reported, and `delete`/`add` only mark
- * objects until the next flush or commit, so they are left out to report each round trip once.
- */
-const DB_BLOCKING_METHODS = new Set([
-  'query',
-  'exec',
-  'execute',
-  'executemany',
-  'executescript',
-  'exec_driver_sql',
-  'scalars',
-  'scalar',
-  'get',
-  'commit',
-  'rollback',
-  'flush',
-  'refresh',
-  'merge',
-  'sql',
-  'read_csv',
-  'read_parquet',
-]);
-
 /** Methods on a session that cost a round trip whenever they run (not `add`, which is buffered). */
 const DB_QUERY_METHODS = new Set([
   'query',
@@ -279,30 +64,7 @@ const DJANGO_QUERY_METHODS = new Set([
   'raw',
 ]);
 
-/**
- * Django queryset methods that run their query right away. `filter()`, `all()` and friends only
- * build a lazy queryset, which async code may consume with `async for` or `a`-prefixed methods.
- */
-const DJANGO_EVALUATING_METHODS = new Set([
-  'get',
-  'count',
-  'exists',
-  'first',
-  'last',
-  'earliest',
-  'latest',
-  'create',
-  'get_or_create',
-  'update_or_create',
-  'aggregate',
-  'update',
-  'delete',
-  'bulk_create',
-  'bulk_update',
-  'in_bulk',
-]);
-
-const HTTP_CLIENT_METHODS = new Set([
+export const HTTP_CLIENT_METHODS = new Set([
   'get',
   'post',
   'put',
@@ -314,16 +76,11 @@ const HTTP_CLIENT_METHODS = new Set([
   'send',
   'stream',
 ]);
-/** Request methods of sync client objects (`urllib3.PoolManager` adds `urlopen`). */
-const SYNC_CLIENT_METHODS = new Set([...HTTP_CLIENT_METHODS, 'urlopen']);
 const HTTP_CLIENT_NAME =
   /^(?:self\.)?(?:_?client|_?http|http_client|httpx_client|session|_?http_session|api|api_client)$/i;
 
-/** A name that by convention holds a file-system path (`path`, `config_path`, `data_dir`). */
-const PATH_NAME = /(?:^|_)(?:path|dir|directory|folder)$/i;
-
 /** Whether `name` is one of `modules` or a name inside one (`sqlite3.connect` for `sqlite3`). */
-function startsWithModule(name: string, modules: readonly string[]): boolean {
+export function startsWithModule(name: string, modules: readonly string[]): boolean {
   // Runs for every call of every file: no closures or template strings.
   for (let i = 0; i < modules.length; i++) {
     const module = modules[i];
@@ -337,23 +94,45 @@ function startsWithModule(name: string, modules: readonly string[]): boolean {
 }
 
 /** Whether `name` starts with one of `prefixes`. */
-function startsWithAny(name: string, prefixes: readonly string[]): boolean {
+export function startsWithAny(name: string, prefixes: readonly string[]): boolean {
   for (let i = 0; i < prefixes.length; i++) if (name.startsWith(prefixes[i])) return true;
   return false;
 }
 
 /** The leftmost name of a receiver chain: `db` for `db.query(X).filter(...)`. */
 export function receiverRoot(call: PyCall): string {
+  // A dotted callee (`self.db.query`) spells the whole chain: no node needs to be read.
+  const callee = call.callee;
+  if (callee) {
+    const first = callee.indexOf('.');
+    if (first === -1) return ''; // no receiver
+    const head = callee.slice(0, first);
+    if (head !== 'self') return head;
+    const second = callee.indexOf('.', first + 1);
+    return second === -1 ? head : callee.slice(0, second);
+  }
+  let root = receiverRoots.get(call);
+  if (root === undefined) {
+    root = receiverRootOfChain(call);
+    receiverRoots.set(call, root);
+  }
+  return root;
+}
+
+const receiverRoots = new WeakMap<PyCall, string>();
+
+function receiverRootOfChain(call: PyCall): string {
   let node = call.receiver;
   while (node) {
-    if (node.type === 'identifier') return node.text;
-    if (node.type === 'attribute') {
+    const type = node.type; // one WASM call per step, not one per comparison
+    if (type === 'identifier') return node.text;
+    if (type === 'attribute') {
       const object = node.childForFieldName('object');
       if (object?.type === 'identifier' && object.text === 'self') {
         return `self.${node.childForFieldName('attribute')?.text ?? ''}`;
       }
       node = object;
-    } else if (node.type === 'call') node = node.childForFieldName('function');
+    } else if (type === 'call') node = node.childForFieldName('function');
     else return '';
   }
   return '';
@@ -398,14 +177,35 @@ export function isDjangoQuery(call: PyCall): boolean {
 }
 
 /** The receiver chain goes through a Django manager: `User.objects.filter(...)...`. */
-function hasObjectsManager(call: PyCall): boolean {
+export function hasObjectsManager(call: PyCall): boolean {
+  // A dotted callee (`User.objects.get`) names every attribute of the chain.
+  const callee = call.callee;
+  if (callee) {
+    const parts = callee.split('.');
+    for (let i = 1; i < parts.length - 1; i++) if (parts[i] === 'objects') return true;
+    return false;
+  }
+  let found = objectsManagers.get(call);
+  if (found === undefined) {
+    found = chainHasObjectsManager(call);
+    objectsManagers.set(call, found);
+  }
+  return found;
+}
+
+const objectsManagers = new WeakMap<PyCall, boolean>();
+
+function chainHasObjectsManager(call: PyCall): boolean {
+  // The attribute would be in the call's text: one read of it instead of a walk down the chain.
+  if (!call.node.text.includes('objects')) return false;
   let node = call.receiver;
   // Walk down `.objects.filter(...).exclude(...)` chains to find `.objects`.
   while (node) {
-    if (node.type === 'attribute' && node.childForFieldName('attribute')?.text === 'objects')
+    const type = node.type;
+    if (type === 'attribute' && node.childForFieldName('attribute')?.text === 'objects')
       return true;
-    if (node.type === 'call') node = node.childForFieldName('function');
-    else if (node.type === 'attribute') node = node.childForFieldName('object');
+    if (type === 'call') node = node.childForFieldName('function');
+    else if (type === 'attribute') node = node.childForFieldName('object');
     else return false;
   }
   return false;
@@ -437,11 +237,7 @@ export function isDbRoundTrip(call: PyCall): boolean {
 /** A call makes an HTTP request (sync or async client). */
 export function isHttpRequest(call: PyCall): boolean {
   const q = call.qualified;
-  if (
-    startsWithAny(q, HTTP_MODULE_PREFIXES) &&
-    HTTP_CLIENT_METHODS.has(call.method)
-  )
-    return true;
+  if (startsWithAny(q, HTTP_MODULE_PREFIXES) && HTTP_CLIENT_METHODS.has(call.method)) return true;
   if (
     q === 'urllib.request.urlopen' ||
     /^httpx\.(?:get|post|put|patch|delete|head|options|request|stream)$/.test(q)
@@ -453,400 +249,6 @@ export function isHttpRequest(call: PyCall): boolean {
   if (!HTTP_CLIENT_NAME.test(root)) return false;
   if (/session/i.test(root) && !call.awaited) return false; // a DB session's `get` is handled as a query
   return call.awaited || /http|client|api/i.test(root);
-}
-
-// ---------------------------------------------------------------------------------------------
-// What a receiver is: tracing `client` in `client.messages.create(...)` to the call that made it.
-
-/** The call bound to `name` (`client = OpenAI()`, `with open(p) as f`) visible from `fn`. */
-function bindingOf(model: PythonModel, fn: PyFunction | undefined, name: string) {
-  const bindings = model.bindings;
-  if (!bindings || !name) return undefined;
-  if (name.startsWith('self.')) {
-    const className = classOfFunction(fn);
-    return (className && bindings.get(bindingKey(name, undefined, className))) || undefined;
-  }
-  for (let f = fn; f; f = f.parent) {
-    const bound = bindings.get(bindingKey(name, f));
-    // A local assignment or a parameter of that name hides the module-level binding.
-    if (bound !== undefined) return bound ?? undefined;
-    if (f.params.some((param) => param.name === name)) return undefined;
-  }
-  return bindings.get(bindingKey(name)) ?? undefined;
-}
-
-/** The qualified name of the call a node is (`httpx.Client` for `httpx.Client(timeout=5)`). */
-function qualifiedCallee(node: Node, model: PythonModel): string {
-  return qualify(dottedName(node.childForFieldName('function')), model.imports);
-}
-
-/**
- * The qualified name of the call that made the object a method is called on: `httpx.Client` for
- * `httpx.Client().get(u)`, or for `client.get(u)` after `client = httpx.Client()`; the annotation
- * of a parameter (`client: httpx.Client`) counts too. Follows at most a few bindings
- * (`cur = conn.cursor()` after `conn = sqlite3.connect(p)` gives `sqlite3.connect`).
- */
-export function receiverMaker(call: PyCall, model: PythonModel): string {
-  let node = call.receiver;
-  let fn = call.fn;
-  for (let hops = 0; node && hops < 8; hops++) {
-    if (node.type === 'call') {
-      const qualified = qualifiedCallee(node, model);
-      if (qualified && isKnownMaker(qualified)) return qualified;
-      node = node.childForFieldName('function');
-      continue;
-    }
-    if (node.type === 'attribute') {
-      const object = node.childForFieldName('object');
-      if (object?.type === 'identifier' && object.text === 'self') {
-        const bound = bindingOf(model, fn, `self.${node.childForFieldName('attribute')?.text}`);
-        if (!bound) return '';
-        node = bound.node;
-        fn = bound.fn;
-        continue;
-      }
-      node = object;
-      continue;
-    }
-    if (node.type === 'identifier') {
-      const bound = bindingOf(model, fn, node.text);
-      if (bound) {
-        node = bound.node;
-        fn = bound.fn;
-        continue;
-      }
-      const param = paramOf(fn, node.text);
-      if (param?.annotation) {
-        const annotation = qualify(
-          param.annotation.replace(/^Optional\[(.*)\]$/, '$1'),
-          model.imports,
-        );
-        if (isKnownMaker(annotation)) return annotation;
-      }
-      return '';
-    }
-    return '';
-  }
-  return '';
-}
-
-function isKnownMaker(qualified: string): boolean {
-  return (
-    SYNC_CLIENT_ALTERNATIVE.has(qualified) ||
-    qualified === 'subprocess.Popen' ||
-    isAsyncMaker(qualified) ||
-    isSyncDbMaker(qualified) ||
-    qualified === 'pathlib.Path' ||
-    qualified === 'pathlib.PurePath'
-  );
-}
-
-function isAsyncMaker(qualified: string): boolean {
-  if (startsWithModule(qualified, ASYNC_MAKERS)) return true;
-  const last = qualified.slice(qualified.lastIndexOf('.') + 1);
-  return last.startsWith('Async') || last.startsWith('async_');
-}
-
-function isSyncDbMaker(qualified: string): boolean {
-  return startsWithModule(qualified, DB_DRIVER_MODULES) && qualified.endsWith('.connect');
-}
-
-/** The async client to suggest instead of the sync client (or module) a call uses. */
-export function asyncAlternative(call: PyCall, model: PythonModel): string {
-  const maker = receiverMaker(call, model);
-  return SYNC_CLIENT_ALTERNATIVE.get(maker) ?? 'httpx.AsyncClient';
-}
-
-// ---------------------------------------------------------------------------------------------
-// Offloading: work handed to a thread does not block the loop, but only what runs in the thread.
-
-/** Calls that hand work to a thread: what is inside them does not block the loop. */
-export const OFFLOAD_CALLS = new Set([
-  'asyncio.to_thread',
-  'to_thread',
-  'run_in_executor',
-  'run_in_threadpool',
-  'starlette.concurrency.run_in_threadpool',
-  'anyio.to_thread.run_sync',
-  'loop.run_in_executor',
-]);
-
-/** Offloading callees (by method name) and the position of the callable they run in a thread. */
-const OFFLOAD_CALLABLE_INDEX = new Map([
-  ['to_thread', 0],
-  ['run_sync', 0],
-  ['run_in_threadpool', 0],
-  ['sync_to_async', 0],
-  ['run_in_executor', 1],
-]);
-
-function offloadCallableIndex(call: PyCall): number | undefined {
-  const index = OFFLOAD_CALLABLE_INDEX.get(call.method);
-  if (index !== undefined) return index;
-  // `executor.submit(fn, ...)` on a thread pool.
-  if (call.method === 'submit' && /executor|pool/i.test(receiverRoot(call))) return 0;
-  return undefined;
-}
-
-/**
- * How a call relates to a thread offload around it: `'offloaded'` when it runs in the thread (in a
- * lambda passed to `run_in_executor`) or only computes an argument for it, `'misused'` when it is
- * the callable itself, called too early (`to_thread(fetch())` runs `fetch()` on the loop and hands
- * its result to the thread), and null when no offload surrounds it.
- */
-export function offloadState(call: PyCall): 'offloaded' | 'misused' | null {
-  for (let inner = call, outer = call.outer; outer; inner = outer, outer = outer.outer) {
-    const index = offloadCallableIndex(outer);
-    if (index === undefined) continue;
-    if (inner === call && !call.inLambda && positionalIndex(outer, chainTop(call.node)) === index)
-      return 'misused';
-    return 'offloaded';
-  }
-  return null;
-}
-
-/** The whole method chain a call heads: `db.query(X).filter(...).all()` for `db.query(X)`. */
-export function chainTop(node: Node): Node {
-  let top = node;
-  for (let parent = top.parent; parent; parent = top.parent) {
-    const continues =
-      (parent.type === 'attribute' && parent.childForFieldName('object')?.id === top.id) ||
-      (parent.type === 'call' && parent.childForFieldName('function')?.id === top.id);
-    if (!continues) break;
-    top = parent;
-  }
-  return top;
-}
-
-/** The position of `node` among the positional arguments of `call`, or -1. */
-function positionalIndex(call: PyCall, node: Node): number {
-  let index = 0;
-  for (const arg of call.args.namedChildren) {
-    if (!arg || arg.type === 'comment') continue;
-    if (arg.type === 'keyword_argument' || arg.type === 'dictionary_splat') return -1;
-    if (arg.startIndex === node.startIndex && arg.endIndex === node.endIndex) return index;
-    index++;
-  }
-  return -1;
-}
-
-/** The call is the value of an `async with` item or the iterable of an `async for`. */
-export function isAsyncConsumed(call: PyCall): boolean {
-  let parent = call.node.parent;
-  while (parent && (parent.type === 'as_pattern' || parent.type === 'parenthesized_expression'))
-    parent = parent.parent;
-  if (parent?.type === 'with_item') {
-    const statement = parent.parent?.parent;
-    return statement?.type === 'with_statement' && statement.child(0)?.type === 'async';
-  }
-  if (parent?.type === 'for_statement' || parent?.type === 'for_in_clause') {
-    const right = parent.childForFieldName('right');
-    return (
-      parent.child(0)?.type === 'async' &&
-      !!right &&
-      right.startIndex === call.node.startIndex &&
-      right.endIndex === call.node.endIndex
-    );
-  }
-  return false;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Classification.
-
-/** A receiver that holds a file-system path: `Path(...)`, a `Path` variable, or `config_path`. */
-function isPathLike(call: PyCall, maker: string): boolean {
-  if (maker === 'pathlib.Path' || maker === 'pathlib.PurePath') return true;
-  const receiver = call.receiver;
-  if (!receiver) return false;
-  if (receiver.type === 'call')
-    return /(?:^|\.)Path$/.test(dottedName(receiver.childForFieldName('function')));
-  // `(base / "name").exists()`: only paths divide into something with file-system methods.
-  if (receiver.type === 'parenthesized_expression') {
-    const inner = receiver.namedChildren[0];
-    return inner?.type === 'binary_operator' && inner.childForFieldName('operator')?.text === '/';
-  }
-  const root = receiverRoot(call);
-  const param = paramOf(call.fn, root);
-  if (param && /\bPath\b/.test(param.annotation)) return true;
-  return PATH_NAME.test(root.startsWith('self.') ? root.slice(5) : root);
-}
-
-function httpEffect(call: PyCall, maker: string): boolean {
-  if (!SYNC_CLIENT_ALTERNATIVE.has(maker)) return false;
-  return LLM_CLIENTS.has(maker)
-    ? LLM_REQUEST_METHODS.has(call.method)
-    : SYNC_CLIENT_METHODS.has(call.method);
-}
-
-function dbEffect(call: PyCall, maker: string): boolean {
-  if (hasObjectsManager(call)) return false; // Django: only evaluating methods, checked above
-  if (!DB_BLOCKING_METHODS.has(call.method) || !call.receiver) return false;
-  // `session.get("https://...")` is an HTTP session; a database `get` takes a model first.
-  if (call.method === 'get' && /^[rbuf]*["']/i.test(call.args.namedChildren[0]?.text ?? ''))
-    return false;
-  // A method on a call's result belongs to the chain whose head is reported: `db.query(X).all()`.
-  if (call.receiver.type === 'call') return false;
-  if (isSyncDbMaker(maker)) return true;
-  return !maker && isSyncDbName(call.fn, receiverRoot(call));
-}
-
-/**
- * What a call blocks on when it runs on an event loop, or null if it does not block (or is awaited,
- * consumed by `async with` / `async for`, or runs in a thread).
- */
-export function blockingEffect(call: PyCall, model: PythonModel): EffectKind | null {
-  // Classifying mostly compares names; `awaited` reads the node's parent, so it goes second.
-  const kind = classify(call, model);
-  if (!kind || call.awaited || isAsyncConsumed(call)) return null;
-  if ((call.outer || call.inLambda) && offloadState(call) === 'offloaded') return null;
-  return kind;
-}
-
-/** Method names the receiver-based checks below care about; other method calls are skipped early. */
-const RECEIVER_METHODS = new Set([
-  ...SYNC_CLIENT_METHODS,
-  ...LLM_REQUEST_METHODS,
-  ...POPEN_WAIT_METHODS,
-  ...PATH_IO_METHODS,
-  ...PATH_FS_METHODS,
-  ...DB_BLOCKING_METHODS,
-  ...DJANGO_EVALUATING_METHODS,
-  'open',
-]);
-
-function classify(call: PyCall, model: PythonModel): EffectKind | null {
-  const q = call.qualified;
-  // Module-level functions first: set lookups on the qualified name.
-  if (SLEEP.has(q)) return 'sleep';
-  if (
-    HTTP_FUNCTIONS.has(q) ||
-    (startsWithAny(q, HTTP_MODULE_PREFIXES) && HTTP_CLIENT_METHODS.has(call.method))
-  )
-    return 'http';
-  if (PROCESS_FUNCTIONS.has(q) || FILE_FUNCTIONS.has(q)) {
-    if (!q.includes('.') && topLevelFunctionNames(model).has(q)) return null;
-    return PROCESS_FUNCTIONS.has(q) ? 'process' : 'file';
-  }
-  if (FS_FUNCTIONS.has(q) || startsWithAny(q, FS_MODULE_PREFIXES)) return 'fs';
-  if (startsWithModule(q, DB_DRIVER_MODULES))
-    return DB_DRIVER_FUNCTIONS.has(q.slice(q.lastIndexOf('.') + 1)) ? 'db' : null;
-  // Methods: what the receiver is decides. The name first: reading the receiver touches nodes.
-  if (!RECEIVER_METHODS.has(call.method) || !call.receiver) return null;
-  if (DJANGO_EVALUATING_METHODS.has(call.method) && hasObjectsManager(call)) return 'db';
-  const maker = receiverMaker(call, model);
-  if (maker && isAsyncMaker(maker)) return null;
-  if (httpEffect(call, maker)) return 'http';
-  if (maker === 'subprocess.Popen' && POPEN_WAIT_METHODS.has(call.method)) return 'process';
-  if (PATH_IO_METHODS.has(call.method) || call.method === 'open') {
-    if (/\b(?:anyio|trio|aiofiles|aiopath)\b/.test(call.receiver.text)) return null;
-    if (PATH_IO_METHODS.has(call.method) || isPathLike(call, maker)) return 'file';
-  }
-  if (PATH_FS_METHODS.has(call.method) && isPathLike(call, maker)) return 'fs';
-  if (dbEffect(call, maker)) return 'db';
-  return null;
-}
-
-const topLevelNames = new WeakMap<PythonModel, Set<string>>();
-
-/** Names of the file's module-level functions: a bare `open()` or `input()` may be one of them. */
-function topLevelFunctionNames(model: PythonModel): Set<string> {
-  let names = topLevelNames.get(model);
-  if (!names) {
-    names = new Set(
-      model.functions.filter((fn) => !fn.parent && !fn.className).map((fn) => fn.name),
-    );
-    topLevelNames.set(model, names);
-  }
-  return names;
-}
-
-/** The call wraps an opened file (`json.load(open(p))`), so a finding on the `open` covers it. */
-export function fileReaderAround(call: PyCall): PyCall | undefined {
-  const outer = call.outer;
-  if (!outer || !FILE_READERS.has(outer.qualified)) return undefined;
-  return call.node.parent?.startIndex === outer.args.startIndex ? outer : undefined;
-}
-
-/** A blocking call made in the body of an `async def`, as the local rules of this family see it. */
-export interface BlockingCallInAsync {
-  call: PyCall;
-  kind: EffectKind;
-  /** The call is the callable of a thread offload, called too early: `to_thread(fetch())`. */
-  misusedOffload: boolean;
-}
-
-const blockingCallsCache = new WeakMap<PythonModel, BlockingCallInAsync[]>();
-
-const LIFECYCLE_NAME = /^(?:lifespan|\w+_lifespan|startup|shutdown|on_startup|on_shutdown)$/;
-const LIFECYCLE_DECORATOR =
-  /\bon_event\(\s*["'](?:startup|shutdown)|\b(?:on_startup|on_shutdown|before_serving|after_serving)\b/;
-
-/**
- * An app startup or shutdown hook (`lifespan`, `@app.on_event("startup")`) or a pytest test: code
- * that runs while no requests are waiting, so blocking in it stalls nobody.
- */
-export function isOutsideRequests(fn: PyFunction): boolean {
-  for (let f: PyFunction | undefined = fn; f; f = f.parent) {
-    if (LIFECYCLE_NAME.test(f.name)) return true;
-    if (f.name.startsWith('test_') && !isRouteHandler(f)) return true;
-    if (f.decorators.some((decorator) => LIFECYCLE_DECORATOR.test(decorator))) return true;
-  }
-  return false;
-}
-
-/**
- * The blocking calls made directly in `async def` bodies (not in nested plain functions or
- * lambdas, nor in startup hooks and tests), classified once per model and shared by the rules of
- * the `blocking-in-async` family.
- */
-export function blockingCallsInAsync(model: PythonModel): BlockingCallInAsync[] {
-  let result = blockingCallsCache.get(model);
-  if (result) return result;
-  result = [];
-  for (const call of model.calls) {
-    if (!call.fn?.isAsync || call.inLambda || isOutsideRequests(call.fn)) continue;
-    const kind = blockingEffect(call, model);
-    if (kind)
-      result.push({ call, kind, misusedOffload: !!call.outer && offloadState(call) === 'misused' });
-  }
-  blockingCallsCache.set(model, result);
-  return result;
-}
-
-/** The call as users would quote it: `requests.get()`, or `Path(...).read_text()` for chains. */
-export function describeCall(call: PyCall): string {
-  if (call.callee) return `${call.callee}()`;
-  return `${shortExpression(call.node.childForFieldName('function'))}()`;
-}
-
-/** A callee expression with inner argument lists elided: `httpx.Client(...).get`. */
-function shortExpression(node: Node | null): string {
-  if (!node) return '…';
-  switch (node.type) {
-    case 'identifier':
-      return node.text;
-    case 'attribute':
-      return `${shortExpression(node.childForFieldName('object'))}.${node.childForFieldName('attribute')?.text ?? ''}`;
-    case 'call': {
-      const args = node.childForFieldName('arguments');
-      const empty = !args || args.namedChildren.length === 0;
-      return `${shortExpression(node.childForFieldName('function'))}(${empty ? '' : '...'})`;
-    }
-    default: {
-      const text = node.text.replace(/\s+/g, ' ');
-      return text.length <= 32 ? text : '…';
-    }
-  }
-}
-
-/** The message for `to_thread(fetch(url))`: the call runs before the thread does. */
-export function misusedOffloadMessage(call: PyCall): string {
-  const advice =
-    call.callee && chainTop(call.node).id === call.node.id
-      ? `pass \`${call.callee}\` and its arguments instead of calling it`
-      : 'pass a function instead (`lambda: ...`)';
-  return `\`${describeCall(call)}\` runs on the event loop before the thread starts; ${advice}`;
 }
 
 /** Decorators that make a function a web route handler. */

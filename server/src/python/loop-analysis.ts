@@ -6,6 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { isMigrationPath } from '../sql/helpers';
+import { isAsyncWithItem } from './blocking';
 import { isDbRoundTrip, isDjangoQuery, isHttpRequest, receiverRoot } from './knowledge';
 import {
   bindingKey,
@@ -155,9 +156,11 @@ function within(node: Node, outer: Node | null | undefined): boolean {
 
 function unwrap(node: Node | null | undefined): Node | null {
   let current = node ?? null;
-  while (current && (current.type === 'parenthesized_expression' || current.type === 'await'))
-    current = current.namedChildren[0] ?? null;
-  return current;
+  for (;;) {
+    const type = current?.type;
+    if (type !== 'parenthesized_expression' && type !== 'await') return current;
+    current = current!.namedChildren[0] ?? null;
+  }
 }
 
 /**
@@ -239,16 +242,6 @@ function isFirstDjangoQueryOfChain(call: PyCall, model: PythonModel): boolean {
   return true;
 }
 
-/** Within an `async with` item: aiohttp's `async with session.get(url)` performs the request there. */
-export function isAsyncWithItem(call: PyCall): boolean {
-  let node = call.node.parent;
-  while (node && (node.type === 'as_pattern' || node.type === 'parenthesized_expression'))
-    node = node.parent;
-  if (node?.type !== 'with_item') return false;
-  const statement = node.parent?.parent;
-  return statement?.type === 'with_statement' && statement.child(0)?.type === 'async';
-}
-
 /** A sync HTTP library call: it performs the request whether or not the function is async. */
 function isSyncHttpLibrary(call: PyCall, model: PythonModel): boolean {
   const q = call.qualified;
@@ -323,8 +316,10 @@ function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefi
  */
 export function isStartedConcurrently(call: PyCall, model: PythonModel): boolean {
   if (call.awaited) return false;
-  const holder = call.node.parent?.parent;
-  if (call.node.parent?.type === 'argument_list' && holder?.type === 'call') {
+  // A call directly in an argument list has an `outer` call; `parent` walks down from the root.
+  const parent = call.outer ? call.node.parent : null;
+  const holder = parent?.parent;
+  if (parent?.type === 'argument_list' && holder?.type === 'call') {
     const fnNode = holder.childForFieldName('function');
     const name =
       fnNode?.type === 'attribute'
@@ -439,19 +434,23 @@ function leavesLoopAfter(call: PyCall, loop: PyLoop): boolean {
   let innerLoops = call.loops.filter(
     (other) => other !== loop && other.kind !== 'comprehension' && within(other.node, loop.node),
   ).length;
+  // Each `parent` and `type` read crosses into WASM (`parent` walks down from the root): one each per step.
   let node: Node = call.node;
-  while (node.parent && node.parent.id !== loop.node.id) {
-    const parent: Node = node.parent;
-    if (node.type === 'return_statement' || node.type === 'raise_statement') return true;
-    if (parent.type === 'block' || parent.type === 'module') {
+  let type = node.type;
+  const loopId = loop.node.id;
+  for (let parent = node.parent; parent && parent.id !== loopId; parent = node.parent) {
+    if (type === 'return_statement' || type === 'raise_statement') return true;
+    const parentType = parent.type;
+    if (parentType === 'block' || parentType === 'module') {
       const exits = innerLoops > 0 ? EXITS_OF_OUTER_LOOP : EXITS;
       for (let next = node.nextNamedSibling; next; next = next.nextNamedSibling) {
         if (exits.has(next.type)) return true;
       }
     }
-    if ((parent.type === 'for_statement' || parent.type === 'while_statement') && innerLoops > 0)
+    if ((parentType === 'for_statement' || parentType === 'while_statement') && innerLoops > 0)
       innerLoops--;
     node = parent;
+    type = parentType;
   }
   return false;
 }
@@ -466,9 +465,9 @@ function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: numbe
   // bodies cost to walk.
   const visit = (node: Node): void => {
     for (const child of node.namedChildren) {
-      if (!child || child.type === 'function_definition' || child.type === 'class_definition')
-        continue;
-      if (child.type === 'assignment' || child.type === 'augmented_assignment') {
+      const type = child?.type;
+      if (!child || type === 'function_definition' || type === 'class_definition') continue;
+      if (type === 'assignment' || type === 'augmented_assignment') {
         const left = child.childForFieldName('left');
         if (left?.type === 'identifier') names.push({ name: left.text, at: child.startIndex });
         else if (left?.type === 'pattern_list' || left?.type === 'tuple_pattern') {

@@ -104,19 +104,21 @@ export function readChain(expression: Node): Chain {
   const links: ChainLink[] = [];
   let node: Node = expression;
   for (;;) {
-    if (node.type === 'call') {
+    // Every node accessor crosses into WASM: the type is read once per step.
+    const type = node.type;
+    if (type === 'call') {
       const fn = node.childForFieldName('function');
       if (fn?.type !== 'attribute') break;
       const args = node.childForFieldName('arguments');
       links.push({ kind: 'call', name: attributeName(fn), node, args });
       node = fn.childForFieldName('object') ?? fn;
-    } else if (node.type === 'attribute') {
+    } else if (type === 'attribute') {
       links.push({ kind: 'attribute', name: attributeName(node), node, args: null });
       node = node.childForFieldName('object') ?? node;
-    } else if (node.type === 'subscript') {
+    } else if (type === 'subscript') {
       links.push({ kind: 'subscript', name: '', node, args: null });
       node = node.childForFieldName('value') ?? node;
-    } else if (node.type === 'parenthesized_expression' || node.type === 'await') {
+    } else if (type === 'parenthesized_expression' || type === 'await') {
       const inner = node.namedChildren.find((child) => child && child.type !== 'comment');
       if (!inner) break;
       node = inner;
@@ -224,10 +226,11 @@ function addAssignment(
   const left = statement.childForFieldName('left');
   const right = statement.childForFieldName('right');
   if (left?.type === 'identifier' && right) {
-    const list = assignments.get(left.text);
+    const name = left.text;
+    const list = assignments.get(name);
     if (list) list.push(right);
-    else assignments.set(left.text, [right]);
-    ordered.push({ name: left.text, value: right });
+    else assignments.set(name, [right]);
+    ordered.push({ name, value: right });
   }
 }
 
@@ -258,7 +261,7 @@ function computeFlow(fn: PyFunction): LocalFlow {
       : undefined;
   if (statements) record(statements, fn.body, Stop.Other, -1);
   walkFlowStatements(fn.body, assignments, ordered, opaque, returns, statements);
-  const flow = finishFlow(assignments, ordered, opaque, returns);
+  const flow = new Flow(assignments, opaque, ordered, returns);
   flow.statements = statements;
   return flow;
 }
@@ -293,10 +296,11 @@ function walkFlowStatements(
       if (type === 'expression_statement') {
         const at = statements ? record(statements, child, Stop.Other, parent) : -1;
         for (const statement of child.namedChildren) {
-          if (statement?.type === 'assignment') {
-            if (statements) record(statements, statement, Stop.Assignment, at);
-            addAssignment(statement, assignments, ordered);
-          } else if (statement?.type === 'augmented_assignment') addAugmented(statement, opaque);
+          const statementType = statement?.type;
+          if (statementType === 'assignment') {
+            if (statements) record(statements, statement!, Stop.Assignment, at);
+            addAssignment(statement!, assignments, ordered);
+          } else if (statementType === 'augmented_assignment') addAugmented(statement!, opaque);
         }
       } else if (type === 'return_statement') {
         if (statements) record(statements, child, Stop.Return, parent);
@@ -315,12 +319,28 @@ function walkFlowStatements(
   visit(body, 0);
 }
 
-function finishFlow(
-  assignments: Map<string, Node[]>,
-  ordered: { name: string; value: Node }[],
-  opaque: Set<string>,
-  returns: Node[],
-): LocalFlow {
+/** A function's flow; what reaches a return is worked out only when asked (it reads source text). */
+class Flow implements LocalFlow {
+  statements?: StatementMap;
+  private returnedRanges?: { start: number; end: number }[];
+
+  constructor(
+    readonly assignments: Map<string, Node[]>,
+    readonly opaque: Set<string>,
+    private readonly ordered: readonly { name: string; value: Node }[],
+    private readonly returns: readonly Node[],
+  ) {}
+
+  get returned(): { start: number; end: number }[] {
+    this.returnedRanges ??= returnedRanges(this.ordered, this.returns);
+    return this.returnedRanges;
+  }
+}
+
+function returnedRanges(
+  ordered: readonly { name: string; value: Node }[],
+  returns: readonly Node[],
+): { start: number; end: number }[] {
   // Names whose value reaches a return, propagated backwards through assignments.
   const returned = returns.map((node) => ({ start: node.startIndex, end: node.endIndex }));
   const names = new Set<string>();
@@ -331,7 +351,7 @@ function finishFlow(
     returned.push({ start: value.startIndex, end: value.endIndex });
     addReturnedNames(value.text, names);
   }
-  return { assignments, opaque, returned };
+  return returned;
 }
 
 /** Identifiers in `text` whose value it carries: `len(rows)` carries a count, not `rows`. */
@@ -352,10 +372,10 @@ export function flowsToReturn(fn: PyFunction, node: Node): boolean {
   if (stop === Stop.Assignment) return isReturned(flow, node);
   // Climb to the statement: a return, an assignment or any other statement decides.
   for (let up = node.parent; up; up = up.parent) {
-    if (up.type === 'return_statement') return true;
-    if (up.type === 'assignment') break;
-    if (up.type.endsWith('statement') || up.type === 'block' || SKIPPED_SCOPES.has(up.type))
-      return false;
+    const type = up.type;
+    if (type === 'return_statement') return true;
+    if (type === 'assignment') break;
+    if (isOtherStop(type)) return false;
   }
   return isReturned(flow, node);
 }
@@ -842,8 +862,8 @@ export function readsInBatches(model: PythonModel, unit: SqlUnit): boolean {
   const call = sqlSinkCall(model, unit);
   if (!call) return false;
   const outer = resultOf(call);
-  const method =
-    outer.parent?.type === 'attribute' ? outer.parent.childForFieldName('attribute') : null;
+  const around = outer.parent;
+  const method = around?.type === 'attribute' ? around.childForFieldName('attribute') : null;
   if (method && BATCH_READS.includes(method.text)) return true;
   const receiver = call.receiver?.text;
   if (!receiver) return false;
@@ -860,7 +880,14 @@ export function readsInBatches(model: PythonModel, unit: SqlUnit): boolean {
 /** The expression carrying a sink call's result: `db.execute(text("..."))` for `text(...)`. */
 export function resultOf(call: PyCall): Node {
   let outer: Node = call.node;
-  while (outer.parent?.type === 'argument_list' && outer.parent.parent) outer = outer.parent.parent;
+  // A call directly in an argument list has an `outer` call: without one there is nothing to climb.
+  if (!call.outer) return outer;
+  // `parent` walks down from the root: read once per step.
+  for (let parent = outer.parent; parent?.type === 'argument_list'; parent = outer.parent) {
+    const holder = parent.parent;
+    if (!holder) break;
+    outer = holder;
+  }
   return outer;
 }
 

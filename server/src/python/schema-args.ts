@@ -3,17 +3,24 @@ import type { Node } from 'web-tree-sitter';
 
 /** The positional arguments of a call's argument list (comments and keywords left out). */
 export function positionalArgs(args: Node): Node[] {
-  return args.namedChildren.filter(
-    (child): child is Node =>
-      !!child &&
-      child.type !== 'keyword_argument' &&
-      child.type !== 'comment' &&
-      child.type !== 'list_splat' &&
-      child.type !== 'dictionary_splat',
-  );
+  // Each `type` read crosses into WASM: once per child.
+  const positional: Node[] = [];
+  for (const child of args.namedChildren) {
+    if (child && isPositionalType(child.type)) positional.push(child);
+  }
+  return positional;
 }
 
 /** A call's arguments read in one pass: positional values and keyword values by name. */
+function isPositionalType(type: string): boolean {
+  return (
+    type !== 'keyword_argument' &&
+    type !== 'comment' &&
+    type !== 'list_splat' &&
+    type !== 'dictionary_splat'
+  );
+}
+
 export interface CallArgs {
   positional: Node[];
   keywords: Map<string, Node>;
@@ -25,15 +32,12 @@ export function readArgs(args: Node): CallArgs {
   const keywords = new Map<string, Node>();
   for (const child of args.namedChildren) {
     if (!child) continue;
-    if (child.type === 'keyword_argument') {
+    const type = child.type;
+    if (type === 'keyword_argument') {
       const name = child.childForFieldName('name');
       const value = child.childForFieldName('value');
       if (name && value) keywords.set(name.text, value);
-    } else if (
-      child.type !== 'comment' &&
-      child.type !== 'list_splat' &&
-      child.type !== 'dictionary_splat'
-    ) {
+    } else if (isPositionalType(type)) {
       positional.push(child);
     }
   }
@@ -52,7 +56,8 @@ export function keywordArg(args: Node, name: string): Node | undefined {
 /** The value of a string literal without interpolation (adjacent literals joined), else undefined. */
 export function stringValue(node: Node | null | undefined): string | undefined {
   if (!node) return undefined;
-  if (node.type === 'concatenated_string') {
+  const type = node.type;
+  if (type === 'concatenated_string') {
     let text = '';
     for (const part of node.namedChildren) {
       const value = stringValue(part);
@@ -61,13 +66,14 @@ export function stringValue(node: Node | null | undefined): string | undefined {
     }
     return text;
   }
-  if (node.type !== 'string') return undefined;
+  if (type !== 'string') return undefined;
   let text = '';
   for (const child of node.namedChildren) {
     if (!child) continue;
-    if (child.type === 'string_content') text += child.text;
-    else if (child.type === 'escape_sequence') text += unescape(child.text);
-    else if (child.type === 'interpolation') return undefined;
+    const childType = child.type;
+    if (childType === 'string_content') text += child.text;
+    else if (childType === 'escape_sequence') text += unescape(child.text);
+    else if (childType === 'interpolation') return undefined;
   }
   return text;
 }
@@ -97,8 +103,9 @@ export function isFalse(node: Node | undefined): boolean {
 export function calledName(node: Node | null | undefined): string {
   if (node?.type !== 'call') return '';
   const fn = node.childForFieldName('function');
-  if (fn?.type === 'identifier') return fn.text;
-  if (fn?.type === 'attribute') return fn.childForFieldName('attribute')?.text ?? '';
+  const type = fn?.type;
+  if (type === 'identifier') return fn!.text;
+  if (type === 'attribute') return fn!.childForFieldName('attribute')?.text ?? '';
   return '';
 }
 
@@ -111,10 +118,10 @@ export function argsOf(call: Node): Node | undefined {
 /** The elements of a list, tuple or set literal; a single other value as a one-item list. */
 export function elementsOf(node: Node | undefined): Node[] {
   if (!node) return [];
-  if (node.type === 'list' || node.type === 'tuple' || node.type === 'set')
+  const type = node.type;
+  if (type === 'list' || type === 'tuple' || type === 'set')
     return node.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
-  if (node.type === 'parenthesized_expression')
-    return elementsOf(node.namedChildren[0] ?? undefined);
+  if (type === 'parenthesized_expression') return elementsOf(node.namedChildren[0] ?? undefined);
   return [node];
 }
 

@@ -59,7 +59,8 @@ function chainOf(call: PyCall): Chain {
   let node: Node | null = call.receiver;
   while (node) {
     chain.queryId = node.startIndex;
-    if (node.type === 'call') {
+    const type = node.type;
+    if (type === 'call') {
       const name = calledName(node);
       if (name === 'query' || name === 'select') {
         const args = argsOf(node);
@@ -67,7 +68,7 @@ function chainOf(call: PyCall): Chain {
       } else if (JOINS.has(name) && !chain.model) chain.joined = true;
       const fn: Node | null = node.childForFieldName('function');
       node = fn?.type === 'attribute' ? fn.childForFieldName('object') : fn;
-    } else if (node.type === 'attribute') {
+    } else if (type === 'attribute') {
       const attribute = node.childForFieldName('attribute')?.text;
       const owner = entityName(node.childForFieldName('object') ?? undefined);
       if (attribute === 'objects') {

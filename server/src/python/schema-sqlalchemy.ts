@@ -26,6 +26,8 @@ import {
 } from './schema-args';
 
 const COLUMN_CALLS = new Set(['Column', 'mapped_column']);
+/** Text every class body with a column call (`COLUMN_CALLS`) or a `__tablename__` contains. */
+const MAY_MAP = /Column|mapped_column|__tablename__/;
 /** Column arguments that are not its type. */
 const NOT_A_TYPE = new Set(['ForeignKey', 'Sequence', 'Identity', 'Computed', 'CheckConstraint']);
 const RELATIONSHIP_CALLS = new Set(['relationship', 'relation', 'dynamic_loader']);
@@ -348,7 +350,11 @@ export function extractSqlAlchemySchema(model: PythonModel, schema: SchemaFacts)
   const classTables = new Map<string, string>();
   const mapped: { cls: PyClass; table: string }[] = [];
   for (const cls of model.classes) {
-    const assignments = blockAssignments(cls.body);
+    // A mapped class names a column call or `__tablename__` in its body: other classes are
+    // skipped on their text instead of a walk of their statements.
+    const body = cls.body;
+    if (!MAY_MAP.test(model.source.slice(body.startIndex, body.endIndex))) continue;
+    const assignments = blockAssignments(body);
     const hasColumns = [...assignments.values()].some(({ value }) => !!columnCall(value));
     if (!hasColumns && !assignments.has('__tablename__')) continue;
     const table = tableNameOf(cls, assignments);
