@@ -4,7 +4,8 @@
  * and migrations) and the columns its queries filter and sort on.
  */
 import type { CallSite, Effect, FileFacts, FunctionFacts } from '../workspace/facts';
-import { blockingEffect, isDbRoundTrip, isHttpRequest, isRouteHandler } from './knowledge';
+import { blockingEffect } from './blocking';
+import { isDbRoundTrip, isHttpRequest, isRouteHandler } from './knowledge';
 import { classOfFunction, type PyCall, type PyFunction, type PythonModel } from './model';
 import { extractPythonQueryColumns, extractPythonSchema } from './schema';
 

@@ -6,10 +6,6 @@
  */
 import type { PyCall, PyFunction } from './model';
 
-// `facts.ts` imports `blockingEffect` from here; it lives in `blocking.ts` now. Nothing in this
-// module uses it at load time, so the two modules may import each other.
-export { blockingEffect } from './blocking';
-
 /** `requests.<anything>` is the sync requests library. */
 export const HTTP_MODULE_PREFIXES = ['requests.'];
 

@@ -330,6 +330,8 @@ class LazyCall implements PyCall {
     readonly node: Node,
     imports: Map<string, string>,
     scope: Scope,
+    /** `await` expressions seen so far: where each operand starts -> where it ends. */
+    private readonly awaits: ReadonlyMap<number, number>,
   ) {
     this.functionNode = node.childForFieldName('function');
     const text = this.functionNode?.text ?? '';
@@ -367,7 +369,8 @@ class LazyCall implements PyCall {
   }
 
   get awaited(): boolean {
-    this.awaitedFlag ??= this.node.parent?.type === 'await';
+    // The `await` node comes before its operand in source order, so it is already known.
+    this.awaitedFlag ??= this.awaits.get(this.node.startIndex) === this.node.endIndex;
     return this.awaitedFlag;
   }
 }
@@ -428,6 +431,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
     | { kind: 'with'; target: Node | null; value: Node | null; scope: Scope }
   )[] = [];
   const callAt = new Map<string, PyCall>();
+  const awaitOperands = new Map<number, number>();
   /** Decorators by the start of the definition they decorate (it follows them in source order). */
   const decoratorsAt = new Map<number, string[]>();
 
@@ -546,15 +550,20 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
           });
         }
         continue;
-      case 'await':
+      case 'await': {
+        // The `await` keyword token has the same type name as the expression around it.
+        if (!node.isNamed) continue;
         if (scope.fn && !scope.inLambda) scope.fn.usesAwait = true;
+        const operand = /^await\s*/.exec(source.slice(node.startIndex, node.startIndex + 40));
+        if (operand) awaitOperands.set(node.startIndex + operand[0].length, node.endIndex);
         continue;
+      }
       case 'with_statement':
       case 'for_in_clause':
         if (scope.fn && !scope.inLambda && isAsyncForm(node)) scope.fn.usesAwait = true;
         continue;
       case 'call': {
-        const call = new LazyCall(node, model.imports, scope);
+        const call = new LazyCall(node, model.imports, scope, awaitOperands);
         model.calls.push(call);
         callAt.set(`${node.startIndex}:${node.endIndex}`, call);
         // Only the arguments are "inside" this call; the callee expression is evaluated around it.

@@ -21,7 +21,11 @@ const MENTIONS_ALEMBIC = /^down_revision\b/m;
  * nothing; a miss is caught afterwards (see `cli/scan.ts`).
  */
 export function mayDeclarePythonSchema(source: string): boolean {
-  return MENTIONS_ALEMBIC.test(source) || MENTIONS_SQLALCHEMY.test(source) || MENTIONS_DJANGO.test(source);
+  return (
+    MENTIONS_ALEMBIC.test(source) ||
+    MENTIONS_SQLALCHEMY.test(source) ||
+    MENTIONS_DJANGO.test(source)
+  );
 }
 
 /** Tables, indexes and index operations declared in the file. */
