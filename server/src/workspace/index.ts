@@ -72,14 +72,19 @@ export class WorkspaceIndex {
   update(facts: FileFacts): void {
     const previous = this.files.get(facts.file);
     this.files.set(facts.file, facts);
-    this.functionViews = undefined;
+    if (this.functionViews) {
+      // Kept up to date in place: an edit in one file must not cost a pass over every function.
+      if (previous) removeFunctions(this.functionViews, previous);
+      addFunctions(this.functionViews, facts);
+    }
     if (hasSchema(previous) || hasSchema(facts)) this.views = undefined;
   }
 
   remove(file: string): void {
     const previous = this.files.get(file);
-    if (!this.files.delete(file)) return;
-    this.functionViews = undefined;
+    if (!previous) return;
+    this.files.delete(file);
+    if (this.functionViews) removeFunctions(this.functionViews, previous);
     if (hasSchema(previous)) this.views = undefined;
   }
 
@@ -191,18 +196,7 @@ export class WorkspaceIndex {
   private functionView(): FunctionViews {
     if (!this.functionViews) {
       const views: FunctionViews = { functions: new Map(), functionsBySuffix: new Map() };
-      const sortedFiles = [...this.files.values()].sort((a, b) =>
-        fileOrder.compare(a.file, b.file),
-      );
-      for (const facts of sortedFiles) {
-        for (const fn of facts.functions) {
-          const entry = { file: facts.file, fn };
-          push(views.functions, fn.qualifiedName, entry);
-          const parts = fn.qualifiedName.split('.');
-          for (let i = 1; i + 2 <= parts.length; i++)
-            push(views.functionsBySuffix, parts.slice(i).join('.'), entry);
-        }
-      }
+      for (const facts of this.files.values()) addFunctions(views, facts);
       this.functionViews = views;
     }
     return this.functionViews;
@@ -260,6 +254,54 @@ export class WorkspaceIndex {
     }
     for (const index of views.indexes) push(views.indexesByTable, lower(index.table), index);
     return views;
+  }
+}
+
+/** The keys a function is found under: its qualified name, and each dotted suffix of 2+ parts. */
+function functionKeys(qualifiedName: string): { exact: string; suffixes: string[] } {
+  const parts = qualifiedName.split('.');
+  const suffixes: string[] = [];
+  for (let i = 1; i + 2 <= parts.length; i++) suffixes.push(parts.slice(i).join('.'));
+  return { exact: qualifiedName, suffixes };
+}
+
+/** Inserts keeping each list in file order, so lookups do not depend on the order of updates. */
+function insertInFileOrder(
+  map: Map<string, IndexedFunction[]>,
+  key: string,
+  entry: IndexedFunction,
+): void {
+  const list = map.get(key);
+  if (!list) {
+    map.set(key, [entry]);
+    return;
+  }
+  let at = list.length;
+  while (at > 0 && fileOrder.compare(list[at - 1].file, entry.file) > 0) at--;
+  list.splice(at, 0, entry);
+}
+
+function addFunctions(views: FunctionViews, facts: FileFacts): void {
+  for (const fn of facts.functions) {
+    const entry = { file: facts.file, fn };
+    const { exact, suffixes } = functionKeys(fn.qualifiedName);
+    insertInFileOrder(views.functions, exact, entry);
+    for (const suffix of suffixes) insertInFileOrder(views.functionsBySuffix, suffix, entry);
+  }
+}
+
+function removeFunctions(views: FunctionViews, facts: FileFacts): void {
+  const drop = (map: Map<string, IndexedFunction[]>, key: string): void => {
+    const list = map.get(key);
+    if (!list) return;
+    const kept = list.filter((entry) => entry.file !== facts.file);
+    if (kept.length > 0) map.set(key, kept);
+    else map.delete(key);
+  };
+  for (const fn of facts.functions) {
+    const { exact, suffixes } = functionKeys(fn.qualifiedName);
+    drop(views.functions, exact);
+    for (const suffix of suffixes) drop(views.functionsBySuffix, suffix);
   }
 }
 

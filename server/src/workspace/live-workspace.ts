@@ -79,8 +79,9 @@ export class LiveWorkspace {
     const before = this.files.get(source.file)?.shape;
     this.analyse(source, false, tree);
     const after = this.files.get(source.file)?.shape;
-    if (before !== after) this.recheckIndexReaders(source.file);
-    return this.refresh();
+    const touched = before !== after ? this.recheckIndexReaders(source.file) : new Set<string>();
+    touched.add(source.file);
+    return this.refresh(touched);
   }
 
   /**
@@ -117,8 +118,7 @@ export class LiveWorkspace {
     if (!state) return new Set();
     this.files.delete(file);
     this.index.remove(file);
-    this.recheckIndexReaders(file);
-    const changed = this.refresh();
+    const changed = this.refresh(this.recheckIndexReaders(file));
     if (this.published.delete(file)) changed.add(file);
     return changed;
   }
@@ -236,14 +236,24 @@ export class LiveWorkspace {
     }
   }
 
-  private recheckIndexReaders(changedFile: string): void {
+  /** Re-runs the index readers of every other file; returns the files re-checked. */
+  private recheckIndexReaders(changedFile: string): Set<string> {
+    const rechecked = new Set<string>();
     for (const [file, state] of this.files) {
-      if (file !== changedFile && state.readsIndex.size > 0) this.rerun(state, state.readsIndex);
+      if (file !== changedFile && state.readsIndex.size > 0) {
+        this.rerun(state, state.readsIndex);
+        rechecked.add(file);
+      }
     }
+    return rechecked;
   }
 
-  /** Re-runs the cross-file rules and returns the files whose final findings changed. */
-  private refresh(): Set<string> {
+  /**
+   * Re-runs the cross-file rules and returns the files whose final findings changed. Only the
+   * `touched` files (re-analysed ones) and files with cross-file findings before or after can have
+   * changed; without `touched` every file is compared (start-up, reconfiguration).
+   */
+  private refresh(touched?: ReadonlySet<string>): Set<string> {
     const result = runWorkspaceRules(
       this.rules,
       this.index,
@@ -258,9 +268,13 @@ export class LiveWorkspace {
       if (list) list.push(finding);
       else byFile.set(finding.file, [finding]);
     }
+    const candidates = touched
+      ? new Set([...touched, ...this.workspaceFindings.keys(), ...byFile.keys()])
+      : this.files.keys();
     this.workspaceFindings = byFile;
     const changed = new Set<string>();
-    for (const file of this.files.keys()) {
+    for (const file of candidates) {
+      if (!this.files.has(file)) continue;
       const key = findingsKey(this.findings(file));
       if (this.published.get(file) !== key) {
         this.published.set(file, key);
