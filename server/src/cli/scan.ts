@@ -110,6 +110,20 @@ function workerLane(request: ScanRequest): Lane {
   };
 }
 
+/**
+ * With `PERFLENS_TIMING=1`, prints how long each phase of a scan took to stderr (like ESLint's
+ * `TIMING`), to see where a slow scan spends its time.
+ */
+function phaseTimer(): (name: string) => void {
+  if (!process.env.PERFLENS_TIMING) return () => undefined;
+  let last = performance.now();
+  return (name) => {
+    const now = performance.now();
+    process.stderr.write(`perflens timing: ${name}: ${(now - last).toFixed(0)} ms\n`);
+    last = now;
+  };
+}
+
 /** Whether a file should be analysed in the schema round (it may declare tables or indexes). */
 function maySniffSchema(file: DiscoveredFile): boolean {
   const text = readText(file.file);
@@ -169,17 +183,22 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       byLane.filter((_, i) => i !== laneIndex).flat();
 
     // Schema first: once every lane knows every table, the other files' rules run in one pass.
+    const phase = phaseTimer();
     const schemaFiles = request.files.filter(maySniffSchema);
+    phase('sniff schema files');
     const inSchemaRound = new Set(schemaFiles);
     const otherFiles = request.files.filter((file) => !inSchemaRound.has(file));
     const schemaFacts = await round(schemaFiles, true);
+    phase(`schema round (${schemaFiles.length} files)`);
     lanes.forEach((lane, laneIndex) => lane.learn(others(schemaFacts, laneIndex)));
     const restFacts = await round(otherFiles, false);
+    phase(`main round (${otherFiles.length} files)`);
     // A file the sniff missed declared schema after all: rules that read the index run again.
     const schemaMissed = restFacts.flat().some(declaresSchema);
     const checks = await Promise.all(
       lanes.map((lane, laneIndex) => lane.check(others(restFacts, laneIndex), schemaMissed)),
     );
+    phase('re-run deferred index readers');
     const index = new WorkspaceIndex();
     for (const facts of [...schemaFacts.flat(), ...restFacts.flat()]) index.update(facts);
 
@@ -211,6 +230,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       readText,
       lineIndexOf,
     );
+    phase('cross-file rules');
     workspace.findings.forEach(add);
     problems.push(...workspace.problems);
 
