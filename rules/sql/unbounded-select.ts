@@ -43,6 +43,67 @@ function limitFix(unit: SqlUnit, statement: SqlStatement, limit: number): Fix | 
   };
 }
 
+/** The placeholder style the statement already uses, and the form a new limit parameter takes. */
+function limitPlaceholder(
+  statement: SqlStatement,
+): { text: string; kind: 'sequence' | 'mapping' } | undefined {
+  const params = statement.tokens
+    .filter((token) => token.type === 'param')
+    .map((token) => token.text);
+  if (params.length === 0) return undefined;
+  if (params.every((p) => p === '?')) return { text: '?', kind: 'sequence' };
+  if (params.every((p) => p === '%s')) return { text: '%s', kind: 'sequence' };
+  if (params.every((p) => /^\$\d+$/.test(p))) {
+    const next = Math.max(...params.map((p) => Number(p.slice(1)))) + 1;
+    return { text: `$${next}`, kind: 'sequence' };
+  }
+  if (params.every((p) => /^:\w+$/.test(p)) && !params.includes(':limit'))
+    return { text: ':limit', kind: 'mapping' };
+  if (params.every((p) => /^%\(\w+\)s$/.test(p)) && !params.includes('%(limit)s')) {
+    return { text: '%(limit)s', kind: 'mapping' };
+  }
+  return undefined;
+}
+
+/**
+ * The parameterised form: `LIMIT ?` (in the statement's own placeholder style) and the limit added
+ * to the literal parameters passed with it, so the value can later come from the caller.
+ */
+function parameterisedLimitFix(
+  unit: SqlUnit,
+  statement: SqlStatement,
+  limit: number,
+): Fix | undefined {
+  const parameters = unit.parameters;
+  if (!parameters || unit.statements.length !== 1) return undefined;
+  const { at, before } = limitInsertion(statement);
+  if (before) return undefined; // a trailing `OFFSET ?` would take the new parameter's position
+  const placeholder = limitPlaceholder(statement);
+  if (!placeholder || placeholder.kind !== parameters.kind) return undefined;
+  const item = parameters.kind === 'mapping' ? `"limit": ${limit}` : String(limit);
+  if (parameters.kind === 'mapping' && /["']limit["']\s*:/.test(parameters.text)) return undefined;
+  const inner = parameters.text.slice(1, -1).trimEnd();
+  const innerStart = parameters.start + 1;
+  let itemEdit;
+  if (inner.trim() === '') {
+    const literal =
+      parameters.kind === 'mapping' ? `{${item}}` : parameters.tuple ? `(${item},)` : `[${item}]`;
+    itemEdit = { start: parameters.start, end: parameters.end, newText: literal };
+  } else if (inner.endsWith(',')) {
+    const comma = innerStart + inner.length - 1;
+    itemEdit = { start: comma, end: comma + 1, newText: `, ${item}` };
+  } else {
+    const end = innerStart + inner.length;
+    itemEdit = { start: end, end, newText: `, ${item}` };
+  }
+  const host = toHost(unit, at);
+  return {
+    title: `Add \`LIMIT ${placeholder.text}\` with ${limit} as a query parameter`,
+    safety: 'unsafe',
+    edits: [{ start: host, end: host, newText: ` LIMIT ${placeholder.text}` }, itemEdit],
+  };
+}
+
 /** `SELECT` statements that return every matching row. */
 export const unboundedSelect: Rule = {
   meta: {
@@ -76,7 +137,9 @@ export const unboundedSelect: Rule = {
       fixSafety:
         'Unsafe: adding `LIMIT` changes how many rows the code receives. It is the right bound for lists ' +
         'shown to people, but code that needs every row (exports, migrations) must page instead. The limit ' +
-        'comes from `sql.defaultLimit` (default 1000); placeholders, quotes and the trailing `;` are kept.',
+        'comes from `sql.defaultLimit` (default 1000); placeholders, quotes and the trailing `;` are kept. ' +
+        "For SQL passed with literal parameters, a second fix adds `LIMIT ?` in the statement's own " +
+        'placeholder style (`?`, `%s`, `$n`, `:limit`, `%(limit)s`) and the limit to the parameters.',
     },
   },
   check(ctx) {
@@ -87,12 +150,16 @@ export const unboundedSelect: Rule = {
       for (const statement of unit.statements) {
         if (!isUnboundedSelect(statement, () => (keys ??= keyColumns(ctx.index)))) continue;
         if (ctx.python && readsInBatches(ctx.python, unit)) continue;
-        const fix = limitFix(unit, statement, ctx.options.defaultLimit);
+        const limit = ctx.options.defaultLimit;
+        const fixes = [
+          limitFix(unit, statement, limit),
+          parameterisedLimitFix(unit, statement, limit),
+        ];
         ctx.report({
           ...statementRange(unit, statement),
           message:
             '`SELECT` has no `LIMIT`: it returns every matching row, however many the table holds',
-          fixes: fix ? [fix] : [],
+          fixes: fixes.filter((fix): fix is Fix => !!fix),
         });
       }
     }

@@ -4,7 +4,7 @@
  * through a variable assigned once in the same scope.
  */
 import type { Node } from 'web-tree-sitter';
-import { SqlTextBuilder, looksLikeSql, type SqlUnit } from '../sql/unit';
+import { SqlTextBuilder, looksLikeSql, type BoundParameters, type SqlUnit } from '../sql/unit';
 import type { PyCall, PythonModel } from './model';
 
 /** Methods and functions whose first argument is SQL text. */
@@ -163,6 +163,48 @@ export function pythonSqlUnits(model: PythonModel): SqlUnit[] {
   return units;
 }
 
+const PARAMETER_KEYWORDS = new Set(['params', 'parameters', 'args', 'vars']);
+const LITERALS: Record<string, BoundParameters['kind']> = {
+  tuple: 'sequence',
+  list: 'sequence',
+  dictionary: 'mapping',
+};
+
+/**
+ * The literal parameters that go with the SQL: the argument after it (`execute(sql, (a,))`), or a
+ * `params=` keyword; for `text()`/`sql()` the enclosing call's (`db.execute(text(q), {...})`).
+ */
+function boundParameters(call: PyCall): BoundParameters | undefined {
+  let target: Node = call.node;
+  if (
+    (call.method === 'text' || call.method === 'sql') &&
+    target.parent?.type === 'argument_list'
+  ) {
+    target = target.parent.parent ?? target;
+  }
+  const args = target.childForFieldName('arguments');
+  if (!args) return undefined;
+  let positional = 0;
+  for (const arg of args.namedChildren) {
+    if (!arg || arg.type === 'comment') continue;
+    let value: Node | null = arg;
+    if (arg.type === 'keyword_argument') {
+      if (!PARAMETER_KEYWORDS.has(arg.childForFieldName('name')?.text ?? '')) continue;
+      value = arg.childForFieldName('value');
+    } else if (++positional !== 2) continue;
+    const kind = value ? LITERALS[value.type] : undefined;
+    if (!value || !kind) return undefined;
+    return {
+      kind,
+      start: value.startIndex,
+      end: value.endIndex,
+      text: value.text,
+      tuple: value.type === 'tuple',
+    };
+  }
+  return undefined;
+}
+
 /** Every SQL string the file passes to a database call, once each. */
 export function extractPythonSql(model: PythonModel): SqlUnit[] {
   const units: SqlUnit[] = [];
@@ -178,6 +220,7 @@ export function extractPythonSql(model: PythonModel): SqlUnit[] {
     const unit = builder.build(call.callee || call.method, arg.startIndex, arg.endIndex);
     if (!looksLikeSql(unit.text)) continue;
     unit.readsOneRow = readsOneRow(call);
+    unit.parameters = boundParameters(call);
     seen.add(arg.startIndex);
     units.push(unit);
   }

@@ -25,7 +25,21 @@ export interface SqlUnit {
   hasHoles: boolean;
   /** The host code reads at most one row of the result (`.fetchone()`, `.first()`, `fetchrow`). */
   readsOneRow?: boolean;
+  /** The literal parameters passed with embedded SQL (`(level,)`, `{"since": since}`), if any. */
+  parameters?: BoundParameters;
   statements: SqlStatement[];
+}
+
+/** A tuple, list or dict literal of query parameters in the host code. */
+export interface BoundParameters {
+  kind: 'sequence' | 'mapping';
+  /** Offsets of the literal in the host file, brackets included. */
+  start: number;
+  end: number;
+  /** The literal as written. */
+  text: string;
+  /** A tuple literal (`(a,)`), which must stay a tuple when it gains an item. */
+  tuple: boolean;
 }
 
 /** Host offset of a SQL offset; offsets in masked holes map to the hole's start. */
