@@ -166,8 +166,8 @@ export class LiveWorkspace {
 
   private analyse(source: SourceFile, deferIndexUsers: boolean, tree?: Tree): void {
     const lines = new LineIndex(source.text);
-    const reason = skipReason(source.text, this.limits);
-    if (reason) {
+    // A file that cannot be analysed keeps an empty state, so it still counts and shows why.
+    const unanalysed = (skipped?: string): void => {
       this.index.remove(source.file);
       this.files.set(source.file, {
         source,
@@ -176,10 +176,11 @@ export class LiveWorkspace {
         readsIndex: new Set(),
         suppressions: [],
         shape: '',
-        skipped: reason,
+        skipped,
       });
-      return;
-    }
+    };
+    const reason = skipReason(source.text, this.limits);
+    if (reason) return unanalysed(reason);
     let prepared;
     try {
       prepared = prepareFile(source, { traitContributors: this.traits }, tree);
@@ -189,16 +190,7 @@ export class LiveWorkspace {
         kind: 'parse-error',
         message: `could not be analysed: ${(error as Error).message}`,
       });
-      this.index.remove(source.file);
-      this.files.set(source.file, {
-        source,
-        lines,
-        local: [],
-        readsIndex: new Set(),
-        suppressions: [],
-        shape: '',
-      });
-      return;
+      return unanalysed();
     }
     try {
       this.index.update(prepared.facts);
