@@ -16,15 +16,26 @@ export interface PerflensApi {
   readonly findings: vscode.TreeDataProvider<TreeNode>;
   /** Re-reads every finding from the server now (the panel does it on each status notification). */
   refreshFindings(): Promise<void>;
+  /** How long `activate()` took, language server start included (reported by the e2e run). */
+  readonly activationMs: number;
 }
 
 let ctx: Ctx | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<PerflensApi> {
+  const started = performance.now();
   const current = new Ctx(context);
   ctx = current;
   await current.start();
-  return { findings: current.findings, refreshFindings: () => current.findings.refresh() };
+  const activationMs = performance.now() - started;
+  current.output.info(
+    `Perflens activated in ${activationMs.toFixed(0)} ms (language server started)`,
+  );
+  return {
+    findings: current.findings,
+    refreshFindings: () => current.findings.refresh(),
+    activationMs,
+  };
 }
 
 export async function deactivate(): Promise<void> {
