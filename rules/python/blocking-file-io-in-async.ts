@@ -1,9 +1,8 @@
 import type { Rule } from '../../server/src/engine/rule';
 import {
-  blockingCallsInAsync,
   describeCall,
   fileReaderAround,
-  misusedOffloadMessage,
+  reportBlockingCalls,
 } from '../../server/src/python/blocking';
 
 /** Sync file reads and writes (`open()`, `Path.read_text()`) inside `async def`. */
@@ -62,26 +61,18 @@ export const blockingFileIoInAsync: Rule = {
     },
   },
   check(ctx) {
-    const model = ctx.python;
-    if (!model) return;
-    for (const { call, kind, misusedOffload } of blockingCallsInAsync(model)) {
-      if (kind !== 'file') continue;
-      if (misusedOffload) {
-        const message = misusedOffloadMessage(call);
-        ctx.report({ start: call.node.startIndex, end: call.node.endIndex, message });
-        continue;
-      }
+    reportBlockingCalls(ctx, 'file', (call) => {
       // `json.load(open(p))` is one read: report the whole expression once.
       const reader = fileReaderAround(call);
       const node = reader?.node ?? call.node;
       const quoted = reader
         ? `${reader.callee}(${describeCall(call).replace(/\(\)$/, '(...)')})`
         : describeCall(call);
-      ctx.report({
+      return {
         start: node.startIndex,
         end: node.endIndex,
         message: `\`${quoted}\` does blocking file I/O inside \`async def\`; use \`aiofiles\`/\`anyio\` or \`await asyncio.to_thread(...)\``,
-      });
-    }
+      };
+    });
   },
 };

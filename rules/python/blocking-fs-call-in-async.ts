@@ -1,9 +1,5 @@
 import type { Rule } from '../../server/src/engine/rule';
-import {
-  blockingCallsInAsync,
-  describeCall,
-  misusedOffloadMessage,
-} from '../../server/src/python/blocking';
+import { describeCall, reportBlockingCalls } from '../../server/src/python/blocking';
 
 /** File-system calls (`os.path.exists`, `os.listdir`, `shutil.*`) inside `async def`. */
 export const blockingFsCallInAsync: Rule = {
@@ -63,14 +59,11 @@ export const blockingFsCallInAsync: Rule = {
     },
   },
   check(ctx) {
-    const model = ctx.python;
-    if (!model) return;
-    for (const { call, kind, misusedOffload } of blockingCallsInAsync(model)) {
-      if (kind !== 'fs') continue;
-      const message = misusedOffload
-        ? misusedOffloadMessage(call)
-        : `\`${describeCall(call)}\` is a blocking file-system call inside \`async def\`; run it with \`await asyncio.to_thread(...)\``;
-      ctx.report({ start: call.node.startIndex, end: call.node.endIndex, message });
-    }
+    reportBlockingCalls(
+      ctx,
+      'fs',
+      (call) =>
+        `\`${describeCall(call)}\` is a blocking file-system call inside \`async def\`; run it with \`await asyncio.to_thread(...)\``,
+    );
   },
 };

@@ -1,9 +1,8 @@
 import type { Rule } from '../../server/src/engine/rule';
 import {
   asyncAlternative,
-  blockingCallsInAsync,
   describeCall,
-  misusedOffloadMessage,
+  reportBlockingCalls,
 } from '../../server/src/python/blocking';
 
 /** Sync HTTP clients (`requests`, `httpx.Client`, sync LLM SDKs) called inside `async def`. */
@@ -74,15 +73,11 @@ export const blockingHttpInAsync: Rule = {
     },
   },
   check(ctx) {
-    const model = ctx.python;
-    if (!model) return;
-    for (const { call, kind, misusedOffload } of blockingCallsInAsync(model)) {
-      if (kind !== 'http') continue;
-      const quoted = describeCall(call);
-      const message = misusedOffload
-        ? misusedOffloadMessage(call)
-        : `\`${quoted}\` makes a blocking HTTP request inside \`async def\`; use \`${asyncAlternative(call, model)}\` or \`await asyncio.to_thread(...)\``;
-      ctx.report({ start: call.node.startIndex, end: call.node.endIndex, message });
-    }
+    reportBlockingCalls(
+      ctx,
+      'http',
+      (call, model) =>
+        `\`${describeCall(call)}\` makes a blocking HTTP request inside \`async def\`; use \`${asyncAlternative(call, model)}\` or \`await asyncio.to_thread(...)\``,
+    );
   },
 };

@@ -1,6 +1,6 @@
 import type { Rule } from '../../server/src/engine/rule';
 import { ensureImport } from '../../server/src/python/edits';
-import { blockingCallsInAsync, misusedOffloadMessage } from '../../server/src/python/blocking';
+import { reportBlockingCalls } from '../../server/src/python/blocking';
 
 /** `time.sleep()` inside `async def` stops the event loop. */
 export const blockingSleepInAsync: Rule = {
@@ -52,18 +52,10 @@ export const blockingSleepInAsync: Rule = {
     },
   },
   check(ctx) {
-    const model = ctx.python;
-    if (!model) return;
-    for (const { call, kind, misusedOffload } of blockingCallsInAsync(model)) {
-      if (kind !== 'sleep') continue;
-      if (misusedOffload) {
-        const message = misusedOffloadMessage(call);
-        ctx.report({ start: call.node.startIndex, end: call.node.endIndex, message });
-        continue;
-      }
+    reportBlockingCalls(ctx, 'sleep', (call, model) => {
       const fnNode = call.node.childForFieldName('function')!;
       const importEdit = ensureImport(model, 'asyncio');
-      ctx.report({
+      return {
         start: call.node.startIndex,
         end: call.node.endIndex,
         message:
@@ -78,7 +70,7 @@ export const blockingSleepInAsync: Rule = {
             ],
           },
         ],
-      });
-    }
+      };
+    });
   },
 };

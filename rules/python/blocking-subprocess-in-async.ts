@@ -1,9 +1,5 @@
 import type { Rule } from '../../server/src/engine/rule';
-import {
-  blockingCallsInAsync,
-  describeCall,
-  misusedOffloadMessage,
-} from '../../server/src/python/blocking';
+import { describeCall, reportBlockingCalls } from '../../server/src/python/blocking';
 
 /** Waiting for a process or for `input()` inside `async def`. */
 export const blockingSubprocessInAsync: Rule = {
@@ -55,16 +51,10 @@ export const blockingSubprocessInAsync: Rule = {
     },
   },
   check(ctx) {
-    const model = ctx.python;
-    if (!model) return;
-    for (const { call, kind, misusedOffload } of blockingCallsInAsync(model)) {
-      if (kind !== 'process') continue;
-      const message = misusedOffload
-        ? misusedOffloadMessage(call)
-        : call.qualified === 'input'
-          ? '`input()` blocks the event loop until the terminal answers; read input outside the async code'
-          : `\`${describeCall(call)}\` waits for a process on the event loop; use \`asyncio.create_subprocess_exec\` or \`await asyncio.to_thread(...)\``;
-      ctx.report({ start: call.node.startIndex, end: call.node.endIndex, message });
-    }
+    reportBlockingCalls(ctx, 'process', (call) =>
+      call.qualified === 'input'
+        ? '`input()` blocks the event loop until the terminal answers; read input outside the async code'
+        : `\`${describeCall(call)}\` waits for a process on the event loop; use \`asyncio.create_subprocess_exec\` or \`await asyncio.to_thread(...)\``,
+    );
   },
 };

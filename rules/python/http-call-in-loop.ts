@@ -1,11 +1,9 @@
 import type { Rule } from '../../server/src/engine/rule';
 import {
   describeLoop,
-  isOneOffCode,
   quoteCall,
   isStartedConcurrently,
-  repeatingLoops,
-  roundTripOf,
+  repeatedRoundTrips,
 } from '../../server/src/python/loop-analysis';
 import { isAsyncWithItem } from '../../server/src/python/blocking';
 
@@ -60,13 +58,7 @@ export const httpCallInLoop: Rule = {
     },
   },
   check(ctx) {
-    const model = ctx.python;
-    if (!model || isOneOffCode(ctx.relativePath)) return;
-    for (const call of model.calls) {
-      if (call.loops.length === 0 || roundTripOf(call, model) !== 'http') continue;
-      if (isStartedConcurrently(call, model)) continue;
-      const loops = repeatingLoops(call, model);
-      if (loops.length === 0) continue;
+    for (const { call, loop } of repeatedRoundTrips(ctx, 'http', isStartedConcurrently)) {
       const advice =
         call.awaited || isAsyncWithItem(call)
           ? 'send them together with `asyncio.gather` or use a batch endpoint'
@@ -74,7 +66,7 @@ export const httpCallInLoop: Rule = {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
-        message: `\`${quoteCall(call)}\` sends one HTTP request ${describeLoop(loops[loops.length - 1])}; ${advice}`,
+        message: `\`${quoteCall(call)}\` sends one HTTP request ${describeLoop(loop)}; ${advice}`,
       });
     }
   },

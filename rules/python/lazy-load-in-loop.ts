@@ -3,7 +3,12 @@ import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { isOneOffCode, loopTarget, singleBinding } from '../../server/src/python/loop-analysis';
 import type { PyClass, PyLoop, PythonModel } from '../../server/src/python/model';
-import { readChain, type Chain, type ChainLink } from '../../server/src/python/orm';
+import {
+  NOT_ROWS_METHODS,
+  readChain,
+  type Chain,
+  type ChainLink,
+} from '../../server/src/python/orm';
 import { keywordArg, positionalArgs, stringValue } from '../../server/src/python/schema-args';
 
 /** How a relationship is loaded eagerly: the loader to suggest, by ORM and cardinality. */
@@ -26,24 +31,10 @@ const DJANGO_TO_ONE = new Set(['ForeignKey', 'OneToOneField']);
 const DJANGO_TO_MANY = new Set(['ManyToManyField']);
 /** Chain methods whose result is not a sequence of model instances. */
 const NOT_ROWS = new Set([
-  'first',
-  'one',
-  'one_or_none',
-  'scalar',
-  'scalar_one',
-  'scalar_one_or_none',
-  'get',
-  'count',
-  'exists',
+  ...NOT_ROWS_METHODS,
+  // Rows, but as values, tuples or mappings rather than objects with relationships.
   'values',
   'values_list',
-  'aggregate',
-  'in_bulk',
-  'last',
-  'earliest',
-  'latest',
-  'delete',
-  'update',
   'mappings',
   'tuples',
 ]);

@@ -1,11 +1,5 @@
 import type { Rule } from '../../server/src/engine/rule';
-import {
-  describeLoop,
-  isOneOffCode,
-  quoteCall,
-  repeatingLoops,
-  roundTripOf,
-} from '../../server/src/python/loop-analysis';
+import { describeLoop, quoteCall, repeatedRoundTrips } from '../../server/src/python/loop-analysis';
 
 /** A database query run once per item of a loop: the N+1 pattern. */
 export const queryInLoop: Rule = {
@@ -62,17 +56,12 @@ export const queryInLoop: Rule = {
     },
   },
   check(ctx) {
-    const model = ctx.python;
-    if (!model || isOneOffCode(ctx.relativePath)) return;
-    for (const call of model.calls) {
-      if (call.loops.length === 0 || roundTripOf(call, model) !== 'db') continue;
-      const loops = repeatingLoops(call, model);
-      if (loops.length === 0) continue;
+    for (const { call, loop } of repeatedRoundTrips(ctx, 'db')) {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
         message:
-          `\`${quoteCall(call)}\` runs one query ${describeLoop(loops[loops.length - 1])}; batch it with ` +
+          `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; batch it with ` +
           '`IN (...)`, eager loading or one query before the loop',
       });
     }

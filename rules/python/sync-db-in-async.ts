@@ -3,37 +3,17 @@ import type { Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { ensureImport } from '../../server/src/python/edits';
 import {
-  blockingCallsInAsync,
   chainTop,
   describeCall,
-  misusedOffloadMessage,
+  DJANGO_EVALUATING_METHODS,
   receiverMaker,
+  reportBlockingCalls,
 } from '../../server/src/python/blocking';
 import { isRouteHandler } from '../../server/src/python/knowledge';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 
 const PLAIN_DEF_TITLE = 'Make the endpoint a plain `def`';
 const TO_THREAD_TITLE = 'Wrap in `await asyncio.to_thread(...)`';
-
-/** Django queryset methods that have an `a`-prefixed async twin (Django 4.1+). */
-const DJANGO_ASYNC_TWINS = new Set([
-  'get',
-  'count',
-  'exists',
-  'first',
-  'last',
-  'earliest',
-  'latest',
-  'create',
-  'get_or_create',
-  'update_or_create',
-  'aggregate',
-  'update',
-  'delete',
-  'bulk_create',
-  'bulk_update',
-  'in_bulk',
-]);
 
 /** Code that only works as a coroutine on the event loop thread. */
 const LOOP_BOUND_CODE =
@@ -111,18 +91,7 @@ export const syncDbInAsync: Rule = {
     },
   },
   check(ctx) {
-    const model = ctx.python;
-    if (!model) return;
-    for (const { call, kind, misusedOffload } of blockingCallsInAsync(model)) {
-      if (kind !== 'db') continue;
-      if (misusedOffload) {
-        ctx.report({
-          start: call.node.startIndex,
-          end: call.node.endIndex,
-          message: misusedOffloadMessage(call),
-        });
-        continue;
-      }
+    reportBlockingCalls(ctx, 'db', (call, model) => {
       const fn = call.fn!;
       const django = isDjangoCall(call);
       const plainDef = django ? undefined : plainDefFix(fn);
@@ -134,19 +103,21 @@ export const syncDbInAsync: Rule = {
       const fixes = [django ? asyncOrmFix(call) : plainDef, toThreadFix(call, model)].filter(
         (fix): fix is Fix => !!fix,
       );
-      ctx.report({
+      return {
         start: call.node.startIndex,
         end: call.node.endIndex,
         message: `\`${describeCall(call)}\` is a blocking database call inside \`async def\`; ${advice}`,
         fixes,
-      });
-    }
+      };
+    });
   },
 };
 
-/** `Model.objects...<method>()` with an async twin. */
+/** `Model.objects...<method>()` with an async twin (every evaluating method has one). */
 function isDjangoCall(call: PyCall): boolean {
-  return DJANGO_ASYNC_TWINS.has(call.method) && /\.objects\b/.test(call.receiver?.text ?? '');
+  return (
+    DJANGO_EVALUATING_METHODS.has(call.method) && /\.objects\b/.test(call.receiver?.text ?? '')
+  );
 }
 
 /** Removes `async ` from a route handler whose body never awaits, so it stays valid Python. */

@@ -355,3 +355,14 @@ export function onExtensionHostLog(page: Page, sink: (line: string) => void): vo
     sink(text);
   });
 }
+
+/** Runs a script's `main` and exits with the code it returns, or 1 when it throws. */
+export function exitWith(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

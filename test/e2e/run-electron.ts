@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { newRun, REPO, SUITE, USER_SETTINGS } from './harness';
+import { exitWith, newRun, REPO, SUITE, USER_SETTINGS } from './harness';
 
 async function main(): Promise<number> {
   const executable = process.env.VSCODE_EXECUTABLE_PATH;
@@ -53,10 +53,4 @@ async function main(): Promise<number> {
   return code;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+exitWith(main);

@@ -4,7 +4,8 @@
 #   2. the extension-host mocha suite (test/e2e/suite), bundled with esbuild, run
 #      a. in code-server's Node extension host (always), and
 #      b. with @vscode/test-electron in desktop VS Code when VSCODE_EXECUTABLE_PATH is set
-#   3. the UI test in headless Chromium, which saves screenshots under test/e2e/screenshots/
+#   3. `perflens lsp --stdio` driven by Neovim's built-in LSP client (a stock client, not ours)
+#   4. the UI test in headless Chromium, which saves screenshots under test/e2e/screenshots/
 # Every step runs even when an earlier one failed; the exit code is 1 if any failed.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -51,6 +52,7 @@ if [ -n "${VSCODE_EXECUTABLE_PATH:-}" ]; then
 else
   echo "== e2e: extension-host suite in VS Code (@vscode/test-electron) SKIPPED: VSCODE_EXECUTABLE_PATH is not set"
 fi
+step "perflens lsp --stdio with Neovim's LSP client" "$BIN/mocha" --no-config --require tsx/cjs --extension ts --reporter spec --timeout 60000 test/e2e/neovim.test.ts
 step "UI test in Chromium" "$BIN/mocha" --no-config --require tsx/cjs --extension ts --reporter spec --timeout 90000 test/e2e/ui.test.ts
 
 if ((${#failed[@]})); then

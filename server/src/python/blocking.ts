@@ -6,6 +6,7 @@
  * helper that sleeps is recognised the same way whether it is called directly or from another file.
  */
 import type { Node } from 'web-tree-sitter';
+import type { FileContext, ReportInput } from '../engine/rule';
 import type { EffectKind } from '../workspace/facts';
 import {
   DB_DRIVER_MODULES,
@@ -242,8 +243,9 @@ const DB_BLOCKING_METHODS = new Set([
 /**
  * Django queryset methods that run their query right away. `filter()`, `all()` and friends only
  * build a lazy queryset, which async code may consume with `async for` or `a`-prefixed methods.
+ * Each of these has an `a`-prefixed async twin (Django 4.1+): `aget()`, `acount()`, ...
  */
-const DJANGO_EVALUATING_METHODS = new Set([
+export const DJANGO_EVALUATING_METHODS = new Set([
   'get',
   'count',
   'exists',
@@ -720,4 +722,29 @@ export function misusedOffloadMessage(call: PyCall): string {
       ? `pass \`${call.callee}\` and its arguments instead of calling it`
       : 'pass a function instead (`lambda: ...`)';
   return `\`${describeCall(call)}\` runs on the event loop before the thread starts; ${advice}`;
+}
+
+/**
+ * The `check` of a `blocking-in-async` rule: reports each blocking call of `kind` made in an
+ * `async def` body. A call that is the callable of a thread offload, called too early, gets
+ * `misusedOffloadMessage`; any other gets what `findingFor` makes of it: a message (reported on the
+ * call) or a whole finding.
+ */
+export function reportBlockingCalls(
+  ctx: FileContext,
+  kind: EffectKind,
+  findingFor: (call: PyCall, model: PythonModel) => string | ReportInput,
+): void {
+  const model = ctx.python;
+  if (!model) return;
+  for (const blocking of blockingCallsInAsync(model)) {
+    if (blocking.kind !== kind) continue;
+    const call = blocking.call;
+    const finding = blocking.misusedOffload ? misusedOffloadMessage(call) : findingFor(call, model);
+    ctx.report(
+      typeof finding === 'string'
+        ? { start: call.node.startIndex, end: call.node.endIndex, message: finding }
+        : finding,
+    );
+  }
 }

@@ -6,6 +6,7 @@
 import type { Node } from 'web-tree-sitter';
 import { SqlTextBuilder, looksLikeSql, type BoundParameters, type SqlUnit } from '../sql/unit';
 import type { PyCall, PythonModel } from './model';
+import { ONE_ROW_RESULT_METHODS } from './orm';
 
 /** Methods and functions whose first argument is SQL text. */
 const SQL_SINKS = new Set([
@@ -114,17 +115,7 @@ function appendContent(content: Node, source: string, raw: boolean, builder: Sql
 }
 
 /** Result methods that read a single row. */
-const ONE_ROW_METHODS = new Set([
-  'fetchone',
-  'first',
-  'one',
-  'one_or_none',
-  'scalar',
-  'scalar_one',
-  'scalar_one_or_none',
-  'fetchval',
-  'fetchrow',
-]);
+const ONE_ROW_METHODS = new Set(['fetchone', ...ONE_ROW_RESULT_METHODS, 'fetchval', 'fetchrow']);
 
 /**
  * Whether the code reads one row of what the sink returns: a chained `.fetchone()` / `.first()`,

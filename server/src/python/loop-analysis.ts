@@ -5,12 +5,20 @@
  * whether the round trip is made directly or through a helper in another file.
  */
 import type { Node } from 'web-tree-sitter';
+import type { FileContext } from '../engine/rule';
 import { isMigrationPath } from '../sql/helpers';
 import { isAsyncWithItem } from './blocking';
-import { isDbRoundTrip, isDjangoQuery, isHttpRequest, receiverRoot } from './knowledge';
+import {
+  HTTP_CLIENT_METHODS,
+  isDbRoundTrip,
+  isDjangoQuery,
+  isHttpRequest,
+  receiverRoot,
+} from './knowledge';
 import {
   bindingKey,
   classOfFunction,
+  CONSTANT_LITERAL_TYPES,
   qualify,
   type PyCall,
   type PyFunction,
@@ -44,19 +52,6 @@ const BULK_METHODS = new Set([
   'copy_records_to_table',
   'copy_expert',
   'copy_from',
-]);
-
-const HTTP_METHODS = new Set([
-  'get',
-  'post',
-  'put',
-  'patch',
-  'delete',
-  'head',
-  'options',
-  'request',
-  'send',
-  'stream',
 ]);
 
 /** Constructors of HTTP clients: a name bound to one of these makes HTTP calls, not queries. */
@@ -116,16 +111,8 @@ const SLEEPS = new Set([
 /** A literal `range(...)` this short is a fixed handful of iterations, not a loop over data. */
 const SMALL_RANGE = 10;
 
-const CONSTANT_TYPES = new Set([
-  'string',
-  'integer',
-  'float',
-  'true',
-  'false',
-  'none',
-  'concatenated_string',
-  'unary_operator',
-]);
+/** The literals of a constant literal collection, and negative numbers (`-1`). */
+const CONSTANT_TYPES = new Set([...CONSTANT_LITERAL_TYPES, 'unary_operator']);
 
 const EXITS = new Set(['return_statement', 'break_statement', 'raise_statement']);
 const EXITS_OF_OUTER_LOOP = new Set(['return_statement', 'raise_statement']);
@@ -297,7 +284,7 @@ function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefi
     const maker = makerOf(call, model);
     // `session = requests.Session()` makes `session.get(url)` a request, not an ORM lookup.
     if (maker && HTTP_CLIENT_CONSTRUCTORS.has(maker))
-      return HTTP_METHODS.has(call.method) ? 'http' : undefined;
+      return HTTP_CLIENT_METHODS.has(call.method) ? 'http' : undefined;
     // Flask's `session` is a signed cookie, not a database session.
     if (WEB_SESSIONS.has(maker ?? '')) return undefined;
   }
@@ -547,6 +534,26 @@ export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
     result.push(loop);
   }
   return result;
+}
+
+/**
+ * The calls of a file that make a `kind` round trip a loop repeats, each with the innermost loop
+ * that repeats it; none in tests and migrations. Calls `skip` accepts are passed over before their
+ * loops are examined.
+ */
+export function* repeatedRoundTrips(
+  ctx: FileContext,
+  kind: RoundTrip,
+  skip?: (call: PyCall, model: PythonModel) => boolean,
+): Generator<{ call: PyCall; loop: PyLoop }> {
+  const model = ctx.python;
+  if (!model || isOneOffCode(ctx.relativePath)) return;
+  for (const call of model.calls) {
+    if (call.loops.length === 0 || roundTripOf(call, model) !== kind) continue;
+    if (skip?.(call, model)) continue;
+    const loops = repeatingLoops(call, model);
+    if (loops.length > 0) yield { call, loop: loops[loops.length - 1] };
+  }
 }
 
 /** The loop's variable pattern: `user` in `for user in users`; null for `while`. */

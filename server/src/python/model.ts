@@ -263,7 +263,8 @@ function readParams(parameters: Node | null): PyParam[] {
   return params;
 }
 
-const CONSTANT_TYPES = new Set([
+/** Node types of the literals a constant literal collection (`for x in ("a", "b")`) holds. */
+export const CONSTANT_LITERAL_TYPES: ReadonlySet<string> = new Set([
   'string',
   'integer',
   'float',
@@ -277,7 +278,7 @@ function isConstantLiteral(node: Node | undefined | null): boolean {
   if (!node) return false;
   if (node.type !== 'list' && node.type !== 'tuple' && node.type !== 'set') return false;
   return node.namedChildren.every(
-    (child) => !!child && (CONSTANT_TYPES.has(child.type) || isConstantLiteral(child)),
+    (child) => !!child && (CONSTANT_LITERAL_TYPES.has(child.type) || isConstantLiteral(child)),
   );
 }
 

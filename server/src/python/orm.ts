@@ -49,33 +49,46 @@ export interface OrmRead {
   equalityColumns: string[];
 }
 
-/** Methods that bound or stream the rows, or read one row, a count or nothing at all. */
-const BOUNDING = new Set([
-  'limit',
-  'slice',
-  'paginate',
-  'fetch',
+/** Result methods that read a single row, or one value of it (SQLAlchemy `Result`, `Query`). */
+export const ONE_ROW_RESULT_METHODS: readonly string[] = [
   'first',
   'one',
   'one_or_none',
   'scalar',
   'scalar_one',
   'scalar_one_or_none',
+];
+
+/**
+ * Chain methods whose result is one row, a count, an aggregate or nothing at all: never a
+ * sequence of rows (SQLAlchemy and Django).
+ */
+export const NOT_ROWS_METHODS: readonly string[] = [
+  ...ONE_ROW_RESULT_METHODS,
   'get',
   'count',
   'exists',
   'delete',
   'update',
-  'yield_per',
-  'partitions',
-  'fetchmany',
-  'fetchone',
-  'iterator',
   'last',
   'earliest',
   'latest',
   'aggregate',
   'in_bulk',
+];
+
+/** Methods that bound or stream the rows, or read one row, a count or nothing at all. */
+const BOUNDING = new Set([
+  ...NOT_ROWS_METHODS,
+  'limit',
+  'slice',
+  'paginate',
+  'fetch',
+  'yield_per',
+  'partitions',
+  'fetchmany',
+  'fetchone',
+  'iterator',
   'get_or_create',
   'update_or_create',
 ]);

@@ -78,6 +78,20 @@ function skipIfExists(tokens: SqlToken[], i: number): number {
   return isWord(tokens[next], 'EXISTS') ? next + 1 : i;
 }
 
+/**
+ * The head of a table item or `ADD` action: a leading `CONSTRAINT name` (its name unquoted), the
+ * index of the token after it, and that token upper-cased when it is a word ('' otherwise).
+ */
+function constraintHead(item: SqlToken[]): { at: number; constraintName?: string; word: string } {
+  const named = isWord(item[0], 'CONSTRAINT') && isName(item[1]);
+  const at = named ? 2 : 0;
+  return {
+    at,
+    constraintName: named ? unquote(item[1].text) : undefined,
+    word: item[at]?.type === 'word' ? item[at].upper : '',
+  };
+}
+
 /** Splits the tokens inside the parentheses opened at `open` into comma-separated items. */
 function parenItems(tokens: SqlToken[], open: number): { items: SqlToken[][]; close: number } {
   const depth = tokens[open].depth + 1;
@@ -194,13 +208,7 @@ class DdlReader {
 
   /** One entry of a `CREATE TABLE` body: a column or a table constraint. */
   private tableItem(table: TableFact, item: SqlToken[]): void {
-    let i = 0;
-    let constraintName: string | undefined;
-    if (isWord(item[0], 'CONSTRAINT') && isName(item[1])) {
-      constraintName = unquote(item[1].text);
-      i = 2;
-    }
-    const word = item[i]?.type === 'word' ? item[i].upper : '';
+    const { at: i, constraintName, word } = constraintHead(item);
     if (
       word === 'PRIMARY' ||
       word === 'UNIQUE' ||
@@ -397,13 +405,8 @@ class DdlReader {
   }
 
   private alterAdd(statement: SqlStatement, tableName: string, item: SqlToken[]): void {
-    let i = 0;
-    let constraintName: string | undefined;
-    if (isWord(item[0], 'CONSTRAINT') && isName(item[1])) {
-      constraintName = unquote(item[1].text);
-      i = 2;
-    }
-    const word = item[i]?.type === 'word' ? item[i].upper : '';
+    const { at, constraintName, word } = constraintHead(item);
+    let i = at;
     if (word === 'FOREIGN') {
       const table = this.table(tableName, statement, false);
       this.tableConstraint(table, item, i, constraintName);
