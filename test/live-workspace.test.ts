@@ -88,3 +88,24 @@ describe('live workspace', () => {
     assert.ok(live.findings('app/queries.py').some((f) => f.ruleId === 'unbounded-orm-query'));
   });
 });
+
+describe('live workspace summary', () => {
+  before(() => initParsers());
+
+  it('keeps the finding total in step with edits and removals', () => {
+    const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+    const live = new LiveWorkspace(rules, settings, { maxFileBytes: 2 * 1024 * 1024 });
+    const sleepy = 'import time\n\n\nasync def f():\n    time.sleep(1)\n';
+    live.updateMany([
+      source('a.py', sleepy),
+      source('b.py', 'x = 1\n'),
+      source('c.py', '\0binary'),
+    ]);
+    const total = () => live.fileNames().reduce((n, file) => n + live.findings(file).length, 0);
+    assert.deepEqual(live.summary(), { files: 3, findings: total(), skipped: 1 });
+    live.update(source('b.py', sleepy + sleepy.replace('def f', 'def g')));
+    assert.deepEqual(live.summary(), { files: 3, findings: total(), skipped: 1 });
+    live.remove('a.py');
+    assert.deepEqual(live.summary(), { files: 2, findings: total(), skipped: 1 });
+  });
+});

@@ -117,11 +117,10 @@ export function serve(connection: Connection): void {
     let findings = 0;
     let problems = 0;
     for (const folder of folders.all()) {
-      for (const file of folder.workspace.fileNames()) {
-        files++;
-        findings += folder.workspace.findings(file).length;
-        if (folder.workspace.skipReason(file)) problems++;
-      }
+      const summary = folder.workspace.summary();
+      files += summary.files;
+      findings += summary.findings;
+      problems += summary.skipped;
     }
     void connection.sendNotification(StatusNotification, {
       state: analysing > 0 ? 'analyzing' : 'idle',

@@ -50,6 +50,9 @@ export class LiveWorkspace {
   private workspaceFindings = new Map<string, Finding[]>();
   /** The final (suppressed, sorted) findings last reported per file, to tell what changed. */
   private readonly published = new Map<string, string>();
+  /** Number of final findings per file, kept with `published` so totals cost nothing. */
+  private readonly counts = new Map<string, number>();
+  private findingTotal = 0;
   private traits: TraitContributor[] = [];
   private readonly staged: string[] = [];
   readonly problems: Problem[] = [];
@@ -120,6 +123,8 @@ export class LiveWorkspace {
     this.index.remove(file);
     const changed = this.refresh(this.recheckIndexReaders(file));
     if (this.published.delete(file)) changed.add(file);
+    this.setCount(file, 0);
+    this.counts.delete(file);
     return changed;
   }
 
@@ -157,6 +162,13 @@ export class LiveWorkspace {
   /** Every analysed file. */
   fileNames(): string[] {
     return [...this.files.keys()];
+  }
+
+  /** Files analysed, findings in them, and files skipped: for status displays, without sorting anything. */
+  summary(): { files: number; findings: number; skipped: number } {
+    let skipped = 0;
+    for (const state of this.files.values()) if (state.skipped) skipped++;
+    return { files: this.files.size, findings: this.findingTotal, skipped };
   }
 
   /** Why a file was skipped, if it was. */
@@ -267,12 +279,19 @@ export class LiveWorkspace {
     const changed = new Set<string>();
     for (const file of candidates) {
       if (!this.files.has(file)) continue;
-      const key = findingsKey(this.findings(file));
+      const findings = this.findings(file);
+      const key = findingsKey(findings);
       if (this.published.get(file) !== key) {
         this.published.set(file, key);
+        this.setCount(file, findings.length);
         changed.add(file);
       }
     }
     return changed;
+  }
+
+  private setCount(file: string, count: number): void {
+    this.findingTotal += count - (this.counts.get(file) ?? 0);
+    this.counts.set(file, count);
   }
 }
