@@ -11,7 +11,6 @@ import {
   TextDocumentSyncKind,
   type CodeAction,
   type Connection,
-  type Diagnostic,
   type InitializeResult,
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver';
@@ -31,32 +30,17 @@ import {
   removeSuppressionAction,
   type ActionContext,
 } from './code-actions';
-import { toDiagnostic, unusedSuppressionDiagnostic, type DiagnosticData } from './convert';
+import { toDiagnostic, type DiagnosticData } from './convert';
 import { DocumentTrees } from './document-trees';
 import { Folders, type FolderAnalysis } from './folders';
-import {
-  AllFindingsRequest,
-  ReanalyzeRequest,
-  StatusNotification,
-  type PanelFinding,
-} from './protocol';
+import { AllFindingsRequest, ReanalyzeRequest, type PanelFinding } from './protocol';
+import { Publisher } from './publisher';
 import { DEFAULT_EDITOR_SETTINGS, readEditorSettings, type EditorSettings } from './settings';
 
 /** Milliseconds between the last keystroke and the analysis of a document. */
 export const DEBOUNCE_MS = 150;
 /** Files analysed between two yields to the event loop during workspace analysis. */
 const BATCH_SIZE = 20;
-
-const DOCS_DIR = [
-  path.join(__dirname, '..', 'docs', 'rules'),
-  path.join(__dirname, '..', '..', '..', 'docs', 'rules'),
-].find((dir) => fs.existsSync(dir));
-
-function docsHref(ruleId: string): string | undefined {
-  if (!DOCS_DIR) return undefined;
-  const file = path.join(DOCS_DIR, `${ruleId}.md`);
-  return fs.existsSync(file) ? URI.file(file).toString() : undefined;
-}
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -73,7 +57,6 @@ export function serve(connection: Connection): void {
   const folders = new Folders(DEFAULT_EDITOR_SETTINGS);
   let canReadConfiguration = false;
   let ready: Promise<void> = Promise.resolve();
-  let analysing = 0;
 
   const fileOf = (uri: string): string | undefined => {
     const parsed = URI.parse(uri);
@@ -87,54 +70,10 @@ export function serve(connection: Connection): void {
     );
   }
 
-  function publish(folder: FolderAnalysis, files: Iterable<string>): void {
-    for (const file of files) {
-      const uri = URI.file(file).toString();
-      const text = folder.workspace.text(file);
-      const enabled = folder.editor.enable;
-      if (text === undefined || !enabled) {
-        void connection.sendDiagnostics({ uri, diagnostics: [] });
-        continue;
-      }
-      const lines = new LineIndex(text);
-      const diagnostics: Diagnostic[] = folder.workspace
-        .findings(file)
-        .map((f) => toDiagnostic(f, lines, docsHref));
-      for (const suppression of folder.workspace.unusedSuppressions(file))
-        diagnostics.push(unusedSuppressionDiagnostic(suppression, lines));
-      const version = open.get(uri)?.document.version;
-      void connection.sendDiagnostics({
-        uri,
-        diagnostics,
-        ...(version !== undefined ? { version } : {}),
-      });
-    }
-    sendStatus();
-  }
-
-  function sendStatus(): void {
-    let files = 0;
-    let findings = 0;
-    let problems = 0;
-    for (const folder of folders.all()) {
-      const summary = folder.workspace.summary();
-      files += summary.files;
-      findings += summary.findings;
-      problems += summary.skipped;
-    }
-    void connection.sendNotification(StatusNotification, {
-      state: analysing > 0 ? 'analyzing' : 'idle',
-      files,
-      findings,
-      problems,
-    });
-  }
-
-  function reportProblems(folder: FolderAnalysis): void {
-    for (const problem of folder.workspace.problems.splice(0)) {
-      connection.console.warn(`${problem.file ? `${problem.file}: ` : ''}${problem.message}`);
-    }
-  }
+  const publisher = new Publisher(connection, folders, (uri) => open.get(uri)?.document.version);
+  const publish = (folder: FolderAnalysis, files: Iterable<string>): void =>
+    publisher.publish(folder, files);
+  const reportProblems = (folder: FolderAnalysis): void => publisher.reportProblems(folder);
 
   /** Analyses one open document as it is now. */
   function analyseOpen(uri: string): void {
@@ -197,8 +136,7 @@ export function serve(connection: Connection): void {
 
   async function analyseFolder(folder: FolderAnalysis): Promise<void> {
     if (!folder.editor.enable) return;
-    analysing++;
-    sendStatus();
+    const finished = publisher.beginAnalysis();
     const progress = await connection.window.createWorkDoneProgress();
     try {
       if (folder.configError)
@@ -238,8 +176,7 @@ export function serve(connection: Connection): void {
       reportProblems(folder);
     } finally {
       progress.done();
-      analysing--;
-      sendStatus();
+      finished();
     }
   }
 
