@@ -1,11 +1,11 @@
 /** The `perflens` CLI end to end, in-process: output formats, exit codes, config errors, --fix. */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import Ajv from 'ajv-draft-04';
 import { main } from '../server/src/cli/cli';
+import { tempWorkspace } from './support/temp-workspace';
 
 class Capture extends Writable {
   text = '';
@@ -26,14 +26,7 @@ async function run(
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
-function workspace(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-cli-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => tempWorkspace(files, 'perflens-cli-');
 
 const SLEEPY = 'import time\n\n\nasync def handler():\n    time.sleep(1)\n';
 const CLEAN = 'import asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n';

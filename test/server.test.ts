@@ -4,7 +4,6 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import {
@@ -17,18 +16,12 @@ import {
   type CodeAction,
   type TextEdit,
 } from 'vscode-languageserver-protocol/node';
+import { tempWorkspace } from './support/temp-workspace';
 import { startClient, type TestClient } from './support/lsp-client';
 
 const SLEEPY = 'import time\n\n\nasync def handler():\n    time.sleep(1)\n';
 
-function workspace(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-lsp-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => tempWorkspace(files, 'perflens-lsp-');
 
 /** Applies LSP text edits to a text (edits of one document, non-overlapping). */
 function applyTextEdits(text: string, edits: readonly TextEdit[]): string {

@@ -1,5 +1,5 @@
 import type { Rule } from '../../server/src/engine/rule';
-import { isMigrationPath, keyColumns, tokenRange } from '../../server/src/sql/helpers';
+import { isMigrationPath, tokenRange } from '../../server/src/sql/helpers';
 import {
   hasRowLimit,
   looksUpByKey,
@@ -51,7 +51,7 @@ export const selectStar: Rule = {
   check(ctx) {
     if (isMigrationPath(ctx.relativePath)) return;
     let keys: ReadonlySet<string> | undefined;
-    const keyLookup = () => (keys ??= keyColumns(ctx.index));
+    const keyLookup = () => (keys ??= ctx.index.keyColumnNames());
     for (const unit of ctx.sqlUnits) {
       if (unit.readsOneRow) continue;
       for (const statement of unit.statements) {

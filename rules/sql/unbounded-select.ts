@@ -1,12 +1,7 @@
 import type { Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { readsInBatches } from '../../server/src/python/orm';
-import {
-  isMigrationPath,
-  isUnboundedSelect,
-  keyColumns,
-  statementRange,
-} from '../../server/src/sql/helpers';
+import { isMigrationPath, isUnboundedSelect, statementRange } from '../../server/src/sql/helpers';
 import type { SqlStatement } from '../../server/src/sql/statements';
 import { toHost, type SqlUnit } from '../../server/src/sql/unit';
 
@@ -148,7 +143,7 @@ export const unboundedSelect: Rule = {
     for (const unit of ctx.sqlUnits) {
       if (unit.readsOneRow) continue;
       for (const statement of unit.statements) {
-        if (!isUnboundedSelect(statement, () => (keys ??= keyColumns(ctx.index)))) continue;
+        if (!isUnboundedSelect(statement, () => (keys ??= ctx.index.keyColumnNames()))) continue;
         if (ctx.python && readsInBatches(ctx.python, unit)) continue;
         const limit = ctx.options.defaultLimit;
         const fixes = [

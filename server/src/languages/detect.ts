@@ -12,6 +12,3 @@ export function languageOf(path: string): Language | undefined {
   if (dot === -1) return undefined;
   return EXTENSIONS[path.slice(dot).toLowerCase()];
 }
-
-/** File extensions Perflens analyses, for file watchers and discovery. */
-export const ANALYSED_EXTENSIONS = Object.keys(EXTENSIONS);

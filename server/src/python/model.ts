@@ -646,14 +646,3 @@ function bindAssignment(
     if (className) model.bindings!.set(bindingKey(target, undefined, className), call);
   }
 }
-
-/** The innermost function that contains `node`, from a model's function list. */
-export function enclosingFunction(model: PythonModel, node: Node): PyFunction | undefined {
-  let best: PyFunction | undefined;
-  for (const fn of model.functions) {
-    if (fn.node.startIndex <= node.startIndex && node.endIndex <= fn.node.endIndex) {
-      if (!best || fn.node.startIndex >= best.node.startIndex) best = fn;
-    }
-  }
-  return best;
-}

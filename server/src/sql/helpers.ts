@@ -7,7 +7,6 @@ import {
   type SqlStatement,
 } from './statements';
 import type { SqlToken } from './tokens';
-import type { WorkspaceIndex } from '../workspace/index';
 import { toHost, type SqlUnit } from './unit';
 
 /** A token standing for a run-time value (an f-string hole or a concatenated variable). */
@@ -107,9 +106,4 @@ export function isUnboundedSelect(
   if (statement.kind !== 'select' || hasRowLimit(statement) || hasOffset(statement)) return false;
   if (returnsSingleRow(statement) || hasClauseHole(statement)) return false;
   return !looksUpByKey(statement, keyColumns());
-}
-
-/** Primary-key and unique column names of every table the workspace knows, for key lookups. */
-export function keyColumns(index: WorkspaceIndex): ReadonlySet<string> {
-  return index.keyColumnNames();
 }
