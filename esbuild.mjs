@@ -1,6 +1,7 @@
 // Bundles the CLI (with its worker), the language server, the VS Code client and the benchmark,
 // and copies the WASM grammars next to the bundles.
 // web-tree-sitter reads `import.meta.url`, which CommonJS bundles lack: the shim supplies it.
+// ts-morph brings the TypeScript compiler; it is bundled once, for the CLI/worker/server.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,6 +23,8 @@ const common = {
   logLevel: 'warning',
   define: { 'import.meta.url': 'importMetaUrl' },
   inject: [shim],
+  // Never search the workspace for library config files (see the stub).
+  alias: { lilconfig: './scripts/no-config-search.js' },
 };
 
 await Promise.all([

@@ -11,6 +11,8 @@ import { applyEdits } from '../server/src/engine/fixes';
 import type { Finding } from '../server/src/engine/types';
 import { languageOf } from '../server/src/languages/detect';
 import { initParsers, parse } from '../server/src/parsing/tree-sitter';
+import { parsePrismaSchema } from '../server/src/prisma/schema';
+import { typeScriptSyntaxErrors } from '../server/src/typescript/compiler';
 import { analyze, type MemoryFile } from './support/analyze';
 import { parseAnnotations } from './support/annotations';
 
@@ -118,11 +120,16 @@ describe('rule fixtures', function () {
         }
         const fixedFile = path.join(fixture.root, fixedPathOf(file.relativePath));
         if (!fs.existsSync(fixedFile)) continue;
-        const edits = findings
-          .filter((f) => f.ruleId === fixture.rule && f.fixes.length > 0)
-          .flatMap((f) =>
-            f.fixes[0].edits.filter((edit) => !edit.file || edit.file === file.relativePath),
-          );
+        // The file's own fixes, and the edits other files' fixes make to it (cross-file fixes).
+        const edits = reports.flatMap((report) =>
+          report.findings
+            .filter((f) => f.ruleId === fixture.rule && f.fixes.length > 0)
+            .flatMap((f) =>
+              f.fixes[0].edits.filter((edit) =>
+                edit.file ? edit.file === file.relativePath : report.file === file.relativePath,
+              ),
+            ),
+        );
         const fixed = applyEdits(file.text, edits).text;
         assert.equal(
           fixed,
@@ -134,6 +141,18 @@ describe('rule fixtures', function () {
           const tree = parse('python', fixed);
           assert.ok(!tree.rootNode.hasError, `the fixed ${file.relativePath} does not parse`);
           tree.delete();
+        } else if (language === 'typescript') {
+          assert.deepEqual(
+            typeScriptSyntaxErrors(fixed, file.relativePath),
+            [],
+            `the fixed ${file.relativePath} does not parse`,
+          );
+        } else if (language === 'prisma') {
+          assert.deepEqual(
+            parsePrismaSchema(fixed).errors,
+            [],
+            `the fixed ${file.relativePath} does not parse`,
+          );
         }
       }
     });

@@ -5,9 +5,17 @@
  */
 import type { Language } from './types';
 
-/** Offsets of every comment's first character (`#` in Python, `--` or `/*` in SQL). */
+/** Offsets of every comment's first character (`#` in Python, `--` or `/*` in SQL, `//` or `/*` in JS). */
 export function commentStarts(text: string, language: Language): number[] {
-  return language === 'python' ? pythonComments(text) : sqlComments(text);
+  switch (language) {
+    case 'python':
+      return pythonComments(text);
+    case 'sql':
+      return sqlComments(text);
+    case 'typescript':
+    case 'prisma':
+      return slashComments(text);
+  }
 }
 
 function pythonComments(text: string): number[] {
@@ -35,6 +43,131 @@ function pythonComments(text: string): number[] {
     } else i++;
   }
   return starts;
+}
+
+/** Characters after which a `/` starts a regular expression rather than a division. */
+const BEFORE_REGEX = new Set([
+  '',
+  '(',
+  ',',
+  '=',
+  ':',
+  '[',
+  '!',
+  '&',
+  '|',
+  '?',
+  '{',
+  '}',
+  ';',
+  '+',
+  '-',
+  '*',
+  '%',
+  '<',
+  '>',
+  '~',
+  '^',
+]);
+
+/**
+ * `//` and `/* *\/` comments of JavaScript, TypeScript and Prisma, skipping strings, template
+ * literals (with `${}` holes) and regular expression literals, told from division the usual way:
+ * by the character before the slash.
+ */
+function slashComments(text: string): number[] {
+  const starts: number[] = [];
+  // Brace depth of each open template hole, so `}` ends the hole and resumes the template.
+  const holes: number[] = [];
+  let braces = 0;
+  let previous = '';
+  let i = 0;
+  const skipTemplate = (): void => {
+    while (i < text.length) {
+      const ch = text[i];
+      if (ch === '\\') i += 2;
+      else if (ch === '`') {
+        i++;
+        return;
+      } else if (ch === '$' && text[i + 1] === '{') {
+        i += 2;
+        holes.push(braces);
+        braces++;
+        return;
+      } else i++;
+    }
+  };
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === '/' && text[i + 1] === '/') {
+      starts.push(i);
+      const newline = text.indexOf('\n', i);
+      i = newline === -1 ? text.length : newline;
+    } else if (ch === '/' && text[i + 1] === '*') {
+      starts.push(i);
+      const close = text.indexOf('*/', i + 2);
+      i = close === -1 ? text.length : close + 2;
+    } else if (ch === '"' || ch === "'") {
+      i++;
+      while (i < text.length && text[i] !== ch && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+      i++;
+      previous = ch;
+    } else if (ch === '`') {
+      i++;
+      skipTemplate();
+      previous = '`';
+    } else if (ch === '/' && BEFORE_REGEX.has(previous)) {
+      // A regular expression literal: skip to its closing slash (not one inside a class).
+      i++;
+      let inClass = false;
+      while (i < text.length && text[i] !== '\n') {
+        if (text[i] === '\\') i++;
+        else if (text[i] === '[') inClass = true;
+        else if (text[i] === ']') inClass = false;
+        else if (text[i] === '/' && !inClass) break;
+        i++;
+      }
+      i++;
+      previous = '/';
+    } else {
+      if (ch === '{') braces++;
+      else if (ch === '}') {
+        braces--;
+        if (holes.length > 0 && holes[holes.length - 1] === braces) {
+          holes.pop();
+          i++;
+          skipTemplate();
+          previous = '`';
+          continue;
+        }
+      }
+      if (ch !== ' ' && ch !== '\t' && ch !== '\n' && ch !== '\r') {
+        // Words count as one "previous" character: `return /x/` is a regex, `a / b` is not.
+        previous = /[\w$]/.test(ch) ? (isRegexKeywordEnd(text, i) ? '(' : 'w') : ch;
+      }
+      i++;
+    }
+  }
+  return starts;
+}
+
+/** Whether the word ending at `i` is a keyword after which a regex may follow (`return /x/`). */
+function isRegexKeywordEnd(text: string, i: number): boolean {
+  if (/[\w$]/.test(text[i + 1] ?? '')) return false;
+  let start = i;
+  while (start > 0 && /[\w$]/.test(text[start - 1])) start--;
+  const word = text.slice(start, i + 1);
+  return (
+    word === 'return' ||
+    word === 'typeof' ||
+    word === 'case' ||
+    word === 'in' ||
+    word === 'of' ||
+    word === 'yield' ||
+    word === 'await' ||
+    word === 'void' ||
+    word === 'delete'
+  );
 }
 
 function sqlComments(text: string): number[] {

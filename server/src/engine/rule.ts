@@ -4,7 +4,9 @@
  */
 import type { Tree } from 'web-tree-sitter';
 import type { TraitContributor } from '../python/facts';
+import type { PrismaSchemaModel } from '../prisma/schema';
 import type { PythonModel } from '../python/model';
+import type { TsModel } from '../typescript/model';
 import type { SqlUnit } from '../sql/unit';
 import type { WorkspaceIndex } from '../workspace/index';
 import type { LineIndex } from './positions';
@@ -37,6 +39,10 @@ export interface FileContext {
   options: RuleOptions;
   /** The Python model, for Python files. */
   python?: PythonModel;
+  /** The TypeScript/JavaScript model, for `.ts`, `.tsx`, `.js`, ... files. */
+  typescript?: TsModel;
+  /** The parsed schema, for `.prisma` files. */
+  prisma?: PrismaSchemaModel;
   /** SQL in this file: the whole file for `.sql`, strings passed to DB calls elsewhere. */
   sqlUnits: SqlUnit[];
   /** The tree-sitter tree of a SQL unit, parsed on first request and freed after the file. */

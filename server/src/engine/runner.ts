@@ -121,6 +121,8 @@ export function runFileRules(
       language: source.language,
       options: settings.options,
       python: prepared.python,
+      typescript: prepared.typescript,
+      prisma: prepared.prisma,
       sqlUnits: prepared.sqlUnits,
       sqlTree: prepared.sqlTree,
       get index() {

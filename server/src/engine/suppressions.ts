@@ -26,6 +26,8 @@ export interface Suppression {
 const COMMENT_MARKERS: Record<Language, string> = {
   python: '#',
   sql: '--',
+  typescript: '//',
+  prisma: '//',
 };
 
 /** The comment token for `language`, used when inserting a suppression. */
@@ -34,7 +36,7 @@ export function commentMarker(language: Language): string {
 }
 
 const DIRECTIVE =
-  /^(?:#|--|\/\*)\s*perflens-ignore(-file)?(?:\s*:\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*))?/;
+  /^(?:#|--|\/\/|\/\*)\s*perflens-ignore(-file)?(?:\s*:\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*))?/;
 
 /** Finds every suppression comment in `text`. */
 export function parseSuppressions(

@@ -28,8 +28,11 @@ export type Severity = (typeof SEVERITIES)[number];
 /** Safe fixes keep behaviour; unsafe ones may change it and are applied only on request. */
 export type FixSafety = 'safe' | 'unsafe';
 
-/** Languages a source file can be analysed as. */
-export type Language = 'python' | 'sql';
+/**
+ * Languages a source file can be analysed as. `typescript` covers TypeScript and JavaScript in
+ * every flavour (.ts .tsx .mts .cts .js .jsx .mjs .cjs): one parser and one rule pack read them all.
+ */
+export type Language = 'python' | 'sql' | 'typescript' | 'prisma';
 
 /** Documentation written next to each rule, under Ruff's fixed headings. */
 export interface RuleDocs {

@@ -4,11 +4,28 @@ const EXTENSIONS: Record<string, Language> = {
   '.py': 'python',
   '.pyi': 'python',
   '.sql': 'sql',
+  '.ts': 'typescript',
+  '.tsx': 'typescript',
+  '.mts': 'typescript',
+  '.cts': 'typescript',
+  '.js': 'typescript',
+  '.jsx': 'typescript',
+  '.mjs': 'typescript',
+  '.cjs': 'typescript',
+  '.prisma': 'prisma',
 };
+
+/**
+ * Generated or declaration-only JavaScript: type declarations run no code, and bundles and
+ * minified files are build output whose findings belong to their sources.
+ */
+const GENERATED = /(?:\.d\.[mc]?ts|[.-]min\.[mc]?js|\.bundle\.[mc]?js|\.chunk\.[mc]?js)$/i;
 
 /** The language a path is analysed as, or undefined when Perflens has no rules for it. */
 export function languageOf(path: string): Language | undefined {
   const dot = path.lastIndexOf('.');
   if (dot === -1) return undefined;
-  return EXTENSIONS[path.slice(dot).toLowerCase()];
+  const language = EXTENSIONS[path.slice(dot).toLowerCase()];
+  if (language === 'typescript' && GENERATED.test(path)) return undefined;
+  return language;
 }

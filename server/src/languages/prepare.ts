@@ -7,6 +7,13 @@ import { extractPythonFacts } from '../python/facts';
 import { buildPythonModel } from '../python/model';
 import { extractSqlFacts } from '../sql/schema-facts';
 import { fileUnit, type SqlUnit } from '../sql/unit';
+import { prismaSchemaFacts } from '../prisma/facts';
+import { parsePrismaSchema } from '../prisma/schema';
+import { parseTypeScript } from '../typescript/compiler';
+import { tsSqlUnits } from '../typescript/embedded-sql';
+import { extractTsFacts } from '../typescript/facts';
+import { buildTsModel } from '../typescript/model';
+import { emptyFacts } from '../workspace/facts';
 import type { PreparedFile, PrepareOptions, SourceFile } from './prepared';
 
 /** Lazily parsed SQL trees, freed together. */
@@ -57,6 +64,30 @@ export function prepareFile(
         sqlTrees.dispose();
         if (owned) pythonTree.delete();
       },
+    };
+  }
+  if (source.language === 'typescript') {
+    const typescript = buildTsModel(parseTypeScript(source.text, source.file), source.relativePath);
+    return {
+      source,
+      lines,
+      typescript,
+      sqlUnits: tsSqlUnits(typescript),
+      facts: extractTsFacts(typescript, source.file),
+      sqlTree: (unit) => sqlTrees.get(unit),
+      dispose: () => sqlTrees.dispose(),
+    };
+  }
+  if (source.language === 'prisma') {
+    const prisma = parsePrismaSchema(source.text);
+    return {
+      source,
+      lines,
+      prisma,
+      sqlUnits: [],
+      facts: { ...emptyFacts(source.file, 'prisma'), schema: prismaSchemaFacts(prisma) },
+      sqlTree: (unit) => sqlTrees.get(unit),
+      dispose: () => sqlTrees.dispose(),
     };
   }
   const unit = fileUnit(source.text);

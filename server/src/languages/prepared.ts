@@ -5,7 +5,9 @@
 import type { Tree } from 'web-tree-sitter';
 import { LineIndex } from '../engine/positions';
 import type { TraitContributor } from '../python/facts';
+import type { PrismaSchemaModel } from '../prisma/schema';
 import type { PythonModel } from '../python/model';
+import type { TsModel } from '../typescript/model';
 import type { SqlUnit } from '../sql/unit';
 import type { Language } from '../engine/types';
 import type { FileFacts } from '../workspace/facts';
@@ -23,6 +25,8 @@ export interface PreparedFile {
   source: SourceFile;
   lines: LineIndex;
   python?: PythonModel;
+  typescript?: TsModel;
+  prisma?: PrismaSchemaModel;
   sqlUnits: SqlUnit[];
   facts: FileFacts;
   /** Parses a SQL unit on first use; trees are freed by `dispose()`. */

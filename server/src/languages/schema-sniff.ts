@@ -5,5 +5,14 @@ import { mayDeclarePythonSchema } from '../python/schema';
 const SQL_DDL = /\b(?:CREATE|ALTER|DROP)\b/i;
 
 export function mayDeclareSchema(text: string, language: Language): boolean {
-  return language === 'python' ? mayDeclarePythonSchema(text) : SQL_DDL.test(text);
+  switch (language) {
+    case 'python':
+      return mayDeclarePythonSchema(text);
+    case 'sql':
+      return SQL_DDL.test(text);
+    case 'prisma':
+      return true;
+    case 'typescript':
+      return false;
+  }
 }

@@ -99,7 +99,7 @@ export interface TableFact {
   /** Relationship attributes (`comments = relationship(...)`), for lazy-load checks. */
   relationships: string[];
   /** Where the table is declared: a model, a `.sql` file, or an Alembic migration. */
-  source: 'sqlalchemy' | 'django' | 'sql' | 'alembic';
+  source: 'sqlalchemy' | 'django' | 'sql' | 'alembic' | 'prisma';
   /** The module variable a SQLAlchemy Core `Table(...)` is assigned to (`users = Table(...)`). */
   variable?: string;
   /** For `.sql` tables: the offset just past the declaring statement (and its `;`). */

@@ -16,6 +16,7 @@ import {
 import { skipReason } from '../engine/source-guard';
 import { applySuppressions, parseSuppressions, type Suppression } from '../engine/suppressions';
 import type { Finding, Language, Problem } from '../engine/types';
+import { languageOf } from '../languages/detect';
 import { prepareFile } from '../languages/prepare';
 import type { PreparedFile, SourceFile } from '../languages/prepared';
 import type { TraitContributor } from '../python/facts';
@@ -161,8 +162,7 @@ export class AnalysisSession {
   /** Applies a file's suppressions to its findings and sorts them. */
   finish(file: string, findings: Finding[], text: string): FileReport {
     const lines = this.lineIndexOf(file, () => text) ?? new LineIndex(text);
-    const language =
-      this.prepared.get(file)?.source.language ?? (file.endsWith('.sql') ? 'sql' : 'python');
+    const language = this.prepared.get(file)?.source.language ?? languageOf(file) ?? 'python';
     const suppressions = parseSuppressions(text, lines, language);
     const kept = applySuppressions(sortFindings(findings), suppressions);
     return { file, findings: kept, unusedSuppressions: suppressions.filter((s) => !s.used) };

@@ -1,0 +1,147 @@
+/**
+ * Extracts the facts a TypeScript/JavaScript file contributes to the workspace index: its named
+ * functions with their direct effects (queries, HTTP calls, blocking I/O) and outgoing calls,
+ * resolved through imports to qualified names, so rules can follow a loop into a helper in
+ * another file.
+ */
+import type { CallSite, Effect, FileFacts, FunctionFacts } from '../workspace/facts';
+import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
+import type { TsCall, TsFunction, TsModel } from './model';
+
+/** `src/services/users.ts` → `src.services.users`; an `index` file is named by its folder. */
+export function tsModuleNameOf(relativePath: string): string {
+  return relativePath
+    .replace(/\.[mc]?[jt]sx?$/, '')
+    .replace(/(?:^|\/)index$/, '')
+    .split('/')
+    .filter(Boolean)
+    .join('.');
+}
+
+/** Resolves `./x` / `../y/z` against the importing file's folder; undefined for packages. */
+export function resolveSpecifier(relativePath: string, specifier: string): string | undefined {
+  let path: string;
+  if (specifier.startsWith('.')) {
+    const parts = relativePath.split('/').slice(0, -1);
+    for (const part of specifier.split('/')) {
+      if (part === '..') parts.pop();
+      else if (part !== '.' && part !== '') parts.push(part);
+    }
+    path = parts.join('/');
+  } else {
+    // Path aliases (`@/lib/db`, `~/lib/db`, `#lib/db`): resolved by suffix in the index.
+    const alias = /^(?:@\/|~\/|#)/.exec(specifier);
+    if (!alias) return undefined;
+    path = specifier.slice(alias[0].length);
+  }
+  // ESM imports name the emitted file (`./x.js` for `x.ts`).
+  return tsModuleNameOf(path.replace(/\.[mc]?js$/, '.ts'));
+}
+
+/** The name a function is indexed under within its module (`Class.method`, `default`). */
+export function localQualifiedName(fn: TsFunction): string | undefined {
+  if (!fn.name) return undefined;
+  return fn.className ? `${fn.className}.${fn.name}` : fn.name;
+}
+
+/** Candidate qualified names of a call's target, most specific first. */
+export function tsCallTargets(call: TsCall, model: TsModel, moduleName: string): string[] {
+  if (call.isNew || call.isTaggedTemplate) return [];
+  const parts = call.callee.split('.');
+  const head = parts[0];
+  const imported = model.imports.get(head);
+  if (imported) {
+    const module = resolveSpecifier(model.relativePath, imported.module);
+    if (module === undefined) return [];
+    const prefix = module ? `${module}.` : '';
+    if (imported.imported === '*') return parts.length === 2 ? [`${prefix}${parts[1]}`] : [];
+    if (parts.length !== 1) return [];
+    return imported.imported === 'default'
+      ? [`${prefix}default`, `${prefix}${head}`]
+      : [`${prefix}${imported.imported}`];
+  }
+  const prefix = moduleName ? `${moduleName}.` : '';
+  if (head === 'this' && parts.length === 2) {
+    const className = call.fn?.className ?? call.fn?.parent?.className;
+    return className ? [`${prefix}${className}.${parts[1]}`] : [];
+  }
+  return parts.length === 1 ? [`${prefix}${head}`] : [];
+}
+
+function effectOf(call: TsCall, model: TsModel): Effect | undefined {
+  const { start, end, callee } = call;
+  const blocking = blockingCall(model, call);
+  if (blocking)
+    return { kind: blocking === 'process' ? 'process' : 'fs', blocking: true, callee, start, end };
+  if (databaseCall(model, call)) return { kind: 'db', blocking: false, callee, start, end };
+  if (isHttpCall(model, call)) return { kind: 'http', blocking: false, callee, start, end };
+  return undefined;
+}
+
+/**
+ * The named function a call's effects belong to: anonymous callbacks (`ids.map(id => ...)`) are
+ * run by the function that passes them, so their calls count as its own.
+ */
+function owner(fn: TsFunction | undefined): TsFunction | undefined {
+  let current = fn;
+  while (current && !current.name && current.parent) current = current.parent;
+  return current && current.name ? current : undefined;
+}
+
+/** Builds the facts of one TypeScript/JavaScript file from its model. */
+export function extractTsFacts(model: TsModel, file: string): FileFacts {
+  const moduleName = tsModuleNameOf(model.relativePath);
+  const callsByFunction = new Map<TsFunction, TsCall[]>();
+  for (const call of model.calls) {
+    const fn = owner(call.fn);
+    if (!fn) continue;
+    const list = callsByFunction.get(fn);
+    if (list) list.push(call);
+    else callsByFunction.set(fn, [call]);
+  }
+  const functions: FunctionFacts[] = [];
+  for (const fn of model.functions) {
+    const local = localQualifiedName(fn);
+    if (!local) continue;
+    const effects: Effect[] = [];
+    const calls: CallSite[] = [];
+    for (const call of callsByFunction.get(fn) ?? []) {
+      const effect = effectOf(call, model);
+      if (effect) {
+        effects.push(effect);
+        continue;
+      }
+      const targets = tsCallTargets(call, model, moduleName);
+      if (targets.length === 0) continue;
+      calls.push({
+        targets,
+        callee: call.callee,
+        start: call.start,
+        end: call.end,
+        inLoop: call.loops.length > 0,
+        awaited: call.awaited,
+      });
+    }
+    functions.push({
+      qualifiedName: moduleName ? `${moduleName}.${local}` : local,
+      name: fn.name,
+      isAsync: fn.isAsync,
+      isRouteHandler: isRequestHandler(model, fn),
+      start: fn.start,
+      end: fn.end,
+      nameStart: fn.nameStart,
+      nameEnd: fn.nameEnd,
+      effects,
+      calls,
+      traits: [],
+    });
+  }
+  return {
+    file,
+    language: 'typescript',
+    moduleName,
+    functions,
+    schema: { tables: [], indexes: [], operations: [] },
+    queryColumns: [],
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * What the engine knows about Node libraries: which calls query a database, call over HTTP, block
+ * the event loop, or create clients, and which functions handle requests. Shared by the rules so
+ * each does not re-decide it; extend it here rather than in a rule.
+ */
+import { ts } from './compiler';
+import {
+  chainText,
+  semanticParent,
+  unwrap,
+  type TsCall,
+  type TsFunction,
+  type TsModel,
+} from './model';
+
+export const PRISMA_READ_OPERATIONS = new Set([
+  'findMany',
+  'findFirst',
+  'findFirstOrThrow',
+  'findUnique',
+  'findUniqueOrThrow',
+  'count',
+  'aggregate',
+  'groupBy',
+]);
+
+export const PRISMA_WRITE_OPERATIONS = new Set([
+  'create',
+  'createMany',
+  'createManyAndReturn',
+  'update',
+  'updateMany',
+  'updateManyAndReturn',
+  'upsert',
+  'delete',
+  'deleteMany',
+]);
+
+export const PRISMA_RAW_OPERATIONS = new Set([
+  '$queryRaw',
+  '$queryRawUnsafe',
+  '$executeRaw',
+  '$executeRawUnsafe',
+  '$queryRawTyped',
+  '$runCommandRaw',
+]);
+
+/** Names a Prisma client is usually bound to (`prisma`, `db`, `ctx.prisma`, `this.prisma`, `tx`). */
+const PRISMA_CLIENT_NAME = /^(?:prisma\w*|\w*Prisma|db|database|client|prismaClient|tx|trx|orm)$/;
+
+/** The module an identifier was imported from, if it was. */
+export function importedFrom(model: TsModel, name: string): string | undefined {
+  return model.imports.get(name)?.module;
+}
+
+/** The initializer of a module-level variable, unwrapped (`const prisma = new PrismaClient()`). */
+export function moduleInitializer(model: TsModel, name: string): ts.Expression | undefined {
+  const init = model.moduleVariables.get(name)?.initializer;
+  return init ? unwrap(init) : undefined;
+}
+
+/** `new PrismaClient(...)`, possibly extended (`new PrismaClient().$extends(...)`). */
+function isPrismaClientExpression(node: ts.Expression | undefined): boolean {
+  if (!node) return false;
+  const inner = unwrap(node);
+  if (ts.isNewExpression(inner)) return chainText(inner.expression).endsWith('PrismaClient');
+  if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression))
+    return (
+      inner.expression.name.text === '$extends' &&
+      isPrismaClientExpression(inner.expression.expression)
+    );
+  // `globalForPrisma.prisma ?? new PrismaClient()`
+  if (ts.isBinaryExpression(inner)) return isPrismaClientExpression(inner.right);
+  return false;
+}
+
+/** Whether the dotted chain `client` names a Prisma client in this file. */
+export function isPrismaClient(model: TsModel, client: string): boolean {
+  const last = client.split('.').pop() ?? '';
+  if (PRISMA_CLIENT_NAME.test(last)) return true;
+  if (!client.includes('.')) {
+    if (isPrismaClientExpression(moduleInitializer(model, client))) return true;
+    const imported = model.imports.get(client);
+    if (imported && /prisma|db/i.test(imported.imported === 'default' ? client : imported.imported))
+      return true;
+  }
+  return false;
+}
+
+export interface PrismaQuery {
+  call: TsCall;
+  /** The client as written: `prisma`, `ctx.prisma`, `tx`. */
+  client: string;
+  /** The model delegate as written: `user` for `prisma.user.findMany()`; '' for raw queries. */
+  delegate: string;
+  operation: string;
+}
+
+/** A Prisma Client query (`prisma.user.findMany(...)`, `prisma.$queryRaw\`...\``), if `call` is one. */
+export function prismaQuery(model: TsModel, call: TsCall): PrismaQuery | undefined {
+  if (call.isNew || !call.receiverText) return undefined;
+  if (PRISMA_RAW_OPERATIONS.has(call.name)) {
+    if (!isPrismaClient(model, call.receiverText)) return undefined;
+    return { call, client: call.receiverText, delegate: '', operation: call.name };
+  }
+  if (!PRISMA_READ_OPERATIONS.has(call.name) && !PRISMA_WRITE_OPERATIONS.has(call.name))
+    return undefined;
+  const dot = call.receiverText.lastIndexOf('.');
+  if (dot === -1) return undefined;
+  const client = call.receiverText.slice(0, dot);
+  const delegate = call.receiverText.slice(dot + 1);
+  // Delegates are the model name with a lower-case first letter; `db.query.users` is Drizzle.
+  if (!/^[a-z]\w*$/.test(delegate) || delegate === 'query') return undefined;
+  if (!isPrismaClient(model, client)) return undefined;
+  return { call, client, delegate, operation: call.name };
+}
+
+/** The Prisma model a delegate name refers to: `orderItem` → `OrderItem`. */
+export function modelOfDelegate(delegate: string): string {
+  return delegate.charAt(0).toUpperCase() + delegate.slice(1);
+}
+
+const SQL_CLIENT_NAME =
+  /(?:pool|client|db|conn|connection|pg|sql|knex|database|tx|trx|mysql|sqlite)$/i;
+const SQL_METHODS = new Set([
+  'query',
+  'execute',
+  'raw',
+  'one',
+  'oneOrNone',
+  'many',
+  'any',
+  'manyOrNone',
+  'none',
+]);
+const REDIS_COMMANDS = new Set([
+  'get',
+  'set',
+  'setex',
+  'mget',
+  'mset',
+  'del',
+  'exists',
+  'expire',
+  'ttl',
+  'incr',
+  'incrby',
+  'decr',
+  'hget',
+  'hset',
+  'hmget',
+  'hgetall',
+  'hincrby',
+  'lpush',
+  'rpush',
+  'lpop',
+  'rpop',
+  'lrange',
+  'sadd',
+  'srem',
+  'smembers',
+  'sismember',
+  'zadd',
+  'zrange',
+  'zrangebyscore',
+  'zscore',
+  'publish',
+  'xadd',
+  'eval',
+  'json.get',
+]);
+
+/** Why a call is a database round trip (`prisma`, `sql`, `redis`, `knex`), or undefined. */
+export function databaseCall(
+  model: TsModel,
+  call: TsCall,
+): 'prisma' | 'sql' | 'redis' | 'knex' | undefined {
+  if (prismaQuery(model, call)) return 'prisma';
+  if (call.isNew) return undefined;
+  const receiver = call.receiverText ?? '';
+  if (call.isTaggedTemplate) {
+    // postgres.js / @vercel/postgres / neon: awaiting `sql\`...\`` runs it; `Prisma.sql` only builds.
+    return call.callee === 'sql' && call.awaited ? 'sql' : undefined;
+  }
+  if (
+    SQL_METHODS.has(call.name) &&
+    receiver &&
+    SQL_CLIENT_NAME.test(receiver.split('.').pop() ?? '')
+  )
+    return 'sql';
+  if (REDIS_COMMANDS.has(call.name.toLowerCase()) && /redis/i.test(receiver)) return 'redis';
+  // Knex query chains: `knex('users').where(...)`, `db('orders').select()` awaited.
+  if (call.awaited && /^(?:knex|trx|db)\(\)/.test(call.callee)) return 'knex';
+  return undefined;
+}
+
+const HTTP_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'request']);
+const HTTP_CLIENTS = new Set(['axios', 'got', 'ky', 'superagent', 'undici', 'needle', 'ofetch']);
+
+/** Module variables created by `axios.create()` / `ky.create()` / `got.extend()`. */
+function isHttpClientInstance(model: TsModel, name: string): boolean {
+  const init = moduleInitializer(model, name);
+  if (!init || !ts.isCallExpression(init)) return false;
+  const callee = chainText(init.expression);
+  return /^(?:axios\.create|ky\.create|ky\.extend|got\.extend)$/.test(callee);
+}
+
+/** Whether `call` makes an HTTP request (`fetch`, axios, got, ky, undici). */
+export function isHttpCall(model: TsModel, call: TsCall): boolean {
+  if (call.isNew || call.isTaggedTemplate) return false;
+  const { callee, name } = call;
+  if (
+    callee === 'fetch' ||
+    callee === '$fetch' ||
+    callee === 'ofetch' ||
+    callee === 'globalThis.fetch'
+  )
+    return true;
+  if (HTTP_CLIENTS.has(callee)) return true;
+  if (callee === 'request' && importedFrom(model, 'request') === 'undici') return true;
+  const receiver = call.receiverText;
+  if (!receiver || !HTTP_VERBS.has(name)) return false;
+  if (HTTP_CLIENTS.has(receiver)) return true;
+  return !receiver.includes('.') && isHttpClientInstance(model, receiver);
+}
+
+const FS_MODULES = new Set(['fs', 'node:fs', 'fs-extra', 'graceful-fs']);
+const CHILD_PROCESS_MODULES = new Set(['child_process', 'node:child_process']);
+const ZLIB_MODULES = new Set(['zlib', 'node:zlib']);
+const CRYPTO_MODULES = new Set(['crypto', 'node:crypto']);
+const BLOCKING_CRYPTO = new Set(['pbkdf2Sync', 'scryptSync', 'generateKeyPairSync']);
+
+export type BlockingKind = 'fs' | 'process' | 'zlib' | 'crypto';
+
+/** Synchronous I/O or CPU-heavy calls that block the event loop (`fs.readFileSync`, `execSync`). */
+export function blockingCall(model: TsModel, call: TsCall): BlockingKind | undefined {
+  if (call.isNew || call.isTaggedTemplate || !call.name.endsWith('Sync')) return undefined;
+  const root = call.receiverText ?? call.callee;
+  const module = importedFrom(model, root.split('.')[0]);
+  const from = (modules: Set<string>, fallbackName: string): boolean =>
+    module ? modules.has(module) : root === fallbackName;
+  if (call.receiverText) {
+    if (from(FS_MODULES, 'fs')) return 'fs';
+    if (from(CHILD_PROCESS_MODULES, 'child_process')) return 'process';
+    if (from(ZLIB_MODULES, 'zlib')) return 'zlib';
+    if (from(CRYPTO_MODULES, 'crypto') && BLOCKING_CRYPTO.has(call.name)) return 'crypto';
+    return undefined;
+  }
+  if (!module) return undefined;
+  if (FS_MODULES.has(module)) return 'fs';
+  if (CHILD_PROCESS_MODULES.has(module)) return 'process';
+  if (ZLIB_MODULES.has(module)) return 'zlib';
+  if (CRYPTO_MODULES.has(module) && BLOCKING_CRYPTO.has(call.name)) return 'crypto';
+  return undefined;
+}
+
+const ROUTE_METHODS = new Set([
+  'get',
+  'post',
+  'put',
+  'patch',
+  'delete',
+  'del',
+  'all',
+  'head',
+  'options',
+  'route',
+]);
+const APP_NAME = /^(?:app|router|server|fastify|instance|api|routes|hono|express)$/i;
+const NEXT_ROUTE_FILE = /(?:^|\/)app\/(?:.*\/)?route\.[mc]?[jt]sx?$/;
+const NEXT_PAGES_API = /(?:^|\/)pages\/api\//;
+const NEXT_HANDLER_NAMES = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+const NEST_ROUTE_DECORATORS = /^(?:Get|Post|Put|Patch|Delete|All|Head|Options)$/;
+
+function isRouteRegistration(call: TsCall | undefined): boolean {
+  if (!call || call.isNew || !ROUTE_METHODS.has(call.name) || !call.receiverText) return false;
+  const last = call.receiverText.split('.').pop() ?? '';
+  if (!APP_NAME.test(last)) return false;
+  if (call.name === 'route') return true;
+  const [path] = call.args;
+  return !!path && (ts.isStringLiteralLike(path) || ts.isTemplateExpression(path));
+}
+
+function hasNestRouteDecorator(node: ts.Node): boolean {
+  if (!ts.canHaveDecorators(node)) return false;
+  return (ts.getDecorators(node) ?? []).some((decorator) => {
+    const expression = decorator.expression;
+    const callee = ts.isCallExpression(expression) ? expression.expression : expression;
+    return ts.isIdentifier(callee) && NEST_ROUTE_DECORATORS.test(callee.text);
+  });
+}
+
+/**
+ * Whether `fn` handles a request: a callback registered on an Express/Fastify/Hono app or router,
+ * a Fastify `handler:` option, a Next.js route handler or API route, a tRPC procedure, a NestJS
+ * route method, or a `(req, res)` / `(request, reply)` callback.
+ */
+export function isRequestHandler(model: TsModel, fn: TsFunction): boolean {
+  if (isRouteRegistration(fn.callbackOf)) return true;
+  const parent = semanticParent(fn.node);
+  if (parent && ts.isPropertyAssignment(parent) && propertyName(parent) === 'handler') {
+    const call = parent.parent?.parent;
+    if (call && ts.isCallExpression(call)) {
+      const method = ts.isPropertyAccessExpression(call.expression)
+        ? call.expression.name.text
+        : '';
+      if (ROUTE_METHODS.has(method)) return true;
+    }
+  }
+  if (fn.exported && !fn.parent) {
+    if (NEXT_ROUTE_FILE.test(model.relativePath) && NEXT_HANDLER_NAMES.has(fn.name)) return true;
+    if (NEXT_PAGES_API.test(model.relativePath) && fn.name === 'default') return true;
+  }
+  const callback = fn.callbackOf;
+  if (
+    callback &&
+    !callback.isNew &&
+    (callback.name === 'query' || callback.name === 'mutation') &&
+    /procedure/i.test(callback.receiverText ?? callback.callee)
+  )
+    return true;
+  if (ts.isMethodDeclaration(fn.node) && hasNestRouteDecorator(fn.node)) return true;
+  const [first, second] = fn.params;
+  return /^(?:req|request)$/.test(first ?? '') && /^(?:res|response|reply)$/.test(second ?? '');
+}
+
+function propertyName(node: ts.PropertyAssignment): string {
+  return ts.isIdentifier(node.name) || ts.isStringLiteralLike(node.name) ? node.name.text : '';
+}
+
+/** Files that are not request paths: tests, seeds, scripts, migrations and build config. */
+export function isScriptOrTestPath(relativePath: string): boolean {
+  return (
+    /(?:^|\/)(?:__tests__|tests?|scripts?|bin|migrations?|seeds?|e2e|cypress|fixtures?)\//.test(
+      relativePath,
+    ) ||
+    /\.(?:test|spec|e2e|stories)\.[mc]?[jt]sx?$/.test(relativePath) ||
+    /(?:^|\/)(?:seed|[\w.-]*\.config)\.[mc]?[jt]s$/.test(relativePath)
+  );
+}

@@ -1,0 +1,435 @@
+/**
+ * The TypeScript/JavaScript model: one walk over the compiler's AST records the functions, loops,
+ * calls and imports rules ask about, so each rule does not walk the tree again for them. Offsets
+ * are the compiler's, which are UTF-16 offsets into the file's text like every engine offset.
+ */
+import { ts } from './compiler';
+
+/** A function, method, arrow or function expression. */
+export interface TsFunction {
+  node: ts.SignatureDeclaration;
+  /** Declared name; the variable or property it is assigned to; `default`; or '' if anonymous. */
+  name: string;
+  /** Enclosing class of a method, constructor or accessor. */
+  className?: string;
+  isAsync: boolean;
+  /** Exported from the module (`export function`, `export const f = () => ...`, `export default`). */
+  exported: boolean;
+  /** The enclosing function, if nested. */
+  parent?: TsFunction;
+  /** For a callback: the call it is passed to (`app.get('/x', handler)`, `xs.map(fn)`). */
+  callbackOf?: TsCall;
+  /** Parameter names as written (destructured parameters give their property names). */
+  params: string[];
+  /** The whole function, from its first token. */
+  start: number;
+  end: number;
+  /** Where the name is written, or the `function`/arrow start for anonymous functions. */
+  nameStart: number;
+  nameEnd: number;
+}
+
+export type TsLoopKind = 'for' | 'for-of' | 'for-in' | 'for-await' | 'while' | 'do' | 'callback';
+
+/** A loop, or a callback run once per item (`xs.forEach(fn)`, `xs.map(fn)`). */
+export interface TsLoop {
+  kind: TsLoopKind;
+  node: ts.Node;
+  /** What is iterated: the `of`/`in` expression, or the array whose method takes the callback. */
+  iterable?: ts.Expression;
+  /** The statement or callback run per iteration. */
+  body: ts.Node;
+  /** For `callback` loops: the array method (`forEach`, `map`, ...). */
+  method?: string;
+  /** For `callback` loops: the call of the array method. */
+  call?: ts.CallExpression;
+  /** The function the loop is in (for callbacks: the function that calls the array method). */
+  fn?: TsFunction;
+}
+
+/** A call, `new` expression or tagged template. */
+export interface TsCall {
+  node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression;
+  /** The callee as a dotted chain: `prisma.user.findMany`, `knex().where`, `new PrismaClient`. */
+  callee: string;
+  /** The last name of the callee: `findMany`, `PrismaClient`, `fetch`. */
+  name: string;
+  /** What the method is called on (`prisma.user` for `prisma.user.findMany()`). */
+  receiver?: ts.Expression;
+  /** `receiver` as a dotted chain. */
+  receiverText?: string;
+  isNew: boolean;
+  isTaggedTemplate: boolean;
+  args: readonly ts.Expression[];
+  /** The innermost enclosing function; undefined at module top level. */
+  fn?: TsFunction;
+  /** Enclosing loops whose every iteration runs the call, outermost first, up to `fn`'s boundary
+   *  (iteration callbacks count as loops and are looked through). */
+  loops: TsLoop[];
+  /** Directly awaited (`await call`, through parentheses, `as` and `!`). */
+  awaited: boolean;
+  start: number;
+  end: number;
+}
+
+export interface TsImport {
+  /** The name bound in this file. */
+  local: string;
+  /** The module specifier as written (`./db`, `@prisma/client`, `node:fs`). */
+  module: string;
+  /** The exported name: `default`, `*` for namespace imports, or the named export. */
+  imported: string;
+}
+
+export interface TsModel {
+  sourceFile: ts.SourceFile;
+  text: string;
+  relativePath: string;
+  functions: TsFunction[];
+  calls: TsCall[];
+  loops: TsLoop[];
+  /** Imports and `require`s by local name. */
+  imports: Map<string, TsImport>;
+  /** Module-level `const`/`let`/`var` declarations by name. */
+  moduleVariables: Map<string, ts.VariableDeclaration>;
+}
+
+/** Array methods that call their callback once per item. */
+export const ITERATION_METHODS = new Set([
+  'forEach',
+  'map',
+  'flatMap',
+  'filter',
+  'reduce',
+  'reduceRight',
+  'some',
+  'every',
+  'find',
+  'findIndex',
+  'findLast',
+  'findLastIndex',
+]);
+
+/** Skips parentheses, type assertions, `satisfies` and non-null assertions. */
+export function unwrap(node: ts.Expression): ts.Expression {
+  let current = node;
+  for (;;) {
+    if (ts.isParenthesizedExpression(current)) current = current.expression;
+    else if (ts.isAsExpression(current) || ts.isTypeAssertionExpression(current))
+      current = current.expression;
+    else if (ts.isNonNullExpression(current) || ts.isSatisfiesExpression(current))
+      current = current.expression;
+    else return current;
+  }
+}
+
+/** The expression as a dotted chain (`a.b.c`, `this.db.query`, `knex().where`); '' for others. */
+export function chainText(node: ts.Expression): string {
+  const inner = unwrap(node);
+  if (ts.isIdentifier(inner) || ts.isPrivateIdentifier(inner)) return inner.text;
+  if (inner.kind === ts.SyntaxKind.ThisKeyword) return 'this';
+  if (inner.kind === ts.SyntaxKind.SuperKeyword) return 'super';
+  if (ts.isPropertyAccessExpression(inner)) {
+    const left = chainText(inner.expression);
+    return left ? `${left}.${inner.name.text}` : '';
+  }
+  if (ts.isElementAccessExpression(inner) && ts.isStringLiteralLike(inner.argumentExpression)) {
+    const left = chainText(inner.expression);
+    return left ? `${left}.${inner.argumentExpression.text}` : '';
+  }
+  if (ts.isCallExpression(inner)) {
+    const callee = chainText(inner.expression);
+    return callee ? `${callee}()` : '';
+  }
+  return '';
+}
+
+/** The node's parent, skipping parentheses and type-only wrappers. */
+export function semanticParent(node: ts.Node): ts.Node | undefined {
+  let parent = node.parent;
+  while (
+    parent &&
+    (ts.isParenthesizedExpression(parent) ||
+      ts.isAsExpression(parent) ||
+      ts.isNonNullExpression(parent) ||
+      ts.isSatisfiesExpression(parent) ||
+      ts.isTypeAssertionExpression(parent))
+  )
+    parent = parent.parent;
+  return parent;
+}
+
+function isAwaited(node: ts.Node): boolean {
+  const parent = semanticParent(node);
+  return !!parent && ts.isAwaitExpression(parent);
+}
+
+function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+  return (
+    ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((mod) => mod.kind === kind)
+  );
+}
+
+function propertyNameText(name: ts.PropertyName | ts.BindingName): string {
+  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) return name.text;
+  if (ts.isStringLiteralLike(name) || ts.isNumericLiteral(name)) return name.text;
+  return '';
+}
+
+function paramNames(node: ts.SignatureDeclaration): string[] {
+  const names: string[] = [];
+  const collect = (name: ts.BindingName): void => {
+    if (ts.isIdentifier(name)) names.push(name.text);
+    else
+      for (const element of name.elements) if (ts.isBindingElement(element)) collect(element.name);
+  };
+  for (const param of node.parameters) collect(param.name);
+  return names;
+}
+
+/** The name a function is known by, from its declaration or what it is assigned to. */
+function functionName(node: ts.SignatureDeclaration): { name: string; nameNode?: ts.Node } {
+  if (node.name && !ts.isComputedPropertyName(node.name))
+    return { name: propertyNameText(node.name), nameNode: node.name };
+  if (ts.isConstructorDeclaration(node)) return { name: 'constructor' };
+  if (hasModifier(node, ts.SyntaxKind.DefaultKeyword)) return { name: 'default' };
+  const parent = semanticParent(node);
+  if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name))
+    return { name: parent.name.text, nameNode: parent.name };
+  if (parent && ts.isPropertyAssignment(parent) && !ts.isComputedPropertyName(parent.name))
+    return { name: propertyNameText(parent.name), nameNode: parent.name };
+  if (parent && ts.isPropertyDeclaration(parent) && !ts.isComputedPropertyName(parent.name))
+    return { name: propertyNameText(parent.name), nameNode: parent.name };
+  if (parent && ts.isExportAssignment(parent)) return { name: 'default' };
+  return { name: '' };
+}
+
+function isExported(node: ts.SignatureDeclaration): boolean {
+  if (hasModifier(node, ts.SyntaxKind.ExportKeyword)) return true;
+  const parent = semanticParent(node);
+  if (parent && ts.isExportAssignment(parent)) return true;
+  if (parent && ts.isVariableDeclaration(parent)) {
+    const statement = parent.parent?.parent;
+    return !!statement && hasModifier(statement, ts.SyntaxKind.ExportKeyword);
+  }
+  return false;
+}
+
+function enclosingClassName(node: ts.Node): string | undefined {
+  const parent = node.parent;
+  if (parent && (ts.isClassDeclaration(parent) || ts.isClassExpression(parent)))
+    return parent.name?.text;
+  return undefined;
+}
+
+/** `import`, `import =` and `require` bindings of a statement. */
+function collectImports(statement: ts.Statement, imports: Map<string, TsImport>): void {
+  if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
+    const module = statement.moduleSpecifier.text;
+    const clause = statement.importClause;
+    if (!clause) return;
+    if (clause.name)
+      imports.set(clause.name.text, { local: clause.name.text, module, imported: 'default' });
+    const bindings = clause.namedBindings;
+    if (bindings && ts.isNamespaceImport(bindings))
+      imports.set(bindings.name.text, { local: bindings.name.text, module, imported: '*' });
+    else if (bindings)
+      for (const element of bindings.elements)
+        imports.set(element.name.text, {
+          local: element.name.text,
+          module,
+          imported: (element.propertyName ?? element.name).text,
+        });
+    return;
+  }
+  if (ts.isVariableStatement(statement)) {
+    for (const declaration of statement.declarationList.declarations) {
+      const init = declaration.initializer && unwrap(declaration.initializer);
+      if (!init || !ts.isCallExpression(init)) continue;
+      if (!ts.isIdentifier(init.expression) || init.expression.text !== 'require') continue;
+      const [specifier] = init.arguments;
+      if (!specifier || !ts.isStringLiteralLike(specifier)) continue;
+      const module = specifier.text;
+      if (ts.isIdentifier(declaration.name))
+        imports.set(declaration.name.text, { local: declaration.name.text, module, imported: '*' });
+      else if (ts.isObjectBindingPattern(declaration.name))
+        for (const element of declaration.name.elements) {
+          if (!ts.isIdentifier(element.name)) continue;
+          const imported = element.propertyName
+            ? propertyNameText(element.propertyName)
+            : element.name.text;
+          imports.set(element.name.text, { local: element.name.text, module, imported });
+        }
+    }
+  }
+}
+
+/** Builds the model of a parsed file. */
+export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): TsModel {
+  const model: TsModel = {
+    sourceFile,
+    text: sourceFile.text,
+    relativePath,
+    functions: [],
+    calls: [],
+    loops: [],
+    imports: new Map(),
+    moduleVariables: new Map(),
+  };
+  for (const statement of sourceFile.statements) {
+    collectImports(statement, model.imports);
+    if (ts.isVariableStatement(statement))
+      for (const declaration of statement.declarationList.declarations)
+        if (ts.isIdentifier(declaration.name))
+          model.moduleVariables.set(declaration.name.text, declaration);
+  }
+  // Calls by node, so a callback can find the call it is passed to.
+  const callOf = new Map<ts.Node, TsCall>();
+
+  const addLoop = (loop: TsLoop): TsLoop => {
+    model.loops.push(loop);
+    return loop;
+  };
+
+  const visit = (node: ts.Node, fn: TsFunction | undefined, loops: TsLoop[]): void => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body !== undefined) {
+      visitFunction(node as ts.SignatureDeclaration & { body: ts.Node }, fn, loops);
+      return;
+    }
+    switch (node.kind) {
+      case ts.SyntaxKind.ForStatement: {
+        const loop = node as ts.ForStatement;
+        const record = addLoop({ kind: 'for', node, body: loop.statement, fn });
+        if (loop.initializer) visit(loop.initializer, fn, loops);
+        const inner = [...loops, record];
+        if (loop.condition) visit(loop.condition, fn, inner);
+        if (loop.incrementor) visit(loop.incrementor, fn, inner);
+        visit(loop.statement, fn, inner);
+        return;
+      }
+      case ts.SyntaxKind.ForOfStatement:
+      case ts.SyntaxKind.ForInStatement: {
+        const loop = node as ts.ForOfStatement | ts.ForInStatement;
+        const kind = ts.isForInStatement(loop)
+          ? 'for-in'
+          : loop.awaitModifier
+            ? 'for-await'
+            : 'for-of';
+        const record = addLoop({ kind, node, iterable: loop.expression, body: loop.statement, fn });
+        visit(loop.initializer, fn, loops);
+        visit(loop.expression, fn, loops);
+        visit(loop.statement, fn, [...loops, record]);
+        return;
+      }
+      case ts.SyntaxKind.WhileStatement:
+      case ts.SyntaxKind.DoStatement: {
+        const loop = node as ts.WhileStatement | ts.DoStatement;
+        const kind = ts.isWhileStatement(loop) ? 'while' : 'do';
+        const record = addLoop({ kind, node, body: loop.statement, fn });
+        const inner = [...loops, record];
+        visit(loop.expression, fn, inner);
+        visit(loop.statement, fn, inner);
+        return;
+      }
+      case ts.SyntaxKind.CallExpression:
+      case ts.SyntaxKind.NewExpression:
+      case ts.SyntaxKind.TaggedTemplateExpression:
+        recordCall(node as TsCall['node'], fn, loops);
+        break;
+    }
+    ts.forEachChild(node, (child) => visit(child, fn, loops));
+  };
+
+  const recordCall = (node: TsCall['node'], fn: TsFunction | undefined, loops: TsLoop[]): void => {
+    const target = ts.isTaggedTemplateExpression(node) ? node.tag : node.expression;
+    const chain = chainText(target);
+    const inner = unwrap(target);
+    const receiver =
+      ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)
+        ? inner.expression
+        : undefined;
+    const name = ts.isPropertyAccessExpression(inner)
+      ? inner.name.text
+      : ts.isIdentifier(inner)
+        ? inner.text
+        : (chain.split('.').pop() ?? '');
+    const call: TsCall = {
+      node,
+      callee: ts.isNewExpression(node) ? `new ${chain}` : chain,
+      name,
+      receiver,
+      receiverText: receiver ? chainText(receiver) : undefined,
+      isNew: ts.isNewExpression(node),
+      isTaggedTemplate: ts.isTaggedTemplateExpression(node),
+      args: ts.isTaggedTemplateExpression(node) ? [] : (node.arguments ?? []),
+      fn,
+      loops,
+      awaited: isAwaited(node),
+      start: node.getStart(sourceFile),
+      end: node.end,
+    };
+    model.calls.push(call);
+    callOf.set(node, call);
+  };
+
+  const visitFunction = (
+    node: ts.SignatureDeclaration & { body: ts.Node },
+    outer: TsFunction | undefined,
+    outerLoops: TsLoop[],
+  ): void => {
+    const { name, nameNode } = functionName(node);
+    const parent = semanticParent(node);
+    const callbackOf =
+      parent && (ts.isCallExpression(parent) || ts.isNewExpression(parent))
+        ? callOf.get(parent)
+        : undefined;
+    const start = node.getStart(sourceFile);
+    const fn: TsFunction = {
+      node,
+      name,
+      className: enclosingClassName(node),
+      isAsync: hasModifier(node, ts.SyntaxKind.AsyncKeyword),
+      exported: isExported(node),
+      parent: outer,
+      callbackOf,
+      params: paramNames(node),
+      start,
+      end: node.end,
+      nameStart: nameNode ? nameNode.getStart(sourceFile) : start,
+      nameEnd: nameNode ? nameNode.end : start,
+    };
+    model.functions.push(fn);
+    // An iteration callback runs once per item: calls inside it are in a loop of the caller.
+    let loops: TsLoop[] = [];
+    if (
+      callbackOf &&
+      !callbackOf.isNew &&
+      ITERATION_METHODS.has(callbackOf.name) &&
+      callbackOf.receiver &&
+      callbackOf.args.includes(node as unknown as ts.Expression)
+    ) {
+      loops = [
+        ...outerLoops,
+        addLoop({
+          kind: 'callback',
+          node: callbackOf.node,
+          iterable: callbackOf.receiver,
+          body: node.body,
+          method: callbackOf.name,
+          call: callbackOf.node as ts.CallExpression,
+          fn: outer,
+        }),
+      ];
+    }
+    for (const param of node.parameters) if (param.initializer) visit(param.initializer, fn, []);
+    visit(node.body, fn, loops);
+  };
+
+  for (const statement of sourceFile.statements) visit(statement, undefined, []);
+  return model;
+}
+
+/** The functions enclosing `fn`, innermost first, `fn` included. */
+export function* enclosingFunctions(fn: TsFunction | undefined): Generator<TsFunction> {
+  for (let current = fn; current; current = current.parent) yield current;
+}
