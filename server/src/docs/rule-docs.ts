@@ -1,7 +1,14 @@
 /** Renders a rule's documentation from its metadata: Markdown for docs/ and SARIF, plain text for terminals. */
 import type { Rule } from '../engine/rule';
+import { commentMarker } from '../engine/suppressions';
+import type { Language } from '../engine/types';
 
-const FENCE_LANGUAGE: Record<string, string> = { python: 'python', sql: 'sql' };
+const FENCE_LANGUAGE: Record<Language, string> = {
+  python: 'python',
+  sql: 'sql',
+  typescript: 'ts',
+  prisma: 'prisma',
+};
 
 /** The rule's page, under Ruff's headings. */
 export function ruleMarkdown(rule: Rule): string {
@@ -40,7 +47,7 @@ export function ruleMarkdown(rule: Rule): string {
   sections.push(
     '',
     '## Suppressing',
-    `Add \`${meta.language === 'sql' ? '--' : '#'} perflens-ignore: ${meta.id}\` at the end of the line, or on the line before. ` +
+    `Add \`${commentMarker(meta.language)} perflens-ignore: ${meta.id}\` at the end of the line, or on the line before. ` +
       `Turn the rule off in \`perflens.json\`: \`{ "rules": { "${meta.id}": "off" } }\`.`,
   );
   return sections.join('\n') + '\n';
