@@ -7,10 +7,18 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 
-/** Languages the server analyses (VS Code language ids). */
+/**
+ * Documents the server analyses: by VS Code language id, and `.prisma` files by name, since the
+ * `prisma` language id exists only when the Prisma extension is installed.
+ */
 export const DOCUMENT_SELECTOR = [
   { scheme: 'file', language: 'python' },
   { scheme: 'file', language: 'sql' },
+  { scheme: 'file', language: 'typescript' },
+  { scheme: 'file', language: 'typescriptreact' },
+  { scheme: 'file', language: 'javascript' },
+  { scheme: 'file', language: 'javascriptreact' },
+  { scheme: 'file', pattern: '**/*.prisma' },
 ];
 
 export function createLanguageClient(
@@ -30,7 +38,9 @@ export function createLanguageClient(
     documentSelector: DOCUMENT_SELECTOR,
     synchronize: {
       configurationSection: 'perflens',
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.py,*.pyi,*.sql,perflens.json}'),
+      fileEvents: vscode.workspace.createFileSystemWatcher(
+        '**/{*.py,*.pyi,*.sql,*.ts,*.tsx,*.mts,*.cts,*.js,*.jsx,*.mjs,*.cjs,*.prisma,perflens.json}',
+      ),
     },
     outputChannel: output,
     traceOutputChannel: output,

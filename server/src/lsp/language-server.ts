@@ -22,7 +22,7 @@ import { decode, skipReason } from '../engine/source-guard';
 import type { Finding } from '../engine/types';
 import { languageOf } from '../languages/detect';
 import { initParsers } from '../parsing/tree-sitter';
-import { discoverFiles } from '../workspace/discovery';
+import { discoverFiles, isSkippedByDiscovery } from '../workspace/discovery';
 import {
   FIX_ALL_KIND,
   fixAll,
@@ -120,6 +120,16 @@ export function serve(connection: Connection): void {
     const language = languageOf(file);
     if (!language) return;
     const folder = folders.folderOf(file);
+    // Build output, dependencies and excluded files change often and are never analysed.
+    const discovery = {
+      root: folder.root,
+      include: folder.config.include,
+      exclude: folder.config.exclude,
+    };
+    if (isSkippedByDiscovery(file, discovery)) {
+      if (folder.workspace.has(file)) publish(folder, folder.workspace.remove(file));
+      return;
+    }
     let text: string;
     try {
       text = decode(fs.readFileSync(file));

@@ -85,6 +85,38 @@ function ignoredBy(layers: readonly IgnoreLayer[], absolute: string, isDir: bool
   return false;
 }
 
+/**
+ * Whether a scan of `options.root` would skip `file`: not a supported language, under a default
+ * excluded folder (`node_modules`, `dist`, ...), git-ignored, or outside the include / inside the
+ * exclude globs. Lets a watched-file change in build output or dependencies be ignored.
+ */
+export function isSkippedByDiscovery(file: string, options: DiscoveryOptions): boolean {
+  const root = path.resolve(options.root);
+  const absolute = path.resolve(file);
+  if (!languageOf(absolute)) return true;
+  const relativePath = toPosix(path.relative(root, absolute));
+  if (relativePath.startsWith('..')) return false;
+  const folders = relativePath.split('/').slice(0, -1);
+  if (folders.some((name) => DEFAULT_EXCLUDED_DIRS.has(name))) return true;
+  if (
+    options.include.length > 0 &&
+    !picomatch(options.include as string[], { dot: true })(relativePath)
+  )
+    return true;
+  if (options.exclude.length > 0) {
+    const exclude = picomatch(options.exclude as string[], { dot: true });
+    if (exclude(relativePath)) return true;
+    for (let i = 1; i <= folders.length; i++)
+      if (exclude(`${folders.slice(0, i).join('/')}/`)) return true;
+  }
+  const layers = ancestorLayers(path.dirname(absolute));
+  for (let dir = path.dirname(absolute); dir.length >= root.length; dir = path.dirname(dir)) {
+    if (dir !== path.dirname(absolute) && ignoredBy(layers, dir, true)) return true;
+    if (dir === root) break;
+  }
+  return ignoredBy(layers, absolute, false);
+}
+
 /** Discovers files under `paths` (files or folders). Explicitly named files are always kept. */
 export function discoverFiles(
   paths: readonly string[],

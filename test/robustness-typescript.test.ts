@@ -1,0 +1,113 @@
+/** Bad TypeScript/JavaScript/Prisma input and vendored code neither crash nor slow a scan. */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ALL_RULES } from '../rules';
+import { DEFAULT_CONFIG } from '../server/src/config/config';
+import { resolveRules } from '../server/src/config/resolve';
+import { scan } from '../server/src/cli/scan';
+import { discoverFiles, isSkippedByDiscovery } from '../server/src/workspace/discovery';
+import { analyzeOne } from './support/analyze';
+
+const UNBOUNDED = "export const list = () => pool.query('SELECT id FROM orders');\n";
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-robust-ts-'));
+}
+
+function write(dir: string, relative: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true });
+  fs.writeFileSync(path.join(dir, relative), text);
+}
+
+async function scanDir(dir: string) {
+  const files = discoverFiles([dir], { root: dir, include: [], exclude: [] });
+  const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+  const result = await scan({
+    files,
+    rules,
+    settings,
+    maxFileBytes: DEFAULT_CONFIG.maxFileSizeKb * 1024,
+    jobs: 1,
+  });
+  return { files, result };
+}
+
+describe('robustness: TypeScript, JavaScript and Prisma', function () {
+  this.timeout(60000);
+
+  it('still reports findings in a file with a syntax error elsewhere (mid-edit)', async () => {
+    const text = UNBOUNDED + 'function broken( {\n  const x = ;\n  return <div\n';
+    const { findings, problems } = await analyzeOne('src/orders.ts', text);
+    assert.deepEqual(
+      findings.map((f) => [f.ruleId, f.startPos.line]),
+      [['unbounded-select', 1]],
+    );
+    assert.deepEqual(problems, []);
+  });
+
+  it('keeps the models of a schema.prisma whose other block is half-typed', async () => {
+    const schema = 'model A {\n  id Int @id\n}\n\nmodel B {\n  id Int @\n';
+    const { problems } = await analyzeOne('prisma/schema.prisma', schema);
+    assert.deepEqual(problems, []);
+  });
+
+  it('skips node_modules, build output, declarations and a 10 MB minified bundle', async () => {
+    const dir = tempDir();
+    write(dir, 'src/orders.ts', UNBOUNDED);
+    write(dir, 'node_modules/pkg/index.js', UNBOUNDED);
+    write(dir, 'dist/server.js', UNBOUNDED);
+    write(dir, '.next/server/page.js', UNBOUNDED);
+    write(dir, 'src/types.d.ts', 'export declare const x: number;\n');
+    write(dir, 'public/vendor.min.js', UNBOUNDED);
+    // A bundle with a non-standard name: caught by its size, then by its line length.
+    write(dir, 'public/app.js', `var a=1;${'function f(){return 1};'.repeat(480000)}\n`);
+    const started = Date.now();
+    const { files, result } = await scanDir(dir);
+    assert.ok(Date.now() - started < 20000, 'skipping must be quick');
+    assert.deepEqual(
+      files.map((f) => f.relativePath),
+      ['public/app.js', 'src/orders.ts'],
+    );
+    assert.match(result.problems[0].message, /over the 2\.0 MB limit|minified/);
+    assert.deepEqual(
+      result.reports.flatMap((r) => r.findings.map((f) => path.relative(dir, f.file))),
+      [path.join('src', 'orders.ts')],
+    );
+  });
+
+  it('tells watched-file changes in excluded places from analysable ones', () => {
+    const dir = tempDir();
+    write(dir, '.gitignore', 'generated/\n');
+    const options = { root: dir, include: [], exclude: ['legacy/**'] };
+    const skipped = (relative: string) => isSkippedByDiscovery(path.join(dir, relative), options);
+    assert.equal(skipped('src/a.ts'), false);
+    assert.equal(skipped('node_modules/x/a.js'), true);
+    assert.equal(skipped('dist/a.js'), true);
+    assert.equal(skipped('generated/a.ts'), true);
+    assert.equal(skipped('legacy/a.ts'), true);
+    assert.equal(skipped('src/a.d.ts'), true);
+    assert.equal(skipped('README.md'), true);
+  });
+
+  it('handles deeply nested code without a stack overflow', async () => {
+    const text = `const x = ${'('.repeat(3000)}1${')'.repeat(3000)};\n` + UNBOUNDED;
+    const { findings } = await analyzeOne('deep.ts', text);
+    assert.ok(findings.length <= 1);
+    const jsx = `const y = ${'<div>'.repeat(2000)}${'</div>'.repeat(2000)};\n`;
+    await analyzeOne('deep.tsx', jsx);
+  });
+
+  it('handles empty files and files of only comments', async () => {
+    for (const [file, text] of [
+      ['x.ts', ''],
+      ['x.js', '// nothing\n'],
+      ['x.tsx', '/* */'],
+      ['schema.prisma', '// nothing\n'],
+    ]) {
+      const { findings, problems } = await analyzeOne(file, text);
+      assert.deepEqual([findings, problems], [[], []]);
+    }
+  });
+});
