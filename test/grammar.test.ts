@@ -9,6 +9,11 @@ import { INITIAL, Registry, parseRawGrammar, type IGrammar } from 'vscode-textma
 import { OnigScanner, OnigString, loadWASM } from 'vscode-oniguruma';
 
 const INJECTION = path.join(__dirname, '..', 'syntaxes', 'sql-in-python.injection.json');
+const TS_INJECTION = path.join(__dirname, '..', 'syntaxes', 'sql-in-typescript.injection.json');
+const INJECTIONS: Record<string, { file: string; host: string }> = {
+  'perflens.sql-in-python.injection': { file: INJECTION, host: 'source.python' },
+  'perflens.sql-in-typescript.injection': { file: TS_INJECTION, host: 'source.ts' },
+};
 
 const STAND_INS: Record<string, object> = {
   'source.python': {
@@ -16,6 +21,14 @@ const STAND_INS: Record<string, object> = {
     patterns: [
       { match: '#.*$', name: 'comment.line.number-sign.python' },
       { begin: '"', end: '"', name: 'string.quoted.double.python' },
+    ],
+  },
+  'source.ts': {
+    scopeName: 'source.ts',
+    patterns: [
+      { match: '//.*$', name: 'comment.line.double-slash.ts' },
+      { begin: "'", end: "'", name: 'string.quoted.single.ts' },
+      { begin: '`', end: '`', name: 'string.template.ts' },
     ],
   },
   'source.sql': {
@@ -29,7 +42,7 @@ const STAND_INS: Record<string, object> = {
   },
 };
 
-async function loadPython(): Promise<IGrammar> {
+async function loadGrammar(host: string): Promise<IGrammar> {
   const wasm = fs.readFileSync(require.resolve('vscode-oniguruma/release/onig.wasm'));
   await loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
   const registry = new Registry({
@@ -38,15 +51,16 @@ async function loadPython(): Promise<IGrammar> {
       createOnigString: (s: string) => new OnigString(s),
     }),
     loadGrammar: async (scope) => {
-      if (scope === 'perflens.sql-in-python.injection')
-        return parseRawGrammar(fs.readFileSync(INJECTION, 'utf8'), INJECTION);
+      const injection = INJECTIONS[scope];
+      if (injection)
+        return parseRawGrammar(fs.readFileSync(injection.file, 'utf8'), injection.file);
       const standIn = STAND_INS[scope];
       return standIn ? parseRawGrammar(JSON.stringify(standIn), `${scope}.json`) : null;
     },
     getInjections: (scope) =>
-      scope === 'source.python' ? ['perflens.sql-in-python.injection'] : undefined,
+      Object.keys(INJECTIONS).filter((name) => INJECTIONS[name].host === scope),
   });
-  return (await registry.loadGrammar('source.python'))!;
+  return (await registry.loadGrammar(host))!;
 }
 
 /** Scopes of the token that covers the first occurrence of `word` in the tokenised lines. */
@@ -67,7 +81,7 @@ function scopesOf(grammar: IGrammar, lines: string[], word: string): string[] {
 describe('SQL-in-Python grammar', () => {
   let grammar: IGrammar;
   before(async () => {
-    grammar = await loadPython();
+    grammar = await loadGrammar('source.python');
   });
 
   it('highlights SQL passed to execute(), text() and sql()', () => {
@@ -105,6 +119,43 @@ describe('SQL-in-Python grammar', () => {
       'print("SELECT id FROM orders")',
       'df.query("latency > 100 FROM")',
       '# conn.execute("SELECT id FROM t")',
+    ]) {
+      assert.ok(!scopesOf(grammar, [line], 'FROM').includes('meta.embedded.block.sql'), line);
+    }
+  });
+});
+
+describe('SQL-in-TypeScript grammar', () => {
+  let grammar: IGrammar;
+  before(async () => {
+    grammar = await loadGrammar('source.ts');
+  });
+
+  it('highlights SQL tagged templates and strings passed to query calls', () => {
+    for (const line of [
+      'const rows = await prisma.$queryRaw`SELECT id FROM orders WHERE id = ${id}`;',
+      'const q = sql`SELECT id FROM orders`;',
+      "await pool.query('SELECT id FROM orders WHERE id = $1', [id]);",
+      'await db.execute(`SELECT id FROM orders`);',
+    ]) {
+      const scopes = scopesOf(grammar, [line], 'FROM');
+      assert.ok(
+        scopes.includes('meta.embedded.block.sql') && scopes.includes('keyword.other.sql'),
+        `${line}: ${scopes.join(' ')}`,
+      );
+    }
+    const hole = scopesOf(grammar, ['prisma.$queryRaw`SELECT id FROM t WHERE id = ${id}`'], '${');
+    assert.ok(hole.includes('meta.template.expression.ts'), hole.join(' '));
+  });
+
+  it('highlights multi-line templates and leaves other strings alone', () => {
+    const lines = ['await prisma.$queryRaw`', '  SELECT id', '  FROM orders', '`;', "x = 'FROM'"];
+    assert.ok(scopesOf(grammar, lines, 'SELECT').includes('keyword.other.sql'));
+    assert.ok(!scopesOf(grammar, lines.slice(4), 'FROM').includes('meta.embedded.block.sql'));
+    for (const line of [
+      "console.log('SELECT id FROM orders')",
+      "client.query('query Orders { FROM }')",
+      "// pool.query('SELECT id FROM t')",
     ]) {
       assert.ok(!scopesOf(grammar, [line], 'FROM').includes('meta.embedded.block.sql'), line);
     }
