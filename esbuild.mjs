@@ -13,6 +13,18 @@ const production = process.argv.includes('--production');
 fs.mkdirSync(path.join(dist, 'grammars'), { recursive: true });
 const shim = path.join(root, 'scripts', 'import-meta-url-shim.js');
 
+/** Gives compiler.ts a plain copy of ts-morph's TypeScript namespace (see the stand-in). */
+const plainTypeScript = {
+  name: 'plain-typescript-namespace',
+  setup(build) {
+    build.onResolve({ filter: /^ts-morph$/ }, (args) =>
+      args.importer.endsWith(path.join('typescript', 'compiler.ts'))
+        ? { path: path.join(root, 'scripts', 'plain-typescript-namespace.mjs') }
+        : undefined,
+    );
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -25,6 +37,7 @@ const common = {
   inject: [shim],
   // Never search the workspace for library config files (see the stub).
   alias: { lilconfig: './scripts/no-config-search.js' },
+  plugins: [plainTypeScript],
 };
 
 await Promise.all([
@@ -36,8 +49,14 @@ await Promise.all([
   }),
   esbuild.build({
     ...common,
-    entryPoints: { bench: 'bench/bench.ts', 'bench-latency': 'bench/lsp-latency.ts' },
+    entryPoints: {
+      bench: 'bench/bench.ts',
+      'bench-latency': 'bench/lsp-latency.ts',
+      'bench-typescript': 'bench/bench-typescript.ts',
+    },
     outdir: dist,
+    // The TypeScript benchmark runs ESLint beside Perflens; both load from node_modules.
+    external: ['eslint', 'typescript-eslint'],
   }),
   esbuild.build({ ...common, entryPoints: { server: 'server/src/server.ts' }, outdir: dist }),
   // The client runs in the extension host, which provides `vscode`.
