@@ -1,5 +1,5 @@
 /**
- * The embedded demo is a test: its README lists every planted mistake (file, line, rule), and the
+ * The embedded demos are tests: each README lists every planted mistake (file, line, rule), and the
  * scan must report each of them and nothing else, so the correct look-alikes stay silent.
  */
 import * as assert from 'node:assert/strict';
@@ -11,7 +11,19 @@ import { resolveRules } from '../server/src/config/resolve';
 import { scan } from '../server/src/cli/scan';
 import { discoverFiles } from '../server/src/workspace/discovery';
 
-const DEMO = path.join(__dirname, '..', 'examples', 'demo-app');
+import type { Language } from '../server/src/engine/types';
+
+interface Demo {
+  name: string;
+  /** Fewest planted rows the README must list. */
+  minimumRows: number;
+  /** Languages whose every rule the demo must show. */
+  languages: Language[];
+}
+
+const DEMOS: Demo[] = [
+  { name: 'demo-app', minimumRows: 35, languages: ['python'] },
+];
 const RULE_IDS = new Set(ALL_RULES.map((rule) => rule.meta.id));
 
 interface Planted {
@@ -22,8 +34,8 @@ interface Planted {
 }
 
 /** Rows of the README's "Planted mistakes" tables. */
-function plantedMistakes(): Planted[] {
-  const readme = fs.readFileSync(path.join(DEMO, 'README.md'), 'utf8');
+function plantedMistakes(dir: string): Planted[] {
+  const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
   const section = readme.slice(
     readme.indexOf('## Planted mistakes'),
     readme.indexOf('## Correct on purpose'),
@@ -50,45 +62,65 @@ function plantedMistakes(): Planted[] {
   return rows;
 }
 
-describe('demo app', function () {
+describe('demo apps', function () {
   this.timeout(60000);
 
-  it('reports every planted mistake and nothing on the correct code', async () => {
-    const planted = plantedMistakes();
-    assert.ok(planted.length >= 35, `only ${planted.length} planted rows found`);
-    const files = discoverFiles([DEMO], { root: DEMO, include: [], exclude: [] });
-    const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
-    const result = await scan({ files, rules, settings, maxFileBytes: 2 * 1024 * 1024, jobs: 1 });
-    const findings = result.reports.flatMap((report) =>
-      report.findings.map((f) => ({
-        rule: f.ruleId,
-        file: path.relative(DEMO, f.file),
-        line: f.startPos.line,
-      })),
-    );
-    const matches = (f: (typeof findings)[number], row: Planted) =>
-      f.rule === row.rule &&
-      row.places.some((p) => p.file === f.file && p.from <= f.line && f.line <= p.to);
+  for (const demo of DEMOS) {
+    it(`${demo.name}: reports every planted mistake and nothing on the correct code`, () =>
+      checkDemo(demo));
+  }
 
-    const missed = planted.flatMap((row) =>
-      row.places
-        .filter((p) => !findings.some((f) => matches(f, { ...row, places: [p] })))
-        .map((p) => `${row.id} ${row.rule} ${p.file}:${p.from}`),
-    );
-    assert.deepEqual(missed, [], 'planted mistakes the scan did not report');
-    const unexpected = findings
-      .filter((f) => !planted.some((row) => matches(f, row)))
-      .map((f) => `${f.rule} ${f.file}:${f.line}`);
-    assert.deepEqual(unexpected, [], 'findings on code the README does not list as a mistake');
-    const kinds = new Set(findings.map((f) => f.rule));
-    const pythonAndSqlRules = ALL_RULES.filter(
-      (rule) => rule.meta.language === 'python' || rule.meta.language === 'sql',
-    );
+  it('the SQL rules all show in the demos together', async () => {
+    const kinds = new Set<string>();
+    for (const demo of DEMOS) for (const f of await scanDemo(demo)) kinds.add(f.rule);
+    const sqlRules = ALL_RULES.filter((rule) => rule.meta.language === 'sql');
     assert.deepEqual(
-      pythonAndSqlRules.map((r) => r.meta.id).filter((id) => !kinds.has(id)),
+      sqlRules.map((r) => r.meta.id).filter((id) => !kinds.has(id)),
       [],
-      'rules the demo never shows',
+      'SQL rules no demo shows',
     );
-    assert.deepEqual(result.problems, []);
   });
 });
+
+async function scanDemo(demo: Demo) {
+  const DEMO = path.join(__dirname, '..', 'examples', demo.name);
+  const files = discoverFiles([DEMO], { root: DEMO, include: [], exclude: [] });
+  const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+  const result = await scan({ files, rules, settings, maxFileBytes: 2 * 1024 * 1024, jobs: 1 });
+  assert.deepEqual(result.problems, []);
+  return result.reports.flatMap((report) =>
+    report.findings.map((f) => ({
+      rule: f.ruleId,
+      file: path.relative(DEMO, f.file),
+      line: f.startPos.line,
+    })),
+  );
+}
+
+async function checkDemo(demo: Demo): Promise<void> {
+  const DEMO = path.join(__dirname, '..', 'examples', demo.name);
+  const planted = plantedMistakes(DEMO);
+  assert.ok(planted.length >= demo.minimumRows, `only ${planted.length} planted rows found`);
+  const findings = await scanDemo(demo);
+  const matches = (f: (typeof findings)[number], row: Planted) =>
+    f.rule === row.rule &&
+    row.places.some((p) => p.file === f.file && p.from <= f.line && f.line <= p.to);
+
+  const missed = planted.flatMap((row) =>
+    row.places
+      .filter((p) => !findings.some((f) => matches(f, { ...row, places: [p] })))
+      .map((p) => `${row.id} ${row.rule} ${p.file}:${p.from}`),
+  );
+  assert.deepEqual(missed, [], 'planted mistakes the scan did not report');
+  const unexpected = findings
+    .filter((f) => !planted.some((row) => matches(f, row)))
+    .map((f) => `${f.rule} ${f.file}:${f.line}`);
+  assert.deepEqual(unexpected, [], 'findings on code the README does not list as a mistake');
+  const kinds = new Set(findings.map((f) => f.rule));
+  const demoRules = ALL_RULES.filter((rule) => demo.languages.includes(rule.meta.language));
+  assert.deepEqual(
+    demoRules.map((r) => r.meta.id).filter((id) => !kinds.has(id)),
+    [],
+    'rules the demo never shows',
+  );
+}

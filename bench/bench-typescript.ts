@@ -1,0 +1,159 @@
+/**
+ * `npm run bench`, TypeScript part: scans a generated TypeScript/React/Prisma corpus with the
+ * front end alone (parse, model, facts, embedded SQL: the syntactic pass), with every rule, and
+ * runs ESLint with typescript-eslint's parser on the same files in the same run. Each
+ * configuration runs in its own child process so CPU time and peak RSS are its own. Figures are
+ * printed, never asserted: compare the ratios within one run.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ALL_RULES } from '../rules';
+import { DEFAULT_CONFIG } from '../server/src/config/config';
+import { resolveRules } from '../server/src/config/resolve';
+import { scan } from '../server/src/cli/scan';
+import { discoverFiles } from '../server/src/workspace/discovery';
+import { generateTsCorpus } from './ts-corpus';
+
+type Mode = 'syntactic' | 'all-rules' | 'eslint';
+
+interface RunFigures {
+  seconds: number;
+  cpuSeconds: number;
+  findings: number;
+  peakRssMb: number;
+}
+
+/** Child mode: one pass over the corpus; prints its figures as JSON. */
+async function measure(dir: string, mode: Mode): Promise<void> {
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const findings = mode === 'eslint' ? await runEslint(dir) : await runPerflens(dir, mode);
+  const cpu = process.cpuUsage(cpuBefore);
+  const figures: RunFigures = {
+    seconds: (performance.now() - started) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    findings,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(JSON.stringify(figures));
+}
+
+async function runPerflens(dir: string, mode: Mode): Promise<number> {
+  const files = discoverFiles([dir], { root: dir, include: [], exclude: [] });
+  const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+  const result = await scan({
+    files,
+    // With no rules the scan still parses, models and indexes every file: the syntactic pass.
+    rules: mode === 'syntactic' ? [] : rules,
+    settings,
+    maxFileBytes: DEFAULT_CONFIG.maxFileSizeKb * 1024,
+    jobs: 1,
+  });
+  return result.reports.reduce((n, report) => n + report.findings.length, 0);
+}
+
+/**
+ * ESLint 10 with typescript-eslint's parser and its recommended rules (no type information, as
+ * Perflens's syntactic pass has none) plus `no-await-in-loop`, the closest core rule to ours.
+ * Loaded at run time from node_modules: they are development tools, not part of the product.
+ */
+async function runEslint(dir: string): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ESLint } = require('eslint') as typeof import('eslint');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tseslint = require('typescript-eslint') as typeof import('typescript-eslint');
+  const eslint = new ESLint({
+    cwd: dir,
+    overrideConfigFile: true,
+    overrideConfig: [
+      ...(tseslint.configs.recommended as object[]),
+      {
+        files: ['**/*.{ts,tsx,js,jsx,mjs,cjs,mts,cts}'],
+        languageOptions: {
+          parser: tseslint.parser,
+          parserOptions: { ecmaFeatures: { jsx: true } },
+        },
+        rules: { 'no-await-in-loop': 'warn' },
+      },
+    ] as never,
+  });
+  const results = await eslint.lintFiles(['**/*.{ts,tsx,js,jsx,mjs,cjs,mts,cts}']);
+  return results.reduce((n, r) => n + r.messages.length, 0);
+}
+
+function runChild(dir: string, mode: Mode): RunFigures {
+  const out = execFileSync(process.execPath, [__filename, '--measure', dir, mode], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out) as RunFigures;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function corpusSize(dir: string): { files: number; bytes: number; lines: number } {
+  const files = discoverFiles([dir], { root: dir, include: [], exclude: [] });
+  let bytes = 0;
+  let lines = 0;
+  for (const file of files) {
+    const text = fs.readFileSync(file.file, 'utf8');
+    bytes += Buffer.byteLength(text);
+    lines += text.split('\n').length;
+  }
+  return { files: files.length, bytes, lines };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--measure') return measure(args[1], args[2] as Mode);
+
+  const dir = path.join(os.tmpdir(), 'perflens-bench-typescript');
+  fs.rmSync(dir, { recursive: true, force: true });
+  generateTsCorpus(dir);
+  const size = corpusSize(dir);
+  const repeats = Number(process.env.PERFLENS_BENCH_REPEATS ?? 3);
+  const tsRules = ALL_RULES.filter((rule) => rule.meta.language === 'typescript').length;
+  console.log(
+    `TypeScript corpus: ${size.files} files, ${size.lines.toLocaleString()} lines, ` +
+      `${(size.bytes / 1e6).toFixed(2)} MB (${dir}); ${tsRules} TypeScript rules + the SQL rules; ` +
+      `1 worker; ${repeats} runs each, median shown`,
+  );
+  const results = new Map<Mode, RunFigures>();
+  const labels: Record<Mode, string> = {
+    syntactic: 'Perflens syntactic pass (parse, model, facts, SQL)',
+    'all-rules': 'Perflens with every rule',
+    eslint: 'ESLint + typescript-eslint parser (recommended + no-await-in-loop)',
+  };
+  for (const mode of ['syntactic', 'all-rules', 'eslint'] as const) {
+    const runs = Array.from({ length: repeats }, () => runChild(dir, mode));
+    const figures: RunFigures = {
+      seconds: median(runs.map((r) => r.seconds)),
+      cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
+      findings: runs[0].findings,
+      peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    };
+    results.set(mode, figures);
+    console.log(
+      `  ${labels[mode]}: ${figures.seconds.toFixed(2)} s  ` +
+        `${(size.bytes / 1e6 / figures.seconds).toFixed(2)} MB/s  ` +
+        `${(size.bytes / 1e6 / figures.cpuSeconds).toFixed(2)} MB per CPU-second  ` +
+        `peak RSS ${figures.peakRssMb.toFixed(0)} MB  (${figures.findings} findings)`,
+    );
+  }
+  const eslint = results.get('eslint')!;
+  const perflens = results.get('all-rules')!;
+  console.log(
+    `  Perflens (every rule) is ${(eslint.seconds / perflens.seconds).toFixed(1)}x faster than ESLint ` +
+      `+ typescript-eslint on the same files (${(eslint.cpuSeconds / perflens.cpuSeconds).toFixed(1)}x in CPU time)`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
