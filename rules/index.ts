@@ -30,6 +30,7 @@ import { selectStar } from './sql/select-star';
 import { unboundedSelect } from './sql/unbounded-select';
 import { unindexedSqlForeignKey } from './sql/unindexed-sql-foreign-key';
 import { awaitInLoop } from './typescript/await-in-loop';
+import { sequentialIndependentAwaits } from './typescript/sequential-independent-awaits';
 
 /** Every rule Perflens ships, in file order. */
 export const ALL_RULES: readonly Rule[] = [
@@ -63,4 +64,5 @@ export const ALL_RULES: readonly Rule[] = [
   unboundedSelect,
   unindexedSqlForeignKey,
   awaitInLoop,
+  sequentialIndependentAwaits,
 ];
