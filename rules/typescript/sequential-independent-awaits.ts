@@ -25,6 +25,9 @@ const FIX_TITLE = 'Start the calls together with `Promise.all`';
 const TRANSACTION = /^\$?transaction$/;
 /** Clients that are one connection: their queries run one at a time whatever the code does. */
 const SINGLE_CONNECTION = /^(?:tx|trx|transaction|client|conn|connection)$/;
+/** Helpers named for a check that throws: `requireUser`, `assertOwner`, `ensureAccess`. */
+const GUARD =
+  /^`?(?:\w+\.)*(?:require|assert|ensure|check|verify|authorize|authorise|authenticate|validate|guard)/i;
 /** Widest one-line `Promise.all([...])` the fix writes before it puts each call on its own line. */
 const MAX_LINE = 100;
 
@@ -144,6 +147,11 @@ class StepReader {
     }
     if (accesses.length === 0) return undefined;
     const declaration = declarationOf(statement);
+    // A read whose result is thrown away is there for its exception: a guard
+    // (`await requireAdmin(req)`, `await prisma.project.findUniqueOrThrow(...)`) that must finish
+    // before the work it protects starts.
+    if (!declaration && (GUARD.test(label) || accesses.every((access) => !access.writes)))
+      return undefined;
     return {
       statement,
       awaitNode,
@@ -350,6 +358,10 @@ export const sequentialIndependentAwaits: Rule = {
         'Awaits already combined (`await Promise.all([...])`), and statements that are not a plain ' +
           'awaited declaration or expression (`if`, `return await`, `x = await f()`): any of them ' +
           'ends the run.',
+        'Guards: a bare `await` whose result is thrown away and that only reads ' +
+          '(`await prisma.project.findUniqueOrThrow(...)`), or calls a helper named for a check ' +
+          '(`await requireAdmin(req)`, `assert*`, `ensure*`, `verify*`, `authorize*`): it is there to ' +
+          'throw before the work after it starts, and ends the run.',
         'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`).',
       ],
       fixSafety:
