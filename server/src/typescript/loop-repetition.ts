@@ -322,6 +322,30 @@ function isBreakable(node: ts.Node): boolean {
 }
 
 /**
+ * Whether a `break` leaves `loop`: an unlabeled one when no inner loop or `switch` is in between,
+ * a labeled one when its label is on `loop` or on a statement around it.
+ */
+function breakLeaves(statement: ts.BreakStatement, loop: TsLoop, innerBreakables: number): boolean {
+  if (!statement.label) return innerBreakables === 0;
+  const label = statement.label.text;
+  for (let node: ts.Node | undefined = statement.parent; node; node = node.parent) {
+    if (ts.isLabeledStatement(node) && node.label.text === label)
+      return node.pos <= loop.node.pos && loop.node.end <= node.end;
+    if (ts.isFunctionLike(node)) return false;
+  }
+  return false;
+}
+
+/** `while (false)` / `do { ... } while (false)`: the body runs at most once. */
+function runsOnce(loop: TsLoop): boolean {
+  const node = loop.node;
+  return (
+    (ts.isWhileStatement(node) || ts.isDoStatement(node)) &&
+    node.expression.kind === ts.SyntaxKind.FalseKeyword
+  );
+}
+
+/**
  * Whether the loop stops because of what it awaited: its condition reads an awaited value
  * (`while (cursor)`, `do { ... } while (page.hasMore)`), or a `break`/`return` of an awaited value
  * sits under a condition on one (`if (!page.length) break`, `if (res.ok) return res`). Such a loop
@@ -341,7 +365,7 @@ function stopsOnAwaitedValue(loop: TsLoop, derived: Set<string>): boolean {
   const visit = (current: ts.Node, guarded: boolean, innerBreakables: number): void => {
     if (found || ts.isFunctionLike(current)) return;
     if (ts.isBreakStatement(current)) {
-      if (guarded && (current.label || innerBreakables === 0)) found = true;
+      if (guarded && breakLeaves(current, loop, innerBreakables)) found = true;
       return;
     }
     if (ts.isReturnStatement(current)) {
@@ -379,7 +403,7 @@ function leavesLoopAfter(call: TsCall, loop: TsLoop): boolean {
       for (let i = statements.indexOf(node as ts.Statement) + 1; i < statements.length; i++) {
         const next = statements[i];
         if (ts.isReturnStatement(next) || ts.isThrowStatement(next)) return true;
-        if (ts.isBreakStatement(next) && (next.label || innerBreakables === 0)) return true;
+        if (ts.isBreakStatement(next) && breakLeaves(next, loop, innerBreakables)) return true;
       }
     }
     if (parent !== loop.node && isBreakable(parent)) innerBreakables++;
@@ -421,6 +445,7 @@ function isConcurrentMap(loop: TsLoop): boolean {
 
 /** Why a loop does not repeat the call as an N+1, or undefined when it does. */
 function exemption(model: TsModel, call: TsCall, loop: TsLoop): string | undefined {
+  if (runsOnce(loop)) return 'once';
   if (loop.iterable && isConstantIterable(loop.iterable, loop.node)) return 'constant';
   if (ts.isForStatement(loop.node) && isSmallCountedLoop(loop.node)) return 'constant';
   if (isBatchLoop(loop)) return 'batch';
