@@ -29,6 +29,8 @@ import { offsetPagination } from './sql/offset-pagination';
 import { selectStar } from './sql/select-star';
 import { unboundedSelect } from './sql/unbounded-select';
 import { unindexedSqlForeignKey } from './sql/unindexed-sql-foreign-key';
+import { awaitInLoop } from './typescript/await-in-loop';
+import { sequentialIndependentAwaits } from './typescript/sequential-independent-awaits';
 
 /** Every rule Perflens ships, in file order. */
 export const ALL_RULES: readonly Rule[] = [
@@ -61,4 +63,6 @@ export const ALL_RULES: readonly Rule[] = [
   selectStar,
   unboundedSelect,
   unindexedSqlForeignKey,
+  awaitInLoop,
+  sequentialIndependentAwaits,
 ];

@@ -1,0 +1,381 @@
+import type { FileContext, Rule } from '../../server/src/engine/rule';
+import type { Fix } from '../../server/src/engine/types';
+import { ts } from '../../server/src/typescript/compiler';
+import { HelperIoFinder, type HelperIo } from '../../server/src/typescript/helper-io';
+import { awaitedHow, ioCallOf, type IoCall } from '../../server/src/typescript/io-calls';
+import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
+import {
+  brief,
+  describeLoop,
+  findDeclaration,
+  isEvidentlyArray,
+  repeatingLoop,
+} from '../../server/src/typescript/loop-repetition';
+import {
+  enclosingFunctions,
+  type TsCall,
+  type TsFunction,
+  type TsLoop,
+  type TsModel,
+} from '../../server/src/typescript/model';
+import {
+  assignedRoot,
+  assignmentsIn,
+  boundNames,
+  declaredNamesIn,
+} from '../../server/src/typescript/references';
+
+const RULE_ID = 'await-in-loop';
+const FIX_TITLE = 'Run the iterations concurrently with `Promise.all`';
+
+/** Callbacks run inside a transaction: its queries share one connection and run one at a time. */
+const TRANSACTION = /^\$?transaction$/;
+const TRANSACTION_CLIENT = /^(?:tx|trx|transaction)$/;
+/** Methods that change a collection (or stream) in an order-dependent way. */
+const MUTATORS =
+  /^(?:push|unshift|splice|pop|shift|set|add|delete|clear|sort|reverse|fill|copyWithin|append|write|emit|end)$/;
+
+/** What to suggest for a direct round trip, by what it is. */
+function advice(io: IoCall): string {
+  if (io.driver === 'prisma') {
+    const operation = io.call.name;
+    if (operation === '$transaction')
+      return 'do the work for every item in one transaction with batched queries (`createMany`, `updateMany`, `in`)';
+    if (operation === 'count' || operation === 'aggregate')
+      return 'compute them in one `groupBy({ by: [...], _count: true })` before the loop';
+    if (operation.startsWith('find'))
+      return 'load them in one query (`findMany({ where: { id: { in: ids } } })`) before the loop';
+    if (operation === 'create') return 'insert them in one `createMany({ data: [...] })`';
+    if (operation === 'delete')
+      return 'delete them in one `deleteMany({ where: { id: { in: ids } } })`';
+    if (operation === 'update')
+      return 'use one `updateMany` when the data is the same, else send the writes together in `prisma.$transaction([...])`';
+    return 'batch them in one query, or send them together in `prisma.$transaction([...])`';
+  }
+  if (io.driver === 'redis')
+    return io.writes
+      ? 'pass every key to one command (`del(...keys)`), or send them in one pipeline (`redis.pipeline()`)'
+      : 'use one `mget`/`hmget`, or send them in one pipeline (`redis.pipeline()`)';
+  if (io.kind === 'http')
+    return 'use a batch endpoint, or run the requests together with `Promise.all` (limit concurrency for large lists)';
+  return 'load the rows in one query (`WHERE id = ANY($1)` / `IN (...)`) before the loop';
+}
+
+function costOf(io: IoCall): string {
+  if (io.kind === 'http') return 'an HTTP request';
+  return 'a database round trip';
+}
+
+/** The file a helper lives in, relative to the workspace root when the paths allow it. */
+function displayFile(ctx: FileContext, file: string): string {
+  const normalized = file.replace(/\\/g, '/');
+  const own = ctx.file.replace(/\\/g, '/');
+  if (own.endsWith(ctx.relativePath)) {
+    const root = own.slice(0, own.length - ctx.relativePath.length);
+    if (root && normalized.startsWith(root)) return normalized.slice(root.length);
+  }
+  return normalized;
+}
+
+/** The named function whose facts a call belongs to (anonymous callbacks belong to their parent). */
+function namedOwner(call: TsCall): TsFunction | undefined {
+  let fn = call.fn;
+  while (fn && !fn.name && fn.parent) fn = fn.parent;
+  return fn?.name ? fn : undefined;
+}
+
+function helperMessage(ctx: FileContext, call: TsCall, io: HelperIo, where: string): string {
+  const last = io.chain[io.chain.length - 1];
+  const cost = io.effect.kind === 'http' ? 'an HTTP request' : 'a query';
+  const through =
+    io.chain.length > 1
+      ? ` through ${io.chain
+          .slice(1)
+          .map((step) => `\`${step.fn.name}()\``)
+          .join(' → ')}`
+      : '';
+  const caller = namedOwner(call);
+  const recursive =
+    !!caller && io.chain.some((step) => step.file === ctx.file && step.fn.start === caller.start);
+  const what =
+    `\`${call.callee}()\` makes ${cost}${through} (\`${io.effect.callee}(...)\` in ` +
+    `${displayFile(ctx, last.file)})`;
+  const fix = recursive
+    ? 'load the whole tree in one query (a recursive CTE) or one query per level'
+    : 'give the helper a batch variant that takes every id, or run the calls together with `Promise.all`';
+  return `${what} and is awaited ${where}; ${fix}`;
+}
+
+/** Whether a call node is a query or request (`prisma.user.delete` is not a collection's `delete`). */
+function isIoNode(model: TsModel, node: ts.CallExpression): boolean {
+  const call = model.calls.find((candidate) => candidate.node === node);
+  return !!call && !!ioCallOf(model, call);
+}
+
+/** Why a body cannot simply become a `Promise.all` callback, or undefined if it can. */
+function bodyBlocker(
+  model: TsModel,
+  body: ts.Statement,
+  binding: ts.BindingName,
+): string | undefined {
+  let blocker: string | undefined;
+  const visit = (node: ts.Node, inFunction: boolean, innerBreakables: number): void => {
+    if (blocker) return;
+    if (ts.isFunctionLike(node)) inFunction = true;
+    if (!inFunction) {
+      if (ts.isReturnStatement(node) || ts.isYieldExpression(node)) blocker = 'exits';
+      else if (ts.isBreakOrContinueStatement(node) && (node.label || innerBreakables === 0))
+        blocker = 'exits';
+      else if (
+        ts.isVariableDeclarationList(node) &&
+        !(node.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let))
+      )
+        blocker = 'var';
+    }
+    const breakable = ts.isIterationStatement(node, false) || ts.isSwitchStatement(node);
+    ts.forEachChild(node, (child) =>
+      visit(child, inFunction, innerBreakables + (breakable ? 1 : 0)),
+    );
+  };
+  visit(body, false, 0);
+  if (blocker) return blocker;
+  const local = declaredNamesIn(body, true);
+  boundNames(binding, local);
+  for (const assignment of assignmentsIn(body, true))
+    if (assignment.roots.some((root) => !local.has(root))) return 'assigns outside';
+  let mutates = false;
+  const findMutation = (node: ts.Node): void => {
+    if (mutates) return;
+    if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      MUTATORS.test(node.expression.name.text)
+    ) {
+      const root = assignedRoot(node.expression.expression);
+      if ((!root || !local.has(root)) && !isIoNode(model, node)) mutates = true;
+    }
+    ts.forEachChild(node, findMutation);
+  };
+  findMutation(body);
+  return mutates ? 'mutates outside' : undefined;
+}
+
+/** Whether `call` runs inside a transaction callback or on a transaction client. */
+function inTransaction(call: TsCall): boolean {
+  const root = (call.receiverText ?? '').split('.')[0];
+  if (TRANSACTION_CLIENT.test(root)) return true;
+  for (const fn of enclosingFunctions(call.fn))
+    if (fn.callbackOf && TRANSACTION.test(fn.callbackOf.name)) return true;
+  return false;
+}
+
+/** Whether the iterable is (or may well be) something other than an array: a Map, Set, iterator. */
+function mayNotBeArray(iterable: ts.Expression, binding: ts.BindingName, from: ts.Node): boolean {
+  if (isEvidentlyArray(iterable, from)) return false;
+  const value = ts.isParenthesizedExpression(iterable) ? iterable.expression : iterable;
+  if (ts.isNewExpression(value)) return true;
+  if (ts.isCallExpression(value) && ts.isPropertyAccessExpression(value.expression)) {
+    if (/^(?:keys|values|entries|matchAll)$/.test(value.expression.name.text)) return true;
+  }
+  if (ts.isIdentifier(value)) {
+    const declaration = findDeclaration(value.text, from);
+    if (declaration && !ts.isEnumDeclaration(declaration)) {
+      const type = declaration.type?.getText() ?? '';
+      if (
+        /^(?:Readonly)?(?:Set|Map|Iterable|AsyncIterable|Generator|IterableIterator)\b/.test(type)
+      )
+        return true;
+      const init = declaration.initializer;
+      if (init && ts.isNewExpression(init)) return true;
+    }
+  }
+  // `for (const [key, value] of x)` usually walks a Map's entries.
+  return ts.isArrayBindingPattern(binding);
+}
+
+function needsParentheses(expression: ts.Expression): boolean {
+  return !(
+    ts.isIdentifier(expression) ||
+    ts.isPropertyAccessExpression(expression) ||
+    ts.isElementAccessExpression(expression) ||
+    ts.isCallExpression(expression) ||
+    ts.isArrayLiteralExpression(expression) ||
+    ts.isParenthesizedExpression(expression) ||
+    expression.kind === ts.SyntaxKind.ThisKeyword
+  );
+}
+
+/** The indentation of the line `offset` is on. */
+function indentAt(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(lineStart))![0];
+}
+
+/**
+ * `for (const x of xs) { ... }` → `await Promise.all(xs.map(async (x) => { ... }));`, when the
+ * body is independent per item: no `break`/`continue`/`return`/`yield`, no `var`, no assignment
+ * to or order-dependent mutation (`push`, `set`) of anything declared outside the body.
+ */
+function promiseAllFix(model: TsModel, call: TsCall, loop: TsLoop): Fix | undefined {
+  const node = loop.node;
+  if (!ts.isForOfStatement(node) || node.awaitModifier || call.fn !== loop.fn) return undefined;
+  if (ts.isLabeledStatement(node.parent) || inTransaction(call)) return undefined;
+  const init = node.initializer;
+  if (!ts.isVariableDeclarationList(init) || init.declarations.length !== 1) return undefined;
+  if (!(init.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let))) return undefined;
+  const binding = init.declarations[0].name;
+  if (bodyBlocker(model, node.statement, binding)) return undefined;
+  const { text, sourceFile } = model;
+  const start = node.getStart(sourceFile);
+  const iterableText = node.expression.getText(sourceFile);
+  const iterable = needsParentheses(node.expression) ? `(${iterableText})` : iterableText;
+  const parameter = binding.getText(sourceFile);
+  const indent = indentAt(text, start);
+  const body = ts.isBlock(node.statement)
+    ? node.statement.getText(sourceFile)
+    : `{\n${indent}  ${node.statement.getText(sourceFile)}\n${indent}}`;
+  const callback = `async (${parameter}) => ${body}`;
+  const mapped = mayNotBeArray(node.expression, binding, node)
+    ? `Array.from(${iterableText}, ${callback})`
+    : `${iterable}.map(${callback})`;
+  return {
+    title: FIX_TITLE,
+    safety: 'unsafe',
+    edits: [{ start, end: node.end, newText: `await Promise.all(${mapped});` }],
+  };
+}
+
+/** An awaited round trip (or an awaited call to a helper that makes one) once per loop item. */
+export const awaitInLoop: Rule = {
+  meta: {
+    id: RULE_ID,
+    language: 'typescript',
+    category: 'n-plus-one',
+    severity: 'warning',
+    summary:
+      '`await` of a query or HTTP request (`prisma.user.findUnique`, `fetch`) once per loop item',
+    fix: { title: FIX_TITLE, safety: 'unsafe', availability: 'sometimes' },
+    docs: {
+      whatItDoes:
+        'Finds database queries and HTTP requests awaited once per item of a loop: in `for`, ' +
+        '`for...of`, `for...in`, `while` and `do` bodies, in `for await` over arrays, and in ' +
+        '`.forEach(async ...)` (and `reduce`/`filter`/`some` callbacks, or a `map` whose result is ' +
+        'thrown away). Queries are Prisma Client calls (`prisma.user.findUnique`, `$queryRaw`), ' +
+        '`pool.query`/`client.query`, knex chains, postgres.js `sql` templates and Redis commands; ' +
+        'requests are `fetch`, axios, got, ky and undici. An awaited call to a workspace function ' +
+        'that makes such a call, directly or through further helpers in any file, counts too; the ' +
+        'message names the helper and the query it reaches.',
+      whyIsThisBad:
+        'Each `await` waits for a full round trip before the next item starts: 200 orders cost 200 ' +
+        'sequential queries, so the handler takes 200 × the latency (2 ms to a local database, ' +
+        '50–300 ms to an external API) and holds its connection all the while. It is invisible with ' +
+        'five rows in development and the slowest endpoint in production.',
+      example: [
+        "app.get('/orders/:id/items', async (request, reply) => {",
+        '  const items = await prisma.orderItem.findMany({ where: { orderId: request.params.id } });',
+        '  const result = [];',
+        '  for (const item of items) {',
+        '    const product = await prisma.product.findUnique({ where: { id: item.productId } });',
+        '    result.push({ ...item, product });',
+        '  }',
+        '  return result;',
+        '});',
+      ].join('\n'),
+      useInstead: [
+        "app.get('/orders/:id/items', async (request, reply) => {",
+        '  // One query for the relation...',
+        '  return prisma.orderItem.findMany({',
+        '    where: { orderId: request.params.id },',
+        '    include: { product: true },',
+        '  });',
+        '});',
+        '',
+        '// ...or, for requests that cannot be batched, run them together:',
+        'const users = await Promise.all(ids.map((id) => fetch(`${API}/users/${id}`).then((r) => r.json())));',
+      ].join('\n'),
+      notFlagged: [
+        '`await Promise.all(xs.map(async (x) => ...))` and any `xs.map(async ...)` whose result is ' +
+          'used: the callbacks run concurrently. The loops around such a `map` are not flagged either ' +
+          '(`for (const chunk of chunks) await Promise.all(chunk.map(...))` limits concurrency on purpose).',
+        'Loops over a constant literal (`for (const key of ["a", "b"])`), a `const` bound to one, ' +
+          '`Object.keys`/`values`/`entries` of a literal object or enum, and `for (let i = 0; i < 3; i++)` ' +
+          'with a literal bound of ten or fewer: the number of round trips does not grow with the data.',
+        'Retry and back-off loops: the call is in a `return` or followed by an unconditional ' +
+          '`return`/`break`/`throw`, the loop counts attempts (`for (let attempt = 1; ...)`), or it ' +
+          'sleeps between passes (`await sleep(ms)`, `await new Promise((r) => setTimeout(r, ms))`). A ' +
+          'loop that sleeps is throttled or polling on purpose (`fixed-interval-polling` judges polls).',
+        'Pagination, search and worklist loops whose next request depends on the previous answer: the ' +
+          'loop condition or a guarded `break`/`return <result>` reads an awaited value (`while ' +
+          '(cursor)`, `if (!page.hasMore) break`, `if (res.ok) return res`), or the call reads a name ' +
+          'the loop reassigns from one (`cursor = page.nextCursor`, `queue.push(...children)`). An ' +
+          'early `return reply.code(404).send()` that does not return the result does not count: ' +
+          'validating each id with a query is still an N+1.',
+        'Batch loops, where one round trip per batch is the cure: the iterable is a batching call ' +
+          '(`chunk(ids, 500)`, `_.chunk`, `splitEvery`), the loop variable is named `batch`/`chunk`, ' +
+          'or a `for` loop steps by more than one (`i += BATCH_SIZE`).',
+        '`for await` over streams, cursors, async generators and message consumers ' +
+          '(`for await (const msg of consumer)`), and `while` loops that pull a message per pass ' +
+          '(`await queue.receive()`, `brpop`): items arrive one at a time and awaiting each is the ' +
+          'back-pressure. `for await` over an evident array (`for await (const id of ids.map(...))`) ' +
+          'is flagged.',
+        'Loops in generators that `yield` per item: the consumer pulls one item at a time.',
+        'Calls not awaited in the loop (`promises.push(fetch(url))`, then `await Promise.all(promises)`), ' +
+          'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`).',
+        'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`): they run ' +
+          'once, on a handful of rows.',
+        'Helpers the index cannot resolve to one workspace function (methods on injected services, ' +
+          'names defined in several places), and helpers that make no query or request within five calls.',
+      ],
+      fixSafety:
+        'Unsafe, and offered only for a `for...of` loop whose body has no `break`, `continue`, ' +
+        '`return`, `yield` or `var`, assigns nothing declared outside the body, and does not call an ' +
+        'order-dependent method (`push`, `set`, `splice`, ...) on anything declared outside it. The ' +
+        'iterations then run concurrently: side effects may interleave, errors reject the whole ' +
+        '`Promise.all` while other iterations keep running, and a long list opens as many requests ' +
+        'or connections at once (add a limit such as `p-limit` for large lists). Not offered inside ' +
+        '`$transaction` callbacks, whose queries share one connection and gain nothing. Maps, Sets and ' +
+        'iterators are wrapped with `Array.from(xs, async (x) => ...)`. Batching into one query ' +
+        '(`findMany` with `in`, `createMany`) is usually better still and is left to you.',
+    },
+  },
+  check(ctx) {
+    const model = ctx.typescript;
+    if (!model || isScriptOrTestPath(ctx.relativePath)) return;
+    // The index is read only when a loop awaits a call that might be a workspace helper.
+    const helpers = new HelperIoFinder(() => ctx.index, model);
+    for (const call of model.calls) {
+      if (call.loops.length === 0 || !awaitedHow(call)) continue;
+      const io = ioCallOf(model, call);
+      // File operations in a loop are serialized too, but they are not round trips to a server.
+      if (io?.kind === 'fs') continue;
+      if (!io && (call.isNew || call.isTaggedTemplate || !helpers.mayBeHelper(call))) continue;
+      const loop = repeatingLoop(model, call);
+      if (!loop) continue;
+      const where = describeLoop(loop, model);
+      const fix = promiseAllFix(model, call, loop);
+      if (io) {
+        const forEach =
+          loop.kind === 'callback' && loop.method === 'forEach'
+            ? ' (and `forEach` does not wait for them)'
+            : '';
+        ctx.report({
+          start: call.start,
+          end: call.end,
+          message:
+            `\`${brief(call.callee, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
+            advice(io),
+          fixes: fix ? [fix] : undefined,
+        });
+        continue;
+      }
+      const reach = helpers.reach(call);
+      if (!reach) continue;
+      ctx.report({
+        start: call.start,
+        end: call.end,
+        message: helperMessage(ctx, call, reach, where),
+        fixes: fix ? [fix] : undefined,
+      });
+    }
+  },
+};

@@ -1,0 +1,394 @@
+import type { Rule } from '../../server/src/engine/rule';
+import type { Fix } from '../../server/src/engine/types';
+import { ts } from '../../server/src/typescript/compiler';
+import { helperAccess, HelperIoFinder } from '../../server/src/typescript/helper-io';
+import {
+  ioCallOf,
+  isPromiseCombinator,
+  promiseChainOf,
+  type IoKind,
+} from '../../server/src/typescript/io-calls';
+import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
+import { brief } from '../../server/src/typescript/loop-repetition';
+import {
+  semanticParent,
+  unwrap,
+  type TsCall,
+  type TsModel,
+} from '../../server/src/typescript/model';
+import { boundNames, readsAny } from '../../server/src/typescript/references';
+
+const RULE_ID = 'sequential-independent-awaits';
+const FIX_TITLE = 'Start the calls together with `Promise.all`';
+
+/** Transaction callbacks: their queries share one connection and may depend on order. */
+const TRANSACTION = /^\$?transaction$/;
+/** Clients that are one connection: their queries run one at a time whatever the code does. */
+const SINGLE_CONNECTION = /^(?:tx|trx|transaction|client|conn|connection)$/;
+/** Helpers named for a check that throws: `requireUser`, `assertOwner`, `ensureAccess`. */
+const GUARD =
+  /^`?(?:\w+\.)*(?:require|assert|ensure|check|verify|authorize|authorise|authenticate|validate|guard)/i;
+/** Widest one-line `Promise.all([...])` the fix writes before it puts each call on its own line. */
+const MAX_LINE = 100;
+
+/** What one awaited step reads or writes: `targets` undefined when not known (raw SQL, a URL). */
+interface Access {
+  kind: IoKind;
+  writes: boolean;
+  targets: Set<string> | undefined;
+}
+
+/** A statement that awaits I/O: `const x = await f()` or `await f()`. */
+interface Step {
+  statement: ts.Statement;
+  awaitNode: ts.AwaitExpression;
+  operand: ts.Expression;
+  /** Names the statement declares. */
+  bindings: Set<string>;
+  accesses: Access[];
+  /** How the message quotes it: the I/O call or the helper. */
+  label: string;
+}
+
+/** The single declaration of `const x = await ...`, or undefined. */
+function declarationOf(statement: ts.Statement): ts.VariableDeclaration | undefined {
+  if (!ts.isVariableStatement(statement)) return undefined;
+  const [declaration, ...rest] = statement.declarationList.declarations;
+  return rest.length === 0 ? declaration : undefined;
+}
+
+/** The `await` a statement consists of: its initializer or its expression, up to parentheses. */
+function awaitOf(statement: ts.Statement): ts.AwaitExpression | undefined {
+  let expression: ts.Expression | undefined;
+  if (ts.isExpressionStatement(statement)) expression = statement.expression;
+  else expression = declarationOf(statement)?.initializer;
+  while (expression && ts.isParenthesizedExpression(expression)) expression = expression.expression;
+  return expression && ts.isAwaitExpression(expression) ? expression : undefined;
+}
+
+/** Whether code is run by a transaction callback (`prisma.$transaction(async (tx) => ...)`). */
+function inTransactionCallback(node: ts.Node): boolean {
+  for (let current: ts.Node | undefined = node; current; current = current.parent) {
+    if (!ts.isFunctionLike(current)) continue;
+    const parent = semanticParent(current);
+    if (parent && ts.isCallExpression(parent)) {
+      const callee = unwrap(parent.expression);
+      const name = ts.isPropertyAccessExpression(callee)
+        ? callee.name.text
+        : ts.isIdentifier(callee)
+          ? callee.text
+          : '';
+      if (TRANSACTION.test(name)) return true;
+    }
+  }
+  return false;
+}
+
+function directAccess(model: TsModel, call: TsCall): Access | undefined | 'serial' {
+  const io = ioCallOf(model, call);
+  if (!io) return undefined;
+  const root = (call.receiverText ?? '').split('.')[0];
+  if (io.kind === 'db' && SINGLE_CONNECTION.test(root) && io.driver !== 'prisma') return 'serial';
+  if (io.kind === 'db' && /^(?:tx|trx|transaction)$/.test(root)) return 'serial';
+  return {
+    kind: io.kind,
+    writes: io.writes,
+    targets: io.target ? new Set([io.target]) : undefined,
+  };
+}
+
+/** Builds the step of a statement, or undefined when it does not await I/O outside a loop. */
+class StepReader {
+  private readonly callsByNode = new Map<ts.Node, TsCall>();
+
+  constructor(
+    private readonly model: TsModel,
+    private readonly helpers: HelperIoFinder,
+  ) {
+    for (const call of model.calls) this.callsByNode.set(call.node, call);
+  }
+
+  /** Calls the `await` waits for: the operand's promise chain, and calls awaited inside it. */
+  private awaitedCalls(operand: ts.Expression): TsCall[] {
+    const found: TsCall[] = [];
+    const head = unwrap(operand);
+    const visit = (node: ts.Node): void => {
+      if (ts.isFunctionLike(node)) return;
+      const call = this.callsByNode.get(node);
+      if (call && (promiseChainOf(call) === head || call.awaited)) found.push(call);
+      ts.forEachChild(node, visit);
+    };
+    visit(operand);
+    return found;
+  }
+
+  read(statement: ts.Statement): Step | undefined {
+    const awaitNode = awaitOf(statement);
+    if (!awaitNode || isPromiseCombinator(unwrap(awaitNode.expression))) return undefined;
+    const operand = awaitNode.expression;
+    const accesses: Access[] = [];
+    let label = '';
+    for (const call of this.awaitedCalls(operand)) {
+      if (call.loops.length > 0) return undefined;
+      const direct = directAccess(this.model, call);
+      if (direct === 'serial') return undefined;
+      if (direct) {
+        accesses.push(direct);
+        label ||= `${brief(call.callee, 50)}(...)`;
+        continue;
+      }
+      if (call.isNew || call.isTaggedTemplate || !this.helpers.mayBeHelper(call)) continue;
+      const reach = this.helpers.reach(call);
+      if (!reach) continue;
+      const { writes, targets } = helperAccess(reach);
+      for (const kind of new Set(reach.effects.map((effect) => effect.kind)))
+        accesses.push({ kind: kind === 'http' ? 'http' : 'db', writes, targets });
+      label ||= `${brief(call.callee, 50)}(...)`;
+    }
+    if (accesses.length === 0) return undefined;
+    const declaration = declarationOf(statement);
+    // A read whose result is thrown away is there for its exception: a guard
+    // (`await requireAdmin(req)`, `await prisma.project.findUniqueOrThrow(...)`) that must finish
+    // before the work it protects starts.
+    if (!declaration && (GUARD.test(label) || accesses.every((access) => !access.writes)))
+      return undefined;
+    return {
+      statement,
+      awaitNode,
+      operand,
+      bindings: declaration ? boundNames(declaration.name) : new Set(),
+      accesses,
+      label,
+    };
+  }
+}
+
+/**
+ * Whether running `a` and `b` together could change what either sees: two writes (order is often
+ * the point: a parent row before its child, a charge before the receipt), or a write and a read
+ * of the same model, or of something not known (raw SQL, Redis, a URL, a file).
+ */
+function conflicts(a: Access, b: Access): boolean {
+  if (!a.writes && !b.writes) return false;
+  if (a.writes && b.writes) return true;
+  if (a.kind !== b.kind) return false;
+  if (!a.targets || !b.targets) return true;
+  for (const target of a.targets) if (b.targets.has(target)) return true;
+  return false;
+}
+
+/** Whether `later` may start together with every step of `run`. */
+function independent(run: Step[], later: Step): boolean {
+  return run.every(
+    (earlier) =>
+      !readsAny(later.operand, earlier.bindings) &&
+      !earlier.accesses.some((a) => later.accesses.some((b) => conflicts(a, b))),
+  );
+}
+
+/** Statement lists: blocks, case clauses, the file's top level (top-level `await`). */
+function statementLists(sourceFile: ts.SourceFile): ts.NodeArray<ts.Statement>[] {
+  const lists: ts.NodeArray<ts.Statement>[] = [sourceFile.statements];
+  const visit = (node: ts.Node): void => {
+    if (ts.isBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node))
+      lists.push(node.statements);
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return lists;
+}
+
+/** Runs of two or more consecutive steps, each independent of the ones before it in its run. */
+function independentRuns(statements: readonly ts.Statement[], reader: StepReader): Step[][] {
+  const runs: Step[][] = [];
+  let run: Step[] = [];
+  const close = (): void => {
+    if (run.length >= 2) runs.push(run);
+    run = [];
+  };
+  for (const statement of statements) {
+    const step = reader.read(statement);
+    if (step && independent(run, step)) {
+      run.push(step);
+      continue;
+    }
+    close();
+    if (step) run.push(step);
+  }
+  close();
+  return runs;
+}
+
+function indentAt(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(lineStart))![0];
+}
+
+function hasComment(text: string): boolean {
+  return /\/\/|\/\*/.test(text);
+}
+
+/** Whether the run's text holds comments the fix would drop (outside the awaited calls). */
+function dropsComments(model: TsModel, run: Step[]): boolean {
+  const { text, sourceFile } = model;
+  for (let i = 0; i < run.length; i++) {
+    const { statement, operand } = run[i];
+    const start = statement.getStart(sourceFile);
+    if (i > 0 && hasComment(text.slice(run[i - 1].statement.end, start))) return true;
+    const before = text.slice(start, operand.getStart(sourceFile));
+    const after = text.slice(operand.end, statement.end);
+    if (hasComment(before) || hasComment(after)) return true;
+  }
+  return false;
+}
+
+/** `const [a, b] = await Promise.all([x(), y()]);` for a run of declarations and bare awaits. */
+function promiseAllFix(model: TsModel, run: Step[]): Fix | undefined {
+  const { text, sourceFile } = model;
+  const declarations = run.map((step) => declarationOf(step.statement));
+  let kind: string | undefined;
+  for (const [i, step] of run.entries()) {
+    const declaration = declarations[i];
+    if (ts.isExpressionStatement(step.statement)) continue;
+    if (!declaration || !ts.isIdentifier(declaration.name) || declaration.exclamationToken)
+      return undefined;
+    if (ts.getModifiers(step.statement as ts.VariableStatement)?.length) return undefined;
+    const flags = (step.statement as ts.VariableStatement).declarationList.flags;
+    const own = flags & ts.NodeFlags.Const ? 'const' : flags & ts.NodeFlags.Let ? 'let' : 'var';
+    if (kind && kind !== own) return undefined;
+    kind = own;
+  }
+  if (dropsComments(model, run)) return undefined;
+  const typed = declarations.filter((d) => d?.type);
+  const named = declarations.filter(Boolean);
+  if (typed.length > 0 && typed.length !== named.length) return undefined;
+  const start = run[0].statement.getStart(sourceFile);
+  const indent = indentAt(text, start);
+  const operands = run.map((step) => step.operand.getText(sourceFile));
+  let head = 'await ';
+  if (kind) {
+    const names = declarations.map((d) => (d ? d.name.getText(sourceFile) : ''));
+    while (names[names.length - 1] === '') names.pop();
+    const types = declarations.map((d) => (d?.type ? d.type.getText(sourceFile) : 'unknown'));
+    const annotation = typed.length > 0 ? `: [${types.join(', ')}]` : '';
+    head = `${kind} [${names.join(', ')}]${annotation} = await `;
+  }
+  const oneLine = `${head}Promise.all([${operands.join(', ')}]);`;
+  const newText =
+    indent.length + oneLine.length <= MAX_LINE && !oneLine.includes('\n')
+      ? oneLine
+      : `${head}Promise.all([\n${operands
+          .map((operand) => `${indent}  ${operand.replace(/\n/g, '\n  ')},`)
+          .join('\n')}\n${indent}]);`;
+  return {
+    title: FIX_TITLE,
+    safety: 'unsafe',
+    edits: [{ start, end: run[run.length - 1].statement.end, newText }],
+  };
+}
+
+function describeRun(run: Step[]): string {
+  const shown = run.slice(0, 3).map((step) => `\`${step.label}\``);
+  const more = run.length > 3 ? ` and ${run.length - 3} more` : '';
+  const list = shown.length === 2 ? `${shown[0]} and ${shown[1]}` : `${shown.join(', ')}${more}`;
+  const subject = run.length === 2 ? 'neither uses the other' : 'none uses another';
+  return (
+    `${list} are awaited one after another, but ${subject}'s result: the wait is the sum of ` +
+    'their latencies instead of the longest; start them together with `Promise.all`'
+  );
+}
+
+/** Consecutive awaits of independent I/O that could run concurrently. */
+export const sequentialIndependentAwaits: Rule = {
+  meta: {
+    id: RULE_ID,
+    language: 'typescript',
+    category: 'serialized-work',
+    severity: 'info',
+    summary:
+      'Consecutive `await`s of independent queries or requests (`await a(); await b();`) run one after another',
+    fix: { title: FIX_TITLE, safety: 'unsafe', availability: 'sometimes' },
+    docs: {
+      whatItDoes:
+        'Finds two or more consecutive statements in one block that each await a database query, an ' +
+        'HTTP request or an `fs.promises` call (directly, or through a workspace helper that makes ' +
+        'one), where no later awaited expression reads a name an earlier statement declared. ' +
+        'Statements are `const x = await f()` (any declaration kind or pattern) and bare `await f()`. ' +
+        'The finding is reported once per run, at its first `await`.',
+      whyIsThisBad:
+        'Each `await` suspends the handler until its round trip finishes, so two independent ' +
+        'lookups of 40 ms and 60 ms cost 100 ms instead of 60. In a request handler that loads a ' +
+        'user, their permissions and their notifications one after another, the latency of the ' +
+        'page is the sum of every query in it.',
+      example: [
+        "app.get('/dashboard', async (request) => {",
+        '  const user = await prisma.user.findUnique({ where: { id: request.userId } });',
+        '  const notifications = await prisma.notification.findMany({',
+        '    where: { userId: request.userId },',
+        '    take: 20,',
+        '  });',
+        '  const weather = await fetch(`${WEATHER_API}/today`).then((r) => r.json());',
+        '  return { user, notifications, weather };',
+        '});',
+      ].join('\n'),
+      useInstead: [
+        "app.get('/dashboard', async (request) => {",
+        '  const [user, notifications, weather] = await Promise.all([',
+        '    prisma.user.findUnique({ where: { id: request.userId } }),',
+        '    prisma.notification.findMany({ where: { userId: request.userId }, take: 20 }),',
+        '    fetch(`${WEATHER_API}/today`).then((r) => r.json()),',
+        '  ]);',
+        '  return { user, notifications, weather };',
+        '});',
+      ].join('\n'),
+      notFlagged: [
+        'Dependent awaits: a later awaited expression reads a name an earlier statement in the run ' +
+          'declared, directly, through a property (`user.teamId`) or in a callback.',
+        'A write before a read of the same Prisma model, or of something whose target is not known ' +
+          '(raw SQL, Redis, a file, an HTTP URL): the read may need to see the write. Two writes in ' +
+          'a row are left alone too, of any kind, since their order is usually the point (a parent ' +
+          'row before its child, a charge before the receipt, an upload before the notification).',
+        'Awaits inside loops (`await-in-loop` judges those) and inside transaction callbacks ' +
+          '(`prisma.$transaction(async (tx) => ...)`, `knex.transaction(...)`), and queries on a ' +
+          'single connection (`tx`, `trx`, `client`/`conn` from `pool.connect()`): one connection ' +
+          'runs one query at a time, so `Promise.all` gains nothing.',
+        'Awaits that are not I/O the engine knows: timers and sleeps (`await sleep(100)` also ends a ' +
+          'run, keeping deliberate spacing), locks, `import()`, `res.json()`, and calls to functions ' +
+          'the index cannot resolve.',
+        'Awaits already combined (`await Promise.all([...])`), and statements that are not a plain ' +
+          'awaited declaration or expression (`if`, `return await`, `x = await f()`): any of them ' +
+          'ends the run.',
+        'Guards: a bare `await` whose result is thrown away and that only reads ' +
+          '(`await prisma.project.findUniqueOrThrow(...)`), or calls a helper named for a check ' +
+          '(`await requireAdmin(req)`, `assert*`, `ensure*`, `verify*`, `authorize*`): it is there to ' +
+          'throw before the work after it starts, and ends the run.',
+        'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`).',
+      ],
+      fixSafety:
+        'Unsafe: the calls start at once, so side effects may interleave, an early rejection no ' +
+        'longer prevents the later calls from running, and a failure rejects the whole ' +
+        '`Promise.all`. Offered only when every statement of the run is a single `const`/`let`/`var` ' +
+        'declaration of one name (all of one kind) or a bare `await f();`, with no comments the ' +
+        'rewrite would drop. Declaration kinds are kept; type annotations become a tuple type ' +
+        '(`const [a, b]: [A, B] = ...`) when every declaration has one, and the fix is not offered ' +
+        'when only some do.',
+    },
+  },
+  check(ctx) {
+    const model = ctx.typescript;
+    if (!model || isScriptOrTestPath(ctx.relativePath)) return;
+    const reader = new StepReader(model, new HelperIoFinder(() => ctx.index, model));
+    for (const statements of statementLists(model.sourceFile)) {
+      if (statements.length < 2 || inTransactionCallback(statements[0])) continue;
+      for (const run of independentRuns(statements, reader)) {
+        const fix = promiseAllFix(model, run);
+        ctx.report({
+          start: run[0].awaitNode.getStart(model.sourceFile),
+          end: run[0].awaitNode.end,
+          message: describeRun(run),
+          fixes: fix ? [fix] : undefined,
+        });
+      }
+    }
+  },
+};

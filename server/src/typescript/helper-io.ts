@@ -1,0 +1,117 @@
+/**
+ * Whether a call to a workspace function ends in a database query or an HTTP request, directly or
+ * through further calls in any file, found through the workspace index. Rules that ask "does this
+ * awaited helper do I/O" (`await-in-loop`, `sequential-independent-awaits`) share it.
+ */
+import type { Effect, FunctionFacts } from '../workspace/facts';
+import type { IndexedFunction, WorkspaceIndex } from '../workspace/index';
+import { PRISMA_WRITE_OPERATIONS } from './knowledge';
+import type { TsCall, TsModel } from './model';
+import { tsCallTargets, tsModuleNameOf } from './facts';
+
+/** How deep calls are followed; helpers of helpers of helpers are rare, and cycles are cut anyway. */
+const MAX_DEPTH = 5;
+
+/** How a call reaches I/O: the functions followed, the first effect found, and every effect seen. */
+export interface HelperIo {
+  /** The function called first, the one making the round trip last. */
+  chain: IndexedFunction[];
+  effect: Effect;
+  /** Every database/HTTP effect reachable (within the depth limit), for write/read judgements. */
+  effects: Effect[];
+}
+
+const isRoundTrip = (effect: Effect): boolean => effect.kind === 'db' || effect.kind === 'http';
+
+/**
+ * Follows calls from workspace functions through the index. Answers are cached per function for
+ * one rule run over one file; a visited set cuts cycles (recursion) and a depth limit bounds work.
+ */
+export class HelperIoFinder {
+  private readonly cache = new Map<FunctionFacts, HelperIo | null>();
+
+  constructor(
+    private readonly index: () => WorkspaceIndex,
+    private readonly model: TsModel,
+  ) {}
+
+  /** The workspace function `call` resolves to, if the index knows exactly one. */
+  target(call: TsCall): IndexedFunction | undefined {
+    const targets = tsCallTargets(call, this.model, tsModuleNameOf(this.model.relativePath));
+    if (targets.length === 0) return undefined;
+    return this.index().resolve(targets);
+  }
+
+  /** Whether the call could be to a workspace function at all (checked before reading the index). */
+  mayBeHelper(call: TsCall): boolean {
+    return tsCallTargets(call, this.model, tsModuleNameOf(this.model.relativePath)).length > 0;
+  }
+
+  /** The I/O `call` reaches through workspace functions, or undefined. */
+  reach(call: TsCall): HelperIo | undefined {
+    if (!this.mayBeHelper(call)) return undefined;
+    const target = this.target(call);
+    return target ? (this.search(target, new Set(), 0) ?? undefined) : undefined;
+  }
+
+  private search(
+    entry: IndexedFunction,
+    visited: Set<FunctionFacts>,
+    depth: number,
+  ): HelperIo | null {
+    const known = this.cache.get(entry.fn);
+    if (known !== undefined) return known;
+    if (visited.has(entry.fn) || depth > MAX_DEPTH) return null;
+    visited.add(entry.fn);
+    const effects = entry.fn.effects.filter(isRoundTrip);
+    let first: HelperIo | null =
+      effects.length > 0 ? { chain: [entry], effect: effects[0], effects: [...effects] } : null;
+    for (const site of entry.fn.calls) {
+      const target = this.index().resolve(site.targets);
+      if (!target) continue;
+      const next = this.search(target, visited, depth + 1);
+      if (!next) continue;
+      if (!first) first = { chain: [entry, ...next.chain], effect: next.effect, effects: [] };
+      first.effects.push(...next.effects);
+    }
+    // Answers found inside a cycle may be partial; only a complete search's answer is cached.
+    if (depth === 0) this.cache.set(entry.fn, first);
+    return first;
+  }
+}
+
+/** The Prisma delegate and operation an effect's callee names (`prisma.user.update` → user, update). */
+function prismaParts(callee: string): { delegate: string; operation: string } | undefined {
+  const parts = callee.split('.');
+  if (parts.length < 3) return undefined;
+  return { delegate: parts[parts.length - 2], operation: parts[parts.length - 1] };
+}
+
+const HTTP_WRITE_METHODS = /\.(?:post|put|patch|delete)$/;
+const WRITE_NAMES =
+  /^(?:create|update|upsert|delete|remove|save|insert|send|post|put|patch|set|write|add|publish|notify|charge|sync|mark|increment|decrement)/i;
+
+/** What a helper's effects change, for ordering judgements: `writes` and the models it touches. */
+export function helperAccess(io: HelperIo): { writes: boolean; targets: Set<string> | undefined } {
+  let writes = WRITE_NAMES.test(io.chain[0].fn.name);
+  const targets = new Set<string>();
+  let known = true;
+  for (const effect of io.effects) {
+    if (effect.kind === 'http') {
+      if (HTTP_WRITE_METHODS.test(effect.callee)) writes = true;
+      known = false;
+      continue;
+    }
+    const parts = prismaParts(effect.callee);
+    if (parts && !parts.delegate.startsWith('$')) {
+      targets.add(parts.delegate);
+      if (PRISMA_WRITE_OPERATIONS.has(parts.operation)) writes = true;
+    } else {
+      // Raw SQL, Redis or knex: what it touches is not known.
+      known = false;
+      if (!/\.(?:get|mget|hget|hgetall|findMany|findFirst|findUnique|count)$/.test(effect.callee))
+        writes = true;
+    }
+  }
+  return { writes, targets: known ? targets : undefined };
+}

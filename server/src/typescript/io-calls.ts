@@ -1,0 +1,174 @@
+/**
+ * What an awaited call costs and what it touches: a database query, an HTTP request or a file
+ * read/write, whether it writes, and on what (a Prisma model, a URL). The rules about awaits
+ * (`await-in-loop`, `sequential-independent-awaits`) share this so that "is this I/O" and "does
+ * this write" are decided once for Node code.
+ */
+import { ts } from './compiler';
+import {
+  databaseCall,
+  importedFrom,
+  isHttpCall,
+  isPrismaClient,
+  PRISMA_WRITE_OPERATIONS,
+  prismaQuery,
+} from './knowledge';
+import { semanticParent, unwrap, type TsCall, type TsModel } from './model';
+
+export type IoKind = 'db' | 'http' | 'fs';
+
+export interface IoCall {
+  call: TsCall;
+  kind: IoKind;
+  /** More precise than `kind` for databases: `prisma`, `sql`, `redis`, `knex`. */
+  driver?: 'prisma' | 'sql' | 'redis' | 'knex';
+  /** Changes data: a Prisma write, a raw `$executeRaw`, an HTTP POST/PUT/PATCH/DELETE, a file write. */
+  writes: boolean;
+  /** What it reads or writes when known: the Prisma delegate (`user`), or undefined. */
+  target?: string;
+}
+
+const FS_PROMISE_MODULES = new Set(['fs/promises', 'node:fs/promises']);
+const FS_MODULES = new Set(['fs', 'node:fs', 'fs-extra', 'graceful-fs']);
+const FS_WRITES =
+  /^(?:writeFile|appendFile|mkdir|mkdtemp|rm|rmdir|unlink|rename|copyFile|cp|symlink|link|truncate|chmod|chown|utimes|outputFile|outputJson|writeJson|writeJSON|remove|emptyDir|ensureDir|ensureFile|move|copy)$/;
+const FS_OPERATIONS =
+  /^(?:readFile|readdir|stat|lstat|access|realpath|readlink|open|opendir|readJson|readJSON|pathExists)$/;
+
+/** `fs.promises.readFile`, `fsp.readFile` (from `fs/promises`), `readFile` imported from it. */
+function isFsPromiseCall(model: TsModel, call: TsCall): boolean {
+  if (call.isNew || call.isTaggedTemplate) return false;
+  if (!FS_WRITES.test(call.name) && !FS_OPERATIONS.test(call.name)) return false;
+  const parts = call.callee.split('.');
+  const module = importedFrom(model, parts[0]);
+  if (parts.length === 1) return !!module && FS_PROMISE_MODULES.has(module);
+  if (parts.length === 3 && parts[1] === 'promises')
+    return module ? FS_MODULES.has(module) : parts[0] === 'fs';
+  if (parts.length !== 2 || !module) return false;
+  // fs-extra's functions return promises when called without a callback.
+  if (module === 'fs-extra') return !call.args.some((arg) => ts.isFunctionLike(arg));
+  return FS_PROMISE_MODULES.has(module);
+}
+
+/** The `method` of a `fetch(url, { method: 'POST' })` options literal, upper-cased; GET when absent. */
+function fetchMethod(call: TsCall): string {
+  const options = call.args[1] && unwrap(call.args[1]);
+  if (!options || !ts.isObjectLiteralExpression(options)) return 'GET';
+  for (const property of options.properties) {
+    if (!ts.isPropertyAssignment(property) || !ts.isIdentifier(property.name)) continue;
+    if (property.name.text !== 'method') continue;
+    const value = unwrap(property.initializer);
+    return ts.isStringLiteralLike(value) ? value.text.toUpperCase() : 'UNKNOWN';
+  }
+  return 'GET';
+}
+
+const READ_VERBS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function httpWrites(call: TsCall): boolean {
+  if (['post', 'put', 'patch', 'delete'].includes(call.name)) return true;
+  if (['get', 'head', 'options'].includes(call.name)) return false;
+  return !READ_VERBS.has(fetchMethod(call));
+}
+
+const SQL_WRITE =
+  /^\s*(?:insert|update|delete|merge|upsert|create|drop|alter|truncate|begin|commit)\b/i;
+const REDIS_READS =
+  /^(?:get|mget|exists|ttl|hget|hmget|hgetall|lrange|smembers|sismember|zrange|zrangebyscore|zscore|json\.get)$/i;
+
+/** Whether a SQL call's first argument (a string or template) is a write statement. */
+function sqlWrites(call: TsCall): boolean {
+  const [first] = call.args;
+  const sql = first && unwrap(first);
+  if (sql && ts.isStringLiteralLike(sql)) return SQL_WRITE.test(sql.text);
+  if (sql && ts.isTemplateExpression(sql)) return SQL_WRITE.test(sql.head.text);
+  if (ts.isTaggedTemplateExpression(call.node)) {
+    const template = call.node.template;
+    const head = ts.isNoSubstitutionTemplateLiteral(template) ? template.text : template.head.text;
+    return SQL_WRITE.test(head);
+  }
+  // Unknown SQL: assume it may write.
+  return true;
+}
+
+/** The I/O a call performs, if the engine recognises it. */
+export function ioCallOf(model: TsModel, call: TsCall): IoCall | undefined {
+  // An interactive or batch transaction: several round trips, and writes.
+  if (call.name === '$transaction' && call.receiverText && isPrismaClient(model, call.receiverText))
+    return { call, kind: 'db', driver: 'prisma', writes: true };
+  const driver = databaseCall(model, call);
+  if (driver === 'prisma') {
+    const query = prismaQuery(model, call)!;
+    const writes =
+      PRISMA_WRITE_OPERATIONS.has(query.operation) || query.operation.startsWith('$execute');
+    return { call, kind: 'db', driver, writes, target: query.delegate || undefined };
+  }
+  if (driver === 'redis')
+    return { call, kind: 'db', driver, writes: !REDIS_READS.test(call.name), target: undefined };
+  if (driver === 'sql') return { call, kind: 'db', driver, writes: sqlWrites(call) };
+  if (driver === 'knex') return { call, kind: 'db', driver, writes: true };
+  if (isHttpCall(model, call)) return { call, kind: 'http', writes: httpWrites(call) };
+  if (isFsPromiseCall(model, call)) return { call, kind: 'fs', writes: FS_WRITES.test(call.name) };
+  return undefined;
+}
+
+/**
+ * The expression whose settling is waited for when `call` is: the call itself, or the outermost
+ * `.then()`/`.catch()`/`.finally()` chained on it (`await fetch(url).then((r) => r.json())`).
+ */
+export function promiseChainOf(call: TsCall): ts.Expression {
+  let node: ts.Expression = call.node as ts.Expression;
+  for (;;) {
+    const access = semanticParent(node);
+    if (!access || !ts.isPropertyAccessExpression(access)) return node;
+    if (!['then', 'catch', 'finally'].includes(access.name.text)) return node;
+    const chained = access.parent;
+    if (!chained || !ts.isCallExpression(chained) || chained.expression !== access) return node;
+    node = chained;
+  }
+}
+
+export const PROMISE_COMBINATORS = new Set(['all', 'allSettled', 'any', 'race']);
+
+/** `Promise.all(...)` and friends. */
+export function isPromiseCombinator(node: ts.Node): node is ts.CallExpression {
+  if (!ts.isCallExpression(node)) return false;
+  const callee = unwrap(node.expression);
+  return (
+    ts.isPropertyAccessExpression(callee) &&
+    ts.isIdentifier(callee.expression) &&
+    callee.expression.text === 'Promise' &&
+    PROMISE_COMBINATORS.has(callee.name.text)
+  );
+}
+
+/**
+ * How the function that makes `call` waits for it: `'direct'` when its promise (or a
+ * `.then()` chain on it) is awaited, `'combined'` when it is an element of an array handed to an
+ * awaited `Promise.all([...])` (it still runs once per pass of a loop, together with its
+ * siblings), or undefined when nothing waits for it here.
+ */
+export function awaitedHow(call: TsCall): 'direct' | 'combined' | undefined {
+  const chain = promiseChainOf(call);
+  const parent = semanticParent(chain);
+  if (parent && ts.isAwaitExpression(parent)) return 'direct';
+  if (!parent || !ts.isArrayLiteralExpression(parent)) return undefined;
+  const combinator = semanticParent(parent);
+  if (!combinator || !isPromiseCombinator(combinator)) return undefined;
+  const outer = semanticParent(combinator);
+  return outer && ts.isAwaitExpression(outer) ? 'combined' : undefined;
+}
+
+const SLEEP_NAMES =
+  /^(?:sleep|sleepMs|delay|wait|waitMs|pause|backoff|exponentialBackoff|setTimeout|setTimeoutPromise)$/i;
+
+/** An awaited pause: `await sleep(ms)`, `await setTimeout(ms)` (timers/promises), `await new Promise((r) => setTimeout(r, ms))`. */
+export function isAwaitedSleep(call: TsCall, model: TsModel): boolean {
+  if (!call.awaited) return false;
+  if (call.isNew)
+    return (
+      call.callee === 'new Promise' &&
+      call.args.some((arg) => /\bsetTimeout\s*\(/.test(arg.getText(model.sourceFile)))
+    );
+  return SLEEP_NAMES.test(call.name);
+}

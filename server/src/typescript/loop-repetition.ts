@@ -1,0 +1,498 @@
+/**
+ * Which loops really wait for an awaited call once per item. A loop over a constant literal, a
+ * retry loop that returns on success, a pagination loop whose next request needs the previous
+ * response, a stream consumer, a throttled loop that sleeps, a loop over batches: each awaits in
+ * a loop, and none is the N+1 that `Promise.all` or one batched query would fix.
+ */
+import { ts } from './compiler';
+import { isAwaitedSleep } from './io-calls';
+import { chainText, semanticParent, unwrap, type TsCall, type TsLoop, type TsModel } from './model';
+import { assignmentsIn, boundNames, containsAwait, readsAny } from './references';
+
+/** A literal `for (let i = 0; i < n; i++)` this short is a fixed handful of passes, not data. */
+const SMALL_COUNT = 10;
+
+/** Functions that split a collection into batches (`chunk(ids, 500)`, lodash `_.chunk`). */
+const BATCHING =
+  /^(?:chunks?|chunked|chunkify|chunkArray|toChunks|splitIntoChunks|batch(?:es|ed)?|inBatches|toBatches|splitEvery|partition(?:All)?)$/i;
+/** Loop variables named for a batch: `batch`, `chunk`, `idBatch`, `chunkOfRows`. */
+const BATCH_VARIABLE = /batch|chunk/i;
+/** `for` counters of retry loops: `attempt`, `retries`, `tries`. */
+const RETRY_COUNTER =
+  /^(?:attempts?|attemptNo|attemptNumber|retry|retries|retryCount|tries|try|tryCount|n?Attempts?)$/i;
+/** Calls a consumer loop makes to take the next message: awaiting each is the point. */
+const PULL_CALLS =
+  /^(?:receive\w*|dequeue|brpop|blpop|brpoplpush|blmove|bzpopmin|bzpopmax|xread|xreadgroup|consume|pull|nextJob|getNextJob|take|waitForMessage)$/i;
+
+/** Methods whose result is an array, so iterating it iterates a materialised list. */
+const ARRAY_RESULTS = new Set([
+  'map',
+  'filter',
+  'slice',
+  'concat',
+  'flat',
+  'flatMap',
+  'split',
+  'sort',
+  'toSorted',
+  'toReversed',
+  'reverse',
+  'findMany',
+]);
+
+/** The statement-level declaration of `name` visible at `from`: a variable or a parameter. */
+export function findDeclaration(
+  name: string,
+  from: ts.Node,
+): ts.VariableDeclaration | ts.ParameterDeclaration | ts.EnumDeclaration | undefined {
+  for (let scope: ts.Node | undefined = from; scope; scope = scope.parent) {
+    if (ts.isFunctionLike(scope)) {
+      const param = scope.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
+      if (param) return param;
+    }
+    const statements =
+      ts.isBlock(scope) || ts.isSourceFile(scope) || ts.isModuleBlock(scope)
+        ? scope.statements
+        : undefined;
+    if (!statements) continue;
+    for (const statement of statements) {
+      if (ts.isEnumDeclaration(statement) && statement.name.text === name) return statement;
+      if (!ts.isVariableStatement(statement)) continue;
+      const found = statement.declarationList.declarations.find(
+        (d) => ts.isIdentifier(d.name) && d.name.text === name,
+      );
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function isConstDeclaration(declaration: ts.VariableDeclaration): boolean {
+  const list = declaration.parent;
+  return ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0;
+}
+
+/** A literal value written in the code: strings, numbers, booleans, and arrays/objects of them. */
+function isConstantValue(node: ts.Expression): boolean {
+  const value = unwrap(node);
+  if (
+    ts.isStringLiteralLike(value) ||
+    ts.isNumericLiteral(value) ||
+    value.kind === ts.SyntaxKind.TrueKeyword ||
+    value.kind === ts.SyntaxKind.FalseKeyword ||
+    value.kind === ts.SyntaxKind.NullKeyword
+  )
+    return true;
+  if (ts.isPrefixUnaryExpression(value)) return ts.isNumericLiteral(value.operand);
+  if (ts.isArrayLiteralExpression(value)) return value.elements.every(isConstantValue);
+  if (ts.isObjectLiteralExpression(value))
+    return value.properties.every(
+      (p) => ts.isPropertyAssignment(p) && isConstantValue(p.initializer),
+    );
+  return false;
+}
+
+/** A name bound once to a constant literal (or an enum), looked up from `from`. */
+function isConstantName(node: ts.Expression, from: ts.Node, depth: number): boolean {
+  const value = unwrap(node);
+  if (!ts.isIdentifier(value) || depth > 3) return false;
+  const declaration = findDeclaration(value.text, from);
+  if (!declaration) return false;
+  if (ts.isEnumDeclaration(declaration)) return true;
+  if (!ts.isVariableDeclaration(declaration) || !isConstDeclaration(declaration)) return false;
+  return !!declaration.initializer && isConstantIterable(declaration.initializer, from, depth + 1);
+}
+
+/**
+ * The iterable is fixed in the code: a literal array, a `const` bound to one, or `Object.keys`/
+ * `values`/`entries` of a literal object or enum.
+ */
+export function isConstantIterable(node: ts.Expression, from: ts.Node, depth = 0): boolean {
+  const value = unwrap(node);
+  if (ts.isArrayLiteralExpression(value) || ts.isObjectLiteralExpression(value))
+    return isConstantValue(value);
+  if (ts.isIdentifier(value)) return isConstantName(value, from, depth);
+  if (
+    ts.isCallExpression(value) &&
+    /^Object\.(?:keys|values|entries)$/.test(chainText(value.expression))
+  ) {
+    const [target] = value.arguments;
+    return !!target && (isConstantValue(target) || isConstantName(target, from, depth));
+  }
+  return false;
+}
+
+/** The iterable is a materialised array (so `for await` over it awaits nothing per item). */
+export function isEvidentlyArray(node: ts.Expression, from: ts.Node, depth = 0): boolean {
+  const value = unwrap(node);
+  if (ts.isArrayLiteralExpression(value)) return true;
+  if (ts.isAwaitExpression(value)) return isEvidentlyArray(value.expression, from, depth);
+  if (ts.isCallExpression(value)) {
+    const callee = chainText(value.expression);
+    if (/^(?:Array\.from|Array\.of|Object\.(?:keys|values|entries))$/.test(callee)) return true;
+    const name = callee.split('.').pop() ?? '';
+    return ARRAY_RESULTS.has(name);
+  }
+  if (!ts.isIdentifier(value) || depth > 3) return false;
+  const declaration = findDeclaration(value.text, from);
+  if (!declaration || ts.isEnumDeclaration(declaration)) return false;
+  const type = declaration.type;
+  if (
+    type &&
+    (ts.isArrayTypeNode(type) ||
+      /^(?:readonly\s+)?\w[\w.<>, ]*\[\]$|^(?:Readonly)?Array</.test(type.getText()))
+  )
+    return true;
+  return !!declaration.initializer && isEvidentlyArray(declaration.initializer, from, depth + 1);
+}
+
+/** A `for (let i = 0; i < 3; i++)` with literal bounds of at most SMALL_COUNT passes. */
+function isSmallCountedLoop(loop: ts.ForStatement): boolean {
+  const init = loop.initializer;
+  if (!init || !ts.isVariableDeclarationList(init) || init.declarations.length !== 1) return false;
+  const start = init.declarations[0].initializer;
+  const condition = loop.condition;
+  if (!start || !ts.isNumericLiteral(start) || !condition || !ts.isBinaryExpression(condition))
+    return false;
+  if (!ts.isNumericLiteral(condition.right)) return false;
+  const inclusive = condition.operatorToken.kind === ts.SyntaxKind.LessThanEqualsToken;
+  if (!inclusive && condition.operatorToken.kind !== ts.SyntaxKind.LessThanToken) return false;
+  return Number(condition.right.text) - Number(start.text) + (inclusive ? 1 : 0) <= SMALL_COUNT;
+}
+
+/** The names a `for`'s initializer declares (`i` in `for (let i = 0; ...)`). */
+function counterNames(loop: ts.ForStatement): Set<string> {
+  const names = new Set<string>();
+  const init = loop.initializer;
+  if (init && ts.isVariableDeclarationList(init))
+    for (const declaration of init.declarations) boundNames(declaration.name, names);
+  return names;
+}
+
+/** `i += size`, `i = i + size`: a stepped `for` walks over slices, one batch per pass. */
+function isSteppedLoop(loop: ts.ForStatement): boolean {
+  const step = loop.incrementor;
+  if (!step || !ts.isBinaryExpression(step)) return false;
+  const value = step.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken ? step.right : undefined;
+  if (value) return !(ts.isNumericLiteral(value) && value.text === '1');
+  return (
+    step.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    ts.isBinaryExpression(step.right) &&
+    step.right.operatorToken.kind === ts.SyntaxKind.PlusToken &&
+    !(ts.isNumericLiteral(step.right.right) && step.right.right.text === '1')
+  );
+}
+
+/** The loop variable(s) of a `for...of`/`for...in`, or the first parameter of an iteration callback. */
+export function loopBinding(loop: TsLoop): ts.BindingName | undefined {
+  if (ts.isForOfStatement(loop.node) || ts.isForInStatement(loop.node)) {
+    const init = loop.node.initializer;
+    if (ts.isVariableDeclarationList(init)) return init.declarations[0]?.name;
+    return undefined;
+  }
+  if (loop.kind === 'callback') {
+    const callback = loop.body.parent;
+    if (callback && ts.isFunctionLike(callback)) return callback.parameters[0]?.name;
+  }
+  return undefined;
+}
+
+/** A loop over batches rather than items: one round trip per batch of 500 is the cure. */
+function isBatchLoop(loop: TsLoop): boolean {
+  if (ts.isForStatement(loop.node)) return isSteppedLoop(loop.node);
+  const iterable = loop.iterable && unwrap(loop.iterable);
+  if (iterable && ts.isCallExpression(iterable)) {
+    const name = chainText(iterable.expression).split('.').pop() ?? '';
+    if (BATCHING.test(name)) return true;
+  }
+  const binding = loopBinding(loop);
+  return !!binding && ts.isIdentifier(binding) && BATCH_VARIABLE.test(binding.text);
+}
+
+/** The statement or function body run on each pass. */
+function bodyOf(loop: TsLoop): ts.Node {
+  return loop.body;
+}
+
+const callsByLoop = new WeakMap<TsModel, Map<TsLoop, TsCall[]>>();
+
+/** Calls the model places inside `loop` (nested non-iteration functions left out). */
+function callsIn(model: TsModel, loop: TsLoop): TsCall[] {
+  let byLoop = callsByLoop.get(model);
+  if (!byLoop) {
+    byLoop = new Map();
+    for (const call of model.calls)
+      for (const outer of call.loops) {
+        const list = byLoop.get(outer);
+        if (list) list.push(call);
+        else byLoop.set(outer, [call]);
+      }
+    callsByLoop.set(model, byLoop);
+  }
+  return byLoop.get(loop) ?? [];
+}
+
+/** Whether the loop body pauses: retry back-off, polling, deliberate throttling. */
+function sleepsIn(model: TsModel, loop: TsLoop): boolean {
+  return callsIn(model, loop).some((call) => isAwaitedSleep(call, model));
+}
+
+/** A `while`/`do` loop that pulls one message per pass from a queue. */
+function isConsumerLoop(model: TsModel, loop: TsLoop): boolean {
+  if (loop.kind !== 'while' && loop.kind !== 'do') return false;
+  return callsIn(model, loop).some((call) => call.awaited && PULL_CALLS.test(call.name));
+}
+
+/** Whether the body yields: a generator hands out one item at a time, at its consumer's pace. */
+function yieldsIn(loop: TsLoop): boolean {
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found || ts.isFunctionLike(node)) return;
+    if (ts.isYieldExpression(node)) found = true;
+    else ts.forEachChild(node, visit);
+  };
+  visit(bodyOf(loop));
+  return found;
+}
+
+/**
+ * Names in the loop that hold what an `await` in it produced: declared from an awaited
+ * expression (`const page = await ...`), assigned from one or from such a name
+ * (`cursor = page.nextCursor`), or an array fed from one (`queue.push(...children)`).
+ */
+function awaitedNames(loop: TsLoop): AwaitedNames {
+  let names = awaitedNamesByLoop.get(loop);
+  if (!names) {
+    names = collectAwaitedNames(loop);
+    awaitedNamesByLoop.set(loop, names);
+  }
+  return names;
+}
+
+interface AwaitedNames {
+  derived: Set<string>;
+  carried: Set<string>;
+}
+
+const awaitedNamesByLoop = new WeakMap<TsLoop, AwaitedNames>();
+
+function collectAwaitedNames(loop: TsLoop): AwaitedNames {
+  const body = bodyOf(loop);
+  const derived = new Set<string>();
+  const carried = new Set<string>();
+  const declarations: ts.VariableDeclaration[] = [];
+  const feeds: { root: string; args: ts.NodeArray<ts.Expression> }[] = [];
+  const collect = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node)) return;
+    if (ts.isVariableDeclaration(node) && node.initializer) declarations.push(node);
+    if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      ts.isIdentifier(node.expression.expression) &&
+      ['push', 'unshift', 'add', 'set'].includes(node.expression.name.text)
+    )
+      feeds.push({ root: node.expression.expression.text, args: node.arguments });
+    ts.forEachChild(node, collect);
+  };
+  collect(body);
+  const assignments = assignmentsIn(body);
+  const fromAwait = (node: ts.Node): boolean => containsAwait(node) || readsAny(node, derived);
+  for (let pass = 0; pass < 4; pass++) {
+    const before = derived.size;
+    for (const declaration of declarations)
+      if (fromAwait(declaration.initializer!)) boundNames(declaration.name, derived);
+    for (const assignment of assignments)
+      if (assignment.value && fromAwait(assignment.value))
+        for (const root of assignment.roots) {
+          derived.add(root);
+          carried.add(root);
+        }
+    for (const feed of feeds)
+      if (feed.args.some(fromAwait)) {
+        derived.add(feed.root);
+        carried.add(feed.root);
+      }
+    if (derived.size === before) break;
+  }
+  return { derived, carried };
+}
+
+function isBreakable(node: ts.Node): boolean {
+  return ts.isIterationStatement(node, false) || ts.isSwitchStatement(node);
+}
+
+/**
+ * Whether a `break` leaves `loop`: an unlabeled one when no inner loop or `switch` is in between,
+ * a labeled one when its label is on `loop` or on a statement around it.
+ */
+function breakLeaves(statement: ts.BreakStatement, loop: TsLoop, innerBreakables: number): boolean {
+  if (!statement.label) return innerBreakables === 0;
+  const label = statement.label.text;
+  for (let node: ts.Node | undefined = statement.parent; node; node = node.parent) {
+    if (ts.isLabeledStatement(node) && node.label.text === label)
+      return node.pos <= loop.node.pos && loop.node.end <= node.end;
+    if (ts.isFunctionLike(node)) return false;
+  }
+  return false;
+}
+
+/** `while (false)` / `do { ... } while (false)`: the body runs at most once. */
+function runsOnce(loop: TsLoop): boolean {
+  const node = loop.node;
+  return (
+    (ts.isWhileStatement(node) || ts.isDoStatement(node)) &&
+    node.expression.kind === ts.SyntaxKind.FalseKeyword
+  );
+}
+
+/**
+ * Whether the loop stops because of what it awaited: its condition reads an awaited value
+ * (`while (cursor)`, `do { ... } while (page.hasMore)`), or a `break`/`return` of an awaited value
+ * sits under a condition on one (`if (!page.length) break`, `if (res.ok) return res`). Such a loop
+ * is a pagination, search or retry: each request waits for the previous answer by design.
+ */
+function stopsOnAwaitedValue(loop: TsLoop, derived: Set<string>): boolean {
+  const node = loop.node;
+  const condition =
+    ts.isWhileStatement(node) || ts.isDoStatement(node)
+      ? node.expression
+      : ts.isForStatement(node)
+        ? node.condition
+        : undefined;
+  // `while (true)`-style loops get their stop from inside the body.
+  if (condition && (containsAwait(condition) || readsAny(condition, derived))) return true;
+  let found = false;
+  const visit = (current: ts.Node, guarded: boolean, innerBreakables: number): void => {
+    if (found || ts.isFunctionLike(current)) return;
+    if (ts.isBreakStatement(current)) {
+      if (guarded && breakLeaves(current, loop, innerBreakables)) found = true;
+      return;
+    }
+    if (ts.isReturnStatement(current)) {
+      const value = current.expression;
+      if (guarded && value && (containsAwait(value) || readsAny(value, derived))) found = true;
+      return;
+    }
+    if (ts.isIfStatement(current) || ts.isConditionalExpression(current)) {
+      const test = ts.isIfStatement(current) ? current.expression : current.condition;
+      const onAwaited = guarded || containsAwait(test) || readsAny(test, derived);
+      ts.forEachChild(current, (child) => visit(child, onAwaited, innerBreakables));
+      return;
+    }
+    const inner = innerBreakables + (isBreakable(current) ? 1 : 0);
+    ts.forEachChild(current, (child) => visit(child, guarded, inner));
+  };
+  visit(bodyOf(loop), false, 0);
+  return found;
+}
+
+/**
+ * Whether control unconditionally leaves `loop` once `call` has run: the call is in a `return` or
+ * `throw`, or a `return`/`throw`/`break` follows it in its block (a retry loop that returns on
+ * success, a `while (true)` that breaks at the end of its first pass).
+ */
+function leavesLoopAfter(call: TsCall, loop: TsLoop): boolean {
+  if (loop.kind === 'callback') return false;
+  let innerBreakables = 0;
+  let node: ts.Node = call.node;
+  for (let parent = node.parent; parent && node !== loop.node; parent = node.parent) {
+    if (ts.isFunctionLike(node)) return false;
+    if (ts.isReturnStatement(node) || ts.isThrowStatement(node)) return true;
+    if (ts.isBlock(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) {
+      const statements = parent.statements;
+      for (let i = statements.indexOf(node as ts.Statement) + 1; i < statements.length; i++) {
+        const next = statements[i];
+        if (ts.isReturnStatement(next) || ts.isThrowStatement(next)) return true;
+        if (ts.isBreakStatement(next) && breakLeaves(next, loop, innerBreakables)) return true;
+      }
+    }
+    if (parent !== loop.node && isBreakable(parent)) innerBreakables++;
+    node = parent;
+  }
+  return false;
+}
+
+/** Whether the call's arguments read a name the loop reassigns from an awaited value (a cursor). */
+function followsPreviousAnswer(call: TsCall, carried: Set<string>): boolean {
+  if (carried.size === 0) return false;
+  if (ts.isTaggedTemplateExpression(call.node)) return readsAny(call.node.template, carried);
+  return call.args.some((arg) => readsAny(arg, carried)) || readsAny(call.node.expression, carried);
+}
+
+/** `for await (const x of stream)`: items arrive one by one; awaiting each is back-pressure. */
+function isStreamLoop(loop: TsLoop): boolean {
+  return (
+    loop.kind === 'for-await' && !!loop.iterable && !isEvidentlyArray(loop.iterable, loop.node)
+  );
+}
+
+/** A `for` loop counting attempts: `for (let attempt = 1; attempt <= 3; attempt++)`. */
+function isRetryCounterLoop(loop: TsLoop): boolean {
+  if (!ts.isForStatement(loop.node)) return false;
+  return [...counterNames(loop.node)].some((name) => RETRY_COUNTER.test(name));
+}
+
+/**
+ * An `xs.map(async ...)`/`flatMap` whose result is used (handed to `Promise.all`, stored, returned):
+ * the callbacks run together, not one after another; only a discarded `map` acts like `forEach`.
+ */
+function isConcurrentMap(loop: TsLoop): boolean {
+  if (loop.kind !== 'callback' || (loop.method !== 'map' && loop.method !== 'flatMap'))
+    return false;
+  const parent = loop.call && semanticParent(loop.call);
+  return !!parent && !ts.isExpressionStatement(parent);
+}
+
+/** Why a loop does not repeat the call as an N+1, or undefined when it does. */
+function exemption(model: TsModel, call: TsCall, loop: TsLoop): string | undefined {
+  if (runsOnce(loop)) return 'once';
+  if (loop.iterable && isConstantIterable(loop.iterable, loop.node)) return 'constant';
+  if (ts.isForStatement(loop.node) && isSmallCountedLoop(loop.node)) return 'constant';
+  if (isBatchLoop(loop)) return 'batch';
+  if (isStreamLoop(loop)) return 'stream';
+  if (isRetryCounterLoop(loop)) return 'retry';
+  if (sleepsIn(model, loop)) return 'sleeps';
+  if (isConsumerLoop(model, loop)) return 'consumer';
+  if (yieldsIn(loop)) return 'generator';
+  if (leavesLoopAfter(call, loop)) return 'leaves';
+  if (loop.kind !== 'callback') {
+    const { derived, carried } = awaitedNames(loop);
+    if (stopsOnAwaitedValue(loop, derived)) return 'stops-on-result';
+    if (followsPreviousAnswer(call, carried)) return 'pagination';
+  }
+  return undefined;
+}
+
+/**
+ * The innermost loop that waits for `call` once per item, or undefined. Loops that do not
+ * multiply the call (constant, batch, retry, pagination, stream, throttled, generator) are looked
+ * through to the loops around them; a used `xs.map(async ...)` stops the search, because its
+ * callbacks, and so the loops around them, run concurrently.
+ */
+export function repeatingLoop(model: TsModel, call: TsCall): TsLoop | undefined {
+  for (let i = call.loops.length - 1; i >= 0; i--) {
+    const loop = call.loops[i];
+    if (isConcurrentMap(loop)) return undefined;
+    if (exemption(model, call, loop) === undefined) return loop;
+  }
+  return undefined;
+}
+
+/** Source text shortened to one line for a message. */
+export function brief(text: string, max = 40): string {
+  const line = text.split('\n')[0].trim();
+  if (line.length > max) return `${line.slice(0, max - 1)}…`;
+  return line === text.trim() ? line : `${line}…`;
+}
+
+/** How a message names the loop: "for each `user` in `users`", "on every pass of the `while` loop". */
+export function describeLoop(loop: TsLoop, model: TsModel): string {
+  const text = (node: ts.Node): string => brief(node.getText(model.sourceFile));
+  const binding = loopBinding(loop);
+  if (loop.kind === 'callback' && loop.iterable)
+    return `for each item of \`${text(loop.iterable)}.${loop.method}(...)\``;
+  if (binding && loop.iterable)
+    return `for each \`${brief(binding.getText(model.sourceFile), 20)}\` in \`${text(loop.iterable)}\``;
+  const keyword = loop.kind === 'do' ? 'do...while' : loop.kind;
+  return `on every pass of the \`${keyword}\` loop`;
+}
