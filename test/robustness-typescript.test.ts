@@ -77,6 +77,33 @@ describe('robustness: TypeScript, JavaScript and Prisma', function () {
     );
   });
 
+  it('finds a query reached through a helper whatever order the scan reads the files in', async () => {
+    const dir = tempDir();
+    write(
+      dir,
+      'src/a-routes.ts',
+      [
+        "import { loadUser } from './z-services';",
+        'export async function list(ids: string[]) {',
+        '  const users = [];',
+        '  for (const id of ids) users.push(await loadUser(id));',
+        '  return users;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    write(
+      dir,
+      'src/z-services.ts',
+      'export const loadUser = (id: string) => prisma.user.findUnique({ where: { id } });\n',
+    );
+    const { result } = await scanDir(dir);
+    assert.deepEqual(
+      result.reports.flatMap((r) => r.findings.map((f) => [f.ruleId, f.startPos.line])),
+      [['await-in-loop', 4]],
+    );
+  });
+
   it('tells watched-file changes in excluded places from analysable ones', () => {
     const dir = tempDir();
     write(dir, '.gitignore', 'generated/\n');

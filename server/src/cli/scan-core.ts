@@ -35,7 +35,8 @@ export class ScanCore {
   private readonly findings: Finding[] = [];
   private readonly suppressions: [string, Suppression[]][] = [];
   /** Files whose rules read the index, with those rules: re-run in `check` when needed. */
-  private readonly readers = new Map<DiscoveredFile, { rules: Set<string>; deferred: boolean }>();
+  /** Per file: rules stopped for an incomplete index, and rules that ran with a partial one. */
+  private readonly readers = new Map<DiscoveredFile, { deferred: string[]; ran: string[] }>();
 
   constructor(rules: readonly Rule[], settings: RunSettings, maxFileBytes: number) {
     this.session = new AnalysisSession(rules, settings, { maxFileBytes });
@@ -82,12 +83,16 @@ export class ScanCore {
       const fileLines = this.session.lines(file)!;
       lines += fileLines.lineCount;
       facts.push(this.session.facts(file)!);
-      const result = this.session.checkFileWith(file, { deferIndexUsers });
+      // Function facts are complete only when every file is in: rules asking about them wait.
+      const result = this.session.checkFileWith(file, {
+        deferIndexUsers,
+        deferFunctionReaders: true,
+      });
       this.findings.push(...result.findings);
       if (result.indexReaders.length > 0) {
         this.readers.set(discovered, {
-          rules: new Set(result.indexReaders),
-          deferred: deferIndexUsers,
+          deferred: result.deferred,
+          ran: result.indexReaders.filter((rule) => !result.deferred.includes(rule)),
         });
       }
       const found = parseSuppressions(read.text, fileLines, discovered.language);
@@ -110,12 +115,14 @@ export class ScanCore {
   check(otherFacts: readonly FileFacts[], rerunAllReaders: boolean): CheckResult {
     this.learn(otherFacts);
     const problems: Problem[] = [];
-    for (const [discovered, { rules, deferred }] of this.readers) {
-      if (!deferred && !rerunAllReaders) continue;
+    for (const [discovered, { deferred, ran }] of this.readers) {
+      const rerun = rerunAllReaders ? [...deferred, ...ran] : deferred;
+      if (rerun.length === 0) continue;
       const read = this.read(discovered, problems);
       if (!read || !this.session.add({ ...discovered, text: read.text }, false)) continue;
       // Rules that ran with a partial index are replaced by their run with the whole one.
-      if (!deferred) this.dropFindings(discovered.file, rules);
+      const rules = new Set(rerun);
+      if (rerunAllReaders) this.dropFindings(discovered.file, new Set(ran));
       this.findings.push(...this.session.checkFileWith(discovered.file, { only: rules }).findings);
       this.session.release(discovered.file);
     }

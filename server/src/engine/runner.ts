@@ -23,11 +23,10 @@ export interface RunResult {
 }
 
 export interface FileRunResult extends RunResult {
-  /**
-   * Rules that read the workspace index for this file: their findings depend on other files. With
-   * `deferIndexUsers` their findings were dropped and they must run again once the index is complete.
-   */
+  /** Rules that read the workspace index for this file: their findings depend on other files. */
   indexReaders: string[];
+  /** Index readers that were stopped (see `FileRunOptions`): they must run again once the index is complete. */
+  deferred: string[];
 }
 
 export interface FileRunOptions {
@@ -36,6 +35,12 @@ export interface FileRunOptions {
    * deferred instead of reporting findings based on half a workspace.
    */
   deferIndexUsers?: boolean;
+  /**
+   * Function facts are still incomplete (a scan adds files in order): a rule that asks about the
+   * workspace's functions (`resolve`, `functions`, `allFacts`, `get`) gets deferred, while rules
+   * that read only the schema, which a scan indexes first, run at once.
+   */
+  deferFunctionReaders?: boolean;
   /** Only run these rule ids. */
   only?: ReadonlySet<string>;
 }
@@ -77,6 +82,20 @@ function describeError(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
+/** Index queries that answer from function facts (as opposed to the schema views). */
+const FUNCTION_QUERIES = new Set<PropertyKey>(['functions', 'resolve', 'allFacts', 'get', 'size']);
+
+/** The index as a rule sees it while function facts are incomplete: function queries defer the rule. */
+function withoutFunctions(index: WorkspaceIndex): WorkspaceIndex {
+  return new Proxy(index, {
+    get(target, property) {
+      if (FUNCTION_QUERIES.has(property)) throw new DeferredForIndex();
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Whether `rule` checks files like `prepared` (SQL rules also check SQL embedded in code). */
 export function appliesTo(rule: Rule, prepared: PreparedFile): boolean {
   if (!rule.check) return false;
@@ -95,6 +114,8 @@ export function runFileRules(
   const findings: Finding[] = [];
   const problems: Problem[] = [];
   const indexReaders: string[] = [];
+  const deferred: string[] = [];
+  const partialIndex = runOptions.deferFunctionReaders ? withoutFunctions(index) : index;
   const { source, lines } = prepared;
   const deadline = performance.now() + (settings.budgetMs ?? DEFAULT_BUDGET_MS);
   const applicable = rules.filter(
@@ -128,7 +149,7 @@ export function runFileRules(
       get index() {
         readIndex = true;
         if (runOptions.deferIndexUsers) throw new DeferredForIndex();
-        return index;
+        return partialIndex;
       },
       report: (input) => reported.push(makeFinding(rule, source.file, lines, input, settings)),
     };
@@ -136,7 +157,8 @@ export function runFileRules(
       rule.check!(ctx);
       findings.push(...reported);
     } catch (error) {
-      if (!(error instanceof DeferredForIndex)) {
+      if (error instanceof DeferredForIndex) deferred.push(rule.meta.id);
+      else {
         problems.push({
           file: source.file,
           kind: 'rule-error',
@@ -146,7 +168,7 @@ export function runFileRules(
     }
     if (readIndex) indexReaders.push(rule.meta.id);
   }
-  return { findings, problems, indexReaders };
+  return { findings, problems, indexReaders, deferred };
 }
 
 /** Runs the cross-file rules; findings are keyed by file. */

@@ -120,7 +120,7 @@ export class AnalysisSession {
   /** `checkFile` with runner options (deferral of index readers, a subset of rules). */
   checkFileWith(file: string, options: FileRunOptions = {}): FileRunResult {
     const prepared = this.prepared.get(file);
-    if (!prepared) return { findings: [], problems: [], indexReaders: [] };
+    if (!prepared) return { findings: [], problems: [], indexReaders: [], deferred: [] };
     const result = runFileRules(prepared, this.rules, this.index, this.settings, options);
     this.problems.push(...result.problems);
     return result;
