@@ -14,6 +14,7 @@ import { DEFAULT_CONFIG } from '../server/src/config/config';
 import { resolveRules } from '../server/src/config/resolve';
 import { scan } from '../server/src/cli/scan';
 import { discoverFiles } from '../server/src/workspace/discovery';
+import { LiveWorkspace } from '../server/src/workspace/live-workspace';
 import { generateTsCorpus } from './ts-corpus';
 
 type Mode = 'syntactic' | 'all-rules' | 'eslint';
@@ -83,6 +84,76 @@ async function runEslint(dir: string): Promise<number> {
   return results.reduce((n, r) => n + r.messages.length, 0);
 }
 
+/** A realistic Fastify + Prisma route module of about `lines` lines, with a few findings. */
+function routeModule(lines: number): string {
+  const header = [
+    "import type { FastifyInstance } from 'fastify';",
+    "import { prisma } from '../db';",
+    "import { fetchRates } from '../services/rates';",
+    '',
+    'export async function routes(app: FastifyInstance): Promise<void> {',
+  ].join('\n');
+  const block = (n: number) => `
+  app.get('/orders/${n}', async (request, reply) => {
+    const { status, cursor } = request.query as { status: string; cursor?: number };
+    const orders = await prisma.order.findMany({
+      where: { status, customerId: Number(request.params) },
+      orderBy: { createdAt: 'desc' },
+      take: 50,
+      ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+    });
+    const totals = new Map<string, number>();
+    for (const order of orders) {
+      totals.set(order.currency, (totals.get(order.currency) ?? 0) + order.totalCents);
+    }
+    return reply.send({ orders, totals: Object.fromEntries(totals) });
+  });
+
+  app.post('/orders/${n}/refresh', async (request) => {
+    const ids = (request.body as { ids: number[] }).ids;
+    const rates = await fetchRates('EUR');
+    for (const id of ids) {
+      await prisma.order.update({ where: { id }, data: { rate: rates.get(id) ?? 1 } });
+    }
+    return prisma.$queryRaw\`SELECT id, status FROM orders WHERE id = ANY(\${ids}) LIMIT 100\`;
+  });
+`;
+  let text = header;
+  for (let n = 0; text.split('\n').length < lines; n++) text += block(n);
+  return `${text}}\n`;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** The server's work per edit of an open .ts file (parse and every rule), in-process. */
+function editLatency(): void {
+  const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+  console.log("  Editing one .ts file (the language server's analysis per edit, 40 edits):");
+  for (const lines of [500, 2000, 10000]) {
+    const live = new LiveWorkspace(rules, settings, { maxFileBytes: 2 * 1024 * 1024 });
+    const text = routeModule(lines);
+    const times: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const started = performance.now();
+      // Alternate a one-character edit so every run analyses a changed text.
+      const edited = i % 2 === 0 ? text : text.replace('take: 50', 'take: 51');
+      live.update({
+        file: '/bench/src/routes/orders.ts',
+        relativePath: 'src/routes/orders.ts',
+        text: edited,
+        language: 'typescript',
+      });
+      times.push(performance.now() - started);
+    }
+    console.log(
+      `    ${String(lines).padStart(6)} lines: p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms`,
+    );
+  }
+}
+
 function runChild(dir: string, mode: Mode): RunFigures {
   const out = execFileSync(process.execPath, [__filename, '--measure', dir, mode], {
     encoding: 'utf8',
@@ -111,6 +182,7 @@ function corpusSize(dir: string): { files: number; bytes: number; lines: number 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--measure') return measure(args[1], args[2] as Mode);
+  if (args[0] === '--edit-latency') return editLatency();
 
   const dir = path.join(os.tmpdir(), 'perflens-bench-typescript');
   fs.rmSync(dir, { recursive: true, force: true });
@@ -151,6 +223,7 @@ async function main(): Promise<void> {
     `  Perflens (every rule) is ${(eslint.seconds / perflens.seconds).toFixed(1)}x faster than ESLint ` +
       `+ typescript-eslint on the same files (${(eslint.cpuSeconds / perflens.cpuSeconds).toFixed(1)}x in CPU time)`,
   );
+  editLatency();
 }
 
 main().catch((error: unknown) => {

@@ -146,6 +146,63 @@ describe('language server over LSP', function () {
     });
   });
 
+  it('analyses TypeScript as it is typed, and follows a helper edited on disk', async () => {
+    const route = [
+      "import { loadUser } from './users';",
+      'export async function names(ids: string[]) {',
+      '  const names = [];',
+      '  for (const id of ids) {',
+      '    names.push(id);',
+      '  }',
+      '  return names;',
+      '}',
+      '',
+    ].join('\n');
+    const helper =
+      'export const loadUser = (id: string) => prisma.user.findUnique({ where: { id } });\n';
+    const dir = workspace({ 'src/routes.ts': route, 'src/users.ts': helper });
+    const uri = URI.file(path.join(dir, 'src/routes.ts')).toString();
+    client = await startClient(URI.file(dir).toString());
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'typescript', version: 1, text: route },
+    });
+    await client.waitFor(uri, (p) => p.version === 1 && p.diagnostics.length === 0);
+    // Type `(await loadUser(id)).name` over `id` in `names.push(id)`, keystroke-sized.
+    let version = 1;
+    for (const [character, text] of [
+      [15, '(await '],
+      [22, 'loadUser('],
+      [33, ')).name'],
+    ] as const) {
+      await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+        textDocument: { uri, version: ++version },
+        contentChanges: [
+          {
+            range: { start: { line: 4, character }, end: { line: 4, character } },
+            text,
+          },
+        ],
+      });
+    }
+    const published = await client.waitFor(
+      uri,
+      (p) => p.version === version && p.diagnostics.length === 1,
+    );
+    assert.equal(published.diagnostics[0].code, 'await-in-loop');
+    assert.equal(published.diagnostics[0].range.start.line, 4);
+    // The helper stops querying: the route's finding goes without touching the route.
+    fs.writeFileSync(
+      path.join(dir, 'src/users.ts'),
+      'export const loadUser = (id: string) => id;\n',
+    );
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: [
+        { uri: URI.file(path.join(dir, 'src/users.ts')).toString(), type: FileChangeType.Changed },
+      ],
+    });
+    await client.waitFor(uri, (p) => p.diagnostics.length === 0);
+  });
+
   it('analyses the workspace on startup, including files never opened', async () => {
     const dir = workspace({
       'app/models.py': 'x = 1\n',

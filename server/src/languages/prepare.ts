@@ -9,7 +9,7 @@ import { extractSqlFacts } from '../sql/schema-facts';
 import { fileUnit, type SqlUnit } from '../sql/unit';
 import { prismaSchemaFacts } from '../prisma/facts';
 import { parsePrismaSchema } from '../prisma/schema';
-import { parseTypeScript } from '../typescript/compiler';
+import { parseTypeScript, type ts } from '../typescript/compiler';
 import { tsSqlUnits } from '../typescript/embedded-sql';
 import { extractTsFacts } from '../typescript/facts';
 import { buildTsModel } from '../typescript/model';
@@ -35,16 +35,23 @@ class SqlTrees {
   }
 }
 
+/** A tree parsed from a file's text by its caller: tree-sitter's for Python, the compiler's for TS/JS. */
+export type ParsedTree = Tree | ts.SourceFile;
+
+const isSourceFile = (tree: ParsedTree | undefined): tree is ts.SourceFile =>
+  !!tree && 'statements' in tree;
+
 /**
  * Parses and models a file. `initParsers()` must have resolved. A caller that keeps trees between
- * edits (the language server, for incremental re-parses) passes `tree`, parsed from
+ * edits (the language server, for incremental re-parses) passes `parsed`, parsed from
  * `source.text`; it stays the caller's and is not freed by `dispose()`.
  */
 export function prepareFile(
   source: SourceFile,
   options: PrepareOptions,
-  tree?: Tree,
+  parsed?: ParsedTree,
 ): PreparedFile {
+  const tree = isSourceFile(parsed) ? undefined : parsed;
   const lines = new LineIndex(source.text);
   const sqlTrees = new SqlTrees();
   if (source.language === 'python') {
@@ -67,7 +74,8 @@ export function prepareFile(
     };
   }
   if (source.language === 'typescript') {
-    const typescript = buildTsModel(parseTypeScript(source.text, source.file), source.relativePath);
+    const sourceFile = isSourceFile(parsed) ? parsed : parseTypeScript(source.text, source.file);
+    const typescript = buildTsModel(sourceFile, source.relativePath);
     return {
       source,
       lines,

@@ -1,9 +1,10 @@
 /**
- * Keeps the tree-sitter tree of each open Python document and re-parses it incrementally on every
- * edit: the old tree is told what changed (`tree.edit`) and the parser reuses what did not. A
- * small edit in a large file then costs a fraction of a full parse.
+ * Keeps the tree of each open Python (tree-sitter) and TypeScript/JavaScript (compiler) document
+ * and re-parses it incrementally on every edit: the old tree is told what changed and the parser
+ * reuses what did not. A small edit in a large file then costs a fraction of a full parse.
  */
 import type { Point, Tree } from 'web-tree-sitter';
+import { parseTypeScript, reparseTypeScript, type ts } from '../typescript/compiler';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import { LineIndex } from '../engine/positions';
 import { parse } from '../parsing/tree-sitter';
@@ -21,6 +22,17 @@ function endPointOf(start: Point, text: string): Point {
 
 export class DocumentTrees {
   private readonly trees = new Map<string, { tree: Tree; text: string }>();
+  private readonly sourceFiles = new Map<string, ts.SourceFile>();
+
+  /** The compiler's tree of an open TypeScript/JavaScript document's `newText` at `path`. */
+  updateTypeScript(uri: string, path: string, newText: string): ts.SourceFile {
+    const previous = this.sourceFiles.get(uri);
+    const sourceFile = previous
+      ? reparseTypeScript(previous, newText)
+      : parseTypeScript(newText, path);
+    this.sourceFiles.set(uri, sourceFile);
+    return sourceFile;
+  }
 
   /**
    * The tree of `newText`, re-parsed from the previous tree with `changes` (LSP incremental
@@ -68,6 +80,7 @@ export class DocumentTrees {
   }
 
   close(uri: string): void {
+    this.sourceFiles.delete(uri);
     this.trees.get(uri)?.tree.delete();
     this.trees.delete(uri);
   }
@@ -75,5 +88,6 @@ export class DocumentTrees {
   dispose(): void {
     for (const { tree } of this.trees.values()) tree.delete();
     this.trees.clear();
+    this.sourceFiles.clear();
   }
 }

@@ -87,11 +87,14 @@ export function serve(connection: Connection): void {
     const text = entry.document.getText();
     const source = { file, relativePath: folder.relativePath(file), text, language };
     // A huge or binary buffer is skipped before anything parses it.
-    const tree =
-      language === 'python' &&
-      !skipReason(text, { maxFileBytes: folder.config.maxFileSizeKb * 1024 })
+    const parseable = !skipReason(text, { maxFileBytes: folder.config.maxFileSizeKb * 1024 });
+    const tree = !parseable
+      ? undefined
+      : language === 'python'
         ? trees.update(uri, text, entry.pending.splice(0))
-        : undefined;
+        : language === 'typescript'
+          ? trees.updateTypeScript(uri, file, text)
+          : undefined;
     entry.pending.length = 0;
     try {
       // The edited document always gets its diagnostics for this version (clients track versions);

@@ -24,6 +24,33 @@ function scriptKindOf(path: string): ts.ScriptKind {
   return SCRIPT_KINDS[path.slice(dot).toLowerCase()] ?? ts.ScriptKind.TS;
 }
 
+/**
+ * Re-parses `text` from the tree of the document's previous text: the changed span is found by
+ * comparing the texts from both ends, and the compiler's incremental parser reuses every node
+ * outside it. `previous` must not be used afterwards (its nodes are reused or invalidated).
+ */
+export function reparseTypeScript(previous: ts.SourceFile, text: string): ts.SourceFile {
+  const old = previous.text;
+  if (old === text) return previous;
+  let start = 0;
+  const shorter = Math.min(old.length, text.length);
+  while (start < shorter && old.charCodeAt(start) === text.charCodeAt(start)) start++;
+  let oldEnd = old.length;
+  let newEnd = text.length;
+  while (
+    oldEnd > start &&
+    newEnd > start &&
+    old.charCodeAt(oldEnd - 1) === text.charCodeAt(newEnd - 1)
+  ) {
+    oldEnd--;
+    newEnd--;
+  }
+  return ts.updateSourceFile(previous, text, {
+    span: { start, length: oldEnd - start },
+    newLength: newEnd - start,
+  });
+}
+
 /** Syntax errors of TypeScript/JavaScript text, as `line:column message` strings. */
 export function typeScriptSyntaxErrors(text: string, path: string): string[] {
   const sourceFile = parseTypeScript(text, path) as ts.SourceFile & {

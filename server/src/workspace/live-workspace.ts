@@ -5,7 +5,7 @@
  * shape (a model gained an index, a helper stopped sleeping), re-runs the per-file rules that read
  * the index in the files that depend on it. Nothing here knows of LSP.
  */
-import type { Tree } from 'web-tree-sitter';
+import type { ParsedTree } from '../languages/prepare';
 import { LineIndex } from '../engine/positions';
 import type { Rule } from '../engine/rule';
 import { runFileRules, runWorkspaceRules, sortFindings, type RunSettings } from '../engine/runner';
@@ -78,7 +78,7 @@ export class LiveWorkspace {
    * Analyses one changed file (an edit, a save, a watched-file change). `tree`, when given, is the
    * caller's up-to-date tree of `source.text` (incrementally re-parsed), used instead of a parse.
    */
-  update(source: SourceFile, tree?: Tree): Set<string> {
+  update(source: SourceFile, tree?: ParsedTree): Set<string> {
     const before = this.files.get(source.file)?.shape;
     this.analyse(source, false, tree);
     const after = this.files.get(source.file)?.shape;
@@ -176,7 +176,7 @@ export class LiveWorkspace {
     return this.files.get(file)?.skipped;
   }
 
-  private analyse(source: SourceFile, deferIndexUsers: boolean, tree?: Tree): void {
+  private analyse(source: SourceFile, deferIndexUsers: boolean, tree?: ParsedTree): void {
     const lines = new LineIndex(source.text);
     // A file that cannot be analysed keeps an empty state, so it still counts and shows why.
     const unanalysed = (skipped?: string): void => {
