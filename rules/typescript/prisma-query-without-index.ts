@@ -3,7 +3,7 @@ import type { Fix } from '../../server/src/engine/types';
 import { addPrismaIndexEdits } from '../../server/src/prisma/edits';
 import { parsePrismaSchema, type PrismaSchemaModel } from '../../server/src/prisma/schema';
 import type { ColumnFact, QueryColumnUse, TableFact } from '../../server/src/workspace/facts';
-import type { IndexedTable } from '../../server/src/workspace/index';
+import type { IndexedTable, KnownIndex } from '../../server/src/workspace/index';
 
 /** A query's use of a model field, resolved to the schema. */
 interface ResolvedUse {
@@ -31,6 +31,8 @@ interface Pair {
   /** The filter key of each query that uses the pair. */
   sites: ResolvedUse[];
 }
+
+const UNINDEXABLE_TYPES = new Set(['Boolean', 'Json', 'Bytes']);
 
 const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
 const lower = (name: string): string => name.toLowerCase();
@@ -92,15 +94,18 @@ function resolveQueries(ctx: WorkspaceContext): Map<string, ResolvedUse[]> {
   return byQuery;
 }
 
-/** Two-valued fields: an index rarely beats a scan. Relation fields: the schema rule reports them. */
+/**
+ * Two-valued fields: an index rarely beats a scan. `Json` and `Bytes`: a B-tree index on the whole
+ * value serves no realistic filter. Relation fields: the schema rule reports them.
+ */
 function mayNeedIndex({ column }: ResolvedUse): boolean {
-  return column.type !== 'Boolean' && !column.foreignKey;
+  return !UNINDEXABLE_TYPES.has(column.type) && !column.foreignKey;
 }
 
 /**
  * The fields of each query that no index serves, and the uses of each such field. A query one of
- * whose filter fields leads an index is served: the other conditions only sift the rows that
- * index found. A sort counts only in queries that filter nothing: indexing the filter (reported
+ * whose filter fields leads an index, or is a relation field, is served: the other conditions only
+ * sift the rows that index found. A sort counts only in queries that filter nothing: indexing the filter (reported
  * itself) comes first.
  */
 function unservedFields(
@@ -111,7 +116,8 @@ function unservedFields(
   const unserved = new Map<string, ResolvedUse[]>();
   for (const [query, uses] of byQuery) {
     const filters = uses.filter((use) => use.use.role === 'filter');
-    if (filters.some(leadsIndex)) continue;
+    // A relation field's index is the fix when it is missing (`prisma-relation-without-index`).
+    if (filters.some((use) => leadsIndex(use) || use.column.foreignKey)) continue;
     const candidates = (filters.length > 0 ? filters : uses).filter(
       (use) => mayNeedIndex(use) && !leadsIndex(use),
     );
@@ -248,16 +254,24 @@ function collectPairs(
 }
 
 /**
+ * The model's indexes, as its own schema file declares them: with several schemas in a workspace
+ * two models may share a table name, and migrations follow the schema anyway.
+ */
+function schemaIndexes(ctx: WorkspaceContext, entry: IndexedTable): KnownIndex[] {
+  return ctx.index.indexesOn(entry.table.name).filter((index) => index.file === entry.file);
+}
+
+/**
  * Whether an index returns the rows of `filters` already sorted by `sort`: after some of its
  * leading columns, all equality filters of the query, comes the sort column.
  */
 function servesSort(
   ctx: WorkspaceContext,
-  table: TableFact,
+  entry: IndexedTable,
   filters: ReadonlySet<string>,
   sort: string,
 ): boolean {
-  return ctx.index.indexesOn(table.name).some((index) => {
+  return schemaIndexes(ctx, entry).some((index) => {
     const columns = index.columns.map(lower);
     let i = 0;
     while (i < columns.length && filters.has(columns[i])) i++;
@@ -277,7 +291,7 @@ function reportPairs(
       const equalities = (byQuery.get(`${site.file}#${site.use.queryId}`) ?? [])
         .filter((use) => use.use.role === 'filter' && use.use.equality)
         .map((use) => lower(use.column.name));
-      return !servesSort(ctx, table, new Set(equalities), sort.name);
+      return !servesSort(ctx, entry, new Set(equalities), sort.name);
     });
     if (unserved.length === 0) continue;
     const fields = [filter.name, sort.name];
@@ -354,8 +368,8 @@ export const prismaQueryWithoutIndex: Rule = {
         'Unique lookups: `findUnique`, `update`, `delete`, `upsert`, and `where` on an `@id` or `@unique` field.',
         'Fields that lead an index of the model (`@@index([status, createdAt])` serves `status`), and queries one of whose filter fields leads an index: the other conditions only sift the rows that index found.',
         'Models not declared in any `schema.prisma` of the workspace, and fields the model does not have; with several schemas (a monorepo), the one nearest the query file is used.',
-        'Boolean fields (`published: true`): an index on a two-valued field rarely beats a scan. Enum fields are flagged: their values are usually skewed (few `PENDING` orders among many `DELIVERED`), which is when an index pays off.',
-        'Relation scalar fields (`authorId`) with no index: `prisma-relation-without-index` reports them in the schema; on MySQL without `relationMode = "prisma"` InnoDB indexes them.',
+        'Boolean fields (`published: true`): an index on a two-valued field rarely beats a scan; `Json` and `Bytes` fields and JSON path filters, which a plain index does not serve. Enum fields are flagged: their values are usually skewed (few `PENDING` orders among many `DELIVERED`), which is when an index pays off.',
+        'Relation scalar fields (`authorId`) with no index, and the other filters of queries that filter on one: `prisma-relation-without-index` reports the field in the schema, and its index serves those queries; on MySQL without `relationMode = "prisma"` InnoDB indexes them.',
         'Text search and negations, which a B-tree index does not serve: `contains`, `startsWith`, `endsWith`, `search`, `mode: "insensitive"`, `not`, `notIn`; and `OR` / `NOT` branches.',
         'Relation filters and sorts (`author: { is: ... }`, `posts: { some: ... }`, `orderBy: { author: { name: "asc" } }`), `_count` / `_relevance` sorts, sort keys after the first, and filters inside `include` / `select`.',
         'A sort in a query that also filters: indexing the filter comes first (it is reported itself, or the composite pair when it is indexed); sorts by the `@id` after a filter; filter + sort pairs whose sort field has no index of its own, and range or `in` filters, for which a `(filter, sort)` index does not return rows in order.',
@@ -379,7 +393,9 @@ export const prismaQueryWithoutIndex: Rule = {
           column.primaryKey ||
           column.unique ||
           !!column.implicitlyIndexed ||
-          ctx.index.isIndexedColumn(entry.table.name, column.name);
+          schemaIndexes(ctx, entry).some(
+            (index) => lower(index.columns[0] ?? '') === lower(column.name),
+          );
         indexed.set(column, leads);
       }
       return leads;

@@ -10,6 +10,7 @@
  * - `contains`, `endsWith`, `search`, `has*`, and `startsWith`: `LIKE '%x%'` cannot use a B-tree,
  *   and `LIKE 'x%'` uses one only under the C collation in PostgreSQL (and never case-insensitively).
  * - `mode: 'insensitive'`: compares `lower(column)` (or `ILIKE`), which a plain index does not serve.
+ * - JSON path filters (`{ path: ['plan'], equals: 'pro' }`): they need an expression or GIN index.
  * - Relation filters (`author: { is: ... }`, `posts: { some: ... }`), relation sorts
  *   (`orderBy: { author: { name: 'asc' } }`) and aggregate sorts (`_count`, `_relevance`).
  * - Filters inside `include` / `select` of a relation: they query another model by its foreign key.
@@ -105,6 +106,7 @@ function filterKind(value: ts.Expression): FilterKind {
   if (!ts.isObjectLiteralExpression(value)) return 'equality';
   const keys = entries(value).map((entry) => entry.key);
   if (keys.includes('mode')) return undefined; // `mode: 'insensitive'` compares lower(field)
+  if (keys.includes('path')) return undefined; // a JSON path: `{ path: ['plan'], equals: 'pro' }`
   const indexable = keys.filter((key) => INDEXABLE_OPERATORS.has(key));
   // No operator at all: a relation filter (`{ is: ... }`, `{ some: ... }`) or a nested field filter.
   if (indexable.length === 0) return undefined;
