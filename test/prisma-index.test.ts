@@ -170,7 +170,7 @@ describe('Prisma index findings in a live workspace', () => {
       edits.map((edit) => ({ file: edit.file, newText: edit.newText })),
       [
         { file: 'prisma/schema.prisma', newText: '\n' },
-        { file: 'prisma/schema.prisma', newText: '  @@index([status])\n' },
+        { file: 'prisma/schema.prisma', newText: '  @@index([status, createdAt])\n' },
       ],
     );
   });

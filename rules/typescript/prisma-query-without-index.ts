@@ -203,13 +203,39 @@ function consequence(field: FieldUses, table: TableFact): string {
     : `each one scans \`${table.className}\``;
 }
 
-function reportField(ctx: WorkspaceContext, read: SchemaReader, field: FieldUses): void {
+/**
+ * The field queries most often sort by after an equality filter on `field`: then the index to add
+ * is `(field, sort)`, which serves the plain filters as well and returns the sorted ones in order
+ * (an index on the filter alone would leave a filter + sort pair to report next).
+ */
+function companionSort(field: FieldUses, byQuery: Map<string, ResolvedUse[]>): string | undefined {
+  const counts = new Map<string, number>();
+  for (const query of field.filters) {
+    const uses = byQuery.get(query) ?? [];
+    const filter = uses.find((use) => use.column === field.column && use.use.role === 'filter');
+    const sort = uses.find((use) => use.use.role === 'sort' && use.entry === field.entry);
+    if (!filter?.use.equality || !sort || sort.column === field.column || sort.column.primaryKey)
+      continue;
+    counts.set(sort.column.name, (counts.get(sort.column.name) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  for (const [name, count] of counts) if (!best || count > counts.get(best)!) best = name;
+  return best;
+}
+
+function reportField(
+  ctx: WorkspaceContext,
+  read: SchemaReader,
+  field: FieldUses,
+  byQuery: Map<string, ResolvedUse[]>,
+): void {
   const { entry, column } = field;
   const { table } = entry;
+  const sort = companionSort(field, byQuery);
   const message =
     `\`${table.className}.${column.name}\` ${usage(field)} but no index in ` +
     `${baseName(entry.file)} starts with it: ${consequence(field, table)}`;
-  const fixes = addIndexFix(read, entry, [column.name]);
+  const fixes = addIndexFix(read, entry, sort ? [column.name, sort] : [column.name]);
   const reported = new Set<string>();
   for (const site of field.sites) {
     const key = `${site.file}:${site.use.start}`;
@@ -377,7 +403,9 @@ export const prismaQueryWithoutIndex: Rule = {
       ],
       fixSafety:
         'Safe: an index changes no query result. The fix edits `schema.prisma`, adding `@@index([field])` ' +
-        '(or `@@index([filter, sort])` for a pair) as the last line of the model; create a migration ' +
+        'as the last line of the model, or `@@index([field, sort])` when queries that filter on the ' +
+        'field by equality also sort by another field (it serves the plain filters too, and returns ' +
+        'the sorted ones in order), and for a filter + sort pair; create a migration ' +
         '(`prisma migrate dev`) to build it. On a large live PostgreSQL table, edit the generated ' +
         'migration to `CREATE INDEX CONCURRENTLY`.',
     },
@@ -403,7 +431,7 @@ export const prismaQueryWithoutIndex: Rule = {
     const read = schemaReader(ctx);
     const { fields, unserved } = unservedFields(byQuery, leadsIndex);
     chooseSites(fields, unserved);
-    for (const field of fields.values()) reportField(ctx, read, field);
+    for (const field of fields.values()) reportField(ctx, read, field, byQuery);
     reportPairs(ctx, read, byQuery, leadsIndex);
   },
 };
