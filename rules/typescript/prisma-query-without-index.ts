@@ -18,7 +18,9 @@ interface ResolvedUse {
 interface FieldUses {
   entry: IndexedTable;
   column: ColumnFact;
+  /** Where to report: the queries for which this field is the one to index. */
   sites: ResolvedUse[];
+  /** Keys (`file#queryId`) of the queries that filter, and that sort, on the field. */
   filters: Set<string>;
   sorts: Set<string>;
 }
@@ -105,8 +107,8 @@ function mayNeedIndex({ column }: ResolvedUse): boolean {
 /**
  * The fields of each query that no index serves, and the uses of each such field. A query one of
  * whose filter fields leads an index, or is a relation field, is served: the other conditions only
- * sift the rows that index found. A sort counts only in queries that filter nothing: indexing the filter (reported
- * itself) comes first.
+ * sift the rows that index found. A sort counts only in queries that filter nothing: indexing the
+ * filter (reported itself) comes first.
  */
 function unservedFields(
   byQuery: Map<string, ResolvedUse[]>,
@@ -151,26 +153,38 @@ function chooseSites(
   fields: Map<ColumnFact, FieldUses>,
   unserved: Map<string, ResolvedUse[]>,
 ): void {
+  const counts = new Map<ColumnFact, number>();
+  for (const [column, field] of fields) counts.set(column, queryCount(field));
   for (const candidates of unserved.values()) {
     let best = candidates[0];
     for (const use of candidates) {
-      const count = queryCount(fields.get(use.column)!);
-      const bestCount = queryCount(fields.get(best.column)!);
+      const count = counts.get(use.column)!;
+      const bestCount = counts.get(best.column)!;
       if (count > bestCount || (count === bestCount && use.use.start < best.use.start)) best = use;
     }
     fields.get(best.column)!.sites.push(best);
   }
 }
 
-/** Reads and parses each schema once per run, for the fixes. */
+/**
+ * Parsed schemas by file, kept while their text is unchanged: the workspace rules run after every
+ * edit, and an edit elsewhere should not cost a parse of the schema. Bounded: a few schemas at most
+ * are live in one process.
+ */
+const parsedSchemas = new Map<string, { text: string; schema: PrismaSchemaModel }>();
+const MAX_PARSED_SCHEMAS = 16;
+
+/** The current text and parse of each schema, for the fixes. */
 function schemaReader(ctx: WorkspaceContext) {
-  const schemas = new Map<string, { text: string; schema: PrismaSchemaModel } | undefined>();
-  return (file: string) => {
-    if (!schemas.has(file)) {
-      const text = ctx.readText(file);
-      schemas.set(file, text === undefined ? undefined : { text, schema: parsePrismaSchema(text) });
-    }
-    return schemas.get(file);
+  return (file: string): { text: string; schema: PrismaSchemaModel } | undefined => {
+    const text = ctx.readText(file);
+    if (text === undefined) return undefined;
+    const cached = parsedSchemas.get(file);
+    if (cached?.text === text) return cached;
+    if (parsedSchemas.size >= MAX_PARSED_SCHEMAS) parsedSchemas.clear();
+    const parsed = { text, schema: parsePrismaSchema(text) };
+    parsedSchemas.set(file, parsed);
+    return parsed;
   };
 }
 
@@ -399,6 +413,8 @@ export const prismaQueryWithoutIndex: Rule = {
         'Text search and negations, which a B-tree index does not serve: `contains`, `startsWith`, `endsWith`, `search`, `mode: "insensitive"`, `not`, `notIn`; and `OR` / `NOT` branches.',
         'Relation filters and sorts (`author: { is: ... }`, `posts: { some: ... }`, `orderBy: { author: { name: "asc" } }`), `_count` / `_relevance` sorts, sort keys after the first, and filters inside `include` / `select`.',
         'A sort in a query that also filters: indexing the filter comes first (it is reported itself, or the composite pair when it is indexed); sorts by the `@id` after a filter; filter + sort pairs whose sort field has no index of its own, and range or `in` filters, for which a `(filter, sort)` index does not return rows in order.',
+        'A second unindexed filter of the same query: each query gets one finding, for the field the most queries use (one index on it serves them all).',
+        'Queries in tests, seeds, scripts and migrations (`*.test.ts`, `__tests__/`, `prisma/seed.ts`, `scripts/`): they run once, not per request.',
         '`where` and `orderBy` values that are not object literals or `const` objects declared before the query (built up by conditions, passed in as arguments).',
       ],
       fixSafety:
