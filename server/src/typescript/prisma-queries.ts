@@ -10,6 +10,8 @@
  * - `contains`, `endsWith`, `search`, `has*`, and `startsWith`: `LIKE '%x%'` cannot use a B-tree,
  *   and `LIKE 'x%'` uses one only under the C collation in PostgreSQL (and never case-insensitively).
  * - `mode: 'insensitive'`: compares `lower(column)` (or `ILIKE`), which a plain index does not serve.
+ * - `IS NULL` tests (`deletedAt: null`): soft-delete and optional-field filters match most rows,
+ *   where an index does not help (a partial index would, which Prisma cannot declare).
  * - JSON path filters (`{ path: ['plan'], equals: 'pro' }`): they need an expression or GIN index.
  * - Relation filters (`author: { is: ... }`, `posts: { some: ... }`), relation sorts
  *   (`orderBy: { author: { name: 'asc' } }`) and aggregate sorts (`_count`, `_relevance`).
@@ -103,8 +105,12 @@ type FilterKind = 'equality' | 'range' | undefined;
 /** How a field's filter value compares, when an index on the field serves it. */
 function filterKind(value: ts.Expression): FilterKind {
   if (ts.isIdentifier(value) && value.text === 'undefined') return undefined; // Prisma drops it
+  if (value.kind === ts.SyntaxKind.NullKeyword) return undefined;
   if (!ts.isObjectLiteralExpression(value)) return 'equality';
-  const keys = entries(value).map((entry) => entry.key);
+  const fields = entries(value);
+  const keys = fields.map((entry) => entry.key);
+  const equals = fields.find((entry) => entry.key === 'equals');
+  if (keys.length === 1 && equals?.value.kind === ts.SyntaxKind.NullKeyword) return undefined;
   if (keys.includes('mode')) return undefined; // `mode: 'insensitive'` compares lower(field)
   if (keys.includes('path')) return undefined; // a JSON path: `{ path: ['plan'], equals: 'pro' }`
   const indexable = keys.filter((key) => INDEXABLE_OPERATORS.has(key));
