@@ -89,7 +89,7 @@ describe('robustness', function () {
 
   it('isolates a throwing rule: others still report, the failure is a problem', async () => {
     const throwing: Rule = {
-      meta: { ...ALL_RULES[0].meta, id: 'always-throws' },
+      meta: { ...ALL_RULES[0].meta, language: 'python', id: 'always-throws' },
       check() {
         throw new Error('boom');
       },

@@ -78,11 +78,14 @@ describe('rule metadata', () => {
           const fixed = files.filter((file) => /\.fixed\.[^.]+$/.test(file));
           const own = fixed.filter((file) => {
             const base = path.basename(file);
-            const parent = path.basename(path.dirname(file));
+            // A workspace case's fixed file may sit in a subfolder (`prisma/schema.fixed.prisma`).
+            const workspace = path
+              .relative(path.join(FIXTURES, 'workspaces'), file)
+              .split(path.sep)[0];
             return (
               base.startsWith(`${meta.id}.`) ||
               base.startsWith(`${meta.id}--`) ||
-              parent.split('--')[0] === meta.id
+              workspace.split('--')[0] === meta.id
             );
           });
           assert.ok(own.length > 0, `rule ${meta.id} has a fix but no .fixed fixture`);

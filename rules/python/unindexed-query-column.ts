@@ -25,6 +25,8 @@ function resolveQueries(ctx: WorkspaceContext): Map<string, ResolvedUse[]> {
   const queries = new Map<string, ResolvedUse[]>();
   const models = new Map<string, IndexedTable[]>();
   for (const facts of ctx.index.allFacts()) {
+    // Prisma queries in TypeScript files are `prisma-query-without-index`'s.
+    if (facts.language !== 'python') continue;
     for (const use of facts.queryColumns) {
       let entries = models.get(use.model);
       if (!entries) {

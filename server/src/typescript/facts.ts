@@ -7,6 +7,7 @@
 import type { CallSite, Effect, FileFacts, FunctionFacts } from '../workspace/facts';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
 import type { TsCall, TsFunction, TsModel } from './model';
+import { prismaQueryColumns } from './prisma-queries';
 
 /** `src/services/users.ts` → `src.services.users`; an `index` file is named by its folder. */
 export function tsModuleNameOf(relativePath: string): string {
@@ -142,6 +143,6 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     moduleName,
     functions,
     schema: { tables: [], indexes: [], operations: [] },
-    queryColumns: [],
+    queryColumns: prismaQueryColumns(model),
   };
 }

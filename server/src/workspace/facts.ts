@@ -135,6 +135,12 @@ export interface QueryColumnUse {
   end: number;
   /** Identifies the query the use belongs to, so filter+sort pairs can be found. */
   queryId: number;
+  /**
+   * For filters, when known (Prisma): whether the filter picks one value (`status: s`), so a
+   * composite index `(filter, sort)` returns the matching rows already sorted; ranges and `in`
+   * lists do not.
+   */
+  equality?: boolean;
 }
 
 export interface SchemaFacts {

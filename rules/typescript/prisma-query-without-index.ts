@@ -1,0 +1,454 @@
+import type { WorkspaceContext, Rule } from '../../server/src/engine/rule';
+import type { Fix } from '../../server/src/engine/types';
+import { addPrismaIndexEdits } from '../../server/src/prisma/edits';
+import { parsePrismaSchema, type PrismaSchemaModel } from '../../server/src/prisma/schema';
+import type { ColumnFact, QueryColumnUse, TableFact } from '../../server/src/workspace/facts';
+import type { IndexedTable, KnownIndex } from '../../server/src/workspace/index';
+
+/** A query's use of a model field, resolved to the schema. */
+interface ResolvedUse {
+  /** The `.ts` file of the query. */
+  file: string;
+  use: QueryColumnUse;
+  entry: IndexedTable;
+  column: ColumnFact;
+}
+
+/** The uses of one field that no index serves, across the workspace. */
+interface FieldUses {
+  entry: IndexedTable;
+  column: ColumnFact;
+  /** Where to report: the queries for which this field is the one to index. */
+  sites: ResolvedUse[];
+  /** Keys (`file#queryId`) of the queries that filter, and that sort, on the field. */
+  filters: Set<string>;
+  sorts: Set<string>;
+}
+
+/** A filter field and a sort field of one model used together, each with its own index only. */
+interface Pair {
+  entry: IndexedTable;
+  filter: ColumnFact;
+  sort: ColumnFact;
+  /** The filter key of each query that uses the pair. */
+  sites: ResolvedUse[];
+}
+
+const UNINDEXABLE_TYPES = new Set(['Boolean', 'Json', 'Bytes']);
+
+const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
+const lower = (name: string): string => name.toLowerCase();
+const queries = (n: number): string => `${n} ${n === 1 ? 'query' : 'queries'}`;
+const baseName = (file: string): string => file.replace(/\\/g, '/').split('/').pop() ?? file;
+
+/** Length of the common folder prefix of two paths: how close a schema is to a query file. */
+function closeness(a: string, b: string): number {
+  const left = a.replace(/\\/g, '/').split('/').slice(0, -1);
+  const right = b.replace(/\\/g, '/').split('/').slice(0, -1);
+  let i = 0;
+  while (i < left.length && i < right.length && left[i] === right[i]) i++;
+  return i;
+}
+
+/**
+ * Prisma models by delegate name (`orderItem` for `OrderItem`, and for an introspected
+ * `order_items`). A monorepo may hold several schemas: the one nearest the query file wins.
+ */
+function prismaModels(
+  ctx: WorkspaceContext,
+): (model: string, file: string) => IndexedTable | undefined {
+  const byDelegate = new Map<string, IndexedTable[]>();
+  for (const entry of ctx.index.allTables()) {
+    const { table } = entry;
+    if (table.source !== 'prisma' || !table.className) continue;
+    const key = lowerFirst(table.className);
+    const list = byDelegate.get(key);
+    if (list) list.push(entry);
+    else byDelegate.set(key, [entry]);
+  }
+  return (model, file) => {
+    const candidates = byDelegate.get(lowerFirst(model)) ?? [];
+    let best: IndexedTable | undefined;
+    for (const entry of candidates)
+      if (!best || closeness(entry.file, file) > closeness(best.file, file)) best = entry;
+    return best;
+  };
+}
+
+/** Each Prisma query's field uses, resolved to schema fields, keyed by file and query id. */
+function resolveQueries(ctx: WorkspaceContext): Map<string, ResolvedUse[]> {
+  const modelOf = prismaModels(ctx);
+  const byQuery = new Map<string, ResolvedUse[]>();
+  for (const facts of ctx.index.allFacts()) {
+    if (facts.language !== 'typescript') continue;
+    for (const use of facts.queryColumns) {
+      const entry = modelOf(use.model, facts.file);
+      const column = entry?.table.columns.find((c) => c.name === use.column);
+      // Relation fields are not columns: `where: { author: ... }` is not a lookup by a key here.
+      if (!entry || !column) continue;
+      const key = `${facts.file}#${use.queryId}`;
+      const resolved = { file: facts.file, use, entry, column };
+      const list = byQuery.get(key);
+      if (list) list.push(resolved);
+      else byQuery.set(key, [resolved]);
+    }
+  }
+  return byQuery;
+}
+
+/**
+ * Two-valued fields: an index rarely beats a scan. `Json` and `Bytes`: a B-tree index on the whole
+ * value serves no realistic filter. Relation fields: the schema rule reports them.
+ */
+function mayNeedIndex({ column }: ResolvedUse): boolean {
+  return !UNINDEXABLE_TYPES.has(column.type) && !column.foreignKey;
+}
+
+/**
+ * The fields of each query that no index serves, and the uses of each such field. A query one of
+ * whose filter fields leads an index, or is a relation field, is served: the other conditions only
+ * sift the rows that index found. A sort counts only in queries that filter nothing: indexing the
+ * filter (reported itself) comes first.
+ */
+function unservedFields(
+  byQuery: Map<string, ResolvedUse[]>,
+  leadsIndex: (use: ResolvedUse) => boolean,
+): { fields: Map<ColumnFact, FieldUses>; unserved: Map<string, ResolvedUse[]> } {
+  const fields = new Map<ColumnFact, FieldUses>();
+  const unserved = new Map<string, ResolvedUse[]>();
+  for (const [query, uses] of byQuery) {
+    const filters = uses.filter((use) => use.use.role === 'filter');
+    // A relation field's index is the fix when it is missing (`prisma-relation-without-index`).
+    if (filters.some((use) => leadsIndex(use) || use.column.foreignKey)) continue;
+    const candidates = (filters.length > 0 ? filters : uses).filter(
+      (use) => mayNeedIndex(use) && !leadsIndex(use),
+    );
+    if (candidates.length === 0) continue;
+    unserved.set(query, candidates);
+    for (const use of candidates) {
+      let field = fields.get(use.column);
+      if (!field) {
+        field = {
+          entry: use.entry,
+          column: use.column,
+          sites: [],
+          filters: new Set(),
+          sorts: new Set(),
+        };
+        fields.set(use.column, field);
+      }
+      (use.use.role === 'filter' ? field.filters : field.sorts).add(query);
+    }
+  }
+  return { fields, unserved };
+}
+
+const queryCount = (field: FieldUses): number => new Set([...field.filters, ...field.sorts]).size;
+
+/**
+ * Picks one field per query to report, so a query with two unindexed filters gets one finding:
+ * the field most queries use (one index on it serves them all), else the first written.
+ */
+function chooseSites(
+  fields: Map<ColumnFact, FieldUses>,
+  unserved: Map<string, ResolvedUse[]>,
+): void {
+  const counts = new Map<ColumnFact, number>();
+  for (const [column, field] of fields) counts.set(column, queryCount(field));
+  for (const candidates of unserved.values()) {
+    let best = candidates[0];
+    for (const use of candidates) {
+      const count = counts.get(use.column)!;
+      const bestCount = counts.get(best.column)!;
+      if (count > bestCount || (count === bestCount && use.use.start < best.use.start)) best = use;
+    }
+    fields.get(best.column)!.sites.push(best);
+  }
+}
+
+/**
+ * Parsed schemas by file, kept while their text is unchanged: the workspace rules run after every
+ * edit, and an edit elsewhere should not cost a parse of the schema. Bounded: a few schemas at most
+ * are live in one process.
+ */
+const parsedSchemas = new Map<string, { text: string; schema: PrismaSchemaModel }>();
+const MAX_PARSED_SCHEMAS = 16;
+
+/** The current text and parse of each schema, for the fixes. */
+function schemaReader(ctx: WorkspaceContext) {
+  return (file: string): { text: string; schema: PrismaSchemaModel } | undefined => {
+    const text = ctx.readText(file);
+    if (text === undefined) return undefined;
+    const cached = parsedSchemas.get(file);
+    if (cached?.text === text) return cached;
+    if (parsedSchemas.size >= MAX_PARSED_SCHEMAS) parsedSchemas.clear();
+    const parsed = { text, schema: parsePrismaSchema(text) };
+    parsedSchemas.set(file, parsed);
+    return parsed;
+  };
+}
+
+type SchemaReader = ReturnType<typeof schemaReader>;
+
+/** Adds `@@index([fields])` to the model in its schema file (a cross-file edit). */
+function addIndexFix(read: SchemaReader, entry: IndexedTable, fields: string[]): Fix[] {
+  const schema = read(entry.file);
+  const model = schema?.schema.models.find((m) => m.name === entry.table.className);
+  if (!schema || !model) return [];
+  return [
+    {
+      title: `Add \`@@index([${fields.join(', ')}])\` to \`${model.name}\` in ${baseName(entry.file)}`,
+      safety: 'safe',
+      edits: addPrismaIndexEdits(schema.text, model, fields, entry.file),
+    },
+  ];
+}
+
+function usage(field: FieldUses): string {
+  const count = queries(queryCount(field));
+  if (field.sorts.size === 0) return `is filtered in ${count}`;
+  if (field.filters.size === 0) return `is sorted on in ${count}`;
+  return `is filtered or sorted on in ${count}`;
+}
+
+function consequence(field: FieldUses, table: TableFact): string {
+  return field.filters.size === 0
+    ? `each one sorts every row of \`${table.className}\``
+    : `each one scans \`${table.className}\``;
+}
+
+/**
+ * The field queries most often sort by after an equality filter on `field`: then the index to add
+ * is `(field, sort)`, which serves the plain filters as well and returns the sorted ones in order
+ * (an index on the filter alone would leave a filter + sort pair to report next).
+ */
+function companionSort(field: FieldUses, byQuery: Map<string, ResolvedUse[]>): string | undefined {
+  const counts = new Map<string, number>();
+  for (const query of field.filters) {
+    const uses = byQuery.get(query) ?? [];
+    const filter = uses.find((use) => use.column === field.column && use.use.role === 'filter');
+    const sort = uses.find((use) => use.use.role === 'sort' && use.entry === field.entry);
+    if (!filter?.use.equality || !sort || sort.column === field.column || sort.column.primaryKey)
+      continue;
+    counts.set(sort.column.name, (counts.get(sort.column.name) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  for (const [name, count] of counts) if (!best || count > counts.get(best)!) best = name;
+  return best;
+}
+
+function reportField(
+  ctx: WorkspaceContext,
+  read: SchemaReader,
+  field: FieldUses,
+  byQuery: Map<string, ResolvedUse[]>,
+): void {
+  const { entry, column } = field;
+  const { table } = entry;
+  const sort = companionSort(field, byQuery);
+  const message =
+    `\`${table.className}.${column.name}\` ${usage(field)} but no index in ` +
+    `${baseName(entry.file)} starts with it: ${consequence(field, table)}`;
+  const fixes = addIndexFix(read, entry, sort ? [column.name, sort] : [column.name]);
+  const reported = new Set<string>();
+  for (const site of field.sites) {
+    const key = `${site.file}:${site.use.start}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
+    ctx.report(site.file, { start: site.use.start, end: site.use.end, message, fixes });
+  }
+}
+
+/**
+ * Equality filter + sort pairs on one model, at most one per query: the first filter field that
+ * leads an index, with the query's sort field.
+ */
+function collectPairs(
+  byQuery: Map<string, ResolvedUse[]>,
+  leadsIndex: (use: ResolvedUse) => boolean,
+): Map<string, Pair> {
+  const pairs = new Map<string, Pair>();
+  for (const uses of byQuery.values()) {
+    const sort = uses.find((use) => use.use.role === 'sort');
+    // Ordering by the primary key after a filter is the usual "stable order" idiom.
+    if (!sort || sort.column.primaryKey || !leadsIndex(sort)) continue;
+    const filters = uses.filter(
+      (use) => use.use.role === 'filter' && use.entry === sort.entry && use.column !== sort.column,
+    );
+    // A unique lookup returns one row: nothing to sort.
+    if (filters.some((use) => use.column.primaryKey || use.column.unique)) continue;
+    const filter = filters.find((use) => use.use.equality && leadsIndex(use));
+    if (!filter) continue;
+    const key = `${sort.entry.file}:${sort.entry.table.className}:${filter.column.name}:${sort.column.name}`;
+    const pair = pairs.get(key);
+    if (pair) pair.sites.push(filter);
+    else
+      pairs.set(key, {
+        entry: sort.entry,
+        filter: filter.column,
+        sort: sort.column,
+        sites: [filter],
+      });
+  }
+  return pairs;
+}
+
+/**
+ * The model's indexes, as its own schema file declares them: with several schemas in a workspace
+ * two models may share a table name, and migrations follow the schema anyway.
+ */
+function schemaIndexes(ctx: WorkspaceContext, entry: IndexedTable): KnownIndex[] {
+  return ctx.index.indexesOn(entry.table.name).filter((index) => index.file === entry.file);
+}
+
+/**
+ * Whether an index returns the rows of `filters` already sorted by `sort`: after some of its
+ * leading columns, all equality filters of the query, comes the sort column.
+ */
+function servesSort(
+  ctx: WorkspaceContext,
+  entry: IndexedTable,
+  filters: ReadonlySet<string>,
+  sort: string,
+): boolean {
+  return schemaIndexes(ctx, entry).some((index) => {
+    const columns = index.columns.map(lower);
+    let i = 0;
+    while (i < columns.length && filters.has(columns[i])) i++;
+    return i > 0 && columns[i] === lower(sort);
+  });
+}
+
+function reportPairs(
+  ctx: WorkspaceContext,
+  read: SchemaReader,
+  byQuery: Map<string, ResolvedUse[]>,
+  leadsIndex: (use: ResolvedUse) => boolean,
+): void {
+  for (const { entry, filter, sort, sites } of collectPairs(byQuery, leadsIndex).values()) {
+    const { table } = entry;
+    const unserved = sites.filter((site) => {
+      const equalities = (byQuery.get(`${site.file}#${site.use.queryId}`) ?? [])
+        .filter((use) => use.use.role === 'filter' && use.use.equality)
+        .map((use) => lower(use.column.name));
+      return !servesSort(ctx, entry, new Set(equalities), sort.name);
+    });
+    if (unserved.length === 0) continue;
+    const fields = [filter.name, sort.name];
+    const message =
+      `\`${table.className}.${filter.name}\` filter + \`${sort.name}\` sort ` +
+      `(${queries(unserved.length)}) have only separate indexes: the database finds the matching ` +
+      `rows with one, then sorts them all; \`@@index([${fields.join(', ')}])\` returns them in order`;
+    const fixes = addIndexFix(read, entry, fields);
+    for (const site of unserved)
+      ctx.report(site.file, { start: site.use.start, end: site.use.end, message, fixes });
+  }
+}
+
+/** Prisma queries whose `where` / `orderBy` fields no index of the model in schema.prisma leads. */
+export const prismaQueryWithoutIndex: Rule = {
+  meta: {
+    id: 'prisma-query-without-index',
+    language: 'typescript',
+    category: 'missing-index',
+    severity: 'warning',
+    summary: 'Prisma `where` / `orderBy` field that no index in `schema.prisma` covers',
+    fix: {
+      title: 'Add `@@index([...])` to the model in schema.prisma',
+      safety: 'safe',
+      availability: 'sometimes',
+    },
+    docs: {
+      whatItDoes:
+        'Collects the fields Prisma queries (`findMany`, `findFirst`, `count`, `aggregate`, `groupBy`, ' +
+        '`updateMany`, `deleteMany`) filter on in `where` (top level and inside `AND`) and sort on in ' +
+        '`orderBy`, across the workspace, and reports each query site whose field no index of the model ' +
+        'in `schema.prisma` starts with (`@id`, `@unique`, `@@id`, `@@unique`, `@@index`), counting the ' +
+        'queries that use it. It also reports an equality filter and a sort on one model that only ' +
+        'separate single-field indexes serve, where one composite `@@index([filter, sort])` serves both.',
+      whyIsThisBad:
+        'Without an index the database answers `where: { status: "PENDING" }` by reading every row of ' +
+        'the table, on every request, and `orderBy: { createdAt: "desc" }, take: 20` by sorting the ' +
+        'whole table to return 20 rows. With two separate indexes it can use only one: it finds the ' +
+        'pending orders quickly, then still sorts them all. A composite index `(status, createdAt)` ' +
+        'returns the first page directly. The query is fast on a development database and degrades ' +
+        'with every row in production.',
+      example: [
+        '// prisma/schema.prisma',
+        'model Order {',
+        '  id         Int         @id @default(autoincrement())',
+        '  status     OrderStatus',
+        '  customerId Int',
+        '  createdAt  DateTime    @default(now())',
+        '',
+        '  @@index([customerId])',
+        '}',
+        '',
+        '// src/routes/orders.ts',
+        "app.get('/orders/pending', async () =>",
+        '  prisma.order.findMany({',
+        "    where: { status: 'PENDING' },",
+        "    orderBy: { createdAt: 'asc' },",
+        '    take: 50,',
+        '  }),',
+        ');',
+      ].join('\n'),
+      useInstead: [
+        'model Order {',
+        '  id         Int         @id @default(autoincrement())',
+        '  status     OrderStatus',
+        '  customerId Int',
+        '  createdAt  DateTime    @default(now())',
+        '',
+        '  @@index([customerId])',
+        '  @@index([status, createdAt])',
+        '}',
+      ].join('\n'),
+      notFlagged: [
+        'Unique lookups: `findUnique`, `update`, `delete`, `upsert`, and `where` on an `@id` or `@unique` field.',
+        'Fields that lead an index of the model (`@@index([status, createdAt])` serves `status`), and queries one of whose filter fields leads an index: the other conditions only sift the rows that index found.',
+        'Models not declared in any `schema.prisma` of the workspace, and fields the model does not have; with several schemas (a monorepo), the one nearest the query file is used.',
+        'Boolean fields (`published: true`): an index on a two-valued field rarely beats a scan; `Json` and `Bytes` fields and JSON path filters, which a plain index does not serve. Enum fields are flagged: their values are usually skewed (few `PENDING` orders among many `DELIVERED`), which is when an index pays off.',
+        'Relation scalar fields (`authorId`) with no index, and the other filters of queries that filter on one: `prisma-relation-without-index` reports the field in the schema, and its index serves those queries; on MySQL without `relationMode = "prisma"` InnoDB indexes them.',
+        'Text search and negations, which a B-tree index does not serve: `contains`, `startsWith`, `endsWith`, `search`, `mode: "insensitive"`, `not`, `notIn`; and `OR` / `NOT` branches.',
+        '`IS NULL` tests (`deletedAt: null`): soft-delete and optional-field filters match most rows, where an index does not help.',
+        'Relation filters and sorts (`author: { is: ... }`, `posts: { some: ... }`, `orderBy: { author: { name: "asc" } }`), `_count` / `_relevance` sorts, sort keys after the first, and filters inside `include` / `select`.',
+        'A sort in a query that also filters: indexing the filter comes first (it is reported itself, or the composite pair when it is indexed); sorts by the `@id` after a filter; filter + sort pairs whose sort field has no index of its own, and range or `in` filters, for which a `(filter, sort)` index does not return rows in order.',
+        'A second unindexed filter of the same query: each query gets one finding, for the field the most queries use (one index on it serves them all).',
+        'Queries in tests, seeds, scripts and migrations (`*.test.ts`, `__tests__/`, `prisma/seed.ts`, `scripts/`): they run once, not per request.',
+        '`where` and `orderBy` values that are not object literals or `const` objects declared before the query (built up by conditions, passed in as arguments).',
+      ],
+      fixSafety:
+        'Safe: an index changes no query result. The fix edits `schema.prisma`, adding `@@index([field])` ' +
+        'as the last line of the model, or `@@index([field, sort])` when queries that filter on the ' +
+        'field by equality also sort by another field (it serves the plain filters too, and returns ' +
+        'the sorted ones in order), and for a filter + sort pair; create a migration ' +
+        '(`prisma migrate dev`) to build it. On a large live PostgreSQL table, edit the generated ' +
+        'migration to `CREATE INDEX CONCURRENTLY`.',
+    },
+  },
+  checkWorkspace(ctx) {
+    const byQuery = resolveQueries(ctx);
+    if (byQuery.size === 0) return;
+    const indexed = new Map<ColumnFact, boolean>();
+    const leadsIndex = ({ entry, column }: ResolvedUse): boolean => {
+      let leads = indexed.get(column);
+      if (leads === undefined) {
+        leads =
+          column.primaryKey ||
+          column.unique ||
+          !!column.implicitlyIndexed ||
+          schemaIndexes(ctx, entry).some(
+            (index) => lower(index.columns[0] ?? '') === lower(column.name),
+          );
+        indexed.set(column, leads);
+      }
+      return leads;
+    };
+    const read = schemaReader(ctx);
+    const { fields, unserved } = unservedFields(byQuery, leadsIndex);
+    chooseSites(fields, unserved);
+    for (const field of fields.values()) reportField(ctx, read, field, byQuery);
+    reportPairs(ctx, read, byQuery, leadsIndex);
+  },
+};

@@ -1,0 +1,66 @@
+/** Edits to `schema.prisma` that fixes share. */
+import type { TextEdit } from '../engine/types';
+import type { PrismaModel } from './schema';
+
+function lineStartOf(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** The indentation of the model's first field or attribute line; two spaces when there is none. */
+function memberIndent(text: string, model: PrismaModel): string {
+  const first = Math.min(
+    ...model.fields.map((field) => field.start),
+    ...model.indexes.map((index) => index.start),
+  );
+  if (!Number.isFinite(first)) return '  ';
+  const indent = text.slice(lineStartOf(text, first), first);
+  return /^[ \t]*$/.test(indent) ? indent : '  ';
+}
+
+/**
+ * Whether a blank line should set the new attribute apart: `prisma format` style keeps block
+ * attributes (`@@index`, `@@unique`) in their own group after the fields.
+ */
+function needsSeparator(text: string, model: PrismaModel, before: number): boolean {
+  // The lines before the one `before` starts (its preceding newline left out).
+  const body = text
+    .slice(model.start, Math.max(model.start, before - 1))
+    .replace(/\r/g, '')
+    .split('\n');
+  const last = body.map((line) => line.trim()).filter((line) => !line.startsWith('//'));
+  const previous = last.pop() ?? '';
+  return previous !== '' && !previous.startsWith('@@') && !previous.endsWith('{');
+}
+
+/**
+ * Adds `@@index([fields])` as the last line of a model, before its closing brace, indented like
+ * the model's fields. `file` targets the schema from a fix reported in another file. The blank line
+ * that sets it apart from the fields is an edit of its own, at the end of the line before, so fixes
+ * adding several indexes to one model agree on it and it is applied once.
+ */
+export function addPrismaIndexEdits(
+  text: string,
+  model: PrismaModel,
+  fields: readonly string[],
+  file?: string,
+): TextEdit[] {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const attribute = `${memberIndent(text, model)}@@index([${fields.join(', ')}])`;
+  const brace = model.closeBrace;
+  const lineStart = lineStartOf(text, brace);
+  const target = file === undefined ? {} : { file };
+  const before = text.slice(lineStart, brace);
+  if (/^[ \t]*$/.test(before)) {
+    const edits: TextEdit[] = [
+      { ...target, start: lineStart, end: lineStart, newText: `${attribute}${eol}` },
+    ];
+    if (needsSeparator(text, model, lineStart)) {
+      const previousEnd = lineStart - eol.length;
+      edits.unshift({ ...target, start: previousEnd, end: previousEnd, newText: eol });
+    }
+    return edits;
+  }
+  // `model Tag { id Int @id }`: the brace shares a line with the last member.
+  const start = lineStart + before.trimEnd().length;
+  return [{ ...target, start, end: brace, newText: `${eol}${attribute}${eol}` }];
+}

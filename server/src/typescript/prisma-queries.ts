@@ -1,0 +1,208 @@
+/**
+ * The fields Prisma queries filter and sort on (`where`, `orderBy`), recorded as query column uses
+ * for the index coverage checks: `prisma.order.findMany({ where: { status }, orderBy: { createdAt:
+ * 'desc' } })` uses `Order.status` as a filter and `Order.createdAt` as a sort.
+ *
+ * Only what an ordinary B-tree index serves is recorded. Left out, deliberately:
+ * - `findUnique` / `update` / `delete` / `upsert`: their `where` is a unique lookup.
+ * - `OR` / `NOT` branches: an index helps an `OR` only when every branch has one, which is beyond a
+ *   per-field count; `NOT` / `not` / `notIn` match most rows.
+ * - `contains`, `endsWith`, `search`, `has*`, and `startsWith`: `LIKE '%x%'` cannot use a B-tree,
+ *   and `LIKE 'x%'` uses one only under the C collation in PostgreSQL (and never case-insensitively).
+ * - `mode: 'insensitive'`: compares `lower(column)` (or `ILIKE`), which a plain index does not serve.
+ * - `IS NULL` tests (`deletedAt: null`): soft-delete and optional-field filters match most rows,
+ *   where an index does not help (a partial index would, which Prisma cannot declare).
+ * - JSON path filters (`{ path: ['plan'], equals: 'pro' }`): they need an expression or GIN index.
+ * - Relation filters (`author: { is: ... }`, `posts: { some: ... }`), relation sorts
+ *   (`orderBy: { author: { name: 'asc' } }`) and aggregate sorts (`_count`, `_relevance`).
+ * - Filters inside `include` / `select` of a relation: they query another model by its foreign key.
+ * - Tests, seeds, scripts and migrations: they run once, not per request, so their queries do not
+ *   make an index worth its cost on every write.
+ */
+import type { QueryColumnUse } from '../workspace/facts';
+import { ts } from './compiler';
+import { isScriptOrTestPath, modelOfDelegate, prismaQuery } from './knowledge';
+import { unwrap, type TsModel } from './model';
+
+/** Operations whose `where` is a plain filter (not a unique lookup) and which may sort. */
+const FILTERING_OPERATIONS = new Set([
+  'findMany',
+  'findFirst',
+  'findFirstOrThrow',
+  'count',
+  'aggregate',
+  'groupBy',
+  'updateMany',
+  'updateManyAndReturn',
+  'deleteMany',
+]);
+
+/** Filter operators a B-tree index on the field serves; `equals` alone picks one value. */
+const INDEXABLE_OPERATORS = new Set(['equals', 'in', 'lt', 'lte', 'gt', 'gte']);
+const RANGE_OPERATORS = new Set(['in', 'lt', 'lte', 'gt', 'gte']);
+/** Keys of a scalar field's sort object: `{ createdAt: { sort: 'desc', nulls: 'last' } }`. */
+const SORT_OPTION_KEYS = new Set(['sort', 'nulls']);
+
+function keyText(name: ts.PropertyName): string | undefined {
+  if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name))
+    return name.text;
+  return undefined;
+}
+
+interface Entry {
+  key: string;
+  /** The property name as written (the whole property for shorthand `{ status }`). */
+  node: ts.Node;
+  value: ts.Expression;
+}
+
+/** The named properties of an object literal, in source order (spreads and methods skipped). */
+function entries(object: ts.ObjectLiteralExpression): Entry[] {
+  const result: Entry[] = [];
+  for (const property of object.properties) {
+    if (ts.isPropertyAssignment(property)) {
+      const key = keyText(property.name);
+      if (key !== undefined)
+        result.push({ key, node: property.name, value: unwrap(property.initializer) });
+    } else if (ts.isShorthandPropertyAssignment(property))
+      result.push({ key: property.name.text, node: property.name, value: property.name });
+  }
+  return result;
+}
+
+/** A `const` in an enclosing block or the module, declared before `from`, with that name. */
+function constDeclaration(name: string, from: ts.Node): ts.VariableDeclaration | undefined {
+  for (let scope = from.parent; scope; scope = scope.parent) {
+    if (!ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isModuleBlock(scope)) continue;
+    for (const statement of scope.statements) {
+      if (statement.pos >= from.pos) break;
+      if (!ts.isVariableStatement(statement)) continue;
+      if (!(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const declaration of statement.declarationList.declarations)
+        if (ts.isIdentifier(declaration.name) && declaration.name.text === name) return declaration;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The object literal an expression is, directly or through a `const` declared before it
+ * (`const where = { status }; prisma.order.findMany({ where })`).
+ */
+function objectLiteral(node: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
+  if (!node) return undefined;
+  const inner = unwrap(node);
+  if (ts.isObjectLiteralExpression(inner)) return inner;
+  if (!ts.isIdentifier(inner)) return undefined;
+  const initializer = constDeclaration(inner.text, inner)?.initializer;
+  if (!initializer) return undefined;
+  const value = unwrap(initializer);
+  return ts.isObjectLiteralExpression(value) ? value : undefined;
+}
+
+type FilterKind = 'equality' | 'range' | undefined;
+
+/** How a field's filter value compares, when an index on the field serves it. */
+function filterKind(value: ts.Expression): FilterKind {
+  if (ts.isIdentifier(value) && value.text === 'undefined') return undefined; // Prisma drops it
+  if (value.kind === ts.SyntaxKind.NullKeyword) return undefined;
+  if (!ts.isObjectLiteralExpression(value)) return 'equality';
+  const fields = entries(value);
+  const keys = fields.map((entry) => entry.key);
+  const equals = fields.find((entry) => entry.key === 'equals');
+  if (keys.length === 1 && equals?.value.kind === ts.SyntaxKind.NullKeyword) return undefined;
+  if (keys.includes('mode')) return undefined; // `mode: 'insensitive'` compares lower(field)
+  if (keys.includes('path')) return undefined; // a JSON path: `{ path: ['plan'], equals: 'pro' }`
+  const indexable = keys.filter((key) => INDEXABLE_OPERATORS.has(key));
+  // No operator at all: a relation filter (`{ is: ... }`, `{ some: ... }`) or a nested field filter.
+  if (indexable.length === 0) return undefined;
+  return indexable.some((key) => RANGE_OPERATORS.has(key)) ? 'range' : 'equality';
+}
+
+interface Collector {
+  sourceFile: ts.SourceFile;
+  model: string;
+  queryId: number;
+  uses: QueryColumnUse[];
+}
+
+function record(
+  collector: Collector,
+  entry: Entry,
+  role: QueryColumnUse['role'],
+  equality?: boolean,
+): void {
+  collector.uses.push({
+    model: collector.model,
+    column: entry.key,
+    role,
+    start: entry.node.getStart(collector.sourceFile),
+    end: entry.node.end,
+    queryId: collector.queryId,
+    ...(equality === undefined ? {} : { equality }),
+  });
+}
+
+/** Fields of a `where` object: top-level fields, and those of `AND` (an object or a list of them). */
+function collectFilters(collector: Collector, where: ts.ObjectLiteralExpression): void {
+  for (const entry of entries(where)) {
+    if (entry.key === 'AND') {
+      const branches = ts.isArrayLiteralExpression(entry.value)
+        ? entry.value.elements
+        : [entry.value];
+      for (const branch of branches) {
+        const object = objectLiteral(branch);
+        if (object) collectFilters(collector, object);
+      }
+      continue;
+    }
+    if (entry.key === 'OR' || entry.key === 'NOT') continue;
+    const kind = filterKind(entry.value);
+    if (kind) record(collector, entry, 'filter', kind === 'equality');
+  }
+}
+
+/**
+ * The leading sort field: the first key of the `orderBy` object, or of its first element when it is
+ * a list. Later keys only break ties, so an index on the leading one already returns rows in order.
+ */
+function collectSort(collector: Collector, orderBy: ts.Expression): void {
+  const first = ts.isArrayLiteralExpression(orderBy) ? orderBy.elements[0] : orderBy;
+  const object = objectLiteral(first);
+  if (!object) return;
+  const [entry] = entries(object);
+  if (!entry || entry.key.startsWith('_')) return;
+  const value = entry.value;
+  if (ts.isObjectLiteralExpression(value)) {
+    // `{ author: { name: 'asc' } }` sorts by a relation's field.
+    const keys = entries(value).map((option) => option.key);
+    if (keys.length === 0 || !keys.every((key) => SORT_OPTION_KEYS.has(key))) return;
+  }
+  record(collector, entry, 'sort');
+}
+
+/** The columns every Prisma query of a file filters and sorts on, one query id per call. */
+export function prismaQueryColumns(model: TsModel): QueryColumnUse[] {
+  const uses: QueryColumnUse[] = [];
+  if (isScriptOrTestPath(model.relativePath)) return uses;
+  for (const call of model.calls) {
+    if (!FILTERING_OPERATIONS.has(call.name)) continue;
+    const query = prismaQuery(model, call);
+    if (!query || !query.delegate) continue;
+    const args = objectLiteral(call.args[0]);
+    if (!args) continue;
+    const collector: Collector = {
+      sourceFile: model.sourceFile,
+      model: modelOfDelegate(query.delegate),
+      queryId: call.start,
+      uses,
+    };
+    for (const entry of entries(args)) {
+      if (entry.key === 'where') {
+        const where = objectLiteral(entry.value);
+        if (where) collectFilters(collector, where);
+      } else if (entry.key === 'orderBy') collectSort(collector, entry.value);
+    }
+  }
+  return uses;
+}

@@ -1,0 +1,190 @@
+/** Prisma index checks: the fields queries use, and findings that follow edits to schema.prisma. */
+import * as assert from 'node:assert/strict';
+import { ALL_RULES } from '../rules';
+import { DEFAULT_CONFIG } from '../server/src/config/config';
+import { resolveRules } from '../server/src/config/resolve';
+import type { Language } from '../server/src/engine/types';
+import { initParsers } from '../server/src/parsing/tree-sitter';
+import { parseTypeScript } from '../server/src/typescript/compiler';
+import { buildTsModel } from '../server/src/typescript/model';
+import { prismaQueryColumns } from '../server/src/typescript/prisma-queries';
+import { LiveWorkspace } from '../server/src/workspace/live-workspace';
+
+const SCHEMA = (indexes: string) => `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+
+model Order {
+  id        Int      @id @default(autoincrement())
+  status    String
+  createdAt DateTime @default(now())
+${indexes}}
+`;
+
+const ROUTES = `import { prisma } from '../lib/db';
+
+export async function pending() {
+  return prisma.order.findMany({ where: { status: 'PENDING' }, orderBy: { createdAt: 'asc' }, take: 50 });
+}
+`;
+
+function usesOf(text: string, file = 'src/routes/orders.ts') {
+  const model = buildTsModel(parseTypeScript(text, file), file);
+  return prismaQueryColumns(model).map((use) => ({
+    model: use.model,
+    column: use.column,
+    role: use.role,
+    text: text.slice(use.start, use.end),
+    ...(use.equality === undefined ? {} : { equality: use.equality }),
+  }));
+}
+
+describe('Prisma query columns', () => {
+  it('records where fields (top level and AND) and the leading orderBy field', () => {
+    const uses = usesOf(`
+      export async function list(status: string, since: Date) {
+        const where = { AND: [{ status }, { createdAt: { gte: since } }] };
+        await prisma.orderItem.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] });
+        await db.order.count({ where: { total: { equals: 3 }, 'region': 'eu' } });
+        await prisma.order.findMany({ orderBy: { shippedAt: { sort: 'asc', nulls: 'last' } } });
+      }
+    `);
+    assert.deepEqual(uses, [
+      { model: 'OrderItem', column: 'status', role: 'filter', text: 'status', equality: true },
+      {
+        model: 'OrderItem',
+        column: 'createdAt',
+        role: 'filter',
+        text: 'createdAt',
+        equality: false,
+      },
+      { model: 'OrderItem', column: 'createdAt', role: 'sort', text: 'createdAt' },
+      { model: 'Order', column: 'total', role: 'filter', text: 'total', equality: true },
+      { model: 'Order', column: 'region', role: 'filter', text: "'region'", equality: true },
+      { model: 'Order', column: 'shippedAt', role: 'sort', text: 'shippedAt' },
+    ]);
+  });
+
+  it('leaves out what a B-tree index does not serve and unique lookups', () => {
+    const uses = usesOf(`
+      export async function search(q: string, id: number, filters: object) {
+        await prisma.order.findUnique({ where: { id } });
+        await prisma.order.update({ where: { id }, data: { status: 'PAID' } });
+        await prisma.order.findMany({
+          where: {
+            OR: [{ status: 'A' }, { status: 'B' }],
+            NOT: { status: 'C' },
+            note: { contains: q },
+            title: { startsWith: q },
+            email: { equals: q, mode: 'insensitive' },
+            kind: { not: 'x' },
+            author: { is: { name: q } },
+            tags: { some: { name: q } },
+            deletedAt: null,
+            archivedAt: { equals: null },
+            closedAt: undefined,
+            ...filters,
+          },
+          orderBy: { author: { name: 'asc' } },
+        });
+        await prisma.order.findMany({ orderBy: { _count: { items: 'desc' } } });
+        await prisma.order.findMany(filters);
+      }
+    `);
+    assert.deepEqual(uses, []);
+  });
+
+  it('records nothing in tests, seeds and scripts', () => {
+    const text = `await prisma.order.findMany({ where: { status: 'PENDING' } });\n`;
+    for (const file of ['prisma/seed.ts', 'scripts/backfill.ts', 'src/orders.test.ts'])
+      assert.deepEqual(usesOf(text, file), [], file);
+    assert.equal(usesOf(text, 'src/orders.ts').length, 1);
+  });
+});
+
+describe('Prisma index findings in a live workspace', () => {
+  before(() => initParsers());
+
+  const source = (file: string, text: string, language: Language) => ({
+    file,
+    relativePath: file,
+    text,
+    language,
+  });
+
+  function workspace(): LiveWorkspace {
+    const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+    return new LiveWorkspace(rules, settings, { maxFileBytes: 2 * 1024 * 1024 });
+  }
+
+  const findingsOf = (live: LiveWorkspace, file: string) =>
+    live
+      .findings(file)
+      .filter((f) => f.ruleId === 'prisma-query-without-index')
+      .map((f) => f.message);
+
+  it('clears a query finding when the index is added to schema.prisma', () => {
+    const live = workspace();
+    live.updateMany([
+      source('prisma/schema.prisma', SCHEMA(''), 'prisma'),
+      source('src/routes/orders.ts', ROUTES, 'typescript'),
+    ]);
+    const [before] = findingsOf(live, 'src/routes/orders.ts');
+    assert.match(before ?? '', /`Order\.status` is filtered in 1 query/);
+
+    const changed = live.update(
+      source('prisma/schema.prisma', SCHEMA('\n  @@index([status])\n'), 'prisma'),
+    );
+    assert.ok(changed.has('src/routes/orders.ts'), `changed: ${[...changed].join(', ')}`);
+    // `status` leads an index; `createdAt` has none of its own, so there is no pair to suggest.
+    assert.deepEqual(findingsOf(live, 'src/routes/orders.ts'), []);
+
+    // A separate index on the sort field makes it a pair that one composite index would serve.
+    live.update(
+      source(
+        'prisma/schema.prisma',
+        SCHEMA('\n  @@index([status])\n  @@index([createdAt])\n'),
+        'prisma',
+      ),
+    );
+    assert.match(
+      findingsOf(live, 'src/routes/orders.ts')[0] ?? '',
+      /`@@index\(\[status, createdAt\]\)`/,
+    );
+    live.update(
+      source('prisma/schema.prisma', SCHEMA('\n  @@index([status, createdAt])\n'), 'prisma'),
+    );
+    assert.deepEqual(findingsOf(live, 'src/routes/orders.ts'), []);
+  });
+
+  it('offers the index as an edit of schema.prisma', () => {
+    const live = workspace();
+    live.updateMany([
+      source('prisma/schema.prisma', SCHEMA(''), 'prisma'),
+      source('src/routes/orders.ts', ROUTES, 'typescript'),
+    ]);
+    const finding = live
+      .findings('src/routes/orders.ts')
+      .find((f) => f.ruleId === 'prisma-query-without-index');
+    const edits = finding?.fixes[0]?.edits ?? [];
+    assert.deepEqual(
+      edits.map((edit) => ({ file: edit.file, newText: edit.newText })),
+      [
+        { file: 'prisma/schema.prisma', newText: '\n' },
+        { file: 'prisma/schema.prisma', newText: '  @@index([status, createdAt])\n' },
+      ],
+    );
+  });
+
+  it('forgets the findings when the schema is deleted', () => {
+    const live = workspace();
+    live.updateMany([
+      source('prisma/schema.prisma', SCHEMA(''), 'prisma'),
+      source('src/routes/orders.ts', ROUTES, 'typescript'),
+    ]);
+    assert.equal(findingsOf(live, 'src/routes/orders.ts').length, 1);
+    live.remove('prisma/schema.prisma');
+    assert.deepEqual(findingsOf(live, 'src/routes/orders.ts'), []);
+  });
+});
