@@ -203,6 +203,55 @@ describe('language server over LSP', function () {
     await client.waitFor(uri, (p) => p.diagnostics.length === 0);
   });
 
+  it('fixes a Prisma query in schema.prisma, and the edited schema clears it without reopening', async () => {
+    const schema = [
+      'datasource db {',
+      '  provider = "postgresql"',
+      '  url      = env("DATABASE_URL")',
+      '}',
+      '',
+      'model Order {',
+      '  id        Int      @id',
+      '  status    String',
+      '  createdAt DateTime @default(now())',
+      '}',
+      '',
+    ].join('\n');
+    const route = [
+      "app.get('/orders', async () =>",
+      "  prisma.order.findMany({ where: { status: 'PAID' }, take: 50 }),",
+      ');',
+      '',
+    ].join('\n');
+    const dir = workspace({ 'prisma/schema.prisma': schema, 'src/orders.ts': route });
+    const routeUri = URI.file(path.join(dir, 'src/orders.ts')).toString();
+    const schemaUri = URI.file(path.join(dir, 'prisma/schema.prisma')).toString();
+    client = await startClient(URI.file(dir).toString());
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: routeUri, languageId: 'typescript', version: 1, text: route },
+    });
+    const published = await client.waitFor(routeUri, (p) => p.diagnostics.length === 1);
+    const diagnostic = published.diagnostics[0];
+    assert.equal(diagnostic.code, 'prisma-query-without-index');
+    const actions = (await client.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: routeUri },
+      range: diagnostic.range,
+      context: { diagnostics: [diagnostic] },
+    })) as CodeAction[];
+    const fix = actions.find((action) => action.isPreferred)!;
+    const fixed = applyTextEdits(schema, editsFor(fix, schemaUri));
+    assert.match(fixed, /@@index\(\[status\]\)\n\}/);
+    // The user applies it in the open schema editor: the route's finding goes.
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: schemaUri, languageId: 'prisma', version: 1, text: schema },
+    });
+    await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: schemaUri, version: 2 },
+      contentChanges: [{ text: fixed }],
+    });
+    await client.waitFor(routeUri, (p) => p.diagnostics.length === 0);
+  });
+
   it('analyses the workspace on startup, including files never opened', async () => {
     const dir = workspace({
       'app/models.py': 'x = 1\n',
