@@ -177,6 +177,7 @@ describe('perflens CLI', function () {
       ['{"sql": {"defaultLimit": -5}}', /"sql\.defaultLimit": must be an integer from 1/],
       ['{"exclude": "tests"}', /"exclude": must be an array of glob strings/],
       ['{"colour": true}', /"colour": unknown key/],
+      ['{"defaultExcludes": "no"}', /"defaultExcludes": must be true or false/],
       ['{"rules": {', /perflens\.json: invalid JSON/],
     ];
     for (const [config, expected] of cases) {

@@ -21,9 +21,7 @@ interface Demo {
   languages: Language[];
 }
 
-const DEMOS: Demo[] = [
-  { name: 'demo-app', minimumRows: 35, languages: ['python'] },
-];
+const DEMOS: Demo[] = [{ name: 'demo-app', minimumRows: 35, languages: ['python'] }];
 const RULE_IDS = new Set(ALL_RULES.map((rule) => rule.meta.id));
 
 interface Planted {

@@ -104,6 +104,19 @@ describe('robustness: TypeScript, JavaScript and Prisma', function () {
     );
   });
 
+  it('analyses dependencies and generated files too when defaultExcludes is off', () => {
+    const dir = tempDir();
+    write(dir, 'src/a.ts', UNBOUNDED);
+    write(dir, 'node_modules/pkg/index.js', UNBOUNDED);
+    write(dir, 'src/types.d.ts', 'export declare const x: number;\n');
+    const found = (defaultExcludes: boolean) =>
+      discoverFiles([dir], { root: dir, include: [], exclude: [], defaultExcludes }).map(
+        (f) => f.relativePath,
+      );
+    assert.deepEqual(found(true), ['src/a.ts']);
+    assert.deepEqual(found(false), ['node_modules/pkg/index.js', 'src/a.ts', 'src/types.d.ts']);
+  });
+
   it('tells watched-file changes in excluded places from analysable ones', () => {
     const dir = tempDir();
     write(dir, '.gitignore', 'generated/\n');

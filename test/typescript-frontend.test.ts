@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { commentStarts } from '../server/src/engine/comments';
-import { languageOf } from '../server/src/languages/detect';
+import { isGeneratedFileName, languageOf } from '../server/src/languages/detect';
 import { prismaSchemaFacts } from '../server/src/prisma/facts';
 import { parsePrismaSchema } from '../server/src/prisma/schema';
 import { parseTypeScript } from '../server/src/typescript/compiler';
@@ -18,12 +18,14 @@ const modelOf = (text: string, file = 'src/routes.ts') =>
   buildTsModel(parseTypeScript(text, file), file);
 
 describe('TypeScript front end', () => {
-  it('maps extensions, skipping declarations, bundles and minified files', () => {
+  it('maps extensions, and knows declarations, bundles and minified files', () => {
     for (const file of ['a.ts', 'a.tsx', 'a.mts', 'a.cts', 'a.js', 'a.jsx', 'a.mjs', 'a.cjs'])
       assert.equal(languageOf(file), 'typescript', file);
     assert.equal(languageOf('schema.prisma'), 'prisma');
-    for (const file of ['a.d.ts', 'vendor.min.js', 'app.bundle.js', 'x-min.js'])
-      assert.equal(languageOf(file), undefined, file);
+    for (const file of ['a.d.ts', 'vendor.min.js', 'app.bundle.js', 'x-min.js', 'a.d.mts'])
+      assert.equal(isGeneratedFileName(file), true, file);
+    for (const file of ['a.ts', 'admin.js', 'bundle.ts'])
+      assert.equal(isGeneratedFileName(file), false, file);
   });
 
   it('finds comments, not comment-like text in strings, templates and regexes', () => {

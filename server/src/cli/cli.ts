@@ -17,7 +17,7 @@ import {
 import { resolveRules } from '../config/resolve';
 import { decode } from '../engine/source-guard';
 import { CATEGORIES, type Category, type Finding } from '../engine/types';
-import { discoverFiles } from '../workspace/discovery';
+import { discoverFiles, discoveryOptions } from '../workspace/discovery';
 import { applyFixes } from './apply-fixes';
 import { formatJson } from './format/json';
 import type { OutputContext } from './format/output';
@@ -179,7 +179,7 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
   });
   const files = discoverFiles(
     options.paths.map((p) => path.resolve(io.cwd, p)),
-    { root, include: config.include, exclude: config.exclude },
+    discoveryOptions(config, root),
   );
   const progress = progressReporter(io, options.progress);
   const maxFileBytes = config.maxFileSizeKb * 1024;

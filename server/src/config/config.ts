@@ -21,6 +21,11 @@ export interface PerflensConfig {
   sql: { defaultLimit: number };
   /** Files larger than this are skipped with a message. */
   maxFileSizeKb: number;
+  /**
+   * Skip dependencies, build output and generated files (`node_modules`, `dist`, `.venv`,
+   * `*.d.ts`, `*.min.js`, ...). Off analyses them too; `.gitignore` and `exclude` still apply.
+   */
+  defaultExcludes: boolean;
 }
 
 export const DEFAULT_CONFIG: PerflensConfig = {
@@ -29,6 +34,7 @@ export const DEFAULT_CONFIG: PerflensConfig = {
   exclude: [],
   sql: { defaultLimit: 1000 },
   maxFileSizeKb: 2048,
+  defaultExcludes: true,
 };
 
 /** A config problem, naming the file and the key at fault. */
@@ -109,7 +115,15 @@ export function parseConfig(
     throw new ConfigError(file, '', `invalid JSON${jsonErrorLocation(text, message)}: ${message}`);
   }
   if (!isObject(raw)) throw new ConfigError(file, '', 'must contain a JSON object');
-  checkKeys(file, '', raw, ['$schema', 'rules', 'include', 'exclude', 'sql', 'maxFileSizeKb']);
+  checkKeys(file, '', raw, [
+    '$schema',
+    'rules',
+    'include',
+    'exclude',
+    'sql',
+    'maxFileSizeKb',
+    'defaultExcludes',
+  ]);
   const config: PerflensConfig = structuredClone(DEFAULT_CONFIG);
   if (raw.rules !== undefined) {
     if (!isObject(raw.rules))
@@ -140,6 +154,11 @@ export function parseConfig(
         1_000_000,
       );
     }
+  }
+  if (raw.defaultExcludes !== undefined) {
+    if (typeof raw.defaultExcludes !== 'boolean')
+      throw new ConfigError(file, 'defaultExcludes', 'must be true or false');
+    config.defaultExcludes = raw.defaultExcludes;
   }
   if (raw.maxFileSizeKb !== undefined) {
     config.maxFileSizeKb = positiveInteger(file, 'maxFileSizeKb', raw.maxFileSizeKb, 1024 * 1024);

@@ -25,7 +25,10 @@ const GENERATED = /(?:\.d\.[mc]?ts|[.-]min\.[mc]?js|\.bundle\.[mc]?js|\.chunk\.[
 export function languageOf(path: string): Language | undefined {
   const dot = path.lastIndexOf('.');
   if (dot === -1) return undefined;
-  const language = EXTENSIONS[path.slice(dot).toLowerCase()];
-  if (language === 'typescript' && GENERATED.test(path)) return undefined;
-  return language;
+  return EXTENSIONS[path.slice(dot).toLowerCase()];
+}
+
+/** Declaration files and bundles, which workspace discovery skips by default. */
+export function isGeneratedFileName(path: string): boolean {
+  return GENERATED.test(path);
 }

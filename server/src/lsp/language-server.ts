@@ -22,7 +22,7 @@ import { decode, skipReason } from '../engine/source-guard';
 import type { Finding } from '../engine/types';
 import { languageOf } from '../languages/detect';
 import { initParsers } from '../parsing/tree-sitter';
-import { discoverFiles, isSkippedByDiscovery } from '../workspace/discovery';
+import { discoverFiles, discoveryOptions, isSkippedByDiscovery } from '../workspace/discovery';
 import {
   FIX_ALL_KIND,
   fixAll,
@@ -124,12 +124,7 @@ export function serve(connection: Connection): void {
     if (!language) return;
     const folder = folders.folderOf(file);
     // Build output, dependencies and excluded files change often and are never analysed.
-    const discovery = {
-      root: folder.root,
-      include: folder.config.include,
-      exclude: folder.config.exclude,
-    };
-    if (isSkippedByDiscovery(file, discovery)) {
+    if (isSkippedByDiscovery(file, discoveryOptions(folder.config, folder.root))) {
       if (folder.workspace.has(file)) publish(folder, folder.workspace.remove(file));
       return;
     }
@@ -154,11 +149,7 @@ export function serve(connection: Connection): void {
     try {
       if (folder.configError)
         void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
-      const files = discoverFiles([folder.root], {
-        root: folder.root,
-        include: folder.config.include,
-        exclude: folder.config.exclude,
-      });
+      const files = discoverFiles([folder.root], discoveryOptions(folder.config, folder.root));
       progress.begin('Perflens', 0, `Analysing ${files.length} files`, false);
       for (let i = 0; i < files.length; i++) {
         const discovered = files[i];

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import type { Language } from '../engine/types';
-import { languageOf } from '../languages/detect';
+import type { PerflensConfig } from '../config/config';
+import { isGeneratedFileName, languageOf } from '../languages/detect';
 
 export interface DiscoveredFile {
   /** Absolute path. */
@@ -23,6 +24,18 @@ export interface DiscoveryOptions {
   root: string;
   include: readonly string[];
   exclude: readonly string[];
+  /** Skip `DEFAULT_EXCLUDED_DIRS` and generated file names (default true). */
+  defaultExcludes?: boolean;
+}
+
+/** Discovery options from a config whose folder is `root`. */
+export function discoveryOptions(config: PerflensConfig, root: string): DiscoveryOptions {
+  return {
+    root,
+    include: config.include,
+    exclude: config.exclude,
+    defaultExcludes: config.defaultExcludes,
+  };
 }
 
 /** Folders never worth analysing: dependencies, caches, build output, VCS data. */
@@ -94,10 +107,12 @@ export function isSkippedByDiscovery(file: string, options: DiscoveryOptions): b
   const root = path.resolve(options.root);
   const absolute = path.resolve(file);
   if (!languageOf(absolute)) return true;
+  const defaults = options.defaultExcludes !== false;
+  if (defaults && isGeneratedFileName(absolute)) return true;
   const relativePath = toPosix(path.relative(root, absolute));
   if (relativePath.startsWith('..')) return false;
   const folders = relativePath.split('/').slice(0, -1);
-  if (folders.some((name) => DEFAULT_EXCLUDED_DIRS.has(name))) return true;
+  if (defaults && folders.some((name) => DEFAULT_EXCLUDED_DIRS.has(name))) return true;
   if (
     options.include.length > 0 &&
     !picomatch(options.include as string[], { dot: true })(relativePath)
@@ -128,11 +143,13 @@ export function discoverFiles(
   const exclude =
     options.exclude.length > 0 ? picomatch(options.exclude as string[], { dot: true }) : undefined;
   const found = new Map<string, DiscoveredFile>();
+  const defaults = options.defaultExcludes !== false;
 
   const relativeOf = (absolute: string): string => toPosix(path.relative(root, absolute));
   const accept = (absolute: string, explicit: boolean): void => {
     const language = languageOf(absolute);
     if (!language) return;
+    if (!explicit && defaults && isGeneratedFileName(absolute)) return;
     const relativePath = relativeOf(absolute);
     if (!explicit && include && !include(relativePath)) return;
     if (!explicit && exclude && exclude(relativePath)) return;
@@ -151,7 +168,7 @@ export function discoverFiles(
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const absolute = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (DEFAULT_EXCLUDED_DIRS.has(entry.name)) continue;
+        if (defaults && DEFAULT_EXCLUDED_DIRS.has(entry.name)) continue;
         if (ignoredBy(active, absolute, true)) continue;
         if (exclude && exclude(`${relativeOf(absolute)}/`)) continue;
         walk(absolute, active);
