@@ -117,11 +117,17 @@ function isImmediatelyInvoked(fn: TsFunction): boolean {
 /**
  * Whether `fn` runs once while the process starts, not per request: named like an entry point
  * (`main`, `bootstrap`, `onModuleInit`), a top-level IIFE, an `app.listen`/`fastify.register`/
- * `fp(...)` callback, or a function the file only calls from its top level.
+ * `fp(...)` callback, or a function the file only calls from its top level or startup code.
  */
-export function isStartupFunction(model: TsModel, fn: TsFunction): boolean {
+export function isStartupFunction(
+  model: TsModel,
+  fn: TsFunction,
+  visiting = new Set<TsFunction>(),
+): boolean {
   if (STARTUP_NAMES.test(fn.name)) return true;
-  if (isImmediatelyInvoked(fn)) return !fn.parent || isStartupFunction(model, fn.parent);
+  if (visiting.has(fn)) return false;
+  visiting.add(fn);
+  if (isImmediatelyInvoked(fn)) return !fn.parent || isStartupFunction(model, fn.parent, visiting);
   const callback = fn.callbackOf;
   if (callback && !callback.isNew) {
     if (STARTUP_CALLBACK_METHODS.has(callback.name) && callback.receiverText) return true;
@@ -129,8 +135,21 @@ export function isStartupFunction(model: TsModel, fn: TsFunction): boolean {
     if (callback.callee === 'process.on' || callback.callee === 'process.once') return true;
   }
   if (fn.parent) return false;
+  // Called only from the top level or from startup code.
   const callers = callersInFile(model, fn);
-  return callers.length > 0 && callers.every((call) => !call.fn);
+  return (
+    callers.length > 0 &&
+    callers.every((call) => !call.fn || runsAtStartup(model, call.fn, visiting))
+  );
+}
+
+/** `fn` or a function around it is startup code. */
+function runsAtStartup(model: TsModel, fn: TsFunction, visiting: Set<TsFunction>): boolean {
+  for (let current: TsFunction | undefined = fn; current; current = current.parent) {
+    if (isRequestHandler(model, current)) return false;
+    if (isStartupFunction(model, current, visiting)) return true;
+  }
+  return false;
 }
 
 /** How a function is reached from an entry point: the entry first, the function itself last. */
