@@ -29,6 +29,7 @@ import { offsetPagination } from './sql/offset-pagination';
 import { selectStar } from './sql/select-star';
 import { unboundedSelect } from './sql/unbounded-select';
 import { unindexedSqlForeignKey } from './sql/unindexed-sql-foreign-key';
+import { clientPerRequest } from './typescript/client-per-request';
 import { prismaFindManyWithoutTake } from './typescript/prisma-find-many-without-take';
 import { syncIoInAsync } from './typescript/sync-io-in-async';
 
@@ -63,6 +64,7 @@ export const ALL_RULES: readonly Rule[] = [
   selectStar,
   unboundedSelect,
   unindexedSqlForeignKey,
+  clientPerRequest,
   prismaFindManyWithoutTake,
   syncIoInAsync,
 ];

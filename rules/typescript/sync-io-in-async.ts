@@ -1,5 +1,6 @@
 import type { Rule } from '../../server/src/engine/rule';
 import {
+  declaredWithin,
   findEntry,
   handlerLabel,
   handlesRequests,
@@ -69,25 +70,7 @@ function isMemoised(call: TsCall): boolean {
   while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root))
     root = unwrap(root.expression);
   if (root.kind === ts.SyntaxKind.ThisKeyword) return true;
-  return ts.isIdentifier(root) && !declaredIn(call.fn, root.text);
-}
-
-/** Whether `name` is declared (as a variable or parameter) inside `fn` or functions around it. */
-function declaredIn(fn: TsFunction | undefined, name: string): boolean {
-  for (let current = fn; current; current = current.parent) {
-    if (current.params.includes(name)) return true;
-    let found = false;
-    const visit = (node: ts.Node): void => {
-      if (found) return;
-      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === name)
-        found = true;
-      else if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
-    };
-    const body = (current.node as { body?: ts.Node }).body;
-    if (body) ts.forEachChild(body, visit);
-    if (found) return true;
-  }
-  return false;
+  return ts.isIdentifier(root) && !declaredWithin(call.fn, root.text);
 }
 
 /** A CLI: a `#!/usr/bin/env node` file runs once per invocation, not on a server's event loop. */

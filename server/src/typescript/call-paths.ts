@@ -71,6 +71,18 @@ export function handlesRequests(model: TsModel, fn: TsFunction): boolean {
   return isRequestHandler(model, fn) || isRegisteredAsHandler(model, fn);
 }
 
+const HTTP_METHODS = new Set([
+  'get',
+  'post',
+  'put',
+  'patch',
+  'delete',
+  'del',
+  'all',
+  'head',
+  'options',
+]);
+
 /** A string literal property of an object literal: `url: '/users'`. */
 function literalProperty(object: ts.ObjectLiteralExpression, name: string): string | undefined {
   for (const property of object.properties) {
@@ -88,9 +100,10 @@ function literalProperty(object: ts.ObjectLiteralExpression, name: string): stri
  */
 export function handlerLabel(fn: TsFunction): string | undefined {
   const registration = fn.callbackOf;
-  if (registration && isRouteRegistration(registration) && registration.name !== 'route') {
+  // Any `<x>.get('/path', ...)`: a handler known by its parameters may be on a router named freely.
+  if (registration && !registration.isNew && HTTP_METHODS.has(registration.name)) {
     const [path] = registration.args;
-    if (path && ts.isStringLiteralLike(path))
+    if (path && ts.isStringLiteralLike(path) && path.text.startsWith('/'))
       return `${registration.name.toUpperCase()} ${path.text}`;
   }
   const parent = semanticParent(fn.node);
@@ -202,4 +215,22 @@ export function findEntry(
     }
   }
   return undefined;
+}
+
+/** Whether `name` is declared (as a variable or parameter) inside `fn` or functions around it. */
+export function declaredWithin(fn: TsFunction | undefined, name: string): boolean {
+  for (let current = fn; current; current = current.parent) {
+    if (current.params.includes(name)) return true;
+    let found = false;
+    const visit = (node: ts.Node): void => {
+      if (found) return;
+      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === name)
+        found = true;
+      else if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+    };
+    const body = (current.node as { body?: ts.Node }).body;
+    if (body) ts.forEachChild(body, visit);
+    if (found) return true;
+  }
+  return false;
 }

@@ -386,7 +386,7 @@ export function isRequestHandler(model: TsModel, fn: TsFunction): boolean {
   if (ts.isMethodDeclaration(fn.node) && hasNestRouteDecorator(fn.node)) return true;
   if (isFrameworkRequestEntry(model, fn)) return true;
   const [first, second] = fn.params;
-  return /^(?:req|request)$/.test(first ?? '') && /^(?:res|response|reply)$/.test(second ?? '');
+  return /^_?(?:req|request)$/.test(first ?? '') && /^_?(?:res|response|reply)$/.test(second ?? '');
 }
 
 function propertyName(node: ts.PropertyAssignment): string {
