@@ -30,6 +30,7 @@ import { selectStar } from './sql/select-star';
 import { unboundedSelect } from './sql/unbounded-select';
 import { unindexedSqlForeignKey } from './sql/unindexed-sql-foreign-key';
 import { clientPerRequest } from './typescript/client-per-request';
+import { dropConsoleDisabled } from './typescript/drop-console-disabled';
 import { prismaFindManyWithoutTake } from './typescript/prisma-find-many-without-take';
 import { syncIoInAsync } from './typescript/sync-io-in-async';
 
@@ -65,6 +66,7 @@ export const ALL_RULES: readonly Rule[] = [
   unboundedSelect,
   unindexedSqlForeignKey,
   clientPerRequest,
+  dropConsoleDisabled,
   prismaFindManyWithoutTake,
   syncIoInAsync,
 ];
