@@ -31,8 +31,12 @@ import { selectStar } from './sql/select-star';
 import { unboundedSelect } from './sql/unbounded-select';
 import { unindexedSqlForeignKey } from './sql/unindexed-sql-foreign-key';
 import { awaitInLoop } from './typescript/await-in-loop';
+import { clientPerRequest } from './typescript/client-per-request';
+import { dropConsoleDisabled } from './typescript/drop-console-disabled';
+import { prismaFindManyWithoutTake } from './typescript/prisma-find-many-without-take';
 import { prismaQueryWithoutIndex } from './typescript/prisma-query-without-index';
 import { sequentialIndependentAwaits } from './typescript/sequential-independent-awaits';
+import { syncIoInAsync } from './typescript/sync-io-in-async';
 
 /** Every rule Perflens ships, in file order. */
 export const ALL_RULES: readonly Rule[] = [
@@ -67,6 +71,10 @@ export const ALL_RULES: readonly Rule[] = [
   unboundedSelect,
   unindexedSqlForeignKey,
   awaitInLoop,
+  clientPerRequest,
+  dropConsoleDisabled,
+  prismaFindManyWithoutTake,
   prismaQueryWithoutIndex,
   sequentialIndependentAwaits,
+  syncIoInAsync,
 ];

@@ -4,6 +4,7 @@
  * resolved through imports to qualified names, so rules can follow a loop into a helper in
  * another file.
  */
+import { handlerLabel } from './call-paths';
 import type { CallSite, Effect, FileFacts, FunctionFacts } from '../workspace/facts';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
 import type { TsCall, TsFunction, TsModel } from './model';
@@ -80,21 +81,33 @@ function effectOf(call: TsCall, model: TsModel): Effect | undefined {
 }
 
 /**
- * The named function a call's effects belong to: anonymous callbacks (`ids.map(id => ...)`) are
- * run by the function that passes them, so their calls count as its own.
+ * The function a call's effects belong to: anonymous callbacks (`ids.map(id => ...)`) are run by
+ * the function that passes them, so their calls count as its own. Anonymous request handlers
+ * (`app.get('/x', async (req, res) => ...)`) are entry points of their own: their calls are
+ * indexed under them, so rules can tell a helper is called per request.
  */
-function owner(fn: TsFunction | undefined): TsFunction | undefined {
+function owner(
+  fn: TsFunction | undefined,
+  isHandler: (fn: TsFunction) => boolean,
+): TsFunction | undefined {
   let current = fn;
-  while (current && !current.name && current.parent) current = current.parent;
-  return current && current.name ? current : undefined;
+  while (current && !current.name && !isHandler(current) && current.parent)
+    current = current.parent;
+  return current && (current.name || isHandler(current)) ? current : undefined;
 }
 
 /** Builds the facts of one TypeScript/JavaScript file from its model. */
 export function extractTsFacts(model: TsModel, file: string): FileFacts {
   const moduleName = tsModuleNameOf(model.relativePath);
+  const handlers = new Map<TsFunction, boolean>();
+  const isHandler = (fn: TsFunction): boolean => {
+    let known = handlers.get(fn);
+    if (known === undefined) handlers.set(fn, (known = isRequestHandler(model, fn)));
+    return known;
+  };
   const callsByFunction = new Map<TsFunction, TsCall[]>();
   for (const call of model.calls) {
-    const fn = owner(call.fn);
+    const fn = owner(call.fn, isHandler);
     if (!fn) continue;
     const list = callsByFunction.get(fn);
     if (list) list.push(call);
@@ -102,7 +115,9 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
   }
   const functions: FunctionFacts[] = [];
   for (const fn of model.functions) {
-    const local = localQualifiedName(fn);
+    const handler = isHandler(fn);
+    // Anonymous handlers get a name no call can resolve to, unique by their offset.
+    const local = localQualifiedName(fn) ?? (handler ? `#handler@${fn.start}` : undefined);
     if (!local) continue;
     const effects: Effect[] = [];
     const calls: CallSite[] = [];
@@ -125,9 +140,9 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     }
     functions.push({
       qualifiedName: moduleName ? `${moduleName}.${local}` : local,
-      name: fn.name,
+      name: fn.name || handlerLabel(fn) || '(request handler)',
       isAsync: fn.isAsync,
-      isRouteHandler: isRequestHandler(model, fn),
+      isRouteHandler: handler,
       start: fn.start,
       end: fn.end,
       nameStart: fn.nameStart,

@@ -271,8 +271,71 @@ const NEXT_ROUTE_FILE = /(?:^|\/)app\/(?:.*\/)?route\.[mc]?[jt]sx?$/;
 const NEXT_PAGES_API = /(?:^|\/)pages\/api\//;
 const NEXT_HANDLER_NAMES = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 const NEST_ROUTE_DECORATORS = /^(?:Get|Post|Put|Patch|Delete|All|Head|Options)$/;
+/** Next.js app-router server components rendered per request (unless statically built). */
+const NEXT_PAGE_FILE = /(?:^|\/)app\/(?:.*\/)?(?:page|layout)\.[mc]?[jt]sx?$/;
+const REMIX_ROUTE_FILE = /(?:^|\/)app\/routes\//;
 
-function isRouteRegistration(call: TsCall | undefined): boolean {
+/** A `'use client'` / `'use server'` directive as the file's first statement. */
+export function fileDirective(model: TsModel): string | undefined {
+  const first = model.sourceFile.statements[0];
+  if (!first || !ts.isExpressionStatement(first) || !ts.isStringLiteral(first.expression))
+    return undefined;
+  return first.expression.text;
+}
+
+/** A `'use server'` directive at the top of a function body: an inline Next.js server action. */
+function hasUseServerDirective(fn: TsFunction): boolean {
+  const body = (fn.node as { body?: ts.Node }).body;
+  if (!body || !ts.isBlock(body)) return false;
+  const first = body.statements[0];
+  return (
+    !!first &&
+    ts.isExpressionStatement(first) &&
+    ts.isStringLiteral(first.expression) &&
+    first.expression.text === 'use server'
+  );
+}
+
+/** `export default function Page()`, `export default () => ...`, or `export default Page`. */
+function isDefaultExport(model: TsModel, fn: TsFunction): boolean {
+  if (fn.name === 'default') return true;
+  const node = fn.node;
+  if (ts.canHaveModifiers(node) && ts.getModifiers(node)?.some(isDefaultKeyword)) return true;
+  return model.sourceFile.statements.some(
+    (statement) =>
+      ts.isExportAssignment(statement) &&
+      !statement.isExportEquals &&
+      ts.isIdentifier(statement.expression) &&
+      statement.expression.text === fn.name,
+  );
+}
+
+function isDefaultKeyword(modifier: ts.ModifierLike): boolean {
+  return modifier.kind === ts.SyntaxKind.DefaultKeyword;
+}
+
+/**
+ * Framework entry points that run per request without a `(req, res)` signature: Next.js server
+ * components (`app/**\/page.tsx`, `layout.tsx`) and `generateMetadata`, `getServerSideProps`,
+ * server actions (`'use server'`), and Remix `loader`/`action` exports.
+ */
+function isFrameworkRequestEntry(model: TsModel, fn: TsFunction): boolean {
+  if (hasUseServerDirective(fn)) return true;
+  if (fn.parent) return false;
+  const path = model.relativePath;
+  const directive = fileDirective(model);
+  if (NEXT_PAGE_FILE.test(path) && directive !== 'use client' && isDefaultExport(model, fn))
+    return true;
+  if (!fn.exported) return false;
+  if (fn.name === 'getServerSideProps') return true;
+  if (directive === 'use server' && fn.isAsync) return true;
+  if (NEXT_PAGE_FILE.test(path) && directive !== 'use client')
+    return fn.name === 'generateMetadata';
+  return REMIX_ROUTE_FILE.test(path) && (fn.name === 'loader' || fn.name === 'action');
+}
+
+/** `app.get('/path', ...)`, `router.post(...)`, `fastify.route(...)`: a call that registers a route. */
+export function isRouteRegistration(call: TsCall | undefined): boolean {
   if (!call || call.isNew || !ROUTE_METHODS.has(call.name) || !call.receiverText) return false;
   const last = call.receiverText.split('.').pop() ?? '';
   if (!APP_NAME.test(last)) return false;
@@ -293,7 +356,8 @@ function hasNestRouteDecorator(node: ts.Node): boolean {
 /**
  * Whether `fn` handles a request: a callback registered on an Express/Fastify/Hono app or router,
  * a Fastify `handler:` option, a Next.js route handler or API route, a tRPC procedure, a NestJS
- * route method, or a `(req, res)` / `(request, reply)` callback.
+ * route method, a Next.js server component, `getServerSideProps` or server action, a Remix
+ * `loader`/`action`, or a `(req, res)` / `(request, reply)` callback.
  */
 export function isRequestHandler(model: TsModel, fn: TsFunction): boolean {
   if (isRouteRegistration(fn.callbackOf)) return true;
@@ -320,8 +384,9 @@ export function isRequestHandler(model: TsModel, fn: TsFunction): boolean {
   )
     return true;
   if (ts.isMethodDeclaration(fn.node) && hasNestRouteDecorator(fn.node)) return true;
+  if (isFrameworkRequestEntry(model, fn)) return true;
   const [first, second] = fn.params;
-  return /^(?:req|request)$/.test(first ?? '') && /^(?:res|response|reply)$/.test(second ?? '');
+  return /^_?(?:req|request)$/.test(first ?? '') && /^_?(?:res|response|reply)$/.test(second ?? '');
 }
 
 function propertyName(node: ts.PropertyAssignment): string {

@@ -1,0 +1,230 @@
+import type { FileContext, Rule } from '../../server/src/engine/rule';
+import type { Fix } from '../../server/src/engine/types';
+import {
+  findEntry,
+  handlerLabel,
+  handlesRequests,
+  type EntryPath,
+} from '../../server/src/typescript/call-paths';
+import { ts } from '../../server/src/typescript/compiler';
+import { appendObjectProperty, fillEmptyArguments } from '../../server/src/typescript/edits';
+import {
+  isScriptOrTestPath,
+  modelOfDelegate,
+  prismaQuery,
+  type PrismaQuery,
+} from '../../server/src/typescript/knowledge';
+import { unwrap } from '../../server/src/typescript/model';
+import { WorkspaceCallers } from '../../server/src/typescript/workspace-callers';
+
+/** The unique ways to pick one row of a model: single key fields, and composite keys. */
+interface ModelKeys {
+  single: ReadonlySet<string>;
+  composite: readonly (readonly string[])[];
+}
+
+/** Keys of a Prisma model from the indexed schema; just `id` when the schema is not in the workspace. */
+function modelKeys(ctx: FileContext, model: string): ModelKeys {
+  const tables = ctx.index.tablesOfClass(model).filter(({ table }) => table.source === 'prisma');
+  if (tables.length === 0) return { single: new Set(['id']), composite: [] };
+  const single = new Set<string>();
+  const composite: string[][] = [];
+  for (const { table } of tables) {
+    for (const column of table.columns)
+      if (column.primaryKey || column.unique) single.add(column.name);
+    for (const index of ctx.index.indexesOn(table.name))
+      if (index.unique && index.columns.length > 1) composite.push(index.columns);
+  }
+  return { single, composite };
+}
+
+function propertyName(property: ts.ObjectLiteralElementLike): string | undefined {
+  const name = property.name;
+  if (!name) return undefined;
+  if (ts.isIdentifier(name) || ts.isStringLiteral(name)) return name.text;
+  return undefined;
+}
+
+function findProperty(
+  object: ts.ObjectLiteralExpression,
+  name: string,
+): ts.ObjectLiteralElementLike | undefined {
+  return object.properties.find((property) => propertyName(property) === name);
+}
+
+/**
+ * Whether a `where` filter value pins the field to known values: `id: x`, `{ id }`,
+ * `id: { equals: x }`, or `id: { in: ids }` (as many rows as the caller passed ids).
+ */
+function pinsField(property: ts.ObjectLiteralElementLike): boolean {
+  if (ts.isShorthandPropertyAssignment(property)) return true;
+  if (!ts.isPropertyAssignment(property)) return false;
+  const value = unwrap(property.initializer);
+  if (!ts.isObjectLiteralExpression(value)) return true;
+  return !!findProperty(value, 'equals') || !!findProperty(value, 'in');
+}
+
+/** A `where` literal that selects rows by a unique key, so at most a known number come back. */
+function selectsByKey(where: ts.Expression, keys: ModelKeys): boolean {
+  const literal = unwrap(where);
+  if (!ts.isObjectLiteralExpression(literal)) return false;
+  const pinned = new Set(
+    literal.properties
+      .filter(pinsField)
+      .map(propertyName)
+      .filter((name): name is string => !!name),
+  );
+  return (
+    [...keys.single].some((field) => pinned.has(field)) ||
+    keys.composite.some((fields) => fields.every((field) => pinned.has(field)))
+  );
+}
+
+/** Why a `findMany` call's rows are bounded or cannot be judged; undefined when unbounded. */
+function boundedOrOpaque(query: PrismaQuery, ctx: FileContext): boolean {
+  const [args] = query.call.args;
+  if (!args) return false;
+  const literal = unwrap(args);
+  // Arguments built elsewhere (`findMany(args)`, `findMany(buildQuery(req))`) may carry `take`.
+  if (!ts.isObjectLiteralExpression(literal)) return true;
+  if (literal.properties.some(ts.isSpreadAssignment)) return true;
+  if (findProperty(literal, 'take')) return true;
+  const where = findProperty(literal, 'where');
+  if (!where) return false;
+  if (ts.isShorthandPropertyAssignment(where)) return false;
+  if (!ts.isPropertyAssignment(where)) return true;
+  return selectsByKey(where.initializer, modelKeys(ctx, modelOfDelegate(query.delegate)));
+}
+
+function takeFix(ctx: FileContext, query: PrismaQuery): Fix {
+  const limit = ctx.options.defaultLimit;
+  const node = query.call.node as ts.CallExpression;
+  const [args] = query.call.args;
+  const sourceFile = ctx.typescript!.sourceFile;
+  const edits = args
+    ? appendObjectProperty(
+        ctx.text,
+        sourceFile,
+        unwrap(args) as ts.ObjectLiteralExpression,
+        `take: ${limit}`,
+      )
+    : fillEmptyArguments(node, `{ take: ${limit} }`);
+  return { title: `Add \`take: ${limit}\``, safety: 'unsafe', edits };
+}
+
+/** Where the request comes in, for the message: `in request handler \`GET /users\``. */
+function describeEntry(path: EntryPath): string {
+  if (path.beyond) return `called from ${path.beyond}`;
+  const label = handlerLabel(path.entry);
+  const entry = label ? `request handler \`${label}\`` : 'a request handler';
+  if (path.chain.length === 1) return `in ${entry}`;
+  const via = path.chain.slice(1).map((fn) => `\`${fn.name}()\``);
+  return `reached from ${entry} via ${via.join(' → ')}`;
+}
+
+/** `prisma.<model>.findMany()` with no `take`, run per request. */
+export const prismaFindManyWithoutTake: Rule = {
+  meta: {
+    id: 'prisma-find-many-without-take',
+    language: 'typescript',
+    category: 'unbounded-query',
+    severity: 'warning',
+    summary:
+      '`prisma.<model>.findMany()` without `take` on a request path loads every matching row',
+    fix: { title: 'Add `take: n`', safety: 'unsafe', availability: 'always' },
+    docs: {
+      whatItDoes:
+        'Finds Prisma `findMany` calls with no `take` that run per request: inside an Express, ' +
+        'Fastify, Hono or NestJS route handler, a Next.js route handler, API route, server component, ' +
+        '`getServerSideProps` or server action, a Remix `loader`/`action`, or a tRPC procedure; in a ' +
+        'function such a handler calls in the same file; or in an exported function that a route ' +
+        'handler in another file calls (through up to four calls, followed with the workspace index).',
+      whyIsThisBad:
+        '`findMany` without `take` returns every row the filter matches. A list endpoint that returns ' +
+        '40 orders in development returns 400,000 for a large customer: the query holds a connection ' +
+        'for seconds, Prisma builds one object per row, the JSON response is megabytes, and Node runs ' +
+        'out of heap. The cost grows with the table, so it shows up in production, not in review.',
+      example: [
+        "app.get('/orders', async (req, res) => {",
+        '  const orders = await prisma.order.findMany({',
+        '    where: { customerId: req.user.customerId },',
+        "    orderBy: { createdAt: 'desc' },",
+        '  });',
+        '  res.json(orders);',
+        '});',
+      ].join('\n'),
+      useInstead: [
+        "app.get('/orders', async (req, res) => {",
+        '  const cursor = req.query.cursor ? { id: String(req.query.cursor) } : undefined;',
+        '  const orders = await prisma.order.findMany({',
+        '    where: { customerId: req.user.customerId },',
+        "    orderBy: { createdAt: 'desc' },",
+        '    take: 50,',
+        '    ...(cursor && { cursor, skip: 1 }),',
+        '  });',
+        '  res.json({ orders, next: orders.at(-1)?.id });',
+        '});',
+      ].join('\n'),
+      notFlagged: [
+        'Calls with `take` (any value, `take: limit` included).',
+        '`where` filters that pin a unique field of the model (`@id`, `@unique`, or every field of an ' +
+          '`@@id`/`@@unique`) to a value or an `in` list: at most one row per value comes back. The keys ' +
+          'come from `schema.prisma` in the workspace; without it, only `id` counts as a key.',
+        'Arguments Perflens cannot see: a variable or call (`findMany(args)`, `findMany(buildQuery(req))`), ' +
+          'or an object that spreads another (`{ ...pagination, where }`), since those may carry `take`.',
+        'Code not on a request path: functions no handler reaches, startup code (`main()`, module top ' +
+          'level, `onModuleInit`, `app.listen` callbacks), and Next.js build-time functions ' +
+          '(`getStaticProps`, `generateStaticParams`).',
+        'Scripts, seeds, migrations and tests (`scripts/`, `prisma/seed.ts`, `*.test.ts`, `__tests__/`).',
+        '`findFirst`, `findUnique`, `count`, `aggregate` and `groupBy`, which return one row or a summary.',
+      ],
+      fixSafety:
+        'Unsafe: `take` changes how many rows the code receives. It is the right bound for lists shown ' +
+        'to people (add a `cursor` for the next page), wrong for code that needs every row, which ' +
+        'should page through the table instead. The value is `defaultLimit` (default 1000). `take` is ' +
+        'added as the last property of the arguments object in its own formatting (one line, or a ' +
+        'new line indented like its neighbours, keeping a trailing comma), or as `{ take: n }` when ' +
+        '`findMany()` has no arguments.',
+    },
+  },
+  check(ctx) {
+    const model = ctx.typescript;
+    if (!model || isScriptOrTestPath(ctx.relativePath)) return;
+    const root = ctx.file.slice(0, ctx.file.length - ctx.relativePath.length);
+    const relative = (file: string): string =>
+      file.startsWith(root) ? file.slice(root.length) : file;
+    let callers: WorkspaceCallers | undefined;
+    const beyondFile = (fn: { start: number; exported: boolean }): string | undefined => {
+      if (!fn.exported) return undefined;
+      callers ??= new WorkspaceCallers(ctx.index);
+      const path = callers.handlerReaching(ctx.file, fn.start);
+      if (!path) return undefined;
+      const [handler, ...rest] = path.chain;
+      const via = rest.slice(0, -1).map((step) => `\`${step.fn.name}()\``);
+      return (
+        `request handler \`${handler.fn.name}\` in ${relative(handler.file)}` +
+        (via.length > 0 ? ` via ${via.join(' → ')}` : '')
+      );
+    };
+    for (const call of model.calls) {
+      if (call.name !== 'findMany') continue;
+      const query = prismaQuery(model, call);
+      if (!query || boundedOrOpaque(query, ctx)) continue;
+      const path = findEntry(model, call.fn, {
+        isEntry: (fn) => handlesRequests(model, fn),
+        beyondFile,
+      });
+      if (!path) continue;
+      const node = call.node as ts.CallExpression;
+      const rows = `\`${modelOfDelegate(query.delegate)}\` row`;
+      ctx.report({
+        start: call.start,
+        end: node.expression.end,
+        message:
+          `\`${call.callee}()\` has no \`take\`: it loads every matching ${rows} on each request ` +
+          `(${describeEntry(path)}); bound it with \`take\` and page with a \`cursor\``,
+        fixes: [takeFix(ctx, query)],
+      });
+    }
+  },
+};

@@ -1,0 +1,164 @@
+import type { Rule } from '../../server/src/engine/rule';
+import {
+  declaredWithin,
+  findEntry,
+  handlerLabel,
+  handlesRequests,
+  type EntryPath,
+} from '../../server/src/typescript/call-paths';
+import { ts } from '../../server/src/typescript/compiler';
+import {
+  blockingCall,
+  isScriptOrTestPath,
+  type BlockingKind,
+} from '../../server/src/typescript/knowledge';
+import {
+  semanticParent,
+  unwrap,
+  type TsCall,
+  type TsFunction,
+  type TsModel,
+} from '../../server/src/typescript/model';
+
+/** `fs.existsSync` has no promise twin: `access` (which throws when missing) is the async check. */
+const FS_ALTERNATIVES: Record<string, string> = { existsSync: 'access', cpSync: 'cp' };
+
+/** The non-blocking call to suggest for a blocking one. */
+function alternative(kind: BlockingKind, name: string): string {
+  const base = name.replace(/Sync$/, '');
+  switch (kind) {
+    case 'fs':
+      return `\`await fs.promises.${FS_ALTERNATIVES[name] ?? base}()\` (from \`node:fs/promises\`)`;
+    case 'process':
+      return base === 'spawn'
+        ? '`spawn()` and listen for `close`'
+        : `\`await promisify(${base})()\` (from \`node:util\`), or \`spawn()\``;
+    case 'zlib':
+      return `\`await promisify(zlib.${base})()\` or a stream (\`zlib.create${base.charAt(0).toUpperCase()}${base.slice(1)}()\`)`;
+    case 'crypto':
+      return `\`await promisify(crypto.${base})()\`, which runs on the libuv thread pool`;
+  }
+}
+
+/**
+ * `cached ??= fs.readFileSync(...)`, `if (!cached) cached = fs.readFileSync(...)`: the result is kept
+ * in an outer variable or property, so the read happens once, not per call.
+ */
+function isMemoised(call: TsCall): boolean {
+  // Through wrappers of the result: `JSON.parse(readFileSync(p, 'utf8'))`, `readFileSync(p).toString()`.
+  let value: ts.Node = call.node;
+  let parent = semanticParent(value);
+  while (
+    parent &&
+    ((ts.isCallExpression(parent) && parent.arguments.some((arg) => unwrap(arg) === value)) ||
+      (ts.isPropertyAccessExpression(parent) && parent.expression === value) ||
+      (ts.isCallExpression(parent) && parent.expression === value))
+  ) {
+    value = parent;
+    parent = semanticParent(value);
+  }
+  if (!parent || !ts.isBinaryExpression(parent) || unwrap(parent.right) !== value) return false;
+  const operator = parent.operatorToken.kind;
+  const assigns =
+    operator === ts.SyntaxKind.EqualsToken ||
+    operator === ts.SyntaxKind.QuestionQuestionEqualsToken ||
+    operator === ts.SyntaxKind.BarBarEqualsToken;
+  if (!assigns) return false;
+  // Kept beyond the call: an outer variable, `this.x`, or a property of an outer object (not of
+  // `req`, `res.locals` or another parameter or local, which live one request).
+  let root = unwrap(parent.left);
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root))
+    root = unwrap(root.expression);
+  if (root.kind === ts.SyntaxKind.ThisKeyword) return true;
+  return ts.isIdentifier(root) && !declaredWithin(call.fn, root.text);
+}
+
+/** A CLI: a `#!/usr/bin/env node` file runs once per invocation, not on a server's event loop. */
+function isCommandLineScript(model: TsModel): boolean {
+  return model.text.startsWith('#!');
+}
+
+function describe(path: EntryPath, model: TsModel): string {
+  const entry = path.entry;
+  const label = handlerLabel(entry);
+  const what = handlesRequests(model, entry)
+    ? label
+      ? `request handler \`${label}\``
+      : 'a request handler'
+    : `async \`${entry.name || 'function'}()\``;
+  if (path.chain.length === 1) return `inside ${what}`;
+  const via = path.chain.slice(1).map((fn) => `\`${fn.name}()\``);
+  return `in ${via.join(' → ')}, called from ${what}`;
+}
+
+/** Synchronous file, process, zlib or crypto calls on the event loop of a server. */
+export const syncIoInAsync: Rule = {
+  meta: {
+    id: 'sync-io-in-async',
+    language: 'typescript',
+    category: 'blocking-in-async',
+    severity: 'warning',
+    summary:
+      'Blocking `fs.*Sync`, `execSync`, `zlib.*Sync` or `crypto.pbkdf2Sync` inside an async function or request handler',
+    docs: {
+      whatItDoes:
+        'Finds synchronous calls that block the event loop (`fs.readFileSync`, `writeFileSync`, ' +
+        '`existsSync`, `readdirSync`, `statSync` and the other `fs` `*Sync` calls, `execSync`, ' +
+        '`spawnSync`, `execFileSync`, `zlib.gzipSync` and friends, `crypto.pbkdf2Sync`, `scryptSync`, ' +
+        '`generateKeyPairSync`) inside `async` functions, inside request handlers (Express, Fastify, ' +
+        'Next.js, NestJS, tRPC; async or not), and in functions of the same file those call.',
+      whyIsThisBad:
+        'Node runs every request on one thread. While `readFileSync` waits for the disk, `execSync` ' +
+        'for a child process or `pbkdf2Sync` hashes a password, no other request makes progress: one ' +
+        'slow call adds its whole duration to the latency of every request in flight. The async ' +
+        'versions hand the work to the libuv thread pool or the OS and let the loop keep serving.',
+      example: [
+        "app.get('/invoices/:id/pdf', async (req, res) => {",
+        '  const template = fs.readFileSync(`templates/${req.query.locale}.html`, "utf8");',
+        '  const pdf = await renderPdf(template, await loadInvoice(req.params.id));',
+        '  res.type("pdf").send(pdf);',
+        '});',
+      ].join('\n'),
+      useInstead: [
+        "import { readFile } from 'node:fs/promises';",
+        '',
+        "app.get('/invoices/:id/pdf', async (req, res) => {",
+        '  const template = await readFile(`templates/${req.query.locale}.html`, "utf8");',
+        '  const pdf = await renderPdf(template, await loadInvoice(req.params.id));',
+        '  res.type("pdf").send(pdf);',
+        '});',
+      ].join('\n'),
+      notFlagged: [
+        'Module top level and startup code: `main()`, `bootstrap()`, `onModuleInit`, top-level IIFEs, ' +
+          '`app.listen`/`fastify.register` callbacks, functions the file calls only from its top level, and ' +
+          'Next.js build-time functions (`getStaticProps`, `getStaticPaths`, `generateStaticParams`). ' +
+          'Reading config or certificates once at startup is fine.',
+        'Plain synchronous functions no async function or handler in the same file calls.',
+        'Memoised reads: the result goes to an outer variable or a property (`cached ??= readFileSync(...)`, ' +
+          '`if (!template) template = readFileSync(...)`), so it blocks once, not per call.',
+        'CLI scripts, tests and build config: `bin/`, `scripts/`, files starting with `#!`, `*.test.ts`, ' +
+          '`__tests__/`, `vite.config.ts` and other `*.config.*` files, seeds and migrations.',
+        '`crypto.randomBytes`, `randomUUID` and other fast synchronous calls: only the calls listed above ' +
+          'are known to block for long.',
+      ],
+    },
+  },
+  check(ctx) {
+    const model = ctx.typescript;
+    if (!model || isScriptOrTestPath(ctx.relativePath) || isCommandLineScript(model)) return;
+    const search = { isEntry: (fn: TsFunction) => fn.isAsync || handlesRequests(model, fn) };
+    for (const call of model.calls) {
+      const kind = blockingCall(model, call);
+      if (!kind || !call.fn || isMemoised(call)) continue;
+      const path = findEntry(model, call.fn, search);
+      if (!path) continue;
+      ctx.report({
+        start: call.start,
+        end: call.end,
+        message:
+          `\`${call.callee}()\` blocks the event loop ${describe(path, model)}: every concurrent ` +
+          `request waits for it; use ${alternative(kind, call.name)}`,
+      });
+    }
+  },
+};

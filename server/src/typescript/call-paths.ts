@@ -1,0 +1,236 @@
+/**
+ * How a function is reached within its file: from a request handler (so it runs per request),
+ * or only at startup (module top level, `main()`, `app.listen` callbacks, plugin registration).
+ * Rules that flag costs paid per request ask here instead of each walking callers themselves.
+ */
+import { ts } from './compiler';
+import { isRequestHandler, isRouteRegistration } from './knowledge';
+import { semanticParent, unwrap, type TsCall, type TsFunction, type TsModel } from './model';
+
+/**
+ * Names of functions that run once: entry points, Nest lifecycle hooks, and Next.js functions that
+ * run at build time (`getStaticProps`, `generateStaticParams`).
+ */
+const STARTUP_NAMES =
+  /^(?:main|bootstrap|start|startServer|init|initialize|setup|onModuleInit|onApplicationBootstrap|getStaticProps|getStaticPaths|generateStaticParams)$/;
+
+/** Calls whose callback runs once when the server starts or registers its routes and plugins. */
+const STARTUP_CALLBACK_METHODS = new Set(['listen', 'register', 'ready', 'after']);
+
+/** Fastify plugin wrappers: the function they wrap runs once, at registration. */
+const PLUGIN_WRAPPERS = new Set(['fp', 'fastifyPlugin']);
+
+/** Calls in the file that call `fn` by name: `load()`, or `this.load()` inside its class. */
+export function callersInFile(model: TsModel, fn: TsFunction): TsCall[] {
+  if (!fn.name || fn.name === 'default') return [];
+  return model.calls.filter((call) => {
+    if (call.isNew || call.isTaggedTemplate) return false;
+    if (fn.className !== undefined)
+      return call.callee === `this.${fn.name}` && enclosingClass(call.fn) === fn.className;
+    return call.callee === fn.name;
+  });
+}
+
+function enclosingClass(fn: TsFunction | undefined): string | undefined {
+  for (let current = fn; current; current = current.parent)
+    if (current.className !== undefined) return current.className;
+  return undefined;
+}
+
+/**
+ * A function passed by name to a route registration (`router.get('/users', auth, listUsers)`) or
+ * given as a route's `handler: listUsers` option.
+ */
+export function isRegisteredAsHandler(model: TsModel, fn: TsFunction): boolean {
+  if (!fn.name || fn.parent) return false;
+  const names = (node: ts.Expression): boolean => {
+    const inner = unwrap(node);
+    return ts.isIdentifier(inner) && inner.text === fn.name;
+  };
+  return model.calls.some((call) => {
+    if (!isRouteRegistration(call) && !(call.name === 'route' && call.receiverText)) return false;
+    return call.args.some((arg) => {
+      if (names(arg)) return true;
+      const options = unwrap(arg);
+      return (
+        ts.isObjectLiteralExpression(options) &&
+        options.properties.some(
+          (property) =>
+            ts.isPropertyAssignment(property) &&
+            ts.isIdentifier(property.name) &&
+            property.name.text === 'handler' &&
+            names(property.initializer),
+        )
+      );
+    });
+  });
+}
+
+/** A request handler by its own shape or by being registered by name on a route. */
+export function handlesRequests(model: TsModel, fn: TsFunction): boolean {
+  return isRequestHandler(model, fn) || isRegisteredAsHandler(model, fn);
+}
+
+const HTTP_METHODS = new Set([
+  'get',
+  'post',
+  'put',
+  'patch',
+  'delete',
+  'del',
+  'all',
+  'head',
+  'options',
+]);
+
+/** A string literal property of an object literal: `url: '/users'`. */
+function literalProperty(object: ts.ObjectLiteralExpression, name: string): string | undefined {
+  for (const property of object.properties) {
+    if (!ts.isPropertyAssignment(property) || !ts.isIdentifier(property.name)) continue;
+    if (property.name.text === name && ts.isStringLiteralLike(property.initializer))
+      return property.initializer.text;
+  }
+  return undefined;
+}
+
+/**
+ * What a request handler is called in messages: its route for handlers registered on a path
+ * (`GET /users`, also Fastify `route({ method, url, handler })`), the procedure name of a tRPC
+ * procedure, else its own name; undefined for anonymous handlers none of these name.
+ */
+export function handlerLabel(fn: TsFunction): string | undefined {
+  const registration = fn.callbackOf;
+  // Any `<x>.get('/path', ...)`: a handler known by its parameters may be on a router named freely.
+  if (registration && !registration.isNew && HTTP_METHODS.has(registration.name)) {
+    const [path] = registration.args;
+    if (path && ts.isStringLiteralLike(path) && path.text.startsWith('/'))
+      return `${registration.name.toUpperCase()} ${path.text}`;
+  }
+  const parent = semanticParent(fn.node);
+  if (fn.name === 'handler' && parent?.parent && ts.isObjectLiteralExpression(parent.parent)) {
+    const method = literalProperty(parent.parent, 'method');
+    const url = literalProperty(parent.parent, 'url') ?? literalProperty(parent.parent, 'path');
+    if (method && url) return `${method.toUpperCase()} ${url}`;
+  }
+  if (registration && (registration.name === 'query' || registration.name === 'mutation')) {
+    for (let node: ts.Node | undefined = registration.node; node; node = node.parent) {
+      if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name)) return node.name.text;
+      if (ts.isFunctionLike(node)) break;
+    }
+  }
+  return fn.name || undefined;
+}
+
+/** `(async () => { ... })()`: a function expression called where it is written. */
+function isImmediatelyInvoked(fn: TsFunction): boolean {
+  const parent = semanticParent(fn.node);
+  return !!parent && ts.isCallExpression(parent) && unwrap(parent.expression) === fn.node;
+}
+
+/**
+ * Whether `fn` runs once while the process starts, not per request: named like an entry point
+ * (`main`, `bootstrap`, `onModuleInit`), a top-level IIFE, an `app.listen`/`fastify.register`/
+ * `fp(...)` callback, or a function the file only calls from its top level or startup code.
+ */
+export function isStartupFunction(
+  model: TsModel,
+  fn: TsFunction,
+  visiting = new Set<TsFunction>(),
+): boolean {
+  if (STARTUP_NAMES.test(fn.name)) return true;
+  if (visiting.has(fn)) return false;
+  visiting.add(fn);
+  if (isImmediatelyInvoked(fn)) return !fn.parent || isStartupFunction(model, fn.parent, visiting);
+  const callback = fn.callbackOf;
+  if (callback && !callback.isNew) {
+    if (STARTUP_CALLBACK_METHODS.has(callback.name) && callback.receiverText) return true;
+    if (PLUGIN_WRAPPERS.has(callback.callee)) return true;
+    if (callback.callee === 'process.on' || callback.callee === 'process.once') return true;
+  }
+  if (fn.parent) return false;
+  // Called only from the top level or from startup code.
+  const callers = callersInFile(model, fn);
+  return (
+    callers.length > 0 &&
+    callers.every((call) => !call.fn || runsAtStartup(model, call.fn, visiting))
+  );
+}
+
+/** `fn` or a function around it is startup code. */
+function runsAtStartup(model: TsModel, fn: TsFunction, visiting: Set<TsFunction>): boolean {
+  for (let current: TsFunction | undefined = fn; current; current = current.parent) {
+    if (isRequestHandler(model, current)) return false;
+    if (isStartupFunction(model, current, visiting)) return true;
+  }
+  return false;
+}
+
+/** How a function is reached from an entry point: the entry first, the function itself last. */
+export interface EntryPath {
+  entry: TsFunction;
+  /** Functions from the entry down to the one asked about. */
+  chain: TsFunction[];
+  /** For an entry found beyond the file: how it reaches the chain's first function. */
+  beyond?: string;
+}
+
+export interface EntrySearch {
+  /** Whether a function is an entry the caller cares about (a request handler, an async function). */
+  isEntry(fn: TsFunction): boolean;
+  /**
+   * For named top-level functions no entry in the file reaches: a look beyond the file, returning
+   * a description of the entry found there.
+   */
+  beyondFile?(fn: TsFunction): string | undefined;
+}
+
+/**
+ * Finds an entry (per `search.isEntry`) that runs `fn`: `fn` itself, a function enclosing it, or a
+ * caller in the same file, transitively. Startup functions end the search: what they run, runs
+ * once. Callbacks are run by the function that passes them; named functions by their callers.
+ */
+export function findEntry(
+  model: TsModel,
+  fn: TsFunction | undefined,
+  search: EntrySearch,
+  visited = new Set<TsFunction>(),
+): EntryPath | undefined {
+  for (let current = fn; current; current = current.parent) {
+    if (visited.has(current)) return undefined;
+    visited.add(current);
+    if (handlesRequests(model, current) && search.isEntry(current))
+      return { entry: current, chain: [current] };
+    if (isStartupFunction(model, current)) return undefined;
+    if (search.isEntry(current)) return { entry: current, chain: [current] };
+    if (current.name && !current.callbackOf) {
+      for (const call of callersInFile(model, current)) {
+        const found = call.fn && findEntry(model, call.fn, search, visited);
+        if (found) return { entry: found.entry, chain: [...found.chain, current] };
+      }
+      const beyond = current.parent ? undefined : search.beyondFile?.(current);
+      if (beyond) return { entry: current, chain: [current], beyond };
+      // A named function declaration runs only when called.
+      if (!ts.isFunctionExpression(current.node) && !ts.isArrowFunction(current.node))
+        return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Whether `name` is declared (as a variable or parameter) inside `fn` or functions around it. */
+export function declaredWithin(fn: TsFunction | undefined, name: string): boolean {
+  for (let current = fn; current; current = current.parent) {
+    if (current.params.includes(name)) return true;
+    let found = false;
+    const visit = (node: ts.Node): void => {
+      if (found) return;
+      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === name)
+        found = true;
+      else if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+    };
+    const body = (current.node as { body?: ts.Node }).body;
+    if (body) ts.forEachChild(body, visit);
+    if (found) return true;
+  }
+  return false;
+}

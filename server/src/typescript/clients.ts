@@ -1,0 +1,98 @@
+/**
+ * Calls that create a database connection, connection pool or HTTP client: `new PrismaClient()`,
+ * `new Pool()` from `pg`, `createClient()` from `redis`, `axios.create()`. Each costs connection
+ * setup (TCP, TLS, authentication) or at least a fresh client, so it belongs at startup, not per call.
+ */
+import { ts } from './compiler';
+import { importedFrom } from './knowledge';
+import { chainText, unwrap, type TsCall, type TsModel } from './model';
+
+export interface ClientCreation {
+  /** How the creation reads in a message: `new PrismaClient()`, `mysql.createPool()`. */
+  label: string;
+  /** What each call costs: `opens a new connection pool`. */
+  cost: string;
+}
+
+const POOL = 'opens a new connection pool';
+const CONNECTION = 'opens a new connection';
+
+/** Constructors by the module they come from and their exported name. */
+const CONSTRUCTORS: Record<string, Record<string, string>> = {
+  '@prisma/client': { PrismaClient: POOL },
+  ioredis: { default: CONNECTION, Redis: CONNECTION, Cluster: CONNECTION },
+  pg: { Pool: POOL, Client: CONNECTION },
+  mongodb: { MongoClient: POOL },
+  sequelize: { Sequelize: POOL, default: POOL },
+};
+
+/** Factory functions by module and exported name (`*` when called on a namespace/default import). */
+const FACTORIES: Record<string, Record<string, string>> = {
+  redis: { createClient: CONNECTION, createCluster: CONNECTION },
+  '@redis/client': { createClient: CONNECTION },
+  mysql: { createPool: POOL, createConnection: CONNECTION },
+  mysql2: { createPool: POOL, createConnection: CONNECTION, createPoolCluster: POOL },
+  'mysql2/promise': { createPool: POOL, createConnection: CONNECTION, createPoolCluster: POOL },
+  mongoose: { createConnection: POOL },
+  axios: { create: 'builds a new axios instance (defaults, interceptors, agents)' },
+  knex: { default: POOL, knex: POOL },
+  postgres: { default: POOL },
+};
+
+/** The module and exported name a callee chain refers to: `pg.Pool` → pg's `Pool`. */
+function resolveCallee(
+  model: TsModel,
+  chain: string,
+): { module: string; name: string } | undefined {
+  const parts = chain.split('.');
+  const imported = model.imports.get(parts[0]);
+  if (!imported) return undefined;
+  if (parts.length === 1) return { module: imported.module, name: imported.imported };
+  // `pg.Pool`, `redis.createClient`, `Redis.Cluster`: a member of a namespace or default import.
+  if (parts.length === 2) {
+    if (imported.imported === '*' || imported.imported === 'default')
+      return { module: imported.module, name: parts[1] };
+    return { module: imported.module, name: `${imported.imported}.${parts[1]}` };
+  }
+  return undefined;
+}
+
+function normalizedModule(module: string): string {
+  return module.replace(/^node:/, '');
+}
+
+/** Whether `call` creates a client, pool or connection, and what that costs. */
+export function clientCreation(model: TsModel, call: TsCall): ClientCreation | undefined {
+  if (call.isTaggedTemplate) return undefined;
+  const target = ts.isTaggedTemplateExpression(call.node) ? undefined : call.node.expression;
+  const chain = target ? chainText(target) : '';
+  if (!chain) return undefined;
+  if (call.isNew) {
+    // Generated clients (`import { PrismaClient } from '../generated/prisma'`) count too.
+    if (chain === 'PrismaClient' || chain.endsWith('.PrismaClient'))
+      return { label: 'new PrismaClient()', cost: POOL };
+    const resolved = resolveCallee(model, chain);
+    if (!resolved) return undefined;
+    const name = resolved.name === 'Redis.Cluster' ? 'Cluster' : resolved.name;
+    const cost = CONSTRUCTORS[normalizedModule(resolved.module)]?.[name];
+    return cost ? { label: `new ${chain}()`, cost } : undefined;
+  }
+  // `MongoClient.connect(url)`: the static shortcut creates and connects a client.
+  if (
+    chain.endsWith('MongoClient.connect') &&
+    importedFrom(model, chain.split('.')[0]) === 'mongodb'
+  )
+    return { label: `${chain}()`, cost: POOL };
+  const resolved = resolveCallee(model, chain);
+  if (!resolved) return undefined;
+  const cost = FACTORIES[normalizedModule(resolved.module)]?.[resolved.name];
+  return cost ? { label: `${chain}()`, cost } : undefined;
+}
+
+/** The object or variable at the root of an access chain: `app` for `app.locals.db`. */
+export function accessRoot(node: ts.Expression): ts.Expression {
+  let root = unwrap(node);
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root))
+    root = unwrap(root.expression);
+  return root;
+}
