@@ -33,7 +33,8 @@ const STORING_METHODS = new Set(['set', 'decorate', 'decorateRequest', 'register
  * or handed to a cache (`pools.set(tenant, ...)`, `fastify.decorate('db', ...)`). Properties of
  * parameters and locals (`req.db = ...`, `res.locals.db = ...`) live one request and do not count.
  */
-function isKept(value: ts.Node, fn: TsFunction | undefined): boolean {
+function isKept(created: ts.Node, fn: TsFunction | undefined): boolean {
+  const value = outermostValue(created);
   const parent = semanticParent(value);
   if (!parent) return false;
   if (ts.isBinaryExpression(parent) && unwrap(parent.right) === value) {
@@ -77,8 +78,31 @@ function isStored(call: TsCall): boolean {
   return kept;
 }
 
+/**
+ * The expression whose value may be the creation: through conditional branches and `??` / `||`
+ * fallbacks, so `client = url ? new PrismaClient({ datasourceUrl: url }) : prisma` counts as
+ * storing the client.
+ */
+function outermostValue(node: ts.Node): ts.Node {
+  let value = node;
+  for (;;) {
+    const parent = semanticParent(value);
+    if (parent && ts.isConditionalExpression(parent) && unwrap(parent.condition) !== value)
+      value = parent;
+    else if (
+      parent &&
+      ts.isBinaryExpression(parent) &&
+      (parent.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken ||
+        parent.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+    )
+      value = parent;
+    else return value;
+  }
+}
+
 /** The local a creation initialises or is assigned to: `const pool = new Pool()`, `pool = new Pool()`. */
-function localBinding(value: ts.Node): ts.Identifier | undefined {
+function localBinding(created: ts.Node): ts.Identifier | undefined {
+  const value = outermostValue(created);
   const parent = semanticParent(value);
   if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name))
     return parent.name;
