@@ -29,6 +29,7 @@ import { offsetPagination } from './sql/offset-pagination';
 import { selectStar } from './sql/select-star';
 import { unboundedSelect } from './sql/unbounded-select';
 import { unindexedSqlForeignKey } from './sql/unindexed-sql-foreign-key';
+import { intervalNeverCleared } from './typescript/interval-never-cleared';
 
 /** Every rule Perflens ships, in file order. */
 export const ALL_RULES: readonly Rule[] = [
@@ -61,4 +62,5 @@ export const ALL_RULES: readonly Rule[] = [
   selectStar,
   unboundedSelect,
   unindexedSqlForeignKey,
+  intervalNeverCleared,
 ];
