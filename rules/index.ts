@@ -30,6 +30,7 @@ import { selectStar } from './sql/select-star';
 import { unboundedSelect } from './sql/unbounded-select';
 import { unindexedSqlForeignKey } from './sql/unindexed-sql-foreign-key';
 import { intervalNeverCleared } from './typescript/interval-never-cleared';
+import { raceTimeoutNotCleared } from './typescript/race-timeout-not-cleared';
 
 /** Every rule Perflens ships, in file order. */
 export const ALL_RULES: readonly Rule[] = [
@@ -63,4 +64,5 @@ export const ALL_RULES: readonly Rule[] = [
   unboundedSelect,
   unindexedSqlForeignKey,
   intervalNeverCleared,
+  raceTimeoutNotCleared,
 ];
