@@ -30,6 +30,7 @@ import { selectStar } from './sql/select-star';
 import { unboundedSelect } from './sql/unbounded-select';
 import { unindexedSqlForeignKey } from './sql/unindexed-sql-foreign-key';
 import { intervalNeverCleared } from './typescript/interval-never-cleared';
+import { listenerAddedPerEvent } from './typescript/listener-added-per-event';
 import { raceTimeoutNotCleared } from './typescript/race-timeout-not-cleared';
 
 /** Every rule Perflens ships, in file order. */
@@ -64,5 +65,6 @@ export const ALL_RULES: readonly Rule[] = [
   unboundedSelect,
   unindexedSqlForeignKey,
   intervalNeverCleared,
+  listenerAddedPerEvent,
   raceTimeoutNotCleared,
 ];

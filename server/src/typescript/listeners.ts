@@ -14,6 +14,7 @@ import {
   type TsFunction,
   type TsModel,
 } from './model';
+import { forEachOwnDescendant } from './name-resolution';
 import { effectHookOf, effectReturnsCleanup, isTimerCall } from './timers';
 
 /** Methods that add a listener that stays until removed. */
@@ -56,7 +57,7 @@ export function isListenerRemoval(call: TsCall): boolean {
 
 /** Why a function runs once per event, in words for messages (`each \`message\` event`). */
 export interface PerEvent {
-  kind: 'listener' | 'request' | 'effect' | 'interval' | 'ui-handler';
+  kind: 'listener' | 'request' | 'effect' | 'interval' | 'ui-handler' | 'render';
   description: string;
 }
 
@@ -119,7 +120,26 @@ export function perEvent(model: TsModel, fn: TsFunction): PerEvent | undefined {
       kind: 'effect',
       description: `each run of the \`${hook}\` (every mount and dependency change)`,
     };
+  if (isComponentBody(fn)) return { kind: 'render', description: `each render of \`${fn.name}\`` };
   return undefined;
+}
+
+/** Whether `fn` is a React function component: a capitalised function that returns JSX. */
+function isComponentBody(fn: TsFunction): boolean {
+  if (!/^[A-Z]/.test(fn.name) || fn.className) return false;
+  const body = (fn.node as ts.SignatureDeclaration & { body?: ts.Node }).body;
+  if (!body) return false;
+  if (!ts.isBlock(body)) return isJsx(body);
+  let returnsJsx = false;
+  forEachOwnDescendant(body, (node) => {
+    if (ts.isReturnStatement(node) && node.expression && isJsx(node.expression)) returnsJsx = true;
+  });
+  return returnsJsx;
+}
+
+function isJsx(node: ts.Node): boolean {
+  const inner = ts.isExpression(node) ? unwrap(node) : node;
+  return ts.isJsxElement(inner) || ts.isJsxSelfClosingElement(inner) || ts.isJsxFragment(inner);
 }
 
 /** How often code in `fn` runs, for messages: `each \`message\` event`, `each request`, `each call of \`start\``. */
