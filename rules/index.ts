@@ -31,6 +31,7 @@ import { unboundedSelect } from './sql/unbounded-select';
 import { unindexedSqlForeignKey } from './sql/unindexed-sql-foreign-key';
 import { intervalNeverCleared } from './typescript/interval-never-cleared';
 import { listenerAddedPerEvent } from './typescript/listener-added-per-event';
+import { moduleCollectionOnlyGrows } from './typescript/module-collection-only-grows';
 import { raceTimeoutNotCleared } from './typescript/race-timeout-not-cleared';
 
 /** Every rule Perflens ships, in file order. */
@@ -66,5 +67,6 @@ export const ALL_RULES: readonly Rule[] = [
   unindexedSqlForeignKey,
   intervalNeverCleared,
   listenerAddedPerEvent,
+  moduleCollectionOnlyGrows,
   raceTimeoutNotCleared,
 ];
