@@ -29,6 +29,7 @@ import { offsetPagination } from './sql/offset-pagination';
 import { selectStar } from './sql/select-star';
 import { unboundedSelect } from './sql/unbounded-select';
 import { unindexedSqlForeignKey } from './sql/unindexed-sql-foreign-key';
+import { fixedIntervalPolling } from './typescript/fixed-interval-polling';
 import { intervalNeverCleared } from './typescript/interval-never-cleared';
 import { listenerAddedPerEvent } from './typescript/listener-added-per-event';
 import { moduleCollectionOnlyGrows } from './typescript/module-collection-only-grows';
@@ -65,6 +66,7 @@ export const ALL_RULES: readonly Rule[] = [
   selectStar,
   unboundedSelect,
   unindexedSqlForeignKey,
+  fixedIntervalPolling,
   intervalNeverCleared,
   listenerAddedPerEvent,
   moduleCollectionOnlyGrows,
