@@ -124,6 +124,9 @@ export function timerHandle(node: ts.Expression): TimerHandle {
     return { kind: 'discarded', statement: parent.parent, unref };
   if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name))
     return { kind: 'stored', key: parent.name.text, target: parent.name, unref };
+  // A class field: `private timer = setInterval(...)` is `this.timer` in the methods.
+  if (ts.isPropertyDeclaration(parent) && parent.initializer && ts.isIdentifier(parent.name))
+    return { kind: 'stored', key: `this.${parent.name.text}`, target: parent.name, unref };
   if (
     ts.isBinaryExpression(parent) &&
     ASSIGNMENTS.has(parent.operatorToken.kind) &&
