@@ -43,39 +43,56 @@ export function bindingIdentifiers(name: ts.BindingName): ts.Identifier[] {
   );
 }
 
-function declaredInStatements(statements: readonly ts.Statement[], name: string): ts.Identifier[] {
+/** Every name the statements declare: variables, functions, classes, enums and imports. */
+function declaredInStatements(statements: readonly ts.Statement[]): ts.Identifier[] {
   const found: ts.Identifier[] = [];
   for (const statement of statements) {
     if (ts.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations)
-        found.push(...bindingIdentifiers(declaration.name).filter((id) => id.text === name));
+        found.push(...bindingIdentifiers(declaration.name));
     } else if (
       (ts.isFunctionDeclaration(statement) ||
         ts.isClassDeclaration(statement) ||
         ts.isEnumDeclaration(statement)) &&
-      statement.name?.text === name
+      statement.name
     ) {
       found.push(statement.name);
     } else if (ts.isImportDeclaration(statement) && statement.importClause) {
       const clause = statement.importClause;
-      if (clause.name?.text === name) found.push(clause.name);
+      if (clause.name) found.push(clause.name);
       const bindings = clause.namedBindings;
-      if (bindings && ts.isNamespaceImport(bindings) && bindings.name.text === name)
-        found.push(bindings.name);
+      if (bindings && ts.isNamespaceImport(bindings)) found.push(bindings.name);
       else if (bindings && ts.isNamedImports(bindings))
-        for (const element of bindings.elements)
-          if (element.name.text === name) found.push(element.name);
+        for (const element of bindings.elements) found.push(element.name);
     }
   }
   return found;
 }
 
+/** Declarations of a statement list by name, built once per block (lookups repeat per reference). */
+const blockDeclarations = new WeakMap<ts.Node, Map<string, ts.Identifier>>();
+
+function statementDeclarations(
+  scope: ts.SourceFile | ts.Block | ts.ModuleBlock,
+): Map<string, ts.Identifier> {
+  let names = blockDeclarations.get(scope);
+  if (!names) {
+    names = new Map();
+    for (const id of declaredInStatements(scope.statements))
+      if (!names.has(id.text)) names.set(id.text, id);
+    blockDeclarations.set(scope, names);
+  }
+  return names;
+}
+
 /** The names a scope node declares directly, matching `name`. */
 function declaredIn(scope: ts.Node, name: string): ts.Identifier | undefined {
   if (ts.isSourceFile(scope) || ts.isBlock(scope) || ts.isModuleBlock(scope))
-    return declaredInStatements(scope.statements, name)[0];
+    return statementDeclarations(scope).get(name);
   if (ts.isCaseBlock(scope))
-    return scope.clauses.flatMap((clause) => declaredInStatements(clause.statements, name))[0];
+    return scope.clauses
+      .flatMap((clause) => declaredInStatements(clause.statements))
+      .find((id) => id.text === name);
   if (isFunctionWithBody(scope)) {
     for (const param of scope.parameters) {
       const id = bindingIdentifiers(param.name).find((binding) => binding.text === name);
@@ -161,20 +178,38 @@ export function isReference(id: ts.Identifier): boolean {
   return true;
 }
 
+/** Identifiers of each file by name, built once per parsed file (rules ask about many names). */
+const identifierIndexes = new WeakMap<ts.SourceFile, Map<string, ts.Identifier[]>>();
+
+/** Every identifier in the file spelled `name` (references, declarations and property names). */
+export function identifiersNamed(
+  sourceFile: ts.SourceFile,
+  name: string,
+): readonly ts.Identifier[] {
+  let index = identifierIndexes.get(sourceFile);
+  if (!index) {
+    const built = new Map<string, ts.Identifier[]>();
+    forEachDescendant(sourceFile, (node) => {
+      if (!ts.isIdentifier(node)) return;
+      const list = built.get(node.text);
+      if (list) list.push(node);
+      else built.set(node.text, [node]);
+    });
+    identifierIndexes.set(sourceFile, built);
+    index = built;
+  }
+  return index.get(name) ?? [];
+}
+
 /** Every reference in `root` to the binding `declaration` declares. */
 export function referencesTo(root: ts.Node, declaration: ts.Identifier): ts.Identifier[] {
-  const references: ts.Identifier[] = [];
-  forEachDescendant(root, (node) => {
-    if (
-      ts.isIdentifier(node) &&
+  return identifiersNamed(declaration.getSourceFile(), declaration.text).filter(
+    (node) =>
       node !== declaration &&
-      node.text === declaration.text &&
+      isWithin(node, root) &&
       isReference(node) &&
-      declarationOf(node) === declaration
-    )
-      references.push(node);
-  });
-  return references;
+      declarationOf(node) === declaration,
+  );
 }
 
 /** Whether `inner` lies within `outer` (by position; both from the same file). */
@@ -193,11 +228,7 @@ export function enclosingFunctionNode(
 
 /** Whether `name` is declared or used anywhere in the file (a cheap clash check for new names). */
 export function nameIsUsed(sourceFile: ts.SourceFile, name: string): boolean {
-  let used = false;
-  forEachDescendant(sourceFile, (node) => {
-    if (!used && ts.isIdentifier(node) && node.text === name) used = true;
-  });
-  return used;
+  return identifiersNamed(sourceFile, name).length > 0;
 }
 
 /** The first of `candidates` no identifier in the file spells. */

@@ -13,7 +13,12 @@ import {
   type TsFunction,
   type TsModel,
 } from './model';
-import { declarationOf, forEachOwnDescendant, isFunctionWithBody } from './name-resolution';
+import {
+  declarationOf,
+  forEachOwnDescendant,
+  identifiersNamed,
+  isFunctionWithBody,
+} from './name-resolution';
 
 export type TimerFunction = 'setInterval' | 'setTimeout';
 
@@ -173,24 +178,22 @@ export function handleOccurrences(
   key: string,
   except: ts.Node,
 ): ts.Expression[] {
+  const last = key.replace(/\[\]$/, '').split('.').pop() ?? '';
   const found: ts.Expression[] = [];
-  const visit = (node: ts.Node): void => {
+  for (const id of identifiersNamed(sourceFile, last)) {
+    // The whole chain the name ends: `timer`, `this.timer`, `intervals[id]`.
+    let node: ts.Expression = id;
+    if (ts.isPropertyAccessExpression(id.parent) && id.parent.name === id) node = id.parent;
     if (
-      node !== except &&
-      (ts.isIdentifier(node) ||
-        ts.isPropertyAccessExpression(node) ||
-        ts.isElementAccessExpression(node)) &&
-      !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)
-    ) {
-      const own = handleKey(node as ts.Expression);
-      if (own && sameHandle(own, key)) {
-        found.push(node as ts.Expression);
-        return;
-      }
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(sourceFile);
+      key.endsWith('[]') &&
+      ts.isElementAccessExpression(node.parent) &&
+      node.parent.expression === node
+    )
+      node = node.parent;
+    if (node === except || id === except) continue;
+    const own = handleKey(node);
+    if (own && sameHandle(own, key)) found.push(node);
+  }
   return found;
 }
 
