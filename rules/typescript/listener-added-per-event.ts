@@ -58,7 +58,10 @@ function removedByOptions(call: TsCall): boolean {
 
 /** Whether the registration's result is kept: an unsubscribe function or subscription to call later. */
 function resultIsKept(call: TsCall): boolean {
-  const parent = semanticParent(call.node);
+  let parent = semanticParent(call.node);
+  // `await sub.subscribe(...)` / `void bus.on(...)` as a statement drop the result too.
+  while (parent && (ts.isAwaitExpression(parent) || ts.isVoidExpression(parent)))
+    parent = semanticParent(parent);
   return !!parent && !ts.isExpressionStatement(parent);
 }
 
