@@ -33,8 +33,13 @@ import { unindexedSqlForeignKey } from './sql/unindexed-sql-foreign-key';
 import { awaitInLoop } from './typescript/await-in-loop';
 import { clientPerRequest } from './typescript/client-per-request';
 import { dropConsoleDisabled } from './typescript/drop-console-disabled';
+import { fixedIntervalPolling } from './typescript/fixed-interval-polling';
+import { intervalNeverCleared } from './typescript/interval-never-cleared';
+import { listenerAddedPerEvent } from './typescript/listener-added-per-event';
+import { moduleCollectionOnlyGrows } from './typescript/module-collection-only-grows';
 import { prismaFindManyWithoutTake } from './typescript/prisma-find-many-without-take';
 import { prismaQueryWithoutIndex } from './typescript/prisma-query-without-index';
+import { raceTimeoutNotCleared } from './typescript/race-timeout-not-cleared';
 import { sequentialIndependentAwaits } from './typescript/sequential-independent-awaits';
 import { syncIoInAsync } from './typescript/sync-io-in-async';
 
@@ -73,8 +78,13 @@ export const ALL_RULES: readonly Rule[] = [
   awaitInLoop,
   clientPerRequest,
   dropConsoleDisabled,
+  fixedIntervalPolling,
+  intervalNeverCleared,
+  listenerAddedPerEvent,
+  moduleCollectionOnlyGrows,
   prismaFindManyWithoutTake,
   prismaQueryWithoutIndex,
+  raceTimeoutNotCleared,
   sequentialIndependentAwaits,
   syncIoInAsync,
 ];

@@ -1,0 +1,221 @@
+import type { Rule } from '../../server/src/engine/rule';
+import { ts } from '../../server/src/typescript/compiler';
+import {
+  isListenerRegistration,
+  isListenerRemoval,
+  perEvent,
+  receiverName,
+  receiverRoot,
+  type PerEvent,
+} from '../../server/src/typescript/listeners';
+import {
+  enclosingFunctions,
+  semanticParent,
+  unwrap,
+  type TsCall,
+  type TsFunction,
+  type TsModel,
+} from '../../server/src/typescript/model';
+import { declarationOf, isWithin } from '../../server/src/typescript/name-resolution';
+import { effectHookOf } from '../../server/src/typescript/timers';
+
+/** Objects that live as long as the process or the page. */
+const GLOBAL_EMITTERS = new Set([
+  'process',
+  'window',
+  'document',
+  'globalThis',
+  'self',
+  'navigator',
+  'visualViewport',
+]);
+const MEMO_HOOKS = /^(?:React\.)?(?:useCallback|useMemo)$/;
+const EVENTS_MODULES = new Set(['events', 'node:events']);
+
+/** What removes a listener added with `method`. */
+const REMOVAL_OF: Record<string, string> = {
+  addEventListener: 'removeEventListener',
+  subscribe: 'unsubscribe',
+  on: 'off',
+  addListener: 'removeListener',
+  prependListener: 'removeListener',
+};
+
+/** `addEventListener(type, fn, { once: true })` or `{ signal }`: removed by the platform. */
+function removedByOptions(call: TsCall): boolean {
+  const options = call.args[2] && unwrap(call.args[2]);
+  if (!options || !ts.isObjectLiteralExpression(options)) return false;
+  return options.properties.some((property) => {
+    const name = property.name && ts.isIdentifier(property.name) ? property.name.text : '';
+    if (name === 'signal') return true;
+    return (
+      name === 'once' &&
+      ts.isPropertyAssignment(property) &&
+      property.initializer.kind === ts.SyntaxKind.TrueKeyword
+    );
+  });
+}
+
+/** Whether the registration's result is kept: an unsubscribe function or subscription to call later. */
+function resultIsKept(call: TsCall): boolean {
+  let parent = semanticParent(call.node);
+  // `await sub.subscribe(...)` / `void bus.on(...)` as a statement drop the result too.
+  while (parent && (ts.isAwaitExpression(parent) || ts.isVoidExpression(parent)))
+    parent = semanticParent(parent);
+  return !!parent && !ts.isExpressionStatement(parent);
+}
+
+/** The first enclosing function that runs once per event, and why. */
+function perEventScope(
+  model: TsModel,
+  call: TsCall,
+): { fn: TsFunction; reason: PerEvent } | undefined {
+  for (const fn of enclosingFunctions(call.fn)) {
+    const reason = perEvent(model, fn);
+    if (reason) return { fn, reason };
+    // An effect with cleanup, or a memoised callback, does not run once per render of its component.
+    if (effectHookOf(fn) || MEMO_HOOKS.test(fn.callbackOf?.callee ?? '')) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * How the emitter outlives the per-event function, in words, or undefined when it is created or
+ * received per event (declared inside the function: a parameter such as `ws`, `req`, `socket`).
+ */
+function outlives(model: TsModel, call: TsCall, scope: TsFunction): string | undefined {
+  const root = call.receiver && receiverRoot(call.receiver);
+  if (!root) return undefined; // `this.x`, `getEmitter().on`: not followed
+  const declaration = declarationOf(root);
+  if (!declaration) return GLOBAL_EMITTERS.has(root.text) ? 'global' : undefined;
+  if (isWithin(declaration, scope.node)) return undefined;
+  const holder = declaration.parent;
+  const isModuleBinding =
+    ts.isImportSpecifier(holder) ||
+    ts.isImportClause(holder) ||
+    ts.isNamespaceImport(holder) ||
+    model.moduleVariables.get(root.text)?.name === declaration;
+  if (!isModuleBinding) return 'outer';
+  const imported = model.imports.get(root.text);
+  return imported && EVENTS_MODULES.has(imported.module) ? undefined : 'module';
+}
+
+/** Whether the same scope (or the file, for the same listener) removes the listener again. */
+function isRemoved(model: TsModel, call: TsCall, scope: TsFunction): boolean {
+  const receiver = receiverName(call);
+  const listener = call.args[1] && unwrap(call.args[1]);
+  const listenerName = listener && ts.isIdentifier(listener) ? listener.text : undefined;
+  return model.calls.some((other) => {
+    if (!isListenerRemoval(other) || receiverName(other) !== receiver) return false;
+    if (other.start >= scope.start && other.end <= scope.end) return true;
+    const removed = other.args[1] && unwrap(other.args[1]);
+    return !!listenerName && !!removed && ts.isIdentifier(removed) && removed.text === listenerName;
+  });
+}
+
+/** The reported range: the callee and the event name (`bus.on('order'`), not the whole callback. */
+function reportRange(model: TsModel, call: TsCall): { start: number; end: number } {
+  const node = call.node as ts.CallExpression;
+  const [first] = call.args;
+  const end = first && ts.isStringLiteralLike(first) ? first.end : node.expression.end;
+  return { start: call.start, end: Math.min(end, call.end) };
+}
+
+function message(call: TsCall, reason: PerEvent, lifetime: string): string {
+  const receiver = receiverName(call);
+  const [first] = call.args;
+  const event = first && ts.isStringLiteralLike(first) ? `'${first.text}'` : '...';
+  const quoted = `\`${receiver}.${call.name}(${event}, ...)\``;
+  const owner =
+    lifetime === 'global'
+      ? `\`${receiver}\` lives as long as the ${receiver === 'process' ? 'process' : 'page'}`
+      : lifetime === 'module'
+        ? `\`${receiver}\` is shared by the whole module`
+        : `\`${receiver}\` outlives the callback`;
+  const removal = REMOVAL_OF[call.name] ?? 'off';
+  const advice =
+    reason.kind === 'effect'
+      ? `return a cleanup that calls \`${receiver}.${removal}\``
+      : reason.kind === 'render'
+        ? `register it in a \`useEffect\` whose cleanup calls \`${receiver}.${removal}\``
+        : `register it once outside, use \`.once\`, or call \`${receiver}.${removal}\` when done`;
+  return (
+    `${quoted} adds a listener on ${reason.description} and never removes it: ${owner}, so ` +
+    'listeners pile up (each keeps its closure alive, and every event runs all of them); ' +
+    advice
+  );
+}
+
+/** Listeners added to a long-lived emitter from code that runs once per event. */
+export const listenerAddedPerEvent: Rule = {
+  meta: {
+    id: 'listener-added-per-event',
+    language: 'typescript',
+    category: 'memory-leak',
+    severity: 'warning',
+    summary:
+      '`.on(...)`/`addEventListener(...)`/`.subscribe(...)` on a long-lived emitter inside a handler that runs per event, never removed',
+    docs: {
+      whatItDoes:
+        'Finds `.on(...)`, `.addListener(...)`, `.prependListener(...)`, `.addEventListener(...)` and ' +
+        '`.subscribe(...)` calls made inside code that runs once per event (another listener, an `on*` ' +
+        'handler property, a request handler, an interval callback, a JSX event handler, a React ' +
+        'component body or an effect without cleanup) on an emitter that outlives that code: `process`, ' +
+        '`window`, `document`, a module-level or imported emitter (an event bus, a Redis subscriber, a ' +
+        'Socket.IO server), or a variable of an enclosing function (`ws` inside its own `message` ' +
+        'listener), when nothing in the same scope removes the listener again.',
+      whyIsThisBad:
+        'Each event adds one more listener and none goes away. The emitter keeps every listener and its ' +
+        'closure (the request, the response, the socket) alive, so memory grows with traffic; every ' +
+        'emitted event then runs all the accumulated listeners, so the work per event grows too, and ' +
+        'stale handlers write to responses and sockets that are long closed. Node prints ' +
+        '`MaxListenersExceededWarning` after ten, but only once, and only for `EventEmitter`s.',
+      example: [
+        "app.get('/orders/:id/status', (req, res) => {",
+        "  orderEvents.on('status', (order) => {",
+        '    if (order.id === req.params.id) res.write(`data: ${order.status}\\n\\n`);',
+        '  });',
+        '});',
+      ].join('\n'),
+      useInstead: [
+        "app.get('/orders/:id/status', (req, res) => {",
+        '  const onStatus = (order) => {',
+        '    if (order.id === req.params.id) res.write(`data: ${order.status}\\n\\n`);',
+        '  };',
+        "  orderEvents.on('status', onStatus);",
+        "  req.on('close', () => orderEvents.off('status', onStatus));",
+        '});',
+      ].join('\n'),
+      notFlagged: [
+        '`.once(...)`, and `addEventListener(..., { once: true })` or `{ signal }` (removed by the platform).',
+        'Listeners removed in the same per-event scope (`off`, `removeListener`, `removeEventListener`, ' +
+          '`removeAllListeners`, `unsubscribe` on the same emitter, for example in `req.on("close")`), or ' +
+          'anywhere in the file with the same named listener.',
+        'Registrations whose result is kept: an unsubscribe function or subscription that is stored, ' +
+          'returned or passed on (`const off = bus.on(...)`, `return store.subscribe(...)`).',
+        "Listeners on objects created or received per event: `wss.on('connection', (ws) => ws.on('message', ...))` " +
+          "(a new socket per connection), `req.on('close')`, `res.on('finish')`, a per-request stream's `on('data')`.",
+        'React effects that return a cleanup, and registrations at module level or in functions that run ' +
+          "once (`main()`, a `server.on('listening')` or `'ready'`/`'open'`/`'load'` listener).",
+        'Emitters reached through `this` or a call (`this.bus.on`, `getBus().on`): their lifetime is not ' +
+          'visible in the file. Static helpers of the `events` module (`events.on(emitter, name)`).',
+      ],
+    },
+  },
+  check(ctx) {
+    const model = ctx.typescript;
+    if (
+      !model ||
+      !/\.(?:on|addListener|prependListener|addEventListener|subscribe)\(/.test(model.text)
+    )
+      return;
+    for (const call of model.calls) {
+      if (!isListenerRegistration(call) || removedByOptions(call) || resultIsKept(call)) continue;
+      const scope = perEventScope(model, call);
+      if (!scope) continue;
+      const lifetime = outlives(model, call, scope.fn);
+      if (!lifetime || isRemoved(model, call, scope.fn)) continue;
+      ctx.report({ ...reportRange(model, call), message: message(call, scope.reason, lifetime) });
+    }
+  },
+};
