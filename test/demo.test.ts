@@ -21,7 +21,10 @@ interface Demo {
   languages: Language[];
 }
 
-const DEMOS: Demo[] = [{ name: 'demo-app', minimumRows: 35, languages: ['python'] }];
+const DEMOS: Demo[] = [
+  { name: 'demo-app', minimumRows: 35, languages: ['python'] },
+  { name: 'fastify-prisma-app', minimumRows: 15, languages: ['typescript', 'prisma'] },
+];
 const RULE_IDS = new Set(ALL_RULES.map((rule) => rule.meta.id));
 
 interface Planted {
