@@ -17,7 +17,7 @@ import { discoverFiles } from '../server/src/workspace/discovery';
 import { LiveWorkspace } from '../server/src/workspace/live-workspace';
 import { generateTsCorpus } from './ts-corpus';
 
-type Mode = 'syntactic' | 'all-rules' | 'eslint';
+type Mode = 'syntactic' | 'all-rules' | 'type-aware' | 'eslint';
 
 interface RunFigures {
   seconds: number;
@@ -43,7 +43,8 @@ async function measure(dir: string, mode: Mode): Promise<void> {
 
 async function runPerflens(dir: string, mode: Mode): Promise<number> {
   const files = discoverFiles([dir], { root: dir, include: [], exclude: [] });
-  const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+  const config = { ...DEFAULT_CONFIG, typescript: { typeAware: mode === 'type-aware' } };
+  const { rules, settings } = resolveRules(ALL_RULES, config, {}, dir);
   const result = await scan({
     files,
     // With no rules the scan still parses, models and indexes every file: the syntactic pass.
@@ -199,9 +200,10 @@ async function main(): Promise<void> {
   const labels: Record<Mode, string> = {
     syntactic: 'Perflens syntactic pass (parse, model, facts, SQL)',
     'all-rules': 'Perflens with every rule',
+    'type-aware': 'Perflens with every rule, type-aware (ts-morph program of the workspace)',
     eslint: 'ESLint + typescript-eslint parser (recommended + no-await-in-loop)',
   };
-  for (const mode of ['syntactic', 'all-rules', 'eslint'] as const) {
+  for (const mode of ['syntactic', 'all-rules', 'type-aware', 'eslint'] as const) {
     const runs = Array.from({ length: repeats }, () => runChild(dir, mode));
     const figures: RunFigures = {
       seconds: median(runs.map((r) => r.seconds)),

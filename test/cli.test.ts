@@ -178,6 +178,8 @@ describe('perflens CLI', function () {
       ['{"exclude": "tests"}', /"exclude": must be an array of glob strings/],
       ['{"colour": true}', /"colour": unknown key/],
       ['{"defaultExcludes": "no"}', /"defaultExcludes": must be true or false/],
+      ['{"typescript": {"typeAware": 1}}', /"typescript.typeAware": must be true or false/],
+      ['{"typescript": {"strict": true}}', /"typescript.strict": unknown key/],
       ['{"rules": {', /perflens\.json: invalid JSON/],
     ];
     for (const [config, expected] of cases) {

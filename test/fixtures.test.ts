@@ -13,7 +13,9 @@ import { languageOf } from '../server/src/languages/detect';
 import { initParsers, parse } from '../server/src/parsing/tree-sitter';
 import { parsePrismaSchema } from '../server/src/prisma/schema';
 import { typeScriptSyntaxErrors } from '../server/src/typescript/compiler';
-import { analyze, type MemoryFile } from './support/analyze';
+import { loadConfigFile } from '../server/src/config/config';
+import { resolveRules } from '../server/src/config/resolve';
+import { analyze, DEFAULT_OPTIONS, type MemoryFile } from './support/analyze';
 import { parseAnnotations } from './support/annotations';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -94,7 +96,14 @@ describe('rule fixtures', function () {
         ruleIds.has(fixture.rule),
         `no rule named ${fixture.rule} for fixture ${fixture.name}`,
       );
-      const { reports } = await analyze(fixture.files);
+      // A workspace case may carry a perflens.json (e.g. to turn on type-aware analysis).
+      const configFile = path.join(fixture.root, 'perflens.json');
+      const resolved = fs.existsSync(configFile)
+        ? resolveRules(ALL_RULES, loadConfigFile(configFile, ruleIds), {}, fixture.root)
+        : undefined;
+      const { reports } = resolved
+        ? await analyze(fixture.files, resolved.rules, DEFAULT_OPTIONS, resolved.settings)
+        : await analyze(fixture.files);
       for (const file of fixture.files) {
         const annotations = parseAnnotations(file.text);
         for (const annotation of annotations) {

@@ -1,6 +1,7 @@
 /** Test helpers: analyse in-memory files with the real engine and rules. */
 import { ALL_RULES } from '../../rules';
 import type { Rule, RuleOptions } from '../../server/src/engine/rule';
+import type { RunSettings } from '../../server/src/engine/runner';
 import { languageOf } from '../../server/src/languages/detect';
 import { initParsers } from '../../server/src/parsing/tree-sitter';
 import { AnalysisSession, type FileReport } from '../../server/src/workspace/session';
@@ -17,9 +18,10 @@ export async function analyze(
   files: MemoryFile[],
   rules: readonly Rule[] = ALL_RULES,
   options: RuleOptions = DEFAULT_OPTIONS,
+  settings: RunSettings = { options },
 ): Promise<{ reports: FileReport[]; session: AnalysisSession }> {
   await initParsers();
-  const session = new AnalysisSession(rules, { options });
+  const session = new AnalysisSession(rules, settings);
   for (const file of files) {
     const language = languageOf(file.relativePath);
     if (!language) continue;

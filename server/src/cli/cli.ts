@@ -173,10 +173,12 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
     return 0;
   }
   const { config, root } = loadConfig(options.config, options.paths[0], io.cwd);
-  const { rules, settings } = resolveRules(ALL_RULES, config, {
-    rules: options.rules,
-    categories: options.categories,
-  });
+  const { rules, settings } = resolveRules(
+    ALL_RULES,
+    config,
+    { rules: options.rules, categories: options.categories },
+    root,
+  );
   const files = discoverFiles(
     options.paths.map((p) => path.resolve(io.cwd, p)),
     discoveryOptions(config, root),

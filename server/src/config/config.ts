@@ -26,6 +26,8 @@ export interface PerflensConfig {
    * `*.d.ts`, `*.min.js`, ...). Off analyses them too; `.gitignore` and `exclude` still apply.
    */
   defaultExcludes: boolean;
+  /** Type-aware TypeScript analysis with a ts-morph program of the workspace (slower; opt-in). */
+  typescript: { typeAware: boolean };
 }
 
 export const DEFAULT_CONFIG: PerflensConfig = {
@@ -35,6 +37,7 @@ export const DEFAULT_CONFIG: PerflensConfig = {
   sql: { defaultLimit: 1000 },
   maxFileSizeKb: 2048,
   defaultExcludes: true,
+  typescript: { typeAware: false },
 };
 
 /** A config problem, naming the file and the key at fault. */
@@ -123,6 +126,7 @@ export function parseConfig(
     'sql',
     'maxFileSizeKb',
     'defaultExcludes',
+    'typescript',
   ]);
   const config: PerflensConfig = structuredClone(DEFAULT_CONFIG);
   if (raw.rules !== undefined) {
@@ -153,6 +157,15 @@ export function parseConfig(
         raw.sql.defaultLimit,
         1_000_000,
       );
+    }
+  }
+  if (raw.typescript !== undefined) {
+    if (!isObject(raw.typescript)) throw new ConfigError(file, 'typescript', 'must be an object');
+    checkKeys(file, 'typescript.', raw.typescript, ['typeAware']);
+    if (raw.typescript.typeAware !== undefined) {
+      if (typeof raw.typescript.typeAware !== 'boolean')
+        throw new ConfigError(file, 'typescript.typeAware', 'must be true or false');
+      config.typescript.typeAware = raw.typescript.typeAware;
     }
   }
   if (raw.defaultExcludes !== undefined) {

@@ -1,4 +1,5 @@
 /** Turns a config (and CLI filters) into the rule list and run settings the engine takes. */
+import { discoveryOptions } from '../workspace/discovery';
 import type { Rule } from '../engine/rule';
 import type { RunSettings } from '../engine/runner';
 import type { Category, Severity } from '../engine/types';
@@ -21,6 +22,8 @@ export function resolveRules(
   all: readonly Rule[],
   config: PerflensConfig,
   filters: RuleFilters = {},
+  /** The config's folder: type-aware analysis (when enabled) covers the workspace under it. */
+  root?: string,
 ): ResolvedRules {
   const severities = new Map<string, Severity>();
   const rules = all.filter((rule) => {
@@ -34,5 +37,10 @@ export function resolveRules(
       return false;
     return true;
   });
-  return { rules, settings: { options: { defaultLimit: config.sql.defaultLimit }, severities } };
+  const typeAware =
+    config.typescript.typeAware && root ? discoveryOptions(config, root) : undefined;
+  return {
+    rules,
+    settings: { options: { defaultLimit: config.sql.defaultLimit }, severities, typeAware },
+  };
 }

@@ -4,6 +4,7 @@
  * rules, and rules left when it runs out are skipped with a message rather than stalling the caller.
  */
 import type { PreparedFile } from '../languages/prepared';
+import type { DiscoveryOptions } from '../workspace/discovery';
 import type { WorkspaceIndex } from '../workspace/index';
 import type { LineIndex } from './positions';
 import type { FileContext, ReportInput, Rule, RuleOptions, WorkspaceContext } from './rule';
@@ -15,6 +16,11 @@ export interface RunSettings {
   severities?: ReadonlyMap<string, Severity>;
   /** Milliseconds the rules of one file may take together. */
   budgetMs?: number;
+  /**
+   * Type-aware TypeScript analysis (ts-morph) over the workspace discovery describes; off when
+   * undefined. Plain data, so worker threads build their own program.
+   */
+  typeAware?: DiscoveryOptions;
 }
 
 export interface RunResult {

@@ -14,7 +14,18 @@ import { tsSqlUnits } from '../typescript/embedded-sql';
 import { extractTsFacts } from '../typescript/facts';
 import { buildTsModel } from '../typescript/model';
 import { emptyFacts } from '../workspace/facts';
+import type { Rule } from '../engine/rule';
+import type { RunSettings } from '../engine/runner';
+import { typeOracleFor } from '../typescript/type-oracle';
 import type { PreparedFile, PrepareOptions, SourceFile } from './prepared';
+
+/** What preparing files needs from the rules (their traits) and settings (type awareness). */
+export function prepareOptionsFor(rules: readonly Rule[], settings: RunSettings): PrepareOptions {
+  return {
+    traitContributors: rules.flatMap((rule) => (rule.pythonTraits ? [rule.pythonTraits] : [])),
+    types: settings.typeAware ? typeOracleFor(settings.typeAware) : undefined,
+  };
+}
 
 /** Lazily parsed SQL trees, freed together. */
 class SqlTrees {
@@ -76,6 +87,7 @@ export function prepareFile(
   if (source.language === 'typescript') {
     const sourceFile = isSourceFile(parsed) ? parsed : parseTypeScript(source.text, source.file);
     const typescript = buildTsModel(sourceFile, source.relativePath);
+    typescript.types = options.types?.forFile(source.file, source.text);
     return {
       source,
       lines,

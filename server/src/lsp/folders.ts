@@ -57,7 +57,7 @@ export class FolderAnalysis {
       }
     }
     this.config = mergeSettings(config, this.editor);
-    return resolveRules(ALL_RULES, this.config);
+    return resolveRules(ALL_RULES, this.config, {}, this.root);
   }
 
   contains(file: string): boolean {

@@ -8,6 +8,7 @@ import { handlerLabel } from './call-paths';
 import type { CallSite, Effect, FileFacts, FunctionFacts } from '../workspace/facts';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
 import type { TsCall, TsFunction, TsModel } from './model';
+import type { ts } from './compiler';
 import { prismaQueryColumns } from './prisma-queries';
 
 /** `src/services/users.ts` → `src.services.users`; an `index` file is named by its folder. */
@@ -49,6 +50,14 @@ export function localQualifiedName(fn: TsFunction): string | undefined {
 /** Candidate qualified names of a call's target, most specific first. */
 export function tsCallTargets(call: TsCall, model: TsModel, moduleName: string): string[] {
   if (call.isNew || call.isTaggedTemplate) return [];
+  // The program knows the declaration through re-exports, aliases and declared field types.
+  const typed = model.types?.calleeTargets(call.node as ts.CallExpression) ?? [];
+  const syntactic = syntacticTargets(call, model, moduleName);
+  return typed.length > 0 ? [...typed, ...syntactic.filter((t) => !typed.includes(t))] : syntactic;
+}
+
+/** Call targets from the file's imports and names alone. */
+function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): string[] {
   const parts = call.callee.split('.');
   const head = parts[0];
   const imported = model.imports.get(head);

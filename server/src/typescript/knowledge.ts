@@ -100,7 +100,8 @@ export interface PrismaQuery {
 export function prismaQuery(model: TsModel, call: TsCall): PrismaQuery | undefined {
   if (call.isNew || !call.receiverText) return undefined;
   if (PRISMA_RAW_OPERATIONS.has(call.name)) {
-    if (!isPrismaClient(model, call.receiverText)) return undefined;
+    if (!isPrismaClient(model, call.receiverText) && !model.types?.isPrismaClient(call.receiver!))
+      return undefined;
     return { call, client: call.receiverText, delegate: '', operation: call.name };
   }
   if (!PRISMA_READ_OPERATIONS.has(call.name) && !PRISMA_WRITE_OPERATIONS.has(call.name))
@@ -111,8 +112,15 @@ export function prismaQuery(model: TsModel, call: TsCall): PrismaQuery | undefin
   const delegate = call.receiverText.slice(dot + 1);
   // Delegates are the model name with a lower-case first letter; `db.query.users` is Drizzle.
   if (!/^[a-z]\w*$/.test(delegate) || delegate === 'query') return undefined;
-  if (!isPrismaClient(model, client)) return undefined;
+  if (!isPrismaClient(model, client) && !typedAsPrismaClient(model, call)) return undefined;
   return { call, client, delegate, operation: call.name };
+}
+
+/** The type oracle's answer for the client under a delegate call (`store` in `store.user.findMany()`). */
+function typedAsPrismaClient(model: TsModel, call: TsCall): boolean {
+  const receiver = call.receiver && unwrap(call.receiver);
+  if (!model.types || !receiver || !ts.isPropertyAccessExpression(receiver)) return false;
+  return model.types.isPrismaClient(receiver.expression);
 }
 
 /** The Prisma model a delegate name refers to: `orderItem` → `OrderItem`. */

@@ -4,6 +4,7 @@
  * are the compiler's, which are UTF-16 offsets into the file's text like every engine offset.
  */
 import { ts } from './compiler';
+import type { FileTypes } from './type-oracle';
 
 /** A function, method, arrow or function expression. */
 export interface TsFunction {
@@ -92,6 +93,8 @@ export interface TsModel {
   imports: Map<string, TsImport>;
   /** Module-level `const`/`let`/`var` declarations by name. */
   moduleVariables: Map<string, ts.VariableDeclaration>;
+  /** Type-aware answers, when the workspace opted in (`typescript.typeAware`). */
+  types?: FileTypes;
 }
 
 /** Array methods that call their callback once per item. */

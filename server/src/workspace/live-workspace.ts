@@ -5,16 +5,15 @@
  * shape (a model gained an index, a helper stopped sleeping), re-runs the per-file rules that read
  * the index in the files that depend on it. Nothing here knows of LSP.
  */
-import type { ParsedTree } from '../languages/prepare';
+
 import { LineIndex } from '../engine/positions';
 import type { Rule } from '../engine/rule';
 import { runFileRules, runWorkspaceRules, sortFindings, type RunSettings } from '../engine/runner';
 import { skipReason, type GuardLimits } from '../engine/source-guard';
 import { applySuppressions, parseSuppressions, type Suppression } from '../engine/suppressions';
 import type { Finding, Problem } from '../engine/types';
-import { prepareFile } from '../languages/prepare';
-import type { SourceFile } from '../languages/prepared';
-import type { TraitContributor } from '../python/facts';
+import { prepareFile, prepareOptionsFor, type ParsedTree } from '../languages/prepare';
+import type { PrepareOptions, SourceFile } from '../languages/prepared';
 import type { FileFacts } from './facts';
 import { WorkspaceIndex } from './index';
 
@@ -53,7 +52,7 @@ export class LiveWorkspace {
   /** Number of final findings per file, kept with `published` so totals cost nothing. */
   private readonly counts = new Map<string, number>();
   private findingTotal = 0;
-  private traits: TraitContributor[] = [];
+  private prepareOptions: PrepareOptions;
   private readonly staged: string[] = [];
   readonly problems: Problem[] = [];
 
@@ -62,7 +61,7 @@ export class LiveWorkspace {
     private settings: RunSettings,
     private limits: GuardLimits,
   ) {
-    this.traits = rules.flatMap((rule) => (rule.pythonTraits ? [rule.pythonTraits] : []));
+    this.prepareOptions = prepareOptionsFor(rules, settings);
   }
 
   /** Replaces the rules and settings; every file is re-analysed. Returns the files whose findings changed. */
@@ -70,7 +69,7 @@ export class LiveWorkspace {
     this.rules = rules;
     this.settings = settings;
     this.limits = limits;
-    this.traits = rules.flatMap((rule) => (rule.pythonTraits ? [rule.pythonTraits] : []));
+    this.prepareOptions = prepareOptionsFor(rules, settings);
     return this.updateMany([...this.files.values()].map((state) => state.source));
   }
 
@@ -195,7 +194,7 @@ export class LiveWorkspace {
     if (reason) return unanalysed(reason);
     let prepared;
     try {
-      prepared = prepareFile(source, { traitContributors: this.traits }, tree);
+      prepared = prepareFile(source, this.prepareOptions, tree);
     } catch (error) {
       this.problems.push({
         file: source.file,
@@ -227,7 +226,7 @@ export class LiveWorkspace {
   private rerun(state: FileState, rules: ReadonlySet<string>): void {
     let prepared;
     try {
-      prepared = prepareFile(state.source, { traitContributors: this.traits });
+      prepared = prepareFile(state.source, this.prepareOptions);
     } catch {
       return;
     }

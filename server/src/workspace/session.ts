@@ -17,9 +17,8 @@ import { skipReason } from '../engine/source-guard';
 import { applySuppressions, parseSuppressions, type Suppression } from '../engine/suppressions';
 import type { Finding, Language, Problem } from '../engine/types';
 import { languageOf } from '../languages/detect';
-import { prepareFile } from '../languages/prepare';
-import type { PreparedFile, SourceFile } from '../languages/prepared';
-import type { TraitContributor } from '../python/facts';
+import { prepareFile, prepareOptionsFor } from '../languages/prepare';
+import type { PreparedFile, PrepareOptions, SourceFile } from '../languages/prepared';
 import type { FileFacts } from './facts';
 import { WorkspaceIndex } from './index';
 
@@ -35,7 +34,7 @@ export class AnalysisSession {
   private readonly prepared = new Map<string, PreparedFile>();
   private readonly texts = new Map<string, string>();
   private readonly lineIndexes = new Map<string, LineIndex>();
-  private readonly traits: TraitContributor[];
+  private readonly prepareOptions: PrepareOptions;
   readonly problems: Problem[] = [];
 
   constructor(
@@ -43,7 +42,7 @@ export class AnalysisSession {
     private readonly settings: RunSettings,
     readonly limits = { maxFileBytes: 2 * 1024 * 1024 },
   ) {
-    this.traits = rules.flatMap((rule) => (rule.pythonTraits ? [rule.pythonTraits] : []));
+    this.prepareOptions = prepareOptionsFor(rules, settings);
   }
 
   /**
@@ -61,7 +60,7 @@ export class AnalysisSession {
     }
     this.texts.set(source.file, source.text);
     try {
-      const prepared = prepareFile(source, { traitContributors: this.traits });
+      const prepared = prepareFile(source, this.prepareOptions);
       this.prepared.set(source.file, prepared);
       this.lineIndexes.set(source.file, prepared.lines);
       if (reindex) this.index.update(prepared.facts);
