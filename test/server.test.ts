@@ -290,6 +290,30 @@ describe('language server over LSP', function () {
     assert.equal(published.diagnostics[0].severity, 1);
   });
 
+  it('turns on type-aware analysis from the editor settings', async () => {
+    const fixture = path.join(__dirname, 'fixtures', 'workspaces', 'await-in-loop--type-aware');
+    const files = ['src/lib/store.ts', 'src/services/orders.ts', 'src/services/audit.ts']
+      .concat(['src/services/index.ts', 'src/routes/orders.ts'])
+      .map((file) => [file, fs.readFileSync(path.join(fixture, file), 'utf8')]);
+    const dir = workspace(Object.fromEntries(files));
+    const uri = URI.file(path.join(dir, 'src/routes/orders.ts')).toString();
+    const settings: Record<string, unknown> = {};
+    client = await startClient(URI.file(dir).toString(), settings);
+    await client.waitFor(uri, (p) => p.diagnostics.length === 0);
+    settings.typescript = { typeAware: true };
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, {
+      settings: {},
+    });
+    const published = await client.waitFor(uri, (p) => p.diagnostics.length === 2);
+    assert.deepEqual(
+      published.diagnostics.map((d) => [d.code, d.range.start.line]),
+      [
+        ['await-in-loop', 9],
+        ['await-in-loop', 26],
+      ],
+    );
+  });
+
   it('re-analyses a watched file that changed on disk', async () => {
     const dir = workspace({ 'app.py': 'x = 1\n' });
     const file = path.join(dir, 'app.py');

@@ -12,6 +12,8 @@ export interface EditorSettings {
   exclude: string[];
   analyzeWorkspaceOnStartup: boolean;
   sql: { defaultLimit: number | null };
+  /** Type-aware TypeScript analysis; null leaves it to `perflens.json`. */
+  typescript: { typeAware: boolean | null };
 }
 
 export const DEFAULT_EDITOR_SETTINGS: EditorSettings = {
@@ -20,6 +22,7 @@ export const DEFAULT_EDITOR_SETTINGS: EditorSettings = {
   exclude: [],
   analyzeWorkspaceOnStartup: true,
   sql: { defaultLimit: null },
+  typescript: { typeAware: null },
 };
 
 /** Reads the `perflens` section as the client sent it, ignoring malformed values (the client validates them). */
@@ -47,6 +50,9 @@ export function readEditorSettings(raw: unknown): EditorSettings {
   ) {
     settings.sql.defaultLimit = sql.defaultLimit;
   }
+  const typescript = value.typescript as Record<string, unknown> | undefined;
+  if (typescript && typeof typescript.typeAware === 'boolean')
+    settings.typescript.typeAware = typescript.typeAware;
   return settings;
 }
 
@@ -60,5 +66,6 @@ export function mergeSettings(
     rules: { ...config.rules, ...editor.rules },
     exclude: [...config.exclude, ...editor.exclude],
     sql: { defaultLimit: editor.sql.defaultLimit ?? config.sql.defaultLimit },
+    typescript: { typeAware: editor.typescript.typeAware ?? config.typescript.typeAware },
   };
 }
