@@ -336,4 +336,48 @@ describe('Perflens in VS Code', function () {
         `blocking-http-in-async did not come back with the setting removed: ${describeDiagnostics(uri)}`,
     );
   });
+  it('analyses TypeScript and Prisma documents and lists them in the panel', async function () {
+    // Written into the workspace for this test, then removed: the demo app is Python.
+    const schema = fileUri('prisma/schema.prisma');
+    const route = fileUri('web/orders.ts');
+    const write = async (uri: vscode.Uri, text: string) => {
+      await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(uri, '..'));
+      await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    };
+    await write(schema, 'model Order {\n  id     Int    @id\n  status String\n}\n');
+    await write(
+      route,
+      [
+        "app.get('/orders', async () =>",
+        "  prisma.order.findMany({ where: { status: 'PAID' }, take: 50 }),",
+        ');',
+        "export const byStatus = () => pool.query('SELECT id FROM orders');",
+        '',
+      ].join('\n'),
+    );
+    try {
+      const document = await vscode.workspace.openTextDocument(route);
+      assert.equal(document.languageId, 'typescript');
+      await vscode.window.showTextDocument(document);
+      const rules = await waitFor(
+        () => {
+          const found = perflensDiagnostics(route).map(
+            (d) => `${ruleOf(d)}@${d.range.start.line + 1}`,
+          );
+          return found.length === 2 && found.sort();
+        },
+        () => `web/orders.ts has: ${describeDiagnostics(route)}`,
+      );
+      assert.deepEqual(rules, ['prisma-query-without-index@2', 'unbounded-select@4']);
+      const rows = await panelFindings(api);
+      assert.ok(
+        rows.some((row) => row.ruleId === 'prisma-query-without-index'),
+        'the findings panel lists the TypeScript finding',
+      );
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(vscode.Uri.joinPath(root(), 'web'), { recursive: true });
+      await vscode.workspace.fs.delete(vscode.Uri.joinPath(root(), 'prisma'), { recursive: true });
+    }
+  });
 });
