@@ -1,5 +1,5 @@
 import type { Rule } from '../../server/src/engine/rule';
-import { ts } from '../../server/src/typescript/compiler';
+import { lazyKinds, ts } from '../../server/src/typescript/compiler';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { describeRuns } from '../../server/src/typescript/listeners';
 import {
@@ -18,7 +18,7 @@ const SHRINK_METHODS = new Set(['delete', 'clear', 'splice', 'shift', 'pop']);
 /** Calls that only read a collection handed to them; any other call may evict from it. */
 const READING_CALLS =
   /^(?:Map|Set|Array|JSON\.stringify|Array\.from|Array\.isArray|Object\.(?:keys|values|entries|freeze)|structuredClone|console\.\w+|String|Boolean|Number)$/;
-const ASSIGNMENT_OPERATORS = new Set([
+const ASSIGNMENT_OPERATORS = lazyKinds(() => [
   ts.SyntaxKind.EqualsToken,
   ts.SyntaxKind.QuestionQuestionEqualsToken,
   ts.SyntaxKind.BarBarEqualsToken,
@@ -26,7 +26,7 @@ const ASSIGNMENT_OPERATORS = new Set([
   ts.SyntaxKind.PlusEqualsToken,
   ts.SyntaxKind.MinusEqualsToken,
 ]);
-const RELATIONAL_OPERATORS = new Set([
+const RELATIONAL_OPERATORS = lazyKinds(() => [
   ts.SyntaxKind.GreaterThanToken,
   ts.SyntaxKind.GreaterThanEqualsToken,
   ts.SyntaxKind.LessThanToken,
@@ -71,7 +71,7 @@ function isAssignedTo(node: ts.Expression): boolean {
   return (
     !!parent &&
     ts.isBinaryExpression(parent) &&
-    ASSIGNMENT_OPERATORS.has(parent.operatorToken.kind) &&
+    ASSIGNMENT_OPERATORS().has(parent.operatorToken.kind) &&
     unwrap(parent.left) === node
   );
 }
@@ -91,7 +91,7 @@ function memberEffect(access: ts.PropertyAccessExpression, name: string): Effect
     (member === 'size' || member === 'length') &&
     parent &&
     ts.isBinaryExpression(parent) &&
-    RELATIONAL_OPERATORS.has(parent.operatorToken.kind)
+    RELATIONAL_OPERATORS().has(parent.operatorToken.kind)
   )
     return { kind: 'bounded' };
   return READ;
@@ -126,7 +126,7 @@ function effectOf(ref: ts.Identifier, name: string): Effect {
   if (isAssignedTo(ref)) return { kind: 'shrink' }; // reassigned: `x = []`, `x = x.filter(...)`
   // `other = x`, `x ?? fallback`: the collection flows on to other code.
   if (ts.isBinaryExpression(parent))
-    return ASSIGNMENT_OPERATORS.has(parent.operatorToken.kind) ||
+    return ASSIGNMENT_OPERATORS().has(parent.operatorToken.kind) ||
       parent.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken ||
       parent.operatorToken.kind === ts.SyntaxKind.BarBarToken
       ? { kind: 'escape' }

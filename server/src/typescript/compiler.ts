@@ -4,24 +4,43 @@
  * syntactic path for TypeScript and JavaScript: pure JS objects, measured faster than tree-sitter
  * for TS here, and the same AST ts-morph hands out where rules need types.
  */
+import * as tsMorph from 'ts-morph';
 import { ts } from 'ts-morph';
 
 export { ts };
 
-const SCRIPT_KINDS: Record<string, ts.ScriptKind> = {
-  '.ts': ts.ScriptKind.TS,
-  '.mts': ts.ScriptKind.TS,
-  '.cts': ts.ScriptKind.TS,
-  '.tsx': ts.ScriptKind.TSX,
-  '.js': ts.ScriptKind.JS,
-  '.mjs': ts.ScriptKind.JS,
-  '.cjs': ts.ScriptKind.JS,
-  '.jsx': ts.ScriptKind.JSX,
-};
+/**
+ * Makes sure the compiler is loaded. In the bundles `ts` starts empty and is filled here on the
+ * first TypeScript parse, so runs that see no TypeScript never pay its start-up (see
+ * scripts/plain-typescript-namespace.mjs); unbundled (tests) it is loaded already.
+ */
+export function loadTypeScript(): void {
+  (tsMorph as { loadTypeScript?: () => void }).loadTypeScript?.();
+}
+
+/**
+ * A set of syntax kinds built on first use: in the bundles the compiler loads lazily, so module
+ * top levels must not read `ts.SyntaxKind`.
+ */
+export function lazyKinds(list: () => ts.SyntaxKind[]): () => ReadonlySet<ts.SyntaxKind> {
+  let kinds: ReadonlySet<ts.SyntaxKind> | undefined;
+  return () => (kinds ??= new Set(list()));
+}
 
 function scriptKindOf(path: string): ts.ScriptKind {
-  const dot = path.lastIndexOf('.');
-  return SCRIPT_KINDS[path.slice(dot).toLowerCase()] ?? ts.ScriptKind.TS;
+  const extension = path.slice(path.lastIndexOf('.')).toLowerCase();
+  switch (extension) {
+    case '.tsx':
+      return ts.ScriptKind.TSX;
+    case '.jsx':
+      return ts.ScriptKind.JSX;
+    case '.js':
+    case '.mjs':
+    case '.cjs':
+      return ts.ScriptKind.JS;
+    default:
+      return ts.ScriptKind.TS;
+  }
 }
 
 /**
@@ -68,6 +87,7 @@ export function typeScriptSyntaxErrors(text: string, path: string): string[] {
  * JavaScript, since React code often lives in `.js`.
  */
 export function parseTypeScript(text: string, path: string): ts.SourceFile {
+  loadTypeScript();
   const kind = scriptKindOf(path);
   return ts.createSourceFile(
     path,

@@ -4,7 +4,7 @@
  * needs the previous response. Reads are over-approximated (a shadowing inner binding still counts
  * as a read), which only makes the callers more cautious.
  */
-import { ts } from './compiler';
+import { lazyKinds, ts } from './compiler';
 
 /** The names a binding pattern introduces: `a`, `{ a, b: { c } }`, `[d, ...e]`. */
 export function boundNames(name: ts.BindingName, into: Set<string> = new Set()): Set<string> {
@@ -92,7 +92,7 @@ export function assignedRoot(target: ts.Expression): string | undefined {
   }
 }
 
-const ASSIGNMENT_OPERATORS = new Set([
+const ASSIGNMENT_OPERATORS = lazyKinds(() => [
   ts.SyntaxKind.EqualsToken,
   ts.SyntaxKind.PlusEqualsToken,
   ts.SyntaxKind.MinusEqualsToken,
@@ -146,7 +146,7 @@ export function assignmentsIn(node: ts.Node, nested = false): Assignment[] {
   const found: Assignment[] = [];
   const visit = (current: ts.Node): void => {
     if (!nested && ts.isFunctionLike(current)) return;
-    if (ts.isBinaryExpression(current) && ASSIGNMENT_OPERATORS.has(current.operatorToken.kind)) {
+    if (ts.isBinaryExpression(current) && ASSIGNMENT_OPERATORS().has(current.operatorToken.kind)) {
       const roots: string[] = [];
       targetRoots(current.left, roots);
       found.push({ roots, value: current.right, node: current });

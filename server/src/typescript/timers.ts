@@ -4,7 +4,7 @@
  * Shared by the memory-leak rules (`interval-never-cleared`, `race-timeout-not-cleared`,
  * `listener-added-per-event`) and `fixed-interval-polling`.
  */
-import { ts } from './compiler';
+import { lazyKinds, ts } from './compiler';
 import {
   chainText,
   semanticParent,
@@ -99,7 +99,7 @@ export type TimerHandle =
   /** Returned, passed to a call, put in a collection: code this rule cannot follow. */
   | { kind: 'escapes' };
 
-const ASSIGNMENTS = new Set([
+const ASSIGNMENTS = lazyKinds(() => [
   ts.SyntaxKind.EqualsToken,
   ts.SyntaxKind.QuestionQuestionEqualsToken,
   ts.SyntaxKind.BarBarEqualsToken,
@@ -134,7 +134,7 @@ export function timerHandle(node: ts.Expression): TimerHandle {
     return { kind: 'stored', key: `this.${parent.name.text}`, target: parent.name, unref };
   if (
     ts.isBinaryExpression(parent) &&
-    ASSIGNMENTS.has(parent.operatorToken.kind) &&
+    ASSIGNMENTS().has(parent.operatorToken.kind) &&
     unwrap(parent.right) === unwrap(expression)
   ) {
     const key = handleKey(parent.left);
@@ -156,7 +156,7 @@ export function handleEscapesAt(occurrence: ts.Expression): boolean {
     return !CLEAR_FUNCTIONS.has(callee.split('.').pop() ?? '');
   }
   if (ts.isBinaryExpression(parent))
-    return ASSIGNMENTS.has(parent.operatorToken.kind) && unwrap(parent.right) === occurrence;
+    return ASSIGNMENTS().has(parent.operatorToken.kind) && unwrap(parent.right) === occurrence;
   if (ts.isArrowFunction(parent)) return parent.body === occurrence;
   return (
     ts.isReturnStatement(parent) ||

@@ -26,12 +26,11 @@ export interface FileTypes {
   isPrismaClient(expression: ts.Expression): boolean;
 }
 
-const FUNCTION_DECLARATIONS = new Set([
-  ts.SyntaxKind.FunctionDeclaration,
-  ts.SyntaxKind.MethodDeclaration,
-  ts.SyntaxKind.FunctionExpression,
-  ts.SyntaxKind.ArrowFunction,
-]);
+const isFunctionDeclaration = (node: ts.Node): boolean =>
+  ts.isFunctionDeclaration(node) ||
+  ts.isMethodDeclaration(node) ||
+  ts.isFunctionExpression(node) ||
+  ts.isArrowFunction(node);
 
 export class TypeOracle {
   private project: Project | undefined;
@@ -139,8 +138,7 @@ class CompiledFileTypes implements FileTypes {
     let fn: ts.Node = declaration;
     if (ts.isVariableDeclaration(declaration) && declaration.initializer)
       fn = unwrapFunction(declaration.initializer);
-    if (!FUNCTION_DECLARATIONS.has(fn.kind) && !ts.isPropertyDeclaration(declaration))
-      return undefined;
+    if (!isFunctionDeclaration(fn) && !ts.isPropertyDeclaration(declaration)) return undefined;
     const file = declaration.getSourceFile().fileName;
     const relative = path.relative(this.root, file).split(path.sep).join('/');
     if (relative.startsWith('..')) return undefined;
