@@ -97,6 +97,51 @@ function hasSequence(tokens: SqlToken[], words: string[]): boolean {
   return false;
 }
 
+/** Schemas of the database's own catalog: their size follows the schema, not the data. */
+const CATALOG_SCHEMAS = new Set(['information_schema', 'pg_catalog', 'performance_schema', 'sys']);
+/** Catalog tables by prefix: `pg_tables`, `pg_type`, `sqlite_master`. */
+const CATALOG_NAME = /^(?:pg_|sqlite_)/;
+/** Functions returning one row about the session: `current_schema()`, `current_database()`. */
+const SESSION_FUNCTION = /^current_/;
+const bare = (token: SqlToken): string => token.text.replace(/["`[\]]/g, '').toLowerCase();
+
+/**
+ * The outermost query reads only the database's catalog: `information_schema.columns`,
+ * `pg_catalog.pg_type`, `pg_tables`, `sqlite_master`, `current_schema()`. Those hold one row per
+ * schema object (or one row in all), however large the tables grow.
+ */
+export function readsOnlyCatalog(statement: SqlStatement): boolean {
+  const top = statement.topLevel;
+  const from = top.findIndex((token) => token.type === 'word' && token.upper === 'FROM');
+  if (from === -1) return false;
+  let sources = 0;
+  let expectName = true;
+  for (let i = from + 1; i < top.length; i++) {
+    const token = top[i];
+    if (token.type === 'word' && AFTER_FROM.has(token.upper)) break;
+    if (token.type === 'punct' && token.text === ',') {
+      expectName = true;
+      continue;
+    }
+    if (token.type === 'word' && token.upper === 'JOIN') {
+      expectName = true;
+      continue;
+    }
+    if (!expectName || (token.type !== 'word' && token.type !== 'quoted')) continue;
+    if (token.type === 'word' && JOIN_WORDS.has(token.upper)) continue;
+    // `schema.table`: the schema decides; a bare name (or a function) by its prefix.
+    const qualified = top[i + 1]?.text === '.' && top[i + 2];
+    const catalog = qualified
+      ? CATALOG_SCHEMAS.has(bare(token)) || CATALOG_NAME.test(bare(top[i + 2]))
+      : CATALOG_NAME.test(bare(token)) ||
+        (SESSION_FUNCTION.test(bare(token)) && top[i + 1]?.text === '(');
+    if (!catalog) return false;
+    sources++;
+    expectName = false;
+  }
+  return sources > 0;
+}
+
 /** The outermost query limits its rows: `LIMIT`, `FETCH FIRST/NEXT`, `TOP`, or `ROWNUM`. */
 export function hasRowLimit(statement: SqlStatement): boolean {
   const top = statement.topLevel;
