@@ -232,6 +232,16 @@ function isFormatterOrPattern(node: ts.Expression): boolean {
   return callee === 'RegExp' || (ts.isNewExpression(inner) && /^Intl\.\w+$/.test(callee));
 }
 
+/** `cache[key]` or `cache.get(key)`: reading an entry back. */
+function isCacheRead(expression: ts.Expression): boolean {
+  if (ts.isElementAccessExpression(expression)) return true;
+  return (
+    ts.isCallExpression(expression) &&
+    ts.isPropertyAccessExpression(expression.expression) &&
+    expression.expression.name.text === 'get'
+  );
+}
+
 /**
  * Whether a cache stores a formatter or pattern built from its key, directly or through a local
  * (`dtf = new Intl.DateTimeFormat(locale, opts); cache[key] = dtf`). Such caches are keyed by
@@ -257,9 +267,9 @@ function storesFormatterOrPattern(value: ts.Expression | undefined): boolean {
       )
         assigned.push(node.right);
     });
-  // `let dtf = cache[key]; if (!dtf) { dtf = new Intl...(); cache[key] = dtf; }`: the read of the
-  // cache itself is not a new value.
-  const built = assigned.filter((expression) => !ts.isElementAccessExpression(unwrap(expression)));
+  // `let dtf = cache[key]` / `cache.get(key)`; `if (!dtf) { dtf = new Intl...(); ... }`: the read of
+  // the cache itself is not a new value.
+  const built = assigned.filter((expression) => !isCacheRead(unwrap(expression)));
   return built.length > 0 && built.every(isFormatterOrPattern);
 }
 
