@@ -103,7 +103,8 @@ const CATALOG_SCHEMAS = new Set(['information_schema', 'pg_catalog', 'performanc
 const CATALOG_NAME = /^(?:pg_|sqlite_)/;
 /** Functions returning one row about the session: `current_schema()`, `current_database()`. */
 const SESSION_FUNCTION = /^current_/;
-const bare = (token: SqlToken): string => token.text.replace(/["`[\]]/g, '').toLowerCase();
+/** A name without its quotes (and the backslashes of a JavaScript template's escaped backticks). */
+const bare = (token: SqlToken): string => token.text.replace(/["`[\]\\]/g, '').toLowerCase();
 
 /**
  * The outermost query reads only the database's catalog: `information_schema.columns`,
@@ -111,35 +112,67 @@ const bare = (token: SqlToken): string => token.text.replace(/["`[\]]/g, '').toL
  * schema object (or one row in all), however large the tables grow.
  */
 export function readsOnlyCatalog(statement: SqlStatement): boolean {
-  const top = statement.topLevel;
-  const from = top.findIndex((token) => token.type === 'word' && token.upper === 'FROM');
-  if (from === -1) return false;
+  const tokens = statement.tokens;
+  let sources = 0;
+  for (let f = 0; f < tokens.length; f++) {
+    const from = tokens[f];
+    if (from.type !== 'word' || from.upper !== 'FROM' || !startsSourceList(tokens, f)) continue;
+    const found = catalogSources(tokens, f);
+    if (found === undefined) return false;
+    sources += found;
+  }
+  return sources > 0;
+}
+
+/**
+ * Whether the `FROM` at `tokens[at]` starts a query's source list, not a function's argument
+ * (`EXTRACT(year FROM ts)`, `TRIM(BOTH ' ' FROM name)`): a `SELECT` precedes it at its depth.
+ */
+function startsSourceList(tokens: SqlToken[], at: number): boolean {
+  const depth = tokens[at].depth;
+  if (depth === 0) return true;
+  for (let i = at - 1; i >= 0 && tokens[i].depth >= depth; i--)
+    if (tokens[i].depth === depth && tokens[i].type === 'word' && tokens[i].upper === 'SELECT')
+      return true;
+  return false;
+}
+
+/**
+ * The number of sources the `FROM` at `tokens[from]` lists (names, joined names and session
+ * functions), or undefined when one is not part of the catalog. Derived tables are skipped: their
+ * own `FROM` is read on its own.
+ */
+function catalogSources(tokens: SqlToken[], from: number): number | undefined {
+  const depth = tokens[from].depth;
   let sources = 0;
   let expectName = true;
-  for (let i = from + 1; i < top.length; i++) {
-    const token = top[i];
+  for (let i = from + 1; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token.depth < depth) break;
+    if (token.depth > depth) continue;
     if (token.type === 'word' && AFTER_FROM.has(token.upper)) break;
-    if (token.type === 'punct' && token.text === ',') {
+    if ((token.type === 'punct' && token.text === ',') || token.upper === 'JOIN') {
       expectName = true;
       continue;
     }
-    if (token.type === 'word' && token.upper === 'JOIN') {
-      expectName = true;
+    if (!expectName) continue;
+    if (token.text === '(') {
+      expectName = false; // a derived table
       continue;
     }
-    if (!expectName || (token.type !== 'word' && token.type !== 'quoted')) continue;
+    if (token.type !== 'word' && token.type !== 'quoted') continue;
     if (token.type === 'word' && JOIN_WORDS.has(token.upper)) continue;
     // `schema.table`: the schema decides; a bare name (or a function) by its prefix.
-    const qualified = top[i + 1]?.text === '.' && top[i + 2];
+    const qualified = tokens[i + 1]?.text === '.' && tokens[i + 2];
     const catalog = qualified
-      ? CATALOG_SCHEMAS.has(bare(token)) || CATALOG_NAME.test(bare(top[i + 2]))
+      ? CATALOG_SCHEMAS.has(bare(token)) || CATALOG_NAME.test(bare(tokens[i + 2]))
       : CATALOG_NAME.test(bare(token)) ||
-        (SESSION_FUNCTION.test(bare(token)) && top[i + 1]?.text === '(');
-    if (!catalog) return false;
+        (SESSION_FUNCTION.test(bare(token)) && tokens[i + 1]?.text === '(');
+    if (!catalog) return undefined;
     sources++;
     expectName = false;
   }
-  return sources > 0;
+  return sources;
 }
 
 /** The outermost query limits its rows: `LIMIT`, `FETCH FIRST/NEXT`, `TOP`, or `ROWNUM`. */
