@@ -99,8 +99,9 @@ function hasSequence(tokens: SqlToken[], words: string[]): boolean {
 
 /** Schemas of the database's own catalog: their size follows the schema, not the data. */
 const CATALOG_SCHEMAS = new Set(['information_schema', 'pg_catalog', 'performance_schema', 'sys']);
-/** Catalog tables by prefix: `pg_tables`, `pg_type`, `sqlite_master`. */
-const CATALOG_NAME = /^(?:pg_|sqlite_)/;
+/** Catalog tables: `pg_tables`, `pg_type`, `sqlite_master`, Oracle's `user_tables`, `all_views`, `dual`. */
+const CATALOG_NAME =
+  /^(?:pg_\w+|sqlite_\w+|dual|(?:user|all|dba)_(?:tables|tab_cols|tab_columns|views|mviews|indexes|ind_columns|constraints|cons_columns|sequences|triggers|objects|users|tab_comments|col_comments|types))$/;
 /** Functions returning one row about the session: `current_schema()`, `current_database()`. */
 const SESSION_FUNCTION = /^current_/;
 /** A name without its quotes (and the backslashes of a JavaScript template's escaped backticks). */
@@ -162,12 +163,18 @@ function catalogSources(tokens: SqlToken[], from: number): number | undefined {
     }
     if (token.type !== 'word' && token.type !== 'quoted') continue;
     if (token.type === 'word' && JOIN_WORDS.has(token.upper)) continue;
-    // `schema.table`: the schema decides; a bare name (or a function) by its prefix.
-    const qualified = tokens[i + 1]?.text === '.' && tokens[i + 2];
-    const catalog = qualified
-      ? CATALOG_SCHEMAS.has(bare(token)) || CATALOG_NAME.test(bare(tokens[i + 2]))
-      : CATALOG_NAME.test(bare(token)) ||
-        (SESSION_FUNCTION.test(bare(token)) && tokens[i + 1]?.text === '(');
+    // `[db.]schema.table`: a catalog schema anywhere in the chain, or a catalog table at its end; a
+    // bare name (or a session function) by its name.
+    const chain = [bare(token)];
+    while (tokens[i + 1]?.text === '.' && tokens[i + 2]) {
+      chain.push(bare(tokens[i + 2]));
+      i += 2;
+    }
+    const last = chain[chain.length - 1];
+    const catalog =
+      chain.some((part) => CATALOG_SCHEMAS.has(part)) ||
+      CATALOG_NAME.test(last) ||
+      (chain.length === 1 && SESSION_FUNCTION.test(last) && tokens[i + 1]?.text === '(');
     if (!catalog) return undefined;
     sources++;
     expectName = false;
