@@ -313,7 +313,8 @@ export const awaitInLoop: Rule = {
           'early `return reply.code(404).send()` that does not return the result does not count: ' +
           'validating each id with a query is still an N+1.',
         'Batch loops, where one round trip per batch is the cure: the iterable is a batching call ' +
-          '(`chunk(ids, 500)`, `_.chunk`, `splitEvery`), the loop variable is named `batch`/`chunk`, ' +
+          '(`chunk(ids, 500)`, `_.chunk`, `splitEvery`), the loop variable or the iterated variable is ' +
+          'named `batch`/`chunk` (`for (const keys of chunks)`), ' +
           'or a `for` loop steps by more than one (`i += BATCH_SIZE`).',
         'Loops that run a list of statements or migrations in order: the loop variable is named for a ' +
           'migration (`for (const migration of pending) await applyMigration(client, migration)`), or ' +
@@ -333,6 +334,8 @@ export const awaitInLoop: Rule = {
           'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`).',
         'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`): they run ' +
           'once, on a handful of rows.',
+        'Memoised getters (`if (db) return db;` first, then the set-up query): they query once per ' +
+          'process, so the calls through them in a loop do not count.',
         'Helpers the index cannot resolve to one workspace function (methods on injected services, ' +
           'names defined in several places), and helpers that make no query or request within five calls.',
       ],

@@ -256,6 +256,8 @@ function isBatchLoop(loop: TsLoop): boolean {
     const name = chainText(iterable.expression).split('.').pop() ?? '';
     if (BATCHING.test(name)) return true;
   }
+  // `const chunks = chunk(ids, 10000); for (const keys of chunks)`.
+  if (iterable && ts.isIdentifier(iterable) && BATCH_VARIABLE.test(iterable.text)) return true;
   const binding = loopBinding(loop);
   return !!binding && ts.isIdentifier(binding) && BATCH_VARIABLE.test(binding.text);
 }
