@@ -3,6 +3,7 @@ import { isMigrationPath, tokenRange } from '../../server/src/sql/helpers';
 import {
   hasRowLimit,
   looksUpByKey,
+  readsOnlyCatalog,
   selectsStar,
   type SqlStatement,
 } from '../../server/src/sql/statements';
@@ -44,6 +45,8 @@ export const selectStar: Rule = {
         'DuckDB `SELECT * EXCLUDE (...)` / `* REPLACE (...)`, which choose the columns deliberately.',
         '`INSERT INTO ... SELECT *`, `CREATE TABLE/VIEW ... AS SELECT *` and `COPY (SELECT * ...) TO`: the rows stay in the database or go to a file whole, by intent.',
         'Statements that read at most one row: `LIMIT 1`, lookups by `id`/`uuid`/`pk` or a column the workspace schema declares primary key or unique, and strings whose result is read with `.fetchone()` / `.first()`.',
+        "The database's own catalog (`information_schema.*`, `pg_catalog`, `pg_tables`, `sqlite_master`, " +
+          '`current_schema()`): its columns are fixed by the database and its rows follow the schema.',
         'Files under migration folders.',
       ],
     },
@@ -57,7 +60,7 @@ export const selectStar: Rule = {
       for (const statement of unit.statements) {
         if (statement.kind !== 'select') continue;
         const star = selectsStar(statement);
-        if (!star || readsOneRow(statement, keyLookup)) continue;
+        if (!star || readsOneRow(statement, keyLookup) || readsOnlyCatalog(statement)) continue;
         const quoted = star.text === '*' ? '*' : `${star.text}.*`;
         const range = tokenRange(unit, star);
         ctx.report({

@@ -125,6 +125,10 @@ export const unboundedSelect: Rule = {
         'Aggregates without `GROUP BY` (`SELECT count(*) FROM t`), which return one row.',
         'Lookups by primary key or a unique column (`WHERE id = ?`), and statements whose result is read with `.fetchone()`, `.first()`, `.scalar()`, `fetchrow` or `fetchval`.',
         '`EXISTS (...)` checks and `SELECT` without `FROM`.',
+        "Reads of the database's own catalog only (`information_schema.columns`, `pg_catalog.pg_type`, " +
+          "`pg_tables`, `sqlite_master`, Oracle's `user_tables`/`all_tables`/`dual`, `FROM current_schema()`, " +
+          'derived tables over them): one row per schema object, however ' +
+          'large the data grows.',
         'Queries that already page (`LIMIT`, `FETCH FIRST`, `TOP`), DDL, DML (`INSERT ... SELECT`), views and files under migration folders.',
         'SQL whose run-time parts (f-string holes) may add the limit: `f"SELECT ... {limit_clause}"`.',
         'Results read in batches, which stream the rows instead of holding them: `.fetchmany(n)` chained or in the statements right after `cursor.execute(...)`, DuckDB `fetch_df_chunk` / `fetch_record_batch`.',

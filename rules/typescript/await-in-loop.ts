@@ -100,9 +100,11 @@ function helperMessage(ctx: FileContext, call: TsCall, io: HelperIo, where: stri
   const what =
     `\`${call.callee}()\` makes ${cost}${through} (\`${io.effect.callee}(...)\` in ` +
     `${displayFile(ctx, last.file)})`;
-  const fix = recursive
-    ? 'load the whole tree in one query (a recursive CTE) or one query per level'
-    : 'give the helper a batch variant that takes every id, or run the calls together with `Promise.all`';
+  const fix = !recursive
+    ? 'give the helper a batch variant that takes every id, or run the calls together with `Promise.all`'
+    : io.effect.kind === 'http'
+      ? "request each level's children together with `Promise.all`, or use an endpoint that returns the whole tree"
+      : 'load the whole tree in one query (a recursive CTE) or one query per level';
   return `${what} and is awaited ${where}; ${fix}`;
 }
 
@@ -311,8 +313,17 @@ export const awaitInLoop: Rule = {
           'early `return reply.code(404).send()` that does not return the result does not count: ' +
           'validating each id with a query is still an N+1.',
         'Batch loops, where one round trip per batch is the cure: the iterable is a batching call ' +
-          '(`chunk(ids, 500)`, `_.chunk`, `splitEvery`), the loop variable is named `batch`/`chunk`, ' +
+          '(`chunk(ids, 500)`, `_.chunk`, `splitEvery`), the loop variable or the iterated variable is ' +
+          'named `batch`/`chunk` (`for (const keys of chunks)`), ' +
           'or a `for` loop steps by more than one (`i += BATCH_SIZE`).',
+        'Loops that run a list of statements or migrations in order: the loop variable is named for a ' +
+          'migration (`for (const migration of pending) await applyMigration(client, migration)`), or ' +
+          'the SQL call runs the item itself (`await tx.execute(sql.raw(stmt))`, `await trx.raw(ddl)`, ' +
+          '`await this.query(q.query, q.parameters)`). Each item is a different statement, not a query ' +
+          'per row, and the order matters.',
+        '`fetch` bound in the file to something else: a parameter (`async function load(key, fetch)`, ' +
+          '`createFetcher({ fetch })`) or a local function. A parameter typed or defaulted as the ' +
+          'platform fetch (`fetch: typeof globalThis.fetch`) and SvelteKit `load({ fetch })` still count.',
         '`for await` over streams, cursors, async generators and message consumers ' +
           '(`for await (const msg of consumer)`), and `while` loops that pull a message per pass ' +
           '(`await queue.receive()`, `brpop`): items arrive one at a time and awaiting each is the ' +
@@ -323,6 +334,8 @@ export const awaitInLoop: Rule = {
           'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`).',
         'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`): they run ' +
           'once, on a handful of rows.',
+        'Memoised getters (`if (db) return db;` first, then the set-up query): they query once per ' +
+          'process, so the calls through them in a loop do not count.',
         'Helpers the index cannot resolve to one workspace function (methods on injected services, ' +
           'names defined in several places), and helpers that make no query or request within five calls.',
       ],

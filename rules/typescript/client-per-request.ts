@@ -21,6 +21,9 @@ import { WorkspaceCallers } from '../../server/src/typescript/workspace-callers'
 /** Factories whose job is to create the client; their callers decide how often that happens. */
 const FACTORY_NAME = /^(?:create|make|build|new|init|setup|connect|open)(?:[A-Z_]|$)/;
 
+/** React hooks (`useGitHub`): they run on every render of the component that calls them. */
+const HOOK_NAME = /^use[A-Z]/;
+
 /** React hooks whose callback or initializer runs once per component, not per render. */
 const MEMO_HOOKS = new Set(['useMemo', 'useState', 'useRef', 'useCallback']);
 
@@ -116,6 +119,60 @@ function localBinding(created: ts.Node): ts.Identifier | undefined {
   return undefined;
 }
 
+/**
+ * Whether the value at `node` ends up in the function's return value: returned as is, or inside
+ * the returned expression (`return construct(instance, config)`), or through a local that is
+ * (`const db = construct(instance); return db`). Followed through `depth` locals.
+ */
+function flowsToReturn(node: ts.Node, body: ts.Node, depth = 0): boolean {
+  let current = node;
+  for (let parent = current.parent; parent && parent !== body; parent = parent.parent) {
+    if (ts.isReturnStatement(parent)) return true;
+    if (ts.isArrowFunction(parent) && parent.body === current) return parent === body.parent;
+    if (ts.isFunctionLike(parent) || ts.isStatement(parent)) return false;
+    // Using the client (`prisma.post.findMany()`) returns its results, not the client.
+    if (
+      (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) &&
+      parent.expression === current
+    )
+      return false;
+    if (
+      (ts.isCallExpression(parent) || ts.isNewExpression(parent)) &&
+      parent.expression === current
+    )
+      return false;
+    if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) {
+      if (depth >= 2) return false;
+      const local = parent.name;
+      let found = false;
+      const visit = (child: ts.Node): void => {
+        if (found) return;
+        if (ts.isIdentifier(child) && child.text === local.text && child !== local)
+          found = flowsToReturn(child, body, depth + 1);
+        else ts.forEachChild(child, visit);
+      };
+      visit(body);
+      return found;
+    }
+    current = parent;
+  }
+  return false;
+}
+
+/**
+ * A factory by what it does: the client it creates is returned (`drizzle(url)` returns a database
+ * built on `new pg.Pool(...)`), so its caller owns it and decides how often to call it.
+ */
+function returnsCreation(call: TsCall): boolean {
+  const fn = call.fn?.node as (ts.SignatureDeclaration & { body?: ts.Node }) | undefined;
+  if (!fn?.body || HOOK_NAME.test(call.fn!.name)) return false;
+  // `shared ?? new PrismaClient()`: a fallback made on every call that lacks the shared client.
+  const value = outermostValue(call.node);
+  if (value !== call.node && ts.isBinaryExpression(value)) return false;
+  if (ts.isArrowFunction(fn) && !ts.isBlock(fn.body)) return true;
+  return flowsToReturn(call.node, fn.body);
+}
+
 /** Inside a class field initializer (`private prisma = new PrismaClient()`): once per instance. */
 function inClassField(call: TsCall): boolean {
   for (let node: ts.Node | undefined = call.node.parent; node; node = node.parent) {
@@ -132,6 +189,7 @@ function frequency(
   model: TsModel,
   fn: TsFunction,
   reachedByHandler: (factory: TsFunction) => string | undefined,
+  returnsClient: boolean,
 ): Frequency | undefined {
   for (let current: TsFunction | undefined = fn; current; current = current.parent) {
     if (handlesRequests(model, current)) {
@@ -143,7 +201,7 @@ function frequency(
     const hook = current.callbackOf;
     if (hook && !hook.isNew && MEMO_HOOKS.has(hook.callee.replace(/^React\./, '')))
       return undefined;
-    if (FACTORY_NAME.test(current.name)) {
+    if (FACTORY_NAME.test(current.name) || (current === fn && returnsClient)) {
       const handler = reachedByHandler(current);
       return handler ? { perRequest: handler } : undefined;
     }
@@ -237,8 +295,9 @@ export const clientPerRequest: Rule = {
         'Class constructors (NestJS providers are singletons), `onModuleInit`, and startup code: ' +
           '`main()`, `bootstrap()`, top-level IIFEs, `app.listen` callbacks, `fastify.register` and ' +
           '`fp(...)` plugin callbacks, and functions the file only calls from its top level or startup code.',
-        'Factories (`createPool()`, `makeClient()`, `buildServer()`, `connectDb()`) no request handler ' +
-          'reaches: they create the client once for whoever calls them at startup.',
+        'Factories (`createPool()`, `makeClient()`, `buildServer()`, `connectDb()`), and functions that ' +
+          'return the client they create (`drizzle(url)` returning a database over `new Pool()`), when no ' +
+          'request handler reaches them: they create the client once for whoever calls them at startup.',
         'React `useMemo`/`useState`/`useRef` initialisers, which run once per component.',
         'Tests and scripts (`*.test.ts`, `__tests__/`, `scripts/`, `bin/`, files starting with `#!`).',
         'Calls not known to create a client: the module must be imported (`pg`, `ioredis`, `redis`, ' +
@@ -256,8 +315,11 @@ export const clientPerRequest: Rule = {
       if (!call.fn) continue;
       const creation = clientCreation(model, call);
       if (!creation || isStored(call) || inClassField(call)) continue;
-      const often = frequency(model, call.fn, (factory) =>
-        handlerReaching(ctx, model, workspaceCallers, factory),
+      const often = frequency(
+        model,
+        call.fn,
+        (factory) => handlerReaching(ctx, model, workspaceCallers, factory),
+        returnsCreation(call),
       );
       if (!often) continue;
       const fn = 'perCall' in often ? namedFunction(often.perCall) : undefined;

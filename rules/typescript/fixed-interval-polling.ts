@@ -5,6 +5,7 @@ import {
   isHttpCall,
   PRISMA_READ_OPERATIONS,
   prismaQuery,
+  isScriptOrTestPath,
 } from '../../server/src/typescript/knowledge';
 import {
   chainText,
@@ -313,6 +314,8 @@ export const fixedIntervalPolling: Rule = {
         '}',
       ].join('\n'),
       notFlagged: [
+        'Tests and scripts (`*.test.ts`, `test/`, `scripts/`, `bin/`): a deploy script that polls a status ' +
+          'runs once.',
         'Intervals and loops whose work is not a remote read: clocks, animations, in-memory work, and ' +
           'periodic writes (cleanup `deleteMany`, metric flushes, heartbeat `POST`s), which are scheduled ' +
           'jobs rather than polling for changes.',
@@ -330,7 +333,7 @@ export const fixedIntervalPolling: Rule = {
   },
   check(ctx) {
     const model = ctx.typescript;
-    if (!model) return;
+    if (!model || isScriptOrTestPath(ctx.relativePath)) return;
     for (const call of model.calls) {
       if (!isTimerCall(model, call, 'setInterval')) continue;
       const message = checkInterval(model, call);

@@ -1,6 +1,7 @@
 import type { Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
+import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { describeRuns } from '../../server/src/typescript/listeners';
 import {
   enclosingFunctions,
@@ -203,6 +204,8 @@ export const intervalNeverCleared: Rule = {
         '}',
       ].join('\n'),
       notFlagged: [
+        'Tests and scripts (`*.test.ts`, `test/`, `scripts/`, `bin/`): a script that runs until it is killed ' +
+          'starts its timers on purpose.',
         'Handles passed to `clearInterval` or `clearTimeout` anywhere in the file under the same name ' +
           '(`clearInterval(this.timer)` in a `stop()` method, `clearInterval(id)` inside the callback ' +
           'itself, a cleanup returned from the effect).',
@@ -222,7 +225,8 @@ export const intervalNeverCleared: Rule = {
   },
   check(ctx) {
     const model = ctx.typescript;
-    if (!model || !model.text.includes('setInterval')) return;
+    if (!model || isScriptOrTestPath(ctx.relativePath) || !model.text.includes('setInterval'))
+      return;
     const leaks = uncleared(model);
     const perEffect = new Map<TsFunction, number>();
     for (const leak of leaks) {

@@ -1,5 +1,6 @@
 import type { Rule } from '../../server/src/engine/rule';
 import { ts } from '../../server/src/typescript/compiler';
+import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import {
   isListenerRegistration,
   isListenerRemoval,
@@ -100,6 +101,57 @@ function outlives(model: TsModel, call: TsCall, scope: TsFunction): string | und
   return imported && EVENTS_MODULES.has(imported.module) ? undefined : 'module';
 }
 
+/** `x` of a `!x` / `x === false` / `x == null` test, as written. */
+function negatedFlag(condition: ts.Expression): string | undefined {
+  const inner = unwrap(condition);
+  if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken)
+    return unwrap(inner.operand).getText();
+  if (
+    ts.isBinaryExpression(inner) &&
+    [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken].includes(
+      inner.operatorToken.kind,
+    ) &&
+    [
+      ts.SyntaxKind.FalseKeyword,
+      ts.SyntaxKind.NullKeyword,
+      ts.SyntaxKind.UndefinedKeyword,
+    ].includes(unwrap(inner.right).kind)
+  )
+    return unwrap(inner.left).getText();
+  return undefined;
+}
+
+/** Whether `statement` sets `flag` (`flag = true`, `this.subscribed = true`). */
+function setsFlag(statement: ts.Statement, flag: string): boolean {
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found || ts.isFunctionLike(node)) return;
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      unwrap(node.left).getText() === flag
+    )
+      found = true;
+    else ts.forEachChild(node, visit);
+  };
+  visit(statement);
+  return found;
+}
+
+/**
+ * A registration guarded to run once: `if (!this.isInitialConnection) { this.isInitialConnection =
+ * true; client.on('message', ...) }` (NestJS's MQTT client, on every reconnect).
+ */
+function guardedToRunOnce(call: TsCall, scope: TsFunction): boolean {
+  for (let node: ts.Node = call.node; node.parent && node !== scope.node; node = node.parent) {
+    const parent = node.parent;
+    if (!ts.isIfStatement(parent) || parent.thenStatement !== node) continue;
+    const flag = negatedFlag(parent.expression);
+    if (flag && setsFlag(parent.thenStatement, flag)) return true;
+  }
+  return false;
+}
+
 /** Whether the same scope (or the file, for the same listener) removes the listener again. */
 function isRemoved(model: TsModel, call: TsCall, scope: TsFunction): boolean {
   const receiver = receiverName(call);
@@ -196,7 +248,14 @@ export const listenerAddedPerEvent: Rule = {
         "Listeners on objects created or received per event: `wss.on('connection', (ws) => ws.on('message', ...))` " +
           "(a new socket per connection), `req.on('close')`, `res.on('finish')`, a per-request stream's `on('data')`.",
         'React effects that return a cleanup, and registrations at module level or in functions that run ' +
-          "once (`main()`, a `server.on('listening')` or `'ready'`/`'open'`/`'load'` listener).",
+          "once (`main()`, a `server.on('listening')` or `'ready'`/`'open'`/`'load'` listener). Listeners " +
+          "of events an emitter fires once (`req.on('response')`, `req.on('socket')`, `stream.on('end')`, " +
+          "`'finish'`, `'close'`, `child.on('exit')`) run once per emitter: what they register is judged " +
+          'by the code around them.',
+        "`newListener` callbacks that forward each listener to another emitter (`client.on('newListener', " +
+          '(event, fn) => inner.on(event, fn))`), and registrations guarded to run once (`if (!this.subscribed) ' +
+          '{ this.subscribed = true; client.on(...) }`).',
+        'Tests, scripts and CLI entry points (`*.test.ts`, `scripts/`, `bin/`): they exit.',
         'Emitters reached through `this` or a call (`this.bus.on`, `getBus().on`): their lifetime is not ' +
           'visible in the file. Static helpers of the `events` module (`events.on(emitter, name)`).',
       ],
@@ -206,6 +265,7 @@ export const listenerAddedPerEvent: Rule = {
     const model = ctx.typescript;
     if (
       !model ||
+      isScriptOrTestPath(ctx.relativePath) ||
       !/\.(?:on|addListener|prependListener|addEventListener|subscribe)\(/.test(model.text)
     )
       return;
@@ -214,7 +274,8 @@ export const listenerAddedPerEvent: Rule = {
       const scope = perEventScope(model, call);
       if (!scope) continue;
       const lifetime = outlives(model, call, scope.fn);
-      if (!lifetime || isRemoved(model, call, scope.fn)) continue;
+      if (!lifetime || isRemoved(model, call, scope.fn) || guardedToRunOnce(call, scope.fn))
+        continue;
       ctx.report({ ...reportRange(model, call), message: message(call, scope.reason, lifetime) });
     }
   },

@@ -10,7 +10,12 @@ import {
   type TsFunction,
   type TsModel,
 } from '../../server/src/typescript/model';
-import { enclosingFunctionNode, referencesTo } from '../../server/src/typescript/name-resolution';
+import {
+  declarationOf,
+  enclosingFunctionNode,
+  forEachOwnDescendant,
+  referencesTo,
+} from '../../server/src/typescript/name-resolution';
 
 const COLLECTION_CONSTRUCTORS = new Set(['Map', 'Set']);
 const ADD_METHODS = new Set(['set', 'add', 'push', 'unshift']);
@@ -55,8 +60,10 @@ function isEmptyCollection(init: ts.Expression | undefined): boolean {
   return false;
 }
 
-/** What one reference to the collection does. */
-type Effect = { kind: 'add'; code: string } | { kind: 'shrink' | 'bounded' | 'escape' | 'read' };
+/** What one reference to the collection does; an addition keeps the value it stores, if seen. */
+type Effect =
+  | { kind: 'add'; code: string; value?: ts.Expression }
+  | { kind: 'shrink' | 'bounded' | 'escape' | 'read' };
 
 const READ: Effect = { kind: 'read' };
 
@@ -84,7 +91,8 @@ function memberEffect(access: ts.PropertyAccessExpression, name: string): Effect
     if (SHRINK_METHODS.has(member)) return { kind: 'shrink' };
     if (!ADD_METHODS.has(member)) return READ;
     if ((member === 'set' || member === 'add') && isLiteralKey(parent.arguments[0])) return READ;
-    return { kind: 'add', code: `${name}.${member}(...)` };
+    const value = parent.arguments[member === 'set' ? 1 : 0];
+    return { kind: 'add', code: `${name}.${member}(...)`, value };
   }
   if (member === 'length' && isAssignedTo(access)) return { kind: 'shrink' };
   if (
@@ -97,32 +105,57 @@ function memberEffect(access: ts.PropertyAccessExpression, name: string): Effect
   return READ;
 }
 
-/** The effect of `x[key] = v`, `delete x[key]`, `x[key].push(v)`. */
-function elementEffect(access: ts.ElementAccessExpression, name: string): Effect {
+/** The method a `x["delete"](k)` call names: Babel's ES3 output quotes reserved words. */
+function quotedMethod(access: ts.ElementAccessExpression): string | undefined {
+  const parent = semanticParent(access);
+  const key = unwrap(access.argumentExpression);
+  if (!parent || !ts.isCallExpression(parent) || unwrap(parent.expression) !== access) return;
+  return ts.isStringLiteralLike(key) ? key.text : undefined;
+}
+
+/**
+ * The effect of `x[key] = v`, `delete x[key]`, `x[key].push(v)`, `x[key].splice(i, 1)`. On an array
+ * (`isArray`), `x[i] = v` overwrites a slot, as in a scratch buffer or a table indexed by a small
+ * number: arrays grow with the data through `push`, which is counted.
+ */
+function elementEffect(access: ts.ElementAccessExpression, name: string, isArray: boolean): Effect {
   const parent = semanticParent(access);
   if (parent && ts.isDeleteExpression(parent)) return { kind: 'shrink' };
+  const method = quotedMethod(access);
+  if (method !== undefined) {
+    if (SHRINK_METHODS.has(method)) return { kind: 'shrink' };
+    return ADD_METHODS.has(method) ? { kind: 'add', code: `${name}["${method}"](...)` } : READ;
+  }
   if (isLiteralKey(access.argumentExpression)) return READ;
-  if (isAssignedTo(access)) return { kind: 'add', code: `${name}[key] = ...` };
-  // `x[key].push(v)`: the entry's own list grows with the data.
+  if (isAssignedTo(access)) {
+    if (isArray) return READ;
+    const value = (semanticParent(access) as ts.BinaryExpression).right;
+    return { kind: 'add', code: `${name}[key] = ...`, value };
+  }
   if (
     parent &&
     ts.isPropertyAccessExpression(parent) &&
-    ADD_METHODS.has(parent.name.text) &&
     parent.parent &&
-    ts.isCallExpression(parent.parent)
-  )
-    return { kind: 'add', code: `${name}[key].${parent.name.text}(...)` };
+    ts.isCallExpression(parent.parent) &&
+    unwrap(parent.parent.expression) === parent
+  ) {
+    // `x[key].splice(i, 1)`: entries' own lists are trimmed (unsubscribe from a keyed list).
+    if (SHRINK_METHODS.has(parent.name.text)) return { kind: 'shrink' };
+    // `x[key].push(v)`: the entry's own list grows with the data.
+    if (ADD_METHODS.has(parent.name.text))
+      return { kind: 'add', code: `${name}[key].${parent.name.text}(...)` };
+  }
   return READ;
 }
 
 /** What a reference to the module-level collection `name` does to it. */
-function effectOf(ref: ts.Identifier, name: string): Effect {
+function effectOf(ref: ts.Identifier, name: string, isArray: boolean): Effect {
   const parent = semanticParent(ref);
   if (!parent) return READ;
   if (ts.isPropertyAccessExpression(parent) && unwrap(parent.expression) === ref)
     return memberEffect(parent, name);
   if (ts.isElementAccessExpression(parent) && unwrap(parent.expression) === ref)
-    return elementEffect(parent, name);
+    return elementEffect(parent, name, isArray);
   if (isAssignedTo(ref)) return { kind: 'shrink' }; // reassigned: `x = []`, `x = x.filter(...)`
   // `other = x`, `x ?? fallback`: the collection flows on to other code.
   if (ts.isBinaryExpression(parent))
@@ -158,11 +191,22 @@ function effectOf(ref: ts.Identifier, name: string): Effect {
 const REGISTRAR = /^(?:register|define)/;
 
 /**
- * Whether additions in `fn` happen while the module loads: an iteration callback of module-level
- * code (`routes.forEach((r) => table.set(...))`), or a top-level function only this module calls,
- * only from its top level (`loadRoutes();`), or a registrar.
+ * Sets and maps that remember which warnings were printed (`warned`, `alreadyWarned`,
+ * `deprecations`, `LOGGED_MESSAGES`): keyed by messages written in the code, so they stay small.
  */
-function runsAtLoad(model: TsModel, fn: TsFunction | undefined): boolean {
+const WARN_ONCE = /warn|deprecat|logged/i;
+
+/**
+ * Whether additions in `fn` happen while the module loads: an iteration callback of module-level
+ * code (`routes.forEach((r) => table.set(...))`), a top-level function only this module calls,
+ * only from its top level or from other such functions (`const tt = { bracketL: createToken("[") }`
+ * where `createToken` is also called by `createKeyword`), or a registrar.
+ */
+function runsAtLoad(
+  model: TsModel,
+  fn: TsFunction | undefined,
+  visiting = new Set<TsFunction>(),
+): boolean {
   for (let current = fn; current;) {
     if (REGISTRAR.test(current.name)) return true;
     const iteration = current.callbackOf;
@@ -170,11 +214,63 @@ function runsAtLoad(model: TsModel, fn: TsFunction | undefined): boolean {
       current = iteration.fn;
       continue;
     }
-    if (current.parent || !current.name || current.exported) return false;
+    if (current.parent || !current.name || current.exported || visiting.has(current)) return false;
+    visiting.add(current);
     const calls = model.calls.filter((call) => call.callee === current!.name);
-    return calls.length > 0 && calls.every((call) => !call.fn);
+    return (
+      calls.length > 0 && calls.every((call) => !call.fn || runsAtLoad(model, call.fn, visiting))
+    );
   }
   return true;
+}
+
+/** `new Intl.DateTimeFormat(...)`, `new RegExp(...)`, `RegExp(...)`: built from their arguments alone. */
+function isFormatterOrPattern(node: ts.Expression): boolean {
+  const inner = unwrap(node);
+  if (!ts.isNewExpression(inner) && !ts.isCallExpression(inner)) return false;
+  const callee = chainText(inner.expression);
+  return callee === 'RegExp' || (ts.isNewExpression(inner) && /^Intl\.\w+$/.test(callee));
+}
+
+/** `cache[key]` or `cache.get(key)`: reading an entry back. */
+function isCacheRead(expression: ts.Expression): boolean {
+  if (ts.isElementAccessExpression(expression)) return true;
+  return (
+    ts.isCallExpression(expression) &&
+    ts.isPropertyAccessExpression(expression.expression) &&
+    expression.expression.name.text === 'get'
+  );
+}
+
+/**
+ * Whether a cache stores a formatter or pattern built from its key, directly or through a local
+ * (`dtf = new Intl.DateTimeFormat(locale, opts); cache[key] = dtf`). Such caches are keyed by
+ * locales, time zones and patterns the code uses: a small set, and caching them is the advice.
+ */
+function storesFormatterOrPattern(value: ts.Expression | undefined): boolean {
+  if (!value) return false;
+  const inner = unwrap(value);
+  if (isFormatterOrPattern(inner)) return true;
+  if (!ts.isIdentifier(inner)) return false;
+  const declaration = declarationOf(inner);
+  const holder = declaration?.parent;
+  if (!declaration || !holder || !ts.isVariableDeclaration(holder)) return false;
+  const assigned: ts.Expression[] = holder.initializer ? [holder.initializer] : [];
+  const scope = enclosingFunctionNode(inner);
+  if (scope)
+    forEachOwnDescendant(scope.body, (node) => {
+      if (
+        ts.isBinaryExpression(node) &&
+        node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        ts.isIdentifier(unwrap(node.left)) &&
+        declarationOf(unwrap(node.left) as ts.Identifier) === declaration
+      )
+        assigned.push(node.right);
+    });
+  // `let dtf = cache[key]` / `cache.get(key)`; `if (!dtf) { dtf = new Intl...(); ... }`: the read of
+  // the cache itself is not a new value.
+  const built = assigned.filter((expression) => !isCacheRead(unwrap(expression)));
+  return built.length > 0 && built.every(isFormatterOrPattern);
 }
 
 /** Names the file re-exports (`export { cache }`, `export default cache`). */
@@ -250,7 +346,15 @@ export const moduleCollectionOnlyGrows: Rule = {
       notFlagged: [
         'Collections filled while the module loads: additions at module top level, in iteration ' +
           'callbacks of module-level code, in top-level functions that only the module itself calls from ' +
-          'its top level (`loadRoutes();`), and in `register*`/`define*` functions (registries).',
+          'its top level (`loadRoutes();`) or from other such functions, and in `register*`/`define*` ' +
+          'functions (registries).',
+        'Warn-once bookkeeping, named for it (`warned`, `alreadyWarned`, `deprecations`, ' +
+          '`LOGGED_MESSAGES`): keyed by messages written in the code. Caches of `Intl` formatters and ' +
+          '`RegExp`s (`cache[timeZone] = new Intl.DateTimeFormat(...)`): keyed by the locales, zones and ' +
+          'patterns the code uses, and caching them is the recommended practice.',
+        'Arrays written by index (`buffer[i] = code`): the slots are reused; arrays that grow do so with ' +
+          '`push`, which is counted. Keyed lists trimmed again (`listeners[key].splice(i, 1)`), and ' +
+          'removals spelled with quotes (`set["delete"](x)`, as Babel compiles them).',
         'Collections created non-empty (lookup tables: `new Map([...])`, `{ a: 1 }`), `WeakMap`/`WeakSet`, ' +
           'and library caches with their own bound (`new LRUCache(...)`, `new QuickLRU(...)`).',
         'Collections that anything in the file shrinks, clears, reassigns or checks the size of ' +
@@ -277,19 +381,22 @@ export const moduleCollectionOnlyGrows: Rule = {
         continue;
       reexported ??= exportedNames(model);
       if (reexported.has(name) || !ts.isIdentifier(declaration.name)) continue;
-      const adds: { fn: TsFunction; code: string }[] = [];
+      if (WARN_ONCE.test(name)) continue;
+      const isArray = ts.isArrayLiteralExpression(unwrap(declaration.initializer!));
+      const adds: { fn: TsFunction; code: string; value?: ts.Expression }[] = [];
       let keepsBounded = false;
       for (const ref of referencesTo(model.sourceFile, declaration.name)) {
-        const effect = effectOf(ref, name);
+        const effect = effectOf(ref, name, isArray);
         if (effect.kind === 'read') continue;
         if (effect.kind !== 'add') {
           keepsBounded = true;
           break;
         }
         const fn = functionOfNode(model, enclosingFunctionNode(ref));
-        if (fn && !runsAtLoad(model, fn)) adds.push({ fn, code: effect.code });
+        if (fn && !runsAtLoad(model, fn)) adds.push({ fn, code: effect.code, value: effect.value });
       }
       if (keepsBounded || adds.length === 0) continue;
+      if (adds.every((add) => storesFormatterOrPattern(add.value))) continue;
       const [first] = adds;
       const where = first.fn.name
         ? `\`${first.fn.name}\``

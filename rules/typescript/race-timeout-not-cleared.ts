@@ -1,6 +1,7 @@
 import type { Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
+import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { chainText, unwrap, type TsCall, type TsModel } from '../../server/src/typescript/model';
 import {
   declarationOf,
@@ -286,6 +287,7 @@ export const raceTimeoutNotCleared: Rule = {
         '// Or, when the work accepts a signal: fetch(url, { signal: AbortSignal.timeout(ms) })',
       ].join('\n'),
       notFlagged: [
+        'Tests and scripts (`*.test.ts`, `test/`, `scripts/`, `bin/`): they exit when they finish.',
         'Timers whose handle is kept and passed to `clearTimeout` anywhere in the file (in a `finally` ' +
           'block, a `.finally()` or `.then()` callback), or handed to other code that may clear it.',
         '`AbortSignal.timeout(ms)` and `timers/promises` `setTimeout(ms, value, { signal })`: they are ' +
@@ -305,7 +307,8 @@ export const raceTimeoutNotCleared: Rule = {
   },
   check(ctx) {
     const model = ctx.typescript;
-    if (!model || !model.text.includes('Promise.race')) return;
+    if (!model || isScriptOrTestPath(ctx.relativePath) || !model.text.includes('Promise.race'))
+      return;
     let cleared: string[] | undefined;
     for (const race of model.calls) {
       if (race.callee !== 'Promise.race' || race.isNew) continue;

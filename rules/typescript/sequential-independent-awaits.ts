@@ -376,7 +376,7 @@ export const sequentialIndependentAwaits: Rule = {
   },
   check(ctx) {
     const model = ctx.typescript;
-    if (!model || isScriptOrTestPath(ctx.relativePath)) return;
+    if (!model || isScriptOrTestPath(ctx.relativePath) || !model.text.includes('await')) return;
     const reader = new StepReader(model, new HelperIoFinder(() => ctx.index, model));
     for (const statements of statementLists(model.sourceFile)) {
       if (statements.length < 2 || inTransactionCallback(statements[0])) continue;

@@ -129,7 +129,8 @@ export const syncIoInAsync: Rule = {
         '});',
       ].join('\n'),
       notFlagged: [
-        'Module top level and startup code: `main()`, `bootstrap()`, `onModuleInit`, top-level IIFEs, ' +
+        'Module top level and startup code: `main()`, `bootstrap()`, `start()`/`restartServer()`, ' +
+          'config loaders (`loadConfig`, `resolveConfig`, `loadDotenv`, `findConfigFile`), `onModuleInit`, top-level IIFEs, ' +
           '`app.listen`/`fastify.register` callbacks, functions the file calls only from its top level, and ' +
           'Next.js build-time functions (`getStaticProps`, `getStaticPaths`, `generateStaticParams`). ' +
           'Reading config or certificates once at startup is fine.',
@@ -137,7 +138,8 @@ export const syncIoInAsync: Rule = {
         'Memoised reads: the result goes to an outer variable or a property (`cached ??= readFileSync(...)`, ' +
           '`if (!template) template = readFileSync(...)`), so it blocks once, not per call.',
         'CLI scripts, tests and build config: `bin/`, `scripts/`, files starting with `#!`, `*.test.ts`, ' +
-          '`__tests__/`, `vite.config.ts` and other `*.config.*` files, seeds and migrations.',
+          '`__tests__/`, `vite.config.ts` and other `*.config.*` files, `gulpfile.js`/`Gruntfile.js`, seeds ' +
+          'and migrations.',
         '`crypto.randomBytes`, `randomUUID` and other fast synchronous calls: only the calls listed above ' +
           'are known to block for long.',
       ],

@@ -3,6 +3,7 @@ import {
   hasOffset,
   hasRowLimit,
   looksUpByKey,
+  readsOnlyCatalog,
   returnsSingleRow,
   type SqlStatement,
 } from './statements';
@@ -104,6 +105,7 @@ export function isUnboundedSelect(
   keyColumns: () => ReadonlySet<string> = () => new Set(),
 ): boolean {
   if (statement.kind !== 'select' || hasRowLimit(statement) || hasOffset(statement)) return false;
-  if (returnsSingleRow(statement) || hasClauseHole(statement)) return false;
+  if (returnsSingleRow(statement) || hasClauseHole(statement) || readsOnlyCatalog(statement))
+    return false;
   return !looksUpByKey(statement, keyColumns());
 }

@@ -97,6 +97,91 @@ function hasSequence(tokens: SqlToken[], words: string[]): boolean {
   return false;
 }
 
+/** Schemas of the database's own catalog: their size follows the schema, not the data. */
+const CATALOG_SCHEMAS = new Set(['information_schema', 'pg_catalog', 'performance_schema', 'sys']);
+/** Catalog tables: `pg_tables`, `pg_type`, `sqlite_master`, Oracle's `user_tables`, `all_views`, `dual`. */
+const CATALOG_NAME =
+  /^(?:pg_\w+|sqlite_\w+|dual|(?:user|all|dba)_(?:tables|tab_cols|tab_columns|views|mviews|indexes|ind_columns|constraints|cons_columns|sequences|triggers|objects|users|tab_comments|col_comments|types))$/;
+/** Functions returning one row about the session: `current_schema()`, `current_database()`. */
+const SESSION_FUNCTION = /^current_/;
+/** A name without its quotes (and the backslashes of a JavaScript template's escaped backticks). */
+const bare = (token: SqlToken): string => token.text.replace(/["`[\]\\]/g, '').toLowerCase();
+
+/**
+ * The outermost query reads only the database's catalog: `information_schema.columns`,
+ * `pg_catalog.pg_type`, `pg_tables`, `sqlite_master`, `current_schema()`. Those hold one row per
+ * schema object (or one row in all), however large the tables grow.
+ */
+export function readsOnlyCatalog(statement: SqlStatement): boolean {
+  const tokens = statement.tokens;
+  let sources = 0;
+  for (let f = 0; f < tokens.length; f++) {
+    const from = tokens[f];
+    if (from.type !== 'word' || from.upper !== 'FROM' || !startsSourceList(tokens, f)) continue;
+    const found = catalogSources(tokens, f);
+    if (found === undefined) return false;
+    sources += found;
+  }
+  return sources > 0;
+}
+
+/**
+ * Whether the `FROM` at `tokens[at]` starts a query's source list, not a function's argument
+ * (`EXTRACT(year FROM ts)`, `TRIM(BOTH ' ' FROM name)`): a `SELECT` precedes it at its depth.
+ */
+function startsSourceList(tokens: SqlToken[], at: number): boolean {
+  const depth = tokens[at].depth;
+  if (depth === 0) return true;
+  for (let i = at - 1; i >= 0 && tokens[i].depth >= depth; i--)
+    if (tokens[i].depth === depth && tokens[i].type === 'word' && tokens[i].upper === 'SELECT')
+      return true;
+  return false;
+}
+
+/**
+ * The number of sources the `FROM` at `tokens[from]` lists (names, joined names and session
+ * functions), or undefined when one is not part of the catalog. Derived tables are skipped: their
+ * own `FROM` is read on its own.
+ */
+function catalogSources(tokens: SqlToken[], from: number): number | undefined {
+  const depth = tokens[from].depth;
+  let sources = 0;
+  let expectName = true;
+  for (let i = from + 1; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token.depth < depth) break;
+    if (token.depth > depth) continue;
+    if (token.type === 'word' && AFTER_FROM.has(token.upper)) break;
+    if ((token.type === 'punct' && token.text === ',') || token.upper === 'JOIN') {
+      expectName = true;
+      continue;
+    }
+    if (!expectName) continue;
+    if (token.text === '(') {
+      expectName = false; // a derived table
+      continue;
+    }
+    if (token.type !== 'word' && token.type !== 'quoted') continue;
+    if (token.type === 'word' && JOIN_WORDS.has(token.upper)) continue;
+    // `[db.]schema.table`: a catalog schema anywhere in the chain, or a catalog table at its end; a
+    // bare name (or a session function) by its name.
+    const chain = [bare(token)];
+    while (tokens[i + 1]?.text === '.' && tokens[i + 2]) {
+      chain.push(bare(tokens[i + 2]));
+      i += 2;
+    }
+    const last = chain[chain.length - 1];
+    const catalog =
+      chain.some((part) => CATALOG_SCHEMAS.has(part)) ||
+      CATALOG_NAME.test(last) ||
+      (chain.length === 1 && SESSION_FUNCTION.test(last) && tokens[i + 1]?.text === '(');
+    if (!catalog) return undefined;
+    sources++;
+    expectName = false;
+  }
+  return sources;
+}
+
 /** The outermost query limits its rows: `LIMIT`, `FETCH FIRST/NEXT`, `TOP`, or `ROWNUM`. */
 export function hasRowLimit(statement: SqlStatement): boolean {
   const top = statement.topLevel;

@@ -12,7 +12,14 @@ import { semanticParent, unwrap, type TsCall, type TsFunction, type TsModel } fr
  * run at build time (`getStaticProps`, `generateStaticParams`).
  */
 const STARTUP_NAMES =
-  /^(?:main|bootstrap|start|startServer|init|initialize|setup|onModuleInit|onApplicationBootstrap|getStaticProps|getStaticPaths|generateStaticParams)$/;
+  /^(?:main|bootstrap|(?:re)?start|(?:re)?startServer|startApp|init|initialize|setup|onModuleInit|onApplicationBootstrap|getStaticProps|getStaticPaths|generateStaticParams)$/;
+
+/**
+ * Config loaders (`loadConfig`, `resolveConfig`, `loadDotenv`, `findConfigFile`): by convention
+ * they run while the process starts, and reading files synchronously there is the norm.
+ */
+const CONFIG_LOADER =
+  /^(?:load|read|resolve|find)\w*(?:Config|Configuration|Dotenv|Env|Settings)(?:[A-Z]\w*)?$/;
 
 /** Calls whose callback runs once when the server starts or registers its routes and plugins. */
 const STARTUP_CALLBACK_METHODS = new Set(['listen', 'register', 'ready', 'after']);
@@ -137,7 +144,7 @@ export function isStartupFunction(
   fn: TsFunction,
   visiting = new Set<TsFunction>(),
 ): boolean {
-  if (STARTUP_NAMES.test(fn.name)) return true;
+  if (STARTUP_NAMES.test(fn.name) || CONFIG_LOADER.test(fn.name)) return true;
   if (visiting.has(fn)) return false;
   visiting.add(fn);
   if (isImmediatelyInvoked(fn)) return !fn.parent || isStartupFunction(model, fn.parent, visiting);

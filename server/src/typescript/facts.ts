@@ -7,8 +7,8 @@
 import { handlerLabel } from './call-paths';
 import type { CallSite, Effect, FileFacts, FunctionFacts } from '../workspace/facts';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
-import type { TsCall, TsFunction, TsModel } from './model';
-import type { ts } from './compiler';
+import { ts } from './compiler';
+import { unwrap, type TsCall, type TsFunction, type TsModel } from './model';
 import { prismaQueryColumns } from './prisma-queries';
 
 /** `src/services/users.ts` → `src.services.users`; an `index` file is named by its folder. */
@@ -105,6 +105,30 @@ function owner(
   return current && (current.name || isHandler(current)) ? current : undefined;
 }
 
+/**
+ * A memoised getter: its body starts with `if (x) return x;` for a module variable or `this.x`
+ * (`if (database) return database;`). What it calls after that runs once per process, so callers
+ * in a loop do not pay for it: its calls and effects are left out of its facts.
+ */
+function isMemoisedGetter(fn: TsFunction): boolean {
+  const body = (fn.node as { body?: ts.Node }).body;
+  if (!body || !ts.isBlock(body)) return false;
+  const first = body.statements[0];
+  if (!first || !ts.isIfStatement(first) || first.elseStatement) return false;
+  const then = ts.isBlock(first.thenStatement)
+    ? first.thenStatement.statements.length === 1
+      ? first.thenStatement.statements[0]
+      : undefined
+    : first.thenStatement;
+  if (!then || !ts.isReturnStatement(then) || !then.expression) return false;
+  const kept = unwrap(first.expression).getText();
+  if (unwrap(then.expression).getText() !== kept) return false;
+  const condition = unwrap(first.expression);
+  if (ts.isPropertyAccessExpression(condition))
+    return condition.expression.kind === ts.SyntaxKind.ThisKeyword;
+  return ts.isIdentifier(condition) && !fn.params.includes(condition.text);
+}
+
 /** Builds the facts of one TypeScript/JavaScript file from its model. */
 export function extractTsFacts(model: TsModel, file: string): FileFacts {
   const moduleName = tsModuleNameOf(model.relativePath);
@@ -130,7 +154,8 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     if (!local) continue;
     const effects: Effect[] = [];
     const calls: CallSite[] = [];
-    for (const call of callsByFunction.get(fn) ?? []) {
+    const memoised = isMemoisedGetter(fn);
+    for (const call of memoised ? [] : (callsByFunction.get(fn) ?? [])) {
       const effect = effectOf(call, model);
       if (effect) {
         effects.push(effect);

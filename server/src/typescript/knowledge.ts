@@ -4,6 +4,7 @@
  * each does not re-decide it; extend it here rather than in a rule.
  */
 import { ts } from './compiler';
+import { declarationOf, enclosingFunctionNode } from './name-resolution';
 import {
   chainText,
   semanticParent,
@@ -213,10 +214,48 @@ function isHttpClientInstance(model: TsModel, name: string): boolean {
   return /^(?:axios\.create|ky\.create|ky\.extend|got\.extend)$/.test(callee);
 }
 
+/** Text that says a binding holds the platform's fetch (`typeof fetch`, `= globalThis.fetch`). */
+const MENTIONS_FETCH = /\bfetch\b/i;
+
+/**
+ * Whether a bare `fetch(...)` calls a function this file binds under that name rather than the
+ * global: a parameter (`async function fetchContextData(key, fetch)` in Directus, kafkajs's
+ * `createFetcher({ fetch })`), a local function, or a variable holding a function literal. An
+ * import (`node-fetch`, `undici`), a value mentioning fetch (`fetch: typeof fetch = globalThis.fetch`,
+ * `const fetch = options.fetch ?? globalThis.fetch`) and SvelteKit's `load({ fetch })` stay HTTP.
+ */
+function callsLocalFetch(call: TsCall): boolean {
+  const node = call.node;
+  if (!ts.isCallExpression(node) || !ts.isIdentifier(node.expression)) return false;
+  const declaration = declarationOf(node.expression);
+  const holder = declaration?.parent;
+  if (!holder) return false;
+  if (ts.isFunctionDeclaration(holder)) return true;
+  if (ts.isVariableDeclaration(holder)) {
+    const init = holder.initializer && unwrap(holder.initializer);
+    return !!init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init));
+  }
+  if (!ts.isParameter(holder) && !ts.isBindingElement(holder)) return false;
+  const typeAndDefault = [holder.initializer, ts.isParameter(holder) ? holder.type : undefined];
+  if (typeAndDefault.some((part) => part && MENTIONS_FETCH.test(part.getText()))) return false;
+  return !(ts.isBindingElement(holder) && functionName(enclosingFunctionNode(holder)) === 'load');
+}
+
+/** A function's name, or the name of the variable it is assigned to (`const load = async () => ...`). */
+function functionName(fn: ts.SignatureDeclaration | undefined): string {
+  if (!fn) return '';
+  if (fn.name && ts.isIdentifier(fn.name)) return fn.name.text;
+  const parent = semanticParent(fn);
+  return parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)
+    ? parent.name.text
+    : '';
+}
+
 /** Whether `call` makes an HTTP request (`fetch`, axios, got, ky, undici). */
 export function isHttpCall(model: TsModel, call: TsCall): boolean {
   if (call.isNew || call.isTaggedTemplate) return false;
   const { callee, name } = call;
+  if (callee === 'fetch' && callsLocalFetch(call)) return false;
   if (
     callee === 'fetch' ||
     callee === '$fetch' ||
@@ -401,13 +440,14 @@ function propertyName(node: ts.PropertyAssignment): string {
   return ts.isIdentifier(node.name) || ts.isStringLiteralLike(node.name) ? node.name.text : '';
 }
 
-/** Files that are not request paths: tests, seeds, scripts, migrations and build config. */
+/** Files that are not request paths: tests, seeds, scripts, migrations, build config and task files. */
 export function isScriptOrTestPath(relativePath: string): boolean {
   return (
     /(?:^|\/)(?:__tests__|tests?|scripts?|bin|migrations?|seeds?|e2e|cypress|fixtures?)\//.test(
       relativePath,
     ) ||
     /\.(?:test|spec|e2e|stories)\.[mc]?[jt]sx?$/.test(relativePath) ||
-    /(?:^|\/)(?:seed|[\w.-]*\.config)\.[mc]?[jt]s$/.test(relativePath)
+    /(?:^|\/)(?:seed|[\w.-]*\.config)\.[mc]?[jt]s$/.test(relativePath) ||
+    /(?:^|\/)(?:gulpfile|gruntfile|jakefile)(?:\.[\w-]+)?\.[mc]?[jt]s$/i.test(relativePath)
   );
 }

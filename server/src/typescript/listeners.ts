@@ -36,8 +36,33 @@ export const REMOVAL_METHODS = new Set([
   'punsubscribe',
 ]);
 
-/** Events that fire once per emitter (or per page): their listeners run at startup, not per event. */
-const ONE_TIME_EVENTS = new Set(['listening', 'ready', 'open', 'load', 'DOMContentLoaded']);
+/**
+ * Events that fire once per emitter (or per page): their listeners run once for that emitter, at
+ * startup or once per request or child process (`req.on('response')`, `req.on('socket')`,
+ * `stream.on('end')`, `child.on('exit')`), not once per event of a stream of them.
+ */
+const ONE_TIME_EVENTS = new Set([
+  'listening',
+  'ready',
+  'open',
+  'load',
+  'DOMContentLoaded',
+  'response',
+  'socket',
+  'upgrade',
+  'end',
+  'finish',
+  'close',
+  'exit',
+  'spawn',
+]);
+
+/**
+ * Events about listeners themselves: a `newListener` callback that registers the same listener
+ * elsewhere (`source.on(event, listener)`, as mysql2 and the MongoDB driver forward events) adds
+ * one listener per listener the caller added, not one per event.
+ */
+const LISTENER_EVENTS = new Set(['newListener', 'removeListener']);
 
 /** The event name of a registration whose first argument is a string literal. */
 export function eventNameOf(call: TsCall): string | undefined {
@@ -101,7 +126,7 @@ export function perEvent(model: TsModel, fn: TsFunction): PerEvent | undefined {
     registration.args.some((arg) => unwrap(arg) === fn.node)
   ) {
     const event = eventNameOf(registration);
-    if (event && ONE_TIME_EVENTS.has(event)) return undefined;
+    if (event && (ONE_TIME_EVENTS.has(event) || LISTENER_EVENTS.has(event))) return undefined;
     return {
       kind: 'listener',
       description: event ? `each \`${event}\` event` : `each event of \`${registration.callee}\``,

@@ -6,6 +6,7 @@
  */
 import { ts } from './compiler';
 import { isAwaitedSleep } from './io-calls';
+import { databaseCall } from './knowledge';
 import { chainText, semanticParent, unwrap, type TsCall, type TsLoop, type TsModel } from './model';
 import { assignmentsIn, boundNames, containsAwait, readsAny } from './references';
 
@@ -23,6 +24,11 @@ const RETRY_COUNTER =
 /** Calls a consumer loop makes to take the next message: awaiting each is the point. */
 const PULL_CALLS =
   /^(?:receive\w*|dequeue|brpop|blpop|brpoplpush|blmove|bzpopmin|bzpopmax|xread|xreadgroup|consume|pull|nextJob|getNextJob|take|waitForMessage)$/i;
+
+/** Loop variables holding migrations: they are applied one after another, in order, by design. */
+const MIGRATION_VARIABLE = /migration/i;
+/** Loop variables (or their properties) holding SQL text: `for (const stmt of migration.sql)`. */
+const STATEMENT_NAME = /^(?:q|query|sql|stmt|statement|ddl|command)$/i;
 
 /** Methods whose result is an array, so iterating it iterates a materialised list. */
 const ARRAY_RESULTS = new Set([
@@ -197,6 +203,51 @@ export function loopBinding(loop: TsLoop): ts.BindingName | undefined {
   return undefined;
 }
 
+/**
+ * The statement a call runs, when it is the loop item itself: `stmt`, `q.query`, `sql.raw(stmt)`,
+ * `[query]`. Undefined when the call's first argument is anything else.
+ */
+function statementFromItem(call: TsCall, item: string): ts.Expression | undefined {
+  let argument = call.args[0] && unwrap(call.args[0]);
+  if (argument && ts.isArrayLiteralExpression(argument) && argument.elements.length === 1)
+    argument = unwrap(argument.elements[0]);
+  if (
+    argument &&
+    ts.isCallExpression(argument) &&
+    /(?:^|\.)raw$/.test(chainText(argument.expression))
+  )
+    argument = argument.arguments[0] && unwrap(argument.arguments[0]);
+  if (!argument) return undefined;
+  if (ts.isIdentifier(argument)) return argument.text === item ? argument : undefined;
+  if (
+    ts.isPropertyAccessExpression(argument) &&
+    ts.isIdentifier(argument.expression) &&
+    argument.expression.text === item &&
+    STATEMENT_NAME.test(argument.name.text)
+  )
+    return argument;
+  return undefined;
+}
+
+/**
+ * A loop that runs a list of statements or migrations in order (`for (const stmt of migration.sql)
+ * await tx.execute(sql.raw(stmt))`, `for (const migration of pending) await apply(migration)`): the
+ * items are different statements, not one query per row, and order matters. A helper counts when
+ * the item is named for SQL (`this.query(q.query, q.parameters)`); a direct SQL call whenever it
+ * runs the item itself.
+ */
+function runsStatementList(model: TsModel, call: TsCall, loop: TsLoop): boolean {
+  const binding = loopBinding(loop);
+  if (!binding || !ts.isIdentifier(binding)) return false;
+  if (MIGRATION_VARIABLE.test(binding.text)) return true;
+  const statement = statementFromItem(call, binding.text);
+  if (!statement) return false;
+  const kind = databaseCall(model, call);
+  if (kind === 'sql' || kind === 'knex' || (kind === 'prisma' && call.name.startsWith('$')))
+    return true;
+  return ts.isPropertyAccessExpression(statement) || STATEMENT_NAME.test(binding.text);
+}
+
 /** A loop over batches rather than items: one round trip per batch of 500 is the cure. */
 function isBatchLoop(loop: TsLoop): boolean {
   if (ts.isForStatement(loop.node)) return isSteppedLoop(loop.node);
@@ -205,6 +256,8 @@ function isBatchLoop(loop: TsLoop): boolean {
     const name = chainText(iterable.expression).split('.').pop() ?? '';
     if (BATCHING.test(name)) return true;
   }
+  // `const chunks = chunk(ids, 10000); for (const keys of chunks)`.
+  if (iterable && ts.isIdentifier(iterable) && BATCH_VARIABLE.test(iterable.text)) return true;
   const binding = loopBinding(loop);
   return !!binding && ts.isIdentifier(binding) && BATCH_VARIABLE.test(binding.text);
 }
@@ -449,6 +502,7 @@ function exemption(model: TsModel, call: TsCall, loop: TsLoop): string | undefin
   if (loop.iterable && isConstantIterable(loop.iterable, loop.node)) return 'constant';
   if (ts.isForStatement(loop.node) && isSmallCountedLoop(loop.node)) return 'constant';
   if (isBatchLoop(loop)) return 'batch';
+  if (runsStatementList(model, call, loop)) return 'statements';
   if (isStreamLoop(loop)) return 'stream';
   if (isRetryCounterLoop(loop)) return 'retry';
   if (sleepsIn(model, loop)) return 'sleeps';
