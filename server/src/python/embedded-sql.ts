@@ -7,6 +7,7 @@ import type { Node } from 'web-tree-sitter';
 import { SqlTextBuilder, looksLikeSql, type BoundParameters, type SqlUnit } from '../sql/unit';
 import type { PyCall, PythonModel } from './model';
 import { ONE_ROW_RESULT_METHODS } from './orm';
+import { OwnedCache } from './memo';
 
 /** Methods and functions whose first argument is SQL text. */
 const SQL_SINKS = new Set([
@@ -142,7 +143,7 @@ function readsOneRow(call: PyCall): boolean {
   );
 }
 
-const unitsByModel = new WeakMap<PythonModel, SqlUnit[]>();
+const unitsByModel = new OwnedCache<PythonModel, SqlUnit[]>('embedded SQL');
 
 /** The file's embedded SQL, extracted once per model (fact contributors and rules share it). */
 export function pythonSqlUnits(model: PythonModel): SqlUnit[] {

@@ -27,6 +27,7 @@ import {
 } from './model';
 import { localFlow } from './orm';
 import { isTestPath, moduleAssignments } from './scope-analysis';
+import { OwnedCache } from './memo';
 
 /**
  * Tests and migrations: they run once, or against a handful of rows, so a round trip per item
@@ -126,7 +127,7 @@ interface FileCache {
   callsById?: Map<number, PyCall>;
 }
 
-const caches = new WeakMap<PythonModel, FileCache>();
+const caches = new OwnedCache<PythonModel, FileCache>('loop analysis');
 
 function cacheOf(model: PythonModel): FileCache {
   let cache = caches.get(model);
@@ -276,7 +277,7 @@ export function roundTripOf(call: PyCall, model: PythonModel): RoundTrip | undef
   return known ?? undefined;
 }
 
-const roundTrips = new WeakMap<PyCall, RoundTrip | null>();
+const roundTrips = new OwnedCache<PyCall, RoundTrip | null>('round trip');
 
 function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefined {
   if (BULK_METHODS.has(call.method)) return undefined;

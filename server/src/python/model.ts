@@ -5,6 +5,7 @@
  * again, which keeps twenty rules about as cheap as one.
  */
 import type { Node, Tree } from 'web-tree-sitter';
+import type { Memoizing } from './memo';
 
 export interface PyParam {
   name: string;
@@ -15,7 +16,7 @@ export interface PyParam {
   node: Node;
 }
 
-export interface PyFunction {
+export interface PyFunction extends Memoizing {
   node: Node;
   name: string;
   /** `module.Class.name` style name, unique within the workspace for top-level code. */
@@ -58,7 +59,7 @@ export interface PyLoop {
   fn?: PyFunction;
 }
 
-export interface PyCall {
+export interface PyCall extends Memoizing {
   node: Node;
   /** The callee as written when it is a dotted name (`db.query`, `time.sleep`), else ''. */
   callee: string;
@@ -82,7 +83,7 @@ export interface PyCall {
   outer?: PyCall;
 }
 
-export interface PythonModel {
+export interface PythonModel extends Memoizing {
   tree: Tree;
   source: string;
   /** Dotted module name of this file, e.g. `app.services.users`. */
@@ -322,6 +323,7 @@ class LazyCall implements PyCall {
   readonly loops: PyLoop[];
   readonly inLambda: boolean;
   readonly outer?: PyCall;
+  memo?: Map<object, unknown> = undefined;
   private readonly functionNode: Node | null;
   private receiverNode?: Node | null;
   private argsNode?: Node | null;
@@ -423,6 +425,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
     loops: [],
     bindings: new Map(),
     assignments: [],
+    memo: undefined,
   };
   const rootScope: Scope = { loops: [] };
   const regions: Region[] = [];
@@ -506,6 +509,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
           className: scope.fn ? undefined : scope.className,
           parent: scope.fn,
           body,
+          memo: undefined,
         };
         model.functions.push(fn);
         // Default values and decorators run where the function is defined, not in its body.

@@ -12,6 +12,7 @@ import type { SqlUnit } from '../sql/unit';
 import type { WorkspaceIndex } from '../workspace/index';
 import { paramOf } from './knowledge';
 import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
+import { OwnedCache } from './memo';
 
 /** One step of a chain: a method call `.filter(...)`, an attribute `.objects`, a subscript `[:10]`. */
 export interface ChainLink {
@@ -200,7 +201,7 @@ interface StatementMap {
   nodes: Node[];
 }
 
-const flows = new WeakMap<PyFunction, LocalFlow>();
+const flows = new OwnedCache<PyFunction, LocalFlow>('local flow');
 
 /** The local flow of `fn`, computed on first request. */
 export function localFlow(fn: PyFunction): LocalFlow {
@@ -733,7 +734,7 @@ function selectRead(
 
 /** Text every ORM read contains somewhere in its file or function: code without it has none. */
 const ORM_MARKER = /\.query\b|\bselect\s*\(|\.objects\b/;
-const mentions = new WeakMap<PyFunction, boolean>();
+const mentions = new OwnedCache<PyFunction, boolean>('mentions the ORM');
 /** Expressions that may be a query chain or a variable holding one. */
 const CHAIN_TYPES = new Set(['identifier', 'call', 'attribute', 'parenthesized_expression']);
 
@@ -809,7 +810,7 @@ function functionAround(node: Node, scopes: readonly Scope[]): PyFunction | unde
   return best?.fn;
 }
 
-const reads = new WeakMap<PythonModel, OrmRead[]>();
+const reads = new OwnedCache<PythonModel, OrmRead[]>('unbounded ORM reads');
 
 /** Every unbounded ORM read in the file, once each, in source order. */
 export function unboundedOrmReads(model: PythonModel): OrmRead[] {
@@ -904,20 +905,23 @@ export function resultOf(call: PyCall): Node {
   return outer;
 }
 
-const sqlCalls = new WeakMap<readonly SqlUnit[], PyCall[]>();
+/** The last answer of `unboundedSqlCalls` for a model, with the units it was for. */
+const sqlCalls = new OwnedCache<PythonModel, { units: readonly SqlUnit[]; calls: PyCall[] }>(
+  'unbounded SQL calls',
+);
 
 /** Calls sending a `SELECT` that reads every matching row, with nothing in the host bounding it. */
 export function unboundedSqlCalls(model: PythonModel, units: readonly SqlUnit[]): PyCall[] {
-  let calls = sqlCalls.get(units);
-  if (calls) return calls;
-  calls = [];
+  const cached = sqlCalls.get(model);
+  if (cached?.units === units) return cached.calls;
+  const calls: PyCall[] = [];
   for (const unit of units) {
     if (unit.origin !== 'embedded' || unit.readsOneRow) continue;
     if (!unit.statements.some((statement) => isUnboundedSelect(statement))) continue;
     const call = sqlSinkCall(model, unit);
     if (call && !readsInBatches(model, unit)) calls.push(call);
   }
-  sqlCalls.set(units, calls);
+  sqlCalls.set(model, { units, calls });
   return calls;
 }
 
