@@ -14,7 +14,7 @@ export type TraitContributor = (fn: PyFunction, calls: PyCall[], model: PythonMo
 
 function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   const start = call.node.startIndex;
-  const end = call.node.endIndex;
+  const end = call.end;
   const callee = call.callee || call.method;
   const blocking = blockingEffect(call, model);
   if (blocking) return { kind: blocking, blocking: true, callee, start, end };
@@ -72,7 +72,7 @@ export function extractPythonFacts(
         targets,
         callee: call.callee,
         start: call.node.startIndex,
-        end: call.node.endIndex,
+        end: call.end,
         inLoop: call.loops.some((loop) => !loop.overConstantLiteral),
         awaited: call.awaited,
       });

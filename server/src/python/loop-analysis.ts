@@ -479,7 +479,7 @@ function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: numbe
  * requests cannot be batched or run together. Pagination is sequential by nature.
  */
 function dependsOnPreviousIteration(call: PyCall, loop: PyLoop, model: PythonModel): boolean {
-  const later = assignedIn(loop, model).filter((entry) => entry.at > call.node.endIndex);
+  const later = assignedIn(loop, model).filter((entry) => entry.at > call.end);
   if (later.length === 0) return false;
   const names = new Set(later.map((entry) => entry.name));
   const uses = (node: Node | null): boolean => {

@@ -61,6 +61,8 @@ export interface PyLoop {
 
 export interface PyCall extends Memoizing {
   node: Node;
+  /** `node.endIndex`, read once: every read of a node's end crosses into WASM. */
+  end: number;
   /** The callee as written when it is a dotted name (`db.query`, `time.sleep`), else ''. */
   callee: string;
   /** `callee` with its first segment resolved through imports (`sleep` -> `time.sleep`). */
@@ -310,9 +312,14 @@ function isAsyncForm(node: Node): boolean {
 const DOTTED = /^[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
 const TRAILING_NAME = /\.\s*([\p{L}_][\p{L}\p{N}_]*)$/u;
 
+/** Python whitespace between tokens inside brackets: space, tab, form feed, line breaks. */
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9 || code === 12 || code === 10 || code === 13;
+}
+
 /**
  * A call of the model. Names come from the callee's source text, and the nodes rules ask for less
- * often (receiver, arguments, awaited) are looked up on first use: each node access crosses into
+ * often (callee, receiver, awaited) are looked up on first use: each node access crosses into
  * WASM, and most calls are never inspected past their name.
  */
 class LazyCall implements PyCall {
@@ -324,20 +331,24 @@ class LazyCall implements PyCall {
   readonly inLambda: boolean;
   readonly outer?: PyCall;
   memo?: Map<object, unknown> = undefined;
-  private readonly functionNode: Node | null;
+  /** The argument list node, or null for a call without one (`print "x"` in broken code). */
+  readonly argumentList: Node | null;
+  private functionNode?: Node | null;
   private receiverNode?: Node | null;
-  private argsNode?: Node | null;
   private awaitedFlag?: boolean;
 
   constructor(
     readonly node: Node,
+    readonly end: number,
+    /** The file's text, when its tree has no errors: the callee is then read from it. */
+    source: string | undefined,
     imports: Map<string, string>,
     scope: Scope,
     /** `await` expressions seen so far: where each operand starts -> where it ends. */
     private readonly awaits: ReadonlyMap<number, number>,
   ) {
-    this.functionNode = node.childForFieldName('function');
-    const text = this.functionNode?.text ?? '';
+    this.argumentList = node.childForFieldName('arguments');
+    const text = this.calleeText(source);
     if (DOTTED.test(text)) {
       this.callee = text;
       this.method = text.slice(text.lastIndexOf('.') + 1);
@@ -353,18 +364,36 @@ class LazyCall implements PyCall {
     this.outer = scope.outerCall;
   }
 
+  /**
+   * The callee's text. In a tree without errors the callee runs from the call's start to its
+   * argument list, so it is read from the source without asking the tree for the callee node,
+   * unless a comment or a line continuation may sit between the two.
+   */
+  private calleeText(source: string | undefined): string {
+    const args = this.argumentList;
+    if (source !== undefined && args) {
+      const start = this.node.startIndex;
+      let end = args.startIndex;
+      while (end > start && isBlank(source.charCodeAt(end - 1))) end--;
+      const head = source.slice(start, end);
+      if (!head.includes('#') && !head.includes('\\')) return head;
+    }
+    return this.functionExpression?.text ?? '';
+  }
+
+  /** The callee expression node (`db.query` in `db.query(X)`), looked up on first use. */
+  private get functionExpression(): Node | null {
+    if (this.functionNode === undefined)
+      this.functionNode = this.node.childForFieldName('function');
+    return this.functionNode;
+  }
+
   get receiver(): Node | null {
     if (this.receiverNode === undefined) {
-      const fn = this.functionNode;
+      const fn = this.functionExpression;
       this.receiverNode = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
     }
     return this.receiverNode;
-  }
-
-  /** The argument list node, or null for a call without one (`print "x"` in broken code). */
-  get argumentList(): Node | null {
-    if (this.argsNode === undefined) this.argsNode = this.node.childForFieldName('arguments');
-    return this.argsNode;
   }
 
   get args(): Node {
@@ -373,7 +402,7 @@ class LazyCall implements PyCall {
 
   get awaited(): boolean {
     // The `await` node comes before its operand in source order, so it is already known.
-    this.awaitedFlag ??= this.awaits.get(this.node.startIndex) === this.node.endIndex;
+    this.awaitedFlag ??= this.awaits.get(this.node.startIndex) === this.end;
     return this.awaitedFlag;
   }
 }
@@ -428,6 +457,8 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
     memo: undefined,
   };
   const rootScope: Scope = { loops: [] };
+  // Callees are read from the text only where the tree is sure of every call's shape.
+  const calleeSource = tree.rootNode.hasError ? undefined : source;
   const regions: Region[] = [];
   /** Assignments and `with ... as` targets, bound once every call is known. */
   const pendingBindings: (
@@ -439,9 +470,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
   /** Decorators by the start of the definition they decorate (it follows them in source order). */
   const decoratorsAt = new Map<number, string[]>();
 
-  const scopeOf = (node: Node): Scope => {
-    const start = node.startIndex;
-    const end = node.endIndex;
+  const scopeOf = (start: number, end: number): Scope => {
     while (regions.length > 0 && regions[regions.length - 1].end <= start) regions.pop();
     for (let i = regions.length - 1; i >= 0; i--) {
       const region = regions[i];
@@ -459,7 +488,10 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
   for (const node of tree.rootNode.descendantsOfType(MODEL_NODE_TYPES)) {
     if (!node) continue;
     const type = node.type;
-    const scope = scopeOf(node);
+    // Every read of a node's end crosses into WASM: it is read once per node.
+    const start = node.startIndex;
+    const end = node.endIndex;
+    const scope = scopeOf(start, end);
     switch (type) {
       case 'decorated_definition': {
         const definition = node.childForFieldName('definition');
@@ -528,13 +560,12 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
       case 'assignment':
       case 'augmented_assignment': {
         // Read from the text: asking the tree for `left` and `right` of every assignment cost more.
-        const start = node.startIndex;
         const head = ASSIGNMENT_HEAD.exec(source.slice(start, start + 300));
         if (!head || (type === 'assignment') === !!head[2]) continue;
         const assignment: PyAssignment = {
           target: head[1],
           start,
-          end: node.endIndex,
+          end,
           valueStart: start + head[0].length,
           augmented: type === 'augmented_assignment',
           fn: scope.fn,
@@ -559,8 +590,8 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         // The `await` keyword token has the same type name as the expression around it.
         if (!node.isNamed) continue;
         if (scope.fn && !scope.inLambda) scope.fn.usesAwait = true;
-        const operand = /^await\s*/.exec(source.slice(node.startIndex, node.startIndex + 40));
-        if (operand) awaitOperands.set(node.startIndex + operand[0].length, node.endIndex);
+        const operand = /^await\s*/.exec(source.slice(start, start + 40));
+        if (operand) awaitOperands.set(start + operand[0].length, end);
         continue;
       }
       case 'with_statement':
@@ -568,9 +599,9 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         if (scope.fn && !scope.inLambda && isAsyncForm(node)) scope.fn.usesAwait = true;
         continue;
       case 'call': {
-        const call = new LazyCall(node, model.imports, scope, awaitOperands);
+        const call = new LazyCall(node, end, calleeSource, model.imports, scope, awaitOperands);
         model.calls.push(call);
-        callAt.set(`${node.startIndex}:${node.endIndex}`, call);
+        callAt.set(`${start}:${end}`, call);
         // Only the arguments are "inside" this call; the callee expression is evaluated around it.
         openNode(call.argumentList, { ...scope, outerCall: call });
         continue;
@@ -588,8 +619,8 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
       // Everything repeats per item except the first iterable, evaluated once before the loop.
       const once = loop.iterable;
       if (once) {
-        open(node.startIndex, once.startIndex, inner);
-        open(once.endIndex, node.endIndex, inner);
+        open(start, once.startIndex, inner);
+        open(once.endIndex, end, inner);
       } else openNode(node, inner);
     } else if (loopKind === 'for') {
       // The iterable runs once and the `else:` clause after the loop; the target and body repeat.
