@@ -6,7 +6,7 @@
 import type { Node } from 'web-tree-sitter';
 import { SqlTextBuilder, looksLikeSql, type BoundParameters, type SqlUnit } from '../sql/unit';
 import type { PyCall, PythonModel } from './model';
-import { ONE_ROW_RESULT_METHODS } from './orm';
+import { ONE_ROW_RESULT_METHODS, resultOf } from './orm';
 import { OwnedCache } from './memo';
 
 /** Methods and functions whose first argument is SQL text. */
@@ -125,9 +125,7 @@ const ONE_ROW_METHODS = new Set(['fetchone', ...ONE_ROW_RESULT_METHODS, 'fetchva
 function readsOneRow(call: PyCall): boolean {
   if (call.method === 'fetchrow' || call.method === 'fetchval') return true;
   // `db.execute(text("..."))`: the result is the outer call's.
-  let outer: Node = call.node;
-  while (outer.parent?.type === 'argument_list' && outer.parent.parent) outer = outer.parent.parent;
-  const parent = outer.parent;
+  const parent = resultOf(call).parent;
   if (
     parent?.type === 'attribute' &&
     ONE_ROW_METHODS.has(parent.childForFieldName('attribute')?.text ?? '')

@@ -447,29 +447,33 @@ function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: numbe
   const cache = cacheOf(model);
   let found = cache.assigned.get(loop.node.id);
   if (found) return found;
-  const names: { name: string; at: number }[] = [];
-  // A walk of the named children, not `descendantsOfType`: that call costs ~60 µs before it
-  // visits anything (it scans the grammar's symbol table in JavaScript), more than most loop
-  // bodies cost to walk.
-  const visit = (node: Node): void => {
-    for (const child of node.namedChildren) {
-      const type = child?.type;
-      if (!child || type === 'function_definition' || type === 'class_definition') continue;
-      if (type === 'assignment' || type === 'augmented_assignment') {
-        const left = child.childForFieldName('left');
-        if (left?.type === 'identifier') names.push({ name: left.text, at: child.startIndex });
-        else if (left?.type === 'pattern_list' || left?.type === 'tuple_pattern') {
-          for (const part of left.namedChildren)
-            if (part?.type === 'identifier') names.push({ name: part.text, at: child.startIndex });
-        }
-      }
-      visit(child);
-    }
-  };
-  const body = loopBody(loop);
-  if (body) visit(body);
-  found = names;
+  found = [];
   cache.assigned.set(loop.node.id, found);
+  const body = loopBody(loop);
+  if (!body) return found;
+  // The model lists every assignment node: those in the body are picked by range, which costs
+  // far less than walking the body's nodes (each visit crosses into WASM).
+  const start = body.startIndex;
+  const end = body.endIndex;
+  const inBody = model.assignmentNodes.filter(
+    (node) => start <= node.startIndex && node.startIndex < end,
+  );
+  if (inBody.length === 0) return found;
+  // Functions and classes defined in the body bind names of their own.
+  const nested = [...model.functions, ...model.classes]
+    .filter(({ node }) => start <= node.startIndex && node.startIndex < end)
+    .map(({ node }) => ({ start: node.startIndex, end: node.endIndex }));
+  for (const node of inBody) {
+    const at = node.startIndex;
+    if (nested.some((scope) => scope.start <= at && at < scope.end)) continue;
+    const left = node.childForFieldName('left');
+    const leftType = left?.type;
+    if (leftType === 'identifier') found.push({ name: left!.text, at });
+    else if (leftType === 'pattern_list' || leftType === 'tuple_pattern') {
+      for (const part of left!.namedChildren)
+        if (part?.type === 'identifier') found.push({ name: part.text, at });
+    }
+  }
   return found;
 }
 

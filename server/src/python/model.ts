@@ -104,6 +104,11 @@ export interface PythonModel extends Memoizing {
   bindings?: Map<string, PyCall | null>;
   /** Assignments to a plain name or `self.<attr>`, in source order. */
   assignments: PyAssignment[];
+  /**
+   * Every `assignment` and `augmented_assignment` node, whatever its target (tuples and subscripts
+   * too), in source order: rules look for assignments in a range here instead of walking the tree.
+   */
+  assignmentNodes: Node[];
 }
 
 /** `target = value` (or `target += value`), read from the source text. */
@@ -454,6 +459,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
     loops: [],
     bindings: new Map(),
     assignments: [],
+    assignmentNodes: [],
     memo: undefined,
   };
   const rootScope: Scope = { loops: [] };
@@ -559,6 +565,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         continue;
       case 'assignment':
       case 'augmented_assignment': {
+        model.assignmentNodes.push(node);
         // Read from the text: asking the tree for `left` and `right` of every assignment cost more.
         const head = ASSIGNMENT_HEAD.exec(source.slice(start, start + 300));
         if (!head || (type === 'assignment') === !!head[2]) continue;
