@@ -455,9 +455,9 @@ function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: numbe
   // far less than walking the body's nodes (each visit crosses into WASM).
   const start = body.startIndex;
   const end = body.endIndex;
-  const inBody = model.assignmentNodes.filter(
-    (node) => start <= node.startIndex && node.startIndex < end,
-  );
+  const inBody = model.assignmentNodes
+    .map(({ node }) => node)
+    .filter((node) => start <= node.startIndex && node.startIndex < end);
   if (inBody.length === 0) return found;
   // Functions and classes defined in the body bind names of their own.
   const nested = [...model.functions, ...model.classes]

@@ -31,6 +31,11 @@ export interface PyFunction extends Memoizing {
   /** Loops of the enclosing function that contain this nested function's definition. */
   body: Node;
   /**
+   * The assignment nodes whose innermost function this is (those in classes defined in it too),
+   * in source order.
+   */
+  assignmentNodes: PyAssignmentNode[];
+  /**
    * Whether the body itself (not a nested function) uses `await`, `async for` or `async with`:
    * such a function cannot simply become a plain `def`.
    */
@@ -108,7 +113,19 @@ export interface PythonModel extends Memoizing {
    * Every `assignment` and `augmented_assignment` node, whatever its target (tuples and subscripts
    * too), in source order: rules look for assignments in a range here instead of walking the tree.
    */
-  assignmentNodes: Node[];
+  assignmentNodes: PyAssignmentNode[];
+}
+
+/** An assignment node as the model's walk met it. */
+export interface PyAssignmentNode {
+  node: Node;
+  /** `x += 1` rather than `x = 1`. */
+  augmented: boolean;
+  /**
+   * The target as read from the source (`name` or `self.attr`), when it is one of those; it is
+   * then exactly the `left` node's text, and that node is an identifier unless it holds a dot.
+   */
+  target?: string;
 }
 
 /** `target = value` (or `target += value`), read from the source text. */
@@ -547,6 +564,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
           className: scope.fn ? undefined : scope.className,
           parent: scope.fn,
           body,
+          assignmentNodes: [],
           memo: undefined,
         };
         model.functions.push(fn);
@@ -565,10 +583,16 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         continue;
       case 'assignment':
       case 'augmented_assignment': {
-        model.assignmentNodes.push(node);
+        const assignmentNode: PyAssignmentNode = {
+          node,
+          augmented: type === 'augmented_assignment',
+        };
+        model.assignmentNodes.push(assignmentNode);
+        scope.fn?.assignmentNodes.push(assignmentNode);
         // Read from the text: asking the tree for `left` and `right` of every assignment cost more.
         const head = ASSIGNMENT_HEAD.exec(source.slice(start, start + 300));
         if (!head || (type === 'assignment') === !!head[2]) continue;
+        assignmentNode.target = head[1];
         const assignment: PyAssignment = {
           target: head[1],
           start,

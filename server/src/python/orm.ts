@@ -11,7 +11,14 @@ import { isUnboundedSelect } from '../sql/helpers';
 import type { SqlUnit } from '../sql/unit';
 import type { WorkspaceIndex } from '../workspace/index';
 import { paramOf } from './knowledge';
-import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
+import {
+  dottedName,
+  qualify,
+  type PyAssignmentNode,
+  type PyCall,
+  type PyFunction,
+  type PythonModel,
+} from './model';
 import { OwnedCache } from './memo';
 
 /** One step of a chain: a method call `.filter(...)`, an attribute `.objects`, a subscript `[:10]`. */
@@ -232,15 +239,25 @@ const COMPOUND = new Set([
 ]);
 const WORD = /[A-Za-z_]\w*/g;
 
+/**
+ * The name an assignment binds when its target is a plain identifier, else ''. `target` is the
+ * model's reading of the target from the source, which spares asking the tree for it.
+ */
+function assignedName(statement: Node, target: string | undefined): string {
+  if (target !== undefined) return target.includes('.') ? '' : target;
+  const left = statement.childForFieldName('left');
+  return left?.type === 'identifier' ? left.text : '';
+}
+
 function addAssignment(
   statement: Node,
   assignments: Map<string, Node[]>,
   ordered: { name: string; value: Node }[],
+  target?: string,
 ): void {
-  const left = statement.childForFieldName('left');
-  const right = statement.childForFieldName('right');
-  if (left?.type === 'identifier' && right) {
-    const name = left.text;
+  const name = assignedName(statement, target);
+  const right = name ? statement.childForFieldName('right') : null;
+  if (right) {
     const list = assignments.get(name);
     if (list) list.push(right);
     else assignments.set(name, [right]);
@@ -248,9 +265,9 @@ function addAssignment(
   }
 }
 
-function addAugmented(statement: Node, opaque: Set<string>): void {
-  const left = statement.childForFieldName('left');
-  if (left?.type === 'identifier') opaque.add(left.text);
+function addAugmented(statement: Node, opaque: Set<string>, target?: string): void {
+  const name = assignedName(statement, target);
+  if (name) opaque.add(name);
 }
 
 function addReturn(statement: Node, returns: Node[]): void {
@@ -274,7 +291,9 @@ function computeFlow(fn: PyFunction): LocalFlow {
       ? { starts: [], stops: [], parents: [], nodes: [] }
       : undefined;
   if (statements) record(statements, fn.body, Stop.Other, -1);
-  walkFlowStatements(fn.body, assignments, ordered, opaque, returns, statements);
+  // In a body without errors the model's assignment nodes say which statements assign.
+  const known = statements ? fn.assignmentNodes : undefined;
+  walkFlowStatements(fn.body, assignments, ordered, opaque, returns, statements, known);
   const flow = new Flow(assignments, opaque, ordered, returns);
   flow.statements = statements;
   return flow;
@@ -301,7 +320,20 @@ function walkFlowStatements(
   opaque: Set<string>,
   returns: Node[],
   statements: StatementMap | undefined,
+  /** The function's assignment nodes in source order, when its body parsed without errors. */
+  known: readonly PyAssignmentNode[] | undefined,
 ): void {
+  let next = 0;
+  /**
+   * The assignment an expression statement consists of: without errors, it is the statement's
+   * only child and starts where the statement does. Statements come in source order, so one pass
+   * over the known assignments finds them all without asking the tree for the children.
+   */
+  const assignmentOf = (statement: Node): PyAssignmentNode | undefined => {
+    const start = statement.startIndex;
+    while (next < known!.length && known![next].node.startIndex < start) next++;
+    return known![next]?.node.startIndex === start ? known![next] : undefined;
+  };
   // Statements only: assignments and returns never hide inside expressions we care about.
   const visit = (node: Node, parent: number): void => {
     for (const child of node.namedChildren) {
@@ -309,6 +341,15 @@ function walkFlowStatements(
       const type = child.type;
       if (type === 'expression_statement') {
         const at = statements ? record(statements, child, Stop.Other, parent) : -1;
+        if (known) {
+          const assignment = assignmentOf(child);
+          if (assignment?.augmented) addAugmented(assignment.node, opaque, assignment.target);
+          else if (assignment) {
+            if (statements) record(statements, assignment.node, Stop.Assignment, at);
+            addAssignment(assignment.node, assignments, ordered, assignment.target);
+          }
+          continue;
+        }
         for (const statement of child.namedChildren) {
           const statementType = statement?.type;
           if (statementType === 'assignment') {
