@@ -240,7 +240,7 @@ export function isHttpRequest(call: PyCall): boolean {
     /^httpx\.(?:get|post|put|patch|delete|head|options|request|stream)$/.test(q)
   )
     return true;
-  if (!HTTP_CLIENT_METHODS.has(call.method) || !call.receiver) return false;
+  if (!HTTP_CLIENT_METHODS.has(call.method) || !call.hasReceiver) return false;
   const root = receiverRoot(call);
   // `client.get(...)` counts when `client` is clearly an HTTP client: awaited, or named so.
   if (!HTTP_CLIENT_NAME.test(root)) return false;

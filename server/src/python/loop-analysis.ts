@@ -177,19 +177,13 @@ export function singleBinding(
 
 /** What a receiver name was made by: a parameter's annotation or the call bound to it, qualified. */
 function makerOf(call: PyCall, model: PythonModel): string | undefined {
-  const receiver = call.receiver;
   // `self.session = requests.Session()` in `__init__` makes `self.session.get(...)` a request.
-  if (
-    receiver?.type === 'attribute' &&
-    receiver.childForFieldName('object')?.text === 'self' &&
-    classOfFunction(call.fn)
-  )
-    return model.bindings?.get(bindingKey(receiver.text, undefined, classOfFunction(call.fn)))
-      ?.qualified;
-  let root = receiver;
-  while (root?.type === 'attribute') root = root.childForFieldName('object');
-  if (root?.type !== 'identifier') return undefined;
-  const name = root.text;
+  const className = classOfFunction(call.fn);
+  const selfAttribute = className ? selfAttributeOf(call) : undefined;
+  if (selfAttribute)
+    return model.bindings?.get(bindingKey(selfAttribute, undefined, className))?.qualified;
+  const name = receiverRootName(call);
+  if (name === undefined) return undefined;
   for (let f = call.fn; f; f = f.parent) {
     const param = f.params.find((p) => p.name === name);
     if (param) return qualify(param.annotation, model.imports);
@@ -241,13 +235,39 @@ function isSyncHttpLibrary(call: PyCall, model: PythonModel): boolean {
   );
 }
 
+// A dotted callee spells the receiver (`client.api` in `client.api.get`): the two functions
+// below read it instead of the receiver's nodes, which most calls then never need.
+
+/** `self.<attr>` when the call is a method of that attribute (`self.session.get(...)`). */
+function selfAttributeOf(call: PyCall): string | undefined {
+  if (call.callee) {
+    const parts = call.callee.split('.');
+    return parts.length === 3 && parts[0] === 'self' ? `self.${parts[1]}` : undefined;
+  }
+  const receiver = call.receiver;
+  return receiver?.type === 'attribute' && receiver.childForFieldName('object')?.text === 'self'
+    ? receiver.text
+    : undefined;
+}
+
+/** The name the receiver is rooted in: `client` in `client.api.get(...)`; undefined if none. */
+function receiverRootName(call: PyCall): string | undefined {
+  if (call.callee) {
+    const dot = call.callee.indexOf('.');
+    return dot === -1 ? undefined : call.callee.slice(0, dot);
+  }
+  let root = call.receiver;
+  while (root?.type === 'attribute') root = root.childForFieldName('object');
+  return root?.type === 'identifier' ? root.text : undefined;
+}
+
 /**
  * Queries `isDbRoundTrip` does not know yet: asyncpg's `await conn.fetchrow(...)`, SQLModel's
  * `session.exec(...)`, and Flask-SQLAlchemy's `Model.query...first()` (reported at the method that
  * runs it, since the chain before it only builds the query).
  */
 function isOtherQuery(call: PyCall): boolean {
-  if (!call.receiver) return false;
+  if (!call.hasReceiver) return false;
   if (ASYNCPG_READS.has(call.method))
     return call.awaited && ASYNCPG_RECEIVER.test(receiverRoot(call));
   if (call.method === 'exec') return /(?:^|_|\.)(?:session|db)$/i.test(receiverRoot(call));
@@ -281,7 +301,7 @@ const roundTrips = new OwnedCache<PyCall, RoundTrip | null>('round trip');
 
 function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefined {
   if (BULK_METHODS.has(call.method)) return undefined;
-  if (call.receiver) {
+  if (call.hasReceiver) {
     const maker = makerOf(call, model);
     // `session = requests.Session()` makes `session.get(url)` a request, not an ORM lookup.
     if (maker && HTTP_CLIENT_CONSTRUCTORS.has(maker))

@@ -76,6 +76,8 @@ export interface PyCall extends Memoizing {
   method: string;
   /** The object a method is called on (`db.query(X).filter(...)` for `.all()`), or null. */
   receiver: Node | null;
+  /** Whether `receiver` is not null: a dotted callee tells without reading a node. */
+  hasReceiver: boolean;
   args: Node;
   fn?: PyFunction;
   /** Loops around the call inside its own function, innermost last. */
@@ -416,6 +418,11 @@ class LazyCall implements PyCall {
       this.receiverNode = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
     }
     return this.receiverNode;
+  }
+
+  get hasReceiver(): boolean {
+    // A dotted callee spells an attribute chain; a plain name has no receiver.
+    return this.callee ? this.callee.includes('.') : this.receiver !== null;
   }
 
   get args(): Node {

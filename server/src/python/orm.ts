@@ -797,7 +797,7 @@ function candidates(model: PythonModel): Candidate[] {
     if ((call.method === 'all' || call.method === 'fetchall') && call.receiver) {
       if (call.args.namedChildren.some((arg) => arg && arg.type !== 'comment')) continue;
       found.push({ node: call.node, query: call.receiver, terminal: true, fn: call.fn });
-    } else if (EVALUATING.has(call.callee) && !call.receiver) {
+    } else if (EVALUATING.has(call.callee) && !call.hasReceiver) {
       const args = positional(call.args);
       if (args.length === 1 && args[0].type !== 'list_splat')
         found.push({ node: call.node, query: args[0], terminal: false, fn: call.fn });
