@@ -77,16 +77,15 @@ export function extractPythonFacts(
         awaited: call.awaited,
       });
     }
-    const nameNode = fn.node.childForFieldName('name') ?? fn.node;
     return {
       qualifiedName: fn.qualifiedName,
       name: fn.name,
       isAsync: fn.isAsync,
       isRouteHandler: isRouteHandler(fn),
       start: fn.node.startIndex,
-      end: fn.node.endIndex,
-      nameStart: nameNode.startIndex,
-      nameEnd: nameNode.endIndex,
+      end: fn.end,
+      nameStart: fn.nameStart,
+      nameEnd: fn.nameEnd,
       effects,
       calls: sites,
       traits: traitContributors.flatMap((contribute) => contribute(fn, calls, model)),

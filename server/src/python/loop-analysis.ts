@@ -289,15 +289,21 @@ function isOtherQuery(call: PyCall): boolean {
  */
 export function roundTripOf(call: PyCall, model: PythonModel): RoundTrip | undefined {
   // Several rules ask about every call in a loop: classify each once.
-  let known = roundTrips.get(call);
-  if (known === undefined) {
-    known = classifyRoundTrip(call, model) ?? null;
-    roundTrips.set(call, known);
+  let known = roundTrips.get(model);
+  if (!known) {
+    known = new Map();
+    roundTrips.set(model, known);
   }
-  return known ?? undefined;
+  let kind = known.get(call);
+  if (kind === undefined) {
+    kind = classifyRoundTrip(call, model) ?? null;
+    known.set(call, kind);
+  }
+  return kind ?? undefined;
 }
 
-const roundTrips = new OwnedCache<PyCall, RoundTrip | null>('round trip');
+/** Each call's round trip (null: none), in one map per file rather than one cache per call. */
+const roundTrips = new OwnedCache<PythonModel, Map<PyCall, RoundTrip | null>>('round trips');
 
 function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefined {
   if (BULK_METHODS.has(call.method)) return undefined;

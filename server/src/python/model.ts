@@ -18,7 +18,12 @@ export interface PyParam {
 
 export interface PyFunction extends Memoizing {
   node: Node;
+  /** `node.endIndex`, read once: every read of a node's end crosses into WASM. */
+  end: number;
   name: string;
+  /** Where the name is in the source (the whole definition when it has none). */
+  nameStart: number;
+  nameEnd: number;
   /** `module.Class.name` style name, unique within the workspace for top-level code. */
   qualifiedName: string;
   isAsync: boolean;
@@ -553,7 +558,8 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         continue;
       }
       case 'function_definition': {
-        const name = node.childForFieldName('name')?.text ?? '';
+        const nameNode = node.childForFieldName('name');
+        const name = nameNode?.text ?? '';
         const body = node.childForFieldName('body') ?? node;
         const prefix = scope.fn
           ? scope.fn.qualifiedName
@@ -563,7 +569,10 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         const decorators = decoratorsAt.get(node.startIndex) ?? [];
         const fn: PyFunction = {
           node,
+          end,
           name,
+          nameStart: nameNode ? nameNode.startIndex : start,
+          nameEnd: nameNode ? nameNode.startIndex + name.length : end,
           qualifiedName: prefix ? `${prefix}.${name}` : name,
           isAsync: node.child(0)?.type === 'async',
           decorators,

@@ -829,8 +829,7 @@ interface Scope {
 
 function scopesOf(model: PythonModel): Scope[] {
   const scopes: Scope[] = [];
-  for (const fn of model.functions)
-    scopes.push({ start: fn.node.startIndex, end: fn.node.endIndex, fn });
+  for (const fn of model.functions) scopes.push({ start: fn.node.startIndex, end: fn.end, fn });
   for (const cls of model.classes)
     scopes.push({ start: cls.node.startIndex, end: cls.node.endIndex });
   return scopes;
