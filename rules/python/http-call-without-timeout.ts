@@ -186,7 +186,7 @@ export const httpCallWithoutTimeout: Rule = {
           q === `requests.${call.method}` &&
           REQUEST_METHODS.has(call.method));
       if (!direct) {
-        if (!REQUEST_METHODS.has(call.method) || !call.receiver) continue;
+        if (!REQUEST_METHODS.has(call.method) || !call.hasReceiver) continue;
         bindings ??= sessionBindings(model);
         if (bindings.length === 0) continue;
         configured ??= configuredSessions(model, bindings);

@@ -5,6 +5,7 @@ import type { PyCall, PyFunction } from '../../server/src/python/model';
 import { localFlow, readChain, type ChainLink } from '../../server/src/python/orm';
 import { positionalArgumentNodes } from '../../server/src/python/scope-analysis';
 import type { ColumnFact } from '../../server/src/workspace/facts';
+import { OwnedCache } from '../../server/src/python/memo';
 
 /** Prefix of the trait recording a list query: `large-column-in-list-query:<Model>:<start>:<end>`. */
 const TRAIT = 'large-column-in-list-query:';
@@ -152,7 +153,7 @@ interface ReturnedValue {
   name: string | null;
 }
 
-const returnedValuesCache = new WeakMap<PyFunction, ReturnedValue[]>();
+const returnedValuesCache = new OwnedCache<PyFunction, ReturnedValue[]>('returned values');
 
 /** The values of the `return` statements in a function's body, read once per function. */
 function returnedValues(fn: PyFunction): ReturnedValue[] {

@@ -10,6 +10,7 @@ import {
   type ChainLink,
 } from '../../server/src/python/orm';
 import { keywordArg, positionalArgs, stringValue } from '../../server/src/python/schema-args';
+import { OwnedCache } from '../../server/src/python/memo';
 
 /** How a relationship is loaded eagerly: the loader to suggest, by ORM and cardinality. */
 type RelationKind = 'sqlalchemy' | 'django-one' | 'django-many';
@@ -149,7 +150,7 @@ function readClassRelations(cls: PyClass, into: Relations): void {
   }
 }
 
-const fileRelations = new WeakMap<PythonModel, Relations>();
+const fileRelations = new OwnedCache<PythonModel, Relations>('relationships');
 
 /** Relationships declared in this file, by model class. */
 function relationsInFile(model: PythonModel): Relations {

@@ -127,7 +127,7 @@ function namesChangedIn(loop: PyLoop, model: PythonModel, sortCall: PyCall): Set
   }
   for (const call of model.calls) {
     if (call === sortCall || !contains(node, call.node)) continue;
-    if (call.receiver && !READ_ONLY_METHODS.has(call.method)) add([rootName(call.receiver)]);
+    if (call.hasReceiver && !READ_ONLY_METHODS.has(call.method)) add([rootName(call.receiver)]);
     // A name handed to another function may be changed by it.
     for (const arg of call.args.namedChildren) {
       const value = arg?.type === 'keyword_argument' ? arg.childForFieldName('value') : arg;

@@ -141,11 +141,13 @@ function readText(file: string): string | undefined {
 /** Scans files with every rule; returns per-file findings after suppressions. */
 export async function scan(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
-  await initParsers();
   const jobs = Math.max(
     1,
     Math.min(request.jobs, Math.ceil(request.files.length / CHUNK_SIZE) || 1),
   );
+  // Only the thread that parses loads the grammars: with workers, the main thread never parses,
+  // and tree-sitter's WASM memory (~35 MB once a scan is under way) would sit in it unused.
+  if (jobs === 1) await initParsers();
   const lanes =
     jobs === 1 ? [localLane(request)] : Array.from({ length: jobs }, () => workerLane(request));
   try {

@@ -29,6 +29,7 @@ import {
   type PyFunction,
   type PythonModel,
 } from './model';
+import { OwnedCache } from './memo';
 
 const SLEEP = new Set(['time.sleep']);
 
@@ -622,7 +623,7 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
   return null;
 }
 
-const topLevelNames = new WeakMap<PythonModel, Set<string>>();
+const topLevelNames = new OwnedCache<PythonModel, Set<string>>('top-level function names');
 
 /** Names of the file's module-level functions: a bare `open()` or `input()` may be one of them. */
 function topLevelFunctionNames(model: PythonModel): Set<string> {
@@ -651,7 +652,7 @@ export interface BlockingCallInAsync {
   misusedOffload: boolean;
 }
 
-const blockingCallsCache = new WeakMap<PythonModel, BlockingCallInAsync[]>();
+const blockingCallsCache = new OwnedCache<PythonModel, BlockingCallInAsync[]>('blocking calls');
 
 const LIFECYCLE_NAME = /^(?:lifespan|\w+_lifespan|startup|shutdown|on_startup|on_shutdown)$/;
 const LIFECYCLE_DECORATOR =

@@ -6,7 +6,8 @@
 import type { Node } from 'web-tree-sitter';
 import { SqlTextBuilder, looksLikeSql, type BoundParameters, type SqlUnit } from '../sql/unit';
 import type { PyCall, PythonModel } from './model';
-import { ONE_ROW_RESULT_METHODS } from './orm';
+import { ONE_ROW_RESULT_METHODS, resultOf } from './orm';
+import { OwnedCache } from './memo';
 
 /** Methods and functions whose first argument is SQL text. */
 const SQL_SINKS = new Set([
@@ -124,9 +125,7 @@ const ONE_ROW_METHODS = new Set(['fetchone', ...ONE_ROW_RESULT_METHODS, 'fetchva
 function readsOneRow(call: PyCall): boolean {
   if (call.method === 'fetchrow' || call.method === 'fetchval') return true;
   // `db.execute(text("..."))`: the result is the outer call's.
-  let outer: Node = call.node;
-  while (outer.parent?.type === 'argument_list' && outer.parent.parent) outer = outer.parent.parent;
-  const parent = outer.parent;
+  const parent = resultOf(call).parent;
   if (
     parent?.type === 'attribute' &&
     ONE_ROW_METHODS.has(parent.childForFieldName('attribute')?.text ?? '')
@@ -142,7 +141,7 @@ function readsOneRow(call: PyCall): boolean {
   );
 }
 
-const unitsByModel = new WeakMap<PythonModel, SqlUnit[]>();
+const unitsByModel = new OwnedCache<PythonModel, SqlUnit[]>('embedded SQL');
 
 /** The file's embedded SQL, extracted once per model (fact contributors and rules share it). */
 export function pythonSqlUnits(model: PythonModel): SqlUnit[] {

@@ -14,7 +14,7 @@ export type TraitContributor = (fn: PyFunction, calls: PyCall[], model: PythonMo
 
 function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   const start = call.node.startIndex;
-  const end = call.node.endIndex;
+  const end = call.end;
   const callee = call.callee || call.method;
   const blocking = blockingEffect(call, model);
   if (blocking) return { kind: blocking, blocking: true, callee, start, end };
@@ -25,17 +25,21 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
 
 /** Candidate qualified names of a call's target, most specific first. */
 export function callTargets(call: PyCall, model: PythonModel): string[] {
-  if (!call.callee) return [];
+  const callee = call.callee;
+  if (!callee) return [];
+  // Every call of a file is asked about, some twice: the callee is cut at its dots, not split.
+  const dot = callee.indexOf('.');
+  const head = dot === -1 ? callee : callee.slice(0, dot);
   const targets: string[] = [];
-  const head = call.callee.split('.')[0];
   if (head === 'self' || head === 'cls') {
     const cls = classOfFunction(call.fn);
-    const rest = call.callee.split('.').slice(1);
-    if (cls && rest.length === 1) targets.push(`${model.moduleName}.${cls}.${rest[0]}`);
+    // `self.method(...)`: exactly one name after `self`.
+    if (cls && dot !== -1 && !callee.includes('.', dot + 1))
+      targets.push(`${model.moduleName}.${cls}.${callee.slice(dot + 1)}`);
     return targets;
   }
   if (model.imports.has(head)) targets.push(call.qualified);
-  else if (!call.callee.includes('.')) {
+  else if (dot === -1) {
     // A function of this module, or one nested in the caller.
     if (call.fn) targets.push(`${call.fn.qualifiedName}.${call.callee}`);
     targets.push(model.moduleName ? `${model.moduleName}.${call.callee}` : call.callee);
@@ -72,21 +76,20 @@ export function extractPythonFacts(
         targets,
         callee: call.callee,
         start: call.node.startIndex,
-        end: call.node.endIndex,
+        end: call.end,
         inLoop: call.loops.some((loop) => !loop.overConstantLiteral),
         awaited: call.awaited,
       });
     }
-    const nameNode = fn.node.childForFieldName('name') ?? fn.node;
     return {
       qualifiedName: fn.qualifiedName,
       name: fn.name,
       isAsync: fn.isAsync,
       isRouteHandler: isRouteHandler(fn),
       start: fn.node.startIndex,
-      end: fn.node.endIndex,
-      nameStart: nameNode.startIndex,
-      nameEnd: nameNode.endIndex,
+      end: fn.end,
+      nameStart: fn.nameStart,
+      nameEnd: fn.nameEnd,
       effects,
       calls: sites,
       traits: traitContributors.flatMap((contribute) => contribute(fn, calls, model)),

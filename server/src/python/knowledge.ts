@@ -5,6 +5,7 @@
  * another file. What blocks an event loop is in `blocking.ts`, built on these.
  */
 import type { PyCall, PyFunction } from './model';
+import { OwnedCache } from './memo';
 
 /** `requests.<anything>` is the sync requests library. */
 export const HTTP_MODULE_PREFIXES = ['requests.'];
@@ -115,7 +116,7 @@ export function receiverRoot(call: PyCall): string {
   return root;
 }
 
-const receiverRoots = new WeakMap<PyCall, string>();
+const receiverRoots = new OwnedCache<PyCall, string>('receiver root');
 
 function receiverRootOfChain(call: PyCall): string {
   let node = call.receiver;
@@ -189,7 +190,7 @@ export function hasObjectsManager(call: PyCall): boolean {
   return found;
 }
 
-const objectsManagers = new WeakMap<PyCall, boolean>();
+const objectsManagers = new OwnedCache<PyCall, boolean>('Django objects manager');
 
 function chainHasObjectsManager(call: PyCall): boolean {
   // The attribute would be in the call's text: one read of it instead of a walk down the chain.
@@ -239,7 +240,7 @@ export function isHttpRequest(call: PyCall): boolean {
     /^httpx\.(?:get|post|put|patch|delete|head|options|request|stream)$/.test(q)
   )
     return true;
-  if (!HTTP_CLIENT_METHODS.has(call.method) || !call.receiver) return false;
+  if (!HTTP_CLIENT_METHODS.has(call.method) || !call.hasReceiver) return false;
   const root = receiverRoot(call);
   // `client.get(...)` counts when `client` is clearly an HTTP client: awaited, or named so.
   if (!HTTP_CLIENT_NAME.test(root)) return false;

@@ -27,6 +27,7 @@ import {
 } from './model';
 import { localFlow } from './orm';
 import { isTestPath, moduleAssignments } from './scope-analysis';
+import { OwnedCache } from './memo';
 
 /**
  * Tests and migrations: they run once, or against a handful of rows, so a round trip per item
@@ -126,7 +127,7 @@ interface FileCache {
   callsById?: Map<number, PyCall>;
 }
 
-const caches = new WeakMap<PythonModel, FileCache>();
+const caches = new OwnedCache<PythonModel, FileCache>('loop analysis');
 
 function cacheOf(model: PythonModel): FileCache {
   let cache = caches.get(model);
@@ -176,19 +177,13 @@ export function singleBinding(
 
 /** What a receiver name was made by: a parameter's annotation or the call bound to it, qualified. */
 function makerOf(call: PyCall, model: PythonModel): string | undefined {
-  const receiver = call.receiver;
   // `self.session = requests.Session()` in `__init__` makes `self.session.get(...)` a request.
-  if (
-    receiver?.type === 'attribute' &&
-    receiver.childForFieldName('object')?.text === 'self' &&
-    classOfFunction(call.fn)
-  )
-    return model.bindings?.get(bindingKey(receiver.text, undefined, classOfFunction(call.fn)))
-      ?.qualified;
-  let root = receiver;
-  while (root?.type === 'attribute') root = root.childForFieldName('object');
-  if (root?.type !== 'identifier') return undefined;
-  const name = root.text;
+  const className = classOfFunction(call.fn);
+  const selfAttribute = className ? selfAttributeOf(call) : undefined;
+  if (selfAttribute)
+    return model.bindings?.get(bindingKey(selfAttribute, undefined, className))?.qualified;
+  const name = receiverRootName(call);
+  if (name === undefined) return undefined;
   for (let f = call.fn; f; f = f.parent) {
     const param = f.params.find((p) => p.name === name);
     if (param) return qualify(param.annotation, model.imports);
@@ -240,13 +235,39 @@ function isSyncHttpLibrary(call: PyCall, model: PythonModel): boolean {
   );
 }
 
+// A dotted callee spells the receiver (`client.api` in `client.api.get`): the two functions
+// below read it instead of the receiver's nodes, which most calls then never need.
+
+/** `self.<attr>` when the call is a method of that attribute (`self.session.get(...)`). */
+function selfAttributeOf(call: PyCall): string | undefined {
+  if (call.callee) {
+    const parts = call.callee.split('.');
+    return parts.length === 3 && parts[0] === 'self' ? `self.${parts[1]}` : undefined;
+  }
+  const receiver = call.receiver;
+  return receiver?.type === 'attribute' && receiver.childForFieldName('object')?.text === 'self'
+    ? receiver.text
+    : undefined;
+}
+
+/** The name the receiver is rooted in: `client` in `client.api.get(...)`; undefined if none. */
+function receiverRootName(call: PyCall): string | undefined {
+  if (call.callee) {
+    const dot = call.callee.indexOf('.');
+    return dot === -1 ? undefined : call.callee.slice(0, dot);
+  }
+  let root = call.receiver;
+  while (root?.type === 'attribute') root = root.childForFieldName('object');
+  return root?.type === 'identifier' ? root.text : undefined;
+}
+
 /**
  * Queries `isDbRoundTrip` does not know yet: asyncpg's `await conn.fetchrow(...)`, SQLModel's
  * `session.exec(...)`, and Flask-SQLAlchemy's `Model.query...first()` (reported at the method that
  * runs it, since the chain before it only builds the query).
  */
 function isOtherQuery(call: PyCall): boolean {
-  if (!call.receiver) return false;
+  if (!call.hasReceiver) return false;
   if (ASYNCPG_READS.has(call.method))
     return call.awaited && ASYNCPG_RECEIVER.test(receiverRoot(call));
   if (call.method === 'exec') return /(?:^|_|\.)(?:session|db)$/i.test(receiverRoot(call));
@@ -268,19 +289,25 @@ function isOtherQuery(call: PyCall): boolean {
  */
 export function roundTripOf(call: PyCall, model: PythonModel): RoundTrip | undefined {
   // Several rules ask about every call in a loop: classify each once.
-  let known = roundTrips.get(call);
-  if (known === undefined) {
-    known = classifyRoundTrip(call, model) ?? null;
-    roundTrips.set(call, known);
+  let known = roundTrips.get(model);
+  if (!known) {
+    known = new Map();
+    roundTrips.set(model, known);
   }
-  return known ?? undefined;
+  let kind = known.get(call);
+  if (kind === undefined) {
+    kind = classifyRoundTrip(call, model) ?? null;
+    known.set(call, kind);
+  }
+  return kind ?? undefined;
 }
 
-const roundTrips = new WeakMap<PyCall, RoundTrip | null>();
+/** Each call's round trip (null: none), in one map per file rather than one cache per call. */
+const roundTrips = new OwnedCache<PythonModel, Map<PyCall, RoundTrip | null>>('round trips');
 
 function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefined {
   if (BULK_METHODS.has(call.method)) return undefined;
-  if (call.receiver) {
+  if (call.hasReceiver) {
     const maker = makerOf(call, model);
     // `session = requests.Session()` makes `session.get(url)` a request, not an ORM lookup.
     if (maker && HTTP_CLIENT_CONSTRUCTORS.has(maker))
@@ -446,29 +473,33 @@ function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: numbe
   const cache = cacheOf(model);
   let found = cache.assigned.get(loop.node.id);
   if (found) return found;
-  const names: { name: string; at: number }[] = [];
-  // A walk of the named children, not `descendantsOfType`: that call costs ~60 µs before it
-  // visits anything (it scans the grammar's symbol table in JavaScript), more than most loop
-  // bodies cost to walk.
-  const visit = (node: Node): void => {
-    for (const child of node.namedChildren) {
-      const type = child?.type;
-      if (!child || type === 'function_definition' || type === 'class_definition') continue;
-      if (type === 'assignment' || type === 'augmented_assignment') {
-        const left = child.childForFieldName('left');
-        if (left?.type === 'identifier') names.push({ name: left.text, at: child.startIndex });
-        else if (left?.type === 'pattern_list' || left?.type === 'tuple_pattern') {
-          for (const part of left.namedChildren)
-            if (part?.type === 'identifier') names.push({ name: part.text, at: child.startIndex });
-        }
-      }
-      visit(child);
-    }
-  };
-  const body = loopBody(loop);
-  if (body) visit(body);
-  found = names;
+  found = [];
   cache.assigned.set(loop.node.id, found);
+  const body = loopBody(loop);
+  if (!body) return found;
+  // The model lists every assignment node: those in the body are picked by range, which costs
+  // far less than walking the body's nodes (each visit crosses into WASM).
+  const start = body.startIndex;
+  const end = body.endIndex;
+  const inBody = model.assignmentNodes
+    .map(({ node }) => node)
+    .filter((node) => start <= node.startIndex && node.startIndex < end);
+  if (inBody.length === 0) return found;
+  // Functions and classes defined in the body bind names of their own.
+  const nested = [...model.functions, ...model.classes]
+    .filter(({ node }) => start <= node.startIndex && node.startIndex < end)
+    .map(({ node }) => ({ start: node.startIndex, end: node.endIndex }));
+  for (const node of inBody) {
+    const at = node.startIndex;
+    if (nested.some((scope) => scope.start <= at && at < scope.end)) continue;
+    const left = node.childForFieldName('left');
+    const leftType = left?.type;
+    if (leftType === 'identifier') found.push({ name: left!.text, at });
+    else if (leftType === 'pattern_list' || leftType === 'tuple_pattern') {
+      for (const part of left!.namedChildren)
+        if (part?.type === 'identifier') found.push({ name: part.text, at });
+    }
+  }
   return found;
 }
 
@@ -478,7 +509,7 @@ function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: numbe
  * requests cannot be batched or run together. Pagination is sequential by nature.
  */
 function dependsOnPreviousIteration(call: PyCall, loop: PyLoop, model: PythonModel): boolean {
-  const later = assignedIn(loop, model).filter((entry) => entry.at > call.node.endIndex);
+  const later = assignedIn(loop, model).filter((entry) => entry.at > call.end);
   if (later.length === 0) return false;
   const names = new Set(later.map((entry) => entry.name));
   const uses = (node: Node | null): boolean => {

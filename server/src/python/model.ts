@@ -5,6 +5,7 @@
  * again, which keeps twenty rules about as cheap as one.
  */
 import type { Node, Tree } from 'web-tree-sitter';
+import type { Memoizing } from './memo';
 
 export interface PyParam {
   name: string;
@@ -15,9 +16,14 @@ export interface PyParam {
   node: Node;
 }
 
-export interface PyFunction {
+export interface PyFunction extends Memoizing {
   node: Node;
+  /** `node.endIndex`, read once: every read of a node's end crosses into WASM. */
+  end: number;
   name: string;
+  /** Where the name is in the source (the whole definition when it has none). */
+  nameStart: number;
+  nameEnd: number;
   /** `module.Class.name` style name, unique within the workspace for top-level code. */
   qualifiedName: string;
   isAsync: boolean;
@@ -29,6 +35,11 @@ export interface PyFunction {
   parent?: PyFunction;
   /** Loops of the enclosing function that contain this nested function's definition. */
   body: Node;
+  /**
+   * The assignment nodes whose innermost function this is (those in classes defined in it too),
+   * in source order.
+   */
+  assignmentNodes: PyAssignmentNode[];
   /**
    * Whether the body itself (not a nested function) uses `await`, `async for` or `async with`:
    * such a function cannot simply become a plain `def`.
@@ -58,8 +69,10 @@ export interface PyLoop {
   fn?: PyFunction;
 }
 
-export interface PyCall {
+export interface PyCall extends Memoizing {
   node: Node;
+  /** `node.endIndex`, read once: every read of a node's end crosses into WASM. */
+  end: number;
   /** The callee as written when it is a dotted name (`db.query`, `time.sleep`), else ''. */
   callee: string;
   /** `callee` with its first segment resolved through imports (`sleep` -> `time.sleep`). */
@@ -68,6 +81,8 @@ export interface PyCall {
   method: string;
   /** The object a method is called on (`db.query(X).filter(...)` for `.all()`), or null. */
   receiver: Node | null;
+  /** Whether `receiver` is not null: a dotted callee tells without reading a node. */
+  hasReceiver: boolean;
   args: Node;
   fn?: PyFunction;
   /** Loops around the call inside its own function, innermost last. */
@@ -82,7 +97,7 @@ export interface PyCall {
   outer?: PyCall;
 }
 
-export interface PythonModel {
+export interface PythonModel extends Memoizing {
   tree: Tree;
   source: string;
   /** Dotted module name of this file, e.g. `app.services.users`. */
@@ -101,6 +116,23 @@ export interface PythonModel {
   bindings?: Map<string, PyCall | null>;
   /** Assignments to a plain name or `self.<attr>`, in source order. */
   assignments: PyAssignment[];
+  /**
+   * Every `assignment` and `augmented_assignment` node, whatever its target (tuples and subscripts
+   * too), in source order: rules look for assignments in a range here instead of walking the tree.
+   */
+  assignmentNodes: PyAssignmentNode[];
+}
+
+/** An assignment node as the model's walk met it. */
+export interface PyAssignmentNode {
+  node: Node;
+  /** `x += 1` rather than `x = 1`. */
+  augmented: boolean;
+  /**
+   * The target as read from the source (`name` or `self.attr`), when it is one of those; it is
+   * then exactly the `left` node's text, and that node is an identifier unless it holds a dot.
+   */
+  target?: string;
 }
 
 /** `target = value` (or `target += value`), read from the source text. */
@@ -309,9 +341,14 @@ function isAsyncForm(node: Node): boolean {
 const DOTTED = /^[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
 const TRAILING_NAME = /\.\s*([\p{L}_][\p{L}\p{N}_]*)$/u;
 
+/** Python whitespace between tokens inside brackets: space, tab, form feed, line breaks. */
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9 || code === 12 || code === 10 || code === 13;
+}
+
 /**
  * A call of the model. Names come from the callee's source text, and the nodes rules ask for less
- * often (receiver, arguments, awaited) are looked up on first use: each node access crosses into
+ * often (callee, receiver, awaited) are looked up on first use: each node access crosses into
  * WASM, and most calls are never inspected past their name.
  */
 class LazyCall implements PyCall {
@@ -322,20 +359,25 @@ class LazyCall implements PyCall {
   readonly loops: PyLoop[];
   readonly inLambda: boolean;
   readonly outer?: PyCall;
-  private readonly functionNode: Node | null;
+  memo?: Map<object, unknown> = undefined;
+  /** The argument list node, or null for a call without one (`print "x"` in broken code). */
+  readonly argumentList: Node | null;
+  private functionNode?: Node | null;
   private receiverNode?: Node | null;
-  private argsNode?: Node | null;
   private awaitedFlag?: boolean;
 
   constructor(
     readonly node: Node,
+    readonly end: number,
+    /** The file's text, when its tree has no errors: the callee is then read from it. */
+    source: string | undefined,
     imports: Map<string, string>,
     scope: Scope,
     /** `await` expressions seen so far: where each operand starts -> where it ends. */
     private readonly awaits: ReadonlyMap<number, number>,
   ) {
-    this.functionNode = node.childForFieldName('function');
-    const text = this.functionNode?.text ?? '';
+    this.argumentList = node.childForFieldName('arguments');
+    const text = this.calleeText(source);
     if (DOTTED.test(text)) {
       this.callee = text;
       this.method = text.slice(text.lastIndexOf('.') + 1);
@@ -351,18 +393,41 @@ class LazyCall implements PyCall {
     this.outer = scope.outerCall;
   }
 
+  /**
+   * The callee's text. In a tree without errors the callee runs from the call's start to its
+   * argument list, so it is read from the source without asking the tree for the callee node,
+   * unless a comment or a line continuation may sit between the two.
+   */
+  private calleeText(source: string | undefined): string {
+    const args = this.argumentList;
+    if (source !== undefined && args) {
+      const start = this.node.startIndex;
+      let end = args.startIndex;
+      while (end > start && isBlank(source.charCodeAt(end - 1))) end--;
+      const head = source.slice(start, end);
+      if (!head.includes('#') && !head.includes('\\')) return head;
+    }
+    return this.functionExpression?.text ?? '';
+  }
+
+  /** The callee expression node (`db.query` in `db.query(X)`), looked up on first use. */
+  private get functionExpression(): Node | null {
+    if (this.functionNode === undefined)
+      this.functionNode = this.node.childForFieldName('function');
+    return this.functionNode;
+  }
+
   get receiver(): Node | null {
     if (this.receiverNode === undefined) {
-      const fn = this.functionNode;
+      const fn = this.functionExpression;
       this.receiverNode = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
     }
     return this.receiverNode;
   }
 
-  /** The argument list node, or null for a call without one (`print "x"` in broken code). */
-  get argumentList(): Node | null {
-    if (this.argsNode === undefined) this.argsNode = this.node.childForFieldName('arguments');
-    return this.argsNode;
+  get hasReceiver(): boolean {
+    // A dotted callee spells an attribute chain; a plain name has no receiver.
+    return this.callee ? this.callee.includes('.') : this.receiver !== null;
   }
 
   get args(): Node {
@@ -371,7 +436,7 @@ class LazyCall implements PyCall {
 
   get awaited(): boolean {
     // The `await` node comes before its operand in source order, so it is already known.
-    this.awaitedFlag ??= this.awaits.get(this.node.startIndex) === this.node.endIndex;
+    this.awaitedFlag ??= this.awaits.get(this.node.startIndex) === this.end;
     return this.awaitedFlag;
   }
 }
@@ -423,8 +488,12 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
     loops: [],
     bindings: new Map(),
     assignments: [],
+    assignmentNodes: [],
+    memo: undefined,
   };
   const rootScope: Scope = { loops: [] };
+  // Callees are read from the text only where the tree is sure of every call's shape.
+  const calleeSource = tree.rootNode.hasError ? undefined : source;
   const regions: Region[] = [];
   /** Assignments and `with ... as` targets, bound once every call is known. */
   const pendingBindings: (
@@ -436,9 +505,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
   /** Decorators by the start of the definition they decorate (it follows them in source order). */
   const decoratorsAt = new Map<number, string[]>();
 
-  const scopeOf = (node: Node): Scope => {
-    const start = node.startIndex;
-    const end = node.endIndex;
+  const scopeOf = (start: number, end: number): Scope => {
     while (regions.length > 0 && regions[regions.length - 1].end <= start) regions.pop();
     for (let i = regions.length - 1; i >= 0; i--) {
       const region = regions[i];
@@ -456,7 +523,10 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
   for (const node of tree.rootNode.descendantsOfType(MODEL_NODE_TYPES)) {
     if (!node) continue;
     const type = node.type;
-    const scope = scopeOf(node);
+    // Every read of a node's end crosses into WASM: it is read once per node.
+    const start = node.startIndex;
+    const end = node.endIndex;
+    const scope = scopeOf(start, end);
     switch (type) {
       case 'decorated_definition': {
         const definition = node.childForFieldName('definition');
@@ -488,7 +558,8 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         continue;
       }
       case 'function_definition': {
-        const name = node.childForFieldName('name')?.text ?? '';
+        const nameNode = node.childForFieldName('name');
+        const name = nameNode?.text ?? '';
         const body = node.childForFieldName('body') ?? node;
         const prefix = scope.fn
           ? scope.fn.qualifiedName
@@ -498,7 +569,10 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         const decorators = decoratorsAt.get(node.startIndex) ?? [];
         const fn: PyFunction = {
           node,
+          end,
           name,
+          nameStart: nameNode ? nameNode.startIndex : start,
+          nameEnd: nameNode ? nameNode.startIndex + name.length : end,
           qualifiedName: prefix ? `${prefix}.${name}` : name,
           isAsync: node.child(0)?.type === 'async',
           decorators,
@@ -506,6 +580,8 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
           className: scope.fn ? undefined : scope.className,
           parent: scope.fn,
           body,
+          assignmentNodes: [],
+          memo: undefined,
         };
         model.functions.push(fn);
         // Default values and decorators run where the function is defined, not in its body.
@@ -523,14 +599,20 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         continue;
       case 'assignment':
       case 'augmented_assignment': {
+        const assignmentNode: PyAssignmentNode = {
+          node,
+          augmented: type === 'augmented_assignment',
+        };
+        model.assignmentNodes.push(assignmentNode);
+        scope.fn?.assignmentNodes.push(assignmentNode);
         // Read from the text: asking the tree for `left` and `right` of every assignment cost more.
-        const start = node.startIndex;
         const head = ASSIGNMENT_HEAD.exec(source.slice(start, start + 300));
         if (!head || (type === 'assignment') === !!head[2]) continue;
+        assignmentNode.target = head[1];
         const assignment: PyAssignment = {
           target: head[1],
           start,
-          end: node.endIndex,
+          end,
           valueStart: start + head[0].length,
           augmented: type === 'augmented_assignment',
           fn: scope.fn,
@@ -555,8 +637,8 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         // The `await` keyword token has the same type name as the expression around it.
         if (!node.isNamed) continue;
         if (scope.fn && !scope.inLambda) scope.fn.usesAwait = true;
-        const operand = /^await\s*/.exec(source.slice(node.startIndex, node.startIndex + 40));
-        if (operand) awaitOperands.set(node.startIndex + operand[0].length, node.endIndex);
+        const operand = /^await\s*/.exec(source.slice(start, start + 40));
+        if (operand) awaitOperands.set(start + operand[0].length, end);
         continue;
       }
       case 'with_statement':
@@ -564,9 +646,9 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         if (scope.fn && !scope.inLambda && isAsyncForm(node)) scope.fn.usesAwait = true;
         continue;
       case 'call': {
-        const call = new LazyCall(node, model.imports, scope, awaitOperands);
+        const call = new LazyCall(node, end, calleeSource, model.imports, scope, awaitOperands);
         model.calls.push(call);
-        callAt.set(`${node.startIndex}:${node.endIndex}`, call);
+        callAt.set(`${start}:${end}`, call);
         // Only the arguments are "inside" this call; the callee expression is evaluated around it.
         openNode(call.argumentList, { ...scope, outerCall: call });
         continue;
@@ -584,8 +666,8 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
       // Everything repeats per item except the first iterable, evaluated once before the loop.
       const once = loop.iterable;
       if (once) {
-        open(node.startIndex, once.startIndex, inner);
-        open(once.endIndex, node.endIndex, inner);
+        open(start, once.startIndex, inner);
+        open(once.endIndex, end, inner);
       } else openNode(node, inner);
     } else if (loopKind === 'for') {
       // The iterable runs once and the `else:` clause after the loop; the target and body repeat.

@@ -11,7 +11,15 @@ import { isUnboundedSelect } from '../sql/helpers';
 import type { SqlUnit } from '../sql/unit';
 import type { WorkspaceIndex } from '../workspace/index';
 import { paramOf } from './knowledge';
-import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
+import {
+  dottedName,
+  qualify,
+  type PyAssignmentNode,
+  type PyCall,
+  type PyFunction,
+  type PythonModel,
+} from './model';
+import { OwnedCache } from './memo';
 
 /** One step of a chain: a method call `.filter(...)`, an attribute `.objects`, a subscript `[:10]`. */
 export interface ChainLink {
@@ -200,7 +208,7 @@ interface StatementMap {
   nodes: Node[];
 }
 
-const flows = new WeakMap<PyFunction, LocalFlow>();
+const flows = new OwnedCache<PyFunction, LocalFlow>('local flow');
 
 /** The local flow of `fn`, computed on first request. */
 export function localFlow(fn: PyFunction): LocalFlow {
@@ -231,15 +239,25 @@ const COMPOUND = new Set([
 ]);
 const WORD = /[A-Za-z_]\w*/g;
 
+/**
+ * The name an assignment binds when its target is a plain identifier, else ''. `target` is the
+ * model's reading of the target from the source, which spares asking the tree for it.
+ */
+function assignedName(statement: Node, target: string | undefined): string {
+  if (target !== undefined) return target.includes('.') ? '' : target;
+  const left = statement.childForFieldName('left');
+  return left?.type === 'identifier' ? left.text : '';
+}
+
 function addAssignment(
   statement: Node,
   assignments: Map<string, Node[]>,
   ordered: { name: string; value: Node }[],
+  target?: string,
 ): void {
-  const left = statement.childForFieldName('left');
-  const right = statement.childForFieldName('right');
-  if (left?.type === 'identifier' && right) {
-    const name = left.text;
+  const name = assignedName(statement, target);
+  const right = name ? statement.childForFieldName('right') : null;
+  if (right) {
     const list = assignments.get(name);
     if (list) list.push(right);
     else assignments.set(name, [right]);
@@ -247,9 +265,9 @@ function addAssignment(
   }
 }
 
-function addAugmented(statement: Node, opaque: Set<string>): void {
-  const left = statement.childForFieldName('left');
-  if (left?.type === 'identifier') opaque.add(left.text);
+function addAugmented(statement: Node, opaque: Set<string>, target?: string): void {
+  const name = assignedName(statement, target);
+  if (name) opaque.add(name);
 }
 
 function addReturn(statement: Node, returns: Node[]): void {
@@ -273,7 +291,9 @@ function computeFlow(fn: PyFunction): LocalFlow {
       ? { starts: [], stops: [], parents: [], nodes: [] }
       : undefined;
   if (statements) record(statements, fn.body, Stop.Other, -1);
-  walkFlowStatements(fn.body, assignments, ordered, opaque, returns, statements);
+  // In a body without errors the model's assignment nodes say which statements assign.
+  const known = statements ? fn.assignmentNodes : undefined;
+  walkFlowStatements(fn.body, assignments, ordered, opaque, returns, statements, known);
   const flow = new Flow(assignments, opaque, ordered, returns);
   flow.statements = statements;
   return flow;
@@ -300,7 +320,20 @@ function walkFlowStatements(
   opaque: Set<string>,
   returns: Node[],
   statements: StatementMap | undefined,
+  /** The function's assignment nodes in source order, when its body parsed without errors. */
+  known: readonly PyAssignmentNode[] | undefined,
 ): void {
+  let next = 0;
+  /**
+   * The assignment an expression statement consists of: without errors, it is the statement's
+   * only child and starts where the statement does. Statements come in source order, so one pass
+   * over the known assignments finds them all without asking the tree for the children.
+   */
+  const assignmentOf = (statement: Node): PyAssignmentNode | undefined => {
+    const start = statement.startIndex;
+    while (next < known!.length && known![next].node.startIndex < start) next++;
+    return known![next]?.node.startIndex === start ? known![next] : undefined;
+  };
   // Statements only: assignments and returns never hide inside expressions we care about.
   const visit = (node: Node, parent: number): void => {
     for (const child of node.namedChildren) {
@@ -308,6 +341,15 @@ function walkFlowStatements(
       const type = child.type;
       if (type === 'expression_statement') {
         const at = statements ? record(statements, child, Stop.Other, parent) : -1;
+        if (known) {
+          const assignment = assignmentOf(child);
+          if (assignment?.augmented) addAugmented(assignment.node, opaque, assignment.target);
+          else if (assignment) {
+            if (statements) record(statements, assignment.node, Stop.Assignment, at);
+            addAssignment(assignment.node, assignments, ordered, assignment.target);
+          }
+          continue;
+        }
         for (const statement of child.namedChildren) {
           const statementType = statement?.type;
           if (statementType === 'assignment') {
@@ -733,7 +775,7 @@ function selectRead(
 
 /** Text every ORM read contains somewhere in its file or function: code without it has none. */
 const ORM_MARKER = /\.query\b|\bselect\s*\(|\.objects\b/;
-const mentions = new WeakMap<PyFunction, boolean>();
+const mentions = new OwnedCache<PyFunction, boolean>('mentions the ORM');
 /** Expressions that may be a query chain or a variable holding one. */
 const CHAIN_TYPES = new Set(['identifier', 'call', 'attribute', 'parenthesized_expression']);
 
@@ -755,7 +797,7 @@ function candidates(model: PythonModel): Candidate[] {
     if ((call.method === 'all' || call.method === 'fetchall') && call.receiver) {
       if (call.args.namedChildren.some((arg) => arg && arg.type !== 'comment')) continue;
       found.push({ node: call.node, query: call.receiver, terminal: true, fn: call.fn });
-    } else if (EVALUATING.has(call.callee) && !call.receiver) {
+    } else if (EVALUATING.has(call.callee) && !call.hasReceiver) {
       const args = positional(call.args);
       if (args.length === 1 && args[0].type !== 'list_splat')
         found.push({ node: call.node, query: args[0], terminal: false, fn: call.fn });
@@ -787,8 +829,7 @@ interface Scope {
 
 function scopesOf(model: PythonModel): Scope[] {
   const scopes: Scope[] = [];
-  for (const fn of model.functions)
-    scopes.push({ start: fn.node.startIndex, end: fn.node.endIndex, fn });
+  for (const fn of model.functions) scopes.push({ start: fn.node.startIndex, end: fn.end, fn });
   for (const cls of model.classes)
     scopes.push({ start: cls.node.startIndex, end: cls.node.endIndex });
   return scopes;
@@ -809,7 +850,7 @@ function functionAround(node: Node, scopes: readonly Scope[]): PyFunction | unde
   return best?.fn;
 }
 
-const reads = new WeakMap<PythonModel, OrmRead[]>();
+const reads = new OwnedCache<PythonModel, OrmRead[]>('unbounded ORM reads');
 
 /** Every unbounded ORM read in the file, once each, in source order. */
 export function unboundedOrmReads(model: PythonModel): OrmRead[] {
@@ -904,20 +945,23 @@ export function resultOf(call: PyCall): Node {
   return outer;
 }
 
-const sqlCalls = new WeakMap<readonly SqlUnit[], PyCall[]>();
+/** The last answer of `unboundedSqlCalls` for a model, with the units it was for. */
+const sqlCalls = new OwnedCache<PythonModel, { units: readonly SqlUnit[]; calls: PyCall[] }>(
+  'unbounded SQL calls',
+);
 
 /** Calls sending a `SELECT` that reads every matching row, with nothing in the host bounding it. */
 export function unboundedSqlCalls(model: PythonModel, units: readonly SqlUnit[]): PyCall[] {
-  let calls = sqlCalls.get(units);
-  if (calls) return calls;
-  calls = [];
+  const cached = sqlCalls.get(model);
+  if (cached?.units === units) return cached.calls;
+  const calls: PyCall[] = [];
   for (const unit of units) {
     if (unit.origin !== 'embedded' || unit.readsOneRow) continue;
     if (!unit.statements.some((statement) => isUnboundedSelect(statement))) continue;
     const call = sqlSinkCall(model, unit);
     if (call && !readsInBatches(model, unit)) calls.push(call);
   }
-  sqlCalls.set(units, calls);
+  sqlCalls.set(model, { units, calls });
   return calls;
 }
 

@@ -204,7 +204,7 @@ class QueryColumnCollector {
   }
 
   read(call: PyCall): void {
-    if (!QUERY_METHODS.has(call.method) || !call.receiver) return;
+    if (!QUERY_METHODS.has(call.method) || !call.hasReceiver) return;
     const chain = chainOf(call);
     if (call.method === 'get' && !chain.django) return;
     const args = call.args;

@@ -6,6 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { PyCall, PyFunction, PythonModel } from './model';
+import { OwnedCache } from './memo';
 
 interface ScopeCache {
   functionsById?: Map<number, PyFunction>;
@@ -15,7 +16,7 @@ interface ScopeCache {
   moduleAssignments?: Map<string, Node[]>;
 }
 
-const caches = new WeakMap<PythonModel, ScopeCache>();
+const caches = new OwnedCache<PythonModel, ScopeCache>('scope analysis');
 
 function cacheOf(model: PythonModel): ScopeCache {
   let cache = caches.get(model);

@@ -100,9 +100,9 @@ export class WorkspaceIndex {
     return this.files.size;
   }
 
-  /** Functions defined in the workspace under a qualified name. */
+  /** Functions defined in the workspace under a qualified name, in file order. */
   functions(qualifiedName: string): IndexedFunction[] {
-    return this.functionView().functions.get(qualifiedName) ?? [];
+    return inFileOrder(this.functionView().functions.get(qualifiedName) ?? []);
   }
 
   /**
@@ -111,11 +111,12 @@ export class WorkspaceIndex {
    * workspace root may sit above (`examples/demo-app/app/services.py`).
    */
   resolve(targets: readonly string[]): IndexedFunction | undefined {
+    const views = this.functionView();
     for (const target of targets) {
-      const exact = this.functions(target);
-      if (exact.length === 1) return exact[0];
-      const bySuffix = this.functionView().functionsBySuffix.get(target) ?? [];
-      if (bySuffix.length === 1) return bySuffix[0];
+      const exact = views.functions.get(target);
+      if (exact?.length === 1) return exact[0];
+      const bySuffix = views.functionsBySuffix.get(target);
+      if (bySuffix?.length === 1) return bySuffix[0];
     }
     return undefined;
   }
@@ -259,34 +260,33 @@ export class WorkspaceIndex {
 
 /** The keys a function is found under: its qualified name, and each dotted suffix of 2+ parts. */
 function functionKeys(qualifiedName: string): { exact: string; suffixes: string[] } {
-  const parts = qualifiedName.split('.');
   const suffixes: string[] = [];
-  for (let i = 1; i + 2 <= parts.length; i++) suffixes.push(parts.slice(i).join('.'));
+  // `a.b.c.d` -> `b.c.d`, `c.d`: each suffix starts after a dot and still holds one.
+  let dot = qualifiedName.indexOf('.');
+  while (dot !== -1) {
+    const suffix = qualifiedName.slice(dot + 1);
+    if (!suffix.includes('.')) break;
+    suffixes.push(suffix);
+    dot = qualifiedName.indexOf('.', dot + 1);
+  }
   return { exact: qualifiedName, suffixes };
 }
 
-/** Inserts keeping each list in file order, so lookups do not depend on the order of updates. */
-function insertInFileOrder(
-  map: Map<string, IndexedFunction[]>,
-  key: string,
-  entry: IndexedFunction,
-): void {
-  const list = map.get(key);
-  if (!list) {
-    map.set(key, [entry]);
-    return;
-  }
-  let at = list.length;
-  while (at > 0 && fileOrder.compare(list[at - 1].file, entry.file) > 0) at--;
-  list.splice(at, 0, entry);
+/**
+ * Lists are kept in the order files were added and sorted only when read whole: `resolve` only
+ * asks whether a name has exactly one function, and keeping every list sorted on insertion (a
+ * locale-aware comparison per insert) cost more than any lookup.
+ */
+function inFileOrder(list: IndexedFunction[]): IndexedFunction[] {
+  return list.length < 2 ? list : [...list].sort((a, b) => fileOrder.compare(a.file, b.file));
 }
 
 function addFunctions(views: FunctionViews, facts: FileFacts): void {
   for (const fn of facts.functions) {
     const entry = { file: facts.file, fn };
     const { exact, suffixes } = functionKeys(fn.qualifiedName);
-    insertInFileOrder(views.functions, exact, entry);
-    for (const suffix of suffixes) insertInFileOrder(views.functionsBySuffix, suffix, entry);
+    push(views.functions, exact, entry);
+    for (const suffix of suffixes) push(views.functionsBySuffix, suffix, entry);
   }
 }
 
