@@ -215,6 +215,29 @@ describe('perflens CLI', function () {
     );
   });
 
+  it('follows imports between files of a folder scanned from outside it', async () => {
+    const dir = workspace({
+      'src/routes.ts': [
+        "import { loadUser } from './users';",
+        'export async function names(ids: string[]) {',
+        '  const names = [];',
+        '  for (const id of ids) names.push(await loadUser(id));',
+        '  return names;',
+        '}',
+        '',
+      ].join('\n'),
+      'src/users.ts':
+        'export const loadUser = (id: string) => prisma.user.findUnique({ where: { id } });\n',
+    });
+    const elsewhere = workspace({});
+    const result = await run(['scan', dir, '--jobs', '1', '--format', 'json'], elsewhere);
+    const findings = JSON.parse(result.stdout).findings as { ruleId: string; line: number }[];
+    assert.deepEqual(
+      findings.map((f) => [f.ruleId, f.line]),
+      [['await-in-loop', 4]],
+    );
+  });
+
   it('respects .gitignore and skips dependency folders', async () => {
     const dir = workspace({
       '.gitignore': 'ignored/\n',

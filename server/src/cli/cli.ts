@@ -85,8 +85,24 @@ function loadConfig(
   const file = configPath
     ? path.resolve(cwd, configPath)
     : findConfigFile(path.resolve(cwd, firstPath));
-  if (!file) return { config: DEFAULT_CONFIG, root: cwd };
+  if (!file)
+    return { config: DEFAULT_CONFIG, root: defaultRoot(path.resolve(cwd, firstPath), cwd) };
   return { config: loadConfigFile(file, known), root: path.dirname(file) };
+}
+
+/**
+ * The workspace root without a `perflens.json`: the current folder, or the scanned folder when it
+ * lies outside it. Module names derive from paths under the root; `../../tmp/x` would give every
+ * module a name no import can match.
+ */
+function defaultRoot(target: string, cwd: string): string {
+  const relative = path.relative(cwd, target);
+  if (!relative.startsWith('..') && !path.isAbsolute(relative)) return cwd;
+  try {
+    return fs.statSync(target).isDirectory() ? target : path.dirname(target);
+  } catch {
+    return cwd;
+  }
 }
 
 function parseScanArgs(args: string[]) {
