@@ -53,11 +53,13 @@ export function tsCallTargets(call: TsCall, model: TsModel, moduleName: string):
   const head = parts[0];
   const imported = model.imports.get(head);
   if (imported) {
+    // `ns.f()` of a namespace import, `f()` of a named or default one: other shapes (`prisma.user
+    // .findMany()` of an imported client) have no target, and need no path resolution.
+    if (parts.length !== (imported.imported === '*' ? 2 : 1)) return [];
     const module = resolveSpecifier(model.relativePath, imported.module);
     if (module === undefined) return [];
     const prefix = module ? `${module}.` : '';
-    if (imported.imported === '*') return parts.length === 2 ? [`${prefix}${parts[1]}`] : [];
-    if (parts.length !== 1) return [];
+    if (imported.imported === '*') return [`${prefix}${parts[1]}`];
     return imported.imported === 'default'
       ? [`${prefix}default`, `${prefix}${head}`]
       : [`${prefix}${imported.imported}`];
