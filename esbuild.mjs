@@ -4,6 +4,7 @@
 // ts-morph brings the TypeScript compiler; it is bundled once, for the CLI/worker/server.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
 const root = path.dirname(new URL(import.meta.url).pathname);
@@ -12,6 +13,11 @@ const production = process.argv.includes('--production');
 
 fs.mkdirSync(path.join(dist, 'grammars'), { recursive: true });
 const shim = path.join(root, 'scripts', 'import-meta-url-shim.js');
+
+/** ts-morph's own copy of TypeScript (the one its `ts` export hands out). */
+const tsMorphTypeScript = createRequire(
+  createRequire(path.join(root, 'package.json')).resolve('ts-morph'),
+).resolve('@ts-morph/common/dist/typescript.js');
 
 /** Gives compiler.ts a plain copy of ts-morph's TypeScript namespace (see the stand-in). */
 const plainTypeScript = {
@@ -22,6 +28,7 @@ const plainTypeScript = {
         ? { path: path.join(root, 'scripts', 'plain-typescript-namespace.mjs') }
         : undefined,
     );
+    build.onResolve({ filter: /^ts-morph-typescript$/ }, () => ({ path: tsMorphTypeScript }));
   },
 };
 
