@@ -7,7 +7,7 @@
 import { handlerLabel } from './call-paths';
 import type { CallSite, Effect, FileFacts, FunctionFacts } from '../workspace/facts';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
-import type { TsCall, TsFunction, TsModel } from './model';
+import type { TsCall, TsFunction, TsImport, TsModel } from './model';
 import { prismaQueryColumns } from './prisma-queries';
 
 /** `src/services/users.ts` → `src.services.users`; an `index` file is named by its folder. */
@@ -40,6 +40,22 @@ export function resolveSpecifier(relativePath: string, specifier: string): strin
   return tsModuleNameOf(path.replace(/\.[mc]?js$/, '.ts'));
 }
 
+/**
+ * Each import's module name, resolved once per parsed file: rules ask for the targets of the same
+ * calls again and again, and resolution splits paths and runs regexes. Keyed by the model's import
+ * record, which belongs to one file and goes with its model.
+ */
+const resolvedImports = new WeakMap<TsImport, string | null>();
+
+function importedModuleName(model: TsModel, imported: TsImport): string | undefined {
+  let module = resolvedImports.get(imported);
+  if (module === undefined) {
+    module = resolveSpecifier(model.relativePath, imported.module) ?? null;
+    resolvedImports.set(imported, module);
+  }
+  return module ?? undefined;
+}
+
 /** The name a function is indexed under within its module (`Class.method`, `default`). */
 export function localQualifiedName(fn: TsFunction): string | undefined {
   if (!fn.name) return undefined;
@@ -56,7 +72,7 @@ export function tsCallTargets(call: TsCall, model: TsModel, moduleName: string):
     // `ns.f()` of a namespace import, `f()` of a named or default one: other shapes (`prisma.user
     // .findMany()` of an imported client) have no target, and need no path resolution.
     if (parts.length !== (imported.imported === '*' ? 2 : 1)) return [];
-    const module = resolveSpecifier(model.relativePath, imported.module);
+    const module = importedModuleName(model, imported);
     if (module === undefined) return [];
     const prefix = module ? `${module}.` : '';
     if (imported.imported === '*') return [`${prefix}${parts[1]}`];
