@@ -4,6 +4,7 @@
 // ts-morph brings the TypeScript compiler; it is bundled once, for the CLI/worker/server.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
 const root = path.dirname(new URL(import.meta.url).pathname);
@@ -13,15 +14,46 @@ const production = process.argv.includes('--production');
 fs.mkdirSync(path.join(dist, 'grammars'), { recursive: true });
 const shim = path.join(root, 'scripts', 'import-meta-url-shim.js');
 
+/** ts-morph's own copy of TypeScript (the one its `ts` export hands out). */
+const tsMorphTypeScript = createRequire(
+  createRequire(path.join(root, 'package.json')).resolve('ts-morph'),
+).resolve('@ts-morph/common/dist/typescript.js');
+
+const standIn = path.join(root, 'scripts', 'plain-typescript-namespace.mjs');
+const NAMES_MARKER = '/* names used by the product */';
+
+/** Every `ts.<name>` the product's sources use that TypeScript has at run time, sorted. */
+function typeScriptNamesUsed() {
+  const runtime = createRequire(import.meta.url)(tsMorphTypeScript);
+  const names = new Set();
+  for (const folder of ['server/src', 'rules', 'bench', 'client/src']) {
+    for (const entry of fs.readdirSync(path.join(root, folder), { recursive: true })) {
+      if (!String(entry).endsWith('.ts')) continue;
+      const text = fs.readFileSync(path.join(root, folder, String(entry)), 'utf8');
+      for (const [, name] of text.matchAll(/\bts\.([A-Za-z_$][\w$]*)/g))
+        if (name in runtime) names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
 /** Gives compiler.ts a plain copy of ts-morph's TypeScript namespace (see the stand-in). */
 const plainTypeScript = {
   name: 'plain-typescript-namespace',
   setup(build) {
     build.onResolve({ filter: /^ts-morph$/ }, (args) =>
       args.importer.endsWith(path.join('typescript', 'compiler.ts'))
-        ? { path: path.join(root, 'scripts', 'plain-typescript-namespace.mjs') }
+        ? { path: standIn }
         : undefined,
     );
+    build.onResolve({ filter: /^ts-morph-typescript$/ }, () => ({ path: tsMorphTypeScript }));
+    // The names the product uses become own properties of the shell, filled when TypeScript loads.
+    build.onLoad({ filter: /plain-typescript-namespace\.mjs$/ }, () => {
+      const text = fs.readFileSync(standIn, 'utf8');
+      if (!text.includes(NAMES_MARKER)) throw new Error(`${standIn} lost its names marker`);
+      const properties = typeScriptNamesUsed().map((name) => `${name}: undefined,`);
+      return { contents: text.replace(NAMES_MARKER, properties.join('\n')), loader: 'js' };
+    });
   },
 };
 

@@ -364,31 +364,23 @@ export const awaitInLoop: Rule = {
       if (!io && (call.isNew || call.isTaggedTemplate || !helpers.mayBeHelper(call))) continue;
       const loop = repeatingLoop(model, call);
       if (!loop) continue;
+      // A helper is looked up in the index before the message and fix are written.
+      const reach = io ? undefined : helpers.reach(call);
+      if (!io && !reach) continue;
       const where = describeLoop(loop, model);
-      const fix = promiseAllFix(model, call, loop);
+      let message: string;
       if (io) {
         const forEach =
           loop.kind === 'callback' && loop.method === 'forEach'
             ? ' (and `forEach` does not wait for them)'
             : '';
-        ctx.report({
-          start: call.start,
-          end: call.end,
-          message:
-            `\`${brief(call.callee, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
-            advice(io),
-          fixes: fix ? [fix] : undefined,
-        });
-        continue;
-      }
-      const reach = helpers.reach(call);
-      if (!reach) continue;
-      ctx.report({
-        start: call.start,
-        end: call.end,
-        message: helperMessage(ctx, call, reach, where),
-        fixes: fix ? [fix] : undefined,
-      });
+        message =
+          `\`${brief(call.callee, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
+          advice(io);
+      } else if (reach) message = helperMessage(ctx, call, reach, where);
+      else continue;
+      const fix = promiseAllFix(model, call, loop);
+      ctx.report({ start: call.start, end: call.end, message, fixes: fix ? [fix] : undefined });
     }
   },
 };

@@ -186,16 +186,29 @@ function independent(run: Step[], later: Step): boolean {
   );
 }
 
-/** Statement lists: blocks, case clauses, the file's top level (top-level `await`). */
-function statementLists(sourceFile: ts.SourceFile): ts.NodeArray<ts.Statement>[] {
-  const lists: ts.NodeArray<ts.Statement>[] = [sourceFile.statements];
-  const visit = (node: ts.Node): void => {
-    if (ts.isBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node))
-      lists.push(node.statements);
-    ts.forEachChild(node, visit);
-  };
-  visit(sourceFile);
-  return lists;
+/**
+ * Statement lists that may hold a step: the file's top level (top-level `await`), then every
+ * block or case clause enclosing one of the model's calls, in document order. A step awaits a
+ * call, so other lists have none; climbing from the calls visits far fewer nodes than a walk of
+ * the whole tree. Enclosing lists start strictly before the lists inside them, so sorting by
+ * position gives the order of a walk.
+ */
+function statementLists(model: TsModel): ts.NodeArray<ts.Statement>[] {
+  const { sourceFile } = model;
+  const holders: (ts.Block | ts.CaseOrDefaultClause)[] = [];
+  const climbed = new Set<ts.Node>();
+  for (const call of model.calls) {
+    for (
+      let node: ts.Node = call.node.parent;
+      node !== sourceFile && !climbed.has(node);
+      node = node.parent
+    ) {
+      climbed.add(node);
+      if (ts.isBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node)) holders.push(node);
+    }
+  }
+  holders.sort((a, b) => a.pos - b.pos);
+  return [sourceFile.statements, ...holders.map((holder) => holder.statements)];
 }
 
 /** Runs of two or more consecutive steps, each independent of the ones before it in its run. */
@@ -376,9 +389,10 @@ export const sequentialIndependentAwaits: Rule = {
   },
   check(ctx) {
     const model = ctx.typescript;
-    if (!model || isScriptOrTestPath(ctx.relativePath) || !model.text.includes('await')) return;
+    // Every step is an `await`: files without the word have none.
+    if (!model || !model.text.includes('await') || isScriptOrTestPath(ctx.relativePath)) return;
     const reader = new StepReader(model, new HelperIoFinder(() => ctx.index, model));
-    for (const statements of statementLists(model.sourceFile)) {
+    for (const statements of statementLists(model)) {
       if (statements.length < 2 || inTransactionCallback(statements[0])) continue;
       for (const run of independentRuns(statements, reader)) {
         const fix = promiseAllFix(model, run);

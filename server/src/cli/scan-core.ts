@@ -3,7 +3,8 @@
  * and its per-file rules run at once, then its tree is freed: keeping every tree until the index
  * is complete would cost ~37 bytes of WASM memory per byte of source. Files that may declare
  * schema go first (with index readers deferred); once their facts are shared, the other files'
- * rules see every table. Only files whose rules were deferred are parsed a second time.
+ * rules see every table. Files whose rules were deferred keep their trees for the final pass
+ * while they fit in a memory budget; only the others are parsed a second time.
  */
 import * as fs from 'node:fs';
 import type { Rule } from '../engine/rule';
@@ -14,6 +15,13 @@ import type { Finding, Problem } from '../engine/types';
 import type { DiscoveredFile } from '../workspace/discovery';
 import type { FileFacts } from '../workspace/facts';
 import { AnalysisSession } from '../workspace/session';
+
+/**
+ * Source bytes of files whose trees a lane keeps from the first pass to the final one, where their
+ * deferred rules run again. A kept TypeScript file costs ~45 bytes of heap per byte of source
+ * (tree, model, facts), so 2 MB of source is ~90 MB: past it, files are parsed again instead.
+ */
+const KEPT_SOURCE_BYTES = 2 * 1024 * 1024;
 
 export interface PrepareResult {
   facts: FileFacts[];
@@ -37,6 +45,9 @@ export class ScanCore {
   /** Files whose rules read the index, with those rules: re-run in `check` when needed. */
   /** Per file: rules stopped for an incomplete index, and rules that ran with a partial one. */
   private readonly readers = new Map<DiscoveredFile, { deferred: string[]; ran: string[] }>();
+  /** Files still prepared in the session for the final pass, and their source bytes. */
+  private readonly kept = new Set<string>();
+  private keptBytes = 0;
 
   constructor(rules: readonly Rule[], settings: RunSettings, maxFileBytes: number) {
     this.session = new AnalysisSession(rules, settings, { maxFileBytes });
@@ -97,7 +108,10 @@ export class ScanCore {
       }
       const found = parseSuppressions(read.text, fileLines, discovered.language);
       if (found.length > 0) this.suppressions.push([file, found]);
-      this.session.release(file);
+      if (result.deferred.length > 0 && this.keptBytes + read.bytes <= KEPT_SOURCE_BYTES) {
+        this.kept.add(file);
+        this.keptBytes += read.bytes;
+      } else this.session.release(file);
     }
     problems.push(...this.session.problems.splice(0));
     return { facts, problems, bytes, lines };
@@ -118,8 +132,10 @@ export class ScanCore {
     for (const [discovered, { deferred, ran }] of this.readers) {
       const rerun = rerunAllReaders ? [...deferred, ...ran] : deferred;
       if (rerun.length === 0) continue;
-      const read = this.read(discovered, problems);
-      if (!read || !this.session.add({ ...discovered, text: read.text }, false)) continue;
+      if (!this.kept.delete(discovered.file)) {
+        const read = this.read(discovered, problems);
+        if (!read || !this.session.add({ ...discovered, text: read.text }, false)) continue;
+      }
       // Rules that ran with a partial index are replaced by their run with the whole one.
       const rules = new Set(rerun);
       if (rerunAllReaders) this.dropFindings(discovered.file, new Set(ran));

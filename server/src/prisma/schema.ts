@@ -4,16 +4,16 @@
  * @mrleebo/prisma-ast one top-level block at a time, so a block left half-typed mid-edit costs
  * only that block: the other models keep their facts and the error is reported with its line.
  */
-import {
-  getSchema,
+import type * as PrismaAst from '@mrleebo/prisma-ast';
+import type {
+  Attribute,
+  AttributeArgument,
+  BlockAttribute,
+  Field,
   PrismaParser,
+  Schema,
+  Value,
   VisitorClassFactory,
-  type Attribute,
-  type AttributeArgument,
-  type BlockAttribute,
-  type Field,
-  type Schema,
-  type Value,
 } from '@mrleebo/prisma-ast';
 
 export interface PrismaRelation {
@@ -82,9 +82,21 @@ let parserAndVisitor:
   | { parser: PrismaParser; visitor: InstanceType<ReturnType<typeof VisitorClassFactory>> }
   | undefined;
 
+let prismaAst: typeof PrismaAst | undefined;
+
+/**
+ * @mrleebo/prisma-ast, loaded on first use: loading it builds a default parser (~70 ms), paid at
+ * every start of the CLI, each scan worker and the server, most of which never read a schema.
+ */
+function prismaAstModule(): typeof PrismaAst {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (prismaAst ??= require('@mrleebo/prisma-ast') as typeof PrismaAst);
+}
+
 /** The parser with location tracking, made once (building it analyses the grammar). */
 function prismaParser() {
   if (!parserAndVisitor) {
+    const { PrismaParser, VisitorClassFactory } = prismaAstModule();
     const parser = new PrismaParser({ nodeLocationTracking: 'full' });
     const Visitor = VisitorClassFactory(parser);
     parserAndVisitor = { parser, visitor: new Visitor() };
@@ -297,7 +309,7 @@ export function parsePrismaSchema(text: string): PrismaSchemaModel {
     const blockText = text.slice(top.start, top.end) + '\n';
     let parsed: Schema;
     try {
-      parsed = getSchema(blockText, { parser, visitor });
+      parsed = prismaAstModule().getSchema(blockText, { parser, visitor });
     } catch (error) {
       const token = (error as { token?: { startOffset?: number } }).token;
       schema.errors.push({

@@ -5,7 +5,7 @@
  */
 import { ts } from './compiler';
 import { importedFrom } from './knowledge';
-import { chainText, unwrap, type TsCall, type TsModel } from './model';
+import { unwrap, type TsCall, type TsModel } from './model';
 
 export interface ClientCreation {
   /** How the creation reads in a message: `new PrismaClient()`, `mysql.createPool()`. */
@@ -44,17 +44,17 @@ function resolveCallee(
   model: TsModel,
   chain: string,
 ): { module: string; name: string } | undefined {
-  const parts = chain.split('.');
-  const imported = model.imports.get(parts[0]);
+  // Runs for every call of the file: the chain is cut at its dots only once its root is imported.
+  const dot = chain.indexOf('.');
+  const imported = model.imports.get(dot < 0 ? chain : chain.slice(0, dot));
   if (!imported) return undefined;
-  if (parts.length === 1) return { module: imported.module, name: imported.imported };
+  if (dot < 0) return { module: imported.module, name: imported.imported };
   // `pg.Pool`, `redis.createClient`, `Redis.Cluster`: a member of a namespace or default import.
-  if (parts.length === 2) {
-    if (imported.imported === '*' || imported.imported === 'default')
-      return { module: imported.module, name: parts[1] };
-    return { module: imported.module, name: `${imported.imported}.${parts[1]}` };
-  }
-  return undefined;
+  const member = chain.slice(dot + 1);
+  if (member.includes('.')) return undefined;
+  if (imported.imported === '*' || imported.imported === 'default')
+    return { module: imported.module, name: member };
+  return { module: imported.module, name: `${imported.imported}.${member}` };
 }
 
 function normalizedModule(module: string): string {
@@ -64,8 +64,8 @@ function normalizedModule(module: string): string {
 /** Whether `call` creates a client, pool or connection, and what that costs. */
 export function clientCreation(model: TsModel, call: TsCall): ClientCreation | undefined {
   if (call.isTaggedTemplate) return undefined;
-  const target = ts.isTaggedTemplateExpression(call.node) ? undefined : call.node.expression;
-  const chain = target ? chainText(target) : '';
+  // The callee's chain, as the model wrote it (`new ` before constructors).
+  const chain = call.isNew ? call.callee.slice('new '.length) : call.callee;
   if (!chain) return undefined;
   if (call.isNew) {
     // Generated clients (`import { PrismaClient } from '../generated/prisma'`) count too.

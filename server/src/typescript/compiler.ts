@@ -82,18 +82,56 @@ export function typeScriptSyntaxErrors(text: string, path: string): string[] {
 }
 
 /**
- * Parses TypeScript or JavaScript (JSX by extension). The parser recovers from syntax errors, so a
- * half-typed file still yields a tree for the parts that parse. `.js` files are parsed as JSX-capable
- * JavaScript, since React code often lives in `.js`.
+ * Options of every parse. JSDoc comments are left unparsed (no rule reads them; parsing them costs
+ * ~40% of the parse of a JSDoc-heavy file); incremental re-parses inherit the mode from the tree.
+ */
+let parseOptions: ts.CreateSourceFileOptions | undefined;
+
+/** The options, made on first use (the compiler loads lazily in the bundles). */
+function parseOptionsOf(): ts.CreateSourceFileOptions {
+  return (parseOptions ??= {
+    languageVersion: ts.ScriptTarget.Latest,
+    jsDocParsingMode: ts.JSDocParsingMode.ParseNone,
+  });
+}
+
+/** The node whose children `bindParent` is visiting. */
+let parentOfVisited: ts.Node;
+
+/** `ts.forEachChild` callback: points `child` at its parent, then does the same below it. */
+function bindParent(child: ts.Node): undefined {
+  (child as { parent: ts.Node }).parent = parentOfVisited;
+  parentOfVisited = child;
+  ts.forEachChild(child, bindParent);
+  parentOfVisited = child.parent;
+  return undefined;
+}
+
+/**
+ * Sets every node's `parent`, as the parser's `setParentNodes` does but in one plain recursion
+ * with no closure or work list per node: parents cost a quarter of the parse the compiler's way.
+ * With JSDoc unparsed there are no JSDoc nodes, the only ones `forEachChild` does not reach.
+ */
+function setParents(sourceFile: ts.SourceFile): void {
+  parentOfVisited = sourceFile;
+  ts.forEachChild(sourceFile, bindParent);
+}
+
+/**
+ * Parses TypeScript or JavaScript (JSX by extension), with parent pointers. The parser recovers
+ * from syntax errors, so a half-typed file still yields a tree for the parts that parse. `.js`
+ * files are parsed as JSX-capable JavaScript, since React code often lives in `.js`.
  */
 export function parseTypeScript(text: string, path: string): ts.SourceFile {
   loadTypeScript();
   const kind = scriptKindOf(path);
-  return ts.createSourceFile(
+  const sourceFile = ts.createSourceFile(
     path,
     text,
-    ts.ScriptTarget.Latest,
-    true,
+    parseOptionsOf(),
+    false,
     kind === ts.ScriptKind.JS ? ts.ScriptKind.JSX : kind,
   );
+  setParents(sourceFile);
+  return sourceFile;
 }

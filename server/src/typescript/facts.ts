@@ -8,7 +8,7 @@ import { handlerLabel } from './call-paths';
 import type { CallSite, Effect, FileFacts, FunctionFacts } from '../workspace/facts';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
 import { ts } from './compiler';
-import { unwrap, type TsCall, type TsFunction, type TsModel } from './model';
+import { unwrap, type TsCall, type TsFunction, type TsImport, type TsModel } from './model';
 import { prismaQueryColumns } from './prisma-queries';
 
 /** `src/services/users.ts` → `src.services.users`; an `index` file is named by its folder. */
@@ -41,6 +41,22 @@ export function resolveSpecifier(relativePath: string, specifier: string): strin
   return tsModuleNameOf(path.replace(/\.[mc]?js$/, '.ts'));
 }
 
+/**
+ * Each import's module name, resolved once per parsed file: rules ask for the targets of the same
+ * calls again and again, and resolution splits paths and runs regexes. Keyed by the model's import
+ * record, which belongs to one file and goes with its model.
+ */
+const resolvedImports = new WeakMap<TsImport, string | null>();
+
+function importedModuleName(model: TsModel, imported: TsImport): string | undefined {
+  let module = resolvedImports.get(imported);
+  if (module === undefined) {
+    module = resolveSpecifier(model.relativePath, imported.module) ?? null;
+    resolvedImports.set(imported, module);
+  }
+  return module ?? undefined;
+}
+
 /** The name a function is indexed under within its module (`Class.method`, `default`). */
 export function localQualifiedName(fn: TsFunction): string | undefined {
   if (!fn.name) return undefined;
@@ -62,11 +78,13 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
   const head = parts[0];
   const imported = model.imports.get(head);
   if (imported) {
-    const module = resolveSpecifier(model.relativePath, imported.module);
+    // `ns.f()` of a namespace import, `f()` of a named or default one: other shapes (`prisma.user
+    // .findMany()` of an imported client) have no target, and need no path resolution.
+    if (parts.length !== (imported.imported === '*' ? 2 : 1)) return [];
+    const module = importedModuleName(model, imported);
     if (module === undefined) return [];
     const prefix = module ? `${module}.` : '';
-    if (imported.imported === '*') return parts.length === 2 ? [`${prefix}${parts[1]}`] : [];
-    if (parts.length !== 1) return [];
+    if (imported.imported === '*') return [`${prefix}${parts[1]}`];
     return imported.imported === 'default'
       ? [`${prefix}default`, `${prefix}${head}`]
       : [`${prefix}${imported.imported}`];

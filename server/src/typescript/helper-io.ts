@@ -29,22 +29,26 @@ const isRoundTrip = (effect: Effect): boolean => effect.kind === 'db' || effect.
  */
 export class HelperIoFinder {
   private readonly cache = new Map<FunctionFacts, HelperIo | null>();
+  /** The file's module name, which every call's targets start from. */
+  private readonly moduleName: string;
 
   constructor(
     private readonly index: () => WorkspaceIndex,
     private readonly model: TsModel,
-  ) {}
+  ) {
+    this.moduleName = tsModuleNameOf(model.relativePath);
+  }
 
   /** The workspace function `call` resolves to, if the index knows exactly one. */
   target(call: TsCall): IndexedFunction | undefined {
-    const targets = tsCallTargets(call, this.model, tsModuleNameOf(this.model.relativePath));
+    const targets = tsCallTargets(call, this.model, this.moduleName);
     if (targets.length === 0) return undefined;
     return this.index().resolve(targets);
   }
 
   /** Whether the call could be to a workspace function at all (checked before reading the index). */
   mayBeHelper(call: TsCall): boolean {
-    return tsCallTargets(call, this.model, tsModuleNameOf(this.model.relativePath)).length > 0;
+    return tsCallTargets(call, this.model, this.moduleName).length > 0;
   }
 
   /** The I/O `call` reaches through workspace functions, or undefined. */

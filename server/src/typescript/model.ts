@@ -294,20 +294,40 @@ export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): T
     return loop;
   };
 
-  const visit = (node: ts.Node, fn: TsFunction | undefined, loops: TsLoop[]): void => {
+  // Where the walk is: the innermost function and the loops around the node being visited. Kept
+  // in variables (saved and restored around functions and loop bodies) so the walk needs one
+  // `forEachChild` callback, not a closure per node.
+  let fn: TsFunction | undefined;
+  let loops: TsLoop[] = [];
+  const visitChild = (child: ts.Node): undefined => {
+    visit(child);
+    return undefined;
+  };
+  /** Visits `node` as if inside `innerFn` and `innerLoops`. */
+  const visitIn = (node: ts.Node, innerFn: TsFunction | undefined, innerLoops: TsLoop[]): void => {
+    const outerFn = fn;
+    const outerLoops = loops;
+    fn = innerFn;
+    loops = innerLoops;
+    visit(node);
+    fn = outerFn;
+    loops = outerLoops;
+  };
+
+  const visit = (node: ts.Node): void => {
     if (ts.isFunctionLike(node) && 'body' in node && node.body !== undefined) {
-      visitFunction(node as ts.SignatureDeclaration & { body: ts.Node }, fn, loops);
+      visitFunction(node as ts.SignatureDeclaration & { body: ts.Node });
       return;
     }
     switch (node.kind) {
       case ts.SyntaxKind.ForStatement: {
         const loop = node as ts.ForStatement;
         const record = addLoop({ kind: 'for', node, body: loop.statement, fn });
-        if (loop.initializer) visit(loop.initializer, fn, loops);
+        if (loop.initializer) visit(loop.initializer);
         const inner = [...loops, record];
-        if (loop.condition) visit(loop.condition, fn, inner);
-        if (loop.incrementor) visit(loop.incrementor, fn, inner);
-        visit(loop.statement, fn, inner);
+        if (loop.condition) visitIn(loop.condition, fn, inner);
+        if (loop.incrementor) visitIn(loop.incrementor, fn, inner);
+        visitIn(loop.statement, fn, inner);
         return;
       }
       case ts.SyntaxKind.ForOfStatement:
@@ -319,9 +339,9 @@ export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): T
             ? 'for-await'
             : 'for-of';
         const record = addLoop({ kind, node, iterable: loop.expression, body: loop.statement, fn });
-        visit(loop.initializer, fn, loops);
-        visit(loop.expression, fn, loops);
-        visit(loop.statement, fn, [...loops, record]);
+        visit(loop.initializer);
+        visit(loop.expression);
+        visitIn(loop.statement, fn, [...loops, record]);
         return;
       }
       case ts.SyntaxKind.WhileStatement:
@@ -330,38 +350,50 @@ export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): T
         const kind = ts.isWhileStatement(loop) ? 'while' : 'do';
         const record = addLoop({ kind, node, body: loop.statement, fn });
         const inner = [...loops, record];
-        visit(loop.expression, fn, inner);
-        visit(loop.statement, fn, inner);
+        visitIn(loop.expression, fn, inner);
+        visitIn(loop.statement, fn, inner);
         return;
       }
       case ts.SyntaxKind.CallExpression:
       case ts.SyntaxKind.NewExpression:
       case ts.SyntaxKind.TaggedTemplateExpression:
-        recordCall(node as TsCall['node'], fn, loops);
+        recordCall(node as TsCall['node']);
         break;
     }
-    ts.forEachChild(node, (child) => visit(child, fn, loops));
+    ts.forEachChild(node, visitChild);
   };
 
-  const recordCall = (node: TsCall['node'], fn: TsFunction | undefined, loops: TsLoop[]): void => {
+  const recordCall = (node: TsCall['node']): void => {
     const target = ts.isTaggedTemplateExpression(node) ? node.tag : node.expression;
-    const chain = chainText(target);
     const inner = unwrap(target);
-    const receiver =
-      ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)
-        ? inner.expression
-        : undefined;
-    const name = ts.isPropertyAccessExpression(inner)
-      ? inner.name.text
-      : ts.isIdentifier(inner)
-        ? inner.text
-        : (chain.split('.').pop() ?? '');
+    // The receiver's chain is the callee's chain up to its last name: computed once for both.
+    let receiver: ts.Expression | undefined;
+    let receiverText: string | undefined;
+    let chain: string;
+    let name: string;
+    if (ts.isPropertyAccessExpression(inner)) {
+      receiver = inner.expression;
+      receiverText = chainText(receiver);
+      name = inner.name.text;
+      chain = receiverText ? `${receiverText}.${name}` : '';
+    } else if (ts.isElementAccessExpression(inner)) {
+      receiver = inner.expression;
+      receiverText = chainText(receiver);
+      chain =
+        receiverText && ts.isStringLiteralLike(inner.argumentExpression)
+          ? `${receiverText}.${inner.argumentExpression.text}`
+          : '';
+      name = chain.split('.').pop() ?? '';
+    } else {
+      chain = chainText(inner);
+      name = ts.isIdentifier(inner) ? inner.text : (chain.split('.').pop() ?? '');
+    }
     const call: TsCall = {
       node,
       callee: ts.isNewExpression(node) ? `new ${chain}` : chain,
       name,
       receiver,
-      receiverText: receiver ? chainText(receiver) : undefined,
+      receiverText,
       isNew: ts.isNewExpression(node),
       isTaggedTemplate: ts.isTaggedTemplateExpression(node),
       args: ts.isTaggedTemplateExpression(node) ? [] : (node.arguments ?? []),
@@ -375,11 +407,9 @@ export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): T
     callOf.set(node, call);
   };
 
-  const visitFunction = (
-    node: ts.SignatureDeclaration & { body: ts.Node },
-    outer: TsFunction | undefined,
-    outerLoops: TsLoop[],
-  ): void => {
+  /** Records a function (inside the current one) and walks it. */
+  const visitFunction = (node: ts.SignatureDeclaration & { body: ts.Node }): void => {
+    const outer = fn;
     const { name, nameNode } = functionName(node);
     const parent = semanticParent(node);
     const callbackOf =
@@ -387,7 +417,7 @@ export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): T
         ? callOf.get(parent)
         : undefined;
     const start = node.getStart(sourceFile);
-    const fn: TsFunction = {
+    const inner: TsFunction = {
       node,
       name,
       className: enclosingClassName(node),
@@ -401,9 +431,9 @@ export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): T
       nameStart: nameNode ? nameNode.getStart(sourceFile) : start,
       nameEnd: nameNode ? nameNode.end : start,
     };
-    model.functions.push(fn);
+    model.functions.push(inner);
     // An iteration callback runs once per item: calls inside it are in a loop of the caller.
-    let loops: TsLoop[] = [];
+    let innerLoops: TsLoop[] = [];
     if (
       callbackOf &&
       !callbackOf.isNew &&
@@ -411,8 +441,8 @@ export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): T
       callbackOf.receiver &&
       callbackOf.args.includes(node as unknown as ts.Expression)
     ) {
-      loops = [
-        ...outerLoops,
+      innerLoops = [
+        ...loops,
         addLoop({
           kind: 'callback',
           node: callbackOf.node,
@@ -424,11 +454,12 @@ export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): T
         }),
       ];
     }
-    for (const param of node.parameters) if (param.initializer) visit(param.initializer, fn, []);
-    visit(node.body, fn, loops);
+    for (const param of node.parameters)
+      if (param.initializer) visitIn(param.initializer, inner, []);
+    visitIn(node.body, inner, innerLoops);
   };
 
-  for (const statement of sourceFile.statements) visit(statement, undefined, []);
+  for (const statement of sourceFile.statements) visit(statement);
   return model;
 }
 
