@@ -46,7 +46,18 @@ const plainTypeScript = {
         ? { path: standIn }
         : undefined,
     );
-    build.onResolve({ filter: /^ts-morph-typescript$/ }, () => ({ path: tsMorphTypeScript }));
+    // TypeScript and ts-morph are bundles of their own, required at run time on first use: inlined,
+    // their 11 MB of source cost every process (CLI, each worker, server) ~90 MB and ~0.3 s at
+    // load even when no TypeScript is analysed.
+    build.onResolve({ filter: /^ts-morph-typescript$/ }, () => ({
+      path: './typescript.js',
+      external: true,
+    }));
+    build.onResolve({ filter: /^ts-morph$/ }, (args) =>
+      args.importer.endsWith(path.join('typescript', 'type-oracle.ts'))
+        ? { path: './ts-morph.js', external: true }
+        : undefined,
+    );
     // The names the product uses become own properties of the shell, filled when TypeScript loads.
     build.onLoad({ filter: /plain-typescript-namespace\.mjs$/ }, () => {
       const text = fs.readFileSync(standIn, 'utf8');
@@ -72,7 +83,35 @@ const common = {
   plugins: [plainTypeScript],
 };
 
+/** ts-morph's bundle takes its TypeScript from typescript.js rather than carrying a second copy. */
+const sharedTypeScript = {
+  name: 'shared-typescript',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/typescript(?:\.js)?$/ }, (args) =>
+      args.importer.includes(path.join('@ts-morph', 'common'))
+        ? { path: './typescript.js', external: true }
+        : undefined,
+    );
+  },
+};
+
 await Promise.all([
+  esbuild.build({
+    ...common,
+    plugins: [],
+    stdin: {
+      contents: `module.exports = require(${JSON.stringify(tsMorphTypeScript)});`,
+      resolveDir: root,
+      loader: 'js',
+    },
+    outfile: path.join(dist, 'typescript.js'),
+  }),
+  esbuild.build({
+    ...common,
+    plugins: [sharedTypeScript],
+    stdin: { contents: "module.exports = require('ts-morph');", resolveDir: root, loader: 'js' },
+    outfile: path.join(dist, 'ts-morph.js'),
+  }),
   esbuild.build({ ...common, entryPoints: { cli: 'server/src/cli/cli.ts' }, outdir: dist }),
   esbuild.build({
     ...common,

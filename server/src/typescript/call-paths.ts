@@ -4,7 +4,7 @@
  * Rules that flag costs paid per request ask here instead of each walking callers themselves.
  */
 import { ts } from './compiler';
-import { isRequestHandler, isRouteRegistration } from './knowledge';
+import { HTTP_METHOD_REGISTRATIONS, isRequestHandler, isRouteRegistration } from './knowledge';
 import { semanticParent, unwrap, type TsCall, type TsFunction, type TsModel } from './model';
 
 /**
@@ -78,18 +78,6 @@ export function handlesRequests(model: TsModel, fn: TsFunction): boolean {
   return isRequestHandler(model, fn) || isRegisteredAsHandler(model, fn);
 }
 
-const HTTP_METHODS = new Set([
-  'get',
-  'post',
-  'put',
-  'patch',
-  'delete',
-  'del',
-  'all',
-  'head',
-  'options',
-]);
-
 /** A string literal property of an object literal: `url: '/users'`. */
 function literalProperty(object: ts.ObjectLiteralExpression, name: string): string | undefined {
   for (const property of object.properties) {
@@ -108,7 +96,7 @@ function literalProperty(object: ts.ObjectLiteralExpression, name: string): stri
 export function handlerLabel(fn: TsFunction): string | undefined {
   const registration = fn.callbackOf;
   // Any `<x>.get('/path', ...)`: a handler known by its parameters may be on a router named freely.
-  if (registration && !registration.isNew && HTTP_METHODS.has(registration.name)) {
+  if (registration && !registration.isNew && HTTP_METHOD_REGISTRATIONS.has(registration.name)) {
     const [path] = registration.args;
     if (path && ts.isStringLiteralLike(path) && path.text.startsWith('/'))
       return `${registration.name.toUpperCase()} ${path.text}`;

@@ -301,7 +301,8 @@ export function blockingCall(model: TsModel, call: TsCall): BlockingKind | undef
   return undefined;
 }
 
-const ROUTE_METHODS = new Set([
+/** Methods that register a handler for one HTTP method on a path (`app.get('/x', handler)`). */
+export const HTTP_METHOD_REGISTRATIONS = new Set([
   'get',
   'post',
   'put',
@@ -311,8 +312,8 @@ const ROUTE_METHODS = new Set([
   'all',
   'head',
   'options',
-  'route',
 ]);
+const ROUTE_METHODS = new Set([...HTTP_METHOD_REGISTRATIONS, 'route']);
 const APP_NAME = /^(?:app|router|server|fastify|instance|api|routes|hono|express)$/i;
 const NEXT_ROUTE_FILE = /(?:^|\/)app\/(?:.*\/)?route\.[mc]?[jt]sx?$/;
 const NEXT_PAGES_API = /(?:^|\/)pages\/api\//;

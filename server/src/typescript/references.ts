@@ -5,6 +5,7 @@
  * as a read), which only makes the callers more cautious.
  */
 import { lazyKinds, ts } from './compiler';
+import { isReference } from './name-resolution';
 
 /** The names a binding pattern introduces: `a`, `{ a, b: { c } }`, `[d, ...e]`. */
 export function boundNames(name: ts.BindingName, into: Set<string> = new Set()): Set<string> {
@@ -15,46 +16,12 @@ export function boundNames(name: ts.BindingName, into: Set<string> = new Set()):
   return into;
 }
 
-/** Whether an identifier is a name being read, rather than a property name or a declaration. */
-function isReadReference(node: ts.Identifier): boolean {
-  const parent = node.parent;
-  if (!parent) return true;
-  if (ts.isPropertyAccessExpression(parent) && parent.name === node) return false;
-  if (ts.isQualifiedName(parent) && parent.right === node) return false;
-  if (ts.isPropertyAssignment(parent) && parent.name === node) return false;
-  if (
-    (ts.isMethodDeclaration(parent) ||
-      ts.isPropertyDeclaration(parent) ||
-      ts.isGetAccessor(parent) ||
-      ts.isSetAccessor(parent) ||
-      ts.isPropertySignature(parent)) &&
-    parent.name === node
-  )
-    return false;
-  if (ts.isBindingElement(parent) && (parent.name === node || parent.propertyName === node))
-    return false;
-  if (
-    (ts.isVariableDeclaration(parent) ||
-      ts.isParameter(parent) ||
-      ts.isFunctionDeclaration(parent) ||
-      ts.isFunctionExpression(parent) ||
-      ts.isClassDeclaration(parent) ||
-      ts.isLabeledStatement(parent) ||
-      ts.isBreakOrContinueStatement(parent)) &&
-    (parent as { name?: ts.Node; label?: ts.Node }).name === node
-  )
-    return false;
-  if (ts.isBreakOrContinueStatement(parent) || ts.isLabeledStatement(parent)) return false;
-  if (ts.isJsxAttribute(parent)) return false;
-  return true;
-}
-
 /** Every name `node` reads (type positions left out: they do not exist at run time). */
 export function readNames(node: ts.Node, into: Set<string> = new Set()): Set<string> {
   const visit = (current: ts.Node): void => {
     if (ts.isTypeNode(current)) return;
     if (ts.isIdentifier(current)) {
-      if (isReadReference(current)) into.add(current.text);
+      if (isReference(current)) into.add(current.text);
       return;
     }
     if (ts.isShorthandPropertyAssignment(current)) {

@@ -13,9 +13,9 @@
  * the workspace only, so no `node_modules` types are loaded.
  */
 import * as path from 'node:path';
-import { Project } from 'ts-morph';
+import type { Project } from 'ts-morph';
 import { discoverFiles, type DiscoveryOptions } from '../workspace/discovery';
-import { ts } from './compiler';
+import { loadTypeScript, ts } from './compiler';
 import { tsModuleNameOf } from './facts';
 
 /** Type-aware questions about one file version. */
@@ -39,6 +39,10 @@ export class TypeOracle {
 
   private load(): Project {
     if (this.project) return this.project;
+    loadTypeScript();
+    // Loaded on first use: most runs never build a program (see esbuild.mjs).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Project } = require('ts-morph') as typeof import('ts-morph');
     const project = new Project({
       useInMemoryFileSystem: false,
       skipAddingFilesFromTsConfig: true,
