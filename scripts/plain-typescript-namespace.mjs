@@ -18,7 +18,6 @@ let loaded = false;
 export function loadTypeScript() {
   if (loaded) return;
   loaded = true;
-  // eslint-disable-next-line no-undef
   const full = { ...require('ts-morph-typescript') };
   Object.setPrototypeOf(ts, full);
   for (const name of Object.keys(ts)) ts[name] = full[name];
