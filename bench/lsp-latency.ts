@@ -149,6 +149,15 @@ function analysisAlone(text: string): number[] {
 
 async function main(): Promise<void> {
   await initParsers();
+  // `--analysis-only <lines>`: the in-process part alone, for profiling.
+  const only = process.argv.indexOf('--analysis-only');
+  if (only !== -1) {
+    const times = analysisAlone(pythonModule(Number(process.argv[only + 1] ?? 2000)));
+    console.log(
+      `analysis p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms`,
+    );
+    return;
+  }
   console.log(`Editor latency (${EDITS} edits each; debounce ${DEBOUNCE_MS} ms):`);
   for (const lines of [500, 2000, 10000]) {
     const text = pythonModule(lines);
