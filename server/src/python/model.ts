@@ -396,6 +396,8 @@ class LazyCall implements PyCall {
     scope: Scope,
     /** `await` expressions seen so far: where each operand starts -> where it ends. */
     private readonly awaits: ReadonlyMap<number, number>,
+    /** The model's calls by range: complete before any call's receiver is asked for. */
+    private readonly callsByRange: ReadonlyMap<string, PyCall>,
   ) {
     this.argumentList = node.childForFieldName('arguments');
     const text = this.calleeText(source);
@@ -448,15 +450,26 @@ class LazyCall implements PyCall {
 
   get receiver(): Node | null {
     if (this.receiverNode === undefined) {
-      const fn = this.functionExpression;
-      this.receiverNode = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+      // A receiver that is a call (`db.query(X)` in `db.query(X).all()`) is that call's node:
+      // no other expression the receiver could be spans exactly the same range.
+      const inner =
+        this.receiverEnd < 0
+          ? undefined
+          : this.callsByRange.get(`${this.start}:${this.receiverEnd}`);
+      if (inner) this.receiverNode = inner.node;
+      else {
+        const fn = this.functionExpression;
+        this.receiverNode = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+      }
     }
     return this.receiverNode;
   }
 
   get hasReceiver(): boolean {
-    // A dotted callee spells an attribute chain; a plain name has no receiver.
-    return this.callee ? this.callee.includes('.') : this.receiver !== null;
+    // A dotted callee spells an attribute chain; a plain name has no receiver. A receiver range
+    // is known only for an attribute callee.
+    if (this.callee) return this.callee.includes('.');
+    return this.receiverEnd >= 0 || this.receiver !== null;
   }
 
   get args(): Node {
@@ -684,6 +697,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
           model.imports,
           scope,
           awaitOperands,
+          callAt,
         );
         model.calls.push(call);
         callAt.set(`${start}:${end}`, call);
