@@ -137,8 +137,8 @@ function unwrap(node: Node): Node {
  * Whether the function returns the loaded rows themselves (`return q.all()`, `rows = ...; return
  * rows`), rather than values it builds from them: then its caller or serializer decides what is read.
  */
-function returnsRows(call: PyCall, fn: PyFunction): boolean {
-  const values = returnedValues(fn);
+function returnsRows(call: PyCall, fn: PyFunction, source: string): boolean {
+  const values = returnedValues(fn, source);
   const start = call.node.startIndex;
   const end = call.node.endIndex;
   if (values.some((value) => value.start <= start && end <= value.end)) return true;
@@ -159,13 +159,36 @@ interface ReturnedValue {
 
 const returnedValuesCache = new OwnedCache<PyFunction, ReturnedValue[]>('returned values');
 
+const RETURN_KEYWORD = /\breturn\b/g;
+
+/**
+ * The `return` statements in a function's body (nested functions included), in source order. Found
+ * from the keyword in the source: a native walk of the whole body for them cost more than asking
+ * the tree about each occurrence of the word.
+ */
+function returnStatements(fn: PyFunction, source: string): Node[] {
+  const body = fn.body;
+  const start = body.startIndex;
+  const text = source.slice(start, body.endIndex);
+  const statements: Node[] = [];
+  for (const match of text.matchAll(RETURN_KEYWORD)) {
+    const at = start + match.index;
+    // The keyword is anonymous: the smallest named node around it is its statement. The word in a
+    // string, a comment or a broken statement lands elsewhere.
+    const statement = body.namedDescendantForIndex(at, at + match[0].length);
+    if (statement?.type === 'return_statement' && statement.startIndex === at)
+      statements.push(statement);
+  }
+  return statements;
+}
+
 /** The values of the `return` statements in a function's body, read once per function. */
-function returnedValues(fn: PyFunction): ReturnedValue[] {
+function returnedValues(fn: PyFunction, source: string): ReturnedValue[] {
   let values = returnedValuesCache.get(fn);
   if (!values) {
     values = [];
-    for (const statement of fn.body.descendantsOfType('return_statement')) {
-      const value = statement?.firstNamedChild ? unwrap(statement.firstNamedChild) : null;
+    for (const statement of returnStatements(fn, source)) {
+      const value = statement.firstNamedChild ? unwrap(statement.firstNamedChild) : null;
       if (!value) continue;
       values.push({
         start: value.startIndex,
@@ -190,7 +213,7 @@ function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel):
     const models = listedModels(call, fn, pyModel);
     if (models.length === 0) continue;
     let responseModel = '';
-    if (returnsRows(call, fn)) {
+    if (returnsRows(call, fn, pyModel.source)) {
       responseModel = (isRouteHandler(fn) && responseModelOf(fn)) || '';
       if (!responseModel) continue;
     }
