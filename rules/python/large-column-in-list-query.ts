@@ -1,8 +1,8 @@
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
 import { isRouteHandler } from '../../server/src/python/knowledge';
-import type { PyCall, PyFunction } from '../../server/src/python/model';
-import { localFlow, readChain, type ChainLink } from '../../server/src/python/orm';
+import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+import { localFlow, readChainIn, type ChainLink } from '../../server/src/python/orm';
 import { positionalArgumentNodes } from '../../server/src/python/scope-analysis';
 import type { ColumnFact } from '../../server/src/workspace/facts';
 import { OwnedCache } from '../../server/src/python/memo';
@@ -44,8 +44,12 @@ function entityClasses(args: Node | null | undefined): string[] {
 }
 
 /** A chain whose variable root is replaced by what it was assigned, with the links of every step. */
-function resolvedChain(expression: Node, fn: PyFunction): { root: Node; links: ChainLink[] } {
-  let { root, links } = readChain(expression);
+function resolvedChain(
+  expression: Node,
+  fn: PyFunction,
+  model: PythonModel,
+): { root: Node; links: ChainLink[] } {
+  let { root, links } = readChainIn(expression, model);
   const seen = new Set<string>();
   for (let depth = 0; depth < MAX_RESOLVE_DEPTH && root.type === 'identifier'; depth++) {
     if (seen.has(root.text)) break;
@@ -53,8 +57,8 @@ function resolvedChain(expression: Node, fn: PyFunction): { root: Node; links: C
     const values = localFlow(fn).assignments.get(root.text);
     if (!values?.length) break;
     // Later reassignments (`q = q.filter(...)`) add links; the first one says where the query began.
-    const later = values.slice(1).flatMap((value) => readChain(value).links);
-    const origin = readChain(values[0]);
+    const later = values.slice(1).flatMap((value) => readChainIn(value, model).links);
+    const origin = readChainIn(values[0], model);
     root = origin.root;
     links = [...origin.links, ...later, ...links];
   }
@@ -71,9 +75,9 @@ function choosesColumns(links: readonly ChainLink[]): boolean {
 }
 
 /** Model classes a `.all()` loads whole rows of, or [] when it is not an entity list query. */
-function listedModels(call: PyCall, fn: PyFunction): string[] {
+function listedModels(call: PyCall, fn: PyFunction, model: PythonModel): string[] {
   if (!call.receiver || call.args.namedChildCount > 0) return [];
-  const { root, links } = resolvedChain(call.receiver, fn);
+  const { root, links } = resolvedChain(call.receiver, fn, model);
   if (choosesColumns(links)) return [];
   // `session.query(User)...`
   const query = links.find((link) => link.kind === 'call' && link.name === 'query');
@@ -91,7 +95,7 @@ function listedModels(call: PyCall, fn: PyFunction): string[] {
   const execute = links.find((link) => link.kind === 'call' && EXECUTE.has(link.name));
   const statement = execute?.args ? positionalArgumentNodes(execute.args)[0] : undefined;
   if (!statement) return [];
-  const select = resolvedChain(statement, fn);
+  const select = resolvedChain(statement, fn, model);
   if (select.root.type !== 'call' || choosesColumns(select.links)) return [];
   const callee = select.root.childForFieldName('function')?.text ?? '';
   if (!/(?:^|\.)select$/.test(callee)) return [];
@@ -133,8 +137,8 @@ function unwrap(node: Node): Node {
  * Whether the function returns the loaded rows themselves (`return q.all()`, `rows = ...; return
  * rows`), rather than values it builds from them: then its caller or serializer decides what is read.
  */
-function returnsRows(call: PyCall, fn: PyFunction): boolean {
-  const values = returnedValues(fn);
+function returnsRows(call: PyCall, fn: PyFunction, source: string): boolean {
+  const values = returnedValues(fn, source);
   const start = call.node.startIndex;
   const end = call.node.endIndex;
   if (values.some((value) => value.start <= start && end <= value.end)) return true;
@@ -155,13 +159,36 @@ interface ReturnedValue {
 
 const returnedValuesCache = new OwnedCache<PyFunction, ReturnedValue[]>('returned values');
 
+const RETURN_KEYWORD = /\breturn\b/g;
+
+/**
+ * The `return` statements in a function's body (nested functions included), in source order. Found
+ * from the keyword in the source: a native walk of the whole body for them cost more than asking
+ * the tree about each occurrence of the word.
+ */
+function returnStatements(fn: PyFunction, source: string): Node[] {
+  const body = fn.body;
+  const start = body.startIndex;
+  const text = source.slice(start, body.endIndex);
+  const statements: Node[] = [];
+  for (const match of text.matchAll(RETURN_KEYWORD)) {
+    const at = start + match.index;
+    // The keyword is anonymous: the smallest named node around it is its statement. The word in a
+    // string, a comment or a broken statement lands elsewhere.
+    const statement = body.namedDescendantForIndex(at, at + match[0].length);
+    if (statement?.type === 'return_statement' && statement.startIndex === at)
+      statements.push(statement);
+  }
+  return statements;
+}
+
 /** The values of the `return` statements in a function's body, read once per function. */
-function returnedValues(fn: PyFunction): ReturnedValue[] {
+function returnedValues(fn: PyFunction, source: string): ReturnedValue[] {
   let values = returnedValuesCache.get(fn);
   if (!values) {
     values = [];
-    for (const statement of fn.body.descendantsOfType('return_statement')) {
-      const value = statement?.firstNamedChild ? unwrap(statement.firstNamedChild) : null;
+    for (const statement of returnStatements(fn, source)) {
+      const value = statement.firstNamedChild ? unwrap(statement.firstNamedChild) : null;
       if (!value) continue;
       values.push({
         start: value.startIndex,
@@ -179,14 +206,14 @@ function returnedValues(fn: PyFunction): ReturnedValue[] {
  * `<prefix><Model>:<start>:<end>:<response model>`. A query whose rows the function hands out is
  * recorded only for a route with a `response_model`, the one serializer the rule can read.
  */
-function listQueryTraits(fn: PyFunction, calls: PyCall[]): string[] {
+function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel): string[] {
   const traits: string[] = [];
   for (const call of calls) {
     if (call.method !== 'all') continue;
-    const models = listedModels(call, fn);
+    const models = listedModels(call, fn, pyModel);
     if (models.length === 0) continue;
     let responseModel = '';
-    if (returnsRows(call, fn)) {
+    if (returnsRows(call, fn, pyModel.source)) {
       responseModel = (isRouteHandler(fn) && responseModelOf(fn)) || '';
       if (!responseModel) continue;
     }

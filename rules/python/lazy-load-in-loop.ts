@@ -5,7 +5,7 @@ import { isOneOffCode, loopTarget, singleBinding } from '../../server/src/python
 import type { PyClass, PyLoop, PythonModel } from '../../server/src/python/model';
 import {
   NOT_ROWS_METHODS,
-  readChain,
+  readChainIn,
   type Chain,
   type ChainLink,
 } from '../../server/src/python/orm';
@@ -230,11 +230,11 @@ function loadersIn(links: readonly ChainLink[]): string[] {
 
 /** Reads an expression's chain, following a root variable bound once to where it was built. */
 function chainOf(expression: Node, model: PythonModel, loop: PyLoop): Chain {
-  let chain = readChain(expression);
+  let chain = readChainIn(expression, model);
   for (let depth = 0; depth < 3 && chain.root.type === 'identifier'; depth++) {
     const bound = singleBinding(model, loop.fn, chain.root.text);
     if (!bound || bound.type === 'augmented_assignment') break;
-    const inner = readChain(bound);
+    const inner = readChainIn(bound, model);
     chain = { root: inner.root, links: [...inner.links, ...chain.links] };
   }
   return chain;
@@ -308,7 +308,7 @@ function relatedRows(
   loop: PyLoop,
   outer: readonly RowLoop[],
 ): ModelQuery | undefined {
-  const { root, links } = readChain(loop.iterable!);
+  const { root, links } = readChainIn(loop.iterable!, model);
   const relation = links[0];
   if (root.type !== 'identifier' || relation?.kind !== 'attribute') return undefined;
   if (links.length > 2 || (links.length === 2 && links[1].name !== 'all')) return undefined;

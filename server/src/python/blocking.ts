@@ -548,11 +548,12 @@ function dbEffect(call: PyCall, maker: string): boolean {
   if (!DB_BLOCKING_METHODS.has(call.method)) return false;
   if (hasObjectsManager(call)) return false; // Django: only evaluating methods, checked above
   if (!call.receiver) return false;
-  // `session.get("https://...")` is an HTTP session; a database `get` takes a model first.
-  if (call.method === 'get' && /^[rbuf]*["']/i.test(call.args.namedChildren[0]?.text ?? ''))
-    return false;
   // A method on a call's result belongs to the chain whose head is reported: `db.query(X).all()`.
   if (call.receiver.type === 'call') return false;
+  // `session.get("https://...")` is an HTTP session; a database `get` takes a model first.
+  // (`firstNamedChild`: `namedChildren` would bring every argument over from WASM.)
+  if (call.method === 'get' && /^[rbuf]*["']/i.test(call.args.firstNamedChild?.text ?? ''))
+    return false;
   if (isSyncDbMaker(maker)) return true;
   return !maker && isSyncDbName(call.fn, receiverRoot(call));
 }

@@ -71,8 +71,16 @@ export interface PyLoop {
 
 export interface PyCall extends Memoizing {
   node: Node;
+  /** `node.startIndex`, read once: every read of a node's start crosses into WASM. */
+  start: number;
   /** `node.endIndex`, read once: every read of a node's end crosses into WASM. */
   end: number;
+  /**
+   * Where the receiver ends when the callee was read from the source and is an attribute
+   * (`db.query(X)` in `db.query(X).all()`), else -1: with `start`, the receiver's range, so a
+   * receiver that is itself a call is found in `callsByRange` without asking the tree.
+   */
+  receiverEnd: number;
   /** The callee as written when it is a dotted name (`db.query`, `time.sleep`), else ''. */
   callee: string;
   /** `callee` with its first segment resolved through imports (`sleep` -> `time.sleep`). */
@@ -121,6 +129,8 @@ export interface PythonModel extends Memoizing {
    * too), in source order: rules look for assignments in a range here instead of walking the tree.
    */
   assignmentNodes: PyAssignmentNode[];
+  /** Every call by its range, keyed `${start}:${end}`. */
+  callsByRange: Map<string, PyCall>;
 }
 
 /** An assignment node as the model's walk met it. */
@@ -346,6 +356,13 @@ function isBlank(code: number): boolean {
   return code === 32 || code === 9 || code === 12 || code === 10 || code === 13;
 }
 
+/** Where the receiver before the method's dot at `dot` ends: blanks may separate the two. */
+function receiverEndAt(source: string, dot: number): number {
+  let end = dot;
+  while (isBlank(source.charCodeAt(end - 1))) end--;
+  return end;
+}
+
 /**
  * A call of the model. Names come from the callee's source text, and the nodes rules ask for less
  * often (callee, receiver, awaited) are looked up on first use: each node access crosses into
@@ -359,15 +376,19 @@ class LazyCall implements PyCall {
   readonly loops: PyLoop[];
   readonly inLambda: boolean;
   readonly outer?: PyCall;
+  receiverEnd = -1;
   memo?: Map<object, unknown> = undefined;
   /** The argument list node, or null for a call without one (`print "x"` in broken code). */
   readonly argumentList: Node | null;
   private functionNode?: Node | null;
   private receiverNode?: Node | null;
   private awaitedFlag?: boolean;
+  /** Whether the callee text was read from the source, so its offsets are the file's. */
+  private fromSource = false;
 
   constructor(
     readonly node: Node,
+    readonly start: number,
     readonly end: number,
     /** The file's text, when its tree has no errors: the callee is then read from it. */
     source: string | undefined,
@@ -375,17 +396,24 @@ class LazyCall implements PyCall {
     scope: Scope,
     /** `await` expressions seen so far: where each operand starts -> where it ends. */
     private readonly awaits: ReadonlyMap<number, number>,
+    /** The model's calls by range: complete before any call's receiver is asked for. */
+    private readonly callsByRange: ReadonlyMap<string, PyCall>,
   ) {
     this.argumentList = node.childForFieldName('arguments');
     const text = this.calleeText(source);
+    let dot: number;
     if (DOTTED.test(text)) {
       this.callee = text;
-      this.method = text.slice(text.lastIndexOf('.') + 1);
+      dot = text.lastIndexOf('.');
+      this.method = text.slice(dot + 1);
     } else {
       // `db.query(X).all`: not a dotted name, but the method is still the trailing attribute.
       this.callee = '';
-      this.method = TRAILING_NAME.exec(text)?.[1] ?? '';
+      const trailing = TRAILING_NAME.exec(text);
+      dot = trailing ? trailing.index : -1;
+      this.method = trailing?.[1] ?? '';
     }
+    if (dot > 0 && this.fromSource) this.receiverEnd = receiverEndAt(source!, start + dot);
     this.qualified = qualify(this.callee, imports);
     this.fn = scope.fn;
     this.loops = scope.loops;
@@ -401,11 +429,14 @@ class LazyCall implements PyCall {
   private calleeText(source: string | undefined): string {
     const args = this.argumentList;
     if (source !== undefined && args) {
-      const start = this.node.startIndex;
+      const start = this.start;
       let end = args.startIndex;
       while (end > start && isBlank(source.charCodeAt(end - 1))) end--;
       const head = source.slice(start, end);
-      if (!head.includes('#') && !head.includes('\\')) return head;
+      if (!head.includes('#') && !head.includes('\\')) {
+        this.fromSource = true;
+        return head;
+      }
     }
     return this.functionExpression?.text ?? '';
   }
@@ -419,15 +450,26 @@ class LazyCall implements PyCall {
 
   get receiver(): Node | null {
     if (this.receiverNode === undefined) {
-      const fn = this.functionExpression;
-      this.receiverNode = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+      // A receiver that is a call (`db.query(X)` in `db.query(X).all()`) is that call's node:
+      // no other expression the receiver could be spans exactly the same range.
+      const inner =
+        this.receiverEnd < 0
+          ? undefined
+          : this.callsByRange.get(`${this.start}:${this.receiverEnd}`);
+      if (inner) this.receiverNode = inner.node;
+      else {
+        const fn = this.functionExpression;
+        this.receiverNode = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+      }
     }
     return this.receiverNode;
   }
 
   get hasReceiver(): boolean {
-    // A dotted callee spells an attribute chain; a plain name has no receiver.
-    return this.callee ? this.callee.includes('.') : this.receiver !== null;
+    // A dotted callee spells an attribute chain; a plain name has no receiver. A receiver range
+    // is known only for an attribute callee.
+    if (this.callee) return this.callee.includes('.');
+    return this.receiverEnd >= 0 || this.receiver !== null;
   }
 
   get args(): Node {
@@ -489,6 +531,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
     bindings: new Map(),
     assignments: [],
     assignmentNodes: [],
+    callsByRange: new Map(),
     memo: undefined,
   };
   const rootScope: Scope = { loops: [] };
@@ -500,7 +543,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
     | { kind: 'assignment'; assignment: PyAssignment }
     | { kind: 'with'; target: Node | null; value: Node | null; scope: Scope }
   )[] = [];
-  const callAt = new Map<string, PyCall>();
+  const callAt = model.callsByRange;
   const awaitOperands = new Map<number, number>();
   /** Decorators by the start of the definition they decorate (it follows them in source order). */
   const decoratorsAt = new Map<number, string[]>();
@@ -646,7 +689,16 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
         if (scope.fn && !scope.inLambda && isAsyncForm(node)) scope.fn.usesAwait = true;
         continue;
       case 'call': {
-        const call = new LazyCall(node, end, calleeSource, model.imports, scope, awaitOperands);
+        const call = new LazyCall(
+          node,
+          start,
+          end,
+          calleeSource,
+          model.imports,
+          scope,
+          awaitOperands,
+          callAt,
+        );
         model.calls.push(call);
         callAt.set(`${start}:${end}`, call);
         // Only the arguments are "inside" this call; the callee expression is evaluated around it.

@@ -30,6 +30,8 @@ export interface ChainLink {
   node: Node;
   /** The argument list of a call link. */
   args: Node | null;
+  /** The model's call, for a call link read from the model's calls. */
+  call?: PyCall;
 }
 
 /** An expression read as `root.link1.link2...`, links head first. */
@@ -147,6 +149,60 @@ export function readChain(expression: Node): Chain {
   }
   links.reverse();
   return { root: node, links };
+}
+
+/**
+ * `readChain` for an expression the model knows as a call. The links that are calls with an
+ * attribute callee are read from the model's calls, each found from the previous one's receiver
+ * range: walking the same links in the tree crosses into WASM several times per link.
+ */
+function readCallChain(call: PyCall, model: PythonModel): Chain {
+  const tail: ChainLink[] = [];
+  let current = call;
+  let head: Chain;
+  for (;;) {
+    // Without a receiver range (a plain or unusual callee), the tree reads the rest.
+    if (current.receiverEnd < 0) {
+      head = readChain(current.node);
+      break;
+    }
+    tail.push({
+      kind: 'call',
+      name: current.method,
+      node: current.node,
+      // A receiver range implies the callee was read up to the argument list: it exists.
+      args: current.args,
+      call: current,
+    });
+    const receiver = model.callsByRange.get(`${current.start}:${current.receiverEnd}`);
+    if (!receiver) {
+      // An identifier, attribute, subscript, parenthesised or awaited receiver.
+      const object = current.receiver;
+      if (!object) tail.pop();
+      head = readChain(object ?? current.node);
+      break;
+    }
+    current = receiver;
+  }
+  tail.reverse();
+  return { root: head.root, links: head.links.length > 0 ? [...head.links, ...tail] : tail };
+}
+
+/** The receiver of a method call when it is itself a call (`db.query(X)` in `db.query(X).all()`). */
+function receiverCall(call: PyCall, model: PythonModel): PyCall | undefined {
+  return call.receiverEnd < 0
+    ? undefined
+    : model.callsByRange.get(`${call.start}:${call.receiverEnd}`);
+}
+
+/**
+ * `readChain(expression)`, read through the model's calls when the expression is a call (see
+ * `readCallChain`), else from the tree.
+ */
+export function readChainIn(expression: Node, model: PythonModel): Chain {
+  if (expression.type !== 'call') return readChain(expression);
+  const call = model.callsByRange.get(`${expression.startIndex}:${expression.endIndex}`);
+  return call ? readCallChain(call, model) : readChain(expression);
 }
 
 function attributeName(attribute: Node): string {
@@ -487,7 +543,12 @@ type ResolvedChain = Chain;
  * function never assigns (a parameter) stays the root; a name rebound in ways not followed (a loop
  * variable, `+=`, two different origins) makes the chain unknown (null).
  */
-function resolveChain(chain: Chain, fn: PyFunction | undefined, depth = 0): ResolvedChain | null {
+function resolveChain(
+  chain: Chain,
+  fn: PyFunction | undefined,
+  model: PythonModel,
+  depth = 0,
+): ResolvedChain | null {
   if (chain.root.type !== 'identifier' || !fn) return chain;
   const name = chain.root.text;
   const flow = localFlow(fn);
@@ -499,13 +560,13 @@ function resolveChain(chain: Chain, fn: PyFunction | undefined, depth = 0): Reso
   for (const value of values) {
     if (value.startIndex <= chain.root.startIndex && chain.root.endIndex <= value.endIndex)
       return null; // the use sits inside its own assignment
-    const valueChain = readChain(value);
+    const valueChain = readChainIn(value, model);
     if (valueChain.root.type === 'identifier' && valueChain.root.text === name) {
       extensions.push(...valueChain.links);
       continue;
     }
     if (base) return null;
-    base = resolveChain(valueChain, fn, depth + 1);
+    base = resolveChain(valueChain, fn, model, depth + 1);
     if (!base) return null;
   }
   if (!base) return null;
@@ -612,9 +673,9 @@ function legacyQuery(
   if (first === -1) return null;
   const link = links[first];
   if (link.kind === 'call' && link.name === 'query') {
-    const receiver = (link.node.childForFieldName('function') ?? link.node).childForFieldName(
-      'object',
-    );
+    const receiver = link.call
+      ? link.call.receiver
+      : (link.node.childForFieldName('function') ?? link.node).childForFieldName('object');
     if (!receiver || !isSession(receiver, fn)) return null;
     if (onlyAggregates(link.args, links)) return null;
     return {
@@ -667,7 +728,7 @@ function selectStatement(
   fn: PyFunction | undefined,
   model: PythonModel,
 ): ResolvedChain | null {
-  const chain = resolveChain(readChain(statement), fn);
+  const chain = resolveChain(readChainIn(statement, model), fn, model);
   return chain && isSelectCall(chain.root, model) ? chain : null;
 }
 
@@ -676,17 +737,21 @@ interface Candidate {
   node: Node;
   /** The query expression inside it (the receiver of `.all()`, the argument of `list()`). */
   query: Node;
+  /** The model's call for `query`, when the model has already found it. */
+  queryCall?: PyCall;
   /** `.all()` / `.fetchall()` terminal, or evaluation by `list()` / iteration. */
   terminal: boolean;
   fn?: PyFunction;
 }
 
 function classify(candidate: Candidate, model: PythonModel): OrmRead | null {
-  const direct = readChain(candidate.query);
+  const direct = candidate.queryCall
+    ? readCallChain(candidate.queryCall, model)
+    : readChainIn(candidate.query, model);
   const read = classifyChain(candidate, direct, model);
   if (read || direct.root.type !== 'identifier' || !mentionsOrm(candidate.fn)) return read;
   // `q.all()` where `q = db.query(X)...`: classify the chain the variable was built from.
-  const resolved = resolveChain(direct, candidate.fn);
+  const resolved = resolveChain(direct, candidate.fn, model);
   return resolved && resolved !== direct ? classifyChain(candidate, resolved, model) : null;
 }
 
@@ -796,7 +861,13 @@ function candidates(model: PythonModel): Candidate[] {
   for (const call of model.calls) {
     if ((call.method === 'all' || call.method === 'fetchall') && call.receiver) {
       if (call.args.namedChildren.some((arg) => arg && arg.type !== 'comment')) continue;
-      found.push({ node: call.node, query: call.receiver, terminal: true, fn: call.fn });
+      found.push({
+        node: call.node,
+        query: call.receiver,
+        queryCall: receiverCall(call, model),
+        terminal: true,
+        fn: call.fn,
+      });
     } else if (EVALUATING.has(call.callee) && !call.hasReceiver) {
       const args = positional(call.args);
       if (args.length === 1 && args[0].type !== 'list_splat')
