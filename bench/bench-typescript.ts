@@ -6,7 +6,6 @@
  * printed, never asserted: compare the ratios within one run.
  */
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ALL_RULES } from '../rules';
@@ -17,6 +16,7 @@ import { parseTypeScript, reparseTypeScript, type ts } from '../server/src/types
 import { discoverFiles } from '../server/src/workspace/discovery';
 import { LiveWorkspace } from '../server/src/workspace/live-workspace';
 import { generateTsCorpus } from './ts-corpus';
+import { median, percentile } from './stats';
 
 type Mode = 'syntactic' | 'all-rules' | 'type-aware' | 'eslint';
 
@@ -125,11 +125,6 @@ function routeModule(lines: number): string {
   return `${text}}\n`;
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 /**
  * The server's work per edit of an open .ts file, in-process: as the language server does, the
  * document is parsed when opened and re-parsed incrementally from its previous tree on each edit
@@ -184,32 +179,14 @@ function runChild(dir: string, mode: Mode): RunFigures {
   return JSON.parse(out) as RunFigures;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function corpusSize(dir: string): { files: number; bytes: number; lines: number } {
-  const files = discoverFiles([dir], { root: dir, include: [], exclude: [] });
-  let bytes = 0;
-  let lines = 0;
-  for (const file of files) {
-    const text = fs.readFileSync(file.file, 'utf8');
-    bytes += Buffer.byteLength(text);
-    lines += text.split('\n').length;
-  }
-  return { files: files.length, bytes, lines };
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--measure') return measure(args[1], args[2] as Mode);
   if (args[0] === '--edit-latency') return editLatency();
 
   const dir = path.join(os.tmpdir(), 'perflens-bench-typescript');
-  fs.rmSync(dir, { recursive: true, force: true });
-  generateTsCorpus(dir);
-  const size = corpusSize(dir);
+  // Generated once and reused while the generator's version is unchanged (its marker file).
+  const size = generateTsCorpus(dir);
   const repeats = Number(process.env.PERFLENS_BENCH_REPEATS ?? 3);
   const tsRules = ALL_RULES.filter((rule) => rule.meta.language === 'typescript').length;
   console.log(

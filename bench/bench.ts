@@ -12,6 +12,7 @@ import { resolveRules } from '../server/src/config/resolve';
 import { scan } from '../server/src/cli/scan';
 import { discoverFiles } from '../server/src/workspace/discovery';
 import { generateCorpus } from './corpus';
+import { median } from './stats';
 
 interface RunFigures {
   jobs: number;
@@ -59,11 +60,6 @@ function runChild(dir: string, jobs: number): RunFigures {
     maxBuffer: 1 << 20,
   });
   return JSON.parse(out) as RunFigures;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function main(): Promise<void> {

@@ -24,6 +24,7 @@ import { resolveRules } from '../server/src/config/resolve';
 import { DEBOUNCE_MS } from '../server/src/lsp/language-server';
 import { initParsers, parse } from '../server/src/parsing/tree-sitter';
 import { LiveWorkspace } from '../server/src/workspace/live-workspace';
+import { percentile } from './stats';
 
 const EDITS = 40;
 const WARM_UP_RUNS = 20;
@@ -58,11 +59,6 @@ async def refresh_${n}(client):
   let text = header;
   for (let n = 0; text.split('\n').length < lines; n++) text += block(n);
   return text;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function overLsp(text: string): Promise<number[]> {

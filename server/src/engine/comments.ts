@@ -18,6 +18,18 @@ export function commentStarts(text: string, language: Language): number[] {
   }
 }
 
+/** Where a line comment starting at `start` ends: its newline, or the end of the text. */
+function lineEnd(text: string, start: number): number {
+  const newline = text.indexOf('\n', start);
+  return newline === -1 ? text.length : newline;
+}
+
+/** Just past the `*\/` closing a block comment that starts at `start` (unclosed: the text end). */
+function blockCommentEnd(text: string, start: number): number {
+  const close = text.indexOf('*/', start + 2);
+  return close === -1 ? text.length : close + 2;
+}
+
 function pythonComments(text: string): number[] {
   const starts: number[] = [];
   let i = 0;
@@ -25,8 +37,7 @@ function pythonComments(text: string): number[] {
     const ch = text[i];
     if (ch === '#') {
       starts.push(i);
-      const newline = text.indexOf('\n', i);
-      i = newline === -1 ? text.length : newline;
+      i = lineEnd(text, i);
     } else if (ch === '"' || ch === "'") {
       const triple = text.startsWith(ch.repeat(3), i);
       const quote = triple ? ch.repeat(3) : ch;
@@ -101,12 +112,10 @@ function slashComments(text: string): number[] {
     const ch = text[i];
     if (ch === '/' && text[i + 1] === '/') {
       starts.push(i);
-      const newline = text.indexOf('\n', i);
-      i = newline === -1 ? text.length : newline;
+      i = lineEnd(text, i);
     } else if (ch === '/' && text[i + 1] === '*') {
       starts.push(i);
-      const close = text.indexOf('*/', i + 2);
-      i = close === -1 ? text.length : close + 2;
+      i = blockCommentEnd(text, i);
     } else if (ch === '"' || ch === "'") {
       i++;
       while (i < text.length && text[i] !== ch && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
@@ -177,12 +186,10 @@ function sqlComments(text: string): number[] {
     const ch = text[i];
     if (ch === '-' && text[i + 1] === '-') {
       starts.push(i);
-      const newline = text.indexOf('\n', i);
-      i = newline === -1 ? text.length : newline;
+      i = lineEnd(text, i);
     } else if (ch === '/' && text[i + 1] === '*') {
       starts.push(i);
-      const close = text.indexOf('*/', i + 2);
-      i = close === -1 ? text.length : close + 2;
+      i = blockCommentEnd(text, i);
     } else if (ch === "'" || ch === '"') {
       i++;
       while (i < text.length && text[i] !== ch) i++;
