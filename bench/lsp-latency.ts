@@ -3,7 +3,7 @@
  * for files of 500, 2,000 and 10,000 lines; and the server's analysis time alone (in-process, the
  * same code path as an edit). Figures are printed, never asserted.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,17 +16,20 @@ import {
   PublishDiagnosticsNotification,
   StreamMessageReader,
   StreamMessageWriter,
+  type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
 import { ALL_RULES } from '../rules';
 import { DEFAULT_CONFIG } from '../server/src/config/config';
 import { resolveRules } from '../server/src/config/resolve';
 import { DEBOUNCE_MS } from '../server/src/lsp/language-server';
-import { initParsers, parse } from '../server/src/parsing/tree-sitter';
+import { SERVER_EXEC_ARGV } from '../server/src/lsp/process-options';
+import { initParsers } from '../server/src/parsing/tree-sitter';
+import { DocumentTrees } from '../server/src/lsp/document-trees';
 import { LiveWorkspace } from '../server/src/workspace/live-workspace';
 import { percentile } from './stats';
 
-const EDITS = 40;
+const EDITS = Number(process.env.PERFLENS_BENCH_EDITS ?? 40);
 const WARM_UP_RUNS = 20;
 
 /** A realistic module of about `lines` lines: routes, services and SQL, with a few findings. */
@@ -61,6 +64,30 @@ async def refresh_${n}(client):
   return text;
 }
 
+/**
+ * The `i`th keystroke of the benchmark, in the middle of the file: `x` typed at the start of a
+ * blank line between functions, then deleted. A keystroke at the start of a line is the costliest
+ * for tree-sitter-python's incremental re-parse (it re-parses the rest of the file).
+ */
+function keystrokes(text: string): (i: number) => TextDocumentContentChangeEvent {
+  const lines = text.split('\n');
+  const line = lines.findIndex((content, i) => i >= lines.length / 2 && content === '');
+  return (i) =>
+    i % 2 === 0
+      ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: 'x' }
+      : { range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' };
+}
+
+/** `text` after an incremental change (a range edit on one line, as keystrokes() makes). */
+function applyChange(text: string, change: TextDocumentContentChangeEvent): string {
+  if (!('range' in change)) return change.text;
+  const lines = text.split('\n');
+  const { start, end } = change.range;
+  const line = lines[start.line];
+  lines[start.line] = line.slice(0, start.character) + change.text + line.slice(end.character);
+  return lines.join('\n');
+}
+
 async function overLsp(text: string): Promise<number[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-latency-'));
   const file = path.join(dir, 'app.py');
@@ -69,7 +96,14 @@ async function overLsp(text: string): Promise<number[]> {
   const cli = path.join(__dirname, 'cli.js');
   const child = spawn(
     process.execPath,
-    ['-e', `require(${JSON.stringify(cli)}).run()`, 'perflens', 'lsp', '--stdio'],
+    [
+      ...SERVER_EXEC_ARGV,
+      '-e',
+      `require(${JSON.stringify(cli)}).run()`,
+      'perflens',
+      'lsp',
+      '--stdio',
+    ],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },
@@ -79,9 +113,11 @@ async function overLsp(text: string): Promise<number[]> {
     new StreamMessageWriter(child.stdin!),
   );
   const published = new Map<number, number>();
+  const waiters = new Map<number, () => void>();
   connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
-    if (params.uri === uri && params.version !== undefined)
-      published.set(params.version, performance.now());
+    if (params.uri !== uri || params.version === undefined) return;
+    published.set(params.version, performance.now());
+    waiters.get(params.version)?.();
   });
   connection.onRequest('window/workDoneProgress/create', () => null);
   connection.onNotification('perflens/status', () => undefined);
@@ -96,30 +132,36 @@ async function overLsp(text: string): Promise<number[]> {
   await connection.sendNotification(DidOpenTextDocumentNotification.type, {
     textDocument: { uri, languageId: 'python', version: 1, text },
   });
+  /** When the diagnostics of `version` arrived (they are timed on arrival, not when awaited). */
   const waitFor = async (version: number): Promise<number> => {
-    for (let i = 0; i < 2000 && !published.has(version); i++)
-      await new Promise((r) => setTimeout(r, 2));
-    const at = published.get(version);
-    if (at === undefined) throw new Error(`no diagnostics for version ${version}`);
-    return at;
+    if (!published.has(version)) {
+      await new Promise<void>((resolve, reject) => {
+        const timeout = setTimeout(
+          () => reject(new Error(`no diagnostics for version ${version}`)),
+          10_000,
+        );
+        waiters.set(version, () => {
+          clearTimeout(timeout);
+          resolve();
+        });
+      });
+      waiters.delete(version);
+    }
+    return published.get(version)!;
   };
   await waitFor(1);
-  const lines = text.split('\n');
-  // Keystrokes in the middle of the file: type `x` on a blank line between functions, delete it.
-  const line = lines.findIndex((content, i) => i >= lines.length / 2 && content === '');
+  const edits = keystrokes(text);
   const latencies: number[] = [];
-  for (let version = 2; version < EDITS + 2; version++) {
-    const typing = version % 2 === 0;
+  // The first edits are untimed, as in analysisAlone(): a server in use has analysed its
+  // workspace at startup, and this one has a single file.
+  for (let version = 2; version < WARM_UP_RUNS + EDITS + 2; version++) {
     const sent = performance.now();
     await connection.sendNotification(DidChangeTextDocumentNotification.type, {
       textDocument: { uri, version },
-      contentChanges: [
-        typing
-          ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: 'x' }
-          : { range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' },
-      ],
+      contentChanges: [edits(version - 2)],
     });
-    latencies.push((await waitFor(version)) - sent);
+    const latency = (await waitFor(version)) - sent;
+    if (version >= WARM_UP_RUNS + 2) latencies.push(latency);
   }
   connection.dispose();
   child.kill();
@@ -129,41 +171,62 @@ async function overLsp(text: string): Promise<number[]> {
 function analysisAlone(text: string): number[] {
   const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
   const live = new LiveWorkspace(rules, settings, { maxFileBytes: 2 * 1024 * 1024 });
+  const trees = new DocumentTrees();
+  const analyse = (current: string, changes: TextDocumentContentChangeEvent[]): void => {
+    const tree = trees.update('file:///bench/app.py', current, changes);
+    live.update(
+      { file: '/bench/app.py', relativePath: 'app.py', text: current, language: 'python' },
+      tree,
+    );
+  };
+  analyse(text, []);
   const times: number[] = [];
-  let tree = parse('python', text);
-  // The server analyses every file of the workspace at startup and the file again when it opens,
-  // so V8 has optimised its code by the first keystroke; untimed runs stand for that. Without
-  // them the first edits measure the JIT's warm-up (150-190 ms each at 2,000 lines).
-  for (let i = 0; i < WARM_UP_RUNS; i++)
-    live.update({ file: '/bench/app.py', relativePath: 'app.py', text, language: 'python' }, tree);
-  for (let i = 0; i < EDITS; i++) {
+  let current = text;
+  const edits = keystrokes(text);
+  // The first edits are untimed, as over LSP: the server analyses every file of the workspace at
+  // startup, so V8 has optimised its code by the first keystroke. Without them the first edits
+  // measure the JIT's warm-up (150-190 ms each at 2,000 lines).
+  for (let i = 0; i < WARM_UP_RUNS + EDITS; i++) {
+    const change = edits(i);
+    current = applyChange(current, change);
     const started = performance.now();
-    // The same work as an edit: an incremental re-parse (nothing changed) and the analysis.
-    const next = parse('python', text, tree);
-    tree.delete();
-    tree = next;
-    live.update({ file: '/bench/app.py', relativePath: 'app.py', text, language: 'python' }, tree);
-    times.push(performance.now() - started);
+    // The same work as an edit in the server: the incremental re-parse and the analysis.
+    analyse(current, [change]);
+    if (i >= WARM_UP_RUNS) times.push(performance.now() - started);
   }
-  tree.delete();
+  trees.dispose();
   return times;
 }
 
+/** The analysis alone in a child process with the server's V8 options, as the server runs it. */
+function analysisAloneInServerProcess(lines: number): number[] {
+  const out = execFileSync(
+    process.execPath,
+    [...SERVER_EXEC_ARGV, __filename, '--analysis-only', String(lines), '--json'],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(out) as number[];
+}
+
 async function main(): Promise<void> {
-  await initParsers();
-  // `--analysis-only <lines>`: the in-process part alone, for profiling.
+  // `--analysis-only <lines> [--json]`: the in-process part alone (also for profiling).
   const only = process.argv.indexOf('--analysis-only');
   if (only !== -1) {
+    await initParsers();
     const times = analysisAlone(pythonModule(Number(process.argv[only + 1] ?? 2000)));
     console.log(
-      `analysis p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms`,
+      process.argv.includes('--json')
+        ? JSON.stringify(times)
+        : `analysis p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms`,
     );
     return;
   }
-  console.log(`Editor latency (${EDITS} edits each; debounce ${DEBOUNCE_MS} ms):`);
+  console.log(
+    `Editor latency (${EDITS} edits each after ${WARM_UP_RUNS} untimed; debounce ${DEBOUNCE_MS} ms; server options ${SERVER_EXEC_ARGV.join(' ')}):`,
+  );
   for (const lines of [500, 2000, 10000]) {
     const text = pythonModule(lines);
-    const alone = analysisAlone(text);
+    const alone = analysisAloneInServerProcess(lines);
     const lsp = await overLsp(text);
     console.log(
       `  ${String(lines).padStart(6)} lines: analysis p50 ${percentile(alone, 50).toFixed(1)} ms, p95 ${percentile(alone, 95).toFixed(1)} ms;` +

@@ -27,6 +27,7 @@ export class DocumentTrees {
   /** The compiler's tree of an open TypeScript/JavaScript document's `newText` at `path`. */
   updateTypeScript(uri: string, path: string, newText: string): ts.SourceFile {
     const previous = this.sourceFiles.get(uri);
+    if (previous?.text === newText) return previous;
     const sourceFile = previous
       ? reparseTypeScript(previous, newText)
       : parseTypeScript(newText, path);
@@ -37,6 +38,7 @@ export class DocumentTrees {
   /**
    * The tree of `newText`, re-parsed from the previous tree with `changes` (LSP incremental
    * changes, in order) when there is one; parsed from scratch otherwise. The tree stays owned here.
+   * A tree that is already of `newText` is returned as it is.
    */
   update(
     uri: string,
@@ -44,6 +46,7 @@ export class DocumentTrees {
     changes: readonly TextDocumentContentChangeEvent[] = [],
   ): Tree {
     const previous = this.trees.get(uri);
+    if (previous && changes.length === 0 && previous.text === newText) return previous.tree;
     let tree: Tree;
     if (previous && changes.length > 0 && changes.every((change) => 'range' in change)) {
       let text = previous.text;

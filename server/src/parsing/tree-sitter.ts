@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
+import { speedUpMarshalling } from './fast-marshal';
 
 export type GrammarName = 'python' | 'sql';
 
@@ -36,9 +37,17 @@ function locateWasm(file: string): string {
 
 let ready: Promise<Map<GrammarName, Language>> | undefined;
 let loaded: Map<GrammarName, Language> | undefined;
+let fastMarshalling = false;
+
+/** Whether web-tree-sitter marshals nodes through the direct path (see fast-marshal.ts). */
+export function usesFastMarshalling(): boolean {
+  return fastMarshalling;
+}
 
 async function loadAll(): Promise<Map<GrammarName, Language>> {
-  await Parser.init({ locateFile: (file: string) => locateWasm(file) });
+  const module = { locateFile: (file: string) => locateWasm(file) };
+  await Parser.init(module);
+  fastMarshalling = speedUpMarshalling(module);
   const languages = new Map<GrammarName, Language>();
   for (const name of Object.keys(GRAMMAR_FILES) as GrammarName[]) {
     languages.set(name, await Language.load(fs.readFileSync(locateWasm(GRAMMAR_FILES[name]))));
