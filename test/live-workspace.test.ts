@@ -4,7 +4,7 @@ import { ALL_RULES } from '../rules';
 import { DEFAULT_CONFIG } from '../server/src/config/config';
 import { resolveRules } from '../server/src/config/resolve';
 import { initParsers } from '../server/src/parsing/tree-sitter';
-import { LiveWorkspace } from '../server/src/workspace/live-workspace';
+import { LiveWorkspace, sameShape } from '../server/src/workspace/live-workspace';
 
 const MODELS = (email: string) => `from sqlalchemy import Column, ForeignKey, Integer, String
 from sqlalchemy.orm import declarative_base
@@ -107,5 +107,26 @@ describe('live workspace summary', () => {
     assert.deepEqual(live.summary(), { files: 3, findings: total(), skipped: 1 });
     live.remove('a.py');
     assert.deepEqual(live.summary(), { files: 2, findings: total(), skipped: 1 });
+  });
+});
+
+describe('facts shape', () => {
+  const facts = (start: number, name: string, extra?: object) => ({
+    file: 'a.py',
+    functions: [{ name, start, end: start + 10, effects: ['db'], ...extra }],
+  });
+
+  it('ignores offsets, key order and undefined values', () => {
+    assert.ok(sameShape(facts(0, 'f'), facts(40, 'f')));
+    assert.ok(sameShape({ a: 1, b: [2] }, { b: [2], a: 1 }));
+    assert.ok(sameShape(facts(0, 'f', { cached: undefined }), facts(0, 'f')));
+  });
+
+  it('tells any other difference', () => {
+    assert.ok(!sameShape(facts(0, 'f'), facts(0, 'g')));
+    assert.ok(!sameShape(facts(0, 'f'), facts(0, 'f', { cached: true })));
+    assert.ok(!sameShape({ a: [1, 2] }, { a: [1] }));
+    assert.ok(!sameShape({ a: [] }, { a: {} }));
+    assert.ok(!sameShape(undefined, facts(0, 'f')));
   });
 });

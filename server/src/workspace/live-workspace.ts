@@ -25,16 +25,37 @@ interface FileState {
   /** Per-file rules that read the index for this file: re-run when the index changes shape. */
   readsIndex: Set<string>;
   suppressions: Suppression[];
-  /** The facts without offsets: equal keys mean other files cannot be affected by an edit. */
-  shape: string;
+  /** The facts in the index; equal but for offsets (sameShape) means other files are unaffected. */
+  facts?: FileFacts;
   /** Why the file is not analysed, when it is skipped. */
   skipped?: string;
 }
 
 const OFFSET_KEYS = new Set(['start', 'end', 'nameStart', 'nameEnd', 'indexInsertAt']);
 
-function shapeOf(facts: FileFacts): string {
-  return JSON.stringify(facts, (key, value) => (OFFSET_KEYS.has(key) ? undefined : value));
+/**
+ * Whether two facts values are equal but for offsets, so an edit that only moved code cannot
+ * change another file's findings. Facts are plain data (they cross worker threads); a key whose
+ * value is undefined counts as absent, as in JSON. Walks both without building anything.
+ */
+export function sameShape(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameShape(a[i], b[i])) return false;
+    return true;
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  let keys = 0;
+  for (const key in left) {
+    if (OFFSET_KEYS.has(key) || left[key] === undefined) continue;
+    keys++;
+    if (!sameShape(left[key], right[key])) return false;
+  }
+  for (const key in right) if (!OFFSET_KEYS.has(key) && right[key] !== undefined) keys--;
+  return keys === 0;
 }
 
 function findingsKey(findings: readonly Finding[]): string {
@@ -78,10 +99,12 @@ export class LiveWorkspace {
    * caller's up-to-date tree of `source.text` (incrementally re-parsed), used instead of a parse.
    */
   update(source: SourceFile, tree?: ParsedTree): Set<string> {
-    const before = this.files.get(source.file)?.shape;
+    const before = this.files.get(source.file)?.facts;
     this.analyse(source, false, tree);
-    const after = this.files.get(source.file)?.shape;
-    const touched = before !== after ? this.recheckIndexReaders(source.file) : new Set<string>();
+    const after = this.files.get(source.file)?.facts;
+    const touched = sameShape(before, after)
+      ? new Set<string>()
+      : this.recheckIndexReaders(source.file);
     touched.add(source.file);
     return this.refresh(touched);
   }
@@ -186,7 +209,6 @@ export class LiveWorkspace {
         local: [],
         readsIndex: new Set(),
         suppressions: [],
-        shape: '',
         skipped,
       });
     };
@@ -215,7 +237,7 @@ export class LiveWorkspace {
         local: result.findings,
         readsIndex: new Set(result.indexReaders),
         suppressions: parseSuppressions(source.text, lines, source.language),
-        shape: shapeOf(prepared.facts),
+        facts: prepared.facts,
       });
     } finally {
       prepared.dispose();
