@@ -1,7 +1,8 @@
 /**
- * A whole-workspace scan: files are prepared in parallel worker threads (handed out in small
- * chunks so every core stays busy), their facts merged into one index, each worker then checks its
- * own files against the whole index, and the cross-file rules run once in the main thread.
+ * A whole-workspace scan: files are prepared in parallel lanes (the calling thread and worker
+ * threads, handed small chunks so every core stays busy), their facts merged into one index, each
+ * lane then checks its own files against the whole index, and the cross-file rules run once in the
+ * calling thread.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -48,16 +49,29 @@ const CHUNK_SIZE = 16;
 
 /** One unit of parallel work: a ScanCore in this thread or in a worker thread. */
 interface Lane {
+  /** Chunks handed to the lane at once: a worker gets its next chunk while it works on one. */
+  depth: number;
   prepare(files: DiscoveredFile[], deferIndexUsers: boolean): Promise<PrepareResult>;
   learn(facts: FileFacts[]): void;
   check(otherFacts: FileFacts[], rerunAllReaders: boolean): Promise<CheckResult>;
   close(): Promise<void>;
 }
 
-function localLane(request: ScanRequest): Lane {
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The lane of the calling thread. Beside workers it yields to the event loop after each chunk,
+ * or the workers' answers (and their next chunks) would wait until this lane ran out of work.
+ */
+function localLane(request: ScanRequest, besideWorkers: boolean): Lane {
   const core = new ScanCore(request.rules, request.settings, request.maxFileBytes);
   return {
-    prepare: async (files, defer) => core.prepare(files, defer),
+    depth: 1,
+    prepare: async (files, defer) => {
+      const result = core.prepare(files, defer);
+      if (besideWorkers) await yieldToEventLoop();
+      return result;
+    },
     learn: (facts) => core.learn(facts),
     check: async (otherFacts, rerunAll) => core.check(otherFacts, rerunAll),
     close: async () => undefined,
@@ -74,18 +88,21 @@ function workerEntry(): { file: string; execArgv: string[] } {
 function workerLane(request: ScanRequest): Lane {
   const entry = workerEntry();
   const worker = new Worker(entry.file, { execArgv: entry.execArgv });
-  let pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | undefined;
+  // The worker answers requests in the order it got them.
+  const pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void }[] = [];
+  const failAll = (error: Error): void => {
+    for (const waiter of pending.splice(0)) waiter.reject(error);
+  };
   worker.on('message', (message: FromWorker) => {
-    const waiter = pending;
-    pending = undefined;
+    const waiter = pending.shift();
     if (message.type === 'failed') waiter?.reject(new Error(message.message));
     else waiter?.resolve(message);
   });
-  worker.on('error', (error) => pending?.reject(error));
-  worker.on('exit', (code) => pending?.reject(new Error(`scan worker exited with code ${code}`)));
+  worker.on('error', failAll);
+  worker.on('exit', (code) => failAll(new Error(`scan worker exited with code ${code}`)));
   const ask = (message: ToWorker): Promise<FromWorker> =>
     new Promise((resolve, reject) => {
-      pending = { resolve, reject };
+      pending.push({ resolve, reject });
       worker.postMessage(message);
     });
   worker.postMessage({
@@ -95,6 +112,7 @@ function workerLane(request: ScanRequest): Lane {
     maxFileBytes: request.maxFileBytes,
   } satisfies ToWorker);
   return {
+    depth: 2,
     prepare: async (files, deferIndexUsers) =>
       ((await ask({ type: 'prepare', files, deferIndexUsers })) as { result: PrepareResult })
         .result,
@@ -145,11 +163,13 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     1,
     Math.min(request.jobs, Math.ceil(request.files.length / CHUNK_SIZE) || 1),
   );
-  // Only the thread that parses loads the grammars: with workers, the main thread never parses,
-  // and tree-sitter's WASM memory (~35 MB once a scan is under way) would sit in it unused.
-  if (jobs === 1) await initParsers();
-  const lanes =
-    jobs === 1 ? [localLane(request)] : Array.from({ length: jobs }, () => workerLane(request));
+  // The calling thread is one of the lanes: a thread that waited on the workers would cost its
+  // own start-up and the copying of its lane's facts for nothing.
+  await initParsers();
+  const lanes = [
+    localLane(request, jobs > 1),
+    ...Array.from({ length: jobs - 1 }, () => workerLane(request)),
+  ];
   try {
     const problems: Problem[] = [];
     let bytes = 0;
@@ -164,9 +184,11 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       for (let i = 0; i < files.length; i += CHUNK_SIZE)
         chunks.push(files.slice(i, i + CHUNK_SIZE));
       const factsByLane = lanes.map(() => [] as FileFacts[]);
+      const slots = lanes.flatMap((lane, laneIndex) => Array<number>(lane.depth).fill(laneIndex));
       let next = 0;
       await Promise.all(
-        lanes.map(async (lane, laneIndex) => {
+        slots.map(async (laneIndex) => {
+          const lane = lanes[laneIndex];
           while (next < chunks.length) {
             const chunk = chunks[next++];
             const result = await lane.prepare(chunk, deferIndexUsers);
