@@ -323,8 +323,9 @@ export function serve(connection: Connection): void {
     if (!entry) return;
     entry.document = TextDocument.update(entry.document, contentChanges, textDocument.version);
     entry.pending.push(...contentChanges);
-    parseOnEdit(textDocument.uri);
+    // The debounce counts from the keystroke: the re-parse runs inside it.
     schedule(textDocument.uri, DEBOUNCE_MS);
+    parseOnEdit(textDocument.uri);
   });
 
   connection.onDidCloseTextDocument(({ textDocument }) => {
