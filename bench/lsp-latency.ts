@@ -29,7 +29,7 @@ import { DocumentTrees } from '../server/src/lsp/document-trees';
 import { LiveWorkspace } from '../server/src/workspace/live-workspace';
 import { percentile } from './stats';
 
-const EDITS = Number(process.env.PERFLENS_BENCH_EDITS ?? 40);
+const EDITS = Number(process.env.PERFLENS_BENCH_EDITS ?? 100);
 const WARM_UP_RUNS = 20;
 
 /** A realistic module of about `lines` lines: routes, services and SQL, with a few findings. */
