@@ -130,12 +130,14 @@ await Promise.all([
     external: ['eslint', 'typescript-eslint'],
   }),
   esbuild.build({ ...common, entryPoints: { server: 'server/src/server.ts' }, outdir: dist }),
-  // The client runs in the extension host, which provides `vscode`.
+  // The client runs in the extension host, which provides `vscode`. The banner marks when the
+  // bundle starts to run, so activation figures include its loading (client/src/extension.ts).
   esbuild.build({
     ...common,
     entryPoints: { client: 'client/src/extension.ts' },
     outdir: dist,
     external: ['vscode'],
+    banner: { js: '"use strict";\nvar __perflensBundleStarted = performance.now();' },
   }),
 ]);
 

@@ -35,7 +35,12 @@ async function main(): Promise<number> {
       vscodeExecutablePath: executable,
       extensionDevelopmentPath: REPO,
       extensionTestsPath: SUITE,
-      extensionTestsEnv: { PERFLENS_E2E_RESULTS: resultsFile },
+      extensionTestsEnv: {
+        PERFLENS_E2E_RESULTS: resultsFile,
+        ...(process.env.PERFLENS_E2E_GREP
+          ? { PERFLENS_E2E_GREP: process.env.PERFLENS_E2E_GREP }
+          : {}),
+      },
       // --disable-extensions: only the extension under development, none the user installed.
       launchArgs: [
         run.workspace,

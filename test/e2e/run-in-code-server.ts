@@ -52,7 +52,12 @@ async function main(): Promise<number> {
     // The extension host inherits code-server's environment, which is how run() learns where to write results.
     server = await startCodeServer(run, {
       extensionsDir: path.join(run.dir, 'extensions'),
-      env: { PERFLENS_E2E_RESULTS: resultsFile },
+      env: {
+        PERFLENS_E2E_RESULTS: resultsFile,
+        ...(process.env.PERFLENS_E2E_GREP
+          ? { PERFLENS_E2E_GREP: process.env.PERFLENS_E2E_GREP }
+          : {}),
+      },
     });
     chrome = await startChromium(run);
     const { page } = chrome;

@@ -36,16 +36,8 @@ check_vsix() {
   fi
 }
 
-build_suite() {
-  # One CommonJS file in the temp folder (where test/e2e/harness.ts expects it): the tests are
-  # bundled in; vscode (the extension host provides it) and mocha (from ./node_modules) stay out.
-  "$BIN/esbuild" test/e2e/suite/index.ts --bundle --platform=node --format=cjs --target=node20 \
-    --external:vscode --external:mocha --sourcemap --log-level=warning \
-    --outfile="$(node -p 'require("os").tmpdir()')/perflens-e2e-suite/index.js"
-}
-
 step "package perflens.vsix" check_vsix
-step "build the extension-host suite" build_suite
+step "build the extension-host suite" bash test/e2e/build-suite.sh
 step "extension-host suite in code-server" "$BIN/tsx" test/e2e/run-in-code-server.ts
 if [ -n "${VSCODE_EXECUTABLE_PATH:-}" ]; then
   step "extension-host suite in VS Code (@vscode/test-electron)" "$BIN/tsx" test/e2e/run-electron.ts

@@ -21,7 +21,15 @@ export async function run(): Promise<void> {
     throw new Error('perflens.perflens is not loaded: check extensionDevelopmentPath');
   const mochaUrl = pathToFileURL(require.resolve('mocha', { paths: [extension.extensionPath] }));
   const { default: Mocha } = (await import(mochaUrl.href)) as { default: typeof import('mocha') };
-  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000 });
+  // PERFLENS_E2E_GREP runs only the matching tests (the benchmark runs the activation test alone).
+  const grep = process.env.PERFLENS_E2E_GREP;
+  const mocha = new Mocha({
+    ui: 'bdd',
+    reporter: 'spec',
+    color: false,
+    timeout: 60_000,
+    ...(grep ? { grep } : {}),
+  });
   // Defines describe/it as globals for the test files, as `mocha.addFile` would for a file on disk.
   mocha.suite.emit('pre-require', globalThis, 'extension.test', mocha);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- must load after pre-require, which an import would precede
