@@ -336,8 +336,11 @@ export const awaitInLoop: Rule = {
           'once, on a handful of rows.',
         'Memoised getters (`if (db) return db;` first, then the set-up query): they query once per ' +
           'process, so the calls through them in a loop do not count.',
-        'Helpers the index cannot resolve to one workspace function (methods on injected services, ' +
-          'names defined in several places), and helpers that make no query or request within five calls.',
+        'Helpers the index cannot resolve to one workspace function (methods of a field typed as an ' +
+          'interface or object type, or as a class re-exported by a barrel file without type-aware ' +
+          'mode; names defined in several places), and helpers that make no query or request within ' +
+          'five calls. Methods of a field declared with an imported class (`constructor(private ' +
+          'users: UsersService)`, NestJS injection) are followed.',
       ],
       fixSafety:
         'Unsafe, and offered only for a `for...of` loop whose body has no `break`, `continue`, ' +

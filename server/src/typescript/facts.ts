@@ -94,7 +94,56 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
     const className = call.fn?.className ?? call.fn?.parent?.className;
     return className ? [`${prefix}${className}.${parts[1]}`] : [];
   }
+  if (head === 'this' && parts.length === 3) return fieldMethodTargets(call, model, prefix);
   return parts.length === 1 ? [`${prefix}${head}`] : [];
+}
+
+/**
+ * `this.users.find()` where the class declares `users` with a class's type, as a property or a
+ * constructor parameter property (how NestJS and Angular inject services): the target is that
+ * class's method, through the file's imports. A type re-exported by a barrel, an interface or an
+ * object type names no indexed method, so nothing matches; type-aware mode follows those.
+ */
+function fieldMethodTargets(call: TsCall, model: TsModel, prefix: string): string[] {
+  const [, field, method] = call.callee.split('.');
+  const typeName = declaredFieldTypes(call.node).get(field);
+  if (!typeName) return [];
+  const imported = model.imports.get(typeName);
+  if (!imported) return [`${prefix}${typeName}.${method}`];
+  if (imported.imported === '*') return [];
+  const module = importedModuleName(model, imported);
+  if (module === undefined) return [];
+  // A default-imported class is indexed under its declared name, most often the local one.
+  const className = imported.imported === 'default' ? typeName : imported.imported;
+  return [`${module ? `${module}.` : ''}${className}.${method}`];
+}
+
+/** Field name → the plain type name it is declared with, per class, read once per class. */
+const fieldTypesOfClass = new WeakMap<ts.Node, Map<string, string>>();
+
+/** The declared field types of the class around `node` (empty outside a class). */
+function declaredFieldTypes(node: ts.Node): Map<string, string> {
+  let current: ts.Node | undefined = node.parent;
+  while (current && !ts.isClassLike(current)) current = current.parent;
+  if (!current) return new Map();
+  const known = fieldTypesOfClass.get(current);
+  if (known) return known;
+  const types = new Map<string, string>();
+  const record = (name: ts.Node, type: ts.TypeNode | undefined): void => {
+    if (type && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName))
+      if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name))
+        types.set(name.text, type.typeName.text);
+  };
+  for (const member of (current as ts.ClassLikeDeclaration).members) {
+    if (ts.isPropertyDeclaration(member)) record(member.name, member.type);
+    else if (ts.isConstructorDeclaration(member)) {
+      for (const parameter of member.parameters)
+        if (ts.isParameterPropertyDeclaration(parameter, member))
+          record(parameter.name, parameter.type);
+    }
+  }
+  fieldTypesOfClass.set(current, types);
+  return types;
 }
 
 function effectOf(call: TsCall, model: TsModel): Effect | undefined {
