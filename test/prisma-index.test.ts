@@ -187,4 +187,36 @@ describe('Prisma index findings in a live workspace', () => {
     live.remove('prisma/schema.prisma');
     assert.deepEqual(findingsOf(live, 'src/routes/orders.ts'), []);
   });
+
+  it('re-checks the models of a multi-file schema when its datasource file changes', () => {
+    const live = workspace();
+    const datasource = (provider: string) =>
+      `datasource db {\n  provider = "${provider}"\n  url      = env("DATABASE_URL")\n}\n`;
+    const models = `model User {
+  id    Int    @id
+  posts Post[]
+}
+
+model Post {
+  id       Int  @id
+  authorId Int
+  author   User @relation(fields: [authorId], references: [id])
+}
+`;
+    const relationFindings = () =>
+      live
+        .findings('prisma/schema/post.prisma')
+        .filter((f) => f.ruleId === 'prisma-relation-without-index');
+    live.updateMany([
+      source('prisma/schema/schema.prisma', datasource('postgresql'), 'prisma'),
+      source('prisma/schema/post.prisma', models, 'prisma'),
+    ]);
+    assert.equal(relationFindings().length, 1);
+    // MySQL indexes foreign keys itself: the finding in the other file goes.
+    const changed = live.update(
+      source('prisma/schema/schema.prisma', datasource('mysql'), 'prisma'),
+    );
+    assert.ok(changed.has('prisma/schema/post.prisma'), `changed: ${[...changed].join(', ')}`);
+    assert.equal(relationFindings().length, 0);
+  });
 });

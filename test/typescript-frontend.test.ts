@@ -162,7 +162,7 @@ describe('Prisma front end', () => {
 
   it('parses models, relations and indexes, and survives a broken block', () => {
     const parsed = parsePrismaSchema(schema);
-    assert.equal(parsed.provider, 'postgresql');
+    assert.equal(parsed.datasource?.provider, 'postgresql');
     assert.deepEqual(
       parsed.models.map((model) => model.name),
       ['User', 'Post'],

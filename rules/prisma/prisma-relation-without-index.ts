@@ -65,7 +65,8 @@ export const prismaRelationWithoutIndex: Rule = {
         '}',
       ].join('\n'),
       notFlagged: [
-        'MySQL datasources without `relationMode = "prisma"`: InnoDB creates an index for every foreign key itself.',
+        'MySQL datasources without `relationMode = "prisma"`: InnoDB creates an index for every foreign key itself. ' +
+          'In a multi-file schema (`prismaSchemaFolder`) the datasource declared in a `.prisma` file of the same folder or a folder above applies.',
         'Relation fields that lead an index: `@id`, `@unique` (one-to-one relations), or an `@@id`, `@@unique` or `@@index` that starts with them, such as `@@index([authorId, createdAt])` or `@@id([postId, tagId])` for `postId`.',
         'Composite relations (`fields: [tenantId, customerId]`) whose fields lead an index together, in either order.',
         'The back-relation side (`posts Post[]`, `profile Profile?`), which holds no key.',
@@ -78,7 +79,10 @@ export const prismaRelationWithoutIndex: Rule = {
   },
   check(ctx) {
     const schema = ctx.prisma;
-    if (!schema || indexesForeignKeysImplicitly(schema)) return;
+    if (!schema) return;
+    // A multi-file schema declares its datasource in one file: the index finds it for the others.
+    const datasource = schema.datasource ?? ctx.index.prismaDatasource(ctx.file);
+    if (indexesForeignKeysImplicitly(datasource)) return;
     for (const model of schema.models) {
       const reported = new Set<string>();
       for (const field of model.fields) {

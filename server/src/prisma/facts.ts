@@ -12,7 +12,9 @@ function modelTable(model: PrismaModel, schema: PrismaSchemaModel): TableFact {
       keys.set(name, { table: field.type, column: relation.references[i] ?? 'id' }),
     );
   }
-  const implicit = indexesForeignKeysImplicitly(schema);
+  // Without its own datasource (a multi-file schema) the file cannot tell; readers of the index
+  // ask WorkspaceIndex.prismaDatasource.
+  const implicit = indexesForeignKeysImplicitly(schema.datasource);
   const columns: ColumnFact[] = [];
   const relationships: string[] = [];
   for (const field of model.fields) {
@@ -90,5 +92,10 @@ export function prismaSchemaFacts(schema: PrismaSchemaModel): SchemaFacts {
         end: index.end,
       })),
   );
-  return { tables, indexes, operations: [] };
+  return {
+    tables,
+    indexes,
+    operations: [],
+    ...(schema.datasource ? { prismaDatasource: schema.datasource } : {}),
+  };
 }

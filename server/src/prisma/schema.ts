@@ -63,12 +63,21 @@ export interface PrismaSchemaError {
   offset: number;
 }
 
-export interface PrismaSchemaModel {
-  models: PrismaModel[];
-  /** The datasource provider (`postgresql`, `mysql`, `sqlite`, ...). */
+/** A `datasource` block: what the database does by itself. */
+export interface PrismaDatasource {
+  /** `postgresql`, `mysql`, `sqlite`, ... */
   provider?: string;
   /** `relationMode = "prisma"`: no foreign keys in the database, so none are indexed implicitly. */
   relationMode?: string;
+}
+
+export interface PrismaSchemaModel {
+  models: PrismaModel[];
+  /**
+   * The file's `datasource` block. A multi-file schema (`prisma/schema/*.prisma`) declares it in
+   * one file only: the index finds it for the others (WorkspaceIndex.prismaDatasource).
+   */
+  datasource?: PrismaDatasource;
   /** The names of `enum` blocks, so enum-typed fields can be told from relations. */
   enums: Set<string>;
   errors: PrismaSchemaError[];
@@ -321,12 +330,16 @@ export function parsePrismaSchema(text: string): PrismaSchemaModel {
     for (const block of parsed.list) {
       if (block.type === 'model') schema.models.push(readModel(block, top, top.start, text));
       else if (block.type === 'enum') schema.enums.add(block.name);
-      else if (block.type === 'datasource')
+      else if (block.type === 'datasource') {
+        const datasource: PrismaDatasource = {};
         for (const assignment of block.assignments) {
           if (assignment.type !== 'assignment') continue;
-          if (assignment.key === 'provider') schema.provider = unquote(assignment.value);
-          if (assignment.key === 'relationMode') schema.relationMode = unquote(assignment.value);
+          if (assignment.key === 'provider') datasource.provider = unquote(assignment.value);
+          if (assignment.key === 'relationMode')
+            datasource.relationMode = unquote(assignment.value);
         }
+        schema.datasource = datasource;
+      }
     }
   }
   return schema;
@@ -344,6 +357,6 @@ export function leadingIndex(
 }
 
 /** Whether the database indexes foreign keys by itself: MySQL (InnoDB) unless relations are emulated. */
-export function indexesForeignKeysImplicitly(schema: PrismaSchemaModel): boolean {
-  return schema.provider === 'mysql' && schema.relationMode !== 'prisma';
+export function indexesForeignKeysImplicitly(datasource: PrismaDatasource | undefined): boolean {
+  return datasource?.provider === 'mysql' && datasource.relationMode !== 'prisma';
 }

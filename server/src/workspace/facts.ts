@@ -4,6 +4,7 @@
  * index that cross-file rules read. Offsets are UTF-16 offsets into the file's text.
  */
 import type { Language } from '../engine/types';
+import type { PrismaDatasource } from '../prisma/schema';
 
 /** What a call blocks on or costs, when the engine recognises it. */
 export type EffectKind = 'sleep' | 'http' | 'file' | 'fs' | 'process' | 'db';
@@ -148,6 +149,8 @@ export interface SchemaFacts {
   indexes: IndexFact[];
   operations: IndexOperation[];
   migration?: MigrationFact;
+  /** A Prisma `datasource` block in this file (provider, relation mode). */
+  prismaDatasource?: PrismaDatasource;
 }
 
 export interface FileFacts {
@@ -162,8 +165,14 @@ export interface FileFacts {
 /** Whether a file's facts declare any schema (tables, indexes, index operations, a migration). */
 export function declaresSchema(facts: FileFacts | undefined): boolean {
   if (!facts) return false;
-  const { tables, indexes, operations, migration } = facts.schema;
-  return tables.length > 0 || indexes.length > 0 || operations.length > 0 || !!migration;
+  const { tables, indexes, operations, migration, prismaDatasource } = facts.schema;
+  return (
+    tables.length > 0 ||
+    indexes.length > 0 ||
+    operations.length > 0 ||
+    !!migration ||
+    !!prismaDatasource
+  );
 }
 
 export function emptySchema(): SchemaFacts {

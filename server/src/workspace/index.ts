@@ -3,6 +3,8 @@
  * qualified name, tables and indexes). Built once and updated one file at a time; views are
  * rebuilt lazily after a change, so an edit costs one fact extraction plus one cheap merge.
  */
+import * as path from 'node:path';
+import type { PrismaDatasource } from '../prisma/schema';
 import {
   declaresSchema as hasSchema,
   type FileFacts,
@@ -50,6 +52,8 @@ interface Views {
   /** `indexes` by lower-cased table name, filled once every operation is applied. */
   indexesByTable: Map<string, KnownIndex[]>;
   migrationFiles: { file: string; migration: MigrationFact }[];
+  /** Files that declare a Prisma `datasource` block. */
+  prismaDatasources: { file: string; datasource: PrismaDatasource }[];
   /** Lower-cased names of primary-key and unique columns of every table, built on first use. */
   keyColumnNames?: ReadonlySet<string>;
 }
@@ -119,6 +123,22 @@ export class WorkspaceIndex {
       if (bySuffix?.length === 1) return bySuffix[0];
     }
     return undefined;
+  }
+
+  /**
+   * The Prisma datasource that applies to a `.prisma` file: its own, or, in a multi-file schema,
+   * the one declared in the nearest file of its folder or a folder above it.
+   */
+  prismaDatasource(file: string): PrismaDatasource | undefined {
+    const own = this.files.get(file)?.schema.prismaDatasource;
+    if (own) return own;
+    let best: { folder: string; datasource: PrismaDatasource } | undefined;
+    for (const { file: declaring, datasource } of this.view().prismaDatasources) {
+      const folder = path.dirname(declaring);
+      const inside = file.startsWith(folder + path.sep) || path.dirname(file) === folder;
+      if (inside && (!best || folder.length > best.folder.length)) best = { folder, datasource };
+    }
+    return best?.datasource;
   }
 
   /** Tables by SQL name (case-insensitive). */
@@ -211,6 +231,7 @@ export class WorkspaceIndex {
       indexes: [],
       indexesByTable: new Map(),
       migrationFiles: [],
+      prismaDatasources: [],
     };
     const migrationOps: { file: string; migration: MigrationFact; operations: IndexOperation[] }[] =
       [];
@@ -218,6 +239,8 @@ export class WorkspaceIndex {
     const sortedFiles = [...this.files.values()].sort((a, b) => fileOrder.compare(a.file, b.file));
     for (const facts of sortedFiles) {
       if (!hasSchema(facts)) continue;
+      const datasource = facts.schema.prismaDatasource;
+      if (datasource) views.prismaDatasources.push({ file: facts.file, datasource });
       for (const table of facts.schema.tables) {
         const entry = { file: facts.file, table };
         push(views.tablesByName, lower(table.name), entry);
