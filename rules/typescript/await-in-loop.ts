@@ -337,10 +337,11 @@ export const awaitInLoop: Rule = {
         'Memoised getters (`if (db) return db;` first, then the set-up query): they query once per ' +
           'process, so the calls through them in a loop do not count.',
         'Helpers the index cannot resolve to one workspace function (methods of a field typed as an ' +
-          'interface or object type, or as a class re-exported by a barrel file without type-aware ' +
-          'mode; names defined in several places), and helpers that make no query or request within ' +
-          'five calls. Methods of a field declared with an imported class (`constructor(private ' +
-          'users: UsersService)`, NestJS injection) are followed.',
+          'interface or object type; names defined in several places, or by two modules a barrel ' +
+          '`export *`s), and helpers that make no query or request within five calls. Imports ' +
+          'through barrel files (`export * from`, `export { a as b } from`, `export * as ns from`) ' +
+          'and methods of a field declared with an imported class (`constructor(private users: ' +
+          'UsersService)`, NestJS injection) are followed.',
       ],
       fixSafety:
         'Unsafe, and offered only for a `for...of` loop whose body has no `break`, `continue`, ' +

@@ -5,7 +5,7 @@
  * another file.
  */
 import { handlerLabel } from './call-paths';
-import type { CallSite, Effect, FileFacts, FunctionFacts } from '../workspace/facts';
+import type { CallSite, Effect, FileFacts, FunctionFacts, Reexport } from '../workspace/facts';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
 import { ts } from './compiler';
 import { unwrap, type TsCall, type TsFunction, type TsImport, type TsModel } from './model';
@@ -78,16 +78,18 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
   const head = parts[0];
   const imported = model.imports.get(head);
   if (imported) {
-    // `ns.f()` of a namespace import, `f()` of a named or default one: other shapes (`prisma.user
-    // .findMany()` of an imported client) have no target, and need no path resolution.
-    if (parts.length !== (imported.imported === '*' ? 2 : 1)) return [];
+    // `ns.f()` of a namespace import; `f()` of a named or default one; `X.m()` of one, a static
+    // method or a namespace a barrel re-exports (`export * as users`). Longer chains
+    // (`prisma.user.findMany()` of an imported client) have no target, and need no resolution.
+    if (parts.length > 2 || (imported.imported === '*' && parts.length !== 2)) return [];
     const module = importedModuleName(model, imported);
     if (module === undefined) return [];
     const prefix = module ? `${module}.` : '';
     if (imported.imported === '*') return [`${prefix}${parts[1]}`];
+    const member = parts.length === 2 ? `.${parts[1]}` : '';
     return imported.imported === 'default'
-      ? [`${prefix}default`, `${prefix}${head}`]
-      : [`${prefix}${imported.imported}`];
+      ? [`${prefix}default${member}`, `${prefix}${head}${member}`]
+      : [`${prefix}${imported.imported}${member}`];
   }
   const prefix = moduleName ? `${moduleName}.` : '';
   if (head === 'this' && parts.length === 2) {
@@ -253,6 +255,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
       traits: [],
     });
   }
+  const reexports = reexportsOf(model);
   return {
     file,
     language: 'typescript',
@@ -260,5 +263,35 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     functions,
     schema: { tables: [], indexes: [], operations: [] },
     queryColumns: prismaQueryColumns(model),
+    ...(reexports.length > 0 ? { reexports } : {}),
   };
+}
+
+/** `export { a as b } from './x'` and `export * from './x'` of workspace modules. */
+function reexportsOf(model: TsModel): Reexport[] {
+  const reexports: Reexport[] = [];
+  for (const statement of model.sourceFile.statements) {
+    if (!ts.isExportDeclaration(statement) || statement.isTypeOnly) continue;
+    const specifier = statement.moduleSpecifier;
+    if (!specifier || !ts.isStringLiteral(specifier)) continue;
+    const module = resolveSpecifier(model.relativePath, specifier.text);
+    if (module === undefined) continue;
+    const clause = statement.exportClause;
+    // `export * as ns from './x'` names a namespace: `ns.f()` is `x.f` with a prefix.
+    if (!clause) reexports.push({ exported: '*', module });
+    else if (ts.isNamespaceExport(clause))
+      reexports.push({ exported: clause.name.text, module, imported: '*' });
+    else
+      for (const element of clause.elements) {
+        if (element.isTypeOnly) continue;
+        const exported = element.name.text;
+        const imported = element.propertyName?.text;
+        reexports.push({
+          exported,
+          module,
+          ...(imported && imported !== exported ? { imported } : {}),
+        });
+      }
+  }
+  return reexports;
 }

@@ -153,6 +153,19 @@ export interface SchemaFacts {
   prismaDatasource?: PrismaDatasource;
 }
 
+/**
+ * A name a module re-exports from another (`export { a as b } from './x'`, `export * from
+ * './x'`): a barrel file. Calls through the barrel resolve to the function where it is defined.
+ */
+export interface Reexport {
+  /** The name other modules import (`b`), or `*` for every name of `module`. */
+  exported: string;
+  /** The module it comes from, named as the index names modules. */
+  module: string;
+  /** The name in `module` (`a`), when it differs from `exported`. */
+  imported?: string;
+}
+
 export interface FileFacts {
   file: string;
   language: Language;
@@ -160,6 +173,7 @@ export interface FileFacts {
   functions: FunctionFacts[];
   schema: SchemaFacts;
   queryColumns: QueryColumnUse[];
+  reexports?: Reexport[];
 }
 
 /** Whether a file's facts declare any schema (tables, indexes, index operations, a migration). */

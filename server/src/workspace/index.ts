@@ -12,6 +12,7 @@ import {
   type IndexFact,
   type IndexOperation,
   type MigrationFact,
+  type Reexport,
   type TableFact,
 } from './facts';
 
@@ -67,6 +68,8 @@ export class WorkspaceIndex {
   private readonly files = new Map<string, FileFacts>();
   private views: Views | undefined;
   private functionViews: FunctionViews | undefined;
+  /** Barrel files' re-exports by module name (and each dotted suffix of it); built on first use. */
+  private reexportViews: Map<string, Reexport[][]> | undefined;
 
   /**
    * Replaces the facts of one file. Schema views are dropped only when the file declares or
@@ -82,6 +85,7 @@ export class WorkspaceIndex {
       addFunctions(this.functionViews, facts);
     }
     if (hasSchema(previous) || hasSchema(facts)) this.views = undefined;
+    if (previous?.reexports || facts.reexports) this.reexportViews = undefined;
   }
 
   remove(file: string): void {
@@ -90,6 +94,7 @@ export class WorkspaceIndex {
     this.files.delete(file);
     if (this.functionViews) removeFunctions(this.functionViews, previous);
     if (hasSchema(previous)) this.views = undefined;
+    if (previous.reexports) this.reexportViews = undefined;
   }
 
   get(file: string): FileFacts | undefined {
@@ -117,10 +122,46 @@ export class WorkspaceIndex {
   resolve(targets: readonly string[]): IndexedFunction | undefined {
     const views = this.functionView();
     for (const target of targets) {
-      const exact = views.functions.get(target);
-      if (exact?.length === 1) return exact[0];
-      const bySuffix = views.functionsBySuffix.get(target);
-      if (bySuffix?.length === 1) return bySuffix[0];
+      const found = lookUp(views, target);
+      if (found) return found;
+    }
+    // `src.services.getUser` imported from a barrel that re-exports `src.services.users`.
+    for (const target of targets) {
+      const found = this.throughReexports(views, target.split('.'), 0);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /**
+   * Resolves a target whose module part names a barrel file: the longest such module prefix
+   * first, following barrels of barrels a few levels deep. A name that several `export *`
+   * modules define resolves to nothing, as it would be ambiguous.
+   */
+  private throughReexports(
+    views: FunctionViews,
+    parts: readonly string[],
+    depth: number,
+  ): IndexedFunction | undefined {
+    if (depth > 3) return undefined;
+    this.reexportViews ??= buildReexportViews(this.files.values());
+    if (this.reexportViews.size === 0) return undefined;
+    for (let k = parts.length - 1; k >= 1; k--) {
+      const barrels = this.reexportViews.get(parts.slice(0, k).join('.'));
+      if (barrels?.length !== 1) continue;
+      const [name, ...rest] = parts.slice(k);
+      const found = new Set<IndexedFunction>();
+      for (const reexport of barrels[0]) {
+        const via = reexportedPath(reexport, name);
+        if (!via) continue;
+        const candidate = [...via, ...rest];
+        const hit =
+          lookUp(views, candidate.join('.')) ?? this.throughReexports(views, candidate, depth + 1);
+        if (hit && reexport.exported !== '*') return hit;
+        if (hit) found.add(hit);
+      }
+      if (found.size === 1) return [...found][0];
+      if (found.size > 1) return undefined;
     }
     return undefined;
   }
@@ -279,6 +320,34 @@ export class WorkspaceIndex {
     for (const index of views.indexes) push(views.indexesByTable, lower(index.table), index);
     return views;
   }
+}
+
+/** A function by exact qualified name or by a unique dotted suffix of one. */
+function lookUp(views: FunctionViews, target: string): IndexedFunction | undefined {
+  const exact = views.functions.get(target);
+  if (exact?.length === 1) return exact[0];
+  const bySuffix = views.functionsBySuffix.get(target);
+  return bySuffix?.length === 1 ? bySuffix[0] : undefined;
+}
+
+/** Where `name`, imported from a barrel, comes from through `reexport` (undefined if not from it). */
+function reexportedPath(reexport: Reexport, name: string): string[] | undefined {
+  const module = reexport.module ? reexport.module.split('.') : [];
+  if (reexport.exported === '*') return [...module, name];
+  if (reexport.exported !== name) return undefined;
+  // `export * as ns from './x'`: `ns.f` is `x.f`.
+  return reexport.imported === '*' ? module : [...module, reexport.imported ?? name];
+}
+
+/** Each barrel's re-exports under its module name and every dotted suffix of it. */
+function buildReexportViews(files: Iterable<FileFacts>): Map<string, Reexport[][]> {
+  const views = new Map<string, Reexport[][]>();
+  for (const facts of files) {
+    if (!facts.reexports || facts.moduleName === undefined) continue;
+    const parts = facts.moduleName.split('.');
+    for (let i = 0; i < parts.length; i++) push(views, parts.slice(i).join('.'), facts.reexports);
+  }
+  return views;
 }
 
 /** The keys a function is found under: its qualified name, and each dotted suffix of 2+ parts. */
