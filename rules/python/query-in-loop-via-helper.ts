@@ -167,7 +167,9 @@ export const queryInLoopViaHelper: Rule = {
           'builds coroutines, which run concurrently.',
         'Round trips made directly in the loop: `query-in-loop` and `http-call-in-loop` report those.',
         'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
-          'names defined in several places).',
+          'names defined in several places, or by several modules a package `__init__.py` ' +
+          'star-imports). Names a package re-exports (`from .users import get_user` in its ' +
+          '`__init__.py`) are followed to where they are defined.',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
       ],
     },

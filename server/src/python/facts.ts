@@ -3,7 +3,7 @@
  * direct effects and outgoing calls (the call graph cross-file rules follow), its schema (models
  * and migrations) and the columns its queries filter and sort on.
  */
-import type { CallSite, Effect, FileFacts, FunctionFacts } from '../workspace/facts';
+import type { CallSite, Effect, FileFacts, FunctionFacts, Reexport } from '../workspace/facts';
 import { blockingEffect } from './blocking';
 import { isDbRoundTrip, isHttpRequest, isRouteHandler } from './knowledge';
 import { classOfFunction, type PyCall, type PyFunction, type PythonModel } from './model';
@@ -95,6 +95,7 @@ export function extractPythonFacts(
       traits: traitContributors.flatMap((contribute) => contribute(fn, calls, model)),
     };
   });
+  const reexports = /(^|[\\/])__init__\.pyi?$/.test(file) ? packageReexports(model) : [];
   return {
     file,
     language: 'python',
@@ -102,5 +103,28 @@ export function extractPythonFacts(
     functions,
     schema: extractPythonSchema(model),
     queryColumns: extractPythonQueryColumns(model),
+    ...(reexports.length > 0 ? { reexports } : {}),
   };
+}
+
+/**
+ * What a package's `__init__.py` imports, which callers import from the package
+ * (`from .users import get_user`, `... as fetch_user`, `from .users import *`), so that
+ * `from app.services import get_user` resolves to `app.services.users.get_user`.
+ */
+function packageReexports(model: PythonModel): Reexport[] {
+  const reexports: Reexport[] = [];
+  for (const [local, qualified] of model.imports) {
+    const dot = qualified.lastIndexOf('.');
+    // `import x` binds a module, which callers already reach by its own name.
+    if (dot === -1 || local === qualified) continue;
+    const imported = qualified.slice(dot + 1);
+    reexports.push({
+      exported: local,
+      module: qualified.slice(0, dot),
+      ...(imported !== local ? { imported } : {}),
+    });
+  }
+  for (const module of model.starImports) reexports.push({ exported: '*', module });
+  return reexports;
 }

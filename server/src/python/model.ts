@@ -112,6 +112,8 @@ export interface PythonModel extends Memoizing {
   moduleName: string;
   /** Local name -> fully qualified imported name (`np` -> `numpy`, `sleep` -> `time.sleep`). */
   imports: Map<string, string>;
+  /** Modules imported with `from <module> import *`. */
+  starImports: string[];
   functions: PyFunction[];
   classes: PyClass[];
   calls: PyCall[];
@@ -238,6 +240,7 @@ function collectImports(
   moduleName: string,
   isPackage: boolean,
   into: Map<string, string>,
+  stars: string[],
 ): void {
   if (node.type === 'import_statement') {
     for (const child of node.namedChildren) {
@@ -263,6 +266,8 @@ function collectImports(
     const rest = moduleNode.namedChildren.find((c) => c?.type === 'dotted_name')?.text ?? '';
     from = resolveRelative(moduleName, isPackage, prefix, rest);
   }
+  if (from && node.namedChildren.some((child) => child?.type === 'wildcard_import'))
+    stars.push(from);
   for (const child of node.childrenForFieldName('name')) {
     if (!child) continue;
     if (child.type === 'dotted_name')
@@ -524,6 +529,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
     source,
     moduleName,
     imports: new Map(),
+    starImports: [],
     functions: [],
     classes: [],
     calls: [],
@@ -585,7 +591,7 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
       }
       case 'import_statement':
       case 'import_from_statement':
-        collectImports(node, moduleName, isPackage, model.imports);
+        collectImports(node, moduleName, isPackage, model.imports, model.starImports);
         continue;
       case 'class_definition': {
         const name = node.childForFieldName('name')?.text ?? '';
