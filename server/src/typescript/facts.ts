@@ -63,11 +63,53 @@ export function localQualifiedName(fn: TsFunction): string | undefined {
   return fn.className ? `${fn.className}.${fn.name}` : fn.name;
 }
 
+/**
+ * Platform objects and functions: calls on them (`console.log`, `JSON.parse`, `Promise.all`) are
+ * never workspace functions, so type-aware mode does not ask the checker about them, unless the
+ * file imports or declares the name itself.
+ */
+const PLATFORM_GLOBALS = new Set([
+  'console',
+  'JSON',
+  'Math',
+  'Object',
+  'Array',
+  'Promise',
+  'Number',
+  'String',
+  'Date',
+  'Reflect',
+  'Symbol',
+  'process',
+  'Buffer',
+  'Intl',
+  'URL',
+  'Error',
+  'setTimeout',
+  'setInterval',
+  'clearTimeout',
+  'clearInterval',
+  'setImmediate',
+  'queueMicrotask',
+  'parseInt',
+  'parseFloat',
+  'require',
+  'structuredClone',
+]);
+
+function isPlatformCall(call: TsCall, model: TsModel): boolean {
+  const dot = call.callee.indexOf('.');
+  const head = dot === -1 ? call.callee : call.callee.slice(0, dot);
+  return PLATFORM_GLOBALS.has(head) && !model.imports.has(head) && !model.moduleVariables.has(head);
+}
+
 /** Candidate qualified names of a call's target, most specific first. */
 export function tsCallTargets(call: TsCall, model: TsModel, moduleName: string): string[] {
   if (call.isNew || call.isTaggedTemplate) return [];
   // The program knows the declaration through re-exports, aliases and declared field types.
-  const typed = model.types?.calleeTargets(call.node as ts.CallExpression) ?? [];
+  const typed =
+    (!isPlatformCall(call, model) && model.types?.calleeTargets(call.node as ts.CallExpression)) ||
+    [];
   const syntactic = syntacticTargets(call, model, moduleName);
   return typed.length > 0 ? [...typed, ...syntactic.filter((t) => !typed.includes(t))] : syntactic;
 }
