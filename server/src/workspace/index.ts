@@ -176,7 +176,9 @@ export class WorkspaceIndex {
     let best: { folder: string; datasource: PrismaDatasource } | undefined;
     for (const { file: declaring, datasource } of this.view().prismaDatasources) {
       const folder = path.dirname(declaring);
-      const inside = file.startsWith(folder + path.sep) || path.dirname(file) === folder;
+      // Paths come as callers name them: absolute, or relative with either separator.
+      const inside =
+        folder === '.' || (file.startsWith(folder) && /[\\/]/.test(file.charAt(folder.length)));
       if (inside && (!best || folder.length > best.folder.length)) best = { folder, datasource };
     }
     return best?.datasource;
