@@ -6,15 +6,9 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { Memoizing } from './memo';
+import { paramsFromSource, paramsFromTree, type PyParam } from './params';
 
-export interface PyParam {
-  name: string;
-  /** Annotation text, e.g. `Session`; empty when unannotated. */
-  annotation: string;
-  /** Default value text, e.g. `Depends(get_db)`; empty when none. */
-  defaultText: string;
-  node: Node;
-}
+export type { PyParam } from './params';
 
 export interface PyFunction extends Memoizing {
   node: Node;
@@ -278,36 +272,6 @@ function collectImports(
       if (name && alias) into.set(alias, from ? `${from}.${name}` : name);
     }
   }
-}
-
-function readParams(parameters: Node | null): PyParam[] {
-  const params: PyParam[] = [];
-  if (!parameters) return params;
-  for (const param of parameters.namedChildren) {
-    if (!param) continue;
-    let name: string;
-    let annotation = '';
-    let defaultText = '';
-    switch (param.type) {
-      case 'identifier':
-        name = param.text;
-        break;
-      case 'typed_parameter':
-        name = param.namedChildren.find((c) => c?.type === 'identifier')?.text ?? '';
-        annotation = param.childForFieldName('type')?.text ?? '';
-        break;
-      case 'default_parameter':
-      case 'typed_default_parameter':
-        name = param.childForFieldName('name')?.text ?? '';
-        annotation = param.childForFieldName('type')?.text ?? '';
-        defaultText = param.childForFieldName('value')?.text ?? '';
-        break;
-      default:
-        continue;
-    }
-    if (name) params.push({ name, annotation, defaultText, node: param });
-  }
-  return params;
 }
 
 /** Node types of the literals a constant literal collection (`for x in ("a", "b")`) holds. */
@@ -625,7 +589,11 @@ export function buildPythonModel(tree: Tree, source: string, relativePath: strin
           qualifiedName: prefix ? `${prefix}.${name}` : name,
           isAsync: node.child(0)?.type === 'async',
           decorators,
-          params: readParams(node.childForFieldName('parameters')),
+          // Read from the text where the tree has no errors (see params.ts).
+          params:
+            (calleeSource !== undefined && nameNode
+              ? paramsFromSource(source, nameNode.startIndex + name.length)
+              : undefined) ?? paramsFromTree(node.childForFieldName('parameters')),
           className: scope.fn ? undefined : scope.className,
           parent: scope.fn,
           body,
