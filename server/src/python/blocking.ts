@@ -494,14 +494,24 @@ function isAsyncWith(withItem: Node): boolean {
   return statement?.type === 'with_statement' && statement.child(0)?.type === 'async';
 }
 
+/**
+ * Whether the call's function uses `async with` or `async for` at all (the model notes it as it
+ * notes `await`): most calls are in functions that do not, and need no climb up the tree.
+ */
+function mayBeAsyncConsumed(call: PyCall): boolean {
+  return !!call.fn?.usesAwait && !call.inLambda;
+}
+
 /** Within an `async with` item: aiohttp's `async with session.get(url)` performs the request there. */
 export function isAsyncWithItem(call: PyCall): boolean {
+  if (!mayBeAsyncConsumed(call)) return false;
   const { node, type } = consumerOf(call);
   return type === 'with_item' && isAsyncWith(node!);
 }
 
 /** The call is the value of an `async with` item or the iterable of an `async for`. */
 export function isAsyncConsumed(call: PyCall): boolean {
+  if (!mayBeAsyncConsumed(call)) return false;
   const { node: parent, type } = consumerOf(call);
   if (type === 'with_item') return isAsyncWith(parent!);
   if (parent && (type === 'for_statement' || type === 'for_in_clause')) {
