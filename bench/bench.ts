@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: scans a generated Python corpus with one worker and with every core, each in
+ * `npm run bench`: scans a generated Python corpus with one job and with every core, each in
  * its own child process so peak RSS is measured per configuration. Figures are printed, never
  * asserted: these machines are noisy, so compare the ratios within one run.
  */
@@ -26,7 +26,12 @@ interface RunFigures {
   peakRssMb: number;
 }
 
-/** Child mode: one scan of the corpus with `jobs` workers; prints its figures as JSON. */
+/** What scans with `jobs` lanes: the calling thread, and worker threads beside it. */
+function lanes(jobs: number): string {
+  return jobs === 1 ? 'this thread' : `this thread + ${jobs - 1} worker${jobs === 2 ? '' : 's'}`;
+}
+
+/** Child mode: one scan of the corpus with `jobs` lanes; prints its figures as JSON. */
 async function measure(dir: string, jobs: number): Promise<void> {
   const files = discoverFiles([dir], { root: dir, include: [], exclude: [] });
   const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
@@ -88,7 +93,7 @@ async function main(): Promise<void> {
     };
     results.set(jobs, figures);
     console.log(
-      `  ${String(jobs).padStart(2)} worker${jobs === 1 ? ' ' : 's'}: ${seconds.toFixed(2)} s  ` +
+      `  ${String(jobs).padStart(2)} job${jobs === 1 ? ' ' : 's'} (${lanes(jobs)}): ${seconds.toFixed(2)} s  ` +
         `${(figures.bytes / 1e6 / seconds).toFixed(2)} MB/s  ${Math.round(figures.lines / seconds).toLocaleString()} lines/s  ` +
         `${Math.round(figures.files / seconds)} files/s  ${(figures.bytes / 1e6 / cpuSeconds).toFixed(2)} MB per CPU-second  ` +
         `peak RSS ${figures.peakRssMb.toFixed(0)} MB  ` +
@@ -98,11 +103,11 @@ async function main(): Promise<void> {
   if (cores > 1) {
     const single = results.get(1)!;
     const speedup = single.seconds / results.get(cores)!.seconds;
-    // V8 collects garbage and compiles on background threads, so one worker already uses more
+    // V8 collects garbage and compiles on background threads, so one job already uses more
     // than one core; the CPU-time figure above is the honest per-core throughput.
     console.log(
       `  speed-up with ${cores} cores: ${speedup.toFixed(2)}x ` +
-        `(the 1-worker run already keeps ${(single.cpuSeconds / single.seconds).toFixed(2)} cores busy)`,
+        `(the 1-job run already keeps ${(single.cpuSeconds / single.seconds).toFixed(2)} cores busy)`,
     );
   }
 }
