@@ -58,7 +58,23 @@ function advice(io: IoCall): string {
       : 'use one `mget`/`hmget`, or send them in one pipeline (`redis.pipeline()`)';
   if (io.kind === 'http')
     return 'use a batch endpoint, or run the requests together with `Promise.all` (limit concurrency for large lists)';
+  if (io.driver === 'orm' && io.call.name !== 'query') return ormAdvice(io);
   return 'load the rows in one query (`WHERE id = ANY($1)` / `IN (...)`) before the loop';
+}
+
+/** The batched form of a TypeORM, Mongoose or MikroORM call. */
+function ormAdvice(io: IoCall): string {
+  if (io.orm === 'mongoose')
+    return io.writes
+      ? 'send the writes in one `bulkWrite([...])` (or `insertMany`)'
+      : 'load them in one query (`find({ _id: { $in: ids } })`) before the loop';
+  if (io.orm === 'typeorm')
+    return io.writes
+      ? 'write them in one call (`save([...])`, `insert([...])`, or `update({ id: In(ids) }, ...)`)'
+      : 'load them in one query (`findBy({ id: In(ids) })`) before the loop';
+  return io.writes
+    ? 'persist them all and `flush()` once after the loop'
+    : 'load them in one query (`find({ id: { $in: ids } })`) before the loop';
 }
 
 function costOf(io: IoCall): string {
@@ -263,7 +279,11 @@ export const awaitInLoop: Rule = {
         '`for...of`, `for...in`, `while` and `do` bodies, in `for await` over arrays, and in ' +
         '`.forEach(async ...)` (and `reduce`/`filter`/`some` callbacks, or a `map` whose result is ' +
         'thrown away). Queries are Prisma Client calls (`prisma.user.findUnique`, `$queryRaw`), ' +
-        '`pool.query`/`client.query`, knex chains, postgres.js `sql` templates and Redis commands; ' +
+        '`pool.query`/`client.query`, knex chains, postgres.js `sql` templates, Redis commands, and ' +
+        'the query methods of a TypeORM `Repository`/`EntityManager`/`DataSource`, a Mongoose `Model` ' +
+        '(also through `.exec()`), a MikroORM repository or entity manager and a Sequelize instance, ' +
+        'when the receiver is declared with that type (a NestJS-injected field, a typed parameter ' +
+        'or variable) imported from the ORM; ' +
         'requests are `fetch`, axios, got, ky and undici. An awaited call to a workspace function ' +
         'that makes such a call, directly or through further helpers in any file, counts too; the ' +
         'message names the helper and the query it reaches.',
@@ -342,6 +362,9 @@ export const awaitInLoop: Rule = {
           'through barrel files (`export * from`, `export { a as b } from`, `export * as ns from`) ' +
           'and methods of a field declared with an imported class (`constructor(private users: ' +
           'UsersService)`, NestJS injection) are followed.',
+        'ORM-looking methods (`find`, `save`) on receivers not declared with an ORM type imported ' +
+          'from the ORM package: a workspace class named `Repository`, an object type, an untyped ' +
+          'variable. Query builders (`createQueryBuilder()`) until they run.',
       ],
       fixSafety:
         'Unsafe, and offered only for a `for...of` loop whose body has no `break`, `continue`, ' +

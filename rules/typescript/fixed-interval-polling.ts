@@ -1,5 +1,6 @@
 import type { Rule } from '../../server/src/engine/rule';
 import { ts } from '../../server/src/typescript/compiler';
+import { ormWrites } from '../../server/src/typescript/orm-calls';
 import {
   databaseCall,
   isHttpCall,
@@ -85,6 +86,7 @@ function readsRemoteState(model: TsModel, call: TsCall): boolean {
     return PRISMA_READ_OPERATIONS.has(query.operation) || query.operation.startsWith('$queryRaw');
   }
   if (database === 'redis') return REDIS_READS.test(call.name);
+  if (database === 'orm') return !ormWrites(call.name);
   if (database === 'knex') return !/\.(?:insert|update|del|delete|upsert)\(\)/.test(call.callee);
   const sql = call.isTaggedTemplate
     ? (call.node as ts.TaggedTemplateExpression).template.getText()

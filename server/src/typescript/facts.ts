@@ -6,6 +6,7 @@
  */
 import { handlerLabel } from './call-paths';
 import type { CallSite, Effect, FileFacts, FunctionFacts, Reexport } from '../workspace/facts';
+import { declaredFieldTypes } from './declared-types';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
 import { ts } from './compiler';
 import { unwrap, type TsCall, type TsFunction, type TsImport, type TsModel } from './model';
@@ -160,34 +161,6 @@ function fieldMethodTargets(call: TsCall, model: TsModel, prefix: string): strin
   // A default-imported class is indexed under its declared name, most often the local one.
   const className = imported.imported === 'default' ? typeName : imported.imported;
   return [`${module ? `${module}.` : ''}${className}.${method}`];
-}
-
-/** Field name → the plain type name it is declared with, per class, read once per class. */
-const fieldTypesOfClass = new WeakMap<ts.Node, Map<string, string>>();
-
-/** The declared field types of the class around `node` (empty outside a class). */
-function declaredFieldTypes(node: ts.Node): Map<string, string> {
-  let current: ts.Node | undefined = node.parent;
-  while (current && !ts.isClassLike(current)) current = current.parent;
-  if (!current) return new Map();
-  const known = fieldTypesOfClass.get(current);
-  if (known) return known;
-  const types = new Map<string, string>();
-  const record = (name: ts.Node, type: ts.TypeNode | undefined): void => {
-    if (type && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName))
-      if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name))
-        types.set(name.text, type.typeName.text);
-  };
-  for (const member of (current as ts.ClassLikeDeclaration).members) {
-    if (ts.isPropertyDeclaration(member)) record(member.name, member.type);
-    else if (ts.isConstructorDeclaration(member)) {
-      for (const parameter of member.parameters)
-        if (ts.isParameterPropertyDeclaration(parameter, member))
-          record(parameter.name, parameter.type);
-    }
-  }
-  fieldTypesOfClass.set(current, types);
-  return types;
 }
 
 function effectOf(call: TsCall, model: TsModel): Effect | undefined {

@@ -14,14 +14,17 @@ import {
   prismaQuery,
 } from './knowledge';
 import { semanticParent, unwrap, type TsCall, type TsModel } from './model';
+import { ormQuery, ormWrites } from './orm-calls';
 
 export type IoKind = 'db' | 'http' | 'fs';
 
 export interface IoCall {
   call: TsCall;
   kind: IoKind;
-  /** More precise than `kind` for databases: `prisma`, `sql`, `redis`, `knex`. */
-  driver?: 'prisma' | 'sql' | 'redis' | 'knex';
+  /** More precise than `kind` for databases: `prisma`, `sql`, `redis`, `knex`, `orm`. */
+  driver?: 'prisma' | 'sql' | 'redis' | 'knex' | 'orm';
+  /** The package of an `orm` query: `typeorm`, `mongoose`, `sequelize`, `@mikro-orm/core`. */
+  orm?: string;
   /** Changes data: a Prisma write, a raw `$executeRaw`, an HTTP POST/PUT/PATCH/DELETE, a file write. */
   writes: boolean;
   /** What it reads or writes when known: the Prisma delegate (`user`), or undefined. */
@@ -107,6 +110,14 @@ export function ioCallOf(model: TsModel, call: TsCall): IoCall | undefined {
     return { call, kind: 'db', driver, writes: !REDIS_READS.test(call.name), target: undefined };
   if (driver === 'sql') return { call, kind: 'db', driver, writes: sqlWrites(call) };
   if (driver === 'knex') return { call, kind: 'db', driver, writes: true };
+  if (driver === 'orm')
+    return {
+      call,
+      kind: 'db',
+      driver,
+      orm: ormQuery(model, call),
+      writes: ormWrites(call.name),
+    };
   if (isHttpCall(model, call)) return { call, kind: 'http', writes: httpWrites(call) };
   if (isFsPromiseCall(model, call)) return { call, kind: 'fs', writes: FS_WRITES.test(call.name) };
   return undefined;

@@ -5,6 +5,7 @@
  */
 import { ts } from './compiler';
 import { declarationOf, enclosingFunctionNode } from './name-resolution';
+import { ormQuery } from './orm-calls';
 import {
   chainText,
   semanticParent,
@@ -179,12 +180,13 @@ const REDIS_COMMANDS = new Set([
   'json.get',
 ]);
 
-/** Why a call is a database round trip (`prisma`, `sql`, `redis`, `knex`), or undefined. */
+/** Why a call is a database round trip (`prisma`, `sql`, `redis`, `knex`, `orm`), or undefined. */
 export function databaseCall(
   model: TsModel,
   call: TsCall,
-): 'prisma' | 'sql' | 'redis' | 'knex' | undefined {
+): 'prisma' | 'sql' | 'redis' | 'knex' | 'orm' | undefined {
   if (prismaQuery(model, call)) return 'prisma';
+  if (ormQuery(model, call)) return 'orm';
   if (call.isNew) return undefined;
   const receiver = call.receiverText ?? '';
   if (call.isTaggedTemplate) {

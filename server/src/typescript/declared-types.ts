@@ -1,0 +1,62 @@
+/**
+ * The type a receiver is declared with, read from the syntax: a class field (a property or a
+ * constructor parameter property, as NestJS injects services and repositories), or a parameter
+ * or variable with a type annotation. Only plain type names (`UsersService`, `Repository<User>`
+ * gives `Repository`); the file's imports say where a name comes from.
+ */
+import { ts } from './compiler';
+import { declarationOf } from './name-resolution';
+import { unwrap } from './model';
+
+/** Field name → the plain type name it is declared with, per class, read once per class. */
+const fieldTypesOfClass = new WeakMap<ts.Node, Map<string, string>>();
+
+function plainTypeName(type: ts.TypeNode | undefined): string | undefined {
+  return type && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName)
+    ? type.typeName.text
+    : undefined;
+}
+
+/** The declared field types of the class around `node` (empty outside a class). */
+export function declaredFieldTypes(node: ts.Node): Map<string, string> {
+  let current: ts.Node | undefined = node.parent;
+  while (current && !ts.isClassLike(current)) current = current.parent;
+  if (!current) return new Map();
+  const known = fieldTypesOfClass.get(current);
+  if (known) return known;
+  const types = new Map<string, string>();
+  const record = (name: ts.Node, type: ts.TypeNode | undefined): void => {
+    const typeName = plainTypeName(type);
+    if (typeName && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)))
+      types.set(name.text, typeName);
+  };
+  for (const member of (current as ts.ClassLikeDeclaration).members) {
+    if (ts.isPropertyDeclaration(member)) record(member.name, member.type);
+    else if (ts.isConstructorDeclaration(member)) {
+      for (const parameter of member.parameters)
+        if (ts.isParameterPropertyDeclaration(parameter, member))
+          record(parameter.name, parameter.type);
+    }
+  }
+  fieldTypesOfClass.set(current, types);
+  return types;
+}
+
+/**
+ * The plain type name `expression` is declared with: `this.repo` (a field), or `repo` (a
+ * parameter or variable with an annotation). Undefined when the syntax does not say.
+ */
+export function declaredTypeName(expression: ts.Expression): string | undefined {
+  const node = unwrap(expression);
+  if (
+    ts.isPropertyAccessExpression(node) &&
+    node.expression.kind === ts.SyntaxKind.ThisKeyword &&
+    (ts.isIdentifier(node.name) || ts.isPrivateIdentifier(node.name))
+  )
+    return declaredFieldTypes(node).get(node.name.text);
+  if (!ts.isIdentifier(node)) return undefined;
+  const holder = declarationOf(node)?.parent;
+  if (holder && (ts.isParameter(holder) || ts.isVariableDeclaration(holder)))
+    return plainTypeName(holder.type);
+  return undefined;
+}
