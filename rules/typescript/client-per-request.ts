@@ -259,6 +259,7 @@ export const clientPerRequest: Rule = {
         '(ioredis), `createClient()` from `redis`, `new Pool()`/`new Client()` from `pg`, ' +
         '`mysql.createPool()`/`createConnection()` (mysql, mysql2), `new MongoClient()` and ' +
         '`MongoClient.connect()`, `knex({...})`, `postgres(url)`, `new Sequelize()`, ' +
+        "TypeORM's `new DataSource()` and `createConnection()`, " +
         '`mongoose.createConnection()` and `axios.create()`. Factories (`createDbClient()`) are flagged ' +
         'only when a request handler calls them, in the same file or (through the workspace index) ' +
         'another one.',

@@ -24,6 +24,8 @@ const CONSTRUCTORS: Record<string, Record<string, string>> = {
   pg: { Pool: POOL, Client: CONNECTION },
   mongodb: { MongoClient: POOL },
   sequelize: { Sequelize: POOL, default: POOL },
+  // TypeORM 0.3's DataSource: `initialize()` then opens its pool.
+  typeorm: { DataSource: POOL },
 };
 
 /** Factory functions by module and exported name (`*` when called on a namespace/default import). */
@@ -34,6 +36,8 @@ const FACTORIES: Record<string, Record<string, string>> = {
   mysql2: { createPool: POOL, createConnection: CONNECTION, createPoolCluster: POOL },
   'mysql2/promise': { createPool: POOL, createConnection: CONNECTION, createPoolCluster: POOL },
   mongoose: { createConnection: POOL },
+  // TypeORM 0.2's connection factories.
+  typeorm: { createConnection: POOL, createConnections: POOL },
   axios: { create: 'builds a new axios instance (defaults, interceptors, agents)' },
   knex: { default: POOL, knex: POOL },
   postgres: { default: POOL },
