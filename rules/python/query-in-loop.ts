@@ -1,4 +1,5 @@
 import type { Rule } from '../../server/src/engine/rule';
+import { isMongoCommand } from '../../server/src/python/knowledge';
 import { describeLoop, quoteCall, repeatedRoundTrips } from '../../server/src/python/loop-analysis';
 
 /** A database query run once per item of a loop: the N+1 pattern. */
@@ -14,8 +15,10 @@ export const queryInLoop: Rule = {
         'Finds database queries made inside the body of a `for` or `while` loop or a comprehension: ' +
         'SQLAlchemy `session.query/execute/scalars/get`, awaited `AsyncSession` calls, DB-API ' +
         '`cursor.execute`/`conn.execute`, DuckDB `conn.sql`, asyncpg `await conn.fetch/fetchrow/fetchval`, ' +
-        'SQLModel `session.exec`, Flask-SQLAlchemy `Model.query...first()`, and Django ' +
-        '`Model.objects.get/filter/create/...`. ' +
+        'SQLModel `session.exec`, Flask-SQLAlchemy `Model.query...first()`, Django ' +
+        '`Model.objects.get/filter/create/...`, and pymongo/Motor collection commands ' +
+        '(`db.users.find_one`, `insert_one`, `count_documents`, ...) on a collection reached through ' +
+        'a name that says database or collection (`db`, `mongo_db`, `orders_collection`). ' +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head.',
       whyIsThisBad:
         'Each query is a network round trip plus parsing, planning and locking on the server. One query ' +
@@ -51,6 +54,8 @@ export const queryInLoop: Rule = {
           '`__init__`, `async with aiohttp.ClientSession() as session`): their `get` is a request, which ' +
           "`http-call-in-loop` reports. Flask's `session` (a cookie) is not a database session either.",
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
+        'Mongo-style method names (`find`, `find_one`, `count_documents`) on receivers whose names ' +
+          'say neither database nor collection (`line.find(",")`, `cache.find_one(key)`).',
         'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)`, or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
       ],
     },
@@ -62,7 +67,9 @@ export const queryInLoop: Rule = {
         end: call.node.endIndex,
         message:
           `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; batch it with ` +
-          '`IN (...)`, eager loading or one query before the loop',
+          (isMongoCommand(call)
+            ? '`{"$in": [...]}` (or `bulk_write` for writes) in one command before the loop'
+            : '`IN (...)`, eager loading or one query before the loop'),
       });
     }
   },

@@ -208,9 +208,45 @@ function chainHasObjectsManager(call: PyCall): boolean {
   return false;
 }
 
+/**
+ * pymongo and Motor collection methods that run a command. The names are the drivers' own
+ * (snake_case, `_one`/`_many`), and the collection must be reached through a name that says
+ * database or collection (`db.users.find_one`, `self.orders_collection.insert_one`).
+ */
+const MONGO_COMMANDS = new Set([
+  'find',
+  'find_one',
+  'find_one_and_update',
+  'find_one_and_delete',
+  'find_one_and_replace',
+  'insert_one',
+  'insert_many',
+  'update_one',
+  'update_many',
+  'replace_one',
+  'delete_one',
+  'delete_many',
+  'count_documents',
+  'estimated_document_count',
+  'distinct',
+  'aggregate',
+  'bulk_write',
+]);
+const MONGO_RECEIVER = /^(?:db|database|mongo\w*|\w*_db|\w*collection\w*|coll|col)$/i;
+
+/** A pymongo / Motor command on a collection: `db.users.find_one(...)`. */
+export function isMongoCommand(call: PyCall): boolean {
+  if (!MONGO_COMMANDS.has(call.method) || !call.callee) return false;
+  const parts = call.callee.split('.');
+  // Every name before the method but the last (the collection) may say database; the last may
+  // say collection. `str.find` and `list.count` never match.
+  return parts.slice(0, -1).some((part) => MONGO_RECEIVER.test(part));
+}
+
 /** A call sends a database statement and waits for the answer (sync or awaited). */
 export function isDbRoundTrip(call: PyCall): boolean {
   if (isDjangoQuery(call)) return true;
+  if (isMongoCommand(call)) return true;
   if (
     startsWithModule(call.qualified, DB_DRIVER_MODULES) &&
     /\.(?:execute|sql|query|executemany|fetchall|fetchone)$/.test(call.qualified)
