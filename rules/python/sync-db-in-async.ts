@@ -9,7 +9,7 @@ import {
   receiverMaker,
   reportBlockingCalls,
 } from '../../server/src/python/blocking';
-import { isRouteHandler } from '../../server/src/python/knowledge';
+import { isMongoCommand, isRouteHandler } from '../../server/src/python/knowledge';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 
 const PLAIN_DEF_TITLE = 'Make the endpoint a plain `def`';
@@ -35,8 +35,9 @@ export const syncDbInAsync: Rule = {
         'SQLAlchemy `Session` (a FastAPI `db: Session = Depends(get_db)` parameter, or a variable ' +
         'named like a session, connection or cursor) that run a statement (`query`, `execute`, ' +
         '`scalars`, `get`, `commit`, `flush`, `refresh`, ...), the sync drivers `sqlite3`, `psycopg2`, ' +
-        '`psycopg`, `duckdb`, `pymysql` and their connections and cursors, and Django queryset ' +
-        'methods that run their query (`get`, `count`, `first`, `create`, ...). A chain such as ' +
+        '`psycopg`, `duckdb`, `pymysql` and their connections and cursors, Django queryset ' +
+        'methods that run their query (`get`, `count`, `first`, `create`, ...), and pymongo ' +
+        'collection commands (`db.users.find_one`) in a file that imports pymongo and not Motor. A chain such as ' +
         '`db.query(User).filter(...).all()` is one round trip and one finding, on its head.',
       whyIsThisBad:
         'The query waits for the database on the thread that runs the event loop, so every other ' +
@@ -95,11 +96,12 @@ export const syncDbInAsync: Rule = {
       const fn = call.fn!;
       const django = isDjangoCall(call);
       const plainDef = django ? undefined : plainDefFix(fn);
+      const mongo = isMongoCommand(call);
       const advice = django
         ? `use \`a${call.method}()\` or \`sync_to_async\``
         : plainDef
-          ? 'make the endpoint a plain `def` or use an `AsyncSession`'
-          : 'use an async driver or `await asyncio.to_thread(...)`';
+          ? `make the endpoint a plain \`def\` or use ${mongo ? 'Motor (`AsyncIOMotorClient`)' : 'an `AsyncSession`'}`
+          : `use ${mongo ? 'Motor (`AsyncIOMotorClient`)' : 'an async driver'} or \`await asyncio.to_thread(...)\``;
       const fixes = [django ? asyncOrmFix(call) : plainDef, toThreadFix(call, model)].filter(
         (fix): fix is Fix => !!fix,
       );

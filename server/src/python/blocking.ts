@@ -13,6 +13,7 @@ import {
   HTTP_CLIENT_METHODS,
   HTTP_MODULE_PREFIXES,
   hasObjectsManager,
+  isMongoCommand,
   isRouteHandler,
   isSyncDbName,
   paramOf,
@@ -618,6 +619,7 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
   if (FS_FUNCTIONS.has(q) || startsWithAny(q, FS_MODULE_PREFIXES)) return 'fs';
   if (startsWithModule(q, DB_DRIVER_MODULES))
     return DB_DRIVER_FUNCTIONS.has(q.slice(q.lastIndexOf('.') + 1)) ? 'db' : null;
+  if (isMongoCommand(call) && usesSyncMongoDriverOnly(model)) return 'db';
   // Methods: what the receiver is decides. The name first: reading the receiver touches nodes.
   if (!isReceiverMethod(call.method) || !call.receiver) return null;
   if (DJANGO_EVALUATING_METHODS.has(call.method) && hasObjectsManager(call)) return 'db';
@@ -632,6 +634,19 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
   if (PATH_FS_METHODS.has(call.method) && isPathLike(call, maker)) return 'fs';
   if (dbEffect(call, maker)) return 'db';
   return null;
+}
+
+/**
+ * Whether the file imports pymongo and not Motor: its collection commands then block the event
+ * loop. (Motor's are coroutines; with both imported, which one a name holds is not known.)
+ */
+function usesSyncMongoDriverOnly(model: PythonModel): boolean {
+  let sync = false;
+  for (const qualified of model.imports.values()) {
+    if (qualified === 'motor' || qualified.startsWith('motor.')) return false;
+    if (qualified === 'pymongo' || qualified.startsWith('pymongo.')) sync = true;
+  }
+  return sync;
 }
 
 const topLevelNames = new OwnedCache<PythonModel, Set<string>>('top-level function names');
