@@ -59,6 +59,10 @@ function advice(io: IoCall): string {
   if (io.kind === 'http')
     return 'use a batch endpoint, or run the requests together with `Promise.all` (limit concurrency for large lists)';
   if (io.driver === 'orm' && io.call.name !== 'query') return ormAdvice(io);
+  if (io.driver === 'drizzle')
+    return io.writes
+      ? 'write them in one statement (`inArray(table.id, ids)`, or one `insert().values([...])`)'
+      : 'load them in one query (`where: inArray(table.id, ids)`) before the loop';
   return 'load the rows in one query (`WHERE id = ANY($1)` / `IN (...)`) before the loop';
 }
 
@@ -279,7 +283,8 @@ export const awaitInLoop: Rule = {
         '`for...of`, `for...in`, `while` and `do` bodies, in `for await` over arrays, and in ' +
         '`.forEach(async ...)` (and `reduce`/`filter`/`some` callbacks, or a `map` whose result is ' +
         'thrown away). Queries are Prisma Client calls (`prisma.user.findUnique`, `$queryRaw`), ' +
-        '`pool.query`/`client.query`, knex chains, postgres.js `sql` templates, Redis commands, and ' +
+        '`pool.query`/`client.query`, knex chains, Drizzle (`db.query.users.findFirst`, and ' +
+        '`db.select()...` chains when awaited), postgres.js `sql` templates, Redis commands, and ' +
         'the query methods of a TypeORM `Repository`/`EntityManager`/`DataSource`, a Mongoose `Model` ' +
         '(also through `.exec()`), a MikroORM repository or entity manager and a Sequelize instance, ' +
         'when the receiver is declared with that type (a NestJS-injected field, a typed parameter ' +

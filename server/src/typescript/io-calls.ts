@@ -22,7 +22,7 @@ export interface IoCall {
   call: TsCall;
   kind: IoKind;
   /** More precise than `kind` for databases: `prisma`, `sql`, `redis`, `knex`, `orm`. */
-  driver?: 'prisma' | 'sql' | 'redis' | 'knex' | 'orm';
+  driver?: 'prisma' | 'sql' | 'redis' | 'knex' | 'orm' | 'drizzle';
   /** The package of an `orm` query: `typeorm`, `mongoose`, `sequelize`, `@mikro-orm/core`. */
   orm?: string;
   /** Changes data: a Prisma write, a raw `$executeRaw`, an HTTP POST/PUT/PATCH/DELETE, a file write. */
@@ -110,6 +110,13 @@ export function ioCallOf(model: TsModel, call: TsCall): IoCall | undefined {
     return { call, kind: 'db', driver, writes: !REDIS_READS.test(call.name), target: undefined };
   if (driver === 'sql') return { call, kind: 'db', driver, writes: sqlWrites(call) };
   if (driver === 'knex') return { call, kind: 'db', driver, writes: true };
+  if (driver === 'drizzle')
+    return {
+      call,
+      kind: 'db',
+      driver,
+      writes: /^\w+\.(?:insert|update|delete)\(/.test(call.callee),
+    };
   if (driver === 'orm')
     return {
       call,

@@ -180,11 +180,16 @@ const REDIS_COMMANDS = new Set([
   'json.get',
 ]);
 
+/** Drizzle's relational queries: `db.query.users.findFirst(...)`. */
+const DRIZZLE_RELATIONAL = /^(?:db|tx|database)\.query\.\w+$/;
+/** Drizzle's query builder, run when awaited: `db.select().from(users).where(...)`. */
+const DRIZZLE_BUILDER = /^(?:db|tx|database)\.(?:select|selectDistinct|insert|update|delete)\(\)/;
+
 /** Why a call is a database round trip (`prisma`, `sql`, `redis`, `knex`, `orm`), or undefined. */
 export function databaseCall(
   model: TsModel,
   call: TsCall,
-): 'prisma' | 'sql' | 'redis' | 'knex' | 'orm' | undefined {
+): 'prisma' | 'sql' | 'redis' | 'knex' | 'orm' | 'drizzle' | undefined {
   if (prismaQuery(model, call)) return 'prisma';
   if (ormQuery(model, call)) return 'orm';
   if (call.isNew) return undefined;
@@ -202,6 +207,11 @@ export function databaseCall(
   if (REDIS_COMMANDS.has(call.name.toLowerCase()) && /redis/i.test(receiver)) return 'redis';
   // Knex query chains: `knex('users').where(...)`, `db('orders').select()` awaited.
   if (call.awaited && /^(?:knex|trx|db)\(\)/.test(call.callee)) return 'knex';
+  if (
+    (DRIZZLE_RELATIONAL.test(receiver) && /^find(?:First|Many)$/.test(call.name)) ||
+    (call.awaited && DRIZZLE_BUILDER.test(call.callee))
+  )
+    return 'drizzle';
   return undefined;
 }
 
