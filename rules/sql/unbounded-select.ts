@@ -145,10 +145,9 @@ export const unboundedSelect: Rule = {
     if (ctx.language === 'sql' && isMigrationPath(ctx.relativePath)) return;
     let keys: ReadonlySet<string> | undefined;
     for (const unit of ctx.sqlUnits) {
+      if (unit.readsOneRow) continue;
       for (const statement of unit.statements) {
         if (!isUnboundedSelect(statement, () => (keys ??= ctx.index.keyColumnNames()))) continue;
-        // The host reading one row is asked last: answering reads its tree.
-        if (unit.readsOneRow?.()) continue;
         if (ctx.python && readsInBatches(ctx.python, unit)) continue;
         const limit = ctx.options.defaultLimit;
         const fixes = [

@@ -209,8 +209,7 @@ export function extractPythonSql(model: PythonModel): SqlUnit[] {
     if (!appendString(arg, model.source, builder)) continue;
     const unit = builder.build(call.callee || call.method, arg.startIndex, arg.endIndex);
     if (!looksLikeSql(unit.text)) continue;
-    let oneRow: boolean | undefined;
-    unit.readsOneRow = () => (oneRow ??= readsOneRow(call));
+    unit.readsOneRow = readsOneRow(call);
     unit.parameters = boundParameters(call);
     seen.add(arg.startIndex);
     units.push(unit);

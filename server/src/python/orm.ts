@@ -1027,9 +1027,8 @@ export function unboundedSqlCalls(model: PythonModel, units: readonly SqlUnit[])
   if (cached?.units === units) return cached.calls;
   const calls: PyCall[] = [];
   for (const unit of units) {
-    if (unit.origin !== 'embedded') continue;
+    if (unit.origin !== 'embedded' || unit.readsOneRow) continue;
     if (!unit.statements.some((statement) => isUnboundedSelect(statement))) continue;
-    if (unit.readsOneRow?.()) continue;
     const call = sqlSinkCall(model, unit);
     if (call && !readsInBatches(model, unit)) calls.push(call);
   }

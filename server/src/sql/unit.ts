@@ -23,11 +23,8 @@ export interface SqlUnit {
   segments: SqlSegment[];
   /** Parts of the SQL are computed at run time (f-string holes, concatenated variables). */
   hasHoles: boolean;
-  /**
-   * Whether the host code reads at most one row of the result (`.fetchone()`, `.first()`,
-   * `fetchrow`). A function: answering reads the host's tree, and most SQL never needs asking.
-   */
-  readsOneRow?: () => boolean;
+  /** The host code reads at most one row of the result (`.fetchone()`, `.first()`, `fetchrow`). */
+  readsOneRow?: boolean;
   /** The literal parameters passed with embedded SQL (`(level,)`, `{"since": since}`), if any. */
   parameters?: BoundParameters;
   statements: SqlStatement[];
