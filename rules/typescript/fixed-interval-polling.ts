@@ -3,6 +3,7 @@ import { ts } from '../../server/src/typescript/compiler';
 import { ormWrites } from '../../server/src/typescript/orm-calls';
 import {
   databaseCall,
+  drizzleWrites,
   isHttpCall,
   PRISMA_READ_OPERATIONS,
   prismaQuery,
@@ -87,7 +88,7 @@ function readsRemoteState(model: TsModel, call: TsCall): boolean {
   }
   if (database === 'redis') return REDIS_READS.test(call.name);
   if (database === 'orm') return !ormWrites(call.name);
-  if (database === 'drizzle') return !/^\w+\.(?:insert|update|delete)\(/.test(call.callee);
+  if (database === 'drizzle') return !drizzleWrites(call);
   if (database === 'knex') return !/\.(?:insert|update|del|delete|upsert)\(\)/.test(call.callee);
   const sql = call.isTaggedTemplate
     ? (call.node as ts.TaggedTemplateExpression).template.getText()

@@ -643,8 +643,8 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
 function usesSyncMongoDriverOnly(model: PythonModel): boolean {
   let sync = false;
   for (const qualified of model.imports.values()) {
-    if (qualified === 'motor' || qualified.startsWith('motor.')) return false;
-    if (qualified === 'pymongo' || qualified.startsWith('pymongo.')) sync = true;
+    if (startsWithModule(qualified, ['motor'])) return false;
+    if (startsWithModule(qualified, ['pymongo'])) sync = true;
   }
   return sync;
 }

@@ -7,6 +7,7 @@
 import { ts } from './compiler';
 import {
   databaseCall,
+  drizzleWrites,
   importedFrom,
   isHttpCall,
   isPrismaClient,
@@ -115,7 +116,7 @@ export function ioCallOf(model: TsModel, call: TsCall): IoCall | undefined {
       call,
       kind: 'db',
       driver,
-      writes: /^\w+\.(?:insert|update|delete)\(/.test(call.callee),
+      writes: drizzleWrites(call),
     };
   if (driver === 'orm')
     return {

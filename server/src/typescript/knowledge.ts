@@ -185,6 +185,11 @@ const DRIZZLE_RELATIONAL = /^(?:db|tx|database)\.query\.\w+$/;
 /** Drizzle's query builder, run when awaited: `db.select().from(users).where(...)`. */
 const DRIZZLE_BUILDER = /^(?:db|tx|database)\.(?:select|selectDistinct|insert|update|delete)\(\)/;
 
+/** Whether a Drizzle builder chain writes: `db.insert(t)...`, `db.update(t)...`, `db.delete(t)...`. */
+export function drizzleWrites(call: TsCall): boolean {
+  return /^\w+\.(?:insert|update|delete)\(/.test(call.callee);
+}
+
 /** Why a call is a database round trip (`prisma`, `sql`, `redis`, `knex`, `orm`), or undefined. */
 export function databaseCall(
   model: TsModel,
