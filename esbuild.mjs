@@ -46,18 +46,9 @@ const plainTypeScript = {
         ? { path: standIn }
         : undefined,
     );
-    // TypeScript and ts-morph are bundles of their own, required at run time on first use: inlined,
-    // their 11 MB of source cost every process (CLI, each worker, server) ~90 MB and ~0.3 s at
-    // load even when no TypeScript is analysed.
-    build.onResolve({ filter: /^ts-morph-typescript$/ }, () => ({
-      path: './typescript.js',
-      external: true,
-    }));
-    build.onResolve({ filter: /^ts-morph$/ }, (args) =>
-      args.importer.endsWith(path.join('typescript', 'type-oracle.ts'))
-        ? { path: './ts-morph.js', external: true }
-        : undefined,
-    );
+    // TypeScript and ts-morph are bundles of their own, which the stand-in loads at run time on
+    // first use: inlined, their 11 MB of source cost every process (CLI, each worker, server)
+    // ~90 MB and ~0.3 s at load even when no TypeScript is analysed.
     // The names the product uses become own properties of the shell, filled when TypeScript loads.
     build.onLoad({ filter: /plain-typescript-namespace\.mjs$/ }, () => {
       const text = fs.readFileSync(standIn, 'utf8');

@@ -7,6 +7,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { SERVER_EXEC_ARGV } from '../../server/src/lsp/process-options';
+import { CACHE_DIR_VARIABLE } from '../../server/src/runtime/code-cache';
 
 /**
  * Documents the server analyses: by VS Code language id, and `.prisma` files by name, since the
@@ -27,12 +28,21 @@ export function createLanguageClient(
   output: vscode.LogOutputChannel,
 ): LanguageClient {
   const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
+  // The server keeps its compiled-code cache in the extension's storage (see code-cache.ts).
+  const env = {
+    ...process.env,
+    [CACHE_DIR_VARIABLE]: vscode.Uri.joinPath(context.globalStorageUri, 'code-cache').fsPath,
+  };
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_EXEC_ARGV] } },
+    run: {
+      module,
+      transport: TransportKind.ipc,
+      options: { execArgv: [...SERVER_EXEC_ARGV], env },
+    },
     debug: {
       module,
       transport: TransportKind.ipc,
-      options: { execArgv: [...SERVER_EXEC_ARGV, '--nolazy', '--inspect=6019'] },
+      options: { execArgv: [...SERVER_EXEC_ARGV, '--nolazy', '--inspect=6019'], env },
     },
   };
   const clientOptions: LanguageClientOptions = {

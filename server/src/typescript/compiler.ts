@@ -19,6 +19,15 @@ export function loadTypeScript(): void {
 }
 
 /**
+ * ts-morph, for the type-aware analysis. The bundles load it on first use (see
+ * scripts/plain-typescript-namespace.mjs); unbundled (tests) it is the module imported here.
+ */
+export function loadTsMorph(): typeof tsMorph {
+  const standIn = tsMorph as { loadTsMorph?: () => typeof tsMorph };
+  return standIn.loadTsMorph ? standIn.loadTsMorph() : tsMorph;
+}
+
+/**
  * A set of syntax kinds built on first use: in the bundles the compiler loads lazily, so module
  * top levels must not read `ts.SyntaxKind`.
  */

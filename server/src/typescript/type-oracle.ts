@@ -15,7 +15,7 @@
 import * as path from 'node:path';
 import type { Project } from 'ts-morph';
 import { discoverFiles, type DiscoveryOptions } from '../workspace/discovery';
-import { loadTypeScript, ts } from './compiler';
+import { loadTsMorph, ts } from './compiler';
 import { tsModuleNameOf } from './facts';
 
 /** Type-aware questions about one file version. */
@@ -39,10 +39,8 @@ export class TypeOracle {
 
   private load(): Project {
     if (this.project) return this.project;
-    loadTypeScript();
     // Loaded on first use: most runs never build a program (see esbuild.mjs).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Project } = require('ts-morph') as typeof import('ts-morph');
+    const { Project } = loadTsMorph();
     const project = new Project({
       useInMemoryFileSystem: false,
       skipAddingFilesFromTsConfig: true,
