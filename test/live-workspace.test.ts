@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { ALL_RULES } from '../rules';
 import { DEFAULT_CONFIG } from '../server/src/config/config';
 import { resolveRules } from '../server/src/config/resolve';
-import { initParsers } from '../server/src/parsing/tree-sitter';
+import { initParsers, parse } from '../server/src/parsing/tree-sitter';
 import { LiveWorkspace, sameShape } from '../server/src/workspace/live-workspace';
 
 const MODELS = (email: string) => `from sqlalchemy import Column, ForeignKey, Integer, String
@@ -86,6 +86,80 @@ describe('live workspace', () => {
     const changed = live.remove('app/models.py');
     assert.ok(changed.has('app/models.py') && changed.has('app/queries.py'));
     assert.ok(live.findings('app/queries.py').some((f) => f.ruleId === 'unbounded-orm-query'));
+  });
+});
+
+describe('live workspace front end run ahead', () => {
+  before(() => initParsers());
+
+  const SLEEPS = 'import time\n\n\nasync def f():\n    time.sleep(1)\n';
+  const AWAITS = 'import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n';
+
+  /** A workspace whose rules count the front ends run (every front end asks for traits). */
+  function countingWorkspace() {
+    const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+    let traitCalls = 0;
+    const counted = rules.map((rule) => {
+      const traits = rule.pythonTraits;
+      if (!traits) return rule;
+      return {
+        ...rule,
+        pythonTraits: (...args: Parameters<typeof traits>) => (traitCalls++, traits(...args)),
+      };
+    });
+    const perFrontEnd = counted.filter((rule) => rule.pythonTraits).length;
+    const live = new LiveWorkspace(counted, settings, { maxFileBytes: 2 * 1024 * 1024 });
+    const limits = { maxFileBytes: 2 * 1024 * 1024 };
+    return {
+      live,
+      frontEnds: () => traitCalls / perFrontEnd,
+      reconfigure: () => live.reconfigure(counted, settings, limits),
+    };
+  }
+
+  const sleepFindings = (live: LiveWorkspace) =>
+    live.findings('a.py').filter((f) => f.ruleId === 'blocking-sleep-in-async').length;
+
+  it('uses it for the text and tree it ran on, and runs the front end again for any other', () => {
+    const { live, frontEnds } = countingWorkspace();
+    const sleeps = parse('python', SLEEPS);
+    const awaits = parse('python', AWAITS);
+    const awaitsAgain = parse('python', AWAITS);
+    try {
+      live.prepareAhead(source('a.py', SLEEPS), sleeps);
+      assert.equal(frontEnds(), 1);
+      live.update(source('a.py', SLEEPS), sleeps);
+      assert.equal(frontEnds(), 1, 'the analysis reused the front end');
+      assert.equal(sleepFindings(live), 1);
+
+      // Typing went on after the front end ran: it is stale.
+      live.prepareAhead(source('a.py', SLEEPS), sleeps);
+      live.update(source('a.py', AWAITS), awaits);
+      assert.equal(frontEnds(), 3);
+      assert.equal(sleepFindings(live), 0, 'the findings are those of the newer text');
+
+      live.prepareAhead(source('a.py', AWAITS), awaits);
+      live.update(source('a.py', AWAITS), awaitsAgain);
+      assert.equal(frontEnds(), 5, 'another tree of the same text is prepared again');
+    } finally {
+      for (const tree of [sleeps, awaits, awaitsAgain]) tree.delete();
+    }
+  });
+
+  it('drops it when the file is removed or the rules change', () => {
+    const { live, frontEnds, reconfigure } = countingWorkspace();
+    live.update(source('a.py', SLEEPS));
+    live.prepareAhead(source('a.py', SLEEPS));
+    live.remove('a.py');
+    live.update(source('a.py', SLEEPS));
+    assert.equal(frontEnds(), 3);
+    assert.equal(sleepFindings(live), 1);
+
+    // Run with other rules, the front end could miss traits the new rules need.
+    live.prepareAhead(source('a.py', SLEEPS));
+    reconfigure();
+    live.update(source('a.py', SLEEPS));
+    assert.equal(frontEnds(), 6);
   });
 });
 

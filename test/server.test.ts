@@ -146,6 +146,37 @@ describe('language server over LSP', function () {
     });
   });
 
+  it('publishes findings of the latest text, not of a front end run ahead on an older one', async () => {
+    const sleeps = 'import time\n\n\nasync def handler():\n    time.sleep(1)\n';
+    const dir = workspace({ 'app.py': sleeps });
+    const uri = URI.file(path.join(dir, 'app.py')).toString();
+    client = await startClient(URI.file(dir).toString());
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'python', version: 1, text: sleeps },
+    });
+    await client.waitFor(uri, (p) => p.version === 1 && p.diagnostics.length === 1);
+    const edit = (version: number, line: number, character: number, text: string) =>
+      client!.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+        textDocument: { uri, version },
+        contentChanges: [{ range: { start: { line, character }, end: { line, character } }, text }],
+      });
+    await edit(2, 4, 17, ' ');
+    // A pause longer than the wait before the front end runs ahead, shorter than the debounce.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await edit(3, 3, 0, '# moved down\n# by two lines\n');
+    // Asking for code actions analyses the latest text at once, before its own front end runs.
+    await client.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri },
+      range: { start: { line: 6, character: 4 }, end: { line: 6, character: 8 } },
+      context: { diagnostics: [] },
+    });
+    const published = await client.waitFor(uri, (p) => p.version === 3);
+    assert.deepEqual(
+      published.diagnostics.map((d) => [d.code, d.range.start.line]),
+      [['blocking-sleep-in-async', 6]],
+    );
+  });
+
   it('analyses TypeScript as it is typed, and follows a helper edited on disk', async () => {
     const route = [
       "import { loadUser } from './users';",

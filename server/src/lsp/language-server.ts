@@ -40,6 +40,13 @@ import { DEFAULT_EDITOR_SETTINGS, readEditorSettings, type EditorSettings } from
 
 /** Milliseconds between the last keystroke and the analysis of a document. */
 export const DEBOUNCE_MS = 150;
+/**
+ * Milliseconds of quiet after a keystroke before the document's front end (model, facts, SQL)
+ * runs ahead of the debounced analysis: most of the analysis is done when the debounce ends.
+ * Short enough to finish well inside the debounce; long enough that a burst of keystrokes (key
+ * repeat, fast typing) does not run it per key.
+ */
+const PREPARE_AFTER_MS = 50;
 /** Files analysed between two yields to the event loop during workspace analysis. */
 const BATCH_SIZE = 20;
 
@@ -50,6 +57,8 @@ interface OpenDocument {
   /** Changes not yet applied to the document's tree. */
   pending: TextDocumentContentChangeEvent[];
   timer?: NodeJS.Timeout;
+  /** Runs the front end ahead of the analysis (PREPARE_AFTER_MS). */
+  prepareTimer?: NodeJS.Timeout;
 }
 
 export function serve(connection: Connection): void {
@@ -116,18 +125,48 @@ export function serve(connection: Connection): void {
     }
   }
 
-  /** Analyses one open document as it is now. */
-  function analyseOpen(uri: string): void {
+  /** An open document as it is now: its source and up-to-date tree, and its folder. */
+  function openSource(uri: string) {
     const entry = open.get(uri);
     const file = fileOf(uri);
-    if (!entry || !file) return;
+    if (!entry || !file) return undefined;
     const language = languageOf(file);
-    if (!language) return;
+    if (!language) return undefined;
     const folder = folders.folderOf(file);
-    if (!folder.editor.enable) return;
+    if (!folder.editor.enable) return undefined;
     const text = entry.document.getText();
     const source = { file, relativePath: folder.relativePath(file), text, language };
-    const tree = currentTree(uri, entry, file, folder);
+    return { folder, source, tree: currentTree(uri, entry, file, folder) };
+  }
+
+  /** Runs an edited document's front end ahead of its debounced analysis (see PREPARE_AFTER_MS). */
+  function prepareWhenQuiet(uri: string): void {
+    const entry = open.get(uri);
+    if (!entry) return;
+    if (entry.prepareTimer) clearTimeout(entry.prepareTimer);
+    entry.prepareTimer = setTimeout(() => {
+      entry.prepareTimer = undefined;
+      if (!parsersReady) return;
+      try {
+        const current = openSource(uri);
+        current?.folder.workspace.prepareAhead(current.source, current.tree);
+      } catch (error) {
+        // The analysis prepares the document again and reports what went wrong.
+        connection.console.warn(`Perflens: preparing ${uri} failed: ${String(error)}`);
+      }
+    }, PREPARE_AFTER_MS);
+  }
+
+  /** Analyses one open document as it is now. */
+  function analyseOpen(uri: string): void {
+    // A front end still waiting to run ahead would only repeat this analysis's work.
+    const entry = open.get(uri);
+    if (entry?.prepareTimer) clearTimeout(entry.prepareTimer);
+    if (entry) entry.prepareTimer = undefined;
+    const current = openSource(uri);
+    if (!current) return;
+    const { folder, source, tree } = current;
+    const file = source.file;
     try {
       // The edited document always gets its diagnostics for this version (clients track versions);
       // other files only when their findings changed.
@@ -299,7 +338,9 @@ export function serve(connection: Connection): void {
       }
     });
     await analyseAll(true);
-    for (const uri of open.keys()) schedule(uri, 0);
+    // Open documents are analysed again with the whole index; one being typed in already waits
+    // for its debounce, which must not be cut short.
+    for (const [uri, entry] of open) if (!entry.timer) schedule(uri, 0);
   });
 
   connection.onDidChangeConfiguration(async () => {
@@ -326,11 +367,13 @@ export function serve(connection: Connection): void {
     // The debounce counts from the keystroke: the re-parse runs inside it.
     schedule(textDocument.uri, DEBOUNCE_MS);
     parseOnEdit(textDocument.uri);
+    prepareWhenQuiet(textDocument.uri);
   });
 
   connection.onDidCloseTextDocument(({ textDocument }) => {
     const entry = open.get(textDocument.uri);
     if (entry?.timer) clearTimeout(entry.timer);
+    if (entry?.prepareTimer) clearTimeout(entry.prepareTimer);
     open.delete(textDocument.uri);
     trees.close(textDocument.uri);
     // The findings stay: the file is re-read from disk, where unsaved edits are not.

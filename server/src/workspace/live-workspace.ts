@@ -13,7 +13,7 @@ import { skipReason, type GuardLimits } from '../engine/source-guard';
 import { applySuppressions, parseSuppressions, type Suppression } from '../engine/suppressions';
 import type { Finding, Problem } from '../engine/types';
 import { prepareFile, prepareOptionsFor, type ParsedTree } from '../languages/prepare';
-import type { PrepareOptions, SourceFile } from '../languages/prepared';
+import type { PreparedFile, PrepareOptions, SourceFile } from '../languages/prepared';
 import type { FileFacts } from './facts';
 import { WorkspaceIndex } from './index';
 
@@ -29,6 +29,13 @@ interface FileState {
   facts?: FileFacts;
   /** Why the file is not analysed, when it is skipped. */
   skipped?: string;
+}
+
+/** A front end run ahead, for the text and tree it was run on. */
+interface PreparedAhead {
+  text: string;
+  tree: ParsedTree | undefined;
+  prepared: PreparedFile;
 }
 
 const OFFSET_KEYS = new Set(['start', 'end', 'nameStart', 'nameEnd', 'indexInsertAt']);
@@ -75,6 +82,8 @@ export class LiveWorkspace {
   private findingTotal = 0;
   private prepareOptions: PrepareOptions;
   private readonly staged: string[] = [];
+  /** Front ends run ahead of an analysis (`prepareAhead`), by file. */
+  private readonly ahead = new Map<string, PreparedAhead>();
   readonly problems: Problem[] = [];
 
   constructor(
@@ -91,6 +100,7 @@ export class LiveWorkspace {
     this.settings = settings;
     this.limits = limits;
     this.prepareOptions = prepareOptionsFor(rules, settings);
+    for (const file of [...this.ahead.keys()]) this.dropAhead(file);
     return this.updateMany([...this.files.values()].map((state) => state.source));
   }
 
@@ -107,6 +117,38 @@ export class LiveWorkspace {
       : this.recheckIndexReaders(source.file);
     touched.add(source.file);
     return this.refresh(touched);
+  }
+
+  /**
+   * Runs the front end of a file (its model, facts and embedded SQL) ahead of its analysis, while
+   * an editor waits for typing to pause: `update` with the same text and tree then only runs the
+   * rules. The front end is most of an edit's analysis (~19 of ~22 ms at 2,000 lines of Python).
+   * A newer text makes it stale, and it is dropped.
+   */
+  prepareAhead(source: SourceFile, tree?: ParsedTree): void {
+    this.dropAhead(source.file);
+    if (skipReason(source.text, this.limits)) return;
+    try {
+      const prepared = prepareFile(source, this.prepareOptions, tree);
+      this.ahead.set(source.file, { text: source.text, tree, prepared });
+    } catch {
+      // The analysis prepares the file again and reports what went wrong.
+    }
+  }
+
+  /** The front end run ahead for exactly this text and tree, if there is one; others are dropped. */
+  private takeAhead(source: SourceFile, tree?: ParsedTree): PreparedFile | undefined {
+    const ahead = this.ahead.get(source.file);
+    if (!ahead) return undefined;
+    this.ahead.delete(source.file);
+    if (ahead.tree === tree && ahead.text === source.text) return ahead.prepared;
+    ahead.prepared.dispose();
+    return undefined;
+  }
+
+  private dropAhead(file: string): void {
+    this.ahead.get(file)?.prepared.dispose();
+    this.ahead.delete(file);
   }
 
   /**
@@ -139,6 +181,7 @@ export class LiveWorkspace {
 
   /** Forgets a deleted file. */
   remove(file: string): Set<string> {
+    this.dropAhead(file);
     const state = this.files.get(file);
     if (!state) return new Set();
     this.files.delete(file);
@@ -214,9 +257,9 @@ export class LiveWorkspace {
     };
     const reason = skipReason(source.text, this.limits);
     if (reason) return unanalysed(reason);
-    let prepared;
+    let prepared = this.takeAhead(source, tree);
     try {
-      prepared = prepareFile(source, this.prepareOptions, tree);
+      prepared ??= prepareFile(source, this.prepareOptions, tree);
     } catch (error) {
       this.problems.push({
         file: source.file,
