@@ -46,7 +46,7 @@ export const DEBOUNCE_MS = 150;
  * Short enough to finish well inside the debounce; long enough that a burst of keystrokes (key
  * repeat, fast typing) does not run it per key.
  */
-const PREPARE_AFTER_MS = 50;
+export const PREPARE_AFTER_MS = 50;
 /** Files analysed between two yields to the event loop during workspace analysis. */
 const BATCH_SIZE = 20;
 
