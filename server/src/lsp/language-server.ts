@@ -112,11 +112,9 @@ export function serve(connection: Connection): void {
    * keystroke at the start of a Python line re-parses the rest of the file).
    */
   function parseOnEdit(uri: string): void {
-    const entry = open.get(uri);
-    const file = fileOf(uri);
-    if (!parsersReady || !entry || !file) return;
-    const folder = folders.folderOf(file);
-    if (!folder.editor.enable) return;
+    const opened = openFile(uri);
+    if (!parsersReady || !opened || !opened.folder.editor.enable) return;
+    const { entry, file, folder } = opened;
     try {
       currentTree(uri, entry, file, folder);
     } catch (error) {
@@ -125,15 +123,21 @@ export function serve(connection: Connection): void {
     }
   }
 
-  /** An open document as it is now: its source and up-to-date tree, and its folder. */
-  function openSource(uri: string) {
+  /** An open document of a file in a language Perflens analyses, with the file's folder. */
+  function openFile(uri: string) {
     const entry = open.get(uri);
     const file = fileOf(uri);
     if (!entry || !file) return undefined;
     const language = languageOf(file);
     if (!language) return undefined;
-    const folder = folders.folderOf(file);
-    if (!folder.editor.enable) return undefined;
+    return { entry, file, language, folder: folders.folderOf(file) };
+  }
+
+  /** An open document as it is now: its source and up-to-date tree, and its folder. */
+  function openSource(uri: string) {
+    const opened = openFile(uri);
+    if (!opened || !opened.folder.editor.enable) return undefined;
+    const { entry, file, language, folder } = opened;
     const text = entry.document.getText();
     const source = { file, relativePath: folder.relativePath(file), text, language };
     return { folder, source, tree: currentTree(uri, entry, file, folder) };
@@ -271,12 +275,9 @@ export function serve(connection: Connection): void {
   }
 
   function actionContext(uri: string): ActionContext | undefined {
-    const entry = open.get(uri);
-    const file = fileOf(uri);
-    if (!entry || !file) return undefined;
-    const language = languageOf(file);
-    if (!language) return undefined;
-    const folder = folders.folderOf(file);
+    const opened = openFile(uri);
+    if (!opened) return undefined;
+    const { entry, file, language, folder } = opened;
     const text = folder.workspace.text(file);
     // Only act on the text the findings were computed from.
     if (text === undefined || text !== entry.document.getText()) return undefined;
