@@ -2,10 +2,12 @@
 // and copies the WASM grammars next to the bundles.
 // web-tree-sitter reads `import.meta.url`, which CommonJS bundles lack: the shim supplies it.
 // ts-morph brings the TypeScript compiler; it is bundled once, for the CLI/worker/server.
+// web-tree-sitter is patched on the way in: see scripts/web-tree-sitter-patch.mjs.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { webTreeSitterPatch } from './scripts/web-tree-sitter-patch.mjs';
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 const dist = path.join(root, 'dist');
@@ -71,7 +73,7 @@ const common = {
   inject: [shim],
   // Never search the workspace for library config files (see the stub).
   alias: { lilconfig: './scripts/no-config-search.js' },
-  plugins: [plainTypeScript],
+  plugins: [plainTypeScript, webTreeSitterPatch],
 };
 
 /** ts-morph's bundle takes its TypeScript from typescript.js rather than carrying a second copy. */
