@@ -477,6 +477,11 @@ const MODEL_NODE_TYPES = [
   ...Object.keys(LOOP_TYPES),
 ];
 
+/** Assignments and `with ... as` targets, bound once every call is known. */
+type PendingBinding =
+  | { kind: 'assignment'; assignment: PyAssignment }
+  | { kind: 'with'; target: Node | null; value: Node | null; scope: Scope };
+
 /**
  * Builds the model of a parsed Python file. `relativePath` names the module for cross-file links.
  *
@@ -486,248 +491,306 @@ const MODEL_NODE_TYPES = [
  * the parse itself, because each node visit crosses into WASM.
  */
 export function buildPythonModel(tree: Tree, source: string, relativePath: string): PythonModel {
-  const moduleName = moduleNameOf(relativePath);
-  const isPackage = /(^|[\\/])__init__\.pyi?$/.test(relativePath);
-  const model: PythonModel = {
-    tree,
-    source,
-    moduleName,
-    imports: new Map(),
-    starImports: [],
-    functions: [],
-    classes: [],
-    calls: [],
-    loops: [],
-    bindings: new Map(),
-    assignments: [],
-    assignmentNodes: [],
-    callsByRange: new Map(),
-    memo: undefined,
-  };
-  const rootScope: Scope = { loops: [] };
-  // Callees are read from the text only where the tree is sure of every call's shape.
-  const calleeSource = tree.rootNode.hasError ? undefined : source;
-  const regions: Region[] = [];
-  /** Assignments and `with ... as` targets, bound once every call is known. */
-  const pendingBindings: (
-    | { kind: 'assignment'; assignment: PyAssignment }
-    | { kind: 'with'; target: Node | null; value: Node | null; scope: Scope }
-  )[] = [];
-  const callAt = model.callsByRange;
-  const awaitOperands = new Map<number, number>();
-  /** Decorators by the start of the definition they decorate (it follows them in source order). */
-  const decoratorsAt = new Map<number, string[]>();
-
-  const scopeOf = (start: number, end: number): Scope => {
-    while (regions.length > 0 && regions[regions.length - 1].end <= start) regions.pop();
-    for (let i = regions.length - 1; i >= 0; i--) {
-      const region = regions[i];
-      if (region.start <= start && end <= region.end) return region.scope;
-    }
-    return rootScope;
-  };
-  const open = (start: number, end: number, scope: Scope): void => {
-    regions.push({ start, end, scope });
-  };
-  const openNode = (node: Node | null | undefined, scope: Scope): void => {
-    if (node) open(node.startIndex, node.endIndex, scope);
-  };
-
+  const builder = new PythonModelBuilder(tree, source, relativePath);
   for (const node of tree.rootNode.descendantsOfType(MODEL_NODE_TYPES)) {
-    if (!node) continue;
+    if (node) builder.add(node);
+  }
+  return builder.finish();
+}
+
+/**
+ * The state of one model build, with a method per kind of node. Small methods rather than one
+ * large loop body: V8 optimises each on its own, so a node kind first met late (after the loop
+ * was optimised) recompiles one method instead of the whole walk, which cost ~200 ms of compile
+ * time each time, competing with the other scan lanes for the cores.
+ */
+class PythonModelBuilder {
+  readonly model: PythonModel;
+  private readonly moduleName: string;
+  private readonly isPackage: boolean;
+  private readonly rootScope: Scope = { loops: [] };
+  /** The file's text where the tree is sure of every call's shape: callees are read from it. */
+  private readonly calleeSource: string | undefined;
+  private readonly regions: Region[] = [];
+  private readonly pendingBindings: PendingBinding[] = [];
+  /** `await` expressions seen so far: where each operand starts -> where it ends. */
+  private readonly awaitOperands = new Map<number, number>();
+  /** Decorators by the start of the definition they decorate (it follows them in source order). */
+  private readonly decoratorsAt = new Map<number, string[]>();
+
+  constructor(
+    tree: Tree,
+    private readonly source: string,
+    relativePath: string,
+  ) {
+    this.moduleName = moduleNameOf(relativePath);
+    this.isPackage = /(^|[\\/])__init__\.pyi?$/.test(relativePath);
+    this.calleeSource = tree.rootNode.hasError ? undefined : source;
+    this.model = {
+      tree,
+      source,
+      moduleName: this.moduleName,
+      imports: new Map(),
+      starImports: [],
+      functions: [],
+      classes: [],
+      calls: [],
+      loops: [],
+      bindings: new Map(),
+      assignments: [],
+      assignmentNodes: [],
+      callsByRange: new Map(),
+      memo: undefined,
+    };
+  }
+
+  /** Adds one node of MODEL_NODE_TYPES; nodes come in source order. */
+  add(node: Node): void {
     const type = node.type;
     // Every read of a node's end crosses into WASM: it is read once per node.
     const start = node.startIndex;
     const end = node.endIndex;
-    const scope = scopeOf(start, end);
+    const scope = this.scopeOf(start, end);
     switch (type) {
-      case 'decorated_definition': {
-        const definition = node.childForFieldName('definition');
-        if (definition) {
-          decoratorsAt.set(
-            definition.startIndex,
-            node.namedChildren
-              .filter((c) => c?.type === 'decorator')
-              .map((c) => c!.text.replace(/^@\s*/, '')),
-          );
-        }
-        continue;
-      }
+      case 'decorated_definition':
+        return this.addDecorators(node);
       case 'import_statement':
       case 'import_from_statement':
-        collectImports(node, moduleName, isPackage, model.imports, model.starImports);
-        continue;
-      case 'class_definition': {
-        const name = node.childForFieldName('name')?.text ?? '';
-        const body = node.childForFieldName('body');
-        const superclasses = node.childForFieldName('superclasses');
-        model.classes.push({
+        return collectImports(
           node,
-          name,
-          bases: superclasses ? superclasses.namedChildren.map((c) => c?.text ?? '') : [],
-          body: body ?? node,
-        });
-        openNode(body, { fn: scope.fn, className: name, loops: scope.loops });
-        continue;
-      }
-      case 'function_definition': {
-        const nameNode = node.childForFieldName('name');
-        const name = nameNode?.text ?? '';
-        const body = node.childForFieldName('body') ?? node;
-        const prefix = scope.fn
-          ? scope.fn.qualifiedName
-          : scope.className
-            ? `${moduleName}.${scope.className}`
-            : moduleName;
-        const decorators = decoratorsAt.get(node.startIndex) ?? [];
-        const fn: PyFunction = {
-          node,
-          end,
-          name,
-          nameStart: nameNode ? nameNode.startIndex : start,
-          nameEnd: nameNode ? nameNode.startIndex + name.length : end,
-          qualifiedName: prefix ? `${prefix}.${name}` : name,
-          isAsync: node.child(0)?.type === 'async',
-          decorators,
-          // Read from the text where the tree has no errors (see params.ts).
-          params:
-            (calleeSource !== undefined && nameNode
-              ? paramsFromSource(source, nameNode.startIndex + name.length)
-              : undefined) ?? paramsFromTree(node.childForFieldName('parameters')),
-          className: scope.fn ? undefined : scope.className,
-          parent: scope.fn,
-          body,
-          assignmentNodes: [],
-          memo: undefined,
-        };
-        model.functions.push(fn);
-        // Default values and decorators run where the function is defined, not in its body.
-        openNode(body, { fn, loops: [] });
-        continue;
-      }
+          this.moduleName,
+          this.isPackage,
+          this.model.imports,
+          this.model.starImports,
+        );
+      case 'class_definition':
+        return this.addClass(node, scope);
+      case 'function_definition':
+        return this.addFunction(node, start, end, scope);
       case 'lambda':
         // A lambda body runs when the lambda is called, not where it is written.
-        openNode(node.childForFieldName('body'), {
+        return this.openNode(node.childForFieldName('body'), {
           fn: scope.fn,
           loops: [],
           inLambda: true,
           outerCall: scope.outerCall,
         });
-        continue;
       case 'assignment':
-      case 'augmented_assignment': {
-        const assignmentNode: PyAssignmentNode = {
-          node,
-          augmented: type === 'augmented_assignment',
-        };
-        model.assignmentNodes.push(assignmentNode);
-        scope.fn?.assignmentNodes.push(assignmentNode);
-        // Read from the text: asking the tree for `left` and `right` of every assignment cost more.
-        const head = ASSIGNMENT_HEAD.exec(source.slice(start, start + 300));
-        if (!head || (type === 'assignment') === !!head[2]) continue;
-        assignmentNode.target = head[1];
-        const assignment: PyAssignment = {
-          target: head[1],
-          start,
-          end,
-          valueStart: start + head[0].length,
-          augmented: type === 'augmented_assignment',
-          fn: scope.fn,
-          className: scope.className,
-        };
-        model.assignments.push(assignment);
-        pendingBindings.push({ kind: 'assignment', assignment });
-        continue;
-      }
+      case 'augmented_assignment':
+        return this.addAssignment(node, type === 'augmented_assignment', start, end, scope);
       case 'as_pattern':
-        // `with <call> as name`: the first child is the value, the alias names its result.
-        if (node.parent?.type === 'with_item') {
-          pendingBindings.push({
-            kind: 'with',
-            target: node.childForFieldName('alias')?.namedChildren[0] ?? null,
-            value: node.namedChildren[0],
-            scope,
-          });
-        }
-        continue;
-      case 'await': {
-        // The `await` keyword token has the same type name as the expression around it.
-        if (!node.isNamed) continue;
-        if (scope.fn && !scope.inLambda) scope.fn.usesAwait = true;
-        const operand = /^await\s*/.exec(source.slice(start, start + 40));
-        if (operand) awaitOperands.set(start + operand[0].length, end);
-        continue;
-      }
+        return this.addWithTarget(node, scope);
+      case 'await':
+        return this.addAwait(node, start, end, scope);
       case 'with_statement':
       case 'for_in_clause':
         if (scope.fn && !scope.inLambda && isAsyncForm(node)) scope.fn.usesAwait = true;
-        continue;
-      case 'call': {
-        const call = new LazyCall(
-          node,
-          start,
-          end,
-          calleeSource,
-          model.imports,
-          scope,
-          awaitOperands,
-          callAt,
-        );
-        model.calls.push(call);
-        callAt.set(`${start}:${end}`, call);
-        // Only the arguments are "inside" this call; the callee expression is evaluated around it.
-        openNode(call.argumentList, { ...scope, outerCall: call });
+        return;
+      case 'call':
+        return this.addCall(node, start, end, scope);
+    }
+    const loopKind = LOOP_TYPES[type];
+    if (loopKind) this.addLoop(node, loopKind, start, end, scope);
+  }
+
+  /** Records `target = <call>` and `with <call> as target` so receivers can be traced to their maker. */
+  finish(): PythonModel {
+    const { model } = this;
+    const callAt = model.callsByRange;
+    for (const pending of this.pendingBindings) {
+      if (pending.kind === 'assignment') {
+        bindAssignment(model, pending.assignment, callAt);
         continue;
       }
+      const { target, value: valueNode, scope } = pending;
+      if (!target || !valueNode) continue;
+      const value = valueNode.type === 'await' ? valueNode.namedChildren[0] : valueNode;
+      // Anything but a call still hides an outer binding of the same name: record it as unknown.
+      const call =
+        value?.type === 'call'
+          ? (callAt.get(`${value.startIndex}:${value.endIndex}`) ?? null)
+          : null;
+      if (target.type === 'identifier' && scope.className) {
+        // A class attribute is what `self.<name>` reads until an instance assigns its own.
+        model.bindings!.set(bindingKey(`self.${target.text}`, undefined, scope.className), call);
+      } else if (target.type === 'identifier') {
+        model.bindings!.set(bindingKey(target.text, scope.fn), call);
+      } else if (
+        target.type === 'attribute' &&
+        target.childForFieldName('object')?.text === 'self'
+      ) {
+        const className = classOfFunction(scope.fn);
+        if (className) model.bindings!.set(bindingKey(target.text, undefined, className), call);
+      }
     }
+    return model;
+  }
 
-    const loopKind = LOOP_TYPES[type];
-    if (!loopKind) continue;
-    if (loopKind === 'for' && scope.fn && !scope.inLambda && isAsyncForm(node))
+  private scopeOf(start: number, end: number): Scope {
+    const { regions } = this;
+    while (regions.length > 0 && regions[regions.length - 1].end <= start) regions.pop();
+    for (let i = regions.length - 1; i >= 0; i--) {
+      const region = regions[i];
+      if (region.start <= start && end <= region.end) return region.scope;
+    }
+    return this.rootScope;
+  }
+
+  private open(start: number, end: number, scope: Scope): void {
+    this.regions.push({ start, end, scope });
+  }
+
+  private openNode(node: Node | null | undefined, scope: Scope): void {
+    if (node) this.open(node.startIndex, node.endIndex, scope);
+  }
+
+  private addDecorators(node: Node): void {
+    const definition = node.childForFieldName('definition');
+    if (!definition) return;
+    this.decoratorsAt.set(
+      definition.startIndex,
+      node.namedChildren
+        .filter((c) => c?.type === 'decorator')
+        .map((c) => c!.text.replace(/^@\s*/, '')),
+    );
+  }
+
+  private addClass(node: Node, scope: Scope): void {
+    const name = node.childForFieldName('name')?.text ?? '';
+    const body = node.childForFieldName('body');
+    const superclasses = node.childForFieldName('superclasses');
+    this.model.classes.push({
+      node,
+      name,
+      bases: superclasses ? superclasses.namedChildren.map((c) => c?.text ?? '') : [],
+      body: body ?? node,
+    });
+    this.openNode(body, { fn: scope.fn, className: name, loops: scope.loops });
+  }
+
+  private addFunction(node: Node, start: number, end: number, scope: Scope): void {
+    const { moduleName, calleeSource } = this;
+    const nameNode = node.childForFieldName('name');
+    const name = nameNode?.text ?? '';
+    const body = node.childForFieldName('body') ?? node;
+    const prefix = scope.fn
+      ? scope.fn.qualifiedName
+      : scope.className
+        ? `${moduleName}.${scope.className}`
+        : moduleName;
+    const fn: PyFunction = {
+      node,
+      end,
+      name,
+      nameStart: nameNode ? nameNode.startIndex : start,
+      nameEnd: nameNode ? nameNode.startIndex + name.length : end,
+      qualifiedName: prefix ? `${prefix}.${name}` : name,
+      isAsync: node.child(0)?.type === 'async',
+      decorators: this.decoratorsAt.get(start) ?? [],
+      // Read from the text where the tree has no errors (see params.ts).
+      params:
+        (calleeSource !== undefined && nameNode
+          ? paramsFromSource(calleeSource, nameNode.startIndex + name.length)
+          : undefined) ?? paramsFromTree(node.childForFieldName('parameters')),
+      className: scope.fn ? undefined : scope.className,
+      parent: scope.fn,
+      body,
+      assignmentNodes: [],
+      // Set from the start, like every field: functions then share one object shape.
+      usesAwait: false,
+      memo: undefined,
+    };
+    this.model.functions.push(fn);
+    // Default values and decorators run where the function is defined, not in its body.
+    this.openNode(body, { fn, loops: [] });
+  }
+
+  private addAssignment(
+    node: Node,
+    augmented: boolean,
+    start: number,
+    end: number,
+    scope: Scope,
+  ): void {
+    const assignmentNode: PyAssignmentNode = { node, augmented, target: undefined };
+    this.model.assignmentNodes.push(assignmentNode);
+    scope.fn?.assignmentNodes.push(assignmentNode);
+    // Read from the text: asking the tree for `left` and `right` of every assignment cost more.
+    const head = ASSIGNMENT_HEAD.exec(this.source.slice(start, start + 300));
+    if (!head || augmented !== !!head[2]) return;
+    assignmentNode.target = head[1];
+    const assignment: PyAssignment = {
+      target: head[1],
+      start,
+      end,
+      valueStart: start + head[0].length,
+      augmented,
+      fn: scope.fn,
+      className: scope.className,
+    };
+    this.model.assignments.push(assignment);
+    this.pendingBindings.push({ kind: 'assignment', assignment });
+  }
+
+  /** `with <call> as name`: the first child is the value, the alias names its result. */
+  private addWithTarget(node: Node, scope: Scope): void {
+    if (node.parent?.type !== 'with_item') return;
+    this.pendingBindings.push({
+      kind: 'with',
+      target: node.childForFieldName('alias')?.namedChildren[0] ?? null,
+      value: node.namedChildren[0],
+      scope,
+    });
+  }
+
+  private addAwait(node: Node, start: number, end: number, scope: Scope): void {
+    // The `await` keyword token has the same type name as the expression around it.
+    if (!node.isNamed) return;
+    if (scope.fn && !scope.inLambda) scope.fn.usesAwait = true;
+    const operand = /^await\s*/.exec(this.source.slice(start, start + 40));
+    if (operand) this.awaitOperands.set(start + operand[0].length, end);
+  }
+
+  private addCall(node: Node, start: number, end: number, scope: Scope): void {
+    const callAt = this.model.callsByRange;
+    const call = new LazyCall(
+      node,
+      start,
+      end,
+      this.calleeSource,
+      this.model.imports,
+      scope,
+      this.awaitOperands,
+      callAt,
+    );
+    this.model.calls.push(call);
+    callAt.set(`${start}:${end}`, call);
+    // Only the arguments are "inside" this call; the callee expression is evaluated around it.
+    this.openNode(call.argumentList, { ...scope, outerCall: call });
+  }
+
+  private addLoop(node: Node, kind: PyLoopKind, start: number, end: number, scope: Scope): void {
+    if (kind === 'for' && scope.fn && !scope.inLambda && isAsyncForm(node))
       scope.fn.usesAwait = true;
-    const loop = loopOf(node, loopKind, scope.fn);
-    model.loops.push(loop);
+    const loop = loopOf(node, kind, scope.fn);
+    this.model.loops.push(loop);
     const inner: Scope = { ...scope, loops: [...scope.loops, loop] };
-    if (loopKind === 'comprehension') {
+    if (kind === 'comprehension') {
       // Everything repeats per item except the first iterable, evaluated once before the loop.
       const once = loop.iterable;
       if (once) {
-        open(start, once.startIndex, inner);
-        open(once.endIndex, end, inner);
-      } else openNode(node, inner);
-    } else if (loopKind === 'for') {
+        this.open(start, once.startIndex, inner);
+        this.open(once.endIndex, end, inner);
+      } else this.openNode(node, inner);
+    } else if (kind === 'for') {
       // The iterable runs once and the `else:` clause after the loop; the target and body repeat.
-      openNode(node.childForFieldName('left'), inner);
-      openNode(node.childForFieldName('body'), inner);
+      this.openNode(node.childForFieldName('left'), inner);
+      this.openNode(node.childForFieldName('body'), inner);
     } else {
-      openNode(node.childForFieldName('condition'), inner);
-      openNode(node.childForFieldName('body'), inner);
+      this.openNode(node.childForFieldName('condition'), inner);
+      this.openNode(node.childForFieldName('body'), inner);
     }
   }
-
-  // Records `target = <call>` and `with <call> as target` so receivers can be traced to their maker.
-  for (const pending of pendingBindings) {
-    if (pending.kind === 'assignment') {
-      bindAssignment(model, pending.assignment, callAt);
-      continue;
-    }
-    const { target, value: valueNode, scope } = pending;
-    if (!target || !valueNode) continue;
-    const value = valueNode.type === 'await' ? valueNode.namedChildren[0] : valueNode;
-    // Anything but a call still hides an outer binding of the same name: record it as unknown.
-    const call =
-      value?.type === 'call' ? (callAt.get(`${value.startIndex}:${value.endIndex}`) ?? null) : null;
-    if (target.type === 'identifier' && scope.className) {
-      // A class attribute is what `self.<name>` reads until an instance assigns its own.
-      model.bindings!.set(bindingKey(`self.${target.text}`, undefined, scope.className), call);
-    } else if (target.type === 'identifier') {
-      model.bindings!.set(bindingKey(target.text, scope.fn), call);
-    } else if (target.type === 'attribute' && target.childForFieldName('object')?.text === 'self') {
-      const className = classOfFunction(scope.fn);
-      if (className) model.bindings!.set(bindingKey(target.text, undefined, className), call);
-    }
-  }
-  return model;
 }
 
 /** Binds an assignment's target to the call it assigns, or to null for any other value. */
