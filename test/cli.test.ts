@@ -159,11 +159,23 @@ describe('perflens CLI', function () {
       ['scan', '--rule', 'no-such-rule'],
       ['scan', '--bogus'],
       ['scan', 'missing-dir'],
+      ['scan', '--jobs', '0'],
       ['frobnicate'],
     ]) {
       const result = await run(args, dir);
       assert.equal(result.code, 2, args.join(' '));
       assert.match(result.stderr, /^perflens: /, args.join(' '));
+    }
+    const jobs = await run(['scan', '--jobs', 'many'], dir);
+    assert.match(jobs.stderr, /--jobs must be auto or an integer ≥ 1, not "many"/);
+  });
+
+  it('scans with --jobs auto, the default', async () => {
+    const dir = workspace({ 'app.py': SLEEPY });
+    for (const args of [['scan', '--jobs', 'auto'], ['scan']]) {
+      const result = await run(args, dir);
+      assert.equal(result.code, 1, args.join(' '));
+      assert.match(result.stdout, /Found 1 problem/);
     }
   });
 

@@ -3,7 +3,6 @@
  * within --max-warnings), 1 findings over the threshold, 2 usage or config errors.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALL_RULES } from '../../../rules';
@@ -23,6 +22,7 @@ import { formatJson } from './format/json';
 import type { OutputContext } from './format/output';
 import { formatSarif } from './format/sarif';
 import { formatText, summaryLine } from './format/text';
+import type { Jobs } from './lane-count';
 import { scan, type ScanResult } from './scan';
 import { VERSION } from './version';
 
@@ -43,7 +43,7 @@ Options for scan:
   --max-warnings <n>   Exit 1 only when there are errors or more than n other findings (default 0)
   --exit-zero          Exit 0 even when problems are found (config and usage errors still exit 2)
   --config <file>      Use this perflens.json instead of the nearest one
-  --jobs <n>           Worker threads (default: number of cores)
+  --jobs <n>           Parallel lanes (default: auto, one per 2 MB of code up to one per core)
   --no-progress        Never print the progress line
   -h, --help           Show this help
   -v, --version        Print the version`;
@@ -145,6 +145,12 @@ function parseScanArgs(args: string[]) {
       throw new UsageError(`--${name} must be an integer ≥ ${min}, not "${value}"`);
     return Number(value);
   };
+  const jobsOption = (value: string | undefined): Jobs => {
+    if (value === undefined || value === 'auto') return 'auto';
+    if (!/^\d+$/.test(value) || Number(value) < 1)
+      throw new UsageError(`--jobs must be auto or an integer ≥ 1, not "${value}"`);
+    return Number(value);
+  };
   if (values['unsafe-fixes'] && !values.fix)
     throw new UsageError('--unsafe-fixes only makes sense with --fix');
   return {
@@ -157,9 +163,7 @@ function parseScanArgs(args: string[]) {
     categories: values.category! as Category[],
     maxWarnings: integer('max-warnings', values['max-warnings'], 0) ?? 0,
     config: values.config,
-    jobs:
-      integer('jobs', values.jobs, 1) ??
-      Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
+    jobs: jobsOption(values.jobs),
     progress: !values['no-progress'],
     exitZero: values['exit-zero']!,
     help: values.help!,

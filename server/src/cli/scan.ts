@@ -5,6 +5,7 @@
  * calling thread.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LineIndex } from '../engine/positions';
@@ -19,6 +20,7 @@ import { declaresSchema, type FileFacts } from '../workspace/facts';
 import { WorkspaceIndex } from '../workspace/index';
 import { decode } from '../engine/source-guard';
 import type { FileReport } from '../workspace/session';
+import { laneCount, type Jobs } from './lane-count';
 import { ScanCore, type CheckResult, type PrepareResult } from './scan-core';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
@@ -27,8 +29,8 @@ export interface ScanRequest {
   rules: readonly Rule[];
   settings: RunSettings;
   maxFileBytes: number;
-  /** Worker threads; 1 runs in the calling thread. */
-  jobs: number;
+  /** Lanes: 1 runs in the calling thread only; `auto` as many as the code pays for (lane-count.ts). */
+  jobs: Jobs;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -148,6 +150,13 @@ function maySniffSchema(file: DiscoveredFile): boolean {
   return text !== undefined && mayDeclareSchema(text, file.language);
 }
 
+/** The size of the files on disk, for the number of lanes (a file that is gone counts 0). */
+function sourceBytes(files: readonly DiscoveredFile[]): number {
+  let bytes = 0;
+  for (const { file } of files) bytes += fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  return bytes;
+}
+
 function readText(file: string): string | undefined {
   try {
     return decode(fs.readFileSync(file));
@@ -159,9 +168,11 @@ function readText(file: string): string | undefined {
 /** Scans files with every rule; returns per-file findings after suppressions. */
 export async function scan(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
-  const jobs = Math.max(
-    1,
-    Math.min(request.jobs, Math.ceil(request.files.length / CHUNK_SIZE) || 1),
+  const jobs = laneCount(
+    request.jobs,
+    Math.ceil(request.files.length / CHUNK_SIZE),
+    request.jobs === 'auto' ? sourceBytes(request.files) : 0,
+    Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
   );
   // The calling thread is one of the lanes: a thread that waited on the workers would cost its
   // own start-up and the copying of its lane's facts for nothing.
