@@ -61,6 +61,20 @@ const plainTypeScript = {
   },
 };
 
+/**
+ * Every bundle shares one `dist/code-cache.js`, which bin/perflens.js and the server launcher load
+ * first: one instance per process, so the caches of the bundles it loads are written together.
+ */
+const sharedCodeCache = {
+  name: 'shared-code-cache',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]runtime[\\/]code-cache$/ }, () => ({
+      path: './code-cache.js',
+      external: true,
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -73,7 +87,7 @@ const common = {
   inject: [shim],
   // Never search the workspace for library config files (see the stub).
   alias: { lilconfig: './scripts/no-config-search.js' },
-  plugins: [plainTypeScript, webTreeSitterPatch],
+  plugins: [plainTypeScript, webTreeSitterPatch, sharedCodeCache],
 };
 
 /** ts-morph's bundle takes its TypeScript from typescript.js rather than carrying a second copy. */
@@ -105,6 +119,12 @@ await Promise.all([
     stdin: { contents: "module.exports = require('ts-morph');", resolveDir: root, loader: 'js' },
     outfile: path.join(dist, 'ts-morph.js'),
   }),
+  esbuild.build({
+    ...common,
+    plugins: [],
+    entryPoints: { 'code-cache': 'server/src/runtime/code-cache.ts' },
+    outdir: dist,
+  }),
   esbuild.build({ ...common, entryPoints: { cli: 'server/src/cli/cli.ts' }, outdir: dist }),
   esbuild.build({
     ...common,
@@ -122,7 +142,14 @@ await Promise.all([
     // The TypeScript benchmark runs ESLint beside Perflens; both load from node_modules.
     external: ['eslint', 'typescript-eslint'],
   }),
-  esbuild.build({ ...common, entryPoints: { server: 'server/src/server.ts' }, outdir: dist }),
+  esbuild.build({
+    ...common,
+    entryPoints: {
+      server: 'server/src/server.ts',
+      'server-launcher': 'server/src/lsp/server-launcher.ts',
+    },
+    outdir: dist,
+  }),
   // The client runs in the extension host, which provides `vscode`. The banner marks when the
   // bundle starts to run, so activation figures include its loading (client/src/extension.ts).
   esbuild.build({

@@ -1,12 +1,18 @@
-// A build-time patch of web-tree-sitter (pinned at 0.25.10) that keeps a node's WASM handle in a
-// named property instead of the index `[0]`.
+// How bundles get web-tree-sitter (pinned at 0.25.10): its CommonJS build, patched to keep a
+// node's WASM handle in a named property instead of the index `[0]`.
 //
-// Every node the analysis touches is a `Node` object, and its constructor stores the handle as
-// `this[0]`: an indexed property, so each node allocates a separate elements store besides the
-// object. That made node construction ~5x slower than with a named property (130 vs 25 ns), about
-// 6% of a Python scan. Only the constructor writes the handle and only `marshalNode` reads it, so
-// the patch changes exactly those places. Each anchor must match once: a web-tree-sitter that no
-// longer has them fails the build instead of being bundled half patched.
+// - The CommonJS build, which tests load too: the ES module build reaches Node's `module` through a
+//   dynamic `import()`, which code compiled with `vm.Script` (bundles loaded through the code cache,
+//   server/src/runtime/code-cache.ts) cannot run without an experimental loader option.
+// - The handle: every node the analysis touches is a `Node` object, and its constructor stores the
+//   handle as `this[0]`, an indexed property, so each node allocates a separate elements store
+//   besides the object. That made node construction ~5x slower than with a named property (130 vs
+//   25 ns), about 6% of a Python scan. Only the constructor writes the handle and only
+//   `marshalNode` reads it, so the patch changes exactly those places. Each anchor must match once:
+//   a web-tree-sitter that no longer has them fails the build instead of being bundled half patched.
+import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
 
 /** Where the handle lives after the patch. */
 export const NODE_HANDLE = '_handle';
@@ -41,16 +47,17 @@ export function patchWebTreeSitter(text, file = 'web-tree-sitter') {
   return patched;
 }
 
-/** The esbuild plugin that patches web-tree-sitter wherever a bundle includes it. */
+/** The esbuild plugin that bundles web-tree-sitter's CommonJS build, patched. */
 export const webTreeSitterPatch = {
-  name: 'web-tree-sitter-node-handle',
+  name: 'web-tree-sitter-commonjs-patched',
   setup(build) {
-    build.onLoad({ filter: /[\\/]web-tree-sitter[\\/]tree-sitter\.c?js$/ }, async (args) => {
-      const { readFile } = await import('node:fs/promises');
-      return {
-        contents: patchWebTreeSitter(await readFile(args.path, 'utf8'), args.path),
-        loader: 'js',
-      };
-    });
+    build.onResolve({ filter: /^web-tree-sitter$/ }, (args) => ({
+      // Resolved as `require` would from the importer's folder: the CommonJS build.
+      path: createRequire(path.join(args.resolveDir, 'importer.js')).resolve('web-tree-sitter'),
+    }));
+    build.onLoad({ filter: /[\\/]web-tree-sitter[\\/]tree-sitter\.c?js$/ }, async (args) => ({
+      contents: patchWebTreeSitter(await readFile(args.path, 'utf8'), args.path),
+      loader: 'js',
+    }));
   },
 };

@@ -17,7 +17,7 @@ import {
   type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import { tempWorkspace } from './support/temp-workspace';
-import { startClient, type TestClient } from './support/lsp-client';
+import { startClient, testCodeCacheDir, type TestClient } from './support/lsp-client';
 
 const SLEEPY = 'import time\n\n\nasync def handler():\n    time.sleep(1)\n';
 
@@ -103,6 +103,41 @@ describe('language server over LSP', function () {
     });
     await client.waitFor(uri, (p) => p.diagnostics.length === 0 && p.version === 2);
   });
+
+  for (const [entry, bundle] of [
+    ['cli', 'cli.js'],
+    ['vscode', 'server.js'],
+  ] as const) {
+    it(`starts from the ${entry} entry, the second time compiled from the code cache`, async () => {
+      const dir = workspace({ 'app.py': SLEEPY });
+      const uri = URI.file(path.join(dir, 'app.py')).toString();
+      const cacheOf = (): fs.Stats | undefined => {
+        const name = fs
+          .readdirSync(testCodeCacheDir())
+          .find((file) => file.startsWith(`${bundle}-`) && file.endsWith('.v8cache'));
+        return name ? fs.statSync(path.join(testCodeCacheDir(), name)) : undefined;
+      };
+      const findingsOnOpen = async (): Promise<void> => {
+        client = await startClient(URI.file(dir).toString(), {}, {}, entry);
+        await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+          textDocument: { uri, languageId: 'python', version: 1, text: SLEEPY },
+        });
+        const published = await client.waitFor(uri, (p) => p.diagnostics.length > 0);
+        assert.equal(published.diagnostics[0].code, 'blocking-sleep-in-async');
+        await client.close();
+        client = undefined;
+      };
+      await findingsOnOpen();
+      const written = cacheOf();
+      assert.ok(written, `the server wrote the code cache of ${bundle} when it exited`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await findingsOnOpen();
+      const read = cacheOf()!;
+      // A cache that was used is dated anew; one that was rejected is replaced by a new file.
+      assert.equal(read.ino, written.ino, 'the cache was not rewritten');
+      assert.ok(read.mtimeMs > written.mtimeMs, 'the cache was used');
+    });
+  }
 
   it('re-analyses incrementally edited documents', async () => {
     const dir = workspace({ 'app.py': 'import time\n\n\nasync def handler():\n    pass\n' });

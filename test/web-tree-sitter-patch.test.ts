@@ -1,7 +1,7 @@
 /**
- * The build-time patch of web-tree-sitter (scripts/web-tree-sitter-patch.mjs): it applies to the
- * pinned library, refuses a library it does not fit, and a bundle built with it gives the same
- * trees as the library itself, with no indexed property on its nodes.
+ * How bundles get web-tree-sitter (scripts/web-tree-sitter-patch.mjs): the patch applies to the
+ * pinned library and refuses a library it does not fit; a bundle takes the CommonJS build, even
+ * from an `import`, and gives the same trees as the library, with no indexed property on nodes.
  */
 import * as assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
@@ -100,7 +100,7 @@ describe('web-tree-sitter patch', () => {
     try {
       const bundle = path.join(dir, 'web-tree-sitter.js');
       await esbuild.build({
-        stdin: { contents: "module.exports = require('web-tree-sitter');", resolveDir: root },
+        stdin: { contents: "export * from 'web-tree-sitter';", resolveDir: root },
         bundle: true,
         platform: 'node',
         format: 'cjs',
@@ -108,7 +108,11 @@ describe('web-tree-sitter patch', () => {
         logLevel: 'silent',
         plugins: [webTreeSitterPatch],
       });
-      assert.match(fs.readFileSync(bundle, 'utf8'), new RegExp(`this\\.${NODE_HANDLE} = other`));
+      const text = fs.readFileSync(bundle, 'utf8');
+      assert.match(text, new RegExp(`this\\.${NODE_HANDLE} = other`));
+      // The CommonJS build: no dynamic import, which code run from the code cache cannot do.
+      assert.match(text, /node_modules\/web-tree-sitter\/tree-sitter\.cjs/);
+      assert.doesNotMatch(text, /import\("module"\)/);
 
       const patchedTree = await parseWithCopy(bundle);
       // The library as the tests load it (unpatched), initialised the product's way.

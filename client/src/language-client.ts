@@ -1,4 +1,4 @@
-/** How the client starts the server: the bundled `dist/server.js` over IPC, for the supported languages. */
+/** How the client starts the server: the bundled `dist/server.js` (through its launcher) over IPC, for the supported languages. */
 import * as vscode from 'vscode';
 import {
   LanguageClient,
@@ -27,7 +27,8 @@ export function createLanguageClient(
   context: vscode.ExtensionContext,
   output: vscode.LogOutputChannel,
 ): LanguageClient {
-  const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
+  // The launcher runs `server.js` from the code cache (see server-launcher.ts).
+  const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server-launcher.js').fsPath;
   // The server keeps its compiled-code cache in the extension's storage (see code-cache.ts).
   const env = {
     ...process.env,

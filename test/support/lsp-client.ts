@@ -1,5 +1,7 @@
 /** A minimal LSP client over stdio for tests: starts the real server bundle as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   createProtocolConnection,
@@ -11,6 +13,7 @@ import {
   type PublishDiagnosticsParams,
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
+import { CACHE_DIR_VARIABLE } from '../../server/src/runtime/code-cache';
 
 export interface TestClient {
   connection: ProtocolConnection;
@@ -27,20 +30,39 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
-export const SERVER_BUNDLE = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+const root = path.join(__dirname, '..', '..');
+
+/**
+ * How the server is started: as `perflens lsp --stdio` (the CLI's bin, as Neovim or Helix start
+ * it), or through the launcher the VS Code client starts. Both run their bundle from the code
+ * cache, which the first server to exit writes.
+ */
+export const SERVER_ENTRIES = {
+  cli: [path.join(root, 'bin', 'perflens.js'), 'lsp', '--stdio'],
+  vscode: [path.join(root, 'dist', 'server-launcher.js'), '--stdio'],
+};
+
+/** One code cache for the servers these tests start, apart from the user's. */
+let codeCacheDir: string | undefined;
+export function testCodeCacheDir(): string {
+  if (!codeCacheDir) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-lsp-cache-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    codeCacheDir = dir;
+  }
+  return codeCacheDir;
+}
 
 export async function startClient(
   rootUri: string,
   settings: Record<string, unknown> = {},
   extraCapabilities = {},
+  entry: keyof typeof SERVER_ENTRIES = 'cli',
 ): Promise<TestClient> {
-  const child = spawn(
-    process.execPath,
-    ['-e', `require(${JSON.stringify(SERVER_BUNDLE)}).run()`, 'perflens', 'lsp', '--stdio'],
-    {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, SERVER_ENTRIES[entry], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, [CACHE_DIR_VARIABLE]: testCodeCacheDir() },
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk.toString()));
   const connection = createProtocolConnection(
@@ -100,12 +122,18 @@ export async function startClient(
     waitFor,
     stderr: () => stderr,
     close: async () => {
+      const exited = new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve();
+        else child.once('exit', () => resolve());
+      });
       try {
         await connection.sendRequest('shutdown');
         await connection.sendNotification('exit');
       } catch {
         // already gone
       }
+      // A server that exits by itself writes its code cache on the way out.
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
       connection.dispose();
       child.kill();
     },

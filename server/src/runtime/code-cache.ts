@@ -1,9 +1,11 @@
 /**
- * Loads the bundles that are required at run time (the TypeScript compiler, ts-morph) with V8's
- * code cache, as Node 22's `module.enableCompileCache()` does for every module (Node 20 and VS
- * Code's runtime lack it). Compiling `typescript.js` (10 MB) costs ~200 ms in every process that
- * analyses TypeScript: the CLI, each scan worker, the language server on its first TypeScript
- * file. From the cache it costs ~45 ms, and the parser's functions come compiled too.
+ * Loads the product's bundles with V8's code cache, as Node 22's `module.enableCompileCache()`
+ * does for every module (Node 20 and VS Code's runtime lack it): the CLI (`bin/perflens.js`), the
+ * language server (its launcher), the TypeScript compiler and ts-morph. Compiling `typescript.js`
+ * (10 MB) costs ~200 ms in every process that analyses TypeScript: the CLI, each scan worker, the
+ * language server on its first TypeScript file. From the cache it costs ~45 ms, and the parser's
+ * functions come compiled too. The CLI's own bundle saves ~60 ms per run (0.35 -> 0.29 s for the
+ * demo scan). The bundles share this module as `dist/code-cache.js`, one instance per process.
  *
  * The cache holds what V8 compiled while the process ran, written once the process has used the
  * bundle (on exit, or a while after loading in a long-lived server). It lives in the user's cache
