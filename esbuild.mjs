@@ -1,8 +1,7 @@
 // Bundles the CLI (with its worker), the language server, the VS Code client and the benchmark,
 // and copies the WASM grammars next to the bundles.
-// web-tree-sitter reads `import.meta.url`, which CommonJS bundles lack: the shim supplies it.
 // ts-morph brings the TypeScript compiler; it is bundled once, for the CLI/worker/server.
-// web-tree-sitter is patched on the way in: see scripts/web-tree-sitter-patch.mjs.
+// web-tree-sitter comes as its CommonJS build, patched: see scripts/web-tree-sitter-patch.mjs.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,7 +13,6 @@ const dist = path.join(root, 'dist');
 const production = process.argv.includes('--production');
 
 fs.mkdirSync(path.join(dist, 'grammars'), { recursive: true });
-const shim = path.join(root, 'scripts', 'import-meta-url-shim.js');
 
 /** ts-morph's own copy of TypeScript (the one its `ts` export hands out). */
 const tsMorphTypeScript = createRequire(
@@ -83,8 +81,6 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  define: { 'import.meta.url': 'importMetaUrl' },
-  inject: [shim],
   // Never search the workspace for library config files (see the stub).
   alias: { lilconfig: './scripts/no-config-search.js' },
   plugins: [plainTypeScript, webTreeSitterPatch, sharedCodeCache],
