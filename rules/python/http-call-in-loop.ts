@@ -20,7 +20,8 @@ export const httpCallInLoop: Rule = {
         'Finds HTTP requests made one after another inside a `for` or `while` loop or a comprehension: ' +
         '`requests.*`, `httpx.get/post/...`, `urllib.request.urlopen`, and `get/post/...` on HTTP clients ' +
         "(`await client.get(...)`, a `requests.Session()`/`httpx.Client()`, aiohttp's " +
-        '`async with session.get(...)`).',
+        '`async with session.get(...)`, and a `session` made elsewhere whose arguments say HTTP: a URL, ' +
+        '`headers=`, `timeout=`, `params=`, `stream=`...).',
       whyIsThisBad:
         "Every request pays DNS, TLS and the remote service's latency, and the loop waits for each before " +
         'sending the next: 100 items at 80 ms each is 8 seconds, while the same requests sent together ' +

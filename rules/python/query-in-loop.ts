@@ -53,6 +53,9 @@ export const queryInLoop: Rule = {
         'Names bound to an HTTP client (`session = requests.Session()`, `self.session` set so in ' +
           '`__init__`, `async with aiohttp.ClientSession() as session`): their `get` is a request, which ' +
           "`http-call-in-loop` reports. Flask's `session` (a cookie) is not a database session either.",
+        'A `session.get(...)` whose arguments are no database lookup: a URL or HTTP options (`headers=`, ' +
+          '`timeout=`, `params=`, `stream=`...) make it a request, wherever the session comes from, and a ' +
+          'string first makes it a dict-like web session; a database `get` takes a mapped class first.',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
         'Mongo-style method names (`find`, `find_one`, `count_documents`) on receivers whose names ' +
           'say neither database nor collection (`line.find(",")`, `cache.find_one(key)`).',

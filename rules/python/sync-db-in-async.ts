@@ -64,6 +64,8 @@ export const syncDbInAsync: Rule = {
       notFlagged: [
         'Awaited calls on async sessions and drivers: `await db.execute(...)` on an `AsyncSession`, ' +
           '`asyncpg`, `aiosqlite`, `psycopg.AsyncConnection`, and `async with`/`async for` over them.',
+        '`session.get(...)` with a URL, HTTP options (`headers=`, `timeout=`, ...) or a string key: an ' +
+          'HTTP or web session, not a database one (a database `get` takes a mapped class first).',
         'Buffered session calls that do not talk to the database: `db.add(obj)`, `db.delete(obj)` ' +
           '(the `commit()` that follows is the finding).',
         'The rest of a chain after its head (`.filter(...).all()`), and `cur.fetchall()` after the ' +

@@ -18,6 +18,7 @@ import {
   isSyncDbName,
   paramOf,
   receiverRoot,
+  sessionCallArguments,
   startsWithAny,
   startsWithModule,
 } from './knowledge';
@@ -561,10 +562,9 @@ function dbEffect(call: PyCall, maker: string): boolean {
   if (!call.receiver) return false;
   // A method on a call's result belongs to the chain whose head is reported: `db.query(X).all()`.
   if (call.receiver.type === 'call') return false;
-  // `session.get("https://...")` is an HTTP session; a database `get` takes a model first.
-  // (`firstNamedChild`: `namedChildren` would bring every argument over from WASM.)
-  if (call.method === 'get' && /^[rbuf]*["']/i.test(call.args.firstNamedChild?.text ?? ''))
-    return false;
+  // `session.get("https://...")` or `session.get(url, timeout=5)` is an HTTP session's, and
+  // `session.get("key")` a dict's: a database `get` takes a model first.
+  if (call.method === 'get' && sessionCallArguments(call)) return false;
   if (isSyncDbMaker(maker)) return true;
   return !maker && isSyncDbName(call.fn, receiverRoot(call));
 }

@@ -243,6 +243,30 @@ export function isMongoCommand(call: PyCall): boolean {
   return parts.slice(0, -1).some((part) => MONGO_RECEIVER.test(part));
 }
 
+/**
+ * Keyword arguments only HTTP clients take (requests, httpx): `session.get(url, timeout=5)` is a
+ * request, never SQLAlchemy's `Session.get(Model, id)`.
+ */
+const HTTP_KEYWORD_ARGUMENT =
+  /[(,]\s*(?:headers|params|timeout|stream|json|data|cookies|auth|allow_redirects|follow_redirects|verify|proxies)\s*=/;
+/** A URL literal, or an f-string that starts with one or with a placeholder (`f"{BASE}/users"`). */
+const URL_ARGUMENT = /^[rbu]*["']https?:\/\/|^[rbu]*f[rb]*["'](?:https?:\/\/|\{)/i;
+const STRING_ARGUMENT = /^[rbuf]*["']/i;
+
+/**
+ * What the arguments of a call on something named like a session say it is: `'http'` for a URL
+ * or an HTTP-only keyword (an HTTP session whose maker the file does not show, such as a
+ * parameter), `'string'` for another string first (`session.get("user_id")` on a dict-like web
+ * session), undefined when they say nothing (`session.get(User, 1)`).
+ */
+export function sessionCallArguments(call: PyCall): 'http' | 'string' | undefined {
+  const args = call.args;
+  // `firstNamedChild`: `namedChildren` would bring every argument over from WASM.
+  const first = args.firstNamedChild?.text ?? '';
+  if (URL_ARGUMENT.test(first) || HTTP_KEYWORD_ARGUMENT.test(args.text)) return 'http';
+  return STRING_ARGUMENT.test(first) ? 'string' : undefined;
+}
+
 /** A call sends a database statement and waits for the answer (sync or awaited). */
 export function isDbRoundTrip(call: PyCall): boolean {
   if (isDjangoQuery(call)) return true;
@@ -258,8 +282,11 @@ export function isDbRoundTrip(call: PyCall): boolean {
   const receiver = call.receiver;
   if (!receiver || (receiver.type !== 'identifier' && receiver.type !== 'attribute')) return false;
   const root = receiverRoot(call);
-  if (call.method === 'get' && !isSyncDbName(call.fn, root) && !isAsyncDbName(call.fn, root))
-    return false;
+  if (call.method === 'get') {
+    if (!isSyncDbName(call.fn, root) && !isAsyncDbName(call.fn, root)) return false;
+    // A database `get` takes a mapped class first, never a string or HTTP options.
+    if (sessionCallArguments(call)) return false;
+  }
   return (
     isSyncDbName(call.fn, root) ||
     isAsyncDbName(call.fn, root) ||
@@ -280,7 +307,8 @@ export function isHttpRequest(call: PyCall): boolean {
   const root = receiverRoot(call);
   // `client.get(...)` counts when `client` is clearly an HTTP client: awaited, or named so.
   if (!HTTP_CLIENT_NAME.test(root)) return false;
-  if (/session/i.test(root) && !call.awaited) return false; // a DB session's `get` is handled as a query
+  // A sync call on a `session` is a database session's unless its arguments say HTTP.
+  if (/session/i.test(root) && !call.awaited) return sessionCallArguments(call) === 'http';
   return call.awaited || /http|client|api/i.test(root);
 }
 
