@@ -4,6 +4,7 @@ import type { PyCall, PyFunction, PyLoop, PythonModel } from '../../server/src/p
 import {
   contains,
   functionOf,
+  isTestPath,
   positionalArguments,
   rootName,
   targetNames,
@@ -332,6 +333,7 @@ export const sortInLoop: Rule = {
         'A sort that runs at most once per loop: in a `return`, or in a block that returns, breaks or raises.',
         "Sorting after the loop, in the loop's iterable (`for x in sorted(xs)`, evaluated once), and loops " +
           'over small constant literals.',
+        'Code in tests (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`): it runs once per test run.',
         'In recursive functions, sorting data derived from the parameters (`sorted(node.children)`), unless ' +
           'the sorted list itself is what the function passes to its recursive call; and sorts under a ' +
           'condition (`if depth == 0: items = sorted(items)`, the way to sort once).',
@@ -340,7 +342,7 @@ export const sortInLoop: Rule = {
   },
   check(ctx) {
     const model = ctx.python;
-    if (!model) return;
+    if (!model || isTestPath(ctx.relativePath)) return;
     let selfCalls: Map<PyFunction, PyCall[]> | undefined;
     for (const call of model.calls) {
       const data = sortedData(call, model);
