@@ -100,10 +100,10 @@ interface Usage {
   shrinks: boolean;
 }
 
-/** Functions that fill registries: used as decorators, `register*`, `__init_subclass__`, and their inner functions. */
+/** Functions that fill registries: used as decorators, `register*` (`_register*` too), `__init_subclass__`, and their inner functions. */
 function isRegistrar(fn: PyFunction, decorators: ReadonlySet<string>): boolean {
   for (let f: PyFunction | undefined = fn; f; f = f.parent) {
-    if (decorators.has(f.name) || f.name.startsWith('register') || f.name === '__init_subclass__')
+    if (decorators.has(f.name) || /^_*register/.test(f.name) || f.name === '__init_subclass__')
       return true;
   }
   return false;
@@ -254,7 +254,7 @@ export const moduleDictOnlyGrows: Rule = {
       ].join('\n'),
       notFlagged: [
         'Registries filled at import time: additions in module-level code, class bodies, functions used as ' +
-          'decorators (and their inner functions), `register*` functions and `__init_subclass__`.',
+          'decorators (and their inner functions), `register*` and `_register*` functions and `__init_subclass__`.',
         'Containers created non-empty (constants and lookup tables), `deque(maxlen=...)`, ' +
           '`weakref.WeakValueDictionary()` and other bounded or self-evicting containers.',
         'Containers that anything in the file removes from, clears, slices or rebinds with `global`, even ' +
