@@ -137,7 +137,7 @@ export const syncIoInAsync: Rule = {
         'Plain synchronous functions no async function or handler in the same file calls.',
         'Memoised reads: the result goes to an outer variable or a property (`cached ??= readFileSync(...)`, ' +
           '`if (!template) template = readFileSync(...)`), so it blocks once, not per call.',
-        'CLI scripts, tests and build config: `bin/`, `scripts/`, files starting with `#!`, `*.test.ts`, ' +
+        'CLI scripts, tests and build config: `bin/`, `cli/`, `cli.ts`/`cli.js`, `scripts/`, files starting with `#!`, `*.test.ts`, ' +
           '`__tests__/`, `vite.config.ts` and other `*.config.*` files, `gulpfile.js`/`Gruntfile.js`, seeds ' +
           'and migrations.',
         '`crypto.randomBytes`, `randomUUID` and other fast synchronous calls: only the calls listed above ' +

@@ -458,12 +458,16 @@ function propertyName(node: ts.PropertyAssignment): string {
   return ts.isIdentifier(node.name) || ts.isStringLiteralLike(node.name) ? node.name.text : '';
 }
 
-/** Files that are not request paths: tests, seeds, scripts, migrations, build config and task files. */
+/**
+ * Files that are not request paths: tests, seeds, scripts, command-line tools (`bin/`, `cli/`,
+ * `cli.ts`), migrations, build config and task files.
+ */
 export function isScriptOrTestPath(relativePath: string): boolean {
   return (
-    /(?:^|\/)(?:__tests__|tests?|scripts?|bin|migrations?|seeds?|e2e|cypress|fixtures?)\//.test(
+    /(?:^|\/)(?:__tests__|tests?|scripts?|bin|cli|migrations?|seeds?|e2e|cypress|fixtures?)\//.test(
       relativePath,
     ) ||
+    /(?:^|\/)cli\.[mc]?[jt]s$/.test(relativePath) ||
     /\.(?:test|spec|e2e|stories)\.[mc]?[jt]sx?$/.test(relativePath) ||
     /(?:^|\/)(?:seed|[\w.-]*\.config)\.[mc]?[jt]s$/.test(relativePath) ||
     /(?:^|\/)(?:gulpfile|gruntfile|jakefile)(?:\.[\w-]+)?\.[mc]?[jt]s$/i.test(relativePath)
