@@ -6,7 +6,7 @@ import { commentStarts } from '../server/src/engine/comments';
 import { isGeneratedFileName, languageOf } from '../server/src/languages/detect';
 import { prismaSchemaFacts } from '../server/src/prisma/facts';
 import { parsePrismaSchema } from '../server/src/prisma/schema';
-import { parseTypeScript } from '../server/src/typescript/compiler';
+import { parseTypeScript, parseTypeScriptOnce, ts } from '../server/src/typescript/compiler';
 import { tsSqlUnits } from '../server/src/typescript/embedded-sql';
 import { resolveSpecifier, tsModuleNameOf } from '../server/src/typescript/facts';
 import { isRequestHandler, prismaQuery } from '../server/src/typescript/knowledge';
@@ -17,7 +17,36 @@ import { analyzeOne } from './support/analyze';
 const modelOf = (text: string, file = 'src/routes.ts') =>
   buildTsModel(parseTypeScript(text, file), file);
 
+/** Every node of a tree with the parent `forEachChild` reaches it from. */
+function parentLinks(sourceFile: ts.SourceFile): [ts.Node, ts.Node | undefined, ts.Node][] {
+  const links: [ts.Node, ts.Node | undefined, ts.Node][] = [];
+  const visit = (parent: ts.Node): void => {
+    ts.forEachChild(parent, (child) => {
+      links.push([child, child.parent as ts.Node | undefined, parent]);
+      visit(child);
+    });
+  };
+  visit(sourceFile);
+  return links;
+}
+
 describe('TypeScript front end', () => {
+  it('links every node to its parent, and unlinks a one-use tree when it is released', () => {
+    const text =
+      'export async function f(ids: number[]) {\n  for (const id of ids) await load(id);\n}\n';
+    const kept = parseTypeScript(text, 'src/a.ts');
+    const once = parseTypeScriptOnce(text, 'src/a.ts');
+    for (const sourceFile of [kept, once.sourceFile]) {
+      const links = parentLinks(sourceFile);
+      assert.ok(links.length > 15);
+      for (const [node, parent, expected] of links)
+        assert.equal(parent, expected, ts.SyntaxKind[node.kind]);
+    }
+    once.release();
+    assert.ok(parentLinks(once.sourceFile).every(([, parent]) => parent === undefined));
+    assert.ok(parentLinks(kept).every(([, parent, expected]) => parent === expected));
+  });
+
   it('maps extensions, and knows declarations, bundles and minified files', () => {
     for (const file of ['a.ts', 'a.tsx', 'a.mts', 'a.cts', 'a.js', 'a.jsx', 'a.mjs', 'a.cjs'])
       assert.equal(languageOf(file), 'typescript', file);

@@ -9,7 +9,7 @@ import { extractSqlFacts } from '../sql/schema-facts';
 import { fileUnit, type SqlUnit } from '../sql/unit';
 import { prismaSchemaFacts } from '../prisma/facts';
 import { parsePrismaSchema } from '../prisma/schema';
-import { parseTypeScript, type ts } from '../typescript/compiler';
+import { parseTypeScriptOnce, type ts } from '../typescript/compiler';
 import { tsSqlUnits } from '../typescript/embedded-sql';
 import { extractTsFacts } from '../typescript/facts';
 import { buildTsModel } from '../typescript/model';
@@ -85,7 +85,9 @@ export function prepareFile(
     };
   }
   if (source.language === 'typescript') {
-    const sourceFile = isSourceFile(parsed) ? parsed : parseTypeScript(source.text, source.file);
+    // A tree of the caller's is kept for re-parses; one parsed here lives for this analysis only.
+    const own = isSourceFile(parsed) ? undefined : parseTypeScriptOnce(source.text, source.file);
+    const sourceFile = own ? own.sourceFile : (parsed as ts.SourceFile);
     const typescript = buildTsModel(sourceFile, source.relativePath);
     typescript.types = options.types?.forFile(source.file, source.text);
     return {
@@ -95,7 +97,10 @@ export function prepareFile(
       sqlUnits: tsSqlUnits(typescript),
       facts: extractTsFacts(typescript, source.file),
       sqlTree: (unit) => sqlTrees.get(unit),
-      dispose: () => sqlTrees.dispose(),
+      dispose: () => {
+        sqlTrees.dispose();
+        own?.release();
+      },
     };
   }
   if (source.language === 'prisma') {

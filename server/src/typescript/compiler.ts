@@ -105,11 +105,14 @@ function parseOptionsOf(): ts.CreateSourceFileOptions {
 }
 
 /** The node whose children `bindParent` is visiting. */
-let parentOfVisited: ts.Node;
+let parentOfVisited: ts.Node | undefined;
+/** Where `bindParent` lists the nodes it links, for a tree that will be released. */
+let linked: ts.Node[] | undefined;
 
 /** `ts.forEachChild` callback: points `child` at its parent, then does the same below it. */
 function bindParent(child: ts.Node): undefined {
-  (child as { parent: ts.Node }).parent = parentOfVisited;
+  linked?.push(child);
+  (child as { parent: ts.Node | undefined }).parent = parentOfVisited;
   parentOfVisited = child;
   ts.forEachChild(child, bindParent);
   parentOfVisited = child.parent;
@@ -120,10 +123,27 @@ function bindParent(child: ts.Node): undefined {
  * Sets every node's `parent`, as the parser's `setParentNodes` does but in one plain recursion
  * with no closure or work list per node: parents cost a quarter of the parse the compiler's way.
  * With JSDoc unparsed there are no JSDoc nodes, the only ones `forEachChild` does not reach.
+ * With `record`, the linked nodes are listed in it.
  */
-function setParents(sourceFile: ts.SourceFile): void {
+function setParents(sourceFile: ts.SourceFile, record?: ts.Node[]): void {
   parentOfVisited = sourceFile;
+  linked = record;
   ts.forEachChild(sourceFile, bindParent);
+  // Neither may keep the last tree alive.
+  parentOfVisited = undefined;
+  linked = undefined;
+}
+
+function parse(text: string, path: string): ts.SourceFile {
+  loadTypeScript();
+  const kind = scriptKindOf(path);
+  return ts.createSourceFile(
+    path,
+    text,
+    parseOptionsOf(),
+    false,
+    kind === ts.ScriptKind.JS ? ts.ScriptKind.JSX : kind,
+  );
 }
 
 /**
@@ -132,15 +152,38 @@ function setParents(sourceFile: ts.SourceFile): void {
  * files are parsed as JSX-capable JavaScript, since React code often lives in `.js`.
  */
 export function parseTypeScript(text: string, path: string): ts.SourceFile {
-  loadTypeScript();
-  const kind = scriptKindOf(path);
-  const sourceFile = ts.createSourceFile(
-    path,
-    text,
-    parseOptionsOf(),
-    false,
-    kind === ts.ScriptKind.JS ? ts.ScriptKind.JSX : kind,
-  );
+  const sourceFile = parse(text, path);
   setParents(sourceFile);
   return sourceFile;
+}
+
+/** A tree parsed for one analysis, and how to let it go once the analysis is done. */
+export interface OneUseTree {
+  sourceFile: ts.SourceFile;
+  /** Unlinks the parents; the tree must not be used afterwards. */
+  release(): void;
+}
+
+/**
+ * Parses like `parseTypeScript`, for a caller that drops the tree as soon as it has analysed it
+ * (a scan). `release()` unlinks the parents again, which is cheap (the linked nodes are listed)
+ * and saves more in garbage collection than it costs. Why: the parser makes children before their
+ * parents, so when a young-generation GC lands during a parse, the children made so far move to
+ * the old generation and the parents made after stay young. Parent links then point from old to
+ * young objects, and V8 keeps a young object alive while any old object points at it, dead or
+ * not, until a full GC: each such file's young nodes survived, were copied to the old generation
+ * and made more of the same. Over the 504-file benchmark corpus that was 85 MB promoted instead of
+ * 36, scavenges 160 instead of 70 ms, and ~50 MB more peak RSS.
+ */
+export function parseTypeScriptOnce(text: string, path: string): OneUseTree {
+  const sourceFile = parse(text, path);
+  const nodes: ts.Node[] = [];
+  setParents(sourceFile, nodes);
+  return {
+    sourceFile,
+    release: () => {
+      for (const node of nodes) (node as { parent: ts.Node | undefined }).parent = undefined;
+      nodes.length = 0;
+    },
+  };
 }
