@@ -69,7 +69,9 @@ export class WorkspaceIndex {
   private views: Views | undefined;
   private functionViews: FunctionViews | undefined;
   /** Barrel files' re-exports by module name (and each dotted suffix of it); built on first use. */
-  private reexportViews: Map<string, Reexport[][]> | undefined;
+  private reexportViews: Map<string, Barrel[]> | undefined;
+  /** What each target resolved to through re-exports (null: nothing), until any file changes. */
+  private readonly reexportResolutions = new Map<string, IndexedFunction | null>();
 
   /**
    * Replaces the facts of one file. Schema views are dropped only when the file declares or
@@ -86,6 +88,7 @@ export class WorkspaceIndex {
     }
     if (hasSchema(previous) || hasSchema(facts)) this.views = undefined;
     if (previous?.reexports || facts.reexports) this.reexportViews = undefined;
+    this.reexportResolutions.clear();
   }
 
   remove(file: string): void {
@@ -95,6 +98,7 @@ export class WorkspaceIndex {
     if (this.functionViews) removeFunctions(this.functionViews, previous);
     if (hasSchema(previous)) this.views = undefined;
     if (previous.reexports) this.reexportViews = undefined;
+    this.reexportResolutions.clear();
   }
 
   get(file: string): FileFacts | undefined {
@@ -127,7 +131,11 @@ export class WorkspaceIndex {
     }
     // `src.services.getUser` imported from a barrel that re-exports `src.services.users`.
     for (const target of targets) {
-      const found = this.throughReexports(views, target.split('.'), 0);
+      let found = this.reexportResolutions.get(target);
+      if (found === undefined) {
+        found = this.throughReexports(views, target.split('.'), 0, new Set()) ?? null;
+        this.reexportResolutions.set(target, found);
+      }
       if (found) return found;
     }
     return undefined;
@@ -135,13 +143,17 @@ export class WorkspaceIndex {
 
   /**
    * Resolves a target whose module part names a barrel file: the longest such module prefix
-   * first, following barrels of barrels a few levels deep. A name that several `export *`
-   * modules define resolves to nothing, as it would be ambiguous.
+   * first, following barrels of barrels a few levels deep but never through a barrel twice. A
+   * name that several `export *` modules define resolves to nothing, as it would be ambiguous.
+   * (Without the `visiting` check, a target under asyncio, whose `__init__.py` has 16 `import *`,
+   * went back through that barrel at every level: 16^4 paths, and 80 s for the cross-file rules
+   * of a scan of Python's standard library.)
    */
   private throughReexports(
     views: FunctionViews,
     parts: readonly string[],
     depth: number,
+    visiting: Set<Barrel>,
   ): IndexedFunction | undefined {
     if (depth > 3) return undefined;
     this.reexportViews ??= buildReexportViews(this.files.values());
@@ -149,19 +161,36 @@ export class WorkspaceIndex {
     for (let k = parts.length - 1; k >= 1; k--) {
       const barrels = this.reexportViews.get(parts.slice(0, k).join('.'));
       if (barrels?.length !== 1) continue;
-      const [name, ...rest] = parts.slice(k);
-      const found = new Set<IndexedFunction>();
-      for (const reexport of barrels[0]) {
-        const via = reexportedPath(reexport, name);
-        if (!via) continue;
-        const candidate = [...via, ...rest];
-        const hit =
-          lookUp(views, candidate.join('.')) ?? this.throughReexports(views, candidate, depth + 1);
-        if (hit && reexport.exported !== '*') return hit;
-        if (hit) found.add(hit);
+      const barrel = barrels[0];
+      // A barrel already on the way here leads back to where the search came from.
+      if (visiting.has(barrel)) continue;
+      visiting.add(barrel);
+      try {
+        const [name, ...rest] = parts.slice(k);
+        const through = (reexport: Reexport): IndexedFunction | undefined => {
+          const via = reexportedPath(reexport, name);
+          if (!via) return undefined;
+          const candidate = [...via, ...rest];
+          return (
+            lookUp(views, candidate.join('.')) ??
+            this.throughReexports(views, candidate, depth + 1, visiting)
+          );
+        };
+        // A name the barrel re-exports by name wins over `export *`.
+        for (const reexport of barrel.byName.get(name) ?? []) {
+          const hit = through(reexport);
+          if (hit) return hit;
+        }
+        const found = new Set<IndexedFunction>();
+        for (const reexport of barrel.stars) {
+          const hit = through(reexport);
+          if (hit) found.add(hit);
+        }
+        if (found.size === 1) return [...found][0];
+        if (found.size > 1) return undefined;
+      } finally {
+        visiting.delete(barrel);
       }
-      if (found.size === 1) return [...found][0];
-      if (found.size > 1) return undefined;
     }
     return undefined;
   }
@@ -342,12 +371,32 @@ function reexportedPath(reexport: Reexport, name: string): string[] | undefined 
 }
 
 /** Each barrel's re-exports under its module name and every dotted suffix of it. */
-function buildReexportViews(files: Iterable<FileFacts>): Map<string, Reexport[][]> {
-  const views = new Map<string, Reexport[][]>();
+/**
+ * A barrel's re-exports: those of one name, by that name (`import { a } from`, `export { a }`,
+ * `export * as a`), and the `*` ones. A package `__init__.py` may import hundreds of names, and
+ * every call site asks for one of them.
+ */
+interface Barrel {
+  byName: Map<string, Reexport[]>;
+  stars: Reexport[];
+}
+
+function barrelOf(reexports: readonly Reexport[]): Barrel {
+  const barrel: Barrel = { byName: new Map(), stars: [] };
+  for (const reexport of reexports) {
+    if (reexport.exported === '*') barrel.stars.push(reexport);
+    else push(barrel.byName, reexport.exported, reexport);
+  }
+  return barrel;
+}
+
+function buildReexportViews(files: Iterable<FileFacts>): Map<string, Barrel[]> {
+  const views = new Map<string, Barrel[]>();
   for (const facts of files) {
     if (!facts.reexports || facts.moduleName === undefined) continue;
     const parts = facts.moduleName.split('.');
-    for (let i = 0; i < parts.length; i++) push(views, parts.slice(i).join('.'), facts.reexports);
+    const barrel = barrelOf(facts.reexports);
+    for (let i = 0; i < parts.length; i++) push(views, parts.slice(i).join('.'), barrel);
   }
   return views;
 }

@@ -1,0 +1,68 @@
+/** The workspace index resolving calls through package barrels (`__init__.py`, `index.ts`). */
+import * as assert from 'node:assert/strict';
+import { WorkspaceIndex } from '../server/src/workspace/index';
+import { analyze, type MemoryFile } from './support/analyze';
+
+/** A package whose `__init__.py` star-imports `modules` sibling modules, like asyncio's. */
+function starBarrelPackage(modules: number): MemoryFile[] {
+  const files: MemoryFile[] = [
+    {
+      relativePath: 'app/services/__init__.py',
+      text: Array.from({ length: modules }, (_, i) => `from .part${i} import *\n`).join(''),
+    },
+  ];
+  for (let i = 0; i < modules; i++) {
+    files.push({
+      relativePath: `app/services/part${i}.py`,
+      text:
+        i === 7
+          ? 'from app.models import User\n\n\ndef get_owner(db, owner_id):\n    return db.query(User).get(owner_id)\n'
+          : `class Helper${i}:\n    pass\n\n\ndef helper_${i}(value):\n    return value\n`,
+    });
+  }
+  files.push({
+    relativePath: 'app/routes.py',
+    text: [
+      'from sqlalchemy.orm import Session',
+      '',
+      'from app import services',
+      '',
+      '',
+      'def owners(db: Session, owner_ids: list[int]):',
+      '    rows = []',
+      '    for owner_id in owner_ids:',
+      '        rows.append(services.get_owner(db, owner_id))',
+      // Targets that resolve to no function: classes, and names no module defines.
+      '        rows.append(services.Helper3())',
+      '        rows.append(services.part5.Missing())',
+      '        rows.append(services.part9.deeper.Missing())',
+      '    return rows',
+      '',
+    ].join('\n'),
+  });
+  return files;
+}
+
+describe('workspace index', () => {
+  it('resolves through a barrel of many `import *` without going through it twice', async () => {
+    const prototype = WorkspaceIndex.prototype as unknown as Record<string, unknown>;
+    const original = prototype.throughReexports as (...args: unknown[]) => unknown;
+    let steps = 0;
+    prototype.throughReexports = function (this: WorkspaceIndex, ...args: unknown[]) {
+      steps++;
+      return original.apply(this, args);
+    };
+    try {
+      const { reports } = await analyze(starBarrelPackage(16));
+      const routes = reports.find((report) => report.file === 'app/routes.py')!;
+      assert.deepEqual(
+        routes.findings.map((finding) => `${finding.ruleId}:${finding.startPos.line}`),
+        ['query-in-loop-via-helper:9'],
+      );
+      // Going back into the barrel at every level took 16^4 steps per unresolved target.
+      assert.ok(steps < 2_000, `${steps} resolution steps`);
+    } finally {
+      prototype.throughReexports = original;
+    }
+  });
+});
