@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG } from '../server/src/config/config';
 import { resolveRules } from '../server/src/config/resolve';
 import { scan } from '../server/src/cli/scan';
 import { discoverFiles } from '../server/src/workspace/discovery';
-import { generateCorpus } from './corpus';
+import { generateCorpus, generateLargeModule } from './corpus';
 import { median } from './stats';
 
 interface RunFigures {
@@ -100,6 +100,17 @@ async function main(): Promise<void> {
         `(${figures.findings} findings)`,
     );
   }
+  // One file just under the default size limit: per-file costs that grow faster than the file.
+  const large = generateLargeModule(
+    path.join(os.tmpdir(), 'perflens-bench-python-large'),
+    DEFAULT_CONFIG.maxFileSizeKb * 1024 - 64 * 1024,
+  );
+  const largeRun = runChild(large.dir, 1);
+  console.log(
+    `  one ${(large.bytes / 1e6).toFixed(2)} MB module (${large.lines.toLocaleString()} lines), 1 job: ` +
+      `${largeRun.seconds.toFixed(2)} s  ${(large.bytes / 1e6 / largeRun.seconds).toFixed(2)} MB/s  ` +
+      `peak RSS ${largeRun.peakRssMb.toFixed(0)} MB  (${largeRun.findings} findings)`,
+  );
   if (cores > 1) {
     const single = results.get(1)!;
     const speedup = single.seconds / results.get(cores)!.seconds;

@@ -149,6 +149,35 @@ export interface Corpus {
   lines: number;
 }
 
+/**
+ * Writes (or reuses) one module of about `bytes` under `dir`: the corpus's routes and services
+ * one after another, thousands of definitions in one file, as in a large legacy module. Costs
+ * that grow with the definitions around a node (tree-sitter's `parent` walks down from the root)
+ * show here and not in the corpus of small files.
+ */
+export function generateLargeModule(dir: string, bytes: number): Corpus {
+  const file = path.join(dir, 'app', 'legacy.py');
+  const marker = path.join(dir, `.complete-v1-${bytes}`);
+  if (!fs.existsSync(marker)) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const rand = random(7);
+    const parts = [HEADER];
+    let size = HEADER.length;
+    for (let n = 0; size < bytes; n++) {
+      const entity = ENTITIES[n % ENTITIES.length];
+      const part = n % 2 === 0 ? route(entity, n, rand) : service(entity, n, rand);
+      if (size + part.length + 1 > bytes) break;
+      parts.push(part);
+      size += part.length + 1;
+    }
+    fs.writeFileSync(file, parts.join('\n'));
+    fs.writeFileSync(marker, '');
+  }
+  const text = fs.readFileSync(file, 'utf8');
+  return { dir, files: 1, bytes: Buffer.byteLength(text), lines: text.split('\n').length };
+}
+
 /** Writes (or reuses) the corpus under `dir`: `files` modules of about 250 lines each. */
 export function generateCorpus(dir: string, files = 1000): Corpus {
   const marker = path.join(dir, `.complete-v2-${files}`);

@@ -5,7 +5,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { SqlTextBuilder, looksLikeSql, type BoundParameters, type SqlUnit } from '../sql/unit';
-import type { PyCall, PythonModel } from './model';
+import type { PyAssignment, PyCall, PyFunction, PythonModel } from './model';
 import { ONE_ROW_RESULT_METHODS, resultOf } from './orm';
 import { OwnedCache } from './memo';
 
@@ -43,13 +43,43 @@ function firstSqlArgument(call: PyCall): Node | null {
 
 /** The string expression a variable was assigned, when it was assigned exactly once in scope. */
 function resolveVariable(model: PythonModel, call: PyCall, name: string): Node | null {
-  // Class bodies and nested functions have scopes of their own.
-  const found = model.assignments.filter(
-    (a) => a.target === name && a.fn === call.fn && !a.className,
-  );
+  const found = assignmentsIn(model, call.fn).get(name) ?? [];
   if (found.length !== 1 || found[0].augmented) return null;
   return model.tree.rootNode.descendantForIndex(found[0].valueStart, found[0].end);
 }
+
+/**
+ * The assignments of one function's scope (or the module's) by target: class bodies and nested
+ * functions have scopes of their own. Indexed once per file: a large module has thousands of
+ * both queries and assignments.
+ */
+function assignmentsIn(
+  model: PythonModel,
+  fn: PyFunction | undefined,
+): Map<string, PyAssignment[]> {
+  let byScope = assignmentsByScope.get(model);
+  if (!byScope) {
+    byScope = new Map();
+    for (const assignment of model.assignments) {
+      if (assignment.className) continue;
+      let byTarget = byScope.get(assignment.fn);
+      if (!byTarget) {
+        byTarget = new Map();
+        byScope.set(assignment.fn, byTarget);
+      }
+      const list = byTarget.get(assignment.target);
+      if (list) list.push(assignment);
+      else byTarget.set(assignment.target, [assignment]);
+    }
+    assignmentsByScope.set(model, byScope);
+  }
+  return byScope.get(fn) ?? new Map();
+}
+
+const assignmentsByScope = new OwnedCache<
+  PythonModel,
+  Map<PyFunction | undefined, Map<string, PyAssignment[]>>
+>('assignments by scope');
 
 /** Appends the text of a string expression; returns false when it is not string-like at all. */
 function appendString(node: Node, source: string, builder: SqlTextBuilder): boolean {

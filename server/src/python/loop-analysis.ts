@@ -448,25 +448,39 @@ function leavesLoopAfter(call: PyCall, loop: PyLoop): boolean {
   let innerLoops = call.loops.filter(
     (other) => other !== loop && other.kind !== 'comprehension' && within(other.node, loop.node),
   ).length;
-  // Each `parent` and `type` read crosses into WASM (`parent` walks down from the root): one each per step.
-  let node: Node = call.node;
-  let type = node.type;
-  const loopId = loop.node.id;
-  for (let parent = node.parent; parent && parent.id !== loopId; parent = node.parent) {
+  // From the call up to the loop, each node with its parent. The path is read downwards from the
+  // loop: tree-sitter's `parent` and sibling steps walk down from the root, so in a module of
+  // thousands of definitions each step scanned them all.
+  const path = pathDown(loop.node, call.node);
+  const types = path.map((node) => node.type);
+  for (let i = path.length - 1; i >= 1; i--) {
+    const type = types[i];
     if (type === 'return_statement' || type === 'raise_statement') return true;
-    const parentType = parent.type;
+    const parentType = types[i - 1];
     if (parentType === 'block' || parentType === 'module') {
       const exits = innerLoops > 0 ? EXITS_OF_OUTER_LOOP : EXITS;
-      for (let next = node.nextNamedSibling; next; next = next.nextNamedSibling) {
-        if (exits.has(next.type)) return true;
+      const siblings = path[i - 1].namedChildren;
+      const id = path[i].id;
+      let after = siblings.findIndex((sibling) => sibling?.id === id) + 1;
+      while (after > 0 && after < siblings.length) {
+        if (exits.has(siblings[after++]!.type)) return true;
       }
     }
     if ((parentType === 'for_statement' || parentType === 'while_statement') && innerLoops > 0)
       innerLoops--;
-    node = parent;
-    type = parentType;
   }
   return false;
+}
+
+/** The nodes from the child of `ancestor` that holds `descendant` down to `descendant` itself. */
+function pathDown(ancestor: Node, descendant: Node): Node[] {
+  const path: Node[] = [];
+  const id = descendant.id;
+  for (let node = ancestor.childWithDescendant(descendant); node;) {
+    path.push(node);
+    node = node.id === id ? null : node.childWithDescendant(descendant);
+  }
+  return path;
 }
 
 function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: number }[] {
@@ -481,12 +495,15 @@ function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: numbe
   // far less than walking the body's nodes (each visit crosses into WASM).
   const start = body.startIndex;
   const end = body.endIndex;
-  const inBody = model.assignmentNodes
+  // Only the loop's own function's assignments can be in its body: a large module's loops each
+  // went through every assignment and definition of the file.
+  const inBody = (loop.fn ? loop.fn.assignmentNodes : model.assignmentNodes)
     .map(({ node }) => node)
     .filter((node) => start <= node.startIndex && node.startIndex < end);
   if (inBody.length === 0) return found;
-  // Functions and classes defined in the body bind names of their own.
-  const nested = [...model.functions, ...model.classes]
+  // Functions and classes defined in the body bind names of their own. A function's list already
+  // leaves out the assignments of functions nested in it, not those of classes defined in it.
+  const nested = [...(loop.fn ? [] : model.functions), ...model.classes]
     .filter(({ node }) => start <= node.startIndex && node.startIndex < end)
     .map(({ node }) => ({ start: node.startIndex, end: node.endIndex }));
   for (const node of inBody) {

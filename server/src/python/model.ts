@@ -61,6 +61,8 @@ export interface PyLoop {
   overConstantLiteral: boolean;
   /** The function whose body holds the loop; undefined at module level. */
   fn?: PyFunction;
+  /** Whether a class body holds the loop directly, outside any method of it. */
+  inClassBody: boolean;
 }
 
 export interface PyCall extends Memoizing {
@@ -293,14 +295,21 @@ function isConstantLiteral(node: Node | undefined | null): boolean {
   );
 }
 
-function loopOf(node: Node, kind: PyLoopKind, fn: PyFunction | undefined): PyLoop {
+function loopOf(node: Node, kind: PyLoopKind, scope: Scope): PyLoop {
   let iterable: Node | undefined;
   if (kind === 'for') iterable = node.childForFieldName('right') ?? undefined;
   else if (kind === 'comprehension') {
     const clause = node.namedChildren.find((c) => c?.type === 'for_in_clause');
     iterable = clause?.childForFieldName('right') ?? undefined;
   }
-  return { node, kind, iterable, overConstantLiteral: isConstantLiteral(iterable), fn };
+  return {
+    node,
+    kind,
+    iterable,
+    overConstantLiteral: isConstantLiteral(iterable),
+    fn: scope.fn,
+    inClassBody: scope.className !== undefined,
+  };
 }
 
 interface Scope {
@@ -772,7 +781,7 @@ class PythonModelBuilder {
   private addLoop(node: Node, kind: PyLoopKind, start: number, end: number, scope: Scope): void {
     if (kind === 'for' && scope.fn && !scope.inLambda && isAsyncForm(node))
       scope.fn.usesAwait = true;
-    const loop = loopOf(node, kind, scope.fn);
+    const loop = loopOf(node, kind, scope);
     this.model.loops.push(loop);
     const inner: Scope = { ...scope, loops: [...scope.loops, loop] };
     if (kind === 'comprehension') {

@@ -875,50 +875,19 @@ function candidates(model: PythonModel): Candidate[] {
     }
   }
   if (model.loops.length === 0) return found;
-  let scopes: Scope[] | undefined;
   for (const loop of model.loops) {
     const iterable = loop.iterable;
     if (loop.kind === 'while' || !iterable) continue;
     if (!CHAIN_TYPES.has(iterable.type)) continue; // literals, ranges of numbers, comprehensions
-    scopes ??= scopesOf(model);
+    // A loop in a class body runs when the class is defined, in no function.
     found.push({
       node: iterable,
       query: iterable,
       terminal: false,
-      fn: functionAround(loop.node, scopes),
+      fn: loop.inClassBody ? undefined : loop.fn,
     });
   }
   return found;
-}
-
-/** A function or class definition's range; `fn` is undefined for classes. */
-interface Scope {
-  start: number;
-  end: number;
-  fn?: PyFunction;
-}
-
-function scopesOf(model: PythonModel): Scope[] {
-  const scopes: Scope[] = [];
-  for (const fn of model.functions) scopes.push({ start: fn.node.startIndex, end: fn.end, fn });
-  for (const cls of model.classes)
-    scopes.push({ start: cls.node.startIndex, end: cls.node.endIndex });
-  return scopes;
-}
-
-/**
- * The function whose definition most closely encloses `node`, unless a class does (the model
- * records functions for calls, not loops). Found from ranges: `parent` costs a walk from the root.
- */
-function functionAround(node: Node, scopes: readonly Scope[]): PyFunction | undefined {
-  const start = node.startIndex;
-  const end = node.endIndex;
-  let best: Scope | undefined;
-  for (const scope of scopes) {
-    if (scope.start <= start && end <= scope.end && (!best || scope.start > best.start))
-      best = scope;
-  }
-  return best?.fn;
 }
 
 const reads = new OwnedCache<PythonModel, OrmRead[]>('unbounded ORM reads');
@@ -972,14 +941,45 @@ const BATCH_READS = ['fetchmany', 'fetch_df_chunk', 'fetch_record_batch'];
 /** The call that sends an embedded unit: the one holding the string, or using its variable. */
 export function sqlSinkCall(model: PythonModel, unit: SqlUnit): PyCall | undefined {
   let after: PyCall | undefined;
-  for (const call of model.calls) {
-    if ((call.callee || call.method) !== unit.sink) continue;
-    if (call.args.startIndex <= unit.hostStart && unit.hostEnd <= call.args.endIndex) return call;
-    // `sql = "SELECT ..."` then `cur.execute(sql)`: the first such call after the string.
-    if (!after && call.node.startIndex > unit.hostEnd) after = call;
+  for (const call of callsNamed(model, unit.sink ?? '')) {
+    // The call's own range first: its argument list's offsets cross into WASM.
+    if (
+      call.start <= unit.hostStart &&
+      unit.hostEnd <= call.end &&
+      call.args.startIndex <= unit.hostStart &&
+      unit.hostEnd <= call.args.endIndex
+    )
+      return call;
+    // `sql = "SELECT ..."` then `cur.execute(sql)`: the first such call after the string. Calls
+    // come in source order, so none after it can hold the string.
+    if (call.start > unit.hostEnd) {
+      after = call;
+      break;
+    }
   }
   return after;
 }
+
+/**
+ * The model's calls by callee (or method) name, in source order: every SQL unit looks up its
+ * sink, and a large module has thousands of both.
+ */
+function callsNamed(model: PythonModel, name: string): readonly PyCall[] {
+  let byName = callsByName.get(model);
+  if (!byName) {
+    byName = new Map();
+    for (const call of model.calls) {
+      const key = call.callee || call.method;
+      const list = byName.get(key);
+      if (list) list.push(call);
+      else byName.set(key, [call]);
+    }
+    callsByName.set(model, byName);
+  }
+  return byName.get(name) ?? [];
+}
+
+const callsByName = new OwnedCache<PythonModel, Map<string, PyCall[]>>('calls by name');
 
 /** Whether the host code reads the rows in batches: `.fetchmany(n)` chained or right after. */
 export function readsInBatches(model: PythonModel, unit: SqlUnit): boolean {
