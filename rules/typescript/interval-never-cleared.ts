@@ -4,6 +4,7 @@ import { ts } from '../../server/src/typescript/compiler';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { describeRuns } from '../../server/src/typescript/listeners';
 import {
+  chainText,
   enclosingFunctions,
   semanticParent,
   type TsCall,
@@ -13,10 +14,12 @@ import {
 import {
   declarationOf,
   indentationAt,
+  isFunctionWithBody,
   referencesTo,
   unusedName,
 } from '../../server/src/typescript/name-resolution';
 import {
+  callbackFunction,
   clearedHandleKeys,
   effectHookOf,
   effectReturnsCleanup,
@@ -73,6 +76,20 @@ function occurrencesOf(model: TsModel, target: ts.Node, key: string): ts.Express
   return handleOccurrences(model.sourceFile, key, target);
 }
 
+/**
+ * A watchdog: an interval whose callback ends the process (`process.exit(...)`), typically when
+ * the parent process or the connection is gone. It is meant to run as long as the process does.
+ */
+function isWatchdog(call: TsCall): boolean {
+  const callback = (call.node as ts.CallExpression).arguments[0];
+  const fn = callback && callbackFunction(callback);
+  if (!fn) return false;
+  const exits = (node: ts.Node): boolean =>
+    (ts.isCallExpression(node) && chainText(node.expression) === 'process.exit') ||
+    (!isFunctionWithBody(node) && ts.forEachChild(node, exits) === true);
+  return exits(fn.body);
+}
+
 interface Leak {
   call: TsCall;
   handle: Exclude<TimerHandle, { kind: 'escapes' }>;
@@ -95,6 +112,7 @@ function uncleared(model: TsModel): Leak[] {
     }
     // A process-lifetime job that does not keep the process alive is deliberate.
     if (unref && runsOnceAtStartup(model, call)) continue;
+    if (isWatchdog(call)) continue;
     leaks.push({ call, handle });
   }
   return leaks;
@@ -212,6 +230,8 @@ export const intervalNeverCleared: Rule = {
         'Handles handed to other code, which may clear them: returned, passed to a call ' +
           '(`timers.set(key, setInterval(...))`), stored in an object or array.',
         'Process-lifetime jobs that do not keep the process alive: an interval `.unref()`ed (chained or through its variable) at module top level, in a top-level function the module calls itself (`main()`), or in an `app.listen(...)` callback. Without `.unref()` a module-level interval is flagged: it keeps the process from exiting and is duplicated by every hot reload.',
+        'Watchdogs: an interval whose callback ends the process (`process.exit(...)` when the parent process ' +
+          'or the connection is gone), meant to run as long as the process does.',
         '`setTimeout` (it fires once) and `setInterval` from `timers/promises` (an async iterator that ' +
           'stops when the loop ends).',
       ],
