@@ -370,7 +370,6 @@ function reexportedPath(reexport: Reexport, name: string): string[] | undefined 
   return reexport.imported === '*' ? module : [...module, reexport.imported ?? name];
 }
 
-/** Each barrel's re-exports under its module name and every dotted suffix of it. */
 /**
  * A barrel's re-exports: those of one name, by that name (`import { a } from`, `export { a }`,
  * `export * as a`), and the `*` ones. A package `__init__.py` may import hundreds of names, and
@@ -390,6 +389,7 @@ function barrelOf(reexports: readonly Reexport[]): Barrel {
   return barrel;
 }
 
+/** Each barrel's re-exports under its module name and every dotted suffix of it. */
 function buildReexportViews(files: Iterable<FileFacts>): Map<string, Barrel[]> {
   const views = new Map<string, Barrel[]>();
   for (const facts of files) {
