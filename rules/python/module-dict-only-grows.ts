@@ -3,6 +3,7 @@ import type { Rule } from '../../server/src/engine/rule';
 import {
   dottedName,
   qualify,
+  type PyCall,
   type PyFunction,
   type PythonModel,
 } from '../../server/src/python/model';
@@ -100,13 +101,54 @@ interface Usage {
   shrinks: boolean;
 }
 
-/** Functions that fill registries: used as decorators, `register*` (`_register*` too), `__init_subclass__`, and their inner functions. */
-function isRegistrar(fn: PyFunction, decorators: ReadonlySet<string>): boolean {
+/**
+ * Functions that fill registries: used as decorators or run only at import (`registrars`),
+ * `register*` (`_register*` too), `__init_subclass__`, and their inner functions.
+ */
+function isRegistrar(fn: PyFunction, registrars: ReadonlySet<string>): boolean {
   for (let f: PyFunction | undefined = fn; f; f = f.parent) {
-    if (decorators.has(f.name) || /^_*register/.test(f.name) || f.name === '__init_subclass__')
+    if (registrars.has(f.name) || /^_*register/.test(f.name) || f.name === '__init_subclass__')
       return true;
   }
   return false;
+}
+
+/** `del a, b` at module level: names the module removes once it has set itself up. */
+const MODULE_DEL = /^del[ \t]+([\w \t,]+)$/gm;
+
+/**
+ * Top-level functions that only run while the module is imported: the file calls them only from
+ * module-level code or from other such functions (`def_op('LOAD_CONST', 100)` in opcode.py, a loop
+ * over `_add_method(m)`), and no other module can call them, because the name is private
+ * (`_add_method`) or the module deletes it (`del def_op`; then it may have no calls at all).
+ * Their additions fill a registry once.
+ */
+function importTimeFunctions(model: PythonModel): Set<string> {
+  const deleted = new Set<string>();
+  for (const [, names] of model.source.matchAll(MODULE_DEL))
+    for (const name of names.split(',')) deleted.add(name.trim());
+  const candidates = new Map<string, PyCall[]>();
+  for (const fn of model.functions) {
+    const { name } = fn;
+    if (fn.parent || fn.className || (!/^_[^_]/.test(name) && !deleted.has(name))) continue;
+    const calls = model.calls.filter((call) => call.callee === name);
+    if (calls.length === 0 && !deleted.has(name)) continue;
+    // Used only where it is defined, called and deleted: not handed to code that runs later.
+    const uses = model.source.match(new RegExp(`(?<![\\w.])${name}\\b`, 'g'))?.length ?? 0;
+    if (uses === 1 + calls.length + (deleted.has(name) ? 1 : 0)) candidates.set(name, calls);
+  }
+  const found = new Set<string>();
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [name, calls] of candidates) {
+      if (found.has(name)) continue;
+      if (calls.every((call) => !call.inLambda && (!call.fn || found.has(call.fn.name)))) {
+        found.add(name);
+        grew = true;
+      }
+    }
+  }
+  return found;
 }
 
 /** What one occurrence of a container's name does to it. */
@@ -190,7 +232,7 @@ function usageOf(
   name: string,
   definition: Node,
   model: PythonModel,
-  decorators: ReadonlySet<string>,
+  registrars: ReadonlySet<string>,
 ): Usage {
   const usage: Usage = { adds: [], shrinks: false };
   const occurrences = nameOccurrences(model, name).map((id) => ({ id, fn: functionOf(model, id) }));
@@ -212,7 +254,7 @@ function usageOf(
     if (isLocal(fn) || id.startIndex === definition.startIndex) return;
     if (effect.kind === 'shrink' || effect.kind === 'rebind') usage.shrinks = true;
     // Additions at import time or by registrars fill a registry once; they do not grow per call.
-    else if (effect.kind === 'add' && fn && !isRegistrar(fn, decorators))
+    else if (effect.kind === 'add' && fn && !isRegistrar(fn, registrars))
       usage.adds.push({ fn, code: effect.code });
   });
   return usage;
@@ -254,7 +296,9 @@ export const moduleDictOnlyGrows: Rule = {
       ].join('\n'),
       notFlagged: [
         'Registries filled at import time: additions in module-level code, class bodies, functions used as ' +
-          'decorators (and their inner functions), `register*` and `_register*` functions and `__init_subclass__`.',
+          'decorators (and their inner functions), `register*` and `_register*` functions, `__init_subclass__`, ' +
+          'and functions that run only at import: called only from module-level code or from other such functions, and private (`_add_method`) ' +
+          'or deleted by the module (`del def_op`).',
         'Containers created non-empty (constants and lookup tables), `deque(maxlen=...)`, ' +
           '`weakref.WeakValueDictionary()` and other bounded or self-evicting containers.',
         'Containers that anything in the file removes from, clears, slices or rebinds with `global`, even ' +
@@ -278,10 +322,10 @@ export const moduleDictOnlyGrows: Rule = {
       if (isEmptyContainer(first.childForFieldName('right'), model)) candidates.set(name, first);
     }
     if (candidates.size === 0) return;
-    const decorators = decoratorHeads(model);
+    const registrars = new Set([...decoratorHeads(model), ...importTimeFunctions(model)]);
     for (const [name, assignment] of candidates) {
       const left = assignment.childForFieldName('left')!;
-      const usage = usageOf(name, left, model, decorators);
+      const usage = usageOf(name, left, model, registrars);
       if (usage.shrinks || usage.adds.length === 0) continue;
       const first = usage.adds[0];
       const others = usage.adds.length > 1 ? ` (and ${usage.adds.length - 1} more)` : '';
