@@ -8,6 +8,7 @@ import {
   type PythonModel,
 } from '../../server/src/python/model';
 import {
+  callsNamed,
   decoratorHeads,
   functionOf,
   globalNames,
@@ -113,6 +114,9 @@ function isRegistrar(fn: PyFunction, registrars: ReadonlySet<string>): boolean {
   return false;
 }
 
+/** A name as written, not an attribute (`x.name`). */
+const NAME = /(?<![\w.])[\p{L}_][\p{L}\p{N}_]*/gu;
+
 /** `del a, b` at module level: names the module removes once it has set itself up. */
 const MODULE_DEL = /^del[ \t]+([\w \t,]+)$/gm;
 
@@ -131,11 +135,19 @@ function importTimeFunctions(model: PythonModel): Set<string> {
   for (const fn of model.functions) {
     const { name } = fn;
     if (fn.parent || fn.className || (!/^_[^_]/.test(name) && !deleted.has(name))) continue;
-    const calls = model.calls.filter((call) => call.callee === name);
-    if (calls.length === 0 && !deleted.has(name)) continue;
-    // Used only where it is defined, called and deleted: not handed to code that runs later.
-    const uses = model.source.match(new RegExp(`(?<![\\w.])${name}\\b`, 'g'))?.length ?? 0;
-    if (uses === 1 + calls.length + (deleted.has(name) ? 1 : 0)) candidates.set(name, calls);
+    const calls = callsNamed(model, name).filter((call) => call.callee === name);
+    if (calls.length > 0 || deleted.has(name)) candidates.set(name, calls);
+  }
+  if (candidates.size === 0) return new Set();
+  // Used only where it is defined, called and deleted: not handed to code that runs later. One
+  // pass over the text counts every candidate's mentions.
+  const mentions = new Map<string, number>();
+  for (const [name] of model.source.matchAll(NAME)) {
+    if (candidates.has(name)) mentions.set(name, (mentions.get(name) ?? 0) + 1);
+  }
+  for (const [name, calls] of candidates) {
+    if (mentions.get(name) !== 1 + calls.length + (deleted.has(name) ? 1 : 0))
+      candidates.delete(name);
   }
   const found = new Set<string>();
   for (let grew = true; grew;) {

@@ -150,7 +150,10 @@ function maySniffSchema(file: DiscoveredFile): boolean {
   return text !== undefined && mayDeclareSchema(text, file.language);
 }
 
-/** The size of the files on disk, for the number of lanes (a file that is gone counts 0). */
+/**
+ * The size of the files on disk, for the number of lanes (a file that is gone counts 0). Sizes
+ * from `stat`, not from the schema sniff's reads: the workers start before the sniff, beside it.
+ */
 function sourceBytes(files: readonly DiscoveredFile[]): number {
   let bytes = 0;
   for (const { file } of files) bytes += fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;

@@ -20,6 +20,7 @@ import {
   type PythonModel,
 } from './model';
 import { OwnedCache } from './memo';
+import { callsNamed } from './scope-analysis';
 
 /** One step of a chain: a method call `.filter(...)`, an attribute `.objects`, a subscript `[:10]`. */
 export interface ChainLink {
@@ -959,27 +960,6 @@ export function sqlSinkCall(model: PythonModel, unit: SqlUnit): PyCall | undefin
   }
   return after;
 }
-
-/**
- * The model's calls by callee (or method) name, in source order: every SQL unit looks up its
- * sink, and a large module has thousands of both.
- */
-function callsNamed(model: PythonModel, name: string): readonly PyCall[] {
-  let byName = callsByName.get(model);
-  if (!byName) {
-    byName = new Map();
-    for (const call of model.calls) {
-      const key = call.callee || call.method;
-      const list = byName.get(key);
-      if (list) list.push(call);
-      else byName.set(key, [call]);
-    }
-    callsByName.set(model, byName);
-  }
-  return byName.get(name) ?? [];
-}
-
-const callsByName = new OwnedCache<PythonModel, Map<string, PyCall[]>>('calls by name');
 
 /** Whether the host code reads the rows in batches: `.fetchmany(n)` chained or right after. */
 export function readsInBatches(model: PythonModel, unit: SqlUnit): boolean {

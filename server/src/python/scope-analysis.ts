@@ -232,3 +232,25 @@ export function isTestPath(relativePath: string): boolean {
 export function contains(outer: Node, inner: Node): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
 }
+
+/**
+ * The model's calls by callee (or method) name, in source order, indexed once per file: rules
+ * that look calls up by name (an SQL unit's sink, a function's callers) would otherwise go through
+ * every call of a large module each time.
+ */
+export function callsNamed(model: PythonModel, name: string): readonly PyCall[] {
+  let byName = callsByName.get(model);
+  if (!byName) {
+    byName = new Map();
+    for (const call of model.calls) {
+      const key = call.callee || call.method;
+      const list = byName.get(key);
+      if (list) list.push(call);
+      else byName.set(key, [call]);
+    }
+    callsByName.set(model, byName);
+  }
+  return byName.get(name) ?? [];
+}
+
+const callsByName = new OwnedCache<PythonModel, Map<string, PyCall[]>>('calls by name');
