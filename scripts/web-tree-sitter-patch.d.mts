@@ -4,5 +4,5 @@ import type { Plugin } from 'esbuild';
 export const NODE_HANDLE: string;
 /** Applies the patch to the text of `tree-sitter.js` (or `.cjs`); throws if an anchor is missing. */
 export function patchWebTreeSitter(text: string, file?: string): string;
-/** The esbuild plugin that patches web-tree-sitter wherever a bundle includes it. */
+/** The esbuild plugin that bundles web-tree-sitter's CommonJS build, patched. */
 export const webTreeSitterPatch: Plugin;

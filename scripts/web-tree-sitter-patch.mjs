@@ -17,7 +17,7 @@ import * as path from 'node:path';
 /** Where the handle lives after the patch. */
 export const NODE_HANDLE = '_handle';
 
-/** [what the library says, what the bundle says instead, how many times it must occur]. */
+/** [what the library says (exactly once), what the bundle says instead]. */
 const REPLACEMENTS = [
   // The field declaration that gives every Node an indexed property before the constructor runs.
   [
