@@ -1,6 +1,6 @@
 /** How many lanes a scan uses: by default one per LANE_BYTES of code, up to one per core. */
 import * as assert from 'node:assert/strict';
-import { LANE_BYTES, laneCount } from '../server/src/cli/lane-count';
+import { LANE_BYTES, laneBytes, laneCount } from '../server/src/cli/lane-count';
 
 const MB = 1024 * 1024;
 
@@ -8,7 +8,7 @@ describe('scan lanes', () => {
   it('by default keeps a small scan in one lane, however many cores there are', () => {
     assert.equal(laneCount('auto', 30, 0, 8), 1);
     assert.equal(laneCount('auto', 30, 1.7 * MB, 8), 1);
-    assert.equal(laneCount('auto', 30, LANE_BYTES - 1, 2), 1);
+    assert.equal(laneCount('auto', 30, 2 * LANE_BYTES - 1, 2), 1);
   });
 
   it('by default adds a lane per LANE_BYTES of code, up to one per core', () => {
@@ -16,6 +16,15 @@ describe('scan lanes', () => {
     assert.equal(laneCount('auto', 100, 6.5 * LANE_BYTES, 8), 6);
     assert.equal(laneCount('auto', 100, 8.6 * MB, 2), 2);
     assert.equal(laneCount('auto', 1000, 200 * MB, 8), 8);
+  });
+
+  it('counts TypeScript and JavaScript at half weight: every lane compiles their parser again', () => {
+    assert.equal(laneBytes('python', 3 * MB), 3 * MB);
+    assert.equal(laneBytes('sql', 3 * MB), 3 * MB);
+    assert.equal(laneBytes('typescript', 3 * MB), 1.5 * MB);
+    // The benchmark's TypeScript corpus (3.95 MB) stays in one lane; its Python corpus does not.
+    assert.equal(laneCount('auto', 100, laneBytes('typescript', 3.95e6), 2), 1);
+    assert.equal(laneCount('auto', 100, laneBytes('python', 8.6e6), 2), 2);
   });
 
   it('gives --jobs N its N lanes whatever the amount of code', () => {

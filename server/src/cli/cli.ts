@@ -43,7 +43,7 @@ Options for scan:
   --max-warnings <n>   Exit 1 only when there are errors or more than n other findings (default 0)
   --exit-zero          Exit 0 even when problems are found (config and usage errors still exit 2)
   --config <file>      Use this perflens.json instead of the nearest one
-  --jobs <n|auto>      Parallel lanes (default auto: one per 2 MB of code, up to one per core)
+  --jobs <n|auto>      Parallel lanes (default auto: one per MB of code, TS/JS counting half, up to one per core)
   --no-progress        Never print the progress line
   -h, --help           Show this help
   -v, --version        Print the version`;

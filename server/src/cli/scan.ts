@@ -20,7 +20,8 @@ import { declaresSchema, type FileFacts } from '../workspace/facts';
 import { WorkspaceIndex } from '../workspace/index';
 import { decode } from '../engine/source-guard';
 import type { FileReport } from '../workspace/session';
-import { laneCount, type Jobs } from './lane-count';
+import { tuneJitForLanes } from './jit-budget';
+import { laneBytes, laneCount, type Jobs } from './lane-count';
 import { ScanCore, type CheckResult, type PrepareResult } from './scan-core';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
@@ -151,12 +152,13 @@ function maySniffSchema(file: DiscoveredFile): boolean {
 }
 
 /**
- * The size of the files on disk, for the number of lanes (a file that is gone counts 0). Sizes
- * from `stat`, not from the schema sniff's reads: the workers start before the sniff, beside it.
+ * The lane-worth of the files on disk (a file that is gone counts 0). Sizes from `stat`, not from
+ * the schema sniff's reads: the workers start before the sniff, beside it.
  */
-function sourceBytes(files: readonly DiscoveredFile[]): number {
+function laneWorth(files: readonly DiscoveredFile[]): number {
   let bytes = 0;
-  for (const { file } of files) bytes += fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  for (const { file, language } of files)
+    bytes += laneBytes(language, fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0);
   return bytes;
 }
 
@@ -174,9 +176,10 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const jobs = laneCount(
     request.jobs,
     Math.ceil(request.files.length / CHUNK_SIZE),
-    request.jobs === 'auto' ? sourceBytes(request.files) : 0,
+    request.jobs === 'auto' ? laneWorth(request.files) : 0,
     Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
   );
+  tuneJitForLanes(jobs);
   // The calling thread is one of the lanes: a thread that waited on the workers would cost its
   // own start-up and the copying of its lane's facts for nothing.
   await initParsers();
