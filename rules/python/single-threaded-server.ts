@@ -2,16 +2,31 @@ import type { Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { appendKeywordArgument } from '../../server/src/python/edits';
 import type { PyCall } from '../../server/src/python/model';
-import { keywordArgument, passesSplat } from '../../server/src/python/scope-analysis';
+import type { Node } from 'web-tree-sitter';
+import {
+  keywordArgument,
+  passesSplat,
+  positionalArguments,
+} from '../../server/src/python/scope-analysis';
 
 const FIX_TITLE = 'Serve requests concurrently with `threaded=True`';
 
 /** Werkzeug's `make_server` defaults to one thread: requests queue behind each other. */
 const WERKZEUG_MAKE_SERVER = 'werkzeug.serving.make_server';
 
-/** The fix: flip `threaded=False` or add `threaded=True`. */
+/** Where `make_server(host, port, app, threaded=False, processes=1, ...)` takes each switch. */
+const MAKE_SERVER_POSITIONS = { threaded: 3, processes: 4 };
+
+/** The value passed for `name`: by keyword, or (to `make_server`) by position. */
+function switchArgument(call: PyCall, name: 'threaded' | 'processes'): Node | undefined {
+  const keyword = keywordArgument(call, name);
+  if (keyword || call.qualified !== WERKZEUG_MAKE_SERVER) return keyword;
+  return positionalArguments(call)[MAKE_SERVER_POSITIONS[name]];
+}
+
+/** The fix: flip `threaded=False` (or a positional `False`) or add `threaded=True`. */
 function threadedFix(call: PyCall, source: string): Fix {
-  const threaded = keywordArgument(call, 'threaded');
+  const threaded = switchArgument(call, 'threaded');
   const edit = threaded
     ? { start: threaded.startIndex, end: threaded.endIndex, newText: 'True' }
     : appendKeywordArgument(call.args, source, 'threaded', 'True');
@@ -20,13 +35,13 @@ function threadedFix(call: PyCall, source: string): Fix {
 
 /** Whether `processes=` asks for more than one worker process, which also serves concurrently. */
 function usesProcesses(call: PyCall): boolean {
-  const processes = keywordArgument(call, 'processes');
+  const processes = switchArgument(call, 'processes');
   return !!processes && !(processes.type === 'integer' && Number(processes.text) <= 1);
 }
 
 /** Why a call starts a server that handles one request at a time, or undefined if it does not. */
 function singleThreaded(call: PyCall): string | undefined {
-  const threaded = keywordArgument(call, 'threaded');
+  const threaded = switchArgument(call, 'threaded');
   if (threaded && threaded.type !== 'false') return undefined;
   if (usesProcesses(call)) return undefined;
   if (call.qualified === WERKZEUG_MAKE_SERVER) {
@@ -74,7 +89,8 @@ export const singleThreadedServer: Rule = {
         'server.serve_forever()',
       ].join('\n'),
       notFlagged: [
-        '`threaded=True`, or `processes=N` with N > 1 (a forking server also serves concurrently).',
+        '`threaded=True`, or `processes=N` with N > 1 (a forking server also serves concurrently), ' +
+          'by keyword or, to `make_server`, by position (`make_server(host, port, app, True)`).',
         "`app.run()` and `run_simple()` without `threaded`: Flask's `app.run` is threaded by default and " +
           '`run_simple` is a development server; only an explicit `threaded=False` is flagged there.',
         '`make_server(..., **options)`: the options may set `threaded`.',
