@@ -53,10 +53,10 @@ export const httpCallInLoop: Rule = {
           'fewer iterations (a handful of known endpoints).',
         '`while` loops that sleep between requests: they poll, which the `polling` rules judge.',
         '`get` on names that are not HTTP clients (`cache.get(key)`, `db.get(User, id)`, `os.environ.get`).',
-        'A named key read out of a value that was itself read out of a mapping by name, whatever the ' +
-          'name says: `_http = pool.get("http")`, then `_http.get("maxConnections")` reads a parsed spec. ' +
-          'A client taken out of a registry is still flagged when it is asked for a path ' +
-          '(`api = clients.get("billing")`, then `api.get(f"/services/{name}")`).',
+        '`get` of a plain name, not a path or a URL, on a name that looks like a client: ' +
+          '`api.properties.get("Auth")` and `_http.get("maxConnections")` read a parsed spec. ' +
+          'Awaited calls and calls with an HTTP-only keyword (`headers=`, `params=`...) are still ' +
+          'requests, and so is `get` of a path (`api.get(f"/services/{name}")`).',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
         'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)`, or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
       ],

@@ -22,9 +22,16 @@ import {
   startsWithAny,
   startsWithModule,
 } from './knowledge';
-import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
+import {
+  bindingKey,
+  classOfFunction,
+  dottedName,
+  qualify,
+  type PyCall,
+  type PyFunction,
+  type PythonModel,
+} from './model';
 import { OwnedCache } from './memo';
-import { bindingOf } from './scope-analysis';
 
 const SLEEP = new Set(['time.sleep']);
 
@@ -269,6 +276,23 @@ const PATH_NAME = /(?:^|_)(?:path|dir|directory|folder)$/i;
 
 // ---------------------------------------------------------------------------------------------
 // What a receiver is: tracing `client` in `client.messages.create(...)` to the call that made it.
+
+/** The call bound to `name` (`client = OpenAI()`, `with open(p) as f`) visible from `fn`. */
+function bindingOf(model: PythonModel, fn: PyFunction | undefined, name: string) {
+  const bindings = model.bindings;
+  if (!bindings || !name) return undefined;
+  if (name.startsWith('self.')) {
+    const className = classOfFunction(fn);
+    return (className && bindings.get(bindingKey(name, undefined, className))) || undefined;
+  }
+  for (let f = fn; f; f = f.parent) {
+    const bound = bindings.get(bindingKey(name, f));
+    // A local assignment or a parameter of that name hides the module-level binding.
+    if (bound !== undefined) return bound ?? undefined;
+    if (f.params.some((param) => param.name === name)) return undefined;
+  }
+  return bindings.get(bindingKey(name)) ?? undefined;
+}
 
 /** The qualified name of the call a node is (`httpx.Client` for `httpx.Client(timeout=5)`). */
 function qualifiedCallee(node: Node, model: PythonModel): string {

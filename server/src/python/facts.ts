@@ -19,7 +19,7 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   const blocking = blockingEffect(call, model);
   if (blocking) return { kind: blocking, blocking: true, callee, start, end };
   if (isDbRoundTrip(call)) return { kind: 'db', blocking: false, callee, start, end };
-  if (isHttpRequest(call, model)) return { kind: 'http', blocking: false, callee, start, end };
+  if (isHttpRequest(call)) return { kind: 'http', blocking: false, callee, start, end };
   return undefined;
 }
 

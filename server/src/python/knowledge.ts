@@ -4,9 +4,8 @@
  * here, so a helper that queries is recognised the same way whether it is called directly or from
  * another file. What blocks an event loop is in `blocking.ts`, built on these.
  */
-import type { PyCall, PyFunction, PythonModel } from './model';
+import type { PyCall, PyFunction } from './model';
 import { OwnedCache } from './memo';
-import { bindingOf } from './scope-analysis';
 
 /** `requests.<anything>` is the sync requests library. */
 export const HTTP_MODULE_PREFIXES = ['requests.'];
@@ -295,36 +294,25 @@ export function isDbRoundTrip(call: PyCall): boolean {
   );
 }
 
-/** Methods that read a value out of a mapping by its key. */
-const MAPPING_READS = new Set(['get', 'pop', 'setdefault']);
-/** A key that is a plain name (`"http"`, `"maxConnections"`): not a path, a URL or a template. */
-const NAME_KEY = /^["'][\p{L}_][\p{L}\p{N}_-]*["']$/u;
+/** A string literal that is a plain name (`"http"`, `"DefinitionBody"`): not a path or a URL. */
+const NAME_ARGUMENT = /^["'][\p{L}_][\p{L}\p{N}_-]*["']$/u;
 
-/** `pool.get("http")`: a value read out of a mapping by a literal name. */
-function readsNamedKey(call: PyCall): boolean {
+/**
+ * `spec.get("DefinitionBody")`: a value read out of a mapping by name. A request's first argument
+ * is a URL or a path (`"/users"`); a plain name with no HTTP-only keyword reads a dict, a parsed
+ * spec or a config, whatever the receiver is named (`api.properties.get("Auth")`). Awaited calls
+ * are left to the other checks: an async client's `get` is a round trip of some kind.
+ */
+function readsMappingByName(call: PyCall): boolean {
+  if (call.method !== 'get' || call.awaited) return false;
+  const args = call.args;
   return (
-    call.hasReceiver &&
-    MAPPING_READS.has(call.method) &&
-    NAME_KEY.test(call.args.firstNamedChild?.text ?? '')
+    NAME_ARGUMENT.test(args.firstNamedChild?.text ?? '') && !HTTP_KEYWORD_ARGUMENT.test(args.text)
   );
 }
 
-/**
- * Whether `call` reads a named key out of a name that itself holds a value read out of a mapping
- * by name: `_http = pool.get("http")`, then `_http.get("maxConnections")`. That is data read out
- * of data (a parsed spec, a config), whatever the name says. A client taken out of a registry
- * (`api = clients.get("billing")`) is still asked for a path (`api.get("/users")`).
- */
-function readsDataOutOfData(call: PyCall, model: PythonModel): boolean {
-  if (!readsNamedKey(call)) return false;
-  const root = receiverRoot(call);
-  if (call.callee !== `${root}.${call.method}`) return false;
-  const maker = bindingOf(model, call.fn, root);
-  return maker !== undefined && readsNamedKey(maker);
-}
-
 /** A call makes an HTTP request (sync or async client). */
-export function isHttpRequest(call: PyCall, model: PythonModel): boolean {
+export function isHttpRequest(call: PyCall): boolean {
   const q = call.qualified;
   if (startsWithAny(q, HTTP_MODULE_PREFIXES) && HTTP_CLIENT_METHODS.has(call.method)) return true;
   if (
@@ -335,7 +323,7 @@ export function isHttpRequest(call: PyCall, model: PythonModel): boolean {
   if (!HTTP_CLIENT_METHODS.has(call.method) || !call.hasReceiver) return false;
   const root = receiverRoot(call);
   // `client.get(...)` counts when `client` is clearly an HTTP client: awaited, or named so.
-  if (!HTTP_CLIENT_NAME.test(root) || readsDataOutOfData(call, model)) return false;
+  if (!HTTP_CLIENT_NAME.test(root) || readsMappingByName(call)) return false;
   // A sync call on a `session` is a database session's unless its arguments say HTTP.
   if (/session/i.test(root) && !call.awaited) return sessionCallArguments(call) === 'http';
   return call.awaited || /http|client|api/i.test(root);

@@ -319,7 +319,7 @@ function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefi
     if (isDjangoQuery(call) && !isFirstDjangoQueryOfChain(call, model)) return undefined;
     return 'db';
   }
-  if (isHttpRequest(call, model)) return 'http';
+  if (isHttpRequest(call)) return 'http';
   return isOtherQuery(call) ? 'db' : undefined;
 }
 

@@ -5,13 +5,7 @@
  * native `descendantsOfType`, not a JavaScript walk) and cached, so rules can share them cheaply.
  */
 import type { Node } from 'web-tree-sitter';
-import {
-  bindingKey,
-  classOfFunction,
-  type PyCall,
-  type PyFunction,
-  type PythonModel,
-} from './model';
+import type { PyCall, PyFunction, PythonModel } from './model';
 import { OwnedCache } from './memo';
 
 interface ScopeCache {
@@ -260,20 +254,3 @@ export function callsNamed(model: PythonModel, name: string): readonly PyCall[] 
 }
 
 const callsByName = new OwnedCache<PythonModel, Map<string, PyCall[]>>('calls by name');
-
-/** The call bound to `name` (`client = OpenAI()`, `with open(p) as f`) visible from `fn`. */
-export function bindingOf(model: PythonModel, fn: PyFunction | undefined, name: string) {
-  const bindings = model.bindings;
-  if (!bindings || !name) return undefined;
-  if (name.startsWith('self.')) {
-    const className = classOfFunction(fn);
-    return (className && bindings.get(bindingKey(name, undefined, className))) || undefined;
-  }
-  for (let f = fn; f; f = f.parent) {
-    const bound = bindings.get(bindingKey(name, f));
-    // A local assignment or a parameter of that name hides the module-level binding.
-    if (bound !== undefined) return bound ?? undefined;
-    if (f.params.some((param) => param.name === name)) return undefined;
-  }
-  return bindings.get(bindingKey(name)) ?? undefined;
-}
