@@ -95,10 +95,20 @@ function lifecycleHandlers(model: PythonModel): Set<string> {
   return names;
 }
 
+/**
+ * Whether `fn` is an undecorated `start` method: an application's or a server's entry (traitlets
+ * and Jupyter apps, `Thread`-like workers), run once per process or object. A decorated `start`
+ * may be a route, run per request.
+ */
+function isStartMethod(fn: PyFunction): boolean {
+  return fn.name === 'start' && fn.className !== undefined && fn.decorators.length === 0;
+}
+
 /** Whether `fn` runs once (setup, cache, startup hook) rather than per call. */
 function runsOnce(fn: PyFunction, handlers: Set<string>): boolean {
   if (SETUP_FUNCTION_NAMES.has(fn.name) || fn.name.startsWith('test_') || handlers.has(fn.name))
     return true;
+  if (isStartMethod(fn)) return true;
   return fn.decorators.some(
     (decorator) =>
       RUNS_ONCE_DECORATOR.test(decoratorName(decorator)) || STARTUP_EVENT.test(decorator),
@@ -216,7 +226,9 @@ export const connectionPerCall: Rule = {
           '`add_event_handler("startup", ...)`, decorated with `@app.on_event("startup")`, or named `lifespan`.',
         'Functions that run once: decorated with `@lru_cache`, `@cache` or `@cached_property` (a factory whose ' +
           'result is reused), `main()`/`cli()` and click/typer commands, `create_app`/`init_app`, `__init__`, ' +
-          '`__enter__`/`__aenter__` and test setup (`setUp`, `@pytest.fixture`, `test_*` functions and test files).',
+          "`__enter__`/`__aenter__`, undecorated `start()` methods (an application's entry, as in IPython's and " +
+          "Jupyter's command-line apps) and test setup (`setUp`, `@pytest.fixture`, `test_*` functions and " +
+          'test files).',
         'Lazy singletons: the object assigned to a `global` name, to `self.x`/`cls.x`/`app.state.x`, to an item ' +
           'of a module-level registry (`_clients[tenant] = ...`), or created under a guard on a long-lived ' +
           'name (`if _engine is None:` for a module-level `_engine`, `if not self._client:`).',
