@@ -57,7 +57,8 @@ export const unboundedOrmQuery: Rule = {
         'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `execution_options(yield_per=...)` / `stream_results=True`, `.partitions()`, Django `.iterator()`).',
         'Bulk operations that return no rows: `.delete()`, `.update()`.',
         'Querysets that are not evaluated where they are built: `return Order.objects.filter(...)`, a DRF `queryset = ...` that the paginator slices.',
-        'Raw SQL strings: `unbounded-select` checks those.',
+        'Raw SQL strings: `unbounded-select` checks those. A `query("...")` on something named like a ' +
+          'session is not SQLAlchemy\'s either (which takes mapped classes and columns): `tags.query("category")`.',
       ],
       fixSafety:
         'Unsafe: the bound changes how many rows the code receives. It is right for lists shown to people, ' +

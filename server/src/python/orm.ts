@@ -220,6 +220,10 @@ function firstArgument(args: Node | null): Node | null {
   return null;
 }
 
+function isStringLiteral(node: Node | null): boolean {
+  return node?.type === 'string' || node?.type === 'concatenated_string';
+}
+
 /** Positional arguments of an argument list. */
 function positional(args: Node | null): Node[] {
   if (!args) return [];
@@ -678,6 +682,8 @@ function legacyQuery(
       ? link.call.receiver
       : (link.node.childForFieldName('function') ?? link.node).childForFieldName('object');
     if (!receiver || !isSession(receiver, fn)) return null;
+    // SQLAlchemy queries mapped classes and columns; `tags.query("category")` is another API.
+    if (isStringLiteral(firstArgument(link.args))) return null;
     if (onlyAggregates(link.args, links)) return null;
     return {
       head: quote(link.node, chain.root.startIndex, source),
