@@ -2,6 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
 import type { PyLoop, PythonModel } from '../../server/src/python/model';
 import { dottedName, qualify } from '../../server/src/python/model';
+import { isTestPath } from '../../server/src/python/scope-analysis';
 
 const ASYNC_SLEEPS = new Set(['asyncio.sleep', 'anyio.sleep', 'trio.sleep']);
 
@@ -66,12 +67,14 @@ export const pollingSleepLoopInAsync: Rule = {
           '`task.done()`, `queue.empty()`, `len(...)`).',
         '`while True: await asyncio.sleep(3600)` with no flag at all (keeping a task alive).',
         "Sleep loops in a plain `def` (a blocking `time.sleep` there is other rules' concern).",
+        'Code in tests (`tests/`, `_tests/`, `test_*.py`, `*_test.py`, `conftest.py`): waiting for a ' +
+          'thread or a flag there runs once per test run.',
       ],
     },
   },
   check(ctx) {
     const model = ctx.python;
-    if (!model) return;
+    if (!model || isTestPath(ctx.relativePath)) return;
     for (const loop of model.loops) {
       if (!loop.fn?.isAsync || loop.kind === 'comprehension') continue;
       const poll = pollingLoop(loop, model);

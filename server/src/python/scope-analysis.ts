@@ -221,9 +221,9 @@ export function positionalArgumentNodes(args: Node): Node[] {
   );
 }
 
-const TEST_PATH = /(?:^|\/)(?:tests?\/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)/;
+const TEST_PATH = /(?:^|\/)(?:_?tests?\/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)/;
 
-/** Whether a workspace-relative path is test code (a `tests/` folder, `test_*.py`, `conftest.py`). */
+/** Whether a workspace-relative path is test code (a `tests/` or `_tests/` folder, `test_*.py`, `conftest.py`). */
 export function isTestPath(relativePath: string): boolean {
   return TEST_PATH.test(relativePath);
 }
