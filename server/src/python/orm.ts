@@ -220,6 +220,7 @@ function firstArgument(args: Node | null): Node | null {
   return null;
 }
 
+/** A string literal (an f-string too), alone or implicitly concatenated. */
 function isStringLiteral(node: Node | null): boolean {
   return node?.type === 'string' || node?.type === 'concatenated_string';
 }
