@@ -1,5 +1,6 @@
 import type { Rule } from '../../server/src/engine/rule';
 import { lazyKinds, ts } from '../../server/src/typescript/compiler';
+import { hasFiniteKeys, localTypes, type LocalTypes } from '../../server/src/typescript/key-types';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { describeRuns } from '../../server/src/typescript/listeners';
 import {
@@ -363,8 +364,12 @@ export const moduleCollectionOnlyGrows: Rule = {
           '`export { x }`, `module.exports = { x }`), returned, assigned to another name, or passed to a ' +
           'call other than a plain read (`JSON.stringify`, `Array.from`, `Object.keys`, ...).',
         'Writes with literal keys (`stats.set("hits", n)`, `totals["errors"] = n`): a fixed set of keys ' +
-          'does not grow. Keys from variables are counted even when their values are a small enum, which ' +
-          'the file cannot show; suppress the finding there.',
+          'does not grow.',
+        'Collections whose key type, as written, has finitely many values: `new Map<Grammar, Parser>()` ' +
+          "with `type Grammar = 'python' | 'sql'`, `Set<'a' | 'b'>`, `Map<Region, T>` for an enum, " +
+          '`Record<keyof Options, T>`, `{ [K in Kind]?: T }`. Aliases and enums are followed in the same ' +
+          'file only: a key type imported from another file counts as unbounded, as do keys from ' +
+          'untyped variables even when their values are a small enum; suppress the finding there.',
         'Test, script, seed and migration files: they run once and exit.',
         'Eviction from another module (`import { cache } from "./cache"; cache.clear()`) is not seen: ' +
           'an unexported collection cannot be reached that way, so this only matters for exported ones, ' +
@@ -376,12 +381,15 @@ export const moduleCollectionOnlyGrows: Rule = {
     const model = ctx.typescript;
     if (!model || isScriptOrTestPath(ctx.relativePath)) return;
     let reexported: Set<string> | undefined;
+    let locals: LocalTypes | undefined;
     for (const [name, declaration] of model.moduleVariables) {
       if (!isEmptyCollection(declaration.initializer) || isExportedDeclaration(declaration))
         continue;
       reexported ??= exportedNames(model);
       if (reexported.has(name) || !ts.isIdentifier(declaration.name)) continue;
       if (WARN_ONCE.test(name)) continue;
+      locals ??= localTypes(model.sourceFile);
+      if (hasFiniteKeys(declaration, locals)) continue;
       const isArray = ts.isArrayLiteralExpression(unwrap(declaration.initializer!));
       const adds: { fn: TsFunction; code: string; value?: ts.Expression }[] = [];
       let keepsBounded = false;
