@@ -1,24 +1,17 @@
 import type { Rule } from '../../server/src/engine/rule';
 import {
-  declaredWithin,
   findEntry,
   handlerLabel,
   handlesRequests,
+  isMemoised,
   type EntryPath,
 } from '../../server/src/typescript/call-paths';
-import { ts } from '../../server/src/typescript/compiler';
 import {
   blockingCall,
   isScriptOrTestPath,
   type BlockingKind,
 } from '../../server/src/typescript/knowledge';
-import {
-  semanticParent,
-  unwrap,
-  type TsCall,
-  type TsFunction,
-  type TsModel,
-} from '../../server/src/typescript/model';
+import type { TsFunction, TsModel } from '../../server/src/typescript/model';
 
 /** `fs.existsSync` has no promise twin: `access` (which throws when missing) is the async check. */
 const FS_ALTERNATIVES: Record<string, string> = { existsSync: 'access', cpSync: 'cp' };
@@ -38,39 +31,6 @@ function alternative(kind: BlockingKind, name: string): string {
     case 'crypto':
       return `\`await promisify(crypto.${base})()\`, which runs on the libuv thread pool`;
   }
-}
-
-/**
- * `cached ??= fs.readFileSync(...)`, `if (!cached) cached = fs.readFileSync(...)`: the result is kept
- * in an outer variable or property, so the read happens once, not per call.
- */
-function isMemoised(call: TsCall): boolean {
-  // Through wrappers of the result: `JSON.parse(readFileSync(p, 'utf8'))`, `readFileSync(p).toString()`.
-  let value: ts.Node = call.node;
-  let parent = semanticParent(value);
-  while (
-    parent &&
-    ((ts.isCallExpression(parent) && parent.arguments.some((arg) => unwrap(arg) === value)) ||
-      (ts.isPropertyAccessExpression(parent) && parent.expression === value) ||
-      (ts.isCallExpression(parent) && parent.expression === value))
-  ) {
-    value = parent;
-    parent = semanticParent(value);
-  }
-  if (!parent || !ts.isBinaryExpression(parent) || unwrap(parent.right) !== value) return false;
-  const operator = parent.operatorToken.kind;
-  const assigns =
-    operator === ts.SyntaxKind.EqualsToken ||
-    operator === ts.SyntaxKind.QuestionQuestionEqualsToken ||
-    operator === ts.SyntaxKind.BarBarEqualsToken;
-  if (!assigns) return false;
-  // Kept beyond the call: an outer variable, `this.x`, or a property of an outer object (not of
-  // `req`, `res.locals` or another parameter or local, which live one request).
-  let root = unwrap(parent.left);
-  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root))
-    root = unwrap(root.expression);
-  if (root.kind === ts.SyntaxKind.ThisKeyword) return true;
-  return ts.isIdentifier(root) && !declaredWithin(call.fn, root.text);
 }
 
 /** A CLI: a `#!/usr/bin/env node` file runs once per invocation, not on a server's event loop. */
@@ -136,7 +96,9 @@ export const syncIoInAsync: Rule = {
           'Reading config or certificates once at startup is fine.',
         'Plain synchronous functions no async function or handler in the same file calls.',
         'Memoised reads: the result goes to an outer variable or a property (`cached ??= readFileSync(...)`, ' +
-          '`if (!template) template = readFileSync(...)`), so it blocks once, not per call.',
+          '`if (!template) template = readFileSync(...)`), so it blocks once, not per call. The same for ' +
+          'lazy initialisation: a function whose every caller in the file keeps its result ' +
+          '(`ready ??= loadAll()`) runs once, with the functions it calls.',
         'CLI scripts, tests and build config: `bin/`, `cli/`, `cli.ts`/`cli.js`, `scripts/`, files starting with `#!`, `*.test.ts`, ' +
           '`__tests__/`, `vite.config.ts` and other `*.config.*` files, `gulpfile.js`/`Gruntfile.js`, seeds ' +
           'and migrations.',

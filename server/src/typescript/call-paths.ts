@@ -125,7 +125,8 @@ function isImmediatelyInvoked(fn: TsFunction): boolean {
 /**
  * Whether `fn` runs once while the process starts, not per request: named like an entry point
  * (`main`, `bootstrap`, `onModuleInit`), a top-level IIFE, an `app.listen`/`fastify.register`/
- * `fp(...)` callback, or a function the file only calls from its top level or startup code.
+ * `fp(...)` callback, or a function the file only calls from its top level or startup code, or
+ * only through a memo (`ready ??= loadAll()`).
  */
 export function isStartupFunction(
   model: TsModel,
@@ -143,12 +144,46 @@ export function isStartupFunction(
     if (callback.callee === 'process.on' || callback.callee === 'process.once') return true;
   }
   if (fn.parent) return false;
-  // Called only from the top level or from startup code.
+  // Called only from the top level or from startup code, or only through a memo (`x ??= fn()`).
   const callers = callersInFile(model, fn);
   return (
     callers.length > 0 &&
-    callers.every((call) => !call.fn || runsAtStartup(model, call.fn, visiting))
+    callers.every((call) => !call.fn || isMemoised(call) || runsAtStartup(model, call.fn, visiting))
   );
+}
+
+/**
+ * `cached ??= fs.readFileSync(...)`, `ready ??= loadAll()`, `if (!cached) cached = load()`: the
+ * result is kept in an outer variable or property, so the call happens once, not per call of the
+ * function around it.
+ */
+export function isMemoised(call: TsCall): boolean {
+  // Through wrappers of the result: `JSON.parse(readFileSync(p, 'utf8'))`, `readFileSync(p).toString()`.
+  let value: ts.Node = call.node;
+  let parent = semanticParent(value);
+  while (
+    parent &&
+    ((ts.isCallExpression(parent) && parent.arguments.some((arg) => unwrap(arg) === value)) ||
+      (ts.isPropertyAccessExpression(parent) && parent.expression === value) ||
+      (ts.isCallExpression(parent) && parent.expression === value))
+  ) {
+    value = parent;
+    parent = semanticParent(value);
+  }
+  if (!parent || !ts.isBinaryExpression(parent) || unwrap(parent.right) !== value) return false;
+  const operator = parent.operatorToken.kind;
+  const assigns =
+    operator === ts.SyntaxKind.EqualsToken ||
+    operator === ts.SyntaxKind.QuestionQuestionEqualsToken ||
+    operator === ts.SyntaxKind.BarBarEqualsToken;
+  if (!assigns) return false;
+  // Kept beyond the call: an outer variable, `this.x`, or a property of an outer object (not of
+  // `req`, `res.locals` or another parameter or local, which live one request).
+  let root = unwrap(parent.left);
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root))
+    root = unwrap(root.expression);
+  if (root.kind === ts.SyntaxKind.ThisKeyword) return true;
+  return ts.isIdentifier(root) && !declaredWithin(call.fn, root.text);
 }
 
 /** `fn` or a function around it is startup code. */
