@@ -15,6 +15,7 @@ import {
   type PerflensConfig,
 } from '../config/config';
 import { resolveRules } from '../config/resolve';
+import { releaseTypeOracle } from '../typescript/type-oracle';
 import { LiveWorkspace } from '../workspace/live-workspace';
 import { mergeSettings, type EditorSettings } from './settings';
 
@@ -68,6 +69,11 @@ export class FolderAnalysis {
   relativePath(file: string): string {
     return path.relative(this.root, file).split(path.sep).join('/');
   }
+
+  /** Lets go of what the folder keeps beyond its own object: its type-aware program. */
+  dispose(): void {
+    releaseTypeOracle(this.root);
+  }
 }
 
 export class Folders {
@@ -77,6 +83,7 @@ export class Folders {
 
   /** Replaces the set of folders (workspace folders changed). */
   set(uris: readonly string[], settingsOf: (uri: string) => EditorSettings): void {
+    for (const folder of this.folders) if (!uris.includes(folder.uri)) folder.dispose();
     const kept = this.folders.filter((folder) => uris.includes(folder.uri));
     for (const uri of uris) {
       if (!kept.some((folder) => folder.uri === uri))

@@ -193,3 +193,11 @@ export function typeOracleFor(discovery: DiscoveryOptions): TypeOracle {
   }
   return oracle;
 }
+
+/**
+ * Forgets the oracle of a folder that left the workspace, and its program with it: the language
+ * server outlives the folders it is given, and a program holds the folder's parsed files.
+ */
+export function releaseTypeOracle(root: string): void {
+  oracles.delete(path.resolve(root));
+}
