@@ -205,6 +205,7 @@ export function serve(connection: Connection): void {
     }
     let text: string;
     try {
+      // perflens-ignore: sync-io-in-async -- one file per change, read at once so changes apply in order
       text = decode(fs.readFileSync(file));
     } catch {
       publish(folder, folder.workspace.remove(file));
@@ -217,6 +218,15 @@ export function serve(connection: Connection): void {
     reportProblems(folder);
   }
 
+  /** A closed file's text, or undefined when it cannot be read (gone, unreadable). */
+  async function readFromDisk(file: string): Promise<string | undefined> {
+    try {
+      return decode(await fs.promises.readFile(file));
+    } catch {
+      return undefined;
+    }
+  }
+
   async function analyseFolder(folder: FolderAnalysis): Promise<void> {
     if (!folder.editor.enable) return;
     const finished = publisher.beginAnalysis();
@@ -226,30 +236,28 @@ export function serve(connection: Connection): void {
         void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
       const files = discoverFiles([folder.root], discoveryOptions(folder.config, folder.root));
       progress.begin('Perflens', 0, `Analysing ${files.length} files`, false);
-      for (let i = 0; i < files.length; i++) {
-        const discovered = files[i];
-        const uri = URI.file(discovered.file).toString();
-        const buffer = open.get(uri)?.document.getText();
-        let text = buffer;
-        if (text === undefined) {
-          try {
-            text = decode(fs.readFileSync(discovered.file));
-          } catch {
-            continue;
-          }
-        }
-        folder.workspace.stage({
-          ...discovered,
-          relativePath: folder.relativePath(discovered.file),
-          text,
+      for (let start = 0; start < files.length; start += BATCH_SIZE) {
+        const batch = files.slice(start, start + BATCH_SIZE);
+        const uris = batch.map((discovered) => URI.file(discovered.file).toString());
+        // Read together, off the event loop: requests are answered while the disk works.
+        const texts = await Promise.all(
+          batch.map((discovered, i) =>
+            open.has(uris[i]) ? undefined : readFromDisk(discovered.file),
+          ),
+        );
+        batch.forEach((discovered, i) => {
+          // A file open in the editor is analysed as its buffer reads, even if opened meanwhile.
+          const text = open.get(uris[i])?.document.getText() ?? texts[i];
+          if (text === undefined) return;
+          folder.workspace.stage({
+            ...discovered,
+            relativePath: folder.relativePath(discovered.file),
+            text,
+          });
         });
-        if ((i + 1) % BATCH_SIZE === 0) {
-          progress.report(
-            Math.round(((i + 1) / files.length) * 100),
-            `${i + 1}/${files.length} files`,
-          );
-          await yieldToEventLoop();
-        }
+        const done = Math.min(start + BATCH_SIZE, files.length);
+        progress.report(Math.round((done / files.length) * 100), `${done}/${files.length} files`);
+        await yieldToEventLoop();
       }
       publish(folder, folder.workspace.commitStaged());
       reportProblems(folder);

@@ -164,6 +164,7 @@ function runModule(file: string, source: string, cachedData: Buffer | undefined)
 
 /** How each bundle was loaded, for the server log and tests. */
 export type CodeCacheUse = 'cached' | 'compiled' | 'plain require';
+// perflens-ignore: module-collection-only-grows -- one entry per bundle of this product, at most five
 const uses = new Map<string, CodeCacheUse>();
 
 /** How `file` was loaded by `requireWithCodeCache`, if it was. */
