@@ -90,7 +90,8 @@ export const syncIoInAsync: Rule = {
       ].join('\n'),
       notFlagged: [
         'Module top level and startup code: `main()`, `bootstrap()`, `start()`/`restartServer()`, ' +
-          'config loaders (`loadConfig`, `resolveConfig`, `loadDotenv`, `findConfigFile`), `onModuleInit`, top-level IIFEs, ' +
+          "config loaders (`loadConfig`, `resolveConfig`, `loadDotenv`, `findConfigFile`) and loaders of a tool's " +
+          'formatters, plugins and presets (`loadFormatter`, `loadPlugins`), `onModuleInit`, top-level IIFEs, ' +
           '`app.listen`/`fastify.register` callbacks, functions the file calls only from its top level, and ' +
           'Next.js build-time functions (`getStaticProps`, `getStaticPaths`, `generateStaticParams`). ' +
           'Reading config or certificates once at startup is fine.',

@@ -15,11 +15,12 @@ const STARTUP_NAMES =
   /^(?:main|bootstrap|(?:re)?start|(?:re)?startServer|startApp|init|initialize|setup|onModuleInit|onApplicationBootstrap|getStaticProps|getStaticPaths|generateStaticParams)$/;
 
 /**
- * Config loaders (`loadConfig`, `resolveConfig`, `loadDotenv`, `findConfigFile`): by convention
- * they run while the process starts, and reading files synchronously there is the norm.
+ * Config loaders (`loadConfig`, `resolveConfig`, `loadDotenv`, `findConfigFile`), and tools'
+ * loaders of their formatters and plugins (`loadFormatter`, `loadPlugins`, `resolvePreset`): by
+ * convention they run while the process starts, and reading files synchronously there is the norm.
  */
 const CONFIG_LOADER =
-  /^(?:load|read|resolve|find)\w*(?:Config|Configuration|Dotenv|Env|Settings)(?:[A-Z]\w*)?$/;
+  /^(?:load|read|resolve|find)\w*(?:Config|Configuration|Dotenv|Env|Settings|Formatters?|Plugins?|Presets?)(?:[A-Z]\w*)?$/;
 
 /** Calls whose callback runs once when the server starts or registers its routes and plugins. */
 const STARTUP_CALLBACK_METHODS = new Set(['listen', 'register', 'ready', 'after']);
