@@ -4,12 +4,14 @@
  * asserted: these machines are noisy, so compare the ratios within one run.
  */
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ALL_RULES } from '../rules';
 import { DEFAULT_CONFIG } from '../server/src/config/config';
 import { resolveRules } from '../server/src/config/resolve';
 import { scan } from '../server/src/cli/scan';
+import { initParsers, parse } from '../server/src/parsing/tree-sitter';
 import { discoverFiles } from '../server/src/workspace/discovery';
 import { generateCorpus, generateLargeModule } from './corpus';
 import { median } from './stats';
@@ -67,9 +69,31 @@ function runChild(dir: string, jobs: number): RunFigures {
   return JSON.parse(out) as RunFigures;
 }
 
+/**
+ * Child mode: only tree-sitter's parse of every file, in this thread: the floor under the 1-job
+ * scan, which parses each file once and analyses it. Prints the seconds it took.
+ */
+async function measureParse(dir: string): Promise<void> {
+  const texts = discoverFiles([dir], { root: dir, include: [], exclude: [] }).map((file) =>
+    fs.readFileSync(file.file, 'utf8'),
+  );
+  await initParsers();
+  const started = performance.now();
+  for (const text of texts) parse('python', text).delete();
+  process.stdout.write(JSON.stringify((performance.now() - started) / 1000));
+}
+
+function parseSeconds(dir: string): number {
+  const out = execFileSync(process.execPath, [__filename, '--measure-parse', dir], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as number;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--measure') return measure(args[1], Number(args[2]));
+  if (args[0] === '--measure-parse') return measureParse(args[1]);
 
   const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const dir = path.join(os.tmpdir(), 'perflens-bench-python');
@@ -100,6 +124,11 @@ async function main(): Promise<void> {
         `(${figures.findings} findings)`,
     );
   }
+  const parsing = median(Array.from({ length: repeats }, () => parseSeconds(dir)));
+  console.log(
+    `  tree-sitter parse alone, 1 thread (the floor under the 1-job scan): ${parsing.toFixed(2)} s  ` +
+      `${(corpus.bytes / 1e6 / parsing).toFixed(2)} MB/s`,
+  );
   // One file just under the default size limit: per-file costs that grow faster than the file.
   const large = generateLargeModule(
     path.join(os.tmpdir(), 'perflens-bench-python-large'),
