@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { ALL_RULES } from '../rules';
 import { DEFAULT_CONFIG } from '../server/src/config/config';
 import { resolveRules } from '../server/src/config/resolve';
+import type { Rule } from '../server/src/engine/rule';
 import { initParsers, parse } from '../server/src/parsing/tree-sitter';
 import { LiveWorkspace, sameShape } from '../server/src/workspace/live-workspace';
 
@@ -74,6 +75,40 @@ describe('live workspace', () => {
       source('app/queries.py', QUERIES.replace('email):', 'email):  # look up')),
     );
     assert.ok(!changed.has('app/models.py'), `changed: ${[...changed].join(', ')}`);
+  });
+
+  it('runs a schema reader once per file at start-up, schema files first, whatever their order', () => {
+    const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+    // A rule that reads the schema from the index, as unbounded-orm-query does for unique columns.
+    const runs: string[] = [];
+    const schemaReader: Rule = {
+      meta: { ...ALL_RULES[0].meta, language: 'python', id: 'reads-the-schema' },
+      check(ctx) {
+        runs.push(ctx.relativePath);
+        ctx.index.tables('users');
+      },
+    };
+    const live = new LiveWorkspace([...rules, schemaReader], settings, {
+      maxFileBytes: 2 * 1024 * 1024,
+    });
+    // The query file says nothing of schema (`app.tables`, not `app.models`): it is staged last.
+    live.updateMany([
+      source('app/queries.py', QUERIES.replace('app.models', 'app.tables')),
+      source('app/tables.py', MODELS('Column(String, unique=True)')),
+    ]);
+    // Before, every such rule was stopped in a first pass and run again once all files were in.
+    assert.deepEqual(runs, ['app/tables.py', 'app/queries.py', 'app/tables.py']);
+    const rulesIn = (file: string) => live.findings(file).map((f) => f.ruleId);
+    assert.ok(!rulesIn('app/queries.py').includes('unbounded-orm-query'), 'sees the unique column');
+  });
+
+  it('runs the index readers again when a file staged after the schema declares schema', () => {
+    const live = workspace();
+    // Staged as if the sniff had said it declares nothing: its unique column comes late.
+    live.stage(source('app/queries.py', QUERIES), true);
+    live.stage(source('app/models.py', MODELS('Column(String, unique=True)')), true);
+    live.commitStaged();
+    assert.ok(!live.findings('app/queries.py').some((f) => f.ruleId === 'unbounded-orm-query'));
   });
 
   it('forgets a deleted file and what it caused elsewhere', () => {

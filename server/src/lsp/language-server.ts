@@ -23,7 +23,13 @@ import type { Finding } from '../engine/types';
 import { languageOf } from '../languages/detect';
 import type { ParsedTree } from '../languages/prepare';
 import { initParsers } from '../parsing/tree-sitter';
-import { discoverFiles, discoveryOptions, isSkippedByDiscovery } from '../workspace/discovery';
+import { mayDeclareSchema } from '../languages/schema-sniff';
+import {
+  discoverFiles,
+  discoveryOptions,
+  isSkippedByDiscovery,
+  type DiscoveredFile,
+} from '../workspace/discovery';
 import {
   FIX_ALL_KIND,
   fixAll,
@@ -218,6 +224,10 @@ export function serve(connection: Connection): void {
     reportProblems(folder);
   }
 
+  function sourceOf(folder: FolderAnalysis, discovered: DiscoveredFile, text: string) {
+    return { ...discovered, relativePath: folder.relativePath(discovered.file), text };
+  }
+
   /** A closed file's text, or undefined when it cannot be read (gone, unreadable). */
   async function readFromDisk(file: string): Promise<string | undefined> {
     try {
@@ -236,6 +246,17 @@ export function serve(connection: Connection): void {
         void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
       const files = discoverFiles([folder.root], discoveryOptions(folder.config, folder.root));
       progress.begin('Perflens', 0, `Analysing ${files.length} files`, false);
+      let staged = 0;
+      const reportStaged = (count: number): void => {
+        staged += count;
+        progress.report(
+          Math.round((staged / files.length) * 100),
+          `${staged}/${files.length} files`,
+        );
+      };
+      // Files that may declare schema are staged as they are read; the others once the schema is
+      // indexed, so that each is prepared once (LiveWorkspace.stage).
+      const later: { discovered: DiscoveredFile; uri: string; text: string }[] = [];
       for (let start = 0; start < files.length; start += BATCH_SIZE) {
         const batch = files.slice(start, start + BATCH_SIZE);
         const uris = batch.map((discovered) => URI.file(discovered.file).toString());
@@ -245,18 +266,28 @@ export function serve(connection: Connection): void {
             open.has(uris[i]) ? undefined : readFromDisk(discovered.file),
           ),
         );
+        let count = 0;
         batch.forEach((discovered, i) => {
-          // A file open in the editor is analysed as its buffer reads, even if opened meanwhile.
           const text = open.get(uris[i])?.document.getText() ?? texts[i];
           if (text === undefined) return;
-          folder.workspace.stage({
-            ...discovered,
-            relativePath: folder.relativePath(discovered.file),
-            text,
-          });
+          if (!mayDeclareSchema(text, discovered.language)) {
+            later.push({ discovered, uri: uris[i], text });
+            return;
+          }
+          folder.workspace.stage(sourceOf(folder, discovered, text));
+          count++;
         });
-        const done = Math.min(start + BATCH_SIZE, files.length);
-        progress.report(Math.round((done / files.length) * 100), `${done}/${files.length} files`);
+        reportStaged(count);
+        await yieldToEventLoop();
+      }
+      for (let start = 0; start < later.length; start += BATCH_SIZE) {
+        const batch = later.slice(start, start + BATCH_SIZE);
+        for (const { discovered, uri, text } of batch) {
+          // A file opened meanwhile is analysed as its buffer reads.
+          const current = open.get(uri)?.document.getText() ?? text;
+          folder.workspace.stage(sourceOf(folder, discovered, current), true);
+        }
+        reportStaged(batch.length);
         await yieldToEventLoop();
       }
       publish(folder, folder.workspace.commitStaged());

@@ -14,7 +14,8 @@ import { applySuppressions, parseSuppressions, type Suppression } from '../engin
 import type { Finding, Problem } from '../engine/types';
 import { prepareFile, prepareOptionsFor, type ParsedTree } from '../languages/prepare';
 import type { PreparedFile, PrepareOptions, SourceFile } from '../languages/prepared';
-import type { FileFacts } from './facts';
+import { mayDeclareSchema } from '../languages/schema-sniff';
+import { declaresSchema, type FileFacts } from './facts';
 import { WorkspaceIndex } from './index';
 
 interface FileState {
@@ -81,7 +82,10 @@ export class LiveWorkspace {
   private readonly counts = new Map<string, number>();
   private findingTotal = 0;
   private prepareOptions: PrepareOptions;
-  private readonly staged: string[] = [];
+  /** Files of the batch being staged, with the index readers their first run deferred. */
+  private readonly staged = new Map<string, readonly string[]>();
+  /** Whether a file staged once the schema was indexed declared schema after all. */
+  private schemaStagedLate = false;
   /** Front ends run ahead of an analysis (`prepareAhead`), by file. */
   private readonly ahead = new Map<string, PreparedAhead>();
   readonly problems: Problem[] = [];
@@ -110,7 +114,7 @@ export class LiveWorkspace {
    */
   update(source: SourceFile, tree?: ParsedTree): Set<string> {
     const before = this.files.get(source.file)?.facts;
-    this.analyse(source, false, tree);
+    this.analyse(source, 'nothing', tree);
     const after = this.files.get(source.file)?.facts;
     const touched = sameShape(before, after)
       ? new Set<string>()
@@ -152,30 +156,42 @@ export class LiveWorkspace {
   }
 
   /**
-   * Analyses many files at once (workspace start-up): facts first, then each file's rules,
-   * deferring the index readers until every file is in, so the work stays linear.
+   * Analyses many files at once (workspace start-up, reconfiguration): files that may declare
+   * schema first, then the others with the schema indexed (see `stage`), so the work stays linear.
    */
   updateMany(sources: readonly SourceFile[]): Set<string> {
-    for (const source of sources) this.stage(source);
+    const [schema, others] = schemaFirst(sources);
+    for (const source of schema) this.stage(source);
+    for (const source of others) this.stage(source, true);
     return this.commitStaged();
   }
 
   /**
-   * Adds a file as part of a batch: indexes its facts and runs the per-file rules that do not read
-   * the index. `commitStaged()` finishes the batch. Callers that must stay responsive (the language
-   * server) stage files in small groups and yield in between.
+   * Adds a file as part of a batch: indexes its facts and runs its per-file rules; rules that read
+   * the index wait for `commitStaged()`, which finishes the batch. With `schemaIndexed` (every file
+   * of the batch that may declare schema, per `mayDeclareSchema`, is already staged), rules that
+   * read only the schema run at once and only those asking about functions wait: each file is then
+   * prepared once, not twice. Callers that must stay responsive (the language server) stage files
+   * in small groups and yield in between.
    */
-  stage(source: SourceFile): void {
-    this.analyse(source, true);
-    this.staged.push(source.file);
+  stage(source: SourceFile, schemaIndexed = false): void {
+    const deferred = this.analyse(source, schemaIndexed ? 'functions' : 'index');
+    this.staged.set(source.file, deferred);
+    if (schemaIndexed && declaresSchema(this.files.get(source.file)?.facts))
+      this.schemaStagedLate = true;
   }
 
-  /** Runs the staged files' index readers with the complete index; returns the files whose findings changed. */
+  /** Runs the staged files' deferred index readers with the complete index; returns the files whose findings changed. */
   commitStaged(): Set<string> {
-    for (const file of this.staged.splice(0)) {
+    // Schema where the sniff expected none: rules that read a partial schema run again.
+    const rerunAll = this.schemaStagedLate;
+    this.schemaStagedLate = false;
+    for (const [file, deferred] of this.staged) {
       const state = this.files.get(file);
-      if (state && state.readsIndex.size > 0) this.rerun(state, state.readsIndex);
+      const rules = rerunAll ? state?.readsIndex : new Set(deferred);
+      if (state && rules && rules.size > 0) this.rerun(state, rules);
     }
+    this.staged.clear();
     return this.refresh();
   }
 
@@ -241,7 +257,15 @@ export class LiveWorkspace {
     return this.files.get(file)?.skipped;
   }
 
-  private analyse(source: SourceFile, deferIndexUsers: boolean, tree?: ParsedTree): void {
+  /**
+   * Analyses a file. `defer` stops the rules that read the index (`'index'`) or only those that ask
+   * about the workspace's functions (`'functions'`); returns the rules it stopped.
+   */
+  private analyse(
+    source: SourceFile,
+    defer: 'index' | 'functions' | 'nothing',
+    tree?: ParsedTree,
+  ): readonly string[] {
     const lines = new LineIndex(source.text);
     // A file that cannot be analysed keeps an empty state, so it still counts and shows why.
     const unanalysed = (skipped?: string): void => {
@@ -256,7 +280,10 @@ export class LiveWorkspace {
       });
     };
     const reason = skipReason(source.text, this.limits);
-    if (reason) return unanalysed(reason);
+    if (reason) {
+      unanalysed(reason);
+      return [];
+    }
     let prepared = this.takeAhead(source, tree);
     try {
       prepared ??= prepareFile(source, this.prepareOptions, tree);
@@ -266,12 +293,14 @@ export class LiveWorkspace {
         kind: 'parse-error',
         message: `could not be analysed: ${(error as Error).message}`,
       });
-      return unanalysed();
+      unanalysed();
+      return [];
     }
     try {
       this.index.update(prepared.facts);
       const result = runFileRules(prepared, this.rules, this.index, this.settings, {
-        deferIndexUsers,
+        deferIndexUsers: defer === 'index',
+        deferFunctionReaders: defer === 'functions',
       });
       this.problems.push(...result.problems);
       this.files.set(source.file, {
@@ -282,6 +311,7 @@ export class LiveWorkspace {
         suppressions: parseSuppressions(source.text, lines, source.language),
         facts: prepared.facts,
       });
+      return result.deferred;
     } finally {
       prepared.dispose();
     }
@@ -358,4 +388,15 @@ export class LiveWorkspace {
     this.findingTotal += count - (this.counts.get(file) ?? 0);
     this.counts.set(file, count);
   }
+}
+
+/** `sources` split into the files that may declare schema and the others, in their order. */
+export function schemaFirst(
+  sources: readonly SourceFile[],
+): [schema: SourceFile[], others: SourceFile[]] {
+  const schema: SourceFile[] = [];
+  const others: SourceFile[] = [];
+  for (const source of sources)
+    (mayDeclareSchema(source.text, source.language) ? schema : others).push(source);
+  return [schema, others];
 }
