@@ -111,6 +111,30 @@ describe('live workspace', () => {
     assert.ok(!live.findings('app/queries.py').some((f) => f.ruleId === 'unbounded-orm-query'));
   });
 
+  it('runs deferred rules on the text a file has when the batch is committed', () => {
+    const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+    // Asks about the workspace's functions, so it waits for the commit; reports what it read.
+    const functionReader: Rule = {
+      meta: { ...ALL_RULES[0].meta, language: 'python', id: 'reads-functions' },
+      check(ctx) {
+        ctx.index.resolve(['app.jobs.run']);
+        ctx.report({ start: 0, end: 1, message: `read ${ctx.python?.source.length} characters` });
+      },
+    };
+    const live = new LiveWorkspace([...rules, functionReader], settings, {
+      maxFileBytes: 2 * 1024 * 1024,
+    });
+    live.stage(source('app/jobs.py', 'def run():\n    pass\n'), true);
+    // Typed in the editor before the start-up analysis finished.
+    live.update(source('app/jobs.py', 'def run():\n    return 1\n'));
+    live.commitStaged();
+    const messages = live
+      .findings('app/jobs.py')
+      .filter((f) => f.ruleId === 'reads-functions')
+      .map((f) => f.message);
+    assert.deepEqual(messages, ['read 24 characters']);
+  });
+
   it('forgets a deleted file and what it caused elsewhere', () => {
     const live = workspace();
     live.updateMany([

@@ -14,14 +14,8 @@ import { parseSuppressions, type Suppression } from '../engine/suppressions';
 import type { Finding, Problem } from '../engine/types';
 import type { DiscoveredFile } from '../workspace/discovery';
 import type { FileFacts } from '../workspace/facts';
+import { KEPT_SOURCE_BYTES } from '../workspace/kept-trees';
 import { AnalysisSession } from '../workspace/session';
-
-/**
- * Source bytes of files whose trees a lane keeps from the first pass to the final one, where their
- * deferred rules run again. A kept TypeScript file costs ~45 bytes of heap per byte of source
- * (tree, model, facts), so 2 MB of source is ~90 MB: past it, files are parsed again instead.
- */
-const KEPT_SOURCE_BYTES = 2 * 1024 * 1024;
 
 export interface PrepareResult {
   facts: FileFacts[];

@@ -17,6 +17,7 @@ import type { PreparedFile, PrepareOptions, SourceFile } from '../languages/prep
 import { mayDeclareSchema } from '../languages/schema-sniff';
 import { declaresSchema, type FileFacts } from './facts';
 import { WorkspaceIndex } from './index';
+import { KEPT_SOURCE_BYTES } from './kept-trees';
 
 interface FileState {
   source: SourceFile;
@@ -86,6 +87,9 @@ export class LiveWorkspace {
   private readonly staged = new Map<string, readonly string[]>();
   /** Whether a file staged once the schema was indexed declared schema after all. */
   private schemaStagedLate = false;
+  /** Staged files prepared once and kept for their deferred rules, within KEPT_SOURCE_BYTES. */
+  private readonly kept = new Map<string, PreparedFile>();
+  private keptBytes = 0;
   /** Front ends run ahead of an analysis (`prepareAhead`), by file. */
   private readonly ahead = new Map<string, PreparedAhead>();
   readonly problems: Problem[] = [];
@@ -189,15 +193,35 @@ export class LiveWorkspace {
     for (const [file, deferred] of this.staged) {
       const state = this.files.get(file);
       const rules = rerunAll ? state?.readsIndex : new Set(deferred);
-      if (state && rules && rules.size > 0) this.rerun(state, rules);
+      const prepared = this.takeKept(file);
+      if (state && rules && rules.size > 0) this.rerun(state, rules, prepared);
+      else prepared?.dispose();
     }
     this.staged.clear();
     return this.refresh();
   }
 
+  /** Keeps a staged file's prepared trees for its deferred rules, if the budget allows. */
+  private keep(file: string, prepared: PreparedFile): boolean {
+    const bytes = prepared.source.text.length;
+    if (this.keptBytes + bytes > KEPT_SOURCE_BYTES) return false;
+    this.kept.set(file, prepared);
+    this.keptBytes += bytes;
+    return true;
+  }
+
+  private takeKept(file: string): PreparedFile | undefined {
+    const prepared = this.kept.get(file);
+    if (!prepared) return undefined;
+    this.kept.delete(file);
+    this.keptBytes -= prepared.source.text.length;
+    return prepared;
+  }
+
   /** Forgets a deleted file. */
   remove(file: string): Set<string> {
     this.dropAhead(file);
+    this.takeKept(file)?.dispose();
     const state = this.files.get(file);
     if (!state) return new Set();
     this.files.delete(file);
@@ -266,6 +290,8 @@ export class LiveWorkspace {
     defer: 'index' | 'functions' | 'nothing',
     tree?: ParsedTree,
   ): readonly string[] {
+    // Trees kept from staging describe the text as it was then.
+    this.takeKept(source.file)?.dispose();
     const lines = new LineIndex(source.text);
     // A file that cannot be analysed keeps an empty state, so it still counts and shows why.
     const unanalysed = (skipped?: string): void => {
@@ -311,17 +337,19 @@ export class LiveWorkspace {
         suppressions: parseSuppressions(source.text, lines, source.language),
         facts: prepared.facts,
       });
+      if (defer !== 'nothing' && result.deferred.length > 0 && this.keep(source.file, prepared))
+        prepared = undefined;
       return result.deferred;
     } finally {
-      prepared.dispose();
+      prepared?.dispose();
     }
   }
 
-  /** Re-runs `rules` on a file, replacing their earlier findings. */
-  private rerun(state: FileState, rules: ReadonlySet<string>): void {
-    let prepared;
+  /** Re-runs `rules` on a file, replacing their earlier findings; `kept` is its prepared text. */
+  private rerun(state: FileState, rules: ReadonlySet<string>, kept?: PreparedFile): void {
+    let prepared = kept;
     try {
-      prepared = prepareFile(state.source, this.prepareOptions);
+      prepared ??= prepareFile(state.source, this.prepareOptions);
     } catch {
       return;
     }
