@@ -337,6 +337,16 @@ describe('language server over LSP', function () {
     assert.equal((all as unknown[]).length, 2);
   });
 
+  it('analyses the workspace on startup for a client with no workspace folders or settings', async () => {
+    // A minimal client: no `workspace.workspaceFolders`, no `workspace.configuration`.
+    const dir = workspace({ 'app/jobs.py': SLEEPY });
+    client = await startClient(URI.file(dir).toString(), {}, { workspace: {} });
+    await client.waitFor(
+      URI.file(path.join(dir, 'app/jobs.py')).toString(),
+      (p) => p.diagnostics.length === 1,
+    );
+  });
+
   it('applies a settings change without a restart', async () => {
     const dir = workspace({ 'app.py': SLEEPY });
     const uri = URI.file(path.join(dir, 'app.py')).toString();

@@ -72,6 +72,8 @@ export function serve(connection: Connection): void {
   const trees = new DocumentTrees();
   const folders = new Folders(DEFAULT_EDITOR_SETTINGS);
   let canReadConfiguration = false;
+  /** Whether the client reports workspace folder changes (subscribing otherwise throws). */
+  let followsWorkspaceFolders = false;
   let ready: Promise<void> = Promise.resolve();
   /** Whether the grammars are loaded, so a document can be parsed as soon as it changes. */
   let parsersReady = false;
@@ -340,6 +342,7 @@ export function serve(connection: Connection): void {
 
   connection.onInitialize((params): InitializeResult => {
     canReadConfiguration = !!params.capabilities.workspace?.configuration;
+    followsWorkspaceFolders = !!params.capabilities.workspace?.workspaceFolders;
     const roots =
       params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     ready = initParsers().then(() => {
@@ -364,19 +367,21 @@ export function serve(connection: Connection): void {
       });
       for (const folder of folders.all()) folder.reload(await editorSettings(folder.uri));
     }
-    connection.workspace.onDidChangeWorkspaceFolders(async (event) => {
-      const uris = folders
-        .all()
-        .map((f) => f.uri)
-        .filter((uri) => !event.removed.some((r) => r.uri === uri));
-      uris.push(...event.added.map((f) => f.uri));
-      folders.set(uris, () => DEFAULT_EDITOR_SETTINGS);
-      await reloadFolders();
-      for (const added of event.added) {
-        const folder = folders.all().find((f) => f.uri === added.uri);
-        if (folder) await analyseFolder(folder);
-      }
-    });
+    if (followsWorkspaceFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders(async (event) => {
+        const uris = folders
+          .all()
+          .map((f) => f.uri)
+          .filter((uri) => !event.removed.some((r) => r.uri === uri));
+        uris.push(...event.added.map((f) => f.uri));
+        folders.set(uris, () => DEFAULT_EDITOR_SETTINGS);
+        await reloadFolders();
+        for (const added of event.added) {
+          const folder = folders.all().find((f) => f.uri === added.uri);
+          if (folder) await analyseFolder(folder);
+        }
+      });
+    }
     await analyseAll(true);
     // Open documents are analysed again with the whole index; one being typed in already waits
     // for its debounce, which must not be cut short.
