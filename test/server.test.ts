@@ -347,6 +347,21 @@ describe('language server over LSP', function () {
     );
   });
 
+  it('keeps serving when the client refuses dynamic registration and message requests', async () => {
+    // An invalid perflens.json makes the server show an error (window/showMessageRequest, which
+    // this client does not implement); registering for settings changes is refused outright.
+    const dir = workspace({ 'app/jobs.py': SLEEPY, 'perflens.json': '{"colour": true}' });
+    client = await startClient(URI.file(dir).toString(), {}, {}, 'cli', [
+      'client/registerCapability',
+    ]);
+    await client.waitFor(
+      URI.file(path.join(dir, 'app/jobs.py')).toString(),
+      (p) => p.diagnostics.length === 1,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(client.process.exitCode, null, client.stderr());
+  });
+
   it('applies a settings change without a restart', async () => {
     const dir = workspace({ 'app.py': SLEEPY });
     const uri = URI.file(path.join(dir, 'app.py')).toString();

@@ -5,9 +5,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   createProtocolConnection,
+  ErrorCodes,
   InitializeRequest,
   InitializedNotification,
   PublishDiagnosticsNotification,
+  ResponseError,
   StreamMessageReader,
   StreamMessageWriter,
   type PublishDiagnosticsParams,
@@ -53,11 +55,17 @@ export function testCodeCacheDir(): string {
   return codeCacheDir;
 }
 
+/**
+ * Starts a server on `rootUri` and initialises it. The client answers `workspace/configuration`
+ * with `settings`, and with an error the requests named in `refused` (as a client that does not
+ * implement them does); requests it has no handler for get an error too, as in any client.
+ */
 export async function startClient(
   rootUri: string,
   settings: Record<string, unknown> = {},
   extraCapabilities = {},
   entry: keyof typeof SERVER_ENTRIES = 'cli',
+  refused: readonly string[] = [],
 ): Promise<TestClient> {
   const child = spawn(process.execPath, SERVER_ENTRIES[entry], {
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -78,8 +86,13 @@ export async function startClient(
   connection.onRequest('workspace/configuration', (params: { items: unknown[] }) =>
     params.items.map(() => settings),
   );
-  connection.onRequest('window/workDoneProgress/create', () => null);
-  connection.onRequest('client/registerCapability', () => null);
+  const answer = (method: string) => () => {
+    if (refused.includes(method))
+      throw new ResponseError(ErrorCodes.MethodNotFound, `${method} is not supported`);
+    return null;
+  };
+  connection.onRequest('window/workDoneProgress/create', answer('window/workDoneProgress/create'));
+  connection.onRequest('client/registerCapability', answer('client/registerCapability'));
   connection.onNotification('window/logMessage', () => undefined);
   connection.onNotification('$/progress', () => undefined);
   connection.onNotification('perflens/status', () => undefined);

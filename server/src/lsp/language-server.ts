@@ -8,6 +8,8 @@ import {
   CodeActionKind,
   DidChangeConfigurationNotification,
   FileChangeType,
+  MessageType,
+  ShowMessageNotification,
   TextDocumentSyncKind,
   type CodeAction,
   type Connection,
@@ -68,10 +70,25 @@ interface OpenDocument {
 }
 
 export function serve(connection: Connection): void {
+  // A request the client answers with an error (it may not implement it) must not end the
+  // server: Node ends a process on an unhandled rejection.
+  process.on('unhandledRejection', (reason) =>
+    connection.console.error(
+      `Perflens: ${reason instanceof Error ? reason.stack : String(reason)}`,
+    ),
+  );
+  /** Shows an error to the user; a notification, so no client answer can fail it. */
+  const showError = (message: string): void =>
+    void connection.sendNotification(ShowMessageNotification.type, {
+      type: MessageType.Error,
+      message,
+    });
   const open = new Map<string, OpenDocument>();
   const trees = new DocumentTrees();
   const folders = new Folders(DEFAULT_EDITOR_SETTINGS);
   let canReadConfiguration = false;
+  /** Whether the client lets the server register for settings changes once initialised. */
+  let canRegisterForSettings = false;
   /** Whether the client reports workspace folder changes (subscribing otherwise throws). */
   let followsWorkspaceFolders = false;
   let ready: Promise<void> = Promise.resolve();
@@ -244,8 +261,7 @@ export function serve(connection: Connection): void {
     const finished = publisher.beginAnalysis();
     const progress = await connection.window.createWorkDoneProgress();
     try {
-      if (folder.configError)
-        void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
+      if (folder.configError) showError(`Perflens: ${folder.configError}`);
       const files = discoverFiles([folder.root], discoveryOptions(folder.config, folder.root));
       progress.begin('Perflens', 0, `Analysing ${files.length} files`, false);
       let staged = 0;
@@ -309,8 +325,7 @@ export function serve(connection: Connection): void {
   async function reloadFolders(): Promise<void> {
     for (const folder of folders.all()) {
       folder.reload(await editorSettings(folder.uri));
-      if (folder.configError)
-        void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
+      if (folder.configError) showError(`Perflens: ${folder.configError}`);
       publish(folder, folder.workspace.fileNames());
     }
   }
@@ -342,6 +357,8 @@ export function serve(connection: Connection): void {
 
   connection.onInitialize((params): InitializeResult => {
     canReadConfiguration = !!params.capabilities.workspace?.configuration;
+    canRegisterForSettings =
+      !!params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration;
     followsWorkspaceFolders = !!params.capabilities.workspace?.workspaceFolders;
     const roots =
       params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
@@ -362,9 +379,13 @@ export function serve(connection: Connection): void {
   connection.onInitialized(async () => {
     await ready;
     if (canReadConfiguration) {
-      void connection.client.register(DidChangeConfigurationNotification.type, {
-        section: 'perflens',
-      });
+      if (canRegisterForSettings) {
+        connection.client
+          .register(DidChangeConfigurationNotification.type, { section: 'perflens' })
+          .catch((error: unknown) =>
+            connection.console.warn(`Perflens: settings changes not followed: ${String(error)}`),
+          );
+      }
       for (const folder of folders.all()) folder.reload(await editorSettings(folder.uri));
     }
     if (followsWorkspaceFolders) {
@@ -434,8 +455,7 @@ export function serve(connection: Connection): void {
       if (path.basename(file) === CONFIG_FILE_NAME) {
         const folder = folders.folderOf(file);
         folder.reload();
-        if (folder.configError)
-          void connection.window.showErrorMessage(`Perflens: ${folder.configError}`);
+        if (folder.configError) showError(`Perflens: ${folder.configError}`);
         publish(folder, folder.workspace.fileNames());
         continue;
       }
