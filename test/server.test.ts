@@ -349,10 +349,12 @@ describe('language server over LSP', function () {
 
   it('keeps serving when the client refuses dynamic registration and message requests', async () => {
     // An invalid perflens.json makes the server show an error (window/showMessageRequest, which
-    // this client does not implement); registering for settings changes is refused outright.
+    // this client does not implement); registering for settings changes and creating a progress
+    // report are refused outright.
     const dir = workspace({ 'app/jobs.py': SLEEPY, 'perflens.json': '{"colour": true}' });
     client = await startClient(URI.file(dir).toString(), {}, {}, 'cli', [
       'client/registerCapability',
+      'window/workDoneProgress/create',
     ]);
     await client.waitFor(
       URI.file(path.join(dir, 'app/jobs.py')).toString(),

@@ -15,6 +15,7 @@ import {
   type Connection,
   type InitializeResult,
   type TextDocumentContentChangeEvent,
+  type WorkDoneProgressReporter,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
@@ -57,6 +58,9 @@ export const DEBOUNCE_MS = 150;
 export const PREPARE_AFTER_MS = 50;
 /** Files analysed between two yields to the event loop during workspace analysis. */
 const BATCH_SIZE = 20;
+
+/** What the folder analysis reports its progress through. */
+type ProgressReport = Pick<WorkDoneProgressReporter, 'begin' | 'report' | 'done'>;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -247,6 +251,15 @@ export function serve(connection: Connection): void {
     return { ...discovered, relativePath: folder.relativePath(discovered.file), text };
   }
 
+  /** A progress report in the client's UI; one that shows nothing if the client refuses it. */
+  async function createProgress(): Promise<ProgressReport> {
+    try {
+      return await connection.window.createWorkDoneProgress();
+    } catch {
+      return { begin: () => undefined, report: () => undefined, done: () => undefined };
+    }
+  }
+
   /** A closed file's text, or undefined when it cannot be read (gone, unreadable). */
   async function readFromDisk(file: string): Promise<string | undefined> {
     try {
@@ -259,7 +272,7 @@ export function serve(connection: Connection): void {
   async function analyseFolder(folder: FolderAnalysis): Promise<void> {
     if (!folder.editor.enable) return;
     const finished = publisher.beginAnalysis();
-    const progress = await connection.window.createWorkDoneProgress();
+    const progress = await createProgress();
     try {
       if (folder.configError) showError(`Perflens: ${folder.configError}`);
       const files = discoverFiles([folder.root], discoveryOptions(folder.config, folder.root));
