@@ -347,14 +347,15 @@ describe('language server over LSP', function () {
     );
   });
 
-  it('keeps serving when the client refuses dynamic registration and message requests', async () => {
+  it('keeps serving when the client refuses the requests the server sends it', async () => {
     // An invalid perflens.json makes the server show an error (window/showMessageRequest, which
-    // this client does not implement); registering for settings changes and creating a progress
-    // report are refused outright.
+    // this client does not implement); registering for settings changes, creating a progress
+    // report and reading the settings are refused outright.
     const dir = workspace({ 'app/jobs.py': SLEEPY, 'perflens.json': '{"colour": true}' });
     client = await startClient(URI.file(dir).toString(), {}, {}, 'cli', [
       'client/registerCapability',
       'window/workDoneProgress/create',
+      'workspace/configuration',
     ]);
     await client.waitFor(
       URI.file(path.join(dir, 'app/jobs.py')).toString(),

@@ -83,14 +83,15 @@ export async function startClient(
     diagnostics.set(params.uri, params);
     for (const wake of waiters.splice(0)) wake();
   });
-  connection.onRequest('workspace/configuration', (params: { items: unknown[] }) =>
-    params.items.map(() => settings),
-  );
   const answer = (method: string) => () => {
     if (refused.includes(method))
       throw new ResponseError(ErrorCodes.MethodNotFound, `${method} is not supported`);
     return null;
   };
+  connection.onRequest('workspace/configuration', (params: { items: unknown[] }) => {
+    answer('workspace/configuration')();
+    return params.items.map(() => settings);
+  });
   connection.onRequest('window/workDoneProgress/create', answer('window/workDoneProgress/create'));
   connection.onRequest('client/registerCapability', answer('client/registerCapability'));
   connection.onNotification('window/logMessage', () => undefined);

@@ -106,9 +106,14 @@ export function serve(connection: Connection): void {
 
   async function editorSettings(scopeUri: string): Promise<EditorSettings> {
     if (!canReadConfiguration) return DEFAULT_EDITOR_SETTINGS;
-    return readEditorSettings(
-      await connection.workspace.getConfiguration({ scopeUri, section: 'perflens' }),
-    );
+    try {
+      return readEditorSettings(
+        await connection.workspace.getConfiguration({ scopeUri, section: 'perflens' }),
+      );
+    } catch (error) {
+      connection.console.warn(`Perflens: no editor settings, using the defaults: ${String(error)}`);
+      return DEFAULT_EDITOR_SETTINGS;
+    }
   }
 
   const publisher = new Publisher(connection, folders, (uri) => open.get(uri)?.document.version);
