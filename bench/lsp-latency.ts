@@ -118,6 +118,19 @@ function startServer(): { child: ChildProcess; connection: ProtocolConnection } 
   return { child, connection };
 }
 
+/** Starts listening (with the notification handlers already set) and initialises on `dir`. */
+async function initialize(connection: ProtocolConnection, dir: string): Promise<void> {
+  connection.onRequest('window/workDoneProgress/create', () => null);
+  connection.onNotification('perflens/status', () => undefined);
+  connection.listen();
+  await connection.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: URI.file(dir).toString(),
+    workspaceFolders: [{ uri: URI.file(dir).toString(), name: 'bench' }],
+    capabilities: { window: { workDoneProgress: true } },
+  });
+}
+
 /**
  * Opening a workspace: seconds from `initialized` until every file of `dir` has its diagnostics
  * (the server publishes a list, empty or not, for each file it analyses at start-up).
@@ -131,15 +144,7 @@ async function startupOverLsp(dir: string, files: number): Promise<number> {
     published.add(params.uri);
     if (published.size >= files) done();
   });
-  connection.onRequest('window/workDoneProgress/create', () => null);
-  connection.onNotification('perflens/status', () => undefined);
-  connection.listen();
-  await connection.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri: URI.file(dir).toString(),
-    workspaceFolders: [{ uri: URI.file(dir).toString(), name: 'bench' }],
-    capabilities: { window: { workDoneProgress: true } },
-  });
+  await initialize(connection, dir);
   const started = performance.now();
   await connection.sendNotification(InitializedNotification.type, {});
   await allIn;
@@ -162,15 +167,7 @@ async function overLsp(text: string): Promise<number[]> {
     published.set(params.version, performance.now());
     waiters.get(params.version)?.();
   });
-  connection.onRequest('window/workDoneProgress/create', () => null);
-  connection.onNotification('perflens/status', () => undefined);
-  connection.listen();
-  await connection.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri: URI.file(dir).toString(),
-    workspaceFolders: [{ uri: URI.file(dir).toString(), name: 'bench' }],
-    capabilities: { window: { workDoneProgress: true } },
-  });
+  await initialize(connection, dir);
   await connection.sendNotification(InitializedNotification.type, {});
   await connection.sendNotification(DidOpenTextDocumentNotification.type, {
     textDocument: { uri, languageId: 'python', version: 1, text },
