@@ -252,6 +252,7 @@ export function serve(connection: Connection): void {
     reportProblems(folder);
   }
 
+  /** A discovered file of `folder` with its text, as the folder's workspace analyses it. */
   function sourceOf(folder: FolderAnalysis, discovered: DiscoveredFile, text: string) {
     return { ...discovered, relativePath: folder.relativePath(discovered.file), text };
   }
