@@ -20,8 +20,8 @@ export const httpCallInLoop: Rule = {
         'Finds HTTP requests made one after another inside a `for` or `while` loop or a comprehension: ' +
         '`requests.*`, `httpx.get/post/...`, `urllib.request.urlopen`, and `get/post/...` on HTTP clients ' +
         "(`await client.get(...)`, a `requests.Session()`/`httpx.Client()`, aiohttp's " +
-        '`async with session.get(...)`, and a `session` made elsewhere whose arguments say HTTP: a URL, ' +
-        '`headers=`, `timeout=`, `params=`, `stream=`...).',
+        '`async with session.get(...)`, and a `session` made elsewhere whose arguments say HTTP: a URL or ' +
+        'a name holding one (`page.url`, `next_link`), `headers=`, `timeout=`, `params=`, `stream=`...).',
       whyIsThisBad:
         "Every request pays DNS, TLS and the remote service's latency, and the loop waits for each before " +
         'sending the next: 100 items at 80 ms each is 8 seconds, while the same requests sent together ' +
@@ -49,8 +49,9 @@ export const httpCallInLoop: Rule = {
           'request needs the answer of this one, so the requests are sequential by nature.',
         'Retry loops that return or break on success, and loops that run once ' +
           '(`for attempt in range(3): try: return requests.get(url, timeout=5)`).',
-        'Loops over a fixed literal collection, a name bound once to one, or a literal `range` of ten or ' +
-          'fewer iterations (a handful of known endpoints).',
+        'Loops over a fixed literal collection, a name bound once to one, a list or tuple of ten or fewer ' +
+          'elements written out (`for v in ("5.2", newest)`), or a literal `range` of ten or fewer ' +
+          'iterations (a handful of known endpoints).',
         '`while` loops that sleep between requests: they poll, which the `polling` rules judge.',
         '`get` on names that are not HTTP clients (`cache.get(key)`, `db.get(User, id)`, `os.environ.get`).',
         '`get` of a plain name, not a path or a URL, on a name that looks like a client: ' +

@@ -39,8 +39,9 @@ export const queryInLoop: Rule = {
       ].join('\n'),
       notFlagged: [
         'Loops over a fixed literal collection (`for table in ("events", "users")`), a name bound once to ' +
-          'one (a module constant `TABLES = (...)`, also through `.items()` or `enumerate`), or a literal ' +
-          '`range` of ten or fewer iterations: the number of queries does not grow with the data.',
+          'one (a module constant `TABLES = (...)`, also through `.items()` or `enumerate`), a list or tuple ' +
+          'of ten or fewer elements written out (`for db in (primary, replica)`), or a literal `range` of ten ' +
+          'or fewer iterations: the number of queries does not grow with the data.',
         'Bulk APIs, which are the cure: `executemany`, `bulk_save_objects`, `bulk_insert_mappings`, ' +
           '`add_all`, `bulk_create`; and `session.add()`, which is buffered until flush.',
         'Retry loops and loops that run once: the code returns, breaks or raises right after the query ' +

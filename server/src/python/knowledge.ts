@@ -252,6 +252,8 @@ const HTTP_KEYWORD_ARGUMENT =
 /** A URL literal, or an f-string that starts with one or with a placeholder (`f"{BASE}/users"`). */
 const URL_ARGUMENT = /^[rbu]*["']https?:\/\/|^[rbu]*f[rb]*["'](?:https?:\/\/|\{)/i;
 const STRING_ARGUMENT = /^[rbuf]*["']/i;
+/** A name that holds a URL (`url`, `page.url`, `next_link`, `self.base_uri`): a database takes a model. */
+const URL_NAME = /^[\w.]*(?:^|[._])(?:url|uri|href|link)s?$/i;
 
 /**
  * What the arguments of a call on something named like a session say it is: `'http'` for a URL
@@ -263,7 +265,8 @@ export function sessionCallArguments(call: PyCall): 'http' | 'string' | undefine
   const args = call.args;
   // `firstNamedChild`: `namedChildren` would bring every argument over from WASM.
   const first = args.firstNamedChild?.text ?? '';
-  if (URL_ARGUMENT.test(first) || HTTP_KEYWORD_ARGUMENT.test(args.text)) return 'http';
+  if (URL_ARGUMENT.test(first) || URL_NAME.test(first) || HTTP_KEYWORD_ARGUMENT.test(args.text))
+    return 'http';
   return STRING_ARGUMENT.test(first) ? 'string' : undefined;
 }
 

@@ -109,8 +109,12 @@ const SLEEPS = new Set([
   'gevent.sleep',
 ]);
 
-/** A literal `range(...)` this short is a fixed handful of iterations, not a loop over data. */
+/** A literal `range(...)` (or display) this short is a fixed handful of iterations, not a loop over data. */
 const SMALL_RANGE = 10;
+/** Collections written out element by element (`for v in a, b:` is an `expression_list`). */
+const DISPLAYS = new Set(['list', 'tuple', 'set', 'expression_list']);
+/** Elements that spread another collection into a display: its length is unknown. */
+const STARRED = new Set(['list_splat', 'dictionary_splat', 'parenthesized_list_splat']);
 
 /** The literals of a constant literal collection, and negative numbers (`-1`). */
 const CONSTANT_TYPES = new Set([...CONSTANT_LITERAL_TYPES, 'unary_operator']);
@@ -361,6 +365,18 @@ function isConstantCollection(node: Node | null): boolean {
   return node.namedChildren.every((child) => !!child && isConstantValue(child));
 }
 
+/**
+ * A list, tuple or set written out with a handful of elements and nothing starred
+ * (`("5.2", newest)`): the loop runs that many times, whatever the elements hold.
+ */
+function isShortDisplay(node: Node): boolean {
+  if (!DISPLAYS.has(node.type)) return false;
+  const elements = node.namedChildren.filter((child) => child?.type !== 'comment');
+  return (
+    elements.length <= SMALL_RANGE && elements.every((child) => !!child && !STARRED.has(child.type))
+  );
+}
+
 function isConstantValue(node: Node | null): boolean {
   return !!node && (CONSTANT_TYPES.has(node.type) || isConstantCollection(node));
 }
@@ -377,7 +393,7 @@ function isFixedIterable(
 ): boolean {
   const value = unwrap(node);
   if (!value || depth > 3) return false;
-  if (isConstantCollection(value)) return true;
+  if (isConstantCollection(value) || isShortDisplay(value)) return true;
   if (value.type === 'identifier') {
     const bound = singleBinding(model, fn, value.text);
     return !!bound && isFixedIterable(bound, model, fn, depth + 1);
