@@ -103,12 +103,16 @@ interface Usage {
 }
 
 /**
- * Functions that fill registries: used as decorators or run only at import (`registrars`),
- * `register*` (`_register*` too), `__init_subclass__`, and their inner functions.
+ * Functions that fill registries: used as decorators or run only at import (`registrars`, which
+ * also names classes instantiated only at import: their `__init__`), `register*` (`_register*`
+ * too), `__init_subclass__`, and their inner functions.
  */
 function isRegistrar(fn: PyFunction, registrars: ReadonlySet<string>): boolean {
   for (let f: PyFunction | undefined = fn; f; f = f.parent) {
     if (registrars.has(f.name) || /^_*register/.test(f.name) || f.name === '__init_subclass__')
+      return true;
+    // The constructor of a class that is only instantiated while the module loads.
+    if (f.name === '__init__' && f.className !== undefined && registrars.has(f.className))
       return true;
   }
   return false;
@@ -120,34 +124,83 @@ const NAME = /(?<![\w.])[\p{L}_][\p{L}\p{N}_]*/gu;
 /** `del a, b` at module level: names the module removes once it has set itself up. */
 const MODULE_DEL = /^del[ \t]+([\w \t,]+)$/gm;
 
+/** Where a file's comments and plain strings are (f-strings hold code); sorted, not nested. */
+function proseRanges(model: PythonModel): { contains(offset: number): boolean } {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (const node of model.tree.rootNode.descendantsOfType(['comment', 'string'])) {
+    if (!node || (node.type === 'string' && /^[rbu]*f/i.test(node.text))) continue;
+    if (ends.length > 0 && node.startIndex < ends[ends.length - 1]) continue;
+    starts.push(node.startIndex);
+    ends.push(node.endIndex);
+  }
+  return {
+    contains(offset) {
+      let low = 0;
+      let high = starts.length - 1;
+      while (low <= high) {
+        const mid = (low + high) >> 1;
+        if (ends[mid] <= offset) low = mid + 1;
+        else if (starts[mid] > offset) high = mid - 1;
+        else return true;
+      }
+      return false;
+    },
+  };
+}
+
+/** Whether a definition sits at the top of the module (decorated or not). */
+function isModuleLevel(definition: Node): boolean {
+  const parent = definition.parent;
+  const holder = parent?.type === 'decorated_definition' ? parent.parent : parent;
+  return holder?.type === 'module';
+}
+
 /**
  * Top-level functions that only run while the module is imported: the file calls them only from
  * module-level code or from other such functions (`def_op('LOAD_CONST', 100)` in opcode.py, a loop
  * over `_add_method(m)`), and no other module can call them, because the name is private
  * (`_add_method`) or the module deletes it (`del def_op`; then it may have no calls at all).
- * Their additions fill a registry once.
+ * Their additions fill a registry once. The same holds for private top-level classes instantiated
+ * only that way (numpy.ma's `exp = _MaskedUnaryOperation(umath.exp)`): their constructors run once
+ * per instance the module makes.
  */
 function importTimeFunctions(model: PythonModel): Set<string> {
   const deleted = new Set<string>();
   for (const [, names] of model.source.matchAll(MODULE_DEL))
     for (const name of names.split(',')) deleted.add(name.trim());
   const candidates = new Map<string, PyCall[]>();
+  /** Mentions of a candidate's name besides its definition, calls and `del`: base classes. */
+  const otherUses = new Map<string, number>();
+  const callsOf = (name: string) => callsNamed(model, name).filter((call) => call.callee === name);
   for (const fn of model.functions) {
     const { name } = fn;
     if (fn.parent || fn.className || (!/^_[^_]/.test(name) && !deleted.has(name))) continue;
-    const calls = callsNamed(model, name).filter((call) => call.callee === name);
+    const calls = callsOf(name);
     if (calls.length > 0 || deleted.has(name)) candidates.set(name, calls);
   }
+  for (const cls of model.classes) {
+    const { name } = cls;
+    if (!/^_[^_]/.test(name) || !isModuleLevel(cls.node)) continue;
+    const calls = callsOf(name);
+    if (calls.length === 0) continue;
+    candidates.set(name, calls);
+    otherUses.set(name, model.classes.filter((other) => other.bases.includes(name)).length);
+  }
   if (candidates.size === 0) return new Set();
-  // Used only where it is defined, called and deleted: not handed to code that runs later. One
-  // pass over the text counts every candidate's mentions.
+  // Used only where it is defined, called, subclassed and deleted: not handed to code that runs
+  // later. One pass over the text counts every candidate's mentions, but for those in comments
+  // and docstrings, which run nothing.
+  const prose = proseRanges(model);
   const mentions = new Map<string, number>();
-  for (const [name] of model.source.matchAll(NAME)) {
-    if (candidates.has(name)) mentions.set(name, (mentions.get(name) ?? 0) + 1);
+  for (const match of model.source.matchAll(NAME)) {
+    const name = match[0];
+    if (candidates.has(name) && !prose.contains(match.index))
+      mentions.set(name, (mentions.get(name) ?? 0) + 1);
   }
   for (const [name, calls] of candidates) {
-    if (mentions.get(name) !== 1 + calls.length + (deleted.has(name) ? 1 : 0))
-      candidates.delete(name);
+    const expected = 1 + calls.length + (deleted.has(name) ? 1 : 0) + (otherUses.get(name) ?? 0);
+    if (mentions.get(name) !== expected) candidates.delete(name);
   }
   const found = new Set<string>();
   for (let grew = true; grew;) {
@@ -310,7 +363,9 @@ export const moduleDictOnlyGrows: Rule = {
         'Registries filled at import time: additions in module-level code, class bodies, functions used as ' +
           'decorators (and their inner functions), `register*` and `_register*` functions, `__init_subclass__`, ' +
           'and functions that run only at import: called only from module-level code or from other such functions, and private (`_add_method`) ' +
-          'or deleted by the module (`del def_op`).',
+          'or deleted by the module (`del def_op`); likewise the constructors of private classes the module only ' +
+          'instantiates that way (`exp = _MaskedUnaryOperation(umath.exp)` in numpy.ma). Mentions in comments ' +
+          'and docstrings do not count as uses.',
         'Containers created non-empty (constants and lookup tables), `deque(maxlen=...)`, ' +
           '`weakref.WeakValueDictionary()` and other bounded or self-evicting containers.',
         'Containers that anything in the file removes from, clears, slices or rebinds with `global`, even ' +
