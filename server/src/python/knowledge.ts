@@ -252,8 +252,11 @@ const HTTP_KEYWORD_ARGUMENT =
 /** A URL literal, or an f-string that starts with one or with a placeholder (`f"{BASE}/users"`). */
 const URL_ARGUMENT = /^[rbu]*["']https?:\/\/|^[rbu]*f[rb]*["'](?:https?:\/\/|\{)/i;
 const STRING_ARGUMENT = /^[rbuf]*["']/i;
-/** A name that holds a URL (`url`, `page.url`, `next_link`, `self.base_uri`): a database takes a model. */
-const URL_NAME = /^[\w.]*(?:^|[._])(?:url|uri|href|link)s?$/i;
+/**
+ * A name that holds a URL (`url`, `page.url`, `next_link`, `self.base_uri`, `BASE_URL`): a
+ * database's `get` takes a mapped class first, in CapWords (`Link`, `URL`), which never matches.
+ */
+const URL_NAME = /^[\w.]*(?:(?:^|[._])(?:url|uri|href|link)s?|_UR[LI]S?)$/;
 
 /**
  * What the arguments of a call on something named like a session say it is: `'http'` for a URL
