@@ -25,14 +25,15 @@ import { decode, skipReason } from '../engine/source-guard';
 import type { Finding } from '../engine/types';
 import { languageOf } from '../languages/detect';
 import type { ParsedTree } from '../languages/prepare';
+import type { SourceFile } from '../languages/prepared';
 import { initParsers } from '../parsing/tree-sitter';
-import { mayDeclareSchema } from '../languages/schema-sniff';
 import {
   discoverFiles,
   discoveryOptions,
   isSkippedByDiscovery,
   type DiscoveredFile,
 } from '../workspace/discovery';
+import { schemaFirst } from '../workspace/live-workspace';
 import {
   FIX_ALL_KIND,
   fixAll,
@@ -252,8 +253,10 @@ export function serve(connection: Connection): void {
     reportProblems(folder);
   }
 
+  const uriOf = (file: string): string => URI.file(file).toString();
+
   /** A discovered file of `folder` with its text, as the folder's workspace analyses it. */
-  function sourceOf(folder: FolderAnalysis, discovered: DiscoveredFile, text: string) {
+  function sourceOf(folder: FolderAnalysis, discovered: DiscoveredFile, text: string): SourceFile {
     return { ...discovered, relativePath: folder.relativePath(discovered.file), text };
   }
 
@@ -283,48 +286,38 @@ export function serve(connection: Connection): void {
       if (folder.configError) showError(`Perflens: ${folder.configError}`);
       const files = discoverFiles([folder.root], discoveryOptions(folder.config, folder.root));
       progress.begin('Perflens', 0, `Analysing ${files.length} files`, false);
-      let staged = 0;
-      const reportStaged = (count: number): void => {
-        staged += count;
-        progress.report(
-          Math.round((staged / files.length) * 100),
-          `${staged}/${files.length} files`,
-        );
-      };
-      // Files that may declare schema are staged as they are read; the others once the schema is
-      // indexed, so that each is prepared once (LiveWorkspace.stage).
-      const later: { discovered: DiscoveredFile; uri: string; text: string }[] = [];
+      const sources: SourceFile[] = [];
       for (let start = 0; start < files.length; start += BATCH_SIZE) {
         const batch = files.slice(start, start + BATCH_SIZE);
-        const uris = batch.map((discovered) => URI.file(discovered.file).toString());
         // Read together, off the event loop: requests are answered while the disk works.
         const texts = await Promise.all(
-          batch.map((discovered, i) =>
-            open.has(uris[i]) ? undefined : readFromDisk(discovered.file),
+          batch.map((discovered) =>
+            open.has(uriOf(discovered.file)) ? undefined : readFromDisk(discovered.file),
           ),
         );
-        let count = 0;
         batch.forEach((discovered, i) => {
-          const text = open.get(uris[i])?.document.getText() ?? texts[i];
-          if (text === undefined) return;
-          if (!mayDeclareSchema(text, discovered.language)) {
-            later.push({ discovered, uri: uris[i], text });
-            return;
-          }
-          folder.workspace.stage(sourceOf(folder, discovered, text));
-          count++;
+          const text = open.get(uriOf(discovered.file))?.document.getText() ?? texts[i];
+          if (text !== undefined) sources.push(sourceOf(folder, discovered, text));
         });
-        reportStaged(count);
-        await yieldToEventLoop();
       }
-      for (let start = 0; start < later.length; start += BATCH_SIZE) {
-        const batch = later.slice(start, start + BATCH_SIZE);
-        for (const { discovered, uri, text } of batch) {
+      // Files that may declare schema first, the others once the schema is indexed, so that each
+      // is prepared once (LiveWorkspace.stage).
+      const [schema, others] = schemaFirst(sources);
+      const staging = [
+        ...schema.map((source) => ({ source, schemaIndexed: false })),
+        ...others.map((source) => ({ source, schemaIndexed: true })),
+      ];
+      for (let start = 0; start < staging.length; start += BATCH_SIZE) {
+        for (const { source, schemaIndexed } of staging.slice(start, start + BATCH_SIZE)) {
           // A file opened meanwhile is analysed as its buffer reads.
-          const current = open.get(uri)?.document.getText() ?? text;
-          folder.workspace.stage(sourceOf(folder, discovered, current), true);
+          const text = open.get(uriOf(source.file))?.document.getText() ?? source.text;
+          folder.workspace.stage({ ...source, text }, schemaIndexed);
         }
-        reportStaged(batch.length);
+        const staged = Math.min(start + BATCH_SIZE, staging.length);
+        progress.report(
+          Math.round((staged / staging.length) * 100),
+          `${staged}/${staging.length} files`,
+        );
         await yieldToEventLoop();
       }
       publish(folder, folder.workspace.commitStaged());
