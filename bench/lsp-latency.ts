@@ -205,6 +205,7 @@ async function overLsp(text: string): Promise<number[]> {
   }
   connection.dispose();
   child.kill();
+  fs.rmSync(dir, { recursive: true, force: true });
   return latencies;
 }
 

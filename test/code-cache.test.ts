@@ -26,6 +26,8 @@ describe('code cache', () => {
     else process.env[CACHE_DIR_VARIABLE] = saved;
     for (const file of Object.keys(require.cache))
       if (file.startsWith(work)) delete require.cache[file];
+    // A cache still pending would be written at exit, making the folder again.
+    writePendingCodeCaches();
     fs.rmSync(work, { recursive: true, force: true });
   });
 

@@ -1,7 +1,6 @@
 /** Bad TypeScript/JavaScript/Prisma input and vendored code neither crash nor slow a scan. */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ALL_RULES } from '../rules';
 import { DEFAULT_CONFIG } from '../server/src/config/config';
@@ -9,11 +8,12 @@ import { resolveRules } from '../server/src/config/resolve';
 import { scan } from '../server/src/cli/scan';
 import { discoverFiles, isSkippedByDiscovery } from '../server/src/workspace/discovery';
 import { analyzeOne } from './support/analyze';
+import { makeTempDir } from './support/temp-dir';
 
 const UNBOUNDED = "export const list = () => pool.query('SELECT id FROM orders');\n";
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-robust-ts-'));
+  return makeTempDir('perflens-robust-ts-');
 }
 
 function write(dir: string, relative: string, text: string): void {

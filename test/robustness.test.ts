@@ -1,7 +1,6 @@
 /** Bad input never crashes or hangs the engine: it analyses what it can and says what it skipped. */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ALL_RULES } from '../rules';
 import type { Rule } from '../server/src/engine/rule';
@@ -10,6 +9,7 @@ import { resolveRules } from '../server/src/config/resolve';
 import { scan } from '../server/src/cli/scan';
 import { discoverFiles } from '../server/src/workspace/discovery';
 import { analyzeOne } from './support/analyze';
+import { makeTempDir } from './support/temp-dir';
 
 const SLEEP_IN_ASYNC = 'import time\n\nasync def handler():\n    time.sleep(1)\n';
 
@@ -50,7 +50,7 @@ describe('robustness', function () {
   });
 
   it('analyses invalid UTF-8 instead of failing', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-robust-'));
+    const dir = makeTempDir('perflens-robust-');
     fs.writeFileSync(
       path.join(dir, 'app.py'),
       Buffer.concat([Buffer.from('# caf\xe9 \xff\xfe\n', 'latin1'), Buffer.from(SLEEP_IN_ASYNC)]),
@@ -63,7 +63,7 @@ describe('robustness', function () {
   });
 
   it('skips binary files, 10 MB files and minified files with a clear message', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-robust-'));
+    const dir = makeTempDir('perflens-robust-');
     fs.writeFileSync(
       path.join(dir, 'blob.py'),
       Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0xff, 0x00]),

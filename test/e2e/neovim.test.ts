@@ -5,8 +5,8 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { makeTempDir } from '../support/temp-dir';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -14,7 +14,7 @@ describe('Neovim as the LSP client', function () {
   this.timeout(60000);
 
   it('receives Perflens diagnostics and code actions', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-nvim-'));
+    const dir = makeTempDir('perflens-nvim-');
     fs.writeFileSync(
       path.join(dir, 'app.py'),
       'import time\n\n\nasync def handler():\n    time.sleep(1)\n',
