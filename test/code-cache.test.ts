@@ -62,6 +62,14 @@ describe('code cache', () => {
     assert.equal(requireWithCodeCache(file), loaded);
   });
 
+  it('reads a bundle with characters beyond ASCII as UTF-8', () => {
+    const file = writeBundle('bundle.js', "exports.word = 'café ✓';\n");
+    assert.equal((loadFresh(file) as unknown as { word: string }).word, 'café ✓');
+    writePendingCodeCaches();
+    assert.equal((loadFresh(file) as unknown as { word: string }).word, 'café ✓');
+    assert.equal(codeCacheUse(file), 'cached');
+  });
+
   it('compiles the first time, writes the cache once used, and reads it the next time', () => {
     const file = writeBundle('bundle.js');
     loadFresh(file);

@@ -13,6 +13,7 @@
  * cache is run, so a file someone else could have written is never read. Any failure falls back
  * to a plain `require`.
  */
+import * as buffer from 'node:buffer';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { Module } from 'node:module';
@@ -62,6 +63,17 @@ function cacheFileOf(directory: string, file: string, stat: fs.Stats): string {
   const runtime = hash([process.versions.v8, process.arch, ...process.execArgv]);
   const build = hash([file, stat.size, stat.mtimeMs]);
   return path.join(directory, `${path.basename(file)}-${runtime}-${build}.v8cache`);
+}
+
+/**
+ * The text of a bundle. esbuild writes ASCII (it escapes other characters), and an ASCII file
+ * read as Latin-1 is the same string without UTF-8 decoding: 3 ms instead of 20 for the 10 MB
+ * TypeScript compiler. Any other file is decoded as UTF-8.
+ */
+function readSource(file: string): string {
+  const bytes = fs.readFileSync(file);
+  const isAscii = (buffer as { isAscii?: (input: Buffer) => boolean }).isAscii;
+  return isAscii?.(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 /** The cache's bytes, if the file exists and this user owns it (code from it is run). */
@@ -185,7 +197,7 @@ export function requireWithCodeCache(file: string): unknown {
   try {
     if (!directory) throw new Error('no cache directory');
     stat = fs.statSync(file);
-    source = fs.readFileSync(file, 'utf8');
+    source = readSource(file);
   } catch {
     uses.set(file, 'plain require');
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file known only at run time
