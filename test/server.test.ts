@@ -16,6 +16,8 @@ import {
   type CodeAction,
   type TextEdit,
 } from 'vscode-languageserver-protocol/node';
+import type { PanelFinding } from '../server/src/lsp/protocol';
+import { JOBS_VARIABLE } from '../server/src/lsp/startup-lanes';
 import { tempWorkspace } from './support/temp-workspace';
 import { startClient, testCodeCacheDir, type TestClient } from './support/lsp-client';
 
@@ -335,6 +337,44 @@ describe('language server over LSP', function () {
     );
     const all = await client.connection.sendRequest('perflens/allFindings');
     assert.equal((all as unknown[]).length, 2);
+  });
+
+  it('analyses a workspace on startup in worker lanes as it does in one thread', async () => {
+    const examples = URI.file(path.resolve(__dirname, '..', 'examples')).toString();
+    const saved = process.env[JOBS_VARIABLE];
+    /** Every finding of the examples once the start-up analysis is over, and how it ran. */
+    const startUp = async (jobs: string): Promise<{ findings: string[]; log: string[] }> => {
+      process.env[JOBS_VARIABLE] = jobs;
+      client = await startClient(examples);
+      const log: string[] = [];
+      const idle = new Promise<void>((resolve) => {
+        client!.connection.onNotification('perflens/status', (status: { state: string }) => {
+          if (status.state === 'idle') resolve();
+        });
+      });
+      client.connection.onNotification('window/logMessage', (p: { message: string }) => {
+        log.push(p.message);
+      });
+      await idle;
+      const all = (await client.connection.sendRequest('perflens/allFindings')) as PanelFinding[];
+      await client.close();
+      client = undefined;
+      const findings = all.map(
+        (f) => `${f.uri}:${f.range.start.line}:${f.range.start.character} ${f.ruleId} ${f.message}`,
+      );
+      return { findings: findings.sort(), log };
+    };
+    try {
+      const one = await startUp('1');
+      const two = await startUp('2');
+      assert.ok(one.log.some((line) => / files of .* in 1 lane$/.test(line)));
+      assert.ok(two.log.some((line) => / files of .* in 2 lanes$/.test(line)));
+      assert.ok(one.findings.length > 50);
+      assert.deepEqual(two.findings, one.findings);
+    } finally {
+      if (saved === undefined) delete process.env[JOBS_VARIABLE];
+      else process.env[JOBS_VARIABLE] = saved;
+    }
   });
 
   it('analyses the workspace on startup for a client with no workspace folders or settings', async () => {

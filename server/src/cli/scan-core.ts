@@ -13,6 +13,7 @@ import { decode, sizeSkipReason } from '../engine/source-guard';
 import { parseSuppressions, type Suppression } from '../engine/suppressions';
 import type { Finding, Problem } from '../engine/types';
 import type { DiscoveredFile } from '../workspace/discovery';
+import type { SourceFile } from '../languages/prepared';
 import type { FileFacts } from '../workspace/facts';
 import { KEPT_SOURCE_BYTES } from '../workspace/kept-trees';
 import { AnalysisSession } from '../workspace/session';
@@ -25,11 +26,30 @@ export interface PrepareResult {
   lines: number;
 }
 
+/**
+ * A file to analyse in a lane: found on disk, or with the text to analyse (the language server's
+ * start-up, which reads the files itself and takes open documents as their editors show them).
+ */
+export type LaneFile = DiscoveredFile & { text?: string };
+
 export interface CheckResult {
+  /** Findings of the per-file rules. */
   findings: Finding[];
   /** Suppression comments per file, for files that have any. */
   suppressions: [string, Suppression[]][];
+  /** The rules that read the index, per file that has any. */
+  indexReaders: [string, string[]][];
   problems: Problem[];
+}
+
+/** The source the session analyses: the file's own fields and its text, nothing else. */
+function sourceOf(discovered: LaneFile, text: string): SourceFile {
+  return {
+    file: discovered.file,
+    relativePath: discovered.relativePath,
+    language: discovered.language,
+    text,
+  };
 }
 
 export class ScanCore {
@@ -38,7 +58,7 @@ export class ScanCore {
   private readonly suppressions: [string, Suppression[]][] = [];
   /** Files whose rules read the index, with those rules: re-run in `check` when needed. */
   /** Per file: rules stopped for an incomplete index, and rules that ran with a partial one. */
-  private readonly readers = new Map<DiscoveredFile, { deferred: string[]; ran: string[] }>();
+  private readonly readers = new Map<LaneFile, { deferred: string[]; ran: string[] }>();
   /** Files still prepared in the session for the final pass, and their source bytes. */
   private readonly kept = new Set<string>();
   private keptBytes = 0;
@@ -47,10 +67,9 @@ export class ScanCore {
     this.session = new AnalysisSession(rules, settings, { maxFileBytes });
   }
 
-  private read(
-    discovered: DiscoveredFile,
-    problems: Problem[],
-  ): { text: string; bytes: number } | undefined {
+  private read(discovered: LaneFile, problems: Problem[]): { text: string; bytes: number } | undefined {
+    if (discovered.text !== undefined)
+      return { text: discovered.text, bytes: Buffer.byteLength(discovered.text) };
     try {
       const tooLarge = sizeSkipReason(fs.statSync(discovered.file).size, this.session.limits);
       if (tooLarge) {
@@ -74,7 +93,7 @@ export class ScanCore {
    * `deferIndexUsers` (the index is still being built) rules that read the index stop and are
    * re-run by `check`; otherwise they run, and are re-run only if the index changes after all.
    */
-  prepare(files: readonly DiscoveredFile[], deferIndexUsers: boolean): PrepareResult {
+  prepare(files: readonly LaneFile[], deferIndexUsers: boolean): PrepareResult {
     const facts: FileFacts[] = [];
     const problems: Problem[] = [];
     let bytes = 0;
@@ -83,7 +102,7 @@ export class ScanCore {
       const read = this.read(discovered, problems);
       if (!read) continue;
       bytes += read.bytes;
-      if (!this.session.add({ ...discovered, text: read.text })) continue;
+      if (!this.session.add(sourceOf(discovered, read.text))) continue;
       const file = discovered.file;
       const fileLines = this.session.lines(file)!;
       lines += fileLines.lineCount;
@@ -128,7 +147,7 @@ export class ScanCore {
       if (rerun.length === 0) continue;
       if (!this.kept.delete(discovered.file)) {
         const read = this.read(discovered, problems);
-        if (!read || !this.session.add({ ...discovered, text: read.text }, false)) continue;
+        if (!read || !this.session.add(sourceOf(discovered, read.text), false)) continue;
       }
       // Rules that ran with a partial index are replaced by their run with the whole one.
       const rules = new Set(rerun);
@@ -138,7 +157,13 @@ export class ScanCore {
     }
     problems.push(...this.session.problems.splice(0));
     this.session.dispose();
-    return { findings: this.findings, suppressions: this.suppressions, problems };
+    const indexReaders = [...this.readers].map(
+      ([discovered, { deferred, ran }]): [string, string[]] => [
+        discovered.file,
+        [...ran, ...deferred],
+      ],
+    );
+    return { findings: this.findings, suppressions: this.suppressions, indexReaders, problems };
   }
 
   private dropFindings(file: string, rules: ReadonlySet<string>): void {

@@ -1,39 +1,18 @@
 /**
- * A whole-workspace scan: files are prepared in parallel lanes (the calling thread and worker
- * threads, handed small chunks so every core stays busy), their facts merged into one index, each
- * lane then checks its own files against the whole index, and the cross-file rules run once in the
- * calling thread.
+ * A whole-workspace scan: files are analysed in parallel lanes (lanes.ts), their facts merged into
+ * one index, and the cross-file rules run once in the calling thread.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { LineIndex } from '../engine/positions';
-import type { Rule } from '../engine/rule';
-import { runWorkspaceRules, sortFindings, type RunSettings } from '../engine/runner';
+import { runWorkspaceRules, sortFindings } from '../engine/runner';
 import { applySuppressions, type Suppression } from '../engine/suppressions';
 import type { Finding, Problem } from '../engine/types';
-import { mayDeclareSchema } from '../languages/schema-sniff';
-import { initParsers } from '../parsing/tree-sitter';
-import type { DiscoveredFile } from '../workspace/discovery';
-import { declaresSchema, type FileFacts } from '../workspace/facts';
 import { WorkspaceIndex } from '../workspace/index';
-import { decode } from '../engine/source-guard';
 import type { FileReport } from '../workspace/session';
 import { tuneJitForLanes } from './jit-budget';
-import { laneBytes, laneCount, type Jobs } from './lane-count';
-import { ScanCore, type CheckResult, type PrepareResult } from './scan-core';
-import type { FromWorker, ToWorker } from './worker-protocol';
+import { analyseInLanes, lanesFor, phaseTimer, readText, type LanesRequest } from './lanes';
 
-export interface ScanRequest {
-  files: readonly DiscoveredFile[];
-  rules: readonly Rule[];
-  settings: RunSettings;
-  maxFileBytes: number;
-  /** Lanes: 1 runs in the calling thread only; `auto` as many as the code pays for (lane-count.ts). */
-  jobs: Jobs;
-  onProgress?: (done: number, total: number) => void;
-}
+/** A scan asks what the lanes ask: its files, rules and settings, and how many lanes. */
+export type ScanRequest = LanesRequest;
 
 export interface ScanStats {
   files: number;
@@ -48,248 +27,59 @@ export interface ScanResult {
   stats: ScanStats;
 }
 
-const CHUNK_SIZE = 16;
-
-/** One unit of parallel work: a ScanCore in this thread or in a worker thread. */
-interface Lane {
-  /** Chunks handed to the lane at once: a worker gets its next chunk while it works on one. */
-  depth: number;
-  prepare(files: DiscoveredFile[], deferIndexUsers: boolean): Promise<PrepareResult>;
-  learn(facts: FileFacts[]): void;
-  check(otherFacts: FileFacts[], rerunAllReaders: boolean): Promise<CheckResult>;
-  close(): Promise<void>;
-}
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/**
- * The lane of the calling thread. Beside workers it yields to the event loop after each chunk,
- * or the workers' answers (and their next chunks) would wait until this lane ran out of work.
- */
-function localLane(request: ScanRequest, besideWorkers: boolean): Lane {
-  const core = new ScanCore(request.rules, request.settings, request.maxFileBytes);
-  return {
-    depth: 1,
-    prepare: async (files, defer) => {
-      const result = core.prepare(files, defer);
-      if (besideWorkers) await yieldToEventLoop();
-      return result;
-    },
-    learn: (facts) => core.learn(facts),
-    check: async (otherFacts, rerunAll) => core.check(otherFacts, rerunAll),
-    close: async () => undefined,
-  };
-}
-
-/** The worker script: the bundled `scan-worker.js`, or the TypeScript source under tsx. */
-function workerEntry(): { file: string; execArgv: string[] } {
-  const bundled = path.join(__dirname, 'scan-worker.js');
-  if (fs.existsSync(bundled)) return { file: bundled, execArgv: [] };
-  return { file: path.join(__dirname, 'scan-worker.ts'), execArgv: ['--require', 'tsx/cjs'] };
-}
-
-function workerLane(request: ScanRequest): Lane {
-  const entry = workerEntry();
-  const worker = new Worker(entry.file, { execArgv: entry.execArgv });
-  // The worker answers requests in the order it got them.
-  const pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void }[] = [];
-  const failAll = (error: Error): void => {
-    for (const waiter of pending.splice(0)) waiter.reject(error);
-  };
-  worker.on('message', (message: FromWorker) => {
-    const waiter = pending.shift();
-    if (message.type === 'failed') waiter?.reject(new Error(message.message));
-    else waiter?.resolve(message);
-  });
-  worker.on('error', failAll);
-  worker.on('exit', (code) => failAll(new Error(`scan worker exited with code ${code}`)));
-  const ask = (message: ToWorker): Promise<FromWorker> =>
-    new Promise((resolve, reject) => {
-      pending.push({ resolve, reject });
-      worker.postMessage(message);
-    });
-  worker.postMessage({
-    type: 'init',
-    ruleIds: request.rules.map((rule) => rule.meta.id),
-    settings: request.settings,
-    maxFileBytes: request.maxFileBytes,
-  } satisfies ToWorker);
-  return {
-    depth: 2,
-    prepare: async (files, deferIndexUsers) =>
-      ((await ask({ type: 'prepare', files, deferIndexUsers })) as { result: PrepareResult })
-        .result,
-    // Messages are handled in order, so `learn` needs no answer before the next request.
-    learn: (facts) => worker.postMessage({ type: 'learn', facts } satisfies ToWorker),
-    check: async (otherFacts, rerunAllReaders) =>
-      ((await ask({ type: 'check', otherFacts, rerunAllReaders })) as { result: CheckResult })
-        .result,
-    close: async () => {
-      worker.removeAllListeners('exit');
-      await worker.terminate();
-    },
-  };
-}
-
-/**
- * With `PERFLENS_TIMING=1`, prints how long each phase of a scan took to stderr (like ESLint's
- * `TIMING`), to see where a slow scan spends its time.
- */
-function phaseTimer(): (name: string) => void {
-  if (!process.env.PERFLENS_TIMING) return () => undefined;
-  let last = performance.now();
-  return (name) => {
-    const now = performance.now();
-    process.stderr.write(`perflens timing: ${name}: ${(now - last).toFixed(0)} ms\n`);
-    last = now;
-  };
-}
-
-/** Whether a file should be analysed in the schema round (it may declare tables or indexes). */
-function maySniffSchema(file: DiscoveredFile): boolean {
-  const text = readText(file.file);
-  return text !== undefined && mayDeclareSchema(text, file.language);
-}
-
-/**
- * The lane-worth of the files on disk (a file that is gone counts 0). Sizes from `stat`, not from
- * the schema sniff's reads: the workers start before the sniff, beside it.
- */
-function laneWorth(files: readonly DiscoveredFile[]): number {
-  let bytes = 0;
-  for (const { file, language } of files)
-    bytes += laneBytes(language, fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0);
-  return bytes;
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return decode(fs.readFileSync(file));
-  } catch {
-    return undefined;
-  }
-}
-
 /** Scans files with every rule; returns per-file findings after suppressions. */
 export async function scan(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
-  const jobs = laneCount(
-    request.jobs,
-    Math.ceil(request.files.length / CHUNK_SIZE),
-    request.jobs === 'auto' ? laneWorth(request.files) : 0,
-    Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
-  );
+  const jobs = lanesFor(request);
   tuneJitForLanes(jobs);
-  // The calling thread is one of the lanes: a thread that waited on the workers would cost its
-  // own start-up and the copying of its lane's facts for nothing.
-  await initParsers();
-  const lanes = [
-    localLane(request, jobs > 1),
-    ...Array.from({ length: jobs - 1 }, () => workerLane(request)),
-  ];
-  try {
-    const problems: Problem[] = [];
-    let bytes = 0;
-    let lines = 0;
-    let done = 0;
-    /** Hands out chunks of `files` to whichever lane is free; returns each lane's facts. */
-    const round = async (
-      files: readonly DiscoveredFile[],
-      deferIndexUsers: boolean,
-    ): Promise<FileFacts[][]> => {
-      const chunks: DiscoveredFile[][] = [];
-      for (let i = 0; i < files.length; i += CHUNK_SIZE)
-        chunks.push(files.slice(i, i + CHUNK_SIZE));
-      const factsByLane = lanes.map(() => [] as FileFacts[]);
-      const slots = lanes.flatMap((lane, laneIndex) => Array<number>(lane.depth).fill(laneIndex));
-      let next = 0;
-      await Promise.all(
-        slots.map(async (laneIndex) => {
-          const lane = lanes[laneIndex];
-          while (next < chunks.length) {
-            const chunk = chunks[next++];
-            const result = await lane.prepare(chunk, deferIndexUsers);
-            factsByLane[laneIndex].push(...result.facts);
-            problems.push(...result.problems);
-            bytes += result.bytes;
-            lines += result.lines;
-            done += chunk.length;
-            request.onProgress?.(done, request.files.length);
-          }
-        }),
-      );
-      return factsByLane;
-    };
-    const others = (byLane: FileFacts[][], laneIndex: number): FileFacts[] =>
-      byLane.filter((_, i) => i !== laneIndex).flat();
+  const lanes = await analyseInLanes({ ...request, jobs });
+  const phase = phaseTimer();
+  const problems = lanes.problems;
+  const index = new WorkspaceIndex();
+  for (const facts of lanes.facts) index.update(facts);
 
-    // Schema first: once every lane knows every table, the other files' rules run in one pass.
-    const phase = phaseTimer();
-    const schemaFiles = request.files.filter(maySniffSchema);
-    phase('sniff schema files');
-    const inSchemaRound = new Set(schemaFiles);
-    const otherFiles = request.files.filter((file) => !inSchemaRound.has(file));
-    const schemaFacts = await round(schemaFiles, true);
-    phase(`schema round (${schemaFiles.length} files)`);
-    lanes.forEach((lane, laneIndex) => lane.learn(others(schemaFacts, laneIndex)));
-    const restFacts = await round(otherFiles, false);
-    phase(`main round (${otherFiles.length} files)`);
-    // A file the sniff missed declared schema after all: rules that read the index run again.
-    const schemaMissed = restFacts.flat().some(declaresSchema);
-    const checks = await Promise.all(
-      lanes.map((lane, laneIndex) => lane.check(others(restFacts, laneIndex), schemaMissed)),
-    );
-    phase('re-run deferred index readers');
-    const index = new WorkspaceIndex();
-    for (const facts of [...schemaFacts.flat(), ...restFacts.flat()]) index.update(facts);
-
-    const findingsByFile = new Map<string, Finding[]>();
-    const add = (finding: Finding): void => {
-      const list = findingsByFile.get(finding.file);
-      if (list) list.push(finding);
-      else findingsByFile.set(finding.file, [finding]);
-    };
-    const suppressions = new Map<string, Suppression[]>();
-    for (const check of checks) {
-      check.findings.forEach(add);
-      for (const [file, list] of check.suppressions) suppressions.set(file, list);
-      problems.push(...check.problems);
-    }
-
-    const texts = new Map<string, LineIndex>();
-    const lineIndexOf = (file: string): LineIndex | undefined => {
-      if (!texts.has(file)) {
-        const text = readText(file);
-        if (text !== undefined) texts.set(file, new LineIndex(text));
-      }
-      return texts.get(file);
-    };
-    const workspace = runWorkspaceRules(
-      request.rules,
-      index,
-      request.settings,
-      readText,
-      lineIndexOf,
-    );
-    phase('cross-file rules');
-    workspace.findings.forEach(add);
-    problems.push(...workspace.problems);
-
-    const files = new Set([...findingsByFile.keys(), ...suppressions.keys()]);
-    const reports: FileReport[] = [...files].sort().map((file) => {
-      const fileSuppressions = suppressions.get(file) ?? [];
-      const findings = applySuppressions(
-        sortFindings(findingsByFile.get(file) ?? []),
-        fileSuppressions,
-      );
-      return { file, findings, unusedSuppressions: fileSuppressions.filter((s) => !s.used) };
-    });
-    return {
-      reports,
-      problems,
-      stats: { files: index.size, bytes, lines, milliseconds: performance.now() - started },
-    };
-  } finally {
-    await Promise.all(lanes.map((lane) => lane.close()));
+  const findingsByFile = new Map<string, Finding[]>();
+  const add = (finding: Finding): void => {
+    const list = findingsByFile.get(finding.file);
+    if (list) list.push(finding);
+    else findingsByFile.set(finding.file, [finding]);
+  };
+  const suppressions = new Map<string, Suppression[]>();
+  for (const check of lanes.checks) {
+    check.findings.forEach(add);
+    for (const [file, list] of check.suppressions) suppressions.set(file, list);
   }
+
+  const texts = new Map<string, LineIndex>();
+  const lineIndexOf = (file: string): LineIndex | undefined => {
+    if (!texts.has(file)) {
+      const text = readText(file);
+      if (text !== undefined) texts.set(file, new LineIndex(text));
+    }
+    return texts.get(file);
+  };
+  const workspace = runWorkspaceRules(request.rules, index, request.settings, readText, lineIndexOf);
+  phase('cross-file rules');
+  workspace.findings.forEach(add);
+  problems.push(...workspace.problems);
+
+  const files = new Set([...findingsByFile.keys(), ...suppressions.keys()]);
+  const reports: FileReport[] = [...files].sort().map((file) => {
+    const fileSuppressions = suppressions.get(file) ?? [];
+    const findings = applySuppressions(
+      sortFindings(findingsByFile.get(file) ?? []),
+      fileSuppressions,
+    );
+    return { file, findings, unusedSuppressions: fileSuppressions.filter((s) => !s.used) };
+  });
+  return {
+    reports,
+    problems,
+    stats: {
+      files: index.size,
+      bytes: lanes.bytes,
+      lines: lanes.lines,
+      milliseconds: performance.now() - started,
+    },
+  };
 }

@@ -5,13 +5,12 @@
  * facts. Workers answer `prepare` with `prepared` and `check` with `checked` (or `failed`).
  */
 import type { RunSettings } from '../engine/runner';
-import type { DiscoveredFile } from '../workspace/discovery';
 import type { FileFacts } from '../workspace/facts';
-import type { CheckResult, PrepareResult } from './scan-core';
+import type { CheckResult, LaneFile, PrepareResult } from './scan-core';
 
 export type ToWorker =
   | { type: 'init'; ruleIds: string[]; settings: RunSettings; maxFileBytes: number }
-  | { type: 'prepare'; files: DiscoveredFile[]; deferIndexUsers: boolean }
+  | { type: 'prepare'; files: LaneFile[]; deferIndexUsers: boolean }
   | { type: 'learn'; facts: FileFacts[] }
   | { type: 'check'; otherFacts: FileFacts[]; rerunAllReaders: boolean };
 

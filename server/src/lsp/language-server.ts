@@ -46,6 +46,7 @@ import { DocumentTrees } from './document-trees';
 import { Folders, type FolderAnalysis } from './folders';
 import { AllFindingsRequest, ReanalyzeRequest, type PanelFinding } from './protocol';
 import { Publisher } from './publisher';
+import { analyseInStartupLanes, startupLaneCount } from './startup-lanes';
 import { DEFAULT_EDITOR_SETTINGS, readEditorSettings, type EditorSettings } from './settings';
 
 /** Milliseconds between the last keystroke and the analysis of a document. */
@@ -300,6 +301,17 @@ export function serve(connection: Connection): void {
           if (text !== undefined) sources.push(sourceOf(folder, discovered, text));
         });
       }
+      const reportFiles = (done: number, total: number): void =>
+        progress.report(Math.round((done / total) * 100), `${done}/${total} files`);
+      const lanes = startupLaneCount(folder.workspace, sources);
+      connection.console.info(
+        `Perflens: analysing ${sources.length} files of ${folder.root} in ${lanes} lane${lanes === 1 ? '' : 's'}`,
+      );
+      if (lanes > 1) {
+        publish(folder, await analyseInStartupLanes(folder.workspace, sources, reportFiles));
+        reportProblems(folder);
+        return;
+      }
       // Files that may declare schema first, the others once the schema is indexed, so that each
       // is prepared once (LiveWorkspace.stage).
       const [schema, others] = schemaFirst(sources);
@@ -313,11 +325,7 @@ export function serve(connection: Connection): void {
           const text = open.get(uriOf(source.file))?.document.getText() ?? source.text;
           folder.workspace.stage({ ...source, text }, schemaIndexed);
         }
-        const staged = Math.min(start + BATCH_SIZE, staging.length);
-        progress.report(
-          Math.round((staged / staging.length) * 100),
-          `${staged}/${staging.length} files`,
-        );
+        reportFiles(Math.min(start + BATCH_SIZE, staging.length), staging.length);
         await yieldToEventLoop();
       }
       publish(folder, folder.workspace.commitStaged());

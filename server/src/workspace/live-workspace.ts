@@ -40,6 +40,17 @@ interface PreparedAhead {
   prepared: PreparedFile;
 }
 
+/** The analysis of many files made elsewhere, for `LiveWorkspace.adopt`. */
+export interface AdoptedAnalysis {
+  facts: readonly FileFacts[];
+  /** Findings of the per-file rules, with the whole index. */
+  findings: readonly Finding[];
+  suppressions: ReadonlyMap<string, Suppression[]>;
+  /** Per file, the per-file rules that read the index for it. */
+  indexReaders: ReadonlyMap<string, readonly string[]>;
+  problems: readonly Problem[];
+}
+
 const OFFSET_KEYS = new Set(['start', 'end', 'nameStart', 'nameEnd', 'indexInsertAt']);
 
 /**
@@ -201,6 +212,44 @@ export class LiveWorkspace {
     return this.refresh();
   }
 
+  /** What analysing this workspace's files elsewhere (in scan lanes) takes. */
+  get configuration(): { rules: readonly Rule[]; settings: RunSettings; limits: GuardLimits } {
+    return { rules: this.rules, settings: this.settings, limits: this.limits };
+  }
+
+  /**
+   * Takes in the analysis of many files made elsewhere with this workspace's configuration (scan
+   * lanes at start-up): their facts, their per-file rules' findings with the whole index, their
+   * suppressions and the rules that read the index for them. A file analysed here meanwhile (an
+   * edit) keeps that newer analysis. Returns the files whose findings changed.
+   */
+  adopt(sources: readonly SourceFile[], analysis: AdoptedAnalysis): Set<string> {
+    const factsOf = new Map(analysis.facts.map((facts) => [facts.file, facts]));
+    const findingsOf = groupByFile(analysis.findings);
+    for (const source of sources) {
+      const known = this.files.get(source.file);
+      if (known && known.source.text !== source.text) continue;
+      const lines = new LineIndex(source.text);
+      const facts = factsOf.get(source.file);
+      // Not analysed (skipped, or failed: the analysis's problems say why).
+      if (!facts) {
+        this.setUnanalysed(source, lines, skipReason(source.text, this.limits));
+        continue;
+      }
+      this.index.update(facts);
+      this.files.set(source.file, {
+        source,
+        lines,
+        local: findingsOf.get(source.file) ?? [],
+        readsIndex: new Set(analysis.indexReaders.get(source.file)),
+        suppressions: analysis.suppressions.get(source.file) ?? [],
+        facts,
+      });
+    }
+    this.problems.push(...analysis.problems);
+    return this.refresh();
+  }
+
   /** Keeps a staged file's prepared trees for its deferred rules, if the budget allows. */
   private keep(file: string, prepared: PreparedFile): boolean {
     const bytes = prepared.source.text.length;
@@ -293,21 +342,9 @@ export class LiveWorkspace {
     // Trees kept from staging describe the text as it was then.
     this.takeKept(source.file)?.dispose();
     const lines = new LineIndex(source.text);
-    // A file that cannot be analysed keeps an empty state, so it still counts and shows why.
-    const unanalysed = (skipped?: string): void => {
-      this.index.remove(source.file);
-      this.files.set(source.file, {
-        source,
-        lines,
-        local: [],
-        readsIndex: new Set(),
-        suppressions: [],
-        skipped,
-      });
-    };
     const reason = skipReason(source.text, this.limits);
     if (reason) {
-      unanalysed(reason);
+      this.setUnanalysed(source, lines, reason);
       return [];
     }
     let prepared = this.takeAhead(source, tree);
@@ -319,7 +356,7 @@ export class LiveWorkspace {
         kind: 'parse-error',
         message: `could not be analysed: ${(error as Error).message}`,
       });
-      unanalysed();
+      this.setUnanalysed(source, lines);
       return [];
     }
     try {
@@ -343,6 +380,19 @@ export class LiveWorkspace {
     } finally {
       prepared?.dispose();
     }
+  }
+
+  /** A file that cannot be analysed keeps an empty state, so it still counts and shows why. */
+  private setUnanalysed(source: SourceFile, lines: LineIndex, skipped?: string): void {
+    this.index.remove(source.file);
+    this.files.set(source.file, {
+      source,
+      lines,
+      local: [],
+      readsIndex: new Set(),
+      suppressions: [],
+      skipped,
+    });
   }
 
   /** Re-runs `rules` on a file, replacing their earlier findings; `kept` is its prepared text. */
@@ -388,12 +438,7 @@ export class LiveWorkspace {
       (file) => this.files.get(file)?.lines,
     );
     this.problems.push(...result.problems);
-    const byFile = new Map<string, Finding[]>();
-    for (const finding of result.findings) {
-      const list = byFile.get(finding.file);
-      if (list) list.push(finding);
-      else byFile.set(finding.file, [finding]);
-    }
+    const byFile = groupByFile(result.findings);
     const candidates = touched
       ? new Set([...touched, ...this.workspaceFindings.keys(), ...byFile.keys()])
       : this.files.keys();
@@ -416,6 +461,16 @@ export class LiveWorkspace {
     this.findingTotal += count - (this.counts.get(file) ?? 0);
     this.counts.set(file, count);
   }
+}
+
+function groupByFile(findings: readonly Finding[]): Map<string, Finding[]> {
+  const byFile = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    const list = byFile.get(finding.file);
+    if (list) list.push(finding);
+    else byFile.set(finding.file, [finding]);
+  }
+  return byFile;
 }
 
 /** `sources` split into the files that may declare schema and the others, in their order. */
