@@ -5,7 +5,14 @@ import { DEFAULT_CONFIG } from '../server/src/config/config';
 import { resolveRules } from '../server/src/config/resolve';
 import type { Rule } from '../server/src/engine/rule';
 import { initParsers, parse } from '../server/src/parsing/tree-sitter';
-import { LiveWorkspace, sameShape } from '../server/src/workspace/live-workspace';
+import { analyseInLanes } from '../server/src/cli/lanes';
+import type { SourceFile } from '../server/src/languages/prepared';
+import { adoptable } from '../server/src/lsp/startup-lanes';
+import {
+  LiveWorkspace,
+  sameShape,
+  type AdoptedAnalysis,
+} from '../server/src/workspace/live-workspace';
 
 const MODELS = (email: string) => `from sqlalchemy import Column, ForeignKey, Integer, String
 from sqlalchemy.orm import declarative_base
@@ -240,6 +247,68 @@ describe('live workspace summary', () => {
     assert.deepEqual(live.summary(), { files: 3, findings: total(), skipped: 1 });
     live.remove('a.py');
     assert.deepEqual(live.summary(), { files: 2, findings: total(), skipped: 1 });
+  });
+});
+
+describe('live workspace adopting an analysis made in scan lanes', () => {
+  before(() => initParsers());
+  const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+  const limits = { maxFileBytes: 2 * 1024 * 1024 };
+  const inLanes = async (sources: SourceFile[]): Promise<AdoptedAnalysis> =>
+    adoptable(
+      await analyseInLanes({
+        files: sources,
+        rules,
+        settings,
+        maxFileBytes: limits.maxFileBytes,
+        jobs: 1,
+      }),
+    );
+  const SLEEPY = 'import time\n\n\nasync def f():\n    time.sleep(1)\n';
+  const SOURCES = [
+    source('app/queries.py', QUERIES),
+    source('app/models.py', MODELS('Column(String)')),
+    source(
+      'app/jobs.py',
+      `${SLEEPY}\n\nasync def g():\n    time.sleep(2)  # perflens-ignore\n\n# perflens-ignore: n-plus-one-query\n`,
+    ),
+    source('app/blob.py', '\0binary'),
+  ];
+
+  it('ends as an analysis made here does: findings, suppressions, skipped files', async () => {
+    const here = new LiveWorkspace(rules, settings, limits);
+    here.updateMany(SOURCES);
+    const adopted = new LiveWorkspace(rules, settings, limits);
+    const changed = adopted.adopt(SOURCES, await inLanes(SOURCES));
+    assert.deepEqual([...changed].sort(), SOURCES.map((s) => s.file).sort());
+    for (const { file } of SOURCES) {
+      assert.deepEqual(adopted.findings(file), here.findings(file), file);
+      assert.deepEqual(adopted.unusedSuppressions(file), here.unusedSuppressions(file), file);
+    }
+    assert.ok(adopted.findings('app/queries.py').some((f) => f.ruleId === 'unbounded-orm-query'));
+    assert.equal(adopted.unusedSuppressions('app/jobs.py').length, 1);
+    assert.deepEqual(adopted.summary(), here.summary());
+    assert.equal(adopted.skipReason('app/blob.py'), here.skipReason('app/blob.py'));
+    assert.deepEqual(adopted.problems, []);
+  });
+
+  it('follows later edits as if it had analysed the files itself', async () => {
+    const adopted = new LiveWorkspace(rules, settings, limits);
+    adopted.adopt(SOURCES, await inLanes(SOURCES));
+    const changed = adopted.update(source('app/models.py', MODELS('Column(String, unique=True)')));
+    assert.ok(changed.has('app/queries.py'), 'the query file read the index for the models');
+    assert.ok(!adopted.findings('app/queries.py').some((f) => f.ruleId === 'unbounded-orm-query'));
+  });
+
+  it('keeps the newer analysis of a file edited while the lanes worked', async () => {
+    const live = new LiveWorkspace(rules, settings, limits);
+    const analysis = await inLanes(SOURCES);
+    const edited = source('app/jobs.py', 'x = 1\n');
+    live.update(edited);
+    live.adopt(SOURCES, analysis);
+    assert.equal(live.text('app/jobs.py'), edited.text);
+    assert.deepEqual(live.findings('app/jobs.py'), []);
+    assert.ok(live.findings('app/queries.py').length > 0);
   });
 });
 

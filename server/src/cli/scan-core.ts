@@ -12,8 +12,8 @@ import type { RunSettings } from '../engine/runner';
 import { decode, sizeSkipReason } from '../engine/source-guard';
 import { parseSuppressions, type Suppression } from '../engine/suppressions';
 import type { Finding, Problem } from '../engine/types';
-import type { DiscoveredFile } from '../workspace/discovery';
 import type { SourceFile } from '../languages/prepared';
+import type { DiscoveredFile } from '../workspace/discovery';
 import type { FileFacts } from '../workspace/facts';
 import { KEPT_SOURCE_BYTES } from '../workspace/kept-trees';
 import { AnalysisSession } from '../workspace/session';
@@ -56,7 +56,6 @@ export class ScanCore {
   private readonly session: AnalysisSession;
   private readonly findings: Finding[] = [];
   private readonly suppressions: [string, Suppression[]][] = [];
-  /** Files whose rules read the index, with those rules: re-run in `check` when needed. */
   /** Per file: rules stopped for an incomplete index, and rules that ran with a partial one. */
   private readonly readers = new Map<LaneFile, { deferred: string[]; ran: string[] }>();
   /** Files still prepared in the session for the final pass, and their source bytes. */
@@ -67,7 +66,10 @@ export class ScanCore {
     this.session = new AnalysisSession(rules, settings, { maxFileBytes });
   }
 
-  private read(discovered: LaneFile, problems: Problem[]): { text: string; bytes: number } | undefined {
+  private read(
+    discovered: LaneFile,
+    problems: Problem[],
+  ): { text: string; bytes: number } | undefined {
     if (discovered.text !== undefined)
       return { text: discovered.text, bytes: Buffer.byteLength(discovered.text) };
     try {

@@ -246,7 +246,8 @@ export class LiveWorkspace {
         facts,
       });
     }
-    this.problems.push(...analysis.problems);
+    // A skipped file says why in its state, as in `analyse`, not as a problem.
+    this.problems.push(...analysis.problems.filter((problem) => problem.kind !== 'skipped'));
     return this.refresh();
   }
 
