@@ -369,6 +369,11 @@ describe('language server over LSP', function () {
       const two = await startUp('2');
       assert.ok(one.log.some((line) => / files of .* in 1 lane$/.test(line)));
       assert.ok(two.log.some((line) => / files of .* in 2 lanes$/.test(line)));
+      assert.deepEqual(
+        two.log.filter((line) => /failed/.test(line)),
+        [],
+        'the lanes ran, with no fallback to one thread',
+      );
       assert.ok(one.findings.length > 50);
       assert.deepEqual(two.findings, one.findings);
     } finally {

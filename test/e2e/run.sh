@@ -34,6 +34,17 @@ check_vsix() {
     echo "perflens.vsix is larger than 20 MB" >&2
     return 1
   fi
+  # The files the extension loads by path at run time, which no bundle pulls in by itself: the
+  # allowlist must let each one in (the server's start-up lanes run dist/scan-worker.js).
+  python3 - perflens.vsix <<'PY'
+import sys, zipfile
+names = set(zipfile.ZipFile(sys.argv[1]).namelist())
+needed = ["client.js", "server.js", "server-launcher.js", "code-cache.js", "typescript.js",
+          "ts-morph.js", "scan-worker.js", "tree-sitter.wasm"]
+missing = [f"extension/dist/{name}" for name in needed if f"extension/dist/{name}" not in names]
+if missing:
+    sys.exit(f"perflens.vsix lacks {', '.join(missing)}")
+PY
 }
 
 step "package perflens.vsix" check_vsix

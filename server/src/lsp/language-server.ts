@@ -308,9 +308,14 @@ export function serve(connection: Connection): void {
         `Perflens: analysing ${sources.length} files of ${folder.root} in ${lanes} lane${lanes === 1 ? '' : 's'}`,
       );
       if (lanes > 1) {
-        publish(folder, await analyseInStartupLanes(folder.workspace, sources, reportFiles));
-        reportProblems(folder);
-        return;
+        try {
+          publish(folder, await analyseInStartupLanes(folder.workspace, sources, reportFiles));
+          reportProblems(folder);
+          return;
+        } catch (error) {
+          // A lane that fails (a worker that cannot start) leaves the analysis to this thread.
+          connection.console.warn(`Perflens: analysing in lanes failed: ${String(error)}`);
+        }
       }
       // Files that may declare schema first, the others once the schema is indexed, so that each
       // is prepared once (LiveWorkspace.stage).
