@@ -58,7 +58,13 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     }
     return texts.get(file);
   };
-  const workspace = runWorkspaceRules(request.rules, index, request.settings, readText, lineIndexOf);
+  const workspace = runWorkspaceRules(
+    request.rules,
+    index,
+    request.settings,
+    readText,
+    lineIndexOf,
+  );
   phase('cross-file rules');
   workspace.findings.forEach(add);
   problems.push(...workspace.problems);
