@@ -32,7 +32,9 @@ export function startupLaneCount(workspace: LiveWorkspace, sources: readonly Sou
 /**
  * Analyses `sources` in lanes and has `workspace` adopt the results; returns the files changed.
  * Unlike the CLI's scan it leaves V8's interrupt budget alone (jit-budget.ts): the flag would stay
- * raised for the server's life and delay the optimisation of the code that analyses each edit.
+ * raised for the server's life and delay the optimisation of the code that analyses each edit
+ * (with it, an edit of 2,000 lines took p50 18.4-19.3 ms against 15.7-16.7, bench-latency
+ * --analysis-only 2000).
  */
 export async function analyseInStartupLanes(
   workspace: LiveWorkspace,
