@@ -7,7 +7,6 @@ import type { Rule } from '../server/src/engine/rule';
 import { initParsers, parse } from '../server/src/parsing/tree-sitter';
 import { analyseInLanes } from '../server/src/cli/lanes';
 import type { SourceFile } from '../server/src/languages/prepared';
-import { adoptable } from '../server/src/lsp/startup-lanes';
 import {
   LiveWorkspace,
   sameShape,
@@ -254,16 +253,8 @@ describe('live workspace adopting an analysis made in scan lanes', () => {
   before(() => initParsers());
   const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
   const limits = { maxFileBytes: 2 * 1024 * 1024 };
-  const inLanes = async (sources: SourceFile[]): Promise<AdoptedAnalysis> =>
-    adoptable(
-      await analyseInLanes({
-        files: sources,
-        rules,
-        settings,
-        maxFileBytes: limits.maxFileBytes,
-        jobs: 1,
-      }),
-    );
+  const inLanes = (sources: SourceFile[]): Promise<AdoptedAnalysis> =>
+    analyseInLanes({ files: sources, rules, settings, maxFileBytes: limits.maxFileBytes, jobs: 1 });
   const SLEEPY = 'import time\n\n\nasync def f():\n    time.sleep(1)\n';
   const SOURCES = [
     source('app/queries.py', QUERIES),

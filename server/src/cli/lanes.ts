@@ -12,7 +12,8 @@ import { Worker } from 'node:worker_threads';
 import type { Rule } from '../engine/rule';
 import type { RunSettings } from '../engine/runner';
 import { decode } from '../engine/source-guard';
-import type { Problem } from '../engine/types';
+import type { Suppression } from '../engine/suppressions';
+import type { Finding, Problem } from '../engine/types';
 import { mayDeclareSchema } from '../languages/schema-sniff';
 import { initParsers } from '../parsing/tree-sitter';
 import { declaresSchema, type FileFacts } from '../workspace/facts';
@@ -30,10 +31,15 @@ export interface LanesRequest {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** What the lanes found: every file's facts, and each lane's per-file findings. */
+/** What the lanes found, over all lanes: everything but the cross-file rules' findings. */
 export interface LanesResult {
   facts: FileFacts[];
-  checks: CheckResult[];
+  /** Findings of the per-file rules, with the whole index. */
+  findings: Finding[];
+  /** Suppression comments, for files that have any. */
+  suppressions: Map<string, Suppression[]>;
+  /** Per file, the per-file rules that read the index for it. */
+  indexReaders: Map<string, string[]>;
   problems: Problem[];
   /** Bytes and lines analysed, for throughput figures. */
   bytes: number;
@@ -239,10 +245,20 @@ export async function analyseInLanes(request: LanesRequest): Promise<LanesResult
       lanes.map((lane, laneIndex) => lane.check(others(restFacts, laneIndex), schemaMissed)),
     );
     phase('re-run deferred index readers');
-    for (const check of checks) problems.push(...check.problems);
+    const findings: Finding[] = [];
+    const suppressions = new Map<string, Suppression[]>();
+    const indexReaders = new Map<string, string[]>();
+    for (const check of checks) {
+      findings.push(...check.findings);
+      for (const [file, list] of check.suppressions) suppressions.set(file, list);
+      for (const [file, rules] of check.indexReaders) indexReaders.set(file, rules);
+      problems.push(...check.problems);
+    }
     return {
       facts: [...schemaFacts.flat(), ...restFacts.flat()],
-      checks,
+      findings,
+      suppressions,
+      indexReaders,
       problems,
       bytes,
       lines,

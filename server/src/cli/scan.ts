@@ -3,9 +3,9 @@
  * one index, and the cross-file rules run once in the calling thread.
  */
 import { LineIndex } from '../engine/positions';
-import { runWorkspaceRules, sortFindings } from '../engine/runner';
-import { applySuppressions, type Suppression } from '../engine/suppressions';
-import type { Finding, Problem } from '../engine/types';
+import { groupByFile, runWorkspaceRules, sortFindings } from '../engine/runner';
+import { applySuppressions } from '../engine/suppressions';
+import type { Problem } from '../engine/types';
 import { WorkspaceIndex } from '../workspace/index';
 import type { FileReport } from '../workspace/session';
 import { tuneJitForLanes } from './jit-budget';
@@ -38,18 +38,6 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const index = new WorkspaceIndex();
   for (const facts of lanes.facts) index.update(facts);
 
-  const findingsByFile = new Map<string, Finding[]>();
-  const add = (finding: Finding): void => {
-    const list = findingsByFile.get(finding.file);
-    if (list) list.push(finding);
-    else findingsByFile.set(finding.file, [finding]);
-  };
-  const suppressions = new Map<string, Suppression[]>();
-  for (const check of lanes.checks) {
-    check.findings.forEach(add);
-    for (const [file, list] of check.suppressions) suppressions.set(file, list);
-  }
-
   const texts = new Map<string, LineIndex>();
   const lineIndexOf = (file: string): LineIndex | undefined => {
     if (!texts.has(file)) {
@@ -66,12 +54,12 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     lineIndexOf,
   );
   phase('cross-file rules');
-  workspace.findings.forEach(add);
   problems.push(...workspace.problems);
+  const findingsByFile = groupByFile([...lanes.findings, ...workspace.findings]);
 
-  const files = new Set([...findingsByFile.keys(), ...suppressions.keys()]);
+  const files = new Set([...findingsByFile.keys(), ...lanes.suppressions.keys()]);
   const reports: FileReport[] = [...files].sort().map((file) => {
-    const fileSuppressions = suppressions.get(file) ?? [];
+    const fileSuppressions = lanes.suppressions.get(file) ?? [];
     const findings = applySuppressions(
       sortFindings(findingsByFile.get(file) ?? []),
       fileSuppressions,

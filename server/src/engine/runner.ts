@@ -258,6 +258,17 @@ export function runWorkspaceRules(
   return { findings, problems };
 }
 
+/** Findings by the file they are in, each file's in the order given. */
+export function groupByFile(findings: Iterable<Finding>): Map<string, Finding[]> {
+  const byFile = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    const list = byFile.get(finding.file);
+    if (list) list.push(finding);
+    else byFile.set(finding.file, [finding]);
+  }
+  return byFile;
+}
+
 /** Orders findings by position, then rule id, and drops exact duplicates. */
 export function sortFindings(findings: Finding[]): Finding[] {
   const sorted = [...findings].sort(

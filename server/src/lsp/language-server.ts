@@ -279,6 +279,81 @@ export function serve(connection: Connection): void {
     }
   }
 
+  /**
+   * The texts of `files`: an open document's buffer, else the file on disk (a file that cannot be
+   * read is left out). Files are read together in batches, off the event loop: requests are
+   * answered while the disk works.
+   */
+  async function readSources(
+    folder: FolderAnalysis,
+    files: readonly DiscoveredFile[],
+  ): Promise<SourceFile[]> {
+    const sources: SourceFile[] = [];
+    for (let start = 0; start < files.length; start += BATCH_SIZE) {
+      const batch = files.slice(start, start + BATCH_SIZE);
+      const texts = await Promise.all(
+        batch.map((discovered) =>
+          open.has(uriOf(discovered.file)) ? undefined : readFromDisk(discovered.file),
+        ),
+      );
+      batch.forEach((discovered, i) => {
+        const text = open.get(uriOf(discovered.file))?.document.getText() ?? texts[i];
+        if (text !== undefined) sources.push(sourceOf(folder, discovered, text));
+      });
+    }
+    return sources;
+  }
+
+  /**
+   * Analyses `sources` in this thread, in small groups with a yield in between so requests are
+   * answered: files that may declare schema first, the others once the schema is indexed, so that
+   * each is prepared once (LiveWorkspace.stage). Returns the files whose findings changed.
+   */
+  async function analyseInThisThread(
+    folder: FolderAnalysis,
+    sources: readonly SourceFile[],
+    reportFiles: (done: number, total: number) => void,
+  ): Promise<Set<string>> {
+    const [schema, others] = schemaFirst(sources);
+    const staging = [
+      ...schema.map((source) => ({ source, schemaIndexed: false })),
+      ...others.map((source) => ({ source, schemaIndexed: true })),
+    ];
+    for (let start = 0; start < staging.length; start += BATCH_SIZE) {
+      for (const { source, schemaIndexed } of staging.slice(start, start + BATCH_SIZE)) {
+        // A file opened meanwhile is analysed as its buffer reads.
+        const text = open.get(uriOf(source.file))?.document.getText() ?? source.text;
+        folder.workspace.stage({ ...source, text }, schemaIndexed);
+      }
+      reportFiles(Math.min(start + BATCH_SIZE, staging.length), staging.length);
+      await yieldToEventLoop();
+    }
+    return folder.workspace.commitStaged();
+  }
+
+  /**
+   * Analyses `sources` in parallel lanes when there is code enough for more than one; returns the
+   * files whose findings changed, or undefined when the analysis is left to this thread.
+   */
+  async function analyseInLanesWhenWorthIt(
+    folder: FolderAnalysis,
+    sources: readonly SourceFile[],
+    reportFiles: (done: number, total: number) => void,
+  ): Promise<Set<string> | undefined> {
+    const lanes = startupLaneCount(folder.workspace, sources);
+    connection.console.info(
+      `Perflens: analysing ${sources.length} files of ${folder.root} in ${lanes} lane${lanes === 1 ? '' : 's'}`,
+    );
+    if (lanes === 1) return undefined;
+    try {
+      return await analyseInStartupLanes(folder.workspace, sources, reportFiles);
+    } catch (error) {
+      // A lane that fails (a worker that cannot start) leaves the analysis to this thread.
+      connection.console.warn(`Perflens: analysing in lanes failed: ${String(error)}`);
+      return undefined;
+    }
+  }
+
   async function analyseFolder(folder: FolderAnalysis): Promise<void> {
     if (!folder.editor.enable) return;
     const finished = publisher.beginAnalysis();
@@ -287,53 +362,13 @@ export function serve(connection: Connection): void {
       if (folder.configError) showError(`Perflens: ${folder.configError}`);
       const files = discoverFiles([folder.root], discoveryOptions(folder.config, folder.root));
       progress.begin('Perflens', 0, `Analysing ${files.length} files`, false);
-      const sources: SourceFile[] = [];
-      for (let start = 0; start < files.length; start += BATCH_SIZE) {
-        const batch = files.slice(start, start + BATCH_SIZE);
-        // Read together, off the event loop: requests are answered while the disk works.
-        const texts = await Promise.all(
-          batch.map((discovered) =>
-            open.has(uriOf(discovered.file)) ? undefined : readFromDisk(discovered.file),
-          ),
-        );
-        batch.forEach((discovered, i) => {
-          const text = open.get(uriOf(discovered.file))?.document.getText() ?? texts[i];
-          if (text !== undefined) sources.push(sourceOf(folder, discovered, text));
-        });
-      }
+      const sources = await readSources(folder, files);
       const reportFiles = (done: number, total: number): void =>
         progress.report(Math.round((done / total) * 100), `${done}/${total} files`);
-      const lanes = startupLaneCount(folder.workspace, sources);
-      connection.console.info(
-        `Perflens: analysing ${sources.length} files of ${folder.root} in ${lanes} lane${lanes === 1 ? '' : 's'}`,
-      );
-      if (lanes > 1) {
-        try {
-          publish(folder, await analyseInStartupLanes(folder.workspace, sources, reportFiles));
-          reportProblems(folder);
-          return;
-        } catch (error) {
-          // A lane that fails (a worker that cannot start) leaves the analysis to this thread.
-          connection.console.warn(`Perflens: analysing in lanes failed: ${String(error)}`);
-        }
-      }
-      // Files that may declare schema first, the others once the schema is indexed, so that each
-      // is prepared once (LiveWorkspace.stage).
-      const [schema, others] = schemaFirst(sources);
-      const staging = [
-        ...schema.map((source) => ({ source, schemaIndexed: false })),
-        ...others.map((source) => ({ source, schemaIndexed: true })),
-      ];
-      for (let start = 0; start < staging.length; start += BATCH_SIZE) {
-        for (const { source, schemaIndexed } of staging.slice(start, start + BATCH_SIZE)) {
-          // A file opened meanwhile is analysed as its buffer reads.
-          const text = open.get(uriOf(source.file))?.document.getText() ?? source.text;
-          folder.workspace.stage({ ...source, text }, schemaIndexed);
-        }
-        reportFiles(Math.min(start + BATCH_SIZE, staging.length), staging.length);
-        await yieldToEventLoop();
-      }
-      publish(folder, folder.workspace.commitStaged());
+      const changed =
+        (await analyseInLanesWhenWorthIt(folder, sources, reportFiles)) ??
+        (await analyseInThisThread(folder, sources, reportFiles));
+      publish(folder, changed);
       reportProblems(folder);
     } finally {
       progress.done();

@@ -4,12 +4,10 @@
  * the files, after which the folder's live workspace adopts their facts and findings. One thread
  * took ~5 s over the benchmark's 8.6 MB Python corpus, all of it on one core.
  */
-import { analyseInLanes, lanesFor, type LanesResult } from '../cli/lanes';
+import { analyseInLanes, lanesFor } from '../cli/lanes';
 import type { Jobs } from '../cli/lane-count';
-import type { Finding } from '../engine/types';
-import type { Suppression } from '../engine/suppressions';
 import type { SourceFile } from '../languages/prepared';
-import type { AdoptedAnalysis, LiveWorkspace } from '../workspace/live-workspace';
+import type { LiveWorkspace } from '../workspace/live-workspace';
 
 /** Overrides the lanes of start-up analyses, as `--jobs` does for the CLI (`1` turns them off). */
 export const JOBS_VARIABLE = 'PERFLENS_JOBS';
@@ -42,7 +40,7 @@ export async function analyseInStartupLanes(
   onProgress: (done: number, total: number) => void,
 ): Promise<Set<string>> {
   const { rules, settings, limits } = workspace.configuration;
-  const result = await analyseInLanes({
+  const analysis = await analyseInLanes({
     files: sources,
     rules,
     settings,
@@ -50,18 +48,5 @@ export async function analyseInStartupLanes(
     jobs: requestedJobs(),
     onProgress,
   });
-  return workspace.adopt(sources, adoptable(result));
-}
-
-/** The lanes' results as a live workspace adopts them: by file, rather than by lane. */
-export function adoptable(result: LanesResult): AdoptedAnalysis {
-  const findings: Finding[] = [];
-  const suppressions = new Map<string, Suppression[]>();
-  const indexReaders = new Map<string, string[]>();
-  for (const check of result.checks) {
-    findings.push(...check.findings);
-    for (const [file, list] of check.suppressions) suppressions.set(file, list);
-    for (const [file, rules] of check.indexReaders) indexReaders.set(file, rules);
-  }
-  return { facts: result.facts, findings, suppressions, indexReaders, problems: result.problems };
+  return workspace.adopt(sources, analysis);
 }

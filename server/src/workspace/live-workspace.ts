@@ -8,7 +8,13 @@
 
 import { LineIndex } from '../engine/positions';
 import type { Rule } from '../engine/rule';
-import { runFileRules, runWorkspaceRules, sortFindings, type RunSettings } from '../engine/runner';
+import {
+  groupByFile,
+  runFileRules,
+  runWorkspaceRules,
+  sortFindings,
+  type RunSettings,
+} from '../engine/runner';
 import { skipReason, type GuardLimits } from '../engine/source-guard';
 import { applySuppressions, parseSuppressions, type Suppression } from '../engine/suppressions';
 import type { Finding, Problem } from '../engine/types';
@@ -462,16 +468,6 @@ export class LiveWorkspace {
     this.findingTotal += count - (this.counts.get(file) ?? 0);
     this.counts.set(file, count);
   }
-}
-
-function groupByFile(findings: readonly Finding[]): Map<string, Finding[]> {
-  const byFile = new Map<string, Finding[]>();
-  for (const finding of findings) {
-    const list = byFile.get(finding.file);
-    if (list) list.push(finding);
-    else byFile.set(finding.file, [finding]);
-  }
-  return byFile;
 }
 
 /** `sources` split into the files that may declare schema and the others, in their order. */
