@@ -144,10 +144,14 @@ async function main(): Promise<void> {
     const single = results.get(1)!;
     const speedup = single.seconds / results.get(cores)!.seconds;
     // V8 collects garbage and compiles on background threads, so one job already uses more
-    // than one core; the CPU-time figure above is the honest per-core throughput.
+    // than one core; the CPU-time figure above is the honest per-core throughput. The same CPU
+    // work spread perfectly over every core would take cpuSeconds / cores: that bounds the
+    // speed-up any split of the scan can reach on this machine.
+    const busyCores = single.cpuSeconds / single.seconds;
     console.log(
       `  speed-up with ${cores} cores: ${speedup.toFixed(2)}x ` +
-        `(the 1-job run already keeps ${(single.cpuSeconds / single.seconds).toFixed(2)} cores busy)`,
+        `(the 1-job run already keeps ${busyCores.toFixed(2)} cores busy, so splitting its CPU ` +
+        `work over ${cores} cores could reach at most ${(cores / busyCores).toFixed(2)}x)`,
     );
   }
 }
