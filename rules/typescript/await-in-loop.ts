@@ -55,7 +55,7 @@ function advice(io: IoCall): string {
   if (io.driver === 'redis')
     return io.writes
       ? 'pass every key to one command (`del(...keys)`), or send them in one pipeline (`redis.pipeline()`)'
-      : 'use one `mget`/`hmget`, or send them in one pipeline (`redis.pipeline()`)';
+      : redisReadAdvice(io.call.name);
   if (io.kind === 'http')
     return 'use a batch endpoint, or run the requests together with `Promise.all` (limit concurrency for large lists)';
   if (io.driver === 'orm' && io.call.name !== 'query') return ormAdvice(io);
@@ -64,6 +64,18 @@ function advice(io: IoCall): string {
       ? 'write them in one statement (`inArray(table.id, ids)`, or one `insert().values([...])`)'
       : 'load them in one query (`where: inArray(table.id, ids)`) before the loop';
   return 'load the rows in one query (`WHERE id = ANY($1)` / `IN (...)`) before the loop';
+}
+
+/**
+ * The batched form of a Redis read. `mget` takes many string keys and `hmget` many fields of one
+ * hash, so neither fits `hget` on a different hash per item: a pipeline always does.
+ */
+function redisReadAdvice(command: string): string {
+  const pipeline = 'send them in one pipeline (`redis.pipeline()`)';
+  const name = command.toLowerCase();
+  if (name === 'get') return `use one \`mget(...keys)\`, or ${pipeline}`;
+  if (name === 'hget') return `${pipeline}, or one \`hmget\` when the fields are in one hash`;
+  return pipeline;
 }
 
 /** The batched form of a TypeORM, Mongoose or MikroORM call. */
