@@ -99,6 +99,11 @@ function parameterisedLimitFix(
   };
 }
 
+/** Prisma's `$executeRaw` returns the number of affected rows, never the rows themselves. */
+function sendsNoRows(unit: SqlUnit): boolean {
+  return /(?:^|\.)\$executeRaw(?:Unsafe)?$/.test(unit.sink ?? '');
+}
+
 /** `SELECT` statements that return every matching row. */
 export const unboundedSelect: Rule = {
   meta: {
@@ -131,12 +136,15 @@ export const unboundedSelect: Rule = {
           'large the data grows.',
         'Queries that already page (`LIMIT`, `FETCH FIRST`, `TOP`), DDL, DML (`INSERT ... SELECT`), views and files under migration folders.',
         'SQL whose run-time parts (f-string holes) may add the limit: `f"SELECT ... {limit_clause}"`.',
+        "`SELECT` run with Prisma's `$executeRaw`, which returns a count, not rows (as in `SELECT ... FOR UPDATE` run only to lock rows).",
+        'Fragments spliced into another statement (`const where = Prisma.sql`...``, then `${where}` in a `$queryRaw` that has the `LIMIT`): the statement they end up in is judged instead.',
         'Results read in batches, which stream the rows instead of holding them: `.fetchmany(n)` chained or in the statements right after `cursor.execute(...)`, DuckDB `fetch_df_chunk` / `fetch_record_batch`.',
       ],
       fixSafety:
         'Unsafe: adding `LIMIT` changes how many rows the code receives. It is the right bound for lists ' +
         'shown to people, but code that needs every row (exports, migrations) must page instead. The limit ' +
         'comes from `sql.defaultLimit` (default 1000); placeholders, quotes and the trailing `;` are kept. ' +
+        'On a locking read (`FOR UPDATE`) the limit also bounds the rows locked. ' +
         "For SQL passed with literal parameters, a second fix adds `LIMIT ?` in the statement's own " +
         'placeholder style (`?`, `%s`, `$n`, `:limit`, `%(limit)s`) and the limit to the parameters.',
     },
@@ -145,7 +153,8 @@ export const unboundedSelect: Rule = {
     if (ctx.language === 'sql' && isMigrationPath(ctx.relativePath)) return;
     let keys: ReadonlySet<string> | undefined;
     for (const unit of ctx.sqlUnits) {
-      if (unit.readsOneRow) continue;
+      // A fragment's bound is the statement it is spliced into; `$executeRaw` returns a count.
+      if (unit.readsOneRow || unit.fragment || sendsNoRows(unit)) continue;
       for (const statement of unit.statements) {
         if (!isUnboundedSelect(statement, () => (keys ??= ctx.index.keyColumnNames()))) continue;
         if (ctx.python && readsInBatches(ctx.python, unit)) continue;

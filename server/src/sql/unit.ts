@@ -25,6 +25,11 @@ export interface SqlUnit {
   hasHoles: boolean;
   /** The host code reads at most one row of the result (`.fetchone()`, `.first()`, `fetchrow`). */
   readsOneRow?: boolean;
+  /**
+   * The SQL is a fragment spliced into another statement (`const where = Prisma.sql\`...\``, then
+   * `$queryRaw\`SELECT ... ${where} LIMIT ...\``): it never runs on its own.
+   */
+  fragment?: boolean;
   /** The literal parameters passed with embedded SQL (`(level,)`, `{"since": since}`), if any. */
   parameters?: BoundParameters;
   statements: SqlStatement[];

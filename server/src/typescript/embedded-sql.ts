@@ -10,6 +10,8 @@ import { unwrap, type TsCall, type TsModel } from './model';
 
 /** Tags whose template is a SQL statement or fragment. */
 const SQL_TAGS = new Set(['sql', '$queryRaw', '$executeRaw', 'SQL', 'raw']);
+/** Tags that run their statement; the others (`Prisma.sql`, `sql`) may build a fragment. */
+const RUNNING_TAGS = new Set(['$queryRaw', '$executeRaw']);
 /** Methods whose first argument is SQL text (when it looks like SQL). */
 const SQL_TEXT_METHODS = new Set([
   'query',
@@ -105,7 +107,49 @@ function constDeclaration(identifier: ts.Identifier): ts.VariableDeclaration | u
   return undefined;
 }
 
-function unitOfTemplate(call: TsCall, model: TsModel): SqlUnit | undefined {
+/**
+ * Names spliced into SQL templates of the file (`${where}` in `$queryRaw\`...\``): the templates
+ * bound to them are fragments. By name, not scope: a name reused elsewhere at worst exempts a
+ * template from the rules that judge whole statements.
+ */
+function splicedNames(model: TsModel): Set<string> {
+  const names = new Set<string>();
+  for (const call of model.calls) {
+    if (!call.isTaggedTemplate || !SQL_TAGS.has(call.name)) continue;
+    const template = (call.node as ts.TaggedTemplateExpression).template;
+    if (!ts.isTemplateExpression(template)) continue;
+    for (const span of template.templateSpans) {
+      const expression = unwrap(span.expression);
+      if (ts.isIdentifier(expression)) names.add(expression.text);
+    }
+  }
+  return names;
+}
+
+/** A fragment-building template spliced into another one, inline or through a variable. */
+function isSplicedFragment(
+  call: TsCall,
+  node: ts.TaggedTemplateExpression,
+  spliced: () => Set<string>,
+): boolean {
+  if (RUNNING_TAGS.has(call.name)) return false;
+  let value: ts.Node = node;
+  while (ts.isParenthesizedExpression(value.parent) || ts.isAsExpression(value.parent))
+    value = value.parent;
+  const parent = value.parent;
+  if (ts.isTemplateSpan(parent)) return true;
+  return (
+    ts.isVariableDeclaration(parent) &&
+    ts.isIdentifier(parent.name) &&
+    spliced().has(parent.name.text)
+  );
+}
+
+function unitOfTemplate(
+  call: TsCall,
+  model: TsModel,
+  spliced: () => Set<string>,
+): SqlUnit | undefined {
   const node = call.node as ts.TaggedTemplateExpression;
   if (!SQL_TAGS.has(call.name)) return undefined;
   const builder = new SqlTextBuilder();
@@ -115,7 +159,9 @@ function unitOfTemplate(call: TsCall, model: TsModel): SqlUnit | undefined {
     node.template.getStart(model.sourceFile),
     node.template.end,
   );
-  return looksLikeSql(unit.text) ? unit : undefined;
+  if (!looksLikeSql(unit.text)) return undefined;
+  if (isSplicedFragment(call, node, spliced)) unit.fragment = true;
+  return unit;
 }
 
 function unitOfArgument(call: TsCall, model: TsModel): SqlUnit | undefined {
@@ -131,8 +177,12 @@ function unitOfArgument(call: TsCall, model: TsModel): SqlUnit | undefined {
 /** Every SQL statement string of the file, in file order. */
 export function tsSqlUnits(model: TsModel): SqlUnit[] {
   const units: SqlUnit[] = [];
+  let names: Set<string> | undefined;
+  const spliced = (): Set<string> => (names ??= splicedNames(model));
   for (const call of model.calls) {
-    const unit = call.isTaggedTemplate ? unitOfTemplate(call, model) : unitOfArgument(call, model);
+    const unit = call.isTaggedTemplate
+      ? unitOfTemplate(call, model, spliced)
+      : unitOfArgument(call, model);
     if (unit) units.push(unit);
   }
   return units;
