@@ -36,4 +36,45 @@ describe('rule messages', () => {
     assert.doesNotMatch(smembers, /mget/);
     assert.match(smembers, /pipeline/);
   });
+
+  it('large-column-in-list-query names the schema that leaves the column out', async () => {
+    const messages = await messagesOf(
+      'large-column-in-list-query',
+      'app/notes.py',
+      [
+        'from fastapi import APIRouter',
+        'from pydantic import BaseModel',
+        'from sqlalchemy import Column, Integer, String, Text',
+        'from sqlalchemy.orm import declarative_base',
+        '',
+        'Base = declarative_base()',
+        'router = APIRouter()',
+        '',
+        'class Note(Base):',
+        '    __tablename__ = "note"',
+        '    id = Column(Integer, primary_key=True)',
+        '    title = Column(String(200))',
+        '    body = Column(Text)',
+        '',
+        'class NoteTitle(BaseModel):',
+        '    id: int',
+        '    title: str',
+        '',
+        '@router.get("/notes", response_model=list[NoteTitle])',
+        'def list_notes(db):',
+        '    notes = (db.query(Note).order_by(Note.id).limit(50).all())',
+        '    return notes',
+        '',
+        'def note_titles(db):',
+        '    notes = db.query(Note).order_by(Note.id).limit(50).all()',
+        '    return [NoteTitle.model_validate(n) for n in notes]',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    const [returned, built] = messages;
+    // The route returns the rows: its schema decides, the function reads nothing itself.
+    assert.match(returned, /although `NoteTitle` does not include them/);
+    assert.doesNotMatch(returned, /does not read them/);
+    assert.match(built, /`note_titles` does not read them and `NoteTitle` does not include them/);
+  });
 });

@@ -48,7 +48,10 @@ export const httpCallInLoop: Rule = {
         'Pagination that follows the previous response (`while url: ... url = page["next"]`): the next ' +
           'request needs the answer of this one, so the requests are sequential by nature.',
         'Retry loops that return or break on success, and loops that run once ' +
-          '(`for attempt in range(3): try: return requests.get(url, timeout=5)`).',
+          '(`for attempt in range(3): try: return requests.get(url, timeout=5)`), also when the ' +
+          'request opens a `with` block whose body breaks or returns (a fallback over user agents or ' +
+          'mirrors: `async with client.stream(...) as resp: if resp.status_code == 403: continue` ' +
+          'then `break`).',
         'Loops over a fixed literal collection, a name bound once to one, a list or tuple of ten or fewer ' +
           'elements written out (`for v in ("5.2", newest)`), or a literal `range` of ten or fewer ' +
           'iterations (a handful of known endpoints).',

@@ -2,8 +2,12 @@ import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
 import { isRouteHandler } from '../../server/src/python/knowledge';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+import { loopTarget } from '../../server/src/python/loop-analysis';
 import { localFlow, readChainIn, type ChainLink } from '../../server/src/python/orm';
-import { positionalArgumentNodes } from '../../server/src/python/scope-analysis';
+import {
+  positionalArguments,
+  positionalArgumentNodes,
+} from '../../server/src/python/scope-analysis';
 import type { ColumnFact } from '../../server/src/workspace/facts';
 import { OwnedCache } from '../../server/src/python/memo';
 
@@ -133,21 +137,132 @@ function unwrap(node: Node): Node {
   }
 }
 
+/** Whether `node` is `list(x)`, `tuple(x)` or `sorted(x, ...)`: the same rows in a new list. */
+function isRowsCopy(node: Node): boolean {
+  const callee = node.childForFieldName('function')?.text;
+  return callee === 'list' || callee === 'tuple' || callee === 'sorted';
+}
+
+/**
+ * The name the rows of `call` are bound to: `rows` in `rows = q.all()`, `rows = (q.all())`,
+ * `rows: list[Note] = list(q.all())`; '' when they are not assigned to a plain name.
+ */
+function boundName(call: PyCall): string {
+  // `parent` walks down from the root: read only for the rare list query.
+  let node = call.node;
+  for (let parent = node.parent; parent; parent = node.parent) {
+    if (parent.type === 'parenthesized_expression') node = parent;
+    else if (parent.type === 'argument_list' && parent.parent && isRowsCopy(parent.parent))
+      node = parent.parent;
+    else break;
+  }
+  const assignment = node.parent;
+  if (assignment?.type !== 'assignment') return '';
+  if (assignment.childForFieldName('right')?.id !== node.id) return '';
+  const left = assignment.childForFieldName('left');
+  return left?.type === 'identifier' ? left.text : '';
+}
+
+/**
+ * Whether the value of `node` ends up whole in `holder`: only wrapped in parentheses, a list,
+ * tuple, set or dict display, a conditional, a copy (`list(rows)`, `rows[:10]`), or an object
+ * built from it (`Page(items=rows)`). `rows[0].id`, `len(rows)` or a comprehension over `rows`
+ * build other values.
+ */
+function handedOnWhole(node: Node, holder: { start: number; end: number }): boolean {
+  let current = node;
+  for (;;) {
+    if (current.startIndex === holder.start && current.endIndex === holder.end) return true;
+    const parent = current.parent;
+    if (!parent || parent.endIndex > holder.end || parent.startIndex < holder.start) return false;
+    switch (parent.type) {
+      case 'parenthesized_expression':
+      case 'list':
+      case 'tuple':
+      case 'set':
+      case 'expression_list':
+      case 'dictionary':
+      case 'conditional_expression':
+      case 'boolean_operator':
+        break;
+      case 'pair':
+      case 'keyword_argument':
+      case 'subscript':
+        // The value of `"items": rows`, `items=rows`, `rows[:10]`; not a key or an index.
+        if (parent.childForFieldName('value')?.id !== current.id) return false;
+        break;
+      case 'argument_list': {
+        // The rows as an argument of a copy (`list(rows)`) or of a class (`Page(rows, total)`).
+        const call = parent.parent;
+        const callee = call?.childForFieldName('function');
+        const name = callee?.type === 'attribute' ? callee.childForFieldName('attribute') : callee;
+        if (!call || !name || !(isRowsCopy(call) || /^[A-Z]/.test(name.text))) return false;
+        current = call;
+        continue;
+      }
+      default:
+        return false;
+    }
+    current = parent;
+  }
+}
+
 /**
  * Whether the function returns the loaded rows themselves (`return q.all()`, `rows = ...; return
- * rows`), rather than values it builds from them: then its caller or serializer decides what is read.
+ * rows`, `return {"items": rows, "total": n}`), rather than values it builds from them: then its
+ * caller or serializer decides what is read.
  */
 function returnsRows(call: PyCall, fn: PyFunction, source: string): boolean {
   const values = returnedValues(fn, source);
   const start = call.node.startIndex;
   const end = call.node.endIndex;
   if (values.some((value) => value.start <= start && end <= value.end)) return true;
-  if (!values.some((value) => value.name)) return false;
-  // `rows = q.all()` then `return rows`; `parent` walks down from the root, so it is read last.
-  const parent = call.node.parent;
-  const left = parent?.type === 'assignment' ? parent.childForFieldName('left') : null;
-  const name = left?.type === 'identifier' ? left.text : '';
-  return !!name && values.some((value) => value.name === name);
+  const name = boundName(call);
+  if (!name) return false;
+  if (values.some((value) => value.name === name)) return true;
+  // The name inside what the function returns, directly or through other variables.
+  const word = new RegExp(`\\b${name}\\b`, 'g');
+  for (const range of localFlow(fn).returned) {
+    const text = source.slice(range.start, range.end);
+    for (const match of text.matchAll(word)) {
+      const at = range.start + match.index;
+      const use = fn.body.namedDescendantForIndex(at, at + name.length);
+      if (use?.type === 'identifier' && handedOnWhole(use, range)) return true;
+    }
+  }
+  return false;
+}
+
+/** Pydantic class methods that build a schema object from an ORM row, reading its attributes. */
+const SCHEMA_FROM_ROW = new Set(['model_validate', 'from_orm', 'parse_obj']);
+
+/**
+ * The schema classes the rows of `call` are handed to: `Out` in `[Out.model_validate(r) for r in
+ * rows]`, `Out.from_orm(row)` in a loop over them, `Out.parse_obj(rows)`. Each such class reads
+ * whichever columns it declares.
+ */
+function schemasOfRows(call: PyCall, calls: readonly PyCall[], name: string): string[] {
+  /** Whether an expression is the rows: the bound name, or the list query itself. */
+  const isRows = (node: Node | null | undefined): boolean => {
+    if (!node) return false;
+    if (node.startIndex <= call.start && call.end <= node.endIndex) return true;
+    const inner = unwrap(node);
+    return !!name && inner.type === 'identifier' && inner.text === name;
+  };
+  const schemas = new Set<string>();
+  for (const other of calls) {
+    if (!SCHEMA_FROM_ROW.has(other.method) || !other.callee) continue;
+    // `Out` in `Out.model_validate`, `schemas.Out.from_orm`.
+    const schema = other.callee.split('.').at(-2) ?? '';
+    if (!/^[A-Z]/.test(schema)) continue;
+    const row = positionalArguments(other)[0];
+    if (row?.type !== 'identifier') continue;
+    const fromRows =
+      row.text === name ||
+      other.loops.some((loop) => loopTarget(loop)?.text === row.text && isRows(loop.iterable));
+    if (fromRows) schemas.add(schema);
+  }
+  return [...schemas];
 }
 
 /** What a `return` statement returns: its range, and its name when it is a plain identifier. */
@@ -203,8 +318,9 @@ function returnedValues(fn: PyFunction, source: string): ReturnedValue[] {
 
 /**
  * The list queries of one function, as traits for the workspace check:
- * `<prefix><Model>:<start>:<end>:<response model>`. A query whose rows the function hands out is
- * recorded only for a route with a `response_model`, the one serializer the rule can read.
+ * `<prefix><Model>:<start>:<end>:<response model>:<schemas>`. A query whose rows the function
+ * hands out is recorded only for a route with a `response_model`, the one serializer the rule can
+ * read; `<schemas>` (comma-separated) are the classes the function builds from the rows.
  */
 function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel): string[] {
   const traits: string[] = [];
@@ -213,13 +329,14 @@ function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel):
     const models = listedModels(call, fn, pyModel);
     if (models.length === 0) continue;
     let responseModel = '';
+    let schemas: string[] = [];
     if (returnsRows(call, fn, pyModel.source)) {
       responseModel = (isRouteHandler(fn) && responseModelOf(fn)) || '';
       if (!responseModel) continue;
-    }
+    } else schemas = schemasOfRows(call, calls, boundName(call));
     for (const model of models)
       traits.push(
-        `${TRAIT}${model}:${call.node.startIndex}:${call.node.endIndex}:${responseModel}`,
+        `${TRAIT}${model}:${call.start}:${call.end}:${responseModel}:${schemas.join(',')}`,
       );
   }
   return traits;
@@ -299,7 +416,8 @@ export const largeColumnInListQuery: Rule = {
         '`session.execute(select(X)).scalars().all()`, `session.scalars(stmt).all()`, `X.query...all()`, ' +
         '`X.objects...all()`) when the model declares large columns (`JSON`, `JSONB`, `Text`, `LargeBinary`, ' +
         '`Mapped[dict]`, Django `JSONField`/`TextField`) that are neither deferred in the model nor left out ' +
-        'by the query, when nothing uses those columns: the function builds its result without reading them, ' +
+        'by the query, when nothing uses those columns: the function builds its result without reading them ' +
+        '(and the schema classes it builds from the rows with `Out.model_validate(row)` do not declare them), ' +
         'or it is a route whose `response_model` schema does not include them.',
       whyIsThisBad:
         'A list view usually shows a few short fields per row, yet every row also drags its JSON payload or ' +
@@ -336,8 +454,12 @@ export const largeColumnInListQuery: Rule = {
         'Functions that read the large column themselves (`ticket.payload`, `"payload"`): they need it, and ' +
           'deferring it would add one query per row.',
         'Rows handed out whole to code the rule cannot see: returned from a service function (its callers may ' +
-          'read the column) or from a route without `response_model=`; and routes whose `response_model` ' +
-          'schema (or a base class) declares the column, or is not a class of the workspace.',
+          'read the column), also in parentheses or inside a dict, tuple or page object ' +
+          '(`return {"items": rows, "total": n}`), or from a route without `response_model=`; and routes whose ' +
+          '`response_model` schema (or a base class) declares the column, or is not a class of the workspace.',
+        'Rows turned into schema objects (`[Out.model_validate(r) for r in rows]`, `Out.from_orm(r)`, ' +
+          '`Out.parse_obj(r)`) of a class that (or whose base class) declares the column, or that is not a ' +
+          'class of the workspace: it may read any column.',
         'Single-row reads (`.first()`, `.one()`, `.get()`), and queries of models the workspace index does not ' +
           'know or knows under several definitions.',
         'Queries at module level, and Django querysets evaluated without `.all()` (`list(qs)`, `for t in qs`).',
@@ -356,7 +478,10 @@ export const largeColumnInListQuery: Rule = {
       for (const fn of facts.functions) {
         for (const trait of fn.traits) {
           if (!trait.startsWith(TRAIT)) continue;
-          const [model, start, end, responseModel] = trait.slice(TRAIT.length).split(':');
+          const [model, start, end, responseModel, schemaList] = trait
+            .slice(TRAIT.length)
+            .split(':');
+          const schemas = schemaList ? schemaList.split(',') : [];
           const tables = ctx.index.tablesOfClass(model);
           if (tables.length !== 1) continue;
           const { file: modelFile, table } = tables[0];
@@ -364,21 +489,32 @@ export const largeColumnInListQuery: Rule = {
           if (large.length === 0) continue;
           let unread: ColumnFact[];
           let reader: string;
-          if (responseModel) {
+          if (responseModel || schemas.length > 0)
             classes ??= classTexts(
               [...ctx.index.allFacts()].map((f) => f.file),
               textOf,
             );
+          if (responseModel) {
             // An unknown schema may serialize anything: stay quiet.
-            if (!classes.has(responseModel)) continue;
+            if (!classes!.has(responseModel)) continue;
             unread = large.filter(
               (column) => !declaresField(classes!, responseModel, column.attribute),
             );
             reader = `\`${responseModel}\` does not include them`;
           } else {
+            // Rows handed to a schema the workspace does not declare: it may read any column.
+            if (schemas.some((schema) => !classes!.has(schema))) continue;
             const body = textOf(facts.file)?.slice(fn.start, fn.end) ?? '';
-            unread = large.filter((column) => !readsColumn(body, column.attribute));
+            unread = large.filter(
+              (column) =>
+                !readsColumn(body, column.attribute) &&
+                !schemas.some((schema) => declaresField(classes!, schema, column.attribute)),
+            );
             reader = `\`${fn.name}\` does not read them`;
+            if (schemas.length > 0) {
+              const names = schemas.map((schema) => `\`${schema}\``).join(', ');
+              reader += ` and ${names} ${schemas.length > 1 ? 'do' : 'does'} not include them`;
+            }
           }
           if (unread.length === 0) continue;
           const listed = unread

@@ -313,7 +313,10 @@ export const unpaginatedListEndpoint: Rule = {
         'Handlers with page parameters (`limit`, `skip`, `offset`, `page`, `page_size`, `per_page`, `size`, `cursor`, `after`, `before`, ...), a pagination dependency (`params: Params = Depends()`), a `Page[...]` response model, or that read such keys from `request.args` / `request.GET` / `request.query_params`.',
         'Handlers that paginate: `.paginate(...)`, Django `Paginator`, DRF `paginate_queryset`.',
         'Handlers whose read is bounded, reads one row, counts, or looks up by key (everything `unbounded-orm-query` leaves alone).',
-        'Handlers that only use the rows without returning them (`len(rows)`, a computed summary).',
+        'Handlers that only use the rows without returning them (`len(rows)`, a computed summary), or ' +
+          'only to choose the rows they return: the ids of a filter or an IN list ' +
+          '(`query(Item).filter(Item.parent_id.in_([p.id for p in parents]))`), in the handler or in a ' +
+          'service function whose query the handler runs.',
         'POST/PUT/PATCH/DELETE handlers, and DRF `@action(detail=True)`.',
         'Django generic `ListView`s (they page with `paginate_by`) and DRF viewsets (their paginator pages).',
       ],

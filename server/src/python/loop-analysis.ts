@@ -455,8 +455,9 @@ function loopBody(loop: PyLoop): Node | null {
 
 /**
  * Whether, once `call` has run, control unconditionally leaves `loop` (a `return`, `raise` or
- * `break` after it in the same block): the call then runs once per entry, as in a retry loop that
- * returns on success or a `while True:` that breaks at the end.
+ * `break` after it in the same block, or in the body of the `with` whose header makes the call):
+ * the call then runs once per entry, as in a retry loop that returns on success or a `while True:`
+ * that breaks at the end.
  */
 function leavesLoopAfter(call: PyCall, loop: PyLoop): boolean {
   if (loop.kind === 'comprehension') return false;
@@ -473,14 +474,21 @@ function leavesLoopAfter(call: PyCall, loop: PyLoop): boolean {
     const type = types[i];
     if (type === 'return_statement' || type === 'raise_statement') return true;
     const parentType = types[i - 1];
+    const exits = innerLoops > 0 ? EXITS_OF_OUTER_LOOP : EXITS;
     if (parentType === 'block' || parentType === 'module') {
-      const exits = innerLoops > 0 ? EXITS_OF_OUTER_LOOP : EXITS;
       const siblings = path[i - 1].namedChildren;
       const id = path[i].id;
       let after = siblings.findIndex((sibling) => sibling?.id === id) + 1;
       while (after > 0 && after < siblings.length) {
         if (exits.has(siblings[after++]!.type)) return true;
       }
+    }
+    // `with client.stream(...) as resp:` runs its whole body after the call in its header: an
+    // exit among the body's statements leaves the loop after the call, as one after it would.
+    if (type === 'with_clause' && parentType === 'with_statement') {
+      const body = path[i - 1].childForFieldName('body');
+      if (body?.namedChildren.some((statement) => !!statement && exits.has(statement.type)))
+        return true;
     }
     if ((parentType === 'for_statement' || parentType === 'while_statement') && innerLoops > 0)
       innerLoops--;

@@ -249,6 +249,11 @@ export interface LocalFlow {
   /** Ranges of expressions whose value the function returns, directly or through variables. */
   returned: { start: number; end: number }[];
   /**
+   * Ranges of query filter arguments inside those expressions (`.filter(...)`, `.where(...)`,
+   * `.in_(...)`): their values pick the rows returned, they are not returned themselves.
+   */
+  filterArguments: { start: number; end: number }[];
+  /**
    * The statements of the body (and their blocks, and the assignment an expression statement
    * makes) in source order, for `flowsToReturn`; undefined when the body has syntax errors.
    */
@@ -439,7 +444,7 @@ function walkFlowStatements(
 /** A function's flow; what reaches a return is worked out only when asked (it reads source text). */
 class Flow implements LocalFlow {
   statements?: StatementMap;
-  private returnedRanges?: { start: number; end: number }[];
+  private returnedRanges?: ReturnedRanges;
 
   constructor(
     readonly assignments: Map<string, Node[]>,
@@ -450,34 +455,98 @@ class Flow implements LocalFlow {
 
   get returned(): { start: number; end: number }[] {
     this.returnedRanges ??= returnedRanges(this.ordered, this.returns);
-    return this.returnedRanges;
+    return this.returnedRanges.values;
   }
+
+  get filterArguments(): { start: number; end: number }[] {
+    this.returnedRanges ??= returnedRanges(this.ordered, this.returns);
+    return this.returnedRanges.filterArguments;
+  }
+}
+
+interface ReturnedRanges {
+  values: { start: number; end: number }[];
+  filterArguments: { start: number; end: number }[];
 }
 
 function returnedRanges(
   ordered: readonly { name: string; value: Node }[],
   returns: readonly Node[],
-): { start: number; end: number }[] {
+): ReturnedRanges {
   // Names whose value reaches a return, propagated backwards through assignments.
-  const returned = returns.map((node) => ({ start: node.startIndex, end: node.endIndex }));
+  const values = returns.map((node) => ({ start: node.startIndex, end: node.endIndex }));
+  const filterArguments: { start: number; end: number }[] = [];
   const names = new Set<string>();
-  for (const node of returns) addReturnedNames(node.text, names);
+  for (const node of returns) addReturnedNames(node, names, filterArguments);
   for (let i = ordered.length - 1; i >= 0; i--) {
     const { name, value } = ordered[i];
     if (!names.has(name)) continue;
-    returned.push({ start: value.startIndex, end: value.endIndex });
-    addReturnedNames(value.text, names);
+    values.push({ start: value.startIndex, end: value.endIndex });
+    addReturnedNames(value, names, filterArguments);
   }
-  return returned;
+  return { values, filterArguments };
 }
 
-/** Identifiers in `text` whose value it carries: `len(rows)` carries a count, not `rows`. */
-function addReturnedNames(text: string, into: Set<string>): void {
+/**
+ * Identifiers in `node`'s text whose value it carries: `len(rows)` carries a count, not `rows`,
+ * and `.filter(Item.parent_id.in_([p.id for p in parents]))` carries items, not `parents`. The
+ * filter arguments' ranges are added to `filters`.
+ */
+function addReturnedNames(
+  node: Node,
+  into: Set<string>,
+  filters: { start: number; end: number }[],
+): void {
+  const text = node.text;
+  const skipped = filterArgumentSpans(text);
+  for (const span of skipped)
+    filters.push({ start: node.startIndex + span.start, end: node.startIndex + span.end });
+  let next = 0;
   for (const match of text.matchAll(WORD)) {
+    while (next < skipped.length && skipped[next].end <= match.index) next++;
+    if (next < skipped.length && skipped[next].start <= match.index) continue;
     const before = text.slice(Math.max(0, match.index - 4), match.index);
     if (before === 'len(' || text[match.index - 1] === '.') continue;
     into.add(match[0]);
   }
+}
+
+/** A query method whose arguments choose rows: `.filter(`, `.where(`, `.in_(`, Django `.exclude(`. */
+const FILTER_CALL = /\.(?:filter|filter_by|where|exclude|having|in_|not_in|notin_)\s*\(/g;
+
+/**
+ * The argument lists (inside the parentheses) of the query filter calls in `text`, outermost
+ * only, in order. Strings are skipped while matching parentheses; an unclosed list runs to the end.
+ */
+function filterArgumentSpans(text: string): { start: number; end: number }[] {
+  const spans: { start: number; end: number }[] = [];
+  if (!text.includes('(')) return spans;
+  FILTER_CALL.lastIndex = 0;
+  for (let match = FILTER_CALL.exec(text); match; match = FILTER_CALL.exec(text)) {
+    const start = match.index + match[0].length;
+    const end = closingParenthesis(text, start);
+    spans.push({ start, end });
+    FILTER_CALL.lastIndex = end;
+  }
+  return spans;
+}
+
+/**
+ * The offset of the `)` closing a parenthesis opened just before `from` (or the text's length).
+ * Strings and comments are skipped (a triple-quoted string reads as three plain ones).
+ */
+function closingParenthesis(text: string, from: number): number {
+  let depth = 1;
+  for (let at = from; at < text.length; at++) {
+    const char = text[at];
+    if (char === '"' || char === "'" || char === '#') {
+      const close = text.indexOf(char === '#' ? '\n' : char, at + 1);
+      if (close < 0) return text.length;
+      at = close;
+    } else if (char === '(') depth++;
+    else if (char === ')' && --depth === 0) return at;
+  }
+  return text.length;
 }
 
 /** Whether the value of `node` (in `fn`'s body) is what `fn` returns, directly or via variables. */
@@ -485,12 +554,12 @@ export function flowsToReturn(fn: PyFunction, node: Node): boolean {
   const flow = localFlow(fn);
   const stop = flow.statements ? stopAround(flow.statements, node) : undefined;
   if (stop === Stop.Other) return false;
-  if (stop === Stop.Return) return true;
+  if (stop === Stop.Return) return !inFilterArguments(flow, node);
   if (stop === Stop.Assignment) return isReturned(flow, node);
   // Climb to the statement: a return, an assignment or any other statement decides.
   for (let up = node.parent; up; up = up.parent) {
     const type = up.type;
-    if (type === 'return_statement') return true;
+    if (type === 'return_statement') return !inFilterArguments(flow, node);
     if (type === 'assignment') break;
     if (isOtherStop(type)) return false;
   }
@@ -500,7 +569,17 @@ export function flowsToReturn(fn: PyFunction, node: Node): boolean {
 function isReturned(flow: LocalFlow, node: Node): boolean {
   const start = node.startIndex;
   const end = node.endIndex;
-  return flow.returned.some((range) => range.start <= start && end <= range.end);
+  return (
+    flow.returned.some((range) => range.start <= start && end <= range.end) &&
+    !inFilterArguments(flow, node)
+  );
+}
+
+/** Whether `node` sits in a filter argument of a returned query: it picks rows, it is not one. */
+function inFilterArguments(flow: LocalFlow, node: Node): boolean {
+  const start = node.startIndex;
+  const end = node.endIndex;
+  return flow.filterArguments.some((range) => range.start <= start && end <= range.end);
 }
 
 /**
