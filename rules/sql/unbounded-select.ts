@@ -129,7 +129,8 @@ export const unboundedSelect: Rule = {
           "`pg_tables`, `sqlite_master`, Oracle's `user_tables`/`all_tables`/`dual`, `FROM current_schema()`, " +
           'derived tables over them): one row per schema object, however ' +
           'large the data grows.',
-        'Queries that already page (`LIMIT`, `FETCH FIRST`, `TOP`), DDL, DML (`INSERT ... SELECT`), views and files under migration folders.',
+        'Queries that already page (`LIMIT`, `FETCH FIRST`, `TOP`), DDL, DML (`INSERT ... SELECT`) and views.',
+        'Files under migration folders (`migrations/`, `alembic/versions/`, `db/migrations/`, ...), `.sql` files and SQL embedded in Python or TypeScript alike: a data migration must read every row, and a `LIMIT` would leave the rest unmigrated.',
         'SQL whose run-time parts (f-string holes) may add the limit: `f"SELECT ... {limit_clause}"`.',
         'Results read in batches, which stream the rows instead of holding them: `.fetchmany(n)` chained or in the statements right after `cursor.execute(...)`, DuckDB `fetch_df_chunk` / `fetch_record_batch`.',
       ],
@@ -142,7 +143,9 @@ export const unboundedSelect: Rule = {
     },
   },
   check(ctx) {
-    if (ctx.language === 'sql' && isMigrationPath(ctx.relativePath)) return;
+    // Migrations run once and must see every row (a data backfill), whatever language hosts the
+    // SQL: a `LIMIT` there would silently leave rows unmigrated.
+    if (isMigrationPath(ctx.relativePath)) return;
     let keys: ReadonlySet<string> | undefined;
     for (const unit of ctx.sqlUnits) {
       if (unit.readsOneRow) continue;
