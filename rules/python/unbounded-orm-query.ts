@@ -3,7 +3,7 @@ import type { Fix } from '../../server/src/engine/types';
 import { isOneOffCode } from '../../server/src/python/loop-analysis';
 import {
   boundText,
-  looksUpUniqueColumn,
+  readsByKey,
   unboundedOrmReads,
   type OrmRead,
 } from '../../server/src/python/orm';
@@ -81,7 +81,16 @@ export const unboundedOrmQuery: Rule = {
         'Reads of one row or a scalar: `.first()`, `.one()`, `.one_or_none()`, `.scalar()`, `.scalar_one()`, `.get()`, `session.get(X, id)`, Django `.get()`, `.first()`, `.last()`.',
         'Counts, existence checks and aggregates: `.count()`, `.exists()`, `.aggregate()`, `session.query(func.count(X.id))` and `select(func.sum(...))` without `group_by`.',
         'Lookups by primary key or a unique column: `filter(X.id == ...)`, `filter_by(id=...)`, `where(X.id == ...)`, Django `filter(pk=...)`, and `==` on columns the models declare `primary_key` or `unique`.',
-        'Batch loads by a list the code already holds: `filter(X.id.in_(ids))`, `where(X.owner_id.in_(ids))`, Django `filter(id__in=ids)`. Their size follows the list, which comes from a bounded read, and they are the fix the `n-plus-one` rules recommend.',
+        'Batch loads by a list of keys the code already holds: `filter(X.id.in_(ids))`, `where(X.owner_id.in_(ids))`, ' +
+          '`tuple_(X.a_id, X.b_id).in_(pairs)`, Django `filter(id__in=ids)`, `filter(customer__in=customers)`. Their ' +
+          'size follows the list, which comes from a bounded read, and they are the fix the `n-plus-one` rules ' +
+          'recommend. The column is a key by name (`id`, `pk`, `uuid`, `*_id`), or the models declare it primary ' +
+          'key, unique or foreign key, or a unique index covers it with the `==` filters (`X.project_id == p, ' +
+          'X.name.in_(names)` under `UniqueConstraint("project_id", "name")`); for a model the workspace does not ' +
+          'declare, any column whose name is not a category. Also grouped counts by the listed column ' +
+          '(`filter(X.status.in_(s)).group_by(X.status)`: one row per item). Lists of values are flagged: a ' +
+          'plain column of a declared model, or a categorical name (`status`, `state`, `type`, `kind`, `*_type`, ...) ' +
+          'of any model (`X.status.in_(statuses)`, `status__in=[...]`), and negated lists (`~X.id.in_(ids)`, `~Q(id__in=ids)`).',
         'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `execution_options(yield_per=...)` / `stream_results=True`, `.partitions()`, Django `.iterator()`).',
         'Bulk operations that return no rows: `.delete()`, `.update()`.',
         'Querysets that are not evaluated where they are built: `return Order.objects.filter(...)`, a DRF `queryset = ...` that the paginator slices.',
@@ -114,7 +123,7 @@ export const unboundedOrmQuery: Rule = {
     // holding millions of rows at once still runs the process out of memory.
     const batch = isBatchScriptPath(ctx.relativePath);
     for (const read of unboundedOrmReads(model)) {
-      if (looksUpUniqueColumn(read, ctx.index)) continue;
+      if (readsByKey(read, ctx.index)) continue;
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
