@@ -77,4 +77,29 @@ describe('rule messages', () => {
     assert.doesNotMatch(returned, /does not read them/);
     assert.match(built, /`note_titles` does not read them and `NoteTitle` does not include them/);
   });
+
+  it('unbounded-orm-query advises streaming, not a bound, in batch commands', async () => {
+    const code = [
+      'from sqlalchemy import select',
+      'from shop.models import Order',
+      'def run(session):',
+      '    for order in Order.objects.filter(paid=False):',
+      '        print(order.id)',
+      '    for order in session.query(Order).filter(Order.paid == False).all():',
+      '        print(order.id)',
+      '    for order in session.scalars(select(Order).where(Order.paid == False)).all():',
+      '        print(order.id)',
+    ].join('\n');
+    const [django, query, select] = await messagesOf(
+      'unbounded-orm-query',
+      'shop/management/commands/remind.py',
+      code,
+    );
+    assert.match(django, /batch command .* stream them with `\.iterator\(\)`/);
+    assert.match(query, /stream them with `\.yield_per\(n\)`/);
+    assert.match(select, /stream them with `\.execution_options\(yield_per=n\)`/);
+    // On a request path the same reads keep the message that explains the missing bound.
+    const [requestPath] = await messagesOf('unbounded-orm-query', 'shop/views.py', code);
+    assert.match(requestPath, /the queryset is not sliced/);
+  });
 });

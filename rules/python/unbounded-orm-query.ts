@@ -1,10 +1,13 @@
 import type { Rule } from '../../server/src/engine/rule';
+import type { Fix } from '../../server/src/engine/types';
+import { isOneOffCode } from '../../server/src/python/loop-analysis';
 import {
   boundText,
-  looksUpUniqueColumn,
+  readsByKey,
   unboundedOrmReads,
   type OrmRead,
 } from '../../server/src/python/orm';
+import { isBatchScriptPath } from '../../server/src/python/scope-analysis';
 
 function message(read: OrmRead): string {
   switch (read.kind) {
@@ -17,6 +20,31 @@ function message(read: OrmRead): string {
   }
 }
 
+/** How a batch command that needs every row reads them without holding them all at once. */
+const STREAMING_ADVICE: Record<OrmRead['kind'], string> = {
+  'sqlalchemy-query': '`.yield_per(n)`',
+  'sqlalchemy-select': '`.execution_options(yield_per=n)`',
+  django: '`.iterator()`',
+};
+
+/** For a batch command: it may need every row, so the advice is to stream them, not to cut them. */
+function batchMessage(read: OrmRead): string {
+  return (
+    `\`${read.head}\` holds every matching row in memory at once: a batch command that needs ` +
+    `every row should stream them with ${STREAMING_ADVICE[read.kind]}`
+  );
+}
+
+/** `.limit(n)` / `[:n]` where the read is. */
+function boundFix(read: OrmRead, limit: number): Fix {
+  const text = boundText(read, limit);
+  return {
+    title: `Add \`${text}\``,
+    safety: 'unsafe',
+    edits: [{ start: read.bound.at, end: read.bound.at, newText: text }],
+  };
+}
+
 /** ORM reads (SQLAlchemy, Django) that load every matching row. */
 export const unboundedOrmQuery: Rule = {
   meta: {
@@ -25,7 +53,7 @@ export const unboundedOrmQuery: Rule = {
     category: 'unbounded-query',
     severity: 'warning',
     summary: 'ORM query loads every matching row: `.all()` with no `.limit()`, or a whole queryset',
-    fix: { title: 'Add `.limit(n)` / `[:n]`', safety: 'unsafe', availability: 'always' },
+    fix: { title: 'Add `.limit(n)` / `[:n]`', safety: 'unsafe', availability: 'sometimes' },
     docs: {
       whatItDoes:
         'Finds ORM reads that load every row their query matches: SQLAlchemy `session.query(X)...all()` and ' +
@@ -53,12 +81,25 @@ export const unboundedOrmQuery: Rule = {
         'Reads of one row or a scalar: `.first()`, `.one()`, `.one_or_none()`, `.scalar()`, `.scalar_one()`, `.get()`, `session.get(X, id)`, Django `.get()`, `.first()`, `.last()`.',
         'Counts, existence checks and aggregates: `.count()`, `.exists()`, `.aggregate()`, `session.query(func.count(X.id))` and `select(func.sum(...))` without `group_by`.',
         'Lookups by primary key or a unique column: `filter(X.id == ...)`, `filter_by(id=...)`, `where(X.id == ...)`, Django `filter(pk=...)`, and `==` on columns the models declare `primary_key` or `unique`.',
-        'Batch loads by a list the code already holds: `filter(X.id.in_(ids))`, `where(X.owner_id.in_(ids))`, Django `filter(id__in=ids)`. Their size follows the list, which comes from a bounded read, and they are the fix the `n-plus-one` rules recommend.',
+        'Batch loads by a list of keys the code already holds: `filter(X.id.in_(ids))`, `where(X.owner_id.in_(ids))`, ' +
+          '`tuple_(X.a_id, X.b_id).in_(pairs)`, Django `filter(id__in=ids)`, `filter(customer__in=customers)`. Their ' +
+          'size follows the list, which comes from a bounded read, and they are the fix the `n-plus-one` rules ' +
+          'recommend. The column is a key by name (`id`, `pk`, `uuid`, `*_id`), or the models declare it primary ' +
+          'key, unique or foreign key, or a unique index covers it with the `==` filters (`X.project_id == p, ' +
+          'X.name.in_(names)` under `UniqueConstraint("project_id", "name")`); for a model the workspace does not ' +
+          'declare, any column whose name is not a category. Also grouped counts by the listed column ' +
+          '(`filter(X.status.in_(s)).group_by(X.status)`: one row per item). Lists of values are flagged: a ' +
+          'plain column of a declared model, or a categorical name (`status`, `state`, `type`, `kind`, `*_type`, ...) ' +
+          'of any model (`X.status.in_(statuses)`, `status__in=[...]`), and negated lists (`~X.id.in_(ids)`, `~Q(id__in=ids)`).',
         'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `execution_options(yield_per=...)` / `stream_results=True`, `.partitions()`, Django `.iterator()`).',
         'Bulk operations that return no rows: `.delete()`, `.update()`.',
         'Querysets that are not evaluated where they are built: `return Order.objects.filter(...)`, a DRF `queryset = ...` that the paginator slices.',
         'Raw SQL strings: `unbounded-select` checks those. A `query("...")` on something named like a ' +
           'session is not SQLAlchemy\'s either (which takes mapped classes and columns): `tags.query("category")`.',
+        'Tests (`tests/`, `test_*.py`, `conftest.py`) and files under migration folders (`migrations/`, ' +
+          '`alembic/versions/`, Django data migrations with `RunPython` included): a test reads the rows it ' +
+          'made, and a data migration must rewrite every row, which a bound would leave unmigrated. The ' +
+          '`n-plus-one` rules skip the same files.',
       ],
       fixSafety:
         'Unsafe: the bound changes how many rows the code receives. It is right for lists shown to people, ' +
@@ -66,26 +107,28 @@ export const unboundedOrmQuery: Rule = {
         'SQLAlchemy queries get `.limit(n)` before `.all()` (legacy `Query`), or at the end of the `select(...)` ' +
         'chain passed to `execute`/`scalars` (`stmt.limit(n)` when the statement is a variable, which may ' +
         'also feed a count); Django querysets get `[:n]`. ' +
-        'n comes from the `defaultLimit` setting (default 1000). Without an `order_by` the rows kept are arbitrary.',
+        'n comes from the `defaultLimit` setting (default 1000). Without an `order_by` the rows kept are arbitrary. ' +
+        'Reads in Django management commands (`<app>/management/commands/*.py`) and under `scripts/` get no ' +
+        'fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, ' +
+        '`.yield_per(n)`, `execution_options(yield_per=n)`) rather than hold them all, and a bound would ' +
+        'silently skip the rest.',
     },
   },
   check(ctx) {
     const model = ctx.python;
-    if (!model) return;
+    // Tests and migrations: a test reads the handful of rows it made; a data migration must
+    // rewrite every row, and a bound would leave the rest unmigrated.
+    if (!model || isOneOffCode(ctx.relativePath)) return;
+    // Management commands and scripts often must see every row: cutting them off is a bug, but
+    // holding millions of rows at once still runs the process out of memory.
+    const batch = isBatchScriptPath(ctx.relativePath);
     for (const read of unboundedOrmReads(model)) {
-      if (looksUpUniqueColumn(read, ctx.index)) continue;
-      const text = boundText(read, ctx.options.defaultLimit);
+      if (readsByKey(read, ctx.index)) continue;
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
-        message: message(read),
-        fixes: [
-          {
-            title: `Add \`${text}\``,
-            safety: 'unsafe',
-            edits: [{ start: read.bound.at, end: read.bound.at, newText: text }],
-          },
-        ],
+        message: batch ? batchMessage(read) : message(read),
+        fixes: batch ? [] : [boundFix(read, ctx.options.defaultLimit)],
       });
     }
   },

@@ -7,8 +7,9 @@ import { pythonSqlUnits } from '../../server/src/python/embedded-sql';
 import {
   flowsToReturn,
   localFlow,
-  looksUpUniqueColumn,
+  mayLoadByKeyList,
   mayReturnSqlRows,
+  readsByKey,
   resultOf,
   returnsSqlRows,
   unboundedOrmReads,
@@ -211,7 +212,7 @@ function checkDirect(ctx: FileContext): void {
     calls ??= callsByFunction(model);
     if (hasPaging(fn, calls.get(fn) ?? [])) continue;
     const reads = returnedReads(model, fn, ctx.sqlUnits).filter(
-      (read) => !read.orm || !looksUpUniqueColumn(read.orm, ctx.index),
+      (read) => !read.orm || !readsByKey(read.orm, ctx.index),
     );
     if (reads.length === 0) continue;
     const name = fn.node.childForFieldName('name') ?? fn.node;
@@ -332,8 +333,12 @@ export const unpaginatedListEndpoint: Rule = {
     const traits: string[] = [];
     // Extracting the file's SQL again costs: only when this function may return SQL rows.
     const sql = calls.some((call) => mayReturnSqlRows(fn, call, model.source));
-    if (returnedReads(model, fn, sql ? pythonSqlUnits(model) : []).length > 0)
-      traits.push(RETURNS_READ);
+    // The models cannot be asked here: a read by a list that may hold keys gets the benefit of
+    // the doubt, as `readsByKey` would give it for a model outside the workspace.
+    const reads = returnedReads(model, fn, sql ? pythonSqlUnits(model) : []).filter(
+      (read) => !read.orm || !mayLoadByKeyList(read.orm),
+    );
+    if (reads.length > 0) traits.push(RETURNS_READ);
     for (const call of calls) {
       if (!call.callee || call.inLambda) continue;
       if (callTargets(call, model).length === 0) continue; // never a workspace function

@@ -134,7 +134,8 @@ export const unboundedSelect: Rule = {
           "`pg_tables`, `sqlite_master`, Oracle's `user_tables`/`all_tables`/`dual`, `FROM current_schema()`, " +
           'derived tables over them): one row per schema object, however ' +
           'large the data grows.',
-        'Queries that already page (`LIMIT`, `FETCH FIRST`, `TOP`), DDL, DML (`INSERT ... SELECT`), views and files under migration folders.',
+        'Queries that already page (`LIMIT`, `FETCH FIRST`, `TOP`), DDL, DML (`INSERT ... SELECT`) and views.',
+        'Files under migration folders (`migrations/`, `alembic/versions/`, `db/migrations/`, ...), `.sql` files and SQL embedded in Python or TypeScript alike: a data migration must read every row, and a `LIMIT` would leave the rest unmigrated.',
         'SQL whose run-time parts (f-string holes) may add the limit: `f"SELECT ... {limit_clause}"`.',
         "`SELECT` run with Prisma's `$executeRaw`, which returns a count, not rows (as in `SELECT ... FOR UPDATE` run only to lock rows).",
         'Fragments spliced into another statement (`const where = Prisma.sql`...``, then `${where}` in a `$queryRaw` that has the `LIMIT`): the statement they end up in is judged instead.',
@@ -150,7 +151,9 @@ export const unboundedSelect: Rule = {
     },
   },
   check(ctx) {
-    if (ctx.language === 'sql' && isMigrationPath(ctx.relativePath)) return;
+    // Migrations run once and must see every row (a data backfill), whatever language hosts the
+    // SQL: a `LIMIT` there would silently leave rows unmigrated.
+    if (isMigrationPath(ctx.relativePath)) return;
     let keys: ReadonlySet<string> | undefined;
     for (const unit of ctx.sqlUnits) {
       // A fragment's bound is the statement it is spliced into; `$executeRaw` returns a count.

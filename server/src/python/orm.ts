@@ -9,6 +9,7 @@
 import type { Node } from 'web-tree-sitter';
 import { isUnboundedSelect } from '../sql/helpers';
 import type { SqlUnit } from '../sql/unit';
+import type { ColumnFact, TableFact } from '../workspace/facts';
 import type { WorkspaceIndex } from '../workspace/index';
 import { paramOf } from './knowledge';
 import {
@@ -58,6 +59,25 @@ export interface OrmRead {
   models: string[];
   /** Columns compared with `==` (or passed as `col=value`) in the query's filters. */
   equalityColumns: string[];
+  /**
+   * Lists the query's filters match columns against (`X.col.in_(values)`, `col__in=values`) whose
+   * names do not say they are keys: the workspace's models may still declare them keys, which
+   * makes the read a batch load by keys (`readsByKey`).
+   */
+  listMatches: ListMatch[];
+}
+
+/** A column matched against a list: `Case.status` in `Case.status.in_(statuses)`. */
+export interface ListColumn {
+  /** The class or table the column is read from (`Case`), when the code names it. */
+  owner?: string;
+  /** Attribute name, or a Django lookup path without `__in` (`customer`, `team__name`). */
+  column: string;
+}
+
+/** A list match: the column, or every column of `tuple_(X.a, X.b).in_(pairs)`. */
+export interface ListMatch {
+  columns: ListColumn[];
 }
 
 /** Result methods that read a single row, or one value of it (SQLAlchemy `Result`, `Query`). */
@@ -118,6 +138,17 @@ const RESULT_SHAPING = new Set(['scalars', 'unique', 'mappings', 'tuples', 'colu
 const EVALUATING = new Set(['list', 'tuple', 'set', 'sorted']);
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
 const KEY_COLUMNS = new Set(['id', 'pk', 'uuid']);
+/**
+ * Names of key columns by convention: a row's own key (`id`, `pk`, `uuid`) or a reference to
+ * another row's (`user_id`, `userId`, `owner_uuid`).
+ */
+const KEY_NAME = /^(?:id|pk|uuid)$|_(?:id|pk|uuid)$|[a-z0-9]Id$/;
+/**
+ * Names of categorical columns: a list of their values selects every row in those categories,
+ * however many there are (`status.in_(statuses)`). Used when the models are not in the workspace.
+ */
+const VALUE_NAME =
+  /^(?:status|state|type|kind|category|level|priority|severity|stage|phase|role|visibility|source|channel|mode|tier|plan|country|language|locale|currency|format|reason)$|_(?:status|state|type|kind|category|level|priority|severity|stage|role)$/i;
 /** Last name of a receiver that is an SQLAlchemy session. */
 const SESSION_NAME = /^(?:db|session|sess|dbsession|database|\w+_session|\w+_db)$/i;
 const SESSION_ANNOTATION = /\b(?:Async)?Session\b|scoped_session/;
@@ -664,10 +695,113 @@ function resolveChain(
 interface Bounds {
   bounded: boolean;
   equalityColumns: string[];
+  listMatches: ListMatch[];
+}
+
+/** Negations: `~X.id.in_(ids)`, `not_(...)`, `not ...`, Django `~Q(...)` exclude the list. */
+function isNegation(node: Node): boolean {
+  if (node.type === 'not_operator') return true;
+  if (node.type === 'unary_operator') return node.child(0)?.text === '~';
+  if (node.type !== 'call') return false;
+  const callee = dottedName(node.childForFieldName('function'));
+  return callee === 'not_' || callee.endsWith('.not_');
+}
+
+/**
+ * `Case.status` → `{ owner: 'Case', column: 'status' }`; `orders.c.status` → owner `orders`;
+ * through a function of one column (`func.lower(User.email)`), that column.
+ */
+function listColumnOf(node: Node): ListColumn | undefined {
+  if (node.type === 'call') {
+    const callee = dottedName(node.childForFieldName('function'));
+    const args = positional(node.childForFieldName('arguments'));
+    return callee.startsWith('func.') && args.length === 1 ? listColumnOf(args[0]) : undefined;
+  }
+  if (node.type !== 'attribute') return undefined;
+  const object = node.childForFieldName('object');
+  let owner = object ? dottedName(object) : '';
+  if (owner.endsWith('.c')) owner = owner.slice(0, -2);
+  owner = owner.slice(owner.lastIndexOf('.') + 1);
+  return { ...(owner ? { owner } : {}), column: attributeName(node) };
+}
+
+/**
+ * The list matches in a filter's arguments: SQLAlchemy `X.col.in_(...)` (also `tuple_(X.a,
+ * X.b).in_(...)`) and Django `col__in=...` (also inside `Q(...)`). Negated matches select the
+ * rows outside the list and are left out, and so are matches inside an `in_(...)` argument (a
+ * subquery's filter says nothing about the outer rows). A match on an expression that is not a
+ * column has no columns.
+ */
+function listMatchesIn(args: Node): ListMatch[] {
+  const found: ListMatch[] = [];
+  const stack: Node[] = [args];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (isNegation(node)) continue;
+    if (node.type === 'keyword_argument') {
+      const name = node.childForFieldName('name')?.text ?? '';
+      if (name.endsWith('__in')) found.push({ columns: [{ column: name.slice(0, -4) }] });
+    } else if (node.type === 'call') {
+      const fn = node.childForFieldName('function');
+      if (fn?.type === 'attribute' && attributeName(fn) === 'in_') {
+        const object = fn.childForFieldName('object');
+        const tuple =
+          object?.type === 'call' &&
+          /(?:^|\.)tuple_$/.test(dottedName(object.childForFieldName('function')));
+        const parts = tuple ? positional(object.childForFieldName('arguments')) : [object];
+        const columns = parts.map((part) => (part ? listColumnOf(part) : undefined));
+        found.push({
+          columns: columns.every((column) => !!column) ? (columns as ListColumn[]) : [],
+        });
+        continue;
+      }
+    }
+    for (let i = node.namedChildCount - 1; i >= 0; i--) {
+      const child = node.namedChild(i);
+      if (child) stack.push(child);
+    }
+  }
+  return found;
+}
+
+/** The last field of a column or lookup path: `id` for `team__id`. */
+function lastField(column: ListColumn): string {
+  const at = column.column.lastIndexOf('__');
+  return at === -1 ? column.column : column.column.slice(at + 2);
+}
+
+/** Whether a column's name says it is a key (`id`, `pk`, `uuid`, `*_id`; `team__id`). */
+function hasKeyName(column: ListColumn): boolean {
+  return KEY_NAME.test(lastField(column));
+}
+
+/** `Owner.column` keys of the `group_by(...)` columns of a chain. */
+function groupedColumns(links: readonly ChainLink[]): Set<string> {
+  const grouped = new Set<string>();
+  for (const link of links) {
+    if (link.kind !== 'call' || link.name !== 'group_by') continue;
+    for (const arg of positional(link.args)) {
+      const column = listColumnOf(arg);
+      if (column) grouped.add(`${column.owner ?? ''}.${column.column}`);
+    }
+  }
+  return grouped;
+}
+
+/**
+ * Whether a list match bounds the read by its names alone: every column is a key by name, or the
+ * query groups by the listed column (one row per list item: the batched form of a count per item).
+ * A match on an expression that is not a column keeps the benefit of the doubt.
+ */
+function listBoundsByName(match: ListMatch, grouped: ReadonlySet<string>): boolean {
+  if (match.columns.length === 0) return true;
+  if (match.columns.every(hasKeyName)) return true;
+  return match.columns.some((column) => grouped.has(`${column.owner ?? ''}.${column.column}`));
 }
 
 /** Whether filters pin the query to a key, or to a list the caller holds (`.in_(ids)`). */
 function filterBounds(links: readonly ChainLink[], into: Bounds): void {
+  let grouped: Set<string> | undefined;
   for (const link of links) {
     const bounding = BOUNDING.has(link.name) || RAW_SQL.has(link.name);
     if (link.kind === 'subscript' || (link.kind === 'call' && bounding)) {
@@ -682,10 +816,18 @@ function filterBounds(links: readonly ChainLink[], into: Bounds): void {
       return;
     }
     if (!FILTERS.has(link.name)) continue;
-    // A batch load by a list the code already holds: the batching n-plus-one recommends.
-    if (text.includes('.in_(') || text.includes('__in=')) {
-      into.bounded = true;
-      return;
+    // A batch load by a list of keys the code already holds: the batching n-plus-one recommends.
+    // A list of values (`X.status.in_(statuses)`) bounds nothing: each value may match any
+    // number of rows. Names decide here; the workspace's models decide the rest (`readsByKey`).
+    if (text.includes('.in_(') || text.includes('__in')) {
+      grouped ??= groupedColumns(links);
+      for (const match of listMatchesIn(link.args)) {
+        if (listBoundsByName(match, grouped)) {
+          into.bounded = true;
+          return;
+        }
+        into.listMatches.push(match);
+      }
     }
     for (const arg of link.args.namedChildren) {
       if (!arg) continue;
@@ -848,7 +990,7 @@ function classifyChain(
   model: PythonModel,
 ): OrmRead | null {
   const { fn } = candidate;
-  const bounds: Bounds = { bounded: false, equalityColumns: [] };
+  const bounds: Bounds = { bounded: false, equalityColumns: [], listMatches: [] };
   const source = model.source;
 
   const legacy = legacyQuery(chain, fn, source);
@@ -867,6 +1009,7 @@ function classifyChain(
       bound: { at: candidate.query.endIndex, style: 'limit' },
       models: legacy.models,
       equalityColumns: bounds.equalityColumns,
+      listMatches: bounds.listMatches,
     };
   }
 
@@ -886,6 +1029,7 @@ function classifyChain(
     bound: { at: candidate.query.endIndex, style: 'slice' },
     models: chain.root.type === 'identifier' ? [chain.root.text] : [],
     equalityColumns: bounds.equalityColumns,
+    listMatches: bounds.listMatches,
   };
 }
 
@@ -910,7 +1054,7 @@ function selectRead(
   const selectCall = select.root;
   const selectArgs = selectCall.childForFieldName('arguments');
   if (onlyAggregates(selectArgs, select.links)) return null;
-  const bounds: Bounds = { bounded: false, equalityColumns: [] };
+  const bounds: Bounds = { bounded: false, equalityColumns: [], listMatches: [] };
   filterBounds(select.links, bounds);
   if (bounds.bounded) return null;
   return {
@@ -922,6 +1066,7 @@ function selectRead(
     bound: { at: statement.endIndex, style: 'limit' },
     models: modelNames(selectArgs),
     equalityColumns: bounds.equalityColumns,
+    listMatches: bounds.listMatches,
   };
 }
 
@@ -1017,6 +1162,81 @@ export function looksUpUniqueColumn(read: OrmRead, index: WorkspaceIndex): boole
         ),
       ),
   );
+}
+
+/**
+ * Whether a table declares the matched columns a key: one of them is a primary key, unique or a
+ * foreign key, or a unique index (a composite primary key included) has no column outside the
+ * match and the query's `==` filters (`X.project_id == p` with `X.name.in_(names)`).
+ */
+function declaresKey(
+  table: TableFact,
+  match: ListMatch,
+  read: OrmRead,
+  index: WorkspaceIndex,
+): boolean {
+  const declared = (name: string) =>
+    table.columns.find((column) => column.attribute === name || column.name === name);
+  const matched = match.columns.map((column) => declared(column.column));
+  const isKey = (column: ColumnFact | undefined): boolean =>
+    !!column && (column.primaryKey || column.unique || !!column.foreignKey);
+  if (matched.some(isKey)) return true;
+  const covered = new Set(
+    [...matched, ...read.equalityColumns.map(declared)].flatMap((column) =>
+      column ? [column.name.toLowerCase()] : [],
+    ),
+  );
+  const primary = table.columns.filter((column) => column.primaryKey);
+  if (primary.length > 0 && primary.every((column) => covered.has(column.name.toLowerCase())))
+    return true;
+  return index
+    .indexesOn(table.name)
+    .some(
+      (known) =>
+        known.unique &&
+        known.columns.length > 0 &&
+        known.columns.every((column) => covered.has(column.toLowerCase())),
+    );
+}
+
+/**
+ * Whether a list match loads rows by key. The workspace's models decide for the model they
+ * declare; for a model they do not (an installed package's) or a Django lookup through a relation
+ * (`customer__email__in`), only a categorical name (`status`, `*_type`) marks a list of values.
+ */
+function matchesKeys(match: ListMatch, read: OrmRead, index: WorkspaceIndex): boolean {
+  if (match.columns.length === 0) return true;
+  const spansRelation = match.columns.some((column) => column.column.includes('__'));
+  const owner = match.columns[0].owner;
+  const names = owner ? [owner] : read.models.map((name) => name.slice(name.lastIndexOf('.') + 1));
+  const tables = spansRelation ? [] : names.flatMap((name) => index.tablesOfEntity(name));
+  if (tables.length === 0)
+    return !match.columns.some((column) => VALUE_NAME.test(lastField(column)));
+  return tables.some(({ table }) => declaresKey(table, match, read, index));
+}
+
+/**
+ * Whether the read matches a list against a key of its model (`Case.ticket_ref.in_(refs)` with
+ * `ticket_ref` unique, Django `filter(customer__in=customers)` with `customer` a `ForeignKey`): a
+ * batch load by keys the code holds.
+ */
+export function loadsByKeyList(read: OrmRead, index: WorkspaceIndex): boolean {
+  return read.listMatches.some((match) => matchesKeys(match, read, index));
+}
+
+/**
+ * Whether a list match may be a key list, when the workspace's models cannot be asked (per-file
+ * traits): every match whose names are not categorical gets the benefit of the doubt.
+ */
+export function mayLoadByKeyList(read: OrmRead): boolean {
+  return read.listMatches.some(
+    (match) => !match.columns.some((column) => VALUE_NAME.test(lastField(column))),
+  );
+}
+
+/** Whether the read is bounded by keys the models declare: a unique lookup or a key-list load. */
+export function readsByKey(read: OrmRead, index: WorkspaceIndex): boolean {
+  return looksUpUniqueColumn(read, index) || loadsByKeyList(read, index);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -228,6 +228,17 @@ export function isTestPath(relativePath: string): boolean {
   return TEST_PATH.test(relativePath);
 }
 
+const BATCH_SCRIPT_PATH = /(?:^|\/)(?:management\/commands\/[^/]+\.py$|scripts?\/)/;
+
+/**
+ * Whether a workspace-relative path is an operator-run batch command: a Django management command
+ * (`<app>/management/commands/*.py`) or a file under `scripts/`. Such code runs on demand or on a
+ * schedule, not per request, and often must see every row.
+ */
+export function isBatchScriptPath(relativePath: string): boolean {
+  return BATCH_SCRIPT_PATH.test(relativePath);
+}
+
 /** Whether `inner` lies within `outer` (both nodes of the same tree). */
 export function contains(outer: Node, inner: Node): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
