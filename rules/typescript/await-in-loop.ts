@@ -2,7 +2,12 @@ import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
 import { HelperIoFinder, type HelperIo } from '../../server/src/typescript/helper-io';
-import { awaitedHow, ioCallOf, type IoCall } from '../../server/src/typescript/io-calls';
+import {
+  awaitedHow,
+  ioCallOf,
+  passesTransaction,
+  type IoCall,
+} from '../../server/src/typescript/io-calls';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import {
   brief,
@@ -78,8 +83,33 @@ function redisReadAdvice(command: string): string {
   return pipeline;
 }
 
-/** The batched form of a TypeORM, Mongoose or MikroORM call. */
+/**
+ * The batched form of a Sequelize model call. A `where` value that is an array becomes `IN`, so
+ * one `findAll`, `update` or `destroy` covers every id; inserts go in one `bulkCreate`.
+ */
+function sequelizeAdvice(method: string): string {
+  if (/^(?:count|max|min|sum|aggregate|\$count|\$has)$/.test(method))
+    return 'compute them in one query grouped by the key (`count({ where: { id: ids }, group: ["id"] })`) before the loop';
+  if (method === 'create' || method === 'bulkCreate' || method === '$create')
+    return 'insert them in one `bulkCreate([...])`';
+  if (method === 'findOrCreate' || method === 'findCreateFind' || method === 'upsert')
+    return 'load the existing rows in one `findAll({ where: { key: keys } })` and write the rest in one `bulkCreate([...], { updateOnDuplicate: [...] })`';
+  if (method === 'destroy')
+    return 'delete them in one `destroy({ where: { id: ids } })` on the model';
+  if (method === 'update')
+    return 'change them in one `update(values, { where: { id: ids } })` on the model when the values are the same, else one `bulkCreate([...], { updateOnDuplicate: [...] })`';
+  if (method === 'increment' || method === 'decrement')
+    return `change them in one \`${method}(fields, { by, where: { id: ids } })\` on the model when the amount is the same`;
+  if (method === 'save')
+    return 'write them in one `bulkCreate([...], { updateOnDuplicate: [...] })`, or one `update(values, { where: { id: ids } })` on the model when the values are the same';
+  if (method.startsWith('$') && method !== '$get')
+    return 'change the associations of every item in one query on the join model (`bulkCreate`, `destroy({ where: { id: ids } })`)';
+  return 'load them in one `findAll({ where: { id: ids } })` before the loop (an array value becomes `IN`), or `include` them in the query that loaded the items';
+}
+
+/** The batched form of a TypeORM, Mongoose, MikroORM or Sequelize model call. */
 function ormAdvice(io: IoCall): string {
+  if (io.orm === 'sequelize') return sequelizeAdvice(io.call.name);
   if (io.orm === 'mongoose')
     return io.writes
       ? 'send the writes in one `bulkWrite([...])` (or `insertMany`)'
@@ -194,10 +224,10 @@ function bodyBlocker(
   return mutates ? 'mutates outside' : undefined;
 }
 
-/** Whether `call` runs inside a transaction callback or on a transaction client. */
+/** Whether `call` runs inside a transaction callback, on a transaction client or with one. */
 function inTransaction(call: TsCall): boolean {
   const root = (call.receiverText ?? '').split('.')[0];
-  if (TRANSACTION_CLIENT.test(root)) return true;
+  if (TRANSACTION_CLIENT.test(root) || passesTransaction(call)) return true;
   for (const fn of enclosingFunctions(call.fn))
     if (fn.callbackOf && TRANSACTION.test(fn.callbackOf.name)) return true;
   return false;
@@ -300,7 +330,14 @@ export const awaitInLoop: Rule = {
         'the query methods of a TypeORM `Repository`/`EntityManager`/`DataSource`, a Mongoose `Model` ' +
         '(also through `.exec()`), a MikroORM repository or entity manager and a Sequelize instance, ' +
         'when the receiver is declared with that type (a NestJS-injected field, a typed parameter ' +
-        'or variable) imported from the ORM; ' +
+        'or variable, or one initialised with `new Sequelize(...)`) imported from the ORM; ' +
+        'and Sequelize models: the query statics (`User.findByPk`, `findAll`, `count`, `create`, ' +
+        '`bulkCreate`, `update`, `destroy`, `upsert`, `findOrCreate`, ...) of a class that extends ' +
+        '`Model` from `sequelize`, `sequelize-typescript` or `@sequelize/core`, directly or through ' +
+        'base classes in any file (`class User extends ParanoidModel`), also as `this.findOne()` in ' +
+        'its static methods, and `save`/`reload`/`destroy`/`update` on an instance whose class the ' +
+        'code says (`user: User`, `users: User[]`, `const user = await User.findByPk(id)`, a loop over ' +
+        '`await User.findAll()`); ' +
         'requests are `fetch`, axios, got, ky and undici. An awaited call to a workspace function ' +
         'that makes such a call, directly or through further helpers in any file, counts too; the ' +
         'message names the helper and the query it reaches.',
@@ -382,6 +419,12 @@ export const awaitInLoop: Rule = {
         'ORM-looking methods (`find`, `save`) on receivers not declared with an ORM type imported ' +
           'from the ORM package: a workspace class named `Repository`, an object type, an untyped ' +
           'variable. Query builders (`createQueryBuilder()`) until they run.',
+        'Sequelize-named methods (`findByPk`, `create`, `save`) on a class that does not extend ' +
+          "Sequelize's `Model`: a plain class with a static `findByPk` (an in-memory cache), a class " +
+          'extending a `Model` imported from another package or from the workspace. Instance methods ' +
+          'on a value whose class the code does not say (an untyped parameter, the items of an ' +
+          'untyped array), and models imported through path aliases the index does not resolve ' +
+          '(aliases other than `@/`, `~/` and `#`).',
       ],
       fixSafety:
         'Unsafe, and offered only for a `for...of` loop whose body has no `break`, `continue`, ' +
@@ -402,7 +445,7 @@ export const awaitInLoop: Rule = {
     const helpers = new HelperIoFinder(() => ctx.index, model);
     for (const call of model.calls) {
       if (call.loops.length === 0 || !awaitedHow(call)) continue;
-      const io = ioCallOf(model, call);
+      const io = ioCallOf(model, call, helpers);
       // File operations in a loop are serialized too, but they are not round trips to a server.
       if (io?.kind === 'fs') continue;
       if (!io && (call.isNew || call.isTaggedTemplate || !helpers.mayBeHelper(call))) continue;

@@ -283,8 +283,8 @@ export const fixedIntervalPolling: Rule = {
     docs: {
       whatItDoes:
         'Finds `setInterval(...)` whose callback (inline, or a function of this file it names or calls) ' +
-        'reads remote state over HTTP (`fetch`, axios, got, ky) or from a database (Prisma reads, SQL ' +
-        '`SELECT`, Redis reads), and `while (true)` / `for (;;)` loops in async functions that do such a ' +
+        'reads remote state over HTTP (`fetch`, axios, got, ky) or from a database (Prisma reads, ORM ' +
+        'reads such as a typed TypeORM repository or a Sequelize model declared in the file, SQL `SELECT`, Redis reads), and `while (true)` / `for (;;)` loops in async functions that do such a ' +
         'read and then `await sleep(ms)` (or `new Promise((r) => setTimeout(r, ms))`, `timers/promises`) ' +
         'with a delay that never changes, no `break`/`return`, and no change detection in the request. ' +
         'React intervals started in a `useEffect` are reported even when the effect clears them: clearing ' +

@@ -5,8 +5,10 @@ import { helperAccess, HelperIoFinder } from '../../server/src/typescript/helper
 import {
   ioCallOf,
   isPromiseCombinator,
+  passesTransaction,
   promiseChainOf,
   type IoKind,
+  type WorkspaceModels,
 } from '../../server/src/typescript/io-calls';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { brief } from '../../server/src/typescript/loop-repetition';
@@ -84,12 +86,18 @@ function inTransactionCallback(node: ts.Node): boolean {
   return false;
 }
 
-function directAccess(model: TsModel, call: TsCall): Access | undefined | 'serial' {
-  const io = ioCallOf(model, call);
+function directAccess(
+  model: TsModel,
+  call: TsCall,
+  models: WorkspaceModels,
+): Access | undefined | 'serial' {
+  const io = ioCallOf(model, call, models);
   if (!io) return undefined;
   const root = (call.receiverText ?? '').split('.')[0];
   if (io.kind === 'db' && SINGLE_CONNECTION.test(root) && io.driver !== 'prisma') return 'serial';
   if (io.kind === 'db' && /^(?:tx|trx|transaction)$/.test(root)) return 'serial';
+  // `{ transaction: t }`: the queries run in turn on the transaction's connection.
+  if (io.kind === 'db' && passesTransaction(call)) return 'serial';
   return {
     kind: io.kind,
     writes: io.writes,
@@ -130,7 +138,7 @@ class StepReader {
     let label = '';
     for (const call of this.awaitedCalls(operand)) {
       if (call.loops.length > 0) return undefined;
-      const direct = directAccess(this.model, call);
+      const direct = directAccess(this.model, call, this.helpers);
       if (direct === 'serial') return undefined;
       if (direct) {
         accesses.push(direct);
@@ -326,6 +334,9 @@ export const sequentialIndependentAwaits: Rule = {
         'Finds two or more consecutive statements in one block that each await a database query, an ' +
         'HTTP request or an `fs.promises` call (directly, or through a workspace helper that makes ' +
         'one), where no later awaited expression reads a name an earlier statement declared. ' +
+        'Queries are those `await-in-loop` knows: Prisma, SQL clients, Redis, knex, Drizzle, and ' +
+        'TypeORM, Mongoose, MikroORM and Sequelize calls (model statics such as `User.findByPk` ' +
+        'included, the model class declared in any file). ' +
         'Statements are `const x = await f()` (any declaration kind or pattern) and bare `await f()`. ' +
         'The finding is reported once per run, at its first `await`.',
       whyIsThisBad:
@@ -357,14 +368,15 @@ export const sequentialIndependentAwaits: Rule = {
       notFlagged: [
         'Dependent awaits: a later awaited expression reads a name an earlier statement in the run ' +
           'declared, directly, through a property (`user.teamId`) or in a callback.',
-        'A write before a read of the same Prisma model, or of something whose target is not known ' +
+        'A write before a read of the same Prisma model or Sequelize model class, or of something whose target is not known ' +
           '(raw SQL, Redis, a file, an HTTP URL): the read may need to see the write. Two writes in ' +
           'a row are left alone too, of any kind, since their order is usually the point (a parent ' +
           'row before its child, a charge before the receipt, an upload before the notification).',
         'Awaits inside loops (`await-in-loop` judges those) and inside transaction callbacks ' +
           '(`prisma.$transaction(async (tx) => ...)`, `knex.transaction(...)`), and queries on a ' +
-          'single connection (`tx`, `trx`, `client`/`conn` from `pool.connect()`): one connection ' +
-          'runs one query at a time, so `Promise.all` gains nothing.',
+          'single connection (`tx`, `trx`, `client`/`conn` from `pool.connect()`, or a query passed ' +
+          'a transaction: `User.findByPk(id, { transaction })`): one connection runs one query at a ' +
+          'time, so `Promise.all` gains nothing.',
         'Awaits that are not I/O the engine knows: timers and sleeps (`await sleep(100)` also ends a ' +
           'run, keeping deliberate spacing), locks, `import()`, `res.json()`, and calls to functions ' +
           'the index cannot resolve.',

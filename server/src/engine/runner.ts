@@ -93,8 +93,15 @@ function describeError(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
-/** Index queries that answer from function facts (as opposed to the schema views). */
-const FUNCTION_QUERIES = new Set<PropertyKey>(['functions', 'resolve', 'allFacts', 'get', 'size']);
+/** Index queries that answer from function (and class) facts, as opposed to the schema views. */
+const FUNCTION_QUERIES = new Set<PropertyKey>([
+  'functions',
+  'resolve',
+  'allFacts',
+  'get',
+  'size',
+  'ormModelOf',
+]);
 
 /** The index as a rule sees it while function facts are incomplete: function queries defer the rule. */
 function withoutFunctions(index: WorkspaceIndex): WorkspaceIndex {

@@ -1,8 +1,10 @@
 /**
  * The type a receiver is declared with, read from the syntax: a class field (a property or a
  * constructor parameter property, as NestJS injects services and repositories), or a parameter
- * or variable with a type annotation. Only plain type names (`UsersService`, `Repository<User>`
- * gives `Repository`); the file's imports say where a name comes from.
+ * or variable with a type annotation, or else initialised with `new X(...)` (`const sequelize =
+ * new Sequelize(url)` declares a `Sequelize` as surely as an annotation). Only plain type names
+ * (`UsersService`, `Repository<User>` gives `Repository`); the file's imports say where a name
+ * comes from.
  */
 import { ts } from './compiler';
 import { declarationOf } from './name-resolution';
@@ -17,6 +19,23 @@ function plainTypeName(type: ts.TypeNode | undefined): string | undefined {
     : undefined;
 }
 
+/** `X` of a `new X(...)` initializer (in parentheses or not); a cast (`as Y`) says otherwise. */
+function constructedTypeName(initializer: ts.Expression | undefined): string | undefined {
+  let node = initializer;
+  while (node && ts.isParenthesizedExpression(node)) node = node.expression;
+  return node && ts.isNewExpression(node) && ts.isIdentifier(node.expression)
+    ? node.expression.text
+    : undefined;
+}
+
+/** The type an annotation gives, else the class an initializer constructs. */
+function typeOfDeclaration(
+  type: ts.TypeNode | undefined,
+  initializer: ts.Expression | undefined,
+): string | undefined {
+  return type ? plainTypeName(type) : constructedTypeName(initializer);
+}
+
 /** The declared field types of the class around `node` (empty outside a class). */
 export function declaredFieldTypes(node: ts.Node): Map<string, string> {
   let current: ts.Node | undefined = node.parent;
@@ -25,17 +44,17 @@ export function declaredFieldTypes(node: ts.Node): Map<string, string> {
   const known = fieldTypesOfClass.get(current);
   if (known) return known;
   const types = new Map<string, string>();
-  const record = (name: ts.Node, type: ts.TypeNode | undefined): void => {
-    const typeName = plainTypeName(type);
+  const record = (name: ts.Node, typeName: string | undefined): void => {
     if (typeName && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)))
       types.set(name.text, typeName);
   };
   for (const member of (current as ts.ClassLikeDeclaration).members) {
-    if (ts.isPropertyDeclaration(member)) record(member.name, member.type);
+    if (ts.isPropertyDeclaration(member))
+      record(member.name, typeOfDeclaration(member.type, member.initializer));
     else if (ts.isConstructorDeclaration(member)) {
       for (const parameter of member.parameters)
         if (ts.isParameterPropertyDeclaration(parameter, member))
-          record(parameter.name, parameter.type);
+          record(parameter.name, typeOfDeclaration(parameter.type, parameter.initializer));
     }
   }
   fieldTypesOfClass.set(current, types);
@@ -44,7 +63,8 @@ export function declaredFieldTypes(node: ts.Node): Map<string, string> {
 
 /**
  * The plain type name `expression` is declared with: `this.repo` (a field), or `repo` (a
- * parameter or variable with an annotation). Undefined when the syntax does not say.
+ * parameter or variable with an annotation or a `new X()` initializer). Undefined when the syntax
+ * does not say.
  */
 export function declaredTypeName(expression: ts.Expression): string | undefined {
   const node = unwrap(expression);
@@ -57,6 +77,6 @@ export function declaredTypeName(expression: ts.Expression): string | undefined 
   if (!ts.isIdentifier(node)) return undefined;
   const holder = declarationOf(node)?.parent;
   if (holder && (ts.isParameter(holder) || ts.isVariableDeclaration(holder)))
-    return plainTypeName(holder.type);
+    return typeOfDeclaration(holder.type, holder.initializer);
   return undefined;
 }

@@ -5,11 +5,19 @@
  * another file.
  */
 import { handlerLabel } from './call-paths';
-import type { CallSite, Effect, FileFacts, FunctionFacts, Reexport } from '../workspace/facts';
+import type {
+  CallSite,
+  ClassFact,
+  Effect,
+  FileFacts,
+  FunctionFacts,
+  Reexport,
+} from '../workspace/facts';
 import { declaredFieldTypes } from './declared-types';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
 import { ts } from './compiler';
 import { unwrap, type TsCall, type TsFunction, type TsImport, type TsModel } from './model';
+import { declaredClasses, modelReceiver } from './model-classes';
 import { prismaQueryColumns } from './prisma-queries';
 
 /** `src/services/users.ts` → `src.services.users`; an `index` file is named by its folder. */
@@ -163,6 +171,51 @@ function fieldMethodTargets(call: TsCall, model: TsModel, prefix: string): strin
   return [`${module ? `${module}.` : ''}${className}.${method}`];
 }
 
+/**
+ * The qualified names a class this file names may have: an imported one's (through the import),
+ * or one declared here that extends something (only those can be ORM models). Empty for classes
+ * from packages and namespace members.
+ */
+export function classTargets(model: TsModel, name: string, moduleName: string): string[] {
+  const imported = model.imports.get(name);
+  if (!imported) {
+    if (!declaredClasses(model).has(name)) return [];
+    return [moduleName ? `${moduleName}.${name}` : name];
+  }
+  if (imported.imported === '*') return [];
+  const module = importedModuleName(model, imported);
+  if (module === undefined) return [];
+  const prefix = module ? `${module}.` : '';
+  return imported.imported === 'default'
+    ? [`${prefix}default`, `${prefix}${name}`]
+    : [`${prefix}${imported.imported}`];
+}
+
+/**
+ * The qualified names of the class a Sequelize-named query method is called on or on an instance
+ * of (`User` of `User.findByPk(id)`, `user.save()` with `user: User`), for the index to tell
+ * whether it is a model through bases in other files.
+ */
+export function modelClassTargets(call: TsCall, model: TsModel, moduleName: string): string[] {
+  const receiver = modelReceiver(call);
+  return receiver ? classTargets(model, receiver.className, moduleName) : [];
+}
+
+/** The file's classes that are ORM models here or extend a workspace class, for the index. */
+function classFactsOf(model: TsModel, moduleName: string): ClassFact[] {
+  const facts: ClassFact[] = [];
+  for (const cls of declaredClasses(model).values()) {
+    const base = cls.orm || !cls.baseName ? [] : classTargets(model, cls.baseName, moduleName);
+    if (!cls.orm && base.length === 0) continue;
+    facts.push({
+      name: cls.name,
+      ...(cls.isDefault ? { isDefault: true } : {}),
+      ...(cls.orm ? { orm: cls.orm } : { base }),
+    });
+  }
+  return facts;
+}
+
 function effectOf(call: TsCall, model: TsModel): Effect | undefined {
   const { start, end, callee } = call;
   const blocking = blockingCall(model, call);
@@ -245,7 +298,12 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
         effects.push(effect);
         continue;
       }
-      const targets = tsCallTargets(call, model, moduleName);
+      // A query on a model class whose base is in another file is found through the index.
+      let targets = tsCallTargets(call, model, moduleName);
+      if (targets.length === 0)
+        targets = modelClassTargets(call, model, moduleName).map(
+          (target) => `${target}.${call.name}`,
+        );
       if (targets.length === 0) continue;
       calls.push({
         targets,
@@ -271,6 +329,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     });
   }
   const reexports = reexportsOf(model);
+  const classes = classFactsOf(model, moduleName);
   return {
     file,
     language: 'typescript',
@@ -279,6 +338,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     schema: { tables: [], indexes: [], operations: [] },
     queryColumns: prismaQueryColumns(model),
     ...(reexports.length > 0 ? { reexports } : {}),
+    ...(classes.length > 0 ? { classes } : {}),
   };
 }
 

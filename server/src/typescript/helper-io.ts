@@ -1,13 +1,16 @@
 /**
  * Whether a call to a workspace function ends in a database query or an HTTP request, directly or
  * through further calls in any file, found through the workspace index. Rules that ask "does this
- * awaited helper do I/O" (`await-in-loop`, `sequential-independent-awaits`) share it.
+ * awaited helper do I/O" (`await-in-loop`, `sequential-independent-awaits`) share it. It also
+ * answers whether a call queries through an ORM model class whose base is in another file
+ * (`User.findByPk(id)`, `User` imported, or extending an imported `ParanoidModel`).
  */
-import type { Effect, FunctionFacts } from '../workspace/facts';
+import type { CallSite, Effect, FunctionFacts } from '../workspace/facts';
 import type { IndexedFunction, WorkspaceIndex } from '../workspace/index';
 import { PRISMA_WRITE_OPERATIONS } from './knowledge';
 import type { TsCall, TsModel } from './model';
-import { tsCallTargets, tsModuleNameOf } from './facts';
+import { modelClassTargets, tsCallTargets, tsModuleNameOf } from './facts';
+import { SEQUELIZE_INSTANCE_QUERIES, SEQUELIZE_STATIC_QUERIES } from './model-classes';
 
 /** How deep calls are followed; helpers of helpers of helpers are rare, and cycles are cut anyway. */
 const MAX_DEPTH = 5;
@@ -22,6 +25,16 @@ export interface HelperIo {
 }
 
 const isRoundTrip = (effect: Effect): boolean => effect.kind === 'db' || effect.kind === 'http';
+
+/** The class part of a model call site's targets (`src.models.user.User` of `...User.findByPk`). */
+function modelSiteClasses(site: CallSite): string[] {
+  const method = site.callee.slice(site.callee.lastIndexOf('.') + 1);
+  if (!SEQUELIZE_STATIC_QUERIES.has(method) && !SEQUELIZE_INSTANCE_QUERIES.has(method)) return [];
+  const suffix = `.${method}`;
+  return site.targets
+    .filter((target) => target.endsWith(suffix))
+    .map((target) => target.slice(0, -suffix.length));
+}
 
 /**
  * Follows calls from workspace functions through the index. Answers are cached per function for
@@ -51,6 +64,23 @@ export class HelperIoFinder {
     return tsCallTargets(call, this.model, this.moduleName).length > 0;
   }
 
+  /**
+   * The ORM (`sequelize`) of a query made on a model class, or an instance of one, that only the
+   * index can tell is a model: imported, or extending a class of another file.
+   */
+  modelQuery(call: TsCall): string | undefined {
+    const classes = modelClassTargets(call, this.model, this.moduleName);
+    return classes.length > 0 ? this.index().ormModelOf(classes) : undefined;
+  }
+
+  /** Whether a helper's call site is a query on a model class (and no workspace function). */
+  private queriesModel(site: CallSite): boolean {
+    const classes = modelSiteClasses(site);
+    if (classes.length === 0) return false;
+    const index = this.index();
+    return !index.resolve(site.targets) && !!index.ormModelOf(classes);
+  }
+
   /** The I/O `call` reaches through workspace functions, or undefined. */
   reach(call: TsCall): HelperIo | undefined {
     if (!this.mayBeHelper(call)) return undefined;
@@ -68,6 +98,12 @@ export class HelperIoFinder {
     if (visited.has(entry.fn) || depth > MAX_DEPTH) return null;
     visited.add(entry.fn);
     const effects = entry.fn.effects.filter(isRoundTrip);
+    const modelQueries = entry.fn.calls.filter((site) => this.queriesModel(site));
+    if (modelQueries.length > 0) {
+      // In source order, so the message quotes the function's first query.
+      effects.push(...modelQueries.map(modelEffect));
+      effects.sort((a, b) => a.start - b.start);
+    }
     let first: HelperIo | null =
       effects.length > 0 ? { chain: [entry], effect: effects[0], effects: [...effects] } : null;
     for (const site of entry.fn.calls) {
@@ -84,6 +120,11 @@ export class HelperIoFinder {
   }
 }
 
+/** A query on a model class (a call site that resolves to no function), as an effect. */
+function modelEffect(site: CallSite): Effect {
+  return { kind: 'db', blocking: false, callee: site.callee, start: site.start, end: site.end };
+}
+
 /** The Prisma delegate and operation an effect's callee names (`prisma.user.update` → user, update). */
 function prismaParts(callee: string): { delegate: string; operation: string } | undefined {
   const parts = callee.split('.');
@@ -92,6 +133,9 @@ function prismaParts(callee: string): { delegate: string; operation: string } | 
 }
 
 const HTTP_WRITE_METHODS = /\.(?:post|put|patch|delete)$/;
+/** Reads by name: Redis, Prisma-style and ORM finders (`User.findByPk`, `repo.findOne`). */
+const READ_EFFECT =
+  /\.(?:get|mget|hget|hgetall|findMany|findFirst|findUnique|count|findByPk|findOne|findAll|findAndCountAll)$/;
 const WRITE_NAMES =
   /^(?:create|update|upsert|delete|remove|save|insert|send|post|put|patch|set|write|add|publish|notify|charge|sync|mark|increment|decrement)/i;
 
@@ -111,10 +155,9 @@ export function helperAccess(io: HelperIo): { writes: boolean; targets: Set<stri
       targets.add(parts.delegate);
       if (PRISMA_WRITE_OPERATIONS.has(parts.operation)) writes = true;
     } else {
-      // Raw SQL, Redis or knex: what it touches is not known.
+      // Raw SQL, Redis, knex or an ORM: what it touches is not known.
       known = false;
-      if (!/\.(?:get|mget|hget|hgetall|findMany|findFirst|findUnique|count)$/.test(effect.callee))
-        writes = true;
+      if (!READ_EFFECT.test(effect.callee)) writes = true;
     }
   }
   return { writes, targets: known ? targets : undefined };

@@ -15,6 +15,7 @@ import {
   prismaQuery,
 } from './knowledge';
 import { semanticParent, unwrap, type TsCall, type TsModel } from './model';
+import { modelReceiver } from './model-classes';
 import { ormQuery, ormWrites } from './orm-calls';
 
 export type IoKind = 'db' | 'http' | 'fs';
@@ -28,8 +29,27 @@ export interface IoCall {
   orm?: string;
   /** Changes data: a Prisma write, a raw `$executeRaw`, an HTTP POST/PUT/PATCH/DELETE, a file write. */
   writes: boolean;
-  /** What it reads or writes when known: the Prisma delegate (`user`), or undefined. */
+  /** What it reads or writes when known: the Prisma delegate (`user`), the Sequelize model class. */
   target?: string;
+}
+
+/** Answers only the workspace index has: whether a call queries a model class of another file. */
+export interface WorkspaceModels {
+  /** The ORM (`sequelize`) of a query on an imported model class or one with an imported base. */
+  modelQuery(call: TsCall): string | undefined;
+}
+
+/** A query through an ORM: writes by method name; a Sequelize model's class is its target. */
+function ormIoCall(call: TsCall, orm: string | undefined): IoCall {
+  const target = orm === 'sequelize' ? modelReceiver(call)?.className : undefined;
+  return {
+    call,
+    kind: 'db',
+    driver: 'orm',
+    orm,
+    writes: ormWrites(call.name),
+    ...(target ? { target } : {}),
+  };
 }
 
 const FS_PROMISE_MODULES = new Set(['fs/promises', 'node:fs/promises']);
@@ -95,8 +115,16 @@ function sqlWrites(call: TsCall): boolean {
   return true;
 }
 
-/** The I/O a call performs, if the engine recognises it. */
-export function ioCallOf(model: TsModel, call: TsCall): IoCall | undefined {
+/**
+ * The I/O a call performs, if the engine recognises it. With `models` (the workspace index, read
+ * only for a query-named method on a class or an instance of one), queries on model classes of
+ * other files count too.
+ */
+export function ioCallOf(
+  model: TsModel,
+  call: TsCall,
+  models?: WorkspaceModels,
+): IoCall | undefined {
   // An interactive or batch transaction: several round trips, and writes.
   if (call.name === '$transaction' && call.receiverText && isPrismaClient(model, call.receiverText))
     return { call, kind: 'db', driver: 'prisma', writes: true };
@@ -118,17 +146,32 @@ export function ioCallOf(model: TsModel, call: TsCall): IoCall | undefined {
       driver,
       writes: drizzleWrites(call),
     };
-  if (driver === 'orm')
-    return {
-      call,
-      kind: 'db',
-      driver,
-      orm: ormQuery(model, call),
-      writes: ormWrites(call.name),
-    };
+  if (driver === 'orm') return ormIoCall(call, ormQuery(model, call));
+  const throughModel = models?.modelQuery(call);
+  if (throughModel) return ormIoCall(call, throughModel);
   if (isHttpCall(model, call)) return { call, kind: 'http', writes: httpWrites(call) };
   if (isFsPromiseCall(model, call)) return { call, kind: 'fs', writes: FS_WRITES.test(call.name) };
   return undefined;
+}
+
+/**
+ * Whether a call passes a transaction in its options (`User.create(data, { transaction: t })`,
+ * `{ where, transaction }`): its queries share that transaction's one connection and run in turn.
+ * `transaction: false` (TypeORM's save option) passes none.
+ */
+export function passesTransaction(call: TsCall): boolean {
+  return call.args.some((arg) => {
+    const options = unwrap(arg);
+    if (!ts.isObjectLiteralExpression(options)) return false;
+    return options.properties.some((property) => {
+      if (ts.isShorthandPropertyAssignment(property)) return property.name.text === 'transaction';
+      if (!ts.isPropertyAssignment(property) || !ts.isIdentifier(property.name)) return false;
+      const value = unwrap(property.initializer);
+      const boolean =
+        value.kind === ts.SyntaxKind.TrueKeyword || value.kind === ts.SyntaxKind.FalseKeyword;
+      return property.name.text === 'transaction' && !boolean;
+    });
+  });
 }
 
 /**

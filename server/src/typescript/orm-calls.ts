@@ -2,11 +2,13 @@
  * Queries through the ORMs Node back ends use beside Prisma: a TypeORM repository, entity manager
  * or data source, a Mongoose model, a Sequelize instance, a MikroORM repository or entity manager.
  * A receiver is recognised by the type it is declared with (a NestJS-injected field, a typed
- * parameter or variable) and the package the file imports that type from, so a `find()` on
- * anything else is never taken for a query.
+ * parameter or variable, or a `new X()` initializer) and the package the file imports that type
+ * from, so a `find()` on anything else is never taken for a query. Sequelize model classes
+ * (`User.findByPk(id)`) are recognised by what they extend (`model-classes.ts`).
  */
 import { declaredTypeName } from './declared-types';
 import type { TsCall, TsModel } from './model';
+import { localModelQuery } from './model-classes';
 
 /** Repository and entity-manager methods that run a query (the builders do not). */
 const TYPEORM_QUERIES = new Set([
@@ -107,7 +109,7 @@ function ormPackage(module: string): string {
 
 /** ORM methods that write (or may: raw `query` runs any SQL). */
 const WRITES =
-  /^(?:save|remove|softRemove|recover|insert|update|upsert|delete|softDelete|restore|increment|decrement|create|insertMany|bulkWrite|replaceOne|updateOne|updateMany|deleteOne|deleteMany|findByIdAndUpdate|findByIdAndDelete|findOneAndUpdate|findOneAndDelete|findOneAndReplace|nativeInsert|nativeUpdate|nativeDelete|flush|persistAndFlush|removeAndFlush|query)$/;
+  /^(?:save|remove|softRemove|recover|insert|update|upsert|delete|softDelete|restore|increment|decrement|create|insertMany|bulkWrite|replaceOne|updateOne|updateMany|deleteOne|deleteMany|findByIdAndUpdate|findByIdAndDelete|findOneAndUpdate|findOneAndDelete|findOneAndReplace|nativeInsert|nativeUpdate|nativeDelete|flush|persistAndFlush|removeAndFlush|query|destroy|bulkCreate|findOrCreate|findCreateFind|\$set|\$add|\$remove|\$create)$/;
 
 /** Whether an ORM query method writes, or may. */
 export function ormWrites(method: string): boolean {
@@ -127,6 +129,9 @@ const ORM_METHODS = new Set(
 /** Which ORM a call queries through (`typeorm`, `mongoose`, ...), or undefined. */
 export function ormQuery(model: TsModel, call: TsCall): string | undefined {
   if (call.isNew || call.isTaggedTemplate || !call.receiver) return undefined;
+  // A Sequelize model class declared in this file (`User.findByPk(id)`, `user.save()`).
+  const throughModel = localModelQuery(model, call);
+  if (throughModel) return throughModel;
   if (!ORM_METHODS.has(call.name) && !QUERY_RUNNERS.has(call.name)) return undefined;
   const direct = queryThroughDeclaredType(model, call.receiver, call.name);
   if (direct || !QUERY_RUNNERS.has(call.name)) return direct;

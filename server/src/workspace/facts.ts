@@ -166,6 +166,22 @@ export interface Reexport {
   imported?: string;
 }
 
+/**
+ * A top-level class that extends another class or an ORM's model base: how the index tells that a
+ * class another file calls (`User.findByPk(id)`) is an ORM model, through bases declared in other
+ * files (`class User extends ParanoidModel`, `class ParanoidModel extends Model`).
+ */
+export interface ClassFact {
+  /** The declared name, within the file's module. */
+  name: string;
+  /** Declared `export default`: importers also reach it as the module's `default`. */
+  isDefault?: boolean;
+  /** The ORM whose model base the class extends in its own file (`sequelize`). */
+  orm?: string;
+  /** Otherwise, the qualified names its base class may have, most specific first. */
+  base?: string[];
+}
+
 export interface FileFacts {
   file: string;
   language: Language;
@@ -174,6 +190,8 @@ export interface FileFacts {
   schema: SchemaFacts;
   queryColumns: QueryColumnUse[];
   reexports?: Reexport[];
+  /** Classes that are ORM models or extend a class of another file (TypeScript/JavaScript). */
+  classes?: ClassFact[];
 }
 
 /** Whether a file's facts declare any schema (tables, indexes, index operations, a migration). */

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { PrismaDatasource } from '../prisma/schema';
 import {
   declaresSchema as hasSchema,
+  type ClassFact,
   type FileFacts,
   type FunctionFacts,
   type IndexFact,
@@ -19,6 +20,11 @@ import {
 export interface IndexedFunction {
   file: string;
   fn: FunctionFacts;
+}
+
+export interface IndexedClass {
+  file: string;
+  cls: ClassFact;
 }
 
 export interface IndexedTable {
@@ -42,6 +48,15 @@ interface FunctionViews {
   /** Functions by every dotted suffix of their qualified name of two or more parts. */
   functionsBySuffix: Map<string, IndexedFunction[]>;
 }
+
+/** Classes by qualified name (and `module.default` for default exports), and by dotted suffix. */
+interface ClassViews {
+  classes: Map<string, IndexedClass[]>;
+  classesBySuffix: Map<string, IndexedClass[]>;
+}
+
+/** How many base classes `ormModelOf` follows (model → paranoid base → id base → `Model`, ...). */
+const MAX_BASES = 6;
 
 /** What the schema (tables, indexes, migrations) says; rebuilt only when some schema changes. */
 interface Views {
@@ -72,6 +87,10 @@ export class WorkspaceIndex {
   private reexportViews: Map<string, Barrel[]> | undefined;
   /** What each target resolved to through re-exports (null: nothing), until any file changes. */
   private readonly reexportResolutions = new Map<string, IndexedFunction | null>();
+  /** Classes with their bases, built on first use and dropped when a file's classes change. */
+  private classViews: ClassViews | undefined;
+  /** `ormModelOf` answers by target list (null: not a model), until any file changes. */
+  private readonly ormModels = new Map<string, string | null>();
 
   /**
    * Replaces the facts of one file. Schema views are dropped only when the file declares or
@@ -88,7 +107,9 @@ export class WorkspaceIndex {
     }
     if (hasSchema(previous) || hasSchema(facts)) this.views = undefined;
     if (previous?.reexports || facts.reexports) this.reexportViews = undefined;
+    if (previous?.classes || facts.classes) this.classViews = undefined;
     this.reexportResolutions.clear();
+    this.ormModels.clear();
   }
 
   remove(file: string): void {
@@ -98,7 +119,9 @@ export class WorkspaceIndex {
     if (this.functionViews) removeFunctions(this.functionViews, previous);
     if (hasSchema(previous)) this.views = undefined;
     if (previous.reexports) this.reexportViews = undefined;
+    if (previous.classes) this.classViews = undefined;
     this.reexportResolutions.clear();
+    this.ormModels.clear();
   }
 
   get(file: string): FileFacts | undefined {
@@ -133,7 +156,8 @@ export class WorkspaceIndex {
     for (const target of targets) {
       let found = this.reexportResolutions.get(target);
       if (found === undefined) {
-        found = this.throughReexports(views, target.split('.'), 0, new Set()) ?? null;
+        const find = (candidate: string): IndexedFunction | undefined => lookUp(views, candidate);
+        found = this.throughReexports(find, target.split('.'), 0, new Set()) ?? null;
         this.reexportResolutions.set(target, found);
       }
       if (found) return found;
@@ -149,12 +173,12 @@ export class WorkspaceIndex {
    * went back through that barrel at every level: 16^4 paths, and 80 s for the cross-file rules
    * of a scan of Python's standard library.)
    */
-  private throughReexports(
-    views: FunctionViews,
+  private throughReexports<T>(
+    find: (target: string) => T | undefined,
     parts: readonly string[],
     depth: number,
     visiting: Set<Barrel>,
-  ): IndexedFunction | undefined {
+  ): T | undefined {
     if (depth > 3) return undefined;
     this.reexportViews ??= buildReexportViews(this.files.values());
     if (this.reexportViews.size === 0) return undefined;
@@ -167,13 +191,12 @@ export class WorkspaceIndex {
       visiting.add(barrel);
       try {
         const [name, ...rest] = parts.slice(k);
-        const through = (reexport: Reexport): IndexedFunction | undefined => {
+        const through = (reexport: Reexport): T | undefined => {
           const via = reexportedPath(reexport, name);
           if (!via) return undefined;
           const candidate = [...via, ...rest];
           return (
-            lookUp(views, candidate.join('.')) ??
-            this.throughReexports(views, candidate, depth + 1, visiting)
+            find(candidate.join('.')) ?? this.throughReexports(find, candidate, depth + 1, visiting)
           );
         };
         // A name the barrel re-exports by name wins over `export *`.
@@ -181,7 +204,7 @@ export class WorkspaceIndex {
           const hit = through(reexport);
           if (hit) return hit;
         }
-        const found = new Set<IndexedFunction>();
+        const found = new Set<T>();
         for (const reexport of barrel.stars) {
           const hit = through(reexport);
           if (hit) found.add(hit);
@@ -191,6 +214,52 @@ export class WorkspaceIndex {
       } finally {
         visiting.delete(barrel);
       }
+    }
+    return undefined;
+  }
+
+  /**
+   * The ORM whose model the class named by `targets` is (`sequelize`), or undefined: the class
+   * (found like a function: by qualified name, unique suffix or through barrels) extends the ORM's
+   * model base in its own file, or a class that does, following bases through other files.
+   */
+  ormModelOf(targets: readonly string[]): string | undefined {
+    const key = targets.join('\n');
+    let orm = this.ormModels.get(key);
+    if (orm === undefined) {
+      orm = null;
+      const seen = new Set<ClassFact>();
+      let found = this.findClass(targets);
+      while (found && !seen.has(found.cls) && seen.size < MAX_BASES) {
+        seen.add(found.cls);
+        if (found.cls.orm) {
+          orm = found.cls.orm;
+          break;
+        }
+        found = found.cls.base ? this.findClass(found.cls.base) : undefined;
+      }
+      this.ormModels.set(key, orm);
+    }
+    return orm ?? undefined;
+  }
+
+  /** The one class a target list names, directly or through barrels. */
+  private findClass(targets: readonly string[]): IndexedClass | undefined {
+    this.classViews ??= buildClassViews(this.files.values());
+    const views = this.classViews;
+    const find = (target: string): IndexedClass | undefined => {
+      const exact = views.classes.get(target);
+      if (exact?.length === 1) return exact[0];
+      const bySuffix = views.classesBySuffix.get(target);
+      return bySuffix?.length === 1 ? bySuffix[0] : undefined;
+    };
+    for (const target of targets) {
+      const found = find(target);
+      if (found) return found;
+    }
+    for (const target of targets) {
+      const found = this.throughReexports(find, target.split('.'), 0, new Set());
+      if (found) return found;
     }
     return undefined;
   }
@@ -422,6 +491,25 @@ function functionKeys(qualifiedName: string): { exact: string; suffixes: string[
  */
 function inFileOrder(list: IndexedFunction[]): IndexedFunction[] {
   return list.length < 2 ? list : [...list].sort((a, b) => fileOrder.compare(a.file, b.file));
+}
+
+/** Every file's classes under their qualified names (and `default`), and each dotted suffix. */
+function buildClassViews(files: Iterable<FileFacts>): ClassViews {
+  const views: ClassViews = { classes: new Map(), classesBySuffix: new Map() };
+  for (const facts of files) {
+    if (!facts.classes) continue;
+    const prefix = facts.moduleName ? `${facts.moduleName}.` : '';
+    for (const cls of facts.classes) {
+      const entry = { file: facts.file, cls };
+      const names = cls.isDefault ? [cls.name, 'default'] : [cls.name];
+      for (const name of names) {
+        const { exact, suffixes } = functionKeys(`${prefix}${name}`);
+        push(views.classes, exact, entry);
+        for (const suffix of suffixes) push(views.classesBySuffix, suffix, entry);
+      }
+    }
+  }
+  return views;
 }
 
 function addFunctions(views: FunctionViews, facts: FileFacts): void {

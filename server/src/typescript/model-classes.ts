@@ -1,0 +1,284 @@
+/**
+ * Sequelize model classes: classes that extend `Model` from `sequelize`, `sequelize-typescript` or
+ * `@sequelize/core`, directly or through other classes (`class User extends ParanoidModel`,
+ * `class ParanoidModel extends IdModel`, `class IdModel extends Model`). Their statics run
+ * queries (`User.findByPk(id)`, `Notification.create(...)`), and so do some instance methods
+ * (`user.save()`). Here a class is judged from the syntax of its own file; a base class imported
+ * from another workspace file is recorded in the file's facts (`ClassFact`) and followed by the
+ * workspace index (`ormModelOf`). A `Model` from any other package (Objection's, a workspace
+ * class of that name) and a class that merely has a static `findByPk` are not Sequelize models.
+ */
+import { ts } from './compiler';
+import { declaredTypeName } from './declared-types';
+import { declarationOf } from './name-resolution';
+import { unwrap, type TsCall, type TsModel } from './model';
+
+/** Packages whose `Model` is Sequelize's (v6, its TypeScript decorators, and v7). */
+const SEQUELIZE_PACKAGES = new Set(['sequelize', 'sequelize-typescript', '@sequelize/core']);
+
+/** Model statics that run a query (`build`, `init` and `scope` do not). */
+export const SEQUELIZE_STATIC_QUERIES = new Set([
+  'findAll',
+  'findOne',
+  'findByPk',
+  'findAndCountAll',
+  'findOrCreate',
+  'findOrBuild',
+  'findCreateFind',
+  'count',
+  'max',
+  'min',
+  'sum',
+  'aggregate',
+  'create',
+  'bulkCreate',
+  'update',
+  'destroy',
+  'restore',
+  'upsert',
+  'increment',
+  'decrement',
+]);
+
+/** Instance methods that run a query; sequelize-typescript adds the `$` association helpers. */
+export const SEQUELIZE_INSTANCE_QUERIES = new Set([
+  'save',
+  'reload',
+  'destroy',
+  'update',
+  'increment',
+  'decrement',
+  'restore',
+  '$get',
+  '$set',
+  '$add',
+  '$remove',
+  '$has',
+  '$count',
+  '$create',
+]);
+
+/** Statics whose awaited result is one instance of the class (`const user = await User.findByPk(id)`). */
+const RETURNS_INSTANCE = new Set(['findByPk', 'findOne', 'create', 'build']);
+
+/** A top-level class of the file that extends something. */
+export interface DeclaredClass {
+  name: string;
+  isDefault: boolean;
+  /** The ORM whose model base it extends directly (`sequelize`). */
+  orm?: string;
+  /** The plain name it extends otherwise: a class declared in this file, or an imported one. */
+  baseName?: string;
+}
+
+const classesOfModel = new WeakMap<TsModel, Map<string, DeclaredClass>>();
+
+function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+  return (
+    ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((mod) => mod.kind === kind)
+  );
+}
+
+/** The expression after `extends` (`Model` in `extends Model<Attributes, Creation>`). */
+function extendsExpression(node: ts.ClassLikeDeclaration): ts.Expression | undefined {
+  const clause = node.heritageClauses?.find(
+    (heritage) => heritage.token === ts.SyntaxKind.ExtendsKeyword,
+  );
+  return clause?.types[0]?.expression;
+}
+
+/**
+ * The ORM whose model base `expression` names: `Model` imported from a Sequelize package, or
+ * `Sequelize.Model` of its namespace, default or `Sequelize` import (`require('sequelize')` too).
+ */
+function ormBaseOf(model: TsModel, expression: ts.Expression): string | undefined {
+  const node = unwrap(expression);
+  if (ts.isIdentifier(node)) {
+    const imported = model.imports.get(node.text);
+    return imported && SEQUELIZE_PACKAGES.has(imported.module) && imported.imported === 'Model'
+      ? 'sequelize'
+      : undefined;
+  }
+  if (
+    ts.isPropertyAccessExpression(node) &&
+    node.name.text === 'Model' &&
+    ts.isIdentifier(node.expression)
+  ) {
+    const imported = model.imports.get(node.expression.text);
+    const namespace = ['*', 'default', 'Sequelize'].includes(imported?.imported ?? '');
+    return imported && SEQUELIZE_PACKAGES.has(imported.module) && namespace
+      ? 'sequelize'
+      : undefined;
+  }
+  return undefined;
+}
+
+/** The file's top-level classes that extend something, by name (built once per file). */
+export function declaredClasses(model: TsModel): Map<string, DeclaredClass> {
+  let classes = classesOfModel.get(model);
+  if (classes) return classes;
+  classes = new Map();
+  // `export default User;` after a decorated class, as sequelize-typescript models often end.
+  const exportedAsDefault = new Set<string>();
+  for (const statement of model.sourceFile.statements)
+    if (
+      ts.isExportAssignment(statement) &&
+      !statement.isExportEquals &&
+      ts.isIdentifier(statement.expression)
+    )
+      exportedAsDefault.add(statement.expression.text);
+  for (const statement of model.sourceFile.statements) {
+    if (!ts.isClassDeclaration(statement) || !statement.name) continue;
+    const base = extendsExpression(statement);
+    if (!base) continue;
+    const name = statement.name.text;
+    const orm = ormBaseOf(model, base);
+    const inner = unwrap(base);
+    classes.set(name, {
+      name,
+      isDefault:
+        hasModifier(statement, ts.SyntaxKind.DefaultKeyword) || exportedAsDefault.has(name),
+      orm,
+      baseName: !orm && ts.isIdentifier(inner) ? inner.text : undefined,
+    });
+  }
+  classesOfModel.set(model, classes);
+  return classes;
+}
+
+/** The ORM whose model a class of this file is, following bases declared in this file. */
+export function localOrmModel(model: TsModel, className: string): string | undefined {
+  const classes = declaredClasses(model);
+  const seen = new Set<string>();
+  for (let cls = classes.get(className); cls && !seen.has(cls.name);) {
+    seen.add(cls.name);
+    if (cls.orm) return cls.orm;
+    cls = cls.baseName ? classes.get(cls.baseName) : undefined;
+  }
+  return undefined;
+}
+
+/** The class a call's receiver is (`static`) or is an instance of (`instance`), by name. */
+export interface ModelReceiver {
+  className: string;
+  kind: 'static' | 'instance';
+}
+
+/** The method or accessor whose `this` a node sees (arrow functions see their parent's). */
+function thisOwner(node: ts.Node): ts.Node | undefined {
+  for (let current = node.parent; current; current = current.parent) {
+    if (ts.isArrowFunction(current)) continue;
+    if (ts.isFunctionLike(current) || ts.isClassLike(current)) return current;
+  }
+  return undefined;
+}
+
+/** `this.findAll()` in a static method (the class), `this.save()` in an instance method. */
+function thisReceiver(call: TsCall): ModelReceiver | undefined {
+  const owner = thisOwner(call.node);
+  if (!owner || !(ts.isMethodDeclaration(owner) || ts.isGetAccessor(owner))) return undefined;
+  const cls = owner.parent;
+  if (!ts.isClassDeclaration(cls) || !cls.name) return undefined;
+  const kind = hasModifier(owner, ts.SyntaxKind.StaticKeyword) ? 'static' : 'instance';
+  return { className: cls.name.text, kind };
+}
+
+/** `X` in `X.m(...)`, awaited or not: the class a static that returns an instance is called on. */
+function instanceSource(expression: ts.Expression | undefined, methods: Set<string>): string {
+  let node = expression && unwrap(expression);
+  if (node && ts.isAwaitExpression(node)) node = unwrap(node.expression);
+  if (!node || !ts.isCallExpression(node)) return '';
+  const callee = unwrap(node.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !methods.has(callee.name.text)) return '';
+  return ts.isIdentifier(callee.expression) ? callee.expression.text : '';
+}
+
+/** The element type of `X[]`, `readonly X[]`, `Array<X>` or `ReadonlyArray<X>`. */
+function elementTypeName(type: ts.TypeNode | undefined): string {
+  let node = type;
+  if (node && ts.isTypeOperatorNode(node)) node = node.type;
+  if (node && ts.isArrayTypeNode(node)) node = node.elementType;
+  else if (
+    node &&
+    ts.isTypeReferenceNode(node) &&
+    ts.isIdentifier(node.typeName) &&
+    /^(?:Readonly)?Array$/.test(node.typeName.text)
+  )
+    node = node.typeArguments?.[0];
+  else return '';
+  return node && ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName)
+    ? node.typeName.text
+    : '';
+}
+
+/**
+ * The class of the items of a `for...of` iterable, when the syntax says: a name declared `X[]`,
+ * or the result of `X.findAll(...)` (inline or in the variable iterated).
+ */
+function iteratedClass(iterable: ts.Expression): string {
+  const node = unwrap(iterable);
+  const fromFindAll = instanceSource(node, new Set(['findAll']));
+  if (fromFindAll || !ts.isIdentifier(node)) return fromFindAll;
+  const holder = declarationOf(node)?.parent;
+  if (!holder || !(ts.isParameter(holder) || ts.isVariableDeclaration(holder))) return '';
+  return (
+    elementTypeName(holder.type) ||
+    (ts.isVariableDeclaration(holder)
+      ? instanceSource(holder.initializer, new Set(['findAll']))
+      : '')
+  );
+}
+
+/**
+ * The class a variable holds an instance of, when the syntax says: declared with it (`user: User`),
+ * assigned a static's instance (`const user = await User.findByPk(id)`, `User.build(...)`), or
+ * the loop variable over such instances (`for (const user of users)`, `users: User[]`).
+ */
+function instanceClassOf(receiver: ts.Identifier): string {
+  const declared = declaredTypeName(receiver);
+  if (declared) return declared;
+  const holder = declarationOf(receiver)?.parent;
+  if (!holder || !ts.isVariableDeclaration(holder)) return '';
+  if (holder.initializer) return instanceSource(holder.initializer, RETURNS_INSTANCE);
+  const loop = holder.parent?.parent;
+  return loop && ts.isForOfStatement(loop) && ts.isIdentifier(holder.name)
+    ? iteratedClass(loop.expression)
+    : '';
+}
+
+/**
+ * The class a Sequelize-named query method is called on, or on an instance of, when the syntax
+ * says which class it is (not yet whether that class is a model): `User.findByPk(id)` on a class
+ * declared here or imported, `this.findAll()` in a static method, `user.save()` on an instance.
+ */
+export function modelReceiver(call: TsCall): ModelReceiver | undefined {
+  if (call.isNew || call.isTaggedTemplate || !call.receiver) return undefined;
+  const staticQuery = SEQUELIZE_STATIC_QUERIES.has(call.name);
+  const instanceQuery = SEQUELIZE_INSTANCE_QUERIES.has(call.name);
+  if (!staticQuery && !instanceQuery) return undefined;
+  const receiver = unwrap(call.receiver);
+  if (receiver.kind === ts.SyntaxKind.ThisKeyword) {
+    const found = thisReceiver(call);
+    if (!found) return undefined;
+    return (found.kind === 'static' ? staticQuery : instanceQuery) ? found : undefined;
+  }
+  if (!ts.isIdentifier(receiver)) return undefined;
+  const holder = declarationOf(receiver)?.parent;
+  if (!holder) return undefined;
+  // The class itself: declared in this file, or bound by an import.
+  if (ts.isClassDeclaration(holder) || ts.isImportSpecifier(holder) || ts.isImportClause(holder))
+    return staticQuery ? { className: receiver.text, kind: 'static' } : undefined;
+  if (!instanceQuery) return undefined;
+  const className = instanceClassOf(receiver);
+  return className ? { className, kind: 'instance' } : undefined;
+}
+
+/**
+ * `sequelize` when `call` queries through a Sequelize model class this file declares (its chain
+ * of bases reaching `Model` in this file); classes from other files need the workspace index.
+ */
+export function localModelQuery(model: TsModel, call: TsCall): string | undefined {
+  const receiver = modelReceiver(call);
+  if (!receiver || model.imports.has(receiver.className)) return undefined;
+  return localOrmModel(model, receiver.className);
+}
