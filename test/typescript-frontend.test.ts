@@ -185,6 +185,7 @@ describe('Prisma front end', () => {
     '  id       Int  @id',
     '  authorId Int',
     '  author   User @relation(fields: [authorId], references: [id])',
+    '  @@index([authorId], type: Hash)',
     '}',
     '',
   ].join('\n');
@@ -208,6 +209,10 @@ describe('Prisma front end', () => {
       ],
     );
     assert.deepEqual(post.fields[2].relation, { fields: ['authorId'], references: ['id'] });
+    assert.deepEqual(
+      post.indexes.map((index) => index.type),
+      [undefined, 'Hash'],
+    );
     assert.equal(schema[post.closeBrace], '}');
   });
 
@@ -226,6 +231,12 @@ describe('Prisma front end', () => {
     });
     assert.deepEqual(post.relationships, ['author']);
     assert.equal(facts.tables[0].name, 'users');
+    // A hash index is listed with its method, and does not make the column count as B-tree indexed.
+    assert.equal(post.columns[1].indexed, false);
+    assert.deepEqual(
+      facts.indexes.filter((index) => index.table === 'Post').map((index) => index.method),
+      [undefined, 'hash'],
+    );
   });
 
   it('ships a bundle that never searches the workspace for prisma-ast config', function () {
