@@ -124,6 +124,19 @@ describe('TypeScript front end', () => {
     assert.equal(isRequestHandler(next, next.functions[0]), true);
     const nest = modelOf("class C { @Get(':id') async one() { return 1 } }");
     assert.equal(isRequestHandler(nest, nest.functions[0]), true);
+    const graphql = modelOf(
+      [
+        "import { Query, Resolver } from '@nestjs/graphql';",
+        "import { Query as Param } from '@nestjs/common';",
+        'class R { @Query(() => [String]) list() { return [] } }',
+        'class S { helper(@Param() q: string) { return q } }',
+        '@Resolver() class T { @Mutation() save() { return 1 } }',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      graphql.functions.map((fn) => isRequestHandler(graphql, fn)),
+      [true, false, true],
+    );
   });
 
   it('names modules and resolves relative and aliased imports', () => {

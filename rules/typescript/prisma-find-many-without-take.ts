@@ -136,7 +136,9 @@ export const prismaFindManyWithoutTake: Rule = {
       whatItDoes:
         'Finds Prisma `findMany` calls with no `take` that run per request: inside an Express, ' +
         'Fastify, Hono or NestJS route handler, a Next.js route handler, API route, server component, ' +
-        '`getServerSideProps` or server action, a Remix `loader`/`action`, or a tRPC procedure; in a ' +
+        '`getServerSideProps` or server action, a Remix `loader`/`action`, a tRPC procedure, or a ' +
+        'GraphQL resolver method (`@Query()`, `@Mutation()`, `@ResolveField()` of `@nestjs/graphql` ' +
+        'or TypeGraphQL); in a ' +
         'function such a handler calls in the same file; or in an exported function that a route ' +
         'handler in another file calls (through up to four calls, followed with the workspace index).',
       whyIsThisBad:
