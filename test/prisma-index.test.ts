@@ -120,6 +120,8 @@ describe('Prisma query columns', () => {
         const built: Record<string, unknown> = { status: 'PAID' };
         if (teamId) built.teamId = teamId;
         await prisma.order.findMany({ where: built, orderBy: { total: 'asc' }, take: 5 });
+        const self = { ...self, AND: [self], status: 'PAID' };
+        await prisma.order.count({ where: self });
         const page = { take: 20, where: { ownerId } };
         await prisma.order.findMany({ ...page, orderBy: { total: 'asc' } });
       }

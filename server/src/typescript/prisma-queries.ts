@@ -89,7 +89,9 @@ function constDeclaration(
   for (let scope = from.parent; scope; scope = scope.parent) {
     if (!ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isModuleBlock(scope)) continue;
     for (const statement of scope.statements) {
-      if (statement.pos >= from.pos) break;
+      // Declared before: the statement ends before the use. A `const` named in its own
+      // initializer (`const where = { AND: [where] }`, mid-edit) would make the walk loop.
+      if (statement.end > from.pos) break;
       if (!ts.isVariableStatement(statement)) continue;
       if (!(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
       for (const declaration of statement.declarationList.declarations)
