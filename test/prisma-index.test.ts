@@ -40,6 +40,19 @@ function usesOf(text: string, file = 'src/routes/orders.ts') {
   }));
 }
 
+/** Per query, in source order: its fields as `role:column`, with `range` / `bounded` marks. */
+function queriesOf(text: string): string[][] {
+  const file = 'src/routes/orders.ts';
+  const model = buildTsModel(parseTypeScript(text, file), file);
+  const byQuery = new Map<number, string[]>();
+  for (const use of prismaQueryColumns(model)) {
+    const marks = [use.range ? 'range' : '', use.bounded ? 'bounded' : ''].filter(Boolean);
+    const label = `${use.role}:${use.column}${marks.length > 0 ? ` (${marks.join(', ')})` : ''}`;
+    byQuery.set(use.queryId, [...(byQuery.get(use.queryId) ?? []), label]);
+  }
+  return [...byQuery.entries()].sort(([a], [b]) => a - b).map(([, labels]) => labels);
+}
+
 describe('Prisma query columns', () => {
   it('records where fields (top level and AND) and the leading orderBy field', () => {
     const uses = usesOf(`
@@ -93,6 +106,46 @@ describe('Prisma query columns', () => {
       }
     `);
     assert.deepEqual(uses, []);
+  });
+
+  it('reads spread const objects, and records nothing for a where partly hidden', () => {
+    const queries = queriesOf(`
+      const paid = { status: 'PAID' };
+      export async function list(ownerId: string, teamId: string | undefined, where: object) {
+        const scope = teamId ? { teamId } : { ownerId };
+        await prisma.order.findMany({ where: { ...paid, deletedAt: null }, take: 5 });
+        await prisma.order.findMany({ where: { ...scope, status: 'PAID' }, orderBy: { total: 'asc' } });
+        await prisma.order.findMany({ where: { AND: [scope, { status: 'PAID' }] }, take: 5 });
+        await prisma.order.findMany({ where, orderBy: { total: 'asc' }, take: 5 });
+        const built: Record<string, unknown> = { status: 'PAID' };
+        if (teamId) built.teamId = teamId;
+        await prisma.order.findMany({ where: built, orderBy: { total: 'asc' }, take: 5 });
+        const self = { ...self, AND: [self], status: 'PAID' };
+        await prisma.order.count({ where: self });
+        const page = { take: 20, where: { ownerId } };
+        await prisma.order.findMany({ ...page, orderBy: { total: 'asc' } });
+      }
+    `);
+    assert.deepEqual(queries, [['filter:status']]);
+  });
+
+  it('marks range filters, and sorts of queries that return their first rows', () => {
+    const queries = queriesOf(`
+      export async function list(since: Date, ids: number[], cursor: number, page: object) {
+        await prisma.order.findMany({ where: { createdAt: { gte: since } }, orderBy: { total: 'asc' } });
+        await prisma.order.findMany({ where: { id: { in: ids } }, orderBy: { total: 'asc' }, take: 9 });
+        await prisma.order.findFirst({ orderBy: { createdAt: 'desc' } });
+        await prisma.order.findMany({ cursor: { id: cursor }, orderBy: { createdAt: 'desc' } });
+        await prisma.order.findMany({ where: { status: 'PAID' }, ...page, orderBy: { total: 'asc' } });
+      }
+    `);
+    assert.deepEqual(queries, [
+      ['filter:createdAt (range)', 'sort:total'],
+      ['filter:id', 'sort:total (bounded)'],
+      ['sort:createdAt (bounded)'],
+      ['sort:createdAt (bounded)'],
+      ['filter:status', 'sort:total (bounded)'],
+    ]);
   });
 
   it('records nothing in tests, seeds and scripts', () => {

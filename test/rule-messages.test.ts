@@ -3,7 +3,7 @@
  * in a message fits the code it is about, where a rule words it by case.
  */
 import * as assert from 'node:assert/strict';
-import { analyzeOne } from './support/analyze';
+import { analyze, analyzeOne } from './support/analyze';
 
 async function messagesOf(ruleId: string, relativePath: string, text: string): Promise<string[]> {
   const { findings } = await analyzeOne(relativePath, text);
@@ -101,5 +101,100 @@ describe('rule messages', () => {
     // On a request path the same reads keep the message that explains the missing bound.
     const [requestPath] = await messagesOf('unbounded-orm-query', 'shop/views.py', code);
     assert.match(requestPath, /the queryset is not sliced/);
+  });
+});
+
+describe('rule messages: Prisma', () => {
+  const messagesIn = async (
+    ruleId: string,
+    files: { relativePath: string; text: string }[],
+  ): Promise<string[]> => {
+    const { reports } = await analyze(files);
+    return reports
+      .flatMap((report) => report.findings)
+      .filter((f) => f.ruleId === ruleId)
+      .map((f) => f.message);
+  };
+
+  it('prisma-find-many-without-take names the handler in the other file, past a nested function', async () => {
+    const [message] = await messagesIn('prisma-find-many-without-take', [
+      {
+        relativePath: 'app/api/folders/route.ts',
+        text: [
+          "import { folderTree } from '@/lib/folders';",
+          'export async function GET(req: Request) {',
+          "  return Response.json(await folderTree(new URL(req.url).searchParams.get('root')!));",
+          '}',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'lib/folders.ts',
+        text: [
+          "import { prisma } from './db';",
+          'export async function folderTree(rootId: string) {',
+          '  async function children(parentId: string) {',
+          '    return prisma.folder.findMany({ where: { parentId } });',
+          '  }',
+          '  return children(rootId);',
+          '}',
+        ].join('\n'),
+      },
+    ]);
+    assert.match(
+      message,
+      /on each request \(reached from request handler `GET` in app\/api\/folders\/route\.ts via `folderTree\(\)` → `children\(\)`\)/,
+    );
+  });
+
+  it('prisma-find-many-without-take says a cron route runs per call, and to read in pages', async () => {
+    const [message] = await messagesIn('prisma-find-many-without-take', [
+      {
+        relativePath: 'app/api/cron/reminders/route.ts',
+        text: [
+          "import { prisma } from '@/lib/db';",
+          'export async function POST() {',
+          '  const due = await prisma.reminder.findMany({ where: { sent: false } });',
+          '  return Response.json({ due: due.length });',
+          '}',
+        ].join('\n'),
+      },
+    ]);
+    assert.match(message, /on each call of the cron route \(in request handler `POST`\)/);
+    assert.match(message, /read them in pages with `take` and a `cursor`/);
+    assert.doesNotMatch(message, /each request/);
+  });
+
+  it('prisma-query-without-index says when the field has only a hash index', async () => {
+    const messages = await messagesIn('prisma-query-without-index', [
+      {
+        relativePath: 'prisma/schema.prisma',
+        text: [
+          'datasource db {',
+          '  provider = "postgresql"',
+          '  url      = env("DATABASE_URL")',
+          '}',
+          'model Shift {',
+          '  id       Int      @id',
+          '  startsAt DateTime',
+          '  @@index([startsAt], type: Hash)',
+          '}',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'src/shifts.ts',
+        text: [
+          "import { prisma } from './db';",
+          'export const upcoming = (from: Date) =>',
+          '  prisma.shift.findMany({ where: { startsAt: { gt: from } }, take: 10 });',
+          "export const first = () => prisma.shift.findMany({ orderBy: { startsAt: 'asc' }, take: 10 });",
+        ].join('\n'),
+      },
+    ]);
+    assert.deepEqual(messages, [
+      '`Shift.startsAt` is filtered or sorted on in 2 queries but no B-tree index in schema.prisma ' +
+        'starts with it (a hash index serves only equality): each one scans `Shift`',
+      '`Shift.startsAt` is filtered or sorted on in 2 queries but no B-tree index in schema.prisma ' +
+        'starts with it (a hash index serves only equality): each one scans `Shift`',
+    ]);
   });
 });

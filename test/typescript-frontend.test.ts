@@ -124,6 +124,19 @@ describe('TypeScript front end', () => {
     assert.equal(isRequestHandler(next, next.functions[0]), true);
     const nest = modelOf("class C { @Get(':id') async one() { return 1 } }");
     assert.equal(isRequestHandler(nest, nest.functions[0]), true);
+    const graphql = modelOf(
+      [
+        "import { Query, Resolver } from '@nestjs/graphql';",
+        "import { Query as Param } from '@nestjs/common';",
+        'class R { @Query(() => [String]) list() { return [] } }',
+        'class S { helper(@Param() q: string) { return q } }',
+        '@Resolver() class T { @Mutation() save() { return 1 } }',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      graphql.functions.map((fn) => isRequestHandler(graphql, fn)),
+      [true, false, true],
+    );
   });
 
   it('names modules and resolves relative and aliased imports', () => {
@@ -185,6 +198,7 @@ describe('Prisma front end', () => {
     '  id       Int  @id',
     '  authorId Int',
     '  author   User @relation(fields: [authorId], references: [id])',
+    '  @@index([authorId], type: Hash)',
     '}',
     '',
   ].join('\n');
@@ -208,6 +222,10 @@ describe('Prisma front end', () => {
       ],
     );
     assert.deepEqual(post.fields[2].relation, { fields: ['authorId'], references: ['id'] });
+    assert.deepEqual(
+      post.indexes.map((index) => index.type),
+      [undefined, 'Hash'],
+    );
     assert.equal(schema[post.closeBrace], '}');
   });
 
@@ -226,6 +244,12 @@ describe('Prisma front end', () => {
     });
     assert.deepEqual(post.relationships, ['author']);
     assert.equal(facts.tables[0].name, 'users');
+    // A hash index is listed with its method, and does not make the column count as B-tree indexed.
+    assert.equal(post.columns[1].indexed, false);
+    assert.deepEqual(
+      facts.indexes.filter((index) => index.table === 'Post').map((index) => index.method),
+      [undefined, 'hash'],
+    );
   });
 
   it('ships a bundle that never searches the workspace for prisma-ast config', function () {

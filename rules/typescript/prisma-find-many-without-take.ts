@@ -112,14 +112,56 @@ function takeFix(ctx: FileContext, query: PrismaQuery): Fix {
   return { title: `Add \`take: ${limit}\``, safety: 'unsafe', edits };
 }
 
-/** Where the request comes in, for the message: `in request handler \`GET /users\``. */
-function describeEntry(path: EntryPath): string {
+/** A request handler in another file that reaches an exported function of this one. */
+interface HandlerElsewhere {
+  /** `request handler \`POST\` in app/api/cleanup/route.ts` */
+  handler: string;
+  /** The file of the handler, relative to the workspace. */
+  file: string;
+  /** Functions between the handler and the exported one, in calling order. */
+  via: string[];
+}
+
+/**
+ * A route under a `cron/` folder (`app/api/cron/digest/route.ts`, `pages/api/cron/purge.ts`): a
+ * scheduler calls it, once an hour or a day, not each visitor.
+ */
+const CRON_ROUTE = /(?:^|\/)crons?\//i;
+
+const called = (name: string): string => `\`${name}()\``;
+
+/**
+ * Where the request comes in, for the message: `in request handler \`GET /users\``, `reached from
+ * request handler \`POST\` in app/api/cleanup/route.ts via \`collectSubtree()\` → \`walk()\``.
+ */
+function describeEntry(path: EntryPath, elsewhere: HandlerElsewhere | undefined): string {
+  if (elsewhere) {
+    // The chain starts at the exported function the handler calls; name it when the query sits
+    // in a function it calls or nests.
+    const inFile = path.chain.length > 1 ? path.chain.map((fn) => called(fn.name)) : [];
+    const via = [...elsewhere.via, ...inFile];
+    if (via.length === 0) return `called from ${elsewhere.handler}`;
+    return `${inFile.length > 0 ? 'reached' : 'called'} from ${elsewhere.handler} via ${via.join(' → ')}`;
+  }
   if (path.beyond) return `called from ${path.beyond}`;
   const label = handlerLabel(path.entry);
   const entry = label ? `request handler \`${label}\`` : 'a request handler';
   if (path.chain.length === 1) return `in ${entry}`;
-  const via = path.chain.slice(1).map((fn) => `\`${fn.name}()\``);
+  const via = path.chain.slice(1).map((fn) => called(fn.name));
   return `reached from ${entry} via ${via.join(' → ')}`;
+}
+
+/**
+ * How often the query runs, and the advice: a cron route is called by a scheduler and needs every
+ * row, so it should read them in pages rather than stop at the first ones.
+ */
+function cadence(handlerFile: string): { when: string; advice: string } {
+  return CRON_ROUTE.test(handlerFile)
+    ? {
+        when: 'on each call of the cron route',
+        advice: 'read them in pages with `take` and a `cursor`',
+      }
+    : { when: 'on each request', advice: 'bound it with `take` and page with a `cursor`' };
 }
 
 /** `prisma.<model>.findMany()` with no `take`, run per request. */
@@ -136,9 +178,14 @@ export const prismaFindManyWithoutTake: Rule = {
       whatItDoes:
         'Finds Prisma `findMany` calls with no `take` that run per request: inside an Express, ' +
         'Fastify, Hono or NestJS route handler, a Next.js route handler, API route, server component, ' +
-        '`getServerSideProps` or server action, a Remix `loader`/`action`, or a tRPC procedure; in a ' +
+        '`getServerSideProps` or server action, a Remix `loader`/`action`, a tRPC procedure, or a ' +
+        'GraphQL resolver method (`@Query()`, `@Mutation()`, `@ResolveField()` of `@nestjs/graphql` ' +
+        'or TypeGraphQL); in a ' +
         'function such a handler calls in the same file; or in an exported function that a route ' +
-        'handler in another file calls (through up to four calls, followed with the workspace index).',
+        'handler in another file calls (through up to four calls, followed with the workspace index). ' +
+        'Routes under a `cron/` folder (`app/api/cron/<job>/route.ts`) are handlers a scheduler calls: ' +
+        'their message says the query runs on each call of the cron route, and to read the rows in ' +
+        'pages, since a job usually needs them all.',
       whyIsThisBad:
         '`findMany` without `take` returns every row the filter matches. A list endpoint that returns ' +
         '40 orders in development returns 400,000 for a large customer: the query holds a connection ' +
@@ -194,17 +241,22 @@ export const prismaFindManyWithoutTake: Rule = {
     const relative = (file: string): string =>
       file.startsWith(root) ? file.slice(root.length) : file;
     let callers: WorkspaceCallers | undefined;
+    /** Handlers in other files, by the start of the exported function they reach. */
+    const elsewhere = new Map<number, HandlerElsewhere>();
     const beyondFile = (fn: { start: number; exported: boolean }): string | undefined => {
       if (!fn.exported) return undefined;
       callers ??= new WorkspaceCallers(ctx.index);
       const path = callers.handlerReaching(ctx.file, fn.start);
       if (!path) return undefined;
       const [handler, ...rest] = path.chain;
-      const via = rest.slice(0, -1).map((step) => `\`${step.fn.name}()\``);
-      return (
-        `request handler \`${handler.fn.name}\` in ${relative(handler.file)}` +
-        (via.length > 0 ? ` via ${via.join(' → ')}` : '')
-      );
+      const file = relative(handler.file);
+      const found = {
+        handler: `request handler \`${handler.fn.name}\` in ${file}`,
+        file,
+        via: rest.slice(0, -1).map((step) => called(step.fn.name)),
+      };
+      elsewhere.set(fn.start, found);
+      return found.handler;
     };
     for (const call of model.calls) {
       if (call.name !== 'findMany') continue;
@@ -217,12 +269,14 @@ export const prismaFindManyWithoutTake: Rule = {
       if (!path) continue;
       const node = call.node as ts.CallExpression;
       const rows = `\`${modelOfDelegate(query.delegate)}\` row`;
+      const handler = path.beyond ? elsewhere.get(path.entry.start) : undefined;
+      const { when, advice } = cadence(handler?.file ?? ctx.relativePath);
       ctx.report({
         start: call.start,
         end: node.expression.end,
         message:
-          `\`${call.callee}()\` has no \`take\`: it loads every matching ${rows} on each request ` +
-          `(${describeEntry(path)}); bound it with \`take\` and page with a \`cursor\``,
+          `\`${call.callee}()\` has no \`take\`: it loads every matching ${rows} ${when} ` +
+          `(${describeEntry(path, handler)}); ${advice}`,
         fixes: [takeFix(ctx, query)],
       });
     }

@@ -107,8 +107,9 @@ function mayNeedIndex({ column }: ResolvedUse): boolean {
 /**
  * The fields of each query that no index serves, and the uses of each such field. A query one of
  * whose filter fields leads an index, or is a relation field, is served: the other conditions only
- * sift the rows that index found. A sort counts only in queries that filter nothing: indexing the
- * filter (reported itself) comes first.
+ * sift the rows that index found. A sort counts only in queries that filter nothing (indexing the
+ * filter, reported itself, comes first) and return a bounded number of rows: a query that reads
+ * every row is cheaper as a scan and a sort, and the database would not use the index.
  */
 function unservedFields(
   byQuery: Map<string, ResolvedUse[]>,
@@ -120,7 +121,7 @@ function unservedFields(
     const filters = uses.filter((use) => use.use.role === 'filter');
     // A relation field's index is the fix when it is missing (`prisma-relation-without-index`).
     if (filters.some((use) => leadsIndex(use) || use.column.foreignKey)) continue;
-    const candidates = (filters.length > 0 ? filters : uses).filter(
+    const candidates = (filters.length > 0 ? filters : uses.filter(sortsFirstRows)).filter(
       (use) => mayNeedIndex(use) && !leadsIndex(use),
     );
     if (candidates.length === 0) continue;
@@ -142,6 +143,10 @@ function unservedFields(
   }
   return { fields, unserved };
 }
+
+/** A sort of a query that returns its first rows only (`take`, `findFirst`, a `cursor`). */
+const sortsFirstRows = ({ use }: ResolvedUse): boolean =>
+  use.role === 'sort' && use.bounded !== false;
 
 const queryCount = (field: FieldUses): number => new Set([...field.filters, ...field.sorts]).size;
 
@@ -213,8 +218,25 @@ function usage(field: FieldUses): string {
 
 function consequence(field: FieldUses, table: TableFact): string {
   return field.filters.size === 0
-    ? `each one sorts every row of \`${table.className}\``
+    ? `each one sorts every row of \`${table.className}\` to return the first ones`
     : `each one scans \`${table.className}\``;
+}
+
+/**
+ * Why the field's own indexes do not count, when it leads some that are not B-trees: `(a hash
+ * index serves only equality)`.
+ */
+function otherMethods(ctx: WorkspaceContext, field: FieldUses): string {
+  const methods = new Set(
+    schemaIndexes(ctx, field.entry)
+      .filter((index) => index.method && lower(index.columns[0] ?? '') === lower(field.column.name))
+      .map((index) => index.method!),
+  );
+  if (methods.size === 0) return '';
+  const [method] = methods;
+  return method === 'hash' && methods.size === 1
+    ? ' (a hash index serves only equality)'
+    : ` (a ${[...methods].join(' or ')} index does not return rows in order)`;
 }
 
 /**
@@ -246,9 +268,10 @@ function reportField(
   const { entry, column } = field;
   const { table } = entry;
   const sort = companionSort(field, byQuery);
+  const others = otherMethods(ctx, field);
   const message =
-    `\`${table.className}.${column.name}\` ${usage(field)} but no index in ` +
-    `${baseName(entry.file)} starts with it: ${consequence(field, table)}`;
+    `\`${table.className}.${column.name}\` ${usage(field)} but no ${others ? 'B-tree ' : ''}` +
+    `index in ${baseName(entry.file)} starts with it${others}: ${consequence(field, table)}`;
   const fixes = addIndexFix(read, entry, sort ? [column.name, sort] : [column.name]);
   const reported = new Set<string>();
   for (const site of field.sites) {
@@ -293,6 +316,23 @@ function collectPairs(
   return pairs;
 }
 
+/** What a use asks of an index: to return rows in order, to compare by order, or to match values. */
+function lookupKind(use: QueryColumnUse): 'sort' | 'range' | 'match' {
+  if (use.role === 'sort') return 'sort';
+  return use.range ? 'range' : 'match';
+}
+
+/**
+ * Whether an index leading with the field serves the use. Only a B-tree returns rows in order; a
+ * hash index serves equality and `in` lists, no range; other methods (GIN, GiST, BRIN with the
+ * operator classes that scalar fields need) are taken to serve filters.
+ */
+function indexServes(index: KnownIndex, use: QueryColumnUse): boolean {
+  if (!index.method) return true;
+  const kind = lookupKind(use);
+  return kind === 'match' || (kind === 'range' && index.method !== 'hash');
+}
+
 /**
  * The model's indexes, as its own schema file declares them: with several schemas in a workspace
  * two models may share a table name, and migrations follow the schema anyway.
@@ -312,6 +352,7 @@ function servesSort(
   sort: string,
 ): boolean {
   return schemaIndexes(ctx, entry).some((index) => {
+    if (index.method) return false; // only a B-tree returns rows in order
     const columns = index.columns.map(lower);
     let i = 0;
     while (i < columns.length && filters.has(columns[i])) i++;
@@ -361,11 +402,15 @@ export const prismaQueryWithoutIndex: Rule = {
     docs: {
       whatItDoes:
         'Collects the fields Prisma queries (`findMany`, `findFirst`, `count`, `aggregate`, `groupBy`, ' +
-        '`updateMany`, `deleteMany`) filter on in `where` (top level and inside `AND`) and sort on in ' +
-        '`orderBy`, across the workspace, and reports each query site whose field no index of the model ' +
-        'in `schema.prisma` starts with (`@id`, `@unique`, `@@id`, `@@unique`, `@@index`), counting the ' +
-        'queries that use it. It also reports an equality filter and a sort on one model that only ' +
-        'separate single-field indexes serve, where one composite `@@index([filter, sort])` serves both.',
+        '`updateMany`, `deleteMany`) filter on in `where` (top level, inside `AND`, and in spread `const` ' +
+        'objects) and sort on in `orderBy`, across the workspace, and reports each query site whose ' +
+        'field no index of the model in `schema.prisma` starts with (`@id`, `@unique`, `@@id`, ' +
+        '`@@unique`, `@@index`), counting the queries that use it. A sort is reported in queries that ' +
+        'filter nothing and return their first rows (`take`, `findFirst`, a `cursor`). A hash index ' +
+        '(`@@index([field], type: Hash)`) serves only equality and `in` filters, and only a B-tree ' +
+        'index returns rows in order. It also reports an equality filter and a sort on one model ' +
+        'that only separate single-field indexes serve, where one composite ' +
+        '`@@index([filter, sort])` serves both.',
       whyIsThisBad:
         'Without an index the database answers `where: { status: "PENDING" }` by reading every row of ' +
         'the table, on every request, and `orderBy: { createdAt: "desc" }, take: 20` by sorting the ' +
@@ -413,10 +458,13 @@ export const prismaQueryWithoutIndex: Rule = {
         'Text search and negations, which a B-tree index does not serve: `contains`, `startsWith`, `endsWith`, `search`, `mode: "insensitive"`, `not`, `notIn`; and `OR` / `NOT` branches.',
         '`IS NULL` tests (`deletedAt: null`): soft-delete and optional-field filters match most rows, where an index does not help.',
         'Relation filters and sorts (`author: { is: ... }`, `posts: { some: ... }`, `orderBy: { author: { name: "asc" } }`), `_count` / `_relevance` sorts, sort keys after the first, and filters inside `include` / `select`.',
+        'A sort in a query that returns every row (`findMany` with no `take` or `cursor`): the database reads the whole table anyway, and a scan and a sort beat a walk of an index on the sort field, so it would not use one.',
         'A sort in a query that also filters: indexing the filter comes first (it is reported itself, or the composite pair when it is indexed); sorts by the `@id` after a filter; filter + sort pairs whose sort field has no index of its own, and range or `in` filters, for which a `(filter, sort)` index does not return rows in order.',
         'A second unindexed filter of the same query: each query gets one finding, for the field the most queries use (one index on it serves them all).',
         'Queries in tests, seeds, scripts and migrations (`*.test.ts`, `__tests__/`, `prisma/seed.ts`, `scripts/`): they run once, not per request.',
-        '`where` and `orderBy` values that are not object literals or `const` objects declared before the query (built up by conditions, passed in as arguments).',
+        'Queries whose `where` is not an object literal or a `const` object declared before the query (built up by conditions, passed in as an argument), or is a `const` object filled in afterwards (`where.status = s`): what they filter on is unknown, so neither their fields nor their sort is reported. `orderBy` values that are not object literals or such `const` objects.',
+        'Queries whose `where` is partly hidden: a spread of an object other than a `const` literal (`{ ...ownerScope, deletedAt: null }`), an `AND` branch built elsewhere, or arguments that spread another object and write no `where`. The hidden part is usually the tenant or owner scope, whose index drives the query: the visible filters only sift its rows, and the sort orders them, not the table. Neither the visible fields nor a composite index built from them alone is reported.',
+        'Filters a non-B-tree index leading with the field serves: equality and `in` on a hash index; any filter on a GIN, GiST or BRIN index (with the operator classes scalar fields need).',
       ],
       fixSafety:
         'Safe: an index changes no query result. The fix edits `schema.prisma`, adding `@@index([field])` ' +
@@ -430,18 +478,19 @@ export const prismaQueryWithoutIndex: Rule = {
   checkWorkspace(ctx) {
     const byQuery = resolveQueries(ctx);
     if (byQuery.size === 0) return;
-    const indexed = new Map<ColumnFact, boolean>();
-    const leadsIndex = ({ entry, column }: ResolvedUse): boolean => {
-      let leads = indexed.get(column);
+    const indexed = new Map<string, boolean>();
+    const columnIds = new Map<ColumnFact, number>();
+    const leadsIndex = ({ entry, column, use }: ResolvedUse): boolean => {
+      if (column.primaryKey || column.unique || column.implicitlyIndexed) return true;
+      if (!columnIds.has(column)) columnIds.set(column, columnIds.size);
+      const key = `${columnIds.get(column)}:${lookupKind(use)}`;
+      let leads = indexed.get(key);
       if (leads === undefined) {
-        leads =
-          column.primaryKey ||
-          column.unique ||
-          !!column.implicitlyIndexed ||
-          schemaIndexes(ctx, entry).some(
-            (index) => lower(index.columns[0] ?? '') === lower(column.name),
-          );
-        indexed.set(column, leads);
+        leads = schemaIndexes(ctx, entry).some(
+          (index) =>
+            lower(index.columns[0] ?? '') === lower(column.name) && indexServes(index, use),
+        );
+        indexed.set(key, leads);
       }
       return leads;
     };

@@ -66,7 +66,8 @@ export const syncIoInAsync: Rule = {
         '`existsSync`, `readdirSync`, `statSync` and the other `fs` `*Sync` calls, `execSync`, ' +
         '`spawnSync`, `execFileSync`, `zlib.gzipSync` and friends, `crypto.pbkdf2Sync`, `scryptSync`, ' +
         '`generateKeyPairSync`) inside `async` functions, inside request handlers (Express, Fastify, ' +
-        'Next.js, NestJS, tRPC; async or not), and in functions of the same file those call.',
+        'Next.js, NestJS, tRPC, GraphQL resolvers; async or not), and in functions of the same file ' +
+        'those call.',
       whyIsThisBad:
         'Node runs every request on one thread. While `readFileSync` waits for the disk, `execSync` ' +
         'for a child process or `pbkdf2Sync` hashes a password, no other request makes progress: one ' +

@@ -1,6 +1,11 @@
 /** What a `schema.prisma` tells the workspace index: its models as tables, and their indexes. */
 import type { ColumnFact, IndexFact, SchemaFacts, TableFact } from '../workspace/facts';
-import { indexesForeignKeysImplicitly, type PrismaModel, type PrismaSchemaModel } from './schema';
+import {
+  indexesForeignKeysImplicitly,
+  type PrismaIndex,
+  type PrismaModel,
+  type PrismaSchemaModel,
+} from './schema';
 
 function modelTable(model: PrismaModel, schema: PrismaSchemaModel): TableFact {
   // The key a scalar field holds, from the relation field that names it in `fields: [...]`.
@@ -27,8 +32,10 @@ function modelTable(model: PrismaModel, schema: PrismaSchemaModel): TableFact {
       relationships.push(field.name);
       continue;
     }
+    // B-tree indexes only: the index view lists each column's own index with no access method,
+    // and a hash index is in `indexes` below with its method.
     const own = model.indexes.filter(
-      (index) => index.fields.length === 1 && index.fields[0] === field.name,
+      (index) => index.fields.length === 1 && index.fields[0] === field.name && isBTree(index),
     );
     const key = keys.get(field.name);
     columns.push({
@@ -55,6 +62,11 @@ function modelTable(model: PrismaModel, schema: PrismaSchemaModel): TableFact {
     relationships,
     source: 'prisma',
   };
+}
+
+/** `@@index([...])` with no `type:`, or `type: BTree`. */
+function isBTree(index: PrismaIndex): boolean {
+  return index.type === undefined || index.type === 'BTree';
 }
 
 const SCALAR_TYPES = new Set([
@@ -88,6 +100,7 @@ export function prismaSchemaFacts(schema: PrismaSchemaModel): SchemaFacts {
         columns: index.fields,
         ...(index.name ? { name: index.name } : {}),
         unique: index.kind !== 'index',
+        ...(isBTree(index) ? {} : { method: index.type!.toLowerCase() }),
         start: index.start,
         end: index.end,
       })),

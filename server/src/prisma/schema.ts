@@ -40,6 +40,11 @@ export interface PrismaIndex {
   /** Field names in index order. */
   fields: string[];
   name?: string;
+  /**
+   * `type:` of an `@@index` (PostgreSQL), as written: `Hash`, `Gin`, `Gist`, `SpGist`, `Brin`, or
+   * `BTree`; absent for the default B-tree.
+   */
+  type?: string;
   start: number;
   end: number;
 }
@@ -292,11 +297,13 @@ function readModel(
       if (!kind) continue;
       const fields = fieldList(keyed(attribute.args, 'fields') ?? positional(attribute.args));
       const name = unquote(keyed(attribute.args, 'name')) ?? unquote(keyed(attribute.args, 'map'));
+      const type = keyed(attribute.args, 'type');
       const range = locationOf(attribute as Located, base, text);
       model.indexes.push({
         kind,
         fields,
         ...(name ? { name } : {}),
+        ...(typeof type === 'string' ? { type } : {}),
         start: range.start,
         end: range.end,
       });

@@ -236,7 +236,9 @@ export function findEntry(
     if (current.name && !current.callbackOf) {
       for (const call of callersInFile(model, current)) {
         const found = call.fn && findEntry(model, call.fn, search, visited);
-        if (found) return { entry: found.entry, chain: [...found.chain, current] };
+        // Keeps `beyond`: a nested function of an exported helper is reached from the handler
+        // in the other file, not from the helper.
+        if (found) return { ...found, chain: [...found.chain, current] };
       }
       const beyond = current.parent ? undefined : search.beyondFile?.(current);
       if (beyond) return { entry: current, chain: [current], beyond };

@@ -419,9 +419,75 @@ function hasNestRouteDecorator(node: ts.Node): boolean {
 }
 
 /**
+ * Method decorators of GraphQL resolvers (`@nestjs/graphql`, TypeGraphQL): each decorated method
+ * answers part of a request. `@ResolveField()` / `@FieldResolver()` run once per parent object.
+ */
+const GRAPHQL_OPERATION_DECORATORS = new Set([
+  'Query',
+  'Mutation',
+  'Subscription',
+  'ResolveField',
+  'ResolveProperty',
+  'FieldResolver',
+]);
+const GRAPHQL_MODULES = new Set(['@nestjs/graphql', 'type-graphql']);
+
+/**
+ * A decorator's name as its module exports it, and the module: `Query` from `@nestjs/graphql` for
+ * `@Query(() => [User])`, `@GqlQuery()` (imported as an alias) or `@graphql.Query()`.
+ */
+function decoratorOrigin(
+  model: TsModel,
+  decorator: ts.Decorator,
+): { name: string; module?: string } | undefined {
+  const expression = decorator.expression;
+  const callee = ts.isCallExpression(expression) ? expression.expression : expression;
+  if (ts.isIdentifier(callee)) {
+    const imported = model.imports.get(callee.text);
+    return imported && imported.imported !== '*' && imported.imported !== 'default'
+      ? { name: imported.imported, module: imported.module }
+      : { name: callee.text };
+  }
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+    const namespace = model.imports.get(callee.expression.text);
+    return { name: callee.name.text, module: namespace?.module };
+  }
+  return undefined;
+}
+
+function decoratorOrigins(model: TsModel, node: ts.Node): { name: string; module?: string }[] {
+  if (!ts.canHaveDecorators(node)) return [];
+  return (ts.getDecorators(node) ?? [])
+    .map((decorator) => decoratorOrigin(model, decorator))
+    .filter((origin): origin is { name: string; module?: string } => !!origin);
+}
+
+/**
+ * A GraphQL resolver method: `@Query()`, `@Mutation()`, `@Subscription()` or `@ResolveField()`
+ * imported from `@nestjs/graphql` (or TypeGraphQL), or in a class decorated `@Resolver(...)`.
+ * Only method decorators count: `@Query() filter` on a parameter of a REST controller method
+ * (`@nestjs/common`) reads the query string and does not make a resolver.
+ */
+function isGraphqlResolverMethod(model: TsModel, method: ts.MethodDeclaration): boolean {
+  const operations = decoratorOrigins(model, method).filter((origin) =>
+    GRAPHQL_OPERATION_DECORATORS.has(origin.name),
+  );
+  if (operations.length === 0) return false;
+  if (operations.some((origin) => origin.module && GRAPHQL_MODULES.has(origin.module))) return true;
+  const owner = method.parent;
+  return (
+    ts.isClassLike(owner) &&
+    decoratorOrigins(model, owner).some(
+      (origin) =>
+        origin.name === 'Resolver' && (!origin.module || GRAPHQL_MODULES.has(origin.module)),
+    )
+  );
+}
+
+/**
  * Whether `fn` handles a request: a callback registered on an Express/Fastify/Hono app or router,
  * a Fastify `handler:` option, a Next.js route handler or API route, a tRPC procedure, a NestJS
- * route method, a Next.js server component, `getServerSideProps` or server action, a Remix
+ * route method, a GraphQL resolver method (NestJS, TypeGraphQL), a Next.js server component, `getServerSideProps` or server action, a Remix
  * `loader`/`action`, or a `(req, res)` / `(request, reply)` callback.
  */
 export function isRequestHandler(model: TsModel, fn: TsFunction): boolean {
@@ -448,7 +514,11 @@ export function isRequestHandler(model: TsModel, fn: TsFunction): boolean {
     /procedure/i.test(callback.receiverText ?? callback.callee)
   )
     return true;
-  if (ts.isMethodDeclaration(fn.node) && hasNestRouteDecorator(fn.node)) return true;
+  if (
+    ts.isMethodDeclaration(fn.node) &&
+    (hasNestRouteDecorator(fn.node) || isGraphqlResolverMethod(model, fn.node))
+  )
+    return true;
   if (isFrameworkRequestEntry(model, fn)) return true;
   const [first, second] = fn.params;
   return /^_?(?:req|request)$/.test(first ?? '') && /^_?(?:res|response|reply)$/.test(second ?? '');

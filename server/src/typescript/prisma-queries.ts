@@ -16,13 +16,17 @@
  * - Relation filters (`author: { is: ... }`, `posts: { some: ... }`), relation sorts
  *   (`orderBy: { author: { name: 'asc' } }`) and aggregate sorts (`_count`, `_relevance`).
  * - Filters inside `include` / `select` of a relation: they query another model by its foreign key.
+ * - Queries whose `where` is partly hidden: a spread of an object it cannot see
+ *   (`{ ...ownerScope, deletedAt: null }`), an `AND` branch, a `where` or arguments built elsewhere,
+ *   or a `const` object filled in afterwards. The hidden part may hold the indexed field that
+ *   drives the query, so neither the visible filters nor the sort say what the database reads.
  * - Tests, seeds, scripts and migrations: they run once, not per request, so their queries do not
  *   make an index worth its cost on every write.
  */
 import type { QueryColumnUse } from '../workspace/facts';
 import { ts } from './compiler';
 import { isScriptOrTestPath, modelOfDelegate, prismaQuery } from './knowledge';
-import { unwrap, type TsModel } from './model';
+import { chainText, unwrap, type TsModel } from './model';
 
 /** Operations whose `where` is a plain filter (not a unique lookup) and which may sort. */
 const FILTERING_OPERATIONS = new Set([
@@ -37,9 +41,13 @@ const FILTERING_OPERATIONS = new Set([
   'deleteMany',
 ]);
 
+/** Operations that return one row: the first in sort order. */
+const FIRST_ROW_OPERATIONS = new Set(['findFirst', 'findFirstOrThrow']);
+
 /** Filter operators a B-tree index on the field serves; `equals` alone picks one value. */
 const INDEXABLE_OPERATORS = new Set(['equals', 'in', 'lt', 'lte', 'gt', 'gte']);
-const RANGE_OPERATORS = new Set(['in', 'lt', 'lte', 'gt', 'gte']);
+/** Comparisons by order: a B-tree serves them, a hash index does not. */
+const ORDER_OPERATORS = new Set(['lt', 'lte', 'gt', 'gte']);
 /** Keys of a scalar field's sort object: `{ createdAt: { sort: 'desc', nulls: 'last' } }`. */
 const SORT_OPTION_KEYS = new Set(['sort', 'nulls']);
 
@@ -70,37 +78,92 @@ function entries(object: ts.ObjectLiteralExpression): Entry[] {
   return result;
 }
 
-/** A `const` in an enclosing block or the module, declared before `from`, with that name. */
-function constDeclaration(name: string, from: ts.Node): ts.VariableDeclaration | undefined {
+/**
+ * A `const` in an enclosing block or the module, declared before `from`, with that name, and the
+ * block that declares it.
+ */
+function constDeclaration(
+  name: string,
+  from: ts.Node,
+): { declaration: ts.VariableDeclaration; scope: ts.Node } | undefined {
   for (let scope = from.parent; scope; scope = scope.parent) {
     if (!ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isModuleBlock(scope)) continue;
     for (const statement of scope.statements) {
-      if (statement.pos >= from.pos) break;
+      // Declared before: the statement ends before the use. A `const` named in its own
+      // initializer (`const where = { AND: [where] }`, mid-edit) would make the walk loop.
+      if (statement.end > from.pos) break;
       if (!ts.isVariableStatement(statement)) continue;
       if (!(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
       for (const declaration of statement.declarationList.declarations)
-        if (ts.isIdentifier(declaration.name) && declaration.name.text === name) return declaration;
+        if (ts.isIdentifier(declaration.name) && declaration.name.text === name)
+          return { declaration, scope };
     }
   }
   return undefined;
 }
 
+/** The identifier a property chain starts from: `where` for `where.AND[0].status`. */
+function chainRoot(node: ts.Expression): ts.Expression {
+  let root = unwrap(node);
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root))
+    root = unwrap(root.expression);
+  return root;
+}
+
+function isNamed(node: ts.Expression | undefined, name: string): boolean {
+  const inner = node && unwrap(node);
+  return !!inner && ts.isIdentifier(inner) && inner.text === name;
+}
+
+/**
+ * Whether code in `scope` fills in the object `name` holds: `where.status = s`,
+ * `where[key] = v`, `delete where.x`, `Object.assign(where, extra)`. Then the literal shows only a
+ * part of the filter (`const where: Prisma.OrderWhereInput = {}; if (s) where.status = s;`).
+ */
+function filledInLater(name: string, scope: ts.Node): boolean {
+  const names = (node: ts.Expression): boolean => {
+    const root = chainRoot(node);
+    return root !== unwrap(node) && ts.isIdentifier(root) && root.text === name;
+  };
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (
+      (ts.isBinaryExpression(node) &&
+        node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+        node.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+        names(node.left)) ||
+      (ts.isDeleteExpression(node) && names(node.expression)) ||
+      (ts.isCallExpression(node) &&
+        chainText(node.expression) === 'Object.assign' &&
+        isNamed(node.arguments[0], name))
+    )
+      found = true;
+    else ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(scope, visit);
+  return found;
+}
+
 /**
  * The object literal an expression is, directly or through a `const` declared before it
- * (`const where = { status }; prisma.order.findMany({ where })`).
+ * (`const where = { status }; prisma.order.findMany({ where })`) that no code fills in later.
  */
 function objectLiteral(node: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
   if (!node) return undefined;
   const inner = unwrap(node);
   if (ts.isObjectLiteralExpression(inner)) return inner;
   if (!ts.isIdentifier(inner)) return undefined;
-  const initializer = constDeclaration(inner.text, inner)?.initializer;
+  const found = constDeclaration(inner.text, inner);
+  const initializer = found?.declaration.initializer;
   if (!initializer) return undefined;
   const value = unwrap(initializer);
-  return ts.isObjectLiteralExpression(value) ? value : undefined;
+  if (!ts.isObjectLiteralExpression(value) || filledInLater(inner.text, found.scope))
+    return undefined;
+  return value;
 }
 
-type FilterKind = 'equality' | 'range' | undefined;
+type FilterKind = 'equality' | 'in' | 'range' | undefined;
 
 /** How a field's filter value compares, when an index on the field serves it. */
 function filterKind(value: ts.Expression): FilterKind {
@@ -116,7 +179,8 @@ function filterKind(value: ts.Expression): FilterKind {
   const indexable = keys.filter((key) => INDEXABLE_OPERATORS.has(key));
   // No operator at all: a relation filter (`{ is: ... }`, `{ some: ... }`) or a nested field filter.
   if (indexable.length === 0) return undefined;
-  return indexable.some((key) => RANGE_OPERATORS.has(key)) ? 'range' : 'equality';
+  if (indexable.some((key) => ORDER_OPERATORS.has(key))) return 'range';
+  return indexable.includes('in') ? 'in' : 'equality';
 }
 
 interface Collector {
@@ -130,7 +194,7 @@ function record(
   collector: Collector,
   entry: Entry,
   role: QueryColumnUse['role'],
-  equality?: boolean,
+  details: Pick<QueryColumnUse, 'equality' | 'range' | 'bounded'> = {},
 ): void {
   collector.uses.push({
     model: collector.model,
@@ -139,34 +203,49 @@ function record(
     start: entry.node.getStart(collector.sourceFile),
     end: entry.node.end,
     queryId: collector.queryId,
-    ...(equality === undefined ? {} : { equality }),
+    ...details,
   });
 }
 
-/** Fields of a `where` object: top-level fields, and those of `AND` (an object or a list of them). */
-function collectFilters(collector: Collector, where: ts.ObjectLiteralExpression): void {
+/**
+ * Records the fields of a `where` object: top-level fields, those of `AND` (an object or a list of
+ * them), and those of spread `const` objects. Returns false when part of the filter is hidden: a
+ * spread or an `AND` branch it cannot see into (`...ownerScope`, `AND: [scope, { status }]`).
+ */
+function collectFilters(collector: Collector, where: ts.ObjectLiteralExpression): boolean {
+  let complete = true;
+  for (const property of where.properties) {
+    if (!ts.isSpreadAssignment(property)) continue;
+    const object = objectLiteral(property.expression);
+    if (!object || !collectFilters(collector, object)) complete = false;
+  }
   for (const entry of entries(where)) {
     if (entry.key === 'AND') {
       const branches = ts.isArrayLiteralExpression(entry.value)
         ? entry.value.elements
         : [entry.value];
       for (const branch of branches) {
-        const object = objectLiteral(branch);
-        if (object) collectFilters(collector, object);
+        const object = ts.isSpreadElement(branch) ? undefined : objectLiteral(branch);
+        if (!object || !collectFilters(collector, object)) complete = false;
       }
       continue;
     }
     if (entry.key === 'OR' || entry.key === 'NOT') continue;
     const kind = filterKind(entry.value);
-    if (kind) record(collector, entry, 'filter', kind === 'equality');
+    if (kind)
+      record(collector, entry, 'filter', {
+        equality: kind === 'equality',
+        ...(kind === 'range' ? { range: true } : {}),
+      });
   }
+  return complete;
 }
 
 /**
  * The leading sort field: the first key of the `orderBy` object, or of its first element when it is
  * a list. Later keys only break ties, so an index on the leading one already returns rows in order.
  */
-function collectSort(collector: Collector, orderBy: ts.Expression): void {
+function collectSort(collector: Collector, orderBy: ts.Expression, bounded: boolean): void {
   const first = ts.isArrayLiteralExpression(orderBy) ? orderBy.elements[0] : orderBy;
   const object = objectLiteral(first);
   if (!object) return;
@@ -178,7 +257,44 @@ function collectSort(collector: Collector, orderBy: ts.Expression): void {
     const keys = entries(value).map((option) => option.key);
     if (keys.length === 0 || !keys.every((key) => SORT_OPTION_KEYS.has(key))) return;
   }
-  record(collector, entry, 'sort');
+  record(collector, entry, 'sort', { bounded });
+}
+
+/**
+ * Whether a query returns a bounded number of rows: it has `take` or a `cursor`, or returns the
+ * first row. A spread of the arguments may carry `take` (`{ ...page, orderBy }`).
+ */
+function isBounded(operation: string, args: ts.ObjectLiteralExpression): boolean {
+  if (FIRST_ROW_OPERATIONS.has(operation)) return true;
+  return args.properties.some(
+    (property) =>
+      ts.isSpreadAssignment(property) ||
+      ((ts.isPropertyAssignment(property) || ts.isShorthandPropertyAssignment(property)) &&
+        (keyText(property.name) === 'take' || keyText(property.name) === 'cursor')),
+  );
+}
+
+/**
+ * Records the filters and the sort of one query. Nothing when its `where` is partly hidden (a
+ * spread, an `AND` branch or a `where` built elsewhere, or arguments that spread another object and
+ * write no `where`): the hidden filter may be the one an index serves, and then the query neither
+ * scans nor sorts the whole table.
+ */
+function collectQuery(
+  collector: Collector,
+  operation: string,
+  args: ts.ObjectLiteralExpression,
+): void {
+  const query: Collector = { ...collector, uses: [] };
+  const fields = entries(args);
+  const where = fields.find((entry) => entry.key === 'where');
+  if (where) {
+    const object = objectLiteral(where.value);
+    if (!object || !collectFilters(query, object)) return;
+  } else if (args.properties.some(ts.isSpreadAssignment)) return;
+  const orderBy = fields.find((entry) => entry.key === 'orderBy');
+  if (orderBy) collectSort(query, orderBy.value, isBounded(operation, args));
+  collector.uses.push(...query.uses);
 }
 
 /** The columns every Prisma query of a file filters and sorts on, one query id per call. */
@@ -197,12 +313,7 @@ export function prismaQueryColumns(model: TsModel): QueryColumnUse[] {
       queryId: call.start,
       uses,
     };
-    for (const entry of entries(args)) {
-      if (entry.key === 'where') {
-        const where = objectLiteral(entry.value);
-        if (where) collectFilters(collector, where);
-      } else if (entry.key === 'orderBy') collectSort(collector, entry.value);
-    }
+    collectQuery(collector, call.name, args);
   }
   return uses;
 }

@@ -86,6 +86,11 @@ export interface IndexFact {
   columns: string[];
   name?: string;
   unique: boolean;
+  /**
+   * The access method when it is not the default B-tree, lower-cased (`hash`, `gin`, `brin`):
+   * only a B-tree returns rows in order, and a hash index serves only equality.
+   */
+  method?: string;
   start: number;
   end: number;
 }
@@ -142,6 +147,17 @@ export interface QueryColumnUse {
    * lists do not.
    */
   equality?: boolean;
+  /**
+   * For filters, when known (Prisma): whether the filter compares by order (`gt`, `lte`, ...),
+   * which a hash index does not serve.
+   */
+  range?: boolean;
+  /**
+   * For sorts, when known (Prisma): whether the query returns a bounded number of rows (`take`,
+   * `findFirst`, a `cursor`). Only then does an index on the sort field pay off with no filter:
+   * a query that reads every row is cheaper as a scan and a sort than as a walk of the index.
+   */
+  bounded?: boolean;
 }
 
 export interface SchemaFacts {

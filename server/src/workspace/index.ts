@@ -38,6 +38,8 @@ export interface KnownIndex {
   columns: string[];
   name?: string;
   unique: boolean;
+  /** The access method when not a B-tree (IndexFact.method). */
+  method?: string;
   file: string;
   start: number;
   end: number;
@@ -550,7 +552,8 @@ function implicitIndexName(table: TableFact, column: string, isKey: boolean): st
 
 function knownFrom(index: IndexFact | IndexOperation, file: string): KnownIndex {
   const { table, columns, name, unique, start, end } = index;
-  return { table, columns, name, unique, file, start, end };
+  const method = 'method' in index ? index.method : undefined;
+  return { table, columns, name, unique, ...(method ? { method } : {}), file, start, end };
 }
 
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {
