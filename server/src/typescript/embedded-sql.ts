@@ -107,48 +107,89 @@ function constDeclaration(identifier: ts.Identifier): ts.VariableDeclaration | u
   return undefined;
 }
 
+/** Calls that run a `Prisma.sql` value passed to them: `tx.$executeRaw(lockQuery)`. */
+const RUNNING_METHODS = new Set([
+  '$queryRaw',
+  '$executeRaw',
+  '$queryRawUnsafe',
+  '$executeRawUnsafe',
+]);
+
 /**
- * Names spliced into SQL templates of the file (`${where}` in `$queryRaw\`...\``): the templates
- * bound to them are fragments. By name, not scope: a name reused elsewhere at worst exempts a
- * template from the rules that judge whole statements.
+ * Where the file's named SQL values go: names spliced into SQL templates (`${where}` in
+ * `$queryRaw\`...\``), whose templates are fragments, and names passed to a running call, which
+ * is then their sink. By name, not scope: a name reused elsewhere at worst takes another's role.
  */
-function splicedNames(model: TsModel): Set<string> {
-  const names = new Set<string>();
-  for (const call of model.calls) {
-    if (!call.isTaggedTemplate || !SQL_TAGS.has(call.name)) continue;
-    const template = (call.node as ts.TaggedTemplateExpression).template;
-    if (!ts.isTemplateExpression(template)) continue;
-    for (const span of template.templateSpans) {
-      const expression = unwrap(span.expression);
-      if (ts.isIdentifier(expression)) names.add(expression.text);
-    }
-  }
-  return names;
+interface SqlValueUses {
+  spliced: Set<string>;
+  runBy: Map<string, string>;
 }
 
-/** A fragment-building template spliced into another one, inline or through a variable. */
-function isSplicedFragment(
-  call: TsCall,
-  node: ts.TaggedTemplateExpression,
-  spliced: () => Set<string>,
-): boolean {
-  if (RUNNING_TAGS.has(call.name)) return false;
-  let value: ts.Node = node;
-  while (ts.isParenthesizedExpression(value.parent) || ts.isAsExpression(value.parent))
-    value = value.parent;
+function sqlValueUses(model: TsModel): SqlValueUses {
+  const uses: SqlValueUses = { spliced: new Set(), runBy: new Map() };
+  for (const call of model.calls) {
+    if (call.isTaggedTemplate) {
+      if (!SQL_TAGS.has(call.name)) continue;
+      const template = (call.node as ts.TaggedTemplateExpression).template;
+      if (!ts.isTemplateExpression(template)) continue;
+      for (const span of template.templateSpans) {
+        const expression = unwrap(span.expression);
+        if (ts.isIdentifier(expression)) uses.spliced.add(expression.text);
+      }
+    } else if (!call.isNew && RUNNING_METHODS.has(call.name)) {
+      const first = call.args[0] && unwrap(call.args[0]);
+      if (first && ts.isIdentifier(first)) uses.runBy.set(first.text, call.callee);
+    }
+  }
+  return uses;
+}
+
+/**
+ * Where a template's value goes: into another template's hole (inline), or into the variable it
+ * initialises, through parentheses, casts and either branch of a conditional.
+ */
+function destinationOf(node: ts.Node): { spliced: true } | { name?: string } {
+  let value = node;
+  for (;;) {
+    const parent = value.parent;
+    const passesThrough =
+      ts.isParenthesizedExpression(parent) ||
+      ts.isAsExpression(parent) ||
+      (ts.isConditionalExpression(parent) && parent.condition !== value);
+    if (!passesThrough) break;
+    value = parent;
+  }
   const parent = value.parent;
-  if (ts.isTemplateSpan(parent)) return true;
-  return (
-    ts.isVariableDeclaration(parent) &&
-    ts.isIdentifier(parent.name) &&
-    spliced().has(parent.name.text)
-  );
+  if (ts.isTemplateSpan(parent)) return { spliced: true };
+  if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name))
+    return { name: parent.name.text };
+  return {};
+}
+
+/**
+ * Marks a fragment-building template (`Prisma.sql`, `sql`) by where its value goes: spliced into
+ * another statement, it is a fragment; passed to `$executeRaw(...)`, that call is its sink.
+ */
+function placeTemplateValue(
+  unit: SqlUnit,
+  node: ts.TaggedTemplateExpression,
+  uses: () => SqlValueUses,
+): void {
+  const destination = destinationOf(node);
+  if ('spliced' in destination) {
+    unit.fragment = true;
+    return;
+  }
+  if (!destination.name) return;
+  if (uses().spliced.has(destination.name)) unit.fragment = true;
+  const runner = uses().runBy.get(destination.name);
+  if (runner) unit.sink = runner;
 }
 
 function unitOfTemplate(
   call: TsCall,
   model: TsModel,
-  spliced: () => Set<string>,
+  uses: () => SqlValueUses,
 ): SqlUnit | undefined {
   const node = call.node as ts.TaggedTemplateExpression;
   if (!SQL_TAGS.has(call.name)) return undefined;
@@ -160,7 +201,7 @@ function unitOfTemplate(
     node.template.end,
   );
   if (!looksLikeSql(unit.text)) return undefined;
-  if (isSplicedFragment(call, node, spliced)) unit.fragment = true;
+  if (!RUNNING_TAGS.has(call.name)) placeTemplateValue(unit, node, uses);
   return unit;
 }
 
@@ -177,11 +218,11 @@ function unitOfArgument(call: TsCall, model: TsModel): SqlUnit | undefined {
 /** Every SQL statement string of the file, in file order. */
 export function tsSqlUnits(model: TsModel): SqlUnit[] {
   const units: SqlUnit[] = [];
-  let names: Set<string> | undefined;
-  const spliced = (): Set<string> => (names ??= splicedNames(model));
+  let found: SqlValueUses | undefined;
+  const uses = (): SqlValueUses => (found ??= sqlValueUses(model));
   for (const call of model.calls) {
     const unit = call.isTaggedTemplate
-      ? unitOfTemplate(call, model, spliced)
+      ? unitOfTemplate(call, model, uses)
       : unitOfArgument(call, model);
     if (unit) units.push(unit);
   }
