@@ -163,6 +163,13 @@ export const queryInLoopViaHelper: Rule = {
           'elements written out, or a literal `range` of ten or fewer iterations; loops over batches (`chunked(ids, 500)`, `range(0, n, size)`); retry loops that ' +
           'leave the loop after the call; loops whose next call needs ' +
           'the previous answer (pagination); `while` loops that sleep (polling).',
+        'A helper that is the condition of a `while` loop, alone or under `not`, `and`/`or`, a ' +
+          'comparison or `:=` (`while claim_next_job():`, `while not self.stopping and ' +
+          'self.handle_one():`, `while (job := next_job()) is not None:`): the loop drains a work queue ' +
+          'one row at a time, each call seeing what the previous pass claimed or marked done, and there ' +
+          'is nothing to fetch before it. A `while` loop around such a drain that only repeats it is ' +
+          'left alone too. Calls in the body of the drain loop are judged as usual, and so is the ' +
+          'drain when a `for` loop (or a `while` loop that binds its argument) runs it once per item.',
         'Async helpers called without `await` (`asyncio.gather(*[fetch(u) for u in urls])`): the loop only ' +
           'builds coroutines, which run concurrently.',
         'Round trips made directly in the loop: `query-in-loop` and `http-call-in-loop` report those.',
