@@ -78,7 +78,7 @@ class ReachFinder {
     if (known !== undefined) return known;
     if (visited.has(entry.fn)) return null;
     visited.add(entry.fn);
-    const effect = entry.fn.effects.find((e) => e.kind === 'db' || e.kind === 'http');
+    const effect = roundTripEffect(entry.fn.effects);
     if (effect) return this.remember(entry, { effect, chain: [entry] });
     for (const site of entry.fn.calls) {
       const target = this.index.resolve(site.targets);
@@ -94,6 +94,16 @@ class ReachFinder {
     this.found.set(entry.fn, reach);
     return reach;
   }
+}
+
+/**
+ * The round trip a function makes, as a message names it: preferably a call that runs its query
+ * (`q.first()`, `.update(...)`, `db.query(...)`) over a lazy Django queryset that is recorded too
+ * (`Model.objects.filter(...)`, `.exclude(...)`) but sends nothing until something evaluates it.
+ */
+function roundTripEffect(effects: readonly Effect[]): Effect | undefined {
+  const roundTrips = effects.filter((e) => e.kind === 'db' || e.kind === 'http');
+  return roundTrips.find((e) => e.blocking) ?? roundTrips[0];
 }
 
 /** The loop descriptions of a function's repeated calls, by call start offset. */

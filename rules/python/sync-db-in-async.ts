@@ -10,6 +10,7 @@ import {
   reportBlockingCalls,
 } from '../../server/src/python/blocking';
 import { isMongoCommand, isRouteHandler } from '../../server/src/python/knowledge';
+import { isOnDjangoQuerySet } from '../../server/src/python/orm';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 
 const PLAIN_DEF_TITLE = 'Make the endpoint a plain `def`';
@@ -36,7 +37,8 @@ export const syncDbInAsync: Rule = {
         'named like a session, connection or cursor) that run a statement (`query`, `execute`, ' +
         '`scalars`, `get`, `commit`, `flush`, `refresh`, ...), the sync drivers `sqlite3`, `psycopg2`, ' +
         '`psycopg`, `duckdb`, `pymysql` and their connections and cursors, Django queryset ' +
-        'methods that run their query (`get`, `count`, `first`, `create`, ...), and pymongo ' +
+        'methods that run their query (`get`, `count`, `first`, `create`, ...), also on a queryset ' +
+        'built in local variables (`q = Order.objects.filter(...)`, then `q.first()`), and pymongo ' +
         'collection commands (`db.users.find_one`) in a file that imports pymongo and not Motor. A chain such as ' +
         '`db.query(User).filter(...).all()` is one round trip and one finding, on its head.',
       whyIsThisBad:
@@ -96,7 +98,7 @@ export const syncDbInAsync: Rule = {
   check(ctx) {
     reportBlockingCalls(ctx, 'db', (call, model) => {
       const fn = call.fn!;
-      const django = isDjangoCall(call);
+      const django = isDjangoCall(call, model);
       const plainDef = django ? undefined : plainDefFix(fn);
       const mongo = isMongoCommand(call);
       const advice = django
@@ -117,10 +119,14 @@ export const syncDbInAsync: Rule = {
   },
 };
 
-/** `Model.objects...<method>()` with an async twin (every evaluating method has one). */
-function isDjangoCall(call: PyCall): boolean {
+/**
+ * `Model.objects...<method>()`, or the method on a queryset built in variables (`q.first()`), with
+ * an async twin (every evaluating method has one).
+ */
+function isDjangoCall(call: PyCall, model: PythonModel): boolean {
   return (
-    DJANGO_EVALUATING_METHODS.has(call.method) && /\.objects\b/.test(call.receiver?.text ?? '')
+    DJANGO_EVALUATING_METHODS.has(call.method) &&
+    (/\.objects\b/.test(call.receiver?.text ?? '') || isOnDjangoQuerySet(call, model))
   );
 }
 

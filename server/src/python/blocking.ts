@@ -32,6 +32,7 @@ import {
   type PythonModel,
 } from './model';
 import { OwnedCache } from './memo';
+import { isOnDjangoQuerySet } from './orm';
 
 const SLEEP = new Set(['time.sleep']);
 
@@ -622,7 +623,11 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
   if (isMongoCommand(call) && usesSyncMongoDriverOnly(model)) return 'db';
   // Methods: what the receiver is decides. The name first: reading the receiver touches nodes.
   if (!isReceiverMethod(call.method) || !call.receiver) return null;
-  if (DJANGO_EVALUATING_METHODS.has(call.method) && hasObjectsManager(call)) return 'db';
+  if (
+    DJANGO_EVALUATING_METHODS.has(call.method) &&
+    (hasObjectsManager(call) || isOnDjangoQuerySet(call, model))
+  )
+    return 'db';
   const maker = receiverMaker(call, model);
   if (maker && isAsyncMaker(maker)) return null;
   if (httpEffect(call, maker)) return 'http';
