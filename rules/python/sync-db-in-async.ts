@@ -33,9 +33,13 @@ export const syncDbInAsync: Rule = {
     docs: {
       whatItDoes:
         'Finds synchronous database calls in the body of an `async def`: methods of a sync ' +
-        'SQLAlchemy `Session` (a FastAPI `db: Session = Depends(get_db)` parameter, or a variable ' +
-        'named like a session, connection or cursor) that run a statement (`query`, `execute`, ' +
-        '`scalars`, `get`, `commit`, `flush`, `refresh`, ...), the sync drivers `sqlite3`, `psycopg2`, ' +
+        'SQLAlchemy `Session` (a FastAPI `db: Session = Depends(get_db)` parameter, a variable ' +
+        'named like a session, connection or cursor, or any name a `with` binds to what a session ' +
+        'factory returns: `with reports_session() as rdb:`, `with Session(engine) as s:`, ' +
+        '`with SessionLocal() as s:`) that run a statement (`query`, `execute`, ' +
+        '`scalars`, `get`, `commit`, `flush`, `refresh`, ...), catalogue reads of SQLAlchemy ' +
+        '`inspect(engine)` (`get_schema_names`, `get_table_names`, `get_columns`, `has_table`, ...), ' +
+        'the sync drivers `sqlite3`, `psycopg2`, ' +
         '`psycopg`, `duckdb`, `pymysql` and their connections and cursors, Django queryset ' +
         'methods that run their query (`get`, `count`, `first`, `create`, ...), also on a queryset ' +
         'built in local variables (`q = Order.objects.filter(...)`, then `q.first()`), and pymongo ' +
@@ -80,6 +84,13 @@ export const syncDbInAsync: Rule = {
           'in lambdas.',
         'Methods called `get`/`execute` on objects that are not named or annotated as a database ' +
           'session, connection or cursor.',
+        'Names bound by `async with` (`async with async_session() as s`, `async with ' +
+          'AsyncSession(engine) as s`: an async session), and by a `with` over a context manager ' +
+          'whose name does not say session or database (`with lock_manager() as lock: ' +
+          'lock.refresh()`).',
+        '`inspect(...)` of anything but an engine or connection (a mapped class or instance has ' +
+          'no catalogue to read), and inspection run through `await conn.run_sync(lambda c: ' +
+          'inspect(c).get_table_names())`.',
         'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
           'functions, which run while no request is waiting.',
       ],
