@@ -140,7 +140,9 @@ export const queryInLoopViaHelper: Rule = {
         'Finds calls made once per loop item to a workspace function that runs a database query or an ' +
         'HTTP request, directly or through further calls, in any file. A recursive function that calls ' +
         'itself per child and queries each time (a tree walk) is reported at the recursive call. The ' +
-        'message names the helper and the round trip it reaches, with its file and line.',
+        'message names the helper and the round trip it reaches, with its file and line: the call ' +
+        'that runs the query (`q.first()`, `.update(...)`) rather than a lazy Django queryset it ' +
+        'evaluates (`Model.objects.filter(...)`).',
       whyIsThisBad:
         'A helper hides the round trip: `get_owner(db, item.owner_id)` reads like a function call, but run ' +
         'for 500 items it is 500 queries. A recursive walk that queries per node costs one round trip ' +
