@@ -102,6 +102,30 @@ describe('rule messages', () => {
     const [requestPath] = await messagesOf('unbounded-orm-query', 'shop/views.py', code);
     assert.match(requestPath, /the queryset is not sliced/);
   });
+
+  it('query-in-loop-via-helper names the call that runs a queryset, not the lazy queryset', async () => {
+    const messages = await messagesOf(
+      'query-in-loop-via-helper',
+      'app/outbox.py',
+      [
+        'from app.models import OutboxMessage',
+        '',
+        'def resend_next(account_id):',
+        '    pending = OutboxMessage.objects.filter(account_id=account_id)',
+        '    pending = pending.exclude(channel="muted")',
+        '    message = pending.first()',
+        '    if message is not None:',
+        '        message.deliver()',
+        '',
+        'def resend_all(account_ids):',
+        '    for account_id in account_ids:',
+        '        resend_next(account_id)',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 1);
+    // `filter` and `exclude` only describe the query; `first()` sends it.
+    assert.match(messages[0], /\(`pending\.first` at app\/outbox\.py:6\)/);
+  });
 });
 
 describe('rule messages: Prisma', () => {

@@ -81,6 +81,9 @@ export const blockingCallViaHelperInAsync: Rule = {
         'Helper calls inside lambdas in the async function (they run when, and where, the lambda is called).',
         'Helpers whose only I/O is itself offloaded to a thread, or whose blocking call is awaited.',
         'Sync helpers with no blocking call, including mutually recursive ones.',
+        'Helpers that only build and return a lazy Django queryset (`Model.objects.filter(...)`), ' +
+          'which `async for` consumes without blocking. A helper that evaluates one (`.first()`, ' +
+          '`.count()`, `.update()`, also on a queryset built in variables) is flagged.',
         'Helpers memoised with `@lru_cache`/`@cache` (a settings loader reads its file once).',
         'Calls the index cannot resolve to exactly one workspace function (ambiguous names, ' +
           'dynamic dispatch, methods called on objects other than `self`).',

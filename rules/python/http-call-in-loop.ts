@@ -56,6 +56,9 @@ export const httpCallInLoop: Rule = {
           'elements written out (`for v in ("5.2", newest)`), or a literal `range` of ten or fewer ' +
           'iterations (a handful of known endpoints).',
         '`while` loops that sleep between requests: they poll, which the `polling` rules judge.',
+        'A request that is the condition of a `while` loop (`while client.post("/jobs/claim", ' +
+          'timeout=10).status_code == 200:`): the loop drains a remote queue, one claim per pass. ' +
+          'Requests in its body are judged as usual.',
         '`get` on names that are not HTTP clients (`cache.get(key)`, `db.get(User, id)`, `os.environ.get`).',
         '`get` of a plain name, not a path or a URL, on a name that looks like a client: ' +
           '`api.properties.get("Auth")` and `_http.get("maxConnections")` read a parsed spec. ' +

@@ -78,7 +78,7 @@ class ReachFinder {
     if (known !== undefined) return known;
     if (visited.has(entry.fn)) return null;
     visited.add(entry.fn);
-    const effect = entry.fn.effects.find((e) => e.kind === 'db' || e.kind === 'http');
+    const effect = roundTripEffect(entry.fn.effects);
     if (effect) return this.remember(entry, { effect, chain: [entry] });
     for (const site of entry.fn.calls) {
       const target = this.index.resolve(site.targets);
@@ -94,6 +94,16 @@ class ReachFinder {
     this.found.set(entry.fn, reach);
     return reach;
   }
+}
+
+/**
+ * The round trip a function makes, as a message names it: preferably a call that runs its query
+ * (`q.first()`, `.update(...)`, `db.query(...)`) over a lazy Django queryset that is recorded too
+ * (`Model.objects.filter(...)`, `.exclude(...)`) but sends nothing until something evaluates it.
+ */
+function roundTripEffect(effects: readonly Effect[]): Effect | undefined {
+  const roundTrips = effects.filter((e) => e.kind === 'db' || e.kind === 'http');
+  return roundTrips.find((e) => e.blocking) ?? roundTrips[0];
 }
 
 /** The loop descriptions of a function's repeated calls, by call start offset. */
@@ -130,7 +140,9 @@ export const queryInLoopViaHelper: Rule = {
         'Finds calls made once per loop item to a workspace function that runs a database query or an ' +
         'HTTP request, directly or through further calls, in any file. A recursive function that calls ' +
         'itself per child and queries each time (a tree walk) is reported at the recursive call. The ' +
-        'message names the helper and the round trip it reaches, with its file and line.',
+        'message names the helper and the round trip it reaches, with its file and line: the call ' +
+        'that runs the query (`q.first()`, `.update(...)`) rather than a lazy Django queryset it ' +
+        'evaluates (`Model.objects.filter(...)`).',
       whyIsThisBad:
         'A helper hides the round trip: `get_owner(db, item.owner_id)` reads like a function call, but run ' +
         'for 500 items it is 500 queries. A recursive walk that queries per node costs one round trip ' +
@@ -163,6 +175,13 @@ export const queryInLoopViaHelper: Rule = {
           'elements written out, or a literal `range` of ten or fewer iterations; loops over batches (`chunked(ids, 500)`, `range(0, n, size)`); retry loops that ' +
           'leave the loop after the call; loops whose next call needs ' +
           'the previous answer (pagination); `while` loops that sleep (polling).',
+        'A helper that is the condition of a `while` loop, alone or under `not`, `and`/`or`, a ' +
+          'comparison or `:=` (`while claim_next_job():`, `while not self.stopping and ' +
+          'self.handle_one():`, `while (job := next_job()) is not None:`): the loop drains a work queue ' +
+          'one row at a time, each call seeing what the previous pass claimed or marked done, and there ' +
+          'is nothing to fetch before it. A `while` loop around such a drain that only repeats it is ' +
+          'left alone too. Calls in the body of the drain loop are judged as usual, and so is the ' +
+          'drain when a `for` loop (or a `while` loop that binds its argument) runs it once per item.',
         'Async helpers called without `await` (`asyncio.gather(*[fetch(u) for u in urls])`): the loop only ' +
           'builds coroutines, which run concurrently.',
         'Round trips made directly in the loop: `query-in-loop` and `http-call-in-loop` report those.',

@@ -49,6 +49,9 @@ export const queryInLoop: Rule = {
         'Keyset or offset batching where the next query needs the previous answer (`last_id = ' +
           'rows[-1].id` after the query): each batch depends on the one before.',
         '`while` loops that sleep: they poll, which the `polling` rules judge.',
+        'A query that is the condition of a `while` loop (`while (job := Job.objects.filter(' +
+          'done=None).first()) is not None:`): the loop drains a queue, one row per pass, each query ' +
+          'seeing what the previous pass changed. Queries in its body are judged as usual.',
         'The iterable of a loop (`for row in db.execute(...)`), the first iterable of a comprehension, ' +
           'a `for ... else:` block, and queries inside functions or lambdas defined in the loop.',
         'Names bound to an HTTP client (`session = requests.Session()`, `self.session` set so in ' +

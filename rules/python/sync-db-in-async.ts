@@ -10,6 +10,7 @@ import {
   reportBlockingCalls,
 } from '../../server/src/python/blocking';
 import { isMongoCommand, isRouteHandler } from '../../server/src/python/knowledge';
+import { isOnDjangoQuerySet } from '../../server/src/python/orm';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 
 const PLAIN_DEF_TITLE = 'Make the endpoint a plain `def`';
@@ -32,11 +33,16 @@ export const syncDbInAsync: Rule = {
     docs: {
       whatItDoes:
         'Finds synchronous database calls in the body of an `async def`: methods of a sync ' +
-        'SQLAlchemy `Session` (a FastAPI `db: Session = Depends(get_db)` parameter, or a variable ' +
-        'named like a session, connection or cursor) that run a statement (`query`, `execute`, ' +
-        '`scalars`, `get`, `commit`, `flush`, `refresh`, ...), the sync drivers `sqlite3`, `psycopg2`, ' +
+        'SQLAlchemy `Session` (a FastAPI `db: Session = Depends(get_db)` parameter, a variable ' +
+        'named like a session, connection or cursor, or any name a `with` binds to what a session ' +
+        'factory returns: `with reports_session() as rdb:`, `with Session(engine) as s:`, ' +
+        '`with SessionLocal() as s:`) that run a statement (`query`, `execute`, ' +
+        '`scalars`, `get`, `commit`, `flush`, `refresh`, ...), catalogue reads of SQLAlchemy ' +
+        '`inspect(engine)` (`get_schema_names`, `get_table_names`, `get_columns`, `has_table`, ...), ' +
+        'the sync drivers `sqlite3`, `psycopg2`, ' +
         '`psycopg`, `duckdb`, `pymysql` and their connections and cursors, Django queryset ' +
-        'methods that run their query (`get`, `count`, `first`, `create`, ...), and pymongo ' +
+        'methods that run their query (`get`, `count`, `first`, `create`, ...), also on a queryset ' +
+        'built in local variables (`q = Order.objects.filter(...)`, then `q.first()`), and pymongo ' +
         'collection commands (`db.users.find_one`) in a file that imports pymongo and not Motor. A chain such as ' +
         '`db.query(User).filter(...).all()` is one round trip and one finding, on its head.',
       whyIsThisBad:
@@ -78,6 +84,13 @@ export const syncDbInAsync: Rule = {
           'in lambdas.',
         'Methods called `get`/`execute` on objects that are not named or annotated as a database ' +
           'session, connection or cursor.',
+        'Names bound by `async with` (`async with async_session() as s`, `async with ' +
+          'AsyncSession(engine) as s`: an async session), and by a `with` over a context manager ' +
+          'whose name does not say session or database (`with lock_manager() as lock: ' +
+          'lock.refresh()`).',
+        '`inspect(...)` of anything but an engine or connection (a mapped class or instance has ' +
+          'no catalogue to read), and inspection run through `await conn.run_sync(lambda c: ' +
+          'inspect(c).get_table_names())`.',
         'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
           'functions, which run while no request is waiting.',
       ],
@@ -96,7 +109,7 @@ export const syncDbInAsync: Rule = {
   check(ctx) {
     reportBlockingCalls(ctx, 'db', (call, model) => {
       const fn = call.fn!;
-      const django = isDjangoCall(call);
+      const django = isDjangoCall(call, model);
       const plainDef = django ? undefined : plainDefFix(fn);
       const mongo = isMongoCommand(call);
       const advice = django
@@ -117,10 +130,14 @@ export const syncDbInAsync: Rule = {
   },
 };
 
-/** `Model.objects...<method>()` with an async twin (every evaluating method has one). */
-function isDjangoCall(call: PyCall): boolean {
+/**
+ * `Model.objects...<method>()`, or the method on a queryset built in variables (`q.first()`), with
+ * an async twin (every evaluating method has one).
+ */
+function isDjangoCall(call: PyCall, model: PythonModel): boolean {
   return (
-    DJANGO_EVALUATING_METHODS.has(call.method) && /\.objects\b/.test(call.receiver?.text ?? '')
+    DJANGO_EVALUATING_METHODS.has(call.method) &&
+    (/\.objects\b/.test(call.receiver?.text ?? '') || isOnDjangoQuerySet(call, model))
   );
 }
 

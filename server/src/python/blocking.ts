@@ -32,6 +32,7 @@ import {
   type PythonModel,
 } from './model';
 import { OwnedCache } from './memo';
+import { isOnDjangoQuerySet } from './orm';
 
 const SLEEP = new Set(['time.sleep']);
 
@@ -266,6 +267,45 @@ export const DJANGO_EVALUATING_METHODS = new Set([
   'bulk_update',
   'in_bulk',
 ]);
+
+/** Methods of SQLAlchemy's `Inspector` (`inspect(engine)`): each one queries the catalogue. */
+const INSPECTOR_METHODS = new Set([
+  'get_schema_names',
+  'get_table_names',
+  'get_temp_table_names',
+  'get_view_names',
+  'get_temp_view_names',
+  'get_materialized_view_names',
+  'get_sequence_names',
+  'get_sorted_table_and_fkc_names',
+  'get_columns',
+  'get_pk_constraint',
+  'get_foreign_keys',
+  'get_indexes',
+  'get_unique_constraints',
+  'get_check_constraints',
+  'get_table_comment',
+  'get_table_options',
+  'get_view_definition',
+  'get_multi_columns',
+  'get_multi_pk_constraint',
+  'get_multi_foreign_keys',
+  'get_multi_indexes',
+  'get_multi_unique_constraints',
+  'get_multi_check_constraints',
+  'get_multi_table_comment',
+  'get_multi_table_options',
+  'has_table',
+  'has_schema',
+  'has_index',
+  'has_sequence',
+]);
+/**
+ * What `inspect(...)` is given when it returns an `Inspector`: an engine or a connection
+ * (`engine`, `self.engine`, `conn`, `session.get_bind()`). Mapped classes and instances give
+ * other objects, without these methods.
+ */
+const INSPECTED_BIND = /engine|conn|bind/i;
 
 /** Request methods of sync client objects (`urllib3.PoolManager` adds `urlopen`). */
 function isSyncClientMethod(method: string): boolean {
@@ -556,7 +596,57 @@ function httpEffect(call: PyCall, maker: string): boolean {
     : isSyncClientMethod(call.method);
 }
 
-function dbEffect(call: PyCall, maker: string): boolean {
+/**
+ * The last name of a callable that makes a sync database session (`get_session`,
+ * `session_scope`, `reports_session`, `db_session`, `get_db`, `sessionmaker`; `Session`,
+ * `SessionLocal`, `ReportsSession`): a session or database word, after a verb or a qualifier,
+ * before a scope or factory word.
+ */
+const SESSION_FACTORY_SNAKE =
+  /^(?:\w+_)?(?:session|db)(?:_?(?:scope|local|context|factory|maker))?$/;
+const SESSION_FACTORY_CAMEL =
+  /^(?:[A-Z][A-Za-z0-9]*)?(?:Session|DB|Db)(?:Local|Scope|Context|Factory|Maker)?$/;
+
+/**
+ * Whether `name` is bound by a sync `with` over a call that makes a session
+ * (`with reports_session() as rdb:`, `with Session(engine) as s:`, `with sessionmaker(bind=e)()
+ * as s:`): the name says nothing, the context manager does. `async with` gives an async session.
+ */
+function isSessionFromWith(model: PythonModel, fn: PyFunction | undefined, name: string): boolean {
+  if (!name || name.startsWith('self.')) return false;
+  const bound = bindingOf(model, fn, name);
+  if (!bound) return false;
+  const { node, type } = consumerOf(bound);
+  if (type !== 'with_item' || isAsyncWith(node!)) return false;
+  return namesSessionFactory(bound.node.childForFieldName('function'));
+}
+
+function namesSessionFactory(callee: Node | null): boolean {
+  // `sessionmaker(bind=engine)()`: the factory is the inner call's.
+  if (callee?.type === 'call') return namesSessionFactory(callee.childForFieldName('function'));
+  const name = dottedName(callee);
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  if (/async/i.test(last)) return false;
+  return SESSION_FACTORY_SNAKE.test(last) || SESSION_FACTORY_CAMEL.test(last);
+}
+
+/**
+ * Whether a call is an `Inspector` method on `sqlalchemy.inspect(<engine or connection>)`, inline
+ * or through a name bound to it (`insp = inspect(engine)`): a sync catalogue query.
+ */
+function isInspectorQuery(call: PyCall, model: PythonModel): boolean {
+  if (!INSPECTOR_METHODS.has(call.method)) return false;
+  let receiver = call.receiver;
+  const type = receiver?.type;
+  if (type === 'identifier' || (type === 'attribute' && receiver!.text.startsWith('self.')))
+    receiver = bindingOf(model, call.fn, receiver!.text)?.node ?? null;
+  if (receiver?.type !== 'call' || qualifiedCallee(receiver, model) !== 'sqlalchemy.inspect')
+    return false;
+  const bind = receiver.childForFieldName('arguments')?.firstNamedChild?.text ?? '';
+  return INSPECTED_BIND.test(bind);
+}
+
+function dbEffect(call: PyCall, maker: string, model: PythonModel): boolean {
   if (!DB_BLOCKING_METHODS.has(call.method)) return false;
   if (hasObjectsManager(call)) return false; // Django: only evaluating methods, checked above
   if (!call.receiver) return false;
@@ -566,7 +656,9 @@ function dbEffect(call: PyCall, maker: string): boolean {
   // `session.get("key")` a dict's: a database `get` takes a model first.
   if (call.method === 'get' && sessionCallArguments(call)) return false;
   if (isSyncDbMaker(maker)) return true;
-  return !maker && isSyncDbName(call.fn, receiverRoot(call));
+  if (maker) return false;
+  const root = receiverRoot(call);
+  return isSyncDbName(call.fn, root) || isSessionFromWith(model, call.fn, root);
 }
 
 /**
@@ -598,6 +690,7 @@ function isReceiverMethod(method: string): boolean {
     ...PATH_FS_METHODS,
     ...DB_BLOCKING_METHODS,
     ...DJANGO_EVALUATING_METHODS,
+    ...INSPECTOR_METHODS,
     'open',
   ]);
   return receiverMethods.has(method);
@@ -622,7 +715,12 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
   if (isMongoCommand(call) && usesSyncMongoDriverOnly(model)) return 'db';
   // Methods: what the receiver is decides. The name first: reading the receiver touches nodes.
   if (!isReceiverMethod(call.method) || !call.receiver) return null;
-  if (DJANGO_EVALUATING_METHODS.has(call.method) && hasObjectsManager(call)) return 'db';
+  if (
+    DJANGO_EVALUATING_METHODS.has(call.method) &&
+    (hasObjectsManager(call) || isOnDjangoQuerySet(call, model))
+  )
+    return 'db';
+  if (isInspectorQuery(call, model)) return 'db';
   const maker = receiverMaker(call, model);
   if (maker && isAsyncMaker(maker)) return null;
   if (httpEffect(call, maker)) return 'http';
@@ -632,7 +730,7 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
     if (PATH_IO_METHODS.has(call.method) || isPathLike(call, maker)) return 'file';
   }
   if (PATH_FS_METHODS.has(call.method) && isPathLike(call, maker)) return 'fs';
-  if (dbEffect(call, maker)) return 'db';
+  if (dbEffect(call, maker, model)) return 'db';
   return null;
 }
 

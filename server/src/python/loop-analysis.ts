@@ -552,16 +552,77 @@ function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: numbe
 function dependsOnPreviousIteration(call: PyCall, loop: PyLoop, model: PythonModel): boolean {
   const later = assignedIn(loop, model).filter((entry) => entry.at > call.end);
   if (later.length === 0) return false;
-  const names = new Set(later.map((entry) => entry.name));
-  const uses = (node: Node | null): boolean => {
-    if (!node) return false;
-    if (node.type === 'identifier') return names.has(node.text);
-    // Keyword names and attribute names are not variables.
-    if (node.type === 'keyword_argument') return uses(node.childForFieldName('value'));
-    if (node.type === 'attribute') return uses(node.childForFieldName('object'));
-    return node.namedChildren.some((child) => uses(child));
-  };
-  return uses(call.args);
+  return usesAny(call.args, new Set(later.map((entry) => entry.name)));
+}
+
+/** Whether an expression reads one of `names` as a variable. */
+function usesAny(node: Node | null, names: ReadonlySet<string>): boolean {
+  if (!node) return false;
+  if (node.type === 'identifier') return names.has(node.text);
+  // Keyword names and attribute names are not variables.
+  if (node.type === 'keyword_argument') return usesAny(node.childForFieldName('value'), names);
+  if (node.type === 'attribute') return usesAny(node.childForFieldName('object'), names);
+  return node.namedChildren.some((child) => usesAny(child, names));
+}
+
+/** Expressions a `while` condition may wrap its deciding call in: `not`, `and`, `is not None`, `:=`. */
+const CONDITION_WRAPPERS = new Set([
+  'parenthesized_expression',
+  'await',
+  'not_operator',
+  'boolean_operator',
+  'comparison_operator',
+  'named_expression',
+]);
+
+/**
+ * Whether the call's answer decides whether a `while` loop runs another pass: the condition is
+ * the call (or a chain it heads), alone or under `not`, `and`/`or`, a comparison or a walrus
+ * (`while claim_one():`, `while not stopping and handle_one():`, `while (job := next_job()) is
+ * not None:`). Such a loop drains a work queue: no collection exists before it to fetch in one
+ * batch, and the call only answers differently because the previous pass changed the data
+ * (claimed a row, marked it done), so each call depends on the one before, like pagination. Job
+ * workers claim one row at a time on purpose, so that several of them can run side by side.
+ */
+function drivesWhileLoop(call: PyCall, loop: PyLoop): boolean {
+  if (loop.kind !== 'while') return false;
+  const condition = loop.node.childForFieldName('condition');
+  if (!condition || !within(call.node, condition)) return false;
+  if (condition.id === call.node.id) return true;
+  const path = [condition, ...pathDown(condition, call.node)];
+  for (let i = 0; i < path.length - 1; i++) {
+    const type = path[i].type;
+    if (CONDITION_WRAPPERS.has(type)) continue;
+    // The rest of a chain the call heads (`Job.objects.filter(...).first()`): one answer.
+    const field = type === 'call' ? 'function' : type === 'attribute' ? 'object' : undefined;
+    if (!field || path[i].childForFieldName(field)?.id !== path[i + 1].id) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a `while` loop around a drain loop (`while not stopping: while claim_one(): pass`)
+ * only repeats the drain: the drain call's receiver and arguments read no name the outer loop
+ * binds on each pass. When they do (`while queue: job = queue.pop(); while claim(job): ...`),
+ * the outer loop runs the call once per item and is judged as usual.
+ */
+function repeatsDrainOnly(call: PyCall, loop: PyLoop, model: PythonModel): boolean {
+  if (loop.kind !== 'while') return false;
+  const names = new Set(assignedIn(loop, model).map((entry) => entry.name));
+  for (const bound of walrusNames(loop.node.childForFieldName('condition'))) names.add(bound);
+  if (names.size === 0) return true;
+  const root = receiverRootName(call);
+  return !(root !== undefined && names.has(root)) && !usesAny(call.args, names);
+}
+
+/** Names a `while` condition binds with `:=` (`while (job := queue.pop()) is not None`). */
+function walrusNames(node: Node | null): string[] {
+  if (!node) return [];
+  if (node.type === 'named_expression') {
+    const name = node.childForFieldName('name');
+    return [...(name ? [name.text] : []), ...walrusNames(node.childForFieldName('value'))];
+  }
+  return node.namedChildren.flatMap((child) => walrusNames(child));
 }
 
 function sleepingLoops(model: PythonModel): Set<number> {
@@ -581,13 +642,16 @@ function sleepingLoops(model: PythonModel): Set<number> {
  * The loops around `call` that run it once per item, innermost last. Left out: loops over fixed
  * literal collections (or names bound once to one, or a literal `range` of ten or fewer), the
  * first iterable of a comprehension and a loop's `else` (both run once), loops over batches,
- * loops the code leaves right after the call, loops whose next call needs this one's answer, and
- * `while` loops that sleep (polling, reported elsewhere).
+ * loops the code leaves right after the call, loops whose next call needs this one's answer,
+ * `while` loops whose condition is the call (draining a queue) and `while` loops that only repeat
+ * such a drain, and `while` loops that sleep (polling, reported elsewhere).
  */
 export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
   if (call.loops.length === 0 || call.inLambda) return [];
   const result: PyLoop[] = [];
-  for (const loop of call.loops) {
+  // The `while` loop whose condition the call is (a call sits in one condition at most).
+  const drained = call.loops.findIndex((loop) => drivesWhileLoop(call, loop));
+  for (const [depth, loop] of call.loops.entries()) {
     // Iterables run once. The model means to keep `for` iterables out of `loops`, but compares
     // nodes with `===`, which web-tree-sitter's fresh wrappers never satisfy; comprehensions
     // (whose first iterable also runs once) need the check anyway.
@@ -603,6 +667,7 @@ export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
     if (isBatchLoop(loop)) continue;
     if (leavesLoopAfter(call, loop)) continue;
     if (dependsOnPreviousIteration(call, loop, model)) continue;
+    if (depth === drained || (depth < drained && repeatsDrainOnly(call, loop, model))) continue;
     result.push(loop);
   }
   return result;

@@ -1087,6 +1087,72 @@ function mentionsOrm(fn: PyFunction | undefined): boolean {
   return found;
 }
 
+/** Django queryset methods that return another lazy queryset: no query runs until it is evaluated. */
+const DJANGO_LAZY_METHODS = new Set([
+  'all',
+  'filter',
+  'exclude',
+  'order_by',
+  'distinct',
+  'reverse',
+  'select_related',
+  'prefetch_related',
+  'annotate',
+  'alias',
+  'only',
+  'defer',
+  'using',
+  'select_for_update',
+  'values',
+  'values_list',
+  'none',
+]);
+
+/**
+ * Whether a method is called on a lazy Django queryset, written inline or built in local
+ * variables of the function (`q = Profile.objects.filter(...)`, `q = q.exclude(...)`, then
+ * `q.first()` or `q.update(...)`): the call that runs the query the variables only describe.
+ */
+export function isOnDjangoQuerySet(call: PyCall, model: PythonModel): boolean {
+  if (!call.hasReceiver || !call.fn || !mentionsOrm(call.fn)) return false;
+  const chain = readCallChain(call, model);
+  // The receiver's links: the last link is the call itself.
+  return isDjangoQuerySet({ root: chain.root, links: chain.links.slice(0, -1) }, call.fn, model);
+}
+
+/**
+ * Whether a chain is a lazy queryset: `Model.objects` followed by lazy methods only, or such
+ * methods on a local variable that always holds one. A variable may be rebound to another
+ * queryset (`q = Check.objects.filter(...)` twice in one function) or narrowed
+ * (`q = q.exclude(...)`), as long as some assignment made it from `Model.objects`.
+ */
+function isDjangoQuerySet(chain: Chain, fn: PyFunction, model: PythonModel, depth = 0): boolean {
+  const objects = chain.links.findIndex(
+    (link) => link.kind === 'attribute' && link.name === 'objects',
+  );
+  if (!chain.links.slice(objects + 1).every(isLazyQuerySetCall)) return false;
+  if (objects !== -1) return true;
+  if (chain.root.type !== 'identifier' || depth > 2) return false;
+  const name = chain.root.text;
+  const flow = localFlow(fn);
+  const values = flow.assignments.get(name);
+  if (!values || flow.opaque.has(name)) return false;
+  let origins = 0;
+  for (const value of values) {
+    const valueChain = readChainIn(value, model);
+    if (valueChain.root.type === 'identifier' && valueChain.root.text === name) {
+      // `q = q.exclude(...)` narrows what another assignment made.
+      if (!valueChain.links.every(isLazyQuerySetCall)) return false;
+    } else if (isDjangoQuerySet(valueChain, fn, model, depth + 1)) origins++;
+    else return false;
+  }
+  return origins > 0;
+}
+
+function isLazyQuerySetCall(link: ChainLink): boolean {
+  return link.kind === 'call' && DJANGO_LAZY_METHODS.has(link.name);
+}
+
 /** Expressions that load every row of a query: `.all()` terminals, `list(...)`, loop iterables. */
 function candidates(model: PythonModel): Candidate[] {
   const found: Candidate[] = [];
