@@ -126,6 +126,57 @@ describe('rule messages', () => {
     // `filter` and `exclude` only describe the query; `first()` sends it.
     assert.match(messages[0], /\(`pending\.first` at app\/outbox\.py:6\)/);
   });
+
+  it('unindexed-query-column counts no query that a primary key drives', async () => {
+    const messages = await messagesOf(
+      'unindexed-query-column',
+      'app/models.py',
+      [
+        'from sqlalchemy import DateTime, Integer, select, update',
+        'from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column',
+        'class Base(DeclarativeBase):',
+        '    pass',
+        'class Record(Base):',
+        '    __abstract__ = True',
+        '    id: Mapped[int] = mapped_column(Integer, primary_key=True)',
+        'class Job(Record):',
+        '    __tablename__ = "jobs"',
+        '    run_at: Mapped[DateTime] = mapped_column(DateTime)',
+        'def claim(db, job_id, when):',
+        '    db.execute(update(Job).where(Job.id == job_id, Job.run_at == when).values(run_at=None))',
+        'def due(db, now):',
+        '    return db.scalars(select(Job).where(Job.run_at <= now).limit(10)).all()',
+      ].join('\n'),
+    );
+    assert.deepEqual(messages, [
+      '`jobs.run_at` is filtered in 1 query but has no index: each one scans `jobs`',
+    ]);
+  });
+
+  it('unindexed-foreign-key names every table that inherits an unindexed mixin column', async () => {
+    const messages = await messagesOf(
+      'unindexed-foreign-key',
+      'app/models.py',
+      [
+        'from sqlalchemy import ForeignKey',
+        'from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column',
+        'class Base(DeclarativeBase):',
+        '    pass',
+        'class Owned:',
+        '    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))',
+        'class Folder(Owned, Base):',
+        '    __tablename__ = "folders"',
+        '    id: Mapped[int] = mapped_column(primary_key=True)',
+        'class Note(Owned, Base):',
+        '    __tablename__ = "notes"',
+        '    id: Mapped[int] = mapped_column(primary_key=True)',
+      ].join('\n'),
+    );
+    assert.deepEqual(messages, [
+      'Foreign key `owner_id` (to `users`), inherited by `folders` and `notes`, has no index: ' +
+        'joins and lookups by `owner_id`, and deletes in `users`, scan each of those tables whole',
+    ]);
+  });
 });
 
 describe('rule messages: Prisma', () => {

@@ -166,6 +166,171 @@ describe('schema extraction', function () {
         'group_id',
       ]);
     });
+
+    it("merges the Annotated aliases of the file, the column's own arguments first", () => {
+      const { schema } = pythonSchema(
+        [
+          'from typing import Annotated',
+          'from sqlalchemy import ForeignKey, String',
+          'from sqlalchemy.orm import Mapped, mapped_column',
+          'intpk = Annotated[int, mapped_column(primary_key=True)]',
+          'code = Annotated[str, mapped_column(String(20), index=True)]',
+          'type owner = Annotated[int, mapped_column(ForeignKey("users.id"))]',
+          'class Item(Base):',
+          '    __tablename__ = "items"',
+          '    id: Mapped[intpk] = mapped_column(init=False)',
+          '    sku: Mapped[code | None]',
+          '    old_sku: Mapped[code] = mapped_column(index=False)',
+          '    owner_id: Mapped[owner]',
+        ].join('\n'),
+      );
+      assert.deepEqual(
+        schema.columnAliases?.map((a) => a.name),
+        ['intpk', 'code', 'owner'],
+      );
+      const items = table(schema, 'items');
+      assert.equal(column(items, 'id').primaryKey, true);
+      assert.equal(column(items, 'id').type, 'int');
+      assert.equal(column(items, 'sku').indexed, true);
+      assert.equal(column(items, 'sku').type, 'String(20)');
+      assert.equal(column(items, 'old_sku').indexed, false, 'its own index=False wins');
+      assert.deepEqual(column(items, 'owner_id').foreignKey, { table: 'users', column: 'id' });
+      assert.ok(items.columns.every((c) => !c.alias) && !items.bases);
+    });
+
+    it('inherits the columns of abstract bases and mixins, not of mapped parents', () => {
+      const { schema } = pythonSchema(
+        [
+          'from sqlalchemy import Column, DateTime, ForeignKey, Integer, String',
+          'class Stamped:',
+          '    created_at = Column(DateTime, index=True)',
+          'class Record(Base):',
+          '    __abstract__ = True',
+          '    id = Column(Integer, primary_key=True)',
+          'class Audited(Record, Stamped):',
+          '    __abstract__ = True',
+          'class Employee(Audited):',
+          '    __tablename__ = "employees"',
+          '    name = Column(String(80))',
+          'class Manager(Employee):',
+          '    __tablename__ = "managers"',
+          '    id = Column(ForeignKey("employees.id"), primary_key=True)',
+        ].join('\n'),
+      );
+      assert.deepEqual(
+        table(schema, 'employees').columns.map((c) => c.name),
+        ['name', 'id', 'created_at'],
+      );
+      // Joined-table inheritance: the parent's columns stay in the parent's table.
+      assert.deepEqual(
+        table(schema, 'managers').columns.map((c) => c.name),
+        ['id'],
+      );
+      assert.deepEqual(
+        schema.mappedBases?.map((b) => [b.name, b.columns.map((c) => c.name)]),
+        [
+          ['Stamped', ['created_at']],
+          ['Record', ['id']],
+          ['Audited', ['id', 'created_at']],
+        ],
+      );
+    });
+
+    it('links the bases and aliases other modules declare, and leaves the key to fold', () => {
+      const { schema } = pythonSchema(
+        [
+          'from datetime import datetime',
+          'from sqlalchemy import ForeignKey',
+          'from sqlalchemy.orm import Mapped, mapped_column',
+          'from app.db import RecordModel, Base',
+          'from app.db.types import intpk',
+          'class Local(RecordModel):',
+          '    __abstract__ = True',
+          'class Order(Local):',
+          '    __tablename__ = "orders"',
+          '    id: Mapped[intpk] = mapped_column(init=False)',
+          '    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True)',
+          '    placed_at: Mapped[datetime]',
+        ].join('\n'),
+      );
+      const orders = table(schema, 'orders');
+      assert.deepEqual(orders.bases, ['app.db.RecordModel']);
+      assert.deepEqual(column(orders, 'id').alias, {
+        ref: 'app.db.types.intpk',
+        own: {
+          primaryKey: undefined,
+          unique: undefined,
+          index: undefined,
+          foreignKey: undefined,
+          type: undefined,
+        },
+      });
+      assert.equal(column(orders, 'placed_at').alias, undefined, 'datetime is no alias');
+      assert.equal(column(orders, 'shop_id').primaryKey, true, 'folded once the index knows id');
+      assert.equal(schema.indexes.length, 0);
+    });
+  });
+
+  describe('SQLModel', () => {
+    const models = [
+      'import uuid',
+      'from sqlalchemy import Column, String',
+      'from sqlmodel import Field, Relationship, SQLModel',
+      '',
+      'class UserBase(SQLModel):',
+      '    email: str = Field(unique=True, index=True, max_length=255)',
+      '    full_name: str | None = None',
+      '',
+      'class UserCreate(UserBase):',
+      '    password: str',
+      '',
+      'class UserAccount(UserBase, table=True):',
+      '    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)',
+      '    handle: str = Field(sa_column=Column("handle_name", String(40), index=True))',
+      '    items: list["Item"] = Relationship(back_populates="owner")',
+      '',
+      'class Item(SQLModel, table=True):',
+      '    __tablename__ = "items"',
+      '    id: int | None = Field(default=None, primary_key=True)',
+      '    owner_id: uuid.UUID = Field(foreign_key="useraccount.id", nullable=False)',
+      '    code: str = Field(sa_column_kwargs={"unique": True})',
+      '    model_config = {"extra": "ignore"}',
+    ].join('\n');
+
+    it('maps table=True classes, named after the class lowercased unless __tablename__ says', () => {
+      const { schema } = pythonSchema(models);
+      assert.deepEqual(
+        schema.tables.map((t) => [t.name, t.className]),
+        [
+          ['useraccount', 'UserAccount'],
+          ['items', 'Item'],
+        ],
+      );
+      assert.deepEqual(
+        schema.mappedBases?.map((b) => b.name),
+        ['UserBase', 'UserCreate'],
+      );
+    });
+
+    it('reads Field flags, foreign keys, sa_column and inherited fields', () => {
+      const { schema } = pythonSchema(models);
+      const users = table(schema, 'useraccount');
+      assert.equal(column(users, 'id').primaryKey, true);
+      assert.equal(column(users, 'email').unique, true, 'inherited from UserBase');
+      assert.equal(column(users, 'full_name').indexed, false);
+      assert.equal(column(users, 'handle_name').attribute, 'handle');
+      assert.equal(column(users, 'handle_name').indexed, true);
+      assert.deepEqual(users.relationships, ['items']);
+      const items = table(schema, 'items');
+      assert.deepEqual(column(items, 'owner_id').foreignKey, {
+        table: 'useraccount',
+        column: 'id',
+      });
+      assert.equal(column(items, 'code').unique, true);
+      assert.ok(!items.columns.some((c) => c.name === 'model_config'));
+      const ownerId = column(items, 'owner_id');
+      assert.ok(models.slice(0, ownerId.indexInsertAt).endsWith('nullable=False'));
+    });
   });
 
   describe('Django', () => {
@@ -208,6 +373,27 @@ describe('schema extraction', function () {
           [['author_id', 'slug'], true],
         ],
       );
+    });
+
+    it('gives models that declare no primary key the implicit `id` one', () => {
+      const { schema } = pythonSchema(
+        [
+          'from django.db import models',
+          'class Tag(models.Model):',
+          '    name = models.CharField(max_length=9)',
+          'class Code(models.Model):',
+          '    value = models.CharField(max_length=9, primary_key=True)',
+        ].join('\n'),
+        'blog/models.py',
+      );
+      const id = column(table(schema, 'blog_tag'), 'id');
+      assert.equal(id.primaryKey, true);
+      assert.deepEqual(
+        table(schema, 'blog_code').columns.map((c) => [c.name, c.primaryKey]),
+        [['value', true]],
+      );
+      const posts = table(pythonSchema(models, 'blog/models.py').schema, 'blog_posts');
+      assert.ok(column(posts, 'id').primaryKey, 'also below an abstract model');
     });
 
     it('names default tables after the app label', () => {
@@ -296,6 +482,7 @@ describe('schema extraction', function () {
           '    db.execute(select(users).where(users.c.slug != "x", users.c.kind.in_(["a"])))',
           '    Post.objects.filter(author=d, title__icontains="x", created_at__gte=d, author__name="y").order_by("-created_at")',
           '    row.filter(email=email)',
+          '    Post.objects.filter(pk=d)',
         ].join('\n'),
       );
       const summary = uses.map((u) => `${u.model}.${u.column}:${u.role}`);
@@ -307,6 +494,7 @@ describe('schema extraction', function () {
         'Post.created_at:sort',
         'Post.author:filter',
         'Post.created_at:filter',
+        'Post.pk:filter',
       ]);
       assert.equal(uses[0].queryId, uses[1].queryId);
       assert.notEqual(uses[1].queryId, uses[2].queryId);
@@ -346,6 +534,86 @@ describe('workspace index over schema facts', function () {
     assert.deepEqual(
       index.migrationHeads().map((m) => m.migration.revision),
       ['r2'],
+    );
+  });
+});
+
+describe('workspace index over model bases and aliases of other modules', function () {
+  this.timeout(20000);
+
+  const files: MemoryFile[] = [
+    {
+      relativePath: 'app/db/__init__.py',
+      text: 'from .base import Record, Stamped\n',
+    },
+    {
+      relativePath: 'app/db/base.py',
+      text: [
+        'from sqlalchemy import DateTime',
+        'from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column',
+        'from app.db.types import intpk',
+        'class Base(DeclarativeBase):',
+        '    pass',
+        'class Stamped:',
+        '    created_at: Mapped[DateTime] = mapped_column(index=True)',
+        'class Record(Base):',
+        '    __abstract__ = True',
+        '    id: Mapped[intpk]',
+      ].join('\n'),
+    },
+    {
+      relativePath: 'app/db/types.py',
+      text: [
+        'from typing import Annotated',
+        'from sqlalchemy.orm import mapped_column',
+        'intpk = Annotated[int, mapped_column(primary_key=True)]',
+      ].join('\n'),
+    },
+    {
+      relativePath: 'app/models.py',
+      text: [
+        'from sqlalchemy import ForeignKey',
+        'from sqlalchemy.orm import Mapped, mapped_column',
+        'from app.db import Record, Stamped',
+        'from app.db.types import intpk',
+        'class Order(Record, Stamped):',
+        '    __tablename__ = "orders"',
+        '    note: Mapped[str]',
+        'class OrderLine(Record):',
+        '    __tablename__ = "order_lines"',
+        '    product_id: Mapped[intpk] = mapped_column(ForeignKey("products.id"))',
+      ].join('\n'),
+    },
+  ];
+
+  it('adds inherited columns, marked with the file that declares them', async () => {
+    const { session } = await analyze(files);
+    const [{ file, table: orders }] = session.index.tablesOfClass('Order');
+    assert.equal(file, 'app/models.py');
+    assert.deepEqual(
+      orders.columns.map((c) => [c.name, c.primaryKey, c.indexed, c.file]),
+      [
+        ['note', false, false, undefined],
+        ['id', true, true, 'app/db/base.py'],
+        ['created_at', false, true, 'app/db/base.py'],
+      ],
+    );
+    assert.equal(session.index.isIndexedColumn('orders', 'created_at'), true);
+  });
+
+  it('folds the composite primary key that inherited and aliased keys form', async () => {
+    const { session } = await analyze(files);
+    const [{ table: lines }] = session.index.tablesOfClass('OrderLine');
+    assert.deepEqual(
+      lines.columns.map((c) => [c.name, c.primaryKey]),
+      [
+        ['product_id', false],
+        ['id', false],
+      ],
+    );
+    assert.deepEqual(
+      session.index.indexesOn('order_lines').map((i) => i.columns),
+      [['product_id', 'id']],
     );
   });
 });

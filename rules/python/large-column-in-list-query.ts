@@ -385,12 +385,17 @@ function declaresField(
 }
 
 /** Large columns of a model that load with every row: not deferred in the declaration. */
-function eagerLargeColumns(columns: ColumnFact[], modelText: string | undefined): ColumnFact[] {
-  return columns.filter(
-    (column) =>
-      LARGE_TYPE.test(column.type) &&
-      !(modelText && DEFERRED.test(modelText.slice(column.start, column.end))),
-  );
+function eagerLargeColumns(
+  columns: ColumnFact[],
+  modelFile: string,
+  textOf: (file: string) => string | undefined,
+): ColumnFact[] {
+  return columns.filter((column) => {
+    if (!LARGE_TYPE.test(column.type)) return false;
+    // A column inherited from a base class in another file is declared there.
+    const text = textOf(column.file ?? modelFile);
+    return !(text && DEFERRED.test(text.slice(column.start, column.end)));
+  });
 }
 
 /** Whether code reads an attribute: `row.payload`, `row["payload"]`, `getattr(row, 'payload')`. */
@@ -485,7 +490,7 @@ export const largeColumnInListQuery: Rule = {
           const tables = ctx.index.tablesOfClass(model);
           if (tables.length !== 1) continue;
           const { file: modelFile, table } = tables[0];
-          const large = eagerLargeColumns(table.columns, textOf(modelFile));
+          const large = eagerLargeColumns(table.columns, modelFile, textOf);
           if (large.length === 0) continue;
           let unread: ColumnFact[];
           let reader: string;

@@ -98,27 +98,59 @@ function migrationFix(head: Migration, table: string, column: string, indexEdit:
   };
 }
 
-function checkTable(ctx: WorkspaceContext, { file, table }: IndexedTable, head?: Migration): void {
+/** One foreign-key declaration without an index, and the tables that have it (mixins give several). */
+interface UnindexedKey {
+  file: string;
+  column: ColumnFact;
+  key: ForeignKeyFact;
+  tables: string[];
+}
+
+/** Collects the table's unindexed foreign keys by the declaration they come from. */
+function collectTable(
+  ctx: WorkspaceContext,
+  { file, table }: IndexedTable,
+  found: Map<string, UnindexedKey>,
+): void {
   for (const column of table.columns) {
     const key = column.foreignKey;
     if (!key || column.primaryKey || column.unique || column.indexed) continue;
     if (ctx.index.isIndexedColumn(table.name, column.name)) continue;
-    const target = referencedTable(ctx, key);
-    const edit = indexTrueEdit(ctx, file, column);
-    const fixes: Fix[] = [];
-    if (edit) {
-      fixes.push({ title: 'Add `index=True`', safety: 'safe', edits: [edit] });
-      if (head) fixes.push(migrationFix(head, table.name, column.name, edit));
-    }
-    ctx.report(file, {
-      start: column.start,
-      end: column.end,
-      message:
-        `Foreign key \`${table.name}.${column.name}\` (to \`${target}\`) has no index: joins and ` +
-        `lookups by \`${column.attribute}\`, and deletes in \`${target}\`, scan all of \`${table.name}\``,
-      fixes,
-    });
+    // An inherited column is declared (and fixed) in its base class's file.
+    const declaredIn = column.file ?? file;
+    const at = `${declaredIn}:${column.start}`;
+    const entry = found.get(at);
+    if (entry) entry.tables.push(table.name);
+    else found.set(at, { file: declaredIn, column, key, tables: [table.name] });
   }
+}
+
+/** `a`, `b` and `c`. */
+function quoted(names: string[]): string {
+  const all = names.map((name) => `\`${name}\``);
+  return all.length < 2
+    ? all.join('')
+    : `${all.slice(0, -1).join(', ')} and ${all[all.length - 1]}`;
+}
+
+function report(ctx: WorkspaceContext, found: UnindexedKey, head?: Migration): void {
+  const { file, column, key, tables } = found;
+  const target = referencedTable(ctx, key);
+  const edit = indexTrueEdit(ctx, file, column);
+  const fixes: Fix[] = [];
+  if (edit) {
+    fixes.push({ title: 'Add `index=True`', safety: 'safe', edits: [edit] });
+    // One migration creates one index: offered for a column of a single table.
+    if (head && tables.length === 1) fixes.push(migrationFix(head, tables[0], column.name, edit));
+  }
+  const message =
+    tables.length === 1
+      ? `Foreign key \`${tables[0]}.${column.name}\` (to \`${target}\`) has no index: joins and ` +
+        `lookups by \`${column.attribute}\`, and deletes in \`${target}\`, scan all of \`${tables[0]}\``
+      : `Foreign key \`${column.name}\` (to \`${target}\`), inherited by ${quoted(tables)}, has no ` +
+        `index: joins and lookups by \`${column.attribute}\`, and deletes in \`${target}\`, scan ` +
+        `each of those tables whole`;
+  ctx.report(file, { start: column.start, end: column.end, message, fixes });
 }
 
 /** SQLAlchemy foreign-key columns that no index, `__table_args__` entry or migration covers. */
@@ -129,16 +161,19 @@ export const unindexedForeignKey: Rule = {
     category: 'missing-index',
     severity: 'warning',
     summary:
-      'SQLAlchemy `ForeignKey` column with no index in the model, its table args or migrations',
+      'SQLAlchemy `ForeignKey` column or SQLModel `Field(foreign_key=...)` with no index in the model, its table args or migrations',
     fix: { title: 'Add `index=True`', safety: 'safe', availability: 'sometimes' },
     docs: {
       whatItDoes:
         'Finds SQLAlchemy columns declared with `ForeignKey(...)` (`Column` or `mapped_column`, in ' +
-        'declarative models and Core `Table(...)`s) that are not indexed anywhere in the workspace: no ' +
-        '`index=True`, `primary_key=True` or `unique=True`, not the leading column of an `Index`, ' +
+        'declarative models and Core `Table(...)`s, including columns inherited from abstract bases ' +
+        'and mixins and flags taken from `Annotated[..., mapped_column(...)]` aliases) and SQLModel ' +
+        'fields declared with `Field(foreign_key=...)` that are not indexed anywhere in the workspace: no ' +
+        '`index=True` or `unique=True`, not the primary key, not the leading column of an `Index`, ' +
         '`UniqueConstraint` or `PrimaryKeyConstraint`, and not indexed by an Alembic migration ' +
         '(`op.create_index`, `op.execute("CREATE INDEX ...")`, dropped indexes removed in revision ' +
-        'order) or by `CREATE INDEX` in a `.sql` file.',
+        'order) or by `CREATE INDEX` in a `.sql` file. A foreign key that a mixin gives several tables ' +
+        'is reported once, where the mixin declares it, naming the tables.',
       whyIsThisBad:
         'Unlike primary keys, foreign keys get no index by default in PostgreSQL, SQLite or SQLAlchemy. ' +
         'Every `user.orders` relationship load, `join(Order)` and `filter(Order.user_id == id)` then ' +
@@ -158,7 +193,7 @@ export const unindexedForeignKey: Rule = {
         '    user_id = Column(Integer, ForeignKey("users.id"), nullable=False, index=True)',
       ].join('\n'),
       notFlagged: [
-        'Foreign keys with `index=True`, `unique=True` or `primary_key=True`.',
+        "Foreign keys with `index=True` or `unique=True`, and foreign keys that lead the primary key: the only `primary_key=True` column, or the first of several (a composite key's index serves lookups by its leading column only, so `primary_key=True` on a later column is still flagged).",
         'Foreign keys that lead an `Index(...)`, `UniqueConstraint(...)` or `PrimaryKeyConstraint(...)` in `__table_args__`, a Core `Table(...)` or a module-level `Index(...)`.',
         'Foreign keys indexed by an Alembic migration (`op.create_index`, `batch_op.create_index`, `op.execute("CREATE INDEX ...")`) that no later migration drops, or by `CREATE INDEX` in a `.sql` file.',
         'Django `ForeignKey` and `OneToOneField`: Django indexes them by default. `db_index=False` is a deliberate choice and is left to `unindexed-query-column`, which reports it when queries filter on the field.',
@@ -176,8 +211,10 @@ export const unindexedForeignKey: Rule = {
   checkWorkspace(ctx) {
     const heads = ctx.index.migrationHeads();
     const head = heads.length === 1 ? heads[0] : undefined;
+    const found = new Map<string, UnindexedKey>();
     for (const entry of ctx.index.allTables()) {
-      if (entry.table.source === 'sqlalchemy') checkTable(ctx, entry, head);
+      if (entry.table.source === 'sqlalchemy') collectTable(ctx, entry, found);
     }
+    for (const key of found.values()) report(ctx, key, head);
   },
 };

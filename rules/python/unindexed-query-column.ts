@@ -20,6 +20,12 @@ interface ColumnUses {
   sorts: Set<string>;
 }
 
+/** The column a query names: by attribute or column name; Django's `pk` is the primary key. */
+function columnNamed(table: TableFact, name: string): ColumnFact | undefined {
+  if (name === 'pk' && table.source === 'django') return table.columns.find((c) => c.primaryKey);
+  return table.columns.find((c) => c.attribute === name || c.name === name);
+}
+
 /** Resolves each query's column uses to model columns, keyed by file and query id. */
 function resolveQueries(ctx: WorkspaceContext): Map<string, ResolvedUse[]> {
   const queries = new Map<string, ResolvedUse[]>();
@@ -36,9 +42,7 @@ function resolveQueries(ctx: WorkspaceContext): Map<string, ResolvedUse[]> {
         models.set(use.model, entries);
       }
       for (const entry of entries) {
-        const column = entry.table.columns.find(
-          (c) => c.attribute === use.column || c.name === use.column,
-        );
+        const column = columnNamed(entry.table, use.column);
         if (!column) continue;
         const query = `${facts.file}#${use.queryId}`;
         const resolved = { entry, column, role: use.role, query };
@@ -117,7 +121,8 @@ function reportUnindexed(
   if (column.foreignKey && table.source !== 'django') return;
   const optOut =
     table.source === 'django' && column.implicitlyIndexed === false && column.foreignKey;
-  ctx.report(entry.file, {
+  // An inherited column is reported where its base class declares it.
+  ctx.report(column.file ?? entry.file, {
     start: column.start,
     end: column.end,
     message: `\`${table.name}.${column.name}\`${optOut ? ' (`db_index=False`)' : ''} ${usage(uses, table.name)}`,
@@ -136,7 +141,7 @@ function reportPairs(ctx: WorkspaceContext, byQuery: Map<string, ResolvedUse[]>)
         // Ordering by the primary key after an indexed filter is the usual "stable order" idiom;
         // InnoDB indexes already end in the key, and elsewhere the suggestion would mostly be noise.
         if (sort.column === filter.column || sort.column.primaryKey) continue;
-        const key = `${filter.entry.file}:${filter.column.start}:${sort.column.start}`;
+        const key = `${filter.entry.file}:${filter.entry.table.name}:${filter.column.start}:${sort.column.start}`;
         if (seen.has(key)) continue;
         seen.add(key);
         const pair = pairs.get(key);
@@ -157,7 +162,7 @@ function reportPairs(ctx: WorkspaceContext, byQuery: Map<string, ResolvedUse[]>)
         lower(index.columns[1] ?? '') === lower(sort.column.name),
     );
     if (composite) continue;
-    ctx.report(filter.entry.file, {
+    ctx.report(filter.column.file ?? filter.entry.file, {
       start: filter.column.start,
       end: filter.column.end,
       message:
@@ -178,7 +183,7 @@ export const unindexedQueryColumn: Rule = {
     summary: 'Column used in `filter`/`where`/`order_by` queries that no index covers',
     docs: {
       whatItDoes:
-        'Collects the columns that SQLAlchemy (`filter`, `filter_by`, `where`, `order_by`) and Django ' +
+        'Collects the columns that SQLAlchemy and SQLModel (`filter`, `filter_by`, `where`, `order_by`) and Django ' +
         '(`filter`, `get`, `order_by`) queries across the workspace filter and sort on, and reports, once ' +
         'at the column definition in the model, each one that no index leads, with the number of queries ' +
         'that use it. It also reports a filter column and a sort column used together whose only indexes ' +
@@ -205,9 +210,9 @@ export const unindexedQueryColumn: Rule = {
         '    email = Column(String(255), index=True)',
       ].join('\n'),
       notFlagged: [
-        'Primary keys, unique columns, and columns that lead an index declared anywhere: `index=True`, `db_index=True`, `__table_args__`, `Meta.indexes`, `unique_together`, Alembic migrations and `.sql` files.',
-        'SQLAlchemy foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
-        'Extra filter columns of a query that an index already drives: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, or `kind` when `(account_id, kind)` is indexed.',
+        'Primary keys, unique columns, and columns that lead an index declared anywhere: `index=True`, `db_index=True`, SQLModel `Field(index=True)`, `__table_args__`, `Meta.indexes`, `unique_together`, Alembic migrations and `.sql` files. This includes keys and indexes a model inherits from an abstract base or mixin (in any file of the workspace), those declared through an `Annotated[..., mapped_column(...)]` alias (`id: Mapped[pk]`), and the `id` key Django adds to a model that declares none (also looked up as `pk`).',
+        'SQLAlchemy and SQLModel foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
+        'Extra filter columns of a query that an index already drives, which do not count in the number of queries either: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, `kind` when `(account_id, kind)` is indexed, or `locked_at` in `where(Order.id == i, Order.locked_at.is_(None))` and `filter(pk=p, next_run=d)` (primary-key lookups).',
         'Boolean columns: an index on a two-valued column rarely beats a scan.',
         'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`.',
         'Filter + sort pairs whose sort column is the primary key (`order_by(Post.id.desc())` after an indexed filter).',

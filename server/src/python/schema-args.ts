@@ -89,9 +89,28 @@ export function stringContentStart(node: Node): number {
   return start ? start.endIndex : node.startIndex;
 }
 
+/** Where a keyword argument goes: right after the last argument, before any trailing comma. */
+export function argumentInsertAt(args: Node): number {
+  const real = args.namedChildren.filter((child) => child && child.type !== 'comment');
+  const last = real[real.length - 1];
+  return last ? last.endIndex : args.startIndex + 1;
+}
+
+/** The table and column of a `"schema.table.column"` foreign-key target, else undefined. */
+export function keyTarget(text: string): { table: string; column: string } | undefined {
+  const parts = text.split('.');
+  if (parts.length < 2) return undefined;
+  return { table: parts[parts.length - 2], column: parts[parts.length - 1] };
+}
+
 /** `True` literal. */
 export function isTrue(node: Node | undefined): boolean {
   return node?.type === 'true';
+}
+
+/** A `True` or `False` literal as a boolean; undefined for anything else or no node. */
+export function boolLiteral(node: Node | undefined): boolean | undefined {
+  return isTrue(node) ? true : isFalse(node) ? false : undefined;
 }
 
 /** `False` literal. */

@@ -1,7 +1,7 @@
 /**
  * Django model declarations: `class Post(models.Model)` fields (`ForeignKey` indexed implicitly,
- * `db_index`, `unique`, `primary_key`) and `Meta` (`db_table`, `indexes`, `unique_together`,
- * `index_together`, `constraints`, `abstract`).
+ * `db_index`, `unique`, `primary_key`, the implicit `id` key) and `Meta` (`db_table`, `indexes`,
+ * `unique_together`, `index_together`, `constraints`, `abstract`).
  */
 import type { Node } from 'web-tree-sitter';
 import type { ColumnFact, IndexFact, SchemaFacts, TableFact } from '../workspace/facts';
@@ -68,6 +68,24 @@ function readField(
     if (cls) fact.foreignKey = { table: cls.toLowerCase(), column: 'id', targetClass: cls };
   }
   return fact;
+}
+
+/**
+ * The `id` primary key Django adds to a model that declares none (an `AutoField`, or the
+ * `DEFAULT_AUTO_FIELD` type), placed at the class name.
+ */
+function implicitId(cls: PyClass): ColumnFact {
+  const name = cls.node.childForFieldName('name') ?? cls.node;
+  return {
+    name: 'id',
+    attribute: 'id',
+    start: name.startIndex,
+    end: name.endIndex,
+    primaryKey: true,
+    unique: false,
+    indexed: true,
+    type: 'AutoField',
+  };
 }
 
 /** Column names of `fields=[...]` entries: attribute names, `-` for descending order stripped. */
@@ -211,6 +229,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       abstract.set(cls.name, table.columns);
       return undefined;
     }
+    if (!table.columns.some((column) => column.primaryKey)) table.columns.push(implicitId(cls));
     if (meta) readMeta(meta, table, into);
     into.tables.push(table);
     return table;

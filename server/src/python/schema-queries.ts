@@ -198,7 +198,7 @@ class QueryColumnCollector {
       if (more.length > 0) continue;
       if (lookup !== undefined && !DJANGO_INDEXABLE_LOOKUPS.has(lookup) && lookup !== 'id')
         continue;
-      if (field === 'pk') continue;
+      // `pk` stays as written: the rule reads it as the model's primary key.
       this.add(chain.model, field, 'filter', name, chain);
     }
   }

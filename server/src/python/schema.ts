@@ -11,7 +11,8 @@ import { extractQueryColumns } from './schema-queries';
 import { extractSqlAlchemySchema } from './schema-sqlalchemy';
 
 /** Cheap text checks that let files without any schema skip the extractors. */
-const MENTIONS_SQLALCHEMY = /\b(?:Column|mapped_column|Table)\s*\(/;
+const MENTIONS_SQLALCHEMY =
+  /\b(?:Column|mapped_column|Table)\s*\(|__tablename__|\bSQLModel\b|Mapped\[/;
 const MENTIONS_DJANGO = /\bmodels\b|django/;
 const MENTIONS_ALEMBIC = /^down_revision\b/m;
 

@@ -78,6 +78,41 @@ export interface ColumnFact {
   indexInsertAt?: number;
   /** Indexed without a declaration: Django and MySQL (InnoDB) index foreign keys implicitly. */
   implicitlyIndexed?: boolean;
+  /** Written with `index=True` (besides being a key), so it stays indexed in a composite key. */
+  explicitIndex?: boolean;
+  /** The file that declares it when not the table's: a column inherited from a base class there. */
+  file?: string;
+  /**
+   * `Mapped[pk]` whose `pk = Annotated[..., mapped_column(...)]` another module declares: its
+   * qualified name, and what the column's own call says, for the workspace index to merge.
+   */
+  alias?: { ref: string; own: ColumnFlags };
+}
+
+/** What a column declaration says about keys and indexes; undefined where it says nothing. */
+export interface ColumnFlags {
+  primaryKey?: boolean;
+  unique?: boolean;
+  index?: boolean;
+  foreignKey?: ForeignKeyFact;
+  type?: string;
+}
+
+/** `pk = Annotated[int, mapped_column(primary_key=True)]`: a column declaration models reuse. */
+export interface ColumnAliasFact {
+  name: string;
+  flags: ColumnFlags;
+}
+
+/**
+ * A class whose columns the models deriving from it inherit: an `__abstract__` base, a mixin, a
+ * SQLModel class without `table=True`. Its columns include those of its bases in the same file.
+ */
+export interface MappedBaseFact {
+  name: string;
+  columns: ColumnFact[];
+  /** Qualified names of its base classes imported from other modules (see `TableFact.bases`). */
+  bases: string[];
 }
 
 export interface IndexFact {
@@ -110,6 +145,11 @@ export interface TableFact {
   variable?: string;
   /** For `.sql` tables: the offset just past the declaring statement (and its `;`). */
   statementEnd?: number;
+  /**
+   * Qualified names of the model's base classes imported from other modules (directly or through
+   * a base in the same file), whose columns the workspace index adds.
+   */
+  bases?: string[];
 }
 
 /** An index created or dropped by a migration or a DDL statement, in file order. */
@@ -167,6 +207,10 @@ export interface SchemaFacts {
   migration?: MigrationFact;
   /** A Prisma `datasource` block in this file (provider, relation mode). */
   prismaDatasource?: PrismaDatasource;
+  /** Module-level `Annotated[..., mapped_column(...)]` aliases, for models in other files. */
+  columnAliases?: ColumnAliasFact[];
+  /** Model base classes and mixins, for models in other files. */
+  mappedBases?: MappedBaseFact[];
 }
 
 /**
@@ -216,6 +260,8 @@ export function declaresSchema(facts: FileFacts | undefined): boolean {
   const { tables, indexes, operations, migration, prismaDatasource } = facts.schema;
   return (
     tables.length > 0 ||
+    !!facts.schema.columnAliases?.length ||
+    !!facts.schema.mappedBases?.length ||
     indexes.length > 0 ||
     operations.length > 0 ||
     !!migration ||

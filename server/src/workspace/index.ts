@@ -16,6 +16,7 @@ import {
   type Reexport,
   type TableFact,
 } from './facts';
+import { hasLinks, SchemaLinks } from './schema-links';
 
 export interface IndexedFunction {
   file: string;
@@ -380,11 +381,21 @@ export class WorkspaceIndex {
       [];
     const ddlOps: { file: string; operations: IndexOperation[] }[] = [];
     const sortedFiles = [...this.files.values()].sort((a, b) => fileOrder.compare(a.file, b.file));
+    let links: SchemaLinks | undefined;
     for (const facts of sortedFiles) {
       if (!hasSchema(facts)) continue;
       const datasource = facts.schema.prismaDatasource;
       if (datasource) views.prismaDatasources.push({ file: facts.file, datasource });
-      for (const table of facts.schema.tables) {
+      for (const declared of facts.schema.tables) {
+        // Columns of base classes and aliases declared in other modules, merged in.
+        let table = declared;
+        if (hasLinks(declared)) {
+          links ??= new SchemaLinks(sortedFiles);
+          const resolved = links.resolve(facts.file, declared)!;
+          table = resolved.table;
+          if (resolved.compositeKey)
+            views.indexes.push(knownFrom(resolved.compositeKey, facts.file));
+        }
         const entry = { file: facts.file, table };
         push(views.tablesByName, lower(table.name), entry);
         if (table.className) push(views.tablesByClass, table.className, entry);
@@ -396,7 +407,7 @@ export class WorkspaceIndex {
               columns: [column.name],
               name: implicitIndexName(table, column.name, column.primaryKey || column.unique),
               unique: column.unique || column.primaryKey,
-              file: facts.file,
+              file: column.file ?? facts.file,
               start: column.start,
               end: column.end,
             });

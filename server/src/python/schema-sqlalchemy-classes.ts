@@ -1,0 +1,317 @@
+/**
+ * SQLAlchemy declarative model classes: `__tablename__`, columns, `relationship`, `__table_args__`,
+ * the columns a model inherits from abstract bases and mixins of the file, and the flags of
+ * `Annotated[..., mapped_column(...)]` column aliases; Flask-SQLAlchemy `db.Model` and SQLModel
+ * `table=True` classes too. Bases and aliases imported from other modules are linked for the
+ * workspace index to merge (`workspace/schema-links.ts`); the classes other modules may derive
+ * from are recorded as `mappedBases`.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { ColumnFact, ColumnFlags, SchemaFacts, TableFact } from '../workspace/facts';
+import { foldCompositePrimaryKey, hasLinks, withAlias } from '../workspace/schema-links';
+import { qualify, type PyClass, type PythonModel } from './model';
+import {
+  argumentInsertAt,
+  blockAssignments,
+  calledName,
+  elementsOf,
+  isTrue,
+  stringValue,
+} from './schema-args';
+import {
+  columnCall,
+  columnFact,
+  mappedType,
+  readColumn,
+  readColumnCall,
+  readConstraint,
+  type ClassTables,
+} from './schema-sqlalchemy-columns';
+import { isSqlModelBase, isSqlModelTable, readSqlModelField } from './schema-sqlmodel';
+
+/** Text every class body that declares columns or a table contains (SQLModel classes aside). */
+const MAY_MAP = /Column|mapped_column|__tablename__|__abstract__|Mapped\[/;
+const RELATIONSHIP_CALLS = new Set(['relationship', 'relation', 'dynamic_loader']);
+
+/** `UserAccount` -> `user_account`: Flask-SQLAlchemy's default table name. */
+function snakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/** The table a declarative class maps, or undefined when it is not a mapped class. */
+function tableNameOf(
+  cls: PyClass,
+  assignments: ReturnType<typeof blockAssignments>,
+): string | undefined {
+  const declared = stringValue(assignments.get('__tablename__')?.value);
+  if (declared) return declared;
+  if (isTrue(assignments.get('__abstract__')?.value ?? undefined)) return undefined;
+  // SQLModel names the table after the class, lowercased.
+  if (isSqlModelTable(cls)) return cls.name.toLowerCase();
+  // Flask-SQLAlchemy names the table after the class.
+  if (cls.bases.some((base) => /(^|\.)Model$/.test(base) && !/^models\.Model$/.test(base)))
+    return snakeCase(cls.name);
+  return undefined;
+}
+
+/** Modules whose classes and types are no models or column aliases of the workspace. */
+const LIBRARIES = new Set([
+  'abc',
+  'builtins',
+  'datetime',
+  'decimal',
+  'django',
+  'enum',
+  'flask_sqlalchemy',
+  'pydantic',
+  'sqlalchemy',
+  'sqlmodel',
+  'typing',
+  'typing_extensions',
+  'uuid',
+]);
+
+/** The qualified name of a base or type imported from another module of the workspace, if so. */
+function importedName(name: string, model: PythonModel): string | undefined {
+  if (!/^[A-Za-z_][\w.]*$/.test(name)) return undefined;
+  const qualified = qualify(name, model.imports);
+  if (qualified === name || LIBRARIES.has(qualified.split('.')[0])) return undefined;
+  return qualified;
+}
+
+/** The alias `Mapped[pk]` (or `Mapped[pk | None]`, `Mapped[Optional[pk]]`) names, if any. */
+function aliasName(annotation: Node | null): string | undefined {
+  const inner = mappedType(annotation)
+    .replace(/^Optional\[(.*)\]$/s, '$1')
+    .replace(/\s*\|\s*None$|^None\s*\|\s*/g, '');
+  return /^[A-Za-z_][\w.]*$/.test(inner) ? inner : undefined;
+}
+
+/** `pk = Annotated[int, mapped_column(primary_key=True)]`: the flags, by alias name. */
+function readColumnAliases(model: PythonModel, classTables: ClassTables): Map<string, ColumnFlags> {
+  const aliases = new Map<string, ColumnFlags>();
+  if (!model.source.includes('Annotated')) return aliases;
+  for (const statement of model.tree.rootNode.namedChildren) {
+    let name: string | undefined;
+    let value: Node | null | undefined;
+    if (statement?.type === 'expression_statement') {
+      const assignment = statement.namedChildren[0];
+      if (assignment?.type !== 'assignment') continue;
+      name = assignment.childForFieldName('left')?.text;
+      value = assignment.childForFieldName('right');
+    } else if (statement?.type === 'type_alias_statement') {
+      // `type pk = Annotated[...]` (Python 3.12)
+      name = statement.childForFieldName('left')?.text;
+      value = statement.childForFieldName('right');
+    } else continue;
+    if (!name || !value || !/^(?:[\w.]+\.)?Annotated\[/.test(value.text)) continue;
+    const call = value.descendantsOfType('call').find((c) => calledName(c) === 'mapped_column');
+    const read = call ? readColumnCall(call, classTables) : undefined;
+    if (!read) continue;
+    const pythonType = /^(?:[\w.]+\.)?Annotated\[\s*([\w.]+)/.exec(value.text)?.[1];
+    aliases.set(name, { ...read.flags, type: read.flags.type ?? pythonType });
+  }
+  return aliases;
+}
+
+/** What reading a class needs from the rest of the file. */
+interface FileContext {
+  model: PythonModel;
+  classTables: ClassTables;
+  aliases: ReadonlyMap<string, ColumnFlags>;
+}
+
+/** A column whose `Mapped[...]` annotation names an alias: merged, or linked for the index. */
+function applyAlias(
+  column: ColumnFact,
+  own: ColumnFlags,
+  annotation: Node | null,
+  file: FileContext,
+): ColumnFact {
+  const name = aliasName(annotation);
+  if (!name) return column;
+  const local = file.aliases.get(name);
+  if (local) return withAlias(column, own, local);
+  const ref = importedName(name, file.model);
+  return ref ? { ...column, alias: { ref, own } } : column;
+}
+
+/** The columns and relationships a class body declares, and its `__table_args__`. */
+interface ClassBody {
+  columns: ColumnFact[];
+  relationships: string[];
+  tableArgs: Node | null;
+}
+
+function readClassBody(cls: PyClass, sqlModel: boolean, file: FileContext): ClassBody {
+  const body: ClassBody = { columns: [], relationships: [], tableArgs: null };
+  for (const statement of cls.body.namedChildren) {
+    if (statement?.type !== 'expression_statement') continue;
+    const assignment = statement.namedChildren[0];
+    if (assignment?.type !== 'assignment') continue;
+    const left = assignment.childForFieldName('left');
+    if (left?.type !== 'identifier') continue;
+    const attribute = left.text;
+    const value = assignment.childForFieldName('right');
+    const annotation = assignment.childForFieldName('type');
+    const range = { start: assignment.startIndex, end: assignment.endIndex };
+    if (attribute === '__table_args__') {
+      body.tableArgs = value;
+      continue;
+    }
+    const call = columnCall(value);
+    if (call) {
+      const read = readColumnCall(call, file.classTables);
+      if (!read) continue;
+      const column = columnFact(
+        read.name || attribute,
+        attribute,
+        read.flags,
+        mappedType(annotation),
+        range,
+        argumentInsertAt(read.args),
+      );
+      body.columns.push(applyAlias(column, read.flags, annotation, file));
+    } else if (value && RELATIONSHIP_CALLS.has(calledName(value))) {
+      body.relationships.push(attribute);
+    } else if (!value && mappedType(annotation)) {
+      // SQLAlchemy 2.0: `email: Mapped[str]` alone declares a column.
+      const column = columnFact(attribute, attribute, {}, mappedType(annotation), range);
+      body.columns.push(applyAlias(column, {}, annotation, file));
+    } else if (sqlModel) {
+      const field = readSqlModelField(attribute, annotation, value, range, (column) =>
+        readColumn(column, attribute, annotation, range, file.classTables),
+      );
+      if (field === 'relationship') body.relationships.push(attribute);
+      else if (field) body.columns.push(field);
+    }
+  }
+  return body;
+}
+
+/** A class of the file that maps a table or that models inherit columns from. */
+interface MappedClass {
+  cls: PyClass;
+  /** The table it maps; undefined for abstract bases, mixins and SQLModel data classes. */
+  table?: string;
+  sqlModel: boolean;
+  /** Its bases declared in this file. */
+  local: MappedClass[];
+  /** Its bases imported from other modules, by qualified name. */
+  imported: string[];
+  /** Filled in file order, once its bases are read. */
+  body?: ClassBody;
+}
+
+/** The classes of the file that map tables or carry columns, in file order. */
+function mappedClasses(model: PythonModel): MappedClass[] {
+  const byName = new Map<string, MappedClass>();
+  const mapped: MappedClass[] = [];
+  for (const cls of model.classes) {
+    const bases = cls.bases.filter((base) => !base.includes('='));
+    const local = bases.flatMap((base) => byName.get(base) ?? []);
+    const sqlModel =
+      isSqlModelTable(cls) ||
+      local.some((base) => base.sqlModel) ||
+      bases.some((base) => isSqlModelBase(base, model));
+    // Other classes are skipped on their text instead of a walk of their statements.
+    const text = model.source.slice(cls.body.startIndex, cls.body.endIndex);
+    if (!sqlModel && local.length === 0 && !MAY_MAP.test(text)) continue;
+    const assignments = blockAssignments(cls.body);
+    const declares = [...assignments.values()].some(
+      ({ assignment, value }) =>
+        !!columnCall(value) || (!value && !!mappedType(assignment.childForFieldName('type'))),
+    );
+    const abstract = isTrue(assignments.get('__abstract__')?.value ?? undefined);
+    const named = assignments.has('__tablename__') || isSqlModelTable(cls);
+    const table = declares || named ? tableNameOf(cls, assignments) : undefined;
+    // A base counts when it declares columns or passes on those of its own bases.
+    if (!table && !declares && !abstract && !sqlModel && local.length === 0) continue;
+    const imported = bases.flatMap((base) =>
+      byName.has(base) ? [] : (importedName(base, model) ?? []),
+    );
+    const entry: MappedClass = { cls, table, sqlModel, local, imported };
+    byName.set(cls.name, entry);
+    mapped.push(entry);
+  }
+  return mapped;
+}
+
+/**
+ * A class's columns with those its abstract bases and mixins in this file declare, and its bases
+ * in other modules.
+ */
+function inherited(entry: MappedClass): {
+  columns: ColumnFact[];
+  relationships: string[];
+  imported: string[];
+} {
+  const own = entry.body!;
+  const columns = [...own.columns];
+  const relationships = [...own.relationships];
+  const imported = [...entry.imported];
+  const attributes = new Set(columns.map((column) => column.attribute));
+  for (const base of entry.local) {
+    // A mapped parent keeps its columns in its own table (joined-table inheritance).
+    if (base.table) continue;
+    const from = inherited(base);
+    for (const column of from.columns) {
+      if (attributes.has(column.attribute)) continue;
+      attributes.add(column.attribute);
+      columns.push({ ...column });
+    }
+    for (const name of from.relationships)
+      if (!relationships.includes(name)) relationships.push(name);
+    for (const ref of from.imported) if (!imported.includes(ref)) imported.push(ref);
+  }
+  return { columns, relationships, imported };
+}
+
+function readModelClass(entry: MappedClass, tableName: string, schema: SchemaFacts): void {
+  const { cls } = entry;
+  const { columns, relationships, imported } = inherited(entry);
+  const table: TableFact = {
+    name: tableName,
+    className: cls.name,
+    start: cls.node.startIndex,
+    end: cls.node.endIndex,
+    columns,
+    relationships,
+    source: 'sqlalchemy',
+    ...(imported.length > 0 ? { bases: imported } : {}),
+  };
+  // With links to other modules, the index folds the key once it knows every column.
+  if (!hasLinks(table)) {
+    const compositeKey = foldCompositePrimaryKey(table);
+    if (compositeKey) schema.indexes.push(compositeKey);
+  }
+  for (const element of elementsOf(entry.body!.tableArgs ?? undefined)) {
+    if (element.type === 'call') readConstraint(element, table, schema);
+  }
+  schema.tables.push(table);
+}
+
+/** Tables and the model bases other modules may derive from. */
+export function readClasses(model: PythonModel, schema: SchemaFacts): ClassTables {
+  const mapped = mappedClasses(model);
+  const classTables = new Map<string, string>();
+  for (const entry of mapped) if (entry.table) classTables.set(entry.cls.name, entry.table);
+  const aliases = readColumnAliases(model, classTables);
+  if (aliases.size > 0)
+    schema.columnAliases = [...aliases].map(([name, flags]) => ({ name, flags }));
+  const file: FileContext = { model, classTables, aliases };
+  for (const entry of mapped) {
+    entry.body = readClassBody(entry.cls, entry.sqlModel, file);
+    if (entry.table) {
+      readModelClass(entry, entry.table, schema);
+      continue;
+    }
+    const { columns, imported } = inherited(entry);
+    if (columns.length === 0 && imported.length === 0) continue;
+    (schema.mappedBases ??= []).push({ name: entry.cls.name, columns, bases: imported });
+  }
+  return classTables;
+}

@@ -1,0 +1,180 @@
+/**
+ * What a model takes from declarations elsewhere: the columns of its base classes and mixins, and
+ * the flags of `Annotated` column aliases (`id: Mapped[pk]`). A file's extractor resolves what the
+ * file declares itself; `SchemaLinks` resolves, for the workspace index, what other modules do.
+ */
+import type {
+  ColumnFact,
+  ColumnFlags,
+  FileFacts,
+  IndexFact,
+  MappedBaseFact,
+  Reexport,
+  TableFact,
+} from './facts';
+
+/** A column with an alias's flags merged in; the column's own arguments win where both say. */
+export function withAlias(column: ColumnFact, own: ColumnFlags, alias: ColumnFlags): ColumnFact {
+  const primaryKey = own.primaryKey ?? alias.primaryKey ?? false;
+  const unique = own.unique ?? alias.unique ?? false;
+  const index = own.index ?? alias.index ?? false;
+  const { alias: _resolved, explicitIndex: _own, ...rest } = column;
+  return {
+    ...rest,
+    primaryKey,
+    unique,
+    indexed: index || unique || primaryKey,
+    foreignKey: own.foreignKey ?? alias.foreignKey,
+    type: own.type || alias.type || column.type,
+    ...(index ? { explicitIndex: true } : {}),
+  };
+}
+
+/**
+ * Several primary-key columns form one composite key, whose index serves lookups by its leading
+ * column only: marks the columns as no keys by themselves and returns that index.
+ */
+export function foldCompositePrimaryKey(table: TableFact): IndexFact | undefined {
+  const keys = table.columns.filter((column) => column.primaryKey);
+  if (keys.length < 2) return undefined;
+  for (const column of keys) {
+    column.primaryKey = false;
+    column.indexed = column.unique || !!column.explicitIndex;
+  }
+  return {
+    table: table.name,
+    columns: keys.map((column) => column.name),
+    name: `${table.name}_pkey`,
+    unique: true,
+    start: keys[0].start,
+    end: keys[keys.length - 1].end,
+  };
+}
+
+/** Whether a table names declarations of other modules that the index must merge in. */
+export function hasLinks(table: TableFact): boolean {
+  return !!table.bases?.length || table.columns.some((column) => column.alias);
+}
+
+const only = <T>(list: T[]): T | undefined => (list.length === 1 ? list[0] : undefined);
+
+/**
+ * Declarations by qualified name (`app.models.base.RecordModel`). A name also matches by a dotted
+ * suffix, since import paths are relative to a source root the workspace root may sit above, and
+ * through the packages that re-export it (`from app.models import Base`, whose `__init__.py` has
+ * `from .base import Base`); each only when exactly one declaration matches.
+ */
+class ByName<T> {
+  private readonly exact = new Map<string, T[]>();
+  private readonly suffix = new Map<string, T[]>();
+
+  constructor(private readonly barrels: ReadonlyMap<string, Reexport[][]>) {}
+
+  add(module: string, name: string, value: T): void {
+    const parts = [...(module ? module.split('.') : []), name];
+    push(this.exact, parts.join('.'), value);
+    for (let i = 1; i < parts.length - 1; i++) push(this.suffix, parts.slice(i).join('.'), value);
+  }
+
+  get(ref: string, depth = 0): T | undefined {
+    const exact = this.exact.get(ref);
+    if (exact) return only(exact);
+    const bySuffix = this.suffix.get(ref);
+    if (bySuffix) return only(bySuffix);
+    const dot = ref.lastIndexOf('.');
+    const barrels = dot > 0 && depth < 3 ? this.barrels.get(ref.slice(0, dot)) : undefined;
+    if (barrels?.length !== 1) return undefined;
+    const name = ref.slice(dot + 1);
+    const found = new Set<T>();
+    for (const reexport of barrels[0]) {
+      const via =
+        reexport.exported === '*'
+          ? `${reexport.module}.${name}`
+          : reexport.exported === name
+            ? `${reexport.module}.${reexport.imported ?? name}`
+            : undefined;
+      const hit = via ? this.get(via, depth + 1) : undefined;
+      if (hit) found.add(hit);
+    }
+    return found.size === 1 ? [...found][0] : undefined;
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Package re-exports by the package's module name and each dotted suffix of it. */
+function barrelsOf(files: readonly FileFacts[]): Map<string, Reexport[][]> {
+  const barrels = new Map<string, Reexport[][]>();
+  for (const facts of files) {
+    if (!facts.reexports || !facts.moduleName) continue;
+    const parts = facts.moduleName.split('.');
+    for (let i = 0; i < parts.length; i++) push(barrels, parts.slice(i).join('.'), facts.reexports);
+  }
+  return barrels;
+}
+
+/** The aliases and model bases every file of the workspace declares. */
+export class SchemaLinks {
+  private readonly aliases: ByName<ColumnFlags>;
+  private readonly bases: ByName<{ file: string; base: MappedBaseFact }>;
+
+  constructor(files: readonly FileFacts[]) {
+    const barrels = barrelsOf(files);
+    this.aliases = new ByName(barrels);
+    this.bases = new ByName(barrels);
+    for (const facts of files) {
+      const module = facts.moduleName ?? '';
+      for (const alias of facts.schema.columnAliases ?? [])
+        this.aliases.add(module, alias.name, alias.flags);
+      for (const base of facts.schema.mappedBases ?? [])
+        this.bases.add(module, base.name, { file: facts.file, base });
+    }
+  }
+
+  /**
+   * `table` (declared in `file`) with the columns of its bases in other modules added and its
+   * aliases merged, and the composite primary key this may form; undefined when it has no links.
+   */
+  resolve(
+    file: string,
+    table: TableFact,
+  ): { table: TableFact; compositeKey?: IndexFact } | undefined {
+    if (!hasLinks(table)) return undefined;
+    const columns = table.columns.map((column) => ({ ...column }));
+    const attributes = new Set(columns.map((column) => column.attribute));
+    const visited = new Set<MappedBaseFact>();
+    // Depth first, left to right: the method resolution order of the usual hierarchies.
+    const inherit = (refs: readonly string[]): void => {
+      for (const ref of refs) {
+        const found = this.bases.get(ref);
+        if (!found || visited.has(found.base)) continue;
+        visited.add(found.base);
+        for (const column of found.base.columns) {
+          if (attributes.has(column.attribute)) continue;
+          attributes.add(column.attribute);
+          columns.push({ ...column, ...(found.file !== file ? { file: found.file } : {}) });
+        }
+        inherit(found.base.bases);
+      }
+    };
+    inherit(table.bases ?? []);
+    const resolved: TableFact = {
+      ...table,
+      columns: columns.map((column) => this.withAliasOf(column)),
+    };
+    delete resolved.bases;
+    return { table: resolved, compositeKey: foldCompositePrimaryKey(resolved) };
+  }
+
+  private withAliasOf(column: ColumnFact): ColumnFact {
+    if (!column.alias) return column;
+    const flags = this.aliases.get(column.alias.ref);
+    if (flags) return withAlias(column, column.alias.own, flags);
+    const { alias: _unresolved, ...rest } = column;
+    return rest;
+  }
+}
