@@ -1,7 +1,7 @@
 import type { Rule } from '../../server/src/engine/rule';
 import { appendKeywordArgument } from '../../server/src/python/edits';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
-import { localFlow } from '../../server/src/python/orm';
+import { localFlow } from '../../server/src/python/local-flow';
 import {
   bindingStatements,
   functionOf,

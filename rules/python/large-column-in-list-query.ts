@@ -3,7 +3,8 @@ import type { Rule } from '../../server/src/engine/rule';
 import { isRouteHandler } from '../../server/src/python/knowledge';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 import { loopTarget } from '../../server/src/python/loop-analysis';
-import { localFlow, readChainIn, type ChainLink } from '../../server/src/python/orm';
+import { localFlow } from '../../server/src/python/local-flow';
+import { readChainIn, type ChainLink } from '../../server/src/python/orm';
 import {
   positionalArguments,
   positionalArgumentNodes,

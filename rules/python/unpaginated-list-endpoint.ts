@@ -5,8 +5,6 @@ import { callTargets } from '../../server/src/python/facts';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 import { pythonSqlUnits } from '../../server/src/python/embedded-sql';
 import {
-  flowsToReturn,
-  localFlow,
   mayLoadByKeyList,
   mayReturnSqlRows,
   readsByKey,
@@ -16,6 +14,7 @@ import {
   unboundedSqlCalls,
   type OrmRead,
 } from '../../server/src/python/orm';
+import { flowsToReturn, localFlow } from '../../server/src/python/local-flow';
 import type { SqlUnit } from '../../server/src/sql/unit';
 import type { FunctionFacts } from '../../server/src/workspace/facts';
 import type { IndexedFunction } from '../../server/src/workspace/index';

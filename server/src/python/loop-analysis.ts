@@ -25,7 +25,7 @@ import {
   type PyLoop,
   type PythonModel,
 } from './model';
-import { localFlow } from './orm';
+import { localFlow } from './local-flow';
 import { isTestPath, moduleAssignments } from './scope-analysis';
 import { OwnedCache } from './memo';
 
