@@ -171,7 +171,8 @@ export const queryInLoopViaHelper: Rule = {
       ].join('\n'),
       notFlagged: [
         'Helpers that make no query or request, however deep the calls go (cycles are followed once).',
-        'Loops over a fixed literal collection, a name bound once to one, a list or tuple of ten or fewer ' +
+        'Loops over a fixed literal collection, a name bound once to one (and not grown with ' +
+          '`.append()`, `.extend()`, `.add()`...), a list or tuple of ten or fewer ' +
           'elements written out, or a literal `range` of ten or fewer iterations; loops over batches (`chunked(ids, 500)`, `range(0, n, size)`); retry loops that ' +
           'leave the loop after the call; loops whose next call needs ' +
           'the previous answer (pagination); `while` loops that sleep (polling).',
