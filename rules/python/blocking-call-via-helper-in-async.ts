@@ -86,7 +86,11 @@ export const blockingCallViaHelperInAsync: Rule = {
           '`.count()`, `.update()`, also on a queryset built in variables) is flagged.',
         'Helpers memoised with `@lru_cache`/`@cache` (a settings loader reads its file once).',
         'Calls the index cannot resolve to exactly one workspace function (ambiguous names, ' +
-          'dynamic dispatch, methods called on objects other than `self`).',
+          'dynamic dispatch, methods called on objects other than `self` or a module-level ' +
+          'instance). A module-level `product_service = ProductService()` (used here or imported, ' +
+          'also through a package `__init__.py`) is followed to the method of its class or of its ' +
+          'first base class in the workspace; a name assigned more than once in its module, bound to ' +
+          'what a function returns, or hidden by a parameter or local of the same name is not.',
         'Direct blocking calls in the async function: the other rules of this family report those.',
         'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
           'functions, which run while no request is waiting.',

@@ -171,7 +171,8 @@ export const queryInLoopViaHelper: Rule = {
       ].join('\n'),
       notFlagged: [
         'Helpers that make no query or request, however deep the calls go (cycles are followed once).',
-        'Loops over a fixed literal collection, a name bound once to one, a list or tuple of ten or fewer ' +
+        'Loops over a fixed literal collection, a name bound once to one (and not grown with ' +
+          '`.append()`, `.extend()`, `.add()`...), a list or tuple of ten or fewer ' +
           'elements written out, or a literal `range` of ten or fewer iterations; loops over batches (`chunked(ids, 500)`, `range(0, n, size)`); retry loops that ' +
           'leave the loop after the call; loops whose next call needs ' +
           'the previous answer (pagination); `while` loops that sleep (polling).',
@@ -188,7 +189,11 @@ export const queryInLoopViaHelper: Rule = {
         'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
           'names defined in several places, or by several modules a package `__init__.py` ' +
           'star-imports). Names a package re-exports (`from .users import get_user` in its ' +
-          '`__init__.py`) are followed to where they are defined.',
+          '`__init__.py`) are followed to where they are defined, and so are methods of a ' +
+          'module-level instance (`user_dao = CRUDUser(User)`, used here or imported), including ' +
+          'those its first base class in the workspace defines. An instance name assigned more than ' +
+          'once in its module, bound to what a function returns, or hidden by a parameter or local ' +
+          'of the same name is of unknown type.',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
       ],
     },

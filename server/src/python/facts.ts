@@ -3,8 +3,16 @@
  * direct effects and outgoing calls (the call graph cross-file rules follow), its schema (models
  * and migrations) and the columns its queries filter and sort on.
  */
-import type { CallSite, Effect, FileFacts, FunctionFacts, Reexport } from '../workspace/facts';
+import type {
+  CallSite,
+  Effect,
+  FileFacts,
+  FunctionFacts,
+  InstanceFact,
+  Reexport,
+} from '../workspace/facts';
 import { blockingEffect } from './blocking';
+import { classesWithBases, instanceReceiver, moduleInstances, shadowed } from './instances';
 import { isDbRoundTrip, isHttpRequest, isRouteHandler } from './knowledge';
 import { classOfFunction, type PyCall, type PyFunction, type PythonModel } from './model';
 import { extractPythonQueryColumns, extractPythonSchema } from './schema';
@@ -38,8 +46,14 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
       targets.push(`${model.moduleName}.${cls}.${callee.slice(dot + 1)}`);
     return targets;
   }
-  if (model.imports.has(head)) targets.push(call.qualified);
-  else if (dot === -1) {
+  if (model.imports.has(head)) {
+    // A parameter named like the import (`invoice_service: Svc = Depends(...)`) hides it.
+    if (!shadowed(head, call.fn, model)) targets.push(call.qualified);
+  } else if (instanceReceiver(call, model)) {
+    // `product_service.fetch(...)` on this module's `product_service = ProductService()`: the
+    // index resolves the instance to its class.
+    targets.push(model.moduleName ? `${model.moduleName}.${callee}` : callee);
+  } else if (dot === -1) {
     // A function of this module, or one nested in the caller.
     if (call.fn) targets.push(`${call.fn.qualifiedName}.${call.callee}`);
     targets.push(model.moduleName ? `${model.moduleName}.${call.callee}` : call.callee);
@@ -96,6 +110,11 @@ export function extractPythonFacts(
     };
   });
   const reexports = /(^|[\\/])__init__\.pyi?$/.test(file) ? packageReexports(model) : [];
+  const classes = classesWithBases(model);
+  const instances: InstanceFact[] = [...moduleInstances(model)].map(([name, classNames]) => ({
+    name,
+    classNames,
+  }));
   return {
     file,
     language: 'python',
@@ -104,6 +123,8 @@ export function extractPythonFacts(
     schema: extractPythonSchema(model),
     queryColumns: extractPythonQueryColumns(model),
     ...(reexports.length > 0 ? { reexports } : {}),
+    ...(instances.length > 0 ? { instances } : {}),
+    ...(classes.length > 0 ? { classes } : {}),
   };
 }
 

@@ -26,7 +26,7 @@ import {
   type PythonModel,
 } from './model';
 import { localFlow } from './local-flow';
-import { isTestPath, moduleAssignments } from './scope-analysis';
+import { callsNamed, isTestPath, moduleAssignments } from './scope-analysis';
 import { OwnedCache } from './memo';
 
 /**
@@ -381,6 +381,23 @@ function isConstantValue(node: Node | null): boolean {
   return !!node && (CONSTANT_TYPES.has(node.type) || isConstantCollection(node));
 }
 
+/** Methods that add elements to a list, set or dict in place. */
+const GROWING_METHODS = ['append', 'extend', 'insert', 'add', 'update'];
+
+/**
+ * Whether the function (or one it is nested in) adds to the collection `name` in place: `items =
+ * []` filled with `items.append(row)` in an earlier loop holds as many elements as that loop ran.
+ */
+function isGrown(name: string, model: PythonModel, fn: PyFunction | undefined): boolean {
+  return GROWING_METHODS.some((method) =>
+    callsNamed(model, `${name}.${method}`).some((call) => {
+      // In the reading function, one it is nested in, or at module level.
+      for (let f = fn; f; f = f.parent) if (call.fn === f) return true;
+      return call.fn === undefined;
+    }),
+  );
+}
+
 const WRAPPERS = new Set(['enumerate', 'sorted', 'reversed', 'list', 'tuple', 'set']);
 const DICT_VIEWS = new Set(['items', 'keys', 'values']);
 
@@ -396,7 +413,9 @@ function isFixedIterable(
   if (isConstantCollection(value) || isShortDisplay(value)) return true;
   if (value.type === 'identifier') {
     const bound = singleBinding(model, fn, value.text);
-    return !!bound && isFixedIterable(bound, model, fn, depth + 1);
+    return (
+      !!bound && isFixedIterable(bound, model, fn, depth + 1) && !isGrown(value.text, model, fn)
+    );
   }
   if (value.type !== 'call') return false;
   const fnNode = value.childForFieldName('function');

@@ -227,6 +227,18 @@ export interface Reexport {
 }
 
 /**
+ * A module-level name bound once to an instance of a class (`product_service = ProductService()`),
+ * so that `product_service.fetch(...)`, here or where it is imported, resolves to the method
+ * `ProductService.fetch`.
+ */
+export interface InstanceFact {
+  /** The name within the file's module. */
+  name: string;
+  /** Qualified names the class may have, most specific first. */
+  classNames: string[];
+}
+
+/**
  * A top-level class that extends another class or an ORM's model base: how the index tells that a
  * class another file calls (`User.findByPk(id)`) is an ORM model, through bases declared in other
  * files (`class User extends ParanoidModel`, `class ParanoidModel extends Model`).
@@ -250,8 +262,13 @@ export interface FileFacts {
   schema: SchemaFacts;
   queryColumns: QueryColumnUse[];
   reexports?: Reexport[];
-  /** Classes that are ORM models or extend a class of another file (TypeScript/JavaScript). */
+  /**
+   * Classes that are ORM models or extend a class of another file (TypeScript/JavaScript), or
+   * Python classes with their first base (for methods module-level instances inherit).
+   */
   classes?: ClassFact[];
+  /** Module-level instances of classes (Python). */
+  instances?: InstanceFact[];
 }
 
 /** Whether a file's facts declare any schema (tables, indexes, index operations, a migration). */

@@ -12,6 +12,7 @@ import {
   type FunctionFacts,
   type IndexFact,
   type IndexOperation,
+  type InstanceFact,
   type MigrationFact,
   type Reexport,
   type TableFact,
@@ -21,6 +22,11 @@ import { hasLinks, SchemaLinks } from './schema-links';
 export interface IndexedFunction {
   file: string;
   fn: FunctionFacts;
+}
+
+interface IndexedInstance {
+  file: string;
+  instance: InstanceFact;
 }
 
 export interface IndexedClass {
@@ -90,8 +96,15 @@ export class WorkspaceIndex {
   private reexportViews: Map<string, Barrel[]> | undefined;
   /** What each target resolved to through re-exports (null: nothing), until any file changes. */
   private readonly reexportResolutions = new Map<string, IndexedFunction | null>();
-  /** Classes with their bases, built on first use and dropped when a file's classes change. */
+  /** Module-level instances by qualified name and dotted suffix, built on first use. */
+  private instanceViews: NamedViews<IndexedInstance> | undefined;
+  /**
+   * Classes with their bases, built on first use and dropped when a file's classes change: those
+   * of TypeScript/JavaScript files, and apart from them those of Python files (whose names would
+   * otherwise make suffixes of TypeScript classes ambiguous in a workspace holding both).
+   */
   private classViews: ClassViews | undefined;
+  private pythonClassViews: ClassViews | undefined;
   /** `ormModelOf` answers by target list (null: not a model), until any file changes. */
   private readonly ormModels = new Map<string, string | null>();
 
@@ -110,7 +123,8 @@ export class WorkspaceIndex {
     }
     if (hasSchema(previous) || hasSchema(facts)) this.views = undefined;
     if (previous?.reexports || facts.reexports) this.reexportViews = undefined;
-    if (previous?.classes || facts.classes) this.classViews = undefined;
+    if (previous?.classes || facts.classes) this.dropClassViews();
+    if (previous?.instances || facts.instances) this.instanceViews = undefined;
     this.reexportResolutions.clear();
     this.ormModels.clear();
   }
@@ -122,9 +136,15 @@ export class WorkspaceIndex {
     if (this.functionViews) removeFunctions(this.functionViews, previous);
     if (hasSchema(previous)) this.views = undefined;
     if (previous.reexports) this.reexportViews = undefined;
-    if (previous.classes) this.classViews = undefined;
+    if (previous.classes) this.dropClassViews();
+    if (previous.instances) this.instanceViews = undefined;
     this.reexportResolutions.clear();
     this.ormModels.clear();
+  }
+
+  private dropClassViews(): void {
+    this.classViews = undefined;
+    this.pythonClassViews = undefined;
   }
 
   get(file: string): FileFacts | undefined {
@@ -147,7 +167,9 @@ export class WorkspaceIndex {
   /**
    * Resolves a call site's candidate targets to a workspace function. A target also matches by
    * suffix, because import paths (`app.services.x`) are relative to a source root that the
-   * workspace root may sit above (`examples/demo-app/app/services.py`).
+   * workspace root may sit above (`examples/demo-app/app/services.py`). A method called on a
+   * module-level instance (`app.services.product.product_service.fetch`) resolves to the method of
+   * its class (`app.services.product.ProductService.fetch`).
    */
   resolve(targets: readonly string[]): IndexedFunction | undefined {
     const views = this.functionView();
@@ -160,10 +182,58 @@ export class WorkspaceIndex {
       let found = this.reexportResolutions.get(target);
       if (found === undefined) {
         const find = (candidate: string): IndexedFunction | undefined => lookUp(views, candidate);
-        found = this.throughReexports(find, target.split('.'), 0, new Set()) ?? null;
+        found =
+          this.throughReexports(find, target.split('.'), 0, new Set()) ??
+          this.throughInstance(target) ??
+          null;
         this.reexportResolutions.set(target, found);
       }
       if (found) return found;
+    }
+    return undefined;
+  }
+
+  /**
+   * `<instance>.<method>`, where the instance is a module-level `name = Cls(...)` found by
+   * qualified name, unique suffix or through barrels: the method `Cls.<method>`, when it is one,
+   * else the method a base class of `Cls` in the workspace defines (`CRUDUser(CRUDBase[User])`).
+   */
+  private throughInstance(target: string): IndexedFunction | undefined {
+    const dot = target.lastIndexOf('.');
+    if (dot <= 0) return undefined;
+    this.instanceViews ??= buildInstanceViews(this.files.values());
+    if (this.instanceViews.exact.size === 0) return undefined;
+    const views = this.instanceViews;
+    const findInstance = (name: string): IndexedInstance | undefined => lookUpNamed(views, name);
+    const holder = target.slice(0, dot);
+    const found =
+      findInstance(holder) ?? this.throughReexports(findInstance, holder.split('.'), 0, new Set());
+    if (!found) return undefined;
+    const method = target.slice(dot + 1);
+    const functions = this.functionView();
+    const find = (candidate: string): IndexedFunction | undefined => {
+      const fn = lookUp(functions, candidate);
+      // A function nested in a function (`make_service()` returning an object) is no method.
+      return fn && !functions.functions.has(parentName(fn.fn.qualifiedName)) ? fn : undefined;
+    };
+    const methodOf = (classNames: readonly string[]): IndexedFunction | undefined => {
+      for (const className of classNames) {
+        const candidate = `${className}.${method}`;
+        const fn =
+          find(candidate) ?? this.throughReexports(find, candidate.split('.'), 0, new Set());
+        if (fn) return fn;
+      }
+      return undefined;
+    };
+    const own = methodOf(found.instance.classNames);
+    if (own) return own;
+    const seen = new Set<ClassFact>();
+    let cls = this.findClass(found.instance.classNames, true);
+    while (cls?.cls.base && !seen.has(cls.cls) && seen.size < MAX_BASES) {
+      seen.add(cls.cls);
+      const inherited = methodOf(cls.cls.base);
+      if (inherited) return inherited;
+      cls = this.findClass(cls.cls.base, true);
     }
     return undefined;
   }
@@ -247,9 +317,10 @@ export class WorkspaceIndex {
   }
 
   /** The one class a target list names, directly or through barrels. */
-  private findClass(targets: readonly string[]): IndexedClass | undefined {
-    this.classViews ??= buildClassViews(this.files.values());
-    const views = this.classViews;
+  private findClass(targets: readonly string[], python = false): IndexedClass | undefined {
+    const views = python
+      ? (this.pythonClassViews ??= buildClassViews(this.files.values(), true))
+      : (this.classViews ??= buildClassViews(this.files.values(), false));
     const find = (target: string): IndexedClass | undefined => {
       const exact = views.classes.get(target);
       if (exact?.length === 1) return exact[0];
@@ -443,6 +514,39 @@ function lookUp(views: FunctionViews, target: string): IndexedFunction | undefin
   return bySuffix?.length === 1 ? bySuffix[0] : undefined;
 }
 
+/** Entries by exact qualified name, and by each dotted suffix of two or more parts. */
+interface NamedViews<T> {
+  exact: Map<string, T[]>;
+  bySuffix: Map<string, T[]>;
+}
+
+/** The one entry of a qualified name, or of a dotted suffix only one entry has. */
+function lookUpNamed<T>(views: NamedViews<T>, name: string): T | undefined {
+  const exact = views.exact.get(name);
+  if (exact?.length === 1) return exact[0];
+  const bySuffix = views.bySuffix.get(name);
+  return bySuffix?.length === 1 ? bySuffix[0] : undefined;
+}
+
+function buildInstanceViews(files: Iterable<FileFacts>): NamedViews<IndexedInstance> {
+  const views: NamedViews<IndexedInstance> = { exact: new Map(), bySuffix: new Map() };
+  for (const facts of files) {
+    if (!facts.instances) continue;
+    const prefix = facts.moduleName ? `${facts.moduleName}.` : '';
+    for (const instance of facts.instances) {
+      const entry = { file: facts.file, instance };
+      const { exact, suffixes } = functionKeys(`${prefix}${instance.name}`);
+      push(views.exact, exact, entry);
+      for (const suffix of suffixes) push(views.bySuffix, suffix, entry);
+    }
+  }
+  return views;
+}
+
+function parentName(qualifiedName: string): string {
+  return qualifiedName.slice(0, Math.max(0, qualifiedName.lastIndexOf('.')));
+}
+
 /** Where `name`, imported from a barrel, comes from through `reexport` (undefined if not from it). */
 function reexportedPath(reexport: Reexport, name: string): string[] | undefined {
   const module = reexport.module ? reexport.module.split('.') : [];
@@ -506,11 +610,14 @@ function inFileOrder(list: IndexedFunction[]): IndexedFunction[] {
   return list.length < 2 ? list : [...list].sort((a, b) => fileOrder.compare(a.file, b.file));
 }
 
-/** Every file's classes under their qualified names (and `default`), and each dotted suffix. */
-function buildClassViews(files: Iterable<FileFacts>): ClassViews {
+/**
+ * The classes of Python files, or of the other files, under their qualified names (and
+ * `default`), and each dotted suffix.
+ */
+function buildClassViews(files: Iterable<FileFacts>, python: boolean): ClassViews {
   const views: ClassViews = { classes: new Map(), classesBySuffix: new Map() };
   for (const facts of files) {
-    if (!facts.classes) continue;
+    if (!facts.classes || (facts.language === 'python') !== python) continue;
     const prefix = facts.moduleName ? `${facts.moduleName}.` : '';
     for (const cls of facts.classes) {
       const entry = { file: facts.file, cls };
