@@ -113,7 +113,19 @@ export interface MappedBaseFact {
   columns: ColumnFact[];
   /** Qualified names of its base classes imported from other modules (see `TableFact.bases`). */
   bases: string[];
+  /**
+   * How it names the tables of the models deriving from it, from a `@declared_attr
+   * __tablename__` (its own or a base's in the same file); `underived` when one is declared but
+   * its result cannot be told from the source.
+   */
+  tableNaming?: TableNaming | 'underived';
 }
+
+/**
+ * What a `@declared_attr __tablename__` returns: `cls.__name__` as is, `.lower()`ed, or through a
+ * CamelCase-to-snake_case helper.
+ */
+export type TableNaming = 'name' | 'lower' | 'snake';
 
 export interface IndexFact {
   table: string;
@@ -150,6 +162,12 @@ export interface TableFact {
    * a base in the same file), whose columns the workspace index adds.
    */
   bases?: string[];
+  /**
+   * A model class without `__tablename__` whose bases, all in other modules, may name its table
+   * (`@declared_attr __tablename__`): `name` is its class name until the workspace index finds that
+   * naming, and the index drops the table when it finds none.
+   */
+  nameFromBases?: true;
 }
 
 /** An index created or dropped by a migration or a DDL statement, in file order. */

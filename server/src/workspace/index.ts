@@ -386,12 +386,17 @@ export class WorkspaceIndex {
       if (!hasSchema(facts)) continue;
       const datasource = facts.schema.prismaDatasource;
       if (datasource) views.prismaDatasources.push({ file: facts.file, datasource });
+      // Tables whose bases name them (`nameFromBases`): by their class name, the derived name or
+      // undefined when none does, for the file's indexes on them.
+      const renamed = new Map<string, string | undefined>();
       for (const declared of facts.schema.tables) {
         // Columns of base classes and aliases declared in other modules, merged in.
         let table = declared;
         if (hasLinks(declared)) {
           links ??= new SchemaLinks(sortedFiles);
-          const resolved = links.resolve(facts.file, declared)!;
+          const resolved = links.resolve(facts.file, declared);
+          if (declared.nameFromBases) renamed.set(declared.name, resolved?.table.name);
+          if (!resolved) continue;
           table = resolved.table;
           if (resolved.compositeKey)
             views.indexes.push(knownFrom(resolved.compositeKey, facts.file));
@@ -414,7 +419,11 @@ export class WorkspaceIndex {
           }
         }
       }
-      for (const index of facts.schema.indexes) views.indexes.push(knownFrom(index, facts.file));
+      for (const index of facts.schema.indexes) {
+        if (!renamed.has(index.table)) views.indexes.push(knownFrom(index, facts.file));
+        else if (renamed.get(index.table))
+          views.indexes.push(knownFrom({ ...index, table: renamed.get(index.table)! }, facts.file));
+      }
       if (facts.schema.migration) {
         migrationOps.push({
           file: facts.file,
