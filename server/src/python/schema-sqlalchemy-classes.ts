@@ -20,13 +20,14 @@ import {
   tableNameBy,
   withAlias,
 } from '../workspace/schema-links';
-import { qualify, type PyClass, type PythonModel } from './model';
+import type { PyClass, PythonModel } from './model';
 import {
   argsOf,
   argumentInsertAt,
   blockAssignments,
   calledName,
   elementsOf,
+  importedName,
   isTrue,
   keywordArg,
   stringValue,
@@ -69,31 +70,6 @@ function tableNameOf(
   if (cls.bases.some((base) => /(^|\.)Model$/.test(base) && !/^models\.Model$/.test(base)))
     return snakeCase(cls.name);
   return undefined;
-}
-
-/** Modules whose classes and types are no models or column aliases of the workspace. */
-const LIBRARIES = new Set([
-  'abc',
-  'builtins',
-  'datetime',
-  'decimal',
-  'django',
-  'enum',
-  'flask_sqlalchemy',
-  'pydantic',
-  'sqlalchemy',
-  'sqlmodel',
-  'typing',
-  'typing_extensions',
-  'uuid',
-]);
-
-/** The qualified name of a base or type imported from another module of the workspace, if so. */
-function importedName(name: string, model: PythonModel): string | undefined {
-  if (!/^[A-Za-z_][\w.]*$/.test(name)) return undefined;
-  const qualified = qualify(name, model.imports);
-  if (qualified === name || LIBRARIES.has(qualified.split('.')[0])) return undefined;
-  return qualified;
 }
 
 /** The alias `Mapped[pk]` (or `Mapped[pk | None]`, `Mapped[Optional[pk]]`) names, if any. */

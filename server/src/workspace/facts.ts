@@ -87,6 +87,8 @@ export interface ColumnFact {
    * qualified name, and what the column's own call says, for the workspace index to merge.
    */
   alias?: { ref: string; own: ColumnFlags };
+  /** Added by the framework, not declared: the `id` key Django gives a model that declares none. */
+  implicit?: true;
 }
 
 /** What a column declaration says about keys and indexes; undefined where it says nothing. */
@@ -119,6 +121,8 @@ export interface MappedBaseFact {
    * its result cannot be told from the source.
    */
   tableNaming?: TableNaming | 'underived';
+  /** A Django abstract model (`class Meta: abstract = True`). */
+  django?: true;
 }
 
 /**
@@ -168,6 +172,11 @@ export interface TableFact {
    * naming, and the index drops the table when it finds none.
    */
   nameFromBases?: true;
+  /**
+   * A class of a Django models module whose bases are all in other modules: a model only when one
+   * of them is a Django abstract model, so the index drops it otherwise.
+   */
+  djangoBases?: true;
 }
 
 /** An index created or dropped by a migration or a DDL statement, in file order. */

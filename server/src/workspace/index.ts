@@ -386,8 +386,8 @@ export class WorkspaceIndex {
       if (!hasSchema(facts)) continue;
       const datasource = facts.schema.prismaDatasource;
       if (datasource) views.prismaDatasources.push({ file: facts.file, datasource });
-      // Tables whose bases name them (`nameFromBases`): by their class name, the derived name or
-      // undefined when none does, for the file's indexes on them.
+      // Tables their bases name (`nameFromBases`) or drop (no base makes them one), by declared
+      // name: the name they get or undefined, for the file's indexes on them.
       const renamed = new Map<string, string | undefined>();
       for (const declared of facts.schema.tables) {
         // Columns of base classes and aliases declared in other modules, merged in.
@@ -395,7 +395,8 @@ export class WorkspaceIndex {
         if (hasLinks(declared)) {
           links ??= new SchemaLinks(sortedFiles);
           const resolved = links.resolve(facts.file, declared);
-          if (declared.nameFromBases) renamed.set(declared.name, resolved?.table.name);
+          if (resolved?.table.name !== declared.name)
+            renamed.set(declared.name, resolved?.table.name);
           if (!resolved) continue;
           table = resolved.table;
           if (resolved.compositeKey)

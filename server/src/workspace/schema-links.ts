@@ -63,10 +63,19 @@ export function foldCompositePrimaryKey(table: TableFact): IndexFact | undefined
   };
 }
 
+/** Without Django's implicit `id` when a base in another module declares the primary key. */
+function withoutSupersededKey(columns: ColumnFact[]): ColumnFact[] {
+  const declaresKey = columns.some((column) => column.primaryKey && !column.implicit);
+  return declaresKey ? columns.filter((column) => !column.implicit) : columns;
+}
+
 /** Whether a table names declarations of other modules that the index must merge in. */
 export function hasLinks(table: TableFact): boolean {
   return (
-    !!table.bases?.length || !!table.nameFromBases || table.columns.some((column) => column.alias)
+    !!table.bases?.length ||
+    !!table.nameFromBases ||
+    !!table.djangoBases ||
+    table.columns.some((column) => column.alias)
   );
 }
 
@@ -163,6 +172,7 @@ export class SchemaLinks {
     const attributes = new Set(columns.map((column) => column.attribute));
     const visited = new Set<MappedBaseFact>();
     let naming: TableNaming | 'underived' | undefined;
+    let djangoBase = false;
     // Depth first, left to right: the method resolution order of the usual hierarchies.
     const inherit = (refs: readonly string[]): void => {
       for (const ref of refs) {
@@ -170,6 +180,7 @@ export class SchemaLinks {
         if (!found || visited.has(found.base)) continue;
         visited.add(found.base);
         naming ??= found.base.tableNaming;
+        djangoBase ||= !!found.base.django;
         for (const column of found.base.columns) {
           if (attributes.has(column.attribute)) continue;
           attributes.add(column.attribute);
@@ -179,6 +190,7 @@ export class SchemaLinks {
       }
     };
     inherit(table.bases ?? []);
+    if (table.djangoBases && !djangoBase) return undefined;
     let name = table.name;
     if (table.nameFromBases) {
       const derived = naming && naming !== 'underived' ? tableNameBy(naming, name) : undefined;
@@ -188,10 +200,11 @@ export class SchemaLinks {
     const resolved: TableFact = {
       ...table,
       name,
-      columns: columns.map((column) => this.withAliasOf(column)),
+      columns: withoutSupersededKey(columns).map((column) => this.withAliasOf(column)),
     };
     delete resolved.bases;
     delete resolved.nameFromBases;
+    delete resolved.djangoBases;
     return { table: resolved, compositeKey: foldCompositePrimaryKey(resolved) };
   }
 
