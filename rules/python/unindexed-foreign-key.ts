@@ -197,6 +197,7 @@ export const unindexedForeignKey: Rule = {
         'Foreign keys that lead an `Index(...)`, `UniqueConstraint(...)` or `PrimaryKeyConstraint(...)` in `__table_args__`, a Core `Table(...)` or a module-level `Index(...)`.',
         'Foreign keys indexed by an Alembic migration (`op.create_index`, `batch_op.create_index`, `op.execute("CREATE INDEX ...")`) that no later migration drops, or by `CREATE INDEX` in a `.sql` file.',
         'Django `ForeignKey` and `OneToOneField`: Django indexes them by default. `db_index=False` is a deliberate choice and is left to `unindexed-query-column`, which reports it when queries filter on the field.',
+        'Models without `__tablename__` whose base computes the table name (`@declared_attr def __tablename__(cls)`) other than as `cls.__name__`, `cls.__name__.lower()` or a CamelCase-to-snake_case helper (one named like `*snake*` or `resolve_table_name`, or one of the same file that uses `re.sub`/`re.split` and `.lower()`), and snake-cased class names with runs of capitals (`HTTPLog`), which such helpers convert differently: their table names are unknown, so their columns are left alone.',
         'Foreign keys declared only in migrations or `.sql` files (`unindexed-sql-foreign-key` covers `.sql`).',
       ],
       fixSafety:

@@ -217,6 +217,7 @@ export const unindexedQueryColumn: Rule = {
         'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`.',
         'Filter + sort pairs whose sort column is the primary key (`order_by(Post.id.desc())` after an indexed filter).',
         'A sort column in a query that also filters its table: the filter column is reported instead, or the composite index when the filter is indexed.',
+        'Models without `__tablename__` whose base computes the table name (`@declared_attr def __tablename__(cls)`) other than as `cls.__name__`, `cls.__name__.lower()` or a CamelCase-to-snake_case helper (one named like `*snake*` or `resolve_table_name`, or one of the same file that uses `re.sub`/`re.split` and `.lower()`), and snake-cased class names with runs of capitals (`HTTPLog`), which such helpers convert differently: their table names are unknown, so their columns are left alone.',
         'Lookups through relations (`author__name`), `filter_by` after a `join` (its keywords then name the joined entity), aliased entities, and queries on classes no model in the workspace declares.',
       ],
     },

@@ -1,5 +1,6 @@
 /** Reading call arguments and literals the way schema declarations write them. */
 import type { Node } from 'web-tree-sitter';
+import { qualify, type PythonModel } from './model';
 
 /** The positional arguments of a call's argument list (comments and keywords left out). */
 export function positionalArgs(args: Node): Node[] {
@@ -166,4 +167,29 @@ export function blockAssignments(
     result.set(left.text, { assignment, value: assignment.childForFieldName('right') });
   }
   return result;
+}
+
+/** Modules whose classes and types are no models or column aliases of the workspace. */
+const LIBRARIES = new Set([
+  'abc',
+  'builtins',
+  'datetime',
+  'decimal',
+  'django',
+  'enum',
+  'flask_sqlalchemy',
+  'pydantic',
+  'sqlalchemy',
+  'sqlmodel',
+  'typing',
+  'typing_extensions',
+  'uuid',
+]);
+
+/** The qualified name of a base or type imported from another module of the workspace, if so. */
+export function importedName(name: string, model: PythonModel): string | undefined {
+  if (!/^[A-Za-z_][\w.]*$/.test(name)) return undefined;
+  const qualified = qualify(name, model.imports);
+  if (qualified === name || LIBRARIES.has(qualified.split('.')[0])) return undefined;
+  return qualified;
 }

@@ -1,7 +1,9 @@
 /**
  * Django model declarations: `class Post(models.Model)` fields (`ForeignKey` indexed implicitly,
  * `db_index`, `unique`, `primary_key`, the implicit `id` key) and `Meta` (`db_table`, `indexes`,
- * `unique_together`, `index_together`, `constraints`, `abstract`).
+ * `unique_together`, `index_together`, `constraints`, `abstract`). Abstract models are recorded
+ * as `mappedBases` for models in other modules, whose fields the workspace index adds
+ * (`workspace/schema-links.ts`), as it does for SQLAlchemy bases.
  */
 import type { Node } from 'web-tree-sitter';
 import type { ColumnFact, IndexFact, SchemaFacts, TableFact } from '../workspace/facts';
@@ -11,6 +13,7 @@ import {
   blockAssignments,
   calledName,
   elementsOf,
+  importedName,
   isFalse,
   isTrue,
   keywordArg,
@@ -85,6 +88,7 @@ function implicitId(cls: PyClass): ColumnFact {
     unique: false,
     indexed: true,
     type: 'AutoField',
+    implicit: true,
   };
 }
 
@@ -162,36 +166,57 @@ function readMeta(meta: Node, table: TableFact, schema: SchemaFacts): void {
   }
 }
 
+/** An abstract model of the file: its fields, and its bases in other modules. */
+interface AbstractModel {
+  columns: ColumnFact[];
+  bases: string[];
+}
+
 /** Adds the Django models the file declares to `schema`. */
 export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): void {
   const label = appLabel(model.moduleName);
   // Abstract models in this file, whose fields their subclasses inherit.
-  const abstract = new Map<string, ColumnFact[]>();
+  const abstract = new Map<string, AbstractModel>();
   const concrete = new Set<string>();
+  // A base in another module may be an abstract model: only a module that uses Django asks.
+  const usesDjango = /\bdjango\b/.test(model.source);
   for (const cls of model.classes) {
-    const inherited = cls.bases.flatMap((base) => abstract.get(base) ?? []);
+    const local = cls.bases.flatMap((base) => abstract.get(base) ?? []);
     const isModel = cls.bases.some(
       (base) => isModelBase(base, model) || abstract.has(base) || concrete.has(base),
     );
-    if (!isModel) continue;
-    const table = readModel(cls, label, inherited, schema);
-    if (table) concrete.add(cls.name);
+    const imported = usesDjango
+      ? cls.bases.flatMap((base) =>
+          isModelBase(base, model) || abstract.has(base) || concrete.has(base)
+            ? []
+            : (importedName(base, model) ?? []),
+        )
+      : [];
+    if (!isModel && imported.length === 0) continue;
+    const bases = [...new Set([...imported, ...local.flatMap((base) => base.bases)])];
+    const inherited = local.flatMap((base) => base.columns);
+    const table = readModel(cls, label, { columns: inherited, bases }, schema);
+    // A class whose bases may not be models at all is no base this file's models count on.
+    if (table && !isModel) table.djangoBases = true;
+    else if (table) concrete.add(cls.name);
   }
-
+  /** Reads a model; an abstract one is recorded as a base instead of returned. */
   function readModel(
     cls: PyClass,
     app: string,
-    inherited: ColumnFact[],
+    inherited: AbstractModel,
     into: SchemaFacts,
   ): TableFact | undefined {
+    const { bases } = inherited;
     const table: TableFact = {
       name: app ? `${app}_${cls.name.toLowerCase()}` : cls.name.toLowerCase(),
       className: cls.name,
       start: cls.node.startIndex,
       end: cls.node.endIndex,
-      columns: inherited.map((column) => ({ ...column })),
+      columns: inherited.columns.map((column) => ({ ...column })),
       relationships: [],
       source: 'django',
+      ...(bases.length > 0 ? { bases } : {}),
     };
     let meta: Node | undefined;
     for (const statement of cls.body.namedChildren) {
@@ -226,7 +251,10 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       ? isTrue(blockAssignments(meta).get('abstract')?.value ?? undefined)
       : false;
     if (isAbstract) {
-      abstract.set(cls.name, table.columns);
+      abstract.set(cls.name, { columns: table.columns, bases });
+      // For models in other modules of the workspace.
+      const base = { name: cls.name, columns: table.columns, bases, django: true } as const;
+      (into.mappedBases ??= []).push(base);
       return undefined;
     }
     if (!table.columns.some((column) => column.primaryKey)) table.columns.push(implicitId(cls));

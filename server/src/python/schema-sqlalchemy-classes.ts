@@ -7,17 +7,32 @@
  * from are recorded as `mappedBases`.
  */
 import type { Node } from 'web-tree-sitter';
-import type { ColumnFact, ColumnFlags, SchemaFacts, TableFact } from '../workspace/facts';
-import { foldCompositePrimaryKey, hasLinks, withAlias } from '../workspace/schema-links';
-import { qualify, type PyClass, type PythonModel } from './model';
+import type {
+  ColumnFact,
+  ColumnFlags,
+  SchemaFacts,
+  TableFact,
+  TableNaming,
+} from '../workspace/facts';
 import {
+  foldCompositePrimaryKey,
+  hasLinks,
+  tableNameBy,
+  withAlias,
+} from '../workspace/schema-links';
+import type { PyClass, PythonModel } from './model';
+import {
+  argsOf,
   argumentInsertAt,
   blockAssignments,
   calledName,
   elementsOf,
+  importedName,
   isTrue,
+  keywordArg,
   stringValue,
 } from './schema-args';
+import { declaredAttrs, ownTableNaming, type DeclaredAttr } from './schema-declared-attr';
 import {
   columnCall,
   columnFact,
@@ -30,7 +45,7 @@ import {
 import { isSqlModelBase, isSqlModelTable, readSqlModelField } from './schema-sqlmodel';
 
 /** Text every class body that declares columns or a table contains (SQLModel classes aside). */
-const MAY_MAP = /Column|mapped_column|__tablename__|__abstract__|Mapped\[/;
+const MAY_MAP = /Column|mapped_column|__tablename__|__abstract__|Mapped\[|declared_attr/;
 const RELATIONSHIP_CALLS = new Set(['relationship', 'relation', 'dynamic_loader']);
 
 /** `UserAccount` -> `user_account`: Flask-SQLAlchemy's default table name. */
@@ -55,31 +70,6 @@ function tableNameOf(
   if (cls.bases.some((base) => /(^|\.)Model$/.test(base) && !/^models\.Model$/.test(base)))
     return snakeCase(cls.name);
   return undefined;
-}
-
-/** Modules whose classes and types are no models or column aliases of the workspace. */
-const LIBRARIES = new Set([
-  'abc',
-  'builtins',
-  'datetime',
-  'decimal',
-  'django',
-  'enum',
-  'flask_sqlalchemy',
-  'pydantic',
-  'sqlalchemy',
-  'sqlmodel',
-  'typing',
-  'typing_extensions',
-  'uuid',
-]);
-
-/** The qualified name of a base or type imported from another module of the workspace, if so. */
-function importedName(name: string, model: PythonModel): string | undefined {
-  if (!/^[A-Za-z_][\w.]*$/.test(name)) return undefined;
-  const qualified = qualify(name, model.imports);
-  if (qualified === name || LIBRARIES.has(qualified.split('.')[0])) return undefined;
-  return qualified;
 }
 
 /** The alias `Mapped[pk]` (or `Mapped[pk | None]`, `Mapped[Optional[pk]]`) names, if any. */
@@ -146,7 +136,35 @@ interface ClassBody {
   tableArgs: Node | null;
 }
 
-function readClassBody(cls: PyClass, sqlModel: boolean, file: FileContext): ClassBody {
+/** A `@declared_attr` method: a column, a relationship or `__table_args__` of each model. */
+function readDeclaredAttr(body: ClassBody, attr: DeclaredAttr, file: FileContext): void {
+  if (!attr.value) return;
+  if (attr.name === '__table_args__') {
+    body.tableArgs ??= attr.value;
+    return;
+  }
+  if (attr.name.startsWith('__')) return;
+  const call = columnCall(attr.value);
+  if (call) {
+    const read = readColumnCall(call, file.classTables);
+    if (!read) return;
+    const range = { start: attr.value.startIndex, end: attr.value.endIndex };
+    const column = columnFact(
+      read.name || attr.name,
+      attr.name,
+      read.flags,
+      mappedType(attr.returnType),
+      range,
+      argumentInsertAt(read.args),
+    );
+    body.columns.push(applyAlias(column, read.flags, attr.returnType, file));
+  } else if (RELATIONSHIP_CALLS.has(calledName(attr.value))) {
+    body.relationships.push(attr.name);
+  }
+}
+
+function readClassBody(entry: MappedClass, file: FileContext): ClassBody {
+  const { cls, sqlModel } = entry;
   const body: ClassBody = { columns: [], relationships: [], tableArgs: null };
   for (const statement of cls.body.namedChildren) {
     if (statement?.type !== 'expression_statement') continue;
@@ -189,6 +207,7 @@ function readClassBody(cls: PyClass, sqlModel: boolean, file: FileContext): Clas
       else if (field) body.columns.push(field);
     }
   }
+  for (const attr of entry.attrs) readDeclaredAttr(body, attr, file);
   return body;
 }
 
@@ -202,16 +221,64 @@ interface MappedClass {
   local: MappedClass[];
   /** Its bases imported from other modules, by qualified name. */
   imported: string[];
+  attrs: DeclaredAttr[];
+  /**
+   * How it names the tables of the classes deriving from it: its own `@declared_attr
+   * __tablename__`, else that of its first base in this file that has one.
+   */
+  naming?: TableNaming | 'underived';
+  /** It declares columns and is not `__abstract__`: a table once a base names it. */
+  concrete: boolean;
   /** Filled in file order, once its bases are read. */
   body?: ClassBody;
 }
 
+/**
+ * `Base = declarative_base(cls=CustomBase)` (or `registry().generate_base(cls=...)`): the bases
+ * such variables stand for, by variable name.
+ */
+function declarativeBaseAliases(model: PythonModel): Map<string, string> {
+  const aliases = new Map<string, string>();
+  if (!/declarative_base|generate_base/.test(model.source)) return aliases;
+  for (const statement of model.tree.rootNode.namedChildren) {
+    const assignment =
+      statement?.type === 'expression_statement' ? statement.namedChildren[0] : null;
+    if (assignment?.type !== 'assignment') continue;
+    const left = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    if (left?.type !== 'identifier' || right?.type !== 'call') continue;
+    if (!['declarative_base', 'generate_base'].includes(calledName(right))) continue;
+    const args = argsOf(right);
+    const cls = args ? keywordArg(args, 'cls') : undefined;
+    if (cls?.type === 'identifier') aliases.set(left.text, cls.text);
+  }
+  return aliases;
+}
+
+/**
+ * The table of a class without `__tablename__` that declares columns, named by a base's
+ * `@declared_attr __tablename__` (a class declaring one is itself a base, never so named).
+ */
+function derivedTableName(
+  cls: PyClass,
+  naming: MappedClass['naming'],
+  ownNaming: MappedClass['naming'],
+): string | undefined {
+  if (ownNaming || !naming || naming === 'underived') return undefined;
+  return tableNameBy(naming, cls.name);
+}
+
 /** The classes of the file that map tables or carry columns, in file order. */
-function mappedClasses(model: PythonModel): MappedClass[] {
+function mappedClasses(
+  model: PythonModel,
+  baseAliases: ReadonlyMap<string, string>,
+): MappedClass[] {
   const byName = new Map<string, MappedClass>();
   const mapped: MappedClass[] = [];
   for (const cls of model.classes) {
-    const bases = cls.bases.filter((base) => !base.includes('='));
+    const bases = cls.bases
+      .filter((base) => !base.includes('='))
+      .map((base) => baseAliases.get(base) ?? base);
     const local = bases.flatMap((base) => byName.get(base) ?? []);
     const sqlModel =
       isSqlModelTable(cls) ||
@@ -221,19 +288,25 @@ function mappedClasses(model: PythonModel): MappedClass[] {
     const text = model.source.slice(cls.body.startIndex, cls.body.endIndex);
     if (!sqlModel && local.length === 0 && !MAY_MAP.test(text)) continue;
     const assignments = blockAssignments(cls.body);
-    const declares = [...assignments.values()].some(
-      ({ assignment, value }) =>
-        !!columnCall(value) || (!value && !!mappedType(assignment.childForFieldName('type'))),
-    );
+    const attrs = text.includes('declared_attr') ? declaredAttrs(cls) : [];
+    const declares =
+      [...assignments.values()].some(
+        ({ assignment, value }) =>
+          !!columnCall(value) || (!value && !!mappedType(assignment.childForFieldName('type'))),
+      ) || attrs.some((attr) => !!attr.value && !!columnCall(attr.value));
     const abstract = isTrue(assignments.get('__abstract__')?.value ?? undefined);
     const named = assignments.has('__tablename__') || isSqlModelTable(cls);
-    const table = declares || named ? tableNameOf(cls, assignments) : undefined;
-    // A base counts when it declares columns or passes on those of its own bases.
-    if (!table && !declares && !abstract && !sqlModel && local.length === 0) continue;
+    const ownNaming = ownTableNaming(attrs, model);
+    const naming = ownNaming ?? local.find((base) => base.naming)?.naming;
+    const concrete = declares && !abstract && !sqlModel;
+    let table = declares || named ? tableNameOf(cls, assignments) : undefined;
+    if (!table && concrete) table = derivedTableName(cls, naming, ownNaming);
+    // A base counts when it declares columns or passes on those of its own bases or its naming.
+    if (!table && !declares && !abstract && !sqlModel && local.length === 0 && !ownNaming) continue;
     const imported = bases.flatMap((base) =>
       byName.has(base) ? [] : (importedName(base, model) ?? []),
     );
-    const entry: MappedClass = { cls, table, sqlModel, local, imported };
+    const entry: MappedClass = { cls, table, sqlModel, local, imported, attrs, naming, concrete };
     byName.set(cls.name, entry);
     mapped.push(entry);
   }
@@ -270,7 +343,12 @@ function inherited(entry: MappedClass): {
   return { columns, relationships, imported };
 }
 
-function readModelClass(entry: MappedClass, tableName: string, schema: SchemaFacts): void {
+function readModelClass(
+  entry: MappedClass,
+  tableName: string,
+  schema: SchemaFacts,
+  nameFromBases = false,
+): void {
   const { cls } = entry;
   const { columns, relationships, imported } = inherited(entry);
   const table: TableFact = {
@@ -282,6 +360,7 @@ function readModelClass(entry: MappedClass, tableName: string, schema: SchemaFac
     relationships,
     source: 'sqlalchemy',
     ...(imported.length > 0 ? { bases: imported } : {}),
+    ...(nameFromBases ? { nameFromBases } : {}),
   };
   // With links to other modules, the index folds the key once it knows every column.
   if (!hasLinks(table)) {
@@ -294,9 +373,18 @@ function readModelClass(entry: MappedClass, tableName: string, schema: SchemaFac
   schema.tables.push(table);
 }
 
+/**
+ * Whether a class is a table named by a `@declared_attr __tablename__` of a base in another module:
+ * it declares columns, is not abstract, has bases there and none here that says how it is named.
+ */
+function mayBeNamedElsewhere(entry: MappedClass, imported: readonly string[]): boolean {
+  return entry.concrete && entry.naming === undefined && imported.length > 0;
+}
+
 /** Tables and the model bases other modules may derive from. */
 export function readClasses(model: PythonModel, schema: SchemaFacts): ClassTables {
-  const mapped = mappedClasses(model);
+  const baseAliases = declarativeBaseAliases(model);
+  const mapped = mappedClasses(model, baseAliases);
   const classTables = new Map<string, string>();
   for (const entry of mapped) if (entry.table) classTables.set(entry.cls.name, entry.table);
   const aliases = readColumnAliases(model, classTables);
@@ -304,14 +392,26 @@ export function readClasses(model: PythonModel, schema: SchemaFacts): ClassTable
     schema.columnAliases = [...aliases].map(([name, flags]) => ({ name, flags }));
   const file: FileContext = { model, classTables, aliases };
   for (const entry of mapped) {
-    entry.body = readClassBody(entry.cls, entry.sqlModel, file);
+    entry.body = readClassBody(entry, file);
     if (entry.table) {
       readModelClass(entry, entry.table, schema);
       continue;
     }
     const { columns, imported } = inherited(entry);
-    if (columns.length === 0 && imported.length === 0) continue;
-    (schema.mappedBases ??= []).push({ name: entry.cls.name, columns, bases: imported });
+    // Named there, or else no table: the index decides. It stays a base for the second case.
+    if (mayBeNamedElsewhere(entry, imported)) readModelClass(entry, entry.cls.name, schema, true);
+    if (columns.length === 0 && imported.length === 0 && !entry.naming) continue;
+    const base = { name: entry.cls.name, columns, bases: imported };
+    (schema.mappedBases ??= []).push(entry.naming ? { ...base, tableNaming: entry.naming } : base);
   }
+  exportAliasedBases(schema, baseAliases);
   return classTables;
+}
+
+/** `Base = declarative_base(cls=CustomBase)`: `Base` passes on what `CustomBase` does. */
+function exportAliasedBases(schema: SchemaFacts, baseAliases: ReadonlyMap<string, string>): void {
+  for (const [alias, name] of baseAliases) {
+    const base = schema.mappedBases?.find((b) => b.name === name);
+    if (base) schema.mappedBases!.push({ ...base, name: alias });
+  }
 }

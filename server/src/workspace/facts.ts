@@ -87,6 +87,8 @@ export interface ColumnFact {
    * qualified name, and what the column's own call says, for the workspace index to merge.
    */
   alias?: { ref: string; own: ColumnFlags };
+  /** Added by the framework, not declared: the `id` key Django gives a model that declares none. */
+  implicit?: true;
 }
 
 /** What a column declaration says about keys and indexes; undefined where it says nothing. */
@@ -113,7 +115,21 @@ export interface MappedBaseFact {
   columns: ColumnFact[];
   /** Qualified names of its base classes imported from other modules (see `TableFact.bases`). */
   bases: string[];
+  /**
+   * How it names the tables of the models deriving from it, from a `@declared_attr
+   * __tablename__` (its own or a base's in the same file); `underived` when one is declared but
+   * its result cannot be told from the source.
+   */
+  tableNaming?: TableNaming | 'underived';
+  /** A Django abstract model (`class Meta: abstract = True`). */
+  django?: true;
 }
+
+/**
+ * What a `@declared_attr __tablename__` returns: `cls.__name__` as is, `.lower()`ed, or through a
+ * CamelCase-to-snake_case helper.
+ */
+export type TableNaming = 'name' | 'lower' | 'snake';
 
 export interface IndexFact {
   table: string;
@@ -150,6 +166,17 @@ export interface TableFact {
    * a base in the same file), whose columns the workspace index adds.
    */
   bases?: string[];
+  /**
+   * A model class without `__tablename__` whose bases, all in other modules, may name its table
+   * (`@declared_attr __tablename__`): `name` is its class name until the workspace index finds that
+   * naming, and the index drops the table when it finds none.
+   */
+  nameFromBases?: true;
+  /**
+   * A class of a Django models module whose bases are all in other modules: a model only when one
+   * of them is a Django abstract model, so the index drops it otherwise.
+   */
+  djangoBases?: true;
 }
 
 /** An index created or dropped by a migration or a DDL statement, in file order. */

@@ -457,12 +457,18 @@ export class WorkspaceIndex {
       if (!hasSchema(facts)) continue;
       const datasource = facts.schema.prismaDatasource;
       if (datasource) views.prismaDatasources.push({ file: facts.file, datasource });
+      // Tables their bases name (`nameFromBases`) or drop (no base makes them one), by declared
+      // name: the name they get or undefined, for the file's indexes on them.
+      const renamed = new Map<string, string | undefined>();
       for (const declared of facts.schema.tables) {
         // Columns of base classes and aliases declared in other modules, merged in.
         let table = declared;
         if (hasLinks(declared)) {
           links ??= new SchemaLinks(sortedFiles);
-          const resolved = links.resolve(facts.file, declared)!;
+          const resolved = links.resolve(facts.file, declared);
+          if (resolved?.table.name !== declared.name)
+            renamed.set(declared.name, resolved?.table.name);
+          if (!resolved) continue;
           table = resolved.table;
           if (resolved.compositeKey)
             views.indexes.push(knownFrom(resolved.compositeKey, facts.file));
@@ -485,7 +491,11 @@ export class WorkspaceIndex {
           }
         }
       }
-      for (const index of facts.schema.indexes) views.indexes.push(knownFrom(index, facts.file));
+      for (const index of facts.schema.indexes) {
+        if (!renamed.has(index.table)) views.indexes.push(knownFrom(index, facts.file));
+        else if (renamed.get(index.table))
+          views.indexes.push(knownFrom({ ...index, table: renamed.get(index.table)! }, facts.file));
+      }
       if (facts.schema.migration) {
         migrationOps.push({
           file: facts.file,

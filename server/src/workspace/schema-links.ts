@@ -11,7 +11,19 @@ import type {
   MappedBaseFact,
   Reexport,
   TableFact,
+  TableNaming,
 } from './facts';
+
+/**
+ * The table a `@declared_attr __tablename__` gives class `className`. Snake-case helpers differ on
+ * runs of capitals (`HTTPLog`: `http_log` or `h_t_t_p_log`), so such names are left undecided.
+ */
+export function tableNameBy(naming: TableNaming, className: string): string | undefined {
+  if (naming === 'name') return className;
+  if (naming === 'lower') return className.toLowerCase();
+  if (/[A-Z]{2}/.test(className)) return undefined;
+  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
 
 /** A column with an alias's flags merged in; the column's own arguments win where both say. */
 export function withAlias(column: ColumnFact, own: ColumnFlags, alias: ColumnFlags): ColumnFact {
@@ -51,9 +63,20 @@ export function foldCompositePrimaryKey(table: TableFact): IndexFact | undefined
   };
 }
 
+/** Without Django's implicit `id` when a base in another module declares the primary key. */
+function withoutSupersededKey(columns: ColumnFact[]): ColumnFact[] {
+  const declaresKey = columns.some((column) => column.primaryKey && !column.implicit);
+  return declaresKey ? columns.filter((column) => !column.implicit) : columns;
+}
+
 /** Whether a table names declarations of other modules that the index must merge in. */
 export function hasLinks(table: TableFact): boolean {
-  return !!table.bases?.length || table.columns.some((column) => column.alias);
+  return (
+    !!table.bases?.length ||
+    !!table.nameFromBases ||
+    !!table.djangoBases ||
+    table.columns.some((column) => column.alias)
+  );
 }
 
 const only = <T>(list: T[]): T | undefined => (list.length === 1 ? list[0] : undefined);
@@ -136,8 +159,9 @@ export class SchemaLinks {
   }
 
   /**
-   * `table` (declared in `file`) with the columns of its bases in other modules added and its
-   * aliases merged, and the composite primary key this may form; undefined when it has no links.
+   * `table` (declared in `file`) with the columns of its bases in other modules added, its aliases
+   * merged and, for `nameFromBases`, the name its bases give it; and the composite primary key this
+   * may form. Undefined when it has no links or is no table (no base names it).
    */
   resolve(
     file: string,
@@ -147,12 +171,16 @@ export class SchemaLinks {
     const columns = table.columns.map((column) => ({ ...column }));
     const attributes = new Set(columns.map((column) => column.attribute));
     const visited = new Set<MappedBaseFact>();
+    let naming: TableNaming | 'underived' | undefined;
+    let djangoBase = false;
     // Depth first, left to right: the method resolution order of the usual hierarchies.
     const inherit = (refs: readonly string[]): void => {
       for (const ref of refs) {
         const found = this.bases.get(ref);
         if (!found || visited.has(found.base)) continue;
         visited.add(found.base);
+        naming ??= found.base.tableNaming;
+        djangoBase ||= !!found.base.django;
         for (const column of found.base.columns) {
           if (attributes.has(column.attribute)) continue;
           attributes.add(column.attribute);
@@ -162,11 +190,21 @@ export class SchemaLinks {
       }
     };
     inherit(table.bases ?? []);
+    if (table.djangoBases && !djangoBase) return undefined;
+    let name = table.name;
+    if (table.nameFromBases) {
+      const derived = naming && naming !== 'underived' ? tableNameBy(naming, name) : undefined;
+      if (!derived) return undefined;
+      name = derived;
+    }
     const resolved: TableFact = {
       ...table,
-      columns: columns.map((column) => this.withAliasOf(column)),
+      name,
+      columns: withoutSupersededKey(columns).map((column) => this.withAliasOf(column)),
     };
     delete resolved.bases;
+    delete resolved.nameFromBases;
+    delete resolved.djangoBases;
     return { table: resolved, compositeKey: foldCompositePrimaryKey(resolved) };
   }
 
