@@ -3,10 +3,17 @@
  * `db_index`, `unique`, `primary_key`, the implicit `id` key) and `Meta` (`db_table`, `indexes`,
  * `unique_together`, `index_together`, `constraints`, `abstract`). Abstract models are recorded
  * as `mappedBases` for models in other modules, whose fields the workspace index adds
- * (`workspace/schema-links.ts`), as it does for SQLAlchemy bases.
+ * (`workspace/schema-links.ts`), as it does for SQLAlchemy bases, with their `Meta` indexes for
+ * the models that take their `Meta`.
  */
 import type { Node } from 'web-tree-sitter';
-import type { ColumnFact, IndexFact, SchemaFacts, TableFact } from '../workspace/facts';
+import type {
+  ColumnFact,
+  IndexFact,
+  MetaIndexFact,
+  SchemaFacts,
+  TableFact,
+} from '../workspace/facts';
 import { qualify, type PyClass, type PythonModel } from './model';
 import {
   argsOf,
@@ -100,24 +107,17 @@ function fieldColumns(fields: string[], table: TableFact): string[] {
   });
 }
 
-function addIndex(
-  table: TableFact,
-  schema: SchemaFacts,
-  fields: string[],
-  unique: boolean,
-  node: Node,
-  name?: string,
-): void {
-  if (fields.length === 0) return;
-  const index: IndexFact = {
+function addIndex(table: TableFact, schema: SchemaFacts, index: MetaIndexFact): void {
+  if (index.fields.length === 0) return;
+  const fact: IndexFact = {
     table: table.name,
-    columns: fieldColumns(fields, table),
-    name,
-    unique,
-    start: node.startIndex,
-    end: node.endIndex,
+    columns: fieldColumns(index.fields, table),
+    name: index.name,
+    unique: index.unique,
+    start: index.start,
+    end: index.end,
   };
-  schema.indexes.push(index);
+  schema.indexes.push(fact);
 }
 
 /** `unique_together = ("a", "b")` or `[("a", "b"), ...]`. */
@@ -126,34 +126,25 @@ function togetherGroups(value: Node): Node[] {
   return elements.every((element) => stringValue(element) !== undefined) ? [value] : elements;
 }
 
-function readMeta(meta: Node, table: TableFact, schema: SchemaFacts): void {
+function metaIndex(fields: string[], unique: boolean, node: Node, name?: string): MetaIndexFact {
+  return { fields, unique, ...(name ? { name } : {}), start: node.startIndex, end: node.endIndex };
+}
+
+/** The indexes a `Meta` declares: `indexes`, unique `constraints`, `unique/index_together`. */
+function metaIndexesOf(meta: Node): MetaIndexFact[] {
   const assignments = blockAssignments(meta);
-  const dbTable = stringValue(assignments.get('db_table')?.value);
-  if (dbTable) table.name = dbTable;
-  for (const element of elementsOf(assignments.get('indexes')?.value ?? undefined)) {
-    const args = element.type === 'call' ? argsOf(element) : undefined;
-    if (!args || calledName(element) !== 'Index') continue;
-    addIndex(
-      table,
-      schema,
-      stringList(keywordArg(args, 'fields')),
-      false,
-      element,
-      stringValue(keywordArg(args, 'name')),
-    );
-  }
-  for (const element of elementsOf(assignments.get('constraints')?.value ?? undefined)) {
-    const args = element.type === 'call' ? argsOf(element) : undefined;
-    if (!args || calledName(element) !== 'UniqueConstraint') continue;
+  const found: MetaIndexFact[] = [];
+  for (const [key, kind, unique] of [
+    ['indexes', 'Index', false],
     // A `condition=` makes it a partial index; counted as covering, so no lookup is ever blamed on it.
-    addIndex(
-      table,
-      schema,
-      stringList(keywordArg(args, 'fields')),
-      true,
-      element,
-      stringValue(keywordArg(args, 'name')),
-    );
+    ['constraints', 'UniqueConstraint', true],
+  ] as const) {
+    for (const element of elementsOf(assignments.get(key)?.value ?? undefined)) {
+      const args = element.type === 'call' ? argsOf(element) : undefined;
+      if (!args || calledName(element) !== kind) continue;
+      const fields = stringList(keywordArg(args, 'fields'));
+      found.push(metaIndex(fields, unique, element, stringValue(keywordArg(args, 'name'))));
+    }
   }
   for (const [key, unique] of [
     ['unique_together', true],
@@ -162,14 +153,25 @@ function readMeta(meta: Node, table: TableFact, schema: SchemaFacts): void {
     const value = assignments.get(key)?.value;
     if (!value) continue;
     for (const group of togetherGroups(value))
-      addIndex(table, schema, stringList(group), unique, group);
+      found.push(metaIndex(stringList(group), unique, group));
   }
+  return found;
+}
+
+/**
+ * Whether a model takes its abstract bases' `Meta`: Django hands a base's `Meta` to a child that
+ * declares none, and a child's `class Meta(Base.Meta)` extends it; any other `Meta` replaces it.
+ */
+function inheritsMeta(metaClass: Node | undefined): boolean {
+  return !metaClass || !!metaClass.childForFieldName('superclasses')?.namedChildren.length;
 }
 
 /** An abstract model of the file: its fields, and its bases in other modules. */
 interface AbstractModel {
   columns: ColumnFact[];
   bases: string[];
+  /** The `Meta` indexes its subclasses inherit (its own, and its bases' when it extends theirs). */
+  metaIndexes: MetaIndexFact[];
 }
 
 /** Adds the Django models the file declares to `schema`. */
@@ -194,8 +196,12 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       : [];
     if (!isModel && imported.length === 0) continue;
     const bases = [...new Set([...imported, ...local.flatMap((base) => base.bases)])];
-    const inherited = local.flatMap((base) => base.columns);
-    const table = readModel(cls, label, { columns: inherited, bases }, schema);
+    const inherited = {
+      columns: local.flatMap((base) => base.columns),
+      bases,
+      metaIndexes: local.flatMap((base) => base.metaIndexes),
+    };
+    const table = readModel(cls, label, inherited, schema);
     // A class whose bases may not be models at all is no base this file's models count on.
     if (table && !isModel) table.djangoBases = true;
     else if (table) concrete.add(cls.name);
@@ -218,13 +224,13 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       source: 'django',
       ...(bases.length > 0 ? { bases } : {}),
     };
-    let meta: Node | undefined;
+    let metaClass: Node | undefined;
     for (const statement of cls.body.namedChildren) {
       if (
         statement?.type === 'class_definition' &&
         statement.childForFieldName('name')?.text === 'Meta'
       ) {
-        meta = statement.childForFieldName('body') ?? undefined;
+        metaClass = statement;
         continue;
       }
       if (statement?.type !== 'expression_statement') continue;
@@ -247,18 +253,31 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
         if (field.foreignKey) table.relationships.push(left.text);
       }
     }
-    const isAbstract = meta
-      ? isTrue(blockAssignments(meta).get('abstract')?.value ?? undefined)
-      : false;
-    if (isAbstract) {
-      abstract.set(cls.name, { columns: table.columns, bases });
+    const meta = metaClass?.childForFieldName('body') ?? undefined;
+    const assignments = meta ? blockAssignments(meta) : undefined;
+    // The `Meta` indexes this model has: its own, plus its bases' when it takes their `Meta`.
+    const takesBasesMeta = inheritsMeta(metaClass);
+    const metaIndexes = [
+      ...(meta ? metaIndexesOf(meta) : []),
+      ...(takesBasesMeta ? inherited.metaIndexes : []),
+    ];
+    if (isTrue(assignments?.get('abstract')?.value ?? undefined)) {
+      abstract.set(cls.name, { columns: table.columns, bases, metaIndexes });
       // For models in other modules of the workspace.
-      const base = { name: cls.name, columns: table.columns, bases, django: true } as const;
-      (into.mappedBases ??= []).push(base);
+      (into.mappedBases ??= []).push({
+        name: cls.name,
+        columns: table.columns,
+        bases,
+        django: true,
+        ...(metaIndexes.length > 0 ? { metaIndexes } : {}),
+      });
       return undefined;
     }
     if (!table.columns.some((column) => column.primaryKey)) table.columns.push(implicitId(cls));
-    if (meta) readMeta(meta, table, into);
+    const dbTable = stringValue(assignments?.get('db_table')?.value);
+    if (dbTable) table.name = dbTable;
+    if (takesBasesMeta && bases.length > 0) table.inheritsMeta = true;
+    for (const index of metaIndexes) addIndex(table, into, index);
     into.tables.push(table);
     return table;
   }

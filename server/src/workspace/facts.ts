@@ -123,6 +123,20 @@ export interface MappedBaseFact {
   tableNaming?: TableNaming | 'underived';
   /** A Django abstract model (`class Meta: abstract = True`). */
   django?: true;
+  /**
+   * The indexes a Django abstract model's `Meta` declares (`indexes`, `unique_together`, unique
+   * constraints), by field name: a model inherits them when it declares no `Meta` of its own.
+   */
+  metaIndexes?: MetaIndexFact[];
+}
+
+/** An index of a Django `Meta`, by field names as written (`owner`, `-created`). */
+export interface MetaIndexFact {
+  fields: string[];
+  unique: boolean;
+  name?: string;
+  start: number;
+  end: number;
 }
 
 /**
@@ -177,6 +191,11 @@ export interface TableFact {
    * of them is a Django abstract model, so the index drops it otherwise.
    */
   djangoBases?: true;
+  /**
+   * A Django model with no `Meta` of its own (or one extending a base's `Meta`): it inherits the
+   * `Meta` indexes of its abstract bases in other modules.
+   */
+  inheritsMeta?: true;
 }
 
 /** An index created or dropped by a migration or a DDL statement, in file order. */

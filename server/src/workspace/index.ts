@@ -472,6 +472,8 @@ export class WorkspaceIndex {
           table = resolved.table;
           if (resolved.compositeKey)
             views.indexes.push(knownFrom(resolved.compositeKey, facts.file));
+          for (const inherited of resolved.inheritedIndexes)
+            views.indexes.push(knownFrom(inherited.index, inherited.file));
         }
         const entry = { file: facts.file, table };
         push(views.tablesByName, lower(table.name), entry);

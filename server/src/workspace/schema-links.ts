@@ -9,6 +9,7 @@ import type {
   FileFacts,
   IndexFact,
   MappedBaseFact,
+  MetaIndexFact,
   Reexport,
   TableFact,
   TableNaming,
@@ -140,6 +141,25 @@ function barrelsOf(files: readonly FileFacts[]): Map<string, Reexport[][]> {
   return barrels;
 }
 
+/** A table with its links resolved, and the indexes that come with them. */
+export interface ResolvedTable {
+  table: TableFact;
+  /** The primary key its columns form together, when it is composite. */
+  compositeKey?: IndexFact;
+  /** Indexes of its bases' Django `Meta`, with the file that declares each. */
+  inheritedIndexes: { file: string; index: IndexFact }[];
+}
+
+/** A base's Django `Meta` index on `table`: field names become its columns (`owner` -> `owner_id`). */
+function indexOfMeta(table: TableFact, index: MetaIndexFact): IndexFact {
+  const columns = index.fields.map((field) => {
+    const attribute = field.replace(/^-/, '');
+    return table.columns.find((column) => column.attribute === attribute)?.name ?? attribute;
+  });
+  const { name, unique, start, end } = index;
+  return { table: table.name, columns, ...(name ? { name } : {}), unique, start, end };
+}
+
 /** The aliases and model bases every file of the workspace declares. */
 export class SchemaLinks {
   private readonly aliases: ByName<ColumnFlags>;
@@ -163,16 +183,15 @@ export class SchemaLinks {
    * merged and, for `nameFromBases`, the name its bases give it; and the composite primary key this
    * may form. Undefined when it has no links or is no table (no base names it).
    */
-  resolve(
-    file: string,
-    table: TableFact,
-  ): { table: TableFact; compositeKey?: IndexFact } | undefined {
+  resolve(file: string, table: TableFact): ResolvedTable | undefined {
     if (!hasLinks(table)) return undefined;
     const columns = table.columns.map((column) => ({ ...column }));
     const attributes = new Set(columns.map((column) => column.attribute));
     const visited = new Set<MappedBaseFact>();
     let naming: TableNaming | 'underived' | undefined;
     let djangoBase = false;
+    // Django `Meta` indexes of the bases, for a model that takes their `Meta`.
+    const metaIndexes: { file: string; index: MetaIndexFact }[] = [];
     // Depth first, left to right: the method resolution order of the usual hierarchies.
     const inherit = (refs: readonly string[]): void => {
       for (const ref of refs) {
@@ -181,6 +200,9 @@ export class SchemaLinks {
         visited.add(found.base);
         naming ??= found.base.tableNaming;
         djangoBase ||= !!found.base.django;
+        if (table.inheritsMeta)
+          for (const index of found.base.metaIndexes ?? [])
+            metaIndexes.push({ file: found.file, index });
         for (const column of found.base.columns) {
           if (attributes.has(column.attribute)) continue;
           attributes.add(column.attribute);
@@ -205,7 +227,15 @@ export class SchemaLinks {
     delete resolved.bases;
     delete resolved.nameFromBases;
     delete resolved.djangoBases;
-    return { table: resolved, compositeKey: foldCompositePrimaryKey(resolved) };
+    delete resolved.inheritsMeta;
+    return {
+      table: resolved,
+      compositeKey: foldCompositePrimaryKey(resolved),
+      inheritedIndexes: metaIndexes.map(({ file: from, index }) => ({
+        file: from,
+        index: indexOfMeta(resolved, index),
+      })),
+    };
   }
 
   private withAliasOf(column: ColumnFact): ColumnFact {
