@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_EXCLUDED_DIRS } from '../workspace/discovery';
-import { ts } from './compiler';
+import { loadTypeScript, ts } from './compiler';
 
 /** One `paths` entry: `prefix*suffix` (or an exact specifier) → workspace-relative target. */
 export interface PathAlias {
@@ -179,13 +179,16 @@ function folderOf(target: string): string {
   return path.dirname(star === -1 ? target : `${target.slice(0, star)}_`);
 }
 
+const SOURCE_FILE = /\.[mc]?[jt]sx?$/;
+
 function baseUrlOf(folder: string, absolute: string): AliasScope['baseUrl'] {
   let names: string[] = [];
   try {
     names = fs
-      .readdirSync(absolute)
-      .filter((name) => !name.startsWith('.') && name !== 'node_modules')
-      .map((name) => name.replace(/\.(?:d\.)?[mc]?[jt]sx?$/, ''));
+      .readdirSync(absolute, { withFileTypes: true })
+      .filter((entry) => !entry.name.startsWith('.') && entry.name !== 'node_modules')
+      .filter((entry) => entry.isDirectory() || SOURCE_FILE.test(entry.name))
+      .map((entry) => entry.name.replace(SOURCE_FILE, ''));
   } catch {
     // An unreadable baseUrl resolves nothing.
   }
@@ -232,6 +235,8 @@ function readConfig(file: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+  // The bundles load the compiler on first use; a workspace with a tsconfig has TypeScript anyway.
+  loadTypeScript();
   const { config, error } = ts.parseConfigFileTextToJson(file, text);
   return !error && isObject(config) ? config : undefined;
 }
