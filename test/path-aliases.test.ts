@@ -78,6 +78,19 @@ describe('TypeScript path aliases', () => {
     assert.equal(resolveSpecifier('src/routes/a.ts', 'lodash/map', aliases), undefined);
   });
 
+  it('resolves nothing outside the workspace', () => {
+    const root = workspace({
+      'app/tsconfig.json': JSON.stringify({
+        compilerOptions: { baseUrl: '../vendor', paths: { '@lib/*': ['../lib/*'] } },
+      }),
+      'vendor/store.ts': 'export const store = 1;',
+    });
+    roots.push(root);
+    const aliases = loadModuleAliases(path.join(root, 'app'));
+    assert.equal(resolveSpecifier('a.ts', '@lib/db', aliases), undefined);
+    assert.equal(resolveSpecifier('a.ts', 'store', aliases), undefined);
+  });
+
   it('follows relative extends; paths start at baseUrl, else at the config that declares them', () => {
     const aliases = load({
       'configs/base.json': JSON.stringify({

@@ -38,7 +38,7 @@ export interface ModuleAliases {
 const CONFIG_NAMES = ['tsconfig.json', 'jsconfig.json'];
 /** Folders below the root searched for configs, and at most how many: start-up stays cheap. */
 const MAX_DEPTH = 6;
-const MAX_FOLDERS = 20_000;
+const MAX_FOLDERS = 5_000;
 /** Links of an `extends` chain followed at most (a cycle stops at the first repeat anyway). */
 const MAX_EXTENDS = 8;
 
@@ -69,11 +69,11 @@ export function aliasedPath(
     (s) => s.folder === '' || relativePath.startsWith(`${s.folder}/`),
   );
   if (!scope) return undefined;
-  const target = matchPaths(scope.paths, specifier);
-  if (target !== undefined) return target.startsWith('../') ? undefined : target;
-  if (scope.baseUrl && scope.baseUrl.names.includes(specifier.split('/')[0]))
-    return scope.baseUrl.folder ? `${scope.baseUrl.folder}/${specifier}` : specifier;
-  return undefined;
+  let target = matchPaths(scope.paths, specifier);
+  if (target === undefined && scope.baseUrl?.names.includes(specifier.split('/')[0]))
+    target = scope.baseUrl.folder ? `${scope.baseUrl.folder}/${specifier}` : specifier;
+  // A module outside the workspace has no name in the index.
+  return target === '..' || target?.startsWith('../') ? undefined : target;
 }
 
 function matchPaths(paths: readonly PathAlias[], specifier: string): string | undefined {
@@ -114,28 +114,36 @@ function isFile(file: string): boolean {
   }
 }
 
-/** Folders under `root` (itself included) that hold a config file. */
+/**
+ * Folders under `root` (itself included) that hold a config file, level by level: when a huge
+ * tree (a scan from a home folder) exhausts the budget, the shallow configs are found already.
+ */
 function configFolders(root: string): string[] {
   const found: string[] = [];
+  let level = [path.resolve(root)];
   let visited = 0;
-  const walk = (dir: string, depth: number): void => {
-    if (++visited > MAX_FOLDERS) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
+  for (let depth = 0; depth <= MAX_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      if (++visited > MAX_FOLDERS) return found;
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      if (entries.some((entry) => entry.isFile() && CONFIG_NAMES.includes(entry.name)))
+        found.push(dir);
+      for (const entry of entries)
+        if (
+          entry.isDirectory() &&
+          !entry.name.startsWith('.') &&
+          !DEFAULT_EXCLUDED_DIRS.has(entry.name)
+        )
+          next.push(path.join(dir, entry.name));
     }
-    if (entries.some((entry) => entry.isFile() && CONFIG_NAMES.includes(entry.name)))
-      found.push(dir);
-    if (depth >= MAX_DEPTH) return;
-    for (const entry of entries) {
-      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-      if (DEFAULT_EXCLUDED_DIRS.has(entry.name)) continue;
-      walk(path.join(dir, entry.name), depth + 1);
-    }
-  };
-  walk(path.resolve(root), 0);
+    level = next;
+  }
   return found;
 }
 
