@@ -15,6 +15,7 @@ import { parsePrismaSchema } from '../server/src/prisma/schema';
 import { typeScriptSyntaxErrors } from '../server/src/typescript/compiler';
 import { loadConfigFile } from '../server/src/config/config';
 import { resolveRules } from '../server/src/config/resolve';
+import { loadModuleAliases } from '../server/src/typescript/path-aliases';
 import { analyze, DEFAULT_OPTIONS, type MemoryFile } from './support/analyze';
 import { parseAnnotations } from './support/annotations';
 
@@ -26,6 +27,8 @@ interface FixtureCase {
   /** The rule the case is about: its name up to `--`. */
   rule: string;
   root: string;
+  /** A folder under workspaces/ (not one file of a language's folder). */
+  workspace: boolean;
   files: MemoryFile[];
 }
 
@@ -56,6 +59,7 @@ export function fixtureCases(): FixtureCase[] {
           name: `workspaces/${name}`,
           rule: name.split('--')[0],
           root,
+          workspace: true,
           files: files.map((f) => read(root, f)),
         });
       }
@@ -68,6 +72,7 @@ export function fixtureCases(): FixtureCase[] {
         name: `${language}/${file}`,
         rule: name.split('--')[0],
         root: dir,
+        workspace: false,
         files: [read(dir, file)],
       });
     }
@@ -101,9 +106,17 @@ describe('rule fixtures', function () {
       const resolved = fs.existsSync(configFile)
         ? resolveRules(ALL_RULES, loadConfigFile(configFile, ruleIds), {}, fixture.root)
         : undefined;
-      const { reports } = resolved
-        ? await analyze(fixture.files, resolved.rules, DEFAULT_OPTIONS, resolved.settings)
-        : await analyze(fixture.files);
+      // A workspace case's tsconfig/jsconfig files are read as a scan of its folder reads them.
+      const settings = resolved?.settings ?? {
+        options: DEFAULT_OPTIONS,
+        ...(fixture.workspace ? { moduleAliases: loadModuleAliases(fixture.root) } : {}),
+      };
+      const { reports } = await analyze(
+        fixture.files,
+        resolved?.rules ?? ALL_RULES,
+        DEFAULT_OPTIONS,
+        settings,
+      );
       for (const file of fixture.files) {
         const annotations = parseAnnotations(file.text);
         for (const annotation of annotations) {

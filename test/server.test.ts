@@ -466,6 +466,31 @@ describe('language server over LSP', function () {
     await client.waitFor(uri, (p) => p.diagnostics.length === 1);
   });
 
+  it('follows a tsconfig.json change: its paths resolve imports at once', async () => {
+    const route = [
+      "import { loadUser } from '@server/users';",
+      'export async function names(ids: string[]) {',
+      '  const names = [];',
+      '  for (const id of ids) names.push(await loadUser(id));',
+      '  return names;',
+      '}',
+      '',
+    ].join('\n');
+    const helper =
+      'export const loadUser = (id: string) => prisma.user.findUnique({ where: { id } });\n';
+    const dir = workspace({ 'server/routes.ts': route, 'server/users.ts': helper });
+    const uri = URI.file(path.join(dir, 'server/routes.ts')).toString();
+    client = await startClient(URI.file(dir).toString());
+    await client.waitFor(uri, (p) => p.diagnostics.length === 0);
+    const config = path.join(dir, 'tsconfig.json');
+    fs.writeFileSync(config, '{ "compilerOptions": { "paths": { "@server/*": ["./server/*"] } } }');
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: [{ uri: URI.file(config).toString(), type: FileChangeType.Created }],
+    });
+    const published = await client.waitFor(uri, (p) => p.diagnostics.length === 1);
+    assert.equal(published.diagnostics[0].code, 'await-in-loop');
+  });
+
   it('keeps serving after a 10 MB document and a syntax error mid-edit', async () => {
     const dir = workspace({ 'app.py': SLEEPY });
     const uri = URI.file(path.join(dir, 'app.py')).toString();

@@ -1,4 +1,5 @@
 /** Turns a config (and CLI filters) into the rule list and run settings the engine takes. */
+import { loadModuleAliases } from '../typescript/path-aliases';
 import { discoveryOptions } from '../workspace/discovery';
 import type { Rule } from '../engine/rule';
 import type { RunSettings } from '../engine/runner';
@@ -22,7 +23,10 @@ export function resolveRules(
   all: readonly Rule[],
   config: PerflensConfig,
   filters: RuleFilters = {},
-  /** The config's folder: type-aware analysis (when enabled) covers the workspace under it. */
+  /**
+   * The config's folder: type-aware analysis (when enabled) covers the workspace under it, and
+   * its tsconfig/jsconfig files' `paths` and `baseUrl` resolve TypeScript imports.
+   */
   root?: string,
 ): ResolvedRules {
   const severities = new Map<string, Severity>();
@@ -41,6 +45,11 @@ export function resolveRules(
     config.typescript.typeAware && root ? discoveryOptions(config, root) : undefined;
   return {
     rules,
-    settings: { options: { defaultLimit: config.sql.defaultLimit }, severities, typeAware },
+    settings: {
+      options: { defaultLimit: config.sql.defaultLimit },
+      severities,
+      typeAware,
+      ...(root ? { moduleAliases: loadModuleAliases(root) } : {}),
+    },
   };
 }

@@ -11,6 +11,7 @@ import type { Tree } from 'web-tree-sitter';
 import type { PrismaSchemaModel } from '../prisma/schema';
 import type { PythonModel } from '../python/model';
 import type { TsModel } from '../typescript/model';
+import type { ModuleAliases } from '../typescript/path-aliases';
 import type { SqlUnit } from '../sql/unit';
 import type { FileContext, ReportInput, Rule, RuleOptions, WorkspaceContext } from './rule';
 import type { Finding, Language, Problem, Severity } from './types';
@@ -26,6 +27,11 @@ export interface RunSettings {
    * undefined. Plain data, so worker threads build their own program.
    */
   typeAware?: DiscoveryOptions;
+  /**
+   * The workspace's tsconfig/jsconfig `paths` and `baseUrl`, read once per workspace: facts resolve
+   * TypeScript imports through them. Plain data, so worker threads get the same table.
+   */
+  moduleAliases?: ModuleAliases;
 }
 
 export interface RunResult {

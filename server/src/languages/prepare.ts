@@ -24,6 +24,7 @@ export function prepareOptionsFor(rules: readonly Rule[], settings: RunSettings)
   return {
     traitContributors: rules.flatMap((rule) => (rule.pythonTraits ? [rule.pythonTraits] : [])),
     types: settings.typeAware ? typeOracleFor(settings.typeAware) : undefined,
+    moduleAliases: settings.moduleAliases,
   };
 }
 
@@ -90,6 +91,7 @@ export function prepareFile(
     const sourceFile = own ? own.sourceFile : (parsed as ts.SourceFile);
     const typescript = buildTsModel(sourceFile, source.relativePath);
     typescript.types = options.types?.forFile(source.file, source.text);
+    typescript.moduleAliases = options.moduleAliases;
     return {
       source,
       lines,

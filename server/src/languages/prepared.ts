@@ -8,6 +8,7 @@ import type { TraitContributor } from '../python/facts';
 import type { PrismaSchemaModel } from '../prisma/schema';
 import type { PythonModel } from '../python/model';
 import type { TsModel } from '../typescript/model';
+import type { ModuleAliases } from '../typescript/path-aliases';
 import type { TypeOracle } from '../typescript/type-oracle';
 import type { SqlUnit } from '../sql/unit';
 import type { Language } from '../engine/types';
@@ -39,4 +40,6 @@ export interface PrepareOptions {
   traitContributors: readonly TraitContributor[];
   /** Type-aware answers for TypeScript files, when the workspace opted in. */
   types?: TypeOracle;
+  /** The workspace's `paths`/`baseUrl` aliases, for TypeScript imports. */
+  moduleAliases?: ModuleAliases;
 }

@@ -43,6 +43,7 @@ import {
 } from './code-actions';
 import { toDiagnostic, type DiagnosticData } from './convert';
 import { DocumentTrees } from './document-trees';
+import { isModuleAliasConfig } from '../typescript/path-aliases';
 import { Folders, type FolderAnalysis } from './folders';
 import { AllFindingsRequest, ReanalyzeRequest, type PanelFinding } from './protocol';
 import { Publisher } from './publisher';
@@ -509,20 +510,31 @@ export function serve(connection: Connection): void {
 
   connection.onDidChangeWatchedFiles(async ({ changes }) => {
     await ready;
+    // A tsconfig/jsconfig change re-reads the folder's module aliases (once for many changes).
+    const aliasesChanged = new Set<FolderAnalysis>();
     for (const change of changes) {
       const file = fileOf(change.uri);
       if (!file || open.has(change.uri)) continue;
       if (path.basename(file) === CONFIG_FILE_NAME) {
         const folder = folders.folderOf(file);
         folder.reload();
+        aliasesChanged.delete(folder);
         if (folder.configError) showError(`Perflens: ${folder.configError}`);
         publish(folder, folder.workspace.fileNames());
+        continue;
+      }
+      if (isModuleAliasConfig(file)) {
+        aliasesChanged.add(folders.folderOf(file));
         continue;
       }
       if (change.type === FileChangeType.Deleted) {
         const folder = folders.folderOf(file);
         publish(folder, folder.workspace.remove(file));
       } else analyseFromDisk(file);
+    }
+    for (const folder of aliasesChanged) {
+      folder.reload();
+      publish(folder, folder.workspace.fileNames());
     }
   });
 

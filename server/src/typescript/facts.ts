@@ -18,6 +18,7 @@ import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './know
 import { ts } from './compiler';
 import { unwrap, type TsCall, type TsFunction, type TsImport, type TsModel } from './model';
 import { declaredClasses, modelReceiver } from './model-classes';
+import { aliasedPath, type ModuleAliases } from './path-aliases';
 import { prismaQueryColumns } from './prisma-queries';
 
 /** `src/services/users.ts` → `src.services.users`; an `index` file is named by its folder. */
@@ -30,8 +31,17 @@ export function tsModuleNameOf(relativePath: string): string {
     .join('.');
 }
 
-/** Resolves `./x` / `../y/z` against the importing file's folder; undefined for packages. */
-export function resolveSpecifier(relativePath: string, specifier: string): string | undefined {
+/**
+ * The module an import names: `./x` / `../y/z` against the importing file's folder, then the
+ * workspace's `paths` / `baseUrl` aliases (`@server/models`, `lib/db`), then the conventional
+ * aliases `@/`, `~/` and `#` (resolved by suffix in the index, for projects without a config).
+ * Undefined for packages.
+ */
+export function resolveSpecifier(
+  relativePath: string,
+  specifier: string,
+  aliases?: ModuleAliases,
+): string | undefined {
   let path: string;
   if (specifier.startsWith('.')) {
     const parts = relativePath.split('/').slice(0, -1);
@@ -41,10 +51,13 @@ export function resolveSpecifier(relativePath: string, specifier: string): strin
     }
     path = parts.join('/');
   } else {
-    // Path aliases (`@/lib/db`, `~/lib/db`, `#lib/db`): resolved by suffix in the index.
-    const alias = /^(?:@\/|~\/|#)/.exec(specifier);
-    if (!alias) return undefined;
-    path = specifier.slice(alias[0].length);
+    const aliased = aliasedPath(aliases, relativePath, specifier);
+    if (aliased !== undefined) path = aliased;
+    else {
+      const alias = /^(?:@\/|~\/|#)/.exec(specifier);
+      if (!alias) return undefined;
+      path = specifier.slice(alias[0].length);
+    }
   }
   // ESM imports name the emitted file (`./x.js` for `x.ts`).
   return tsModuleNameOf(path.replace(/\.[mc]?js$/, '.ts'));
@@ -60,7 +73,7 @@ const resolvedImports = new WeakMap<TsImport, string | null>();
 function importedModuleName(model: TsModel, imported: TsImport): string | undefined {
   let module = resolvedImports.get(imported);
   if (module === undefined) {
-    module = resolveSpecifier(model.relativePath, imported.module) ?? null;
+    module = resolveSpecifier(model.relativePath, imported.module, model.moduleAliases) ?? null;
     resolvedImports.set(imported, module);
   }
   return module ?? undefined;
@@ -349,7 +362,7 @@ function reexportsOf(model: TsModel): Reexport[] {
     if (!ts.isExportDeclaration(statement) || statement.isTypeOnly) continue;
     const specifier = statement.moduleSpecifier;
     if (!specifier || !ts.isStringLiteral(specifier)) continue;
-    const module = resolveSpecifier(model.relativePath, specifier.text);
+    const module = resolveSpecifier(model.relativePath, specifier.text, model.moduleAliases);
     if (module === undefined) continue;
     const clause = statement.exportClause;
     // `export * as ns from './x'` names a namespace: `ns.f()` is `x.f` with a prefix.

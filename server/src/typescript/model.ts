@@ -4,6 +4,7 @@
  * are the compiler's, which are UTF-16 offsets into the file's text like every engine offset.
  */
 import { ts } from './compiler';
+import type { ModuleAliases } from './path-aliases';
 import type { FileTypes } from './type-oracle';
 
 /** A function, method, arrow or function expression. */
@@ -95,6 +96,8 @@ export interface TsModel {
   moduleVariables: Map<string, ts.VariableDeclaration>;
   /** Type-aware answers, when the workspace opted in (`typescript.typeAware`). */
   types?: FileTypes;
+  /** The workspace's `paths`/`baseUrl` aliases, for resolving this file's imports. */
+  moduleAliases?: ModuleAliases;
 }
 
 /** Array methods that call their callback once per item. */
