@@ -127,8 +127,9 @@ export const unboundedSelect: Rule = {
       useInstead:
         'rows = conn.execute("SELECT id, message FROM events WHERE level = ? LIMIT 1000", (level,)).fetchall()',
       notFlagged: [
-        'Aggregates without `GROUP BY` (`SELECT count(*) FROM t`), which return one row.',
-        'Lookups by primary key or a unique column (`WHERE id = ?`), and statements whose result is read with `.fetchone()`, `.first()`, `.scalar()`, `fetchrow` or `fetchval`.',
+        "Aggregates without `GROUP BY` (`SELECT count(*) FROM t`), which return one row, and aggregates grouped only by calendar buckets (`GROUP BY date_trunc('day', created_at)`, `DATE_PART`, `EXTRACT`, by alias or position), which return one row per day or month of the range read.",
+        'Queries that read a generated series first (`FROM generate_series(...)`, or a CTE over one) and join tables only with `LEFT JOIN`: one row per value of the series.',
+        'Lookups by primary key or a unique column (`WHERE id = ?`, `WHERE id IN ($1, $2)`), and statements whose result is read with `.fetchone()`, `.first()`, `.scalar()`, `fetchrow` or `fetchval`.',
         '`EXISTS (...)` checks and `SELECT` without `FROM`.',
         "Reads of the database's own catalog only (`information_schema.columns`, `pg_catalog.pg_type`, " +
           "`pg_tables`, `sqlite_master`, Oracle's `user_tables`/`all_tables`/`dual`, `FROM current_schema()`, " +

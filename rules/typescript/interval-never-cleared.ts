@@ -37,16 +37,25 @@ import {
 const STARTUP_CALLBACKS = new Set(['listen', 'once', 'ready', 'whenReady', 'onReady']);
 
 /**
+ * Names of top-level functions that start a process-lifetime job (`startSessionCleanup`,
+ * `scheduleMetricsFlush`, `initJobs`): with an unref'd interval, the name says it is started once.
+ */
+const STARTS_A_JOB =
+  /^(?:start|init|initialize|setup|schedule|boot|bootstrap|register)(?:[A-Z_]|$)/;
+
+/**
  * Whether code at `call` runs once per process: module top level, a top-level function the module
- * itself calls (`main()`), startup code by name (`init()`, `start()`, `bootstrap()`, which a
- * service loader elsewhere calls once), or a `listen`/`once` callback reached from there.
+ * itself calls (`main()`), startup code by name (`init()`, `start()`, `bootstrap()`,
+ * `startSessionCleanup()`, which a service loader elsewhere calls once), or a `listen`/`once`
+ * callback reached from there.
  */
 function runsOnceAtStartup(model: TsModel, call: TsCall): boolean {
   for (const fn of enclosingFunctions(call.fn)) {
     if (fn.callbackOf && STARTUP_CALLBACKS.has(fn.callbackOf.name)) continue;
     const calledAtTopLevel =
       !fn.parent && !!fn.name && model.calls.some((c) => !c.fn && c.callee === fn.name);
-    if (!calledAtTopLevel && !isStartupFunction(model, fn)) return false;
+    const startsAJob = !fn.parent && !fn.className && STARTS_A_JOB.test(fn.name);
+    if (!calledAtTopLevel && !startsAJob && !isStartupFunction(model, fn)) return false;
   }
   return true;
 }
@@ -231,7 +240,7 @@ export const intervalNeverCleared: Rule = {
           'itself, a cleanup returned from the effect).',
         'Handles handed to other code, which may clear them: returned, passed to a call ' +
           '(`timers.set(key, setInterval(...))`), stored in an object or array.',
-        'Process-lifetime jobs that do not keep the process alive: an interval `.unref()`ed (chained or through its variable) at module top level, in a top-level function the module calls itself (`main()`), in startup code by name (`init()`, `start()`, `bootstrap()`, `onModuleInit()`, called once by whatever loads the service), or in an `app.listen(...)` callback. Without `.unref()` a module-level interval is flagged: it keeps the process from exiting and is duplicated by every hot reload.',
+        'Process-lifetime jobs that do not keep the process alive: an interval `.unref()`ed (chained or through its variable) at module top level, in a top-level function the module calls itself (`main()`), in startup code by name (`init()`, `start()`, `bootstrap()`, `onModuleInit()`, and top-level functions named like `startSessionCleanup()`, `scheduleFlush()`, `initJobs()`, called once by whatever loads the service), or in an `app.listen(...)` callback. Without `.unref()` a module-level interval is flagged: it keeps the process from exiting and is duplicated by every hot reload.',
         'Watchdogs: an interval whose callback ends the process (`process.exit(...)` when the parent process ' +
           'or the connection is gone), meant to run as long as the process does.',
         '`setTimeout` (it fires once) and `setInterval` from `timers/promises` (an async iterator that ' +

@@ -276,7 +276,22 @@ export function returnsSingleRow(statement: SqlStatement): boolean {
   });
 }
 
-/** The WHERE clause of the outermost query compares a key column (`id`, `*_id`, `uuid`) with `=`. */
+/**
+ * `IN (...)` holds values (`$1, $2`, `${Prisma.join(ids)}`), not a subquery: at most one row per
+ * value for a key column, as with `= ANY($1)`.
+ */
+function isValueList(statement: SqlStatement, open: SqlToken | undefined): boolean {
+  if (open?.text !== '(') return false;
+  const tokens = statement.tokens;
+  for (let i = tokens.indexOf(open) + 1; i < tokens.length && tokens[i].depth > open.depth; i++)
+    if (tokens[i].type === 'word' && tokens[i].upper === 'SELECT') return false;
+  return true;
+}
+
+/**
+ * The WHERE clause of the outermost query compares a key column (`id`, `*_id`, `uuid`) with `=`,
+ * or matches it against a list of values (`id IN ($1, $2)`).
+ */
 export function looksUpByKey(
   statement: SqlStatement,
   keyColumns: ReadonlySet<string> = new Set(),
@@ -288,7 +303,8 @@ export function looksUpByKey(
     const column = top[i];
     if (column.type !== 'word' && column.type !== 'quoted') continue;
     if (['GROUP', 'ORDER', 'LIMIT', 'HAVING'].includes(column.upper)) break;
-    if (top[i + 1].text !== '=') continue;
+    const byList = top[i + 1].upper === 'IN' && isValueList(statement, top[i + 2]);
+    if (top[i + 1].text !== '=' && !byList) continue;
     if (top[i - 1]?.type === 'word' && top[i - 1].upper === 'OR') return false;
     const name = column.text.replace(/["`[\]]/g, '').toLowerCase();
     if (name === 'id' || name === 'uuid' || name === 'pk' || keyColumns.has(name)) return true;
