@@ -12,6 +12,9 @@ import { extractPythonQueryColumns, extractPythonSchema } from './schema';
 /** Adds rule-specific traits to a function's facts; see `FunctionFacts.traits`. */
 export type TraitContributor = (fn: PyFunction, calls: PyCall[], model: PythonModel) => string[];
 
+/** Adds rule-specific traits to a file's facts; see `FileFacts.traits`. */
+export type ModuleTraitContributor = (model: PythonModel) => string[];
+
 function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   const start = call.node.startIndex;
   const end = call.end;
@@ -52,6 +55,7 @@ export function extractPythonFacts(
   model: PythonModel,
   file: string,
   traitContributors: readonly TraitContributor[],
+  moduleTraitContributors: readonly ModuleTraitContributor[] = [],
 ): FileFacts {
   const callsByFunction = new Map<PyFunction, PyCall[]>();
   for (const call of model.calls) {
@@ -96,6 +100,7 @@ export function extractPythonFacts(
     };
   });
   const reexports = /(^|[\\/])__init__\.pyi?$/.test(file) ? packageReexports(model) : [];
+  const traits = moduleTraitContributors.flatMap((contribute) => contribute(model));
   return {
     file,
     language: 'python',
@@ -104,6 +109,7 @@ export function extractPythonFacts(
     schema: extractPythonSchema(model),
     queryColumns: extractPythonQueryColumns(model),
     ...(reexports.length > 0 ? { reexports } : {}),
+    ...(traits.length > 0 ? { traits } : {}),
   };
 }
 
