@@ -177,6 +177,51 @@ describe('rule messages', () => {
         'joins and lookups by `owner_id`, and deletes in `users`, scan each of those tables whole',
     ]);
   });
+
+  it('connection-per-call names what a factory call creates, and where, at the call site', async () => {
+    const { reports } = await analyze([
+      {
+        relativePath: 'app/kit.py',
+        text: [
+          'from sqlalchemy import create_engine',
+          '',
+          'def engine_for(url):',
+          '    return create_engine(url, pool_pre_ping=True)',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'app/jobs.py',
+        text: [
+          'import httpx',
+          'from app.kit import engine_for',
+          '',
+          'def warehouse_engine():',
+          '    return engine_for("postgresql://dw@db/dw")',
+          '',
+          'def nightly_export():',
+          '    return warehouse_engine().url',
+          '',
+          'def partner():',
+          '    return httpx.Client(base_url="https://partner.example.com")',
+          '',
+          'def sync_orders():',
+          '    with partner() as client:',
+          '        return client.get("/orders").json()',
+        ].join('\n'),
+      },
+    ]);
+    const messages = reports
+      .flatMap((report) => report.findings)
+      .filter((finding) => finding.ruleId === 'connection-per-call')
+      .map((finding) => finding.message);
+    assert.deepEqual(messages.sort(), [
+      '`partner()` creates a new HTTP client and its connection pool (`httpx.Client()`) on every ' +
+        'call of `sync_orders`; create it once (module level or app lifespan) and reuse it',
+      '`warehouse_engine()` creates a new SQLAlchemy engine and its pool (`create_engine()` in ' +
+        '`app.kit.engine_for`) on every call of `nightly_export`; create it once (module level or ' +
+        'app lifespan) and reuse it',
+    ]);
+  });
 });
 
 describe('rule messages: Prisma', () => {

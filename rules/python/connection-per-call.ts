@@ -1,178 +1,382 @@
 import type { Node } from 'web-tree-sitter';
-import type { Rule } from '../../server/src/engine/rule';
-import { isRouteHandler } from '../../server/src/python/knowledge';
-import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+import type { FileContext, Rule, WorkspaceContext } from '../../server/src/engine/rule';
 import {
-  contains,
-  decoratorName,
-  globalNames,
+  CONNECTORS,
+  HTTP_CLIENTS,
+  keepsCreation,
+  runsOncePerProcess,
+  servesBatch,
+  sharesPool,
+} from '../../server/src/python/clients';
+import { isRouteHandler } from '../../server/src/python/knowledge';
+import { OwnedCache } from '../../server/src/python/memo';
+import {
+  dottedName,
+  qualify,
+  type PyCall,
+  type PyFunction,
+  type PythonModel,
+} from '../../server/src/python/model';
+import { isGenerator, returnedCalls } from '../../server/src/python/returned-calls';
+import {
   isTestPath,
-  moduleAssignments,
-  rootName,
+  keywordArgument,
+  positionalArguments,
 } from '../../server/src/python/scope-analysis';
+import type { FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
+import type { IndexedFunction, WorkspaceIndex } from '../../server/src/workspace/index';
 
-/** Calls that open a connection, pool or client, and what each creates (for the message). */
-const CONNECTORS = new Map<string, string>([
-  ['duckdb.connect', 'DuckDB connection'],
-  ['sqlite3.connect', 'SQLite connection'],
-  ['psycopg.connect', 'PostgreSQL connection'],
-  ['psycopg.AsyncConnection.connect', 'PostgreSQL connection'],
-  ['psycopg2.connect', 'PostgreSQL connection'],
-  ['pymysql.connect', 'MySQL connection'],
-  ['MySQLdb.connect', 'MySQL connection'],
-  ['mysql.connector.connect', 'MySQL connection'],
-  ['asyncpg.connect', 'PostgreSQL connection'],
-  ['asyncpg.create_pool', 'PostgreSQL connection pool'],
-  ['sqlalchemy.create_engine', 'SQLAlchemy engine and its pool'],
-  ['sqlalchemy.ext.asyncio.create_async_engine', 'SQLAlchemy engine and its pool'],
-  ['redis.Redis', 'Redis client and its pool'],
-  ['redis.StrictRedis', 'Redis client and its pool'],
-  ['redis.from_url', 'Redis client and its pool'],
-  ['redis.Redis.from_url', 'Redis client and its pool'],
-  ['redis.asyncio.Redis', 'Redis client and its pool'],
-  ['redis.asyncio.from_url', 'Redis client and its pool'],
-  ['redis.asyncio.Redis.from_url', 'Redis client and its pool'],
-  ['pymongo.MongoClient', 'MongoDB client and its pool'],
-  ['httpx.Client', 'HTTP client and its connection pool'],
-  ['httpx.AsyncClient', 'HTTP client and its connection pool'],
-  ['requests.Session', 'HTTP session and its connection pool'],
-  ['requests.session', 'HTTP session and its connection pool'],
-  ['aiohttp.ClientSession', 'HTTP session and its connection pool'],
-  ['anthropic.Anthropic', 'Anthropic client and its connection pool'],
-  ['anthropic.AsyncAnthropic', 'Anthropic client and its connection pool'],
-  ['openai.OpenAI', 'OpenAI client and its connection pool'],
-  ['openai.AsyncOpenAI', 'OpenAI client and its connection pool'],
-]);
-
-/** HTTP clients: a `with` block that loops over requests with one of them reuses it properly. */
-const HTTP_CLIENTS = new Set([
-  'httpx.Client',
-  'httpx.AsyncClient',
-  'requests.Session',
-  'requests.session',
-  'aiohttp.ClientSession',
-]);
-
-/** Decorators of functions that run once: caches, startup hooks, CLI commands, test fixtures. */
-const RUNS_ONCE_DECORATOR =
-  /^(?:functools\.)?(?:lru_cache|cache|cached_property)$|(?:^|\.)(?:before_first_request|before_serving|on_startup|fixture|command|group|callback)$/;
-const STARTUP_EVENT = /\.on_event\(\s*["']startup["']|\.listener\(\s*["']before_server_start["']/;
-
-/** Functions that set a process or an object up: they run once per process or instance. */
-const SETUP_FUNCTION_NAMES = new Set([
-  'main',
-  '_main',
-  'cli',
-  '__init__',
-  '__post_init__',
-  '__enter__',
-  '__aenter__',
-  'setUp',
-  'setUpClass',
-  'asyncSetUp',
-  'setup_module',
-  'init_app',
-  'create_app',
-  'lifespan',
-]);
-
-/** `lifespan=handler`, `on_startup=[a, b]`, `add_event_handler("startup", handler)` in source text. */
-const LIFESPAN_ARGUMENT = /\blifespan\s*=\s*(\w+)/g;
-const ON_STARTUP_ARGUMENT = /\bon_startup\s*=\s*\[([^\]]*)\]/g;
-const STARTUP_HANDLER = /\badd_event_handler\(\s*["']startup["']\s*,\s*(\w+)/g;
+/*
+ * Traits this rule records on functions (`FunctionFacts.traits`), for its cross-file check:
+ * - `returns-new-client:<connector> <callee as written>`: a factory returns what a connector call
+ *   creates (`def make_engine(url): return create_engine(url)`);
+ * - `returns-call-result:<offset>`: a factory returns the result of the call site at `offset`
+ *   (`return make_engine(URL)`), followed through the index to a factory further down;
+ * - `runs-once-per-process`: the function is setup code, a cache, a startup hook or a test;
+ * - `keeps-call-result:<offset>`: the call site's result outlives the call (a lazy singleton), or
+ *   it runs inside a lambda;
+ * - `call-serves-batch:<offset>`: the call site opens a `with` block that loops over requests.
+ * And on files (`FileFacts.traits`):
+ * - `depends-on:<start> <end> <qualified name> <marker> <name>`: FastAPI calls the function on
+ *   every request (`Depends(make_client)`).
+ */
+const RETURNS_CLIENT = 'returns-new-client:';
+const RETURNS_CALL = 'returns-call-result:';
+const RUNS_ONCE = 'runs-once-per-process';
+const KEEPS_RESULT = 'keeps-call-result:';
+const SERVES_BATCH = 'call-serves-batch:';
+const DEPENDS_ON = 'depends-on:';
 
 /**
- * Names of functions the file hands to an app as lifespan or startup handlers. Read from the text
- * (one scan per file with a candidate): a mention in a comment only makes the rule quieter.
+ * Whether what `fn` returns goes to callers the index sees: a top-level, undecorated function
+ * that is not a generator. A decorator may register a function with a framework (`@celery.task`)
+ * that calls it at times no call site shows; methods are called through objects
+ * (`service.client()`) the index cannot follow.
  */
-function lifecycleHandlers(model: PythonModel): Set<string> {
-  const names = new Set<string>();
-  const source = model.source;
-  for (const match of source.matchAll(LIFESPAN_ARGUMENT)) names.add(match[1]);
-  for (const match of source.matchAll(STARTUP_HANDLER)) names.add(match[1]);
-  for (const match of source.matchAll(ON_STARTUP_ARGUMENT))
-    for (const name of match[1].split(',')) names.add(name.trim());
-  return names;
-}
-
-/**
- * Whether `fn` is an undecorated `start` method: an application's or a server's entry (traitlets
- * and Jupyter apps, `Thread`-like workers), run once per process or object. A decorated `start`
- * may be a route, run per request.
- */
-function isStartMethod(fn: PyFunction): boolean {
-  return fn.name === 'start' && fn.className !== undefined && fn.decorators.length === 0;
-}
-
-/** Whether `fn` runs once (setup, cache, startup hook) rather than per call. */
-function runsOnce(fn: PyFunction, handlers: Set<string>): boolean {
-  if (SETUP_FUNCTION_NAMES.has(fn.name) || fn.name.startsWith('test_') || handlers.has(fn.name))
-    return true;
-  if (isStartMethod(fn)) return true;
-  return fn.decorators.some(
-    (decorator) =>
-      RUNS_ONCE_DECORATOR.test(decoratorName(decorator)) || STARTUP_EVENT.test(decorator),
-  );
-}
-
-/** A lazy-once guard and the name it tests: `if _engine is None:`, `if not self._client:`. */
-const LAZY_GUARD = /^(?:not\s+([\w.]+)|([\w.]+)\s+is\s+None)\s*$/;
-
-/** Whether a guarded name outlives the call: a `self`/`cls` attribute, a module-level or `global` name. */
-function isLongLived(name: string, fn: PyFunction, model: PythonModel): boolean {
+function isFactoryShaped(fn: PyFunction, model: PythonModel): boolean {
   return (
-    /^(?:self|cls)\./.test(name) ||
-    globalNames(model, fn).has(name) ||
-    moduleAssignments(model).has(name)
+    !fn.parent &&
+    fn.className === undefined &&
+    fn.decorators.length === 0 &&
+    !isGenerator(fn, model)
   );
 }
 
-/**
- * Whether the created object is kept beyond the call: assigned to a `global` name, to an attribute
- * of `self`/`cls`/`app.state`, or created under an `is None` guard (a lazy singleton).
- */
-function isCachedCreation(call: PyCall, fn: PyFunction, model: PythonModel): boolean {
-  for (
-    let node: Node | null = call.node.parent;
-    node && node.id !== fn.body.id;
-    node = node.parent
-  ) {
-    if (node.type === 'if_statement') {
-      const guard = LAZY_GUARD.exec(node.childForFieldName('condition')?.text ?? '');
-      const guarded = guard?.[1] ?? guard?.[2];
-      if (guarded && isLongLived(guarded, fn, model)) return true;
+/** FastAPI's dependency markers: `Depends(get_client)` calls `get_client` on every request. */
+const DEPENDENCY_MARKERS = new Set([
+  'fastapi.Depends',
+  'fastapi.Security',
+  'fastapi.params.Depends',
+  'fastapi.params.Security',
+]);
+
+/** The function a `Depends(...)` marker calls, as written: its first argument or `dependency=`. */
+function dependencyOf(call: PyCall): Node | undefined {
+  const value = keywordArgument(call, 'dependency') ?? positionalArguments(call)[0];
+  return value?.type === 'identifier' || value?.type === 'attribute' ? value : undefined;
+}
+
+const dependencyNodesCache = new OwnedCache<PythonModel, ReadonlySet<number>>('dependency nodes');
+
+/** The nodes (by id) of the functions the file hands to `Depends(...)`. */
+function dependencyNodes(model: PythonModel): ReadonlySet<number> {
+  let nodes = dependencyNodesCache.get(model);
+  if (!nodes) {
+    const ids = new Set<number>();
+    for (const call of model.calls) {
+      const dependency = DEPENDENCY_MARKERS.has(call.qualified) && dependencyOf(call);
+      if (dependency) ids.add(dependency.id);
     }
-    if (node.type === 'assignment') {
-      const left = node.childForFieldName('left');
-      if (left?.type === 'identifier' && globalNames(model, fn).has(left.text)) return true;
-      if (left?.type === 'attribute') {
-        const root = rootName(left);
-        if (root === 'self' || root === 'cls' || /(?:^|\.)state\./.test(left.text)) return true;
-      }
-      // `_clients[tenant] = httpx.Client()`: a module-level registry keeps one per key.
-      if (left?.type === 'subscript' && moduleAssignments(model).has(rootName(left))) return true;
+    dependencyNodesCache.set(model, (nodes = ids));
+  }
+  return nodes;
+}
+
+const valueUsesCache = new OwnedCache<PythonModel, ReadonlySet<string>>('names used as values');
+
+/**
+ * The factories of the file whose name it uses other than by calling it, defining it, importing
+ * it or handing it to `Depends(...)`: handed to a scheduler or kept in a dict of callbacks, they
+ * may run at times no call site shows. One regex of the candidates' names finds them in the text
+ * (a scan per name cost seconds on a generated module of thousands of functions); only
+ * occurrences that are neither a call nor the definition are looked up in the tree.
+ */
+function namesUsedAsValues(model: PythonModel): ReadonlySet<string> {
+  const known = valueUsesCache.get(model);
+  if (known) return known;
+  const used = new Set<string>();
+  valueUsesCache.set(model, used);
+  const definitions = new Map<string, number>();
+  for (const fn of model.functions) {
+    if (!isFactoryShaped(fn, model)) continue;
+    const returned = [...returnedCalls(fn, model)];
+    if (returned.some((call) => CONNECTORS.has(call.qualified) || mayCallFactory(call, model)))
+      definitions.set(fn.name, fn.nameStart);
+  }
+  if (definitions.size === 0) return used;
+  const { source } = model;
+  const names = new RegExp(`(?<![\\w.])(?:${[...definitions.keys()].join('|')})(?!\\w)`, 'g');
+  for (const match of source.matchAll(names)) {
+    const name = match[0];
+    const at = match.index;
+    if (used.has(name) || definitions.get(name) === at) continue;
+    let next = at + name.length;
+    while (source[next] === ' ' || source[next] === '\t') next++;
+    if (source[next] === '(') continue;
+    const node = model.tree.rootNode.descendantForIndex(at, at + name.length);
+    // ASCII word boundaries: the tree tells whether a non-ASCII neighbour is part of the name.
+    if (node?.startIndex === at && node.text === name && isValueUse(node, model)) used.add(name);
+  }
+  return used;
+}
+
+/** Whether a name's occurrence reads it as a value (not in a comment, string or import). */
+function isValueUse(node: Node | null, model: PythonModel): boolean {
+  if (node?.type !== 'identifier') return false;
+  const parent = node.parent;
+  // `from x import make_engine as _make_engine` names another module's function.
+  if (parent?.type === 'dotted_name') return false;
+  if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === node.id)
+    return false;
+  return !dependencyNodes(model).has(node.id);
+}
+
+/**
+ * The calls whose result a factory hands to its callers: what it returns and does not keep
+ * (`global _engine; _engine = create_engine(url); return _engine` is a singleton). Their cost is
+ * judged at the factory's call sites. None when its callers cannot all be seen: the function runs
+ * once anyway, or the file uses its name as a value.
+ */
+function handedBack(fn: PyFunction, model: PythonModel): PyCall[] {
+  if (!isFactoryShaped(fn, model) || runsOncePerProcess(fn, model)) return [];
+  const calls = [...returnedCalls(fn, model)].filter(
+    (call) => !call.inLambda && !keepsCreation(call, fn, model),
+  );
+  return calls.length === 0 || namesUsedAsValues(model).has(fn.name) ? [] : calls;
+}
+
+const topLevelNamesCache = new OwnedCache<PythonModel, ReadonlySet<string>>('top-level functions');
+
+/**
+ * Whether a call may call a factory of the workspace: factories are top-level functions, so the
+ * callee is imported (`make_engine`, `db.make_engine`) or a top-level function of this file. Not
+ * methods (`self.client()`), builtins, locals or connectors.
+ */
+function mayCallFactory(call: PyCall, model: PythonModel): boolean {
+  const callee = call.callee;
+  if (!callee || CONNECTORS.has(call.qualified)) return false;
+  const dot = callee.indexOf('.');
+  if (model.imports.has(dot === -1 ? callee : callee.slice(0, dot))) return true;
+  if (dot !== -1) return false;
+  let names = topLevelNamesCache.get(model);
+  if (!names) {
+    names = new Set(
+      model.functions.filter((fn) => !fn.parent && !fn.className).map((fn) => fn.name),
+    );
+    topLevelNamesCache.set(model, names);
+  }
+  return names.has(callee);
+}
+
+/** The traits `connection-per-call` records on a function (see the constants above). */
+function clientTraits(fn: PyFunction, calls: readonly PyCall[], model: PythonModel): string[] {
+  if (runsOncePerProcess(fn, model)) return [RUNS_ONCE];
+  const traits: string[] = [];
+  const handed = handedBack(fn, model);
+  for (const call of handed) {
+    if (CONNECTORS.has(call.qualified)) {
+      if (!sharesPool(call, model))
+        traits.push(`${RETURNS_CLIENT}${call.qualified} ${call.callee || call.qualified}`);
+    } else if (mayCallFactory(call, model)) traits.push(`${RETURNS_CALL}${call.start}`);
+  }
+  const routeHandler = isRouteHandler(fn);
+  for (const call of calls) {
+    if (handed.includes(call) || !mayCallFactory(call, model)) continue;
+    if (call.inLambda || keepsCreation(call, fn, model))
+      traits.push(`${KEEPS_RESULT}${call.start}`);
+    else if (!routeHandler && servesBatch(call, model)) traits.push(`${SERVES_BATCH}${call.start}`);
+  }
+  return traits;
+}
+
+/**
+ * The module traits `connection-per-call` records: one `depends-on:` per `Depends(...)` of the
+ * file (in parameter defaults and annotations, module-level `Annotated` aliases and any other
+ * code), with the range of the dependency as written, its qualified name, the marker and the name.
+ * A function of this file is recorded only when it hands a call's result back.
+ */
+function dependencyTraits(model: PythonModel): string[] {
+  const traits: string[] = [];
+  for (const call of model.calls) {
+    if (!DEPENDENCY_MARKERS.has(call.qualified)) continue;
+    const dependency = dependencyOf(call);
+    if (!dependency) continue;
+    const name = dottedName(dependency);
+    const qualified = qualify(name, model.imports);
+    let target = qualified;
+    if (qualified === name) {
+      // Not imported: a function of this file (`obj.method` on an object is not followed).
+      const local = model.functions.find((fn) => !fn.parent && !fn.className && fn.name === name);
+      if (!local || handedBack(local, model).length === 0) continue;
+      if (model.moduleName) target = `${model.moduleName}.${name}`;
+    }
+    traits.push(
+      `${DEPENDS_ON}${dependency.startIndex} ${dependency.endIndex} ${target} ${call.callee} ${name}`,
+    );
+  }
+  return traits;
+}
+
+/** A connector, called directly or returned by a workspace factory the call reaches. */
+interface Creation {
+  /** The connector's qualified name: a key of `CONNECTORS`. */
+  connector: string;
+  /** The factory that calls the connector and returns what it creates, and the call as written there. */
+  factory?: { at: IndexedFunction; callee: string };
+  /** How many factories lie between the function called and that factory (0: it is the one). */
+  steps: number;
+}
+
+/** What workspace functions return that connectors created, read from their traits. */
+class Factories {
+  private readonly memo = new Map<FunctionFacts, Creation | null>();
+
+  constructor(private readonly index: WorkspaceIndex) {}
+
+  /** What `target` returns that a connector created, through factories of factories. */
+  creationOf(target: IndexedFunction | undefined): Creation | undefined {
+    if (!target) return undefined;
+    const known = this.memo.get(target.fn);
+    if (known !== undefined) return known ?? undefined;
+    // Marked first: a cycle of factories returns nothing a connector made.
+    this.memo.set(target.fn, null);
+    const found = this.find(target);
+    this.memo.set(target.fn, found ?? null);
+    return found;
+  }
+
+  private find(target: IndexedFunction): Creation | undefined {
+    const { traits } = target.fn;
+    for (const trait of traits) {
+      if (!trait.startsWith(RETURNS_CLIENT)) continue;
+      const [connector, callee] = trait.slice(RETURNS_CLIENT.length).split(' ');
+      if (CONNECTORS.has(connector))
+        return { connector, factory: { at: target, callee }, steps: 0 };
+    }
+    for (const trait of traits) {
+      if (!trait.startsWith(RETURNS_CALL)) continue;
+      const start = Number(trait.slice(RETURNS_CALL.length));
+      const site = target.fn.calls.find((candidate) => candidate.start === start);
+      const found = site && this.creationOf(this.index.resolve(site.targets));
+      if (found) return { ...found, steps: found.steps + 1 };
+    }
+    return undefined;
+  }
+}
+
+/**
+ * What a factory call creates, as written where it is created: ` (\`httpx.AsyncClient()\`)` when
+ * the called function creates it, ` (\`create_engine()\` in \`app.db.make_engine\`)` when a
+ * factory further down does (named in full when it is in another file than `file`).
+ */
+function createdWhere(creation: Creation, file: string): string {
+  const factory = creation.factory;
+  if (!factory) return '';
+  if (creation.steps === 0) return ` (\`${factory.callee}()\`)`;
+  const { fn } = factory.at;
+  const label = factory.at.file === file ? fn.name : fn.qualifiedName;
+  return ` (\`${factory.callee}()\` in \`${label}\`)`;
+}
+
+const ADVICE = 'create it once (module level or app lifespan) and reuse it';
+
+/** A connector called in a function that runs per call, and that the function does not hand back. */
+function checkConnector(ctx: FileContext, model: PythonModel, call: PyCall): void {
+  const fn = call.fn;
+  if (!fn || call.inLambda || sharesPool(call, model)) return;
+  if (runsOncePerProcess(fn, model) || keepsCreation(call, fn, model)) return;
+  if (HTTP_CLIENTS.has(call.qualified) && !isRouteHandler(fn) && servesBatch(call, model)) return;
+  // A factory hands what it creates to its callers: the cross-file check judges their call sites.
+  if (handedBack(fn, model).includes(call)) return;
+  const callee = call.callee || call.qualified;
+  ctx.report({
+    start: call.start,
+    end: call.end,
+    message: `\`${callee}()\` creates a new ${CONNECTORS.get(call.qualified)} on every call of \`${fn.name}\`; ${ADVICE}`,
+  });
+}
+
+/** Offsets of the call sites of `fn` that carry a trait starting with `prefix`. */
+function sitesMarked(fn: FunctionFacts, prefix: string): Set<number> {
+  const sites = new Set<number>();
+  for (const trait of fn.traits)
+    if (trait.startsWith(prefix)) sites.add(Number(trait.slice(prefix.length)));
+  return sites;
+}
+
+/** Whether a file's facts are test code, judged by its module's path. */
+function isTestModule(facts: FileFacts): boolean {
+  return !!facts.moduleName && isTestPath(`${facts.moduleName.replace(/\./g, '/')}.py`);
+}
+
+/**
+ * Calls of workspace factories that run on every call of their function: in another file than
+ * the factory, or in the same one.
+ */
+function checkFactoryCalls(ctx: WorkspaceContext): void {
+  const factories = new Factories(ctx.index);
+  // Names of the factories, to resolve only the call sites that may call one.
+  const names = new Set<string>();
+  for (const facts of ctx.index.allFacts()) {
+    if (facts.language !== 'python') continue;
+    for (const fn of facts.functions) {
+      const candidate = fn.traits.some(
+        (trait) => trait.startsWith(RETURNS_CLIENT) || trait.startsWith(RETURNS_CALL),
+      );
+      if (candidate && factories.creationOf({ file: facts.file, fn })) names.add(fn.name);
     }
   }
-  return false;
-}
-
-/** The `with` statement that opens the call as its context manager, if any. */
-function withStatementOf(call: PyCall): Node | undefined {
-  let node = call.node.parent;
-  if (node?.type === 'as_pattern') node = node.parent;
-  if (node?.type !== 'with_item') return undefined;
-  const statement = node.parent?.parent;
-  return statement?.type === 'with_statement' ? statement : undefined;
-}
-
-/** An HTTP client opened by `with` around a loop of requests: one client serves the whole batch. */
-function servesBatch(call: PyCall, model: PythonModel): boolean {
-  const statement = withStatementOf(call);
-  if (!statement) return false;
-  const body = statement.childForFieldName('body');
-  return (
-    !!body && model.loops.some((loop) => !loop.overConstantLiteral && contains(body, loop.node))
-  );
+  if (names.size === 0) return;
+  const lastName = (target: string): string => target.slice(target.lastIndexOf('.') + 1);
+  for (const facts of ctx.index.allFacts()) {
+    if (facts.language !== 'python' || isTestModule(facts)) continue;
+    for (const trait of facts.traits ?? []) {
+      if (!trait.startsWith(DEPENDS_ON)) continue;
+      const [start, end, target, marker, name] = trait.slice(DEPENDS_ON.length).split(' ');
+      if (!names.has(lastName(target))) continue;
+      const creation = factories.creationOf(ctx.index.resolve([target]));
+      if (!creation) continue;
+      ctx.report(facts.file, {
+        start: Number(start),
+        end: Number(end),
+        message:
+          `\`${marker}(${name})\` calls \`${name}()\` on every request, and each call creates a new ` +
+          `${CONNECTORS.get(creation.connector)}${createdWhere(creation, facts.file)}; create the ` +
+          'client once (module level or app lifespan) and have the dependency return it',
+      });
+    }
+    for (const fn of facts.functions) {
+      if (fn.traits.includes(RUNS_ONCE)) continue;
+      let kept: Set<number> | undefined;
+      for (const site of fn.calls) {
+        // By the name the target has where it is defined (`from x import make as m`: `x.make`).
+        if (!site.targets.some((target) => names.has(lastName(target)))) continue;
+        kept ??= new Set([...sitesMarked(fn, KEEPS_RESULT), ...sitesMarked(fn, RETURNS_CALL)]);
+        if (kept.has(site.start)) continue;
+        const creation = factories.creationOf(ctx.index.resolve(site.targets));
+        if (!creation) continue;
+        if (HTTP_CLIENTS.has(creation.connector) && sitesMarked(fn, SERVES_BATCH).has(site.start))
+          continue;
+        ctx.report(facts.file, {
+          start: site.start,
+          end: site.end,
+          message:
+            `\`${site.callee}()\` creates a new ${CONNECTORS.get(creation.connector)}` +
+            `${createdWhere(creation, facts.file)} on every call of \`${fn.name}\`; ${ADVICE}`,
+        });
+      }
+    }
+  }
 }
 
 /** A connection, pool or client created on every call of a function. */
@@ -190,7 +394,10 @@ export const connectionPerCall: Rule = {
         '`pymysql.connect`, `asyncpg`), engines and pools (`create_engine`, `redis.Redis(...)`, `redis.from_url`), ' +
         'and HTTP or API clients (`httpx.Client()`, `httpx.AsyncClient()`, `requests.Session()`, ' +
         '`aiohttp.ClientSession()`, `anthropic.Anthropic()`, `openai.OpenAI()`) created inside a function that ' +
-        'runs once per call or request, rather than once per process.',
+        'runs once per call or request, rather than once per process. A factory that returns the client it ' +
+        'creates (`def make_engine(url): return create_engine(url)`) is judged where it is called, in any file ' +
+        'of the workspace: a call in a function that runs per call or request is flagged there, and so is ' +
+        '`Depends(make_client)`, which calls the factory on every request.',
       whyIsThisBad:
         'Each creation pays the full setup cost again: a TCP and TLS handshake and authentication for network ' +
         'clients, opening and attaching the database file for DuckDB and SQLite, and a fresh, empty pool for ' +
@@ -236,32 +443,31 @@ export const connectionPerCall: Rule = {
           'reuses one client for the batch), unless the function is a route handler, which runs per request.',
         'Session factories that take a connection from a pool (`SessionLocal()`, `async_session()`), including ' +
           'FastAPI dependencies that `yield` such a session.',
+        'Factories: top-level, undecorated functions that return the client they create, directly, through a ' +
+          'local or in a tuple (`engine = create_async_engine(url); return engine, async_sessionmaker(engine)`), ' +
+          'or return what another factory returns. Their calls at module level, in startup code, in functions ' +
+          'that run once or kept as singletons (`self.engine = make_engine(url)`) run once; a factory no code in ' +
+          "the workspace calls (a library's) is not flagged. A factory the file also uses as a value (a dict of " +
+          'callbacks, a scheduler job) is judged where it creates the client, as are generators (dependencies ' +
+          'that `yield`), decorated functions and methods.',
+        'Clients over a shared pool or transport: `redis.Redis(connection_pool=pool)` and ' +
+          '`httpx.AsyncClient(transport=transport)` where the pool or transport is a module-level, imported or ' +
+          '`global` name, a parameter or an attribute (`self.pool`): they open no connection and build no pool. ' +
+          'A pool or transport built in the same function (`connection_pool=redis.ConnectionPool(...)`) is ' +
+          'flagged.',
         'Lambdas, and calls whose module cannot be resolved through the imports (a local `connect()` helper).',
         'Flask-style per-request caching (`if "db" not in g: g.db = sqlite3.connect(...)`) is flagged: it still ' +
           'connects once per request.',
       ],
     },
   },
+  pythonTraits: clientTraits,
+  pythonModuleTraits: dependencyTraits,
   check(ctx) {
     const model = ctx.python;
     if (!model || isTestPath(ctx.relativePath)) return;
-    let handlers: Set<string> | undefined;
-    for (const call of model.calls) {
-      const what = CONNECTORS.get(call.qualified);
-      if (!what || !call.fn || call.inLambda) continue;
-      handlers ??= lifecycleHandlers(model);
-      let once = false;
-      for (let fn: PyFunction | undefined = call.fn; fn && !once; fn = fn.parent)
-        once = runsOnce(fn, handlers);
-      if (once || isCachedCreation(call, call.fn, model)) continue;
-      if (HTTP_CLIENTS.has(call.qualified) && !isRouteHandler(call.fn) && servesBatch(call, model))
-        continue;
-      const callee = call.callee || call.qualified;
-      ctx.report({
-        start: call.node.startIndex,
-        end: call.node.endIndex,
-        message: `\`${callee}()\` creates a new ${what} on every call of \`${call.fn.name}\`; create it once (module level or app lifespan) and reuse it`,
-      });
-    }
+    for (const call of model.calls)
+      if (CONNECTORS.has(call.qualified)) checkConnector(ctx, model, call);
   },
+  checkWorkspace: checkFactoryCalls,
 };

@@ -3,7 +3,7 @@
  * the language models below; nothing here imports a rule.
  */
 import type { Tree } from 'web-tree-sitter';
-import type { TraitContributor } from '../python/facts';
+import type { ModuleTraitContributor, TraitContributor } from '../python/facts';
 import type { PrismaSchemaModel } from '../prisma/schema';
 import type { PythonModel } from '../python/model';
 import type { TsModel } from '../typescript/model';
@@ -69,4 +69,6 @@ export interface Rule {
   checkWorkspace?(ctx: WorkspaceContext): void;
   /** Records traits of Python functions this rule needs across files (see `FunctionFacts`). */
   pythonTraits?: TraitContributor;
+  /** Records traits of Python modules' own code this rule needs across files (see `FileFacts`). */
+  pythonModuleTraits?: ModuleTraitContributor;
 }

@@ -23,6 +23,9 @@ import type { PreparedFile, PrepareOptions, SourceFile } from './prepared';
 export function prepareOptionsFor(rules: readonly Rule[], settings: RunSettings): PrepareOptions {
   return {
     traitContributors: rules.flatMap((rule) => (rule.pythonTraits ? [rule.pythonTraits] : [])),
+    moduleTraitContributors: rules.flatMap((rule) =>
+      rule.pythonModuleTraits ? [rule.pythonModuleTraits] : [],
+    ),
     types: settings.typeAware ? typeOracleFor(settings.typeAware) : undefined,
     moduleAliases: settings.moduleAliases,
   };
@@ -71,7 +74,12 @@ export function prepareFile(
     const pythonTree = tree ?? parse('python', source.text);
     const python = buildPythonModel(pythonTree, source.text, source.relativePath);
     const sqlUnits = pythonSqlUnits(python);
-    const facts = extractPythonFacts(python, source.file, options.traitContributors);
+    const facts = extractPythonFacts(
+      python,
+      source.file,
+      options.traitContributors,
+      options.moduleTraitContributors,
+    );
     return {
       source,
       lines,

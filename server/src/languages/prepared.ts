@@ -4,7 +4,7 @@
  */
 import type { Tree } from 'web-tree-sitter';
 import { LineIndex } from '../engine/positions';
-import type { TraitContributor } from '../python/facts';
+import type { ModuleTraitContributor, TraitContributor } from '../python/facts';
 import type { PrismaSchemaModel } from '../prisma/schema';
 import type { PythonModel } from '../python/model';
 import type { TsModel } from '../typescript/model';
@@ -38,6 +38,8 @@ export interface PreparedFile {
 
 export interface PrepareOptions {
   traitContributors: readonly TraitContributor[];
+  /** Rules' contributors of Python module traits (`FileFacts.traits`). */
+  moduleTraitContributors?: readonly ModuleTraitContributor[];
   /** Type-aware answers for TypeScript files, when the workspace opted in. */
   types?: TypeOracle;
   /** The workspace's `paths`/`baseUrl` aliases, for TypeScript imports. */

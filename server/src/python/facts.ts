@@ -20,6 +20,9 @@ import { extractPythonQueryColumns, extractPythonSchema } from './schema';
 /** Adds rule-specific traits to a function's facts; see `FunctionFacts.traits`. */
 export type TraitContributor = (fn: PyFunction, calls: PyCall[], model: PythonModel) => string[];
 
+/** Adds rule-specific traits to a file's facts; see `FileFacts.traits`. */
+export type ModuleTraitContributor = (model: PythonModel) => string[];
+
 function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   const start = call.node.startIndex;
   const end = call.end;
@@ -66,6 +69,7 @@ export function extractPythonFacts(
   model: PythonModel,
   file: string,
   traitContributors: readonly TraitContributor[],
+  moduleTraitContributors: readonly ModuleTraitContributor[] = [],
 ): FileFacts {
   const callsByFunction = new Map<PyFunction, PyCall[]>();
   for (const call of model.calls) {
@@ -115,6 +119,7 @@ export function extractPythonFacts(
     name,
     classNames,
   }));
+  const traits = moduleTraitContributors.flatMap((contribute) => contribute(model));
   return {
     file,
     language: 'python',
@@ -125,6 +130,7 @@ export function extractPythonFacts(
     ...(reexports.length > 0 ? { reexports } : {}),
     ...(instances.length > 0 ? { instances } : {}),
     ...(classes.length > 0 ? { classes } : {}),
+    ...(traits.length > 0 ? { traits } : {}),
   };
 }
 

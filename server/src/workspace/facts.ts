@@ -315,6 +315,12 @@ export interface FileFacts {
   classes?: ClassFact[];
   /** Module-level instances of classes (Python). */
   instances?: InstanceFact[];
+  /**
+   * Facts particular rules record about the module's own code, outside its functions (e.g. a
+   * FastAPI `Depends(...)` in a parameter default or a module-level `Annotated` alias); named by
+   * the contributor that adds them. Absent when there are none.
+   */
+  traits?: string[];
 }
 
 /** Whether a file's facts declare any schema (tables, indexes, index operations, a migration). */
