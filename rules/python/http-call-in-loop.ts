@@ -66,7 +66,7 @@ export const httpCallInLoop: Rule = {
           'Awaited calls and calls with an HTTP-only keyword (`headers=`, `params=`...) are still ' +
           'requests, and so is `get` of a path (`api.get(f"/services/{name}")`).',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
-        'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)`, or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
+        'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)` (also inside `tqdm(...)` or `enumerate(...)`), or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
       ],
     },
   },

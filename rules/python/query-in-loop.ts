@@ -63,7 +63,7 @@ export const queryInLoop: Rule = {
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
         'Mongo-style method names (`find`, `find_one`, `count_documents`) on receivers whose names ' +
           'say neither database nor collection (`line.find(",")`, `cache.find_one(key)`).',
-        'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)`, or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
+        'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)` (also inside `tqdm(...)` or `enumerate(...)`), or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
       ],
     },
   },

@@ -91,7 +91,7 @@ export const unboundedOrmQuery: Rule = {
           '(`filter(X.status.in_(s)).group_by(X.status)`: one row per item). Lists of values are flagged: a ' +
           'plain column of a declared model, or a categorical name (`status`, `state`, `type`, `kind`, `*_type`, ...) ' +
           'of any model (`X.status.in_(statuses)`, `status__in=[...]`), and negated lists (`~X.id.in_(ids)`, `~Q(id__in=ids)`).',
-        'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `execution_options(yield_per=...)` / `stream_results=True`, `.partitions()`, Django `.iterator()`).',
+        'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `execution_options(yield_per=...)` / `stream_results=True`, `.partitions()`, Django `.iterator()` and `.aiterator()`).',
         'Bulk operations that return no rows: `.delete()`, `.update()`.',
         'Querysets that are not evaluated where they are built: `return Order.objects.filter(...)`, a DRF `queryset = ...` that the paginator slices.',
         'Raw SQL strings: `unbounded-select` checks those. A `query("...")` on something named like a ' +

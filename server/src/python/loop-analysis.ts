@@ -449,20 +449,38 @@ const BATCHING =
 /** Loop variables named for a batch: `batch`, `chunk`, `id_batch`, `chunk_of_rows`. */
 const BATCH_VARIABLE = /(?:^|_)(?:batch|chunk)(?:es|s)?(?:_|$)/;
 
+/** Wrappers that report progress or count items without changing what a loop iterates. */
+const PROGRESS_WRAPPERS = new Set(['tqdm', 'enumerate', 'track', 'progressbar', 'alive_it']);
+
+/** `tqdm(range(0, n, size))` -> `range(0, n, size)`: the iterable a progress wrapper passes on. */
+function withoutProgressWrapper(node: Node | null): Node | null {
+  let current = node;
+  while (current?.type === 'call') {
+    const fnNode = current.childForFieldName('function');
+    const name =
+      fnNode?.type === 'attribute' ? fnNode.childForFieldName('attribute')?.text : fnNode?.text;
+    const first = current.childForFieldName('arguments')?.namedChildren[0];
+    if (!name || !PROGRESS_WRAPPERS.has(name) || !first || first.type === 'keyword_argument')
+      return current;
+    current = unwrap(first);
+  }
+  return current;
+}
+
 /**
  * A loop over batches rather than items: one round trip per batch of 500 is the cure for an N+1.
  * Recognised by a batching function, a stepped `range(0, n, size)`, or the loop variable's name.
  */
 function isBatchLoop(loop: PyLoop): boolean {
-  const iterable = unwrap(loop.iterable);
+  const iterable = withoutProgressWrapper(unwrap(loop.iterable));
   if (iterable?.type === 'call') {
     const fnNode = iterable.childForFieldName('function');
     const name =
       fnNode?.type === 'attribute' ? fnNode.childForFieldName('attribute')?.text : fnNode?.text;
     if (name && BATCHING.test(name)) return true;
     const args = iterable.childForFieldName('arguments')?.namedChildren ?? [];
-    if (name === 'range' && args.filter((arg) => arg && arg.type !== 'comment').length === 3)
-      return true;
+    const stepped = name === 'range' || name === 'trange';
+    if (stepped && args.filter((arg) => arg && arg.type !== 'comment').length === 3) return true;
   }
   const target = loopTarget(loop);
   return target?.type === 'identifier' && BATCH_VARIABLE.test(target.text);

@@ -114,6 +114,7 @@ const BOUNDING = new Set([
   'fetchmany',
   'fetchone',
   'iterator',
+  'aiterator',
   'get_or_create',
   'update_or_create',
 ]);
