@@ -148,6 +148,42 @@ describe('Prisma query columns', () => {
     ]);
   });
 
+  it('records filters that may go through a relation with the keys they compare', () => {
+    const file = 'src/routes/orders.ts';
+    const text = `
+      export async function list(id: number, tenantId: number, scope: object, countries: string[]) {
+        await prisma.order.findMany({
+          where: {
+            customer: { id },
+            account: { is: { id, tenantId } },
+            warehouse: { country: countries[0] },
+            store: { is: { country: { in: countries } } },
+            resource: { project: { id } },
+            items: { some: { sku: 'A' } },
+            owner: { ...scope },
+            status: 'PAID',
+            shipments: { none: {} },
+            manager: { is: null },
+            reviewer: { isNot: null },
+            kind: { not: 'x' },
+          },
+        });
+      }
+    `;
+    const model = buildTsModel(parseTypeScript(text, file), file);
+    const relations = prismaQueryColumns(model).map((use) => [use.column, use.relation]);
+    assert.deepEqual(relations, [
+      ['customer', { keys: ['id'] }],
+      ['account', { keys: ['id', 'tenantId'] }],
+      ['warehouse', { keys: ['country'] }],
+      ['store', {}],
+      ['resource', {}],
+      ['items', {}],
+      ['owner', {}],
+      ['status', undefined],
+    ]);
+  });
+
   it('records nothing in tests, seeds and scripts', () => {
     const text = `await prisma.order.findMany({ where: { status: 'PENDING' } });\n`;
     for (const file of ['prisma/seed.ts', 'scripts/backfill.ts', 'src/orders.test.ts'])
@@ -209,6 +245,54 @@ describe('Prisma index findings in a live workspace', () => {
       source('prisma/schema.prisma', SCHEMA('\n  @@index([status, createdAt])\n'), 'prisma'),
     );
     assert.deepEqual(findingsOf(live, 'src/routes/orders.ts'), []);
+  });
+
+  it('reads a filter on a relation key as its foreign key, and any other as a join', () => {
+    const live = workspace();
+    const schema = `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+
+model Shelf {
+  region String
+  code   String
+  books  Book[]
+
+  @@id([region, code])
+}
+
+model Book {
+  id          Int    @id
+  shelfRegion String
+  shelfCode   String
+  shelf       Shelf  @relation(fields: [shelfRegion, shelfCode], references: [region, code])
+  title       String
+  genre       String
+
+  @@index([shelfRegion])
+  @@index([title])
+}
+`;
+    const routes = `import { prisma } from '../lib/db';
+
+export async function books(region: string, code: string, genre: string) {
+  await prisma.book.findMany({ where: { shelf: { region, code } }, orderBy: { title: 'asc' }, take: 20 });
+  await prisma.book.findMany({ where: { shelf: { region }, genre }, take: 20 });
+  await prisma.book.findMany({ where: { genre }, take: 20 });
+}
+`;
+    live.updateMany([
+      source('prisma/schema.prisma', schema, 'prisma'),
+      source('src/routes/books.ts', routes, 'typescript'),
+    ]);
+    const findings = findingsOf(live, 'src/routes/books.ts');
+    // Both key fields compared: `shelfRegion = $1 AND shelfCode = $2`, then sorted by title.
+    assert.match(findings[0] ?? '', /`Book\.shelfRegion` filter \+ `title` sort \(1 query\)/);
+    // Half the composite key is a join on Shelf, which may drive the query: genre is not reported
+    // there, only in the query that filters on it alone.
+    assert.match(findings[1] ?? '', /`Book\.genre` is filtered in 1 query/);
+    assert.equal(findings.length, 2);
   });
 
   it('offers the index as an edit of schema.prisma', () => {

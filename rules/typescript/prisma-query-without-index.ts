@@ -1,7 +1,11 @@
 import type { WorkspaceContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { addPrismaIndexEdits } from '../../server/src/prisma/edits';
-import { parsePrismaSchema, type PrismaSchemaModel } from '../../server/src/prisma/schema';
+import {
+  parsePrismaSchema,
+  type PrismaField,
+  type PrismaSchemaModel,
+} from '../../server/src/prisma/schema';
 import type { ColumnFact, QueryColumnUse, TableFact } from '../../server/src/workspace/facts';
 import type { IndexedTable, KnownIndex } from '../../server/src/workspace/index';
 
@@ -75,24 +79,77 @@ function prismaModels(
   };
 }
 
-/** Each Prisma query's field uses, resolved to schema fields, keyed by file and query id. */
-function resolveQueries(ctx: WorkspaceContext): Map<string, ResolvedUse[]> {
+/** The relation field (`author User @relation(...)`, `posts Post[]`) of a model, by name. */
+function relationField(
+  read: SchemaReader,
+  entry: IndexedTable,
+  name: string,
+): PrismaField | undefined {
+  if (!entry.table.relationships.includes(name)) return undefined;
+  const models = read(entry.file)?.schema.models;
+  return models
+    ?.find((model) => model.name === entry.table.className)
+    ?.fields.find((field) => field.name === name);
+}
+
+/**
+ * The relation's own key fields, when a filter through it compares exactly the fields they
+ * reference by equality: `user: { id: userId }` is `userId = $1` (composite keys need every
+ * referenced field). Undefined for any other relation filter: a join on another model's rows.
+ */
+function foreignKeyEquality(
+  entry: IndexedTable,
+  field: PrismaField,
+  use: QueryColumnUse,
+): ColumnFact[] | undefined {
+  const keys = use.relation?.keys;
+  const relation = field.relation;
+  if (!keys || !relation || field.list || relation.fields.length === 0) return undefined;
+  const references = new Set(relation.references);
+  if (keys.length !== references.size || !keys.every((key) => references.has(key)))
+    return undefined;
+  const columns = relation.fields.map((name) => entry.table.columns.find((c) => c.name === name));
+  return columns.every((column) => column !== undefined) ? (columns as ColumnFact[]) : undefined;
+}
+
+/**
+ * Each Prisma query's field uses, resolved to schema fields, keyed by file and query id. A filter
+ * through a relation on its referenced key reads as equality on the relation's key fields; any
+ * other relation filter joins another model's rows, which may drive the query as a hidden filter
+ * does (see prisma-queries.ts), so its query records nothing.
+ */
+function resolveQueries(ctx: WorkspaceContext, read: SchemaReader): Map<string, ResolvedUse[]> {
   const modelOf = prismaModels(ctx);
   const byQuery = new Map<string, ResolvedUse[]>();
+  const joined = new Set<string>();
+  const add = (key: string, resolved: ResolvedUse): void => {
+    const list = byQuery.get(key);
+    if (list) list.push(resolved);
+    else byQuery.set(key, [resolved]);
+  };
   for (const facts of ctx.index.allFacts()) {
     if (facts.language !== 'typescript') continue;
     for (const use of facts.queryColumns) {
       const entry = modelOf(use.model, facts.file);
-      const column = entry?.table.columns.find((c) => c.name === use.column);
-      // Relation fields are not columns: `where: { author: ... }` is not a lookup by a key here.
-      if (!entry || !column) continue;
+      if (!entry) continue;
       const key = `${facts.file}#${use.queryId}`;
-      const resolved = { file: facts.file, use, entry, column };
-      const list = byQuery.get(key);
-      if (list) list.push(resolved);
-      else byQuery.set(key, [resolved]);
+      const relation = relationField(read, entry, use.column);
+      if (relation) {
+        const keyColumns = foreignKeyEquality(entry, relation, use);
+        if (!keyColumns) joined.add(key);
+        for (const column of keyColumns ?? []) {
+          const keyUse = { ...use, column: column.name, equality: true };
+          add(key, { file: facts.file, use: keyUse, entry, column });
+        }
+        continue;
+      }
+      // Fields the model does not have, and relation-shaped filters of a scalar field.
+      const column = entry.table.columns.find((c) => c.name === use.column);
+      if (!column || use.relation) continue;
+      add(key, { file: facts.file, use, entry, column });
     }
   }
+  for (const key of joined) byQuery.delete(key);
   return byQuery;
 }
 
@@ -403,7 +460,9 @@ export const prismaQueryWithoutIndex: Rule = {
       whatItDoes:
         'Collects the fields Prisma queries (`findMany`, `findFirst`, `count`, `aggregate`, `groupBy`, ' +
         '`updateMany`, `deleteMany`) filter on in `where` (top level, inside `AND`, and in spread `const` ' +
-        'objects) and sort on in `orderBy`, across the workspace, and reports each query site whose ' +
+        'objects; a filter through a relation on the key it references, `user: { id: userId }` or ' +
+        '`user: { is: { id: userId } }`, as equality on its own key field `userId`) and sort on in ' +
+        '`orderBy`, across the workspace, and reports each query site whose ' +
         'field no index of the model in `schema.prisma` starts with (`@id`, `@unique`, `@@id`, ' +
         '`@@unique`, `@@index`), counting the queries that use it. A sort is reported in queries that ' +
         'filter nothing and return their first rows (`take`, `findFirst`, a `cursor`). A hash index ' +
@@ -457,7 +516,8 @@ export const prismaQueryWithoutIndex: Rule = {
         'Relation scalar fields (`authorId`) with no index, and the other filters of queries that filter on one: `prisma-relation-without-index` reports the field in the schema, and its index serves those queries; on MySQL without `relationMode = "prisma"` InnoDB indexes them.',
         'Text search and negations, which a B-tree index does not serve: `contains`, `startsWith`, `endsWith`, `search`, `mode: "insensitive"`, `not`, `notIn`; and `OR` / `NOT` branches.',
         '`IS NULL` tests (`deletedAt: null`): soft-delete and optional-field filters match most rows, where an index does not help.',
-        'Relation filters and sorts (`author: { is: ... }`, `posts: { some: ... }`, `orderBy: { author: { name: "asc" } }`), `_count` / `_relevance` sorts, sort keys after the first, and filters inside `include` / `select`.',
+        'Queries that filter through a relation on anything but the key it references (`folder: { groupId }`, `author: { is: { name } }`, `resource: { project: { ... } }`, `posts: { some: ... }`): a join on the related rows, which may drive the query through the foreign key, so neither the other filters nor the sort is reported. Negated relation filters (`isNot`, `every`, `none`) match most rows: they are skipped, and the other filters are reported.',
+        'Relation sorts (`orderBy: { author: { name: "asc" } }`), `_count` / `_relevance` sorts, sort keys after the first, and filters inside `include` / `select`.',
         'A sort in a query that returns every row (`findMany` with no `take` or `cursor`): the database reads the whole table anyway, and a scan and a sort beat a walk of an index on the sort field, so it would not use one.',
         'A sort in a query that also filters: indexing the filter comes first (it is reported itself, or the composite pair when it is indexed); sorts by the `@id` after a filter; filter + sort pairs whose sort field has no index of its own, and range or `in` filters, for which a `(filter, sort)` index does not return rows in order.',
         'A second unindexed filter of the same query: each query gets one finding, for the field the most queries use (one index on it serves them all).',
@@ -476,7 +536,8 @@ export const prismaQueryWithoutIndex: Rule = {
     },
   },
   checkWorkspace(ctx) {
-    const byQuery = resolveQueries(ctx);
+    const read = schemaReader(ctx);
+    const byQuery = resolveQueries(ctx, read);
     if (byQuery.size === 0) return;
     const indexed = new Map<string, boolean>();
     const columnIds = new Map<ColumnFact, number>();
@@ -494,7 +555,6 @@ export const prismaQueryWithoutIndex: Rule = {
       }
       return leads;
     };
-    const read = schemaReader(ctx);
     const { fields, unserved } = unservedFields(byQuery, leadsIndex);
     chooseSites(fields, unserved);
     for (const field of fields.values()) reportField(ctx, read, field, byQuery);

@@ -13,8 +13,12 @@
  * - `IS NULL` tests (`deletedAt: null`): soft-delete and optional-field filters match most rows,
  *   where an index does not help (a partial index would, which Prisma cannot declare).
  * - JSON path filters (`{ path: ['plan'], equals: 'pro' }`): they need an expression or GIN index.
- * - Relation filters (`author: { is: ... }`, `posts: { some: ... }`), relation sorts
- *   (`orderBy: { author: { name: 'asc' } }`) and aggregate sorts (`_count`, `_relevance`).
+ * - Relation sorts (`orderBy: { author: { name: 'asc' } }`) and aggregate sorts (`_count`,
+ *   `_relevance`), and negated relation filters (`isNot`, `every`, `none`), which match most rows.
+ *
+ * Filters through a relation (`author: { id }`, `author: { is: { name } }`, `posts: { some: ... }`)
+ * are recorded with what they compare (`relation`): only the schema tells a relation field from a
+ * scalar one, and whether `{ id }` names the key the relation's own fields hold.
  * - Filters inside `include` / `select` of a relation: they query another model by its foreign key.
  * - Queries whose `where` is partly hidden: a spread of an object it cannot see
  *   (`{ ...ownerScope, deletedAt: null }`), an `AND` branch, a `where` or arguments built elsewhere,
@@ -48,6 +52,31 @@ const FIRST_ROW_OPERATIONS = new Set(['findFirst', 'findFirstOrThrow']);
 const INDEXABLE_OPERATORS = new Set(['equals', 'in', 'lt', 'lte', 'gt', 'gte']);
 /** Comparisons by order: a B-tree serves them, a hash index does not. */
 const ORDER_OPERATORS = new Set(['lt', 'lte', 'gt', 'gte']);
+/** Keys of a scalar field's filter object: any of them makes it one, not a relation filter. */
+const SCALAR_FILTER_KEYS = new Set([
+  ...INDEXABLE_OPERATORS,
+  'notIn',
+  'not',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'search',
+  'mode',
+  'path',
+  'has',
+  'hasEvery',
+  'hasSome',
+  'isEmpty',
+  'isSet',
+  'string_contains',
+  'string_starts_with',
+  'string_ends_with',
+  'array_contains',
+  'array_starts_with',
+  'array_ends_with',
+]);
+/** Relation filters that match the rows with no related row like it: no index drives them. */
+const NEGATED_RELATION_KEYS = new Set(['isNot', 'every', 'none']);
 /** Keys of a scalar field's sort object: `{ createdAt: { sort: 'desc', nulls: 'last' } }`. */
 const SORT_OPTION_KEYS = new Set(['sort', 'nulls']);
 
@@ -183,6 +212,43 @@ function filterKind(value: ts.Expression): FilterKind {
   return indexable.includes('in') ? 'in' : 'equality';
 }
 
+const isNullLiteral = (node: ts.Expression): boolean => node.kind === ts.SyntaxKind.NullKeyword;
+
+/**
+ * What a filter that may go through a relation compares: `{ keys }` when it only compares fields
+ * of the related row by equality (`{ id: userId }`, `{ is: { id: userId } }`), `{}` for any other
+ * test of the related rows (`{ groupId }`, `{ some: ... }`, a spread), and undefined when the value
+ * is a scalar filter, an `IS NULL` test (`{ is: null }`) or only negated (`isNot`, `every`, `none`).
+ */
+function relationFilter(value: ts.Expression): QueryColumnUse['relation'] {
+  if (!ts.isObjectLiteralExpression(value)) return undefined;
+  const all = entries(value);
+  if (all.some((entry) => SCALAR_FILTER_KEYS.has(entry.key))) return undefined;
+  const hasSpread = value.properties.some(ts.isSpreadAssignment);
+  const tests = all.filter(
+    (entry) =>
+      !NEGATED_RELATION_KEYS.has(entry.key) &&
+      !(entry.key === 'is' && isNullLiteral(entry.value)) &&
+      !isNamed(entry.value, 'undefined'),
+  );
+  if (tests.length === 0) return hasSpread ? {} : undefined;
+  const [only] = tests;
+  if (!hasSpread && tests.length === 1 && only.key === 'is')
+    return ts.isObjectLiteralExpression(only.value) ? equalityKeys(only.value) : {};
+  if (hasSpread || tests.some((entry) => entry.key === 'is' || entry.key === 'some')) return {};
+  return equalityKeys(value);
+}
+
+/** `{ keys }` when every property compares a field by equality (`{ id, tenantId: t }`), else `{}`. */
+function equalityKeys(object: ts.ObjectLiteralExpression): { keys?: string[] } {
+  const fields = entries(object);
+  const plain =
+    fields.length > 0 &&
+    fields.length === object.properties.length &&
+    fields.every((entry) => filterKind(entry.value) === 'equality');
+  return plain ? { keys: fields.map((entry) => entry.key) } : {};
+}
+
 interface Collector {
   sourceFile: ts.SourceFile;
   model: string;
@@ -194,7 +260,7 @@ function record(
   collector: Collector,
   entry: Entry,
   role: QueryColumnUse['role'],
-  details: Pick<QueryColumnUse, 'equality' | 'range' | 'bounded'> = {},
+  details: Pick<QueryColumnUse, 'equality' | 'range' | 'bounded' | 'relation'> = {},
 ): void {
   collector.uses.push({
     model: collector.model,
@@ -231,6 +297,11 @@ function collectFilters(collector: Collector, where: ts.ObjectLiteralExpression)
       continue;
     }
     if (entry.key === 'OR' || entry.key === 'NOT') continue;
+    const relation = relationFilter(entry.value);
+    if (relation) {
+      record(collector, entry, 'filter', { relation });
+      continue;
+    }
     const kind = filterKind(entry.value);
     if (kind)
       record(collector, entry, 'filter', {

@@ -244,6 +244,13 @@ export interface QueryColumnUse {
    * a query that reads every row is cheaper as a scan and a sort than as a walk of the index.
    */
   bounded?: boolean;
+  /**
+   * For Prisma filters that may go through a relation field (`user: { id }`, `user: { is: ... }`,
+   * `posts: { some: ... }`), which only the schema tells apart: `keys` are the related model's
+   * fields the filter compares by equality when it does nothing else (`['id']`), so it reads as
+   * equality on the relation's own key fields; absent for any other filter of the related rows.
+   */
+  relation?: { keys?: string[] };
 }
 
 export interface SchemaFacts {
