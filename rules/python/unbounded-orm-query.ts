@@ -78,6 +78,7 @@ export const unboundedOrmQuery: Rule = {
         '    )',
       ].join('\n'),
       notFlagged: [
+        'A Django queryset variable evaluated again in the same function (`for a in docs: for b in docs:`): the rows are cached on the queryset, so only its first evaluation is reported.',
         'Reads of one row or a scalar: `.first()`, `.one()`, `.one_or_none()`, `.scalar()`, `.scalar_one()`, `.get()`, `session.get(X, id)`, Django `.get()`, `.first()`, `.last()`.',
         'Counts, existence checks and aggregates: `.count()`, `.exists()`, `.aggregate()`, `session.query(func.count(X.id))` and `select(func.sum(...))` without `group_by`.',
         'Lookups by primary key or a unique column: `filter(X.id == ...)`, `filter_by(id=...)`, `where(X.id == ...)`, Django `filter(pk=...)`, and `==` on columns the models declare `primary_key` or `unique`.',

@@ -823,7 +823,18 @@ export function unboundedOrmReads(model: PythonModel): OrmRead[] {
     list.push(read);
   }
   list.sort((a, b) => a.node.startIndex - b.node.startIndex);
-  return list;
+  // A queryset variable evaluated twice (`for a in docs: for b in docs:`) is one read: Django
+  // caches its rows on the first evaluation, so it is reported there only.
+  const variables = new Set<string>();
+  const once = list.filter((read) => {
+    if (read.kind !== 'django' || read.node.type !== 'identifier' || !read.fn) return true;
+    const key = `${read.fn.node.startIndex}:${read.node.text}`;
+    if (variables.has(key)) return false;
+    variables.add(key);
+    return true;
+  });
+  reads.set(model, once);
+  return once;
 }
 
 /** The edit text that bounds a read: `.limit(n)` or `[:n]`. */
