@@ -164,6 +164,26 @@ function boundName(call: PyCall): string {
   return left?.type === 'identifier' ? left.text : '';
 }
 
+/** Queryset methods that send their own SQL and load no model rows: `COUNT(*)`, `EXISTS`, ... */
+const ROWLESS_USE =
+  /^\.(?:a?count|a?exists|a?aggregate|a?update|a?delete|values|values_list|a?explain)\s*\(/;
+
+/**
+ * Whether every use of the queryset bound to `name` in `fn` is a method that loads no rows
+ * (`matching.count()`): the `.all()` then never runs as a list query.
+ */
+function onlyRowlessUses(fn: PyFunction, name: string, source: string): boolean {
+  const body = source.slice(fn.node.startIndex, fn.node.endIndex);
+  let uses = 0;
+  for (const use of body.matchAll(new RegExp(`\\b${name}\\b`, 'g'))) {
+    const after = body.slice(use.index + name.length);
+    if (/^\s*(?::[^=\n]+)?=(?!=)/.test(after)) continue; // the assignment itself
+    if (!ROWLESS_USE.test(after)) return false;
+    uses++;
+  }
+  return uses > 0;
+}
+
 /**
  * Whether the value of `node` ends up whole in `holder`: only wrapped in parentheses, a list,
  * tuple, set or dict display, a conditional, a copy (`list(rows)`, `rows[:10]`), or an object
@@ -331,6 +351,11 @@ function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel):
     if (models.length === 0) continue;
     let responseModel = '';
     let schemas: string[] = [];
+    const name = boundName(call);
+    // A Django queryset is lazy: bound and then only counted, its `.all()` loads no rows. (A
+    // SQLAlchemy `.all()` runs at once: its list is loaded whatever comes next.)
+    const lazy = /\.objects\b/.test(call.node.text);
+    if (name && lazy && onlyRowlessUses(fn, name, pyModel.source)) continue;
     if (returnsRows(call, fn, pyModel.source)) {
       responseModel = (isRouteHandler(fn) && responseModelOf(fn)) || '';
       if (!responseModel) continue;
@@ -453,6 +478,7 @@ export const largeColumnInListQuery: Rule = {
         '    return [{"id": t.id, "title": t.title} for t in tickets]',
       ].join('\n'),
       notFlagged: [
+        'A Django queryset bound to a name and then only counted or checked (`qs.count()`, `qs.exists()`, `qs.aggregate(...)`, `qs.update(...)`, `qs.values_list(...)`): it runs its own SQL and loads no rows.',
         'Columns declared lazily (`deferred(Column(JSON))`, `mapped_column(JSON, deferred=True)`).',
         'Queries that choose columns: `.options(load_only(...))`, `defer(...)`, `undefer(...)`, ' +
           '`with_entities(...)`, `with_only_columns(...)`, column selects (`select(Ticket.id, Ticket.title)`), ' +
