@@ -624,17 +624,54 @@ const CONDITION_WRAPPERS = new Set([
 function drivesWhileLoop(call: PyCall, loop: PyLoop): boolean {
   if (loop.kind !== 'while') return false;
   const condition = loop.node.childForFieldName('condition');
-  if (!condition || !within(call.node, condition)) return false;
-  if (condition.id === call.node.id) return true;
-  const path = [condition, ...pathDown(condition, call.node)];
+  if (condition && within(call.node, condition)) return answers(condition, call);
+  return drainsBeforeBreak(call, loop);
+}
+
+/**
+ * Whether `expression` is the call's answer: the call, or a chain it heads
+ * (`Job.objects.filter(...).first()`), under the condition wrappers (`not`, `and`, `:=`, ...).
+ */
+function answers(expression: Node, call: PyCall): boolean {
+  if (expression.id === call.node.id) return true;
+  const path = [expression, ...pathDown(expression, call.node)];
   for (let i = 0; i < path.length - 1; i++) {
     const type = path[i].type;
     if (CONDITION_WRAPPERS.has(type)) continue;
-    // The rest of a chain the call heads (`Job.objects.filter(...).first()`): one answer.
     const field = type === 'call' ? 'function' : type === 'attribute' ? 'object' : undefined;
     if (!field || path[i].childForFieldName(field)?.id !== path[i + 1].id) return false;
   }
   return true;
+}
+
+/** `if job is None: break`, `if not job: return`: the test that ends a drain on no answer. */
+const NO_ANSWER_TEST = (name: string): RegExp =>
+  new RegExp(`^(?:not\\s+${name}|${name}\\s+is\\s+None)$`);
+
+/**
+ * The drain written before the walrus operator: `while True: job = claim(); if job is None:
+ * break`. The call's answer, assigned at the top of the body, decides in the next statement
+ * whether the loop goes on, as it would in the condition.
+ */
+function drainsBeforeBreak(call: PyCall, loop: PyLoop): boolean {
+  const body = loop.node.childForFieldName('body');
+  const statements = body?.namedChildren ?? [];
+  const index = statements.findIndex((statement) => statement && within(call.node, statement));
+  const assignment = statements[index]?.namedChildren[0];
+  if (statements[index]?.type !== 'expression_statement' || assignment?.type !== 'assignment')
+    return false;
+  const target = assignment.childForFieldName('left');
+  const value = assignment.childForFieldName('right');
+  if (target?.type !== 'identifier' || !value || !answers(value, call)) return false;
+  const test = statements[index + 1];
+  if (test?.type !== 'if_statement' || test.childForFieldName('alternative')) return false;
+  const condition = test.childForFieldName('condition')?.text.trim() ?? '';
+  const consequence = test.childForFieldName('consequence')?.namedChildren ?? [];
+  return (
+    NO_ANSWER_TEST(target.text).test(condition) &&
+    consequence.length === 1 &&
+    (consequence[0]?.type === 'break_statement' || consequence[0]?.type === 'return_statement')
+  );
 }
 
 /**
