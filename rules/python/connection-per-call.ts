@@ -180,6 +180,11 @@ function mayCallFactory(call: PyCall, model: PythonModel): boolean {
 
 /** The traits `connection-per-call` records on a function (see the constants above). */
 function clientTraits(fn: PyFunction, calls: readonly PyCall[], model: PythonModel): string[] {
+  // Every trait is about a call that creates a client or may call a factory: most functions make
+  // none, and the checks below (what runs once, what is handed back) read the function's body.
+  const creates = (call: PyCall): boolean =>
+    CONNECTORS.has(call.qualified) || mayCallFactory(call, model);
+  if (!calls.some(creates)) return [];
   if (runsOncePerProcess(fn, model)) return [RUNS_ONCE];
   const traits: string[] = [];
   const handed = handedBack(fn, model);
