@@ -5,7 +5,7 @@ import { HelperIoFinder, type HelperIo } from '../../server/src/typescript/helpe
 import {
   awaitedHow,
   ioCallOf,
-  passesTransaction,
+  runsOnTransaction,
   type IoCall,
 } from '../../server/src/typescript/io-calls';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
@@ -35,7 +35,6 @@ const FIX_TITLE = 'Run the iterations concurrently with `Promise.all`';
 
 /** Callbacks run inside a transaction: its queries share one connection and run one at a time. */
 const TRANSACTION = /^\$?transaction$/;
-const TRANSACTION_CLIENT = /^(?:tx|trx|transaction)$/;
 /** Methods that change a collection (or stream) in an order-dependent way. */
 const MUTATORS =
   /^(?:push|unshift|splice|pop|shift|set|add|delete|clear|sort|reverse|fill|copyWithin|append|write|emit|end)$/;
@@ -226,8 +225,7 @@ function bodyBlocker(
 
 /** Whether `call` runs inside a transaction callback, on a transaction client or with one. */
 function inTransaction(call: TsCall): boolean {
-  const root = (call.receiverText ?? '').split('.')[0];
-  if (TRANSACTION_CLIENT.test(root) || passesTransaction(call)) return true;
+  if (runsOnTransaction(call)) return true;
   for (const fn of enclosingFunctions(call.fn))
     if (fn.callbackOf && TRANSACTION.test(fn.callbackOf.name)) return true;
   return false;
@@ -424,7 +422,7 @@ export const awaitInLoop: Rule = {
           'extending a `Model` imported from another package or from the workspace. Instance methods ' +
           'on a value whose class the code does not say (an untyped parameter, the items of an ' +
           'untyped array), and models imported through path aliases the index does not resolve ' +
-          '(aliases other than `@/`, `~/` and `#`).',
+          '(declared neither in a `tsconfig.json`/`jsconfig.json` `paths` nor as `@/`, `~/`, `#`).',
       ],
       fixSafety:
         'Unsafe, and offered only for a `for...of` loop whose body has no `break`, `continue`, ' +

@@ -6,11 +6,12 @@ import {
   handlesRequests,
   isStartupFunction,
 } from '../../server/src/typescript/call-paths';
-import { accessRoot, clientCreation } from '../../server/src/typescript/clients';
+import { clientCreation } from '../../server/src/typescript/clients';
 import { ts } from '../../server/src/typescript/compiler';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import {
   semanticParent,
+  accessRoot,
   unwrap,
   type TsCall,
   type TsFunction,

@@ -5,7 +5,7 @@ import { helperAccess, HelperIoFinder } from '../../server/src/typescript/helper
 import {
   ioCallOf,
   isPromiseCombinator,
-  passesTransaction,
+  runsOnTransaction,
   promiseChainOf,
   type IoKind,
   type WorkspaceModels,
@@ -95,9 +95,8 @@ function directAccess(
   if (!io) return undefined;
   const root = (call.receiverText ?? '').split('.')[0];
   if (io.kind === 'db' && SINGLE_CONNECTION.test(root) && io.driver !== 'prisma') return 'serial';
-  if (io.kind === 'db' && /^(?:tx|trx|transaction)$/.test(root)) return 'serial';
-  // `{ transaction: t }`: the queries run in turn on the transaction's connection.
-  if (io.kind === 'db' && passesTransaction(call)) return 'serial';
+  // `tx.x.update(...)`, `{ transaction: t }`: the queries run in turn on its one connection.
+  if (io.kind === 'db' && runsOnTransaction(call)) return 'serial';
   return {
     kind: io.kind,
     writes: io.writes,

@@ -4,7 +4,7 @@
  * (`FROM generate_series(...)`). Their size follows the date range the caller asks for; a `LIMIT`
  * would silently cut a long range short.
  */
-import { selectList, type SqlStatement } from './statements';
+import { identifierKey, selectList, splitAtCommas, type SqlStatement } from './statements';
 import type { SqlToken } from './tokens';
 
 /** Functions that map a timestamp to a calendar bucket (PostgreSQL, MySQL, SQLite, ClickHouse). */
@@ -14,18 +14,10 @@ const CALENDAR_FUNCTIONS =
 /** Functions that generate the rows of a series from their arguments. */
 const SERIES_FUNCTIONS = new Set(['GENERATE_SERIES', 'UNNEST', 'RANGE', 'GENERATE_DATE_ARRAY']);
 
+const nonEmpty = (items: SqlToken[][]): SqlToken[][] => items.filter((item) => item.length > 0);
+
 const isWord = (token: SqlToken | undefined, word?: string): boolean =>
   token?.type === 'word' && (word === undefined || token.upper === word);
-
-/** Splits top-level tokens at top-level commas. */
-function items(tokens: SqlToken[]): SqlToken[][] {
-  const list: SqlToken[][] = [[]];
-  for (const token of tokens) {
-    if (token.depth === 0 && token.type === 'punct' && token.text === ',') list.push([]);
-    else list[list.length - 1].push(token);
-  }
-  return list.filter((item) => item.length > 0);
-}
 
 /** `date_trunc(...)`, `EXTRACT(...)`: an expression that starts with a calendar function call. */
 function isCalendarCall(item: SqlToken[]): boolean {
@@ -38,7 +30,7 @@ function aliasOf(item: SqlToken[]): string | undefined {
   const top = item.filter((token) => token.depth === 0);
   const last = top[top.length - 1];
   if (top.length < 2 || (last.type !== 'word' && last.type !== 'quoted')) return undefined;
-  return last.text.replace(/["`[\]]/g, '').toLowerCase();
+  return identifierKey(last);
 }
 
 /** The outermost query's `GROUP BY` keys, each as its top-level tokens. */
@@ -52,7 +44,7 @@ function groupByKeys(statement: SqlStatement): SqlToken[][] {
       isWord(token) &&
       ['HAVING', 'ORDER', 'LIMIT', 'WINDOW', 'QUALIFY'].includes(token.upper),
   );
-  return items(top.slice(at + 2, end === -1 ? top.length : end));
+  return nonEmpty(splitAtCommas(top.slice(at + 2, end === -1 ? top.length : end)));
 }
 
 /**
@@ -62,7 +54,7 @@ function groupByKeys(statement: SqlStatement): SqlToken[][] {
 export function groupsByCalendar(statement: SqlStatement): boolean {
   const keys = groupByKeys(statement);
   if (keys.length === 0) return false;
-  const selected = items(selectList(statement));
+  const selected = nonEmpty(splitAtCommas(selectList(statement)));
   return keys.every((key) => {
     if (isCalendarCall(key)) return true;
     if (key.length !== 1) return false;
@@ -70,9 +62,7 @@ export function groupsByCalendar(statement: SqlStatement): boolean {
     const position = ref.type === 'number' ? Number(ref.text) : NaN;
     const item = Number.isInteger(position)
       ? selected[position - 1]
-      : selected.find(
-          (candidate) => aliasOf(candidate) === ref.text.replace(/["`[\]]/g, '').toLowerCase(),
-        );
+      : selected.find((candidate) => aliasOf(candidate) === identifierKey(ref));
     return !!item && isCalendarCall(item);
   });
 }
@@ -87,7 +77,7 @@ function seriesCtes(statement: SqlStatement): Set<string> {
     if (name.depth !== 0 || !isWord(as, 'AS') || open.text !== '(' || open.depth !== 0) continue;
     for (let k = i + 3; k + 1 < tokens.length && tokens[k].depth > 0; k++) {
       if (isWord(tokens[k], 'FROM') && SERIES_FUNCTIONS.has(tokens[k + 1].upper)) {
-        names.add(name.text.replace(/["`[\]]/g, '').toLowerCase());
+        names.add(identifierKey(name));
         break;
       }
     }
@@ -107,8 +97,7 @@ export function readsSeries(statement: SqlStatement): boolean {
   const source = top[from + 1];
   if (!source) return false;
   const series =
-    SERIES_FUNCTIONS.has(source.upper) ||
-    seriesCtes(statement).has(source.text.replace(/["`[\]]/g, '').toLowerCase());
+    SERIES_FUNCTIONS.has(source.upper) || seriesCtes(statement).has(identifierKey(source));
   if (!series) return false;
   // Any other join may repeat each series row for every match, or be a table read of its own.
   return top.every(

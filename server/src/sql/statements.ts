@@ -227,6 +227,21 @@ const AGGREGATES = new Set([
   'HISTOGRAM',
 ]);
 
+/** Splits tokens at their top-level commas: the items of a select list or a `GROUP BY`. */
+export function splitAtCommas(tokens: SqlToken[]): SqlToken[][] {
+  const items: SqlToken[][] = [[]];
+  for (const token of tokens) {
+    if (token.depth === 0 && token.type === 'punct' && token.text === ',') items.push([]);
+    else items[items.length - 1].push(token);
+  }
+  return items;
+}
+
+/** A name as the database compares it: unquoted (`"Order"`, `[id]`, `` `id` ``) and lowercased. */
+export function identifierKey(token: SqlToken): string {
+  return token.text.replace(/["`[\]]/g, '').toLowerCase();
+}
+
 /** The `SELECT` list of the outermost query (top-level tokens between SELECT and FROM). */
 export function selectList(statement: SqlStatement): SqlToken[] {
   const tokens = statement.tokens;
@@ -257,12 +272,7 @@ export function returnsSingleRow(statement: SqlStatement): boolean {
   const top = statement.topLevel;
   if (!hasWord(top, 'FROM')) return true;
   if (hasSequence(top, ['GROUP', 'BY'])) return false;
-  const list = selectList(statement);
-  const items: SqlToken[][] = [[]];
-  for (const token of list) {
-    if (token.depth === 0 && token.type === 'punct' && token.text === ',') items.push([]);
-    else items[items.length - 1].push(token);
-  }
+  const items = splitAtCommas(selectList(statement));
   const firstOf = (item: SqlToken[]): SqlToken | undefined =>
     item.find((token) => !(token.type === 'word' && token.upper === 'DISTINCT'));
   return items.every((item) => {
@@ -306,7 +316,7 @@ export function looksUpByKey(
     const byList = top[i + 1].upper === 'IN' && isValueList(statement, top[i + 2]);
     if (top[i + 1].text !== '=' && !byList) continue;
     if (top[i - 1]?.type === 'word' && top[i - 1].upper === 'OR') return false;
-    const name = column.text.replace(/["`[\]]/g, '').toLowerCase();
+    const name = identifierKey(column);
     if (name === 'id' || name === 'uuid' || name === 'pk' || keyColumns.has(name)) return true;
   }
   return false;

@@ -5,7 +5,14 @@
  */
 import { ts } from './compiler';
 import { HTTP_METHOD_REGISTRATIONS, isRequestHandler, isRouteRegistration } from './knowledge';
-import { semanticParent, unwrap, type TsCall, type TsFunction, type TsModel } from './model';
+import {
+  accessRoot,
+  semanticParent,
+  unwrap,
+  type TsCall,
+  type TsFunction,
+  type TsModel,
+} from './model';
 
 /**
  * Names of functions that run once: entry points, Nest lifecycle hooks, and Next.js functions that
@@ -180,9 +187,7 @@ export function isMemoised(call: TsCall): boolean {
   if (!assigns) return false;
   // Kept beyond the call: an outer variable, `this.x`, or a property of an outer object (not of
   // `req`, `res.locals` or another parameter or local, which live one request).
-  let root = unwrap(parent.left);
-  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root))
-    root = unwrap(root.expression);
+  const root = accessRoot(parent.left);
   if (root.kind === ts.SyntaxKind.ThisKeyword) return true;
   return ts.isIdentifier(root) && !declaredWithin(call.fn, root.text);
 }

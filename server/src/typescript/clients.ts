@@ -3,9 +3,8 @@
  * `new Pool()` from `pg`, `createClient()` from `redis`, `axios.create()`. Each costs connection
  * setup (TCP, TLS, authentication) or at least a fresh client, so it belongs at startup, not per call.
  */
-import { ts } from './compiler';
 import { importedFrom } from './knowledge';
-import { unwrap, type TsCall, type TsModel } from './model';
+import type { TsCall, TsModel } from './model';
 
 export interface ClientCreation {
   /** How the creation reads in a message: `new PrismaClient()`, `mysql.createPool()`. */
@@ -91,12 +90,4 @@ export function clientCreation(model: TsModel, call: TsCall): ClientCreation | u
   if (!resolved) return undefined;
   const cost = FACTORIES[normalizedModule(resolved.module)]?.[resolved.name];
   return cost ? { label: `${chain}()`, cost } : undefined;
-}
-
-/** The object or variable at the root of an access chain: `app` for `app.locals.db`. */
-export function accessRoot(node: ts.Expression): ts.Expression {
-  let root = unwrap(node);
-  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root))
-    root = unwrap(root.expression);
-  return root;
 }

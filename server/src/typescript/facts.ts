@@ -189,7 +189,7 @@ function fieldMethodTargets(call: TsCall, model: TsModel, prefix: string): strin
  * or one declared here that extends something (only those can be ORM models). Empty for classes
  * from packages and namespace members.
  */
-export function classTargets(model: TsModel, name: string, moduleName: string): string[] {
+function classTargets(model: TsModel, name: string, moduleName: string): string[] {
   const imported = model.imports.get(name);
   if (!imported) {
     if (!declaredClasses(model).has(name)) return [];

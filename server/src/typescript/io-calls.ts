@@ -154,12 +154,24 @@ export function ioCallOf(
   return undefined;
 }
 
+/** Names a transaction client goes by: `tx.user.update(...)`, `trx('users')`. */
+const TRANSACTION_CLIENT = /^(?:tx|trx|transaction)$/;
+
+/**
+ * Whether a call runs on a transaction: through a transaction client (`tx.user.update(...)`) or
+ * with one in its options. Its queries share the transaction's one connection, in turn.
+ */
+export function runsOnTransaction(call: TsCall): boolean {
+  const root = (call.receiverText ?? '').split('.')[0];
+  return TRANSACTION_CLIENT.test(root) || passesTransaction(call);
+}
+
 /**
  * Whether a call passes a transaction in its options (`User.create(data, { transaction: t })`,
  * `{ where, transaction }`): its queries share that transaction's one connection and run in turn.
  * `transaction: false` (TypeORM's save option) passes none.
  */
-export function passesTransaction(call: TsCall): boolean {
+function passesTransaction(call: TsCall): boolean {
   return call.args.some((arg) => {
     const options = unwrap(arg);
     if (!ts.isObjectLiteralExpression(options)) return false;

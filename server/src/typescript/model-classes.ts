@@ -11,7 +11,7 @@
 import { ts } from './compiler';
 import { declaredTypeName } from './declared-types';
 import { declarationOf } from './name-resolution';
-import { unwrap, type TsCall, type TsModel } from './model';
+import { hasModifier, unwrap, type TsCall, type TsModel } from './model';
 
 /** Packages whose `Model` is Sequelize's (v6, its TypeScript decorators, and v7). */
 const SEQUELIZE_PACKAGES = new Set(['sequelize', 'sequelize-typescript', '@sequelize/core']);
@@ -72,12 +72,6 @@ export interface DeclaredClass {
 }
 
 const classesOfModel = new WeakMap<TsModel, Map<string, DeclaredClass>>();
-
-function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
-  return (
-    ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((mod) => mod.kind === kind)
-  );
-}
 
 /** The expression after `extends` (`Model` in `extends Model<Attributes, Creation>`). */
 function extendsExpression(node: ts.ClassLikeDeclaration): ts.Expression | undefined {
@@ -147,7 +141,7 @@ export function declaredClasses(model: TsModel): Map<string, DeclaredClass> {
 }
 
 /** The ORM whose model a class of this file is, following bases declared in this file. */
-export function localOrmModel(model: TsModel, className: string): string | undefined {
+function localOrmModel(model: TsModel, className: string): string | undefined {
   const classes = declaredClasses(model);
   const seen = new Set<string>();
   for (let cls = classes.get(className); cls && !seen.has(cls.name);) {
@@ -252,6 +246,18 @@ function instanceClassOf(receiver: ts.Identifier): string {
  * declared here or imported, `this.findAll()` in a static method, `user.save()` on an instance.
  */
 export function modelReceiver(call: TsCall): ModelReceiver | undefined {
+  // Asked for the same call by several rules and the facts, and it resolves declarations.
+  let found = receivers.get(call);
+  if (found === undefined) {
+    found = findModelReceiver(call) ?? null;
+    receivers.set(call, found);
+  }
+  return found ?? undefined;
+}
+
+const receivers = new WeakMap<TsCall, ModelReceiver | null>();
+
+function findModelReceiver(call: TsCall): ModelReceiver | undefined {
   if (call.isNew || call.isTaggedTemplate || !call.receiver) return undefined;
   const staticQuery = SEQUELIZE_STATIC_QUERIES.has(call.name);
   const instanceQuery = SEQUELIZE_INSTANCE_QUERIES.has(call.name);

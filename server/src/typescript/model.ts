@@ -129,6 +129,14 @@ export function unwrap(node: ts.Expression): ts.Expression {
   }
 }
 
+/** The object or variable at the root of an access chain: `app` for `app.locals.db`. */
+export function accessRoot(node: ts.Expression): ts.Expression {
+  let root = unwrap(node);
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root))
+    root = unwrap(root.expression);
+  return root;
+}
+
 /** The expression as a dotted chain (`a.b.c`, `this.db.query`, `knex().where`); '' for others. */
 export function chainText(node: ts.Expression): string {
   const inner = unwrap(node);
@@ -170,7 +178,7 @@ function isAwaited(node: ts.Node): boolean {
   return !!parent && ts.isAwaitExpression(parent);
 }
 
-function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+export function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
   return (
     ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((mod) => mod.kind === kind)
   );

@@ -30,7 +30,7 @@
 import type { QueryColumnUse } from '../workspace/facts';
 import { ts } from './compiler';
 import { isScriptOrTestPath, modelOfDelegate, prismaQuery } from './knowledge';
-import { chainText, unwrap, type TsModel } from './model';
+import { accessRoot, chainText, unwrap, type TsModel } from './model';
 
 /** Operations whose `where` is a plain filter (not a unique lookup) and which may sort. */
 const FILTERING_OPERATIONS = new Set([
@@ -131,14 +131,6 @@ function constDeclaration(
   return undefined;
 }
 
-/** The identifier a property chain starts from: `where` for `where.AND[0].status`. */
-function chainRoot(node: ts.Expression): ts.Expression {
-  let root = unwrap(node);
-  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root))
-    root = unwrap(root.expression);
-  return root;
-}
-
 function isNamed(node: ts.Expression | undefined, name: string): boolean {
   const inner = node && unwrap(node);
   return !!inner && ts.isIdentifier(inner) && inner.text === name;
@@ -150,8 +142,22 @@ function isNamed(node: ts.Expression | undefined, name: string): boolean {
  * part of the filter (`const where: Prisma.OrderWhereInput = {}; if (s) where.status = s;`).
  */
 function filledInLater(name: string, scope: ts.Node): boolean {
+  let answers = filledIn.get(scope);
+  if (!answers) filledIn.set(scope, (answers = new Map()));
+  let answer = answers.get(name);
+  if (answer === undefined) answers.set(name, (answer = findFilledIn(name, scope)));
+  return answer;
+}
+
+/**
+ * `filledInLater`'s answers by scope and name: every query that uses a module-level `const`
+ * asks again, and each answer walks the whole scope.
+ */
+const filledIn = new WeakMap<ts.Node, Map<string, boolean>>();
+
+function findFilledIn(name: string, scope: ts.Node): boolean {
   const names = (node: ts.Expression): boolean => {
-    const root = chainRoot(node);
+    const root = accessRoot(node);
     return root !== unwrap(node) && ts.isIdentifier(root) && root.text === name;
   };
   let found = false;
