@@ -149,7 +149,7 @@ function barrelsOf(files: readonly FileFacts[]): Map<string, Reexport[][]> {
 }
 
 /** A table with its links resolved, and the indexes that come with them. */
-export interface ResolvedTable {
+interface ResolvedTable {
   table: TableFact;
   /** The primary key its columns form together, when it is composite. */
   compositeKey?: IndexFact;
