@@ -182,17 +182,14 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
   const concrete = new Set<string>();
   // A base in another module may be an abstract model: only a module that uses Django asks.
   const usesDjango = /\bdjango\b/.test(model.source);
+  // A base known to be a model: Django's own, or one declared earlier in this file.
+  const knownModel = (base: string): boolean =>
+    isModelBase(base, model) || abstract.has(base) || concrete.has(base);
   for (const cls of model.classes) {
     const local = cls.bases.flatMap((base) => abstract.get(base) ?? []);
-    const isModel = cls.bases.some(
-      (base) => isModelBase(base, model) || abstract.has(base) || concrete.has(base),
-    );
+    const isModel = cls.bases.some(knownModel);
     const imported = usesDjango
-      ? cls.bases.flatMap((base) =>
-          isModelBase(base, model) || abstract.has(base) || concrete.has(base)
-            ? []
-            : (importedName(base, model) ?? []),
-        )
+      ? cls.bases.flatMap((base) => (knownModel(base) ? [] : (importedName(base, model) ?? [])))
       : [];
     if (!isModel && imported.length === 0) continue;
     const bases = [...new Set([...imported, ...local.flatMap((base) => base.bases)])];

@@ -17,13 +17,13 @@ import type {
 import {
   foldCompositePrimaryKey,
   hasLinks,
+  snakeCase,
   tableNameBy,
   withAlias,
 } from '../workspace/schema-links';
 import type { PyClass, PythonModel } from './model';
 import {
   argsOf,
-  argumentInsertAt,
   blockAssignments,
   calledName,
   elementsOf,
@@ -39,6 +39,7 @@ import {
   mappedType,
   readColumn,
   readColumnCall,
+  readColumnWithFlags,
   readConstraint,
   type ClassTables,
 } from './schema-sqlalchemy-columns';
@@ -47,14 +48,6 @@ import { isSqlModelBase, isSqlModelTable, readSqlModelField } from './schema-sql
 /** Text every class body that declares columns or a table contains (SQLModel classes aside). */
 const MAY_MAP = /Column|mapped_column|__tablename__|__abstract__|Mapped\[|declared_attr/;
 const RELATIONSHIP_CALLS = new Set(['relationship', 'relation', 'dynamic_loader']);
-
-/** `UserAccount` -> `user_account`: Flask-SQLAlchemy's default table name. */
-function snakeCase(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .toLowerCase();
-}
 
 /** The table a declarative class maps, or undefined when it is not a mapped class. */
 function tableNameOf(
@@ -146,18 +139,10 @@ function readDeclaredAttr(body: ClassBody, attr: DeclaredAttr, file: FileContext
   if (attr.name.startsWith('__')) return;
   const call = columnCall(attr.value);
   if (call) {
-    const read = readColumnCall(call, file.classTables);
-    if (!read) return;
     const range = { start: attr.value.startIndex, end: attr.value.endIndex };
-    const column = columnFact(
-      read.name || attr.name,
-      attr.name,
-      read.flags,
-      mappedType(attr.returnType),
-      range,
-      argumentInsertAt(read.args),
-    );
-    body.columns.push(applyAlias(column, read.flags, attr.returnType, file));
+    const read = readColumnWithFlags(call, attr.name, attr.returnType, range, file.classTables);
+    if (!read) return;
+    body.columns.push(applyAlias(read.column, read.flags, attr.returnType, file));
   } else if (RELATIONSHIP_CALLS.has(calledName(attr.value))) {
     body.relationships.push(attr.name);
   }
@@ -182,17 +167,9 @@ function readClassBody(entry: MappedClass, file: FileContext): ClassBody {
     }
     const call = columnCall(value);
     if (call) {
-      const read = readColumnCall(call, file.classTables);
+      const read = readColumnWithFlags(call, attribute, annotation, range, file.classTables);
       if (!read) continue;
-      const column = columnFact(
-        read.name || attribute,
-        attribute,
-        read.flags,
-        mappedType(annotation),
-        range,
-        argumentInsertAt(read.args),
-      );
-      body.columns.push(applyAlias(column, read.flags, annotation, file));
+      body.columns.push(applyAlias(read.column, read.flags, annotation, file));
     } else if (value && RELATIONSHIP_CALLS.has(calledName(value))) {
       body.relationships.push(attribute);
     } else if (!value && mappedType(annotation)) {

@@ -124,6 +124,31 @@ export function columnFact(
   };
 }
 
+/**
+ * A column fact from a `Column(...)` / `mapped_column(...)` call, with the flags the call itself
+ * gives (a model merges an `Annotated` alias's flags under them).
+ */
+export function readColumnWithFlags(
+  call: Node,
+  attribute: string,
+  annotation: Node | null,
+  range: { start: number; end: number },
+  classTables: ClassTables,
+): { column: ColumnFact; flags: ColumnFlags } | undefined {
+  const read = readColumnCall(call, classTables);
+  const name = read?.name || attribute;
+  if (!read || !name) return undefined;
+  const column = columnFact(
+    name,
+    attribute,
+    read.flags,
+    mappedType(annotation),
+    range,
+    argumentInsertAt(read.args),
+  );
+  return { column, flags: read.flags };
+}
+
 /** A column fact from a `Column(...)` / `mapped_column(...)` call. */
 export function readColumn(
   call: Node,
@@ -132,17 +157,7 @@ export function readColumn(
   range: { start: number; end: number },
   classTables: ClassTables,
 ): ColumnFact | undefined {
-  const read = readColumnCall(call, classTables);
-  const name = read?.name || attribute;
-  if (!read || !name) return undefined;
-  return columnFact(
-    name,
-    attribute,
-    read.flags,
-    mappedType(annotation),
-    range,
-    argumentInsertAt(read.args),
-  );
+  return readColumnWithFlags(call, attribute, annotation, range, classTables)?.column;
 }
 
 /** Column names of `Index`/constraint arguments: strings, attribute names, `Cls.attr`, `t.c.x`. */
@@ -172,9 +187,8 @@ export function readConstraint(call: Node, table: TableFact, schema: SchemaFacts
     const local = constraintColumns(elementsOf(positional[0]), table);
     const remote = stringList(positional[1]);
     const column = table.columns.find((c) => c.name === local[0]);
-    const parts = (remote[0] ?? '').split('.');
-    if (column && parts.length >= 2)
-      column.foreignKey = { table: parts[parts.length - 2], column: parts[parts.length - 1] };
+    const target = keyTarget(remote[0] ?? '');
+    if (column && target) column.foreignKey = target;
     return;
   }
   let name: string | undefined;

@@ -17,6 +17,7 @@ import {
   readArgs,
   stringValue,
 } from './schema-args';
+import { columnFact } from './schema-sqlalchemy-columns';
 
 const SQLMODEL_BASES = new Set(['sqlmodel.SQLModel', 'sqlmodel.main.SQLModel']);
 
@@ -80,18 +81,13 @@ export function readSqlModelField(
   // `sa_column_kwargs={"unique": True}` passes the same flags on to the `Column`.
   const passed = columnKeywords(keywords.get('sa_column_kwargs'));
   const flag = (name: string): boolean => isTrue(keywords.get(name) ?? passed.get(name));
-  const primaryKey = flag('primary_key');
-  const unique = flag('unique');
-  const index = flag('index');
   const target = stringValue(keywords.get('foreign_key'));
-  return {
-    ...plain,
-    primaryKey,
-    unique,
-    indexed: index || unique || primaryKey,
+  const flags = {
+    primaryKey: flag('primary_key'),
+    unique: flag('unique'),
+    index: flag('index'),
     foreignKey: target === undefined ? undefined : keyTarget(target),
-    type: keywords.get('sa_type')?.text ?? plain.type,
-    indexInsertAt: argumentInsertAt(args),
-    ...(index ? { explicitIndex: true } : {}),
+    type: keywords.get('sa_type')?.text,
   };
+  return columnFact(attribute, attribute, flags, plain.type, range, argumentInsertAt(args));
 }

@@ -29,7 +29,7 @@ interface IndexedInstance {
   instance: InstanceFact;
 }
 
-export interface IndexedClass {
+interface IndexedClass {
   file: string;
   cls: ClassFact;
 }
@@ -58,13 +58,7 @@ interface FunctionViews {
   functionsBySuffix: Map<string, IndexedFunction[]>;
 }
 
-/** Classes by qualified name (and `module.default` for default exports), and by dotted suffix. */
-interface ClassViews {
-  classes: Map<string, IndexedClass[]>;
-  classesBySuffix: Map<string, IndexedClass[]>;
-}
-
-/** How many base classes `ormModelOf` follows (model → paranoid base → id base → `Model`, ...). */
+/** How many classes `baseChain` follows (model → paranoid base → id base → `Model`, ...). */
 const MAX_BASES = 6;
 
 /** What the schema (tables, indexes, migrations) says; rebuilt only when some schema changes. */
@@ -103,8 +97,8 @@ export class WorkspaceIndex {
    * of TypeScript/JavaScript files, and apart from them those of Python files (whose names would
    * otherwise make suffixes of TypeScript classes ambiguous in a workspace holding both).
    */
-  private classViews: ClassViews | undefined;
-  private pythonClassViews: ClassViews | undefined;
+  private classViews: NamedViews<IndexedClass> | undefined;
+  private pythonClassViews: NamedViews<IndexedClass> | undefined;
   /** `ormModelOf` answers by target list (null: not a model), until any file changes. */
   private readonly ormModels = new Map<string, string | null>();
 
@@ -227,13 +221,10 @@ export class WorkspaceIndex {
     };
     const own = methodOf(found.instance.classNames);
     if (own) return own;
-    const seen = new Set<ClassFact>();
-    let cls = this.findClass(found.instance.classNames, true);
-    while (cls?.cls.base && !seen.has(cls.cls) && seen.size < MAX_BASES) {
-      seen.add(cls.cls);
-      const inherited = methodOf(cls.cls.base);
+    for (const { cls } of this.baseChain(found.instance.classNames, true)) {
+      if (!cls.base) break;
+      const inherited = methodOf(cls.base);
       if (inherited) return inherited;
-      cls = this.findClass(cls.cls.base, true);
     }
     return undefined;
   }
@@ -301,19 +292,29 @@ export class WorkspaceIndex {
     let orm = this.ormModels.get(key);
     if (orm === undefined) {
       orm = null;
-      const seen = new Set<ClassFact>();
-      let found = this.findClass(targets);
-      while (found && !seen.has(found.cls) && seen.size < MAX_BASES) {
-        seen.add(found.cls);
-        if (found.cls.orm) {
-          orm = found.cls.orm;
+      for (const { cls } of this.baseChain(targets, false)) {
+        if (cls.orm) {
+          orm = cls.orm;
           break;
         }
-        found = found.cls.base ? this.findClass(found.cls.base) : undefined;
       }
       this.ormModels.set(key, orm);
     }
     return orm ?? undefined;
+  }
+
+  /**
+   * The class `start` names, then its base, the base's base, ...: each found like `findClass`,
+   * ending at a class without a base, one not found, one met before, or after MAX_BASES classes.
+   */
+  private *baseChain(start: readonly string[], python: boolean): Generator<IndexedClass> {
+    const seen = new Set<ClassFact>();
+    let found = this.findClass(start, python);
+    while (found && !seen.has(found.cls) && seen.size < MAX_BASES) {
+      seen.add(found.cls);
+      yield found;
+      found = found.cls.base ? this.findClass(found.cls.base, python) : undefined;
+    }
   }
 
   /** The one class a target list names, directly or through barrels. */
@@ -321,12 +322,7 @@ export class WorkspaceIndex {
     const views = python
       ? (this.pythonClassViews ??= buildClassViews(this.files.values(), true))
       : (this.classViews ??= buildClassViews(this.files.values(), false));
-    const find = (target: string): IndexedClass | undefined => {
-      const exact = views.classes.get(target);
-      if (exact?.length === 1) return exact[0];
-      const bySuffix = views.classesBySuffix.get(target);
-      return bySuffix?.length === 1 ? bySuffix[0] : undefined;
-    };
+    const find = (target: string): IndexedClass | undefined => lookUpNamed(views, target);
     for (const target of targets) {
       const found = find(target);
       if (found) return found;
@@ -546,13 +542,17 @@ function buildInstanceViews(files: Iterable<FileFacts>): NamedViews<IndexedInsta
     if (!facts.instances) continue;
     const prefix = facts.moduleName ? `${facts.moduleName}.` : '';
     for (const instance of facts.instances) {
-      const entry = { file: facts.file, instance };
-      const { exact, suffixes } = functionKeys(`${prefix}${instance.name}`);
-      push(views.exact, exact, entry);
-      for (const suffix of suffixes) push(views.bySuffix, suffix, entry);
+      addNamed(views, prefix, instance.name, { file: facts.file, instance });
     }
   }
   return views;
+}
+
+/** Files `entry` under `prefix` + `name` and each dotted suffix of that. */
+function addNamed<T>(views: NamedViews<T>, prefix: string, name: string, entry: T): void {
+  const { exact, suffixes } = functionKeys(`${prefix}${name}`);
+  push(views.exact, exact, entry);
+  for (const suffix of suffixes) push(views.bySuffix, suffix, entry);
 }
 
 function parentName(qualifiedName: string): string {
@@ -624,21 +624,17 @@ function inFileOrder(list: IndexedFunction[]): IndexedFunction[] {
 
 /**
  * The classes of Python files, or of the other files, under their qualified names (and
- * `default`), and each dotted suffix.
+ * `module.default` for default exports), and each dotted suffix.
  */
-function buildClassViews(files: Iterable<FileFacts>, python: boolean): ClassViews {
-  const views: ClassViews = { classes: new Map(), classesBySuffix: new Map() };
+function buildClassViews(files: Iterable<FileFacts>, python: boolean): NamedViews<IndexedClass> {
+  const views: NamedViews<IndexedClass> = { exact: new Map(), bySuffix: new Map() };
   for (const facts of files) {
     if (!facts.classes || (facts.language === 'python') !== python) continue;
     const prefix = facts.moduleName ? `${facts.moduleName}.` : '';
     for (const cls of facts.classes) {
       const entry = { file: facts.file, cls };
       const names = cls.isDefault ? [cls.name, 'default'] : [cls.name];
-      for (const name of names) {
-        const { exact, suffixes } = functionKeys(`${prefix}${name}`);
-        push(views.classes, exact, entry);
-        for (const suffix of suffixes) push(views.classesBySuffix, suffix, entry);
-      }
+      for (const name of names) addNamed(views, prefix, name, entry);
     }
   }
   return views;

@@ -22,8 +22,15 @@ import type {
 export function tableNameBy(naming: TableNaming, className: string): string | undefined {
   if (naming === 'name') return className;
   if (naming === 'lower') return className.toLowerCase();
-  if (/[A-Z]{2}/.test(className)) return undefined;
-  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return /[A-Z]{2}/.test(className) ? undefined : snakeCase(className);
+}
+
+/** `UserAccount` -> `user_account`: Flask-SQLAlchemy's default table name. */
+export function snakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 /** A column with an alias's flags merged in; the column's own arguments win where both say. */
@@ -142,7 +149,7 @@ function barrelsOf(files: readonly FileFacts[]): Map<string, Reexport[][]> {
 }
 
 /** A table with its links resolved, and the indexes that come with them. */
-export interface ResolvedTable {
+interface ResolvedTable {
   table: TableFact;
   /** The primary key its columns form together, when it is composite. */
   compositeKey?: IndexFact;
