@@ -1,7 +1,5 @@
 /** A minimal LSP client over stdio for tests: starts the real server bundle as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   createProtocolConnection,
@@ -16,6 +14,7 @@ import {
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import { CACHE_DIR_VARIABLE } from '../../server/src/runtime/code-cache';
+import { makeTempDir } from './temp-dir';
 
 export interface TestClient {
   connection: ProtocolConnection;
@@ -47,11 +46,7 @@ export const SERVER_ENTRIES = {
 /** One code cache for the servers these tests start, apart from the user's. */
 let codeCacheDir: string | undefined;
 export function testCodeCacheDir(): string {
-  if (!codeCacheDir) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perflens-lsp-cache-'));
-    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    codeCacheDir = dir;
-  }
+  codeCacheDir ??= makeTempDir('perflens-lsp-cache-');
   return codeCacheDir;
 }
 

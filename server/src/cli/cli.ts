@@ -14,7 +14,6 @@ import {
   type PerflensConfig,
 } from '../config/config';
 import { resolveRules } from '../config/resolve';
-import { decode } from '../engine/source-guard';
 import { CATEGORIES, type Category, type Finding } from '../engine/types';
 import { discoverFiles, discoveryOptions } from '../workspace/discovery';
 import { applyFixes } from './apply-fixes';
@@ -23,6 +22,7 @@ import type { OutputContext } from './format/output';
 import { formatSarif } from './format/sarif';
 import { formatText, summaryLine } from './format/text';
 import type { Jobs } from './lane-count';
+import { readText } from './lanes';
 import { scan, type ScanResult } from './scan';
 import { VERSION } from './version';
 
@@ -66,14 +66,6 @@ function displayPathFrom(cwd: string) {
     const relative = path.relative(cwd, file);
     return (relative && !relative.startsWith('..') ? relative : file).split(path.sep).join('/');
   };
-}
-
-function readTextSafe(file: string): string | undefined {
-  try {
-    return decode(fs.readFileSync(file));
-  } catch {
-    return undefined;
-  }
 }
 
 function loadConfig(
@@ -239,7 +231,7 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
     version: VERSION,
     displayPath: displayPathFrom(io.cwd),
     rules,
-    readText: readTextSafe,
+    readText,
     color:
       options.format === 'text' && !options.output && !!io.stdout.isTTY && !process.env.NO_COLOR,
   };

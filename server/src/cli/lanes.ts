@@ -17,6 +17,7 @@ import type { Finding, Problem } from '../engine/types';
 import { mayDeclareSchema } from '../languages/schema-sniff';
 import { initParsers } from '../parsing/tree-sitter';
 import { declaresSchema, type FileFacts } from '../workspace/facts';
+import type { AdoptedAnalysis } from '../workspace/live-workspace';
 import { laneBytes, laneCount, type Jobs } from './lane-count';
 import { ScanCore, type CheckResult, type LaneFile, type PrepareResult } from './scan-core';
 import type { FromWorker, ToWorker } from './worker-protocol';
@@ -32,14 +33,8 @@ export interface LanesRequest {
 }
 
 /** What the lanes found, over all lanes: everything but the cross-file rules' findings. */
-export interface LanesResult {
-  facts: FileFacts[];
-  /** Findings of the per-file rules, with the whole index. */
-  findings: Finding[];
-  /** Suppression comments, for files that have any. */
-  suppressions: Map<string, Suppression[]>;
-  /** Per file, the per-file rules that read the index for it. */
-  indexReaders: Map<string, string[]>;
+export interface LanesResult extends AdoptedAnalysis {
+  /** Mutable: the CLI's scan adds the cross-file rules' problems. */
   problems: Problem[];
   /** Bytes and lines analysed, for throughput figures. */
   bytes: number;

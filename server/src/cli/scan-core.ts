@@ -42,14 +42,9 @@ export interface CheckResult {
   problems: Problem[];
 }
 
-/** The source the session analyses: the file's own fields and its text, nothing else. */
+/** The source the session analyses: the discovered file with the text read for it. */
 function sourceOf(discovered: LaneFile, text: string): SourceFile {
-  return {
-    file: discovered.file,
-    relativePath: discovered.relativePath,
-    language: discovered.language,
-    text,
-  };
+  return { ...discovered, text };
 }
 
 export class ScanCore {

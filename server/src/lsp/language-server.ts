@@ -257,9 +257,25 @@ export function serve(connection: Connection): void {
 
   const uriOf = (file: string): string => URI.file(file).toString();
 
-  /** A discovered file of `folder` with its text, as the folder's workspace analyses it. */
-  function sourceOf(folder: FolderAnalysis, discovered: DiscoveredFile, text: string): SourceFile {
-    return { ...discovered, relativePath: folder.relativePath(discovered.file), text };
+  /**
+   * `uriOf` that works out each file's URI once: a start-up analysis looks a file's document up
+   * when it reads the file, after, and again when it analyses it.
+   */
+  function rememberingUriOf(): (file: string) => string {
+    const uris = new Map<string, string>();
+    return (file) => {
+      let uri = uris.get(file);
+      if (uri === undefined) uris.set(file, (uri = uriOf(file)));
+      return uri;
+    };
+  }
+
+  /**
+   * A discovered file with its text, as the folder's workspace analyses it. Discovery ran from the
+   * folder's root, so its relativePath is the folder's own.
+   */
+  function sourceOf(discovered: DiscoveredFile, text: string): SourceFile {
+    return { ...discovered, text };
   }
 
   /** A progress report in the client's UI; one that shows nothing if the client refuses it. */
@@ -286,20 +302,20 @@ export function serve(connection: Connection): void {
    * answered while the disk works.
    */
   async function readSources(
-    folder: FolderAnalysis,
     files: readonly DiscoveredFile[],
+    uriOfFile: (file: string) => string,
   ): Promise<SourceFile[]> {
     const sources: SourceFile[] = [];
     for (let start = 0; start < files.length; start += BATCH_SIZE) {
       const batch = files.slice(start, start + BATCH_SIZE);
       const texts = await Promise.all(
         batch.map((discovered) =>
-          open.has(uriOf(discovered.file)) ? undefined : readFromDisk(discovered.file),
+          open.has(uriOfFile(discovered.file)) ? undefined : readFromDisk(discovered.file),
         ),
       );
       batch.forEach((discovered, i) => {
-        const text = open.get(uriOf(discovered.file))?.document.getText() ?? texts[i];
-        if (text !== undefined) sources.push(sourceOf(folder, discovered, text));
+        const text = open.get(uriOfFile(discovered.file))?.document.getText() ?? texts[i];
+        if (text !== undefined) sources.push(sourceOf(discovered, text));
       });
     }
     return sources;
@@ -313,6 +329,7 @@ export function serve(connection: Connection): void {
   async function analyseInThisThread(
     folder: FolderAnalysis,
     sources: readonly SourceFile[],
+    uriOfFile: (file: string) => string,
     reportFiles: (done: number, total: number) => void,
   ): Promise<Set<string>> {
     const [schema, others] = schemaFirst(sources);
@@ -323,7 +340,7 @@ export function serve(connection: Connection): void {
     for (let start = 0; start < staging.length; start += BATCH_SIZE) {
       for (const { source, schemaIndexed } of staging.slice(start, start + BATCH_SIZE)) {
         // A file opened meanwhile is analysed as its buffer reads.
-        const text = open.get(uriOf(source.file))?.document.getText() ?? source.text;
+        const text = open.get(uriOfFile(source.file))?.document.getText() ?? source.text;
         folder.workspace.stage({ ...source, text }, schemaIndexed);
       }
       reportFiles(Math.min(start + BATCH_SIZE, staging.length), staging.length);
@@ -347,7 +364,7 @@ export function serve(connection: Connection): void {
     );
     if (lanes === 1) return undefined;
     try {
-      return await analyseInStartupLanes(folder.workspace, sources, reportFiles);
+      return await analyseInStartupLanes(folder.workspace, sources, lanes, reportFiles);
     } catch (error) {
       // A lane that fails (a worker that cannot start) leaves the analysis to this thread.
       connection.console.warn(`Perflens: analysing in lanes failed: ${String(error)}`);
@@ -363,12 +380,13 @@ export function serve(connection: Connection): void {
       if (folder.configError) showError(`Perflens: ${folder.configError}`);
       const files = discoverFiles([folder.root], discoveryOptions(folder.config, folder.root));
       progress.begin('Perflens', 0, `Analysing ${files.length} files`, false);
-      const sources = await readSources(folder, files);
+      const uriOfFile = rememberingUriOf();
+      const sources = await readSources(files, uriOfFile);
       const reportFiles = (done: number, total: number): void =>
         progress.report(Math.round((done / total) * 100), `${done}/${total} files`);
       const changed =
         (await analyseInLanesWhenWorthIt(folder, sources, reportFiles)) ??
-        (await analyseInThisThread(folder, sources, reportFiles));
+        (await analyseInThisThread(folder, sources, uriOfFile, reportFiles));
       publish(folder, changed);
       reportProblems(folder);
     } finally {
@@ -383,12 +401,23 @@ export function serve(connection: Connection): void {
     }
   }
 
+  /**
+   * Re-reads `folder`'s configuration (perflens.json, module aliases, and `editor` when given) and
+   * publishes its findings again. A perflens.json problem is shown unless `quiet`: a tsconfig or
+   * jsconfig change says nothing new about perflens.json.
+   */
+  function reloadAndPublish(
+    folder: FolderAnalysis,
+    { editor, quiet = false }: { editor?: EditorSettings; quiet?: boolean } = {},
+  ): void {
+    folder.reload(editor);
+    if (folder.configError && !quiet) showError(`Perflens: ${folder.configError}`);
+    publish(folder, folder.workspace.fileNames());
+  }
+
   async function reloadFolders(): Promise<void> {
-    for (const folder of folders.all()) {
-      folder.reload(await editorSettings(folder.uri));
-      if (folder.configError) showError(`Perflens: ${folder.configError}`);
-      publish(folder, folder.workspace.fileNames());
-    }
+    for (const folder of folders.all())
+      reloadAndPublish(folder, { editor: await editorSettings(folder.uri) });
   }
 
   function actionContext(uri: string): ActionContext | undefined {
@@ -510,17 +539,17 @@ export function serve(connection: Connection): void {
 
   connection.onDidChangeWatchedFiles(async ({ changes }) => {
     await ready;
-    // A tsconfig/jsconfig change re-reads the folder's module aliases (once for many changes).
+    // A tsconfig/jsconfig change re-reads the folder's module aliases (once for many changes);
+    // a folder is reloaded once per batch, a perflens.json reload re-reading its aliases too.
     const aliasesChanged = new Set<FolderAnalysis>();
+    const reloaded = new Set<FolderAnalysis>();
     for (const change of changes) {
       const file = fileOf(change.uri);
       if (!file || open.has(change.uri)) continue;
       if (path.basename(file) === CONFIG_FILE_NAME) {
         const folder = folders.folderOf(file);
-        folder.reload();
-        aliasesChanged.delete(folder);
-        if (folder.configError) showError(`Perflens: ${folder.configError}`);
-        publish(folder, folder.workspace.fileNames());
+        if (!reloaded.has(folder)) reloadAndPublish(folder);
+        reloaded.add(folder);
         continue;
       }
       if (isModuleAliasConfig(file)) {
@@ -533,8 +562,7 @@ export function serve(connection: Connection): void {
       } else analyseFromDisk(file);
     }
     for (const folder of aliasesChanged) {
-      folder.reload();
-      publish(folder, folder.workspace.fileNames());
+      if (!reloaded.has(folder)) reloadAndPublish(folder, { quiet: true });
     }
   });
 
