@@ -195,7 +195,7 @@ const LAZY_GUARD = /^(?:not\s+([\w.]+)|([\w.]+)\s+is\s+None)\s*$/;
  */
 function isLongLived(name: string, fn: PyFunction, model: PythonModel): boolean {
   if (/^(?:self|cls)\./.test(name)) return true;
-  if (declaresGlobals(fn, model) && globalNames(model, fn).has(name)) return true;
+  if (globalNames(model, fn).has(name)) return true;
   return !name.includes('.') && !isLocal(name, fn) && moduleAssignments(model).has(name);
 }
 
@@ -215,11 +215,7 @@ function keepsValue(assignment: PyAssignmentNode, fn: PyFunction, model: PythonM
   if (assignment.augmented) return false;
   const target = assignment.target;
   // `name` or `self.attr`, read from the source by the model: no need to ask the tree.
-  if (target !== undefined)
-    return (
-      target.startsWith('self.') ||
-      (declaresGlobals(fn, model) && globalNames(model, fn).has(target))
-    );
+  if (target !== undefined) return target.startsWith('self.') || globalNames(model, fn).has(target);
   const left = assignment.node.childForFieldName('left');
   if (left?.type === 'attribute') {
     const root = rootName(left);
@@ -241,25 +237,6 @@ function isLocal(name: string, fn: PyFunction): boolean {
 }
 
 const lazyGuardsCache = new OwnedCache<PythonModel, number[]>('lazy guards');
-const globalKeywordsCache = new OwnedCache<PythonModel, number[]>('global keywords');
-
-const GLOBAL_KEYWORD = /\bglobal\s/g;
-
-/**
- * Whether the text of `fn` holds the word `global`: asked before `globalNames`, whose first use
- * walks the whole tree of a file that has a `global` statement anywhere.
- */
-function declaresGlobals(fn: PyFunction, model: PythonModel): boolean {
-  let offsets = globalKeywordsCache.get(model);
-  if (!offsets) {
-    offsets = [...model.source.matchAll(GLOBAL_KEYWORD)].map((match) => match.index);
-    globalKeywordsCache.set(model, offsets);
-  }
-  if (offsets.length === 0) return false;
-  const start = fn.node.startIndex;
-  return offsets.some((at) => at >= start && at < fn.end);
-}
-
 /** Where the file's text has a lazy guard (`if _engine is None:`), found once per file. */
 function lazyGuardOffsets(model: PythonModel): number[] {
   let offsets = lazyGuardsCache.get(model);

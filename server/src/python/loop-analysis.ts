@@ -26,7 +26,7 @@ import {
   type PythonModel,
 } from './model';
 import { localFlow } from './local-flow';
-import { callsNamed, isTestPath, moduleAssignments } from './scope-analysis';
+import { callsNamed, isTestPath, moduleAssignments, unwrap } from './scope-analysis';
 import { OwnedCache } from './memo';
 
 /**
@@ -144,15 +144,6 @@ function cacheOf(model: PythonModel): FileCache {
 
 function within(node: Node, outer: Node | null | undefined): boolean {
   return !!outer && outer.startIndex <= node.startIndex && node.endIndex <= outer.endIndex;
-}
-
-function unwrap(node: Node | null | undefined): Node | null {
-  let current = node ?? null;
-  for (;;) {
-    const type = current?.type;
-    if (type !== 'parenthesized_expression' && type !== 'await') return current;
-    current = current!.namedChildren[0] ?? null;
-  }
 }
 
 /**

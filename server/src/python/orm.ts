@@ -892,6 +892,11 @@ function declaresKey(
     );
 }
 
+/** Whether a list match may hold keys by its names alone: none of its columns is categorical. */
+function mayHoldKeys(match: ListMatch): boolean {
+  return !match.columns.some((column) => VALUE_NAME.test(lastField(column)));
+}
+
 /**
  * Whether a list match loads rows by key. The workspace's models decide for the model they
  * declare; for a model they do not (an installed package's) or a Django lookup through a relation
@@ -903,8 +908,7 @@ function matchesKeys(match: ListMatch, read: OrmRead, index: WorkspaceIndex): bo
   const owner = match.columns[0].owner;
   const names = owner ? [owner] : read.models.map((name) => name.slice(name.lastIndexOf('.') + 1));
   const tables = spansRelation ? [] : names.flatMap((name) => index.tablesOfEntity(name));
-  if (tables.length === 0)
-    return !match.columns.some((column) => VALUE_NAME.test(lastField(column)));
+  if (tables.length === 0) return mayHoldKeys(match);
   return tables.some(({ table }) => declaresKey(table, match, read, index));
 }
 
@@ -913,7 +917,7 @@ function matchesKeys(match: ListMatch, read: OrmRead, index: WorkspaceIndex): bo
  * `ticket_ref` unique, Django `filter(customer__in=customers)` with `customer` a `ForeignKey`): a
  * batch load by keys the code holds.
  */
-export function loadsByKeyList(read: OrmRead, index: WorkspaceIndex): boolean {
+function loadsByKeyList(read: OrmRead, index: WorkspaceIndex): boolean {
   return read.listMatches.some((match) => matchesKeys(match, read, index));
 }
 
@@ -922,9 +926,7 @@ export function loadsByKeyList(read: OrmRead, index: WorkspaceIndex): boolean {
  * traits): every match whose names are not categorical gets the benefit of the doubt.
  */
 export function mayLoadByKeyList(read: OrmRead): boolean {
-  return read.listMatches.some(
-    (match) => !match.columns.some((column) => VALUE_NAME.test(lastField(column))),
-  );
+  return read.listMatches.some(mayHoldKeys);
 }
 
 /** Whether the read is bounded by keys the models declare: a unique lookup or a key-list load. */
