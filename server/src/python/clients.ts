@@ -13,6 +13,7 @@ import {
   globalNames,
   keywordArgument,
   moduleAssignments,
+  noneTestedName,
   rootName,
 } from './scope-analysis';
 
@@ -186,9 +187,6 @@ export function runsOncePerProcess(fn: PyFunction, model: PythonModel): boolean 
   return once;
 }
 
-/** A lazy-once guard and the name it tests: `if _engine is None:`, `if not self._client:`. */
-const LAZY_GUARD = /^(?:not\s+([\w.]+)|([\w.]+)\s+is\s+None)\s*$/;
-
 /**
  * Whether a guarded name outlives the call: a `self`/`cls` attribute, a `global` name, or a
  * module-level name the function does not shadow with a parameter or local.
@@ -268,8 +266,8 @@ function keptRanges(fn: PyFunction, model: PythonModel): Range[] {
     const statement = body.namedDescendantForIndex(at, at + 2);
     if (statement?.type !== 'if_statement' || statement.startIndex !== at) continue;
     if (functionOf(model, statement) !== fn) continue;
-    const guard = LAZY_GUARD.exec(statement.childForFieldName('condition')?.text ?? '');
-    const guarded = guard?.[1] ?? guard?.[2];
+    // `LAZY_GUARD_STATEMENT` finds guards on names of ASCII word characters and dots only.
+    const guarded = noneTestedName(statement.childForFieldName('condition')?.text ?? '');
     if (guarded && isLongLived(guarded, fn, model))
       ranges.push({ start: statement.startIndex, end: statement.endIndex });
   }

@@ -55,6 +55,19 @@ export function unwrap(node: Node | null | undefined): Node | null {
   }
 }
 
+/**
+ * A test that a name holds nothing: `not job`, `_engine is None`, `not self._client`, capturing
+ * the name. The name is any run of identifier characters and dots (Python names may be
+ * non-ASCII); lazy guards (`if _engine is None:`) and drains (`if job is None: break`) use it.
+ */
+const LAZY_GUARD = /^(?:not\s+([\p{XID_Continue}.]+)|([\p{XID_Continue}.]+)\s+is\s+None)\s*$/u;
+
+/** The name a condition tests for holding nothing (see `LAZY_GUARD`), or undefined. */
+export function noneTestedName(condition: string): string | undefined {
+  const guard = LAZY_GUARD.exec(condition);
+  return guard?.[1] ?? guard?.[2];
+}
+
 /** Names `fn` declares with a `global` statement. */
 export function globalNames(model: PythonModel, fn: PyFunction): ReadonlySet<string> {
   const cache = cacheOf(model);
