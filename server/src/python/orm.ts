@@ -724,6 +724,8 @@ const DJANGO_LAZY_METHODS = new Set([
   'none',
 ]);
 
+const onQuerySetCache = new OwnedCache<PyCall, boolean>('on a Django queryset');
+
 /**
  * Whether a method is called on a lazy Django queryset, written inline or built in local
  * variables of the function (`q = Profile.objects.filter(...)`, `q = q.exclude(...)`, then
@@ -731,9 +733,16 @@ const DJANGO_LAZY_METHODS = new Set([
  */
 export function isOnDjangoQuerySet(call: PyCall, model: PythonModel): boolean {
   if (!call.hasReceiver || !call.fn || !mentionsOrm(call.fn)) return false;
-  const chain = readCallChain(call, model);
-  // The receiver's links: the last link is the call itself.
-  return isDjangoQuerySet({ root: chain.root, links: chain.links.slice(0, -1) }, call.fn, model);
+  // Asked by more than one rule about the same call: the chain is read once.
+  let onQuerySet = onQuerySetCache.get(call);
+  if (onQuerySet === undefined) {
+    const chain = readCallChain(call, model);
+    // The receiver's links: the last link is the call itself.
+    const receiver = { root: chain.root, links: chain.links.slice(0, -1) };
+    onQuerySet = isDjangoQuerySet(receiver, call.fn, model);
+    onQuerySetCache.set(call, onQuerySet);
+  }
+  return onQuerySet;
 }
 
 /**
