@@ -76,18 +76,37 @@ function dependencyOf(call: PyCall): Node | undefined {
   return value?.type === 'identifier' || value?.type === 'attribute' ? value : undefined;
 }
 
+/** A `Depends(...)` marker call and the function it calls, as written. */
+interface DependencyUse {
+  call: PyCall;
+  dependency: Node;
+}
+
+const dependencyUsesCache = new OwnedCache<PythonModel, readonly DependencyUse[]>(
+  'dependency uses',
+);
 const dependencyNodesCache = new OwnedCache<PythonModel, ReadonlySet<number>>('dependency nodes');
+
+/** The file's `Depends(...)` markers with what each calls, in source order, found once per file. */
+function dependencyUses(model: PythonModel): readonly DependencyUse[] {
+  let uses = dependencyUsesCache.get(model);
+  if (!uses) {
+    const found: DependencyUse[] = [];
+    for (const call of model.calls) {
+      const dependency = DEPENDENCY_MARKERS.has(call.qualified) && dependencyOf(call);
+      if (dependency) found.push({ call, dependency });
+    }
+    dependencyUsesCache.set(model, (uses = found));
+  }
+  return uses;
+}
 
 /** The nodes (by id) of the functions the file hands to `Depends(...)`. */
 function dependencyNodes(model: PythonModel): ReadonlySet<number> {
   let nodes = dependencyNodesCache.get(model);
   if (!nodes) {
-    const ids = new Set<number>();
-    for (const call of model.calls) {
-      const dependency = DEPENDENCY_MARKERS.has(call.qualified) && dependencyOf(call);
-      if (dependency) ids.add(dependency.id);
-    }
-    dependencyNodesCache.set(model, (nodes = ids));
+    nodes = new Set(dependencyUses(model).map(({ dependency }) => dependency.id));
+    dependencyNodesCache.set(model, nodes);
   }
   return nodes;
 }
@@ -155,7 +174,21 @@ function handedBack(fn: PyFunction, model: PythonModel): PyCall[] {
   return calls.length === 0 || namesUsedAsValues(model).has(fn.name) ? [] : calls;
 }
 
-const topLevelNamesCache = new OwnedCache<PythonModel, ReadonlySet<string>>('top-level functions');
+const topLevelFunctionsCache = new OwnedCache<PythonModel, ReadonlyMap<string, PyFunction>>(
+  'top-level functions',
+);
+
+/** The file's top-level functions (not methods) by name, the first of a name winning. */
+function topLevelFunctions(model: PythonModel): ReadonlyMap<string, PyFunction> {
+  let functions = topLevelFunctionsCache.get(model);
+  if (!functions) {
+    const byName = new Map<string, PyFunction>();
+    for (const fn of model.functions)
+      if (!fn.parent && !fn.className && !byName.has(fn.name)) byName.set(fn.name, fn);
+    topLevelFunctionsCache.set(model, (functions = byName));
+  }
+  return functions;
+}
 
 /**
  * Whether a call may call a factory of the workspace: factories are top-level functions, so the
@@ -168,14 +201,7 @@ function mayCallFactory(call: PyCall, model: PythonModel): boolean {
   const dot = callee.indexOf('.');
   if (model.imports.has(dot === -1 ? callee : callee.slice(0, dot))) return true;
   if (dot !== -1) return false;
-  let names = topLevelNamesCache.get(model);
-  if (!names) {
-    names = new Set(
-      model.functions.filter((fn) => !fn.parent && !fn.className).map((fn) => fn.name),
-    );
-    topLevelNamesCache.set(model, names);
-  }
-  return names.has(callee);
+  return topLevelFunctions(model).has(callee);
 }
 
 /** The traits `connection-per-call` records on a function (see the constants above). */
@@ -212,16 +238,13 @@ function clientTraits(fn: PyFunction, calls: readonly PyCall[], model: PythonMod
  */
 function dependencyTraits(model: PythonModel): string[] {
   const traits: string[] = [];
-  for (const call of model.calls) {
-    if (!DEPENDENCY_MARKERS.has(call.qualified)) continue;
-    const dependency = dependencyOf(call);
-    if (!dependency) continue;
+  for (const { call, dependency } of dependencyUses(model)) {
     const name = dottedName(dependency);
     const qualified = qualify(name, model.imports);
     let target = qualified;
     if (qualified === name) {
       // Not imported: a function of this file (`obj.method` on an object is not followed).
-      const local = model.functions.find((fn) => !fn.parent && !fn.className && fn.name === name);
+      const local = topLevelFunctions(model).get(name);
       if (!local || handedBack(local, model).length === 0) continue;
       if (model.moduleName) target = `${model.moduleName}.${name}`;
     }
@@ -363,6 +386,7 @@ function checkFactoryCalls(ctx: WorkspaceContext): void {
     for (const fn of facts.functions) {
       if (fn.traits.includes(RUNS_ONCE)) continue;
       let kept: Set<number> | undefined;
+      let servingBatch: Set<number> | undefined;
       for (const site of fn.calls) {
         // By the name the target has where it is defined (`from x import make as m`: `x.make`).
         if (!site.targets.some((target) => names.has(lastName(target)))) continue;
@@ -370,8 +394,10 @@ function checkFactoryCalls(ctx: WorkspaceContext): void {
         if (kept.has(site.start)) continue;
         const creation = factories.creationOf(ctx.index.resolve(site.targets));
         if (!creation) continue;
-        if (HTTP_CLIENTS.has(creation.connector) && sitesMarked(fn, SERVES_BATCH).has(site.start))
-          continue;
+        if (HTTP_CLIENTS.has(creation.connector)) {
+          servingBatch ??= sitesMarked(fn, SERVES_BATCH);
+          if (servingBatch.has(site.start)) continue;
+        }
         ctx.report(facts.file, {
           start: site.start,
           end: site.end,

@@ -5,6 +5,7 @@ import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/mo
 import { loopTarget } from '../../server/src/python/loop-analysis';
 import { localFlow } from '../../server/src/python/local-flow';
 import { readChainIn, type ChainLink } from '../../server/src/python/orm';
+import { statementsStartingWith } from '../../server/src/python/returned-calls';
 import {
   positionalArguments,
   positionalArgumentNodes,
@@ -231,14 +232,13 @@ function handedOnWhole(node: Node, holder: { start: number; end: number }): bool
 /**
  * Whether the function returns the loaded rows themselves (`return q.all()`, `rows = ...; return
  * rows`, `return {"items": rows, "total": n}`), rather than values it builds from them: then its
- * caller or serializer decides what is read.
+ * caller or serializer decides what is read. `name` is what the rows are bound to (`boundName`).
  */
-function returnsRows(call: PyCall, fn: PyFunction, source: string): boolean {
+function returnsRows(call: PyCall, name: string, fn: PyFunction, source: string): boolean {
   const values = returnedValues(fn, source);
   const start = call.node.startIndex;
   const end = call.node.endIndex;
   if (values.some((value) => value.start <= start && end <= value.end)) return true;
-  const name = boundName(call);
   if (!name) return false;
   if (values.some((value) => value.name === name)) return true;
   // The name inside what the function returns, directly or through other variables.
@@ -297,33 +297,13 @@ const returnedValuesCache = new OwnedCache<PyFunction, ReturnedValue[]>('returne
 
 const RETURN_KEYWORD = /\breturn\b/g;
 
-/**
- * The `return` statements in a function's body (nested functions included), in source order. Found
- * from the keyword in the source: a native walk of the whole body for them cost more than asking
- * the tree about each occurrence of the word.
- */
-function returnStatements(fn: PyFunction, source: string): Node[] {
-  const body = fn.body;
-  const start = body.startIndex;
-  const text = source.slice(start, body.endIndex);
-  const statements: Node[] = [];
-  for (const match of text.matchAll(RETURN_KEYWORD)) {
-    const at = start + match.index;
-    // The keyword is anonymous: the smallest named node around it is its statement. The word in a
-    // string, a comment or a broken statement lands elsewhere.
-    const statement = body.namedDescendantForIndex(at, at + match[0].length);
-    if (statement?.type === 'return_statement' && statement.startIndex === at)
-      statements.push(statement);
-  }
-  return statements;
-}
-
 /** The values of the `return` statements in a function's body, read once per function. */
 function returnedValues(fn: PyFunction, source: string): ReturnedValue[] {
   let values = returnedValuesCache.get(fn);
   if (!values) {
     values = [];
-    for (const statement of returnStatements(fn, source)) {
+    const statements = statementsStartingWith(fn, source, RETURN_KEYWORD, 'return_statement');
+    for (const statement of statements) {
       const value = statement.firstNamedChild ? unwrap(statement.firstNamedChild) : null;
       if (!value) continue;
       values.push({
@@ -356,10 +336,10 @@ function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel):
     // SQLAlchemy `.all()` runs at once: its list is loaded whatever comes next.)
     const lazy = /\.objects\b/.test(call.node.text);
     if (name && lazy && onlyRowlessUses(fn, name, pyModel.source)) continue;
-    if (returnsRows(call, fn, pyModel.source)) {
+    if (returnsRows(call, name, fn, pyModel.source)) {
       responseModel = (isRouteHandler(fn) && responseModelOf(fn)) || '';
       if (!responseModel) continue;
-    } else schemas = schemasOfRows(call, calls, boundName(call));
+    } else schemas = schemasOfRows(call, calls, name);
     for (const model of models)
       traits.push(
         `${TRAIT}${model}:${call.start}:${call.end}:${responseModel}:${schemas.join(',')}`,

@@ -12,6 +12,7 @@ import {
   decoratorHeads,
   functionOf,
   globalNames,
+  isModuleLevel,
   isTestPath,
   moduleAssignments,
   nameOccurrences,
@@ -147,13 +148,6 @@ function proseRanges(model: PythonModel): { contains(offset: number): boolean } 
       return false;
     },
   };
-}
-
-/** Whether a definition sits at the top of the module (decorated or not). */
-function isModuleLevel(definition: Node): boolean {
-  const parent = definition.parent;
-  const holder = parent?.type === 'decorated_definition' ? parent.parent : parent;
-  return holder?.type === 'module';
 }
 
 /**

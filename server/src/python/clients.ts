@@ -13,6 +13,7 @@ import {
   globalNames,
   keywordArgument,
   moduleAssignments,
+  noneTestedName,
   rootName,
 } from './scope-analysis';
 
@@ -186,16 +187,13 @@ export function runsOncePerProcess(fn: PyFunction, model: PythonModel): boolean 
   return once;
 }
 
-/** A lazy-once guard and the name it tests: `if _engine is None:`, `if not self._client:`. */
-const LAZY_GUARD = /^(?:not\s+([\w.]+)|([\w.]+)\s+is\s+None)\s*$/;
-
 /**
  * Whether a guarded name outlives the call: a `self`/`cls` attribute, a `global` name, or a
  * module-level name the function does not shadow with a parameter or local.
  */
 function isLongLived(name: string, fn: PyFunction, model: PythonModel): boolean {
   if (/^(?:self|cls)\./.test(name)) return true;
-  if (declaresGlobals(fn, model) && globalNames(model, fn).has(name)) return true;
+  if (globalNames(model, fn).has(name)) return true;
   return !name.includes('.') && !isLocal(name, fn) && moduleAssignments(model).has(name);
 }
 
@@ -215,11 +213,7 @@ function keepsValue(assignment: PyAssignmentNode, fn: PyFunction, model: PythonM
   if (assignment.augmented) return false;
   const target = assignment.target;
   // `name` or `self.attr`, read from the source by the model: no need to ask the tree.
-  if (target !== undefined)
-    return (
-      target.startsWith('self.') ||
-      (declaresGlobals(fn, model) && globalNames(model, fn).has(target))
-    );
+  if (target !== undefined) return target.startsWith('self.') || globalNames(model, fn).has(target);
   const left = assignment.node.childForFieldName('left');
   if (left?.type === 'attribute') {
     const root = rootName(left);
@@ -241,25 +235,6 @@ function isLocal(name: string, fn: PyFunction): boolean {
 }
 
 const lazyGuardsCache = new OwnedCache<PythonModel, number[]>('lazy guards');
-const globalKeywordsCache = new OwnedCache<PythonModel, number[]>('global keywords');
-
-const GLOBAL_KEYWORD = /\bglobal\s/g;
-
-/**
- * Whether the text of `fn` holds the word `global`: asked before `globalNames`, whose first use
- * walks the whole tree of a file that has a `global` statement anywhere.
- */
-function declaresGlobals(fn: PyFunction, model: PythonModel): boolean {
-  let offsets = globalKeywordsCache.get(model);
-  if (!offsets) {
-    offsets = [...model.source.matchAll(GLOBAL_KEYWORD)].map((match) => match.index);
-    globalKeywordsCache.set(model, offsets);
-  }
-  if (offsets.length === 0) return false;
-  const start = fn.node.startIndex;
-  return offsets.some((at) => at >= start && at < fn.end);
-}
-
 /** Where the file's text has a lazy guard (`if _engine is None:`), found once per file. */
 function lazyGuardOffsets(model: PythonModel): number[] {
   let offsets = lazyGuardsCache.get(model);
@@ -291,8 +266,8 @@ function keptRanges(fn: PyFunction, model: PythonModel): Range[] {
     const statement = body.namedDescendantForIndex(at, at + 2);
     if (statement?.type !== 'if_statement' || statement.startIndex !== at) continue;
     if (functionOf(model, statement) !== fn) continue;
-    const guard = LAZY_GUARD.exec(statement.childForFieldName('condition')?.text ?? '');
-    const guarded = guard?.[1] ?? guard?.[2];
+    // `LAZY_GUARD_STATEMENT` finds guards on names of ASCII word characters and dots only.
+    const guarded = noneTestedName(statement.childForFieldName('condition')?.text ?? '');
     if (guarded && isLongLived(guarded, fn, model))
       ranges.push({ start: statement.startIndex, end: statement.endIndex });
   }

@@ -5,9 +5,10 @@
  * to `ProductService.fetch`, as it resolves `ProductService.fetch(...)` written out.
  */
 import type { ClassFact } from '../workspace/facts';
-import type { PyCall, PyClass, PyFunction, PythonModel } from './model';
+import type { PyCall, PyFunction, PythonModel } from './model';
 import { bindingKey, qualify } from './model';
 import { OwnedCache } from './memo';
+import { isModuleLevel } from './scope-analysis';
 
 const instancesCache = new OwnedCache<PythonModel, ReadonlyMap<string, string[]>>('instances');
 
@@ -64,13 +65,7 @@ function classTargets(call: PyCall, model: PythonModel): string[] {
 }
 
 function isTopLevelClass(model: PythonModel, name: string): boolean {
-  return model.classes.some((cls) => cls.name === name && isTopLevel(cls));
-}
-
-function isTopLevel(cls: PyClass): boolean {
-  const parent = cls.node.parent;
-  const holder = parent?.type === 'decorated_definition' ? parent.parent : parent;
-  return holder?.type === 'module';
+  return model.classes.some((cls) => cls.name === name && isModuleLevel(cls.node));
 }
 
 /**
@@ -84,7 +79,7 @@ export function classesWithBases(model: PythonModel): ClassFact[] {
     // `CRUDBase[User]` is `CRUDBase`; a keyword (`metaclass=ABCMeta`) is no base.
     const first = cls.bases.find((base) => !base.includes('='));
     const base = first?.replace(/\[[\s\S]*$/, '').trim();
-    if (!base || !/^[\w.]+$/.test(base) || !isTopLevel(cls)) continue;
+    if (!base || !/^[\w.]+$/.test(base) || !isModuleLevel(cls.node)) continue;
     const head = base.split('.')[0];
     let qualified: string | undefined;
     if (model.imports.has(head)) qualified = qualify(base, model.imports);

@@ -26,7 +26,13 @@ import {
   type PythonModel,
 } from './model';
 import { localFlow } from './local-flow';
-import { callsNamed, isTestPath, moduleAssignments } from './scope-analysis';
+import {
+  callsNamed,
+  isTestPath,
+  moduleAssignments,
+  noneTestedName,
+  unwrap,
+} from './scope-analysis';
 import { OwnedCache } from './memo';
 
 /**
@@ -144,15 +150,6 @@ function cacheOf(model: PythonModel): FileCache {
 
 function within(node: Node, outer: Node | null | undefined): boolean {
   return !!outer && outer.startIndex <= node.startIndex && node.endIndex <= outer.endIndex;
-}
-
-function unwrap(node: Node | null | undefined): Node | null {
-  let current = node ?? null;
-  for (;;) {
-    const type = current?.type;
-    if (type !== 'parenthesized_expression' && type !== 'await') return current;
-    current = current!.namedChildren[0] ?? null;
-  }
 }
 
 /**
@@ -644,10 +641,6 @@ function answers(expression: Node, call: PyCall): boolean {
   return true;
 }
 
-/** `if job is None: break`, `if not job: return`: the test that ends a drain on no answer. */
-const NO_ANSWER_TEST = (name: string): RegExp =>
-  new RegExp(`^(?:not\\s+${name}|${name}\\s+is\\s+None)$`);
-
 /**
  * The drain written before the walrus operator: `while True: job = claim(); if job is None:
  * break`. The call's answer, assigned at the top of the body, decides in the next statement
@@ -668,7 +661,8 @@ function drainsBeforeBreak(call: PyCall, loop: PyLoop): boolean {
   const condition = test.childForFieldName('condition')?.text.trim() ?? '';
   const consequence = test.childForFieldName('consequence')?.namedChildren ?? [];
   return (
-    NO_ANSWER_TEST(target.text).test(condition) &&
+    // `if job is None: break`, `if not job: return`: the test that ends a drain on no answer.
+    noneTestedName(condition) === target.text &&
     consequence.length === 1 &&
     (consequence[0]?.type === 'break_statement' || consequence[0]?.type === 'return_statement')
   );

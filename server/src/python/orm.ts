@@ -724,6 +724,8 @@ const DJANGO_LAZY_METHODS = new Set([
   'none',
 ]);
 
+const onQuerySetCache = new OwnedCache<PyCall, boolean>('on a Django queryset');
+
 /**
  * Whether a method is called on a lazy Django queryset, written inline or built in local
  * variables of the function (`q = Profile.objects.filter(...)`, `q = q.exclude(...)`, then
@@ -731,9 +733,16 @@ const DJANGO_LAZY_METHODS = new Set([
  */
 export function isOnDjangoQuerySet(call: PyCall, model: PythonModel): boolean {
   if (!call.hasReceiver || !call.fn || !mentionsOrm(call.fn)) return false;
-  const chain = readCallChain(call, model);
-  // The receiver's links: the last link is the call itself.
-  return isDjangoQuerySet({ root: chain.root, links: chain.links.slice(0, -1) }, call.fn, model);
+  // Asked by more than one rule about the same call: the chain is read once.
+  let onQuerySet = onQuerySetCache.get(call);
+  if (onQuerySet === undefined) {
+    const chain = readCallChain(call, model);
+    // The receiver's links: the last link is the call itself.
+    const receiver = { root: chain.root, links: chain.links.slice(0, -1) };
+    onQuerySet = isDjangoQuerySet(receiver, call.fn, model);
+    onQuerySetCache.set(call, onQuerySet);
+  }
+  return onQuerySet;
 }
 
 /**
@@ -892,6 +901,11 @@ function declaresKey(
     );
 }
 
+/** Whether a list match may hold keys by its names alone: none of its columns is categorical. */
+function mayHoldKeys(match: ListMatch): boolean {
+  return !match.columns.some((column) => VALUE_NAME.test(lastField(column)));
+}
+
 /**
  * Whether a list match loads rows by key. The workspace's models decide for the model they
  * declare; for a model they do not (an installed package's) or a Django lookup through a relation
@@ -903,8 +917,7 @@ function matchesKeys(match: ListMatch, read: OrmRead, index: WorkspaceIndex): bo
   const owner = match.columns[0].owner;
   const names = owner ? [owner] : read.models.map((name) => name.slice(name.lastIndexOf('.') + 1));
   const tables = spansRelation ? [] : names.flatMap((name) => index.tablesOfEntity(name));
-  if (tables.length === 0)
-    return !match.columns.some((column) => VALUE_NAME.test(lastField(column)));
+  if (tables.length === 0) return mayHoldKeys(match);
   return tables.some(({ table }) => declaresKey(table, match, read, index));
 }
 
@@ -913,7 +926,7 @@ function matchesKeys(match: ListMatch, read: OrmRead, index: WorkspaceIndex): bo
  * `ticket_ref` unique, Django `filter(customer__in=customers)` with `customer` a `ForeignKey`): a
  * batch load by keys the code holds.
  */
-export function loadsByKeyList(read: OrmRead, index: WorkspaceIndex): boolean {
+function loadsByKeyList(read: OrmRead, index: WorkspaceIndex): boolean {
   return read.listMatches.some((match) => matchesKeys(match, read, index));
 }
 
@@ -922,9 +935,7 @@ export function loadsByKeyList(read: OrmRead, index: WorkspaceIndex): boolean {
  * traits): every match whose names are not categorical gets the benefit of the doubt.
  */
 export function mayLoadByKeyList(read: OrmRead): boolean {
-  return read.listMatches.some(
-    (match) => !match.columns.some((column) => VALUE_NAME.test(lastField(column))),
-  );
+  return read.listMatches.some(mayHoldKeys);
 }
 
 /** Whether the read is bounded by keys the models declare: a unique lookup or a key-list load. */

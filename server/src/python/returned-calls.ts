@@ -6,7 +6,7 @@
 import type { Node } from 'web-tree-sitter';
 import { OwnedCache } from './memo';
 import type { PyCall, PyFunction, PythonModel } from './model';
-import { functionOf } from './scope-analysis';
+import { functionOf, unwrap } from './scope-analysis';
 
 const returnedCallsCache = new OwnedCache<PyFunction, ReadonlySet<PyCall>>('returned calls');
 const generatorCache = new OwnedCache<PyFunction, boolean>('generator');
@@ -15,49 +15,53 @@ const RETURN_KEYWORD = /\breturn\b/g;
 const YIELD_KEYWORD = /\byield\b/g;
 
 /**
- * The statements (or expressions) of `fn`'s own body that start with `keyword`, nested functions
- * excluded. Found from the word in the source and one point lookup each: cheaper than a walk of
- * the body, and the word in a string or a comment lands on another node.
+ * The statements (or expressions) in `fn`'s body that start with `keyword`, nested functions
+ * included, in source order. Found from the word in the source and one point lookup each: cheaper
+ * than a walk of the body. The keyword is anonymous, so the smallest named node around it is its
+ * statement; the word in a string, a comment or a broken statement lands on another node.
  */
-function ownNodesStartingWith(
+export function statementsStartingWith(
   fn: PyFunction,
-  model: PythonModel,
+  source: string,
   keyword: RegExp,
   type: string,
 ): Node[] {
   const body = fn.body;
   const start = body.startIndex;
   const found: Node[] = [];
-  for (const match of model.source.slice(start, body.endIndex).matchAll(keyword)) {
+  for (const match of source.slice(start, body.endIndex).matchAll(keyword)) {
     const at = start + match.index;
     const node = body.namedDescendantForIndex(at, at + match[0].length);
-    if (node?.type === type && node.startIndex === at && functionOf(model, node) === fn)
-      found.push(node);
+    if (node?.type === type && node.startIndex === at) found.push(node);
   }
   return found;
+}
+
+/** Those of `statementsStartingWith` in `fn`'s own body, nested functions excluded. */
+function ownStatementsStartingWith(
+  fn: PyFunction,
+  model: PythonModel,
+  keyword: RegExp,
+  type: string,
+): Node[] {
+  return statementsStartingWith(fn, model.source, keyword, type).filter(
+    (node) => functionOf(model, node) === fn,
+  );
 }
 
 /** Whether `fn` itself yields: a generator, whose caller gets an iterator, not the return value. */
 export function isGenerator(fn: PyFunction, model: PythonModel): boolean {
   let generator = generatorCache.get(fn);
   if (generator === undefined) {
-    generator = ownNodesStartingWith(fn, model, YIELD_KEYWORD, 'yield').length > 0;
+    generator = ownStatementsStartingWith(fn, model, YIELD_KEYWORD, 'yield').length > 0;
     generatorCache.set(fn, generator);
   }
   return generator;
 }
 
-/** `await x` and `(x)` are `x` for what is returned. */
-function unwrapValue(node: Node | null): Node | null {
-  let current = node;
-  while (current && (current.type === 'await' || current.type === 'parenthesized_expression'))
-    current = current.firstNamedChild;
-  return current;
-}
-
 /** The expressions a returned value is made of: itself, or each item of a returned tuple. */
 function returnedParts(value: Node | null, parts: Node[]): void {
-  const node = unwrapValue(value);
+  const node = unwrap(value);
   if (!node) return;
   if (node.type === 'expression_list' || node.type === 'tuple') {
     for (const item of node.namedChildren) returnedParts(item, parts);
@@ -66,7 +70,7 @@ function returnedParts(value: Node | null, parts: Node[]): void {
 
 /** The model's call for a call node. */
 function callOf(node: Node | null, model: PythonModel): PyCall | undefined {
-  const value = unwrapValue(node);
+  const value = unwrap(node);
   if (value?.type !== 'call') return undefined;
   return model.callsByRange.get(`${value.startIndex}:${value.endIndex}`);
 }
@@ -92,7 +96,12 @@ export function returnedCalls(fn: PyFunction, model: PythonModel): ReadonlySet<P
   let calls = returnedCallsCache.get(fn);
   if (!calls) {
     const found = new Set<PyCall>();
-    for (const statement of ownNodesStartingWith(fn, model, RETURN_KEYWORD, 'return_statement')) {
+    for (const statement of ownStatementsStartingWith(
+      fn,
+      model,
+      RETURN_KEYWORD,
+      'return_statement',
+    )) {
       const parts: Node[] = [];
       returnedParts(statement.firstNamedChild, parts);
       for (const part of parts) {

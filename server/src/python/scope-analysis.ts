@@ -11,6 +11,7 @@ import { OwnedCache } from './memo';
 interface ScopeCache {
   functionsById?: Map<number, PyFunction>;
   globals?: Map<PyFunction, Set<string>>;
+  globalKeywords?: number[];
   bindings?: Node[];
   decoratorHeads?: Set<string>;
   moduleAssignments?: Map<string, Node[]>;
@@ -37,16 +38,47 @@ export function functionOf(model: PythonModel, node: Node): PyFunction | undefin
   return undefined;
 }
 
+/** Whether a definition sits at the top of the module (decorated or not). */
+export function isModuleLevel(definition: Node): boolean {
+  const parent = definition.parent;
+  const holder = parent?.type === 'decorated_definition' ? parent.parent : parent;
+  return holder?.type === 'module';
+}
+
+/** `await x` and `(x)` are `x` for what a value is. */
+export function unwrap(node: Node | null | undefined): Node | null {
+  let current = node ?? null;
+  for (;;) {
+    const type = current?.type;
+    if (type !== 'parenthesized_expression' && type !== 'await') return current;
+    current = current!.namedChildren[0] ?? null;
+  }
+}
+
+/**
+ * A test that a name holds nothing: `not job`, `_engine is None`, `not self._client`, capturing
+ * the name. The name is any run of identifier characters and dots (Python names may be
+ * non-ASCII); lazy guards (`if _engine is None:`) and drains (`if job is None: break`) use it.
+ */
+const LAZY_GUARD = /^(?:not\s+([\p{XID_Continue}.]+)|([\p{XID_Continue}.]+)\s+is\s+None)\s*$/u;
+
+/** The name a condition tests for holding nothing (see `LAZY_GUARD`), or undefined. */
+export function noneTestedName(condition: string): string | undefined {
+  const guard = LAZY_GUARD.exec(condition);
+  return guard?.[1] ?? guard?.[2];
+}
+
 /** Names `fn` declares with a `global` statement. */
 export function globalNames(model: PythonModel, fn: PyFunction): ReadonlySet<string> {
   const cache = cacheOf(model);
+  // Most functions hold no `global` statement: a text check spares the walk of the whole tree,
+  // which the first question about a function that does hold one pays for the file.
+  cache.globalKeywords ??= [...model.source.matchAll(GLOBAL_KEYWORD)].map((match) => match.index);
+  const start = fn.node.startIndex;
+  if (!cache.globalKeywords.some((at) => at >= start && at < fn.end)) return EMPTY;
   if (!cache.globals) {
     cache.globals = new Map();
-    // Most files declare no globals: a text check spares the walk of the whole tree.
-    const statements = GLOBAL_KEYWORD.test(model.source)
-      ? model.tree.rootNode.descendantsOfType('global_statement')
-      : [];
-    for (const statement of statements) {
+    for (const statement of model.tree.rootNode.descendantsOfType('global_statement')) {
       if (!statement) continue;
       const owner = functionOf(model, statement);
       if (!owner) continue;
@@ -59,7 +91,7 @@ export function globalNames(model: PythonModel, fn: PyFunction): ReadonlySet<str
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
-const GLOBAL_KEYWORD = /\bglobal\s/;
+const GLOBAL_KEYWORD = /\bglobal\s/g;
 
 /** Statement kinds that bind, rebind or delete names or items. */
 const BINDING_TYPES = ['assignment', 'augmented_assignment', 'delete_statement'];
