@@ -235,6 +235,8 @@ export interface Chromium {
  */
 export async function startChromium(run: Run): Promise<Chromium> {
   const log = fs.createWriteStream(run.log('chromium.log'));
+  const chromiumTmp = path.join(run.dir, 'chromium-tmp');
+  fs.mkdirSync(chromiumTmp, { recursive: true });
   const proc = spawn(
     CHROMIUM,
     [
@@ -263,11 +265,13 @@ export async function startChromium(run: Run): Promise<Chromium> {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       // Chromium keeps its crash-report database in $XDG_CONFIG_HOME/chromium whatever
-      // --user-data-dir says: keep it in the run folder, not in the user's home.
+      // --user-data-dir says, and its singleton socket in a $TMPDIR folder that a stopped browser
+      // leaves behind: keep all of it in the run folder, not in the user's home or /tmp.
       env: {
         ...process.env,
         XDG_CONFIG_HOME: path.join(run.dir, 'xdg-config'),
         XDG_CACHE_HOME: path.join(run.dir, 'xdg-cache'),
+        TMPDIR: chromiumTmp,
       },
     },
   );
