@@ -31,7 +31,7 @@ import { initParsers } from '../server/src/parsing/tree-sitter';
 import { lanesFor } from '../server/src/cli/lanes';
 import type { Jobs } from '../server/src/cli/lane-count';
 import { DocumentTrees } from '../server/src/lsp/document-trees';
-import { JOBS_VARIABLE } from '../server/src/lsp/startup-lanes';
+import { JOBS_VARIABLE } from '../server/src/lsp/folder-lanes';
 import { discoverFiles } from '../server/src/workspace/discovery';
 import { LiveWorkspace } from '../server/src/workspace/live-workspace';
 import { generateCorpus } from './corpus';

@@ -9,6 +9,7 @@ import { parseTypeScript } from '../server/src/typescript/compiler';
 import { buildTsModel } from '../server/src/typescript/model';
 import { prismaQueryColumns } from '../server/src/typescript/prisma-queries';
 import { LiveWorkspace } from '../server/src/workspace/live-workspace';
+import { analyseMany } from './support/analyse-many';
 
 const SCHEMA = (indexes: string) => `datasource db {
   provider = "postgresql"
@@ -213,9 +214,9 @@ describe('Prisma index findings in a live workspace', () => {
       .filter((f) => f.ruleId === 'prisma-query-without-index')
       .map((f) => f.message);
 
-  it('clears a query finding when the index is added to schema.prisma', () => {
+  it('clears a query finding when the index is added to schema.prisma', async () => {
     const live = workspace();
-    live.updateMany([
+    await analyseMany(live, [
       source('prisma/schema.prisma', SCHEMA(''), 'prisma'),
       source('src/routes/orders.ts', ROUTES, 'typescript'),
     ]);
@@ -247,7 +248,7 @@ describe('Prisma index findings in a live workspace', () => {
     assert.deepEqual(findingsOf(live, 'src/routes/orders.ts'), []);
   });
 
-  it('reads a filter on a relation key as its foreign key, and any other as a join', () => {
+  it('reads a filter on a relation key as its foreign key, and any other as a join', async () => {
     const live = workspace();
     const schema = `datasource db {
   provider = "postgresql"
@@ -282,7 +283,7 @@ export async function books(region: string, code: string, genre: string) {
   await prisma.book.findMany({ where: { genre }, take: 20 });
 }
 `;
-    live.updateMany([
+    await analyseMany(live, [
       source('prisma/schema.prisma', schema, 'prisma'),
       source('src/routes/books.ts', routes, 'typescript'),
     ]);
@@ -295,9 +296,9 @@ export async function books(region: string, code: string, genre: string) {
     assert.equal(findings.length, 2);
   });
 
-  it('offers the index as an edit of schema.prisma', () => {
+  it('offers the index as an edit of schema.prisma', async () => {
     const live = workspace();
-    live.updateMany([
+    await analyseMany(live, [
       source('prisma/schema.prisma', SCHEMA(''), 'prisma'),
       source('src/routes/orders.ts', ROUTES, 'typescript'),
     ]);
@@ -314,9 +315,9 @@ export async function books(region: string, code: string, genre: string) {
     );
   });
 
-  it('forgets the findings when the schema is deleted', () => {
+  it('forgets the findings when the schema is deleted', async () => {
     const live = workspace();
-    live.updateMany([
+    await analyseMany(live, [
       source('prisma/schema.prisma', SCHEMA(''), 'prisma'),
       source('src/routes/orders.ts', ROUTES, 'typescript'),
     ]);
@@ -325,7 +326,7 @@ export async function books(region: string, code: string, genre: string) {
     assert.deepEqual(findingsOf(live, 'src/routes/orders.ts'), []);
   });
 
-  it('re-checks the models of a multi-file schema when its datasource file changes', () => {
+  it('re-checks the models of a multi-file schema when its datasource file changes', async () => {
     const live = workspace();
     const datasource = (provider: string) =>
       `datasource db {\n  provider = "${provider}"\n  url      = env("DATABASE_URL")\n}\n`;
@@ -344,7 +345,7 @@ model Post {
       live
         .findings('prisma/schema/post.prisma')
         .filter((f) => f.ruleId === 'prisma-relation-without-index');
-    live.updateMany([
+    await analyseMany(live, [
       source('prisma/schema/schema.prisma', datasource('postgresql'), 'prisma'),
       source('prisma/schema/post.prisma', models, 'prisma'),
     ]);

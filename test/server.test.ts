@@ -17,7 +17,7 @@ import {
   type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import type { PanelFinding } from '../server/src/lsp/protocol';
-import { JOBS_VARIABLE } from '../server/src/lsp/startup-lanes';
+import { JOBS_VARIABLE } from '../server/src/lsp/folder-lanes';
 import { tempWorkspace } from './support/temp-workspace';
 import { startClient, testCodeCacheDir, type TestClient } from './support/lsp-client';
 
@@ -427,6 +427,27 @@ describe('language server over LSP', function () {
     });
     const published = await client.waitFor(uri, (p) => p.diagnostics.length === 1);
     assert.equal(published.diagnostics[0].severity, 1);
+  });
+
+  it('analyses the folder again when perflens.json changes what it includes', async () => {
+    const dir = workspace({ 'app.py': SLEEPY, 'scripts/job.py': SLEEPY });
+    const uriOf = (file: string) => URI.file(path.join(dir, file)).toString();
+    client = await startClient(URI.file(dir).toString());
+    await client.waitFor(uriOf('scripts/job.py'), (p) => p.diagnostics.length === 1);
+    const config = path.join(dir, 'perflens.json');
+    fs.writeFileSync(config, JSON.stringify({ exclude: ['scripts/**'] }));
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: [{ uri: URI.file(config).toString(), type: FileChangeType.Created }],
+    });
+    await client.waitFor(uriOf('scripts/job.py'), (p) => p.diagnostics.length === 0);
+    // A file written while it was excluded is found once the exclusion goes.
+    fs.writeFileSync(path.join(dir, 'scripts/other.py'), SLEEPY);
+    fs.writeFileSync(config, JSON.stringify({ exclude: [] }));
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: [{ uri: URI.file(config).toString(), type: FileChangeType.Changed }],
+    });
+    await client.waitFor(uriOf('scripts/other.py'), (p) => p.diagnostics.length === 1);
+    await client.waitFor(uriOf('scripts/job.py'), (p) => p.diagnostics.length === 1);
   });
 
   it('turns on type-aware analysis from the editor settings', async () => {

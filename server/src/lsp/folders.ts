@@ -27,6 +27,10 @@ export class FolderAnalysis {
   /** A `perflens.json` problem to show the user (the folder then runs with defaults). */
   configError?: string;
   workspace: LiveWorkspace;
+  /** Counts reloads: an analysis started before the latest one is stale and not adopted. */
+  generation = 0;
+  /** Whether the whole folder was analysed (not only files opened): a reload analyses it again. */
+  analysedWhole = false;
 
   constructor(
     readonly uri: string,
@@ -42,6 +46,7 @@ export class FolderAnalysis {
   /** Re-reads `perflens.json` and the editor settings; the caller re-analyses. */
   reload(editor: EditorSettings = this.editor): void {
     this.editor = editor;
+    this.generation++;
     const { rules, settings } = this.resolve();
     this.workspace.reconfigure(rules, settings, { maxFileBytes: this.config.maxFileSizeKb * 1024 });
   }

@@ -33,7 +33,6 @@ import {
   isSkippedByDiscovery,
   type DiscoveredFile,
 } from '../workspace/discovery';
-import { schemaFirst } from '../workspace/live-workspace';
 import {
   FIX_ALL_KIND,
   fixAll,
@@ -47,7 +46,7 @@ import { isModuleAliasConfig } from '../typescript/path-aliases';
 import { Folders, type FolderAnalysis } from './folders';
 import { AllFindingsRequest, ReanalyzeRequest, type PanelFinding } from './protocol';
 import { Publisher } from './publisher';
-import { analyseInStartupLanes, startupLaneCount } from './startup-lanes';
+import { analyseFolderFiles, folderLaneCount } from './folder-lanes';
 import { DEFAULT_EDITOR_SETTINGS, readEditorSettings, type EditorSettings } from './settings';
 
 /** Milliseconds between the last keystroke and the analysis of a document. */
@@ -59,13 +58,11 @@ export const DEBOUNCE_MS = 150;
  * repeat, fast typing) does not run it per key.
  */
 export const PREPARE_AFTER_MS = 50;
-/** Files analysed between two yields to the event loop during workspace analysis. */
+/** Files read at once during workspace analysis. */
 const BATCH_SIZE = 20;
 
 /** What the folder analysis reports its progress through. */
 type ProgressReport = Pick<WorkDoneProgressReporter, 'begin' | 'report' | 'done'>;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 interface OpenDocument {
   document: TextDocument;
@@ -322,71 +319,75 @@ export function serve(connection: Connection): void {
   }
 
   /**
-   * Analyses `sources` in this thread, in small groups with a yield in between so requests are
-   * answered: files that may declare schema first, the others once the schema is indexed, so that
-   * each is prepared once (LiveWorkspace.stage). Returns the files whose findings changed.
+   * Analyses `sources` of `folder` in lanes (folder-lanes.ts) and has its workspace adopt the
+   * result; returns the files whose findings changed, or undefined when the folder was reloaded
+   * meanwhile (the newer analysis adopts). Lanes in worker threads that fail (a worker that cannot
+   * start) leave the analysis to this thread.
    */
-  async function analyseInThisThread(
-    folder: FolderAnalysis,
-    sources: readonly SourceFile[],
-    uriOfFile: (file: string) => string,
-    reportFiles: (done: number, total: number) => void,
-  ): Promise<Set<string>> {
-    const [schema, others] = schemaFirst(sources);
-    const staging = [
-      ...schema.map((source) => ({ source, schemaIndexed: false })),
-      ...others.map((source) => ({ source, schemaIndexed: true })),
-    ];
-    for (let start = 0; start < staging.length; start += BATCH_SIZE) {
-      for (const { source, schemaIndexed } of staging.slice(start, start + BATCH_SIZE)) {
-        // A file opened meanwhile is analysed as its buffer reads.
-        const text = open.get(uriOfFile(source.file))?.document.getText() ?? source.text;
-        folder.workspace.stage({ ...source, text }, schemaIndexed);
-      }
-      reportFiles(Math.min(start + BATCH_SIZE, staging.length), staging.length);
-      await yieldToEventLoop();
-    }
-    return folder.workspace.commitStaged();
-  }
-
-  /**
-   * Analyses `sources` in parallel lanes when there is code enough for more than one; returns the
-   * files whose findings changed, or undefined when the analysis is left to this thread.
-   */
-  async function analyseInLanesWhenWorthIt(
+  async function analyseAndAdopt(
     folder: FolderAnalysis,
     sources: readonly SourceFile[],
     reportFiles: (done: number, total: number) => void,
   ): Promise<Set<string> | undefined> {
-    const lanes = startupLaneCount(folder.workspace, sources);
+    const generation = folder.generation;
+    const lanes = folderLaneCount(folder.workspace, sources);
     connection.console.info(
       `Perflens: analysing ${sources.length} files of ${folder.root} in ${lanes} lane${lanes === 1 ? '' : 's'}`,
     );
-    if (lanes === 1) return undefined;
+    let analysis;
     try {
-      return await analyseInStartupLanes(folder.workspace, sources, lanes, reportFiles);
+      analysis = await analyseFolderFiles(folder.workspace, sources, lanes, reportFiles);
     } catch (error) {
-      // A lane that fails (a worker that cannot start) leaves the analysis to this thread.
+      if (lanes === 1) throw error;
       connection.console.warn(`Perflens: analysing in lanes failed: ${String(error)}`);
-      return undefined;
+      analysis = await analyseFolderFiles(folder.workspace, sources, 1, reportFiles);
     }
+    if (folder.generation !== generation) return undefined;
+    return folder.workspace.adopt(sources, analysis);
   }
 
-  async function analyseFolder(folder: FolderAnalysis): Promise<void> {
+  /** Files analysed in `folder` that are neither in `kept` nor open: gone or excluded now. */
+  function forgetUnlisted(folder: FolderAnalysis, kept: readonly SourceFile[]): Set<string> {
+    const listed = new Set(kept.map((source) => source.file));
+    const changed = new Set<string>();
+    for (const file of folder.workspace.fileNames()) {
+      if (listed.has(file) || open.has(uriOf(file))) continue;
+      for (const other of folder.workspace.remove(file)) changed.add(other);
+      changed.add(file);
+    }
+    return changed;
+  }
+
+  /**
+   * Analyses `folder`: every file discovery finds, or with `knownOnly` only the files analysed so
+   * far (a reload of a folder whose workspace was never analysed whole).
+   */
+  async function analyseFolder(
+    folder: FolderAnalysis,
+    { knownOnly = false, quiet = false }: { knownOnly?: boolean; quiet?: boolean } = {},
+  ): Promise<void> {
+    if (folder.configError && !quiet) showError(`Perflens: ${folder.configError}`);
     if (!folder.editor.enable) return;
     const finished = publisher.beginAnalysis();
     const progress = await createProgress();
     try {
-      if (folder.configError) showError(`Perflens: ${folder.configError}`);
-      const files = discoverFiles([folder.root], discoveryOptions(folder.config, folder.root));
-      progress.begin('Perflens', 0, `Analysing ${files.length} files`, false);
-      const uriOfFile = rememberingUriOf();
-      const sources = await readSources(files, uriOfFile);
       const reportFiles = (done: number, total: number): void =>
         progress.report(Math.round((done / total) * 100), `${done}/${total} files`);
-      const changed =
-        (await analyseInLanesWhenWorthIt(folder, sources, reportFiles)) ??
-        (await analyseInThisThread(folder, sources, uriOfFile, reportFiles));
+      let sources: SourceFile[];
+      if (knownOnly) {
+        sources = folder.workspace.sources();
+        progress.begin('Perflens', 0, `Analysing ${sources.length} files`, false);
+      } else {
+        const files = discoverFiles([folder.root], discoveryOptions(folder.config, folder.root));
+        progress.begin('Perflens', 0, `Analysing ${files.length} files`, false);
+        sources = await readSources(files, rememberingUriOf());
+      }
+      const changed = await analyseAndAdopt(folder, sources, reportFiles);
+      if (!changed) return;
+      if (!knownOnly) {
+        folder.analysedWhole = true;
+        for (const file of forgetUnlisted(folder, sources)) changed.add(file);
+      }
       publish(folder, changed);
       reportProblems(folder);
     } finally {
@@ -403,21 +404,28 @@ export function serve(connection: Connection): void {
 
   /**
    * Re-reads `folder`'s configuration (perflens.json, module aliases, and `editor` when given) and
-   * publishes its findings again. A perflens.json problem is shown unless `quiet`: a tsconfig or
-   * jsconfig change says nothing new about perflens.json.
+   * analyses it again: the whole folder if it was analysed whole (discovery may differ now), else
+   * the files it knows. A perflens.json problem is shown unless `quiet`: a tsconfig or jsconfig
+   * change says nothing new about perflens.json.
    */
-  function reloadAndPublish(
+  async function reloadAndAnalyse(
     folder: FolderAnalysis,
     { editor, quiet = false }: { editor?: EditorSettings; quiet?: boolean } = {},
-  ): void {
+  ): Promise<void> {
     folder.reload(editor);
-    if (folder.configError && !quiet) showError(`Perflens: ${folder.configError}`);
-    publish(folder, folder.workspace.fileNames());
+    // Disabled: the publisher clears the folder's diagnostics.
+    if (!folder.editor.enable) publish(folder, folder.workspace.fileNames());
+    await analyseFolder(folder, { knownOnly: !folder.analysedWhole, quiet });
+    // Open documents, excluded ones too, are analysed as their editors show them.
+    for (const [uri, entry] of open) {
+      const file = fileOf(uri);
+      if (file && !entry.timer && folders.folderOf(file) === folder) schedule(uri, 0);
+    }
   }
 
   async function reloadFolders(): Promise<void> {
     for (const folder of folders.all())
-      reloadAndPublish(folder, { editor: await editorSettings(folder.uri) });
+      await reloadAndAnalyse(folder, { editor: await editorSettings(folder.uri) });
   }
 
   function actionContext(uri: string): ActionContext | undefined {
@@ -548,7 +556,7 @@ export function serve(connection: Connection): void {
       if (!file || open.has(change.uri)) continue;
       if (path.basename(file) === CONFIG_FILE_NAME) {
         const folder = folders.folderOf(file);
-        if (!reloaded.has(folder)) reloadAndPublish(folder);
+        if (!reloaded.has(folder)) await reloadAndAnalyse(folder);
         reloaded.add(folder);
         continue;
       }
@@ -562,7 +570,7 @@ export function serve(connection: Connection): void {
       } else analyseFromDisk(file);
     }
     for (const folder of aliasesChanged) {
-      if (!reloaded.has(folder)) reloadAndPublish(folder, { quiet: true });
+      if (!reloaded.has(folder)) await reloadAndAnalyse(folder, { quiet: true });
     }
   });
 

@@ -20,10 +20,8 @@ import { applySuppressions, parseSuppressions, type Suppression } from '../engin
 import type { Finding, Problem } from '../engine/types';
 import { prepareFile, prepareOptionsFor, type ParsedTree } from '../languages/prepare';
 import type { PreparedFile, PrepareOptions, SourceFile } from '../languages/prepared';
-import { mayDeclareSchema } from '../languages/schema-sniff';
-import { declaresSchema, type FileFacts } from './facts';
+import type { FileFacts } from './facts';
 import { WorkspaceIndex } from './index';
-import { KEPT_SOURCE_BYTES } from './kept-trees';
 
 interface FileState {
   source: SourceFile;
@@ -100,13 +98,6 @@ export class LiveWorkspace {
   private readonly counts = new Map<string, number>();
   private findingTotal = 0;
   private prepareOptions: PrepareOptions;
-  /** Files of the batch being staged, with the index readers their first run deferred. */
-  private readonly staged = new Map<string, readonly string[]>();
-  /** Whether a file staged once the schema was indexed declared schema after all. */
-  private schemaStagedLate = false;
-  /** Staged files prepared once and kept for their deferred rules, within KEPT_SOURCE_BYTES. */
-  private readonly kept = new Map<string, PreparedFile>();
-  private keptBytes = 0;
   /** Front ends run ahead of an analysis (`prepareAhead`), by file. */
   private readonly ahead = new Map<string, PreparedAhead>();
   readonly problems: Problem[] = [];
@@ -119,14 +110,22 @@ export class LiveWorkspace {
     this.prepareOptions = prepareOptionsFor(rules, settings);
   }
 
-  /** Replaces the rules and settings; every file is re-analysed. Returns the files whose findings changed. */
-  reconfigure(rules: readonly Rule[], settings: RunSettings, limits: GuardLimits): Set<string> {
+  /**
+   * Replaces the rules and settings. The files keep their findings until they are analysed again
+   * with the new ones: the caller analyses them in scan lanes and has them adopted (`adopt`), which
+   * keeps the server responsive where analysing every file here would not.
+   */
+  reconfigure(rules: readonly Rule[], settings: RunSettings, limits: GuardLimits): void {
     this.rules = rules;
     this.settings = settings;
     this.limits = limits;
     this.prepareOptions = prepareOptionsFor(rules, settings);
     for (const file of [...this.ahead.keys()]) this.dropAhead(file);
-    return this.updateMany([...this.files.values()].map((state) => state.source));
+  }
+
+  /** The files analysed here, as last analysed: what a reconfiguration analyses again. */
+  sources(): SourceFile[] {
+    return [...this.files.values()].map((state) => state.source);
   }
 
   /**
@@ -135,7 +134,7 @@ export class LiveWorkspace {
    */
   update(source: SourceFile, tree?: ParsedTree): Set<string> {
     const before = this.files.get(source.file)?.facts;
-    this.analyse(source, 'nothing', tree);
+    this.analyse(source, tree);
     const after = this.files.get(source.file)?.facts;
     const touched = sameShape(before, after)
       ? new Set<string>()
@@ -176,48 +175,6 @@ export class LiveWorkspace {
     this.ahead.delete(file);
   }
 
-  /**
-   * Analyses many files at once (workspace start-up, reconfiguration): files that may declare
-   * schema first, then the others with the schema indexed (see `stage`), so the work stays linear.
-   */
-  updateMany(sources: readonly SourceFile[]): Set<string> {
-    const [schema, others] = schemaFirst(sources);
-    for (const source of schema) this.stage(source);
-    for (const source of others) this.stage(source, true);
-    return this.commitStaged();
-  }
-
-  /**
-   * Adds a file as part of a batch: indexes its facts and runs its per-file rules; rules that read
-   * the index wait for `commitStaged()`, which finishes the batch. With `schemaIndexed` (every file
-   * of the batch that may declare schema, per `mayDeclareSchema`, is already staged), rules that
-   * read only the schema run at once and only those asking about functions wait: each file is then
-   * prepared once, not twice. Callers that must stay responsive (the language server) stage files
-   * in small groups and yield in between.
-   */
-  stage(source: SourceFile, schemaIndexed = false): void {
-    const deferred = this.analyse(source, schemaIndexed ? 'functions' : 'index');
-    this.staged.set(source.file, deferred);
-    if (schemaIndexed && declaresSchema(this.files.get(source.file)?.facts))
-      this.schemaStagedLate = true;
-  }
-
-  /** Runs the staged files' deferred index readers with the complete index; returns the files whose findings changed. */
-  commitStaged(): Set<string> {
-    // Schema where the sniff expected none: rules that read a partial schema run again.
-    const rerunAll = this.schemaStagedLate;
-    this.schemaStagedLate = false;
-    for (const [file, deferred] of this.staged) {
-      const state = this.files.get(file);
-      const rules = rerunAll ? state?.readsIndex : new Set(deferred);
-      const prepared = this.takeKept(file);
-      if (state && rules && rules.size > 0) this.rerun(state, rules, prepared);
-      else prepared?.dispose();
-    }
-    this.staged.clear();
-    return this.refresh();
-  }
-
   /** What analysing this workspace's files elsewhere (in scan lanes) takes. */
   get configuration(): { rules: readonly Rule[]; settings: RunSettings; limits: GuardLimits } {
     return { rules: this.rules, settings: this.settings, limits: this.limits };
@@ -227,14 +184,19 @@ export class LiveWorkspace {
    * Takes in the analysis of many files made elsewhere with this workspace's configuration (scan
    * lanes at start-up): their facts, their per-file rules' findings with the whole index, their
    * suppressions and the rules that read the index for them. A file analysed here meanwhile (an
-   * edit) keeps that newer analysis. Returns the files whose findings changed.
+   * edit) keeps that newer analysis, its index readers run again with the whole index. Returns
+   * the files whose findings changed.
    */
   adopt(sources: readonly SourceFile[], analysis: AdoptedAnalysis): Set<string> {
     const factsOf = new Map(analysis.facts.map((facts) => [facts.file, facts]));
     const findingsOf = groupByFile(analysis.findings);
+    const newer: FileState[] = [];
     for (const source of sources) {
       const known = this.files.get(source.file);
-      if (known && known.source.text !== source.text) continue;
+      if (known && known.source.text !== source.text) {
+        newer.push(known);
+        continue;
+      }
       const lines = new LineIndex(source.text);
       const facts = factsOf.get(source.file);
       // Not analysed (skipped, or failed: the analysis's problems say why).
@@ -254,30 +216,13 @@ export class LiveWorkspace {
     }
     // A skipped file says why in its state, as in `analyse`, not as a problem.
     this.problems.push(...analysis.problems.filter((problem) => problem.kind !== 'skipped'));
+    for (const state of newer) if (state.readsIndex.size > 0) this.rerun(state, state.readsIndex);
     return this.refresh();
-  }
-
-  /** Keeps a staged file's prepared trees for its deferred rules, if the budget allows. */
-  private keep(file: string, prepared: PreparedFile): boolean {
-    const bytes = prepared.source.text.length;
-    if (this.keptBytes + bytes > KEPT_SOURCE_BYTES) return false;
-    this.kept.set(file, prepared);
-    this.keptBytes += bytes;
-    return true;
-  }
-
-  private takeKept(file: string): PreparedFile | undefined {
-    const prepared = this.kept.get(file);
-    if (!prepared) return undefined;
-    this.kept.delete(file);
-    this.keptBytes -= prepared.source.text.length;
-    return prepared;
   }
 
   /** Forgets a deleted file. */
   remove(file: string): Set<string> {
     this.dropAhead(file);
-    this.takeKept(file)?.dispose();
     const state = this.files.get(file);
     if (!state) return new Set();
     this.files.delete(file);
@@ -337,22 +282,13 @@ export class LiveWorkspace {
     return this.files.get(file)?.skipped;
   }
 
-  /**
-   * Analyses a file. `defer` stops the rules that read the index (`'index'`) or only those that ask
-   * about the workspace's functions (`'functions'`); returns the rules it stopped.
-   */
-  private analyse(
-    source: SourceFile,
-    defer: 'index' | 'functions' | 'nothing',
-    tree?: ParsedTree,
-  ): readonly string[] {
-    // Trees kept from staging describe the text as it was then.
-    this.takeKept(source.file)?.dispose();
+  /** Analyses a file with the index as it is, its tree if the caller has it. */
+  private analyse(source: SourceFile, tree?: ParsedTree): void {
     const lines = new LineIndex(source.text);
     const reason = skipReason(source.text, this.limits);
     if (reason) {
       this.setUnanalysed(source, lines, reason);
-      return [];
+      return;
     }
     let prepared = this.takeAhead(source, tree);
     try {
@@ -364,14 +300,11 @@ export class LiveWorkspace {
         message: `could not be analysed: ${(error as Error).message}`,
       });
       this.setUnanalysed(source, lines);
-      return [];
+      return;
     }
     try {
       this.index.update(prepared.facts);
-      const result = runFileRules(prepared, this.rules, this.index, this.settings, {
-        deferIndexUsers: defer === 'index',
-        deferFunctionReaders: defer === 'functions',
-      });
+      const result = runFileRules(prepared, this.rules, this.index, this.settings);
       this.problems.push(...result.problems);
       this.files.set(source.file, {
         source,
@@ -381,11 +314,8 @@ export class LiveWorkspace {
         suppressions: parseSuppressions(source.text, lines, source.language),
         facts: prepared.facts,
       });
-      if (defer !== 'nothing' && result.deferred.length > 0 && this.keep(source.file, prepared))
-        prepared = undefined;
-      return result.deferred;
     } finally {
-      prepared?.dispose();
+      prepared.dispose();
     }
   }
 
@@ -402,11 +332,11 @@ export class LiveWorkspace {
     });
   }
 
-  /** Re-runs `rules` on a file, replacing their earlier findings; `kept` is its prepared text. */
-  private rerun(state: FileState, rules: ReadonlySet<string>, kept?: PreparedFile): void {
-    let prepared = kept;
+  /** Re-runs `rules` on a file, replacing their earlier findings. */
+  private rerun(state: FileState, rules: ReadonlySet<string>): void {
+    let prepared: PreparedFile;
     try {
-      prepared ??= prepareFile(state.source, this.prepareOptions);
+      prepared = prepareFile(state.source, this.prepareOptions);
     } catch {
       return;
     }
@@ -468,15 +398,4 @@ export class LiveWorkspace {
     this.findingTotal += count - (this.counts.get(file) ?? 0);
     this.counts.set(file, count);
   }
-}
-
-/** `sources` split into the files that may declare schema and the others, in their order. */
-export function schemaFirst(
-  sources: readonly SourceFile[],
-): [schema: SourceFile[], others: SourceFile[]] {
-  const schema: SourceFile[] = [];
-  const others: SourceFile[] = [];
-  for (const source of sources)
-    (mayDeclareSchema(source.text, source.language) ? schema : others).push(source);
-  return [schema, others];
 }
