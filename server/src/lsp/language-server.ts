@@ -494,10 +494,12 @@ export function serve(connection: Connection): void {
           .filter((uri) => !event.removed.some((r) => r.uri === uri));
         uris.push(...event.added.map((f) => f.uri));
         folders.set(uris, () => DEFAULT_EDITOR_SETTINGS);
-        await reloadFolders();
+        // The other folders are as they were: only the added ones are configured and analysed.
         for (const added of event.added) {
           const folder = folders.all().find((f) => f.uri === added.uri);
-          if (folder) await analyseFolder(folder);
+          if (!folder) continue;
+          folder.reload(await editorSettings(folder.uri));
+          await analyseFolder(folder);
         }
       });
     }
