@@ -193,6 +193,14 @@ describe('perflens CLI', function () {
       ['{"typescript": {"typeAware": 1}}', /"typescript.typeAware": must be true or false/],
       ['{"typescript": {"strict": true}}', /"typescript.strict": unknown key/],
       ['{"rules": {', /perflens\.json: invalid JSON/],
+      ['{"overrides": {}}', /"overrides": must be an array/],
+      ['{"overrides": [{"rules": {}}]}', /"overrides\[0\]\.files": must be an array of glob/],
+      ['{"overrides": [{"files": []}]}', /"overrides\[0\]\.files": must name a glob/],
+      [
+        '{"overrides": [{"files": ["a"]}, {"files": ["b"], "rules": {"x": "off"}}]}',
+        /"overrides\[1\]\.rules\.x": unknown rule id/,
+      ],
+      ['{"overrides": [{"files": ["a"], "rule": {}}]}', /"overrides\[0\]\.rule": unknown key/],
     ];
     for (const [config, expected] of cases) {
       const dir = workspace({ 'app.py': SLEEPY, 'perflens.json': config });
@@ -224,6 +232,44 @@ describe('perflens CLI', function () {
         ],
       ),
       [['unbounded-select', 'error', 'q.sql', 'Add `LIMIT 50`']],
+    );
+  });
+
+  it('applies perflens.json overrides to the files their globs match, later ones last', async () => {
+    const dir = workspace({
+      'app/jobs.py': SLEEPY,
+      'scripts/seed.py': SLEEPY,
+      'scripts/hot/loop.py': SLEEPY,
+      'app/q.sql': 'SELECT id FROM orders;\n',
+      'reports/q.sql': 'SELECT id FROM orders;\n',
+      'perflens.json': JSON.stringify({
+        rules: { 'unbounded-select': 'off' },
+        overrides: [
+          { files: ['scripts/**'], rules: { 'blocking-sleep-in-async': 'off' } },
+          { files: ['scripts/hot/**'], rules: { 'blocking-sleep-in-async': 'error' } },
+          { files: ['reports/*.sql'], rules: { 'unbounded-select': 'info' } },
+        ],
+      }),
+    });
+    const findings = async (...args: string[]) =>
+      JSON.parse(
+        (await run(['scan', '--format', 'json', '--jobs', '1', ...args], dir)).stdout,
+      ).findings.map((f: { ruleId: string; severity: string; file: string }) =>
+        [f.ruleId, f.severity, f.file].join(' '),
+      );
+    const ofTheTwoRules = (await findings()).filter((f: string) =>
+      /^(?:blocking-sleep-in-async|unbounded-select) /.test(f),
+    );
+    assert.deepEqual(ofTheTwoRules, [
+      'blocking-sleep-in-async warning app/jobs.py',
+      'unbounded-select info reports/q.sql',
+      'blocking-sleep-in-async error scripts/hot/loop.py',
+    ]);
+    // A rule named on the command line runs where the config turns it off, as without overrides.
+    assert.ok(
+      (await findings('--rule', 'blocking-sleep-in-async')).includes(
+        'blocking-sleep-in-async warning scripts/seed.py',
+      ),
     );
   });
 

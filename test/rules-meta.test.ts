@@ -4,6 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ALL_RULES } from '../rules';
 import { renderRuleIndex } from '../scripts/rule-index';
+import Ajv from 'ajv';
+import { parseConfig } from '../server/src/config/config';
+import { renderConfigSchema } from '../server/src/docs/config-schema';
 import { renderRuleDocs } from '../server/src/docs/docs-set';
 import { CATEGORIES, SEVERITIES } from '../server/src/engine/types';
 import { parseAnnotations } from './support/annotations';
@@ -101,6 +104,11 @@ describe('generated files', () => {
     assert.equal(committed, renderRuleIndex());
   });
 
+  it('docs/perflens.schema.json matches the rules metadata (run `npm run gen`)', () => {
+    const file = path.join(__dirname, '..', 'docs', 'perflens.schema.json');
+    assert.equal(fs.readFileSync(file, 'utf8'), renderConfigSchema(ALL_RULES));
+  });
+
   it('docs/rules matches the rules metadata (run `npm run gen`)', () => {
     const dir = path.join(__dirname, '..', 'docs', 'rules');
     const wanted = renderRuleDocs(ALL_RULES);
@@ -113,5 +121,53 @@ describe('generated files', () => {
     assert.deepEqual(present, [...wanted.keys()].sort());
     for (const [file, text] of wanted)
       assert.equal(fs.readFileSync(path.join(dir, file), 'utf8'), text, file);
+  });
+});
+
+describe('perflens.json schema', () => {
+  const schema = JSON.parse(renderConfigSchema(ALL_RULES));
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  const knownRules = new Set(ALL_RULES.map((rule) => rule.meta.id));
+  const readerAccepts = (config: unknown): boolean => {
+    try {
+      parseConfig(JSON.stringify(config), 'perflens.json', knownRules);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const examples: unknown[] = [
+    {},
+    { $schema: './schema.json', rules: { 'select-star': 'off', 'unbounded-select': 'error' } },
+    { overrides: [{ files: ['scripts/**'], rules: { 'unbounded-orm-query': 'off' } }] },
+    { overrides: [{ files: ['a/**'] }] },
+    { include: ['app/**'], exclude: [], sql: { defaultLimit: 500 }, maxFileSizeKb: 10 },
+    { defaultExcludes: false, typescript: { typeAware: true } },
+    { rules: { 'select-star': 'loud' } },
+    { rules: { 'no-such-rule': 'off' } },
+    { overrides: {} },
+    { overrides: [{ rules: {} }] },
+    { overrides: [{ files: [] }] },
+    { overrides: [{ files: ['a'], rule: {} }] },
+    { sql: { defaultLimit: 0 } },
+    { sql: { defaultLimit: 1.5 } },
+    { maxFileSizeKb: 2 * 1024 * 1024 },
+    { typescript: { strict: true } },
+    { exclude: 'tests' },
+    { colour: true },
+  ];
+
+  it('accepts and rejects what the config reader does', () => {
+    for (const example of examples)
+      assert.equal(validate(example), readerAccepts(example), JSON.stringify(example));
+  });
+
+  it('is what VS Code validates perflens.json with', () => {
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'),
+    );
+    assert.deepEqual(manifest.contributes.jsonValidation, [
+      { fileMatch: 'perflens.json', url: './docs/perflens.schema.json' },
+    ]);
   });
 });

@@ -42,6 +42,8 @@ names = set(zipfile.ZipFile(sys.argv[1]).namelist())
 needed = ["client.js", "server.js", "server-launcher.js", "code-cache.js", "typescript.js",
           "ts-morph.js", "scan-worker.js", "tree-sitter.wasm"]
 missing = [f"extension/dist/{name}" for name in needed if f"extension/dist/{name}" not in names]
+# package.json's jsonValidation points VS Code at the perflens.json schema.
+missing += [name for name in ["extension/docs/perflens.schema.json"] if name not in names]
 if missing:
     sys.exit(f"perflens.vsix lacks {', '.join(missing)}")
 PY

@@ -11,9 +11,21 @@ export const CONFIG_FILE_NAME = 'perflens.json';
 
 export type RuleSetting = Severity | 'off';
 
+/**
+ * Rule settings for some files only, like Ruff's `per-file-ignores` and ESLint's `files` blocks:
+ * the settings of every override whose globs match a file apply to its findings, later ones last.
+ */
+export interface RuleOverride {
+  /** Globs, relative to the config's folder. */
+  files: string[];
+  rules: Record<string, RuleSetting>;
+}
+
 export interface PerflensConfig {
   /** Per-rule severity or `off`. */
   rules: Record<string, RuleSetting>;
+  /** Per-rule settings for the files some globs match, applied over `rules` in order. */
+  overrides: RuleOverride[];
   /** Globs (relative to the config's folder) a file must match to be analysed; empty = all. */
   include: string[];
   /** Globs of files never analysed, on top of `.gitignore` and the default excludes. */
@@ -32,6 +44,7 @@ export interface PerflensConfig {
 
 export const DEFAULT_CONFIG: PerflensConfig = {
   rules: {},
+  overrides: [],
   include: [],
   exclude: [],
   sql: { defaultLimit: 1000 },
@@ -93,6 +106,45 @@ function positiveInteger(file: string, key: string, value: Json, max: number): n
   return value;
 }
 
+/** A `rules` object: rule id to severity or `off`. */
+function ruleSettings(
+  file: string,
+  key: string,
+  value: Json,
+  knownRules: ReadonlySet<string>,
+): Record<string, RuleSetting> {
+  if (!isObject(value))
+    throw new ConfigError(file, key, 'must be an object of rule id to severity');
+  const settings: Record<string, RuleSetting> = {};
+  for (const [rule, setting] of Object.entries(value)) {
+    if (!knownRules.has(rule))
+      throw new ConfigError(file, `${key}.${rule}`, 'unknown rule id (see `perflens rules`)');
+    if (setting !== 'off' && !SEVERITIES.includes(setting as Severity)) {
+      throw new ConfigError(
+        file,
+        `${key}.${rule}`,
+        `must be one of off, ${SEVERITIES.join(', ')}; got ${JSON.stringify(setting)}`,
+      );
+    }
+    settings[rule] = setting as RuleSetting;
+  }
+  return settings;
+}
+
+/** The `overrides` array: `{ "files": [globs], "rules": {...} }` objects. */
+function overrides(file: string, value: Json, knownRules: ReadonlySet<string>): RuleOverride[] {
+  if (!Array.isArray(value))
+    throw new ConfigError(file, 'overrides', 'must be an array of { "files", "rules" } objects');
+  return value.map((entry: Json, i) => {
+    const key = `overrides[${i}]`;
+    if (!isObject(entry)) throw new ConfigError(file, key, 'must be a { "files", "rules" } object');
+    checkKeys(file, `${key}.`, entry, ['files', 'rules']);
+    const files = stringList(file, `${key}.files`, entry.files);
+    if (files.length === 0) throw new ConfigError(file, `${key}.files`, 'must name a glob');
+    return { files, rules: ruleSettings(file, `${key}.rules`, entry.rules ?? {}, knownRules) };
+  });
+}
+
 /** Where a JSON syntax error is, as `line:column`, from V8's "at position N" message. */
 function jsonErrorLocation(text: string, message: string): string {
   const match = /position (\d+)/.exec(message);
@@ -121,6 +173,7 @@ export function parseConfig(
   checkKeys(file, '', raw, [
     '$schema',
     'rules',
+    'overrides',
     'include',
     'exclude',
     'sql',
@@ -129,22 +182,8 @@ export function parseConfig(
     'typescript',
   ]);
   const config: PerflensConfig = structuredClone(DEFAULT_CONFIG);
-  if (raw.rules !== undefined) {
-    if (!isObject(raw.rules))
-      throw new ConfigError(file, 'rules', 'must be an object of rule id to severity');
-    for (const [rule, setting] of Object.entries(raw.rules)) {
-      if (!knownRules.has(rule))
-        throw new ConfigError(file, `rules.${rule}`, 'unknown rule id (see `perflens rules`)');
-      if (setting !== 'off' && !SEVERITIES.includes(setting as Severity)) {
-        throw new ConfigError(
-          file,
-          `rules.${rule}`,
-          `must be one of off, ${SEVERITIES.join(', ')}; got ${JSON.stringify(setting)}`,
-        );
-      }
-      config.rules[rule] = setting as RuleSetting;
-    }
-  }
+  if (raw.rules !== undefined) config.rules = ruleSettings(file, 'rules', raw.rules, knownRules);
+  if (raw.overrides !== undefined) config.overrides = overrides(file, raw.overrides, knownRules);
   if (raw.include !== undefined) config.include = stringList(file, 'include', raw.include);
   if (raw.exclude !== undefined) config.exclude = stringList(file, 'exclude', raw.exclude);
   if (raw.sql !== undefined) {

@@ -30,11 +30,20 @@ export function resolveRules(
   root?: string,
 ): ResolvedRules {
   const severities = new Map<string, Severity>();
+  const onInAnOverride = new Set(
+    config.overrides.flatMap((override) =>
+      Object.keys(override.rules).filter((id) => override.rules[id] !== 'off'),
+    ),
+  );
+  const offElsewhere: string[] = [];
   const rules = all.filter((rule) => {
     const setting = config.rules[rule.meta.id];
     const named = !!filters.rules?.includes(rule.meta.id);
     // Naming a rule on the command line runs it even when the config turns it off.
-    if (setting === 'off' && !named) return false;
+    if (setting === 'off' && !named) {
+      if (!onInAnOverride.has(rule.meta.id)) return false;
+      offElsewhere.push(rule.meta.id);
+    }
     if (setting && setting !== 'off') severities.set(rule.meta.id, setting);
     if (filters.rules?.length && !named) return false;
     if (filters.categories?.length && !filters.categories.includes(rule.meta.category))
@@ -50,6 +59,16 @@ export function resolveRules(
       severities,
       typeAware,
       ...(root ? { moduleAliases: loadModuleAliases(root) } : {}),
+      ...(config.overrides.length > 0
+        ? {
+            overrides: {
+              root: root ?? process.cwd(),
+              list: config.overrides,
+              offElsewhere,
+              named: filters.rules ?? [],
+            },
+          }
+        : {}),
     },
   };
 }

@@ -15,6 +15,7 @@ import type { ModuleAliases } from '../typescript/path-aliases';
 import type { SqlUnit } from '../sql/unit';
 import type { FileContext, ReportInput, Rule, RuleOptions, WorkspaceContext } from './rule';
 import type { Finding, Language, Problem, Severity } from './types';
+import { overriddenSetting, type FileOverrides } from './overrides';
 
 export interface RunSettings {
   options: RuleOptions;
@@ -32,6 +33,8 @@ export interface RunSettings {
    * TypeScript imports through them. Plain data, so worker threads get the same table.
    */
   moduleAliases?: ModuleAliases;
+  /** perflens.json `overrides`: rule settings per file, applied to each finding. */
+  overrides?: FileOverrides;
 }
 
 export interface RunResult {
@@ -64,20 +67,26 @@ export interface FileRunOptions {
 
 const DEFAULT_BUDGET_MS = 2000;
 
-/** Converts what a rule reported into a finding with positions. */
+/**
+ * Converts what a rule reported into a finding with positions; undefined when the config turns
+ * the rule off for the file (`overrides`).
+ */
 export function makeFinding(
   rule: Rule,
   file: string,
   lines: LineIndex,
   input: ReportInput,
   settings: RunSettings,
-): Finding {
+): Finding | undefined {
+  const overridden =
+    settings.overrides && overriddenSetting(settings.overrides, rule.meta.id, file);
+  if (overridden === 'off') return undefined;
   const start = Math.max(0, Math.min(input.start, lines.text.length));
   const end = Math.max(start, Math.min(input.end, lines.text.length));
   return {
     ruleId: rule.meta.id,
     category: rule.meta.category,
-    severity: settings.severities?.get(rule.meta.id) ?? rule.meta.severity,
+    severity: overridden ?? settings.severities?.get(rule.meta.id) ?? rule.meta.severity,
     message: input.message,
     file,
     start,
@@ -179,7 +188,8 @@ class RuleFileContext implements FileContext {
   }
 
   report(input: ReportInput): void {
-    this.reported.push(makeFinding(this.rule, this.file, this.lines, input, this.settings));
+    const finding = makeFinding(this.rule, this.file, this.lines, input, this.settings);
+    if (finding) this.reported.push(finding);
   }
 }
 
@@ -255,7 +265,8 @@ export function runWorkspaceRules(
       readText,
       report: (file, input) => {
         const lines = lineIndexOf(file);
-        if (lines) findings.push(makeFinding(rule, file, lines, input, settings));
+        const finding = lines && makeFinding(rule, file, lines, input, settings);
+        if (finding) findings.push(finding);
       },
     };
     try {
