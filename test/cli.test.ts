@@ -273,6 +273,56 @@ describe('perflens CLI', function () {
     );
   });
 
+  it('reports only findings a baseline does not accept, wherever the code moved', async () => {
+    const dir = workspace({ 'app/jobs.py': SLEEPY, 'app/other.py': SLEEPY });
+    const write = await run(['scan', '--write-baseline', 'ci/baseline.json', '--jobs', '1'], dir);
+    assert.equal(write.code, 0, write.stderr);
+    assert.match(write.stderr, /wrote 2 finding\(s\) to ci\/baseline\.json/);
+    const baseline = JSON.parse(fs.readFileSync(path.join(dir, 'ci/baseline.json'), 'utf8'));
+    assert.deepEqual(baseline.findings[0], {
+      file: '../app/jobs.py',
+      rule: 'blocking-sleep-in-async',
+      line: 'time.sleep(1)',
+    });
+    const scan = () => run(['scan', '--baseline', 'ci/baseline.json', '--jobs', '1'], dir);
+    const clean = await scan();
+    assert.equal(clean.code, 0, clean.stdout);
+    assert.match(clean.stderr, /2 finding\(s\) accepted by the baseline/);
+
+    // Code moved down, and a second identical sleep: only the one the baseline lacks is new.
+    const grown = `# moved\n\n${SLEEPY}\n\nasync def another():\n    time.sleep(1)\n`;
+    fs.writeFileSync(path.join(dir, 'app/jobs.py'), grown);
+    fs.writeFileSync(path.join(dir, 'app/other.py'), CLEAN);
+    const grownScan = await scan();
+    assert.equal(grownScan.code, 1);
+    assert.match(grownScan.stdout, /Found 1 problem/);
+    assert.match(grownScan.stdout, /app\/jobs\.py:11:5/);
+    assert.match(grownScan.stderr, /1 baseline entry matches no finding any more/);
+  });
+
+  it('leaves findings the baseline accepts unfixed with --fix', async () => {
+    const dir = workspace({ 'old.py': SLEEPY });
+    await run(['scan', '--write-baseline', 'baseline.json', '--jobs', '1'], dir);
+    fs.writeFileSync(path.join(dir, 'new.py'), SLEEPY);
+    const fixed = await run(['scan', '--baseline', 'baseline.json', '--fix', '--jobs', '1'], dir);
+    assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+    assert.equal(fs.readFileSync(path.join(dir, 'old.py'), 'utf8'), SLEEPY);
+    assert.match(fs.readFileSync(path.join(dir, 'new.py'), 'utf8'), /await asyncio\.sleep\(1\)/);
+  });
+
+  it('exits 2 on a baseline it cannot use, naming the file', async () => {
+    const dir = workspace({ 'app.py': SLEEPY, 'bad.json': '{"findings": [{"file": 1}]}' });
+    for (const [file, expected] of [
+      ['missing.json', /baseline error: .*missing\.json: cannot be read/],
+      ['app.py', /baseline error: .*app\.py: cannot be read/],
+      ['bad.json', /bad\.json: not a Perflens baseline/],
+    ] as const) {
+      const result = await run(['scan', '--baseline', file, '--jobs', '1'], dir);
+      assert.equal(result.code, 2, file);
+      assert.match(result.stderr, expected);
+    }
+  });
+
   it('follows imports between files of a folder scanned from outside it', async () => {
     const dir = workspace({
       'src/routes.ts': [

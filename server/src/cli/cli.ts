@@ -17,6 +17,13 @@ import { resolveRules } from '../config/resolve';
 import { CATEGORIES, type Category, type Finding } from '../engine/types';
 import { discoverFiles, discoveryOptions } from '../workspace/discovery';
 import { applyFixes } from './apply-fixes';
+import {
+  BaselineError,
+  filterBaseline,
+  readBaseline,
+  writeBaseline,
+  type BaselineFilter,
+} from './baseline';
 import { formatJson } from './format/json';
 import type { OutputContext } from './format/output';
 import { formatSarif } from './format/sarif';
@@ -43,6 +50,9 @@ Options for scan:
   --max-warnings <n>   Exit 1 only when there are errors or more than n other findings (default 0)
   --exit-zero          Exit 0 even when problems are found (config and usage errors still exit 2)
   --config <file>      Use this perflens.json instead of the nearest one
+  --baseline <file>    Report only findings not in this baseline (accepted ones are counted)
+  --write-baseline <file>
+                       Write every finding to this baseline, report none and exit 0
   --jobs <n|auto>      Parallel lanes (default auto: one per MB of code, TS/JS counting half, up to one per core)
   --no-progress        Never print the progress line
   -h, --help           Show this help
@@ -111,6 +121,8 @@ function parseScanArgs(args: string[]) {
       category: { type: 'string', multiple: true, default: [] },
       'max-warnings': { type: 'string' },
       config: { type: 'string' },
+      baseline: { type: 'string' },
+      'write-baseline': { type: 'string' },
       jobs: { type: 'string' },
       'no-progress': { type: 'boolean', default: false },
       'exit-zero': { type: 'boolean', default: false },
@@ -155,6 +167,8 @@ function parseScanArgs(args: string[]) {
     categories: values.category! as Category[],
     maxWarnings: integer('max-warnings', values['max-warnings'], 0) ?? 0,
     config: values.config,
+    baseline: values.baseline,
+    writeBaseline: values['write-baseline'],
     jobs: jobsOption(values.jobs),
     progress: !values['no-progress'],
     exitZero: values['exit-zero']!,
@@ -185,6 +199,13 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
     return 0;
   }
   const { config, root } = loadConfig(options.config, options.paths[0], io.cwd);
+  const baselineFile = options.baseline && path.resolve(io.cwd, options.baseline);
+  const baseline = baselineFile && !options.writeBaseline ? readBaseline(baselineFile) : undefined;
+  /** The findings a scan reports: those the baseline does not accept. */
+  const reported = (all: Finding[]): BaselineFilter =>
+    baseline
+      ? filterBaseline(all, baseline, baselineFile!, readText)
+      : { fresh: all, accepted: 0, unmatched: 0 };
   const { rules, settings } = resolveRules(
     ALL_RULES,
     config,
@@ -212,8 +233,9 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
   if (options.fix) {
     // Fixes can uncover or overlap other fixes: re-scan and fix again, a few passes at most.
     for (let pass = 0; pass < 5; pass++) {
+      // Findings the baseline accepts are left as they are, fixes included.
       const outcome = applyFixes(
-        result.reports.flatMap((r) => r.findings),
+        reported(result.reports.flatMap((r) => r.findings)).fresh,
         options.unsafeFixes,
         root,
       );
@@ -226,7 +248,20 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
   }
   progress.clear();
 
-  const findings: Finding[] = result.reports.flatMap((report) => report.findings);
+  const all: Finding[] = result.reports.flatMap((report) => report.findings);
+  if (options.writeBaseline) {
+    const target = path.resolve(io.cwd, options.writeBaseline);
+    const written = writeBaseline(target, all, readText);
+    writeLine(
+      io.stderr,
+      `perflens: wrote ${written} finding(s) to ${displayPathFrom(io.cwd)(target)}`,
+    );
+  }
+  const {
+    fresh: findings,
+    accepted,
+    unmatched,
+  } = options.writeBaseline ? { fresh: [], accepted: all.length, unmatched: 0 } : reported(all);
   const context: OutputContext = {
     version: VERSION,
     displayPath: displayPathFrom(io.cwd),
@@ -256,6 +291,14 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
     );
   }
   if (options.fix) writeLine(io.stderr, `perflens: fixed ${fixedCount} problem(s)`);
+  if (baseline && accepted > 0)
+    writeLine(io.stderr, `perflens: ${accepted} finding(s) accepted by the baseline, not shown`);
+  if (unmatched > 0) {
+    writeLine(
+      io.stderr,
+      `perflens: ${unmatched} baseline entr${unmatched === 1 ? 'y matches' : 'ies match'} no finding any more (fixed or changed): update the baseline with --write-baseline`,
+    );
+  }
   if (options.format !== 'text' || options.output)
     writeLine(io.stderr, summaryLine(findings, result.stats.files));
 
@@ -304,6 +347,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       writeLine(io.stderr, `perflens: config error: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof BaselineError) {
+      writeLine(io.stderr, `perflens: baseline error: ${error.message}`);
       return 2;
     }
     if (
