@@ -346,7 +346,10 @@ export function serve(connection: Connection): void {
     return folder.workspace.adopt(sources, analysis);
   }
 
-  /** Files analysed in `folder` that are neither in `kept` nor open: gone or excluded now. */
+  /**
+   * Forgets the files analysed in `folder` that are neither in `kept` nor open (gone, or excluded
+   * now); returns the files whose findings changed.
+   */
   function forgetUnlisted(folder: FolderAnalysis, kept: readonly SourceFile[]): Set<string> {
     const listed = new Set(kept.map((source) => source.file));
     const changed = new Set<string>();
@@ -367,7 +370,7 @@ export function serve(connection: Connection): void {
     { knownOnly = false, quiet = false }: { knownOnly?: boolean; quiet?: boolean } = {},
   ): Promise<void> {
     if (folder.configError && !quiet) showError(`Perflens: ${folder.configError}`);
-    if (!folder.editor.enable) return;
+    if (!folder.editor.enable || (knownOnly && folder.workspace.fileNames().length === 0)) return;
     const finished = publisher.beginAnalysis();
     const progress = await createProgress();
     try {
