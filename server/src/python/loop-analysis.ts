@@ -32,6 +32,7 @@ import {
   moduleAssignments,
   noneTestedName,
   unwrap,
+  withoutProgressWrapper,
 } from './scope-analysis';
 import { OwnedCache } from './memo';
 
@@ -445,24 +446,6 @@ const BATCHING =
   /^(?:chunks?|chunked|chunkify|batch(?:es|ed)?|in_batches|iter_batches|grouper|partition(?:_all)?)$/;
 /** Loop variables named for a batch: `batch`, `chunk`, `id_batch`, `chunk_of_rows`. */
 const BATCH_VARIABLE = /(?:^|_)(?:batch|chunk)(?:es|s)?(?:_|$)/;
-
-/** Wrappers that report progress or count items without changing what a loop iterates. */
-const PROGRESS_WRAPPERS = new Set(['tqdm', 'enumerate', 'track', 'progressbar', 'alive_it']);
-
-/** `tqdm(range(0, n, size))` -> `range(0, n, size)`: the iterable a progress wrapper passes on. */
-function withoutProgressWrapper(node: Node | null): Node | null {
-  let current = node;
-  while (current?.type === 'call') {
-    const fnNode = current.childForFieldName('function');
-    const name =
-      fnNode?.type === 'attribute' ? fnNode.childForFieldName('attribute')?.text : fnNode?.text;
-    const first = current.childForFieldName('arguments')?.namedChildren[0];
-    if (!name || !PROGRESS_WRAPPERS.has(name) || !first || first.type === 'keyword_argument')
-      return current;
-    current = unwrap(first);
-  }
-  return current;
-}
 
 /**
  * A loop over batches rather than items: one round trip per batch of 500 is the cure for an N+1.

@@ -15,7 +15,7 @@ import { paramOf } from './knowledge';
 import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
 import { flowsToReturn, localFlow } from './local-flow';
 import { OwnedCache } from './memo';
-import { callsNamed } from './scope-analysis';
+import { callsNamed, withoutProgressWrapper } from './scope-analysis';
 
 /** One step of a chain: a method call `.filter(...)`, an attribute `.objects`, a subscript `[:10]`. */
 export interface ChainLink {
@@ -799,8 +799,12 @@ function candidates(model: PythonModel): Candidate[] {
   }
   if (model.loops.length === 0) return found;
   for (const loop of model.loops) {
-    const iterable = loop.iterable;
-    if (loop.kind === 'while' || !iterable) continue;
+    if (loop.kind === 'while' || !loop.iterable) continue;
+    // `for row in tqdm(qs)`, `enumerate(qs)`: the wrapper iterates the queryset it is given, whole.
+    const iterable =
+      loop.iterable.type === 'call'
+        ? (withoutProgressWrapper(loop.iterable) ?? loop.iterable)
+        : loop.iterable;
     if (!CHAIN_TYPES.has(iterable.type)) continue; // literals, ranges of numbers, comprehensions
     // A loop in a class body runs when the class is defined, in no function.
     found.push({
