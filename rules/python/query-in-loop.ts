@@ -66,6 +66,15 @@ export const queryInLoop: Rule = {
         'Mongo-style method names (`find`, `find_one`, `count_documents`) on receivers whose names ' +
           'say neither database nor collection (`line.find(",")`, `cache.find_one(key)`).',
         'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)` (also inside `tqdm(...)` or `enumerate(...)`), or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
+        'A `while` loop that drains a queryset in slices: a statement of its body assigns a slice with ' +
+          'an end (`ids = list(qs.values_list("id", flat=True)[:500])`), and the loop stops when that ' +
+          'queryset is empty (`while qs.exists():`, `while await qs.aexists():`) or when the slice comes ' +
+          'back empty (`if not ids: break`). Each pass is one batch (`Model.objects.filter(id__in=ids)' +
+          '.delete()`). A pass that takes no slice (`row = qs.first()`) handles one row, and its queries ' +
+          'are reported as usual.',
+        'Querysets that are part of another query: the argument of `Exists(...)` or `Subquery(...)`, and ' +
+          'the value of an `__in=` lookup (`filter(id__in=Entry.objects.values("doc_id"))`). Django ' +
+          'compiles them into the enclosing statement, which is judged on its own.',
       ],
     },
   },
