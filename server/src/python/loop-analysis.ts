@@ -25,7 +25,12 @@ import {
   type PyLoop,
   type PythonModel,
 } from './model';
-import { isSubqueryOfOuterQuery } from './django-round-trips';
+import {
+  evaluatesQuerySetVariable,
+  isEvaluatedThroughVariable,
+  isSubqueryOfOuterQuery,
+  writesQuerySetRow,
+} from './django-round-trips';
 import { localFlow } from './local-flow';
 import {
   callsNamed,
@@ -58,6 +63,9 @@ const BULK_METHODS = new Set([
   'bulk_create',
   'bulk_update',
   'in_bulk',
+  'abulk_create',
+  'abulk_update',
+  'ain_bulk',
   'copy_records_to_table',
   'copy_expert',
   'copy_from',
@@ -323,11 +331,12 @@ function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefi
   if (isDbRoundTrip(call)) {
     if (isDjangoQuery(call)) {
       if (!isFirstDjangoQueryOfChain(call, model)) return undefined;
-      // Compiled into the enclosing query: no round trip of its own.
-      if (isSubqueryOfOuterQuery(call)) return undefined;
+      // Compiled into the enclosing query, or run where a variable holding it is evaluated.
+      if (isSubqueryOfOuterQuery(call) || isEvaluatedThroughVariable(call, model)) return undefined;
     }
     return 'db';
   }
+  if (evaluatesQuerySetVariable(call, model) || writesQuerySetRow(call, model)) return 'db';
   if (isHttpRequest(call)) return 'http';
   return isOtherQuery(call) ? 'db' : undefined;
 }

@@ -774,6 +774,36 @@ function isDjangoQuerySet(chain: Chain, fn: PyFunction, model: PythonModel, dept
   return origins > 0;
 }
 
+/**
+ * Whether an expression is a lazy Django queryset (`Model.objects.filter(...)`, or a local
+ * variable built from one): nothing has run yet, whatever evaluates it later sends the query.
+ */
+export function isLazyDjangoQuerySet(
+  expression: Node,
+  fn: PyFunction,
+  model: PythonModel,
+): boolean {
+  return isDjangoQuerySet(readChainIn(expression, model), fn, model);
+}
+
+/** Links a loop over a queryset may end in that still hand out its rows: `[:n]`, `.iterator()`. */
+function handsOutRows(link: ChainLink): boolean {
+  return link.kind === 'subscript' || (link.kind === 'call' && STREAMING_METHODS.has(link.name));
+}
+const STREAMING_METHODS = new Set(['iterator', 'aiterator']);
+
+/**
+ * Whether iterating an expression yields model instances loaded by a Django queryset:
+ * `Model.objects.filter(...)`, sliced or streamed (`[:100]`, `.iterator()`), or a local variable
+ * holding such a queryset.
+ */
+export function iteratesDjangoRows(expression: Node, fn: PyFunction, model: PythonModel): boolean {
+  const chain = readChainIn(expression, model);
+  let end = chain.links.length;
+  while (end > 0 && handsOutRows(chain.links[end - 1])) end--;
+  return isDjangoQuerySet({ root: chain.root, links: chain.links.slice(0, end) }, fn, model);
+}
+
 function isLazyQuerySetCall(link: ChainLink): boolean {
   return link.kind === 'call' && DJANGO_LAZY_METHODS.has(link.name);
 }
