@@ -103,6 +103,34 @@ describe('rule messages', () => {
     assert.match(requestPath, /the queryset is not sliced/);
   });
 
+  it('query-in-loop offers the batch write Django has for a write repeated per row', async () => {
+    const messages = await messagesOf(
+      'query-in-loop',
+      'shop/services.py',
+      [
+        'from shop.models import Label, Order',
+        '',
+        'async def archive(customer, names):',
+        '    for name in names:',
+        '        await Label.objects.acreate(customer=customer, name=name)',
+        '    async for order in Order.objects.filter(customer=customer).aiterator():',
+        '        order.archived = True',
+        '        await order.asave()',
+        '    for order in Order.objects.filter(customer=customer, draft=True)[:100]:',
+        '        order.delete()',
+        '    for name in names:',
+        '        label = await Label.objects.aget(customer=customer, name=name)',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 4);
+    const [create, save, remove, read] = messages;
+    assert.match(create, /`Label\.objects\.acreate\(\.\.\.\)` .* one `abulk_create\(\[\.\.\.\]\)`/);
+    assert.match(save, /`aupdate\(\.\.\.\)` on the queryset, or `abulk_update\(rows, fields\)`/);
+    assert.match(remove, /one statement with `delete\(\)` on the queryset/);
+    // A read keeps the advice to fetch in one query.
+    assert.match(read, /batch it with `IN \(\.\.\.\)`/);
+  });
+
   it('query-in-loop-via-helper names the call that runs a queryset, not the lazy queryset', async () => {
     const messages = await messagesOf(
       'query-in-loop-via-helper',

@@ -173,7 +173,8 @@ export const queryInLoopViaHelper: Rule = {
         'Helpers that make no query or request, however deep the calls go (cycles are followed once).',
         'Loops over a fixed literal collection, a name bound once to one (and not grown with ' +
           '`.append()`, `.extend()`, `.add()`...), a list or tuple of ten or fewer ' +
-          'elements written out, or a literal `range` of ten or fewer iterations; loops over batches (`chunked(ids, 500)`, `range(0, n, size)`); retry loops that ' +
+          'elements written out, or a literal `range` of ten or fewer iterations; loops over batches (`chunked(ids, 500)`, `range(0, n, size)`, ' +
+          'a `while` loop that drains a queryset in slices: `while qs.exists(): ids = list(qs.values_list("id", flat=True)[:500])`); retry loops that ' +
           'leave the loop after the call; loops whose next call needs ' +
           'the previous answer (pagination); `while` loops that sleep (polling).',
         'A helper that is the condition of a `while` loop, alone or under `not`, `and`/`or`, a ' +

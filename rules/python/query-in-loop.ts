@@ -1,6 +1,18 @@
 import type { Rule } from '../../server/src/engine/rule';
+import { djangoBatchWrite } from '../../server/src/python/django-round-trips';
 import { isMongoCommand } from '../../server/src/python/knowledge';
 import { describeLoop, quoteCall, repeatedRoundTrips } from '../../server/src/python/loop-analysis';
+import type { PyCall, PythonModel } from '../../server/src/python/model';
+
+/** How to make the repeated query one: the batch write Django has for it, or a batched read. */
+function advice(call: PyCall, model: PythonModel): string {
+  if (isMongoCommand(call))
+    return 'batch it with `{"$in": [...]}` (or `bulk_write` for writes) in one command before the loop';
+  return (
+    djangoBatchWrite(call, model) ??
+    'batch it with `IN (...)`, eager loading or one query before the loop'
+  );
+}
 
 /** A database query run once per item of a loop: the N+1 pattern. */
 export const queryInLoop: Rule = {
@@ -16,10 +28,15 @@ export const queryInLoop: Rule = {
         'SQLAlchemy `session.query/execute/scalars/get`, awaited `AsyncSession` calls, DB-API ' +
         '`cursor.execute`/`conn.execute`, DuckDB `conn.sql`, asyncpg `await conn.fetch/fetchrow/fetchval`, ' +
         'SQLModel `session.exec`, Flask-SQLAlchemy `Model.query...first()`, Django ' +
-        '`Model.objects.get/filter/create/...`, and pymongo/Motor collection commands ' +
+        '`Model.objects.get/filter/create/...` and their async twins (`aget`, `acreate`, `afirst`, ...), ' +
+        'a method that runs a queryset built in a local variable (`qs.get(id=i)`, `await qs.acount()`), ' +
+        '`save()`/`delete()` (`asave()`/`adelete()`) on the rows of a loop over a queryset (`for row in ' +
+        'Model.objects.filter(...)`, `async for row in qs.aiterator()`), and pymongo/Motor collection commands ' +
         '(`db.users.find_one`, `insert_one`, `count_documents`, ...) on a collection reached through ' +
         'a name that says database or collection (`db`, `mongo_db`, `orders_collection`). ' +
-        'A chain such as `db.query(User).filter(...).first()` is reported once, at its head.',
+        'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
+        'queryset assigned to a variable (`qs = Model.objects.filter(...)`) is reported where a call ' +
+        'in the loop runs it (`qs.count()`), once per such call.',
       whyIsThisBad:
         'Each query is a network round trip plus parsing, planning and locking on the server. One query ' +
         'per item turns a page that lists 200 orders into 201 queries: fast with ten rows in ' +
@@ -43,7 +60,8 @@ export const queryInLoop: Rule = {
           'of ten or fewer elements written out (`for db in (primary, replica)`), or a literal `range` of ten ' +
           'or fewer iterations: the number of queries does not grow with the data.',
         'Bulk APIs, which are the cure: `executemany`, `bulk_save_objects`, `bulk_insert_mappings`, ' +
-          '`add_all`, `bulk_create`; and `session.add()`, which is buffered until flush.',
+          '`add_all`, `bulk_create`/`abulk_create`, `bulk_update`/`abulk_update`, `in_bulk`; and ' +
+          '`session.add()`, which is buffered until flush.',
         'Retry loops and loops that run once: the code returns, breaks or raises right after the query ' +
           '(`for attempt in range(retries): try: return db.execute(...)`, `while True: ...; break`).',
         'Keyset or offset batching where the next query needs the previous answer (`last_id = ' +
@@ -66,19 +84,30 @@ export const queryInLoop: Rule = {
         'Mongo-style method names (`find`, `find_one`, `count_documents`) on receivers whose names ' +
           'say neither database nor collection (`line.find(",")`, `cache.find_one(key)`).',
         'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)` (also inside `tqdm(...)` or `enumerate(...)`), or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
+        'A `while` loop that drains a queryset in slices: a statement of its body assigns a slice with ' +
+          'an end (`ids = list(qs.values_list("id", flat=True)[:500])`), and the loop stops when that ' +
+          'queryset is empty (`while qs.exists():`, `while await qs.aexists():`) or when the slice comes ' +
+          'back empty (`if not ids: break`). Each pass is one batch (`Model.objects.filter(id__in=ids)' +
+          '.delete()`). A pass that takes no slice (`row = qs.first()`) handles one row, and its queries ' +
+          'are reported as usual.',
+        'Querysets that are part of another query: the argument of `Exists(...)` or `Subquery(...)`, and ' +
+          'the value of an `__in=` lookup (`filter(id__in=Entry.objects.values("doc_id"))`). Django ' +
+          'compiles them into the enclosing statement, which is judged on its own.',
+        '`count()`/`exists()` (`acount()`/`aexists()`) on the very queryset variable a surrounding loop ' +
+          'iterates (`for d in docs: ... docs.count()`): the rows the loop fetched answer them.',
+        '`save()`/`delete()` on anything but the variable of a loop over a queryset: a form or a ' +
+          'serializer, or objects from a list passed in, whose kind is not known.',
       ],
     },
   },
   check(ctx) {
+    const model = ctx.python;
+    if (!model) return;
     for (const { call, loop } of repeatedRoundTrips(ctx, 'db')) {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
-        message:
-          `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; batch it with ` +
-          (isMongoCommand(call)
-            ? '`{"$in": [...]}` (or `bulk_write` for writes) in one command before the loop'
-            : '`IN (...)`, eager loading or one query before the loop'),
+        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, model)}`,
       });
     }
   },

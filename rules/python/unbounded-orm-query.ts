@@ -61,7 +61,8 @@ export const unboundedOrmQuery: Rule = {
         '`session.scalars(stmt).all()` and `(await session.execute(stmt)).scalars().all()` whose `select(...)` ' +
         'has no `.limit()` (also when the statement or the query is built in a local variable first, ' +
         '`q = q.filter(...)` included); Django querysets evaluated whole by `list(...)`, `sorted(...)`, a `for` ' +
-        'loop or a comprehension with no slice (`[:n]`).',
+        'loop (also through a progress or counting wrapper: `tqdm(...)`, `track(...)`, `enumerate(...)`) ' +
+        'or a comprehension with no slice (`[:n]`).',
       whyIsThisBad:
         'The number of rows grows with the table, and each becomes a Python object: an identity-map entry ' +
         'for SQLAlchemy, a model instance for Django, often ten times the row size. The page that loaded ' +

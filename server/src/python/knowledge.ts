@@ -59,6 +59,16 @@ const DJANGO_QUERY_METHODS = new Set([
   'values_list',
   'aggregate',
   'raw',
+  // The async twins (Django 4.1+): `await Model.objects.acreate(...)` is the same round trip.
+  'aget',
+  'acount',
+  'aexists',
+  'afirst',
+  'alast',
+  'acreate',
+  'aget_or_create',
+  'aupdate_or_create',
+  'aaggregate',
 ]);
 
 export const HTTP_CLIENT_METHODS = new Set([

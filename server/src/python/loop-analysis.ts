@@ -25,6 +25,12 @@ import {
   type PyLoop,
   type PythonModel,
 } from './model';
+import {
+  evaluatesQuerySetVariable,
+  isEvaluatedThroughVariable,
+  isSubqueryOfOuterQuery,
+  writesQuerySetRow,
+} from './django-round-trips';
 import { localFlow } from './local-flow';
 import {
   callsNamed,
@@ -32,6 +38,7 @@ import {
   moduleAssignments,
   noneTestedName,
   unwrap,
+  withoutProgressWrapper,
 } from './scope-analysis';
 import { OwnedCache } from './memo';
 
@@ -56,6 +63,9 @@ const BULK_METHODS = new Set([
   'bulk_create',
   'bulk_update',
   'in_bulk',
+  'abulk_create',
+  'abulk_update',
+  'ain_bulk',
   'copy_records_to_table',
   'copy_expert',
   'copy_from',
@@ -135,6 +145,8 @@ interface FileCache {
   sleepingLoops?: Set<number>;
   /** Node id -> call, for walking receiver chains. */
   callsById?: Map<number, PyCall>;
+  /** `while` loop node id -> whether it drains a queryset in slices. */
+  sliceDrains: Map<number, boolean>;
 }
 
 const caches = new OwnedCache<PythonModel, FileCache>('loop analysis');
@@ -142,7 +154,7 @@ const caches = new OwnedCache<PythonModel, FileCache>('loop analysis');
 function cacheOf(model: PythonModel): FileCache {
   let cache = caches.get(model);
   if (!cache) {
-    cache = { assigned: new Map() };
+    cache = { assigned: new Map(), sliceDrains: new Map() };
     caches.set(model, cache);
   }
   return cache;
@@ -317,9 +329,14 @@ function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefi
     if (WEB_SESSIONS.has(maker ?? '')) return undefined;
   }
   if (isDbRoundTrip(call)) {
-    if (isDjangoQuery(call) && !isFirstDjangoQueryOfChain(call, model)) return undefined;
+    if (isDjangoQuery(call)) {
+      if (!isFirstDjangoQueryOfChain(call, model)) return undefined;
+      // Compiled into the enclosing query, or run where a variable holding it is evaluated.
+      if (isSubqueryOfOuterQuery(call) || isEvaluatedThroughVariable(call, model)) return undefined;
+    }
     return 'db';
   }
+  if (evaluatesQuerySetVariable(call, model) || writesQuerySetRow(call, model)) return 'db';
   if (isHttpRequest(call)) return 'http';
   return isOtherQuery(call) ? 'db' : undefined;
 }
@@ -445,24 +462,6 @@ const BATCHING =
   /^(?:chunks?|chunked|chunkify|batch(?:es|ed)?|in_batches|iter_batches|grouper|partition(?:_all)?)$/;
 /** Loop variables named for a batch: `batch`, `chunk`, `id_batch`, `chunk_of_rows`. */
 const BATCH_VARIABLE = /(?:^|_)(?:batch|chunk)(?:es|s)?(?:_|$)/;
-
-/** Wrappers that report progress or count items without changing what a loop iterates. */
-const PROGRESS_WRAPPERS = new Set(['tqdm', 'enumerate', 'track', 'progressbar', 'alive_it']);
-
-/** `tqdm(range(0, n, size))` -> `range(0, n, size)`: the iterable a progress wrapper passes on. */
-function withoutProgressWrapper(node: Node | null): Node | null {
-  let current = node;
-  while (current?.type === 'call') {
-    const fnNode = current.childForFieldName('function');
-    const name =
-      fnNode?.type === 'attribute' ? fnNode.childForFieldName('attribute')?.text : fnNode?.text;
-    const first = current.childForFieldName('arguments')?.namedChildren[0];
-    if (!name || !PROGRESS_WRAPPERS.has(name) || !first || first.type === 'keyword_argument')
-      return current;
-    current = unwrap(first);
-  }
-  return current;
-}
 
 /**
  * A loop over batches rather than items: one round trip per batch of 500 is the cure for an N+1.
@@ -656,16 +655,116 @@ function drainsBeforeBreak(call: PyCall, loop: PyLoop): boolean {
   const target = assignment.childForFieldName('left');
   const value = assignment.childForFieldName('right');
   if (target?.type !== 'identifier' || !value || !answers(value, call)) return false;
-  const test = statements[index + 1];
+  return endsLoopOnNothing(statements[index + 1], target.text);
+}
+
+/** `if job is None: break`, `if not ids: return`: the test that ends a drain when `name` holds nothing. */
+function endsLoopOnNothing(test: Node | null | undefined, name: string): boolean {
   if (test?.type !== 'if_statement' || test.childForFieldName('alternative')) return false;
   const condition = test.childForFieldName('condition')?.text.trim() ?? '';
   const consequence = test.childForFieldName('consequence')?.namedChildren ?? [];
   return (
-    // `if job is None: break`, `if not job: return`: the test that ends a drain on no answer.
-    noneTestedName(condition) === target.text &&
+    noneTestedName(condition) === name &&
     consequence.length === 1 &&
     (consequence[0]?.type === 'break_statement' || consequence[0]?.type === 'return_statement')
   );
+}
+
+/**
+ * A `while` loop that drains a queryset in slices: each pass takes the first `n` rows (or their
+ * ids) and handles them as one batch (`ids = list(qs.values_list("id", flat=True)[:500])`, then
+ * `Model.objects.filter(id__in=ids).delete()`), until `qs.exists()` (the loop's condition, on the
+ * sliced queryset) finds none left or the slice comes back empty (`if not ids: break`). One round
+ * trip per batch is the cure for an N+1. A pass that takes no slice (`row = qs.first()`) handles
+ * one row, and its queries are judged as usual.
+ */
+function drainsInSlices(loop: PyLoop, model: PythonModel): boolean {
+  if (loop.kind !== 'while') return false;
+  const cache = cacheOf(model).sliceDrains;
+  let drains = cache.get(loop.node.id);
+  if (drains === undefined) {
+    drains = takesSlicePerPass(loop.node);
+    cache.set(loop.node.id, drains);
+  }
+  return drains;
+}
+
+function takesSlicePerPass(whileNode: Node): boolean {
+  const body = whileNode.childForFieldName('body');
+  // A slice needs a colon inside brackets: most loop bodies are ruled out by their text.
+  if (!body || !SLICE_TEXT.test(body.text)) return false;
+  const tested = existenceTestedRoot(whileNode.childForFieldName('condition'));
+  const statements = body.namedChildren;
+  for (let i = 0; i < statements.length; i++) {
+    const batch = slicedBatch(statements[i]);
+    if (!batch) continue;
+    if (tested !== undefined && batch.root === tested) return true;
+    if (statements.slice(i + 1).some((statement) => endsLoopOnNothing(statement, batch.name)))
+      return true;
+  }
+  return false;
+}
+
+const SLICE_TEXT = /\[[^\]\n]*:/;
+const EXISTENCE_TESTS = new Set(['exists', 'aexists']);
+
+/** The name `while qs.exists():` (or `await qs.aexists()`) tests: the root of the queryset. */
+function existenceTestedRoot(condition: Node | null): string | undefined {
+  const test = unwrap(condition);
+  if (test?.type !== 'call') return undefined;
+  const fnNode = test.childForFieldName('function');
+  if (fnNode?.type !== 'attribute') return undefined;
+  if (!EXISTENCE_TESTS.has(fnNode.childForFieldName('attribute')?.text ?? '')) return undefined;
+  return chainRootName(fnNode.childForFieldName('object'));
+}
+
+/** The name a chain of calls, attributes and subscripts starts from: `qs` in `qs.values("id")[:9]`. */
+function chainRootName(node: Node | null): string | undefined {
+  let current = unwrap(node);
+  for (;;) {
+    const type = current?.type;
+    if (type === 'identifier') return current!.text;
+    if (type === 'attribute') current = unwrap(current!.childForFieldName('object'));
+    else if (type === 'call') current = unwrap(current!.childForFieldName('function'));
+    else if (type === 'subscript') current = unwrap(current!.childForFieldName('value'));
+    else return undefined;
+  }
+}
+
+/**
+ * `batch = <expression taking a slice [:n] of a chain>`: the name bound and the chain's root
+ * (`ids` and `qs` for `ids = list(qs.values_list("id", flat=True)[:500])`).
+ */
+function slicedBatch(statement: Node | null): { name: string; root: string } | undefined {
+  const assignment = statement?.type === 'expression_statement' ? statement.firstNamedChild : null;
+  if (assignment?.type !== 'assignment') return undefined;
+  const target = assignment.childForFieldName('left');
+  const value = assignment.childForFieldName('right');
+  if (target?.type !== 'identifier' || !value || !SLICE_TEXT.test(value.text)) return undefined;
+  const sliced = boundedSliceIn(value, 0);
+  const root = sliced && chainRootName(sliced.childForFieldName('value'));
+  return root ? { name: target.text, root } : undefined;
+}
+
+/** The first subscript in an expression whose slice has an end (`[:n]`, `[a:b]`). */
+function boundedSliceIn(node: Node, depth: number): Node | undefined {
+  if (node.type === 'subscript' && node.namedChildren.some((part) => isBoundedSlice(part)))
+    return node;
+  if (depth > 6 || node.type === 'lambda') return undefined;
+  for (const child of node.namedChildren) {
+    const found = child && boundedSliceIn(child, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A slice with a stop: `:n`, `a:b`, `a:b:c`; not `n:` (everything after n). */
+function isBoundedSlice(node: Node | null): boolean {
+  if (node?.type !== 'slice') return false;
+  const parts = node.children;
+  const colon = parts.findIndex((part) => part?.type === ':');
+  const stop = parts[colon + 1];
+  return colon !== -1 && !!stop && stop.type !== ':';
 }
 
 /**
@@ -709,7 +808,8 @@ function sleepingLoops(model: PythonModel): Set<number> {
 /**
  * The loops around `call` that run it once per item, innermost last. Left out: loops over fixed
  * literal collections (or names bound once to one, or a literal `range` of ten or fewer), the
- * first iterable of a comprehension and a loop's `else` (both run once), loops over batches,
+ * first iterable of a comprehension and a loop's `else` (both run once), loops over batches
+ * (and `while` loops that drain a queryset in slices),
  * loops the code leaves right after the call, loops whose next call needs this one's answer,
  * `while` loops whose condition is the call (draining a queue) and `while` loops that only repeat
  * such a drain, and `while` loops that sleep (polling, reported elsewhere).
@@ -732,7 +832,7 @@ export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
     if (loop.overConstantLiteral || isFixedIterable(loop.iterable ?? null, model, call.fn))
       continue;
     if (loop.kind === 'while' && sleepingLoops(model).has(loop.node.id)) continue;
-    if (isBatchLoop(loop)) continue;
+    if (isBatchLoop(loop) || drainsInSlices(loop, model)) continue;
     if (leavesLoopAfter(call, loop)) continue;
     if (dependsOnPreviousIteration(call, loop, model)) continue;
     if (depth === drained || (depth < drained && repeatsDrainOnly(call, loop, model))) continue;

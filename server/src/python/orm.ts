@@ -15,7 +15,7 @@ import { paramOf } from './knowledge';
 import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
 import { flowsToReturn, localFlow } from './local-flow';
 import { OwnedCache } from './memo';
-import { callsNamed } from './scope-analysis';
+import { callsNamed, withoutProgressWrapper } from './scope-analysis';
 
 /** One step of a chain: a method call `.filter(...)`, an attribute `.objects`, a subscript `[:10]`. */
 export interface ChainLink {
@@ -774,6 +774,36 @@ function isDjangoQuerySet(chain: Chain, fn: PyFunction, model: PythonModel, dept
   return origins > 0;
 }
 
+/**
+ * Whether an expression is a lazy Django queryset (`Model.objects.filter(...)`, or a local
+ * variable built from one): nothing has run yet, whatever evaluates it later sends the query.
+ */
+export function isLazyDjangoQuerySet(
+  expression: Node,
+  fn: PyFunction,
+  model: PythonModel,
+): boolean {
+  return isDjangoQuerySet(readChainIn(expression, model), fn, model);
+}
+
+/** Links a loop over a queryset may end in that still hand out its rows: `[:n]`, `.iterator()`. */
+function handsOutRows(link: ChainLink): boolean {
+  return link.kind === 'subscript' || (link.kind === 'call' && STREAMING_METHODS.has(link.name));
+}
+const STREAMING_METHODS = new Set(['iterator', 'aiterator']);
+
+/**
+ * Whether iterating an expression yields model instances loaded by a Django queryset:
+ * `Model.objects.filter(...)`, sliced or streamed (`[:100]`, `.iterator()`), or a local variable
+ * holding such a queryset.
+ */
+export function iteratesDjangoRows(expression: Node, fn: PyFunction, model: PythonModel): boolean {
+  const chain = readChainIn(expression, model);
+  let end = chain.links.length;
+  while (end > 0 && handsOutRows(chain.links[end - 1])) end--;
+  return isDjangoQuerySet({ root: chain.root, links: chain.links.slice(0, end) }, fn, model);
+}
+
 function isLazyQuerySetCall(link: ChainLink): boolean {
   return link.kind === 'call' && DJANGO_LAZY_METHODS.has(link.name);
 }
@@ -799,8 +829,12 @@ function candidates(model: PythonModel): Candidate[] {
   }
   if (model.loops.length === 0) return found;
   for (const loop of model.loops) {
-    const iterable = loop.iterable;
-    if (loop.kind === 'while' || !iterable) continue;
+    if (loop.kind === 'while' || !loop.iterable) continue;
+    // `for row in tqdm(qs)`, `enumerate(qs)`: the wrapper iterates the queryset it is given, whole.
+    const iterable =
+      loop.iterable.type === 'call'
+        ? (withoutProgressWrapper(loop.iterable) ?? loop.iterable)
+        : loop.iterable;
     if (!CHAIN_TYPES.has(iterable.type)) continue; // literals, ranges of numbers, comprehensions
     // A loop in a class body runs when the class is defined, in no function.
     found.push({

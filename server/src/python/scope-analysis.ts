@@ -55,6 +55,24 @@ export function unwrap(node: Node | null | undefined): Node | null {
   }
 }
 
+/** Wrappers that report progress or count items without changing what a loop iterates. */
+const PROGRESS_WRAPPERS = new Set(['tqdm', 'enumerate', 'track', 'progressbar', 'alive_it']);
+
+/** `tqdm(range(0, n, size))` -> `range(0, n, size)`: the iterable a progress wrapper passes on. */
+export function withoutProgressWrapper(node: Node | null): Node | null {
+  let current = node;
+  while (current?.type === 'call') {
+    const fnNode = current.childForFieldName('function');
+    const name =
+      fnNode?.type === 'attribute' ? fnNode.childForFieldName('attribute')?.text : fnNode?.text;
+    const first = current.childForFieldName('arguments')?.namedChildren[0];
+    if (!name || !PROGRESS_WRAPPERS.has(name) || !first || first.type === 'keyword_argument')
+      return current;
+    current = unwrap(first);
+  }
+  return current;
+}
+
 /**
  * A test that a name holds nothing: `not job`, `_engine is None`, `not self._client`, capturing
  * the name. The name is any run of identifier characters and dots (Python names may be

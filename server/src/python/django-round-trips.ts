@@ -1,0 +1,176 @@
+/**
+ * Django round trips that `Model.objects.<method>(...)` alone does not show: a queryset built in
+ * a local variable and evaluated later (`qs.get(id=i)`), a row of a queryset saved or deleted one
+ * by one (`await row.asave()`), and querysets that are no round trip at all because the enclosing
+ * query compiles them into its SQL (`Exists(...)`, `Subquery(...)`, `id__in=<queryset>`).
+ */
+import type { Node } from 'web-tree-sitter';
+import { DJANGO_EVALUATING_METHODS } from './blocking';
+import { hasObjectsManager } from './knowledge';
+import { localFlow } from './local-flow';
+import type { PyCall, PyLoop, PythonModel } from './model';
+import { isLazyDjangoQuerySet, isOnDjangoQuerySet, iteratesDjangoRows, readChainIn } from './orm';
+import { unwrap, withoutProgressWrapper } from './scope-analysis';
+
+/** Queryset methods that run the query, sync and async (Django 4.1+ twins). */
+const EVALUATIONS = new Set([
+  ...DJANGO_EVALUATING_METHODS,
+  'aget',
+  'acount',
+  'aexists',
+  'afirst',
+  'alast',
+  'aearliest',
+  'alatest',
+  'acreate',
+  'aget_or_create',
+  'aupdate_or_create',
+  'aaggregate',
+  'aupdate',
+  'adelete',
+]);
+
+/**
+ * Evaluations a queryset answers from the rows it already holds once a loop has iterated it
+ * (`for d in docs: ... docs.count()`): no query is sent.
+ */
+const RESULT_CACHE_READS = new Set(['count', 'exists', 'acount', 'aexists']);
+
+/** Model instance methods that write one row each. */
+const ROW_WRITES = new Set(['save', 'delete', 'asave', 'adelete']);
+
+/** Expressions that put a queryset inside another query's SQL. */
+const SUBQUERY_EXPRESSIONS = new Set(['Exists', 'Subquery']);
+
+/** The name a method is called on when it is a plain name: `qs` in `qs.get(...)`. */
+function receiverName(call: PyCall): string | undefined {
+  const callee = call.callee;
+  const dot = callee.indexOf('.');
+  return dot > 0 && callee.indexOf('.', dot + 1) === -1 ? callee.slice(0, dot) : undefined;
+}
+
+/**
+ * A method that runs the query of a queryset held in a local variable (`qs = Doc.objects.filter(
+ * ...)`, then `qs.get(id=i)`, `qs.filter(...).count()`, `await qs.afirst()`). `Model.objects`
+ * chains are recognised where they start (`isDjangoQuery`); these are not. Left out: a count or
+ * existence check on the very queryset a surrounding loop iterates, which its cached rows answer.
+ */
+export function evaluatesQuerySetVariable(call: PyCall, model: PythonModel): boolean {
+  if (!EVALUATIONS.has(call.method) || !call.hasReceiver || hasObjectsManager(call)) return false;
+  if (!isOnDjangoQuerySet(call, model)) return false;
+  if (!RESULT_CACHE_READS.has(call.method)) return true;
+  const name = receiverName(call);
+  return !call.loops.some(
+    (loop) => name !== undefined && withoutProgressWrapper(unwrap(loop.iterable))?.text === name,
+  );
+}
+
+/**
+ * Whether the lazy queryset a Django query chain starts is assigned whole to a local variable
+ * (`entries = Entry.objects.filter(agent=agent)`) that a later call in the same loop evaluates
+ * (`entries.count()`): that call is the round trip, and is reported instead of the line that
+ * only describes the query.
+ */
+export function isEvaluatedThroughVariable(head: PyCall, model: PythonModel): boolean {
+  const fn = head.fn;
+  const loop = head.loops[head.loops.length - 1];
+  if (!fn || !loop) return false;
+  const flow = localFlow(fn);
+  for (const [name, values] of flow.assignments) {
+    const value = values.find((v) => v.startIndex <= head.start && head.end <= v.endIndex);
+    if (!value) continue;
+    // The chain the head starts must be the whole value, not an argument inside it.
+    if (flow.opaque.has(name) || readChainIn(value, model).root.startIndex !== head.start)
+      return false;
+    if (!isLazyDjangoQuerySet(value, fn, model)) return false;
+    // The value sits in the loop: a call after it and before the loop's end is in the loop too.
+    const assigned = value.endIndex;
+    const loopEnd = loop.node.endIndex;
+    return model.calls.some(
+      (other) =>
+        other.fn === fn &&
+        other.start > assigned &&
+        other.end <= loopEnd &&
+        startsFrom(other, name) &&
+        evaluatesQuerySetVariable(other, model),
+    );
+  }
+  return false;
+}
+
+/** Whether a call's receiver chain starts from the name: `qs.count()`, `qs.filter(...).count()`. */
+function startsFrom(call: PyCall, name: string): boolean {
+  // A dotted callee spells the chain; only chains through calls need the tree.
+  return call.callee ? call.callee.startsWith(`${name}.`) : rootName(call) === name;
+}
+
+function rootName(call: PyCall): string | undefined {
+  let node = call.receiver;
+  for (;;) {
+    const type = node?.type;
+    if (type === 'identifier') return node!.text;
+    if (type === 'attribute') node = node!.childForFieldName('object');
+    else if (type === 'call') node = node!.childForFieldName('function');
+    else return undefined;
+  }
+}
+
+/**
+ * `row.save()` / `await row.adelete()` where `row` is the variable of a loop over a Django
+ * queryset (`for row in Model.objects.filter(...)`, `async for row in qs.aiterator()`, also
+ * through `tqdm(...)`): one UPDATE or DELETE per row the query returned.
+ */
+export function writesQuerySetRow(call: PyCall, model: PythonModel): boolean {
+  if (!ROW_WRITES.has(call.method) || !call.fn) return false;
+  const name = receiverName(call);
+  if (name === undefined) return false;
+  const loop = loopBinding(call.loops, name);
+  const iterable = withoutProgressWrapper(unwrap(loop?.iterable));
+  return !!iterable && iteratesDjangoRows(iterable, call.fn, model);
+}
+
+/** The innermost `for` loop around a call whose variable is `name`. */
+function loopBinding(loops: readonly PyLoop[], name: string): PyLoop | undefined {
+  for (let i = loops.length - 1; i >= 0; i--) {
+    const loop = loops[i];
+    if (loop.kind !== 'for') continue;
+    const target = loop.node.childForFieldName('left');
+    if (target?.type === 'identifier' && target.text === name) return loop;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a Django query chain is a subquery of an enclosing query: the argument of `Exists(...)`
+ * or `Subquery(...)`, or the value of an `__in=` lookup (`filter(id__in=Entry.objects.values(
+ * "doc_id"))`). Django compiles it into the outer statement's SQL: it sends nothing itself.
+ */
+export function isSubqueryOfOuterQuery(call: PyCall): boolean {
+  const outer = call.outer;
+  if (!outer) return false;
+  const args = outer.args.namedChildren.filter((arg): arg is Node => arg?.type !== 'comment');
+  if (SUBQUERY_EXPRESSIONS.has(outer.method)) return args[0]?.startIndex === call.start;
+  if (!outer.args.text.includes('__in')) return false;
+  return args.some(
+    (arg) =>
+      arg.type === 'keyword_argument' &&
+      (arg.childForFieldName('name')?.text.endsWith('__in') ?? false) &&
+      arg.childForFieldName('value')?.startIndex === call.start,
+  );
+}
+
+/**
+ * The one-statement form of a Django write repeated per item, for the message: `bulk_create` for
+ * `create`, `update`/`bulk_update` for a row's `save`, the queryset's `delete` for a row's
+ * `delete`; undefined for reads.
+ */
+export function djangoBatchWrite(call: PyCall, model: PythonModel): string | undefined {
+  const method = call.method;
+  const a = method.startsWith('a') ? 'a' : '';
+  if ((method === 'create' || method === 'acreate') && hasObjectsManager(call))
+    return `insert the rows with one \`${a}bulk_create([...])\``;
+  if (!writesQuerySetRow(call, model)) return undefined;
+  if (method === 'save' || method === 'asave')
+    return `write the rows in one statement with \`${a}update(...)\` on the queryset, or \`${a}bulk_update(rows, fields)\``;
+  return `delete the rows in one statement with \`${a}delete()\` on the queryset`;
+}
