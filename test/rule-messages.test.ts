@@ -78,7 +78,7 @@ describe('rule messages', () => {
     assert.match(built, /`note_titles` does not read them and `NoteTitle` does not include them/);
   });
 
-  it('unbounded-orm-query advises streaming, not a bound, in batch commands', async () => {
+  it('unbounded-orm-query advises streaming, not a bound, in batch commands and jobs', async () => {
     const code = [
       'from sqlalchemy import select',
       'from shop.models import Order',
@@ -95,7 +95,10 @@ describe('rule messages', () => {
       'shop/management/commands/remind.py',
       code,
     );
-    assert.match(django, /batch command .* stream them with `\.iterator\(\)`/);
+    assert.match(
+      django,
+      /batch code \(a command or a background job\) .* stream them with `\.iterator\(\)`/,
+    );
     assert.match(query, /stream them with `\.yield_per\(n\)`/);
     assert.match(select, /stream them with `\.execution_options\(yield_per=n\)`/);
     // On a request path the same reads keep the message that explains the missing bound.

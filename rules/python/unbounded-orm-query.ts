@@ -7,7 +7,7 @@ import {
   unboundedOrmReads,
   type OrmRead,
 } from '../../server/src/python/orm';
-import { isBatchScriptPath } from '../../server/src/python/scope-analysis';
+import { isBackgroundJob, isBatchScriptPath } from '../../server/src/python/scope-analysis';
 
 function message(read: OrmRead): string {
   switch (read.kind) {
@@ -30,8 +30,8 @@ const STREAMING_ADVICE: Record<OrmRead['kind'], string> = {
 /** For a batch command: it may need every row, so the advice is to stream them, not to cut them. */
 function batchMessage(read: OrmRead): string {
   return (
-    `\`${read.head}\` holds every matching row in memory at once: a batch command that needs ` +
-    `every row should stream them with ${STREAMING_ADVICE[read.kind]}`
+    `\`${read.head}\` holds every matching row in memory at once: batch code (a command or a ` +
+    `background job) that needs every row should stream them with ${STREAMING_ADVICE[read.kind]}`
   );
 }
 
@@ -110,8 +110,9 @@ export const unboundedOrmQuery: Rule = {
         'chain passed to `execute`/`scalars` (`stmt.limit(n)` when the statement is a variable, which may ' +
         'also feed a count); Django querysets get `[:n]`. ' +
         'n comes from the `defaultLimit` setting (default 1000). Without an `order_by` the rows kept are arbitrary. ' +
-        'Reads in Django management commands (`<app>/management/commands/*.py`) and under `scripts/` get no ' +
-        'fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, ' +
+        'Reads in Django management commands (`<app>/management/commands/*.py`), under `scripts/` and in ' +
+        'background jobs (`@shared_task`, `@app.task`, `@periodic_task`, `@huey.db_task`, `@dramatiq.actor`, ' +
+        '`@scheduler.scheduled_job`, Prefect/Airflow `@task`) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, ' +
         '`.yield_per(n)`, `execution_options(yield_per=n)`) rather than hold them all, and a bound would ' +
         'silently skip the rest.',
     },
@@ -123,9 +124,10 @@ export const unboundedOrmQuery: Rule = {
     if (!model || isOneOffCode(ctx.relativePath)) return;
     // Management commands and scripts often must see every row: cutting them off is a bug, but
     // holding millions of rows at once still runs the process out of memory.
-    const batch = isBatchScriptPath(ctx.relativePath);
+    const batchFile = isBatchScriptPath(ctx.relativePath);
     for (const read of unboundedOrmReads(model)) {
       if (readsByKey(read, ctx.index)) continue;
+      const batch = batchFile || isBackgroundJob(read.fn);
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,

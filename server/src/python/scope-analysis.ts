@@ -289,6 +289,24 @@ export function isBatchScriptPath(relativePath: string): boolean {
   return BATCH_SCRIPT_PATH.test(relativePath);
 }
 
+/**
+ * Decorators of background jobs: Celery (`@shared_task`, `@app.task(...)`, `@periodic_task`),
+ * Huey (`@huey.db_task()`), Dramatiq (`@dramatiq.actor`), APScheduler (`@scheduler.scheduled_job`)
+ * and the task decorators of Prefect and Airflow (`@task`).
+ */
+const BACKGROUND_JOB_DECORATOR =
+  /^(?:[\w.]+\.)?(?:shared_task|task|periodic_task|db_task|db_periodic_task|actor|scheduled_job)\b/;
+
+/**
+ * Whether `fn`, or a function it is nested in, is a background job: a worker runs it on a queue
+ * or a schedule, not per request, and like a batch command it often must see every row.
+ */
+export function isBackgroundJob(fn: PyFunction | undefined): boolean {
+  for (let f = fn; f; f = f.parent)
+    if (f.decorators.some((decorator) => BACKGROUND_JOB_DECORATOR.test(decorator))) return true;
+  return false;
+}
+
 /** Whether `inner` lies within `outer` (both nodes of the same tree). */
 export function contains(outer: Node, inner: Node): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
