@@ -36,7 +36,9 @@ export const blockingCallViaHelperInAsync: Rule = {
       whatItDoes:
         'Finds calls, inside an `async def`, to sync functions of the workspace (in any file) that ' +
         'block: they call `time.sleep`, a sync HTTP client, file or process I/O, or a sync database ' +
-        'session, directly or through further sync helpers. The finding sits on the call in the ' +
+        'session, directly or through further sync helpers. Methods count too, called on an object ' +
+        'whose class is known: an injected service (`stats: Stats = Depends(get_stats)`), ' +
+        '`stats = Stats()`, a module-level instance. The finding sits on the call in the ' +
         'async function and names the blocking call it reaches and where. There is no automatic ' +
         'fix: whether the helper may run in a thread (`asyncio.to_thread`) or should get an async ' +
         'twin depends on what it shares with the rest of the program.',
@@ -54,12 +56,23 @@ export const blockingCallViaHelperInAsync: Rule = {
         '            return response',
         '        time.sleep(2 ** attempt)',
         '',
+        '# app/stats.py',
+        'class Stats:',
+        '    def rows(self):',
+        '        with duckdb.connect("stats.duckdb") as conn:',
+        '            return conn.execute("SELECT kind, value FROM samples LIMIT 500").fetchall()',
+        '',
         '# app/routes.py',
+        'from app.stats import Stats',
         'from app.utils import retry_get',
         '',
         '@router.get("/status")',
         'async def status():',
         '    return retry_get(http, STATUS_URL).json()',
+        '',
+        '@router.get("/stats")',
+        'async def stats_rows(stats: Stats = Depends(Stats)):',
+        '    return stats.rows()',
       ].join('\n'),
       useInstead: [
         '# Run the sync helper in a worker thread...',
@@ -67,6 +80,10 @@ export const blockingCallViaHelperInAsync: Rule = {
         'async def status():',
         '    response = await asyncio.to_thread(retry_get, http, STATUS_URL)',
         '    return response.json()',
+        '',
+        '@router.get("/stats")',
+        'async def stats_rows(stats: Stats = Depends(Stats)):',
+        '    return await asyncio.to_thread(stats.rows)',
         '',
         '# ...or give it an async twin that awaits `asyncio.sleep` and an async client.',
       ].join('\n'),
@@ -86,11 +103,15 @@ export const blockingCallViaHelperInAsync: Rule = {
           '`.count()`, `.update()`, also on a queryset built in variables) is flagged.',
         'Helpers memoised with `@lru_cache`/`@cache` (a settings loader reads its file once).',
         'Calls the index cannot resolve to exactly one workspace function (ambiguous names, ' +
-          'dynamic dispatch, methods called on objects other than `self` or a module-level ' +
-          'instance). A module-level `product_service = ProductService()` (used here or imported, ' +
-          'also through a package `__init__.py`) is followed to the method of its class or of its ' +
-          'first base class in the workspace; a name assigned more than once in its module, bound to ' +
-          'what a function returns, or hidden by a parameter or local of the same name is not.',
+          'dynamic dispatch, methods called on objects of unknown class). Methods are followed on ' +
+          '`self`, on a module-level `product_service = ProductService()` (used here or imported, ' +
+          'also through a package `__init__.py`), on a parameter annotated with a class ' +
+          '(`stats: Stats = Depends(get_stats)`, `Annotated[Stats, Depends(...)]`, ' +
+          '`Optional[Stats]`), on a local assigned once `stats = Stats()`, and on `Stats().rows()`, ' +
+          'to the method of that class or of its first base class in the workspace. A name ' +
+          'assigned more than once, bound to what a function returns (`stats = get_stats()`), ' +
+          'bound by `with Stats() as stats`, or an unannotated parameter (`stats=Depends(...)`) is ' +
+          'of unknown class.',
         'Direct blocking calls in the async function: the other rules of this family report those.',
         'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
           'functions, which run while no request is waiting.',

@@ -1,11 +1,7 @@
 import type { Rule } from '../../server/src/engine/rule';
-import {
-  asyncAlternative,
-  describeCall,
-  reportBlockingCalls,
-} from '../../server/src/python/blocking';
+import { asyncAdvice, describeCall, reportBlockingCalls } from '../../server/src/python/blocking';
 
-/** Sync HTTP clients (`requests`, `httpx.Client`, sync LLM SDKs) called inside `async def`. */
+/** Sync HTTP clients (`requests`, `httpx.Client`, sync service SDKs) called inside `async def`. */
 export const blockingHttpInAsync: Rule = {
   meta: {
     id: 'blocking-http-in-async',
@@ -13,14 +9,22 @@ export const blockingHttpInAsync: Rule = {
     category: 'blocking-in-async',
     severity: 'warning',
     summary:
-      'Sync HTTP request (`requests.get()`, `httpx.Client`, sync LLM SDK) inside `async def`',
+      'Sync HTTP request (`requests.get()`, `httpx.Client`, a sync LLM, Stripe, boto3 or messaging SDK) inside `async def`',
     docs: {
       whatItDoes:
         'Finds HTTP requests made with a synchronous client in the body of an `async def`: ' +
         '`requests.*`, `urllib.request.urlopen`, `httpx.get()`/`httpx.post()`, methods of an ' +
         '`httpx.Client` or `requests.Session`, and the sync SDK clients of LLM providers ' +
         '(`anthropic.Anthropic().messages.create(...)`, `openai.OpenAI().chat.completions.create(...)`), ' +
-        'also when the client is held in a variable, a `self.` attribute or an annotated parameter. ' +
+        'also when the client is held in a variable, a `self.` attribute or an annotated parameter; ' +
+        'and the requests of sync service SDKs: Stripe (`stripe.Customer.retrieve(...)`, ' +
+        '`stripe.checkout.Session.create(...)`, `StripeClient` resources), Resend ' +
+        '(`resend.Emails.send(...)`), any method of a boto3 client (`boto3.client("s3")`, ' +
+        '`session.client(...)`: `s3.put_object(...)`) and the actions of boto3 resources ' +
+        '(`table.get_item(...)` after `table = dynamodb.Table("t")`), Twilio ' +
+        '(`twilio.rest.Client(...).messages.create(...)`) and SendGrid ' +
+        '(`SendGridAPIClient(...).send(...)`). The message names the async variant where the SDK ' +
+        'has one (`retrieve_async()`, `send_async()`, `create_async()`, aioboto3). ' +
         'There is no automatic fix: moving to an async client changes where the client is created and ' +
         'closed and makes every call site `await`, a design change rather than a one-line edit.',
       whyIsThisBad:
@@ -33,12 +37,18 @@ export const blockingHttpInAsync: Rule = {
         'import requests',
         '',
         'client = anthropic.Anthropic()',
+        's3 = boto3.client("s3")',
         '',
         '@app.post("/summaries")',
         'async def summarise(doc: Doc):',
         '    page = requests.get(doc.url, timeout=10)',
         '    message = client.messages.create(model=MODEL, max_tokens=512, messages=[...])',
+        '    s3.put_object(Bucket="summaries", Key=doc.id, Body=message.content[0].text)',
         '    return {"summary": message.content[0].text}',
+        '',
+        '@app.post("/billing/{customer_id}")',
+        'async def billing(customer_id: str):',
+        '    return stripe.Customer.retrieve(customer_id)',
       ].join('\n'),
       useInstead: [
         'import anthropic',
@@ -51,7 +61,15 @@ export const blockingHttpInAsync: Rule = {
         'async def summarise(doc: Doc):',
         '    page = await http.get(doc.url)',
         '    message = await client.messages.create(model=MODEL, max_tokens=512, messages=[...])',
+        '    # or an aioboto3 client',
+        '    await asyncio.to_thread(',
+        '        s3.put_object, Bucket="summaries", Key=doc.id, Body=message.content[0].text',
+        '    )',
         '    return {"summary": message.content[0].text}',
+        '',
+        '@app.post("/billing/{customer_id}")',
+        'async def billing(customer_id: str):',
+        '    return await stripe.Customer.retrieve_async(customer_id)',
         '',
         '# or, for a library without an async client:',
         '#     page = await asyncio.to_thread(requests.get, doc.url, timeout=10)',
@@ -60,8 +78,17 @@ export const blockingHttpInAsync: Rule = {
         'Awaited calls on async clients: `await http.get(...)` on an `httpx.AsyncClient`, ' +
           '`aiohttp.ClientSession`, `anthropic.AsyncAnthropic`, `openai.AsyncOpenAI`, including ' +
           '`async with session.get(...)`.',
-        'Creating a sync client (`httpx.Client()`, `anthropic.Anthropic()`): it does no I/O; its ' +
-          'request methods are what is flagged.',
+        'Creating a sync client (`httpx.Client()`, `anthropic.Anthropic()`, `boto3.client("s3")`, ' +
+          '`twilio.rest.Client(...)`, `SendGridAPIClient(...)`): it does no I/O; its request ' +
+          'methods are what is flagged.',
+        'SDK calls that work locally: `stripe.Webhook.construct_event(...)` (a signature check), ' +
+          'boto3 `generate_presigned_url`/`generate_presigned_post`, `get_paginator`/`get_waiter` ' +
+          'and what they return (a paginator sends its requests while iterated), sub-resources ' +
+          '(`dynamodb.Table("t")`, `s3.Bucket("b")`) and lazy collections ' +
+          '(`bucket.objects.filter(...)`), and awaited `*_async` twins.',
+        'Objects an SDK call returns (a boto3 response dict, a Stripe object, a SendGrid response): ' +
+          '`response.get("Item")` is a dict lookup. Only the client, the objects boto3 sub-resource ' +
+          'constructors make and the module-level Stripe and Resend APIs are followed.',
         'Calls handed to a thread: `await asyncio.to_thread(requests.get, url)`, ' +
           '`loop.run_in_executor(None, lambda: requests.get(url))`, and arguments computed for them.',
         'Sync HTTP in a plain `def`, including a sync function nested in an `async def`, and in lambdas.',
@@ -77,7 +104,7 @@ export const blockingHttpInAsync: Rule = {
       ctx,
       'http',
       (call, model) =>
-        `\`${describeCall(call)}\` makes a blocking HTTP request inside \`async def\`; use \`${asyncAlternative(call, model)}\` or \`await asyncio.to_thread(...)\``,
+        `\`${describeCall(call)}\` makes a blocking HTTP request inside \`async def\`; ${asyncAdvice(call, model)}`,
     );
   },
 };

@@ -192,10 +192,11 @@ export const queryInLoopViaHelper: Rule = {
           'names defined in several places, or by several modules a package `__init__.py` ' +
           'star-imports). Names a package re-exports (`from .users import get_user` in its ' +
           '`__init__.py`) are followed to where they are defined, and so are methods of a ' +
-          'module-level instance (`user_dao = CRUDUser(User)`, used here or imported), including ' +
-          'those its first base class in the workspace defines. An instance name assigned more than ' +
-          'once in its module, bound to what a function returns, or hidden by a parameter or local ' +
-          'of the same name is of unknown type.',
+          'module-level instance (`user_dao = CRUDUser(User)`, used here or imported), of a ' +
+          'parameter annotated with a class (`dao: CRUDUser = Depends(get_dao)`) and of a local ' +
+          'assigned once `dao = CRUDUser(User)`, including those its first base class in the ' +
+          'workspace defines. A name assigned more than once, bound to what a function returns, ' +
+          'or an unannotated parameter is of unknown type.',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
       ],
     },

@@ -23,8 +23,19 @@ function limitInsertion(statement: SqlStatement): { at: number; before: boolean 
   return { at: statement.end, before: false };
 }
 
+/**
+ * Whether text inserted at SQL offset `at` is sent on every path: always for SQL written as one
+ * expression; for SQL built with `+=`, only within the last piece, when that piece is added on
+ * every path (`if kind: query += " WHERE kind = ?"` would carry the limit only when `kind` is set).
+ */
+function insertsOnEveryPath(unit: SqlUnit, at: number): boolean {
+  const last = unit.pieces?.at(-1);
+  return !last || (!last.conditional && at > last.sqlStart);
+}
+
 function limitFix(unit: SqlUnit, statement: SqlStatement, limit: number): Fix | undefined {
   const { at, before } = limitInsertion(statement);
+  if (!insertsOnEveryPath(unit, at)) return undefined;
   const host = toHost(unit, at);
   // The end must fall inside literal SQL text, not at a masked run-time hole.
   const segment = unit.segments.find(
@@ -73,6 +84,7 @@ function parameterisedLimitFix(
   if (!parameters || unit.statements.length !== 1) return undefined;
   const { at, before } = limitInsertion(statement);
   if (before) return undefined; // a trailing `OFFSET ?` would take the new parameter's position
+  if (!insertsOnEveryPath(unit, at)) return undefined;
   const placeholder = limitPlaceholder(statement);
   if (!placeholder || placeholder.kind !== parameters.kind) return undefined;
   const item = parameters.kind === 'mapping' ? `"limit": ${limit}` : String(limit);
@@ -117,15 +129,31 @@ export const unboundedSelect: Rule = {
       whatItDoes:
         'Finds `SELECT` statements whose outermost query has no `LIMIT`, `FETCH FIRST`, `TOP` or `OFFSET` ' +
         'paging, in `.sql` files and in SQL strings passed to `execute`, `sql`, `text()`, `read_sql` and ' +
-        'similar calls (including f-strings, triple-quoted and concatenated strings).',
+        'similar calls (including f-strings, triple-quoted and concatenated strings, and SQL built in a ' +
+        'variable with `+=` in the same function, where every piece added on any path is read, ' +
+        'filters joined with `" AND ".join(...)` included).',
       whyIsThisBad:
         'The number of rows such a query returns grows with the table. It is fast in development and on ' +
         'small tenants, then one day it loads a million rows into memory, holds a connection for seconds ' +
         'and runs the worker out of memory.',
-      example:
+      example: [
         'rows = conn.execute("SELECT id, message FROM events WHERE level = ?", (level,)).fetchall()',
-      useInstead:
+        '',
+        'query = "SELECT id, message FROM events"',
+        'if host:',
+        '    query += f" WHERE host = \'{host}\'"',
+        'query += " ORDER BY created_at DESC"',
+        'rows = conn.execute(query).fetchall()',
+      ].join('\n'),
+      useInstead: [
         'rows = conn.execute("SELECT id, message FROM events WHERE level = ? LIMIT 1000", (level,)).fetchall()',
+        '',
+        'query = "SELECT id, message FROM events"',
+        'if host:',
+        '    query += f" WHERE host = \'{host}\'"',
+        'query += " ORDER BY created_at DESC LIMIT 1000"',
+        'rows = conn.execute(query).fetchall()',
+      ].join('\n'),
       notFlagged: [
         "Aggregates without `GROUP BY` (`SELECT count(*) FROM t`), which return one row, and aggregates grouped only by calendar buckets (`GROUP BY date_trunc('day', created_at)`, `DATE_PART`, `EXTRACT`, by alias or position), which return one row per day or month of the range read.",
         'Queries that read a generated series first (`FROM generate_series(...)`, or a CTE over one) and join tables only with `LEFT JOIN`: one row per value of the series.',
@@ -138,6 +166,11 @@ export const unboundedSelect: Rule = {
         'Queries that already page (`LIMIT`, `FETCH FIRST`, `TOP`), DDL, DML (`INSERT ... SELECT`) and views.',
         'Files under migration folders (`migrations/`, `alembic/versions/`, `db/migrations/`, ...), `.sql` files and SQL embedded in Python or TypeScript alike: a data migration must read every row, and a `LIMIT` would leave the rest unmigrated.',
         'SQL whose run-time parts (f-string holes) may add the limit: `f"SELECT ... {limit_clause}"`.',
+        'SQL built with `+=` when any piece, even one added only in a branch, has a `LIMIT` ' +
+          '(`if limit: query += f" LIMIT {limit}"`), or when a piece is no string at all ' +
+          '(`query += where_clause`, `" ".join(clauses)`): that piece may carry the limit. SQL ' +
+          'variables assigned as a whole more than once, or extended after the call that sends ' +
+          'them, are not followed.',
         "`SELECT` run with Prisma's `$executeRaw`, which returns a count, not rows (as in `SELECT ... FOR UPDATE` run only to lock rows).",
         'Fragments spliced into another statement (`const where = Prisma.sql`...``, then `${where}` in a `$queryRaw` that has the `LIMIT`): the statement they end up in is judged instead.',
         'Results read in batches, which stream the rows instead of holding them: `.fetchmany(n)` chained or in the statements right after `cursor.execute(...)`, DuckDB `fetch_df_chunk` / `fetch_record_batch`.',
@@ -147,6 +180,9 @@ export const unboundedSelect: Rule = {
         'shown to people, but code that needs every row (exports, migrations) must page instead. The limit ' +
         'comes from `sql.defaultLimit` (default 1000); placeholders, quotes and the trailing `;` are kept. ' +
         'On a locking read (`FOR UPDATE`) the limit also bounds the rows locked. ' +
+        'For SQL built with `+=`, the limit goes into the last piece, and only when that piece is ' +
+        'added on every path (not inside an `if` or a loop); otherwise there is no fix, since a ' +
+        'limit in a conditional piece would apply on one path only. ' +
         "For SQL passed with literal parameters, a second fix adds `LIMIT ?` in the statement's own " +
         'placeholder style (`?`, `%s`, `$n`, `:limit`, `%(limit)s`) and the limit to the parameters.',
     },

@@ -32,6 +32,13 @@ import {
   type PythonModel,
 } from './model';
 import { OwnedCache } from './memo';
+import {
+  importsNetworkSdk,
+  NETWORK_SDK_MAKERS,
+  networkSdkAdvice,
+  networkSdkRequest,
+  type NetworkSdk,
+} from './network-sdks';
 import { isOnDjangoQuerySet } from './orm';
 
 const SLEEP = new Set(['time.sleep']);
@@ -345,7 +352,7 @@ function qualifiedCallee(node: Node, model: PythonModel): string {
  * of a parameter (`client: httpx.Client`) counts too. Follows at most a few bindings
  * (`cur = conn.cursor()` after `conn = sqlite3.connect(p)` gives `sqlite3.connect`).
  */
-export function receiverMaker(call: PyCall, model: PythonModel): string {
+export function receiverMaker(call: PyCall, model: PythonModel, via?: string[]): string {
   let node: Node | null;
   let fn = call.fn;
   let hops = 0;
@@ -378,6 +385,7 @@ export function receiverMaker(call: PyCall, model: PythonModel): string {
       const qualified = qualifiedCallee(node, model);
       if (qualified && isKnownMaker(qualified)) return qualified;
       node = node.childForFieldName('function');
+      if (via && node) via.push(calledName(node));
       continue;
     }
     if (type === 'attribute') {
@@ -407,6 +415,12 @@ export function receiverMaker(call: PyCall, model: PythonModel): string {
   return '';
 }
 
+/** The name a call's function ends in: `get_item` for `table.get_item`, `f` for `f`. */
+function calledName(fn: Node): string {
+  if (fn.type === 'attribute') return fn.childForFieldName('attribute')?.text ?? '';
+  return fn.type === 'identifier' ? fn.text : '';
+}
+
 /** The known maker a parameter's annotation names (`client: httpx.Client`), or ''. */
 function annotatedMaker(fn: PyFunction | undefined, name: string, model: PythonModel): string {
   const param = paramOf(fn, name);
@@ -424,7 +438,8 @@ function isKnownMaker(qualified: string): boolean {
     isAsyncMaker(qualified) ||
     isSyncDbMaker(qualified) ||
     qualified === 'pathlib.Path' ||
-    qualified === 'pathlib.PurePath'
+    qualified === 'pathlib.PurePath' ||
+    NETWORK_SDK_MAKERS.has(qualified)
   );
 }
 
@@ -438,10 +453,24 @@ function isSyncDbMaker(qualified: string): boolean {
   return startsWithModule(qualified, DB_DRIVER_MODULES) && qualified.endsWith('.connect');
 }
 
-/** The async client to suggest instead of the sync client (or module) a call uses. */
-export function asyncAlternative(call: PyCall, model: PythonModel): string {
+/**
+ * What to use instead of a blocking HTTP call: the SDK's async variant, or the async client for
+ * the sync client (or module) it uses, then `asyncio.to_thread`.
+ */
+export function asyncAdvice(call: PyCall, model: PythonModel): string {
+  const sdk = networkSdkOf(call, model);
+  if (sdk) return networkSdkAdvice(sdk, describeCall(call));
   const maker = receiverMaker(call, model);
-  return SYNC_CLIENT_ALTERNATIVE.get(maker) ?? 'httpx.AsyncClient';
+  const client = SYNC_CLIENT_ALTERNATIVE.get(maker) ?? 'httpx.AsyncClient';
+  return `use \`${client}\` or \`await asyncio.to_thread(...)\``;
+}
+
+/** The network SDK whose request the call sends (`stripe.Customer.retrieve(...)`), if any. */
+function networkSdkOf(call: PyCall, model: PythonModel): NetworkSdk | undefined {
+  if (!importsNetworkSdk(model)) return undefined;
+  const via: string[] = [];
+  const maker = call.hasReceiver ? receiverMaker(call, model, via) : '';
+  return networkSdkRequest(call, maker, via);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -710,6 +739,8 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
     return PROCESS_FUNCTIONS.has(q) ? 'process' : 'file';
   }
   if (FS_FUNCTIONS.has(q) || startsWithAny(q, FS_MODULE_PREFIXES)) return 'fs';
+  // Any method of a boto3 client may send a request: the SDK decides, not the method's name.
+  if (networkSdkOf(call, model)) return 'http';
   if (startsWithModule(q, DB_DRIVER_MODULES))
     return DB_DRIVER_FUNCTIONS.has(q.slice(q.lastIndexOf('.') + 1)) ? 'db' : null;
   if (isMongoCommand(call) && usesSyncMongoDriverOnly(model)) return 'db';

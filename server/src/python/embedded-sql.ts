@@ -4,7 +4,13 @@
  * through a variable assigned once in the same scope.
  */
 import type { Node } from 'web-tree-sitter';
-import { SqlTextBuilder, looksLikeSql, type BoundParameters, type SqlUnit } from '../sql/unit';
+import {
+  SqlTextBuilder,
+  looksLikeSql,
+  type BoundParameters,
+  type SqlPiece,
+  type SqlUnit,
+} from '../sql/unit';
 import type { PyAssignment, PyCall, PyFunction, PythonModel } from './model';
 import { ONE_ROW_RESULT_METHODS, resultOf } from './orm';
 import { OwnedCache } from './memo';
@@ -41,11 +47,48 @@ function firstSqlArgument(call: PyCall): Node | null {
   return null;
 }
 
-/** The string expression a variable was assigned, when it was assigned exactly once in scope. */
-function resolveVariable(model: PythonModel, call: PyCall, name: string): Node | null {
+/** An expression that adds to the SQL a variable holds, and whether it runs on every path. */
+interface AssignedPiece {
+  node: Node;
+  conditional: boolean;
+}
+
+/**
+ * The string expressions a variable holds when the call sends it: the one it was assigned, when
+ * assigned exactly once in scope, or the first value and each `+=` piece added after it
+ * (`query = "SELECT ..."`, then `query += " WHERE ..."` in the same function, before the call).
+ * A piece in a branch or loop the first assignment is not in is conditional. Any other
+ * reassignment, or a `+=` after the call, leaves the SQL unknown.
+ */
+function resolveVariable(model: PythonModel, call: PyCall, name: string): AssignedPiece[] | null {
   const found = assignmentsIn(model, call.fn).get(name) ?? [];
-  if (found.length !== 1 || found[0].augmented) return null;
-  return model.tree.rootNode.descendantForIndex(found[0].valueStart, found[0].end);
+  if (found.length === 0 || found[0].augmented) return null;
+  const root = model.tree.rootNode;
+  const first = root.descendantForIndex(found[0].valueStart, found[0].end);
+  if (!first) return null;
+  if (found.length === 1) return [{ node: first, conditional: false }];
+  if (found[found.length - 1].end > call.start) return null;
+  const block = statementBlock(first);
+  const pieces: AssignedPiece[] = [{ node: first, conditional: false }];
+  for (const assignment of found.slice(1)) {
+    if (!isPlusEquals(model.source, assignment)) return null;
+    const node = root.descendantForIndex(assignment.valueStart, assignment.end);
+    if (!node) return null;
+    pieces.push({ node, conditional: statementBlock(node)?.id !== block?.id });
+  }
+  return pieces;
+}
+
+function isPlusEquals(source: string, assignment: PyAssignment): boolean {
+  return (
+    assignment.augmented && /\+=\s*$/.test(source.slice(assignment.start, assignment.valueStart))
+  );
+}
+
+/** The block (or module) holding the assignment statement whose value `value` is. */
+function statementBlock(value: Node): Node | null {
+  // value -> (augmented_)assignment -> expression_statement -> block
+  return value.parent?.parent?.parent ?? null;
 }
 
 /**
@@ -80,6 +123,9 @@ const assignmentsByScope = new OwnedCache<
   PythonModel,
   Map<PyFunction | undefined, Map<string, PyAssignment[]>>
 >('assignments by scope');
+
+/** The string literal that joins conditions: `" AND "`, `' OR '`. */
+const CONDITION_JOINER = /^(["'])\s*(?:AND|OR)\s*\1$/i;
 
 /** Appends the text of a string expression; returns false when it is not string-like at all. */
 function appendString(node: Node, source: string, builder: SqlTextBuilder): boolean {
@@ -116,11 +162,16 @@ function appendString(node: Node, source: string, builder: SqlTextBuilder): bool
       return leftOk || rightOk;
     }
     case 'call': {
-      // "SELECT ... {}".format(...)
       const fn = node.childForFieldName('function');
-      if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'format') {
-        const receiver = fn.childForFieldName('object');
-        return !!receiver && appendString(receiver, source, builder);
+      if (fn?.type !== 'attribute') return false;
+      const method = fn.childForFieldName('attribute')?.text;
+      const receiver = fn.childForFieldName('object');
+      // "SELECT ... {}".format(...)
+      if (method === 'format') return !!receiver && appendString(receiver, source, builder);
+      // `" AND ".join(conditions)`: filters joined into one condition, which holds no clause.
+      if (method === 'join' && receiver && CONDITION_JOINER.test(receiver.text)) {
+        builder.condition(node.endIndex - node.startIndex, node.startIndex);
+        return true;
       }
       return false;
     }
@@ -231,17 +282,31 @@ export function extractPythonSql(model: PythonModel): SqlUnit[] {
   const seen = new Set<number>();
   for (const call of model.calls) {
     if (!SQL_SINKS.has(call.method)) continue;
-    let arg = firstSqlArgument(call);
+    const arg = firstSqlArgument(call);
     if (!arg) continue;
-    if (arg.type === 'identifier') arg = resolveVariable(model, call, arg.text);
-    if (!arg || seen.has(arg.startIndex)) continue;
+    const pieces =
+      arg.type === 'identifier'
+        ? resolveVariable(model, call, arg.text)
+        : [{ node: arg, conditional: false }];
+    const first = pieces?.[0].node;
+    if (!pieces || !first || seen.has(first.startIndex)) continue;
     const builder = new SqlTextBuilder();
-    if (!appendString(arg, model.source, builder)) continue;
-    const unit = builder.build(call.callee || call.method, arg.startIndex, arg.endIndex);
+    if (!appendString(first, model.source, builder)) continue;
+    const built: SqlPiece[] = [];
+    for (const { node, conditional } of pieces.slice(1)) {
+      const sqlStart = builder.length;
+      // A piece that is no string at all (`query += where_clause`) may hold any clause.
+      if (!appendString(node, model.source, builder)) break;
+      built.push({ sqlStart, conditional });
+    }
+    if (built.length < pieces.length - 1) continue;
+    const last = pieces[pieces.length - 1].node;
+    const unit = builder.build(call.callee || call.method, first.startIndex, last.endIndex);
     if (!looksLikeSql(unit.text)) continue;
+    if (built.length > 0) unit.pieces = [{ sqlStart: 0, conditional: false }, ...built];
     unit.readsOneRow = readsOneRow(call);
     unit.parameters = boundParameters(call);
-    seen.add(arg.startIndex);
+    seen.add(first.startIndex);
     units.push(unit);
   }
   return units;

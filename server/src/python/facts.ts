@@ -11,8 +11,15 @@ import type {
   InstanceFact,
   Reexport,
 } from '../workspace/facts';
-import { blockingEffect } from './blocking';
-import { classesWithBases, instanceReceiver, moduleInstances, shadowed } from './instances';
+import { blockingEffect, describeCall } from './blocking';
+import {
+  classesWithBases,
+  constructedReceiverClasses,
+  instanceReceiver,
+  localInstanceClasses,
+  moduleInstances,
+  shadowed,
+} from './instances';
 import { isDbRoundTrip, isHttpRequest, isRouteHandler } from './knowledge';
 import { classOfFunction, type PyCall, type PyFunction, type PythonModel } from './model';
 import { extractPythonQueryColumns, extractPythonSchema } from './schema';
@@ -37,7 +44,10 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
 /** Candidate qualified names of a call's target, most specific first. */
 export function callTargets(call: PyCall, model: PythonModel): string[] {
   const callee = call.callee;
-  if (!callee) return [];
+  if (!callee) {
+    // `Stats().rows()`: the method of the class constructed right there.
+    return constructedReceiverClasses(call, model).map((cls) => `${cls}.${call.method}`);
+  }
   // Every call of a file is asked about, some twice: the callee is cut at its dots, not split.
   const dot = callee.indexOf('.');
   const head = dot === -1 ? callee : callee.slice(0, dot);
@@ -52,6 +62,7 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
   if (model.imports.has(head)) {
     // A parameter named like the import (`invoice_service: Svc = Depends(...)`) hides it.
     if (!shadowed(head, call.fn, model)) targets.push(call.qualified);
+    else targets.push(...localMethodTargets(call, model));
   } else if (instanceReceiver(call, model)) {
     // `product_service.fetch(...)` on this module's `product_service = ProductService()`: the
     // index resolves the instance to its class.
@@ -60,8 +71,22 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
     // A function of this module, or one nested in the caller.
     if (call.fn) targets.push(`${call.fn.qualifiedName}.${call.callee}`);
     targets.push(model.moduleName ? `${model.moduleName}.${call.callee}` : call.callee);
-  }
+  } else targets.push(...localMethodTargets(call, model));
   return targets;
+}
+
+/**
+ * `stats.rows()` on a parameter annotated `Stats` (`stats: Stats = Depends(get_stats)`) or a
+ * local `stats = Stats()`: the method of that class (exactly one name after the receiver).
+ */
+function localMethodTargets(call: PyCall, model: PythonModel): string[] {
+  const { callee } = call;
+  const dot = callee.indexOf('.');
+  if (dot === -1 || callee.includes('.', dot + 1)) return [];
+  const method = callee.slice(dot + 1);
+  return localInstanceClasses(callee.slice(0, dot), call.fn, model).map(
+    (cls) => `${cls}.${method}`,
+  );
 }
 
 /** Builds the facts of one Python file from its model; rules contribute function traits. */
@@ -92,7 +117,8 @@ export function extractPythonFacts(
       if (targets.length === 0) continue;
       sites.push({
         targets,
-        callee: call.callee,
+        // `Stats(...).rows` for a method of a constructed object, which has no dotted callee.
+        callee: call.callee || describeCall(call).slice(0, -2),
         start: call.node.startIndex,
         end: call.end,
         inLoop: call.loops.some((loop) => !loop.overConstantLiteral),

@@ -52,16 +52,23 @@ function findModuleInstances(model: PythonModel): Map<string, string[]> {
 
 /** The qualified names of the class a constructor call names, or none when it is not one. */
 function classTargets(call: PyCall, model: PythonModel): string[] {
-  const { callee } = call;
-  if (!callee) return [];
-  const dot = callee.indexOf('.');
-  const head = dot === -1 ? callee : callee.slice(0, dot);
+  return classNamed(call.callee, model);
+}
+
+/**
+ * The qualified names of the class a dotted name (a constructor's callee, an annotation) names:
+ * a class this module defines at top level, or an imported name spelled like a class.
+ */
+function classNamed(name: string, model: PythonModel): string[] {
+  if (!name) return [];
+  const dot = name.indexOf('.');
+  const head = dot === -1 ? name : name.slice(0, dot);
   if (model.imports.has(head)) {
-    const last = callee.slice(callee.lastIndexOf('.') + 1);
-    return /^_?[A-Z]/.test(last) ? [call.qualified] : [];
+    const last = name.slice(name.lastIndexOf('.') + 1);
+    return /^_?[A-Z]/.test(last) ? [qualify(name, model.imports)] : [];
   }
-  if (dot !== -1 || !isTopLevelClass(model, callee)) return [];
-  return [model.moduleName ? `${model.moduleName}.${callee}` : callee];
+  if (dot !== -1 || !isTopLevelClass(model, name)) return [];
+  return [model.moduleName ? `${model.moduleName}.${name}` : name];
 }
 
 function isTopLevelClass(model: PythonModel, name: string): boolean {
@@ -116,4 +123,88 @@ export function shadowed(name: string, fn: PyFunction | undefined, model: Python
     if (model.bindings?.has(bindingKey(name, f))) return true;
   }
   return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Objects of a known class held by a function: `stats: Stats = Depends(get_stats)`,
+// `stats = Stats()`, `Stats().rows()`. The call's targets name the class's method, which the index
+// resolves like a module-level instance's (through re-exports and first base classes).
+
+/** `Annotated[Stats, Depends(...)]` and `Optional[Stats]`: the class is the first argument. */
+const ANNOTATION_WRAPPER = /^(?:typing\.|t\.)?(?:Annotated|Optional)\[\s*([\w.]+)\s*[\],]/;
+/** `Stats | None` or `None | Stats`. */
+const WITH_NONE = /^(?:None\s*\|\s*)?([\w.]+)(?:\s*\|\s*None)?$/;
+
+/** The class names a parameter annotation spells (`Stats`, `"Stats"`, `Optional[Stats]`). */
+function annotatedClasses(annotation: string, model: PythonModel): string[] {
+  if (!annotation) return [];
+  const text = annotation.trim().replace(/^(["'])(.*)\1$/, '$2');
+  const name = ANNOTATION_WRAPPER.exec(text)?.[1] ?? WITH_NONE.exec(text)?.[1];
+  return name ? classNamed(name, model) : [];
+}
+
+const assignmentCounts = new OwnedCache<PythonModel, Map<string, number>>('assignment counts');
+
+/** How many times each function-local name is assigned (`+=` included), by `bindingKey`. */
+function assignmentCount(model: PythonModel, name: string, fn: PyFunction): number {
+  let counts = assignmentCounts.get(model);
+  if (!counts) {
+    counts = new Map();
+    for (const assignment of model.assignments) {
+      if (!assignment.fn || assignment.className || assignment.target.includes('.')) continue;
+      const key = bindingKey(assignment.target, assignment.fn);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    assignmentCounts.set(model, counts);
+  }
+  return counts.get(bindingKey(name, fn)) ?? 0;
+}
+
+/**
+ * The qualified names of the class of the object a function-local name holds, most specific
+ * first: a parameter annotated with a class (`stats: Stats = Depends(get_stats)`,
+ * `Annotated[Stats, Depends(get_stats)]`, `Optional[Stats]`), or a local assigned a constructor
+ * call once (`stats = Stats()`). The innermost function that binds the name decides; a name both
+ * a parameter and assigned there, assigned more than once, or bound to anything else (what a
+ * function returns, `with Stats() as stats`) is of unknown class. Module-level names are
+ * `instanceReceiver`'s.
+ */
+export function localInstanceClasses(
+  name: string,
+  fn: PyFunction | undefined,
+  model: PythonModel,
+): string[] {
+  for (let f = fn; f; f = f.parent) {
+    const param = f.params.find((p) => p.name === name);
+    const bound = model.bindings?.get(bindingKey(name, f));
+    if (bound === undefined) {
+      if (param) return annotatedClasses(param.annotation, model);
+      continue;
+    }
+    if (param || !bound || assignmentCount(model, name, f) !== 1) return [];
+    // A `with` item or an awaited value binds the name too: only `name = Cls(...)` is an instance.
+    const assignment = model.assignments.find(
+      (a) => a.fn === f && a.target === name && !a.className,
+    );
+    if (assignment?.valueStart !== bound.start || assignment.augmented) return [];
+    return classTargets(bound, model);
+  }
+  return [];
+}
+
+/** `Stats(...).rows` at the start of a call, by its text: the receiver may be a constructor call. */
+const CONSTRUCTED_RECEIVER = /[\w.]*[A-Z]\w*\(/y;
+
+/**
+ * The qualified names of the class whose constructor call is a method call's receiver
+ * (`Stats()` in `Stats().rows()`), or none.
+ */
+export function constructedReceiverClasses(call: PyCall, model: PythonModel): string[] {
+  // Chains like `db.query(X).all()` are common: the text tells without reading a node.
+  CONSTRUCTED_RECEIVER.lastIndex = call.start;
+  if (!call.hasReceiver || !CONSTRUCTED_RECEIVER.test(model.source)) return [];
+  const receiver = call.receiver;
+  if (receiver?.type !== 'call') return [];
+  const constructor = model.callsByRange.get(`${receiver.startIndex}:${receiver.endIndex}`);
+  return constructor ? classTargets(constructor, model) : [];
 }

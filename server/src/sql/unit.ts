@@ -32,7 +32,19 @@ export interface SqlUnit {
   fragment?: boolean;
   /** The literal parameters passed with embedded SQL (`(level,)`, `{"since": since}`), if any. */
   parameters?: BoundParameters;
+  /**
+   * SQL built in a variable piece by piece (`query = "SELECT ..."`, then `query += " WHERE ..."`):
+   * where each piece starts in `text`, in order, and whether it is added only on some paths (in a
+   * branch or loop the first piece is not in). Absent for SQL written as one expression.
+   */
+  pieces?: SqlPiece[];
   statements: SqlStatement[];
+}
+
+/** One piece of SQL built up in a variable: see `SqlUnit.pieces`. */
+export interface SqlPiece {
+  sqlStart: number;
+  conditional: boolean;
 }
 
 /** A tuple, list or dict literal of query parameters in the host code. */
@@ -84,12 +96,28 @@ export class SqlTextBuilder {
     this.text += piece;
   }
 
+  /** Where the next appended text will start in the SQL. */
+  get length(): number {
+    return this.text.length;
+  }
+
   /** Appends a run-time value: masked so the tokenizer sees one word of the same length. */
   hole(length: number, hostStart: number): void {
     this.holes = true;
     const width = Math.max(1, length);
     this.segments.push({ sqlStart: this.text.length, hostStart, length: 0 });
     this.text += '_'.repeat(width);
+  }
+
+  /**
+   * Appends a run-time boolean expression (conditions joined with `AND`): masked as a
+   * parenthesised group of the same length, so it reads as one condition, not as a clause.
+   */
+  condition(length: number, hostStart: number): void {
+    this.holes = true;
+    const width = Math.max(3, length);
+    this.segments.push({ sqlStart: this.text.length, hostStart, length: 0 });
+    this.text += `(${'_'.repeat(width - 2)})`;
   }
 
   build(sink: string, hostStart: number, hostEnd: number): SqlUnit {

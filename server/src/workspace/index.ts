@@ -179,6 +179,7 @@ export class WorkspaceIndex {
         found =
           this.throughReexports(find, target.split('.'), 0, new Set()) ??
           this.throughInstance(target) ??
+          this.throughClass(target) ??
           null;
         this.reexportResolutions.set(target, found);
       }
@@ -203,15 +204,35 @@ export class WorkspaceIndex {
     const found =
       findInstance(holder) ?? this.throughReexports(findInstance, holder.split('.'), 0, new Set());
     if (!found) return undefined;
-    const method = target.slice(dot + 1);
+    return this.methodOf(found.instance.classNames, target.slice(dot + 1));
+  }
+
+  /**
+   * `<Class>.<method>` that the class inherits: the method a base class of the Python class in
+   * the workspace defines (the call sites of `stats.rows()` on a parameter annotated `Stats`
+   * name the class). The class's own methods are found by name before this is asked.
+   */
+  private throughClass(target: string): IndexedFunction | undefined {
+    const dot = target.lastIndexOf('.');
+    if (dot <= 0) return undefined;
+    const holder = target.slice(0, dot);
+    if (!this.findClass([holder], true)) return undefined;
+    return this.methodOf([holder], target.slice(dot + 1));
+  }
+
+  /**
+   * The method `method` of the class named by `classNames` (found by qualified name, unique
+   * suffix or through barrels), else the one a base class of it in the workspace defines.
+   */
+  private methodOf(classNames: readonly string[], method: string): IndexedFunction | undefined {
     const functions = this.functionView();
     const find = (candidate: string): IndexedFunction | undefined => {
       const fn = lookUp(functions, candidate);
       // A function nested in a function (`make_service()` returning an object) is no method.
       return fn && !functions.functions.has(parentName(fn.fn.qualifiedName)) ? fn : undefined;
     };
-    const methodOf = (classNames: readonly string[]): IndexedFunction | undefined => {
-      for (const className of classNames) {
+    const definedBy = (names: readonly string[]): IndexedFunction | undefined => {
+      for (const className of names) {
         const candidate = `${className}.${method}`;
         const fn =
           find(candidate) ?? this.throughReexports(find, candidate.split('.'), 0, new Set());
@@ -219,11 +240,11 @@ export class WorkspaceIndex {
       }
       return undefined;
     };
-    const own = methodOf(found.instance.classNames);
+    const own = definedBy(classNames);
     if (own) return own;
-    for (const { cls } of this.baseChain(found.instance.classNames, true)) {
+    for (const { cls } of this.baseChain(classNames, true)) {
       if (!cls.base) break;
-      const inherited = methodOf(cls.base);
+      const inherited = definedBy(cls.base);
       if (inherited) return inherited;
     }
     return undefined;
