@@ -14,7 +14,7 @@ function ruleSettings(rules: readonly Rule[], description: string): Schema {
   for (const { meta } of [...rules].sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1))) {
     properties[meta.id] = {
       enum: ['off', ...SEVERITIES],
-      markdownDescription: `${meta.summary} Default: \`${meta.severity}\`.`,
+      markdownDescription: `${meta.summary.replace(/\.?$/, '.')} Default: \`${meta.severity}\`.`,
     };
   }
   return { type: 'object', description, properties, additionalProperties: false };
