@@ -37,6 +37,40 @@ describe('rule messages', () => {
     assert.match(smembers, /pipeline/);
   });
 
+  it('await-in-loop batches on the field the query filters by', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/videos.ts',
+      [
+        "import { Model } from 'sequelize';",
+        "import { DataSource } from 'typeorm';",
+        "import { prisma } from './db';",
+        'class Blocklist extends Model {}',
+        'export async function load(ids: number[], ds: DataSource) {',
+        '  const out = [];',
+        '  for (const id of ids) {',
+        '    out.push(await Blocklist.findOne({ where: { videoId: id } }));',
+        "    out.push(await prisma.tag.findFirst({ where: { itemId: id, kind: 'label' } }));",
+        "    const criteria = { status: 'stale', ownerId: id };",
+        '    out.push(await ds.getRepository(Upload).delete(criteria));',
+        '    out.push(await ds.manager.findOneBy(Upload, { ownerId: id }));',
+        '    out.push(await Blocklist.findByPk(id));',
+        '  }',
+        '  return out;',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 5);
+    const [sequelize, prisma, deletion, manager, byKey] = messages;
+    assert.match(sequelize, /`findAll\(\{ where: \{ videoId: ids \} \}\)`/);
+    assert.match(prisma, /`findMany\(\{ where: \{ itemId: \{ in: ids \} \} \}\)`/);
+    // The repository's entity is quoted, and the filter is read through the const it is in.
+    assert.match(deletion, /^`ds\.getRepository\(Upload\)\.delete\(\.\.\.\)`/);
+    assert.match(deletion, /`delete\(\{ ownerId: In\(ids\) \}\)`/);
+    assert.match(manager, /`findBy\(Upload, \{ ownerId: In\(ids\) \}\)`/);
+    assert.match(byKey, /`findAll\(\{ where: \{ id: ids \} \}\)`/);
+  });
+
   it('large-column-in-list-query names the schema that leaves the column out', async () => {
     const messages = await messagesOf(
       'large-column-in-list-query',
