@@ -92,7 +92,7 @@ function redisReadAdvice(command: string): string {
  */
 function sequelizeAdvice(method: string, field: string): string {
   if (/^(?:count|max|min|sum|aggregate|\$count|\$has)$/.test(method))
-    return 'compute them in one query grouped by the key (`count({ where: { id: ids }, group: ["id"] })`) before the loop';
+    return `compute them in one query grouped by the key (\`count({ where: { ${field}: ids }, group: ["${field}"] })\`) before the loop`;
   if (method === 'create' || method === 'bulkCreate' || method === '$create')
     return 'insert them in one `bulkCreate([...])`';
   if (method === 'findOrCreate' || method === 'findCreateFind' || method === 'upsert')
@@ -444,7 +444,8 @@ export const awaitInLoop: Rule = {
         '`bulkCreate`, `update`, `destroy`, `upsert`, `findOrCreate`, ...) of a class that extends ' +
         '`Model` from `sequelize`, `sequelize-typescript` or `@sequelize/core`, directly or through ' +
         'base classes in any file (`class User extends ParanoidModel`), also as `this.findOne()` in ' +
-        'its static methods, and `save`/`reload`/`destroy`/`update` on an instance whose class the ' +
+        "its static methods and under scopes (`User.scope('full').findOne()`, " +
+        '`User.unscoped().findAll()`), and `save`/`reload`/`destroy`/`update` on an instance whose class the ' +
         'code says (`user: User`, `users: User[]`, `const user = await User.findByPk(id)`, a loop over ' +
         '`await User.findAll()`); ' +
         'requests are `fetch`, axios, got, ky and undici. An awaited call to a workspace function ' +
