@@ -16,7 +16,14 @@ import type {
 import { declaredFieldTypes } from './declared-types';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
 import { ts } from './compiler';
-import { unwrap, type TsCall, type TsFunction, type TsImport, type TsModel } from './model';
+import {
+  calleeDisplay,
+  unwrap,
+  type TsCall,
+  type TsFunction,
+  type TsImport,
+  type TsModel,
+} from './model';
 import { declaredClasses, modelReceiver } from './model-classes';
 import { aliasedPath, type ModuleAliases } from './path-aliases';
 import { prismaQueryColumns } from './prisma-queries';
@@ -231,7 +238,9 @@ function classFactsOf(model: TsModel, moduleName: string): ClassFact[] {
 }
 
 function effectOf(call: TsCall, model: TsModel): Effect | undefined {
-  const { start, end, callee } = call;
+  const { start, end } = call;
+  // Quoted by other files' messages: `ds.getRepository(Order).delete`, not `...getRepository().delete`.
+  const callee = calleeDisplay(call, 80);
   const blocking = blockingCall(model, call);
   if (blocking)
     return { kind: blocking === 'process' ? 'process' : 'fs', blocking: true, callee, start, end };
@@ -331,7 +340,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
       if (targets.length === 0) continue;
       calls.push({
         targets,
-        callee: call.callee,
+        callee: calleeDisplay(call, 80),
         start: call.start,
         end: call.end,
         inLoop: call.loops.length > 0,
