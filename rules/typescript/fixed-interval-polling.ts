@@ -287,9 +287,10 @@ export const fixedIntervalPolling: Rule = {
     docs: {
       whatItDoes:
         'Finds `setInterval(...)` whose callback (inline, or a function of this file it names or calls) ' +
-        'reads remote state over HTTP (`fetch`, axios, got, ky) or from a database (Prisma reads, ORM ' +
-        'reads such as a typed TypeORM repository or a Sequelize model, declared in the file or ' +
-        'imported from another (`await Post.findAll(...)`), SQL `SELECT`, Redis reads), and ' +
+        'reads remote state over HTTP (`fetch`, axios, got, ky) or from a database (Prisma reads; ORM ' +
+        'reads through a typed TypeORM repository or one a data source hands out ' +
+        '(`ds.getRepository(Job).find()`), or through a Sequelize model declared in the file or ' +
+        'imported from another (`await Post.findAll(...)`); SQL `SELECT`; Redis reads), and ' +
         '`while (true)` / `for (;;)` loops in async functions that do such a ' +
         'read and then `await sleep(ms)` (or `new Promise((r) => setTimeout(r, ms))`, `timers/promises`) ' +
         'with a delay that never changes, no `break`/`return`, and no change detection in the request. ' +
