@@ -5,6 +5,18 @@
 import * as assert from 'node:assert/strict';
 import { analyze, analyzeOne } from './support/analyze';
 
+/** The messages of one rule's findings in a workspace of several files. */
+async function messagesIn(
+  ruleId: string,
+  files: { relativePath: string; text: string }[],
+): Promise<string[]> {
+  const { reports } = await analyze(files);
+  return reports
+    .flatMap((report) => report.findings)
+    .filter((f) => f.ruleId === ruleId)
+    .map((f) => f.message);
+}
+
 async function messagesOf(ruleId: string, relativePath: string, text: string): Promise<string[]> {
   const { findings } = await analyzeOne(relativePath, text);
   return findings.filter((f) => f.ruleId === ruleId).map((f) => f.message);
@@ -35,6 +47,40 @@ describe('rule messages', () => {
     assert.match(hget, /pipeline.*`hmget` when the fields are in one hash/);
     assert.doesNotMatch(smembers, /mget/);
     assert.match(smembers, /pipeline/);
+  });
+
+  it('await-in-loop batches on the field the query filters by', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/videos.ts',
+      [
+        "import { Model } from 'sequelize';",
+        "import { DataSource } from 'typeorm';",
+        "import { prisma } from './db';",
+        'class Blocklist extends Model {}',
+        'export async function load(ids: number[], ds: DataSource) {',
+        '  const out = [];',
+        '  for (const id of ids) {',
+        '    out.push(await Blocklist.findOne({ where: { videoId: id } }));',
+        "    out.push(await prisma.tag.findFirst({ where: { itemId: id, kind: 'label' } }));",
+        "    const criteria = { status: 'stale', ownerId: id };",
+        '    out.push(await ds.getRepository(Upload).delete(criteria));',
+        '    out.push(await ds.manager.findOneBy(Upload, { ownerId: id }));',
+        '    out.push(await Blocklist.findByPk(id));',
+        '  }',
+        '  return out;',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 5);
+    const [sequelize, prisma, deletion, manager, byKey] = messages;
+    assert.match(sequelize, /`findAll\(\{ where: \{ videoId: ids \} \}\)`/);
+    assert.match(prisma, /`findMany\(\{ where: \{ itemId: \{ in: ids \} \} \}\)`/);
+    // The repository's entity is quoted, and the filter is read through the const it is in.
+    assert.match(deletion, /^`ds\.getRepository\(Upload\)\.delete\(\.\.\.\)`/);
+    assert.match(deletion, /`delete\(\{ ownerId: In\(ids\) \}\)`/);
+    assert.match(manager, /`findBy\(Upload, \{ ownerId: In\(ids\) \}\)`/);
+    assert.match(byKey, /`findAll\(\{ where: \{ id: ids \} \}\)`/);
   });
 
   it('large-column-in-list-query names the schema that leaves the column out', async () => {
@@ -256,17 +302,6 @@ describe('rule messages', () => {
 });
 
 describe('rule messages: Prisma', () => {
-  const messagesIn = async (
-    ruleId: string,
-    files: { relativePath: string; text: string }[],
-  ): Promise<string[]> => {
-    const { reports } = await analyze(files);
-    return reports
-      .flatMap((report) => report.findings)
-      .filter((f) => f.ruleId === ruleId)
-      .map((f) => f.message);
-  };
-
   it('prisma-find-many-without-take names the handler in the other file, past a nested function', async () => {
     const [message] = await messagesIn('prisma-find-many-without-take', [
       {
@@ -294,6 +329,43 @@ describe('rule messages: Prisma', () => {
     assert.match(
       message,
       /on each request \(reached from request handler `GET` in app\/api\/folders\/route\.ts via `folderTree\(\)` → `children\(\)`\)/,
+    );
+  });
+
+  it('prisma-find-many-without-take names the resolver that calls the injected service', async () => {
+    const [message] = await messagesIn('prisma-find-many-without-take', [
+      {
+        relativePath: 'src/steps/steps.resolver.ts',
+        text: [
+          "import { Parent, ResolveField, Resolver } from '@nestjs/graphql';",
+          "import { StepsService } from './steps.service';",
+          '@Resolver()',
+          'export class RunResolver {',
+          '  constructor(private readonly steps: StepsService) {}',
+          '  @ResolveField()',
+          '  steps(@Parent() run: { id: string }) {',
+          '    return this.steps.forRun(run.id);',
+          '  }',
+          '}',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'src/steps/steps.service.ts',
+        text: [
+          "import { Injectable } from '@nestjs/common';",
+          '@Injectable()',
+          'export class StepsService {',
+          '  constructor(private readonly prisma: PrismaService) {}',
+          '  forRun(runId: string) {',
+          '    return this.prisma.step.findMany({ where: { runId } });',
+          '  }',
+          '}',
+        ].join('\n'),
+      },
+    ]);
+    assert.match(
+      message,
+      /on each request \(called from request handler `steps` in src\/steps\/steps\.resolver\.ts\)/,
     );
   });
 
@@ -347,5 +419,63 @@ describe('rule messages: Prisma', () => {
       '`Shift.startsAt` is filtered or sorted on in 2 queries but no B-tree index in schema.prisma ' +
         'starts with it (a hash index serves only equality): each one scans `Shift`',
     ]);
+  });
+});
+
+describe('rule messages: across files', () => {
+  it('sync-io-in-async names the async caller in the other file', async () => {
+    const [message] = await messagesIn('sync-io-in-async', [
+      {
+        relativePath: 'src/auth/check.ts',
+        text: [
+          "import { matches } from './hash';",
+          'export async function checkKey(stored: string, given: string) {',
+          '  return matches(stored, given);',
+          '}',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'src/auth/hash.ts',
+        text: [
+          "import { scryptSync } from 'node:crypto';",
+          'export function matches(stored: string, given: string) {',
+          "  return scryptSync(given, 'salt', 64).toString('hex') === stored;",
+          '}',
+        ].join('\n'),
+      },
+    ]);
+    assert.match(
+      message,
+      /blocks the event loop in `matches\(\)`, called from async `checkKey\(\)` in src\/auth\/check\.ts:/,
+    );
+  });
+
+  it('await-in-loop quotes the scoped query a helper in another file makes', async () => {
+    const [message] = await messagesIn('await-in-loop', [
+      {
+        relativePath: 'src/models/share.ts',
+        text: [
+          "import { Model } from 'sequelize-typescript';",
+          'export class ShareModel extends Model {',
+          '  static loadByUrl(url: string) {',
+          "    return ShareModel.scope('withActor').findOne({ where: { url } });",
+          '  }',
+          '}',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'src/lib/refresh.ts',
+        text: [
+          "import { ShareModel } from '../models/share';",
+          'export async function refresh(urls: string[]) {',
+          '  for (const url of urls) await ShareModel.loadByUrl(url);',
+          '}',
+        ].join('\n'),
+      },
+    ]);
+    assert.match(
+      message,
+      /makes a query \(`ShareModel\.scope\('withActor'\)\.findOne\(\.\.\.\)` in src\/models\/share\.ts\)/,
+    );
   });
 });

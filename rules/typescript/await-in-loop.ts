@@ -9,15 +9,18 @@ import {
   type IoCall,
 } from '../../server/src/typescript/io-calls';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
+import { declarationOf } from '../../server/src/typescript/name-resolution';
+import { ormWrites } from '../../server/src/typescript/orm-calls';
 import {
-  brief,
   describeLoop,
   findDeclaration,
   isEvidentlyArray,
   repeatingLoop,
 } from '../../server/src/typescript/loop-repetition';
 import {
+  calleeDisplay,
   enclosingFunctions,
+  unwrap,
   type TsCall,
   type TsFunction,
   type TsLoop,
@@ -47,11 +50,12 @@ function advice(io: IoCall): string {
       return 'do the work for every item in one transaction with batched queries (`createMany`, `updateMany`, `in`)';
     if (operation === 'count' || operation === 'aggregate')
       return 'compute them in one `groupBy({ by: [...], _count: true })` before the loop';
+    const field = filterField(io) ?? 'id';
     if (operation.startsWith('find'))
-      return 'load them in one query (`findMany({ where: { id: { in: ids } } })`) before the loop';
+      return `load them in one query (\`findMany({ where: { ${field}: { in: ids } } })\`) before the loop`;
     if (operation === 'create') return 'insert them in one `createMany({ data: [...] })`';
     if (operation === 'delete')
-      return 'delete them in one `deleteMany({ where: { id: { in: ids } } })`';
+      return `delete them in one \`deleteMany({ where: { ${field}: { in: ids } } })\``;
     if (operation === 'update')
       return 'use one `updateMany` when the data is the same, else send the writes together in `prisma.$transaction([...])`';
     return 'batch them in one query, or send them together in `prisma.$transaction([...])`';
@@ -86,40 +90,142 @@ function redisReadAdvice(command: string): string {
  * The batched form of a Sequelize model call. A `where` value that is an array becomes `IN`, so
  * one `findAll`, `update` or `destroy` covers every id; inserts go in one `bulkCreate`.
  */
-function sequelizeAdvice(method: string): string {
+function sequelizeAdvice(method: string, field: string): string {
   if (/^(?:count|max|min|sum|aggregate|\$count|\$has)$/.test(method))
-    return 'compute them in one query grouped by the key (`count({ where: { id: ids }, group: ["id"] })`) before the loop';
+    return `compute them in one query grouped by the key (\`count({ where: { ${field}: ids }, group: ["${field}"] })\`) before the loop`;
   if (method === 'create' || method === 'bulkCreate' || method === '$create')
     return 'insert them in one `bulkCreate([...])`';
   if (method === 'findOrCreate' || method === 'findCreateFind' || method === 'upsert')
     return 'load the existing rows in one `findAll({ where: { key: keys } })` and write the rest in one `bulkCreate([...], { updateOnDuplicate: [...] })`';
   if (method === 'destroy')
-    return 'delete them in one `destroy({ where: { id: ids } })` on the model';
+    return `delete them in one \`destroy({ where: { ${field}: ids } })\` on the model`;
   if (method === 'update')
-    return 'change them in one `update(values, { where: { id: ids } })` on the model when the values are the same, else one `bulkCreate([...], { updateOnDuplicate: [...] })`';
+    return `change them in one \`update(values, { where: { ${field}: ids } })\` on the model when the values are the same, else one \`bulkCreate([...], { updateOnDuplicate: [...] })\``;
   if (method === 'increment' || method === 'decrement')
-    return `change them in one \`${method}(fields, { by, where: { id: ids } })\` on the model when the amount is the same`;
+    return `change them in one \`${method}(fields, { by, where: { ${field}: ids } })\` on the model when the amount is the same`;
   if (method === 'save')
     return 'write them in one `bulkCreate([...], { updateOnDuplicate: [...] })`, or one `update(values, { where: { id: ids } })` on the model when the values are the same';
   if (method.startsWith('$') && method !== '$get')
     return 'change the associations of every item in one query on the join model (`bulkCreate`, `destroy({ where: { id: ids } })`)';
-  return 'load them in one `findAll({ where: { id: ids } })` before the loop (an array value becomes `IN`), or `include` them in the query that loaded the items';
+  return `load them in one \`findAll({ where: { ${field}: ids } })\` before the loop (an array value becomes \`IN\`), or \`include\` them in the query that loaded the items`;
 }
 
 /** The batched form of a TypeORM, Mongoose, MikroORM or Sequelize model call. */
 function ormAdvice(io: IoCall): string {
-  if (io.orm === 'sequelize') return sequelizeAdvice(io.call.name);
+  const field = filterField(io);
+  if (io.orm === 'sequelize') return sequelizeAdvice(io.call.name, field ?? 'id');
   if (io.orm === 'mongoose')
     return io.writes
       ? 'send the writes in one `bulkWrite([...])` (or `insertMany`)'
-      : 'load them in one query (`find({ _id: { $in: ids } })`) before the loop';
-  if (io.orm === 'typeorm')
-    return io.writes
-      ? 'write them in one call (`save([...])`, `insert([...])`, or `update({ id: In(ids) }, ...)`)'
-      : 'load them in one query (`findBy({ id: In(ids) })`) before the loop';
+      : `load them in one query (\`find({ ${field ?? '_id'}: { $in: ids } })\`) before the loop`;
+  if (io.orm === 'typeorm') return typeormAdvice(io.call, field ?? 'id');
   return io.writes
     ? 'persist them all and `flush()` once after the loop'
     : 'load them in one query (`find({ id: { $in: ids } })`) before the loop';
+}
+
+/** The batched form of a TypeORM repository or entity-manager call; `In` comes from `typeorm`. */
+function typeormAdvice(call: TsCall, field: string): string {
+  const method = call.name;
+  // An entity manager takes the entity class first: `manager.findOneBy(Order, { id })`.
+  const first = call.args[0] && unwrap(call.args[0]);
+  const entity =
+    call.args.length > 1 && first && ts.isIdentifier(first) && /^[A-Z]/.test(first.text)
+      ? `${first.text}, `
+      : '';
+  if (method === 'delete' || method === 'softDelete')
+    return `delete them in one \`${method}(${entity}{ ${field}: In(ids) })\``;
+  if (method === 'remove' || method === 'softRemove')
+    return `pass them all to one \`${method}([...])\``;
+  if (method === 'update')
+    return `change them in one \`update(${entity}{ ${field}: In(ids) }, values)\` when the values are the same, else one \`save([...])\``;
+  if (ormWrites(method))
+    return 'write them in one call (`save([...])`, `insert([...])`, `upsert([...])`)';
+  if (/^(?:count|countBy|sum|average|minimum|maximum)$/.test(method))
+    return `compute them in one query grouped by \`${field}\` (a query builder with \`where({ ${field}: In(ids) })\` and \`groupBy\`) before the loop`;
+  return `load them in one query (\`findBy(${entity}{ ${field}: In(ids) })\`) before the loop`;
+}
+
+/**
+ * Literal property names of the `where` filter a query passes: `videoId` of
+ * `findOne({ where: { videoId: id } })` (Sequelize, Prisma, TypeORM's `find*`), of
+ * `findOneBy({ videoId: id })`, `delete({ videoId: id })`, `manager.findBy(Video, { videoId })`
+ * (TypeORM's criteria) and of `findOne({ videoId: id })` (Mongoose), so the batched form the
+ * message suggests filters the same field. With several fields, the first one whose value is not
+ * a literal (the one that varies per item); undefined when the call does not say (`findByPk`).
+ */
+function filterField(io: IoCall): string | undefined {
+  const objects = io.call.args
+    .map(objectLiteralOf)
+    .filter((arg): arg is ts.ObjectLiteralExpression => !!arg);
+  // `update(values, { where })` in Sequelize: the options come second.
+  const options = io.orm === 'sequelize' && io.call.name === 'update' ? objects[1] : objects[0];
+  if (!options) return undefined;
+  const where = propertyValue(options, 'where');
+  const criteria =
+    where ?? (io.driver === 'prisma' || io.orm === 'sequelize' ? undefined : options);
+  if (!criteria || !ts.isObjectLiteralExpression(criteria)) return undefined;
+  const fields = criteria.properties.filter(
+    (property) =>
+      (ts.isPropertyAssignment(property) || ts.isShorthandPropertyAssignment(property)) &&
+      (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)),
+  );
+  // A nested object is an operator (`{ gte: x }`) or a compound key (`orgId_userId: {...}`),
+  // which an `in` list of ids does not replace.
+  const plain = fields.filter(
+    (property) =>
+      !ts.isPropertyAssignment(property) ||
+      !ts.isObjectLiteralExpression(unwrap(property.initializer)),
+  );
+  const varying = plain.find(
+    (property) => !ts.isPropertyAssignment(property) || !isLiteral(unwrap(property.initializer)),
+  );
+  const name = (varying ?? plain[0])?.name;
+  return name && (ts.isIdentifier(name) || ts.isStringLiteral(name)) ? name.text : undefined;
+}
+
+/**
+ * An argument's object literal: written in place, or held by a `const` the argument names
+ * (`const options = { chatId }; await repo.delete(options)`).
+ */
+function objectLiteralOf(arg: ts.Expression): ts.ObjectLiteralExpression | undefined {
+  let node = unwrap(arg);
+  if (ts.isIdentifier(node)) {
+    const holder = declarationOf(node)?.parent;
+    const constant =
+      holder &&
+      ts.isVariableDeclaration(holder) &&
+      ts.isVariableDeclarationList(holder.parent) &&
+      holder.parent.flags & ts.NodeFlags.Const;
+    if (!constant || !holder.initializer) return undefined;
+    node = unwrap(holder.initializer);
+  }
+  return ts.isObjectLiteralExpression(node) ? node : undefined;
+}
+
+/** The value of a literal-named property of an object literal, unwrapped. */
+function propertyValue(
+  object: ts.ObjectLiteralExpression,
+  name: string,
+): ts.Expression | undefined {
+  for (const property of object.properties)
+    if (
+      ts.isPropertyAssignment(property) &&
+      (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) &&
+      property.name.text === name
+    )
+      return unwrap(property.initializer);
+  return undefined;
+}
+
+function isLiteral(node: ts.Expression): boolean {
+  return (
+    ts.isStringLiteralLike(node) ||
+    ts.isNumericLiteral(node) ||
+    node.kind === ts.SyntaxKind.TrueKeyword ||
+    node.kind === ts.SyntaxKind.FalseKeyword ||
+    node.kind === ts.SyntaxKind.NullKeyword
+  );
 }
 
 function costOf(io: IoCall): string {
@@ -224,8 +330,8 @@ function bodyBlocker(
 }
 
 /** Whether `call` runs inside a transaction callback, on a transaction client or with one. */
-function inTransaction(call: TsCall): boolean {
-  if (runsOnTransaction(call)) return true;
+function inTransaction(model: TsModel, call: TsCall): boolean {
+  if (runsOnTransaction(call, model)) return true;
   for (const fn of enclosingFunctions(call.fn))
     if (fn.callbackOf && TRANSACTION.test(fn.callbackOf.name)) return true;
   return false;
@@ -281,7 +387,7 @@ function indentAt(text: string, offset: number): string {
 function promiseAllFix(model: TsModel, call: TsCall, loop: TsLoop): Fix | undefined {
   const node = loop.node;
   if (!ts.isForOfStatement(node) || node.awaitModifier || call.fn !== loop.fn) return undefined;
-  if (ts.isLabeledStatement(node.parent) || inTransaction(call)) return undefined;
+  if (ts.isLabeledStatement(node.parent) || inTransaction(model, call)) return undefined;
   const init = node.initializer;
   if (!ts.isVariableDeclarationList(init) || init.declarations.length !== 1) return undefined;
   if (!(init.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let))) return undefined;
@@ -328,12 +434,18 @@ export const awaitInLoop: Rule = {
         'the query methods of a TypeORM `Repository`/`EntityManager`/`DataSource`, a Mongoose `Model` ' +
         '(also through `.exec()`), a MikroORM repository or entity manager and a Sequelize instance, ' +
         'when the receiver is declared with that type (a NestJS-injected field, a typed parameter ' +
-        'or variable, or one initialised with `new Sequelize(...)`) imported from the ORM; ' +
+        'or variable, or one initialised with `new Sequelize(...)`) imported from the ORM, or is ' +
+        'a TypeORM object another one hands out: `ds.getRepository(Order)`, `ds.manager`, ' +
+        '`queryRunner.manager`, `ds.createQueryRunner()`, the manager of a `ds.transaction(async ' +
+        '(manager) => ...)` callback, a variable holding one, and the repositories and manager of a ' +
+        'data source declared in another file under its conventional name (`app.AppDataSource`, ' +
+        '`dataSource`); ' +
         'and Sequelize models: the query statics (`User.findByPk`, `findAll`, `count`, `create`, ' +
         '`bulkCreate`, `update`, `destroy`, `upsert`, `findOrCreate`, ...) of a class that extends ' +
         '`Model` from `sequelize`, `sequelize-typescript` or `@sequelize/core`, directly or through ' +
         'base classes in any file (`class User extends ParanoidModel`), also as `this.findOne()` in ' +
-        'its static methods, and `save`/`reload`/`destroy`/`update` on an instance whose class the ' +
+        "its static methods and under scopes (`User.scope('full').findOne()`, " +
+        '`User.unscoped().findAll()`), and `save`/`reload`/`destroy`/`update` on an instance whose class the ' +
         'code says (`user: User`, `users: User[]`, `const user = await User.findByPk(id)`, a loop over ' +
         '`await User.findAll()`); ' +
         'requests are `fetch`, axios, got, ky and undici. An awaited call to a workspace function ' +
@@ -416,7 +528,9 @@ export const awaitInLoop: Rule = {
           'UsersService)`, NestJS injection) are followed.',
         'ORM-looking methods (`find`, `save`) on receivers not declared with an ORM type imported ' +
           'from the ORM package: a workspace class named `Repository`, an object type, an untyped ' +
-          'variable. Query builders (`createQueryBuilder()`) until they run.',
+          'variable, an in-memory store built with `new InMemoryRepository()`, the `getRepository()` ' +
+          'or `manager` of an object declared with a type of the workspace (`source: FixtureSource`). ' +
+          'Query builders (`createQueryBuilder()`) until they run.',
         'Sequelize-named methods (`findByPk`, `create`, `save`) on a class that does not extend ' +
           "Sequelize's `Model`: a plain class with a static `findByPk` (an in-memory cache), a class " +
           'extending a `Model` imported from another package or from the workspace. Instance methods ' +
@@ -431,7 +545,8 @@ export const awaitInLoop: Rule = {
         'iterations then run concurrently: side effects may interleave, errors reject the whole ' +
         '`Promise.all` while other iterations keep running, and a long list opens as many requests ' +
         'or connections at once (add a limit such as `p-limit` for large lists). Not offered inside ' +
-        '`$transaction` callbacks, whose queries share one connection and gain nothing. Maps, Sets and ' +
+        '`$transaction` callbacks or on a TypeORM query runner or transaction manager, whose ' +
+        'queries share one connection and gain nothing. Maps, Sets and ' +
         'iterators are wrapped with `Array.from(xs, async (x) => ...)`. Batching into one query ' +
         '(`findMany` with `in`, `createMany`) is usually better still and is left to you.',
     },
@@ -460,7 +575,7 @@ export const awaitInLoop: Rule = {
             ? ' (and `forEach` does not wait for them)'
             : '';
         message =
-          `\`${brief(call.callee, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
+          `\`${calleeDisplay(call, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
           advice(io);
       } else if (reach) message = helperMessage(ctx, call, reach, where);
       else continue;

@@ -1,5 +1,7 @@
 import type { Rule } from '../../server/src/engine/rule';
 import { ts } from '../../server/src/typescript/compiler';
+import { HelperIoFinder } from '../../server/src/typescript/helper-io';
+import type { WorkspaceModels } from '../../server/src/typescript/io-calls';
 import { ormWrites } from '../../server/src/typescript/orm-calls';
 import {
   databaseCall,
@@ -74,14 +76,15 @@ function literalSql(call: TsCall): string | undefined {
  * read, a SQL `SELECT`, a Redis read. Periodic writes (cleanup jobs, heartbeats, metric flushes)
  * are scheduled work, not polling for changes.
  */
-function readsRemoteState(model: TsModel, call: TsCall): boolean {
+function readsRemoteState(model: TsModel, call: TsCall, models: WorkspaceModels): boolean {
   if (isHttpCall(model, call)) {
     if (WRITE_HTTP_METHODS.has(call.name)) return false;
     const method = fetchMethod(call);
     return !method || !WRITE_HTTP_METHODS.has(method);
   }
   const database = databaseCall(model, call);
-  if (!database) return false;
+  // A model class imported from another file (or extending one there): the index knows it.
+  if (!database) return !!models.modelQuery(call) && !ormWrites(call.name);
   if (database === 'prisma') {
     const query = prismaQuery(model, call)!;
     return PRISMA_READ_OPERATIONS.has(query.operation) || query.operation.startsWith('$queryRaw');
@@ -117,6 +120,7 @@ function calledFunction(model: TsModel, call: TsCall): FunctionWithBody | undefi
 /** The first call under `root` that reads remote state, also through functions of this file it calls. */
 function remoteRead(
   model: TsModel,
+  models: WorkspaceModels,
   root: ts.Node,
   seen: Set<ts.Node> = new Set(),
   depth = 0,
@@ -125,11 +129,11 @@ function remoteRead(
   seen.add(root);
   const inside = model.calls.filter((call) => call.start >= root.pos && call.end <= root.end);
   const texts = [root.getText(model.sourceFile)];
-  const direct = inside.find((call) => readsRemoteState(model, call));
+  const direct = inside.find((call) => readsRemoteState(model, call, models));
   if (direct) return { read: direct, texts };
   for (const call of inside) {
     const callee = calledFunction(model, call);
-    const found = callee && remoteRead(model, callee, seen, depth + 1);
+    const found = callee && remoteRead(model, models, callee, seen, depth + 1);
     if (found) return { read: found.read, texts: [...texts, ...found.texts] };
   }
   return undefined;
@@ -148,13 +152,13 @@ const ADVICE =
   'have the server push them (SSE, WebSocket, LISTEN/NOTIFY, a queue)';
 
 /** `setInterval(cb, ms)` whose callback reads remote state and never stops itself. */
-function checkInterval(model: TsModel, call: TsCall): string | undefined {
+function checkInterval(model: TsModel, models: WorkspaceModels, call: TsCall): string | undefined {
   const callback = call.args[0] && callbackFunction(call.args[0]);
   if (!callback) return undefined;
   const delay = call.args[1];
   const ms = constantNumber(delay);
   if (ms !== undefined && ms >= SCHEDULED_REFRESH_MS) return undefined;
-  const found = remoteRead(model, callback);
+  const found = remoteRead(model, models, callback);
   if (!found || found.texts.some((text) => CHANGE_DETECTION.test(text))) return undefined;
   // A callback that clears its own interval stops once it has what it waited for.
   if (model.calls.some((other) => isClearTimerCall(other) && isWithin(other.node, callback)))
@@ -251,14 +255,14 @@ function fixedSleep(model: TsModel, loop: TsLoop): ts.Expression | undefined {
 }
 
 /** `while (true) { await poll(); await sleep(ms) }` in an async function, with nothing to end or slow it. */
-function checkLoop(model: TsModel, loop: TsLoop): string | undefined {
+function checkLoop(model: TsModel, models: WorkspaceModels, loop: TsLoop): string | undefined {
   if (!loop.fn?.isAsync || !['while', 'do', 'for'].includes(loop.kind)) return undefined;
   if (!hasConstantCondition(loop) || canExit(loop)) return undefined;
   const delay = fixedSleep(model, loop);
   if (!delay) return undefined;
   const ms = constantNumber(delay);
   if (ms !== undefined && ms >= SCHEDULED_REFRESH_MS) return undefined;
-  const found = remoteRead(model, loop.body);
+  const found = remoteRead(model, models, loop.body);
   if (!found || found.texts.some((text) => CHANGE_DETECTION.test(text))) return undefined;
   const header = model.text
     .slice(loop.node.getStart(model.sourceFile), loop.body.getStart(model.sourceFile))
@@ -283,8 +287,11 @@ export const fixedIntervalPolling: Rule = {
     docs: {
       whatItDoes:
         'Finds `setInterval(...)` whose callback (inline, or a function of this file it names or calls) ' +
-        'reads remote state over HTTP (`fetch`, axios, got, ky) or from a database (Prisma reads, ORM ' +
-        'reads such as a typed TypeORM repository or a Sequelize model declared in the file, SQL `SELECT`, Redis reads), and `while (true)` / `for (;;)` loops in async functions that do such a ' +
+        'reads remote state over HTTP (`fetch`, axios, got, ky) or from a database (Prisma reads; ORM ' +
+        'reads through a typed TypeORM repository or one a data source hands out ' +
+        '(`ds.getRepository(Job).find()`), or through a Sequelize model declared in the file or ' +
+        'imported from another (`await Post.findAll(...)`); SQL `SELECT`; Redis reads), and ' +
+        '`while (true)` / `for (;;)` loops in async functions that do such a ' +
         'read and then `await sleep(ms)` (or `new Promise((r) => setTimeout(r, ms))`, `timers/promises`) ' +
         'with a delay that never changes, no `break`/`return`, and no change detection in the request. ' +
         'React intervals started in a `useEffect` are reported even when the effect clears them: clearing ' +
@@ -331,6 +338,9 @@ export const fixedIntervalPolling: Rule = {
         'Polling with change detection: requests that send `If-None-Match`/`If-Modified-Since` or an ' +
           'ETag, or ask for changes `since`/`updatedAfter` a cursor.',
         'Scheduled refreshes every 10 minutes or more (`setInterval(refreshRates, 60 * 60_000)`).',
+        'Finders of classes that are no ORM model: a class with a static `findAll` over an ' +
+          'in-memory `Map` is not a Sequelize model unless it extends `Model`, in its file or ' +
+          'through bases in others.',
         '`for await` over streams and loops in non-async functions.',
       ],
     },
@@ -338,13 +348,15 @@ export const fixedIntervalPolling: Rule = {
   check(ctx) {
     const model = ctx.typescript;
     if (!model || isScriptOrTestPath(ctx.relativePath)) return;
+    // Reads the index only for Sequelize-named calls on a class the file does not declare a model.
+    const models = new HelperIoFinder(() => ctx.index, model);
     for (const call of model.calls) {
       if (!isTimerCall(model, call, 'setInterval')) continue;
-      const message = checkInterval(model, call);
+      const message = checkInterval(model, models, call);
       if (message) ctx.report({ start: call.start, end: call.end, message });
     }
     for (const loop of model.loops) {
-      const message = checkLoop(model, loop);
+      const message = checkLoop(model, models, loop);
       if (!message) continue;
       const start = loop.node.getStart(model.sourceFile);
       const header = model.text.slice(start, loop.body.getStart(model.sourceFile)).trimEnd();

@@ -1,6 +1,7 @@
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import {
+  callableFromOtherFiles,
   findEntry,
   handlerLabel,
   handlesRequests,
@@ -14,7 +15,7 @@ import {
   prismaQuery,
   type PrismaQuery,
 } from '../../server/src/typescript/knowledge';
-import { unwrap } from '../../server/src/typescript/model';
+import { unwrap, type TsFunction } from '../../server/src/typescript/model';
 import { WorkspaceCallers } from '../../server/src/typescript/workspace-callers';
 
 /** The unique ways to pick one row of a model: single key fields, and composite keys. */
@@ -112,7 +113,7 @@ function takeFix(ctx: FileContext, query: PrismaQuery): Fix {
   return { title: `Add \`take: ${limit}\``, safety: 'unsafe', edits };
 }
 
-/** A request handler in another file that reaches an exported function of this one. */
+/** A request handler in another file that reaches an exported function or method of this one. */
 interface HandlerElsewhere {
   /** `request handler \`POST\` in app/api/cleanup/route.ts` */
   handler: string;
@@ -181,8 +182,11 @@ export const prismaFindManyWithoutTake: Rule = {
         '`getServerSideProps` or server action, a Remix `loader`/`action`, a tRPC procedure, or a ' +
         'GraphQL resolver method (`@Query()`, `@Mutation()`, `@ResolveField()` of `@nestjs/graphql` ' +
         'or TypeGraphQL); in a ' +
-        'function such a handler calls in the same file; or in an exported function that a route ' +
-        'handler in another file calls (through up to four calls, followed with the workspace index). ' +
+        'function such a handler calls in the same file; or in an exported function, or a public ' +
+        'method of an exported class, that a route handler in another file calls (through up to four ' +
+        'calls, followed with the workspace index): a NestJS controller or resolver calling the ' +
+        'service injected into it (`constructor(private readonly items: ItemService)`, or an ' +
+        '`@Inject()`ed field) reaches the service method that queries. ' +
         'Routes under a `cron/` folder (`app/api/cron/<job>/route.ts`) are handlers a scheduler calls: ' +
         'their message says the query runs on each call of the cron route, and to read the rows in ' +
         'pages, since a job usually needs them all.',
@@ -221,7 +225,8 @@ export const prismaFindManyWithoutTake: Rule = {
           'or an object that spreads another (`{ ...pagination, where }`), since those may carry `take`.',
         'Code not on a request path: functions no handler reaches, startup code (`main()`, module top ' +
           'level, `onModuleInit`, `app.listen` callbacks), and Next.js build-time functions ' +
-          '(`getStaticProps`, `generateStaticParams`).',
+          '(`getStaticProps`, `generateStaticParams`). A service method only a startup hook calls ' +
+          '(`onModuleInit() { await this.posts.everyPublishedPost() }`) is not on one either.',
         'Scripts, seeds, migrations and tests (`scripts/`, `prisma/seed.ts`, `*.test.ts`, `__tests__/`).',
         '`findFirst`, `findUnique`, `count`, `aggregate` and `groupBy`, which return one row or a summary.',
       ],
@@ -243,8 +248,8 @@ export const prismaFindManyWithoutTake: Rule = {
     let callers: WorkspaceCallers | undefined;
     /** Handlers in other files, by the start of the exported function they reach. */
     const elsewhere = new Map<number, HandlerElsewhere>();
-    const beyondFile = (fn: { start: number; exported: boolean }): string | undefined => {
-      if (!fn.exported) return undefined;
+    const beyondFile = (fn: TsFunction): string | undefined => {
+      if (!callableFromOtherFiles(model, fn)) return undefined;
       callers ??= new WorkspaceCallers(ctx.index);
       const path = callers.handlerReaching(ctx.file, fn.start);
       if (!path) return undefined;

@@ -13,6 +13,7 @@ import {
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { brief } from '../../server/src/typescript/loop-repetition';
 import {
+  calleeDisplay,
   semanticParent,
   unwrap,
   type TsCall,
@@ -96,7 +97,7 @@ function directAccess(
   const root = (call.receiverText ?? '').split('.')[0];
   if (io.kind === 'db' && SINGLE_CONNECTION.test(root) && io.driver !== 'prisma') return 'serial';
   // `tx.x.update(...)`, `{ transaction: t }`: the queries run in turn on its one connection.
-  if (io.kind === 'db' && runsOnTransaction(call)) return 'serial';
+  if (io.kind === 'db' && runsOnTransaction(call, model)) return 'serial';
   return {
     kind: io.kind,
     writes: io.writes,
@@ -141,7 +142,7 @@ class StepReader {
       if (direct === 'serial') return undefined;
       if (direct) {
         accesses.push(direct);
-        label ||= `${brief(call.callee, 50)}(...)`;
+        label ||= `${calleeDisplay(call, 50)}(...)`;
         continue;
       }
       if (call.isNew || call.isTaggedTemplate || !this.helpers.mayBeHelper(call)) continue;
@@ -335,7 +336,8 @@ export const sequentialIndependentAwaits: Rule = {
         'one), where no later awaited expression reads a name an earlier statement declared. ' +
         'Queries are those `await-in-loop` knows: Prisma, SQL clients, Redis, knex, Drizzle, and ' +
         'TypeORM, Mongoose, MikroORM and Sequelize calls (model statics such as `User.findByPk` ' +
-        'included, the model class declared in any file). ' +
+        'included, the model class declared in any file; TypeORM repositories a data source hands ' +
+        'out, as in `ds.getRepository(Order).findOne(...)`, and `ds.manager`). ' +
         'Statements are `const x = await f()` (any declaration kind or pattern) and bare `await f()`. ' +
         'The finding is reported once per run, at its first `await`.',
       whyIsThisBad:
@@ -373,9 +375,10 @@ export const sequentialIndependentAwaits: Rule = {
           'row before its child, a charge before the receipt, an upload before the notification).',
         'Awaits inside loops (`await-in-loop` judges those) and inside transaction callbacks ' +
           '(`prisma.$transaction(async (tx) => ...)`, `knex.transaction(...)`), and queries on a ' +
-          'single connection (`tx`, `trx`, `client`/`conn` from `pool.connect()`, or a query passed ' +
-          'a transaction: `User.findByPk(id, { transaction })`): one connection runs one query at a ' +
-          'time, so `Promise.all` gains nothing.',
+          'single connection (`tx`, `trx`, `client`/`conn` from `pool.connect()`, a query passed ' +
+          'a transaction: `User.findByPk(id, { transaction })`, a TypeORM query runner and its ' +
+          '`manager`, or the manager of `dataSource.transaction(async (manager) => ...)`): one ' +
+          'connection runs one query at a time, so `Promise.all` gains nothing.',
         'Awaits that are not I/O the engine knows: timers and sleeps (`await sleep(100)` also ends a ' +
           'run, keeping deliberate spacing), locks, `import()`, `res.json()`, and calls to functions ' +
           'the index cannot resolve.',

@@ -1,5 +1,7 @@
 import type { Rule } from '../../server/src/engine/rule';
+import type { IndexedFunction } from '../../server/src/workspace/index';
 import {
+  callableFromOtherFiles,
   findEntry,
   handlerLabel,
   handlesRequests,
@@ -12,6 +14,7 @@ import {
   type BlockingKind,
 } from '../../server/src/typescript/knowledge';
 import type { TsFunction, TsModel } from '../../server/src/typescript/model';
+import { WorkspaceCallers } from '../../server/src/typescript/workspace-callers';
 
 /** `fs.existsSync` has no promise twin: `access` (which throws when missing) is the async check. */
 const FS_ALTERNATIVES: Record<string, string> = { existsSync: 'access', cpSync: 'cp' };
@@ -39,6 +42,10 @@ function isCommandLineScript(model: TsModel): boolean {
 }
 
 function describe(path: EntryPath, model: TsModel): string {
+  if (path.beyond) {
+    const via = path.chain.map((fn) => `\`${fn.name}()\``);
+    return `in ${via.join(' → ')}, called from ${path.beyond}`;
+  }
   const entry = path.entry;
   const label = handlerLabel(entry);
   const what = handlesRequests(model, entry)
@@ -49,6 +56,19 @@ function describe(path: EntryPath, model: TsModel): string {
   if (path.chain.length === 1) return `inside ${what}`;
   const via = path.chain.slice(1).map((fn) => `\`${fn.name}()\``);
   return `in ${via.join(' → ')}, called from ${what}`;
+}
+
+/**
+ * The entry in another file that runs a helper, for the message: `async \`validateKey()\` in
+ * src/auth.ts`, `request handler \`list\` in src/items.controller.ts via \`load()\``.
+ */
+function describeCaller(chain: IndexedFunction[], relative: (file: string) => string): string {
+  const [entry, ...rest] = chain;
+  const what = entry.fn.isRouteHandler
+    ? `request handler \`${entry.fn.name}\``
+    : `async \`${entry.fn.name}()\``;
+  const via = rest.slice(0, -1).map((step) => `\`${step.fn.name}()\``);
+  return `${what} in ${relative(entry.file)}${via.length > 0 ? ` via ${via.join(' → ')}` : ''}`;
 }
 
 /** Synchronous file, process, zlib or crypto calls on the event loop of a server. */
@@ -66,8 +86,11 @@ export const syncIoInAsync: Rule = {
         '`existsSync`, `readdirSync`, `statSync` and the other `fs` `*Sync` calls, `execSync`, ' +
         '`spawnSync`, `execFileSync`, `zlib.gzipSync` and friends, `crypto.pbkdf2Sync`, `scryptSync`, ' +
         '`generateKeyPairSync`) inside `async` functions, inside request handlers (Express, Fastify, ' +
-        'Next.js, NestJS, tRPC, GraphQL resolvers; async or not), and in functions of the same file ' +
-        'those call.',
+        'Next.js, NestJS, tRPC, GraphQL resolvers; async or not), in functions of the same file ' +
+        'those call, and in exported functions or public methods of exported classes that an async ' +
+        'function or request handler in another file calls (through up to four calls, followed with ' +
+        'the workspace index: an API-key check `compareKeys()` in `utils/` that an async middleware ' +
+        'calls, or a store a NestJS controller has injected).',
       whyIsThisBad:
         'Node runs every request on one thread. While `readFileSync` waits for the disk, `execSync` ' +
         'for a child process or `pbkdf2Sync` hashes a password, no other request makes progress: one ' +
@@ -96,7 +119,10 @@ export const syncIoInAsync: Rule = {
           '`app.listen`/`fastify.register` callbacks, functions the file calls only from its top level, and ' +
           'Next.js build-time functions (`getStaticProps`, `getStaticPaths`, `generateStaticParams`). ' +
           'Reading config or certificates once at startup is fine.',
-        'Plain synchronous functions no async function or handler in the same file calls.',
+        'Plain synchronous functions no async function or handler calls, in the same file or in ' +
+          'another one. Calls from other files do not count when they are in tests or scripts, in ' +
+          'startup code (`async function bootstrap()`, `onModuleInit()`), or memoised ' +
+          '(`this.entries ??= store.readAll()`).',
         'Memoised reads: the result goes to an outer variable or a property (`cached ??= readFileSync(...)`, ' +
           '`if (!template) template = readFileSync(...)`), so it blocks once, not per call. The same for ' +
           'lazy initialisation: a function whose every caller in the file keeps its result ' +
@@ -112,7 +138,23 @@ export const syncIoInAsync: Rule = {
   check(ctx) {
     const model = ctx.typescript;
     if (!model || isScriptOrTestPath(ctx.relativePath) || isCommandLineScript(model)) return;
-    const search = { isEntry: (fn: TsFunction) => fn.isAsync || handlesRequests(model, fn) };
+    const root = ctx.file.slice(0, ctx.file.length - ctx.relativePath.length);
+    const relative = (file: string): string =>
+      file.startsWith(root) ? file.slice(root.length) : file;
+    let callers: WorkspaceCallers | undefined;
+    const search = {
+      isEntry: (fn: TsFunction) => fn.isAsync || handlesRequests(model, fn),
+      // A helper other files call: an async function or a handler there runs it on the loop.
+      beyondFile: (fn: TsFunction): string | undefined => {
+        if (!callableFromOtherFiles(model, fn)) return undefined;
+        callers ??= new WorkspaceCallers(ctx.index);
+        const path = callers.entryReaching(ctx.file, fn.start, {
+          isEntry: ({ fn: caller }) => caller.isAsync || caller.isRouteHandler,
+          excluded: ({ file }) => isScriptOrTestPath(relative(file)),
+        });
+        return path && describeCaller(path.chain, relative);
+      },
+    };
     for (const call of model.calls) {
       const kind = blockingCall(model, call);
       if (!kind || !call.fn || isMemoised(call)) continue;

@@ -7,6 +7,7 @@ import { ts } from './compiler';
 import { HTTP_METHOD_REGISTRATIONS, isRequestHandler, isRouteRegistration } from './knowledge';
 import {
   accessRoot,
+  hasModifier,
   semanticParent,
   unwrap,
   type TsCall,
@@ -199,6 +200,44 @@ function runsAtStartup(model: TsModel, fn: TsFunction, visiting: Set<TsFunction>
     if (isStartupFunction(model, current, visiting)) return true;
   }
   return false;
+}
+
+/** A class the file exports: `export class`, `export default class`, or `export { Name }`. */
+function isExportedClass(model: TsModel, node: ts.ClassLikeDeclaration): boolean {
+  if (hasModifier(node, ts.SyntaxKind.ExportKeyword)) return true;
+  const name = node.name?.text;
+  if (!name || !ts.isClassDeclaration(node) || node.parent !== model.sourceFile) return false;
+  return model.sourceFile.statements.some(
+    (statement) =>
+      (ts.isExportAssignment(statement) &&
+        ts.isIdentifier(statement.expression) &&
+        statement.expression.text === name) ||
+      (ts.isExportDeclaration(statement) &&
+        !statement.moduleSpecifier &&
+        !!statement.exportClause &&
+        ts.isNamedExports(statement.exportClause) &&
+        statement.exportClause.elements.some(
+          (element) => (element.propertyName ?? element.name).text === name,
+        )),
+  );
+}
+
+/**
+ * Whether code in other files can call `fn` by its name: an exported top-level function, or a
+ * method of an exported class that is not `private`/`protected`/`#private` (how a NestJS
+ * controller calls the service injected into it: `this.users.list()`).
+ */
+export function callableFromOtherFiles(model: TsModel, fn: TsFunction): boolean {
+  if (fn.parent) return false;
+  if (fn.exported) return true;
+  const node = fn.node;
+  if (!ts.isMethodDeclaration(node) || !ts.isIdentifier(node.name)) return false;
+  if (
+    hasModifier(node, ts.SyntaxKind.PrivateKeyword) ||
+    hasModifier(node, ts.SyntaxKind.ProtectedKeyword)
+  )
+    return false;
+  return ts.isClassLike(node.parent) && isExportedClass(model, node.parent);
 }
 
 /** How a function is reached from an entry point: the entry first, the function itself last. */

@@ -4,7 +4,7 @@
  * resolved through imports to qualified names, so rules can follow a loop into a helper in
  * another file.
  */
-import { handlerLabel } from './call-paths';
+import { handlerLabel, isMemoised, isStartupFunction } from './call-paths';
 import type {
   CallSite,
   ClassFact,
@@ -16,10 +16,18 @@ import type {
 import { declaredFieldTypes } from './declared-types';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
 import { ts } from './compiler';
-import { unwrap, type TsCall, type TsFunction, type TsImport, type TsModel } from './model';
+import {
+  calleeDisplay,
+  unwrap,
+  type TsCall,
+  type TsFunction,
+  type TsImport,
+  type TsModel,
+} from './model';
 import { declaredClasses, modelReceiver } from './model-classes';
 import { aliasedPath, type ModuleAliases } from './path-aliases';
 import { prismaQueryColumns } from './prisma-queries';
+import { STARTUP_TRAIT } from './workspace-callers';
 
 /** `src/services/users.ts` → `src.services.users`; an `index` file is named by its folder. */
 export function tsModuleNameOf(relativePath: string): string {
@@ -230,7 +238,9 @@ function classFactsOf(model: TsModel, moduleName: string): ClassFact[] {
 }
 
 function effectOf(call: TsCall, model: TsModel): Effect | undefined {
-  const { start, end, callee } = call;
+  const { start, end } = call;
+  // Quoted by other files' messages: `ds.getRepository(Order).delete`, not `...getRepository().delete`.
+  const callee = calleeDisplay(call, 80);
   const blocking = blockingCall(model, call);
   if (blocking)
     return { kind: blocking === 'process' ? 'process' : 'fs', blocking: true, callee, start, end };
@@ -279,6 +289,16 @@ function isMemoisedGetter(fn: TsFunction): boolean {
   return ts.isIdentifier(condition) && !fn.params.includes(condition.text);
 }
 
+/**
+ * An async function that runs once while the process starts (`async function main()`,
+ * `onModuleInit()`): other files' rules do not take it for a way in to per-call work. Only async
+ * functions are asked, as only they are entries of such searches (and the question reads the
+ * file's calls).
+ */
+function runsAtStartup(model: TsModel, fn: TsFunction, handler: boolean): boolean {
+  return fn.isAsync && !handler && isStartupFunction(model, fn);
+}
+
 /** Builds the facts of one TypeScript/JavaScript file from its model. */
 export function extractTsFacts(model: TsModel, file: string): FileFacts {
   const moduleName = tsModuleNameOf(model.relativePath);
@@ -320,11 +340,12 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
       if (targets.length === 0) continue;
       calls.push({
         targets,
-        callee: call.callee,
+        callee: calleeDisplay(call, 80),
         start: call.start,
         end: call.end,
         inLoop: call.loops.length > 0,
         awaited: call.awaited,
+        ...(isMemoised(call) ? { memoised: true as const } : {}),
       });
     }
     functions.push({
@@ -338,7 +359,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
       nameEnd: fn.nameEnd,
       effects,
       calls,
-      traits: [],
+      traits: runsAtStartup(model, fn, handler) ? [STARTUP_TRAIT] : [],
     });
   }
   const reexports = reexportsOf(model);

@@ -16,7 +16,7 @@ import {
 } from './knowledge';
 import { semanticParent, unwrap, type TsCall, type TsModel } from './model';
 import { modelReceiver } from './model-classes';
-import { ormQuery, ormWrites } from './orm-calls';
+import { onOneTypeormConnection, ormQuery, ormWrites } from './orm-calls';
 
 export type IoKind = 'db' | 'http' | 'fs';
 
@@ -158,12 +158,15 @@ export function ioCallOf(
 const TRANSACTION_CLIENT = /^(?:tx|trx|transaction)$/;
 
 /**
- * Whether a call runs on a transaction: through a transaction client (`tx.user.update(...)`) or
- * with one in its options. Its queries share the transaction's one connection, in turn.
+ * Whether a call runs on a transaction: through a transaction client (`tx.user.update(...)`),
+ * with one in its options, or through a TypeORM query runner or transaction manager. Its queries
+ * share the transaction's one connection, in turn.
  */
-export function runsOnTransaction(call: TsCall): boolean {
+export function runsOnTransaction(call: TsCall, model: TsModel): boolean {
   const root = (call.receiverText ?? '').split('.')[0];
-  return TRANSACTION_CLIENT.test(root) || passesTransaction(call);
+  return (
+    TRANSACTION_CLIENT.test(root) || passesTransaction(call) || onOneTypeormConnection(model, call)
+  );
 }
 
 /**

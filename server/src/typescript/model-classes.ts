@@ -257,12 +257,30 @@ export function modelReceiver(call: TsCall): ModelReceiver | undefined {
 
 const receivers = new WeakMap<TsCall, ModelReceiver | null>();
 
+/** Statics that return the model class itself with other default options: chained before a query. */
+const SCOPING_STATICS = new Set(['scope', 'unscoped', 'schema']);
+
+/**
+ * The class under its scopes: `VideoModel` of `VideoModel.scope(ScopeNames.FULL)` or of
+ * `VideoModel.unscoped()` (`this` of `this.scope('withActor')`), whose queries are the model's.
+ */
+function unscoped(receiver: ts.Expression): ts.Expression {
+  let node = unwrap(receiver);
+  while (
+    ts.isCallExpression(node) &&
+    ts.isPropertyAccessExpression(node.expression) &&
+    SCOPING_STATICS.has(node.expression.name.text)
+  )
+    node = unwrap(node.expression.expression);
+  return node;
+}
+
 function findModelReceiver(call: TsCall): ModelReceiver | undefined {
   if (call.isNew || call.isTaggedTemplate || !call.receiver) return undefined;
   const staticQuery = SEQUELIZE_STATIC_QUERIES.has(call.name);
   const instanceQuery = SEQUELIZE_INSTANCE_QUERIES.has(call.name);
   if (!staticQuery && !instanceQuery) return undefined;
-  const receiver = unwrap(call.receiver);
+  const receiver = staticQuery ? unscoped(call.receiver) : unwrap(call.receiver);
   if (receiver.kind === ts.SyntaxKind.ThisKeyword) {
     const found = thisReceiver(call);
     if (!found) return undefined;

@@ -478,3 +478,22 @@ export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): T
 export function* enclosingFunctions(fn: TsFunction | undefined): Generator<TsFunction> {
   for (let current = fn; current; current = current.parent) yield current;
 }
+
+/**
+ * How a message quotes a call's callee: its dotted chain, or, when the chain holds calls, its
+ * source on one line, so `ds.getRepository(Order).delete` does not read as
+ * `ds.getRepository().delete` next to `ds.getRepository().findOne` of another entity.
+ */
+export function calleeDisplay(call: TsCall, max: number): string {
+  if (!call.callee.includes('()') || !ts.isCallExpression(call.node))
+    return call.callee.length > max ? `${call.callee.slice(0, max - 1)}…` : call.callee;
+  const text = call.node.expression
+    .getText()
+    .replace(/\s*\n\s*/g, '')
+    .replace(/\s+/g, ' ');
+  if (text.length <= max) return text;
+  // Cut from the front, at a dot: the method and the entity or table before it say what the call
+  // does (`…AppDataSource.getRepository(ChatMessage).delete`).
+  const dot = text.indexOf('.', text.length - max + 1);
+  return dot === -1 ? `…${text.slice(text.length - max + 1)}` : `…${text.slice(dot + 1)}`;
+}

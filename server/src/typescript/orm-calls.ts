@@ -3,11 +3,15 @@
  * or data source, a Mongoose model, a Sequelize instance, a MikroORM repository or entity manager.
  * A receiver is recognised by the type it is declared with (a NestJS-injected field, a typed
  * parameter or variable, or a `new X()` initializer) and the package the file imports that type
- * from, so a `find()` on anything else is never taken for a query. Sequelize model classes
- * (`User.findByPk(id)`) are recognised by what they extend (`model-classes.ts`).
+ * from, so a `find()` on anything else is never taken for a query. TypeORM objects are also
+ * followed from one to the next (`ds.getRepository(User)`, `queryRunner.manager`, the manager of a
+ * `transaction` callback, a variable holding one). Sequelize model classes (`User.findByPk(id)`)
+ * are recognised by what they extend (`model-classes.ts`).
  */
+import { ts } from './compiler';
 import { declaredTypeName } from './declared-types';
-import type { TsCall, TsModel } from './model';
+import { unwrap, type TsCall, type TsModel } from './model';
+import { declarationOf } from './name-resolution';
 import { localModelQuery } from './model-classes';
 
 /** Repository and entity-manager methods that run a query (the builders do not). */
@@ -145,10 +149,166 @@ function queryThroughDeclaredType(
   receiver: TsCall['receiver'],
   method: string,
 ): string | undefined {
-  const typeName = receiver && declaredTypeName(receiver);
-  if (!typeName) return undefined;
-  const imported = model.imports.get(typeName);
-  if (!imported || imported.imported === '*' || imported.imported === 'default') return undefined;
-  const module = ormPackage(imported.module);
-  return ORM_TYPES[module]?.[imported.imported]?.has(method) ? module : undefined;
+  if (!receiver) return undefined;
+  const typeName = declaredTypeName(receiver);
+  const imported = typeName ? model.imports.get(typeName) : undefined;
+  if (imported && imported.imported !== '*' && imported.imported !== 'default') {
+    const module = ormPackage(imported.module);
+    if (ORM_TYPES[module]?.[imported.imported])
+      return ORM_TYPES[module][imported.imported].has(method) ? module : undefined;
+  }
+  // Declared with a type of its own (`cache: Cache`): what that type is, the import said above.
+  if (typeName || !TYPEORM_QUERIES.has(method) || !mentionsTypeormObjects(model)) return undefined;
+  const kind = typeormObject(model, receiver, 0);
+  return kind && ORM_TYPES.typeorm[kind].has(method) ? 'typeorm' : undefined;
+}
+
+/** The TypeORM objects whose methods run queries, by the class that declares them. */
+type TypeormObject = 'Repository' | 'EntityManager' | 'DataSource' | 'QueryRunner';
+
+/** TypeORM's classes (0.3 and 0.2's `Connection`) as the objects above. */
+const TYPEORM_CLASSES: Record<string, TypeormObject> = {
+  Repository: 'Repository',
+  TreeRepository: 'Repository',
+  MongoRepository: 'Repository',
+  EntityManager: 'EntityManager',
+  MongoEntityManager: 'EntityManager',
+  DataSource: 'DataSource',
+  Connection: 'DataSource',
+  QueryRunner: 'QueryRunner',
+};
+
+/** Methods of a data source or entity manager that return a repository of the entity passed. */
+const REPOSITORY_GETTERS = new Set(['getRepository', 'getTreeRepository', 'getMongoRepository']);
+
+/**
+ * A data source named as the TypeORM docs name it (`AppDataSource`, `dataSource`,
+ * `app.AppDataSource`), for receivers whose declared type is in another file: only ever asked
+ * together with a `getRepository(Entity)` or `.manager` after it.
+ */
+const DATA_SOURCE_NAME = /^(?:\w*DataSource|dataSource)$/;
+
+const mentionsTypeorm = new WeakMap<TsModel, boolean>();
+
+/** Whether the file's text can hold a TypeORM object the declared type alone does not give. */
+function mentionsTypeormObjects(model: TsModel): boolean {
+  let found = mentionsTypeorm.get(model);
+  if (found === undefined) {
+    found =
+      /getRepository|getTreeRepository|getMongoRepository|\.manager\b|createQueryRunner|\.transaction\(/.test(
+        model.text,
+      );
+    mentionsTypeorm.set(model, found);
+  }
+  return found;
+}
+
+/** The TypeORM class an expression's declared type names, through the file's imports. */
+function declaredTypeormClass(
+  model: TsModel,
+  expression: ts.Expression,
+): TypeormObject | undefined {
+  const typeName = declaredTypeName(expression);
+  const imported = typeName ? model.imports.get(typeName) : undefined;
+  return imported?.module === 'typeorm' ? TYPEORM_CLASSES[imported.imported] : undefined;
+}
+
+/**
+ * What TypeORM object an expression is, when the syntax says: declared with a TypeORM class
+ * (`ds: DataSource`, `@InjectRepository(User) repo: Repository<User>`), a repository a data source
+ * or manager hands out (`ds.getRepository(User)`), the manager of a data source or query runner
+ * (`qr.manager`), a query runner a data source creates (`ds.createQueryRunner()`), the manager a
+ * transaction callback receives (`ds.transaction(async (manager) => ...)`), or a variable holding
+ * one of those. A name alone (`app.AppDataSource`) says it is a data source only when a
+ * repository or manager is taken from it.
+ */
+function typeormObject(
+  model: TsModel,
+  expression: ts.Expression,
+  depth: number,
+): TypeormObject | undefined {
+  if (depth > 3) return undefined;
+  const node = unwrap(expression);
+  const declared = declaredTypeormClass(model, node);
+  if (declared) return declared;
+  if (ts.isPropertyAccessExpression(node) && node.name.text === 'manager') {
+    const owner =
+      typeormObject(model, node.expression, depth + 1) ?? namedDataSource(node.expression);
+    return owner === 'DataSource' || owner === 'QueryRunner' ? 'EntityManager' : undefined;
+  }
+  if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+    const method = node.expression.name.text;
+    const owner = node.expression.expression;
+    if (REPOSITORY_GETTERS.has(method) && node.arguments.length === 1) {
+      const kind = typeormObject(model, owner, depth + 1) ?? namedDataSource(owner);
+      return kind === 'DataSource' || kind === 'EntityManager' ? 'Repository' : undefined;
+    }
+    if (method === 'createQueryRunner')
+      return typeormObject(model, owner, depth + 1) === 'DataSource' ? 'QueryRunner' : undefined;
+    return undefined;
+  }
+  if (!ts.isIdentifier(node)) return undefined;
+  const holder = declarationOf(node)?.parent;
+  if (holder && ts.isVariableDeclaration(holder) && !holder.type && holder.initializer)
+    return typeormObject(model, holder.initializer, depth + 1);
+  if (holder && ts.isParameter(holder) && !holder.type)
+    return transactionManager(model, holder, depth);
+  return undefined;
+}
+
+/**
+ * Whether a TypeORM call runs on one connection, in turn with the others made there: through a
+ * query runner (`queryRunner.query()`, `queryRunner.manager.findBy()`), or through the manager a
+ * `transaction` callback receives. Running such calls together gains nothing.
+ */
+export function onOneTypeormConnection(model: TsModel, call: TsCall): boolean {
+  if (!call.receiver || !mentionsTypeormObjects(model)) return false;
+  return holdsOneConnection(model, call.receiver, 0);
+}
+
+function holdsOneConnection(model: TsModel, expression: ts.Expression, depth: number): boolean {
+  if (depth > 3) return false;
+  const node = unwrap(expression);
+  if (ts.isPropertyAccessExpression(node) && node.name.text === 'manager')
+    return typeormObject(model, node.expression, depth + 1) === 'QueryRunner';
+  if (!ts.isIdentifier(node)) return typeormObject(model, node, depth) === 'QueryRunner';
+  const holder = declarationOf(node)?.parent;
+  if (holder && ts.isParameter(holder) && transactionManager(model, holder, depth)) return true;
+  if (holder && ts.isVariableDeclaration(holder) && !holder.type && holder.initializer)
+    return holdsOneConnection(model, holder.initializer, depth + 1);
+  return typeormObject(model, node, depth) === 'QueryRunner';
+}
+
+/**
+ * `app.AppDataSource`, `dataSource`: a data source by its conventional name, unless the syntax
+ * declares it with another type (`dataSource: ReportSource`).
+ */
+function namedDataSource(expression: ts.Expression): TypeormObject | undefined {
+  const node = unwrap(expression);
+  if (declaredTypeName(node)) return undefined;
+  const name = ts.isIdentifier(node)
+    ? node.text
+    : ts.isPropertyAccessExpression(node)
+      ? node.name.text
+      : '';
+  return DATA_SOURCE_NAME.test(name) ? 'DataSource' : undefined;
+}
+
+/** The first parameter of a callback given to `transaction()` of a data source or manager. */
+function transactionManager(
+  model: TsModel,
+  parameter: ts.ParameterDeclaration,
+  depth: number,
+): TypeormObject | undefined {
+  const callback = parameter.parent;
+  if (!ts.isArrowFunction(callback) && !ts.isFunctionExpression(callback)) return undefined;
+  if (callback.parameters[0] !== parameter) return undefined;
+  const call = callback.parent;
+  if (!ts.isCallExpression(call) || !call.arguments.includes(callback)) return undefined;
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'transaction')
+    return undefined;
+  const owner =
+    typeormObject(model, callee.expression, depth + 1) ?? namedDataSource(callee.expression);
+  return owner === 'DataSource' || owner === 'EntityManager' ? 'EntityManager' : undefined;
 }

@@ -29,6 +29,8 @@ export interface CallSite {
   /** Inside a loop or comprehension body of its function (and not over a small constant literal). */
   inLoop: boolean;
   awaited: boolean;
+  /** TypeScript: the result is kept beyond the call (`cached ??= load()`), so it runs once. */
+  memoised?: true;
 }
 
 export interface FunctionFacts {
