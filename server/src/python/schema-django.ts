@@ -14,6 +14,7 @@ import type {
   SchemaFacts,
   TableFact,
 } from '../workspace/facts';
+import { emptySchema } from '../workspace/facts';
 import { qualify, type PyClass, type PythonModel } from './model';
 import {
   argsOf,
@@ -25,6 +26,7 @@ import {
   isTrue,
   keywordArg,
   readArgs,
+  redefinedClasses,
   stringList,
   stringValue,
 } from './schema-args';
@@ -185,6 +187,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
   // A base known to be a model: Django's own, or one declared earlier in this file.
   const knownModel = (base: string): boolean =>
     isModelBase(base, model) || abstract.has(base) || concrete.has(base);
+  const redefined = redefinedClasses(model);
   for (const cls of model.classes) {
     const local = cls.bases.flatMap((base) => abstract.get(base) ?? []);
     const isModel = cls.bases.some(knownModel);
@@ -198,7 +201,9 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       bases,
       metaIndexes: local.flatMap((base) => base.metaIndexes),
     };
-    const table = readModel(cls, label, inherited, schema);
+    // A class a later one of the same name replaces still serves the classes between the two.
+    const into = redefined.has(cls) ? emptySchema() : schema;
+    const table = readModel(cls, label, inherited, into);
     // A class whose bases may not be models at all is no base this file's models count on.
     if (table && !isModel) table.djangoBases = true;
     else if (table) concrete.add(cls.name);
