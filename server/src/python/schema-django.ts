@@ -82,6 +82,50 @@ function readField(
   return fact;
 }
 
+/** The choices of a literal `((value, label), ...)`; undefined for grouped or other values. */
+function pairCount(node: Node | null | undefined): number | undefined {
+  if (node?.type !== 'tuple' && node?.type !== 'list') return undefined;
+  const pairs = elementsOf(node);
+  const flat = pairs.every((pair) => {
+    const parts = pair.type === 'tuple' || pair.type === 'list' ? elementsOf(pair) : [];
+    return parts.length === 2 && parts[1].type !== 'tuple' && parts[1].type !== 'list';
+  });
+  return flat ? pairs.length : undefined;
+}
+
+/** The members of a `TextChoices`/`IntegerChoices`/`Choices` enum class (`__empty__` adds one). */
+function enumMemberCount(cls: PyClass): number {
+  let count = 0;
+  for (const name of blockAssignments(cls.body).keys())
+    if (!name.startsWith('_') || name === '__empty__') count++;
+  return count;
+}
+
+/**
+ * How many values a field's `choices=` allows, when the source lists them: a literal, a name the
+ * model class or the module binds to one, or `Status.choices` of an enum class of the file.
+ */
+function choiceCount(call: Node, cls: PyClass, model: PythonModel): number | undefined {
+  const args = argsOf(call);
+  const value = args ? keywordArg(args, 'choices') : undefined;
+  if (!value) return undefined;
+  if (value.type === 'identifier') {
+    const bound =
+      blockAssignments(cls.body).get(value.text) ??
+      blockAssignments(model.tree.rootNode).get(value.text);
+    return pairCount(bound?.value);
+  }
+  if (value.type === 'attribute' && value.childForFieldName('attribute')?.text === 'choices') {
+    const name = value.childForFieldName('object')?.text.split('.').pop();
+    // The later of two classes of one name is the one Python binds.
+    const enumClass = [...model.classes]
+      .reverse()
+      .find((c) => c.name === name && c.bases.some((base) => /Choices$/.test(base)));
+    return enumClass ? enumMemberCount(enumClass) : undefined;
+  }
+  return pairCount(value);
+}
+
 /**
  * The `id` primary key Django adds to a model that declares none (an `AutoField`, or the
  * `DEFAULT_AUTO_FIELD` type), placed at the class name.
@@ -251,6 +295,8 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       });
       if (field === 'relation') table.relationships.push(left.text);
       else if (field) {
+        const choices = choiceCount(value, cls, model);
+        if (choices) field.choices = choices;
         table.columns.push(field);
         if (field.foreignKey) table.relationships.push(left.text);
       }

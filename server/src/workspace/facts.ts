@@ -89,6 +89,8 @@ export interface ColumnFact {
   alias?: { ref: string; own: ColumnFlags };
   /** Added by the framework, not declared: the `id` key Django gives a model that declares none. */
   implicit?: true;
+  /** How many values a Django field's `choices=` allows, when the source lists them. */
+  choices?: number;
 }
 
 /** What a column declaration says about keys and indexes; undefined where it says nothing. */
