@@ -1,5 +1,6 @@
 import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
 import { isOneOffCode } from '../../server/src/python/loop-analysis';
+import type { PythonModel } from '../../server/src/python/model';
 import { isBatchScriptPath } from '../../server/src/python/scope-analysis';
 import type {
   ColumnFact,
@@ -38,14 +39,32 @@ function columnNamed(table: TableFact, name: string): ColumnFact | undefined {
   return table.columns.find((c) => c.attribute === name || c.name === name);
 }
 
+const modulePath = (moduleName: string): string => `${moduleName.replace(/\./g, '/')}.py`;
+
+/** The trait of a command or script that runs as a long-lived worker. */
+const WORKER_LOOP = 'unindexed-query-column:worker-loop';
+
 /**
- * Tests, migrations, management commands and scripts (by module path): their queries run once or
- * on demand, not per request, so they make no column hot.
+ * A management command or script with a `while` loop and a `sleep`: a worker polling for due
+ * rows (`manage.py sendalerts`, a `--loop` option) whose queries repeat as long as it runs.
+ */
+function workerTraits(model: PythonModel): string[] {
+  if (!isBatchScriptPath(modulePath(model.moduleName))) return [];
+  const polls =
+    model.loops.some((loop) => loop.kind === 'while') &&
+    model.calls.some((call) => call.method === 'sleep');
+  return polls ? [WORKER_LOOP] : [];
+}
+
+/**
+ * Tests, migrations, management commands and scripts (by module path), workers that poll aside:
+ * their queries run once or on demand, not per request, so they make no column hot.
  */
 function isOffRequestModule(facts: FileFacts): boolean {
   if (!facts.moduleName) return false;
-  const path = `${facts.moduleName.replace(/\./g, '/')}.py`;
-  return isOneOffCode(path) || isBatchScriptPath(path);
+  const path = modulePath(facts.moduleName);
+  if (isOneOffCode(path)) return true;
+  return isBatchScriptPath(path) && !facts.traits?.includes(WORKER_LOOP);
 }
 
 /** Resolves each query's column uses to model columns, keyed by file and query id. */
@@ -236,7 +255,7 @@ export const unindexedQueryColumn: Rule = {
         'SQLAlchemy and SQLModel foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
         'Extra filter columns of a query that an index already drives, which do not count in the number of queries either: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, `kind` when `(account_id, kind)` is indexed, or `locked_at` in `where(Order.id == i, Order.locked_at.is_(None))` and `filter(pk=p, next_run=d)` (primary-key lookups).',
         'Boolean columns, and Django fields whose `choices=` allows exactly two values (a literal list, a name bound to one in the model or module, or `Status.choices` of a `TextChoices`/`IntegerChoices` class of the file): an index on a two-valued column rarely beats a scan. Three or more choices are still reported: a `status` whose rare value (`pending`) is the one queried is what an index serves best.',
-        'Queries in tests, migrations, Django management commands and files under `scripts/`: they run once or on demand, not per request, so they neither make a column hot nor count in the number of queries.',
+        'Queries in tests, migrations, Django management commands and files under `scripts/`: they run once or on demand, not per request, so they neither make a column hot nor count in the number of queries. A command or script with a `while` loop that sleeps is a long-lived worker polling for due rows (`manage.py sendalerts`), and its queries count.',
         'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`.',
         'Filter + sort pairs whose sort column is the primary key (`order_by(Post.id.desc())` after an indexed filter).',
         'A sort column in a query that also filters its table: the filter column is reported instead, or the composite index when the filter is indexed.',
@@ -245,6 +264,7 @@ export const unindexedQueryColumn: Rule = {
       ],
     },
   },
+  pythonModuleTraits: workerTraits,
   checkWorkspace(ctx) {
     const byQuery = resolveQueries(ctx);
     const indexed = new Map<ColumnFact, boolean>();
