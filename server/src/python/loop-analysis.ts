@@ -450,7 +450,7 @@ const BATCH_VARIABLE = /(?:^|_)(?:batch|chunk)(?:es|s)?(?:_|$)/;
 const PROGRESS_WRAPPERS = new Set(['tqdm', 'enumerate', 'track', 'progressbar', 'alive_it']);
 
 /** `tqdm(range(0, n, size))` -> `range(0, n, size)`: the iterable a progress wrapper passes on. */
-function withoutProgressWrapper(node: Node | null): Node | null {
+export function withoutProgressWrapper(node: Node | null): Node | null {
   let current = node;
   while (current?.type === 'call') {
     const fnNode = current.childForFieldName('function');
