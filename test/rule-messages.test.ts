@@ -299,6 +299,65 @@ describe('rule messages', () => {
         'app lifespan) and reuse it',
     ]);
   });
+
+  it('sync-db-in-async advises by the client: Redis, SQLAlchemy session or unknown', async () => {
+    const { reports } = await analyze([
+      {
+        relativePath: 'app/cache.py',
+        text: [
+          'from contextlib import contextmanager',
+          'import redis',
+          '',
+          'pool = redis.ConnectionPool.from_url("redis://cache")',
+          '',
+          '@contextmanager',
+          'def cache_session():',
+          '    client = redis.Redis(connection_pool=pool)',
+          '    try:',
+          '        yield client',
+          '    finally:',
+          '        client.close()',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'app/routes.py',
+        text: [
+          'from fastapi import APIRouter',
+          'from app.cache import cache_session',
+          'from app.db import reports_session',
+          '',
+          'router = APIRouter()',
+          '',
+          '@router.get("/cached/{key}")',
+          'async def cached(key: str):',
+          '    with cache_session() as cache:',
+          '        return {"value": cache.get(key)}',
+          '',
+          '@router.get("/accounts/{account_id}")',
+          'async def account(account_id: int):',
+          '    with reports_session() as db:',
+          '        return db.get(Account, account_id)',
+          '',
+          '@router.get("/reports/{name}")',
+          'async def report(name: str):',
+          '    with reports_session() as db:',
+          '        return db.get(name)',
+        ].join('\n'),
+      },
+    ]);
+    const messages = reports
+      .flatMap((report) => report.findings)
+      .filter((finding) => finding.ruleId === 'sync-db-in-async')
+      .map((finding) => finding.message);
+    assert.deepEqual(messages, [
+      '`cache.get()` is a blocking Redis call inside `async def`; make the endpoint a plain ' +
+        '`def` or use `redis.asyncio`',
+      '`db.get()` is a blocking database call inside `async def`; make the endpoint a plain ' +
+        '`def` or use an `AsyncSession`',
+      '`db.get()` is a blocking database call inside `async def`; make the endpoint a plain ' +
+        '`def` or use an async client',
+    ]);
+  });
 });
 
 describe('rule messages: Prisma', () => {

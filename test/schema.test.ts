@@ -236,6 +236,116 @@ describe('schema extraction', function () {
       );
     });
 
+    it('gives models the `__table_args__` of their first base that has one', () => {
+      const { schema } = pythonSchema(
+        [
+          'from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint',
+          'from sqlalchemy.orm import declared_attr',
+          'from app.db import Base',
+          'class Owned:',
+          '    owner_id = Column(ForeignKey("users.id"))',
+          '    @declared_attr',
+          '    def __table_args__(cls):',
+          '        return (Index(f"ix_{cls.__tablename__}_owner", "owner_id"), {"comment": "x"})',
+          'class Flagged:',
+          '    flag_id = Column(ForeignKey("flags.id"))',
+          '    @declared_attr',
+          '    def __table_args__(cls):',
+          '        if cls.__name__ == "Note":',
+          '            return (Index("ix_a", cls.flag_id), UniqueConstraint("flag_id", "id"))',
+          '        elif cls.__name__ == "Task":',
+          '            raise TypeError(cls.__name__)',
+          '        return (UniqueConstraint("flag_id", "id"), Index("ix_b", "flag_id"))',
+          'class Note(Owned, Base):',
+          '    __tablename__ = "notes"',
+          '    id = Column(Integer, primary_key=True)',
+          'class Card(Flagged, Owned, Base):',
+          '    __tablename__ = "cards"',
+          '    id = Column(Integer, primary_key=True)',
+          'class Task(Owned, Base):',
+          '    __tablename__ = "tasks"',
+          '    __table_args__ = ({"comment": "replaces the mixin\'s"},)',
+          '    id = Column(Integer, primary_key=True)',
+        ].join('\n'),
+      );
+      assert.deepEqual(
+        schema.indexes.map((i) => [i.table, i.columns.join(',')]),
+        [
+          ['notes', 'owner_id'],
+          ['cards', 'flag_id'],
+          ['cards', 'flag_id,id'],
+        ],
+      );
+      assert.deepEqual(
+        schema.mappedBases?.map((b) => [b.name, b.tableArgs?.map((i) => i.fields.join(','))]),
+        [
+          ['Owned', ['owner_id']],
+          ['Flagged', ['flag_id', 'flag_id,id']],
+        ],
+      );
+      assert.equal(table(schema, 'notes').inheritsTableArgs, undefined);
+    });
+
+    it('evaluates only the `__table_args__` every path of the method returns', () => {
+      const tableArgs = (body: string[]) =>
+        pythonSchema(
+          [
+            'from sqlalchemy import Column, ForeignKey, Index',
+            'from sqlalchemy.orm import declared_attr',
+            'class Owned:',
+            '    owner_id = Column(ForeignKey("users.id"))',
+            '    @declared_attr',
+            '    def __table_args__(cls):',
+            ...body.map((line) => `        ${line}`),
+          ].join('\n'),
+        ).schema.mappedBases?.[0]?.tableArgs?.map((i) => i.fields.join(','));
+      const index = 'Index("ix", "owner_id")';
+      assert.deepEqual(tableArgs([`return (${index},)`]), ['owner_id']);
+      assert.deepEqual(tableArgs(['if cls.pg:', `    return (${index},)`, 'return ()']), []);
+      assert.deepEqual(tableArgs(['if cls.pg:', `    return (${index},)`]), [], 'None otherwise');
+      assert.deepEqual(
+        tableArgs(['args = []', 'for c in cls.cols:', '    return (Index("i", c),)', 'return ()']),
+        [],
+      );
+      assert.deepEqual(tableArgs(['args = (Index("ix", "owner_id"),)', 'return args']), []);
+    });
+
+    it('reads the later of two classes of one name, the earlier for the classes between', () => {
+      const { schema } = pythonSchema(
+        [
+          'from sqlalchemy import Column, ForeignKey, Integer',
+          'class Linked(Base):',
+          '    __abstract__ = True',
+          '    first_id = Column(ForeignKey("a.id"))',
+          'class Early(Linked):',
+          '    __tablename__ = "early"',
+          '    id = Column(Integer, primary_key=True)',
+          'class Linked(Base):',
+          '    __abstract__ = True',
+          '    second_id = Column(ForeignKey("b.id"))',
+          'class Late(Linked):',
+          '    __tablename__ = "late"',
+          '    id = Column(Integer, primary_key=True)',
+          'class Late(Linked):',
+          '    __tablename__ = "late"',
+          '    __table_args__ = {"extend_existing": True}',
+          '    id = Column(Integer, primary_key=True)',
+          '    note = Column(Integer)',
+        ].join('\n'),
+      );
+      assert.deepEqual(
+        schema.tables.map((t) => [t.name, t.columns.map((c) => c.name).join(',')]),
+        [
+          ['early', 'id,first_id'],
+          ['late', 'id,note,second_id'],
+        ],
+      );
+      assert.deepEqual(
+        schema.mappedBases?.map((b) => [b.name, b.columns.map((c) => c.name).join(',')]),
+        [['Linked', 'second_id']],
+      );
+    });
+
     it('links the bases and aliases other modules declare, and leaves the key to fold', () => {
       const { schema } = pythonSchema(
         [
@@ -394,6 +504,35 @@ describe('schema extraction', function () {
       );
       const posts = table(pythonSchema(models, 'blog/models.py').schema, 'blog_posts');
       assert.ok(column(posts, 'id').primaryKey, 'also below an abstract model');
+    });
+
+    it('reads the later of two models of one name', () => {
+      const { schema } = pythonSchema(
+        [
+          'from django.db import models',
+          'class Dated(models.Model):',
+          '    created = models.DateTimeField()',
+          '    class Meta:',
+          '        abstract = True',
+          'class Dated(models.Model):',
+          '    updated = models.DateTimeField()',
+          '    class Meta:',
+          '        abstract = True',
+          'class Tag(Dated):',
+          '    name = models.CharField(max_length=9)',
+          'class Tag(Dated):',
+          '    label = models.CharField(max_length=9)',
+        ].join('\n'),
+        'blog/models.py',
+      );
+      assert.deepEqual(
+        schema.tables.map((t) => [t.name, t.columns.map((c) => c.name).join(',')]),
+        [['blog_tag', 'updated,label,id']],
+      );
+      assert.deepEqual(
+        schema.mappedBases?.map((b) => [b.name, b.columns.map((c) => c.name).join(',')]),
+        [['Dated', 'updated']],
+      );
     });
 
     it('names default tables after the app label', () => {

@@ -318,6 +318,41 @@ function createdWhere(creation: Creation, file: string): string {
 
 const ADVICE = 'create it once (module level or app lifespan) and reuse it';
 
+/**
+ * Whether a private method hands what it creates only to construction code of its class: it
+ * returns the client, and every call of it in the file (`self._make_engine()`) runs once
+ * (`__init__`, a startup method) or keeps the result (`self.engine = self._make_engine()`). As
+ * for a client created in `__init__` directly, the class is taken to be built once (a service
+ * made at startup), which the analysis does not check. A call may also sit in another such method
+ * that returns its result (`def _make_with_retry(self): return self._make_engine()`). A public
+ * method, or one the file also uses as a value (`on_reset=self._make_engine`), may be called per
+ * request from elsewhere.
+ */
+function buildsOnlyForItsClass(
+  fn: PyFunction,
+  call: PyCall,
+  model: PythonModel,
+  depth = 0,
+): boolean {
+  const { className, name } = fn;
+  if (!className || fn.parent || !name.startsWith('_') || name.startsWith('__')) return false;
+  if (!returnedCalls(fn, model).has(call)) return false;
+  if (new RegExp(`\\.${name}\\b(?!\\s*\\()`).test(model.source)) return false;
+  let sites = 0;
+  for (const site of model.calls) {
+    if (site.callee !== `self.${name}` && site.callee !== `cls.${name}`) continue;
+    const caller = site.fn;
+    if (caller?.className !== className) return false;
+    const once =
+      runsOncePerProcess(caller, model) ||
+      keepsCreation(site, caller, model) ||
+      (depth < 3 && buildsOnlyForItsClass(caller, site, model, depth + 1));
+    if (!once) return false;
+    sites++;
+  }
+  return sites > 0;
+}
+
 /** A connector called in a function that runs per call, and that the function does not hand back. */
 function checkConnector(ctx: FileContext, model: PythonModel, call: PyCall): void {
   const fn = call.fn;
@@ -325,7 +360,7 @@ function checkConnector(ctx: FileContext, model: PythonModel, call: PyCall): voi
   if (runsOncePerProcess(fn, model) || keepsCreation(call, fn, model)) return;
   if (HTTP_CLIENTS.has(call.qualified) && !isRouteHandler(fn) && servesBatch(call, model)) return;
   // A factory hands what it creates to its callers: the cross-file check judges their call sites.
-  if (handedBack(fn, model).includes(call)) return;
+  if (handedBack(fn, model).includes(call) || buildsOnlyForItsClass(fn, call, model)) return;
   const callee = call.callee || call.qualified;
   ctx.report({
     start: call.start,
@@ -481,6 +516,12 @@ export const connectionPerCall: Rule = {
           "the workspace calls (a library's) is not flagged. A factory the file also uses as a value (a dict of " +
           'callbacks, a scheduler job) is judged where it creates the client, as are generators (dependencies ' +
           'that `yield`), decorated functions and methods.',
+        'Private methods that return the client they create (`def _make_engine(self): return create_engine(...)`) ' +
+          'when every call of them in the file runs once or keeps the result: `self.engine = self._make_engine()` ' +
+          'in `__init__`, a startup method or a `reload_engine()` that assigns it to `self`. Like a client ' +
+          'created in `__init__` directly, this takes the class to be built once (a service made at startup). ' +
+          'Public methods, and methods the file also uses as values, may be called per request from elsewhere ' +
+          'and are flagged.',
         'Clients over a shared pool or transport: `redis.Redis(connection_pool=pool)` and ' +
           '`httpx.AsyncClient(transport=transport)` where the pool or transport is a module-level, imported or ' +
           '`global` name, a parameter or an attribute (`self.pool`): they open no connection and build no pool. ' +

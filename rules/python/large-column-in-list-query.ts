@@ -1,7 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
 import { isRouteHandler } from '../../server/src/python/knowledge';
-import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+import type { PyCall, PyFunction, PyLoop, PythonModel } from '../../server/src/python/model';
 import { loopTarget } from '../../server/src/python/loop-analysis';
 import { localFlow } from '../../server/src/python/local-flow';
 import { readChainIn, type ChainLink } from '../../server/src/python/orm';
@@ -9,6 +9,7 @@ import { statementsStartingWith } from '../../server/src/python/returned-calls';
 import {
   positionalArguments,
   positionalArgumentNodes,
+  withoutProgressWrapper,
 } from '../../server/src/python/scope-analysis';
 import type { ColumnFact } from '../../server/src/workspace/facts';
 import { OwnedCache } from '../../server/src/python/memo';
@@ -286,6 +287,122 @@ function schemasOfRows(call: PyCall, calls: readonly PyCall[], name: string): st
   return [...schemas];
 }
 
+/** Builtins that take the rows or a row without reading any column: `len(rows)`, `type(row)`. */
+const READS_NO_COLUMN = new Set(['len', 'isinstance', 'id', 'type', 'bool', 'hash']);
+/** Builtins that only walk the rows (`enumerate(rows)`): what they yield is followed instead. */
+const ITERATES = new Set(['enumerate', 'zip', 'reversed', 'iter', 'list', 'tuple', 'sorted']);
+/** `map(fn, rows)`, `filter(fn, rows)`: the rows go to `fn`, read here when it is a lambda. */
+const APPLIES = new Set(['map', 'filter']);
+/**
+ * Django query builders: a row given as a filter or field value (`Q(agent=agent)`,
+ * `Entry.objects.filter(agent=agent)`) stands for its primary key, no other column is read.
+ */
+const KEY_ONLY = new Set([
+  'Q',
+  'filter',
+  'exclude',
+  'get',
+  'aget',
+  'create',
+  'acreate',
+  'get_or_create',
+  'aget_or_create',
+  'update_or_create',
+  'aupdate_or_create',
+  'update',
+  'aupdate',
+]);
+
+/** Queryset methods that give the same kind of rows, fewer or reordered (`qs.distinct()`). */
+const SAME_ROWS = new Set([
+  'all',
+  'filter',
+  'exclude',
+  'distinct',
+  'order_by',
+  'reverse',
+  'select_related',
+  'prefetch_related',
+  'annotate',
+  'iterator',
+  'using',
+]);
+
+/** An argument's values: itself, the items of a list or tuple display, the values of a dict's. */
+function argumentValues(arg: Node): Node[] {
+  const value = arg.type === 'keyword_argument' ? arg.childForFieldName('value') : arg;
+  if (!value) return [];
+  if (value.type === 'list' || value.type === 'tuple')
+    return value.namedChildren.flatMap((n) => n ?? []);
+  if (value.type === 'dictionary')
+    return value.namedChildren.flatMap((pair) => pair?.childForFieldName('value') ?? []);
+  return [value];
+}
+
+/**
+ * The row a loop binds when it walks the rows: `row` in `for row in rows`, `for row in
+ * tqdm(rows)`, `for i, row in enumerate(rows)`; '' otherwise.
+ */
+function rowOfLoop(loop: PyLoop, isRows: (node: Node | null | undefined) => boolean): string {
+  const target = loopTarget(loop);
+  const iterable = loop.iterable;
+  if (!target || !iterable || !isRows(withoutProgressWrapper(iterable))) return '';
+  if (target.type === 'identifier') return target.text;
+  const parts = target.namedChildren;
+  const row = parts.length === 2 && /\benumerate\s*\(/.test(iterable.text) ? parts[1] : null;
+  return row?.type === 'identifier' ? row.text : '';
+}
+
+/** Whether a call takes what is given to it without reading a column of the rows. */
+function readsNoRowColumn(other: PyCall): boolean {
+  const callee = other.callee || other.method;
+  if (SCHEMA_FROM_ROW.has(other.method) || KEY_ONLY.has(other.method)) return true;
+  if (READS_NO_COLUMN.has(callee) || ITERATES.has(callee)) return true;
+  return APPLIES.has(callee) && positionalArguments(other)[0]?.type === 'lambda';
+}
+
+/**
+ * Whether the function hands the rows, or a row of them, to another call: `add_to_index(writer,
+ * paper)` in a loop over them, `notify(users=rows)`, `signal.send(instance=row)`. The callee (in
+ * the workspace or not) may read any column, as the caller of a function returning the rows may.
+ * Schema builders (`Out.model_validate(row)`) are judged by the fields they declare instead;
+ * `len(rows)`, a lambda given to `map`/`filter` (read here) and Django filters read no column.
+ */
+function handsRowsToCall(
+  call: PyCall,
+  calls: readonly PyCall[],
+  name: string,
+  fn: PyFunction,
+  model: PythonModel,
+): boolean {
+  /** The rows: the list query, its name, or a queryset made from it (`qs.distinct()`). */
+  const isRows = (node: Node | null | undefined): boolean => {
+    if (!node) return false;
+    const inner = unwrap(node);
+    if (inner.startIndex === call.start && inner.endIndex === call.end) return true;
+    if (!name || inner.type !== 'identifier') return false;
+    if (inner.text === name) return true;
+    const values = localFlow(fn).assignments.get(inner.text);
+    const chain = values?.length === 1 ? readChainIn(values[0], model) : undefined;
+    return (
+      chain?.root.type === 'identifier' &&
+      chain.root.text === name &&
+      chain.links.every((link) => link.kind === 'call' && SAME_ROWS.has(link.name))
+    );
+  };
+  for (const other of calls) {
+    if (other === call || readsNoRowColumn(other)) continue;
+    const rows = new Set(other.loops.map((loop) => rowOfLoop(loop, isRows)).filter(Boolean));
+    for (const arg of other.args.namedChildren) {
+      for (const value of arg ? argumentValues(arg) : []) {
+        if (isRows(value)) return true;
+        if (value.type === 'identifier' && rows.has(value.text)) return true;
+      }
+    }
+  }
+  return false;
+}
+
 /** What a `return` statement returns: its range, and its name when it is a plain identifier. */
 interface ReturnedValue {
   start: number;
@@ -339,7 +456,8 @@ function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel):
     if (returnsRows(call, name, fn, pyModel.source)) {
       responseModel = (isRouteHandler(fn) && responseModelOf(fn)) || '';
       if (!responseModel) continue;
-    } else schemas = schemasOfRows(call, calls, name);
+    } else if (handsRowsToCall(call, calls, name, fn, pyModel)) continue;
+    else schemas = schemasOfRows(call, calls, name);
     for (const model of models)
       traits.push(
         `${TRAIT}${model}:${call.start}:${call.end}:${responseModel}:${schemas.join(',')}`,
@@ -469,6 +587,12 @@ export const largeColumnInListQuery: Rule = {
           'read the column), also in parentheses or inside a dict, tuple or page object ' +
           '(`return {"items": rows, "total": n}`), or from a route without `response_model=`; and routes whose ' +
           '`response_model` schema (or a base class) declares the column, or is not a class of the workspace.',
+        'Rows, or a row of them, passed to another call (`add_to_index(writer, doc)` in a loop over them, ' +
+          '`notify(users=rows)`, `post_save.send(sender=Doc, instance=doc)`), in the workspace or not: like a ' +
+          'caller of a function that returns them, the callee may read the column. Passing only other columns ' +
+          '(`send(doc.id, doc.title)`), the rows to `len(...)` or a lambda in `map`/`filter`, or a row as a ' +
+          'Django filter value (`Q(agent=agent)`, `.filter(agent=agent)`, which use its key) still counts as ' +
+          'reading them locally.',
         'Rows turned into schema objects (`[Out.model_validate(r) for r in rows]`, `Out.from_orm(r)`, ' +
           '`Out.parse_obj(r)`) of a class that (or whose base class) declares the column, or that is not a ' +
           'class of the workspace: it may read any column.',

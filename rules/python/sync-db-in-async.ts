@@ -1,5 +1,5 @@
 import type { Node } from 'web-tree-sitter';
-import type { Rule } from '../../server/src/engine/rule';
+import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { ensureImport } from '../../server/src/python/edits';
 import {
@@ -7,14 +7,97 @@ import {
   describeCall,
   DJANGO_EVALUATING_METHODS,
   receiverMaker,
+  receiverOrigin,
   reportBlockingCalls,
 } from '../../server/src/python/blocking';
+import { CONNECTORS } from '../../server/src/python/clients';
 import { isMongoCommand, isRouteHandler } from '../../server/src/python/knowledge';
 import { isOnDjangoQuerySet } from '../../server/src/python/orm';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+import { positionalArguments } from '../../server/src/python/scope-analysis';
 
 const PLAIN_DEF_TITLE = 'Make the endpoint a plain `def`';
 const TO_THREAD_TITLE = 'Wrap in `await asyncio.to_thread(...)`';
+
+/** The trait of a function that makes a Redis client (a `cache_session()` context manager). */
+const MAKES_REDIS = 'sync-db-in-async:makes-redis';
+
+const isRedisConnector = (qualified: string): boolean =>
+  qualified.startsWith('redis.') && CONNECTORS.has(qualified);
+
+/** Records the functions that create a Redis client and no SQLAlchemy object. */
+function redisFactoryTraits(_fn: PyFunction, calls: PyCall[]): string[] {
+  if (!calls.some((call) => isRedisConnector(call.qualified))) return [];
+  const sql = calls.some((call) => /^(?:sqlalchemy|sqlmodel)\b/.test(call.qualified));
+  return sql ? [] : [MAKES_REDIS];
+}
+
+/** What the receiver of a blocking call is, as far as the advice depends on it. */
+type ClientKind = 'redis' | 'sqlalchemy' | 'driver' | 'unknown';
+
+/** SQLAlchemy `Session` methods no driver connection or Redis client has. */
+const SESSION_ONLY_METHODS = new Set([
+  'query',
+  'exec',
+  'scalars',
+  'scalar',
+  'flush',
+  'refresh',
+  'merge',
+]);
+/** Statement builders whose result only a SQLAlchemy session or connection executes. */
+const SQLALCHEMY_STATEMENT =
+  /^(?:(?:sa|sqlalchemy|sqlmodel)\.)?(?:text|select|insert|update|delete)$/;
+
+/**
+ * Whether the receiver is a Redis client: made by `redis.*` directly, or bound by a `with` over
+ * (or assigned from) a workspace function that makes one (`with cache_session() as cache:`).
+ */
+function isRedisClient(
+  ctx: FileContext,
+  call: PyCall,
+  origin: string,
+  model: PythonModel,
+): boolean {
+  if (!origin) return false;
+  if (origin.startsWith('redis.')) return true;
+  const local = !origin.includes('.') && model.moduleName;
+  const target = ctx.index.resolve([local ? `${model.moduleName}.${origin}` : origin]);
+  return !!target?.fn.traits.includes(MAKES_REDIS);
+}
+
+/**
+ * The kind of client a call blocks on: Redis; SQLAlchemy, when the call says so (a session-only
+ * method, `get(Model, ...)`, a `text()`/`select()` statement, `commit`/`rollback` on a
+ * session-like name, an `inspect(engine)` read); a sync driver connection; or unknown (a `with reports_session() as r:`
+ * whose calls could be any client's).
+ */
+function clientKind(ctx: FileContext, call: PyCall, model: PythonModel): ClientKind {
+  const origin = receiverOrigin(call, model);
+  if (isRedisClient(ctx, call, origin, model)) return 'redis';
+  if (receiverMaker(call, model)) return 'driver';
+  // `inspect(engine).get_table_names()`: SQLAlchemy's catalogue reads.
+  const inspected =
+    origin === 'sqlalchemy.inspect' ||
+    /^(?:sa\.|sqlalchemy\.)?inspect\(/.test(call.receiver?.text ?? '');
+  if (inspected || SESSION_ONLY_METHODS.has(call.method)) return 'sqlalchemy';
+  const first = positionalArguments(call)[0];
+  if (call.method === 'get')
+    return first?.type === 'identifier' && /^[A-Z]/.test(first.text) ? 'sqlalchemy' : 'unknown';
+  if (call.method === 'execute' && first?.type === 'call') {
+    const callee = first.childForFieldName('function')?.text ?? '';
+    return SQLALCHEMY_STATEMENT.test(callee) ? 'sqlalchemy' : 'unknown';
+  }
+  return call.method === 'commit' || call.method === 'rollback' ? 'sqlalchemy' : 'unknown';
+}
+
+/** The async alternative to name for a client kind, after "make the endpoint a plain `def` or". */
+const ASYNC_ALTERNATIVE: Record<ClientKind, string> = {
+  redis: 'use `redis.asyncio`',
+  sqlalchemy: 'use an `AsyncSession`',
+  driver: 'use an async driver',
+  unknown: 'use an async client',
+};
 
 /** Code that only works as a coroutine on the event loop thread. */
 const LOOP_BOUND_CODE =
@@ -44,7 +127,11 @@ export const syncDbInAsync: Rule = {
         'methods that run their query (`get`, `count`, `first`, `create`, ...), also on a queryset ' +
         'built in local variables (`q = Order.objects.filter(...)`, then `q.first()`), and pymongo ' +
         'collection commands (`db.users.find_one`) in a file that imports pymongo and not Motor. A chain such as ' +
-        '`db.query(User).filter(...).all()` is one round trip and one finding, on its head.',
+        '`db.query(User).filter(...).all()` is one round trip and one finding, on its head. The ' +
+        'advice names the async client that fits: `redis.asyncio` for a Redis client (also one a ' +
+        'workspace function makes, `with cache_session() as cache:`), an `AsyncSession` when the ' +
+        'call shows a SQLAlchemy session (`query`, `scalars`, `get(Model, ...)`, `execute(text(...))`, ' +
+        '`commit`), an async driver for a driver connection, and an async client otherwise.',
       whyIsThisBad:
         'The query waits for the database on the thread that runs the event loop, so every other ' +
         'request of the worker waits too: one slow report query turns a concurrent API into a ' +
@@ -106,24 +193,28 @@ export const syncDbInAsync: Rule = {
         'Django, "Use `await ….aget()`" switches to the async ORM method (Django 4.1+), which runs the same query in a thread of its own.',
     },
   },
+  pythonTraits: redisFactoryTraits,
   check(ctx) {
     reportBlockingCalls(ctx, 'db', (call, model) => {
       const fn = call.fn!;
       const django = isDjangoCall(call, model);
       const plainDef = django ? undefined : plainDefFix(fn);
       const mongo = isMongoCommand(call);
+      const kind = django || mongo ? undefined : clientKind(ctx, call, model);
+      const alternative = mongo ? 'use Motor (`AsyncIOMotorClient`)' : ASYNC_ALTERNATIVE[kind!];
       const advice = django
         ? `use \`a${call.method}()\` or \`sync_to_async\``
         : plainDef
-          ? `make the endpoint a plain \`def\` or use ${mongo ? 'Motor (`AsyncIOMotorClient`)' : 'an `AsyncSession`'}`
-          : `use ${mongo ? 'Motor (`AsyncIOMotorClient`)' : 'an async driver'} or \`await asyncio.to_thread(...)\``;
+          ? `make the endpoint a plain \`def\` or ${alternative}`
+          : `${kind === 'redis' || mongo ? alternative : 'use an async driver'} or \`await asyncio.to_thread(...)\``;
+      const what = kind === 'redis' ? 'Redis' : 'database';
       const fixes = [django ? asyncOrmFix(call) : plainDef, toThreadFix(call, model)].filter(
         (fix): fix is Fix => !!fix,
       );
       return {
         start: call.node.startIndex,
         end: call.node.endIndex,
-        message: `\`${describeCall(call)}\` is a blocking database call inside \`async def\`; ${advice}`,
+        message: `\`${describeCall(call)}\` is a blocking ${what} call inside \`async def\`; ${advice}`,
         fixes,
       };
     });

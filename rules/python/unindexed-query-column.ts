@@ -1,9 +1,22 @@
 import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
-import type { ColumnFact, QueryColumnUse, TableFact } from '../../server/src/workspace/facts';
+import { isOneOffCode } from '../../server/src/python/loop-analysis';
+import type { PythonModel } from '../../server/src/python/model';
+import { isBatchScriptPath } from '../../server/src/python/scope-analysis';
+import type {
+  ColumnFact,
+  FileFacts,
+  QueryColumnUse,
+  TableFact,
+} from '../../server/src/workspace/facts';
 import type { IndexedTable } from '../../server/src/workspace/index';
 
 /** Two-valued columns: an index on them rarely beats a scan, so nobody should be told to add one. */
 const BOOLEAN_TYPE = /^(?:[\w.]*\.)?(?:Boolean|bool|BooleanField|NullBooleanField)\b/;
+
+/** A boolean, or a Django field whose `choices=` allows two values (in effect a boolean). */
+function isTwoValued(column: ColumnFact): boolean {
+  return BOOLEAN_TYPE.test(column.type) || column.choices === 2;
+}
 
 interface ResolvedUse {
   entry: IndexedTable;
@@ -26,13 +39,41 @@ function columnNamed(table: TableFact, name: string): ColumnFact | undefined {
   return table.columns.find((c) => c.attribute === name || c.name === name);
 }
 
+const modulePath = (moduleName: string): string => `${moduleName.replace(/\./g, '/')}.py`;
+
+/** The trait of a command or script that runs as a long-lived worker. */
+const WORKER_LOOP = 'unindexed-query-column:worker-loop';
+
+/**
+ * A management command or script with a `while` loop and a `sleep`: a worker polling for due
+ * rows (`manage.py sendalerts`, a `--loop` option) whose queries repeat as long as it runs.
+ */
+function workerTraits(model: PythonModel): string[] {
+  if (!isBatchScriptPath(modulePath(model.moduleName))) return [];
+  const polls =
+    model.loops.some((loop) => loop.kind === 'while') &&
+    model.calls.some((call) => call.method === 'sleep');
+  return polls ? [WORKER_LOOP] : [];
+}
+
+/**
+ * Tests, migrations, management commands and scripts (by module path), workers that poll aside:
+ * their queries run once or on demand, not per request, so they make no column hot.
+ */
+function isOffRequestModule(facts: FileFacts): boolean {
+  if (!facts.moduleName) return false;
+  const path = modulePath(facts.moduleName);
+  if (isOneOffCode(path)) return true;
+  return isBatchScriptPath(path) && !facts.traits?.includes(WORKER_LOOP);
+}
+
 /** Resolves each query's column uses to model columns, keyed by file and query id. */
 function resolveQueries(ctx: WorkspaceContext): Map<string, ResolvedUse[]> {
   const queries = new Map<string, ResolvedUse[]>();
   const models = new Map<string, IndexedTable[]>();
   for (const facts of ctx.index.allFacts()) {
     // Prisma queries in TypeScript files are `prisma-query-without-index`'s.
-    if (facts.language !== 'python') continue;
+    if (facts.language !== 'python' || isOffRequestModule(facts)) continue;
     for (const use of facts.queryColumns) {
       let entries = models.get(use.model);
       if (!entries) {
@@ -116,7 +157,7 @@ function reportUnindexed(
 ): void {
   const { entry, column } = uses;
   const { table } = entry;
-  if (BOOLEAN_TYPE.test(column.type) || leadsIndex(uses)) return;
+  if (isTwoValued(column) || leadsIndex(uses)) return;
   // SQLAlchemy foreign keys are `unindexed-foreign-key`'s to report.
   if (column.foreignKey && table.source !== 'django') return;
   const optOut =
@@ -210,10 +251,11 @@ export const unindexedQueryColumn: Rule = {
         '    email = Column(String(255), index=True)',
       ].join('\n'),
       notFlagged: [
-        'Primary keys, unique columns, and columns that lead an index declared anywhere: `index=True`, `db_index=True`, SQLModel `Field(index=True)`, `__table_args__`, `Meta.indexes`, `unique_together`, Alembic migrations and `.sql` files. This includes keys and indexes a model inherits from an abstract base or mixin (in any file of the workspace), those declared through an `Annotated[..., mapped_column(...)]` alias (`id: Mapped[pk]`), the `Meta` indexes of a Django abstract base for the models that take its `Meta` (no `Meta` of their own, or `class Meta(Base.Meta)`), and the `id` key Django adds to a model that declares none (also looked up as `pk`).',
+        'Primary keys, unique columns, and columns that lead an index declared anywhere: `index=True`, `db_index=True`, SQLModel `Field(index=True)`, `__table_args__`, `Meta.indexes`, `unique_together`, Alembic migrations and `.sql` files. This includes keys and indexes a model inherits from an abstract base or mixin (in any file of the workspace, also through the `__table_args__` of the base, a `@declared_attr` one counted as `unindexed-foreign-key` describes), those declared through an `Annotated[..., mapped_column(...)]` alias (`id: Mapped[pk]`), the `Meta` indexes of a Django abstract base for the models that take its `Meta` (no `Meta` of their own, or `class Meta(Base.Meta)`), and the `id` key Django adds to a model that declares none (also looked up as `pk`).',
         'SQLAlchemy and SQLModel foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
         'Extra filter columns of a query that an index already drives, which do not count in the number of queries either: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, `kind` when `(account_id, kind)` is indexed, or `locked_at` in `where(Order.id == i, Order.locked_at.is_(None))` and `filter(pk=p, next_run=d)` (primary-key lookups).',
-        'Boolean columns: an index on a two-valued column rarely beats a scan.',
+        'Boolean columns, and Django fields whose `choices=` allows exactly two values (a literal list, a name bound to one in the model or module, or `Status.choices` of a `TextChoices`/`IntegerChoices` class of the file): an index on a two-valued column rarely beats a scan. Three or more choices are still reported: a `status` whose rare value (`pending`) is the one queried is what an index serves best.',
+        'Queries in tests, migrations, Django management commands and files under `scripts/`: they run once or on demand, not per request, so they neither make a column hot nor count in the number of queries. A command or script with a `while` loop that sleeps is a long-lived worker polling for due rows (`manage.py sendalerts`), and its queries count.',
         'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`.',
         'Filter + sort pairs whose sort column is the primary key (`order_by(Post.id.desc())` after an indexed filter).',
         'A sort column in a query that also filters its table: the filter column is reported instead, or the composite index when the filter is indexed.',
@@ -222,6 +264,7 @@ export const unindexedQueryColumn: Rule = {
       ],
     },
   },
+  pythonModuleTraits: workerTraits,
   checkWorkspace(ctx) {
     const byQuery = resolveQueries(ctx);
     const indexed = new Map<ColumnFact, boolean>();

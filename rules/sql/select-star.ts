@@ -47,6 +47,7 @@ export const selectStar: Rule = {
         'Statements that read at most one row: `LIMIT 1`, lookups by `id`/`uuid`/`pk` or a column the workspace schema declares primary key or unique, and strings whose result is read with `.fetchone()` / `.first()`.',
         "The database's own catalog (`information_schema.*`, `pg_catalog`, `pg_tables`, `sqlite_master`, " +
           '`current_schema()`): its columns are fixed by the database and its rows follow the schema.',
+        'SQL whose result the code drops unread, as in a probe that only checks that a table exists (`await session.execute(text("SELECT * FROM alembic_version"))` as a statement of its own, with no later use of `session` that could read the rows; a cursor read afterwards with `cur.fetchall()` or `for row in cur` still counts).',
         'Files under migration folders.',
       ],
     },
@@ -56,7 +57,7 @@ export const selectStar: Rule = {
     let keys: ReadonlySet<string> | undefined;
     const keyLookup = () => (keys ??= ctx.index.keyColumnNames());
     for (const unit of ctx.sqlUnits) {
-      if (unit.readsOneRow) continue;
+      if (unit.readsOneRow || unit.resultDiscarded) continue;
       for (const statement of unit.statements) {
         if (statement.kind !== 'select') continue;
         const star = selectsStar(statement);

@@ -159,6 +159,7 @@ export const unboundedSelect: Rule = {
         'Queries that read a generated series first (`FROM generate_series(...)`, or a CTE over one) and join tables only with `LEFT JOIN`: one row per value of the series.',
         'Lookups by primary key or a unique column (`WHERE id = ?`, `WHERE id IN ($1, $2)`), and statements whose result is read with `.fetchone()`, `.first()`, `.scalar()`, `fetchrow` or `fetchval`.',
         '`EXISTS (...)` checks and `SELECT` without `FROM`.',
+        'SQL whose result the code drops unread, as in a probe that only checks that a table exists or the connection works (`await session.execute(text("SELECT * FROM alembic_version"))` as a statement of its own, inside `try`): no row reaches the program. A later use of the receiver that may read the rows keeps the finding (`cur.execute(q)` then `cur.fetchall()`, `for row in cur`, DuckDB `con.df()`).',
         "Reads of the database's own catalog only (`information_schema.columns`, `pg_catalog.pg_type`, " +
           "`pg_tables`, `sqlite_master`, Oracle's `user_tables`/`all_tables`/`dual`, `FROM current_schema()`, " +
           'derived tables over them): one row per schema object, however ' +
@@ -194,7 +195,8 @@ export const unboundedSelect: Rule = {
     let keys: ReadonlySet<string> | undefined;
     for (const unit of ctx.sqlUnits) {
       // A fragment's bound is the statement it is spliced into; `$executeRaw` returns a count.
-      if (unit.readsOneRow || unit.fragment || sendsNoRows(unit)) continue;
+      // A result dropped unread (`await session.execute(text(probe))`) brings no rows to the code.
+      if (unit.readsOneRow || unit.resultDiscarded || unit.fragment || sendsNoRows(unit)) continue;
       for (const statement of unit.statements) {
         if (!isUnboundedSelect(statement, () => (keys ??= ctx.index.keyColumnNames()))) continue;
         if (ctx.python && readsInBatches(ctx.python, unit)) continue;

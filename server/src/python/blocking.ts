@@ -421,6 +421,15 @@ function calledName(fn: Node): string {
   return fn.type === 'identifier' ? fn.text : '';
 }
 
+/**
+ * The qualified name of the call a method's receiver was bound to, known maker or not:
+ * `app.cache.cache_session` for `cache.get(k)` under `with cache_session() as cache:`,
+ * `redis.Redis` after `r = redis.Redis()`; '' when it is not bound to a call.
+ */
+export function receiverOrigin(call: PyCall, model: PythonModel): string {
+  return bindingOf(model, call.fn, receiverRoot(call))?.qualified ?? '';
+}
+
 /** The known maker a parameter's annotation names (`client: httpx.Client`), or ''. */
 function annotatedMaker(fn: PyFunction | undefined, name: string, model: PythonModel): string {
   const param = paramOf(fn, name);

@@ -222,6 +222,54 @@ function readsOneRow(call: PyCall): boolean {
   );
 }
 
+/**
+ * Methods of a session, connection or cursor that send new SQL or end a transaction: calling them
+ * later reads nothing of an earlier result. Any other later use of the receiver (`cur.fetchall()`,
+ * DuckDB's `con.df()`, `for row in cur`, `list(cur)`) may read it.
+ */
+const READS_NOTHING_BACK = new Set([
+  'execute',
+  'exec',
+  'executemany',
+  'executescript',
+  'exec_driver_sql',
+  'commit',
+  'rollback',
+  'close',
+  'begin',
+  'begin_nested',
+  'flush',
+  'add',
+  'add_all',
+  'refresh',
+  'merge',
+  'delete',
+]);
+
+/**
+ * Whether the code drops the result of the call sending the SQL: `await session.execute(text(q))`
+ * or `conn.execute(q)` as a statement of its own, with no later use of `session`/`conn` in the
+ * same function that could read the rows through it (a DB-API cursor hands them out afterwards).
+ */
+function discardsResult(model: PythonModel, call: PyCall): boolean {
+  let result = resultOf(call);
+  const sender = result;
+  if (result.parent?.type === 'await') result = result.parent;
+  const statement = result.parent;
+  if (statement?.type !== 'expression_statement') return false;
+  const fn = sender.childForFieldName('function');
+  const receiver = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+  if (!receiver) return true;
+  const scopeEnd = call.fn ? call.fn.node.endIndex : model.source.length;
+  const rest = model.source.slice(statement.endIndex, scopeEnd);
+  const name = receiver.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const uses = new RegExp(`(?<![\\w.])${name}\\b(\\s*\\.\\s*(\\w+))?`, 'g');
+  for (const use of rest.matchAll(uses)) {
+    if (!use[2] || !READS_NOTHING_BACK.has(use[2])) return false;
+  }
+  return true;
+}
+
 const unitsByModel = new OwnedCache<PythonModel, SqlUnit[]>('embedded SQL');
 
 /** The file's embedded SQL, extracted once per model (fact contributors and rules share it). */
@@ -305,6 +353,7 @@ export function extractPythonSql(model: PythonModel): SqlUnit[] {
     if (!looksLikeSql(unit.text)) continue;
     if (built.length > 0) unit.pieces = [{ sqlStart: 0, conditional: false }, ...built];
     unit.readsOneRow = readsOneRow(call);
+    if (discardsResult(model, call)) unit.resultDiscarded = true;
     unit.parameters = boundParameters(call);
     seen.add(first.startIndex);
     units.push(unit);

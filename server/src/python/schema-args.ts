@@ -1,6 +1,6 @@
 /** Reading call arguments and literals the way schema declarations write them. */
 import type { Node } from 'web-tree-sitter';
-import { qualify, type PythonModel } from './model';
+import { qualify, type PyClass, type PythonModel } from './model';
 
 /** The positional arguments of a call's argument list (comments and keywords left out). */
 export function positionalArgs(args: Node): Node[] {
@@ -192,4 +192,21 @@ export function importedName(name: string, model: PythonModel): string | undefin
   const qualified = qualify(name, model.imports);
   if (qualified === name || LIBRARIES.has(qualified.split('.')[0])) return undefined;
   return qualified;
+}
+
+/**
+ * Classes that a later class of the same name in the same block replaces: Python binds the name
+ * to the later one, which is the one other modules import and later classes derive from.
+ */
+export function redefinedClasses(model: PythonModel): Set<PyClass> {
+  const redefined = new Set<PyClass>();
+  const latest = new Map<string, PyClass>();
+  for (const cls of model.classes) {
+    const holder = cls.node.parent?.type === 'decorated_definition' ? cls.node.parent : cls.node;
+    const key = `${holder.parent?.id ?? ''}:${cls.name}`;
+    const earlier = latest.get(key);
+    if (earlier) redefined.add(earlier);
+    latest.set(key, cls);
+  }
+  return redefined;
 }

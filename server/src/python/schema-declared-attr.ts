@@ -6,6 +6,14 @@
 import type { Node } from 'web-tree-sitter';
 import type { TableNaming } from '../workspace/facts';
 import type { PyClass, PythonModel } from './model';
+import {
+  argsOf,
+  calledName,
+  elementsOf,
+  keywordArg,
+  positionalArgs,
+  stringValue,
+} from './schema-args';
 
 /** `@declared_attr`, `@declared_attr.directive` (SQLAlchemy 2.0), `@declared_attr.cascading`. */
 const DECLARED_ATTR = /^(?:[\w.]+\.)?declared_attr(?:\.(?:directive|cascading))?$/;
@@ -18,6 +26,8 @@ export interface DeclaredAttr {
   returnType: Node | null;
   /** The name of its first parameter (`cls`, sometimes `self`). */
   receiver: string;
+  /** The method's body. */
+  body: Node | null;
 }
 
 /** The body's statements, without a leading docstring. */
@@ -37,14 +47,123 @@ function readDeclaredAttr(decorated: Node): DeclaredAttr | undefined {
   const name = fn?.childForFieldName('name')?.text;
   if (fn?.type !== 'function_definition' || !name) return undefined;
   const receiver = fn.childForFieldName('parameters')?.namedChildren[0];
-  const statements = statementsOf(fn.childForFieldName('body'));
+  const body = fn.childForFieldName('body');
+  const statements = statementsOf(body);
   const only = statements.length === 1 ? statements[0] : undefined;
   return {
     name,
     value: only?.type === 'return_statement' ? (only.namedChildren[0] ?? undefined) : undefined,
     returnType: fn.childForFieldName('return_type'),
     receiver: receiver?.type === 'identifier' ? receiver.text : 'cls',
+    body,
   };
+}
+
+/**
+ * What a block returns: the returned values (null for a bare `return`) and whether some path runs
+ * off its end; `unknown` when a return sits in a statement not followed here (loop, `try`, `with`).
+ */
+type Returns = { values: (Node | null)[]; fallsThrough: boolean } | 'unknown';
+
+const SIMPLE_STATEMENTS = new Set([
+  'expression_statement',
+  'pass_statement',
+  'comment',
+  'assert_statement',
+  'global_statement',
+  'nonlocal_statement',
+  'delete_statement',
+]);
+
+/** The branches of an `if` statement and whether one of them is an `else`. */
+function branchesOf(statement: Node): { blocks: Node[]; exhaustive: boolean } {
+  const blocks: Node[] = [];
+  const consequence = statement.childForFieldName('consequence');
+  if (consequence) blocks.push(consequence);
+  let exhaustive = false;
+  for (const clause of statement.namedChildren) {
+    if (clause?.type === 'elif_clause') {
+      const body = clause.childForFieldName('consequence');
+      if (body) blocks.push(body);
+    } else if (clause?.type === 'else_clause') {
+      const body = clause.childForFieldName('body');
+      if (body) blocks.push(body);
+      exhaustive = true;
+    }
+  }
+  return { blocks, exhaustive };
+}
+
+function returnsOf(block: Node): Returns {
+  const values: (Node | null)[] = [];
+  for (const statement of block.namedChildren) {
+    if (!statement) continue;
+    const type = statement.type;
+    if (type === 'return_statement') {
+      values.push(statement.namedChildren[0] ?? null);
+      return { values, fallsThrough: false };
+    }
+    // A path that raises gives the class no table arguments at all.
+    if (type === 'raise_statement') return { values, fallsThrough: false };
+    if (type === 'if_statement') {
+      const { blocks, exhaustive } = branchesOf(statement);
+      let fallsThrough = !exhaustive;
+      for (const branch of blocks) {
+        const inner = returnsOf(branch);
+        if (inner === 'unknown') return 'unknown';
+        values.push(...inner.values);
+        fallsThrough ||= inner.fallsThrough;
+      }
+      if (!fallsThrough) return { values, fallsThrough: false };
+      continue;
+    }
+    if (SIMPLE_STATEMENTS.has(type)) continue;
+    if (statement.descendantsOfType('return_statement').length > 0) return 'unknown';
+  }
+  return { values, fallsThrough: true };
+}
+
+/** What tells two constraints apart: their kind, columns and uniqueness, not their names. */
+function constraintKey(call: Node): string {
+  const kind = calledName(call);
+  const args = argsOf(call);
+  if (!args) return '';
+  const columns = positionalArgs(args).slice(kind === 'Index' ? 1 : 0);
+  const unique = keywordArg(args, 'unique')?.text ?? '';
+  // `"author_id"` and `cls.author_id` name the same column (unless its name differs).
+  const names = columns.map((column) => stringValue(column) ?? column.text.split('.').pop());
+  return [kind, unique, ...names].join('|');
+}
+
+const CONSTRAINT_CALLS = new Set([
+  'Index',
+  'UniqueConstraint',
+  'PrimaryKeyConstraint',
+  'ForeignKeyConstraint',
+]);
+
+/** The constraint calls (`Index(...)`, `UniqueConstraint(...)`, ...) of a returned value. */
+function constraintsOf(value: Node | null): Node[] {
+  if (!value || value.type === 'call') return [];
+  return elementsOf(value).filter((element) => CONSTRAINT_CALLS.has(calledName(element)));
+}
+
+/**
+ * The constraints a `@declared_attr __table_args__` method gives every class it applies to: those
+ * its returned tuple holds on every path through the body (the unconditional ones, or one written
+ * in each branch of an `if`). A path that may return something else (`None`, a value built in a
+ * loop or a variable) makes the set empty: an index one configuration adds is no index to count on.
+ */
+export function declaredTableArgs(attr: DeclaredAttr): Node[] {
+  const returns = attr.body ? returnsOf(attr.body) : 'unknown';
+  if (returns === 'unknown' || returns.fallsThrough || returns.values.length === 0) return [];
+  const [first, ...rest] = returns.values.map(constraintsOf);
+  const common = new Set(first.map(constraintKey));
+  for (const path of rest) {
+    const keys = new Set(path.map(constraintKey));
+    for (const key of common) if (!keys.has(key)) common.delete(key);
+  }
+  return first.filter((call) => common.has(constraintKey(call)));
 }
 
 /** The `@declared_attr` methods a class body defines, in order. */

@@ -14,6 +14,7 @@ import type {
   SchemaFacts,
   TableFact,
 } from '../workspace/facts';
+import { emptySchema } from '../workspace/facts';
 import { qualify, type PyClass, type PythonModel } from './model';
 import {
   argsOf,
@@ -25,6 +26,7 @@ import {
   isTrue,
   keywordArg,
   readArgs,
+  redefinedClasses,
   stringList,
   stringValue,
 } from './schema-args';
@@ -78,6 +80,50 @@ function readField(
     if (cls) fact.foreignKey = { table: cls.toLowerCase(), column: 'id', targetClass: cls };
   }
   return fact;
+}
+
+/** The choices of a literal `((value, label), ...)`; undefined for grouped or other values. */
+function pairCount(node: Node | null | undefined): number | undefined {
+  if (node?.type !== 'tuple' && node?.type !== 'list') return undefined;
+  const pairs = elementsOf(node);
+  const flat = pairs.every((pair) => {
+    const parts = pair.type === 'tuple' || pair.type === 'list' ? elementsOf(pair) : [];
+    return parts.length === 2 && parts[1].type !== 'tuple' && parts[1].type !== 'list';
+  });
+  return flat ? pairs.length : undefined;
+}
+
+/** The members of a `TextChoices`/`IntegerChoices`/`Choices` enum class (`__empty__` adds one). */
+function enumMemberCount(cls: PyClass): number {
+  let count = 0;
+  for (const name of blockAssignments(cls.body).keys())
+    if (!name.startsWith('_') || name === '__empty__') count++;
+  return count;
+}
+
+/**
+ * How many values a field's `choices=` allows, when the source lists them: a literal, a name the
+ * model class or the module binds to one, or `Status.choices` of an enum class of the file.
+ */
+function choiceCount(call: Node, cls: PyClass, model: PythonModel): number | undefined {
+  const args = argsOf(call);
+  const value = args ? keywordArg(args, 'choices') : undefined;
+  if (!value) return undefined;
+  if (value.type === 'identifier') {
+    const bound =
+      blockAssignments(cls.body).get(value.text) ??
+      blockAssignments(model.tree.rootNode).get(value.text);
+    return pairCount(bound?.value);
+  }
+  if (value.type === 'attribute' && value.childForFieldName('attribute')?.text === 'choices') {
+    const name = value.childForFieldName('object')?.text.split('.').pop();
+    // The later of two classes of one name is the one Python binds.
+    const enumClass = [...model.classes]
+      .reverse()
+      .find((c) => c.name === name && c.bases.some((base) => /Choices$/.test(base)));
+    return enumClass ? enumMemberCount(enumClass) : undefined;
+  }
+  return pairCount(value);
 }
 
 /**
@@ -185,6 +231,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
   // A base known to be a model: Django's own, or one declared earlier in this file.
   const knownModel = (base: string): boolean =>
     isModelBase(base, model) || abstract.has(base) || concrete.has(base);
+  const redefined = redefinedClasses(model);
   for (const cls of model.classes) {
     const local = cls.bases.flatMap((base) => abstract.get(base) ?? []);
     const isModel = cls.bases.some(knownModel);
@@ -198,7 +245,9 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       bases,
       metaIndexes: local.flatMap((base) => base.metaIndexes),
     };
-    const table = readModel(cls, label, inherited, schema);
+    // A class a later one of the same name replaces still serves the classes between the two.
+    const into = redefined.has(cls) ? emptySchema() : schema;
+    const table = readModel(cls, label, inherited, into);
     // A class whose bases may not be models at all is no base this file's models count on.
     if (table && !isModel) table.djangoBases = true;
     else if (table) concrete.add(cls.name);
@@ -246,6 +295,8 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       });
       if (field === 'relation') table.relationships.push(left.text);
       else if (field) {
+        const choices = choiceCount(value, cls, model);
+        if (choices) field.choices = choices;
         table.columns.push(field);
         if (field.foreignKey) table.relationships.push(left.text);
       }

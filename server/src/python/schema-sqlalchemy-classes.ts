@@ -10,6 +10,7 @@ import type { Node } from 'web-tree-sitter';
 import type {
   ColumnFact,
   ColumnFlags,
+  MappedBaseFact,
   SchemaFacts,
   TableFact,
   TableNaming,
@@ -30,12 +31,19 @@ import {
   importedName,
   isTrue,
   keywordArg,
+  redefinedClasses,
   stringValue,
 } from './schema-args';
-import { declaredAttrs, ownTableNaming, type DeclaredAttr } from './schema-declared-attr';
+import {
+  declaredAttrs,
+  declaredTableArgs,
+  ownTableNaming,
+  type DeclaredAttr,
+} from './schema-declared-attr';
 import {
   columnCall,
   columnFact,
+  constraintFields,
   mappedType,
   readColumn,
   readColumnCall,
@@ -46,7 +54,8 @@ import {
 import { isSqlModelBase, isSqlModelTable, readSqlModelField } from './schema-sqlmodel';
 
 /** Text every class body that declares columns or a table contains (SQLModel classes aside). */
-const MAY_MAP = /Column|mapped_column|__tablename__|__abstract__|Mapped\[|declared_attr/;
+const MAY_MAP =
+  /Column|mapped_column|__tablename__|__table_args__|__abstract__|Mapped\[|declared_attr/;
 const RELATIONSHIP_CALLS = new Set(['relationship', 'relation', 'dynamic_loader']);
 
 /** The table a declarative class maps, or undefined when it is not a mapped class. */
@@ -122,20 +131,29 @@ function applyAlias(
   return ref ? { ...column, alias: { ref, own } } : column;
 }
 
+/**
+ * A class's `__table_args__`: the constraints it holds (`Index(...)`, `UniqueConstraint(...)`),
+ * and whether a `@declared_attr` method computes it, which a mapped parent passes on too.
+ */
+interface TableArgs {
+  constraints: Node[];
+  declared: boolean;
+}
+
 /** The columns and relationships a class body declares, and its `__table_args__`. */
 interface ClassBody {
   columns: ColumnFact[];
   relationships: string[];
-  tableArgs: Node | null;
+  tableArgs?: TableArgs;
 }
 
 /** A `@declared_attr` method: a column, a relationship or `__table_args__` of each model. */
 function readDeclaredAttr(body: ClassBody, attr: DeclaredAttr, file: FileContext): void {
-  if (!attr.value) return;
   if (attr.name === '__table_args__') {
-    body.tableArgs ??= attr.value;
+    body.tableArgs ??= { constraints: declaredTableArgs(attr), declared: true };
     return;
   }
+  if (!attr.value) return;
   if (attr.name.startsWith('__')) return;
   const call = columnCall(attr.value);
   if (call) {
@@ -150,7 +168,7 @@ function readDeclaredAttr(body: ClassBody, attr: DeclaredAttr, file: FileContext
 
 function readClassBody(entry: MappedClass, file: FileContext): ClassBody {
   const { cls, sqlModel } = entry;
-  const body: ClassBody = { columns: [], relationships: [], tableArgs: null };
+  const body: ClassBody = { columns: [], relationships: [] };
   for (const statement of cls.body.namedChildren) {
     if (statement?.type !== 'expression_statement') continue;
     const assignment = statement.namedChildren[0];
@@ -162,7 +180,8 @@ function readClassBody(entry: MappedClass, file: FileContext): ClassBody {
     const annotation = assignment.childForFieldName('type');
     const range = { start: assignment.startIndex, end: assignment.endIndex };
     if (attribute === '__table_args__') {
-      body.tableArgs = value;
+      const constraints = elementsOf(value ?? undefined).filter((item) => item.type === 'call');
+      body.tableArgs = { constraints, declared: false };
       continue;
     }
     const call = columnCall(value);
@@ -272,14 +291,18 @@ function mappedClasses(
           !!columnCall(value) || (!value && !!mappedType(assignment.childForFieldName('type'))),
       ) || attrs.some((attr) => !!attr.value && !!columnCall(attr.value));
     const abstract = isTrue(assignments.get('__abstract__')?.value ?? undefined);
+    const declaresTableArgs =
+      assignments.has('__table_args__') || attrs.some((attr) => attr.name === '__table_args__');
     const named = assignments.has('__tablename__') || isSqlModelTable(cls);
     const ownNaming = ownTableNaming(attrs, model);
     const naming = ownNaming ?? local.find((base) => base.naming)?.naming;
     const concrete = declares && !abstract && !sqlModel;
     let table = declares || named ? tableNameOf(cls, assignments) : undefined;
     if (!table && concrete) table = derivedTableName(cls, naming, ownNaming);
-    // A base counts when it declares columns or passes on those of its own bases or its naming.
-    if (!table && !declares && !abstract && !sqlModel && local.length === 0 && !ownNaming) continue;
+    // A base counts when it declares columns or table arguments, or passes on those of its own
+    // bases or its naming.
+    const passesOn = declares || declaresTableArgs || local.length > 0 || !!ownNaming;
+    if (!table && !abstract && !sqlModel && !passesOn) continue;
     const imported = bases.flatMap((base) =>
       byName.has(base) ? [] : (importedName(base, model) ?? []),
     );
@@ -320,6 +343,21 @@ function inherited(entry: MappedClass): {
   return { columns, relationships, imported };
 }
 
+/**
+ * The `__table_args__` a class has: its own, else that of its first base in this file (depth
+ * first, in base order) that has one, where a mapped parent passes on only a `@declared_attr`
+ * one (as SQLAlchemy does). Bases in other modules come after those of this file (see
+ * `TableFact.inheritsTableArgs`).
+ */
+function tableArgsOf(entry: MappedClass): TableArgs | undefined {
+  if (entry.body?.tableArgs) return entry.body.tableArgs;
+  for (const base of entry.local) {
+    const args = tableArgsOf(base);
+    if (args && (!base.table || args.declared)) return args;
+  }
+  return undefined;
+}
+
 function readModelClass(
   entry: MappedClass,
   tableName: string,
@@ -344,9 +382,9 @@ function readModelClass(
     const compositeKey = foldCompositePrimaryKey(table);
     if (compositeKey) schema.indexes.push(compositeKey);
   }
-  for (const element of elementsOf(entry.body!.tableArgs ?? undefined)) {
-    if (element.type === 'call') readConstraint(element, table, schema);
-  }
+  const tableArgs = tableArgsOf(entry);
+  for (const call of tableArgs?.constraints ?? []) readConstraint(call, table, schema);
+  if (!tableArgs && imported.length > 0) table.inheritsTableArgs = true;
   schema.tables.push(table);
 }
 
@@ -368,8 +406,11 @@ export function readClasses(model: PythonModel, schema: SchemaFacts): ClassTable
   if (aliases.size > 0)
     schema.columnAliases = [...aliases].map(([name, flags]) => ({ name, flags }));
   const file: FileContext = { model, classTables, aliases };
+  const redefined = redefinedClasses(model);
   for (const entry of mapped) {
     entry.body = readClassBody(entry, file);
+    // Read for the classes between the two that derive from it, but replaced for all others.
+    if (redefined.has(entry.cls)) continue;
     if (entry.table) {
       readModelClass(entry, entry.table, schema);
       continue;
@@ -377,9 +418,13 @@ export function readClasses(model: PythonModel, schema: SchemaFacts): ClassTable
     const { columns, imported } = inherited(entry);
     // Named there, or else no table: the index decides. It stays a base for the second case.
     if (mayBeNamedElsewhere(entry, imported)) readModelClass(entry, entry.cls.name, schema, true);
-    if (columns.length === 0 && imported.length === 0 && !entry.naming) continue;
-    const base = { name: entry.cls.name, columns, bases: imported };
-    (schema.mappedBases ??= []).push(entry.naming ? { ...base, tableNaming: entry.naming } : base);
+    const tableArgs = tableArgsOf(entry);
+    if (columns.length === 0 && imported.length === 0 && !entry.naming && !tableArgs) continue;
+    const base: MappedBaseFact = { name: entry.cls.name, columns, bases: imported };
+    if (entry.naming) base.tableNaming = entry.naming;
+    if (tableArgs)
+      base.tableArgs = tableArgs.constraints.flatMap((call) => constraintFields(call) ?? []);
+    (schema.mappedBases ??= []).push(base);
   }
   exportAliasedBases(schema, baseAliases);
   return classTables;

@@ -9,6 +9,7 @@ import type {
   ColumnFlags,
   ForeignKeyFact,
   IndexFact,
+  MetaIndexFact,
   SchemaFacts,
   TableFact,
 } from '../workspace/facts';
@@ -174,6 +175,30 @@ function constraintColumns(args: Node[], table: TableFact): string[] {
     if (!attribute) return `(${arg.text})`; // an expression: serves no plain column lookup
     return table.columns.find((c) => c.attribute === attribute)?.name ?? attribute;
   });
+}
+
+/**
+ * An `Index(...)`, `UniqueConstraint(...)` or `PrimaryKeyConstraint(...)` of a base's
+ * `__table_args__`, by the column names and attributes it lists, for the models of other modules
+ * deriving from it (see `MappedBaseFact.tableArgs`); undefined for other calls.
+ */
+export function constraintFields(call: Node): MetaIndexFact | undefined {
+  const kind = calledName(call);
+  const args = argsOf(call);
+  if (!args || !['Index', 'UniqueConstraint', 'PrimaryKeyConstraint'].includes(kind)) return;
+  const positional = positionalArgs(args);
+  const columnArgs = kind === 'Index' ? positional.slice(1) : positional;
+  const fields = columnArgs.map(
+    (arg) =>
+      stringValue(arg) ??
+      (arg.type === 'identifier' || arg.type === 'attribute'
+        ? arg.text.split('.').pop()!
+        : `(${arg.text})`),
+  );
+  if (fields.length === 0) return undefined;
+  const name = stringValue(kind === 'Index' ? positional[0] : keywordArg(args, 'name'));
+  const unique = kind !== 'Index' || isTrue(keywordArg(args, 'unique'));
+  return { fields, unique, ...(name ? { name } : {}), start: call.startIndex, end: call.endIndex };
 }
 
 /** `Index(...)`, `UniqueConstraint(...)`, `PrimaryKeyConstraint(...)`, `ForeignKeyConstraint(...)`. */

@@ -26,6 +26,12 @@ export interface SqlUnit {
   /** The host code reads at most one row of the result (`.fetchone()`, `.first()`, `fetchrow`). */
   readsOneRow?: boolean;
   /**
+   * The host code drops the result unread: the call sending the SQL is a statement of its own
+   * (awaited or not) and nothing reads rows through its receiver afterwards (a probe that only
+   * checks that the statement runs).
+   */
+  resultDiscarded?: boolean;
+  /**
    * The SQL is a fragment spliced into another statement (`const where = Prisma.sql\`...\``, then
    * `$queryRaw\`SELECT ... ${where} LIMIT ...\``): it never runs on its own.
    */

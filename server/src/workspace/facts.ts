@@ -91,6 +91,8 @@ export interface ColumnFact {
   alias?: { ref: string; own: ColumnFlags };
   /** Added by the framework, not declared: the `id` key Django gives a model that declares none. */
   implicit?: true;
+  /** How many values a Django field's `choices=` allows, when the source lists them. */
+  choices?: number;
 }
 
 /** What a column declaration says about keys and indexes; undefined where it says nothing. */
@@ -130,6 +132,12 @@ export interface MappedBaseFact {
    * constraints), by field name: a model inherits them when it declares no `Meta` of its own.
    */
   metaIndexes?: MetaIndexFact[];
+  /**
+   * A SQLAlchemy base's `__table_args__` (its own, or a base's in the same file): the indexes and
+   * unique constraints it gives, by column name or attribute. Present, possibly empty, when it
+   * has one: the first such base of a model without its own gives the model those.
+   */
+  tableArgs?: MetaIndexFact[];
 }
 
 /** An index of a Django `Meta`, by field names as written (`owner`, `-created`). */
@@ -198,6 +206,11 @@ export interface TableFact {
    * `Meta` indexes of its abstract bases in other modules.
    */
   inheritsMeta?: true;
+  /**
+   * A SQLAlchemy model with no `__table_args__` of its own or from its bases in the same file: it
+   * takes that of its first base in other modules that has one (`MappedBaseFact.tableArgs`).
+   */
+  inheritsTableArgs?: true;
 }
 
 /** An index created or dropped by a migration or a DDL statement, in file order. */

@@ -197,8 +197,10 @@ export class SchemaLinks {
     const visited = new Set<MappedBaseFact>();
     let naming: TableNaming | 'underived' | undefined;
     let djangoBase = false;
-    // Django `Meta` indexes of the bases, for a model that takes their `Meta`.
+    // Django `Meta` indexes of the bases, for a model that takes their `Meta`; and the indexes of
+    // the first SQLAlchemy `__table_args__` found, for a model without one.
     const metaIndexes: { file: string; index: MetaIndexFact }[] = [];
+    let tableArgsFound = !table.inheritsTableArgs;
     // Depth first, left to right: the method resolution order of the usual hierarchies.
     const inherit = (refs: readonly string[]): void => {
       for (const ref of refs) {
@@ -210,6 +212,10 @@ export class SchemaLinks {
         if (table.inheritsMeta)
           for (const index of found.base.metaIndexes ?? [])
             metaIndexes.push({ file: found.file, index });
+        if (!tableArgsFound && found.base.tableArgs) {
+          tableArgsFound = true;
+          for (const index of found.base.tableArgs) metaIndexes.push({ file: found.file, index });
+        }
         for (const column of found.base.columns) {
           if (attributes.has(column.attribute)) continue;
           attributes.add(column.attribute);
@@ -235,6 +241,7 @@ export class SchemaLinks {
     delete resolved.nameFromBases;
     delete resolved.djangoBases;
     delete resolved.inheritsMeta;
+    delete resolved.inheritsTableArgs;
     return {
       table: resolved,
       compositeKey: foldCompositePrimaryKey(resolved),
