@@ -21,7 +21,9 @@ export const httpCallInLoop: Rule = {
         '`requests.*`, `httpx.get/post/...`, `urllib.request.urlopen`, and `get/post/...` on HTTP clients ' +
         "(`await client.get(...)`, a `requests.Session()`/`httpx.Client()`, aiohttp's " +
         '`async with session.get(...)`, and a `session` made elsewhere whose arguments say HTTP: a URL or ' +
-        'a name holding one (`page.url`, `next_link`), `headers=`, `timeout=`, `params=`, `stream=`...).',
+        'a name holding one (`page.url`, `next_link`), `headers=`, `timeout=`, `params=`, `stream=`...), ' +
+        "and the requests of sync service SDKs (`stripe.Subscription.modify`, a `boto3` client's " +
+        '`delete_object`, Twilio, SendGrid, Resend) that `blocking-http-in-async` knows.',
       whyIsThisBad:
         "Every request pays DNS, TLS and the remote service's latency, and the loop waits for each before " +
         'sending the next: 100 items at 80 ms each is 8 seconds, while the same requests sent together ' +
@@ -60,6 +62,8 @@ export const httpCallInLoop: Rule = {
         'A request that is the condition of a `while` loop (`while client.post("/jobs/claim", ' +
           'timeout=10).status_code == 200:`): the loop drains a remote queue, one claim per pass. ' +
           'Requests in its body are judged as usual.',
+        'SDK calls that work locally: presigned URLs (`generate_presigned_url`), paginators and ' +
+          'waiters, `stripe.Webhook.construct_event`.',
         '`get` on names that are not HTTP clients (`cache.get(key)`, `db.get(User, id)`, `os.environ.get`).',
         '`get` of a plain name, not a path or a URL, on a name that looks like a client: ' +
           '`api.properties.get("Auth")` and `_http.get("maxConnections")` read a parsed spec. ' +

@@ -475,7 +475,7 @@ export function asyncAdvice(call: PyCall, model: PythonModel): string {
 }
 
 /** The network SDK whose request the call sends (`stripe.Customer.retrieve(...)`), if any. */
-function networkSdkOf(call: PyCall, model: PythonModel): NetworkSdk | undefined {
+export function networkSdkOf(call: PyCall, model: PythonModel): NetworkSdk | undefined {
   if (!importsNetworkSdk(model)) return undefined;
   const via: string[] = [];
   const maker = call.hasReceiver ? receiverMaker(call, model, via) : '';

@@ -7,7 +7,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileContext } from '../engine/rule';
 import { isMigrationPath } from '../sql/helpers';
-import { isAsyncWithItem } from './blocking';
+import { isAsyncWithItem, networkSdkOf } from './blocking';
 import {
   HTTP_CLIENT_METHODS,
   isDbRoundTrip,
@@ -337,7 +337,7 @@ function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefi
     return 'db';
   }
   if (evaluatesQuerySetVariable(call, model) || writesQuerySetRow(call, model)) return 'db';
-  if (isHttpRequest(call)) return 'http';
+  if (isHttpRequest(call) || networkSdkOf(call, model)) return 'http';
   return isOtherQuery(call) ? 'db' : undefined;
 }
 
