@@ -297,11 +297,16 @@ export function isBatchScriptPath(relativePath: string): boolean {
 const BACKGROUND_JOB_DECORATOR =
   /^(?:[\w.]+\.)?(?:shared_task|task|periodic_task|db_task|db_periodic_task|actor|scheduled_job)\b/;
 
+/** A `tasks.py` module: where Celery's autodiscovery finds an app's jobs (and their helpers). */
+const TASKS_MODULE = /(?:^|\/)tasks\.py$/;
+
 /**
- * Whether `fn`, or a function it is nested in, is a background job: a worker runs it on a queue
- * or a schedule, not per request, and like a batch command it often must see every row.
+ * Whether `fn`, or a function it is nested in, is a background job, or code of a `tasks.py`
+ * module: a worker runs it on a queue or a schedule, not per request, and like a batch command it
+ * often must see every row.
  */
-export function isBackgroundJob(fn: PyFunction | undefined): boolean {
+export function isBackgroundJob(fn: PyFunction | undefined, relativePath: string): boolean {
+  if (TASKS_MODULE.test(relativePath)) return true;
   for (let f = fn; f; f = f.parent)
     if (f.decorators.some((decorator) => BACKGROUND_JOB_DECORATOR.test(decorator))) return true;
   return false;
