@@ -5,7 +5,7 @@
  * to `ProductService.fetch`, as it resolves `ProductService.fetch(...)` written out.
  */
 import type { ClassFact } from '../workspace/facts';
-import type { PyCall, PyFunction, PythonModel } from './model';
+import type { PyAssignment, PyCall, PyFunction, PythonModel } from './model';
 import { bindingKey, qualify } from './model';
 import { OwnedCache } from './memo';
 import { isModuleLevel } from './scope-analysis';
@@ -143,22 +143,44 @@ function annotatedClasses(annotation: string, model: PythonModel): string[] {
   return name ? classNamed(name, model) : [];
 }
 
-const assignmentCounts = new OwnedCache<PythonModel, Map<string, number>>('assignment counts');
-
-/** How many times each function-local name is assigned (`+=` included), by `bindingKey`. */
-function assignmentCount(model: PythonModel, name: string, fn: PyFunction): number {
-  let counts = assignmentCounts.get(model);
-  if (!counts) {
-    counts = new Map();
-    for (const assignment of model.assignments) {
-      if (!assignment.fn || assignment.className || assignment.target.includes('.')) continue;
-      const key = bindingKey(assignment.target, assignment.fn);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    assignmentCounts.set(model, counts);
-  }
-  return counts.get(bindingKey(name, fn)) ?? 0;
+/** A function-local name's assignments: how many (`+=` included), and the first. */
+interface LocalAssignments {
+  count: number;
+  first: PyAssignment;
 }
+
+const localAssignments = new OwnedCache<
+  PythonModel,
+  Map<PyFunction, Map<string, LocalAssignments>>
+>('local assignments');
+
+/** The assignments of a function-local name, indexed once per file by function and name. */
+function assignmentsOf(
+  model: PythonModel,
+  name: string,
+  fn: PyFunction,
+): LocalAssignments | undefined {
+  let byFunction = localAssignments.get(model);
+  if (!byFunction) {
+    byFunction = new Map();
+    for (const assignment of model.assignments) {
+      const owner = assignment.fn;
+      if (!owner || assignment.className || assignment.target.includes('.')) continue;
+      let byName = byFunction.get(owner);
+      if (!byName) byFunction.set(owner, (byName = new Map()));
+      const known = byName.get(assignment.target);
+      if (known) known.count++;
+      else byName.set(assignment.target, { count: 1, first: assignment });
+    }
+    localAssignments.set(model, byFunction);
+  }
+  return byFunction.get(fn)?.get(name);
+}
+
+/** `localInstanceClasses` answers per function and name: a function's calls share receivers. */
+const instanceClasses = new OwnedCache<PythonModel, Map<PyFunction, Map<string, string[]>>>(
+  'local instance classes',
+);
 
 /**
  * The qualified names of the class of the object a function-local name holds, most specific
@@ -174,19 +196,29 @@ export function localInstanceClasses(
   fn: PyFunction | undefined,
   model: PythonModel,
 ): string[] {
-  for (let f = fn; f; f = f.parent) {
+  if (!fn) return [];
+  let byFunction = instanceClasses.get(model);
+  if (!byFunction) instanceClasses.set(model, (byFunction = new Map()));
+  let byName = byFunction.get(fn);
+  if (!byName) byFunction.set(fn, (byName = new Map()));
+  let classes = byName.get(name);
+  if (!classes) byName.set(name, (classes = findInstanceClasses(name, fn, model)));
+  return classes;
+}
+
+function findInstanceClasses(name: string, fn: PyFunction, model: PythonModel): string[] {
+  for (let f: PyFunction | undefined = fn; f; f = f.parent) {
     const param = f.params.find((p) => p.name === name);
     const bound = model.bindings?.get(bindingKey(name, f));
     if (bound === undefined) {
       if (param) return annotatedClasses(param.annotation, model);
       continue;
     }
-    if (param || !bound || assignmentCount(model, name, f) !== 1) return [];
+    const assigned = assignmentsOf(model, name, f);
+    if (param || !bound || assigned?.count !== 1) return [];
     // A `with` item or an awaited value binds the name too: only `name = Cls(...)` is an instance.
-    const assignment = model.assignments.find(
-      (a) => a.fn === f && a.target === name && !a.className,
-    );
-    if (assignment?.valueStart !== bound.start || assignment.augmented) return [];
+    const assignment = assigned.first;
+    if (assignment.valueStart !== bound.start || assignment.augmented) return [];
     return classTargets(bound, model);
   }
   return [];
