@@ -15,6 +15,7 @@ import {
   describeLoop,
   findDeclaration,
   isEvidentlyArray,
+  isScalarLiteral,
   repeatingLoop,
 } from '../../server/src/typescript/loop-repetition';
 import {
@@ -178,7 +179,8 @@ function filterField(io: IoCall): string | undefined {
       !ts.isObjectLiteralExpression(unwrap(property.initializer)),
   );
   const varying = plain.find(
-    (property) => !ts.isPropertyAssignment(property) || !isLiteral(unwrap(property.initializer)),
+    (property) =>
+      !ts.isPropertyAssignment(property) || !isScalarLiteral(unwrap(property.initializer)),
   );
   const name = (varying ?? plain[0])?.name;
   return name && (ts.isIdentifier(name) || ts.isStringLiteral(name)) ? name.text : undefined;
@@ -216,16 +218,6 @@ function propertyValue(
     )
       return unwrap(property.initializer);
   return undefined;
-}
-
-function isLiteral(node: ts.Expression): boolean {
-  return (
-    ts.isStringLiteralLike(node) ||
-    ts.isNumericLiteral(node) ||
-    node.kind === ts.SyntaxKind.TrueKeyword ||
-    node.kind === ts.SyntaxKind.FalseKeyword ||
-    node.kind === ts.SyntaxKind.NullKeyword
-  );
 }
 
 function costOf(io: IoCall): string {

@@ -78,17 +78,21 @@ function isConstDeclaration(declaration: ts.VariableDeclaration): boolean {
   return ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0;
 }
 
+/** A scalar literal: a string, number, boolean or `null` as written. */
+export function isScalarLiteral(node: ts.Expression): boolean {
+  return (
+    ts.isStringLiteralLike(node) ||
+    ts.isNumericLiteral(node) ||
+    node.kind === ts.SyntaxKind.TrueKeyword ||
+    node.kind === ts.SyntaxKind.FalseKeyword ||
+    node.kind === ts.SyntaxKind.NullKeyword
+  );
+}
+
 /** A literal value written in the code: strings, numbers, booleans, and arrays/objects of them. */
 function isConstantValue(node: ts.Expression): boolean {
   const value = unwrap(node);
-  if (
-    ts.isStringLiteralLike(value) ||
-    ts.isNumericLiteral(value) ||
-    value.kind === ts.SyntaxKind.TrueKeyword ||
-    value.kind === ts.SyntaxKind.FalseKeyword ||
-    value.kind === ts.SyntaxKind.NullKeyword
-  )
-    return true;
+  if (isScalarLiteral(value)) return true;
   if (ts.isPrefixUnaryExpression(value)) return ts.isNumericLiteral(value.operand);
   if (ts.isArrayLiteralExpression(value)) return value.elements.every(isConstantValue);
   if (ts.isObjectLiteralExpression(value))
