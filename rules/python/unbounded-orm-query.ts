@@ -95,6 +95,9 @@ export const unboundedOrmQuery: Rule = {
           'of any model (`X.status.in_(statuses)`, `status__in=[...]`), and negated lists (`~X.id.in_(ids)`, `~Q(id__in=ids)`).',
         'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `execution_options(yield_per=...)` / `stream_results=True`, `.partitions()`, Django `.iterator()` and `.aiterator()`).',
         'Bulk operations that return no rows: `.delete()`, `.update()`.',
+        "`objects` of something that is not a model: a boto3 S3 bucket's `bucket.objects.filter(Prefix=...)` " +
+          'lists keys (a Django manager hangs off a class, `cls`, or a name that says model: `Order`, ' +
+          '`model_class`, `apps.get_model(...)`).',
         'Querysets that are not evaluated where they are built: `return Order.objects.filter(...)`, a DRF `queryset = ...` that the paginator slices.',
         'Raw SQL strings: `unbounded-select` checks those. A `query("...")` on something named like a ' +
           'session is not SQLAlchemy\'s either (which takes mapped classes and columns): `tags.query("category")`.',

@@ -4,6 +4,7 @@
  * here, so a helper that queries is recognised the same way whether it is called directly or from
  * another file. What blocks an event loop is in `blocking.ts`, built on these.
  */
+import type { Node } from 'web-tree-sitter';
 import type { PyCall, PyFunction } from './model';
 import { OwnedCache } from './memo';
 
@@ -177,6 +178,25 @@ export function isSyncDbName(fn: PyFunction | undefined, name: string): boolean 
   return DB_RECEIVER_NAME.test(bare);
 }
 
+/**
+ * Whether the name `.objects` is read from may be a Django model: a class (`Order`,
+ * `models.Order`), `cls`/`klass` in a model's classmethods, or a name that says model (`model`,
+ * `self.model`, `model_class`). Other lower-case names own other `objects`: a boto3 S3 bucket's
+ * `bucket.objects.filter(Prefix=...)` is a collection of keys, which cannot even be sliced.
+ */
+export function mayOwnDjangoManager(name: string): boolean {
+  return /^_*[A-Z]/.test(name) || /^(?:cls|klass)$|model/i.test(name);
+}
+
+/** The same for the node `.objects` is read from; a call (`apps.get_model(...)`) may return a model. */
+export function mayOwnDjangoManagerNode(owner: Node | null | undefined): boolean {
+  if (!owner) return false;
+  if (owner.type === 'identifier') return mayOwnDjangoManager(owner.text);
+  if (owner.type === 'attribute')
+    return mayOwnDjangoManager(owner.childForFieldName('attribute')?.text ?? '');
+  return true;
+}
+
 /** The call is a Django ORM query: `Model.objects.<method>(...)`. */
 export function isDjangoQuery(call: PyCall): boolean {
   if (!DJANGO_QUERY_METHODS.has(call.method)) return false;
@@ -189,7 +209,8 @@ export function hasObjectsManager(call: PyCall): boolean {
   const callee = call.callee;
   if (callee) {
     const parts = callee.split('.');
-    for (let i = 1; i < parts.length - 1; i++) if (parts[i] === 'objects') return true;
+    for (let i = 1; i < parts.length - 1; i++)
+      if (parts[i] === 'objects') return mayOwnDjangoManager(parts[i - 1]);
     return false;
   }
   let found = objectsManagers.get(call);
@@ -210,7 +231,7 @@ function chainHasObjectsManager(call: PyCall): boolean {
   while (node) {
     const type = node.type;
     if (type === 'attribute' && node.childForFieldName('attribute')?.text === 'objects')
-      return true;
+      return mayOwnDjangoManagerNode(node.childForFieldName('object'));
     if (type === 'call') node = node.childForFieldName('function');
     else if (type === 'attribute') node = node.childForFieldName('object');
     else return false;

@@ -11,7 +11,7 @@ import { isUnboundedSelect } from '../sql/helpers';
 import type { SqlUnit } from '../sql/unit';
 import type { ColumnFact, TableFact } from '../workspace/facts';
 import type { WorkspaceIndex } from '../workspace/index';
-import { paramOf } from './knowledge';
+import { mayOwnDjangoManagerNode, paramOf } from './knowledge';
 import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
 import { flowsToReturn, localFlow } from './local-flow';
 import { OwnedCache } from './memo';
@@ -556,11 +556,22 @@ function isSelectCall(node: Node, model: PythonModel): boolean {
   return MODULES_WITH_SELECT.some((module) => qualified.startsWith(`${module}.`));
 }
 
-/** A Django queryset chain: `Model.objects.<method>(...)...` ending in a call. */
-function djangoQuerySet(chain: ResolvedChain, source: string): { head: string } | null {
+/** Where a chain reads a Django manager (`Model.objects`), or -1. */
+function managerLink(chain: Chain): number {
   const objects = chain.links.findIndex(
     (link) => link.kind === 'attribute' && link.name === 'objects',
   );
+  if (
+    objects === -1 ||
+    !mayOwnDjangoManagerNode(chain.links[objects].node.childForFieldName('object'))
+  )
+    return -1;
+  return objects;
+}
+
+/** A Django queryset chain: `Model.objects.<method>(...)...` ending in a call. */
+function djangoQuerySet(chain: ResolvedChain, source: string): { head: string } | null {
+  const objects = managerLink(chain);
   if (objects === -1 || objects + 1 >= chain.links.length) return null;
   const firstCall = chain.links[objects + 1];
   if (firstCall.kind !== 'call') return null;
@@ -752,9 +763,7 @@ export function isOnDjangoQuerySet(call: PyCall, model: PythonModel): boolean {
  * (`q = q.exclude(...)`), as long as some assignment made it from `Model.objects`.
  */
 function isDjangoQuerySet(chain: Chain, fn: PyFunction, model: PythonModel, depth = 0): boolean {
-  const objects = chain.links.findIndex(
-    (link) => link.kind === 'attribute' && link.name === 'objects',
-  );
+  const objects = managerLink(chain);
   if (!chain.links.slice(objects + 1).every(isLazyQuerySetCall)) return false;
   if (objects !== -1) return true;
   if (chain.root.type !== 'identifier' || depth > 2) return false;
