@@ -7,7 +7,7 @@ import {
   unboundedOrmReads,
   type OrmRead,
 } from '../../server/src/python/orm';
-import { isBackgroundJob, isBatchScriptPath } from '../../server/src/python/scope-analysis';
+import { isBackgroundJobCode, isBatchScriptPath } from '../../server/src/python/scope-analysis';
 
 function message(read: OrmRead): string {
   switch (read.kind) {
@@ -115,7 +115,7 @@ export const unboundedOrmQuery: Rule = {
         'n comes from the `defaultLimit` setting (default 1000). Without an `order_by` the rows kept are arbitrary. ' +
         'Reads in Django management commands (`<app>/management/commands/*.py`), under `scripts/` and in ' +
         'background jobs (`@shared_task`, `@app.task`, `@periodic_task`, `@huey.db_task`, `@dramatiq.actor`, ' +
-        "`@scheduler.scheduled_job`, Prefect/Airflow `@task`, and Celery's `tasks.py` modules) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, " +
+        "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; and Celery's `tasks.py` modules) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, " +
         '`.yield_per(n)`, `execution_options(yield_per=n)`) rather than hold them all, and a bound would ' +
         'silently skip the rest.',
     },
@@ -127,10 +127,10 @@ export const unboundedOrmQuery: Rule = {
     if (!model || isOneOffCode(ctx.relativePath)) return;
     // Management commands and scripts often must see every row: cutting them off is a bug, but
     // holding millions of rows at once still runs the process out of memory.
-    const batchFile = isBatchScriptPath(ctx.relativePath);
+    const batch =
+      isBatchScriptPath(ctx.relativePath) || isBackgroundJobCode(model, ctx.relativePath);
     for (const read of unboundedOrmReads(model)) {
       if (readsByKey(read, ctx.index)) continue;
-      const batch = batchFile || isBackgroundJob(read.fn, ctx.relativePath);
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,

@@ -300,16 +300,25 @@ const BACKGROUND_JOB_DECORATOR =
 /** A `tasks.py` module: where Celery's autodiscovery finds an app's jobs (and their helpers). */
 const TASKS_MODULE = /(?:^|\/)tasks\.py$/;
 
+const isJobFunction = (fn: PyFunction): boolean =>
+  fn.decorators.some((decorator) => BACKGROUND_JOB_DECORATOR.test(decorator));
+
+const definesJobs = new OwnedCache<PythonModel, boolean>('defines background jobs');
+
 /**
- * Whether `fn`, or a function it is nested in, is a background job, or code of a `tasks.py`
- * module: a worker runs it on a queue or a schedule, not per request, and like a batch command it
- * often must see every row.
+ * Whether code of `model` is background-job code: the module is a `tasks.py`, or defines a job
+ * (`@shared_task`, ...). A worker runs such code on a queue or a schedule, not per request, and
+ * like a batch command it often must see every row. The module's other functions count too: they
+ * are the jobs' helpers (`def _archive_old()` called by `@shared_task def nightly_archive()`).
  */
-export function isBackgroundJob(fn: PyFunction | undefined, relativePath: string): boolean {
+export function isBackgroundJobCode(model: PythonModel, relativePath: string): boolean {
   if (TASKS_MODULE.test(relativePath)) return true;
-  for (let f = fn; f; f = f.parent)
-    if (f.decorators.some((decorator) => BACKGROUND_JOB_DECORATOR.test(decorator))) return true;
-  return false;
+  let defines = definesJobs.get(model);
+  if (defines === undefined) {
+    defines = model.functions.some(isJobFunction);
+    definesJobs.set(model, defines);
+  }
+  return defines;
 }
 
 /** Whether `inner` lies within `outer` (both nodes of the same tree). */
