@@ -342,6 +342,9 @@ describe('rule messages', () => {
           'async def report(name: str):',
           '    with reports_session() as db:',
           '        return db.get(name)',
+          '',
+          'async def account_count(db):',
+          '    return db.query(Account).count()',
         ].join('\n'),
       },
     ]);
@@ -356,6 +359,9 @@ describe('rule messages', () => {
         '`def` or use an `AsyncSession`',
       '`db.get()` is a blocking database call inside `async def`; make the endpoint a plain ' +
         '`def` or use an async client',
+      // Not an endpoint: no plain `def` to suggest, and the session is still SQLAlchemy's.
+      '`db.query()` is a blocking database call inside `async def`; use an `AsyncSession` or ' +
+        '`await asyncio.to_thread(...)`',
     ]);
   });
 });

@@ -55,6 +55,8 @@ export const queryInLoop: Rule = {
         '    return [order.summary() for order in orders]',
       ].join('\n'),
       notFlagged: [
+        'SQLAlchemy queries built as part of another statement: `db.query(...).subquery()`, `.cte()`, ' +
+          '`.scalar_subquery()`, `.exists()`, `.statement` send nothing; the statement using them does.',
         'Loops over a fixed literal collection (`for table in ("events", "users")`), a name bound once to ' +
           'one (a module constant `TABLES = (...)`, also through `.items()` or `enumerate`), a list or tuple ' +
           'of ten or fewer elements written out (`for db in (primary, replica)`), or a literal `range` of ten ' +

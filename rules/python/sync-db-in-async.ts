@@ -155,6 +155,8 @@ export const syncDbInAsync: Rule = {
         '    return await db.get(User, user_id)',
       ].join('\n'),
       notFlagged: [
+        'Queries built as part of another statement: `db.query(...).subquery()`, `.cte()`, ' +
+          '`.scalar_subquery()`, `.exists()`, `.statement` send nothing; the statement using them does.',
         'Awaited calls on async sessions and drivers: `await db.execute(...)` on an `AsyncSession`, ' +
           '`asyncpg`, `aiosqlite`, `psycopg.AsyncConnection`, and `async with`/`async for` over them.',
         '`session.get(...)` with a URL, HTTP options (`headers=`, `timeout=`, ...) or a string key: an ' +
@@ -206,7 +208,7 @@ export const syncDbInAsync: Rule = {
         ? `use \`a${call.method}()\` or \`sync_to_async\``
         : plainDef
           ? `make the endpoint a plain \`def\` or ${alternative}`
-          : `${kind === 'redis' || mongo ? alternative : 'use an async driver'} or \`await asyncio.to_thread(...)\``;
+          : `${alternative} or \`await asyncio.to_thread(...)\``;
       const what = kind === 'redis' ? 'Redis' : 'database';
       const fixes = [django ? asyncOrmFix(call) : plainDef, toThreadFix(call, model)].filter(
         (fix): fix is Fix => !!fix,

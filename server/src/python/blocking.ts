@@ -9,6 +9,7 @@ import type { Node } from 'web-tree-sitter';
 import type { FileContext, ReportInput } from '../engine/rule';
 import type { EffectKind } from '../workspace/facts';
 import {
+  buildsSqlOnly,
   DB_DRIVER_MODULES,
   HTTP_CLIENT_METHODS,
   HTTP_MODULE_PREFIXES,
@@ -696,7 +697,9 @@ function dbEffect(call: PyCall, maker: string, model: PythonModel): boolean {
   if (isSyncDbMaker(maker)) return true;
   if (maker) return false;
   const root = receiverRoot(call);
-  return isSyncDbName(call.fn, root) || isSessionFromWith(model, call.fn, root);
+  if (!isSyncDbName(call.fn, root) && !isSessionFromWith(model, call.fn, root)) return false;
+  // `db.query(...).subquery()` builds part of another statement: that one runs the query.
+  return !buildsSqlOnly(call);
 }
 
 /**

@@ -325,10 +325,46 @@ export function isDbRoundTrip(call: PyCall): boolean {
     if (sessionCallArguments(call)) return false;
   }
   return (
-    isSyncDbName(call.fn, root) ||
-    isAsyncDbName(call.fn, root) ||
-    /session|conn|cursor|db$/i.test(root)
+    (isSyncDbName(call.fn, root) ||
+      isAsyncDbName(call.fn, root) ||
+      /session|conn|cursor|db$/i.test(root)) &&
+    !buildsSqlOnly(call)
   );
+}
+
+/**
+ * SQLAlchemy calls and attributes that turn a query into part of another statement instead of
+ * running it: `.subquery()`, `.cte()`, `.scalar_subquery()`, `.exists()` (an EXISTS clause),
+ * `.statement`.
+ */
+const SQL_CONSTRUCTS = new Set([
+  'subquery',
+  'cte',
+  'scalar_subquery',
+  'as_scalar',
+  'exists',
+  'statement',
+  'selectable',
+]);
+
+/**
+ * Whether a query chain that starts with `call` ends as a piece of SQL, not a query run:
+ * `db.session.query(Doc.dataset_id, ...).group_by(...).subquery()` sends nothing; the statement
+ * it becomes part of does.
+ */
+export function buildsSqlOnly(call: PyCall): boolean {
+  let node: Node = call.node;
+  for (;;) {
+    const parent = node.parent;
+    if (parent?.type !== 'attribute' || parent.childForFieldName('object')?.id !== node.id)
+      return false;
+    const name = parent.childForFieldName('attribute')?.text ?? '';
+    if (SQL_CONSTRUCTS.has(name)) return true;
+    const grand = parent.parent;
+    if (grand?.type !== 'call' || grand.childForFieldName('function')?.id !== parent.id)
+      return false;
+    node = grand;
+  }
 }
 
 /** A string literal that is a plain name (`"http"`, `"DefinitionBody"`): not a path or a URL. */
