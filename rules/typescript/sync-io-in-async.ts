@@ -124,7 +124,10 @@ export const syncIoInAsync: Rule = {
           'startup code (`async function bootstrap()`, `onModuleInit()`), or memoised ' +
           '(`this.entries ??= store.readAll()`).',
         'Memoised reads: the result goes to an outer variable or a property (`cached ??= readFileSync(...)`, ' +
-          '`if (!template) template = readFileSync(...)`), so it blocks once, not per call. The same for ' +
+          '`if (!template) template = readFileSync(...)`), so it blocks once, not per call; and keyed ' +
+          'caches filled on a tested miss, once per key (`if (!cache.has(k)) cache.set(k, readFileSync(...))`, ' +
+          'or a local from `cache.get(k)` read and stored with `cache.set(k, t)` / `cache[k] = t`) when the ' +
+          'cache outlives the call (module level or `this`). The same for ' +
           'lazy initialisation: a function whose every caller in the file keeps its result ' +
           '(`ready ??= loadAll()`) runs once, with the functions it calls.',
         'CLI scripts, tests and build config: `bin/`, `cli/`, `cli.ts`/`cli.js`, `scripts/`, files starting with `#!`, `*.test.ts`, ' +

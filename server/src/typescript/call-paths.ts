@@ -167,18 +167,8 @@ export function isStartupFunction(
  * function around it.
  */
 export function isMemoised(call: TsCall): boolean {
-  // Through wrappers of the result: `JSON.parse(readFileSync(p, 'utf8'))`, `readFileSync(p).toString()`.
-  let value: ts.Node = call.node;
-  let parent = semanticParent(value);
-  while (
-    parent &&
-    ((ts.isCallExpression(parent) && parent.arguments.some((arg) => unwrap(arg) === value)) ||
-      (ts.isPropertyAccessExpression(parent) && parent.expression === value) ||
-      (ts.isCallExpression(parent) && parent.expression === value))
-  ) {
-    value = parent;
-    parent = semanticParent(value);
-  }
+  const { value, parent } = resultOf(call);
+  if (isKeyedCacheFill(call, value, parent)) return true;
   if (!parent || !ts.isBinaryExpression(parent) || unwrap(parent.right) !== value) return false;
   const operator = parent.operatorToken.kind;
   const assigns =
@@ -191,6 +181,107 @@ export function isMemoised(call: TsCall): boolean {
   const root = accessRoot(parent.left);
   if (root.kind === ts.SyntaxKind.ThisKeyword) return true;
   return ts.isIdentifier(root) && !declaredWithin(call.fn, root.text);
+}
+
+/**
+ * The expression holding a call's result, through wrappers of it (`JSON.parse(readFileSync(p))`,
+ * `readFileSync(p).toString()`), and what takes that expression.
+ */
+function resultOf(call: TsCall): { value: ts.Node; parent: ts.Node | undefined } {
+  let value: ts.Node = call.node;
+  let parent = semanticParent(value);
+  while (
+    parent &&
+    ((ts.isCallExpression(parent) && parent.arguments.some((arg) => unwrap(arg) === value)) ||
+      (ts.isPropertyAccessExpression(parent) && parent.expression === value) ||
+      (ts.isCallExpression(parent) && parent.expression === value))
+  ) {
+    // `cache.set(key, value)` keeps the value: it is where the result goes, not a wrapper.
+    if (ts.isCallExpression(parent) && isMapSet(parent)) break;
+    value = parent;
+    parent = semanticParent(value);
+  }
+  return { value, parent };
+}
+
+/** `<map>.set(key, value)`. */
+function isMapSet(node: ts.CallExpression): boolean {
+  return (
+    ts.isPropertyAccessExpression(node.expression) &&
+    node.expression.name.text === 'set' &&
+    node.arguments.length === 2
+  );
+}
+
+/** Whether `cache` (a map or object, by its text) outlives a call of `fn`: module level or `this`. */
+function outlives(fn: TsFunction | undefined, cache: ts.Expression): boolean {
+  const root = accessRoot(cache);
+  if (root.kind === ts.SyntaxKind.ThisKeyword) return true;
+  return ts.isIdentifier(root) && !declaredWithin(fn, root.text);
+}
+
+/**
+ * A keyed cache filled on a miss: `if (!cache.has(k)) cache.set(k, readFileSync(...))`, or
+ * `let t = cache.get(k); if (t === undefined) { t = readFileSync(...); cache.set(k, t); }` for a
+ * map (or `cache[k] = t` for an object) that outlives the call. The read happens once per key,
+ * not once per call. The miss must be tested: an `if` around the call names the cache or the local.
+ */
+function isKeyedCacheFill(call: TsCall, value: ts.Node, parent: ts.Node | undefined): boolean {
+  if (!parent || !call.fn) return false;
+  let cache: ts.Expression | undefined;
+  let local: string | undefined;
+  if (ts.isCallExpression(parent) && isMapSet(parent) && unwrap(parent.arguments[1]) === value)
+    cache = (parent.expression as ts.PropertyAccessExpression).expression;
+  else if (
+    ts.isBinaryExpression(parent) &&
+    parent.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    unwrap(parent.right) === value &&
+    ts.isIdentifier(parent.left)
+  )
+    local = parent.left.text;
+  else if (ts.isVariableDeclaration(parent) && parent.initializer && ts.isIdentifier(parent.name))
+    local = parent.name.text;
+  else return false;
+  const body = (call.fn.node as { body?: ts.Node }).body;
+  if (!body) return false;
+  if (local) cache = cacheStoring(body, local);
+  if (!cache || !outlives(call.fn, cache)) return false;
+  const names = [cache.getText(), ...(local ? [local] : [])];
+  for (
+    let node: ts.Node | undefined = call.node.parent;
+    node && node !== body;
+    node = node.parent
+  ) {
+    if (ts.isIfStatement(node) && names.some((name) => node.expression.getText().includes(name)))
+      return true;
+  }
+  return false;
+}
+
+/** The map (`cache.set(k, local)`) or object (`cache[k] = local`) a function stores `local` in. */
+function cacheStoring(body: ts.Node, local: string): ts.Expression | undefined {
+  let cache: ts.Expression | undefined;
+  const visit = (node: ts.Node): void => {
+    if (cache) return;
+    if (
+      ts.isCallExpression(node) &&
+      isMapSet(node) &&
+      ts.isIdentifier(unwrap(node.arguments[1])) &&
+      (unwrap(node.arguments[1]) as ts.Identifier).text === local
+    )
+      cache = (node.expression as ts.PropertyAccessExpression).expression;
+    else if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isElementAccessExpression(node.left) &&
+      ts.isIdentifier(unwrap(node.right)) &&
+      (unwrap(node.right) as ts.Identifier).text === local
+    )
+      cache = node.left.expression;
+    else if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  return cache;
 }
 
 /** `fn` or a function around it is startup code. */
