@@ -64,6 +64,10 @@ const MONGOOSE_NOT_LOADING = new Set([
  */
 const ID_CONDITION = /^\s*(?:\w+\.)?"?id"?\s*(?:=\s*:\w+|IN\s*\(\s*:\.\.\.\w+\s*\))\s*$/i;
 
+/** An SQL aggregate call (`COUNT(o.id)`, `SUM(o.amount)`), and an aggregate's name for `fn()`. */
+const AGGREGATE = /^\s*(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i;
+const AGGREGATE_NAME = /^(?:COUNT|SUM|AVG|MIN|MAX)$/i;
+
 /** How the message and fix name the bound and the paging of one kind of read. */
 interface Wording {
   /** Quoted in the message: `take`, `.take()`. */
@@ -321,6 +325,27 @@ function typeormFind(ctx: FileContext, model: TsModel, call: TsCall): UnboundedR
   return { ...read, fix: { title: `Add \`${take}\``, safety: 'unsafe', edits } };
 }
 
+/**
+ * Sequelize options that select only aggregates and group nothing (`attributes: [[fn('COUNT',
+ * col('id')), 'total']]`): one row comes back, whatever the table holds.
+ */
+function onlyAggregates(options: ts.ObjectLiteralExpression): boolean {
+  if (findProperty(options, 'group')) return false;
+  const attributes = findProperty(options, 'attributes');
+  if (!attributes || !ts.isPropertyAssignment(attributes)) return false;
+  const list = unwrap(attributes.initializer);
+  if (!ts.isArrayLiteralExpression(list) || list.elements.length === 0) return false;
+  return list.elements.every((element) => {
+    const pair = unwrap(element);
+    if (!ts.isArrayLiteralExpression(pair)) return false;
+    const value = pair.elements[0] && unwrap(pair.elements[0]);
+    if (!value || !ts.isCallExpression(value) || !/(?:^|\.)fn$/.test(value.expression.getText()))
+      return false;
+    const [name] = value.arguments;
+    return !!name && ts.isStringLiteralLike(name) && AGGREGATE_NAME.test(name.text);
+  });
+}
+
 /** `User.findAll(...)`, `VideoModel.scope('full').findAndCountAll(...)`: unbounded, or undefined. */
 function sequelizeFindAll(
   ctx: FileContext,
@@ -337,7 +362,9 @@ function sequelizeFindAll(
   if (options === 'opaque') return undefined;
   if (
     options !== 'none' &&
-    (findProperty(options, 'limit') || whereOfOptionsPins(options, operatorPins))
+    (findProperty(options, 'limit') ||
+      whereOfOptionsPins(options, operatorPins) ||
+      onlyAggregates(options))
   )
     return undefined;
   const node = call.node as ts.CallExpression;
@@ -506,6 +533,24 @@ function reassignsItself(reference: ts.Identifier, declaration: ts.Identifier): 
   return ts.isIdentifier(root) && declarationOf(root) === declaration;
 }
 
+/**
+ * A builder that selects only aggregates and groups nothing (`.select('COUNT(order.id)', 'n')`,
+ * `.addSelect('SUM(order.amount)', 'total')`): one row comes back.
+ */
+function selectsOnlyAggregates(calls: readonly ts.CallExpression[]): boolean {
+  const named = (call: ts.CallExpression): string =>
+    (call.expression as ts.PropertyAccessExpression).name.text;
+  if (calls.some((call) => /^(?:add)?groupBy$/i.test(named(call)))) return false;
+  const selects = calls.filter((call) => named(call) === 'select' || named(call) === 'addSelect');
+  return (
+    selects.length > 0 &&
+    selects.every((call) => {
+      const [selection] = call.arguments;
+      return !!selection && ts.isStringLiteralLike(selection) && AGGREGATE.test(selection.text);
+    })
+  );
+}
+
 /** The builder's conditions pin the key: `.whereInIds(ids)`, `.where('u.id = :id', { id })`. */
 function builderPinsKey(calls: readonly ts.CallExpression[]): boolean {
   const named = (call: ts.CallExpression): string =>
@@ -554,7 +599,12 @@ function builderRead(ctx: FileContext, model: TsModel, call: TsCall): UnboundedR
   const methods = new Set(
     builder.calls.map((each) => (each.expression as ts.PropertyAccessExpression).name.text),
   );
-  if (methods.has('take') || methods.has('limit') || builderPinsKey(builder.calls))
+  if (
+    methods.has('take') ||
+    methods.has('limit') ||
+    builderPinsKey(builder.calls) ||
+    selectsOnlyAggregates(builder.calls)
+  )
     return undefined;
   const raw = call.name === 'getRawMany';
   const [first] = builder.root.arguments;
@@ -662,7 +712,11 @@ export const ormFindWithoutLimit: Rule = {
           'elsewhere is still flagged.)',
         'Reads that do not load the rows: `findOne*`, `count`, `getCount()`, `getOne()`, ' +
           '`getRawOne()`, `exists`, and Mongoose `find()` followed by `.cursor()`, `.stream()`, ' +
-          '`.eachAsync()`, `.countDocuments()` or `.distinct()`.',
+          '`.eachAsync()`, `.countDocuments()` or `.distinct()`. Reads that select only aggregates ' +
+          'and group nothing: a query builder whose every `select` is `COUNT(...)`, `SUM(...)`, ' +
+          "`AVG`, `MIN` or `MAX`, a Sequelize `findAll` whose `attributes` are all `[fn('COUNT', ...), " +
+          "'alias']` pairs with no `group` (with `groupBy`/`group`, one row per group comes back, and " +
+          'they are flagged).',
         'Methods of other objects named `find` (arrays, `Map`s, in-memory stores, a class of your ' +
           'own): only receivers known to be a TypeORM repository or manager, a Sequelize model or a ' +
           'Mongoose model count.',
