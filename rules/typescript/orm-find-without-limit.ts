@@ -9,6 +9,7 @@ import { localModelQuery, modelReceiver } from '../../server/src/typescript/mode
 import {
   declarationOf,
   enclosingFunctionNode,
+  isWithin,
   referencesTo,
 } from '../../server/src/typescript/name-resolution';
 import { ormQuery, typeormObjectOf } from '../../server/src/typescript/orm-calls';
@@ -23,15 +24,18 @@ const READ_METHODS =
   /\b(?:find(?:By|AndCount(?:By)?)?|findAll|findAndCountAll|get(?:Raw)?Many(?:AndCount)?)\b/;
 
 /** TypeORM repository and entity-manager finders: options with `take`, or a `where` alone. */
-const TYPEORM_FINDS: Record<string, 'options' | 'where'> = {
-  find: 'options',
-  findAndCount: 'options',
-  findBy: 'where',
-  findAndCountBy: 'where',
-};
+const TYPEORM_FINDS = new Map<string, 'options' | 'where'>([
+  ['find', 'options'],
+  ['findAndCount', 'options'],
+  ['findBy', 'where'],
+  ['findAndCountBy', 'where'],
+]);
 
 /** What a `...By` finder becomes to take a `take` option: `findBy(where)` → `find({ where, take })`. */
-const WITH_OPTIONS: Record<string, string> = { findBy: 'find', findAndCountBy: 'findAndCount' };
+const WITH_OPTIONS = new Map([
+  ['findBy', 'find'],
+  ['findAndCountBy', 'findAndCount'],
+]);
 
 /** Query-builder methods that load the rows the builder selects. */
 const BUILDER_READS = new Set(['getMany', 'getManyAndCount', 'getRawMany']);
@@ -281,7 +285,7 @@ function addOption(
 
 /** `repo.find(...)`, `manager.findBy(Entity, ...)`: unbounded, or undefined. */
 function typeormFind(ctx: FileContext, model: TsModel, call: TsCall): UnboundedRead | undefined {
-  const style = TYPEORM_FINDS[call.name];
+  const style = TYPEORM_FINDS.get(call.name);
   const name = methodName(call);
   if (!style || !name || ormQuery(model, call) !== 'typeorm') return undefined;
   const kind = typeormObjectOf(model, call.receiver!);
@@ -308,7 +312,7 @@ function typeormFind(ctx: FileContext, model: TsModel, call: TsCall): UnboundedR
     // `findBy(where)` takes no options: every row the filter matches, unless it pins the key.
     if (!argument || pinsKey(argument, 'id', typeormPins)) return undefined;
     const edits: TextEdit[] = [
-      { start: name.getStart(), end: name.end, newText: WITH_OPTIONS[call.name] },
+      { start: name.getStart(), end: name.end, newText: WITH_OPTIONS.get(call.name)! },
       { start: argument.getStart(), end: argument.getStart(), newText: '{ where: ' },
       { start: argument.end, end: argument.end, newText: `, ${take} }` },
     ];
@@ -507,10 +511,6 @@ function builderVariable(id: ts.Identifier, read: ts.CallExpression): BuilderCal
     }
   }
   return { root: initial.root, calls };
-}
-
-function isWithin(inner: ts.Node, outer: ts.Node): boolean {
-  return inner.pos >= outer.pos && inner.end <= outer.end;
 }
 
 /** `qb = qb.andWhere(...)`: the builder assigned a chain on itself. */
@@ -748,7 +748,7 @@ export const ormFindWithoutLimit: Rule = {
     for (const call of model.calls) {
       if (call.isNew || call.isTaggedTemplate || !call.receiver) continue;
       let read: UnboundedRead | undefined;
-      if (call.name in TYPEORM_FINDS) {
+      if (TYPEORM_FINDS.has(call.name)) {
         // `items.find((item) => ...)`: an array's, never a repository's.
         if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) continue;
         read = typeormFind(ctx, model, call) ?? mongooseFind(ctx, model, call);
