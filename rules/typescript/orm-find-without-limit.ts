@@ -717,8 +717,8 @@ export const ormFindWithoutLimit: Rule = {
           "`AVG`, `MIN` or `MAX`, a Sequelize `findAll` whose `attributes` are all `[fn('COUNT', ...), " +
           "'alias']` pairs with no `group` (with `groupBy`/`group`, one row per group comes back, and " +
           'they are flagged).',
-        'Methods of other objects named `find` (arrays, `Map`s, in-memory stores, a class of your ' +
-          'own): only receivers known to be a TypeORM repository or manager, a Sequelize model or a ' +
+        'Methods of other objects named `find` (arrays, in-memory stores, a class of your own ' +
+          'with such a method): only receivers known to be a TypeORM repository or manager, a Sequelize model or a ' +
           'Mongoose model count.',
         'Code not on a request path: functions no handler reaches, startup code (`main()`, module top ' +
           'level, `onModuleInit`, `app.listen` callbacks), and a service method only a startup hook ' +
