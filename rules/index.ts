@@ -37,6 +37,7 @@ import { fixedIntervalPolling } from './typescript/fixed-interval-polling';
 import { intervalNeverCleared } from './typescript/interval-never-cleared';
 import { listenerAddedPerEvent } from './typescript/listener-added-per-event';
 import { moduleCollectionOnlyGrows } from './typescript/module-collection-only-grows';
+import { ormFindWithoutLimit } from './typescript/orm-find-without-limit';
 import { prismaFindManyWithoutTake } from './typescript/prisma-find-many-without-take';
 import { prismaQueryWithoutIndex } from './typescript/prisma-query-without-index';
 import { raceTimeoutNotCleared } from './typescript/race-timeout-not-cleared';
@@ -82,6 +83,7 @@ export const ALL_RULES: readonly Rule[] = [
   intervalNeverCleared,
   listenerAddedPerEvent,
   moduleCollectionOnlyGrows,
+  ormFindWithoutLimit,
   prismaFindManyWithoutTake,
   prismaQueryWithoutIndex,
   raceTimeoutNotCleared,

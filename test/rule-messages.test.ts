@@ -452,6 +452,61 @@ describe('rule messages: Prisma', () => {
     assert.doesNotMatch(message, /each request/);
   });
 
+  it('orm-find-without-limit names the model, the handler in the other file, and its bound', async () => {
+    const messages = await messagesIn('orm-find-without-limit', [
+      {
+        relativePath: 'src/models/comment.ts',
+        text: [
+          "import { Model } from 'sequelize';",
+          'export class Comment extends Model {',
+          '  static forPost(postId: number) {',
+          '    return this.findAll({ where: { postId } });',
+          '  }',
+          '}',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'src/routes/comments.ts',
+        text: [
+          "import { Router } from 'express';",
+          "import { Comment } from '../models/comment';",
+          'export const router = Router();',
+          "router.get('/posts/:id/comments', async (req, res) => {",
+          '  res.json(await Comment.forPost(Number(req.params.id)));',
+          '});',
+        ].join('\n'),
+      },
+    ]);
+    assert.deepEqual(messages, [
+      '`this.findAll()` has no `limit`: it loads every matching `Comment` row on each request ' +
+        '(called from request handler `GET /posts/:id/comments` in src/routes/comments.ts); ' +
+        'bound it with `limit` and page with `offset`',
+    ]);
+  });
+
+  it('orm-find-without-limit says a cron route runs per call, and to read in pages', async () => {
+    const [message] = await messagesOf(
+      'orm-find-without-limit',
+      'app/api/cron/reminders/route.ts',
+      [
+        "import { DataSource } from 'typeorm';",
+        "import { Reminder } from '@/entities';",
+        'const dataSource = new DataSource({ type: "postgres" });',
+        'export async function POST() {',
+        "  const due = await dataSource.getRepository(Reminder).createQueryBuilder('r')",
+        "    .where('r.sent = false').getMany();",
+        '  return Response.json({ due: due.length });',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(
+      message,
+      '`dataSource.getRepository(Reminder).createQueryBuilder()…getMany()` has no `.take()`: it ' +
+        'loads every matching `Reminder` row on each call of the cron route (in request handler ' +
+        '`POST`); read them in pages with `.take()` and `.skip()`',
+    );
+  });
+
   it('prisma-query-without-index says when the field has only a hash index', async () => {
     const messages = await messagesIn('prisma-query-without-index', [
       {

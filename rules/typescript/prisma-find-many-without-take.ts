@@ -1,12 +1,5 @@
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
-import {
-  callableFromOtherFiles,
-  findEntry,
-  handlerLabel,
-  handlesRequests,
-  type EntryPath,
-} from '../../server/src/typescript/call-paths';
 import { ts } from '../../server/src/typescript/compiler';
 import { appendObjectProperty, fillEmptyArguments } from '../../server/src/typescript/edits';
 import {
@@ -15,8 +8,13 @@ import {
   prismaQuery,
   type PrismaQuery,
 } from '../../server/src/typescript/knowledge';
-import { unwrap, type TsFunction } from '../../server/src/typescript/model';
-import { WorkspaceCallers } from '../../server/src/typescript/workspace-callers';
+import { unwrap } from '../../server/src/typescript/model';
+import {
+  describeRequestPath,
+  onCronRoute,
+  RequestPaths,
+  type RequestPath,
+} from '../../server/src/typescript/request-paths';
 
 /** The unique ways to pick one row of a model: single key fields, and composite keys. */
 interface ModelKeys {
@@ -113,51 +111,12 @@ function takeFix(ctx: FileContext, query: PrismaQuery): Fix {
   return { title: `Add \`take: ${limit}\``, safety: 'unsafe', edits };
 }
 
-/** A request handler in another file that reaches an exported function or method of this one. */
-interface HandlerElsewhere {
-  /** `request handler \`POST\` in app/api/cleanup/route.ts` */
-  handler: string;
-  /** The file of the handler, relative to the workspace. */
-  file: string;
-  /** Functions between the handler and the exported one, in calling order. */
-  via: string[];
-}
-
-/**
- * A route under a `cron/` folder (`app/api/cron/digest/route.ts`, `pages/api/cron/purge.ts`): a
- * scheduler calls it, once an hour or a day, not each visitor.
- */
-const CRON_ROUTE = /(?:^|\/)crons?\//i;
-
-const called = (name: string): string => `\`${name}()\``;
-
-/**
- * Where the request comes in, for the message: `in request handler \`GET /users\``, `reached from
- * request handler \`POST\` in app/api/cleanup/route.ts via \`collectSubtree()\` → \`walk()\``.
- */
-function describeEntry(path: EntryPath, elsewhere: HandlerElsewhere | undefined): string {
-  if (elsewhere) {
-    // The chain starts at the exported function the handler calls; name it when the query sits
-    // in a function it calls or nests.
-    const inFile = path.chain.length > 1 ? path.chain.map((fn) => called(fn.name)) : [];
-    const via = [...elsewhere.via, ...inFile];
-    if (via.length === 0) return `called from ${elsewhere.handler}`;
-    return `${inFile.length > 0 ? 'reached' : 'called'} from ${elsewhere.handler} via ${via.join(' → ')}`;
-  }
-  if (path.beyond) return `called from ${path.beyond}`;
-  const label = handlerLabel(path.entry);
-  const entry = label ? `request handler \`${label}\`` : 'a request handler';
-  if (path.chain.length === 1) return `in ${entry}`;
-  const via = path.chain.slice(1).map((fn) => called(fn.name));
-  return `reached from ${entry} via ${via.join(' → ')}`;
-}
-
 /**
  * How often the query runs, and the advice: a cron route is called by a scheduler and needs every
  * row, so it should read them in pages rather than stop at the first ones.
  */
-function cadence(handlerFile: string): { when: string; advice: string } {
-  return CRON_ROUTE.test(handlerFile)
+function cadence(path: RequestPath): { when: string; advice: string } {
+  return onCronRoute(path)
     ? {
         when: 'on each call of the cron route',
         advice: 'read them in pages with `take` and a `cursor`',
@@ -242,46 +201,22 @@ export const prismaFindManyWithoutTake: Rule = {
   check(ctx) {
     const model = ctx.typescript;
     if (!model || isScriptOrTestPath(ctx.relativePath)) return;
-    const root = ctx.file.slice(0, ctx.file.length - ctx.relativePath.length);
-    const relative = (file: string): string =>
-      file.startsWith(root) ? file.slice(root.length) : file;
-    let callers: WorkspaceCallers | undefined;
-    /** Handlers in other files, by the start of the exported function they reach. */
-    const elsewhere = new Map<number, HandlerElsewhere>();
-    const beyondFile = (fn: TsFunction): string | undefined => {
-      if (!callableFromOtherFiles(model, fn)) return undefined;
-      callers ??= new WorkspaceCallers(ctx.index);
-      const path = callers.handlerReaching(ctx.file, fn.start);
-      if (!path) return undefined;
-      const [handler, ...rest] = path.chain;
-      const file = relative(handler.file);
-      const found = {
-        handler: `request handler \`${handler.fn.name}\` in ${file}`,
-        file,
-        via: rest.slice(0, -1).map((step) => called(step.fn.name)),
-      };
-      elsewhere.set(fn.start, found);
-      return found.handler;
-    };
+    const paths = new RequestPaths(model, ctx.index, ctx.file, ctx.relativePath);
     for (const call of model.calls) {
       if (call.name !== 'findMany') continue;
       const query = prismaQuery(model, call);
       if (!query || boundedOrOpaque(query, ctx)) continue;
-      const path = findEntry(model, call.fn, {
-        isEntry: (fn) => handlesRequests(model, fn),
-        beyondFile,
-      });
+      const path = paths.reaching(call.fn);
       if (!path) continue;
       const node = call.node as ts.CallExpression;
       const rows = `\`${modelOfDelegate(query.delegate)}\` row`;
-      const handler = path.beyond ? elsewhere.get(path.entry.start) : undefined;
-      const { when, advice } = cadence(handler?.file ?? ctx.relativePath);
+      const { when, advice } = cadence(path);
       ctx.report({
         start: call.start,
         end: node.expression.end,
         message:
           `\`${call.callee}()\` has no \`take\`: it loads every matching ${rows} ${when} ` +
-          `(${describeEntry(path, handler)}); ${advice}`,
+          `(${describeRequestPath(path)}); ${advice}`,
         fixes: [takeFix(ctx, query)],
       });
     }

@@ -9,6 +9,7 @@ const Env = z.object({
   DATABASE_URL: z.string().url(),
   REPLICA_DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().default('redis://localhost:6379'),
+  REVIEWS_MONGO_URL: z.string().default('mongodb://localhost:27017/storefront'),
   CARRIER_API_URL: z.string().url().default('https://api.parcelhub.example/v2'),
   CARRIER_API_KEY: z.string().default(''),
   PAYMENT_WEBHOOK_SECRET: z.string().default(''),

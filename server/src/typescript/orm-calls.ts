@@ -164,7 +164,7 @@ function queryThroughDeclaredType(
 }
 
 /** The TypeORM objects whose methods run queries, by the class that declares them. */
-type TypeormObject = 'Repository' | 'EntityManager' | 'DataSource' | 'QueryRunner';
+export type TypeormObject = 'Repository' | 'EntityManager' | 'DataSource' | 'QueryRunner';
 
 /** TypeORM's classes (0.3 and 0.2's `Connection`) as the objects above. */
 const TYPEORM_CLASSES: Record<string, TypeormObject> = {
@@ -254,6 +254,19 @@ function typeormObject(
   if (holder && ts.isParameter(holder) && !holder.type)
     return transactionManager(model, holder, depth);
   return undefined;
+}
+
+/**
+ * What TypeORM object an expression is, as `ormQuery` recognises a query's receiver (see
+ * `typeormObject`); with `byName`, also a data source known only by its conventional name
+ * (`AppDataSource.createQueryBuilder()`), for callers that ask only with such a method after it.
+ */
+export function typeormObjectOf(
+  model: TsModel,
+  expression: ts.Expression,
+  byName = false,
+): TypeormObject | undefined {
+  return typeormObject(model, expression, 0) ?? (byName ? namedDataSource(expression) : undefined);
 }
 
 /**

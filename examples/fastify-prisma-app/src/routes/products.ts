@@ -8,6 +8,7 @@ import {
   productCard,
 } from '../services/catalog';
 import { productSales } from '../services/reports';
+import { allReviewsOf, reviewPage } from '../services/reviews';
 
 const Page = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(48),
@@ -72,5 +73,17 @@ export async function productRoutes(app: FastifyInstance): Promise<void> {
     const category = await prisma.category.findUnique({ where: { slug: req.params.slug } });
     if (!category) return reply.code(404).send({ error: 'category not found' });
     return { category, products: await categoryPage(category.id, limit, after) };
+  });
+
+  app.get('/products/:id/reviews', async (req) => {
+    const { id } = Id.parse(req.params);
+    const { limit } = Page.parse(req.query);
+    const before = z.coerce.date().optional().parse((req.query as { before?: string }).before);
+    return reviewPage(id, limit, before);
+  });
+
+  app.get('/products/:id/reviews/all', async (req) => {
+    const { id } = Id.parse(req.params);
+    return allReviewsOf(id);
   });
 }
