@@ -124,6 +124,21 @@ describe('rule messages', () => {
     assert.match(built, /`note_titles` does not read them and `NoteTitle` does not include them/);
   });
 
+  it('unbounded-orm-query quotes a query through a local alias as written', async () => {
+    const code = [
+      'from shop.models import Rule',
+      'def pairs(request):',
+      '    RuleVariant = Rule.variants.through',
+      '    existing = (',
+      '        RuleVariant.objects.using("replica")',
+      '        .values_list("rule_id", "variant_id")',
+      '    )',
+      '    return [RuleVariant(rule_id=r, variant_id=v) for r, v in existing]',
+    ].join('\n');
+    const [message] = await messagesOf('unbounded-orm-query', 'shop/views.py', code);
+    assert.match(message, /^`RuleVariant\.objects\.using\("replica"\)` is evaluated whole/);
+  });
+
   it('unbounded-orm-query advises streaming, not a bound, in batch commands and jobs', async () => {
     const code = [
       'from sqlalchemy import select',

@@ -488,7 +488,10 @@ function modelNames(args: Node | null): string[] {
 
 /** Text for messages: `db.query(Order)`, or `db.query(...)` when the arguments are long. */
 function quote(node: Node, from: number, source: string): string {
-  const text = source.slice(from, node.endIndex).replace(/\s+/g, ' ');
+  // A root found through a local alias (`RuleVariant = Rule.variants.through`) lies in another
+  // statement: quote the call as written, not the text between the two.
+  const start = from >= node.startIndex && from <= node.endIndex ? from : node.startIndex;
+  const text = source.slice(start, node.endIndex).replace(/\s+/g, ' ');
   if (text.length <= 48) return text;
   const open = text.indexOf('(');
   return open === -1 ? text.slice(0, 45) + '...' : text.slice(0, open) + '(...)';
