@@ -49,6 +49,28 @@ describe('rule messages', () => {
     assert.match(smembers, /pipeline/);
   });
 
+  it("await-in-loop names the loop's collection when the query filters by the item", async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/jobs.ts',
+      [
+        "import { Model } from 'sequelize';",
+        "import { DataSource } from 'typeorm';",
+        'class Job extends Model {}',
+        'export async function load(emails: string[], people: { email: string }[], ds: DataSource) {',
+        '  for (const email of emails) await Job.findOne({ where: { email } });',
+        '  for (const email of emails) await ds.manager.findOneBy(User, { email: email });',
+        '  for (const person of people) await Job.findOne({ where: { email: person.email } });',
+        '}',
+      ].join('\n'),
+    );
+    const [shorthand, manager, property] = messages;
+    assert.match(shorthand, /`findAll\(\{ where: \{ email: emails \} \}\)`/);
+    assert.match(manager, /`findBy\(User, \{ email: In\(emails\) \}\)`/);
+    // Not the item itself: the values are the items' emails, which the code does not list.
+    assert.match(property, /`findAll\(\{ where: \{ email: ids \} \}\)`/);
+  });
+
   it('await-in-loop batches on the field the query filters by', async () => {
     const messages = await messagesOf(
       'await-in-loop',

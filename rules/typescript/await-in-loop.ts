@@ -388,7 +388,7 @@ export const awaitInLoop: Rule = {
             : '';
         message =
           `\`${calleeDisplay(call, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
-          batchAdvice(io);
+          batchAdvice(io, loop);
       } else if (reach) message = helperMessage(ctx, call, reach, where);
       else continue;
       const fix = promiseAllFix(model, call, loop);

@@ -5,25 +5,36 @@
  */
 import { ts } from './compiler';
 import type { IoCall } from './io-calls';
-import { isScalarLiteral } from './loop-repetition';
-import { unwrap, type TsCall } from './model';
+import { isScalarLiteral, loopBinding } from './loop-repetition';
+import { unwrap, type TsCall, type TsLoop } from './model';
 import { declarationOf } from './name-resolution';
 import { ormWrites } from './orm-calls';
 
-/** What to suggest for a direct round trip, by what it is. */
-export function batchAdvice(io: IoCall): string {
+/**
+ * What to suggest for a direct round trip made once per item of `loop`, by what it is. The
+ * batched form filters the same field; its values are named for the loop's collection when the
+ * call filters by the loop's item itself (`where: { email }` in `for (const email of emails)`).
+ */
+export function batchAdvice(io: IoCall, loop: TsLoop): string {
+  const filter = filterOf(io);
+  const ids = valuesName(filter, loop);
+  return adviceFor(io, filter?.field, ids);
+}
+
+/** The advice for `io`, filtering `field` (when known) by the values `ids`. */
+function adviceFor(io: IoCall, filterField: string | undefined, ids: string): string {
   if (io.driver === 'prisma') {
     const operation = io.call.name;
     if (operation === '$transaction')
       return 'do the work for every item in one transaction with batched queries (`createMany`, `updateMany`, `in`)';
     if (operation === 'count' || operation === 'aggregate')
       return 'compute them in one `groupBy({ by: [...], _count: true })` before the loop';
-    const field = filterField(io) ?? 'id';
+    const field = filterField ?? 'id';
     if (operation.startsWith('find'))
-      return `load them in one query (\`findMany({ where: { ${field}: { in: ids } } })\`) before the loop`;
+      return `load them in one query (\`findMany({ where: { ${field}: { in: ${ids} } } })\`) before the loop`;
     if (operation === 'create') return 'insert them in one `createMany({ data: [...] })`';
     if (operation === 'delete')
-      return `delete them in one \`deleteMany({ where: { ${field}: { in: ids } } })\``;
+      return `delete them in one \`deleteMany({ where: { ${field}: { in: ${ids} } } })\``;
     if (operation === 'update')
       return 'use one `updateMany` when the data is the same, else send the writes together in `prisma.$transaction([...])`';
     return 'batch them in one query, or send them together in `prisma.$transaction([...])`';
@@ -34,7 +45,7 @@ export function batchAdvice(io: IoCall): string {
       : redisReadAdvice(io.call.name);
   if (io.kind === 'http')
     return 'use a batch endpoint, or run the requests together with `Promise.all` (limit concurrency for large lists)';
-  if (io.driver === 'orm' && io.call.name !== 'query') return ormAdvice(io);
+  if (io.driver === 'orm' && io.call.name !== 'query') return ormAdvice(io, filterField, ids);
   if (io.driver === 'drizzle')
     return io.writes
       ? 'write them in one statement (`inArray(table.id, ids)`, or one `insert().values([...])`)'
@@ -58,42 +69,41 @@ function redisReadAdvice(command: string): string {
  * The batched form of a Sequelize model call. A `where` value that is an array becomes `IN`, so
  * one `findAll`, `update` or `destroy` covers every id; inserts go in one `bulkCreate`.
  */
-function sequelizeAdvice(method: string, field: string): string {
+function sequelizeAdvice(method: string, field: string, ids: string): string {
   if (/^(?:count|max|min|sum|aggregate|\$count|\$has)$/.test(method))
-    return `compute them in one query grouped by the key (\`count({ where: { ${field}: ids }, group: ["${field}"] })\`) before the loop`;
+    return `compute them in one query grouped by the key (\`count({ where: { ${field}: ${ids} }, group: ["${field}"] })\`) before the loop`;
   if (method === 'create' || method === 'bulkCreate' || method === '$create')
     return 'insert them in one `bulkCreate([...])`';
   if (method === 'findOrCreate' || method === 'findCreateFind' || method === 'upsert')
     return 'load the existing rows in one `findAll({ where: { key: keys } })` and write the rest in one `bulkCreate([...], { updateOnDuplicate: [...] })`';
   if (method === 'destroy')
-    return `delete them in one \`destroy({ where: { ${field}: ids } })\` on the model`;
+    return `delete them in one \`destroy({ where: { ${field}: ${ids} } })\` on the model`;
   if (method === 'update')
-    return `change them in one \`update(values, { where: { ${field}: ids } })\` on the model when the values are the same, else one \`bulkCreate([...], { updateOnDuplicate: [...] })\``;
+    return `change them in one \`update(values, { where: { ${field}: ${ids} } })\` on the model when the values are the same, else one \`bulkCreate([...], { updateOnDuplicate: [...] })\``;
   if (method === 'increment' || method === 'decrement')
-    return `change them in one \`${method}(fields, { by, where: { ${field}: ids } })\` on the model when the amount is the same`;
+    return `change them in one \`${method}(fields, { by, where: { ${field}: ${ids} } })\` on the model when the amount is the same`;
   if (method === 'save')
     return 'write them in one `bulkCreate([...], { updateOnDuplicate: [...] })`, or one `update(values, { where: { id: ids } })` on the model when the values are the same';
   if (method.startsWith('$') && method !== '$get')
     return 'change the associations of every item in one query on the join model (`bulkCreate`, `destroy({ where: { id: ids } })`)';
-  return `load them in one \`findAll({ where: { ${field}: ids } })\` before the loop (an array value becomes \`IN\`), or \`include\` them in the query that loaded the items`;
+  return `load them in one \`findAll({ where: { ${field}: ${ids} } })\` before the loop (an array value becomes \`IN\`), or \`include\` them in the query that loaded the items`;
 }
 
 /** The batched form of a TypeORM, Mongoose, MikroORM or Sequelize model call. */
-function ormAdvice(io: IoCall): string {
-  const field = filterField(io);
-  if (io.orm === 'sequelize') return sequelizeAdvice(io.call.name, field ?? 'id');
+function ormAdvice(io: IoCall, field: string | undefined, ids: string): string {
+  if (io.orm === 'sequelize') return sequelizeAdvice(io.call.name, field ?? 'id', ids);
   if (io.orm === 'mongoose')
     return io.writes
       ? 'send the writes in one `bulkWrite([...])` (or `insertMany`)'
-      : `load them in one query (\`find({ ${field ?? '_id'}: { $in: ids } })\`) before the loop`;
-  if (io.orm === 'typeorm') return typeormAdvice(io.call, field ?? 'id');
+      : `load them in one query (\`find({ ${field ?? '_id'}: { $in: ${ids} } })\`) before the loop`;
+  if (io.orm === 'typeorm') return typeormAdvice(io.call, field ?? 'id', ids);
   return io.writes
     ? 'persist them all and `flush()` once after the loop'
     : 'load them in one query (`find({ id: { $in: ids } })`) before the loop';
 }
 
 /** The batched form of a TypeORM repository or entity-manager call; `In` comes from `typeorm`. */
-function typeormAdvice(call: TsCall, field: string): string {
+function typeormAdvice(call: TsCall, field: string, ids: string): string {
   const method = call.name;
   // An entity manager takes the entity class first: `manager.findOneBy(Order, { id })`.
   const first = call.args[0] && unwrap(call.args[0]);
@@ -102,16 +112,16 @@ function typeormAdvice(call: TsCall, field: string): string {
       ? `${first.text}, `
       : '';
   if (method === 'delete' || method === 'softDelete')
-    return `delete them in one \`${method}(${entity}{ ${field}: In(ids) })\``;
+    return `delete them in one \`${method}(${entity}{ ${field}: In(${ids}) })\``;
   if (method === 'remove' || method === 'softRemove')
     return `pass them all to one \`${method}([...])\``;
   if (method === 'update')
-    return `change them in one \`update(${entity}{ ${field}: In(ids) }, values)\` when the values are the same, else one \`save([...])\``;
+    return `change them in one \`update(${entity}{ ${field}: In(${ids}) }, values)\` when the values are the same, else one \`save([...])\``;
   if (ormWrites(method))
     return 'write them in one call (`save([...])`, `insert([...])`, `upsert([...])`)';
   if (/^(?:count|countBy|sum|average|minimum|maximum)$/.test(method))
-    return `compute them in one query grouped by \`${field}\` (a query builder with \`where({ ${field}: In(ids) })\` and \`groupBy\`) before the loop`;
-  return `load them in one query (\`findBy(${entity}{ ${field}: In(ids) })\`) before the loop`;
+    return `compute them in one query grouped by \`${field}\` (a query builder with \`where({ ${field}: In(${ids}) })\` and \`groupBy\`) before the loop`;
+  return `load them in one query (\`findBy(${entity}{ ${field}: In(${ids}) })\`) before the loop`;
 }
 
 /**
@@ -122,7 +132,7 @@ function typeormAdvice(call: TsCall, field: string): string {
  * message suggests filters the same field. With several fields, the first one whose value is not
  * a literal (the one that varies per item); undefined when the call does not say (`findByPk`).
  */
-function filterField(io: IoCall): string | undefined {
+function filterOf(io: IoCall): { field: string; value?: ts.Expression } | undefined {
   const objects = io.call.args
     .map(objectLiteralOf)
     .filter((arg): arg is ts.ObjectLiteralExpression => !!arg);
@@ -134,7 +144,7 @@ function filterField(io: IoCall): string | undefined {
     where ?? (io.driver === 'prisma' || io.orm === 'sequelize' ? undefined : options);
   if (!criteria || !ts.isObjectLiteralExpression(criteria)) return undefined;
   const fields = criteria.properties.filter(
-    (property) =>
+    (property): property is ts.PropertyAssignment | ts.ShorthandPropertyAssignment =>
       (ts.isPropertyAssignment(property) || ts.isShorthandPropertyAssignment(property)) &&
       (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)),
   );
@@ -149,8 +159,25 @@ function filterField(io: IoCall): string | undefined {
     (property) =>
       !ts.isPropertyAssignment(property) || !isScalarLiteral(unwrap(property.initializer)),
   );
-  const name = (varying ?? plain[0])?.name;
-  return name && (ts.isIdentifier(name) || ts.isStringLiteral(name)) ? name.text : undefined;
+  const chosen = varying ?? plain[0];
+  const name = chosen?.name;
+  if (!name || !(ts.isIdentifier(name) || ts.isStringLiteral(name))) return undefined;
+  const value = ts.isShorthandPropertyAssignment(chosen) ? chosen.name : chosen.initializer;
+  return { field: name.text, value: unwrap(value) };
+}
+
+/**
+ * How the batched form names its values: the loop's collection when the call filters by the
+ * loop's item itself (`{ email }` for each `email` of `emails`), else `ids`.
+ */
+function valuesName(filter: { value?: ts.Expression } | undefined, loop: TsLoop): string {
+  const value = filter?.value;
+  const item = loopBinding(loop);
+  const collection = loop.iterable && unwrap(loop.iterable);
+  if (!value || !item || !collection || !ts.isIdentifier(collection)) return 'ids';
+  return ts.isIdentifier(value) && ts.isIdentifier(item) && value.text === item.text
+    ? collection.text
+    : 'ids';
 }
 
 /**
