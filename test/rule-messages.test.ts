@@ -146,6 +146,24 @@ describe('rule messages', () => {
     assert.match(built, /`note_titles` does not read them and `NoteTitle` does not include them/);
   });
 
+  it('query-in-loop advises one grouped count for counts per item', async () => {
+    const code = [
+      'from shop.models import Agent, Entry',
+      'def usage(request):',
+      '    entries = Entry.objects.filter(archived=False)',
+      '    for agent in Agent.objects.all()[:50]:',
+      '        print(entries.filter(agent=agent).count())',
+      '        print(Entry.objects.filter(agent=agent).exists())',
+      '        print(Entry.objects.get(agent=agent))',
+    ].join('\n');
+    const messages = await messagesOf('query-in-loop', 'shop/views.py', code);
+    assert.equal(messages.length, 3, messages.join('\n'));
+    const [count, exists, get] = messages;
+    assert.match(count, /one grouped query before the loop/);
+    assert.match(exists, /one grouped query before the loop/);
+    assert.match(get, /batch it with `IN \(\.\.\.\)`/);
+  });
+
   it('unbounded-orm-query quotes a query through a local alias as written', async () => {
     const code = [
       'from shop.models import Rule',

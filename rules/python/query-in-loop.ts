@@ -1,17 +1,45 @@
+import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
-import { djangoBatchWrite } from '../../server/src/python/django-round-trips';
-import { isMongoCommand } from '../../server/src/python/knowledge';
+import {
+  djangoBatchWrite,
+  evaluatesQuerySetVariable,
+} from '../../server/src/python/django-round-trips';
+import { isDjangoQuery, isMongoCommand } from '../../server/src/python/knowledge';
 import { describeLoop, quoteCall, repeatedRoundTrips } from '../../server/src/python/loop-analysis';
 import type { PyCall, PythonModel } from '../../server/src/python/model';
 
-/** How to make the repeated query one: the batch write Django has for it, or a batched read. */
+/** The method that ends the chain `call` heads: `exists` for `Entry.objects.filter(...).exists()`. */
+function lastMethodOfChain(call: PyCall): string {
+  let method = call.method;
+  let node: Node = call.node;
+  for (;;) {
+    const attribute = node.parent;
+    const outer = attribute?.parent;
+    if (attribute?.type !== 'attribute' || outer?.type !== 'call') return method;
+    if (outer.childForFieldName('function')?.id !== attribute.id) return method;
+    method = attribute.childForFieldName('attribute')?.text ?? method;
+    node = outer;
+  }
+}
+
+/** Django counts and existence checks: one grouped query answers them for every item. */
+const DJANGO_COUNTS = new Set(['count', 'acount', 'exists', 'aexists']);
+
+/**
+ * How to make the repeated query one: the batch write Django has for it, one grouped count, or a
+ * batched read.
+ */
 function advice(call: PyCall, model: PythonModel): string {
   if (isMongoCommand(call))
     return 'batch it with `{"$in": [...]}` (or `bulk_write` for writes) in one command before the loop';
-  return (
-    djangoBatchWrite(call, model) ??
-    'batch it with `IN (...)`, eager loading or one query before the loop'
-  );
+  const write = djangoBatchWrite(call, model);
+  if (write) return write;
+  if (
+    DJANGO_COUNTS.has(lastMethodOfChain(call)) &&
+    (isDjangoQuery(call) || evaluatesQuerySetVariable(call, model))
+  )
+    return "count for every item in one grouped query before the loop (`.values(key).annotate(n=Count('id'))`, or `annotate(Count(...))` on the items' queryset)";
+  return 'batch it with `IN (...)`, eager loading or one query before the loop';
 }
 
 /** A database query run once per item of a loop: the N+1 pattern. */
