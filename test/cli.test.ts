@@ -278,6 +278,7 @@ describe('perflens CLI', function () {
     const write = await run(['scan', '--write-baseline', 'ci/baseline.json', '--jobs', '1'], dir);
     assert.equal(write.code, 0, write.stderr);
     assert.match(write.stderr, /wrote 2 finding\(s\) to ci\/baseline\.json/);
+    assert.doesNotMatch(write.stdout, /No performance problems found/);
     const baseline = JSON.parse(fs.readFileSync(path.join(dir, 'ci/baseline.json'), 'utf8'));
     assert.deepEqual(baseline.findings[0], {
       file: '../app/jobs.py',
@@ -287,7 +288,10 @@ describe('perflens CLI', function () {
     const scan = () => run(['scan', '--baseline', 'ci/baseline.json', '--jobs', '1'], dir);
     const clean = await scan();
     assert.equal(clean.code, 0, clean.stdout);
-    assert.match(clean.stderr, /2 finding\(s\) accepted by the baseline/);
+    assert.match(
+      clean.stdout,
+      /No new performance problems in 2 files; 2 accepted by the baseline\./,
+    );
 
     // Code moved down, and a second identical sleep: only the one the baseline lacks is new.
     const grown = `# moved\n\n${SLEEPY}\n\nasync def another():\n    time.sleep(1)\n`;
@@ -295,7 +299,7 @@ describe('perflens CLI', function () {
     fs.writeFileSync(path.join(dir, 'app/other.py'), CLEAN);
     const grownScan = await scan();
     assert.equal(grownScan.code, 1);
-    assert.match(grownScan.stdout, /Found 1 problem/);
+    assert.match(grownScan.stdout, /Found 1 problem .* 1 accepted by the baseline, not shown\./);
     assert.match(grownScan.stdout, /app\/jobs\.py:11:5/);
     assert.match(grownScan.stderr, /1 baseline entry matches no finding any more/);
   });

@@ -273,7 +273,9 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
   let report: string;
   if (options.format === 'json') report = formatJson(findings, context);
   else if (options.format === 'sarif') report = formatSarif(findings, context);
-  else report = formatText(findings, context) + summaryLine(findings, result.stats.files) + '\n';
+  else
+    report =
+      formatText(findings, context) + summaryLine(findings, result.stats.files, accepted) + '\n';
   if (options.output) fs.writeFileSync(path.resolve(io.cwd, options.output), report);
   else io.stdout.write(report);
 
@@ -291,8 +293,6 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
     );
   }
   if (options.fix) writeLine(io.stderr, `perflens: fixed ${fixedCount} problem(s)`);
-  if (baseline && accepted > 0)
-    writeLine(io.stderr, `perflens: ${accepted} finding(s) accepted by the baseline, not shown`);
   if (unmatched > 0) {
     writeLine(
       io.stderr,
@@ -300,7 +300,7 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
     );
   }
   if (options.format !== 'text' || options.output)
-    writeLine(io.stderr, summaryLine(findings, result.stats.files));
+    writeLine(io.stderr, summaryLine(findings, result.stats.files, accepted));
 
   const errors = findings.filter((f) => f.severity === 'error').length;
   if (options.exitZero) return 0;

@@ -61,9 +61,13 @@ export function formatText(findings: readonly Finding[], context: OutputContext)
 }
 
 /** One-line summary: counts by severity, files, fixable counts. */
-export function summaryLine(findings: readonly Finding[], files: number): string {
+export function summaryLine(findings: readonly Finding[], files: number, accepted = 0): string {
+  const inFiles = `${files} ${files === 1 ? 'file' : 'files'}`;
+  const baseline = accepted > 0 ? ` ${accepted} accepted by the baseline, not shown.` : '';
   if (findings.length === 0)
-    return `No performance problems found in ${files} ${files === 1 ? 'file' : 'files'}.`;
+    return accepted > 0
+      ? `No new performance problems in ${inFiles}; ${accepted} accepted by the baseline.`
+      : `No performance problems found in ${inFiles}.`;
   const bySeverity = new Map<Severity, number>();
   for (const finding of findings)
     bySeverity.set(finding.severity, (bySeverity.get(finding.severity) ?? 0) + 1);
@@ -84,6 +88,7 @@ export function summaryLine(findings: readonly Finding[], files: number): string
   const affected = new Set(findings.map((f) => f.file)).size;
   return (
     `Found ${findings.length} ${findings.length === 1 ? 'problem' : 'problems'} (${parts.join(', ')}) in ${affected} of ${files} files.` +
-    (fixHints.length > 0 ? ` ${fixHints.join('; ')}.` : '')
+    (fixHints.length > 0 ? ` ${fixHints.join('; ')}.` : '') +
+    baseline
   );
 }
