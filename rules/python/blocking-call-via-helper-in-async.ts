@@ -35,8 +35,9 @@ export const blockingCallViaHelperInAsync: Rule = {
     docs: {
       whatItDoes:
         'Finds calls, inside an `async def`, to sync functions of the workspace (in any file) that ' +
-        'block: they call `time.sleep`, a sync HTTP client, file or process I/O, or a sync database ' +
-        'session, directly or through further sync helpers. Methods count too, called on an object ' +
+        'block: they call `time.sleep`, a sync HTTP client, file or process I/O, a sync database ' +
+        'session or a sync Redis client (`redis_client.get(key)` on a `redis.Redis` made in the ' +
+        "helper's module), directly or through further sync helpers. Methods count too, called on an object " +
         'whose class is known: an injected service (`stats: Stats = Depends(get_stats)`), ' +
         '`stats = Stats()`, a module-level instance. The finding sits on the call in the ' +
         'async function and names the blocking call it reaches and where. There is no automatic ' +

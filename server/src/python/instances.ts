@@ -8,6 +8,7 @@ import type { ClassFact } from '../workspace/facts';
 import type { PyAssignment, PyCall, PyFunction, PythonModel } from './model';
 import { bindingKey, qualify } from './model';
 import { OwnedCache } from './memo';
+import { redisFactoryClass } from './redis-clients';
 import { isModuleLevel } from './scope-analysis';
 
 const instancesCache = new OwnedCache<PythonModel, ReadonlyMap<string, string[]>>('instances');
@@ -50,9 +51,13 @@ function findModuleInstances(model: PythonModel): Map<string, string[]> {
   return instances;
 }
 
-/** The qualified names of the class a constructor call names, or none when it is not one. */
+/**
+ * The qualified names of the class a constructor call names, or none when it is not one. A
+ * redis-py factory (`redis.from_url(...)`) counts as the constructor of the client it returns.
+ */
 function classTargets(call: PyCall, model: PythonModel): string[] {
-  return classNamed(call.callee, model);
+  const factory = redisFactoryClass(call.qualified);
+  return factory ? [factory] : classNamed(call.callee, model);
 }
 
 /**
