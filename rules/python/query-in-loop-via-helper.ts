@@ -193,10 +193,14 @@ export const queryInLoopViaHelper: Rule = {
           'star-imports). Names a package re-exports (`from .users import get_user` in its ' +
           '`__init__.py`) are followed to where they are defined, and so are methods of a ' +
           'module-level instance (`user_dao = CRUDUser(User)`, used here or imported), of a ' +
-          'parameter annotated with a class (`dao: CRUDUser = Depends(get_dao)`) and of a local ' +
-          'assigned once `dao = CRUDUser(User)`, including those its first base class in the ' +
-          'workspace defines. A name assigned more than once, bound to what a function returns, ' +
-          'or an unannotated parameter is of unknown type.',
+          'parameter annotated with a class (`dao: CRUDUser = Depends(get_dao)`), of a local ' +
+          'assigned once `dao = CRUDUser(User)` and of an attribute of `self` whose class the ' +
+          'class declares (`repo: Repo`, `self.repo: Repo = ...`) or assigns once, directly in ' +
+          '`__init__` (`self.repo = Repo(db)`, or `self.repo = repo` from a parameter `repo: ' +
+          'Repo`), including those its first base class in the workspace defines. A name ' +
+          'assigned more than once, bound to what a function returns, an unannotated parameter, ' +
+          'or an attribute of `self` assigned twice, conditionally or from an unannotated ' +
+          'parameter is of unknown type.',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
       ],
     },

@@ -18,6 +18,7 @@ import {
   instanceReceiver,
   localInstanceClasses,
   moduleInstances,
+  selfAttributeClasses,
   shadowed,
 } from './instances';
 import { isDbRoundTrip, isHttpRequest, isRouteHandler } from './knowledge';
@@ -54,9 +55,16 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
   const targets: string[] = [];
   if (head === 'self' || head === 'cls') {
     const cls = classOfFunction(call.fn);
+    if (!cls || dot === -1) return targets;
+    const second = callee.indexOf('.', dot + 1);
     // `self.method(...)`: exactly one name after `self`.
-    if (cls && dot !== -1 && !callee.includes('.', dot + 1))
-      targets.push(`${model.moduleName}.${cls}.${callee.slice(dot + 1)}`);
+    if (second === -1) targets.push(`${model.moduleName}.${cls}.${callee.slice(dot + 1)}`);
+    else if (head === 'self' && !callee.includes('.', second + 1)) {
+      // `self.repo.fetch(...)`: the method of the class `self.repo` holds an instance of.
+      const method = callee.slice(second + 1);
+      for (const holder of selfAttributeClasses(cls, callee.slice(dot + 1, second), model))
+        targets.push(`${holder}.${method}`);
+    }
     return targets;
   }
   if (model.imports.has(head)) {
