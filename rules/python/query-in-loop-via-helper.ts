@@ -142,7 +142,8 @@ export const queryInLoopViaHelper: Rule = {
         'itself per child and queries each time (a tree walk) is reported at the recursive call. The ' +
         'message names the helper and the round trip it reaches, with its file and line: the call ' +
         'that runs the query (`q.first()`, `.update(...)`) rather than a lazy Django queryset it ' +
-        'evaluates (`Model.objects.filter(...)`).',
+        'evaluates (`Model.objects.filter(...)`). Awaited evaluations of a queryset the helper builds ' +
+        'in variables count too (`qs = Ticket.objects.using("replica")`, then `await qs.acount()`).',
       whyIsThisBad:
         'A helper hides the round trip: `get_owner(db, item.owner_id)` reads like a function call, but run ' +
         'for 500 items it is 500 queries. A recursive walk that queries per node costs one round trip ' +

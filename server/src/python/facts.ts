@@ -12,6 +12,7 @@ import type {
   Reexport,
 } from '../workspace/facts';
 import { blockingEffect, describeCall } from './blocking';
+import { evaluatesQuerySetVariable } from './django-round-trips';
 import {
   classesWithBases,
   constructedReceiverClasses,
@@ -38,6 +39,9 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   const blocking = blockingEffect(call, model);
   if (blocking) return { kind: blocking, blocking: true, callee, start, end };
   if (isDbRoundTrip(call)) return { kind: 'db', blocking: false, callee, start, end };
+  // `await qs.afirst()` on a queryset built in variables: a round trip that awaits its answer.
+  if (evaluatesQuerySetVariable(call, model))
+    return { kind: 'db', blocking: false, callee, start, end };
   if (isHttpRequest(call)) return { kind: 'http', blocking: false, callee, start, end };
   return undefined;
 }
