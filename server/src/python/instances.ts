@@ -334,7 +334,7 @@ function findAttributeClasses(className: string, attribute: string, model: Pytho
   if (assigned?.count !== 1 || assigned.first.augmented) return [];
   const init = assigned.first.fn;
   if (init?.name !== '__init__' || init.className !== className) return [];
-  if (!isStatementOf(init, assigned.first)) return [];
+  if (!isStatementOf(init, assigned.first) || assignedInTuple(model, cls, attribute)) return [];
   const bound = model.bindings?.get(bindingKey(`self.${attribute}`, undefined, className));
   if (bound && bound.start === assigned.first.valueStart) return classTargets(bound, model);
   const value = model.source.slice(assigned.first.valueStart, assigned.first.end).trim();
@@ -374,6 +374,18 @@ function bodyAnnotations(cls: PyClass, attribute: string): string[] {
     if (type) annotations.push(type.text);
   }
   return annotations;
+}
+
+/** Whether the class assigns `self.<attribute>` among several targets (`self.a, self.b = ...`). */
+function assignedInTuple(model: PythonModel, cls: PyClass, attribute: string): boolean {
+  const start = cls.node.startIndex;
+  const end = cls.node.endIndex;
+  const target = new RegExp(`\\bself\\.${attribute}\\b`);
+  return model.assignmentNodes.some(({ node, target: simple }) => {
+    if (simple !== undefined) return false;
+    const at = node.startIndex;
+    return at >= start && at < end && target.test(node.childForFieldName('left')?.text ?? '');
+  });
 }
 
 /** Whether an assignment is a statement of the function's body itself, run on every call. */
