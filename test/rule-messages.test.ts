@@ -419,6 +419,40 @@ describe('rule messages', () => {
         '`await asyncio.to_thread(...)`',
     ]);
   });
+
+  it('sync-db-in-async names Redis for commands of a sync client, local or imported', async () => {
+    const { reports } = await analyze([
+      {
+        relativePath: 'app/cache.py',
+        text: ['import redis', '', 'redis_client = redis.from_url("redis://cache")'].join('\n'),
+      },
+      {
+        relativePath: 'app/routes.py',
+        text: [
+          'import redis',
+          'from app.cache import redis_client',
+          '',
+          'counters = redis.Redis(host="cache")',
+          '',
+          'async def visit(page: str):',
+          '    counters.incr(page)',
+          '    pipe = redis_client.pipeline()',
+          '    pipe.set(page, 1)',
+          '    pipe.execute()',
+        ].join('\n'),
+      },
+    ]);
+    const messages = reports
+      .flatMap((report) => report.findings)
+      .filter((finding) => finding.ruleId === 'sync-db-in-async')
+      .map((finding) => finding.message);
+    assert.deepEqual(messages, [
+      '`counters.incr()` is a blocking Redis call inside `async def`; use `redis.asyncio` or ' +
+        '`await asyncio.to_thread(...)`',
+      '`pipe.execute()` is a blocking Redis call inside `async def`; use `redis.asyncio` or ' +
+        '`await asyncio.to_thread(...)`',
+    ]);
+  });
 });
 
 describe('rule messages: Prisma', () => {

@@ -35,10 +35,12 @@ export const blockingCallViaHelperInAsync: Rule = {
     docs: {
       whatItDoes:
         'Finds calls, inside an `async def`, to sync functions of the workspace (in any file) that ' +
-        'block: they call `time.sleep`, a sync HTTP client, file or process I/O, or a sync database ' +
-        'session, directly or through further sync helpers. Methods count too, called on an object ' +
+        'block: they call `time.sleep`, a sync HTTP client, file or process I/O, a sync database ' +
+        'session or a sync Redis client (`redis_client.get(key)` on a `redis.Redis` made in the ' +
+        "helper's module), directly or through further sync helpers. Methods count too, called on an object " +
         'whose class is known: an injected service (`stats: Stats = Depends(get_stats)`), ' +
-        '`stats = Stats()`, a module-level instance. The finding sits on the call in the ' +
+        '`stats = Stats()`, a module-level instance, a repository kept on `self` ' +
+        '(`self.repo.fetch()`). The finding sits on the call in the ' +
         'async function and names the blocking call it reaches and where. There is no automatic ' +
         'fix: whether the helper may run in a thread (`asyncio.to_thread`) or should get an async ' +
         'twin depends on what it shares with the rest of the program.',
@@ -107,11 +109,16 @@ export const blockingCallViaHelperInAsync: Rule = {
           '`self`, on a module-level `product_service = ProductService()` (used here or imported, ' +
           'also through a package `__init__.py`), on a parameter annotated with a class ' +
           '(`stats: Stats = Depends(get_stats)`, `Annotated[Stats, Depends(...)]`, ' +
-          '`Optional[Stats]`), on a local assigned once `stats = Stats()`, and on `Stats().rows()`, ' +
+          '`Optional[Stats]`), on a local assigned once `stats = Stats()`, on `Stats().rows()`, ' +
+          'and on an attribute of `self` whose class the class states: declared (`repo: Repo` in ' +
+          'the class body, `self.repo: Repo = ...`), or assigned once in the class, directly in ' +
+          '`__init__`, a constructor call (`self.repo = Repo(db)`) or an `__init__` parameter ' +
+          'annotated with a class (`def __init__(self, repo: Repo): self.repo = repo`), ' +
           'to the method of that class or of its first base class in the workspace. A name ' +
           'assigned more than once, bound to what a function returns (`stats = get_stats()`), ' +
           'bound by `with Stats() as stats`, or an unannotated parameter (`stats=Depends(...)`) is ' +
-          'of unknown class.',
+          'of unknown class, and so is an attribute of `self` assigned twice, under an `if`, ' +
+          'outside `__init__`, or from an unannotated parameter.',
         'Direct blocking calls in the async function: the other rules of this family report those.',
         'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
           'functions, which run while no request is waiting.',

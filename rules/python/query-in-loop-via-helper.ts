@@ -142,7 +142,8 @@ export const queryInLoopViaHelper: Rule = {
         'itself per child and queries each time (a tree walk) is reported at the recursive call. The ' +
         'message names the helper and the round trip it reaches, with its file and line: the call ' +
         'that runs the query (`q.first()`, `.update(...)`) rather than a lazy Django queryset it ' +
-        'evaluates (`Model.objects.filter(...)`).',
+        'evaluates (`Model.objects.filter(...)`). Awaited evaluations of a queryset the helper builds ' +
+        'in variables count too (`qs = Ticket.objects.using("replica")`, then `await qs.acount()`).',
       whyIsThisBad:
         'A helper hides the round trip: `get_owner(db, item.owner_id)` reads like a function call, but run ' +
         'for 500 items it is 500 queries. A recursive walk that queries per node costs one round trip ' +
@@ -193,10 +194,14 @@ export const queryInLoopViaHelper: Rule = {
           'star-imports). Names a package re-exports (`from .users import get_user` in its ' +
           '`__init__.py`) are followed to where they are defined, and so are methods of a ' +
           'module-level instance (`user_dao = CRUDUser(User)`, used here or imported), of a ' +
-          'parameter annotated with a class (`dao: CRUDUser = Depends(get_dao)`) and of a local ' +
-          'assigned once `dao = CRUDUser(User)`, including those its first base class in the ' +
-          'workspace defines. A name assigned more than once, bound to what a function returns, ' +
-          'or an unannotated parameter is of unknown type.',
+          'parameter annotated with a class (`dao: CRUDUser = Depends(get_dao)`), of a local ' +
+          'assigned once `dao = CRUDUser(User)` and of an attribute of `self` whose class the ' +
+          'class declares (`repo: Repo`, `self.repo: Repo = ...`) or assigns once, directly in ' +
+          '`__init__` (`self.repo = Repo(db)`, or `self.repo = repo` from a parameter `repo: ' +
+          'Repo`), including those its first base class in the workspace defines. A name ' +
+          'assigned more than once, bound to what a function returns, an unannotated parameter, ' +
+          'or an attribute of `self` assigned twice, conditionally or from an unannotated ' +
+          'parameter is of unknown type.',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
       ],
     },

@@ -3,17 +3,26 @@ import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { ensureImport } from '../../server/src/python/edits';
 import {
+  bindingOf,
+  blockingCallsInAsync,
   chainTop,
   describeCall,
   DJANGO_EVALUATING_METHODS,
+  isOutsideRequests,
+  misusedOffloadMessage,
+  offloadState,
   receiverMaker,
   receiverOrigin,
   reportBlockingCalls,
+  runsOnEventLoop,
+  syncRedisCommand,
 } from '../../server/src/python/blocking';
 import { CONNECTORS } from '../../server/src/python/clients';
+import { shadowed } from '../../server/src/python/instances';
 import { isMongoCommand, isRouteHandler } from '../../server/src/python/knowledge';
 import { isOnDjangoQuerySet } from '../../server/src/python/orm';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+import { isSyncRedisClass, sendsRedisCommand } from '../../server/src/python/redis-clients';
 import { positionalArguments } from '../../server/src/python/scope-analysis';
 
 const PLAIN_DEF_TITLE = 'Make the endpoint a plain `def`';
@@ -50,8 +59,9 @@ const SQLALCHEMY_STATEMENT =
   /^(?:(?:sa|sqlalchemy|sqlmodel)\.)?(?:text|select|insert|update|delete)$/;
 
 /**
- * Whether the receiver is a Redis client: made by `redis.*` directly, or bound by a `with` over
- * (or assigned from) a workspace function that makes one (`with cache_session() as cache:`).
+ * Whether the receiver is a Redis client: a sync one made in this file (`r = redis.Redis(...)`),
+ * one made by `redis.*` directly, or one bound by a `with` over (or assigned from) a workspace
+ * function that makes one (`with cache_session() as cache:`).
  */
 function isRedisClient(
   ctx: FileContext,
@@ -59,6 +69,7 @@ function isRedisClient(
   origin: string,
   model: PythonModel,
 ): boolean {
+  if (syncRedisCommand(call, model)) return true;
   if (!origin) return false;
   if (origin.startsWith('redis.')) return true;
   const local = !origin.includes('.') && model.moduleName;
@@ -111,7 +122,7 @@ export const syncDbInAsync: Rule = {
     category: 'blocking-in-async',
     severity: 'warning',
     summary:
-      'Sync database call (`db.query()`, `sqlite3`, `duckdb`, Django ORM) inside `async def`',
+      'Sync database call (`db.query()`, `sqlite3`, `duckdb`, Django ORM, Redis) inside `async def`',
     fix: { title: PLAIN_DEF_TITLE, safety: 'unsafe', availability: 'sometimes' },
     docs: {
       whatItDoes:
@@ -125,8 +136,13 @@ export const syncDbInAsync: Rule = {
         'the sync drivers `sqlite3`, `psycopg2`, ' +
         '`psycopg`, `duckdb`, `pymysql` and their connections and cursors, Django queryset ' +
         'methods that run their query (`get`, `count`, `first`, `create`, ...), also on a queryset ' +
-        'built in local variables (`q = Order.objects.filter(...)`, then `q.first()`), and pymongo ' +
-        'collection commands (`db.users.find_one`) in a file that imports pymongo and not Motor. A chain such as ' +
+        'built in local variables (`q = Order.objects.filter(...)`, then `q.first()`), pymongo ' +
+        'collection commands (`db.users.find_one`) in a file that imports pymongo and not Motor, and ' +
+        'commands of a sync redis-py client (`r.get(k)`, `r.hgetall(k)`, the `execute()` of a ' +
+        'pipeline): one made by `redis.Redis(...)`, `redis.StrictRedis(...)`, `redis.from_url(...)` or ' +
+        '`Redis.from_url(...)` (also over a `ConnectionPool`) in the function, on `self`, at module ' +
+        'level, or in another module of the workspace at module level and imported from there ' +
+        '(`from app.cache import redis_client`), or a parameter annotated `redis.Redis`. A chain such as ' +
         '`db.query(User).filter(...).all()` is one round trip and one finding, on its head. The ' +
         'advice names the async client that fits: `redis.asyncio` for a Redis client (also one a ' +
         'workspace function makes, `with cache_session() as cache:`), an `AsyncSession` when the ' +
@@ -165,6 +181,11 @@ export const syncDbInAsync: Rule = {
           '(the `commit()` that follows is the finding).',
         'The rest of a chain after its head (`.filter(...).all()`), and `cur.fetchall()` after the ' +
           '`cur.execute(...)` that is already reported.',
+        'Redis calls that send nothing: commands queued on a pipeline (`pipe.set(...)` before ' +
+          '`pipe.execute()`), and building a pipeline, lock or pub/sub (`r.pipeline()`, `r.lock(...)`, ' +
+          "`r.pubsub()`) or reading the client's attributes (`r.connection_pool`). Awaited commands " +
+          'of `redis.asyncio` and `aioredis` clients, and module-level names assigned more than ' +
+          'once, whose client is not known.',
         'Lazy Django querysets (`Model.objects.filter(...)`, `.all()`), which `async for` consumes ' +
           'without blocking, and the async ORM methods (`aget`, `acount`, ...).',
         'Calls handed to a thread: `await asyncio.to_thread(db.commit)`, `run_in_executor(None, lambda: ' +
@@ -198,30 +219,93 @@ export const syncDbInAsync: Rule = {
   pythonTraits: redisFactoryTraits,
   check(ctx) {
     reportBlockingCalls(ctx, 'db', (call, model) => {
-      const fn = call.fn!;
       const django = isDjangoCall(call, model);
-      const plainDef = django ? undefined : plainDefFix(fn);
       const mongo = isMongoCommand(call);
       const kind = django || mongo ? undefined : clientKind(ctx, call, model);
-      const alternative = mongo ? 'use Motor (`AsyncIOMotorClient`)' : ASYNC_ALTERNATIVE[kind!];
-      const advice = django
-        ? `use \`a${call.method}()\` or \`sync_to_async\``
-        : plainDef
-          ? `make the endpoint a plain \`def\` or ${alternative}`
-          : `${alternative} or \`await asyncio.to_thread(...)\``;
-      const what = kind === 'redis' ? 'Redis' : 'database';
-      const fixes = [django ? asyncOrmFix(call) : plainDef, toThreadFix(call, model)].filter(
-        (fix): fix is Fix => !!fix,
-      );
-      return {
-        start: call.node.startIndex,
-        end: call.node.endIndex,
-        message: `\`${describeCall(call)}\` is a blocking ${what} call inside \`async def\`; ${advice}`,
-        fixes,
-      };
+      return findingFor(call, model, { django, mongo, kind });
     });
+    reportImportedRedisCommands(ctx);
   },
 };
+
+/** What the advice of a finding depends on: the ORM or driver, or the kind of client. */
+interface Client {
+  django: boolean;
+  mongo: boolean;
+  kind?: ClientKind;
+}
+
+function findingFor(call: PyCall, model: PythonModel, { django, mongo, kind }: Client) {
+  const plainDef = django ? undefined : plainDefFix(call.fn!);
+  const alternative = mongo ? 'use Motor (`AsyncIOMotorClient`)' : ASYNC_ALTERNATIVE[kind!];
+  const advice = django
+    ? `use \`a${call.method}()\` or \`sync_to_async\``
+    : plainDef
+      ? `make the endpoint a plain \`def\` or ${alternative}`
+      : `${alternative} or \`await asyncio.to_thread(...)\``;
+  const what = kind === 'redis' ? 'Redis' : 'database';
+  const fixes = [django ? asyncOrmFix(call) : plainDef, toThreadFix(call, model)].filter(
+    (fix): fix is Fix => !!fix,
+  );
+  return {
+    start: call.node.startIndex,
+    end: call.node.endIndex,
+    message: `\`${describeCall(call)}\` is a blocking ${what} call inside \`async def\`; ${advice}`,
+    fixes,
+  };
+}
+
+/**
+ * Commands sent, in the body of an `async def`, through a sync Redis client that another module
+ * of the workspace makes at module level and this one imports (`from app.cache import
+ * redis_client`, then `redis_client.get(key)`, `cache.redis_client.get(key)` after `from app
+ * import cache`, or the `execute()` of `pipe = redis_client.pipeline()`). The file's own clients
+ * are the classification's (`blockingCallsInAsync`), which knows no other file.
+ */
+function reportImportedRedisCommands(ctx: FileContext): void {
+  const model = ctx.python;
+  if (!model || model.imports.size === 0) return;
+  let reported: Set<PyCall> | undefined;
+  for (const call of model.calls) {
+    if (!call.fn?.isAsync || call.inLambda || !call.hasReceiver) continue;
+    const client = importedReceiver(call, model);
+    if (!client || !sendsRedisCommand(call.method, client.via)) continue;
+    if (!ctx.index.instanceClassNames(client.holder)?.some(isSyncRedisClass)) continue;
+    if (isOutsideRequests(call.fn) || !runsOnEventLoop(call)) continue;
+    reported ??= new Set(blockingCallsInAsync(model).map((blocking) => blocking.call));
+    if (reported.has(call)) continue;
+    const misused = !!call.outer && offloadState(call) === 'misused';
+    const finding = findingFor(call, model, { django: false, mongo: false, kind: 'redis' });
+    const { start, end } = finding;
+    ctx.report(misused ? { start, end, message: misusedOffloadMessage(call) } : finding);
+  }
+}
+
+/**
+ * A module-level object a call's receiver names through an import: its qualified name
+ * (`app.cache.redis_client`), and the methods called on it on the way to the receiver (`pipeline`
+ * for `pipe.execute()` after `pipe = redis_client.pipeline()`; see `sendsRedisCommand`).
+ */
+function importedReceiver(
+  call: PyCall,
+  model: PythonModel,
+): { holder: string; via: string[] } | undefined {
+  const { callee } = call;
+  const dot = callee.indexOf('.');
+  if (dot <= 0) return undefined;
+  const head = callee.slice(0, dot);
+  if (model.imports.has(head)) {
+    if (shadowed(head, call.fn, model)) return undefined;
+    // A module's own function (`json.dumps`) has no object before it.
+    const holder = call.qualified.slice(0, call.qualified.lastIndexOf('.'));
+    return holder.includes('.') ? { holder, via: [] } : undefined;
+  }
+  if (call.method !== 'execute' || callee.includes('.', dot + 1)) return undefined;
+  const pipeline = bindingOf(model, call.fn, head);
+  if (pipeline?.method !== 'pipeline' || !pipeline.callee) return undefined;
+  const client = importedReceiver(pipeline, model);
+  return client?.via.length === 0 ? { holder: client.holder, via: ['pipeline'] } : undefined;
+}
 
 /**
  * `Model.objects...<method>()`, or the method on a queryset built in variables (`q.first()`), with

@@ -41,6 +41,7 @@ import {
   type NetworkSdk,
 } from './network-sdks';
 import { isOnDjangoQuerySet } from './orm';
+import { makesSyncRedisClient, sendsRedisCommand } from './redis-clients';
 
 const SLEEP = new Set(['time.sleep']);
 
@@ -112,6 +113,7 @@ const ASYNC_MAKERS = [
   'aiopg',
   'motor',
   'redis.asyncio',
+  'aioredis',
   'psycopg.AsyncConnection',
   'sqlalchemy.ext.asyncio',
   'AsyncSession',
@@ -326,7 +328,11 @@ const PATH_NAME = /(?:^|_)(?:path|dir|directory|folder)$/i;
 // What a receiver is: tracing `client` in `client.messages.create(...)` to the call that made it.
 
 /** The call bound to `name` (`client = OpenAI()`, `with open(p) as f`) visible from `fn`. */
-function bindingOf(model: PythonModel, fn: PyFunction | undefined, name: string) {
+export function bindingOf(
+  model: PythonModel,
+  fn: PyFunction | undefined,
+  name: string,
+): PyCall | undefined {
   const bindings = model.bindings;
   if (!bindings || !name) return undefined;
   if (name.startsWith('self.')) {
@@ -449,7 +455,8 @@ function isKnownMaker(qualified: string): boolean {
     isSyncDbMaker(qualified) ||
     qualified === 'pathlib.Path' ||
     qualified === 'pathlib.PurePath' ||
-    NETWORK_SDK_MAKERS.has(qualified)
+    NETWORK_SDK_MAKERS.has(qualified) ||
+    makesSyncRedisClient(qualified)
   );
 }
 
@@ -709,9 +716,16 @@ function dbEffect(call: PyCall, maker: string, model: PythonModel): boolean {
 export function blockingEffect(call: PyCall, model: PythonModel): EffectKind | null {
   // Classifying mostly compares names; `awaited` reads the node's parent, so it goes second.
   const kind = classify(call, model);
-  if (!kind || call.awaited || isAsyncConsumed(call)) return null;
-  if ((call.outer || call.inLambda) && offloadState(call) === 'offloaded') return null;
-  return kind;
+  return kind && runsOnEventLoop(call) ? kind : null;
+}
+
+/**
+ * Whether a call, made in an `async def`, runs on the event loop: it is not awaited, not consumed
+ * by `async with` / `async for`, and not handed to a thread.
+ */
+export function runsOnEventLoop(call: PyCall): boolean {
+  if (call.awaited || isAsyncConsumed(call)) return false;
+  return !((call.outer || call.inLambda) && offloadState(call) === 'offloaded');
 }
 
 /**
@@ -756,6 +770,11 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
   if (startsWithModule(q, DB_DRIVER_MODULES))
     return DB_DRIVER_FUNCTIONS.has(q.slice(q.lastIndexOf('.') + 1)) ? 'db' : null;
   if (isMongoCommand(call) && usesSyncMongoDriverOnly(model)) return 'db';
+  // Redis commands have hundreds of names: the receiver decides before any name is looked up.
+  if (call.hasReceiver && importsRedis(model)) {
+    const command = syncRedisCommand(call, model);
+    if (command !== undefined) return command ? 'db' : null;
+  }
   // Methods: what the receiver is decides. The name first: reading the receiver touches nodes.
   if (!isReceiverMethod(call.method) || !call.receiver) return null;
   if (
@@ -775,6 +794,39 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
   if (PATH_FS_METHODS.has(call.method) && isPathLike(call, maker)) return 'fs';
   if (dbEffect(call, maker, model)) return 'db';
   return null;
+}
+
+const importsRedisCache = new OwnedCache<PythonModel, boolean>('imports redis');
+
+/** Whether the file imports redis-py (`import redis`, `from redis import Redis`). */
+function importsRedis(model: PythonModel): boolean {
+  let imports = importsRedisCache.get(model);
+  if (imports === undefined) {
+    imports = false;
+    for (const qualified of model.imports.values())
+      if (qualified === 'redis' || qualified.startsWith('redis.')) imports = true;
+    importsRedisCache.set(model, imports);
+  }
+  return imports;
+}
+
+/**
+ * Whether a method call on a sync redis-py client made in this file (`r = redis.Redis(...)` at
+ * module level, in the function or on `self`; a parameter annotated `redis.Redis`), or on a
+ * pipeline made from one, sends a command (see `sendsRedisCommand`); undefined when the receiver
+ * is not known to be such a client.
+ */
+export function syncRedisCommand(call: PyCall, model: PythonModel): boolean | undefined {
+  const via: string[] = [];
+  if (!makesSyncRedisClient(receiverMaker(call, model, via))) return undefined;
+  // `r.connection_pool.disconnect()`: a dotted callee goes through attributes of the client that
+  // `receiverMaker` skips on its way to the root; their methods are no commands.
+  const callee = call.callee;
+  if (callee) {
+    const dots = callee.split('.').length - 1;
+    if (dots > (callee.startsWith('self.') ? 2 : 1)) return false;
+  }
+  return sendsRedisCommand(call.method, via);
 }
 
 /**

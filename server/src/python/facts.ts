@@ -12,12 +12,14 @@ import type {
   Reexport,
 } from '../workspace/facts';
 import { blockingEffect, describeCall } from './blocking';
+import { evaluatesQuerySetVariable } from './django-round-trips';
 import {
   classesWithBases,
   constructedReceiverClasses,
   instanceReceiver,
   localInstanceClasses,
   moduleInstances,
+  selfAttributeClasses,
   shadowed,
 } from './instances';
 import { isDbRoundTrip, isHttpRequest, isRouteHandler } from './knowledge';
@@ -37,6 +39,9 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   const blocking = blockingEffect(call, model);
   if (blocking) return { kind: blocking, blocking: true, callee, start, end };
   if (isDbRoundTrip(call)) return { kind: 'db', blocking: false, callee, start, end };
+  // `await qs.afirst()` on a queryset built in variables: a round trip that awaits its answer.
+  if (evaluatesQuerySetVariable(call, model))
+    return { kind: 'db', blocking: false, callee, start, end };
   if (isHttpRequest(call)) return { kind: 'http', blocking: false, callee, start, end };
   return undefined;
 }
@@ -54,9 +59,16 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
   const targets: string[] = [];
   if (head === 'self' || head === 'cls') {
     const cls = classOfFunction(call.fn);
+    if (!cls || dot === -1) return targets;
+    const second = callee.indexOf('.', dot + 1);
     // `self.method(...)`: exactly one name after `self`.
-    if (cls && dot !== -1 && !callee.includes('.', dot + 1))
-      targets.push(`${model.moduleName}.${cls}.${callee.slice(dot + 1)}`);
+    if (second === -1) targets.push(`${model.moduleName}.${cls}.${callee.slice(dot + 1)}`);
+    else if (head === 'self' && !callee.includes('.', second + 1)) {
+      // `self.repo.fetch(...)`: the method of the class `self.repo` holds an instance of.
+      const method = callee.slice(second + 1);
+      for (const holder of selfAttributeClasses(cls, callee.slice(dot + 1, second), model))
+        targets.push(`${holder}.${method}`);
+    }
     return targets;
   }
   if (model.imports.has(head)) {

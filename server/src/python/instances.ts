@@ -4,10 +4,12 @@
  * (`product_service.fetch(db, id)`). Knowing the class lets the workspace index resolve such a call
  * to `ProductService.fetch`, as it resolves `ProductService.fetch(...)` written out.
  */
+import type { Node } from 'web-tree-sitter';
 import type { ClassFact } from '../workspace/facts';
-import type { PyAssignment, PyCall, PyFunction, PythonModel } from './model';
-import { bindingKey, qualify } from './model';
+import type { PyAssignment, PyCall, PyClass, PyFunction, PythonModel } from './model';
+import { bindingKey, classOfFunction, qualify } from './model';
 import { OwnedCache } from './memo';
+import { redisFactoryClass } from './redis-clients';
 import { isModuleLevel } from './scope-analysis';
 
 const instancesCache = new OwnedCache<PythonModel, ReadonlyMap<string, string[]>>('instances');
@@ -50,9 +52,13 @@ function findModuleInstances(model: PythonModel): Map<string, string[]> {
   return instances;
 }
 
-/** The qualified names of the class a constructor call names, or none when it is not one. */
+/**
+ * The qualified names of the class a constructor call names, or none when it is not one. A
+ * redis-py factory (`redis.from_url(...)`) counts as the constructor of the client it returns.
+ */
 function classTargets(call: PyCall, model: PythonModel): string[] {
-  return classNamed(call.callee, model);
+  const factory = redisFactoryClass(call.qualified);
+  return factory ? [factory] : classNamed(call.callee, model);
 }
 
 /**
@@ -239,4 +245,153 @@ export function constructedReceiverClasses(call: PyCall, model: PythonModel): st
   if (receiver?.type !== 'call') return [];
   const constructor = model.callsByRange.get(`${receiver.startIndex}:${receiver.endIndex}`);
   return constructor ? classTargets(constructor, model) : [];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Objects of a known class held by an instance: `self.repo` in `self.repo.fetch()`, after
+// `self.repo = Repo(...)` or `self.repo = repo` (a parameter `repo: Repo`) in `__init__`, or with a
+// declared type (`repo: Repo` in the class body, `self.repo: Repo = ...`).
+
+/** The assignments of one attribute in one class: `self.<attr> = ...` in its methods, `<attr> = ...` in its body. */
+interface AttributeAssignments {
+  /** How many (`+=` included). */
+  count: number;
+  first: PyAssignment;
+  /** The types declared where it is assigned (`self.repo: Repo = ...`, `repo: Repo = ...`). */
+  annotations: string[];
+}
+
+/** `self.repo: Repo = ...` or `repo: Repo =`, as the assignment's head: the annotation. */
+const ANNOTATED_HEAD = /^(?:self\.)?[\p{L}_][\p{L}\p{N}_]*\s*:\s*([\s\S]+?)\s*=\s*$/u;
+
+const attributeAssignments = new OwnedCache<
+  PythonModel,
+  Map<string, Map<string, AttributeAssignments>>
+>('attribute assignments');
+
+/** The assignments of each attribute of each class, indexed once per file by class and name. */
+function attributeAssignmentsOf(model: PythonModel, className: string, attribute: string) {
+  let byClass = attributeAssignments.get(model);
+  if (!byClass) {
+    byClass = new Map();
+    for (const assignment of model.assignments) {
+      const { target } = assignment;
+      let owner: string | undefined;
+      let name: string;
+      if (assignment.className && !target.includes('.')) {
+        owner = assignment.className;
+        name = target;
+      } else if (target.startsWith('self.')) {
+        owner = classOfFunction(assignment.fn);
+        name = target.slice(5);
+      } else continue;
+      if (!owner) continue;
+      let byName = byClass.get(owner);
+      if (!byName) byClass.set(owner, (byName = new Map()));
+      const head = model.source.slice(assignment.start, assignment.valueStart);
+      const annotation = assignment.augmented ? undefined : ANNOTATED_HEAD.exec(head)?.[1];
+      const known = byName.get(name);
+      if (known) known.count++;
+      else byName.set(name, { count: 1, first: assignment, annotations: [] });
+      if (annotation) byName.get(name)!.annotations.push(annotation);
+    }
+    attributeAssignments.set(model, byClass);
+  }
+  return byClass.get(className)?.get(attribute);
+}
+
+/** `selfAttributeClasses` answers per class and attribute. */
+const attributeClasses = new OwnedCache<PythonModel, Map<string, string[]>>('attribute classes');
+
+/**
+ * The qualified names of the class of the object `self.<attribute>` holds in methods of the class
+ * `className`, most specific first: the type the class declares for it (`repo: Repo` in its body,
+ * `self.repo: Repo = ...`), else what its one assignment in the class stores, made directly in
+ * the body of `__init__` (not under an `if`, a loop or a `try`): a constructor call (`self.repo =
+ * Repo(db)`) or an `__init__` parameter annotated with a class (`def __init__(self, repo: Repo):
+ * self.repo = repo`). Anything else (assigned twice, conditionally, outside `__init__`, from an
+ * unannotated parameter or a function's result) is of unknown class.
+ */
+export function selfAttributeClasses(
+  className: string,
+  attribute: string,
+  model: PythonModel,
+): string[] {
+  let byKey = attributeClasses.get(model);
+  if (!byKey) attributeClasses.set(model, (byKey = new Map()));
+  const key = `${className}.${attribute}`;
+  let classes = byKey.get(key);
+  if (!classes) byKey.set(key, (classes = findAttributeClasses(className, attribute, model)));
+  return classes;
+}
+
+function findAttributeClasses(className: string, attribute: string, model: PythonModel): string[] {
+  const cls = onlyClassNamed(model, className);
+  if (!cls) return [];
+  const assigned = attributeAssignmentsOf(model, className, attribute);
+  const declared = [...(assigned?.annotations ?? []), ...bodyAnnotations(cls, attribute)];
+  if (declared.length > 0) return agreedClasses(declared, model);
+  if (assigned?.count !== 1 || assigned.first.augmented) return [];
+  const init = assigned.first.fn;
+  if (init?.name !== '__init__' || init.className !== className) return [];
+  if (!isStatementOf(init, assigned.first) || assignedInTuple(model, cls, attribute)) return [];
+  const bound = model.bindings?.get(bindingKey(`self.${attribute}`, undefined, className));
+  if (bound && bound.start === assigned.first.valueStart) return classTargets(bound, model);
+  const value = model.source.slice(assigned.first.valueStart, assigned.first.end).trim();
+  const param = init.params.find((p) => p.name === value);
+  // The parameter must still hold what the caller passed.
+  if (!param || assignmentsOf(model, value, init)) return [];
+  return annotatedClasses(param.annotation, model);
+}
+
+/** The one class of the file with that name (a nested class may share it: then none). */
+function onlyClassNamed(model: PythonModel, name: string): PyClass | undefined {
+  let found: PyClass | undefined;
+  for (const cls of model.classes) {
+    if (cls.name !== name) continue;
+    if (found) return undefined;
+    found = cls;
+  }
+  return found;
+}
+
+/** The classes all the declared types name, when they name the same one. */
+function agreedClasses(annotations: string[], model: PythonModel): string[] {
+  const classes = annotatedClasses(annotations[0], model);
+  const same = annotations.every((a) => annotatedClasses(a, model)[0] === classes[0]);
+  return same ? classes : [];
+}
+
+/** The types the class body declares for `attribute` without assigning it (`repo: Repo`). */
+function bodyAnnotations(cls: PyClass, attribute: string): string[] {
+  const annotations: string[] = [];
+  for (const statement of cls.body.namedChildren) {
+    if (statement?.type !== 'expression_statement') continue;
+    const assignment = statement.firstNamedChild;
+    if (assignment?.type !== 'assignment' || assignment.childForFieldName('right')) continue;
+    if (assignment.childForFieldName('left')?.text !== attribute) continue;
+    const type = assignment.childForFieldName('type');
+    if (type) annotations.push(type.text);
+  }
+  return annotations;
+}
+
+/** Whether the class assigns `self.<attribute>` among several targets (`self.a, self.b = ...`). */
+function assignedInTuple(model: PythonModel, cls: PyClass, attribute: string): boolean {
+  const start = cls.node.startIndex;
+  const end = cls.node.endIndex;
+  const target = new RegExp(`\\bself\\.${attribute}\\b`);
+  return model.assignmentNodes.some(({ node, target: simple }) => {
+    if (simple !== undefined) return false;
+    const at = node.startIndex;
+    return at >= start && at < end && target.test(node.childForFieldName('left')?.text ?? '');
+  });
+}
+
+/** Whether an assignment is a statement of the function's body itself, run on every call. */
+function isStatementOf(fn: PyFunction, assignment: PyAssignment): boolean {
+  const node: Node | undefined = fn.assignmentNodes.find(
+    (candidate) => candidate.node.startIndex === assignment.start,
+  )?.node;
+  return node?.parent?.type === 'expression_statement' && node.parent.parent?.id === fn.body.id;
 }

@@ -92,6 +92,8 @@ export class WorkspaceIndex {
   private readonly reexportResolutions = new Map<string, IndexedFunction | null>();
   /** Module-level instances by qualified name and dotted suffix, built on first use. */
   private instanceViews: NamedViews<IndexedInstance> | undefined;
+  /** `instanceClassNames` answers by name (null: no instance), until any file changes. */
+  private readonly instanceResolutions = new Map<string, readonly string[] | null>();
   /**
    * Classes with their bases, built on first use and dropped when a file's classes change: those
    * of TypeScript/JavaScript files, and apart from them those of Python files (whose names would
@@ -120,6 +122,7 @@ export class WorkspaceIndex {
     if (previous?.classes || facts.classes) this.dropClassViews();
     if (previous?.instances || facts.instances) this.instanceViews = undefined;
     this.reexportResolutions.clear();
+    this.instanceResolutions.clear();
     this.ormModels.clear();
   }
 
@@ -133,6 +136,7 @@ export class WorkspaceIndex {
     if (previous.classes) this.dropClassViews();
     if (previous.instances) this.instanceViews = undefined;
     this.reexportResolutions.clear();
+    this.instanceResolutions.clear();
     this.ormModels.clear();
   }
 
@@ -196,15 +200,32 @@ export class WorkspaceIndex {
   private throughInstance(target: string): IndexedFunction | undefined {
     const dot = target.lastIndexOf('.');
     if (dot <= 0) return undefined;
+    const found = this.findInstance(target.slice(0, dot));
+    if (!found) return undefined;
+    return this.methodOf(found.instance.classNames, target.slice(dot + 1));
+  }
+
+  /**
+   * The classes a module-level instance (`redis_client = redis.Redis(...)`) may be of, most
+   * specific first, found by qualified name (`app.cache.redis_client`), unique suffix or through
+   * barrels; undefined when no module-level instance has that name.
+   */
+  instanceClassNames(name: string): readonly string[] | undefined {
+    let found = this.instanceResolutions.get(name);
+    if (found === undefined) {
+      found = this.findInstance(name)?.instance.classNames ?? null;
+      this.instanceResolutions.set(name, found);
+    }
+    return found ?? undefined;
+  }
+
+  /** The module-level instance of a name, by qualified name, unique suffix or through barrels. */
+  private findInstance(name: string): IndexedInstance | undefined {
     this.instanceViews ??= buildInstanceViews(this.files.values());
     if (this.instanceViews.exact.size === 0) return undefined;
     const views = this.instanceViews;
-    const findInstance = (name: string): IndexedInstance | undefined => lookUpNamed(views, name);
-    const holder = target.slice(0, dot);
-    const found =
-      findInstance(holder) ?? this.throughReexports(findInstance, holder.split('.'), 0, new Set());
-    if (!found) return undefined;
-    return this.methodOf(found.instance.classNames, target.slice(dot + 1));
+    const find = (candidate: string): IndexedInstance | undefined => lookUpNamed(views, candidate);
+    return find(name) ?? this.throughReexports(find, name.split('.'), 0, new Set());
   }
 
   /**
