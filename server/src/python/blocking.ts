@@ -706,7 +706,7 @@ function dbEffect(call: PyCall, maker: string, model: PythonModel): boolean {
   const root = receiverRoot(call);
   if (!isSyncDbName(call.fn, root) && !isSessionFromWith(model, call.fn, root)) return false;
   // `db.query(...).subquery()` builds part of another statement: that one runs the query.
-  return !buildsSqlOnly(call);
+  return !buildsSqlOnly(call, model);
 }
 
 /**

@@ -38,7 +38,7 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   const callee = call.callee || call.method;
   const blocking = blockingEffect(call, model);
   if (blocking) return { kind: blocking, blocking: true, callee, start, end };
-  if (isDbRoundTrip(call)) return { kind: 'db', blocking: false, callee, start, end };
+  if (isDbRoundTrip(call, model)) return { kind: 'db', blocking: false, callee, start, end };
   // `await qs.afirst()` on a queryset built in variables: a round trip that awaits its answer.
   if (evaluatesQuerySetVariable(call, model))
     return { kind: 'db', blocking: false, callee, start, end };

@@ -5,7 +5,7 @@
  * another file. What blocks an event loop is in `blocking.ts`, built on these.
  */
 import type { Node } from 'web-tree-sitter';
-import type { PyCall, PyFunction } from './model';
+import type { PyCall, PyFunction, PythonModel } from './model';
 import { OwnedCache } from './memo';
 
 /** `requests.<anything>` is the sync requests library. */
@@ -305,7 +305,7 @@ export function sessionCallArguments(call: PyCall): 'http' | 'string' | undefine
 }
 
 /** A call sends a database statement and waits for the answer (sync or awaited). */
-export function isDbRoundTrip(call: PyCall): boolean {
+export function isDbRoundTrip(call: PyCall, model: PythonModel): boolean {
   if (isDjangoQuery(call)) return true;
   if (isMongoCommand(call)) return true;
   if (
@@ -328,43 +328,52 @@ export function isDbRoundTrip(call: PyCall): boolean {
     (isSyncDbName(call.fn, root) ||
       isAsyncDbName(call.fn, root) ||
       /session|conn|cursor|db$/i.test(root)) &&
-    !buildsSqlOnly(call)
+    !buildsSqlOnly(call, model)
   );
 }
 
 /**
- * SQLAlchemy calls and attributes that turn a query into part of another statement instead of
- * running it: `.subquery()`, `.cte()`, `.scalar_subquery()`, `.exists()` (an EXISTS clause),
- * `.statement`.
+ * SQLAlchemy calls that turn a query into part of another statement instead of running it:
+ * `.subquery()`, `.cte()`, `.scalar_subquery()`, `.exists()` (an EXISTS clause).
  */
-const SQL_CONSTRUCTS = new Set([
-  'subquery',
-  'cte',
-  'scalar_subquery',
-  'as_scalar',
-  'exists',
-  'statement',
-  'selectable',
-]);
+const SQL_CONSTRUCTS = new Set(['subquery', 'cte', 'scalar_subquery', 'as_scalar', 'exists']);
+
+/** Attributes ending a chain that make it a piece of SQL without a call: `q.statement`. */
+const SQL_CONSTRUCT_ATTRIBUTE = /\s*\.\s*(?:statement|selectable)\b/y;
+
+const callsOnResults = new OwnedCache<PythonModel, Map<number, PyCall[]>>('calls on call results');
+
+/** The call made on the result of `call` (`.filter(...)` after `db.query(X)`), if any. */
+function callOnResultOf(call: PyCall, model: PythonModel): PyCall | undefined {
+  // By start: a chain's calls all start where its head does, so each list is short.
+  let byStart = callsOnResults.get(model);
+  if (!byStart) {
+    byStart = new Map();
+    for (const other of model.calls) {
+      if (other.receiverEnd === -1) continue;
+      const list = byStart.get(other.start);
+      if (list) list.push(other);
+      else byStart.set(other.start, [other]);
+    }
+    callsOnResults.set(model, byStart);
+  }
+  return byStart.get(call.start)?.find((other) => other.receiverEnd === call.end);
+}
 
 /**
  * Whether a query chain that starts with `call` ends as a piece of SQL, not a query run:
  * `db.session.query(Doc.dataset_id, ...).group_by(...).subquery()` sends nothing; the statement
- * it becomes part of does.
+ * it becomes part of does. Read from the model's calls, not the tree: a node's parent is a walk
+ * down from the root in WASM.
  */
-export function buildsSqlOnly(call: PyCall): boolean {
-  let node: Node = call.node;
-  for (;;) {
-    const parent = node.parent;
-    if (parent?.type !== 'attribute' || parent.childForFieldName('object')?.id !== node.id)
-      return false;
-    const name = parent.childForFieldName('attribute')?.text ?? '';
-    if (SQL_CONSTRUCTS.has(name)) return true;
-    const grand = parent.parent;
-    if (grand?.type !== 'call' || grand.childForFieldName('function')?.id !== parent.id)
-      return false;
-    node = grand;
+export function buildsSqlOnly(call: PyCall, model: PythonModel): boolean {
+  let last = call;
+  for (let next = callOnResultOf(call, model); next; next = callOnResultOf(next, model)) {
+    if (SQL_CONSTRUCTS.has(next.method)) return true;
+    last = next;
   }
+  SQL_CONSTRUCT_ATTRIBUTE.lastIndex = last.end;
+  return SQL_CONSTRUCT_ATTRIBUTE.test(model.source);
 }
 
 /** A string literal that is a plain name (`"http"`, `"DefinitionBody"`): not a path or a URL. */

@@ -328,7 +328,7 @@ function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefi
     // Flask's `session` is a signed cookie, not a database session.
     if (WEB_SESSIONS.has(maker ?? '')) return undefined;
   }
-  if (isDbRoundTrip(call)) {
+  if (isDbRoundTrip(call, model)) {
     if (isDjangoQuery(call)) {
       if (!isFirstDjangoQueryOfChain(call, model)) return undefined;
       // Compiled into the enclosing query, or run where a variable holding it is evaluated.
