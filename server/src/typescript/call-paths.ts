@@ -244,6 +244,8 @@ function isKeyedCacheFill(call: TsCall, value: ts.Node, parent: ts.Node | undefi
   else return false;
   const body = (call.fn.node as { body?: ts.Node }).body;
   if (!body) return false;
+  // Most results go to a local that no cache stores: the function's text says so without a walk.
+  if (local && !mayStoreInCache(body)) return false;
   if (local) cache = cacheStoring(body, local);
   if (!cache || !outlives(call.fn, cache)) return false;
   const names = [cache.getText(), ...(local ? [local] : [])];
@@ -257,6 +259,28 @@ function isKeyedCacheFill(call: TsCall, value: ts.Node, parent: ts.Node | undefi
   }
   return false;
 }
+
+const storesInCache = new WeakMap<ts.Node, boolean>();
+
+/**
+ * Whether `body`'s text has a map's `.set(` or an element assignment (`cache[k] =`); read once
+ * per function body, however many of its calls ask.
+ */
+function mayStoreInCache(body: ts.Node): boolean {
+  let stores = storesInCache.get(body);
+  if (stores === undefined) {
+    stores = bodyTextHasStore(body);
+    storesInCache.set(body, stores);
+  }
+  return stores;
+}
+
+function bodyTextHasStore(body: ts.Node): boolean {
+  const text = body.getSourceFile().text.slice(body.pos, body.end);
+  return text.includes('.set(') || ELEMENT_ASSIGNMENT.test(text);
+}
+
+const ELEMENT_ASSIGNMENT = /\]\s*=(?![=>])/;
 
 /** The map (`cache.set(k, local)`) or object (`cache[k] = local`) a function stores `local` in. */
 function cacheStoring(body: ts.Node, local: string): ts.Expression | undefined {
