@@ -13,11 +13,12 @@ import type {
   FunctionFacts,
   Reexport,
 } from '../workspace/facts';
-import { declaredFieldTypes } from './declared-types';
+import { declaredFieldTypes, declaredTypeName } from './declared-types';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
 import { ts } from './compiler';
 import {
   calleeDisplay,
+  hasModifier,
   unwrap,
   type TsCall,
   type TsFunction,
@@ -169,7 +170,25 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
     return className ? [`${prefix}${className}.${parts[1]}`] : [];
   }
   if (head === 'this' && parts.length === 3) return fieldMethodTargets(call, model, prefix);
+  if (parts.length === 2) return instanceMethodTargets(call, model, prefix);
   return parts.length === 1 ? [`${prefix}${head}`] : [];
+}
+
+/**
+ * `service.find()` where `service` is a local variable or parameter declared with a class's type
+ * or made by `new` (`const roles = new RoleService();` in a request handler): that class's
+ * method, through the file's imports, as for an injected field.
+ */
+function instanceMethodTargets(call: TsCall, model: TsModel, prefix: string): string[] {
+  if (!call.receiver || isPlatformCall(call, model)) return [];
+  const typeName = declaredTypeName(call.receiver);
+  // Only workspace classes: `new Map()`, `new Date()` and interfaces name no indexed method.
+  if (
+    !typeName ||
+    !(model.imports.has(typeName) || declaredFunctionsAndClasses(model).has(typeName))
+  )
+    return [];
+  return classMethodTargets(model, typeName, call.name, prefix);
 }
 
 /**
@@ -181,7 +200,16 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
 function fieldMethodTargets(call: TsCall, model: TsModel, prefix: string): string[] {
   const [, field, method] = call.callee.split('.');
   const typeName = declaredFieldTypes(call.node).get(field);
-  if (!typeName) return [];
+  return typeName ? classMethodTargets(model, typeName, method, prefix) : [];
+}
+
+/** `<Class>.<method>` of a class this file declares or imports by name or as its default. */
+function classMethodTargets(
+  model: TsModel,
+  typeName: string,
+  method: string,
+  prefix: string,
+): string[] {
   const imported = model.imports.get(typeName);
   if (!imported) return [`${prefix}${typeName}.${method}`];
   if (imported.imported === '*') return [];
@@ -198,6 +226,8 @@ function fieldMethodTargets(call: TsCall, model: TsModel, prefix: string): strin
  * from packages and namespace members.
  */
 function classTargets(model: TsModel, name: string, moduleName: string): string[] {
+  const dot = name.indexOf('.');
+  if (dot !== -1) return memberClassTargets(model, name.slice(0, dot), name.slice(dot + 1));
   const imported = model.imports.get(name);
   if (!imported) {
     if (!declaredClasses(model).has(name)) return [];
@@ -210,6 +240,22 @@ function classTargets(model: TsModel, name: string, moduleName: string): string[
   return imported.imported === 'default'
     ? [`${prefix}default`, `${prefix}${name}`]
     : [`${prefix}${imported.imported}`];
+}
+
+/**
+ * `models.User` of an imported `models`: `User` of the module a namespace import (or a plain
+ * `require`) names, else the member `User` of the object it exports (`export default { User }`,
+ * `export const models = { User }`), which the index follows to the class.
+ */
+function memberClassTargets(model: TsModel, head: string, member: string): string[] {
+  const imported = model.imports.get(head);
+  if (!imported) return [];
+  const module = importedModuleName(model, imported);
+  if (module === undefined) return [];
+  const prefix = module ? `${module}.` : '';
+  return imported.imported === '*'
+    ? [`${prefix}${member}`]
+    : [`${prefix}${imported.imported}.${member}`];
 }
 
 /**
@@ -362,7 +408,11 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
       traits: runsAtStartup(model, fn, handler) ? [STARTUP_TRAIT] : [],
     });
   }
-  const reexports = reexportsOf(model);
+  const reexports = [
+    ...reexportsOf(model),
+    ...objectExportsOf(model, moduleName),
+    ...defaultExportOf(model, moduleName),
+  ];
   const classes = classFactsOf(model, moduleName);
   return {
     file,
@@ -376,13 +426,21 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
   };
 }
 
-/** `export { a as b } from './x'` and `export * from './x'` of workspace modules. */
+/**
+ * `export { a as b } from './x'` and `export * from './x'` of workspace modules, and `export { a }`
+ * of a name this file imports from one (`import User from './User'; export { User };`, as a models
+ * index re-exports its model classes).
+ */
 function reexportsOf(model: TsModel): Reexport[] {
   const reexports: Reexport[] = [];
   for (const statement of model.sourceFile.statements) {
     if (!ts.isExportDeclaration(statement) || statement.isTypeOnly) continue;
     const specifier = statement.moduleSpecifier;
-    if (!specifier || !ts.isStringLiteral(specifier)) continue;
+    if (!specifier) {
+      reexports.push(...importedExportsOf(model, statement));
+      continue;
+    }
+    if (!ts.isStringLiteral(specifier)) continue;
     const module = resolveSpecifier(model.relativePath, specifier.text, model.moduleAliases);
     if (module === undefined) continue;
     const clause = statement.exportClause;
@@ -403,4 +461,185 @@ function reexportsOf(model: TsModel): Reexport[] {
       }
   }
   return reexports;
+}
+
+/** `export { User, Post as Article }` (no `from`) of imported names: where each comes from. */
+function importedExportsOf(model: TsModel, statement: ts.ExportDeclaration): Reexport[] {
+  const clause = statement.exportClause;
+  if (!clause || !ts.isNamedExports(clause)) return [];
+  const reexports: Reexport[] = [];
+  for (const element of clause.elements) {
+    if (element.isTypeOnly) continue;
+    const origin = importOrigin(model, (element.propertyName ?? element.name).text);
+    if (origin) reexports.push({ exported: element.name.text, ...origin });
+  }
+  return reexports;
+}
+
+/** The workspace module and export name an imported name comes from (`*`: the module itself). */
+function importOrigin(
+  model: TsModel,
+  local: string,
+): { module: string; imported: string } | undefined {
+  const imported = model.imports.get(local);
+  if (!imported) return undefined;
+  const module = importedModuleName(model, imported);
+  return module === undefined ? undefined : { module, imported: imported.imported };
+}
+
+/**
+ * The members of object literals the module exports, as re-exports named `<object>.<member>`:
+ * `export default { getAll, create }` (a service module's functions), `const models = { User,
+ * Post }; export default models;` (a models index), `export const api = { ... }`, and CommonJS
+ * `module.exports = { Job }` (plain member names: `require` returns the object). So
+ * `leadsService.getAll()` resolves to the function and `models.User.findAll()` to the model class.
+ * Only members that name a function or class of this file, an import, or an inline function: a
+ * member holding a value (`pageSize: 20`, a client instance) names nothing to follow.
+ */
+function objectExportsOf(model: TsModel, moduleName: string): Reexport[] {
+  const reexports: Reexport[] = [];
+  const add = (objectName: string, expression: ts.Expression | undefined): void => {
+    const object = objectLiteralOf(model, expression);
+    if (!object) return;
+    const prefix = objectName ? `${objectName}.` : '';
+    for (const [member, origin] of objectMembers(model, moduleName, object)) {
+      const exported = `${prefix}${member}`;
+      // `module.exports = { Job }` of a class declared here: found under its own name already.
+      if (origin.module === moduleName && origin.imported === exported) continue;
+      reexports.push({ exported, ...origin });
+    }
+  };
+  for (const statement of model.sourceFile.statements) {
+    if (ts.isExportAssignment(statement) && !statement.isExportEquals)
+      add('default', statement.expression);
+    else if (
+      ts.isVariableStatement(statement) &&
+      hasModifier(statement, ts.SyntaxKind.ExportKeyword)
+    ) {
+      for (const declaration of statement.declarationList.declarations)
+        if (ts.isIdentifier(declaration.name)) add(declaration.name.text, declaration.initializer);
+    } else if (ts.isExpressionStatement(statement) && isModuleExportsAssignment(statement)) {
+      add('', (statement.expression as ts.BinaryExpression).right);
+    }
+  }
+  return reexports;
+}
+
+/**
+ * What `default` names when it is a class or function of this file, or an import (`export default
+ * User;`, `export default class User`): a barrel's `export { default as User } from './User'`
+ * then leads to `User.findActive` as indexed (methods are indexed under the class's own name).
+ */
+function defaultExportOf(model: TsModel, moduleName: string): Reexport[] {
+  for (const statement of model.sourceFile.statements) {
+    let name: string | undefined;
+    if (ts.isExportAssignment(statement) && !statement.isExportEquals) {
+      const expression = unwrap(statement.expression);
+      if (!ts.isIdentifier(expression)) return [];
+      const origin = importOrigin(model, expression.text);
+      if (origin) return [{ exported: 'default', ...origin }];
+      name = declaresCallable(model, expression.text) ? expression.text : undefined;
+    } else if (
+      (ts.isClassDeclaration(statement) || ts.isFunctionDeclaration(statement)) &&
+      hasModifier(statement, ts.SyntaxKind.DefaultKeyword)
+    )
+      name = statement.name?.text;
+    else continue;
+    return name ? [{ exported: 'default', module: moduleName, imported: name }] : [];
+  }
+  return [];
+}
+
+/** `module.exports = ...` */
+function isModuleExportsAssignment(statement: ts.ExpressionStatement): boolean {
+  const expression = statement.expression;
+  if (!ts.isBinaryExpression(expression)) return false;
+  if (expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
+  const target = expression.left;
+  return (
+    ts.isPropertyAccessExpression(target) &&
+    target.name.text === 'exports' &&
+    ts.isIdentifier(target.expression) &&
+    target.expression.text === 'module'
+  );
+}
+
+/** The object literal an exported expression is, or the module variable it names holds. */
+function objectLiteralOf(
+  model: TsModel,
+  expression: ts.Expression | undefined,
+): ts.ObjectLiteralExpression | undefined {
+  let node = expression && unwrap(expression);
+  if (node && ts.isIdentifier(node)) {
+    const initializer = model.moduleVariables.get(node.text)?.initializer;
+    node = initializer && unwrap(initializer);
+  }
+  return node && ts.isObjectLiteralExpression(node) ? node : undefined;
+}
+
+/** Each member of an object literal that names something callable, with where it is defined. */
+function objectMembers(
+  model: TsModel,
+  moduleName: string,
+  object: ts.ObjectLiteralExpression,
+): [string, { module: string; imported: string }][] {
+  const members: [string, { module: string; imported: string }][] = [];
+  for (const property of object.properties) {
+    if (!property.name || !ts.isIdentifier(property.name)) continue;
+    const member = property.name.text;
+    // Inline functions are indexed under their member name (`{ async list() {} }`).
+    if (ts.isMethodDeclaration(property) || isInlineFunction(property)) {
+      members.push([member, { module: moduleName, imported: member }]);
+      continue;
+    }
+    const value = ts.isShorthandPropertyAssignment(property)
+      ? property.name
+      : ts.isPropertyAssignment(property)
+        ? unwrap(property.initializer)
+        : undefined;
+    if (!value || !ts.isIdentifier(value)) continue;
+    const origin =
+      importOrigin(model, value.text) ??
+      (declaresCallable(model, value.text)
+        ? { module: moduleName, imported: value.text }
+        : undefined);
+    if (origin) members.push([member, origin]);
+  }
+  return members;
+}
+
+function isInlineFunction(property: ts.ObjectLiteralElementLike): boolean {
+  if (!ts.isPropertyAssignment(property)) return false;
+  const value = unwrap(property.initializer);
+  return ts.isArrowFunction(value) || ts.isFunctionExpression(value);
+}
+
+/** Whether the module declares `name` as a function or class (a statement or a `const`). */
+function declaresCallable(model: TsModel, name: string): boolean {
+  const initializer = model.moduleVariables.get(name)?.initializer;
+  if (initializer) {
+    const value = unwrap(initializer);
+    return (
+      ts.isArrowFunction(value) || ts.isFunctionExpression(value) || ts.isClassExpression(value)
+    );
+  }
+  return declaredFunctionsAndClasses(model).has(name);
+}
+
+const functionsAndClasses = new WeakMap<TsModel, Set<string>>();
+
+/** The names of the module's top-level function and class statements, read once per file. */
+function declaredFunctionsAndClasses(model: TsModel): Set<string> {
+  let names = functionsAndClasses.get(model);
+  if (!names) {
+    names = new Set();
+    for (const statement of model.sourceFile.statements)
+      if (
+        (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) &&
+        statement.name
+      )
+        names.add(statement.name.text);
+    functionsAndClasses.set(model, names);
+  }
+  return names;
 }
