@@ -26,6 +26,12 @@ import {
   type TsModel,
 } from './model';
 import { declaredClasses, modelReceiver } from './model-classes';
+import {
+  declaredFunctionsAndClasses,
+  declaresCallable,
+  exportedObjects,
+  isInlineFunction,
+} from './module-exports';
 import { aliasedPath, type ModuleAliases } from './path-aliases';
 import { prismaQueryColumns } from './prisma-queries';
 import { STARTUP_TRAIT } from './workspace-callers';
@@ -488,38 +494,21 @@ function importOrigin(
 }
 
 /**
- * The members of object literals the module exports, as re-exports named `<object>.<member>`:
- * `export default { getAll, create }` (a service module's functions), `const models = { User,
- * Post }; export default models;` (a models index), `export const api = { ... }`, and CommonJS
- * `module.exports = { Job }` (plain member names: `require` returns the object). So
+ * The members of object literals the module exports (`exportedObjects`), as re-exports named
+ * `<object>.<member>` (plain `<member>` for `module.exports`, as `require` returns the object): so
  * `leadsService.getAll()` resolves to the function and `models.User.findAll()` to the model class.
  * Only members that name a function or class of this file, an import, or an inline function: a
  * member holding a value (`pageSize: 20`, a client instance) names nothing to follow.
  */
 function objectExportsOf(model: TsModel, moduleName: string): Reexport[] {
   const reexports: Reexport[] = [];
-  const add = (objectName: string, expression: ts.Expression | undefined): void => {
-    const object = objectLiteralOf(model, expression);
-    if (!object) return;
-    const prefix = objectName ? `${objectName}.` : '';
+  for (const { name, object } of exportedObjects(model)) {
+    const prefix = name ? `${name}.` : '';
     for (const [member, origin] of objectMembers(model, moduleName, object)) {
       const exported = `${prefix}${member}`;
       // `module.exports = { Job }` of a class declared here: found under its own name already.
       if (origin.module === moduleName && origin.imported === exported) continue;
       reexports.push({ exported, ...origin });
-    }
-  };
-  for (const statement of model.sourceFile.statements) {
-    if (ts.isExportAssignment(statement) && !statement.isExportEquals)
-      add('default', statement.expression);
-    else if (
-      ts.isVariableStatement(statement) &&
-      hasModifier(statement, ts.SyntaxKind.ExportKeyword)
-    ) {
-      for (const declaration of statement.declarationList.declarations)
-        if (ts.isIdentifier(declaration.name)) add(declaration.name.text, declaration.initializer);
-    } else if (ts.isExpressionStatement(statement) && isModuleExportsAssignment(statement)) {
-      add('', (statement.expression as ts.BinaryExpression).right);
     }
   }
   return reexports;
@@ -548,33 +537,6 @@ function defaultExportOf(model: TsModel, moduleName: string): Reexport[] {
     return name ? [{ exported: 'default', module: moduleName, imported: name }] : [];
   }
   return [];
-}
-
-/** `module.exports = ...` */
-function isModuleExportsAssignment(statement: ts.ExpressionStatement): boolean {
-  const expression = statement.expression;
-  if (!ts.isBinaryExpression(expression)) return false;
-  if (expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
-  const target = expression.left;
-  return (
-    ts.isPropertyAccessExpression(target) &&
-    target.name.text === 'exports' &&
-    ts.isIdentifier(target.expression) &&
-    target.expression.text === 'module'
-  );
-}
-
-/** The object literal an exported expression is, or the module variable it names holds. */
-function objectLiteralOf(
-  model: TsModel,
-  expression: ts.Expression | undefined,
-): ts.ObjectLiteralExpression | undefined {
-  let node = expression && unwrap(expression);
-  if (node && ts.isIdentifier(node)) {
-    const initializer = model.moduleVariables.get(node.text)?.initializer;
-    node = initializer && unwrap(initializer);
-  }
-  return node && ts.isObjectLiteralExpression(node) ? node : undefined;
 }
 
 /** Each member of an object literal that names something callable, with where it is defined. */
@@ -606,40 +568,4 @@ function objectMembers(
     if (origin) members.push([member, origin]);
   }
   return members;
-}
-
-function isInlineFunction(property: ts.ObjectLiteralElementLike): boolean {
-  if (!ts.isPropertyAssignment(property)) return false;
-  const value = unwrap(property.initializer);
-  return ts.isArrowFunction(value) || ts.isFunctionExpression(value);
-}
-
-/** Whether the module declares `name` as a function or class (a statement or a `const`). */
-function declaresCallable(model: TsModel, name: string): boolean {
-  const initializer = model.moduleVariables.get(name)?.initializer;
-  if (initializer) {
-    const value = unwrap(initializer);
-    return (
-      ts.isArrowFunction(value) || ts.isFunctionExpression(value) || ts.isClassExpression(value)
-    );
-  }
-  return declaredFunctionsAndClasses(model).has(name);
-}
-
-const functionsAndClasses = new WeakMap<TsModel, Set<string>>();
-
-/** The names of the module's top-level function and class statements, read once per file. */
-function declaredFunctionsAndClasses(model: TsModel): Set<string> {
-  let names = functionsAndClasses.get(model);
-  if (!names) {
-    names = new Set();
-    for (const statement of model.sourceFile.statements)
-      if (
-        (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) &&
-        statement.name
-      )
-        names.add(statement.name.text);
-    functionsAndClasses.set(model, names);
-  }
-  return names;
 }
