@@ -177,14 +177,21 @@ function thisReceiver(call: TsCall): ModelReceiver | undefined {
   return { className: cls.name.text, kind };
 }
 
-/** `X` in `X.m(...)`, awaited or not: the class a static that returns an instance is called on. */
+/**
+ * `X` in `X.m(...)`, awaited or not: the class a static that returns an instance is called on
+ * (`models.X` of `models.X.findAll()` when `models` is imported: a models index's member).
+ */
 function instanceSource(expression: ts.Expression | undefined, methods: Set<string>): string {
   let node = expression && unwrap(expression);
   if (node && ts.isAwaitExpression(node)) node = unwrap(node.expression);
   if (!node || !ts.isCallExpression(node)) return '';
   const callee = unwrap(node.expression);
   if (!ts.isPropertyAccessExpression(callee) || !methods.has(callee.name.text)) return '';
-  return ts.isIdentifier(callee.expression) ? callee.expression.text : '';
+  const receiver = callee.expression;
+  if (ts.isIdentifier(receiver)) return receiver.text;
+  return ts.isPropertyAccessExpression(receiver) && importedMember(receiver)
+    ? receiver.getText()
+    : '';
 }
 
 /** The element type of `X[]`, `readonly X[]`, `Array<X>` or `ReadonlyArray<X>`. */
