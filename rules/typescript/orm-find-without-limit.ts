@@ -665,7 +665,9 @@ export const ormFindWithoutLimit: Rule = {
         '(`@InjectModel(Cat.name) private cats: Model<Cat>`). The request path is the one ' +
         '`prisma-find-many-without-take` follows: a route handler, resolver or server function, a ' +
         'function it calls in the same file, or an exported function or public method of an exported ' +
-        'class (a NestJS service injected into a controller) that a handler in another file reaches. ' +
+        'class (a NestJS service injected into a controller, a function of a service module that ' +
+        'exports `{ list, create }`, a method of a service the handler constructs) that a handler in ' +
+        'another file reaches. ' +
         'An options object kept in a `const` that only the read uses (`const query = { where }; ' +
         'return Model.findAll(query)`) is read like one written in the call.',
       whyIsThisBad:

@@ -4,6 +4,7 @@
  * Rules that flag costs paid per request ask here instead of each walking callers themselves.
  */
 import { ts } from './compiler';
+import { exportedThroughObjectOrList } from './module-exports';
 import { HTTP_METHOD_REGISTRATIONS, isRequestHandler, isRouteRegistration } from './knowledge';
 import {
   accessRoot,
@@ -338,13 +339,14 @@ function isExportedClass(model: TsModel, node: ts.ClassLikeDeclaration): boolean
 }
 
 /**
- * Whether code in other files can call `fn` by its name: an exported top-level function, or a
- * method of an exported class that is not `private`/`protected`/`#private` (how a NestJS
- * controller calls the service injected into it: `this.users.list()`).
+ * Whether code in other files can call `fn` by its name: an exported top-level function (also
+ * through an export list or an exported object: `export default { list }`, as Express services
+ * export themselves), or a method of an exported class that is not `private`/`protected`/
+ * `#private` (how a NestJS controller calls the service injected into it: `this.users.list()`).
  */
 export function callableFromOtherFiles(model: TsModel, fn: TsFunction): boolean {
   if (fn.parent) return false;
-  if (fn.exported) return true;
+  if (fn.exported || exportedThroughObjectOrList(model, fn)) return true;
   const node = fn.node;
   if (!ts.isMethodDeclaration(node) || !ts.isIdentifier(node.name)) return false;
   if (

@@ -13,11 +13,12 @@ import type {
   FunctionFacts,
   Reexport,
 } from '../workspace/facts';
-import { declaredFieldTypes } from './declared-types';
+import { declaredFieldTypes, declaredTypeName } from './declared-types';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
 import { ts } from './compiler';
 import {
   calleeDisplay,
+  hasModifier,
   unwrap,
   type TsCall,
   type TsFunction,
@@ -25,6 +26,12 @@ import {
   type TsModel,
 } from './model';
 import { declaredClasses, modelReceiver } from './model-classes';
+import {
+  declaredFunctionsAndClasses,
+  declaresCallable,
+  exportedObjects,
+  isInlineFunction,
+} from './module-exports';
 import { aliasedPath, type ModuleAliases } from './path-aliases';
 import { prismaQueryColumns } from './prisma-queries';
 import { STARTUP_TRAIT } from './workspace-callers';
@@ -169,7 +176,25 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
     return className ? [`${prefix}${className}.${parts[1]}`] : [];
   }
   if (head === 'this' && parts.length === 3) return fieldMethodTargets(call, model, prefix);
+  if (parts.length === 2) return instanceMethodTargets(call, model, prefix);
   return parts.length === 1 ? [`${prefix}${head}`] : [];
+}
+
+/**
+ * `service.find()` where `service` is a local variable or parameter declared with a class's type
+ * or made by `new` (`const roles = new RoleService();` in a request handler): that class's
+ * method, through the file's imports, as for an injected field.
+ */
+function instanceMethodTargets(call: TsCall, model: TsModel, prefix: string): string[] {
+  if (!call.receiver || isPlatformCall(call, model)) return [];
+  const typeName = declaredTypeName(call.receiver);
+  // Only workspace classes: `new Map()`, `new Date()` and interfaces name no indexed method.
+  if (
+    !typeName ||
+    !(model.imports.has(typeName) || declaredFunctionsAndClasses(model).has(typeName))
+  )
+    return [];
+  return classMethodTargets(model, typeName, call.name, prefix);
 }
 
 /**
@@ -181,7 +206,16 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
 function fieldMethodTargets(call: TsCall, model: TsModel, prefix: string): string[] {
   const [, field, method] = call.callee.split('.');
   const typeName = declaredFieldTypes(call.node).get(field);
-  if (!typeName) return [];
+  return typeName ? classMethodTargets(model, typeName, method, prefix) : [];
+}
+
+/** `<Class>.<method>` of a class this file declares or imports by name or as its default. */
+function classMethodTargets(
+  model: TsModel,
+  typeName: string,
+  method: string,
+  prefix: string,
+): string[] {
   const imported = model.imports.get(typeName);
   if (!imported) return [`${prefix}${typeName}.${method}`];
   if (imported.imported === '*') return [];
@@ -198,6 +232,8 @@ function fieldMethodTargets(call: TsCall, model: TsModel, prefix: string): strin
  * from packages and namespace members.
  */
 function classTargets(model: TsModel, name: string, moduleName: string): string[] {
+  const dot = name.indexOf('.');
+  if (dot !== -1) return memberClassTargets(model, name.slice(0, dot), name.slice(dot + 1));
   const imported = model.imports.get(name);
   if (!imported) {
     if (!declaredClasses(model).has(name)) return [];
@@ -210,6 +246,22 @@ function classTargets(model: TsModel, name: string, moduleName: string): string[
   return imported.imported === 'default'
     ? [`${prefix}default`, `${prefix}${name}`]
     : [`${prefix}${imported.imported}`];
+}
+
+/**
+ * `models.User` of an imported `models`: `User` of the module a namespace import (or a plain
+ * `require`) names, else the member `User` of the object it exports (`export default { User }`,
+ * `export const models = { User }`), which the index follows to the class.
+ */
+function memberClassTargets(model: TsModel, head: string, member: string): string[] {
+  const imported = model.imports.get(head);
+  if (!imported) return [];
+  const module = importedModuleName(model, imported);
+  if (module === undefined) return [];
+  const prefix = module ? `${module}.` : '';
+  return imported.imported === '*'
+    ? [`${prefix}${member}`]
+    : [`${prefix}${imported.imported}.${member}`];
 }
 
 /**
@@ -362,7 +414,11 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
       traits: runsAtStartup(model, fn, handler) ? [STARTUP_TRAIT] : [],
     });
   }
-  const reexports = reexportsOf(model);
+  const reexports = [
+    ...reexportsOf(model),
+    ...objectExportsOf(model, moduleName),
+    ...defaultExportOf(model, moduleName),
+  ];
   const classes = classFactsOf(model, moduleName);
   return {
     file,
@@ -376,13 +432,21 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
   };
 }
 
-/** `export { a as b } from './x'` and `export * from './x'` of workspace modules. */
+/**
+ * `export { a as b } from './x'` and `export * from './x'` of workspace modules, and `export { a }`
+ * of a name this file imports from one (`import User from './User'; export { User };`, as a models
+ * index re-exports its model classes).
+ */
 function reexportsOf(model: TsModel): Reexport[] {
   const reexports: Reexport[] = [];
   for (const statement of model.sourceFile.statements) {
     if (!ts.isExportDeclaration(statement) || statement.isTypeOnly) continue;
     const specifier = statement.moduleSpecifier;
-    if (!specifier || !ts.isStringLiteral(specifier)) continue;
+    if (!specifier) {
+      reexports.push(...importedExportsOf(model, statement));
+      continue;
+    }
+    if (!ts.isStringLiteral(specifier)) continue;
     const module = resolveSpecifier(model.relativePath, specifier.text, model.moduleAliases);
     if (module === undefined) continue;
     const clause = statement.exportClause;
@@ -403,4 +467,105 @@ function reexportsOf(model: TsModel): Reexport[] {
       }
   }
   return reexports;
+}
+
+/** `export { User, Post as Article }` (no `from`) of imported names: where each comes from. */
+function importedExportsOf(model: TsModel, statement: ts.ExportDeclaration): Reexport[] {
+  const clause = statement.exportClause;
+  if (!clause || !ts.isNamedExports(clause)) return [];
+  const reexports: Reexport[] = [];
+  for (const element of clause.elements) {
+    if (element.isTypeOnly) continue;
+    const origin = importOrigin(model, (element.propertyName ?? element.name).text);
+    if (origin) reexports.push({ exported: element.name.text, ...origin });
+  }
+  return reexports;
+}
+
+/** The workspace module and export name an imported name comes from (`*`: the module itself). */
+function importOrigin(
+  model: TsModel,
+  local: string,
+): { module: string; imported: string } | undefined {
+  const imported = model.imports.get(local);
+  if (!imported) return undefined;
+  const module = importedModuleName(model, imported);
+  return module === undefined ? undefined : { module, imported: imported.imported };
+}
+
+/**
+ * The members of object literals the module exports (`exportedObjects`), as re-exports named
+ * `<object>.<member>` (plain `<member>` for `module.exports`, as `require` returns the object): so
+ * `leadsService.getAll()` resolves to the function and `models.User.findAll()` to the model class.
+ * Only members that name a function or class of this file, an import, or an inline function: a
+ * member holding a value (`pageSize: 20`, a client instance) names nothing to follow.
+ */
+function objectExportsOf(model: TsModel, moduleName: string): Reexport[] {
+  const reexports: Reexport[] = [];
+  for (const { name, object } of exportedObjects(model)) {
+    const prefix = name ? `${name}.` : '';
+    for (const [member, origin] of objectMembers(model, moduleName, object)) {
+      const exported = `${prefix}${member}`;
+      // `module.exports = { Job }` of a class declared here: found under its own name already.
+      if (origin.module === moduleName && origin.imported === exported) continue;
+      reexports.push({ exported, ...origin });
+    }
+  }
+  return reexports;
+}
+
+/**
+ * What `default` names when it is a class or function of this file, or an import (`export default
+ * User;`, `export default class User`): a barrel's `export { default as User } from './User'`
+ * then leads to `User.findActive` as indexed (methods are indexed under the class's own name).
+ */
+function defaultExportOf(model: TsModel, moduleName: string): Reexport[] {
+  for (const statement of model.sourceFile.statements) {
+    let name: string | undefined;
+    if (ts.isExportAssignment(statement) && !statement.isExportEquals) {
+      const expression = unwrap(statement.expression);
+      if (!ts.isIdentifier(expression)) return [];
+      const origin = importOrigin(model, expression.text);
+      if (origin) return [{ exported: 'default', ...origin }];
+      name = declaresCallable(model, expression.text) ? expression.text : undefined;
+    } else if (
+      (ts.isClassDeclaration(statement) || ts.isFunctionDeclaration(statement)) &&
+      hasModifier(statement, ts.SyntaxKind.DefaultKeyword)
+    )
+      name = statement.name?.text;
+    else continue;
+    return name ? [{ exported: 'default', module: moduleName, imported: name }] : [];
+  }
+  return [];
+}
+
+/** Each member of an object literal that names something callable, with where it is defined. */
+function objectMembers(
+  model: TsModel,
+  moduleName: string,
+  object: ts.ObjectLiteralExpression,
+): [string, { module: string; imported: string }][] {
+  const members: [string, { module: string; imported: string }][] = [];
+  for (const property of object.properties) {
+    if (!property.name || !ts.isIdentifier(property.name)) continue;
+    const member = property.name.text;
+    // Inline functions are indexed under their member name (`{ async list() {} }`).
+    if (ts.isMethodDeclaration(property) || isInlineFunction(property)) {
+      members.push([member, { module: moduleName, imported: member }]);
+      continue;
+    }
+    const value = ts.isShorthandPropertyAssignment(property)
+      ? property.name
+      : ts.isPropertyAssignment(property)
+        ? unwrap(property.initializer)
+        : undefined;
+    if (!value || !ts.isIdentifier(value)) continue;
+    const origin =
+      importOrigin(model, value.text) ??
+      (declaresCallable(model, value.text)
+        ? { module: moduleName, imported: value.text }
+        : undefined);
+    if (origin) members.push([member, origin]);
+  }
+  return members;
 }

@@ -177,14 +177,21 @@ function thisReceiver(call: TsCall): ModelReceiver | undefined {
   return { className: cls.name.text, kind };
 }
 
-/** `X` in `X.m(...)`, awaited or not: the class a static that returns an instance is called on. */
+/**
+ * `X` in `X.m(...)`, awaited or not: the class a static that returns an instance is called on
+ * (`models.X` of `models.X.findAll()` when `models` is imported: a models index's member).
+ */
 function instanceSource(expression: ts.Expression | undefined, methods: Set<string>): string {
   let node = expression && unwrap(expression);
   if (node && ts.isAwaitExpression(node)) node = unwrap(node.expression);
   if (!node || !ts.isCallExpression(node)) return '';
   const callee = unwrap(node.expression);
   if (!ts.isPropertyAccessExpression(callee) || !methods.has(callee.name.text)) return '';
-  return ts.isIdentifier(callee.expression) ? callee.expression.text : '';
+  const receiver = callee.expression;
+  if (ts.isIdentifier(receiver)) return receiver.text;
+  return ts.isPropertyAccessExpression(receiver) && importedMember(receiver)
+    ? receiver.getText()
+    : '';
 }
 
 /** The element type of `X[]`, `readonly X[]`, `Array<X>` or `ReadonlyArray<X>`. */
@@ -286,15 +293,60 @@ function findModelReceiver(call: TsCall): ModelReceiver | undefined {
     if (!found) return undefined;
     return (found.kind === 'static' ? staticQuery : instanceQuery) ? found : undefined;
   }
+  if (staticQuery && ts.isPropertyAccessExpression(receiver))
+    return importedMember(receiver) ? { className: receiver.getText(), kind: 'static' } : undefined;
   if (!ts.isIdentifier(receiver)) return undefined;
   const holder = declarationOf(receiver)?.parent;
   if (!holder) return undefined;
-  // The class itself: declared in this file, or bound by an import.
-  if (ts.isClassDeclaration(holder) || ts.isImportSpecifier(holder) || ts.isImportClause(holder))
+  // The class itself: declared in this file, or bound by an import or a `require`.
+  if (
+    ts.isClassDeclaration(holder) ||
+    ts.isImportSpecifier(holder) ||
+    ts.isImportClause(holder) ||
+    isRequiredBinding(holder)
+  )
     return staticQuery ? { className: receiver.text, kind: 'static' } : undefined;
   if (!instanceQuery) return undefined;
   const className = instanceClassOf(receiver);
   return className ? { className, kind: 'instance' } : undefined;
+}
+
+/**
+ * `models.User` where `models` is imported (`import models from './models'`, `import * as models`,
+ * `const models = require('./models')`): a member of another module's export, which the index
+ * may know is a model class (a models index exporting `{ User, Post }`).
+ */
+function importedMember(receiver: ts.PropertyAccessExpression): boolean {
+  const head = receiver.expression;
+  if (!ts.isIdentifier(head) || !ts.isIdentifier(receiver.name)) return false;
+  const holder = declarationOf(head)?.parent;
+  return (
+    !!holder &&
+    (ts.isImportClause(holder) ||
+      ts.isNamespaceImport(holder) ||
+      ts.isImportSpecifier(holder) ||
+      isRequiredBinding(holder) ||
+      (ts.isVariableDeclaration(holder) && isRequireCall(holder.initializer)))
+  );
+}
+
+/** `{ Job }` of `const { Job } = require('./models')`. */
+function isRequiredBinding(node: ts.Node): boolean {
+  if (!ts.isBindingElement(node)) return false;
+  const declaration = node.parent?.parent;
+  return (
+    !!declaration && ts.isVariableDeclaration(declaration) && isRequireCall(declaration.initializer)
+  );
+}
+
+function isRequireCall(expression: ts.Expression | undefined): boolean {
+  const node = expression && unwrap(expression);
+  return (
+    !!node &&
+    ts.isCallExpression(node) &&
+    ts.isIdentifier(node.expression) &&
+    node.expression.text === 'require'
+  );
 }
 
 /**

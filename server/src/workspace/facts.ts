@@ -286,7 +286,10 @@ export interface SchemaFacts {
  * './x'`): a barrel file. Calls through the barrel resolve to the function where it is defined.
  */
 export interface Reexport {
-  /** The name other modules import (`b`), or `*` for every name of `module`. */
+  /**
+   * The name other modules import (`b`), `*` for every name of `module`, or `<object>.<member>`
+   * for a member of an exported object literal (`default.getAll` of `export default { getAll }`).
+   */
   exported: string;
   /** The module it comes from, named as the index names modules. */
   module: string;

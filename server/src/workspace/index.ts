@@ -297,14 +297,22 @@ export class WorkspaceIndex {
       visiting.add(barrel);
       try {
         const [name, ...rest] = parts.slice(k);
-        const through = (reexport: Reexport): T | undefined => {
-          const via = reexportedPath(reexport, name);
+        const through = (reexport: Reexport, exported = name, after = rest): T | undefined => {
+          const via = reexportedPath(reexport, exported);
           if (!via) return undefined;
-          const candidate = [...via, ...rest];
+          const candidate = [...via, ...after];
           return (
             find(candidate.join('.')) ?? this.throughReexports(find, candidate, depth + 1, visiting)
           );
         };
+        // A member of an exported object (`models.User` of `export default { User }`) first.
+        if (rest.length > 0) {
+          const member = `${name}.${rest[0]}`;
+          for (const reexport of barrel.byName.get(member) ?? []) {
+            const hit = through(reexport, member, rest.slice(1));
+            if (hit) return hit;
+          }
+        }
         // A name the barrel re-exports by name wins over `export *`.
         for (const reexport of barrel.byName.get(name) ?? []) {
           const hit = through(reexport);

@@ -1,0 +1,148 @@
+/**
+ * What a module exports besides `export function` and `export class`: object literals of its
+ * functions (`export default { getAll, create }`, as service modules of Express apps export
+ * themselves; `const models = { User, Post }; export default models;`, a models index; CommonJS
+ * `module.exports = { Job }`) and export lists of its own names (`export { getAll }`). The index
+ * resolves calls through them (`facts.ts`), and the request-path rules take their functions for
+ * ones other files call (`call-paths.ts`).
+ */
+import { ts } from './compiler';
+import { hasModifier, unwrap, type TsFunction, type TsModel } from './model';
+
+/** An exported object literal: `default`, the exported variable's name, or '' for `module.exports`. */
+export interface ExportedObject {
+  name: string;
+  object: ts.ObjectLiteralExpression;
+}
+
+const objectsOfModel = new WeakMap<TsModel, ExportedObject[]>();
+
+/** The object literals the module exports, read from its top-level statements once per file. */
+export function exportedObjects(model: TsModel): ExportedObject[] {
+  let found = objectsOfModel.get(model);
+  if (found) return found;
+  found = [];
+  const add = (name: string, expression: ts.Expression | undefined): void => {
+    const object = objectLiteralOf(model, expression);
+    if (object) found!.push({ name, object });
+  };
+  for (const statement of model.sourceFile.statements) {
+    if (ts.isExportAssignment(statement) && !statement.isExportEquals)
+      add('default', statement.expression);
+    else if (
+      ts.isVariableStatement(statement) &&
+      hasModifier(statement, ts.SyntaxKind.ExportKeyword)
+    ) {
+      for (const declaration of statement.declarationList.declarations)
+        if (ts.isIdentifier(declaration.name)) add(declaration.name.text, declaration.initializer);
+    } else if (ts.isExpressionStatement(statement) && isModuleExportsAssignment(statement))
+      add('', (statement.expression as ts.BinaryExpression).right);
+  }
+  objectsOfModel.set(model, found);
+  return found;
+}
+
+/** `module.exports = ...` */
+function isModuleExportsAssignment(statement: ts.ExpressionStatement): boolean {
+  const expression = statement.expression;
+  if (!ts.isBinaryExpression(expression)) return false;
+  if (expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
+  const target = expression.left;
+  return (
+    ts.isPropertyAccessExpression(target) &&
+    target.name.text === 'exports' &&
+    ts.isIdentifier(target.expression) &&
+    target.expression.text === 'module'
+  );
+}
+
+/** The object literal an exported expression is, or the module variable it names holds. */
+function objectLiteralOf(
+  model: TsModel,
+  expression: ts.Expression | undefined,
+): ts.ObjectLiteralExpression | undefined {
+  let node = expression && unwrap(expression);
+  if (node && ts.isIdentifier(node)) {
+    const initializer = model.moduleVariables.get(node.text)?.initializer;
+    node = initializer && unwrap(initializer);
+  }
+  return node && ts.isObjectLiteralExpression(node) ? node : undefined;
+}
+
+/** `list: async () => ...` or `list: function () {...}` in an object literal. */
+export function isInlineFunction(property: ts.ObjectLiteralElementLike): boolean {
+  if (!ts.isPropertyAssignment(property)) return false;
+  const value = unwrap(property.initializer);
+  return ts.isArrowFunction(value) || ts.isFunctionExpression(value);
+}
+
+/** Whether the module declares `name` as a function or class (a statement or a `const`). */
+export function declaresCallable(model: TsModel, name: string): boolean {
+  const initializer = model.moduleVariables.get(name)?.initializer;
+  if (initializer) {
+    const value = unwrap(initializer);
+    return (
+      ts.isArrowFunction(value) || ts.isFunctionExpression(value) || ts.isClassExpression(value)
+    );
+  }
+  return declaredFunctionsAndClasses(model).has(name);
+}
+
+const functionsAndClasses = new WeakMap<TsModel, Set<string>>();
+
+/** The names of the module's top-level function and class statements, read once per file. */
+export function declaredFunctionsAndClasses(model: TsModel): Set<string> {
+  let names = functionsAndClasses.get(model);
+  if (!names) {
+    names = new Set();
+    for (const statement of model.sourceFile.statements)
+      if (
+        (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) &&
+        statement.name
+      )
+        names.add(statement.name.text);
+    functionsAndClasses.set(model, names);
+  }
+  return names;
+}
+
+const exportedNamesOfModel = new WeakMap<TsModel, Set<string>>();
+
+/**
+ * Names of the module's own declarations that other modules reach without an `export` on the
+ * declaration: in an export list (`export { getAll }`) or an exported object (`export default {
+ * getAll }`, `module.exports = { getAll }`).
+ */
+function exportedLocalNames(model: TsModel): Set<string> {
+  let names = exportedNamesOfModel.get(model);
+  if (names) return names;
+  names = new Set();
+  for (const statement of model.sourceFile.statements) {
+    if (!ts.isExportDeclaration(statement) || statement.moduleSpecifier || statement.isTypeOnly)
+      continue;
+    const clause = statement.exportClause;
+    if (clause && ts.isNamedExports(clause))
+      for (const element of clause.elements) names.add((element.propertyName ?? element.name).text);
+  }
+  for (const { object } of exportedObjects(model))
+    for (const property of object.properties) {
+      if (ts.isShorthandPropertyAssignment(property)) names.add(property.name.text);
+      else if (ts.isPropertyAssignment(property) && ts.isIdentifier(unwrap(property.initializer)))
+        names.add((unwrap(property.initializer) as ts.Identifier).text);
+    }
+  exportedNamesOfModel.set(model, names);
+  return names;
+}
+
+/**
+ * Whether a top-level function is exported by an export list or an exported object, or is an
+ * inline member of an exported object (`export default { async list() {...} }`).
+ */
+export function exportedThroughObjectOrList(model: TsModel, fn: TsFunction): boolean {
+  if (fn.parent || !fn.name) return false;
+  const node = fn.node;
+  const holder = ts.isMethodDeclaration(node) ? node.parent : node.parent?.parent;
+  if (holder && ts.isObjectLiteralExpression(holder))
+    return exportedObjects(model).some(({ object }) => object === holder);
+  return !fn.className && exportedLocalNames(model).has(fn.name);
+}
