@@ -1,6 +1,7 @@
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
+import { findProperty } from '../../server/src/typescript/object-literals';
 import { appendObjectProperty, fillEmptyArguments } from '../../server/src/typescript/edits';
 import { HelperIoFinder } from '../../server/src/typescript/helper-io';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
@@ -103,20 +104,6 @@ interface UnboundedRead {
 
 /** Options the code spells out: an object literal, none at all, or something Perflens cannot see. */
 type Options = ts.ObjectLiteralExpression | 'none' | 'opaque';
-
-function propertyName(property: ts.ObjectLiteralElementLike): string | undefined {
-  const name = property.name;
-  if (!name) return undefined;
-  if (ts.isIdentifier(name) || ts.isStringLiteral(name)) return name.text;
-  return undefined;
-}
-
-function findProperty(
-  object: ts.ObjectLiteralExpression,
-  name: string,
-): ts.ObjectLiteralElementLike | undefined {
-  return object.properties.find((property) => propertyName(property) === name);
-}
 
 /**
  * The object literal a `const` holds, when `id` is its only use: `const query = { where }` then

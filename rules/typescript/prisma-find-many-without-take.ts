@@ -1,6 +1,7 @@
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
+import { findProperty, propertyName } from '../../server/src/typescript/object-literals';
 import { appendObjectProperty, fillEmptyArguments } from '../../server/src/typescript/edits';
 import {
   isScriptOrTestPath,
@@ -35,20 +36,6 @@ function modelKeys(ctx: FileContext, model: string): ModelKeys {
       if (index.unique && index.columns.length > 1) composite.push(index.columns);
   }
   return { single, composite };
-}
-
-function propertyName(property: ts.ObjectLiteralElementLike): string | undefined {
-  const name = property.name;
-  if (!name) return undefined;
-  if (ts.isIdentifier(name) || ts.isStringLiteral(name)) return name.text;
-  return undefined;
-}
-
-function findProperty(
-  object: ts.ObjectLiteralExpression,
-  name: string,
-): ts.ObjectLiteralElementLike | undefined {
-  return object.properties.find((property) => propertyName(property) === name);
 }
 
 /**
