@@ -1,5 +1,19 @@
 import type { Rule } from '../../server/src/engine/rule';
-import { asyncAdvice, describeCall, reportBlockingCalls } from '../../server/src/python/blocking';
+import {
+  asyncAdvice,
+  describeCall,
+  networkSdkOf,
+  reportBlockingCalls,
+} from '../../server/src/python/blocking';
+import type { PyCall, PythonModel } from '../../server/src/python/model';
+import { buildsBoto3Iterable } from '../../server/src/python/network-sdks';
+
+/** What the call does on the network: a boto3 paginator or collection requests page by page. */
+function requestsSent(call: PyCall, model: PythonModel): string {
+  return buildsBoto3Iterable(call.method) && networkSdkOf(call, model) === 'boto3'
+    ? 'sends a blocking HTTP request per page as it is iterated'
+    : 'makes a blocking HTTP request';
+}
 
 /** Sync HTTP clients (`requests`, `httpx.Client`, sync service SDKs) called inside `async def`. */
 export const blockingHttpInAsync: Rule = {
@@ -23,8 +37,12 @@ export const blockingHttpInAsync: Rule = {
         '`session.client(...)`: `s3.put_object(...)`) and the actions of boto3 resources ' +
         '(`table.get_item(...)` after `table = dynamodb.Table("t")`), Twilio ' +
         '(`twilio.rest.Client(...).messages.create(...)`) and SendGrid ' +
-        '(`SendGridAPIClient(...).send(...)`). The message names the async variant where the SDK ' +
-        'has one (`retrieve_async()`, `send_async()`, `create_async()`, aioboto3). ' +
+        '(`SendGridAPIClient(...).send(...)`). Iterating a boto3 paginator ' +
+        '(`for page in s3.get_paginator(...).paginate(...)`) or a resource collection ' +
+        '(`for obj in bucket.objects.filter(...)`, `list(bucket.objects.all())`, a comprehension), ' +
+        'also through a variable, is flagged too: it sends one request per page. ' +
+        'The message names the async variant where the SDK has one (`retrieve_async()`, ' +
+        '`send_async()`, `create_async()`, aioboto3). ' +
         'There is no automatic fix: moving to an async client changes where the client is created and ' +
         'closed and makes every call site `await`, a design change rather than a one-line edit.',
       whyIsThisBad:
@@ -82,10 +100,11 @@ export const blockingHttpInAsync: Rule = {
           '`twilio.rest.Client(...)`, `SendGridAPIClient(...)`): it does no I/O; its request ' +
           'methods are what is flagged.',
         'SDK calls that work locally: `stripe.Webhook.construct_event(...)` (a signature check), ' +
-          'boto3 `generate_presigned_url`/`generate_presigned_post`, `get_paginator`/`get_waiter` ' +
-          'and what they return (a paginator sends its requests while iterated), sub-resources ' +
-          '(`dynamodb.Table("t")`, `s3.Bucket("b")`) and lazy collections ' +
-          '(`bucket.objects.filter(...)`), and awaited `*_async` twins.',
+          'boto3 `generate_presigned_url`/`generate_presigned_post`, `get_paginator`/`get_waiter`, ' +
+          'sub-resources (`dynamodb.Table("t")`, `s3.Bucket("b")`), and awaited `*_async` twins; ' +
+          'building a paginator (`paginator.paginate(...)`) or a lazy collection ' +
+          '(`bucket.objects.filter(...)`) that the function does not iterate (returned or passed ' +
+          'on): it sends its requests only when iterated.',
         'Objects an SDK call returns (a boto3 response dict, a Stripe object, a SendGrid response): ' +
           '`response.get("Item")` is a dict lookup. Only the client, the objects boto3 sub-resource ' +
           'constructors make and the module-level Stripe and Resend APIs are followed.',
@@ -104,7 +123,7 @@ export const blockingHttpInAsync: Rule = {
       ctx,
       'http',
       (call, model) =>
-        `\`${describeCall(call)}\` makes a blocking HTTP request inside \`async def\`; ${asyncAdvice(call, model)}`,
+        `\`${describeCall(call)}\` ${requestsSent(call, model)} inside \`async def\`; ${asyncAdvice(call, model)}`,
     );
   },
 };

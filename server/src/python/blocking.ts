@@ -34,6 +34,7 @@ import {
 } from './model';
 import { OwnedCache } from './memo';
 import {
+  buildsBoto3Iterable,
   importsNetworkSdk,
   NETWORK_SDK_MAKERS,
   networkSdkAdvice,
@@ -487,7 +488,77 @@ export function networkSdkOf(call: PyCall, model: PythonModel): NetworkSdk | und
   if (!importsNetworkSdk(model)) return undefined;
   const via: string[] = [];
   const maker = call.hasReceiver ? receiverMaker(call, model, via) : '';
-  return networkSdkRequest(call, maker, via);
+  // Only what builds a boto3 paginator's pages or a collection pays for the look at its uses.
+  const iterated =
+    maker.startsWith('boto3.') &&
+    buildsBoto3Iterable(call.method) &&
+    isIteratedInFunction(call, model);
+  return networkSdkRequest(call, maker, via, iterated);
+}
+
+/** Builtins that run through the whole iterable they are given (`list(pages)`). */
+const DRAINING_BUILTINS = new Set([
+  'list',
+  'tuple',
+  'set',
+  'frozenset',
+  'sorted',
+  'sum',
+  'any',
+  'all',
+]);
+/** Builtins whose result iterates their argument when it is iterated (`enumerate(pages)`). */
+const WRAPPING_BUILTINS = new Set(['enumerate', 'iter', 'reversed']);
+
+/**
+ * Whether the call's value is iterated in its function: as a sync `for` loop's or a
+ * comprehension's iterable, drained by `list(...)` and the like, or kept in a variable
+ * (`pages = paginator.paginate(...)`) that a later loop, comprehension or `list(...)` iterates.
+ */
+function isIteratedInFunction(call: PyCall, model: PythonModel): boolean {
+  if (isIteratedValue(call.node)) return true;
+  const assignment = call.node.parent;
+  const target = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : null;
+  if (target?.type !== 'identifier' || !call.fn) return false;
+  const name = target.text;
+  const isName = (node: Node | null | undefined): boolean =>
+    node?.type === 'identifier' && node.text === name && node.startIndex > call.end;
+  if (
+    model.loops.some(
+      (loop) => loop.fn === call.fn && isName(loop.iterable) && isIteratedValue(loop.iterable!),
+    )
+  )
+    return true;
+  return model.calls.some(
+    (other) =>
+      other.fn === call.fn &&
+      !other.hasReceiver &&
+      (DRAINING_BUILTINS.has(other.callee) || WRAPPING_BUILTINS.has(other.callee)) &&
+      isName(other.args.namedChildren[0]) &&
+      isIteratedValue(other.args.namedChildren[0]!),
+  );
+}
+
+/** Whether a value is iterated where it stands: `for x in <node>`, `list(<node>)`, `enumerate(<node>)` in a loop. */
+function isIteratedValue(node: Node): boolean {
+  let value = node;
+  let parent = value.parent;
+  while (parent?.type === 'parenthesized_expression') {
+    value = parent;
+    parent = value.parent;
+  }
+  if (!parent) return false;
+  const type = parent.type;
+  if (type === 'for_statement' || type === 'for_in_clause') {
+    const right = parent.childForFieldName('right');
+    return right?.id === value.id && parent.child(0)?.type !== 'async';
+  }
+  if (type !== 'argument_list' || parent.namedChildren[0]?.id !== value.id) return false;
+  const outer = parent.parent;
+  const callee = outer?.type === 'call' ? outer.childForFieldName('function') : null;
+  if (callee?.type !== 'identifier') return false;
+  if (DRAINING_BUILTINS.has(callee.text)) return true;
+  return WRAPPING_BUILTINS.has(callee.text) && isIteratedValue(outer!);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -69,9 +69,20 @@ const BOTO3_LAZY_RESOURCE_METHODS = new Set([
   'filter',
   'limit',
   'page_size',
+  'pages',
   'batch_writer',
   'get_available_subresources',
 ]);
+/** Methods of a boto3 resource collection (`bucket.objects.filter(...)`): each returns one. */
+const BOTO3_COLLECTION_METHODS = new Set(['all', 'filter', 'limit', 'page_size', 'pages']);
+
+/**
+ * Whether a method builds a boto3 iterable that sends its requests page by page as it is iterated:
+ * a paginator's `paginate(...)` or a resource collection. Building one sends nothing.
+ */
+export function buildsBoto3Iterable(method: string): boolean {
+  return method === 'paginate' || BOTO3_COLLECTION_METHODS.has(method);
+}
 
 /** SendGrid's fluent client (`sg.client.mail.send.post(...)`) sends with the HTTP verb. */
 const SENDGRID_VERBS = new Set(['send', 'get', 'post', 'put', 'patch', 'delete']);
@@ -82,11 +93,14 @@ const CLASS_NAME = /^_?[A-Z]/;
  * The SDK whose request a call sends, or undefined. `maker` is the call that made the receiver
  * (`boto3.client`), `via` the methods of the calls between the receiver and it, nearest the
  * receiver first (`['Table']` for `table.get_item(...)` after `table = dynamodb.Table("t")`).
+ * `iterated` says the call's result is iterated (`for page in paginator.paginate(...)`): a boto3
+ * paginator or collection then sends requests.
  */
 export function networkSdkRequest(
   call: PyCall,
   maker: string,
   via: readonly string[],
+  iterated = false,
 ): NetworkSdk | undefined {
   const { method } = call;
   if (method.endsWith('_async')) return undefined;
@@ -94,16 +108,16 @@ export function networkSdkRequest(
   if (moduleLevel) return moduleLevel;
   switch (maker) {
     case 'boto3.client':
-      return boto3ClientRequest(method, via);
+      return boto3ClientRequest(method, via, iterated);
     case 'boto3.resource':
-      return boto3ResourceRequest(method, via);
+      return boto3ResourceRequest(method, via, iterated);
     case 'boto3.Session':
     case 'boto3.session.Session': {
       // `session.client("s3")` makes a client, `session.resource("s3")` a resource.
       const made = via[via.length - 1];
       const rest = via.slice(0, -1);
-      if (made === 'client') return boto3ClientRequest(method, rest);
-      if (made === 'resource') return boto3ResourceRequest(method, rest);
+      if (made === 'client') return boto3ClientRequest(method, rest, iterated);
+      if (made === 'resource') return boto3ResourceRequest(method, rest, iterated);
       return undefined;
     }
     case 'twilio.rest.Client':
@@ -133,13 +147,31 @@ function moduleLevelRequest(qualified: string, method: string): NetworkSdk | und
   return 'stripe';
 }
 
-function boto3ClientRequest(method: string, via: readonly string[]): NetworkSdk | undefined {
+function boto3ClientRequest(
+  method: string,
+  via: readonly string[],
+  iterated: boolean,
+): NetworkSdk | undefined {
+  // A paginator sends one request per page it yields.
+  if (iterated && method === 'paginate' && via.length === 1 && via[0] === 'get_paginator')
+    return 'boto3';
   // Objects a client makes (paginators, waiters, responses) are not the client.
   if (via.length > 0 || BOTO3_LOCAL_CLIENT_METHODS.has(method)) return undefined;
   return 'boto3';
 }
 
-function boto3ResourceRequest(method: string, via: readonly string[]): NetworkSdk | undefined {
+function boto3ResourceRequest(
+  method: string,
+  via: readonly string[],
+  iterated: boolean,
+): NetworkSdk | undefined {
+  // A collection (`bucket.objects.filter(...)`, `s3.buckets.all()`) lists page by page as iterated.
+  if (
+    iterated &&
+    BOTO3_COLLECTION_METHODS.has(method) &&
+    via.every((name) => CLASS_NAME.test(name) || BOTO3_COLLECTION_METHODS.has(name))
+  )
+    return 'boto3';
   // Sub-resources (`Bucket("b")`, `Table("t")`) are built without a request; what other methods
   // return (a response dict, a collection) is of unknown kind.
   if (CLASS_NAME.test(method) || BOTO3_LAZY_RESOURCE_METHODS.has(method)) return undefined;
