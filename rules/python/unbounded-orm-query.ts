@@ -7,6 +7,10 @@ import {
   unboundedOrmReads,
   type OrmRead,
 } from '../../server/src/python/orm';
+import {
+  querySetEmptinessTests,
+  type QuerySetEmptinessTest,
+} from '../../server/src/python/queryset-truthiness';
 import { isBackgroundJobCode, isBatchScriptPath } from '../../server/src/python/scope-analysis';
 
 function message(read: OrmRead): string {
@@ -45,6 +49,16 @@ function boundFix(read: OrmRead, limit: number): Fix {
   };
 }
 
+/** `if qs:` → `if qs.exists():`, `bool(qs)` → `qs.exists()`: the same answer from one row. */
+function existsFix(test: QuerySetEmptinessTest): Fix {
+  const name = test.variable.text;
+  const edit =
+    test.node.id === test.variable.id
+      ? { start: test.variable.endIndex, end: test.variable.endIndex, newText: '.exists()' }
+      : { start: test.node.startIndex, end: test.node.endIndex, newText: `${name}.exists()` };
+  return { title: `Use \`${name}.exists()\``, safety: 'safe', edits: [edit] };
+}
+
 /** ORM reads (SQLAlchemy, Django) that load every matching row. */
 export const unboundedOrmQuery: Rule = {
   meta: {
@@ -53,7 +67,11 @@ export const unboundedOrmQuery: Rule = {
     category: 'unbounded-query',
     severity: 'warning',
     summary: 'ORM query loads every matching row: `.all()` with no `.limit()`, or a whole queryset',
-    fix: { title: 'Add `.limit(n)` / `[:n]`', safety: 'unsafe', availability: 'sometimes' },
+    fix: {
+      title: 'Add `.limit(n)` / `[:n]`, or test with `.exists()`',
+      safety: 'unsafe',
+      availability: 'sometimes',
+    },
     docs: {
       whatItDoes:
         'Finds ORM reads that load every row their query matches: SQLAlchemy `session.query(X)...all()` and ' +
@@ -62,7 +80,9 @@ export const unboundedOrmQuery: Rule = {
         'has no `.limit()` (also when the statement or the query is built in a local variable first, ' +
         '`q = q.filter(...)` included); Django querysets evaluated whole by `list(...)`, `sorted(...)`, a `for` ' +
         'loop (also through a progress or counting wrapper: `tqdm(...)`, `track(...)`, `enumerate(...)`) ' +
-        'or a comprehension with no slice (`[:n]`).',
+        'or a comprehension with no slice (`[:n]`); and Django querysets tested for emptiness ' +
+        '(`if qs:`, `if not qs:`, `bool(qs)` on a variable built from `Model.objects`), which loads ' +
+        'every row where `qs.exists()` asks for one, when the function never uses those rows.',
       whyIsThisBad:
         'The number of rows grows with the table, and each becomes a Python object: an identity-map entry ' +
         'for SQLAlchemy, a model instance for Django, often ten times the row size. The page that loaded ' +
@@ -80,6 +100,11 @@ export const unboundedOrmQuery: Rule = {
       ].join('\n'),
       notFlagged: [
         'A Django queryset variable evaluated again in the same function (`for a in docs: for b in docs:`): the rows are cached on the queryset, so only its first evaluation is reported.',
+        '`if qs:` / `bool(qs)` when the function also uses the rows of `qs` (iterates it, `len(qs)`, ' +
+          'returns it or passes it on, e.g. to a template): the test caches the rows the function ' +
+          'loads anyway. Only mentions that run a query of their own (`qs.update(...)`, ' +
+          '`qs.count()`, `qs[:1]`) leave the test reported. Tests of lists and of querysets bounded ' +
+          'or looked up by key (`filter(pk=...)`) are not flagged either.',
         'Reads of one row or a scalar: `.first()`, `.one()`, `.one_or_none()`, `.scalar()`, `.scalar_one()`, `.get()`, `session.get(X, id)`, Django `.get()`, `.first()`, `.last()`.',
         'Counts, existence checks and aggregates: `.count()`, `.exists()`, `.aggregate()`, `session.query(func.count(X.id))` and `select(func.sum(...))` without `group_by`.',
         'Lookups by primary key or a unique column: `filter(X.id == ...)`, `filter_by(id=...)`, `where(X.id == ...)`, Django `filter(pk=...)`, and `==` on columns the models declare `primary_key` or `unique`.',
@@ -117,7 +142,10 @@ export const unboundedOrmQuery: Rule = {
         'background jobs (`@shared_task`, `@app.task`, `@periodic_task`, `@huey.db_task`, `@dramatiq.actor`, ' +
         "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; and Celery's `tasks.py` modules) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, " +
         '`.yield_per(n)`, `execution_options(yield_per=n)`) rather than hold them all, and a bound would ' +
-        'silently skip the rest.',
+        'silently skip the rest. ' +
+        'Emptiness tests get a safe fix, `if qs:` → `if qs.exists():` (`bool(qs)` → `qs.exists()`), ' +
+        'when the function mentions `qs` nowhere else but in its assignments: `exists()` gives the ' +
+        'same answer, and no later use could have been served by the rows the test cached.',
     },
   },
   check(ctx) {
@@ -136,6 +164,17 @@ export const unboundedOrmQuery: Rule = {
         end: read.node.endIndex,
         message: batch ? batchMessage(read) : message(read),
         fixes: batch ? [] : [boundFix(read, ctx.options.defaultLimit)],
+      });
+    }
+    for (const test of querySetEmptinessTests(model)) {
+      if (readsByKey(test.read, ctx.index)) continue;
+      const name = test.variable.text;
+      ctx.report({
+        start: test.node.startIndex,
+        end: test.node.endIndex,
+        message: `\`${name}\` is evaluated whole to test whether it is empty; use \`${name}.exists()\``,
+        // Once the variable is used again, `__bool__`'s cached rows may serve that use.
+        fixes: test.mentionedElsewhere ? [] : [existsFix(test)],
       });
     }
   },

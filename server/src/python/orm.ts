@@ -859,6 +859,16 @@ function candidates(model: PythonModel): Candidate[] {
   return found;
 }
 
+/**
+ * The Django read that evaluating `expression` whole would be (`qs` after
+ * `qs = Model.objects.filter(...)`), or null when it is not a Django queryset or is bounded
+ * (sliced, looked up by primary key, a list of keys).
+ */
+export function djangoReadOf(expression: Node, fn: PyFunction, model: PythonModel): OrmRead | null {
+  const read = classify({ node: expression, query: expression, terminal: false, fn }, model);
+  return read?.kind === 'django' ? read : null;
+}
+
 const reads = new OwnedCache<PythonModel, OrmRead[]>('unbounded ORM reads');
 
 /** Every unbounded ORM read in the file, once each, in source order. */

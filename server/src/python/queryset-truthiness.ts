@@ -1,0 +1,160 @@
+/**
+ * Emptiness tests of lazy Django querysets: `if qs:`, `if not qs:` and `bool(qs)` run
+ * `QuerySet.__bool__`, which fetches and caches every matching row, where `qs.exists()` asks the
+ * database for one. When the function goes on to use the rows (iterates `qs`, hands it on), the
+ * cache makes that load the one the function needed anyway, so only tests of querysets whose rows
+ * are never used are found.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { PyFunction, PythonModel } from './model';
+import { OwnedCache } from './memo';
+import { djangoReadOf, isLazyDjangoQuerySet, NOT_ROWS_METHODS, type OrmRead } from './orm';
+
+/** One emptiness test of a queryset variable. */
+export interface QuerySetEmptinessTest {
+  /** The test as written: `qs` in `if qs:` or `if not qs:`, or the `bool(qs)` call. */
+  node: Node;
+  /** The queryset variable at the test. */
+  variable: Node;
+  read: OrmRead;
+  /** Whether the function mentions the variable anywhere but in the test and its assignments. */
+  mentionedElsewhere: boolean;
+}
+
+/** `if qs:`, `elif not qs:`, `bool(qs)`: the text every test contains; the tree confirms it. */
+const TEST_TEXT = /\b(?:el)?if\s+(?:not\s+)?([A-Za-z_]\w*)\s*:|\bbool\(\s*([A-Za-z_]\w*)\s*\)/g;
+
+/**
+ * Queryset methods that build another query (or run one of their own) rather than read the rows
+ * a `__bool__` cached: calling them after the test does not make its load useful.
+ */
+const QUERY_METHODS = new Set([
+  ...NOT_ROWS_METHODS,
+  'all',
+  'filter',
+  'exclude',
+  'order_by',
+  'distinct',
+  'select_related',
+  'prefetch_related',
+  'annotate',
+  'alias',
+  'only',
+  'defer',
+  'using',
+  'values',
+  'values_list',
+  'none',
+]);
+
+const testsCache = new OwnedCache<PythonModel, QuerySetEmptinessTest[]>('queryset emptiness tests');
+
+/** The emptiness tests of lazy querysets in the file whose rows the function never uses. */
+export function querySetEmptinessTests(model: PythonModel): QuerySetEmptinessTest[] {
+  let tests = testsCache.get(model);
+  if (tests) return tests;
+  tests = [];
+  testsCache.set(model, tests);
+  const source = model.source;
+  if (!source.includes('.objects')) return tests;
+  const root = model.tree.rootNode;
+  let assigned: Set<string> | undefined;
+  for (const match of source.matchAll(TEST_TEXT)) {
+    const name = match[1] ?? match[2];
+    // Only a variable the file assigns can hold a queryset: `if user:` on a parameter costs no node.
+    assigned ??= new Set(model.assignments.map((assignment) => assignment.target));
+    if (!assigned.has(name)) continue;
+    // The name is the last word of the match: only `:` or `)` and blanks follow it.
+    const at = match.index + match[0].lastIndexOf(name);
+    const variable = root.descendantForIndex(at, at + name.length);
+    const node = variable?.type === 'identifier' ? testAround(variable) : undefined;
+    const fn = node && innermostFunction(model, at);
+    if (!variable || !node || !fn || !isLazyDjangoQuerySet(variable, fn, model)) continue;
+    const read = djangoReadOf(variable, fn, model);
+    if (!read) continue;
+    const mentions = mentionsOf(fn, name, node);
+    if (mentions === 'rows') continue;
+    tests.push({ node, variable, read, mentionedElsewhere: mentions === 'queries' });
+  }
+  return tests;
+}
+
+/** The test a variable is the subject of: itself in `if qs:`, `not qs` in `if not qs:`, `bool(qs)`. */
+function testAround(variable: Node): Node | undefined {
+  const parent = variable.parent;
+  if (!parent) return undefined;
+  if (parent.type === 'argument_list') {
+    const call = parent.parent;
+    const callee = call?.childForFieldName('function');
+    return parent.namedChildCount === 1 && callee?.type === 'identifier' && callee.text === 'bool'
+      ? call!
+      : undefined;
+  }
+  const subject = parent.type === 'not_operator' ? parent : variable;
+  const statement = subject.parent;
+  if (statement?.type !== 'if_statement' && statement?.type !== 'elif_clause') return undefined;
+  return statement.childForFieldName('condition')?.id === subject.id ? variable : undefined;
+}
+
+/** The innermost function whose body holds `at`. */
+function innermostFunction(model: PythonModel, at: number): PyFunction | undefined {
+  let found: PyFunction | undefined;
+  for (const fn of model.functions) {
+    const body = fn.body;
+    if (
+      body.startIndex <= at &&
+      at < body.endIndex &&
+      (!found || body.startIndex > found.body.startIndex)
+    )
+      found = fn;
+  }
+  return found;
+}
+
+/**
+ * What the function does with the variable besides the test and its assignments: 'rows' when
+ * some mention may read the cached rows (iterated, `len`, passed on, returned), 'queries' when
+ * every other mention runs a query of its own (`qs.update(...)`, `qs.count()`, `qs[:1]`, another
+ * test), 'none' when there is no other mention.
+ */
+function mentionsOf(fn: PyFunction, name: string, test: Node): 'rows' | 'queries' | 'none' {
+  const body = fn.body;
+  const text = body.text;
+  const root = body.tree.rootNode;
+  const word = new RegExp(`\\b${name}\\b`, 'g');
+  let mentions: 'queries' | 'none' = 'none';
+  for (const match of text.matchAll(word)) {
+    const at = body.startIndex + match.index;
+    if (test.startIndex <= at && at < test.endIndex) continue;
+    const node = root.descendantForIndex(at, at + name.length);
+    if (!node) continue;
+    // Strings and comments, and `obj.qs`, are not the variable.
+    if (node.type !== 'identifier' || isAttributeName(node)) continue;
+    if (isAssignedTo(node)) continue;
+    if (!runsOwnQuery(node)) return 'rows';
+    mentions = 'queries';
+  }
+  return mentions;
+}
+
+function isAttributeName(node: Node): boolean {
+  const parent = node.parent;
+  return parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === node.id;
+}
+
+function isAssignedTo(node: Node): boolean {
+  const parent = node.parent;
+  return parent?.type === 'assignment' && parent.childForFieldName('left')?.id === node.id;
+}
+
+/** `qs.update(...)`, `qs.count()`, `qs[:1]`, `if qs:` again: a mention that needs no cached rows. */
+function runsOwnQuery(node: Node): boolean {
+  const parent = node.parent;
+  if (!parent) return false;
+  if (parent.type === 'subscript') return parent.childForFieldName('value')?.id === node.id;
+  if (parent.type === 'attribute') {
+    const method = parent.childForFieldName('attribute')?.text ?? '';
+    return parent.parent?.type === 'call' && QUERY_METHODS.has(method);
+  }
+  return testAround(node) !== undefined;
+}
