@@ -246,17 +246,20 @@ export class WorkspaceIndex {
   }
 
   /**
-   * `<Class>.<method>` that the class inherits: the method a base class of the Python class in
-   * the workspace defines (the call sites of `stats.rows()` on a parameter annotated `Stats`
-   * name the class). The class's own methods are found by name before this is asked.
+   * `<Class>.<method>` that the class inherits: the method a base class of the Python or
+   * TypeScript class in the workspace defines (the call sites of `stats.rows()` on a parameter
+   * annotated `Stats`, or of `roles.readRole()` on a `new RoleService()`, name the class). The
+   * class's own methods are found by name before this is asked.
    */
   private throughClass(target: string): IndexedFunction | undefined {
     const dot = target.lastIndexOf('.');
     if (dot <= 0) return undefined;
     const holder = target.slice(0, dot);
     const method = target.slice(dot + 1);
-    if (!this.findClass([holder], true)) return undefined;
-    return this.methodOf([holder], method, true);
+    if (this.findClass([holder], true)) return this.methodOf([holder], method, true);
+    // Only TypeScript classes that extend something are recorded, the only ones that inherit.
+    if (this.findClass([holder], false)) return this.methodOf([holder], method, false);
+    return undefined;
   }
 
   /**
