@@ -26,7 +26,7 @@ import {
   type TsImport,
   type TsModel,
 } from './model';
-import { declaredClasses, modelReceiver } from './model-classes';
+import { declaredClasses, loadedInstanceClass, modelReceiver } from './model-classes';
 import {
   declaredFunctionsAndClasses,
   declaresCallable,
@@ -184,18 +184,30 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
 /**
  * `service.find()` where `service` is a local variable or parameter declared with a class's type
  * or made by `new` (`const roles = new RoleService();` in a request handler): that class's
- * method, through the file's imports, as for an injected field.
+ * method, through the file's imports, as for an injected field. Else a model instance a static
+ * loaded (`collective.disableFeature()` in a loop over `models.Collective.findAll()`).
  */
 function instanceMethodTargets(call: TsCall, model: TsModel, prefix: string): string[] {
   if (!call.receiver || isPlatformCall(call, model)) return [];
   const typeName = declaredTypeName(call.receiver);
+  if (!typeName) return loadedInstanceMethodTargets(call, model, prefix);
   // Only workspace classes: `new Map()`, `new Date()` and interfaces name no indexed method.
-  if (
-    !typeName ||
-    !(model.imports.has(typeName) || declaredFunctionsAndClasses(model).has(typeName))
-  )
-    return [];
+  if (!(model.imports.has(typeName) || declaredFunctionsAndClasses(model).has(typeName))) return [];
   return classMethodTargets(model, typeName, call.name, prefix);
+}
+
+/**
+ * `<Model>.<method>` for a method called on an instance a model static loaded: the class as
+ * the file names it (imported, a member of an imported models index, or declared here), for the
+ * index to find the model's own method (`Collective.disableFeature`).
+ */
+function loadedInstanceMethodTargets(call: TsCall, model: TsModel, prefix: string): string[] {
+  const receiver = call.receiver && unwrap(call.receiver);
+  if (!receiver || !ts.isIdentifier(receiver)) return [];
+  const className = loadedInstanceClass(receiver);
+  if (!className) return [];
+  const moduleName = prefix.slice(0, -1);
+  return classTargets(model, className, moduleName).map((target) => `${target}.${call.name}`);
 }
 
 /**
