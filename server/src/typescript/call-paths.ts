@@ -4,7 +4,7 @@
  * Rules that flag costs paid per request ask here instead of each walking callers themselves.
  */
 import { ts } from './compiler';
-import { exportedThroughObjectOrList } from './module-exports';
+import { exportedThroughObjectOrList, exportsInstanceOf } from './module-exports';
 import { HTTP_METHOD_REGISTRATIONS, isRequestHandler, isRouteRegistration } from './knowledge';
 import {
   accessRoot,
@@ -318,11 +318,15 @@ function runsAtStartup(model: TsModel, fn: TsFunction, visiting: Set<TsFunction>
   return false;
 }
 
-/** A class the file exports: `export class`, `export default class`, or `export { Name }`. */
+/**
+ * A class the file exports (`export class`, `export default class`, or `export { Name }`), or
+ * whose instance it exports (`export const mailer = new Mailer(cfg)`).
+ */
 function isExportedClass(model: TsModel, node: ts.ClassLikeDeclaration): boolean {
   if (hasModifier(node, ts.SyntaxKind.ExportKeyword)) return true;
   const name = node.name?.text;
   if (!name || !ts.isClassDeclaration(node) || node.parent !== model.sourceFile) return false;
+  if (exportsInstanceOf(model, name)) return true;
   return model.sourceFile.statements.some(
     (statement) =>
       (ts.isExportAssignment(statement) &&

@@ -11,6 +11,7 @@ import type {
   Effect,
   FileFacts,
   FunctionFacts,
+  InstanceFact,
   Reexport,
 } from '../workspace/facts';
 import { declaredFieldTypes, declaredTypeName } from './declared-types';
@@ -25,7 +26,7 @@ import {
   type TsImport,
   type TsModel,
 } from './model';
-import { declaredClasses, modelReceiver } from './model-classes';
+import { declaredClasses, loadedInstanceClass, modelReceiver } from './model-classes';
 import {
   declaredFunctionsAndClasses,
   declaresCallable,
@@ -183,18 +184,30 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
 /**
  * `service.find()` where `service` is a local variable or parameter declared with a class's type
  * or made by `new` (`const roles = new RoleService();` in a request handler): that class's
- * method, through the file's imports, as for an injected field.
+ * method, through the file's imports, as for an injected field. Else a model instance a static
+ * loaded (`collective.disableFeature()` in a loop over `models.Collective.findAll()`).
  */
 function instanceMethodTargets(call: TsCall, model: TsModel, prefix: string): string[] {
   if (!call.receiver || isPlatformCall(call, model)) return [];
   const typeName = declaredTypeName(call.receiver);
+  if (!typeName) return loadedInstanceMethodTargets(call, model, prefix);
   // Only workspace classes: `new Map()`, `new Date()` and interfaces name no indexed method.
-  if (
-    !typeName ||
-    !(model.imports.has(typeName) || declaredFunctionsAndClasses(model).has(typeName))
-  )
-    return [];
+  if (!(model.imports.has(typeName) || declaredFunctionsAndClasses(model).has(typeName))) return [];
   return classMethodTargets(model, typeName, call.name, prefix);
+}
+
+/**
+ * `<Model>.<method>` for a method called on an instance a model static loaded: the class as
+ * the file names it (imported, a member of an imported models index, or declared here), for the
+ * index to find the model's own method (`Collective.disableFeature`).
+ */
+function loadedInstanceMethodTargets(call: TsCall, model: TsModel, prefix: string): string[] {
+  const receiver = call.receiver && unwrap(call.receiver);
+  if (!receiver || !ts.isIdentifier(receiver)) return [];
+  const className = loadedInstanceClass(receiver);
+  if (!className) return [];
+  const moduleName = prefix.slice(0, -1);
+  return classTargets(model, className, moduleName).map((target) => `${target}.${call.name}`);
 }
 
 /**
@@ -235,10 +248,13 @@ function classTargets(model: TsModel, name: string, moduleName: string): string[
   const dot = name.indexOf('.');
   if (dot !== -1) return memberClassTargets(model, name.slice(0, dot), name.slice(dot + 1));
   const imported = model.imports.get(name);
-  if (!imported) {
-    if (!declaredClasses(model).has(name)) return [];
-    return [moduleName ? `${moduleName}.${name}` : name];
-  }
+  if (imported) return importedClassTargets(model, imported, name);
+  if (!declaredClasses(model).has(name)) return [];
+  return [moduleName ? `${moduleName}.${name}` : name];
+}
+
+/** The qualified names a class imported as `name` may have (none from a namespace import). */
+function importedClassTargets(model: TsModel, imported: TsImport, name: string): string[] {
   if (imported.imported === '*') return [];
   const module = importedModuleName(model, imported);
   if (module === undefined) return [];
@@ -420,6 +436,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     ...defaultExportOf(model, moduleName),
   ];
   const classes = classFactsOf(model, moduleName);
+  const instances = moduleInstancesOf(model, moduleName);
   return {
     file,
     language: 'typescript',
@@ -429,7 +446,41 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     queryColumns: prismaQueryColumns(model),
     ...(reexports.length > 0 ? { reexports } : {}),
     ...(classes.length > 0 ? { classes } : {}),
+    ...(instances.length > 0 ? { instances } : {}),
   };
+}
+
+/**
+ * The module's top-level instances of workspace classes (`export const mailer = new Mailer(cfg)`,
+ * `const roles = new RoleService(); export { roles }`, `export default new SmsGateway(url)`), so
+ * the index resolves `mailer.send()` in an importing file to `Mailer.send`. Only `new` of a class
+ * this file declares or imports from the workspace: `new Map()` and package clients name no
+ * indexed method.
+ */
+function moduleInstancesOf(model: TsModel, moduleName: string): InstanceFact[] {
+  const instances: InstanceFact[] = [];
+  const add = (name: string, expression: ts.Expression | undefined): void => {
+    const node = expression && unwrap(expression);
+    if (!node || !ts.isNewExpression(node) || !ts.isIdentifier(node.expression)) return;
+    const classNames = instantiatedClassNames(model, node.expression.text, moduleName);
+    if (classNames.length > 0) instances.push({ name, classNames });
+  };
+  for (const statement of model.sourceFile.statements) {
+    if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations)
+        if (ts.isIdentifier(declaration.name)) add(declaration.name.text, declaration.initializer);
+    } else if (ts.isExportAssignment(statement) && !statement.isExportEquals)
+      add('default', statement.expression);
+  }
+  return instances;
+}
+
+/** The qualified names a class `new` names may have: declared here, or imported by name. */
+function instantiatedClassNames(model: TsModel, name: string, moduleName: string): string[] {
+  const imported = model.imports.get(name);
+  if (imported) return importedClassTargets(model, imported, name);
+  if (!declaredFunctionsAndClasses(model).has(name)) return [];
+  return [moduleName ? `${moduleName}.${name}` : name];
 }
 
 /**

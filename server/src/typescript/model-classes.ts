@@ -236,15 +236,23 @@ function iteratedClass(iterable: ts.Expression): string {
  * the loop variable over such instances (`for (const user of users)`, `users: User[]`).
  */
 function instanceClassOf(receiver: ts.Identifier): string {
-  const declared = declaredTypeName(receiver);
-  if (declared) return declared;
+  return declaredTypeName(receiver) || loadedInstanceClass(receiver) || '';
+}
+
+/**
+ * The class whose instance a variable holds because a model static loaded it: the loop variable
+ * over `X.findAll(...)` (`for (const c of await models.Collective.findAll())`, inline or through
+ * the variable iterated) or `const c = await X.findByPk(id)`. `X` as written (`models.Collective`
+ * of an imported models index); undefined when the syntax does not say.
+ */
+export function loadedInstanceClass(receiver: ts.Identifier): string | undefined {
   const holder = declarationOf(receiver)?.parent;
-  if (!holder || !ts.isVariableDeclaration(holder)) return '';
-  if (holder.initializer) return instanceSource(holder.initializer, RETURNS_INSTANCE);
+  if (!holder || !ts.isVariableDeclaration(holder)) return undefined;
+  if (holder.initializer) return instanceSource(holder.initializer, RETURNS_INSTANCE) || undefined;
   const loop = holder.parent?.parent;
   return loop && ts.isForOfStatement(loop) && ts.isIdentifier(holder.name)
-    ? iteratedClass(loop.expression)
-    : '';
+    ? iteratedClass(loop.expression) || undefined
+    : undefined;
 }
 
 /**

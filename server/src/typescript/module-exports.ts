@@ -146,3 +146,35 @@ export function exportedThroughObjectOrList(model: TsModel, fn: TsFunction): boo
     return exportedObjects(model).some(({ object }) => object === holder);
   return !fn.className && exportedLocalNames(model).has(fn.name);
 }
+
+const instantiatedExportsOfModel = new WeakMap<TsModel, Set<string>>();
+
+/**
+ * Whether the module exports an instance of its class `className` made at top level (`export const
+ * mailer = new Mailer(cfg)`, `export default new Mailer()`, `const roles = new RoleService();
+ * export { roles }`): other modules call the class's methods through it.
+ */
+export function exportsInstanceOf(model: TsModel, className: string): boolean {
+  let classes = instantiatedExportsOfModel.get(model);
+  if (!classes) {
+    classes = new Set();
+    const add = (expression: ts.Expression | undefined): void => {
+      const node = expression && unwrap(expression);
+      if (node && ts.isNewExpression(node) && ts.isIdentifier(node.expression))
+        classes!.add(node.expression.text);
+    };
+    for (const statement of model.sourceFile.statements) {
+      if (ts.isExportAssignment(statement) && !statement.isExportEquals) add(statement.expression);
+      if (!ts.isVariableStatement(statement)) continue;
+      const exported = hasModifier(statement, ts.SyntaxKind.ExportKeyword);
+      for (const declaration of statement.declarationList.declarations)
+        if (
+          ts.isIdentifier(declaration.name) &&
+          (exported || exportedLocalNames(model).has(declaration.name.text))
+        )
+          add(declaration.initializer);
+    }
+    instantiatedExportsOfModel.set(model, classes);
+  }
+  return classes.has(className);
+}

@@ -338,7 +338,7 @@ export interface FileFacts {
    * Python classes with their first base (for methods module-level instances inherit).
    */
   classes?: ClassFact[];
-  /** Module-level instances of classes (Python). */
+  /** Module-level instances of workspace classes (Python; TypeScript/JavaScript `new`). */
   instances?: InstanceFact[];
   /**
    * Facts particular rules record about the module's own code, outside its functions (e.g. a

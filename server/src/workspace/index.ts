@@ -90,8 +90,12 @@ export class WorkspaceIndex {
   private reexportViews: Map<string, Barrel[]> | undefined;
   /** What each target resolved to through re-exports (null: nothing), until any file changes. */
   private readonly reexportResolutions = new Map<string, IndexedFunction | null>();
-  /** Module-level instances by qualified name and dotted suffix, built on first use. */
+  /**
+   * Module-level instances by qualified name and dotted suffix, built on first use: those of
+   * Python files, and apart from them those of TypeScript/JavaScript files (as for classes).
+   */
   private instanceViews: NamedViews<IndexedInstance> | undefined;
+  private tsInstanceViews: NamedViews<IndexedInstance> | undefined;
   /** `instanceClassNames` answers by name (null: no instance), until any file changes. */
   private readonly instanceResolutions = new Map<string, readonly string[] | null>();
   /**
@@ -120,7 +124,7 @@ export class WorkspaceIndex {
     if (hasSchema(previous) || hasSchema(facts)) this.views = undefined;
     if (previous?.reexports || facts.reexports) this.reexportViews = undefined;
     if (previous?.classes || facts.classes) this.dropClassViews();
-    if (previous?.instances || facts.instances) this.instanceViews = undefined;
+    if (previous?.instances || facts.instances) this.dropInstanceViews();
     this.reexportResolutions.clear();
     this.instanceResolutions.clear();
     this.ormModels.clear();
@@ -134,10 +138,15 @@ export class WorkspaceIndex {
     if (hasSchema(previous)) this.views = undefined;
     if (previous.reexports) this.reexportViews = undefined;
     if (previous.classes) this.dropClassViews();
-    if (previous.instances) this.instanceViews = undefined;
+    if (previous.instances) this.dropInstanceViews();
     this.reexportResolutions.clear();
     this.instanceResolutions.clear();
     this.ormModels.clear();
+  }
+
+  private dropInstanceViews(): void {
+    this.instanceViews = undefined;
+    this.tsInstanceViews = undefined;
   }
 
   private dropClassViews(): void {
@@ -193,16 +202,20 @@ export class WorkspaceIndex {
   }
 
   /**
-   * `<instance>.<method>`, where the instance is a module-level `name = Cls(...)` found by
-   * qualified name, unique suffix or through barrels: the method `Cls.<method>`, when it is one,
-   * else the method a base class of `Cls` in the workspace defines (`CRUDUser(CRUDBase[User])`).
+   * `<instance>.<method>`, where the instance is a module-level `name = Cls(...)` (Python) or
+   * `const name = new Cls()` (TypeScript) found by qualified name, unique suffix or through
+   * barrels: the method `Cls.<method>`, when it is one, else the method a base class of `Cls` in
+   * the workspace defines (`CRUDUser(CRUDBase[User])`, `class RoleService extends BaseService`).
    */
   private throughInstance(target: string): IndexedFunction | undefined {
     const dot = target.lastIndexOf('.');
     if (dot <= 0) return undefined;
-    const found = this.findInstance(target.slice(0, dot));
-    if (!found) return undefined;
-    return this.methodOf(found.instance.classNames, target.slice(dot + 1));
+    const name = target.slice(0, dot);
+    const method = target.slice(dot + 1);
+    const python = this.findInstance(name, true);
+    if (python) return this.methodOf(python.instance.classNames, method, true);
+    const typescript = this.findInstance(name, false);
+    return typescript && this.methodOf(typescript.instance.classNames, method, false);
   }
 
   /**
@@ -213,39 +226,52 @@ export class WorkspaceIndex {
   instanceClassNames(name: string): readonly string[] | undefined {
     let found = this.instanceResolutions.get(name);
     if (found === undefined) {
-      found = this.findInstance(name)?.instance.classNames ?? null;
+      found = this.findInstance(name, true)?.instance.classNames ?? null;
       this.instanceResolutions.set(name, found);
     }
     return found ?? undefined;
   }
 
-  /** The module-level instance of a name, by qualified name, unique suffix or through barrels. */
-  private findInstance(name: string): IndexedInstance | undefined {
-    this.instanceViews ??= buildInstanceViews(this.files.values());
-    if (this.instanceViews.exact.size === 0) return undefined;
-    const views = this.instanceViews;
+  /**
+   * The module-level instance of a name in a Python file (or a TypeScript/JavaScript one), by
+   * qualified name, unique suffix or through barrels.
+   */
+  private findInstance(name: string, python: boolean): IndexedInstance | undefined {
+    const views = python
+      ? (this.instanceViews ??= buildInstanceViews(this.files.values(), true))
+      : (this.tsInstanceViews ??= buildInstanceViews(this.files.values(), false));
+    if (views.exact.size === 0) return undefined;
     const find = (candidate: string): IndexedInstance | undefined => lookUpNamed(views, candidate);
     return find(name) ?? this.throughReexports(find, name.split('.'), 0, new Set());
   }
 
   /**
-   * `<Class>.<method>` that the class inherits: the method a base class of the Python class in
-   * the workspace defines (the call sites of `stats.rows()` on a parameter annotated `Stats`
-   * name the class). The class's own methods are found by name before this is asked.
+   * `<Class>.<method>` that the class inherits: the method a base class of the Python or
+   * TypeScript class in the workspace defines (the call sites of `stats.rows()` on a parameter
+   * annotated `Stats`, or of `roles.readRole()` on a `new RoleService()`, name the class). The
+   * class's own methods are found by name before this is asked.
    */
   private throughClass(target: string): IndexedFunction | undefined {
     const dot = target.lastIndexOf('.');
     if (dot <= 0) return undefined;
     const holder = target.slice(0, dot);
-    if (!this.findClass([holder], true)) return undefined;
-    return this.methodOf([holder], target.slice(dot + 1));
+    const method = target.slice(dot + 1);
+    if (this.findClass([holder], true)) return this.methodOf([holder], method, true);
+    // Only TypeScript classes that extend something are recorded, the only ones that inherit.
+    if (this.findClass([holder], false)) return this.methodOf([holder], method, false);
+    return undefined;
   }
 
   /**
    * The method `method` of the class named by `classNames` (found by qualified name, unique
-   * suffix or through barrels), else the one a base class of it in the workspace defines.
+   * suffix or through barrels), else the one a base class of it in the workspace defines (among
+   * the classes of Python files, or of the others).
    */
-  private methodOf(classNames: readonly string[], method: string): IndexedFunction | undefined {
+  private methodOf(
+    classNames: readonly string[],
+    method: string,
+    python: boolean,
+  ): IndexedFunction | undefined {
     const functions = this.functionView();
     const find = (candidate: string): IndexedFunction | undefined => {
       const fn = lookUp(functions, candidate);
@@ -263,7 +289,7 @@ export class WorkspaceIndex {
     };
     const own = definedBy(classNames);
     if (own) return own;
-    for (const { cls } of this.baseChain(classNames, true)) {
+    for (const { cls } of this.baseChain(classNames, python)) {
       if (!cls.base) break;
       const inherited = definedBy(cls.base);
       if (inherited) return inherited;
@@ -586,10 +612,14 @@ function lookUpNamed<T>(views: NamedViews<T>, name: string): T | undefined {
   return bySuffix?.length === 1 ? bySuffix[0] : undefined;
 }
 
-function buildInstanceViews(files: Iterable<FileFacts>): NamedViews<IndexedInstance> {
+/** The module-level instances of Python files, or of the other files. */
+function buildInstanceViews(
+  files: Iterable<FileFacts>,
+  python: boolean,
+): NamedViews<IndexedInstance> {
   const views: NamedViews<IndexedInstance> = { exact: new Map(), bySuffix: new Map() };
   for (const facts of files) {
-    if (!facts.instances) continue;
+    if (!facts.instances || (facts.language === 'python') !== python) continue;
     const prefix = facts.moduleName ? `${facts.moduleName}.` : '';
     for (const instance of facts.instances) {
       addNamed(views, prefix, instance.name, { file: facts.file, instance });
