@@ -66,7 +66,11 @@ export function declaredFieldTypes(node: ts.Node): Map<string, string> {
  * parameter or variable with an annotation or a `new X()` initializer). Undefined when the syntax
  * does not say.
  */
-export function declaredTypeName(expression: ts.Expression): string | undefined {
+export function declaredTypeName(
+  expression: ts.Expression,
+  /** The identifier's declaration, when the caller looked it up already. */
+  declaration: ts.Identifier | undefined = undefined,
+): string | undefined {
   const node = unwrap(expression);
   if (
     ts.isPropertyAccessExpression(node) &&
@@ -75,7 +79,7 @@ export function declaredTypeName(expression: ts.Expression): string | undefined 
   )
     return declaredFieldTypes(node).get(node.name.text);
   if (!ts.isIdentifier(node)) return undefined;
-  const holder = declarationOf(node)?.parent;
+  const holder = (declaration ?? declarationOf(node))?.parent;
   if (holder && (ts.isParameter(holder) || ts.isVariableDeclaration(holder)))
     return typeOfDeclaration(holder.type, holder.initializer);
   return undefined;

@@ -17,6 +17,7 @@ import type {
 import { declaredFieldTypes, declaredTypeName } from './declared-types';
 import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
 import { ts } from './compiler';
+import { declarationOf } from './name-resolution';
 import {
   calleeDisplay,
   hasModifier,
@@ -189,8 +190,15 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
  */
 function instanceMethodTargets(call: TsCall, model: TsModel, prefix: string): string[] {
   if (!call.receiver || isPlatformCall(call, model)) return [];
-  const typeName = declaredTypeName(call.receiver);
-  if (!typeName) return loadedInstanceMethodTargets(call, model, prefix);
+  // An imported name is a module or a class, no instance (`fs.readFileSync`, `axios.get`): its
+  // declaration is the file's top scope, the longest lookup there is.
+  const receiver = unwrap(call.receiver);
+  if (ts.isIdentifier(receiver) && model.imports.has(receiver.text)) return [];
+  // Looked up once for both questions below; a global (`window`, `document`) has none.
+  const declaration = ts.isIdentifier(receiver) ? declarationOf(receiver) : undefined;
+  if (ts.isIdentifier(receiver) && !declaration) return [];
+  const typeName = declaredTypeName(call.receiver, declaration);
+  if (!typeName) return loadedInstanceMethodTargets(call, model, prefix, declaration);
   // Only workspace classes: `new Map()`, `new Date()` and interfaces name no indexed method.
   if (!(model.imports.has(typeName) || declaredFunctionsAndClasses(model).has(typeName))) return [];
   return classMethodTargets(model, typeName, call.name, prefix);
@@ -201,10 +209,15 @@ function instanceMethodTargets(call: TsCall, model: TsModel, prefix: string): st
  * the file names it (imported, a member of an imported models index, or declared here), for the
  * index to find the model's own method (`Collective.disableFeature`).
  */
-function loadedInstanceMethodTargets(call: TsCall, model: TsModel, prefix: string): string[] {
+function loadedInstanceMethodTargets(
+  call: TsCall,
+  model: TsModel,
+  prefix: string,
+  declaration: ts.Identifier | undefined,
+): string[] {
   const receiver = call.receiver && unwrap(call.receiver);
   if (!receiver || !ts.isIdentifier(receiver)) return [];
-  const className = loadedInstanceClass(receiver);
+  const className = loadedInstanceClass(receiver, declaration);
   if (!className) return [];
   const moduleName = prefix.slice(0, -1);
   return classTargets(model, className, moduleName).map((target) => `${target}.${call.name}`);

@@ -245,8 +245,12 @@ function instanceClassOf(receiver: ts.Identifier): string {
  * the variable iterated) or `const c = await X.findByPk(id)`. `X` as written (`models.Collective`
  * of an imported models index); undefined when the syntax does not say.
  */
-export function loadedInstanceClass(receiver: ts.Identifier): string | undefined {
-  const holder = declarationOf(receiver)?.parent;
+export function loadedInstanceClass(
+  receiver: ts.Identifier,
+  /** The receiver's declaration, when the caller looked it up already. */
+  declaration: ts.Identifier | undefined = declarationOf(receiver),
+): string | undefined {
+  const holder = declaration?.parent;
   if (!holder || !ts.isVariableDeclaration(holder)) return undefined;
   if (holder.initializer) return instanceSource(holder.initializer, RETURNS_INSTANCE) || undefined;
   const loop = holder.parent?.parent;
