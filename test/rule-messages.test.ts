@@ -311,7 +311,7 @@ describe('rule messages', () => {
   });
 
   it('connection-per-call names what a factory call creates, and where, at the call site', async () => {
-    const { reports } = await analyze([
+    const messages = await messagesIn('connection-per-call', [
       {
         relativePath: 'app/kit.py',
         text: [
@@ -342,10 +342,6 @@ describe('rule messages', () => {
         ].join('\n'),
       },
     ]);
-    const messages = reports
-      .flatMap((report) => report.findings)
-      .filter((finding) => finding.ruleId === 'connection-per-call')
-      .map((finding) => finding.message);
     assert.deepEqual(messages.sort(), [
       '`partner()` creates a new HTTP client and its connection pool (`httpx.Client()`) on every ' +
         'call of `sync_orders`; create it once (module level or app lifespan) and reuse it',
@@ -356,7 +352,7 @@ describe('rule messages', () => {
   });
 
   it('sync-db-in-async advises by the client: Redis, SQLAlchemy session or unknown', async () => {
-    const { reports } = await analyze([
+    const messages = await messagesIn('sync-db-in-async', [
       {
         relativePath: 'app/cache.py',
         text: [
@@ -403,10 +399,6 @@ describe('rule messages', () => {
         ].join('\n'),
       },
     ]);
-    const messages = reports
-      .flatMap((report) => report.findings)
-      .filter((finding) => finding.ruleId === 'sync-db-in-async')
-      .map((finding) => finding.message);
     assert.deepEqual(messages, [
       '`cache.get()` is a blocking Redis call inside `async def`; make the endpoint a plain ' +
         '`def` or use `redis.asyncio`',
@@ -421,7 +413,7 @@ describe('rule messages', () => {
   });
 
   it('sync-db-in-async names Redis for commands of a sync client, local or imported', async () => {
-    const { reports } = await analyze([
+    const messages = await messagesIn('sync-db-in-async', [
       {
         relativePath: 'app/cache.py',
         text: ['import redis', '', 'redis_client = redis.from_url("redis://cache")'].join('\n'),
@@ -442,10 +434,6 @@ describe('rule messages', () => {
         ].join('\n'),
       },
     ]);
-    const messages = reports
-      .flatMap((report) => report.findings)
-      .filter((finding) => finding.ruleId === 'sync-db-in-async')
-      .map((finding) => finding.message);
     assert.deepEqual(messages, [
       '`counters.incr()` is a blocking Redis call inside `async def`; use `redis.asyncio` or ' +
         '`await asyncio.to_thread(...)`',

@@ -352,17 +352,6 @@ export function parsePrismaSchema(text: string): PrismaSchemaModel {
   return schema;
 }
 
-/** Whether any index of `model` starts with `fields` (in order), so it serves lookups by them. */
-export function leadingIndex(
-  model: PrismaModel,
-  fields: readonly string[],
-): PrismaIndex | undefined {
-  return model.indexes.find(
-    (index) =>
-      index.fields.length >= fields.length && fields.every((field, i) => index.fields[i] === field),
-  );
-}
-
 /** Whether the database indexes foreign keys by itself: MySQL (InnoDB) unless relations are emulated. */
 export function indexesForeignKeysImplicitly(datasource: PrismaDatasource | undefined): boolean {
   return datasource?.provider === 'mysql' && datasource.relationMode !== 'prisma';

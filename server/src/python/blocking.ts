@@ -564,17 +564,6 @@ function isIteratedValue(node: Node): boolean {
 // ---------------------------------------------------------------------------------------------
 // Offloading: work handed to a thread does not block the loop, but only what runs in the thread.
 
-/** Calls that hand work to a thread: what is inside them does not block the loop. */
-export const OFFLOAD_CALLS = new Set([
-  'asyncio.to_thread',
-  'to_thread',
-  'run_in_executor',
-  'run_in_threadpool',
-  'starlette.concurrency.run_in_threadpool',
-  'anyio.to_thread.run_sync',
-  'loop.run_in_executor',
-]);
-
 /** Offloading callees (by method name) and the position of the callable they run in a thread. */
 const OFFLOAD_CALLABLE_INDEX = new Map([
   ['to_thread', 0],

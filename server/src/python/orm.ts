@@ -718,7 +718,7 @@ function mentionsOrm(fn: PyFunction | undefined): boolean {
 }
 
 /** Django queryset methods that return another lazy queryset: no query runs until it is evaluated. */
-const DJANGO_LAZY_METHODS = new Set([
+export const DJANGO_LAZY_METHODS: ReadonlySet<string> = new Set([
   'all',
   'filter',
   'exclude',

@@ -8,7 +8,13 @@
 import type { Node } from 'web-tree-sitter';
 import type { PyFunction, PythonModel } from './model';
 import { OwnedCache } from './memo';
-import { djangoReadOf, isLazyDjangoQuerySet, NOT_ROWS_METHODS, type OrmRead } from './orm';
+import {
+  DJANGO_LAZY_METHODS,
+  djangoReadOf,
+  isLazyDjangoQuerySet,
+  NOT_ROWS_METHODS,
+  type OrmRead,
+} from './orm';
 
 /** One emptiness test of a queryset variable. */
 export interface QuerySetEmptinessTest {
@@ -28,24 +34,7 @@ const TEST_TEXT = /\b(?:el)?if\s+(?:not\s+)?([A-Za-z_]\w*)\s*:|\bbool\(\s*([A-Za
  * Queryset methods that build another query (or run one of their own) rather than read the rows
  * a `__bool__` cached: calling them after the test does not make its load useful.
  */
-const QUERY_METHODS = new Set([
-  ...NOT_ROWS_METHODS,
-  'all',
-  'filter',
-  'exclude',
-  'order_by',
-  'distinct',
-  'select_related',
-  'prefetch_related',
-  'annotate',
-  'alias',
-  'only',
-  'defer',
-  'using',
-  'values',
-  'values_list',
-  'none',
-]);
+const QUERY_METHODS = new Set([...NOT_ROWS_METHODS, ...DJANGO_LAZY_METHODS]);
 
 const testsCache = new OwnedCache<PythonModel, QuerySetEmptinessTest[]>('queryset emptiness tests');
 
