@@ -1,5 +1,6 @@
 /** The workspace index resolving calls through package barrels (`__init__.py`, `index.ts`). */
 import * as assert from 'node:assert/strict';
+import { emptySchema, type FileFacts } from '../server/src/workspace/facts';
 import { WorkspaceIndex } from '../server/src/workspace/index';
 import { analyze, type MemoryFile } from './support/analyze';
 
@@ -64,5 +65,27 @@ describe('workspace index', () => {
     } finally {
       prototype.throughReexports = original;
     }
+  });
+
+  it('keeps module-level instances current as files change, once it has been asked', () => {
+    const cache = (instances: FileFacts['instances']): FileFacts => ({
+      file: '/w/app/cache.py',
+      language: 'python',
+      moduleName: 'app.cache',
+      functions: [],
+      schema: emptySchema(),
+      queryColumns: [],
+      ...(instances ? { instances } : {}),
+    });
+    const index = new WorkspaceIndex();
+    index.update(cache([{ name: 'client', classNames: ['redis.Redis'] }]));
+    assert.deepEqual(index.instanceClassNames('app.cache.client'), ['redis.Redis']);
+    index.update(cache([{ name: 'client', classNames: ['redis.asyncio.Redis'] }]));
+    assert.deepEqual(index.instanceClassNames('cache.client'), ['redis.asyncio.Redis']);
+    index.update(cache(undefined));
+    assert.equal(index.instanceClassNames('app.cache.client'), undefined);
+    index.update(cache([{ name: 'client', classNames: ['redis.Redis'] }]));
+    index.remove('/w/app/cache.py');
+    assert.equal(index.instanceClassNames('app.cache.client'), undefined);
   });
 });

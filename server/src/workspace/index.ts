@@ -17,6 +17,7 @@ import {
   type Reexport,
   type TableFact,
 } from './facts';
+import { dropFile, nameKeys, NamedViews, push, type NamedEntry } from './named-views';
 import { hasLinks, SchemaLinks } from './schema-links';
 
 export interface IndexedFunction {
@@ -99,8 +100,7 @@ export class WorkspaceIndex {
   /** `instanceClassNames` answers by name (null: no instance), until any file changes. */
   private readonly instanceResolutions = new Map<string, readonly string[] | null>();
   /**
-   * Classes with their bases, built on first use and dropped when a file's classes change: those
-   * of TypeScript/JavaScript files, and apart from them those of Python files (whose names would
+   * Classes with their bases, built on first use: those of TypeScript/JavaScript files, and apart from them those of Python files (whose names would
    * otherwise make suffixes of TypeScript classes ambiguous in a workspace holding both).
    */
   private classViews: NamedViews<IndexedClass> | undefined;
@@ -123,8 +123,10 @@ export class WorkspaceIndex {
     }
     if (hasSchema(previous) || hasSchema(facts)) this.views = undefined;
     if (previous?.reexports || facts.reexports) this.reexportViews = undefined;
-    if (previous?.classes || facts.classes) this.dropClassViews();
-    if (previous?.instances || facts.instances) this.dropInstanceViews();
+    for (const views of this.namedViews()) {
+      if (previous) views.remove(previous);
+      views.add(facts);
+    }
     this.reexportResolutions.clear();
     this.instanceResolutions.clear();
     this.ormModels.clear();
@@ -137,21 +139,22 @@ export class WorkspaceIndex {
     if (this.functionViews) removeFunctions(this.functionViews, previous);
     if (hasSchema(previous)) this.views = undefined;
     if (previous.reexports) this.reexportViews = undefined;
-    if (previous.classes) this.dropClassViews();
-    if (previous.instances) this.dropInstanceViews();
+    for (const views of this.namedViews()) views.remove(previous);
     this.reexportResolutions.clear();
     this.instanceResolutions.clear();
     this.ormModels.clear();
   }
 
-  private dropInstanceViews(): void {
-    this.instanceViews = undefined;
-    this.tsInstanceViews = undefined;
+  /** The named views built so far, which files added and removed keep up to date. */
+  private *namedViews(): Generator<NamedViews<IndexedInstance> | NamedViews<IndexedClass>> {
+    const all = [this.instanceViews, this.tsInstanceViews, this.classViews, this.pythonClassViews];
+    for (const views of all) if (views) yield views;
   }
 
-  private dropClassViews(): void {
-    this.classViews = undefined;
-    this.pythonClassViews = undefined;
+  /** `views` holding every file's entries. */
+  private filled<T extends { file: string }>(views: NamedViews<T>): NamedViews<T> {
+    for (const facts of this.files.values()) views.add(facts);
+    return views;
   }
 
   get(file: string): FileFacts | undefined {
@@ -238,10 +241,10 @@ export class WorkspaceIndex {
    */
   private findInstance(name: string, python: boolean): IndexedInstance | undefined {
     const views = python
-      ? (this.instanceViews ??= buildInstanceViews(this.files.values(), true))
-      : (this.tsInstanceViews ??= buildInstanceViews(this.files.values(), false));
-    if (views.exact.size === 0) return undefined;
-    const find = (candidate: string): IndexedInstance | undefined => lookUpNamed(views, candidate);
+      ? (this.instanceViews ??= this.filled(new NamedViews(instanceEntries(true))))
+      : (this.tsInstanceViews ??= this.filled(new NamedViews(instanceEntries(false))));
+    if (views.isEmpty) return undefined;
+    const find = (candidate: string): IndexedInstance | undefined => views.lookUp(candidate);
     return find(name) ?? this.throughReexports(find, name.split('.'), 0, new Set());
   }
 
@@ -396,9 +399,9 @@ export class WorkspaceIndex {
   /** The one class a target list names, directly or through barrels. */
   private findClass(targets: readonly string[], python = false): IndexedClass | undefined {
     const views = python
-      ? (this.pythonClassViews ??= buildClassViews(this.files.values(), true))
-      : (this.classViews ??= buildClassViews(this.files.values(), false));
-    const find = (target: string): IndexedClass | undefined => lookUpNamed(views, target);
+      ? (this.pythonClassViews ??= this.filled(new NamedViews(classEntries(true))))
+      : (this.classViews ??= this.filled(new NamedViews(classEntries(false))));
+    const find = (target: string): IndexedClass | undefined => views.lookUp(target);
     for (const target of targets) {
       const found = find(target);
       if (found) return found;
@@ -598,41 +601,15 @@ function lookUp(views: FunctionViews, target: string): IndexedFunction | undefin
   return bySuffix?.length === 1 ? bySuffix[0] : undefined;
 }
 
-/** Entries by exact qualified name, and by each dotted suffix of two or more parts. */
-interface NamedViews<T> {
-  exact: Map<string, T[]>;
-  bySuffix: Map<string, T[]>;
-}
-
-/** The one entry of a qualified name, or of a dotted suffix only one entry has. */
-function lookUpNamed<T>(views: NamedViews<T>, name: string): T | undefined {
-  const exact = views.exact.get(name);
-  if (exact?.length === 1) return exact[0];
-  const bySuffix = views.bySuffix.get(name);
-  return bySuffix?.length === 1 ? bySuffix[0] : undefined;
-}
-
-/** The module-level instances of Python files, or of the other files. */
-function buildInstanceViews(
-  files: Iterable<FileFacts>,
-  python: boolean,
-): NamedViews<IndexedInstance> {
-  const views: NamedViews<IndexedInstance> = { exact: new Map(), bySuffix: new Map() };
-  for (const facts of files) {
-    if (!facts.instances || (facts.language === 'python') !== python) continue;
+/** The module-level instances of Python files, or of the other files, by qualified name. */
+function instanceEntries(python: boolean) {
+  return function* (facts: FileFacts): Generator<NamedEntry<IndexedInstance>> {
+    if (!facts.instances || (facts.language === 'python') !== python) return;
     const prefix = facts.moduleName ? `${facts.moduleName}.` : '';
     for (const instance of facts.instances) {
-      addNamed(views, prefix, instance.name, { file: facts.file, instance });
+      yield [`${prefix}${instance.name}`, { file: facts.file, instance }];
     }
-  }
-  return views;
-}
-
-/** Files `entry` under `prefix` + `name` and each dotted suffix of that. */
-function addNamed<T>(views: NamedViews<T>, prefix: string, name: string, entry: T): void {
-  const { exact, suffixes } = functionKeys(`${prefix}${name}`);
-  push(views.exact, exact, entry);
-  for (const suffix of suffixes) push(views.bySuffix, suffix, entry);
+  };
 }
 
 function parentName(qualifiedName: string): string {
@@ -679,20 +656,6 @@ function buildReexportViews(files: Iterable<FileFacts>): Map<string, Barrel[]> {
   return views;
 }
 
-/** The keys a function is found under: its qualified name, and each dotted suffix of 2+ parts. */
-function functionKeys(qualifiedName: string): { exact: string; suffixes: string[] } {
-  const suffixes: string[] = [];
-  // `a.b.c.d` -> `b.c.d`, `c.d`: each suffix starts after a dot and still holds one.
-  let dot = qualifiedName.indexOf('.');
-  while (dot !== -1) {
-    const suffix = qualifiedName.slice(dot + 1);
-    if (!suffix.includes('.')) break;
-    suffixes.push(suffix);
-    dot = qualifiedName.indexOf('.', dot + 1);
-  }
-  return { exact: qualifiedName, suffixes };
-}
-
 /**
  * Lists are kept in the order files were added and sorted only when read whole: `resolve` only
  * asks whether a name has exactly one function, and keeping every list sorted on insertion (a
@@ -704,50 +667,35 @@ function inFileOrder(list: IndexedFunction[]): IndexedFunction[] {
 
 /**
  * The classes of Python files, or of the other files, under their qualified names (and
- * `module.default` for default exports), and each dotted suffix.
+ * `module.default` for default exports).
  */
-function buildClassViews(files: Iterable<FileFacts>, python: boolean): NamedViews<IndexedClass> {
-  const views: NamedViews<IndexedClass> = { exact: new Map(), bySuffix: new Map() };
-  for (const facts of files) {
-    if (!facts.classes || (facts.language === 'python') !== python) continue;
+function classEntries(python: boolean) {
+  return function* (facts: FileFacts): Generator<NamedEntry<IndexedClass>> {
+    if (!facts.classes || (facts.language === 'python') !== python) return;
     const prefix = facts.moduleName ? `${facts.moduleName}.` : '';
     for (const cls of facts.classes) {
       const entry = { file: facts.file, cls };
-      const names = cls.isDefault ? [cls.name, 'default'] : [cls.name];
-      for (const name of names) addNamed(views, prefix, name, entry);
+      yield [`${prefix}${cls.name}`, entry];
+      if (cls.isDefault) yield [`${prefix}default`, entry];
     }
-  }
-  return views;
+  };
 }
 
 function addFunctions(views: FunctionViews, facts: FileFacts): void {
   for (const fn of facts.functions) {
     const entry = { file: facts.file, fn };
-    const { exact, suffixes } = functionKeys(fn.qualifiedName);
+    const { exact, suffixes } = nameKeys(fn.qualifiedName);
     push(views.functions, exact, entry);
     for (const suffix of suffixes) push(views.functionsBySuffix, suffix, entry);
   }
 }
 
 function removeFunctions(views: FunctionViews, facts: FileFacts): void {
-  const drop = (map: Map<string, IndexedFunction[]>, key: string): void => {
-    const list = map.get(key);
-    if (!list) return;
-    const kept = list.filter((entry) => entry.file !== facts.file);
-    if (kept.length > 0) map.set(key, kept);
-    else map.delete(key);
-  };
   for (const fn of facts.functions) {
-    const { exact, suffixes } = functionKeys(fn.qualifiedName);
-    drop(views.functions, exact);
-    for (const suffix of suffixes) drop(views.functionsBySuffix, suffix);
+    const { exact, suffixes } = nameKeys(fn.qualifiedName);
+    dropFile(views.functions, exact, facts.file);
+    for (const suffix of suffixes) dropFile(views.functionsBySuffix, suffix, facts.file);
   }
-}
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 /** SQLAlchemy names `index=True` indexes `ix_<table>_<column>`, so migrations can drop them by name. */
