@@ -13,72 +13,11 @@ import { languageOf } from '../server/src/languages/detect';
 import { initParsers, parse } from '../server/src/parsing/tree-sitter';
 import { parsePrismaSchema } from '../server/src/prisma/schema';
 import { typeScriptSyntaxErrors } from '../server/src/typescript/compiler';
-import { loadConfigFile } from '../server/src/config/config';
-import { resolveRules } from '../server/src/config/resolve';
-import { loadModuleAliases } from '../server/src/typescript/path-aliases';
-import { analyze, DEFAULT_OPTIONS, type MemoryFile } from './support/analyze';
+import { analyze, DEFAULT_OPTIONS } from './support/analyze';
 import { parseAnnotations } from './support/annotations';
+import { fixtureCases, fixtureSettings } from './support/fixture-cases';
 
-const FIXTURES = path.join(__dirname, 'fixtures');
 const ruleIds = new Set(ALL_RULES.map((rule) => rule.meta.id));
-
-interface FixtureCase {
-  name: string;
-  /** The rule the case is about: its name up to `--`. */
-  rule: string;
-  root: string;
-  /** A folder under workspaces/ (not one file of a language's folder). */
-  workspace: boolean;
-  files: MemoryFile[];
-}
-
-const isFixed = (file: string): boolean => /\.fixed\.[^.]+$/.test(file);
-
-function listFiles(dir: string, prefix = ''): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-    return entry.isDirectory() ? listFiles(path.join(dir, entry.name), relative) : [relative];
-  });
-}
-
-function read(root: string, relative: string): MemoryFile {
-  return { relativePath: relative, text: fs.readFileSync(path.join(root, relative), 'utf8') };
-}
-
-/** Every fixture case on disk. */
-export function fixtureCases(): FixtureCase[] {
-  const cases: FixtureCase[] = [];
-  for (const language of fs.readdirSync(FIXTURES)) {
-    const dir = path.join(FIXTURES, language);
-    if (!fs.statSync(dir).isDirectory()) continue;
-    if (language === 'workspaces') {
-      for (const name of fs.readdirSync(dir)) {
-        const root = path.join(dir, name);
-        const files = listFiles(root).filter((file) => !isFixed(file) && languageOf(file));
-        cases.push({
-          name: `workspaces/${name}`,
-          rule: name.split('--')[0],
-          root,
-          workspace: true,
-          files: files.map((f) => read(root, f)),
-        });
-      }
-      continue;
-    }
-    for (const file of fs.readdirSync(dir)) {
-      if (isFixed(file) || !languageOf(file)) continue;
-      const name = file.replace(/\.[^.]+$/, '');
-      cases.push({
-        name: `${language}/${file}`,
-        rule: name.split('--')[0],
-        root: dir,
-        workspace: false,
-        files: [read(dir, file)],
-      });
-    }
-  }
-  return cases;
-}
 
 function fixedPathOf(relative: string): string {
   return relative.replace(/(\.[^.]+)$/, '.fixed$1');
@@ -101,22 +40,8 @@ describe('rule fixtures', function () {
         ruleIds.has(fixture.rule),
         `no rule named ${fixture.rule} for fixture ${fixture.name}`,
       );
-      // A workspace case may carry a perflens.json (e.g. to turn on type-aware analysis).
-      const configFile = path.join(fixture.root, 'perflens.json');
-      const resolved = fs.existsSync(configFile)
-        ? resolveRules(ALL_RULES, loadConfigFile(configFile, ruleIds), {}, fixture.root)
-        : undefined;
-      // A workspace case's tsconfig/jsconfig files are read as a scan of its folder reads them.
-      const settings = resolved?.settings ?? {
-        options: DEFAULT_OPTIONS,
-        ...(fixture.workspace ? { moduleAliases: loadModuleAliases(fixture.root) } : {}),
-      };
-      const { reports } = await analyze(
-        fixture.files,
-        resolved?.rules ?? ALL_RULES,
-        DEFAULT_OPTIONS,
-        settings,
-      );
+      const { rules, settings } = fixtureSettings(fixture);
+      const { reports } = await analyze(fixture.files, rules, DEFAULT_OPTIONS, settings);
       for (const file of fixture.files) {
         const annotations = parseAnnotations(file.text);
         for (const annotation of annotations) {

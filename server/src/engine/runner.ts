@@ -108,7 +108,11 @@ function describeError(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
-/** Index queries that answer from function (and class) facts, as opposed to the schema views. */
+/**
+ * Index queries that answer from function, class and instance facts, as opposed to the schema
+ * views: those facts are complete only once every file is in (test/scan-lanes.test.ts proves each
+ * rule's findings do not depend on the order files are scanned in).
+ */
 const FUNCTION_QUERIES = new Set<PropertyKey>([
   'functions',
   'resolve',
@@ -116,6 +120,7 @@ const FUNCTION_QUERIES = new Set<PropertyKey>([
   'get',
   'size',
   'ormModelOf',
+  'instanceClassNames',
 ]);
 
 /** The index as a rule sees it while function facts are incomplete: function queries defer the rule. */
