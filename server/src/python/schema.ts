@@ -14,6 +14,13 @@ import { extractSqlAlchemySchema } from './schema-sqlalchemy';
 const MENTIONS_SQLALCHEMY =
   /\b(?:Column|mapped_column|Table)\s*\(|__tablename__|\bSQLModel\b|Mapped\[/;
 const MENTIONS_DJANGO = /\bmodels\b|django/;
+/**
+ * What a file declaring Django models holds: a Django import, or `models.Model` as a base (see
+ * `isModelBase`). Narrower than MENTIONS_DJANGO, which `from app.models import User` in a FastAPI
+ * route matches: such files went into the scan's schema round, where rules reading the index wait,
+ * and were parsed a second time to run them (a tenth of a scan of FastAPI apps).
+ */
+const MAY_DECLARE_DJANGO_MODELS = /django|\bmodels\.Model\b/;
 const MENTIONS_ALEMBIC = /^down_revision\b/m;
 
 /**
@@ -25,7 +32,7 @@ export function mayDeclarePythonSchema(source: string): boolean {
   return (
     MENTIONS_ALEMBIC.test(source) ||
     MENTIONS_SQLALCHEMY.test(source) ||
-    MENTIONS_DJANGO.test(source)
+    MAY_DECLARE_DJANGO_MODELS.test(source)
   );
 }
 
