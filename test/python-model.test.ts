@@ -45,4 +45,26 @@ describe('Python model', () => {
       tree.delete();
     }
   });
+
+  it('places each call of a long chain in the arguments it is written in', () => {
+    const links = 3000;
+    const chain = Array.from({ length: links }, (_, i) => `.step${i}(arg${i}())`).join('\n    ');
+    const source = `def build(items):\n    for item in items:\n        q = (base\n    ${chain})\n    return q.done()\n`;
+    const tree = parse('python', source);
+    try {
+      const model = buildPythonModel(tree, source, 'app/chain.py');
+      const byMethod = new Map(model.calls.map((call) => [call.method, call]));
+      for (const i of [0, 1, links - 1]) {
+        const argument = byMethod.get(`arg${i}`)!;
+        assert.equal(argument.outer?.method, `step${i}`, `arg${i}`);
+        assert.equal(argument.loops.length, 1, `arg${i} runs per item`);
+      }
+      const done = byMethod.get('done')!;
+      assert.equal(done.outer, undefined);
+      assert.equal(done.loops.length, 0);
+      assert.equal(done.fn?.name, 'build');
+    } finally {
+      tree.delete();
+    }
+  });
 });

@@ -327,7 +327,23 @@ function isAsyncForm(node: Node): boolean {
 }
 
 const DOTTED = /^[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
-const TRAILING_NAME = /\.\s*([\p{L}_][\p{L}\p{N}_]*)$/u;
+const NAME_CHARACTER = /[\p{L}\p{N}_]/u;
+
+/**
+ * The attribute a callee text ends with (`all` in `db.query(X).all`) and the offset of its dot.
+ * Read backwards from the end: a regex anchored at the end still tries every offset from the
+ * start, and each call of a long chain (`q.a().b()...`, thousands of links) has the whole chain
+ * before it.
+ */
+function trailingAttribute(text: string): { dot: number; name: string } | undefined {
+  let start = text.length;
+  while (start > 0 && NAME_CHARACTER.test(text[start - 1])) start--;
+  const name = text.slice(start);
+  if (name === '' || /\p{N}/u.test(name[0])) return undefined;
+  let dot = start - 1;
+  while (dot >= 0 && isBlank(text.charCodeAt(dot))) dot--;
+  return dot >= 0 && text[dot] === '.' ? { dot, name } : undefined;
+}
 
 /** Python whitespace between tokens inside brackets: space, tab, form feed, line breaks. */
 function isBlank(code: number): boolean {
@@ -387,9 +403,9 @@ class LazyCall implements PyCall {
     } else {
       // `db.query(X).all`: not a dotted name, but the method is still the trailing attribute.
       this.callee = '';
-      const trailing = TRAILING_NAME.exec(text);
-      dot = trailing ? trailing.index : -1;
-      this.method = trailing?.[1] ?? '';
+      const trailing = trailingAttribute(text);
+      dot = trailing ? trailing.dot : -1;
+      this.method = trailing?.name ?? '';
     }
     if (dot > 0 && this.fromSource) this.receiverEnd = receiverEndAt(source!, start + dot);
     this.qualified = qualify(this.callee, imports);
@@ -468,6 +484,11 @@ interface Region {
   scope: Scope;
 }
 
+/** Whether `a` is entered before `b`: it starts first, or starts with it and holds it. */
+function entersBefore(a: Region, b: Region): boolean {
+  return a.start < b.start || (a.start === b.start && a.end > b.end);
+}
+
 /** Node types the model is built from; everything else is never materialised as a JS object. */
 const MODEL_NODE_TYPES = [
   'augmented_assignment',
@@ -520,7 +541,15 @@ class PythonModelBuilder {
   private readonly rootScope: Scope = { loops: [] };
   /** The file's text where the tree is sure of every call's shape: callees are read from it. */
   private readonly calleeSource: string | undefined;
+  /** Regions holding the node being added, the innermost last. */
   private readonly regions: Region[] = [];
+  /**
+   * Regions that start past the nodes added so far (a call's arguments, a body), the one to enter
+   * first last. They wait here rather than on `regions`: each link of a long call chain opens its
+   * arguments ahead of the chain's other nodes, and looking past thousands of them for every node
+   * made a chain quadratic.
+   */
+  private readonly ahead: Region[] = [];
   private readonly pendingBindings: PendingBinding[] = [];
   /** `await` expressions seen so far: where each operand starts -> where it ends. */
   private readonly awaitOperands = new Map<number, number>();
@@ -636,8 +665,12 @@ class PythonModelBuilder {
   }
 
   private scopeOf(start: number, end: number): Scope {
-    const { regions } = this;
+    const { regions, ahead } = this;
     while (regions.length > 0 && regions[regions.length - 1].end <= start) regions.pop();
+    while (ahead.length > 0 && ahead[ahead.length - 1].start <= start) {
+      const entered = ahead.pop()!;
+      if (entered.end > start) regions.push(entered);
+    }
     for (let i = regions.length - 1; i >= 0; i--) {
       const region = regions[i];
       if (region.start <= start && end <= region.end) return region.scope;
@@ -646,7 +679,13 @@ class PythonModelBuilder {
   }
 
   private open(start: number, end: number, scope: Scope): void {
-    this.regions.push({ start, end, scope });
+    const region = { start, end, scope };
+    const { ahead } = this;
+    // Usually the new region starts first (it lies in the node just added); a loop's body opens
+    // after its target, and of two regions that start together the outer is entered first.
+    let at = ahead.length;
+    while (at > 0 && entersBefore(ahead[at - 1], region)) at--;
+    ahead.splice(at, 0, region);
   }
 
   private openNode(node: Node | null | undefined, scope: Scope): void {
