@@ -131,12 +131,41 @@ describe('robustness: TypeScript, JavaScript and Prisma', function () {
     assert.equal(skipped('README.md'), true);
   });
 
-  it('handles deeply nested code without a stack overflow', async () => {
-    const text = `const x = ${'('.repeat(3000)}1${')'.repeat(3000)};\n` + UNBOUNDED;
-    const { findings } = await analyzeOne('deep.ts', text);
-    assert.ok(findings.length <= 1);
-    const jsx = `const y = ${'<div>'.repeat(2000)}${'</div>'.repeat(2000)};\n`;
-    await analyzeOne('deep.tsx', jsx);
+  it('analyses deeply nested code, and names code nested too deeply to analyse', async () => {
+    // Hundreds of levels: analysed like any file.
+    const terms = Array.from({ length: 1000 }, (_, i) => `'part${i}'`).join(' +\n  ');
+    const deep = `const x = ${'('.repeat(300)}1${')'.repeat(300)};\nconst s = ${terms};\n`;
+    const analysed = await analyzeOne('deep.ts', deep + UNBOUNDED);
+    assert.deepEqual(analysed.problems, []);
+    assert.deepEqual(
+      analysed.findings.map((finding) => finding.ruleId),
+      ['unbounded-select'],
+    );
+    const jsx = `const y = ${'<div>'.repeat(300)}${'</div>'.repeat(300)};\n`;
+    assert.deepEqual((await analyzeOne('deep.tsx', jsx)).problems, []);
+    // Thousands: the compiler's parser and the walks recurse per level, and JavaScript's stack
+    // runs out. The file gets a clear message and the others are analysed as usual.
+    const dir = tempDir();
+    write(
+      dir,
+      'src/generated.ts',
+      `const x = ${'('.repeat(3000)}1${')'.repeat(3000)};\n` + UNBOUNDED,
+    );
+    write(dir, 'src/orders.ts', UNBOUNDED);
+    const { result } = await scanDir(dir);
+    assert.deepEqual(
+      result.problems.map((problem) => [path.basename(problem.file), problem.message]),
+      [
+        [
+          'generated.ts',
+          'could not be analysed: its code nests too deeply (thousands of levels, e.g. a very long `a + b + ...` or call chain)',
+        ],
+      ],
+    );
+    assert.deepEqual(
+      result.reports.map((report) => [path.basename(report.file), report.findings.length]),
+      [['orders.ts', 1]],
+    );
   });
 
   it('handles empty files and files of only comments', async () => {

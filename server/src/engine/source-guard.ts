@@ -24,6 +24,17 @@ export function sizeSkipReason(
   return `skipped: ${mb(size)} MB is over the ${mb(limits.maxFileBytes)} MB limit (perflens.json "maxFileSizeKb")`;
 }
 
+/**
+ * What to tell the user when a file could not be analysed after all. JavaScript's stack runs out
+ * on code nested thousands of levels deep (a `'a' + 'b' + ...` of thousands of terms, a chain of
+ * thousands of calls): the walks over its tree recurse once per level.
+ */
+export function unanalysableReason(error: unknown): string {
+  if (error instanceof RangeError && /call stack/i.test(error.message))
+    return 'could not be analysed: its code nests too deeply (thousands of levels, e.g. a very long `a + b + ...` or call chain)';
+  return `could not be analysed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 /** Why decoded `text` should not be analysed (too large, binary, minified), or undefined. */
 export function skipReason(text: string, limits: GuardLimits = DEFAULT_LIMITS): string | undefined {
   const tooLarge = sizeSkipReason(text.length, limits);

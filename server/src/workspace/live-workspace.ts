@@ -15,7 +15,7 @@ import {
   sortFindings,
   type RunSettings,
 } from '../engine/runner';
-import { skipReason, type GuardLimits } from '../engine/source-guard';
+import { skipReason, unanalysableReason, type GuardLimits } from '../engine/source-guard';
 import { applySuppressions, parseSuppressions, type Suppression } from '../engine/suppressions';
 import type { Finding, Problem } from '../engine/types';
 import { prepareFile, prepareOptionsFor, type ParsedTree } from '../languages/prepare';
@@ -297,7 +297,7 @@ export class LiveWorkspace {
       this.problems.push({
         file: source.file,
         kind: 'parse-error',
-        message: `could not be analysed: ${(error as Error).message}`,
+        message: unanalysableReason(error),
       });
       this.setUnanalysed(source, lines);
       return;

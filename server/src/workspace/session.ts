@@ -13,7 +13,7 @@ import {
   type FileRunResult,
   type RunSettings,
 } from '../engine/runner';
-import { skipReason } from '../engine/source-guard';
+import { skipReason, unanalysableReason } from '../engine/source-guard';
 import { applySuppressions, parseSuppressions, type Suppression } from '../engine/suppressions';
 import type { Finding, Language, Problem } from '../engine/types';
 import { languageOf } from '../languages/detect';
@@ -69,7 +69,7 @@ export class AnalysisSession {
       this.problems.push({
         file: source.file,
         kind: 'parse-error',
-        message: `could not be analysed: ${error instanceof Error ? error.message : String(error)}`,
+        message: unanalysableReason(error),
       });
       return false;
     }
