@@ -617,6 +617,40 @@ describe('rule messages: Prisma', () => {
         'starts with it (a hash index serves only equality): each one scans `Shift`',
     ]);
   });
+  it('prisma-query-without-index says a sort orders the rows the query matches, not every row', async () => {
+    const messages = await messagesIn('prisma-query-without-index', [
+      {
+        relativePath: 'prisma/schema.prisma',
+        text: [
+          'datasource db {',
+          '  provider = "postgresql"',
+          '  url      = env("DATABASE_URL")',
+          '}',
+          'model Document {',
+          '  id        Int      @id',
+          '  title     String',
+          '  createdAt DateTime',
+          '}',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'src/documents.ts',
+        text: [
+          "import { prisma } from './db';",
+          'export const search = (query: string) =>',
+          '  prisma.document.findMany({',
+          "    where: { title: { contains: query, mode: 'insensitive' } },",
+          "    orderBy: { createdAt: 'desc' },",
+          '    take: 5,',
+          '  });',
+        ].join('\n'),
+      },
+    ]);
+    assert.deepEqual(messages, [
+      '`Document.createdAt` is sorted on in 1 query but no index in schema.prisma starts with it: ' +
+        'each one sorts every matching row of `Document` to return the first ones',
+    ]);
+  });
 });
 
 describe('rule messages: across files', () => {

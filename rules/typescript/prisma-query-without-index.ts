@@ -275,7 +275,7 @@ function usage(field: FieldUses): string {
 
 function consequence(field: FieldUses, table: TableFact): string {
   return field.filters.size === 0
-    ? `each one sorts every row of \`${table.className}\` to return the first ones`
+    ? `each one sorts every matching row of \`${table.className}\` to return the first ones`
     : `each one scans \`${table.className}\``;
 }
 
