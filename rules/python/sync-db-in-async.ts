@@ -20,7 +20,11 @@ import {
 } from '../../server/src/python/blocking';
 import { CONNECTORS } from '../../server/src/python/clients';
 import { shadowed } from '../../server/src/python/instances';
-import { isMongoCommand, isRouteHandler } from '../../server/src/python/knowledge';
+import {
+  DJANGO_MANAGER_TEXT,
+  isMongoCommand,
+  isRouteHandler,
+} from '../../server/src/python/knowledge';
 import { isOnDjangoQuerySet } from '../../server/src/python/orm';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 import { callTargets } from '../../server/src/python/facts';
@@ -354,7 +358,7 @@ function importedReceiver(
 function isDjangoCall(call: PyCall, model: PythonModel): boolean {
   return (
     DJANGO_EVALUATING_METHODS.has(call.method) &&
-    (/\.objects\b/.test(call.receiver?.text ?? '') || isOnDjangoQuerySet(call, model))
+    (DJANGO_MANAGER_TEXT.test(call.receiver?.text ?? '') || isOnDjangoQuerySet(call, model))
   );
 }
 

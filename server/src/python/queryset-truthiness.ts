@@ -7,6 +7,7 @@
  * has no other use: its rows are dropped right after the test.
  */
 import type { Node } from 'web-tree-sitter';
+import { DJANGO_MANAGER_TEXT } from './knowledge';
 import type { PyFunction, PythonModel } from './model';
 import { OwnedCache } from './memo';
 import {
@@ -48,7 +49,7 @@ export function querySetEmptinessTests(model: PythonModel): QuerySetEmptinessTes
   tests = [];
   testsCache.set(model, tests);
   const source = model.source;
-  if (!source.includes('.objects')) return tests;
+  if (!DJANGO_MANAGER_TEXT.test(source)) return tests;
   const root = model.tree.rootNode;
   let assigned: Set<string> | undefined;
   for (const match of source.matchAll(TEST_TEXT)) {
