@@ -1,5 +1,18 @@
 import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
-import { isOutsideRequests, offloadState } from '../../server/src/python/blocking';
+import {
+  describeCall,
+  isOutsideRequests,
+  offloadState,
+  receiverFactoryCall,
+} from '../../server/src/python/blocking';
+import { callTargets } from '../../server/src/python/facts';
+import type { PyCall, PythonModel } from '../../server/src/python/model';
+import {
+  isSyncRedisClass,
+  makesSyncRedisClient,
+  returnsSyncRedisClient,
+  sendsRedisCommand,
+} from '../../server/src/python/redis-clients';
 import type { Effect, FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
 import type { IndexedFunction } from '../../server/src/workspace/index';
 
@@ -9,6 +22,14 @@ const IN_LAMBDA = 'blocking-helper-lambda@';
 const MISUSED = 'blocking-helper-misused-offload@';
 const OUTSIDE_REQUESTS = 'blocking-helper-outside-requests';
 const CACHED = 'blocking-helper-cached';
+/** The function hands back a sync redis-py client it makes (`def get_redis(): return redis.Redis()`). */
+const RETURNS_REDIS = 'blocking-helper-returns-redis';
+/**
+ * A command-like method called on what a workspace function returned (`r = get_redis()`, then
+ * `r.get(k)`): `<prefix><start> <end> <call as written> <targets of the function, comma-separated>`.
+ * It blocks when that function returns a sync Redis client, which only the index can tell.
+ */
+const FACTORY_COMMAND = 'blocking-helper-factory-command@';
 
 /** Memoising decorators: the helper's I/O runs on the first call only. */
 const CACHE_DECORATOR = /^(?:functools\.)?(?:lru_cache|cache)\b/;
@@ -37,7 +58,9 @@ export const blockingCallViaHelperInAsync: Rule = {
         'Finds calls, inside an `async def`, to sync functions of the workspace (in any file) that ' +
         'block: they call `time.sleep`, a sync HTTP client, file or process I/O, a sync database ' +
         'session or a sync Redis client (`redis_client.get(key)` on a `redis.Redis` made in the ' +
-        "helper's module), directly or through further sync helpers. Methods count too, called on an object " +
+        "helper's module or at module level in another module it imports, or `r.get(key)` on what " +
+        'a workspace function that returns a sync client gave it: `r = get_redis()`), directly or ' +
+        'through further sync helpers. Methods count too, called on an object ' +
         'whose class is known: an injected service (`stats: Stats = Depends(get_stats)`), ' +
         '`stats = Stats()`, a module-level instance, a repository kept on `self` ' +
         '(`self.repo.fetch()`). The finding sits on the call in the ' +
@@ -104,6 +127,10 @@ export const blockingCallViaHelperInAsync: Rule = {
           'which `async for` consumes without blocking. A helper that evaluates one (`.first()`, ' +
           '`.count()`, `.update()`, also on a queryset built in variables) is flagged.',
         'Helpers memoised with `@lru_cache`/`@cache` (a settings loader reads its file once).',
+        'Methods called on what a workspace function returns when that function does not hand ' +
+          'back the sync Redis client it makes (`settings = cache_settings()`, a dict), on a ' +
+          '`redis.asyncio` client (its commands are coroutines), and calls that only build a ' +
+          'pipeline (`redis_client.pipeline()`) or hand the command to a thread.',
         'Calls the index cannot resolve to exactly one workspace function (ambiguous names, ' +
           'dynamic dispatch, methods called on objects of unknown class). Methods are followed on ' +
           '`self`, on a module-level `product_service = ProductService()` (used here or imported, ' +
@@ -125,10 +152,12 @@ export const blockingCallViaHelperInAsync: Rule = {
       ],
     },
   },
-  pythonTraits(fn, calls) {
+  pythonTraits(fn, calls, model) {
     const traits: string[] = [];
     if (fn.isAsync && isOutsideRequests(fn)) traits.push(OUTSIDE_REQUESTS);
     if (fn.decorators.some((decorator) => CACHE_DECORATOR.test(decorator))) traits.push(CACHED);
+    if (returnsSyncRedisClient(fn, calls, model)) traits.push(RETURNS_REDIS);
+    if (!fn.isAsync) traits.push(...factoryCommandTraits(calls, model));
     for (const call of calls) {
       if (!call.callee) continue; // only named calls become call sites
       const start = call.node.startIndex;
@@ -170,6 +199,63 @@ export const blockingCallViaHelperInAsync: Rule = {
   },
 };
 
+/**
+ * The `FACTORY_COMMAND` traits of a sync function: method calls that would send a Redis command,
+ * on what a function that may be the workspace's returned (`r = get_redis()`; `get_redis().get(k)`),
+ * when they run where they are written (not awaited, not handed to a thread). A factory that is a
+ * redis-py one (`redis.from_url`) makes the call an effect already.
+ */
+function factoryCommandTraits(calls: readonly PyCall[], model: PythonModel): string[] {
+  const traits: string[] = [];
+  for (const call of calls) {
+    if (!call.hasReceiver || !sendsRedisCommand(call.method, [])) continue;
+    const factory = receiverFactoryCall(call, model);
+    if (!factory || makesSyncRedisClient(factory.qualified)) continue;
+    if (call.awaited || ((call.outer || call.inLambda) && offloadState(call) === 'offloaded'))
+      continue;
+    const targets = callTargets(factory, model);
+    if (targets.length === 0) continue;
+    traits.push(
+      `${FACTORY_COMMAND}${call.start} ${call.end} ${describeCall(call).slice(0, -2)} ${targets.join(',')}`,
+    );
+  }
+  return traits;
+}
+
+/**
+ * The first Redis command a sync function sends on a client the index knows is a sync redis-py
+ * one: a module-level client of another module it imports (`redis_client.get(k)` after `from
+ * app.cache import redis_client`; its own module's clients are effects already), or what a
+ * workspace function returning one gave it (`r = get_redis()`).
+ */
+function redisCommand(ctx: WorkspaceContext, fn: FunctionFacts): Effect | undefined {
+  const offloaded = sitesMarked(fn, [OFFLOADED]);
+  for (const site of fn.calls) {
+    if (site.awaited || offloaded.has(site.start)) continue;
+    const target = site.targets[0];
+    const dot = target.lastIndexOf('.');
+    if (dot <= 0 || !sendsRedisCommand(target.slice(dot + 1), [])) continue;
+    if (ctx.index.instanceClassNames(target.slice(0, dot))?.some(isSyncRedisClass))
+      return redisEffect(site.callee, site.start, site.end);
+  }
+  for (const trait of fn.traits) {
+    if (!trait.startsWith(FACTORY_COMMAND)) continue;
+    const [start, end, callee, targets] = trait.slice(FACTORY_COMMAND.length).split(' ');
+    const factory = ctx.index.resolve(targets.split(','));
+    if (factory?.fn.traits.includes(RETURNS_REDIS))
+      return redisEffect(callee, Number(start), Number(end));
+  }
+  return undefined;
+}
+
+const redisEffect = (callee: string, start: number, end: number): Effect => ({
+  kind: 'db',
+  blocking: true,
+  callee,
+  start,
+  end,
+});
+
 /** Start offsets of the call sites that carry one of `prefixes` as a trait. */
 function sitesMarked(fn: FunctionFacts, prefixes: string[]): Set<number> {
   const starts = new Set<number>();
@@ -201,7 +287,7 @@ function reachFinder(ctx: WorkspaceContext): (entry: IndexedFunction) => Reach |
     open.add(fn);
     const hitsBefore = cycleHits;
     let result: Reach | null = null;
-    const direct = fn.effects.find((effect) => effect.blocking);
+    const direct = fn.effects.find((effect) => effect.blocking) ?? redisCommand(ctx, fn);
     if (direct) result = { effect: direct, file: entry.file, via: [] };
     else {
       const offloaded = sitesMarked(fn, [OFFLOADED]);

@@ -1,6 +1,10 @@
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
-import { isRouteHandler } from '../../server/src/python/knowledge';
+import {
+  DJANGO_MANAGER_TEXT,
+  isDjangoManagerName,
+  isRouteHandler,
+} from '../../server/src/python/knowledge';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 import { localFlow } from '../../server/src/python/local-flow';
 import { readChainIn, type ChainLink } from '../../server/src/python/orm';
@@ -95,7 +99,7 @@ function listedModels(call: PyCall, fn: PyFunction, model: PythonModel): string[
     root.type === 'identifier' &&
     /^[A-Z]/.test(root.text) &&
     first?.kind === 'attribute' &&
-    (first.name === 'query' || first.name === 'objects')
+    (first.name === 'query' || isDjangoManagerName(first.name))
   )
     return [root.text];
   // `session.execute(select(User)...).scalars().all()`, `session.scalars(stmt).all()`
@@ -141,7 +145,7 @@ function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel):
     const name = boundName(call);
     // A Django queryset is lazy: bound and then only counted, its `.all()` loads no rows. (A
     // SQLAlchemy `.all()` runs at once: its list is loaded whatever comes next.)
-    const lazy = /\.objects\b/.test(call.node.text);
+    const lazy = DJANGO_MANAGER_TEXT.test(call.node.text);
     if (name && lazy && onlyRowlessUses(fn, name, pyModel.source)) continue;
     if (returnsRows(call, name, fn, pyModel.source)) {
       responseModel = (isRouteHandler(fn) && responseModelOf(fn)) || '';

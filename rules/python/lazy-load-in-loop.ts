@@ -2,6 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { isOneOffCode, loopTarget, singleBinding } from '../../server/src/python/loop-analysis';
+import { isDjangoManagerName } from '../../server/src/python/knowledge';
 import type { PyClass, PyLoop, PythonModel } from '../../server/src/python/model';
 import {
   NOT_ROWS_METHODS,
@@ -258,7 +259,9 @@ function modelQueryOf(expression: Node, model: PythonModel, loop: PyLoop): Model
     return { className: root.text, head, loaders, insertAt };
   }
   // Django: `Ticket.objects.filter(...)`.
-  const objects = links.findIndex((link) => link.kind === 'attribute' && link.name === 'objects');
+  const objects = links.findIndex(
+    (link) => link.kind === 'attribute' && isDjangoManagerName(link.name),
+  );
   if (objects !== -1) {
     const className = lastSegment(objects === 0 ? root.text : links[objects - 1].node.text);
     if (!/^[A-Z]/.test(className)) return undefined;

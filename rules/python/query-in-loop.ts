@@ -56,7 +56,9 @@ export const queryInLoop: Rule = {
         'SQLAlchemy `session.query/execute/scalars/get`, awaited `AsyncSession` calls, DB-API ' +
         '`cursor.execute`/`conn.execute`, DuckDB `conn.sql`, asyncpg `await conn.fetch/fetchrow/fetchval`, ' +
         'SQLModel `session.exec`, Flask-SQLAlchemy `Model.query...first()`, Django ' +
-        '`Model.objects.get/filter/create/...` and their async twins (`aget`, `acreate`, `afirst`, ...), ' +
+        '`Model.objects.get/filter/create/...` (also through a custom manager named like one: ' +
+        '`Model.all_objects`, `Model.issue_objects`) and their async twins (`aget`, `acreate`, ' +
+        '`afirst`, ...), ' +
         'a method that runs a queryset built in a local variable (`qs.get(id=i)`, `await qs.acount()`), ' +
         '`save()`/`delete()` (`asave()`/`adelete()`) on the rows of a loop over a queryset (`for row in ' +
         'Model.objects.filter(...)`, `async for row in qs.aiterator()`), and pymongo/Motor collection commands ' +
@@ -127,6 +129,9 @@ export const queryInLoop: Rule = {
           'iterates (`for d in docs: ... docs.count()`): the rows the loop fetched answer them.',
         '`save()`/`delete()` on anything but the variable of a loop over a queryset: a form or a ' +
           'serializer, or objects from a list passed in, whose kind is not known.',
+        'Managers read from a lower-case name that does not say model (`archive.stored_objects`, ' +
+          "a boto3 `bucket.objects`): those are other libraries' collections. Custom managers " +
+          'named otherwise (`published = PublishedManager()`) are not recognised.',
       ],
     },
   },

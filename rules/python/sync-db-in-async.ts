@@ -11,6 +11,7 @@ import {
   isOutsideRequests,
   misusedOffloadMessage,
   offloadState,
+  receiverFactoryCall,
   receiverMaker,
   receiverOrigin,
   reportBlockingCalls,
@@ -19,10 +20,20 @@ import {
 } from '../../server/src/python/blocking';
 import { CONNECTORS } from '../../server/src/python/clients';
 import { shadowed } from '../../server/src/python/instances';
-import { isMongoCommand, isRouteHandler } from '../../server/src/python/knowledge';
+import {
+  DJANGO_MANAGER_TEXT,
+  isMongoCommand,
+  isRouteHandler,
+} from '../../server/src/python/knowledge';
 import { isOnDjangoQuerySet } from '../../server/src/python/orm';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
-import { isSyncRedisClass, sendsRedisCommand } from '../../server/src/python/redis-clients';
+import { callTargets } from '../../server/src/python/facts';
+import {
+  isSyncRedisClass,
+  makesSyncRedisClient,
+  returnsSyncRedisClient,
+  sendsRedisCommand,
+} from '../../server/src/python/redis-clients';
 import { positionalArguments } from '../../server/src/python/scope-analysis';
 
 const PLAIN_DEF_TITLE = 'Make the endpoint a plain `def`';
@@ -34,11 +45,18 @@ const MAKES_REDIS = 'sync-db-in-async:makes-redis';
 const isRedisConnector = (qualified: string): boolean =>
   qualified.startsWith('redis.') && CONNECTORS.has(qualified);
 
-/** Records the functions that create a Redis client and no SQLAlchemy object. */
-function redisFactoryTraits(_fn: PyFunction, calls: PyCall[]): string[] {
+/** The trait of a function that hands back a sync Redis client (`return redis.from_url(url)`). */
+const RETURNS_REDIS = 'sync-db-in-async:returns-redis';
+
+/**
+ * Records the functions that create a Redis client and no SQLAlchemy object, and those that hand
+ * back a sync one.
+ */
+function redisFactoryTraits(fn: PyFunction, calls: PyCall[], model: PythonModel): string[] {
   if (!calls.some((call) => isRedisConnector(call.qualified))) return [];
   const sql = calls.some((call) => /^(?:sqlalchemy|sqlmodel)\b/.test(call.qualified));
-  return sql ? [] : [MAKES_REDIS];
+  if (sql) return [];
+  return returnsSyncRedisClient(fn, calls, model) ? [MAKES_REDIS, RETURNS_REDIS] : [MAKES_REDIS];
 }
 
 /** What the receiver of a blocking call is, as far as the advice depends on it. */
@@ -142,7 +160,10 @@ export const syncDbInAsync: Rule = {
         'pipeline): one made by `redis.Redis(...)`, `redis.StrictRedis(...)`, `redis.from_url(...)` or ' +
         '`Redis.from_url(...)` (also over a `ConnectionPool`) in the function, on `self`, at module ' +
         'level, or in another module of the workspace at module level and imported from there ' +
-        '(`from app.cache import redis_client`), or a parameter annotated `redis.Redis`. A chain such as ' +
+        '(`from app.cache import redis_client`), one a workspace function named for Redis ' +
+        'returns (`r = get_redis()` where `get_redis` returns `redis.from_url(...)`, also a lazily ' +
+        'made global), ' +
+        'or a parameter annotated `redis.Redis`. A chain such as ' +
         '`db.query(User).filter(...).all()` is one round trip and one finding, on its head. The ' +
         'advice names the async client that fits: `redis.asyncio` for a Redis client (also one a ' +
         'workspace function makes, `with cache_session() as cache:`), an `AsyncSession` when the ' +
@@ -185,7 +206,9 @@ export const syncDbInAsync: Rule = {
           '`pipe.execute()`), and building a pipeline, lock or pub/sub (`r.pipeline()`, `r.lock(...)`, ' +
           "`r.pubsub()`) or reading the client's attributes (`r.connection_pool`). Awaited commands " +
           'of `redis.asyncio` and `aioredis` clients, and module-level names assigned more than ' +
-          'once, whose client is not known.',
+          'once, whose client is not known. Methods called on what a workspace function returns ' +
+          'when it does not hand back a sync Redis client it makes (`settings = ' +
+          'cache_settings()`, a dict), or when its name does not say Redis.',
         'Lazy Django querysets (`Model.objects.filter(...)`, `.all()`), which `async for` consumes ' +
           'without blocking, and the async ORM methods (`aget`, `acount`, ...).',
         'Calls handed to a thread: `await asyncio.to_thread(db.commit)`, `run_in_executor(None, lambda: ' +
@@ -224,7 +247,7 @@ export const syncDbInAsync: Rule = {
       const kind = django || mongo ? undefined : clientKind(ctx, call, model);
       return findingFor(call, model, { django, mongo, kind });
     });
-    reportImportedRedisCommands(ctx);
+    reportWorkspaceRedisCommands(ctx);
   },
 };
 
@@ -259,18 +282,17 @@ function findingFor(call: PyCall, model: PythonModel, { django, mongo, kind }: C
  * Commands sent, in the body of an `async def`, through a sync Redis client that another module
  * of the workspace makes at module level and this one imports (`from app.cache import
  * redis_client`, then `redis_client.get(key)`, `cache.redis_client.get(key)` after `from app
- * import cache`, or the `execute()` of `pipe = redis_client.pipeline()`). The file's own clients
- * are the classification's (`blockingCallsInAsync`), which knows no other file.
+ * import cache`, or the `execute()` of `pipe = redis_client.pipeline()`), or that a workspace
+ * function hands back (`r = get_redis()`, then `r.get(key)`). The file's own clients are the
+ * classification's (`blockingCallsInAsync`), which knows no other file.
  */
-function reportImportedRedisCommands(ctx: FileContext): void {
+function reportWorkspaceRedisCommands(ctx: FileContext): void {
   const model = ctx.python;
   if (!model || model.imports.size === 0) return;
   let reported: Set<PyCall> | undefined;
   for (const call of model.calls) {
     if (!call.fn?.isAsync || call.inLambda || !call.hasReceiver) continue;
-    const client = importedReceiver(call, model);
-    if (!client || !sendsRedisCommand(call.method, client.via)) continue;
-    if (!ctx.index.instanceClassNames(client.holder)?.some(isSyncRedisClass)) continue;
+    if (!isWorkspaceRedisCommand(ctx, call, model)) continue;
     if (isOutsideRequests(call.fn) || !runsOnEventLoop(call)) continue;
     reported ??= new Set(blockingCallsInAsync(model).map((blocking) => blocking.call));
     if (reported.has(call)) continue;
@@ -279,6 +301,28 @@ function reportImportedRedisCommands(ctx: FileContext): void {
     const { start, end } = finding;
     ctx.report(misused ? { start, end, message: misusedOffloadMessage(call) } : finding);
   }
+}
+
+/**
+ * Whether a call sends a command on a sync Redis client the index knows: a module-level one that
+ * another module makes and this one imports, or one a workspace function hands back
+ * (`r = get_redis()`, then `r.get(k)`; `get_redis().get(k)`).
+ */
+function isWorkspaceRedisCommand(ctx: FileContext, call: PyCall, model: PythonModel): boolean {
+  const client = importedReceiver(call, model);
+  if (client)
+    return (
+      sendsRedisCommand(call.method, client.via) &&
+      !!ctx.index.instanceClassNames(client.holder)?.some(isSyncRedisClass)
+    );
+  if (!sendsRedisCommand(call.method, [])) return false;
+  const factory = receiverFactoryCall(call, model);
+  // A redis-py factory (`redis.from_url`) is the file's own client, classified already. Asking
+  // the index while files are still being added is costly: only functions named for Redis
+  // (`get_redis`, `redis_connection`) are looked up.
+  if (!factory || makesSyncRedisClient(factory.qualified) || !/redis/i.test(factory.callee))
+    return false;
+  return !!ctx.index.resolve(callTargets(factory, model))?.fn.traits.includes(RETURNS_REDIS);
 }
 
 /**
@@ -314,7 +358,7 @@ function importedReceiver(
 function isDjangoCall(call: PyCall, model: PythonModel): boolean {
   return (
     DJANGO_EVALUATING_METHODS.has(call.method) &&
-    (/\.objects\b/.test(call.receiver?.text ?? '') || isOnDjangoQuerySet(call, model))
+    (DJANGO_MANAGER_TEXT.test(call.receiver?.text ?? '') || isOnDjangoQuerySet(call, model))
   );
 }
 

@@ -52,11 +52,12 @@ function boundFix(read: OrmRead, limit: number): Fix {
 /** `if qs:` → `if qs.exists():`, `bool(qs)` → `qs.exists()`: the same answer from one row. */
 function existsFix(test: QuerySetEmptinessTest): Fix {
   const name = test.variable.text;
+  const title = test.inline ? 'Use `.exists()`' : `Use \`${name}.exists()\``;
   const edit =
     test.node.id === test.variable.id
       ? { start: test.variable.endIndex, end: test.variable.endIndex, newText: '.exists()' }
       : { start: test.node.startIndex, end: test.node.endIndex, newText: `${name}.exists()` };
-  return { title: `Use \`${name}.exists()\``, safety: 'safe', edits: [edit] };
+  return { title, safety: 'safe', edits: [edit] };
 }
 
 /** ORM reads (SQLAlchemy, Django) that load every matching row. */
@@ -81,8 +82,9 @@ export const unboundedOrmQuery: Rule = {
         '`q = q.filter(...)` included); Django querysets evaluated whole by `list(...)`, `sorted(...)`, a `for` ' +
         'loop (also through a progress or counting wrapper: `tqdm(...)`, `track(...)`, `enumerate(...)`) ' +
         'or a comprehension with no slice (`[:n]`); and Django querysets tested for emptiness ' +
-        '(`if qs:`, `if not qs:`, `bool(qs)` on a variable built from `Model.objects`), which loads ' +
-        'every row where `qs.exists()` asks for one, when the function never uses those rows.',
+        '(`if qs:`, `if not qs:`, `bool(qs)` on a variable built from `Model.objects`, or on the ' +
+        'queryset written in the test: `if Model.objects.filter(...):`), which loads every row ' +
+        'where `qs.exists()` asks for one, when the function never uses those rows.',
       whyIsThisBad:
         'The number of rows grows with the table, and each becomes a Python object: an identity-map entry ' +
         'for SQLAlchemy, a model instance for Django, often ten times the row size. The page that loaded ' +
@@ -103,8 +105,10 @@ export const unboundedOrmQuery: Rule = {
         '`if qs:` / `bool(qs)` when the function also uses the rows of `qs` (iterates it, `len(qs)`, ' +
           'returns it or passes it on, e.g. to a template): the test caches the rows the function ' +
           'loads anyway. Only mentions that run a query of their own (`qs.update(...)`, ' +
-          '`qs.count()`, `qs[:1]`) leave the test reported. Tests of lists and of querysets bounded ' +
-          'or looked up by key (`filter(pk=...)`) are not flagged either.',
+          '`qs.count()`, `qs[:1]`) leave the test reported. Tests of lists, of querysets bounded ' +
+          'or looked up by key (`filter(pk=...)`), of a chain already evaluated in the test ' +
+          '(`if Model.objects.filter(...).first():`, `[:1]`, `.exists()`) and of a manager itself ' +
+          '(`if Model.objects:`, no query) are not flagged either.',
         'Reads of one row or a scalar: `.first()`, `.one()`, `.one_or_none()`, `.scalar()`, `.scalar_one()`, `.get()`, `session.get(X, id)`, Django `.get()`, `.first()`, `.last()`.',
         'Counts, existence checks and aggregates: `.count()`, `.exists()`, `.aggregate()`, `session.query(func.count(X.id))` and `select(func.sum(...))` without `group_by`.',
         'Lookups by primary key or a unique column: `filter(X.id == ...)`, `filter_by(id=...)`, `where(X.id == ...)`, Django `filter(pk=...)`, and `==` on columns the models declare `primary_key` or `unique`.',
@@ -145,7 +149,9 @@ export const unboundedOrmQuery: Rule = {
         'silently skip the rest. ' +
         'Emptiness tests get a safe fix, `if qs:` → `if qs.exists():` (`bool(qs)` → `qs.exists()`), ' +
         'when the function mentions `qs` nowhere else but in its assignments: `exists()` gives the ' +
-        'same answer, and no later use could have been served by the rows the test cached.',
+        'same answer, and no later use could have been served by the rows the test cached; a ' +
+        'queryset written in the test gets `.exists()` appended (`if Model.objects.filter(...):` → ' +
+        '`if Model.objects.filter(...).exists():`).',
     },
   },
   check(ctx) {
@@ -168,11 +174,12 @@ export const unboundedOrmQuery: Rule = {
     }
     for (const test of querySetEmptinessTests(model)) {
       if (readsByKey(test.read, ctx.index)) continue;
-      const name = test.variable.text;
+      const name = test.inline ? test.read.head : test.variable.text;
+      const advice = test.inline ? 'append `.exists()`' : `use \`${name}.exists()\``;
       ctx.report({
         start: test.node.startIndex,
         end: test.node.endIndex,
-        message: `\`${name}\` is evaluated whole to test whether it is empty; use \`${name}.exists()\``,
+        message: `\`${name}\` is evaluated whole to test whether it is empty; ${advice}`,
         // Once the variable is used again, `__bool__`'s cached rows may serve that use.
         fixes: test.mentionedElsewhere ? [] : [existsFix(test)],
       });

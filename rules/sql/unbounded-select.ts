@@ -25,7 +25,7 @@ function limitInsertion(statement: SqlStatement): { at: number; before: boolean 
 
 /**
  * Whether text inserted at SQL offset `at` is sent on every path: always for SQL written as one
- * expression; for SQL built with `+=`, only within the last piece, when that piece is added on
+ * expression; for SQL built with `+=` (or `query = query + ...`), only within the last piece, when that piece is added on
  * every path (`if kind: query += " WHERE kind = ?"` would carry the limit only when `kind` is set).
  */
 function insertsOnEveryPath(unit: SqlUnit, at: number): boolean {
@@ -130,7 +130,8 @@ export const unboundedSelect: Rule = {
         'Finds `SELECT` statements whose outermost query has no `LIMIT`, `FETCH FIRST`, `TOP` or `OFFSET` ' +
         'paging, in `.sql` files and in SQL strings passed to `execute`, `sql`, `text()`, `read_sql` and ' +
         'similar calls (including f-strings, triple-quoted and concatenated strings, and SQL built in a ' +
-        'variable with `+=` in the same function, where every piece added on any path is read, ' +
+        'variable with `+=` or `query = query + ...` in the same function, where every piece added ' +
+        'on any path is read, ' +
         'filters joined with `" AND ".join(...)` included).',
       whyIsThisBad:
         'The number of rows such a query returns grows with the table. It is fast in development and on ' +
@@ -167,9 +168,10 @@ export const unboundedSelect: Rule = {
         'Queries that already page (`LIMIT`, `FETCH FIRST`, `TOP`), DDL, DML (`INSERT ... SELECT`) and views.',
         'Files under migration folders (`migrations/`, `alembic/versions/`, `db/migrations/`, ...), `.sql` files and SQL embedded in Python or TypeScript alike: a data migration must read every row, and a `LIMIT` would leave the rest unmigrated.',
         'SQL whose run-time parts (f-string holes) may add the limit: `f"SELECT ... {limit_clause}"`.',
-        'SQL built with `+=` when any piece, even one added only in a branch, has a `LIMIT` ' +
-          '(`if limit: query += f" LIMIT {limit}"`), or when a piece is no string at all ' +
-          '(`query += where_clause`, `" ".join(clauses)`): that piece may carry the limit. SQL ' +
+        'SQL built with `+=` (or `query = query + ...`) when any piece, even one added only in a ' +
+          'branch, has a `LIMIT` (`if limit: query += f" LIMIT {limit}"`), or when a piece is no ' +
+          'string at all (`query += where_clause`, `query = query + clause`, `" ".join(clauses)`): ' +
+          'that piece may carry the limit. SQL ' +
           'variables assigned as a whole more than once, or extended after the call that sends ' +
           'them, are not followed.',
         "`SELECT` run with Prisma's `$executeRaw`, which returns a count, not rows (as in `SELECT ... FOR UPDATE` run only to lock rows).",
@@ -181,7 +183,8 @@ export const unboundedSelect: Rule = {
         'shown to people, but code that needs every row (exports, migrations) must page instead. The limit ' +
         'comes from `sql.defaultLimit` (default 1000); placeholders, quotes and the trailing `;` are kept. ' +
         'On a locking read (`FOR UPDATE`) the limit also bounds the rows locked. ' +
-        'For SQL built with `+=`, the limit goes into the last piece, and only when that piece is ' +
+        'For SQL built with `+=` or `query = query + ...`, the limit goes into the last piece, and ' +
+        'only when that piece is ' +
         'added on every path (not inside an `if` or a loop); otherwise there is no fix, since a ' +
         'limit in a conditional piece would apply on one path only. ' +
         "For SQL passed with literal parameters, a second fix adds `LIMIT ?` in the statement's own " +

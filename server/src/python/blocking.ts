@@ -438,6 +438,27 @@ export function receiverOrigin(call: PyCall, model: PythonModel): string {
   return bindingOf(model, call.fn, receiverRoot(call))?.qualified ?? '';
 }
 
+/**
+ * The call of a named function that made the object a method is called on: `get_redis()` for
+ * `r.get(k)` after `r = get_redis()` (or `with get_redis() as r:`), and in `get_redis().get(k)`.
+ * Undefined for any other receiver: an attribute chain, `self`, a parameter, a name not bound to a
+ * call.
+ */
+export function receiverFactoryCall(call: PyCall, model: PythonModel): PyCall | undefined {
+  const callee = call.callee;
+  let made: PyCall | undefined;
+  if (callee) {
+    const dot = callee.indexOf('.');
+    // Exactly `name.method`: further attributes are the object's parts, not the object.
+    if (dot <= 0 || callee.includes('.', dot + 1)) return undefined;
+    const head = callee.slice(0, dot);
+    if (head === 'self' || head === 'cls') return undefined;
+    made = bindingOf(model, call.fn, head);
+  } else if (call.receiverEnd >= 0)
+    made = model.callsByRange.get(`${call.start}:${call.receiverEnd}`);
+  return made?.callee ? made : undefined;
+}
+
 /** The known maker a parameter's annotation names (`client: httpx.Client`), or ''. */
 function annotatedMaker(fn: PyFunction | undefined, name: string, model: PythonModel): string {
   const param = paramOf(fn, name);

@@ -47,18 +47,22 @@ function firstSqlArgument(call: PyCall): Node | null {
   return null;
 }
 
-/** An expression that adds to the SQL a variable holds, and whether it runs on every path. */
+/**
+ * What one assignment adds to the SQL a variable holds: the expressions appended in order (one
+ * for `query += x`, `a` and `b` for `query = query + a + b`), and whether it runs on every path.
+ */
 interface AssignedPiece {
-  node: Node;
+  nodes: Node[];
   conditional: boolean;
 }
 
 /**
  * The string expressions a variable holds when the call sends it: the one it was assigned, when
- * assigned exactly once in scope, or the first value and each `+=` piece added after it
- * (`query = "SELECT ..."`, then `query += " WHERE ..."` in the same function, before the call).
- * A piece in a branch or loop the first assignment is not in is conditional. Any other
- * reassignment, or a `+=` after the call, leaves the SQL unknown.
+ * assigned exactly once in scope, or the first value and each piece appended after it with `+=`
+ * or by concatenating onto itself (`query = "SELECT ..."`, then `query += " WHERE ..."` or
+ * `query = query + " WHERE ..."` in the same function, before the call). A piece in a branch or
+ * loop the first assignment is not in is conditional. Any other reassignment, or a piece appended
+ * after the call, leaves the SQL unknown.
  */
 function resolveVariable(model: PythonModel, call: PyCall, name: string): AssignedPiece[] | null {
   const found = assignmentsIn(model, call.fn).get(name) ?? [];
@@ -66,15 +70,20 @@ function resolveVariable(model: PythonModel, call: PyCall, name: string): Assign
   const root = model.tree.rootNode;
   const first = root.descendantForIndex(found[0].valueStart, found[0].end);
   if (!first) return null;
-  if (found.length === 1) return [{ node: first, conditional: false }];
+  if (found.length === 1) return [{ nodes: [first], conditional: false }];
   if (found[found.length - 1].end > call.start) return null;
   const block = statementBlock(first);
-  const pieces: AssignedPiece[] = [{ node: first, conditional: false }];
+  const pieces: AssignedPiece[] = [{ nodes: [first], conditional: false }];
   for (const assignment of found.slice(1)) {
-    if (!isPlusEquals(model.source, assignment)) return null;
-    const node = root.descendantForIndex(assignment.valueStart, assignment.end);
-    if (!node) return null;
-    pieces.push({ node, conditional: statementBlock(node)?.id !== block?.id });
+    const value = root.descendantForIndex(assignment.valueStart, assignment.end);
+    if (!value) return null;
+    const nodes = isPlusEquals(model.source, assignment)
+      ? [value]
+      : assignment.augmented
+        ? null
+        : appendedToItself(value, name);
+    if (!nodes) return null;
+    pieces.push({ nodes, conditional: statementBlock(value)?.id !== block?.id });
   }
   return pieces;
 }
@@ -83,6 +92,23 @@ function isPlusEquals(source: string, assignment: PyAssignment): boolean {
   return (
     assignment.augmented && /\+=\s*$/.test(source.slice(assignment.start, assignment.valueStart))
   );
+}
+
+/**
+ * The operands `name = name + a + b` appends to `name` (`a`, `b`), or null when the value is not
+ * `name` concatenated with more.
+ */
+function appendedToItself(value: Node, name: string): Node[] | null {
+  const appended: Node[] = [];
+  let node: Node | null = value;
+  // `name + a + b` parses as `(name + a) + b`: the name is at the bottom of the left spine.
+  while (node?.type === 'binary_operator' && node.childForFieldName('operator')?.text === '+') {
+    const right = node.childForFieldName('right');
+    if (!right) return null;
+    appended.unshift(right);
+    node = node.childForFieldName('left');
+  }
+  return node?.type === 'identifier' && node.text === name && appended.length > 0 ? appended : null;
 }
 
 /** The block (or module) holding the assignment statement whose value `value` is. */
@@ -178,6 +204,22 @@ function appendString(node: Node, source: string, builder: SqlTextBuilder): bool
     default:
       return false;
   }
+}
+
+/**
+ * Appends the operands of a concatenation (`" AND " + cond`) as `appendString` appends a `+`:
+ * an operand that is no string becomes a run-time hole; false when none is string-like.
+ */
+function appendOperands(nodes: Node[], source: string, builder: SqlTextBuilder): boolean {
+  if (nodes.length === 1) return appendString(nodes[0], source, builder);
+  let any = false;
+  for (const node of nodes) {
+    const start = builder.length;
+    if (appendString(node, source, builder)) any = true;
+    else if (builder.length === start)
+      builder.hole(node.endIndex - node.startIndex, node.startIndex);
+  }
+  return any;
 }
 
 /** Copies string content, masking escape sequences with spaces so offsets stay aligned. */
@@ -335,20 +377,20 @@ export function extractPythonSql(model: PythonModel): SqlUnit[] {
     const pieces =
       arg.type === 'identifier'
         ? resolveVariable(model, call, arg.text)
-        : [{ node: arg, conditional: false }];
-    const first = pieces?.[0].node;
+        : [{ nodes: [arg], conditional: false }];
+    const first = pieces?.[0].nodes[0];
     if (!pieces || !first || seen.has(first.startIndex)) continue;
     const builder = new SqlTextBuilder();
     if (!appendString(first, model.source, builder)) continue;
     const built: SqlPiece[] = [];
-    for (const { node, conditional } of pieces.slice(1)) {
+    for (const { nodes, conditional } of pieces.slice(1)) {
       const sqlStart = builder.length;
       // A piece that is no string at all (`query += where_clause`) may hold any clause.
-      if (!appendString(node, model.source, builder)) break;
+      if (!appendOperands(nodes, model.source, builder)) break;
       built.push({ sqlStart, conditional });
     }
     if (built.length < pieces.length - 1) continue;
-    const last = pieces[pieces.length - 1].node;
+    const last = pieces[pieces.length - 1].nodes.at(-1)!;
     const unit = builder.build(call.callee || call.method, first.startIndex, last.endIndex);
     if (!looksLikeSql(unit.text)) continue;
     if (built.length > 0) unit.pieces = [{ sqlStart: 0, conditional: false }, ...built];

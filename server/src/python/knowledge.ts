@@ -179,6 +179,17 @@ export function isSyncDbName(fn: PyFunction | undefined, name: string): boolean 
 }
 
 /**
+ * Whether an attribute of a model is a Django manager: `objects`, or a custom manager named like
+ * it (`all_objects`, `issue_objects = IssueManager()` in the model's body).
+ */
+export function isDjangoManagerName(name: string): boolean {
+  return name === 'objects' || (name.length > 8 && name.endsWith('_objects'));
+}
+
+/** Text every use of a Django manager contains: `.objects`, `.issue_objects`. */
+export const DJANGO_MANAGER_TEXT = /\.(?:\w+_)?objects\b/;
+
+/**
  * Whether the name `.objects` is read from may be a Django model: a class (`Order`,
  * `models.Order`), `cls`/`klass` in a model's classmethods, or a name that says model (`model`,
  * `self.model`, `model_class`). Other lower-case names own other `objects`: a boto3 S3 bucket's
@@ -210,7 +221,7 @@ export function hasObjectsManager(call: PyCall): boolean {
   if (callee) {
     const parts = callee.split('.');
     for (let i = 1; i < parts.length - 1; i++)
-      if (parts[i] === 'objects') return mayOwnDjangoManager(parts[i - 1]);
+      if (isDjangoManagerName(parts[i])) return mayOwnDjangoManager(parts[i - 1]);
     return false;
   }
   let found = objectsManagers.get(call);
@@ -230,7 +241,10 @@ function chainHasObjectsManager(call: PyCall): boolean {
   // Walk down `.objects.filter(...).exclude(...)` chains to find `.objects`.
   while (node) {
     const type = node.type;
-    if (type === 'attribute' && node.childForFieldName('attribute')?.text === 'objects')
+    if (
+      type === 'attribute' &&
+      isDjangoManagerName(node.childForFieldName('attribute')?.text ?? '')
+    )
       return mayOwnDjangoManagerNode(node.childForFieldName('object'));
     if (type === 'call') node = node.childForFieldName('function');
     else if (type === 'attribute') node = node.childForFieldName('object');

@@ -11,7 +11,7 @@ import { isUnboundedSelect } from '../sql/helpers';
 import type { SqlUnit } from '../sql/unit';
 import type { ColumnFact, TableFact } from '../workspace/facts';
 import type { WorkspaceIndex } from '../workspace/index';
-import { mayOwnDjangoManagerNode, paramOf } from './knowledge';
+import { isDjangoManagerName, mayOwnDjangoManagerNode, paramOf } from './knowledge';
 import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
 import { flowsToReturn, localFlow } from './local-flow';
 import { OwnedCache } from './memo';
@@ -562,7 +562,7 @@ function isSelectCall(node: Node, model: PythonModel): boolean {
 /** Where a chain reads a Django manager (`Model.objects`), or -1. */
 function managerLink(chain: Chain): number {
   const objects = chain.links.findIndex(
-    (link) => link.kind === 'attribute' && link.name === 'objects',
+    (link) => link.kind === 'attribute' && isDjangoManagerName(link.name),
   );
   if (
     objects === -1 ||
@@ -701,7 +701,7 @@ function selectRead(
 }
 
 /** Text every ORM read contains somewhere in its file or function: code without it has none. */
-const ORM_MARKER = /\.query\b|\bselect\s*\(|\.objects\b/;
+const ORM_MARKER = /\.query\b|\bselect\s*\(|\.(?:\w+_)?objects\b/;
 const mentions = new OwnedCache<PyFunction, boolean>('mentions the ORM');
 /** Expressions that may be a query chain or a variable holding one. */
 const CHAIN_TYPES = new Set(['identifier', 'call', 'attribute', 'parenthesized_expression']);

@@ -3,9 +3,11 @@
  * `QuerySet.__bool__`, which fetches and caches every matching row, where `qs.exists()` asks the
  * database for one. When the function goes on to use the rows (iterates `qs`, hands it on), the
  * cache makes that load the one the function needed anyway, so only tests of querysets whose rows
- * are never used are found.
+ * are never used are found. A queryset written in the test itself (`if Model.objects.filter(...):`)
+ * has no other use: its rows are dropped right after the test.
  */
 import type { Node } from 'web-tree-sitter';
+import { DJANGO_MANAGER_TEXT } from './knowledge';
 import type { PyFunction, PythonModel } from './model';
 import { OwnedCache } from './memo';
 import {
@@ -20,8 +22,10 @@ import {
 export interface QuerySetEmptinessTest {
   /** The test as written: `qs` in `if qs:` or `if not qs:`, or the `bool(qs)` call. */
   node: Node;
-  /** The queryset variable at the test. */
+  /** The queryset at the test: a variable, or a chain written inline (`Model.objects.filter(...)`). */
   variable: Node;
+  /** Whether the queryset is written in the test rather than held in a variable. */
+  inline: boolean;
   read: OrmRead;
   /** Whether the function mentions the variable anywhere but in the test and its assignments. */
   mentionedElsewhere: boolean;
@@ -45,7 +49,7 @@ export function querySetEmptinessTests(model: PythonModel): QuerySetEmptinessTes
   tests = [];
   testsCache.set(model, tests);
   const source = model.source;
-  if (!source.includes('.objects')) return tests;
+  if (!DJANGO_MANAGER_TEXT.test(source)) return tests;
   const root = model.tree.rootNode;
   let assigned: Set<string> | undefined;
   for (const match of source.matchAll(TEST_TEXT)) {
@@ -63,7 +67,26 @@ export function querySetEmptinessTests(model: PythonModel): QuerySetEmptinessTes
     if (!read) continue;
     const mentions = mentionsOf(fn, name, node);
     if (mentions === 'rows') continue;
-    tests.push({ node, variable, read, mentionedElsewhere: mentions === 'queries' });
+    tests.push({ node, variable, inline: false, read, mentionedElsewhere: mentions === 'queries' });
+  }
+  tests.push(...inlineTests(model));
+  return tests;
+}
+
+/**
+ * Tests of a queryset written inline, a chain from a manager ending in a lazy method:
+ * `if Model.objects.filter(...):`, `if not ...:`, `bool(...)`. The chain's outermost call is the
+ * subject of the test; an inner one (`filter` in `.filter(...).exclude(...)`) is not.
+ */
+function inlineTests(model: PythonModel): QuerySetEmptinessTest[] {
+  const tests: QuerySetEmptinessTest[] = [];
+  for (const call of model.calls) {
+    if (!call.fn || !DJANGO_LAZY_METHODS.has(call.method) || !call.hasReceiver) continue;
+    const node = testAround(call.node);
+    if (!node || !isLazyDjangoQuerySet(call.node, call.fn, model)) continue;
+    const read = djangoReadOf(call.node, call.fn, model);
+    if (read)
+      tests.push({ node, variable: call.node, inline: true, read, mentionedElsewhere: false });
   }
   return tests;
 }

@@ -2,6 +2,8 @@
  * Sync redis-py clients: the calls that make one, the class of what they make, and which calls on
  * a client (or on a pipeline made from one) send a command over the network.
  */
+import type { PyCall, PyFunction, PythonModel } from './model';
+import { returnedCalls } from './returned-calls';
 
 /** Calls that make a sync redis-py client, and the class of the client they return. */
 const SYNC_REDIS_MAKERS = new Map([
@@ -87,4 +89,20 @@ const CLIENT_METHODS_WITHOUT_IO = new Set([
 export function sendsRedisCommand(method: string, via: readonly string[]): boolean {
   if (via.length === 0) return !method.startsWith('_') && !CLIENT_METHODS_WITHOUT_IO.has(method);
   return method === 'execute' && via[via.length - 1] === 'pipeline';
+}
+
+/**
+ * Whether `fn` hands back a sync redis-py client it makes: `return redis.from_url(url)`, a local
+ * it returns, or a lazily made module global (`global _client; if _client is None: _client =
+ * redis.Redis(...)`; `return _client`). `calls` are the function's own calls.
+ */
+export function returnsSyncRedisClient(
+  fn: PyFunction,
+  calls: readonly PyCall[],
+  model: PythonModel,
+): boolean {
+  if (!calls.some((call) => makesSyncRedisClient(call.qualified))) return false;
+  for (const call of returnedCalls(fn, model))
+    if (makesSyncRedisClient(call.qualified)) return true;
+  return false;
 }

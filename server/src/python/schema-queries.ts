@@ -8,6 +8,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { QueryColumnUse } from '../workspace/facts';
 import { dottedName, type PyCall, type PythonModel } from './model';
+import { isDjangoManagerName } from './knowledge';
 import { argsOf, calledName, positionalArgs, stringValue } from './schema-args';
 
 const QUERY_METHODS = new Set(['filter', 'filter_by', 'where', 'order_by', 'get']);
@@ -71,7 +72,7 @@ function chainOf(call: PyCall): Chain {
     } else if (type === 'attribute') {
       const attribute = node.childForFieldName('attribute')?.text;
       const owner = entityName(node.childForFieldName('object') ?? undefined);
-      if (attribute === 'objects') {
+      if (isDjangoManagerName(attribute ?? '')) {
         chain.django = true;
         chain.model = owner;
       } else if (attribute === 'query' && owner && /^[A-Z]/.test(owner)) {
