@@ -260,6 +260,12 @@ export const awaitInLoop: Rule = {
         '`User.unscoped().findAll()`), and `save`/`reload`/`destroy`/`update` on an instance whose class the ' +
         'code says (`user: User`, `users: User[]`, `const user = await User.findByPk(id)`, a loop over ' +
         '`await User.findAll()`); ' +
+        'Mongoose models made with `mongoose.model(...)` or `model(...)` from `mongoose` (also ' +
+        '`mongoose.models.X || mongoose.model(...)`), in the file or in another one that exports ' +
+        'them (`export default mongoose.model(...)`, `export const X = model(...)`, ' +
+        '`module.exports = mongoose.model(...)`, `exports.X = ...`), imported or `require`d: their ' +
+        'query statics (`User.findById`, `updateOne`, `create`, ...) and `save`/`deleteOne` on a ' +
+        'document such a static loaded; ' +
         'requests are `fetch`, axios, got, ky and undici. An awaited call to a workspace function ' +
         'that makes such a call, directly or through further helpers in any file, counts too; the ' +
         'message names the helper and the query it reaches.',
@@ -343,7 +349,9 @@ export const awaitInLoop: Rule = {
           'variable, an in-memory store built with `new InMemoryRepository()`, the `getRepository()` ' +
           'or `manager` of an object declared with a type of the workspace (`source: FixtureSource`). ' +
           'Query builders (`createQueryBuilder()`) until they run.',
-        'Sequelize-named methods (`findByPk`, `create`, `save`) on a class that does not extend ' +
+        'A `model(...)` that is not imported from `mongoose` (a registry of the workspace), and a ' +
+          'method of another ORM on a Mongoose model (`Account.findByPk()`). ' +
+          'Sequelize-named methods (`findByPk`, `create`, `save`) on a class that does not extend ' +
           "Sequelize's `Model`: a plain class with a static `findByPk` (an in-memory cache), a class " +
           'extending a `Model` imported from another package or from the workspace. Instance methods ' +
           'on a value whose class the code does not say (an untyped parameter, the items of an ' +

@@ -402,9 +402,18 @@ function isStored(expression: ts.Expression): boolean {
   );
 }
 
-/** `this.catModel.find(filter)` with no `.limit()` in its chain: unbounded, or undefined. */
-function mongooseFind(ctx: FileContext, model: TsModel, call: TsCall): UnboundedRead | undefined {
-  if (call.name !== 'find' || ormQuery(model, call) !== 'mongoose') return undefined;
+/**
+ * `this.catModel.find(filter)`, `User.find()` (a model `mongoose.model(...)` made, here or in
+ * another file) with no `.limit()` in its chain: unbounded, or undefined.
+ */
+function mongooseFind(
+  ctx: FileContext,
+  model: TsModel,
+  call: TsCall,
+  models: HelperIoFinder,
+): UnboundedRead | undefined {
+  if (call.name !== 'find') return undefined;
+  if ((ormQuery(model, call) ?? models.modelQuery(call)) !== 'mongoose') return undefined;
   const node = call.node as ts.CallExpression;
   const { methods, top } = chainedAbove(node);
   if (methods.includes('limit') || methods.some((method) => MONGOOSE_NOT_LOADING.has(method)))
@@ -424,6 +433,7 @@ function mongooseFind(ctx: FileContext, model: TsModel, call: TsCall): Unbounded
   return {
     wording: WORDING.mongoose,
     quoted: `${shortText(node.expression)}()`,
+    entity: modelReceiver(call)?.className,
     documents: true,
     start: call.start,
     end: node.expression.end,
@@ -649,7 +659,9 @@ export const ormFindWithoutLimit: Rule = {
         '(`@InjectRepository(User) private repo: Repository<User>`, `dataSource.getRepository(User)`, ' +
         "`dataSource.manager`, a query runner's or transaction's manager), Sequelize models by the " +
         'class they extend (through other files too), Mongoose models by a `Model<T>` declaration ' +
-        '(`@InjectModel(Cat.name) private cats: Model<Cat>`). The request path is the one ' +
+        '(`@InjectModel(Cat.name) private cats: Model<Cat>`) or as made by `mongoose.model(...)` ' +
+        '(in the file, or exported by another: `export default mongoose.model(...)`, ' +
+        '`module.exports = mongoose.model(...)`). The request path is the one ' +
         '`prisma-find-many-without-take` follows: a route handler, resolver or server function, a ' +
         'function it calls in the same file, or an exported function or public method of an exported ' +
         'class (a NestJS service injected into a controller, a function of a service module that ' +
@@ -714,8 +726,8 @@ export const ormFindWithoutLimit: Rule = {
           'calls. Scripts, seeds, migrations and tests (`scripts/`, `migrations/`, `seeds/`, ' +
           '`*.spec.ts`, `__tests__/`). Reads of small lookup tables are not exempt: nothing says a ' +
           'table stays small.',
-        'TypeORM Active Record entities (`User.find()` on a `BaseEntity`), MikroORM, and Mongoose ' +
-          'models known only as the result of `mongoose.model(...)` are not recognised yet.',
+        'TypeORM Active Record entities (`User.find()` on a `BaseEntity`) and MikroORM are not ' +
+          'recognised yet.',
       ],
       fixSafety:
         'Unsafe: a bound changes how many rows the code receives. It is right for lists shown to ' +
@@ -740,7 +752,8 @@ export const ormFindWithoutLimit: Rule = {
       if (TYPEORM_FINDS.has(call.name)) {
         // `items.find((item) => ...)`: an array's, never a repository's.
         if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) continue;
-        read = typeormFind(ctx, model, call) ?? mongooseFind(ctx, model, call);
+        models ??= new HelperIoFinder(() => ctx.index, model);
+        read = typeormFind(ctx, model, call) ?? mongooseFind(ctx, model, call, models);
       } else if (SEQUELIZE_READS.has(call.name)) {
         models ??= new HelperIoFinder(() => ctx.index, model);
         read = sequelizeFindAll(ctx, model, call, models);

@@ -34,6 +34,7 @@ import {
   exportedObjects,
   isInlineFunction,
 } from './module-exports';
+import { isMongooseModelVariable, mongooseModelBindings } from './mongoose-models';
 import { aliasedPath, type ModuleAliases } from './path-aliases';
 import { prismaQueryColumns } from './prisma-queries';
 import { STARTUP_TRAIT } from './workspace-callers';
@@ -266,12 +267,18 @@ function classTargets(model: TsModel, name: string, moduleName: string): string[
   return [moduleName ? `${moduleName}.${name}` : name];
 }
 
-/** The qualified names a class imported as `name` may have (none from a namespace import). */
+/**
+ * The qualified names a class imported as `name` may have: none from a namespace import, the
+ * module's default export for a whole-module `const Post = require('./Post')` (a module that
+ * says `module.exports = mongoose.model(...)`).
+ */
 function importedClassTargets(model: TsModel, imported: TsImport, name: string): string[] {
-  if (imported.imported === '*') return [];
+  const required = imported.imported === '*' && model.moduleVariables.has(name);
+  if (imported.imported === '*' && !required) return [];
   const module = importedModuleName(model, imported);
   if (module === undefined) return [];
   const prefix = module ? `${module}.` : '';
+  if (required) return [`${prefix}default`];
   return imported.imported === 'default'
     ? [`${prefix}default`, `${prefix}${name}`]
     : [`${prefix}${imported.imported}`];
@@ -303,9 +310,16 @@ export function modelClassTargets(call: TsCall, model: TsModel, moduleName: stri
   return receiver ? classTargets(model, receiver.className, moduleName) : [];
 }
 
-/** The file's classes that are ORM models here or extend a workspace class, for the index. */
+/**
+ * The file's classes that are ORM models here or extend a workspace class, and its Mongoose
+ * models (`export default mongoose.model(...)`), for the index.
+ */
 function classFactsOf(model: TsModel, moduleName: string): ClassFact[] {
-  const facts: ClassFact[] = [];
+  const facts: ClassFact[] = mongooseModelBindings(model).map(({ name, isDefault }) => ({
+    name,
+    ...(isDefault && name !== 'default' ? { isDefault: true } : {}),
+    orm: 'mongoose',
+  }));
   for (const cls of declaredClasses(model).values()) {
     const base = cls.orm || !cls.baseName ? [] : classTargets(model, cls.baseName, moduleName);
     if (!cls.orm && base.length === 0) continue;
@@ -626,7 +640,7 @@ function objectMembers(
     if (!value || !ts.isIdentifier(value)) continue;
     const origin =
       importOrigin(model, value.text) ??
-      (declaresCallable(model, value.text)
+      (declaresCallable(model, value.text) || isMongooseModelVariable(model, value.text)
         ? { module: moduleName, imported: value.text }
         : undefined);
     if (origin) members.push([member, origin]);

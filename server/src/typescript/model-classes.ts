@@ -12,6 +12,8 @@ import { ts } from './compiler';
 import { declaredTypeName } from './declared-types';
 import { declarationOf } from './name-resolution';
 import { hasModifier, unwrap, type TsCall, type TsModel } from './model';
+import { isMongooseModelVariable } from './mongoose-models';
+import { MONGOOSE_QUERIES, TYPEORM_QUERIES } from './orm-methods';
 
 /** Packages whose `Model` is Sequelize's (v6, its TypeScript decorators, and v7). */
 const SEQUELIZE_PACKAGES = new Set(['sequelize', 'sequelize-typescript', '@sequelize/core']);
@@ -58,8 +60,69 @@ export const SEQUELIZE_INSTANCE_QUERIES = new Set([
   '$create',
 ]);
 
-/** Statics whose awaited result is one instance of the class (`const user = await User.findByPk(id)`). */
-const RETURNS_INSTANCE = new Set(['findByPk', 'findOne', 'create', 'build']);
+/** TypeORM Active Record (`class User extends BaseEntity`): instance methods that run a query. */
+const ACTIVE_RECORD_INSTANCE_QUERIES = new Set([
+  'save',
+  'remove',
+  'softRemove',
+  'recover',
+  'reload',
+]);
+
+/** Mongoose documents: instance methods that run a query (`await user.save()`). */
+const MONGOOSE_DOCUMENT_QUERIES = new Set(['save', 'deleteOne', 'updateOne', 'populate']);
+
+/**
+ * Per ORM whose models are classes or class-like values, the statics that run a query and the
+ * instance methods that do. TypeORM's are those of `BaseEntity` (its static `create` only builds
+ * an entity); Mongoose's are a model's and a document's.
+ */
+const MODEL_QUERIES: Record<
+  string,
+  { static: ReadonlySet<string>; instance: ReadonlySet<string> }
+> = {
+  sequelize: { static: SEQUELIZE_STATIC_QUERIES, instance: SEQUELIZE_INSTANCE_QUERIES },
+  typeorm: {
+    static: new Set([...TYPEORM_QUERIES, 'findOneById', 'clear']),
+    instance: ACTIVE_RECORD_INSTANCE_QUERIES,
+  },
+  mongoose: { static: MONGOOSE_QUERIES, instance: MONGOOSE_DOCUMENT_QUERIES },
+};
+
+/** Every model static and instance method that runs a query in some ORM: others need no look. */
+const ANY_STATIC_QUERY = new Set(Object.values(MODEL_QUERIES).flatMap((m) => [...m.static]));
+const ANY_INSTANCE_QUERY = new Set(Object.values(MODEL_QUERIES).flatMap((m) => [...m.instance]));
+
+/** Whether `method`, called on a model class of `orm` (`static`) or an instance of one, runs a query. */
+export function modelMethodQueries(orm: string, receiver: ModelReceiver, method: string): boolean {
+  return MODEL_QUERIES[orm]?.[receiver.kind].has(method) ?? false;
+}
+
+/** Whether `method` runs a query on some ORM's model class or instance (a call site worth a look). */
+export function mayQueryModel(method: string): boolean {
+  return ANY_STATIC_QUERY.has(method) || ANY_INSTANCE_QUERY.has(method);
+}
+
+/** Whether `method` runs a query on a model class of `orm` or an instance of one. */
+export function ormModelMethodQueries(orm: string, method: string): boolean {
+  const methods = MODEL_QUERIES[orm];
+  return !!methods && (methods.static.has(method) || methods.instance.has(method));
+}
+
+/**
+ * Statics whose awaited result is one instance of the class (`const user = await
+ * User.findByPk(id)`, Mongoose `findById`, TypeORM `findOneBy`).
+ */
+const RETURNS_INSTANCE = new Set([
+  'findByPk',
+  'findOne',
+  'create',
+  'build',
+  'findById',
+  'findOneBy',
+  'findOneOrFail',
+  'findOneByOrFail',
+]);
 
 /** A top-level class of the file that extends something. */
 export interface DeclaredClass {
@@ -140,8 +203,12 @@ export function declaredClasses(model: TsModel): Map<string, DeclaredClass> {
   return classes;
 }
 
-/** The ORM whose model a class of this file is, following bases declared in this file. */
+/**
+ * The ORM whose model a class of this file is, following bases declared in this file, or
+ * `mongoose` for a module variable holding a Mongoose model.
+ */
 function localOrmModel(model: TsModel, className: string): string | undefined {
+  if (isMongooseModelVariable(model, className)) return 'mongoose';
   const classes = declaredClasses(model);
   const seen = new Set<string>();
   for (let cls = classes.get(className); cls && !seen.has(cls.name);) {
@@ -296,9 +363,11 @@ function unscoped(receiver: ts.Expression): ts.Expression {
 
 function findModelReceiver(call: TsCall): ModelReceiver | undefined {
   if (call.isNew || call.isTaggedTemplate || !call.receiver) return undefined;
-  const staticQuery = SEQUELIZE_STATIC_QUERIES.has(call.name);
-  const instanceQuery = SEQUELIZE_INSTANCE_QUERIES.has(call.name);
+  const staticQuery = ANY_STATIC_QUERY.has(call.name);
+  const instanceQuery = ANY_INSTANCE_QUERY.has(call.name);
   if (!staticQuery && !instanceQuery) return undefined;
+  // `items.find((item) => ...)`: an array's, never a model's.
+  if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) return undefined;
   const receiver = staticQuery ? unscoped(call.receiver) : unwrap(call.receiver);
   if (receiver.kind === ts.SyntaxKind.ThisKeyword) {
     const found = thisReceiver(call);
@@ -310,12 +379,14 @@ function findModelReceiver(call: TsCall): ModelReceiver | undefined {
   if (!ts.isIdentifier(receiver)) return undefined;
   const holder = declarationOf(receiver)?.parent;
   if (!holder) return undefined;
-  // The class itself: declared in this file, or bound by an import or a `require`.
+  // The class itself: declared in this file, bound by an import or a `require` (of one model,
+  // `const Post = require('./Post')`, too), or a Mongoose model made at the module's top level.
   if (
     ts.isClassDeclaration(holder) ||
     ts.isImportSpecifier(holder) ||
     ts.isImportClause(holder) ||
-    isRequiredBinding(holder)
+    isRequiredBinding(holder) ||
+    (ts.isVariableDeclaration(holder) && isModuleLevelModel(holder))
   )
     return staticQuery ? { className: receiver.text, kind: 'static' } : undefined;
   if (!instanceQuery) return undefined;
@@ -342,6 +413,24 @@ function importedMember(receiver: ts.PropertyAccessExpression): boolean {
   );
 }
 
+/**
+ * A top-level `const X = require('./x')` (the module's one export: a model when that module says
+ * `module.exports = mongoose.model(...)`), or one shaped like a Mongoose model
+ * (`mongoose.model(...)`, `model(...)`, `mongoose.models.X || mongoose.model(...)`), which
+ * `localOrmModel` then checks against the file's imports.
+ */
+function isModuleLevelModel(holder: ts.VariableDeclaration): boolean {
+  const statement = holder.parent?.parent;
+  if (!statement || !ts.isVariableStatement(statement) || !ts.isSourceFile(statement.parent))
+    return false;
+  let value = holder.initializer && unwrap(holder.initializer);
+  if (value && ts.isBinaryExpression(value)) value = unwrap(value.right);
+  if (!value || !ts.isCallExpression(value)) return false;
+  const callee = unwrap(value.expression);
+  if (ts.isIdentifier(callee)) return callee.text === 'require' || callee.text === 'model';
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === 'model';
+}
+
 /** `{ Job }` of `const { Job } = require('./models')`. */
 function isRequiredBinding(node: ts.Node): boolean {
   if (!ts.isBindingElement(node)) return false;
@@ -362,11 +451,13 @@ function isRequireCall(expression: ts.Expression | undefined): boolean {
 }
 
 /**
- * `sequelize` when `call` queries through a Sequelize model class this file declares (its chain
- * of bases reaching `Model` in this file); classes from other files need the workspace index.
+ * The ORM (`sequelize`, `typeorm`, `mongoose`) when `call` queries through a model class this
+ * file declares (its chain of bases reaching the ORM's base in this file) or a Mongoose model it
+ * makes, or an instance of one; classes and models of other files need the workspace index.
  */
 export function localModelQuery(model: TsModel, call: TsCall): string | undefined {
   const receiver = modelReceiver(call);
   if (!receiver || model.imports.has(receiver.className)) return undefined;
-  return localOrmModel(model, receiver.className);
+  const orm = localOrmModel(model, receiver.className);
+  return orm && modelMethodQueries(orm, receiver, call.name) ? orm : undefined;
 }

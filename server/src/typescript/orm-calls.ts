@@ -13,67 +13,7 @@ import { declaredTypeName } from './declared-types';
 import { unwrap, type TsCall, type TsModel } from './model';
 import { declarationOf } from './name-resolution';
 import { localModelQuery } from './model-classes';
-
-/** Repository and entity-manager methods that run a query (the builders do not). */
-const TYPEORM_QUERIES = new Set([
-  'find',
-  'findBy',
-  'findAndCount',
-  'findAndCountBy',
-  'findOne',
-  'findOneBy',
-  'findOneOrFail',
-  'findOneByOrFail',
-  'findByIds',
-  'count',
-  'countBy',
-  'exist',
-  'exists',
-  'existsBy',
-  'sum',
-  'average',
-  'minimum',
-  'maximum',
-  'save',
-  'remove',
-  'softRemove',
-  'recover',
-  'insert',
-  'update',
-  'upsert',
-  'delete',
-  'softDelete',
-  'restore',
-  'increment',
-  'decrement',
-  'preload',
-  'query',
-]);
-
-/** Mongoose model statics that run a query (awaited directly or through `.exec()`). */
-const MONGOOSE_QUERIES = new Set([
-  'find',
-  'findOne',
-  'findById',
-  'findByIdAndUpdate',
-  'findByIdAndDelete',
-  'findOneAndUpdate',
-  'findOneAndDelete',
-  'findOneAndReplace',
-  'updateOne',
-  'updateMany',
-  'deleteOne',
-  'deleteMany',
-  'replaceOne',
-  'countDocuments',
-  'estimatedDocumentCount',
-  'exists',
-  'distinct',
-  'aggregate',
-  'create',
-  'insertMany',
-  'bulkWrite',
-]);
+import { MONGOOSE_QUERIES, TYPEORM_QUERIES } from './orm-methods';
 
 const MIKRO_ORM_QUERIES = new Set([
   'find',
