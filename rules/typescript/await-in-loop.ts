@@ -251,7 +251,12 @@ export const awaitInLoop: Rule = {
         '`queryRunner.manager`, `ds.createQueryRunner()`, the manager of a `ds.transaction(async ' +
         '(manager) => ...)` callback, a variable holding one, and the repositories and manager of a ' +
         'data source declared in another file under its conventional name (`app.AppDataSource`, ' +
-        '`dataSource`); ' +
+        '`dataSource`) or got from a getter (`getDataSource().getRepository(User)`); TypeORM ' +
+        'Active Record entities (a class extending `BaseEntity`, in any file, directly or through ' +
+        'a base class): their statics (`User.findOneBy`, `find`, `save`, `delete`, ...; not ' +
+        '`create`, which only builds an entity) and `save`/`remove`/`reload` on an instance a ' +
+        'static loaded; custom repositories (a class extending `Repository<User>`): `this.find()` ' +
+        'in its methods and its finders on a field declared with it; ' +
         'and Sequelize models: the query statics (`User.findByPk`, `findAll`, `count`, `create`, ' +
         '`bulkCreate`, `update`, `destroy`, `upsert`, `findOrCreate`, ...) of a class that extends ' +
         '`Model` from `sequelize`, `sequelize-typescript` or `@sequelize/core`, directly or through ' +
@@ -350,7 +355,9 @@ export const awaitInLoop: Rule = {
           'or `manager` of an object declared with a type of the workspace (`source: FixtureSource`). ' +
           'Query builders (`createQueryBuilder()`) until they run.',
         'A `model(...)` that is not imported from `mongoose` (a registry of the workspace), and a ' +
-          'method of another ORM on a Mongoose model (`Account.findByPk()`). ' +
+          'method of another ORM on a Mongoose model (`Account.findByPk()`). TypeORM-named ' +
+          'statics (`findOneBy`) on a class that does not extend `BaseEntity`, and the static ' +
+          '`create` of an Active Record entity (it builds the entity in memory). ' +
           'Sequelize-named methods (`findByPk`, `create`, `save`) on a class that does not extend ' +
           "Sequelize's `Model`: a plain class with a static `findByPk` (an in-memory cache), a class " +
           'extending a `Model` imported from another package or from the workspace. Instance methods ' +

@@ -270,12 +270,26 @@ function addOption(
   return fillEmptyArguments(call, `{ ${property} }`);
 }
 
-/** `repo.find(...)`, `manager.findBy(Entity, ...)`: unbounded, or undefined. */
-function typeormFind(ctx: FileContext, model: TsModel, call: TsCall): UnboundedRead | undefined {
+/**
+ * `repo.find(...)`, `manager.findBy(Entity, ...)`, and the same reads on a TypeORM Active Record
+ * entity (`User.find(...)`, `User` extending `BaseEntity`) or a custom repository (`this.find()`
+ * in a class extending `Repository<User>`): unbounded, or undefined.
+ */
+function typeormFind(
+  ctx: FileContext,
+  model: TsModel,
+  call: TsCall,
+  models: HelperIoFinder,
+): UnboundedRead | undefined {
   const style = TYPEORM_FINDS.get(call.name);
   const name = methodName(call);
-  if (!style || !name || ormQuery(model, call) !== 'typeorm') return undefined;
-  const kind = typeormObjectOf(model, call.receiver!);
+  if (!style || !name) return undefined;
+  const direct = ormQuery(model, call);
+  if (direct !== 'typeorm' && (direct || models.modelQuery(call) !== 'typeorm')) return undefined;
+  // A model class or custom repository reads like a repository (the class is the entity).
+  const declared = typeormObjectOf(model, call.receiver!);
+  const modelClass = declared ? undefined : modelReceiver(call);
+  const kind = declared ?? (modelClass ? 'Repository' : undefined);
   if (kind !== 'Repository' && kind !== 'EntityManager') return undefined;
   const node = call.node as ts.CallExpression;
   const byManager = kind === 'EntityManager';
@@ -286,7 +300,9 @@ function typeormFind(ctx: FileContext, model: TsModel, call: TsCall): UnboundedR
     ? entityArgument && ts.isIdentifier(entityArgument)
       ? entityArgument.text
       : undefined
-    : repositoryEntity(call.receiver!);
+    : modelClass?.kind === 'static'
+      ? modelClass.className
+      : repositoryEntity(call.receiver!);
   const take = `take: ${ctx.options.defaultLimit}`;
   const read = {
     wording: WORDING.find,
@@ -657,7 +673,10 @@ export const ormFindWithoutLimit: Rule = {
         "(also after `scope()`/`unscoped()`) without `limit`; a Mongoose model's `find` with no " +
         '`.limit()` in its chain. Repositories are recognised as Perflens recognises TypeORM calls ' +
         '(`@InjectRepository(User) private repo: Repository<User>`, `dataSource.getRepository(User)`, ' +
-        "`dataSource.manager`, a query runner's or transaction's manager), Sequelize models by the " +
+        '`getDataSource().getRepository(User)`, a custom repository class extending `Repository<User>` ' +
+        'in any file, the statics of an Active Record entity extending `BaseEntity`: ' +
+        "`User.find()`, `User.findBy()`, `dataSource.manager`, a query runner's or transaction's " +
+        'manager), Sequelize models by the ' +
         'class they extend (through other files too), Mongoose models by a `Model<T>` declaration ' +
         '(`@InjectModel(Cat.name) private cats: Model<Cat>`) or as made by `mongoose.model(...)` ' +
         '(in the file, or exported by another: `export default mongoose.model(...)`, ' +
@@ -726,8 +745,7 @@ export const ormFindWithoutLimit: Rule = {
           'calls. Scripts, seeds, migrations and tests (`scripts/`, `migrations/`, `seeds/`, ' +
           '`*.spec.ts`, `__tests__/`). Reads of small lookup tables are not exempt: nothing says a ' +
           'table stays small.',
-        'TypeORM Active Record entities (`User.find()` on a `BaseEntity`) and MikroORM are not ' +
-          'recognised yet.',
+        'MikroORM is not recognised yet.',
       ],
       fixSafety:
         'Unsafe: a bound changes how many rows the code receives. It is right for lists shown to ' +
@@ -753,7 +771,7 @@ export const ormFindWithoutLimit: Rule = {
         // `items.find((item) => ...)`: an array's, never a repository's.
         if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) continue;
         models ??= new HelperIoFinder(() => ctx.index, model);
-        read = typeormFind(ctx, model, call) ?? mongooseFind(ctx, model, call, models);
+        read = typeormFind(ctx, model, call, models) ?? mongooseFind(ctx, model, call, models);
       } else if (SEQUELIZE_READS.has(call.name)) {
         models ??= new HelperIoFinder(() => ctx.index, model);
         read = sequelizeFindAll(ctx, model, call, models);

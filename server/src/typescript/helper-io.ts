@@ -15,6 +15,7 @@ import {
   modelMethodQueries,
   modelReceiver,
   ormModelMethodQueries,
+  ormOfModelKind,
 } from './model-classes';
 
 /** How deep calls are followed; helpers of helpers of helpers are rare, and cycles are cut anyway. */
@@ -90,7 +91,9 @@ export class HelperIoFinder {
     const classes = modelClassTargets(call, this.model, this.moduleName);
     const orm = classes.length > 0 ? this.index().ormModelOf(classes) : undefined;
     const receiver = orm && modelReceiver(call);
-    return receiver && modelMethodQueries(orm, receiver, call.name) ? orm : undefined;
+    return receiver && modelMethodQueries(orm, receiver, call.name)
+      ? ormOfModelKind(orm)
+      : undefined;
   }
 
   /** Whether a helper's call site is a query on a model class (and no workspace function). */

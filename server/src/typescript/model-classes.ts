@@ -1,12 +1,15 @@
 /**
- * Sequelize model classes: classes that extend `Model` from `sequelize`, `sequelize-typescript` or
- * `@sequelize/core`, directly or through other classes (`class User extends ParanoidModel`,
- * `class ParanoidModel extends IdModel`, `class IdModel extends Model`). Their statics run
- * queries (`User.findByPk(id)`, `Notification.create(...)`), and so do some instance methods
- * (`user.save()`). Here a class is judged from the syntax of its own file; a base class imported
- * from another workspace file is recorded in the file's facts (`ClassFact`) and followed by the
- * workspace index (`ormModelOf`). A `Model` from any other package (Objection's, a workspace
- * class of that name) and a class that merely has a static `findByPk` are not Sequelize models.
+ * Model classes: classes that extend `Model` from `sequelize`, `sequelize-typescript` or
+ * `@sequelize/core`, TypeORM's `BaseEntity` (Active Record) or TypeORM's `Repository` (a custom
+ * repository), directly or through other classes (`class User extends ParanoidModel`, `class
+ * ParanoidModel extends IdModel`, `class IdModel extends Model`); and Mongoose models bound at
+ * module level (`mongoose-models.ts`). Their statics run queries (`User.findByPk(id)`,
+ * `Member.findOneBy({ id })`, `Notification.create(...)`), and so do some instance methods
+ * (`user.save()`), each ORM its own (`MODEL_QUERIES`). Here a class is judged from the syntax of
+ * its own file; a base class imported from another workspace file is recorded in the file's
+ * facts (`ClassFact`) and followed by the workspace index (`ormModelOf`). A `Model` from any other
+ * package (Objection's, a workspace class of that name) and a class that merely has a static
+ * `findByPk` are not models.
  */
 import { ts } from './compiler';
 import { declaredTypeName } from './declared-types';
@@ -60,6 +63,17 @@ export const SEQUELIZE_INSTANCE_QUERIES = new Set([
   '$create',
 ]);
 
+/** The model kind of a class that extends TypeORM's `Repository`: queries are `typeorm`'s. */
+const TYPEORM_REPOSITORY = 'typeorm-repository';
+
+/** TypeORM's repository classes, which a custom repository extends. */
+const TYPEORM_REPOSITORY_CLASSES = new Set(['Repository', 'TreeRepository', 'MongoRepository']);
+
+/** The ORM package a model kind's queries go through (`typeorm` for a custom repository). */
+export function ormOfModelKind(kind: string): string {
+  return kind === TYPEORM_REPOSITORY ? 'typeorm' : kind;
+}
+
 /** TypeORM Active Record (`class User extends BaseEntity`): instance methods that run a query. */
 const ACTIVE_RECORD_INSTANCE_QUERIES = new Set([
   'save',
@@ -87,6 +101,9 @@ const MODEL_QUERIES: Record<
     instance: ACTIVE_RECORD_INSTANCE_QUERIES,
   },
   mongoose: { static: MONGOOSE_QUERIES, instance: MONGOOSE_DOCUMENT_QUERIES },
+  // A custom repository (`class UserRepository extends Repository<User>`): its instances are
+  // repositories (`this.find()` in its methods, `users.findBy(...)` on an injected one).
+  [TYPEORM_REPOSITORY]: { static: new Set(), instance: TYPEORM_QUERIES },
 };
 
 /** Every model static and instance method that runs a query in some ORM: others need no look. */
@@ -152,6 +169,11 @@ function ormBaseOf(model: TsModel, expression: ts.Expression): string | undefine
   const node = unwrap(expression);
   if (ts.isIdentifier(node)) {
     const imported = model.imports.get(node.text);
+    // TypeORM's Active Record base: its statics (`User.find()`) query the entity's table; and
+    // its repositories, which custom repositories extend.
+    if (imported?.module === 'typeorm' && imported.imported === 'BaseEntity') return 'typeorm';
+    if (imported?.module === 'typeorm' && TYPEORM_REPOSITORY_CLASSES.has(imported.imported))
+      return TYPEORM_REPOSITORY;
     return imported && SEQUELIZE_PACKAGES.has(imported.module) && imported.imported === 'Model'
       ? 'sequelize'
       : undefined;
@@ -374,8 +396,16 @@ function findModelReceiver(call: TsCall): ModelReceiver | undefined {
     if (!found) return undefined;
     return (found.kind === 'static' ? staticQuery : instanceQuery) ? found : undefined;
   }
-  if (staticQuery && ts.isPropertyAccessExpression(receiver))
-    return importedMember(receiver) ? { className: receiver.getText(), kind: 'static' } : undefined;
+  if (ts.isPropertyAccessExpression(receiver)) {
+    if (staticQuery && importedMember(receiver))
+      return { className: receiver.getText(), kind: 'static' };
+    // `this.users.findBy(...)` on a field declared with a class (an injected custom repository).
+    const fieldClass =
+      instanceQuery && receiver.expression.kind === ts.SyntaxKind.ThisKeyword
+        ? declaredTypeName(receiver)
+        : undefined;
+    return fieldClass ? { className: fieldClass, kind: 'instance' } : undefined;
+  }
   if (!ts.isIdentifier(receiver)) return undefined;
   const holder = declarationOf(receiver)?.parent;
   if (!holder) return undefined;
@@ -459,5 +489,5 @@ export function localModelQuery(model: TsModel, call: TsCall): string | undefine
   const receiver = modelReceiver(call);
   if (!receiver || model.imports.has(receiver.className)) return undefined;
   const orm = localOrmModel(model, receiver.className);
-  return orm && modelMethodQueries(orm, receiver, call.name) ? orm : undefined;
+  return orm && modelMethodQueries(orm, receiver, call.name) ? ormOfModelKind(orm) : undefined;
 }

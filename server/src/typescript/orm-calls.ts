@@ -233,11 +233,27 @@ function holdsOneConnection(model: TsModel, expression: ts.Expression, depth: nu
 }
 
 /**
+ * A getter of the app's data source, called with no arguments: `getDataSource()`,
+ * `db.getAppDataSource()`, TypeORM 0.2's `getConnection()`.
+ */
+const DATA_SOURCE_GETTER = /^(?:get\w*DataSource|getConnection)$/;
+
+/**
  * `app.AppDataSource`, `dataSource`: a data source by its conventional name, unless the syntax
- * declares it with another type (`dataSource: ReportSource`).
+ * declares it with another type (`dataSource: ReportSource`); or what a getter of one returns
+ * (`getDataSource()`).
  */
 function namedDataSource(expression: ts.Expression): TypeormObject | undefined {
   const node = unwrap(expression);
+  if (ts.isCallExpression(node)) {
+    const callee = unwrap(node.expression);
+    const name = ts.isIdentifier(callee)
+      ? callee.text
+      : ts.isPropertyAccessExpression(callee)
+        ? callee.name.text
+        : '';
+    return node.arguments.length === 0 && DATA_SOURCE_GETTER.test(name) ? 'DataSource' : undefined;
+  }
   if (declaredTypeName(node)) return undefined;
   const name = ts.isIdentifier(node)
     ? node.text
