@@ -272,8 +272,11 @@ export const awaitInLoop: Rule = {
         'query statics (`User.findById`, `updateOne`, `create`, ...) and `save`/`deleteOne` on a ' +
         'document such a static loaded; ' +
         'requests are `fetch`, axios, got, ky and undici. An awaited call to a workspace function ' +
-        'that makes such a call, directly or through further helpers in any file, counts too; the ' +
-        'message names the helper and the query it reaches.',
+        'that makes such a call, directly or through further helpers in any file, counts too ' +
+        '(also a method of a module-level instance another module exports: `export const mailer = ' +
+        'new Mailer()`, `export { gateway as pushService }`, `exports.webhooks = new Sender()`, ' +
+        '`module.exports = new Pager()` then `require`d whole); the message names the helper and ' +
+        'the query it reaches.',
       whyIsThisBad:
         'Each `await` waits for a full round trip before the next item starts: 200 orders cost 200 ' +
         'sequential queries, so the handler takes 200 × the latency (2 ms to a local database, ' +

@@ -29,8 +29,10 @@ import {
 } from './model';
 import { declaredClasses, loadedInstanceClass, modelReceiver } from './model-classes';
 import {
+  aliasedExports,
   declaredFunctionsAndClasses,
   declaresCallable,
+  exportedInstantiation,
   exportedObjects,
   isInlineFunction,
 } from './module-exports';
@@ -167,7 +169,11 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
     const module = importedModuleName(model, imported);
     if (module === undefined) return [];
     const prefix = module ? `${module}.` : '';
-    if (imported.imported === '*') return [`${prefix}${parts[1]}`];
+    // A whole-module `require` is also what `module.exports = new Pager()` made (`default`).
+    if (imported.imported === '*')
+      return model.moduleVariables.has(head)
+        ? [`${prefix}${parts[1]}`, `${prefix}default.${parts[1]}`]
+        : [`${prefix}${parts[1]}`];
     const member = parts.length === 2 ? `.${parts[1]}` : '';
     return imported.imported === 'default'
       ? [`${prefix}default${member}`, `${prefix}${head}${member}`]
@@ -499,6 +505,9 @@ function moduleInstancesOf(model: TsModel, moduleName: string): InstanceFact[] {
     } else if (ts.isExportAssignment(statement) && !statement.isExportEquals)
       add('default', statement.expression);
   }
+  // Under the names other modules use: `export { svc as service }`, `exports.mailer = new X()`.
+  for (const { name, value } of aliasedExports(model))
+    add(name, exportedInstantiation(model, value));
   return instances;
 }
 

@@ -8,6 +8,7 @@
  */
 import { ts } from './compiler';
 import { unwrap, type TsModel } from './model';
+import { commonJsExport } from './module-exports';
 
 /** A Mongoose model the module binds: its name in the module, and whether it is the default export. */
 export interface MongooseModelBinding {
@@ -87,28 +88,6 @@ export function isMongooseModelExpression(model: TsModel, expression: ts.Express
   return isModelCall(model, node);
 }
 
-/** `module.exports`, `module.exports.X` or `exports.X`: the export name (`default` for the first). */
-function commonJsExportName(target: ts.Expression): string | undefined {
-  const node = unwrap(target);
-  if (!ts.isPropertyAccessExpression(node)) return undefined;
-  const owner = unwrap(node.expression);
-  if (ts.isIdentifier(owner)) {
-    if (owner.text === 'module' && node.name.text === 'exports') return 'default';
-    return owner.text === 'exports' ? node.name.text : undefined;
-  }
-  return commonJsExportName(owner) === 'default' ? node.name.text : undefined;
-}
-
-/** `X = ...` as an expression statement: the assignment, else undefined. */
-function assignmentOf(statement: ts.Statement): ts.BinaryExpression | undefined {
-  if (!ts.isExpressionStatement(statement)) return undefined;
-  const expression = statement.expression;
-  return ts.isBinaryExpression(expression) &&
-    expression.operatorToken.kind === ts.SyntaxKind.EqualsToken
-    ? expression
-    : undefined;
-}
-
 /** The module's Mongoose models, read from its top-level statements once per file. */
 function fileModels(model: TsModel): FileModels {
   let found = modelsOfFile.get(model);
@@ -130,9 +109,8 @@ function fileModels(model: TsModel): FileModels {
       } else if (ts.isExportAssignment(statement) && !statement.isExportEquals)
         noteExported(model, statement.expression, 'default', bindings, defaults);
       else {
-        const assignment = assignmentOf(statement);
-        const name = assignment && commonJsExportName(assignment.left);
-        if (assignment && name) noteExported(model, assignment.right, name, bindings, defaults);
+        const assignment = commonJsExport(statement);
+        if (assignment) noteExported(model, assignment.value, assignment.name, bindings, defaults);
       }
     }
     for (const name of variables) bindings.push({ name, isDefault: defaults.has(name) });
