@@ -256,7 +256,9 @@ export const awaitInLoop: Rule = {
         'a base class): their statics (`User.findOneBy`, `find`, `save`, `delete`, ...; not ' +
         '`create`, which only builds an entity) and `save`/`remove`/`reload` on an instance a ' +
         'static loaded; custom repositories (a class extending `Repository<User>`): `this.find()` ' +
-        'in its methods and its finders on a field declared with it; ' +
+        'in its methods and its finders on a field declared with it; a repository a module ' +
+        'exports (`export const users = AppDataSource.getRepository(User)`, or its ' +
+        '`.extend({...})`), queried where it is imported; ' +
         'and Sequelize models: the query statics (`User.findByPk`, `findAll`, `count`, `create`, ' +
         '`bulkCreate`, `update`, `destroy`, `upsert`, `findOrCreate`, ...) of a class that extends ' +
         '`Model` from `sequelize`, `sequelize-typescript` or `@sequelize/core`, directly or through ' +

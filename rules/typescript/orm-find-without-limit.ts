@@ -6,7 +6,11 @@ import { appendObjectProperty, fillEmptyArguments } from '../../server/src/types
 import { HelperIoFinder } from '../../server/src/typescript/helper-io';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { unwrap, type TsCall, type TsModel } from '../../server/src/typescript/model';
-import { localModelQuery, modelReceiver } from '../../server/src/typescript/model-classes';
+import {
+  localModelKind,
+  localModelQuery,
+  modelReceiver,
+} from '../../server/src/typescript/model-classes';
 import {
   declarationOf,
   enclosingFunctionNode,
@@ -286,8 +290,11 @@ function typeormFind(
   if (!style || !name) return undefined;
   const direct = ormQuery(model, call);
   if (direct !== 'typeorm' && (direct || models.modelQuery(call) !== 'typeorm')) return undefined;
-  // A model class or custom repository reads like a repository (the class is the entity).
+  // A model class, a custom repository or another module's repository reads like a repository;
+  // an Active Record class is the entity it reads.
   const declared = typeormObjectOf(model, call.receiver!);
+  const activeRecord =
+    !declared && (localModelKind(model, call) ?? models.modelKind(call)) === 'typeorm';
   const modelClass = declared ? undefined : modelReceiver(call);
   const kind = declared ?? (modelClass ? 'Repository' : undefined);
   if (kind !== 'Repository' && kind !== 'EntityManager') return undefined;
@@ -300,7 +307,7 @@ function typeormFind(
     ? entityArgument && ts.isIdentifier(entityArgument)
       ? entityArgument.text
       : undefined
-    : modelClass?.kind === 'static'
+    : activeRecord && modelClass?.kind === 'static'
       ? modelClass.className
       : repositoryEntity(call.receiver!);
   const take = `take: ${ctx.options.defaultLimit}`;
@@ -674,7 +681,9 @@ export const ormFindWithoutLimit: Rule = {
         '`.limit()` in its chain. Repositories are recognised as Perflens recognises TypeORM calls ' +
         '(`@InjectRepository(User) private repo: Repository<User>`, `dataSource.getRepository(User)`, ' +
         '`getDataSource().getRepository(User)`, a custom repository class extending `Repository<User>` ' +
-        'in any file, the statics of an Active Record entity extending `BaseEntity`: ' +
+        'in any file, a repository another module exports (`export const users = ' +
+        'AppDataSource.getRepository(User)`), the statics of an Active Record entity extending ' +
+        '`BaseEntity`: ' +
         "`User.find()`, `User.findBy()`, `dataSource.manager`, a query runner's or transaction's " +
         'manager), Sequelize models by the ' +
         'class they extend (through other files too), Mongoose models by a `Model<T>` declaration ' +

@@ -27,7 +27,13 @@ import {
   type TsImport,
   type TsModel,
 } from './model';
-import { declaredClasses, loadedInstanceClass, modelReceiver } from './model-classes';
+import {
+  declaredClasses,
+  loadedInstanceClass,
+  modelReceiver,
+  TYPEORM_REPOSITORY_VALUE,
+} from './model-classes';
+import { moduleRepositories } from './orm-calls';
 import {
   aliasedExports,
   declaredFunctionsAndClasses,
@@ -326,6 +332,8 @@ function classFactsOf(model: TsModel, moduleName: string): ClassFact[] {
     ...(isDefault && name !== 'default' ? { isDefault: true } : {}),
     orm: 'mongoose',
   }));
+  // Repositories other modules import (`export const users = ds.getRepository(User)`).
+  for (const name of moduleRepositories(model)) facts.push({ name, orm: TYPEORM_REPOSITORY_VALUE });
   for (const cls of declaredClasses(model).values()) {
     const base = cls.orm || !cls.baseName ? [] : classTargets(model, cls.baseName, moduleName);
     if (!cls.orm && base.length === 0) continue;

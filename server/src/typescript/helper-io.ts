@@ -88,12 +88,19 @@ export class HelperIoFinder {
    * index can tell is a model: imported, or extending a class of another file.
    */
   modelQuery(call: TsCall): string | undefined {
+    const kind = this.modelKind(call);
+    return kind && ormOfModelKind(kind);
+  }
+
+  /**
+   * As `modelQuery`, the model kind itself: `typeorm` for an Active Record entity,
+   * `typeorm-repository-value` for a repository another module exports, else the ORM.
+   */
+  modelKind(call: TsCall): string | undefined {
     const classes = modelClassTargets(call, this.model, this.moduleName);
-    const orm = classes.length > 0 ? this.index().ormModelOf(classes) : undefined;
-    const receiver = orm && modelReceiver(call);
-    return receiver && modelMethodQueries(orm, receiver, call.name)
-      ? ormOfModelKind(orm)
-      : undefined;
+    const kind = classes.length > 0 ? this.index().ormModelOf(classes) : undefined;
+    const receiver = kind && modelReceiver(call);
+    return receiver && modelMethodQueries(kind, receiver, call.name) ? kind : undefined;
   }
 
   /** Whether a helper's call site is a query on a model class (and no workspace function). */

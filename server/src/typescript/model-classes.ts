@@ -69,9 +69,15 @@ const TYPEORM_REPOSITORY = 'typeorm-repository';
 /** TypeORM's repository classes, which a custom repository extends. */
 const TYPEORM_REPOSITORY_CLASSES = new Set(['Repository', 'TreeRepository', 'MongoRepository']);
 
+/**
+ * The model kind of a module variable holding a TypeORM repository (`export const users =
+ * ds.getRepository(User)`): other modules call its finders as on a class (`users.findBy()`).
+ */
+export const TYPEORM_REPOSITORY_VALUE = 'typeorm-repository-value';
+
 /** The ORM package a model kind's queries go through (`typeorm` for a custom repository). */
 export function ormOfModelKind(kind: string): string {
-  return kind === TYPEORM_REPOSITORY ? 'typeorm' : kind;
+  return kind === TYPEORM_REPOSITORY || kind === TYPEORM_REPOSITORY_VALUE ? 'typeorm' : kind;
 }
 
 /** TypeORM Active Record (`class User extends BaseEntity`): instance methods that run a query. */
@@ -104,6 +110,7 @@ const MODEL_QUERIES: Record<
   // A custom repository (`class UserRepository extends Repository<User>`): its instances are
   // repositories (`this.find()` in its methods, `users.findBy(...)` on an injected one).
   [TYPEORM_REPOSITORY]: { static: new Set(), instance: TYPEORM_QUERIES },
+  [TYPEORM_REPOSITORY_VALUE]: { static: TYPEORM_QUERIES, instance: new Set() },
 };
 
 /** Every model static and instance method that runs a query in some ORM: others need no look. */
@@ -486,8 +493,17 @@ function isRequireCall(expression: ts.Expression | undefined): boolean {
  * makes, or an instance of one; classes and models of other files need the workspace index.
  */
 export function localModelQuery(model: TsModel, call: TsCall): string | undefined {
+  const kind = localModelKind(model, call);
+  return kind && ormOfModelKind(kind);
+}
+
+/**
+ * As `localModelQuery`, the model kind itself: `typeorm` for an Active Record entity,
+ * `typeorm-repository` for a custom repository class, else the ORM.
+ */
+export function localModelKind(model: TsModel, call: TsCall): string | undefined {
   const receiver = modelReceiver(call);
   if (!receiver || model.imports.has(receiver.className)) return undefined;
-  const orm = localOrmModel(model, receiver.className);
-  return orm && modelMethodQueries(orm, receiver, call.name) ? ormOfModelKind(orm) : undefined;
+  const kind = localOrmModel(model, receiver.className);
+  return kind && modelMethodQueries(kind, receiver, call.name) ? kind : undefined;
 }

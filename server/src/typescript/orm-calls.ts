@@ -185,6 +185,9 @@ function typeormObject(
     }
     if (method === 'createQueryRunner')
       return typeormObject(model, owner, depth + 1) === 'DataSource' ? 'QueryRunner' : undefined;
+    // `ds.getRepository(User).extend({ ... })`: TypeORM 0.3's custom repository is a repository.
+    if (method === 'extend' && node.arguments.length === 1)
+      return typeormObject(model, owner, depth + 1) === 'Repository' ? 'Repository' : undefined;
     return undefined;
   }
   if (!ts.isIdentifier(node)) return undefined;
@@ -194,6 +197,29 @@ function typeormObject(
   if (holder && ts.isParameter(holder) && !holder.type)
     return transactionManager(model, holder, depth);
   return undefined;
+}
+
+const repositoriesOfModel = new WeakMap<TsModel, string[]>();
+
+/**
+ * The module variables holding a TypeORM repository (`export const users =
+ * AppDataSource.getRepository(User)`, or its `.extend({ ... })`), which other modules import and
+ * query (`users.findOneBy({ id })`): recorded in the file's facts for the index.
+ */
+export function moduleRepositories(model: TsModel): string[] {
+  let names = repositoriesOfModel.get(model);
+  if (names) return names;
+  names = [];
+  if (mentionsTypeormObjects(model))
+    for (const [name, declaration] of model.moduleVariables)
+      if (
+        !declaration.type &&
+        declaration.initializer &&
+        typeormObject(model, declaration.initializer, 0) === 'Repository'
+      )
+        names.push(name);
+  repositoriesOfModel.set(model, names);
+  return names;
 }
 
 /**
