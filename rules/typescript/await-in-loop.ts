@@ -251,7 +251,14 @@ export const awaitInLoop: Rule = {
         '`queryRunner.manager`, `ds.createQueryRunner()`, the manager of a `ds.transaction(async ' +
         '(manager) => ...)` callback, a variable holding one, and the repositories and manager of a ' +
         'data source declared in another file under its conventional name (`app.AppDataSource`, ' +
-        '`dataSource`); ' +
+        '`dataSource`) or got from a getter (`getDataSource().getRepository(User)`); TypeORM ' +
+        'Active Record entities (a class extending `BaseEntity`, in any file, directly or through ' +
+        'a base class): their statics (`User.findOneBy`, `find`, `save`, `delete`, ...; not ' +
+        '`create`, which only builds an entity) and `save`/`remove`/`reload` on an instance a ' +
+        'static loaded; custom repositories (a class extending `Repository<User>`): `this.find()` ' +
+        'in its methods and its finders on a field declared with it; a repository a module ' +
+        'exports (`export const users = AppDataSource.getRepository(User)`, or its ' +
+        '`.extend({...})`), queried where it is imported; ' +
         'and Sequelize models: the query statics (`User.findByPk`, `findAll`, `count`, `create`, ' +
         '`bulkCreate`, `update`, `destroy`, `upsert`, `findOrCreate`, ...) of a class that extends ' +
         '`Model` from `sequelize`, `sequelize-typescript` or `@sequelize/core`, directly or through ' +
@@ -260,9 +267,18 @@ export const awaitInLoop: Rule = {
         '`User.unscoped().findAll()`), and `save`/`reload`/`destroy`/`update` on an instance whose class the ' +
         'code says (`user: User`, `users: User[]`, `const user = await User.findByPk(id)`, a loop over ' +
         '`await User.findAll()`); ' +
+        'Mongoose models made with `mongoose.model(...)` or `model(...)` from `mongoose` (also ' +
+        '`mongoose.models.X || mongoose.model(...)`), in the file or in another one that exports ' +
+        'them (`export default mongoose.model(...)`, `export const X = model(...)`, ' +
+        '`module.exports = mongoose.model(...)`, `exports.X = ...`), imported or `require`d: their ' +
+        'query statics (`User.findById`, `updateOne`, `create`, ...) and `save`/`deleteOne` on a ' +
+        'document such a static loaded; ' +
         'requests are `fetch`, axios, got, ky and undici. An awaited call to a workspace function ' +
-        'that makes such a call, directly or through further helpers in any file, counts too; the ' +
-        'message names the helper and the query it reaches.',
+        'that makes such a call, directly or through further helpers in any file, counts too ' +
+        '(also a method of a module-level instance another module exports: `export const mailer = ' +
+        'new Mailer()`, `export { gateway as pushService }`, `exports.webhooks = new Sender()`, ' +
+        '`module.exports = new Pager()` then `require`d whole); the message names the helper and ' +
+        'the query it reaches.',
       whyIsThisBad:
         'Each `await` waits for a full round trip before the next item starts: 200 orders cost 200 ' +
         'sequential queries, so the handler takes 200 × the latency (2 ms to a local database, ' +
@@ -343,7 +359,11 @@ export const awaitInLoop: Rule = {
           'variable, an in-memory store built with `new InMemoryRepository()`, the `getRepository()` ' +
           'or `manager` of an object declared with a type of the workspace (`source: FixtureSource`). ' +
           'Query builders (`createQueryBuilder()`) until they run.',
-        'Sequelize-named methods (`findByPk`, `create`, `save`) on a class that does not extend ' +
+        'A `model(...)` that is not imported from `mongoose` (a registry of the workspace), and a ' +
+          'method of another ORM on a Mongoose model (`Account.findByPk()`). TypeORM-named ' +
+          'statics (`findOneBy`) on a class that does not extend `BaseEntity`, and the static ' +
+          '`create` of an Active Record entity (it builds the entity in memory). ' +
+          'Sequelize-named methods (`findByPk`, `create`, `save`) on a class that does not extend ' +
           "Sequelize's `Model`: a plain class with a static `findByPk` (an in-memory cache), a class " +
           'extending a `Model` imported from another package or from the workspace. Instance methods ' +
           'on a value whose class the code does not say (an untyped parameter, the items of an ' +

@@ -6,7 +6,11 @@ import { appendObjectProperty, fillEmptyArguments } from '../../server/src/types
 import { HelperIoFinder } from '../../server/src/typescript/helper-io';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { unwrap, type TsCall, type TsModel } from '../../server/src/typescript/model';
-import { localModelQuery, modelReceiver } from '../../server/src/typescript/model-classes';
+import {
+  localModelKind,
+  localModelQuery,
+  modelReceiver,
+} from '../../server/src/typescript/model-classes';
 import {
   declarationOf,
   enclosingFunctionNode,
@@ -270,12 +274,29 @@ function addOption(
   return fillEmptyArguments(call, `{ ${property} }`);
 }
 
-/** `repo.find(...)`, `manager.findBy(Entity, ...)`: unbounded, or undefined. */
-function typeormFind(ctx: FileContext, model: TsModel, call: TsCall): UnboundedRead | undefined {
+/**
+ * `repo.find(...)`, `manager.findBy(Entity, ...)`, and the same reads on a TypeORM Active Record
+ * entity (`User.find(...)`, `User` extending `BaseEntity`) or a custom repository (`this.find()`
+ * in a class extending `Repository<User>`): unbounded, or undefined.
+ */
+function typeormFind(
+  ctx: FileContext,
+  model: TsModel,
+  call: TsCall,
+  models: HelperIoFinder,
+): UnboundedRead | undefined {
   const style = TYPEORM_FINDS.get(call.name);
   const name = methodName(call);
-  if (!style || !name || ormQuery(model, call) !== 'typeorm') return undefined;
-  const kind = typeormObjectOf(model, call.receiver!);
+  if (!style || !name) return undefined;
+  const direct = ormQuery(model, call);
+  if (direct !== 'typeorm' && (direct || models.modelQuery(call) !== 'typeorm')) return undefined;
+  // A model class, a custom repository or another module's repository reads like a repository;
+  // an Active Record class is the entity it reads.
+  const declared = typeormObjectOf(model, call.receiver!);
+  const activeRecord =
+    !declared && (localModelKind(model, call) ?? models.modelKind(call)) === 'typeorm';
+  const modelClass = declared ? undefined : modelReceiver(call);
+  const kind = declared ?? (modelClass ? 'Repository' : undefined);
   if (kind !== 'Repository' && kind !== 'EntityManager') return undefined;
   const node = call.node as ts.CallExpression;
   const byManager = kind === 'EntityManager';
@@ -286,7 +307,9 @@ function typeormFind(ctx: FileContext, model: TsModel, call: TsCall): UnboundedR
     ? entityArgument && ts.isIdentifier(entityArgument)
       ? entityArgument.text
       : undefined
-    : repositoryEntity(call.receiver!);
+    : activeRecord && modelClass?.kind === 'static'
+      ? modelClass.className
+      : repositoryEntity(call.receiver!);
   const take = `take: ${ctx.options.defaultLimit}`;
   const read = {
     wording: WORDING.find,
@@ -402,9 +425,18 @@ function isStored(expression: ts.Expression): boolean {
   );
 }
 
-/** `this.catModel.find(filter)` with no `.limit()` in its chain: unbounded, or undefined. */
-function mongooseFind(ctx: FileContext, model: TsModel, call: TsCall): UnboundedRead | undefined {
-  if (call.name !== 'find' || ormQuery(model, call) !== 'mongoose') return undefined;
+/**
+ * `this.catModel.find(filter)`, `User.find()` (a model `mongoose.model(...)` made, here or in
+ * another file) with no `.limit()` in its chain: unbounded, or undefined.
+ */
+function mongooseFind(
+  ctx: FileContext,
+  model: TsModel,
+  call: TsCall,
+  models: HelperIoFinder,
+): UnboundedRead | undefined {
+  if (call.name !== 'find') return undefined;
+  if ((ormQuery(model, call) ?? models.modelQuery(call)) !== 'mongoose') return undefined;
   const node = call.node as ts.CallExpression;
   const { methods, top } = chainedAbove(node);
   if (methods.includes('limit') || methods.some((method) => MONGOOSE_NOT_LOADING.has(method)))
@@ -424,6 +456,7 @@ function mongooseFind(ctx: FileContext, model: TsModel, call: TsCall): Unbounded
   return {
     wording: WORDING.mongoose,
     quoted: `${shortText(node.expression)}()`,
+    entity: modelReceiver(call)?.className,
     documents: true,
     start: call.start,
     end: node.expression.end,
@@ -647,9 +680,16 @@ export const ormFindWithoutLimit: Rule = {
         "(also after `scope()`/`unscoped()`) without `limit`; a Mongoose model's `find` with no " +
         '`.limit()` in its chain. Repositories are recognised as Perflens recognises TypeORM calls ' +
         '(`@InjectRepository(User) private repo: Repository<User>`, `dataSource.getRepository(User)`, ' +
-        "`dataSource.manager`, a query runner's or transaction's manager), Sequelize models by the " +
+        '`getDataSource().getRepository(User)`, a custom repository class extending `Repository<User>` ' +
+        'in any file, a repository another module exports (`export const users = ' +
+        'AppDataSource.getRepository(User)`), the statics of an Active Record entity extending ' +
+        '`BaseEntity`: ' +
+        "`User.find()`, `User.findBy()`, `dataSource.manager`, a query runner's or transaction's " +
+        'manager), Sequelize models by the ' +
         'class they extend (through other files too), Mongoose models by a `Model<T>` declaration ' +
-        '(`@InjectModel(Cat.name) private cats: Model<Cat>`). The request path is the one ' +
+        '(`@InjectModel(Cat.name) private cats: Model<Cat>`) or as made by `mongoose.model(...)` ' +
+        '(in the file, or exported by another: `export default mongoose.model(...)`, ' +
+        '`module.exports = mongoose.model(...)`). The request path is the one ' +
         '`prisma-find-many-without-take` follows: a route handler, resolver or server function, a ' +
         'function it calls in the same file, or an exported function or public method of an exported ' +
         'class (a NestJS service injected into a controller, a function of a service module that ' +
@@ -714,8 +754,7 @@ export const ormFindWithoutLimit: Rule = {
           'calls. Scripts, seeds, migrations and tests (`scripts/`, `migrations/`, `seeds/`, ' +
           '`*.spec.ts`, `__tests__/`). Reads of small lookup tables are not exempt: nothing says a ' +
           'table stays small.',
-        'TypeORM Active Record entities (`User.find()` on a `BaseEntity`), MikroORM, and Mongoose ' +
-          'models known only as the result of `mongoose.model(...)` are not recognised yet.',
+        'MikroORM is not recognised yet.',
       ],
       fixSafety:
         'Unsafe: a bound changes how many rows the code receives. It is right for lists shown to ' +
@@ -740,7 +779,8 @@ export const ormFindWithoutLimit: Rule = {
       if (TYPEORM_FINDS.has(call.name)) {
         // `items.find((item) => ...)`: an array's, never a repository's.
         if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) continue;
-        read = typeormFind(ctx, model, call) ?? mongooseFind(ctx, model, call);
+        models ??= new HelperIoFinder(() => ctx.index, model);
+        read = typeormFind(ctx, model, call, models) ?? mongooseFind(ctx, model, call, models);
       } else if (SEQUELIZE_READS.has(call.name)) {
         models ??= new HelperIoFinder(() => ctx.index, model);
         read = sequelizeFindAll(ctx, model, call, models);

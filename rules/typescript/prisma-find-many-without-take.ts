@@ -134,7 +134,9 @@ export const prismaFindManyWithoutTake: Rule = {
         'service injected into it (`constructor(private readonly items: ItemService)`, or an ' +
         '`@Inject()`ed field) reaches the service method that queries, and so does an Express ' +
         'controller calling `leadsService.list()` of a module that exports `{ list, create }`, or ' +
-        'a method of a service it constructs (`new RoleService()`). ' +
+        'a method of a service it constructs (`new RoleService()`) or another module exports an ' +
+        'instance of (`export const roles = new RoleService()`, `export { svc as roles }`, ' +
+        '`exports.roles = new RoleService()`, `module.exports = new RoleService()`). ' +
         'Routes under a `cron/` folder (`app/api/cron/<job>/route.ts`) are handlers a scheduler calls: ' +
         'their message says the query runs on each call of the cron route, and to read the rows in ' +
         'pages, since a job usually needs them all.',

@@ -335,8 +335,9 @@ export const sequentialIndependentAwaits: Rule = {
         'HTTP request or an `fs.promises` call (directly, or through a workspace helper that makes ' +
         'one), where no later awaited expression reads a name an earlier statement declared. ' +
         'Queries are those `await-in-loop` knows: Prisma, SQL clients, Redis, knex, Drizzle, and ' +
-        'TypeORM, Mongoose, MikroORM and Sequelize calls (model statics such as `User.findByPk` ' +
-        'included, the model class declared in any file; TypeORM repositories a data source hands ' +
+        'TypeORM, Mongoose, MikroORM and Sequelize calls (model statics such as `User.findByPk`, ' +
+        'TypeORM Active Record `Profile.findOneBy` and Mongoose `User.findById` included, the model ' +
+        'declared in any file; TypeORM repositories a data source hands ' +
         'out, as in `ds.getRepository(Order).findOne(...)`, and `ds.manager`). ' +
         'Statements are `const x = await f()` (any declaration kind or pattern) and bare `await f()`. ' +
         'The finding is reported once per run, at its first `await`.',

@@ -27,13 +27,22 @@ import {
   type TsImport,
   type TsModel,
 } from './model';
-import { declaredClasses, loadedInstanceClass, modelReceiver } from './model-classes';
 import {
+  declaredClasses,
+  loadedInstanceClass,
+  modelReceiver,
+  TYPEORM_REPOSITORY_VALUE,
+} from './model-classes';
+import { moduleRepositories } from './orm-calls';
+import {
+  aliasedExports,
   declaredFunctionsAndClasses,
   declaresCallable,
+  exportedInstantiation,
   exportedObjects,
   isInlineFunction,
 } from './module-exports';
+import { isMongooseModelVariable, mongooseModelBindings } from './mongoose-models';
 import { aliasedPath, type ModuleAliases } from './path-aliases';
 import { prismaQueryColumns } from './prisma-queries';
 import { STARTUP_TRAIT } from './workspace-callers';
@@ -166,7 +175,11 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
     const module = importedModuleName(model, imported);
     if (module === undefined) return [];
     const prefix = module ? `${module}.` : '';
-    if (imported.imported === '*') return [`${prefix}${parts[1]}`];
+    // A whole-module `require` is also what `module.exports = new Pager()` made (`default`).
+    if (imported.imported === '*')
+      return model.moduleVariables.has(head)
+        ? [`${prefix}${parts[1]}`, `${prefix}default.${parts[1]}`]
+        : [`${prefix}${parts[1]}`];
     const member = parts.length === 2 ? `.${parts[1]}` : '';
     return imported.imported === 'default'
       ? [`${prefix}default${member}`, `${prefix}${head}${member}`]
@@ -266,12 +279,18 @@ function classTargets(model: TsModel, name: string, moduleName: string): string[
   return [moduleName ? `${moduleName}.${name}` : name];
 }
 
-/** The qualified names a class imported as `name` may have (none from a namespace import). */
+/**
+ * The qualified names a class imported as `name` may have: none from a namespace import, the
+ * module's default export for a whole-module `const Post = require('./Post')` (a module that
+ * says `module.exports = mongoose.model(...)`).
+ */
 function importedClassTargets(model: TsModel, imported: TsImport, name: string): string[] {
-  if (imported.imported === '*') return [];
+  const required = imported.imported === '*' && model.moduleVariables.has(name);
+  if (imported.imported === '*' && !required) return [];
   const module = importedModuleName(model, imported);
   if (module === undefined) return [];
   const prefix = module ? `${module}.` : '';
+  if (required) return [`${prefix}default`];
   return imported.imported === 'default'
     ? [`${prefix}default`, `${prefix}${name}`]
     : [`${prefix}${imported.imported}`];
@@ -303,9 +322,18 @@ export function modelClassTargets(call: TsCall, model: TsModel, moduleName: stri
   return receiver ? classTargets(model, receiver.className, moduleName) : [];
 }
 
-/** The file's classes that are ORM models here or extend a workspace class, for the index. */
+/**
+ * The file's classes that are ORM models here or extend a workspace class, and its Mongoose
+ * models (`export default mongoose.model(...)`), for the index.
+ */
 function classFactsOf(model: TsModel, moduleName: string): ClassFact[] {
-  const facts: ClassFact[] = [];
+  const facts: ClassFact[] = mongooseModelBindings(model).map(({ name, isDefault }) => ({
+    name,
+    ...(isDefault && name !== 'default' ? { isDefault: true } : {}),
+    orm: 'mongoose',
+  }));
+  // Repositories other modules import (`export const users = ds.getRepository(User)`).
+  for (const name of moduleRepositories(model)) facts.push({ name, orm: TYPEORM_REPOSITORY_VALUE });
   for (const cls of declaredClasses(model).values()) {
     const base = cls.orm || !cls.baseName ? [] : classTargets(model, cls.baseName, moduleName);
     if (!cls.orm && base.length === 0) continue;
@@ -485,6 +513,9 @@ function moduleInstancesOf(model: TsModel, moduleName: string): InstanceFact[] {
     } else if (ts.isExportAssignment(statement) && !statement.isExportEquals)
       add('default', statement.expression);
   }
+  // Under the names other modules use: `export { svc as service }`, `exports.mailer = new X()`.
+  for (const { name, value } of aliasedExports(model))
+    add(name, exportedInstantiation(model, value));
   return instances;
 }
 
@@ -626,7 +657,7 @@ function objectMembers(
     if (!value || !ts.isIdentifier(value)) continue;
     const origin =
       importOrigin(model, value.text) ??
-      (declaresCallable(model, value.text)
+      (declaresCallable(model, value.text) || isMongooseModelVariable(model, value.text)
         ? { module: moduleName, imported: value.text }
         : undefined);
     if (origin) members.push([member, origin]);

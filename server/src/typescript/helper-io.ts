@@ -10,7 +10,13 @@ import type { IndexedFunction, WorkspaceIndex } from '../workspace/index';
 import { PRISMA_WRITE_OPERATIONS } from './knowledge';
 import type { TsCall, TsModel } from './model';
 import { modelClassTargets, tsCallTargets, tsModuleNameOf } from './facts';
-import { SEQUELIZE_INSTANCE_QUERIES, SEQUELIZE_STATIC_QUERIES } from './model-classes';
+import {
+  mayQueryModel,
+  modelMethodQueries,
+  modelReceiver,
+  ormModelMethodQueries,
+  ormOfModelKind,
+} from './model-classes';
 
 /** How deep calls are followed; helpers of helpers of helpers are rare, and cycles are cut anyway. */
 const MAX_DEPTH = 5;
@@ -26,14 +32,27 @@ export interface HelperIo {
 
 const isRoundTrip = (effect: Effect): boolean => effect.kind === 'db' || effect.kind === 'http';
 
-/** The class part of a model call site's targets (`src.models.user.User` of `...User.findByPk`). */
+/** The method a call site calls (`findByPk` of `User.findByPk`). */
+function siteMethod(site: CallSite): string {
+  return site.callee.slice(site.callee.lastIndexOf('.') + 1);
+}
+
+/**
+ * The class part of a model call site's targets (`src.models.user.User` of `...User.findByPk`),
+ * and the default export of each (`src.models.Post.default` of `src.models.Post.find`, for a
+ * model a module exports as `module.exports = mongoose.model(...)` and another `require`s whole).
+ */
 function modelSiteClasses(site: CallSite): string[] {
-  const method = site.callee.slice(site.callee.lastIndexOf('.') + 1);
-  if (!SEQUELIZE_STATIC_QUERIES.has(method) && !SEQUELIZE_INSTANCE_QUERIES.has(method)) return [];
+  const method = siteMethod(site);
+  if (!mayQueryModel(method)) return [];
   const suffix = `.${method}`;
-  return site.targets
+  const classes = site.targets
     .filter((target) => target.endsWith(suffix))
     .map((target) => target.slice(0, -suffix.length));
+  return [
+    ...classes,
+    ...classes.filter((name) => !name.endsWith('.default')).map((name) => `${name}.default`),
+  ];
 }
 
 /**
@@ -69,8 +88,19 @@ export class HelperIoFinder {
    * index can tell is a model: imported, or extending a class of another file.
    */
   modelQuery(call: TsCall): string | undefined {
+    const kind = this.modelKind(call);
+    return kind && ormOfModelKind(kind);
+  }
+
+  /**
+   * As `modelQuery`, the model kind itself: `typeorm` for an Active Record entity,
+   * `typeorm-repository-value` for a repository another module exports, else the ORM.
+   */
+  modelKind(call: TsCall): string | undefined {
     const classes = modelClassTargets(call, this.model, this.moduleName);
-    return classes.length > 0 ? this.index().ormModelOf(classes) : undefined;
+    const kind = classes.length > 0 ? this.index().ormModelOf(classes) : undefined;
+    const receiver = kind && modelReceiver(call);
+    return receiver && modelMethodQueries(kind, receiver, call.name) ? kind : undefined;
   }
 
   /** Whether a helper's call site is a query on a model class (and no workspace function). */
@@ -78,7 +108,9 @@ export class HelperIoFinder {
     const classes = modelSiteClasses(site);
     if (classes.length === 0) return false;
     const index = this.index();
-    return !index.resolve(site.targets) && !!index.ormModelOf(classes);
+    if (index.resolve(site.targets)) return false;
+    const orm = index.ormModelOf(classes);
+    return !!orm && ormModelMethodQueries(orm, siteMethod(site));
   }
 
   /** The I/O `call` reaches through workspace functions, or undefined. */

@@ -1,17 +1,22 @@
 /**
- * Sequelize model classes: classes that extend `Model` from `sequelize`, `sequelize-typescript` or
- * `@sequelize/core`, directly or through other classes (`class User extends ParanoidModel`,
- * `class ParanoidModel extends IdModel`, `class IdModel extends Model`). Their statics run
- * queries (`User.findByPk(id)`, `Notification.create(...)`), and so do some instance methods
- * (`user.save()`). Here a class is judged from the syntax of its own file; a base class imported
- * from another workspace file is recorded in the file's facts (`ClassFact`) and followed by the
- * workspace index (`ormModelOf`). A `Model` from any other package (Objection's, a workspace
- * class of that name) and a class that merely has a static `findByPk` are not Sequelize models.
+ * Model classes: classes that extend `Model` from `sequelize`, `sequelize-typescript` or
+ * `@sequelize/core`, TypeORM's `BaseEntity` (Active Record) or TypeORM's `Repository` (a custom
+ * repository), directly or through other classes (`class User extends ParanoidModel`, `class
+ * ParanoidModel extends IdModel`, `class IdModel extends Model`); and Mongoose models bound at
+ * module level (`mongoose-models.ts`). Their statics run queries (`User.findByPk(id)`,
+ * `Member.findOneBy({ id })`, `Notification.create(...)`), and so do some instance methods
+ * (`user.save()`), each ORM its own (`MODEL_QUERIES`). Here a class is judged from the syntax of
+ * its own file; a base class imported from another workspace file is recorded in the file's
+ * facts (`ClassFact`) and followed by the workspace index (`ormModelOf`). A `Model` from any other
+ * package (Objection's, a workspace class of that name) and a class that merely has a static
+ * `findByPk` are not models.
  */
 import { ts } from './compiler';
 import { declaredTypeName } from './declared-types';
 import { declarationOf } from './name-resolution';
 import { hasModifier, unwrap, type TsCall, type TsModel } from './model';
+import { isMongooseModelVariable } from './mongoose-models';
+import { MONGOOSE_QUERIES, TYPEORM_QUERIES } from './orm-methods';
 
 /** Packages whose `Model` is Sequelize's (v6, its TypeScript decorators, and v7). */
 const SEQUELIZE_PACKAGES = new Set(['sequelize', 'sequelize-typescript', '@sequelize/core']);
@@ -58,8 +63,90 @@ export const SEQUELIZE_INSTANCE_QUERIES = new Set([
   '$create',
 ]);
 
-/** Statics whose awaited result is one instance of the class (`const user = await User.findByPk(id)`). */
-const RETURNS_INSTANCE = new Set(['findByPk', 'findOne', 'create', 'build']);
+/** The model kind of a class that extends TypeORM's `Repository`: queries are `typeorm`'s. */
+const TYPEORM_REPOSITORY = 'typeorm-repository';
+
+/** TypeORM's repository classes, which a custom repository extends. */
+const TYPEORM_REPOSITORY_CLASSES = new Set(['Repository', 'TreeRepository', 'MongoRepository']);
+
+/**
+ * The model kind of a module variable holding a TypeORM repository (`export const users =
+ * ds.getRepository(User)`): other modules call its finders as on a class (`users.findBy()`).
+ */
+export const TYPEORM_REPOSITORY_VALUE = 'typeorm-repository-value';
+
+/** The ORM package a model kind's queries go through (`typeorm` for a custom repository). */
+export function ormOfModelKind(kind: string): string {
+  return kind === TYPEORM_REPOSITORY || kind === TYPEORM_REPOSITORY_VALUE ? 'typeorm' : kind;
+}
+
+/** TypeORM Active Record (`class User extends BaseEntity`): instance methods that run a query. */
+const ACTIVE_RECORD_INSTANCE_QUERIES = new Set([
+  'save',
+  'remove',
+  'softRemove',
+  'recover',
+  'reload',
+]);
+
+/** Mongoose documents: instance methods that run a query (`await user.save()`). */
+const MONGOOSE_DOCUMENT_QUERIES = new Set(['save', 'deleteOne', 'updateOne', 'populate']);
+
+/**
+ * Per ORM whose models are classes or class-like values, the statics that run a query and the
+ * instance methods that do. TypeORM's are those of `BaseEntity` (its static `create` only builds
+ * an entity); Mongoose's are a model's and a document's.
+ */
+const MODEL_QUERIES: Record<
+  string,
+  { static: ReadonlySet<string>; instance: ReadonlySet<string> }
+> = {
+  sequelize: { static: SEQUELIZE_STATIC_QUERIES, instance: SEQUELIZE_INSTANCE_QUERIES },
+  typeorm: {
+    static: new Set([...TYPEORM_QUERIES, 'findOneById', 'clear']),
+    instance: ACTIVE_RECORD_INSTANCE_QUERIES,
+  },
+  mongoose: { static: MONGOOSE_QUERIES, instance: MONGOOSE_DOCUMENT_QUERIES },
+  // A custom repository (`class UserRepository extends Repository<User>`): its instances are
+  // repositories (`this.find()` in its methods, `users.findBy(...)` on an injected one).
+  [TYPEORM_REPOSITORY]: { static: new Set(), instance: TYPEORM_QUERIES },
+  [TYPEORM_REPOSITORY_VALUE]: { static: TYPEORM_QUERIES, instance: new Set() },
+};
+
+/** Every model static and instance method that runs a query in some ORM: others need no look. */
+const ANY_STATIC_QUERY = new Set(Object.values(MODEL_QUERIES).flatMap((m) => [...m.static]));
+const ANY_INSTANCE_QUERY = new Set(Object.values(MODEL_QUERIES).flatMap((m) => [...m.instance]));
+
+/** Whether `method`, called on a model class of `orm` (`static`) or an instance of one, runs a query. */
+export function modelMethodQueries(orm: string, receiver: ModelReceiver, method: string): boolean {
+  return MODEL_QUERIES[orm]?.[receiver.kind].has(method) ?? false;
+}
+
+/** Whether `method` runs a query on some ORM's model class or instance (a call site worth a look). */
+export function mayQueryModel(method: string): boolean {
+  return ANY_STATIC_QUERY.has(method) || ANY_INSTANCE_QUERY.has(method);
+}
+
+/** Whether `method` runs a query on a model class of `orm` or an instance of one. */
+export function ormModelMethodQueries(orm: string, method: string): boolean {
+  const methods = MODEL_QUERIES[orm];
+  return !!methods && (methods.static.has(method) || methods.instance.has(method));
+}
+
+/**
+ * Statics whose awaited result is one instance of the class (`const user = await
+ * User.findByPk(id)`, Mongoose `findById`, TypeORM `findOneBy`).
+ */
+const RETURNS_INSTANCE = new Set([
+  'findByPk',
+  'findOne',
+  'create',
+  'build',
+  'findById',
+  'findOneBy',
+  'findOneOrFail',
+  'findOneByOrFail',
+]);
 
 /** A top-level class of the file that extends something. */
 export interface DeclaredClass {
@@ -89,6 +176,11 @@ function ormBaseOf(model: TsModel, expression: ts.Expression): string | undefine
   const node = unwrap(expression);
   if (ts.isIdentifier(node)) {
     const imported = model.imports.get(node.text);
+    // TypeORM's Active Record base: its statics (`User.find()`) query the entity's table; and
+    // its repositories, which custom repositories extend.
+    if (imported?.module === 'typeorm' && imported.imported === 'BaseEntity') return 'typeorm';
+    if (imported?.module === 'typeorm' && TYPEORM_REPOSITORY_CLASSES.has(imported.imported))
+      return TYPEORM_REPOSITORY;
     return imported && SEQUELIZE_PACKAGES.has(imported.module) && imported.imported === 'Model'
       ? 'sequelize'
       : undefined;
@@ -140,8 +232,12 @@ export function declaredClasses(model: TsModel): Map<string, DeclaredClass> {
   return classes;
 }
 
-/** The ORM whose model a class of this file is, following bases declared in this file. */
+/**
+ * The ORM whose model a class of this file is, following bases declared in this file, or
+ * `mongoose` for a module variable holding a Mongoose model.
+ */
 function localOrmModel(model: TsModel, className: string): string | undefined {
+  if (isMongooseModelVariable(model, className)) return 'mongoose';
   const classes = declaredClasses(model);
   const seen = new Set<string>();
   for (let cls = classes.get(className); cls && !seen.has(cls.name);) {
@@ -296,26 +392,38 @@ function unscoped(receiver: ts.Expression): ts.Expression {
 
 function findModelReceiver(call: TsCall): ModelReceiver | undefined {
   if (call.isNew || call.isTaggedTemplate || !call.receiver) return undefined;
-  const staticQuery = SEQUELIZE_STATIC_QUERIES.has(call.name);
-  const instanceQuery = SEQUELIZE_INSTANCE_QUERIES.has(call.name);
+  const staticQuery = ANY_STATIC_QUERY.has(call.name);
+  const instanceQuery = ANY_INSTANCE_QUERY.has(call.name);
   if (!staticQuery && !instanceQuery) return undefined;
+  // `items.find((item) => ...)`: an array's, never a model's.
+  if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) return undefined;
   const receiver = staticQuery ? unscoped(call.receiver) : unwrap(call.receiver);
   if (receiver.kind === ts.SyntaxKind.ThisKeyword) {
     const found = thisReceiver(call);
     if (!found) return undefined;
     return (found.kind === 'static' ? staticQuery : instanceQuery) ? found : undefined;
   }
-  if (staticQuery && ts.isPropertyAccessExpression(receiver))
-    return importedMember(receiver) ? { className: receiver.getText(), kind: 'static' } : undefined;
+  if (ts.isPropertyAccessExpression(receiver)) {
+    if (staticQuery && importedMember(receiver))
+      return { className: receiver.getText(), kind: 'static' };
+    // `this.users.findBy(...)` on a field declared with a class (an injected custom repository).
+    const fieldClass =
+      instanceQuery && receiver.expression.kind === ts.SyntaxKind.ThisKeyword
+        ? declaredTypeName(receiver)
+        : undefined;
+    return fieldClass ? { className: fieldClass, kind: 'instance' } : undefined;
+  }
   if (!ts.isIdentifier(receiver)) return undefined;
   const holder = declarationOf(receiver)?.parent;
   if (!holder) return undefined;
-  // The class itself: declared in this file, or bound by an import or a `require`.
+  // The class itself: declared in this file, bound by an import or a `require` (of one model,
+  // `const Post = require('./Post')`, too), or a Mongoose model made at the module's top level.
   if (
     ts.isClassDeclaration(holder) ||
     ts.isImportSpecifier(holder) ||
     ts.isImportClause(holder) ||
-    isRequiredBinding(holder)
+    isRequiredBinding(holder) ||
+    (ts.isVariableDeclaration(holder) && isModuleLevelModel(holder))
   )
     return staticQuery ? { className: receiver.text, kind: 'static' } : undefined;
   if (!instanceQuery) return undefined;
@@ -342,6 +450,24 @@ function importedMember(receiver: ts.PropertyAccessExpression): boolean {
   );
 }
 
+/**
+ * A top-level `const X = require('./x')` (the module's one export: a model when that module says
+ * `module.exports = mongoose.model(...)`), or one shaped like a Mongoose model
+ * (`mongoose.model(...)`, `model(...)`, `mongoose.models.X || mongoose.model(...)`), which
+ * `localOrmModel` then checks against the file's imports.
+ */
+function isModuleLevelModel(holder: ts.VariableDeclaration): boolean {
+  const statement = holder.parent?.parent;
+  if (!statement || !ts.isVariableStatement(statement) || !ts.isSourceFile(statement.parent))
+    return false;
+  let value = holder.initializer && unwrap(holder.initializer);
+  if (value && ts.isBinaryExpression(value)) value = unwrap(value.right);
+  if (!value || !ts.isCallExpression(value)) return false;
+  const callee = unwrap(value.expression);
+  if (ts.isIdentifier(callee)) return callee.text === 'require' || callee.text === 'model';
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === 'model';
+}
+
 /** `{ Job }` of `const { Job } = require('./models')`. */
 function isRequiredBinding(node: ts.Node): boolean {
   if (!ts.isBindingElement(node)) return false;
@@ -362,11 +488,22 @@ function isRequireCall(expression: ts.Expression | undefined): boolean {
 }
 
 /**
- * `sequelize` when `call` queries through a Sequelize model class this file declares (its chain
- * of bases reaching `Model` in this file); classes from other files need the workspace index.
+ * The ORM (`sequelize`, `typeorm`, `mongoose`) when `call` queries through a model class this
+ * file declares (its chain of bases reaching the ORM's base in this file) or a Mongoose model it
+ * makes, or an instance of one; classes and models of other files need the workspace index.
  */
 export function localModelQuery(model: TsModel, call: TsCall): string | undefined {
+  const kind = localModelKind(model, call);
+  return kind && ormOfModelKind(kind);
+}
+
+/**
+ * As `localModelQuery`, the model kind itself: `typeorm` for an Active Record entity,
+ * `typeorm-repository` for a custom repository class, else the ORM.
+ */
+export function localModelKind(model: TsModel, call: TsCall): string | undefined {
   const receiver = modelReceiver(call);
   if (!receiver || model.imports.has(receiver.className)) return undefined;
-  return localOrmModel(model, receiver.className);
+  const kind = localOrmModel(model, receiver.className);
+  return kind && modelMethodQueries(kind, receiver, call.name) ? kind : undefined;
 }

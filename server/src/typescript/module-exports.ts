@@ -42,6 +42,37 @@ export function exportedObjects(model: TsModel): ExportedObject[] {
   return found;
 }
 
+/** `module.exports`, `module.exports.X` or `exports.X`: the export name (`default` for the first). */
+function commonJsExportName(target: ts.Expression): string | undefined {
+  const node = unwrap(target);
+  if (!ts.isPropertyAccessExpression(node)) return undefined;
+  const owner = unwrap(node.expression);
+  if (ts.isIdentifier(owner)) {
+    if (owner.text === 'module' && node.name.text === 'exports') return 'default';
+    return owner.text === 'exports' ? node.name.text : undefined;
+  }
+  return commonJsExportName(owner) === 'default' ? node.name.text : undefined;
+}
+
+/**
+ * A top-level CommonJS export: `module.exports = value` (named `default`, as TypeScript's
+ * interop and a whole-module `require` see it), `exports.name = value` or `module.exports.name =
+ * value`; undefined for any other statement.
+ */
+export function commonJsExport(
+  statement: ts.Statement,
+): { name: string; value: ts.Expression } | undefined {
+  if (!ts.isExpressionStatement(statement)) return undefined;
+  const expression = statement.expression;
+  if (
+    !ts.isBinaryExpression(expression) ||
+    expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken
+  )
+    return undefined;
+  const name = commonJsExportName(expression.left);
+  return name ? { name, value: expression.right } : undefined;
+}
+
 /** `module.exports = ...` */
 function isModuleExportsAssignment(statement: ts.ExpressionStatement): boolean {
   const expression = statement.expression;
@@ -174,7 +205,79 @@ export function exportsInstanceOf(model: TsModel, className: string): boolean {
         )
           add(declaration.initializer);
     }
+    // `exports.mailer = new Mailer()`, `export default mailer`, `export { m as mailer }`.
+    for (const { value } of aliasedExports(model)) add(exportedInstantiation(model, value));
     instantiatedExportsOfModel.set(model, classes);
   }
   return classes.has(className);
+}
+
+/** A value a module exports under a name: an expression (`new Mailer()`) or a variable's name. */
+export interface NamedExport {
+  /** The name importers use: `service`, `default`, `default.mailer` (a member of an exported object). */
+  name: string;
+  value: ts.Expression;
+}
+
+const aliasedExportsOfModel = new WeakMap<TsModel, NamedExport[]>();
+
+/**
+ * What the module exports under a name other than a declaration's own: renamed export lists
+ * (`export { svc as service }`), `export default svc`, CommonJS exports (`exports.mailer = new
+ * Mailer()`, `module.exports.mailer = mailer`, `module.exports = new Mailer()` as `default`) and
+ * the members of exported objects that name a variable under another name (`module.exports = {
+ * mailService: mailer }`, `export default { mailer }` as `default.mailer`). Read once per file.
+ */
+export function aliasedExports(model: TsModel): NamedExport[] {
+  let found = aliasedExportsOfModel.get(model);
+  if (found) return found;
+  found = [];
+  for (const statement of model.sourceFile.statements) {
+    if (ts.isExportAssignment(statement) && !statement.isExportEquals) {
+      const value = unwrap(statement.expression);
+      if (ts.isIdentifier(value)) found.push({ name: 'default', value });
+      continue;
+    }
+    if (ts.isExportDeclaration(statement)) {
+      const clause = statement.exportClause;
+      if (statement.moduleSpecifier || statement.isTypeOnly || !clause) continue;
+      if (!ts.isNamedExports(clause)) continue;
+      for (const element of clause.elements)
+        if (element.propertyName && ts.isIdentifier(element.propertyName) && !element.isTypeOnly)
+          found.push({ name: element.name.text, value: element.propertyName });
+      continue;
+    }
+    const assignment = commonJsExport(statement);
+    if (assignment) found.push(assignment);
+  }
+  for (const { name, object } of exportedObjects(model)) {
+    const prefix = name ? `${name}.` : '';
+    for (const property of object.properties) {
+      const value = ts.isShorthandPropertyAssignment(property)
+        ? property.name
+        : ts.isPropertyAssignment(property)
+          ? unwrap(property.initializer)
+          : undefined;
+      if (!value || !ts.isIdentifier(value) || !ts.isIdentifier(property.name!)) continue;
+      const exported = `${prefix}${property.name.text}`;
+      // `module.exports = { mailer }`: reached under the variable's own name already.
+      if (exported !== value.text) found.push({ name: exported, value });
+    }
+  }
+  aliasedExportsOfModel.set(model, found);
+  return found;
+}
+
+/** The `new X()` an exported value is: itself, or a module variable's initializer. */
+export function exportedInstantiation(
+  model: TsModel,
+  value: ts.Expression,
+): ts.NewExpression | undefined {
+  let node = unwrap(value);
+  if (ts.isIdentifier(node)) {
+    const initializer = model.moduleVariables.get(node.text)?.initializer;
+    if (!initializer) return undefined;
+    node = unwrap(initializer);
+  }
+  return ts.isNewExpression(node) ? node : undefined;
 }

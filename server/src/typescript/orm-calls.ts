@@ -13,67 +13,7 @@ import { declaredTypeName } from './declared-types';
 import { unwrap, type TsCall, type TsModel } from './model';
 import { declarationOf } from './name-resolution';
 import { localModelQuery } from './model-classes';
-
-/** Repository and entity-manager methods that run a query (the builders do not). */
-const TYPEORM_QUERIES = new Set([
-  'find',
-  'findBy',
-  'findAndCount',
-  'findAndCountBy',
-  'findOne',
-  'findOneBy',
-  'findOneOrFail',
-  'findOneByOrFail',
-  'findByIds',
-  'count',
-  'countBy',
-  'exist',
-  'exists',
-  'existsBy',
-  'sum',
-  'average',
-  'minimum',
-  'maximum',
-  'save',
-  'remove',
-  'softRemove',
-  'recover',
-  'insert',
-  'update',
-  'upsert',
-  'delete',
-  'softDelete',
-  'restore',
-  'increment',
-  'decrement',
-  'preload',
-  'query',
-]);
-
-/** Mongoose model statics that run a query (awaited directly or through `.exec()`). */
-const MONGOOSE_QUERIES = new Set([
-  'find',
-  'findOne',
-  'findById',
-  'findByIdAndUpdate',
-  'findByIdAndDelete',
-  'findOneAndUpdate',
-  'findOneAndDelete',
-  'findOneAndReplace',
-  'updateOne',
-  'updateMany',
-  'deleteOne',
-  'deleteMany',
-  'replaceOne',
-  'countDocuments',
-  'estimatedDocumentCount',
-  'exists',
-  'distinct',
-  'aggregate',
-  'create',
-  'insertMany',
-  'bulkWrite',
-]);
+import { MONGOOSE_QUERIES, TYPEORM_QUERIES } from './orm-methods';
 
 const MIKRO_ORM_QUERIES = new Set([
   'find',
@@ -245,6 +185,9 @@ function typeormObject(
     }
     if (method === 'createQueryRunner')
       return typeormObject(model, owner, depth + 1) === 'DataSource' ? 'QueryRunner' : undefined;
+    // `ds.getRepository(User).extend({ ... })`: TypeORM 0.3's custom repository is a repository.
+    if (method === 'extend' && node.arguments.length === 1)
+      return typeormObject(model, owner, depth + 1) === 'Repository' ? 'Repository' : undefined;
     return undefined;
   }
   if (!ts.isIdentifier(node)) return undefined;
@@ -254,6 +197,29 @@ function typeormObject(
   if (holder && ts.isParameter(holder) && !holder.type)
     return transactionManager(model, holder, depth);
   return undefined;
+}
+
+const repositoriesOfModel = new WeakMap<TsModel, string[]>();
+
+/**
+ * The module variables holding a TypeORM repository (`export const users =
+ * AppDataSource.getRepository(User)`, or its `.extend({ ... })`), which other modules import and
+ * query (`users.findOneBy({ id })`): recorded in the file's facts for the index.
+ */
+export function moduleRepositories(model: TsModel): string[] {
+  let names = repositoriesOfModel.get(model);
+  if (names) return names;
+  names = [];
+  if (mentionsTypeormObjects(model))
+    for (const [name, declaration] of model.moduleVariables)
+      if (
+        !declaration.type &&
+        declaration.initializer &&
+        typeormObject(model, declaration.initializer, 0) === 'Repository'
+      )
+        names.push(name);
+  repositoriesOfModel.set(model, names);
+  return names;
 }
 
 /**
@@ -293,11 +259,27 @@ function holdsOneConnection(model: TsModel, expression: ts.Expression, depth: nu
 }
 
 /**
+ * A getter of the app's data source, called with no arguments: `getDataSource()`,
+ * `db.getAppDataSource()`, TypeORM 0.2's `getConnection()`.
+ */
+const DATA_SOURCE_GETTER = /^(?:get\w*DataSource|getConnection)$/;
+
+/**
  * `app.AppDataSource`, `dataSource`: a data source by its conventional name, unless the syntax
- * declares it with another type (`dataSource: ReportSource`).
+ * declares it with another type (`dataSource: ReportSource`); or what a getter of one returns
+ * (`getDataSource()`).
  */
 function namedDataSource(expression: ts.Expression): TypeormObject | undefined {
   const node = unwrap(expression);
+  if (ts.isCallExpression(node)) {
+    const callee = unwrap(node.expression);
+    const name = ts.isIdentifier(callee)
+      ? callee.text
+      : ts.isPropertyAccessExpression(callee)
+        ? callee.name.text
+        : '';
+    return node.arguments.length === 0 && DATA_SOURCE_GETTER.test(name) ? 'DataSource' : undefined;
+  }
   if (declaredTypeName(node)) return undefined;
   const name = ts.isIdentifier(node)
     ? node.text
