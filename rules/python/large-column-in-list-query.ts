@@ -270,7 +270,7 @@ export const largeColumnInListQuery: Rule = {
         '    return [{"id": t.id, "title": t.title} for t in tickets]',
       ].join('\n'),
       notFlagged: [
-        'A Django queryset bound to a name and then only counted or checked (`qs.count()`, `qs.exists()`, `qs.aggregate(...)`, `qs.update(...)`, `qs.values_list(...)`): it runs its own SQL and loads no rows.',
+        'A Django queryset bound to a name and then only counted or checked (`qs.count()`, `qs.exists()`, `qs.aggregate(...)`, `qs.update(...)`, `qs.values_list(...)`): it runs its own SQL and loads no rows; or only used to look up single rows (`qs.get(pk=pk)`, `qs.first()`): each loads one row, not a list.',
         'Columns declared lazily (`deferred(Column(JSON))`, `mapped_column(JSON, deferred=True)`).',
         'Queries that choose columns: `.options(load_only(...))`, `defer(...)`, `undefer(...)`, ' +
           '`with_entities(...)`, `with_only_columns(...)`, column selects (`select(Ticket.id, Ticket.title)`), ' +

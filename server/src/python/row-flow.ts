@@ -55,13 +55,17 @@ export function boundName(call: PyCall): string {
   return left?.type === 'identifier' ? left.text : '';
 }
 
-/** Queryset methods that send their own SQL and load no model rows: `COUNT(*)`, `EXISTS`, ... */
+/**
+ * Queryset methods that send their own SQL and load no model rows (`COUNT(*)`, `EXISTS`, ...) or
+ * one at most (`get`, `first`, ...: a lookup, not a list).
+ */
 const ROWLESS_USE =
-  /^\.(?:a?count|a?exists|a?aggregate|a?update|a?delete|values|values_list|a?explain)\s*\(/;
+  /^\.(?:a?count|a?exists|a?aggregate|a?update|a?delete|values|values_list|a?explain|a?get|a?first|a?last|a?earliest|a?latest)\s*\(/;
 
 /**
- * Whether every use of the queryset bound to `name` in `fn` is a method that loads no rows
- * (`matching.count()`): the `.all()` then never runs as a list query.
+ * Whether every use of the queryset bound to `name` in `fn` is a method that loads no rows or a
+ * single one (`matching.count()`, `all_docs.get(pk=pk)`): the `.all()` then never runs as a list
+ * query.
  */
 export function onlyRowlessUses(fn: PyFunction, name: string, source: string): boolean {
   const body = source.slice(fn.node.startIndex, fn.node.endIndex);
