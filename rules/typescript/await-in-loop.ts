@@ -244,7 +244,7 @@ export const awaitInLoop: Rule = {
         '`pool.query`/`client.query`, knex chains, Drizzle (`db.query.users.findFirst`, and ' +
         '`db.select()...` chains when awaited), postgres.js `sql` templates, Redis commands, and ' +
         'the query methods of a TypeORM `Repository`/`EntityManager`/`DataSource`, a Mongoose `Model` ' +
-        '(also through `.exec()`), a MikroORM repository or entity manager and a Sequelize instance, ' +
+        '(also through the query built on it: `.lean()`, `.sort().limit()`, `.exec()`), a MikroORM repository or entity manager and a Sequelize instance, ' +
         'when the receiver is declared with that type (a NestJS-injected field, a typed parameter ' +
         'or variable, or one initialised with `new Sequelize(...)`) imported from the ORM, or is ' +
         'a TypeORM object another one hands out: `ds.getRepository(Order)`, `ds.manager`, ' +

@@ -17,6 +17,7 @@ import {
 import { semanticParent, unwrap, type TsCall, type TsModel } from './model';
 import { modelReceiver } from './model-classes';
 import { onOneTypeormConnection, ormQuery, ormWrites } from './orm-calls';
+import { MONGOOSE_QUERIES } from './orm-methods';
 
 export type IoKind = 'db' | 'http' | 'fs';
 
@@ -41,7 +42,7 @@ export interface WorkspaceModels {
 
 /** A query through an ORM: writes by method name; a Sequelize model's class is its target. */
 function ormIoCall(call: TsCall, orm: string | undefined): IoCall {
-  const target = orm === 'sequelize' ? modelReceiver(call)?.className : undefined;
+  const target = modelTarget(call, orm);
   return {
     call,
     kind: 'db',
@@ -50,6 +51,18 @@ function ormIoCall(call: TsCall, orm: string | undefined): IoCall {
     writes: ormWrites(call.name),
     ...(target ? { target } : {}),
   };
+}
+
+/**
+ * The model class a query reaches, when the receiver names it: a Sequelize or Mongoose model,
+ * or a TypeORM Active Record entity called statically (`User.findOneBy`). A TypeORM repository or
+ * an entity instance names no table here: two repositories may serve one entity.
+ */
+function modelTarget(call: TsCall, orm: string | undefined): string | undefined {
+  if (orm !== 'sequelize' && orm !== 'mongoose' && orm !== 'typeorm') return undefined;
+  const receiver = modelReceiver(call);
+  if (orm === 'typeorm' && receiver?.kind !== 'static') return undefined;
+  return receiver?.className;
 }
 
 const FS_PROMISE_MODULES = new Set(['fs/promises', 'node:fs/promises']);
@@ -189,16 +202,48 @@ function passesTransaction(call: TsCall): boolean {
   });
 }
 
+const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
+
+/**
+ * Methods of a Mongoose query that return the query (or, `exec`, its promise): the query runs when
+ * the chain is awaited, `await User.findById(id).lean()`, `await Post.find(q).sort(s).limit(n)`.
+ */
+const MONGOOSE_QUERY_MODIFIERS = new Set([
+  'lean',
+  'exec',
+  'populate',
+  'select',
+  'sort',
+  'limit',
+  'skip',
+  'where',
+  'orFail',
+  'session',
+  'collation',
+  'hint',
+  'maxTimeMS',
+  'allowDiskUse',
+  'read',
+  'comment',
+  'setOptions',
+  'projection',
+  'batchSize',
+]);
+
 /**
  * The expression whose settling is waited for when `call` is: the call itself, or the outermost
- * `.then()`/`.catch()`/`.finally()` chained on it (`await fetch(url).then((r) => r.json())`).
+ * `.then()`/`.catch()`/`.finally()` chained on it (`await fetch(url).then((r) => r.json())`), past
+ * the modifiers of a query named like a Mongoose one (whether it is one is `ioCallOf`'s to say).
  */
 export function promiseChainOf(call: TsCall): ts.Expression {
   let node: ts.Expression = call.node as ts.Expression;
+  let buildingQuery = MONGOOSE_QUERIES.has(call.name);
   for (;;) {
     const access = semanticParent(node);
     if (!access || !ts.isPropertyAccessExpression(access)) return node;
-    if (!['then', 'catch', 'finally'].includes(access.name.text)) return node;
+    const method = access.name.text;
+    if (PROMISE_METHODS.has(method)) buildingQuery = false;
+    else if (!buildingQuery || !MONGOOSE_QUERY_MODIFIERS.has(method)) return node;
     const chained = access.parent;
     if (!chained || !ts.isCallExpression(chained) || chained.expression !== access) return node;
     node = chained;
