@@ -105,6 +105,32 @@ describe('rule messages', () => {
     assert.match(byKey, /`findAll\(\{ where: \{ id: ids \} \}\)`/);
   });
 
+  it('await-in-loop counts Mongoose documents per key in one aggregate', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/notices.ts',
+      [
+        "import mongoose from 'mongoose';",
+        "const Notice = mongoose.model('Notice', new mongoose.Schema({ accountId: String }));",
+        'export async function unread(accountIds: string[]) {',
+        '  const counts = [];',
+        '  for (const accountId of accountIds) {',
+        '    counts.push(await Notice.countDocuments({ accountId, readAt: null }));',
+        '    counts.push(await Notice.findOne({ accountId }).lean());',
+        '  }',
+        '  return counts;',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    const [count, read] = messages;
+    assert.match(
+      count,
+      /count them in one `aggregate\(\[\{ \$match: \{ accountId: \{ \$in: accountIds \} \} \}, \{ \$group: \{ _id: '\$accountId', count: \{ \$sum: 1 \} \} \}\]\)`/,
+    );
+    assert.match(read, /`find\(\{ accountId: \{ \$in: accountIds \} \}\)`/);
+  });
+
   it('large-column-in-list-query names the schema that leaves the column out', async () => {
     const messages = await messagesOf(
       'large-column-in-list-query',

@@ -92,14 +92,19 @@ function sequelizeAdvice(method: string, field: string, ids: string): string {
 /** The batched form of a TypeORM, Mongoose, MikroORM or Sequelize model call. */
 function ormAdvice(io: IoCall, field: string | undefined, ids: string): string {
   if (io.orm === 'sequelize') return sequelizeAdvice(io.call.name, field ?? 'id', ids);
-  if (io.orm === 'mongoose')
-    return io.writes
-      ? 'send the writes in one `bulkWrite([...])` (or `insertMany`)'
-      : `load them in one query (\`find({ ${field ?? '_id'}: { $in: ${ids} } })\`) before the loop`;
+  if (io.orm === 'mongoose') return mongooseAdvice(io, field ?? '_id', ids);
   if (io.orm === 'typeorm') return typeormAdvice(io.call, field ?? 'id', ids);
   return io.writes
     ? 'persist them all and `flush()` once after the loop'
     : 'load them in one query (`find({ id: { $in: ids } })`) before the loop';
+}
+
+/** The batched form of a Mongoose model call: counts in one `$group`, reads in one `$in`. */
+function mongooseAdvice(io: IoCall, field: string, ids: string): string {
+  if (io.writes) return 'send the writes in one `bulkWrite([...])` (or `insertMany`)';
+  if (io.call.name === 'countDocuments')
+    return `count them in one \`aggregate([{ $match: { ${field}: { $in: ${ids} } } }, { $group: { _id: '$${field}', count: { $sum: 1 } } }])\` before the loop`;
+  return `load them in one query (\`find({ ${field}: { $in: ${ids} } })\`) before the loop`;
 }
 
 /** The batched form of a TypeORM repository or entity-manager call; `In` comes from `typeorm`. */
