@@ -255,7 +255,7 @@ export const listenerAddedPerEvent: Rule = {
         "`newListener` callbacks that forward each listener to another emitter (`client.on('newListener', " +
           '(event, fn) => inner.on(event, fn))`), and registrations guarded to run once (`if (!this.subscribed) ' +
           '{ this.subscribed = true; client.on(...) }`).',
-        'Tests, scripts and CLI entry points (`*.test.ts`, `scripts/`, `bin/`, `cli/`, `cli.ts`): they exit.',
+        'Tests, scripts and CLI entry points (`*.test.ts`, `scripts/`, `bin/`, `cli/`, `cli.ts`): they exit. A monorepo package named `cli` (`packages/cli/`) is checked like any package.',
         'Emitters reached through `this` or a call (`this.bus.on`, `getBus().on`): their lifetime is not ' +
           'visible in the file. Static helpers of the `events` module (`events.on(emitter, name)`).',
       ],

@@ -132,7 +132,7 @@ export const syncIoInAsync: Rule = {
           '(`ready ??= loadAll()`) runs once, with the functions it calls.',
         'CLI scripts, tests and build config: `bin/`, `cli/`, `cli.ts`/`cli.js`, `scripts/`, files starting with `#!`, `*.test.ts`, ' +
           '`__tests__/`, `vite.config.ts` and other `*.config.*` files, `gulpfile.js`/`Gruntfile.js`, seeds ' +
-          'and migrations.',
+          'and migrations. A monorepo package named `cli` (`packages/cli/`) is checked like any package.',
         '`crypto.randomBytes`, `randomUUID` and other fast synchronous calls: only the calls listed above ' +
           'are known to block for long.',
       ],

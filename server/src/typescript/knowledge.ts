@@ -530,13 +530,16 @@ function propertyName(node: ts.PropertyAssignment): string {
 
 /**
  * Files that are not request paths: tests, seeds, scripts, command-line tools (`bin/`, `cli/`,
- * `cli.ts`), migrations, build config and task files.
+ * `cli.ts`), migrations, build config and task files. A monorepo package named `cli`
+ * (`packages/cli/`, n8n's server) is a package like any other: only a `cli/` folder within one
+ * holds command-line code.
  */
 export function isScriptOrTestPath(relativePath: string): boolean {
   return (
-    /(?:^|\/)(?:__tests__|tests?|scripts?|bin|cli|migrations?|seeds?|e2e|cypress|fixtures?)\//.test(
+    /(?:^|\/)(?:__tests__|tests?|scripts?|bin|migrations?|seeds?|e2e|cypress|fixtures?)\//.test(
       relativePath,
     ) ||
+    /(?:^|\/)(?<!(?:^|\/)(?:packages|apps|libs)\/)cli\//.test(relativePath) ||
     /(?:^|\/)cli\.[mc]?[jt]s$/.test(relativePath) ||
     /\.(?:test|spec|e2e|stories)\.[mc]?[jt]sx?$/.test(relativePath) ||
     /(?:^|\/)(?:seed|[\w.-]*\.config)\.[mc]?[jt]s$/.test(relativePath) ||
