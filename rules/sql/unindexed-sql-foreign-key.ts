@@ -1,6 +1,11 @@
 import type { Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { isMigrationPath } from '../../server/src/sql/helpers';
+import {
+  indexNameLike,
+  statementSeparator,
+  writesLowerCaseKeywords,
+} from '../../server/src/sql/ddl-style';
 import type { ColumnFact, TableFact } from '../../server/src/workspace/facts';
 
 /** Flyway/numbered migration file names: `V3__add_orders.sql`, `0004_orders.sql`. */
@@ -11,15 +16,22 @@ function identifier(name: string): string {
   return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
-/** `CREATE INDEX <table>_<column>_idx ON <table> (<column>);` on a new line after the table. */
-function createIndexFix(table: TableFact, column: ColumnFact): Fix | undefined {
-  if (table.statementEnd === undefined) return undefined;
-  const name = identifier(`${table.name}_${column.name}_idx`);
-  const statement = `CREATE INDEX ${name} ON ${identifier(table.name)} (${identifier(column.name)});`;
+/**
+ * `CREATE INDEX <name> ON <table> (<column>);` after the table, written like the file's other
+ * statements: its keyword case, its index naming, a blank line before it if the file keeps them.
+ */
+function createIndexFix(table: TableFact, column: ColumnFact, text: string): Fix | undefined {
+  const end = table.statementEnd;
+  if (end === undefined) return undefined;
+  const name = identifier(indexNameLike(text, table.name, column.name));
+  const [create, on] = writesLowerCaseKeywords(text)
+    ? ['create index', 'on']
+    : ['CREATE INDEX', 'ON'];
+  const statement = `${create} ${name} ${on} ${identifier(table.name)} (${identifier(column.name)});`;
   return {
     title: `Add \`${statement}\``,
     safety: 'safe',
-    edits: [{ start: table.statementEnd, end: table.statementEnd, newText: `\n${statement}` }],
+    edits: [{ start: end, end, newText: `${statementSeparator(text, end)}${statement}` }],
   };
 }
 
@@ -69,7 +81,10 @@ export const unindexedSqlForeignKey: Rule = {
       ],
       fixSafety:
         'Safe: a new index changes no query result. The fix appends `CREATE INDEX <table>_<column>_idx ON ' +
-        '<table> (<column>);` after the `CREATE TABLE` (or `ALTER TABLE`) statement. It is not offered in ' +
+        '<table> (<column>);` after the `CREATE TABLE` (or `ALTER TABLE`) statement, written like the ' +
+        "file's other statements: in lower case in a lower-case file, named as most of its indexes are " +
+        '(`<table>__<column>`, `idx_<table>_<column>`, `ix_<table>_<column>`, `<table>_<column>_index`), after ' +
+        'a blank line when one follows the table. It is not offered in ' +
         'numbered or versioned migration files (`V3__x.sql`, `0004_x.sql`, files under `migrations/`): ' +
         'editing an applied migration does not change existing databases and breaks Flyway checksums; add ' +
         'a new migration there instead. On a large live PostgreSQL table prefer `CREATE INDEX CONCURRENTLY`.',
@@ -83,7 +98,8 @@ export const unindexedSqlForeignKey: Rule = {
         const key = column.foreignKey;
         if (!key || column.primaryKey || column.unique || column.indexed) continue;
         if (ctx.index.isIndexedColumn(table.name, column.name)) continue;
-        const fix = fixable ? createIndexFix(table, column) : undefined;
+        const text = fixable ? ctx.readText(file) : undefined;
+        const fix = text !== undefined ? createIndexFix(table, column, text) : undefined;
         const target = key.column ? `${key.table}.${key.column}` : key.table;
         ctx.report(file, {
           start: column.start,

@@ -12,7 +12,12 @@ export function applyEdits(
 ): { text: string; applied: number } {
   // Several fixes may need the same edit (each adds `import asyncio`): apply it once.
   const unique = new Map(edits.map((edit) => [`${edit.start}:${edit.end}:${edit.newText}`, edit]));
-  const sorted = [...unique.values()].sort((a, b) => b.start - a.start || b.end - a.end);
+  // Applied from the end of the text back. Inserts at one offset (two `CREATE INDEX` after one
+  // table) go later-given first, so each lands before the one given after it: the given order.
+  const sorted = [...unique.values()]
+    .map((edit, order) => ({ edit, order }))
+    .sort((a, b) => b.edit.start - a.edit.start || b.edit.end - a.edit.end || b.order - a.order)
+    .map(({ edit }) => edit);
   let result = text;
   let floor = Infinity;
   let applied = 0;
