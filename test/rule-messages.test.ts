@@ -207,6 +207,41 @@ describe('rule messages', () => {
     assert.match(requestPath, /the queryset is not sliced/);
   });
 
+  it('unbounded-orm-query says why code that must see every row gets no bound', async () => {
+    const code = [
+      'from django.core.cache import cache',
+      'from django.dispatch import receiver',
+      'from shop.models import Order',
+      '@receiver(post_save)',
+      'def on_save(sender, instance, **kwargs):',
+      '    for order in Order.objects.filter(customer=instance):',
+      '        print(order.id)',
+      'def reprice(rate):',
+      '    for order in Order.objects.filter(paid=False):',
+      '        order.total *= rate',
+      '        order.save()',
+      'def rebuild():',
+      '    ids = set()',
+      '    for order in Order.objects.filter(paid=False):',
+      '        ids.add(order.customer_id)',
+      '    cache.set("unpaid", ids)',
+    ].join('\n');
+    const [handler, writeBack, fold] = await messagesOf(
+      'unbounded-orm-query',
+      'shop/services.py',
+      code,
+    );
+    assert.match(
+      handler,
+      /a signal handler that must update every row should stream them with `\.iterator\(\)`/,
+    );
+    assert.match(
+      writeBack,
+      /writes every row back.*`\.iterator\(\)`, or write them in one `update\(\.\.\.\)` on the queryset or `bulk_update/,
+    );
+    assert.match(fold, /folds every row into `ids`, which is kept whole/);
+  });
+
   it('query-in-loop offers the batch write Django has for a write repeated per row', async () => {
     const messages = await messagesOf(
       'query-in-loop',
