@@ -242,6 +242,29 @@ describe('rule messages', () => {
     assert.match(fold, /folds every row into `ids`, which is kept whole/);
   });
 
+  it('query-in-loop asks a loop that reads in batches to end, not to batch with IN', async () => {
+    const code = [
+      'import sqlalchemy as sa',
+      'from shop.models import Order',
+      'def retry(session, stop, queue):',
+      '    while True:',
+      '        rows = session.scalars(sa.select(Order).where(Order.failed).limit(100)).all()',
+      '        if stop.is_set():',
+      '            break',
+      '    while queue:',
+      '        shop = queue.pop()',
+      '        rows = session.scalars(sa.select(Order).where(Order.shop_id == shop).limit(100)).all()',
+    ].join('\n');
+    const [same, perItem] = await messagesOf('query-in-loop', 'shop/jobs.py', code);
+    assert.match(
+      same,
+      /same `\.limit\(\.\.\.\)` query: end the loop when a batch comes back short/,
+    );
+    assert.doesNotMatch(same, /IN \(/);
+    // Each pass reads the batch of another item: one query for all items is the cure.
+    assert.match(perItem, /batch it with `IN \(\.\.\.\)`/);
+  });
+
   it('query-in-loop offers the batch write Django has for a write repeated per row', async () => {
     const messages = await messagesOf(
       'query-in-loop',

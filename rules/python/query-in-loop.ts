@@ -5,8 +5,9 @@ import {
   evaluatesQuerySetVariable,
 } from '../../server/src/python/django-round-trips';
 import { isDjangoQuery, isMongoCommand } from '../../server/src/python/knowledge';
+import { rereadsLimitedBatch } from '../../server/src/python/batch-drains';
 import { describeLoop, quoteCall, repeatedRoundTrips } from '../../server/src/python/loop-analysis';
-import type { PyCall, PythonModel } from '../../server/src/python/model';
+import type { PyCall, PyLoop, PythonModel } from '../../server/src/python/model';
 
 /** The method that ends the chain `call` heads: `exists` for `Entry.objects.filter(...).exists()`. */
 function lastMethodOfChain(call: PyCall): string {
@@ -29,7 +30,10 @@ const DJANGO_COUNTS = new Set(['count', 'acount', 'exists', 'aexists']);
  * How to make the repeated query one: the batch write Django has for it, one grouped count, or a
  * batched read.
  */
-function advice(call: PyCall, model: PythonModel): string {
+function advice(call: PyCall, loop: PyLoop, model: PythonModel): string {
+  // The loop already reads in batches: `IN (...)` would not help, ending the loop would.
+  if (rereadsLimitedBatch(call, loop, model))
+    return 'each pass sends the same `.limit(...)` query: end the loop when a batch comes back short (`if len(rows) < n: break`), and make sure each pass reads new rows (rows that stop matching, or a key `X.id > last_id`)';
   if (isMongoCommand(call))
     return 'batch it with `{"$in": [...]}` (or `bulk_write` for writes) in one command before the loop';
   const write = djangoBatchWrite(call, model);
@@ -95,7 +99,17 @@ export const queryInLoop: Rule = {
         'Retry loops and loops that run once: the code returns, breaks or raises right after the query ' +
           '(`for attempt in range(retries): try: return db.execute(...)`, `while True: ...; break`).',
         'Keyset or offset batching where the next query needs the previous answer (`last_id = ' +
-          'rows[-1].id` after the query): each batch depends on the one before.',
+          'rows[-1].id` after the query, or `last_id = max(last_id, row.id)` over the rows): each batch ' +
+          'depends on the one before. Also when the statement is built in a variable in the loop first ' +
+          '(`stmt = select(X).where(X.id > last_id).limit(n)`, then `session.execute(stmt)`).',
+        'A `while` loop that drains a table in batches with a SQL limit: a query of its body sends a ' +
+          'statement with `.limit(n)` (inline or built in a variable in the loop), and the loop ends when ' +
+          'a batch read from it comes back short or empty (`if len(rows) < n: break`, `if not rows: ' +
+          'break`, or `while more:` with `more = len(rows) == n`). Each pass handles one batch, so the ' +
+          "pass's other queries (`delete(X).where(X.id.in_(ids))`) run once per batch too; queries in a " +
+          "loop over the batch's rows are judged by that loop. A `while` loop that sends the same " +
+          '`.limit(n)` query on every pass without such an end is reported, with advice to end it on a ' +
+          'short batch rather than to batch with `IN (...)`.',
         '`while` loops that sleep: they poll, which the `polling` rules judge.',
         'A query that is the condition of a `while` loop (`while (job := Job.objects.filter(' +
           'done=None).first()) is not None:`): the loop drains a queue, one row per pass, each query ' +
@@ -137,7 +151,7 @@ export const queryInLoop: Rule = {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
-        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, model)}`,
+        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, loop, model)}`,
       });
     }
   },
