@@ -317,6 +317,34 @@ describe('rule messages', () => {
     assert.match(messages[0], /\(`pending\.first` at app\/outbox\.py:6\)/);
   });
 
+  it('query-in-loop-via-helper gives write advice when the helper only writes', async () => {
+    const messages = await messagesOf(
+      'query-in-loop-via-helper',
+      'app/outbox.py',
+      [
+        'from app.models import OutboxMessage',
+        '',
+        'def mark_sent(message_id, remote_id):',
+        '    OutboxMessage.objects.filter(pk=message_id).update(remote_id=remote_id)',
+        '',
+        'def load(message_id):',
+        '    return OutboxMessage.objects.get(pk=message_id)',
+        '',
+        'def send_all(pairs):',
+        '    for message_id, remote_id in pairs:',
+        '        mark_sent(message_id, remote_id)',
+        '        load(message_id)',
+      ].join('\n'),
+    );
+    const [write, read] = messages;
+    assert.match(
+      write,
+      /write them in one statement after the loop \(`update\(\.\.\.\)` on one queryset, `bulk_update` or `bulk_create`\)/,
+    );
+    assert.doesNotMatch(write, /fetch everything/);
+    assert.match(read, /fetch everything in one batch before the loop/);
+  });
+
   it('unindexed-query-column counts no query that a primary key drives', async () => {
     const messages = await messagesOf(
       'unindexed-query-column',

@@ -6,6 +6,7 @@ import {
 } from '../../server/src/python/django-round-trips';
 import { isDjangoQuery, isMongoCommand } from '../../server/src/python/knowledge';
 import { rereadsLimitedBatch } from '../../server/src/python/batch-drains';
+import { isKeyedCacheFill } from '../../server/src/python/cache-fills';
 import { describeLoop, quoteCall, repeatedRoundTrips } from '../../server/src/python/loop-analysis';
 import type { PyCall, PyLoop, PythonModel } from '../../server/src/python/model';
 
@@ -111,6 +112,13 @@ export const queryInLoop: Rule = {
           '`.limit(n)` query on every pass without such an end is reported, with advice to end it on a ' +
           'short batch rather than to batch with `IN (...)`.',
         '`while` loops that sleep: they poll, which the `polling` rules judge.',
+        'Lookups memoised in a keyed cache: the result is stored with `cache[key] = ...` (directly, ' +
+          'through `list(...)`, or through a local then stored so) under an `if` in the loop that tests ' +
+          'for a miss (`if key not in cache:`, `if cache.get(key) is None:`, `if not cached:`), and the ' +
+          'cache is not made anew in the loop. The query runs once per distinct key, not per item. A ' +
+          'Django queryset stored so (`cache[key] = Rule.objects.filter(...)`) runs no query there at ' +
+          'all: it runs when first read, once per key. `cache.setdefault(key, query)` is reported: ' +
+          'Python evaluates the default on every call, hit or miss.',
         'A query that is the condition of a `while` loop (`while (job := Job.objects.filter(' +
           'done=None).first()) is not None:`): the loop drains a queue, one row per pass, each query ' +
           'seeing what the previous pass changed. The same drain written without `:=` counts too: ' +
@@ -147,7 +155,7 @@ export const queryInLoop: Rule = {
   check(ctx) {
     const model = ctx.python;
     if (!model) return;
-    for (const { call, loop } of repeatedRoundTrips(ctx, 'db')) {
+    for (const { call, loop } of repeatedRoundTrips(ctx, 'db', isKeyedCacheFill)) {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
