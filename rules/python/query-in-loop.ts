@@ -7,8 +7,14 @@ import {
 import { isDjangoQuery, isMongoCommand } from '../../server/src/python/knowledge';
 import { rereadsLimitedBatch } from '../../server/src/python/batch-drains';
 import { isKeyedCacheFill } from '../../server/src/python/cache-fills';
-import { describeLoop, quoteCall, repeatedRoundTrips } from '../../server/src/python/loop-analysis';
+import {
+  describeLoop,
+  loopTarget,
+  quoteCall,
+  repeatedRoundTrips,
+} from '../../server/src/python/loop-analysis';
 import type { PyCall, PyLoop, PythonModel } from '../../server/src/python/model';
+import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
 
 /** The method that ends the chain `call` heads: `exists` for `Entry.objects.filter(...).exists()`. */
 function lastMethodOfChain(call: PyCall): string {
@@ -45,6 +51,33 @@ function advice(call: PyCall, loop: PyLoop, model: PythonModel): string {
   )
     return "count for every item in one grouped query before the loop (`.values(key).annotate(n=Count('id'))`, or `annotate(Count(...))` on the items' queryset)";
   return 'batch it with `IN (...)`, eager loading or one query before the loop';
+}
+
+/** `text(stmt)`, `sa.text(stmt)`, `sqlalchemy.text(stmt)`: a SQL string wrapped for SQLAlchemy. */
+const SQL_WRAPPERS = /^(?:(?:sa|sqlalchemy)\.)?text$/;
+
+/**
+ * Whether the call runs the loop's item as its SQL: `for sql in statements: cursor.execute(sql)`,
+ * `conn.execute(text(stmt))`, `for sql, params in steps: cur.execute(sql, params)`. Each item is a
+ * different statement (DDL, a sequence reset, a migration step) that must run in order; no
+ * `IN (...)` can merge them.
+ */
+function runsLoopItem(call: PyCall): boolean {
+  const loop = call.loops[call.loops.length - 1];
+  if (!loop || loop.kind !== 'for') return false;
+  let first = unwrap(positionalArguments(call)[0]);
+  if (first?.type === 'call') {
+    const wrapper = first.childForFieldName('function')?.text ?? '';
+    const inner = first.childForFieldName('arguments')?.namedChildren ?? [];
+    if (!SQL_WRAPPERS.test(wrapper) || inner.length !== 1) return false;
+    first = unwrap(inner[0]);
+  }
+  return first?.type === 'identifier' && targetNames(loopTarget(loop)).includes(first.text);
+}
+
+/** Calls a loop repeats that are not one query per item: memoised lookups, a list of statements. */
+function runsOncePerKeyOrStatement(call: PyCall, model: PythonModel): boolean {
+  return runsLoopItem(call) || isKeyedCacheFill(call, model);
 }
 
 /** A database query run once per item of a loop: the N+1 pattern. */
@@ -112,6 +145,11 @@ export const queryInLoop: Rule = {
           '`.limit(n)` query on every pass without such an end is reported, with advice to end it on a ' +
           'short batch rather than to batch with `IN (...)`.',
         '`while` loops that sleep: they poll, which the `polling` rules judge.',
+        'Loops that run a list of statements: the query runs the loop item itself as its SQL ' +
+          '(`for sql in statements: cursor.execute(sql)`, `conn.execute(text(stmt))`, `for sql, params ' +
+          'in steps: cur.execute(sql, params)`). Each item is a different statement (DDL, a sequence ' +
+          'reset, a migration step) that must run in order, not a query per row. A loop that passes ' +
+          'its item as a parameter (`cursor.execute("... WHERE id = %s", (item,))`) is reported.',
         'Lookups memoised in a keyed cache: the result is stored with `cache[key] = ...` (directly, ' +
           'through `list(...)`, or through a local then stored so) under an `if` in the loop that tests ' +
           'for a miss (`if key not in cache:`, `if cache.get(key) is None:`, `if not cached:`), and the ' +
@@ -155,7 +193,7 @@ export const queryInLoop: Rule = {
   check(ctx) {
     const model = ctx.python;
     if (!model) return;
-    for (const { call, loop } of repeatedRoundTrips(ctx, 'db', isKeyedCacheFill)) {
+    for (const { call, loop } of repeatedRoundTrips(ctx, 'db', runsOncePerKeyOrStatement)) {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
