@@ -345,6 +345,22 @@ describe('rule messages', () => {
     assert.match(read, /fetch everything in one batch before the loop/);
   });
 
+  it('http-call-in-loop suggests a thread pool, not asyncio.gather, in a sync function', async () => {
+    const code = [
+      'import requests',
+      'def warm(urls):',
+      '    for url in urls:',
+      '        requests.get(url, timeout=30)',
+      'async def warm_async(urls):',
+      '    for url in urls:',
+      '        requests.get(url, timeout=30)',
+    ].join('\n');
+    const [sync, inAsync] = await messagesOf('http-call-in-loop', 'app/warmup.py', code);
+    assert.match(sync, /thread pool \(`concurrent\.futures\.ThreadPoolExecutor\(\)\.map`\)/);
+    assert.doesNotMatch(sync, /asyncio/);
+    assert.match(inAsync, /an async client with `asyncio\.gather`/);
+  });
+
   it('unindexed-query-column counts no query that a primary key drives', async () => {
     const messages = await messagesOf(
       'unindexed-query-column',
