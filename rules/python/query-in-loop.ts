@@ -53,6 +53,9 @@ function advice(call: PyCall, loop: PyLoop, model: PythonModel): string {
   return 'batch it with `IN (...)`, eager loading or one query before the loop';
 }
 
+/** Methods that take SQL text: unlike `session.refresh(row)`, their first argument is a statement. */
+const SQL_RUNNERS = new Set(['execute', 'exec_driver_sql', 'executescript', 'sql', 'raw']);
+
 /** `text(stmt)`, `sa.text(stmt)`, `sqlalchemy.text(stmt)`: a SQL string wrapped for SQLAlchemy. */
 const SQL_WRAPPERS = /^(?:(?:sa|sqlalchemy)\.)?text$/;
 
@@ -64,7 +67,7 @@ const SQL_WRAPPERS = /^(?:(?:sa|sqlalchemy)\.)?text$/;
  */
 function runsLoopItem(call: PyCall): boolean {
   const loop = call.loops[call.loops.length - 1];
-  if (!loop || loop.kind !== 'for') return false;
+  if (!loop || loop.kind !== 'for' || !SQL_RUNNERS.has(call.method)) return false;
   let first = unwrap(positionalArguments(call)[0]);
   if (first?.type === 'call') {
     const wrapper = first.childForFieldName('function')?.text ?? '';
