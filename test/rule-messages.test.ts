@@ -233,6 +233,64 @@ describe('rule messages', () => {
     assert.match(requestPath, /the queryset is not sliced/);
   });
 
+  it('unbounded-orm-query says why code that must see every row gets no bound', async () => {
+    const code = [
+      'from django.core.cache import cache',
+      'from django.dispatch import receiver',
+      'from shop.models import Order',
+      '@receiver(post_save)',
+      'def on_save(sender, instance, **kwargs):',
+      '    for order in Order.objects.filter(customer=instance):',
+      '        print(order.id)',
+      'def reprice(rate):',
+      '    for order in Order.objects.filter(paid=False):',
+      '        order.total *= rate',
+      '        order.save()',
+      'def rebuild():',
+      '    ids = set()',
+      '    for order in Order.objects.filter(paid=False):',
+      '        ids.add(order.customer_id)',
+      '    cache.set("unpaid", ids)',
+    ].join('\n');
+    const [handler, writeBack, fold] = await messagesOf(
+      'unbounded-orm-query',
+      'shop/services.py',
+      code,
+    );
+    assert.match(
+      handler,
+      /a signal handler that must update every row should stream them with `\.iterator\(\)`/,
+    );
+    assert.match(
+      writeBack,
+      /writes every row back.*`\.iterator\(\)`, or write them in one `update\(\.\.\.\)` on the queryset or `bulk_update/,
+    );
+    assert.match(fold, /folds every row into `ids`, which is kept whole/);
+  });
+
+  it('query-in-loop asks a loop that reads in batches to end, not to batch with IN', async () => {
+    const code = [
+      'import sqlalchemy as sa',
+      'from shop.models import Order',
+      'def retry(session, stop, queue):',
+      '    while True:',
+      '        rows = session.scalars(sa.select(Order).where(Order.failed).limit(100)).all()',
+      '        if stop.is_set():',
+      '            break',
+      '    while queue:',
+      '        shop = queue.pop()',
+      '        rows = session.scalars(sa.select(Order).where(Order.shop_id == shop).limit(100)).all()',
+    ].join('\n');
+    const [same, perItem] = await messagesOf('query-in-loop', 'shop/jobs.py', code);
+    assert.match(
+      same,
+      /same `\.limit\(\.\.\.\)` query: end the loop when a batch comes back short/,
+    );
+    assert.doesNotMatch(same, /IN \(/);
+    // Each pass reads the batch of another item: one query for all items is the cure.
+    assert.match(perItem, /batch it with `IN \(\.\.\.\)`/);
+  });
+
   it('query-in-loop offers the batch write Django has for a write repeated per row', async () => {
     const messages = await messagesOf(
       'query-in-loop',
@@ -283,6 +341,50 @@ describe('rule messages', () => {
     assert.equal(messages.length, 1);
     // `filter` and `exclude` only describe the query; `first()` sends it.
     assert.match(messages[0], /\(`pending\.first` at app\/outbox\.py:6\)/);
+  });
+
+  it('query-in-loop-via-helper gives write advice when the helper only writes', async () => {
+    const messages = await messagesOf(
+      'query-in-loop-via-helper',
+      'app/outbox.py',
+      [
+        'from app.models import OutboxMessage',
+        '',
+        'def mark_sent(message_id, remote_id):',
+        '    OutboxMessage.objects.filter(pk=message_id).update(remote_id=remote_id)',
+        '',
+        'def load(message_id):',
+        '    return OutboxMessage.objects.get(pk=message_id)',
+        '',
+        'def send_all(pairs):',
+        '    for message_id, remote_id in pairs:',
+        '        mark_sent(message_id, remote_id)',
+        '        load(message_id)',
+      ].join('\n'),
+    );
+    const [write, read] = messages;
+    assert.match(
+      write,
+      /write them in one statement after the loop \(`update\(\.\.\.\)` on one queryset, `bulk_update` or `bulk_create`\)/,
+    );
+    assert.doesNotMatch(write, /fetch everything/);
+    assert.match(read, /fetch everything in one batch before the loop/);
+  });
+
+  it('http-call-in-loop suggests a thread pool, not asyncio.gather, in a sync function', async () => {
+    const code = [
+      'import requests',
+      'def warm(urls):',
+      '    for url in urls:',
+      '        requests.get(url, timeout=30)',
+      'async def warm_async(urls):',
+      '    for url in urls:',
+      '        requests.get(url, timeout=30)',
+    ].join('\n');
+    const [sync, inAsync] = await messagesOf('http-call-in-loop', 'app/warmup.py', code);
+    assert.match(sync, /thread pool \(`concurrent\.futures\.ThreadPoolExecutor\(\)\.map`\)/);
+    assert.doesNotMatch(sync, /asyncio/);
+    assert.match(inAsync, /an async client with `asyncio\.gather`/);
   });
 
   it('unindexed-query-column counts no query that a primary key drives', async () => {

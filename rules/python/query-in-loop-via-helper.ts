@@ -1,5 +1,6 @@
 import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
 import { LineIndex } from '../../server/src/engine/positions';
+import { isKeyedCacheFill } from '../../server/src/python/cache-fills';
 import { callTargets } from '../../server/src/python/facts';
 import { describeLoop, isOneOffCode, repeatingLoops } from '../../server/src/python/loop-analysis';
 import type { Effect, FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
@@ -106,6 +107,34 @@ function roundTripEffect(effects: readonly Effect[]): Effect | undefined {
   return roundTrips.find((e) => e.blocking) ?? roundTrips[0];
 }
 
+/** ORM writes: a helper that only makes these has nothing to fetch before the loop. */
+const WRITES = new Set([
+  'update',
+  'aupdate',
+  'save',
+  'asave',
+  'delete',
+  'adelete',
+  'create',
+  'acreate',
+]);
+/** Django queryset methods that build a query and send nothing: the write that ends them does. */
+const LAZY = new Set(['filter', 'exclude', 'all', 'order_by', 'only', 'defer', 'select_related']);
+
+/**
+ * Whether the function's database effects are writes only (`Model.objects.filter(pk=...).update(...)`,
+ * `obj.save()`), with the lazy querysets they end: per item it writes, and reads nothing.
+ */
+function writesOnly(effects: readonly Effect[]): boolean {
+  const methods = effects
+    .filter((effect) => effect.kind === 'db')
+    .map((effect) => effect.callee.slice(effect.callee.lastIndexOf('.') + 1));
+  return (
+    methods.some((method) => WRITES.has(method)) &&
+    methods.every((method) => WRITES.has(method) || LAZY.has(method))
+  );
+}
+
 /** The loop descriptions of a function's repeated calls, by call start offset. */
 function repeatedCalls(fn: FunctionFacts): Map<number, string> {
   const calls = new Map<number, string>();
@@ -172,6 +201,8 @@ export const queryInLoopViaHelper: Rule = {
       ].join('\n'),
       notFlagged: [
         'Helpers that make no query or request, however deep the calls go (cycles are followed once).',
+        'Helper calls memoised in a keyed cache (`if key not in cache: cache[key] = load(key)`, or ' +
+          '`if cache.get(key) is None:`), the cache not made anew in the loop: one call per distinct key.',
         'Loops over a fixed literal collection, a name bound once to one (and not grown with ' +
           '`.append()`, `.extend()`, `.add()`...), a list or tuple of ten or fewer ' +
           'elements written out, or a literal `range` of ten or fewer iterations; loops over batches (`chunked(ids, 500)`, `range(0, n, size)`, ' +
@@ -211,6 +242,8 @@ export const queryInLoopViaHelper: Rule = {
     for (const call of calls) {
       if (call.loops.length === 0 || !call.callee || BUILTINS.has(call.callee)) continue;
       if (callTargets(call, model).length === 0) continue;
+      // `if key not in cache: cache[key] = load(key)`: once per distinct key, not per item.
+      if (isKeyedCacheFill(call, model)) continue;
       const loops = repeatingLoops(call, model);
       if (loops.length > 0)
         traits.push(`${REPEATED}${call.node.startIndex}:${describeLoop(loops[loops.length - 1])}`);
@@ -256,9 +289,11 @@ export const queryInLoopViaHelper: Rule = {
             : `\`${site.callee}()\` makes ${kind} ${loop}`;
           const advice = recursive
             ? 'load the whole tree in one query (a recursive CTE) or one query per level'
-            : site.awaited
-              ? 'batch the lookups or run them together with `asyncio.gather`'
-              : 'fetch everything in one batch before the loop';
+            : reach.effect.kind === 'db' && writesOnly(last.fn.effects)
+              ? 'collect the changes and write them in one statement after the loop (`update(...)` on one queryset, `bulk_update` or `bulk_create`)'
+              : site.awaited
+                ? 'batch the lookups or run them together with `asyncio.gather`'
+                : 'fetch everything in one batch before the loop';
           ctx.report(facts.file, {
             start: site.start,
             end: site.end,

@@ -5,8 +5,16 @@ import {
   evaluatesQuerySetVariable,
 } from '../../server/src/python/django-round-trips';
 import { isDjangoQuery, isMongoCommand } from '../../server/src/python/knowledge';
-import { describeLoop, quoteCall, repeatedRoundTrips } from '../../server/src/python/loop-analysis';
-import type { PyCall, PythonModel } from '../../server/src/python/model';
+import { rereadsLimitedBatch } from '../../server/src/python/batch-drains';
+import { isKeyedCacheFill } from '../../server/src/python/cache-fills';
+import {
+  describeLoop,
+  loopTarget,
+  quoteCall,
+  repeatedRoundTrips,
+} from '../../server/src/python/loop-analysis';
+import type { PyCall, PyLoop, PythonModel } from '../../server/src/python/model';
+import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
 
 /** The method that ends the chain `call` heads: `exists` for `Entry.objects.filter(...).exists()`. */
 function lastMethodOfChain(call: PyCall): string {
@@ -29,7 +37,10 @@ const DJANGO_COUNTS = new Set(['count', 'acount', 'exists', 'aexists']);
  * How to make the repeated query one: the batch write Django has for it, one grouped count, or a
  * batched read.
  */
-function advice(call: PyCall, model: PythonModel): string {
+function advice(call: PyCall, loop: PyLoop, model: PythonModel): string {
+  // The loop already reads in batches: `IN (...)` would not help, ending the loop would.
+  if (rereadsLimitedBatch(call, loop, model))
+    return 'each pass sends the same `.limit(...)` query: end the loop when a batch comes back short (`if len(rows) < n: break`), and make sure each pass reads new rows (rows that stop matching, or a key `X.id > last_id`)';
   if (isMongoCommand(call))
     return 'batch it with `{"$in": [...]}` (or `bulk_write` for writes) in one command before the loop';
   const write = djangoBatchWrite(call, model);
@@ -40,6 +51,36 @@ function advice(call: PyCall, model: PythonModel): string {
   )
     return "count for every item in one grouped query before the loop (`.values(key).annotate(n=Count('id'))`, or `annotate(Count(...))` on the items' queryset)";
   return 'batch it with `IN (...)`, eager loading or one query before the loop';
+}
+
+/** Methods that take SQL text: unlike `session.refresh(row)`, their first argument is a statement. */
+const SQL_RUNNERS = new Set(['execute', 'exec_driver_sql', 'executescript', 'sql', 'raw']);
+
+/** `text(stmt)`, `sa.text(stmt)`, `sqlalchemy.text(stmt)`: a SQL string wrapped for SQLAlchemy. */
+const SQL_WRAPPERS = /^(?:(?:sa|sqlalchemy)\.)?text$/;
+
+/**
+ * Whether the call runs the loop's item as its SQL: `for sql in statements: cursor.execute(sql)`,
+ * `conn.execute(text(stmt))`, `for sql, params in steps: cur.execute(sql, params)`. Each item is a
+ * different statement (DDL, a sequence reset, a migration step) that must run in order; no
+ * `IN (...)` can merge them.
+ */
+function runsLoopItem(call: PyCall): boolean {
+  const loop = call.loops[call.loops.length - 1];
+  if (!loop || loop.kind !== 'for' || !SQL_RUNNERS.has(call.method)) return false;
+  let first = unwrap(positionalArguments(call)[0]);
+  if (first?.type === 'call') {
+    const wrapper = first.childForFieldName('function')?.text ?? '';
+    const inner = first.childForFieldName('arguments')?.namedChildren ?? [];
+    if (!SQL_WRAPPERS.test(wrapper) || inner.length !== 1) return false;
+    first = unwrap(inner[0]);
+  }
+  return first?.type === 'identifier' && targetNames(loopTarget(loop)).includes(first.text);
+}
+
+/** Calls a loop repeats that are not one query per item: memoised lookups, a list of statements. */
+function runsOncePerKeyOrStatement(call: PyCall, model: PythonModel): boolean {
+  return runsLoopItem(call) || isKeyedCacheFill(call, model);
 }
 
 /** A database query run once per item of a loop: the N+1 pattern. */
@@ -97,8 +138,30 @@ export const queryInLoop: Rule = {
         'Retry loops and loops that run once: the code returns, breaks or raises right after the query ' +
           '(`for attempt in range(retries): try: return db.execute(...)`, `while True: ...; break`).',
         'Keyset or offset batching where the next query needs the previous answer (`last_id = ' +
-          'rows[-1].id` after the query): each batch depends on the one before.',
+          'rows[-1].id` after the query, or `last_id = max(last_id, row.id)` over the rows): each batch ' +
+          'depends on the one before. Also when the statement is built in a variable in the loop first ' +
+          '(`stmt = select(X).where(X.id > last_id).limit(n)`, then `session.execute(stmt)`).',
+        'A `while` loop that drains a table in batches with a SQL limit: a query of its body sends a ' +
+          'statement with `.limit(n)` (inline or built in a variable in the loop), and the loop ends when ' +
+          'a batch read from it comes back short or empty (`if len(rows) < n: break`, `if not rows: ' +
+          'break`, or `while more:` with `more = len(rows) == n`). Each pass handles one batch, so the ' +
+          "pass's other queries (`delete(X).where(X.id.in_(ids))`) run once per batch too; queries in a " +
+          "loop over the batch's rows are judged by that loop. A `while` loop that sends the same " +
+          '`.limit(n)` query on every pass without such an end is reported, with advice to end it on a ' +
+          'short batch rather than to batch with `IN (...)`.',
         '`while` loops that sleep: they poll, which the `polling` rules judge.',
+        'Loops that run a list of statements: the query runs the loop item itself as its SQL ' +
+          '(`for sql in statements: cursor.execute(sql)`, `conn.execute(text(stmt))`, `for sql, params ' +
+          'in steps: cur.execute(sql, params)`). Each item is a different statement (DDL, a sequence ' +
+          'reset, a migration step) that must run in order, not a query per row. A loop that passes ' +
+          'its item as a parameter (`cursor.execute("... WHERE id = %s", (item,))`) is reported.',
+        'Lookups memoised in a keyed cache: the result is stored with `cache[key] = ...` (directly, ' +
+          'through `list(...)`, or through a local then stored so) under an `if` in the loop that tests ' +
+          'for a miss (`if key not in cache:`, `if cache.get(key) is None:`, `if not cached:`), and the ' +
+          'cache is not made anew in the loop. The query runs once per distinct key, not per item. A ' +
+          'Django queryset stored so (`cache[key] = Rule.objects.filter(...)`) runs no query there at ' +
+          'all: it runs when first read, once per key. `cache.setdefault(key, query)` is reported: ' +
+          'Python evaluates the default on every call, hit or miss.',
         'A query that is the condition of a `while` loop (`while (job := Job.objects.filter(' +
           'done=None).first()) is not None:`): the loop drains a queue, one row per pass, each query ' +
           'seeing what the previous pass changed. The same drain written without `:=` counts too: ' +
@@ -138,11 +201,11 @@ export const queryInLoop: Rule = {
   check(ctx) {
     const model = ctx.python;
     if (!model) return;
-    for (const { call, loop } of repeatedRoundTrips(ctx, 'db')) {
+    for (const { call, loop } of repeatedRoundTrips(ctx, 'db', runsOncePerKeyOrStatement)) {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
-        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, model)}`,
+        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, loop, model)}`,
       });
     }
   },

@@ -11,6 +11,7 @@ import {
   querySetEmptinessTests,
   type QuerySetEmptinessTest,
 } from '../../server/src/python/queryset-truthiness';
+import { mustSeeAll, type MustSeeAll } from '../../server/src/python/must-see-all';
 import { isBackgroundJobCode, isBatchScriptPath } from '../../server/src/python/scope-analysis';
 
 function message(read: OrmRead): string {
@@ -37,6 +38,30 @@ function batchMessage(read: OrmRead): string {
     `\`${read.head}\` holds every matching row in memory at once: batch code (a command or a ` +
     `background job) that needs every row should stream them with ${STREAMING_ADVICE[read.kind]}`
   );
+}
+
+/** How to write every row in one statement, per ORM. */
+const ONE_WRITE_ADVICE: Record<OrmRead['kind'], string> = {
+  'sqlalchemy-query': 'one `update(...)` on the query',
+  'sqlalchemy-select': 'one `update(...)` statement',
+  django: 'one `update(...)` on the queryset or `bulk_update(rows, fields)`',
+};
+
+/**
+ * For code that must see every row (a signal handler, a loop that writes each row back or folds
+ * every row into what it stores): a bound would silently leave rows out, so the advice is to stream.
+ */
+function mustSeeAllMessage(read: OrmRead, why: MustSeeAll): string {
+  const head = `\`${read.head}\` holds every matching row in memory at once: `;
+  const stream = `stream them with ${STREAMING_ADVICE[read.kind]}`;
+  switch (why.reason) {
+    case 'signal-handler':
+      return `${head}a signal handler that must update every row should ${stream}`;
+    case 'writes-back':
+      return `${head}the loop writes every row back, so it needs all of them; ${stream}, or write them in ${ONE_WRITE_ADVICE[read.kind]}`;
+    case 'folds':
+      return `${head}the loop folds every row into \`${why.into}\`, which is kept whole, so it needs all of them; ${stream}`;
+  }
 }
 
 /** `.limit(n)` / `[:n]` where the read is. */
@@ -144,9 +169,17 @@ export const unboundedOrmQuery: Rule = {
         'n comes from the `defaultLimit` setting (default 1000). Without an `order_by` the rows kept are arbitrary. ' +
         'Reads in Django management commands (`<app>/management/commands/*.py`), under `scripts/` and in ' +
         'background jobs (`@shared_task`, `@app.task`, `@periodic_task`, `@huey.db_task`, `@dramatiq.actor`, ' +
-        "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; and Celery's `tasks.py` modules) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, " +
+        "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; Celery's `tasks.py` modules and modules of a `tasks/` or `jobs/` package) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, " +
         '`.yield_per(n)`, `execution_options(yield_per=n)`) rather than hold them all, and a bound would ' +
         'silently skip the rest. ' +
+        'Nor do reads that must see every row wherever they run: in Django signal handlers ' +
+        '(`@receiver(...)`, a function passed to `signal.connect(...)`, or named after a model signal: ' +
+        '`*_pre_delete`, `*_post_save`), which push a change to every dependent row; and loops that write ' +
+        'each row back (`row.save()`, `row.delete()`, `Model.objects.filter(pk=row.pk).update(...)`) or ' +
+        'fold every row into a collection that starts empty and is then stored whole (`cache.set(key, ids)`, ' +
+        '`bulk_update`) or, for a set or dict (an index), returned. Their finding asks to stream the rows ' +
+        '(or, for write-backs, to write them in one `update(...)` / `bulk_update`). A list filled from the ' +
+        'rows and returned keeps the bound: it is usually a page shown to people. ' +
         'Emptiness tests get a safe fix, `if qs:` → `if qs.exists():` (`bool(qs)` → `qs.exists()`), ' +
         'when the function mentions `qs` nowhere else but in its assignments: `exists()` gives the ' +
         'same answer, and no later use could have been served by the rows the test cached; a ' +
@@ -165,11 +198,17 @@ export const unboundedOrmQuery: Rule = {
       isBatchScriptPath(ctx.relativePath) || isBackgroundJobCode(model, ctx.relativePath);
     for (const read of unboundedOrmReads(model)) {
       if (readsByKey(read, ctx.index)) continue;
+      // Code that must see every row gets streaming advice and no bound, which would drop rows.
+      const whole = batch ? undefined : mustSeeAll(read, model);
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
-        message: batch ? batchMessage(read) : message(read),
-        fixes: batch ? [] : [boundFix(read, ctx.options.defaultLimit)],
+        message: batch
+          ? batchMessage(read)
+          : whole
+            ? mustSeeAllMessage(read, whole)
+            : message(read),
+        fixes: batch || whole ? [] : [boundFix(read, ctx.options.defaultLimit)],
       });
     }
     for (const test of querySetEmptinessTests(model)) {

@@ -41,6 +41,7 @@ import {
   withoutProgressWrapper,
 } from './scope-analysis';
 import { OwnedCache } from './memo';
+import { drainsInLimitedBatches, statementsBuiltInLoop } from './batch-drains';
 
 /**
  * Tests and migrations: they run once, or against a handful of rows, so a round trip per item
@@ -585,7 +586,10 @@ function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: numbe
 function dependsOnPreviousIteration(call: PyCall, loop: PyLoop, model: PythonModel): boolean {
   const later = assignedIn(loop, model).filter((entry) => entry.at > call.end);
   if (later.length === 0) return false;
-  return usesAny(call.args, new Set(later.map((entry) => entry.name)));
+  const names = new Set(later.map((entry) => entry.name));
+  if (usesAny(call.args, names)) return true;
+  // `stmt = select(X).where(X.id > last_id)...` built in the loop, then `session.execute(stmt)`.
+  return statementsBuiltInLoop(call, loop).some((statement) => usesAny(statement, names));
 }
 
 /** Whether an expression reads one of `names` as a variable. */
@@ -809,7 +813,7 @@ function sleepingLoops(model: PythonModel): Set<number> {
  * The loops around `call` that run it once per item, innermost last. Left out: loops over fixed
  * literal collections (or names bound once to one, or a literal `range` of ten or fewer), the
  * first iterable of a comprehension and a loop's `else` (both run once), loops over batches
- * (and `while` loops that drain a queryset in slices),
+ * (and `while` loops that drain a queryset in slices or a table with `.limit(n)`),
  * loops the code leaves right after the call, loops whose next call needs this one's answer,
  * `while` loops whose condition is the call (draining a queue) and `while` loops that only repeat
  * such a drain, and `while` loops that sleep (polling, reported elsewhere).
@@ -833,6 +837,7 @@ export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
       continue;
     if (loop.kind === 'while' && sleepingLoops(model).has(loop.node.id)) continue;
     if (isBatchLoop(loop) || drainsInSlices(loop, model)) continue;
+    if (drainsInLimitedBatches(loop, model)) continue;
     if (leavesLoopAfter(call, loop)) continue;
     if (dependsOnPreviousIteration(call, loop, model)) continue;
     if (depth === drained || (depth < drained && repeatsDrainOnly(call, loop, model))) continue;

@@ -297,8 +297,11 @@ export function isBatchScriptPath(relativePath: string): boolean {
 const BACKGROUND_JOB_DECORATOR =
   /^(?:[\w.]+\.)?(?:shared_task|task|periodic_task|db_task|db_periodic_task|actor|scheduled_job)\b/;
 
-/** A `tasks.py` module: where Celery's autodiscovery finds an app's jobs (and their helpers). */
-const TASKS_MODULE = /(?:^|\/)tasks\.py$/;
+/**
+ * A `tasks.py` module, where Celery's autodiscovery finds an app's jobs (and their helpers), or a
+ * module of a `tasks/` or `jobs/` package, where larger apps keep them one per file.
+ */
+const TASKS_MODULE = /(?:^|\/)(?:tasks\.py$|tasks\/|jobs\/)/;
 
 const isJobFunction = (fn: PyFunction): boolean =>
   fn.decorators.some((decorator) => BACKGROUND_JOB_DECORATOR.test(decorator));
@@ -306,7 +309,8 @@ const isJobFunction = (fn: PyFunction): boolean =>
 const definesJobs = new OwnedCache<PythonModel, boolean>('defines background jobs');
 
 /**
- * Whether code of `model` is background-job code: the module is a `tasks.py`, or defines a job
+ * Whether code of `model` is background-job code: the module is a `tasks.py` or in a `tasks/` or
+ * `jobs/` package, or defines a job
  * (`@shared_task`, ...). A worker runs such code on a queue or a schedule, not per request, and
  * like a batch command it often must see every row. The module's other functions count too: they
  * are the jobs' helpers (`def _archive_old()` called by `@shared_task def nightly_archive()`).

@@ -1,0 +1,126 @@
+/**
+ * Keyed caches filled on a miss: `if key not in cache: cache[key] = list(Rule.objects.filter(...))`.
+ * The call runs once per distinct key, not once per item of the loop around it: the loop has
+ * already been turned into "look up once, reuse", which is the cure for an N+1.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { PyCall, PythonModel } from './model';
+
+/** Wrappers a result may pass through on its way into the cache: `list(...)`, `await`, `(...)`. */
+const VALUE_WRAPPERS = new Set(['list', 'tuple', 'set', 'dict', 'frozenset', 'sorted']);
+
+/**
+ * Whether `call` fills a keyed cache on a miss: its value (through a chain it heads, `list(...)`,
+ * `await`) is stored with `cache[key] = value`, directly or through a local stored so in the same
+ * block, under an `if` inside the loop that tests the cache or the local for a miss (`key not in
+ * cache`, `cache.get(key) is None`, `not cached`). The cache must outlive the loop's passes: it
+ * is not assigned in the loop's body.
+ */
+export function isKeyedCacheFill(call: PyCall, model: PythonModel): boolean {
+  const loop = call.loops[call.loops.length - 1];
+  if (!loop || loop.kind === 'comprehension') return false;
+  const assignment = assignmentOfValue(call.node);
+  if (!assignment) return false;
+  const target = assignment.childForFieldName('left');
+  let cache: string | undefined;
+  let local: string | undefined;
+  if (target?.type === 'subscript') cache = cacheName(target);
+  else if (target?.type === 'identifier') {
+    local = target.text;
+    cache = cacheStoring(assignment, local);
+  }
+  if (!cache || assignedInLoop(cache.split('.')[0], loop.node, model, call)) return false;
+  return testsMiss(call.node, loop.node, [cache, ...(local ? [local] : [])]);
+}
+
+/** The assignment whose right side is the call's value, through chains and wrappers. */
+function assignmentOfValue(node: Node): Node | undefined {
+  let value = node;
+  for (let depth = 0; depth < 12; depth++) {
+    const parent = value.parent;
+    if (!parent) return undefined;
+    switch (parent.type) {
+      case 'assignment':
+        return parent.childForFieldName('right')?.id === value.id ? parent : undefined;
+      case 'await':
+      case 'parenthesized_expression':
+        break;
+      case 'attribute':
+        if (parent.childForFieldName('object')?.id !== value.id) return undefined;
+        break;
+      case 'call':
+        if (parent.childForFieldName('function')?.id !== value.id) return undefined;
+        break;
+      case 'argument_list': {
+        const wrapper = parent.parent;
+        const name = wrapper?.childForFieldName('function')?.text ?? '';
+        if (!wrapper || !VALUE_WRAPPERS.has(name) || parent.namedChildren.length !== 1)
+          return undefined;
+        value = wrapper;
+        continue;
+      }
+      default:
+        return undefined;
+    }
+    value = parent;
+  }
+  return undefined;
+}
+
+/** `cache` when a later statement of the assignment's block stores `local` as `cache[key] = local`. */
+function cacheStoring(assignment: Node, local: string): string | undefined {
+  const statement = assignment.parent;
+  const block = statement?.parent;
+  if (statement?.type !== 'expression_statement' || !block) return undefined;
+  let after = false;
+  for (const sibling of block.namedChildren) {
+    if (!sibling) continue;
+    if (sibling.id === statement.id) after = true;
+    else if (after && sibling.type === 'expression_statement') {
+      const store = sibling.firstNamedChild;
+      const left = store?.childForFieldName('left');
+      if (store?.type === 'assignment' && left?.type === 'subscript') {
+        if (store.childForFieldName('right')?.text === local) return cacheName(left);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The mapping a subscript stores into: `cache` in `cache[a][b]`, `self._rules` in `self._rules[k]`. */
+function cacheName(subscript: Node): string | undefined {
+  let value = subscript.childForFieldName('value');
+  while (value?.type === 'subscript') value = value.childForFieldName('value');
+  return value?.type === 'identifier' || value?.type === 'attribute' ? value.text : undefined;
+}
+
+/** A miss test: `k not in cache`, `cache.get(k) is None`, `not cache.get(k)`, `not local`. */
+const MISS_TEST = /\bnot\s+in\b|\bis\s+None\b|^\s*not\b/;
+
+/** Whether an `if` between the call and the loop tests one of `names` for a miss. */
+function testsMiss(call: Node, loop: Node, names: string[]): boolean {
+  for (let node = call.parent; node && node.id !== loop.id; node = node.parent) {
+    if (node.type !== 'if_statement') continue;
+    const condition = node.childForFieldName('condition')?.text ?? '';
+    if (!MISS_TEST.test(condition)) continue;
+    if (names.some((name) => mentionsName(condition, name))) return true;
+  }
+  return false;
+}
+
+/** Whether `text` mentions the name or dotted path `name` as a whole (not `x.name`, not `name_2`). */
+function mentionsName(text: string, name: string): boolean {
+  const escaped = name.replace(/[.]/g, '\\.');
+  return new RegExp(`(?<![\\w.])${escaped}(?!\\w)`, 'u').test(text);
+}
+
+/** Whether `name` is bound in the loop's body before the call: a fresh cache per pass. */
+function assignedInLoop(name: string, loop: Node, model: PythonModel, call: PyCall): boolean {
+  if (name === 'self' || name === 'cls') return false;
+  const assignments = call.fn ? call.fn.assignmentNodes : model.assignmentNodes;
+  const start = loop.startIndex;
+  return assignments.some(
+    ({ node, target }) =>
+      target === name && node.startIndex > start && node.startIndex < call.start,
+  );
+}

@@ -1,0 +1,193 @@
+/**
+ * Reads whose code must see every row: a bound (`[:1000]`, `.limit(1000)`) would silently leave
+ * the rest unprocessed rather than make the code cheaper. Signal handlers that push a change to
+ * every dependent row, loops that write each row back, and loops that fold every row into a
+ * collection stored or handed out whole (a cache or an index rebuild) are such code. They may
+ * still hold too many rows at once, so they are reported with streaming advice, not a bound.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { PyCall, PyFunction, PyLoop, PythonModel } from './model';
+import { OwnedCache } from './memo';
+import type { OrmRead } from './orm';
+import { contains, decoratorName, positionalArguments } from './scope-analysis';
+
+/** Why a read must see every row. */
+export type MustSeeAll =
+  { reason: 'signal-handler' } | { reason: 'writes-back' } | { reason: 'folds'; into: string };
+
+/** Django signal names a handler is often named after: `_virtualchassis_pre_delete`. */
+const SIGNAL_NAME = /(?:^|_)(?:pre|post)_(?:save|delete|init)(?:_|$)|(?:^|_)m2m_changed(?:_|$)/;
+
+/** `@receiver(post_save, sender=X)`, `@django.dispatch.receiver(...)`. */
+const RECEIVER_DECORATOR = /(?:^|\.)receiver$/;
+
+const connectedHandlers = new OwnedCache<PythonModel, ReadonlySet<string>>('connected handlers');
+
+/** Names the module hands to a signal's `connect` (`post_save.connect(handler, sender=X)`). */
+function connectedNames(model: PythonModel): ReadonlySet<string> {
+  let names = connectedHandlers.get(model);
+  if (names) return names;
+  const found = new Set<string>();
+  if (model.source.includes('.connect(')) {
+    for (const call of model.calls) {
+      if (call.method !== 'connect' || !call.hasReceiver) continue;
+      const first = positionalArguments(call)[0];
+      if (first?.type === 'identifier') found.add(first.text);
+    }
+  }
+  names = found;
+  connectedHandlers.set(model, names);
+  return names;
+}
+
+/**
+ * Whether `fn` is a Django signal handler: decorated `@receiver(...)`, connected with
+ * `signal.connect(fn, ...)` in its module, or named after a model signal (`*_pre_delete`,
+ * `*_post_save`). Such a handler pushes a change to every dependent row.
+ */
+export function isSignalHandler(fn: PyFunction, model: PythonModel): boolean {
+  if (fn.decorators.some((decorator) => RECEIVER_DECORATOR.test(decoratorName(decorator))))
+    return true;
+  return SIGNAL_NAME.test(fn.name) || connectedNames(model).has(fn.name);
+}
+
+/** Methods that write the row they are called on. */
+const ROW_WRITES = new Set(['save', 'asave', 'delete', 'adelete']);
+/** Methods that write rows a query selects: keyed by the row, one statement per row. */
+const QUERY_WRITES = new Set(['update', 'aupdate']);
+/** Methods that add an element to a collection in place. */
+const FOLDS = new Set(['append', 'extend', 'add', 'update', 'setdefault']);
+/** Calls that store a collection whole: a cache, Redis, a bulk write. */
+const STORES = new Set([
+  'set',
+  'aset',
+  'set_many',
+  'aset_many',
+  'setex',
+  'hset',
+  'hmset',
+  'mset',
+  'sadd',
+  'bulk_create',
+  'abulk_create',
+  'bulk_update',
+  'abulk_update',
+]);
+/** Empty collections a fold starts from: `[]`, `set()`, `{}`, `dict()`, `defaultdict(list)`. */
+const EMPTY_LIST = /^(?:\[\]|list\(\))$/;
+const EMPTY_INDEX = /^(?:\{\}|set\(\)|dict\(\)|(?:collections\.)?defaultdict\([^()]*\))$/;
+
+/**
+ * Whether the read must see every row, and why: its function is a signal handler, or the `for`
+ * loop it feeds writes each row back or folds every row into a collection that is then stored
+ * whole (or, for a set or dict, returned: an index).
+ */
+export function mustSeeAll(read: OrmRead, model: PythonModel): MustSeeAll | undefined {
+  if (read.fn && isSignalHandler(read.fn, model)) return { reason: 'signal-handler' };
+  const loop = loopFed(read, model);
+  const target = loop?.node.childForFieldName('left');
+  if (!loop || target?.type !== 'identifier') return undefined;
+  const inBody = model.calls.filter((call) => call.loops.some((l) => l.node.id === loop.node.id));
+  if (inBody.some((call) => writesRow(call, target.text))) return { reason: 'writes-back' };
+  const folds = [
+    ...inBody.map((call) => foldTarget(call, target.text)),
+    ...subscriptFolds(loop, target.text),
+  ];
+  const into = folds.find((name) => !!name && isStoredWhole(name, loop, model));
+  return into ? { reason: 'folds', into } : undefined;
+}
+
+/** The `for` statement whose iterable is the read (`for row in Model.objects.filter(...)`). */
+function loopFed(read: OrmRead, model: PythonModel): PyLoop | undefined {
+  return model.loops.find(
+    (loop) => loop.kind === 'for' && !!loop.iterable && contains(loop.iterable, read.node),
+  );
+}
+
+/**
+ * `row.save()`, `row.delete()`, `session.delete(row)`, or an update keyed by the row
+ * (`Model.objects.filter(pk=row.pk).update(...)`): the loop writes each row it reads.
+ */
+function writesRow(call: PyCall, row: string): boolean {
+  if (ROW_WRITES.has(call.method)) {
+    if (call.receiver?.text === row) return true;
+    return call.method === 'delete' && positionalArguments(call)[0]?.text === row;
+  }
+  return QUERY_WRITES.has(call.method) && !!call.receiver && mentions(call.receiver, row);
+}
+
+/** `ids` in `ids.extend(row.tags)`: the collection a call adds something of the row to. */
+function foldTarget(call: PyCall, row: string): string | undefined {
+  if (!FOLDS.has(call.method) || call.receiver?.type !== 'identifier') return undefined;
+  return mentions(call.args, row) ? call.receiver.text : undefined;
+}
+
+/** `index` in `index[row.sku] = row` in the loop's body: collections keyed by something of the row. */
+function subscriptFolds(loop: PyLoop, row: string): string[] {
+  const body = loop.node.childForFieldName('body');
+  if (!loop.fn || !body) return [];
+  const start = body.startIndex;
+  const end = body.endIndex;
+  const found: string[] = [];
+  for (const { node, augmented } of loop.fn.assignmentNodes) {
+    if (augmented || node.startIndex < start || node.startIndex >= end) continue;
+    const left = node.childForFieldName('left');
+    const collection = left?.type === 'subscript' ? left.childForFieldName('value') : null;
+    if (collection?.type === 'identifier' && mentions(node, row)) found.push(collection.text);
+  }
+  return found;
+}
+
+/**
+ * Whether the collection `name`, filled by `loop`, starts empty before it and afterwards goes
+ * whole into a store call (`cache.set(key, name)`), or is returned when it is a set or a dict.
+ */
+function isStoredWhole(name: string, loop: PyLoop, model: PythonModel): boolean {
+  const fn = loop.fn;
+  if (!fn) return false;
+  const loopStart = loop.node.startIndex;
+  const loopEnd = loop.node.endIndex;
+  const start = lastEmptyStart(name, fn, loopStart);
+  if (!start) return false;
+  const after = (call: PyCall): boolean => call.start >= loopEnd && call.fn === fn;
+  if (
+    model.calls.some((call) => after(call) && STORES.has(call.method) && mentions(call.args, name))
+  )
+    return true;
+  return start === 'index' && returnsName(fn, name, loopEnd);
+}
+
+/** How `name` was last set to an empty collection before `at` in `fn`: a list or an index. */
+function lastEmptyStart(name: string, fn: PyFunction, at: number): 'list' | 'index' | undefined {
+  let kind: 'list' | 'index' | undefined;
+  for (const { node, target, augmented } of fn.assignmentNodes) {
+    if (node.startIndex >= at) break;
+    if (target !== name || augmented) continue;
+    const value = node.childForFieldName('right')?.text.replace(/\s+/g, '') ?? '';
+    kind = EMPTY_LIST.test(value) ? 'list' : EMPTY_INDEX.test(value) ? 'index' : undefined;
+  }
+  return kind;
+}
+
+/** Whether a `return name` statement of `fn` follows `at`. */
+function returnsName(fn: PyFunction, name: string, at: number): boolean {
+  const returns = fn.body.descendantsOfType('return_statement');
+  return returns.some(
+    (node) => !!node && node.startIndex >= at && node.namedChildren[0]?.text === name,
+  );
+}
+
+/** Whether `node` reads the variable `name` (not `x.name`, not a keyword's name). */
+function mentions(node: Node, name: string): boolean {
+  if (!node.text.includes(name)) return false;
+  if (node.type === 'identifier') return node.text === name;
+  if (node.type === 'keyword_argument') {
+    const value = node.childForFieldName('value');
+    return !!value && mentions(value, name);
+  }
+  if (node.type === 'attribute') {
+    const object = node.childForFieldName('object');
+    return !!object && mentions(object, name);
+  }
+  return node.namedChildren.some((child) => !!child && mentions(child, name));
+}
