@@ -242,7 +242,9 @@ export const awaitInLoop: Rule = {
         '`.forEach(async ...)` (and `reduce`/`filter`/`some` callbacks, or a `map` whose result is ' +
         'thrown away). Queries are Prisma Client calls (`prisma.user.findUnique`, `$queryRaw`), ' +
         '`pool.query`/`client.query`, knex chains, Drizzle (`db.query.users.findFirst`, and ' +
-        '`db.select()...` chains when awaited), postgres.js `sql` templates, Redis commands, and ' +
+        '`db.select()...` chains when awaited), Kysely builders run by `execute()`/`executeTakeFirst()` ' +
+        "(`db.selectFrom('asset')...`, `trx.updateTable(...)...`, and ``sql`...`.execute(db)``), " +
+        'postgres.js `sql` templates, Redis commands, and ' +
         'the query methods of a TypeORM `Repository`/`EntityManager`/`DataSource`, a Mongoose `Model` ' +
         '(also through the query built on it: `.lean()`, `.sort().limit()`, `.exec()`), a MikroORM repository or entity manager and a Sequelize instance, ' +
         'when the receiver is declared with that type (a NestJS-injected field, a typed parameter ' +

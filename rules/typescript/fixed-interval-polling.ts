@@ -6,6 +6,7 @@ import { ormWrites } from '../../server/src/typescript/orm-calls';
 import {
   databaseCall,
   drizzleWrites,
+  kyselyWrites,
   isHttpCall,
   PRISMA_READ_OPERATIONS,
   prismaQuery,
@@ -92,6 +93,7 @@ function readsRemoteState(model: TsModel, call: TsCall, models: WorkspaceModels)
   if (database === 'redis') return REDIS_READS.test(call.name);
   if (database === 'orm') return !ormWrites(call.name);
   if (database === 'drizzle') return !drizzleWrites(call);
+  if (database === 'kysely') return !kyselyWrites(call);
   if (database === 'knex') return !/\.(?:insert|update|del|delete|upsert)\(\)/.test(call.callee);
   const sql = call.isTaggedTemplate
     ? (call.node as ts.TaggedTemplateExpression).template.getText()

@@ -334,7 +334,7 @@ export const sequentialIndependentAwaits: Rule = {
         'Finds two or more consecutive statements in one block that each await a database query, an ' +
         'HTTP request or an `fs.promises` call (directly, or through a workspace helper that makes ' +
         'one), where no later awaited expression reads a name an earlier statement declared. ' +
-        'Queries are those `await-in-loop` knows: Prisma, SQL clients, Redis, knex, Drizzle, and ' +
+        'Queries are those `await-in-loop` knows: Prisma, SQL clients, Redis, knex, Drizzle, Kysely, and ' +
         'TypeORM, Mongoose, MikroORM and Sequelize calls (model statics such as `User.findByPk`, ' +
         'TypeORM Active Record `Profile.findOneBy` and Mongoose `User.findById` included, the model ' +
         'declared in any file; TypeORM repositories a data source hands ' +

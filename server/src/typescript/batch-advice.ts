@@ -50,6 +50,10 @@ function adviceFor(io: IoCall, filterField: string | undefined, ids: string): st
     return io.writes
       ? 'write them in one statement (`inArray(table.id, ids)`, or one `insert().values([...])`)'
       : 'load them in one query (`where: inArray(table.id, ids)`) before the loop';
+  if (io.driver === 'kysely')
+    return io.writes
+      ? "write them in one statement (`insertInto(table).values([...])`, or `.where('id', 'in', ids)` for updates and deletes)"
+      : "load them in one query (`.where('id', 'in', ids)`) before the loop";
   return 'load the rows in one query (`WHERE id = ANY($1)` / `IN (...)`) before the loop';
 }
 

@@ -9,6 +9,8 @@ import {
   databaseCall,
   drizzleWrites,
   importedFrom,
+  kyselyWrites,
+  type DatabaseDriver,
   isHttpCall,
   isPrismaClient,
   PRISMA_WRITE_OPERATIONS,
@@ -25,7 +27,7 @@ export interface IoCall {
   call: TsCall;
   kind: IoKind;
   /** More precise than `kind` for databases: `prisma`, `sql`, `redis`, `knex`, `orm`. */
-  driver?: 'prisma' | 'sql' | 'redis' | 'knex' | 'orm' | 'drizzle';
+  driver?: DatabaseDriver;
   /** The package of an `orm` query: `typeorm`, `mongoose`, `sequelize`, `@mikro-orm/core`. */
   orm?: string;
   /** Changes data: a Prisma write, a raw `$executeRaw`, an HTTP POST/PUT/PATCH/DELETE, a file write. */
@@ -159,6 +161,7 @@ export function ioCallOf(
       driver,
       writes: drizzleWrites(call),
     };
+  if (driver === 'kysely') return { call, kind: 'db', driver, writes: kyselyWrites(call) };
   if (driver === 'orm') return ormIoCall(call, ormQuery(model, call));
   const throughModel = models?.modelQuery(call);
   if (throughModel) return ormIoCall(call, throughModel);

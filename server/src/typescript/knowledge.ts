@@ -190,11 +190,24 @@ export function drizzleWrites(call: TsCall): boolean {
   return /^\w+\.(?:insert|update|delete)\(/.test(call.callee);
 }
 
+/**
+ * Kysely's query builder, run by its `execute*()`: `db.selectFrom('asset')...executeTakeFirst()`,
+ * `trx.updateTable('user').set(v).where(...).execute()`. The builder's first methods name it (no
+ * other client has them), whatever the receiver is called.
+ */
+const KYSELY_BUILDER =
+  /(?:^|\.)(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(\)(?:\.\w+\(\))*\.execute(?:TakeFirst(?:OrThrow)?)?$/;
+
+/** Whether a Kysely builder chain writes: it starts with anything but `selectFrom`. */
+export function kyselyWrites(call: TsCall): boolean {
+  return KYSELY_BUILDER.exec(call.callee)?.[1] !== 'selectFrom';
+}
+
+/** The database drivers a call may be a round trip of. */
+export type DatabaseDriver = 'prisma' | 'sql' | 'redis' | 'knex' | 'orm' | 'drizzle' | 'kysely';
+
 /** Why a call is a database round trip (`prisma`, `sql`, `redis`, `knex`, `orm`), or undefined. */
-export function databaseCall(
-  model: TsModel,
-  call: TsCall,
-): 'prisma' | 'sql' | 'redis' | 'knex' | 'orm' | 'drizzle' | undefined {
+export function databaseCall(model: TsModel, call: TsCall): DatabaseDriver | undefined {
   if (prismaQuery(model, call)) return 'prisma';
   if (ormQuery(model, call)) return 'orm';
   if (call.isNew) return undefined;
@@ -217,7 +230,17 @@ export function databaseCall(
     (call.awaited && DRIZZLE_BUILDER.test(call.callee))
   )
     return 'drizzle';
+  if (KYSELY_BUILDER.test(call.callee)) return 'kysely';
+  // Kysely's raw SQL: `sql\`...\`.execute(db)`.
+  if (call.name === 'execute' && call.receiver && isSqlTemplate(unwrap(call.receiver)))
+    return 'sql';
   return undefined;
+}
+
+function isSqlTemplate(node: ts.Expression): boolean {
+  return (
+    ts.isTaggedTemplateExpression(node) && ts.isIdentifier(node.tag) && node.tag.text === 'sql'
+  );
 }
 
 const HTTP_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'request']);
