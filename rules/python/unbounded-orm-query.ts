@@ -4,6 +4,8 @@ import { isOneOffCode } from '../../server/src/python/loop-analysis';
 import {
   boundText,
   readsByKey,
+  rowsOfOneParent,
+  type OneParentRead,
   unboundedOrmReads,
   type OrmRead,
 } from '../../server/src/python/orm';
@@ -62,6 +64,67 @@ function mustSeeAllMessage(read: OrmRead, why: MustSeeAll): string {
     case 'folds':
       return `${head}the loop folds every row into \`${why.into}\`, which is kept whole, so it needs all of them; ${stream}`;
   }
+}
+
+/** Names of a parent that is a tenant: its child rows grow with the whole business. */
+const TENANT_WORDS = new Set([
+  'organization',
+  'organisation',
+  'org',
+  'tenant',
+  'workspace',
+  'project',
+  'company',
+  'team',
+  'realm',
+]);
+/** Names of a table that is a log or a history: rows pile up under a parent for as long as it lives. */
+const LOG_WORDS = new Set([
+  'order',
+  'invoice',
+  'payment',
+  'event',
+  'log',
+  'message',
+  'history',
+  'audit',
+  'notification',
+  'activity',
+  'transaction',
+  'metric',
+]);
+
+/** The singular lower-case words of a table or class name: `org_audit_logs` → org, audit, log. */
+function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word.length > 0)
+    .map((word) => word.replace(/ies$/, 'y').replace(/(?<!s)s$/, ''));
+}
+
+/** Why the rows of one parent may still grow without bound, or undefined when the domain sizes them. */
+type Growth = { kind: 'tenant'; table: string; parent: string } | { kind: 'log'; table: string };
+
+function growsWithoutBound(read: OneParentRead): Growth | undefined {
+  if (read.parent && nameWords(read.parent).some((word) => TENANT_WORDS.has(word)))
+    return { kind: 'tenant', table: read.table, parent: read.parent };
+  if (nameWords(read.table).some((word) => LOG_WORDS.has(word)))
+    return { kind: 'log', table: read.table };
+  return undefined;
+}
+
+/** For the rows of one tenant or the log of one parent: read whole, and they keep growing. */
+function oneParentMessage(read: OrmRead, growth: Growth): string {
+  const what =
+    growth.kind === 'tenant'
+      ? `every \`${growth.table}\` row of one \`${growth.parent}\` row at once, and they grow with that tenant`
+      : `every row one parent has in \`${growth.table}\` at once, and a log grows for as long as its parent lives`;
+  return (
+    `\`${read.head}\` loads ${what}: page them (order by a key, continue after the last one ` +
+    `seen) or stream them with ${STREAMING_ADVICE[read.kind]}; a bare bound would drop the rest`
+  );
 }
 
 /** `.limit(n)` / `[:n]` where the read is. */
@@ -147,6 +210,16 @@ export const unboundedOrmQuery: Rule = {
           '(`filter(X.status.in_(s)).group_by(X.status)`: one row per item). Lists of values are flagged: a ' +
           'plain column of a declared model, or a categorical name (`status`, `state`, `type`, `kind`, `*_type`, ...) ' +
           'of any model (`X.status.in_(statuses)`, `status__in=[...]`), and negated lists (`~X.id.in_(ids)`, `~Q(id__in=ids)`).',
+        "The child rows of one parent: `==` on a column the workspace's models declare a foreign key " +
+          '(`where(Stage.pipeline_id == p)`, Django `filter(member=m)`, `member_id=...`), or on every column ' +
+          'but the last of a composite primary key or unique constraint (`a == x, b == y` under `(a, b, c)`). ' +
+          'Such a set is sized by the domain (the mutes of one user, the inputs of one task) and callers ' +
+          'usually need it whole (an access check, a graph walk), where a bound is a silent bug. Still ' +
+          'reported, with no bound to add and advice to page or stream: the rows of one tenant (a key to an ' +
+          'organization, tenant, workspace, project, company, team or realm), the rows of a table that ' +
+          'keeps growing under its parent (orders, invoices, payments, events, logs, messages, history, ' +
+          'audit, notifications, activity, transactions, metrics), and reads that must see every row. ' +
+          '`== None` pins no parent. Models the workspace does not declare keep the finding.',
         'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `execution_options(yield_per=...)` / `stream_results=True`, `.partitions()`, Django `.iterator()` and `.aiterator()`).',
         'Bulk operations that return no rows: `.delete()`, `.update()`.',
         "`objects` of something that is not a model: a boto3 S3 bucket's `bucket.objects.filter(Prefix=...)` " +
@@ -200,6 +273,11 @@ export const unboundedOrmQuery: Rule = {
       if (readsByKey(read, ctx.index)) continue;
       // Code that must see every row gets streaming advice and no bound, which would drop rows.
       const whole = batch ? undefined : mustSeeAll(read, model);
+      const parent = batch || whole ? undefined : rowsOfOneParent(read, ctx.index);
+      const growing = parent && growsWithoutBound(parent);
+      // The children of one user, one task, one chat: a set the domain sizes, which the caller
+      // usually needs whole (an access check, a graph walk); a bound would silently cut it.
+      if (parent && !growing) continue;
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
@@ -207,8 +285,11 @@ export const unboundedOrmQuery: Rule = {
           ? batchMessage(read)
           : whole
             ? mustSeeAllMessage(read, whole)
-            : message(read),
-        fixes: batch || whole ? [] : [boundFix(read, ctx.options.defaultLimit)],
+            : growing
+              ? oneParentMessage(read, growing)
+              : message(read),
+        // A bound on the rows of one parent silently drops the children the caller asked for.
+        fixes: batch || whole || growing ? [] : [boundFix(read, ctx.options.defaultLimit)],
       });
     }
     for (const test of querySetEmptinessTests(model)) {

@@ -10,7 +10,7 @@ import type { Node } from 'web-tree-sitter';
 import { isUnboundedSelect } from '../sql/helpers';
 import type { SqlUnit } from '../sql/unit';
 import type { ColumnFact, TableFact } from '../workspace/facts';
-import type { WorkspaceIndex } from '../workspace/index';
+import type { IndexedTable, WorkspaceIndex } from '../workspace/index';
 import { isDjangoManagerName, mayOwnDjangoManagerNode, paramOf } from './knowledge';
 import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
 import { flowsToReturn, localFlow } from './local-flow';
@@ -53,6 +53,8 @@ export interface OrmRead {
   models: string[];
   /** Columns compared with `==` (or passed as `col=value`) in the query's filters. */
   equalityColumns: string[];
+  /** The equality columns compared with `None`: they pin no row, but every one without a value. */
+  nullColumns: string[];
   /**
    * Lists the query's filters match columns against (`X.col.in_(values)`, `col__in=values`) whose
    * names do not say they are keys: the workspace's models may still declare them keys, which
@@ -311,6 +313,7 @@ function resolveChain(
 interface Bounds {
   bounded: boolean;
   equalityColumns: string[];
+  nullColumns: string[];
   listMatches: ListMatch[];
 }
 
@@ -450,10 +453,14 @@ function filterBounds(links: readonly ChainLink[], into: Bounds): void {
       if (arg.type === 'keyword_argument') {
         const column = (arg.childForFieldName('name')?.text ?? '').replace(/__exact$/, '');
         into.equalityColumns.push(column);
+        if (arg.childForFieldName('value')?.type === 'none') into.nullColumns.push(column);
       } else if (arg.type === 'comparison_operator' && arg.children.some((c) => c?.text === '==')) {
         const columns = arg.namedChildren.filter((side) => !!side && isModelColumn(side));
         // `Order.user_id == User.id` joins two tables: it pins no row.
-        if (columns.length === 1) into.equalityColumns.push(attributeName(columns[0]!));
+        if (columns.length !== 1) continue;
+        const column = attributeName(columns[0]!);
+        into.equalityColumns.push(column);
+        if (arg.namedChildren.some((side) => side?.type === 'none')) into.nullColumns.push(column);
       }
     }
   }
@@ -620,7 +627,7 @@ function classifyChain(
   model: PythonModel,
 ): OrmRead | null {
   const { fn } = candidate;
-  const bounds: Bounds = { bounded: false, equalityColumns: [], listMatches: [] };
+  const bounds: Bounds = { bounded: false, equalityColumns: [], nullColumns: [], listMatches: [] };
   const source = model.source;
 
   const legacy = legacyQuery(chain, fn, source);
@@ -639,6 +646,7 @@ function classifyChain(
       bound: { at: candidate.query.endIndex, style: 'limit' },
       models: legacy.models,
       equalityColumns: bounds.equalityColumns,
+      nullColumns: bounds.nullColumns,
       listMatches: bounds.listMatches,
     };
   }
@@ -659,6 +667,7 @@ function classifyChain(
     bound: { at: candidate.query.endIndex, style: 'slice' },
     models: chain.root.type === 'identifier' ? [chain.root.text] : [],
     equalityColumns: bounds.equalityColumns,
+    nullColumns: bounds.nullColumns,
     listMatches: bounds.listMatches,
   };
 }
@@ -684,7 +693,7 @@ function selectRead(
   const selectCall = select.root;
   const selectArgs = selectCall.childForFieldName('arguments');
   if (onlyAggregates(selectArgs, select.links)) return null;
-  const bounds: Bounds = { bounded: false, equalityColumns: [], listMatches: [] };
+  const bounds: Bounds = { bounded: false, equalityColumns: [], nullColumns: [], listMatches: [] };
   filterBounds(select.links, bounds);
   if (bounds.bounded) return null;
   return {
@@ -696,6 +705,7 @@ function selectRead(
     bound: { at: statement.endIndex, style: 'limit' },
     models: modelNames(selectArgs),
     equalityColumns: bounds.equalityColumns,
+    nullColumns: bounds.nullColumns,
     listMatches: bounds.listMatches,
   };
 }
@@ -992,6 +1002,81 @@ function loadsByKeyList(read: OrmRead, index: WorkspaceIndex): boolean {
  */
 export function mayLoadByKeyList(read: OrmRead): boolean {
   return read.listMatches.some(mayHoldKeys);
+}
+
+/** The field a Django lookup pins: `user_profile` for `user_profile__id` and `user_profile__pk`. */
+function pinnedField(column: string): string {
+  return column.replace(/__(?:id|pk)$/, '');
+}
+
+/** The child rows of one parent a read loads: which table, and the parent's if a key names it. */
+export interface OneParentRead {
+  /** The table read. */
+  table: string;
+  /** The table (or class) the pinned foreign key references; undefined for a composite-key prefix. */
+  parent?: string;
+}
+
+/**
+ * The parent the `==` filters pin in a table: a column it declares a foreign key
+ * (`Child.parent_id == p`; Django `filter(owner=o)`, `owner_id=...`, `owner__id=...`), or every
+ * column but the last of a composite unique key (`a == x, b == y` under a key `(a, b, c)`).
+ */
+function pinnedParent(
+  table: TableFact,
+  pinned: readonly string[],
+  index: WorkspaceIndex,
+): OneParentRead | undefined {
+  const covered = new Set<string>();
+  for (const column of table.columns) {
+    if (!pinned.includes(column.attribute) && !pinned.includes(column.name)) continue;
+    const key = column.foreignKey;
+    if (key) return { table: table.name, parent: key.targetClass ?? key.table };
+    covered.add(column.name.toLowerCase());
+  }
+  if (covered.size === 0) return undefined;
+  const prefix = index
+    .indexesOn(table.name)
+    .some(
+      (known) =>
+        known.unique &&
+        known.columns.length > 1 &&
+        known.columns.slice(0, -1).every((column) => covered.has(column.toLowerCase())),
+    );
+  return prefix ? { table: table.name } : undefined;
+}
+
+/**
+ * The child rows of one parent a read loads, when its `==` filters pin a foreign key, or the
+ * leading columns of a composite key, of a model the workspace declares. Such a set is sized by
+ * the domain (the members of one team, the mutes of one user), and callers often need it whole.
+ * `== None` pins no parent: it matches every row that has none.
+ */
+export function rowsOfOneParent(read: OrmRead, index: WorkspaceIndex): OneParentRead | undefined {
+  const pinned = read.equalityColumns
+    .filter((column) => !read.nullColumns.includes(column))
+    .map(pinnedField);
+  if (pinned.length === 0) return undefined;
+  for (const model of read.models) {
+    for (const { table } of tablesQueried(model, index)) {
+      const found = pinnedParent(table, pinned, index);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The tables of an entity a query names: a model class (`User`, `models.User`) or, for a column
+ * select (`select(Child.parent_id)`), the class the column belongs to.
+ */
+function tablesQueried(entity: string, index: WorkspaceIndex): IndexedTable[] {
+  const parts = entity.split('.');
+  for (const name of [parts.at(-1), parts.at(-2)]) {
+    const tables = name ? index.tablesOfClass(name) : [];
+    if (tables.length > 0) return tables;
+  }
+  return [];
 }
 
 /** Whether the read is bounded by keys the models declare: a unique lookup or a key-list load. */
