@@ -105,6 +105,30 @@ describe('rule messages', () => {
     assert.match(byKey, /`findAll\(\{ where: \{ id: ids \} \}\)`/);
   });
 
+  it('prisma-find-many-without-take says to filter the query an id list feeds', async () => {
+    const messages = await messagesOf(
+      'prisma-find-many-without-take',
+      'src/routes.ts',
+      [
+        "import express from 'express';",
+        "import { prisma } from './db';",
+        'const app = express();',
+        "app.delete('/tags', async (req, res) => {",
+        '  const ownerId = Number(req.query.owner);',
+        '  const links = await prisma.link.findMany({ where: { ownerId }, select: { id: true } });',
+        '  const ids = links.map((link) => link.id);',
+        '  await prisma.link.updateMany({ where: { id: { in: ids } }, data: { stale: true } });',
+        '  res.json({ stale: ids.length });',
+        '});',
+      ].join('\n'),
+    );
+    assert.deepEqual(messages, [
+      '`prisma.link.findMany()` has no `take`: it loads every matching `Link` row on each request ' +
+        '(in request handler `DELETE /tags`); its rows become the `in` list of another query: give ' +
+        'that query the same `where` instead of loading every id',
+    ]);
+  });
+
   it('await-in-loop counts Mongoose documents per key in one aggregate', async () => {
     const messages = await messagesOf(
       'await-in-loop',

@@ -1,6 +1,7 @@
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
+import { rowsFeedInList } from '../../server/src/typescript/id-lists';
 import { findProperty, propertyName } from '../../server/src/typescript/object-literals';
 import { appendObjectProperty, fillEmptyArguments } from '../../server/src/typescript/edits';
 import {
@@ -111,6 +112,10 @@ function cadence(path: RequestPath): { when: string; advice: string } {
     : { when: 'on each request', advice: 'bound it with `take` and page with a `cursor`' };
 }
 
+const IN_LIST_ADVICE =
+  'its rows become the `in` list of another query: give that query the same `where` instead of ' +
+  'loading every id';
+
 /** `prisma.<model>.findMany()` with no `take`, run per request. */
 export const prismaFindManyWithoutTake: Rule = {
   meta: {
@@ -183,7 +188,9 @@ export const prismaFindManyWithoutTake: Rule = {
       fixSafety:
         'Unsafe: `take` changes how many rows the code receives. It is the right bound for lists shown ' +
         'to people (add a `cursor` for the next page), wrong for code that needs every row, which ' +
-        'should page through the table instead. The value is `defaultLimit` (default 1000). `take` is ' +
+        'should page through the table instead. No fix is offered when the rows (or their ids, ' +
+        '`rows.map((r) => r.id)`) become the `in`/`notIn` list of another query in the function: ' +
+        'that code needs every one, and the message says to filter the other query directly. The value is `defaultLimit` (default 1000). `take` is ' +
         'added as the last property of the arguments object in its own formatting (one line, or a ' +
         'new line indented like its neighbours, keeping a trailing comma), or as `{ take: n }` when ' +
         '`findMany()` has no arguments.',
@@ -202,13 +209,15 @@ export const prismaFindManyWithoutTake: Rule = {
       const node = call.node as ts.CallExpression;
       const rows = `\`${modelOfDelegate(query.delegate)}\` row`;
       const { when, advice } = cadence(path);
+      // Rows that become another query's `in` list are all needed: a bound would drop some.
+      const feedsInList = rowsFeedInList(call);
       ctx.report({
         start: call.start,
         end: node.expression.end,
         message:
           `\`${call.callee}()\` has no \`take\`: it loads every matching ${rows} ${when} ` +
-          `(${describeRequestPath(path)}); ${advice}`,
-        fixes: [takeFix(ctx, query)],
+          `(${describeRequestPath(path)}); ${feedsInList ? IN_LIST_ADVICE : advice}`,
+        fixes: feedsInList ? [] : [takeFix(ctx, query)],
       });
     }
   },
