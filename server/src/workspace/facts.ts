@@ -179,6 +179,12 @@ export interface TableFact {
   columns: ColumnFact[];
   /** Relationship attributes (`comments = relationship(...)`), for lazy-load checks. */
   relationships: string[];
+  /**
+   * Django: the related managers this model's relation fields add to instances of it or of the
+   * models they point to (`posts` of `ForeignKey(Author, related_name="posts")`, `post_set`
+   * without one, a `ManyToManyField`'s own name), by attribute name.
+   */
+  relatedManagers?: string[];
   /** Where the table is declared: a model, a `.sql` file, or an Alembic migration. */
   source: 'sqlalchemy' | 'django' | 'sql' | 'alembic' | 'prisma';
   /** The module variable a SQLAlchemy Core `Table(...)` is assigned to (`users = Table(...)`). */
