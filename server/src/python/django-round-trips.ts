@@ -10,6 +10,7 @@ import { hasObjectsManager } from './knowledge';
 import { localFlow } from './local-flow';
 import type { PyCall, PyLoop, PythonModel } from './model';
 import {
+  DJANGO_LAZY_METHODS,
   isLazyDjangoQuerySet,
   isOnDjangoQuerySet,
   iteratesDjangoRows,
@@ -205,4 +206,22 @@ export function djangoBatchWrite(
   if (method === 'save' || method === 'asave')
     return `write the rows in one statement with \`${a}update(...)\` on the queryset, or \`${a}bulk_update(rows, fields)\``;
   return `delete the rows in one statement with \`${a}delete()\` on the queryset`;
+}
+
+/**
+ * Whether a Django query chain that starts at `head` (`Doc.objects.filter(...)`) calls lazy
+ * methods only (`.exclude(...).order_by(...)`): it builds a queryset and sends nothing there.
+ */
+export function describesQueryOnly(head: PyCall): boolean {
+  if (!DJANGO_LAZY_METHODS.has(head.method) || !hasObjectsManager(head)) return false;
+  let node: Node = head.node;
+  for (;;) {
+    const attribute = node.parent;
+    const outer = attribute?.parent;
+    if (attribute?.type !== 'attribute' || outer?.type !== 'call') return true;
+    if (outer.childForFieldName('function')?.id !== attribute.id) return true;
+    if (!DJANGO_LAZY_METHODS.has(attribute.childForFieldName('attribute')?.text ?? ''))
+      return false;
+    node = outer;
+  }
 }

@@ -17,6 +17,12 @@ export interface Effect {
   callee: string;
   start: number;
   end: number;
+  /**
+   * A Django queryset that only describes a query (`Model.objects.filter(...)`, lazy methods
+   * only): whatever evaluates it sends the query, which may be another call of the function
+   * (`await qs.afirst()`) that names the round trip better.
+   */
+  lazy?: true;
 }
 
 export interface CallSite {
