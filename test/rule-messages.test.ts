@@ -367,6 +367,27 @@ describe('rule messages', () => {
     assert.match(messages[0], /\(`pending\.first` at app\/outbox\.py:6\)/);
   });
 
+  it("query-in-loop-via-helper names the awaited call that runs an async helper's queryset", async () => {
+    const messages = await messagesOf(
+      'query-in-loop-via-helper',
+      'app/outbox.py',
+      [
+        'from app.models import OutboxMessage',
+        '',
+        'async def next_pending(account_id):',
+        '    pending = OutboxMessage.objects.filter(account_id=account_id).order_by("created")',
+        '    return await pending.afirst()',
+        '',
+        'async def resend_all(account_ids):',
+        '    for account_id in account_ids:',
+        '        await next_pending(account_id)',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 1);
+    // Awaited, `afirst()` blocks nothing, yet it is the round trip: `filter` only builds the query.
+    assert.match(messages[0], /\(`pending\.afirst` at app\/outbox\.py:5\)/);
+  });
+
   it('query-in-loop-via-helper gives write advice when the helper only writes', async () => {
     const messages = await messagesOf(
       'query-in-loop-via-helper',

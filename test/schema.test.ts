@@ -485,6 +485,33 @@ describe('schema extraction', function () {
       );
     });
 
+    it('records the related managers relation fields add, not one-row accessors', () => {
+      const { schema } = pythonSchema(
+        [
+          'from django.db import models',
+          'class Loan(models.Model):',
+          '    book = models.ForeignKey("Book", on_delete=models.CASCADE, related_name="loans")',
+          '    member = models.ForeignKey("Member", on_delete=models.CASCADE)',
+          '    desk = models.ForeignKey("Desk", on_delete=models.CASCADE, related_name="+")',
+          '    card = models.OneToOneField("Card", on_delete=models.CASCADE)',
+          '    staff = models.ManyToManyField("Staff", related_name="handled_loans")',
+          '    notes = models.ManyToManyField("Note")',
+          '    site = models.ForeignKey("Site", models.CASCADE, related_name="%(class)s_items")',
+        ].join('\n'),
+        'lending/models.py',
+      );
+      // Reverse `ForeignKey` and both sides of `ManyToManyField`; a `OneToOneField` reverse is one
+      // row, `+` adds none, and a `%(class)s` template is no one name.
+      assert.deepEqual(table(schema, 'lending_loan').relatedManagers, [
+        'loans',
+        'loan_set',
+        'staff',
+        'handled_loans',
+        'notes',
+        'loan_set',
+      ]);
+    });
+
     it('gives models that declare no primary key the implicit `id` one', () => {
       const { schema } = pythonSchema(
         [

@@ -99,12 +99,13 @@ class ReachFinder {
 
 /**
  * The round trip a function makes, as a message names it: preferably a call that runs its query
- * (`q.first()`, `.update(...)`, `db.query(...)`) over a lazy Django queryset that is recorded too
- * (`Model.objects.filter(...)`, `.exclude(...)`) but sends nothing until something evaluates it.
+ * (`q.first()`, `await qs.afirst()`, `.update(...)`, `db.query(...)`) over a lazy Django queryset
+ * that is recorded too (`Model.objects.filter(...)`, `.exclude(...)`) but sends nothing until
+ * something evaluates it. Blocking calls first: in a sync helper those are the evaluations.
  */
 function roundTripEffect(effects: readonly Effect[]): Effect | undefined {
   const roundTrips = effects.filter((e) => e.kind === 'db' || e.kind === 'http');
-  return roundTrips.find((e) => e.blocking) ?? roundTrips[0];
+  return roundTrips.find((e) => e.blocking) ?? roundTrips.find((e) => !e.lazy) ?? roundTrips[0];
 }
 
 /** ORM writes: a helper that only makes these has nothing to fetch before the loop. */
@@ -170,7 +171,7 @@ export const queryInLoopViaHelper: Rule = {
         'HTTP request, directly or through further calls, in any file. A recursive function that calls ' +
         'itself per child and queries each time (a tree walk) is reported at the recursive call. The ' +
         'message names the helper and the round trip it reaches, with its file and line: the call ' +
-        'that runs the query (`q.first()`, `.update(...)`) rather than a lazy Django queryset it ' +
+        'that runs the query (`q.first()`, `await qs.afirst()`, `.update(...)`) rather than a lazy Django queryset it ' +
         'evaluates (`Model.objects.filter(...)`). Awaited evaluations of a queryset the helper builds ' +
         'in variables count too (`qs = Ticket.objects.using("replica")`, then `await qs.acount()`).',
       whyIsThisBad:

@@ -3,6 +3,7 @@ import type { Rule } from '../../server/src/engine/rule';
 import {
   djangoBatchWrite,
   evaluatesQuerySetVariable,
+  writesRelatedManagerRow,
 } from '../../server/src/python/django-round-trips';
 import { isDjangoQuery, isMongoCommand } from '../../server/src/python/knowledge';
 import { rereadsLimitedBatch } from '../../server/src/python/batch-drains';
@@ -37,13 +38,18 @@ const DJANGO_COUNTS = new Set(['count', 'acount', 'exists', 'aexists']);
  * How to make the repeated query one: the batch write Django has for it, one grouped count, or a
  * batched read.
  */
-function advice(call: PyCall, loop: PyLoop, model: PythonModel): string {
+function advice(
+  call: PyCall,
+  loop: PyLoop,
+  model: PythonModel,
+  relatedManagers: ReadonlySet<string>,
+): string {
   // The loop already reads in batches: `IN (...)` would not help, ending the loop would.
   if (rereadsLimitedBatch(call, loop, model))
     return 'each pass sends the same `.limit(...)` query: end the loop when a batch comes back short (`if len(rows) < n: break`), and make sure each pass reads new rows (rows that stop matching, or a key `X.id > last_id`)';
   if (isMongoCommand(call))
     return 'batch it with `{"$in": [...]}` (or `bulk_write` for writes) in one command before the loop';
-  const write = djangoBatchWrite(call, model);
+  const write = djangoBatchWrite(call, model, relatedManagers);
   if (write) return write;
   if (
     DJANGO_COUNTS.has(lastMethodOfChain(call)) &&
@@ -102,7 +108,9 @@ export const queryInLoop: Rule = {
         '`afirst`, ...), ' +
         'a method that runs a queryset built in a local variable (`qs.get(id=i)`, `await qs.acount()`), ' +
         '`save()`/`delete()` (`asave()`/`adelete()`) on the rows of a loop over a queryset (`for row in ' +
-        'Model.objects.filter(...)`, `async for row in qs.aiterator()`), and pymongo/Motor collection commands ' +
+        "Model.objects.filter(...)`, `async for row in qs.aiterator()`) or over an instance's related " +
+        'manager that a model of the workspace declares (`for post in author.posts.all()`, ' +
+        '`author.post_set.filter(...)`, a `ManyToManyField`), and pymongo/Motor collection commands ' +
         '(`db.users.find_one`, `insert_one`, `count_documents`, ...) on a collection reached through ' +
         'a name that says database or collection (`db`, `mongo_db`, `orders_collection`). ' +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
@@ -192,6 +200,10 @@ export const queryInLoop: Rule = {
           'iterates (`for d in docs: ... docs.count()`): the rows the loop fetched answer them.',
         '`save()`/`delete()` on anything but the variable of a loop over a queryset: a form or a ' +
           'serializer, or objects from a list passed in, whose kind is not known.',
+        'Loops over `<instance>.<name>.all()` / `.filter(...)` where no Django model of the workspace ' +
+          'declares `<name>` as a related manager (a `related_name`, the default `<model>_set`, a ' +
+          "`ManyToManyField`): another library's collection (a boto3 `bucket.objects.filter(...)`), " +
+          "or a plain list attribute (`order.items`). A `OneToOneField`'s reverse accessor is one row.",
         'Managers read from a lower-case name that does not say model (`archive.stored_objects`, ' +
           "a boto3 `bucket.objects`): those are other libraries' collections. Custom managers " +
           'named otherwise (`published = PublishedManager()`) are not recognised.',
@@ -201,11 +213,17 @@ export const queryInLoop: Rule = {
   check(ctx) {
     const model = ctx.python;
     if (!model) return;
-    for (const { call, loop } of repeatedRoundTrips(ctx, 'db', runsOncePerKeyOrStatement)) {
+    // `for post in author.posts.all(): post.save()`: the workspace's models say which attributes
+    // are related managers.
+    const managers = ctx.index.djangoRelatedManagers();
+    const writesRelatedRow = (call: PyCall, model: PythonModel): boolean =>
+      writesRelatedManagerRow(call, model, managers);
+    const repeated = repeatedRoundTrips(ctx, 'db', runsOncePerKeyOrStatement, writesRelatedRow);
+    for (const { call, loop } of repeated) {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
-        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, loop, model)}`,
+        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, loop, model, managers)}`,
       });
     }
   },

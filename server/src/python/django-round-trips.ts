@@ -9,7 +9,14 @@ import { DJANGO_EVALUATING_METHODS } from './blocking';
 import { hasObjectsManager } from './knowledge';
 import { localFlow } from './local-flow';
 import type { PyCall, PyLoop, PythonModel } from './model';
-import { isLazyDjangoQuerySet, isOnDjangoQuerySet, iteratesDjangoRows, readChainIn } from './orm';
+import {
+  DJANGO_LAZY_METHODS,
+  isLazyDjangoQuerySet,
+  isOnDjangoQuerySet,
+  iteratesDjangoRows,
+  iteratesRelatedManagerRows,
+  readChainIn,
+} from './orm';
 import { unwrap, withoutProgressWrapper } from './scope-analysis';
 
 /** Queryset methods that run the query, sync and async (Django 4.1+ twins). */
@@ -121,12 +128,32 @@ function rootName(call: PyCall): string | undefined {
  * through `tqdm(...)`): one UPDATE or DELETE per row the query returned.
  */
 export function writesQuerySetRow(call: PyCall, model: PythonModel): boolean {
-  if (!ROW_WRITES.has(call.method) || !call.fn) return false;
+  const iterable = rowLoopIterable(call);
+  return !!iterable && iteratesDjangoRows(iterable, call.fn!, model);
+}
+
+/**
+ * `row.save()` / `row.delete()` where `row` is the variable of a loop over the rows of an
+ * instance's related manager (`for post in author.posts.all()`, `team.members.filter(...)`):
+ * one UPDATE or DELETE per related row. `managers` are the related managers the workspace's
+ * Django models declare (the index knows them, the file alone does not).
+ */
+export function writesRelatedManagerRow(
+  call: PyCall,
+  model: PythonModel,
+  managers: ReadonlySet<string>,
+): boolean {
+  const iterable = rowLoopIterable(call);
+  return !!iterable && iteratesRelatedManagerRows(iterable, call.fn!, model, managers);
+}
+
+/** For a row write (`row.save()`) in a function, the iterable of the loop that binds `row`. */
+function rowLoopIterable(call: PyCall): Node | undefined {
+  if (!ROW_WRITES.has(call.method) || !call.fn) return undefined;
   const name = receiverName(call);
-  if (name === undefined) return false;
+  if (name === undefined) return undefined;
   const loop = loopBinding(call.loops, name);
-  const iterable = withoutProgressWrapper(unwrap(loop?.iterable));
-  return !!iterable && iteratesDjangoRows(iterable, call.fn, model);
+  return withoutProgressWrapper(unwrap(loop?.iterable)) ?? undefined;
 }
 
 /** The innermost `for` loop around a call whose variable is `name`. */
@@ -162,15 +189,39 @@ export function isSubqueryOfOuterQuery(call: PyCall): boolean {
 /**
  * The one-statement form of a Django write repeated per item, for the message: `bulk_create` for
  * `create`, `update`/`bulk_update` for a row's `save`, the queryset's `delete` for a row's
- * `delete`; undefined for reads.
+ * `delete`; undefined for reads. `relatedManagers`: those of the workspace, for the rows of a loop
+ * over one (`writesRelatedManagerRow`).
  */
-export function djangoBatchWrite(call: PyCall, model: PythonModel): string | undefined {
+export function djangoBatchWrite(
+  call: PyCall,
+  model: PythonModel,
+  relatedManagers: ReadonlySet<string> = new Set(),
+): string | undefined {
   const method = call.method;
   const a = method.startsWith('a') ? 'a' : '';
   if ((method === 'create' || method === 'acreate') && hasObjectsManager(call))
     return `insert the rows with one \`${a}bulk_create([...])\``;
-  if (!writesQuerySetRow(call, model)) return undefined;
+  if (!writesQuerySetRow(call, model) && !writesRelatedManagerRow(call, model, relatedManagers))
+    return undefined;
   if (method === 'save' || method === 'asave')
     return `write the rows in one statement with \`${a}update(...)\` on the queryset, or \`${a}bulk_update(rows, fields)\``;
   return `delete the rows in one statement with \`${a}delete()\` on the queryset`;
+}
+
+/**
+ * Whether a Django query chain that starts at `head` (`Doc.objects.filter(...)`) calls lazy
+ * methods only (`.exclude(...).order_by(...)`): it builds a queryset and sends nothing there.
+ */
+export function describesQueryOnly(head: PyCall): boolean {
+  if (!DJANGO_LAZY_METHODS.has(head.method) || !hasObjectsManager(head)) return false;
+  let node: Node = head.node;
+  for (;;) {
+    const attribute = node.parent;
+    const outer = attribute?.parent;
+    if (attribute?.type !== 'attribute' || outer?.type !== 'call') return true;
+    if (outer.childForFieldName('function')?.id !== attribute.id) return true;
+    if (!DJANGO_LAZY_METHODS.has(attribute.childForFieldName('attribute')?.text ?? ''))
+      return false;
+    node = outer;
+  }
 }

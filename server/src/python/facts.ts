@@ -12,7 +12,7 @@ import type {
   Reexport,
 } from '../workspace/facts';
 import { blockingEffect, describeCall } from './blocking';
-import { evaluatesQuerySetVariable } from './django-round-trips';
+import { describesQueryOnly, evaluatesQuerySetVariable } from './django-round-trips';
 import {
   classesWithBases,
   constructedReceiverClasses,
@@ -38,7 +38,11 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   const callee = call.callee || call.method;
   const blocking = blockingEffect(call, model);
   if (blocking) return { kind: blocking, blocking: true, callee, start, end };
-  if (isDbRoundTrip(call, model)) return { kind: 'db', blocking: false, callee, start, end };
+  if (isDbRoundTrip(call, model)) {
+    const effect: Effect = { kind: 'db', blocking: false, callee, start, end };
+    if (describesQueryOnly(call)) effect.lazy = true;
+    return effect;
+  }
   // `await qs.afirst()` on a queryset built in variables: a round trip that awaits its answer.
   if (evaluatesQuerySetVariable(call, model))
     return { kind: 'db', blocking: false, callee, start, end };

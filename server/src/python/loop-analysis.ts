@@ -849,17 +849,20 @@ export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
 /**
  * The calls of a file that make a `kind` round trip a loop repeats, each with the innermost loop
  * that repeats it; none in tests and migrations. Calls `skip` accepts are passed over before their
- * loops are examined.
+ * loops are examined; calls `also` accepts count as such round trips too (what only the workspace
+ * index tells, which `roundTripOf` does not read).
  */
 export function* repeatedRoundTrips(
   ctx: FileContext,
   kind: RoundTrip,
   skip?: (call: PyCall, model: PythonModel) => boolean,
+  also?: (call: PyCall, model: PythonModel) => boolean,
 ): Generator<{ call: PyCall; loop: PyLoop }> {
   const model = ctx.python;
   if (!model || isOneOffCode(ctx.relativePath)) return;
   for (const call of model.calls) {
-    if (call.loops.length === 0 || roundTripOf(call, model) !== kind) continue;
+    if (call.loops.length === 0) continue;
+    if (roundTripOf(call, model) !== kind && !also?.(call, model)) continue;
     if (skip?.(call, model)) continue;
     const loops = repeatingLoops(call, model);
     if (loops.length > 0) yield { call, loop: loops[loops.length - 1] };

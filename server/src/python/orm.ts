@@ -826,6 +826,45 @@ export function iteratesDjangoRows(expression: Node, fn: PyFunction, model: Pyth
   return isDjangoQuerySet({ root: chain.root, links: chain.links.slice(0, end) }, fn, model);
 }
 
+/**
+ * Whether a chain reads the rows of one instance's related manager: `author.posts.all()`,
+ * `self.team.members.filter(...)`, with only lazy queryset methods after the manager (slices and
+ * `.iterator()` at the end too). `managers` are the related managers the workspace's models
+ * declare; a name no model declares (`bucket.objects`, `order.items` of another library) is not one.
+ */
+function readsRelatedManager(chain: Chain, managers: ReadonlySet<string>): boolean {
+  if (chain.root.type !== 'identifier') return false;
+  let end = chain.links.length;
+  while (end > 0 && handsOutRows(chain.links[end - 1])) end--;
+  // The manager is reached through attributes only, and a queryset method is called on it.
+  const manager = chain.links.findIndex((link) => link.kind !== 'attribute');
+  if (manager < 1 || manager >= end) return false;
+  const name = chain.links[manager - 1].name;
+  if (!managers.has(name) || isDjangoManagerName(name)) return false;
+  return chain.links.slice(manager, end).every(isLazyQuerySetCall);
+}
+
+/**
+ * Whether iterating an expression yields the rows of one instance's related manager
+ * (`author.posts.filter(archived=False)`), written inline or held in a local variable every
+ * assignment of which reads one.
+ */
+export function iteratesRelatedManagerRows(
+  expression: Node,
+  fn: PyFunction,
+  model: PythonModel,
+  managers: ReadonlySet<string>,
+): boolean {
+  if (managers.size === 0) return false;
+  const chain = readChainIn(expression, model);
+  if (chain.links.length > 0) return readsRelatedManager(chain, managers);
+  if (expression.type !== 'identifier') return false;
+  const flow = localFlow(fn);
+  const values = flow.assignments.get(expression.text);
+  if (!values || values.length === 0 || flow.opaque.has(expression.text)) return false;
+  return values.every((value) => readsRelatedManager(readChainIn(value, model), managers));
+}
+
 function isLazyQuerySetCall(link: ChainLink): boolean {
   return link.kind === 'call' && DJANGO_LAZY_METHODS.has(link.name);
 }

@@ -33,6 +33,23 @@ import {
 
 const KEY_FIELDS = new Set(['ForeignKey', 'OneToOneField']);
 
+/**
+ * The related managers a relation field of `modelName` adds to model instances: the reverse
+ * accessor of a `ForeignKey` or `ManyToManyField` (`related_name`, else `<model>_set`) and the
+ * forward one of a `ManyToManyField` (its own name). A `OneToOneField`'s reverse accessor is one
+ * row, not a manager; `related_name="+"` adds none, and `%(class)s` templates name several.
+ */
+function relatedManagersOf(fieldName: string, call: Node, modelName: string): string[] {
+  const kind = calledName(call);
+  if (kind !== 'ForeignKey' && kind !== 'ManyToManyField') return [];
+  const args = argsOf(call);
+  const relatedName = args ? stringValue(keywordArg(args, 'related_name')) : undefined;
+  const reverse = relatedName ?? `${modelName.toLowerCase()}_set`;
+  const names = kind === 'ManyToManyField' ? [fieldName] : [];
+  if (!reverse.endsWith('+') && !reverse.includes('%')) names.push(reverse);
+  return names;
+}
+
 /** The Django app label of a models module: `blog` for `blog.models` or `blog.models.post`. */
 function appLabel(moduleName: string): string {
   const parts = moduleName.split('.');
@@ -293,6 +310,8 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
         start: assignment.startIndex,
         end: assignment.endIndex,
       });
+      const managers = relatedManagersOf(left.text, value, cls.name);
+      if (managers.length > 0) (table.relatedManagers ??= []).push(...managers);
       if (field === 'relation') table.relationships.push(left.text);
       else if (field) {
         const choices = choiceCount(value, cls, model);

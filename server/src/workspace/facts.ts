@@ -17,6 +17,12 @@ export interface Effect {
   callee: string;
   start: number;
   end: number;
+  /**
+   * A Django queryset that only describes a query (`Model.objects.filter(...)`, lazy methods
+   * only): whatever evaluates it sends the query, which may be another call of the function
+   * (`await qs.afirst()`) that names the round trip better.
+   */
+  lazy?: true;
 }
 
 export interface CallSite {
@@ -179,6 +185,12 @@ export interface TableFact {
   columns: ColumnFact[];
   /** Relationship attributes (`comments = relationship(...)`), for lazy-load checks. */
   relationships: string[];
+  /**
+   * Django: the related managers this model's relation fields add to instances of it or of the
+   * models they point to (`posts` of `ForeignKey(Author, related_name="posts")`, `post_set`
+   * without one, a `ManyToManyField`'s own name), by attribute name.
+   */
+  relatedManagers?: string[];
   /** Where the table is declared: a model, a `.sql` file, or an Alembic migration. */
   source: 'sqlalchemy' | 'django' | 'sql' | 'alembic' | 'prisma';
   /** The module variable a SQLAlchemy Core `Table(...)` is assigned to (`users = Table(...)`). */

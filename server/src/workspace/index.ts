@@ -76,6 +76,8 @@ interface Views {
   prismaDatasources: { file: string; datasource: PrismaDatasource }[];
   /** Lower-cased names of primary-key and unique columns of every table, built on first use. */
   keyColumnNames?: ReadonlySet<string>;
+  /** Attribute names of the Django related managers every model declares, built on first use. */
+  djangoRelatedManagers?: ReadonlySet<string>;
 }
 
 const lower = (name: string): string => name.toLowerCase();
@@ -468,6 +470,23 @@ export class WorkspaceIndex {
       view.keyColumnNames = keys;
     }
     return view.keyColumnNames;
+  }
+
+  /**
+   * Attribute names of the related managers Django models of the workspace declare (`posts` of
+   * `ForeignKey(Author, related_name="posts")`, `post_set`, a `ManyToManyField`'s name): reading
+   * one of them from an instance gives a queryset of related rows.
+   */
+  djangoRelatedManagers(): ReadonlySet<string> {
+    const view = this.view();
+    if (!view.djangoRelatedManagers) {
+      const names = new Set<string>();
+      for (const tables of view.tablesByName.values())
+        for (const { table } of tables)
+          for (const name of table.relatedManagers ?? []) names.add(name);
+      view.djangoRelatedManagers = names;
+    }
+    return view.djangoRelatedManagers;
   }
 
   /** Indexes on `table` after models, DDL and migrations (drops applied in revision order). */
