@@ -757,6 +757,43 @@ describe('rule messages: Prisma', () => {
     );
   });
 
+  it('orm-find-without-limit names the Kysely table, the controller reaching it, and `.limit()`', async () => {
+    const messages = await messagesIn('orm-find-without-limit', [
+      {
+        relativePath: 'src/repositories/tag.repository.ts',
+        text: [
+          "import { Kysely } from 'kysely';",
+          'export class TagRepository {',
+          '  constructor(private db: Kysely<DB>) {}',
+          '  getAll(userId: string) {',
+          "    return this.db.selectFrom('tag').selectAll().where('userId', '=', userId).execute();",
+          '  }',
+          '}',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'src/controllers/tag.controller.ts',
+        text: [
+          "import { Controller, Get, Query } from '@nestjs/common';",
+          "import { TagRepository } from '../repositories/tag.repository';",
+          "@Controller('tags')",
+          'export class TagController {',
+          '  constructor(private tags: TagRepository) {}',
+          '  @Get()',
+          "  list(@Query('user') user: string) {",
+          '    return this.tags.getAll(user);',
+          '  }',
+          '}',
+        ].join('\n'),
+      },
+    ]);
+    assert.deepEqual(messages, [
+      "`this.db.selectFrom('tag')…execute()` has no `.limit()`: it loads every matching `tag` row " +
+        'on each request (called from request handler `list` in src/controllers/tag.controller.ts); ' +
+        'bound it with `.limit()` and page with `.offset()`',
+    ]);
+  });
+
   it('prisma-query-without-index says when the field has only a hash index', async () => {
     const messages = await messagesIn('prisma-query-without-index', [
       {

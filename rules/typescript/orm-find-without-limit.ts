@@ -17,6 +17,7 @@ import {
   isWithin,
   referencesTo,
 } from '../../server/src/typescript/name-resolution';
+import { unboundedKyselyRead } from '../../server/src/typescript/kysely-reads';
 import { ormQuery, typeormObjectOf } from '../../server/src/typescript/orm-calls';
 import {
   describeRequestPath,
@@ -24,9 +25,12 @@ import {
   RequestPaths,
 } from '../../server/src/typescript/request-paths';
 
-/** Reads of every matching row, by method: a file that names none of them has nothing to report. */
+/**
+ * Reads of every matching row, by method (Kysely's by the `selectFrom` they start with): a file that
+ * names none of them has nothing to report.
+ */
 const READ_METHODS =
-  /\b(?:find(?:By|AndCount(?:By)?)?|findAll|findAndCountAll|get(?:Raw)?Many(?:AndCount)?)\b/;
+  /\b(?:find(?:By|AndCount(?:By)?)?|findAll|findAndCountAll|get(?:Raw)?Many(?:AndCount)?|selectFrom)\b/;
 
 /** TypeORM repository and entity-manager finders: options with `take`, or a `where` alone. */
 const TYPEORM_FINDS = new Map<string, 'options' | 'where'>([
@@ -90,6 +94,7 @@ const WORDING: Record<string, Wording> = {
   raw: { bound: '`.limit()`', paging: '`.offset()`' },
   sequelize: { bound: '`limit`', paging: '`offset`' },
   mongoose: { bound: '`.limit()`', paging: '`.skip()` or a range on `_id`' },
+  kysely: { bound: '`.limit()`', paging: '`.offset()`' },
 };
 
 /** A read that returns every matching row, as reported. */
@@ -649,6 +654,25 @@ function builderRead(ctx: FileContext, model: TsModel, call: TsCall): UnboundedR
   };
 }
 
+/** `db.selectFrom('asset')...execute()` with no `.limit()`: unbounded, or undefined. */
+function kyselyRead(ctx: FileContext, call: TsCall): UnboundedRead | undefined {
+  const read = unboundedKyselyRead(call);
+  if (!read || !call.receiver) return undefined;
+  const bound = `.limit(${ctx.options.defaultLimit})`;
+  return {
+    wording: WORDING.kysely,
+    quoted: `${shortText(read.root, 50)}…execute()`,
+    entity: read.table,
+    start: read.run.getStart(),
+    end: read.run.end,
+    fix: {
+      title: `Add \`${bound}\``,
+      safety: 'unsafe',
+      edits: [insertBeforeRead(ctx, call.receiver, read.run, bound)],
+    },
+  };
+}
+
 /** The message: what has no bound, what it loads, how often and from where, and the advice. */
 function message(read: UnboundedRead, when: string, path: string, cron: boolean): string {
   const what = read.documents ? 'document' : 'row';
@@ -660,7 +684,7 @@ function message(read: UnboundedRead, when: string, path: string, cron: boolean)
   return `\`${read.quoted}\` has no ${bound}: it loads every matching ${rows} ${when} (${path}); ${advice}`;
 }
 
-/** TypeORM, Sequelize and Mongoose reads with no limit, run per request. */
+/** TypeORM, Sequelize, Mongoose and Kysely reads with no limit, run per request. */
 export const ormFindWithoutLimit: Rule = {
   meta: {
     id: 'orm-find-without-limit',
@@ -668,17 +692,19 @@ export const ormFindWithoutLimit: Rule = {
     category: 'unbounded-query',
     severity: 'warning',
     summary:
-      'A TypeORM `find()`/`getMany()`, Sequelize `findAll()` or Mongoose `find()` with no limit on a request path loads every matching row',
+      'A TypeORM `find()`/`getMany()`, Sequelize `findAll()`, Mongoose `find()` or Kysely `selectFrom()…execute()` with no limit on a request path loads every matching row',
     fix: { title: 'Add `take`/`limit`', safety: 'unsafe', availability: 'sometimes' },
     docs: {
       whatItDoes:
-        'Finds reads through TypeORM, Sequelize and Mongoose that return every matching row and run ' +
+        'Finds reads through TypeORM, Sequelize, Mongoose and Kysely that return every matching row and run ' +
         'per request: a TypeORM repository or entity manager `find`, `findBy`, `findAndCount` or ' +
         '`findAndCountBy` without `take`; a TypeORM query builder (`repo.createQueryBuilder(...)`, ' +
         'inline or kept in a variable) read with `getMany()`, `getManyAndCount()` or `getRawMany()` ' +
         "with no `.take()` or `.limit()` on it; a Sequelize model's `findAll` or `findAndCountAll` " +
         "(also after `scope()`/`unscoped()`) without `limit`; a Mongoose model's `find` with no " +
-        '`.limit()` in its chain. Repositories are recognised as Perflens recognises TypeORM calls ' +
+        '`.limit()` in its chain; a Kysely `db.selectFrom(...)` chain run with `execute()` and no ' +
+        '`.limit()` in it (inline, in a `$if`/`$call` callback on the builder, or kept in a variable ' +
+        'only reassigned with chains on itself: `query = query.where(...)`). Repositories are recognised as Perflens recognises TypeORM calls ' +
         '(`@InjectRepository(User) private repo: Repository<User>`, `dataSource.getRepository(User)`, ' +
         '`getDataSource().getRepository(User)`, a custom repository class extending `Repository<User>` ' +
         'in any file, a repository another module exports (`export const users = ' +
@@ -694,7 +720,9 @@ export const ormFindWithoutLimit: Rule = {
         'function it calls in the same file, or an exported function or public method of an exported ' +
         'class (a NestJS service injected into a controller, a function of a service module that ' +
         'exports `{ list, create }`, a method of a service the handler constructs) that a handler in ' +
-        'another file reaches. ' +
+        'another file reaches (a NestJS controller → service → Kysely repository method, ' +
+        '`this.assetRepository.getAll()`; a repository field a service inherits from a base ' +
+        'class in another file is followed with `typescript.typeAware`). ' +
         'An options object kept in a `const` that only the read uses (`const query = { where }; ' +
         'return Model.findAll(query)`) is read like one written in the call.',
       whyIsThisBad:
@@ -729,23 +757,31 @@ export const ormFindWithoutLimit: Rule = {
       ].join('\n'),
       notFlagged: [
         'Reads with a bound: `take` in TypeORM find options, `.take()` or `.limit()` anywhere on a ' +
-          'query builder, `limit` in Sequelize options, `.limit()` in a Mongoose chain (any value).',
+          'query builder, `limit` in Sequelize options, `.limit()` in a Mongoose chain, `.limit()` ' +
+          '(or `.top()`, `.fetch()`) anywhere in a Kysely chain, a `$if` callback included (any value).',
         'Filters that pin the primary key to values: `where: { id }`, `id: In(ids)`, `findBy({ id })`, ' +
           "`.whereInIds(ids)`, `.where('user.id = :id', { id })`, Sequelize `id: ids` or " +
-          '`id: { [Op.in]: ids }`, Mongoose `_id: { $in: ids }`. No entity metadata is read, so only ' +
+          "`id: { [Op.in]: ids }`, Mongoose `_id: { $in: ids }`, Kysely `.where('id', '=', id)` or " +
+          "`.where('asset.id', 'in', ids)` (the table read or its alias; a joined table's `id`, or a " +
+          'condition only a `$if` adds, does not pin the rows). No entity metadata is read, so only ' +
           'a key named `id` (`_id` for Mongoose) counts.',
         'Options Perflens cannot see: a variable used elsewhere too, a call (`find(this.options(q))`), ' +
           'an object that spreads another, a query builder that comes from a parameter or a helper or ' +
-          'is handed to one (`paginate(qb)`), a Mongoose query kept in a variable before it runs: ' +
+          'is handed to one (`paginate(qb)`), a Mongoose query kept in a variable before it runs, a ' +
+          'Kysely builder a helper makes (`this.baseQuery(id).execute()`) or is handed to ' +
+          '(`.$call((qb) => paginate(qb, page))`, `.$call(withFilters)`, `query = paginate(query)`): ' +
           'code there may add the bound. (`findBy(where)` takes no options, so a `where` built ' +
           'elsewhere is still flagged.)',
         'Reads that do not load the rows: `findOne*`, `count`, `getCount()`, `getOne()`, ' +
           '`getRawOne()`, `exists`, and Mongoose `find()` followed by `.cursor()`, `.stream()`, ' +
-          '`.eachAsync()`, `.countDocuments()` or `.distinct()`. Reads that select only aggregates ' +
+          '`.eachAsync()`, `.countDocuments()` or `.distinct()`, Kysely `executeTakeFirst()`, ' +
+          '`executeTakeFirstOrThrow()` and `stream()`. Reads that select only aggregates ' +
           'and group nothing: a query builder whose every `select` is `COUNT(...)`, `SUM(...)`, ' +
           "`AVG`, `MIN` or `MAX`, a Sequelize `findAll` whose `attributes` are all `[fn('COUNT', ...), " +
-          "'alias']` pairs with no `group` (with `groupBy`/`group`, one row per group comes back, and " +
-          'they are flagged).',
+          "'alias']` pairs with no `group`, a Kysely chain whose every `select` is aggregates " +
+          "(`(eb) => eb.fn.countAll().as('n')`, `fn.sum(...)`, `` sql`count(*)`.as('n') ``) with no " +
+          '`groupBy` (with `groupBy`/`group`, one row per group comes back, and they are flagged; so ' +
+          'is a window count, `.over()`, one value per row).',
         'Methods of other objects named `find` (arrays, in-memory stores, a class of your own ' +
           'with such a method): only receivers known to be a TypeORM repository or manager, a Sequelize model or a ' +
           'Mongoose model count.',
@@ -765,7 +801,8 @@ export const ormFindWithoutLimit: Rule = {
         'Sequelize reads get `limit: n` the same way (in the `const` the options are kept in, when ' +
         'that is where they are); a query builder gets `.take(n)` before `getMany()` or ' +
         '`getManyAndCount()`, and `.limit(n)` before `getRawMany()`; a Mongoose `find(...)` gets ' +
-        '`.limit(n)` right after it. No fix is offered for a callback-style Mongoose `find`.',
+        '`.limit(n)` right after it; a Kysely chain gets `.limit(n)` before `.execute()`. No fix is ' +
+        'offered for a callback-style Mongoose `find`.',
     },
   },
   check(ctx) {
@@ -785,6 +822,7 @@ export const ormFindWithoutLimit: Rule = {
         models ??= new HelperIoFinder(() => ctx.index, model);
         read = sequelizeFindAll(ctx, model, call, models);
       } else if (BUILDER_READS.has(call.name)) read = builderRead(ctx, model, call);
+      else if (call.name === 'execute') read = kyselyRead(ctx, call);
       if (!read) continue;
       paths ??= new RequestPaths(model, ctx.index, ctx.file, ctx.relativePath);
       const path = paths.reaching(call.fn);

@@ -192,11 +192,11 @@ export function drizzleWrites(call: TsCall): boolean {
 
 /**
  * Kysely's query builder, run by its `execute*()`: `db.selectFrom('asset')...executeTakeFirst()`,
- * `trx.updateTable('user').set(v).where(...).execute()`. The builder's first methods name it (no
- * other client has them), whatever the receiver is called.
+ * `trx.updateTable('user').set(v).where(...).execute()`, with `$if(...)`/`$call(...)` steps. The
+ * builder's first methods name it (no other client has them), whatever the receiver is called.
  */
 const KYSELY_BUILDER =
-  /(?:^|\.)(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(\)(?:\.\w+\(\))*\.execute(?:TakeFirst(?:OrThrow)?)?$/;
+  /(?:^|\.)(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(\)(?:\.[\w$]+\(\))*\.execute(?:TakeFirst(?:OrThrow)?)?$/;
 
 /** Whether a Kysely builder chain writes: it starts with anything but `selectFrom`. */
 export function kyselyWrites(call: TsCall): boolean {
