@@ -7,7 +7,7 @@ import type { Rule } from '../server/src/engine/rule';
 import { DEFAULT_CONFIG } from '../server/src/config/config';
 import { resolveRules } from '../server/src/config/resolve';
 import { scan } from '../server/src/cli/scan';
-import { discoverFiles } from '../server/src/workspace/discovery';
+import { discoverFiles, isSkippedByDiscovery } from '../server/src/workspace/discovery';
 import { analyzeOne } from './support/analyze';
 import { makeTempDir } from './support/temp-dir';
 
@@ -116,6 +116,28 @@ describe('robustness', function () {
       findings.map((finding) => finding.ruleId),
       ['blocking-sleep-in-async'],
     );
+  });
+
+  it('analyses a Python package named like build output, and skips the output', () => {
+    const dir = makeTempDir('perflens-robust-build-');
+    const write = (relative: string, text: string): void => {
+      fs.mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true });
+      fs.writeFileSync(path.join(dir, relative), text);
+    };
+    // A Django app named `build` (a BuildOrder app), and setuptools output under `build/lib/`.
+    write('inventory/build/__init__.py', '');
+    write('inventory/build/tasks.py', SLEEP_IN_ASYNC);
+    write('build/lib/inventory/build/tasks.py', SLEEP_IN_ASYNC);
+    write('dist/pkg/tasks.py', SLEEP_IN_ASYNC);
+    const options = { root: dir, include: [], exclude: [] };
+    assert.deepEqual(
+      discoverFiles([dir], options).map((file) => file.relativePath),
+      ['inventory/build/__init__.py', 'inventory/build/tasks.py'],
+    );
+    const skipped = (relative: string) => isSkippedByDiscovery(path.join(dir, relative), options);
+    assert.equal(skipped('inventory/build/tasks.py'), false);
+    assert.equal(skipped('build/lib/inventory/build/tasks.py'), true);
+    assert.equal(skipped('dist/pkg/tasks.py'), true);
   });
 
   it('handles empty files and files of only comments', async () => {

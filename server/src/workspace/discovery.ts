@@ -61,6 +61,22 @@ export const DEFAULT_EXCLUDED_DIRS = new Set([
   '.perflens-bench',
 ]);
 
+/**
+ * Default-excluded names that a Python package may also have: Django's BuildOrder app is `build/`
+ * (InvenTree). Build output holds no `__init__.py` of its own (setuptools writes `build/lib/...`),
+ * so such a folder with one is source.
+ */
+const PACKAGE_NAMES_LIKE_OUTPUT = new Set(['build', 'dist', 'coverage']);
+
+/** Whether a default exclude applies to the folder `absolute` (dependencies, caches, output). */
+function isDefaultExcludedDir(absolute: string): boolean {
+  const name = path.basename(absolute);
+  if (!DEFAULT_EXCLUDED_DIRS.has(name)) return false;
+  return !(
+    PACKAGE_NAMES_LIKE_OUTPUT.has(name) && fs.existsSync(path.join(absolute, '__init__.py'))
+  );
+}
+
 interface IgnoreLayer {
   base: string;
   rules: Ignore;
@@ -112,7 +128,11 @@ export function isSkippedByDiscovery(file: string, options: DiscoveryOptions): b
   const relativePath = toPosix(path.relative(root, absolute));
   if (relativePath.startsWith('..')) return false;
   const folders = relativePath.split('/').slice(0, -1);
-  if (defaults && folders.some((name) => DEFAULT_EXCLUDED_DIRS.has(name))) return true;
+  if (
+    defaults &&
+    folders.some((_, i) => isDefaultExcludedDir(path.join(root, ...folders.slice(0, i + 1))))
+  )
+    return true;
   if (
     options.include.length > 0 &&
     !picomatch(options.include as string[], { dot: true })(relativePath)
@@ -168,7 +188,7 @@ export function discoverFiles(
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const absolute = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (defaults && DEFAULT_EXCLUDED_DIRS.has(entry.name)) continue;
+        if (defaults && isDefaultExcludedDir(absolute)) continue;
         if (ignoredBy(active, absolute, true)) continue;
         if (exclude && exclude(`${relativeOf(absolute)}/`)) continue;
         walk(absolute, active);
