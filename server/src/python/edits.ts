@@ -34,19 +34,36 @@ export function ensureImport(model: PythonModel, module: string): TextEdit | und
   return { start: anchor.endIndex, end: anchor.endIndex, newText: `\nimport ${module}` };
 }
 
-/** An edit appending `name=value` to a call's arguments, keeping a trailing comma style. */
+/**
+ * An edit appending `name=value` to a call's arguments, in their layout: after the last argument
+ * (`f(a, name=value)`), after its trailing comma (`f(a, name=value,)`), or on a line of its own
+ * when the arguments are one per line. A comment after the last argument stays on its line.
+ */
 export function appendKeywordArgument(
   args: Node,
   source: string,
   name: string,
   value: string,
 ): TextEdit {
-  const close = args.endIndex - 1; // the `)`
-  const inner = source.slice(args.startIndex + 1, close);
-  const trimmed = inner.replace(/\s+$/, '');
-  if (trimmed === '') return { start: close, end: close, newText: `${name}=${value}` };
-  const insertAt = args.startIndex + 1 + trimmed.length;
-  if (trimmed.endsWith(','))
-    return { start: insertAt, end: insertAt, newText: ` ${name}=${value},` };
-  return { start: insertAt, end: insertAt, newText: `, ${name}=${value}` };
+  const keyword = `${name}=${value}`;
+  // `sum(x for x in xs)`: the generator is the only argument, and gets parentheses of its own.
+  if (args.type === 'generator_expression')
+    return { start: args.startIndex, end: args.endIndex, newText: `(${args.text}, ${keyword})` };
+  const last = args.namedChildren.filter((child) => child && child.type !== 'comment').pop();
+  if (!last) {
+    const close = args.endIndex - 1; // the `)`
+    return { start: close, end: close, newText: keyword };
+  }
+  const comma = /^\s*,/.exec(source.slice(last.endIndex, args.endIndex - 1));
+  if (!comma) return { start: last.endIndex, end: last.endIndex, newText: `, ${keyword}` };
+  const lineStart = source.lastIndexOf('\n', last.startIndex - 1) + 1;
+  const indent = source.slice(lineStart, last.startIndex);
+  const afterComma = last.endIndex + comma[0].length;
+  if (!/^[ \t]*$/.test(indent))
+    return { start: afterComma, end: afterComma, newText: ` ${keyword},` };
+  // One argument per line: a new line after the last one's (and after its comment, if any).
+  const lineEnd = source.indexOf('\n', afterComma);
+  const at = lineEnd === -1 || lineEnd > args.endIndex ? afterComma : lineEnd;
+  const cr = source[at - 1] === '\r' ? -1 : 0;
+  return { start: at + cr, end: at + cr, newText: `\n${indent}${keyword},` };
 }
