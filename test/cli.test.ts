@@ -4,7 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import Ajv from 'ajv-draft-04';
+import { applyFixes } from '../server/src/cli/apply-fixes';
 import { main } from '../server/src/cli/cli';
+import type { Finding } from '../server/src/engine/types';
 import { tempWorkspace } from './support/temp-workspace';
 
 class Capture extends Writable {
@@ -124,6 +126,47 @@ describe('perflens CLI', function () {
       'SELECT id FROM orders LIMIT 1000;\n',
     );
     assert.equal(unsafe.code, 0, unsafe.stdout + unsafe.stderr);
+  });
+
+  it('writes a fix once when it does not cure its finding', async () => {
+    // The index the fix adds after the table is dropped again by a later file, so the finding
+    // stays: a second pass must not add the same CREATE INDEX again.
+    const table =
+      'CREATE TABLE shares (\n    id bigserial PRIMARY KEY,\n    search_id bigint REFERENCES searches (id)\n);\n';
+    const dir = workspace({
+      'a.sql': table,
+      'b.sql': 'DROP INDEX IF EXISTS shares_search_id_idx;\n',
+    });
+    const result = await run(['scan', '--fix', '--jobs', '1'], dir);
+    assert.equal(
+      fs.readFileSync(path.join(dir, 'a.sql'), 'utf8'),
+      `${table}CREATE INDEX shares_search_id_idx ON shares (search_id);\n`,
+    );
+    assert.equal(result.code, 1, 'the finding remains');
+    assert.match(result.stderr, /fixed 1 problem/);
+  });
+
+  it('tells which fixes were written whole, so overlapping ones are tried again', () => {
+    const dir = workspace({ 'q.sql': 'SELECT id FROM orders\n' });
+    const file = path.join(dir, 'q.sql');
+    const finding = (ruleId: string, start: number, end: number, newText: string): Finding => ({
+      ruleId,
+      category: 'unbounded-query',
+      severity: 'warning',
+      message: ruleId,
+      file,
+      start,
+      end,
+      startPos: { line: 1, column: start + 1 },
+      endPos: { line: 1, column: end + 1 },
+      fixes: [{ title: ruleId, safety: 'safe', edits: [{ start, end, newText }] }],
+    });
+    // Edits apply from the end of the file back: the later one is written, the other overlaps it.
+    const overlapped = finding('a', 7, 9, 'order_id');
+    const written = finding('b', 8, 9, 'x');
+    const outcome = applyFixes([overlapped, written], false, dir);
+    assert.deepEqual(outcome.applied, [written]);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'SELECT ix FROM orders\n');
   });
 
   it('filters by --rule and --category, and honours --max-warnings', async () => {

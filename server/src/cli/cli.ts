@@ -16,7 +16,7 @@ import {
 import { resolveRules } from '../config/resolve';
 import { CATEGORIES, type Category, type Finding } from '../engine/types';
 import { discoverFiles, discoveryOptions } from '../workspace/discovery';
-import { applyFixes } from './apply-fixes';
+import { applyFixes, fixedFindingKey } from './apply-fixes';
 import {
   BaselineError,
   filterBaseline,
@@ -231,14 +231,20 @@ async function runScanCommand(args: string[], io: Io): Promise<number> {
   let result = await run();
   let fixedCount = 0;
   if (options.fix) {
-    // Fixes can uncover or overlap other fixes: re-scan and fix again, a few passes at most.
+    // Fixes can uncover or overlap other fixes: re-scan and fix again, a few passes at most. A
+    // finding still there after its fix was written whole is not fixed again: its fix does not
+    // cure it, and writing it again would only repeat the edit.
+    const written = new Set<string>();
     for (let pass = 0; pass < 5; pass++) {
       // Findings the baseline accepts are left as they are, fixes included.
       const outcome = applyFixes(
-        reported(result.reports.flatMap((r) => r.findings)).fresh,
+        reported(result.reports.flatMap((r) => r.findings)).fresh.filter(
+          (finding) => !written.has(fixedFindingKey(finding)),
+        ),
         options.unsafeFixes,
         root,
       );
+      for (const finding of outcome.applied) written.add(fixedFindingKey(finding));
       for (const [file, reason] of outcome.skipped)
         writeLine(io.stderr, `perflens: ${file}: ${reason}`);
       if (outcome.filesChanged.length === 0) break;

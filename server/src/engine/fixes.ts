@@ -9,7 +9,7 @@ import type { Finding, Fix, TextEdit } from './types';
 export function applyEdits(
   text: string,
   edits: readonly TextEdit[],
-): { text: string; applied: number } {
+): { text: string; applied: number; overlapping: ReadonlySet<TextEdit> } {
   // Several fixes may need the same edit (each adds `import asyncio`): apply it once.
   const unique = new Map(edits.map((edit) => [`${edit.start}:${edit.end}:${edit.newText}`, edit]));
   // Applied from the end of the text back. Inserts at one offset (two `CREATE INDEX` after one
@@ -21,13 +21,17 @@ export function applyEdits(
   let result = text;
   let floor = Infinity;
   let applied = 0;
+  const overlapping = new Set<TextEdit>();
   for (const edit of sorted) {
-    if (edit.end > floor) continue;
+    if (edit.end > floor) {
+      overlapping.add(edit);
+      continue;
+    }
     result = result.slice(0, edit.start) + edit.newText + result.slice(edit.end);
     floor = edit.start;
     applied++;
   }
-  return { text: result, applied };
+  return { text: result, applied, overlapping };
 }
 
 /** Whether a fix may be applied without asking: safe fixes always, unsafe ones when opted in. */
