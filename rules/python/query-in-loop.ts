@@ -3,6 +3,7 @@ import type { Rule } from '../../server/src/engine/rule';
 import {
   djangoBatchWrite,
   evaluatesQuerySetVariable,
+  type OverriddenWrites,
   writesRelatedManagerRow,
 } from '../../server/src/python/django-round-trips';
 import { isDjangoQuery, isMongoCommand } from '../../server/src/python/knowledge';
@@ -43,13 +44,14 @@ function advice(
   loop: PyLoop,
   model: PythonModel,
   relatedManagers: ReadonlySet<string>,
+  overridden: OverriddenWrites,
 ): string {
   // The loop already reads in batches: `IN (...)` would not help, ending the loop would.
   if (rereadsLimitedBatch(call, loop, model))
     return 'each pass sends the same `.limit(...)` query: end the loop when a batch comes back short (`if len(rows) < n: break`), and make sure each pass reads new rows (rows that stop matching, or a key `X.id > last_id`)';
   if (isMongoCommand(call))
     return 'batch it with `{"$in": [...]}` (or `bulk_write` for writes) in one command before the loop';
-  const write = djangoBatchWrite(call, model, relatedManagers);
+  const write = djangoBatchWrite(call, model, relatedManagers, overridden);
   if (write) return write;
   if (
     DJANGO_COUNTS.has(lastMethodOfChain(call)) &&
@@ -110,7 +112,9 @@ export const queryInLoop: Rule = {
         '`save()`/`delete()` (`asave()`/`adelete()`) on the rows of a loop over a queryset (`for row in ' +
         "Model.objects.filter(...)`, `async for row in qs.aiterator()`) or over an instance's related " +
         'manager that a model of the workspace declares (`for post in author.posts.all()`, ' +
-        '`author.post_set.filter(...)`, a `ManyToManyField`), and pymongo/Motor collection commands ' +
+        '`author.post_set.filter(...)`, a `ManyToManyField`; when the model of the workspace overrides ' +
+        'that `save()`/`delete()`, itself or through an abstract base, the advice says a queryset ' +
+        '`update()`/`delete()` would skip the override instead of offering it), and pymongo/Motor collection commands ' +
         '(`db.users.find_one`, `insert_one`, `count_documents`, ...) on a collection reached through ' +
         'a name that says database or collection (`db`, `mongo_db`, `orders_collection`). ' +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
@@ -219,11 +223,13 @@ export const queryInLoop: Rule = {
     const writesRelatedRow = (call: PyCall, model: PythonModel): boolean =>
       writesRelatedManagerRow(call, model, managers);
     const repeated = repeatedRoundTrips(ctx, 'db', runsOncePerKeyOrStatement, writesRelatedRow);
+    // A model that overrides `save()`/`delete()` loses the override to the queryset's bulk form.
+    const overridden: OverriddenWrites = (className) => ctx.index.djangoOverriddenWrites(className);
     for (const { call, loop } of repeated) {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
-        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, loop, model, managers)}`,
+        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, loop, model, managers, overridden)}`,
       });
     }
   },
