@@ -8,7 +8,7 @@ import {
 } from '../../server/src/python/django-round-trips';
 import { isDjangoQuery, isMongoCommand } from '../../server/src/python/knowledge';
 import { rereadsLimitedBatch } from '../../server/src/python/batch-drains';
-import { isKeyedCacheFill } from '../../server/src/python/cache-fills';
+import { isKeyedCacheFill, runsOnGroupChange } from '../../server/src/python/cache-fills';
 import {
   describeLoop,
   loopTarget,
@@ -88,7 +88,7 @@ function runsLoopItem(call: PyCall): boolean {
 
 /** Calls a loop repeats that are not one query per item: memoised lookups, a list of statements. */
 function runsOncePerKeyOrStatement(call: PyCall, model: PythonModel): boolean {
-  return runsLoopItem(call) || isKeyedCacheFill(call, model);
+  return runsLoopItem(call) || isKeyedCacheFill(call, model) || runsOnGroupChange(call);
 }
 
 /** A database query run once per item of a loop: the N+1 pattern. */
@@ -174,6 +174,12 @@ export const queryInLoop: Rule = {
           'Django queryset stored so (`cache[key] = Rule.objects.filter(...)`) runs no query there at ' +
           'all: it runs when first read, once per key. `cache.setdefault(key, query)` is reported: ' +
           'Python evaluates the default on every call, hit or miss.',
+        'Queries run only when a group key changes, over rows sorted by it (a control break): ' +
+          '`if key != last_key: last_key = key; rules = list(Rule.objects.filter(...))`, also ' +
+          '`if a != last_a or b != last_b:` with both assigned. The query runs once per group. The ' +
+          '`if` must test only `!=` comparisons, each against a name its body assigns and the ' +
+          "loop's body assigns nowhere else; a comparison with a constant or a name never updated " +
+          'is reported.',
         'A query that is the condition of a `while` loop (`while (job := Job.objects.filter(' +
           'done=None).first()) is not None:`): the loop drains a queue, one row per pass, each query ' +
           'seeing what the previous pass changed. The same drain written without `:=` counts too: ' +
