@@ -106,7 +106,8 @@ export const queryInLoop: Rule = {
         '`cursor.execute`/`conn.execute`, DuckDB `conn.sql`, asyncpg `await conn.fetch/fetchrow/fetchval`, ' +
         'SQLModel `session.exec`, Flask-SQLAlchemy `Model.query...first()`, Django ' +
         '`Model.objects.get/filter/create/...` (also through a custom manager named like one: ' +
-        '`Model.all_objects`, `Model.issue_objects`) and their async twins (`aget`, `acreate`, ' +
+        "`Model.all_objects`, `Model.issue_objects`, or Django's own `Model._default_manager` / " +
+        '`Model._base_manager`) and their async twins (`aget`, `acreate`, ' +
         '`afirst`, ...), ' +
         'a method that runs a queryset built in a local variable (`qs.get(id=i)`, `await qs.acount()`), ' +
         '`save()`/`delete()` (`asave()`/`adelete()`) on the rows of a loop over a queryset (`for row in ' +
