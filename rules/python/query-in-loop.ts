@@ -177,8 +177,9 @@ export const queryInLoop: Rule = {
           'Python evaluates the default on every call, hit or miss.',
         'Queries run only when a group key changes, over rows sorted by it (a control break): ' +
           '`if key != last_key: last_key = key; rules = list(Rule.objects.filter(...))`, also ' +
-          '`if a != last_a or b != last_b:` with both assigned. The query runs once per group. The ' +
-          '`if` must test only `!=` comparisons, each against a name its body assigns and the ' +
+          '`if a != last_a or b != last_b:` with both assigned, and an `or rules is None` for the first ' +
+          'pass. The query runs once per group. The `if` must test only such comparisons (`!=`, ' +
+          '`is None`), each on a name its body assigns and the ' +
           "loop's body assigns nowhere else; a comparison with a constant or a name never updated " +
           'is reported.',
         'A query that is the condition of a `while` loop (`while (job := Job.objects.filter(' +

@@ -128,8 +128,8 @@ function assignedInLoop(name: string, loop: Node, model: PythonModel, call: PyCa
 /**
  * Whether `call` runs only when a tracked group key changes: `if key != last: last = key; rows =
  * <query>` in a loop over rows sorted by that key (a control break). It runs once per group, a
- * one-entry cache. Narrow: the `if` tests `!=` comparisons only (joined by `or`), each against a
- * name the `if` body assigns, and the loop's body assigns those names nowhere else.
+ * one-entry cache. Narrow: the `if` tests `!=` comparisons (or `is None`) only, joined by `or`,
+ * each on a name the `if` body assigns, and the loop's body assigns those names nowhere else.
  */
 export function runsOnGroupChange(call: PyCall): boolean {
   const loop = [...call.loops].reverse().find((each) => each.kind !== 'comprehension');
@@ -151,7 +151,7 @@ export function runsOnGroupChange(call: PyCall): boolean {
 }
 
 /**
- * For `a != x` or `a != x or b != y`: per comparison, the plain names compared (either side), or
+ * For `a != x` or `a != x or b != y` (an `x is None` among them too): per comparison, the plain names compared (either side), or
  * undefined when the condition is anything else.
  */
 function comparedNames(condition: Node | null): string[][] | undefined {
@@ -163,18 +163,21 @@ function comparedNames(condition: Node | null): string[][] | undefined {
     return left && right ? [...left, ...right] : undefined;
   }
   if (condition.type !== 'comparison_operator' || condition.namedChildCount !== 2) return undefined;
-  if (!condition.children.some((child) => child?.type === '!=')) return undefined;
+  // `last != key`, or `rows is None`: the first pass, before any group was read.
+  const changes = condition.children.some((child) => child?.type === '!=');
+  const unset =
+    condition.children.some((child) => child?.type === 'is') &&
+    condition.namedChildren[1]?.type === 'none';
+  if (!changes && !unset) return undefined;
   const names = condition.namedChildren.filter((side) => side?.type === 'identifier');
   return names.length > 0 ? [names.map((side) => side!.text)] : undefined;
 }
 
-/** Names a block's own statements assign: `last = key`, `last_a, last_b = a, b`. */
+/** Names a block assigns, also in nested branches: `last = key`, `last_a, last_b = a, b`. */
 function assignedIn(block: Node): Set<string> {
   const names = new Set<string>();
-  for (const statement of block.namedChildren) {
-    const assignment =
-      statement?.type === 'expression_statement' ? statement.firstNamedChild : null;
-    const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : null;
+  for (const assignment of block.descendantsOfType('assignment')) {
+    const left = assignment?.childForFieldName('left');
     if (left?.type === 'identifier') names.add(left.text);
     else if (left?.type === 'pattern_list' || left?.type === 'tuple_pattern')
       for (const part of left.namedChildren) if (part?.type === 'identifier') names.add(part.text);
@@ -195,7 +198,9 @@ function reassignedElsewhere(loop: Node, block: Node, names: string[]): boolean 
     if (!node || inBlock(node)) return false;
     const left = node.childForFieldName('left');
     if (!left) return false;
-    const targets = left.type === 'identifier' ? [left] : left.namedChildren;
+    // `row.name = name` binds no name: only plain and tuple targets do.
+    const tuple = left.type === 'pattern_list' || left.type === 'tuple_pattern';
+    const targets = left.type === 'identifier' ? [left] : tuple ? left.namedChildren : [];
     return targets.some((target) => target?.type === 'identifier' && names.includes(target.text));
   });
 }

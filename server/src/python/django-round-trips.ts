@@ -205,19 +205,31 @@ export function overriddenRowWrite(
 
 /**
  * Whether the `for` loop a Django read feeds deletes each of its rows (`for row in qs:
- * row.delete()`): `query-in-loop` reports that DELETE per row, whose cure (one `delete()` on the
+ * row.delete()`, a statement of the loop's body, not under an `if`): `query-in-loop` reports that DELETE per row, whose cure (one `delete()` on the
  * queryset, or paging when the model overrides `delete()`) also ends the unbounded read.
  */
 export function deletesEachQuerySetRow(read: OrmRead, model: PythonModel): boolean {
   if (read.kind !== 'django' || !/\.a?delete\(/.test(model.source)) return false;
   const loop = loopFed(read, model);
   if (!loop) return false;
+  const body = loop.node.childForFieldName('body');
   return model.calls.some(
     (call) =>
       (call.method === 'delete' || call.method === 'adelete') &&
-      call.loops[call.loops.length - 1]?.node.id === loop.node.id &&
+      !!body &&
+      statementOf(call.node)?.parent?.id === body.id &&
       writesQuerySetRow(call, model),
   );
+}
+
+/**
+ * The statement a call is written as (`row.delete()`, `await row.adelete()`), or undefined when
+ * it is part of something else: a delete under an `if` in the loop deletes only some rows, and a
+ * queryset's `delete()` would not replace it.
+ */
+function statementOf(node: Node): Node | undefined {
+  const parent = node.parent?.type === 'await' ? node.parent.parent : node.parent;
+  return parent?.type === 'expression_statement' ? parent : undefined;
 }
 
 /** For a row write (`row.save()`) in a function, the iterable of the loop that binds `row`. */
