@@ -343,6 +343,68 @@ describe('rule messages', () => {
     assert.match(read, /batch it with `IN \(\.\.\.\)`/);
   });
 
+  it('query-in-loop keeps a per-row save or delete the model overrides out of bulk advice', async () => {
+    const models = [
+      'from django.db import models',
+      '',
+      'class Stored(models.Model):',
+      '    class Meta:',
+      '        abstract = True',
+      '',
+      '    def delete(self, *args, **kwargs):',
+      '        return super().delete(*args, **kwargs)',
+      '',
+      'class Export(Stored):',
+      '    expired = models.BooleanField(default=False)',
+      '',
+      'class Ledger(models.Model):',
+      '    total = models.IntegerField(default=0)',
+      '',
+      '    def save(self, *args, **kwargs):',
+      '        super().save(*args, **kwargs)',
+      '',
+      'class Draft(models.Model):',
+      '    expired = models.BooleanField(default=False)',
+    ].join('\n');
+    const services = [
+      'from shop.models import Draft, Export, Ledger',
+      '',
+      'async def cleanup():',
+      '    for export in Export.objects.filter(expired=True):',
+      '        export.delete()',
+      '    exports = Export.objects.filter(expired=True)',
+      '    async for export in exports:',
+      '        await export.adelete()',
+      '    for ledger in Ledger.objects.filter(total__lt=0):',
+      '        ledger.total = 0',
+      '        ledger.save()',
+      '    for draft in Draft.objects.filter(expired=True):',
+      '        draft.delete()',
+    ].join('\n');
+    const files = [
+      { relativePath: 'shop/models.py', text: models },
+      { relativePath: 'shop/services.py', text: services },
+    ];
+    const [remove, removeAsync, save, plain] = await messagesIn('query-in-loop', files);
+    assert.match(
+      remove,
+      /`Export\.delete\(\)` is overridden: a queryset `delete\(\)` would skip it; batch what it does, or keep the loop and page through the rows/,
+    );
+    // `adelete()` runs the overridden `delete()`.
+    assert.match(removeAsync, /`Export\.delete\(\)` is overridden: a queryset `adelete\(\)`/);
+    assert.match(
+      save,
+      /`Ledger\.save\(\)` is overridden: a queryset `update\(\.\.\.\)` or `bulk_update`/,
+    );
+    // Near miss: a model without the override keeps the one-statement advice.
+    assert.match(plain, /delete the rows in one statement with `delete\(\)` on the queryset/);
+    // The unbounded read of a save loop does not offer the `update(...)` the override rules out;
+    // the delete loops are left to query-in-loop.
+    const [unbounded, ...others] = await messagesIn('unbounded-orm-query', files);
+    assert.equal(others.length, 0);
+    assert.match(unbounded, /saves every row through the overridden `save\(\)`.*`\.iterator\(\)`$/);
+  });
+
   it('query-in-loop-via-helper names the call that runs a queryset, not the lazy queryset', async () => {
     const messages = await messagesOf(
       'query-in-loop-via-helper',

@@ -3,11 +3,12 @@ import type { Rule } from '../../server/src/engine/rule';
 import {
   djangoBatchWrite,
   evaluatesQuerySetVariable,
+  type OverriddenWrites,
   writesRelatedManagerRow,
 } from '../../server/src/python/django-round-trips';
 import { isDjangoQuery, isMongoCommand } from '../../server/src/python/knowledge';
 import { rereadsLimitedBatch } from '../../server/src/python/batch-drains';
-import { isKeyedCacheFill } from '../../server/src/python/cache-fills';
+import { isKeyedCacheFill, runsOnGroupChange } from '../../server/src/python/cache-fills';
 import {
   describeLoop,
   loopTarget,
@@ -43,13 +44,14 @@ function advice(
   loop: PyLoop,
   model: PythonModel,
   relatedManagers: ReadonlySet<string>,
+  overridden: OverriddenWrites,
 ): string {
   // The loop already reads in batches: `IN (...)` would not help, ending the loop would.
   if (rereadsLimitedBatch(call, loop, model))
     return 'each pass sends the same `.limit(...)` query: end the loop when a batch comes back short (`if len(rows) < n: break`), and make sure each pass reads new rows (rows that stop matching, or a key `X.id > last_id`)';
   if (isMongoCommand(call))
     return 'batch it with `{"$in": [...]}` (or `bulk_write` for writes) in one command before the loop';
-  const write = djangoBatchWrite(call, model, relatedManagers);
+  const write = djangoBatchWrite(call, model, relatedManagers, overridden);
   if (write) return write;
   if (
     DJANGO_COUNTS.has(lastMethodOfChain(call)) &&
@@ -86,7 +88,7 @@ function runsLoopItem(call: PyCall): boolean {
 
 /** Calls a loop repeats that are not one query per item: memoised lookups, a list of statements. */
 function runsOncePerKeyOrStatement(call: PyCall, model: PythonModel): boolean {
-  return runsLoopItem(call) || isKeyedCacheFill(call, model);
+  return runsLoopItem(call) || isKeyedCacheFill(call, model) || runsOnGroupChange(call);
 }
 
 /** A database query run once per item of a loop: the N+1 pattern. */
@@ -104,13 +106,16 @@ export const queryInLoop: Rule = {
         '`cursor.execute`/`conn.execute`, DuckDB `conn.sql`, asyncpg `await conn.fetch/fetchrow/fetchval`, ' +
         'SQLModel `session.exec`, Flask-SQLAlchemy `Model.query...first()`, Django ' +
         '`Model.objects.get/filter/create/...` (also through a custom manager named like one: ' +
-        '`Model.all_objects`, `Model.issue_objects`) and their async twins (`aget`, `acreate`, ' +
+        "`Model.all_objects`, `Model.issue_objects`, or Django's own `Model._default_manager` / " +
+        '`Model._base_manager`) and their async twins (`aget`, `acreate`, ' +
         '`afirst`, ...), ' +
         'a method that runs a queryset built in a local variable (`qs.get(id=i)`, `await qs.acount()`), ' +
         '`save()`/`delete()` (`asave()`/`adelete()`) on the rows of a loop over a queryset (`for row in ' +
         "Model.objects.filter(...)`, `async for row in qs.aiterator()`) or over an instance's related " +
         'manager that a model of the workspace declares (`for post in author.posts.all()`, ' +
-        '`author.post_set.filter(...)`, a `ManyToManyField`), and pymongo/Motor collection commands ' +
+        '`author.post_set.filter(...)`, a `ManyToManyField`; when the model of the workspace overrides ' +
+        'that `save()`/`delete()`, itself or through an abstract base, the advice says a queryset ' +
+        '`update()`/`delete()` would skip the override instead of offering it), and pymongo/Motor collection commands ' +
         '(`db.users.find_one`, `insert_one`, `count_documents`, ...) on a collection reached through ' +
         'a name that says database or collection (`db`, `mongo_db`, `orders_collection`). ' +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
@@ -170,6 +175,13 @@ export const queryInLoop: Rule = {
           'Django queryset stored so (`cache[key] = Rule.objects.filter(...)`) runs no query there at ' +
           'all: it runs when first read, once per key. `cache.setdefault(key, query)` is reported: ' +
           'Python evaluates the default on every call, hit or miss.',
+        'Queries run only when a group key changes, over rows sorted by it (a control break): ' +
+          '`if key != last_key: last_key = key; rules = list(Rule.objects.filter(...))`, also ' +
+          '`if a != last_a or b != last_b:` with both assigned, and an `or rules is None` for the first ' +
+          'pass. The query runs once per group. The `if` must test only such comparisons (`!=`, ' +
+          '`is None`), each on a name its body assigns and the ' +
+          "loop's body assigns nowhere else; a comparison with a constant or a name never updated " +
+          'is reported.',
         'A query that is the condition of a `while` loop (`while (job := Job.objects.filter(' +
           'done=None).first()) is not None:`): the loop drains a queue, one row per pass, each query ' +
           'seeing what the previous pass changed. The same drain written without `:=` counts too: ' +
@@ -219,11 +231,13 @@ export const queryInLoop: Rule = {
     const writesRelatedRow = (call: PyCall, model: PythonModel): boolean =>
       writesRelatedManagerRow(call, model, managers);
     const repeated = repeatedRoundTrips(ctx, 'db', runsOncePerKeyOrStatement, writesRelatedRow);
+    // A model that overrides `save()`/`delete()` loses the override to the queryset's bulk form.
+    const overridden: OverriddenWrites = (className) => ctx.index.djangoOverriddenWrites(className);
     for (const { call, loop } of repeated) {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
-        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, loop, model, managers)}`,
+        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, loop, model, managers, overridden)}`,
       });
     }
   },

@@ -1,5 +1,7 @@
 import type { Rule } from '../../server/src/engine/rule';
+import type { WorkspaceIndex } from '../../server/src/workspace/index';
 import type { Fix } from '../../server/src/engine/types';
+import { deletesEachQuerySetRow } from '../../server/src/python/django-round-trips';
 import { isOneOffCode } from '../../server/src/python/loop-analysis';
 import {
   boundText,
@@ -53,17 +55,28 @@ const ONE_WRITE_ADVICE: Record<OrmRead['kind'], string> = {
  * For code that must see every row (a signal handler, a loop that writes each row back or folds
  * every row into what it stores): a bound would silently leave rows out, so the advice is to stream.
  */
-function mustSeeAllMessage(read: OrmRead, why: MustSeeAll): string {
+function mustSeeAllMessage(read: OrmRead, why: MustSeeAll, savesOverride: boolean): string {
   const head = `\`${read.head}\` holds every matching row in memory at once: `;
   const stream = `stream them with ${STREAMING_ADVICE[read.kind]}`;
   switch (why.reason) {
     case 'signal-handler':
       return `${head}a signal handler that must update every row should ${stream}`;
     case 'writes-back':
-      return `${head}the loop writes every row back, so it needs all of them; ${stream}, or write them in ${ONE_WRITE_ADVICE[read.kind]}`;
+      // `update(...)` / `bulk_update` skip an overridden `save()`: streaming is the advice left.
+      return savesOverride
+        ? `${head}the loop saves every row through the overridden \`save()\`, so it needs all of them; ${stream}`
+        : `${head}the loop writes every row back, so it needs all of them; ${stream}, or write them in ${ONE_WRITE_ADVICE[read.kind]}`;
     case 'folds':
       return `${head}the loop folds every row into \`${why.into}\`, which is kept whole, so it needs all of them; ${stream}`;
   }
+}
+
+/** Whether a Django read's model overrides `save()`, which a queryset's `update()` skips. */
+function overridesSave(read: OrmRead, index: WorkspaceIndex): boolean {
+  return (
+    read.kind === 'django' &&
+    read.models.some((name) => index.djangoOverriddenWrites(name).has('save'))
+  );
 }
 
 /** Names of a parent that is a tenant: its child rows grow with the whole business. */
@@ -222,6 +235,10 @@ export const unboundedOrmQuery: Rule = {
           '`== None` pins no parent. Models the workspace does not declare keep the finding.',
         'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `execution_options(yield_per=...)` / `stream_results=True`, `.partitions()`, Django `.iterator()` and `.aiterator()`).',
         'Bulk operations that return no rows: `.delete()`, `.update()`.',
+        'A Django queryset a `for` loop reads to delete each row (`for row in qs: row.delete()`, ' +
+          '`await row.adelete()`): `query-in-loop` reports the DELETE per row, and its cure (one ' +
+          '`delete()` on the queryset, or paging when the model overrides `delete()`) ends the read ' +
+          'too. Loops that save each row, or delete something other than the row, stay reported.',
         "`objects` of something that is not a model: a boto3 S3 bucket's `bucket.objects.filter(Prefix=...)` " +
           'lists keys (a Django manager hangs off a class, `cls`, or a name that says model: `Order`, ' +
           '`model_class`, `apps.get_model(...)`).',
@@ -251,7 +268,8 @@ export const unboundedOrmQuery: Rule = {
         'each row back (`row.save()`, `row.delete()`, `Model.objects.filter(pk=row.pk).update(...)`) or ' +
         'fold every row into a collection that starts empty and is then stored whole (`cache.set(key, ids)`, ' +
         '`bulk_update`) or, for a set or dict (an index), returned. Their finding asks to stream the rows ' +
-        '(or, for write-backs, to write them in one `update(...)` / `bulk_update`). A list filled from the ' +
+        '(or, for write-backs, to write them in one `update(...)` / `bulk_update`, unless the Django ' +
+        'model overrides `save()`, which those skip). A list filled from the ' +
         'rows and returned keeps the bound: it is usually a page shown to people. ' +
         'Emptiness tests get a safe fix, `if qs:` → `if qs.exists():` (`bool(qs)` → `qs.exists()`), ' +
         'when the function mentions `qs` nowhere else but in its assignments: `exists()` gives the ' +
@@ -271,6 +289,9 @@ export const unboundedOrmQuery: Rule = {
       isBatchScriptPath(ctx.relativePath) || isBackgroundJobCode(model, ctx.relativePath);
     for (const read of unboundedOrmReads(model)) {
       if (readsByKey(read, ctx.index)) continue;
+      // `for row in qs: row.delete()`: query-in-loop reports the DELETE per row, whose cure ends
+      // this read too; streaming advice here would keep those round trips.
+      if (deletesEachQuerySetRow(read, model)) continue;
       // Code that must see every row gets streaming advice and no bound, which would drop rows.
       const whole = batch ? undefined : mustSeeAll(read, model);
       const parent = batch || whole ? undefined : rowsOfOneParent(read, ctx.index);
@@ -284,7 +305,7 @@ export const unboundedOrmQuery: Rule = {
         message: batch
           ? batchMessage(read)
           : whole
-            ? mustSeeAllMessage(read, whole)
+            ? mustSeeAllMessage(read, whole, overridesSave(read, ctx.index))
             : growing
               ? oneParentMessage(read, growing)
               : message(read),

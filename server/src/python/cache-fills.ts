@@ -124,3 +124,83 @@ function assignedInLoop(name: string, loop: Node, model: PythonModel, call: PyCa
       target === name && node.startIndex > start && node.startIndex < call.start,
   );
 }
+
+/**
+ * Whether `call` runs only when a tracked group key changes: `if key != last: last = key; rows =
+ * <query>` in a loop over rows sorted by that key (a control break). It runs once per group, a
+ * one-entry cache. Narrow: the `if` tests `!=` comparisons (or `is None`) only, joined by `or`,
+ * each on a name the `if` body assigns, and the loop's body assigns those names nowhere else.
+ */
+export function runsOnGroupChange(call: PyCall): boolean {
+  const loop = [...call.loops].reverse().find((each) => each.kind !== 'comprehension');
+  if (!loop) return false;
+  for (let node = call.node.parent; node && node.id !== loop.node.id; node = node.parent) {
+    if (node.type !== 'block' || node.parent?.type !== 'if_statement') continue;
+    const test = node.parent;
+    if (test.childForFieldName('consequence')?.id !== node.id) continue;
+    const compared = comparedNames(test.childForFieldName('condition'));
+    if (!compared) continue;
+    // Each comparison names the tracked variable (`last`) beside the current key: the body
+    // assigns the former.
+    const assigned = assignedIn(node);
+    const tracked = compared.map((sides) => sides.filter((name) => assigned.has(name)));
+    if (tracked.some((names) => names.length === 0)) continue;
+    if (!reassignedElsewhere(loop.node, node, tracked.flat())) return true;
+  }
+  return false;
+}
+
+/**
+ * For `a != x` or `a != x or b != y` (an `x is None` among them too): per comparison, the plain names compared (either side), or
+ * undefined when the condition is anything else.
+ */
+function comparedNames(condition: Node | null): string[][] | undefined {
+  if (!condition) return undefined;
+  if (condition.type === 'boolean_operator') {
+    if (condition.childForFieldName('operator')?.text !== 'or') return undefined;
+    const left = comparedNames(condition.childForFieldName('left'));
+    const right = comparedNames(condition.childForFieldName('right'));
+    return left && right ? [...left, ...right] : undefined;
+  }
+  if (condition.type !== 'comparison_operator' || condition.namedChildCount !== 2) return undefined;
+  // `last != key`, or `rows is None`: the first pass, before any group was read.
+  const changes = condition.children.some((child) => child?.type === '!=');
+  const unset =
+    condition.children.some((child) => child?.type === 'is') &&
+    condition.namedChildren[1]?.type === 'none';
+  if (!changes && !unset) return undefined;
+  const names = condition.namedChildren.filter((side) => side?.type === 'identifier');
+  return names.length > 0 ? [names.map((side) => side!.text)] : undefined;
+}
+
+/** Names a block assigns, also in nested branches: `last = key`, `last_a, last_b = a, b`. */
+function assignedIn(block: Node): Set<string> {
+  const names = new Set<string>();
+  for (const assignment of block.descendantsOfType('assignment')) {
+    const left = assignment?.childForFieldName('left');
+    if (left?.type === 'identifier') names.add(left.text);
+    else if (left?.type === 'pattern_list' || left?.type === 'tuple_pattern')
+      for (const part of left.namedChildren) if (part?.type === 'identifier') names.add(part.text);
+  }
+  return names;
+}
+
+/**
+ * Whether the loop's body assigns one of `names` outside `block` (`last = None` at the top of
+ * each pass makes every pass a change): then the test no longer tracks a group.
+ */
+function reassignedElsewhere(loop: Node, block: Node, names: string[]): boolean {
+  const body = loop.childForFieldName('body');
+  if (!body) return true;
+  const inBlock = (node: Node): boolean =>
+    node.startIndex >= block.startIndex && node.endIndex <= block.endIndex;
+  return body.descendantsOfType(['assignment', 'augmented_assignment']).some((node) => {
+    if (!node || inBlock(node)) return false;
+    const left = node.childForFieldName('left');
+    if (!left) return false;
+    // `row.name = name` binds no name: only plain and tuple targets do.
+    const tuple = left.type === 'pattern_list' || left.type === 'tuple_pattern';
+    const targets = left.type === 'identifier' ? [left] : tuple ? left.namedChildren : [];
+    return targets.some((target) => target?.type === 'identifier' && names.includes(target.text));
+  });
+}

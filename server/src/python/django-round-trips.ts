@@ -6,8 +6,9 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { DJANGO_EVALUATING_METHODS } from './blocking';
-import { hasObjectsManager } from './knowledge';
+import { hasObjectsManager, isDjangoManagerName } from './knowledge';
 import { localFlow } from './local-flow';
+import { loopFed } from './must-see-all';
 import type { PyCall, PyLoop, PythonModel } from './model';
 import {
   DJANGO_LAZY_METHODS,
@@ -15,6 +16,7 @@ import {
   isOnDjangoQuerySet,
   iteratesDjangoRows,
   iteratesRelatedManagerRows,
+  type OrmRead,
   readChainIn,
 } from './orm';
 import { unwrap, withoutProgressWrapper } from './scope-analysis';
@@ -147,6 +149,89 @@ export function writesRelatedManagerRow(
   return !!iterable && iteratesRelatedManagerRows(iterable, call.fn!, model, managers);
 }
 
+/**
+ * The model class whose rows a loop's iterable yields: `Order` in `Order.objects.filter(...)`,
+ * `models.Order.objects.all()`, or a local variable every assignment of which reads that class.
+ */
+function rowClassOf(iterable: Node, call: PyCall, model: PythonModel): string | undefined {
+  const chain = readChainIn(iterable, model);
+  if (chain.links.length === 0 && iterable.type === 'identifier' && call.fn) {
+    const flow = localFlow(call.fn);
+    const values = flow.assignments.get(iterable.text);
+    if (!values || flow.opaque.has(iterable.text)) return undefined;
+    const classes = new Set(values.map((value) => managerOwner(readChainIn(value, model))));
+    return classes.size === 1 ? [...classes][0] : undefined;
+  }
+  return managerOwner(chain);
+}
+
+/** The name a chain's Django manager is read from: `Order` in `x.Order.objects.filter(...)`. */
+function managerOwner(chain: ReturnType<typeof readChainIn>): string | undefined {
+  const at = chain.links.findIndex(
+    (link) => link.kind === 'attribute' && isDjangoManagerName(link.name),
+  );
+  if (at === 0) return chain.root.type === 'identifier' ? chain.root.text : undefined;
+  return at > 0 && chain.links[at - 1].kind === 'attribute' ? chain.links[at - 1].name : undefined;
+}
+
+/** The model methods whose override a row write runs: `asave()` calls `save()`. */
+const RUNS_OVERRIDES: Record<string, readonly string[]> = {
+  save: ['save'],
+  asave: ['save', 'asave'],
+  delete: ['delete'],
+  adelete: ['delete', 'adelete'],
+};
+
+/** Row writes a Django model class overrides (`WorkspaceIndex.djangoOverriddenWrites`). */
+export type OverriddenWrites = (className: string) => ReadonlySet<string>;
+
+/**
+ * For `row.save()` / `row.delete()` in a loop over a model's queryset: the model class and the
+ * method it overrides that the write runs (`delete` for `adelete()` too), which a queryset's
+ * `update()`/`delete()` would skip; undefined when the model overrides none, or is not known.
+ */
+export function overriddenRowWrite(
+  call: PyCall,
+  model: PythonModel,
+  overridden: OverriddenWrites,
+): { className: string; method: string } | undefined {
+  const iterable = rowLoopIterable(call);
+  const className = iterable && rowClassOf(iterable, call, model);
+  if (!className) return undefined;
+  const methods = overridden(className);
+  const method = RUNS_OVERRIDES[call.method]?.find((name) => methods.has(name));
+  return method ? { className, method } : undefined;
+}
+
+/**
+ * Whether the `for` loop a Django read feeds deletes each of its rows (`for row in qs:
+ * row.delete()`, a statement of the loop's body, not under an `if`): `query-in-loop` reports that DELETE per row, whose cure (one `delete()` on the
+ * queryset, or paging when the model overrides `delete()`) also ends the unbounded read.
+ */
+export function deletesEachQuerySetRow(read: OrmRead, model: PythonModel): boolean {
+  if (read.kind !== 'django' || !/\.a?delete\(/.test(model.source)) return false;
+  const loop = loopFed(read, model);
+  if (!loop) return false;
+  const body = loop.node.childForFieldName('body');
+  return model.calls.some(
+    (call) =>
+      (call.method === 'delete' || call.method === 'adelete') &&
+      !!body &&
+      statementOf(call.node)?.parent?.id === body.id &&
+      writesQuerySetRow(call, model),
+  );
+}
+
+/**
+ * The statement a call is written as (`row.delete()`, `await row.adelete()`), or undefined when
+ * it is part of something else: a delete under an `if` in the loop deletes only some rows, and a
+ * queryset's `delete()` would not replace it.
+ */
+function statementOf(node: Node): Node | undefined {
+  const parent = node.parent?.type === 'await' ? node.parent.parent : node.parent;
+  return parent?.type === 'expression_statement' ? parent : undefined;
+}
+
 /** For a row write (`row.save()`) in a function, the iterable of the loop that binds `row`. */
 function rowLoopIterable(call: PyCall): Node | undefined {
   if (!ROW_WRITES.has(call.method) || !call.fn) return undefined;
@@ -190,12 +275,14 @@ export function isSubqueryOfOuterQuery(call: PyCall): boolean {
  * The one-statement form of a Django write repeated per item, for the message: `bulk_create` for
  * `create`, `update`/`bulk_update` for a row's `save`, the queryset's `delete` for a row's
  * `delete`; undefined for reads. `relatedManagers`: those of the workspace, for the rows of a loop
- * over one (`writesRelatedManagerRow`).
+ * over one (`writesRelatedManagerRow`). When the model overrides the row's `save`/`delete`
+ * (`overridden`), the bulk form would skip the override: the advice says so instead.
  */
 export function djangoBatchWrite(
   call: PyCall,
   model: PythonModel,
   relatedManagers: ReadonlySet<string> = new Set(),
+  overridden: OverriddenWrites = () => new Set(),
 ): string | undefined {
   const method = call.method;
   const a = method.startsWith('a') ? 'a' : '';
@@ -203,7 +290,13 @@ export function djangoBatchWrite(
     return `insert the rows with one \`${a}bulk_create([...])\``;
   if (!writesQuerySetRow(call, model) && !writesRelatedManagerRow(call, model, relatedManagers))
     return undefined;
-  if (method === 'save' || method === 'asave')
+  const saves = method === 'save' || method === 'asave';
+  const override = overriddenRowWrite(call, model, overridden);
+  if (override) {
+    const bulk = saves ? `\`${a}update(...)\` or \`${a}bulk_update\`` : `\`${a}delete()\``;
+    return `\`${override.className}.${override.method}()\` is overridden: a queryset ${bulk} would skip it; batch what it does, or keep the loop and page through the rows`;
+  }
+  if (saves)
     return `write the rows in one statement with \`${a}update(...)\` on the queryset, or \`${a}bulk_update(rows, fields)\``;
   return `delete the rows in one statement with \`${a}delete()\` on the queryset`;
 }

@@ -179,15 +179,24 @@ export function isSyncDbName(fn: PyFunction | undefined, name: string): boolean 
 }
 
 /**
- * Whether an attribute of a model is a Django manager: `objects`, or a custom manager named like
- * it (`all_objects`, `issue_objects = IssueManager()` in the model's body).
+ * Django's own names for a model's managers whatever the model calls them: reusable apps query
+ * through them (`Line._default_manager.create(...)`), as custom managers may be renamed.
+ */
+const META_MANAGERS = new Set(['_default_manager', '_base_manager']);
+
+/**
+ * Whether an attribute of a model is a Django manager: `objects`, a custom manager named like
+ * it (`all_objects`, `issue_objects = IssueManager()` in the model's body), or Django's
+ * `_default_manager` / `_base_manager`.
  */
 export function isDjangoManagerName(name: string): boolean {
-  return name === 'objects' || (name.length > 8 && name.endsWith('_objects'));
+  return (
+    name === 'objects' || (name.length > 8 && name.endsWith('_objects')) || META_MANAGERS.has(name)
+  );
 }
 
-/** Text every use of a Django manager contains: `.objects`, `.issue_objects`. */
-export const DJANGO_MANAGER_TEXT = /\.(?:\w+_)?objects\b/;
+/** Text every use of a Django manager contains: `.objects`, `.issue_objects`, `._default_manager`. */
+export const DJANGO_MANAGER_TEXT = /\.(?:\w+_)?objects\b|\._(?:default|base)_manager\b/;
 
 /**
  * Whether the name `.objects` is read from may be a Django model: a class (`Order`,
@@ -236,7 +245,8 @@ const objectsManagers = new OwnedCache<PyCall, boolean>('Django objects manager'
 
 function chainHasObjectsManager(call: PyCall): boolean {
   // The attribute would be in the call's text: one read of it instead of a walk down the chain.
-  if (!call.node.text.includes('objects')) return false;
+  const text = call.node.text;
+  if (!text.includes('objects') && !text.includes('_manager')) return false;
   let node = call.receiver;
   // Walk down `.objects.filter(...).exclude(...)` chains to find `.objects`.
   while (node) {

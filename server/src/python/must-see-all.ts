@@ -98,7 +98,7 @@ export function mustSeeAll(read: OrmRead, model: PythonModel): MustSeeAll | unde
 }
 
 /** The `for` statement whose iterable is the read (`for row in Model.objects.filter(...)`). */
-function loopFed(read: OrmRead, model: PythonModel): PyLoop | undefined {
+export function loopFed(read: OrmRead, model: PythonModel): PyLoop | undefined {
   return model.loops.find(
     (loop) => loop.kind === 'for' && !!loop.iterable && contains(loop.iterable, read.node),
   );

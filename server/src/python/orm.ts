@@ -711,7 +711,7 @@ function selectRead(
 }
 
 /** Text every ORM read contains somewhere in its file or function: code without it has none. */
-const ORM_MARKER = /\.query\b|\bselect\s*\(|\.(?:\w+_)?objects\b/;
+const ORM_MARKER = /\.query\b|\bselect\s*\(|\.(?:\w+_)?objects\b|\._(?:default|base)_manager\b/;
 const mentions = new OwnedCache<PyFunction, boolean>('mentions the ORM');
 /** Expressions that may be a query chain or a variable holding one. */
 const CHAIN_TYPES = new Set(['identifier', 'call', 'attribute', 'parenthesized_expression']);

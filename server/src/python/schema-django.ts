@@ -229,10 +229,29 @@ function inheritsMeta(metaClass: Node | undefined): boolean {
   return !metaClass || !!metaClass.childForFieldName('superclasses')?.namedChildren.length;
 }
 
+/** Row writes a model may override, which a queryset's `update()`/`delete()` never calls. */
+const ROW_WRITES = new Set(['save', 'delete', 'asave', 'adelete']);
+
+/** The row writes a model class body defines (`def delete(self, *args, **kwargs):`). */
+function rowWritesDefined(cls: PyClass): string[] {
+  const found: string[] = [];
+  for (const statement of cls.body.namedChildren) {
+    const definition =
+      statement?.type === 'decorated_definition'
+        ? statement.childForFieldName('definition')
+        : statement;
+    const name = definition?.type === 'function_definition' && definition.childForFieldName('name');
+    if (name && ROW_WRITES.has(name.text)) found.push(name.text);
+  }
+  return found;
+}
+
 /** An abstract model of the file: its fields, and its bases in other modules. */
 interface AbstractModel {
   columns: ColumnFact[];
   bases: string[];
+  /** The row writes it defines or inherits from abstract bases of the file. */
+  overriddenWrites: string[];
   /** The `Meta` indexes its subclasses inherit (its own, and its bases' when it extends theirs). */
   metaIndexes: MetaIndexFact[];
 }
@@ -261,6 +280,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       columns: local.flatMap((base) => base.columns),
       bases,
       metaIndexes: local.flatMap((base) => base.metaIndexes),
+      overriddenWrites: local.flatMap((base) => base.overriddenWrites),
     };
     // A class a later one of the same name replaces still serves the classes between the two.
     const into = redefined.has(cls) ? emptySchema() : schema;
@@ -287,6 +307,10 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       source: 'django',
       ...(bases.length > 0 ? { bases } : {}),
     };
+    const overriddenWrites = [
+      ...new Set([...rowWritesDefined(cls), ...inherited.overriddenWrites]),
+    ];
+    if (overriddenWrites.length > 0) table.overriddenWrites = overriddenWrites;
     let metaClass: Node | undefined;
     for (const statement of cls.body.namedChildren) {
       if (
@@ -329,7 +353,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       ...(takesBasesMeta ? inherited.metaIndexes : []),
     ];
     if (isTrue(assignments?.get('abstract')?.value ?? undefined)) {
-      abstract.set(cls.name, { columns: table.columns, bases, metaIndexes });
+      abstract.set(cls.name, { columns: table.columns, bases, metaIndexes, overriddenWrites });
       // For models in other modules of the workspace.
       (into.mappedBases ??= []).push({
         name: cls.name,
@@ -337,6 +361,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
         bases,
         django: true,
         ...(metaIndexes.length > 0 ? { metaIndexes } : {}),
+        ...(overriddenWrites.length > 0 ? { overriddenWrites } : {}),
       });
       return undefined;
     }

@@ -133,6 +133,8 @@ export interface MappedBaseFact {
   tableNaming?: TableNaming | 'underived';
   /** A Django abstract model (`class Meta: abstract = True`). */
   django?: true;
+  /** The row writes a Django abstract model defines (see `TableFact.overriddenWrites`). */
+  overriddenWrites?: string[];
   /**
    * The indexes a Django abstract model's `Meta` declares (`indexes`, `unique_together`, unique
    * constraints), by field name: a model inherits them when it declares no `Meta` of its own.
@@ -191,6 +193,11 @@ export interface TableFact {
    * without one, a `ManyToManyField`'s own name), by attribute name.
    */
   relatedManagers?: string[];
+  /**
+   * Django: the row writes (`save`, `delete`, `asave`, `adelete`) the model class defines, itself
+   * or through an abstract base of the workspace. A queryset's `update()`/`delete()` skips them.
+   */
+  overriddenWrites?: string[];
   /** Where the table is declared: a model, a `.sql` file, or an Alembic migration. */
   source: 'sqlalchemy' | 'django' | 'sql' | 'alembic' | 'prisma';
   /** The module variable a SQLAlchemy Core `Table(...)` is assigned to (`users = Table(...)`). */

@@ -489,6 +489,17 @@ export class WorkspaceIndex {
     return view.djangoRelatedManagers;
   }
 
+  /**
+   * The row writes (`save`, `delete`, `asave`, `adelete`) the Django model class of this name
+   * overrides, itself or through its abstract bases: a queryset's `update()`/`delete()` skips them.
+   */
+  djangoOverriddenWrites(className: string): ReadonlySet<string> {
+    const methods = new Set<string>();
+    for (const { table } of this.tablesOfClass(className))
+      for (const method of table.overriddenWrites ?? []) methods.add(method);
+    return methods;
+  }
+
   /** Indexes on `table` after models, DDL and migrations (drops applied in revision order). */
   indexesOn(table: string): KnownIndex[] {
     return [...(this.view().indexesByTable.get(lower(table)) ?? [])];

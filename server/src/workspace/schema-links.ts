@@ -197,6 +197,8 @@ export class SchemaLinks {
     const visited = new Set<MappedBaseFact>();
     let naming: TableNaming | 'underived' | undefined;
     let djangoBase = false;
+    // Row writes (`save`, `delete`) Django abstract bases define: the model inherits them.
+    const overriddenWrites = new Set(table.overriddenWrites ?? []);
     // Django `Meta` indexes of the bases, for a model that takes their `Meta`; and the indexes of
     // the first SQLAlchemy `__table_args__` found, for a model without one.
     const metaIndexes: { file: string; index: MetaIndexFact }[] = [];
@@ -209,6 +211,7 @@ export class SchemaLinks {
         visited.add(found.base);
         naming ??= found.base.tableNaming;
         djangoBase ||= !!found.base.django;
+        for (const method of found.base.overriddenWrites ?? []) overriddenWrites.add(method);
         if (table.inheritsMeta)
           for (const index of found.base.metaIndexes ?? [])
             metaIndexes.push({ file: found.file, index });
@@ -236,6 +239,7 @@ export class SchemaLinks {
       ...table,
       name,
       columns: withoutSupersededKey(columns).map((column) => this.withAliasOf(column)),
+      ...(overriddenWrites.size > 0 ? { overriddenWrites: [...overriddenWrites] } : {}),
     };
     delete resolved.bases;
     delete resolved.nameFromBases;
