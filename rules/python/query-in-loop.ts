@@ -43,7 +43,7 @@ function advice(
   call: PyCall,
   loop: PyLoop,
   model: PythonModel,
-  relatedManagers: ReadonlySet<string>,
+  relatedManagers: () => ReadonlySet<string>,
   overridden: OverriddenWrites,
 ): string {
   // The loop already reads in batches: `IN (...)` would not help, ending the loop would.
@@ -227,9 +227,13 @@ export const queryInLoop: Rule = {
     if (!model) return;
     // `for post in author.posts.all(): post.save()`: the workspace's models say which attributes
     // are related managers.
-    const managers = ctx.index.djangoRelatedManagers();
+    // Asked only for a loop shaped like one: reading the index makes the rule wait until every
+    // schema file of a scan is in.
+    let managers: ReadonlySet<string> | undefined;
+    const relatedManagers = (): ReadonlySet<string> =>
+      (managers ??= ctx.index.djangoRelatedManagers());
     const writesRelatedRow = (call: PyCall, model: PythonModel): boolean =>
-      writesRelatedManagerRow(call, model, managers);
+      writesRelatedManagerRow(call, model, relatedManagers);
     const repeated = repeatedRoundTrips(ctx, 'db', runsOncePerKeyOrStatement, writesRelatedRow);
     // A model that overrides `save()`/`delete()` loses the override to the queryset's bulk form.
     const overridden: OverriddenWrites = (className) => ctx.index.djangoOverriddenWrites(className);
@@ -237,7 +241,7 @@ export const queryInLoop: Rule = {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
-        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, loop, model, managers, overridden)}`,
+        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, loop, model, relatedManagers, overridden)}`,
       });
     }
   },

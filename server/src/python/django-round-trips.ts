@@ -143,7 +143,7 @@ export function writesQuerySetRow(call: PyCall, model: PythonModel): boolean {
 export function writesRelatedManagerRow(
   call: PyCall,
   model: PythonModel,
-  managers: ReadonlySet<string>,
+  managers: () => ReadonlySet<string>,
 ): boolean {
   const iterable = rowLoopIterable(call);
   return !!iterable && iteratesRelatedManagerRows(iterable, call.fn!, model, managers);
@@ -281,7 +281,7 @@ export function isSubqueryOfOuterQuery(call: PyCall): boolean {
 export function djangoBatchWrite(
   call: PyCall,
   model: PythonModel,
-  relatedManagers: ReadonlySet<string> = new Set(),
+  relatedManagers: () => ReadonlySet<string> = () => new Set(),
   overridden: OverriddenWrites = () => new Set(),
 ): string | undefined {
   const method = call.method;

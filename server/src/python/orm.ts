@@ -832,7 +832,7 @@ export function iteratesDjangoRows(expression: Node, fn: PyFunction, model: Pyth
  * `.iterator()` at the end too). `managers` are the related managers the workspace's models
  * declare; a name no model declares (`bucket.objects`, `order.items` of another library) is not one.
  */
-function readsRelatedManager(chain: Chain, managers: ReadonlySet<string>): boolean {
+function readsRelatedManager(chain: Chain, managers: () => ReadonlySet<string>): boolean {
   if (chain.root.type !== 'identifier') return false;
   let end = chain.links.length;
   while (end > 0 && handsOutRows(chain.links[end - 1])) end--;
@@ -840,8 +840,10 @@ function readsRelatedManager(chain: Chain, managers: ReadonlySet<string>): boole
   const manager = chain.links.findIndex((link) => link.kind !== 'attribute');
   if (manager < 1 || manager >= end) return false;
   const name = chain.links[manager - 1].name;
-  if (!managers.has(name) || isDjangoManagerName(name)) return false;
-  return chain.links.slice(manager, end).every(isLazyQuerySetCall);
+  if (isDjangoManagerName(name) || !chain.links.slice(manager, end).every(isLazyQuerySetCall))
+    return false;
+  // Asked last: the index's answer makes the rule wait for every schema file in a scan.
+  return managers().has(name);
 }
 
 /**
@@ -853,9 +855,8 @@ export function iteratesRelatedManagerRows(
   expression: Node,
   fn: PyFunction,
   model: PythonModel,
-  managers: ReadonlySet<string>,
+  managers: () => ReadonlySet<string>,
 ): boolean {
-  if (managers.size === 0) return false;
   const chain = readChainIn(expression, model);
   if (chain.links.length > 0) return readsRelatedManager(chain, managers);
   if (expression.type !== 'identifier') return false;
