@@ -129,6 +129,39 @@ describe('rule messages', () => {
     ]);
   });
 
+  it('query-in-loop-via-helper does not advise gathering queries on one session', async () => {
+    const messages = await messagesOf(
+      'query-in-loop-via-helper',
+      'app/memberships.py',
+      [
+        'from sqlalchemy import select',
+        'from sqlalchemy.ext.asyncio import AsyncSession',
+        '',
+        'from app.models import Membership',
+        '',
+        '',
+        'class Memberships:',
+        '    def __init__(self, session: AsyncSession) -> None:',
+        '        self.session = session',
+        '',
+        '    async def find(self, user_id, team_id):',
+        '        result = await self.session.execute(',
+        '            select(Membership).where(Membership.user_id == user_id, Membership.team_id == team_id)',
+        '        )',
+        '        return result.scalar()',
+        '',
+        '    async def join_all(self, user_id, team_ids):',
+        '        for team_id in team_ids:',
+        '            await self.find(user_id, team_id)',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 1);
+    assert.match(
+      messages[0],
+      /batch the lookups into one query before the loop \(queries on one session or connection cannot run together\)$/,
+    );
+  });
+
   it('await-in-loop counts Mongoose documents per key in one aggregate', async () => {
     const messages = await messagesOf(
       'await-in-loop',

@@ -292,9 +292,12 @@ export const queryInLoopViaHelper: Rule = {
             ? 'load the whole tree in one query (a recursive CTE) or one query per level'
             : reach.effect.kind === 'db' && writesOnly(last.fn.effects)
               ? 'collect the changes and write them in one statement after the loop (`update(...)` on one queryset, `bulk_update` or `bulk_create`)'
-              : site.awaited
-                ? 'batch the lookups or run them together with `asyncio.gather`'
-                : 'fetch everything in one batch before the loop';
+              : !site.awaited
+                ? 'fetch everything in one batch before the loop'
+                : reach.effect.kind === 'http'
+                  ? 'batch the requests or send them together with `asyncio.gather`'
+                  : // One AsyncSession or connection runs one query at a time: gathering them fails.
+                    'batch the lookups into one query before the loop (queries on one session or connection cannot run together)';
           ctx.report(facts.file, {
             start: site.start,
             end: site.end,
