@@ -180,14 +180,21 @@ const REDIS_COMMANDS = new Set([
   'json.get',
 ]);
 
+/**
+ * The names a Drizzle database goes by: `db`, `tx`, `database`, `drizzle`, also as a field of the
+ * class (`this.db`: repository and model classes holding it, as lobe-chat's do).
+ */
+const DRIZZLE_DATABASE = String.raw`(?:this\.)?(?:db|tx|database|drizzle)`;
 /** Drizzle's relational queries: `db.query.users.findFirst(...)`. */
-const DRIZZLE_RELATIONAL = /^(?:db|tx|database)\.query\.\w+$/;
+const DRIZZLE_RELATIONAL = new RegExp(String.raw`^${DRIZZLE_DATABASE}\.query\.\w+$`);
 /** Drizzle's query builder, run when awaited: `db.select().from(users).where(...)`. */
-const DRIZZLE_BUILDER = /^(?:db|tx|database)\.(?:select|selectDistinct|insert|update|delete)\(\)/;
+const DRIZZLE_BUILDER = new RegExp(
+  String.raw`^${DRIZZLE_DATABASE}\.(?:select|selectDistinct|insert|update|delete)\(\)`,
+);
 
 /** Whether a Drizzle builder chain writes: `db.insert(t)...`, `db.update(t)...`, `db.delete(t)...`. */
 export function drizzleWrites(call: TsCall): boolean {
-  return /^\w+\.(?:insert|update|delete)\(/.test(call.callee);
+  return /^(?:this\.)?\w+\.(?:insert|update|delete)\(/.test(call.callee);
 }
 
 /**
