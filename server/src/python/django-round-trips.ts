@@ -6,7 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { DJANGO_EVALUATING_METHODS } from './blocking';
-import { hasObjectsManager, isDjangoManagerName } from './knowledge';
+import { hasObjectsManager, isDjangoManagerName, isDjangoQueryMethod } from './knowledge';
 import { localFlow } from './local-flow';
 import { loopFed } from './must-see-all';
 import type { PyCall, PyLoop, PythonModel } from './model';
@@ -317,4 +317,23 @@ export function describesQueryOnly(head: PyCall): boolean {
       return false;
     node = outer;
   }
+}
+
+/**
+ * A query through a manager attribute only the workspace's models can name, by shape alone:
+ * `Basket.open.filter(...)` (a class and an attribute that may be a custom manager it declares,
+ * kind `custom`) or `order.lines.create(...)` (an instance and an attribute that may be a related
+ * manager, kind `related`, for the methods that query at once). `get` must take keyword lookups
+ * only: `settings.options.get("key")` is a dict's. Undefined for other shapes and for the manager
+ * names Django rules know by themselves (`objects`, `_default_manager`).
+ */
+export function managerAttributeQuery(
+  call: PyCall,
+): { kind: 'custom' | 'related'; owner: string; manager: string } | undefined {
+  // A dotted callee of three names spells the whole shape: no node is read for other calls.
+  const parts = call.callee ? call.callee.split('.') : [];
+  if (parts.length !== 3 || !isDjangoQueryMethod(call.method)) return undefined;
+  const [owner, manager] = parts;
+  if (isDjangoManagerName(manager)) return undefined;
+  return /^_*[A-Z]/.test(owner) ? { kind: 'custom', owner, manager } : undefined;
 }
