@@ -60,6 +60,10 @@ function advice(
   const creates = call.method === 'create' || call.method === 'acreate';
   const a = call.method.startsWith('a') ? 'a' : '';
   if (manager === 'custom' && creates) return `insert the rows with one \`${a}bulk_create([...])\``;
+  // A related manager's `create` sets the relation; a `bulk_create` of the related model must
+  // set it on each row itself.
+  if (manager === 'related' && creates)
+    return `insert the rows with one \`${a}bulk_create([...])\` of the related model, each row given its relation`;
   const write = djangoBatchWrite(call, model, relatedManagers, overridden);
   if (write) return write;
   if (
@@ -126,7 +130,9 @@ export const queryInLoop: Rule = {
         'manager that a model of the workspace declares (`for post in author.posts.all()`, ' +
         '`author.post_set.filter(...)`, a `ManyToManyField`; when the model of the workspace overrides ' +
         'that `save()`/`delete()`, itself or through an abstract base, the advice says a queryset ' +
-        '`update()`/`delete()` would skip the override instead of offering it), and pymongo/Motor collection commands ' +
+        '`update()`/`delete()` would skip the override instead of offering it), ' +
+        '`create`/`get`/`get_or_create`/`update_or_create` (and async twins) on such a related manager ' +
+        '(`order.lines.create(...)`, `book.tags.get_or_create(name=n)`), and pymongo/Motor collection commands ' +
         '(`db.users.find_one`, `insert_one`, `count_documents`, ...) on a collection reached through ' +
         'a name that says database or collection (`db`, `mongo_db`, `orders_collection`). ' +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
@@ -226,7 +232,12 @@ export const queryInLoop: Rule = {
         'Loops over `<instance>.<name>.all()` / `.filter(...)` where no Django model of the workspace ' +
           'declares `<name>` as a related manager (a `related_name`, the default `<model>_set`, a ' +
           "`ManyToManyField`): another library's collection (a boto3 `bucket.objects.filter(...)`), " +
-          "or a plain list attribute (`order.items`). A `OneToOneField`'s reverse accessor is one row.",
+          "or a plain list attribute (`order.items`). A `OneToOneField`'s reverse accessor is one row. " +
+          'Likewise `<instance>.<name>.create(...)`/`.get(...)` when no model declares `<name>`, a `get` ' +
+          "with a positional argument (`settings.books.get(key)` is a dict's), and other methods of a " +
+          'related manager (`.all()`, `.filter(...)`, `.count()`) outside a loop over its rows: a ' +
+          "`prefetch_related` of the loop's queryset may answer `.all()`, and the rule does not tell " +
+          'those apart yet.',
         'Managers read from a lower-case name that does not say model (`archive.stored_objects`, ' +
           "a boto3 `bucket.objects`): those are other libraries' collections. A custom manager " +
           'named otherwise (`published = PublishedManager()`) counts only read from the class that ' +

@@ -319,6 +319,18 @@ export function describesQueryOnly(head: PyCall): boolean {
   }
 }
 
+/** Related manager methods that send their query at once, whatever the loop does next. */
+const RELATED_MANAGER_QUERIES = new Set([
+  'create',
+  'get',
+  'get_or_create',
+  'update_or_create',
+  'acreate',
+  'aget',
+  'aget_or_create',
+  'aupdate_or_create',
+]);
+
 /**
  * A query through a manager attribute only the workspace's models can name, by shape alone:
  * `Basket.open.filter(...)` (a class and an attribute that may be a custom manager it declares,
@@ -335,5 +347,17 @@ export function managerAttributeQuery(
   if (parts.length !== 3 || !isDjangoQueryMethod(call.method)) return undefined;
   const [owner, manager] = parts;
   if (isDjangoManagerName(manager)) return undefined;
-  return /^_*[A-Z]/.test(owner) ? { kind: 'custom', owner, manager } : undefined;
+  if (/^_*[A-Z]/.test(owner)) return { kind: 'custom', owner, manager };
+  if (!RELATED_MANAGER_QUERIES.has(call.method)) return undefined;
+  if (call.method.endsWith('get') && !takesKeywordsOnly(call)) return undefined;
+  return { kind: 'related', owner, manager };
+}
+
+/** Whether every argument of the call is a keyword (`get(pk=1)`, `get(**lookup)`), and one is given. */
+function takesKeywordsOnly(call: PyCall): boolean {
+  const args = call.args.namedChildren.filter((arg) => arg?.type !== 'comment');
+  return (
+    args.length > 0 &&
+    args.every((arg) => arg?.type === 'keyword_argument' || arg?.type === 'dictionary_splat')
+  );
 }
