@@ -438,6 +438,42 @@ describe('rule messages', () => {
     assert.match(unbounded, /saves every row through the overridden `save\(\)`.*`\.iterator\(\)`$/);
   });
 
+  it('query-in-loop tells a related manager create to set the relation on each bulk row', async () => {
+    const models = [
+      'from django.db import models',
+      'class Order(models.Model):',
+      '    number = models.CharField(max_length=20)',
+      'class Line(models.Model):',
+      '    order = models.ForeignKey(Order, related_name="lines", on_delete=models.CASCADE)',
+      '    title = models.CharField(max_length=100)',
+      'class Counter(models.Model):',
+      '    tally = TallyManager()',
+    ].join('\n');
+    const services = [
+      'from shop.models import Counter',
+      'def copy_lines(order, items):',
+      '    for item in items:',
+      '        order.lines.create(title=item.title)',
+      'def count_up(names):',
+      '    for name in names:',
+      '        Counter.tally.create(name=name)',
+    ].join('\n');
+    const files = [
+      { relativePath: 'shop/models.py', text: models },
+      { relativePath: 'shop/services.py', text: services },
+    ];
+    const [related, custom] = await messagesIn('query-in-loop', files);
+    assert.match(
+      related,
+      /`order\.lines\.create\(\.\.\.\)` runs one query for each `item` in `items`; insert the rows with one `bulk_create\(\[\.\.\.\]\)` of the related model, each row given its relation$/,
+    );
+    // A model's own manager makes the rows of its model: no relation to set.
+    assert.match(
+      custom,
+      /`Counter\.tally\.create\(\.\.\.\)`.*insert the rows with one `bulk_create\(\[\.\.\.\]\)`$/,
+    );
+  });
+
   it('query-in-loop-via-helper names the call that runs a queryset, not the lazy queryset', async () => {
     const messages = await messagesOf(
       'query-in-loop-via-helper',

@@ -512,6 +512,33 @@ describe('schema extraction', function () {
       ]);
     });
 
+    it('records the managers a model declares under its own names, and its abstract bases', () => {
+      const { schema } = pythonSchema(
+        [
+          'from django.db import models',
+          'class Dated(models.Model):',
+          '    recent = RecentQuerySet.as_manager()',
+          '    class Meta:',
+          '        abstract = True',
+          'class Basket(Dated):',
+          '    objects = models.Manager()',
+          '    open = OpenBasketManager()',
+          '    every = models.Manager.from_queryset(BasketQuerySet)()',
+          '    rules = dict(max_lines=5)',
+          '    owner = models.ForeignKey("Owner", on_delete=models.CASCADE)',
+        ].join('\n'),
+        'shop/models.py',
+      );
+      // A call of a `...Manager` class, `as_manager()`, `from_queryset(...)()`; not other values.
+      assert.deepEqual(table(schema, 'shop_basket').customManagers, [
+        'recent',
+        'objects',
+        'open',
+        'every',
+      ]);
+      assert.deepEqual(schema.mappedBases?.[0].customManagers, ['recent']);
+    });
+
     it('gives models that declare no primary key the implicit `id` one', () => {
       const { schema } = pythonSchema(
         [

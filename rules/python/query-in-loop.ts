@@ -3,6 +3,8 @@ import type { Rule } from '../../server/src/engine/rule';
 import {
   djangoBatchWrite,
   evaluatesQuerySetVariable,
+  isSubqueryOfOuterQuery,
+  managerAttributeQuery,
   type OverriddenWrites,
   writesRelatedManagerRow,
 } from '../../server/src/python/django-round-trips';
@@ -35,6 +37,9 @@ function lastMethodOfChain(call: PyCall): string {
 /** Django counts and existence checks: one grouped query answers them for every item. */
 const DJANGO_COUNTS = new Set(['count', 'acount', 'exists', 'aexists']);
 
+/** What the workspace's models say a call's manager attribute is, when they name it. */
+type WorkspaceManager = 'custom' | 'related' | undefined;
+
 /**
  * How to make the repeated query one: the batch write Django has for it, one grouped count, or a
  * batched read.
@@ -45,17 +50,25 @@ function advice(
   model: PythonModel,
   relatedManagers: () => ReadonlySet<string>,
   overridden: OverriddenWrites,
+  manager: WorkspaceManager,
 ): string {
   // The loop already reads in batches: `IN (...)` would not help, ending the loop would.
   if (rereadsLimitedBatch(call, loop, model))
     return 'each pass sends the same `.limit(...)` query: end the loop when a batch comes back short (`if len(rows) < n: break`), and make sure each pass reads new rows (rows that stop matching, or a key `X.id > last_id`)';
   if (isMongoCommand(call))
     return 'batch it with `{"$in": [...]}` (or `bulk_write` for writes) in one command before the loop';
+  const creates = call.method === 'create' || call.method === 'acreate';
+  const a = call.method.startsWith('a') ? 'a' : '';
+  if (manager === 'custom' && creates) return `insert the rows with one \`${a}bulk_create([...])\``;
+  // A related manager's `create` sets the relation; a `bulk_create` of the related model must
+  // set it on each row itself.
+  if (manager === 'related' && creates)
+    return `insert the rows with one \`${a}bulk_create([...])\` of the related model, each row given its relation`;
   const write = djangoBatchWrite(call, model, relatedManagers, overridden);
   if (write) return write;
   if (
     DJANGO_COUNTS.has(lastMethodOfChain(call)) &&
-    (isDjangoQuery(call) || evaluatesQuerySetVariable(call, model))
+    (isDjangoQuery(call) || manager === 'custom' || evaluatesQuerySetVariable(call, model))
   )
     return "count for every item in one grouped query before the loop (`.values(key).annotate(n=Count('id'))`, or `annotate(Count(...))` on the items' queryset)";
   return 'batch it with `IN (...)`, eager loading or one query before the loop';
@@ -106,8 +119,10 @@ export const queryInLoop: Rule = {
         '`cursor.execute`/`conn.execute`, DuckDB `conn.sql`, asyncpg `await conn.fetch/fetchrow/fetchval`, ' +
         'SQLModel `session.exec`, Flask-SQLAlchemy `Model.query...first()`, Django ' +
         '`Model.objects.get/filter/create/...` (also through a custom manager named like one: ' +
-        "`Model.all_objects`, `Model.issue_objects`, or Django's own `Model._default_manager` / " +
-        '`Model._base_manager`) and their async twins (`aget`, `acreate`, ' +
+        "`Model.all_objects`, `Model.issue_objects`, Django's own `Model._default_manager` / " +
+        '`Model._base_manager`, or a manager a model of the workspace declares under a name of its own, ' +
+        'itself or through an abstract base: `open = OpenCartManager()`, `QuerySet.as_manager()`, ' +
+        '`Manager.from_queryset(...)()`, used as `Cart.open.filter(...)`) and their async twins (`aget`, `acreate`, ' +
         '`afirst`, ...), ' +
         'a method that runs a queryset built in a local variable (`qs.get(id=i)`, `await qs.acount()`), ' +
         '`save()`/`delete()` (`asave()`/`adelete()`) on the rows of a loop over a queryset (`for row in ' +
@@ -115,7 +130,9 @@ export const queryInLoop: Rule = {
         'manager that a model of the workspace declares (`for post in author.posts.all()`, ' +
         '`author.post_set.filter(...)`, a `ManyToManyField`; when the model of the workspace overrides ' +
         'that `save()`/`delete()`, itself or through an abstract base, the advice says a queryset ' +
-        '`update()`/`delete()` would skip the override instead of offering it), and pymongo/Motor collection commands ' +
+        '`update()`/`delete()` would skip the override instead of offering it), ' +
+        '`create`/`get`/`get_or_create`/`update_or_create` (and async twins) on such a related manager ' +
+        '(`order.lines.create(...)`, `book.tags.get_or_create(name=n)`), and pymongo/Motor collection commands ' +
         '(`db.users.find_one`, `insert_one`, `count_documents`, ...) on a collection reached through ' +
         'a name that says database or collection (`db`, `mongo_db`, `orders_collection`). ' +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
@@ -215,10 +232,17 @@ export const queryInLoop: Rule = {
         'Loops over `<instance>.<name>.all()` / `.filter(...)` where no Django model of the workspace ' +
           'declares `<name>` as a related manager (a `related_name`, the default `<model>_set`, a ' +
           "`ManyToManyField`): another library's collection (a boto3 `bucket.objects.filter(...)`), " +
-          "or a plain list attribute (`order.items`). A `OneToOneField`'s reverse accessor is one row.",
+          "or a plain list attribute (`order.items`). A `OneToOneField`'s reverse accessor is one row. " +
+          'Likewise `<instance>.<name>.create(...)`/`.get(...)` when no model declares `<name>`, a `get` ' +
+          "with a positional argument (`settings.books.get(key)` is a dict's), and other methods of a " +
+          'related manager (`.all()`, `.filter(...)`, `.count()`) outside a loop over its rows: a ' +
+          "`prefetch_related` of the loop's queryset may answer `.all()`, and the rule does not tell " +
+          'those apart yet.',
         'Managers read from a lower-case name that does not say model (`archive.stored_objects`, ' +
-          "a boto3 `bucket.objects`): those are other libraries' collections. Custom managers " +
-          'named otherwise (`published = PublishedManager()`) are not recognised.',
+          "a boto3 `bucket.objects`): those are other libraries' collections. A custom manager " +
+          'named otherwise (`published = PublishedManager()`) counts only read from the class that ' +
+          'declares it (`Post.published.filter(...)`), when that is a model of the workspace; a class ' +
+          'attribute of another value (`limits = dict(...)`) is no manager.',
       ],
     },
   },
@@ -232,8 +256,20 @@ export const queryInLoop: Rule = {
     let managers: ReadonlySet<string> | undefined;
     const relatedManagers = (): ReadonlySet<string> =>
       (managers ??= ctx.index.djangoRelatedManagers());
+    // `Basket.open.filter(...)`, `order.lines.create(...)`: queries through a manager only the
+    // workspace's models name. The shape is tested first; the index is asked last, as above.
+    const managerKinds = new Map<PyCall, WorkspaceManager>();
+    const viaWorkspaceManager = (call: PyCall): boolean => {
+      const shape = managerAttributeQuery(call);
+      if (!shape || isSubqueryOfOuterQuery(call)) return false;
+      const declared =
+        shape.kind === 'custom' ? ctx.index.djangoCustomManagers(shape.owner) : relatedManagers();
+      if (!declared.has(shape.manager)) return false;
+      managerKinds.set(call, shape.kind);
+      return true;
+    };
     const writesRelatedRow = (call: PyCall, model: PythonModel): boolean =>
-      writesRelatedManagerRow(call, model, relatedManagers);
+      writesRelatedManagerRow(call, model, relatedManagers) || viaWorkspaceManager(call);
     const repeated = repeatedRoundTrips(ctx, 'db', runsOncePerKeyOrStatement, writesRelatedRow);
     // A model that overrides `save()`/`delete()` loses the override to the queryset's bulk form.
     const overridden: OverriddenWrites = (className) => ctx.index.djangoOverriddenWrites(className);
@@ -241,7 +277,7 @@ export const queryInLoop: Rule = {
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,
-        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, loop, model, relatedManagers, overridden)}`,
+        message: `\`${quoteCall(call)}\` runs one query ${describeLoop(loop)}; ${advice(call, loop, model, relatedManagers, overridden, managerKinds.get(call))}`,
       });
     }
   },

@@ -6,7 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { DJANGO_EVALUATING_METHODS } from './blocking';
-import { hasObjectsManager, isDjangoManagerName } from './knowledge';
+import { hasObjectsManager, isDjangoManagerName, isDjangoQueryMethod } from './knowledge';
 import { localFlow } from './local-flow';
 import { loopFed } from './must-see-all';
 import type { PyCall, PyLoop, PythonModel } from './model';
@@ -317,4 +317,47 @@ export function describesQueryOnly(head: PyCall): boolean {
       return false;
     node = outer;
   }
+}
+
+/** Related manager methods that send their query at once, whatever the loop does next. */
+const RELATED_MANAGER_QUERIES = new Set([
+  'create',
+  'get',
+  'get_or_create',
+  'update_or_create',
+  'acreate',
+  'aget',
+  'aget_or_create',
+  'aupdate_or_create',
+]);
+
+/**
+ * A query through a manager attribute only the workspace's models can name, by shape alone:
+ * `Basket.open.filter(...)` (a class and an attribute that may be a custom manager it declares,
+ * kind `custom`) or `order.lines.create(...)` (an instance and an attribute that may be a related
+ * manager, kind `related`, for the methods that query at once). `get` must take keyword lookups
+ * only: `settings.options.get("key")` is a dict's. Undefined for other shapes and for the manager
+ * names Django rules know by themselves (`objects`, `_default_manager`).
+ */
+export function managerAttributeQuery(
+  call: PyCall,
+): { kind: 'custom' | 'related'; owner: string; manager: string } | undefined {
+  // A dotted callee of three names spells the whole shape: no node is read for other calls.
+  const parts = call.callee ? call.callee.split('.') : [];
+  if (parts.length !== 3 || !isDjangoQueryMethod(call.method)) return undefined;
+  const [owner, manager] = parts;
+  if (isDjangoManagerName(manager)) return undefined;
+  if (/^_*[A-Z]/.test(owner)) return { kind: 'custom', owner, manager };
+  if (!RELATED_MANAGER_QUERIES.has(call.method)) return undefined;
+  if (call.method.endsWith('get') && !takesKeywordsOnly(call)) return undefined;
+  return { kind: 'related', owner, manager };
+}
+
+/** Whether every argument of the call is a keyword (`get(pk=1)`, `get(**lookup)`), and one is given. */
+function takesKeywordsOnly(call: PyCall): boolean {
+  const args = call.args.namedChildren.filter((arg) => arg?.type !== 'comment');
+  return (
+    args.length > 0 &&
+    args.every((arg) => arg?.type === 'keyword_argument' || arg?.type === 'dictionary_splat')
+  );
 }

@@ -217,6 +217,11 @@ export function mayOwnDjangoManagerNode(owner: Node | null | undefined): boolean
   return true;
 }
 
+/** Whether the method is one a Django manager or queryset answers with a query (`get`, `filter`). */
+export function isDjangoQueryMethod(method: string): boolean {
+  return DJANGO_QUERY_METHODS.has(method);
+}
+
 /** The call is a Django ORM query: `Model.objects.<method>(...)`. */
 export function isDjangoQuery(call: PyCall): boolean {
   if (!DJANGO_QUERY_METHODS.has(call.method)) return false;

@@ -50,6 +50,21 @@ function relatedManagersOf(fieldName: string, call: Node, modelName: string): st
   return names;
 }
 
+/**
+ * Whether a model body's value makes a manager: a call of a class named `...Manager`
+ * (`OpenBasketManager()`, `models.Manager()`), `SomeQuerySet.as_manager()` or
+ * `BaseManager.from_queryset(SomeQuerySet)()`.
+ */
+function makesManager(value: Node): boolean {
+  const callee = value.childForFieldName('function');
+  if (!callee) return false;
+  if (callee.type === 'call')
+    return callee.childForFieldName('function')?.text.endsWith('.from_queryset') ?? false;
+  const name =
+    callee.type === 'attribute' ? callee.childForFieldName('attribute')?.text : callee.text;
+  return !!name && (name.endsWith('Manager') || name === 'as_manager');
+}
+
 /** The Django app label of a models module: `blog` for `blog.models` or `blog.models.post`. */
 function appLabel(moduleName: string): string {
   const parts = moduleName.split('.');
@@ -252,6 +267,8 @@ interface AbstractModel {
   bases: string[];
   /** The row writes it defines or inherits from abstract bases of the file. */
   overriddenWrites: string[];
+  /** The managers it declares or inherits from abstract bases of the file, by attribute name. */
+  customManagers: string[];
   /** The `Meta` indexes its subclasses inherit (its own, and its bases' when it extends theirs). */
   metaIndexes: MetaIndexFact[];
 }
@@ -281,6 +298,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       bases,
       metaIndexes: local.flatMap((base) => base.metaIndexes),
       overriddenWrites: local.flatMap((base) => base.overriddenWrites),
+      customManagers: local.flatMap((base) => base.customManagers),
     };
     // A class a later one of the same name replaces still serves the classes between the two.
     const into = redefined.has(cls) ? emptySchema() : schema;
@@ -311,6 +329,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       ...new Set([...rowWritesDefined(cls), ...inherited.overriddenWrites]),
     ];
     if (overriddenWrites.length > 0) table.overriddenWrites = overriddenWrites;
+    const customManagers = new Set(inherited.customManagers);
     let metaClass: Node | undefined;
     for (const statement of cls.body.namedChildren) {
       if (
@@ -334,6 +353,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
         start: assignment.startIndex,
         end: assignment.endIndex,
       });
+      if (makesManager(value)) customManagers.add(left.text);
       const managers = relatedManagersOf(left.text, value, cls.name);
       if (managers.length > 0) (table.relatedManagers ??= []).push(...managers);
       if (field === 'relation') table.relationships.push(left.text);
@@ -352,8 +372,15 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       ...(meta ? metaIndexesOf(meta) : []),
       ...(takesBasesMeta ? inherited.metaIndexes : []),
     ];
+    if (customManagers.size > 0) table.customManagers = [...customManagers];
     if (isTrue(assignments?.get('abstract')?.value ?? undefined)) {
-      abstract.set(cls.name, { columns: table.columns, bases, metaIndexes, overriddenWrites });
+      abstract.set(cls.name, {
+        columns: table.columns,
+        bases,
+        metaIndexes,
+        overriddenWrites,
+        customManagers: table.customManagers ?? [],
+      });
       // For models in other modules of the workspace.
       (into.mappedBases ??= []).push({
         name: cls.name,
@@ -362,6 +389,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
         django: true,
         ...(metaIndexes.length > 0 ? { metaIndexes } : {}),
         ...(overriddenWrites.length > 0 ? { overriddenWrites } : {}),
+        ...(table.customManagers ? { customManagers: table.customManagers } : {}),
       });
       return undefined;
     }

@@ -135,6 +135,8 @@ export interface MappedBaseFact {
   django?: true;
   /** The row writes a Django abstract model defines (see `TableFact.overriddenWrites`). */
   overriddenWrites?: string[];
+  /** The managers a Django abstract model declares (see `TableFact.customManagers`). */
+  customManagers?: string[];
   /**
    * The indexes a Django abstract model's `Meta` declares (`indexes`, `unique_together`, unique
    * constraints), by field name: a model inherits them when it declares no `Meta` of its own.
@@ -198,6 +200,12 @@ export interface TableFact {
    * or through an abstract base of the workspace. A queryset's `update()`/`delete()` skips them.
    */
   overriddenWrites?: string[];
+  /**
+   * Django: the managers the model class declares under names of its own (`open =
+   * OpenBasketManager()`, `published = PublishedQuerySet.as_manager()`), itself or through an
+   * abstract base of the workspace, by attribute name.
+   */
+  customManagers?: string[];
   /** Where the table is declared: a model, a `.sql` file, or an Alembic migration. */
   source: 'sqlalchemy' | 'django' | 'sql' | 'alembic' | 'prisma';
   /** The module variable a SQLAlchemy Core `Table(...)` is assigned to (`users = Table(...)`). */

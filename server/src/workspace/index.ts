@@ -500,6 +500,17 @@ export class WorkspaceIndex {
     return methods;
   }
 
+  /**
+   * The managers the Django model class of this name declares under names of its own (`open` of
+   * `open = OpenBasketManager()`), itself or through its abstract bases.
+   */
+  djangoCustomManagers(className: string): ReadonlySet<string> {
+    const names = new Set<string>();
+    for (const { table } of this.tablesOfClass(className))
+      for (const name of table.customManagers ?? []) names.add(name);
+    return names;
+  }
+
   /** Indexes on `table` after models, DDL and migrations (drops applied in revision order). */
   indexesOn(table: string): KnownIndex[] {
     return [...(this.view().indexesByTable.get(lower(table)) ?? [])];

@@ -199,6 +199,8 @@ export class SchemaLinks {
     let djangoBase = false;
     // Row writes (`save`, `delete`) Django abstract bases define: the model inherits them.
     const overriddenWrites = new Set(table.overriddenWrites ?? []);
+    // Managers Django abstract bases declare: the model inherits them too.
+    const customManagers = new Set(table.customManagers ?? []);
     // Django `Meta` indexes of the bases, for a model that takes their `Meta`; and the indexes of
     // the first SQLAlchemy `__table_args__` found, for a model without one.
     const metaIndexes: { file: string; index: MetaIndexFact }[] = [];
@@ -212,6 +214,7 @@ export class SchemaLinks {
         naming ??= found.base.tableNaming;
         djangoBase ||= !!found.base.django;
         for (const method of found.base.overriddenWrites ?? []) overriddenWrites.add(method);
+        for (const name of found.base.customManagers ?? []) customManagers.add(name);
         if (table.inheritsMeta)
           for (const index of found.base.metaIndexes ?? [])
             metaIndexes.push({ file: found.file, index });
@@ -240,6 +243,7 @@ export class SchemaLinks {
       name,
       columns: withoutSupersededKey(columns).map((column) => this.withAliasOf(column)),
       ...(overriddenWrites.size > 0 ? { overriddenWrites: [...overriddenWrites] } : {}),
+      ...(customManagers.size > 0 ? { customManagers: [...customManagers] } : {}),
     };
     delete resolved.bases;
     delete resolved.nameFromBases;
