@@ -162,6 +162,33 @@ describe('rule messages', () => {
     );
   });
 
+  it('await-in-loop advises one insert for Drizzle inserts, one filtered write for updates', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/settings.ts',
+      [
+        "import { eq } from 'drizzle-orm';",
+        "import { db } from './db';",
+        "import { settings } from './schema';",
+        'export async function save(values: [string, string][]) {',
+        '  for (const [key, value] of values) {',
+        '    await db.insert(settings).values({ key, value });',
+        '    await db.update(settings).set({ value }).where(eq(settings.key, key));',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    assert.match(
+      messages[0],
+      /insert them in one statement \(`insert\(table\)\.values\(\[\.\.\.\]\)`\)$/,
+    );
+    assert.match(
+      messages[1],
+      /write them in one statement \(`where\(inArray\(table\.id, ids\)\)`\)$/,
+    );
+  });
+
   it('await-in-loop counts Mongoose documents per key in one aggregate', async () => {
     const messages = await messagesOf(
       'await-in-loop',

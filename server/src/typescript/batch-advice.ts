@@ -46,10 +46,13 @@ function adviceFor(io: IoCall, filterField: string | undefined, ids: string): st
   if (io.kind === 'http')
     return 'use a batch endpoint, or run the requests together with `Promise.all` (limit concurrency for large lists)';
   if (io.driver === 'orm' && io.call.name !== 'query') return ormAdvice(io, filterField, ids);
-  if (io.driver === 'drizzle')
-    return io.writes
-      ? 'write them in one statement (`inArray(table.id, ids)`, or one `insert().values([...])`)'
-      : 'load them in one query (`where: inArray(table.id, ids)`) before the loop';
+  if (io.driver === 'drizzle') {
+    if (!io.writes)
+      return 'load them in one query (`where: inArray(table.id, ids)`) before the loop';
+    return /^(?:this\.)?\w+\.insert\(/.test(io.call.callee)
+      ? 'insert them in one statement (`insert(table).values([...])`)'
+      : 'write them in one statement (`where(inArray(table.id, ids))`)';
+  }
   if (io.driver === 'kysely')
     return io.writes
       ? "write them in one statement (`insertInto(table).values([...])`, or `.where('id', 'in', ids)` for updates and deletes)"
