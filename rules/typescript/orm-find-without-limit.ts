@@ -13,7 +13,7 @@ import {
 } from '../../server/src/typescript/model-classes';
 import {
   declarationOf,
-  enclosingFunctionNode,
+  localVariableOf,
   isWithin,
   referencesTo,
 } from '../../server/src/typescript/name-resolution';
@@ -120,16 +120,13 @@ type Options = ts.ObjectLiteralExpression | 'none' | 'opaque';
  * it, so the options are then opaque.
  */
 function soleUseLiteral(id: ts.Identifier): ts.ObjectLiteralExpression | undefined {
-  const declaration = declarationOf(id);
-  const holder = declaration?.parent;
-  if (!declaration || !holder || !ts.isVariableDeclaration(holder) || holder.name !== declaration)
-    return undefined;
+  const variable = localVariableOf(id);
+  if (!variable) return undefined;
+  const { declaration, holder, scope } = variable;
   const list = holder.parent;
   if (!ts.isVariableDeclarationList(list) || !(list.flags & ts.NodeFlags.Const)) return undefined;
-  const initializer = holder.initializer && unwrap(holder.initializer);
-  if (!initializer || !ts.isObjectLiteralExpression(initializer)) return undefined;
-  const scope = enclosingFunctionNode(holder);
-  if (!scope || scope !== enclosingFunctionNode(id)) return undefined;
+  const initializer = unwrap(holder.initializer);
+  if (!ts.isObjectLiteralExpression(initializer)) return undefined;
   return referencesTo(scope, declaration).length === 1 ? initializer : undefined;
 }
 
@@ -508,12 +505,9 @@ function builderCalls(
 
 /** `qb` of `const qb = repo.createQueryBuilder('u'); if (q) qb.andWhere(...); return qb.getMany()`. */
 function builderVariable(id: ts.Identifier, read: ts.CallExpression): BuilderCalls | undefined {
-  const declaration = declarationOf(id);
-  const holder = declaration?.parent;
-  if (!declaration || !holder || !ts.isVariableDeclaration(holder) || holder.name !== declaration)
-    return undefined;
-  const scope = enclosingFunctionNode(holder);
-  if (!holder.initializer || !scope || scope !== enclosingFunctionNode(id)) return undefined;
+  const variable = localVariableOf(id);
+  if (!variable) return undefined;
+  const { declaration, holder, scope } = variable;
   const initial = builderCalls(holder.initializer, read);
   if (!initial) return undefined;
   const calls = [...initial.calls];

@@ -6,7 +6,7 @@
  */
 import { ts } from './compiler';
 import { unwrap, type TsCall } from './model';
-import { declarationOf, enclosingFunctionNode, referencesTo } from './name-resolution';
+import { declarationOf, localVariableOf, referencesTo } from './name-resolution';
 
 /** A Kysely read with no bound, as the rule reports and fixes it. */
 export interface KyselyRead {
@@ -102,12 +102,9 @@ function chainOf(expression: ts.Expression, read: ts.CallExpression): Chain | un
  * statement of its own leaves it as it is. Any other use hands the builder on: undefined.
  */
 function variableChain(id: ts.Identifier, read: ts.CallExpression): Chain | undefined {
-  const declaration = declarationOf(id);
-  const holder = declaration?.parent;
-  if (!declaration || !holder || !ts.isVariableDeclaration(holder) || holder.name !== declaration)
-    return undefined;
-  const scope = enclosingFunctionNode(holder);
-  if (!holder.initializer || !scope || scope !== enclosingFunctionNode(id)) return undefined;
+  const variable = localVariableOf(id);
+  if (!variable) return undefined;
+  const { declaration, holder, scope } = variable;
   const initial = chainOf(holder.initializer, read);
   if (!initial) return undefined;
   const calls = [...initial.calls];

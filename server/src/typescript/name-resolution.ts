@@ -226,6 +226,30 @@ export function enclosingFunctionNode(
   return undefined;
 }
 
+/** A variable declared in a function, as `localVariableOf` finds it. */
+export interface LocalVariable {
+  /** The name where it is declared (what `declarationOf` returns for its uses). */
+  declaration: ts.Identifier;
+  holder: ts.VariableDeclaration & { initializer: ts.Expression };
+  /** The function it is declared in, where all its uses are. */
+  scope: ts.SignatureDeclaration & { body: ts.Node };
+}
+
+/**
+ * The variable `id` names when it is a plain `const`/`let`/`var` with an initializer, declared in
+ * the function that uses it (`const qb = repo.createQueryBuilder('u')` read by `qb.getMany()`).
+ */
+export function localVariableOf(id: ts.Identifier): LocalVariable | undefined {
+  const declaration = declarationOf(id);
+  const holder = declaration?.parent;
+  if (!declaration || !holder || !ts.isVariableDeclaration(holder) || holder.name !== declaration)
+    return undefined;
+  if (!holder.initializer) return undefined;
+  const scope = enclosingFunctionNode(holder);
+  if (!scope || scope !== enclosingFunctionNode(id)) return undefined;
+  return { declaration, holder: holder as LocalVariable['holder'], scope };
+}
+
 /** Whether `name` is declared or used anywhere in the file (a cheap clash check for new names). */
 export function nameIsUsed(sourceFile: ts.SourceFile, name: string): boolean {
   return identifiersNamed(sourceFile, name).length > 0;
