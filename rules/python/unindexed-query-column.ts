@@ -225,7 +225,8 @@ export const unindexedQueryColumn: Rule = {
     docs: {
       whatItDoes:
         'Collects the columns that SQLAlchemy and SQLModel (`filter`, `filter_by`, `where`, `order_by`) and Django ' +
-        '(`filter`, `get`, `order_by`) queries across the workspace filter and sort on, and reports, once ' +
+        '(`filter`, `get`, `order_by`) queries across the workspace filter and sort on (also through an import ' +
+        'alias: `from app.models import User as UserModel`), and reports, once ' +
         'at the column definition in the model, each one that no index leads, with the number of queries ' +
         'that use it. It also reports a filter column and a sort column used together whose only indexes ' +
         'are separate single-column ones, and suggests the composite index that serves both.',
@@ -260,7 +261,7 @@ export const unindexedQueryColumn: Rule = {
         'Filter + sort pairs whose sort column is the primary key (`order_by(Post.id.desc())` after an indexed filter).',
         'A sort column in a query that also filters its table: the filter column is reported instead, or the composite index when the filter is indexed.',
         'Models without `__tablename__` whose base computes the table name (`@declared_attr def __tablename__(cls)`) other than as `cls.__name__`, `cls.__name__.lower()` or a CamelCase-to-snake_case helper (one named like `*snake*` or `resolve_table_name`, or one of the same file that uses `re.sub`/`re.split` and `.lower()`), and snake-cased class names with runs of capitals (`HTTPLog`), which such helpers convert differently: their table names are unknown, so their columns are left alone.',
-        'Lookups through relations (`author__name`), `filter_by` after a `join` (its keywords then name the joined entity), aliased entities, and queries on classes no model in the workspace declares.',
+        'Lookups through relations (`author__name`), `filter_by` after a `join` (its keywords then name the joined entity), entities aliased in code (`Referral = aliased(Subscription)`; an import alias is followed to the class it imports, and an alias of a class that is not a model matches no table), and queries on classes no model in the workspace declares.',
       ],
     },
   },

@@ -46,16 +46,28 @@ interface Chain {
   joined: boolean;
 }
 
+/**
+ * The name a bare identifier was imported under in its own module: `UserFollow` for the alias
+ * `UserFollowModel` of `from app.models import UserFollow as UserFollowModel`. Names the file does
+ * not import (local classes, parameters) stay as written; the index later decides which name is a
+ * model, so an alias of a schema or an enum matches no table.
+ */
+function unaliased(name: string, imports: Map<string, string>): string {
+  const imported = imports.get(name);
+  return imported ? (imported.split('.').pop() ?? name) : name;
+}
+
 /** The class (or Core table variable) an entity argument names: `User`, `models.User`, `users`. */
-function entityName(node: Node | undefined): string | undefined {
+function entityName(node: Node | undefined, imports: Map<string, string>): string | undefined {
   if (!node) return undefined;
   const name = dottedName(node);
   if (!name) return undefined;
-  return name.split('.').pop();
+  // Only a bare name can be an import alias: in `models.User` the class keeps its own name.
+  return name.includes('.') ? name.split('.').pop() : unaliased(name, imports);
 }
 
 /** Walks a call's receiver chain down to its head. */
-function chainOf(call: PyCall): Chain {
+function chainOf(call: PyCall, imports: Map<string, string>): Chain {
   const chain: Chain = { queryId: call.node.startIndex, django: false, joined: false };
   let node: Node | null = call.receiver;
   while (node) {
@@ -65,13 +77,13 @@ function chainOf(call: PyCall): Chain {
       const name = calledName(node);
       if (name === 'query' || name === 'select') {
         const args = argsOf(node);
-        chain.model ??= entityName(args ? positionalArgs(args)[0] : undefined);
+        chain.model ??= entityName(args ? positionalArgs(args)[0] : undefined, imports);
       } else if (JOINS.has(name) && !chain.model) chain.joined = true;
       const fn: Node | null = node.childForFieldName('function');
       node = fn?.type === 'attribute' ? fn.childForFieldName('object') : fn;
     } else if (type === 'attribute') {
       const attribute = node.childForFieldName('attribute')?.text;
-      const owner = entityName(node.childForFieldName('object') ?? undefined);
+      const owner = entityName(node.childForFieldName('object') ?? undefined, imports);
       if (isDjangoManagerName(attribute ?? '')) {
         chain.django = true;
         chain.model = owner;
@@ -85,20 +97,29 @@ function chainOf(call: PyCall): Chain {
 }
 
 /** `User.email` -> (User, email); `users.c.email` -> (users, email); else undefined. */
-function columnRef(node: Node): { model: string; column: string } | undefined {
+function columnRef(
+  node: Node,
+  imports: Map<string, string>,
+): { model: string; column: string } | undefined {
   if (node.type !== 'attribute') return undefined;
   const parts = dottedName(node).split('.');
-  if (parts.length >= 3 && parts[parts.length - 2] === 'c')
-    return { model: parts[parts.length - 3], column: parts[parts.length - 1] };
-  if (parts.length < 2) return undefined;
-  const model = parts[parts.length - 2];
+  const column = parts[parts.length - 1];
+  // The entity sits at `parts.length - 3` in `users.c.email`, else just before the column.
+  const at =
+    parts.length >= 3 && parts[parts.length - 2] === 'c' ? parts.length - 3 : parts.length - 2;
+  if (at < 0) return undefined;
+  const written = parts[at];
   // Mapped classes are capitalised; `row.email` or `self.email` are values, not columns.
-  if (!/^[A-Z]/.test(model)) return undefined;
-  return { model, column: parts[parts.length - 1] };
+  if (at === parts.length - 2 && !/^[A-Z]/.test(written)) return undefined;
+  // Only the head of the chain can be an import alias (`UserFollowModel.user_id`).
+  const model = at === 0 ? unaliased(written, imports) : written;
+  return { model, column };
 }
 
 class QueryColumnCollector {
   readonly uses: QueryColumnUse[] = [];
+
+  constructor(private readonly imports: Map<string, string>) {}
 
   private add(
     model: string,
@@ -118,7 +139,7 @@ class QueryColumnCollector {
   }
 
   private addRef(node: Node, role: QueryColumnUse['role'], chain: Chain): void {
-    const ref = columnRef(node);
+    const ref = columnRef(node, this.imports);
     if (ref) this.add(ref.model, ref.column, role, node, chain);
   }
 
@@ -206,7 +227,7 @@ class QueryColumnCollector {
 
   read(call: PyCall): void {
     if (!QUERY_METHODS.has(call.method) || !call.hasReceiver) return;
-    const chain = chainOf(call);
+    const chain = chainOf(call, this.imports);
     if (call.method === 'get' && !chain.django) return;
     const args = call.args;
     if (call.method === 'order_by') {
@@ -232,7 +253,7 @@ class QueryColumnCollector {
 
 /** Columns used in `filter`, `filter_by`, `where`, `get` and `order_by` calls of ORM queries. */
 export function extractQueryColumns(model: PythonModel): QueryColumnUse[] {
-  const collector = new QueryColumnCollector();
+  const collector = new QueryColumnCollector(model.imports);
   for (const call of model.calls) collector.read(call);
   return collector.uses;
 }
