@@ -3,14 +3,8 @@ import type { WorkspaceIndex } from '../../server/src/workspace/index';
 import type { Fix } from '../../server/src/engine/types';
 import { deletesEachQuerySetRow } from '../../server/src/python/django-round-trips';
 import { isOneOffCode } from '../../server/src/python/loop-analysis';
-import {
-  boundText,
-  readsByKey,
-  rowsOfOneParent,
-  type OneParentRead,
-  unboundedOrmReads,
-  type OrmRead,
-} from '../../server/src/python/orm';
+import { boundText, unboundedOrmReads, type OrmRead } from '../../server/src/python/orm';
+import { readsByKey, rowsOfOneParent, type OneParentRead } from '../../server/src/python/orm-keys';
 import {
   querySetEmptinessTests,
   type QuerySetEmptinessTest,

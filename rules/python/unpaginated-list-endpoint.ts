@@ -5,15 +5,14 @@ import { callTargets } from '../../server/src/python/facts';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 import { pythonSqlUnits } from '../../server/src/python/embedded-sql';
 import {
-  mayLoadByKeyList,
   mayReturnSqlRows,
-  readsByKey,
   resultOf,
   returnsSqlRows,
   unboundedOrmReads,
   unboundedSqlCalls,
   type OrmRead,
 } from '../../server/src/python/orm';
+import { mayLoadByKeyList, readsByKey } from '../../server/src/python/orm-keys';
 import { flowsToReturn, localFlow } from '../../server/src/python/local-flow';
 import type { SqlUnit } from '../../server/src/sql/unit';
 import type { FunctionFacts } from '../../server/src/workspace/facts';

@@ -1,0 +1,181 @@
+/**
+ * ORM reads bounded by the keys the workspace's models declare: a lookup of a primary or unique
+ * column, a load by a list of keys, the child rows of one parent. Asked by the rules that judge
+ * unbounded reads with the index; the reads themselves come from orm.ts.
+ */
+import type { ColumnFact, TableFact } from '../workspace/facts';
+import type { IndexedTable, WorkspaceIndex } from '../workspace/index';
+import { lastField, type ListMatch, type OrmRead } from './orm';
+
+/**
+ * Names of categorical columns: a list of their values selects every row in those categories,
+ * however many there are (`status.in_(statuses)`). Used when the models are not in the workspace.
+ */
+const VALUE_NAME =
+  /^(?:status|state|type|kind|category|level|priority|severity|stage|phase|role|visibility|source|channel|mode|tier|plan|country|language|locale|currency|format|reason)$|_(?:status|state|type|kind|category|level|priority|severity|stage|role)$/i;
+/** Whether the read filters with `==` on a column the workspace's models declare primary or unique. */
+export function looksUpUniqueColumn(read: OrmRead, index: WorkspaceIndex): boolean {
+  if (read.equalityColumns.length === 0) return false;
+  return read.models.some((model) =>
+    index
+      .tablesOfClass(model)
+      .some(({ table }) =>
+        table.columns.some(
+          (column) =>
+            (column.primaryKey || column.unique) && read.equalityColumns.includes(column.attribute),
+        ),
+      ),
+  );
+}
+
+/**
+ * Whether a table declares the matched columns a key: one of them is a primary key, unique or a
+ * foreign key, or a unique index (a composite primary key included) has no column outside the
+ * match and the query's `==` filters (`X.project_id == p` with `X.name.in_(names)`).
+ */
+function declaresKey(
+  table: TableFact,
+  match: ListMatch,
+  read: OrmRead,
+  index: WorkspaceIndex,
+): boolean {
+  const declared = (name: string) =>
+    table.columns.find((column) => column.attribute === name || column.name === name);
+  const matched = match.columns.map((column) => declared(column.column));
+  const isKey = (column: ColumnFact | undefined): boolean =>
+    !!column && (column.primaryKey || column.unique || !!column.foreignKey);
+  if (matched.some(isKey)) return true;
+  const covered = new Set(
+    [...matched, ...read.equalityColumns.map(declared)].flatMap((column) =>
+      column ? [column.name.toLowerCase()] : [],
+    ),
+  );
+  const primary = table.columns.filter((column) => column.primaryKey);
+  if (primary.length > 0 && primary.every((column) => covered.has(column.name.toLowerCase())))
+    return true;
+  return index
+    .indexesOn(table.name)
+    .some(
+      (known) =>
+        known.unique &&
+        known.columns.length > 0 &&
+        known.columns.every((column) => covered.has(column.toLowerCase())),
+    );
+}
+
+/** Whether a list match may hold keys by its names alone: none of its columns is categorical. */
+function mayHoldKeys(match: ListMatch): boolean {
+  return !match.columns.some((column) => VALUE_NAME.test(lastField(column)));
+}
+
+/**
+ * Whether a list match loads rows by key. The workspace's models decide for the model they
+ * declare; for a model they do not (an installed package's) or a Django lookup through a relation
+ * (`customer__email__in`), only a categorical name (`status`, `*_type`) marks a list of values.
+ */
+function matchesKeys(match: ListMatch, read: OrmRead, index: WorkspaceIndex): boolean {
+  if (match.columns.length === 0) return true;
+  const spansRelation = match.columns.some((column) => column.column.includes('__'));
+  const owner = match.columns[0].owner;
+  const names = owner ? [owner] : read.models.map((name) => name.slice(name.lastIndexOf('.') + 1));
+  const tables = spansRelation ? [] : names.flatMap((name) => index.tablesOfEntity(name));
+  if (tables.length === 0) return mayHoldKeys(match);
+  return tables.some(({ table }) => declaresKey(table, match, read, index));
+}
+
+/**
+ * Whether the read matches a list against a key of its model (`Case.ticket_ref.in_(refs)` with
+ * `ticket_ref` unique, Django `filter(customer__in=customers)` with `customer` a `ForeignKey`): a
+ * batch load by keys the code holds.
+ */
+function loadsByKeyList(read: OrmRead, index: WorkspaceIndex): boolean {
+  return read.listMatches.some((match) => matchesKeys(match, read, index));
+}
+
+/**
+ * Whether a list match may be a key list, when the workspace's models cannot be asked (per-file
+ * traits): every match whose names are not categorical gets the benefit of the doubt.
+ */
+export function mayLoadByKeyList(read: OrmRead): boolean {
+  return read.listMatches.some(mayHoldKeys);
+}
+
+/** The field a Django lookup pins: `user_profile` for `user_profile__id` and `user_profile__pk`. */
+function pinnedField(column: string): string {
+  return column.replace(/__(?:id|pk)$/, '');
+}
+
+/** The child rows of one parent a read loads: which table, and the parent's if a key names it. */
+export interface OneParentRead {
+  /** The table read. */
+  table: string;
+  /** The table (or class) the pinned foreign key references; undefined for a composite-key prefix. */
+  parent?: string;
+}
+
+/**
+ * The parent the `==` filters pin in a table: a column it declares a foreign key
+ * (`Child.parent_id == p`; Django `filter(owner=o)`, `owner_id=...`, `owner__id=...`), or every
+ * column but the last of a composite unique key (`a == x, b == y` under a key `(a, b, c)`).
+ */
+function pinnedParent(
+  table: TableFact,
+  pinned: readonly string[],
+  index: WorkspaceIndex,
+): OneParentRead | undefined {
+  const covered = new Set<string>();
+  for (const column of table.columns) {
+    if (!pinned.includes(column.attribute) && !pinned.includes(column.name)) continue;
+    const key = column.foreignKey;
+    if (key) return { table: table.name, parent: key.targetClass ?? key.table };
+    covered.add(column.name.toLowerCase());
+  }
+  if (covered.size === 0) return undefined;
+  const prefix = index
+    .indexesOn(table.name)
+    .some(
+      (known) =>
+        known.unique &&
+        known.columns.length > 1 &&
+        known.columns.slice(0, -1).every((column) => covered.has(column.toLowerCase())),
+    );
+  return prefix ? { table: table.name } : undefined;
+}
+
+/**
+ * The child rows of one parent a read loads, when its `==` filters pin a foreign key, or the
+ * leading columns of a composite key, of a model the workspace declares. Such a set is sized by
+ * the domain (the members of one team, the mutes of one user), and callers often need it whole.
+ * `== None` pins no parent: it matches every row that has none.
+ */
+export function rowsOfOneParent(read: OrmRead, index: WorkspaceIndex): OneParentRead | undefined {
+  const pinned = read.equalityColumns
+    .filter((column) => !read.nullColumns.includes(column))
+    .map(pinnedField);
+  if (pinned.length === 0) return undefined;
+  for (const model of read.models) {
+    for (const { table } of tablesQueried(model, index)) {
+      const found = pinnedParent(table, pinned, index);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The tables of an entity a query names: a model class (`User`, `models.User`) or, for a column
+ * select (`select(Child.parent_id)`), the class the column belongs to.
+ */
+function tablesQueried(entity: string, index: WorkspaceIndex): IndexedTable[] {
+  const parts = entity.split('.');
+  for (const name of [parts.at(-1), parts.at(-2)]) {
+    const tables = name ? index.tablesOfClass(name) : [];
+    if (tables.length > 0) return tables;
+  }
+  return [];
+}
+
+/** Whether the read is bounded by keys the models declare: a unique lookup or a key-list load. */
+export function readsByKey(read: OrmRead, index: WorkspaceIndex): boolean {
+  return looksUpUniqueColumn(read, index) || loadsByKeyList(read, index);
+}
