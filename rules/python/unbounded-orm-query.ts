@@ -3,7 +3,12 @@ import type { WorkspaceIndex } from '../../server/src/workspace/index';
 import type { Fix } from '../../server/src/engine/types';
 import { deletesEachQuerySetRow } from '../../server/src/python/django-round-trips';
 import { isOneOffCode } from '../../server/src/python/loop-analysis';
-import { boundText, unboundedOrmReads, type OrmRead } from '../../server/src/python/orm';
+import {
+  boundText,
+  customManagerReads,
+  unboundedOrmReads,
+  type OrmRead,
+} from '../../server/src/python/orm';
 import { readsByKey, rowsOfOneParent, type OneParentRead } from '../../server/src/python/orm-keys';
 import {
   querySetEmptinessTests,
@@ -176,7 +181,8 @@ export const unboundedOrmQuery: Rule = {
         'has no `.limit()` (also when the statement or the query is built in a local variable first, ' +
         '`q = q.filter(...)` included); Django querysets evaluated whole by `list(...)`, `sorted(...)`, a `for` ' +
         'loop (also through a progress or counting wrapper: `tqdm(...)`, `track(...)`, `enumerate(...)`) ' +
-        'or a comprehension with no slice (`[:n]`); and Django querysets tested for emptiness ' +
+        "or a comprehension with no slice (`[:n]`), from `Model.objects` or from a manager the workspace's " +
+        'model declares under a name of its own (`Cart.open.filter(...)` after `open = OpenCartManager()`); and Django querysets tested for emptiness ' +
         '(`if qs:`, `if not qs:`, `bool(qs)` on a variable built from `Model.objects`, or on the ' +
         'queryset written in the test: `if Model.objects.filter(...):`), which loads every row ' +
         'where `qs.exists()` asks for one, when the function never uses those rows.',
@@ -236,6 +242,10 @@ export const unboundedOrmQuery: Rule = {
         "`objects` of something that is not a model: a boto3 S3 bucket's `bucket.objects.filter(Prefix=...)` " +
           'lists keys (a Django manager hangs off a class, `cls`, or a name that says model: `Order`, ' +
           '`model_class`, `apps.get_model(...)`).',
+        'Attributes of a capitalised name that no model of the workspace declares as a manager ' +
+          '(`Config.settings.all()`), and custom managers of an instance (`courier.pending.all()`). ' +
+          'A custom manager is recognised when its queryset is written inline; one held in a variable ' +
+          'first is not followed.',
         'Querysets that are not evaluated where they are built: `return Order.objects.filter(...)`, a DRF `queryset = ...` that the paginator slices.',
         'Raw SQL strings: `unbounded-select` checks those. A `query("...")` on something named like a ' +
           'session is not SQLAlchemy\'s either (which takes mapped classes and columns): `tags.query("category")`.',
@@ -281,7 +291,11 @@ export const unboundedOrmQuery: Rule = {
     // holding millions of rows at once still runs the process out of memory.
     const batch =
       isBatchScriptPath(ctx.relativePath) || isBackgroundJobCode(model, ctx.relativePath);
-    for (const read of unboundedOrmReads(model)) {
+    // `Cart.open.filter(...)`: the index is asked only about chains of a custom manager's shape.
+    const customReads = customManagerReads(model, (owner, manager) =>
+      ctx.index.djangoCustomManagers(owner).has(manager),
+    );
+    for (const read of [...unboundedOrmReads(model), ...customReads]) {
       if (readsByKey(read, ctx.index)) continue;
       // `for row in qs: row.delete()`: query-in-loop reports the DELETE per row, whose cure ends
       // this read too; streaming advice here would keep those round trips.

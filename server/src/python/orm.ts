@@ -558,22 +558,54 @@ function isSelectCall(node: Node, model: PythonModel): boolean {
   return MODULES_WITH_SELECT.some((module) => qualified.startsWith(`${module}.`));
 }
 
-/** Where a chain reads a Django manager (`Model.objects`), or -1. */
-function managerLink(chain: Chain): number {
+/**
+ * Whether the model class `owner` declares a manager named `manager` (`open` of
+ * `open = OpenCartManager()`): asks the workspace index, which only a rule can reach.
+ */
+export type CustomManagerTest = (owner: string, manager: string) => boolean;
+
+/**
+ * Where a chain reads a Django manager (`Model.objects`), or -1. Given `isCustomManager`, a
+ * manager the model declares under a name of its own (`Cart.open`) counts too.
+ */
+function managerLink(chain: Chain, isCustomManager?: CustomManagerTest): number {
   const objects = chain.links.findIndex(
     (link) => link.kind === 'attribute' && isDjangoManagerName(link.name),
   );
-  if (
-    objects === -1 ||
-    !mayOwnDjangoManagerNode(chain.links[objects].node.childForFieldName('object'))
-  )
-    return -1;
+  if (objects === -1) return isCustomManager && readsCustomManager(chain, isCustomManager) ? 0 : -1;
+  if (!mayOwnDjangoManagerNode(chain.links[objects].node.childForFieldName('object'))) return -1;
   return objects;
 }
 
+/**
+ * Whether a chain has the shape of a custom manager's queryset, `Cart.open.filter(...)`: a
+ * capitalised name, one attribute that is not a standard manager, then a lazy queryset method.
+ * Cheap: no index is asked for chains of any other shape.
+ */
+function hasCustomManagerShape(chain: Chain): boolean {
+  const [manager, method] = chain.links;
+  return (
+    chain.root.type === 'identifier' &&
+    /^[A-Z]/.test(chain.root.text) &&
+    manager?.kind === 'attribute' &&
+    !isDjangoManagerName(manager.name) &&
+    method !== undefined &&
+    isLazyQuerySetCall(method)
+  );
+}
+
+/** Whether a chain reads a manager its model class declares: `Cart.open.filter(...)`. */
+function readsCustomManager(chain: Chain, isCustomManager: CustomManagerTest): boolean {
+  return hasCustomManagerShape(chain) && isCustomManager(chain.root.text, chain.links[0].name);
+}
+
 /** A Django queryset chain: `Model.objects.<method>(...)...` ending in a call. */
-function djangoQuerySet(chain: ResolvedChain, source: string): { head: string } | null {
-  const objects = managerLink(chain);
+function djangoQuerySet(
+  chain: ResolvedChain,
+  source: string,
+  isCustomManager?: CustomManagerTest,
+): { head: string } | null {
+  const objects = managerLink(chain, isCustomManager);
   if (objects === -1 || objects + 1 >= chain.links.length) return null;
   const firstCall = chain.links[objects + 1];
   if (firstCall.kind !== 'call') return null;
@@ -617,6 +649,7 @@ function classifyChain(
   candidate: Candidate,
   chain: ResolvedChain,
   model: PythonModel,
+  isCustomManager?: CustomManagerTest,
 ): OrmRead | null {
   const { fn } = candidate;
   const bounds: Bounds = { bounded: false, equalityColumns: [], nullColumns: [], listMatches: [] };
@@ -647,7 +680,7 @@ function classifyChain(
   if (execute !== -1) return selectRead(candidate, chain, execute, model);
   // Django's `.all()` is lazy: querysets count only when `list()`ed or iterated.
   if (candidate.terminal) return null;
-  const django = djangoQuerySet(chain, source);
+  const django = djangoQuerySet(chain, source, isCustomManager);
   if (!django) return null;
   filterBounds(chain.links, bounds);
   if (bounds.bounded) return null;
@@ -942,6 +975,33 @@ export function unboundedOrmReads(model: PythonModel): OrmRead[] {
   });
   reads.set(model, once);
   return once;
+}
+
+/** Text a custom manager's queryset contains: `Cart.open.filter(`, `Job.pending.all(`. */
+const CUSTOM_MANAGER_MARKER = new RegExp(
+  `\\b[A-Z]\\w*\\.\\w+\\.(?:${[...DJANGO_LAZY_METHODS].join('|')})\\s*\\(`,
+);
+
+/**
+ * Django querysets of custom managers evaluated whole, `for cart in Cart.open.filter(...)`,
+ * written inline, in source order. `unboundedOrmReads` cannot see them: whether `open` is a
+ * manager is the workspace's knowledge, which `isCustomManager` asks only for chains of that
+ * shape. Not cached: it depends on the caller's index.
+ */
+export function customManagerReads(
+  model: PythonModel,
+  isCustomManager: CustomManagerTest,
+): OrmRead[] {
+  if (!CUSTOM_MANAGER_MARKER.test(model.source)) return [];
+  const found = new Map<number, OrmRead>();
+  for (const candidate of candidates(model)) {
+    if (candidate.terminal) continue; // Django's `.all()` is lazy
+    const chain = readChainIn(candidate.query, model);
+    if (!hasCustomManagerShape(chain)) continue;
+    const read = classifyChain(candidate, chain, model, isCustomManager);
+    if (read) found.set(read.node.startIndex, read);
+  }
+  return [...found.values()].sort((a, b) => a.node.startIndex - b.node.startIndex);
 }
 
 /** The edit text that bounds a read: `.limit(n)` or `[:n]`. */
