@@ -5,7 +5,12 @@ import { findProperty } from '../../server/src/typescript/object-literals';
 import { appendObjectProperty, fillEmptyArguments } from '../../server/src/typescript/edits';
 import { HelperIoFinder } from '../../server/src/typescript/helper-io';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
-import { unwrap, type TsCall, type TsModel } from '../../server/src/typescript/model';
+import {
+  callsChainedOn,
+  unwrap,
+  type TsCall,
+  type TsModel,
+} from '../../server/src/typescript/model';
 import {
   localModelKind,
   localModelQuery,
@@ -399,18 +404,10 @@ function sequelizeFindAll(
   };
 }
 
-/** The calls chained on `node`, innermost first: `.sort()`, `.limit()` of `Model.find().sort().limit()`. */
+/** The methods chained on `node`, innermost first, and the outermost call (or `node`). */
 function chainedAbove(node: ts.Expression): { methods: string[]; top: ts.Expression } {
-  const methods: string[] = [];
-  let top = node;
-  for (;;) {
-    const access = top.parent;
-    if (!access || !ts.isPropertyAccessExpression(access) || access.expression !== top) break;
-    const next = access.parent;
-    if (!next || !ts.isCallExpression(next) || next.expression !== access) break;
-    methods.push(access.name.text);
-    top = next;
-  }
+  const { chained, top } = callsChainedOn(node);
+  const methods = chained.map((call) => (call.expression as ts.PropertyAccessExpression).name.text);
   return { methods, top };
 }
 

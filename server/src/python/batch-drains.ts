@@ -11,6 +11,7 @@
  *   reads the statement variables this module finds.
  */
 import type { Node } from 'web-tree-sitter';
+import { chainTop } from './blocking';
 import type { PyCall, PyLoop, PythonModel } from './model';
 import { OwnedCache } from './memo';
 
@@ -122,19 +123,6 @@ function identifiersOf(node: Node): string[] {
 function sendsLimitedStatement(call: PyCall, loop: PyLoop): boolean {
   if (LIMIT_CALL.test(chainTop(call.node).text)) return true;
   return statementsBuiltInLoop(call, loop).some((value) => LIMIT_CALL.test(value.text));
-}
-
-/** The outermost call or attribute of the chain `node` heads: `q.limit(5).all()` for `q`. */
-function chainTop(node: Node): Node {
-  let top = node;
-  for (;;) {
-    const parent = top.parent;
-    if (parent?.type === 'attribute' && parent.childForFieldName('object')?.id === top.id) {
-      top = parent;
-    } else if (parent?.type === 'call' && parent.childForFieldName('function')?.id === top.id) {
-      top = parent;
-    } else return top;
-  }
 }
 
 /**

@@ -5,7 +5,7 @@
  * bounded there, so it is left alone.
  */
 import { ts } from './compiler';
-import { unwrap, type TsCall } from './model';
+import { callsChainedOn, unwrap, type TsCall } from './model';
 import { declarationOf, localVariableOf, referencesTo } from './name-resolution';
 
 /** A Kysely read with no bound, as the rule reports and fixes it. */
@@ -110,7 +110,7 @@ function variableChain(id: ts.Identifier, read: ts.CallExpression): Chain | unde
   const calls = [...initial.calls];
   for (const reference of referencesTo(scope, declaration)) {
     if (reference === id || isReassigned(reference, declaration)) continue;
-    const { chained, top } = chainedAbove(reference);
+    const { chained, top } = callsChainedOn(reference);
     const parent = top.parent;
     const runs = ts.isCallExpression(top) && RUNS.test(methodOf(top));
     if (parent && isSelfAssignment(parent, declaration) && chained.length > 0)
@@ -118,21 +118,6 @@ function variableChain(id: ts.Identifier, read: ts.CallExpression): Chain | unde
     else if (!runs && !(parent && ts.isExpressionStatement(parent))) return undefined;
   }
   return { root: initial.root, calls, always: initial.always };
-}
-
-/** The calls chained on `node`, innermost first, and the outermost of them (or `node`). */
-function chainedAbove(node: ts.Expression): { chained: ts.CallExpression[]; top: ts.Expression } {
-  const chained: ts.CallExpression[] = [];
-  let top = node;
-  for (;;) {
-    const access = top.parent;
-    if (!access || !ts.isPropertyAccessExpression(access) || access.expression !== top) break;
-    const next = access.parent;
-    if (!next || !ts.isCallExpression(next) || next.expression !== access) break;
-    chained.push(next);
-    top = next;
-  }
-  return { chained, top };
 }
 
 /** `query = query.where(...)`: the variable assigned a chain on itself. */

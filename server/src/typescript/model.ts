@@ -129,6 +129,27 @@ export function unwrap(node: ts.Expression): ts.Expression {
   }
 }
 
+/**
+ * The method calls chained on `node`, innermost first, and the outermost of them (or `node`):
+ * `.sort()` and `.limit()` of `Model.find().sort().limit()` for `Model.find()`.
+ */
+export function callsChainedOn(node: ts.Expression): {
+  chained: ts.CallExpression[];
+  top: ts.Expression;
+} {
+  const chained: ts.CallExpression[] = [];
+  let top = node;
+  for (;;) {
+    const access = top.parent;
+    if (!access || !ts.isPropertyAccessExpression(access) || access.expression !== top) break;
+    const next = access.parent;
+    if (!next || !ts.isCallExpression(next) || next.expression !== access) break;
+    chained.push(next);
+    top = next;
+  }
+  return { chained, top };
+}
+
 /** The object or variable at the root of an access chain: `app` for `app.locals.db`. */
 export function accessRoot(node: ts.Expression): ts.Expression {
   let root = unwrap(node);

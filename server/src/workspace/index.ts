@@ -494,10 +494,7 @@ export class WorkspaceIndex {
    * overrides, itself or through its abstract bases: a queryset's `update()`/`delete()` skips them.
    */
   djangoOverriddenWrites(className: string): ReadonlySet<string> {
-    const methods = new Set<string>();
-    for (const { table } of this.tablesOfClass(className))
-      for (const method of table.overriddenWrites ?? []) methods.add(method);
-    return methods;
+    return this.namesOfClass(className, (table) => table.overriddenWrites);
   }
 
   /**
@@ -505,9 +502,17 @@ export class WorkspaceIndex {
    * `open = OpenBasketManager()`), itself or through its abstract bases.
    */
   djangoCustomManagers(className: string): ReadonlySet<string> {
+    return this.namesOfClass(className, (table) => table.customManagers);
+  }
+
+  /** The names a list of every table of a model class holds (`pick`), merged. */
+  private namesOfClass(
+    className: string,
+    pick: (table: TableFact) => readonly string[] | undefined,
+  ): ReadonlySet<string> {
     const names = new Set<string>();
     for (const { table } of this.tablesOfClass(className))
-      for (const name of table.customManagers ?? []) names.add(name);
+      for (const name of pick(table) ?? []) names.add(name);
     return names;
   }
 
