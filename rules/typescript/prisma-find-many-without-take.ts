@@ -131,7 +131,8 @@ export const prismaFindManyWithoutTake: Rule = {
         'Finds Prisma `findMany` calls with no `take` that run per request: inside an Express, ' +
         'Fastify, Hono or NestJS route handler, a Next.js route handler (also the function an ' +
         'exported `GET`/`POST`/... of a `route.ts` wraps: `export const GET = withAuth(async (req) => ...)`, ' +
-        '`export const POST = withSession(handler)`), API route, server component, ' +
+        '`export const POST = withSession(handler)`, with `handler` written in the file or imported ' +
+        'from another: `export const POST = withWorkspace(createLink)`), API route, server component, ' +
         '`getServerSideProps` or server action, a Remix `loader`/`action`, a tRPC procedure, or a ' +
         'GraphQL resolver method (`@Query()`, `@Mutation()`, `@ResolveField()` of `@nestjs/graphql` ' +
         'or TypeGraphQL); in a ' +
@@ -193,7 +194,7 @@ export const prismaFindManyWithoutTake: Rule = {
           'folder without a `package.json`), and names two `package.json` files declare (a template ' +
           "copy): which files they mean is a guess. A function passed to another memo than React's " +
           "`cache` or Next.js's `unstable_cache` (an app's own once-per-process loader) is left alone.",
-        'Functions passed to a wrapper that no Next.js handler export holds: a wrapped `const` not named for an HTTP method (`export const config = withAuth(...)`), not exported, or outside an `app/**/route.ts` file.',
+        'Functions passed to a wrapper that no Next.js handler export holds: a wrapped `const` not named for an HTTP method (`export const config = withAuth(...)`, also of an imported function: `export const stats = withWorkspace(linkStats)`), not exported, or outside an `app/**/route.ts` file.',
         'Scripts, seeds, migrations and tests (`scripts/`, `prisma/seed.ts`, `*.test.ts`, `__tests__/`).',
         '`findFirst`, `findUnique`, `count`, `aggregate` and `groupBy`, which return one row or a summary.',
       ],

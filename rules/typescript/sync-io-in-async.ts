@@ -90,7 +90,8 @@ export const syncIoInAsync: Rule = {
         'those call, and in exported functions or public methods of exported classes that an async ' +
         'function or request handler in another file calls (through up to four calls, followed with ' +
         'the workspace index: an API-key check `compareKeys()` in `utils/` that an async middleware ' +
-        'calls, or a store a NestJS controller has injected).',
+        'calls, a store a NestJS controller has injected, or a function a Next.js `route.ts` ' +
+        'exports wrapped: `export const GET = withAuth(renderBadge)`).',
       whyIsThisBad:
         'Node runs every request on one thread. While `readFileSync` waits for the disk, `execSync` ' +
         'for a child process or `pbkdf2Sync` hashes a password, no other request makes progress: one ' +

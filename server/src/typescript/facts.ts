@@ -21,7 +21,13 @@ import {
   enclosingClass,
   fieldTypesOf,
 } from './declared-types';
-import { blockingCall, databaseCall, isHttpCall, isRequestHandler } from './knowledge';
+import {
+  blockingCall,
+  databaseCall,
+  isHttpCall,
+  isRequestHandler,
+  routeExportsOfNames,
+} from './knowledge';
 import { ts } from './compiler';
 import { declarationOf } from './name-resolution';
 import {
@@ -638,6 +644,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
       traits: runsAtStartup(model, fn, handler) ? [STARTUP_TRAIT] : [],
     });
   }
+  functions.push(...importedRouteHandlers(model, moduleName));
   const reexports = [
     ...reexportsOf(model),
     ...objectExportsOf(model, moduleName),
@@ -659,6 +666,50 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     ...(instances.length > 0 ? { instances } : {}),
     ...(loadCalls.length > 0 ? { loadCalls } : {}),
   };
+}
+
+/**
+ * Next.js route handler exports that run an imported function (`export const POST =
+ * withWorkspace(createLink)`, `createLink` from `lib/links`): each is indexed as a request handler
+ * that calls it, so the function's module sees it runs per request (`WorkspaceCallers`). A
+ * function of the route file itself is a request handler already (`isRequestHandler`).
+ */
+function importedRouteHandlers(model: TsModel, moduleName: string): FunctionFacts[] {
+  const handlers: FunctionFacts[] = [];
+  for (const { declaration, names } of routeExportsOfNames(model)) {
+    const calls: CallSite[] = [];
+    for (const name of names) {
+      const imported = model.imports.get(name.text);
+      const targets = imported ? importedClassTargets(model, imported, name.text) : [];
+      if (targets.length === 0) continue;
+      const start = name.getStart();
+      calls.push({
+        targets,
+        callee: name.text,
+        start,
+        end: name.end,
+        inLoop: false,
+        awaited: false,
+      });
+    }
+    if (calls.length === 0) continue;
+    const { name } = declaration;
+    handlers.push({
+      qualifiedName: moduleName ? `${moduleName}.${name.text}` : name.text,
+      name: name.text,
+      // What the wrapper returns is not known; the handler is the entry either way.
+      isAsync: false,
+      isRouteHandler: true,
+      start: declaration.getStart(),
+      end: declaration.end,
+      nameStart: name.getStart(),
+      nameEnd: name.end,
+      effects: [],
+      calls,
+      traits: [],
+    });
+  }
+  return handlers;
 }
 
 /**

@@ -608,6 +608,45 @@ function isWrappedNextRouteHandler(model: TsModel, fn: TsFunction): boolean {
   );
 }
 
+/** A Next.js route handler export made of functions written elsewhere: `GET` and `listLinks`. */
+export interface RouteExportOfNames {
+  declaration: ts.VariableDeclaration & { name: ts.Identifier };
+  /** The names the export's wrappers are given (`listLinks` of `withWorkspace(listLinks)`). */
+  names: ts.Identifier[];
+}
+
+/**
+ * The exported route handlers of a Next.js route file that name the function they run rather
+ * than write it: `export const GET = withWorkspace(listLinks)`, `export const POST =
+ * withAuth(withRateLimit(createLink))` (wrappers may nest) or `export const GET = listLinks`. With
+ * the function imported from another module, only the index can tell that it runs per request.
+ * Empty for any other file.
+ */
+export function routeExportsOfNames(model: TsModel): RouteExportOfNames[] {
+  if (!NEXT_ROUTE_FILE.test(model.relativePath)) return [];
+  const found: RouteExportOfNames[] = [];
+  for (const statement of model.sourceFile.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    if (!ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (!ts.isIdentifier(declaration.name) || !NEXT_HANDLER_NAMES.has(declaration.name.text))
+        continue;
+      const names = declaration.initializer ? wrappedNames(declaration.initializer) : [];
+      if (names.length > 0)
+        found.push({ declaration: declaration as RouteExportOfNames['declaration'], names });
+    }
+  }
+  return found;
+}
+
+/** The names a wrapper chain is given: `handler` of `withAuth(withRateLimit(handler), opts)`. */
+function wrappedNames(expression: ts.Expression): ts.Identifier[] {
+  const node = unwrap(expression);
+  if (ts.isIdentifier(node)) return [node];
+  if (!ts.isCallExpression(node)) return [];
+  return node.arguments.flatMap(wrappedNames);
+}
+
 /**
  * Whether `fn` handles a request: a callback registered on an Express/Fastify/Hono app or router,
  * a Fastify `handler:` option, a Next.js route handler (also one an exported `GET`/`POST`/...
