@@ -108,7 +108,10 @@ export const ormFindWithoutLimit: Rule = {
         'A MikroORM entity manager or repository (as `await-in-loop` recognises one: declared ' +
         '`EntityManager`/`SqlEntityManager`/`EntityRepository<T>` from `@mikro-orm/*`, injected by ' +
         '`@mikro-orm/nestjs`, `orm.em`, `em.fork()`, `em.getRepository(T)`, the manager of ' +
-        '`em.transactional()`) read with `find`, `findAll` or `findAndCount` and no `limit` in its ' +
+        '`em.transactional()`, `RequestContext.getEntityManager()`, a member of a module object ' +
+        'typed with one (`DI.em`, `DI.books` of `export const DI = {} as { em: EntityManager; ' +
+        'books: EntityRepository<Book> }`), also imported from another module, and a repository ' +
+        'another module exports: `export const bookRepo = orm.em.getRepository(Book)`) read with `find`, `findAll` or `findAndCount` and no `limit` in its ' +
         'options (`em.find(Ticket, where, options)`, `em.findAll(Ticket, options)`, ' +
         '`repo.find(where, options)`, `repo.findAll(options)`). ' +
         'An options object kept in a `const` that only the read uses (`const query = { where }; ' +
@@ -201,7 +204,9 @@ export const ormFindWithoutLimit: Rule = {
         'MikroORM reads with `limit` in their options, a `where` (for `findAll`, the `where` of its ' +
           'options) that pins `id` (`{ id }`, `{ id: ids }`, `{ id: { $in: ids } }`), options kept ' +
           'in a variable used elsewhere or spreading another object, `findOne`, `count`, and a ' +
-          '`find` on anything not recognised as a MikroORM entity manager or repository.',
+          '`find` on anything not recognised as a MikroORM entity manager or repository (an ' +
+          "object of the app's own with a `find`/`findAll`). Another module's `DI.orm.em` is not " +
+          'followed: only `DI.em` and repositories are recorded for importers.',
       ],
       fixSafety:
         'Unsafe: a bound changes how many rows the code receives. It is right for lists shown to ' +
@@ -240,10 +245,11 @@ export const ormFindWithoutLimit: Rule = {
         read =
           typeormFind(ctx, model, call, models) ??
           mongooseFind(ctx, model, call, models) ??
-          mongodbFind(ctx, model, call, models);
+          mongodbFind(ctx, model, call, models) ??
+          mikroOrmFind(ctx, model, call, models);
       } else if (SEQUELIZE_READS.has(call.name)) {
         models ??= new HelperIoFinder(() => ctx.index, model);
-        read = sequelizeFindAll(ctx, model, call, models);
+        read = sequelizeFindAll(ctx, model, call, models) ?? mikroOrmFind(ctx, model, call, models);
       } else if (BUILDER_READS.has(call.name)) read = builderRead(ctx, model, call);
       else if (call.name === 'execute') read = kyselyRead(ctx, call);
       else if (strapi && call.name === 'findMany') read = strapiFindMany(ctx, model, call);

@@ -19,6 +19,20 @@ export const MIKRO_ORM = '@mikro-orm/core';
 /** The MikroORM objects the syntax can tell apart. */
 type MikroOrmObject = 'EntityManager' | 'EntityRepository' | 'MikroORM';
 
+/**
+ * The model kinds (`ClassFact.orm`) of module-level MikroORM objects other modules import: an
+ * entity manager (`DI.em` of `export const DI = {} as { em: EntityManager }`) and a repository
+ * (`export const userRepo = orm.em.getRepository(User)`, `DI.books` typed `EntityRepository<Book>`).
+ */
+export const MIKRO_ORM_MANAGER_VALUE = 'mikro-orm-manager-value';
+export const MIKRO_ORM_REPOSITORY_VALUE = 'mikro-orm-repository-value';
+
+/** The model kind a module-level MikroORM object is recorded under. */
+const VALUE_KINDS: Partial<Record<MikroOrmObject, string>> = {
+  EntityManager: MIKRO_ORM_MANAGER_VALUE,
+  EntityRepository: MIKRO_ORM_REPOSITORY_VALUE,
+};
+
 /** MikroORM's classes (core, and the SQL and Mongo drivers' subclasses) as the objects above. */
 const MIKRO_ORM_CLASSES: Record<string, MikroOrmObject> = {
   EntityManager: 'EntityManager',
@@ -34,7 +48,7 @@ const MIKRO_ORM_CLASSES: Record<string, MikroOrmObject> = {
  * Methods of an entity manager or repository that send a query. `persist` and `remove` only
  * queue a change for the next `flush`, and `fork`/`getRepository` only hand out another object.
  */
-const MIKRO_ORM_QUERIES: ReadonlySet<string> = new Set([
+export const MIKRO_ORM_QUERIES: ReadonlySet<string> = new Set([
   'find',
   'findAll',
   'findOne',
@@ -106,11 +120,9 @@ function mikroOrmObject(
   if (ts.isAwaitExpression(node)) return mikroOrmObject(model, node.expression, depth + 1);
   if (ts.isPropertyAccessExpression(node)) {
     // `orm.em`: the global entity manager of an initialised MikroORM.
-    if (node.name.text === 'em')
-      return mikroOrmObject(model, node.expression, depth + 1) === 'MikroORM'
-        ? 'EntityManager'
-        : undefined;
-    return injectedObject(model, node);
+    if (node.name.text === 'em' && mikroOrmObject(model, node.expression, depth + 1) === 'MikroORM')
+      return 'EntityManager';
+    return injectedObject(model, node) ?? typedMember(model, node);
   }
   if (ts.isCallExpression(node)) return objectACallReturns(model, node, depth);
   if (!ts.isIdentifier(node)) return undefined;
@@ -137,9 +149,78 @@ function objectACallReturns(
   const owner = callee.expression;
   if (method === 'init' && ts.isIdentifier(owner))
     return importedClass(model, owner.text) === 'MikroORM' ? 'MikroORM' : undefined;
+  // `RequestContext.getEntityManager()`: the fork the request context middleware made.
+  if (method === 'getEntityManager' && ts.isIdentifier(owner))
+    return isRequestContext(model, owner.text) ? 'EntityManager' : undefined;
   if (method !== 'fork' && method !== 'getRepository') return undefined;
   if (mikroOrmObject(model, owner, depth + 1) !== 'EntityManager') return undefined;
   return method === 'fork' ? 'EntityManager' : 'EntityRepository';
+}
+
+/** `RequestContext` imported from a `@mikro-orm/` package. */
+function isRequestContext(model: TsModel, name: string): boolean {
+  const imported = model.imports.get(name);
+  return !!imported && isMikroOrmModule(imported.module) && imported.imported === 'RequestContext';
+}
+
+/**
+ * `DI.em` of a module variable declared with an object type whose member names a MikroORM class:
+ * `export const DI = {} as { orm: MikroORM; em: EntityManager; books: EntityRepository<Book> }`,
+ * how MikroORM's Express example shares its objects (filled in when the app starts).
+ */
+function typedMember(
+  model: TsModel,
+  node: ts.PropertyAccessExpression,
+): MikroOrmObject | undefined {
+  const owner = unwrap(node.expression);
+  if (!ts.isIdentifier(owner)) return undefined;
+  const holder = declarationOf(owner)?.parent;
+  if (!holder || !ts.isVariableDeclaration(holder)) return undefined;
+  const typeName = memberTypeName(objectTypeOf(holder), node.name.text);
+  return typeName ? importedClass(model, typeName) : undefined;
+}
+
+/** The object type a variable is declared with: `: { ... }` or `= {} as { ... }`. */
+function objectTypeOf(holder: ts.VariableDeclaration): ts.TypeLiteralNode | undefined {
+  if (holder.type && ts.isTypeLiteralNode(holder.type)) return holder.type;
+  const value = holder.initializer;
+  if (value && (ts.isAsExpression(value) || ts.isTypeAssertionExpression(value)))
+    return ts.isTypeLiteralNode(value.type) ? value.type : undefined;
+  return undefined;
+}
+
+/** The class a member of an object type is declared with: `EntityManager` of `em: EntityManager`. */
+function memberTypeName(type: ts.TypeLiteralNode | undefined, name: string): string | undefined {
+  for (const member of type?.members ?? []) {
+    if (!ts.isPropertySignature(member) || !member.type || !ts.isIdentifier(member.name)) continue;
+    if (member.name.text !== name || !ts.isTypeReferenceNode(member.type)) continue;
+    return ts.isIdentifier(member.type.typeName) ? member.type.typeName.text : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The module's MikroORM entity managers and repositories other modules can import, for the file's
+ * facts: module variables holding one (`export const userRepo = orm.em.getRepository(User)`), and
+ * members of a module variable's object type (`DI.em`, `DI.books`). Files importing nothing from
+ * MikroORM pay one look at their imports.
+ */
+export function moduleMikroOrmObjects(model: TsModel): { name: string; kind: string }[] {
+  if (!importsModule(model, isMikroOrmModule)) return [];
+  const found: { name: string; kind: string }[] = [];
+  for (const [name, declaration] of model.moduleVariables) {
+    const type = objectTypeOf(declaration);
+    for (const member of type?.members ?? []) {
+      if (!member.name || !ts.isIdentifier(member.name)) continue;
+      const typeName = memberTypeName(type, member.name.text);
+      const kind = typeName && VALUE_KINDS[importedClass(model, typeName) ?? 'MikroORM'];
+      if (kind) found.push({ name: `${name}.${member.name.text}`, kind });
+    }
+    if (type || !declaration.initializer) continue;
+    const kind = VALUE_KINDS[mikroOrmObject(model, declaration.initializer, 0) ?? 'MikroORM'];
+    if (kind) found.push({ name, kind });
+  }
+  return found;
 }
 
 /**

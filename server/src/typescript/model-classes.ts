@@ -25,6 +25,12 @@ import {
   type TsModel,
 } from './model';
 import { isMongooseModelVariable } from './mongoose-models';
+import {
+  MIKRO_ORM,
+  MIKRO_ORM_MANAGER_VALUE,
+  MIKRO_ORM_QUERIES,
+  MIKRO_ORM_REPOSITORY_VALUE,
+} from './mikro-orm';
 import { MONGODB, MONGODB_COMMANDS, MONGODB_CURSOR_STARTS } from './mongodb-collections';
 import {
   isObjectionModelBase,
@@ -98,6 +104,7 @@ export const TYPEORM_REPOSITORY_VALUE = 'typeorm-repository-value';
 
 /** The ORM package a model kind's queries go through (`typeorm` for a custom repository). */
 export function ormOfModelKind(kind: string): string {
+  if (kind === MIKRO_ORM_MANAGER_VALUE || kind === MIKRO_ORM_REPOSITORY_VALUE) return MIKRO_ORM;
   return TYPEORM_KINDS.has(kind) ? 'typeorm' : kind;
 }
 
@@ -154,6 +161,9 @@ const MODEL_QUERIES: Record<
     static: new Set([...MONGODB_COMMANDS, ...MONGODB_CURSOR_STARTS]),
     instance: new Set(),
   },
+  // A MikroORM entity manager or repository another module exports (`DI.em`, `userRepo`).
+  [MIKRO_ORM_MANAGER_VALUE]: { static: MIKRO_ORM_QUERIES, instance: new Set() },
+  [MIKRO_ORM_REPOSITORY_VALUE]: { static: MIKRO_ORM_QUERIES, instance: new Set() },
 };
 
 /** Every model static and instance method that runs a query in some ORM: others need no look. */

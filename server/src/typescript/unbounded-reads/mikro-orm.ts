@@ -8,7 +8,12 @@ import type { FileContext } from '../../engine/rule';
 import { ts } from '../compiler';
 import { findProperty } from '../object-literals';
 import type { TsCall, TsModel } from '../model';
-import { mikroOrmQueryReceiver } from '../mikro-orm';
+import type { HelperIoFinder } from '../helper-io';
+import {
+  MIKRO_ORM_MANAGER_VALUE,
+  MIKRO_ORM_REPOSITORY_VALUE,
+  mikroOrmQueryReceiver,
+} from '../mikro-orm';
 import {
   WORDING,
   type UnboundedRead,
@@ -30,8 +35,22 @@ export function isMikroOrmRead(model: TsModel, call: TsCall): boolean {
 }
 
 /**
+ * The MikroORM object another module exports that `call` runs on (`DI.em.find(...)`,
+ * `userRepo.findAll()` of an imported `userRepo`), as the index knows it.
+ */
+function importedReceiver(
+  call: TsCall,
+  models: HelperIoFinder | undefined,
+): 'EntityManager' | 'EntityRepository' | undefined {
+  const kind = models?.modelKind(call);
+  if (kind === MIKRO_ORM_MANAGER_VALUE) return 'EntityManager';
+  return kind === MIKRO_ORM_REPOSITORY_VALUE ? 'EntityRepository' : undefined;
+}
+
+/**
  * `em.find(Book, where)`, `repo.findAll()` and the like with no `limit` in their options, on a
- * MikroORM entity manager or repository: unbounded, or undefined (not MikroORM's, or bounded).
+ * MikroORM entity manager or repository (this file's, or with `models`, one another module
+ * exports): unbounded, or undefined (not MikroORM's, or bounded).
  * Bounded: a `limit`, a `where` pinning `id` (`{ id }`, `{ id: ids }`, `{ id: { $in: ids } }`), or
  * options Perflens cannot see (a variable used elsewhere, a spread, a call).
  */
@@ -39,9 +58,10 @@ export function mikroOrmFind(
   ctx: FileContext,
   model: TsModel,
   call: TsCall,
+  models?: HelperIoFinder,
 ): UnboundedRead | undefined {
   if (!MIKRO_ORM_READS.has(call.name)) return undefined;
-  const receiver = mikroOrmQueryReceiver(model, call);
+  const receiver = mikroOrmQueryReceiver(model, call) ?? importedReceiver(call, models);
   const node = call.node;
   if (!receiver || !ts.isCallExpression(node)) return undefined;
   const byManager = receiver === 'EntityManager';
