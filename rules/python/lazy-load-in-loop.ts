@@ -483,18 +483,73 @@ function isAssignmentTarget(node: Node): boolean {
 // index (`tortoiseRelationsOf`), asked only for loops over a confirmed Tortoise model's rows.
 
 /**
- * The awaited query a relation read on the loop variable sends: `await book.author` (the node
- * read), or `await book.tags.all()` (the whole call). Undefined when the read is not awaited.
+ * Methods of a Tortoise to-many relation that start a queryset of its rows (`book.tags.filter(...)`):
+ * awaited or iterated, it is a new query, whether the relation was prefetched or not.
  */
-function awaitedRelationRead(read: Node): Node | undefined {
-  const parent = read.parent;
-  if (parent?.type === 'await') return read;
-  if (parent?.type !== 'attribute' || parent.childForFieldName('attribute')?.text !== 'all')
+const TORTOISE_RELATION_QUERYSETS = new Set(['all', 'filter', 'order_by', 'limit', 'offset']);
+
+/** The query a relation read on the loop variable sends, and how it is written. */
+interface RelationQuery {
+  /** What is reported: the awaited read, the relation's queryset chain, or the iterated read. */
+  node: Node;
+  /** The query as quoted in messages: `await book.tags.all()`, `async for ... in book.tags`. */
+  quoted: string;
+  /** Whether it derives a queryset from the relation, which a prefetch does not answer. */
+  derived: boolean;
+  /** Whether that queryset narrows or shapes the rows (`filter(...)`), more than `all()`. */
+  narrows?: boolean;
+}
+
+/** Whether `node` is what an `async for` (statement or comprehension clause) iterates. */
+function isAsyncForIterable(node: Node): boolean {
+  const parent = node.parent;
+  if (parent?.type !== 'for_statement' && parent?.type !== 'for_in_clause') return false;
+  if (parent.childForFieldName('right')?.id !== node.id) return false;
+  return parent.children.some((child) => child?.type === 'async');
+}
+
+/**
+ * The chain of queryset methods `relation.<method>(...)` starts (`book.tags.filter(...).order_by(...)`):
+ * its outermost call, and whether a method other than `all()` narrows or shapes the rows.
+ * Undefined when the read is not such a chain.
+ */
+function relationQuerySetChain(read: Node): { chain: Node; narrows: boolean } | undefined {
+  const first = read.parent;
+  if (first?.type !== 'attribute') return undefined;
+  if (!TORTOISE_RELATION_QUERYSETS.has(first.childForFieldName('attribute')?.text ?? ''))
     return undefined;
-  const call = parent.parent;
-  if (call?.type !== 'call' || call.childForFieldName('function')?.id !== parent.id)
-    return undefined;
-  return call.parent?.type === 'await' ? call : undefined;
+  let chain: Node | undefined;
+  let narrows = false;
+  for (let attribute: Node | null = first; attribute?.type === 'attribute';) {
+    const call: Node | null = attribute.parent;
+    if (call?.type !== 'call' || call.childForFieldName('function')?.id !== attribute.id) break;
+    if (attribute.childForFieldName('attribute')?.text !== 'all') narrows = true;
+    chain = call;
+    attribute = call.parent;
+  }
+  return chain && { chain, narrows };
+}
+
+/**
+ * The query a relation read on the loop variable sends: `await book.author` (the read itself),
+ * `async for tag in book.tags` (iterating a to-many relation loads it unless it was prefetched),
+ * or an awaited or `async for`-iterated queryset of a to-many relation (`await
+ * book.tags.filter(...)`: the whole chain). Undefined when the read sends no query.
+ */
+function relationQuery(read: Node, many: boolean): RelationQuery | undefined {
+  if (read.parent?.type === 'await')
+    return { node: read, quoted: `await ${read.text}`, derived: false };
+  if (!many) return undefined;
+  if (isAsyncForIterable(read))
+    return { node: read, quoted: `async for ... in ${read.text}`, derived: false };
+  const found = relationQuerySetChain(read);
+  if (!found) return undefined;
+  const { chain, narrows } = found;
+  if (chain.parent?.type === 'await')
+    return { node: chain, quoted: `await ${chain.text}`, derived: true, narrows };
+  if (isAsyncForIterable(chain))
+    return { node: chain, quoted: `async for ... in ${chain.text}`, derived: true, narrows };
+  return undefined;
 }
 
 /**
@@ -521,7 +576,11 @@ function fetchedInFunction(fetches: string | undefined, name: string): boolean {
   return new RegExp(`fetch_(?:related|for_list)\\([^)]*["']${name}(?:__\\w+)?["']`).test(fetches);
 }
 
-/** Reports relations awaited once per row of a loop over an awaited Tortoise queryset. */
+/**
+ * Reports relations queried once per row of a loop over an awaited Tortoise queryset: awaited or
+ * iterated when the rows were not loaded with them, or read through a derived queryset
+ * (`book.tags.filter(...)`), which queries again whatever was loaded.
+ */
 function checkTortoiseLoop(ctx: FileContext, model: PythonModel, loop: PyLoop, variable: string) {
   const ormOf = (targets: readonly string[]): string | undefined =>
     ctx.index.ormModelOf(targets, true);
@@ -532,32 +591,64 @@ function checkTortoiseLoop(ctx: FileContext, model: PythonModel, loop: PyLoop, v
   const loaders = loadersIn(rows.links);
   const text = loop.fn?.node.text;
   const fetches = text?.includes('fetch_') ? text : undefined;
-  const lazy = new Set<string>();
-  for (const name of relations.keys())
-    if (!mentions(loaders, name) && !fetchedInFunction(fetches, name)) lazy.add(name);
-  if (lazy.size === 0) return;
-  // The awaited query of each read found, as the walk tested it.
-  const queries = new Map<Node, Node>();
-  const reads = attributeReads(perItemParts(loop), variable, lazy, model.source, (read) => {
-    const query = awaitedRelationRead(read);
-    if (query) queries.set(read, query);
-    return !!query;
+  const loaded = new Set<string>();
+  // Loaded to-one relations send no query; loaded to-many ones still do through a new queryset.
+  const names = new Set<string>();
+  for (const [name, many] of relations) {
+    const isLoaded = mentions(loaders, name) || fetchedInFunction(fetches, name);
+    if (isLoaded) loaded.add(name);
+    if (!isLoaded || many) names.add(name);
+  }
+  if (names.size === 0) return;
+  // The query of each read found, as the walk tested it.
+  const queries = new Map<Node, RelationQuery>();
+  const reads = attributeReads(perItemParts(loop), variable, names, model.source, (read) => {
+    const name = read.childForFieldName('attribute')?.text ?? '';
+    const query = relationQuery(read, relations.get(name)!);
+    if (!query || (loaded.has(name) && !query.derived)) return false;
+    queries.set(read, query);
+    return true;
   });
   for (const [name, read] of reads) {
     const query = queries.get(read)!;
-    const loader = `.prefetch_related("${name}")`;
-    // A prefetched to-many relation is read by iterating it: awaiting it queries again.
-    const then = relations.get(name)
-      ? ` and iterate \`${read.text}\` without awaiting it (awaiting it queries again)`
-      : '';
     ctx.report({
-      start: query.startIndex,
-      end: query.endIndex,
+      start: query.node.startIndex,
+      end: query.node.endIndex,
       message:
-        `\`await ${query.text}\` queries \`${rows.className}.${name}\` once per row of ` +
-        `\`${rows.head}\`; load it with the rows: add \`${loader}\` to that queryset${then}`,
+        `\`${query.quoted}\` queries \`${rows.className}.${name}\` once per row of ` +
+        `\`${rows.head}\`; ${tortoiseRelationAdvice(read.text, name, query, relations.get(name)!, loaded.has(name))}`,
     });
   }
+}
+
+/** How to load a relation a Tortoise loop queries per row with the rows instead. */
+function tortoiseRelationAdvice(
+  relation: string,
+  name: string,
+  query: RelationQuery,
+  many: boolean,
+  loaded: boolean,
+): string {
+  const loader = `.prefetch_related("${name}")`;
+  if (query.narrows) {
+    const queries = loaded
+      ? `\`${name}\` is prefetched, but a queryset derived from it queries again`
+      : `a queryset derived from the relation queries again even after \`${loader}\``;
+    return (
+      `${queries}; read the matching rows for all the rows in one query before the loop, or ` +
+      `load just those with \`.prefetch_related(Prefetch("${name}", queryset=...))\` and ` +
+      `iterate \`${relation}\``
+    );
+  }
+  if (loaded)
+    return `\`${name}\` is prefetched, but its \`all()\` queries again: iterate \`${relation}\` itself`;
+  // A prefetched to-many relation is read by iterating it: awaiting it queries again.
+  const then = query.derived
+    ? ` and iterate \`${relation}\` itself (its \`all()\` queries again)`
+    : many && query.node.parent?.type === 'await'
+      ? ` and iterate \`${relation}\` without awaiting it (awaiting it queries again)`
+      : '';
+  return `load it with the rows: add \`${loader}\` to that queryset${then}`;
 }
 
 /** A relationship read lazily once per row of a query that did not load it. */
@@ -583,7 +674,10 @@ export const lazyLoadInLoop: Rule = {
         '`.options(...)`; Django `select_related`/`prefetch_related`). Relationships come from the ' +
         'model classes in the workspace. Tortoise ORM: loops over an awaited queryset of a Tortoise ' +
         'model (`for book in await Book.filter(...)`, or a local bound once to one) whose body awaits ' +
-        'a relation of the loop variable (`await book.author`, `await book.tags.all()`), relations ' +
+        'a relation of the loop variable (`await book.author`, `await book.tags.all()`), iterates a ' +
+        'to-many one with `async for` (`async for tag in book.tags`), or awaits or iterates a ' +
+        'queryset derived from one (`await book.tags.filter(...)`, also when prefetched: it queries ' +
+        'again), relations ' +
         'being the `ForeignKeyField`/`OneToOneField`/`ManyToManyField` fields of the model and its ' +
         'bases in any file, the `related_name=` accessors they add, and `fields.ReverseRelation[...]` ' +
         'declarations.',
@@ -626,9 +720,12 @@ export const lazyLoadInLoop: Rule = {
         'Relationship reads inside functions or lambdas defined in the loop.',
         "Tortoise: relations named in the queryset's `prefetch_related(...)`/`select_related(...)` " +
           '(or in a `fetch_related`/`fetch_for_list` call of the same function), loaders the rule ' +
-          'cannot read (`prefetch_related(*names)`), relation reads that are not awaited, plain ' +
+          'cannot read (`prefetch_related(*names)`), relation reads that are not awaited or ' +
+          '`async for`-iterated (a queryset built and handed on: `book.tags.filter(...)`), plain ' +
           'columns (`book.author_id`), loops over a queryset that is not awaited or reads one row ' +
-          '(`first()`, `get(...)`), and reverse accessors whose field gives no `related_name=`.',
+          '(`first()`, `get(...)`), loops over anything else (a parameter, a tuple of instances), ' +
+          '`async for` over a relation the queryset prefetched, and reverse accessors whose field ' +
+          'gives no `related_name=`.',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
       ],
       fixSafety:

@@ -181,9 +181,9 @@ export const unboundedOrmQuery: Rule = {
         'loop (also through a progress or counting wrapper: `tqdm(...)`, `track(...)`, `enumerate(...)`) ' +
         "or a comprehension with no slice (`[:n]`), from `Model.objects` or from a manager the workspace's " +
         'model declares under a name of its own (`Cart.open.filter(...)` after `open = OpenCartManager()`); and Django querysets tested for emptiness ' +
-        '(`if qs:`, `if not qs:`, `bool(qs)` on a variable built from `Model.objects`, or on the ' +
-        'queryset written in the test: `if Model.objects.filter(...):`, also through such a custom ' +
-        'manager: `if Cart.open.filter(...):`), which loads every row ' +
+        '(`if qs:`, `if not qs:`, `bool(qs)` on a variable built from `Model.objects` or from such a ' +
+        'custom manager (`carts = Cart.open.filter(...)`), or on the queryset written in the test: ' +
+        '`if Model.objects.filter(...):`, `if Cart.open.filter(...):`), which loads every row ' +
         'where `qs.exists()` asks for one, when the function never uses those rows. Also the async ' +
         'ORMs, on a model class (its module imports the base from `tortoise`/`beanie` and extends ' +
         'it, or it extends a workspace class that does): Tortoise querysets awaited whole ' +
@@ -284,8 +284,10 @@ export const unboundedOrmQuery: Rule = {
         'Attributes of a capitalised name that no model of the workspace declares as a manager ' +
           '(`Config.settings.all()`), and custom managers of an instance (`courier.pending.all()`). ' +
           'A custom manager is recognised when its queryset is written inline (evaluated whole or ' +
-          'tested for emptiness); one held in a variable first (`qs = Cart.open.filter(...)`, then ' +
-          '`if qs:`) is not followed.',
+          'tested for emptiness) or, for an emptiness test only, held in a variable assigned from it ' +
+          '(`qs = Cart.open.filter(...)`, then `if qs:`); a loop over such a variable is not followed.',
+        'Emptiness tests of a variable that may hold something other than the queryset at the ' +
+          'test (also assigned from another origin, `qs = fallback`, or bound by a loop).',
         'Querysets that are not evaluated where they are built: `return Order.objects.filter(...)`, a DRF `queryset = ...` that the paginator slices.',
         'Raw SQL strings: `unbounded-select` checks those. A `query("...")` on something named like a ' +
           'session is not SQLAlchemy\'s either (which takes mapped classes and columns): `tags.query("category")`.',

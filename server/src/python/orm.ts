@@ -1181,6 +1181,26 @@ export function customManagerReadAt(
   return classifyChain(candidate, chain, model, isCustomManager) ?? undefined;
 }
 
+/**
+ * The read of a custom manager's queryset a local variable holds (`carts` after
+ * `carts = Cart.open.filter(...)`, also narrowed by `carts = carts.exclude(...)`), for its
+ * emptiness tests: undefined when the variable has another origin or is rebound in ways not
+ * followed (a list, a loop variable), for a manager `isCustomManager` denies, and for a bounded
+ * chain.
+ */
+export function customManagerVariableRead(
+  variable: Node,
+  fn: PyFunction,
+  model: PythonModel,
+  isCustomManager: CustomManagerTest,
+): OrmRead | undefined {
+  const chain = resolveChain(readChainIn(variable, model), fn, model);
+  if (!chain || !hasCustomManagerShape(chain)) return undefined;
+  if (!chain.links.slice(1).every(isLazyQuerySetCall)) return undefined;
+  const candidate = { node: variable, query: variable, terminal: false, fn };
+  return classifyChain(candidate, chain, model, isCustomManager) ?? undefined;
+}
+
 /** The edit text that bounds a read: `.limit(n)` or `[:n]`. */
 export function boundText(read: OrmRead, limit: number): string {
   return read.bound.style === 'limit' ? `.limit(${limit})` : `[:${limit}]`;

@@ -12,6 +12,7 @@ import type { PyFunction, PythonModel } from './model';
 import { OwnedCache } from './memo';
 import {
   customManagerReadAt,
+  customManagerVariableRead,
   type CustomManagerTest,
   DJANGO_LAZY_METHODS,
   djangoReadOf,
@@ -50,11 +51,28 @@ export function querySetEmptinessTests(model: PythonModel): QuerySetEmptinessTes
   if (tests) return tests;
   tests = [];
   testsCache.set(model, tests);
-  const source = model.source;
-  if (!DJANGO_MANAGER_TEXT.test(source)) return tests;
+  if (!DJANGO_MANAGER_TEXT.test(model.source)) return tests;
+  tests.push(
+    ...variableTests(model, (variable, fn) =>
+      isLazyDjangoQuerySet(variable, fn, model) ? djangoReadOf(variable, fn, model) : null,
+    ),
+  );
+  tests.push(...inlineTests(model));
+  return tests;
+}
+
+/**
+ * Tests of a variable (`if qs:`, `if not qs:`, `bool(qs)`) whose queryset `readOf` recognises,
+ * when the function never uses the rows the test loads.
+ */
+function variableTests(
+  model: PythonModel,
+  readOf: (variable: Node, fn: PyFunction) => OrmRead | null | undefined,
+): QuerySetEmptinessTest[] {
+  const tests: QuerySetEmptinessTest[] = [];
   const root = model.tree.rootNode;
   let assigned: Set<string> | undefined;
-  for (const match of source.matchAll(TEST_TEXT)) {
+  for (const match of model.source.matchAll(TEST_TEXT)) {
     const name = match[1] ?? match[2];
     // Only a variable the file assigns can hold a queryset: `if user:` on a parameter costs no node.
     assigned ??= new Set(model.assignments.map((assignment) => assignment.target));
@@ -64,14 +82,18 @@ export function querySetEmptinessTests(model: PythonModel): QuerySetEmptinessTes
     const variable = root.descendantForIndex(at, at + name.length);
     const node = variable?.type === 'identifier' ? testAround(variable) : undefined;
     const fn = node && innermostFunction(model, at);
-    if (!variable || !node || !fn || !isLazyDjangoQuerySet(variable, fn, model)) continue;
-    const read = djangoReadOf(variable, fn, model);
+    const read = fn ? readOf(variable!, fn) : undefined;
     if (!read) continue;
-    const mentions = mentionsOf(fn, name, node);
+    const mentions = mentionsOf(fn!, name, node!);
     if (mentions === 'rows') continue;
-    tests.push({ node, variable, inline: false, read, mentionedElsewhere: mentions === 'queries' });
+    tests.push({
+      node: node!,
+      variable: variable!,
+      inline: false,
+      read,
+      mentionedElsewhere: mentions === 'queries',
+    });
   }
-  tests.push(...inlineTests(model));
   return tests;
 }
 
@@ -95,25 +117,39 @@ function inlineTests(model: PythonModel): QuerySetEmptinessTest[] {
 
 /** `if Cart.open.filter(`, `if not Cart.open...`, `bool(Cart.open.`: the text such tests contain. */
 const CUSTOM_MANAGER_TEST_TEXT = /\b(?:(?:el)?if\s+(?:not\s+)?|bool\(\s*)[A-Z]\w*\.\w+\.\w+\s*\(/;
+/** `Cart.open.filter(`: the text a custom manager's queryset kept in a variable starts with. */
+const CUSTOM_MANAGER_CHAIN_TEXT = new RegExp(
+  `\\b[A-Z]\\w*\\.\\w+\\.(?:${[...DJANGO_LAZY_METHODS].join('|')})\\s*\\(`,
+);
 
 /**
- * Tests of the queryset of a custom manager written inline: `if Cart.open.filter(...):`, where
- * `isCustomManager` says `open` is a manager the model declares (the workspace's knowledge, so
- * asked only for chains of that shape in such a test). Not cached: it depends on the caller's index.
+ * Tests of the queryset of a custom manager, written inline (`if Cart.open.filter(...):`) or kept
+ * in a variable (`carts = Cart.open.filter(...)` then `if not carts:`), where `isCustomManager`
+ * says `open` is a manager the model declares (the workspace's knowledge, so asked only for
+ * chains of that shape). Not cached: it depends on the caller's index.
  */
 export function customManagerEmptinessTests(
   model: PythonModel,
   isCustomManager: CustomManagerTest,
 ): QuerySetEmptinessTest[] {
-  if (!CUSTOM_MANAGER_TEST_TEXT.test(model.source)) return [];
+  const source = model.source;
   const tests: QuerySetEmptinessTest[] = [];
-  for (const call of model.calls) {
-    if (!call.fn || !DJANGO_LAZY_METHODS.has(call.method) || !call.hasReceiver) continue;
-    const node = testAround(call.node);
-    const read = node && customManagerReadAt(call, model, isCustomManager);
-    if (read)
-      tests.push({ node, variable: call.node, inline: true, read, mentionedElsewhere: false });
+  if (CUSTOM_MANAGER_TEST_TEXT.test(source)) {
+    for (const call of model.calls) {
+      if (!call.fn || !DJANGO_LAZY_METHODS.has(call.method) || !call.hasReceiver) continue;
+      const node = testAround(call.node);
+      const read = node && customManagerReadAt(call, model, isCustomManager);
+      if (read)
+        tests.push({ node, variable: call.node, inline: true, read, mentionedElsewhere: false });
+    }
   }
+  // Variables of `objects`-style managers are `querySetEmptinessTests`' own.
+  if (CUSTOM_MANAGER_CHAIN_TEXT.test(source))
+    tests.push(
+      ...variableTests(model, (variable, fn) =>
+        customManagerVariableRead(variable, fn, model, isCustomManager),
+      ),
+    );
   return tests;
 }
 
