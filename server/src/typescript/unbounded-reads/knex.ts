@@ -1,6 +1,7 @@
 /**
- * Knex query chains awaited whole (`await db('users').where(...).orderBy(...)`) with no
- * `.limit()`: awaiting the builder runs it and loads every matching row.
+ * Knex query chains awaited whole (`await db('users').where(...).orderBy(...)`, or the table
+ * alone, `await db('users')`) with no `.limit()`: awaiting the builder runs it and loads every
+ * matching row.
  */
 import type { FileContext } from '../../engine/rule';
 import { ts } from '../compiler';
@@ -93,7 +94,10 @@ function onKnexInstance(ctx: FileContext, model: TsModel, head: ts.CallExpressio
 /** Names that key a row of any table: `id`, and `uuid` (a public key, unique like `id`). */
 const KEY_NAMES = ['id', 'uuid'];
 
-/** The names a table's rows are called by: `spaces` → `spaces`, `space`; `saved_queries` → `saved_query`. */
+/**
+ * The names a table's rows go by in its key columns: `spaces` → `spaces`, `space`;
+ * `saved_queries` → `saved_query`; `pinned_list` → itself.
+ */
 function rowNames(table: string): Set<string> {
   return new Set([
     table,
