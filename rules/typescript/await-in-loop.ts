@@ -244,7 +244,10 @@ export const awaitInLoop: Rule = {
         '`.forEach(async ...)` (and `reduce`/`filter`/`some` callbacks, or a `map` whose result is ' +
         'thrown away). Queries are Prisma Client calls (`prisma.user.findUnique`, `$queryRaw`), ' +
         '`pool.query`/`client.query`, knex chains (on `knex`, `db` or `trx`, or on any name declared ' +
-        "with knex's `Knex` type: a field `this.database('users')...`, a parameter), " +
+        "with knex's `Knex` or `Knex.Transaction` type: a field `this.database('users')...`, a " +
+        'parameter; or on a transaction of a knex instance, whatever it is called: the parameter of ' +
+        '`db.transaction(async (t) => ...)` or `const t = await db.transaction()`, when `db` is ' +
+        'declared `Knex`, made by the `knex` factory in the file, or named `knex`/`db`), ' +
         'Drizzle (`db.query.users.findFirst`, also on `this.db`, and ' +
         '`db.select()...` chains when awaited), Kysely builders run by `execute()`/`executeTakeFirst()` ' +
         "(`db.selectFrom('asset')...`, `trx.updateTable(...)...`, and ``sql`...`.execute(db)``), " +
@@ -409,6 +412,9 @@ export const awaitInLoop: Rule = {
           'or of an imported object the workspace does not show to be a TypeORM data source; a getter ' +
           'call (`store()`) whose factory is not declared to return repository getters. ' +
           'Query builders (`createQueryBuilder()`) until they run.',
+        'A called parameter of a callback given to the `transaction(...)` of anything else than ' +
+          'a knex instance (`ledger.transaction(async (t) => ...)`, an object of the app): nothing ' +
+          'says `t` runs queries.',
         "MikroORM's `persist(entity)`/`remove(entity)` in a loop with one `flush()` after it: they " +
           'only queue changes, and the one flush writes them all. `fork()` and `getRepository()` ' +
           'hand out objects without a query.',

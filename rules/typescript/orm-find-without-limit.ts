@@ -74,10 +74,13 @@ export const ormFindWithoutLimit: Rule = {
         '`.limit()` in it (inline, in a `$if`/`$call` callback on the builder, or kept in a variable ' +
         'only reassigned with chains on itself: `query = query.where(...)`); a knex chain awaited (or ' +
         "returned from an `async` function) whose steps only read (`await db('orders').select(...)" +
-        '.where(...).orderBy(...)`, `.pluck(...)`, `.distinct(...)`) with no `.limit()` or `.first()`, on ' +
+        '.where(...).orderBy(...)`, `.pluck(...)`, `.distinct(...)`) with no `.limit()` or `.first()`, ' +
+        "or a table awaited with no step at all (`await db('users')`: every row), on " +
         'a knex instance: a name declared `Knex` (`private readonly database: Knex`, then ' +
         '`this.database(TABLE)...`), a module variable made by the factory (`const db = knex({...})`), ' +
-        'or one another module exports and this one imports; a Strapi `findMany` with no ' +
+        'or one another module exports and this one imports; or on a transaction of one (the ' +
+        'parameter of `db.transaction(async (trx) => ...)`, `const trx = await db.transaction()`, ' +
+        'a name declared `Knex.Transaction`); a Strapi `findMany` with no ' +
         '`limit`, `pageSize` or `pagination` in its params (`strapi.db.query(uid).findMany(params)`, ' +
         '`strapi.entityService.findMany(uid, params)`, `strapi.documents(uid).findMany(params)`) in a ' +
         'controller action or service method (a member of the object the factory given to ' +
@@ -157,7 +160,11 @@ export const ormFindWithoutLimit: Rule = {
           "`.where('asset.id', 'in', ids)`, knex `.where({ id })`, `.where('id', id)`, " +
           "`.where('orders.id', '=', id)` or `.whereIn('id', ids)` with no `orWhere*` beside it (the table read or its alias; a joined table's `id`, or a " +
           'condition only a `$if` adds, does not pin the rows). No entity metadata is read, so only ' +
-          'a key named `id` (`_id` for Mongoose and MongoDB) counts; and a Kysely link table read for one owner ' +
+          'a key named `id` (`_id` for Mongoose and MongoDB) counts, and for knex, whose schemas ' +
+          "often key rows on uuids, also `uuid` and the table's own `<row>_uuid`/`<row>_id` when the " +
+          "table is named by a string (`db('spaces').where({ space_uuid })`, `db('saved_queries')" +
+          ".where('saved_query_id', id)`; `org_uuid` on `members` is a foreign key, many rows, and " +
+          'is flagged); and a Kysely link table read for one owner ' +
           "and a list of the other side, the table named for both (`selectFrom('album_asset')" +
           ".where('albumId', '=', albumId).where('assetId', 'in', assetIds)`): one row per pair, so " +
           'at most one per listed id. The same list on another table (`comment` by `albumId` and ' +
@@ -189,7 +196,9 @@ export const ormFindWithoutLimit: Rule = {
           'with such a method): only receivers known to be a TypeORM repository or manager, a Sequelize model or a ' +
           'Mongoose model or a native MongoDB collection count, and for knex only an instance recognised ' +
           "as above: a function of your own called `db` or `knex` (`db('settings')` in a file that " +
-          'imports no knex) is none (an exported object with a ' +
+          'imports no knex) is none, nor a `trx` parameter of a function nothing ties to knex, nor ' +
+          "the parameter of another library's `transaction(async (store) => ...)` callback (an " +
+          'exported object with a ' +
           '`collection()` method of its own is no `Db`).',
         'Code not on a request path: functions no handler reaches, startup code (`main()`, module top ' +
           'level, `onModuleInit`, `app.listen` callbacks), and a service method only a startup hook ' +
@@ -235,9 +244,11 @@ export const ormFindWithoutLimit: Rule = {
     let paths: RequestPaths | undefined;
     let models: HelperIoFinder | undefined;
     for (const call of model.calls) {
-      if (call.isNew || call.isTaggedTemplate || !call.receiver) continue;
+      if (call.isNew || call.isTaggedTemplate) continue;
       let read: UnboundedRead | undefined;
-      if (isMikroOrmRead(model, call)) read = mikroOrmFind(ctx, model, call);
+      // `await db('users')`: a knex table read with no steps is the only read with no receiver.
+      if (!call.receiver) read = knex ? knexRead(ctx, model, call) : undefined;
+      else if (isMikroOrmRead(model, call)) read = mikroOrmFind(ctx, model, call);
       else if (TYPEORM_FINDS.has(call.name)) {
         // `items.find((item) => ...)`: an array's, never a repository's.
         if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) continue;

@@ -330,7 +330,8 @@ export const sequentialIndependentAwaits: Rule = {
         'Finds two or more consecutive statements in one block that each await a database query, an ' +
         'HTTP request or an `fs.promises` call (directly, or through a workspace helper that makes ' +
         'one), where no later awaited expression reads a name an earlier statement declared. ' +
-        'Queries are those `await-in-loop` knows: Prisma, SQL clients, Redis, knex, Drizzle, Kysely, and ' +
+        'Queries are those `await-in-loop` knows: Prisma, SQL clients, Redis, knex, Drizzle, Kysely, ' +
+        'Objection (`Person.query()...`), and ' +
         'TypeORM, Mongoose, MikroORM and Sequelize calls (model statics such as `User.findByPk`, ' +
         'TypeORM Active Record `Profile.findOneBy` and Mongoose `User.findById` included, the model ' +
         'declared in any file; TypeORM repositories a data source hands ' +
@@ -377,7 +378,11 @@ export const sequentialIndependentAwaits: Rule = {
         'Awaits inside loops (`await-in-loop` judges those) and inside transaction callbacks ' +
           '(`prisma.$transaction(async (tx) => ...)`, `knex.transaction(...)`), and queries on a ' +
           'single connection (`tx`, `trx`, `client`/`conn` from `pool.connect()`, a query passed ' +
-          'a transaction: `User.findByPk(id, { transaction })`, a TypeORM query runner and its ' +
+          'a transaction: `User.findByPk(id, { transaction })`, an Objection query given one ' +
+          "(`Person.query(trx)`, `page.$relatedQuery('tags', trx)`), a knex chain on a transaction " +
+          "(`trx('users')...`, `t(...)` of `const t = await db.transaction()` or of `Person." +
+          'startTransaction()`, a name declared `Knex.Transaction`; a query given the knex instance ' +
+          'itself, `Person.query(knex)`, is still flagged), a TypeORM query runner and its ' +
           '`manager`, or the manager of `dataSource.transaction(async (manager) => ...)`): one ' +
           'connection runs one query at a time, so `Promise.all` gains nothing.',
         'Awaits that are not I/O the engine knows: timers and sleeps (`await sleep(100)` also ends a ' +

@@ -6,6 +6,7 @@
  */
 import { ts } from './compiler';
 import {
+  chainHead,
   databaseCall,
   drizzleWrites,
   importedFrom,
@@ -16,6 +17,7 @@ import {
   PRISMA_WRITE_OPERATIONS,
   prismaQuery,
 } from './knowledge';
+import { isTypedKnexTransaction, transactionStartedOn } from './knex-instances';
 import { semanticParent, unwrap, type TsCall, type TsModel } from './model';
 import { localModelQuery, modelReceiver } from './model-classes';
 import { OBJECTION, objectionChainOf, objectionChainWrites } from './objection';
@@ -284,9 +286,37 @@ export function runsOnTransaction(call: TsCall, model: TsModel): boolean {
   return (
     TRANSACTION_CLIENT.test(root) ||
     passesTransaction(call) ||
+    onKnexTransaction(model, call) ||
     onOneTypeormConnection(model, call) ||
     onOneMikroOrmConnection(model, call)
   );
+}
+
+/** A transaction, knex's or Objection's: named as one, started on a knex instance, or so typed. */
+function isTransaction(model: TsModel, expression: ts.Expression | undefined): boolean {
+  const node = expression && unwrap(expression);
+  if (!node || !ts.isIdentifier(node)) return false;
+  return (
+    TRANSACTION_CLIENT.test(node.text) ||
+    !!transactionStartedOn(node) ||
+    isTypedKnexTransaction(model, node)
+  );
+}
+
+/**
+ * Whether a knex chain runs on a transaction (`trx('users').where(...)`, `t(...)` of a
+ * `const t = await db.transaction()`), or an Objection query is given one (`Person.query(trx)`,
+ * `page.$relatedQuery('tags', trx)`).
+ */
+function onKnexTransaction(model: TsModel, call: TsCall): boolean {
+  if (!ts.isCallExpression(call.node)) return false;
+  const objection = objectionChainOf(model, call);
+  if (objection) {
+    const { name, args } = objection.start;
+    return isTransaction(model, name.endsWith('relatedQuery') ? args[1] : args[0]);
+  }
+  if (!/^[\w$]+\(\)/.test(call.callee)) return false;
+  return isTransaction(model, chainHead(call.node).expression);
 }
 
 /**

@@ -2,10 +2,14 @@
  * Knex instances, recognised only on evidence: a name declared with knex's `Knex` type, a module
  * variable made by the factory `knex` exports (`const db = knex({ client: 'pg' })`), or such a
  * variable another module exports (recorded in that module's facts as `KNEX_INSTANCE`). A
- * function merely called `db` or `knex` is none of these.
+ * transaction is called like an instance (`trx('users')`): the parameter of a callback given to
+ * an instance's `transaction(...)`, a variable `await db.transaction()` starts, or a name declared
+ * `Knex.Transaction`. A function merely called `db` or `knex` is none of these.
  */
 import { ts } from './compiler';
-import { importsModule, unwrap, type TsModel } from './model';
+import { declaredTypeName } from './declared-types';
+import { importsModule, semanticParent, unwrap, type TsModel } from './model';
+import { declarationOf } from './name-resolution';
 
 /** The fact kind of a module-level knex instance other modules import (`export const db = knex(...)`). */
 export const KNEX_INSTANCE = 'knex-instance';
@@ -67,4 +71,100 @@ export function moduleKnexInstances(model: TsModel): string[] {
   }
   instancesOfModel.set(model, names);
   return names;
+}
+
+/** Whether the file imports knex's `Knex` type (or namespace): only then can a name be typed with it. */
+function importsKnexType(model: TsModel): boolean {
+  return model.imports.get('Knex')?.module === KNEX_MODULE;
+}
+
+/** `Knex.Transaction`: the type of a transaction handed to a helper. */
+function isKnexTransactionType(type: ts.TypeNode | undefined): boolean {
+  if (!type || !ts.isTypeReferenceNode(type) || !ts.isQualifiedName(type.typeName)) return false;
+  const { left, right } = type.typeName;
+  return ts.isIdentifier(left) && left.text === 'Knex' && right.text === 'Transaction';
+}
+
+/** Whether `expression` is a parameter or variable declared `Knex.Transaction`. */
+export function isTypedKnexTransaction(model: TsModel, expression: ts.Expression): boolean {
+  const node = unwrap(expression);
+  if (!importsKnexType(model) || !ts.isIdentifier(node)) return false;
+  const holder = declarationOf(node)?.parent;
+  return (
+    !!holder &&
+    (ts.isParameter(holder) || ts.isVariableDeclaration(holder)) &&
+    isKnexTransactionType(holder.type)
+  );
+}
+
+/**
+ * Whether `expression` is declared with knex's types: `Knex` (a field `this.database`, a
+ * parameter, a variable) or `Knex.Transaction` (a parameter or variable).
+ */
+export function isTypedKnexInstance(model: TsModel, expression: ts.Expression): boolean {
+  if (!importsKnexType(model)) return false;
+  const node = unwrap(expression);
+  if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node)) return false;
+  return declaredTypeName(node) === 'Knex' || isTypedKnexTransaction(model, node);
+}
+
+/** Methods that start a transaction: knex's `transaction`, Objection's `Model.startTransaction`. */
+const STARTS_TRANSACTION = new Set(['transaction', 'startTransaction']);
+
+/** `x` of a call `x.transaction(...)` (or `x.startTransaction()`), else undefined. */
+function transactionReceiver(call: ts.Expression): ts.Expression | undefined {
+  if (!ts.isCallExpression(call)) return undefined;
+  const callee = unwrap(call.expression);
+  return ts.isPropertyAccessExpression(callee) && STARTS_TRANSACTION.has(callee.name.text)
+    ? callee.expression
+    : undefined;
+}
+
+/**
+ * What the transaction `id` names was started on: `db` when `id` is the first parameter of a
+ * callback given to `db.transaction(...)` (`db.transaction(async (trx) => ...)`), or a variable
+ * `await db.transaction()` (or Objection's `await Person.startTransaction()`) initialises. Undefined for any other name (a `trx` parameter of a
+ * plain function says nothing). Whether `db` is a knex instance, the caller decides.
+ */
+export function transactionStartedOn(id: ts.Identifier): ts.Expression | undefined {
+  const declaration = declarationOf(id);
+  const holder = declaration?.parent;
+  if (!holder) return undefined;
+  if (ts.isParameter(holder)) {
+    const fn = holder.parent;
+    if (!ts.isFunctionLike(fn) || fn.parameters[0] !== holder) return undefined;
+    const call = semanticParent(fn);
+    if (!call || !ts.isCallExpression(call)) return undefined;
+    return call.arguments.some((argument) => unwrap(argument) === fn)
+      ? transactionReceiver(call)
+      : undefined;
+  }
+  if (!ts.isVariableDeclaration(holder) || holder.name !== declaration || !holder.initializer)
+    return undefined;
+  // `knex.transaction()` alone resolves to the transaction: only its awaited value is one.
+  const initializer = unwrap(holder.initializer);
+  if (!ts.isAwaitExpression(initializer)) return undefined;
+  const started = unwrap(initializer.expression);
+  return ts.isCallExpression(started) && started.arguments.length === 0
+    ? transactionReceiver(started)
+    : undefined;
+}
+
+/**
+ * Whether `expression` is a knex instance or transaction by what this file shows: typed with
+ * knex's types, a module variable the factory made, a transaction started on one, or what
+ * `isSource` accepts (an instance another module exports, for callers that can ask the index).
+ */
+export function isKnexInstance(
+  model: TsModel,
+  expression: ts.Expression,
+  isSource?: (instance: ts.Identifier) => boolean,
+): boolean {
+  if (isTypedKnexInstance(model, expression)) return true;
+  const node = unwrap(expression);
+  if (!ts.isIdentifier(node)) return false;
+  const started = transactionStartedOn(node);
+  if (started) return isKnexInstance(model, started, isSource);
+  if (isModuleKnexInstance(model, node.text)) return true;
+  return !!isSource && isSource(node);
 }

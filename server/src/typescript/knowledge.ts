@@ -7,7 +7,7 @@ import { isStrapiApiMethod } from './strapi';
 import { ts } from './compiler';
 import { declarationOf, enclosingFunctionNode } from './name-resolution';
 import { ormQuery } from './orm-calls';
-import { declaredTypeName } from './declared-types';
+import { isKnexInstance, isTypedKnexInstance, transactionStartedOn } from './knex-instances';
 import {
   chainText,
   semanticParent,
@@ -236,6 +236,7 @@ export function databaseCall(model: TsModel, call: TsCall): DatabaseDriver | und
   // on any name declared `Knex` (`this.database('users')...` of a `database: Knex` field).
   if (call.awaited && /^(?:knex|trx|db)\(\)/.test(call.callee)) return 'knex';
   if (call.awaited && isTypedKnexChain(model, call)) return 'knex';
+  if (call.awaited && isKnexTransactionChain(model, call)) return 'knex';
   if (
     (DRIZZLE_RELATIONAL.test(receiver) && /^find(?:First|Many)$/.test(call.name)) ||
     (call.awaited && DRIZZLE_BUILDER.test(call.callee))
@@ -252,7 +253,7 @@ export function databaseCall(model: TsModel, call: TsCall): DatabaseDriver | und
 const CALLED_NAME_CHAIN = /^(?:this\.)?[\w$]+\(\)/;
 
 /** The first call of a method chain: `db('users')` of `db('users').where(...).first()`. */
-function chainHead(node: ts.CallExpression): ts.CallExpression {
+export function chainHead(node: ts.CallExpression): ts.CallExpression {
   let head = node;
   for (;;) {
     const callee = unwrap(head.expression);
@@ -266,16 +267,29 @@ function chainHead(node: ts.CallExpression): ts.CallExpression {
 /**
  * A knex query chain on a name declared with knex's `Knex` type: a class field (`private readonly
  * database: Knex`, also a constructor parameter property), a parameter or a variable, whatever it
- * is called (`this.database('pinned_chart').select('*').where(...)`). Only files that import
- * `Knex` from `knex` are asked.
+ * is called (`this.database('pinned_chart').select('*').where(...)`), or `Knex.Transaction`. Only
+ * files that import `Knex` from `knex` are asked.
  */
 export function isTypedKnexChain(model: TsModel, call: TsCall): boolean {
-  if (model.imports.get('Knex')?.module !== 'knex' || !CALLED_NAME_CHAIN.test(call.callee))
-    return false;
-  if (!ts.isCallExpression(call.node)) return false;
+  if (!CALLED_NAME_CHAIN.test(call.callee) || !ts.isCallExpression(call.node)) return false;
+  return isTypedKnexInstance(model, chainHead(call.node).expression);
+}
+
+/** Names a knex instance goes by when nothing else says: the chains `databaseCall` trusts. */
+const KNEX_NAME = /^(?:knex|trx|db)$/;
+
+/**
+ * A knex query chain on a transaction, whatever it is called: `t('users').where(...)` in
+ * `db.transaction(async (t) => ...)` or after `const t = await db.transaction()`, the transaction
+ * started on a knex instance (by the evidence `knex-instances.ts` reads, or named `knex`/`db`).
+ */
+function isKnexTransactionChain(model: TsModel, call: TsCall): boolean {
+  if (!CALLED_NAME_CHAIN.test(call.callee) || !ts.isCallExpression(call.node)) return false;
+  if (!model.text.includes('transaction')) return false;
   const instance = unwrap(chainHead(call.node).expression);
-  if (!ts.isIdentifier(instance) && !ts.isPropertyAccessExpression(instance)) return false;
-  return declaredTypeName(instance) === 'Knex';
+  const started = ts.isIdentifier(instance) ? transactionStartedOn(instance) : undefined;
+  if (!started) return false;
+  return isKnexInstance(model, started, (source) => KNEX_NAME.test(source.text));
 }
 
 function isSqlTemplate(node: ts.Expression): boolean {

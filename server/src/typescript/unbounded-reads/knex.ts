@@ -1,13 +1,13 @@
 /**
- * Knex query chains awaited whole (`await db('users').where(...).orderBy(...)`) with no
- * `.limit()`: awaiting the builder runs it and loads every matching row.
+ * Knex query chains awaited whole (`await db('users').where(...).orderBy(...)`, or the table
+ * alone, `await db('users')`) with no `.limit()`: awaiting the builder runs it and loads every
+ * matching row.
  */
 import type { FileContext } from '../../engine/rule';
 import { ts } from '../compiler';
 import { importedValueTargets } from '../facts';
 import { KNEX_READS } from '../io-calls';
-import { KNEX_INSTANCE, isModuleKnexInstance } from '../knex-instances';
-import { isTypedKnexChain } from '../knowledge';
+import { KNEX_INSTANCE, isKnexInstance } from '../knex-instances';
 import { unwrap, type TsCall, type TsModel } from '../model';
 import { findProperty } from '../object-literals';
 import { WORDING, type UnboundedRead, shortText } from './read';
@@ -79,34 +79,59 @@ function chainOf(outer: ts.CallExpression): { head: ts.CallExpression; steps: St
 }
 
 /**
- * Whether the chain's head is called on a knex instance: a `Knex`-typed name, a module variable
- * the knex factory made, or one another module exports.
+ * Whether the chain's head is called on a knex instance (or transaction): one the file shows
+ * (`knex-instances.ts`), or one another module exports.
  */
-function isKnexInstance(ctx: FileContext, model: TsModel, call: TsCall, head: ts.CallExpression) {
-  if (isTypedKnexChain(model, call)) return true;
-  const instance = unwrap(head.expression);
-  if (!ts.isIdentifier(instance)) return false;
-  if (isModuleKnexInstance(model, instance.text)) return true;
-  const imported = model.imports.get(instance.text);
-  if (!imported || imported.module === 'knex') return false;
-  const targets = importedValueTargets(model, instance.text);
-  return targets.length > 0 && ctx.index.ormModelOf(targets) === KNEX_INSTANCE;
+function onKnexInstance(ctx: FileContext, model: TsModel, head: ts.CallExpression): boolean {
+  return isKnexInstance(model, head.expression, (instance) => {
+    const imported = model.imports.get(instance.text);
+    if (!imported || imported.module === 'knex') return false;
+    const targets = importedValueTargets(model, instance.text);
+    return targets.length > 0 && ctx.index.ormModelOf(targets) === KNEX_INSTANCE;
+  });
 }
 
-/** The key column of the table read: `id`, or `users.id` (also `${UsersTable}.id`). */
+/** Names that key a row of any table: `id`, and `uuid` (a public key, unique like `id`). */
+const KEY_NAMES = ['id', 'uuid'];
+
+/**
+ * The names a table's rows go by in its key columns: `spaces` → `spaces`, `space`;
+ * `saved_queries` → `saved_query`; `pinned_list` → itself.
+ */
+function rowNames(table: string): Set<string> {
+  return new Set([
+    table,
+    table.replace(/ies$/, 'y'),
+    table.replace(/(ss|x|ch|sh)es$/, '$1'),
+    table.replace(/s$/, ''),
+  ]);
+}
+
+/**
+ * The columns that key one row of the table read: `id` and `uuid`, and for a table the code names,
+ * its own `<row>_id`/`<row>_uuid` (`space_uuid` of `spaces`, as schemas keyed on uuids name them),
+ * each also qualified (`spaces.space_uuid`). `org_uuid` of `members` keys another table's row: a
+ * foreign key, many rows each.
+ */
+function keyColumnsOf(table: ts.Expression): string[] {
+  const node = unwrap(table);
+  if (!ts.isStringLiteral(node)) return KEY_NAMES;
+  const own = [...rowNames(node.text)].flatMap((row) => KEY_NAMES.map((key) => `${row}_${key}`));
+  const columns = [...KEY_NAMES, ...own];
+  return [...columns, ...columns.map((column) => `${node.text}.${column}`)];
+}
+
+/** The key column of the table read: `id`, `users.id`, `space_uuid` (also `${UsersTable}.id`). */
 function isKeyColumn(column: ts.Expression, table: ts.Expression): boolean {
   const node = unwrap(column);
-  const tableNode = unwrap(table);
-  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
-    if (node.text === 'id') return true;
-    return ts.isStringLiteral(tableNode) && node.text === `${tableNode.text}.id`;
-  }
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node))
+    return keyColumnsOf(table).includes(node.text);
   if (!ts.isTemplateExpression(node) || node.templateSpans.length !== 1) return false;
   const [span] = node.templateSpans;
   return (
     node.head.text === '' &&
-    span.literal.text === '.id' &&
-    span.expression.getText() === tableNode.getText()
+    KEY_NAMES.some((key) => span.literal.text === `.${key}`) &&
+    span.expression.getText() === unwrap(table).getText()
   );
 }
 
@@ -116,7 +141,7 @@ function pinsByEquality(value: ts.Expression): boolean {
   return !ts.isObjectLiteralExpression(node) && !ts.isArrayLiteralExpression(node);
 }
 
-/** `where({ id })`, `where('id', id)`, `where('id', '=', id)`, `whereIn('id', ids)`. */
+/** `where({ id })`, `where('id', id)`, `where('uuid', '=', uuid)`, `whereIn('id', ids)`. */
 function pinsKey(step: Step, table: ts.Expression): boolean {
   const [first, second, third] = step.args;
   if (!first) return false;
@@ -124,9 +149,7 @@ function pinsKey(step: Step, table: ts.Expression): boolean {
   if (step.name !== 'where' && step.name !== 'andWhere') return false;
   const filter = unwrap(first);
   if (ts.isObjectLiteralExpression(filter)) {
-    const tableName = unwrap(table);
-    const keys = ts.isStringLiteral(tableName) ? ['id', `${tableName.text}.id`] : ['id'];
-    return keys.some((key) => {
+    return keyColumnsOf(table).some((key) => {
       const property = findProperty(filter, key);
       if (!property) return false;
       if (ts.isShorthandPropertyAssignment(property)) return true;
@@ -164,30 +187,49 @@ function returnedFromAsync(node: ts.Expression): boolean {
 
 /** `db('users').where()...`, `this.database(T).select()`: steps on a called name. */
 const CHAIN_ON_CALLED_NAME = /^(?:this\.)?[\w$]+\(\)\./;
+/** `db('users')`, `this.database(T)`: a called name alone. */
+const CALLED_NAME = /^(?:this\.)?[\w$]+$/;
 
 /**
- * `await db('users').where(...)` on a knex instance, a read of only the steps above with no bound:
- * unbounded, or undefined. A builder kept in a variable or handed to a helper is never the awaited
- * chain itself, so it is left alone (it may be limited there).
+ * The call that names the table and the steps after it, when `call` is a knex-shaped read: a
+ * chain of steps on a called name, or the called name alone given one table (`db('users')`, which
+ * awaited reads the whole table).
+ */
+function readChainOf(call: TsCall): { head: ts.CallExpression; steps: Step[] } | undefined {
+  const node = call.node;
+  if (!ts.isCallExpression(node)) return undefined;
+  if (CALLED_NAME.test(call.callee))
+    return node.arguments.length === 1 ? { head: node, steps: [] } : undefined;
+  if (!CHAIN_ON_CALLED_NAME.test(call.callee)) return undefined;
+  const chain = chainOf(node);
+  if (chain.steps.length === 0 || !chain.steps.every((step) => READ_STEPS.has(step.name)))
+    return undefined;
+  return chain;
+}
+
+/**
+ * `await db('users').where(...)` (or `await db('users')` alone) on a knex instance, a read of only
+ * the steps above with no bound: unbounded, or undefined. A builder kept in a variable or handed
+ * to a helper is never the awaited chain itself, so it is left alone (it may be limited there).
  */
 export function knexRead(
   ctx: FileContext,
   model: TsModel,
   call: TsCall,
 ): UnboundedRead | undefined {
-  const node = call.node;
-  if (!ts.isCallExpression(node) || !CHAIN_ON_CALLED_NAME.test(call.callee)) return undefined;
+  const node = call.node as ts.CallExpression;
   if (!call.awaited && !returnedFromAsync(node)) return undefined;
-  const { head, steps } = chainOf(node);
-  if (steps.length === 0 || !steps.every((step) => READ_STEPS.has(step.name))) return undefined;
+  const chain = readChainOf(call);
+  if (!chain) return undefined;
+  const { head, steps } = chain;
   const [table] = head.arguments;
   if (!table || isBounded(steps, table)) return undefined;
-  if (!isKnexInstance(ctx, model, call, head)) return undefined;
+  if (!onKnexInstance(ctx, model, head)) return undefined;
   const tableNode = unwrap(table);
   const bound = `.limit(${ctx.options.defaultLimit})`;
   return {
     wording: WORDING.knex,
-    quoted: `${shortText(head, 50)}…${call.name}()`,
+    quoted: steps.length === 0 ? shortText(head, 50) : `${shortText(head, 50)}…${call.name}()`,
     entity: ts.isStringLiteral(tableNode) ? tableNode.text : undefined,
     start: head.getStart(),
     end: head.end,
