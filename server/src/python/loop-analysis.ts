@@ -902,6 +902,20 @@ function chainShape(node: Node | null): string {
   return '…';
 }
 
+/**
+ * What to do about one HTTP request per item, as `http-call-in-loop` and `query-in-loop-via-helper`
+ * advise it: requests to other services cannot be folded into one query, only sent together (or
+ * to a batch endpoint). `awaited`: the request is awaited (or an `async with` item), so
+ * `asyncio.gather` can start them together; otherwise a blocking call in an `async def` wants an
+ * async client, and in a plain `def` (a Celery task, a script), with no event loop, threads.
+ */
+export function httpInLoopAdvice(awaited: boolean, inAsyncFunction: boolean): string {
+  if (awaited) return 'send them together with `asyncio.gather` or use a batch endpoint';
+  return inAsyncFunction
+    ? 'use a batch endpoint, or an async client with `asyncio.gather`'
+    : 'use a batch endpoint, or send them from a thread pool (`concurrent.futures.ThreadPoolExecutor().map`)';
+}
+
 /** How a message quotes a call: `db.query(...)`, `Reading.query.filter_by(...).first(...)`. */
 export function quoteCall(call: PyCall): string {
   return call.callee ? `${call.callee}(...)` : brief(chainShape(call.node), 60);
