@@ -42,6 +42,7 @@ import {
 } from './scope-analysis';
 import { OwnedCache } from './memo';
 import { drainsInLimitedBatches, statementsBuiltInLoop } from './batch-drains';
+import { sendsRowFetchSql } from './embedded-sql';
 
 /**
  * Tests and migrations: they run once, or against a handful of rows, so a round trip per item
@@ -339,7 +340,7 @@ function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefi
   }
   if (evaluatesQuerySetVariable(call, model) || writesQuerySetRow(call, model)) return 'db';
   if (isHttpRequest(call) || networkSdkOf(call, model)) return 'http';
-  return isOtherQuery(call) ? 'db' : undefined;
+  return isOtherQuery(call) || sendsRowFetchSql(call, model) ? 'db' : undefined;
 }
 
 /**
