@@ -669,6 +669,33 @@ describe('rule messages', () => {
     assert.match(read, /fetch everything in one batch before the loop/);
   });
 
+  it('query-in-loop-via-helper advises sending HTTP requests together, not one batch', async () => {
+    const code = [
+      'import httpx',
+      'import requests',
+      '',
+      'def post_event(hook, payload):',
+      '    return requests.post(hook.url, json=payload, timeout=10)',
+      '',
+      'async def post_event_async(client: httpx.AsyncClient, hook, payload):',
+      '    return await client.post(hook.url, json=payload)',
+      '',
+      'def notify_hooks(hooks, payload):',
+      '    for hook in hooks:',
+      '        post_event(hook, payload)',
+      '',
+      'async def notify_hooks_async(client, hooks, payload):',
+      '    for hook in hooks:',
+      '        await post_event_async(client, hook, payload)',
+    ].join('\n');
+    const [sync, awaited] = await messagesOf('query-in-loop-via-helper', 'app/webhooks.py', code);
+    // One request to each subscriber's URL cannot be fetched in one batch before the loop.
+    assert.match(sync, /makes an HTTP request for each `hook`/);
+    assert.match(sync, /thread pool \(`concurrent\.futures\.ThreadPoolExecutor\(\)\.map`\)/);
+    assert.doesNotMatch(sync, /fetch everything|asyncio/);
+    assert.match(awaited, /send them together with `asyncio\.gather`/);
+  });
+
   it('http-call-in-loop suggests a thread pool, not asyncio.gather, in a sync function', async () => {
     const code = [
       'import requests',

@@ -1,6 +1,7 @@
 import type { Rule } from '../../server/src/engine/rule';
 import {
   describeLoop,
+  httpInLoopAdvice,
   quoteCall,
   isStartedConcurrently,
   repeatedRoundTrips,
@@ -76,13 +77,7 @@ export const httpCallInLoop: Rule = {
   },
   check(ctx) {
     for (const { call, loop } of repeatedRoundTrips(ctx, 'http', isStartedConcurrently)) {
-      // A plain `def` (a Celery task, a script) has no event loop to gather on: threads do it.
-      const advice =
-        call.awaited || isAsyncWithItem(call)
-          ? 'send them together with `asyncio.gather` or use a batch endpoint'
-          : call.fn?.isAsync
-            ? 'use a batch endpoint, or an async client with `asyncio.gather`'
-            : 'use a batch endpoint, or send them from a thread pool (`concurrent.futures.ThreadPoolExecutor().map`)';
+      const advice = httpInLoopAdvice(call.awaited || isAsyncWithItem(call), !!call.fn?.isAsync);
       ctx.report({
         start: call.node.startIndex,
         end: call.node.endIndex,

@@ -2,7 +2,12 @@ import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
 import { LineIndex } from '../../server/src/engine/positions';
 import { isKeyedCacheFill } from '../../server/src/python/cache-fills';
 import { callTargets } from '../../server/src/python/facts';
-import { describeLoop, isOneOffCode, repeatingLoops } from '../../server/src/python/loop-analysis';
+import {
+  describeLoop,
+  httpInLoopAdvice,
+  isOneOffCode,
+  repeatingLoops,
+} from '../../server/src/python/loop-analysis';
 import type { CallSite, Effect, FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
 import type { Node } from 'web-tree-sitter';
 import { DJANGO_LAZY_METHODS } from '../../server/src/python/orm';
@@ -291,7 +296,10 @@ export const queryInLoopViaHelper: Rule = {
         '`await Shipment.find_one(...)`) on a class the index confirms extends their model base, ' +
         'in its own module or through workspace base classes. A ' +
         'helper that returns a queryset unevaluated is reported where the loop evaluates it ' +
-        '(`for row in rows_of(r):`, `rows_of(r).count()`), as the query that runs there.',
+        '(`for row in rows_of(r):`, `rows_of(r).count()`), as the query that runs there. For a ' +
+        'helper that makes an HTTP request (a webhook posted to each endpoint) the advice is ' +
+        "`http-call-in-loop`'s: send the requests together (`asyncio.gather`, a thread pool) or use " +
+        'a batch endpoint, since requests to other services cannot be fetched in one query.',
       whyIsThisBad:
         'A helper hides the round trip: `get_owner(db, item.owner_id)` reads like a function call, but run ' +
         'for 500 items it is 500 queries. A recursive walk that queries per node costs one round trip ' +
@@ -440,10 +448,11 @@ export const queryInLoopViaHelper: Rule = {
             ? 'load the whole tree in one query (a recursive CTE) or one query per level'
             : reach.effect.kind === 'db' && writesOnly(confirmedEffects(last.fn.effects, ctx.index))
               ? 'collect the changes and write them in one statement after the loop (`update(...)` on one queryset, `bulk_update` or `bulk_create`)'
-              : !site.awaited
-                ? 'fetch everything in one batch before the loop'
-                : reach.effect.kind === 'http'
-                  ? 'batch the requests or send them together with `asyncio.gather`'
+              : reach.effect.kind === 'http'
+                ? // A request per item (a webhook to each endpoint) cannot be fetched in one batch.
+                  httpInLoopAdvice(site.awaited, fn.isAsync)
+                : !site.awaited
+                  ? 'fetch everything in one batch before the loop'
                   : // One AsyncSession or connection runs one query at a time: gathering them fails.
                     'batch the lookups into one query before the loop (queries on one session or connection cannot run together)';
           ctx.report(facts.file, {

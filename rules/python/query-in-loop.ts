@@ -146,6 +146,8 @@ export const queryInLoop: Rule = {
         'Finds database queries made inside the body of a `for` or `while` loop or a comprehension: ' +
         'SQLAlchemy `session.query/execute/scalars/get`, awaited `AsyncSession` calls, DB-API ' +
         '`cursor.execute`/`conn.execute`, DuckDB `conn.sql`, asyncpg `await conn.fetch/fetchrow/fetchval`, ' +
+        "encode/databases `await database.fetch_one/fetch_all(...)` and an app's own wrappers of those " +
+        'names (`await db.fetchone(sql, values)`) when they send a whole SQL statement, ' +
         'SQLModel `session.exec`, Flask-SQLAlchemy `Model.query...first()`, Django ' +
         '`Model.objects.get/filter/create/...` (also through a custom manager named like one: ' +
         "`Model.all_objects`, `Model.issue_objects`, Django's own `Model._default_manager` / " +
@@ -208,6 +210,9 @@ export const queryInLoop: Rule = {
         '    return [order.summary() for order in orders]',
       ].join('\n'),
       notFlagged: [
+        '`fetch_one` / `fetch_all` / `fetchone` / `fetchall` calls that send no whole SQL statement: ' +
+          "a cursor's `fetchall()` after one `execute`, or another object's method of that name " +
+          '(`await menu.fetch_one("Select a plan", plan)`).',
         '`save()`/`delete()` on the rows of a queryset chain through a method that no QuerySet or ' +
           'Manager class of the model declares as one that only narrows it (`.with_lines()`, ' +
           "a method of another model's QuerySet, one that returns an aggregate or a row): nothing " +

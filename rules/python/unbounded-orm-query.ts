@@ -255,7 +255,10 @@ export const unboundedOrmQuery: Rule = {
           'organization, tenant, workspace, project, company, team or realm), the rows of a table that ' +
           'keeps growing under its parent (orders, invoices, payments, events, logs, messages, history, ' +
           'audit, notifications, activity, transactions, metrics), and reads that must see every row. ' +
-          '`== None` pins no parent. Models the workspace does not declare keep the finding.',
+          '`== None` pins no parent. Models the workspace does not declare keep the finding. ' +
+          'Batch code (commands, scripts, background jobs) keeps it too, with streaming advice; a ' +
+          '`tasks.py` or `tasks/` / `jobs/` module is batch code only when it shows a task framework, ' +
+          'so the repository of a Task entity (`repositories/tasks.py`) gets the exemption.',
         'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `execution_options(yield_per=...)` / `stream_results=True`, `.partitions()`, Django `.iterator()` and `.aiterator()`).',
         'Bulk operations that return no rows: `.delete()`, `.update()`, `.bulk_update()` (a count), and ' +
           '`.bulk_create(objs)` / `.abulk_create(objs)`, whose result is the list of objects it was given: ' +
@@ -307,7 +310,7 @@ export const unboundedOrmQuery: Rule = {
         'n comes from the `defaultLimit` setting (default 1000). Without an `order_by` the rows kept are arbitrary. ' +
         'Reads in Django management commands (`<app>/management/commands/*.py`), under `scripts/` and in ' +
         'background jobs (`@shared_task`, `@app.task`, `@periodic_task`, `@huey.db_task`, `@dramatiq.actor`, ' +
-        "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; Celery's `tasks.py` modules and modules of a `tasks/` or `jobs/` package) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, " +
+        "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; Celery's `tasks.py` modules and modules of a `tasks/` or `jobs/` package that import a task framework (Celery, Dramatiq, RQ, ARQ, APScheduler, ...) or use an app's own job decorator (`@scheduled_task(...)`, fastapi-utils' `@repeat_every`); a `tasks.py` that shows neither, like the repository of a Task entity, is ordinary code) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, " +
         '`.yield_per(n)`, `execution_options(yield_per=n)`) rather than hold them all, and a bound would ' +
         'silently skip the rest. ' +
         'Nor do reads that must see every row wherever they run: in Django signal handlers ' +

@@ -29,7 +29,9 @@ export const selectStar: Rule = {
     docs: {
       whatItDoes:
         'Finds `SELECT *` and `SELECT t.*` in the select list of the outermost query, in `.sql` files and in ' +
-        'SQL strings passed to `execute`, `sql`, `text()`, `read_sql` and similar calls.',
+        'SQL strings passed to `execute`, `sql`, `text()`, `read_sql` and similar calls (also encode/databases ' +
+        "`fetch_all`/`fetch_one`/`iterate` and an app's own `db.fetchall(sql, ...)`/`fetchone` wrappers, " +
+        'when the string is a whole statement).',
       whyIsThisBad:
         'Every column is read, sent over the wire and turned into Python objects, including large `TEXT`, ' +
         '`JSON` and `BYTEA` columns nobody reads. Covering indexes cannot serve the query, columnar engines ' +

@@ -133,7 +133,10 @@ export const unboundedSelect: Rule = {
         'similar calls (including f-strings, triple-quoted and concatenated strings, and SQL built in a ' +
         'variable with `+=` or `query = query + ...` in the same function, where every piece added ' +
         'on any path is read, ' +
-        'filters joined with `" AND ".join(...)` included).',
+        'filters joined with `" AND ".join(...)` included). The query methods of encode/databases ' +
+        '(`await database.fetch_all(query=...)`, `fetch_one`, `fetch_val`, `iterate`) and an ' +
+        "app's own wrappers of the same names (`await db.fetchall(sql, values, Model)`, `fetchone`) " +
+        'count when the string is a whole statement (`SELECT ... FROM`, `INSERT INTO`, ...).',
       whyIsThisBad:
         'The number of rows such a query returns grows with the table. It is fast in development and on ' +
         'small tenants, then one day it loads a million rows into memory, holds a connection for seconds ' +
@@ -165,7 +168,7 @@ export const unboundedSelect: Rule = {
           'bucket of the range the caller asks for. The same query with no bucketed window (a plain ' +
           '`ORDER BY date` over the range), or combined with another by `UNION`, is still reported.',
         'Queries that read a generated series first (`FROM generate_series(...)`, or a CTE over one) and join tables only with `LEFT JOIN`: one row per value of the series.',
-        'Lookups by primary key or a unique column (`WHERE id = ?`, `WHERE id IN ($1, $2)`), and statements whose result is read with `.fetchone()`, `.first()`, `.scalar()`, `fetchrow` or `fetchval`.',
+        'Lookups by primary key or a unique column (`WHERE id = ?`, `WHERE id IN ($1, $2)`), and statements whose result is read with `.fetchone()`, `.first()`, `.scalar()`, `fetchrow` or `fetchval`, or sent with `fetch_one` / `fetch_val` / `fetchone(sql, ...)`.',
         '`EXISTS (...)` checks and `SELECT` without `FROM`.',
         'SQL whose result the code drops unread, as in a probe that only checks that a table exists or the connection works (`await session.execute(text("SELECT * FROM alembic_version"))` as a statement of its own, inside `try`): no row reaches the program. A later use of the receiver that may read the rows keeps the finding (`cur.execute(q)` then `cur.fetchall()`, `for row in cur`, DuckDB `con.df()`).',
         "Reads of the database's own catalog only (`information_schema.columns`, `pg_catalog.pg_type`, " +
@@ -183,7 +186,8 @@ export const unboundedSelect: Rule = {
           'them, are not followed.',
         "`SELECT` run with Prisma's `$executeRaw`, which returns a count, not rows (as in `SELECT ... FOR UPDATE` run only to lock rows).",
         'Fragments spliced into another statement (`const where = Prisma.sql`...``, then `${where}` in a `$queryRaw` that has the `LIMIT`): the statement they end up in is judged instead.',
-        'Results read in batches, which stream the rows instead of holding them: `.fetchmany(n)` chained or in the statements right after `cursor.execute(...)`, DuckDB `fetch_df_chunk` / `fetch_record_batch`.',
+        'Results read in batches, which stream the rows instead of holding them: `.fetchmany(n)` chained or in the statements right after `cursor.execute(...)`, DuckDB `fetch_df_chunk` / `fetch_record_batch`, encode/databases `iterate(...)`.',
+        'Calls named like a query method whose string is not a whole statement (`await feed.fetch_all("front-page")`), and an app wrapper\'s `fetch_page(sql, ...)`, which adds the paging itself.',
       ],
       fixSafety:
         'Unsafe: adding `LIMIT` changes how many rows the code receives. It is the right bound for lists ' +

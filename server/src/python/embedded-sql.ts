@@ -32,6 +32,25 @@ const SQL_SINKS = new Set([
   'raw',
 ]);
 
+/**
+ * Query methods of the `databases` package (`await database.fetch_all(query=...)`) and the same
+ * names on an app's own thin wrapper (`await db.fetchall(sql, values, Model)`). A DB-API cursor's
+ * `fetchall()` takes no SQL, and other objects have methods of these names too, so they count as
+ * sinks only when the SQL is a whole statement (`STATEMENT_SHAPE`), not just SQL-looking text.
+ */
+const ROW_FETCH_SINKS = new Set([
+  'fetch_all',
+  'fetch_one',
+  'fetch_val',
+  'iterate',
+  'fetchall',
+  'fetchone',
+]);
+
+/** A complete statement: `SELECT ... FROM`, `WITH ... SELECT`, `INSERT INTO`, `UPDATE ... SET`, `DELETE FROM`. */
+const STATEMENT_SHAPE =
+  /^\s*(?:\(\s*)*(?:SELECT\b[\s\S]*\bFROM\b|WITH\b[\s\S]*\bSELECT\b|INSERT\s+INTO\b|UPDATE\b[\s\S]*\bSET\b|DELETE\s+FROM\b)/i;
+
 const SQL_KEYWORD_ARGS = new Set(['sql', 'query', 'statement', 'stmt']);
 
 function firstSqlArgument(call: PyCall): Node | null {
@@ -241,12 +260,16 @@ function appendContent(content: Node, source: string, raw: boolean, builder: Sql
 /** Result methods that read a single row. */
 const ONE_ROW_METHODS = new Set(['fetchone', ...ONE_ROW_RESULT_METHODS, 'fetchval', 'fetchrow']);
 
+/** Sinks that send SQL and return one row or value: asyncpg's, `databases`' and a wrapper's. */
+const ONE_ROW_SINKS = new Set(['fetchrow', 'fetchval', 'fetch_one', 'fetch_val', 'fetchone']);
+
 /**
  * Whether the code reads one row of what the sink returns: a chained `.fetchone()` / `.first()`,
- * an asyncpg `fetchrow`/`fetchval`, or `cursor.fetchone()` in the statement right after.
+ * a sink that returns one row (asyncpg `fetchrow`/`fetchval`, `databases` `fetch_one`), or
+ * `cursor.fetchone()` in the statement right after.
  */
 function readsOneRow(call: PyCall): boolean {
-  if (call.method === 'fetchrow' || call.method === 'fetchval') return true;
+  if (ONE_ROW_SINKS.has(call.method)) return true;
   // `db.execute(text("..."))`: the result is the outer call's.
   const parent = resultOf(call).parent;
   if (
@@ -312,19 +335,39 @@ function discardsResult(model: PythonModel, call: PyCall): boolean {
   return true;
 }
 
-const unitsByModel = new OwnedCache<PythonModel, SqlUnit[]>('embedded SQL');
+interface EmbeddedSql {
+  units: SqlUnit[];
+  /** The `fetch_all` / `fetchone` / ... calls (`ROW_FETCH_SINKS`) that send one of the units. */
+  rowFetchCalls: Set<PyCall>;
+}
+
+const sqlByModel = new OwnedCache<PythonModel, EmbeddedSql>('embedded SQL');
+
+function embeddedSql(model: PythonModel): EmbeddedSql {
+  let sql = sqlByModel.get(model);
+  if (!sql) {
+    const rowFetchCalls = new Set<PyCall>();
+    sql = { units: extractPythonSql(model, rowFetchCalls), rowFetchCalls };
+    sqlByModel.set(model, sql);
+  }
+  return sql;
+}
 
 /** The file's embedded SQL, extracted once per model (fact contributors and rules share it). */
 export function pythonSqlUnits(model: PythonModel): SqlUnit[] {
-  let units = unitsByModel.get(model);
-  if (!units) {
-    units = extractPythonSql(model);
-    unitsByModel.set(model, units);
-  }
-  return units;
+  return embeddedSql(model).units;
 }
 
-const PARAMETER_KEYWORDS = new Set(['params', 'parameters', 'args', 'vars']);
+/**
+ * Whether `call` is a `databases` query method or a wrapper's of the same name that sends a whole
+ * SQL statement (`await database.fetch_all(query="SELECT ...")`, `await db.fetchone(sql, values)`):
+ * a round trip, like asyncpg's `fetch`. Files without such a method name pay nothing.
+ */
+export function sendsRowFetchSql(call: PyCall, model: PythonModel): boolean {
+  return ROW_FETCH_SINKS.has(call.method) && embeddedSql(model).rowFetchCalls.has(call);
+}
+
+const PARAMETER_KEYWORDS = new Set(['params', 'parameters', 'args', 'vars', 'values']);
 const LITERALS: Record<string, BoundParameters['kind']> = {
   tuple: 'sequence',
   list: 'sequence',
@@ -366,12 +409,19 @@ function boundParameters(call: PyCall): BoundParameters | undefined {
   return undefined;
 }
 
-/** Every SQL string the file passes to a database call, once each. */
-export function extractPythonSql(model: PythonModel): SqlUnit[] {
+/**
+ * Every SQL string the file passes to a database call, once each. The `ROW_FETCH_SINKS` calls that
+ * send one are added to `rowFetchCalls`.
+ */
+export function extractPythonSql(
+  model: PythonModel,
+  rowFetchCalls: Set<PyCall> = new Set(),
+): SqlUnit[] {
   const units: SqlUnit[] = [];
   const seen = new Set<number>();
   for (const call of model.calls) {
-    if (!SQL_SINKS.has(call.method)) continue;
+    const rowFetch = ROW_FETCH_SINKS.has(call.method);
+    if (!SQL_SINKS.has(call.method) && !rowFetch) continue;
     const arg = firstSqlArgument(call);
     if (!arg) continue;
     const pieces =
@@ -379,7 +429,12 @@ export function extractPythonSql(model: PythonModel): SqlUnit[] {
         ? resolveVariable(model, call, arg.text)
         : [{ nodes: [arg], conditional: false }];
     const first = pieces?.[0].nodes[0];
-    if (!pieces || !first || seen.has(first.startIndex)) continue;
+    if (!pieces || !first) continue;
+    if (seen.has(first.startIndex)) {
+      // A statement held in a variable and sent twice: both calls send SQL.
+      if (rowFetch) rowFetchCalls.add(call);
+      continue;
+    }
     const builder = new SqlTextBuilder();
     if (!appendString(first, model.source, builder)) continue;
     const built: SqlPiece[] = [];
@@ -393,12 +448,14 @@ export function extractPythonSql(model: PythonModel): SqlUnit[] {
     const last = pieces[pieces.length - 1].nodes.at(-1)!;
     const unit = builder.build(call.callee || call.method, first.startIndex, last.endIndex);
     if (!looksLikeSql(unit.text)) continue;
+    if (rowFetch && !STATEMENT_SHAPE.test(unit.text)) continue;
     if (built.length > 0) unit.pieces = [{ sqlStart: 0, conditional: false }, ...built];
     unit.readsOneRow = readsOneRow(call);
     if (discardsResult(model, call)) unit.resultDiscarded = true;
     unit.parameters = boundParameters(call);
     seen.add(first.startIndex);
     units.push(unit);
+    if (rowFetch) rowFetchCalls.add(call);
   }
   return units;
 }

@@ -14,6 +14,7 @@ import type {
 import { asyncOrmClassQueryTargets } from './async-orm-models';
 import { blockingEffect, describeCall } from './blocking';
 import { databaseUrlKinds } from './database-urls';
+import { sendsRowFetchSql } from './embedded-sql';
 import {
   describesQueryOnly,
   evaluatesQuerySetVariable,
@@ -62,6 +63,8 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   if (evaluatesQuerySetVariable(call, model))
     return { kind: 'db', blocking: false, callee, start, end };
   if (isHttpRequest(call)) return { kind: 'http', blocking: false, callee, start, end };
+  // `await db.fetchone("SELECT ...", values)`: a `databases` query or a wrapper's sending SQL.
+  if (sendsRowFetchSql(call, model)) return { kind: 'db', blocking: false, callee, start, end };
   return undefined;
 }
 

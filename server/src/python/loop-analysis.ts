@@ -42,6 +42,7 @@ import {
 } from './scope-analysis';
 import { OwnedCache } from './memo';
 import { drainsInLimitedBatches, statementsBuiltInLoop } from './batch-drains';
+import { sendsRowFetchSql } from './embedded-sql';
 
 /**
  * Tests and migrations: they run once, or against a handful of rows, so a round trip per item
@@ -339,7 +340,7 @@ function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefi
   }
   if (evaluatesQuerySetVariable(call, model) || writesQuerySetRow(call, model)) return 'db';
   if (isHttpRequest(call) || networkSdkOf(call, model)) return 'http';
-  return isOtherQuery(call) ? 'db' : undefined;
+  return isOtherQuery(call) || sendsRowFetchSql(call, model) ? 'db' : undefined;
 }
 
 /**
@@ -900,6 +901,20 @@ function chainShape(node: Node | null): string {
     return `${chainShape(node.childForFieldName('object'))}.${node.childForFieldName('attribute')?.text ?? ''}`;
   if (node.type === 'call') return `${chainShape(node.childForFieldName('function'))}(...)`;
   return '…';
+}
+
+/**
+ * What to do about one HTTP request per item, as `http-call-in-loop` and `query-in-loop-via-helper`
+ * advise it: requests to other services cannot be folded into one query, only sent together (or
+ * to a batch endpoint). `awaited`: the request is awaited (or an `async with` item), so
+ * `asyncio.gather` can start them together; otherwise a blocking call in an `async def` wants an
+ * async client, and in a plain `def` (a Celery task, a script), with no event loop, threads.
+ */
+export function httpInLoopAdvice(awaited: boolean, inAsyncFunction: boolean): string {
+  if (awaited) return 'send them together with `asyncio.gather` or use a batch endpoint';
+  return inAsyncFunction
+    ? 'use a batch endpoint, or an async client with `asyncio.gather`'
+    : 'use a batch endpoint, or send them from a thread pool (`concurrent.futures.ThreadPoolExecutor().map`)';
 }
 
 /** How a message quotes a call: `db.query(...)`, `Reading.query.filter_by(...).first(...)`. */

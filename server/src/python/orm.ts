@@ -1239,6 +1239,8 @@ export function readsInBatches(model: PythonModel, unit: SqlUnit): boolean {
   if (unit.origin !== 'embedded') return false;
   const call = sqlSinkCall(model, unit);
   if (!call) return false;
+  // `async for row in database.iterate(query)`: the `databases` package streams the rows.
+  if (call.method === 'iterate') return true;
   const outer = resultOf(call);
   const around = outer.parent;
   const method = around?.type === 'attribute' ? around.childForFieldName('attribute') : null;

@@ -323,30 +323,63 @@ const BACKGROUND_JOB_DECORATOR =
 
 /**
  * A `tasks.py` module, where Celery's autodiscovery finds an app's jobs (and their helpers), or a
- * module of a `tasks/` or `jobs/` package, where larger apps keep them one per file.
+ * module of a `tasks/` or `jobs/` package, where larger apps keep them one per file. The name alone
+ * is no proof: apps with a Task or Job entity keep its repository, routes or services there too.
  */
 const TASKS_MODULE = /(?:^|\/)(?:tasks\.py$|tasks\/|jobs\/)/;
+
+/**
+ * Imports that show a task framework: Celery (also an app's own `celeryconf` / `celery_app`),
+ * Huey, Dramatiq, RQ, ARQ, APScheduler, Taskiq, Procrastinate, SAQ, Django-Q, fastapi-utils'
+ * `repeat_every`, Prefect, Airflow, Dagster.
+ */
+const TASK_FRAMEWORK_IMPORT =
+  /(?:^|\.)(?:celery\w*|\w*_celery|huey|dramatiq|rq|django_rq|arq|apscheduler|taskiq|procrastinate|saq|django_q|prefect|airflow|dagster)(?:\.|$)|^fastapi_utils\.tasks\b/;
+
+/**
+ * Decorators that mark a job in a tasks-named module beyond the framework ones: an app's own
+ * scheduling decorator (`@scheduled_task(DAILY)`, `@cron_job`) or fastapi-utils' `@repeat_every`.
+ */
+const APP_JOB_DECORATOR = /^(?:[\w.]+\.)?(?:\w+_(?:task|job)|repeat_every)\b/;
 
 const isJobFunction = (fn: PyFunction): boolean =>
   fn.decorators.some((decorator) => BACKGROUND_JOB_DECORATOR.test(decorator));
 
 const definesJobs = new OwnedCache<PythonModel, boolean>('defines background jobs');
 
-/**
- * Whether code of `model` is background-job code: the module is a `tasks.py` or in a `tasks/` or
- * `jobs/` package, or defines a job
- * (`@shared_task`, ...). A worker runs such code on a queue or a schedule, not per request, and
- * like a batch command it often must see every row. The module's other functions count too: they
- * are the jobs' helpers (`def _archive_old()` called by `@shared_task def nightly_archive()`).
- */
-export function isBackgroundJobCode(model: PythonModel, relativePath: string): boolean {
-  if (TASKS_MODULE.test(relativePath)) return true;
+/** Whether the model defines a background job (`@shared_task`, `@dramatiq.actor`, ...). */
+function definesJobFunction(model: PythonModel): boolean {
   let defines = definesJobs.get(model);
   if (defines === undefined) {
     defines = model.functions.some(isJobFunction);
     definesJobs.set(model, defines);
   }
   return defines;
+}
+
+/**
+ * Whether a tasks-named module shows that it is a task framework's: it imports one, or decorates a
+ * function with an app's own job decorator. A `repositories/tasks.py` of a Task entity shows neither.
+ */
+function showsTaskFramework(model: PythonModel): boolean {
+  for (const qualified of model.imports.values()) {
+    if (TASK_FRAMEWORK_IMPORT.test(qualified)) return true;
+  }
+  return model.functions.some((fn) =>
+    fn.decorators.some((decorator) => APP_JOB_DECORATOR.test(decorator)),
+  );
+}
+
+/**
+ * Whether code of `model` is background-job code: the module defines a job (`@shared_task`, ...),
+ * or it is a `tasks.py` or in a `tasks/` or `jobs/` package and shows a task framework (imports
+ * Celery, Dramatiq, ...). A worker runs such code on a queue or a schedule, not per request, and
+ * like a batch command it often must see every row. The module's other functions count too: they
+ * are the jobs' helpers (`def _archive_old()` called by `@shared_task def nightly_archive()`).
+ */
+export function isBackgroundJobCode(model: PythonModel, relativePath: string): boolean {
+  if (definesJobFunction(model)) return true;
+  return TASKS_MODULE.test(relativePath) && showsTaskFramework(model);
 }
 
 /** Whether `inner` lies within `outer` (both nodes of the same tree). */
