@@ -66,6 +66,16 @@ function entityName(node: Node | undefined, imports: Map<string, string>): strin
   return name.includes('.') ? name.split('.').pop() : unaliased(name, imports);
 }
 
+/**
+ * Whether a node calls an SQL function (`func.count()`, `sa.func.sum(Order.total)`): its
+ * `.filter(...)` is the aggregate's `FILTER (WHERE ...)`, which picks the rows counted, not the
+ * rows the query reads, so no index serves it.
+ */
+function isSqlFunctionCall(node: Node | null): boolean {
+  if (node?.type !== 'call') return false;
+  return /(?:^|\.)func\.\w+$/.test(dottedName(node.childForFieldName('function')));
+}
+
 /** Walks a call's receiver chain down to its head. */
 function chainOf(call: PyCall, imports: Map<string, string>): Chain {
   const chain: Chain = { queryId: call.node.startIndex, django: false, joined: false };
@@ -227,6 +237,7 @@ class QueryColumnCollector {
 
   read(call: PyCall): void {
     if (!QUERY_METHODS.has(call.method) || !call.hasReceiver) return;
+    if (call.method === 'filter' && isSqlFunctionCall(call.receiver)) return;
     const chain = chainOf(call, this.imports);
     if (call.method === 'get' && !chain.django) return;
     const args = call.args;
