@@ -100,6 +100,9 @@ function chainFrom(start: Node | null, queryId: number, imports: Map<string, str
   };
   let node: Node | null = start;
   while (node) {
+    // `(select(T).where(...))`, a statement wrapped over several lines, is the same chain.
+    while (node.type === 'parenthesized_expression' && node.firstNamedChild)
+      node = node.firstNamedChild;
     chain.queryId = node.startIndex;
     const type = node.type;
     if (type === 'call') {
@@ -151,8 +154,10 @@ function valueBefore(name: Node, at: number, fn: PyFunction): Node | undefined {
 }
 
 /**
- * Links a chain on a reassigned statement variable to the query it extends (`q.where(...)` after
- * `q = select(T).where(...)`), taking that query's entity when the chain names none.
+ * Links a chain on a reassigned statement variable to the queries it extends (`q.where(...)`
+ * after `q = select(T).where(...)`). Its entity stays unknown: `filter_by` keywords and string
+ * sorts on it are not read, since the base may filter in ways this reader skips (`or_`, `Q | Q`),
+ * and such a clause would then be judged as if alone.
  */
 function extendBase(
   chain: Chain,
@@ -166,11 +171,6 @@ function extendBase(
     if (!value) return;
     const base = chainFrom(value, value.startIndex, imports);
     chain.bases.push(base.queryId);
-    if (!chain.model && !chain.django) {
-      chain.model = base.model;
-      chain.django = base.django;
-      chain.joined ||= base.joined;
-    }
     head = base.starts || base.model || base.django ? null : base.head;
     at = value.startIndex;
   }
