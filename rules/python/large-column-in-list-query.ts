@@ -46,12 +46,31 @@ const EXECUTE = new Set(['execute', 'scalars', 'exec']);
 /** How many assignments deep a query variable is followed (`q = db.query(X)`, `q = q.filter()`). */
 const MAX_RESOLVE_DEPTH = 3;
 
+/**
+ * The whole-row entities of a list query, and where they sit in each result tuple: `User` at 0 in
+ * `query(User)`; `Task` at 0 in `select(Task, Task.owner_name)`, whose results are tuples.
+ */
+interface ListedEntities {
+  models: string[];
+  /** Positions of the entities among the selected expressions, when the results are tuples. */
+  rowParts: number[];
+}
+
+const NO_ENTITIES: ListedEntities = { models: [], rowParts: [] };
+
 /** Entity classes among positional arguments: `User` in `query(User)` or `select(User)`. */
-function entityClasses(args: Node | null | undefined): string[] {
-  if (!args) return [];
-  return args.namedChildren
-    .filter((arg): arg is Node => arg?.type === 'identifier' && /^[A-Z]/.test(arg.text))
-    .map((arg) => arg.text);
+function entityClasses(args: Node | null | undefined): ListedEntities {
+  if (!args) return NO_ENTITIES;
+  const selected = positionalArgumentNodes(args);
+  // After `*columns` the positions in the result tuple are unknown.
+  const tuples = selected.length > 1 && !args.namedChildren.some((a) => a?.type === 'list_splat');
+  const listed: ListedEntities = { models: [], rowParts: [] };
+  selected.forEach((arg, at) => {
+    if (arg.type !== 'identifier' || !/^[A-Z]/.test(arg.text)) return;
+    listed.models.push(arg.text);
+    if (tuples) listed.rowParts.push(at);
+  });
+  return listed;
 }
 
 /** A chain whose variable root is replaced by what it was assigned, with the links of every step. */
@@ -85,11 +104,11 @@ function choosesColumns(links: readonly ChainLink[]): boolean {
   );
 }
 
-/** Model classes a `.all()` loads whole rows of, or [] when it is not an entity list query. */
-function listedModels(call: PyCall, fn: PyFunction, model: PythonModel): string[] {
-  if (!call.receiver || call.args.namedChildCount > 0) return [];
+/** Model classes a `.all()` loads whole rows of; none when it is not an entity list query. */
+function listedModels(call: PyCall, fn: PyFunction, model: PythonModel): ListedEntities {
+  if (!call.receiver || call.args.namedChildCount > 0) return NO_ENTITIES;
   const { root, links } = resolvedChain(call.receiver, fn, model);
-  if (choosesColumns(links)) return [];
+  if (choosesColumns(links)) return NO_ENTITIES;
   // `session.query(User)...`
   const query = links.find((link) => link.kind === 'call' && link.name === 'query');
   if (query) return entityClasses(query.args);
@@ -101,15 +120,15 @@ function listedModels(call: PyCall, fn: PyFunction, model: PythonModel): string[
     first?.kind === 'attribute' &&
     (first.name === 'query' || isDjangoManagerName(first.name))
   )
-    return [root.text];
+    return { models: [root.text], rowParts: [] };
   // `session.execute(select(User)...).scalars().all()`, `session.scalars(stmt).all()`
   const execute = links.find((link) => link.kind === 'call' && EXECUTE.has(link.name));
   const statement = execute?.args ? positionalArgumentNodes(execute.args)[0] : undefined;
-  if (!statement) return [];
+  if (!statement) return NO_ENTITIES;
   const select = resolvedChain(statement, fn, model);
-  if (select.root.type !== 'call' || choosesColumns(select.links)) return [];
+  if (select.root.type !== 'call' || choosesColumns(select.links)) return NO_ENTITIES;
   const callee = select.root.childForFieldName('function')?.text ?? '';
-  if (!/(?:^|\.)select$/.test(callee)) return [];
+  if (!/(?:^|\.)select$/.test(callee)) return NO_ENTITIES;
   return entityClasses(select.root.childForFieldName('arguments'));
 }
 
@@ -138,7 +157,7 @@ function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel):
   const traits: string[] = [];
   for (const call of calls) {
     if (call.method !== 'all') continue;
-    const models = listedModels(call, fn, pyModel);
+    const { models, rowParts } = listedModels(call, fn, pyModel);
     if (models.length === 0) continue;
     let responseModel = '';
     let schemas: string[] = [];
@@ -150,8 +169,8 @@ function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel):
     if (returnsRows(call, name, fn, pyModel.source)) {
       responseModel = (isRouteHandler(fn) && responseModelOf(fn)) || '';
       if (!responseModel) continue;
-    } else if (handsRowsToCall(call, calls, name, fn, pyModel)) continue;
-    else schemas = schemasOfRows(call, calls, name);
+    } else if (handsRowsToCall(call, calls, name, fn, pyModel, rowParts)) continue;
+    else schemas = schemasOfRows(call, calls, name, rowParts);
     for (const model of models)
       traits.push(
         `${TRAIT}${model}:${call.start}:${call.end}:${responseModel}:${schemas.join(',')}`,
@@ -283,11 +302,15 @@ export const largeColumnInListQuery: Rule = {
           '`response_model` schema (or a base class) declares the column, or is not a class of the workspace.',
         'Rows, or a row of them, passed to another call (`add_to_index(writer, doc)` in a loop over them, ' +
           '`notify(users=rows)`, `post_save.send(sender=Doc, instance=doc)`), in the workspace or not: like a ' +
-          'caller of a function that returns them, the callee may read the column. Passing only other columns ' +
+          'caller of a function that returns them, the callee may read the column. This includes rows bound ' +
+          'by a walrus (`if rows := (await session.scalars(stmt)).all():`) and, for a select of an entity ' +
+          'with other columns (`select(Task, Owner.name)`), the entity unpacked from each result tuple ' +
+          '(`[to_dto(task) for task, owner_name in results]`). Passing only the other parts of the tuple (`int(count)`) or only other columns ' +
           '(`send(doc.id, doc.title)`), the rows to `len(...)` or a lambda in `map`/`filter`, or a row as a ' +
           'Django filter value (`Q(agent=agent)`, `.filter(agent=agent)`, which use its key) still counts as ' +
           'reading them locally.',
-        'Rows turned into schema objects (`[Out.model_validate(r) for r in rows]`, `Out.from_orm(r)`, ' +
+        'Rows turned into schema objects (`[Out.model_validate(r) for r in rows]`, `Out.from_orm(r)`, also ' +
+          'the entity of each result tuple: `Out.model_validate(task) for task, n in rows`, ' +
           '`Out.parse_obj(r)`) of a class that (or whose base class) declares the column, or that is not a ' +
           'class of the workspace: it may read any column.',
         'Single-row reads (`.first()`, `.one()`, `.get()`), and queries of models the workspace index does not ' +

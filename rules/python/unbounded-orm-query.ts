@@ -243,7 +243,9 @@ export const unboundedOrmQuery: Rule = {
         "The child rows of one parent: `==` on a column the workspace's models declare a foreign key " +
           '(`where(Stage.pipeline_id == p)`, Django `filter(member=m)`, `member_id=...`; through a ' +
           "single-table-inheritance subclass too, which maps its parent's table and keys, its parent " +
-          'in the same module or imported from another), or on every column ' +
+          'in the same module or imported from another; also when the query pins a tenant key beside ' +
+          'it, an access guard that only narrows the set: `where(Step.task_id == t, Step.org_id == o)`), ' +
+          'or on every column ' +
           'but the last of a composite primary key or unique constraint (`a == x, b == y` under `(a, b, c)`), ' +
           'or read through a many-to-many link class the query joins, on its foreign key to the parent when ' +
           'another of its foreign keys references the queried table (`select(Tag).join(CollectionTag)' +

@@ -68,9 +68,28 @@ function isOffRequestModule(facts: FileFacts): boolean {
   return isBatchScriptPath(path) && !facts.traits?.includes(WORKER_LOOP);
 }
 
+/** The column uses of each query, keyed by file and query id, and the queries each extends. */
+interface ResolvedQueries {
+  uses: Map<string, ResolvedUse[]>;
+  /** Keys of the queries a query extends (`q = q.where(...)` under an `if`), nearest first. */
+  bases: Map<string, string[]>;
+}
+
+/**
+ * The uses of a query together with those of the queries it extends, which come first (their
+ * clauses were written earlier): a clause added to a statement under an `if` is judged with the
+ * filters the statement already has, as one chain would be.
+ */
+function withBases(queries: ResolvedQueries, query: string, own: ResolvedUse[]): ResolvedUse[] {
+  const bases = queries.bases.get(query);
+  if (!bases) return own;
+  return [...[...bases].reverse().flatMap((base) => queries.uses.get(base) ?? []), ...own];
+}
+
 /** Resolves each query's column uses to model columns, keyed by file and query id. */
-function resolveQueries(ctx: WorkspaceContext): Map<string, ResolvedUse[]> {
+function resolveQueries(ctx: WorkspaceContext): ResolvedQueries {
   const queries = new Map<string, ResolvedUse[]>();
+  const bases = new Map<string, string[]>();
   const models = new Map<string, IndexedTable[]>();
   for (const facts of ctx.index.allFacts()) {
     // Prisma queries in TypeScript files are `prisma-query-without-index`'s.
@@ -87,6 +106,11 @@ function resolveQueries(ctx: WorkspaceContext): Map<string, ResolvedUse[]> {
         const column = columnNamed(entry.table, use.column);
         if (!column) continue;
         const query = `${facts.file}#${use.queryId}`;
+        if (use.bases && !bases.has(query))
+          bases.set(
+            query,
+            use.bases.map((base) => `${facts.file}#${base}`),
+          );
         const resolved = { entry, column, role: use.role, query };
         const list = queries.get(query);
         if (list) list.push(resolved);
@@ -95,7 +119,7 @@ function resolveQueries(ctx: WorkspaceContext): Map<string, ResolvedUse[]> {
       }
     }
   }
-  return queries;
+  return { uses: queries, bases };
 }
 
 const lower = (name: string): string => name.toLowerCase();
@@ -142,12 +166,14 @@ function compositeServesSort(
  * the leading columns of a composite index (`order_by(a, b)` under `Index(a, b)`).
  */
 function unservedUses(
-  queries: Map<string, ResolvedUse[]>,
+  queries: ResolvedQueries,
   leadsIndex: (use: ResolvedUse) => boolean,
   indexesOn: (table: TableFact) => readonly KnownIndex[],
 ): Map<ColumnFact, ColumnUses> {
   const columns = new Map<ColumnFact, ColumnUses>();
-  for (const [query, uses] of queries) {
+  for (const [query, own] of queries.uses) {
+    // The clauses of the queries it extends count here, but only its own uses are reported.
+    const uses = withBases(queries, query, own);
     const filtered = new Set<TableFact>();
     const served = new Set<TableFact>();
     for (const use of uses) {
@@ -155,7 +181,7 @@ function unservedUses(
       filtered.add(use.entry.table);
       if (leadsIndex(use)) served.add(use.entry.table);
     }
-    for (const use of uses) {
+    for (const use of own) {
       if (served.has(use.entry.table)) continue;
       // Sorting what an unindexed filter found is fixed by indexing the filter (reported itself).
       if (use.role === 'sort' && filtered.has(use.entry.table)) continue;
@@ -211,14 +237,17 @@ function reportUnindexed(
 }
 
 /** Filter+sort pairs that only separate single-column indexes serve. */
-function reportPairs(ctx: WorkspaceContext, byQuery: Map<string, ResolvedUse[]>): void {
+function reportPairs(ctx: WorkspaceContext, byQuery: ResolvedQueries): void {
   const pairs = new Map<string, { filter: ResolvedUse; sort: ResolvedUse; count: number }>();
-  for (const uses of byQuery.values()) {
+  for (const [query, own] of byQuery.uses) {
+    const uses = withBases(byQuery, query, own);
     const seen = new Set<string>();
     for (const filter of uses) {
       if (filter.role !== 'filter' || filter.column.primaryKey || filter.column.unique) continue;
       for (const sort of uses) {
         if (sort.role !== 'sort' || sort.entry.table !== filter.entry.table) continue;
+        // A pair the query it extends holds already is counted there.
+        if (filter.query !== query && sort.query !== query) continue;
         // Ordering by the primary key after an indexed filter is the usual "stable order" idiom;
         // InnoDB indexes already end in the key, and elsewhere the suggestion would mostly be noise.
         if (sort.column === filter.column || sort.column.primaryKey) continue;
@@ -307,10 +336,11 @@ export const unindexedQueryColumn: Rule = {
         'Primary keys, unique columns, and columns that lead an index declared anywhere: `index=True`, `db_index=True`, SQLModel `Field(index=True)`, `__table_args__`, `Meta.indexes`, `unique_together`, Alembic migrations and `.sql` files. This includes keys and indexes a model inherits from an abstract base or mixin (in any file of the workspace, also through the `__table_args__` of the base, a `@declared_attr` one counted as `unindexed-foreign-key` describes), those declared through an `Annotated[..., mapped_column(...)]` alias (`id: Mapped[pk]`), the `Meta` indexes of a Django abstract base for the models that take its `Meta` (no `Meta` of their own, or `class Meta(Base.Meta)`), and the `id` key Django adds to a model that declares none (also looked up as `pk`).',
         'SQLAlchemy and SQLModel foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
         'On MySQL or MariaDB (`"sql": { "database": "mysql" }` in `perflens.json`, or every database URL string literal in the Python code of the workspace naming MySQL or MariaDB, as `unindexed-foreign-key` describes), foreign keys count as indexed, because InnoDB indexes every foreign key constraint: neither they nor the other columns of a query that filters on one are reported. Django foreign keys with `db_index=False` still are (they often drop the constraint too, with `db_constraint=False`).',
-        'Extra filter columns of a query that an index already drives, which do not count in the number of queries either: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, `kind` when `(account_id, kind)` is indexed, or `locked_at` in `where(Order.id == i, Order.locked_at.is_(None))` and `filter(pk=p, next_run=d)` (primary-key lookups).',
+        'Extra filter columns of a query that an index already drives, which do not count in the number of queries either: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, `kind` when `(account_id, kind)` is indexed, or `locked_at` in `where(Order.id == i, Order.locked_at.is_(None))` and `filter(pk=p, next_run=d)` (primary-key lookups). A clause added to a statement variable built earlier in the function (`q = select(T).where(T.org_id == o)`, then `if status: q = q.where(T.status == s)` and `q = q.order_by(T.created_at)`) is judged with the clauses the statement had before it, as one chain would be; optional clauses under separate `if`s do not count for one another. (`filter_by` keywords and string sorts on such a variable name no entity, and are not read.)',
         'Boolean columns, and Django fields whose `choices=` allows exactly two values (a literal list, a name bound to one in the model or module, or `Status.choices` of a `TextChoices`/`IntegerChoices` class of the file): an index on a two-valued column rarely beats a scan. Three or more choices are still reported: a `status` whose rare value (`pending`) is the one queried is what an index serves best.',
         'Queries in tests, migrations, Django management commands and files under `scripts/`: they run once or on demand, not per request, so they neither make a column hot nor count in the number of queries. A command or script with a `while` loop that sleeps is a long-lived worker polling for due rows (`manage.py sendalerts`), and its queries count.',
         'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`.',
+        'The condition of an aggregate\'s `FILTER (WHERE ...)` clause (`func.count().filter(Task.status == "done")`, `func.sum(Order.total).filter(...)`): it picks the rows an aggregate counts among those the query reads, which an index cannot narrow.',
         'Filter + sort pairs whose sort column is the primary key (`order_by(Post.id.desc())` after an indexed filter).',
         'A sort column in a query that also filters its table: the filter column is reported instead, or the composite index when the filter is indexed.',
         'Sorts a composite index (also a unique constraint) returns in order: `order_by(a, b, c)` under `UniqueConstraint(a, b, c)`, and `where(a == x, b == y).order_by(c)` under `Index(a, b, c)` (no filter + sort pair either). A sort column that does not continue the index in its position is still reported: `c` in `order_by(a, c)`.',

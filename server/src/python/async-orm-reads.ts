@@ -18,7 +18,7 @@ import {
   type ChainLink,
   type OrmRead,
 } from './orm';
-import type { OneParentRead } from './orm-keys';
+import { isTenantName, type OneParentRead } from './orm-keys';
 import { chainTop, positionalArgumentNodes } from './scope-analysis';
 import { TORTOISE_MANY_ROW_STARTS } from './tortoise-orm';
 
@@ -191,9 +191,11 @@ function beanieListBounds(links: readonly ChainLink[], into: Bounds): void {
  */
 export function asyncRowsOfOneParent(read: OrmRead): OneParentRead | undefined {
   if (read.kind !== 'tortoise' && read.kind !== 'beanie') return undefined;
-  const reference = read.equalityColumns.find(
-    (column) => !read.nullColumns.includes(column) && /^[a-z]\w*_id$/.test(column),
-  );
-  if (!reference) return undefined;
-  return { table: read.models[0] ?? '', parent: reference.slice(0, -'_id'.length) };
+  const parents = read.equalityColumns
+    .filter((column) => !read.nullColumns.includes(column) && /^[a-z]\w*_id$/.test(column))
+    .map((column) => column.slice(0, -'_id'.length));
+  // The steps of one task stay the rows of one task when the tenant key is checked beside it.
+  const parent = parents.find((name) => !isTenantName(name)) ?? parents[0];
+  if (parent === undefined) return undefined;
+  return { table: read.models[0] ?? '', parent };
 }

@@ -119,6 +119,8 @@ export interface OneParentRead {
  * The parent the `==` filters pin in a table: a column it declares a foreign key
  * (`Child.parent_id == p`; Django `filter(owner=o)`, `owner_id=...`, `owner__id=...`), or every
  * column but the last of a composite unique key (`a == x, b == y` under a key `(a, b, c)`).
+ * A parent that is not a tenant wins over a tenant pinned beside it: `Step.task_id == t,
+ * Step.org_id == o` reads the steps of one task, the tenant key only guards access.
  */
 function pinnedParent(
   table: TableFact,
@@ -126,12 +128,19 @@ function pinnedParent(
   index: WorkspaceIndex,
 ): OneParentRead | undefined {
   const covered = new Set<string>();
+  let tenant: OneParentRead | undefined;
   for (const column of table.columns) {
     if (!pinned.includes(column.attribute) && !pinned.includes(column.name)) continue;
     const key = column.foreignKey;
-    if (key) return { table: table.name, parent: key.targetClass ?? key.table };
-    covered.add(column.name.toLowerCase());
+    if (!key) {
+      covered.add(column.name.toLowerCase());
+      continue;
+    }
+    const parent = key.targetClass ?? key.table;
+    if (!isTenantName(parent)) return { table: table.name, parent };
+    tenant ??= { table: table.name, parent };
   }
+  if (tenant) return tenant;
   if (covered.size === 0) return undefined;
   const prefix = index
     .indexesOn(table.name)
@@ -262,8 +271,13 @@ function nameWords(name: string): string[] {
 export type Growth =
   { kind: 'tenant'; table: string; parent: string } | { kind: 'log'; table: string };
 
+/** Whether a parent table or class is a tenant (`organizations`, `Workspace`, `org`). */
+export function isTenantName(name: string): boolean {
+  return nameWords(name).some((word) => TENANT_WORDS.has(word));
+}
+
 export function growsWithoutBound(read: OneParentRead): Growth | undefined {
-  if (read.parent && nameWords(read.parent).some((word) => TENANT_WORDS.has(word)))
+  if (read.parent && isTenantName(read.parent))
     return { kind: 'tenant', table: read.table, parent: read.parent };
   // Through a link table, the rows are as many as its rows: a log there grows the read too.
   for (const table of read.through ? [read.table, read.through] : [read.table])

@@ -49,6 +49,11 @@ export function boundName(call: PyCall): string {
     else break;
   }
   const assignment = node.parent;
+  // `if rows := (await session.scalars(stmt)).all():`, the "return [] when empty" idiom.
+  if (assignment?.type === 'named_expression') {
+    if (assignment.childForFieldName('value')?.id !== node.id) return '';
+    return assignment.childForFieldName('name')?.text ?? '';
+  }
   if (assignment?.type !== 'assignment') return '';
   if (assignment.childForFieldName('right')?.id !== node.id) return '';
   const left = assignment.childForFieldName('left');
@@ -156,7 +161,12 @@ const SCHEMA_FROM_ROW = new Set(['model_validate', 'from_orm', 'parse_obj']);
  * rows]`, `Out.from_orm(row)` in a loop over them, `Out.parse_obj(rows)`. Each such class reads
  * whichever columns it declares.
  */
-export function schemasOfRows(call: PyCall, calls: readonly PyCall[], name: string): string[] {
+export function schemasOfRows(
+  call: PyCall,
+  calls: readonly PyCall[],
+  name: string,
+  rowParts: readonly number[] = [],
+): string[] {
   /** Whether an expression is the rows: the bound name, or the list query itself. */
   const isRows = (node: Node | null | undefined): boolean => {
     if (!node) return false;
@@ -174,7 +184,7 @@ export function schemasOfRows(call: PyCall, calls: readonly PyCall[], name: stri
     if (row?.type !== 'identifier') continue;
     const fromRows =
       row.text === name ||
-      other.loops.some((loop) => loopTarget(loop)?.text === row.text && isRows(loop.iterable));
+      other.loops.some((loop) => rowsOfLoop(loop, isRows, rowParts).includes(row.text));
     if (fromRows) schemas.add(schema);
   }
   return [...schemas];
@@ -233,17 +243,27 @@ function argumentValues(arg: Node): Node[] {
 }
 
 /**
- * The row a loop binds when it walks the rows: `row` in `for row in rows`, `for row in
- * tqdm(rows)`, `for i, row in enumerate(rows)`; '' otherwise.
+ * The names a loop binds to rows when it walks the rows: `row` in `for row in rows`, `for row
+ * in tqdm(rows)`, `for i, row in enumerate(rows)`, and, when each result is a tuple
+ * (`select(Task, Task.owner_name)`), the names at `rowParts`, the tuple positions that hold a
+ * whole row: `task` in `for task, owner_name in results`.
  */
-function rowOfLoop(loop: PyLoop, isRows: (node: Node | null | undefined) => boolean): string {
+function rowsOfLoop(
+  loop: PyLoop,
+  isRows: (node: Node | null | undefined) => boolean,
+  rowParts: readonly number[],
+): string[] {
   const target = loopTarget(loop);
   const iterable = loop.iterable;
-  if (!target || !iterable || !isRows(withoutProgressWrapper(iterable))) return '';
-  if (target.type === 'identifier') return target.text;
+  if (!target || !iterable || !isRows(withoutProgressWrapper(iterable))) return [];
+  if (target.type === 'identifier') return [target.text];
   const parts = target.namedChildren;
-  const row = parts.length === 2 && /\benumerate\s*\(/.test(iterable.text) ? parts[1] : null;
-  return row?.type === 'identifier' ? row.text : '';
+  const names = /\benumerate\s*\(/.test(iterable.text)
+    ? parts.length === 2
+      ? [parts[1]]
+      : []
+    : rowParts.map((at) => parts[at]);
+  return names.flatMap((part) => (part?.type === 'identifier' ? [part.text] : []));
 }
 
 /** Whether a call takes what is given to it without reading a column of the rows. */
@@ -267,6 +287,7 @@ export function handsRowsToCall(
   name: string,
   fn: PyFunction,
   model: PythonModel,
+  rowParts: readonly number[] = [],
 ): boolean {
   /** The rows: the list query, its name, or a queryset made from it (`qs.distinct()`). */
   const isRows = (node: Node | null | undefined): boolean => {
@@ -285,7 +306,7 @@ export function handsRowsToCall(
   };
   for (const other of calls) {
     if (other === call || readsNoRowColumn(other)) continue;
-    const rows = new Set(other.loops.map((loop) => rowOfLoop(loop, isRows)).filter(Boolean));
+    const rows = new Set(other.loops.flatMap((loop) => rowsOfLoop(loop, isRows, rowParts)));
     for (const arg of other.args.namedChildren) {
       for (const value of arg ? argumentValues(arg) : []) {
         if (isRows(value)) return true;

@@ -7,7 +7,8 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { QueryColumnUse } from '../workspace/facts';
-import { dottedName, type PyCall, type PythonModel } from './model';
+import { dottedName, type PyCall, type PyFunction, type PythonModel } from './model';
+import { localFlow } from './local-flow';
 import { isDjangoManagerName } from './knowledge';
 import { argsOf, calledName, positionalArgs, stringValue } from './schema-args';
 
@@ -39,6 +40,12 @@ const JOINS = new Set(['join', 'outerjoin', 'join_from', 'select_from']);
 interface Chain {
   /** Identifies the query: the offset of the chain's innermost expression. */
   queryId: number;
+  /** The innermost expression when it is a name (`q` in `q.filter(...)`), else null. */
+  head: Node | null;
+  /** The queries a reassigned statement variable extends (`QueryColumnUse.bases`). */
+  bases: number[];
+  /** A `query(...)` or `select(...)` call starts the chain: a query of its own, extending none. */
+  starts: boolean;
   /** The entity of `query(User)` / `select(User)` / `User.objects`, when known. */
   model?: string;
   django: boolean;
@@ -66,16 +73,42 @@ function entityName(node: Node | undefined, imports: Map<string, string>): strin
   return name.includes('.') ? name.split('.').pop() : unaliased(name, imports);
 }
 
+/**
+ * Whether a node calls an SQL function (`func.count()`, `sa.func.sum(Order.total)`): its
+ * `.filter(...)` is the aggregate's `FILTER (WHERE ...)`, which picks the rows counted, not the
+ * rows the query reads, so no index serves it.
+ */
+function isSqlFunctionCall(node: Node | null): boolean {
+  if (node?.type !== 'call') return false;
+  return /(?:^|\.)func\.\w+$/.test(dottedName(node.childForFieldName('function')));
+}
+
 /** Walks a call's receiver chain down to its head. */
 function chainOf(call: PyCall, imports: Map<string, string>): Chain {
-  const chain: Chain = { queryId: call.node.startIndex, django: false, joined: false };
-  let node: Node | null = call.receiver;
+  return chainFrom(call.receiver, call.node.startIndex, imports);
+}
+
+/** Walks a chain from `start` down to its head; `queryId` when `start` is null. */
+function chainFrom(start: Node | null, queryId: number, imports: Map<string, string>): Chain {
+  const chain: Chain = {
+    queryId,
+    head: null,
+    bases: [],
+    starts: false,
+    django: false,
+    joined: false,
+  };
+  let node: Node | null = start;
   while (node) {
+    // `(select(T).where(...))`, a statement wrapped over several lines, is the same chain.
+    while (node.type === 'parenthesized_expression' && node.firstNamedChild)
+      node = node.firstNamedChild;
     chain.queryId = node.startIndex;
     const type = node.type;
     if (type === 'call') {
       const name = calledName(node);
       if (name === 'query' || name === 'select') {
+        chain.starts = true;
         const args = argsOf(node);
         chain.model ??= entityName(args ? positionalArgs(args)[0] : undefined, imports);
       } else if (JOINS.has(name) && !chain.model) chain.joined = true;
@@ -91,9 +124,56 @@ function chainOf(call: PyCall, imports: Map<string, string>): Chain {
         chain.model ??= owner; // Flask-SQLAlchemy `User.query.filter_by(...)`
       }
       node = node.childForFieldName('object');
-    } else break;
+    } else {
+      if (type === 'identifier') chain.head = node;
+      break;
+    }
   }
   return chain;
+}
+
+/** How many reassignments back a statement variable is followed (`q = q.where(...)` chains). */
+const MAX_BASE_DEPTH = 6;
+
+/**
+ * The value a statement variable holds where `at` reads it: the nearest earlier assignment whose
+ * block also holds `at`, so it always ran first. `q = q.where(...)` under an `if` is skipped by a
+ * read after the `if`: that clause is applied only sometimes.
+ */
+function valueBefore(name: Node, at: number, fn: PyFunction): Node | undefined {
+  const flow = localFlow(fn);
+  if (flow.opaque.has(name.text)) return undefined;
+  let found: Node | undefined;
+  for (const value of flow.assignments.get(name.text) ?? []) {
+    if (value.endIndex > at) break;
+    const block = value.parent?.parent?.parent;
+    if (value.parent?.type !== 'assignment' || !block) continue;
+    if (block.startIndex <= at && at < block.endIndex) found = value;
+  }
+  return found;
+}
+
+/**
+ * Links a chain on a reassigned statement variable to the queries it extends (`q.where(...)`
+ * after `q = select(T).where(...)`). Its entity stays unknown: `filter_by` keywords and string
+ * sorts on it are not read, since the base may filter in ways this reader skips (`or_`, `Q | Q`),
+ * and such a clause would then be judged as if alone.
+ */
+function extendBase(
+  chain: Chain,
+  at: number,
+  fn: PyFunction | undefined,
+  imports: Map<string, string>,
+): void {
+  let head = chain.head;
+  for (let depth = 0; head && fn && depth < MAX_BASE_DEPTH; depth++) {
+    const value = valueBefore(head, at, fn);
+    if (!value) return;
+    const base = chainFrom(value, value.startIndex, imports);
+    chain.bases.push(base.queryId);
+    head = base.starts || base.model || base.django ? null : base.head;
+    at = value.startIndex;
+  }
 }
 
 /** `User.email` -> (User, email); `users.c.email` -> (users, email); else undefined. */
@@ -135,6 +215,7 @@ class QueryColumnCollector {
       start: node.startIndex,
       end: node.endIndex,
       queryId: chain.queryId,
+      ...(chain.bases.length > 0 ? { bases: chain.bases } : {}),
     });
   }
 
@@ -227,8 +308,12 @@ class QueryColumnCollector {
 
   read(call: PyCall): void {
     if (!QUERY_METHODS.has(call.method) || !call.hasReceiver) return;
+    if (call.method === 'filter' && isSqlFunctionCall(call.receiver)) return;
     const chain = chainOf(call, this.imports);
     if (call.method === 'get' && !chain.django) return;
+    // `q = q.where(...)`: a clause added to a statement built earlier in the function.
+    if (chain.head && !chain.starts && !chain.model && !chain.django)
+      extendBase(chain, call.start, call.fn, this.imports);
     const args = call.args;
     if (call.method === 'order_by') {
       for (const arg of positionalArgs(args)) this.sortKey(arg, chain);

@@ -300,6 +300,12 @@ export interface QueryColumnUse {
   /** Identifies the query the use belongs to, so filter+sort pairs can be found. */
   queryId: number;
   /**
+   * Python: the queries this one extends, nearest first, when its statement variable is
+   * reassigned with more clauses (`q = select(T).where(T.org_id == o)`, then under an `if`:
+   * `q = q.where(T.status == s)`): their filters and sorts apply to this query too.
+   */
+  bases?: number[];
+  /**
    * For filters, when known (Prisma): whether the filter picks one value (`status: s`), so a
    * composite index `(filter, sort)` returns the matching rows already sorted; ranges and `in`
    * lists do not.
