@@ -163,7 +163,7 @@ function returnedFromAsync(node: ts.Expression): boolean {
 }
 
 /** `db('users').where()...`, `this.database(T).select()`: steps on a called name. */
-const CHAIN_ON_CALLED_NAME = /^(?:this\.)?[\w$]+\(\)\./;
+const CHAIN_ON_CALLED_NAME = /^(?:this\.#?)?[\w$]+\(\)\./;
 
 /**
  * `await db('users').where(...)` on a knex instance, a read of only the steps above with no bound:
