@@ -870,6 +870,30 @@ describe('rule messages', () => {
 });
 
 describe('rule messages: Prisma', () => {
+  it('unbounded-select says why no LIMIT fix is offered', async () => {
+    const messages = await messagesOf(
+      'unbounded-select',
+      'src/links.ts',
+      [
+        "import { PrismaClient } from '@prisma/client';",
+        'const prisma = new PrismaClient();',
+        'export async function children(parentId: string) {',
+        '  return prisma.$queryRaw`SELECT name FROM links WHERE parent_id = ${parentId}`;',
+        '}',
+        'export async function everyName() {',
+        '  return prisma.$queryRaw`SELECT name FROM links UNION SELECT name FROM archived_links`;',
+        '}',
+        'export async function byOwner(ownerId: string) {',
+        '  return prisma.$queryRaw`SELECT name FROM links WHERE owner_id = ${ownerId} ORDER BY name`;',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 3);
+    assert.match(messages[0], /no fix is offered: the statement ends with an interpolated value/);
+    assert.match(messages[1], /no fix is offered: after `UNION`, `INTERSECT` or `EXCEPT`/);
+    assert.doesNotMatch(messages[2], /no fix is offered/);
+  });
+
   it('prisma-find-many-without-take names the handler in the other file, past a nested function', async () => {
     const [message] = await messagesIn('prisma-find-many-without-take', [
       {
