@@ -897,6 +897,30 @@ describe('rule messages', () => {
 });
 
 describe('rule messages: Prisma', () => {
+  it('unbounded-select says why no LIMIT fix is offered', async () => {
+    const messages = await messagesOf(
+      'unbounded-select',
+      'src/links.ts',
+      [
+        "import { PrismaClient } from '@prisma/client';",
+        'const prisma = new PrismaClient();',
+        'export async function children(parentId: string) {',
+        '  return prisma.$queryRaw`SELECT name FROM links WHERE parent_id = ${parentId}`;',
+        '}',
+        'export async function everyName() {',
+        '  return prisma.$queryRaw`SELECT name FROM links UNION SELECT name FROM archived_links`;',
+        '}',
+        'export async function byOwner(ownerId: string) {',
+        '  return prisma.$queryRaw`SELECT name FROM links WHERE owner_id = ${ownerId} ORDER BY name`;',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 3);
+    assert.match(messages[0], /no fix is offered: the statement ends with an interpolated value/);
+    assert.match(messages[1], /no fix is offered: after `UNION`, `INTERSECT` or `EXCEPT`/);
+    assert.doesNotMatch(messages[2], /no fix is offered/);
+  });
+
   it('prisma-find-many-without-take names the handler in the other file, past a nested function', async () => {
     const [message] = await messagesIn('prisma-find-many-without-take', [
       {
@@ -972,7 +996,7 @@ describe('rule messages: Prisma', () => {
           "import { prisma } from '@/lib/db';",
           'export async function POST() {',
           '  const due = await prisma.reminder.findMany({ where: { sent: false } });',
-          '  return Response.json({ due: due.length });',
+          '  return Response.json({ due });',
           '}',
         ].join('\n'),
       },
@@ -980,6 +1004,35 @@ describe('rule messages: Prisma', () => {
     assert.match(message, /on each call of the cron route \(in request handler `POST`\)/);
     assert.match(message, /read them in pages with `take` and a `cursor`/);
     assert.doesNotMatch(message, /each request/);
+  });
+
+  it('prisma-find-many-without-take advises counting in the database for rows only counted', async () => {
+    const [perKey, total] = await messagesIn('prisma-find-many-without-take', [
+      {
+        relativePath: 'src/routes.ts',
+        text: [
+          "import express from 'express';",
+          "import { prisma } from './db';",
+          'const app = express();',
+          "app.get('/counts', async (req, res) => {",
+          '  const votes = await prisma.vote.findMany({ where: { pollId: String(req.query.poll) } });',
+          '  const tally = new Map<string, number>();',
+          '  for (const { optionId } of votes) tally.set(optionId, (tally.get(optionId) ?? 0) + 1);',
+          '  res.json(Object.fromEntries(tally));',
+          '});',
+          "app.get('/total', async (req, res) => {",
+          '  const votes = await prisma.vote.findMany({ where: { pollId: String(req.query.poll) } });',
+          '  res.json({ total: votes.length });',
+          '});',
+        ].join('\n'),
+      },
+    ]);
+    assert.match(
+      perKey,
+      /only counted per `optionId`: `groupBy\(\{ by: \['optionId'\], _count: true \}\)` with the same `where`/,
+    );
+    assert.match(total, /only counted: `count\(\)` with the same `where`/);
+    assert.doesNotMatch(perKey + total, /bound it with `take`/);
   });
 
   it('orm-find-without-limit names the model, the handler in the other file, and its bound', async () => {

@@ -1,6 +1,6 @@
 import type { FileContext, Rule } from '../../server/src/engine/rule';
-import type { Fix, TextEdit } from '../../server/src/engine/types';
-import { addPrismaIndexEdits, hasIndexOnFields } from '../../server/src/prisma/edits';
+import type { Fix } from '../../server/src/engine/types';
+import { addPrismaIndexEdits, hasIndexOnFields, widenEdits } from '../../server/src/prisma/edits';
 import {
   indexesForeignKeysImplicitly,
   type PrismaField,
@@ -62,49 +62,6 @@ function identifyingFields(
 /** Whether an index starts with one of `fields`. */
 const ledByOneOf = (model: PrismaModel, fields: ReadonlySet<string>): PrismaIndex | undefined =>
   model.indexes.find((index) => index.fields.length > 0 && fields.has(index.fields[0]));
-
-/** `@@index([tenantId])` or `@@index(fields: [tenantId])`: the list to widen, up to its `]`. */
-const PLAIN_INDEX_LIST = /^@@index\(\s*(?:fields:\s*)?\[[^\]]*(?=\])/;
-
-/** `@@index(tenantId)`, one field without brackets: the text before it, and the field. */
-const BARE_INDEX_FIELD = /^(@@index\(\s*(?:fields:\s*)?)(\w+)(?=\s*[,)])/;
-
-/** The edit that appends `missing` to the index's field list, bracketing a bare field. */
-function appendFieldsEdit(
-  text: string,
-  index: PrismaIndex,
-  missing: string[],
-): TextEdit | undefined {
-  const source = text.slice(index.start, index.end);
-  const appended = missing.map((field) => `, ${field}`).join('');
-  const list = PLAIN_INDEX_LIST.exec(source);
-  if (list) {
-    const at = index.start + list[0].length;
-    return { start: at, end: at, newText: appended };
-  }
-  const bare = BARE_INDEX_FIELD.exec(source);
-  if (!bare) return undefined;
-  const start = index.start + bare[1].length;
-  return { start, end: start + bare[2].length, newText: `[${bare[2]}${appended}]` };
-}
-
-/**
- * Widens a plain B-tree `@@index` made of some of the relation's fields to lead with all of them:
- * one index then serves both its old lookups and the relation. Undefined for an `@@id`, an
- * `@@unique` (widening changes what it enforces), a hash or other index, or one with other fields.
- */
-function widenEdits(
-  text: string,
-  index: PrismaIndex,
-  fields: readonly string[],
-): { widened: string[]; edits: TextEdit[] } | undefined {
-  if (index.kind !== 'index' || (index.type !== undefined && index.type !== 'BTree')) return;
-  if (!index.fields.every((field) => fields.includes(field))) return;
-  const missing = fields.filter((field) => !index.fields.includes(field));
-  const edit = appendFieldsEdit(text, index, missing);
-  if (!edit) return;
-  return { widened: [...index.fields, ...missing], edits: [edit] };
-}
 
 const list = (fields: readonly string[]): string => fields.join(', ');
 

@@ -34,15 +34,29 @@ function insertsOnEveryPath(unit: SqlUnit, at: number): boolean {
   return !last || (!last.conditional && at > last.sqlStart);
 }
 
-function limitFix(unit: SqlUnit, statement: SqlStatement, limit: number): Fix | undefined {
+/** Why no `LIMIT` fix is offered: the clause that completes "no fix is offered: ...". */
+const WITHHELD = {
+  combined:
+    'after `UNION`, `INTERSECT` or `EXCEPT` a `LIMIT` would cut the combined result, not one branch',
+  conditional:
+    'the SQL is built in pieces and its last piece is added only on some paths, where a `LIMIT` ' +
+    'would not always apply',
+  hole:
+    'the statement ends with an interpolated value, and no literal SQL text follows it to hold ' +
+    'the `LIMIT`',
+};
+
+/** The `LIMIT n` fix, or why none is offered. */
+function limitFix(unit: SqlUnit, statement: SqlStatement, limit: number): Fix | string {
   const { at, before } = limitInsertion(statement);
-  if (!insertsOnEveryPath(unit, at)) return undefined;
+  if (!insertsOnEveryPath(unit, at)) return WITHHELD.conditional;
   const host = toHost(unit, at);
-  // The end must fall inside literal SQL text, not at a masked run-time hole.
+  // The end must fall inside literal SQL text, or at the start of the text that follows a masked
+  // run-time hole (`... = ${id}\n  \``): the host offset of a hole's own end is not known.
   const segment = unit.segments.find(
-    (s) => s.length > 0 && s.sqlStart < at && at <= s.sqlStart + s.length,
+    (s) => s.length > 0 && s.sqlStart <= at && at <= s.sqlStart + s.length,
   );
-  if (!segment && unit.origin === 'embedded' && !before) return undefined;
+  if (!segment && unit.origin === 'embedded' && !before) return WITHHELD.hole;
   return {
     title: `Add \`LIMIT ${limit}\``,
     safety: 'unsafe',
@@ -115,6 +129,24 @@ function parameterisedLimitFix(
 /** Prisma's `$executeRaw` returns the number of affected rows, never the rows themselves. */
 function sendsNoRows(unit: SqlUnit): boolean {
   return /(?:^|\.)\$executeRaw(?:Unsafe)?$/.test(unit.sink ?? '');
+}
+
+/**
+ * The fixes for one statement, and when there are none, why. After `UNION`/`INTERSECT`/`EXCEPT` a
+ * `LIMIT` cuts the combined result, not one branch: which rows it drops depends on the whole.
+ */
+function limitFixes(
+  unit: SqlUnit,
+  statement: SqlStatement,
+  limit: number,
+): { fixes: Fix[]; withheld?: string } {
+  if (combinesBranches(statement)) return { fixes: [], withheld: WITHHELD.combined };
+  const literal = limitFix(unit, statement, limit);
+  const fixes = [literal, parameterisedLimitFix(unit, statement, limit)].filter(
+    (fix): fix is Fix => typeof fix === 'object',
+  );
+  // With no fix at all, the literal fix said why it is withheld.
+  return fixes.length > 0 ? { fixes } : { fixes, withheld: literal as string };
 }
 
 /** `SELECT` statements that return every matching row. */
@@ -200,6 +232,10 @@ export const unboundedSelect: Rule = {
         'only when that piece is ' +
         'added on every path (not inside an `if` or a loop); otherwise there is no fix, since a ' +
         'limit in a conditional piece would apply on one path only. ' +
+        'A statement that ends with an interpolated value (`WHERE name = ${name}`) gets the limit ' +
+        'in the literal text after it (the template\u2019s closing line); when the string ends right ' +
+        'after the value, there is no literal text to put it in, and no fix. Whenever no fix is ' +
+        'offered, the message says why. ' +
         "For SQL passed with literal parameters, a second fix adds `LIMIT ?` in the statement's own " +
         'placeholder style (`?`, `%s`, `$n`, `:limit`, `%(limit)s`) and the limit to the parameters.',
     },
@@ -216,17 +252,13 @@ export const unboundedSelect: Rule = {
       for (const statement of unit.statements) {
         if (!isUnboundedSelect(statement, () => (keys ??= ctx.index.keyColumnNames()))) continue;
         if (ctx.python && readsInBatches(ctx.python, unit)) continue;
-        const limit = ctx.options.defaultLimit;
-        // After `UNION`/`INTERSECT`/`EXCEPT` a `LIMIT` cuts the combined result, not one
-        // branch: which rows it drops depends on the whole, so no fix is offered.
-        const fixes = combinesBranches(statement)
-          ? []
-          : [limitFix(unit, statement, limit), parameterisedLimitFix(unit, statement, limit)];
+        const { fixes, withheld } = limitFixes(unit, statement, ctx.options.defaultLimit);
         ctx.report({
           ...statementRange(unit, statement),
           message:
-            '`SELECT` has no `LIMIT`: it returns every matching row, however many the table holds',
-          fixes: fixes.filter((fix): fix is Fix => !!fix),
+            '`SELECT` has no `LIMIT`: it returns every matching row, however many the table holds' +
+            (withheld ? `; no fix is offered: ${withheld}` : ''),
+          fixes,
         });
       }
     }

@@ -1,6 +1,7 @@
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
+import { rowsOnlyCounted, type CountedRows } from '../../server/src/typescript/counted-rows';
 import { rowsFeedInList } from '../../server/src/typescript/id-lists';
 import { findProperty, propertyName } from '../../server/src/typescript/object-literals';
 import { appendObjectProperty, fillEmptyArguments } from '../../server/src/typescript/edits';
@@ -10,7 +11,7 @@ import {
   prismaQuery,
   type PrismaQuery,
 } from '../../server/src/typescript/knowledge';
-import { unwrap } from '../../server/src/typescript/model';
+import { unwrap, type TsCall } from '../../server/src/typescript/model';
 import {
   describeRequestPath,
   onCronRoute,
@@ -116,6 +117,31 @@ const IN_LIST_ADVICE =
   'its rows become the `in` list of another query: give that query the same `where` instead of ' +
   'loading every id';
 
+/** The advice for rows only counted: let the database count them, per key or in total. */
+function countAdvice({ perKey, keys }: CountedRows): string {
+  if (!perKey)
+    return (
+      'its rows are only counted: `count()` with the same `where` returns the number without ' +
+      'loading them, where a `take` would cap it'
+    );
+  const by = keys.map((key) => `'${key}'`).join(', ');
+  return (
+    `its rows are only counted per ${keys.map((key) => `\`${key}\``).join(', ')}: ` +
+    `\`groupBy({ by: [${by}], _count: true })\` with the same \`where\` returns the counts ` +
+    'without loading the rows, where a `take` would cap them'
+  );
+}
+
+/**
+ * Why every row is needed, when the code shows it: its rows become another query's `in` list, or
+ * are only counted. A bound would drop some, so no `take` fix is offered and the advice differs.
+ */
+function needsEveryRow(call: TsCall): string | undefined {
+  if (rowsFeedInList(call)) return IN_LIST_ADVICE;
+  const counted = rowsOnlyCounted(call);
+  return counted && countAdvice(counted);
+}
+
 /** `prisma.<model>.findMany()` with no `take`, run per request. */
 export const prismaFindManyWithoutTake: Rule = {
   meta: {
@@ -203,7 +229,12 @@ export const prismaFindManyWithoutTake: Rule = {
         'to people (add a `cursor` for the next page), wrong for code that needs every row, which ' +
         'should page through the table instead. No fix is offered when the rows (or their ids, ' +
         '`rows.map((r) => r.id)`) become the `in`/`notIn` list of another query in the function: ' +
-        'that code needs every one, and the message says to filter the other query directly. The value is `defaultLimit` (default 1000). `take` is ' +
+        'that code needs every one, and the message says to filter the other query directly. Nor when the ' +
+        'rows are only counted (`rows.length`, or a `forEach`, `reduce` or `for...of` that only bumps a ' +
+        'counter per key of each row, `counts.set(row.objectId, (counts.get(row.objectId) ?? 0) + 1)`): ' +
+        'a `take` would silently cap the counts, and the message says to count in the database ' +
+        '(`count()`, or `groupBy({ by: [...], _count: true })`). Rows counted and also used otherwise ' +
+        'keep the fix. The value is `defaultLimit` (default 1000). `take` is ' +
         'added as the last property of the arguments object in its own formatting (one line, or a ' +
         'new line indented like its neighbours, keeping a trailing comma), or as `{ take: n }` when ' +
         '`findMany()` has no arguments.',
@@ -222,15 +253,14 @@ export const prismaFindManyWithoutTake: Rule = {
       const node = call.node as ts.CallExpression;
       const rows = `\`${modelOfDelegate(query.delegate)}\` row`;
       const { when, advice } = cadence(path);
-      // Rows that become another query's `in` list are all needed: a bound would drop some.
-      const feedsInList = rowsFeedInList(call);
+      const everyRow = needsEveryRow(call);
       ctx.report({
         start: call.start,
         end: node.expression.end,
         message:
           `\`${call.callee}()\` has no \`take\`: it loads every matching ${rows} ${when} ` +
-          `(${describeRequestPath(path)}); ${feedsInList ? IN_LIST_ADVICE : advice}`,
-        fixes: feedsInList ? [] : [takeFix(ctx, query)],
+          `(${describeRequestPath(path)}); ${everyRow ?? advice}`,
+        fixes: everyRow ? [] : [takeFix(ctx, query)],
       });
     }
   },

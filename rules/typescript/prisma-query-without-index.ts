@@ -1,9 +1,10 @@
 import type { WorkspaceContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
-import { addPrismaIndexEdits, hasIndexOnFields } from '../../server/src/prisma/edits';
+import { addPrismaIndexEdits, hasIndexOnFields, widenEdits } from '../../server/src/prisma/edits';
 import {
   parsePrismaSchema,
   type PrismaField,
+  type PrismaModel,
   type PrismaSchemaModel,
 } from '../../server/src/prisma/schema';
 import type { ColumnFact, QueryColumnUse, TableFact } from '../../server/src/workspace/facts';
@@ -256,13 +257,16 @@ function schemaReader(ctx: WorkspaceContext) {
 type SchemaReader = ReturnType<typeof schemaReader>;
 
 /**
- * Adds `@@index([fields])` to the model in its schema file (a cross-file edit); none when an index
- * on exactly these fields exists already (a hash or other non-B-tree one).
+ * Adds `@@index([fields])` to the model in its schema file (a cross-file edit), or widens the plain
+ * `@@index` that is a strict prefix of them; none when an index on exactly these fields exists
+ * already (a hash or other non-B-tree one).
  */
 function addIndexFix(read: SchemaReader, entry: IndexedTable, fields: string[]): Fix[] {
   const schema = read(entry.file);
   const model = schema?.schema.models.find((m) => m.name === entry.table.className);
   if (!schema || !model || hasIndexOnFields(model, fields)) return [];
+  const widen = widenPrefixFix(schema.text, model, fields, entry.file);
+  if (widen) return [widen];
   return [
     {
       title: `Add \`@@index([${fields.join(', ')}])\` to \`${model.name}\` in ${baseName(entry.file)}`,
@@ -270,6 +274,39 @@ function addIndexFix(read: SchemaReader, entry: IndexedTable, fields: string[]):
       edits: addPrismaIndexEdits(schema.text, model, fields, entry.file),
     },
   ];
+}
+
+/**
+ * Widens the longest plain `@@index` whose fields begin `fields` (`[projectId, queueId, status]`
+ * for `[projectId, queueId, status, createdAt]`): kept beside the new index it would serve no
+ * lookup the wider one does not, and only cost writes. An `@@id` or `@@unique` prefix is left as
+ * it is (widening it changes what it enforces), and so is a hash or other non-B-tree index.
+ */
+function widenPrefixFix(
+  text: string,
+  model: PrismaModel,
+  fields: readonly string[],
+  file: string,
+): Fix | undefined {
+  const prefixes = model.indexes
+    .filter(
+      (index) =>
+        index.fields.length < fields.length &&
+        index.fields.every((field, i) => field === fields[i]),
+    )
+    .sort((a, b) => b.fields.length - a.fields.length);
+  for (const index of prefixes) {
+    const widen = widenEdits(text, index, fields, file);
+    if (!widen) continue;
+    return {
+      title:
+        `Widen \`@@index([${index.fields.join(', ')}])\` of \`${model.name}\` to ` +
+        `\`@@index([${widen.widened.join(', ')}])\` in ${baseName(file)}`,
+      safety: 'safe',
+      edits: widen.edits,
+    };
+  }
+  return undefined;
 }
 
 function usage(field: FieldUses): string {
@@ -303,18 +340,32 @@ function otherMethods(ctx: WorkspaceContext, field: FieldUses): string {
 }
 
 /**
+ * Whether the column is the model's row key: its `@id`, or the first field of a composite `@@id`
+ * (`@@id([id, projectId])`, the multi-tenant key whose `id` is a generated id of its own). Ordering
+ * by it after a filter is the usual "stable order" idiom, and its key index walks rows in its order.
+ */
+function isRowKey(read: SchemaReader, entry: IndexedTable, column: ColumnFact): boolean {
+  if (column.primaryKey) return true;
+  const model = read(entry.file)?.schema.models.find((m) => m.name === entry.table.className);
+  return !!model?.indexes.some((index) => index.kind === 'id' && index.fields[0] === column.name);
+}
+
+/**
  * The field queries most often sort by after an equality filter on `field`: then the index to add
  * is `(field, sort)`, which serves the plain filters as well and returns the sorted ones in order
  * (an index on the filter alone would leave a filter + sort pair to report next).
  */
-function companionSort(field: FieldUses, byQuery: Map<string, ResolvedUse[]>): string | undefined {
+function companionSort(
+  field: FieldUses,
+  byQuery: Map<string, ResolvedUse[]>,
+  rowKey: (use: ResolvedUse) => boolean,
+): string | undefined {
   const counts = new Map<string, number>();
   for (const query of field.filters) {
     const uses = byQuery.get(query) ?? [];
     const filter = uses.find((use) => use.column === field.column && use.use.role === 'filter');
     const sort = uses.find((use) => use.use.role === 'sort' && use.entry === field.entry);
-    if (!filter?.use.equality || !sort || sort.column === field.column || sort.column.primaryKey)
-      continue;
+    if (!filter?.use.equality || !sort || sort.column === field.column || rowKey(sort)) continue;
     counts.set(sort.column.name, (counts.get(sort.column.name) ?? 0) + 1);
   }
   let best: string | undefined;
@@ -330,7 +381,7 @@ function reportField(
 ): void {
   const { entry, column } = field;
   const { table } = entry;
-  const sort = companionSort(field, byQuery);
+  const sort = companionSort(field, byQuery, (use) => isRowKey(read, use.entry, use.column));
   const others = otherMethods(ctx, field);
   const message =
     `\`${table.className}.${column.name}\` ${usage(field)} but no ${others ? 'B-tree ' : ''}` +
@@ -355,12 +406,13 @@ function reportField(
 function collectPairs(
   byQuery: Map<string, ResolvedUse[]>,
   leadsIndex: (use: ResolvedUse) => boolean,
+  rowKey: (use: ResolvedUse) => boolean,
 ): Map<string, Pair> {
   const pairs = new Map<string, Pair>();
   for (const uses of byQuery.values()) {
     const sort = uses.find((use) => use.use.role === 'sort');
-    // Ordering by the primary key after a filter is the usual "stable order" idiom.
-    if (!sort || !sortsFirstRows(sort) || sort.column.primaryKey || !leadsIndex(sort)) continue;
+    // Ordering by the row key after a filter is the usual "stable order" idiom.
+    if (!sort || !sortsFirstRows(sort) || rowKey(sort) || !leadsIndex(sort)) continue;
     const filters = uses.filter(
       (use) => use.use.role === 'filter' && use.entry === sort.entry && use.column !== sort.column,
     );
@@ -436,7 +488,12 @@ function reportPairs(
   byQuery: Map<string, ResolvedUse[]>,
   leadsIndex: (use: ResolvedUse) => boolean,
 ): void {
-  for (const { entry, filters, sort, sites } of collectPairs(byQuery, leadsIndex).values()) {
+  const rowKey = (use: ResolvedUse): boolean => isRowKey(read, use.entry, use.column);
+  for (const { entry, filters, sort, sites } of collectPairs(
+    byQuery,
+    leadsIndex,
+    rowKey,
+  ).values()) {
     const { table } = entry;
     const unserved = sites.filter((site) => {
       const equalities = (byQuery.get(`${site.file}#${site.use.queryId}`) ?? [])
@@ -485,7 +542,7 @@ export const prismaQueryWithoutIndex: Rule = {
     severity: 'warning',
     summary: 'Prisma `where` / `orderBy` field that no index in `schema.prisma` covers',
     fix: {
-      title: 'Add `@@index([...])` to the model in schema.prisma',
+      title: 'Add `@@index([...])` to the model in schema.prisma, or widen the index it extends',
       safety: 'safe',
       availability: 'sometimes',
     },
@@ -555,7 +612,7 @@ export const prismaQueryWithoutIndex: Rule = {
         'Relation sorts (`orderBy: { author: { name: "asc" } }`), `_count` / `_relevance` sorts, sort keys after the first, and filters inside `include` / `select`.',
         'A sort in a query that returns every row (`findMany` with no `take` or `cursor`): the database reads the whole table anyway, and a scan and a sort beat a walk of an index on the sort field, so it would not use one. The same holds after a filter: a read that returns every matching row sorts no more rows than it sends back, so no filter + sort pair is reported for it.',
         'The `orderBy` of a `groupBy`: it sorts the groups the query returns, after grouping, not the table\u2019s rows, so no index returns them in order.',
-        'A sort in a query that also filters: indexing the filter comes first (it is reported itself, or the composite pair when it is indexed); sorts by the `@id` after a filter; filter + sort pairs whose sort field has no index of its own, and range or `in` filters, for which a `(filter, sort)` index does not return rows in order.',
+        'A sort in a query that also filters: indexing the filter comes first (it is reported itself, or the composite pair when it is indexed); sorts by the row key after a filter, the `@id` or the first field of a composite `@@id` (`@@id([id, projectId])` of a multi-tenant schema, whose `id` is the row\u2019s own generated id): the usual stable-order idiom; filter + sort pairs whose sort field has no index of its own, and range or `in` filters, for which a `(filter, sort)` index does not return rows in order.',
         'A second unindexed filter of the same query: each query gets one finding, for the field the most queries use (one index on it serves them all).',
         'Queries in tests, seeds, scripts and migrations (`*.test.ts`, `__tests__/`, `prisma/seed.ts`, `scripts/`): they run once, not per request.',
         'Queries whose `where` is not an object literal or a `const` object declared before the query (built up by conditions, passed in as an argument), or is a `const` object filled in afterwards (`where.status = s`): what they filter on is unknown, so neither their fields nor their sort is reported. `orderBy` values that are not object literals or such `const` objects.',
@@ -566,7 +623,11 @@ export const prismaQueryWithoutIndex: Rule = {
         'Safe: an index changes no query result. The fix edits `schema.prisma`, adding `@@index([field])` ' +
         'as the last line of the model, or `@@index([field, sort])` when queries that filter on the ' +
         'field by equality also sort by another field (it serves the plain filters too, and returns ' +
-        'the sorted ones in order), and for a filter + sort pair `@@index([<equality fields>, sort])`; create a migration ' +
+        'the sorted ones in order), and for a filter + sort pair `@@index([<equality fields>, sort])`. ' +
+        'When a plain `@@index` of the model holds the first of those fields in order (`@@index([projectId, status])` ' +
+        'for `@@index([projectId, status, createdAt])`), the fix widens it instead: it serves every lookup it ' +
+        'served before, and kept beside the new one it would only cost writes. An `@@id` or `@@unique` is never ' +
+        'widened (that would change what it enforces), nor a hash index. Create a migration ' +
         '(`prisma migrate dev`) to build it. On a large live PostgreSQL table, edit the generated ' +
         'migration to `CREATE INDEX CONCURRENTLY`. No fix is offered when the model already has an index ' +
         'on exactly those fields (a hash index, for a sort): a second one would duplicate it and take ' +

@@ -1,6 +1,6 @@
 /** Edits to `schema.prisma` that fixes share. */
 import type { TextEdit } from '../engine/types';
-import type { PrismaModel } from './schema';
+import type { PrismaIndex, PrismaModel } from './schema';
 
 function lineStartOf(text: string, offset: number): number {
   return text.lastIndexOf('\n', offset - 1) + 1;
@@ -76,4 +76,52 @@ export function addPrismaIndexEdits(
   // `model Tag { id Int @id }`: the brace shares a line with the last member.
   const start = lineStart + before.trimEnd().length;
   return [{ ...target, start, end: brace, newText: `${eol}${attribute}${eol}` }];
+}
+
+/** `@@index([tenantId])` or `@@index(fields: [tenantId])`: the list to widen, up to its `]`. */
+const PLAIN_INDEX_LIST = /^@@index\(\s*(?:fields:\s*)?\[[^\]]*(?=\])/;
+
+/** `@@index(tenantId)`, one field without brackets: the text before it, and the field. */
+const BARE_INDEX_FIELD = /^(@@index\(\s*(?:fields:\s*)?)(\w+)(?=\s*[,)])/;
+
+/** The edit that appends `missing` to the index's field list, bracketing a bare field. */
+function appendFieldsEdit(
+  text: string,
+  index: PrismaIndex,
+  missing: string[],
+): TextEdit | undefined {
+  const source = text.slice(index.start, index.end);
+  const appended = missing.map((field) => `, ${field}`).join('');
+  const list = PLAIN_INDEX_LIST.exec(source);
+  if (list) {
+    const at = index.start + list[0].length;
+    return { start: at, end: at, newText: appended };
+  }
+  const bare = BARE_INDEX_FIELD.exec(source);
+  if (!bare) return undefined;
+  const start = index.start + bare[1].length;
+  return { start, end: start + bare[2].length, newText: `[${bare[2]}${appended}]` };
+}
+
+/**
+ * Widens a plain B-tree `@@index` made of some of `fields` to hold all of them, its own first and
+ * the others after, in the order given: one index then serves both its old lookups and the new
+ * ones. Undefined for an `@@id`, an `@@unique` (widening changes what it enforces), a hash or other
+ * index, or one with other fields. `file` targets the schema from a fix reported in another file.
+ */
+export function widenEdits(
+  text: string,
+  index: PrismaIndex,
+  fields: readonly string[],
+  file?: string,
+): { widened: string[]; edits: TextEdit[] } | undefined {
+  if (index.kind !== 'index' || (index.type !== undefined && index.type !== 'BTree')) return;
+  if (!index.fields.every((field) => fields.includes(field))) return;
+  const missing = fields.filter((field) => !index.fields.includes(field));
+  const edit = appendFieldsEdit(text, index, missing);
+  if (!edit) return;
+  return {
+    widened: [...index.fields, ...missing],
+    edits: [file === undefined ? edit : { ...edit, file }],
+  };
 }

@@ -54,7 +54,7 @@ function adviceFor(io: IoCall, filterField: string | undefined, ids: string): st
   if (io.driver === 'drizzle') {
     if (!io.writes)
       return 'load them in one query (`where: inArray(table.id, ids)`) before the loop';
-    return /^(?:this\.)?\w+\.insert\(/.test(io.call.callee)
+    return /^(?:this\.#?)?\w+\.insert\(/.test(io.call.callee)
       ? 'insert them in one statement (`insert(table).values([...])`)'
       : 'write them in one statement (`where(inArray(table.id, ids))`)';
   }

@@ -8,7 +8,7 @@ import { ts } from './compiler';
 import { semanticParent, unwrap, type TsCall } from './model';
 
 /** The name a value is declared under, when its expression is a `const`/`let` initializer. */
-function declaredName(expression: ts.Expression): string | undefined {
+export function declaredName(expression: ts.Expression): string | undefined {
   const parent = semanticParent(expression);
   if (!parent || !ts.isVariableDeclaration(parent) || parent.initializer === undefined)
     return undefined;

@@ -178,7 +178,7 @@ export const KNEX_READS = new Set([
 ]);
 
 /** `db().select().where` → `select`, `where`: the methods after the call that names the table. */
-const KNEX_CHAIN = /^(?:this\.)?[\w$]+\(\)\.(.+)$/;
+const KNEX_CHAIN = /^(?:this\.#?)?[\w$]+\(\)\.(.+)$/;
 
 /** Whether a knex chain may write: any method but the reads above, or a shape not understood. */
 function knexWrites(call: TsCall): boolean {

@@ -10,6 +10,7 @@ import { ormQuery } from './orm-calls';
 import { isKnexInstance, isTypedKnexInstance, transactionStartedOn } from './knex-instances';
 import {
   chainText,
+  fieldName,
   semanticParent,
   unwrap,
   type TsCall,
@@ -49,7 +50,10 @@ export const PRISMA_RAW_OPERATIONS = new Set([
   '$runCommandRaw',
 ]);
 
-/** Names a Prisma client is usually bound to (`prisma`, `db`, `ctx.prisma`, `this.prisma`, `tx`). */
+/**
+ * Names a Prisma client is usually bound to (`prisma`, `db`, `ctx.prisma`, `this.prisma`, `tx`),
+ * also in an ES private field (`this.#prismaClient`, compared without its `#`).
+ */
 const PRISMA_CLIENT_NAME = /^(?:prisma\w*|\w*Prisma|db|database|client|prismaClient|tx|trx|orm)$/;
 
 /** The module an identifier was imported from, if it was. */
@@ -80,7 +84,7 @@ function isPrismaClientExpression(node: ts.Expression | undefined): boolean {
 
 /** Whether the dotted chain `client` names a Prisma client in this file. */
 export function isPrismaClient(model: TsModel, client: string): boolean {
-  const last = client.split('.').pop() ?? '';
+  const last = fieldName(client.split('.').pop() ?? '');
   if (PRISMA_CLIENT_NAME.test(last)) return true;
   if (!client.includes('.')) {
     if (isPrismaClientExpression(moduleInitializer(model, client))) return true;
@@ -186,7 +190,7 @@ const REDIS_COMMANDS = new Set([
  * The names a Drizzle database goes by: `db`, `tx`, `database`, `drizzle`, also as a field of the
  * class (`this.db`: repository and model classes holding it, as lobe-chat's do).
  */
-const DRIZZLE_DATABASE = String.raw`(?:this\.)?(?:db|tx|database|drizzle)`;
+const DRIZZLE_DATABASE = String.raw`(?:this\.#?)?(?:db|tx|database|drizzle)`;
 /** Drizzle's relational queries: `db.query.users.findFirst(...)`. */
 const DRIZZLE_RELATIONAL = new RegExp(String.raw`^${DRIZZLE_DATABASE}\.query\.\w+$`);
 /** Drizzle's query builder, run when awaited: `db.select().from(users).where(...)`. */
@@ -196,7 +200,7 @@ const DRIZZLE_BUILDER = new RegExp(
 
 /** Whether a Drizzle builder chain writes: `db.insert(t)...`, `db.update(t)...`, `db.delete(t)...`. */
 export function drizzleWrites(call: TsCall): boolean {
-  return /^(?:this\.)?\w+\.(?:insert|update|delete)\(/.test(call.callee);
+  return /^(?:this\.#?)?\w+\.(?:insert|update|delete)\(/.test(call.callee);
 }
 
 /**
@@ -250,7 +254,7 @@ export function databaseCall(model: TsModel, call: TsCall): DatabaseDriver | und
 }
 
 /** `x('users')...` or `this.x('users')...`: a chain that starts by calling a name. */
-const CALLED_NAME_CHAIN = /^(?:this\.)?[\w$]+\(\)/;
+const CALLED_NAME_CHAIN = /^(?:this\.#?)?[\w$]+\(\)/;
 
 /** The first call of a method chain: `db('users')` of `db('users').where(...).first()`. */
 export function chainHead(node: ts.CallExpression): ts.CallExpression {

@@ -180,6 +180,13 @@ export function accessRoot(node: ts.Expression): ts.Expression {
   return root;
 }
 
+/**
+ * A chain segment's name without the `#` of an ES private field (`#prisma` of `this.#prisma`,
+ * which `chainText` keeps so messages quote the code as written): what name checks compare.
+ */
+export const fieldName = (segment: string): string =>
+  segment.startsWith('#') ? segment.slice(1) : segment;
+
 /** The expression as a dotted chain (`a.b.c`, `this.db.query`, `knex().where`); '' for others. */
 export function chainText(node: ts.Expression): string {
   const inner = unwrap(node);

@@ -186,9 +186,9 @@ function returnedFromAsync(node: ts.Expression): boolean {
 }
 
 /** `db('users').where()...`, `this.database(T).select()`: steps on a called name. */
-const CHAIN_ON_CALLED_NAME = /^(?:this\.)?[\w$]+\(\)\./;
+const CHAIN_ON_CALLED_NAME = /^(?:this\.#?)?[\w$]+\(\)\./;
 /** `db('users')`, `this.database(T)`: a called name alone. */
-const CALLED_NAME = /^(?:this\.)?[\w$]+$/;
+const CALLED_NAME = /^(?:this\.#?)?[\w$]+$/;
 
 /**
  * The call that names the table and the steps after it, when `call` is a knex-shaped read: a
