@@ -8,6 +8,11 @@ import {
   RequestPaths,
 } from '../../server/src/typescript/request-paths';
 import { ts } from '../../server/src/typescript/compiler';
+import {
+  drizzleRead,
+  isDrizzleReadShape,
+  mayReadDrizzle,
+} from '../../server/src/typescript/unbounded-reads/drizzle';
 import { knexRead, mayReadKnex } from '../../server/src/typescript/unbounded-reads/knex';
 import { kyselyRead } from '../../server/src/typescript/unbounded-reads/kysely';
 import {
@@ -48,7 +53,10 @@ function message(read: UnboundedRead, when: string, path: string, cron: boolean)
   return `\`${read.quoted}\` has no ${bound}: it loads every matching ${rows} ${when} (${path}); ${advice}`;
 }
 
-/** TypeORM, Sequelize, Mongoose, MongoDB, Kysely, knex and Strapi reads with no limit, run per request. */
+/**
+ * TypeORM, Sequelize, Mongoose, MongoDB, Kysely, knex, Strapi, MikroORM and Drizzle reads with no
+ * limit, run per request.
+ */
 export const ormFindWithoutLimit: Rule = {
   meta: {
     id: 'orm-find-without-limit',
@@ -56,11 +64,11 @@ export const ormFindWithoutLimit: Rule = {
     category: 'unbounded-query',
     severity: 'warning',
     summary:
-      'A TypeORM `find()`/`getMany()`, Sequelize `findAll()`, Mongoose or MongoDB `find()` Kysely `selectFrom()…execute()` or awaited knex chain with no limit on a request path loads every matching row',
+      'A TypeORM `find()`/`getMany()`, Sequelize `findAll()`, Mongoose or MongoDB `find()`, Kysely `selectFrom()…execute()`, awaited knex chain or Drizzle `findMany()`/`select()…from()` with no limit on a request path loads every matching row',
     fix: { title: 'Add `take`/`limit`', safety: 'unsafe', availability: 'sometimes' },
     docs: {
       whatItDoes:
-        'Finds reads through TypeORM, Sequelize, Mongoose, the native MongoDB driver, Kysely, knex, Strapi and MikroORM that return every matching row and run ' +
+        'Finds reads through TypeORM, Sequelize, Mongoose, the native MongoDB driver, Kysely, knex, Strapi, MikroORM and Drizzle that return every matching row and run ' +
         'per request: a TypeORM repository or entity manager `find`, `findBy`, `findAndCount` or ' +
         '`findAndCountBy` without `take`; a TypeORM query builder (`repo.createQueryBuilder(...)`, ' +
         'inline or kept in a variable) read with `getMany()`, `getManyAndCount()` or `getRawMany()` ' +
@@ -117,6 +125,16 @@ export const ormFindWithoutLimit: Rule = {
         'another module exports: `export const bookRepo = orm.em.getRepository(Book)`) read with `find`, `findAll` or `findAndCount` and no `limit` in its ' +
         'options (`em.find(Ticket, where, options)`, `em.findAll(Ticket, options)`, ' +
         '`repo.find(where, options)`, `repo.findAll(options)`). ' +
+        'A Drizzle relational query `db.query.cards.findMany({...})` with no `limit` in its ' +
+        'options (or none at all), and a Drizzle core query `db.select(...).from(cards)` (also ' +
+        '`selectDistinct`) awaited, returned from an `async` function or run in an awaited ' +
+        '`Promise.all([...])`, made only of read steps (`where`, joins, `orderBy`, `groupBy`, ' +
+        '`having`, `offset`, `execute`) with no `.limit()`, on a Drizzle database: a name ' +
+        'Drizzle code uses (`db`, `tx`, `database`, `drizzle`, `this.db`) in a file that imports ' +
+        'anything from `drizzle-orm` (its operators, a database type such as `NodePgDatabase`, ' +
+        'the `drizzle` factory), or imported from a module that makes it with `drizzle(...)` ' +
+        '(`export const db = drizzle(pool, { schema })`), or a transaction of one (`db.transaction(' +
+        'async (tx) => ...)`). ' +
         'An options object kept in a `const` that only the read uses (`const query = { where }; ' +
         'return Model.findAll(query)`) is read like one written in the call.',
       whyIsThisBad:
@@ -210,6 +228,21 @@ export const ormFindWithoutLimit: Rule = {
           'Strapi loads it). A Strapi `findMany` whose `where`/`filters` pins `id`, or whose params ' +
           'are a variable used elsewhere or spread another object; `findOne`/`findFirst`/`count`; ' +
           'a `findMany` of an object that is not reached from `strapi`.',
+        'Drizzle reads with a bound or a key: `limit` in `findMany` options, `.limit()` anywhere in ' +
+          'a `select` chain, `findFirst`; a `where` that pins the key with `eq(cards.id, id)` or ' +
+          '`inArray(cards.id, ids)` (alone or inside `and(...)`, not `or(...)`; in a relational ' +
+          'query also as a callback, `(c, { eq }) => eq(c.id, id)`, or an object, `{ id }`): the key ' +
+          "is `id`, `uuid` or the table's own prefixed key (`deploymentId` of `deployments`), of the " +
+          'table read in `from(...)` for a core query. Core reads that select only aggregates ' +
+          '(`count()`, `sum(...)`, `` sql<number>`count(*)` ``) with no `groupBy` (grouped, they ' +
+          'return one row per group and are flagged). Writes (`insert`, `update`, `delete`). A ' +
+          '`select` builder kept in a variable, returned by a function that is not `async`, or ' +
+          'given a step Perflens does not read (`$dynamic()`, `as()`, `union`, `prepare`): code ' +
+          'there may bound it; a `findMany` chained with `prepare`/`toSQL`; options kept in a ' +
+          'variable used elsewhere or spreading another object. A `db` with no Drizzle evidence (an ' +
+          "object of the app's own with a `query` field or a `select` method, in a file that " +
+          'imports nothing from `drizzle-orm`, or imported from a module that makes no Drizzle ' +
+          'database). `ctx.db` of a tRPC context is not recognised (only the names above).',
         'MikroORM reads with `limit` in their options, a `where` (for `findAll`, the `where` of its ' +
           'options) that pins `id` (`{ id }`, `{ id: ids }`, `{ id: { $in: ids } }`), options kept ' +
           'in a variable used elsewhere or spreading another object, `findOne`, `count`, and a ' +
@@ -232,7 +265,11 @@ export const ormFindWithoutLimit: Rule = {
         'read gets `limit: n` in its options (created when there are none: `em.find(Ticket, where, ' +
         '{ limit: n })`, `repo.findAll({ limit: n })`; no fix for a `find` written with no `where`). No fix is ' +
         'offered for a callback-style Mongoose `find`. A knex chain gets `.limit(n)` appended at its ' +
-        'end (knex builds the SQL from the whole chain, so the order of its steps does not matter).',
+        'end (knex builds the SQL from the whole chain, so the order of its steps does not matter). ' +
+        'A Drizzle `findMany` gets `limit: n` in its options (created when there are none: ' +
+        '`findMany({ limit: n })`); a Drizzle `select` chain gets `.limit(n)` before `.offset()` or ' +
+        '`.execute()`, else at its end, and `.limit(1)` when only its first row is kept (`const ' +
+        '[latest] = await db.select()...`: the same row comes back).',
     },
   },
   check(ctx) {
@@ -240,7 +277,8 @@ export const ormFindWithoutLimit: Rule = {
     if (!model || isScriptOrTestPath(ctx.relativePath)) return;
     const strapi = ctx.text.includes('strapi') && ctx.text.includes('findMany');
     const knex = mayReadKnex(ctx.text);
-    if (!strapi && !knex && !READ_METHODS.test(ctx.text)) return;
+    const drizzle = mayReadDrizzle(ctx.text);
+    if (!strapi && !knex && !drizzle && !READ_METHODS.test(ctx.text)) return;
     let paths: RequestPaths | undefined;
     let models: HelperIoFinder | undefined;
     for (const call of model.calls) {
@@ -248,6 +286,7 @@ export const ormFindWithoutLimit: Rule = {
       let read: UnboundedRead | undefined;
       // `await db('users')`: a knex table read with no steps is the only read with no receiver.
       if (!call.receiver) read = knex ? knexRead(ctx, model, call) : undefined;
+      else if (drizzle && isDrizzleReadShape(call)) read = drizzleRead(ctx, model, call);
       else if (isMikroOrmRead(model, call)) read = mikroOrmFind(ctx, model, call);
       else if (TYPEORM_FINDS.has(call.name)) {
         // `items.find((item) => ...)`: an array's, never a repository's.

@@ -1,6 +1,6 @@
 import type { Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
-import { ts } from '../../server/src/typescript/compiler';
+import { lazyKinds, ts } from '../../server/src/typescript/compiler';
 import { helperAccess, HelperIoFinder } from '../../server/src/typescript/helper-io';
 import {
   ioCallOf,
@@ -51,6 +51,8 @@ interface Step {
   accesses: Access[];
   /** How the message quotes it: the I/O call or the helper. */
   label: string;
+  /** Given a constant default (`(await q) || {}`): the fix would have to keep it, so none. */
+  defaulted: boolean;
 }
 
 /** The single declaration of `const x = await ...`, or undefined. */
@@ -60,13 +62,56 @@ function declarationOf(statement: ts.Statement): ts.VariableDeclaration | undefi
   return rest.length === 0 ? declaration : undefined;
 }
 
-/** The `await` a statement consists of: its initializer or its expression, up to parentheses. */
-function awaitOf(statement: ts.Statement): ts.AwaitExpression | undefined {
-  let expression: ts.Expression | undefined;
-  if (ts.isExpressionStatement(statement)) expression = statement.expression;
-  else expression = declarationOf(statement)?.initializer;
-  while (expression && ts.isParenthesizedExpression(expression)) expression = expression.expression;
-  return expression && ts.isAwaitExpression(expression) ? expression : undefined;
+/** `(x) || y`, `x ?? y`: operators that give a default for an empty result. */
+const DEFAULT_OPERATORS = lazyKinds(() => [
+  ts.SyntaxKind.BarBarToken,
+  ts.SyntaxKind.QuestionQuestionToken,
+]);
+
+/** A default that runs nothing: `{}`, `[]`, `null`, `undefined`, a string, number or boolean. */
+function isConstantDefault(node: ts.Expression): boolean {
+  const value = unwrap(node);
+  if (ts.isObjectLiteralExpression(value)) return value.properties.length === 0;
+  if (ts.isArrayLiteralExpression(value)) return value.elements.length === 0;
+  return (
+    ts.isStringLiteral(value) ||
+    ts.isNumericLiteral(value) ||
+    value.kind === ts.SyntaxKind.NullKeyword ||
+    value.kind === ts.SyntaxKind.TrueKeyword ||
+    value.kind === ts.SyntaxKind.FalseKeyword ||
+    (ts.isIdentifier(value) && value.text === 'undefined')
+  );
+}
+
+/** `x` of `(x) || {}` / `(x) ?? null`, when the default is a constant; else undefined. */
+function withoutConstantDefault(expression: ts.Expression): ts.Expression | undefined {
+  if (!ts.isBinaryExpression(expression) || !DEFAULT_OPERATORS().has(expression.operatorToken.kind))
+    return undefined;
+  return isConstantDefault(expression.right) ? expression.left : undefined;
+}
+
+function stripParentheses(expression: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(expression)) expression = expression.expression;
+  return expression;
+}
+
+/**
+ * The `await` a statement consists of: its initializer or its expression, up to parentheses; for
+ * a declaration also one given a constant default (`const { id } = (await q) || {}`), `defaulted`.
+ */
+function awaitOf(
+  statement: ts.Statement,
+): { awaitNode: ts.AwaitExpression; defaulted: boolean } | undefined {
+  const initializer = declarationOf(statement)?.initializer;
+  let expression = ts.isExpressionStatement(statement) ? statement.expression : initializer;
+  if (!expression) return undefined;
+  expression = stripParentheses(expression);
+  if (ts.isAwaitExpression(expression)) return { awaitNode: expression, defaulted: false };
+  const valued = initializer && withoutConstantDefault(expression);
+  const awaited = valued && stripParentheses(valued);
+  return awaited && ts.isAwaitExpression(awaited)
+    ? { awaitNode: awaited, defaulted: true }
+    : undefined;
 }
 
 /** Whether code is run by a transaction callback (`prisma.$transaction(async (tx) => ...)`). */
@@ -127,8 +172,9 @@ class StepReader {
   }
 
   read(statement: ts.Statement): Step | undefined {
-    const awaitNode = awaitOf(statement);
-    if (!awaitNode || isPromiseCombinator(unwrap(awaitNode.expression))) return undefined;
+    const awaited = awaitOf(statement);
+    if (!awaited || isPromiseCombinator(unwrap(awaited.awaitNode.expression))) return undefined;
+    const { awaitNode, defaulted } = awaited;
     const operand = awaitNode.expression;
     const accesses: Access[] = [];
     let label = '';
@@ -163,6 +209,7 @@ class StepReader {
       bindings: declaration ? boundNames(declaration.name) : new Set(),
       accesses,
       label,
+      defaulted,
     };
   }
 }
@@ -262,6 +309,7 @@ function dropsComments(model: TsModel, run: Step[]): boolean {
 /** `const [a, b] = await Promise.all([x(), y()]);` for a run of declarations and bare awaits. */
 function promiseAllFix(model: TsModel, run: Step[]): Fix | undefined {
   const { text, sourceFile } = model;
+  if (run.some((step) => step.defaulted)) return undefined;
   const declarations = run.map((step) => declarationOf(step.statement));
   let kind: string | undefined;
   for (const [i, step] of run.entries()) {
@@ -336,7 +384,9 @@ export const sequentialIndependentAwaits: Rule = {
         'TypeORM Active Record `Profile.findOneBy` and Mongoose `User.findById` included, the model ' +
         'declared in any file; TypeORM repositories a data source hands ' +
         'out, as in `ds.getRepository(Order).findOne(...)`, and `ds.manager`). ' +
-        'Statements are `const x = await f()` (any declaration kind or pattern) and bare `await f()`. ' +
+        'Statements are `const x = await f()` (any declaration kind or pattern), the same with a ' +
+        'constant default for an empty result (`const { a } = (await f()) || {}`, `?? null`, ' +
+        '`|| []`), and bare `await f()`. ' +
         'The finding is reported once per run, at its first `await`.',
       whyIsThisBad:
         'Each `await` suspends the handler until its round trip finishes, so two independent ' +
@@ -389,8 +439,8 @@ export const sequentialIndependentAwaits: Rule = {
           'run, keeping deliberate spacing), locks, `import()`, `res.json()`, and calls to functions ' +
           'the index cannot resolve.',
         'Awaits already combined (`await Promise.all([...])`), and statements that are not a plain ' +
-          'awaited declaration or expression (`if`, `return await`, `x = await f()`): any of them ' +
-          'ends the run.',
+          'awaited declaration or expression (`if`, `return await`, `x = await f()`, a default that ' +
+          'runs code: `(await f()) || makeDefault()`): any of them ends the run.',
         'Guards: a bare `await` whose result is thrown away and that only reads ' +
           '(`await prisma.project.findUniqueOrThrow(...)`), or calls a helper named for a check ' +
           '(`await requireAdmin(req)`, `assert*`, `ensure*`, `verify*`, `authorize*`): it is there to ' +
@@ -404,7 +454,8 @@ export const sequentialIndependentAwaits: Rule = {
         'declaration of one name (all of one kind) or a bare `await f();`, with no comments the ' +
         'rewrite would drop. Declaration kinds are kept; type annotations become a tuple type ' +
         '(`const [a, b]: [A, B] = ...`) when every declaration has one, and the fix is not offered ' +
-        'when only some do.',
+        'when only some do. Not offered when a statement gives its await a default (`(await f()) ' +
+        '|| {}`): keeping the default would need a name for each result.',
     },
   },
   check(ctx) {

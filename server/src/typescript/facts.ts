@@ -65,6 +65,7 @@ import {
 } from './module-exports';
 import { isMongooseModelVariable, mongooseModelBindings } from './mongoose-models';
 import { KNEX_INSTANCE, moduleKnexInstances } from './knex-instances';
+import { DRIZZLE_DATABASE_VALUE, moduleDrizzleDatabases } from './drizzle-databases';
 import { moduleMikroOrmObjects } from './mikro-orm';
 import { aliasedPath, type ModuleAliases } from './path-aliases';
 import { prismaQueryColumns } from './prisma-queries';
@@ -419,6 +420,9 @@ function classFactsOf(model: TsModel, moduleName: string): ClassFact[] {
   for (const name of moduleDbs(model)) facts.push({ name, orm: MONGODB_DB });
   // Knex instances other modules import (`export const db = knex({ client: 'pg' })`).
   for (const name of moduleKnexInstances(model)) facts.push({ name, orm: KNEX_INSTANCE });
+  // Drizzle databases other modules import (`export const db = drizzle(pool, { schema })`).
+  for (const name of moduleDrizzleDatabases(model))
+    facts.push({ name, orm: DRIZZLE_DATABASE_VALUE });
   // MikroORM entity managers and repositories other modules import (`DI.em`, `userRepo`).
   for (const { name, kind } of moduleMikroOrmObjects(model)) facts.push({ name, orm: kind });
   const fieldsByClass = workspaceFieldTypes(model, moduleName);

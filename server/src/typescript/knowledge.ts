@@ -190,7 +190,7 @@ const REDIS_COMMANDS = new Set([
  * The names a Drizzle database goes by: `db`, `tx`, `database`, `drizzle`, also as a field of the
  * class (`this.db`: repository and model classes holding it, as lobe-chat's do).
  */
-const DRIZZLE_DATABASE = String.raw`(?:this\.#?)?(?:db|tx|database|drizzle)`;
+export const DRIZZLE_DATABASE = String.raw`(?:this\.#?)?(?:db|tx|database|drizzle)`;
 /** Drizzle's relational queries: `db.query.users.findFirst(...)`. */
 const DRIZZLE_RELATIONAL = new RegExp(String.raw`^${DRIZZLE_DATABASE}\.query\.\w+$`);
 /** Drizzle's query builder, run when awaited: `db.select().from(users).where(...)`. */

@@ -10,7 +10,15 @@ import { KNEX_READS } from '../io-calls';
 import { KNEX_INSTANCE, isKnexInstance } from '../knex-instances';
 import { unwrap, type TsCall, type TsModel } from '../model';
 import { findProperty } from '../object-literals';
-import { WORDING, type UnboundedRead, shortText } from './read';
+import {
+  WORDING,
+  type Step,
+  type UnboundedRead,
+  chainOf,
+  returnedFromAsync,
+  rowNames,
+  shortText,
+} from './read';
 
 /**
  * Text a file with a knex read holds: knex named (an import, a `Knex` type), or an awaited call
@@ -57,27 +65,6 @@ const AGGREGATES = new Set(['count', 'countDistinct', 'min', 'max', 'sum', 'avg'
 /** Steps whose condition another may widen: a key pin beside them no longer bounds the rows. */
 const WIDENING = /^or/;
 
-/** One step of the chain: `where` and its arguments. */
-interface Step {
-  name: string;
-  args: readonly ts.Expression[];
-}
-
-/** The call that names the table (`db('users')`) and the steps after it, innermost first. */
-function chainOf(outer: ts.CallExpression): { head: ts.CallExpression; steps: Step[] } {
-  const steps: Step[] = [];
-  let head = outer;
-  for (;;) {
-    const callee = unwrap(head.expression);
-    if (!ts.isPropertyAccessExpression(callee)) break;
-    const inner = unwrap(callee.expression);
-    if (!ts.isCallExpression(inner)) break;
-    steps.unshift({ name: callee.name.text, args: head.arguments });
-    head = inner;
-  }
-  return { head, steps };
-}
-
 /**
  * Whether the chain's head is called on a knex instance (or transaction): one the file shows
  * (`knex-instances.ts`), or one another module exports.
@@ -93,19 +80,6 @@ function onKnexInstance(ctx: FileContext, model: TsModel, head: ts.CallExpressio
 
 /** Names that key a row of any table: `id`, and `uuid` (a public key, unique like `id`). */
 const KEY_NAMES = ['id', 'uuid'];
-
-/**
- * The names a table's rows go by in its key columns: `spaces` → `spaces`, `space`;
- * `saved_queries` → `saved_query`; `pinned_list` → itself.
- */
-function rowNames(table: string): Set<string> {
-  return new Set([
-    table,
-    table.replace(/ies$/, 'y'),
-    table.replace(/(ss|x|ch|sh)es$/, '$1'),
-    table.replace(/s$/, ''),
-  ]);
-}
 
 /**
  * The columns that key one row of the table read: `id` and `uuid`, and for a table the code names,
@@ -170,19 +144,6 @@ function isBounded(steps: readonly Step[], table: ts.Expression | undefined): bo
   if (!grouped && names.some((name) => AGGREGATES.has(name))) return true;
   if (!table || names.some((name) => WIDENING.test(name))) return false;
   return steps.some((step) => pinsKey(step, table));
-}
-
-/** Whether `node` is what an `async` function returns: resolving it runs the builder too. */
-function returnedFromAsync(node: ts.Expression): boolean {
-  let child: ts.Node = node;
-  let parent = node.parent;
-  while (ts.isParenthesizedExpression(parent)) [child, parent] = [parent, parent.parent];
-  const fn = ts.isReturnStatement(parent)
-    ? ts.findAncestor(parent, ts.isFunctionLike)
-    : ts.isArrowFunction(parent) && parent.body === child
-      ? parent
-      : undefined;
-  return !!fn && (ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
 }
 
 /** `db('users').where()...`, `this.database(T).select()`: steps on a called name. */

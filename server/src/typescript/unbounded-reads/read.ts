@@ -29,6 +29,8 @@ export const WORDING: Record<string, Wording> = {
   strapi: { bound: '`limit`', paging: '`start`' },
   strapiQueryEngine: { bound: '`limit`', paging: '`offset`' },
   mikroOrm: { bound: '`limit`', paging: '`offset`' },
+  drizzle: { bound: '`.limit()`', paging: '`.offset()`' },
+  drizzleRelational: { bound: '`limit`', paging: '`offset`' },
 };
 
 /** A read that returns every matching row, as reported. */
@@ -173,4 +175,54 @@ export function insertBeforeRead(
     return { start: builder.end, end: builder.end, newText: bound };
   const newline = ctx.text[lineStart - 2] === '\r' ? '\r\n' : '\n';
   return { start: dot, end: dot, newText: `${bound}${newline}${before}` };
+}
+
+/** One step of the chain: `where` and its arguments. */
+export interface Step {
+  name: string;
+  args: readonly ts.Expression[];
+}
+
+/**
+ * The first call of a builder chain (knex's `db('users')`, Drizzle's `db.select()`) and the steps
+ * after it, innermost first.
+ */
+export function chainOf(outer: ts.CallExpression): { head: ts.CallExpression; steps: Step[] } {
+  const steps: Step[] = [];
+  let head = outer;
+  for (;;) {
+    const callee = unwrap(head.expression);
+    if (!ts.isPropertyAccessExpression(callee)) break;
+    const inner = unwrap(callee.expression);
+    if (!ts.isCallExpression(inner)) break;
+    steps.unshift({ name: callee.name.text, args: head.arguments });
+    head = inner;
+  }
+  return { head, steps };
+}
+
+/**
+ * The names a table's rows go by in its key columns: `spaces` → `spaces`, `space`;
+ * `saved_queries` → `saved_query`; `pinned_list` → itself.
+ */
+export function rowNames(table: string): Set<string> {
+  return new Set([
+    table,
+    table.replace(/ies$/, 'y'),
+    table.replace(/(ss|x|ch|sh)es$/, '$1'),
+    table.replace(/s$/, ''),
+  ]);
+}
+
+/** Whether `node` is what an `async` function returns: resolving it runs the builder too. */
+export function returnedFromAsync(node: ts.Expression): boolean {
+  let child: ts.Node = node;
+  let parent = node.parent;
+  while (ts.isParenthesizedExpression(parent)) [child, parent] = [parent, parent.parent];
+  const fn = ts.isReturnStatement(parent)
+    ? ts.findAncestor(parent, ts.isFunctionLike)
+    : ts.isArrowFunction(parent) && parent.body === child
+      ? parent
+      : undefined;
+  return !!fn && (ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
 }
