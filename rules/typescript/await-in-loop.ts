@@ -248,7 +248,7 @@ export const awaitInLoop: Rule = {
         'parameter; or on a transaction of a knex instance, whatever it is called: the parameter of ' +
         '`db.transaction(async (t) => ...)` or `const t = await db.transaction()`, when `db` is ' +
         'declared `Knex`, made by the `knex` factory in the file, or named `knex`/`db`), ' +
-        'Drizzle (`db.query.users.findFirst`, also on `this.db`, and ' +
+        'Drizzle (`db.query.users.findFirst`, also on `this.db` and `ctx.db`, and ' +
         '`db.select()...` chains when awaited), Kysely builders run by `execute()`/`executeTakeFirst()` ' +
         "(`db.selectFrom('asset')...`, `trx.updateTable(...)...`, and ``sql`...`.execute(db)``), " +
         'postgres.js `sql` templates, Redis commands, and ' +

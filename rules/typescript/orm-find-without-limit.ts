@@ -130,7 +130,7 @@ export const ormFindWithoutLimit: Rule = {
         '`selectDistinct`) awaited, returned from an `async` function or run in an awaited ' +
         '`Promise.all([...])`, made only of read steps (`where`, joins, `orderBy`, `groupBy`, ' +
         '`having`, `offset`, `execute`) with no `.limit()`, on a Drizzle database: a name ' +
-        'Drizzle code uses (`db`, `tx`, `database`, `drizzle`, `this.db`) in a file that imports ' +
+        'Drizzle code uses (`db`, `tx`, `database`, `drizzle`, `this.db`, the `ctx.db` of a tRPC context) in a file that imports ' +
         'anything from `drizzle-orm` (its operators, a database type such as `NodePgDatabase`, ' +
         'the `drizzle` factory), or imported from a module that makes it with `drizzle(...)` ' +
         '(`export const db = drizzle(pool, { schema })`), or a transaction of one (`db.transaction(' +
