@@ -201,8 +201,32 @@ function addIndexesFix(
   return {
     title: `Add the extra config \`${argument}\` to \`${table.name}\``,
     safety: 'safe',
-    edits: [{ start: at, end: at, newText: `, ${argument}` }, ...indexFunction.edits],
+    edits: [
+      { start: at, end: at, newText: `, ${newConfigText(model, table, expressions)}` },
+      ...indexFunction.edits,
+    ],
   };
+}
+
+const indentationOf = (text: string, offset: number): string =>
+  /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', offset - 1) + 1))?.[0] ?? '';
+
+/**
+ * `(table) => [...]` for a new extra config: on one line for one index; one index per line
+ * below a multi-line columns object, indented as its columns are.
+ */
+function newConfigText(model: TsModel, table: DrizzleTable, expressions: string[]): string {
+  const { text, sourceFile } = model;
+  const object = table.columnsObject;
+  const first = object.properties[0];
+  const close = object.end - 1;
+  const line = (offset: number): number => sourceFile.getLineAndCharacterOfPosition(offset).line;
+  if (expressions.length === 1 || !first || line(first.getStart(sourceFile)) === line(close))
+    return `(table) => [${expressions.join(', ')}]`;
+  const indent = indentationOf(text, first.getStart(sourceFile));
+  const newline = text.includes('\r\n') ? '\r\n' : '\n';
+  const items = expressions.map((expression) => `${newline}${indent}${expression},`).join('');
+  return `(table) => [${items}${newline}${indentationOf(text, close)}]`;
 }
 
 /** The table's foreign keys, each set of columns once, that no index serves. */
