@@ -32,6 +32,7 @@ import { unboundedSelect } from './sql/unbounded-select';
 import { unindexedSqlForeignKey } from './sql/unindexed-sql-foreign-key';
 import { awaitInLoop } from './typescript/await-in-loop';
 import { clientPerRequest } from './typescript/client-per-request';
+import { drizzleForeignKeyWithoutIndex } from './typescript/drizzle-foreign-key-without-index';
 import { dropConsoleDisabled } from './typescript/drop-console-disabled';
 import { fixedIntervalPolling } from './typescript/fixed-interval-polling';
 import { intervalNeverCleared } from './typescript/interval-never-cleared';
@@ -78,6 +79,7 @@ export const ALL_RULES: readonly Rule[] = [
   unindexedSqlForeignKey,
   awaitInLoop,
   clientPerRequest,
+  drizzleForeignKeyWithoutIndex,
   dropConsoleDisabled,
   fixedIntervalPolling,
   intervalNeverCleared,

@@ -26,28 +26,74 @@ export function appendObjectProperty(
   object: ts.ObjectLiteralExpression,
   property: string,
 ): TextEdit[] {
-  const properties = object.properties;
-  const last = properties[properties.length - 1];
-  if (!last) {
-    return [{ start: object.getStart(sourceFile), end: object.end, newText: `{ ${property} }` }];
+  return appendObjectProperties(text, sourceFile, object, [property]);
+}
+
+/** Adds `properties` after the last property of an object literal, each as `appendObjectProperty` would. */
+export function appendObjectProperties(
+  text: string,
+  sourceFile: ts.SourceFile,
+  object: ts.ObjectLiteralExpression,
+  properties: readonly string[],
+): TextEdit[] {
+  if (object.properties.length === 0) {
+    const newText = `{ ${properties.join(', ')} }`;
+    return [{ start: object.getStart(sourceFile), end: object.end, newText }];
   }
-  const closeBrace = object.end - 1;
+  return appendToList(text, sourceFile, object.properties, object.end - 1, properties);
+}
+
+/**
+ * Adds `elements` after the last element of an array literal, laid out as
+ * `appendObjectProperty` lays out a property: `[]` becomes `[a, b]`.
+ */
+export function appendArrayElements(
+  text: string,
+  sourceFile: ts.SourceFile,
+  array: ts.ArrayLiteralExpression,
+  elements: readonly string[],
+): TextEdit[] {
+  if (array.elements.length === 0) {
+    const newText = `[${elements.join(', ')}]`;
+    return [{ start: array.getStart(sourceFile), end: array.end, newText }];
+  }
+  return appendToList(text, sourceFile, array.elements, array.end - 1, elements);
+}
+
+/** Adds `name` as the last of an import's non-empty `{ ... }` list, laid out the same way. */
+export function appendNamedImport(
+  text: string,
+  sourceFile: ts.SourceFile,
+  imports: ts.NamedImports,
+  name: string,
+): TextEdit[] {
+  return appendToList(text, sourceFile, imports.elements, imports.end - 1, [name]);
+}
+
+/** Adds `added` after the last of the non-empty `items`, a list closed at `close`. */
+function appendToList(
+  text: string,
+  sourceFile: ts.SourceFile,
+  items: ts.NodeArray<ts.Node>,
+  close: number,
+  added: readonly string[],
+): TextEdit[] {
+  const last = items[items.length - 1];
   const line = (offset: number): number => sourceFile.getLineAndCharacterOfPosition(offset).line;
-  if (line(last.end) === line(closeBrace)) {
-    return [{ start: last.end, end: last.end, newText: `, ${property}` }];
+  if (line(last.end) === line(close)) {
+    return [{ start: last.end, end: last.end, newText: `, ${added.join(', ')}` }];
   }
   const indent = indentationAt(text, last.getStart(sourceFile));
   // After the trailing comma, if any, and any comment that ends the line.
-  const comma = properties.hasTrailingComma ? text.indexOf(',', last.end) + 1 : last.end;
+  const comma = items.hasTrailingComma ? text.indexOf(',', last.end) + 1 : last.end;
   const at = lineEnd(text, comma);
   const newline = text[at] === '\r' ? '\r\n' : '\n';
-  if (properties.hasTrailingComma) {
-    return [{ start: at, end: at, newText: `${newline}${indent}${property},` }];
-  }
-  if (at === last.end) return [{ start: at, end: at, newText: `,${newline}${indent}${property}` }];
+  const lines = added.map((item) => `${newline}${indent}${item}`).join(',');
+  if (items.hasTrailingComma) return [{ start: at, end: at, newText: `${lines},` }];
+  if (at === last.end) return [{ start: at, end: at, newText: `,${lines}` }];
   return [
     { start: last.end, end: last.end, newText: ',' },
-    { start: at, end: at, newText: `${newline}${indent}${property}` },
+    { start: at, end: at, newText: lines },
   ];
 }
 
