@@ -12,6 +12,29 @@ import type { ColumnFact, TableFact } from '../../server/src/workspace/facts';
 /** Flyway/numbered migration file names: `V3__add_orders.sql`, `0004_orders.sql`. */
 const ORDERED_MIGRATION = /(^|\/)(?:V\d+(?:[._]\d+)*__|\d+[_-])[^/]*\.sql$/i;
 
+/** Prisma Migrate's output: `prisma/migrations/20240101120000_init/migration.sql`. */
+const PRISMA_MIGRATION = /(^|\/)migrations\/[^/]+\/migration\.sql$/;
+
+/** drizzle-kit's output: it separates the statements of each migration with this marker. */
+const DRIZZLE_KIT_BREAKPOINT = '--> statement-breakpoint';
+
+/**
+ * Whether `file` is SQL a schema-first ORM generated from a schema the workspace declares: a Prisma
+ * migration of a table a Prisma model maps, or a drizzle-kit migration. The schema's own rule
+ * (`prisma-relation-without-index`, `drizzle-foreign-key-without-index`) reports the key there,
+ * where the index belongs: the next generated migration creates it, and an index appended to a
+ * migration that already ran never would.
+ */
+function isGeneratedFromSchema(
+  file: string,
+  table: string,
+  prismaTables: ReadonlySet<string>,
+  readText: (file: string) => string | undefined,
+): boolean {
+  if (PRISMA_MIGRATION.test(file) && prismaTables.has(table)) return true;
+  return readText(file)?.includes(DRIZZLE_KIT_BREAKPOINT) ?? false;
+}
+
 /** A plain SQL identifier needs no quotes; anything else is quoted. */
 function identifier(name: string): string {
   return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
@@ -75,6 +98,7 @@ export const unindexedSqlForeignKey: Rule = {
       ].join('\n'),
       notFlagged: [
         'Columns with a `CREATE INDEX` leading with them in any `.sql` file of the workspace, unless a later file or statement drops it.',
+        'SQL generated from a schema the workspace declares: Prisma Migrate migrations (`migrations/<name>/migration.sql`) of tables a Prisma model maps, and drizzle-kit migrations (statements separated by `--> statement-breakpoint`). `prisma-relation-without-index` and `drizzle-foreign-key-without-index` report the key in the schema, where the fix belongs: the next generated migration creates the index, and one appended to a migration that already ran would never run. Tables written by hand into a Prisma migration are still checked.',
         'Columns that are the primary key or unique, or lead a composite `PRIMARY KEY (...)`, `UNIQUE (...)` of the table.',
         'MySQL schemas (backtick identifiers, `ENGINE=`, `AUTO_INCREMENT`), and every schema of a project on MySQL or MariaDB (`"sql": { "database": "mysql" }` in `perflens.json`, or every database URL string literal in the Python code of the workspace naming MySQL or MariaDB, as `unindexed-foreign-key` describes): InnoDB indexes every foreign key itself.',
         'Columns indexed by an ORM model (`index=True`) or an Alembic migration on a table of the same name.',
@@ -94,8 +118,14 @@ export const unindexedSqlForeignKey: Rule = {
   checkWorkspace(ctx) {
     // InnoDB gives every foreign key an index: nothing here is unindexed on MySQL or MariaDB.
     if (indexesForeignKeysItself(projectDatabase(ctx))) return;
-    for (const { file, table } of ctx.index.allTables()) {
+    const tables = ctx.index.allTables();
+    const prismaTables = new Set(
+      tables.flatMap(({ table }) => (table.source === 'prisma' ? [table.name] : [])),
+    );
+    for (const { file, table } of tables) {
       if (table.source !== 'sql') continue;
+      if (!table.columns.some((column) => column.foreignKey)) continue;
+      if (isGeneratedFromSchema(file, table.name, prismaTables, (f) => ctx.readText(f))) continue;
       const fixable = !ORDERED_MIGRATION.test(file) && !isMigrationPath(file);
       for (const column of table.columns) {
         const key = column.foreignKey;
