@@ -1,11 +1,15 @@
 /**
- * Whether the rows a query loads become the `in` list of another query in the same function:
- * `const ids = (await prisma.link.findMany({ where, select: { id: true } })).map((l) => l.id)`,
- * then `updateMany({ where: { id: { in: ids } } })`. Such code needs every row (a bound would
- * silently leave the rest unchanged), and the cure is to give the other query the same filter.
+ * `in` lists and the rows they come from, both ways round:
+ * - Whether the rows a query loads become the `in` list of another query in the same function:
+ *   `const ids = (await prisma.link.findMany({ where, select: { id: true } })).map((l) => l.id)`,
+ *   then `updateMany({ where: { id: { in: ids } } })`. Such code needs every row (a bound would
+ *   silently leave the rest unchanged), and the cure is to give the other query the same filter.
+ * - Whether an `in` list holds the ids of one page of rows read just before: the children of
+ *   those parents are as many as the page makes them, so their query is bounded by it.
  */
 import { ts } from './compiler';
 import { semanticParent, unwrap, type TsCall } from './model';
+import { localVariableOf } from './name-resolution';
 
 /** The name a value is declared under, when its expression is a `const`/`let` initializer. */
 export function declaredName(expression: ts.Expression): string | undefined {
@@ -71,4 +75,52 @@ export function rowsFeedInList(call: TsCall): boolean {
   };
   ts.forEachChild(body, visit);
   return found;
+}
+
+/** How many `const` hops (`ids` → `rows` → `await ...`) a page's ids are followed through. */
+const MAX_HOPS = 3;
+
+/** The initializer of a `const` that `id` names, declared in the function that uses it. */
+function constInitializer(id: ts.Identifier): ts.Expression | undefined {
+  const local = localVariableOf(id);
+  const list = local?.holder.parent;
+  if (!local || !list || !ts.isVariableDeclarationList(list)) return undefined;
+  return list.flags & ts.NodeFlags.Const ? local.holder.initializer : undefined;
+}
+
+/** Whether `expression` is the rows of an awaited paged read, directly or through `const`s. */
+function isPagedRows(
+  expression: ts.Expression,
+  isPagedRead: (call: ts.CallExpression) => boolean,
+  hops: number,
+): boolean {
+  const value = unwrap(expression);
+  if (ts.isAwaitExpression(value)) {
+    const awaited = unwrap(value.expression);
+    return ts.isCallExpression(awaited) && isPagedRead(awaited);
+  }
+  if (!ts.isIdentifier(value) || hops >= MAX_HOPS) return false;
+  const initializer = constInitializer(value);
+  return !!initializer && isPagedRows(initializer, isPagedRead, hops + 1);
+}
+
+/**
+ * Whether an `in` list is one value per row of a paged read in the same function:
+ * `threads.map((t) => t.id)` (or a `const` holding it) where `const threads = await
+ * prisma.thread.findMany({ take: 50 })`. Only `map` counts: `flatMap` may spread each row's own
+ * list, which the page does not bound. A parameter, or rows read without a bound, are no page.
+ */
+export function isIdsOfPagedRows(
+  list: ts.Expression,
+  isPagedRead: (call: ts.CallExpression) => boolean,
+  hops = 0,
+): boolean {
+  const value = unwrap(list);
+  if (ts.isIdentifier(value)) {
+    const initializer = hops < MAX_HOPS ? constInitializer(value) : undefined;
+    return !!initializer && isIdsOfPagedRows(initializer, isPagedRead, hops + 1);
+  }
+  if (!ts.isCallExpression(value) || !ts.isPropertyAccessExpression(value.expression)) return false;
+  if (value.expression.name.text !== 'map') return false;
+  return isPagedRows(value.expression.expression, isPagedRead, hops + 1);
 }
