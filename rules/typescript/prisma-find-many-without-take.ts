@@ -248,7 +248,8 @@ export const prismaFindManyWithoutTake: Rule = {
         '`where` filters that keep to the children of one page of parents read in the same function: ' +
           'an `in` list of the ids of a `findMany` or `groupBy` with `take` (`threadId: { in: ' +
           'threads.map((t) => t.id) }` after `const threads = await prisma.thread.findMany({ take: 50 })`, ' +
-          'directly or through a `const ids = threads.map(...)`). There are as many as the page makes ' +
+          'directly, through a `const ids = threads.map(...)`, or with the page read in its place in ' +
+          'a `const [threads, total] = await Promise.all([...])`). There are as many as the page makes ' +
           'them, and a `take` would drop some. An `in` list from a parameter, from rows read without ' +
           '`take`, or built with `flatMap` is no page and is reported.',
         'Arguments Perflens cannot see: a variable or call (`findMany(args)`, `findMany(buildQuery(req))`), ' +

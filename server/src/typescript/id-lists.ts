@@ -8,8 +8,8 @@
  *   those parents are as many as the page makes them, so their query is bounded by it.
  */
 import { ts } from './compiler';
-import { semanticParent, unwrap, type TsCall } from './model';
-import { localVariableOf } from './name-resolution';
+import { chainText, semanticParent, unwrap, type TsCall } from './model';
+import { declarationOf, enclosingFunctionNode, localVariableOf } from './name-resolution';
 
 /** The name a value is declared under, when its expression is a `const`/`let` initializer. */
 export function declaredName(expression: ts.Expression): string | undefined {
@@ -88,26 +88,61 @@ function constInitializer(id: ts.Identifier): ts.Expression | undefined {
   return list.flags & ts.NodeFlags.Const ? local.holder.initializer : undefined;
 }
 
-/** Whether `expression` is the rows of an awaited paged read, directly or through `const`s. */
+/**
+ * The query whose result `id` is bound to from `const [pages, total] = await Promise.all([q0,
+ * q1])` in the function that uses it: `q0` for `pages`. Undefined for any other binding.
+ */
+function promiseAllElement(id: ts.Identifier): ts.Expression | undefined {
+  const element = declarationOf(id)?.parent;
+  if (!element || !ts.isBindingElement(element) || element.dotDotDotToken) return undefined;
+  const pattern = element.parent;
+  const holder = pattern.parent;
+  if (!ts.isArrayBindingPattern(pattern) || !ts.isVariableDeclaration(holder)) return undefined;
+  const list = holder.parent;
+  if (!ts.isVariableDeclarationList(list) || !(list.flags & ts.NodeFlags.Const)) return undefined;
+  if (enclosingFunctionNode(holder) !== enclosingFunctionNode(id)) return undefined;
+  const awaited = holder.initializer && unwrap(holder.initializer);
+  if (!awaited || !ts.isAwaitExpression(awaited)) return undefined;
+  const all = unwrap(awaited.expression);
+  if (!ts.isCallExpression(all) || chainText(all.expression) !== 'Promise.all') return undefined;
+  const [queries] = all.arguments;
+  if (!queries || !ts.isArrayLiteralExpression(queries)) return undefined;
+  const query = queries.elements[pattern.elements.indexOf(element)];
+  return query && !ts.isSpreadElement(query) ? query : undefined;
+}
+
+/** Whether `expression` is a call of a paged read. */
+function isPagedCall(
+  expression: ts.Expression,
+  isPagedRead: (call: ts.CallExpression) => boolean,
+): boolean {
+  const call = unwrap(expression);
+  return ts.isCallExpression(call) && isPagedRead(call);
+}
+
+/**
+ * Whether `expression` is the rows of an awaited paged read: directly, through `const`s, or
+ * bound from its place in an awaited `Promise.all([...])`.
+ */
 function isPagedRows(
   expression: ts.Expression,
   isPagedRead: (call: ts.CallExpression) => boolean,
   hops: number,
 ): boolean {
   const value = unwrap(expression);
-  if (ts.isAwaitExpression(value)) {
-    const awaited = unwrap(value.expression);
-    return ts.isCallExpression(awaited) && isPagedRead(awaited);
-  }
+  if (ts.isAwaitExpression(value)) return isPagedCall(value.expression, isPagedRead);
   if (!ts.isIdentifier(value) || hops >= MAX_HOPS) return false;
   const initializer = constInitializer(value);
-  return !!initializer && isPagedRows(initializer, isPagedRead, hops + 1);
+  if (initializer) return isPagedRows(initializer, isPagedRead, hops + 1);
+  const query = promiseAllElement(value);
+  return !!query && isPagedCall(query, isPagedRead);
 }
 
 /**
  * Whether an `in` list is one value per row of a paged read in the same function:
  * `threads.map((t) => t.id)` (or a `const` holding it) where `const threads = await
- * prisma.thread.findMany({ take: 50 })`. Only `map` counts: `flatMap` may spread each row's own
+ * prisma.thread.findMany({ take: 50 })` (or `const [threads, total] = await Promise.all([...])`
+ * with the paged read in its place). Only `map` counts: `flatMap` may spread each row's own
  * list, which the page does not bound. A parameter, or rows read without a bound, are no page.
  */
 export function isIdsOfPagedRows(
