@@ -259,7 +259,8 @@ export const awaitInLoop: Rule = {
         '`@InjectEntityManager` of `@mikro-orm/nestjs` injects, `orm.em`, `em.fork()`, ' +
         '`em.getRepository(Book)`, the manager of an `em.transactional(async (em) => ...)` ' +
         'callback, `RequestContext.getEntityManager()`, `DI.em` of a module object typed with ' +
-        'one, a repository another module exports, and a variable holding one) and a Sequelize instance, ' +
+        'one (or `DI.orm.em` of a member typed `MikroORM`), also imported from another module, a ' +
+        'repository another module exports, and a variable holding one) and a Sequelize instance, ' +
         'when the receiver is declared with that type (a NestJS-injected field, a typed parameter ' +
         'or variable, or one initialised with `new Sequelize(...)`) imported from the ORM, or is ' +
         'a TypeORM object another one hands out: `ds.getRepository(Order)`, `ds.manager`, ' +

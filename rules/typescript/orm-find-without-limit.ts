@@ -121,7 +121,8 @@ export const ormFindWithoutLimit: Rule = {
         '`@mikro-orm/nestjs`, `orm.em`, `em.fork()`, `em.getRepository(T)`, the manager of ' +
         '`em.transactional()`, `RequestContext.getEntityManager()`, a member of a module object ' +
         'typed with one (`DI.em`, `DI.books` of `export const DI = {} as { em: EntityManager; ' +
-        'books: EntityRepository<Book> }`), also imported from another module, and a repository ' +
+        'books: EntityRepository<Book> }`, and `DI.orm.em` of a member typed `MikroORM`), also ' +
+        'imported from another module, and a repository ' +
         'another module exports: `export const bookRepo = orm.em.getRepository(Book)`) read with `find`, `findAll` or `findAndCount` and no `limit` in its ' +
         'options (`em.find(Ticket, where, options)`, `em.findAll(Ticket, options)`, ' +
         '`repo.find(where, options)`, `repo.findAll(options)`). ' +
@@ -247,8 +248,7 @@ export const ormFindWithoutLimit: Rule = {
           'options) that pins `id` (`{ id }`, `{ id: ids }`, `{ id: { $in: ids } }`), options kept ' +
           'in a variable used elsewhere or spreading another object, `findOne`, `count`, and a ' +
           '`find` on anything not recognised as a MikroORM entity manager or repository (an ' +
-          "object of the app's own with a `find`/`findAll`). Another module's `DI.orm.em` is not " +
-          'followed: only `DI.em` and repositories are recorded for importers.',
+          "object of the app's own with a `find`/`findAll`).",
       ],
       fixSafety:
         'Unsafe: a bound changes how many rows the code receives. It is right for lists shown to ' +

@@ -2,7 +2,7 @@ import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
 import { rowsOnlyCounted, type CountedRows } from '../../server/src/typescript/counted-rows';
-import { rowsFeedInList } from '../../server/src/typescript/id-lists';
+import { isIdsOfPagedRows, rowsFeedInList } from '../../server/src/typescript/id-lists';
 import { findProperty, propertyName } from '../../server/src/typescript/object-literals';
 import { appendObjectProperty, fillEmptyArguments } from '../../server/src/typescript/edits';
 import {
@@ -68,7 +68,39 @@ function selectsByKey(where: ts.Expression, keys: ModelKeys): boolean {
   );
 }
 
-/** Why a `findMany` call's rows are bounded or cannot be judged; undefined when unbounded. */
+/** Reads that return at most `take` rows when given one: `findMany`, and `groupBy`'s groups. */
+const PAGED_READS = new Set(['findMany', 'groupBy']);
+
+/** `<client>.<model>.findMany({ take, ... })` or `.groupBy({ take, ... })`: one page of rows. */
+function isPagedRead(call: ts.CallExpression): boolean {
+  const callee = unwrap(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !PAGED_READS.has(callee.name.text)) return false;
+  if (!ts.isPropertyAccessExpression(unwrap(callee.expression))) return false;
+  const [args] = call.arguments;
+  const literal = args && unwrap(args);
+  return !!literal && ts.isObjectLiteralExpression(literal) && !!findProperty(literal, 'take');
+}
+
+/**
+ * A `where` that keeps to the children of one page of parents read in the same function:
+ * `threadId: { in: threads.map((t) => t.id) }` after `const threads = await
+ * prisma.thread.findMany({ take: 50 })`. A hand-written include: every child of the page is
+ * needed, and there are as many as the page makes them.
+ */
+function filtersByPageIds(where: ts.Expression): boolean {
+  const literal = unwrap(where);
+  if (!ts.isObjectLiteralExpression(literal)) return false;
+  return literal.properties.some((property) => {
+    if (!ts.isPropertyAssignment(property)) return false;
+    const value = unwrap(property.initializer);
+    const list = ts.isObjectLiteralExpression(value) ? findProperty(value, 'in') : undefined;
+    return (
+      !!list && ts.isPropertyAssignment(list) && isIdsOfPagedRows(list.initializer, isPagedRead)
+    );
+  });
+}
+
+/** Whether a `findMany` call's rows are bounded, or built where Perflens cannot judge them. */
 function boundedOrOpaque(query: PrismaQuery, ctx: FileContext): boolean {
   const [args] = query.call.args;
   if (!args) return false;
@@ -81,7 +113,10 @@ function boundedOrOpaque(query: PrismaQuery, ctx: FileContext): boolean {
   if (!where) return false;
   if (ts.isShorthandPropertyAssignment(where)) return false;
   if (!ts.isPropertyAssignment(where)) return true;
-  return selectsByKey(where.initializer, modelKeys(ctx, modelOfDelegate(query.delegate)));
+  return (
+    selectsByKey(where.initializer, modelKeys(ctx, modelOfDelegate(query.delegate))) ||
+    filtersByPageIds(where.initializer)
+  );
 }
 
 function takeFix(ctx: FileContext, query: PrismaQuery): Fix {
@@ -210,6 +245,13 @@ export const prismaFindManyWithoutTake: Rule = {
         '`where` filters that pin a unique field of the model (`@id`, `@unique`, or every field of an ' +
           '`@@id`/`@@unique`) to a value or an `in` list: at most one row per value comes back. The keys ' +
           'come from `schema.prisma` in the workspace; without it, only `id` counts as a key.',
+        '`where` filters that keep to the children of one page of parents read in the same function: ' +
+          'an `in` list of the ids of a `findMany` or `groupBy` with `take` (`threadId: { in: ' +
+          'threads.map((t) => t.id) }` after `const threads = await prisma.thread.findMany({ take: 50 })`, ' +
+          'directly, through a `const ids = threads.map(...)`, or with the page read in its place in ' +
+          'a `const [threads, total] = await Promise.all([...])`). There are as many as the page makes ' +
+          'them, and a `take` would drop some. An `in` list from a parameter, from rows read without ' +
+          '`take`, or built with `flatMap` is no page and is reported.',
         'Arguments Perflens cannot see: a variable or call (`findMany(args)`, `findMany(buildQuery(req))`), ' +
           'or an object that spreads another (`{ ...pagination, where }`), since those may carry `take`.',
         'Code not on a request path: functions no handler reaches, startup code (`main()`, module top ' +

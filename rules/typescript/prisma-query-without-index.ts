@@ -407,6 +407,7 @@ function collectPairs(
   byQuery: Map<string, ResolvedUse[]>,
   leadsIndex: (use: ResolvedUse) => boolean,
   rowKey: (use: ResolvedUse) => boolean,
+  coversUniqueKey: (entry: IndexedTable, equalities: readonly ResolvedUse[]) => boolean,
 ): Map<string, Pair> {
   const pairs = new Map<string, Pair>();
   for (const uses of byQuery.values()) {
@@ -416,8 +417,11 @@ function collectPairs(
     const filters = uses.filter(
       (use) => use.use.role === 'filter' && use.entry === sort.entry && use.column !== sort.column,
     );
-    // A unique lookup returns one row: nothing to sort.
+    // A unique lookup returns one row: nothing to sort. So does equality on every field of an
+    // `@@id` or `@@unique` (`where: { teamId, slug }` with `@@unique([teamId, slug])`).
     if (filters.some((use) => use.column.primaryKey || use.column.unique)) continue;
+    const equalityFilters = filters.filter((use) => use.use.equality);
+    if (coversUniqueKey(sort.entry, equalityFilters)) continue;
     const filter = filters.find((use) => use.use.equality && leadsIndex(use));
     if (!filter) continue;
     const equalities = [filter.column];
@@ -482,6 +486,22 @@ function servesSort(
   });
 }
 
+/**
+ * Whether equality filters name every field of one of the model's composite unique keys
+ * (`@@id([id, teamId])`, `@@unique([venue, day, ticker])`): the query matches one row at most.
+ */
+function equalsEveryFieldOfUniqueKey(
+  ctx: WorkspaceContext,
+  entry: IndexedTable,
+  equalities: readonly ResolvedUse[],
+): boolean {
+  if (equalities.length === 0) return false;
+  const fields = new Set(equalities.map((use) => lower(use.column.name)));
+  return schemaIndexes(ctx, entry).some(
+    (index) => index.unique && index.columns.every((column) => fields.has(lower(column))),
+  );
+}
+
 function reportPairs(
   ctx: WorkspaceContext,
   read: SchemaReader,
@@ -489,10 +509,13 @@ function reportPairs(
   leadsIndex: (use: ResolvedUse) => boolean,
 ): void {
   const rowKey = (use: ResolvedUse): boolean => isRowKey(read, use.entry, use.column);
+  const coversUniqueKey = (entry: IndexedTable, equalities: readonly ResolvedUse[]): boolean =>
+    equalsEveryFieldOfUniqueKey(ctx, entry, equalities);
   for (const { entry, filters, sort, sites } of collectPairs(
     byQuery,
     leadsIndex,
     rowKey,
+    coversUniqueKey,
   ).values()) {
     const { table } = entry;
     const unserved = sites.filter((site) => {
@@ -601,7 +624,10 @@ export const prismaQueryWithoutIndex: Rule = {
         '}',
       ].join('\n'),
       notFlagged: [
-        'Unique lookups: `findUnique`, `update`, `delete`, `upsert`, and `where` on an `@id` or `@unique` field.',
+        'Unique lookups: `findUnique`, `update`, `delete`, `upsert`, and `where` on an `@id` or `@unique` field. ' +
+          'A query whose equality filters cover every field of an `@@id` or `@@unique` (`where: { teamId, slug }` ' +
+          'with `@@unique([teamId, slug])`) matches one row at most: its sort is not paired with the filter. ' +
+          'Part of a composite key (`where: { teamId }`) matches many rows and is reported.',
         'Fields that lead an index of the model (`@@index([status, createdAt])` serves `status`; a one-field list may be written without brackets: `@@index(status)`, `@@index(lastChecked(sort: Asc))`, `@@unique(slug)`), and queries one of whose filter fields leads an index: the other conditions only sift the rows that index found.',
         'Models not declared in any `schema.prisma` of the workspace, and fields the model does not have; with several schemas (a monorepo), the one nearest the query file is used.',
         'Boolean fields (`published: true`): an index on a two-valued field rarely beats a scan; `Json` and `Bytes` fields and JSON path filters, which a plain index does not serve. Enum fields are flagged: their values are usually skewed (few `PENDING` orders among many `DELIVERED`), which is when an index pays off.',

@@ -1,11 +1,15 @@
 /**
- * Whether the rows a query loads become the `in` list of another query in the same function:
- * `const ids = (await prisma.link.findMany({ where, select: { id: true } })).map((l) => l.id)`,
- * then `updateMany({ where: { id: { in: ids } } })`. Such code needs every row (a bound would
- * silently leave the rest unchanged), and the cure is to give the other query the same filter.
+ * `in` lists and the rows they come from, both ways round:
+ * - Whether the rows a query loads become the `in` list of another query in the same function:
+ *   `const ids = (await prisma.link.findMany({ where, select: { id: true } })).map((l) => l.id)`,
+ *   then `updateMany({ where: { id: { in: ids } } })`. Such code needs every row (a bound would
+ *   silently leave the rest unchanged), and the cure is to give the other query the same filter.
+ * - Whether an `in` list holds the ids of one page of rows read just before: the children of
+ *   those parents are as many as the page makes them, so their query is bounded by it.
  */
 import { ts } from './compiler';
-import { semanticParent, unwrap, type TsCall } from './model';
+import { chainText, semanticParent, unwrap, type TsCall } from './model';
+import { declarationOf, enclosingFunctionNode, localVariableOf } from './name-resolution';
 
 /** The name a value is declared under, when its expression is a `const`/`let` initializer. */
 export function declaredName(expression: ts.Expression): string | undefined {
@@ -71,4 +75,87 @@ export function rowsFeedInList(call: TsCall): boolean {
   };
   ts.forEachChild(body, visit);
   return found;
+}
+
+/** How many `const` hops (`ids` → `rows` → `await ...`) a page's ids are followed through. */
+const MAX_HOPS = 3;
+
+/** The initializer of a `const` that `id` names, declared in the function that uses it. */
+function constInitializer(id: ts.Identifier): ts.Expression | undefined {
+  const local = localVariableOf(id);
+  const list = local?.holder.parent;
+  if (!local || !list || !ts.isVariableDeclarationList(list)) return undefined;
+  return list.flags & ts.NodeFlags.Const ? local.holder.initializer : undefined;
+}
+
+/**
+ * The query whose result `id` is bound to from `const [pages, total] = await Promise.all([q0,
+ * q1])` in the function that uses it: `q0` for `pages`. Undefined for any other binding.
+ */
+function promiseAllElement(id: ts.Identifier): ts.Expression | undefined {
+  const element = declarationOf(id)?.parent;
+  if (!element || !ts.isBindingElement(element) || element.dotDotDotToken) return undefined;
+  const pattern = element.parent;
+  const holder = pattern.parent;
+  if (!ts.isArrayBindingPattern(pattern) || !ts.isVariableDeclaration(holder)) return undefined;
+  const list = holder.parent;
+  if (!ts.isVariableDeclarationList(list) || !(list.flags & ts.NodeFlags.Const)) return undefined;
+  if (enclosingFunctionNode(holder) !== enclosingFunctionNode(id)) return undefined;
+  const awaited = holder.initializer && unwrap(holder.initializer);
+  if (!awaited || !ts.isAwaitExpression(awaited)) return undefined;
+  const all = unwrap(awaited.expression);
+  if (!ts.isCallExpression(all) || chainText(all.expression) !== 'Promise.all') return undefined;
+  const [queries] = all.arguments;
+  if (!queries || !ts.isArrayLiteralExpression(queries)) return undefined;
+  const query = queries.elements[pattern.elements.indexOf(element)];
+  return query && !ts.isSpreadElement(query) ? query : undefined;
+}
+
+/** Whether `expression` is a call of a paged read. */
+function isPagedCall(
+  expression: ts.Expression,
+  isPagedRead: (call: ts.CallExpression) => boolean,
+): boolean {
+  const call = unwrap(expression);
+  return ts.isCallExpression(call) && isPagedRead(call);
+}
+
+/**
+ * Whether `expression` is the rows of an awaited paged read: directly, through `const`s, or
+ * bound from its place in an awaited `Promise.all([...])`.
+ */
+function isPagedRows(
+  expression: ts.Expression,
+  isPagedRead: (call: ts.CallExpression) => boolean,
+  hops: number,
+): boolean {
+  const value = unwrap(expression);
+  if (ts.isAwaitExpression(value)) return isPagedCall(value.expression, isPagedRead);
+  if (!ts.isIdentifier(value) || hops >= MAX_HOPS) return false;
+  const initializer = constInitializer(value);
+  if (initializer) return isPagedRows(initializer, isPagedRead, hops + 1);
+  const query = promiseAllElement(value);
+  return !!query && isPagedCall(query, isPagedRead);
+}
+
+/**
+ * Whether an `in` list is one value per row of a paged read in the same function:
+ * `threads.map((t) => t.id)` (or a `const` holding it) where `const threads = await
+ * prisma.thread.findMany({ take: 50 })` (or `const [threads, total] = await Promise.all([...])`
+ * with the paged read in its place). Only `map` counts: `flatMap` may spread each row's own
+ * list, which the page does not bound. A parameter, or rows read without a bound, are no page.
+ */
+export function isIdsOfPagedRows(
+  list: ts.Expression,
+  isPagedRead: (call: ts.CallExpression) => boolean,
+  hops = 0,
+): boolean {
+  const value = unwrap(list);
+  if (ts.isIdentifier(value)) {
+    const initializer = hops < MAX_HOPS ? constInitializer(value) : undefined;
+    return !!initializer && isIdsOfPagedRows(initializer, isPagedRead, hops + 1);
+  }
+  if (!ts.isCallExpression(value) || !ts.isPropertyAccessExpression(value.expression)) return false;
+  if (value.expression.name.text !== 'map') return false;
+  return isPagedRows(value.expression.expression, isPagedRead, hops + 1);
 }

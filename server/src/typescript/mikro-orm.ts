@@ -21,7 +21,8 @@ type MikroOrmObject = 'EntityManager' | 'EntityRepository' | 'MikroORM';
 
 /**
  * The model kinds (`ClassFact.orm`) of module-level MikroORM objects other modules import: an
- * entity manager (`DI.em` of `export const DI = {} as { em: EntityManager }`) and a repository
+ * entity manager (`DI.em` of `export const DI = {} as { em: EntityManager }`, and `DI.orm.em` of a
+ * member typed `MikroORM`) and a repository
  * (`export const userRepo = orm.em.getRepository(User)`, `DI.books` typed `EntityRepository<Book>`).
  */
 export const MIKRO_ORM_MANAGER_VALUE = 'mikro-orm-manager-value';
@@ -202,7 +203,8 @@ function memberTypeName(type: ts.TypeLiteralNode | undefined, name: string): str
 /**
  * The module's MikroORM entity managers and repositories other modules can import, for the file's
  * facts: module variables holding one (`export const userRepo = orm.em.getRepository(User)`), and
- * members of a module variable's object type (`DI.em`, `DI.books`). Files importing nothing from
+ * members of a module variable's object type (`DI.em`, `DI.books`, and `DI.orm.em` for a member
+ * typed `MikroORM`). Files importing nothing from
  * MikroORM pay one look at their imports.
  */
 export function moduleMikroOrmObjects(model: TsModel): { name: string; kind: string }[] {
@@ -213,8 +215,12 @@ export function moduleMikroOrmObjects(model: TsModel): { name: string; kind: str
     for (const member of type?.members ?? []) {
       if (!member.name || !ts.isIdentifier(member.name)) continue;
       const typeName = memberTypeName(type, member.name.text);
-      const kind = typeName && VALUE_KINDS[importedClass(model, typeName) ?? 'MikroORM'];
+      const object = typeName ? importedClass(model, typeName) : undefined;
+      const kind = object && VALUE_KINDS[object];
       if (kind) found.push({ name: `${name}.${member.name.text}`, kind });
+      // `DI.orm` typed `MikroORM`: its `em` is the global entity manager (`DI.orm.em.find(...)`).
+      if (object === 'MikroORM')
+        found.push({ name: `${name}.${member.name.text}.em`, kind: MIKRO_ORM_MANAGER_VALUE });
     }
     if (type || !declaration.initializer) continue;
     const kind = VALUE_KINDS[mikroOrmObject(model, declaration.initializer, 0) ?? 'MikroORM'];

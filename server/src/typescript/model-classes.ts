@@ -508,6 +508,8 @@ function findModelReceiver(call: TsCall): ModelReceiver | undefined {
   if (ts.isPropertyAccessExpression(receiver)) {
     if (staticQuery && importedMember(receiver))
       return { className: receiver.getText(), kind: 'static' };
+    const manager = staticQuery ? importedOrmManager(receiver) : undefined;
+    if (manager) return { className: manager, kind: 'static' };
     // `this.users.findBy(...)` on a field declared with a class (an injected custom repository).
     const fieldClass =
       instanceQuery && receiver.expression.kind === ts.SyntaxKind.ThisKeyword
@@ -568,6 +570,18 @@ function importedMember(receiver: ts.PropertyAccessExpression): boolean {
       isRequiredBinding(holder) ||
       (ts.isVariableDeclaration(holder) && isRequireCall(holder.initializer)))
   );
+}
+
+/**
+ * `DI.orm.em` where `DI` is imported: the entity manager of a MikroORM object another module
+ * shares as a member (`export const DI = {} as { orm: MikroORM }`), named as the index records it
+ * (`mikro-orm.ts`, `moduleMikroOrmObjects`). The index tells whether it is one.
+ */
+function importedOrmManager(receiver: ts.PropertyAccessExpression): string | undefined {
+  const owner = receiver.expression;
+  if (receiver.name.text !== 'em' || !ts.isPropertyAccessExpression(owner)) return undefined;
+  if (!ts.isIdentifier(owner.name) || !importedMember(owner)) return undefined;
+  return `${(owner.expression as ts.Identifier).text}.${owner.name.text}.em`;
 }
 
 /**
