@@ -14,6 +14,7 @@ import type {
 import { asyncOrmClassQueryTargets } from './async-orm-models';
 import { blockingEffect, describeCall } from './blocking';
 import { databaseUrlKinds } from './database-urls';
+import { iteratesResult, onlyBuildsGenerator } from './generator-calls';
 import {
   describesQueryOnly,
   evaluatesQuerySetVariable,
@@ -162,6 +163,7 @@ export function extractPythonFacts(
         end: call.end,
         inLoop: call.loops.some((loop) => !loop.overConstantLiteral),
         awaited: call.awaited,
+        ...(iteratesResult(call, model) ? { iterated: true } : {}),
       });
     }
     return {
@@ -174,6 +176,7 @@ export function extractPythonFacts(
       nameStart: fn.nameStart,
       nameEnd: fn.nameEnd,
       effects,
+      ...(onlyBuildsGenerator(fn, model) ? { generator: true } : {}),
       calls: sites,
       traits: traitContributors.flatMap((contribute) => contribute(fn, calls, model)),
     };
