@@ -255,7 +255,12 @@ export const unboundedOrmQuery: Rule = {
           'organization, tenant, workspace, project, company, team or realm), the rows of a table that ' +
           'keeps growing under its parent (orders, invoices, payments, events, logs, messages, history, ' +
           'audit, notifications, activity, transactions, metrics), and reads that must see every row. ' +
-          '`== None` pins no parent. Models the workspace does not declare keep the finding.',
+          '`== None` pins no parent. Models the workspace does not declare keep the finding. A Django ' +
+          'model is declared when it extends `models.Model` or a model of the workspace, a ' +
+          "well-known abstract model (Django's `AbstractUser`, `TimeStampedModel` of " +
+          'django-model-utils or django-extensions, `LifecycleModel`, `SafeDeleteModel`, ...), or ' +
+          'any base when its body declares Django model fields (`models.ForeignKey(...)`, ' +
+          '`ForeignKey` imported from `django.db.models`): its abstract base may be in a package.',
         'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `execution_options(yield_per=...)` / `stream_results=True`, `.partitions()`, Django `.iterator()` and `.aiterator()`).',
         'Bulk operations that return no rows: `.delete()`, `.update()`, `.bulk_update()` (a count), and ' +
           '`.bulk_create(objs)` / `.abulk_create(objs)`, whose result is the list of objects it was given: ' +
