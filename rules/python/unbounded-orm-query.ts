@@ -255,7 +255,12 @@ export const unboundedOrmQuery: Rule = {
           'organization, tenant, workspace, project, company, team or realm), the rows of a table that ' +
           'keeps growing under its parent (orders, invoices, payments, events, logs, messages, history, ' +
           'audit, notifications, activity, transactions, metrics), and reads that must see every row. ' +
-          '`== None` pins no parent. Models the workspace does not declare keep the finding. A Django ' +
+          '`== None` pins no parent. Django filters written with `Q` objects count the same way: ' +
+          'the fields an AND pins (`filter(Q(environment=e) & Q(admin=True))`, a `Q` built in a ' +
+          'local and narrowed with `&=`), or both sides of an OR (`Q(environment=e, a=1) | ' +
+          'Q(environment=e, b=2)`); an OR with anything else (`Q(environment=e) | ' +
+          'Q(public=True)`, also `query |= ...`) and a negation (`~Q(...)`) pin nothing. ' +
+          'Models the workspace does not declare keep the finding. A Django ' +
           'model is declared when it extends `models.Model` or a model of the workspace, a ' +
           "well-known abstract model (Django's `AbstractUser`, `TimeStampedModel` of " +
           'django-model-utils or django-extensions, `LifecycleModel`, `SafeDeleteModel`, ...), or ' +
