@@ -236,7 +236,9 @@ export const unboundedOrmQuery: Rule = {
           'recommend. The column is a key by name (`id`, `pk`, `uuid`, `*_id`), or the models declare it primary ' +
           'key, unique or foreign key, or a unique index covers it with the `==` filters (`X.project_id == p, ' +
           'X.name.in_(names)` under `UniqueConstraint("project_id", "name")`); for a model the workspace does not ' +
-          'declare, any column whose name is not a category. Also grouped counts by the listed column ' +
+          'declare, or a column a declared model does not declare (inherited from a base outside the ' +
+          'workspace: `username__in=names` on a model extending `AbstractUser`), any column ' +
+          'whose name is not a category. Also grouped counts by the listed column ' +
           '(`filter(X.status.in_(s)).group_by(X.status)`: one row per item). Lists of values are flagged: a ' +
           'plain column of a declared model, or a categorical name (`status`, `state`, `type`, `kind`, `*_type`, ...) ' +
           'of any model (`X.status.in_(statuses)`, `status__in=[...]`), and negated lists (`~X.id.in_(ids)`, `~Q(id__in=ids)`).',
