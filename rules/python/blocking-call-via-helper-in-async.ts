@@ -13,6 +13,7 @@ import {
   returnsSyncRedisClient,
   sendsRedisCommand,
 } from '../../server/src/python/redis-clients';
+import { callRunsBody } from '../../server/src/workspace/facts';
 import type { Effect, FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
 import type { IndexedFunction } from '../../server/src/workspace/index';
 
@@ -127,6 +128,12 @@ export const blockingCallViaHelperInAsync: Rule = {
           'which `async for` consumes without blocking. A helper that evaluates one (`.first()`, ' +
           '`.count()`, `.update()`, also on a queryset built in variables) is flagged.',
         'Helpers memoised with `@lru_cache`/`@cache` (a settings loader reads its file once).',
+        'Calls of a generator function (a plain `def` that `yield`s, in any file) whose generator ' +
+          'the async function does not iterate: `return StreamingResponse(iter_file(path))` only ' +
+          'builds it, and Starlette iterates a sync generator in its thread pool. Iterating it in ' +
+          'the async function is flagged (`for chunk in iter_file(path):`, `list(...)`, `next(...)`, ' +
+          'a list comprehension over it, a local bound to it and looped over), and so is a ' +
+          'generator behind a decorator (`@contextmanager` runs the body when the `with` starts).',
         'Methods called on what a workspace function returns when that function does not hand ' +
           'back the sync Redis client it makes (`settings = cache_settings()`, a dict), on a ' +
           '`redis.asyncio` client (its commands are coroutines), and calls that only build a ' +
@@ -183,7 +190,8 @@ export const blockingCallViaHelperInAsync: Rule = {
         for (const site of fn.calls) {
           if (site.awaited || skipped.has(site.start)) continue;
           const target = ctx.index.resolve(site.targets);
-          if (!target || target.fn.isAsync) continue;
+          // A generator function's body runs where the generator is iterated, maybe in a thread.
+          if (!target || target.fn.isAsync || !callRunsBody(site, target.fn)) continue;
           const reach = reaches(target);
           if (!reach) continue;
           const blocking = `\`${reach.effect.callee}()\` (${locate(reach.file, reach.effect.start)})`;
@@ -296,7 +304,7 @@ function reachFinder(ctx: WorkspaceContext): (entry: IndexedFunction) => Reach |
       for (const site of fn.calls) {
         if (site.awaited || offloaded.has(site.start)) continue;
         const target = ctx.index.resolve(site.targets);
-        if (!target || target.fn.isAsync) continue;
+        if (!target || target.fn.isAsync || !callRunsBody(site, target.fn)) continue;
         const inner = visit(target, depth + 1);
         if (inner) {
           result = { ...inner, via: [target.fn.name, ...inner.via] };

@@ -8,6 +8,7 @@ import {
   isOneOffCode,
   repeatingLoops,
 } from '../../server/src/python/loop-analysis';
+import { callRunsBody } from '../../server/src/workspace/facts';
 import type { CallSite, Effect, FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
 import type { Node } from 'web-tree-sitter';
 import { DJANGO_LAZY_METHODS } from '../../server/src/python/orm';
@@ -114,7 +115,7 @@ class ReachFinder {
     if (effect) return { effect, chain: [entry] };
     for (const site of entry.fn.calls) {
       const target = this.index.resolve(site.targets);
-      if (!target || target.fn === entry.fn || (target.fn.isAsync && !site.awaited)) continue;
+      if (!target || target.fn === entry.fn || !runsHere(site, target.fn)) continue;
       const next = this.reach(target);
       if (next) return { effect: next.effect, chain: [entry, ...next.chain] };
     }
@@ -130,8 +131,7 @@ class ReachFinder {
     if (effect) return this.remember(entry, { effect, chain: [entry] });
     for (const site of entry.fn.calls) {
       const target = this.index.resolve(site.targets);
-      // Calling an async function without awaiting it only builds a coroutine.
-      if (!target || (target.fn.isAsync && !site.awaited)) continue;
+      if (!target || !runsHere(site, target.fn)) continue;
       const next = this.search(target, visited);
       if (next) return this.remember(entry, { effect: next.effect, chain: [entry, ...next.chain] });
     }
@@ -142,6 +142,15 @@ class ReachFinder {
     this.found.set(entry.fn, reach);
     return reach;
   }
+}
+
+/**
+ * Whether a call runs its callee's body where it is written: calling an async function without
+ * awaiting it only builds a coroutine, and a generator function called without iterating the
+ * generator there (`gens.append(rows_of(r))`) only builds the generator.
+ */
+function runsHere(site: CallSite, callee: FunctionFacts): boolean {
+  return (!callee.isAsync || site.awaited) && callRunsBody(site, callee);
 }
 
 /**
@@ -357,6 +366,10 @@ export const queryInLoopViaHelper: Rule = {
           '`list()`s it or calls `.first()`/`.count()` on it is reported: the query runs there.',
         'Async helpers called without `await` (`asyncio.gather(*[fetch(u) for u in urls])`): the loop only ' +
           'builds coroutines, which run concurrently.',
+        'Generator functions (a plain `def` that `yield`s) called without iterating the generator in ' +
+          'the loop (`queue.put((account_id, invoice_lines(db, account_id)))`): the call only ' +
+          'builds it, and its queries run wherever it is consumed. A loop that iterates it ' +
+          '(`for row in invoice_rows(db, a):`, `list(...)`, `"".join(...)`) is flagged.',
         'Round trips made directly in the loop: `query-in-loop` and `http-call-in-loop` report those.',
         'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
           'names defined in several places, or by several modules a package `__init__.py` ' +
@@ -413,7 +426,7 @@ export const queryInLoopViaHelper: Rule = {
           const loop = repeated.get(site.start);
           if (loop === undefined) continue;
           const target = ctx.index.resolve(site.targets);
-          if (!target || (target.fn.isAsync && !site.awaited)) continue;
+          if (!target || !runsHere(site, target.fn)) continue;
           const use = handed.get(site.start);
           // A queryset the loop only stores or compiles into another query is not evaluated.
           const reach = use === 'kept' ? finder.reachKeptLazy(target) : finder.reach(target);

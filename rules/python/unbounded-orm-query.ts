@@ -236,7 +236,9 @@ export const unboundedOrmQuery: Rule = {
           'recommend. The column is a key by name (`id`, `pk`, `uuid`, `*_id`), or the models declare it primary ' +
           'key, unique or foreign key, or a unique index covers it with the `==` filters (`X.project_id == p, ' +
           'X.name.in_(names)` under `UniqueConstraint("project_id", "name")`); for a model the workspace does not ' +
-          'declare, any column whose name is not a category. Also grouped counts by the listed column ' +
+          'declare, or a column a declared model does not declare (inherited from a base outside the ' +
+          'workspace: `username__in=names` on a model extending `AbstractUser`), any column ' +
+          'whose name is not a category. Also grouped counts by the listed column ' +
           '(`filter(X.status.in_(s)).group_by(X.status)`: one row per item). Lists of values are flagged: a ' +
           'plain column of a declared model, or a categorical name (`status`, `state`, `type`, `kind`, `*_type`, ...) ' +
           'of any model (`X.status.in_(statuses)`, `status__in=[...]`), and negated lists (`~X.id.in_(ids)`, `~Q(id__in=ids)`).',
@@ -257,8 +259,18 @@ export const unboundedOrmQuery: Rule = {
           'organization, tenant, workspace, project, company, team or realm), the rows of a table that ' +
           'keeps growing under its parent (orders, invoices, payments, events, logs, messages, history, ' +
           'audit, notifications, activity, transactions, metrics), and reads that must see every row. ' +
-          '`== None` pins no parent. Models the workspace does not declare keep the finding. ' +
-          'Batch code (commands, scripts, background jobs) keeps it too, with streaming advice; a ' +
+          '`== None` pins no parent. Django filters written with `Q` objects count the same way: ' +
+          'the fields an AND pins (`filter(Q(environment=e) & Q(admin=True))`, a `Q` built in a ' +
+          'local and narrowed with `&=`), or both sides of an OR (`Q(environment=e, a=1) | ' +
+          'Q(environment=e, b=2)`); an OR with anything else (`Q(environment=e) | ' +
+          'Q(public=True)`, also `query |= ...`) and a negation (`~Q(...)`) pin nothing. ' +
+          'Models the workspace does not declare keep the finding. A Django ' +
+          'model is declared when it extends `models.Model` or a model of the workspace, a ' +
+          "well-known abstract model (Django's `AbstractUser`, `TimeStampedModel` of " +
+          'django-model-utils or django-extensions, `LifecycleModel`, `SafeDeleteModel`, ...), or ' +
+          'any base when its body declares Django model fields (`models.ForeignKey(...)`, ' +
+          '`ForeignKey` imported from `django.db.models`): its abstract base may be in a package. ' +
+          'Batch code (commands, scripts, background jobs) keeps the finding too, with streaming advice; a ' +
           '`tasks.py` or `tasks/` / `jobs/` module is batch code only when it shows a task framework, ' +
           'so the repository of a Task entity (`repositories/tasks.py`) gets the exemption.',
         'Queries that already bound or page: `.limit()`, `.slice()`, `.paginate()`, `.fetch()`, `[:n]`, `[i]`, and streaming reads that never hold every row at once (`.yield_per()`, `execution_options(yield_per=...)` / `stream_results=True`, `.partitions()`, Django `.iterator()` and `.aiterator()`).',

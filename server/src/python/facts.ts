@@ -15,6 +15,7 @@ import { asyncOrmClassQueryTargets } from './async-orm-models';
 import { blockingEffect, describeCall } from './blocking';
 import { databaseUrlKinds } from './database-urls';
 import { sendsRowFetchSql } from './embedded-sql';
+import { iteratesResult, onlyBuildsGenerator } from './generator-calls';
 import {
   describesQueryOnly,
   evaluatesQuerySetVariable,
@@ -165,6 +166,7 @@ export function extractPythonFacts(
         end: call.end,
         inLoop: call.loops.some((loop) => !loop.overConstantLiteral),
         awaited: call.awaited,
+        ...(iteratesResult(call, model) ? { iterated: true } : {}),
       });
     }
     return {
@@ -177,6 +179,7 @@ export function extractPythonFacts(
       nameStart: fn.nameStart,
       nameEnd: fn.nameEnd,
       effects,
+      ...(onlyBuildsGenerator(fn, model) ? { generator: true } : {}),
       calls: sites,
       traits: traitContributors.flatMap((contribute) => contribute(fn, calls, model)),
     };

@@ -80,7 +80,20 @@ function matchesKeys(match: ListMatch, read: OrmRead, index: WorkspaceIndex): bo
   const names = owner ? [owner] : read.models.map((name) => name.slice(name.lastIndexOf('.') + 1));
   const tables = spansRelation ? [] : names.flatMap((name) => index.tablesOfEntity(name));
   if (tables.length === 0) return mayHoldKeys(match);
-  return tables.some(({ table }) => declaresKey(table, match, read, index));
+  return tables.some(
+    ({ table }) =>
+      declaresKey(table, match, read, index) ||
+      // A field the model inherits from a base outside the workspace (`username` of Django's
+      // `AbstractUser`): its names are all there is to go by, as for an undeclared model.
+      (!declaresAnyOf(table, match) && mayHoldKeys(match)),
+  );
+}
+
+/** Whether a table declares any column of a list match. */
+function declaresAnyOf(table: TableFact, match: ListMatch): boolean {
+  return match.columns.some(({ column }) =>
+    table.columns.some((declared) => declared.attribute === column || declared.name === column),
+  );
 }
 
 /**

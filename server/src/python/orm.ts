@@ -12,6 +12,7 @@ import type { SqlUnit } from '../sql/unit';
 import { isDjangoManagerName, mayOwnDjangoManagerNode, paramOf } from './knowledge';
 import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
 import { flowsToReturn, localFlow } from './local-flow';
+import { qPins } from './django-q';
 import { OwnedCache } from './memo';
 import { orOfKeyClauses } from './or-key-clauses';
 import { callsNamed, withoutProgressWrapper } from './scope-analysis';
@@ -437,9 +438,10 @@ function listBoundsByName(match: ListMatch, grouped: ReadonlySet<string>): boole
 export function chainBounds(
   links: readonly ChainLink[],
   filters: ReadonlySet<string> = FILTERS,
+  fn?: PyFunction,
 ): Bounds {
   const bounds: Bounds = { bounded: false, equalityColumns: [], nullColumns: [], listMatches: [] };
-  filterBounds(links, bounds, filters);
+  filterBounds(links, bounds, filters, fn);
   return bounds;
 }
 
@@ -448,6 +450,8 @@ function filterBounds(
   links: readonly ChainLink[],
   into: Bounds,
   filters: ReadonlySet<string>,
+  /** The function the chain is in: a `Q` built in a local is read from its assignments. */
+  fn?: PyFunction,
 ): void {
   let grouped: Set<string> | undefined;
   // The `==` filter columns written `Class.column`, for the joined-class filters.
@@ -504,6 +508,12 @@ function filterBounds(
         into.equalityColumns.push(column);
         if (arg.namedChildren.some((side) => side?.type === 'none')) into.nullColumns.push(column);
         else (owned ??= []).push(columns[0]!);
+      } else if (arg.type === 'identifier' || text.includes('Q(')) {
+        // Django `filter(Q(environment=e) & Q(...))`, or a `Q` built in a local: the fields
+        // pinned in every row it keeps count as keyword arguments.
+        const pins = qPins(arg, fn);
+        into.equalityColumns.push(...pins.columns);
+        into.nullColumns.push(...pins.nullColumns);
       }
     }
   }
@@ -766,7 +776,7 @@ function classifyChain(
   if (candidate.terminal) return null;
   const django = djangoQuerySet(chain, source, isCustomManager);
   if (!django) return null;
-  const bounds = chainBounds(chain.links);
+  const bounds = chainBounds(chain.links, FILTERS, fn);
   if (bounds.bounded) return null;
   return {
     kind: 'django',

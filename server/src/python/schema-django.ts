@@ -16,6 +16,7 @@ import type {
 } from '../workspace/facts';
 import { emptySchema } from '../workspace/facts';
 import {
+  dottedName,
   methodDefinitions,
   qualifiedClassName,
   qualify,
@@ -94,6 +95,56 @@ function appLabel(moduleName: string): string {
 /** Whether a base class expression names `django.db.models.Model`. */
 function isModelBase(base: string, model: PythonModel): boolean {
   return base === 'models.Model' || qualify(base, model.imports) === 'django.db.models.Model';
+}
+
+/**
+ * Abstract models of Django and of well-known packages: a class extending one is a model, though
+ * the workspace does not declare its base.
+ */
+const KNOWN_ABSTRACT_MODELS = new Set([
+  'django.contrib.auth.models.AbstractUser',
+  'django.contrib.auth.models.AbstractBaseUser',
+  'model_utils.models.TimeStampedModel',
+  'model_utils.models.SoftDeletableModel',
+  'model_utils.models.StatusModel',
+  'model_utils.models.TimeFramedModel',
+  'model_utils.models.UUIDModel',
+  'django_extensions.db.models.TimeStampedModel',
+  'django_extensions.db.models.TitleDescriptionModel',
+  'django_extensions.db.models.TitleSlugDescriptionModel',
+  'django_extensions.db.models.ActivatorModel',
+  'django_lifecycle.LifecycleModel',
+  'django_lifecycle.models.LifecycleModel',
+  'safedelete.models.SafeDeleteModel',
+  'polymorphic.models.PolymorphicModel',
+  'mptt.models.MPTTModel',
+  'ordered_model.models.OrderedModel',
+]);
+
+/** Modules whose `...Field`, `ForeignKey`, `OneToOneField` calls declare model fields. */
+const FIELD_MODULES =
+  /^django\.(?:db\.models|contrib\.postgres\.fields|contrib\.gis\.db\.models)\./;
+
+/**
+ * Whether a class with bases that are not known models is a Django model all the same: it extends
+ * a well-known abstract model, or its body declares Django model fields (`models.ForeignKey(...)`
+ * with `models` from `django.db`, or `ForeignKey` imported from `django.db.models`), as a model
+ * whose abstract base is in a package or a module outside the workspace does.
+ */
+function declaresModel(cls: PyClass, model: PythonModel): boolean {
+  if (cls.bases.some((base) => KNOWN_ABSTRACT_MODELS.has(qualify(base, model.imports))))
+    return true;
+  for (const statement of cls.body.namedChildren) {
+    const assignment = statement?.type === 'expression_statement' && statement.namedChildren[0];
+    const value =
+      assignment && assignment.type === 'assignment' && assignment.childForFieldName('right');
+    if (!value || value.type !== 'call') continue;
+    const kind = calledName(value);
+    if (!kind.endsWith('Field') && !KEY_FIELDS.has(kind)) continue;
+    const callee = value.childForFieldName('function');
+    if (callee && FIELD_MODULES.test(qualify(dottedName(callee), model.imports))) return true;
+  }
+  return false;
 }
 
 /** A field of a model body; undefined for assignments that are not fields. */
@@ -301,7 +352,9 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
   const redefined = redefinedClasses(model);
   for (const cls of model.classes) {
     const local = cls.bases.flatMap((base) => abstract.get(base) ?? []);
-    const isModel = cls.bases.some(knownModel);
+    const isModel =
+      cls.bases.some(knownModel) ||
+      (usesDjango && cls.bases.length > 0 && declaresModel(cls, model));
     const imported = usesDjango
       ? cls.bases.flatMap((base) => (knownModel(base) ? [] : (importedName(base, model) ?? [])))
       : [];

@@ -49,6 +49,11 @@ export interface CallSite {
   awaited: boolean;
   /** TypeScript: the result is kept beyond the call (`cached ??= load()`), so it runs once. */
   memoised?: true;
+  /**
+   * Python: the caller iterates the result right there (`for x in f():`, `list(f())`, a local
+   * bound to it and looped over): where a generator function's body runs (see `generator`).
+   */
+  iterated?: true;
 }
 
 export interface FunctionFacts {
@@ -63,6 +68,11 @@ export interface FunctionFacts {
   nameEnd: number;
   /** Blocking or round-trip calls made directly in the body (not in nested functions). */
   effects: Effect[];
+  /**
+   * Python: a generator function (it yields, no decorator wraps it). A call only builds the
+   * generator: its effects happen where the caller iterates it (`CallSite.iterated`), if there.
+   */
+  generator?: true;
   /** Calls to functions that may be defined in the workspace. */
   calls: CallSite[];
   /**
@@ -480,4 +490,12 @@ export function emptySchema(): SchemaFacts {
 
 export function emptyFacts(file: string, language: Language): FileFacts {
   return { file, language, functions: [], schema: emptySchema(), queryColumns: [] };
+}
+
+/**
+ * Whether a call site runs the body of the function it calls: always, except a generator
+ * function called without iterating the generator there (`StreamingResponse(read_chunks())`).
+ */
+export function callRunsBody(site: CallSite, callee: FunctionFacts): boolean {
+  return !callee.generator || !!site.iterated;
 }

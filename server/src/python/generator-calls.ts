@@ -1,0 +1,146 @@
+/**
+ * Calls of generator functions. Calling one runs none of its body: it hands back a generator, and
+ * the body runs where that generator is iterated (`for chunk in read_chunks():`, `list(...)`), or
+ * nowhere near the caller (`return StreamingResponse(read_chunks())`: the framework iterates it,
+ * in a thread for a sync generator). Rules that follow helpers count a generator's I/O only where
+ * the caller iterates it.
+ */
+import type { Node } from 'web-tree-sitter';
+import { callsByFunction, type PyCall, type PyFunction, type PythonModel } from './model';
+import { isGenerator } from './returned-calls';
+
+/** Decorators that leave a generator function a generator function. */
+const TRANSPARENT_DECORATORS = new Set(['staticmethod', 'classmethod']);
+
+/**
+ * Whether calling `fn` only builds a generator: it yields (not counting nested functions) and has
+ * no decorator that could change what a call does (`@contextmanager` runs the body up to `yield`
+ * when its `with` block starts).
+ */
+export function onlyBuildsGenerator(fn: PyFunction, model: PythonModel): boolean {
+  if (fn.isAsync || !model.source.includes('yield')) return false;
+  if (fn.decorators.some((decorator) => !TRANSPARENT_DECORATORS.has(decorator))) return false;
+  return isGenerator(fn, model);
+}
+
+/** Builtins and methods that iterate the iterable they are given to the end (or to its first item). */
+const CONSUMING_CALLS = new Set([
+  'list',
+  'tuple',
+  'set',
+  'frozenset',
+  'dict',
+  'sorted',
+  'sum',
+  'min',
+  'max',
+  'any',
+  'all',
+  'next',
+  'join',
+  'extend',
+  'writelines',
+]);
+/** Lazy wrappers: they iterate what they are given only as they are iterated themselves. */
+const WRAPPING_CALLS = new Set([
+  'enumerate',
+  'zip',
+  'map',
+  'filter',
+  'iter',
+  'reversed',
+  'islice',
+  'chain',
+  'takewhile',
+  'dropwhile',
+  'starmap',
+]);
+
+/** Wrappers followed outwards from a call before giving up (`list(enumerate(zip(gen())))`). */
+const MAX_WRAPPERS = 4;
+
+/**
+ * Whether the caller iterates what `call` returns right where it is written: `for x in f():`,
+ * a list, set or dict comprehension over it, `list(f())`, `sorted(...)`, `"".join(f())`,
+ * `next(f())`, `*f()`, `yield from f()`, through lazy wrappers (`enumerate(f())` in a `for`), or
+ * a local bound to it once and iterated so (`rows = f()`, then `for row in rows:`). A generator
+ * expression over it is iterated where that expression is.
+ */
+export function iteratesResult(call: PyCall, model: PythonModel): boolean {
+  return iteratedAt(call.node, call, model, 0);
+}
+
+function iteratedAt(expression: Node, call: PyCall, model: PythonModel, depth: number): boolean {
+  let node = expression;
+  while (node.parent?.type === 'parenthesized_expression') node = node.parent;
+  const parent = node.parent;
+  if (!parent || depth > MAX_WRAPPERS) return false;
+  switch (parent.type) {
+    case 'for_statement':
+      return parent.childForFieldName('right')?.equals(node) ?? false;
+    case 'for_in_clause': {
+      if (!parent.childForFieldName('right')?.equals(node)) return false;
+      const comprehension = parent.parent;
+      if (comprehension?.type !== 'generator_expression') return true;
+      return iteratedAt(comprehension, call, model, depth + 1);
+    }
+    case 'list_splat':
+    case 'dictionary_splat':
+      return true;
+    case 'yield':
+      // `yield from f()` iterates; `yield f()` hands the generator itself on.
+      return parent.child(1)?.type === 'from';
+    case 'argument_list':
+      return argumentIterated(parent.parent, call, model, depth);
+    case 'call':
+      // `list(x for x in f())`: a lone generator expression is the argument list itself.
+      return node.type === 'generator_expression' && argumentIterated(parent, call, model, depth);
+    case 'assignment':
+      return boundLocalIterated(parent, node, call, model);
+    default:
+      return false;
+  }
+}
+
+/** An argument of a call that consumes it, or of a lazy wrapper that is iterated in turn. */
+function argumentIterated(
+  outer: Node | null,
+  call: PyCall,
+  model: PythonModel,
+  depth: number,
+): boolean {
+  if (outer?.type !== 'call') return false;
+  const callee = outer.childForFieldName('function');
+  const name =
+    callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : callee?.text;
+  if (!name) return false;
+  if (CONSUMING_CALLS.has(name)) return true;
+  return WRAPPING_CALLS.has(name) && iteratedAt(outer, call, model, depth + 1);
+}
+
+/**
+ * `rows = f()` in a function, then `rows` iterated there: by a loop or comprehension (not a
+ * generator expression), or handed to a consuming call (`list(rows)`).
+ */
+function boundLocalIterated(
+  assignment: Node,
+  value: Node,
+  call: PyCall,
+  model: PythonModel,
+): boolean {
+  const fn = call.fn;
+  const target = assignment.childForFieldName('left');
+  if (!fn || target?.type !== 'identifier' || !assignment.childForFieldName('right')?.equals(value))
+    return false;
+  const name = target.text;
+  for (const loop of model.loops) {
+    if (loop.fn !== fn || loop.iterable?.type !== 'identifier' || loop.iterable.text !== name)
+      continue;
+    if (loop.node.type !== 'generator_expression') return true;
+  }
+  return (callsByFunction(model).get(fn) ?? []).some(
+    (other) =>
+      CONSUMING_CALLS.has(other.method) &&
+      other.args.namedChildren.some((arg) => arg?.type === 'identifier' && arg.text === name),
+  );
+}
