@@ -98,6 +98,44 @@ describe('rule messages', () => {
     assert.match(messages[0], /locks together in one pipeline/);
   });
 
+  it('unbounded-select says a grouped query returns one row per group, in every host', async () => {
+    const python = await messagesOf(
+      'unbounded-select',
+      'app/report.py',
+      [
+        'def clicks_by_link(conn, since):',
+        '    return conn.execute(',
+        '        "SELECT link, count(*) FROM clicks WHERE created_at > ? GROUP BY link", (since,)',
+        '    ).fetchall()',
+        '',
+        'def clicks(conn, since):',
+        '    return conn.execute("SELECT link FROM clicks WHERE created_at > ?", (since,)).fetchall()',
+      ].join('\n'),
+    );
+    const typescript = await messagesOf(
+      'unbounded-select',
+      'src/report.ts',
+      [
+        "import { Pool } from 'pg';",
+        'const pool = new Pool();',
+        'export async function clicksByLink(since: Date) {',
+        '  const { rows } = await pool.query(',
+        "    'SELECT link, count(*) AS n FROM clicks WHERE created_at > $1 GROUP BY link ORDER BY n DESC',",
+        '    [since],',
+        '  );',
+        '  return rows;',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(python.length, 2);
+    assert.equal(typescript.length, 1);
+    for (const grouped of [python[0], typescript[0]]) {
+      assert.match(grouped, /returns one row per group/);
+      assert.doesNotMatch(grouped, /every matching row/);
+    }
+    assert.match(python[1], /returns every matching row/);
+  });
+
   it("await-in-loop names the loop's collection when the query filters by the item", async () => {
     const messages = await messagesOf(
       'await-in-loop',

@@ -149,6 +149,23 @@ function limitFixes(
   return fixes.length > 0 ? { fixes } : { fixes, withheld: literal as string };
 }
 
+/** Whether the outermost query groups its rows (`GROUP BY`), in a single query (no `UNION`). */
+function groupsRows(statement: SqlStatement): boolean {
+  const top = statement.topLevel;
+  const grouped = top.some(
+    (token, i) => token.type === 'word' && token.upper === 'GROUP' && top[i + 1]?.upper === 'BY',
+  );
+  return grouped && !combinesBranches(statement);
+}
+
+/** What the statement returns without a `LIMIT`: rows, or one row per group. */
+function unboundedWhat(statement: SqlStatement): string {
+  return groupsRows(statement)
+    ? '`SELECT` with `GROUP BY` has no `LIMIT`: it returns one row per group, as many as there ' +
+        'are distinct values of the grouping keys, and that grows with the data'
+    : '`SELECT` has no `LIMIT`: it returns every matching row, however many the table holds';
+}
+
 /** `SELECT` statements that return every matching row. */
 export const unboundedSelect: Rule = {
   meta: {
@@ -225,7 +242,9 @@ export const unboundedSelect: Rule = {
         'Unsafe: adding `LIMIT` changes how many rows the code receives. It is the right bound for lists ' +
         'shown to people, but code that needs every row (exports, migrations) must page instead. The limit ' +
         'comes from `sql.defaultLimit` (default 1000); placeholders, quotes and the trailing `;` are kept. ' +
-        'On a locking read (`FOR UPDATE`) the limit also bounds the rows locked. ' +
+        'On a locking read (`FOR UPDATE`) the limit also bounds the rows locked; on a grouped ' +
+        'query (`GROUP BY`) it keeps n groups (the first n by its `ORDER BY`, else any n), so code that ' +
+        're-aggregates or totals the groups must page instead. ' +
         'No fix is offered after `UNION`, `INTERSECT` or `EXCEPT`: the limit would cut the combined ' +
         'result (dropping rows of either branch, such as the newest points of a chart), not one branch. ' +
         'For SQL built with `+=` or `query = query + ...`, the limit goes into the last piece, and ' +
@@ -255,9 +274,7 @@ export const unboundedSelect: Rule = {
         const { fixes, withheld } = limitFixes(unit, statement, ctx.options.defaultLimit);
         ctx.report({
           ...statementRange(unit, statement),
-          message:
-            '`SELECT` has no `LIMIT`: it returns every matching row, however many the table holds' +
-            (withheld ? `; no fix is offered: ${withheld}` : ''),
+          message: unboundedWhat(statement) + (withheld ? `; no fix is offered: ${withheld}` : ''),
           fixes,
         });
       }
