@@ -49,6 +49,93 @@ describe('rule messages', () => {
     assert.match(smembers, /pipeline/);
   });
 
+  it('await-in-loop suggests the batch form of each Redis write, and a pipeline for locks', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/jobs.ts',
+      [
+        "import Redis from 'ioredis';",
+        'const redis = new Redis();',
+        'export async function run(ids: string[]) {',
+        '  for (const id of ids) {',
+        "    const claimed = await redis.set(`job_lock:${id}`, 'busy', 'EX', 600, 'NX');",
+        '    if (!claimed) continue;',
+        '  }',
+        "  for (const id of ids) await redis.set(`seen:${id}`, '1');",
+        "  for (const id of ids) await redis.set(`seen:${id}`, '1', 'EX', 60);",
+        '  for (const id of ids) await redis.del(`job_lock:${id}`);',
+        "  for (const id of ids) await redis.sadd('done', id);",
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 5);
+    const [lock, set, setWithExpiry, del, sadd] = messages;
+    assert.doesNotMatch(lock, /del\(|mset/);
+    assert.match(lock, /locks together in one pipeline.*or keep one `set` per item/);
+    assert.match(set, /one `mset`/);
+    assert.doesNotMatch(set, /del\(/);
+    assert.match(setWithExpiry, /pipeline.*`mset` cannot set an expiry/);
+    assert.match(del, /one command \(`del\(\.\.\.keys\)`\)/);
+    assert.match(sadd, /one `sadd\(key, \.\.\.\)` with every member/);
+  });
+
+  it('await-in-loop reads a node-redis lock from its options object', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/locks.ts',
+      [
+        "import { createClient } from 'redis';",
+        'const redisClient = createClient();',
+        'export async function claim(ids: string[]) {',
+        '  for (const id of ids) {',
+        "    const ok = await redisClient.set(`lock:${id}`, 'busy', { NX: true, EX: 30 });",
+        '    if (!ok) continue;',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 1);
+    assert.match(messages[0], /locks together in one pipeline/);
+  });
+
+  it('unbounded-select says a grouped query returns one row per group, in every host', async () => {
+    const python = await messagesOf(
+      'unbounded-select',
+      'app/report.py',
+      [
+        'def clicks_by_link(conn, since):',
+        '    return conn.execute(',
+        '        "SELECT link, count(*) FROM clicks WHERE created_at > ? GROUP BY link", (since,)',
+        '    ).fetchall()',
+        '',
+        'def clicks(conn, since):',
+        '    return conn.execute("SELECT link FROM clicks WHERE created_at > ?", (since,)).fetchall()',
+      ].join('\n'),
+    );
+    const typescript = await messagesOf(
+      'unbounded-select',
+      'src/report.ts',
+      [
+        "import { Pool } from 'pg';",
+        'const pool = new Pool();',
+        'export async function clicksByLink(since: Date) {',
+        '  const { rows } = await pool.query(',
+        "    'SELECT link, count(*) AS n FROM clicks WHERE created_at > $1 GROUP BY link ORDER BY n DESC',",
+        '    [since],',
+        '  );',
+        '  return rows;',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(python.length, 2);
+    assert.equal(typescript.length, 1);
+    for (const grouped of [python[0], typescript[0]]) {
+      assert.match(grouped, /returns one row per group/);
+      assert.doesNotMatch(grouped, /every matching row/);
+    }
+    assert.match(python[1], /returns every matching row/);
+  });
+
   it("await-in-loop names the loop's collection when the query filters by the item", async () => {
     const messages = await messagesOf(
       'await-in-loop',

@@ -149,6 +149,23 @@ function limitFixes(
   return fixes.length > 0 ? { fixes } : { fixes, withheld: literal as string };
 }
 
+/** Whether the outermost query groups its rows (`GROUP BY`), in a single query (no `UNION`). */
+function groupsRows(statement: SqlStatement): boolean {
+  const top = statement.topLevel;
+  const grouped = top.some(
+    (token, i) => token.type === 'word' && token.upper === 'GROUP' && top[i + 1]?.upper === 'BY',
+  );
+  return grouped && !combinesBranches(statement);
+}
+
+/** What the statement returns without a `LIMIT`: rows, or one row per group. */
+function unboundedWhat(statement: SqlStatement): string {
+  return groupsRows(statement)
+    ? '`SELECT` with `GROUP BY` has no `LIMIT`: it returns one row per group, as many as there ' +
+        'are distinct values of the grouping keys, and that grows with the data'
+    : '`SELECT` has no `LIMIT`: it returns every matching row, however many the table holds';
+}
+
 /** `SELECT` statements that return every matching row. */
 export const unboundedSelect: Rule = {
   meta: {
@@ -201,6 +218,7 @@ export const unboundedSelect: Rule = {
           '`ORDER BY date` over the range), or combined with another by `UNION`, is still reported.',
         'Queries that read a generated series first (`FROM generate_series(...)`, or a CTE over one) and join tables only with `LEFT JOIN`: one row per value of the series.',
         'Lookups by primary key or a unique column (`WHERE id = ?`, `WHERE id IN ($1, $2)`), and statements whose result is read with `.fetchone()`, `.first()`, `.scalar()`, `fetchrow` or `fetchval`, or sent with `fetch_one` / `fetch_val` / `fetchone(sql, ...)`.',
+        'One owner\u2019s rows for a page of keys: a `WHERE` that pins one key-like column (`userId`, `user_id`) to a value and matches another against a list of values, with `AND` only (`WHERE "userId" = ${userId} AND "modelVersionId" IN (${Prisma.join(pageIds)})`): at most the listed keys\u2019 rows, as on a link table. The list alone (`"postId" IN (...)`: every comment of those posts), a list from a subquery (`IN (SELECT ...)`), an `OR`, or a pin to another column is still reported.',
         '`EXISTS (...)` checks and `SELECT` without `FROM`.',
         'SQL whose result the code drops unread, as in a probe that only checks that a table exists or the connection works (`await session.execute(text("SELECT * FROM alembic_version"))` as a statement of its own, inside `try`): no row reaches the program. A later use of the receiver that may read the rows keeps the finding (`cur.execute(q)` then `cur.fetchall()`, `for row in cur`, DuckDB `con.df()`).',
         "Reads of the database's own catalog only (`information_schema.columns`, `pg_catalog.pg_type`, " +
@@ -225,7 +243,9 @@ export const unboundedSelect: Rule = {
         'Unsafe: adding `LIMIT` changes how many rows the code receives. It is the right bound for lists ' +
         'shown to people, but code that needs every row (exports, migrations) must page instead. The limit ' +
         'comes from `sql.defaultLimit` (default 1000); placeholders, quotes and the trailing `;` are kept. ' +
-        'On a locking read (`FOR UPDATE`) the limit also bounds the rows locked. ' +
+        'On a locking read (`FOR UPDATE`) the limit also bounds the rows locked; on a grouped ' +
+        'query (`GROUP BY`) it keeps n groups (the first n by its `ORDER BY`, else any n), so code that ' +
+        're-aggregates or totals the groups must page instead. ' +
         'No fix is offered after `UNION`, `INTERSECT` or `EXCEPT`: the limit would cut the combined ' +
         'result (dropping rows of either branch, such as the newest points of a chart), not one branch. ' +
         'For SQL built with `+=` or `query = query + ...`, the limit goes into the last piece, and ' +
@@ -255,9 +275,7 @@ export const unboundedSelect: Rule = {
         const { fixes, withheld } = limitFixes(unit, statement, ctx.options.defaultLimit);
         ctx.report({
           ...statementRange(unit, statement),
-          message:
-            '`SELECT` has no `LIMIT`: it returns every matching row, however many the table holds' +
-            (withheld ? `; no fix is offered: ${withheld}` : ''),
+          message: unboundedWhat(statement) + (withheld ? `; no fix is offered: ${withheld}` : ''),
           fixes,
         });
       }

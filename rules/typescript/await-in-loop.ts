@@ -11,6 +11,7 @@ import {
 } from '../../server/src/typescript/io-calls';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { flushesMikroOrm } from '../../server/src/typescript/mikro-orm';
+import { indentUnitAt, reindentedText } from '../../server/src/typescript/reindent';
 import {
   describeLoop,
   findDeclaration,
@@ -193,6 +194,27 @@ function indentAt(text: string, offset: number): string {
 }
 
 /**
+ * A lone loop statement as a block body, on its own line one step in from the loop. A statement
+ * already on a line of its own keeps its lines; one written on the loop's line moves one step in
+ * (string and template literal text excepted).
+ */
+function blockOf(
+  sourceFile: ts.SourceFile,
+  statement: ts.Statement,
+  indent: string,
+  unit: string,
+): string {
+  const text = sourceFile.text;
+  const start = statement.getStart(sourceFile);
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const onOwnLine = text.slice(lineStart, start).trim() === '';
+  const body = onOwnLine
+    ? statement.getText(sourceFile)
+    : reindentedText(statement, sourceFile, unit);
+  return `{\n${indent}${unit}${body}\n${indent}}`;
+}
+
+/**
  * `for (const x of xs) { ... }` → `await Promise.all(xs.map(async (x) => { ... }));`, when the
  * body is independent per item: no `break`/`continue`/`return`/`yield`, no `var`, no assignment
  * to or order-dependent mutation (`push`, `set`) of anything declared outside the body.
@@ -215,7 +237,7 @@ function promiseAllFix(model: TsModel, call: TsCall, loop: TsLoop): Fix | undefi
   const indent = indentAt(text, start);
   const body = ts.isBlock(node.statement)
     ? node.statement.getText(sourceFile)
-    : `{\n${indent}  ${node.statement.getText(sourceFile)}\n${indent}}`;
+    : blockOf(sourceFile, node.statement, indent, indentUnitAt(sourceFile, node));
   const callback = `async (${parameter}) => ${body}`;
   const mapped = mayNotBeArray(node.expression, binding, node)
     ? `Array.from(${iterableText}, ${callback})`

@@ -20,6 +20,7 @@ import {
   type TsModel,
 } from '../../server/src/typescript/model';
 import { boundNames, readsAny } from '../../server/src/typescript/references';
+import { indentUnitAt, reindentedText } from '../../server/src/typescript/reindent';
 
 const RULE_ID = 'sequential-independent-awaits';
 const FIX_TITLE = 'Start the calls together with `Promise.all`';
@@ -329,6 +330,7 @@ function promiseAllFix(model: TsModel, run: Step[]): Fix | undefined {
   if (typed.length > 0 && typed.length !== named.length) return undefined;
   const start = run[0].statement.getStart(sourceFile);
   const indent = indentAt(text, start);
+  const unit = indentUnitAt(sourceFile, run[0].statement);
   const operands = run.map((step) => step.operand.getText(sourceFile));
   let head = 'await ';
   if (kind) {
@@ -342,8 +344,8 @@ function promiseAllFix(model: TsModel, run: Step[]): Fix | undefined {
   const newText =
     indent.length + oneLine.length <= MAX_LINE && !oneLine.includes('\n')
       ? oneLine
-      : `${head}Promise.all([\n${operands
-          .map((operand) => `${indent}  ${operand.replace(/\n/g, '\n  ')},`)
+      : `${head}Promise.all([\n${run
+          .map((step) => `${indent}${unit}${reindentedText(step.operand, sourceFile, unit)},`)
           .join('\n')}\n${indent}]);`;
   return {
     title: FIX_TITLE,

@@ -4,6 +4,7 @@ import {
   hasOffset,
   hasRowLimit,
   looksUpByKey,
+  looksUpPageOfKeys,
   readsOnlyCatalog,
   returnsSingleRow,
   type SqlStatement,
@@ -110,5 +111,5 @@ export function isUnboundedSelect(
     return false;
   if (groupsByCalendar(statement) || readsSeries(statement) || downsamplesRange(statement))
     return false;
-  return !looksUpByKey(statement, keyColumns());
+  return !looksUpByKey(statement, keyColumns()) && !looksUpPageOfKeys(statement);
 }

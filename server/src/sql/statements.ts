@@ -322,6 +322,45 @@ export function looksUpByKey(
   return false;
 }
 
+/** A foreign-key-like column name: `userId`, `"modelVersionId"`, `user_id` (not `id` itself). */
+function isKeyLikeColumn(token: SqlToken): boolean {
+  if (token.type !== 'word' && token.type !== 'quoted') return false;
+  const name = token.text.replace(/["`[\]]/g, '');
+  return /[a-z0-9]Id$/.test(name) || /\w_id$/i.test(name);
+}
+
+/** A value compared with a column: a placeholder, a literal, or a masked run-time value. */
+function isValueToken(token: SqlToken | undefined): boolean {
+  if (!token) return false;
+  if (token.type === 'param' || token.type === 'number' || token.type === 'string') return true;
+  return token.type === 'word' && /^_+$/.test(token.text);
+}
+
+/**
+ * A page of one owner's link rows: the outermost WHERE pins one key-like column to a value
+ * (`"userId" = $1`) AND matches another against a list of values, not a subquery
+ * (`"modelVersionId" IN (${Prisma.join(pageIds)})`), with no `OR`: at most the listed keys' rows
+ * for that owner, as when the pair is a link table's key. A list alone (`post_id IN (...)`, every
+ * comment of those posts) and `IN (SELECT ...)` are not this.
+ */
+export function looksUpPageOfKeys(statement: SqlStatement): boolean {
+  const top = statement.topLevel;
+  const where = top.findIndex((token) => token.type === 'word' && token.upper === 'WHERE');
+  if (where === -1) return false;
+  let pinned = false;
+  let listed = false;
+  for (let i = where + 1; i < top.length; i++) {
+    const token = top[i];
+    if (token.type === 'word' && ['GROUP', 'ORDER', 'LIMIT', 'HAVING'].includes(token.upper)) break;
+    if (token.type === 'word' && token.upper === 'OR') return false;
+    if (!isKeyLikeColumn(token) || top[i - 1]?.upper === 'NOT') continue;
+    const next = top[i + 1];
+    if (next?.text === '=' && isValueToken(top[i + 2])) pinned = true;
+    else if (next?.upper === 'IN' && isValueList(statement, top[i + 2])) listed = true;
+  }
+  return pinned && listed;
+}
+
 /** Words that end a FROM clause's source list. */
 const AFTER_FROM = new Set([
   'WHERE',

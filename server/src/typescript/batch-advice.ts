@@ -44,9 +44,7 @@ function adviceFor(io: IoCall, filterField: string | undefined, ids: string): st
     return 'batch them in one query, or send them together in `prisma.$transaction([...])`';
   }
   if (io.driver === 'redis')
-    return io.writes
-      ? 'pass every key to one command (`del(...keys)`), or send them in one pipeline (`redis.pipeline()`)'
-      : redisReadAdvice(io.call.name);
+    return io.writes ? redisWriteAdvice(io.call) : redisReadAdvice(io.call.name);
   if (io.kind === 'http')
     return 'use a batch endpoint, or run the requests together with `Promise.all` (limit concurrency for large lists)';
   if (io.orm === OBJECTION) return objectionAdvice(io.call);
@@ -174,6 +172,51 @@ function redisReadAdvice(command: string): string {
   if (name === 'get') return `use one \`mget(...keys)\`, or ${pipeline}`;
   if (name === 'hget') return `${pipeline}, or one \`hmget\` when the fields are in one hash`;
   return pipeline;
+}
+
+/** A string argument (`'NX'`) or a property of an options object (`{ NX: true }`) of a call. */
+function hasRedisOption(call: TsCall, options: RegExp): boolean {
+  return call.args.slice(2).some((arg) => {
+    const value = unwrap(arg);
+    if (ts.isStringLiteralLike(value)) return options.test(value.text);
+    if (!ts.isObjectLiteralExpression(value)) return false;
+    return value.properties.some(
+      (property) =>
+        ts.isPropertyAssignment(property) &&
+        (ts.isIdentifier(property.name) || ts.isStringLiteralLike(property.name)) &&
+        options.test(property.name.text) &&
+        property.initializer.kind !== ts.SyntaxKind.FalseKeyword,
+    );
+  });
+}
+
+const REDIS_PIPELINE = 'send them in one pipeline (`redis.pipeline()`) or `multi()`';
+
+/**
+ * The batched form of a Redis write, by command. A `SET ... NX` (or `SETNX`) takes a key only
+ * when it is free, usually a per-item lock whose reply decides whether the item is processed:
+ * no multi-key command replaces it (`MSETNX` sets all keys or none), only a pipeline of the same
+ * commands, and a loop that must hold each lock before it goes on has to pay the round trip.
+ * `MSET` takes many keys but cannot set an expiry; deletes take many keys.
+ */
+function redisWriteAdvice(call: TsCall): string {
+  const command = call.name.toLowerCase();
+  const camel = /[A-Z]/.test(call.name); // node-redis v4 spells multi-key commands `mSet`
+  if (command === 'setnx' || (command === 'set' && hasRedisOption(call, /^nx$/i)))
+    return `take the locks together in one pipeline (\`redis.pipeline()\`) or \`multi()\` and read each reply, or keep one \`${call.name}\` per item if each item must hold its lock before the loop goes on`;
+  if (command === 'del' || command === 'unlink')
+    return `pass every key to one command (\`${call.name}(...keys)\`), or ${REDIS_PIPELINE}`;
+  const expires =
+    /^p?setex$/.test(command) || hasRedisOption(call, /^(?:ex|px|exat|pxat|keepttl)$/i);
+  if (command === 'set' && !expires)
+    return `write them in one \`${camel ? 'mSet' : 'mset'}\` (every key and value), or ${REDIS_PIPELINE}`;
+  if (command === 'set' || /^p?setex$/.test(command))
+    return `${REDIS_PIPELINE} (\`${camel ? 'mSet' : 'mset'}\` cannot set an expiry)`;
+  if (command === 'hset' || command === 'hmset')
+    return `${REDIS_PIPELINE}, or one \`${call.name}(key, { ... })\` when the fields are in one hash`;
+  if (/^(?:sadd|srem|zadd|zrem|lpush|rpush)$/.test(command))
+    return `${REDIS_PIPELINE}, or one \`${call.name}(key, ...)\` with every member when the key is the same`;
+  return REDIS_PIPELINE;
 }
 
 /**
