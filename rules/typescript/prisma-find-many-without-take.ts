@@ -9,7 +9,6 @@ import {
   isScriptOrTestPath,
   modelOfDelegate,
   prismaQuery,
-  type PrismaQuery,
 } from '../../server/src/typescript/knowledge';
 import { unwrap, type TsCall } from '../../server/src/typescript/model';
 import {
@@ -100,9 +99,15 @@ function filtersByPageIds(where: ts.Expression): boolean {
   });
 }
 
-/** Whether a `findMany` call's rows are bounded, or built where Perflens cannot judge them. */
-function boundedOrOpaque(query: PrismaQuery, ctx: FileContext): boolean {
-  const [args] = query.call.args;
+/**
+ * Whether a read's rows are bounded or cannot be judged: `args` are the options of `findMany` (or
+ * of a fluent relation read), `model` the Prisma model whose rows it reads.
+ */
+function boundedOrOpaque(
+  args: ts.Expression | undefined,
+  model: string,
+  ctx: FileContext,
+): boolean {
   if (!args) return false;
   const literal = unwrap(args);
   // Arguments built elsewhere (`findMany(args)`, `findMany(buildQuery(req))`) may carry `take`.
@@ -114,15 +119,15 @@ function boundedOrOpaque(query: PrismaQuery, ctx: FileContext): boolean {
   if (ts.isShorthandPropertyAssignment(where)) return false;
   if (!ts.isPropertyAssignment(where)) return true;
   return (
-    selectsByKey(where.initializer, modelKeys(ctx, modelOfDelegate(query.delegate))) ||
-    filtersByPageIds(where.initializer)
+    selectsByKey(where.initializer, modelKeys(ctx, model)) || filtersByPageIds(where.initializer)
   );
 }
 
-function takeFix(ctx: FileContext, query: PrismaQuery): Fix {
+/** `take: n` added to the options of the read `call` (`findMany`, or a fluent relation read). */
+function takeFix(ctx: FileContext, call: TsCall): Fix {
   const limit = ctx.options.defaultLimit;
-  const node = query.call.node as ts.CallExpression;
-  const [args] = query.call.args;
+  const node = call.node as ts.CallExpression;
+  const [args] = call.args;
   const sourceFile = ctx.typescript!.sourceFile;
   const edits = args
     ? appendObjectProperty(
@@ -177,6 +182,60 @@ function needsEveryRow(call: TsCall): string | undefined {
   return counted && countAdvice(counted);
 }
 
+/** Prisma reads that return one row, on which the fluent API reads a relation of that row. */
+const SINGLE_ROW_READS = new Set([
+  'findUnique',
+  'findUniqueOrThrow',
+  'findFirst',
+  'findFirstOrThrow',
+]);
+
+/** A read of a to-many relation through Prisma's fluent API, and the models involved. */
+interface FluentListRead {
+  /** The model whose row is found (`Project`). */
+  parent: string;
+  /** The relation field read (`contacts`). */
+  relation: string;
+  /** The model the relation lists (`Contact`). */
+  model: string;
+}
+
+/**
+ * `prisma.project.findUnique({ where: { id } }).contacts({ ... })` (also after `findFirst` and
+ * the `OrThrow` forms) where `contacts` is a to-many relation of `Project` in the indexed
+ * `schema.prisma` (`contacts Contact[]`): every related row comes back, as from `findMany`. A
+ * to-one relation (`.owner()`) is one row; without the schema the relation's kind is unknown.
+ */
+function fluentListRead(ctx: FileContext, call: TsCall): FluentListRead | undefined {
+  const receiver = call.receiver && unwrap(call.receiver);
+  if (call.isNew || !receiver || !ts.isCallExpression(receiver)) return undefined;
+  const found = ctx.typescript!.callAt(receiver);
+  if (!found || !SINGLE_ROW_READS.has(found.name)) return undefined;
+  const query = prismaQuery(ctx.typescript!, found);
+  if (!query) return undefined;
+  const parent = modelOfDelegate(query.delegate);
+  for (const { table } of ctx.index.tablesOfClass(parent)) {
+    const model = table.source === 'prisma' ? table.toManyRelations?.[call.name] : undefined;
+    if (model) return { parent, relation: call.name, model };
+  }
+  return undefined;
+}
+
+/** The rows a read returns without a bound, for the message. */
+function unboundedRows(call: TsCall, ctx: FileContext): string | undefined {
+  if (call.name === 'findMany') {
+    const query = prismaQuery(ctx.typescript!, call);
+    if (!query) return undefined;
+    const model = modelOfDelegate(query.delegate);
+    return boundedOrOpaque(call.args[0], model, ctx) ? undefined : `matching \`${model}\` row`;
+  }
+  // Any other name may be a relation read: only a method called on a call's result is asked.
+  if (!call.receiverText?.endsWith(')')) return undefined;
+  const read = fluentListRead(ctx, call);
+  if (!read || boundedOrOpaque(call.args[0], read.model, ctx)) return undefined;
+  return `\`${read.model}\` row of the \`${read.parent}\` (its \`${read.relation}\` relation)`;
+}
+
 /** `prisma.<model>.findMany()` with no `take`, run per request. */
 export const prismaFindManyWithoutTake: Rule = {
   meta: {
@@ -194,7 +253,9 @@ export const prismaFindManyWithoutTake: Rule = {
         'exported `GET`/`POST`/... of a `route.ts` wraps: `export const GET = withAuth(async (req) => ...)`, ' +
         '`export const POST = withSession(handler)`, with `handler` written in the file or imported ' +
         'from another: `export const POST = withWorkspace(createLink)`), API route, server component, ' +
-        '`getServerSideProps` or server action, a Remix `loader`/`action`, a tRPC procedure, or a ' +
+        '`getServerSideProps` or server action, a Remix `loader`/`action`, a tRPC procedure (its ' +
+        'resolver written inline, or given by name, `.query(getLinksHandler)`, with the handler ' +
+        'written in the router file or imported from a controller that calls a service), or a ' +
         'GraphQL resolver method (`@Query()`, `@Mutation()`, `@ResolveField()` of `@nestjs/graphql` ' +
         'or TypeGraphQL); in a ' +
         'function such a handler calls in the same file; or in an exported function, or a public ' +
@@ -211,6 +272,10 @@ export const prismaFindManyWithoutTake: Rule = {
         "is named `@acme/lib`), and a service memoised with React's `cache` or Next.js's " +
         '`unstable_cache` (`export const getPeople = cache(async (envId) => ...)`) is the function it ' +
         'wraps, since it runs whenever the memo misses. ' +
+        "Reads of a to-many relation through Prisma's fluent API count as `findMany`: " +
+        '`prisma.project.findUnique({ where: { id } }).contacts({ select })` (also after `findFirst`, ' +
+        '`findUniqueOrThrow` and `findFirstOrThrow`) returns every contact of the project when ' +
+        '`contacts` is a list field (`contacts Contact[]`) of the model in `schema.prisma`. ' +
         'Routes under a `cron/` folder (`app/api/cron/<job>/route.ts`) are handlers a scheduler calls: ' +
         'their message says the query runs on each call of the cron route, and to read the rows in ' +
         'pages, since a job usually needs them all.',
@@ -263,8 +328,16 @@ export const prismaFindManyWithoutTake: Rule = {
           "copy): which files they mean is a guess. A function passed to another memo than React's " +
           "`cache` or Next.js's `unstable_cache` (an app's own once-per-process loader) is left alone.",
         'Functions passed to a wrapper that no Next.js handler export holds: a wrapped `const` not named for an HTTP method (`export const config = withAuth(...)`, also of an imported function: `export const stats = withWorkspace(linkStats)`), not exported, or outside an `app/**/route.ts` file.',
+        'A function named like a tRPC handler (`getArchivedHandler`) that no procedure is given: only ' +
+          'the function a `.query()`, `.mutation()` or `.subscription()` of a procedure builder ' +
+          '(`publicProcedure`, `protectedProcedure.input(schema)`) names runs per request.',
         'Scripts, seeds, migrations and tests (`scripts/`, `prisma/seed.ts`, `*.test.ts`, `__tests__/`).',
         '`findFirst`, `findUnique`, `count`, `aggregate` and `groupBy`, which return one row or a summary.',
+        'Fluent reads of a to-one relation (`prisma.project.findUnique(...).owner()`), which return one ' +
+          'row, and fluent relation reads when no `schema.prisma` in the workspace declares the model: ' +
+          'whether the relation is a list is not known. A `take`, a `where` on a key of the related ' +
+          'model, or options built elsewhere (`.contacts(options)`) leave a relation read alone as they ' +
+          'do a `findMany`.',
       ],
       fixSafety:
         'Unsafe: `take` changes how many rows the code receives. It is the right bound for lists shown ' +
@@ -279,7 +352,8 @@ export const prismaFindManyWithoutTake: Rule = {
         'keep the fix. The value is `defaultLimit` (default 1000). `take` is ' +
         'added as the last property of the arguments object in its own formatting (one line, or a ' +
         'new line indented like its neighbours, keeping a trailing comma), or as `{ take: n }` when ' +
-        '`findMany()` has no arguments.',
+        '`findMany()` has no arguments; for a fluent relation read, to the options of the relation ' +
+        'call (`.contacts({ select, take: n })`, `.contacts({ take: n })`).',
     },
   },
   check(ctx) {
@@ -287,22 +361,20 @@ export const prismaFindManyWithoutTake: Rule = {
     if (!model || isScriptOrTestPath(ctx.relativePath)) return;
     const paths = new RequestPaths(model, ctx.index, ctx.file, ctx.relativePath);
     for (const call of model.calls) {
-      if (call.name !== 'findMany') continue;
-      const query = prismaQuery(model, call);
-      if (!query || boundedOrOpaque(query, ctx)) continue;
+      const rows = unboundedRows(call, ctx);
+      if (!rows) continue;
       const path = paths.reaching(call.fn);
       if (!path) continue;
       const node = call.node as ts.CallExpression;
-      const rows = `\`${modelOfDelegate(query.delegate)}\` row`;
       const { when, advice } = cadence(path);
       const everyRow = needsEveryRow(call);
       ctx.report({
         start: call.start,
         end: node.expression.end,
         message:
-          `\`${call.callee}()\` has no \`take\`: it loads every matching ${rows} ${when} ` +
+          `\`${call.callee}()\` has no \`take\`: it loads every ${rows} ${when} ` +
           `(${describeRequestPath(path)}); ${everyRow ?? advice}`,
-        fixes: everyRow ? [] : [takeFix(ctx, query)],
+        fixes: everyRow ? [] : [takeFix(ctx, call)],
       });
     }
   },

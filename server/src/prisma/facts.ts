@@ -22,6 +22,7 @@ function modelTable(model: PrismaModel, schema: PrismaSchemaModel): TableFact {
   const implicit = indexesForeignKeysImplicitly(schema.datasource);
   const columns: ColumnFact[] = [];
   const relationships: string[] = [];
+  const toManyRelations: Record<string, string> = {};
   for (const field of model.fields) {
     // Relation fields (`author User`, `posts Post[]`) are not columns.
     if (
@@ -30,6 +31,7 @@ function modelTable(model: PrismaModel, schema: PrismaSchemaModel): TableFact {
       isModelType(field.type, schema)
     ) {
       relationships.push(field.name);
+      if (field.list && isModelType(field.type, schema)) toManyRelations[field.name] = field.type;
       continue;
     }
     // B-tree indexes only: the index view lists each column's own index with no access method,
@@ -60,6 +62,7 @@ function modelTable(model: PrismaModel, schema: PrismaSchemaModel): TableFact {
     end: model.closeBrace + 1,
     columns,
     relationships,
+    ...(Object.keys(toManyRelations).length > 0 ? { toManyRelations } : {}),
     source: 'prisma',
   };
 }

@@ -7,6 +7,7 @@ import { ts } from './compiler';
 import { exportedThroughObjectOrList, exportsInstanceOf } from './module-exports';
 import {
   HTTP_METHOD_REGISTRATIONS,
+  isProcedureResolverCall,
   isRequestHandler,
   isRouteRegistration,
   wrappedNextHandlerName,
@@ -123,13 +124,20 @@ export function handlerLabel(fn: TsFunction): string | undefined {
     const url = literalProperty(parent.parent, 'url') ?? literalProperty(parent.parent, 'path');
     if (method && url) return `${method.toUpperCase()} ${url}`;
   }
-  if (registration && (registration.name === 'query' || registration.name === 'mutation')) {
-    for (let node: ts.Node | undefined = registration.node; node; node = node.parent) {
-      if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name)) return node.name.text;
-      if (ts.isFunctionLike(node)) break;
-    }
+  if (registration && isProcedureResolverCall(registration)) {
+    const key = procedureKey(registration);
+    if (key) return key;
   }
   return fn.name || wrappedNextHandlerName(fn);
+}
+
+/** The router key a tRPC procedure is written under: `getAll` of `getAll: publicProcedure.query(...)`. */
+export function procedureKey(call: TsCall): string | undefined {
+  for (let node: ts.Node | undefined = call.node; node; node = node.parent) {
+    if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name)) return node.name.text;
+    if (ts.isFunctionLike(node)) break;
+  }
+  return undefined;
 }
 
 /** `(async () => { ... })()`: a function expression called where it is written. */

@@ -4,7 +4,7 @@
  * resolved through imports to qualified names, so rules can follow a loop into a helper in
  * another file.
  */
-import { handlerLabel, isMemoised, isStartupFunction } from './call-paths';
+import { handlerLabel, isMemoised, isStartupFunction, procedureKey } from './call-paths';
 import type {
   CallSite,
   ClassFact,
@@ -26,6 +26,7 @@ import {
   databaseCall,
   isHttpCall,
   isRequestHandler,
+  procedureResolverNames,
   routeExportsOfNames,
 } from './knowledge';
 import { ts } from './compiler';
@@ -652,6 +653,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     });
   }
   functions.push(...importedRouteHandlers(model, moduleName));
+  functions.push(...importedProcedureResolvers(model, moduleName));
   const reexports = [
     ...reexportsOf(model),
     ...objectExportsOf(model, moduleName),
@@ -713,6 +715,50 @@ function importedRouteHandlers(model: TsModel, moduleName: string): FunctionFact
       nameEnd: name.end,
       effects: [],
       calls,
+      traits: [],
+    });
+  }
+  return handlers;
+}
+
+/**
+ * tRPC procedures given an imported function as resolver (`getAll:
+ * publicProcedure.input(schema).query(getLinksHandler)`, `getLinksHandler` from
+ * `controllers/link.controller`, the router -> controller -> service layout of T3 apps): each is
+ * indexed as a request handler that calls it, so the controller and the services it calls see
+ * they run per request (`WorkspaceCallers`). A function of the router file itself is a request
+ * handler already (`isRequestHandler`).
+ */
+function importedProcedureResolvers(model: TsModel, moduleName: string): FunctionFacts[] {
+  const handlers: FunctionFacts[] = [];
+  for (const { call, name } of procedureResolverNames(model)) {
+    const imported = model.imports.get(name.text);
+    const targets = imported ? importedClassTargets(model, imported, name.text) : [];
+    if (targets.length === 0) continue;
+    const label = procedureKey(call) ?? name.text;
+    // No call can name the procedure itself: it is an entry, unique by its offset.
+    const local = `#handler@${call.start}`;
+    handlers.push({
+      qualifiedName: moduleName ? `${moduleName}.${local}` : local,
+      name: label,
+      // What the procedure builder does with the resolver is not known; it is the entry either way.
+      isAsync: false,
+      isRouteHandler: true,
+      start: call.start,
+      end: call.end,
+      nameStart: name.getStart(),
+      nameEnd: name.end,
+      effects: [],
+      calls: [
+        {
+          targets,
+          callee: name.text,
+          start: name.getStart(),
+          end: name.end,
+          inLoop: false,
+          awaited: false,
+        },
+      ],
       traits: [],
     });
   }

@@ -666,10 +666,66 @@ function wrappedNames(expression: ts.Expression): ts.Identifier[] {
   return node.arguments.flatMap(wrappedNames);
 }
 
+/** The methods of a tRPC procedure builder that take its resolver. */
+const PROCEDURE_RESOLVER_METHODS = new Set(['query', 'mutation', 'subscription']);
+
+/**
+ * `publicProcedure.input(schema).query(resolver)` (also `.mutation`, `.subscription`): the call
+ * that gives a tRPC procedure the function run for each call of it.
+ */
+export function isProcedureResolverCall(call: TsCall): boolean {
+  return (
+    !call.isNew &&
+    PROCEDURE_RESOLVER_METHODS.has(call.name) &&
+    /procedure/i.test(call.receiverText ?? call.callee)
+  );
+}
+
+/** A tRPC procedure whose resolver is named rather than written: `.query(getLinksHandler)`. */
+export interface ProcedureResolverName {
+  call: TsCall;
+  name: ts.Identifier;
+}
+
+const procedureResolverNamesCache = new WeakMap<TsModel, ProcedureResolverName[]>();
+
+/**
+ * The file's tRPC procedures given a function by name, `getAll:
+ * publicProcedure.input(schema).query(getLinksHandler)` (the router -> controller -> service
+ * layout of T3 apps), whether the function is written in the file or imported. Computed once per
+ * file: `isRequestHandler` asks it for each function.
+ */
+export function procedureResolverNames(model: TsModel): ProcedureResolverName[] {
+  let found = procedureResolverNamesCache.get(model);
+  if (found) return found;
+  found = [];
+  for (const call of model.calls) {
+    if (!isProcedureResolverCall(call)) continue;
+    const [resolver] = call.args;
+    const name = resolver && unwrap(resolver);
+    if (name && ts.isIdentifier(name)) found.push({ call, name });
+  }
+  procedureResolverNamesCache.set(model, found);
+  return found;
+}
+
+/**
+ * A top-level function of the file that a tRPC procedure is given by name (`.query(getLinks)`
+ * with `const getLinks = async ({ input }) => ...` above): the name must resolve to this very
+ * declaration, not to an import or a shadowing local.
+ */
+function isNamedProcedureResolver(model: TsModel, fn: TsFunction): boolean {
+  if (!fn.name || fn.parent || fn.className || fn.callbackOf) return false;
+  return procedureResolverNames(model).some(
+    ({ name }) => name.text === fn.name && declarationOf(name)?.getStart() === fn.nameStart,
+  );
+}
+
 /**
  * Whether `fn` handles a request: a callback registered on an Express/Fastify/Hono app or router,
  * a Fastify `handler:` option, a Next.js route handler (also one an exported `GET`/`POST`/...
- * wraps: `export const GET = withAuth(handler)`) or API route, a tRPC procedure, a NestJS
+ * wraps: `export const GET = withAuth(handler)`) or API route, a tRPC procedure's resolver
+ * (written inline or a function of the file it is given by name: `.query(getLinks)`), a NestJS
  * route method, a GraphQL resolver method (NestJS, TypeGraphQL), a Next.js server component, `getServerSideProps` or server action, a Remix
  * `loader`/`action`, a Strapi controller action or service method, or a `(req, res)` /
  * `(request, reply)` callback.
@@ -692,13 +748,8 @@ export function isRequestHandler(model: TsModel, fn: TsFunction): boolean {
   }
   if (isWrappedNextRouteHandler(model, fn)) return true;
   const callback = fn.callbackOf;
-  if (
-    callback &&
-    !callback.isNew &&
-    (callback.name === 'query' || callback.name === 'mutation') &&
-    /procedure/i.test(callback.receiverText ?? callback.callee)
-  )
-    return true;
+  if (callback && isProcedureResolverCall(callback)) return true;
+  if (isNamedProcedureResolver(model, fn)) return true;
   if (
     ts.isMethodDeclaration(fn.node) &&
     (hasNestRouteDecorator(fn.node) || isGraphqlResolverMethod(model, fn.node))

@@ -212,6 +212,11 @@ export interface TableFact {
   /** Relationship attributes (`comments = relationship(...)`), for lazy-load checks. */
   relationships: string[];
   /**
+   * Prisma: the to-many relation fields (`contacts Contact[]`) by name, with the model each lists,
+   * for reads through them (`prisma.project.findUnique(...).contacts()`).
+   */
+  toManyRelations?: Record<string, string>;
+  /**
    * Django: the related managers this model's relation fields add to instances of it or of the
    * models they point to (`posts` of `ForeignKey(Author, related_name="posts")`, `post_set`
    * without one, a `ManyToManyField`'s own name), by attribute name.
