@@ -1,6 +1,6 @@
 /**
- * The schema a Python file declares (SQLAlchemy and Django models, Alembic migrations) and the
- * columns its ORM queries filter and sort on.
+ * The schema a Python file declares (SQLAlchemy and Django models, Alembic migrations, the indexes
+ * its SQL strings create) and the columns its ORM queries filter and sort on.
  */
 import type { QueryColumnUse, SchemaFacts } from '../workspace/facts';
 import { emptySchema } from '../workspace/facts';
@@ -9,6 +9,7 @@ import { extractAlembicSchema } from './schema-alembic';
 import { extractDjangoSchema } from './schema-django';
 import { extractQueryColumns } from './schema-queries';
 import { extractSqlAlchemySchema } from './schema-sqlalchemy';
+import { extractStartupIndexes, MAY_CREATE_INDEX } from './schema-startup-ddl';
 
 /** Cheap text checks that let files without any schema skip the extractors. */
 const MENTIONS_SQLALCHEMY =
@@ -32,7 +33,8 @@ export function mayDeclarePythonSchema(source: string): boolean {
   return (
     MENTIONS_ALEMBIC.test(source) ||
     MENTIONS_SQLALCHEMY.test(source) ||
-    MAY_DECLARE_DJANGO_MODELS.test(source)
+    MAY_DECLARE_DJANGO_MODELS.test(source) ||
+    MAY_CREATE_INDEX.test(source)
   );
 }
 
@@ -44,6 +46,7 @@ export function extractPythonSchema(model: PythonModel): SchemaFacts {
   if (schema.migration) return schema;
   if (MENTIONS_SQLALCHEMY.test(source)) extractSqlAlchemySchema(model, schema);
   if (MENTIONS_DJANGO.test(source) && model.classes.length > 0) extractDjangoSchema(model, schema);
+  extractStartupIndexes(model, schema);
   return schema;
 }
 
