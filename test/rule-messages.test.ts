@@ -649,6 +649,38 @@ describe('rule messages', () => {
     );
   });
 
+  it('unbounded-orm-query asks to aggregate in the database when rows are only counted', async () => {
+    const messages = await messagesOf(
+      'unbounded-orm-query',
+      'app/reports.py',
+      [
+        'from sqlalchemy import select',
+        'from app.models import Job, Invoice',
+        '',
+        'async def job_states(session):',
+        '    jobs = (await session.execute(select(Job))).scalars().all()',
+        '    counts = {}',
+        '    for job in jobs:',
+        '        counts[job.state] = counts.get(job.state, 0) + 1',
+        '    return counts',
+        '',
+        'def overdue(db, today):',
+        '    rows = db.query(Invoice).filter(Invoice.due_on < today).all()',
+        '    return len(rows)',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    const [grouped, counted] = messages;
+    assert.match(
+      grouped,
+      /only to count, sum or group them in Python: aggregate in the database instead \(`select\(Job\.state, func\.count\(\)\)\.group_by\(Job\.state\)`/,
+    );
+    assert.match(
+      counted,
+      /only to count them: ask for the number with `\.count\(\)`; a bound would make the count silently wrong$/,
+    );
+  });
+
   it('query-in-loop tells a related manager create to set the relation on each bulk row', async () => {
     const models = [
       'from django.db import models',

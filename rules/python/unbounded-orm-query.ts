@@ -24,6 +24,7 @@ import {
 } from '../../server/src/python/queryset-truthiness';
 import { mustSeeAll, type MustSeeAll } from '../../server/src/python/must-see-all';
 import { querySetLengths, type QuerySetLength } from '../../server/src/python/queryset-length';
+import { aggregatesRows, type RowAggregate } from '../../server/src/python/row-aggregates';
 import { isBackgroundJobCode, isBatchScriptPath } from '../../server/src/python/scope-analysis';
 
 function message(read: OrmRead): string {
@@ -95,6 +96,39 @@ function overridesSave(read: OrmRead, index: WorkspaceIndex): boolean {
     read.kind === 'django' &&
     read.models.some((name) => index.djangoOverriddenWrites(name).has('save'))
   );
+}
+
+/** How to count, sum or group the rows in the database, per ORM (`X`: the model, `key`: the grouping). */
+const AGGREGATE_ADVICE: Record<OrmRead['kind'], (model: string, key: string) => string> = {
+  'sqlalchemy-query': (x, key) =>
+    `\`db.query(${x}.${key}, func.count()).group_by(${x}.${key})\`, \`func.sum(...)\``,
+  'sqlalchemy-select': (x, key) =>
+    `\`select(${x}.${key}, func.count()).group_by(${x}.${key})\`, \`func.sum(...)\``,
+  django: (_x, key) => `\`.values("${key}").annotate(n=Count("id"))\`, \`.aggregate(Sum(...))\``,
+  tortoise: (_x, key) =>
+    `\`.annotate(n=Count("id")).group_by("${key}").values("${key}", "n")\`, \`Sum(...)\``,
+  beanie: (_x, key) =>
+    `an aggregation pipeline (\`{"$group": {"_id": "$${key}", "n": {"$sum": 1}}}\`)`,
+};
+
+/** How to ask the database for the number of rows, per ORM. */
+const COUNT_ADVICE: Record<OrmRead['kind'], string> = {
+  'sqlalchemy-query': '`.count()`',
+  'sqlalchemy-select': '`select(func.count()).select_from(...)` with the same filters',
+  django: '`.count()`',
+  tortoise: '`.count()`',
+  beanie: '`.count()`',
+};
+
+/**
+ * For rows only counted, summed or grouped in Python (or only measured with `len()`): the
+ * database answers in one query, and a bound would make the answer silently wrong.
+ */
+function aggregateMessage(read: OrmRead, aggregate: RowAggregate): string {
+  if (aggregate.kind === 'length')
+    return `\`${read.head}\` loads every matching row only to count them: ask for the number with ${COUNT_ADVICE[read.kind]}; a bound would make the count silently wrong`;
+  const advice = AGGREGATE_ADVICE[read.kind](read.models[0] ?? 'Model', aggregate.key ?? 'key');
+  return `\`${read.head}\` loads every matching row only to count, sum or group them in Python: aggregate in the database instead (${advice}); a bound would make the results silently wrong`;
 }
 
 /** For the rows of one tenant or the log of one parent: read whole, and they keep growing. */
@@ -320,7 +354,16 @@ export const unboundedOrmQuery: Rule = {
         'fold every row into a collection that starts empty and is then stored whole (`cache.set(key, ids)`, ' +
         '`bulk_update`) or, for a set or dict (an index), returned. Their finding asks to stream the rows ' +
         '(or, for write-backs, to write them in one `update(...)` / `bulk_update`, unless the Django ' +
-        'model overrides `save()`, which those skip). A list filled from the ' +
+        'model overrides `save()`, which those skip). Nor do reads whose rows the code only counts, ' +
+        'sums or groups in Python: every `for` loop over the rows (written over the read, or over ' +
+        'the variable it is assigned to, with `len(rows)` allowed beside) only folds them into counts, ' +
+        'sums or a per-key map (`counts[row.status] += 1`, `c[k] = c.get(k, 0) + 1`, `total += ' +
+        'row.size`, `latest[row.key] = row`), next to locals and calls that are not handed the row ' +
+        'itself; or the variable is only measured with `len()`. A bound would make those answers ' +
+        'silently wrong, so the finding asks to aggregate in the database (`select(X.key, ' +
+        'func.count()).group_by(X.key)`, Django `.values("key").annotate(n=Count("id"))`, or a count). ' +
+        'Rows also handed on whole (`shown.append(row)`, the variable returned) keep the bound. ' +
+        'A list filled from the ' +
         'rows and returned keeps the bound: it is usually a page shown to people. ' +
         'Tortoise querysets get `.limit(n)` at the end of the awaited chain and Beanie finds ' +
         '`.limit(n)` before `.to_list()` (both builders have that method); batch code and reads ' +
@@ -372,21 +415,31 @@ export const unboundedOrmQuery: Rule = {
       // The children of one user, one task, one chat: a set the domain sizes, which the caller
       // usually needs whole (an access check, a graph walk); a bound would silently cut it.
       if (parent && !growing) continue;
+      // Rows only counted, summed or grouped: a bound would make the answer wrong. A fold into
+      // a collection kept whole is told to aggregate too when it only counts.
+      const aggregate =
+        batch || growing || (whole && whole.reason !== 'folds') ? undefined : aggregatesRows(read);
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
         message: batch
           ? batchMessage(read)
-          : whole
-            ? mustSeeAllMessage(read, whole, overridesSave(read, ctx.index))
-            : growing
-              ? oneParentMessage(read, growing)
-              : message(read),
+          : aggregate
+            ? aggregateMessage(read, aggregate)
+            : whole
+              ? mustSeeAllMessage(read, whole, overridesSave(read, ctx.index))
+              : growing
+                ? oneParentMessage(read, growing)
+                : message(read),
         // A bound on the rows of one parent silently drops the children the caller asked for;
         // the read an unpaged list endpoint returns gets `unpaginated-list-endpoint`'s page fix,
         // and a `.limit(n)` after its `.limit(limit)` would override the page size.
         fixes:
-          batch || whole || growing || pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index)
+          batch ||
+          whole ||
+          growing ||
+          aggregate ||
+          pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index)
             ? []
             : [boundFix(read, ctx.options.defaultLimit)],
       });
