@@ -679,6 +679,20 @@ describe('rule messages', () => {
       counted,
       /only to count them: ask for the number with `\.count\(\)`; a bound would make the count silently wrong$/,
     );
+    const [distinct] = await messagesOf(
+      'unbounded-orm-query',
+      'app/views.py',
+      [
+        'from app.models import Trait',
+        '',
+        'def trait_keys(environment):',
+        '    return [k for k in Trait.objects.filter(environment=environment).values("key").distinct()]',
+      ].join('\n'),
+    );
+    assert.match(
+      distinct ?? '',
+      /scans every matching row to collect the distinct values: only those come back/,
+    );
   });
 
   it('query-in-loop tells a related manager create to set the relation on each bulk row', async () => {

@@ -1,3 +1,4 @@
+import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
 import type { WorkspaceIndex } from '../../server/src/workspace/index';
 import type { Fix } from '../../server/src/engine/types';
@@ -96,6 +97,49 @@ function overridesSave(read: OrmRead, index: WorkspaceIndex): boolean {
     read.kind === 'django' &&
     read.models.some((name) => index.djangoOverriddenWrites(name).has('save'))
   );
+}
+
+/**
+ * The methods on the receiver spine of the expression that loads the rows, outermost first
+ * (`distinct`, `values_list`, `order_by`, `filter` of `X.objects.filter(...).order_by()
+ * .values_list("k", flat=True).distinct()`), through `list(...)`/`sorted(...)`; arguments, where
+ * a subquery may sit, are not looked into.
+ */
+function spineMethods(node: Node): string[] {
+  const methods: string[] = [];
+  let at: Node | null = node;
+  while (at?.type === 'call') {
+    const fn = at.childForFieldName('function');
+    if (fn?.type === 'identifier' && (fn.text === 'list' || fn.text === 'sorted')) {
+      at = at.childForFieldName('arguments')?.namedChildren[0] ?? null;
+      continue;
+    }
+    if (fn?.type !== 'attribute') break;
+    methods.push(fn.childForFieldName('attribute')?.text ?? '');
+    at = fn.childForFieldName('object');
+  }
+  return methods;
+}
+
+/**
+ * A Django read of the distinct values of columns (`.values_list("key", flat=True).distinct()`,
+ * `.values("a", "b").distinct()`); distinct whole rows (`.filter(...).distinct()` after a join)
+ * are rows like any other.
+ */
+function readsDistinctValues(read: OrmRead): boolean {
+  if (read.kind !== 'django' || !read.node.text.includes('distinct')) return false;
+  const methods = spineMethods(read.node);
+  return (
+    methods.includes('distinct') && (methods.includes('values_list') || methods.includes('values'))
+  );
+}
+
+/**
+ * For a `.distinct()` read: only the distinct values come back, the cost is the scan, and a slice
+ * would truncate a set the caller needs whole.
+ */
+function distinctMessage(read: OrmRead): string {
+  return `\`${read.head}\` scans every matching row to collect the distinct values: only those come back, but the database reads every row the filter matches; an index that covers the filter and the column, or a list of the values kept up to date, makes it cheap (a bound would cut the list)`;
 }
 
 /** How to count, sum or group the rows in the database, per ORM (`X`: the model, `key`: the grouping). */
@@ -363,6 +407,10 @@ export const unboundedOrmQuery: Rule = {
         'silently wrong, so the finding asks to aggregate in the database (`select(X.key, ' +
         'func.count()).group_by(X.key)`, Django `.values("key").annotate(n=Count("id"))`, or a count). ' +
         'Rows also handed on whole (`shown.append(row)`, the variable returned) keep the bound. ' +
+        'Nor do Django reads of distinct column values (`.values_list("key", flat=True).distinct()`, ' +
+        '`.values(...).distinct()` on the chain that is read, not in a subquery): only the distinct ' +
+        'values come back, so the finding says the cost is the scan of the matching rows, and a ' +
+        'slice would cut a set the caller needs whole. Distinct whole rows keep the bound. ' +
         'A list filled from the ' +
         'rows and returned keeps the bound: it is usually a page shown to people. ' +
         'Tortoise querysets get `.limit(n)` at the end of the awaited chain and Beanie finds ' +
@@ -419,6 +467,8 @@ export const unboundedOrmQuery: Rule = {
       // a collection kept whole is told to aggregate too when it only counts.
       const aggregate =
         batch || growing || (whole && whole.reason !== 'folds') ? undefined : aggregatesRows(read);
+      // `.values_list("key", flat=True).distinct()`: a set of values the caller needs whole.
+      const distinct = !batch && !whole && !growing && !aggregate && readsDistinctValues(read);
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
@@ -426,11 +476,13 @@ export const unboundedOrmQuery: Rule = {
           ? batchMessage(read)
           : aggregate
             ? aggregateMessage(read, aggregate)
-            : whole
-              ? mustSeeAllMessage(read, whole, overridesSave(read, ctx.index))
-              : growing
-                ? oneParentMessage(read, growing)
-                : message(read),
+            : distinct
+              ? distinctMessage(read)
+              : whole
+                ? mustSeeAllMessage(read, whole, overridesSave(read, ctx.index))
+                : growing
+                  ? oneParentMessage(read, growing)
+                  : message(read),
         // A bound on the rows of one parent silently drops the children the caller asked for;
         // the read an unpaged list endpoint returns gets `unpaginated-list-endpoint`'s page fix,
         // and a `.limit(n)` after its `.limit(limit)` would override the page size.
@@ -439,6 +491,7 @@ export const unboundedOrmQuery: Rule = {
           whole ||
           growing ||
           aggregate ||
+          distinct ||
           pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index)
             ? []
             : [boundFix(read, ctx.options.defaultLimit)],
