@@ -667,10 +667,20 @@ describe('rule messages', () => {
         'def overdue(db, today):',
         '    rows = db.query(Invoice).filter(Invoice.due_on < today).all()',
         '    return len(rows)',
+        '',
+        'def newest_jobs(db):',
+        '    newest = {}',
+        '    for job in db.query(Job).order_by(Job.started_at).all():',
+        '        newest[job.queue] = job',
+        '    return list(newest.values())',
       ].join('\n'),
     );
-    assert.equal(messages.length, 2);
-    const [grouped, counted] = messages;
+    assert.equal(messages.length, 3);
+    const [grouped, counted, latest] = messages;
+    assert.match(
+      latest,
+      /only to keep one per `queue` in Python: ask the database for one row per key instead \(`\.order_by\(key, \.\.\.\)\.distinct\(key\)` on PostgreSQL/,
+    );
     assert.match(
       grouped,
       /only to count, sum or group them in Python: aggregate in the database instead \(`select\(Job\.state, func\.count\(\)\)\.group_by\(Job\.state\)`/,

@@ -155,6 +155,18 @@ const AGGREGATE_ADVICE: Record<OrmRead['kind'], (model: string, key: string) => 
     `an aggregation pipeline (\`{"$group": {"_id": "$${key}", "n": {"$sum": 1}}}\`)`,
 };
 
+/** How to read one row per key in the database, per ORM. */
+const LATEST_ADVICE: Record<OrmRead['kind'], string> = {
+  'sqlalchemy-query':
+    '`.order_by(key, ...).distinct(key)` on PostgreSQL, or a `row_number()` window',
+  'sqlalchemy-select':
+    '`.order_by(key, ...).distinct(key)` on PostgreSQL, or a `row_number()` window',
+  django:
+    '`.order_by("key", ...).distinct("key")` on PostgreSQL, or a `Subquery` of the best row per key',
+  tortoise: 'one row per key from a subquery, or a `row_number()` window in raw SQL',
+  beanie: 'an aggregation pipeline with `$sort` and `$group` taking `$first`',
+};
+
 /** How to ask the database for the number of rows, per ORM. */
 const COUNT_ADVICE: Record<OrmRead['kind'], string> = {
   'sqlalchemy-query': '`.count()`',
@@ -169,6 +181,8 @@ const COUNT_ADVICE: Record<OrmRead['kind'], string> = {
  * database answers in one query, and a bound would make the answer silently wrong.
  */
 function aggregateMessage(read: OrmRead, aggregate: RowAggregate): string {
+  if (aggregate.kind === 'latest')
+    return `\`${read.head}\` loads every matching row only to keep one per \`${aggregate.key ?? 'key'}\` in Python: ask the database for one row per key instead (${LATEST_ADVICE[read.kind]}); a bound would silently drop keys`;
   if (aggregate.kind === 'length')
     return `\`${read.head}\` loads every matching row only to count them: ask for the number with ${COUNT_ADVICE[read.kind]}; a bound would make the count silently wrong`;
   const advice = AGGREGATE_ADVICE[read.kind](read.models[0] ?? 'Model', aggregate.key ?? 'key');
@@ -406,7 +420,9 @@ export const unboundedOrmQuery: Rule = {
         'itself; or the variable is only measured with `len()`. A bound would make those answers ' +
         'silently wrong, so the finding asks to aggregate in the database (`select(X.key, ' +
         'func.count()).group_by(X.key)`, Django `.values("key").annotate(n=Count("id"))`, or a count). ' +
-        'Rows also handed on whole (`shown.append(row)`, the variable returned) keep the bound. ' +
+        'For a per-key pick (`latest[row.key] = row`) it asks for one row per key (`DISTINCT ON`). ' +
+        'Rows also handed on whole (`shown.append(row)`, the variable returned), and values built ' +
+        'up other than by `+`/`-`/`max`/`min` (`keys = keys.union({...})`), keep the bound. ' +
         'Nor do Django reads of distinct column values (`.values_list("key", flat=True).distinct()`, ' +
         '`.values(...).distinct()` on the chain that is read, not in a subquery): only the distinct ' +
         'values come back, so the finding says the cost is the scan of the matching rows, and a ' +

@@ -14,7 +14,8 @@ import { contains } from './scope-analysis';
 
 /** What the code does with the rows: fold them into counts or totals, or only take their number. */
 export interface RowAggregate {
-  kind: 'folds' | 'length';
+  /** Counts or sums (`folds`), the last or best row per key (`latest`), or only `len()`. */
+  kind: 'folds' | 'latest' | 'length';
   /** The attribute of the row the counts are keyed by (`status` of `counts[row.status] += 1`). */
   key?: string;
 }
@@ -108,7 +109,10 @@ function loopAggregate(loop: Node): RowAggregate | undefined {
   if (row?.type !== 'identifier' || !body) return undefined;
   const found: RowAggregate[] = [];
   if (!onlyAggregates(body, row.text, found)) return undefined;
-  return found.find((aggregate) => aggregate.key) ?? found[0];
+  // Counts name the grouping best; a per-key pick stands alone.
+  const folds = found.filter((aggregate) => aggregate.kind === 'folds');
+  if (folds.length > 0) return folds.find((aggregate) => aggregate.key) ?? folds[0];
+  return found[0];
 }
 
 /**
@@ -170,26 +174,37 @@ function assignmentAggregate(node: Node, row: string): RowAggregate | undefined 
     left.type === 'subscript' ? rowAttribute(left.childForFieldName('subscript'), row) : undefined;
   if (node.type === 'augmented_assignment') {
     // `counts[status] += 1` counts rows per key; `total += row.size` sums them; `n += 1` only
-    // counts the passes.
+    // counts the passes. `keys |= {...}` collects values: no aggregate.
+    if (!/^[-+]=$/.test(node.childForFieldName('operator')?.text ?? '')) return false;
     if (left.type === 'subscript') return { kind: 'folds', key };
     if (left.type !== 'identifier') return false;
     return fromRow ? { kind: 'folds' } : undefined;
   }
   if (node.type !== 'assignment') return false;
   if (left.type === 'identifier') {
-    // `total = total + row.size`, `latest = max(latest, row.created_at)`; else a local.
+    // `total = total + row.size`, `latest = max(latest, row.created_at)`; a value built up any
+    // other way (`keys = keys.union({...})`) collects the rows' values; else a local.
     if (right.text === row) return false;
-    return mentions(right, left.text) && fromRow ? { kind: 'folds' } : undefined;
+    if (!mentions(right, left.text)) return undefined;
+    return fromRow && isArithmetic(right) ? { kind: 'folds' } : false;
   }
   if (left.type !== 'subscript') return false;
   const collection = left.childForFieldName('value');
   if (!collection) return false;
-  // `latest[row.key] = row`: one row per key, the last one seen.
-  if (right.text === row) return mentions(left, row) ? { kind: 'folds', key } : false;
+  // `latest[row.key] = row`: one row per key, the last (or best) one seen.
+  if (right.text === row) return mentions(left, row) ? { kind: 'latest', key } : false;
   // `counts[k] = counts.get(k, 0) + 1`: a count or sum kept per key (`k` often a local of the row).
   return right.text.startsWith(collection.text) && right.type === 'binary_operator'
     ? { kind: 'folds', key }
     : false;
+}
+
+/** `a + b`, `a - b`, `max(a, b)`, `min(a, b)`: a running sum or extreme. */
+function isArithmetic(node: Node): boolean {
+  if (node.type === 'binary_operator')
+    return ['+', '-'].includes(node.childForFieldName('operator')?.text ?? '');
+  const callee = node.type === 'call' ? node.childForFieldName('function')?.text : undefined;
+  return callee === 'max' || callee === 'min';
 }
 
 function unparenthesized(node: Node | null): Node | null {
@@ -204,9 +219,17 @@ function rowAttribute(node: Node | null, row: string): string | undefined {
   return match?.[1];
 }
 
-/** Whether `node` mentions the variable `name` (as a whole identifier). */
+/** Whether `node` reads the variable `name` (not the attribute of `x.name`, not a keyword's name). */
 function mentions(node: Node, name: string): boolean {
   if (!node.text.includes(name)) return false;
   if (node.type === 'identifier') return node.text === name;
+  if (node.type === 'attribute') {
+    const object = node.childForFieldName('object');
+    return !!object && mentions(object, name);
+  }
+  if (node.type === 'keyword_argument') {
+    const value = node.childForFieldName('value');
+    return !!value && mentions(value, name);
+  }
   return node.namedChildren.some((child) => !!child && mentions(child, name));
 }
