@@ -647,6 +647,151 @@ describe('rule messages', () => {
     assert.match(unbounded, /saves every row through the overridden `save\(\)`.*`\.iterator\(\)`$/);
   });
 
+  it('query-in-loop keeps bulk_create and bulk_update out of advice for models with save hooks', async () => {
+    const models = [
+      'from django.db import models',
+      'from django_lifecycle import AFTER_CREATE, BEFORE_DELETE, LifecycleModelMixin, hook',
+      '',
+      'class Audited(LifecycleModelMixin, models.Model):',
+      '    class Meta:',
+      '        abstract = True',
+      '',
+      '    @hook(AFTER_CREATE)',
+      '    def record_creation(self):',
+      '        AuditEntry.objects.create(subject=str(self.pk))',
+      '',
+      'class Toggle(Audited):',
+      '    environment = models.CharField(max_length=40)',
+      '',
+      '    @classmethod',
+      '    def seed_environments(cls, environments):',
+      '        for environment in environments:',
+      '            cls._seed_one(environment)',
+      '',
+      '    @classmethod',
+      '    def _seed_one(cls, environment):',
+      '        cls.objects.create(environment=environment)',
+      '',
+      'class Preference(models.Model):',
+      '    key = models.CharField(max_length=40)',
+      '',
+      'class Snapshot(LifecycleModelMixin, models.Model):',
+      '    label = models.CharField(max_length=40)',
+      '',
+      '    @hook(BEFORE_DELETE)',
+      '    def release_storage(self):',
+      '        pass',
+      '',
+      'class AuditEntry(models.Model):',
+      '    subject = models.CharField(max_length=40)',
+    ].join('\n');
+    const signals = [
+      'from django.db.models.signals import post_save',
+      'from django.dispatch import receiver',
+      'from settings_app.models import Preference',
+      '',
+      '@receiver(post_save, sender=Preference)',
+      'def publish_preference(sender, instance, created, **kwargs):',
+      '    pass',
+    ].join('\n');
+    const services = [
+      'from settings_app.models import Preference, Snapshot, Toggle',
+      '',
+      'def seed(environments, keys, labels):',
+      '    for environment in environments:',
+      '        Toggle.objects.create(environment=environment)',
+      '    for key in keys:',
+      '        Preference.objects.create(key=key)',
+      '    for preference in Preference.objects.filter(key__in=keys):',
+      '        preference.key = preference.key.lower()',
+      '        preference.save()',
+      '    for label in labels:',
+      '        Snapshot.objects.create(label=label)',
+    ].join('\n');
+    const files = [
+      { relativePath: 'settings_app/models.py', text: models },
+      { relativePath: 'settings_app/signals.py', text: signals },
+      { relativePath: 'settings_app/services.py', text: services },
+    ];
+    const [toggle, preference, preferenceSave, snapshot] = await messagesIn('query-in-loop', files);
+    assert.match(
+      toggle,
+      /one `bulk_create\(\[\.\.\.\]\)` would skip what `Toggle\.save\(\)` runs \(`@hook\(AFTER_CREATE\)`\): batch what it does, or keep the loop$/,
+    );
+    assert.match(
+      preference,
+      /would skip what `Preference\.save\(\)` runs \(a `post_save` receiver\)/,
+    );
+    assert.match(
+      preferenceSave,
+      /a queryset `update\(\.\.\.\)` or `bulk_update` would skip what `Preference\.save\(\)` runs \(a `post_save` receiver\)/,
+    );
+    // Near miss: a delete hook does not run on insert, so `bulk_create` stays the advice.
+    assert.match(snapshot, /insert the rows with one `bulk_create\(\[\.\.\.\]\)`$/);
+    const [helper, ...others] = await messagesIn('query-in-loop-via-helper', files);
+    assert.equal(others.length, 0);
+    assert.match(
+      helper,
+      /`bulk_create`, `bulk_update` and a queryset's `update\(\.\.\.\)` would skip what `Toggle\.save\(\)` runs \(`@hook\(AFTER_CREATE\)`\)/,
+    );
+  });
+
+  it('unbounded-orm-query asks to aggregate in the database when rows are only counted', async () => {
+    const messages = await messagesOf(
+      'unbounded-orm-query',
+      'app/reports.py',
+      [
+        'from sqlalchemy import select',
+        'from app.models import Job, Invoice',
+        '',
+        'async def job_states(session):',
+        '    jobs = (await session.execute(select(Job))).scalars().all()',
+        '    counts = {}',
+        '    for job in jobs:',
+        '        counts[job.state] = counts.get(job.state, 0) + 1',
+        '    return counts',
+        '',
+        'def overdue(db, today):',
+        '    rows = db.query(Invoice).filter(Invoice.due_on < today).all()',
+        '    return len(rows)',
+        '',
+        'def newest_jobs(db):',
+        '    newest = {}',
+        '    for job in db.query(Job).order_by(Job.started_at).all():',
+        '        newest[job.queue] = job',
+        '    return list(newest.values())',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 3);
+    const [grouped, counted, latest] = messages;
+    assert.match(
+      latest,
+      /only to keep one per `queue` in Python: ask the database for one row per key instead \(`\.order_by\(key, \.\.\.\)\.distinct\(key\)` on PostgreSQL/,
+    );
+    assert.match(
+      grouped,
+      /only to count, sum or group them in Python: aggregate in the database instead \(`select\(Job\.state, func\.count\(\)\)\.group_by\(Job\.state\)`/,
+    );
+    assert.match(
+      counted,
+      /only to count them: ask for the number with `\.count\(\)`; a bound would make the count silently wrong$/,
+    );
+    const [distinct] = await messagesOf(
+      'unbounded-orm-query',
+      'app/views.py',
+      [
+        'from app.models import Trait',
+        '',
+        'def trait_keys(environment):',
+        '    return [k for k in Trait.objects.filter(environment=environment).values("key").distinct()]',
+      ].join('\n'),
+    );
+    assert.match(
+      distinct ?? '',
+      /scans every matching row to collect the distinct values: only those come back/,
+    );
+  });
+
   it('query-in-loop tells a related manager create to set the relation on each bulk row', async () => {
     const models = [
       'from django.db import models',

@@ -1,6 +1,10 @@
 import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
 import { LineIndex } from '../../server/src/engine/positions';
 import { isKeyedCacheFill } from '../../server/src/python/cache-fills';
+import {
+  skippedBySaveInBulk,
+  type ModelWriteHooks,
+} from '../../server/src/python/django-round-trips';
 import { callTargets } from '../../server/src/python/facts';
 import {
   describeLoop,
@@ -201,6 +205,43 @@ function writesOnly(effects: readonly Effect[]): boolean {
   );
 }
 
+/** `Order.objects.create` or `cls.objects.acreate`: the class part and the manager. */
+const DJANGO_CREATE = /^(\w+)\.objects\.a?create$/;
+
+/**
+ * The Django models whose rows the helper's writes insert: `Order` of `Order.objects.create(...)`,
+ * the helper's own class for `cls.objects.create(...)` in a classmethod.
+ */
+function createdModels(fn: FunctionFacts): string[] {
+  const models = new Set<string>();
+  for (const effect of fn.effects) {
+    const owner = effect.kind === 'db' ? DJANGO_CREATE.exec(effect.callee)?.[1] : undefined;
+    if (owner === 'cls' || owner === 'self') {
+      const className = fn.qualifiedName.split('.').slice(-2, -1)[0];
+      if (className) models.add(className);
+    } else if (owner) models.add(owner);
+  }
+  return [...models];
+}
+
+/**
+ * The advice for a helper that only writes: the bulk forms, unless a model it inserts into runs
+ * more on `save()` than the INSERT (an override, django-lifecycle hooks, save signal receivers),
+ * which they skip.
+ */
+function writeBatchAdvice(fn: FunctionFacts, index: WorkspaceIndex): string {
+  const hooks: ModelWriteHooks = {
+    overridden: (className) => index.djangoOverriddenWrites(className),
+    saveHooks: (className) => index.djangoSaveHooks(className),
+  };
+  for (const className of createdModels(fn)) {
+    const skipped = skippedBySaveInBulk(className, hooks);
+    if (skipped)
+      return `\`bulk_create\`, \`bulk_update\` and a queryset's \`update(...)\` would skip ${skipped}: batch what it does, or keep the loop`;
+  }
+  return 'collect the changes and write them in one statement after the loop (`update(...)` on one queryset, `bulk_update` or `bulk_create`)';
+}
+
 /** The call node `node` is an argument of (positional or keyword), if any. */
 function callTakingArgument(node: Node): Node | undefined {
   const parent = node.parent;
@@ -308,7 +349,12 @@ export const queryInLoopViaHelper: Rule = {
         '(`for row in rows_of(r):`, `rows_of(r).count()`), as the query that runs there. For a ' +
         'helper that makes an HTTP request (a webhook posted to each endpoint) the advice is ' +
         "`http-call-in-loop`'s: send the requests together (`asyncio.gather`, a thread pool) or use " +
-        'a batch endpoint, since requests to other services cannot be fetched in one query.',
+        'a batch endpoint, since requests to other services cannot be fetched in one query. ' +
+        'For a ' +
+        'helper that only writes, the advice is to write in bulk after the loop, unless it inserts ' +
+        'with `Model.objects.create(...)` (or `cls.objects.create(...)` in a classmethod) into a ' +
+        'model whose `save()` does more: overridden, django-lifecycle hooks that run on save, or a ' +
+        '`pre_save`/`post_save` receiver in the workspace, which the bulk forms skip.',
       whyIsThisBad:
         'A helper hides the round trip: `get_owner(db, item.owner_id)` reads like a function call, but run ' +
         'for 500 items it is 500 queries. A recursive walk that queries per node costs one round trip ' +
@@ -460,7 +506,7 @@ export const queryInLoopViaHelper: Rule = {
           const advice = recursive
             ? 'load the whole tree in one query (a recursive CTE) or one query per level'
             : reach.effect.kind === 'db' && writesOnly(confirmedEffects(last.fn.effects, ctx.index))
-              ? 'collect the changes and write them in one statement after the loop (`update(...)` on one queryset, `bulk_update` or `bulk_create`)'
+              ? writeBatchAdvice(last.fn, ctx.index)
               : reach.effect.kind === 'http'
                 ? // A request per item (a webhook to each endpoint) cannot be fetched in one batch.
                   httpInLoopAdvice(site.awaited, fn.isAsync)

@@ -1,11 +1,12 @@
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
 import {
+  bulkCreateAdvice,
   djangoBatchWrite,
   evaluatesQuerySetVariable,
   isSubqueryOfOuterQuery,
   managerAttributeQuery,
-  type OverriddenWrites,
+  type ModelWriteHooks,
   writesQuerySetRow,
   writesRelatedManagerRow,
 } from '../../server/src/python/django-round-trips';
@@ -63,7 +64,7 @@ function advice(
   loop: PyLoop,
   model: PythonModel,
   relatedManagers: () => ReadonlySet<string>,
-  overridden: OverriddenWrites,
+  hooks: ModelWriteHooks,
   manager: WorkspaceManager,
   relatedRead: RelatedRead | undefined,
   isQuerySetMethod: QuerySetMethodTest,
@@ -76,12 +77,12 @@ function advice(
     return 'batch it with `{"$in": [...]}` (or `bulk_write` for writes) in one command before the loop';
   const creates = call.method === 'create' || call.method === 'acreate';
   const a = call.method.startsWith('a') ? 'a' : '';
-  if (manager === 'custom' && creates) return `insert the rows with one \`${a}bulk_create([...])\``;
+  if (manager === 'custom' && creates) return bulkCreateAdvice(call, hooks);
   // A related manager's `create` sets the relation; a `bulk_create` of the related model must
   // set it on each row itself.
   if (manager === 'related' && creates)
     return `insert the rows with one \`${a}bulk_create([...])\` of the related model, each row given its relation`;
-  const write = djangoBatchWrite(call, model, relatedManagers, overridden, isQuerySetMethod);
+  const write = djangoBatchWrite(call, model, relatedManagers, hooks, isQuerySetMethod);
   if (write) return write;
   // Nothing to batch by: the query reads no item of the loop.
   if (readsNothingTheLoopChanges(call, loop))
@@ -169,7 +170,11 @@ export const queryInLoop: Rule = {
         'manager that a model of the workspace declares (`for post in author.posts.all()`, ' +
         '`author.post_set.filter(...)`, a `ManyToManyField`; when the model of the workspace overrides ' +
         'that `save()`/`delete()`, itself or through an abstract base, the advice says a queryset ' +
-        '`update()`/`delete()` would skip the override instead of offering it), ' +
+        '`update()`/`delete()` would skip the override instead of offering it; likewise, for a ' +
+        '`save()` per row or a `Model.objects.create(...)` per item, when the model has ' +
+        'django-lifecycle hooks that run on save (`@hook(AFTER_CREATE)`, not the delete ones) or the ' +
+        'workspace connects a `pre_save`/`post_save` receiver for it (`@receiver(post_save, ' +
+        'sender=Model)`), which `bulk_create`, `bulk_update` and `update()` skip), ' +
         '`create`/`get`/`get_or_create`/`update_or_create` (and async twins) on such a related manager ' +
         '(`order.lines.create(...)`, `book.tags.get_or_create(name=n)`, also held in an attribute of ' +
         '`self`: `self.order.lines.create(...)`), a read that derives a new queryset from such a ' +
@@ -383,8 +388,12 @@ export const queryInLoop: Rule = {
       runsOncePerKeyOrStatement,
       viaRelatedManagerOrAsyncOrm,
     );
-    // A model that overrides `save()`/`delete()` loses the override to the queryset's bulk form.
-    const overridden: OverriddenWrites = (className) => ctx.index.djangoOverriddenWrites(className);
+    // A model that overrides `save()`/`delete()`, or has lifecycle hooks or save signal receivers,
+    // loses them to the bulk form.
+    const hooks: ModelWriteHooks = {
+      overridden: (className) => ctx.index.djangoOverriddenWrites(className),
+      saveHooks: (className) => ctx.index.djangoSaveHooks(className),
+    };
     for (const { call, loop } of repeated) {
       const asyncOrm = asyncOrmQueries.get(call);
       const remedy = asyncOrm
@@ -394,7 +403,7 @@ export const queryInLoop: Rule = {
             loop,
             model,
             relatedManagers,
-            overridden,
+            hooks,
             managerKinds.get(call),
             relatedReads.get(call),
             isQuerySetMethod,

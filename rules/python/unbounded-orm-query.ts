@@ -1,3 +1,4 @@
+import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
 import type { WorkspaceIndex } from '../../server/src/workspace/index';
 import type { Fix } from '../../server/src/engine/types';
@@ -24,6 +25,7 @@ import {
 } from '../../server/src/python/queryset-truthiness';
 import { mustSeeAll, type MustSeeAll } from '../../server/src/python/must-see-all';
 import { querySetLengths, type QuerySetLength } from '../../server/src/python/queryset-length';
+import { aggregatesRows, type RowAggregate } from '../../server/src/python/row-aggregates';
 import { isBackgroundJobCode, isBatchScriptPath } from '../../server/src/python/scope-analysis';
 
 function message(read: OrmRead): string {
@@ -95,6 +97,96 @@ function overridesSave(read: OrmRead, index: WorkspaceIndex): boolean {
     read.kind === 'django' &&
     read.models.some((name) => index.djangoOverriddenWrites(name).has('save'))
   );
+}
+
+/**
+ * The methods on the receiver spine of the expression that loads the rows, outermost first
+ * (`distinct`, `values_list`, `order_by`, `filter` of `X.objects.filter(...).order_by()
+ * .values_list("k", flat=True).distinct()`), through `list(...)`/`sorted(...)`; arguments, where
+ * a subquery may sit, are not looked into.
+ */
+function spineMethods(node: Node): string[] {
+  const methods: string[] = [];
+  let at: Node | null = node;
+  while (at?.type === 'call') {
+    const fn = at.childForFieldName('function');
+    if (fn?.type === 'identifier' && (fn.text === 'list' || fn.text === 'sorted')) {
+      at = at.childForFieldName('arguments')?.namedChildren[0] ?? null;
+      continue;
+    }
+    if (fn?.type !== 'attribute') break;
+    methods.push(fn.childForFieldName('attribute')?.text ?? '');
+    at = fn.childForFieldName('object');
+  }
+  return methods;
+}
+
+/**
+ * A Django read of the distinct values of columns (`.values_list("key", flat=True).distinct()`,
+ * `.values("a", "b").distinct()`); distinct whole rows (`.filter(...).distinct()` after a join)
+ * are rows like any other.
+ */
+function readsDistinctValues(read: OrmRead): boolean {
+  if (read.kind !== 'django' || !read.node.text.includes('distinct')) return false;
+  const methods = spineMethods(read.node);
+  return (
+    methods.includes('distinct') && (methods.includes('values_list') || methods.includes('values'))
+  );
+}
+
+/**
+ * For a `.distinct()` read: only the distinct values come back, the cost is the scan, and a slice
+ * would truncate a set the caller needs whole.
+ */
+function distinctMessage(read: OrmRead): string {
+  return `\`${read.head}\` scans every matching row to collect the distinct values: only those come back, but the database reads every row the filter matches; an index that covers the filter and the column, or a list of the values kept up to date, makes it cheap (a bound would cut the list)`;
+}
+
+/** How to count, sum or group the rows in the database, per ORM (`X`: the model, `key`: the grouping). */
+const AGGREGATE_ADVICE: Record<OrmRead['kind'], (model: string, key: string) => string> = {
+  'sqlalchemy-query': (x, key) =>
+    `\`db.query(${x}.${key}, func.count()).group_by(${x}.${key})\`, \`func.sum(...)\``,
+  'sqlalchemy-select': (x, key) =>
+    `\`select(${x}.${key}, func.count()).group_by(${x}.${key})\`, \`func.sum(...)\``,
+  django: (_x, key) => `\`.values("${key}").annotate(n=Count("id"))\`, \`.aggregate(Sum(...))\``,
+  tortoise: (_x, key) =>
+    `\`.annotate(n=Count("id")).group_by("${key}").values("${key}", "n")\`, \`Sum(...)\``,
+  beanie: (_x, key) =>
+    `an aggregation pipeline (\`{"$group": {"_id": "$${key}", "n": {"$sum": 1}}}\`)`,
+};
+
+/** How to read one row per key in the database, per ORM. */
+const LATEST_ADVICE: Record<OrmRead['kind'], string> = {
+  'sqlalchemy-query':
+    '`.order_by(key, ...).distinct(key)` on PostgreSQL, or a `row_number()` window',
+  'sqlalchemy-select':
+    '`.order_by(key, ...).distinct(key)` on PostgreSQL, or a `row_number()` window',
+  django:
+    '`.order_by("key", ...).distinct("key")` on PostgreSQL, or a `Subquery` of the best row per key',
+  tortoise: 'one row per key from a subquery, or a `row_number()` window in raw SQL',
+  beanie: 'an aggregation pipeline with `$sort` and `$group` taking `$first`',
+};
+
+/** How to ask the database for the number of rows, per ORM. */
+const COUNT_ADVICE: Record<OrmRead['kind'], string> = {
+  'sqlalchemy-query': '`.count()`',
+  'sqlalchemy-select': '`select(func.count()).select_from(...)` with the same filters',
+  django: '`.count()`',
+  tortoise: '`.count()`',
+  beanie: '`.count()`',
+};
+
+/**
+ * For rows only counted, summed or grouped in Python (or only measured with `len()`): the
+ * database answers in one query, and a bound would make the answer silently wrong.
+ */
+function aggregateMessage(read: OrmRead, aggregate: RowAggregate): string {
+  if (aggregate.kind === 'latest')
+    return `\`${read.head}\` loads every matching row only to keep one per \`${aggregate.key ?? 'key'}\` in Python: ask the database for one row per key instead (${LATEST_ADVICE[read.kind]}); a bound would silently drop keys`;
+  if (aggregate.kind === 'length')
+    return `\`${read.head}\` loads every matching row only to count them: ask for the number with ${COUNT_ADVICE[read.kind]}; a bound would make the count silently wrong`;
+  const advice = AGGREGATE_ADVICE[read.kind](read.models[0] ?? 'Model', aggregate.key ?? 'key');
+  return `\`${read.head}\` loads every matching row only to count, sum or group them in Python: aggregate in the database instead (${advice}); a bound would make the results silently wrong`;
 }
 
 /** For the rows of one tenant or the log of one parent: read whole, and they keep growing. */
@@ -337,7 +429,22 @@ export const unboundedOrmQuery: Rule = {
         'fold every row into a collection that starts empty and is then stored whole (`cache.set(key, ids)`, ' +
         '`bulk_update`) or, for a set or dict (an index), returned. Their finding asks to stream the rows ' +
         '(or, for write-backs, to write them in one `update(...)` / `bulk_update`, unless the Django ' +
-        'model overrides `save()`, which those skip). A list filled from the ' +
+        'model overrides `save()`, which those skip). Nor do reads whose rows the code only counts, ' +
+        'sums or groups in Python: every `for` loop over the rows (written over the read, or over ' +
+        'the variable it is assigned to, with `len(rows)` allowed beside) only folds them into counts, ' +
+        'sums or a per-key map (`counts[row.status] += 1`, `c[k] = c.get(k, 0) + 1`, `total += ' +
+        'row.size`, `latest[row.key] = row`), next to locals and calls that are not handed the row ' +
+        'itself; or the variable is only measured with `len()`. A bound would make those answers ' +
+        'silently wrong, so the finding asks to aggregate in the database (`select(X.key, ' +
+        'func.count()).group_by(X.key)`, Django `.values("key").annotate(n=Count("id"))`, or a count). ' +
+        'For a per-key pick (`latest[row.key] = row`) it asks for one row per key (`DISTINCT ON`). ' +
+        'Rows also handed on whole (`shown.append(row)`, the variable returned), and values built ' +
+        'up other than by `+`/`-`/`max`/`min` (`keys = keys.union({...})`), keep the bound. ' +
+        'Nor do Django reads of distinct column values (`.values_list("key", flat=True).distinct()`, ' +
+        '`.values(...).distinct()` on the chain that is read, not in a subquery): only the distinct ' +
+        'values come back, so the finding says the cost is the scan of the matching rows, and a ' +
+        'slice would cut a set the caller needs whole. Distinct whole rows keep the bound. ' +
+        'A list filled from the ' +
         'rows and returned keeps the bound: it is usually a page shown to people. ' +
         'Tortoise querysets get `.limit(n)` at the end of the awaited chain and Beanie finds ' +
         '`.limit(n)` before `.to_list()` (both builders have that method); batch code and reads ' +
@@ -389,21 +496,36 @@ export const unboundedOrmQuery: Rule = {
       // The children of one user, one task, one chat: a set the domain sizes, which the caller
       // usually needs whole (an access check, a graph walk); a bound would silently cut it.
       if (parent && !growing) continue;
+      // Rows only counted, summed or grouped: a bound would make the answer wrong. A fold into
+      // a collection kept whole is told to aggregate too when it only counts.
+      const aggregate =
+        batch || growing || (whole && whole.reason !== 'folds') ? undefined : aggregatesRows(read);
+      // `.values_list("key", flat=True).distinct()`: a set of values the caller needs whole.
+      const distinct = !batch && !whole && !growing && !aggregate && readsDistinctValues(read);
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
         message: batch
           ? batchMessage(read)
-          : whole
-            ? mustSeeAllMessage(read, whole, overridesSave(read, ctx.index))
-            : growing
-              ? oneParentMessage(read, growing)
-              : message(read),
+          : aggregate
+            ? aggregateMessage(read, aggregate)
+            : distinct
+              ? distinctMessage(read)
+              : whole
+                ? mustSeeAllMessage(read, whole, overridesSave(read, ctx.index))
+                : growing
+                  ? oneParentMessage(read, growing)
+                  : message(read),
         // A bound on the rows of one parent silently drops the children the caller asked for;
         // the read an unpaged list endpoint returns gets `unpaginated-list-endpoint`'s page fix,
         // and a `.limit(n)` after its `.limit(limit)` would override the page size.
         fixes:
-          batch || whole || growing || pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index)
+          batch ||
+          whole ||
+          growing ||
+          aggregate ||
+          distinct ||
+          pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index)
             ? []
             : [boundFix(read, ctx.options.defaultLimit)],
       });

@@ -191,6 +191,40 @@ const RUNS_OVERRIDES: Record<string, readonly string[]> = {
 export type OverriddenWrites = (className: string) => ReadonlySet<string>;
 
 /**
+ * What a Django model's own writes run besides the SQL, which the bulk forms skip: the row writes
+ * it overrides, and what else its `save()` runs (`WorkspaceIndex.djangoSaveHooks`).
+ */
+export interface ModelWriteHooks {
+  overridden: OverriddenWrites;
+  saveHooks: (className: string) => readonly string[];
+}
+
+const NO_WRITE_HOOKS: ModelWriteHooks = { overridden: () => new Set(), saveHooks: () => [] };
+
+/**
+ * What a bulk write of `className` rows would skip, for a message: `the overridden
+ * \`Order.save()\`` or `what \`Order.save()\` runs (\`@hook(AFTER_CREATE)\`, a \`post_save\`
+ * receiver)`; undefined when the model's `save()` does nothing more than write (as far as known).
+ */
+export function skippedBySaveInBulk(className: string, hooks: ModelWriteHooks): string | undefined {
+  if (hooks.overridden(className).has('save')) return `the overridden \`${className}.save()\``;
+  const runs = hooks.saveHooks(className);
+  return runs.length > 0 ? `what \`${className}.save()\` runs (${runs.join(', ')})` : undefined;
+}
+
+/**
+ * The model class a Django `create` inserts into: `Order` of `Order.objects.create(...)`, the
+ * enclosing class of `cls.objects.create(...)`; undefined for other receivers.
+ */
+export function createdModelClass(call: PyCall): string | undefined {
+  const manager = call.receiver;
+  const owner = manager?.type === 'attribute' ? manager.childForFieldName('object') : null;
+  if (owner?.type !== 'identifier') return undefined;
+  if (owner.text === 'cls' || owner.text === 'self') return call.fn?.className;
+  return owner.text;
+}
+
+/**
  * For `row.save()` / `row.delete()` in a loop over a model's queryset: the model class and the
  * method it overrides that the write runs (`delete` for `adelete()` too), which a queryset's
  * `update()`/`delete()` would skip; undefined when the model overrides none, or is not known.
@@ -206,6 +240,25 @@ export function overriddenRowWrite(
   const methods = overridden(className);
   const method = RUNS_OVERRIDES[call.method]?.find((name) => methods.has(name));
   return method ? { className, method } : undefined;
+}
+
+/** The model class of the rows a row write (`row.save()`) in a loop over a queryset writes. */
+function rowWriteClass(call: PyCall, model: PythonModel): string | undefined {
+  const iterable = rowLoopIterable(call);
+  return iterable && rowClassOf(iterable, call, model);
+}
+
+/**
+ * `bulk_create` for a `create` per item, unless the model's `save()` does more than insert
+ * (overridden, django-lifecycle hooks, save signal receivers): `bulk_create` skips all of that.
+ */
+export function bulkCreateAdvice(call: PyCall, hooks: ModelWriteHooks): string {
+  const a = call.method.startsWith('a') ? 'a' : '';
+  const className = createdModelClass(call);
+  const skipped = className && skippedBySaveInBulk(className, hooks);
+  if (skipped)
+    return `one \`${a}bulk_create([...])\` would skip ${skipped}: batch what it does, or keep the loop`;
+  return `insert the rows with one \`${a}bulk_create([...])\``;
 }
 
 /**
@@ -291,24 +344,28 @@ export function djangoBatchWrite(
   call: PyCall,
   model: PythonModel,
   relatedManagers: () => ReadonlySet<string> = () => new Set(),
-  overridden: OverriddenWrites = () => new Set(),
+  hooks: ModelWriteHooks = NO_WRITE_HOOKS,
   isQuerySetMethod?: QuerySetMethodTest,
 ): string | undefined {
   const method = call.method;
   const a = method.startsWith('a') ? 'a' : '';
   if ((method === 'create' || method === 'acreate') && hasObjectsManager(call))
-    return `insert the rows with one \`${a}bulk_create([...])\``;
+    return bulkCreateAdvice(call, hooks);
   if (
     !writesQuerySetRow(call, model, isQuerySetMethod) &&
     !writesRelatedManagerRow(call, model, relatedManagers)
   )
     return undefined;
   const saves = method === 'save' || method === 'asave';
-  const override = overriddenRowWrite(call, model, overridden);
+  const override = overriddenRowWrite(call, model, hooks.overridden);
   if (override) {
     const bulk = saves ? `\`${a}update(...)\` or \`${a}bulk_update\`` : `\`${a}delete()\``;
     return `\`${override.className}.${override.method}()\` is overridden: a queryset ${bulk} would skip it; batch what it does, or keep the loop and page through the rows`;
   }
+  const rowClass = saves ? rowWriteClass(call, model) : undefined;
+  const runs = rowClass ? hooks.saveHooks(rowClass) : [];
+  if (rowClass && runs.length > 0)
+    return `a queryset \`${a}update(...)\` or \`${a}bulk_update\` would skip what \`${rowClass}.save()\` runs (${runs.join(', ')}): batch what it does, or keep the loop and page through the rows`;
   if (saves)
     return `write the rows in one statement with \`${a}update(...)\` on the queryset, or \`${a}bulk_update(rows, fields)\``;
   return `delete the rows in one statement with \`${a}delete()\` on the queryset`;

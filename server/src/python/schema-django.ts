@@ -9,6 +9,7 @@
 import type { Node } from 'web-tree-sitter';
 import type {
   ColumnFact,
+  DjangoSaveReceiver,
   IndexFact,
   MetaIndexFact,
   SchemaFacts,
@@ -33,6 +34,7 @@ import {
   isFalse,
   isTrue,
   keywordArg,
+  positionalArgs,
   readArgs,
   redefinedClasses,
   stringList,
@@ -326,12 +328,50 @@ function rowWritesDefined(cls: PyClass): string[] {
   return found;
 }
 
+/**
+ * The moments of the django-lifecycle hooks a model class body defines: `AFTER_CREATE` of
+ * `@hook(AFTER_CREATE)`, `@hook(LifecycleHook.AFTER_CREATE)` or `@hook("after_create")`, with
+ * `hook` imported from `django_lifecycle`. The model's `save()`/`delete()` run them.
+ */
+function lifecycleHooksDefined(cls: PyClass, model: PythonModel): string[] {
+  const found: string[] = [];
+  if (!model.source.includes('django_lifecycle')) return found;
+  for (const statement of cls.body.namedChildren) {
+    if (statement?.type !== 'decorated_definition') continue;
+    for (const decorator of statement.namedChildren) {
+      const call = decorator?.type === 'decorator' ? decorator.namedChildren[0] : undefined;
+      if (call?.type !== 'call' || !isLifecycleHook(call, model)) continue;
+      const args = argsOf(call);
+      const moment = args ? hookMoment(positionalArgs(args)[0]) : undefined;
+      if (moment) found.push(moment);
+    }
+  }
+  return found;
+}
+
+/** Whether a decorator call is django-lifecycle's `hook(...)` (`@hook(...)`, `@lifecycle.hook(...)`). */
+function isLifecycleHook(call: Node, model: PythonModel): boolean {
+  const callee = call.childForFieldName('function')?.text ?? '';
+  if (!/^(?:\w+\.)*hook$/.test(callee)) return false;
+  const [head, ...rest] = callee.split('.');
+  const qualified = [model.imports.get(head) ?? head, ...rest].join('.');
+  return qualified.startsWith('django_lifecycle.') || qualified === 'django_lifecycle';
+}
+
+/** `AFTER_CREATE` of `AFTER_CREATE`, `LifecycleHook.AFTER_CREATE` or `"after_create"`. */
+function hookMoment(node: Node | undefined): string | undefined {
+  const text = stringValue(node) ?? node?.text.split('.').pop();
+  return text && /^\w+$/.test(text) ? text.toUpperCase() : undefined;
+}
+
 /** An abstract model of the file: its fields, and its bases in other modules. */
 interface AbstractModel {
   columns: ColumnFact[];
   bases: string[];
   /** The row writes it defines or inherits from abstract bases of the file. */
   overriddenWrites: string[];
+  /** The django-lifecycle hooks it defines or inherits from abstract bases of the file. */
+  lifecycleHooks: string[];
   /** The managers it declares or inherits from abstract bases of the file, by attribute name. */
   customManagers: string[];
   /** The `Meta` indexes its subclasses inherit (its own, and its bases' when it extends theirs). */
@@ -365,6 +405,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       bases,
       metaIndexes: local.flatMap((base) => base.metaIndexes),
       overriddenWrites: local.flatMap((base) => base.overriddenWrites),
+      lifecycleHooks: local.flatMap((base) => base.lifecycleHooks),
       customManagers: local.flatMap((base) => base.customManagers),
     };
     // A class a later one of the same name replaces still serves the classes between the two.
@@ -396,6 +437,10 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       ...new Set([...rowWritesDefined(cls), ...inherited.overriddenWrites]),
     ];
     if (overriddenWrites.length > 0) table.overriddenWrites = overriddenWrites;
+    const lifecycleHooks = [
+      ...new Set([...lifecycleHooksDefined(cls, model), ...inherited.lifecycleHooks]),
+    ];
+    if (lifecycleHooks.length > 0) table.lifecycleHooks = lifecycleHooks;
     const customManagers = new Set(inherited.customManagers);
     let metaClass: Node | undefined;
     for (const statement of cls.body.namedChildren) {
@@ -455,6 +500,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
         bases,
         metaIndexes,
         overriddenWrites,
+        lifecycleHooks,
         customManagers: table.customManagers ?? [],
       });
       // For models in other modules of the workspace.
@@ -465,6 +511,7 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
         django: true,
         ...(metaIndexes.length > 0 ? { metaIndexes } : {}),
         ...(overriddenWrites.length > 0 ? { overriddenWrites } : {}),
+        ...(lifecycleHooks.length > 0 ? { lifecycleHooks } : {}),
         ...(table.customManagers ? { customManagers: table.customManagers } : {}),
       });
       return undefined;
@@ -477,4 +524,43 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
     into.tables.push(table);
     return table;
   }
+}
+
+const SAVE_SIGNALS = ['pre_save', 'post_save'] as const;
+
+/** `post_save` of `post_save` or `signals.post_save`, when the node names a save signal. */
+function saveSignalNamed(node: Node | undefined): DjangoSaveReceiver['signal'] | undefined {
+  const name = node?.text.split('.').pop();
+  return SAVE_SIGNALS.find((signal) => signal === name);
+}
+
+/** `Order` of `sender=Order`, `sender=models.Order` or `sender="shop.Order"`. */
+function senderClass(args: Node): string | undefined {
+  const sender = keywordArg(args, 'sender');
+  const name = stringValue(sender) ?? sender?.text;
+  const last = name?.split('.').pop();
+  return last && /^\w+$/.test(last) ? last : undefined;
+}
+
+/**
+ * The `pre_save`/`post_save` receivers the module connects for one model class:
+ * `@receiver(post_save, sender=Order)` (the signal may be in a list) and
+ * `post_save.connect(handler, sender=Order)`. A receiver for every sender is left out.
+ */
+export function extractDjangoSaveReceivers(model: PythonModel, schema: SchemaFacts): void {
+  const found: DjangoSaveReceiver[] = [];
+  for (const call of model.calls) {
+    let signals: Node[] = [];
+    if (call.method === 'receiver') {
+      const first = positionalArgs(call.args)[0];
+      signals = first?.type === 'list' || first?.type === 'tuple' ? elementsOf(first) : [first];
+    } else if (call.method === 'connect' && call.receiver) signals = [call.receiver];
+    const sender = signals.length > 0 ? senderClass(call.args) : undefined;
+    if (!sender) continue;
+    for (const node of signals) {
+      const signal = saveSignalNamed(node);
+      if (signal) found.push({ signal, sender });
+    }
+  }
+  if (found.length > 0) schema.djangoSaveReceivers = found;
 }

@@ -1,14 +1,15 @@
 /**
- * The schema a Python file declares (SQLAlchemy and Django models, Alembic migrations) and the
- * columns its ORM queries filter and sort on.
+ * The schema a Python file declares (SQLAlchemy and Django models, Alembic migrations, the indexes
+ * its SQL strings create) and the columns its ORM queries filter and sort on.
  */
 import type { QueryColumnUse, SchemaFacts } from '../workspace/facts';
 import { emptySchema } from '../workspace/facts';
 import type { PythonModel } from './model';
 import { extractAlembicSchema } from './schema-alembic';
-import { extractDjangoSchema } from './schema-django';
+import { extractDjangoSaveReceivers, extractDjangoSchema } from './schema-django';
 import { extractQueryColumns } from './schema-queries';
 import { extractSqlAlchemySchema } from './schema-sqlalchemy';
+import { extractStartupIndexes, MAY_CREATE_INDEX } from './schema-startup-ddl';
 
 /** Cheap text checks that let files without any schema skip the extractors. */
 const MENTIONS_SQLALCHEMY =
@@ -22,6 +23,8 @@ const MENTIONS_DJANGO = /\bmodels\b|django/;
  */
 const MAY_DECLARE_DJANGO_MODELS = /django|\bmodels\.Model\b/;
 const MENTIONS_ALEMBIC = /^down_revision\b/m;
+/** Django's save signals, whose receivers the bulk writes skip (modules importing them name Django). */
+const SAVE_SIGNAL = /\b(?:pre|post)_save\b/;
 
 /**
  * Whether Python source may declare schema (models, tables, migrations). A scan analyses such
@@ -32,7 +35,8 @@ export function mayDeclarePythonSchema(source: string): boolean {
   return (
     MENTIONS_ALEMBIC.test(source) ||
     MENTIONS_SQLALCHEMY.test(source) ||
-    MAY_DECLARE_DJANGO_MODELS.test(source)
+    MAY_DECLARE_DJANGO_MODELS.test(source) ||
+    MAY_CREATE_INDEX.test(source)
   );
 }
 
@@ -44,6 +48,8 @@ export function extractPythonSchema(model: PythonModel): SchemaFacts {
   if (schema.migration) return schema;
   if (MENTIONS_SQLALCHEMY.test(source)) extractSqlAlchemySchema(model, schema);
   if (MENTIONS_DJANGO.test(source) && model.classes.length > 0) extractDjangoSchema(model, schema);
+  if (SAVE_SIGNAL.test(source)) extractDjangoSaveReceivers(model, schema);
+  extractStartupIndexes(model, schema);
   return schema;
 }
 

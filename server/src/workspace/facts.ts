@@ -157,6 +157,8 @@ export interface MappedBaseFact {
   django?: true;
   /** The row writes a Django abstract model defines (see `TableFact.overriddenWrites`). */
   overriddenWrites?: string[];
+  /** The django-lifecycle hooks a Django abstract model defines (see `TableFact.lifecycleHooks`). */
+  lifecycleHooks?: string[];
   /** The managers a Django abstract model declares (see `TableFact.customManagers`). */
   customManagers?: string[];
   /**
@@ -227,6 +229,12 @@ export interface TableFact {
    * or through an abstract base of the workspace. A queryset's `update()`/`delete()` skips them.
    */
   overriddenWrites?: string[];
+  /**
+   * Django: the moments of the django-lifecycle hooks the model class defines (`AFTER_CREATE` of
+   * `@hook(AFTER_CREATE)`), itself or through an abstract base of the workspace. Its `save()` and
+   * `delete()` run them; `bulk_create`, `bulk_update` and a queryset's `update()` do not.
+   */
+  lifecycleHooks?: string[];
   /**
    * Django: the managers the model class declares under names of its own (`open =
    * OpenBasketManager()`, `published = PublishedQuerySet.as_manager()`), itself or through an
@@ -357,6 +365,18 @@ export interface SchemaFacts {
   columnAliases?: ColumnAliasFact[];
   /** Model base classes and mixins, for models in other files. */
   mappedBases?: MappedBaseFact[];
+  /**
+   * Django `pre_save`/`post_save` receivers the module connects for a model (`@receiver(post_save,
+   * sender=Order)`, `post_save.connect(fn, sender=Order)`): `save()` sends the signal, the bulk
+   * writes do not.
+   */
+  djangoSaveReceivers?: DjangoSaveReceiver[];
+}
+
+/** One `pre_save`/`post_save` receiver: the signal and the sender's class name (`Order`). */
+export interface DjangoSaveReceiver {
+  signal: 'pre_save' | 'post_save';
+  sender: string;
 }
 
 /**
@@ -482,6 +502,7 @@ export function declaresSchema(facts: FileFacts | undefined): boolean {
     tables.length > 0 ||
     !!facts.schema.columnAliases?.length ||
     !!facts.schema.mappedBases?.length ||
+    !!facts.schema.djangoSaveReceivers?.length ||
     indexes.length > 0 ||
     operations.length > 0 ||
     !!migration ||

@@ -80,6 +80,8 @@ interface Views {
   keyColumnNames?: ReadonlySet<string>;
   /** Attribute names of the Django related managers every model declares, built on first use. */
   djangoRelatedManagers?: ReadonlySet<string>;
+  /** The Django save signals the workspace receives, by sender class name, built on first use. */
+  djangoSaveReceivers?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 const lower = (name: string): string => name.toLowerCase();
@@ -577,6 +579,33 @@ export class WorkspaceIndex {
    */
   djangoOverriddenWrites(className: string): ReadonlySet<string> {
     return this.namesOfClass(className, (table) => table.overriddenWrites);
+  }
+
+  /**
+   * What the `save()` of the Django model class of this name runs that the bulk writes
+   * (`bulk_create`, `bulk_update`, a queryset's `update()`) skip, quoted for a message: its
+   * django-lifecycle hooks other than the delete ones (`@hook(AFTER_CREATE)`), itself or through
+   * its abstract bases, and the `pre_save`/`post_save` receivers the workspace connects for it.
+   * An overridden `save()` itself is in `djangoOverriddenWrites`.
+   */
+  djangoSaveHooks(className: string): string[] {
+    const hooks = [...this.namesOfClass(className, (table) => table.lifecycleHooks)]
+      .filter((moment) => !moment.endsWith('_DELETE'))
+      .map((moment) => `\`@hook(${moment})\``);
+    const view = this.view();
+    if (!view.djangoSaveReceivers) {
+      const bySender = new Map<string, Set<string>>();
+      for (const facts of this.files.values()) {
+        for (const { signal, sender } of facts.schema.djangoSaveReceivers ?? []) {
+          const signals = bySender.get(sender) ?? new Set<string>();
+          signals.add(signal);
+          bySender.set(sender, signals);
+        }
+      }
+      view.djangoSaveReceivers = bySender;
+    }
+    const signals = [...(view.djangoSaveReceivers.get(className) ?? [])].sort();
+    return [...hooks, ...signals.map((signal) => `a \`${signal}\` receiver`)];
   }
 
   /**

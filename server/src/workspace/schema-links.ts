@@ -210,8 +210,10 @@ export class SchemaLinks {
     const visited = new Set<MappedBaseFact>();
     let naming: TableNaming | 'underived' | undefined;
     let djangoBase = false;
-    // Row writes (`save`, `delete`) Django abstract bases define: the model inherits them.
+    // Row writes (`save`, `delete`) and django-lifecycle hooks Django abstract bases define: the
+    // model inherits them.
     const overriddenWrites = new Set(table.overriddenWrites ?? []);
+    const lifecycleHooks = new Set(table.lifecycleHooks ?? []);
     // Managers Django abstract bases declare: the model inherits them too.
     const customManagers = new Set(table.customManagers ?? []);
     // Django `Meta` indexes of the bases, for a model that takes their `Meta`; and the indexes of
@@ -227,6 +229,7 @@ export class SchemaLinks {
         naming ??= found.base.tableNaming;
         djangoBase ||= !!found.base.django;
         for (const method of found.base.overriddenWrites ?? []) overriddenWrites.add(method);
+        for (const moment of found.base.lifecycleHooks ?? []) lifecycleHooks.add(moment);
         for (const name of found.base.customManagers ?? []) customManagers.add(name);
         if (table.inheritsMeta)
           for (const index of found.base.metaIndexes ?? [])
@@ -259,6 +262,7 @@ export class SchemaLinks {
       name,
       columns: withoutSupersededKey(columns).map((column) => this.withAliasOf(column)),
       ...(overriddenWrites.size > 0 ? { overriddenWrites: [...overriddenWrites] } : {}),
+      ...(lifecycleHooks.size > 0 ? { lifecycleHooks: [...lifecycleHooks] } : {}),
       ...(customManagers.size > 0 ? { customManagers: [...customManagers] } : {}),
     };
     delete resolved.bases;
