@@ -33,6 +33,7 @@ import type { PyCall, PyLoop, PythonModel } from '../../server/src/python/model'
 import { readsNothingTheLoopChanges } from '../../server/src/python/loop-invariance';
 import { queriesOncePerModelClass } from '../../server/src/python/model-class-loops';
 import { sendsSyncRedisCommand } from '../../server/src/python/redis-round-trips';
+import { commitsEachItem, commitsSession } from '../../server/src/python/session-commits';
 import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
 
 /** The method that ends the chain `call` heads: `exists` for `Entry.objects.filter(...).exists()`. */
@@ -140,6 +141,10 @@ function runsOncePerKeyOrStatement(call: PyCall, model: PythonModel): boolean {
 const REDIS_ADVICE =
   'send them in one round trip: a multi-key command (`mget`, `mset`, `exists(*keys)`, `delete(*keys)`) or a pipeline (`pipe = r.pipeline()`, `pipe.get(k)` per item, then one `pipe.execute()`)';
 
+/** How to commit a loop's writes: once, after the loop, or once per batch. */
+const COMMIT_ADVICE =
+  'each commit is a round trip and a transaction of its own: commit once after the loop (or every few hundred items)';
+
 /** A database query run once per item of a loop: the N+1 pattern. */
 export const queryInLoop: Rule = {
   meta: {
@@ -203,6 +208,10 @@ export const queryInLoop: Rule = {
         'level, in the function or on `self`) or handed back by a getter function of the file ' +
         '(`r = get_redis()`), and the `execute()` of a pipeline made from one, with a multi-key ' +
         'command or a pipeline as advice. ' +
+        'And a SQLAlchemy session commit per item of a `for` loop (`session.commit()`, `await ' +
+        'session.commit()`, Flask-SQLAlchemy `db.session.commit()`, in a file that imports SQLAlchemy, ' +
+        'SQLModel or Flask-SQLAlchemy, on a receiver named or annotated as a session): each commit is ' +
+        'a round trip and a transaction, with committing once after the loop as advice. ' +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
         'queryset assigned to a variable (`qs = Model.objects.filter(...)`) is reported where a call ' +
         'in the loop runs it (`qs.count()`), once per such call.',
@@ -340,6 +349,12 @@ export const queryInLoop: Rule = {
           'cursor has no batch of items to send at once. Clients the file does not make or get from ' +
           'a getter of its own (one imported from another module, a parameter with no annotation) are ' +
           'not known to be Redis, and `.get(...)` on anything else (a dict) is no command.',
+        'Session commits once per batch: under an `if` that picks every n-th item or a full buffer ' +
+          '(`if i % 1000 == 0:`, `if len(pending) >= 500:`); commits in a `try` of the loop whose ' +
+          '`except` rolls back (each item succeeds or fails on its own, on purpose); commits in a ' +
+          '`while` loop (a worker committing each job) or a loop over a fixed tuple of stages; and ' +
+          '`commit(...)` with arguments or in a file that imports no SQLAlchemy library. ' +
+          '`session.flush()` per item is not reported.',
         'Managers read from a lower-case name that does not say model (`archive.stored_objects`, ' +
           "a boto3 `bucket.objects`): those are other libraries' collections. A custom manager " +
           'named otherwise (`published = PublishedManager()`) counts only read from the class that ' +
@@ -398,8 +413,16 @@ export const queryInLoop: Rule = {
       redisCommands.add(call);
       return true;
     };
+    // `for row in rows: ...; session.commit()`: one transaction, one round trip, per item.
+    const commits = new Set<PyCall>();
+    const isSessionCommit = (call: PyCall, model: PythonModel): boolean => {
+      if (!commitsSession(call, model)) return false;
+      commits.add(call);
+      return true;
+    };
     const viaRelatedManagerOrAsyncOrm = (call: PyCall, model: PythonModel): boolean =>
       isRedisCommand(call, model) ||
+      isSessionCommit(call, model) ||
       writesRelatedManagerRow(call, model, relatedManagers) ||
       writesQuerySetRow(call, model, isQuerySetMethod) ||
       viaWorkspaceManager(call) ||
@@ -414,6 +437,15 @@ export const queryInLoop: Rule = {
     // A model that overrides `save()`/`delete()` loses the override to the queryset's bulk form.
     const overridden: OverriddenWrites = (className) => ctx.index.djangoOverriddenWrites(className);
     for (const { call, loop } of repeated) {
+      if (commits.has(call)) {
+        if (!commitsEachItem(call, loop)) continue;
+        ctx.report({
+          start: call.node.startIndex,
+          end: call.node.endIndex,
+          message: `\`${call.callee ? `${call.callee}()` : quoteCall(call)}\` commits one transaction ${describeLoop(loop)}; ${COMMIT_ADVICE}`,
+        });
+        continue;
+      }
       if (redisCommands.has(call)) {
         // A `while` loop of Redis commands is a worker or a poller (`while True: job =
         // r.blpop(...)`), a lock retry or a `scan` cursor: no batch of items to send together.
