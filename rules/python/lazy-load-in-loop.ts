@@ -273,13 +273,31 @@ function refinedBinding(model: PythonModel, loop: PyLoop, name: string): Refined
   if (readChainIn(base, model).root.text === name) return null;
   const links: ChainLink[] = [];
   for (const value of rest) {
-    const chain = readChainIn(value, model);
-    const narrows = chain.links.every((link) => link.kind === 'call' && REFINEMENTS.has(link.name));
-    if (chain.root.type !== 'identifier' || chain.root.text !== name || !narrows) return null;
-    if (chain.links.length === 0 || value.startIndex < base.endIndex) return null;
-    if (runsOnEveryPathTo(value, loop)) links.push(...chain.links);
+    if (value.startIndex < base.endIndex) return null;
+    // `qs = qs.filter(author=user) if user else qs.filter(author__isnull=False)`: either branch
+    // narrows, and neither runs on every path, so neither's loaders count.
+    if (value.type === 'conditional_expression') {
+      const [chosen, , otherwise] = value.namedChildren;
+      if (!chosen || !otherwise) return null;
+      if (!narrowingLinks(chosen, name, model) || !narrowingLinks(otherwise, name, model))
+        return null;
+      continue;
+    }
+    const narrowing = narrowingLinks(value, name, model);
+    if (!narrowing) return null;
+    if (runsOnEveryPathTo(value, loop)) links.push(...narrowing);
   }
   return { base, links };
+}
+
+/** The links of `name.filter(...).order_by(...)` when an expression only narrows `name`, else null. */
+function narrowingLinks(value: Node, name: string, model: PythonModel): ChainLink[] | null {
+  const chain = readChainIn(value, model);
+  if (chain.root.type !== 'identifier' || chain.root.text !== name) return null;
+  if (chain.links.length === 0) return null;
+  return chain.links.every((link) => link.kind === 'call' && REFINEMENTS.has(link.name))
+    ? chain.links
+    : null;
 }
 
 /** Whether the statement holding `value` comes before the loop in a block that holds the loop. */
@@ -744,7 +762,7 @@ export const lazyLoadInLoop: Rule = {
         'Finds loops over the results of an ORM query (SQLAlchemy `session.query(X)`, `X.query`, ' +
         '`session.scalars(select(X))`, Django `X.objects...`, directly or through a variable, also one ' +
         'built once and then narrowed by itself under an `if`: `qs = Change.objects.filter(...)`, ' +
-        '`if lang: qs = qs.filter(...)`, with `filter`, `exclude`, `order_by`, `options`, ' +
+        '`if lang: qs = qs.filter(...)` or `qs = qs.filter(...) if user else qs.exclude(...)`, with `filter`, `exclude`, `order_by`, `options`, ' +
         '`select_related`, ...), and over a ' +
         'relationship of such rows (`for item in order.items`), whose body reads a relationship on the ' +
         'loop variable, when the query does not load that ' +
