@@ -12,6 +12,7 @@ import {
 } from '../../server/src/python/orm';
 import { keywordArg, positionalArgs, stringValue } from '../../server/src/python/schema-args';
 import { OwnedCache } from '../../server/src/python/memo';
+import { localFlow } from '../../server/src/python/local-flow';
 import { tortoiseRowsOf } from '../../server/src/python/tortoise-relations';
 
 /** How a relationship is loaded eagerly: the loader to suggest, by ORM and cardinality. */
@@ -230,14 +231,106 @@ function loadersIn(links: readonly ChainLink[]): string[] {
   });
 }
 
-/** Reads an expression's chain, following a root variable bound once to where it was built. */
+/**
+ * Query methods a view narrows a variable with (`qs = qs.filter(...)` under an `if`): the rows stay
+ * instances of the same model.
+ */
+const REFINEMENTS = new Set([
+  'filter',
+  'filter_by',
+  'exclude',
+  'where',
+  'join',
+  'outerjoin',
+  'order_by',
+  'distinct',
+  'options',
+  'select_related',
+  'prefetch_related',
+]);
+
+/** A variable built once and then narrowed: the first value, and the links that reach the loop. */
+interface RefinedBinding {
+  base: Node;
+  /** The links of the refinements that run on every path to the loop, in order. */
+  links: ChainLink[];
+}
+
+/**
+ * A variable of the loop's function assigned once from a query and otherwise only narrowed by
+ * itself (`qs = Change.objects.filter(...)`, then `if lang: qs = qs.filter(...)`): every value has
+ * the rows of the first. Only refinements before the loop in a block that holds the loop run on
+ * every path to it; the loaders of the others (`qs = qs.select_related(...)` under an `if`) may be
+ * missing, so they do not count. Null for any other shape.
+ */
+function refinedBinding(model: PythonModel, loop: PyLoop, name: string): RefinedBinding | null {
+  const fn = loop.fn;
+  if (!fn) return null;
+  const flow = localFlow(fn);
+  const values = flow.assignments.get(name);
+  if (!values || values.length < 2 || flow.opaque.has(name)) return null;
+  const [base, ...rest] = values;
+  if (readChainIn(base, model).root.text === name) return null;
+  const links: ChainLink[] = [];
+  for (const value of rest) {
+    if (value.startIndex < base.endIndex) return null;
+    // `qs = qs.filter(author=user) if user else qs.filter(author__isnull=False)`: either branch
+    // narrows, and neither runs on every path, so neither's loaders count.
+    if (value.type === 'conditional_expression') {
+      const [chosen, , otherwise] = value.namedChildren;
+      if (!chosen || !otherwise) return null;
+      if (!narrowingLinks(chosen, name, model) || !narrowingLinks(otherwise, name, model))
+        return null;
+      continue;
+    }
+    const narrowing = narrowingLinks(value, name, model);
+    if (!narrowing) return null;
+    if (runsOnEveryPathTo(value, loop)) links.push(...narrowing);
+  }
+  return { base, links };
+}
+
+/** The links of `name.filter(...).order_by(...)` when an expression only narrows `name`, else null. */
+function narrowingLinks(value: Node, name: string, model: PythonModel): ChainLink[] | null {
+  const chain = readChainIn(value, model);
+  if (chain.root.type !== 'identifier' || chain.root.text !== name) return null;
+  if (chain.links.length === 0) return null;
+  return chain.links.every((link) => link.kind === 'call' && REFINEMENTS.has(link.name))
+    ? chain.links
+    : null;
+}
+
+/** Whether the statement holding `value` comes before the loop in a block that holds the loop. */
+function runsOnEveryPathTo(value: Node, loop: PyLoop): boolean {
+  const block = value.parent?.parent?.parent;
+  const start = loop.node.startIndex;
+  return (
+    !!block &&
+    value.endIndex <= start &&
+    block.startIndex <= start &&
+    loop.node.endIndex <= block.endIndex
+  );
+}
+
+/**
+ * Reads an expression's chain, following a root variable bound once to where it was built, or
+ * built once and narrowed by itself (see `refinedBinding`).
+ */
 function chainOf(expression: Node, model: PythonModel, loop: PyLoop): Chain {
   let chain = readChainIn(expression, model);
   for (let depth = 0; depth < 3 && chain.root.type === 'identifier'; depth++) {
-    const bound = singleBinding(model, loop.fn, chain.root.text);
-    if (!bound || bound.type === 'augmented_assignment') break;
+    const name = chain.root.text;
+    let bound = singleBinding(model, loop.fn, name);
+    let narrowing: ChainLink[] = [];
+    if (!bound) {
+      const refined = refinedBinding(model, loop, name);
+      if (!refined) break;
+      bound = refined.base;
+      narrowing = refined.links;
+    }
+    if (bound.type === 'augmented_assignment') break;
     const inner = readChainIn(bound, model);
-    chain = { root: inner.root, links: [...inner.links, ...chain.links] };
+    chain = { root: inner.root, links: [...inner.links, ...narrowing, ...chain.links] };
   }
   return chain;
 }
@@ -667,7 +760,10 @@ export const lazyLoadInLoop: Rule = {
     docs: {
       whatItDoes:
         'Finds loops over the results of an ORM query (SQLAlchemy `session.query(X)`, `X.query`, ' +
-        '`session.scalars(select(X))`, Django `X.objects...`, directly or through a variable), and over a ' +
+        '`session.scalars(select(X))`, Django `X.objects...`, directly or through a variable, also one ' +
+        'built once and then narrowed by itself under an `if`: `qs = Change.objects.filter(...)`, ' +
+        '`if lang: qs = qs.filter(...)` or `qs = qs.filter(...) if user else qs.exclude(...)`, with `filter`, `exclude`, `order_by`, `options`, ' +
+        '`select_related`, ...), and over a ' +
         'relationship of such rows (`for item in order.items`), whose body reads a relationship on the ' +
         'loop variable, when the query does not load that ' +
         'relationship eagerly (`selectinload`, `joinedload`, `subqueryload`, `contains_eager` in ' +
@@ -710,6 +806,12 @@ export const lazyLoadInLoop: Rule = {
           'Django `select_related`/`prefetch_related` (including `"comments__author"` lookups and a bare ' +
           '`select_related()` for foreign keys). `lazyload(...)` and `defaultload(...)` keep it lazy.',
         'Queries whose options are built elsewhere (`.options(*LOADERS)`): they may load anything.',
+        'A variable narrowed by itself counts the loaders of a refinement only when it runs on every ' +
+          'path to the loop: before it, in a block that holds the loop (`qs = qs.select_related(' +
+          '"author")` after the `if`, or inside the `if` that also holds the loop). A ' +
+          '`select_related` under an `if` the loop is outside of may be missing, and the read is ' +
+          'reported. A variable also assigned anything but its own refinement (`qs = ' +
+          'archive.rows()` in a branch) is not followed.',
         'Relationships declared in the same file with an eager or non-loading `lazy=` strategy ' +
           '(`"selectin"`, `"joined"`, `"subquery"`, `"immediate"`, `"raise"`, `"noload"`).',
         'Columns and other attributes that are not relationships, and writes (`ticket.owner = user`).',

@@ -33,6 +33,8 @@ import {
 import type { PyCall, PyLoop, PythonModel } from '../../server/src/python/model';
 import { readsNothingTheLoopChanges } from '../../server/src/python/loop-invariance';
 import { queriesOncePerModelClass } from '../../server/src/python/model-class-loops';
+import { sendsSyncRedisCommand } from '../../server/src/python/redis-round-trips';
+import { commitsEachItem, commitsSession } from '../../server/src/python/session-commits';
 import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
 
 /** The method that ends the chain `call` heads: `exists` for `Entry.objects.filter(...).exists()`. */
@@ -133,6 +135,17 @@ function runsOncePerKeyOrStatement(call: PyCall, model: PythonModel): boolean {
   );
 }
 
+/**
+ * How to send a loop's Redis commands in one round trip: the multi-key form of the command, or a
+ * pipeline that queues them and sends them together.
+ */
+const REDIS_ADVICE =
+  'send them in one round trip: a multi-key command (`mget`, `mset`, `exists(*keys)`, `delete(*keys)`) or a pipeline (`pipe = r.pipeline()`, `pipe.get(k)` per item, then one `pipe.execute()`)';
+
+/** How to commit a loop's writes: once, after the loop, or once per batch. */
+const COMMIT_ADVICE =
+  'each commit is a round trip and a transaction of its own: commit once after the loop (or every few hundred items)';
+
 /** A database query run once per item of a loop: the N+1 pattern. */
 export const queryInLoop: Rule = {
   meta: {
@@ -141,7 +154,7 @@ export const queryInLoop: Rule = {
     category: 'n-plus-one',
     severity: 'warning',
     summary:
-      'Database query (`db.query`, `cursor.execute`, `Model.objects.get`, `await Model.get`) inside a loop',
+      'Database query (`db.query`, `cursor.execute`, `Model.objects.get`, `await Model.get`) or Redis command (`r.get`) inside a loop',
     docs: {
       whatItDoes:
         'Finds database queries made inside the body of a `for` or `while` loop or a comprehension: ' +
@@ -194,6 +207,16 @@ export const queryInLoop: Rule = {
         'instance of one, the variable of a loop over its rows or a local read or made from it ' +
         '(Tortoise `save()`, `delete()`, `fetch_related(...)`; Beanie `insert()`, `save()`, ' +
         '`fetch_link(...)`), with the batch form of that library as advice. ' +
+        'Also commands of a sync redis-py client in a `for` loop or a comprehension ' +
+        '(`for k in keys: r.get(k)`, `r.hset(...)`, `r.incr(...)`, `r.exists(...)`), the client made ' +
+        'in the file by `redis.Redis(...)`, `redis.StrictRedis(...)`, `redis.from_url(...)` (module ' +
+        'level, in the function or on `self`) or handed back by a getter function of the file ' +
+        '(`r = get_redis()`), and the `execute()` of a pipeline made from one, with a multi-key ' +
+        'command or a pipeline as advice. ' +
+        'And a SQLAlchemy session commit per item of a `for` loop (`session.commit()`, `await ' +
+        'session.commit()`, Flask-SQLAlchemy `db.session.commit()`, in a file that imports SQLAlchemy, ' +
+        'SQLModel or Flask-SQLAlchemy, on a receiver named or annotated as a session): each commit is ' +
+        'a round trip and a transaction, with committing once after the loop as advice. ' +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
         'queryset assigned to a variable (`qs = Model.objects.filter(...)`) is reported where a call ' +
         'in the loop runs it (`qs.count()`), once per such call.',
@@ -325,6 +348,18 @@ export const queryInLoop: Rule = {
           '(`[Volume.filter(...) for ...]` sends nothing), instance writes on objects whose class ' +
           'is not known (`await draft.save()` on an item of a list passed in), and the bulk forms ' +
           '(`bulk_create`, `bulk_update`, `in_bulk`, `insert_many`).',
+        'Redis commands queued on a pipeline (`pipe = r.pipeline()`, then `pipe.set(k, v)` per item): ' +
+          'the one `pipe.execute()` after the loop sends them together. Redis commands in a `while` ' +
+          'loop: a worker or poller (`while True: job = r.blpop(...)`), a lock retry or a `scan` ' +
+          'cursor has no batch of items to send at once. Clients the file does not make or get from ' +
+          'a getter of its own (one imported from another module, a parameter with no annotation) are ' +
+          'not known to be Redis, and `.get(...)` on anything else (a dict) is no command.',
+        'Session commits once per batch: under an `if` that picks every n-th item or a full buffer ' +
+          '(`if i % 1000 == 0:`, `if len(pending) >= 500:`); commits in a `try` of the loop whose ' +
+          '`except` rolls back (each item succeeds or fails on its own, on purpose); commits in a ' +
+          '`while` loop (a worker committing each job) or a loop over a fixed tuple of stages; and ' +
+          '`commit(...)` with arguments or in a file that imports no SQLAlchemy library. ' +
+          '`session.flush()` per item is not reported.',
         'Managers read from a lower-case name that does not say model (`archive.stored_objects`, ' +
           "a boto3 `bucket.objects`): those are other libraries' collections. A custom manager " +
           'named otherwise (`published = PublishedManager()`) counts only read from the class that ' +
@@ -376,7 +411,23 @@ export const queryInLoop: Rule = {
     // queryset method explains.
     const isQuerySetMethod: QuerySetMethodTest = (owner, method) =>
       ctx.index.djangoQuerySetMethods(owner).has(method);
+    // `for k in keys: r.get(k)` on a redis-py client: one command, one round trip, per item.
+    const redisCommands = new Set<PyCall>();
+    const isRedisCommand = (call: PyCall, model: PythonModel): boolean => {
+      if (!sendsSyncRedisCommand(call, model)) return false;
+      redisCommands.add(call);
+      return true;
+    };
+    // `for row in rows: ...; session.commit()`: one transaction, one round trip, per item.
+    const commits = new Set<PyCall>();
+    const isSessionCommit = (call: PyCall, model: PythonModel): boolean => {
+      if (!commitsSession(call, model)) return false;
+      commits.add(call);
+      return true;
+    };
     const viaRelatedManagerOrAsyncOrm = (call: PyCall, model: PythonModel): boolean =>
+      isRedisCommand(call, model) ||
+      isSessionCommit(call, model) ||
       writesRelatedManagerRow(call, model, relatedManagers) ||
       writesQuerySetRow(call, model, isQuerySetMethod) ||
       viaWorkspaceManager(call) ||
@@ -395,6 +446,26 @@ export const queryInLoop: Rule = {
       saveHooks: (className) => ctx.index.djangoSaveHooks(className),
     };
     for (const { call, loop } of repeated) {
+      if (commits.has(call)) {
+        if (!commitsEachItem(call, loop)) continue;
+        ctx.report({
+          start: call.node.startIndex,
+          end: call.node.endIndex,
+          message: `\`${call.callee ? `${call.callee}()` : quoteCall(call)}\` commits one transaction ${describeLoop(loop)}; ${COMMIT_ADVICE}`,
+        });
+        continue;
+      }
+      if (redisCommands.has(call)) {
+        // A `while` loop of Redis commands is a worker or a poller (`while True: job =
+        // r.blpop(...)`), a lock retry or a `scan` cursor: no batch of items to send together.
+        if (loop.kind === 'while') continue;
+        ctx.report({
+          start: call.node.startIndex,
+          end: call.node.endIndex,
+          message: `\`${quoteCall(call)}\` sends one Redis command ${describeLoop(loop)}; ${REDIS_ADVICE}`,
+        });
+        continue;
+      }
       const asyncOrm = asyncOrmQueries.get(call);
       const remedy = asyncOrm
         ? asyncOrmAdvice(asyncOrm.orm, call.method)

@@ -882,7 +882,7 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
 const importsRedisCache = new OwnedCache<PythonModel, boolean>('imports redis');
 
 /** Whether the file imports redis-py (`import redis`, `from redis import Redis`). */
-function importsRedis(model: PythonModel): boolean {
+export function importsRedis(model: PythonModel): boolean {
   let imports = importsRedisCache.get(model);
   if (imports === undefined) {
     imports = false;

@@ -156,7 +156,7 @@ export function paramOf(fn: PyFunction | undefined, name: string) {
 }
 
 /** Whether `name` (a receiver root) is an async DB session by its annotation. */
-function isAsyncDbName(fn: PyFunction | undefined, name: string): boolean {
+export function isAsyncDbName(fn: PyFunction | undefined, name: string): boolean {
   const param = paramOf(fn, name);
   return (
     !!param &&

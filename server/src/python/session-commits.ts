@@ -1,0 +1,71 @@
+/**
+ * SQLAlchemy `session.commit()` per loop item: each commit is a round trip and ends a transaction,
+ * for `query-in-loop`.
+ */
+import type { Node } from 'web-tree-sitter';
+import { isAsyncDbName, isSyncDbName, receiverRoot } from './knowledge';
+import type { PyCall, PyLoop, PythonModel } from './model';
+import { OwnedCache } from './memo';
+
+/** Libraries whose sessions a `db.commit()` of the file belongs to. */
+const SESSION_LIBRARIES = /^(?:sqlalchemy|sqlmodel|flask_sqlalchemy)(?:\.|$)/;
+
+const importsSessions = new OwnedCache<PythonModel, boolean>('imports SQLAlchemy sessions');
+
+function importsSessionLibrary(model: PythonModel): boolean {
+  let imports = importsSessions.get(model);
+  if (imports === undefined) {
+    imports = false;
+    for (const qualified of model.imports.values())
+      if (SESSION_LIBRARIES.test(qualified)) imports = true;
+    importsSessions.set(model, imports);
+  }
+  return imports;
+}
+
+/**
+ * Whether a call commits a SQLAlchemy session (`session.commit()`, `await db.commit()`,
+ * `db.session.commit()` of Flask-SQLAlchemy): the file imports SQLAlchemy, SQLModel or
+ * Flask-SQLAlchemy and the receiver is named or annotated as a session.
+ */
+export function commitsSession(call: PyCall, model: PythonModel): boolean {
+  if (call.method !== 'commit' || !call.hasReceiver) return false;
+  if (!importsSessionLibrary(model)) return false;
+  const root = receiverRoot(call);
+  if (!isSyncDbName(call.fn, root) && !isAsyncDbName(call.fn, root)) return false;
+  // A session's `commit()` takes no arguments; one that does is another object's.
+  return call.args.namedChildCount === 0;
+}
+
+/** An `if` condition that picks every n-th item or a full buffer: `i % 500 == 0`, `len(batch) >= n`. */
+const BATCH_CONDITION = /%|\blen\s*\(/;
+
+/**
+ * Whether a commit in `loop` runs once per item rather than once per batch or per item on purpose:
+ * not under an `if` that picks every n-th item or a full buffer, and not in a `try` of the loop
+ * whose handler rolls back (each item then succeeds or fails on its own).
+ */
+export function commitsEachItem(call: PyCall, loop: PyLoop): boolean {
+  if (loop.kind === 'while') return false;
+  for (
+    let node: Node | null = call.node.parent;
+    node && node.id !== loop.node.id;
+    node = node.parent
+  ) {
+    if (node.type === 'if_statement' || node.type === 'elif_clause') {
+      const condition = node.childForFieldName('condition');
+      if (condition && BATCH_CONDITION.test(condition.text)) return false;
+    }
+    if (node.type === 'try_statement' && /\.\s*rollback\s*\(/.test(handlersText(node)))
+      return false;
+  }
+  return true;
+}
+
+/** The text of a `try` statement's `except` clauses. */
+function handlersText(tryNode: Node): string {
+  return tryNode.namedChildren
+    .filter((child) => child?.type === 'except_clause' || child?.type === 'except_group_clause')
+    .map((child) => child!.text)
+    .join('\n');
+}
