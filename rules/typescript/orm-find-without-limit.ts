@@ -243,7 +243,7 @@ export const ormFindWithoutLimit: Rule = {
           'variable used elsewhere or spreading another object. A `db` with no Drizzle evidence (an ' +
           "object of the app's own with a `query` field or a `select` method, in a file that " +
           'imports nothing from `drizzle-orm`, or imported from a module that makes no Drizzle ' +
-          'database). `ctx.db` of a tRPC context is not recognised (only the names above).',
+          'database), `ctx.db` included.',
         'MikroORM reads with `limit` in their options, a `where` (for `findAll`, the `where` of its ' +
           'options) that pins `id` (`{ id }`, `{ id: ids }`, `{ id: { $in: ids } }`), options kept ' +
           'in a variable used elsewhere or spreading another object, `findOne`, `count`, and a ' +
