@@ -499,6 +499,34 @@ describe('rule messages', () => {
     assert.match(requestPath, /the queryset is not sliced/);
   });
 
+  it('unbounded-orm-query names the grouping of a GROUP BY, inline or in a QuerySet method', async () => {
+    const models = [
+      'from django.db import models',
+      'from django.db.models import Count',
+      'class EditQuerySet(models.QuerySet):',
+      '    def per_editor(self):',
+      '        return self.values("editor").annotate(n=Count("id"))',
+      'class Edit(models.Model):',
+      '    editor = models.CharField(max_length=50)',
+      '    objects = EditQuerySet.as_manager()',
+    ].join('\n');
+    const views = [
+      'from django.db.models import Count',
+      'from reports.models import Edit',
+      'def credits(request):',
+      '    return [row for row in Edit.objects.filter(live=True).per_editor()]',
+      'def per_day(request):',
+      '    return list(Edit.objects.values("day").annotate(n=Count("id")))',
+    ].join('\n');
+    const [method, inline] = await messagesIn('unbounded-orm-query', [
+      { relativePath: 'reports/models.py', text: models },
+      { relativePath: 'reports/views.py', text: views },
+    ]);
+    assert.match(method, /reads every group of `per_editor\(\)` at once/);
+    assert.match(inline, /reads every group of `values\(\.\.\.\)` \+ `annotate\(\.\.\.\)`/);
+    assert.match(inline, /a bare bound would drop groups/);
+  });
+
   it('unbounded-orm-query says why code that must see every row gets no bound', async () => {
     const code = [
       'from django.core.cache import cache',

@@ -48,13 +48,14 @@ export const blockingSleepInAsync: Rule = {
       ],
       fixSafety:
         'Safe: `await asyncio.sleep(x)` waits the same time without blocking the loop; `import asyncio` is ' +
-        'added when the file lacks it. Other tasks now run during the wait, which is the intent of async code.',
+        'added at the top unless the module, or the function before the call, imports it (an import ' +
+        'inside some other function does not count). Other tasks now run during the wait, which is the intent of async code.',
     },
   },
   check(ctx) {
     reportBlockingCalls(ctx, 'sleep', (call, model) => {
       const fnNode = call.node.childForFieldName('function')!;
-      const importEdit = ensureImport(model, 'asyncio');
+      const importEdit = ensureImport(model, 'asyncio', call.node.startIndex);
       return {
         start: call.node.startIndex,
         end: call.node.endIndex,

@@ -1,6 +1,6 @@
 import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
 import { LineIndex } from '../../server/src/engine/positions';
-import { isKeyedCacheFill } from '../../server/src/python/cache-fills';
+import { isKeyedCacheFill, keptArguments, paramCacheOf } from '../../server/src/python/cache-fills';
 import {
   skippedBySaveInBulk,
   type ModelWriteHooks,
@@ -29,6 +29,18 @@ const REPEATED = `${RULE_ID}:repeated@`;
  * to another call (`self.add_rows(helper(r))`), which is judged on its own.
  */
 const HANDED_ON = `${RULE_ID}:handed-on@`;
+
+/**
+ * Trait of a helper memoising in a mapping passed in (`def author_of(db, id, cache)`, see
+ * `paramCacheOf`): `<prefix><position>:<name>:<miss start>:<miss end>`.
+ */
+const PARAM_CACHE = `${RULE_ID}:param-cache@`;
+
+/**
+ * Trait listing the arguments of a repeated call that hold the same object on every pass:
+ * `<prefix><call start>:<position or keyword>,...` (see `keptArguments`).
+ */
+const KEPT_ARGUMENTS = `${RULE_ID}:kept-arguments@`;
 
 /** Methods that store a queryset or combine it into another one, unevaluated. */
 const KEEPING_METHODS = new Set([
@@ -315,6 +327,52 @@ function repeatedCalls(fn: FunctionFacts): Map<number, string> {
   return calls;
 }
 
+/** The kept arguments of a function's repeated calls, by call start offset. */
+function keptArgumentsOf(fn: FunctionFacts): Map<number, Set<string>> {
+  const calls = new Map<number, Set<string>>();
+  for (const trait of fn.traits) {
+    if (!trait.startsWith(KEPT_ARGUMENTS)) continue;
+    const rest = trait.slice(KEPT_ARGUMENTS.length);
+    const colon = rest.indexOf(':');
+    calls.set(Number(rest.slice(0, colon)), new Set(rest.slice(colon + 1).split(',')));
+  }
+  return calls;
+}
+
+/** The mapping a helper memoises in (its `PARAM_CACHE` trait), if any. */
+function paramCacheOfFacts(
+  fn: FunctionFacts,
+): { position: string; name: string; start: number; end: number } | undefined {
+  const trait = fn.traits.find((each) => each.startsWith(PARAM_CACHE));
+  if (!trait) return undefined;
+  const [position, name, start, end] = trait.slice(PARAM_CACHE.length).split(':');
+  return { position, name, start: Number(start), end: Number(end) };
+}
+
+/**
+ * Whether a helper called with the same mapping on every pass (`kept`) makes its round trips
+ * only on a miss of that mapping: every query or request of its own, and every call that leads
+ * to one, lies in the part of its body that runs when the key is not cached yet. It then runs
+ * once per distinct key, not once per item.
+ */
+function memoisedByArgument(
+  helper: FunctionFacts,
+  kept: ReadonlySet<string> | undefined,
+  leadsToRoundTrip: (site: CallSite) => boolean,
+  index: WorkspaceIndex,
+): boolean {
+  const cache = paramCacheOfFacts(helper);
+  if (!cache || !kept || (!kept.has(cache.position) && !kept.has(cache.name))) return false;
+  const onMiss = (start: number): boolean => start >= cache.start && start < cache.end;
+  const own = confirmedEffects(helper.effects, index).filter(
+    (effect) => effect.kind === 'db' || effect.kind === 'http',
+  );
+  return (
+    own.every((effect) => onMiss(effect.start)) &&
+    helper.calls.every((site) => onMiss(site.start) || !leadsToRoundTrip(site))
+  );
+}
+
 /** A path short enough for a message: relative to the source root when the file path is absolute. */
 function displayPath(facts: FileFacts | undefined, file: string): string {
   const normalized = file.replace(/\\/g, '/');
@@ -388,7 +446,13 @@ export const queryInLoopViaHelper: Rule = {
           'queryset without awaiting it (`return Stock.filter(...)`): nothing is sent there. ' +
           'Instance writes in a helper (`await row.save()`) are not followed yet.',
         'Helper calls memoised in a keyed cache (`if key not in cache: cache[key] = load(key)`, or ' +
-          '`if cache.get(key) is None:`), the cache not made anew in the loop: one call per distinct key.',
+          '`if cache.get(key) is None:`), the cache not made anew in the loop: one call per distinct key. ' +
+          'Also helpers that memoise in a mapping the loop passes them, the same one on every pass ' +
+          '(`author_of(db, post.author_id, cache)` with `cache = {}` before the loop), when every ' +
+          'round trip of the helper runs only on a miss: inside `if key not in cache:` (or ' +
+          '`cache.get(key) is None`) whose body stores `cache[key] = ...`, or after an early ' +
+          '`if key in cache: return cache[key]` with a store later in the body. A helper that fills ' +
+          'the mapping without testing it first, or queries outside the miss branch, is reported.',
         'Loops over a fixed literal collection, a name bound once to one (and not grown with ' +
           '`.append()`, `.extend()`, `.add()`...), a list or tuple of ten or fewer ' +
           'elements written out, or a literal `range` of ten or fewer iterations; loops over batches (`chunked(ids, 500)`, `range(0, n, size)`, ' +
@@ -436,6 +500,9 @@ export const queryInLoopViaHelper: Rule = {
   },
   pythonTraits(fn, calls, model) {
     const traits: string[] = [];
+    const cache = paramCacheOf(fn);
+    if (cache)
+      traits.push(`${PARAM_CACHE}${cache.position}:${cache.name}:${cache.start}:${cache.end}`);
     for (const call of calls) {
       if (call.loops.length === 0 || !call.callee || BUILTINS.has(call.callee)) continue;
       if (callTargets(call, model).length === 0) continue;
@@ -447,11 +514,19 @@ export const queryInLoopViaHelper: Rule = {
       // A few parent steps, only for repeated calls of workspace functions.
       const use = handedOn(call.node);
       if (use) traits.push(`${HANDED_ON}${call.node.startIndex}:${use}`);
+      // Only the few calls passing a mapping along could be memoised in it by the helper.
+      const kept = keptArguments(call, model);
+      if (kept.length > 0)
+        traits.push(`${KEPT_ARGUMENTS}${call.node.startIndex}:${kept.join(',')}`);
     }
     return traits;
   },
   checkWorkspace(ctx: WorkspaceContext) {
     const finder = new ReachFinder(ctx.index);
+    const leadsToRoundTrip = (site: CallSite): boolean => {
+      const target = ctx.index.resolve(site.targets);
+      return !!target && runsHere(site, target.fn) && !!finder.reach(target);
+    };
     const lineIndexes = new Map<string, LineIndex | undefined>();
     const lineOf = (file: string, offset: number): string => {
       if (!lineIndexes.has(file)) {
@@ -467,12 +542,16 @@ export const queryInLoopViaHelper: Rule = {
         const repeated = repeatedCalls(fn);
         if (repeated.size === 0) continue;
         const handed = handedOnCalls(fn);
+        const keptArgs = keptArgumentsOf(fn);
         const found: { site: CallSite; loop: string; reach: Reach; lazyOnly: boolean }[] = [];
         for (const site of fn.calls) {
           const loop = repeated.get(site.start);
           if (loop === undefined) continue;
           const target = ctx.index.resolve(site.targets);
           if (!target || !runsHere(site, target.fn)) continue;
+          // `author_of(db, id, cache)` filling `cache` on a miss: once per distinct key.
+          if (memoisedByArgument(target.fn, keptArgs.get(site.start), leadsToRoundTrip, ctx.index))
+            continue;
           const use = handed.get(site.start);
           // A queryset the loop only stores or compiles into another query is not evaluated.
           const reach = use === 'kept' ? finder.reachKeptLazy(target) : finder.reach(target);

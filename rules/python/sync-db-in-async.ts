@@ -232,7 +232,8 @@ export const syncDbInAsync: Rule = {
         "`asyncio.create_task`) moves the whole endpoint to FastAPI's " +
         'thread pool, which is what sync sessions need, but code that awaited the function directly ' +
         '(tests, other handlers) must stop awaiting it. "Wrap in `await asyncio.to_thread(...)`" runs ' +
-        'the call in a worker thread; a sync `Session` is not thread-safe, which is fine while one ' +
+        'the call in a worker thread (adding a top-level `import asyncio` unless the module or the ' +
+        'function before the call imports it); a sync `Session` is not thread-safe, which is fine while one ' +
         'coroutine uses it at a time and wrong if tasks share it; it is not offered for `sqlite3` ' +
         'objects, which refuse to be used from a thread other than the one that made them. For ' +
         'Django, "Use `await ….aget()`" switches to the async ORM method (Django 4.1+), which runs the same query in a thread of its own.',
@@ -410,7 +411,7 @@ function toThreadFix(call: PyCall, model: PythonModel): Fix | undefined {
       newText: `await asyncio.to_thread(${threadArguments(top)})`,
     },
   ];
-  const importEdit = ensureImport(model, 'asyncio');
+  const importEdit = ensureImport(model, 'asyncio', top.startIndex);
   if (importEdit) edits.push(importEdit);
   return { title: TO_THREAD_TITLE, safety: 'unsafe', edits };
 }

@@ -1,7 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
-import { ensureImport } from '../../server/src/python/edits';
+import { ensureImport, visibleImports } from '../../server/src/python/edits';
 import { qualify, type PyFunction, type PythonModel } from '../../server/src/python/model';
 import { decoratorName, decoratorNodes } from '../../server/src/python/scope-analysis';
 
@@ -69,11 +69,13 @@ function boundFix(found: UnboundedCache, model: PythonModel): Fix {
       const module = target.childForFieldName('object')?.text ?? 'functools';
       replacement = `${module}.lru_cache`;
     } else {
-      const local = [...model.imports].find(([, q]) => q === 'functools.lru_cache')?.[0];
-      const module = [...model.imports].find(([, q]) => q === 'functools')?.[0];
+      // Names imported inside some function are not usable by a module-level decorator.
+      const imports = [...visibleImports(model, target.startIndex)];
+      const local = imports.find(([, q]) => q === 'functools.lru_cache')?.[0];
+      const module = imports.find(([, q]) => q === 'functools')?.[0];
       replacement = local ?? `${module ?? 'functools'}.lru_cache`;
       if (!local && !module) {
-        const importEdit = ensureImport(model, 'functools');
+        const importEdit = ensureImport(model, 'functools', target.startIndex);
         if (importEdit) edits.push(importEdit);
       }
     }
@@ -132,8 +134,8 @@ export const unboundedLruCache: Rule = {
         `Unsafe: with \`maxsize=${MAX_SIZE}\` old entries are evicted and recomputed on the next call. Results ` +
         'stay equal for pure functions, but code that relies on getting the very same object back (a cached ' +
         'client or a mutable result shared by callers) may now see a fresh one; and a hot set larger than ' +
-        `${MAX_SIZE} keys recomputes more often. \`import functools\` is added when the file has neither ` +
-        '`functools` nor `lru_cache` imported.',
+        `${MAX_SIZE} keys recomputes more often. \`import functools\` is added when the module imports neither ` +
+        '`functools` nor `lru_cache` at the top level (imports inside functions do not count).',
     },
   },
   check(ctx) {

@@ -201,6 +201,32 @@ function oneParentMessage(read: OrmRead, growth: Growth): string {
   );
 }
 
+/**
+ * For a Django GROUP BY (`values(...).annotate(Count(...))`, inline or inside a method of the
+ * model's QuerySet): one row per group, which a report usually needs whole.
+ */
+function groupsMessage(read: OrmRead, grouping: string): string {
+  return (
+    `\`${read.head}\` reads every group of ${grouping} at once (one row per distinct key, and ` +
+    `the keys grow with the table): page the groups (order by the keys, continue after the last ` +
+    `one seen) or stream them with \`.iterator()\`; a bare bound would drop groups`
+  );
+}
+
+/**
+ * How a Django read groups its rows, for the message: `values(...)` + `annotate(...)` written in
+ * the chain, or a method of the model's QuerySet class that does it (`authors_list()`).
+ */
+function groupingOf(read: OrmRead, index: WorkspaceIndex): string | undefined {
+  if (read.kind !== 'django') return undefined;
+  if (read.groupedBy) return `\`${read.groupedBy}\` + \`annotate(...)\``;
+  const owner = read.models[0];
+  if (!owner || !read.customCalls) return undefined;
+  const grouping = index.djangoQuerySetGroupingMethods(owner);
+  const method = read.customCalls.find((name) => grouping.has(name));
+  return method ? `\`${method}()\`` : undefined;
+}
+
 /** `.limit(n)` / `[:n]` where the read is. */
 function boundFix(read: OrmRead, limit: number): Fix {
   const text = boundText(read, limit);
@@ -419,6 +445,10 @@ export const unboundedOrmQuery: Rule = {
         "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; Celery's `tasks.py` modules and modules of a `tasks/` or `jobs/` package that import a task framework (Celery, Dramatiq, RQ, ARQ, APScheduler, ...) or use an app's own job decorator (`@scheduled_task(...)`, fastapi-utils' `@repeat_every`); a `tasks.py` that shows neither, like the repository of a Task entity, is ordinary code) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, " +
         '`.yield_per(n)`, `execution_options(yield_per=n)`) rather than hold them all, and a bound would ' +
         'silently skip the rest. ' +
+        'Nor do Django GROUP BY reads (`values(...)` or `values_list(...)` then `annotate(Count(...))` ' +
+        "or another aggregate, written in the chain or in a method of the model's own QuerySet class, " +
+        '`Edit.objects.filter(...).per_editor()`): they hand out one row per group, the lines of a ' +
+        'report, and the finding asks to page the groups or stream them instead. ' +
         'Nor do reads that must see every row wherever they run: in Django signal handlers ' +
         '(`@receiver(...)`, a function passed to `signal.connect(...)`, or named after a model signal: ' +
         '`*_pre_delete`, `*_post_save`), which push a change to every dependent row; and loops that write ' +
@@ -502,6 +532,11 @@ export const unboundedOrmQuery: Rule = {
         batch || growing || (whole && whole.reason !== 'folds') ? undefined : aggregatesRows(read);
       // `.values_list("key", flat=True).distinct()`: a set of values the caller needs whole.
       const distinct = !batch && !whole && !growing && !aggregate && readsDistinctValues(read);
+      // A GROUP BY hands out one row per group (a report's lines): a bound silently drops some.
+      const grouping =
+        batch || whole || growing || aggregate || distinct
+          ? undefined
+          : groupingOf(read, ctx.index);
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
@@ -515,7 +550,9 @@ export const unboundedOrmQuery: Rule = {
                 ? mustSeeAllMessage(read, whole, overridesSave(read, ctx.index))
                 : growing
                   ? oneParentMessage(read, growing)
-                  : message(read),
+                  : grouping
+                    ? groupsMessage(read, grouping)
+                    : message(read),
         // A bound on the rows of one parent silently drops the children the caller asked for;
         // the read an unpaged list endpoint returns gets `unpaginated-list-endpoint`'s page fix,
         // and a `.limit(n)` after its `.limit(limit)` would override the page size.
@@ -525,6 +562,7 @@ export const unboundedOrmQuery: Rule = {
           growing ||
           aggregate ||
           distinct ||
+          grouping ||
           pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index)
             ? []
             : [boundFix(read, ctx.options.defaultLimit)],

@@ -4,7 +4,7 @@
  * already been turned into "look up once, reuse", which is the cure for an N+1.
  */
 import type { Node } from 'web-tree-sitter';
-import type { PyCall, PythonModel } from './model';
+import type { PyCall, PyFunction, PythonModel } from './model';
 
 /** Wrappers a result may pass through on its way into the cache: `list(...)`, `await`, `(...)`. */
 const VALUE_WRAPPERS = new Set(['list', 'tuple', 'set', 'dict', 'frozenset', 'sorted']);
@@ -203,4 +203,96 @@ function reassignedElsewhere(loop: Node, block: Node, names: string[]): boolean 
     const targets = left.type === 'identifier' ? [left] : tuple ? left.namedChildren : [];
     return targets.some((target) => target?.type === 'identifier' && names.includes(target.text));
   });
+}
+
+/**
+ * Where a helper memoises its work in a mapping its caller passes in, `def author_of(session,
+ * author_id, cache)`: the parameter, its position among the arguments a call passes (after
+ * `self`/`cls` for a method), and the range of the body that runs only on a miss. Two shapes:
+ * `if key not in cache: ...; cache[key] = value` (the `if` body), or `if key in cache: return
+ * cache[key]` first and `cache[key] = value` later (the rest of the body). The caller must pass
+ * the same mapping each time for this to save round trips (see `keptArguments`).
+ */
+export interface ParamCache {
+  name: string;
+  position: number;
+  start: number;
+  end: number;
+}
+
+/** A hit test: `key in cache` (not `not in`). */
+const HIT_TEST = /(?<!\bnot\s)\bin\s+([\w]+)\s*$/;
+
+export function paramCacheOf(fn: PyFunction): ParamCache | undefined {
+  const text = fn.body.text;
+  // Cheap sniff: a membership or `.get` test and a subscript store.
+  if (!/\bin\b|\.get\(/.test(text) || !/\]\s*=[^=]/.test(text)) return undefined;
+  const params = fn.params.map((param) => param.name.replace(/^\*+/, ''));
+  if (fn.className && (params[0] === 'self' || params[0] === 'cls')) params.shift();
+  const statements = fn.body.namedChildren.filter((child) => child?.type !== 'comment');
+  for (const [i, statement] of statements.entries()) {
+    if (statement?.type !== 'if_statement') continue;
+    const condition = statement.childForFieldName('condition')?.text ?? '';
+    const consequence = statement.childForFieldName('consequence');
+    if (!consequence) continue;
+    const missed = MISS_TEST.test(condition)
+      ? params.find((name) => mentionsName(condition, name) && storesInto(consequence, name))
+      : undefined;
+    if (missed) return cacheAt(params, missed, consequence.startIndex, consequence.endIndex);
+    // `if key in cache: return cache[key]`, then the work and a store later in the body.
+    const hit = HIT_TEST.exec(condition)?.[1];
+    const rest = statements.slice(i + 1);
+    if (
+      hit &&
+      params.includes(hit) &&
+      consequence.lastNamedChild?.type === 'return_statement' &&
+      rest.some((later) => later && storesInto(later, hit))
+    )
+      return cacheAt(params, hit, statement.endIndex, fn.body.endIndex);
+  }
+  return undefined;
+}
+
+function cacheAt(params: string[], name: string, start: number, end: number): ParamCache {
+  return { name, position: params.indexOf(name), start, end };
+}
+
+/** Whether a statement stores into `cache[...]` (`cache[key] = value`), at any depth. */
+function storesInto(node: Node, cache: string): boolean {
+  const stores = node.type === 'assignment' ? [node] : node.descendantsOfType('assignment');
+  return stores.some((store) => {
+    const left = store?.childForFieldName('left');
+    return left?.type === 'subscript' && cacheName(left) === cache;
+  });
+}
+
+/**
+ * The arguments of a call in a loop that hold the same object on every pass: plain names (or
+ * `self.x`) the loop's body does not assign before the call. Positions (`"2"`) and keyword names
+ * (`"cache"`).
+ */
+export function keptArguments(call: PyCall, model: PythonModel): string[] {
+  const loop = call.loops[call.loops.length - 1];
+  if (!loop) return [];
+  const kept: string[] = [];
+  let position = 0;
+  for (const arg of call.args.namedChildren) {
+    if (!arg || arg.type === 'comment') continue;
+    if (arg.type === 'keyword_argument') {
+      const value = arg.childForFieldName('value');
+      const name = arg.childForFieldName('name')?.text;
+      if (name && value && isKeptName(value, loop.node, model, call)) kept.push(name);
+      continue;
+    }
+    if (arg.type === 'list_splat' || arg.type === 'dictionary_splat') break;
+    if (isKeptName(arg, loop.node, model, call)) kept.push(String(position));
+    position++;
+  }
+  return kept;
+}
+
+function isKeptName(value: Node, loop: Node, model: PythonModel, call: PyCall): boolean {
+  if (value.type !== 'identifier' && value.type !== 'attribute') return false;
+  if (!/^[\w.]+$/.test(value.text)) return false;
+  return !assignedInLoop(value.text.split('.')[0], loop, model, call);
 }

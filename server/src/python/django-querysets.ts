@@ -8,7 +8,8 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { methodDefinitions, type PyClass } from './model';
-import { DJANGO_LAZY_METHODS, readChain } from './orm';
+import type { ChainLink } from './orm';
+import { DJANGO_LAZY_METHODS, groupingLink, readChain } from './orm';
 import { argsOf, calledName } from './schema-args';
 
 /** Base names of a class whose methods may narrow a queryset: `models.QuerySet`, `JobManager`. */
@@ -43,22 +44,27 @@ export function managerSourceClass(value: Node): string | undefined {
  * another queryset of the same model.
  */
 function narrowsSelf(body: Node): boolean {
+  return narrowingLinks(body) !== undefined;
+}
+
+/** The lazy links a method body that only narrows its queryset applies (see `narrowsSelf`). */
+function narrowingLinks(body: Node): ChainLink[] | undefined {
   const statements = body.namedChildren.filter((child) => child?.type !== 'comment');
   const last = statements[statements.length - 1];
   // Any other `return` (under an `if`) might hand back something else.
   if (last?.type !== 'return_statement' || (body.text.match(/^\s*return\b/gm) ?? []).length !== 1)
-    return false;
+    return undefined;
   const value = last.namedChildren[0];
-  if (!value) return false;
+  if (!value) return undefined;
   const chain = readChain(value);
-  if (chain.root.type !== 'identifier' || chain.root.text !== 'self') return false;
+  if (chain.root.type !== 'identifier' || chain.root.text !== 'self') return undefined;
   // `self.get_queryset().filter(...)`: a manager narrowing the queryset it hands out.
   const links = chain.links[0]?.name === 'get_queryset' ? chain.links.slice(1) : chain.links;
-  return (
+  const narrows =
     links.length > 0 &&
     chain.links.every((link) => link.kind === 'call') &&
-    links.every((link) => DJANGO_LAZY_METHODS.has(link.name))
-  );
+    links.every((link) => DJANGO_LAZY_METHODS.has(link.name));
+  return narrows ? links : undefined;
 }
 
 /** The public methods of a class that only narrow the queryset (`narrowsSelf`). */
@@ -68,6 +74,23 @@ export function narrowingMethodsOf(cls: PyClass): string[] {
     const name = definition.childForFieldName('name')?.text;
     const body = definition.childForFieldName('body');
     if (name && !name.startsWith('_') && body && narrowsSelf(body)) found.push(name);
+  }
+  return found;
+}
+
+/**
+ * The narrowing methods of a class (`narrowsSelf`) whose queryset groups its rows:
+ * `return self.filter(...).values("author").annotate(n=Count("id"))` hands out one row per
+ * author, not the model's rows.
+ */
+export function groupingMethodsOf(cls: PyClass): string[] {
+  const found: string[] = [];
+  for (const definition of methodDefinitions(cls)) {
+    const name = definition.childForFieldName('name')?.text;
+    const body = definition.childForFieldName('body');
+    if (!name || name.startsWith('_') || !body) continue;
+    const links = narrowingLinks(body);
+    if (links && groupingLink(links)) found.push(name);
   }
   return found;
 }

@@ -1,16 +1,73 @@
 /** Text edits Python fixes share: adding imports, inserting keyword arguments. */
 import type { Node } from 'web-tree-sitter';
 import type { TextEdit } from '../engine/types';
-import type { PythonModel } from './model';
+import { collectImports, type PythonModel } from './model';
 
 /**
- * An edit adding `import <module>` when the file does not import it yet: after the last top-level
- * import, or after the module docstring and `from __future__` lines, or at the top.
+ * Statements whose blocks run in the scope that holds them: an import inside them binds a name of
+ * that scope. `def` and `class` bodies are scopes of their own and are not entered.
  */
-export function ensureImport(model: PythonModel, module: string): TextEdit | undefined {
-  for (const [local, qualified] of model.imports) {
-    if (local === module && qualified === module) return undefined;
+const SAME_SCOPE_STATEMENTS: ReadonlySet<string> = new Set([
+  'block',
+  'if_statement',
+  'elif_clause',
+  'else_clause',
+  'try_statement',
+  'except_clause',
+  'except_group_clause',
+  'finally_clause',
+  'with_statement',
+  'for_statement',
+  'while_statement',
+  'match_statement',
+  'case_clause',
+]);
+
+/** Adds the names imported by statements of one scope (`scope`'s own body) that end before `before`. */
+function collectScopeImports(
+  scope: Node,
+  before: number,
+  model: PythonModel,
+  into: Map<string, string>,
+): void {
+  for (const child of scope.namedChildren) {
+    if (!child || child.startIndex >= before) continue;
+    if (child.type === 'import_statement' || child.type === 'import_from_statement') {
+      if (child.endIndex <= before) collectImports(child, model.moduleName, false, into, []);
+    } else if (SAME_SCOPE_STATEMENTS.has(child.type)) {
+      collectScopeImports(child, before, model, into);
+    }
   }
+}
+
+/**
+ * The imported names code at offset `at` can use (`local -> qualified`): the module's top-level
+ * imports (only those before `at` when `at` runs at import time, outside any function), then the
+ * imports of each enclosing function made before `at`. An `import asyncio` inside some other
+ * function binds nothing here: `model.imports` mixes every scope and cannot answer this.
+ */
+export function visibleImports(model: PythonModel, at: number): Map<string, string> {
+  const root = model.tree.rootNode;
+  const functions: Node[] = [];
+  for (let node = root.descendantForIndex(at); node; node = node.parent) {
+    if (node.type === 'function_definition') functions.unshift(node);
+  }
+  const visible = new Map<string, string>();
+  collectScopeImports(root, functions.length > 0 ? Infinity : at, model, visible);
+  for (const fn of functions) {
+    const body = fn.childForFieldName('body');
+    if (body) collectScopeImports(body, at, model, visible);
+  }
+  return visible;
+}
+
+/**
+ * An edit adding `import <module>` when code at offset `at` cannot use the name `<module>` yet
+ * (see `visibleImports`): after the last top-level import, or after the module docstring and
+ * `from __future__` lines, or at the top.
+ */
+export function ensureImport(model: PythonModel, module: string, at: number): TextEdit | undefined {
+  if (visibleImports(model, at).get(module) === module) return undefined;
   const root = model.tree.rootNode;
   let anchor: Node | undefined;
   for (const child of root.namedChildren) {

@@ -8,7 +8,11 @@ import type { Node } from 'web-tree-sitter';
 import type { ClassFact } from '../workspace/facts';
 import type { PyAssignment, PyCall, PyClass, PyFunction, PythonModel } from './model';
 import { asyncOrmOfBase, type AsyncOrm } from './async-orm-models';
-import { isQuerySetOrManagerClass, narrowingMethodsOf } from './django-querysets';
+import {
+  groupingMethodsOf,
+  isQuerySetOrManagerClass,
+  narrowingMethodsOf,
+} from './django-querysets';
 import { bindingKey, classOfFunction, qualifiedClassName, qualify } from './model';
 import { OwnedCache } from './memo';
 import { conditionalModuleCalls, declaredGlobal } from './module-branches';
@@ -113,6 +117,8 @@ export function classesWithBases(model: PythonModel): ClassFact[] {
     const fact: ClassFact = { name: cls.name, ...(orm ? { orm } : {}) };
     if (qualified) fact.base = [qualified];
     if (qualified && methods.length > 0) fact.querySetMethods = methods;
+    const grouping = methods.length > 0 ? groupingMethodsOf(cls) : [];
+    if (qualified && grouping.length > 0) fact.querySetGroupingMethods = grouping;
     // Relation fields, for loops in other files that await them per row: Tortoise modules only.
     if ((tortoise ??= importsTortoise(model))) {
       const relations = tortoiseRelations(cls, model);

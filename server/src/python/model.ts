@@ -280,7 +280,8 @@ function resolveRelative(
   return base.join('.');
 }
 
-function collectImports(
+/** Records the names one import statement binds (`local -> qualified`) into `into`. */
+export function collectImports(
   node: Node,
   moduleName: string,
   isPackage: boolean,

@@ -69,6 +69,16 @@ export interface OrmRead {
    * table (`rowsOfOneParent`). SQLAlchemy reads only.
    */
   joinedEqualities?: ListColumn[];
+  /**
+   * Django: the `values(...)` / `values_list(...)` link a later `annotate(<aggregate>)` groups by
+   * (`values("author").annotate(n=Count("id"))`: one row per author, a GROUP BY): `values(...)`.
+   */
+  groupedBy?: string;
+  /**
+   * Django: the chain's calls that are not built-in queryset methods (`authors_list` of
+   * `Change.objects.filter(...).authors_list(...)`), for the workspace's QuerySet classes to explain.
+   */
+  customCalls?: string[];
 }
 
 /** A column matched against a list: `Case.status` in `Case.status.in_(statuses)`. */
@@ -778,6 +788,10 @@ function classifyChain(
   if (!django) return null;
   const bounds = chainBounds(chain.links, FILTERS, fn);
   if (bounds.bounded) return null;
+  const groupedBy = groupingLink(chain.links);
+  const customCalls = chain.links
+    .filter((link) => link.kind === 'call' && !DJANGO_LAZY_METHODS.has(link.name))
+    .map((link) => link.name);
   return {
     kind: 'django',
     node: candidate.node,
@@ -788,7 +802,34 @@ function classifyChain(
     equalityColumns: bounds.equalityColumns,
     nullColumns: bounds.nullColumns,
     listMatches: bounds.listMatches,
+    ...(groupedBy ? { groupedBy: `${groupedBy.name}(...)` } : {}),
+    ...(customCalls.length > 0 ? { customCalls } : {}),
   };
+}
+
+/** Django aggregate functions (`Count("id")`, `models.Sum("total")`, Postgres `ArrayAgg(...)`). */
+const DJANGO_AGGREGATE_CALL =
+  /\b(?:Count|Sum|Avg|Min|Max|StdDev|Variance|ArrayAgg|StringAgg|JSONBAgg|BoolAnd|BoolOr|BitAnd|BitOr)\s*\(/;
+
+/**
+ * The `values(...)` / `values_list(...)` link of a Django chain that a later `annotate(...)` of an
+ * aggregate groups by: Django's GROUP BY, one row per distinct value of the listed fields. An
+ * `annotate` before `values`, or without an aggregate, annotates each row and groups nothing.
+ */
+export function groupingLink(links: readonly ChainLink[]): ChainLink | undefined {
+  let values: ChainLink | undefined;
+  for (const link of links) {
+    if (link.kind !== 'call') continue;
+    if (link.name === 'values' || link.name === 'values_list') values = link;
+    else if (
+      values &&
+      link.name === 'annotate' &&
+      link.args &&
+      DJANGO_AGGREGATE_CALL.test(link.args.text)
+    )
+      return values;
+  }
+  return undefined;
 }
 
 /**

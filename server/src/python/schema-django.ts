@@ -24,7 +24,7 @@ import {
   type PyClass,
   type PythonModel,
 } from './model';
-import { managerSourceClass, narrowingMethodsOf } from './django-querysets';
+import { groupingMethodsOf, managerSourceClass, narrowingMethodsOf } from './django-querysets';
 import {
   argsOf,
   blockAssignments,
@@ -81,9 +81,20 @@ function makesManager(value: Node): boolean {
  * queryset of its rows (`Job.objects.filter(...).is_finished()`).
  */
 function narrowingMethods(className: string, model: PythonModel): string[] {
+  const cls = querySetClassOfFile(className, model);
+  return cls ? narrowingMethodsOf(cls) : [];
+}
+
+/** Those of `narrowingMethods` whose queryset groups its rows (`groupingMethodsOf`). */
+function groupingMethods(className: string, model: PythonModel): string[] {
+  const cls = querySetClassOfFile(className, model);
+  return cls ? groupingMethodsOf(cls) : [];
+}
+
+/** The QuerySet class of this name the file declares (the last one, as Python binds it). */
+function querySetClassOfFile(className: string, model: PythonModel): PyClass | undefined {
   const cls = [...model.classes].reverse().find((c) => c.name === className);
-  if (!cls || !cls.bases.some((base) => base.endsWith('QuerySet'))) return [];
-  return narrowingMethodsOf(cls);
+  return cls?.bases.some((base) => base.endsWith('QuerySet')) ? cls : undefined;
 }
 
 /** The Django app label of a models module: `blog` for `blog.models` or `blog.models.post`. */
@@ -470,6 +481,8 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
         const source = managerSourceClass(value);
         const methods = source ? narrowingMethods(source.split('.').pop()!, model) : [];
         if (methods.length > 0) (table.querySetMethods ??= []).push(...methods);
+        const grouping = source ? groupingMethods(source.split('.').pop()!, model) : [];
+        if (grouping.length > 0) (table.querySetGroupingMethods ??= []).push(...grouping);
         // Declared in another module or inheriting from a base: the index follows the class.
         const qualified = source && qualifiedClassName(source, model);
         if (qualified && !qualified.startsWith('django.'))

@@ -253,6 +253,11 @@ export interface TableFact {
    */
   querySetMethods?: string[];
   /**
+   * Django: those of `querySetMethods` whose queryset groups (`values(...).annotate(Count(...))`):
+   * one row per group, not per row.
+   */
+  querySetGroupingMethods?: string[];
+  /**
    * Django: the qualified names of the classes a manager of the model answers with the methods
    * of (`jobs.querysets.JobQuerySet` of `objects = JobQuerySet.as_manager()`, a `JobManager()`
    * subclass), wherever declared: the index reads their `ClassFact.querySetMethods` and their
@@ -434,6 +439,8 @@ export interface ClassFact {
    * manager is made from it or a subclass (see `TableFact.querySetClasses`).
    */
   querySetMethods?: string[];
+  /** Those of `querySetMethods` whose queryset groups (`values(...).annotate(Count(...))`). */
+  querySetGroupingMethods?: string[];
   /** Tortoise models (Python): the relation fields the class declares. */
   relations?: RelationFact[];
 }

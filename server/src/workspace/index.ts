@@ -115,6 +115,8 @@ export class WorkspaceIndex {
   private readonly ormModels = new Map<string, string | null>();
   /** `djangoQuerySetMethods` answers by model class name, until any file changes. */
   private readonly querySetMethods = new Map<string, ReadonlySet<string>>();
+  /** `djangoQuerySetGroupingMethods` answers by model class name, until any file changes. */
+  private readonly querySetGroupingMethods = new Map<string, ReadonlySet<string>>();
   /** Tortoise reverse accessors by the bare name of the class they are added to, built on use. */
   private tortoiseReverse: Map<string, Map<string, boolean>> | undefined;
   /** `databaseOfUrls`'s answer (null: unknown), until a file with database URLs changes. */
@@ -145,6 +147,7 @@ export class WorkspaceIndex {
     this.instanceResolutions.clear();
     this.ormModels.clear();
     this.querySetMethods.clear();
+    this.querySetGroupingMethods.clear();
   }
 
   remove(file: string): void {
@@ -161,6 +164,7 @@ export class WorkspaceIndex {
     this.instanceResolutions.clear();
     this.ormModels.clear();
     this.querySetMethods.clear();
+    this.querySetGroupingMethods.clear();
   }
 
   /** The named views built so far, which files added and removed keep up to date. */
@@ -622,15 +626,40 @@ export class WorkspaceIndex {
    * `TableFact.querySetMethods`), declared in the model's file, another module or a base class.
    */
   djangoQuerySetMethods(className: string): ReadonlySet<string> {
-    const known = this.querySetMethods.get(className);
+    return this.querySetMethodNames(
+      className,
+      this.querySetMethods,
+      (fact) => fact.querySetMethods,
+    );
+  }
+
+  /**
+   * Those of `djangoQuerySetMethods` whose queryset groups the rows (`authors_list` returning
+   * `self.values("author").annotate(n=Count("id"))`): one row per group.
+   */
+  djangoQuerySetGroupingMethods(className: string): ReadonlySet<string> {
+    return this.querySetMethodNames(
+      className,
+      this.querySetGroupingMethods,
+      (fact) => fact.querySetGroupingMethods,
+    );
+  }
+
+  /** Method names of a model's QuerySet classes that `pick` lists, wherever declared; cached. */
+  private querySetMethodNames(
+    className: string,
+    cache: Map<string, ReadonlySet<string>>,
+    pick: (fact: TableFact | ClassFact) => readonly string[] | undefined,
+  ): ReadonlySet<string> {
+    const known = cache.get(className);
     if (known) return known;
-    const names = new Set(this.namesOfClass(className, (table) => table.querySetMethods));
+    const names = new Set(this.namesOfClass(className, pick));
     // The class in another module, or a base it inherits narrowing methods from.
     for (const { table } of this.tablesOfClass(className))
       for (const source of table.querySetClasses ?? [])
         for (const { cls } of this.baseChain([source], true))
-          for (const method of cls.querySetMethods ?? []) names.add(method);
-    this.querySetMethods.set(className, names);
+          for (const method of pick(cls) ?? []) names.add(method);
+    cache.set(className, names);
     return names;
   }
 
