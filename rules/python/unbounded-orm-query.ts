@@ -424,6 +424,13 @@ export const unboundedOrmQuery: Rule = {
         'Emptiness tests of a variable that may hold something other than the queryset at the ' +
           'test (also assigned from another origin, `qs = fallback`, or bound by a loop).',
         'Querysets that are not evaluated where they are built: `return Order.objects.filter(...)`, a DRF `queryset = ...` that the paginator slices.',
+        'Queries a function is handed by its caller (`def with_labels(self, qry): return qry.all()`, ' +
+          'also `qry.filter(...)` on it) and queries that read their rows from a subquery of one ' +
+          '(`self.db.query(X, ...).select_entity_from(qry.subquery())`, `select(X).select_from(sq)` ' +
+          'after `sq = stmt.subquery()`): the caller bounds them (a `.limit()`, a key filter), and a ' +
+          "`.limit(n)` added in the helper would replace the caller's own. A variable is read as the " +
+          'assignments before the use (or in a loop around it) left it: a parameter rebound further ' +
+          "down is still the caller's query where it is read above.",
         'Raw SQL strings: `unbounded-select` checks those. A `query("...")` on something named like a ' +
           'session is not SQLAlchemy\'s either (which takes mapped classes and columns): `tags.query("category")`.',
         'Tests (`tests/`, `test_*.py`, `conftest.py`) and files under migration folders (`migrations/`, ' +

@@ -312,7 +312,11 @@ function resolveChain(
   if (flow.opaque.has(name) || depth > 2) return null;
   let base: ResolvedChain | null = null;
   const extensions: ChainLink[] = [];
-  for (const value of values) {
+  const reaching = values.filter((value) => mayReach(value, chain.root, fn, model));
+  // Only rebound after the use (`return qry.all()` above `qry = db.query(...)`): the use reads
+  // what the name held on entry, a parameter the caller built, and a later query is not it.
+  if (reaching.length === 0) return paramOf(fn, name) ? chain : null;
+  for (const value of reaching) {
     if (value.startIndex <= chain.root.startIndex && chain.root.endIndex <= value.endIndex)
       return null; // the use sits inside its own assignment
     const valueChain = readChainIn(value, model);
@@ -326,6 +330,58 @@ function resolveChain(
   }
   if (!base) return null;
   return { root: base.root, links: [...base.links, ...extensions, ...chain.links] };
+}
+
+/**
+ * Whether an assignment (its value) can reach a use of the name: it comes first in the source, or
+ * one loop of the function holds both, so a later iteration sees it. Branches are not told apart.
+ */
+function mayReach(value: Node, use: Node, fn: PyFunction, model: PythonModel): boolean {
+  if (value.startIndex < use.startIndex) return true;
+  return model.loops.some(
+    (loop) =>
+      loop.fn === fn &&
+      loop.node.startIndex <= use.startIndex &&
+      value.endIndex <= loop.node.endIndex,
+  );
+}
+
+/** Methods that read a query's rows from another selectable: `select_entity_from(sq)`. */
+const FROM_SELECTABLE = new Set(['select_entity_from', 'select_from']);
+/** Methods that wrap a query as a selectable: `qry.subquery("m")`. */
+const AS_SELECTABLE = new Set(['subquery', 'alias', 'cte']);
+
+/** A parameter of the function other than the instance or class a method receives. */
+function isQueryParameter(root: Node, fn: PyFunction): boolean {
+  if (root.type !== 'identifier' || root.text === 'self' || root.text === 'cls') return false;
+  return !!paramOf(fn, root.text);
+}
+
+/**
+ * Whether a chain reads its rows from a subquery of a query the function was handed
+ * (`db.query(X, ...).select_entity_from(qry.subquery())`, `sq = qry.subquery()` first): a helper
+ * that decorates whatever query its caller built, whose bound (a `.limit()`, a key filter) is
+ * the caller's, inside the subquery. Its reads are judged where that query is built; a
+ * `.limit(n)` added here would replace the caller's own.
+ */
+function readsFromCallerQuery(
+  links: readonly ChainLink[],
+  fn: PyFunction | undefined,
+  model: PythonModel,
+): boolean {
+  if (!fn || fn.params.length === 0) return false;
+  for (const link of links) {
+    if (link.kind !== 'call' || !FROM_SELECTABLE.has(link.name)) continue;
+    const source = firstArgument(link.args);
+    if (!source || !/\b(?:subquery|alias|cte)\b|^\w+$/.test(source.text)) continue;
+    const selectable = resolveChain(readChainIn(source, model), fn, model);
+    if (!selectable || !isQueryParameter(selectable.root, fn)) continue;
+    // `qry.filter(...).subquery()`: the caller's query, narrowed; `self.db.query(...)` is not it.
+    const steps = selectable.links;
+    if (steps.some((step) => step.kind !== 'call' || step.name === 'query')) continue;
+    if (steps.some((step) => AS_SELECTABLE.has(step.name))) return true;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -765,7 +821,7 @@ function classifyChain(
     if (!candidate.terminal && last && (last.name === 'all' || last.name === 'fetchall'))
       return null;
     const bounds = chainBounds(legacy.links);
-    if (bounds.bounded) return null;
+    if (bounds.bounded || readsFromCallerQuery(legacy.links, fn, model)) return null;
     return {
       kind: 'sqlalchemy-query',
       node: candidate.node,
@@ -854,7 +910,7 @@ function selectRead(
   const selectArgs = selectCall.childForFieldName('arguments');
   if (onlyAggregates(selectArgs, select.links)) return null;
   const bounds = chainBounds(select.links);
-  if (bounds.bounded) return null;
+  if (bounds.bounded || readsFromCallerQuery(select.links, fn, model)) return null;
   return {
     kind: 'sqlalchemy-select',
     node: candidate.node,
