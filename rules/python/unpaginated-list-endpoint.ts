@@ -7,7 +7,9 @@ import { mayLoadByKeyList } from '../../server/src/python/orm-keys';
 import {
   hasPaging,
   isGetHandler,
+  isReturnedAsIs,
   pageFix,
+  respondsWithOneObject,
   reportedReturnedReads,
   returnedReads,
 } from '../../server/src/python/list-endpoints';
@@ -130,7 +132,7 @@ export const unpaginatedListEndpoint: Rule = {
         '    return db.query(Order).order_by(Order.id).offset(skip).limit(limit).all()',
       ].join('\n'),
       notFlagged: [
-        'Handlers with page parameters (`limit`, `skip`, `offset`, `page`, `page_size`, `per_page`, `size`, `cursor`, `after`, `before`, ...), a pagination dependency (`params: Params = Depends()`), a `Page[...]` response model, or that read such keys from `request.args` / `request.GET` / `request.query_params`.',
+        'Handlers with page parameters (`limit`, `skip`, `offset`, `page`, `page_size`, `per_page`, `size`, `max_count`, `max_results`, `cursor`, `after`, `before`, ...; `count`, `first` and `top` when an `int` annotation or an integer default, `Query(10, le=100)`, says they hold a number, not `count: bool`), a pagination dependency (`params: Params = Depends()`), a `Page[...]` response model, or that read such keys from `request.args` / `request.GET` / `request.query_params`.',
         'Handlers that paginate: `.paginate(...)`, Django `Paginator`, DRF `paginate_queryset`.',
         'Handlers whose read is bounded, reads one row, counts, or looks up by key (everything `unbounded-orm-query` leaves alone), ' +
           'or returns the child rows of one parent the way `unbounded-orm-query` exempts them (an `==` on a ' +
@@ -140,6 +142,11 @@ export const unpaginatedListEndpoint: Rule = {
           'only to choose the rows they return: the ids of a filter or an IN list ' +
           '(`query(Item).filter(Item.parent_id.in_([p.id for p in parents]))`), in the handler or in a ' +
           'service function whose query the handler runs.',
+        'FastAPI handlers whose `response_model` is one object (`response_model=schemas.Message`, ' +
+          '`dict`) and that return the read or the service call as it is (`return ' +
+          'repo.get_message(id)`): FastAPI validates that value as one object, so it cannot be the ' +
+          'rows. A model named like a collection (`MessageList`, `OrderPage`, `ItemsResponse`, a ' +
+          'plural) may wrap a list and stays reported, as do results handed on inside another value.',
         'POST/PUT/PATCH/DELETE handlers, and DRF `@action(detail=True)`.',
         'Django generic `ListView`s (they page with `paginate_by`) and DRF viewsets (their paginator pages).',
       ],
@@ -162,14 +169,19 @@ export const unpaginatedListEndpoint: Rule = {
       (read) => !read.orm || !mayLoadByKeyList(read.orm),
     );
     if (reads.length > 0) traits.push(RETURNS_READ);
+    const handler = isGetHandler(fn, model);
+    // `response_model=Message` with `return repo.get_message(id)`: FastAPI validates that result
+    // as one object, so whatever the service reads, it does not answer with its rows.
+    const oneObject = handler && respondsWithOneObject(fn);
     for (const call of calls) {
       if (!call.callee || call.inLambda) continue;
       if (callTargets(call, model).length === 0) continue; // never a workspace function
       // Names first, nodes last: the receiver costs a node lookup.
-      if (flowsToReturn(fn, call.node) && call.receiver?.type !== 'call')
-        traits.push(`${RETURNS_CALL}${call.node.startIndex}`);
+      if (!flowsToReturn(fn, call.node) || call.receiver?.type === 'call') continue;
+      if (oneObject && isReturnedAsIs(call.node)) continue;
+      traits.push(`${RETURNS_CALL}${call.node.startIndex}`);
     }
-    if (isGetHandler(fn, model) && !hasPaging(fn, calls)) traits.push(UNPAGINATED_ROUTE);
+    if (handler && !hasPaging(fn, calls)) traits.push(UNPAGINATED_ROUTE);
     return traits;
   },
   check: checkDirect,

@@ -37,11 +37,21 @@ const PAGE_WORDS = new Set([
   'before',
   'take',
   'max_results',
+  'max_count',
+  'max_items',
   'next_token',
   'page_token',
   'pagination',
   'paginator',
 ]);
+/**
+ * Names that bound a list only when they hold a number: `count: int = Query(10, le=100)`, Relay's
+ * `first`, OData's `top`; `count: bool` (send the total too) is no page size.
+ */
+const NUMERIC_PAGE_WORDS = new Set(['count', 'first', 'top']);
+/** An integer annotation, or a default that is an integer (`10`, `Query(10, ...)`, `Query(default=10)`). */
+const INTEGER_ANNOTATION = /^(?:Optional\[)?int\b|^int\s*\|/;
+const INTEGER_DEFAULT = /^(?:\w+\.)*(?:Query\s*\(\s*(?:default\s*=\s*)?)?\d+\b/;
 /** Annotations and defaults of pagination dependencies: `params: Params = Depends()`. */
 const PAGE_TYPE = /Pag(?:e|inat)|\bParams\b/;
 /** fastapi-pagination response models: `response_model=Page[UserOut]`. */
@@ -86,7 +96,9 @@ function stringValue(node: Node | undefined | null): string {
 export function hasPaging(fn: PyFunction, calls: readonly PyCall[]): boolean {
   if (fn.decorators.some((decorator) => PAGE_RESPONSE.test(decorator))) return true;
   for (const param of fn.params) {
-    if (PAGE_WORDS.has(param.name.toLowerCase())) return true;
+    const name = param.name.toLowerCase();
+    if (PAGE_WORDS.has(name)) return true;
+    if (NUMERIC_PAGE_WORDS.has(name) && holdsInteger(param)) return true;
     if (PAGE_TYPE.test(param.annotation) || PAGE_TYPE.test(param.defaultText)) return true;
   }
   for (const call of calls) {
@@ -98,6 +110,41 @@ export function hasPaging(fn: PyFunction, calls: readonly PyCall[]): boolean {
     }
   }
   return false;
+}
+
+/** Whether a parameter is declared to hold an integer, by its annotation or its default. */
+function holdsInteger(param: PyFunction['params'][number]): boolean {
+  const annotation = param.annotation.replace(/^Annotated\[\s*/, '');
+  return INTEGER_ANNOTATION.test(annotation) || INTEGER_DEFAULT.test(param.defaultText);
+}
+
+/** `response_model=<dotted name>` in a route decorator: the type the response is validated as. */
+const RESPONSE_MODEL = /\bresponse_model\s*=\s*([\w.]+)\s*[,)]/;
+/**
+ * Type names that may stand for a list: `MessageList`, `OrderPage`, `ItemsResponse`, a
+ * `RootModel` named in the plural. Names without such a word are taken for one object.
+ */
+const COLLECTION_NAME = /List|Page|Collection|Array|Set|Sequence|Items|Results|s(?=[A-Z]|$)/;
+
+/**
+ * Whether a FastAPI handler declares a response model that is one object
+ * (`response_model=schemas.Message`), not `list[...]`, `Page[...]` or a name that may be a list.
+ * FastAPI validates what the handler returns against it: a handler that returns a service's
+ * result as it is cannot be returning that service's rows.
+ */
+export function respondsWithOneObject(fn: PyFunction): boolean {
+  return fn.decorators.some((decorator) => {
+    const model = RESPONSE_MODEL.exec(decorator)?.[1];
+    if (!model || model === 'None') return false;
+    return !COLLECTION_NAME.test(model.slice(model.lastIndexOf('.') + 1));
+  });
+}
+
+/** Whether `node` is the whole value of a `return` (`return x(...)`, `return await x(...)`). */
+export function isReturnedAsIs(node: Node): boolean {
+  let up = node.parent;
+  while (up && (up.type === 'await' || up.type === 'parenthesized_expression')) up = up.parent;
+  return up?.type === 'return_statement';
 }
 
 /** Whether `fn` answers GET requests: a route handler or a Django view. */
@@ -124,8 +171,11 @@ export function returnedReads(
   fn: PyFunction,
   units: readonly SqlUnit[],
 ): ReturnedRead[] {
+  // A handler answering one object returns no rows it hands out as they are.
+  const oneObject = isGetHandler(fn, model) && respondsWithOneObject(fn);
   const reads: ReturnedRead[] = unboundedOrmReads(model)
     .filter((read) => read.fn === fn && flowsToReturn(fn, read.node))
+    .filter((read) => !oneObject || !isReturnedAsIs(read.node))
     .map((read) => ({ label: `\`${read.head}\``, orm: read }));
   if (units.length === 0) return reads;
   for (const call of unboundedSqlCalls(model, units)) {
