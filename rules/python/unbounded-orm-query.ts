@@ -377,6 +377,11 @@ export const unboundedOrmQuery: Rule = {
           'organization, tenant, workspace, project, company, team or realm), the rows of a table that ' +
           'keeps growing under its parent (orders, invoices, payments, events, logs, messages, history, ' +
           'audit, notifications, activity, transactions, metrics), and reads that must see every row. ' +
+          'A log of one parent read over a recent window (also `>` / `>=` on a column of now minus a ' +
+          'span: `X.created > utcnow() - timedelta(minutes=30)`, `func.now() - ...`, Django ' +
+          '`created__gte=timezone.now() - timedelta(...)`: a rate limit, a duplicate check) is sized ' +
+          'by how much the parent writes in that span and is not reported; a window on the whole ' +
+          "table, over a tenant's rows, or older than a moment (`<`) stays reported. " +
           '`== None` pins no parent. Django filters written with `Q` objects count the same way: ' +
           'the fields an AND pins (`filter(Q(environment=e) & Q(admin=True))`, a `Q` built in a ' +
           'local and narrowed with `&=`), or both sides of an OR (`Q(environment=e, a=1) | ' +
@@ -529,7 +534,7 @@ export const unboundedOrmQuery: Rule = {
         batch || whole
           ? undefined
           : (rowsOfOneParent(read, ctx.index) ?? asyncRowsOfOneParent(read));
-      const growing = parent && growsWithoutBound(parent);
+      const growing = parent && growsWithoutBound(parent, read.recentWindow);
       // The children of one user, one task, one chat: a set the domain sizes, which the caller
       // usually needs whole (an access check, a graph walk); a bound would silently cut it.
       if (parent && !growing) continue;

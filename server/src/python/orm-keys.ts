@@ -289,9 +289,16 @@ export function isTenantName(name: string): boolean {
   return nameWords(name).some((word) => TENANT_WORDS.has(word));
 }
 
-export function growsWithoutBound(read: OneParentRead): Growth | undefined {
+export function growsWithoutBound(
+  read: OneParentRead,
+  /** The query keeps only recent rows (`OrmRead.recentWindow`): a log no longer grows it. */
+  recentWindow = false,
+): Growth | undefined {
   if (read.parent && isTenantName(read.parent))
     return { kind: 'tenant', table: read.table, parent: read.parent };
+  // One parent's log over the last minutes: sized by how fast the parent writes, not how long
+  // it has lived. A tenant's rows grow with the tenant, window or not.
+  if (recentWindow) return undefined;
   // Through a link table, the rows are as many as its rows: a log there grows the read too.
   for (const table of read.through ? [read.table, read.through] : [read.table])
     if (nameWords(table).some((word) => LOG_WORDS.has(word))) return { kind: 'log', table };
@@ -304,7 +311,7 @@ export function growsWithoutBound(read: OneParentRead): Growth | undefined {
  */
 export function readsRowsOfSizedParent(read: OrmRead, index: WorkspaceIndex): boolean {
   const parent = rowsOfOneParent(read, index);
-  return !!parent && !growsWithoutBound(parent);
+  return !!parent && !growsWithoutBound(parent, read.recentWindow);
 }
 
 /** Whether the read is bounded by keys the models declare: a unique lookup or a key-list load. */

@@ -79,6 +79,11 @@ export interface OrmRead {
    * `Change.objects.filter(...).authors_list(...)`), for the workspace's QuerySet classes to explain.
    */
   customCalls?: string[];
+  /**
+   * A filter keeps only recent rows: a time column above now minus a span
+   * (`X.created > utcnow() - timedelta(minutes=5)`, Django `created__gte=timezone.now() - ...`).
+   */
+  recentWindow?: boolean;
 }
 
 /** A column matched against a list: `Case.status` in `Case.status.in_(statuses)`. */
@@ -393,6 +398,8 @@ export interface Bounds {
   nullColumns: string[];
   listMatches: ListMatch[];
   joinedEqualities?: ListColumn[];
+  /** A filter keeps only rows newer than a moment relative to now (`recentWindow`). */
+  recentWindow?: boolean;
 }
 
 /** Negations: `~X.id.in_(ids)`, `not_(...)`, `not ...`, Django `~Q(...)` exclude the list. */
@@ -536,6 +543,8 @@ function filterBounds(
       return;
     }
     if (!filters.has(link.name)) continue;
+    if (!into.recentWindow && RECENT_HINT.test(text))
+      into.recentWindow = link.args.namedChildren.some((arg) => !!arg && isRecentWindow(arg));
     // A batch load by a list of keys the code already holds: the batching n-plus-one recommends.
     // A list of values (`X.status.in_(statuses)`) bounds nothing: each value may match any
     // number of rows. Names decide here; the workspace's models decide the rest (`readsByKey`).
@@ -585,6 +594,36 @@ function filterBounds(
   }
   if (into.equalityColumns.some((column) => KEY_COLUMNS.has(column))) into.bounded = true;
   if (owned && !into.bounded) into.joinedEqualities = joinedEqualities(links, owned);
+}
+
+/** Text every recent-window filter contains: a call of `now()`, `utcnow()` or `today()`. */
+const RECENT_HINT = /\b(?:utc)?now\s*\(|\btoday\s*\(/;
+/** The current moment: `func.now()`, `datetime.utcnow()`, `timezone.now()`, `utcnow()`. */
+const NOW_CALLEE = /^(?:[\w.]+\.)?(?:now|utcnow|today)$/;
+
+/** `now() - span`: a moment a fixed span before the current one. */
+function isMomentAgo(node: Node | null): boolean {
+  if (node?.type !== 'binary_operator' || node.childForFieldName('operator')?.text !== '-')
+    return false;
+  const left = node.childForFieldName('left');
+  return left?.type === 'call' && NOW_CALLEE.test(left.childForFieldName('function')?.text ?? '');
+}
+
+/**
+ * A filter that keeps only rows newer than a moment relative to now: `X.created > now() - span`
+ * (`>=` too), Django `created__gt=timezone.now() - span` (`__gte`). Such rows are bounded by
+ * how many can appear in the span, not by how long the table has been growing.
+ */
+function isRecentWindow(arg: Node): boolean {
+  if (arg.type === 'keyword_argument')
+    return (
+      /__gte?$/.test(arg.childForFieldName('name')?.text ?? '') &&
+      isMomentAgo(arg.childForFieldName('value'))
+    );
+  if (arg.type !== 'comparison_operator') return false;
+  const [left, right] = arg.namedChildren;
+  const operator = arg.children.find((child) => child?.type === '>' || child?.type === '>=');
+  return !!operator && !!left && isModelColumn(left) && isMomentAgo(right);
 }
 
 /** Methods that join another entity into a SQLAlchemy query. */
@@ -830,6 +869,7 @@ function classifyChain(
       bound: { at: candidate.query.endIndex, style: 'limit' },
       models: legacy.models,
       equalityColumns: bounds.equalityColumns,
+      ...(bounds.recentWindow ? { recentWindow: true } : {}),
       nullColumns: bounds.nullColumns,
       listMatches: bounds.listMatches,
       joinedEqualities: bounds.joinedEqualities,
@@ -856,6 +896,7 @@ function classifyChain(
     bound: { at: candidate.query.endIndex, style: 'slice' },
     models: chain.root.type === 'identifier' ? [chain.root.text] : [],
     equalityColumns: bounds.equalityColumns,
+    ...(bounds.recentWindow ? { recentWindow: true } : {}),
     nullColumns: bounds.nullColumns,
     listMatches: bounds.listMatches,
     ...(groupedBy ? { groupedBy: `${groupedBy.name}(...)` } : {}),
@@ -920,6 +961,7 @@ function selectRead(
     bound: { at: statement.endIndex, style: 'limit' },
     models: modelNames(selectArgs),
     equalityColumns: bounds.equalityColumns,
+    ...(bounds.recentWindow ? { recentWindow: true } : {}),
     nullColumns: bounds.nullColumns,
     listMatches: bounds.listMatches,
     joinedEqualities: bounds.joinedEqualities,
@@ -1063,6 +1105,7 @@ export function querySetParameterRead(
     bound: { at: expression.endIndex, style: 'slice' },
     models: [],
     equalityColumns: bounds.equalityColumns,
+    ...(bounds.recentWindow ? { recentWindow: true } : {}),
     nullColumns: bounds.nullColumns,
     listMatches: bounds.listMatches,
   };
