@@ -998,6 +998,34 @@ describe('rule messages', () => {
     ]);
   });
 
+  it('unindexed-query-column says where a column sits in an index that does not lead with it', async () => {
+    const messages = await messagesOf(
+      'unindexed-query-column',
+      'app/models.py',
+      [
+        'from sqlalchemy import Column, Index, Integer, String, select',
+        'from sqlalchemy.orm import declarative_base',
+        'Base = declarative_base()',
+        'class Member(Base):',
+        '    __tablename__ = "member"',
+        '    __table_args__ = (Index("ix_member_login", "realm_id", "login"),)',
+        '    id = Column(Integer, primary_key=True)',
+        '    realm_id = Column(Integer)',
+        '    login = Column(String(80))',
+        '    nickname = Column(String(80))',
+        'def by_login(db, login):',
+        '    return db.scalars(select(Member).where(Member.login == login).limit(5)).all()',
+        'def by_nickname(db, nickname):',
+        '    return db.scalars(select(Member).where(Member.nickname == nickname).limit(5)).all()',
+      ].join('\n'),
+    );
+    assert.deepEqual(messages, [
+      '`member.login` is filtered in 1 query but no index leads with it (it is column 2 of ' +
+        '`ix_member_login`): each one scans `member`',
+      '`member.nickname` is filtered in 1 query but has no index: each one scans `member`',
+    ]);
+  });
+
   it('unindexed-foreign-key names every table that inherits an unindexed mixin column', async () => {
     const messages = await messagesOf(
       'unindexed-foreign-key',

@@ -200,13 +200,29 @@ function unservedUses(
 
 const queries = (n: number): string => `${n} ${n === 1 ? 'query' : 'queries'}`;
 
-function usage(uses: ColumnUses, table: string): string {
+/**
+ * `has no index`, or, when the column sits behind other columns in an index (`(api_client_id,
+ * username)`), that no index leads with it: that index cannot serve a query that does not pin
+ * the columns before it.
+ */
+function noIndexPhrase(column: ColumnFact, indexes: readonly KnownIndex[]): string {
+  const name = column.name.toLowerCase();
+  for (const index of indexes) {
+    const at = index.columns.findIndex((indexed) => indexed.toLowerCase() === name);
+    if (at <= 0) continue;
+    const which = index.name ? `\`${index.name}\`` : `the index on (${index.columns.join(', ')})`;
+    return `no index leads with it (it is column ${at + 1} of ${which})`;
+  }
+  return 'has no index';
+}
+
+function usage(uses: ColumnUses, table: string, noIndex: string): string {
   const count = queries(new Set([...uses.filters, ...uses.sorts]).size);
   if (uses.sorts.size === 0)
-    return `is filtered in ${count} but has no index: each one scans \`${table}\``;
+    return `is filtered in ${count} but ${noIndex}: each one scans \`${table}\``;
   if (uses.filters.size === 0)
-    return `is sorted on in ${count} but has no index: each one sorts every matching row of \`${table}\``;
-  return `is filtered or sorted on in ${count} but has no index: each one scans \`${table}\``;
+    return `is sorted on in ${count} but ${noIndex}: each one sorts every matching row of \`${table}\``;
+  return `is filtered or sorted on in ${count} but ${noIndex}: each one scans \`${table}\``;
 }
 
 /** The index to suggest for a filter column followed by a sort column, in the model's dialect. */
@@ -232,7 +248,7 @@ function reportUnindexed(
   ctx.report(column.file ?? entry.file, {
     start: column.start,
     end: column.end,
-    message: `\`${table.name}.${column.name}\`${optOut ? ' (`db_index=False`)' : ''} ${usage(uses, table.name)}`,
+    message: `\`${table.name}.${column.name}\`${optOut ? ' (`db_index=False`)' : ''} ${usage(uses, table.name, noIndexPhrase(column, ctx.index.indexesOn(table.name)))}`,
   });
 }
 
