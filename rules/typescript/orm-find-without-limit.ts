@@ -133,8 +133,10 @@ export const ormFindWithoutLimit: Rule = {
         '`having`, `offset`, `execute`) with no `.limit()`, on a Drizzle database: a name ' +
         'Drizzle code uses (`db`, `tx`, `database`, `drizzle`, `this.db`, the `ctx.db` of a tRPC context) in a file that imports ' +
         'anything from `drizzle-orm` (its operators, a database type such as `NodePgDatabase`, ' +
-        'the `drizzle` factory), or imported from a module that makes it with `drizzle(...)` ' +
-        '(`export const db = drizzle(pool, { schema })`), or a transaction of one (`db.transaction(' +
+        'the `drizzle` factory) or from a workspace package that re-exports it (a monorepo db ' +
+        "package's `export * from 'drizzle-orm'`, followed through its barrels), or imported from " +
+        'a module that makes it with `drizzle(...)` (`export const db = drizzle(pool, { schema })`, ' +
+        'also with the `drizzle` such a package re-exports), or a transaction of one (`db.transaction(' +
         'async (tx) => ...)`). ' +
         'An options object kept in a `const` that only the read uses (`const query = { where }; ' +
         'return Model.findAll(query)`) is read like one written in the call.',
@@ -242,8 +244,10 @@ export const ormFindWithoutLimit: Rule = {
           'there may bound it; a `findMany` chained with `prepare`/`toSQL`; options kept in a ' +
           'variable used elsewhere or spreading another object. A `db` with no Drizzle evidence (an ' +
           "object of the app's own with a `query` field or a `select` method, in a file that " +
-          'imports nothing from `drizzle-orm`, or imported from a module that makes no Drizzle ' +
-          'database), `ctx.db` included.',
+          'imports nothing from `drizzle-orm` nor from a package re-exporting it, or imported from ' +
+          'a module that makes no Drizzle database), `ctx.db` included; a package that re-exports ' +
+          "only `drizzle-orm`'s types (`export type { InferSelectModel } from 'drizzle-orm'`) is no " +
+          "evidence, nor is a `drizzle` function of a package that does not re-export Drizzle's.",
         'MikroORM reads with `limit` in their options, a `where` (for `findAll`, the `where` of its ' +
           'options) that pins `id` (`{ id }`, `{ id: ids }`, `{ id: { $in: ids } }`), options kept ' +
           'in a variable used elsewhere or spreading another object, `findOne`, `count`, and a ' +

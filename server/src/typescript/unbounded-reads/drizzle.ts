@@ -10,10 +10,10 @@ import type { TextEdit } from '../../engine/types';
 import { ts } from '../compiler';
 import {
   DRIZZLE_DATABASE_VALUE,
-  importsDrizzle,
+  hasDrizzleEvidence,
   isDrizzleDatabaseName,
 } from '../drizzle-databases';
-import { importedValueTargets } from '../facts';
+import { importedModuleOf, importedValueTargets } from '../facts';
 import { transactionStartedOn } from '../knex-instances';
 import { DRIZZLE_DATABASE } from '../knowledge';
 import { unwrap, type TsCall, type TsModel } from '../model';
@@ -90,11 +90,12 @@ function databaseOf(node: ts.Expression): ts.Expression {
 }
 
 /**
- * Whether `expression` is a Drizzle database: the file imports `drizzle-orm`, or the name is
- * imported from a module that makes one (or is a transaction started on such a name).
+ * Whether `expression` is a Drizzle database: the file imports `drizzle-orm` (or a workspace
+ * package re-exporting it), or the name is imported from a module that makes one (or is a
+ * transaction started on such a name).
  */
 function isDrizzleDatabase(ctx: FileContext, model: TsModel, expression: ts.Expression): boolean {
-  if (importsDrizzle(model)) return true;
+  if (hasDrizzleEvidence(ctx, model, (local) => importedModuleOf(model, local))) return true;
   const node = unwrap(expression);
   if (!ts.isIdentifier(node)) return false;
   const started = transactionStartedOn(node);
