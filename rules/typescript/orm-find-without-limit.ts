@@ -130,7 +130,8 @@ export const ormFindWithoutLimit: Rule = {
         'options (or none at all), and a Drizzle core query `db.select(...).from(cards)` (also ' +
         '`selectDistinct`) awaited, returned from an `async` function or run in an awaited ' +
         '`Promise.all([...])`, made only of read steps (`where`, joins, `orderBy`, `groupBy`, ' +
-        '`having`, `offset`, `execute`) with no `.limit()`, on a Drizzle database: a name ' +
+        "`having`, `offset`, `execute`) with no `.limit()`, also ended by the SQLite drivers' " +
+        '`.all()` or `.values()` (they run it and return every row, awaited or not), on a Drizzle database: a name ' +
         'Drizzle code uses (`db`, `tx`, `database`, `drizzle`, `this.db`, the `ctx.db` of a tRPC context) in a file that imports ' +
         'anything from `drizzle-orm` (its operators, a database type such as `NodePgDatabase`, ' +
         'the `drizzle` factory) or from a workspace package that re-exports it (a monorepo db ' +
@@ -232,7 +233,7 @@ export const ormFindWithoutLimit: Rule = {
           'are a variable used elsewhere or spread another object; `findOne`/`findFirst`/`count`; ' +
           'a `findMany` of an object that is not reached from `strapi`.',
         'Drizzle reads with a bound or a key: `limit` in `findMany` options, `.limit()` anywhere in ' +
-          'a `select` chain, `findFirst`; a `where` that pins the key with `eq(cards.id, id)` or ' +
+          'a `select` chain, `findFirst`, a SQLite `.get()` (the first row); a `where` that pins the key with `eq(cards.id, id)` or ' +
           '`inArray(cards.id, ids)` (alone or inside `and(...)`, not `or(...)`; in a relational ' +
           'query also as a callback, `(c, { eq }) => eq(c.id, id)`, or an object, `{ id }`): the key ' +
           "is `id`, `uuid` or the table's own prefixed key (`deploymentId` of `deployments`), of the " +
@@ -272,7 +273,7 @@ export const ormFindWithoutLimit: Rule = {
         'end (knex builds the SQL from the whole chain, so the order of its steps does not matter). ' +
         'A Drizzle `findMany` gets `limit: n` in its options (created when there are none: ' +
         '`findMany({ limit: n })`); a Drizzle `select` chain gets `.limit(n)` before `.offset()` or ' +
-        '`.execute()`, else at its end, and `.limit(1)` when only its first row is kept (`const ' +
+        '`.execute()` (`.all()`, `.values()`), else at its end, and `.limit(1)` when only its first row is kept (`const ' +
         '[latest] = await db.select()...`: the same row comes back).',
     },
   },

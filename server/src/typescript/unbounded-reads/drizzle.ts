@@ -72,6 +72,13 @@ const READ_STEPS = new Set([
   'execute',
 ]);
 
+/**
+ * The SQLite drivers' (better-sqlite3, libSQL, D1, bun:sqlite) last steps that run a core read and
+ * return every row: `.all()`, and `.values()` (the rows as arrays). Their `.get()` returns the
+ * first row only, and is left alone like any step not read here.
+ */
+const SQLITE_RUN_STEPS = new Set(['all', 'values']);
+
 /** Whether `call` has the shape of a Drizzle read (cheap: its callee text only). */
 export function isDrizzleReadShape(call: TsCall): boolean {
   if (call.name === 'findMany') return RELATIONAL.test(call.receiverText ?? '');
@@ -324,16 +331,19 @@ function runsHere(call: TsCall): boolean {
   return call.awaited || returnedFromAsync(node) || inAwaitedPromiseAll(node);
 }
 
+/** Steps `.limit(n)` goes before: `.offset()`, and those that run the read. */
+const LIMIT_BEFORE = new Set(['offset', 'execute', ...SQLITE_RUN_STEPS]);
+
 /**
- * Where `.limit(n)` goes: before `.offset()` or `.execute()` when the chain has them (on the
- * line of its own when the chain puts each step on one), else at the end of the chain.
+ * Where `.limit(n)` goes: before the last `.offset()`, `.execute()` or `.all()` the chain has
+ * (on the line of its own when the chain puts each step on one), else at the end of the chain.
  */
 function limitEdit(ctx: FileContext, outer: ts.CallExpression, bound: string): TextEdit {
   for (let call = outer; ;) {
     const callee = unwrap(call.expression);
     if (!ts.isPropertyAccessExpression(callee)) break;
     const builder = unwrap(callee.expression);
-    if (callee.name.text === 'offset' || callee.name.text === 'execute')
+    if (LIMIT_BEFORE.has(callee.name.text))
       return insertBeforeRead(ctx, builder, callee.name, bound);
     if (!ts.isCallExpression(builder)) break;
     call = builder;
@@ -373,9 +383,12 @@ function takesFirstRowOnly(node: ts.Expression): boolean {
  */
 function coreRead(ctx: FileContext, call: TsCall): UnboundedRead | undefined {
   const node = call.node as ts.CallExpression;
-  if (!runsHere(call)) return undefined;
   const { head, steps } = chainOf(node);
-  if (!steps.every((step) => READ_STEPS.has(step.name))) return undefined;
+  // `.all()` runs the read where it is called, awaited or not (better-sqlite3 is synchronous).
+  const ranBySqlite = SQLITE_RUN_STEPS.has(steps[steps.length - 1]?.name ?? '');
+  if (!ranBySqlite && !runsHere(call)) return undefined;
+  const shaping = ranBySqlite ? steps.slice(0, -1) : steps;
+  if (!shaping.every((step) => READ_STEPS.has(step.name))) return undefined;
   if (coreReadIsBounded(head, steps)) return undefined;
   const from = fromCall(node);
   const tableNode = from?.arguments[0] && unwrap(from.arguments[0]);
