@@ -10,6 +10,7 @@ import {
   isProcedureResolverCall,
   isRequestHandler,
   isRouteRegistration,
+  openApiRouteLabel,
   wrappedNextHandlerName,
 } from './knowledge';
 import {
@@ -117,6 +118,11 @@ export function handlerLabel(fn: TsFunction): string | undefined {
     const [path] = registration.args;
     if (path && ts.isStringLiteralLike(path) && path.text.startsWith('/'))
       return `${registration.name.toUpperCase()} ${path.text}`;
+  }
+  // `app.openapi(listRoute, ...)`: the method and path of the route, or its name.
+  if (registration && !registration.isNew && registration.name === 'openapi') {
+    const label = openApiRouteLabel(registration);
+    if (label) return label;
   }
   const parent = semanticParent(fn.node);
   if (fn.name === 'handler' && parent?.parent && ts.isObjectLiteralExpression(parent.parent)) {
