@@ -132,7 +132,7 @@ export const ormFindWithoutLimit: Rule = {
         '`Promise.all([...])`, made only of read steps (`where`, joins, `orderBy`, `groupBy`, ' +
         "`having`, `offset`, `execute`) with no `.limit()`, also ended by the SQLite drivers' " +
         '`.all()` or `.values()` (they run it and return every row, awaited or not), on a Drizzle database: a name ' +
-        'Drizzle code uses (`db`, `tx`, `database`, `drizzle`, `this.db`, the `ctx.db` of a tRPC context) in a file that imports ' +
+        'Drizzle code uses (`db`, `tx`, `database`, `drizzle`, `this.db`, the `ctx.db` of a tRPC context, also as `opts.ctx.db`) in a file that imports ' +
         'anything from `drizzle-orm` (its operators, a database type such as `NodePgDatabase`, ' +
         'the `drizzle` factory) or from a workspace package that re-exports it (a monorepo db ' +
         "package's `export * from 'drizzle-orm'`, followed through its barrels), or imported from " +

@@ -190,9 +190,10 @@ const REDIS_COMMANDS = new Set([
 /**
  * The names a Drizzle database goes by: `db`, `tx`, `database`, `drizzle`, also as a field of the
  * class (`this.db`: repository and model classes holding it, as lobe-chat's do) or of a tRPC
- * procedure's context (`ctx.db`, as t3 apps hand it to every procedure).
+ * procedure's context (`ctx.db`, as t3 apps hand it to every procedure, also reached through the
+ * resolver's parameter: `async (opts) => opts.ctx.db...`; not `this.ctx.db`, a Koa/Egg context).
  */
-export const DRIZZLE_DATABASE = String.raw`(?:this\.#?|ctx\.)?(?:db|tx|database|drizzle)`;
+export const DRIZZLE_DATABASE = String.raw`(?:this\.#?|(?:(?!this\.)\w+\.)?ctx\.)?(?:db|tx|database|drizzle)`;
 /** Drizzle's relational queries: `db.query.users.findFirst(...)`. */
 const DRIZZLE_RELATIONAL = new RegExp(String.raw`^${DRIZZLE_DATABASE}\.query\.\w+$`);
 /** Drizzle's query builder, run when awaited: `db.select().from(users).where(...)`. */
@@ -202,7 +203,9 @@ const DRIZZLE_BUILDER = new RegExp(
 
 /** Whether a Drizzle builder chain writes: `db.insert(t)...`, `db.update(t)...`, `db.delete(t)...`. */
 export function drizzleWrites(call: TsCall): boolean {
-  return /^(?:this\.#?|ctx\.)?\w+\.(?:insert|update|delete)\(/.test(call.callee);
+  return /^(?:this\.#?|(?:(?!this\.)\w+\.)?ctx\.)?\w+\.(?:insert|update|delete)\(/.test(
+    call.callee,
+  );
 }
 
 /**
