@@ -302,6 +302,26 @@ describe('rule messages', () => {
     );
   });
 
+  it('orm-find-without-limit names a tRPC procedure held in a variable after it', async () => {
+    const messages = await messagesOf(
+      'orm-find-without-limit',
+      'src/server/routers/branches.ts',
+      [
+        "import { eq } from 'drizzle-orm';",
+        "import { z } from 'zod';",
+        "import { t } from '../trpc';",
+        "import { branches } from '../schema';",
+        'export const listByProject = t.procedure',
+        '  .input(z.object({ projectId: z.string() }))',
+        '  .query(async ({ ctx, input }) => {',
+        '    return ctx.db.query.branches.findMany({ where: eq(branches.projectId, input.projectId) });',
+        '  });',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 1);
+    assert.match(messages[0], /\(in request handler `listByProject`\)/);
+  });
+
   it('drizzle-foreign-key-without-index names a parent table of the file by its database name', async () => {
     const messages = await messagesOf(
       'drizzle-foreign-key-without-index',

@@ -137,10 +137,15 @@ export function handlerLabel(fn: TsFunction): string | undefined {
   return fn.name || wrappedNextHandlerName(fn);
 }
 
-/** The router key a tRPC procedure is written under: `getAll` of `getAll: publicProcedure.query(...)`. */
+/**
+ * The name a tRPC procedure is written under: the router key (`getAll` of `getAll:
+ * publicProcedure.query(...)`), or the variable holding it (`export const listByProject =
+ * t.procedure.input(schema).query(...)`, merged into a router elsewhere).
+ */
 export function procedureKey(call: TsCall): string | undefined {
   for (let node: ts.Node | undefined = call.node; node; node = node.parent) {
     if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name)) return node.name.text;
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) return node.name.text;
     if (ts.isFunctionLike(node)) break;
   }
   return undefined;
