@@ -234,7 +234,7 @@ export const ormFindWithoutLimit: Rule = {
           'a `findMany` of an object that is not reached from `strapi`.',
         'Drizzle reads with a bound or a key: `limit` in `findMany` options, `.limit()` anywhere in ' +
           'a `select` chain, `findFirst`, a SQLite `.get()` (the first row); a `where` that pins the key with `eq(cards.id, id)` or ' +
-          '`inArray(cards.id, ids)` (alone or inside `and(...)`, not `or(...)`; in a relational ' +
+          '`inArray(cards.id, ids)` (alone or inside `and(...)`, also spread into it from a `const` array of conditions, not `or(...)`; in a relational ' +
           'query also as a callback, `(c, { eq }) => eq(c.id, id)`, or an object, `{ id }`): the key ' +
           "is `id`, `uuid` or the table's own prefixed key (`deploymentId` of `deployments`), of the " +
           'table read in `from(...)` for a core query. Core reads that select only aggregates ' +

@@ -17,6 +17,7 @@ import { importedModuleOf, importedValueTargets } from '../facts';
 import { transactionStartedOn } from '../knex-instances';
 import { DRIZZLE_DATABASE } from '../knowledge';
 import { unwrap, type TsCall, type TsModel } from '../model';
+import { declarationOf } from '../name-resolution';
 import { findProperty } from '../object-literals';
 import {
   WORDING,
@@ -145,6 +146,26 @@ function isKeyColumn(
   );
 }
 
+/**
+ * An argument of `and(...)`, or the conditions it spreads from a `const` array literal
+ * (`const where = [eq(t.workspaceId, id), inArray(t.id, ids)]; and(...where)`): conditions pushed
+ * onto it later only narrow the rows further.
+ */
+function spreadConditions(argument: ts.Expression): readonly ts.Expression[] {
+  if (!ts.isSpreadElement(argument)) return [argument];
+  const name = unwrap(argument.expression);
+  const declaration = ts.isIdentifier(name) ? declarationOf(name)?.parent : undefined;
+  const value =
+    declaration &&
+    ts.isVariableDeclaration(declaration) &&
+    declaration.initializer &&
+    ts.isVariableDeclarationList(declaration.parent) &&
+    declaration.parent.flags & ts.NodeFlags.Const
+      ? unwrap(declaration.initializer)
+      : undefined;
+  return value && ts.isArrayLiteralExpression(value) ? value.elements : [];
+}
+
 /** Operators that pin a column to one value or a list: `eq(t.id, id)`, `inArray(t.id, ids)`. */
 const PINNING_OPERATORS = new Set(['eq', 'inArray']);
 
@@ -161,7 +182,9 @@ function conditionPinsKey(
   if (!ts.isCallExpression(node) || !ts.isIdentifier(node.expression)) return false;
   const operator = node.expression.text;
   if (operator === 'and')
-    return node.arguments.some((argument) => conditionPinsKey(argument, keys, tables));
+    return node.arguments
+      .flatMap(spreadConditions)
+      .some((argument) => conditionPinsKey(argument, keys, tables));
   const [column, value] = node.arguments;
   return PINNING_OPERATORS.has(operator) && !!value && isKeyColumn(column, keys, tables);
 }
