@@ -302,6 +302,51 @@ describe('rule messages', () => {
     );
   });
 
+  it('orm-find-without-limit names a tRPC procedure held in a variable after it', async () => {
+    const messages = await messagesOf(
+      'orm-find-without-limit',
+      'src/server/routers/branches.ts',
+      [
+        "import { eq } from 'drizzle-orm';",
+        "import { z } from 'zod';",
+        "import { t } from '../trpc';",
+        "import { branches } from '../schema';",
+        'export const listByProject = t.procedure',
+        '  .input(z.object({ projectId: z.string() }))',
+        '  .query(async ({ ctx, input }) => {',
+        '    return ctx.db.query.branches.findMany({ where: eq(branches.projectId, input.projectId) });',
+        '  });',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 1);
+    assert.match(messages[0], /\(in request handler `listByProject`\)/);
+  });
+
+  it('drizzle-foreign-key-without-index names a parent table of the file by its database name', async () => {
+    const messages = await messagesOf(
+      'drizzle-foreign-key-without-index',
+      'src/schema.ts',
+      [
+        "import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';",
+        "import { workspace } from './workspace';",
+        "export const statusReport = sqliteTable('status_report', { id: integer('id').primaryKey() });",
+        "export const statusReportUpdate = sqliteTable('status_report_update', {",
+        "  id: integer('id').primaryKey(),",
+        "  statusReportId: integer('status_report_id').references(() => statusReport.id),",
+        "  workspaceId: integer('workspace_id').references(() => workspace.id),",
+        "  note: text('note'),",
+        '});',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    assert.match(
+      messages[0],
+      /^Foreign key `status_report_update\.statusReportId` \(to `status_report\.id`\) .*: deletes of `status_report` rows /,
+    );
+    // A table of another file: its variable is all this file knows.
+    assert.match(messages[1], /\(to `workspace\.id`\) .*: deletes of `workspace` rows /);
+  });
+
   it('await-in-loop advises one insert for Drizzle inserts, one filtered write for updates', async () => {
     const messages = await messagesOf(
       'await-in-loop',

@@ -15,7 +15,7 @@ import {
   appendObjectProperties,
 } from '../../server/src/typescript/edits';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
-import type { TsModel } from '../../server/src/typescript/model';
+import { semanticParent, type TsModel } from '../../server/src/typescript/model';
 
 /**
  * Whether an index of the table's extra config, or a `.primaryKey()`/`.unique()` column, serves
@@ -70,13 +70,40 @@ function referencedTable(target: string): string | undefined {
   return match?.[1];
 }
 
-function describe(table: DrizzleTable, key: DrizzleForeignKey): string {
+/**
+ * The database names of the file's tables by the variable holding each (`statusReport` →
+ * `status_report`), for tables whose name is written as a string.
+ */
+function tableNamesByVariable(tables: readonly DrizzleTable[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const table of tables) {
+    const declaration = semanticParent(table.call);
+    if (table.nameLiteral && declaration && ts.isVariableDeclaration(declaration))
+      if (ts.isIdentifier(declaration.name)) names.set(declaration.name.text, table.name);
+  }
+  return names;
+}
+
+/**
+ * The referenced columns with a table of the file named as the child is, by its database name
+ * (`statusReport.id` → `status_report.id`); a table of another file keeps its variable.
+ */
+function targetInTableNames(target: string, tableNames: ReadonlyMap<string, string>): string {
+  return target.replace(/(?<![\w$.])[\w$]+(?=\.)/g, (word) => tableNames.get(word) ?? word);
+}
+
+function describe(
+  table: DrizzleTable,
+  key: DrizzleForeignKey,
+  tableNames: ReadonlyMap<string, string>,
+): string {
   const one = key.columns.length === 1;
   const subject = one
     ? `Foreign key \`${table.name}.${key.columns[0]}\``
     : `Foreign key \`(${key.columns.join(', ')})\` of \`${table.name}\``;
-  const parent = referencedTable(key.target);
-  const to = key.target ? ` (to \`${key.target}\`)` : '';
+  const target = targetInTableNames(key.target, tableNames);
+  const parent = referencedTable(target);
+  const to = target ? ` (to \`${target}\`)` : '';
   const deletes = parent ? `deletes of \`${parent}\` rows` : 'deletes of the referenced rows';
   return (
     `${subject}${to} has no index leading with ${one ? 'it' : 'its columns'}: ${deletes} ` +
@@ -311,14 +338,16 @@ export const drizzleForeignKeyWithoutIndex: Rule = {
   check(ctx) {
     const model = ctx.typescript;
     if (!model || isScriptOrTestPath(ctx.relativePath)) return;
-    for (const table of drizzleTables(model)) {
+    const tables = drizzleTables(model);
+    const tableNames = tableNamesByVariable(tables);
+    for (const table of tables) {
       const unindexed = unindexedKeys(ctx, table);
       const fix = unindexed.length > 0 ? addIndexesFix(model, table, unindexed) : undefined;
       for (const key of unindexed) {
         ctx.report({
           start: key.node.getStart(model.sourceFile),
           end: key.node.end,
-          message: describe(table, key),
+          message: describe(table, key, tableNames),
           fixes: fix ? [fix] : [],
         });
       }

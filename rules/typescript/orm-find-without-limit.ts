@@ -130,11 +130,14 @@ export const ormFindWithoutLimit: Rule = {
         'options (or none at all), and a Drizzle core query `db.select(...).from(cards)` (also ' +
         '`selectDistinct`) awaited, returned from an `async` function or run in an awaited ' +
         '`Promise.all([...])`, made only of read steps (`where`, joins, `orderBy`, `groupBy`, ' +
-        '`having`, `offset`, `execute`) with no `.limit()`, on a Drizzle database: a name ' +
-        'Drizzle code uses (`db`, `tx`, `database`, `drizzle`, `this.db`, the `ctx.db` of a tRPC context) in a file that imports ' +
+        "`having`, `offset`, `execute`) with no `.limit()`, also ended by the SQLite drivers' " +
+        '`.all()` or `.values()` (they run it and return every row, awaited or not), on a Drizzle database: a name ' +
+        'Drizzle code uses (`db`, `tx`, `database`, `drizzle`, `this.db`, the `ctx.db` of a tRPC context, also as `opts.ctx.db`) in a file that imports ' +
         'anything from `drizzle-orm` (its operators, a database type such as `NodePgDatabase`, ' +
-        'the `drizzle` factory), or imported from a module that makes it with `drizzle(...)` ' +
-        '(`export const db = drizzle(pool, { schema })`), or a transaction of one (`db.transaction(' +
+        'the `drizzle` factory) or from a workspace package that re-exports it (a monorepo db ' +
+        "package's `export * from 'drizzle-orm'`, followed through its barrels), or imported from " +
+        'a module that makes it with `drizzle(...)` (`export const db = drizzle(pool, { schema })`, ' +
+        'also with the `drizzle` such a package re-exports), or a transaction of one (`db.transaction(' +
         'async (tx) => ...)`). ' +
         'An options object kept in a `const` that only the read uses (`const query = { where }; ' +
         'return Model.findAll(query)`) is read like one written in the call.',
@@ -230,8 +233,8 @@ export const ormFindWithoutLimit: Rule = {
           'are a variable used elsewhere or spread another object; `findOne`/`findFirst`/`count`; ' +
           'a `findMany` of an object that is not reached from `strapi`.',
         'Drizzle reads with a bound or a key: `limit` in `findMany` options, `.limit()` anywhere in ' +
-          'a `select` chain, `findFirst`; a `where` that pins the key with `eq(cards.id, id)` or ' +
-          '`inArray(cards.id, ids)` (alone or inside `and(...)`, not `or(...)`; in a relational ' +
+          'a `select` chain, `findFirst`, a SQLite `.get()` (the first row); a `where` that pins the key with `eq(cards.id, id)` or ' +
+          '`inArray(cards.id, ids)` (alone or inside `and(...)`, also spread into it from a `const` array of conditions, not `or(...)`; in a relational ' +
           'query also as a callback, `(c, { eq }) => eq(c.id, id)`, or an object, `{ id }`): the key ' +
           "is `id`, `uuid` or the table's own prefixed key (`deploymentId` of `deployments`), of the " +
           'table read in `from(...)` for a core query. Core reads that select only aggregates ' +
@@ -242,8 +245,10 @@ export const ormFindWithoutLimit: Rule = {
           'there may bound it; a `findMany` chained with `prepare`/`toSQL`; options kept in a ' +
           'variable used elsewhere or spreading another object. A `db` with no Drizzle evidence (an ' +
           "object of the app's own with a `query` field or a `select` method, in a file that " +
-          'imports nothing from `drizzle-orm`, or imported from a module that makes no Drizzle ' +
-          'database), `ctx.db` included.',
+          'imports nothing from `drizzle-orm` nor from a package re-exporting it, or imported from ' +
+          'a module that makes no Drizzle database), `ctx.db` included; a package that re-exports ' +
+          "only `drizzle-orm`'s types (`export type { InferSelectModel } from 'drizzle-orm'`) is no " +
+          "evidence, nor is a `drizzle` function of a package that does not re-export Drizzle's.",
         'MikroORM reads with `limit` in their options, a `where` (for `findAll`, the `where` of its ' +
           'options) that pins `id` (`{ id }`, `{ id: ids }`, `{ id: { $in: ids } }`), options kept ' +
           'in a variable used elsewhere or spreading another object, `findOne`, `count`, and a ' +
@@ -268,7 +273,7 @@ export const ormFindWithoutLimit: Rule = {
         'end (knex builds the SQL from the whole chain, so the order of its steps does not matter). ' +
         'A Drizzle `findMany` gets `limit: n` in its options (created when there are none: ' +
         '`findMany({ limit: n })`); a Drizzle `select` chain gets `.limit(n)` before `.offset()` or ' +
-        '`.execute()`, else at its end, and `.limit(1)` when only its first row is kept (`const ' +
+        '`.execute()` (`.all()`, `.values()`), else at its end, and `.limit(1)` when only its first row is kept (`const ' +
         '[latest] = await db.select()...`: the same row comes back).',
     },
   },

@@ -249,7 +249,8 @@ export const prismaFindManyWithoutTake: Rule = {
     docs: {
       whatItDoes:
         'Finds Prisma `findMany` calls with no `take` that run per request: inside an Express, ' +
-        'Fastify, Hono or NestJS route handler, a Next.js route handler (also the function an ' +
+        'Fastify, Hono (also `app.openapi(route, handler)` of `@hono/zod-openapi`) or NestJS ' +
+        'route handler, a Next.js route handler (also the function an ' +
         'exported `GET`/`POST`/... of a `route.ts` wraps: `export const GET = withAuth(async (req) => ...)`, ' +
         '`export const POST = withSession(handler)`, with `handler` written in the file or imported ' +
         'from another: `export const POST = withWorkspace(createLink)`), API route, server component, ' +

@@ -10,6 +10,7 @@ import {
   isProcedureResolverCall,
   isRequestHandler,
   isRouteRegistration,
+  openApiRouteLabel,
   wrappedNextHandlerName,
 } from './knowledge';
 import {
@@ -118,6 +119,11 @@ export function handlerLabel(fn: TsFunction): string | undefined {
     if (path && ts.isStringLiteralLike(path) && path.text.startsWith('/'))
       return `${registration.name.toUpperCase()} ${path.text}`;
   }
+  // `app.openapi(listRoute, ...)`: the method and path of the route, or its name.
+  if (registration && !registration.isNew && registration.name === 'openapi') {
+    const label = openApiRouteLabel(registration);
+    if (label) return label;
+  }
   const parent = semanticParent(fn.node);
   if (fn.name === 'handler' && parent?.parent && ts.isObjectLiteralExpression(parent.parent)) {
     const method = literalProperty(parent.parent, 'method');
@@ -131,10 +137,15 @@ export function handlerLabel(fn: TsFunction): string | undefined {
   return fn.name || wrappedNextHandlerName(fn);
 }
 
-/** The router key a tRPC procedure is written under: `getAll` of `getAll: publicProcedure.query(...)`. */
+/**
+ * The name a tRPC procedure is written under: the router key (`getAll` of `getAll:
+ * publicProcedure.query(...)`), or the variable holding it (`export const listByProject =
+ * t.procedure.input(schema).query(...)`, merged into a router elsewhere).
+ */
 export function procedureKey(call: TsCall): string | undefined {
   for (let node: ts.Node | undefined = call.node; node; node = node.parent) {
     if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name)) return node.name.text;
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) return node.name.text;
     if (ts.isFunctionLike(node)) break;
   }
   return undefined;

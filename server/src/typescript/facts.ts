@@ -66,7 +66,12 @@ import {
 } from './module-exports';
 import { isMongooseModelVariable, mongooseModelBindings } from './mongoose-models';
 import { KNEX_INSTANCE, moduleKnexInstances } from './knex-instances';
-import { DRIZZLE_DATABASE_VALUE, moduleDrizzleDatabases } from './drizzle-databases';
+import {
+  DRIZZLE_DATABASE_VALUE,
+  moduleDrizzleDatabases,
+  moduleDrizzleReexports,
+  workspaceFactoryDatabases,
+} from './drizzle-databases';
 import { moduleMikroOrmObjects } from './mikro-orm';
 import { aliasedPath, type ModuleAliases } from './path-aliases';
 import { prismaQueryColumns } from './prisma-queries';
@@ -398,6 +403,12 @@ export function importedValueTargets(model: TsModel, name: string): string[] {
   return imported ? importedClassTargets(model, imported, name) : [];
 }
 
+/** The workspace module the import `name` resolves to (undefined: a package, or not imported). */
+export function importedModuleOf(model: TsModel, name: string): string | undefined {
+  const imported = model.imports.get(name);
+  return imported ? importedModuleName(model, imported) : undefined;
+}
+
 /**
  * The file's classes that are ORM models here or extend a workspace class, and its Mongoose
  * models (`export default mongoose.model(...)`), for the index.
@@ -424,6 +435,13 @@ function classFactsOf(model: TsModel, moduleName: string): ClassFact[] {
   // Drizzle databases other modules import (`export const db = drizzle(pool, { schema })`).
   for (const name of moduleDrizzleDatabases(model))
     facts.push({ name, orm: DRIZZLE_DATABASE_VALUE });
+  // A db package's re-exports of `drizzle-orm`, and databases its re-exported factory makes here
+  // (`export const db = drizzle(client)` of `drizzle` from `@acme/db`): the factory is their base.
+  facts.push(...moduleDrizzleReexports(model));
+  for (const { name, factory } of workspaceFactoryDatabases(model)) {
+    const base = importedValueTargets(model, factory);
+    if (base.length > 0) facts.push({ name, base });
+  }
   // MikroORM entity managers and repositories other modules import (`DI.em`, `userRepo`).
   for (const { name, kind } of moduleMikroOrmObjects(model)) facts.push({ name, orm: kind });
   const fieldsByClass = workspaceFieldTypes(model, moduleName);

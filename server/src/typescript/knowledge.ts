@@ -11,6 +11,7 @@ import { isKnexInstance, isTypedKnexInstance, transactionStartedOn } from './kne
 import {
   chainText,
   fieldName,
+  importsModule,
   semanticParent,
   unwrap,
   type TsCall,
@@ -189,9 +190,10 @@ const REDIS_COMMANDS = new Set([
 /**
  * The names a Drizzle database goes by: `db`, `tx`, `database`, `drizzle`, also as a field of the
  * class (`this.db`: repository and model classes holding it, as lobe-chat's do) or of a tRPC
- * procedure's context (`ctx.db`, as t3 apps hand it to every procedure).
+ * procedure's context (`ctx.db`, as t3 apps hand it to every procedure, also reached through the
+ * resolver's parameter: `async (opts) => opts.ctx.db...`; not `this.ctx.db`, a Koa/Egg context).
  */
-export const DRIZZLE_DATABASE = String.raw`(?:this\.#?|ctx\.)?(?:db|tx|database|drizzle)`;
+export const DRIZZLE_DATABASE = String.raw`(?:this\.#?|(?:(?!this\.)\w+\.)?ctx\.)?(?:db|tx|database|drizzle)`;
 /** Drizzle's relational queries: `db.query.users.findFirst(...)`. */
 const DRIZZLE_RELATIONAL = new RegExp(String.raw`^${DRIZZLE_DATABASE}\.query\.\w+$`);
 /** Drizzle's query builder, run when awaited: `db.select().from(users).where(...)`. */
@@ -201,7 +203,9 @@ const DRIZZLE_BUILDER = new RegExp(
 
 /** Whether a Drizzle builder chain writes: `db.insert(t)...`, `db.update(t)...`, `db.delete(t)...`. */
 export function drizzleWrites(call: TsCall): boolean {
-  return /^(?:this\.#?|ctx\.)?\w+\.(?:insert|update|delete)\(/.test(call.callee);
+  return /^(?:this\.#?|(?:(?!this\.)\w+\.)?ctx\.)?\w+\.(?:insert|update|delete)\(/.test(
+    call.callee,
+  );
 }
 
 /**
@@ -492,6 +496,67 @@ export function isRouteRegistration(call: TsCall | undefined): boolean {
   return !!path && (ts.isStringLiteralLike(path) || ts.isTemplateExpression(path));
 }
 
+function isHonoOpenApiModule(module: string): boolean {
+  return module === '@hono/zod-openapi';
+}
+
+/**
+ * `app.openapi(route, handler)`: a route of an `OpenAPIHono` app (`@hono/zod-openapi`), in a file
+ * that imports that package (for `createRoute`, `OpenAPIHono`, `z`). Zod schemas there have an
+ * `.openapi(...)` method too, so the receiver must be named like an app (`app`, `api`) or be made
+ * here by `new OpenAPIHono()` (`const incidentsApi = new OpenAPIHono()`).
+ */
+export function isOpenApiRouteRegistration(model: TsModel, call: TsCall | undefined): boolean {
+  if (!call || call.isNew || call.name !== 'openapi' || call.args.length < 2) return false;
+  if (!importsModule(model, isHonoOpenApiModule)) return false;
+  const last = call.receiverText?.split('.').pop() ?? '';
+  return APP_NAME.test(last) || isOpenApiHonoInstance(model, call);
+}
+
+/** Whether the receiver of `call` is a variable of the file made by `new OpenAPIHono(...)`. */
+function isOpenApiHonoInstance(model: TsModel, call: TsCall): boolean {
+  const callee = unwrap((call.node as ts.CallExpression).expression);
+  const receiver = ts.isPropertyAccessExpression(callee) ? unwrap(callee.expression) : undefined;
+  const declaration = receiver && ts.isIdentifier(receiver) ? declarationOf(receiver) : undefined;
+  const variable = declaration?.parent;
+  const made =
+    variable && ts.isVariableDeclaration(variable) && variable.initializer
+      ? unwrap(variable.initializer)
+      : undefined;
+  if (!made || !ts.isNewExpression(made) || !ts.isIdentifier(made.expression)) return false;
+  const imported = model.imports.get(made.expression.text);
+  return imported?.imported === 'OpenAPIHono' && isHonoOpenApiModule(imported.module);
+}
+
+/**
+ * `GET /incidents` for the handler of `app.openapi(listRoute, ...)` when `listRoute` is a
+ * `createRoute({ method: 'get', path: '/incidents' })` of the file; else the route's name.
+ */
+export function openApiRouteLabel(call: TsCall): string | undefined {
+  const route = call.args[0] && unwrap(call.args[0]);
+  if (!route || !ts.isIdentifier(route)) return undefined;
+  const declaration = declarationOf(route)?.parent;
+  const made = declaration && ts.isVariableDeclaration(declaration) && declaration.initializer;
+  const config = made && ts.isCallExpression(made) ? made.arguments[0] : undefined;
+  if (config && ts.isObjectLiteralExpression(config)) {
+    const method = stringProperty(config, 'method');
+    const path = stringProperty(config, 'path');
+    if (method && path) return `${method.toUpperCase()} ${path}`;
+  }
+  return route.text;
+}
+
+function stringProperty(object: ts.ObjectLiteralExpression, name: string): string | undefined {
+  for (const property of object.properties)
+    if (
+      ts.isPropertyAssignment(property) &&
+      propertyName(property) === name &&
+      ts.isStringLiteralLike(property.initializer)
+    )
+      return property.initializer.text;
+  return undefined;
+}
+
 function hasNestRouteDecorator(node: ts.Node): boolean {
   if (!ts.canHaveDecorators(node)) return false;
   return (ts.getDecorators(node) ?? []).some((decorator) => {
@@ -722,7 +787,8 @@ function isNamedProcedureResolver(model: TsModel, fn: TsFunction): boolean {
 }
 
 /**
- * Whether `fn` handles a request: a callback registered on an Express/Fastify/Hono app or router,
+ * Whether `fn` handles a request: a callback registered on an Express/Fastify/Hono app or router
+ * (also an `OpenAPIHono` one's `app.openapi(route, handler)`),
  * a Fastify `handler:` option, a Next.js route handler (also one an exported `GET`/`POST`/...
  * wraps: `export const GET = withAuth(handler)`) or API route, a tRPC procedure's resolver
  * (written inline or a function of the file it is given by name: `.query(getLinks)`), a NestJS
@@ -732,6 +798,7 @@ function isNamedProcedureResolver(model: TsModel, fn: TsFunction): boolean {
  */
 export function isRequestHandler(model: TsModel, fn: TsFunction): boolean {
   if (isRouteRegistration(fn.callbackOf)) return true;
+  if (isOpenApiRouteRegistration(model, fn.callbackOf)) return true;
   const parent = semanticParent(fn.node);
   if (parent && ts.isPropertyAssignment(parent) && propertyName(parent) === 'handler') {
     const call = parent.parent?.parent;

@@ -10,13 +10,14 @@ import type { TextEdit } from '../../engine/types';
 import { ts } from '../compiler';
 import {
   DRIZZLE_DATABASE_VALUE,
-  importsDrizzle,
+  hasDrizzleEvidence,
   isDrizzleDatabaseName,
 } from '../drizzle-databases';
-import { importedValueTargets } from '../facts';
+import { importedModuleOf, importedValueTargets } from '../facts';
 import { transactionStartedOn } from '../knex-instances';
 import { DRIZZLE_DATABASE } from '../knowledge';
 import { unwrap, type TsCall, type TsModel } from '../model';
+import { declarationOf } from '../name-resolution';
 import { findProperty } from '../object-literals';
 import {
   WORDING,
@@ -72,6 +73,13 @@ const READ_STEPS = new Set([
   'execute',
 ]);
 
+/**
+ * The SQLite drivers' (better-sqlite3, libSQL, D1, bun:sqlite) last steps that run a core read and
+ * return every row: `.all()`, and `.values()` (the rows as arrays). Their `.get()` returns the
+ * first row only, and is left alone like any step not read here.
+ */
+const SQLITE_RUN_STEPS = new Set(['all', 'values']);
+
 /** Whether `call` has the shape of a Drizzle read (cheap: its callee text only). */
 export function isDrizzleReadShape(call: TsCall): boolean {
   if (call.name === 'findMany') return RELATIONAL.test(call.receiverText ?? '');
@@ -90,11 +98,12 @@ function databaseOf(node: ts.Expression): ts.Expression {
 }
 
 /**
- * Whether `expression` is a Drizzle database: the file imports `drizzle-orm`, or the name is
- * imported from a module that makes one (or is a transaction started on such a name).
+ * Whether `expression` is a Drizzle database: the file imports `drizzle-orm` (or a workspace
+ * package re-exporting it), or the name is imported from a module that makes one (or is a
+ * transaction started on such a name).
  */
 function isDrizzleDatabase(ctx: FileContext, model: TsModel, expression: ts.Expression): boolean {
-  if (importsDrizzle(model)) return true;
+  if (hasDrizzleEvidence(ctx, model, (local) => importedModuleOf(model, local))) return true;
   const node = unwrap(expression);
   if (!ts.isIdentifier(node)) return false;
   const started = transactionStartedOn(node);
@@ -137,6 +146,26 @@ function isKeyColumn(
   );
 }
 
+/**
+ * An argument of `and(...)`, or the conditions it spreads from a `const` array literal
+ * (`const where = [eq(t.workspaceId, id), inArray(t.id, ids)]; and(...where)`): conditions pushed
+ * onto it later only narrow the rows further.
+ */
+function spreadConditions(argument: ts.Expression): readonly ts.Expression[] {
+  if (!ts.isSpreadElement(argument)) return [argument];
+  const name = unwrap(argument.expression);
+  const declaration = ts.isIdentifier(name) ? declarationOf(name)?.parent : undefined;
+  const value =
+    declaration &&
+    ts.isVariableDeclaration(declaration) &&
+    declaration.initializer &&
+    ts.isVariableDeclarationList(declaration.parent) &&
+    declaration.parent.flags & ts.NodeFlags.Const
+      ? unwrap(declaration.initializer)
+      : undefined;
+  return value && ts.isArrayLiteralExpression(value) ? value.elements : [];
+}
+
 /** Operators that pin a column to one value or a list: `eq(t.id, id)`, `inArray(t.id, ids)`. */
 const PINNING_OPERATORS = new Set(['eq', 'inArray']);
 
@@ -153,7 +182,9 @@ function conditionPinsKey(
   if (!ts.isCallExpression(node) || !ts.isIdentifier(node.expression)) return false;
   const operator = node.expression.text;
   if (operator === 'and')
-    return node.arguments.some((argument) => conditionPinsKey(argument, keys, tables));
+    return node.arguments
+      .flatMap(spreadConditions)
+      .some((argument) => conditionPinsKey(argument, keys, tables));
   const [column, value] = node.arguments;
   return PINNING_OPERATORS.has(operator) && !!value && isKeyColumn(column, keys, tables);
 }
@@ -323,16 +354,19 @@ function runsHere(call: TsCall): boolean {
   return call.awaited || returnedFromAsync(node) || inAwaitedPromiseAll(node);
 }
 
+/** Steps `.limit(n)` goes before: `.offset()`, and those that run the read. */
+const LIMIT_BEFORE = new Set(['offset', 'execute', ...SQLITE_RUN_STEPS]);
+
 /**
- * Where `.limit(n)` goes: before `.offset()` or `.execute()` when the chain has them (on the
- * line of its own when the chain puts each step on one), else at the end of the chain.
+ * Where `.limit(n)` goes: before the last `.offset()`, `.execute()` or `.all()` the chain has
+ * (on the line of its own when the chain puts each step on one), else at the end of the chain.
  */
 function limitEdit(ctx: FileContext, outer: ts.CallExpression, bound: string): TextEdit {
   for (let call = outer; ;) {
     const callee = unwrap(call.expression);
     if (!ts.isPropertyAccessExpression(callee)) break;
     const builder = unwrap(callee.expression);
-    if (callee.name.text === 'offset' || callee.name.text === 'execute')
+    if (LIMIT_BEFORE.has(callee.name.text))
       return insertBeforeRead(ctx, builder, callee.name, bound);
     if (!ts.isCallExpression(builder)) break;
     call = builder;
@@ -372,9 +406,12 @@ function takesFirstRowOnly(node: ts.Expression): boolean {
  */
 function coreRead(ctx: FileContext, call: TsCall): UnboundedRead | undefined {
   const node = call.node as ts.CallExpression;
-  if (!runsHere(call)) return undefined;
   const { head, steps } = chainOf(node);
-  if (!steps.every((step) => READ_STEPS.has(step.name))) return undefined;
+  // `.all()` runs the read where it is called, awaited or not (better-sqlite3 is synchronous).
+  const ranBySqlite = SQLITE_RUN_STEPS.has(steps[steps.length - 1]?.name ?? '');
+  if (!ranBySqlite && !runsHere(call)) return undefined;
+  const shaping = ranBySqlite ? steps.slice(0, -1) : steps;
+  if (!shaping.every((step) => READ_STEPS.has(step.name))) return undefined;
   if (coreReadIsBounded(head, steps)) return undefined;
   const from = fromCall(node);
   const tableNode = from?.arguments[0] && unwrap(from.arguments[0]);
