@@ -83,7 +83,8 @@ export function summaryLine(findings: readonly Finding[], files: number, accepte
   ).length;
   const fixHints = [
     safe > 0 ? `${safe} fixable with --fix` : '',
-    unsafe > 0 ? `${unsafe} more with --fix --unsafe-fixes` : '',
+    // "more" only beside the safe count: alone it read as "one more problem".
+    unsafe > 0 ? `${unsafe} ${safe > 0 ? 'more ' : ''}fixable with --fix --unsafe-fixes` : '',
   ].filter(Boolean);
   const affected = new Set(findings.map((f) => f.file)).size;
   return (
