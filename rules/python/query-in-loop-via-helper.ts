@@ -458,7 +458,8 @@ export const queryInLoopViaHelper: Rule = {
           'elements written out, or a literal `range` of ten or fewer iterations; loops over batches (`chunked(ids, 500)`, `range(0, n, size)`, ' +
           'a `while` loop that drains a queryset in slices: `while qs.exists(): ids = list(qs.values_list("id", flat=True)[:500])`); retry loops that ' +
           'leave the loop after the call; loops whose next call needs ' +
-          'the previous answer (pagination); `while` loops that sleep (polling).',
+          'the previous answer (pagination; also a `while` loop that feeds the answer back in, ' +
+          '`node = next_hop(node)`); `while` loops that sleep (polling).',
         'A helper that is the condition of a `while` loop, alone or under `not`, `and`/`or`, a ' +
           'comparison or `:=` (`while claim_next_job():`, `while not self.stopping and ' +
           'self.handle_one():`, `while (job := next_job()) is not None:`): the loop drains a work queue ' +

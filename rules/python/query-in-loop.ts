@@ -264,7 +264,14 @@ export const queryInLoop: Rule = {
         'Keyset or offset batching where the next query needs the previous answer (`last_id = ' +
           'rows[-1].id` after the query, or `last_id = max(last_id, row.id)` over the rows): each batch ' +
           'depends on the one before. Also when the statement is built in a variable in the loop first ' +
-          '(`stmt = select(X).where(X.id > last_id).limit(n)`, then `session.execute(stmt)`).',
+          '(`stmt = select(X).where(X.id > last_id).limit(n)`, then `session.execute(stmt)`). Likewise ' +
+          'a `while` loop whose query reads its own previous answer, directly or through a name the ' +
+          'body derives from it: a pointer chase hop by hop (`node = Port.objects.get(peer=node)`, ' +
+          '`peer = node.get_peer()` then `node = Port.objects.get(rear=peer)`) or a tree walked level ' +
+          'by level with one `IN (...)` per level (`level = db.execute(update(X).where(X.parent_id' +
+          '.in_(level)).returning(X.id)).scalars().all()`): the keys do not exist before the loop, and ' +
+          'the statements grow with the depth, not the rows. A `for` loop rebinding its own item ' +
+          '(`for row in rows: row = Model.objects.get(pk=row.pk)`) is reported.',
         'A `while` loop that drains a table in batches with a SQL limit: a query of its body sends a ' +
           'statement with `.limit(n)` (inline or built in a variable in the loop), and the loop ends when ' +
           'a batch read from it comes back short or empty (`if len(rows) < n: break`, `if not rows: ' +

@@ -586,11 +586,49 @@ function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: numbe
  */
 function dependsOnPreviousIteration(call: PyCall, loop: PyLoop, model: PythonModel): boolean {
   const later = assignedIn(loop, model).filter((entry) => entry.at > call.end);
-  if (later.length === 0) return false;
   const names = new Set(later.map((entry) => entry.name));
+  for (const name of chainedAnswerNames(call, loop)) names.add(name);
+  if (names.size === 0) return false;
   if (usesAny(call.args, names)) return true;
   // `stmt = select(X).where(X.id > last_id)...` built in the loop, then `session.execute(stmt)`.
   return statementsBuiltInLoop(call, loop).some((statement) => usesAny(statement, names));
+}
+
+/**
+ * In a `while` loop, the name the call's own answer is assigned to (`node = Port.objects.get(peer=
+ * node)`, `frontier = db.execute(stmt).scalars().all()`) and the names the loop's body derives
+ * from it (`peer = node.get_peer()`). A query reading one of them follows the previous pass's
+ * answer: a pointer chase hop by hop, or a tree walked level by level with one `IN (...)` per
+ * level. Neither has its keys before the loop to batch; the statements grow with the depth.
+ */
+function chainedAnswerNames(call: PyCall, loop: PyLoop): string[] {
+  const body = loop.kind === 'while' ? loop.node.childForFieldName('body') : null;
+  if (!body || !loop.fn) return [];
+  const start = body.startIndex;
+  const end = body.endIndex;
+  const inBody = loop.fn.assignmentNodes.filter(
+    ({ node, target, augmented }) =>
+      !!target &&
+      !target.includes('.') &&
+      !augmented &&
+      start <= node.startIndex &&
+      node.startIndex < end,
+  );
+  const own = inBody.find(({ node }) => {
+    const value = node.childForFieldName('right');
+    return !!value && within(call.node, value) && answers(value, call);
+  });
+  if (!own?.target) return [];
+  const names = new Set([own.target]);
+  // A few rounds reach `peer = node.get_peer()`, then `key = peer.pk`: derivations are short.
+  for (let round = 0; round < 3; round++) {
+    const size = names.size;
+    for (const { node, target } of inBody)
+      if (target && !names.has(target) && usesAny(node.childForFieldName('right'), names))
+        names.add(target);
+    if (names.size === size) break;
+  }
+  return [...names];
 }
 
 /** Whether an expression reads one of `names` as a variable. */
