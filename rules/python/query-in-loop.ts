@@ -33,6 +33,7 @@ import {
 import type { PyCall, PyLoop, PythonModel } from '../../server/src/python/model';
 import { readsNothingTheLoopChanges } from '../../server/src/python/loop-invariance';
 import { queriesOncePerModelClass } from '../../server/src/python/model-class-loops';
+import { queriesOncePerKeyGroup } from '../../server/src/python/grouped-key-loops';
 import { sendsSyncRedisCommand } from '../../server/src/python/redis-round-trips';
 import { commitsEachItem, commitsSession } from '../../server/src/python/session-commits';
 import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
@@ -124,14 +125,16 @@ function runsLoopItem(call: PyCall): boolean {
 
 /**
  * Calls a loop repeats that are not one query per item: memoised lookups, a list of statements,
- * one query per model class (`for cls in Base.__subclasses__(): cls.objects...`).
+ * one query per model class (`for cls in Base.__subclasses__(): cls.objects...`), one `IN (...)`
+ * per group of keys (`for ct, ids in by_type.items(): ...filter(pk__in=ids)`).
  */
 function runsOncePerKeyOrStatement(call: PyCall, model: PythonModel): boolean {
   return (
     runsLoopItem(call) ||
     isKeyedCacheFill(call, model) ||
     runsOnGroupChange(call) ||
-    queriesOncePerModelClass(call, model)
+    queriesOncePerModelClass(call, model) ||
+    queriesOncePerKeyGroup(call, model)
   );
 }
 
@@ -256,6 +259,12 @@ export const queryInLoop: Rule = {
           '`app_config.get_models()`, `session.query(cls)`): each pass reads a different table, a fixed ' +
           'handful of them, so no `IN (...)` or grouped query can merge them. A query of one model in ' +
           'such a loop, and the rows of a loop over `cls.objects...` inside it, are still reported.',
+        'One `IN (...)` query per group of keys: a loop over `groups.items()` (or `groups.values()`) ' +
+          'whose query filters with `IN` on the group of the pass (`for ct_id, ids in ' +
+          'ids_by_type.items(): model_class.objects.filter(pk__in=ids)`, `X.id.in_(ids)`, also ' +
+          'through `list(ids)`/`set(ids)`). The queries number the groups (model types, ledgers), ' +
+          'not the items: grouping the keys is the batching cure. A query on the group key ' +
+          '(`filter(customer_id=customer_id)`) or one per key of the group is reported.',
         'Bulk APIs, which are the cure: `executemany`, `bulk_save_objects`, `bulk_insert_mappings`, ' +
           '`add_all`, `bulk_create`/`abulk_create`, `bulk_update`/`abulk_update`, `in_bulk`; and ' +
           '`session.add()`, which is buffered until flush.',
