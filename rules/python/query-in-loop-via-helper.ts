@@ -455,7 +455,9 @@ export const queryInLoopViaHelper: Rule = {
           'the mapping without testing it first, or queries outside the miss branch, is reported.',
         'Loops over a fixed literal collection, a name bound once to one (and not grown with ' +
           '`.append()`, `.extend()`, `.add()`...), a list or tuple of ten or fewer ' +
-          'elements written out, or a literal `range` of ten or fewer iterations; loops over batches (`chunked(ids, 500)`, `range(0, n, size)`, ' +
+          'elements written out, or a literal `range` of ten or fewer iterations, or the members of an ' +
+          'Enum the module declares (`for w in Window`, `list(Window)`, a parameter annotated ' +
+          '`list[Window]`); loops over batches (`chunked(ids, 500)`, `range(0, n, size)`, ' +
           'a `while` loop that drains a queryset in slices: `while qs.exists(): ids = list(qs.values_list("id", flat=True)[:500])`); retry loops that ' +
           'leave the loop after the call; loops whose next call needs ' +
           'the previous answer (pagination; also a `while` loop that feeds the answer back in, ' +

@@ -253,7 +253,10 @@ export const queryInLoop: Rule = {
         'Loops over a fixed literal collection (`for table in ("events", "users")`), a name bound once to ' +
           'one (a module constant `TABLES = (...)`, also through `.items()` or `enumerate`), a list or tuple ' +
           'of ten or fewer elements written out (`for db in (primary, replica)`), or a literal `range` of ten ' +
-          'or fewer iterations: the number of queries does not grow with the data.',
+          'or fewer iterations: the number of queries does not grow with the data. Likewise the members ' +
+          'of an Enum the module declares (`for w in Window`, `list(Window)`, or a parameter annotated ' +
+          '`list[Window]`/`Sequence[Window]` that callers fill with them); an Enum imported from ' +
+          'another module is not known to be one.',
         'Queries through the class of a loop over model classes (`for cls in Base.__subclasses__(): ' +
           'cls.objects.filter(...).delete()`, `for model in apps.get_models(): model.objects.count()`, ' +
           '`app_config.get_models()`, `session.query(cls)`): each pass reads a different table, a fixed ' +

@@ -43,6 +43,7 @@ import {
 import { OwnedCache } from './memo';
 import { drainsInLimitedBatches, statementsBuiltInLoop } from './batch-drains';
 import { sendsRowFetchSql } from './embedded-sql';
+import { holdsEnumMembers } from './enum-members';
 
 /**
  * Tests and migrations: they run once, or against a handful of rows, so a round trip per item
@@ -417,7 +418,10 @@ function isGrown(name: string, model: PythonModel, fn: PyFunction | undefined): 
 const WRAPPERS = new Set(['enumerate', 'sorted', 'reversed', 'list', 'tuple', 'set']);
 const DICT_VIEWS = new Set(['items', 'keys', 'values']);
 
-/** The iterable is fixed in the code: a literal collection, a name bound once to one, a short literal `range`. */
+/**
+ * The iterable is fixed in the code: a literal collection, a name bound once to one, a short
+ * literal `range`, the members of an Enum the module declares.
+ */
 function isFixedIterable(
   node: Node | null,
   model: PythonModel,
@@ -428,6 +432,8 @@ function isFixedIterable(
   if (!value || depth > 3) return false;
   if (isConstantCollection(value) || isShortDisplay(value)) return true;
   if (value.type === 'identifier') {
+    // `for tf in TimeFrame`, `list(TimeFrame)`, a parameter `frames: list[TimeFrame]`.
+    if (holdsEnumMembers(value.text, model, fn)) return true;
     const bound = singleBinding(model, fn, value.text);
     return (
       !!bound && isFixedIterable(bound, model, fn, depth + 1) && !isGrown(value.text, model, fn)
