@@ -15,6 +15,7 @@ import {
 import { callRunsBody } from '../../server/src/workspace/facts';
 import type { CallSite, Effect, FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
 import type { Node } from 'web-tree-sitter';
+import type { PyCall, PyFunction } from '../../server/src/python/model';
 import { DJANGO_LAZY_METHODS } from '../../server/src/python/orm';
 import type { IndexedFunction, WorkspaceIndex } from '../../server/src/workspace/index';
 
@@ -41,6 +42,19 @@ const PARAM_CACHE = `${RULE_ID}:param-cache@`;
  * `<prefix><call start>:<position or keyword>,...` (see `keptArguments`).
  */
 const KEPT_ARGUMENTS = `${RULE_ID}:kept-arguments@`;
+
+/**
+ * Trait of a repeated call passing `False` literals as keywords (`create_path(o, rebuild=False)`):
+ * `<prefix><call start>:<name>,...`.
+ */
+const SWITCHED_OFF = `${RULE_ID}:switched-off@`;
+
+/**
+ * Trait of a block a flag parameter switches on (`if rebuild:` around `rebuild_paths(node)`):
+ * `<prefix><parameter>:<block start>:<block end>`. Recorded for parameters with a `True`/`False`
+ * default that the function never reassigns.
+ */
+const FLAG_BLOCK = `${RULE_ID}:flag-block@`;
 
 /** Methods that store a queryset or combine it into another one, unevaluated. */
 const KEEPING_METHODS = new Set([
@@ -132,6 +146,29 @@ class ReachFinder {
     for (const site of entry.fn.calls) {
       const target = this.index.resolve(site.targets);
       if (!target || target.fn === entry.fn || !runsHere(site, target.fn)) continue;
+      const next = this.reach(target);
+      if (next) return { effect: next.effect, chain: [entry, ...next.chain] };
+    }
+    return null;
+  }
+
+  /**
+   * `reach`, for a call that switches off blocks of `entry` (`create_path(o, rebuild=False)`
+   * never runs `if rebuild: rebuild_paths(o)`): the round trips and calls inside them do not count.
+   */
+  reachWithout(
+    entry: IndexedFunction,
+    off: readonly { start: number; end: number }[],
+  ): Reach | null {
+    const inOff = (start: number): boolean =>
+      off.some((block) => start >= block.start && start < block.end);
+    const own = confirmedEffects(entry.fn.effects, this.index).filter((e) => !inOff(e.start));
+    const effect = roundTripEffect(own);
+    if (effect) return { effect, chain: [entry] };
+    for (const site of entry.fn.calls) {
+      if (inOff(site.start)) continue;
+      const target = this.index.resolve(site.targets);
+      if (!target || !runsHere(site, target.fn)) continue;
       const next = this.reach(target);
       if (next) return { effect: next.effect, chain: [entry, ...next.chain] };
     }
@@ -373,6 +410,65 @@ function memoisedByArgument(
   );
 }
 
+/** The keywords a call passes as `False` (`rebuild=False`): flags it switches off. */
+function falseKeywords(call: PyCall): string[] {
+  const names: string[] = [];
+  for (const arg of call.args.namedChildren) {
+    if (arg?.type !== 'keyword_argument' || arg.childForFieldName('value')?.type !== 'false')
+      continue;
+    const name = arg.childForFieldName('name')?.text;
+    if (name) names.push(name);
+  }
+  return names;
+}
+
+/**
+ * The blocks of `fn` that run only when a flag parameter is true: the body of a plain
+ * `if <flag>:` (no `elif`/`else` read), for parameters defaulting to `True`/`False` that the
+ * function never reassigns. A caller passing `flag=False` never runs them.
+ */
+function flagBlocks(fn: PyFunction): { flag: string; start: number; end: number }[] {
+  const flags = fn.params
+    .filter((param) => param.defaultText === 'True' || param.defaultText === 'False')
+    .map((param) => param.name)
+    .filter((name) => fn.body.text.includes(`if ${name}:`))
+    .filter((name) => !fn.assignmentNodes.some(({ target }) => target === name));
+  if (flags.length === 0) return [];
+  const blocks: { flag: string; start: number; end: number }[] = [];
+  for (const test of fn.body.descendantsOfType('if_statement')) {
+    const condition = test?.childForFieldName('condition');
+    const block = test?.childForFieldName('consequence');
+    if (condition?.type !== 'identifier' || !block || !flags.includes(condition.text)) continue;
+    blocks.push({ flag: condition.text, start: block.startIndex, end: block.endIndex });
+  }
+  return blocks;
+}
+
+/** The blocks of a helper that the flags a call site switches off keep from running. */
+function switchedOffBlocks(
+  helper: FunctionFacts,
+  off: ReadonlySet<string> | undefined,
+): { start: number; end: number }[] {
+  if (!off) return [];
+  return helper.traits
+    .filter((trait) => trait.startsWith(FLAG_BLOCK))
+    .map((trait) => trait.slice(FLAG_BLOCK.length).split(':'))
+    .filter(([flag]) => off.has(flag))
+    .map(([, start, end]) => ({ start: Number(start), end: Number(end) }));
+}
+
+/** The flags each repeated call switches off, by call start offset. */
+function switchedOffOf(fn: FunctionFacts): Map<number, Set<string>> {
+  const calls = new Map<number, Set<string>>();
+  for (const trait of fn.traits) {
+    if (!trait.startsWith(SWITCHED_OFF)) continue;
+    const rest = trait.slice(SWITCHED_OFF.length);
+    const colon = rest.indexOf(':');
+    calls.set(Number(rest.slice(0, colon)), new Set(rest.slice(colon + 1).split(',')));
+  }
+  return calls;
+}
+
 /** A path short enough for a message: relative to the source root when the file path is absolute. */
 function displayPath(facts: FileFacts | undefined, file: string): string {
   const normalized = file.replace(/\\/g, '/');
@@ -483,6 +579,11 @@ export const queryInLoopViaHelper: Rule = {
           'the loop (`queue.put((account_id, invoice_lines(db, account_id)))`): the call only ' +
           'builds it, and its queries run wherever it is consumed. A loop that iterates it ' +
           '(`for row in invoice_rows(db, a):`, `list(...)`, `"".join(...)`) is flagged.',
+        'Round trips a call switches off: a keyword passed as `False` (`create_path(o, ' +
+          'rebuild=False)`) to a parameter defaulting to `True`/`False`, never reassigned, that guards ' +
+          'them with a plain `if rebuild:` in the helper. A recursive walk whose recursion sits under ' +
+          'that `if` does not recurse from such a call. Round trips outside the `if`, and calls that ' +
+          'leave the flag on or pass it positionally, are followed as usual.',
         'Round trips made directly in the loop: `query-in-loop` and `http-call-in-loop` report those.',
         'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
           'names defined in several places, or by several modules a package `__init__.py` ' +
@@ -503,6 +604,8 @@ export const queryInLoopViaHelper: Rule = {
   },
   pythonTraits(fn, calls, model) {
     const traits: string[] = [];
+    for (const block of flagBlocks(fn))
+      traits.push(`${FLAG_BLOCK}${block.flag}:${block.start}:${block.end}`);
     const cache = paramCacheOf(fn);
     if (cache)
       traits.push(`${PARAM_CACHE}${cache.position}:${cache.name}:${cache.start}:${cache.end}`);
@@ -514,6 +617,8 @@ export const queryInLoopViaHelper: Rule = {
       const loops = repeatingLoops(call, model);
       if (loops.length === 0) continue;
       traits.push(`${REPEATED}${call.node.startIndex}:${describeLoop(loops[loops.length - 1])}`);
+      const off = falseKeywords(call);
+      if (off.length > 0) traits.push(`${SWITCHED_OFF}${call.node.startIndex}:${off.join(',')}`);
       // A few parent steps, only for repeated calls of workspace functions.
       const use = handedOn(call.node);
       if (use) traits.push(`${HANDED_ON}${call.node.startIndex}:${use}`);
@@ -546,6 +651,7 @@ export const queryInLoopViaHelper: Rule = {
         if (repeated.size === 0) continue;
         const handed = handedOnCalls(fn);
         const keptArgs = keptArgumentsOf(fn);
+        const switchedOff = switchedOffOf(fn);
         const found: { site: CallSite; loop: string; reach: Reach; lazyOnly: boolean }[] = [];
         for (const site of fn.calls) {
           const loop = repeated.get(site.start);
@@ -557,7 +663,14 @@ export const queryInLoopViaHelper: Rule = {
             continue;
           const use = handed.get(site.start);
           // A queryset the loop only stores or compiles into another query is not evaluated.
-          const reach = use === 'kept' ? finder.reachKeptLazy(target) : finder.reach(target);
+          // `create_path(o, rebuild=False)`: the blocks `if rebuild:` guards do not run.
+          const off = switchedOffBlocks(target.fn, switchedOff.get(site.start));
+          const reach =
+            use === 'kept'
+              ? finder.reachKeptLazy(target)
+              : off.length > 0
+                ? finder.reachWithout(target, off)
+                : finder.reach(target);
           if (!reach) continue;
           // Handed to another call: whether a round trip remains without the returned queryset.
           const lazyOnly = use === 'argument' && !finder.reachKeptLazy(target);
