@@ -222,8 +222,16 @@ function confirmedEffects(effects: readonly Effect[], index: WorkspaceIndex): re
  * something evaluates it. Blocking calls first: in a sync helper those are the evaluations.
  */
 function roundTripEffect(effects: readonly Effect[]): Effect | undefined {
-  const roundTrips = effects.filter((e) => e.kind === 'db' || e.kind === 'http');
+  // A commit is named only when the function makes no other round trip: a read says more.
+  const roundTrips = effects
+    .filter((e) => e.kind === 'db' || e.kind === 'http')
+    .sort((a, b) => Number(isCommit(a)) - Number(isCommit(b)));
   return roundTrips.find((e) => e.blocking) ?? roundTrips.find((e) => !e.lazy) ?? roundTrips[0];
+}
+
+/** `session.commit`, `self.db.commit`: a transaction ended, not a read. */
+function isCommit(effect: Effect): boolean {
+  return effect.kind === 'db' && /(?:^|\.)a?commit$/.test(effect.callee);
 }
 
 /** ORM writes: a helper that only makes these has nothing to fetch before the loop. */
@@ -504,7 +512,9 @@ export const queryInLoopViaHelper: Rule = {
         'helper that makes an HTTP request (a webhook posted to each endpoint) the advice is ' +
         "`http-call-in-loop`'s: send the requests together (`asyncio.gather`, a thread pool) or use " +
         'a batch endpoint, since requests to other services cannot be fetched in one query. ' +
-        'For a ' +
+        'A helper whose only round trip is a session commit (`self.session.commit()`) is reported ' +
+        'as committing a transaction per item, with one commit after the loop as advice; a helper ' +
+        'that also reads is named by its read. For a ' +
         'helper that only writes, the advice is to write in bulk after the loop, unless it inserts ' +
         'with `Model.objects.create(...)` (or `cls.objects.create(...)` in a classmethod) into a ' +
         'model whose `save()` does more: overridden, django-lifecycle hooks that run on save, or a ' +
@@ -693,22 +703,28 @@ export const queryInLoopViaHelper: Rule = {
           const recursive = reach.chain.some((step) => step.fn === fn);
           // The helper sends nothing itself: the loop evaluates the queryset it returns.
           const evaluatedHere = reach.chain.length === 1 && reach.effect.returned;
+          const commits = !recursive && isCommit(reach.effect);
           const what = recursive
             ? `recursive call \`${site.callee}()\` fans out: ${kind} per child`
-            : evaluatedHere
-              ? `\`${site.callee}()\` returns a queryset that is evaluated here, ${kind} ${loop}`
-              : `\`${site.callee}()\` makes ${kind} ${loop}`;
+            : commits
+              ? `\`${site.callee}()\` commits a transaction ${loop}`
+              : evaluatedHere
+                ? `\`${site.callee}()\` returns a queryset that is evaluated here, ${kind} ${loop}`
+                : `\`${site.callee}()\` makes ${kind} ${loop}`;
           const advice = recursive
             ? 'load the whole tree in one query (a recursive CTE) or one query per level'
-            : reach.effect.kind === 'db' && writesOnly(confirmedEffects(last.fn.effects, ctx.index))
-              ? writeBatchAdvice(last.fn, ctx.index)
-              : reach.effect.kind === 'http'
-                ? // A request per item (a webhook to each endpoint) cannot be fetched in one batch.
-                  httpInLoopAdvice(site.awaited, fn.isAsync)
-                : !site.awaited
-                  ? 'fetch everything in one batch before the loop'
-                  : // One AsyncSession or connection runs one query at a time: gathering them fails.
-                    'batch the lookups into one query before the loop (queries on one session or connection cannot run together)';
+            : commits
+              ? 'each commit is a round trip and a transaction of its own: commit once after the loop (or every few hundred items)'
+              : reach.effect.kind === 'db' &&
+                  writesOnly(confirmedEffects(last.fn.effects, ctx.index))
+                ? writeBatchAdvice(last.fn, ctx.index)
+                : reach.effect.kind === 'http'
+                  ? // A request per item (a webhook to each endpoint) cannot be fetched in one batch.
+                    httpInLoopAdvice(site.awaited, fn.isAsync)
+                  : !site.awaited
+                    ? 'fetch everything in one batch before the loop'
+                    : // One AsyncSession or connection runs one query at a time: gathering them fails.
+                      'batch the lookups into one query before the loop (queries on one session or connection cannot run together)';
           ctx.report(facts.file, {
             start: site.start,
             end: site.end,

@@ -34,6 +34,7 @@ import type { PyCall, PyLoop, PythonModel } from '../../server/src/python/model'
 import { readsNothingTheLoopChanges } from '../../server/src/python/loop-invariance';
 import { queriesOncePerModelClass } from '../../server/src/python/model-class-loops';
 import { queriesOncePerKeyGroup } from '../../server/src/python/grouped-key-loops';
+import { sendsInBatch, updatesPerRowValues } from '../../server/src/python/loop-writes';
 import { sendsSyncRedisCommand } from '../../server/src/python/redis-round-trips';
 import { commitsEachItem, commitsSession } from '../../server/src/python/session-commits';
 import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
@@ -95,6 +96,13 @@ function advice(
     (isDjangoQuery(call) || manager === 'custom' || evaluatesQuerySetVariable(call, model))
   )
     return "count for every item in one grouped query before the loop (`.values(key).annotate(n=Count('id'))`, or `annotate(Count(...))` on the items' queryset)";
+  // `filter(pk=row.pk).update(path=new_path)`: each row gets values of its own.
+  if (updatesPerRowValues(call, loop))
+    return isDjangoQuery(call)
+      ? 'each row gets values of its own, which one `IN (...)` cannot carry: set them on the rows and write them with one `bulk_update(rows, fields)` after the loop'
+      : 'each row gets values of its own, which one `IN (...)` cannot carry: send one `update(X)` with a list of parameter sets (`session.execute(update(X), [{"id": ..., ...}, ...])`) or an `UPDATE ... FROM (VALUES ...)` after the loop';
+  if (sendsInBatch(call, loop))
+    return "it already sends one `IN (...)` per pass: collect every pass's keys and send one `IN (...)` before the loop";
   return 'batch it with `IN (...)`, eager loading or one query before the loop';
 }
 
@@ -220,6 +228,11 @@ export const queryInLoop: Rule = {
         'session.commit()`, Flask-SQLAlchemy `db.session.commit()`, in a file that imports SQLAlchemy, ' +
         'SQLModel or Flask-SQLAlchemy, on a receiver named or annotated as a session): each commit is ' +
         'a round trip and a transaction, with committing once after the loop as advice. ' +
+        'An UPDATE whose values read what the loop changes (`filter(pk=row.pk).update(path=p)`, ' +
+        '`execute(update(X).where(...).values(order=row.rank))`) is told to use `bulk_update` (or ' +
+        "SQLAlchemy's UPDATE with a list of parameter sets), since one `IN (...)` cannot carry " +
+        'values per row; a statement that already filters with `IN (...)` is told to merge the ' +
+        "passes' keys into one. " +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
         'queryset assigned to a variable (`qs = Model.objects.filter(...)`) is reported where a call ' +
         'in the loop runs it (`qs.count()`), once per such call.',
