@@ -1524,11 +1524,15 @@ describe('rule messages: across files', () => {
       '    for route in routes:',
       '        Route.objects.filter(pk=route.pk).update(active=False)',
       '    for route in routes:',
-      '        db.execute(update(Stop).where(Stop.route_id == route.id).values(order=route.rank))',
+      '        db.execute(update(Stop).where(Stop.id == route.first_stop_id).values(order=route.rank))',
       '    for route in routes:',
       '        list(Stop.objects.filter(id__in=route.stop_ids))',
+      '    for route in routes:',
+      '        Stop.objects.filter(route_id=route.id).update(route_name=route.name)',
+      '    for route in routes:',
+      '        list(Stop.objects.filter(route_id=route.id, kind__in=["depot", "hub"]))',
     ].join('\n');
-    const [django, same, sqlalchemy, batched] = await messagesOf(
+    const [django, same, sqlalchemy, batched, perGroup, fixedList] = await messagesOf(
       'query-in-loop',
       'fleet/jobs.py',
       code,
@@ -1540,6 +1544,9 @@ describe('rule messages: across files', () => {
     assert.match(same, /batch it with `IN \(\.\.\.\)`/);
     assert.match(sqlalchemy, /values of its own.*`session\.execute\(update\(X\), \[/);
     assert.match(batched, /already sends one `IN \(\.\.\.\)` per pass: collect every pass's keys/);
+    // Near misses: an update of a group of rows, and an IN over a fixed list.
+    assert.match(perGroup, /batch it with `IN \(\.\.\.\)`/);
+    assert.match(fixedList, /batch it with `IN \(\.\.\.\)`/);
   });
 
   it('query-in-loop-via-helper advises one commit after the loop for a helper that commits', async () => {

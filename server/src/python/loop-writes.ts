@@ -43,35 +43,63 @@ function updateValuesCall(statement: Node | null): Node | undefined {
   return undefined;
 }
 
+/** `filter(pk=row.pk)`, `filter(id=x)`: a Django filter keyed to one row. */
+const DJANGO_ROW_KEY = /[(,]\s*(?:pk|id)\s*=(?!=)/;
+/** `X.id == row.id`: a SQLAlchemy condition keyed to one row. */
+const SQLALCHEMY_ROW_KEY = /\.(?:id|pk)\s*==/;
+
 /**
- * Whether the call sends an UPDATE whose values read what the loop changes: a Django
- * `Model.objects.filter(pk=row.pk).update(path=new_path)` or a SQLAlchemy
- * `session.execute(update(X).where(X.id == row.id).values(path=p))`, inline or built in a
- * variable in the loop. Each row gets values of its own.
+ * Whether the call sends an UPDATE of one row, keyed by its primary key, whose values read what
+ * the loop changes: a Django `Model.objects.filter(pk=row.pk).update(path=new_path)` or a
+ * SQLAlchemy `session.execute(update(X).where(X.id == row.id).values(path=p))`, inline or built
+ * in a variable in the loop. Each row gets values of its own.
  */
 export function updatesPerRowValues(call: PyCall, loop: PyLoop): boolean {
   const chain = chainWithSlices(call.node);
-  const django = chain.type === 'call' && /^a?update$/.test(methodOf(chain) ?? '');
-  if (django) return readsWhatTheLoopChanges(keywordValues(chain), loop);
+  if (chain.type === 'call' && /^a?update$/.test(methodOf(chain) ?? '')) {
+    const filters = chain.childForFieldName('function')?.childForFieldName('object');
+    if (!filters || !DJANGO_ROW_KEY.test(filters.text)) return false;
+    return readsWhatTheLoopChanges(keywordValues(chain), loop);
+  }
   if (call.method !== 'execute' || !/update/.test(call.args.text)) return false;
   const first = positionalArguments(call)[0] ?? null;
   const statements =
     unwrap(first)?.type === 'identifier' ? statementsBuiltInLoop(call, loop) : [first];
   return statements.some((statement) => {
     const values = updateValuesCall(statement);
-    return !!values && readsWhatTheLoopChanges(keywordValues(values), loop);
+    if (!values || !SQLALCHEMY_ROW_KEY.test(statement?.text ?? '')) return false;
+    return readsWhatTheLoopChanges(keywordValues(values), loop);
   });
 }
 
-/** `id__in=`, `.in_(`, or SQL text ` IN (`: the statement already batches keys. */
-const IN_BATCH = /__in\s*=|\.in_\(|\bIN\s*\(/;
+/** `id__in=`, `.in_(`: the statement may already batch keys. */
+const IN_BATCH = /__in\s*=|\.in_\(/;
 
-/** Whether the statement the call sends already filters with `IN (...)`. */
+/** The lists an expression filters with `IN`: values of `x__in=` and arguments of `.in_(...)`. */
+function inLists(node: Node): Node[] {
+  const lists: Node[] = [];
+  for (const each of node.descendantsOfType(['keyword_argument', 'call'])) {
+    if (each?.type === 'keyword_argument') {
+      const value = each.childForFieldName('value');
+      if (value && each.childForFieldName('name')?.text.endsWith('__in')) lists.push(value);
+    } else if (each && methodOf(each) === 'in_') {
+      const args = each.childForFieldName('arguments')?.namedChildren ?? [];
+      for (const arg of args) if (arg) lists.push(arg);
+    }
+  }
+  return lists;
+}
+
+/**
+ * Whether the statement the call sends already filters with `IN (...)` on a list the loop
+ * changes (`UploadFile.id.in_(file_ids)` with `file_ids` built per pass): one batch per item,
+ * whose keys merge into one. A fixed list (`state__in=["open", "done"]`) batches nothing.
+ */
 export function sendsInBatch(call: PyCall, loop: PyLoop): boolean {
   const chain = chainWithSlices(call.node);
-  if (!IN_BATCH.test(chain.text)) {
-    const built = statementsBuiltInLoop(call, loop);
-    return built.some((statement) => IN_BATCH.test(statement.text));
-  }
-  return true;
+  const statements = IN_BATCH.test(chain.text) ? [chain] : statementsBuiltInLoop(call, loop);
+  return statements.some(
+    (statement) =>
+      IN_BATCH.test(statement.text) && readsWhatTheLoopChanges(inLists(statement), loop),
+  );
 }
