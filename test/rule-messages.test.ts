@@ -1585,4 +1585,62 @@ describe('rule messages: across files', () => {
       /makes a query \(`ShareModel\.scope\('withActor'\)\.findOne\(\.\.\.\)` in src\/models\/share\.ts\)/,
     );
   });
+
+  it('query-in-loop asks for bulk_update when each row gets values of its own', async () => {
+    const code = [
+      'from sqlalchemy import update',
+      'from fleet.models import Route, Stop',
+      'def retrace(db, routes):',
+      '    for route in Route.objects.filter(active=True):',
+      '        new_stops = route.recompute()',
+      '        Route.objects.filter(pk=route.pk).update(stops=new_stops)',
+      '    for route in routes:',
+      '        Route.objects.filter(pk=route.pk).update(active=False)',
+      '    for route in routes:',
+      '        db.execute(update(Stop).where(Stop.id == route.first_stop_id).values(order=route.rank))',
+      '    for route in routes:',
+      '        list(Stop.objects.filter(id__in=route.stop_ids))',
+      '    for route in routes:',
+      '        Stop.objects.filter(route_id=route.id).update(route_name=route.name)',
+      '    for route in routes:',
+      '        list(Stop.objects.filter(route_id=route.id, kind__in=["depot", "hub"]))',
+    ].join('\n');
+    const [django, same, sqlalchemy, batched, perGroup, fixedList] = await messagesOf(
+      'query-in-loop',
+      'fleet/jobs.py',
+      code,
+    );
+    assert.match(
+      django,
+      /values of its own, which one `IN \(\.\.\.\)` cannot carry: .*`bulk_update\(rows, fields\)`/,
+    );
+    assert.match(same, /batch it with `IN \(\.\.\.\)`/);
+    assert.match(sqlalchemy, /values of its own.*`session\.execute\(update\(X\), \[/);
+    assert.match(batched, /already sends one `IN \(\.\.\.\)` per pass: collect every pass's keys/);
+    // Near misses: an update of a group of rows, and an IN over a fixed list.
+    assert.match(perGroup, /batch it with `IN \(\.\.\.\)`/);
+    assert.match(fixedList, /batch it with `IN \(\.\.\.\)`/);
+  });
+
+  it('query-in-loop-via-helper advises one commit after the loop for a helper that commits', async () => {
+    const code = [
+      'from sqlalchemy.orm import Session',
+      'class Counters:',
+      '    def __init__(self, session: Session):',
+      '        self.session = session',
+      '    def bump(self, counter):',
+      '        counter.value += 1',
+      '        self.session.commit()',
+      '    def bump_all(self, counters: list):',
+      '        for counter in counters:',
+      '            self.bump(counter)',
+    ].join('\n');
+    const [message] = await messagesOf('query-in-loop-via-helper', 'app/counters.py', code);
+    assert.match(
+      message,
+      /`self\.bump\(\)` commits a transaction for each `counter` in `counters`/,
+    );
+    assert.match(message, /commit once after the loop/);
+    assert.doesNotMatch(message, /fetch everything/);
+  });
 });

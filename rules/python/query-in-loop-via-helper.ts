@@ -15,6 +15,7 @@ import {
 import { callRunsBody } from '../../server/src/workspace/facts';
 import type { CallSite, Effect, FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
 import type { Node } from 'web-tree-sitter';
+import type { PyCall, PyFunction } from '../../server/src/python/model';
 import { DJANGO_LAZY_METHODS } from '../../server/src/python/orm';
 import type { IndexedFunction, WorkspaceIndex } from '../../server/src/workspace/index';
 
@@ -41,6 +42,19 @@ const PARAM_CACHE = `${RULE_ID}:param-cache@`;
  * `<prefix><call start>:<position or keyword>,...` (see `keptArguments`).
  */
 const KEPT_ARGUMENTS = `${RULE_ID}:kept-arguments@`;
+
+/**
+ * Trait of a repeated call passing `False` literals as keywords (`create_path(o, rebuild=False)`):
+ * `<prefix><call start>:<name>,...`.
+ */
+const SWITCHED_OFF = `${RULE_ID}:switched-off@`;
+
+/**
+ * Trait of a block a flag parameter switches on (`if rebuild:` around `rebuild_paths(node)`):
+ * `<prefix><parameter>:<block start>:<block end>`. Recorded for parameters with a `True`/`False`
+ * default that the function never reassigns.
+ */
+const FLAG_BLOCK = `${RULE_ID}:flag-block@`;
 
 /** Methods that store a queryset or combine it into another one, unevaluated. */
 const KEEPING_METHODS = new Set([
@@ -138,6 +152,29 @@ class ReachFinder {
     return null;
   }
 
+  /**
+   * `reach`, for a call that switches off blocks of `entry` (`create_path(o, rebuild=False)`
+   * never runs `if rebuild: rebuild_paths(o)`): the round trips and calls inside them do not count.
+   */
+  reachWithout(
+    entry: IndexedFunction,
+    off: readonly { start: number; end: number }[],
+  ): Reach | null {
+    const inOff = (start: number): boolean =>
+      off.some((block) => start >= block.start && start < block.end);
+    const own = confirmedEffects(entry.fn.effects, this.index).filter((e) => !inOff(e.start));
+    const effect = roundTripEffect(own);
+    if (effect) return { effect, chain: [entry] };
+    for (const site of entry.fn.calls) {
+      if (inOff(site.start)) continue;
+      const target = this.index.resolve(site.targets);
+      if (!target || !runsHere(site, target.fn)) continue;
+      const next = this.reach(target);
+      if (next) return { effect: next.effect, chain: [entry, ...next.chain] };
+    }
+    return null;
+  }
+
   private search(entry: IndexedFunction, visited: Set<FunctionFacts>): Reach | null {
     const known = this.found.get(entry.fn);
     if (known !== undefined) return known;
@@ -185,8 +222,16 @@ function confirmedEffects(effects: readonly Effect[], index: WorkspaceIndex): re
  * something evaluates it. Blocking calls first: in a sync helper those are the evaluations.
  */
 function roundTripEffect(effects: readonly Effect[]): Effect | undefined {
-  const roundTrips = effects.filter((e) => e.kind === 'db' || e.kind === 'http');
+  // A commit is named only when the function makes no other round trip: a read says more.
+  const roundTrips = effects
+    .filter((e) => e.kind === 'db' || e.kind === 'http')
+    .sort((a, b) => Number(isCommit(a)) - Number(isCommit(b)));
   return roundTrips.find((e) => e.blocking) ?? roundTrips.find((e) => !e.lazy) ?? roundTrips[0];
+}
+
+/** `session.commit`, `self.db.commit`: a transaction ended, not a read. */
+function isCommit(effect: Effect): boolean {
+  return effect.kind === 'db' && /(?:^|\.)a?commit$/.test(effect.callee);
 }
 
 /** ORM writes: a helper that only makes these has nothing to fetch before the loop. */
@@ -373,6 +418,65 @@ function memoisedByArgument(
   );
 }
 
+/** The keywords a call passes as `False` (`rebuild=False`): flags it switches off. */
+function falseKeywords(call: PyCall): string[] {
+  const names: string[] = [];
+  for (const arg of call.args.namedChildren) {
+    if (arg?.type !== 'keyword_argument' || arg.childForFieldName('value')?.type !== 'false')
+      continue;
+    const name = arg.childForFieldName('name')?.text;
+    if (name) names.push(name);
+  }
+  return names;
+}
+
+/**
+ * The blocks of `fn` that run only when a flag parameter is true: the body of a plain
+ * `if <flag>:` (no `elif`/`else` read), for parameters defaulting to `True`/`False` that the
+ * function never reassigns. A caller passing `flag=False` never runs them.
+ */
+function flagBlocks(fn: PyFunction): { flag: string; start: number; end: number }[] {
+  const flags = fn.params
+    .filter((param) => param.defaultText === 'True' || param.defaultText === 'False')
+    .map((param) => param.name)
+    .filter((name) => fn.body.text.includes(`if ${name}:`))
+    .filter((name) => !fn.assignmentNodes.some(({ target }) => target === name));
+  if (flags.length === 0) return [];
+  const blocks: { flag: string; start: number; end: number }[] = [];
+  for (const test of fn.body.descendantsOfType('if_statement')) {
+    const condition = test?.childForFieldName('condition');
+    const block = test?.childForFieldName('consequence');
+    if (condition?.type !== 'identifier' || !block || !flags.includes(condition.text)) continue;
+    blocks.push({ flag: condition.text, start: block.startIndex, end: block.endIndex });
+  }
+  return blocks;
+}
+
+/** The blocks of a helper that the flags a call site switches off keep from running. */
+function switchedOffBlocks(
+  helper: FunctionFacts,
+  off: ReadonlySet<string> | undefined,
+): { start: number; end: number }[] {
+  if (!off) return [];
+  return helper.traits
+    .filter((trait) => trait.startsWith(FLAG_BLOCK))
+    .map((trait) => trait.slice(FLAG_BLOCK.length).split(':'))
+    .filter(([flag]) => off.has(flag))
+    .map(([, start, end]) => ({ start: Number(start), end: Number(end) }));
+}
+
+/** The flags each repeated call switches off, by call start offset. */
+function switchedOffOf(fn: FunctionFacts): Map<number, Set<string>> {
+  const calls = new Map<number, Set<string>>();
+  for (const trait of fn.traits) {
+    if (!trait.startsWith(SWITCHED_OFF)) continue;
+    const rest = trait.slice(SWITCHED_OFF.length);
+    const colon = rest.indexOf(':');
+    calls.set(Number(rest.slice(0, colon)), new Set(rest.slice(colon + 1).split(',')));
+  }
+  return calls;
+}
+
 /** A path short enough for a message: relative to the source root when the file path is absolute. */
 function displayPath(facts: FileFacts | undefined, file: string): string {
   const normalized = file.replace(/\\/g, '/');
@@ -408,7 +512,9 @@ export const queryInLoopViaHelper: Rule = {
         'helper that makes an HTTP request (a webhook posted to each endpoint) the advice is ' +
         "`http-call-in-loop`'s: send the requests together (`asyncio.gather`, a thread pool) or use " +
         'a batch endpoint, since requests to other services cannot be fetched in one query. ' +
-        'For a ' +
+        'A helper whose only round trip is a session commit (`self.session.commit()`) is reported ' +
+        'as committing a transaction per item, with one commit after the loop as advice; a helper ' +
+        'that also reads is named by its read. For a ' +
         'helper that only writes, the advice is to write in bulk after the loop, unless it inserts ' +
         'with `Model.objects.create(...)` (or `cls.objects.create(...)` in a classmethod) into a ' +
         'model whose `save()` does more: overridden, django-lifecycle hooks that run on save, or a ' +
@@ -455,10 +561,13 @@ export const queryInLoopViaHelper: Rule = {
           'the mapping without testing it first, or queries outside the miss branch, is reported.',
         'Loops over a fixed literal collection, a name bound once to one (and not grown with ' +
           '`.append()`, `.extend()`, `.add()`...), a list or tuple of ten or fewer ' +
-          'elements written out, or a literal `range` of ten or fewer iterations; loops over batches (`chunked(ids, 500)`, `range(0, n, size)`, ' +
+          'elements written out, or a literal `range` of ten or fewer iterations, or the members of an ' +
+          'Enum the module declares (`for w in Window`, `list(Window)`, a parameter annotated ' +
+          '`list[Window]`); loops over batches (`chunked(ids, 500)`, `range(0, n, size)`, ' +
           'a `while` loop that drains a queryset in slices: `while qs.exists(): ids = list(qs.values_list("id", flat=True)[:500])`); retry loops that ' +
           'leave the loop after the call; loops whose next call needs ' +
-          'the previous answer (pagination); `while` loops that sleep (polling).',
+          'the previous answer (pagination; also a `while` loop that feeds the answer back in, ' +
+          '`node = next_hop(node)`); `while` loops that sleep (polling).',
         'A helper that is the condition of a `while` loop, alone or under `not`, `and`/`or`, a ' +
           'comparison or `:=` (`while claim_next_job():`, `while not self.stopping and ' +
           'self.handle_one():`, `while (job := next_job()) is not None:`): the loop drains a work queue ' +
@@ -480,6 +589,11 @@ export const queryInLoopViaHelper: Rule = {
           'the loop (`queue.put((account_id, invoice_lines(db, account_id)))`): the call only ' +
           'builds it, and its queries run wherever it is consumed. A loop that iterates it ' +
           '(`for row in invoice_rows(db, a):`, `list(...)`, `"".join(...)`) is flagged.',
+        'Round trips a call switches off: a keyword passed as `False` (`create_path(o, ' +
+          'rebuild=False)`) to a parameter defaulting to `True`/`False`, never reassigned, that guards ' +
+          'them with a plain `if rebuild:` in the helper. A recursive walk whose recursion sits under ' +
+          'that `if` does not recurse from such a call. Round trips outside the `if`, and calls that ' +
+          'leave the flag on or pass it positionally, are followed as usual.',
         'Round trips made directly in the loop: `query-in-loop` and `http-call-in-loop` report those.',
         'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
           'names defined in several places, or by several modules a package `__init__.py` ' +
@@ -500,6 +614,8 @@ export const queryInLoopViaHelper: Rule = {
   },
   pythonTraits(fn, calls, model) {
     const traits: string[] = [];
+    for (const block of flagBlocks(fn))
+      traits.push(`${FLAG_BLOCK}${block.flag}:${block.start}:${block.end}`);
     const cache = paramCacheOf(fn);
     if (cache)
       traits.push(`${PARAM_CACHE}${cache.position}:${cache.name}:${cache.start}:${cache.end}`);
@@ -511,6 +627,8 @@ export const queryInLoopViaHelper: Rule = {
       const loops = repeatingLoops(call, model);
       if (loops.length === 0) continue;
       traits.push(`${REPEATED}${call.node.startIndex}:${describeLoop(loops[loops.length - 1])}`);
+      const off = falseKeywords(call);
+      if (off.length > 0) traits.push(`${SWITCHED_OFF}${call.node.startIndex}:${off.join(',')}`);
       // A few parent steps, only for repeated calls of workspace functions.
       const use = handedOn(call.node);
       if (use) traits.push(`${HANDED_ON}${call.node.startIndex}:${use}`);
@@ -543,6 +661,7 @@ export const queryInLoopViaHelper: Rule = {
         if (repeated.size === 0) continue;
         const handed = handedOnCalls(fn);
         const keptArgs = keptArgumentsOf(fn);
+        const switchedOff = switchedOffOf(fn);
         const found: { site: CallSite; loop: string; reach: Reach; lazyOnly: boolean }[] = [];
         for (const site of fn.calls) {
           const loop = repeated.get(site.start);
@@ -554,7 +673,14 @@ export const queryInLoopViaHelper: Rule = {
             continue;
           const use = handed.get(site.start);
           // A queryset the loop only stores or compiles into another query is not evaluated.
-          const reach = use === 'kept' ? finder.reachKeptLazy(target) : finder.reach(target);
+          // `create_path(o, rebuild=False)`: the blocks `if rebuild:` guards do not run.
+          const off = switchedOffBlocks(target.fn, switchedOff.get(site.start));
+          const reach =
+            use === 'kept'
+              ? finder.reachKeptLazy(target)
+              : off.length > 0
+                ? finder.reachWithout(target, off)
+                : finder.reach(target);
           if (!reach) continue;
           // Handed to another call: whether a round trip remains without the returned queryset.
           const lazyOnly = use === 'argument' && !finder.reachKeptLazy(target);
@@ -577,22 +703,28 @@ export const queryInLoopViaHelper: Rule = {
           const recursive = reach.chain.some((step) => step.fn === fn);
           // The helper sends nothing itself: the loop evaluates the queryset it returns.
           const evaluatedHere = reach.chain.length === 1 && reach.effect.returned;
+          const commits = !recursive && isCommit(reach.effect);
           const what = recursive
             ? `recursive call \`${site.callee}()\` fans out: ${kind} per child`
-            : evaluatedHere
-              ? `\`${site.callee}()\` returns a queryset that is evaluated here, ${kind} ${loop}`
-              : `\`${site.callee}()\` makes ${kind} ${loop}`;
+            : commits
+              ? `\`${site.callee}()\` commits a transaction ${loop}`
+              : evaluatedHere
+                ? `\`${site.callee}()\` returns a queryset that is evaluated here, ${kind} ${loop}`
+                : `\`${site.callee}()\` makes ${kind} ${loop}`;
           const advice = recursive
             ? 'load the whole tree in one query (a recursive CTE) or one query per level'
-            : reach.effect.kind === 'db' && writesOnly(confirmedEffects(last.fn.effects, ctx.index))
-              ? writeBatchAdvice(last.fn, ctx.index)
-              : reach.effect.kind === 'http'
-                ? // A request per item (a webhook to each endpoint) cannot be fetched in one batch.
-                  httpInLoopAdvice(site.awaited, fn.isAsync)
-                : !site.awaited
-                  ? 'fetch everything in one batch before the loop'
-                  : // One AsyncSession or connection runs one query at a time: gathering them fails.
-                    'batch the lookups into one query before the loop (queries on one session or connection cannot run together)';
+            : commits
+              ? 'each commit is a round trip and a transaction of its own: commit once after the loop (or every few hundred items)'
+              : reach.effect.kind === 'db' &&
+                  writesOnly(confirmedEffects(last.fn.effects, ctx.index))
+                ? writeBatchAdvice(last.fn, ctx.index)
+                : reach.effect.kind === 'http'
+                  ? // A request per item (a webhook to each endpoint) cannot be fetched in one batch.
+                    httpInLoopAdvice(site.awaited, fn.isAsync)
+                  : !site.awaited
+                    ? 'fetch everything in one batch before the loop'
+                    : // One AsyncSession or connection runs one query at a time: gathering them fails.
+                      'batch the lookups into one query before the loop (queries on one session or connection cannot run together)';
           ctx.report(facts.file, {
             start: site.start,
             end: site.end,

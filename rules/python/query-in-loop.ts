@@ -33,6 +33,8 @@ import {
 import type { PyCall, PyLoop, PythonModel } from '../../server/src/python/model';
 import { readsNothingTheLoopChanges } from '../../server/src/python/loop-invariance';
 import { queriesOncePerModelClass } from '../../server/src/python/model-class-loops';
+import { queriesOncePerKeyGroup } from '../../server/src/python/grouped-key-loops';
+import { sendsInBatch, updatesPerRowValues } from '../../server/src/python/loop-writes';
 import { sendsSyncRedisCommand } from '../../server/src/python/redis-round-trips';
 import { commitsEachItem, commitsSession } from '../../server/src/python/session-commits';
 import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
@@ -94,6 +96,13 @@ function advice(
     (isDjangoQuery(call) || manager === 'custom' || evaluatesQuerySetVariable(call, model))
   )
     return "count for every item in one grouped query before the loop (`.values(key).annotate(n=Count('id'))`, or `annotate(Count(...))` on the items' queryset)";
+  // `filter(pk=row.pk).update(path=new_path)`: each row gets values of its own.
+  if (updatesPerRowValues(call, loop))
+    return isDjangoQuery(call)
+      ? 'each row gets values of its own, which one `IN (...)` cannot carry: set them on the rows and write them with one `bulk_update(rows, fields)` after the loop'
+      : 'each row gets values of its own, which one `IN (...)` cannot carry: send one `update(X)` with a list of parameter sets (`session.execute(update(X), [{"id": ..., ...}, ...])`) or an `UPDATE ... FROM (VALUES ...)` after the loop';
+  if (sendsInBatch(call, loop))
+    return "it already sends one `IN (...)` per pass: collect every pass's keys and send one `IN (...)` before the loop";
   return 'batch it with `IN (...)`, eager loading or one query before the loop';
 }
 
@@ -124,14 +133,16 @@ function runsLoopItem(call: PyCall): boolean {
 
 /**
  * Calls a loop repeats that are not one query per item: memoised lookups, a list of statements,
- * one query per model class (`for cls in Base.__subclasses__(): cls.objects...`).
+ * one query per model class (`for cls in Base.__subclasses__(): cls.objects...`), one `IN (...)`
+ * per group of keys (`for ct, ids in by_type.items(): ...filter(pk__in=ids)`).
  */
 function runsOncePerKeyOrStatement(call: PyCall, model: PythonModel): boolean {
   return (
     runsLoopItem(call) ||
     isKeyedCacheFill(call, model) ||
     runsOnGroupChange(call) ||
-    queriesOncePerModelClass(call, model)
+    queriesOncePerModelClass(call, model) ||
+    queriesOncePerKeyGroup(call, model)
   );
 }
 
@@ -217,6 +228,11 @@ export const queryInLoop: Rule = {
         'session.commit()`, Flask-SQLAlchemy `db.session.commit()`, in a file that imports SQLAlchemy, ' +
         'SQLModel or Flask-SQLAlchemy, on a receiver named or annotated as a session): each commit is ' +
         'a round trip and a transaction, with committing once after the loop as advice. ' +
+        'An UPDATE whose values read what the loop changes (`filter(pk=row.pk).update(path=p)`, ' +
+        '`execute(update(X).where(...).values(order=row.rank))`) is told to use `bulk_update` (or ' +
+        "SQLAlchemy's UPDATE with a list of parameter sets), since one `IN (...)` cannot carry " +
+        'values per row; a statement that already filters with `IN (...)` is told to merge the ' +
+        "passes' keys into one. " +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
         'queryset assigned to a variable (`qs = Model.objects.filter(...)`) is reported where a call ' +
         'in the loop runs it (`qs.count()`), once per such call.',
@@ -250,12 +266,21 @@ export const queryInLoop: Rule = {
         'Loops over a fixed literal collection (`for table in ("events", "users")`), a name bound once to ' +
           'one (a module constant `TABLES = (...)`, also through `.items()` or `enumerate`), a list or tuple ' +
           'of ten or fewer elements written out (`for db in (primary, replica)`), or a literal `range` of ten ' +
-          'or fewer iterations: the number of queries does not grow with the data.',
+          'or fewer iterations: the number of queries does not grow with the data. Likewise the members ' +
+          'of an Enum the module declares (`for w in Window`, `list(Window)`, or a parameter annotated ' +
+          '`list[Window]`/`Sequence[Window]` that callers fill with them); an Enum imported from ' +
+          'another module is not known to be one.',
         'Queries through the class of a loop over model classes (`for cls in Base.__subclasses__(): ' +
           'cls.objects.filter(...).delete()`, `for model in apps.get_models(): model.objects.count()`, ' +
           '`app_config.get_models()`, `session.query(cls)`): each pass reads a different table, a fixed ' +
           'handful of them, so no `IN (...)` or grouped query can merge them. A query of one model in ' +
           'such a loop, and the rows of a loop over `cls.objects...` inside it, are still reported.',
+        'One `IN (...)` query per group of keys: a loop over `groups.items()` (or `groups.values()`) ' +
+          'whose query filters with `IN` on the group of the pass (`for ct_id, ids in ' +
+          'ids_by_type.items(): model_class.objects.filter(pk__in=ids)`, `X.id.in_(ids)`, also ' +
+          'through `list(ids)`/`set(ids)`). The queries number the groups (model types, ledgers), ' +
+          'not the items: grouping the keys is the batching cure. A query on the group key ' +
+          '(`filter(customer_id=customer_id)`) or one per key of the group is reported.',
         'Bulk APIs, which are the cure: `executemany`, `bulk_save_objects`, `bulk_insert_mappings`, ' +
           '`add_all`, `bulk_create`/`abulk_create`, `bulk_update`/`abulk_update`, `in_bulk`; and ' +
           '`session.add()`, which is buffered until flush.',
@@ -264,7 +289,14 @@ export const queryInLoop: Rule = {
         'Keyset or offset batching where the next query needs the previous answer (`last_id = ' +
           'rows[-1].id` after the query, or `last_id = max(last_id, row.id)` over the rows): each batch ' +
           'depends on the one before. Also when the statement is built in a variable in the loop first ' +
-          '(`stmt = select(X).where(X.id > last_id).limit(n)`, then `session.execute(stmt)`).',
+          '(`stmt = select(X).where(X.id > last_id).limit(n)`, then `session.execute(stmt)`). Likewise ' +
+          'a `while` loop whose query reads its own previous answer, directly or through a name the ' +
+          'body derives from it: a pointer chase hop by hop (`node = Port.objects.get(peer=node)`, ' +
+          '`peer = node.get_peer()` then `node = Port.objects.get(rear=peer)`) or a tree walked level ' +
+          'by level with one `IN (...)` per level (`level = db.execute(update(X).where(X.parent_id' +
+          '.in_(level)).returning(X.id)).scalars().all()`): the keys do not exist before the loop, and ' +
+          'the statements grow with the depth, not the rows. A `for` loop rebinding its own item ' +
+          '(`for row in rows: row = Model.objects.get(pk=row.pk)`) is reported.',
         'A `while` loop that drains a table in batches with a SQL limit: a query of its body sends a ' +
           'statement with `.limit(n)` (inline or built in a variable in the loop), and the loop ends when ' +
           'a batch read from it comes back short or empty (`if len(rows) < n: break`, `if not rows: ' +

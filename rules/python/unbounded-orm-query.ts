@@ -376,7 +376,11 @@ export const unboundedOrmQuery: Rule = {
           'reported, with no bound to add and advice to page or stream: the rows of one tenant (a key to an ' +
           'organization, tenant, workspace, project, company, team or realm), the rows of a table that ' +
           'keeps growing under its parent (orders, invoices, payments, events, logs, messages, history, ' +
-          'audit, notifications, activity, transactions, metrics), and reads that must see every row. ' +
+          'audit, notifications, activity, transactions, metrics), and reads that must see every row ' +
+          '(below). A Django signal receiver counts as the code around it, not as such a read, for the ' +
+          'rows of one parent: it runs inside the request that saved the instance, so the children of ' +
+          'that instance (`Rack.objects.filter(group=instance)`, `virtual_chassis=instance.pk`) are ' +
+          'left alone there too, even when the receiver saves each one. ' +
           'A log of one parent read over a recent window (also `>` / `>=` on a column of now minus a ' +
           'span: `X.created > utcnow() - timedelta(minutes=30)`, `func.now() - ...`, Django ' +
           '`created__gte=timezone.now() - timedelta(...)`: a rate limit, a duplicate check) is sized ' +
@@ -463,7 +467,8 @@ export const unboundedOrmQuery: Rule = {
         'report, and the finding asks to page the groups or stream them instead. ' +
         'Nor do reads that must see every row wherever they run: in Django signal handlers ' +
         '(`@receiver(...)`, a function passed to `signal.connect(...)`, or named after a model signal: ' +
-        '`*_pre_delete`, `*_post_save`), which push a change to every dependent row; and loops that write ' +
+        '`*_pre_delete`, `*_post_save`), which push a change to every dependent row (a read of the rows ' +
+        'of one parent there is exempt, above); and loops that write ' +
         'each row back (`row.save()`, `row.delete()`, `Model.objects.filter(pk=row.pk).update(...)`; for ' +
         "SQLAlchemy, `session.delete(row)`, `session.merge(row)` or an assignment to the row's attribute, " +
         '`row.active = False`, which the unit of work flushes, unless the loop also collects the row to ' +
@@ -530,8 +535,10 @@ export const unboundedOrmQuery: Rule = {
       if (deletesEachQuerySetRow(read, model, isQuerySetMethod)) continue;
       // Code that must see every row gets streaming advice and no bound, which would drop rows.
       const whole = batch ? undefined : mustSeeAll(read, model);
+      // A signal receiver runs inside the request that saved the instance: the children of one
+      // parent (`Rack.objects.filter(group=instance)`) are a set the domain sizes there too.
       const parent =
-        batch || whole
+        batch || (whole && whole.reason !== 'signal-handler')
           ? undefined
           : (rowsOfOneParent(read, ctx.index) ?? asyncRowsOfOneParent(read));
       const growing = parent && growsWithoutBound(parent, read.recentWindow);

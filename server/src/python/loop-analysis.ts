@@ -43,6 +43,7 @@ import {
 import { OwnedCache } from './memo';
 import { drainsInLimitedBatches, statementsBuiltInLoop } from './batch-drains';
 import { sendsRowFetchSql } from './embedded-sql';
+import { holdsEnumMembers } from './enum-members';
 
 /**
  * Tests and migrations: they run once, or against a handful of rows, so a round trip per item
@@ -417,7 +418,10 @@ function isGrown(name: string, model: PythonModel, fn: PyFunction | undefined): 
 const WRAPPERS = new Set(['enumerate', 'sorted', 'reversed', 'list', 'tuple', 'set']);
 const DICT_VIEWS = new Set(['items', 'keys', 'values']);
 
-/** The iterable is fixed in the code: a literal collection, a name bound once to one, a short literal `range`. */
+/**
+ * The iterable is fixed in the code: a literal collection, a name bound once to one, a short
+ * literal `range`, the members of an Enum the module declares.
+ */
 function isFixedIterable(
   node: Node | null,
   model: PythonModel,
@@ -428,6 +432,8 @@ function isFixedIterable(
   if (!value || depth > 3) return false;
   if (isConstantCollection(value) || isShortDisplay(value)) return true;
   if (value.type === 'identifier') {
+    // `for tf in TimeFrame`, `list(TimeFrame)`, a parameter `frames: list[TimeFrame]`.
+    if (holdsEnumMembers(value.text, model, fn)) return true;
     const bound = singleBinding(model, fn, value.text);
     return (
       !!bound && isFixedIterable(bound, model, fn, depth + 1) && !isGrown(value.text, model, fn)
@@ -586,11 +592,49 @@ function assignedIn(loop: PyLoop, model: PythonModel): { name: string; at: numbe
  */
 function dependsOnPreviousIteration(call: PyCall, loop: PyLoop, model: PythonModel): boolean {
   const later = assignedIn(loop, model).filter((entry) => entry.at > call.end);
-  if (later.length === 0) return false;
   const names = new Set(later.map((entry) => entry.name));
+  for (const name of chainedAnswerNames(call, loop)) names.add(name);
+  if (names.size === 0) return false;
   if (usesAny(call.args, names)) return true;
   // `stmt = select(X).where(X.id > last_id)...` built in the loop, then `session.execute(stmt)`.
   return statementsBuiltInLoop(call, loop).some((statement) => usesAny(statement, names));
+}
+
+/**
+ * In a `while` loop, the name the call's own answer is assigned to (`node = Port.objects.get(peer=
+ * node)`, `frontier = db.execute(stmt).scalars().all()`) and the names the loop's body derives
+ * from it (`peer = node.get_peer()`). A query reading one of them follows the previous pass's
+ * answer: a pointer chase hop by hop, or a tree walked level by level with one `IN (...)` per
+ * level. Neither has its keys before the loop to batch; the statements grow with the depth.
+ */
+function chainedAnswerNames(call: PyCall, loop: PyLoop): string[] {
+  const body = loop.kind === 'while' ? loop.node.childForFieldName('body') : null;
+  if (!body || !loop.fn) return [];
+  const start = body.startIndex;
+  const end = body.endIndex;
+  const inBody = loop.fn.assignmentNodes.filter(
+    ({ node, target, augmented }) =>
+      !!target &&
+      !target.includes('.') &&
+      !augmented &&
+      start <= node.startIndex &&
+      node.startIndex < end,
+  );
+  const own = inBody.find(({ node }) => {
+    const value = node.childForFieldName('right');
+    return !!value && within(call.node, value) && answers(value, call);
+  });
+  if (!own?.target) return [];
+  const names = new Set([own.target]);
+  // A few rounds reach `peer = node.get_peer()`, then `key = peer.pk`: derivations are short.
+  for (let round = 0; round < 3; round++) {
+    const size = names.size;
+    for (const { node, target } of inBody)
+      if (target && !names.has(target) && usesAny(node.childForFieldName('right'), names))
+        names.add(target);
+    if (names.size === size) break;
+  }
+  return [...names];
 }
 
 /** Whether an expression reads one of `names` as a variable. */

@@ -81,3 +81,14 @@ export function readsNothingTheLoopChanges(call: PyCall, loop: PyLoop): boolean 
   }
   return true;
 }
+
+/** Whether one of `nodes` reads a name the loop binds or changes (`path=cp.path` per row). */
+export function readsWhatTheLoopChanges(nodes: readonly Node[], loop: PyLoop): boolean {
+  if (nodes.length === 0) return false;
+  const changed = namesTheLoopChanges(loop);
+  return nodes.some((node) =>
+    [node, ...node.descendantsOfType('identifier')].some(
+      (identifier) => identifier?.type === 'identifier' && changed.has(identifier.text),
+    ),
+  );
+}
