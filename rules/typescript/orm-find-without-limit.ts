@@ -83,7 +83,7 @@ export const ormFindWithoutLimit: Rule = {
         'only reassigned with chains on itself: `query = query.where(...)`); a knex chain awaited (or ' +
         "returned from an `async` function) whose steps only read (`await db('orders').select(...)" +
         '.where(...).orderBy(...)`, `.pluck(...)`, `.distinct(...)`) with no `.limit()` or `.first()`, ' +
-        "or a table awaited with no step at all (`await db('users')`: every row), on " +
+        "or a table named by a string and awaited with no step at all (`await db('users')`: every row), on " +
         'a knex instance: a name declared `Knex` (`private readonly database: Knex`, then ' +
         '`this.database(TABLE)...`), a module variable made by the factory (`const db = knex({...})`), ' +
         'or one another module exports and this one imports; or on a transaction of one (the ' +

@@ -159,8 +159,15 @@ const CALLED_NAME = /^(?:this\.#?)?[\w$]+$/;
 function readChainOf(call: TsCall): { head: ts.CallExpression; steps: Step[] } | undefined {
   const node = call.node;
   if (!ts.isCallExpression(node)) return undefined;
-  if (CALLED_NAME.test(call.callee))
-    return node.arguments.length === 1 ? { head: node, steps: [] } : undefined;
+  // A bare call reads a whole table when it names one: `db('users')`. Requiring the name written
+  // out keeps `await sendMail(user)`, `await fetchUser(id)` and the like (most awaited calls with
+  // one argument) from asking whether their function is a knex instance.
+  if (CALLED_NAME.test(call.callee)) {
+    const [table] = node.arguments;
+    return node.arguments.length === 1 && ts.isStringLiteralLike(table)
+      ? { head: node, steps: [] }
+      : undefined;
+  }
   if (!CHAIN_ON_CALLED_NAME.test(call.callee)) return undefined;
   const chain = chainOf(node);
   if (chain.steps.length === 0 || !chain.steps.every((step) => READ_STEPS.has(step.name)))
