@@ -11,6 +11,7 @@
  * `unique()` constraints, composite `primaryKey(...)`s and `foreignKey(...)`s.
  */
 import { ts } from './compiler';
+import { returnedExpression } from './function-values';
 import { semanticParent, unwrap, type TsModel } from './model';
 
 /** The dialects whose databases leave the referencing side of a foreign key unindexed. */
@@ -169,23 +170,16 @@ function chainCalls(expression: ts.Expression): {
   return { calls, root };
 }
 
-/** What a function returns when its body is an expression or a lone `return`. */
-function returnedExpression(fn: ts.Expression): ts.Expression | undefined {
-  const node = unwrap(fn);
-  if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) return undefined;
-  const body = node.body;
-  if (!ts.isBlock(body)) return unwrap(body);
-  const statements = body.statements;
-  const last = statements[statements.length - 1];
-  return statements.length === 1 && last && ts.isReturnStatement(last) && last.expression
-    ? unwrap(last.expression)
-    : undefined;
+/** What a function returns when its body is an expression or a lone `return`, unparenthesised. */
+function returnedValue(fn: ts.Expression): ts.Expression | undefined {
+  const returned = returnedExpression(fn);
+  return returned && unwrap(returned);
 }
 
 /** `projects.projectId` of `.references(() => projects.projectId, ...)`. */
 function referencedColumn(call: ts.CallExpression, source: ts.SourceFile): string | undefined {
   const [target] = call.arguments;
-  const returned = target && returnedExpression(target);
+  const returned = target && returnedValue(target);
   return returned?.getText(source);
 }
 
@@ -218,7 +212,7 @@ function columnsObjectOf(call: ts.CallExpression): ts.ObjectLiteralExpression | 
   if (!argument) return undefined;
   const node = unwrap(argument);
   if (ts.isObjectLiteralExpression(node)) return node;
-  const returned = returnedExpression(node);
+  const returned = returnedValue(node);
   return returned && ts.isObjectLiteralExpression(returned) ? returned : undefined;
 }
 
@@ -228,7 +222,7 @@ function configOf(argument: ts.Expression | undefined): DrizzleConfig | undefine
   if (!fn || (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn))) return undefined;
   const parameter = fn.parameters[0];
   if (!parameter || !ts.isIdentifier(parameter.name)) return undefined;
-  const container = returnedExpression(fn);
+  const container = returnedValue(fn);
   if (
     !container ||
     (!ts.isArrayLiteralExpression(container) && !ts.isObjectLiteralExpression(container))
@@ -287,7 +281,7 @@ function optionsObject(call: ts.CallExpression): ts.ObjectLiteralExpression | un
   if (!argument) return undefined;
   const node = unwrap(argument);
   if (ts.isObjectLiteralExpression(node)) return node;
-  const returned = returnedExpression(node);
+  const returned = returnedValue(node);
   return returned && ts.isObjectLiteralExpression(returned) ? returned : undefined;
 }
 

@@ -14,6 +14,7 @@ import {
   isDrizzleDatabaseName,
 } from '../drizzle-databases';
 import { importedModuleOf, importedValueTargets } from '../facts';
+import { returnedExpression } from '../function-values';
 import { transactionStartedOn } from '../knex-instances';
 import { DRIZZLE_DATABASE } from '../knowledge';
 import { unwrap, type TsCall, type TsModel } from '../model';
@@ -213,23 +214,14 @@ function conditionPinsKey(
   return PINNING_OPERATORS.has(operator) && !!value && isKeyColumn(column, keys, tables);
 }
 
-/** The expression a relational `where` callback returns: `(t, { eq }) => eq(t.id, id)`. */
-function callbackCondition(where: ts.Expression): ts.Expression | undefined {
-  if (!ts.isArrowFunction(where) && !ts.isFunctionExpression(where)) return undefined;
-  if (!ts.isBlock(where.body)) return where.body;
-  const [only] = where.body.statements;
-  return where.body.statements.length === 1 && only && ts.isReturnStatement(only)
-    ? only.expression
-    : undefined;
-}
-
 /**
  * Whether a relational query's `where` pins the key: an operator (`eq(users.id, id)`), a callback
  * returning one, or an object filter (`{ id }`, `{ id: { in: ids } }`) of the newer API.
  */
 function relationalWherePins(where: ts.Expression, table: string): boolean {
   const node = unwrap(where);
-  const condition = callbackCondition(node) ?? node;
+  // A callback's condition: `(t, { eq }) => eq(t.id, id)`.
+  const condition = returnedExpression(node) ?? node;
   if (!ts.isObjectLiteralExpression(condition))
     return conditionPinsKey(condition, keyNamesOf([table]), undefined);
   return [...keyNamesOf([table])].some((key) => {
