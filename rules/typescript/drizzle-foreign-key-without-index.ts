@@ -16,6 +16,7 @@ import {
 } from '../../server/src/typescript/edits';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { semanticParent, type TsModel } from '../../server/src/typescript/model';
+import { indentationAt } from '../../server/src/typescript/name-resolution';
 
 /**
  * Whether an index of the table's extra config, or a `.primaryKey()`/`.unique()` column, serves
@@ -235,9 +236,6 @@ function addIndexesFix(
   };
 }
 
-const indentationOf = (text: string, offset: number): string =>
-  /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', offset - 1) + 1))?.[0] ?? '';
-
 /**
  * `(table) => [...]` for a new extra config: on one line for one index; one index per line
  * below a multi-line columns object, indented as its columns are.
@@ -250,10 +248,10 @@ function newConfigText(model: TsModel, table: DrizzleTable, expressions: string[
   const line = (offset: number): number => sourceFile.getLineAndCharacterOfPosition(offset).line;
   if (expressions.length === 1 || !first || line(first.getStart(sourceFile)) === line(close))
     return `(table) => [${expressions.join(', ')}]`;
-  const indent = indentationOf(text, first.getStart(sourceFile));
+  const indent = indentationAt(text, first.getStart(sourceFile));
   const newline = text.includes('\r\n') ? '\r\n' : '\n';
   const items = expressions.map((expression) => `${newline}${indent}${expression},`).join('');
-  return `(table) => [${items}${newline}${indentationOf(text, close)}]`;
+  return `(table) => [${items}${newline}${indentationAt(text, close)}]`;
 }
 
 /** The table's foreign keys, each set of columns once, that no index serves. */
