@@ -21,6 +21,7 @@ import { unwrap, type TsCall, type TsModel } from '../model';
 import { declarationOf } from '../name-resolution';
 import { findProperty } from '../object-literals';
 import {
+  KEY_NAMES,
   WORDING,
   type Step,
   type UnboundedRead,
@@ -137,9 +138,6 @@ function isImportedDrizzleDatabase(
   const targets = importedValueTargets(model, node.text);
   return targets.length > 0 && ctx.index.ormModelOf(targets) === DRIZZLE_DATABASE_VALUE;
 }
-
-/** Names that key a row of any table. */
-const KEY_NAMES = ['id', 'uuid'];
 
 /**
  * The properties that key one row of a table named `tables` (the variable or the relational
