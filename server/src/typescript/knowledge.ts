@@ -279,7 +279,7 @@ export function chainHead(node: ts.CallExpression): ts.CallExpression {
  * is called (`this.database('pinned_chart').select('*').where(...)`), or `Knex.Transaction`. Only
  * files that import `Knex` from `knex` are asked.
  */
-export function isTypedKnexChain(model: TsModel, call: TsCall): boolean {
+function isTypedKnexChain(model: TsModel, call: TsCall): boolean {
   if (!CALLED_NAME_CHAIN.test(call.callee) || !ts.isCallExpression(call.node)) return false;
   return isTypedKnexInstance(model, chainHead(call.node).expression);
 }
