@@ -1,3 +1,4 @@
+import { lineEndingOf } from '../../server/src/engine/line-endings';
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
@@ -249,7 +250,7 @@ function newConfigText(model: TsModel, table: DrizzleTable, expressions: string[
   if (expressions.length === 1 || !first || line(first.getStart(sourceFile)) === line(close))
     return `(table) => [${expressions.join(', ')}]`;
   const indent = indentationAt(text, first.getStart(sourceFile));
-  const newline = text.includes('\r\n') ? '\r\n' : '\n';
+  const newline = lineEndingOf(text);
   const items = expressions.map((expression) => `${newline}${indent}${expression},`).join('');
   return `(table) => [${items}${newline}${indentationAt(text, close)}]`;
 }
