@@ -6,6 +6,7 @@
 import { isStrapiApiMethod } from './strapi';
 import { ts } from './compiler';
 import { declarationOf, enclosingFunctionNode } from './name-resolution';
+import { stringPropertyValue } from './object-literals';
 import { ormQuery } from './orm-calls';
 import { isKnexInstance, isTypedKnexInstance, transactionStartedOn } from './knex-instances';
 import {
@@ -545,22 +546,11 @@ export function openApiRouteLabel(call: TsCall): string | undefined {
   const made = declaration && ts.isVariableDeclaration(declaration) && declaration.initializer;
   const config = made && ts.isCallExpression(made) ? made.arguments[0] : undefined;
   if (config && ts.isObjectLiteralExpression(config)) {
-    const method = stringProperty(config, 'method');
-    const path = stringProperty(config, 'path');
+    const method = stringPropertyValue(config, 'method');
+    const path = stringPropertyValue(config, 'path');
     if (method && path) return `${method.toUpperCase()} ${path}`;
   }
   return route.text;
-}
-
-function stringProperty(object: ts.ObjectLiteralExpression, name: string): string | undefined {
-  for (const property of object.properties)
-    if (
-      ts.isPropertyAssignment(property) &&
-      propertyName(property) === name &&
-      ts.isStringLiteralLike(property.initializer)
-    )
-      return property.initializer.text;
-  return undefined;
 }
 
 function hasNestRouteDecorator(node: ts.Node): boolean {
