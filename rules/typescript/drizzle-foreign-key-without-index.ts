@@ -16,7 +16,7 @@ import {
   appendObjectProperties,
 } from '../../server/src/typescript/edits';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
-import { semanticParent, type TsModel } from '../../server/src/typescript/model';
+import type { TsModel } from '../../server/src/typescript/model';
 import { indentationAt } from '../../server/src/typescript/name-resolution';
 
 /**
@@ -78,11 +78,8 @@ function referencedTable(target: string): string | undefined {
  */
 function tableNamesByVariable(tables: readonly DrizzleTable[]): Map<string, string> {
   const names = new Map<string, string>();
-  for (const table of tables) {
-    const declaration = semanticParent(table.call);
-    if (table.nameLiteral && declaration && ts.isVariableDeclaration(declaration))
-      if (ts.isIdentifier(declaration.name)) names.set(declaration.name.text, table.name);
-  }
+  for (const table of tables)
+    if (table.nameLiteral && table.variable) names.set(table.variable, table.name);
   return names;
 }
 

@@ -73,6 +73,8 @@ export interface DrizzleTable {
   name: string;
   /** The string literal of the name, for its quote style. */
   nameLiteral?: ts.StringLiteralLike;
+  /** The variable holding the table (`statusReport` of `const statusReport = pgTable(...)`). */
+  variable?: string;
   call: ts.CallExpression;
   /** The columns object (`{ ... }`, or the object a `(t) => ({ ... })` returns). */
   columnsObject: ts.ObjectLiteralExpression;
@@ -343,13 +345,12 @@ function optionsTargets(options: ts.ObjectLiteralExpression, source: ts.SourceFi
 }
 
 /** The table's name: its string literal, else the variable it is assigned to. */
-function tableName(call: ts.CallExpression): { name: string; literal?: ts.StringLiteralLike } {
-  const [first] = call.arguments;
-  if (first && ts.isStringLiteralLike(first)) return { name: first.text, literal: first };
+/** The variable a table is declared into: `statusReport` of `const statusReport = pgTable(...)`. */
+function tableVariable(call: ts.CallExpression): string | undefined {
   const parent = semanticParent(call);
-  if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name))
-    return { name: parent.name.text };
-  return { name: '' };
+  return parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)
+    ? parent.name.text
+    : undefined;
 }
 
 function readTable(
@@ -377,11 +378,14 @@ function readTable(
     if (read.index) indexes.push(read.index);
     if (read.foreignKey) foreignKeys.push(read.foreignKey);
   }
-  const { name, literal } = tableName(call);
+  const [first] = call.arguments;
+  const literal = first && ts.isStringLiteralLike(first) ? first : undefined;
+  const variable = tableVariable(call);
   return {
     dialect,
-    name,
+    name: literal?.text ?? variable ?? '',
     nameLiteral: literal,
+    variable,
     call,
     columnsObject,
     columns,
