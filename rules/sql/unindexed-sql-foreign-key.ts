@@ -29,10 +29,10 @@ function isGeneratedFromSchema(
   file: string,
   table: string,
   prismaTables: ReadonlySet<string>,
-  readText: (file: string) => string | undefined,
+  isDrizzleKitOutput: (file: string) => boolean,
 ): boolean {
   if (PRISMA_MIGRATION.test(file) && prismaTables.has(table)) return true;
-  return readText(file)?.includes(DRIZZLE_KIT_BREAKPOINT) ?? false;
+  return isDrizzleKitOutput(file);
 }
 
 /** A plain SQL identifier needs no quotes; anything else is quoted. */
@@ -122,10 +122,21 @@ export const unindexedSqlForeignKey: Rule = {
     const prismaTables = new Set(
       tables.flatMap(({ table }) => (table.source === 'prisma' ? [table.name] : [])),
     );
+    // A file declares many tables and the CLI's `readText` reads the disk each time: read each
+    // file once to tell whether drizzle-kit wrote it.
+    const drizzleKitOutput = new Map<string, boolean>();
+    const isDrizzleKitOutput = (file: string): boolean => {
+      let known = drizzleKitOutput.get(file);
+      if (known === undefined) {
+        known = ctx.readText(file)?.includes(DRIZZLE_KIT_BREAKPOINT) ?? false;
+        drizzleKitOutput.set(file, known);
+      }
+      return known;
+    };
     for (const { file, table } of tables) {
       if (table.source !== 'sql') continue;
       if (!table.columns.some((column) => column.foreignKey)) continue;
-      if (isGeneratedFromSchema(file, table.name, prismaTables, (f) => ctx.readText(f))) continue;
+      if (isGeneratedFromSchema(file, table.name, prismaTables, isDrizzleKitOutput)) continue;
       const fixable = !ORDERED_MIGRATION.test(file) && !isMigrationPath(file);
       for (const column of table.columns) {
         const key = column.foreignKey;

@@ -11,6 +11,7 @@ import {
 } from '../../server/src/typescript/io-calls';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { flushesMikroOrm } from '../../server/src/typescript/mikro-orm';
+import { indentationAt } from '../../server/src/typescript/name-resolution';
 import { indentUnitAt, reindentedText } from '../../server/src/typescript/reindent';
 import {
   describeLoop,
@@ -187,12 +188,6 @@ function needsParentheses(expression: ts.Expression): boolean {
   );
 }
 
-/** The indentation of the line `offset` is on. */
-function indentAt(text: string, offset: number): string {
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(lineStart))![0];
-}
-
 /**
  * A lone loop statement as a block body, on its own line one step in from the loop. A statement
  * already on a line of its own keeps its lines; one written on the loop's line moves one step in
@@ -234,7 +229,7 @@ function promiseAllFix(model: TsModel, call: TsCall, loop: TsLoop): Fix | undefi
   const iterableText = node.expression.getText(sourceFile);
   const iterable = needsParentheses(node.expression) ? `(${iterableText})` : iterableText;
   const parameter = binding.getText(sourceFile);
-  const indent = indentAt(text, start);
+  const indent = indentationAt(text, start);
   const body = ts.isBlock(node.statement)
     ? node.statement.getText(sourceFile)
     : blockOf(sourceFile, node.statement, indent, indentUnitAt(sourceFile, node));

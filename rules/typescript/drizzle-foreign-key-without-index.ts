@@ -1,3 +1,4 @@
+import { lineEndingOf } from '../../server/src/engine/line-endings';
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
@@ -15,7 +16,8 @@ import {
   appendObjectProperties,
 } from '../../server/src/typescript/edits';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
-import { semanticParent, type TsModel } from '../../server/src/typescript/model';
+import type { TsModel } from '../../server/src/typescript/model';
+import { indentationAt } from '../../server/src/typescript/name-resolution';
 
 /**
  * Whether an index of the table's extra config, or a `.primaryKey()`/`.unique()` column, serves
@@ -76,11 +78,8 @@ function referencedTable(target: string): string | undefined {
  */
 function tableNamesByVariable(tables: readonly DrizzleTable[]): Map<string, string> {
   const names = new Map<string, string>();
-  for (const table of tables) {
-    const declaration = semanticParent(table.call);
-    if (table.nameLiteral && declaration && ts.isVariableDeclaration(declaration))
-      if (ts.isIdentifier(declaration.name)) names.set(declaration.name.text, table.name);
-  }
+  for (const table of tables)
+    if (table.nameLiteral && table.variable) names.set(table.variable, table.name);
   return names;
 }
 
@@ -235,9 +234,6 @@ function addIndexesFix(
   };
 }
 
-const indentationOf = (text: string, offset: number): string =>
-  /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', offset - 1) + 1))?.[0] ?? '';
-
 /**
  * `(table) => [...]` for a new extra config: on one line for one index; one index per line
  * below a multi-line columns object, indented as its columns are.
@@ -250,10 +246,10 @@ function newConfigText(model: TsModel, table: DrizzleTable, expressions: string[
   const line = (offset: number): number => sourceFile.getLineAndCharacterOfPosition(offset).line;
   if (expressions.length === 1 || !first || line(first.getStart(sourceFile)) === line(close))
     return `(table) => [${expressions.join(', ')}]`;
-  const indent = indentationOf(text, first.getStart(sourceFile));
-  const newline = text.includes('\r\n') ? '\r\n' : '\n';
+  const indent = indentationAt(text, first.getStart(sourceFile));
+  const newline = lineEndingOf(text);
   const items = expressions.map((expression) => `${newline}${indent}${expression},`).join('');
-  return `(table) => [${items}${newline}${indentationOf(text, close)}]`;
+  return `(table) => [${items}${newline}${indentationAt(text, close)}]`;
 }
 
 /** The table's foreign keys, each set of columns once, that no index serves. */

@@ -221,8 +221,16 @@ function fluentListRead(ctx: FileContext, call: TsCall): FluentListRead | undefi
   return undefined;
 }
 
+/**
+ * Whether the file may read a relation through the fluent API: every `SINGLE_ROW_READS` name
+ * contains one of these, and without one no call needs the relation lookup.
+ */
+function mayReadFluentRelations(text: string): boolean {
+  return text.includes('findUnique') || text.includes('findFirst');
+}
+
 /** The rows a read returns without a bound, for the message. */
-function unboundedRows(call: TsCall, ctx: FileContext): string | undefined {
+function unboundedRows(call: TsCall, ctx: FileContext, fluent: boolean): string | undefined {
   if (call.name === 'findMany') {
     const query = prismaQuery(ctx.typescript!, call);
     if (!query) return undefined;
@@ -230,7 +238,7 @@ function unboundedRows(call: TsCall, ctx: FileContext): string | undefined {
     return boundedOrOpaque(call.args[0], model, ctx) ? undefined : `matching \`${model}\` row`;
   }
   // Any other name may be a relation read: only a method called on a call's result is asked.
-  if (!call.receiverText?.endsWith(')')) return undefined;
+  if (!fluent || !call.receiverText?.endsWith(')')) return undefined;
   const read = fluentListRead(ctx, call);
   if (!read || boundedOrOpaque(call.args[0], read.model, ctx)) return undefined;
   return `\`${read.model}\` row of the \`${read.parent}\` (its \`${read.relation}\` relation)`;
@@ -361,8 +369,9 @@ export const prismaFindManyWithoutTake: Rule = {
     const model = ctx.typescript;
     if (!model || isScriptOrTestPath(ctx.relativePath)) return;
     const paths = new RequestPaths(model, ctx.index, ctx.file, ctx.relativePath);
+    const fluent = mayReadFluentRelations(model.text);
     for (const call of model.calls) {
-      const rows = unboundedRows(call, ctx);
+      const rows = unboundedRows(call, ctx, fluent);
       if (!rows) continue;
       const path = paths.reaching(call.fn);
       if (!path) continue;

@@ -12,6 +12,7 @@ import {
 } from '../../server/src/typescript/io-calls';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { brief } from '../../server/src/typescript/loop-repetition';
+import { indentationAt } from '../../server/src/typescript/name-resolution';
 import {
   calleeDisplay,
   semanticParent,
@@ -284,11 +285,6 @@ function independentRuns(statements: readonly ts.Statement[], reader: StepReader
   return runs;
 }
 
-function indentAt(text: string, offset: number): string {
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(lineStart))![0];
-}
-
 function hasComment(text: string): boolean {
   return /\/\/|\/\*/.test(text);
 }
@@ -329,7 +325,7 @@ function promiseAllFix(model: TsModel, run: Step[]): Fix | undefined {
   const named = declarations.filter(Boolean);
   if (typed.length > 0 && typed.length !== named.length) return undefined;
   const start = run[0].statement.getStart(sourceFile);
-  const indent = indentAt(text, start);
+  const indent = indentationAt(text, start);
   const unit = indentUnitAt(sourceFile, run[0].statement);
   const operands = run.map((step) => step.operand.getText(sourceFile));
   let head = 'await ';

@@ -1,4 +1,5 @@
 /** Edits to `schema.prisma` that fixes share. */
+import { lineEndingOf } from '../engine/line-endings';
 import type { TextEdit } from '../engine/types';
 import type { PrismaIndex, PrismaModel } from './schema';
 
@@ -57,7 +58,7 @@ export function addPrismaIndexEdits(
   fields: readonly string[],
   file?: string,
 ): TextEdit[] {
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const eol = lineEndingOf(text);
   const attribute = `${memberIndent(text, model)}@@index([${fields.join(', ')}])`;
   const brace = model.closeBrace;
   const lineStart = lineStartOf(text, brace);

@@ -5,6 +5,7 @@
  */
 import { ts } from './compiler';
 import { exportedThroughObjectOrList, exportsInstanceOf } from './module-exports';
+import { stringPropertyValue } from './object-literals';
 import {
   HTTP_METHOD_REGISTRATIONS,
   isProcedureResolverCall,
@@ -95,16 +96,6 @@ export function handlesRequests(model: TsModel, fn: TsFunction): boolean {
   return isRequestHandler(model, fn) || isRegisteredAsHandler(model, fn);
 }
 
-/** A string literal property of an object literal: `url: '/users'`. */
-function literalProperty(object: ts.ObjectLiteralExpression, name: string): string | undefined {
-  for (const property of object.properties) {
-    if (!ts.isPropertyAssignment(property) || !ts.isIdentifier(property.name)) continue;
-    if (property.name.text === name && ts.isStringLiteralLike(property.initializer))
-      return property.initializer.text;
-  }
-  return undefined;
-}
-
 /**
  * What a request handler is called in messages: its route for handlers registered on a path
  * (`GET /users`, also Fastify `route({ method, url, handler })`), the procedure name of a tRPC
@@ -126,8 +117,12 @@ export function handlerLabel(fn: TsFunction): string | undefined {
   }
   const parent = semanticParent(fn.node);
   if (fn.name === 'handler' && parent?.parent && ts.isObjectLiteralExpression(parent.parent)) {
-    const method = literalProperty(parent.parent, 'method');
-    const url = literalProperty(parent.parent, 'url') ?? literalProperty(parent.parent, 'path');
+    // Fastify's `route({ method, url, handler })`, read under plain keys only.
+    const route = parent.parent;
+    const plain = { identifierKeysOnly: true };
+    const method = stringPropertyValue(route, 'method', plain);
+    const url =
+      stringPropertyValue(route, 'url', plain) ?? stringPropertyValue(route, 'path', plain);
     if (method && url) return `${method.toUpperCase()} ${url}`;
   }
   if (registration && isProcedureResolverCall(registration)) {

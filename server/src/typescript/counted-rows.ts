@@ -7,6 +7,7 @@
 import { ts } from './compiler';
 import { declaredName } from './id-lists';
 import { semanticParent, unwrap, type TsCall } from './model';
+import { identifiersNamed, isWithin } from './name-resolution';
 
 export interface CountedRows {
   /** Counted per key of each row (a map of counts), not only in total (`rows.length`). */
@@ -92,15 +93,17 @@ function isValueUse(node: ts.Identifier): boolean {
   return true;
 }
 
-/** Every value use of one of `names` inside `root`. */
+/**
+ * Every value use of one of `names` inside `root`, in source order, from the file's identifier
+ * index rather than a walk of `root` per question. `isValueUse`, not `isReference`: a name in a
+ * type (`typeof rows`) or a member declared with it counts as a use the counting cannot explain.
+ */
 function usesOf(root: ts.Node, names: ReadonlySet<string>): ts.Identifier[] {
-  const uses: ts.Identifier[] = [];
-  const visit = (node: ts.Node): void => {
-    if (ts.isIdentifier(node) && names.has(node.text) && isValueUse(node)) uses.push(node);
-    ts.forEachChild(node, visit);
-  };
-  visit(root);
-  return uses;
+  const sourceFile = root.getSourceFile();
+  return [...names]
+    .flatMap((name) => identifiersNamed(sourceFile, name))
+    .filter((id) => isWithin(id, root) && isValueUse(id))
+    .sort((a, b) => a.pos - b.pos);
 }
 
 /**

@@ -25,7 +25,7 @@ import { importsModule, unwrap, type TsModel } from './model';
 export const DRIZZLE_DATABASE_VALUE = 'drizzle-database';
 
 /** The fact kind and name recording that a module re-exports `drizzle-orm` (not a JS name). */
-export const DRIZZLE_ORM_REEXPORT = '(drizzle-orm)';
+const DRIZZLE_ORM_REEXPORT = '(drizzle-orm)';
 
 /** `drizzle-orm` and its driver entry points (`drizzle-orm/node-postgres`, `drizzle-orm/pg-core`). */
 function isDrizzleModule(module: string): boolean {
@@ -33,7 +33,7 @@ function isDrizzleModule(module: string): boolean {
 }
 
 /** Whether the file imports anything from `drizzle-orm`. */
-export function importsDrizzle(model: TsModel): boolean {
+function importsDrizzle(model: TsModel): boolean {
   return importsModule(model, isDrizzleModule);
 }
 

@@ -11,6 +11,7 @@
  * `unique()` constraints, composite `primaryKey(...)`s and `foreignKey(...)`s.
  */
 import { ts } from './compiler';
+import { returnedExpression } from './function-values';
 import { semanticParent, unwrap, type TsModel } from './model';
 
 /** The dialects whose databases leave the referencing side of a foreign key unindexed. */
@@ -72,6 +73,8 @@ export interface DrizzleTable {
   name: string;
   /** The string literal of the name, for its quote style. */
   nameLiteral?: ts.StringLiteralLike;
+  /** The variable holding the table (`statusReport` of `const statusReport = pgTable(...)`). */
+  variable?: string;
   call: ts.CallExpression;
   /** The columns object (`{ ... }`, or the object a `(t) => ({ ... })` returns). */
   columnsObject: ts.ObjectLiteralExpression;
@@ -169,23 +172,16 @@ function chainCalls(expression: ts.Expression): {
   return { calls, root };
 }
 
-/** What a function returns when its body is an expression or a lone `return`. */
-function returnedExpression(fn: ts.Expression): ts.Expression | undefined {
-  const node = unwrap(fn);
-  if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) return undefined;
-  const body = node.body;
-  if (!ts.isBlock(body)) return unwrap(body);
-  const statements = body.statements;
-  const last = statements[statements.length - 1];
-  return statements.length === 1 && last && ts.isReturnStatement(last) && last.expression
-    ? unwrap(last.expression)
-    : undefined;
+/** What a function returns when its body is an expression or a lone `return`, unparenthesised. */
+function returnedValue(fn: ts.Expression): ts.Expression | undefined {
+  const returned = returnedExpression(fn);
+  return returned && unwrap(returned);
 }
 
 /** `projects.projectId` of `.references(() => projects.projectId, ...)`. */
 function referencedColumn(call: ts.CallExpression, source: ts.SourceFile): string | undefined {
   const [target] = call.arguments;
-  const returned = target && returnedExpression(target);
+  const returned = target && returnedValue(target);
   return returned?.getText(source);
 }
 
@@ -218,7 +214,7 @@ function columnsObjectOf(call: ts.CallExpression): ts.ObjectLiteralExpression | 
   if (!argument) return undefined;
   const node = unwrap(argument);
   if (ts.isObjectLiteralExpression(node)) return node;
-  const returned = returnedExpression(node);
+  const returned = returnedValue(node);
   return returned && ts.isObjectLiteralExpression(returned) ? returned : undefined;
 }
 
@@ -228,7 +224,7 @@ function configOf(argument: ts.Expression | undefined): DrizzleConfig | undefine
   if (!fn || (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn))) return undefined;
   const parameter = fn.parameters[0];
   if (!parameter || !ts.isIdentifier(parameter.name)) return undefined;
-  const container = returnedExpression(fn);
+  const container = returnedValue(fn);
   if (
     !container ||
     (!ts.isArrayLiteralExpression(container) && !ts.isObjectLiteralExpression(container))
@@ -287,7 +283,7 @@ function optionsObject(call: ts.CallExpression): ts.ObjectLiteralExpression | un
   if (!argument) return undefined;
   const node = unwrap(argument);
   if (ts.isObjectLiteralExpression(node)) return node;
-  const returned = returnedExpression(node);
+  const returned = returnedValue(node);
   return returned && ts.isObjectLiteralExpression(returned) ? returned : undefined;
 }
 
@@ -349,13 +345,12 @@ function optionsTargets(options: ts.ObjectLiteralExpression, source: ts.SourceFi
 }
 
 /** The table's name: its string literal, else the variable it is assigned to. */
-function tableName(call: ts.CallExpression): { name: string; literal?: ts.StringLiteralLike } {
-  const [first] = call.arguments;
-  if (first && ts.isStringLiteralLike(first)) return { name: first.text, literal: first };
+/** The variable a table is declared into: `statusReport` of `const statusReport = pgTable(...)`. */
+function tableVariable(call: ts.CallExpression): string | undefined {
   const parent = semanticParent(call);
-  if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name))
-    return { name: parent.name.text };
-  return { name: '' };
+  return parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)
+    ? parent.name.text
+    : undefined;
 }
 
 function readTable(
@@ -383,11 +378,14 @@ function readTable(
     if (read.index) indexes.push(read.index);
     if (read.foreignKey) foreignKeys.push(read.foreignKey);
   }
-  const { name, literal } = tableName(call);
+  const [first] = call.arguments;
+  const literal = first && ts.isStringLiteralLike(first) ? first : undefined;
+  const variable = tableVariable(call);
   return {
     dialect,
-    name,
+    name: literal?.text ?? variable ?? '',
     nameLiteral: literal,
+    variable,
     call,
     columnsObject,
     columns,

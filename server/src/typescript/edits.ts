@@ -1,12 +1,7 @@
 /** Text edits on TypeScript/JavaScript code that keep the code's own formatting. */
 import type { TextEdit } from '../engine/types';
 import { ts } from './compiler';
-
-/** Leading whitespace of the line holding `offset`. */
-function indentationAt(text: string, offset: number): string {
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
-}
+import { indentationAt } from './name-resolution';
 
 /** Offset of the end of the line holding `offset` (before `\r\n` or `\n`). */
 function lineEnd(text: string, offset: number): number {

@@ -704,37 +704,19 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
 function importedRouteHandlers(model: TsModel, moduleName: string): FunctionFacts[] {
   const handlers: FunctionFacts[] = [];
   for (const { declaration, names } of routeExportsOfNames(model)) {
-    const calls: CallSite[] = [];
-    for (const name of names) {
-      const imported = model.imports.get(name.text);
-      const targets = imported ? importedClassTargets(model, imported, name.text) : [];
-      if (targets.length === 0) continue;
-      const start = name.getStart();
-      calls.push({
-        targets,
-        callee: name.text,
-        start,
-        end: name.end,
-        inLoop: false,
-        awaited: false,
-      });
-    }
+    const calls = names.flatMap((name) => importedFunctionPassed(model, name) ?? []);
     if (calls.length === 0) continue;
     const { name } = declaration;
-    handlers.push({
-      qualifiedName: moduleName ? `${moduleName}.${name.text}` : name.text,
-      name: name.text,
-      // What the wrapper returns is not known; the handler is the entry either way.
-      isAsync: false,
-      isRouteHandler: true,
-      start: declaration.getStart(),
-      end: declaration.end,
-      nameStart: name.getStart(),
-      nameEnd: name.end,
-      effects: [],
-      calls,
-      traits: [],
-    });
+    handlers.push(
+      requestEntry(moduleName, {
+        local: name.text,
+        label: name.text,
+        start: declaration.getStart(),
+        end: declaration.end,
+        name,
+        calls,
+      }),
+    );
   }
   return handlers;
 }
@@ -750,37 +732,68 @@ function importedRouteHandlers(model: TsModel, moduleName: string): FunctionFact
 function importedProcedureResolvers(model: TsModel, moduleName: string): FunctionFacts[] {
   const handlers: FunctionFacts[] = [];
   for (const { call, name } of procedureResolverNames(model)) {
-    const imported = model.imports.get(name.text);
-    const targets = imported ? importedClassTargets(model, imported, name.text) : [];
-    if (targets.length === 0) continue;
+    const site = importedFunctionPassed(model, name);
+    if (!site) continue;
     const label = procedureKey(call) ?? name.text;
     // No call can name the procedure itself: it is an entry, unique by its offset.
     const local = `#handler@${call.start}`;
-    handlers.push({
-      qualifiedName: moduleName ? `${moduleName}.${local}` : local,
-      name: label,
-      // What the procedure builder does with the resolver is not known; it is the entry either way.
-      isAsync: false,
-      isRouteHandler: true,
-      start: call.start,
-      end: call.end,
-      nameStart: name.getStart(),
-      nameEnd: name.end,
-      effects: [],
-      calls: [
-        {
-          targets,
-          callee: name.text,
-          start: name.getStart(),
-          end: name.end,
-          inLoop: false,
-          awaited: false,
-        },
-      ],
-      traits: [],
-    });
+    const { start, end } = call;
+    handlers.push(requestEntry(moduleName, { local, label, start, end, name, calls: [site] }));
   }
   return handlers;
+}
+
+/**
+ * The imported function `name` handed to a wrapper or procedure builder, as a call the request
+ * entry makes (the wrapper calls it per request); undefined when it is not a workspace import.
+ */
+function importedFunctionPassed(model: TsModel, name: ts.Identifier): CallSite | undefined {
+  const targets = importedValueTargets(model, name.text);
+  if (targets.length === 0) return undefined;
+  return {
+    targets,
+    callee: name.text,
+    start: name.getStart(),
+    end: name.end,
+    inLoop: false,
+    awaited: false,
+  };
+}
+
+/** A request entry no function of this file declares, and what it is indexed with. */
+interface RequestEntry {
+  /** Its local name: unique in the module, no call names it. */
+  local: string;
+  /** How findings name it. */
+  label: string;
+  start: number;
+  end: number;
+  name: ts.Node;
+  calls: CallSite[];
+}
+
+/**
+ * A request handler no function of this file declares (a route export or tRPC procedure that
+ * hands imported functions to a wrapper), indexed as an entry that makes `calls`.
+ */
+function requestEntry(
+  moduleName: string,
+  { local, label, start, end, name, calls }: RequestEntry,
+): FunctionFacts {
+  return {
+    qualifiedName: moduleName ? `${moduleName}.${local}` : local,
+    name: label,
+    // What the wrapper or procedure builder returns is not known; the entry is one either way.
+    isAsync: false,
+    isRouteHandler: true,
+    start,
+    end,
+    nameStart: name.getStart(),
+    nameEnd: name.end,
+    effects: [],
+    calls,
+    traits: [],
+  };
 }
 
 /**

@@ -18,6 +18,19 @@ export function returnedValues(body: ts.ConciseBody): ts.Expression[] {
   return values;
 }
 
+/**
+ * What a function expression returns when its body is an expression or a lone `return` (callbacks
+ * written as one expression: `(qb) => qb.where(...)`, `() => { return users.id; }`); undefined for
+ * anything else. Parentheses are left on the value for the caller to unwrap or keep.
+ */
+export function returnedExpression(fn: ts.Expression): ts.Expression | undefined {
+  const node = unwrap(fn);
+  if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) return undefined;
+  if (!ts.isBlock(node.body)) return node.body;
+  const [only, ...rest] = node.body.statements;
+  return only && rest.length === 0 && ts.isReturnStatement(only) ? only.expression : undefined;
+}
+
 /** The function a variable holds (`export const getDb = () => client.db('app')`), if any. */
 export function functionValue(
   declaration: ts.VariableDeclaration,

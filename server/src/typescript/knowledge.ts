@@ -6,6 +6,7 @@
 import { isStrapiApiMethod } from './strapi';
 import { ts } from './compiler';
 import { declarationOf, enclosingFunctionNode } from './name-resolution';
+import { stringPropertyValue } from './object-literals';
 import { ormQuery } from './orm-calls';
 import { isKnexInstance, isTypedKnexInstance, transactionStartedOn } from './knex-instances';
 import {
@@ -188,12 +189,15 @@ const REDIS_COMMANDS = new Set([
 ]);
 
 /**
- * The names a Drizzle database goes by: `db`, `tx`, `database`, `drizzle`, also as a field of the
- * class (`this.db`: repository and model classes holding it, as lobe-chat's do) or of a tRPC
- * procedure's context (`ctx.db`, as t3 apps hand it to every procedure, also reached through the
- * resolver's parameter: `async (opts) => opts.ctx.db...`; not `this.ctx.db`, a Koa/Egg context).
+ * What may hold a Drizzle database before its name: the class (`this.db`: repository and model
+ * classes holding it, as lobe-chat's do) or a tRPC procedure's context (`ctx.db`, as t3 apps hand
+ * it to every procedure, also reached through the resolver's parameter: `async (opts) =>
+ * opts.ctx.db...`; not `this.ctx.db`, a Koa/Egg context).
  */
-export const DRIZZLE_DATABASE = String.raw`(?:this\.#?|(?:(?!this\.)\w+\.)?ctx\.)?(?:db|tx|database|drizzle)`;
+const DRIZZLE_DATABASE_HOLDER = String.raw`(?:this\.#?|(?:(?!this\.)\w+\.)?ctx\.)?`;
+
+/** The names a Drizzle database goes by: `db`, `tx`, `database`, `drizzle`, also held as above. */
+export const DRIZZLE_DATABASE = String.raw`${DRIZZLE_DATABASE_HOLDER}(?:db|tx|database|drizzle)`;
 /** Drizzle's relational queries: `db.query.users.findFirst(...)`. */
 const DRIZZLE_RELATIONAL = new RegExp(String.raw`^${DRIZZLE_DATABASE}\.query\.\w+$`);
 /** Drizzle's query builder, run when awaited: `db.select().from(users).where(...)`. */
@@ -201,11 +205,14 @@ const DRIZZLE_BUILDER = new RegExp(
   String.raw`^${DRIZZLE_DATABASE}\.(?:select|selectDistinct|insert|update|delete)\(\)`,
 );
 
+/** A write builder on a database of any name, held as above: `db.insert(`, `this.tx.delete(`. */
+const DRIZZLE_WRITE = new RegExp(
+  String.raw`^${DRIZZLE_DATABASE_HOLDER}\w+\.(?:insert|update|delete)\(`,
+);
+
 /** Whether a Drizzle builder chain writes: `db.insert(t)...`, `db.update(t)...`, `db.delete(t)...`. */
 export function drizzleWrites(call: TsCall): boolean {
-  return /^(?:this\.#?|(?:(?!this\.)\w+\.)?ctx\.)?\w+\.(?:insert|update|delete)\(/.test(
-    call.callee,
-  );
+  return DRIZZLE_WRITE.test(call.callee);
 }
 
 /**
@@ -279,7 +286,7 @@ export function chainHead(node: ts.CallExpression): ts.CallExpression {
  * is called (`this.database('pinned_chart').select('*').where(...)`), or `Knex.Transaction`. Only
  * files that import `Knex` from `knex` are asked.
  */
-export function isTypedKnexChain(model: TsModel, call: TsCall): boolean {
+function isTypedKnexChain(model: TsModel, call: TsCall): boolean {
   if (!CALLED_NAME_CHAIN.test(call.callee) || !ts.isCallExpression(call.node)) return false;
   return isTypedKnexInstance(model, chainHead(call.node).expression);
 }
@@ -539,22 +546,11 @@ export function openApiRouteLabel(call: TsCall): string | undefined {
   const made = declaration && ts.isVariableDeclaration(declaration) && declaration.initializer;
   const config = made && ts.isCallExpression(made) ? made.arguments[0] : undefined;
   if (config && ts.isObjectLiteralExpression(config)) {
-    const method = stringProperty(config, 'method');
-    const path = stringProperty(config, 'path');
+    const method = stringPropertyValue(config, 'method');
+    const path = stringPropertyValue(config, 'path');
     if (method && path) return `${method.toUpperCase()} ${path}`;
   }
   return route.text;
-}
-
-function stringProperty(object: ts.ObjectLiteralExpression, name: string): string | undefined {
-  for (const property of object.properties)
-    if (
-      ts.isPropertyAssignment(property) &&
-      propertyName(property) === name &&
-      ts.isStringLiteralLike(property.initializer)
-    )
-      return property.initializer.text;
-  return undefined;
 }
 
 function hasNestRouteDecorator(node: ts.Node): boolean {

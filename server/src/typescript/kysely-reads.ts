@@ -5,6 +5,7 @@
  * bounded there, so it is left alone.
  */
 import { ts } from './compiler';
+import { returnedExpression } from './function-values';
 import { callsChainedOn, unwrap, type TsCall } from './model';
 import { declarationOf, localVariableOf, referencesTo } from './name-resolution';
 
@@ -182,15 +183,6 @@ function callbackChain(argument: ts.Expression | undefined): ts.CallExpression[]
     node = unwrap(node.expression.expression);
   }
   return ts.isIdentifier(node) && node.text === parameter.text ? calls : undefined;
-}
-
-/** What a callback returns: its expression body, or the value of its only statement, a `return`. */
-function returnedExpression(
-  fn: ts.ArrowFunction | ts.FunctionExpression,
-): ts.Expression | undefined {
-  if (!ts.isBlock(fn.body)) return fn.body;
-  const [only, ...rest] = fn.body.statements;
-  return only && rest.length === 0 && ts.isReturnStatement(only) ? only.expression : undefined;
 }
 
 /**

@@ -16,3 +16,22 @@ export function findProperty(
 ): ts.ObjectLiteralElementLike | undefined {
   return object.properties.find((property) => propertyName(property) === name);
 }
+
+/**
+ * The text of the first property named `name` whose value is a string literal (`url: '/users'`).
+ * `identifierKeysOnly` leaves quoted keys (`'url': ...`) out, for readers that have always read
+ * only plain ones.
+ */
+export function stringPropertyValue(
+  object: ts.ObjectLiteralExpression,
+  name: string,
+  { identifierKeysOnly = false } = {},
+): string | undefined {
+  for (const property of object.properties) {
+    if (!ts.isPropertyAssignment(property) || !ts.isStringLiteralLike(property.initializer))
+      continue;
+    if (identifierKeysOnly && !ts.isIdentifier(property.name)) continue;
+    if (propertyName(property) === name) return property.initializer.text;
+  }
+  return undefined;
+}

@@ -5,12 +5,7 @@
  * markdown), and adding spaces to it would change what the program outputs.
  */
 import { ts } from './compiler';
-
-/** The whitespace that starts the line holding `offset`. */
-function lineIndentation(text: string, offset: number): string {
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(lineStart))![0];
-}
+import { indentationAt } from './name-resolution';
 
 const DEFAULT_UNIT = '  ';
 const fileUnits = new WeakMap<ts.SourceFile, string>();
@@ -56,10 +51,10 @@ function fileIndentUnit(sourceFile: ts.SourceFile): string {
  */
 export function indentUnitAt(sourceFile: ts.SourceFile, statement: ts.Node): string {
   const text = sourceFile.text;
-  const own = lineIndentation(text, statement.getStart(sourceFile));
+  const own = indentationAt(text, statement.getStart(sourceFile));
   const block = statement.parent;
   if (ts.isBlock(block) || ts.isModuleBlock(block) || ts.isCaseClause(block)) {
-    const outer = lineIndentation(text, block.getStart(sourceFile));
+    const outer = indentationAt(text, block.getStart(sourceFile));
     if (own.length > outer.length && own.startsWith(outer)) {
       const step = own.slice(outer.length);
       if (/^(?:\t|( )\1{0,7})$/.test(step)) return step;

@@ -14,12 +14,14 @@ import {
   isDrizzleDatabaseName,
 } from '../drizzle-databases';
 import { importedModuleOf, importedValueTargets } from '../facts';
+import { returnedExpression } from '../function-values';
 import { transactionStartedOn } from '../knex-instances';
 import { DRIZZLE_DATABASE } from '../knowledge';
 import { unwrap, type TsCall, type TsModel } from '../model';
 import { declarationOf } from '../name-resolution';
 import { findProperty } from '../object-literals';
 import {
+  KEY_NAMES,
   WORDING,
   type Step,
   type UnboundedRead,
@@ -103,18 +105,39 @@ function databaseOf(node: ts.Expression): ts.Expression {
  * transaction started on such a name).
  */
 function isDrizzleDatabase(ctx: FileContext, model: TsModel, expression: ts.Expression): boolean {
-  if (hasDrizzleEvidence(ctx, model, (local) => importedModuleOf(model, local))) return true;
+  return fileHasDrizzleEvidence(ctx, model) || isImportedDrizzleDatabase(ctx, model, expression);
+}
+
+/**
+ * The file's evidence by the check asking (one per rule run on the file): a file has many reads,
+ * and the evidence looks through every import. Not by model: the language server keeps a file's
+ * model while other files, and so the index the evidence reads, change.
+ */
+const evidenceOfCheck = new WeakMap<FileContext, boolean>();
+
+function fileHasDrizzleEvidence(ctx: FileContext, model: TsModel): boolean {
+  let evidence = evidenceOfCheck.get(ctx);
+  if (evidence === undefined) {
+    evidence = hasDrizzleEvidence(ctx, model, (local) => importedModuleOf(model, local));
+    evidenceOfCheck.set(ctx, evidence);
+  }
+  return evidence;
+}
+
+/** A name imported from a module that makes a Drizzle database, or a transaction started on one. */
+function isImportedDrizzleDatabase(
+  ctx: FileContext,
+  model: TsModel,
+  expression: ts.Expression,
+): boolean {
   const node = unwrap(expression);
   if (!ts.isIdentifier(node)) return false;
   const started = transactionStartedOn(node);
-  if (started) return isDrizzleDatabase(ctx, model, started);
+  if (started) return isImportedDrizzleDatabase(ctx, model, started);
   if (!model.imports.has(node.text)) return false;
   const targets = importedValueTargets(model, node.text);
   return targets.length > 0 && ctx.index.ormModelOf(targets) === DRIZZLE_DATABASE_VALUE;
 }
-
-/** Names that key a row of any table. */
-const KEY_NAMES = ['id', 'uuid'];
 
 /**
  * The properties that key one row of a table named `tables` (the variable or the relational
@@ -189,23 +212,14 @@ function conditionPinsKey(
   return PINNING_OPERATORS.has(operator) && !!value && isKeyColumn(column, keys, tables);
 }
 
-/** The expression a relational `where` callback returns: `(t, { eq }) => eq(t.id, id)`. */
-function callbackCondition(where: ts.Expression): ts.Expression | undefined {
-  if (!ts.isArrowFunction(where) && !ts.isFunctionExpression(where)) return undefined;
-  if (!ts.isBlock(where.body)) return where.body;
-  const [only] = where.body.statements;
-  return where.body.statements.length === 1 && only && ts.isReturnStatement(only)
-    ? only.expression
-    : undefined;
-}
-
 /**
  * Whether a relational query's `where` pins the key: an operator (`eq(users.id, id)`), a callback
  * returning one, or an object filter (`{ id }`, `{ id: { in: ids } }`) of the newer API.
  */
 function relationalWherePins(where: ts.Expression, table: string): boolean {
   const node = unwrap(where);
-  const condition = callbackCondition(node) ?? node;
+  // A callback's condition: `(t, { eq }) => eq(t.id, id)`.
+  const condition = returnedExpression(node) ?? node;
   if (!ts.isObjectLiteralExpression(condition))
     return conditionPinsKey(condition, keyNamesOf([table]), undefined);
   return [...keyNamesOf([table])].some((key) => {
@@ -301,11 +315,6 @@ function selectsAggregatesOnly(select: ts.CallExpression): boolean {
   );
 }
 
-/** The table a core read names in `from(...)`, as written (`users`, `schema.users`). */
-function fromTable(steps: readonly Step[]): ts.Expression | undefined {
-  return steps.find((step) => step.name === 'from')?.args[0];
-}
-
 /** The `from(users)` call of a core read chain ending in `outer`. */
 function fromCall(outer: ts.CallExpression): ts.CallExpression | undefined {
   for (let call = outer; ;) {
@@ -318,12 +327,18 @@ function fromCall(outer: ts.CallExpression): ts.CallExpression | undefined {
   }
 }
 
-/** Whether the core read's steps bound the rows: a limit, aggregates only, or a key pinned. */
-function coreReadIsBounded(select: ts.CallExpression, steps: readonly Step[]): boolean {
+/**
+ * Whether the core read's steps bound the rows: a limit, aggregates only, or a key pinned in
+ * `table` (what `from(...)` names, as written: `users`, `schema.users`).
+ */
+function coreReadIsBounded(
+  select: ts.CallExpression,
+  steps: readonly Step[],
+  table: ts.Expression | undefined,
+): boolean {
   const names = steps.map((step) => step.name);
   if (names.includes('limit')) return true;
   if (!names.includes('groupBy') && selectsAggregatesOnly(select)) return true;
-  const table = fromTable(steps);
   if (!table) return false;
   const tableText = unwrap(table).getText();
   const tableName = ts.isPropertyAccessExpression(unwrap(table))
@@ -412,8 +427,8 @@ function coreRead(ctx: FileContext, call: TsCall): UnboundedRead | undefined {
   if (!ranBySqlite && !runsHere(call)) return undefined;
   const shaping = ranBySqlite ? steps.slice(0, -1) : steps;
   if (!shaping.every((step) => READ_STEPS.has(step.name))) return undefined;
-  if (coreReadIsBounded(head, steps)) return undefined;
   const from = fromCall(node);
+  if (coreReadIsBounded(head, steps, from?.arguments[0])) return undefined;
   const tableNode = from?.arguments[0] && unwrap(from.arguments[0]);
   const limit = takesFirstRowOnly(node) ? 1 : ctx.options.defaultLimit;
   const bound = `.limit(${limit})`;

@@ -11,6 +11,7 @@ import { KNEX_INSTANCE, isKnexInstance } from '../knex-instances';
 import { unwrap, type TsCall, type TsModel } from '../model';
 import { findProperty } from '../object-literals';
 import {
+  KEY_NAMES,
   WORDING,
   type Step,
   type UnboundedRead,
@@ -78,16 +79,13 @@ function onKnexInstance(ctx: FileContext, model: TsModel, head: ts.CallExpressio
   });
 }
 
-/** Names that key a row of any table: `id`, and `uuid` (a public key, unique like `id`). */
-const KEY_NAMES = ['id', 'uuid'];
-
 /**
  * The columns that key one row of the table read: `id` and `uuid`, and for a table the code names,
  * its own `<row>_id`/`<row>_uuid` (`space_uuid` of `spaces`, as schemas keyed on uuids name them),
  * each also qualified (`spaces.space_uuid`). `org_uuid` of `members` keys another table's row: a
  * foreign key, many rows each.
  */
-function keyColumnsOf(table: ts.Expression): string[] {
+function keyColumnsOf(table: ts.Expression): readonly string[] {
   const node = unwrap(table);
   if (!ts.isStringLiteral(node)) return KEY_NAMES;
   const own = [...rowNames(node.text)].flatMap((row) => KEY_NAMES.map((key) => `${row}_${key}`));

@@ -201,6 +201,9 @@ export function chainOf(outer: ts.CallExpression): { head: ts.CallExpression; st
   return { head, steps };
 }
 
+/** Names that key a row of any table: `id`, and `uuid` (a public key, unique like `id`). */
+export const KEY_NAMES: readonly string[] = ['id', 'uuid'];
+
 /**
  * The names a table's rows go by in its key columns: `spaces` → `spaces`, `space`;
  * `saved_queries` → `saved_query`; `pinned_list` → itself.
