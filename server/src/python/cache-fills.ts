@@ -110,6 +110,8 @@ function testsMiss(call: Node, loop: Node, names: string[]): boolean {
 
 /** Whether `text` mentions the name or dotted path `name` as a whole (not `x.name`, not `name_2`). */
 function mentionsName(text: string, name: string): boolean {
+  // Most conditions do not hold the name at all: no RegExp for those.
+  if (!text.includes(name)) return false;
   const escaped = name.replace(/[.]/g, '\\.');
   return new RegExp(`(?<![\\w.])${escaped}(?!\\w)`, 'u').test(text);
 }
@@ -223,12 +225,19 @@ export interface ParamCache {
 /** A hit test: `key in cache` (not `not in`). */
 const HIT_TEST = /(?<!\bnot\s)\bin\s+([\w]+)\s*$/;
 
+/** A subscript store (`cache[key] = value`): both shapes of a parameter cache hold one. */
+const SUBSCRIPT_STORE = /\]\s*=[^=]/;
+/** A membership or `.get` test: both shapes of a parameter cache test the cache so. */
+const CACHE_TEST = /\bin\b|\.get\(/;
+
 export function paramCacheOf(fn: PyFunction): ParamCache | undefined {
-  const text = fn.body.text;
-  // Cheap sniff: a membership or `.get` test and a subscript store.
-  if (!/\bin\b|\.get\(/.test(text) || !/\]\s*=[^=]/.test(text)) return undefined;
   const params = fn.params.map((param) => param.name.replace(/^\*+/, ''));
   if (fn.className && (params[0] === 'self' || params[0] === 'cls')) params.shift();
+  // The cache is a parameter: a function without one has none, whatever its body says.
+  if (params.length === 0) return undefined;
+  const text = fn.body.text;
+  // Cheap sniff, the rarer text first.
+  if (!SUBSCRIPT_STORE.test(text) || !CACHE_TEST.test(text)) return undefined;
   const statements = fn.body.namedChildren.filter((child) => child?.type !== 'comment');
   for (const [i, statement] of statements.entries()) {
     if (statement?.type !== 'if_statement') continue;

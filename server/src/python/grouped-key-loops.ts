@@ -57,6 +57,7 @@ function chainTop(node: Node): Node {
 
 /** `pk__in=ids`, `X.id.in_(ids)`, also through `list(ids)`, `set(ids)`, `sorted(ids)`. */
 function filtersInGroup(text: string, name: string): boolean {
+  if (!text.includes(name)) return false;
   const value = `(?:(?:list|set|tuple|sorted)\\(\\s*)?${name}\\b`;
   return new RegExp(`__in\\s*=\\s*${value}|\\.in_\\(\\s*${value}`).test(text);
 }
@@ -67,13 +68,14 @@ function filtersInGroup(text: string, name: string): boolean {
  */
 export function queriesOncePerKeyGroup(call: PyCall, model: PythonModel): boolean {
   if (!mayQueryGroups(model)) return false;
-  const names = call.loops.map(groupName);
-  if (names.every((name) => name === undefined)) return false;
+  const names = new Map(call.loops.map((loop) => [loop, groupName(loop)]));
+  if ([...names.values()].every((name) => name === undefined)) return false;
   const loops = repeatingLoops(call, model);
   if (loops.length === 0) return false;
   const text = chainTop(call.node).text;
   return loops.every((loop) => {
-    const name = groupName(loop);
+    // `repeatingLoops` picks from `call.loops`: each group name is already read.
+    const name = names.get(loop);
     return name !== undefined && filtersInGroup(text, name);
   });
 }

@@ -213,10 +213,15 @@ function unparenthesized(node: Node | null): Node | null {
   return inner;
 }
 
+/** The attribute name at the start of a text: `status` of `status.value]`. */
+const LEADING_NAME = /^\w+/;
+
 /** `status` of `row.status` or `row.status.value`. */
 function rowAttribute(node: Node | null, row: string): string | undefined {
-  const match = node ? new RegExp(`^${row}\\.(\\w+)`).exec(node.text) : null;
-  return match?.[1];
+  const text = node?.text;
+  // A constant pattern after a prefix test: no RegExp built per assignment.
+  if (!text?.startsWith(`${row}.`)) return undefined;
+  return LEADING_NAME.exec(text.slice(row.length + 1))?.[0];
 }
 
 /** Whether `node` reads the variable `name` (not the attribute of `x.name`, not a keyword's name). */
