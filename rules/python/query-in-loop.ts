@@ -101,7 +101,7 @@ function advice(
     return isDjangoQuery(call)
       ? 'each row gets values of its own, which one `IN (...)` cannot carry: set them on the rows and write them with one `bulk_update(rows, fields)` after the loop'
       : 'each row gets values of its own, which one `IN (...)` cannot carry: send one `update(X)` with a list of parameter sets (`session.execute(update(X), [{"id": ..., ...}, ...])`) or an `UPDATE ... FROM (VALUES ...)` after the loop';
-  if (sendsInBatch(call, loop))
+  if (sendsInBatch(call, loop, model))
     return "it already sends one `IN (...)` per pass: collect every pass's keys and send one `IN (...)` before the loop";
   return 'batch it with `IN (...)`, eager loading or one query before the loop';
 }
