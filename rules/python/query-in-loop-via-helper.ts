@@ -616,7 +616,7 @@ export const queryInLoopViaHelper: Rule = {
     const traits: string[] = [];
     for (const block of flagBlocks(fn))
       traits.push(`${FLAG_BLOCK}${block.flag}:${block.start}:${block.end}`);
-    const cache = paramCacheOf(fn);
+    const cache = paramCacheOf(fn, model);
     if (cache)
       traits.push(`${PARAM_CACHE}${cache.position}:${cache.name}:${cache.start}:${cache.end}`);
     for (const call of calls) {

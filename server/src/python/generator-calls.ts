@@ -7,7 +7,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { OwnedCache } from './memo';
-import { callsByFunction, type PyCall, type PyFunction, type PythonModel } from './model';
+import { type PyCall, type PyFunction, type PythonModel } from './model';
 import { isGenerator } from './returned-calls';
 
 /** Decorators that leave a generator function a generator function. */
@@ -171,15 +171,38 @@ function boundLocalIterated(
   const target = assignment.childForFieldName('left');
   if (!fn || target?.type !== 'identifier' || !assignment.childForFieldName('right')?.equals(value))
     return false;
-  const name = target.text;
+  return iteratedLocals(model).get(fn)?.has(target.text) ?? false;
+}
+
+const iteratedLocalsCache = new OwnedCache<PythonModel, Map<PyFunction, Set<string>>>(
+  'iterated locals',
+);
+
+/**
+ * Per function, the plain names it iterates: a loop or comprehension over the name (not a
+ * generator expression), or the name handed to a consuming call (`list(rows)`). Built once per
+ * file: each call site bound to a local would otherwise scan every loop and call again.
+ */
+function iteratedLocals(model: PythonModel): Map<PyFunction, Set<string>> {
+  let iterated = iteratedLocalsCache.get(model);
+  if (iterated) return iterated;
+  const names = new Map<PyFunction, Set<string>>();
+  const add = (fn: PyFunction, name: string): void => {
+    const known = names.get(fn);
+    if (known) known.add(name);
+    else names.set(fn, new Set([name]));
+  };
   for (const loop of model.loops) {
-    if (loop.fn !== fn || loop.iterable?.type !== 'identifier' || loop.iterable.text !== name)
-      continue;
-    if (loop.node.type !== 'generator_expression') return true;
+    const iterable = loop.iterable;
+    if (!loop.fn || iterable?.type !== 'identifier') continue;
+    if (loop.node.type !== 'generator_expression') add(loop.fn, iterable.text);
   }
-  return (callsByFunction(model).get(fn) ?? []).some(
-    (other) =>
-      CONSUMING_CALLS.has(other.method) &&
-      other.args.namedChildren.some((arg) => arg?.type === 'identifier' && arg.text === name),
-  );
+  for (const other of model.calls) {
+    if (!other.fn || !CONSUMING_CALLS.has(other.method)) continue;
+    for (const arg of other.args.namedChildren)
+      if (arg?.type === 'identifier') add(other.fn, arg.text);
+  }
+  iterated = names;
+  iteratedLocalsCache.set(model, iterated);
+  return iterated;
 }
