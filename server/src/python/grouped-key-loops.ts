@@ -4,7 +4,6 @@
  * the queries number the groups (model types, tables, shards), not the items. Grouping the keys
  * and sending one `IN (...)` per group is the batching cure itself. Asked by `query-in-loop`.
  */
-import type { Node } from 'web-tree-sitter';
 import { loopTarget, repeatingLoops } from './loop-analysis';
 import { mayFilterWithIn } from './loop-writes';
 import type { PyCall, PyLoop, PythonModel } from './model';
