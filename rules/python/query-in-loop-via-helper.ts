@@ -1,10 +1,8 @@
 import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
 import { LineIndex } from '../../server/src/engine/positions';
 import { isKeyedCacheFill, keptArguments, paramCacheOf } from '../../server/src/python/cache-fills';
-import {
-  skippedBySaveInBulk,
-  type ModelWriteHooks,
-} from '../../server/src/python/django-round-trips';
+import { modelWriteHooks, skippedBySaveInBulk } from '../../server/src/python/django-round-trips';
+import { COMMIT_ADVICE } from '../../server/src/python/session-commits';
 import { callTargets } from '../../server/src/python/facts';
 import {
   describeLoop,
@@ -297,10 +295,7 @@ function createdModels(fn: FunctionFacts): string[] {
  * which they skip.
  */
 function writeBatchAdvice(fn: FunctionFacts, index: WorkspaceIndex): string {
-  const hooks: ModelWriteHooks = {
-    overridden: (className) => index.djangoOverriddenWrites(className),
-    saveHooks: (className) => index.djangoSaveHooks(className),
-  };
+  const hooks = modelWriteHooks(() => index);
   for (const className of createdModels(fn)) {
     const skipped = skippedBySaveInBulk(className, hooks);
     if (skipped)
@@ -705,7 +700,7 @@ export const queryInLoopViaHelper: Rule = {
           const advice = recursive
             ? 'load the whole tree in one query (a recursive CTE) or one query per level'
             : commits
-              ? 'each commit is a round trip and a transaction of its own: commit once after the loop (or every few hundred items)'
+              ? COMMIT_ADVICE
               : reach.effect.kind === 'db' &&
                   writesOnly(confirmedEffects(last.fn.effects, ctx.index))
                 ? writeBatchAdvice(last.fn, ctx.index)
