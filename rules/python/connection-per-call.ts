@@ -19,11 +19,12 @@ import {
 } from '../../server/src/python/model';
 import { isGenerator, returnedCalls } from '../../server/src/python/returned-calls';
 import {
+  isTestModuleName,
   isTestPath,
   keywordArgument,
   positionalArguments,
 } from '../../server/src/python/scope-analysis';
-import type { FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
+import type { FunctionFacts } from '../../server/src/workspace/facts';
 import type { IndexedFunction, WorkspaceIndex } from '../../server/src/workspace/index';
 
 /*
@@ -377,11 +378,6 @@ function sitesMarked(fn: FunctionFacts, prefix: string): Set<number> {
   return sites;
 }
 
-/** Whether a file's facts are test code, judged by its module's path. */
-function isTestModule(facts: FileFacts): boolean {
-  return !!facts.moduleName && isTestPath(`${facts.moduleName.replace(/\./g, '/')}.py`);
-}
-
 /**
  * Calls of workspace factories that run on every call of their function: in another file than
  * the factory, or in the same one.
@@ -402,7 +398,7 @@ function checkFactoryCalls(ctx: WorkspaceContext): void {
   if (names.size === 0) return;
   const lastName = (target: string): string => target.slice(target.lastIndexOf('.') + 1);
   for (const facts of ctx.index.allFacts()) {
-    if (facts.language !== 'python' || isTestModule(facts)) continue;
+    if (facts.language !== 'python' || isTestModuleName(facts.moduleName)) continue;
     for (const trait of facts.traits ?? []) {
       if (!trait.startsWith(DEPENDS_ON)) continue;
       const [start, end, target, marker, name] = trait.slice(DEPENDS_ON.length).split(' ');

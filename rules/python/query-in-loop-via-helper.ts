@@ -1,10 +1,8 @@
 import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
 import { LineIndex } from '../../server/src/engine/positions';
 import { isKeyedCacheFill, keptArguments, paramCacheOf } from '../../server/src/python/cache-fills';
-import {
-  skippedBySaveInBulk,
-  type ModelWriteHooks,
-} from '../../server/src/python/django-round-trips';
+import { modelWriteHooks, skippedBySaveInBulk } from '../../server/src/python/django-round-trips';
+import { COMMIT_ADVICE } from '../../server/src/python/session-commits';
 import { callTargets } from '../../server/src/python/facts';
 import {
   describeLoop,
@@ -140,16 +138,11 @@ class ReachFinder {
    * index confirms them, as in `search`.
    */
   reachKeptLazy(entry: IndexedFunction): Reach | null {
-    const kept = confirmedEffects(entry.fn.effects, this.index).filter((e) => !e.returned);
-    const effect = roundTripEffect(kept);
-    if (effect) return { effect, chain: [entry] };
-    for (const site of entry.fn.calls) {
-      const target = this.index.resolve(site.targets);
-      if (!target || target.fn === entry.fn || !runsHere(site, target.fn)) continue;
-      const next = this.reach(target);
-      if (next) return { effect: next.effect, chain: [entry, ...next.chain] };
-    }
-    return null;
+    return this.reachOwn(
+      entry,
+      (effect) => !effect.returned,
+      (_site, target) => target.fn !== entry.fn,
+    );
   }
 
   /**
@@ -162,13 +155,28 @@ class ReachFinder {
   ): Reach | null {
     const inOff = (start: number): boolean =>
       off.some((block) => start >= block.start && start < block.end);
-    const own = confirmedEffects(entry.fn.effects, this.index).filter((e) => !inOff(e.start));
+    return this.reachOwn(
+      entry,
+      (effect) => !inOff(effect.start),
+      (site) => !inOff(site.start),
+    );
+  }
+
+  /**
+   * `reach` through the effects and call sites of `entry` that the tests keep (class queries
+   * confirmed by the index, as in `search`); the functions it calls count whole.
+   */
+  private reachOwn(
+    entry: IndexedFunction,
+    keepEffect: (effect: Effect) => boolean,
+    keepCall: (site: CallSite, target: IndexedFunction) => boolean,
+  ): Reach | null {
+    const own = confirmedEffects(entry.fn.effects, this.index).filter(keepEffect);
     const effect = roundTripEffect(own);
     if (effect) return { effect, chain: [entry] };
     for (const site of entry.fn.calls) {
-      if (inOff(site.start)) continue;
       const target = this.index.resolve(site.targets);
-      if (!target || !runsHere(site, target.fn)) continue;
+      if (!target || !keepCall(site, target) || !runsHere(site, target.fn)) continue;
       const next = this.reach(target);
       if (next) return { effect: next.effect, chain: [entry, ...next.chain] };
     }
@@ -287,10 +295,7 @@ function createdModels(fn: FunctionFacts): string[] {
  * which they skip.
  */
 function writeBatchAdvice(fn: FunctionFacts, index: WorkspaceIndex): string {
-  const hooks: ModelWriteHooks = {
-    overridden: (className) => index.djangoOverriddenWrites(className),
-    saveHooks: (className) => index.djangoSaveHooks(className),
-  };
+  const hooks = modelWriteHooks(() => index);
   for (const className of createdModels(fn)) {
     const skipped = skippedBySaveInBulk(className, hooks);
     if (skipped)
@@ -343,45 +348,30 @@ function handedOn(call: Node): 'kept' | 'argument' | undefined {
   return BUILTINS.has(name) ? undefined : 'argument';
 }
 
-/** How each repeated call of a function hands on its result, by call start offset. */
-function handedOnCalls(fn: FunctionFacts): Map<number, 'kept' | 'argument'> {
-  const calls = new Map<number, 'kept' | 'argument'>();
-  for (const trait of fn.traits) {
-    if (!trait.startsWith(HANDED_ON)) continue;
-    const rest = trait.slice(HANDED_ON.length);
-    const colon = rest.indexOf(':');
-    calls.set(Number(rest.slice(0, colon)), rest.slice(colon + 1) === 'kept' ? 'kept' : 'argument');
-  }
-  return calls;
-}
-
 /** Whether call site `outer` contains call site `inner` (an argument of it). */
 function encloses(outer: CallSite, inner: CallSite): boolean {
   return outer !== inner && outer.start <= inner.start && inner.end <= outer.end;
 }
 
-/** The loop descriptions of a function's repeated calls, by call start offset. */
-function repeatedCalls(fn: FunctionFacts): Map<number, string> {
+/**
+ * The values of a function's per-call traits of one kind (`<prefix><call start>:<value>`), by
+ * call start offset: the loop description of `REPEATED`, the use of `HANDED_ON`, the lists of
+ * `KEPT_ARGUMENTS` and `SWITCHED_OFF`.
+ */
+function callTraits(fn: FunctionFacts, prefix: string): Map<number, string> {
   const calls = new Map<number, string>();
   for (const trait of fn.traits) {
-    if (!trait.startsWith(REPEATED)) continue;
-    const rest = trait.slice(REPEATED.length);
+    if (!trait.startsWith(prefix)) continue;
+    const rest = trait.slice(prefix.length);
     const colon = rest.indexOf(':');
     calls.set(Number(rest.slice(0, colon)), rest.slice(colon + 1));
   }
   return calls;
 }
 
-/** The kept arguments of a function's repeated calls, by call start offset. */
-function keptArgumentsOf(fn: FunctionFacts): Map<number, Set<string>> {
-  const calls = new Map<number, Set<string>>();
-  for (const trait of fn.traits) {
-    if (!trait.startsWith(KEPT_ARGUMENTS)) continue;
-    const rest = trait.slice(KEPT_ARGUMENTS.length);
-    const colon = rest.indexOf(':');
-    calls.set(Number(rest.slice(0, colon)), new Set(rest.slice(colon + 1).split(',')));
-  }
-  return calls;
+/** The names of a comma-separated trait value (`KEPT_ARGUMENTS`, `SWITCHED_OFF`), if any. */
+function namesOf(value: string | undefined): Set<string> | undefined {
+  return value === undefined ? undefined : new Set(value.split(','));
 }
 
 /** The mapping a helper memoises in (its `PARAM_CACHE` trait), if any. */
@@ -463,18 +453,6 @@ function switchedOffBlocks(
     .map((trait) => trait.slice(FLAG_BLOCK.length).split(':'))
     .filter(([flag]) => off.has(flag))
     .map(([, start, end]) => ({ start: Number(start), end: Number(end) }));
-}
-
-/** The flags each repeated call switches off, by call start offset. */
-function switchedOffOf(fn: FunctionFacts): Map<number, Set<string>> {
-  const calls = new Map<number, Set<string>>();
-  for (const trait of fn.traits) {
-    if (!trait.startsWith(SWITCHED_OFF)) continue;
-    const rest = trait.slice(SWITCHED_OFF.length);
-    const colon = rest.indexOf(':');
-    calls.set(Number(rest.slice(0, colon)), new Set(rest.slice(colon + 1).split(',')));
-  }
-  return calls;
 }
 
 /** A path short enough for a message: relative to the source root when the file path is absolute. */
@@ -616,7 +594,7 @@ export const queryInLoopViaHelper: Rule = {
     const traits: string[] = [];
     for (const block of flagBlocks(fn))
       traits.push(`${FLAG_BLOCK}${block.flag}:${block.start}:${block.end}`);
-    const cache = paramCacheOf(fn);
+    const cache = paramCacheOf(fn, model);
     if (cache)
       traits.push(`${PARAM_CACHE}${cache.position}:${cache.name}:${cache.start}:${cache.end}`);
     for (const call of calls) {
@@ -657,11 +635,11 @@ export const queryInLoopViaHelper: Rule = {
     for (const facts of ctx.index.allFacts()) {
       if (facts.language !== 'python' || isOneOffCode(displayPath(facts, facts.file))) continue;
       for (const fn of facts.functions) {
-        const repeated = repeatedCalls(fn);
+        const repeated = callTraits(fn, REPEATED);
         if (repeated.size === 0) continue;
-        const handed = handedOnCalls(fn);
-        const keptArgs = keptArgumentsOf(fn);
-        const switchedOff = switchedOffOf(fn);
+        const handed = callTraits(fn, HANDED_ON);
+        const keptArgs = callTraits(fn, KEPT_ARGUMENTS);
+        const switchedOff = callTraits(fn, SWITCHED_OFF);
         const found: { site: CallSite; loop: string; reach: Reach; lazyOnly: boolean }[] = [];
         for (const site of fn.calls) {
           const loop = repeated.get(site.start);
@@ -669,12 +647,20 @@ export const queryInLoopViaHelper: Rule = {
           const target = ctx.index.resolve(site.targets);
           if (!target || !runsHere(site, target.fn)) continue;
           // `author_of(db, id, cache)` filling `cache` on a miss: once per distinct key.
-          if (memoisedByArgument(target.fn, keptArgs.get(site.start), leadsToRoundTrip, ctx.index))
+          if (
+            memoisedByArgument(
+              target.fn,
+              namesOf(keptArgs.get(site.start)),
+              leadsToRoundTrip,
+              ctx.index,
+            )
+          )
             continue;
+          // `kept` or `argument` (see `handedOn`).
           const use = handed.get(site.start);
           // A queryset the loop only stores or compiles into another query is not evaluated.
           // `create_path(o, rebuild=False)`: the blocks `if rebuild:` guards do not run.
-          const off = switchedOffBlocks(target.fn, switchedOff.get(site.start));
+          const off = switchedOffBlocks(target.fn, namesOf(switchedOff.get(site.start)));
           const reach =
             use === 'kept'
               ? finder.reachKeptLazy(target)
@@ -714,7 +700,7 @@ export const queryInLoopViaHelper: Rule = {
           const advice = recursive
             ? 'load the whole tree in one query (a recursive CTE) or one query per level'
             : commits
-              ? 'each commit is a round trip and a transaction of its own: commit once after the loop (or every few hundred items)'
+              ? COMMIT_ADVICE
               : reach.effect.kind === 'db' &&
                   writesOnly(confirmedEffects(last.fn.effects, ctx.index))
                 ? writeBatchAdvice(last.fn, ctx.index)

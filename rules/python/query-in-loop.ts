@@ -6,6 +6,7 @@ import {
   evaluatesQuerySetVariable,
   isSubqueryOfOuterQuery,
   managerAttributeQuery,
+  modelWriteHooks,
   type ModelWriteHooks,
   writesQuerySetRow,
   writesRelatedManagerRow,
@@ -36,7 +37,11 @@ import { queriesOncePerModelClass } from '../../server/src/python/model-class-lo
 import { queriesOncePerKeyGroup } from '../../server/src/python/grouped-key-loops';
 import { sendsInBatch, updatesPerRowValues } from '../../server/src/python/loop-writes';
 import { sendsSyncRedisCommand } from '../../server/src/python/redis-round-trips';
-import { commitsEachItem, commitsSession } from '../../server/src/python/session-commits';
+import {
+  COMMIT_ADVICE,
+  commitsEachItem,
+  commitsSession,
+} from '../../server/src/python/session-commits';
 import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
 
 /** The method that ends the chain `call` heads: `exists` for `Entry.objects.filter(...).exists()`. */
@@ -101,7 +106,7 @@ function advice(
     return isDjangoQuery(call)
       ? 'each row gets values of its own, which one `IN (...)` cannot carry: set them on the rows and write them with one `bulk_update(rows, fields)` after the loop'
       : 'each row gets values of its own, which one `IN (...)` cannot carry: send one `update(X)` with a list of parameter sets (`session.execute(update(X), [{"id": ..., ...}, ...])`) or an `UPDATE ... FROM (VALUES ...)` after the loop';
-  if (sendsInBatch(call, loop))
+  if (sendsInBatch(call, loop, model))
     return "it already sends one `IN (...)` per pass: collect every pass's keys and send one `IN (...)` before the loop";
   return 'batch it with `IN (...)`, eager loading or one query before the loop';
 }
@@ -152,10 +157,6 @@ function runsOncePerKeyOrStatement(call: PyCall, model: PythonModel): boolean {
  */
 const REDIS_ADVICE =
   'send them in one round trip: a multi-key command (`mget`, `mset`, `exists(*keys)`, `delete(*keys)`) or a pipeline (`pipe = r.pipeline()`, `pipe.get(k)` per item, then one `pipe.execute()`)';
-
-/** How to commit a loop's writes: once, after the loop, or once per batch. */
-const COMMIT_ADVICE =
-  'each commit is a round trip and a transaction of its own: commit once after the loop (or every few hundred items)';
 
 /** A database query run once per item of a loop: the N+1 pattern. */
 export const queryInLoop: Rule = {
@@ -473,10 +474,7 @@ export const queryInLoop: Rule = {
     );
     // A model that overrides `save()`/`delete()`, or has lifecycle hooks or save signal receivers,
     // loses them to the bulk form.
-    const hooks: ModelWriteHooks = {
-      overridden: (className) => ctx.index.djangoOverriddenWrites(className),
-      saveHooks: (className) => ctx.index.djangoSaveHooks(className),
-    };
+    const hooks = modelWriteHooks(() => ctx.index);
     for (const { call, loop } of repeated) {
       if (commits.has(call)) {
         if (!commitsEachItem(call, loop)) continue;

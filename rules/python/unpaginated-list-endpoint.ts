@@ -6,10 +6,10 @@ import { mayReturnSqlRows } from '../../server/src/python/orm';
 import { mayLoadByKeyList } from '../../server/src/python/orm-keys';
 import {
   hasPaging,
+  answersOneObject,
   isGetHandler,
   isReturnedAsIs,
   pageFix,
-  respondsWithOneObject,
   reportedReturnedReads,
   returnedReads,
 } from '../../server/src/python/list-endpoints';
@@ -172,7 +172,7 @@ export const unpaginatedListEndpoint: Rule = {
     const handler = isGetHandler(fn, model);
     // `response_model=Message` with `return repo.get_message(id)`: FastAPI validates that result
     // as one object, so whatever the service reads, it does not answer with its rows.
-    const oneObject = handler && respondsWithOneObject(fn);
+    const oneObject = answersOneObject(fn, model);
     for (const call of calls) {
       if (!call.callee || call.inLambda) continue;
       if (callTargets(call, model).length === 0) continue; // never a workspace function

@@ -4,6 +4,7 @@
  * already been turned into "look up once, reuse", which is the cure for an N+1.
  */
 import type { Node } from 'web-tree-sitter';
+import { OwnedCache } from './memo';
 import type { PyCall, PyFunction, PythonModel } from './model';
 
 /** Wrappers a result may pass through on its way into the cache: `list(...)`, `await`, `(...)`. */
@@ -110,6 +111,8 @@ function testsMiss(call: Node, loop: Node, names: string[]): boolean {
 
 /** Whether `text` mentions the name or dotted path `name` as a whole (not `x.name`, not `name_2`). */
 function mentionsName(text: string, name: string): boolean {
+  // Most conditions do not hold the name at all: no RegExp for those.
+  if (!text.includes(name)) return false;
   const escaped = name.replace(/[.]/g, '\\.');
   return new RegExp(`(?<![\\w.])${escaped}(?!\\w)`, 'u').test(text);
 }
@@ -223,12 +226,54 @@ export interface ParamCache {
 /** A hit test: `key in cache` (not `not in`). */
 const HIT_TEST = /(?<!\bnot\s)\bin\s+([\w]+)\s*$/;
 
-export function paramCacheOf(fn: PyFunction): ParamCache | undefined {
-  const text = fn.body.text;
-  // Cheap sniff: a membership or `.get` test and a subscript store.
-  if (!/\bin\b|\.get\(/.test(text) || !/\]\s*=[^=]/.test(text)) return undefined;
+/** A subscript store (`cache[key] = value`): both shapes of a parameter cache hold one. */
+const SUBSCRIPT_STORE = /\]\s*=[^=]/g;
+/** A membership or `.get` test: both shapes of a parameter cache test the cache so. */
+const CACHE_TEST = /\bin\b|\.get\(/;
+
+const subscriptStoresCache = new OwnedCache<PythonModel, { starts: number[]; ends: number[] }>(
+  'subscript stores',
+);
+
+/** Where the file's subscript stores start and end, in source order (they do not overlap). */
+function subscriptStores(model: PythonModel): { starts: number[]; ends: number[] } {
+  let stores = subscriptStoresCache.get(model);
+  if (stores) return stores;
+  stores = { starts: [], ends: [] };
+  for (const match of model.source.matchAll(SUBSCRIPT_STORE)) {
+    stores.starts.push(match.index);
+    stores.ends.push(match.index + match[0].length);
+  }
+  subscriptStoresCache.set(model, stores);
+  return stores;
+}
+
+/**
+ * Whether a subscript store lies within `start`..`end`. One scan of the file serves every
+ * function, where a scan of each body would read a method's text once more per nesting level.
+ */
+function storesWithin(model: PythonModel, start: number, end: number): boolean {
+  const { starts, ends } = subscriptStores(model);
+  let low = 0;
+  let high = starts.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (starts[middle] < start) low = middle + 1;
+    else high = middle;
+  }
+  // The first store from `start` on ends first: if it runs past `end`, every later one does.
+  return low < starts.length && ends[low] <= end;
+}
+
+export function paramCacheOf(fn: PyFunction, model: PythonModel): ParamCache | undefined {
   const params = fn.params.map((param) => param.name.replace(/^\*+/, ''));
   if (fn.className && (params[0] === 'self' || params[0] === 'cls')) params.shift();
+  // The cache is a parameter: a function without one has none, whatever its body says.
+  if (params.length === 0) return undefined;
+  const body = fn.body;
+  // Cheap sniff: a subscript store, then a membership or `.get` test.
+  if (!storesWithin(model, body.startIndex, body.endIndex)) return undefined;
+  if (!CACHE_TEST.test(body.text)) return undefined;
   const statements = fn.body.namedChildren.filter((child) => child?.type !== 'comment');
   for (const [i, statement] of statements.entries()) {
     if (statement?.type !== 'if_statement') continue;

@@ -21,6 +21,7 @@ import {
   readChainIn,
 } from './orm';
 import { unwrap, withoutProgressWrapper } from './scope-analysis';
+import type { WorkspaceIndex } from '../workspace/index';
 
 /** Queryset methods that run the query, sync and async (Django 4.1+ twins). */
 const EVALUATIONS = new Set([
@@ -200,6 +201,19 @@ export interface ModelWriteHooks {
 }
 
 const NO_WRITE_HOOKS: ModelWriteHooks = { overridden: () => new Set(), saveHooks: () => [] };
+
+/**
+ * The write hooks the workspace index knows of. The index is asked for on first use only: a file
+ * rule that reads `ctx.index` waits for the whole workspace to be indexed.
+ */
+export function modelWriteHooks(
+  index: () => Pick<WorkspaceIndex, 'djangoOverriddenWrites' | 'djangoSaveHooks'>,
+): ModelWriteHooks {
+  return {
+    overridden: (className) => index().djangoOverriddenWrites(className),
+    saveHooks: (className) => index().djangoSaveHooks(className),
+  };
+}
 
 /**
  * What a bulk write of `className` rows would skip, for a message: `the overridden

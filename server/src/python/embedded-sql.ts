@@ -413,10 +413,7 @@ function boundParameters(call: PyCall): BoundParameters | undefined {
  * Every SQL string the file passes to a database call, once each. The `ROW_FETCH_SINKS` calls that
  * send one are added to `rowFetchCalls`.
  */
-export function extractPythonSql(
-  model: PythonModel,
-  rowFetchCalls: Set<PyCall> = new Set(),
-): SqlUnit[] {
+function extractPythonSql(model: PythonModel, rowFetchCalls: Set<PyCall>): SqlUnit[] {
   const units: SqlUnit[] = [];
   const seen = new Set<number>();
   for (const call of model.calls) {

@@ -6,11 +6,24 @@
  * the caller iterates it.
  */
 import type { Node } from 'web-tree-sitter';
-import { callsByFunction, type PyCall, type PyFunction, type PythonModel } from './model';
+import { OwnedCache } from './memo';
+import { type PyCall, type PyFunction, type PythonModel } from './model';
 import { isGenerator } from './returned-calls';
 
 /** Decorators that leave a generator function a generator function. */
 const TRANSPARENT_DECORATORS = new Set(['staticmethod', 'classmethod']);
+
+const yields = new OwnedCache<PythonModel, boolean>('mentions yield');
+
+/** Whether the file says `yield` anywhere: files without it hold no generator function. */
+function mayYield(model: PythonModel): boolean {
+  let found = yields.get(model);
+  if (found === undefined) {
+    found = model.source.includes('yield');
+    yields.set(model, found);
+  }
+  return found;
+}
 
 /**
  * Whether calling `fn` only builds a generator: it yields (not counting nested functions) and has
@@ -18,7 +31,7 @@ const TRANSPARENT_DECORATORS = new Set(['staticmethod', 'classmethod']);
  * when its `with` block starts).
  */
 export function onlyBuildsGenerator(fn: PyFunction, model: PythonModel): boolean {
-  if (fn.isAsync || !model.source.includes('yield')) return false;
+  if (fn.isAsync || !mayYield(model)) return false;
   if (fn.decorators.some((decorator) => !TRANSPARENT_DECORATORS.has(decorator))) return false;
   return isGenerator(fn, model);
 }
@@ -67,13 +80,39 @@ const MAX_WRAPPERS = 4;
  * expression over it is iterated where that expression is.
  */
 export function iteratesResult(call: PyCall, model: PythonModel): boolean {
-  return iteratedAt(call.node, call, model, 0);
+  return mayBeIteratedHere(call, model.source) && iteratedAt(call.node, call, model, 0);
+}
+
+/** Words that end the text before an iterated call: `for x in f()`, `yield from f()`. */
+const ITERATING_WORDS = new Set(['in', 'from']);
+/** Characters that end the text before an iterated call: `(`, `,`, `*`, `**`, `=`. */
+const ITERATING_MARKS = new Set(['(', ',', '*', '=']);
+
+/**
+ * Whether the text before `call` on its line allows one of the shapes `iteratedAt` accepts: each
+ * puts `in`, `from`, `(`, `,`, `*` or `=` right before the call (or before the parentheses around
+ * it). Reading the source spares a walk up the tree for most call sites (statements, `await`,
+ * `return`). A call first on its line (an argument after a comment, a continued line) is left to
+ * the walk.
+ */
+function mayBeIteratedHere(call: PyCall, source: string): boolean {
+  let at = call.start - 1;
+  while (at >= 0 && (source[at] === ' ' || source[at] === '\t')) at--;
+  if (at < 0 || source[at] === '\n' || source[at] === '\r') return true;
+  if (ITERATING_MARKS.has(source[at])) return true;
+  let wordStart = at;
+  while (wordStart > 0 && /\w/.test(source[wordStart - 1])) wordStart--;
+  return ITERATING_WORDS.has(source.slice(wordStart, at + 1));
 }
 
 function iteratedAt(expression: Node, call: PyCall, model: PythonModel, depth: number): boolean {
   let node = expression;
-  while (node.parent?.type === 'parenthesized_expression') node = node.parent;
-  const parent = node.parent;
+  // One `.parent` per level: each crosses into WASM.
+  let parent = node.parent;
+  while (parent?.type === 'parenthesized_expression') {
+    node = parent;
+    parent = node.parent;
+  }
   if (!parent || depth > MAX_WRAPPERS) return false;
   switch (parent.type) {
     case 'for_statement':
@@ -132,15 +171,38 @@ function boundLocalIterated(
   const target = assignment.childForFieldName('left');
   if (!fn || target?.type !== 'identifier' || !assignment.childForFieldName('right')?.equals(value))
     return false;
-  const name = target.text;
+  return iteratedLocals(model).get(fn)?.has(target.text) ?? false;
+}
+
+const iteratedLocalsCache = new OwnedCache<PythonModel, Map<PyFunction, Set<string>>>(
+  'iterated locals',
+);
+
+/**
+ * Per function, the plain names it iterates: a loop or comprehension over the name (not a
+ * generator expression), or the name handed to a consuming call (`list(rows)`). Built once per
+ * file: each call site bound to a local would otherwise scan every loop and call again.
+ */
+function iteratedLocals(model: PythonModel): Map<PyFunction, Set<string>> {
+  let iterated = iteratedLocalsCache.get(model);
+  if (iterated) return iterated;
+  const names = new Map<PyFunction, Set<string>>();
+  const add = (fn: PyFunction, name: string): void => {
+    const known = names.get(fn);
+    if (known) known.add(name);
+    else names.set(fn, new Set([name]));
+  };
   for (const loop of model.loops) {
-    if (loop.fn !== fn || loop.iterable?.type !== 'identifier' || loop.iterable.text !== name)
-      continue;
-    if (loop.node.type !== 'generator_expression') return true;
+    const iterable = loop.iterable;
+    if (!loop.fn || iterable?.type !== 'identifier') continue;
+    if (loop.node.type !== 'generator_expression') add(loop.fn, iterable.text);
   }
-  return (callsByFunction(model).get(fn) ?? []).some(
-    (other) =>
-      CONSUMING_CALLS.has(other.method) &&
-      other.args.namedChildren.some((arg) => arg?.type === 'identifier' && arg.text === name),
-  );
+  for (const other of model.calls) {
+    if (!other.fn || !CONSUMING_CALLS.has(other.method)) continue;
+    for (const arg of other.args.namedChildren)
+      if (arg?.type === 'identifier') add(other.fn, arg.text);
+  }
+  iterated = names;
+  iteratedLocalsCache.set(model, iterated);
+  return iterated;
 }

@@ -4,24 +4,10 @@
  * the queries number the groups (model types, tables, shards), not the items. Grouping the keys
  * and sending one `IN (...)` per group is the batching cure itself. Asked by `query-in-loop`.
  */
-import type { Node } from 'web-tree-sitter';
 import { loopTarget, repeatingLoops } from './loop-analysis';
-import { OwnedCache } from './memo';
+import { mayFilterWithIn } from './loop-writes';
 import type { PyCall, PyLoop, PythonModel } from './model';
-import { unwrap } from './scope-analysis';
-
-/** Text a grouped `IN (...)` query holds: files without it pay nothing more. */
-const SNIFF = /__in\s*=|\.in_\(/;
-const sniffed = new OwnedCache<PythonModel, boolean>('may query groups of keys');
-
-function mayQueryGroups(model: PythonModel): boolean {
-  let found = sniffed.get(model);
-  if (found === undefined) {
-    found = SNIFF.test(model.source);
-    sniffed.set(model, found);
-  }
-  return found;
-}
+import { chainTop, unwrap } from './scope-analysis';
 
 /**
  * The name a loop binds to each group of keys: `ids` in `for key, ids in groups.items()` and in
@@ -42,21 +28,9 @@ function groupName(loop: PyLoop): string | undefined {
   return value?.type === 'identifier' ? value.text : undefined;
 }
 
-/** The outermost call or attribute of the chain the call heads: `….filter(X.id.in_(ids)).all()`. */
-function chainTop(node: Node): Node {
-  let top = node;
-  for (;;) {
-    const parent = top.parent;
-    if (parent?.type === 'attribute' && parent.childForFieldName('object')?.id === top.id)
-      top = parent;
-    else if (parent?.type === 'call' && parent.childForFieldName('function')?.id === top.id)
-      top = parent;
-    else return top;
-  }
-}
-
 /** `pk__in=ids`, `X.id.in_(ids)`, also through `list(ids)`, `set(ids)`, `sorted(ids)`. */
 function filtersInGroup(text: string, name: string): boolean {
+  if (!text.includes(name)) return false;
   const value = `(?:(?:list|set|tuple|sorted)\\(\\s*)?${name}\\b`;
   return new RegExp(`__in\\s*=\\s*${value}|\\.in_\\(\\s*${value}`).test(text);
 }
@@ -66,14 +40,16 @@ function filtersInGroup(text: string, name: string): boolean {
  * with `IN (...)` on the group of the pass. A loop over rows around it still repeats it per row.
  */
 export function queriesOncePerKeyGroup(call: PyCall, model: PythonModel): boolean {
-  if (!mayQueryGroups(model)) return false;
-  const names = call.loops.map(groupName);
-  if (names.every((name) => name === undefined)) return false;
+  // Files without a grouped `IN (...)` query pay nothing more.
+  if (!mayFilterWithIn(model)) return false;
+  const names = new Map(call.loops.map((loop) => [loop, groupName(loop)]));
+  if ([...names.values()].every((name) => name === undefined)) return false;
   const loops = repeatingLoops(call, model);
   if (loops.length === 0) return false;
   const text = chainTop(call.node).text;
   return loops.every((loop) => {
-    const name = groupName(loop);
+    // `repeatingLoops` picks from `call.loops`: each group name is already read.
+    const name = names.get(loop);
     return name !== undefined && filtersInGroup(text, name);
   });
 }

@@ -132,7 +132,7 @@ const COLLECTION_NAME = /List|Page|Collection|Array|Set|Sequence|Items|Results|s
  * FastAPI validates what the handler returns against it: a handler that returns a service's
  * result as it is cannot be returning that service's rows.
  */
-export function respondsWithOneObject(fn: PyFunction): boolean {
+function respondsWithOneObject(fn: PyFunction): boolean {
   return fn.decorators.some((decorator) => {
     const model = RESPONSE_MODEL.exec(decorator)?.[1];
     if (!model || model === 'None') return false;
@@ -147,15 +147,29 @@ export function isReturnedAsIs(node: Node): boolean {
   return up?.type === 'return_statement';
 }
 
+const getHandlers = new OwnedCache<PyFunction, boolean>('GET handler');
+
 /** Whether `fn` answers GET requests: a route handler or a Django view. */
 export function isGetHandler(fn: PyFunction, model: PythonModel): boolean {
-  if (
-    fn.decorators.length === 0 &&
-    fn.params[0]?.name !== 'request' &&
-    fn.params[1]?.name !== 'request'
-  )
-    return false;
-  return isGetRoute(fn) || isDjangoView(fn, model);
+  // Asked by the direct check and by the traits, through `answersOneObject` too: read once.
+  let handler = getHandlers.get(fn);
+  if (handler === undefined) {
+    handler =
+      (fn.decorators.length > 0 ||
+        fn.params[0]?.name === 'request' ||
+        fn.params[1]?.name === 'request') &&
+      (isGetRoute(fn) || isDjangoView(fn, model));
+    getHandlers.set(fn, handler);
+  }
+  return handler;
+}
+
+/**
+ * Whether `fn` is a GET handler that answers with one object (`response_model=Message`): what it
+ * returns is validated as one object, not handed out as rows.
+ */
+export function answersOneObject(fn: PyFunction, model: PythonModel): boolean {
+  return isGetHandler(fn, model) && respondsWithOneObject(fn);
 }
 
 /** An unbounded read a function returns: an ORM query, or a call sending raw SQL. */
@@ -172,7 +186,7 @@ export function returnedReads(
   units: readonly SqlUnit[],
 ): ReturnedRead[] {
   // A handler answering one object returns no rows it hands out as they are.
-  const oneObject = isGetHandler(fn, model) && respondsWithOneObject(fn);
+  const oneObject = answersOneObject(fn, model);
   const reads: ReturnedRead[] = unboundedOrmReads(model)
     .filter((read) => read.fn === fn && flowsToReturn(fn, read.node))
     .filter((read) => !oneObject || !isReturnedAsIs(read.node))

@@ -5,7 +5,8 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { statementsBuiltInLoop } from './batch-drains';
-import type { PyCall, PyLoop } from './model';
+import { OwnedCache } from './memo';
+import type { PyCall, PyLoop, PythonModel } from './model';
 import { chainWithSlices, positionalArguments, unwrap } from './scope-analysis';
 import { readsWhatTheLoopChanges } from './loop-invariance';
 
@@ -74,6 +75,17 @@ export function updatesPerRowValues(call: PyCall, loop: PyLoop): boolean {
 
 /** `id__in=`, `.in_(`: the statement may already batch keys. */
 const IN_BATCH = /__in\s*=|\.in_\(/;
+const filtersWithIn = new OwnedCache<PythonModel, boolean>('may filter with IN');
+
+/** Whether the file filters with `IN (...)` anywhere: files without it pay nothing more. */
+export function mayFilterWithIn(model: PythonModel): boolean {
+  let found = filtersWithIn.get(model);
+  if (found === undefined) {
+    found = IN_BATCH.test(model.source);
+    filtersWithIn.set(model, found);
+  }
+  return found;
+}
 
 /** The lists an expression filters with `IN`: values of `x__in=` and arguments of `.in_(...)`. */
 function inLists(node: Node): Node[] {
@@ -95,7 +107,8 @@ function inLists(node: Node): Node[] {
  * changes (`UploadFile.id.in_(file_ids)` with `file_ids` built per pass): one batch per item,
  * whose keys merge into one. A fixed list (`state__in=["open", "done"]`) batches nothing.
  */
-export function sendsInBatch(call: PyCall, loop: PyLoop): boolean {
+export function sendsInBatch(call: PyCall, loop: PyLoop, model: PythonModel): boolean {
+  if (!mayFilterWithIn(model)) return false;
   const chain = chainWithSlices(call.node);
   const statements = IN_BATCH.test(chain.text) ? [chain] : statementsBuiltInLoop(call, loop);
   return statements.some(

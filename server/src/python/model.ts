@@ -672,7 +672,7 @@ class PythonModelBuilder {
         return this.addAwait(node, start, end, scope);
       case 'with_statement':
       case 'for_in_clause':
-        if (scope.fn && !scope.inLambda && isAsyncForm(node)) scope.fn.usesAwait = true;
+        if (scope.fn && !scope.inLambda && this.isAsyncAt(node, start)) scope.fn.usesAwait = true;
         return;
       case 'call':
         return this.addCall(node, start, end, scope);
@@ -867,8 +867,16 @@ class PythonModelBuilder {
     this.openNode(call.argumentList, { ...scope, outerCall: call });
   }
 
+  /**
+   * `isAsyncForm` for a node starting at `start`: an `async` form starts with an `a`, so the others
+   * skip asking the tree for their first child.
+   */
+  private isAsyncAt(node: Node, start: number): boolean {
+    return this.source.charCodeAt(start) === 0x61 && isAsyncForm(node);
+  }
+
   private addLoop(node: Node, kind: PyLoopKind, start: number, end: number, scope: Scope): void {
-    if (kind === 'for' && scope.fn && !scope.inLambda && isAsyncForm(node))
+    if (kind === 'for' && scope.fn && !scope.inLambda && this.isAsyncAt(node, start))
       scope.fn.usesAwait = true;
     const loop = loopOf(node, kind, scope);
     this.model.loops.push(loop);

@@ -5,11 +5,10 @@
  * collection stored or handed out whole (a cache or an index rebuild) are such code. They may
  * still hold too many rows at once, so they are reported with streaming advice, not a bound.
  */
-import type { Node } from 'web-tree-sitter';
 import type { PyCall, PyFunction, PyLoop, PythonModel } from './model';
 import { OwnedCache } from './memo';
 import type { OrmRead } from './orm';
-import { contains, decoratorName, positionalArguments } from './scope-analysis';
+import { contains, decoratorName, positionalArguments, readsVariable } from './scope-analysis';
 
 /** Why a read must see every row. */
 export type MustSeeAll =
@@ -115,7 +114,7 @@ function writesRow(call: PyCall, row: string): boolean {
     if (call.receiver?.text === row) return true;
     return call.method === 'delete' && positionalArguments(call)[0]?.text === row;
   }
-  return QUERY_WRITES.has(call.method) && !!call.receiver && mentions(call.receiver, row);
+  return QUERY_WRITES.has(call.method) && !!call.receiver && readsVariable(call.receiver, row);
 }
 
 function isSqlAlchemy(read: OrmRead): boolean {
@@ -145,7 +144,7 @@ function writesAttributesBack(loop: PyLoop, row: string, inBody: readonly PyCall
 /** `ids` in `ids.extend(row.tags)`: the collection a call adds something of the row to. */
 function foldTarget(call: PyCall, row: string): string | undefined {
   if (!FOLDS.has(call.method) || call.receiver?.type !== 'identifier') return undefined;
-  return mentions(call.args, row) ? call.receiver.text : undefined;
+  return readsVariable(call.args, row) ? call.receiver.text : undefined;
 }
 
 /** `index` in `index[row.sku] = row` in the loop's body: collections keyed by something of the row. */
@@ -159,7 +158,7 @@ function subscriptFolds(loop: PyLoop, row: string): string[] {
     if (augmented || node.startIndex < start || node.startIndex >= end) continue;
     const left = node.childForFieldName('left');
     const collection = left?.type === 'subscript' ? left.childForFieldName('value') : null;
-    if (collection?.type === 'identifier' && mentions(node, row)) found.push(collection.text);
+    if (collection?.type === 'identifier' && readsVariable(node, row)) found.push(collection.text);
   }
   return found;
 }
@@ -177,7 +176,9 @@ function isStoredWhole(name: string, loop: PyLoop, model: PythonModel): boolean 
   if (!start) return false;
   const after = (call: PyCall): boolean => call.start >= loopEnd && call.fn === fn;
   if (
-    model.calls.some((call) => after(call) && STORES.has(call.method) && mentions(call.args, name))
+    model.calls.some(
+      (call) => after(call) && STORES.has(call.method) && readsVariable(call.args, name),
+    )
   )
     return true;
   return start === 'index' && returnsName(fn, name, loopEnd);
@@ -201,19 +202,4 @@ function returnsName(fn: PyFunction, name: string, at: number): boolean {
   return returns.some(
     (node) => !!node && node.startIndex >= at && node.namedChildren[0]?.text === name,
   );
-}
-
-/** Whether `node` reads the variable `name` (not `x.name`, not a keyword's name). */
-function mentions(node: Node, name: string): boolean {
-  if (!node.text.includes(name)) return false;
-  if (node.type === 'identifier') return node.text === name;
-  if (node.type === 'keyword_argument') {
-    const value = node.childForFieldName('value');
-    return !!value && mentions(value, name);
-  }
-  if (node.type === 'attribute') {
-    const object = node.childForFieldName('object');
-    return !!object && mentions(object, name);
-  }
-  return node.namedChildren.some((child) => !!child && mentions(child, name));
 }

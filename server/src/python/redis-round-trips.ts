@@ -3,7 +3,7 @@
  * Redis command each (`for k in keys: r.get(k)`), for `query-in-loop`.
  */
 import { importsRedis, receiverFactoryCall, syncRedisCommand } from './blocking';
-import type { PyCall, PyFunction, PythonModel } from './model';
+import { callsByFunction, type PyCall, type PythonModel } from './model';
 import { OwnedCache } from './memo';
 import { returnsSyncRedisClient, sendsRedisCommand } from './redis-clients';
 
@@ -16,15 +16,11 @@ const redisGetters = new OwnedCache<PythonModel, ReadonlySet<string>>('redis get
 function fileRedisGetters(model: PythonModel): ReadonlySet<string> {
   let names = redisGetters.get(model);
   if (!names) {
-    const own = new Map<PyFunction, PyCall[]>();
-    for (const call of model.calls)
-      if (call.fn && !call.fn.parent && !call.fn.className) {
-        const calls = own.get(call.fn);
-        if (calls) calls.push(call);
-        else own.set(call.fn, [call]);
-      }
     const found = new Set<string>();
-    for (const [fn, calls] of own) if (returnsSyncRedisClient(fn, calls, model)) found.add(fn.name);
+    // Top-level functions only: a getter is called by its plain name.
+    for (const [fn, calls] of callsByFunction(model))
+      if (!fn.parent && !fn.className && returnsSyncRedisClient(fn, calls, model))
+        found.add(fn.name);
     names = found;
     redisGetters.set(model, names);
   }

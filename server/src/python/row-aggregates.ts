@@ -10,7 +10,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { PyFunction } from './model';
 import type { OrmRead } from './orm';
-import { contains } from './scope-analysis';
+import { contains, readsVariable } from './scope-analysis';
 
 /** What the code does with the rows: fold them into counts or totals, or only take their number. */
 export interface RowAggregate {
@@ -169,7 +169,7 @@ function assignmentAggregate(node: Node, row: string): RowAggregate | undefined 
   const left = node.childForFieldName('left');
   const right = unparenthesized(node.childForFieldName('right'));
   if (!left || !right) return false;
-  const fromRow = mentions(right, row) || mentions(left, row);
+  const fromRow = readsVariable(right, row) || readsVariable(left, row);
   const key =
     left.type === 'subscript' ? rowAttribute(left.childForFieldName('subscript'), row) : undefined;
   if (node.type === 'augmented_assignment') {
@@ -185,14 +185,14 @@ function assignmentAggregate(node: Node, row: string): RowAggregate | undefined 
     // `total = total + row.size`, `latest = max(latest, row.created_at)`; a value built up any
     // other way (`keys = keys.union({...})`) collects the rows' values; else a local.
     if (right.text === row) return false;
-    if (!mentions(right, left.text)) return undefined;
+    if (!readsVariable(right, left.text)) return undefined;
     return fromRow && isArithmetic(right) ? { kind: 'folds' } : false;
   }
   if (left.type !== 'subscript') return false;
   const collection = left.childForFieldName('value');
   if (!collection) return false;
   // `latest[row.key] = row`: one row per key, the last (or best) one seen.
-  if (right.text === row) return mentions(left, row) ? { kind: 'latest', key } : false;
+  if (right.text === row) return readsVariable(left, row) ? { kind: 'latest', key } : false;
   // `counts[k] = counts.get(k, 0) + 1`: a count or sum kept per key (`k` often a local of the row).
   return right.text.startsWith(collection.text) && right.type === 'binary_operator'
     ? { kind: 'folds', key }
@@ -213,23 +213,13 @@ function unparenthesized(node: Node | null): Node | null {
   return inner;
 }
 
+/** The attribute name at the start of a text: `status` of `status.value]`. */
+const LEADING_NAME = /^\w+/;
+
 /** `status` of `row.status` or `row.status.value`. */
 function rowAttribute(node: Node | null, row: string): string | undefined {
-  const match = node ? new RegExp(`^${row}\\.(\\w+)`).exec(node.text) : null;
-  return match?.[1];
-}
-
-/** Whether `node` reads the variable `name` (not the attribute of `x.name`, not a keyword's name). */
-function mentions(node: Node, name: string): boolean {
-  if (!node.text.includes(name)) return false;
-  if (node.type === 'identifier') return node.text === name;
-  if (node.type === 'attribute') {
-    const object = node.childForFieldName('object');
-    return !!object && mentions(object, name);
-  }
-  if (node.type === 'keyword_argument') {
-    const value = node.childForFieldName('value');
-    return !!value && mentions(value, name);
-  }
-  return node.namedChildren.some((child) => !!child && mentions(child, name));
+  const text = node?.text;
+  // A constant pattern after a prefix test: no RegExp built per assignment.
+  if (!text?.startsWith(`${row}.`)) return undefined;
+  return LEADING_NAME.exec(text.slice(row.length + 1))?.[0];
 }

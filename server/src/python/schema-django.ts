@@ -25,6 +25,7 @@ import {
   type PythonModel,
 } from './model';
 import { groupingMethodsOf, managerSourceClass, narrowingMethodsOf } from './django-querysets';
+import { startsWithModule } from './knowledge';
 import {
   argsOf,
   blockAssignments,
@@ -346,7 +347,6 @@ function rowWritesDefined(cls: PyClass): string[] {
  */
 function lifecycleHooksDefined(cls: PyClass, model: PythonModel): string[] {
   const found: string[] = [];
-  if (!model.source.includes('django_lifecycle')) return found;
   for (const statement of cls.body.namedChildren) {
     if (statement?.type !== 'decorated_definition') continue;
     for (const decorator of statement.namedChildren) {
@@ -360,13 +360,13 @@ function lifecycleHooksDefined(cls: PyClass, model: PythonModel): string[] {
   return found;
 }
 
+const LIFECYCLE_MODULE = ['django_lifecycle'];
+
 /** Whether a decorator call is django-lifecycle's `hook(...)` (`@hook(...)`, `@lifecycle.hook(...)`). */
 function isLifecycleHook(call: Node, model: PythonModel): boolean {
   const callee = call.childForFieldName('function')?.text ?? '';
   if (!/^(?:\w+\.)*hook$/.test(callee)) return false;
-  const [head, ...rest] = callee.split('.');
-  const qualified = [model.imports.get(head) ?? head, ...rest].join('.');
-  return qualified.startsWith('django_lifecycle.') || qualified === 'django_lifecycle';
+  return startsWithModule(qualify(callee, model.imports), LIFECYCLE_MODULE);
 }
 
 /** `AFTER_CREATE` of `AFTER_CREATE`, `LifecycleHook.AFTER_CREATE` or `"after_create"`. */
@@ -397,6 +397,8 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
   const concrete = new Set<string>();
   // A base in another module may be an abstract model: only a module that uses Django asks.
   const usesDjango = /\bdjango\b/.test(model.source);
+  // Lifecycle hooks come from django-lifecycle: a file that never names it defines none.
+  const usesLifecycle = model.source.includes('django_lifecycle');
   // A base known to be a model: Django's own, or one declared earlier in this file.
   const knownModel = (base: string): boolean =>
     isModelBase(base, model) || abstract.has(base) || concrete.has(base);
@@ -449,7 +451,10 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
     ];
     if (overriddenWrites.length > 0) table.overriddenWrites = overriddenWrites;
     const lifecycleHooks = [
-      ...new Set([...lifecycleHooksDefined(cls, model), ...inherited.lifecycleHooks]),
+      ...new Set([
+        ...(usesLifecycle ? lifecycleHooksDefined(cls, model) : []),
+        ...inherited.lifecycleHooks,
+      ]),
     ];
     if (lifecycleHooks.length > 0) table.lifecycleHooks = lifecycleHooks;
     const customManagers = new Set(inherited.customManagers);

@@ -17,6 +17,7 @@ import type { IndexOperation, SchemaFacts } from '../workspace/facts';
 import { pythonSqlUnits } from './embedded-sql';
 import type { PythonModel } from './model';
 import { stringContentStart, stringValue } from './schema-args';
+import { isTestModuleName } from './scope-analysis';
 
 /**
  * Text a statement creating an index starts with; files and strings without it pay no DDL read.
@@ -24,15 +25,6 @@ import { stringContentStart, stringValue } from './schema-args';
  */
 export const MAY_CREATE_INDEX = /\b(?:CREATE\s+(?:UNIQUE\s+)?INDEX|ALTER\s+TABLE)\b/i;
 const MAY_CREATE_INDEX_ALL = new RegExp(MAY_CREATE_INDEX.source, 'gi');
-
-/** A test module (`tests.test_db`, `app.conftest`, `pkg.db_test`), by its dotted module name. */
-function isTestModule(moduleName: string): boolean {
-  const parts = moduleName.split('.');
-  const file = parts[parts.length - 1];
-  return (
-    /^test_|_test$|^conftest$/.test(file) || parts.slice(0, -1).some((p) => /^_?tests?$/.test(p))
-  );
-}
 
 function createdIndexes(operations: readonly IndexOperation[]): IndexOperation[] {
   return operations.filter((operation) => operation.kind === 'create');
@@ -85,7 +77,7 @@ function fromLiterals(model: PythonModel, units: readonly SqlUnit[]): IndexOpera
 
 /** Adds the indexes the module's SQL creates to `schema.operations`. */
 export function extractStartupIndexes(model: PythonModel, schema: SchemaFacts): void {
-  if (!MAY_CREATE_INDEX.test(model.source) || isTestModule(model.moduleName)) return;
+  if (!MAY_CREATE_INDEX.test(model.source) || isTestModuleName(model.moduleName)) return;
   const units = pythonSqlUnits(model);
   schema.operations.push(...fromSqlUnits(units), ...fromLiterals(model, units));
 }

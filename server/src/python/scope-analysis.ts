@@ -302,6 +302,14 @@ export function isTestPath(relativePath: string): boolean {
   return TEST_PATH.test(relativePath);
 }
 
+/**
+ * `isTestPath` for a dotted module name (`tests.test_db`, `app.conftest`, `pkg.db_test`), read as
+ * the file it names: for code that knows a module's name but not its path.
+ */
+export function isTestModuleName(moduleName: string | undefined): boolean {
+  return !!moduleName && isTestPath(`${moduleName.replace(/\./g, '/')}.py`);
+}
+
 const BATCH_SCRIPT_PATH = /(?:^|\/)(?:management\/commands\/[^/]+\.py$|scripts?\/)/;
 
 /**
@@ -408,3 +416,21 @@ export function callsNamed(model: PythonModel, name: string): readonly PyCall[] 
 }
 
 const callsByName = new OwnedCache<PythonModel, Map<string, PyCall[]>>('calls by name');
+
+/**
+ * Whether `node` reads the variable `name` (not the attribute of `x.name`, not a keyword's name).
+ * The text test first: most nodes do not hold the name at all.
+ */
+export function readsVariable(node: Node, name: string): boolean {
+  if (!node.text.includes(name)) return false;
+  if (node.type === 'identifier') return node.text === name;
+  if (node.type === 'keyword_argument') {
+    const value = node.childForFieldName('value');
+    return !!value && readsVariable(value, name);
+  }
+  if (node.type === 'attribute') {
+    const object = node.childForFieldName('object');
+    return !!object && readsVariable(object, name);
+  }
+  return node.namedChildren.some((child) => !!child && readsVariable(child, name));
+}

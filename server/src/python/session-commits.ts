@@ -3,12 +3,16 @@
  * for `query-in-loop`.
  */
 import type { Node } from 'web-tree-sitter';
-import { isAsyncDbName, isSyncDbName, receiverRoot } from './knowledge';
+import { isAsyncDbName, isSyncDbName, receiverRoot, startsWithModule } from './knowledge';
 import type { PyCall, PyLoop, PythonModel } from './model';
 import { OwnedCache } from './memo';
 
+/** How to commit a loop's writes, for messages: once, after the loop, or once per batch. */
+export const COMMIT_ADVICE =
+  'each commit is a round trip and a transaction of its own: commit once after the loop (or every few hundred items)';
+
 /** Libraries whose sessions a `db.commit()` of the file belongs to. */
-const SESSION_LIBRARIES = /^(?:sqlalchemy|sqlmodel|flask_sqlalchemy)(?:\.|$)/;
+const SESSION_LIBRARIES = ['sqlalchemy', 'sqlmodel', 'flask_sqlalchemy'];
 
 const importsSessions = new OwnedCache<PythonModel, boolean>('imports SQLAlchemy sessions');
 
@@ -17,7 +21,7 @@ function importsSessionLibrary(model: PythonModel): boolean {
   if (imports === undefined) {
     imports = false;
     for (const qualified of model.imports.values())
-      if (SESSION_LIBRARIES.test(qualified)) imports = true;
+      if (startsWithModule(qualified, SESSION_LIBRARIES)) imports = true;
     importsSessions.set(model, imports);
   }
   return imports;
