@@ -361,7 +361,9 @@ export const unboundedOrmQuery: Rule = {
           'plain column of a declared model, or a categorical name (`status`, `state`, `type`, `kind`, `*_type`, ...) ' +
           'of any model (`X.status.in_(statuses)`, `status__in=[...]`), and negated lists (`~X.id.in_(ids)`, `~Q(id__in=ids)`).',
         "The child rows of one parent: `==` on a column the workspace's models declare a foreign key " +
-          '(`where(Stage.pipeline_id == p)`, Django `filter(member=m)`, `member_id=...`; through a ' +
+          '(`where(Stage.pipeline_id == p)`, Django `filter(member=m)`, `member_id=...`; a ' +
+          'many-to-one relationship compared to one object, `filter(Note.pipeline == p)`, when the ' +
+          'model declares its `<relationship>_id` key; through a ' +
           "single-table-inheritance subclass too, which maps its parent's table and keys, its parent " +
           'in the same module or imported from another; also when the query pins a tenant key beside ' +
           'it, an access guard that only narrows the set: `where(Step.task_id == t, Step.org_id == o)`), ' +

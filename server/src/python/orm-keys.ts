@@ -135,6 +135,18 @@ export interface OneParentRead {
  * A parent that is not a tenant wins over a tenant pinned beside it: `Step.task_id == t,
  * Step.org_id == o` reads the steps of one task, the tenant key only guards access.
  */
+/**
+ * The foreign-key attributes that relationship attributes compared to one object stand for:
+ * `Link.subject == package` pins `subject_id`, the key SQLAlchemy compares for a many-to-one
+ * relationship (a to-many one cannot be compared with `==`). Only the `<relationship>_id`
+ * naming is followed: the relationship's own columns are not recorded.
+ */
+function relationshipKeys(table: TableFact, pinned: readonly string[]): ReadonlySet<string> {
+  const keys = new Set<string>();
+  for (const name of pinned) if (table.relationships.includes(name)) keys.add(`${name}_id`);
+  return keys;
+}
+
 function pinnedParent(
   table: TableFact,
   pinned: readonly string[],
@@ -142,8 +154,14 @@ function pinnedParent(
 ): OneParentRead | undefined {
   const covered = new Set<string>();
   let tenant: OneParentRead | undefined;
+  const throughRelationships = relationshipKeys(table, pinned);
   for (const column of table.columns) {
-    if (!pinned.includes(column.attribute) && !pinned.includes(column.name)) continue;
+    if (
+      !pinned.includes(column.attribute) &&
+      !pinned.includes(column.name) &&
+      !throughRelationships.has(column.attribute)
+    )
+      continue;
     const key = column.foreignKey;
     if (!key) {
       covered.add(column.name.toLowerCase());
