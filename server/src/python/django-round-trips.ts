@@ -230,7 +230,7 @@ export function skippedBySaveInBulk(className: string, hooks: ModelWriteHooks): 
  * The model class a Django `create` inserts into: `Order` of `Order.objects.create(...)`, the
  * enclosing class of `cls.objects.create(...)`; undefined for other receivers.
  */
-export function createdModelClass(call: PyCall): string | undefined {
+function createdModelClass(call: PyCall): string | undefined {
   const manager = call.receiver;
   const owner = manager?.type === 'attribute' ? manager.childForFieldName('object') : null;
   if (owner?.type !== 'identifier') return undefined;

@@ -513,7 +513,7 @@ function isHonoOpenApiModule(module: string): boolean {
  * `.openapi(...)` method too, so the receiver must be named like an app (`app`, `api`) or be made
  * here by `new OpenAPIHono()` (`const incidentsApi = new OpenAPIHono()`).
  */
-export function isOpenApiRouteRegistration(model: TsModel, call: TsCall | undefined): boolean {
+function isOpenApiRouteRegistration(model: TsModel, call: TsCall | undefined): boolean {
   if (!call || call.isNew || call.name !== 'openapi' || call.args.length < 2) return false;
   if (!importsModule(model, isHonoOpenApiModule)) return false;
   const last = call.receiverText?.split('.').pop() ?? '';
