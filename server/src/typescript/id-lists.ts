@@ -39,8 +39,37 @@ function isNameOrItsMap(node: ts.Expression, names: ReadonlySet<string>): boolea
 }
 
 /**
+ * The list a de-duplicating or copying wrapper passes on: `new Set(ids)`, `Array.from(ids)`,
+ * `[...ids]` hold the same ids as `ids` (undefined for anything else).
+ */
+function passedThrough(expression: ts.Expression): ts.Expression | undefined {
+  const value = unwrap(expression);
+  if (ts.isNewExpression(value) && ts.isIdentifier(value.expression)) {
+    return value.expression.text === 'Set' && value.arguments?.length === 1
+      ? value.arguments[0]
+      : undefined;
+  }
+  if (ts.isCallExpression(value) && value.arguments.length === 1) {
+    return chainText(value.expression) === 'Array.from' ? value.arguments[0] : undefined;
+  }
+  if (ts.isArrayLiteralExpression(value) && value.elements.length === 1) {
+    const [element] = value.elements;
+    return ts.isSpreadElement(element) ? element.expression : undefined;
+  }
+  return undefined;
+}
+
+/** `expression` with every `new Set(...)` / `Array.from(...)` / `[...]` around it taken off. */
+function withoutPassThrough(expression: ts.Expression): ts.Expression {
+  let value = unwrap(expression);
+  for (let inner = passedThrough(value); inner; inner = passedThrough(value)) value = unwrap(inner);
+  return value;
+}
+
+/**
  * Whether the rows of the awaited `call` (bound to a name, or mapped and then bound) are the
- * value of an `in`/`notIn` filter anywhere in the function that makes it.
+ * value of an `in`/`notIn` filter anywhere in the function that makes it, also after
+ * de-duplication (`Array.from(new Set(rows.map((r) => r.id)))`).
  */
 export function rowsFeedInList(call: TsCall): boolean {
   const body = call.fn?.node;
@@ -59,14 +88,17 @@ export function rowsFeedInList(call: TsCall): boolean {
     // `const ids = rows.map((r) => r.id)`: the ids are the rows' too.
     if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
       const initializer = unwrap(node.initializer);
-      if (isNameOrItsMap(initializer, names) && ts.isCallExpression(initializer))
+      const inner = withoutPassThrough(initializer);
+      // A wrapper around the rows' name (`new Set(ids)`) holds their ids too; the bare name is
+      // another name for the rows, which the walk does not follow.
+      if (isNameOrItsMap(inner, names) && (ts.isCallExpression(inner) || inner !== initializer))
         names.add(node.name.text);
     }
     if (
       ts.isPropertyAssignment(node) &&
       ts.isIdentifier(node.name) &&
       (node.name.text === 'in' || node.name.text === 'notIn') &&
-      isNameOrItsMap(node.initializer, names)
+      isNameOrItsMap(withoutPassThrough(node.initializer), names)
     ) {
       found = true;
       return;
