@@ -7,15 +7,26 @@ function lineStartOf(text: string, offset: number): number {
   return text.lastIndexOf('\n', offset - 1) + 1;
 }
 
-/** The indentation of the model's first field or attribute line; two spaces when there is none. */
+/**
+ * The indentation most of the model's field and attribute lines share (the first one's on a tie);
+ * two spaces when there is none. Hand-edited schemas mix tabs and spaces on a stray line, often
+ * the first, which the new line should not copy.
+ */
 function memberIndent(text: string, model: PrismaModel): string {
-  const first = Math.min(
-    ...model.fields.map((field) => field.start),
-    ...model.indexes.map((index) => index.start),
-  );
-  if (!Number.isFinite(first)) return '  ';
-  const indent = text.slice(lineStartOf(text, first), first);
-  return /^[ \t]*$/.test(indent) ? indent : '  ';
+  const starts = [...model.fields, ...model.indexes]
+    .map((member) => member.start)
+    .sort((a, b) => a - b);
+  const counts = new Map<string, number>();
+  for (const start of starts) {
+    const indent = text.slice(lineStartOf(text, start), start);
+    if (/^[ \t]*$/.test(indent)) counts.set(indent, (counts.get(indent) ?? 0) + 1);
+  }
+  let best = '  ';
+  let bestCount = 0;
+  for (const [indent, count] of counts) {
+    if (count > bestCount) [best, bestCount] = [indent, count];
+  }
+  return best;
 }
 
 /**
