@@ -209,8 +209,10 @@ export const unpaginatedListEndpoint: Rule = {
       traits.push(`${RETURNS_CALL}${call.node.startIndex}`);
     }
     if (handler && !hasPaging(fn, calls)) {
+      // Its return statements are read only when it returns something that may hold rows.
+      const returnsRows = traits.length > 0;
       traits.push(UNPAGINATED_ROUTE);
-      if (answersOneObjectWithRows(fn, model)) traits.push(ONE_OBJECT_ROUTE);
+      if (returnsRows && answersOneObjectWithRows(fn, model)) traits.push(ONE_OBJECT_ROUTE);
     }
     return traits;
   },
