@@ -586,6 +586,7 @@ describe('rule messages', () => {
       'from app.deps import get_db',
       'from app.models import Member, Team',
       'from app.schemas import TeamDetail',
+      'from fastapi.responses import JSONResponse',
       'router = APIRouter()',
       '@router.get("/teams/{team_id}")',
       'def team_detail(team_id: int, db: Session = Depends(get_db)):',
@@ -605,13 +606,36 @@ describe('rule messages', () => {
       '@router.get("/roles/{role}")',
       'def members_in_role(role: str, db: Session = Depends(get_db)):',
       '    return db.query(Member).filter(Member.role == role).all()',
+      '@router.get("/role-ids/{role}")',
+      'def member_ids_in_role(role: str, db: Session = Depends(get_db)):',
+      '    rows = db.query(Member).filter(Member.role == role).all()',
+      '    return JSONResponse(content=[row.id for row in rows])',
+      '@router.get("/role-names/{role}")',
+      'def member_names_in_role(role: str, db: Session = Depends(get_db)):',
+      '    rows = db.query(Member).filter(Member.role == role).all()',
+      '    return JSONResponse(content={"role": role, "names": [row.name for row in rows]})',
+    ].join('\n');
+    const flask = [
+      'from flask import Blueprint, jsonify, make_response',
+      'from app.models import Member, Team, db',
+      'teams = Blueprint("teams", __name__)',
+      '@teams.route("/teams/<int:team_id>")',
+      'def team_page(team_id):',
+      '    admins = db.session.query(Member).filter(Member.role == "admin").all()',
+      '    data = {"team": db.session.get(Team, team_id).name, "admins": [a.name for a in admins]}',
+      '    return make_response(jsonify(data), 200)',
+      '@teams.route("/teams/<int:team_id>/guests")',
+      'def team_guests_page(team_id):',
+      '    guests = db.session.query(Member).filter(Member.role == "guest").all()',
+      '    return jsonify([guest.name for guest in guests])',
     ].join('\n');
     const messages = await messagesIn('unpaginated-list-endpoint', [
       { relativePath: 'app/people.py', text: service },
       { relativePath: 'app/routes.py', text: routes },
+      { relativePath: 'app/pages.py', text: flask },
     ]);
     const of = (handler: string) => messages.find((m) => m.includes(`\`${handler}\``)) ?? '';
-    assert.equal(messages.length, 5);
+    assert.equal(messages.length, 9, messages.join('\n'));
     // One object (a detail path or a one-object response model) that embeds the rows.
     assert.match(
       of('team_detail'),
@@ -625,6 +649,11 @@ describe('rule messages', () => {
     assert.match(of('team_admins'), /^List endpoint `team_admins` returns every row/);
     assert.match(of('team_guests'), /^List endpoint `team_guests` returns every row/);
     assert.match(of('members_in_role'), /^List endpoint `members_in_role` returns every row/);
+    // Response wrappers: one object when they wrap a dict (a local only ever assigned one too).
+    assert.match(of('member_ids_in_role'), /^List endpoint `member_ids_in_role`/);
+    assert.match(of('member_names_in_role'), /^Endpoint `member_names_in_role` answers one object/);
+    assert.match(of('team_page'), /^Endpoint `team_page` answers one object/);
+    assert.match(of('team_guests_page'), /^List endpoint `team_guests_page`/);
   });
 
   it('unbounded-orm-query says why code that must see every row gets no bound', async () => {

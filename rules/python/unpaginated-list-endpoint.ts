@@ -135,8 +135,9 @@ export const unpaginatedListEndpoint: Rule = {
         '`page`, `page_size`, `per_page`, `cursor`... parameter, no such key read from the query string, ' +
         'no paginator. `unbounded-orm-query` and `unbounded-select` report the query; this rule reports ' +
         'the API contract, on the handler name. A detail endpoint that answers one object embedding ' +
-        'such rows (every `return` builds a dict or an object, `{"project": project, "members": rows}` ' +
-        'or `ProjectDetail(...)`, and the route has a one-object `response_model` or a path that ends ' +
+        'such rows (every `return` builds a dict or an object, `{"project": project, "members": rows}`, ' +
+        '`ProjectDetail(...)` or `jsonify(...)` / `JSONResponse(...)` of a dict, and the route has a ' +
+        'one-object `response_model` or a path that ends ' +
         'in a path parameter, `/projects/{project_id}`) is reported as well: the embedded list grows ' +
         'the same way, and the finding asks to serve it from a paged endpoint of its own or to embed a ' +
         'bounded preview.',

@@ -185,16 +185,45 @@ function routesToOneResource(fn: PyFunction): boolean {
   });
 }
 
+/** Calls that hand back what they are given as the response: one object when that is a dict. */
+const RESPONSE_WRAPPER =
+  /^(?:jsonify|dict|make_response|Response|JSONResponse|ORJSONResponse|UJSONResponse|JsonResponse)$/;
+/** The keyword a response wrapper takes its body by (`JSONResponse(content=...)`). */
+const BODY_KEYWORD = /^(?:content|data|body|response)$/;
+
 /**
- * Whether a returned value builds one object: a dict literal, or a call of a class
- * (`ProjectDetail(...)`, `JSONResponse(...)`) or of `dict(...)` / `jsonify(...)`.
+ * Whether a returned value builds one object: a dict literal (or a local only ever assigned one),
+ * a call of a class (`ProjectDetail(...)`), or a response wrapper (`jsonify`, `JSONResponse`,
+ * `dict`) around such a value or given fields as keywords (`jsonify(project=..., members=...)`).
  */
-function buildsOneObject(value: Node): boolean {
+function buildsOneObject(value: Node, fn: PyFunction, depth = 0): boolean {
   if (value.type === 'dictionary') return true;
+  if (value.type === 'identifier') {
+    const flow = localFlow(fn);
+    const values = flow.assignments.get(value.text);
+    return (
+      !flow.opaque.has(value.text) &&
+      !!values?.length &&
+      values.every((assigned) => assigned.type === 'dictionary')
+    );
+  }
   if (value.type !== 'call') return false;
   const callee = value.childForFieldName('function')?.text ?? '';
   const name = callee.slice(callee.lastIndexOf('.') + 1);
-  return /^[A-Z]/.test(name) || name === 'dict' || name === 'jsonify';
+  if (!RESPONSE_WRAPPER.test(name)) return /^[A-Z]/.test(name);
+  // `make_response(jsonify(...), 200)`: one wrapper around another, no deeper.
+  if (depth > 1) return false;
+  const args = (value.childForFieldName('arguments')?.namedChildren ?? []).filter(
+    (arg): arg is Node => !!arg && arg.type !== 'comment',
+  );
+  const body =
+    args.find((arg) => arg.type !== 'keyword_argument') ??
+    args
+      .find((arg) => BODY_KEYWORD.test(arg.childForFieldName('name')?.text ?? ''))
+      ?.childForFieldName('value');
+  if (body) return buildsOneObject(body, fn, depth + 1);
+  // `jsonify(project=p, members=rows)`, `dict(...)`: the keywords are the object's fields.
+  return (name === 'jsonify' || name === 'dict') && args.length > 0;
 }
 
 /** The values `fn` itself returns (not those of functions or lambdas nested in it). */
@@ -227,7 +256,7 @@ export function answersOneObjectWithRows(fn: PyFunction, model: PythonModel): bo
     detail = false;
     if (isGetHandler(fn, model) && (respondsWithOneObject(fn) || routesToOneResource(fn))) {
       const values = ownReturnValues(fn);
-      detail = values.length > 0 && values.every((value) => !!value && buildsOneObject(value));
+      detail = values.length > 0 && values.every((value) => !!value && buildsOneObject(value, fn));
     }
     detailHandlers.set(fn, detail);
   }
