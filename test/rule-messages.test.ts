@@ -572,6 +572,90 @@ describe('rule messages', () => {
     assert.match(inline, /a bare bound would drop groups/);
   });
 
+  it('unpaginated-list-endpoint words a detail endpoint that embeds rows apart from a list', async () => {
+    const service = [
+      'from sqlalchemy.orm import Session',
+      'from app.models import Member',
+      'def members_with_role(db: Session, role: str):',
+      '    return db.query(Member).filter(Member.role == role).all()',
+    ].join('\n');
+    const routes = [
+      'from fastapi import APIRouter, Depends',
+      'from sqlalchemy.orm import Session',
+      'from app import people',
+      'from app.deps import get_db',
+      'from app.models import Member, Team',
+      'from app.schemas import TeamDetail',
+      'from fastapi.responses import JSONResponse',
+      'router = APIRouter()',
+      '@router.get("/teams/{team_id}")',
+      'def team_detail(team_id: int, db: Session = Depends(get_db)):',
+      '    team = db.query(Team).filter(Team.id == team_id).first()',
+      '    admins = db.query(Member).filter(Member.role == "admin").all()',
+      '    return {"team": team, "admins": admins}',
+      '@router.get("/teams/{team_id}/card", response_model=TeamDetail)',
+      'def team_card(team_id: int, db: Session = Depends(get_db)):',
+      '    return TeamDetail(id=team_id, admins=people.members_with_role(db, "admin"))',
+      '@router.get("/teams/{team_id}/admins")',
+      'def team_admins(team_id: int, db: Session = Depends(get_db)):',
+      '    admins = db.query(Member).filter(Member.role == "admin").all()',
+      '    return {"items": admins, "total": len(admins)}',
+      '@router.get("/teams/{team_id}/guests")',
+      'def team_guests(team_id: int, db: Session = Depends(get_db)):',
+      '    return {"items": people.members_with_role(db, "guest")}',
+      '@router.get("/roles/{role}")',
+      'def members_in_role(role: str, db: Session = Depends(get_db)):',
+      '    return db.query(Member).filter(Member.role == role).all()',
+      '@router.get("/role-ids/{role}")',
+      'def member_ids_in_role(role: str, db: Session = Depends(get_db)):',
+      '    rows = db.query(Member).filter(Member.role == role).all()',
+      '    return JSONResponse(content=[row.id for row in rows])',
+      '@router.get("/role-names/{role}")',
+      'def member_names_in_role(role: str, db: Session = Depends(get_db)):',
+      '    rows = db.query(Member).filter(Member.role == role).all()',
+      '    return JSONResponse(content={"role": role, "names": [row.name for row in rows]})',
+    ].join('\n');
+    const flask = [
+      'from flask import Blueprint, jsonify, make_response',
+      'from app.models import Member, Team, db',
+      'teams = Blueprint("teams", __name__)',
+      '@teams.route("/teams/<int:team_id>")',
+      'def team_page(team_id):',
+      '    admins = db.session.query(Member).filter(Member.role == "admin").all()',
+      '    data = {"team": db.session.get(Team, team_id).name, "admins": [a.name for a in admins]}',
+      '    return make_response(jsonify(data), 200)',
+      '@teams.route("/teams/<int:team_id>/guests")',
+      'def team_guests_page(team_id):',
+      '    guests = db.session.query(Member).filter(Member.role == "guest").all()',
+      '    return jsonify([guest.name for guest in guests])',
+    ].join('\n');
+    const messages = await messagesIn('unpaginated-list-endpoint', [
+      { relativePath: 'app/people.py', text: service },
+      { relativePath: 'app/routes.py', text: routes },
+      { relativePath: 'app/pages.py', text: flask },
+    ]);
+    const of = (handler: string) => messages.find((m) => m.includes(`\`${handler}\``)) ?? '';
+    assert.equal(messages.length, 9, messages.join('\n'));
+    // One object (a detail path or a one-object response model) that embeds the rows.
+    assert.match(
+      of('team_detail'),
+      /^Endpoint `team_detail` answers one object that embeds every row `db\.query\(Member\)` matches: .*a paged endpoint of its own/,
+    );
+    assert.match(
+      of('team_card'),
+      /^Endpoint `team_card` answers one object that embeds every row `people\.members_with_role\(\)` loads/,
+    );
+    // A list wrapped in a dict on a collection path, and rows returned as they are: list endpoints.
+    assert.match(of('team_admins'), /^List endpoint `team_admins` returns every row/);
+    assert.match(of('team_guests'), /^List endpoint `team_guests` returns every row/);
+    assert.match(of('members_in_role'), /^List endpoint `members_in_role` returns every row/);
+    // Response wrappers: one object when they wrap a dict (a local only ever assigned one too).
+    assert.match(of('member_ids_in_role'), /^List endpoint `member_ids_in_role`/);
+    assert.match(of('member_names_in_role'), /^Endpoint `member_names_in_role` answers one object/);
+    assert.match(of('team_page'), /^Endpoint `team_page` answers one object/);
+    assert.match(of('team_guests_page'), /^List endpoint `team_guests_page`/);
+  });
+
   it('unbounded-orm-query says why code that must see every row gets no bound', async () => {
     const code = [
       'from django.core.cache import cache',

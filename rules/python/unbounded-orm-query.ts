@@ -393,6 +393,13 @@ export const unboundedOrmQuery: Rule = {
           'local and narrowed with `&=`), or both sides of an OR (`Q(environment=e, a=1) | ' +
           'Q(environment=e, b=2)`); an OR with anything else (`Q(environment=e) | ' +
           'Q(public=True)`, also `query |= ...`) and a negation (`~Q(...)`) pin nothing. ' +
+          "So do the filters of the model's own QuerySet or Manager methods (a method that only " +
+          'returns `self.filter(...)`, declared in any module of the workspace) on a field they pin ' +
+          'to a parameter, with a keyword or a `Q` built in a local ' +
+          '(`def live_for(self, environment): return self.filter(environment=environment)`), when ' +
+          'the call passes that parameter, by name or at its place, with a value other than `None` ' +
+          '(`FlagState.objects.live_for(environment=env)`); a method that filters by a constant ' +
+          '(`enabled()`), by a range (`updated_at__gte=moment`) or with `exclude(...)` pins nothing. ' +
           'Models the workspace does not declare keep the finding. A Django ' +
           'model is declared when it extends `models.Model` or a model of the workspace, a ' +
           "well-known abstract model (Django's `AbstractUser`, `TimeStampedModel` of " +

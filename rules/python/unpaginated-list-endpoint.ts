@@ -7,6 +7,7 @@ import { mayLoadByKeyList } from '../../server/src/python/orm-keys';
 import {
   hasPaging,
   answersOneObject,
+  answersOneObjectWithRows,
   isGetHandler,
   isReturnedAsIs,
   pageFix,
@@ -23,8 +24,22 @@ const RETURNS_READ = 'returns-unbounded-read';
 const RETURNS_CALL = 'returns-call:';
 /** Trait: a GET route handler or Django view that takes no page parameters. */
 const UNPAGINATED_ROUTE = 'unpaginated-route';
+/** Trait: such a route answers one object, which carries the rows it returns (a detail endpoint). */
+const ONE_OBJECT_ROUTE = 'answers-one-object';
 /** How many service hops the cross-file check follows from a handler. */
 const MAX_HOPS = 3;
+
+/**
+ * For a detail endpoint (`answersOneObjectWithRows`): the rows are a list inside the one object it
+ * answers with, so the advice is to serve that list on its own paged endpoint or cut it to a preview.
+ */
+function detailMessage(handler: string, rows: string): string {
+  return (
+    `Endpoint \`${handler}\` answers one object that embeds every row ${rows}: nothing bounds ` +
+    'that list, so the response grows with the table; serve it from a paged endpoint of its ' +
+    'own, or embed a bounded preview with a count'
+  );
+}
 
 function checkDirect(ctx: FileContext): void {
   const model = ctx.python;
@@ -38,12 +53,14 @@ function checkDirect(ctx: FileContext): void {
     if (reads.length === 0) continue;
     const name = fn.node.childForFieldName('name') ?? fn.node;
     const fix = pageFix(model, fn, reads);
+    const handler = fn.className ? `${fn.className}.${fn.name}` : fn.name;
     ctx.report({
       start: name.startIndex,
       end: name.endIndex,
-      message:
-        `List endpoint \`${fn.className ? `${fn.className}.${fn.name}` : fn.name}\` returns every row ${reads[0].label} matches and takes no ` +
-        'page parameters: response size grows with the table',
+      message: answersOneObjectWithRows(fn, model)
+        ? detailMessage(handler, `${reads[0].label} matches`)
+        : `List endpoint \`${handler}\` returns every row ${reads[0].label} matches and takes no ` +
+          'page parameters: response size grows with the table',
       fixes: fix ? [fix] : [],
     });
   }
@@ -82,12 +99,14 @@ function checkThroughServices(ctx: WorkspaceContext): void {
         via.target.fn.name === via.callee.split('.').pop()
           ? 'no limit'
           : `the read in \`${via.target.fn.name}\` has no limit`;
+      const rows = `\`${via.callee}()\` loads (${where})`;
       ctx.report(facts.file, {
         start: fn.nameStart,
         end: fn.nameEnd,
-        message:
-          `List endpoint \`${fn.name}\` returns every row \`${via.callee}()\` loads (${where}) ` +
-          'and takes no page parameters: response size grows with the table',
+        message: fn.traits.includes(ONE_OBJECT_ROUTE)
+          ? detailMessage(fn.name, rows)
+          : `List endpoint \`${fn.name}\` returns every row ${rows} ` +
+            'and takes no page parameters: response size grows with the table',
       });
     }
   }
@@ -115,7 +134,13 @@ export const unpaginatedListEndpoint: Rule = {
         'the workspace), and that give the client no way to ask for a page: no `limit`, `skip`, `offset`, ' +
         '`page`, `page_size`, `per_page`, `cursor`... parameter, no such key read from the query string, ' +
         'no paginator. `unbounded-orm-query` and `unbounded-select` report the query; this rule reports ' +
-        'the API contract, on the handler name.',
+        'the API contract, on the handler name. A detail endpoint that answers one object embedding ' +
+        'such rows (every `return` builds a dict or an object, `{"project": project, "members": rows}`, ' +
+        '`ProjectDetail(...)` or `jsonify(...)` / `JSONResponse(...)` of a dict, and the route has a ' +
+        'one-object `response_model` or a path that ends ' +
+        'in a path parameter, `/projects/{project_id}`) is reported as well: the embedded list grows ' +
+        'the same way, and the finding asks to serve it from a paged endpoint of its own or to embed a ' +
+        'bounded preview.',
       whyIsThisBad:
         'A list endpoint without pages answers with the whole table: the response grows with the data, and ' +
         'so do serialisation time, memory and transfer. Clients cannot ask for less, and adding paging later ' +
@@ -156,7 +181,10 @@ export const unpaginatedListEndpoint: Rule = {
         '`skip: int = 0, limit: int = 100` and `.offset(skip).limit(limit)` on the query, so clients that ' +
         'relied on getting every row now get the first 100. `unbounded-orm-query` offers no `.limit(n)` on ' +
         'that read, so applying the fixes of both rules pages it once. Reads made in a service function, Django and ' +
-        'Flask handlers get no fix: the page must be threaded through code the fix cannot see whole.',
+        'Flask handlers get no fix: the page must be threaded through code the fix cannot see whole. ' +
+        'Nor do detail endpoints that embed the rows in one object: `skip`/`limit` beside ' +
+        '`/projects/{project_id}` would read as paging projects, and the embedded list would silently ' +
+        'lose rows; `unbounded-orm-query` keeps its own bound on that read.',
     },
   },
   pythonTraits(fn, calls, model) {
@@ -181,7 +209,12 @@ export const unpaginatedListEndpoint: Rule = {
       if (oneObject && isReturnedAsIs(call.node)) continue;
       traits.push(`${RETURNS_CALL}${call.node.startIndex}`);
     }
-    if (handler && !hasPaging(fn, calls)) traits.push(UNPAGINATED_ROUTE);
+    if (handler && !hasPaging(fn, calls)) {
+      // Its return statements are read only when it returns something that may hold rows.
+      const returnsRows = traits.length > 0;
+      traits.push(UNPAGINATED_ROUTE);
+      if (returnsRows && answersOneObjectWithRows(fn, model)) traits.push(ONE_OBJECT_ROUTE);
+    }
     return traits;
   },
   check: checkDirect,

@@ -10,9 +10,15 @@ import { dottedName, type PyFunction } from './model';
 export interface QPins {
   columns: string[];
   nullColumns: string[];
+  /**
+   * The value each pinned field is compared with, as written, when every branch writes the same
+   * one (`environment` of `Q(environment=environment)`): a QuerySet method pins the field to its
+   * parameter of that name.
+   */
+  values: ReadonlyMap<string, string>;
 }
 
-const NOTHING: QPins = { columns: [], nullColumns: [] };
+const NOTHING: QPins = { columns: [], nullColumns: [], values: new Map() };
 
 /** Locals followed from one filter before giving up (`full = base & extra`, `base = Q(...)`). */
 const MAX_DEPTH = 4;
@@ -58,7 +64,8 @@ function callPins(call: Node, fn: PyFunction | undefined, depth: number): QPins 
   if (callee !== 'Q' && !callee.endsWith('.Q')) return NOTHING;
   const args = call.childForFieldName('arguments');
   if (args?.type !== 'argument_list') return NOTHING;
-  let pins: QPins = { columns: [], nullColumns: [] };
+  let pins: QPins = { columns: [], nullColumns: [], values: new Map() };
+  const values = new Map<string, string>();
   for (const arg of args.namedChildren) {
     if (!arg) continue;
     if (arg.type === 'keyword_argument') {
@@ -66,11 +73,13 @@ function callPins(call: Node, fn: PyFunction | undefined, depth: number): QPins 
       // `Q(a=1, b=2, _connector=Q.OR)`, `_negated=True`: not an AND of its keywords.
       if (name.startsWith('_')) return NOTHING;
       const column = name.replace(/__exact$/, '');
+      const value = arg.childForFieldName('value');
       pins.columns.push(column);
-      if (arg.childForFieldName('value')?.type === 'none') pins.nullColumns.push(column);
+      if (value?.type === 'none') pins.nullColumns.push(column);
+      if (value) values.set(column, value.text);
     } else pins = union(pins, pinsOf(arg, fn, depth));
   }
-  return pins;
+  return union(pins, { columns: [], nullColumns: [], values });
 }
 
 /**
@@ -109,6 +118,8 @@ function union(a: QPins, b: QPins): QPins {
   return {
     columns: [...a.columns, ...b.columns],
     nullColumns: [...a.nullColumns, ...b.nullColumns],
+    // Both sides of an AND pin a field: either value serves (they must be equal for any row).
+    values: new Map([...b.values, ...a.values]),
   };
 }
 
@@ -118,5 +129,7 @@ function intersection(a: QPins, b: QPins): QPins {
   const nullColumns = columns.filter(
     (column) => a.nullColumns.includes(column) || b.nullColumns.includes(column),
   );
-  return { columns, nullColumns };
+  // The rows of either branch have the field equal to one value only when both write it.
+  const values = new Map([...a.values].filter(([column, value]) => b.values.get(column) === value));
+  return { columns, nullColumns, values };
 }

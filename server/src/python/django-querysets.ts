@@ -7,9 +7,11 @@
  * class its manager is made from, for the workspace index to join.
  */
 import type { Node } from 'web-tree-sitter';
-import { methodDefinitions, type PyClass } from './model';
+import type { QuerySetPin } from '../workspace/facts';
+import { methodDefinitions, type PyClass, type PyFunction, type PythonModel } from './model';
 import type { ChainLink } from './orm';
 import { DJANGO_LAZY_METHODS, groupingLink, readChain } from './orm';
+import { qPins } from './django-q';
 import { argsOf, calledName } from './schema-args';
 
 /** Base names of a class whose methods may narrow a queryset: `models.QuerySet`, `JobManager`. */
@@ -93,4 +95,96 @@ export function groupingMethodsOf(cls: PyClass): string[] {
     if (links && groupingLink(links)) found.push(name);
   }
   return found;
+}
+
+/**
+ * The fields the narrowing methods of a class (`narrowsSelf`) pin to one of their parameters:
+ * `environment` of `def live_for(self, environment): return self.filter(environment=environment)`,
+ * also through a `Q` the method builds in a local (`query = Q(environment=environment, ...)`,
+ * `query &= Q(...)`, `return self.filter(query)`). A caller that passes the parameter reads the
+ * rows whose field equals what it passed, as if it wrote the filter itself. Fields compared with
+ * a constant, and parameters the method rebinds, pin nothing the caller chooses.
+ */
+export function querySetPinsOf(cls: PyClass, model: PythonModel): QuerySetPin[] {
+  const found: QuerySetPin[] = [];
+  for (const definition of methodDefinitions(cls)) {
+    const method = definition.childForFieldName('name')?.text;
+    const body = definition.childForFieldName('body');
+    // Cheap first: a narrowing method that filters at all.
+    if (!method || method.startsWith('_') || !body?.text.includes('filter(')) continue;
+    const links = narrowingLinks(body);
+    const fn = links ? model.functions.find((f) => f.node.id === definition.id) : undefined;
+    if (!links || !fn) continue;
+    const params = positionsOf(definition);
+    for (const [field, value] of filterValues(links, fn)) {
+      const param = /^(\w+)(?:\.\w+)?$/.exec(value)?.[1];
+      if (!param || !params.has(param) || rebinds(fn, param)) continue;
+      const position = params.get(param);
+      found.push({ method, field, param, ...(position !== undefined ? { position } : {}) });
+    }
+  }
+  return found;
+}
+
+/**
+ * The value each field is compared with by the `filter(...)` links of a chain, as written:
+ * keyword arguments (`environment=environment`) and what `Q` arguments pin with one value in
+ * every branch. `exclude(...)` keeps the rows that differ, and pins nothing.
+ */
+function filterValues(links: readonly ChainLink[], fn: PyFunction): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const link of links) {
+    if (link.name !== 'filter' || !link.args) continue;
+    for (const arg of link.args.namedChildren) {
+      if (arg?.type === 'keyword_argument') {
+        const field = (arg.childForFieldName('name')?.text ?? '').replace(/__exact$/, '');
+        const value = arg.childForFieldName('value');
+        if (value && value.type !== 'none') values.set(field, value.text);
+      } else if (arg && (arg.type === 'identifier' || arg.text.includes('Q('))) {
+        const pins = qPins(arg, fn);
+        for (const [field, value] of pins.values)
+          if (!pins.nullColumns.includes(field)) values.set(field, value);
+      }
+    }
+  }
+  return values;
+}
+
+/**
+ * The parameters of a method after `self`, with their index among the positional arguments a
+ * caller may pass (none for keyword-only ones, after `*` or `*args`).
+ */
+function positionsOf(definition: Node): Map<string, number | undefined> {
+  const params = new Map<string, number | undefined>();
+  // The first parameter is `self`, which the call's receiver supplies.
+  const [, ...rest] = definition.childForFieldName('parameters')?.namedChildren ?? [];
+  let position: number | undefined = 0;
+  for (const param of rest) {
+    // `*`, `*args` or `*args: str`: the parameters after it are keyword-only.
+    const splat = param?.type === 'typed_parameter' ? param.namedChildren[0] : param;
+    if (splat?.type === 'list_splat_pattern' || splat?.type === 'keyword_separator') {
+      position = undefined;
+      continue;
+    }
+    const name = param && parameterName(param);
+    if (!name) continue;
+    params.set(name, position);
+    if (position !== undefined) position++;
+  }
+  return params;
+}
+
+/** `environment` of `environment`, `environment: Environment` or `environment=None`. */
+function parameterName(param: Node): string | undefined {
+  if (param.type === 'identifier') return param.text;
+  if (param.type === 'default_parameter' || param.type === 'typed_default_parameter')
+    return param.childForFieldName('name')?.text;
+  if (param.type === 'typed_parameter')
+    return param.namedChildren.find((child) => child?.type === 'identifier')?.text;
+  return undefined;
+}
+
+/** Whether a function assigns one of its parameters: the filter may no longer see the caller's value. */
+function rebinds(fn: PyFunction, name: string): boolean {
+  return fn.assignmentNodes.some((assignment) => assignment.target === name);
 }

@@ -12,6 +12,7 @@ import {
   groupingMethodsOf,
   isQuerySetOrManagerClass,
   narrowingMethodsOf,
+  querySetPinsOf,
 } from './django-querysets';
 import { bindingKey, classOfFunction, qualifiedClassName, qualify } from './model';
 import { OwnedCache } from './memo';
@@ -119,6 +120,8 @@ export function classesWithBases(model: PythonModel): ClassFact[] {
     if (qualified && methods.length > 0) fact.querySetMethods = methods;
     const grouping = methods.length > 0 ? groupingMethodsOf(cls) : [];
     if (qualified && grouping.length > 0) fact.querySetGroupingMethods = grouping;
+    const pins = qualified && methods.length > 0 ? querySetPinsOf(cls, model) : [];
+    if (pins.length > 0) fact.querySetPins = pins;
     // Relation fields, for loops in other files that await them per row: Tortoise modules only.
     if ((tortoise ??= importsTortoise(model))) {
       const relations = tortoiseRelations(cls, model);

@@ -172,6 +172,97 @@ export function answersOneObject(fn: PyFunction, model: PythonModel): boolean {
   return isGetHandler(fn, model) && respondsWithOneObject(fn);
 }
 
+/** The path of a route decorator as written: `/projects/{project_id}` of `router.get("/projects/{project_id}")`. */
+const ROUTE_PATH = /^[\w.]+\(\s*(?:path\s*=\s*)?[rbuf]*["']([^"']*)["']/i;
+/** A path that ends in a path parameter (FastAPI `{id}`, Flask `<int:id>`): one resource. */
+const ONE_RESOURCE_PATH = /[}>]\/?$/;
+
+/** Whether a route decorator of `fn` names a path that ends in a path parameter. */
+function routesToOneResource(fn: PyFunction): boolean {
+  return fn.decorators.some((decorator) => {
+    const path = ROUTE_PATH.exec(decorator)?.[1];
+    return path !== undefined && ONE_RESOURCE_PATH.test(path);
+  });
+}
+
+/** Calls that hand back what they are given as the response: one object when that is a dict. */
+const RESPONSE_WRAPPER =
+  /^(?:jsonify|dict|make_response|Response|JSONResponse|ORJSONResponse|UJSONResponse|JsonResponse)$/;
+/** The keyword a response wrapper takes its body by (`JSONResponse(content=...)`). */
+const BODY_KEYWORD = /^(?:content|data|body|response)$/;
+
+/**
+ * Whether a returned value builds one object: a dict literal (or a local only ever assigned one),
+ * a call of a class (`ProjectDetail(...)`), or a response wrapper (`jsonify`, `JSONResponse`,
+ * `dict`) around such a value or given fields as keywords (`jsonify(project=..., members=...)`).
+ */
+function buildsOneObject(value: Node, fn: PyFunction, depth = 0): boolean {
+  if (value.type === 'dictionary') return true;
+  if (value.type === 'identifier') {
+    const flow = localFlow(fn);
+    const values = flow.assignments.get(value.text);
+    return (
+      !flow.opaque.has(value.text) &&
+      !!values?.length &&
+      values.every((assigned) => assigned.type === 'dictionary')
+    );
+  }
+  if (value.type !== 'call') return false;
+  const callee = value.childForFieldName('function')?.text ?? '';
+  const name = callee.slice(callee.lastIndexOf('.') + 1);
+  if (!RESPONSE_WRAPPER.test(name)) return /^[A-Z]/.test(name);
+  // `make_response(jsonify(...), 200)`: one wrapper around another, no deeper.
+  if (depth > 1) return false;
+  const args = (value.childForFieldName('arguments')?.namedChildren ?? []).filter(
+    (arg): arg is Node => !!arg && arg.type !== 'comment',
+  );
+  const body =
+    args.find((arg) => arg.type !== 'keyword_argument') ??
+    args
+      .find((arg) => BODY_KEYWORD.test(arg.childForFieldName('name')?.text ?? ''))
+      ?.childForFieldName('value');
+  if (body) return buildsOneObject(body, fn, depth + 1);
+  // `jsonify(project=p, members=rows)`, `dict(...)`: the keywords are the object's fields.
+  return (name === 'jsonify' || name === 'dict') && args.length > 0;
+}
+
+/** The values `fn` itself returns (not those of functions or lambdas nested in it). */
+function ownReturnValues(fn: PyFunction): (Node | undefined)[] {
+  return fn.body
+    .descendantsOfType('return_statement')
+    .filter((statement) => !!statement && nearestFunction(statement) === fn.node.id)
+    .map((statement) => statement?.namedChildren[0] ?? undefined);
+}
+
+/** The id of the function definition or lambda a node is in. */
+function nearestFunction(node: Node): number | undefined {
+  for (let up = node.parent; up; up = up.parent)
+    if (up.type === 'function_definition' || up.type === 'lambda') return up.id;
+  return undefined;
+}
+
+const detailHandlers = new OwnedCache<PyFunction, boolean>('detail handler');
+
+/**
+ * Whether a GET handler answers one object that may carry rows inside it (a detail endpoint:
+ * `return {"project": project, "members": rows}` on `/projects/{project_id}`): every `return`
+ * builds one object (`buildsOneObject`), and the route says the response is one object, by a
+ * one-object `response_model` or a path that ends in a path parameter. Rows it returns are a
+ * list inside that object, which `skip`/`limit` on the endpoint would not describe.
+ */
+export function answersOneObjectWithRows(fn: PyFunction, model: PythonModel): boolean {
+  let detail = detailHandlers.get(fn);
+  if (detail === undefined) {
+    detail = false;
+    if (isGetHandler(fn, model) && (respondsWithOneObject(fn) || routesToOneResource(fn))) {
+      const values = ownReturnValues(fn);
+      detail = values.length > 0 && values.every((value) => !!value && buildsOneObject(value, fn));
+    }
+    detailHandlers.set(fn, detail);
+  }
+  return detail;
+}
+
 /** An unbounded read a function returns: an ORM query, or a call sending raw SQL. */
 export interface ReturnedRead {
   /** How messages name it: `db.query(Order)`, `SELECT` in `db.execute()`. */
@@ -236,6 +327,9 @@ export function pageFix(
 ): Fix | undefined {
   const read = reads.length === 1 ? reads[0].orm : undefined;
   if (!read || read.kind === 'django') return undefined;
+  // A detail endpoint: `skip`/`limit` beside `/projects/{id}` would read as paging projects, and
+  // the embedded list would silently lose rows; its cure is an endpoint of its own.
+  if (answersOneObjectWithRows(fn, model)) return undefined;
   const usesFastApi = [...model.imports.values()].some((name) => name.startsWith('fastapi'));
   if (!usesFastApi) return undefined;
   const flow = localFlow(fn);

@@ -3,7 +3,8 @@
  * column, a load by a list of keys, the child rows of one parent. Asked by the rules that judge
  * unbounded reads with the index; the reads themselves come from orm.ts.
  */
-import type { ColumnFact, TableFact } from '../workspace/facts';
+import type { Node } from 'web-tree-sitter';
+import type { ColumnFact, QuerySetPin, TableFact } from '../workspace/facts';
 import type { IndexedTable, WorkspaceIndex } from '../workspace/index';
 import { lastField, type ListMatch, type OrmRead } from './orm';
 
@@ -191,9 +192,10 @@ function pinnedParent(
  * `== None` pins no parent: it matches every row that has none.
  */
 export function rowsOfOneParent(read: OrmRead, index: WorkspaceIndex): OneParentRead | undefined {
-  const pinned = read.equalityColumns
-    .filter((column) => !read.nullColumns.includes(column))
-    .map(pinnedField);
+  const pinned = [
+    ...read.equalityColumns.filter((column) => !read.nullColumns.includes(column)),
+    ...fieldsPinnedByMethods(read, index),
+  ].map(pinnedField);
   if (pinned.length === 0) return undefined;
   for (const model of read.models) {
     for (const { table } of tablesQueried(model, index)) {
@@ -202,6 +204,44 @@ export function rowsOfOneParent(read: OrmRead, index: WorkspaceIndex): OneParent
     }
   }
   return read.joinedEqualities?.length ? rowsOfOneParentThroughLink(read, index) : undefined;
+}
+
+/**
+ * The fields the model's own QuerySet methods in a Django read pin to what the call passes
+ * (`FeatureState.objects.live_for(environment=env)`, where `live_for` returns
+ * `self.filter(environment=environment)`): the call names the parameter, or passes it at its
+ * place, with a value other than `None`. A method that filters by a constant pins nothing here.
+ */
+function fieldsPinnedByMethods(read: OrmRead, index: WorkspaceIndex): string[] {
+  const calls = read.customCallArgs;
+  const owner = read.models[0];
+  if (read.kind !== 'django' || !calls || !owner) return [];
+  const fields: string[] = [];
+  for (const pin of index.djangoQuerySetPins(owner)) {
+    const args = calls.get(pin.method);
+    const passed = args && argumentFor(pin, args);
+    if (passed && passed.type !== 'none') fields.push(pin.field);
+  }
+  return fields;
+}
+
+/** The argument a call passes for a pinned parameter: by its keyword, or at its position. */
+function argumentFor(pin: QuerySetPin, args: Node): Node | undefined {
+  let position: number | undefined = 0;
+  for (const arg of args.namedChildren) {
+    if (!arg || arg.type === 'comment') continue;
+    if (arg.type === 'keyword_argument') {
+      if (arg.childForFieldName('name')?.text === pin.param)
+        return arg.childForFieldName('value') ?? undefined;
+    } else if (arg.type === 'list_splat') {
+      // `*values`: the positions after it are unknown.
+      position = undefined;
+    } else if (arg.type !== 'dictionary_splat' && position !== undefined) {
+      if (position === pin.position) return arg;
+      position++;
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -80,6 +80,11 @@ export interface OrmRead {
    */
   customCalls?: string[];
   /**
+   * Django: the argument lists of `customCalls` by method name, for the fields such a method pins
+   * to what its caller passes (`WorkspaceIndex.djangoQuerySetPins`).
+   */
+  customCallArgs?: ReadonlyMap<string, Node>;
+  /**
    * A filter keeps only recent rows: a time column above now minus a span
    * (`X.created > utcnow() - timedelta(minutes=5)`, Django `created__gte=timezone.now() - ...`).
    */
@@ -885,9 +890,12 @@ function classifyChain(
   const bounds = chainBounds(chain.links, FILTERS, fn);
   if (bounds.bounded) return null;
   const groupedBy = groupingLink(chain.links);
-  const customCalls = chain.links
-    .filter((link) => link.kind === 'call' && !DJANGO_LAZY_METHODS.has(link.name))
-    .map((link) => link.name);
+  const custom = chain.links.filter(
+    (link) => link.kind === 'call' && !DJANGO_LAZY_METHODS.has(link.name),
+  );
+  const customCalls = custom.map((link) => link.name);
+  const customCallArgs = new Map<string, Node>();
+  for (const link of custom) if (link.args) customCallArgs.set(link.name, link.args);
   return {
     kind: 'django',
     node: candidate.node,
@@ -901,6 +909,7 @@ function classifyChain(
     listMatches: bounds.listMatches,
     ...(groupedBy ? { groupedBy: `${groupedBy.name}(...)` } : {}),
     ...(customCalls.length > 0 ? { customCalls } : {}),
+    ...(customCallArgs.size > 0 ? { customCallArgs } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import type {
   DjangoSaveReceiver,
   IndexFact,
   MetaIndexFact,
+  QuerySetPin,
   SchemaFacts,
   TableFact,
 } from '../workspace/facts';
@@ -24,7 +25,12 @@ import {
   type PyClass,
   type PythonModel,
 } from './model';
-import { groupingMethodsOf, managerSourceClass, narrowingMethodsOf } from './django-querysets';
+import {
+  groupingMethodsOf,
+  managerSourceClass,
+  narrowingMethodsOf,
+  querySetPinsOf,
+} from './django-querysets';
 import { startsWithModule } from './knowledge';
 import {
   argsOf,
@@ -90,6 +96,12 @@ function narrowingMethods(className: string, model: PythonModel): string[] {
 function groupingMethods(className: string, model: PythonModel): string[] {
   const cls = querySetClassOfFile(className, model);
   return cls ? groupingMethodsOf(cls) : [];
+}
+
+/** The fields the `narrowingMethods` pin to a parameter (`querySetPinsOf`). */
+function pinningMethods(className: string, model: PythonModel): QuerySetPin[] {
+  const cls = querySetClassOfFile(className, model);
+  return cls ? querySetPinsOf(cls, model) : [];
 }
 
 /** The QuerySet class of this name the file declares (the last one, as Python binds it). */
@@ -488,6 +500,8 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
         if (methods.length > 0) (table.querySetMethods ??= []).push(...methods);
         const grouping = source ? groupingMethods(source.split('.').pop()!, model) : [];
         if (grouping.length > 0) (table.querySetGroupingMethods ??= []).push(...grouping);
+        const pins = source ? pinningMethods(source.split('.').pop()!, model) : [];
+        if (pins.length > 0) (table.querySetPins ??= []).push(...pins);
         // Declared in another module or inheriting from a base: the index follows the class.
         const qualified = source && qualifiedClassName(source, model);
         if (qualified && !qualified.startsWith('django.'))

@@ -257,6 +257,8 @@ export interface TableFact {
    * one row per group, not per row.
    */
   querySetGroupingMethods?: string[];
+  /** Django: the fields those of `querySetMethods` pin to a parameter (`QuerySetPin`). */
+  querySetPins?: QuerySetPin[];
   /**
    * Django: the qualified names of the classes a manager of the model answers with the methods
    * of (`jobs.querysets.JobQuerySet` of `objects = JobQuerySet.as_manager()`, a `JobManager()`
@@ -413,6 +415,22 @@ export interface InstanceFact {
 }
 
 /**
+ * Django: a field a narrowing method of a QuerySet or Manager class pins to one of its
+ * parameters (`environment` of `def live_for(self, environment): return
+ * self.filter(environment=environment)`): a call that passes the parameter reads the rows whose
+ * field equals the value passed.
+ */
+export interface QuerySetPin {
+  method: string;
+  /** The field or lookup pinned, as the filter writes it (`environment`, `environment_id`). */
+  field: string;
+  /** The parameter, as a caller names it when passing it by keyword. */
+  param: string;
+  /** Its index among the positional arguments after `self`; none for a keyword-only one. */
+  position?: number;
+}
+
+/**
  * A top-level class that extends another class or an ORM's model base: how the index tells that a
  * class another file calls (`User.findByPk(id)`) is an ORM model, through bases declared in other
  * files (`class User extends ParanoidModel`, `class ParanoidModel extends Model`). TypeScript
@@ -441,6 +459,8 @@ export interface ClassFact {
   querySetMethods?: string[];
   /** Those of `querySetMethods` whose queryset groups (`values(...).annotate(Count(...))`). */
   querySetGroupingMethods?: string[];
+  /** The fields those of `querySetMethods` pin to a parameter (`QuerySetPin`). */
+  querySetPins?: QuerySetPin[];
   /** Tortoise models (Python): the relation fields the class declares. */
   relations?: RelationFact[];
 }

@@ -16,6 +16,7 @@ import {
   type IndexOperation,
   type InstanceFact,
   type MigrationFact,
+  type QuerySetPin,
   type Reexport,
   type TableFact,
 } from './facts';
@@ -117,6 +118,8 @@ export class WorkspaceIndex {
   private readonly querySetMethods = new Map<string, ReadonlySet<string>>();
   /** `djangoQuerySetGroupingMethods` answers by model class name, until any file changes. */
   private readonly querySetGroupingMethods = new Map<string, ReadonlySet<string>>();
+  /** `djangoQuerySetPins` answers by model class name, until any file changes. */
+  private readonly querySetPins = new Map<string, readonly QuerySetPin[]>();
   /** Tortoise reverse accessors by the bare name of the class they are added to, built on use. */
   private tortoiseReverse: Map<string, Map<string, boolean>> | undefined;
   /** `databaseOfUrls`'s answer (null: unknown), until a file with database URLs changes. */
@@ -148,6 +151,7 @@ export class WorkspaceIndex {
     this.ormModels.clear();
     this.querySetMethods.clear();
     this.querySetGroupingMethods.clear();
+    this.querySetPins.clear();
   }
 
   remove(file: string): void {
@@ -165,6 +169,7 @@ export class WorkspaceIndex {
     this.ormModels.clear();
     this.querySetMethods.clear();
     this.querySetGroupingMethods.clear();
+    this.querySetPins.clear();
   }
 
   /** The named views built so far, which files added and removed keep up to date. */
@@ -643,6 +648,24 @@ export class WorkspaceIndex {
       this.querySetGroupingMethods,
       (fact) => fact.querySetGroupingMethods,
     );
+  }
+
+  /**
+   * The fields the methods of `djangoQuerySetMethods` pin to one of their parameters
+   * (`get_live(self, environment)` filtering `environment=environment`), wherever declared.
+   */
+  djangoQuerySetPins(className: string): readonly QuerySetPin[] {
+    const known = this.querySetPins.get(className);
+    if (known) return known;
+    const pins: QuerySetPin[] = [];
+    for (const { table } of this.tablesOfClass(className)) {
+      pins.push(...(table.querySetPins ?? []));
+      for (const source of table.querySetClasses ?? [])
+        for (const { cls } of this.baseChain([source], true))
+          pins.push(...(cls.querySetPins ?? []));
+    }
+    this.querySetPins.set(className, pins);
+    return pins;
   }
 
   /** Method names of a model's QuerySet classes that `pick` lists, wherever declared; cached. */
