@@ -367,6 +367,14 @@ export const unboundedOrmQuery: Rule = {
           "single-table-inheritance subclass too, which maps its parent's table and keys, its parent " +
           'in the same module or imported from another; also when the query pins a tenant key beside ' +
           'it, an access guard that only narrows the set: `where(Step.task_id == t, Step.org_id == o)`), ' +
+          'or a SQLAlchemy `with_parent(...)` filter, which compares that key for a one-to-many relationship ' +
+          '(`Talk.query.with_parent(conference)`, `query(Talk).with_parent(c, "talks")`, ' +
+          '`select(Talk).where(with_parent(c, Conference.talks))`): the key to the class the code names ' +
+          '(`Conference.talks`, `self` in a method of `Conference`), else, among the keys to parents that ' +
+          "declare the relationship named, the key the instance's name ends with (`conference`, " +
+          '`g.current_conference` → `conference_id`) or the only parent they reference; a many-to-many ' +
+          'relationship (no key of the queried model to the parent: its link table is not followed) and ' +
+          'keys to several parents the name does not tell apart keep the finding; ' +
           'or on every column ' +
           'but the last of a composite primary key or unique constraint (`a == x, b == y` under `(a, b, c)`), ' +
           'or read through a many-to-many link class the query joins, on its foreign key to the parent when ' +
