@@ -396,7 +396,9 @@ export const unboundedOrmQuery: Rule = {
           '`created__gte=timezone.now() - timedelta(...)`: a rate limit, a duplicate check) is sized ' +
           'by how much the parent writes in that span and is not reported; a window on the whole ' +
           "table, over a tenant's rows, or older than a moment (`<`) stays reported. " +
-          '`== None` pins no parent. Django filters written with `Q` objects count the same way: ' +
+          "`== None` pins no parent, and neither does `==` inside a relationship's `.any(...)` / " +
+          '`.has(...)` (`Event.persons.any(Person.user_id == u)`: an EXISTS tested on every row of ' +
+          'the queried table, which pins no key of it). Django filters written with `Q` objects count the same way: ' +
           'the fields an AND pins (`filter(Q(environment=e) & Q(admin=True))`, a `Q` built in a ' +
           'local and narrowed with `&=`), or both sides of an OR (`Q(environment=e, a=1) | ' +
           'Q(environment=e, b=2)`); an OR with anything else (`Q(environment=e) | ' +
