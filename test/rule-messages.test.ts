@@ -1155,6 +1155,37 @@ describe('rule messages', () => {
     ]);
   });
 
+  it('unindexed-query-column suggests one composite index per query: its filters, then its sort', async () => {
+    const messages = await messagesOf(
+      'unindexed-query-column',
+      'app/models.py',
+      [
+        'from sqlalchemy import Column, Integer, String, select',
+        'from sqlalchemy.orm import declarative_base',
+        'Base = declarative_base()',
+        'class Shot(Base):',
+        '    __tablename__ = "shots"',
+        '    id = Column(Integer, primary_key=True)',
+        '    project_id = Column(Integer, index=True)',
+        '    sequence_id = Column(Integer, index=True)',
+        '    code = Column(String(40), index=True)',
+        'def shots_of(db, project_id, sequence_id):',
+        '    stmt = select(Shot).where(Shot.project_id == project_id, Shot.sequence_id == sequence_id)',
+        '    return db.scalars(stmt.order_by(Shot.code).limit(100)).all()',
+        'def sequence_shots(db, sequence_id):',
+        '    stmt = select(Shot).where(Shot.sequence_id == sequence_id).order_by(Shot.code)',
+        '    return db.scalars(stmt.limit(100)).all()',
+      ].join('\n'),
+    );
+    assert.deepEqual(messages, [
+      '`shots.project_id`, `sequence_id` filters + `code` sort (1 query) use separate indexes; ' +
+        'one composite index serves them all: ' +
+        '`Index("ix_shots_project_id_sequence_id_code", "project_id", "sequence_id", "code")`',
+      '`shots.sequence_id` filter + `code` sort (1 query) use separate indexes; one composite ' +
+        'index serves both: `Index("ix_shots_sequence_id_code", "sequence_id", "code")`',
+    ]);
+  });
+
   it('unindexed-foreign-key names every table that inherits an unindexed mixin column', async () => {
     const messages = await messagesOf(
       'unindexed-foreign-key',

@@ -367,6 +367,14 @@ export const unboundedOrmQuery: Rule = {
           "single-table-inheritance subclass too, which maps its parent's table and keys, its parent " +
           'in the same module or imported from another; also when the query pins a tenant key beside ' +
           'it, an access guard that only narrows the set: `where(Step.task_id == t, Step.org_id == o)`), ' +
+          'or a SQLAlchemy `with_parent(...)` filter, which compares that key for a one-to-many relationship ' +
+          '(`Talk.query.with_parent(conference)`, `query(Talk).with_parent(c, "talks")`, ' +
+          '`select(Talk).where(with_parent(c, Conference.talks))`): the key to the class the code names ' +
+          '(`Conference.talks`, `self` in a method of `Conference`), else, among the keys to parents that ' +
+          "declare the relationship named, the key the instance's name ends with (`conference`, " +
+          '`g.current_conference` → `conference_id`) or the only parent they reference; a many-to-many ' +
+          'relationship (no key of the queried model to the parent: its link table is not followed) and ' +
+          'keys to several parents the name does not tell apart keep the finding; ' +
           'or on every column ' +
           'but the last of a composite primary key or unique constraint (`a == x, b == y` under `(a, b, c)`), ' +
           'or read through a many-to-many link class the query joins, on its foreign key to the parent when ' +
@@ -388,7 +396,9 @@ export const unboundedOrmQuery: Rule = {
           '`created__gte=timezone.now() - timedelta(...)`: a rate limit, a duplicate check) is sized ' +
           'by how much the parent writes in that span and is not reported; a window on the whole ' +
           "table, over a tenant's rows, or older than a moment (`<`) stays reported. " +
-          '`== None` pins no parent. Django filters written with `Q` objects count the same way: ' +
+          "`== None` pins no parent, and neither does `==` inside a relationship's `.any(...)` / " +
+          '`.has(...)` (`Event.persons.any(Person.user_id == u)`: an EXISTS tested on every row of ' +
+          'the queried table, which pins no key of it). Django filters written with `Q` objects count the same way: ' +
           'the fields an AND pins (`filter(Q(environment=e) & Q(admin=True))`, a `Q` built in a ' +
           'local and narrowed with `&=`), or both sides of an OR (`Q(environment=e, a=1) | ' +
           'Q(environment=e, b=2)`); an OR with anything else (`Q(environment=e) | ' +

@@ -167,7 +167,7 @@ export const unindexedForeignKey: Rule = {
     docs: {
       whatItDoes:
         'Finds SQLAlchemy columns declared with `ForeignKey(...)` (`Column` or `mapped_column`, in ' +
-        'declarative models and Core `Table(...)`s, including columns inherited from abstract bases ' +
+        'declarative models and Core `Table(...)`s, Flask-SQLAlchemy `db.Table("name", db.Column(...), ...)` with no metadata argument included, including columns inherited from abstract bases ' +
         'and mixins, columns a single-table-inheritance subclass (no `__tablename__`, no primary key ' +
         "of its own) adds to its parent's table, in the same module or another, and flags taken from `Annotated[..., mapped_column(...)]` aliases) and SQLModel " +
         'fields declared with `Field(foreign_key=...)` that are not indexed anywhere in the workspace: no ' +

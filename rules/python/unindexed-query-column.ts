@@ -25,6 +25,8 @@ interface ResolvedUse {
   role: QueryColumnUse['role'];
   /** The file and query id the use belongs to. */
   query: string;
+  /** Where the use is written in its file. */
+  start: number;
 }
 
 interface ColumnUses {
@@ -111,7 +113,7 @@ function resolveQueries(ctx: WorkspaceContext): ResolvedQueries {
             query,
             use.bases.map((base) => `${facts.file}#${base}`),
           );
-        const resolved = { entry, column, role: use.role, query };
+        const resolved = { entry, column, role: use.role, query, start: use.start };
         const list = queries.get(query);
         if (list) list.push(resolved);
         else queries.set(query, [resolved]);
@@ -225,11 +227,12 @@ function usage(uses: ColumnUses, table: string, noIndex: string): string {
   return `is filtered or sorted on in ${count} but ${noIndex}: each one scans \`${table}\``;
 }
 
-/** The index to suggest for a filter column followed by a sort column, in the model's dialect. */
-function compositeIndex(table: TableFact, filter: ColumnFact, sort: ColumnFact): string {
+/** The composite index to suggest, in the model's dialect: its columns in order. */
+function compositeIndex(table: TableFact, columns: readonly ColumnFact[]): string {
   if (table.source === 'django')
-    return `models.Index(fields=["${filter.attribute}", "${sort.attribute}"])`;
-  return `Index("ix_${table.name}_${filter.name}_${sort.name}", "${filter.name}", "${sort.name}")`;
+    return `models.Index(fields=[${columns.map((column) => `"${column.attribute}"`).join(', ')}])`;
+  const names = columns.map((column) => column.name);
+  return `Index("ix_${table.name}_${names.join('_')}", ${names.map((name) => `"${name}"`).join(', ')})`;
 }
 
 function reportUnindexed(
@@ -252,52 +255,109 @@ function reportUnindexed(
   });
 }
 
-/** Filter+sort pairs that only separate single-column indexes serve. */
-function reportPairs(ctx: WorkspaceContext, byQuery: ResolvedQueries): void {
-  const pairs = new Map<string, { filter: ResolvedUse; sort: ResolvedUse; count: number }>();
-  for (const [query, own] of byQuery.uses) {
-    const uses = withBases(byQuery, query, own);
-    const seen = new Set<string>();
-    for (const filter of uses) {
-      if (filter.role !== 'filter' || filter.column.primaryKey || filter.column.unique) continue;
-      for (const sort of uses) {
-        if (sort.role !== 'sort' || sort.entry.table !== filter.entry.table) continue;
-        // A pair the query it extends holds already is counted there.
-        if (filter.query !== query && sort.query !== query) continue;
-        // Ordering by the primary key after an indexed filter is the usual "stable order" idiom;
-        // InnoDB indexes already end in the key, and elsewhere the suggestion would mostly be noise.
-        if (sort.column === filter.column || sort.column.primaryKey) continue;
-        // `filter(a == x, b == y).order_by(c)` under `Index(a, b, c)`: one index serves both.
-        const indexes = ctx.index.indexesOn(sort.entry.table.name);
-        if (compositeServesSort(uses, sort, indexes, filter)) continue;
-        const key = `${filter.entry.file}:${filter.entry.table.name}:${filter.column.start}:${sort.column.start}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const pair = pairs.get(key);
-        if (pair) pair.count++;
-        else pairs.set(key, { filter, sort, count: 1 });
+/** A query's filter and sort columns on one table that only separate indexes serve. */
+interface Suggestion {
+  entry: IndexedTable;
+  /** The filter columns, in the order they are written. */
+  filters: ColumnFact[];
+  /** The sort columns, in `order_by` order. */
+  sorts: ColumnFact[];
+  /** One of the query's own clauses (not only those of the queries it extends) is among them. */
+  own: boolean;
+}
+
+/** Whether an index leads with the column. */
+function leadsAnIndex(indexes: readonly KnownIndex[], column: ColumnFact): boolean {
+  return indexes.some((index) => lower(index.columns[0] ?? '') === lower(column.name));
+}
+
+/**
+ * The composite index each table needs for one query (its uses, those of the queries it extends
+ * included) whose filters and sorts only separate single-column indexes serve: every such filter
+ * column, then every such sort column, so one index finds the matching rows already in order.
+ * A sort that an index already returns in order after some of the filters (`Index(a, b, c)` for
+ * `a == x, b == y` then `c`) needs nothing: that index drives the query, the other filters sift.
+ * Sorts on the primary key after an indexed filter are the usual "stable order" idiom and left
+ * out (InnoDB indexes already end in the key; elsewhere the suggestion would mostly be noise).
+ */
+function querySuggestions(
+  ctx: WorkspaceContext,
+  uses: readonly ResolvedUse[],
+  query: string,
+): Map<TableFact, Suggestion> {
+  const found = new Map<TableFact, Suggestion>();
+  for (const sort of uses) {
+    if (sort.role !== 'sort' || sort.column.primaryKey) continue;
+    const table = sort.entry.table;
+    const indexes = ctx.index.indexesOn(table.name);
+    if (!leadsAnIndex(indexes, sort.column)) continue;
+    const filters = uses
+      .filter(
+        (use) =>
+          use.role === 'filter' &&
+          use.entry.table === table &&
+          !use.column.primaryKey &&
+          !use.column.unique &&
+          use.column !== sort.column &&
+          leadsAnIndex(indexes, use.column),
+      )
+      // In the order written: `filter(a == x).filter(b == y)` suggests `(a, b, ...)`.
+      .sort((a, b) => a.start - b.start);
+    if (filters.some((filter) => compositeServesSort(uses, sort, indexes, filter))) continue;
+    for (const filter of filters) {
+      let suggestion = found.get(table);
+      if (!suggestion) {
+        suggestion = { entry: sort.entry, filters: [], sorts: [], own: false };
+        found.set(table, suggestion);
       }
+      if (!suggestion.filters.includes(filter.column)) suggestion.filters.push(filter.column);
+      if (!suggestion.sorts.includes(sort.column)) suggestion.sorts.push(sort.column);
+      if (filter.query === query || sort.query === query) suggestion.own = true;
     }
   }
-  for (const { filter, sort, count } of pairs.values()) {
-    const { table } = filter.entry;
-    const indexes = ctx.index.indexesOn(table.name);
-    const leads = (name: string): boolean =>
-      indexes.some((index) => lower(index.columns[0] ?? '') === lower(name));
-    if (!leads(filter.column.name) || !leads(sort.column.name)) continue;
-    const composite = indexes.some(
-      (index) =>
-        lower(index.columns[0] ?? '') === lower(filter.column.name) &&
-        lower(index.columns[1] ?? '') === lower(sort.column.name),
-    );
-    if (composite) continue;
-    ctx.report(filter.column.file ?? filter.entry.file, {
-      start: filter.column.start,
-      end: filter.column.end,
+  return found;
+}
+
+/** `\`users.org_id\` filter`, `\`users.org_id\`, \`role\` filters`: columns quoted for a message. */
+function columnList(columns: readonly ColumnFact[], what: string, table?: string): string {
+  const names = columns.map((column, i) =>
+    i === 0 && table ? `\`${table}.${column.name}\`` : `\`${column.name}\``,
+  );
+  return `${names.join(', ')} ${what}${columns.length > 1 ? 's' : ''}`;
+}
+
+/**
+ * Filter + sort columns that only separate single-column indexes serve: one composite index per
+ * query and table, reported at its first filter column with the number of queries that need it.
+ */
+function reportPairs(ctx: WorkspaceContext, byQuery: ResolvedQueries): void {
+  const suggested = new Map<string, Map<TableFact, Suggestion>>();
+  for (const [query, own] of byQuery.uses)
+    suggested.set(query, querySuggestions(ctx, withBases(byQuery, query, own), query));
+  const counted = new Map<string, { suggestion: Suggestion; count: number }>();
+  for (const [query, tables] of suggested) {
+    const bases = byQuery.bases.get(query) ?? [];
+    for (const [table, suggestion] of tables) {
+      // A suggestion the query it extends holds already is counted there; a clause added to a
+      // statement whose own index is suggested only sifts the rows that index returns in order.
+      if (!suggestion.own || bases.some((base) => suggested.get(base)?.has(table))) continue;
+      const columns = [...suggestion.filters, ...suggestion.sorts];
+      const key = `${suggestion.entry.file}:${table.name}:${columns.map((column) => column.start).join(',')}`;
+      const entry = counted.get(key);
+      if (entry) entry.count++;
+      else counted.set(key, { suggestion, count: 1 });
+    }
+  }
+  for (const { suggestion, count } of counted.values()) {
+    const { entry, filters, sorts } = suggestion;
+    const columns = [...filters, ...sorts];
+    ctx.report(filters[0].file ?? entry.file, {
+      start: filters[0].start,
+      end: filters[0].end,
       message:
-        `\`${table.name}.${filter.column.name}\` filter + \`${sort.column.name}\` sort ` +
-        `(${queries(count)}) use separate indexes; one composite index serves both: ` +
-        `\`${compositeIndex(table, filter.column, sort.column)}\``,
+        `${columnList(filters, 'filter', entry.table.name)} + ${columnList(sorts, 'sort')} ` +
+        `(${queries(count)}) use separate indexes; one composite index serves ` +
+        `${columns.length > 2 ? 'them all' : 'both'}: \`${compositeIndex(entry.table, columns)}\``,
     });
   }
 }
@@ -325,8 +385,10 @@ export const unindexedQueryColumn: Rule = {
         '(`filter`, `get`, `order_by`) queries across the workspace filter and sort on (also through an import ' +
         'alias: `from app.models import User as UserModel`), and reports, once ' +
         'at the column definition in the model, each one that no index leads, with the number of queries ' +
-        'that use it. It also reports a filter column and a sort column used together whose only indexes ' +
-        'are separate single-column ones, and suggests the composite index that serves both.',
+        'that use it. It also reports the filter and sort columns of a query whose only indexes are ' +
+        'separate single-column ones, and suggests one composite index per query that serves them ' +
+        'all: its filter columns in the order written, then its sort columns (`filter(a == x, b == y)' +
+        '.order_by(c)` → `(a, b, c)`), reported at the first filter column.',
       whyIsThisBad:
         'Without an index the database answers `WHERE email = ?` by reading every row, and `ORDER BY ' +
         'created_at LIMIT 20` by sorting the whole table first. With two separate indexes it can use only ' +
@@ -358,8 +420,9 @@ export const unindexedQueryColumn: Rule = {
         'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`.',
         'The condition of an aggregate\'s `FILTER (WHERE ...)` clause (`func.count().filter(Task.status == "done")`, `func.sum(Order.total).filter(...)`): it picks the rows an aggregate counts among those the query reads, which an index cannot narrow.',
         'Filter + sort pairs whose sort column is the primary key (`order_by(Post.id.desc())` after an indexed filter).',
+        'The other filter columns of a query that gets a composite suggestion: one query gets one index, `(a, b, c)`, at its first filter column, not one pair per filter. A clause added under an `if` to a statement that gets a suggestion (`if folder: stmt = stmt.where(T.folder_id == f)`) adds none: the suggested index returns the rows in order and the clause sifts them. A clause added to a statement that only sorts gets its own.',
         'A sort column in a query that also filters its table: the filter column is reported instead, or the composite index when the filter is indexed.',
-        'Sorts a composite index (also a unique constraint) returns in order: `order_by(a, b, c)` under `UniqueConstraint(a, b, c)`, and `where(a == x, b == y).order_by(c)` under `Index(a, b, c)` (no filter + sort pair either). A sort column that does not continue the index in its position is still reported: `c` in `order_by(a, c)`.',
+        'Sorts a composite index (also a unique constraint) returns in order: `order_by(a, b, c)` under `UniqueConstraint(a, b, c)`, and `where(a == x, b == y).order_by(c)` under `Index(a, b, c)` (no composite suggestion either, for any filter of that query: once an index returns the sort in order after some filters, the other filters only sift its rows). A sort column that does not continue the index in its position is still reported: `c` in `order_by(a, c)`.',
         'Models without `__tablename__` whose base computes the table name (`@declared_attr def __tablename__(cls)`) other than as `cls.__name__`, `cls.__name__.lower()` or a CamelCase-to-snake_case helper (one named like `*snake*` or `resolve_table_name`, or one of the same file that uses `re.sub`/`re.split` and `.lower()`), and snake-cased class names with runs of capitals (`HTTPLog`), which such helpers convert differently: their table names are unknown, so their columns are left alone.',
         'Lookups through relations (`author__name`), `filter_by` after a `join` (its keywords then name the joined entity), entities aliased in code (`Referral = aliased(Subscription)`; an import alias is followed to the class it imports, and an alias of a class that is not a model matches no table), and queries on classes no model in the workspace declares.',
       ],

@@ -6,7 +6,8 @@
 import type { Node } from 'web-tree-sitter';
 import type { ColumnFact, QuerySetPin, TableFact } from '../workspace/facts';
 import type { IndexedTable, WorkspaceIndex } from '../workspace/index';
-import { lastField, type ListMatch, type OrmRead } from './orm';
+import { classOfFunction } from './model';
+import { lastField, type ListMatch, type OrmRead, type WithParent } from './orm';
 
 /**
  * Names of categorical columns: a list of their values selects every row in those categories,
@@ -196,13 +197,14 @@ export function rowsOfOneParent(read: OrmRead, index: WorkspaceIndex): OneParent
     ...read.equalityColumns.filter((column) => !read.nullColumns.includes(column)),
     ...fieldsPinnedByMethods(read, index),
   ].map(pinnedField);
-  if (pinned.length === 0) return undefined;
+  if (pinned.length === 0) return read.withParents ? rowsWithParent(read, index) : undefined;
   for (const model of read.models) {
     for (const { table } of tablesQueried(model, index)) {
       const found = pinnedParent(table, pinned, index);
       if (found) return found;
     }
   }
+  if (read.withParents) return rowsWithParent(read, index);
   return read.joinedEqualities?.length ? rowsOfOneParentThroughLink(read, index) : undefined;
 }
 
@@ -242,6 +244,112 @@ function argumentFor(pin: QuerySetPin, args: Node): Node | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The rows of one parent a `with_parent(instance, ...)` filter reads: SQLAlchemy renders it as
+ * `child.parent_id = :id` for a one-to-many relationship, so it counts as that `==` filter when
+ * the queried model declares the foreign key (`pinnedParent`'s tenant and log limits follow).
+ */
+function rowsWithParent(read: OrmRead, index: WorkspaceIndex): OneParentRead | undefined {
+  for (const found of read.withParents ?? []) {
+    for (const model of read.models) {
+      for (const { table } of tablesQueried(model, index)) {
+        const key = keyWithParent(table, found, classOfFunction(read.fn), index);
+        if (key?.foreignKey)
+          return { table: table.name, parent: key.foreignKey.targetClass ?? key.foreignKey.table };
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The foreign key of `table` a `with_parent(...)` filter compares, which SQLAlchemy picks from
+ * the relationship of the instance's class: that class when the code names it (`Event.children`,
+ * or `self` in a method of `Event`). Else, among the keys to a parent whose model declares the
+ * relationship named (`with_parent(event, "children")`), the key the instance's name ends with
+ * (`report_event` → `event_id`, `current_user` → a key to `users`), or the only parent those keys
+ * reference. Undefined when the table has no key to the parent's class (a many-to-many
+ * relationship, whose link table is not known) or keys to several parents the names do not tell
+ * apart.
+ */
+function keyWithParent(
+  table: TableFact,
+  found: WithParent,
+  enclosingClass: string | undefined,
+  index: WorkspaceIndex,
+): ColumnFact | undefined {
+  const keys = table.columns.filter((column) => !!column.foreignKey);
+  if (keys.length === 0) return undefined;
+  const path = found.instance.split('.');
+  const parentClass =
+    found.owner ?? (path.length === 1 && path[0] === 'self' ? enclosingClass : undefined);
+  if (parentClass) return keyToClass(keys, parentClass, index);
+  // A relationship declared with `backref=` on the child is not recorded on the parent.
+  const declaring = found.relationship
+    ? keys.filter((column) => parentDeclares(column, found.relationship!, index))
+    : [];
+  const candidates = declaring.length > 0 ? declaring : keys;
+  const name = nameWords(path.at(-1) ?? '');
+  const named = candidates.filter((column) => endsWith(name, keyWords(column)));
+  if (named.length > 0) return oneParent(named);
+  // `with_parent(post)` of a model the workspace declares, which no key of the table references:
+  // a relationship through a link table.
+  if (index.tablesOfClass(pascalCase(name)).length > 0) return undefined;
+  return oneParent(candidates);
+}
+
+/** The key of `keys` to a model class, by its class or its table. */
+function keyToClass(
+  keys: readonly ColumnFact[],
+  parentClass: string,
+  index: WorkspaceIndex,
+): ColumnFact | undefined {
+  const parentTables = new Set(index.tablesOfClass(parentClass).map(({ table }) => table.name));
+  return keys.find(
+    (column) =>
+      column.foreignKey!.targetClass === parentClass || parentTables.has(column.foreignKey!.table),
+  );
+}
+
+/** Whether the model a key references declares a relationship of that name. */
+function parentDeclares(column: ColumnFact, relationship: string, index: WorkspaceIndex): boolean {
+  const key = column.foreignKey!;
+  const parents = key.targetClass ? index.tablesOfClass(key.targetClass) : index.tables(key.table);
+  return parents.some(({ table }) => table.relationships.includes(relationship));
+}
+
+/** The words of a key's column without `id` (`event_id` → event), or of the class it references. */
+function keyWords(column: ColumnFact): string[][] {
+  const key = column.foreignKey!;
+  const own = nameWords(column.attribute).filter(
+    (word, i, all) => i < all.length - 1 || word !== 'id',
+  );
+  return [own, nameWords(key.targetClass ?? key.table)];
+}
+
+/** Whether the words of a name end with any of the word lists. */
+function endsWith(name: readonly string[], candidates: readonly string[][]): boolean {
+  return candidates.some(
+    (words) =>
+      words.length > 0 &&
+      words.length <= name.length &&
+      words.every((word, i) => name[name.length - words.length + i] === word),
+  );
+}
+
+/** The key when every one of `keys` references the same parent (`parent_id`, `source_id` → `entity`). */
+function oneParent(keys: readonly ColumnFact[]): ColumnFact | undefined {
+  const parents = new Set(
+    keys.map((column) => column.foreignKey!.targetClass ?? column.foreignKey!.table),
+  );
+  return parents.size === 1 ? keys[0] : undefined;
+}
+
+/** `["report", "event"]` → `ReportEvent`: the class a variable named after it would hold. */
+function pascalCase(words: readonly string[]): string {
+  return words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
 }
 
 /**

@@ -13,6 +13,7 @@ import { isDjangoManagerName, mayOwnDjangoManagerNode, paramOf } from './knowled
 import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
 import { flowsToReturn, localFlow } from './local-flow';
 import { qPins } from './django-q';
+import { stringValue } from './schema-args';
 import { OwnedCache } from './memo';
 import { orOfKeyClauses } from './or-key-clauses';
 import { callsNamed, withoutProgressWrapper } from './scope-analysis';
@@ -70,6 +71,11 @@ export interface OrmRead {
    */
   joinedEqualities?: ListColumn[];
   /**
+   * SQLAlchemy `with_parent(...)` filters: the rows related to one instance through a
+   * relationship (`Child.query.with_parent(parent)`, `where(with_parent(p, Parent.children))`).
+   */
+  withParents?: WithParent[];
+  /**
    * Django: the `values(...)` / `values_list(...)` link a later `annotate(<aggregate>)` groups by
    * (`values("author").annotate(n=Count("id"))`: one row per author, a GROUP BY): `values(...)`.
    */
@@ -89,6 +95,19 @@ export interface OrmRead {
    * (`X.created > utcnow() - timedelta(minutes=5)`, Django `created__gte=timezone.now() - ...`).
    */
   recentWindow?: boolean;
+}
+
+/**
+ * A `with_parent(instance, property)` filter: `Query.with_parent(event)`,
+ * `with_parent(event, "contributions")`, `with_parent(event, Event.contributions)`.
+ */
+export interface WithParent {
+  /** The instance as written: `event`, `self.event`, `self`. */
+  instance: string;
+  /** The class of a relationship written `Event.contributions`: the parent's class. */
+  owner?: string;
+  /** The relationship's attribute (`contributions`), written as a string or a class attribute. */
+  relationship?: string;
 }
 
 /** A column matched against a list: `Case.status` in `Case.status.in_(statuses)`. */
@@ -403,8 +422,42 @@ export interface Bounds {
   nullColumns: string[];
   listMatches: ListMatch[];
   joinedEqualities?: ListColumn[];
+  withParents?: WithParent[];
   /** A filter keeps only rows newer than a moment relative to now (`recentWindow`). */
   recentWindow?: boolean;
+}
+
+/** `sqlalchemy.orm.with_parent`, imported by name or read from a module. */
+const WITH_PARENT_CALLEE = /(?:^|\.)with_parent$/;
+
+/**
+ * Reads `with_parent(instance, property)`'s arguments: the instance as written and the
+ * relationship when named (`Event.contributions`, `"contributions"`).
+ */
+function withParentOf(args: Node | null): WithParent | undefined {
+  const [instance, property] = positional(args);
+  if (!instance || (instance.type !== 'identifier' && instance.type !== 'attribute'))
+    return undefined;
+  if (property?.type === 'attribute') {
+    const owner = property.childForFieldName('object');
+    return {
+      instance: instance.text,
+      ...(owner ? { owner: owner.text.slice(owner.text.lastIndexOf('.') + 1) } : {}),
+      relationship: attributeName(property),
+    };
+  }
+  const named = property ? stringValue(property) : undefined;
+  return { instance: instance.text, ...(named ? { relationship: named } : {}) };
+}
+
+/** The `with_parent(...)` calls among a filter's arguments (`where(with_parent(p, P.kids))`). */
+function withParentArguments(args: Node): WithParent[] {
+  return args.namedChildren.flatMap((arg) => {
+    if (arg?.type !== 'call') return [];
+    if (!WITH_PARENT_CALLEE.test(dottedName(arg.childForFieldName('function')))) return [];
+    const found = withParentOf(arg.childForFieldName('arguments'));
+    return found ? [found] : [];
+  });
 }
 
 /** Negations: `~X.id.in_(ids)`, `not_(...)`, `not ...`, Django `~Q(...)` exclude the list. */
@@ -547,7 +600,15 @@ function filterBounds(
       into.bounded = true;
       return;
     }
+    // `Child.query.with_parent(parent)`: the children of one instance, as `parent_id == p` is.
+    if (link.name === 'with_parent') {
+      const found = withParentOf(link.args);
+      if (found) (into.withParents ??= []).push(found);
+      continue;
+    }
     if (!filters.has(link.name)) continue;
+    if (text.includes('with_parent('))
+      (into.withParents ??= []).push(...withParentArguments(link.args));
     if (!into.recentWindow && RECENT_HINT.test(text))
       into.recentWindow = link.args.namedChildren.some((arg) => !!arg && isRecentWindow(arg));
     // A batch load by a list of keys the code already holds: the batching n-plus-one recommends.
@@ -878,6 +939,7 @@ function classifyChain(
       nullColumns: bounds.nullColumns,
       listMatches: bounds.listMatches,
       joinedEqualities: bounds.joinedEqualities,
+      ...(bounds.withParents ? { withParents: bounds.withParents } : {}),
     };
   }
 
@@ -974,6 +1036,7 @@ function selectRead(
     nullColumns: bounds.nullColumns,
     listMatches: bounds.listMatches,
     joinedEqualities: bounds.joinedEqualities,
+    ...(bounds.withParents ? { withParents: bounds.withParents } : {}),
   };
 }
 

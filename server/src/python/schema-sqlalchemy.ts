@@ -1,6 +1,7 @@
 /**
  * SQLAlchemy schema declarations: declarative model classes (`schema-sqlalchemy-classes.ts`), Core
- * `Table("name", metadata, Column(...))` tables and module-level `Index(...)` objects.
+ * `Table("name", metadata, Column(...))` tables (Flask-SQLAlchemy `db.Table("name", db.Column(...))`
+ * without the metadata) and module-level `Index(...)` objects.
  */
 import type { Node } from 'web-tree-sitter';
 import type { SchemaFacts, TableFact } from '../workspace/facts';
@@ -36,7 +37,10 @@ export function readTableItems(
   }
 }
 
-/** `users = Table("users", metadata, Column(...), Index(...))`. */
+/**
+ * `users = Table("users", metadata, Column(...), Index(...))`, and Flask-SQLAlchemy's
+ * `db.Table("users", db.Column(...), ...)`.
+ */
 function readCoreTable(
   call: Node,
   classTables: ClassTables,
@@ -46,7 +50,10 @@ function readCoreTable(
   if (!args) return undefined;
   const positional = positionalArgs(args);
   const name = stringValue(positional[0]);
-  const items = positional.slice(2);
+  // The metadata (`Base.metadata`, `metadata`) is a name, never a column or a constraint, and
+  // Flask-SQLAlchemy's `db.Table("name", db.Column(...), ...)` has none: its first column comes
+  // right after the name. So every argument after the name is read by what it is.
+  const items = positional.slice(1);
   if (!name || !items.some((item) => COLUMN_CALLS.has(calledName(item)))) return undefined;
   const parent = call.parent;
   const variable =
