@@ -26,6 +26,7 @@ export const WORDING: Record<string, Wording> = {
   mongoose: { bound: '`.limit()`', paging: '`.skip()` or a range on `_id`' },
   kysely: { bound: '`.limit()`', paging: '`.offset()`' },
   knex: { bound: '`.limit()`', paging: '`.offset()`' },
+  objection: { bound: '`.limit()`', paging: '`.page()`' },
   strapi: { bound: '`limit`', paging: '`start`' },
   strapiQueryEngine: { bound: '`limit`', paging: '`offset`' },
   mikroOrm: { bound: '`limit`', paging: '`offset`' },
