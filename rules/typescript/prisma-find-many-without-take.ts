@@ -1,5 +1,6 @@
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
+import type { TableFact } from '../../server/src/workspace/facts';
 import { ts } from '../../server/src/typescript/compiler';
 import { rowsOnlyCounted, type CountedRows } from '../../server/src/typescript/counted-rows';
 import { isIdsOfPagedRows, rowsFeedInList } from '../../server/src/typescript/id-lists';
@@ -202,21 +203,50 @@ interface FluentListRead {
 
 /**
  * `prisma.project.findUnique({ where: { id } }).contacts({ ... })` (also after `findFirst` and
- * the `OrThrow` forms) where `contacts` is a to-many relation of `Project` in the indexed
+ * the `OrThrow` forms, and after hops through to-one relations: `prisma.post.findUnique(...)
+ * .author().posts()`) where `contacts` is a to-many relation of `Project` in the indexed
  * `schema.prisma` (`contacts Contact[]`): every related row comes back, as from `findMany`. A
  * to-one relation (`.owner()`) is one row; without the schema the relation's kind is unknown.
  */
 function fluentListRead(ctx: FileContext, call: TsCall): FluentListRead | undefined {
   const receiver = call.receiver && unwrap(call.receiver);
   if (call.isNew || !receiver || !ts.isCallExpression(receiver)) return undefined;
-  const found = ctx.typescript!.callAt(receiver);
-  if (!found || !SINGLE_ROW_READS.has(found.name)) return undefined;
-  const query = prismaQuery(ctx.typescript!, found);
-  if (!query) return undefined;
-  const parent = modelOfDelegate(query.delegate);
-  for (const { table } of ctx.index.tablesOfClass(parent)) {
-    const model = table.source === 'prisma' ? table.toManyRelations?.[call.name] : undefined;
+  const parent = fluentRowModel(ctx, receiver);
+  if (!parent) return undefined;
+  for (const table of prismaTables(ctx, parent)) {
+    const model = table.toManyRelations?.[call.name];
     if (model) return { parent, relation: call.name, model };
+  }
+  return undefined;
+}
+
+/** The Prisma models of the schema in the index named `model`. */
+function prismaTables(ctx: FileContext, model: string): TableFact[] {
+  return ctx.index
+    .tablesOfClass(model)
+    .map(({ table }) => table)
+    .filter((table) => table.source === 'prisma');
+}
+
+/**
+ * The model of the one row `node` resolves to, through the fluent API: a single-row read
+ * (`prisma.post.findUnique(...)`), or a to-one relation read on one (`.author()` of it, `User`
+ * when the schema declares `author User`), hop after hop. Undefined for anything else.
+ */
+function fluentRowModel(ctx: FileContext, node: ts.CallExpression): string | undefined {
+  const call = ctx.typescript!.callAt(node);
+  if (!call || call.isNew) return undefined;
+  if (SINGLE_ROW_READS.has(call.name)) {
+    const query = prismaQuery(ctx.typescript!, call);
+    return query && modelOfDelegate(query.delegate);
+  }
+  const receiver = call.receiver && unwrap(call.receiver);
+  if (!receiver || !ts.isCallExpression(receiver)) return undefined;
+  const parent = fluentRowModel(ctx, receiver);
+  if (!parent) return undefined;
+  for (const table of prismaTables(ctx, parent)) {
+    const model = table.toOneRelations?.[call.name];
+    if (model) return model;
   }
   return undefined;
 }
@@ -284,7 +314,9 @@ export const prismaFindManyWithoutTake: Rule = {
         "Reads of a to-many relation through Prisma's fluent API count as `findMany`: " +
         '`prisma.project.findUnique({ where: { id } }).contacts({ select })` (also after `findFirst`, ' +
         '`findUniqueOrThrow` and `findFirstOrThrow`) returns every contact of the project when ' +
-        '`contacts` is a list field (`contacts Contact[]`) of the model in `schema.prisma`. ' +
+        '`contacts` is a list field (`contacts Contact[]`) of the model in `schema.prisma`, and so ' +
+        'does one reached through to-one relations first: `prisma.post.findUnique({ where: { id } })' +
+        '.author().posts()` reads every post of the one author (`author User`, `posts Post[]`). ' +
         'Routes under a `cron/` folder (`app/api/cron/<job>/route.ts`) are handlers a scheduler calls: ' +
         'their message says the query runs on each call of the cron route, and to read the rows in ' +
         'pages, since a job usually needs them all.',
@@ -342,7 +374,8 @@ export const prismaFindManyWithoutTake: Rule = {
           '(`publicProcedure`, `protectedProcedure.input(schema)`) names runs per request.',
         'Scripts, seeds, migrations and tests (`scripts/`, `prisma/seed.ts`, `*.test.ts`, `__tests__/`).',
         '`findFirst`, `findUnique`, `count`, `aggregate` and `groupBy`, which return one row or a summary.',
-        'Fluent reads of a to-one relation (`prisma.project.findUnique(...).owner()`), which return one ' +
+        'Fluent reads of a to-one relation (`prisma.project.findUnique(...).owner()`, also after other ' +
+          'to-one hops: `.author().team()`), which return one ' +
           'row, and fluent relation reads when no `schema.prisma` in the workspace declares the model: ' +
           'whether the relation is a list is not known. A `take`, a `where` on a key of the related ' +
           'model, or options built elsewhere (`.contacts(options)`) leave a relation read alone as they ' +
