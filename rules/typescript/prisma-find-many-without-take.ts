@@ -294,7 +294,10 @@ export const prismaFindManyWithoutTake: Rule = {
         'from another: `export const POST = withWorkspace(createLink)`), API route, server component, ' +
         '`getServerSideProps` or server action, a Remix `loader`/`action`, a tRPC procedure (its ' +
         'resolver written inline, or given by name, `.query(getLinksHandler)`, with the handler ' +
-        'written in the router file or imported from a controller that calls a service), or a ' +
+        'written in the router file or imported from a controller that calls a service, or given ' +
+        'as a member of a controller: `.query(linksController.list)` of an object or instance ' +
+        'another module exports, `.query(ctrl.list)` of `const ctrl = new LinksController()`; also ' +
+        'through a wrapper, `.query(withAudit(ctrl.list))`, `.query(withAudit(async () => ...))`), or a ' +
         'GraphQL resolver method (`@Query()`, `@Mutation()`, `@ResolveField()` of `@nestjs/graphql` ' +
         'or TypeGraphQL); in a ' +
         'function such a handler calls in the same file; or in an exported function, or a public ' +
@@ -369,9 +372,13 @@ export const prismaFindManyWithoutTake: Rule = {
           "copy): which files they mean is a guess. A function passed to another memo than React's " +
           "`cache` or Next.js's `unstable_cache` (an app's own once-per-process loader) is left alone.",
         'Functions passed to a wrapper that no Next.js handler export holds: a wrapped `const` not named for an HTTP method (`export const config = withAuth(...)`, also of an imported function: `export const stats = withWorkspace(linkStats)`), not exported, or outside an `app/**/route.ts` file.',
-        'A function named like a tRPC handler (`getArchivedHandler`) that no procedure is given: only ' +
+        'A function named like a tRPC handler (`getArchivedHandler`) that no procedure is given, and ' +
+          'the members of a controller object or class that no procedure names (`noteController.listAll` ' +
+          'beside the `noteController.list` a procedure is given): only ' +
           'the function a `.query()`, `.mutation()` or `.subscription()` of a procedure builder ' +
-          '(`publicProcedure`, `protectedProcedure.input(schema)`) names runs per request.',
+          '(`publicProcedure`, `protectedProcedure.input(schema)`) names runs per request. A function ' +
+          'written in a wrapper call that is not given to a procedure (`const warmed = withAudit(async () => ...)`) ' +
+          'is not a resolver either.',
         'Scripts, seeds, migrations and tests (`scripts/`, `prisma/seed.ts`, `*.test.ts`, `__tests__/`).',
         '`findFirst`, `findUnique`, `count`, `aggregate` and `groupBy`, which return one row or a summary.',
         'Fluent reads of a to-one relation (`prisma.project.findUnique(...).owner()`, also after other ' +

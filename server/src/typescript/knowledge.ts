@@ -742,10 +742,17 @@ export function isProcedureResolverCall(call: TsCall): boolean {
   );
 }
 
-/** A tRPC procedure whose resolver is named rather than written: `.query(getLinksHandler)`. */
+/**
+ * A tRPC procedure whose resolver is named rather than written: `.query(getLinksHandler)`, or a
+ * member of an object or instance (`.query(linksController.list)`), also handed through a wrapper
+ * (`.query(withAudit(getLinksHandler))`).
+ */
 export interface ProcedureResolverName {
   call: TsCall;
+  /** The function's name, or the object's for a member (`linksController`). */
   name: ts.Identifier;
+  /** The member given, `list` of `linksController.list`; undefined for a plain name. */
+  member?: string;
 }
 
 const procedureResolverNamesCache = new WeakMap<TsModel, ProcedureResolverName[]>();
@@ -753,7 +760,8 @@ const procedureResolverNamesCache = new WeakMap<TsModel, ProcedureResolverName[]
 /**
  * The file's tRPC procedures given a function by name, `getAll:
  * publicProcedure.input(schema).query(getLinksHandler)` (the router -> controller -> service
- * layout of T3 apps), whether the function is written in the file or imported. Computed once per
+ * layout of T3 apps), whether the function is written in the file or imported, or given as a
+ * member of a controller object or instance (`.query(linksController.list)`). Computed once per
  * file: `isRequestHandler` asks it for each function.
  */
 export function procedureResolverNames(model: TsModel): ProcedureResolverName[] {
@@ -763,11 +771,54 @@ export function procedureResolverNames(model: TsModel): ProcedureResolverName[] 
   for (const call of model.calls) {
     if (!isProcedureResolverCall(call)) continue;
     const [resolver] = call.args;
-    const name = resolver && unwrap(resolver);
-    if (name && ts.isIdentifier(name)) found.push({ call, name });
+    if (resolver) found.push(...resolverReferences(call, resolver));
   }
   procedureResolverNamesCache.set(model, found);
   return found;
+}
+
+/**
+ * The functions a resolver argument names: `getLinks`, `linksController.list`, or those a
+ * wrapper is given (`withAudit(getLinks)`, wrappers may nest): the wrapper calls them per call of
+ * the procedure. A function written in place is the resolver itself, not a reference.
+ */
+function resolverReferences(call: TsCall, argument: ts.Expression): ProcedureResolverName[] {
+  const node = unwrap(argument);
+  if (ts.isIdentifier(node)) return [{ call, name: node }];
+  if (ts.isPropertyAccessExpression(node)) {
+    const object = unwrap(node.expression);
+    return ts.isIdentifier(object) ? [{ call, name: object, member: node.name.text }] : [];
+  }
+  if (!ts.isCallExpression(node)) return [];
+  return node.arguments.flatMap((inner) => resolverReferences(call, inner));
+}
+
+/**
+ * `.query(withAudit(async ({ input }) => ...))`: the procedure resolver call that `wrapper` (a
+ * call a function is written in) is handed to as the resolver, through nested wrappers; the
+ * wrapper calls the function per call of the procedure. Read from the syntax, as a callback's
+ * wrapper may be any call.
+ */
+export function wrappingProcedure(wrapper: ts.Node): ts.CallExpression | undefined {
+  let node = wrapper;
+  for (let parent = semanticParent(node); parent; parent = semanticParent(node)) {
+    if (!ts.isCallExpression(parent) || !parent.arguments.some((arg) => unwrap(arg) === node))
+      return undefined;
+    if (isProcedureResolverNode(parent))
+      return unwrap(parent.arguments[0]) === node ? parent : undefined;
+    node = parent;
+  }
+  return undefined;
+}
+
+/** `<procedure builder>.query(...)` by its syntax, as `isProcedureResolverCall` reads a call. */
+function isProcedureResolverNode(node: ts.CallExpression): boolean {
+  const callee = unwrap(node.expression);
+  return (
+    ts.isPropertyAccessExpression(callee) &&
+    PROCEDURE_RESOLVER_METHODS.has(callee.name.text) &&
+    /procedure/i.test(callee.expression.getText())
+  );
 }
 
 /**
@@ -778,7 +829,8 @@ export function procedureResolverNames(model: TsModel): ProcedureResolverName[] 
 function isNamedProcedureResolver(model: TsModel, fn: TsFunction): boolean {
   if (!fn.name || fn.parent || fn.className || fn.callbackOf) return false;
   return procedureResolverNames(model).some(
-    ({ name }) => name.text === fn.name && declarationOf(name)?.getStart() === fn.nameStart,
+    ({ name, member }) =>
+      !member && name.text === fn.name && declarationOf(name)?.getStart() === fn.nameStart,
   );
 }
 
@@ -787,7 +839,8 @@ function isNamedProcedureResolver(model: TsModel, fn: TsFunction): boolean {
  * (also an `OpenAPIHono` one's `app.openapi(route, handler)`),
  * a Fastify `handler:` option, a Next.js route handler (also one an exported `GET`/`POST`/...
  * wraps: `export const GET = withAuth(handler)`) or API route, a tRPC procedure's resolver
- * (written inline or a function of the file it is given by name: `.query(getLinks)`), a NestJS
+ * (written inline, also inside a wrapper it is given, `.query(withAudit(async () => ...))`, or a
+ * function of the file it is given by name: `.query(getLinks)`), a NestJS
  * route method, a GraphQL resolver method (NestJS, TypeGraphQL), a Next.js server component, `getServerSideProps` or server action, a Remix
  * `loader`/`action`, a Strapi controller action or service method, or a `(req, res)` /
  * `(request, reply)` callback.
@@ -812,6 +865,7 @@ export function isRequestHandler(model: TsModel, fn: TsFunction): boolean {
   if (isWrappedNextRouteHandler(model, fn)) return true;
   const callback = fn.callbackOf;
   if (callback && isProcedureResolverCall(callback)) return true;
+  if (callback && wrappingProcedure(callback.node)) return true;
   if (isNamedProcedureResolver(model, fn)) return true;
   if (
     ts.isMethodDeclaration(fn.node) &&
