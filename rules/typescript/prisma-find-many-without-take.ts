@@ -291,7 +291,10 @@ export const prismaFindManyWithoutTake: Rule = {
         'route handler, a Next.js route handler (also the function an ' +
         'exported `GET`/`POST`/... of a `route.ts` wraps: `export const GET = withAuth(async (req) => ...)`, ' +
         '`export const POST = withSession(handler)`, with `handler` written in the file or imported ' +
-        'from another: `export const POST = withWorkspace(createLink)`), API route, server component, ' +
+        'from another: `export const POST = withWorkspace(createLink)`; also a function a route file ' +
+        "exports from an export list: `export { handler as GET, handler as POST } from './tasks'`, " +
+        "`export { GET } from '@/lib/route'`, `export { listProjects as GET }`), API route (also " +
+        "one re-exported as `default`: `export { default } from '@/lib/legacy'`), server component, " +
         '`getServerSideProps` or server action, a Remix `loader`/`action`, a tRPC procedure (its ' +
         'resolver written inline, or given by name, `.query(getLinksHandler)`, with the handler ' +
         'written in the router file or imported from a controller that calls a service, or given ' +
@@ -372,6 +375,12 @@ export const prismaFindManyWithoutTake: Rule = {
           "copy): which files they mean is a guess. A function passed to another memo than React's " +
           "`cache` or Next.js's `unstable_cache` (an app's own once-per-process loader) is left alone.",
         'Functions passed to a wrapper that no Next.js handler export holds: a wrapped `const` not named for an HTTP method (`export const config = withAuth(...)`, also of an imported function: `export const stats = withWorkspace(linkStats)`), not exported, or outside an `app/**/route.ts` file.',
+        'Functions exported from an export list under a name Next.js never calls (`export { summarize ' +
+          'as summary }` in a `route.ts`), and a function named for an HTTP method (`export async ' +
+          'function GET`) outside a route file that no route file exports (a barrel that is no route ' +
+          'does not make it one). Not yet followed: a function written inside a wrapper in a module ' +
+          'that is no route file (`export const DELETE = withAudit(async (req) => ...)` in `lib/`), ' +
+          're-exported by a route.',
         'A function named like a tRPC handler (`getArchivedHandler`) that no procedure is given, and ' +
           'the members of a controller object or class that no procedure names (`noteController.listAll` ' +
           'beside the `noteController.list` a procedure is given): only ' +

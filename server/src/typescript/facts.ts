@@ -26,6 +26,7 @@ import {
   databaseCall,
   isHttpCall,
   isRequestHandler,
+  listedRouteExports,
   procedureResolverNames,
   routeExportsOfNames,
 } from './knowledge';
@@ -686,6 +687,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     });
   }
   functions.push(...importedRouteHandlers(model, moduleName));
+  functions.push(...listedRouteHandlers(model, moduleName));
   functions.push(...importedProcedureResolvers(model, moduleName));
   const reexports = [
     ...reexportsOf(model),
@@ -730,6 +732,40 @@ function importedRouteHandlers(model: TsModel, moduleName: string): FunctionFact
         end: declaration.end,
         name,
         calls,
+      }),
+    );
+  }
+  return handlers;
+}
+
+/**
+ * Next.js route handlers exported from another module by an export list (`export { handler as
+ * GET, handler as POST } from './links'`, `export { GET } from '@/lib/route'`, `export {
+ * listLinks as GET }` of an imported `listLinks`, and an API route's `export { default } from
+ * '...'`): each is indexed as a request handler that calls the function, so its module sees it
+ * runs per request. A function of the route file exported so is a request handler already.
+ */
+function listedRouteHandlers(model: TsModel, moduleName: string): FunctionFacts[] {
+  const handlers: FunctionFacts[] = [];
+  for (const { element, specifier } of listedRouteExports(model)) {
+    const local = element.propertyName ?? element.name;
+    let targets: string[];
+    if (specifier === undefined) targets = importedValueTargets(model, local.text);
+    else {
+      const module = resolveSpecifier(model.relativePath, specifier, model.moduleAliases);
+      targets = module === undefined ? [] : [module ? `${module}.${local.text}` : local.text];
+    }
+    const site = passedSite(local, targets);
+    if (!site) continue;
+    const { name } = element;
+    handlers.push(
+      requestEntry(moduleName, {
+        local: `#handler@${element.getStart()}`,
+        label: name.text,
+        start: element.getStart(),
+        end: element.end,
+        name,
+        calls: [site],
       }),
     );
   }

@@ -719,6 +719,55 @@ export function routeExportsOfNames(model: TsModel): RouteExportOfNames[] {
   return found;
 }
 
+/**
+ * A request handler a Next.js route file or API route exports from an export list: under an HTTP
+ * method name (`export { handler as GET, handler as POST } from './links'`, `export { GET } from
+ * '@/lib/route'`, `export { listLinks as GET }`) or, for an API route, as `default` (`export {
+ * default } from '@/lib/legacy-handler'`).
+ */
+export interface ListedRouteExport {
+  element: ts.ExportSpecifier;
+  /** The module named by `from`; undefined for names of this file (declared or imported). */
+  specifier?: string;
+}
+
+const listedRouteExportsCache = new WeakMap<TsModel, ListedRouteExport[]>();
+
+/** The file's request handlers exported from export lists; empty outside route files. */
+export function listedRouteExports(model: TsModel): ListedRouteExport[] {
+  let found = listedRouteExportsCache.get(model);
+  if (found) return found;
+  found = [];
+  const route = NEXT_ROUTE_FILE.test(model.relativePath);
+  if (route || NEXT_PAGES_API.test(model.relativePath)) {
+    for (const statement of model.sourceFile.statements) {
+      if (!ts.isExportDeclaration(statement) || statement.isTypeOnly) continue;
+      const clause = statement.exportClause;
+      if (!clause || !ts.isNamedExports(clause)) continue;
+      const from = statement.moduleSpecifier;
+      const specifier = from && ts.isStringLiteral(from) ? from.text : undefined;
+      if (from && !specifier) continue;
+      for (const element of clause.elements) {
+        const exported = element.name.text;
+        if (element.isTypeOnly) continue;
+        if (route ? NEXT_HANDLER_NAMES.has(exported) : exported === 'default')
+          found.push({ element, specifier });
+      }
+    }
+  }
+  listedRouteExportsCache.set(model, found);
+  return found;
+}
+
+/** A top-level function of a route file exported as a handler by an export list of the file. */
+function isListedRouteHandler(model: TsModel, fn: TsFunction): boolean {
+  if (fn.parent || !fn.name) return false;
+  return listedRouteExports(model).some(
+    ({ element, specifier }) =>
+      !specifier && (element.propertyName ?? element.name).text === fn.name,
+  );
+}
+
 /** The names a wrapper chain is given: `handler` of `withAuth(withRateLimit(handler), opts)`. */
 function wrappedNames(expression: ts.Expression): ts.Identifier[] {
   const node = unwrap(expression);
@@ -838,7 +887,8 @@ function isNamedProcedureResolver(model: TsModel, fn: TsFunction): boolean {
  * Whether `fn` handles a request: a callback registered on an Express/Fastify/Hono app or router
  * (also an `OpenAPIHono` one's `app.openapi(route, handler)`),
  * a Fastify `handler:` option, a Next.js route handler (also one an exported `GET`/`POST`/...
- * wraps: `export const GET = withAuth(handler)`) or API route, a tRPC procedure's resolver
+ * wraps: `export const GET = withAuth(handler)`, or one of the file exported by an export list:
+ * `export { handler as GET }`) or API route, a tRPC procedure's resolver
  * (written inline, also inside a wrapper it is given, `.query(withAudit(async () => ...))`, or a
  * function of the file it is given by name: `.query(getLinks)`), a NestJS
  * route method, a GraphQL resolver method (NestJS, TypeGraphQL), a Next.js server component, `getServerSideProps` or server action, a Remix
@@ -862,6 +912,7 @@ export function isRequestHandler(model: TsModel, fn: TsFunction): boolean {
     if (NEXT_ROUTE_FILE.test(model.relativePath) && NEXT_HANDLER_NAMES.has(fn.name)) return true;
     if (NEXT_PAGES_API.test(model.relativePath) && fn.name === 'default') return true;
   }
+  if (isListedRouteHandler(model, fn)) return true;
   if (isWrappedNextRouteHandler(model, fn)) return true;
   const callback = fn.callbackOf;
   if (callback && isProcedureResolverCall(callback)) return true;
