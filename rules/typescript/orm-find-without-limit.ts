@@ -137,7 +137,7 @@ export const ormFindWithoutLimit: Rule = {
         'a name declared `Knex.Transaction`); an Objection.js query of a model class (a class ' +
         "extending `Model` imported or required from `objection`, directly or through the app's " +
         'own base classes in any file) started with its static `query()` (also `this.query()` in ' +
-        'a static method) and awaited or returned from an `async` function, whose steps only read ' +
+        'a static method) and awaited, returned from an `async` function or run in an awaited `Promise.all([...])`, whose steps only read ' +
         "(knex's read steps above, and `withGraphFetched`, `withGraphJoined`, `joinRelated` and " +
         'the like) with no `.limit()`, `.first()`, `.page()`, `.range()`, `.findById()`, ' +
         '`.findByIds()`, `.findOne()` or `.resultSize()` (`await Person.query()`, `await ' +

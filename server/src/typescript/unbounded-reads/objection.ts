@@ -11,7 +11,14 @@ import { localModelQuery, modelReceiver } from '../model-classes';
 import type { TsCall, TsModel } from '../model';
 import { OBJECTION, objectionChainOf } from '../objection';
 import { KNEX_READ_STEPS, knexStepsBounded } from './knex';
-import { WORDING, type UnboundedRead, chainOf, returnedFromAsync, shortText } from './read';
+import {
+  WORDING,
+  type UnboundedRead,
+  chainOf,
+  inAwaitedPromiseAll,
+  returnedFromAsync,
+  shortText,
+} from './read';
 
 /** A model's static `query()` somewhere in the file: no other file has an Objection read. */
 const QUERY_CALL = /\.query\(/;
@@ -56,7 +63,8 @@ const OBJECTION_BOUNDS = new Set([
 ]);
 
 /**
- * `await Person.query()`, `return Person.query().where(...)` in an `async` function: a read of a
+ * `await Person.query()`, `return Person.query().where(...)` in an `async` function, or one of the
+ * reads an awaited `Promise.all([...])` runs: a read of a
  * model's rows made only of read steps with no bound, or undefined. A builder kept in a variable or
  * handed to a helper is never the awaited chain itself, so it is left alone (it may be limited
  * there), and so are relation queries (`$relatedQuery`, `relatedQuery`): their relation may be
@@ -71,7 +79,8 @@ export function objectionRead(
   const chain = objectionChainOf(model, call);
   if (!chain || chain.start.name !== 'query') return undefined;
   const node = call.node;
-  if (!ts.isCallExpression(node) || (!call.awaited && !returnedFromAsync(node))) return undefined;
+  if (!ts.isCallExpression(node)) return undefined;
+  if (!call.awaited && !returnedFromAsync(node) && !inAwaitedPromiseAll(node)) return undefined;
   if (!chain.methods.every((name) => KNEX_READ_STEPS.has(name) || OBJECTION_READ_STEPS.has(name)))
     return undefined;
   if (chain.methods.some((name) => OBJECTION_BOUNDS.has(name))) return undefined;

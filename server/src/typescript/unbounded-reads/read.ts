@@ -230,3 +230,15 @@ export function returnedFromAsync(node: ts.Expression): boolean {
       : undefined;
   return !!fn && (ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
 }
+
+/** Whether `node` sits in the array an awaited `Promise.all([...])` (or `allSettled`) runs. */
+export function inAwaitedPromiseAll(node: ts.Expression): boolean {
+  const array = node.parent;
+  const all = array?.parent;
+  if (!array || !ts.isArrayLiteralExpression(array) || !all || !ts.isCallExpression(all))
+    return false;
+  if (!/^Promise\.(?:all|allSettled)$/.test(all.expression.getText())) return false;
+  let outer: ts.Node = all.parent;
+  while (ts.isParenthesizedExpression(outer)) outer = outer.parent;
+  return ts.isAwaitExpression(outer) || returnedFromAsync(all);
+}
