@@ -1,7 +1,7 @@
-import type { Rule } from '../../server/src/engine/rule';
+import type { FileContext, Rule } from '../../server/src/engine/rule';
 import { HelperIoFinder } from '../../server/src/typescript/helper-io';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
-import { unwrap } from '../../server/src/typescript/model';
+import { unwrap, type TsCall, type TsModel } from '../../server/src/typescript/model';
 import {
   describeRequestPath,
   onCronRoute,
@@ -15,6 +15,10 @@ import {
 } from '../../server/src/typescript/unbounded-reads/drizzle';
 import { knexRead, mayReadKnex } from '../../server/src/typescript/unbounded-reads/knex';
 import { kyselyRead } from '../../server/src/typescript/unbounded-reads/kysely';
+import {
+  mayReadObjection,
+  objectionRead,
+} from '../../server/src/typescript/unbounded-reads/objection';
 import {
   isMikroOrmRead,
   mikroOrmFind,
@@ -53,9 +57,51 @@ function message(read: UnboundedRead, when: string, path: string, cron: boolean)
   return `\`${read.quoted}\` has no ${bound}: it loads every matching ${rows} ${when} (${path}); ${advice}`;
 }
 
+/** Which reads a file's text may hold, by the cheap sniffs that name their libraries. */
+interface Sniffs {
+  strapi: boolean;
+  knex: boolean;
+  drizzle: boolean;
+  objection: boolean;
+}
+
+/** The unbounded read `call` runs, of whichever ORM it is, or undefined. */
+function unboundedRead(
+  ctx: FileContext,
+  model: TsModel,
+  call: TsCall,
+  { strapi, knex, drizzle, objection }: Sniffs,
+  models: () => HelperIoFinder,
+): UnboundedRead | undefined {
+  // `await db('users')`: a knex table read with no steps is the only read with no receiver.
+  if (!call.receiver) return knex ? knexRead(ctx, model, call) : undefined;
+  // An Objection chain may end in any step (`where`, `orderBy`, the `query()` itself); one that
+  // is not a model's goes on to the reads below (`strapi.db.query(uid).findMany()`).
+  const objectionQuery = objection ? objectionRead(ctx, model, call, models) : undefined;
+  if (objectionQuery) return objectionQuery;
+  if (drizzle && isDrizzleReadShape(call)) return drizzleRead(ctx, model, call);
+  if (isMikroOrmRead(model, call)) return mikroOrmFind(ctx, model, call);
+  if (TYPEORM_FINDS.has(call.name)) {
+    // `items.find((item) => ...)`: an array's, never a repository's.
+    if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) return undefined;
+    return (
+      typeormFind(ctx, model, call, models()) ??
+      mongooseFind(ctx, model, call, models()) ??
+      mongodbFind(ctx, model, call, models()) ??
+      mikroOrmFind(ctx, model, call, models())
+    );
+  }
+  if (SEQUELIZE_READS.has(call.name))
+    return sequelizeFindAll(ctx, model, call, models()) ?? mikroOrmFind(ctx, model, call, models());
+  if (BUILDER_READS.has(call.name)) return builderRead(ctx, model, call);
+  if (call.name === 'execute') return kyselyRead(ctx, call);
+  if (strapi && call.name === 'findMany') return strapiFindMany(ctx, model, call);
+  return knex ? knexRead(ctx, model, call) : undefined;
+}
+
 /**
- * TypeORM, Sequelize, Mongoose, MongoDB, Kysely, knex, Strapi, MikroORM and Drizzle reads with no
- * limit, run per request.
+ * TypeORM, Sequelize, Mongoose, MongoDB, Kysely, knex, Objection, Strapi, MikroORM and Drizzle reads
+ * with no limit, run per request.
  */
 export const ormFindWithoutLimit: Rule = {
   meta: {
@@ -64,11 +110,11 @@ export const ormFindWithoutLimit: Rule = {
     category: 'unbounded-query',
     severity: 'warning',
     summary:
-      'A TypeORM `find()`/`getMany()`, Sequelize `findAll()`, Mongoose or MongoDB `find()`, Kysely `selectFrom()…execute()`, awaited knex chain or Drizzle `findMany()`/`select()…from()` with no limit on a request path loads every matching row',
+      'A TypeORM `find()`/`getMany()`, Sequelize `findAll()`, Mongoose or MongoDB `find()`, Kysely `selectFrom()…execute()`, awaited knex or Objection `query()` chain or Drizzle `findMany()`/`select()…from()` with no limit on a request path loads every matching row',
     fix: { title: 'Add `take`/`limit`', safety: 'unsafe', availability: 'sometimes' },
     docs: {
       whatItDoes:
-        'Finds reads through TypeORM, Sequelize, Mongoose, the native MongoDB driver, Kysely, knex, Strapi, MikroORM and Drizzle that return every matching row and run ' +
+        'Finds reads through TypeORM, Sequelize, Mongoose, the native MongoDB driver, Kysely, knex, Objection.js, Strapi, MikroORM and Drizzle that return every matching row and run ' +
         'per request: a TypeORM repository or entity manager `find`, `findBy`, `findAndCount` or ' +
         '`findAndCountBy` without `take`; a TypeORM query builder (`repo.createQueryBuilder(...)`, ' +
         'inline or kept in a variable) read with `getMany()`, `getManyAndCount()` or `getRawMany()` ' +
@@ -88,7 +134,14 @@ export const ormFindWithoutLimit: Rule = {
         '`this.database(TABLE)...`), a module variable made by the factory (`const db = knex({...})`), ' +
         'or one another module exports and this one imports; or on a transaction of one (the ' +
         'parameter of `db.transaction(async (trx) => ...)`, `const trx = await db.transaction()`, ' +
-        'a name declared `Knex.Transaction`); a Strapi `findMany` with no ' +
+        'a name declared `Knex.Transaction`); an Objection.js query of a model class (a class ' +
+        "extending `Model` imported or required from `objection`, directly or through the app's " +
+        'own base classes in any file) started with its static `query()` (also `this.query()` in ' +
+        'a static method) and awaited, returned from an `async` function or run in an awaited `Promise.all([...])`, whose steps only read ' +
+        "(knex's read steps above, and `withGraphFetched`, `withGraphJoined`, `joinRelated` and " +
+        'the like) with no `.limit()`, `.first()`, `.page()`, `.range()`, `.findById()`, ' +
+        '`.findByIds()`, `.findOne()` or `.resultSize()` (`await Person.query()`, `await ' +
+        "Person.query().where('team_id', id)`); a Strapi `findMany` with no " +
         '`limit`, `pageSize` or `pagination` in its params (`strapi.db.query(uid).findMany(params)`, ' +
         '`strapi.entityService.findMany(uid, params)`, `strapi.documents(uid).findMany(params)`) in a ' +
         'controller action or service method (a member of the object the factory given to ' +
@@ -222,6 +275,15 @@ export const ormFindWithoutLimit: Rule = {
           "the parameter of another library's `transaction(async (store) => ...)` callback (an " +
           'exported object with a ' +
           '`collection()` method of its own is no `Db`).',
+        'Objection.js queries with a bound or a key: `.limit()`, `.first()`, `.page()`, `.range()`, ' +
+          "`.findById()`, `.findByIds()`, `.findOne()`, `.resultSize()`, a key pinned as for knex (`.where('id', id)`, " +
+          "`.whereIn('id', ids)`), aggregates with no `groupBy`; writes (`patch`, `update`, `delete`, " +
+          '`insert`, `relate`, ...); a builder kept in a variable, handed to a helper, returned by a ' +
+          "function that is not `async`, or given a step Perflens does not read (`.modify('named')`, " +
+          "`.then()`): code there may bound it; relation queries (`person.$relatedQuery('pets')`, " +
+          "`Person.relatedQuery('pets').for(id)`), whose relation may be to-one, and an instance's " +
+          "`$query()` (its own row); `query()` of a class that does not extend `objection`'s `Model` " +
+          "(a search client's static `query`, a `Model` of another package).",
         'Code not on a request path: functions no handler reaches, startup code (`main()`, module top ' +
           'level, `onModuleInit`, `app.listen` callbacks), and a service method only a startup hook ' +
           'calls. Scripts, seeds, migrations and tests (`scripts/`, `migrations/`, `seeds/`, ' +
@@ -269,7 +331,7 @@ export const ormFindWithoutLimit: Rule = {
         '`entityService.findMany(uid, { limit: n })`; no fix for params kept in a variable); a MikroORM ' +
         'read gets `limit: n` in its options (created when there are none: `em.find(Ticket, where, ' +
         '{ limit: n })`, `repo.findAll({ limit: n })`; no fix for a `find` written with no `where`). No fix is ' +
-        'offered for a callback-style Mongoose `find`. A knex chain gets `.limit(n)` appended at its ' +
+        'offered for a callback-style Mongoose `find`. A knex or Objection chain gets `.limit(n)` appended at its ' +
         'end (knex builds the SQL from the whole chain, so the order of its steps does not matter). ' +
         'A Drizzle `findMany` gets `limit: n` in its options (created when there are none: ' +
         '`findMany({ limit: n })`); a Drizzle `select` chain gets `.limit(n)` before `.offset()` or ' +
@@ -280,35 +342,19 @@ export const ormFindWithoutLimit: Rule = {
   check(ctx) {
     const model = ctx.typescript;
     if (!model || isScriptOrTestPath(ctx.relativePath)) return;
-    const strapi = ctx.text.includes('strapi') && ctx.text.includes('findMany');
-    const knex = mayReadKnex(ctx.text);
-    const drizzle = mayReadDrizzle(ctx.text);
-    if (!strapi && !knex && !drizzle && !READ_METHODS.test(ctx.text)) return;
+    const sniffs: Sniffs = {
+      strapi: ctx.text.includes('strapi') && ctx.text.includes('findMany'),
+      knex: mayReadKnex(ctx.text),
+      drizzle: mayReadDrizzle(ctx.text),
+      objection: mayReadObjection(ctx.text),
+    };
+    if (!Object.values(sniffs).some(Boolean) && !READ_METHODS.test(ctx.text)) return;
     let paths: RequestPaths | undefined;
-    let models: HelperIoFinder | undefined;
+    let finder: HelperIoFinder | undefined;
+    const models = (): HelperIoFinder => (finder ??= new HelperIoFinder(() => ctx.index, model));
     for (const call of model.calls) {
       if (call.isNew || call.isTaggedTemplate) continue;
-      let read: UnboundedRead | undefined;
-      // `await db('users')`: a knex table read with no steps is the only read with no receiver.
-      if (!call.receiver) read = knex ? knexRead(ctx, model, call) : undefined;
-      else if (drizzle && isDrizzleReadShape(call)) read = drizzleRead(ctx, model, call);
-      else if (isMikroOrmRead(model, call)) read = mikroOrmFind(ctx, model, call);
-      else if (TYPEORM_FINDS.has(call.name)) {
-        // `items.find((item) => ...)`: an array's, never a repository's.
-        if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) continue;
-        models ??= new HelperIoFinder(() => ctx.index, model);
-        read =
-          typeormFind(ctx, model, call, models) ??
-          mongooseFind(ctx, model, call, models) ??
-          mongodbFind(ctx, model, call, models) ??
-          mikroOrmFind(ctx, model, call, models);
-      } else if (SEQUELIZE_READS.has(call.name)) {
-        models ??= new HelperIoFinder(() => ctx.index, model);
-        read = sequelizeFindAll(ctx, model, call, models) ?? mikroOrmFind(ctx, model, call, models);
-      } else if (BUILDER_READS.has(call.name)) read = builderRead(ctx, model, call);
-      else if (call.name === 'execute') read = kyselyRead(ctx, call);
-      else if (strapi && call.name === 'findMany') read = strapiFindMany(ctx, model, call);
-      else if (knex) read = knexRead(ctx, model, call);
+      const read = unboundedRead(ctx, model, call, sniffs, models);
       if (!read) continue;
       paths ??= new RequestPaths(model, ctx.index, ctx.file, ctx.relativePath);
       const path = paths.reaching(call.fn);

@@ -1,5 +1,6 @@
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
+import type { TableFact } from '../../server/src/workspace/facts';
 import { ts } from '../../server/src/typescript/compiler';
 import { rowsOnlyCounted, type CountedRows } from '../../server/src/typescript/counted-rows';
 import { isIdsOfPagedRows, rowsFeedInList } from '../../server/src/typescript/id-lists';
@@ -202,21 +203,50 @@ interface FluentListRead {
 
 /**
  * `prisma.project.findUnique({ where: { id } }).contacts({ ... })` (also after `findFirst` and
- * the `OrThrow` forms) where `contacts` is a to-many relation of `Project` in the indexed
+ * the `OrThrow` forms, and after hops through to-one relations: `prisma.post.findUnique(...)
+ * .author().posts()`) where `contacts` is a to-many relation of `Project` in the indexed
  * `schema.prisma` (`contacts Contact[]`): every related row comes back, as from `findMany`. A
  * to-one relation (`.owner()`) is one row; without the schema the relation's kind is unknown.
  */
 function fluentListRead(ctx: FileContext, call: TsCall): FluentListRead | undefined {
   const receiver = call.receiver && unwrap(call.receiver);
   if (call.isNew || !receiver || !ts.isCallExpression(receiver)) return undefined;
-  const found = ctx.typescript!.callAt(receiver);
-  if (!found || !SINGLE_ROW_READS.has(found.name)) return undefined;
-  const query = prismaQuery(ctx.typescript!, found);
-  if (!query) return undefined;
-  const parent = modelOfDelegate(query.delegate);
-  for (const { table } of ctx.index.tablesOfClass(parent)) {
-    const model = table.source === 'prisma' ? table.toManyRelations?.[call.name] : undefined;
+  const parent = fluentRowModel(ctx, receiver);
+  if (!parent) return undefined;
+  for (const table of prismaTables(ctx, parent)) {
+    const model = table.toManyRelations?.[call.name];
     if (model) return { parent, relation: call.name, model };
+  }
+  return undefined;
+}
+
+/** The Prisma models of the schema in the index named `model`. */
+function prismaTables(ctx: FileContext, model: string): TableFact[] {
+  return ctx.index
+    .tablesOfClass(model)
+    .map(({ table }) => table)
+    .filter((table) => table.source === 'prisma');
+}
+
+/**
+ * The model of the one row `node` resolves to, through the fluent API: a single-row read
+ * (`prisma.post.findUnique(...)`), or a to-one relation read on one (`.author()` of it, `User`
+ * when the schema declares `author User`), hop after hop. Undefined for anything else.
+ */
+function fluentRowModel(ctx: FileContext, node: ts.CallExpression): string | undefined {
+  const call = ctx.typescript!.callAt(node);
+  if (!call || call.isNew) return undefined;
+  if (SINGLE_ROW_READS.has(call.name)) {
+    const query = prismaQuery(ctx.typescript!, call);
+    return query && modelOfDelegate(query.delegate);
+  }
+  const receiver = call.receiver && unwrap(call.receiver);
+  if (!receiver || !ts.isCallExpression(receiver)) return undefined;
+  const parent = fluentRowModel(ctx, receiver);
+  if (!parent) return undefined;
+  for (const table of prismaTables(ctx, parent)) {
+    const model = table.toOneRelations?.[call.name];
+    if (model) return model;
   }
   return undefined;
 }
@@ -261,10 +291,16 @@ export const prismaFindManyWithoutTake: Rule = {
         'route handler, a Next.js route handler (also the function an ' +
         'exported `GET`/`POST`/... of a `route.ts` wraps: `export const GET = withAuth(async (req) => ...)`, ' +
         '`export const POST = withSession(handler)`, with `handler` written in the file or imported ' +
-        'from another: `export const POST = withWorkspace(createLink)`), API route, server component, ' +
+        'from another: `export const POST = withWorkspace(createLink)`; also a function a route file ' +
+        "exports from an export list: `export { handler as GET, handler as POST } from './tasks'`, " +
+        "`export { GET } from '@/lib/route'`, `export { listProjects as GET }`), API route (also " +
+        "one re-exported as `default`: `export { default } from '@/lib/legacy'`), server component, " +
         '`getServerSideProps` or server action, a Remix `loader`/`action`, a tRPC procedure (its ' +
         'resolver written inline, or given by name, `.query(getLinksHandler)`, with the handler ' +
-        'written in the router file or imported from a controller that calls a service), or a ' +
+        'written in the router file or imported from a controller that calls a service, or given ' +
+        'as a member of a controller: `.query(linksController.list)` of an object or instance ' +
+        'another module exports, `.query(ctrl.list)` of `const ctrl = new LinksController()`; also ' +
+        'through a wrapper, `.query(withAudit(ctrl.list))`, `.query(withAudit(async () => ...))`), or a ' +
         'GraphQL resolver method (`@Query()`, `@Mutation()`, `@ResolveField()` of `@nestjs/graphql` ' +
         'or TypeGraphQL); in a ' +
         'function such a handler calls in the same file; or in an exported function, or a public ' +
@@ -284,7 +320,9 @@ export const prismaFindManyWithoutTake: Rule = {
         "Reads of a to-many relation through Prisma's fluent API count as `findMany`: " +
         '`prisma.project.findUnique({ where: { id } }).contacts({ select })` (also after `findFirst`, ' +
         '`findUniqueOrThrow` and `findFirstOrThrow`) returns every contact of the project when ' +
-        '`contacts` is a list field (`contacts Contact[]`) of the model in `schema.prisma`. ' +
+        '`contacts` is a list field (`contacts Contact[]`) of the model in `schema.prisma`, and so ' +
+        'does one reached through to-one relations first: `prisma.post.findUnique({ where: { id } })' +
+        '.author().posts()` reads every post of the one author (`author User`, `posts Post[]`). ' +
         'Routes under a `cron/` folder (`app/api/cron/<job>/route.ts`) are handlers a scheduler calls: ' +
         'their message says the query runs on each call of the cron route, and to read the rows in ' +
         'pages, since a job usually needs them all.',
@@ -337,12 +375,23 @@ export const prismaFindManyWithoutTake: Rule = {
           "copy): which files they mean is a guess. A function passed to another memo than React's " +
           "`cache` or Next.js's `unstable_cache` (an app's own once-per-process loader) is left alone.",
         'Functions passed to a wrapper that no Next.js handler export holds: a wrapped `const` not named for an HTTP method (`export const config = withAuth(...)`, also of an imported function: `export const stats = withWorkspace(linkStats)`), not exported, or outside an `app/**/route.ts` file.',
-        'A function named like a tRPC handler (`getArchivedHandler`) that no procedure is given: only ' +
+        'Functions exported from an export list under a name Next.js never calls (`export { summarize ' +
+          'as summary }` in a `route.ts`), and a function named for an HTTP method (`export async ' +
+          'function GET`) outside a route file that no route file exports (a barrel that is no route ' +
+          'does not make it one). Not yet followed: a function written inside a wrapper in a module ' +
+          'that is no route file (`export const DELETE = withAudit(async (req) => ...)` in `lib/`), ' +
+          're-exported by a route.',
+        'A function named like a tRPC handler (`getArchivedHandler`) that no procedure is given, and ' +
+          'the members of a controller object or class that no procedure names (`noteController.listAll` ' +
+          'beside the `noteController.list` a procedure is given): only ' +
           'the function a `.query()`, `.mutation()` or `.subscription()` of a procedure builder ' +
-          '(`publicProcedure`, `protectedProcedure.input(schema)`) names runs per request.',
+          '(`publicProcedure`, `protectedProcedure.input(schema)`) names runs per request. A function ' +
+          'written in a wrapper call that is not given to a procedure (`const warmed = withAudit(async () => ...)`) ' +
+          'is not a resolver either.',
         'Scripts, seeds, migrations and tests (`scripts/`, `prisma/seed.ts`, `*.test.ts`, `__tests__/`).',
         '`findFirst`, `findUnique`, `count`, `aggregate` and `groupBy`, which return one row or a summary.',
-        'Fluent reads of a to-one relation (`prisma.project.findUnique(...).owner()`), which return one ' +
+        'Fluent reads of a to-one relation (`prisma.project.findUnique(...).owner()`, also after other ' +
+          'to-one hops: `.author().team()`), which return one ' +
           'row, and fluent relation reads when no `schema.prisma` in the workspace declares the model: ' +
           'whether the relation is a list is not known. A `take`, a `where` on a key of the related ' +
           'model, or options built elsewhere (`.contacts(options)`) leave a relation read alone as they ' +

@@ -91,7 +91,7 @@ export const syncIoInAsync: Rule = {
         'function or request handler in another file calls (through up to four calls, followed with ' +
         'the workspace index: an API-key check `compareKeys()` in `utils/` that an async middleware ' +
         'calls, a store a NestJS controller has injected, or a function a Next.js `route.ts` ' +
-        'exports wrapped: `export const GET = withAuth(renderBadge)`).',
+        "exports wrapped, `export const GET = withAuth(renderBadge)`, or from another module: `export { GET } from '@/lib/badge'`).",
       whyIsThisBad:
         'Node runs every request on one thread. While `readFileSync` waits for the disk, `execSync` ' +
         'for a child process or `pbkdf2Sync` hashes a password, no other request makes progress: one ' +

@@ -23,6 +23,7 @@ function modelTable(model: PrismaModel, schema: PrismaSchemaModel): TableFact {
   const columns: ColumnFact[] = [];
   const relationships: string[] = [];
   const toManyRelations: Record<string, string> = {};
+  const toOneRelations: Record<string, string> = {};
   for (const field of model.fields) {
     // Relation fields (`author User`, `posts Post[]`) are not columns.
     if (
@@ -31,7 +32,8 @@ function modelTable(model: PrismaModel, schema: PrismaSchemaModel): TableFact {
       isModelType(field.type, schema)
     ) {
       relationships.push(field.name);
-      if (field.list && isModelType(field.type, schema)) toManyRelations[field.name] = field.type;
+      if (isModelType(field.type, schema))
+        (field.list ? toManyRelations : toOneRelations)[field.name] = field.type;
       continue;
     }
     // B-tree indexes only: the index view lists each column's own index with no access method,
@@ -63,6 +65,7 @@ function modelTable(model: PrismaModel, schema: PrismaSchemaModel): TableFact {
     columns,
     relationships,
     ...(Object.keys(toManyRelations).length > 0 ? { toManyRelations } : {}),
+    ...(Object.keys(toOneRelations).length > 0 ? { toOneRelations } : {}),
     source: 'prisma',
   };
 }

@@ -13,6 +13,7 @@ import {
   isRouteRegistration,
   openApiRouteLabel,
   wrappedNextHandlerName,
+  wrappingProcedure,
 } from './knowledge';
 import {
   accessRoot,
@@ -129,6 +130,12 @@ export function handlerLabel(fn: TsFunction): string | undefined {
     const key = procedureKey(registration);
     if (key) return key;
   }
+  // `getAll: publicProcedure.query(withAudit(async () => ...))`: named like the procedure.
+  const procedure = registration && !registration.isNew && wrappingProcedure(registration.node);
+  if (procedure) {
+    const key = procedureKeyAt(procedure);
+    if (key) return key;
+  }
   return fn.name || wrappedNextHandlerName(fn);
 }
 
@@ -138,7 +145,11 @@ export function handlerLabel(fn: TsFunction): string | undefined {
  * t.procedure.input(schema).query(...)`, merged into a router elsewhere).
  */
 export function procedureKey(call: TsCall): string | undefined {
-  for (let node: ts.Node | undefined = call.node; node; node = node.parent) {
+  return procedureKeyAt(call.node);
+}
+
+function procedureKeyAt(procedure: ts.Node): string | undefined {
+  for (let node: ts.Node | undefined = procedure; node; node = node.parent) {
     if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name)) return node.name.text;
     if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) return node.name.text;
     if (ts.isFunctionLike(node)) break;

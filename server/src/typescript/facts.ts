@@ -26,6 +26,7 @@ import {
   databaseCall,
   isHttpCall,
   isRequestHandler,
+  listedRouteExports,
   procedureResolverNames,
   routeExportsOfNames,
 } from './knowledge';
@@ -202,18 +203,7 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
     // method or a namespace a barrel re-exports (`export * as users`). Longer chains
     // (`prisma.user.findMany()` of an imported client) have no target, and need no resolution.
     if (parts.length > 2 || (imported.imported === '*' && parts.length !== 2)) return [];
-    const module = importedModuleName(model, imported);
-    if (module === undefined) return [];
-    const prefix = module ? `${module}.` : '';
-    // A whole-module `require` is also what `module.exports = new Pager()` made (`default`).
-    if (imported.imported === '*')
-      return model.moduleVariables.has(head)
-        ? [`${prefix}${parts[1]}`, `${prefix}default.${parts[1]}`]
-        : [`${prefix}${parts[1]}`];
-    const member = parts.length === 2 ? `.${parts[1]}` : '';
-    return imported.imported === 'default'
-      ? [`${prefix}default${member}`, `${prefix}${head}${member}`]
-      : [`${prefix}${imported.imported}${member}`];
+    return importedMemberTargets(model, imported, parts[1]);
   }
   const prefix = moduleName ? `${moduleName}.` : '';
   if (head === 'this' && parts.length === 2) {
@@ -223,6 +213,32 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
   if (head === 'this' && parts.length === 3) return fieldMethodTargets(call, model, prefix);
   if (parts.length === 2) return instanceMethodTargets(call, model, prefix);
   return parts.length === 1 ? [`${prefix}${head}`] : [];
+}
+
+/**
+ * The qualified names of `member` of an import (`list` of `linksController`), or of the import
+ * itself with no member: what `head.member()` (or `head()`) calls.
+ */
+function importedMemberTargets(
+  model: TsModel,
+  imported: TsImport,
+  member: string | undefined,
+): string[] {
+  const module = importedModuleName(model, imported);
+  if (module === undefined) return [];
+  const prefix = module ? `${module}.` : '';
+  const head = imported.local;
+  // A whole-module `require` is also what `module.exports = new Pager()` made (`default`).
+  if (imported.imported === '*') {
+    if (member === undefined) return [];
+    return model.moduleVariables.has(head)
+      ? [`${prefix}${member}`, `${prefix}default.${member}`]
+      : [`${prefix}${member}`];
+  }
+  const suffix = member === undefined ? '' : `.${member}`;
+  return imported.imported === 'default'
+    ? [`${prefix}default${suffix}`, `${prefix}${head}${suffix}`]
+    : [`${prefix}${imported.imported}${suffix}`];
 }
 
 /**
@@ -671,6 +687,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     });
   }
   functions.push(...importedRouteHandlers(model, moduleName));
+  functions.push(...listedRouteHandlers(model, moduleName));
   functions.push(...importedProcedureResolvers(model, moduleName));
   const reexports = [
     ...reexportsOf(model),
@@ -722,19 +739,56 @@ function importedRouteHandlers(model: TsModel, moduleName: string): FunctionFact
 }
 
 /**
+ * Next.js route handlers exported from another module by an export list (`export { handler as
+ * GET, handler as POST } from './links'`, `export { GET } from '@/lib/route'`, `export {
+ * listLinks as GET }` of an imported `listLinks`, and an API route's `export { default } from
+ * '...'`): each is indexed as a request handler that calls the function, so its module sees it
+ * runs per request. A function of the route file exported so is a request handler already.
+ */
+function listedRouteHandlers(model: TsModel, moduleName: string): FunctionFacts[] {
+  const handlers: FunctionFacts[] = [];
+  for (const { element, specifier } of listedRouteExports(model)) {
+    const local = element.propertyName ?? element.name;
+    let targets: string[];
+    if (specifier === undefined) targets = importedValueTargets(model, local.text);
+    else {
+      const module = resolveSpecifier(model.relativePath, specifier, model.moduleAliases);
+      targets = module === undefined ? [] : [module ? `${module}.${local.text}` : local.text];
+    }
+    const site = passedSite(local, targets);
+    if (!site) continue;
+    const { name } = element;
+    handlers.push(
+      requestEntry(moduleName, {
+        local: `#handler@${element.getStart()}`,
+        label: name.text,
+        start: element.getStart(),
+        end: element.end,
+        name,
+        calls: [site],
+      }),
+    );
+  }
+  return handlers;
+}
+
+/**
  * tRPC procedures given an imported function as resolver (`getAll:
  * publicProcedure.input(schema).query(getLinksHandler)`, `getLinksHandler` from
- * `controllers/link.controller`, the router -> controller -> service layout of T3 apps): each is
- * indexed as a request handler that calls it, so the controller and the services it calls see
- * they run per request (`WorkspaceCallers`). A function of the router file itself is a request
- * handler already (`isRequestHandler`).
+ * `controllers/link.controller`, the router -> controller -> service layout of T3 apps), or a
+ * method of a controller (`.query(linksController.list)` of an imported object or instance, or of
+ * `const ctrl = new LinksController()`): each is indexed as a request handler that calls it, so
+ * the controller and the services it calls see they run per request (`WorkspaceCallers`). A
+ * function of the router file itself is a request handler already (`isRequestHandler`).
  */
 function importedProcedureResolvers(model: TsModel, moduleName: string): FunctionFacts[] {
   const handlers: FunctionFacts[] = [];
-  for (const { call, name } of procedureResolverNames(model)) {
-    const site = importedFunctionPassed(model, name);
+  for (const { call, name, member } of procedureResolverNames(model)) {
+    const site = member
+      ? memberPassed(model, name, member, moduleName)
+      : importedFunctionPassed(model, name);
     if (!site) continue;
-    const label = procedureKey(call) ?? name.text;
+    const label = procedureKey(call) ?? site.callee;
     // No call can name the procedure itself: it is an entry, unique by its offset.
     const local = `#handler@${call.start}`;
     const { start, end } = call;
@@ -748,13 +802,41 @@ function importedProcedureResolvers(model: TsModel, moduleName: string): Functio
  * entry makes (the wrapper calls it per request); undefined when it is not a workspace import.
  */
 function importedFunctionPassed(model: TsModel, name: ts.Identifier): CallSite | undefined {
-  const targets = importedValueTargets(model, name.text);
+  return passedSite(name, importedValueTargets(model, name.text));
+}
+
+/**
+ * The method `object.member` handed to a procedure builder, as the call the request entry makes:
+ * a member of an imported object, instance or namespace (`linksController.list`, resolved as the
+ * call `linksController.list()` would be), or a method of the workspace class a variable of the
+ * file is made with (`const ctrl = new LinksController()`).
+ */
+function memberPassed(
+  model: TsModel,
+  object: ts.Identifier,
+  member: string,
+  moduleName: string,
+): CallSite | undefined {
+  const imported = model.imports.get(object.text);
+  if (imported) return passedSite(object.parent, importedMemberTargets(model, imported, member));
+  const typeName = declaredTypeName(object);
+  if (
+    !typeName ||
+    !(model.imports.has(typeName) || declaredFunctionsAndClasses(model).has(typeName))
+  )
+    return undefined;
+  const prefix = moduleName ? `${moduleName}.` : '';
+  return passedSite(object.parent, classMethodTargets(model, typeName, member, prefix));
+}
+
+/** A call site at `node` of the functions `targets` name, made by a request entry. */
+function passedSite(node: ts.Node, targets: string[]): CallSite | undefined {
   if (targets.length === 0) return undefined;
   return {
     targets,
-    callee: name.text,
-    start: name.getStart(),
-    end: name.end,
+    callee: node.getText(),
+    start: node.getStart(),
+    end: node.end,
     inLoop: false,
     awaited: false,
   };

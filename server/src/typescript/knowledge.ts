@@ -719,6 +719,55 @@ export function routeExportsOfNames(model: TsModel): RouteExportOfNames[] {
   return found;
 }
 
+/**
+ * A request handler a Next.js route file or API route exports from an export list: under an HTTP
+ * method name (`export { handler as GET, handler as POST } from './links'`, `export { GET } from
+ * '@/lib/route'`, `export { listLinks as GET }`) or, for an API route, as `default` (`export {
+ * default } from '@/lib/legacy-handler'`).
+ */
+export interface ListedRouteExport {
+  element: ts.ExportSpecifier;
+  /** The module named by `from`; undefined for names of this file (declared or imported). */
+  specifier?: string;
+}
+
+const listedRouteExportsCache = new WeakMap<TsModel, ListedRouteExport[]>();
+
+/** The file's request handlers exported from export lists; empty outside route files. */
+export function listedRouteExports(model: TsModel): ListedRouteExport[] {
+  let found = listedRouteExportsCache.get(model);
+  if (found) return found;
+  found = [];
+  const route = NEXT_ROUTE_FILE.test(model.relativePath);
+  if (route || NEXT_PAGES_API.test(model.relativePath)) {
+    for (const statement of model.sourceFile.statements) {
+      if (!ts.isExportDeclaration(statement) || statement.isTypeOnly) continue;
+      const clause = statement.exportClause;
+      if (!clause || !ts.isNamedExports(clause)) continue;
+      const from = statement.moduleSpecifier;
+      const specifier = from && ts.isStringLiteral(from) ? from.text : undefined;
+      if (from && !specifier) continue;
+      for (const element of clause.elements) {
+        const exported = element.name.text;
+        if (element.isTypeOnly) continue;
+        if (route ? NEXT_HANDLER_NAMES.has(exported) : exported === 'default')
+          found.push({ element, specifier });
+      }
+    }
+  }
+  listedRouteExportsCache.set(model, found);
+  return found;
+}
+
+/** A top-level function of a route file exported as a handler by an export list of the file. */
+function isListedRouteHandler(model: TsModel, fn: TsFunction): boolean {
+  if (fn.parent || !fn.name) return false;
+  return listedRouteExports(model).some(
+    ({ element, specifier }) =>
+      !specifier && (element.propertyName ?? element.name).text === fn.name,
+  );
+}
+
 /** The names a wrapper chain is given: `handler` of `withAuth(withRateLimit(handler), opts)`. */
 function wrappedNames(expression: ts.Expression): ts.Identifier[] {
   const node = unwrap(expression);
@@ -742,10 +791,17 @@ export function isProcedureResolverCall(call: TsCall): boolean {
   );
 }
 
-/** A tRPC procedure whose resolver is named rather than written: `.query(getLinksHandler)`. */
+/**
+ * A tRPC procedure whose resolver is named rather than written: `.query(getLinksHandler)`, or a
+ * member of an object or instance (`.query(linksController.list)`), also handed through a wrapper
+ * (`.query(withAudit(getLinksHandler))`).
+ */
 export interface ProcedureResolverName {
   call: TsCall;
+  /** The function's name, or the object's for a member (`linksController`). */
   name: ts.Identifier;
+  /** The member given, `list` of `linksController.list`; undefined for a plain name. */
+  member?: string;
 }
 
 const procedureResolverNamesCache = new WeakMap<TsModel, ProcedureResolverName[]>();
@@ -753,7 +809,8 @@ const procedureResolverNamesCache = new WeakMap<TsModel, ProcedureResolverName[]
 /**
  * The file's tRPC procedures given a function by name, `getAll:
  * publicProcedure.input(schema).query(getLinksHandler)` (the router -> controller -> service
- * layout of T3 apps), whether the function is written in the file or imported. Computed once per
+ * layout of T3 apps), whether the function is written in the file or imported, or given as a
+ * member of a controller object or instance (`.query(linksController.list)`). Computed once per
  * file: `isRequestHandler` asks it for each function.
  */
 export function procedureResolverNames(model: TsModel): ProcedureResolverName[] {
@@ -763,11 +820,54 @@ export function procedureResolverNames(model: TsModel): ProcedureResolverName[] 
   for (const call of model.calls) {
     if (!isProcedureResolverCall(call)) continue;
     const [resolver] = call.args;
-    const name = resolver && unwrap(resolver);
-    if (name && ts.isIdentifier(name)) found.push({ call, name });
+    if (resolver) found.push(...resolverReferences(call, resolver));
   }
   procedureResolverNamesCache.set(model, found);
   return found;
+}
+
+/**
+ * The functions a resolver argument names: `getLinks`, `linksController.list`, or those a
+ * wrapper is given (`withAudit(getLinks)`, wrappers may nest): the wrapper calls them per call of
+ * the procedure. A function written in place is the resolver itself, not a reference.
+ */
+function resolverReferences(call: TsCall, argument: ts.Expression): ProcedureResolverName[] {
+  const node = unwrap(argument);
+  if (ts.isIdentifier(node)) return [{ call, name: node }];
+  if (ts.isPropertyAccessExpression(node)) {
+    const object = unwrap(node.expression);
+    return ts.isIdentifier(object) ? [{ call, name: object, member: node.name.text }] : [];
+  }
+  if (!ts.isCallExpression(node)) return [];
+  return node.arguments.flatMap((inner) => resolverReferences(call, inner));
+}
+
+/**
+ * `.query(withAudit(async ({ input }) => ...))`: the procedure resolver call that `wrapper` (a
+ * call a function is written in) is handed to as the resolver, through nested wrappers; the
+ * wrapper calls the function per call of the procedure. Read from the syntax, as a callback's
+ * wrapper may be any call.
+ */
+export function wrappingProcedure(wrapper: ts.Node): ts.CallExpression | undefined {
+  let node = wrapper;
+  for (let parent = semanticParent(node); parent; parent = semanticParent(node)) {
+    if (!ts.isCallExpression(parent) || !parent.arguments.some((arg) => unwrap(arg) === node))
+      return undefined;
+    if (isProcedureResolverNode(parent))
+      return unwrap(parent.arguments[0]) === node ? parent : undefined;
+    node = parent;
+  }
+  return undefined;
+}
+
+/** `<procedure builder>.query(...)` by its syntax, as `isProcedureResolverCall` reads a call. */
+function isProcedureResolverNode(node: ts.CallExpression): boolean {
+  const callee = unwrap(node.expression);
+  return (
+    ts.isPropertyAccessExpression(callee) &&
+    PROCEDURE_RESOLVER_METHODS.has(callee.name.text) &&
+    /procedure/i.test(callee.expression.getText())
+  );
 }
 
 /**
@@ -778,7 +878,8 @@ export function procedureResolverNames(model: TsModel): ProcedureResolverName[] 
 function isNamedProcedureResolver(model: TsModel, fn: TsFunction): boolean {
   if (!fn.name || fn.parent || fn.className || fn.callbackOf) return false;
   return procedureResolverNames(model).some(
-    ({ name }) => name.text === fn.name && declarationOf(name)?.getStart() === fn.nameStart,
+    ({ name, member }) =>
+      !member && name.text === fn.name && declarationOf(name)?.getStart() === fn.nameStart,
   );
 }
 
@@ -786,8 +887,10 @@ function isNamedProcedureResolver(model: TsModel, fn: TsFunction): boolean {
  * Whether `fn` handles a request: a callback registered on an Express/Fastify/Hono app or router
  * (also an `OpenAPIHono` one's `app.openapi(route, handler)`),
  * a Fastify `handler:` option, a Next.js route handler (also one an exported `GET`/`POST`/...
- * wraps: `export const GET = withAuth(handler)`) or API route, a tRPC procedure's resolver
- * (written inline or a function of the file it is given by name: `.query(getLinks)`), a NestJS
+ * wraps: `export const GET = withAuth(handler)`, or one of the file exported by an export list:
+ * `export { handler as GET }`) or API route, a tRPC procedure's resolver
+ * (written inline, also inside a wrapper it is given, `.query(withAudit(async () => ...))`, or a
+ * function of the file it is given by name: `.query(getLinks)`), a NestJS
  * route method, a GraphQL resolver method (NestJS, TypeGraphQL), a Next.js server component, `getServerSideProps` or server action, a Remix
  * `loader`/`action`, a Strapi controller action or service method, or a `(req, res)` /
  * `(request, reply)` callback.
@@ -809,9 +912,11 @@ export function isRequestHandler(model: TsModel, fn: TsFunction): boolean {
     if (NEXT_ROUTE_FILE.test(model.relativePath) && NEXT_HANDLER_NAMES.has(fn.name)) return true;
     if (NEXT_PAGES_API.test(model.relativePath) && fn.name === 'default') return true;
   }
+  if (isListedRouteHandler(model, fn)) return true;
   if (isWrappedNextRouteHandler(model, fn)) return true;
   const callback = fn.callbackOf;
   if (callback && isProcedureResolverCall(callback)) return true;
+  if (callback && wrappingProcedure(callback.node)) return true;
   if (isNamedProcedureResolver(model, fn)) return true;
   if (
     ts.isMethodDeclaration(fn.node) &&

@@ -219,6 +219,11 @@ export interface TableFact {
    */
   toManyRelations?: Record<string, string>;
   /**
+   * Prisma: the to-one relation fields (`author User`, `owner User?`) by name, with the model each
+   * points to, for fluent reads that hop through them (`prisma.post.findUnique(...).author().posts()`).
+   */
+  toOneRelations?: Record<string, string>;
+  /**
    * Django: the related managers this model's relation fields add to instances of it or of the
    * models they point to (`posts` of `ForeignKey(Author, related_name="posts")`, `post_set`
    * without one, a `ManyToManyField`'s own name), by attribute name.

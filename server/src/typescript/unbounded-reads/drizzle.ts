@@ -31,6 +31,7 @@ import {
   methodName,
   optionsOf,
   returnedFromAsync,
+  inAwaitedPromiseAll,
   rowNames,
   shortText,
 } from './read';
@@ -349,18 +350,6 @@ function coreReadIsBounded(
     (step) =>
       step.name === 'where' && !!step.args[0] && conditionPinsKey(step.args[0], keys, [tableText]),
   );
-}
-
-/** Whether `node` sits in the array an awaited `Promise.all([...])` (or `allSettled`) runs. */
-function inAwaitedPromiseAll(node: ts.Expression): boolean {
-  const array = node.parent;
-  const all = array?.parent;
-  if (!array || !ts.isArrayLiteralExpression(array) || !all || !ts.isCallExpression(all))
-    return false;
-  if (!/^Promise\.(?:all|allSettled)$/.test(all.expression.getText())) return false;
-  let outer: ts.Node = all.parent;
-  while (ts.isParenthesizedExpression(outer)) outer = outer.parent;
-  return ts.isAwaitExpression(outer) || returnedFromAsync(all);
 }
 
 /** Whether the chain runs here: awaited, returned from an `async` function, or in `Promise.all`. */

@@ -57,7 +57,7 @@ const MORE_READ_STEPS = [
   'clearSelect',
   'clearOrder',
 ];
-const READ_STEPS = new Set([...KNEX_READS, ...MORE_READ_STEPS]);
+export const KNEX_READ_STEPS: ReadonlySet<string> = new Set([...KNEX_READS, ...MORE_READ_STEPS]);
 
 /** Steps that bound the rows: `first()` reads one, `limit(n)` at most n. */
 const BOUNDING_STEPS = new Set(['limit', 'first']);
@@ -134,8 +134,15 @@ function pinsKey(step: Step, table: ts.Expression): boolean {
   return ts.isStringLiteral(operator) && operator.text === '=' && pinsByEquality(third);
 }
 
-/** Whether the steps bound the rows: a limit, one row, aggregates only, or a key pinned. */
-function isBounded(steps: readonly Step[], table: ts.Expression | undefined): boolean {
+/**
+ * Whether the steps bound the rows: a limit, one row, aggregates only, or a key of `table` pinned
+ * (`table` is what names the table read: `db('users')`'s argument, or any expression when only
+ * `id` and `uuid` are keys, as for an Objection model's `Person.query()`).
+ */
+export function knexStepsBounded(
+  steps: readonly Step[],
+  table: ts.Expression | undefined,
+): boolean {
   const names = steps.map((step) => step.name);
   if (names.some((name) => BOUNDING_STEPS.has(name))) return true;
   const grouped = names.includes('groupBy') || names.includes('groupByRaw');
@@ -168,7 +175,7 @@ function readChainOf(call: TsCall): { head: ts.CallExpression; steps: Step[] } |
   }
   if (!CHAIN_ON_CALLED_NAME.test(call.callee)) return undefined;
   const chain = chainOf(node);
-  if (chain.steps.length === 0 || !chain.steps.every((step) => READ_STEPS.has(step.name)))
+  if (chain.steps.length === 0 || !chain.steps.every((step) => KNEX_READ_STEPS.has(step.name)))
     return undefined;
   return chain;
 }
@@ -189,7 +196,7 @@ export function knexRead(
   if (!chain) return undefined;
   const { head, steps } = chain;
   const [table] = head.arguments;
-  if (!table || isBounded(steps, table)) return undefined;
+  if (!table || knexStepsBounded(steps, table)) return undefined;
   if (!onKnexInstance(ctx, model, head)) return undefined;
   const tableNode = unwrap(table);
   const bound = `.limit(${ctx.options.defaultLimit})`;

@@ -26,6 +26,7 @@ export const WORDING: Record<string, Wording> = {
   mongoose: { bound: '`.limit()`', paging: '`.skip()` or a range on `_id`' },
   kysely: { bound: '`.limit()`', paging: '`.offset()`' },
   knex: { bound: '`.limit()`', paging: '`.offset()`' },
+  objection: { bound: '`.limit()`', paging: '`.page()`' },
   strapi: { bound: '`limit`', paging: '`start`' },
   strapiQueryEngine: { bound: '`limit`', paging: '`offset`' },
   mikroOrm: { bound: '`limit`', paging: '`offset`' },
@@ -228,4 +229,16 @@ export function returnedFromAsync(node: ts.Expression): boolean {
       ? parent
       : undefined;
   return !!fn && (ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
+}
+
+/** Whether `node` sits in the array an awaited `Promise.all([...])` (or `allSettled`) runs. */
+export function inAwaitedPromiseAll(node: ts.Expression): boolean {
+  const array = node.parent;
+  const all = array?.parent;
+  if (!array || !ts.isArrayLiteralExpression(array) || !all || !ts.isCallExpression(all))
+    return false;
+  if (!/^Promise\.(?:all|allSettled)$/.test(all.expression.getText())) return false;
+  let outer: ts.Node = all.parent;
+  while (ts.isParenthesizedExpression(outer)) outer = outer.parent;
+  return ts.isAwaitExpression(outer) || returnedFromAsync(all);
 }
