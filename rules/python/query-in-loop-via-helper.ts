@@ -3,6 +3,11 @@ import { LineIndex } from '../../server/src/engine/positions';
 import { isKeyedCacheFill, keptArguments, paramCacheOf } from '../../server/src/python/cache-fills';
 import { modelWriteHooks, skippedBySaveInBulk } from '../../server/src/python/django-round-trips';
 import { COMMIT_ADVICE } from '../../server/src/python/session-commits';
+import {
+  FLUSH_ADVICE,
+  flushesSession,
+  flushGivesKey,
+} from '../../server/src/python/session-flushes';
 import { callTargets } from '../../server/src/python/facts';
 import {
   describeLoop,
@@ -53,6 +58,13 @@ const SWITCHED_OFF = `${RULE_ID}:switched-off@`;
  * default that the function never reassigns.
  */
 const FLAG_BLOCK = `${RULE_ID}:flag-block@`;
+
+/**
+ * Trait of a session flush after which the function reads a generated key of an object it made
+ * or was given (`db.flush(); return note.id`): `<prefix><flush start>`. The flush is what gives
+ * the key, so it does not count as a round trip to batch.
+ */
+const KEY_FLUSH = `${RULE_ID}:key-flush@`;
 
 /** Methods that store a queryset or combine it into another one, unevaluated. */
 const KEEPING_METHODS = new Set([
@@ -171,7 +183,7 @@ class ReachFinder {
     keepEffect: (effect: Effect) => boolean,
     keepCall: (site: CallSite, target: IndexedFunction) => boolean,
   ): Reach | null {
-    const own = confirmedEffects(entry.fn.effects, this.index).filter(keepEffect);
+    const own = confirmedEffects(entry.fn, this.index).filter(keepEffect);
     const effect = roundTripEffect(own);
     if (effect) return { effect, chain: [entry] };
     for (const site of entry.fn.calls) {
@@ -188,7 +200,7 @@ class ReachFinder {
     if (known !== undefined) return known;
     if (visited.has(entry.fn)) return null;
     visited.add(entry.fn);
-    const effect = roundTripEffect(confirmedEffects(entry.fn.effects, this.index));
+    const effect = roundTripEffect(confirmedEffects(entry.fn, this.index));
     if (effect) return this.remember(entry, { effect, chain: [entry] });
     for (const site of entry.fn.calls) {
       const target = this.index.resolve(site.targets);
@@ -216,11 +228,22 @@ function runsHere(site: CallSite, callee: FunctionFacts): boolean {
 
 /**
  * A function's effects without the class queries the index does not confirm: `await Book.get(...)`
- * counts only when `Book` is a Tortoise or Beanie model (see `Effect.ormModel`).
+ * counts only when `Book` is a Tortoise or Beanie model (see `Effect.ormModel`), and without the
+ * flushes that give the function a key it reads (see `KEY_FLUSH`).
  */
-function confirmedEffects(effects: readonly Effect[], index: WorkspaceIndex): readonly Effect[] {
-  if (!effects.some((effect) => effect.ormModel)) return effects;
-  return effects.filter((effect) => !effect.ormModel || !!index.ormModelOf(effect.ormModel, true));
+function confirmedEffects(fn: FunctionFacts, index: WorkspaceIndex): readonly Effect[] {
+  const { effects } = fn;
+  const keyFlushes = new Set(
+    fn.traits
+      .filter((trait) => trait.startsWith(KEY_FLUSH))
+      .map((trait) => Number(trait.slice(KEY_FLUSH.length))),
+  );
+  if (keyFlushes.size === 0 && !effects.some((effect) => effect.ormModel)) return effects;
+  return effects.filter(
+    (effect) =>
+      !keyFlushes.has(effect.start) &&
+      (!effect.ormModel || !!index.ormModelOf(effect.ormModel, true)),
+  );
 }
 
 /**
@@ -230,16 +253,23 @@ function confirmedEffects(effects: readonly Effect[], index: WorkspaceIndex): re
  * something evaluates it. Blocking calls first: in a sync helper those are the evaluations.
  */
 function roundTripEffect(effects: readonly Effect[]): Effect | undefined {
-  // A commit is named only when the function makes no other round trip: a read says more.
+  // A commit is named only when the function makes no other round trip: a read says more. A
+  // flush comes last: the commit sends what it would.
+  const rank = (effect: Effect): number => (isFlush(effect) ? 2 : isCommit(effect) ? 1 : 0);
   const roundTrips = effects
     .filter((e) => e.kind === 'db' || e.kind === 'http')
-    .sort((a, b) => Number(isCommit(a)) - Number(isCommit(b)));
+    .sort((a, b) => rank(a) - rank(b));
   return roundTrips.find((e) => e.blocking) ?? roundTrips.find((e) => !e.lazy) ?? roundTrips[0];
 }
 
 /** `session.commit`, `self.db.commit`: a transaction ended, not a read. */
 function isCommit(effect: Effect): boolean {
   return effect.kind === 'db' && /(?:^|\.)a?commit$/.test(effect.callee);
+}
+
+/** `session.flush()`, `self.db.flush()`: pending writes sent, nothing read. */
+function isFlush(effect: Effect): boolean {
+  return effect.kind === 'db' && /(?:^|\.)flush$/.test(effect.callee);
 }
 
 /** ORM writes: a helper that only makes these has nothing to fetch before the loop. */
@@ -399,7 +429,7 @@ function memoisedByArgument(
   const cache = paramCacheOfFacts(helper);
   if (!cache || !kept || (!kept.has(cache.position) && !kept.has(cache.name))) return false;
   const onMiss = (start: number): boolean => start >= cache.start && start < cache.end;
-  const own = confirmedEffects(helper.effects, index).filter(
+  const own = confirmedEffects(helper, index).filter(
     (effect) => effect.kind === 'db' || effect.kind === 'http',
   );
   return (
@@ -491,7 +521,9 @@ export const queryInLoopViaHelper: Rule = {
         "`http-call-in-loop`'s: send the requests together (`asyncio.gather`, a thread pool) or use " +
         'a batch endpoint, since requests to other services cannot be fetched in one query. ' +
         'A helper whose only round trip is a session commit (`self.session.commit()`) is reported ' +
-        'as committing a transaction per item, with one commit after the loop as advice; a helper ' +
+        'as committing a transaction per item, with one commit after the loop as advice; one whose ' +
+        'only round trip is a sync session flush (`db.flush()`) as flushing per item, with adding ' +
+        'every row and flushing once after the loop as advice; a helper ' +
         'that also reads is named by its read. For a ' +
         'helper that only writes, the advice is to write in bulk after the loop, unless it inserts ' +
         'with `Model.objects.create(...)` (or `cls.objects.create(...)` in a classmethod) into a ' +
@@ -572,6 +604,10 @@ export const queryInLoopViaHelper: Rule = {
           'them with a plain `if rebuild:` in the helper. A recursive walk whose recursion sits under ' +
           'that `if` does not recurse from such a call. Round trips outside the `if`, and calls that ' +
           'leave the flag on or pass it positionally, are followed as usual.',
+        'A session flush after which the helper reads a key of an object it made or was given ' +
+          '(`db.add(shipment); db.flush(); return shipment.id`, any `.id`, `.pk`, `.uuid` or ' +
+          '`..._id`): the flush is what gives the key. Flushes and commits of an `AsyncSession` ' +
+          'in a helper are not followed yet.',
         'Round trips made directly in the loop: `query-in-loop` and `http-call-in-loop` report those.',
         'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
           'names defined in several places, or by several modules a package `__init__.py` ' +
@@ -598,6 +634,9 @@ export const queryInLoopViaHelper: Rule = {
     if (cache)
       traits.push(`${PARAM_CACHE}${cache.position}:${cache.name}:${cache.start}:${cache.end}`);
     for (const call of calls) {
+      // `db.flush(); return note.id`: only the sessions' flushes, found by the method name first.
+      if (call.method === 'flush' && flushesSession(call, model) && flushGivesKey(call, fn, model))
+        traits.push(`${KEY_FLUSH}${call.node.startIndex}`);
       if (call.loops.length === 0 || !call.callee || BUILTINS.has(call.callee)) continue;
       if (callTargets(call, model).length === 0) continue;
       // `if key not in cache: cache[key] = load(key)`: once per distinct key, not per item.
@@ -690,27 +729,31 @@ export const queryInLoopViaHelper: Rule = {
           // The helper sends nothing itself: the loop evaluates the queryset it returns.
           const evaluatedHere = reach.chain.length === 1 && reach.effect.returned;
           const commits = !recursive && isCommit(reach.effect);
+          const flushes = !recursive && isFlush(reach.effect);
           const what = recursive
             ? `recursive call \`${site.callee}()\` fans out: ${kind} per child`
             : commits
               ? `\`${site.callee}()\` commits a transaction ${loop}`
-              : evaluatedHere
-                ? `\`${site.callee}()\` returns a queryset that is evaluated here, ${kind} ${loop}`
-                : `\`${site.callee}()\` makes ${kind} ${loop}`;
+              : flushes
+                ? `\`${site.callee}()\` flushes the session ${loop}`
+                : evaluatedHere
+                  ? `\`${site.callee}()\` returns a queryset that is evaluated here, ${kind} ${loop}`
+                  : `\`${site.callee}()\` makes ${kind} ${loop}`;
           const advice = recursive
             ? 'load the whole tree in one query (a recursive CTE) or one query per level'
             : commits
               ? COMMIT_ADVICE
-              : reach.effect.kind === 'db' &&
-                  writesOnly(confirmedEffects(last.fn.effects, ctx.index))
-                ? writeBatchAdvice(last.fn, ctx.index)
-                : reach.effect.kind === 'http'
-                  ? // A request per item (a webhook to each endpoint) cannot be fetched in one batch.
-                    httpInLoopAdvice(site.awaited, fn.isAsync)
-                  : !site.awaited
-                    ? 'fetch everything in one batch before the loop'
-                    : // One AsyncSession or connection runs one query at a time: gathering them fails.
-                      'batch the lookups into one query before the loop (queries on one session or connection cannot run together)';
+              : flushes
+                ? FLUSH_ADVICE
+                : reach.effect.kind === 'db' && writesOnly(confirmedEffects(last.fn, ctx.index))
+                  ? writeBatchAdvice(last.fn, ctx.index)
+                  : reach.effect.kind === 'http'
+                    ? // A request per item (a webhook to each endpoint) cannot be fetched in one batch.
+                      httpInLoopAdvice(site.awaited, fn.isAsync)
+                    : !site.awaited
+                      ? 'fetch everything in one batch before the loop'
+                      : // One AsyncSession or connection runs one query at a time: gathering them fails.
+                        'batch the lookups into one query before the loop (queries on one session or connection cannot run together)';
           ctx.report(facts.file, {
             start: site.start,
             end: site.end,

@@ -42,6 +42,11 @@ import {
   commitsEachItem,
   commitsSession,
 } from '../../server/src/python/session-commits';
+import {
+  FLUSH_ADVICE,
+  flushesEachItem,
+  flushesSession,
+} from '../../server/src/python/session-flushes';
 import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
 
 /** The method that ends the chain `call` heads: `exists` for `Entry.objects.filter(...).exists()`. */
@@ -228,7 +233,9 @@ export const queryInLoop: Rule = {
         'And a SQLAlchemy session commit per item of a `for` loop (`session.commit()`, `await ' +
         'session.commit()`, Flask-SQLAlchemy `db.session.commit()`, in a file that imports SQLAlchemy, ' +
         'SQLModel or Flask-SQLAlchemy, on a receiver named or annotated as a session): each commit is ' +
-        'a round trip and a transaction, with committing once after the loop as advice. ' +
+        'a round trip and a transaction, with committing once after the loop as advice. Likewise a ' +
+        'session flush per item (`session.flush()`, `await session.flush()`), with adding every row ' +
+        'and flushing once after the loop as advice. ' +
         'An UPDATE whose values read what the loop changes (`filter(pk=row.pk).update(path=p)`, ' +
         '`execute(update(X).where(...).values(order=row.rank))`) is told to use `bulk_update` (or ' +
         "SQLAlchemy's UPDATE with a list of parameter sets), since one `IN (...)` cannot carry " +
@@ -392,7 +399,10 @@ export const queryInLoop: Rule = {
           '`except` rolls back (each item succeeds or fails on its own, on purpose); commits in a ' +
           '`while` loop (a worker committing each job) or a loop over a fixed tuple of stages; and ' +
           '`commit(...)` with arguments or in a file that imports no SQLAlchemy library. ' +
-          '`session.flush()` per item is not reported.',
+          'The same goes for `session.flush()` per item, and also for a flush inside a savepoint of ' +
+          'the pass (`with session.begin_nested():`) or followed, in the same pass, by a read of a ' +
+          'key of an object the pass made or iterates (`ids.append(note.id)`, `Line(order_id=' +
+          'order.id)`, any `.id`, `.pk`, `.uuid` or `..._id`): the flush is what gives the key.',
         'Managers read from a lower-case name that does not say model (`archive.stored_objects`, ' +
           "a boto3 `bucket.objects`): those are other libraries' collections. A custom manager " +
           'named otherwise (`published = PublishedManager()`) counts only read from the class that ' +
@@ -458,9 +468,17 @@ export const queryInLoop: Rule = {
       commits.add(call);
       return true;
     };
+    // `for row in rows: session.add(X(...)); session.flush()`: one round trip per item.
+    const flushes = new Set<PyCall>();
+    const isSessionFlush = (call: PyCall, model: PythonModel): boolean => {
+      if (!flushesSession(call, model)) return false;
+      flushes.add(call);
+      return true;
+    };
     const viaRelatedManagerOrAsyncOrm = (call: PyCall, model: PythonModel): boolean =>
       isRedisCommand(call, model) ||
       isSessionCommit(call, model) ||
+      isSessionFlush(call, model) ||
       writesRelatedManagerRow(call, model, relatedManagers) ||
       writesQuerySetRow(call, model, isQuerySetMethod) ||
       viaWorkspaceManager(call) ||
@@ -482,6 +500,15 @@ export const queryInLoop: Rule = {
           start: call.node.startIndex,
           end: call.node.endIndex,
           message: `\`${call.callee ? `${call.callee}()` : quoteCall(call)}\` commits one transaction ${describeLoop(loop)}; ${COMMIT_ADVICE}`,
+        });
+        continue;
+      }
+      if (flushes.has(call)) {
+        if (!flushesEachItem(call, loop, model)) continue;
+        ctx.report({
+          start: call.node.startIndex,
+          end: call.node.endIndex,
+          message: `\`${call.callee ? `${call.callee}()` : quoteCall(call)}\` flushes the session ${describeLoop(loop)}; ${FLUSH_ADVICE}`,
         });
         continue;
       }
