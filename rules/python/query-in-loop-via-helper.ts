@@ -9,6 +9,9 @@ import {
   flushGivesKey,
 } from '../../server/src/python/session-flushes';
 import { callTargets } from '../../server/src/python/facts';
+import { iteratesResult } from '../../server/src/python/generator-calls';
+import { rowMethodName } from '../../server/src/python/loop-rows';
+import { ModelMethodsByName } from '../../server/src/python/model-methods';
 import {
   describeLoop,
   httpInLoopAdvice,
@@ -65,6 +68,14 @@ const FLAG_BLOCK = `${RULE_ID}:flag-block@`;
  * the key, so it does not count as a round trip to batch.
  */
 const KEY_FLUSH = `${RULE_ID}:key-flush@`;
+
+/**
+ * Trait of a repeated call on a loop's row variable whose class the file cannot tell (`for parent
+ * in parents: parent.get_rels()`), which has no call site of its own:
+ * `<prefix><call start>:<call end>:<flags>:<callee>`, flags `a` (awaited) and `i` (iterated
+ * there). The index may tie the method to the one model defining it (`ModelMethodsByName`).
+ */
+const ROW_METHOD = `${RULE_ID}:row-method@`;
 
 /** Methods that store a queryset or combine it into another one, unevaluated. */
 const KEEPING_METHODS = new Set([
@@ -399,6 +410,30 @@ function callTraits(fn: FunctionFacts, prefix: string): Map<number, string> {
   return calls;
 }
 
+/**
+ * The calls of a function on loop rows of unknown class (its `ROW_METHOD` traits), as call sites
+ * without targets; each one's method name is put in `methods`.
+ */
+function rowMethodSites(fn: FunctionFacts, methods: Map<CallSite, string>): CallSite[] {
+  const sites: CallSite[] = [];
+  for (const trait of fn.traits) {
+    if (!trait.startsWith(ROW_METHOD)) continue;
+    const [start, end, flags, callee] = trait.slice(ROW_METHOD.length).split(':');
+    const site: CallSite = {
+      targets: [],
+      callee,
+      start: Number(start),
+      end: Number(end),
+      inLoop: true,
+      awaited: flags.includes('a'),
+      ...(flags.includes('i') ? { iterated: true } : {}),
+    };
+    methods.set(site, callee.slice(callee.lastIndexOf('.') + 1));
+    sites.push(site);
+  }
+  return sites;
+}
+
 /** The names of a comma-separated trait value (`KEPT_ARGUMENTS`, `SWITCHED_OFF`), if any. */
 function namesOf(value: string | undefined): Set<string> | undefined {
   return value === undefined ? undefined : new Set(value.split(','));
@@ -618,10 +653,20 @@ export const queryInLoopViaHelper: Rule = {
           'assigned once `dao = CRUDUser(User)` and of an attribute of `self` whose class the ' +
           'class declares (`repo: Repo`, `self.repo: Repo = ...`) or assigns once, directly in ' +
           '`__init__` (`self.repo = Repo(db)`, or `self.repo = repo` from a parameter `repo: ' +
-          'Repo`), including those its first base class in the workspace defines. A name ' +
+          'Repo`), including those its first base class in the workspace defines. Likewise ' +
+          'methods of the variable of a loop over rows of a class (`for p in db.query(Package)' +
+          '...`, `Package.objects...`, `session.scalars(select(Package))`, a local assigned ' +
+          'such a query once, or a parameter annotated `list[Package]`, also through ' +
+          '`enumerate`). A name ' +
           'assigned more than once, bound to what a function returns, an unannotated parameter, ' +
           'or an attribute of `self` assigned twice, conditionally or from an unannotated ' +
-          'parameter is of unknown type.',
+          'parameter is of unknown type. On the variable of a loop over rows of unknown type ' +
+          '(`for parent in parents: parent.dependents()`) a method is followed only when exactly ' +
+          'one class of the workspace defines that name and the class is an ORM model ' +
+          '(SQLAlchemy, SQLModel, Django, Tortoise, Beanie), and the name is not a common one ' +
+          '(`get`, `save`, `update`, `delete`, `all`, `filter`, `first`, `load`, `items`, ' +
+          '`values`, `copy`, `to_dict`, the methods of strings and collections...): a name two ' +
+          'classes define, or that only a plain class defines, is not followed.',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
       ],
     },
@@ -638,7 +683,13 @@ export const queryInLoopViaHelper: Rule = {
       if (call.method === 'flush' && flushesSession(call, model) && flushGivesKey(call, fn, model))
         traits.push(`${KEY_FLUSH}${call.node.startIndex}`);
       if (call.loops.length === 0 || !call.callee || BUILTINS.has(call.callee)) continue;
-      if (callTargets(call, model).length === 0) continue;
+      if (callTargets(call, model).length === 0) {
+        // `parent.get_rels()` on the variable of a loop over rows of unknown class.
+        const method = rowMethodName(call, model);
+        if (!method) continue;
+        const flags = `${call.awaited ? 'a' : ''}${iteratesResult(call, model) ? 'i' : ''}`;
+        traits.push(`${ROW_METHOD}${call.node.startIndex}:${call.end}:${flags}:${call.callee}`);
+      }
       // `if key not in cache: cache[key] = load(key)`: once per distinct key, not per item.
       if (isKeyedCacheFill(call, model)) continue;
       const loops = repeatingLoops(call, model);
@@ -658,6 +709,13 @@ export const queryInLoopViaHelper: Rule = {
   },
   checkWorkspace(ctx: WorkspaceContext) {
     const finder = new ReachFinder(ctx.index);
+    const modelMethods = new ModelMethodsByName(ctx.index);
+    // A call site's function, or for a call on a row of unknown class the one model method named so.
+    const rowMethods = new Map<CallSite, string>();
+    const resolve = (site: CallSite): IndexedFunction | undefined => {
+      const method = rowMethods.get(site);
+      return method === undefined ? ctx.index.resolve(site.targets) : modelMethods.find(method);
+    };
     const leadsToRoundTrip = (site: CallSite): boolean => {
       const target = ctx.index.resolve(site.targets);
       return !!target && runsHere(site, target.fn) && !!finder.reach(target);
@@ -680,10 +738,10 @@ export const queryInLoopViaHelper: Rule = {
         const keptArgs = callTraits(fn, KEPT_ARGUMENTS);
         const switchedOff = callTraits(fn, SWITCHED_OFF);
         const found: { site: CallSite; loop: string; reach: Reach; lazyOnly: boolean }[] = [];
-        for (const site of fn.calls) {
+        for (const site of [...fn.calls, ...rowMethodSites(fn, rowMethods)]) {
           const loop = repeated.get(site.start);
           if (loop === undefined) continue;
-          const target = ctx.index.resolve(site.targets);
+          const target = resolve(site);
           if (!target || !runsHere(site, target.fn)) continue;
           // `author_of(db, id, cache)` filling `cache` on a miss: once per distinct key.
           if (
