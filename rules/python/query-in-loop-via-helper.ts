@@ -661,7 +661,8 @@ export const queryInLoopViaHelper: Rule = {
           'assigned more than once, bound to what a function returns, an unannotated parameter, ' +
           'or an attribute of `self` assigned twice, conditionally or from an unannotated ' +
           'parameter is of unknown type. On the variable of a loop over rows of unknown type ' +
-          '(`for parent in parents: parent.dependents()`) a method is followed only when exactly ' +
+          '(`for parent in parents: parent.dependents()`), or a local the loop assigns once per ' +
+          'item (`upstream = link.required`), a method is followed only when exactly ' +
           'one class of the workspace defines that name and the class is an ORM model ' +
           '(SQLAlchemy, SQLModel, Django, Tortoise, Beanie), and the name is not a common one ' +
           '(`get`, `save`, `update`, `delete`, `all`, `filter`, `first`, `load`, `items`, ' +

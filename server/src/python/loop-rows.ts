@@ -286,8 +286,9 @@ const COMMON_METHODS = new Set([
 
 /**
  * The method a call makes on a loop's row variable of unknown class (`parent.get_rels()` in `for
- * parent in parents:`), when its name is distinctive enough to look up by name alone (not a
- * dunder, not one of `COMMON_METHODS`); the workspace index may find the one model defining it.
+ * parent in parents:`), or on a local the loop assigns once per item, when its name is distinctive
+ * enough to look up by name alone (not a dunder, not one of `COMMON_METHODS`); the workspace index
+ * may find the one model defining it.
  */
 export function rowMethodName(call: PyCall, model: PythonModel): string | undefined {
   const { callee } = call;
@@ -295,5 +296,19 @@ export function rowMethodName(call: PyCall, model: PythonModel): string | undefi
   if (dot <= 0 || callee.includes('.', dot + 1) || call.loops.length === 0) return undefined;
   const method = callee.slice(dot + 1);
   if (method.startsWith('__') || COMMON_METHODS.has(method)) return undefined;
-  return rowLoopOf(callee.slice(0, dot), call, model) ? method : undefined;
+  const receiver = callee.slice(0, dot);
+  return rowLoopOf(receiver, call, model) || assignedPerItem(receiver, call) ? method : undefined;
+}
+
+/**
+ * Whether `name` holds an object of the loop's item: the function assigns it once, inside a loop
+ * around the call (`parent = rel.parent`, then `parent.get_rels()`).
+ */
+function assignedPerItem(name: string, call: PyCall): boolean {
+  if (!call.fn) return false;
+  const flow = localFlow(call.fn);
+  const values = flow.assignments.get(name);
+  if (values?.length !== 1 || flow.opaque.has(name)) return false;
+  const at = values[0].startIndex;
+  return call.loops.some((loop) => loop.node.startIndex < at && at < loop.node.endIndex);
 }
