@@ -1758,4 +1758,33 @@ describe('rule messages: across files', () => {
     assert.match(message, /commit once after the loop/);
     assert.doesNotMatch(message, /fetch everything/);
   });
+
+  it('query-in-loop advises one flush after the loop for a flush per item', async () => {
+    const code = [
+      'from sqlalchemy.ext.asyncio import AsyncSession',
+      'async def add_tags(session: AsyncSession, labels: list[str]):',
+      '    for label in labels:',
+      '        session.add(Tag(label=label))',
+      '        await session.flush()',
+    ].join('\n');
+    const [message] = await messagesOf('query-in-loop', 'app/tags.py', code);
+    assert.match(message, /`session\.flush\(\)` flushes the session for each `label` in `labels`/);
+    assert.match(message, /add every row, then flush once after the loop/);
+  });
+
+  it('query-in-loop-via-helper advises one flush after the loop for a helper that flushes', async () => {
+    const code = [
+      'from sqlalchemy.orm import Session',
+      'def add_tag(db: Session, label):',
+      '    db.add(Tag(label=label))',
+      '    db.flush()',
+      'def add_tags(db: Session, labels: list):',
+      '    for label in labels:',
+      '        add_tag(db, label)',
+    ].join('\n');
+    const [message] = await messagesOf('query-in-loop-via-helper', 'app/tags.py', code);
+    assert.match(message, /`add_tag\(\)` flushes the session for each `label` in `labels`/);
+    assert.match(message, /add every row, then flush once after the loop/);
+    assert.doesNotMatch(message, /fetch everything/);
+  });
 });

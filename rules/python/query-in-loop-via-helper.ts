@@ -3,7 +3,15 @@ import { LineIndex } from '../../server/src/engine/positions';
 import { isKeyedCacheFill, keptArguments, paramCacheOf } from '../../server/src/python/cache-fills';
 import { modelWriteHooks, skippedBySaveInBulk } from '../../server/src/python/django-round-trips';
 import { COMMIT_ADVICE } from '../../server/src/python/session-commits';
+import {
+  FLUSH_ADVICE,
+  flushesSession,
+  flushGivesKey,
+} from '../../server/src/python/session-flushes';
 import { callTargets } from '../../server/src/python/facts';
+import { iteratesResult } from '../../server/src/python/generator-calls';
+import { rowMethodName } from '../../server/src/python/loop-rows';
+import { ModelMethodsByName } from '../../server/src/python/model-methods';
 import {
   describeLoop,
   httpInLoopAdvice,
@@ -53,6 +61,21 @@ const SWITCHED_OFF = `${RULE_ID}:switched-off@`;
  * default that the function never reassigns.
  */
 const FLAG_BLOCK = `${RULE_ID}:flag-block@`;
+
+/**
+ * Trait of a session flush after which the function reads a generated key of an object it made
+ * or was given (`db.flush(); return note.id`): `<prefix><flush start>`. The flush is what gives
+ * the key, so it does not count as a round trip to batch.
+ */
+const KEY_FLUSH = `${RULE_ID}:key-flush@`;
+
+/**
+ * Trait of a repeated call on a loop's row variable whose class the file cannot tell (`for parent
+ * in parents: parent.get_rels()`), which has no call site of its own:
+ * `<prefix><call start>:<call end>:<flags>:<callee>`, flags `a` (awaited) and `i` (iterated
+ * there). The index may tie the method to the one model defining it (`ModelMethodsByName`).
+ */
+const ROW_METHOD = `${RULE_ID}:row-method@`;
 
 /** Methods that store a queryset or combine it into another one, unevaluated. */
 const KEEPING_METHODS = new Set([
@@ -171,7 +194,7 @@ class ReachFinder {
     keepEffect: (effect: Effect) => boolean,
     keepCall: (site: CallSite, target: IndexedFunction) => boolean,
   ): Reach | null {
-    const own = confirmedEffects(entry.fn.effects, this.index).filter(keepEffect);
+    const own = confirmedEffects(entry.fn, this.index).filter(keepEffect);
     const effect = roundTripEffect(own);
     if (effect) return { effect, chain: [entry] };
     for (const site of entry.fn.calls) {
@@ -188,7 +211,7 @@ class ReachFinder {
     if (known !== undefined) return known;
     if (visited.has(entry.fn)) return null;
     visited.add(entry.fn);
-    const effect = roundTripEffect(confirmedEffects(entry.fn.effects, this.index));
+    const effect = roundTripEffect(confirmedEffects(entry.fn, this.index));
     if (effect) return this.remember(entry, { effect, chain: [entry] });
     for (const site of entry.fn.calls) {
       const target = this.index.resolve(site.targets);
@@ -216,11 +239,22 @@ function runsHere(site: CallSite, callee: FunctionFacts): boolean {
 
 /**
  * A function's effects without the class queries the index does not confirm: `await Book.get(...)`
- * counts only when `Book` is a Tortoise or Beanie model (see `Effect.ormModel`).
+ * counts only when `Book` is a Tortoise or Beanie model (see `Effect.ormModel`), and without the
+ * flushes that give the function a key it reads (see `KEY_FLUSH`).
  */
-function confirmedEffects(effects: readonly Effect[], index: WorkspaceIndex): readonly Effect[] {
-  if (!effects.some((effect) => effect.ormModel)) return effects;
-  return effects.filter((effect) => !effect.ormModel || !!index.ormModelOf(effect.ormModel, true));
+function confirmedEffects(fn: FunctionFacts, index: WorkspaceIndex): readonly Effect[] {
+  const { effects } = fn;
+  const keyFlushes = new Set(
+    fn.traits
+      .filter((trait) => trait.startsWith(KEY_FLUSH))
+      .map((trait) => Number(trait.slice(KEY_FLUSH.length))),
+  );
+  if (keyFlushes.size === 0 && !effects.some((effect) => effect.ormModel)) return effects;
+  return effects.filter(
+    (effect) =>
+      !keyFlushes.has(effect.start) &&
+      (!effect.ormModel || !!index.ormModelOf(effect.ormModel, true)),
+  );
 }
 
 /**
@@ -230,16 +264,23 @@ function confirmedEffects(effects: readonly Effect[], index: WorkspaceIndex): re
  * something evaluates it. Blocking calls first: in a sync helper those are the evaluations.
  */
 function roundTripEffect(effects: readonly Effect[]): Effect | undefined {
-  // A commit is named only when the function makes no other round trip: a read says more.
+  // A commit is named only when the function makes no other round trip: a read says more. A
+  // flush comes last: the commit sends what it would.
+  const rank = (effect: Effect): number => (isFlush(effect) ? 2 : isCommit(effect) ? 1 : 0);
   const roundTrips = effects
     .filter((e) => e.kind === 'db' || e.kind === 'http')
-    .sort((a, b) => Number(isCommit(a)) - Number(isCommit(b)));
+    .sort((a, b) => rank(a) - rank(b));
   return roundTrips.find((e) => e.blocking) ?? roundTrips.find((e) => !e.lazy) ?? roundTrips[0];
 }
 
 /** `session.commit`, `self.db.commit`: a transaction ended, not a read. */
 function isCommit(effect: Effect): boolean {
   return effect.kind === 'db' && /(?:^|\.)a?commit$/.test(effect.callee);
+}
+
+/** `session.flush()`, `self.db.flush()`: pending writes sent, nothing read. */
+function isFlush(effect: Effect): boolean {
+  return effect.kind === 'db' && /(?:^|\.)flush$/.test(effect.callee);
 }
 
 /** ORM writes: a helper that only makes these has nothing to fetch before the loop. */
@@ -369,6 +410,30 @@ function callTraits(fn: FunctionFacts, prefix: string): Map<number, string> {
   return calls;
 }
 
+/**
+ * The calls of a function on loop rows of unknown class (its `ROW_METHOD` traits), as call sites
+ * without targets; each one's method name is put in `methods`.
+ */
+function rowMethodSites(fn: FunctionFacts, methods: Map<CallSite, string>): CallSite[] {
+  const sites: CallSite[] = [];
+  for (const trait of fn.traits) {
+    if (!trait.startsWith(ROW_METHOD)) continue;
+    const [start, end, flags, callee] = trait.slice(ROW_METHOD.length).split(':');
+    const site: CallSite = {
+      targets: [],
+      callee,
+      start: Number(start),
+      end: Number(end),
+      inLoop: true,
+      awaited: flags.includes('a'),
+      ...(flags.includes('i') ? { iterated: true } : {}),
+    };
+    methods.set(site, callee.slice(callee.lastIndexOf('.') + 1));
+    sites.push(site);
+  }
+  return sites;
+}
+
 /** The names of a comma-separated trait value (`KEPT_ARGUMENTS`, `SWITCHED_OFF`), if any. */
 function namesOf(value: string | undefined): Set<string> | undefined {
   return value === undefined ? undefined : new Set(value.split(','));
@@ -399,7 +464,7 @@ function memoisedByArgument(
   const cache = paramCacheOfFacts(helper);
   if (!cache || !kept || (!kept.has(cache.position) && !kept.has(cache.name))) return false;
   const onMiss = (start: number): boolean => start >= cache.start && start < cache.end;
-  const own = confirmedEffects(helper.effects, index).filter(
+  const own = confirmedEffects(helper, index).filter(
     (effect) => effect.kind === 'db' || effect.kind === 'http',
   );
   return (
@@ -491,7 +556,9 @@ export const queryInLoopViaHelper: Rule = {
         "`http-call-in-loop`'s: send the requests together (`asyncio.gather`, a thread pool) or use " +
         'a batch endpoint, since requests to other services cannot be fetched in one query. ' +
         'A helper whose only round trip is a session commit (`self.session.commit()`) is reported ' +
-        'as committing a transaction per item, with one commit after the loop as advice; a helper ' +
+        'as committing a transaction per item, with one commit after the loop as advice; one whose ' +
+        'only round trip is a sync session flush (`db.flush()`) as flushing per item, with adding ' +
+        'every row and flushing once after the loop as advice; a helper ' +
         'that also reads is named by its read. For a ' +
         'helper that only writes, the advice is to write in bulk after the loop, unless it inserts ' +
         'with `Model.objects.create(...)` (or `cls.objects.create(...)` in a classmethod) into a ' +
@@ -572,6 +639,10 @@ export const queryInLoopViaHelper: Rule = {
           'them with a plain `if rebuild:` in the helper. A recursive walk whose recursion sits under ' +
           'that `if` does not recurse from such a call. Round trips outside the `if`, and calls that ' +
           'leave the flag on or pass it positionally, are followed as usual.',
+        'A session flush after which the helper reads a key of an object it made or was given ' +
+          '(`db.add(shipment); db.flush(); return shipment.id`, any `.id`, `.pk`, `.uuid` or ' +
+          '`..._id`): the flush is what gives the key. Flushes and commits of an `AsyncSession` ' +
+          'in a helper are not followed yet.',
         'Round trips made directly in the loop: `query-in-loop` and `http-call-in-loop` report those.',
         'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
           'names defined in several places, or by several modules a package `__init__.py` ' +
@@ -582,10 +653,21 @@ export const queryInLoopViaHelper: Rule = {
           'assigned once `dao = CRUDUser(User)` and of an attribute of `self` whose class the ' +
           'class declares (`repo: Repo`, `self.repo: Repo = ...`) or assigns once, directly in ' +
           '`__init__` (`self.repo = Repo(db)`, or `self.repo = repo` from a parameter `repo: ' +
-          'Repo`), including those its first base class in the workspace defines. A name ' +
+          'Repo`), including those its first base class in the workspace defines. Likewise ' +
+          'methods of the variable of a loop over rows of a class (`for p in db.query(Package)' +
+          '...`, `Package.objects...`, `session.scalars(select(Package))`, a local assigned ' +
+          'such a query once, or a parameter annotated `list[Package]`, also through ' +
+          '`enumerate`). A name ' +
           'assigned more than once, bound to what a function returns, an unannotated parameter, ' +
           'or an attribute of `self` assigned twice, conditionally or from an unannotated ' +
-          'parameter is of unknown type.',
+          'parameter is of unknown type. On the variable of a loop over rows of unknown type ' +
+          '(`for parent in parents: parent.dependents()`), or a local the loop assigns once per ' +
+          'item (`upstream = link.required`), a method is followed only when exactly ' +
+          'one class of the workspace defines that name and the class is an ORM model ' +
+          '(SQLAlchemy, SQLModel, Django, Tortoise, Beanie), and the name is not a common one ' +
+          '(`get`, `save`, `update`, `delete`, `all`, `filter`, `first`, `load`, `items`, ' +
+          '`values`, `copy`, `to_dict`, the methods of strings and collections...): a name two ' +
+          'classes define, or that only a plain class defines, is not followed.',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
       ],
     },
@@ -598,8 +680,17 @@ export const queryInLoopViaHelper: Rule = {
     if (cache)
       traits.push(`${PARAM_CACHE}${cache.position}:${cache.name}:${cache.start}:${cache.end}`);
     for (const call of calls) {
+      // `db.flush(); return note.id`: only the sessions' flushes, found by the method name first.
+      if (call.method === 'flush' && flushesSession(call, model) && flushGivesKey(call, fn, model))
+        traits.push(`${KEY_FLUSH}${call.node.startIndex}`);
       if (call.loops.length === 0 || !call.callee || BUILTINS.has(call.callee)) continue;
-      if (callTargets(call, model).length === 0) continue;
+      if (callTargets(call, model).length === 0) {
+        // `parent.get_rels()` on the variable of a loop over rows of unknown class.
+        const method = rowMethodName(call, model);
+        if (!method) continue;
+        const flags = `${call.awaited ? 'a' : ''}${iteratesResult(call, model) ? 'i' : ''}`;
+        traits.push(`${ROW_METHOD}${call.node.startIndex}:${call.end}:${flags}:${call.callee}`);
+      }
       // `if key not in cache: cache[key] = load(key)`: once per distinct key, not per item.
       if (isKeyedCacheFill(call, model)) continue;
       const loops = repeatingLoops(call, model);
@@ -619,6 +710,13 @@ export const queryInLoopViaHelper: Rule = {
   },
   checkWorkspace(ctx: WorkspaceContext) {
     const finder = new ReachFinder(ctx.index);
+    const modelMethods = new ModelMethodsByName(ctx.index);
+    // A call site's function, or for a call on a row of unknown class the one model method named so.
+    const rowMethods = new Map<CallSite, string>();
+    const resolve = (site: CallSite): IndexedFunction | undefined => {
+      const method = rowMethods.get(site);
+      return method === undefined ? ctx.index.resolve(site.targets) : modelMethods.find(method);
+    };
     const leadsToRoundTrip = (site: CallSite): boolean => {
       const target = ctx.index.resolve(site.targets);
       return !!target && runsHere(site, target.fn) && !!finder.reach(target);
@@ -641,10 +739,10 @@ export const queryInLoopViaHelper: Rule = {
         const keptArgs = callTraits(fn, KEPT_ARGUMENTS);
         const switchedOff = callTraits(fn, SWITCHED_OFF);
         const found: { site: CallSite; loop: string; reach: Reach; lazyOnly: boolean }[] = [];
-        for (const site of fn.calls) {
+        for (const site of [...fn.calls, ...rowMethodSites(fn, rowMethods)]) {
           const loop = repeated.get(site.start);
           if (loop === undefined) continue;
-          const target = ctx.index.resolve(site.targets);
+          const target = resolve(site);
           if (!target || !runsHere(site, target.fn)) continue;
           // `author_of(db, id, cache)` filling `cache` on a miss: once per distinct key.
           if (
@@ -690,27 +788,31 @@ export const queryInLoopViaHelper: Rule = {
           // The helper sends nothing itself: the loop evaluates the queryset it returns.
           const evaluatedHere = reach.chain.length === 1 && reach.effect.returned;
           const commits = !recursive && isCommit(reach.effect);
+          const flushes = !recursive && isFlush(reach.effect);
           const what = recursive
             ? `recursive call \`${site.callee}()\` fans out: ${kind} per child`
             : commits
               ? `\`${site.callee}()\` commits a transaction ${loop}`
-              : evaluatedHere
-                ? `\`${site.callee}()\` returns a queryset that is evaluated here, ${kind} ${loop}`
-                : `\`${site.callee}()\` makes ${kind} ${loop}`;
+              : flushes
+                ? `\`${site.callee}()\` flushes the session ${loop}`
+                : evaluatedHere
+                  ? `\`${site.callee}()\` returns a queryset that is evaluated here, ${kind} ${loop}`
+                  : `\`${site.callee}()\` makes ${kind} ${loop}`;
           const advice = recursive
             ? 'load the whole tree in one query (a recursive CTE) or one query per level'
             : commits
               ? COMMIT_ADVICE
-              : reach.effect.kind === 'db' &&
-                  writesOnly(confirmedEffects(last.fn.effects, ctx.index))
-                ? writeBatchAdvice(last.fn, ctx.index)
-                : reach.effect.kind === 'http'
-                  ? // A request per item (a webhook to each endpoint) cannot be fetched in one batch.
-                    httpInLoopAdvice(site.awaited, fn.isAsync)
-                  : !site.awaited
-                    ? 'fetch everything in one batch before the loop'
-                    : // One AsyncSession or connection runs one query at a time: gathering them fails.
-                      'batch the lookups into one query before the loop (queries on one session or connection cannot run together)';
+              : flushes
+                ? FLUSH_ADVICE
+                : reach.effect.kind === 'db' && writesOnly(confirmedEffects(last.fn, ctx.index))
+                  ? writeBatchAdvice(last.fn, ctx.index)
+                  : reach.effect.kind === 'http'
+                    ? // A request per item (a webhook to each endpoint) cannot be fetched in one batch.
+                      httpInLoopAdvice(site.awaited, fn.isAsync)
+                    : !site.awaited
+                      ? 'fetch everything in one batch before the loop'
+                      : // One AsyncSession or connection runs one query at a time: gathering them fails.
+                        'batch the lookups into one query before the loop (queries on one session or connection cannot run together)';
           ctx.report(facts.file, {
             start: site.start,
             end: site.end,

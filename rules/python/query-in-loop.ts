@@ -36,12 +36,21 @@ import { readsNothingTheLoopChanges } from '../../server/src/python/loop-invaria
 import { queriesOncePerModelClass } from '../../server/src/python/model-class-loops';
 import { queriesOncePerKeyGroup } from '../../server/src/python/grouped-key-loops';
 import { sendsInBatch, updatesPerRowValues } from '../../server/src/python/loop-writes';
-import { sendsSyncRedisCommand } from '../../server/src/python/redis-round-trips';
+import {
+  importedRedisCommandHolder,
+  sendsSyncRedisCommand,
+} from '../../server/src/python/redis-round-trips';
+import { isSyncRedisClass } from '../../server/src/python/redis-clients';
 import {
   COMMIT_ADVICE,
   commitsEachItem,
   commitsSession,
 } from '../../server/src/python/session-commits';
+import {
+  FLUSH_ADVICE,
+  flushesEachItem,
+  flushesSession,
+} from '../../server/src/python/session-flushes';
 import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
 
 /** The method that ends the chain `call` heads: `exists` for `Entry.objects.filter(...).exists()`. */
@@ -223,12 +232,16 @@ export const queryInLoop: Rule = {
         '(`for k in keys: r.get(k)`, `r.hset(...)`, `r.incr(...)`, `r.exists(...)`), the client made ' +
         'in the file by `redis.Redis(...)`, `redis.StrictRedis(...)`, `redis.from_url(...)` (module ' +
         'level, in the function or on `self`) or handed back by a getter function of the file ' +
-        '(`r = get_redis()`), and the `execute()` of a pipeline made from one, with a multi-key ' +
+        '(`r = get_redis()`), or made so at module level in another module of the workspace and ' +
+        'imported (`from app.cache import redis_client`, `cache.redis_client` after `from app ' +
+        'import cache`), and the `execute()` of a pipeline made from one, with a multi-key ' +
         'command or a pipeline as advice. ' +
         'And a SQLAlchemy session commit per item of a `for` loop (`session.commit()`, `await ' +
         'session.commit()`, Flask-SQLAlchemy `db.session.commit()`, in a file that imports SQLAlchemy, ' +
         'SQLModel or Flask-SQLAlchemy, on a receiver named or annotated as a session): each commit is ' +
-        'a round trip and a transaction, with committing once after the loop as advice. ' +
+        'a round trip and a transaction, with committing once after the loop as advice. Likewise a ' +
+        'session flush per item (`session.flush()`, `await session.flush()`), with adding every row ' +
+        'and flushing once after the loop as advice. ' +
         'An UPDATE whose values read what the loop changes (`filter(pk=row.pk).update(path=p)`, ' +
         '`execute(update(X).where(...).values(order=row.rank))`) is told to use `bulk_update` (or ' +
         "SQLAlchemy's UPDATE with a list of parameter sets), since one `IN (...)` cannot carry " +
@@ -385,14 +398,23 @@ export const queryInLoop: Rule = {
           'the one `pipe.execute()` after the loop sends them together. Redis commands in a `while` ' +
           'loop: a worker or poller (`while True: job = r.blpop(...)`), a lock retry or a `scan` ' +
           'cursor has no batch of items to send at once. Clients the file does not make or get from ' +
-          'a getter of its own (one imported from another module, a parameter with no annotation) are ' +
-          'not known to be Redis, and `.get(...)` on anything else (a dict) is no command.',
+          'a getter of its own (a parameter with no annotation, what a function of another module ' +
+          'returns) are not known to be Redis, and `.get(...)` on anything else (a dict) is no ' +
+          'command. An object imported from another module counts only when that module makes it ' +
+          'a sync redis-py client at module level (not a workspace class with an `incr` of its ' +
+          'own, not an asyncio client), and is looked up only when the call says Redis: a command ' +
+          'only Redis has (`hset`, `incr`, `expire`, `setex`, `mget`...), a name that says Redis ' +
+          "(`redis_client.get(k)`), or a pipeline's `execute()`; `client.get(k)` on an imported " +
+          '`client` is not looked up.',
         'Session commits once per batch: under an `if` that picks every n-th item or a full buffer ' +
           '(`if i % 1000 == 0:`, `if len(pending) >= 500:`); commits in a `try` of the loop whose ' +
           '`except` rolls back (each item succeeds or fails on its own, on purpose); commits in a ' +
           '`while` loop (a worker committing each job) or a loop over a fixed tuple of stages; and ' +
           '`commit(...)` with arguments or in a file that imports no SQLAlchemy library. ' +
-          '`session.flush()` per item is not reported.',
+          'The same goes for `session.flush()` per item, and also for a flush inside a savepoint of ' +
+          'the pass (`with session.begin_nested():`) or followed, in the same pass, by a read of a ' +
+          'key of an object the pass made or iterates (`ids.append(note.id)`, `Line(order_id=' +
+          'order.id)`, any `.id`, `.pk`, `.uuid` or `..._id`): the flush is what gives the key.',
         'Managers read from a lower-case name that does not say model (`archive.stored_objects`, ' +
           "a boto3 `bucket.objects`): those are other libraries' collections. A custom manager " +
           'named otherwise (`published = PublishedManager()`) counts only read from the class that ' +
@@ -446,8 +468,15 @@ export const queryInLoop: Rule = {
       ctx.index.djangoQuerySetMethods(owner).has(method);
     // `for k in keys: r.get(k)` on a redis-py client: one command, one round trip, per item.
     const redisCommands = new Set<PyCall>();
+    // `from app.cache import redis_client`: the index says what the other module made. Asked
+    // only for a call shaped like a Redis command in a loop that is not a `while` (see below).
+    const viaImportedClient = (call: PyCall, model: PythonModel): boolean => {
+      if (call.loops.every((loop) => loop.kind === 'while')) return false;
+      const holder = importedRedisCommandHolder(call, model);
+      return !!holder && !!ctx.index.instanceClassNames(holder)?.some(isSyncRedisClass);
+    };
     const isRedisCommand = (call: PyCall, model: PythonModel): boolean => {
-      if (!sendsSyncRedisCommand(call, model)) return false;
+      if (!sendsSyncRedisCommand(call, model) && !viaImportedClient(call, model)) return false;
       redisCommands.add(call);
       return true;
     };
@@ -458,9 +487,17 @@ export const queryInLoop: Rule = {
       commits.add(call);
       return true;
     };
+    // `for row in rows: session.add(X(...)); session.flush()`: one round trip per item.
+    const flushes = new Set<PyCall>();
+    const isSessionFlush = (call: PyCall, model: PythonModel): boolean => {
+      if (!flushesSession(call, model)) return false;
+      flushes.add(call);
+      return true;
+    };
     const viaRelatedManagerOrAsyncOrm = (call: PyCall, model: PythonModel): boolean =>
       isRedisCommand(call, model) ||
       isSessionCommit(call, model) ||
+      isSessionFlush(call, model) ||
       writesRelatedManagerRow(call, model, relatedManagers) ||
       writesQuerySetRow(call, model, isQuerySetMethod) ||
       viaWorkspaceManager(call) ||
@@ -482,6 +519,15 @@ export const queryInLoop: Rule = {
           start: call.node.startIndex,
           end: call.node.endIndex,
           message: `\`${call.callee ? `${call.callee}()` : quoteCall(call)}\` commits one transaction ${describeLoop(loop)}; ${COMMIT_ADVICE}`,
+        });
+        continue;
+      }
+      if (flushes.has(call)) {
+        if (!flushesEachItem(call, loop, model)) continue;
+        ctx.report({
+          start: call.node.startIndex,
+          end: call.node.endIndex,
+          message: `\`${call.callee ? `${call.callee}()` : quoteCall(call)}\` flushes the session ${describeLoop(loop)}; ${FLUSH_ADVICE}`,
         });
         continue;
       }

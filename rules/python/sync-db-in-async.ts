@@ -3,7 +3,6 @@ import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { ensureImport } from '../../server/src/python/edits';
 import {
-  bindingOf,
   blockingCallsInAsync,
   describeCall,
   DJANGO_EVALUATING_METHODS,
@@ -18,7 +17,6 @@ import {
   syncRedisCommand,
 } from '../../server/src/python/blocking';
 import { CONNECTORS } from '../../server/src/python/clients';
-import { shadowed } from '../../server/src/python/instances';
 import {
   DJANGO_MANAGER_TEXT,
   isMongoCommand,
@@ -33,6 +31,7 @@ import {
   returnsSyncRedisClient,
   sendsRedisCommand,
 } from '../../server/src/python/redis-clients';
+import { importedReceiver } from '../../server/src/python/redis-round-trips';
 import { chainTop, positionalArguments } from '../../server/src/python/scope-analysis';
 
 const PLAIN_DEF_TITLE = 'Make the endpoint a plain `def`';
@@ -323,32 +322,6 @@ function isWorkspaceRedisCommand(ctx: FileContext, call: PyCall, model: PythonMo
   if (!factory || makesSyncRedisClient(factory.qualified) || !/redis/i.test(factory.callee))
     return false;
   return !!ctx.index.resolve(callTargets(factory, model))?.fn.traits.includes(RETURNS_REDIS);
-}
-
-/**
- * A module-level object a call's receiver names through an import: its qualified name
- * (`app.cache.redis_client`), and the methods called on it on the way to the receiver (`pipeline`
- * for `pipe.execute()` after `pipe = redis_client.pipeline()`; see `sendsRedisCommand`).
- */
-function importedReceiver(
-  call: PyCall,
-  model: PythonModel,
-): { holder: string; via: string[] } | undefined {
-  const { callee } = call;
-  const dot = callee.indexOf('.');
-  if (dot <= 0) return undefined;
-  const head = callee.slice(0, dot);
-  if (model.imports.has(head)) {
-    if (shadowed(head, call.fn, model)) return undefined;
-    // A module's own function (`json.dumps`) has no object before it.
-    const holder = call.qualified.slice(0, call.qualified.lastIndexOf('.'));
-    return holder.includes('.') ? { holder, via: [] } : undefined;
-  }
-  if (call.method !== 'execute' || callee.includes('.', dot + 1)) return undefined;
-  const pipeline = bindingOf(model, call.fn, head);
-  if (pipeline?.method !== 'pipeline' || !pipeline.callee) return undefined;
-  const client = importedReceiver(pipeline, model);
-  return client?.via.length === 0 ? { holder: client.holder, via: ['pipeline'] } : undefined;
 }
 
 /**

@@ -31,6 +31,7 @@ import {
   shadowed,
 } from './instances';
 import { isDbRoundTrip, isHttpRequest, isRouteHandler } from './knowledge';
+import { rowClasses, rowLoopOf } from './loop-rows';
 import {
   callsByFunction,
   classOfFunction,
@@ -111,17 +112,23 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
 }
 
 /**
- * `stats.rows()` on a parameter annotated `Stats` (`stats: Stats = Depends(get_stats)`) or a
- * local `stats = Stats()`: the method of that class (exactly one name after the receiver).
+ * `stats.rows()` on a parameter annotated `Stats` (`stats: Stats = Depends(get_stats)`), a local
+ * `stats = Stats()`, or the variable of a loop over rows of `Stats` (`for stats in
+ * db.query(Stats)`, see `rowClasses`): the method of that class (exactly one name after the
+ * receiver).
  */
 function localMethodTargets(call: PyCall, model: PythonModel): string[] {
   const { callee } = call;
   const dot = callee.indexOf('.');
   if (dot === -1 || callee.includes('.', dot + 1)) return [];
   const method = callee.slice(dot + 1);
-  return localInstanceClasses(callee.slice(0, dot), call.fn, model).map(
-    (cls) => `${cls}.${method}`,
-  );
+  const receiver = callee.slice(0, dot);
+  let classes = localInstanceClasses(receiver, call.fn, model);
+  if (classes.length === 0 && call.loops.length > 0) {
+    const rows = rowLoopOf(receiver, call, model);
+    if (rows) classes = rowClasses(rows, model);
+  }
+  return classes.map((cls) => `${cls}.${method}`);
 }
 
 /** Builds the facts of one Python file from its model; rules contribute function traits. */

@@ -81,7 +81,7 @@ function classTargets(call: PyCall, model: PythonModel): string[] {
  * The qualified names of the class a dotted name (a constructor's callee, an annotation) names:
  * a class this module defines at top level, or an imported name spelled like a class.
  */
-function classNamed(name: string, model: PythonModel): string[] {
+export function classNamed(name: string, model: PythonModel): string[] {
   if (!name) return [];
   const dot = name.indexOf('.');
   const head = dot === -1 ? name : name.slice(0, dot);

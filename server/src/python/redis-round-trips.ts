@@ -2,7 +2,8 @@
  * Commands a sync redis-py client sends, as per-item round trips: which calls in a loop send one
  * Redis command each (`for k in keys: r.get(k)`), for `query-in-loop`.
  */
-import { importsRedis, receiverFactoryCall, syncRedisCommand } from './blocking';
+import { bindingOf, importsRedis, receiverFactoryCall, syncRedisCommand } from './blocking';
+import { shadowed } from './instances';
 import { callsByFunction, type PyCall, type PythonModel } from './model';
 import { OwnedCache } from './memo';
 import { returnsSyncRedisClient, sendsRedisCommand } from './redis-clients';
@@ -41,4 +42,108 @@ export function sendsSyncRedisCommand(call: PyCall, model: PythonModel): boolean
   if (!sendsRedisCommand(call.method, [])) return false;
   const factory = receiverFactoryCall(call, model);
   return !!factory && fileRedisGetters(model).has(factory.callee);
+}
+
+/**
+ * A module-level object a call's receiver names through an import: its qualified name
+ * (`app.cache.redis_client`), and the methods called on it on the way to the receiver (`pipeline`
+ * for `pipe.execute()` after `pipe = redis_client.pipeline()`; see `sendsRedisCommand`).
+ */
+export function importedReceiver(
+  call: PyCall,
+  model: PythonModel,
+): { holder: string; via: string[] } | undefined {
+  const { callee } = call;
+  const dot = callee.indexOf('.');
+  if (dot <= 0) return undefined;
+  const head = callee.slice(0, dot);
+  if (model.imports.has(head)) {
+    if (shadowed(head, call.fn, model)) return undefined;
+    // A module's own function (`json.dumps`) has no object before it.
+    const holder = call.qualified.slice(0, call.qualified.lastIndexOf('.'));
+    return holder.includes('.') ? { holder, via: [] } : undefined;
+  }
+  if (call.method !== 'execute' || callee.includes('.', dot + 1)) return undefined;
+  const pipeline = bindingOf(model, call.fn, head);
+  if (pipeline?.method !== 'pipeline' || !pipeline.callee) return undefined;
+  const client = importedReceiver(pipeline, model);
+  return client?.via.length === 0 ? { holder: client.holder, via: ['pipeline'] } : undefined;
+}
+
+/** Commands only a Redis client has: sent to an imported object, they say it may be one. */
+const REDIS_ONLY_COMMANDS = new Set([
+  'hget',
+  'hset',
+  'hsetnx',
+  'hmget',
+  'hmset',
+  'hgetall',
+  'hdel',
+  'hexists',
+  'hincrby',
+  'hincrbyfloat',
+  'hkeys',
+  'hvals',
+  'hlen',
+  'sadd',
+  'srem',
+  'smembers',
+  'sismember',
+  'smismember',
+  'scard',
+  'zadd',
+  'zrem',
+  'zscore',
+  'zincrby',
+  'zrange',
+  'zrevrange',
+  'zrangebyscore',
+  'zrank',
+  'zcard',
+  'lpush',
+  'rpush',
+  'lpop',
+  'rpop',
+  'lrange',
+  'llen',
+  'lrem',
+  'ltrim',
+  'incr',
+  'incrby',
+  'decr',
+  'decrby',
+  'expire',
+  'expireat',
+  'pexpire',
+  'ttl',
+  'pttl',
+  'setex',
+  'setnx',
+  'psetex',
+  'getset',
+  'getdel',
+  'getex',
+  'mget',
+  'mset',
+  'xadd',
+  'pfadd',
+  'geoadd',
+]);
+
+/**
+ * The qualified name of another module's module-level object that a call sends what would be a
+ * Redis command to (`redis_client.hset(...)` after `from app.cache import redis_client`,
+ * `pipe.execute()` after `pipe = redis_client.pipeline()`), when the call says so without the
+ * workspace index: a command only Redis has (`hset`, `incr`, `expire`...), an object whose name
+ * says Redis (`redis_client.get(k)`), or a pipeline's `execute()`. Whether the object is a sync
+ * redis-py client is the index's to tell (`instanceClassNames`): asking it makes a per-file rule
+ * wait for every file, so the shape is tested first.
+ */
+export function importedRedisCommandHolder(call: PyCall, model: PythonModel): string | undefined {
+  if (!call.hasReceiver || model.imports.size === 0) return undefined;
+  const client = importedReceiver(call, model);
+  if (!client || !sendsRedisCommand(call.method, client.via)) return undefined;
+  const looksLikeRedis =
+    client.via.length > 0 || REDIS_ONLY_COMMANDS.has(call.method) || /redis/i.test(client.holder);
+  return looksLikeRedis ? client.holder : undefined;
 }

@@ -33,12 +33,18 @@ function importsSessionLibrary(model: PythonModel): boolean {
  * Flask-SQLAlchemy and the receiver is named or annotated as a session.
  */
 export function commitsSession(call: PyCall, model: PythonModel): boolean {
-  if (call.method !== 'commit' || !call.hasReceiver) return false;
-  if (!importsSessionLibrary(model)) return false;
-  const root = receiverRoot(call);
-  if (!isSyncDbName(call.fn, root) && !isAsyncDbName(call.fn, root)) return false;
   // A session's `commit()` takes no arguments; one that does is another object's.
-  return call.args.namedChildCount === 0;
+  return call.method === 'commit' && call.args.namedChildCount === 0 && onSession(call, model);
+}
+
+/**
+ * Whether a method call is on a SQLAlchemy session: the file imports SQLAlchemy, SQLModel or
+ * Flask-SQLAlchemy and the receiver is named or annotated as a session.
+ */
+export function onSession(call: PyCall, model: PythonModel): boolean {
+  if (!call.hasReceiver || !importsSessionLibrary(model)) return false;
+  const root = receiverRoot(call);
+  return isSyncDbName(call.fn, root) || isAsyncDbName(call.fn, root);
 }
 
 /** An `if` condition that picks every n-th item or a full buffer: `i % 500 == 0`, `len(batch) >= n`. */
