@@ -383,7 +383,8 @@ export const unindexedQueryColumn: Rule = {
       whatItDoes:
         'Collects the columns that SQLAlchemy and SQLModel (`filter`, `filter_by`, `where`, `order_by`) and Django ' +
         '(`filter`, `get`, `order_by`) queries across the workspace filter and sort on (also through an import ' +
-        'alias: `from app.models import User as UserModel`), and reports, once ' +
+        'alias: `from app.models import User as UserModel`; classes mapped the classical way, ' +
+        '`mapper(Label, label_table)` or `registry.map_imperatively(...)`, query their Core table), and reports, once ' +
         'at the column definition in the model, each one that no index leads, with the number of queries ' +
         'that use it. It also reports the filter and sort columns of a query whose only indexes are ' +
         'separate single-column ones, and suggests one composite index per query that serves them ' +

@@ -7,7 +7,7 @@ import type { Node } from 'web-tree-sitter';
 import type { SchemaFacts, TableFact } from '../workspace/facts';
 import { foldCompositePrimaryKey } from '../workspace/schema-links';
 import type { PythonModel } from './model';
-import { argsOf, calledName, positionalArgs, stringValue } from './schema-args';
+import { argsOf, calledName, keywordArg, positionalArgs, stringValue } from './schema-args';
 import { readClasses } from './schema-sqlalchemy-classes';
 import {
   COLUMN_CALLS,
@@ -96,16 +96,46 @@ export function extractSqlAlchemySchema(model: PythonModel, schema: SchemaFacts)
     if (table.className) byOwner.set(table.className, table);
   }
   for (const call of model.calls) {
-    if (call.fn || call.method === '' || (call.method !== 'Table' && call.method !== 'Index'))
-      continue;
+    if (call.fn || call.method === '') continue;
     if (call.method === 'Table') {
       const table = readCoreTable(call.node, classTables, schema);
       if (table?.variable) byOwner.set(table.variable, table);
-    } else if (isStandalone(call.node)) {
+    } else if (call.method === 'Index' && isStandalone(call.node)) {
       readStandaloneIndex(call.node, byOwner, schema);
+    } else if (CLASSICAL_MAPPERS.has(call.method)) {
+      mapClassToTable(call.node, byOwner);
     }
   }
 }
+
+/** SQLAlchemy's classical mapping calls: `mapper(Class, table)` before 2.0, then the registry's. */
+const CLASSICAL_MAPPERS = new Set(['mapper', 'map_imperatively']);
+
+/**
+ * `mapper(Package, package_table, properties={"tags": relation(...)})` (also `meta.mapper`,
+ * `registry.map_imperatively`): the class maps a Core table of this file, so queries of the class
+ * are queries of that table, and the `properties` relations are its relationships.
+ */
+function mapClassToTable(call: Node, tables: ReadonlyMap<string, TableFact>): void {
+  const args = argsOf(call);
+  if (!args) return;
+  const [cls, tableArg] = positionalArgs(args);
+  if (cls?.type !== 'identifier' || tableArg?.type !== 'identifier') return;
+  const table = tables.get(tableArg.text);
+  if (!table || table.className) return;
+  table.className = cls.text;
+  const properties = keywordArg(args, 'properties');
+  if (properties?.type !== 'dictionary') return;
+  for (const pair of properties.namedChildren) {
+    if (pair?.type !== 'pair' || !RELATION_CALLS.has(calledName(pair.childForFieldName('value'))))
+      continue;
+    const key = stringValue(pair.childForFieldName('key'));
+    if (key) table.relationships.push(key);
+  }
+}
+
+/** `relation` is the pre-0.5 spelling CKAN-era code still uses. */
+const RELATION_CALLS = new Set(['relationship', 'relation']);
 
 /** An `Index(...)` written as its own statement, not inside `__table_args__` or `Table(...)`. */
 function isStandalone(call: Node): boolean {
