@@ -344,7 +344,7 @@ export const unboundedOrmQuery: Rule = {
           'may have evaluated it already).',
         'Reads of one row or a scalar: `.first()`, `.one()`, `.one_or_none()`, `.scalar()`, `.scalar_one()`, `.get()`, `session.get(X, id)`, Django `.get()`, `.first()`, `.last()`.',
         'Counts, existence checks and aggregates: `.count()`, `.exists()`, `.aggregate()`, `session.query(func.count(X.id))` and `select(func.sum(...))` without `group_by`.',
-        'Lookups by primary key or a unique column: `filter(X.id == ...)`, `filter_by(id=...)`, `where(X.id == ...)`, Django `filter(pk=...)`, and `==` on columns the models declare `primary_key` or `unique`.',
+        'Lookups by primary key or a unique column: `filter(X.id == ...)`, `filter_by(id=...)`, `where(X.id == ...)`, Django `filter(pk=...)`, and `==` on columns the models declare `primary_key` or `unique` (not `== None`: it matches every row without a value).',
         'Batch loads by a list of keys the code already holds: `filter(X.id.in_(ids))`, `where(X.owner_id.in_(ids))`, ' +
           '`tuple_(X.a_id, X.b_id).in_(pairs)`, Django `filter(id__in=ids)`, `filter(customer__in=customers)`, and ' +
           'the same list written as an OR of one `==` clause per key (`or_(*[X.parent_id == k for k in keys])`, ' +
