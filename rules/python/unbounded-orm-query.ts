@@ -4,6 +4,7 @@ import type { WorkspaceIndex } from '../../server/src/workspace/index';
 import type { Fix } from '../../server/src/engine/types';
 import { asyncOrmReads, asyncRowsOfOneParent } from '../../server/src/python/async-orm-reads';
 import { deletesEachQuerySetRow } from '../../server/src/python/django-round-trips';
+import { djangoShortcutListReads } from '../../server/src/python/django-shortcut-reads';
 import { isOneOffCode } from '../../server/src/python/loop-analysis';
 import { pagedByEndpointFix } from '../../server/src/python/list-endpoints';
 import {
@@ -60,6 +61,15 @@ function batchMessage(read: OrmRead): string {
     `\`${read.head}\` holds every matching row in memory at once: batch code (a command or a ` +
     `background job) that needs every row should stream them with ${STREAMING_ADVICE[read.kind]}`
   );
+}
+
+/**
+ * For `get_list_or_404(Model, ...)`: the shortcut lists every row itself, and a sliced queryset
+ * cannot be filtered, so the cure is a page of a queryset written out.
+ */
+function unsliceableMessage(read: OrmRead): string {
+  const model = read.models[0] ?? 'Model';
+  return `\`${read.head}\` loads every matching row into one list, which no slice can bound: read a page of a queryset instead (\`${model}.objects.filter(...)[:n]\`, raising \`Http404\` when it is empty)`;
 }
 
 /** How to write every row in one statement, per ORM. */
@@ -312,7 +322,11 @@ export const unboundedOrmQuery: Rule = {
         '`len(qs)` of a variable built from one, or `len(queryset.filter(...))` on a parameter ' +
         'named `queryset`/`qs` in a file that imports Django, as in a filter hook), which loads ' +
         'every row only to count them, where `.count()` asks for the number (and `.exists()` ' +
-        'for one row when the length is compared with 0 or used as a truth value).',
+        "for one row when the length is compared with 0 or used as a truth value). And Django's " +
+        '`get_list_or_404(Model, **lookups)` (imported from `django.shortcuts`, also its async twin) ' +
+        'on a model or a `Model.objects...` queryset, which lists every row the lookups match; it ' +
+        'gets advice only, since the shortcut filters the queryset it is given and a sliced one ' +
+        'cannot be filtered.',
       whyIsThisBad:
         'The number of rows grows with the table, and each becomes a Python object: an identity-map entry ' +
         'for SQLAlchemy, a model instance for Django, often ten times the row size. The page that loaded ' +
@@ -329,6 +343,7 @@ export const unboundedOrmQuery: Rule = {
         '    )',
       ].join('\n'),
       notFlagged: [
+        '`get_list_or_404(...)` in commands and background jobs, on a related manager or a queryset held in a variable (what those hold is not read), or whose lookups pin a key or one parent as for a queryset (`get_list_or_404(Listing, shelf=shelf)`).',
         'A Django queryset variable evaluated again in the same function (`for a in docs: for b in docs:`): the rows are cached on the queryset, so only its first evaluation is reported.',
         '`if qs:` / `bool(qs)` when the function also uses the rows of `qs` (iterates it, `len(qs)`, ' +
           'returns it or passes it on, e.g. to a template): the test caches the rows the function ' +
@@ -530,7 +545,14 @@ export const unboundedOrmQuery: Rule = {
     // `await Book.all()` on a Tortoise model, `await Doc.find(...).to_list()` on a Beanie one: the
     // index says which classes are their models.
     const asyncReads = asyncOrmReads(model, (targets) => ctx.index.ormModelOf(targets, true));
-    for (const read of [...unboundedOrmReads(model), ...customReads, ...asyncReads]) {
+    // `get_list_or_404(Model, ...)` answers a request with a 404: commands do not call it.
+    const shortcutReads = batch ? [] : djangoShortcutListReads(model);
+    for (const read of [
+      ...unboundedOrmReads(model),
+      ...customReads,
+      ...asyncReads,
+      ...shortcutReads,
+    ]) {
       if (readsByKey(read, ctx.index)) continue;
       // `for row in qs: row.delete()`: query-in-loop reports the DELETE per row, whose cure ends
       // this read too; streaming advice here would keep those round trips.
@@ -573,12 +595,15 @@ export const unboundedOrmQuery: Rule = {
                   ? oneParentMessage(read, growing)
                   : grouping
                     ? groupsMessage(read, grouping)
-                    : message(read),
+                    : read.unsliceable
+                      ? unsliceableMessage(read)
+                      : message(read),
         // A bound on the rows of one parent silently drops the children the caller asked for;
         // the read an unpaged list endpoint returns gets `unpaginated-list-endpoint`'s page fix,
         // and a `.limit(n)` after its `.limit(limit)` would override the page size.
         fixes:
           batch ||
+          read.unsliceable ||
           whole ||
           growing ||
           aggregate ||

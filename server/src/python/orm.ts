@@ -84,6 +84,11 @@ export interface OrmRead {
    * (`X.created > utcnow() - timedelta(minutes=5)`, Django `created__gte=timezone.now() - ...`).
    */
   recentWindow?: boolean;
+  /**
+   * Django's `get_list_or_404(...)`: the shortcut makes the list itself, so no slice of the
+   * read or of its result bounds the query (`django-shortcut-reads.ts`).
+   */
+  unsliceable?: boolean;
 }
 
 /** A column matched against a list: `Case.status` in `Case.status.in_(statuses)`. */
