@@ -1,12 +1,17 @@
 import type { Node } from 'web-tree-sitter';
-import type { Rule } from '../../server/src/engine/rule';
+import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { WorkspaceIndex } from '../../server/src/workspace/index';
 import type { Fix } from '../../server/src/engine/types';
 import { asyncOrmReads, asyncRowsOfOneParent } from '../../server/src/python/async-orm-reads';
 import { deletesEachQuerySetRow } from '../../server/src/python/django-round-trips';
 import { djangoShortcutListReads } from '../../server/src/python/django-shortcut-reads';
 import { isOneOffCode } from '../../server/src/python/loop-analysis';
-import { pagedByEndpointFix } from '../../server/src/python/list-endpoints';
+import {
+  pagedByEndpointFix,
+  RETURNS_READ,
+  rowsOnlyForUnpagedEndpoints,
+} from '../../server/src/python/list-endpoints';
+import { flowsToReturn } from '../../server/src/python/local-flow';
 import {
   boundText,
   customManagerReads,
@@ -99,6 +104,21 @@ function mustSeeAllMessage(read: OrmRead, why: MustSeeAll, savesOverride: boolea
     case 'folds':
       return `${head}the loop folds every row into \`${why.into}\`, which is kept whole, so it needs all of them; ${stream}`;
   }
+}
+
+/**
+ * Whether a read is the rows a service function returns to unpaged list endpoints alone
+ * (`rowsOnlyForUnpagedEndpoints`), which `unpaginated-list-endpoint` reports instead. A read in a
+ * route handler keeps its finding beside the handler's.
+ */
+function leftToListEndpoints(read: OrmRead, ctx: FileContext): boolean {
+  const fn = read.fn;
+  if (!fn || !flowsToReturn(fn, read.node)) return false;
+  const service = ctx.index
+    .get(ctx.file)
+    ?.functions.find((facts) => facts.start === fn.node.startIndex);
+  if (!service || service.isRouteHandler || !service.traits.includes(RETURNS_READ)) return false;
+  return rowsOnlyForUnpagedEndpoints({ file: ctx.file, fn: service }, ctx.index);
 }
 
 /** Whether a Django read's model overrides `save()`, which a queryset's `update()` skips. */
@@ -343,6 +363,14 @@ export const unboundedOrmQuery: Rule = {
         '    )',
       ].join('\n'),
       notFlagged: [
+        'A read a service function returns whose rows only unpaged list endpoints return in turn ' +
+          '(`return MemberList(items=await accounts.list_members(db))` in a GET handler with no page ' +
+          'parameters, also through up to three service calls): `unpaginated-list-endpoint` reports each ' +
+          'endpoint and names the call, and the page belongs there (a bound in the service would silently ' +
+          'cut their answers). Callers in tests and migrations do not count. The read keeps its finding ' +
+          'when any other function calls the service (a job, a command, an endpoint that counts or pages ' +
+          'the rows itself), when nothing calls it, and when a handler makes the read itself (both rules ' +
+          'report it there, the page fix on the handler).',
         '`get_list_or_404(...)` in commands and background jobs, on a related manager or a queryset held in a variable (what those hold is not read), or whose lookups pin a key or one parent as for a queryset (`get_list_or_404(Listing, shelf=shelf)`).',
         'A Django queryset variable evaluated again in the same function (`for a in docs: for b in docs:`): the rows are cached on the queryset, so only its first evaluation is reported.',
         '`if qs:` / `bool(qs)` when the function also uses the rows of `qs` (iterates it, `len(qs)`, ' +
@@ -580,6 +608,11 @@ export const unboundedOrmQuery: Rule = {
         batch || whole || growing || aggregate || distinct
           ? undefined
           : groupingOf(read, ctx.index);
+      // A service whose rows only unpaged list endpoints return: `unpaginated-list-endpoint`
+      // reports each of them, naming the call; the page belongs there, and a bound here would
+      // silently cut their answers.
+      const plain = !(batch || whole || growing || aggregate || distinct || grouping);
+      if (plain && !read.unsliceable && leftToListEndpoints(read, ctx)) continue;
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,

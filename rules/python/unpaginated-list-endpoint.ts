@@ -9,22 +9,17 @@ import {
   answersOneObject,
   isGetHandler,
   isReturnedAsIs,
+  MAX_SERVICE_HOPS,
   pageFix,
   reportedReturnedReads,
+  RETURNS_CALL,
+  RETURNS_READ,
   returnedReads,
+  UNPAGINATED_ROUTE,
 } from '../../server/src/python/list-endpoints';
 import { flowsToReturn } from '../../server/src/python/local-flow';
 import type { FunctionFacts } from '../../server/src/workspace/facts';
 import type { IndexedFunction } from '../../server/src/workspace/index';
-
-/** Trait: the function returns an unbounded read (ORM or raw SQL) it makes itself. */
-const RETURNS_READ = 'returns-unbounded-read';
-/** Trait prefix: the function returns the result of the call starting at this offset. */
-const RETURNS_CALL = 'returns-call:';
-/** Trait: a GET route handler or Django view that takes no page parameters. */
-const UNPAGINATED_ROUTE = 'unpaginated-route';
-/** How many service hops the cross-file check follows from a handler. */
-const MAX_HOPS = 3;
 
 function checkDirect(ctx: FileContext): void {
   const model = ctx.python;
@@ -56,7 +51,7 @@ function unboundedVia(
   seen: Set<FunctionFacts>,
   hops: number,
 ): { callee: string; target: IndexedFunction } | undefined {
-  if (hops >= MAX_HOPS || seen.has(fn)) return undefined;
+  if (hops >= MAX_SERVICE_HOPS || seen.has(fn)) return undefined;
   seen.add(fn);
   for (const trait of fn.traits) {
     if (!trait.startsWith(RETURNS_CALL)) continue;
@@ -115,7 +110,8 @@ export const unpaginatedListEndpoint: Rule = {
         'the workspace), and that give the client no way to ask for a page: no `limit`, `skip`, `offset`, ' +
         '`page`, `page_size`, `per_page`, `cursor`... parameter, no such key read from the query string, ' +
         'no paginator. `unbounded-orm-query` and `unbounded-select` report the query; this rule reports ' +
-        'the API contract, on the handler name.',
+        'the API contract, on the handler name. A service read whose rows only such endpoints return is ' +
+        'reported here alone: `unbounded-orm-query` leaves it to the endpoints.',
       whyIsThisBad:
         'A list endpoint without pages answers with the whole table: the response grows with the data, and ' +
         'so do serialisation time, memory and transfer. Clients cannot ask for less, and adding paging later ' +
