@@ -1,5 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileContext, Rule } from '../../server/src/engine/rule';
+import type { PythonModel } from '../../server/src/python/model';
 import type { WorkspaceIndex } from '../../server/src/workspace/index';
 import type { Fix } from '../../server/src/engine/types';
 import { asyncOrmReads, asyncRowsOfOneParent } from '../../server/src/python/async-orm-reads';
@@ -7,6 +8,7 @@ import { deletesEachQuerySetRow } from '../../server/src/python/django-round-tri
 import { djangoShortcutListReads } from '../../server/src/python/django-shortcut-reads';
 import { isOneOffCode } from '../../server/src/python/loop-analysis';
 import {
+  isGetHandler,
   pagedByEndpointFix,
   RETURNS_READ,
   rowsOnlyForUnpagedEndpoints,
@@ -111,9 +113,10 @@ function mustSeeAllMessage(read: OrmRead, why: MustSeeAll, savesOverride: boolea
  * (`rowsOnlyForUnpagedEndpoints`), which `unpaginated-list-endpoint` reports instead. A read in a
  * route handler keeps its finding beside the handler's.
  */
-function leftToListEndpoints(read: OrmRead, ctx: FileContext): boolean {
+function leftToListEndpoints(read: OrmRead, model: PythonModel, ctx: FileContext): boolean {
   const fn = read.fn;
-  if (!fn || !flowsToReturn(fn, read.node)) return false;
+  // A view both called by other views and answering requests itself is a handler too.
+  if (!fn || isGetHandler(fn, model) || !flowsToReturn(fn, read.node)) return false;
   const service = ctx.index
     .get(ctx.file)
     ?.functions.find((facts) => facts.start === fn.node.startIndex);
@@ -612,7 +615,7 @@ export const unboundedOrmQuery: Rule = {
       // reports each of them, naming the call; the page belongs there, and a bound here would
       // silently cut their answers.
       const plain = !(batch || whole || growing || aggregate || distinct || grouping);
-      if (plain && !read.unsliceable && leftToListEndpoints(read, ctx)) continue;
+      if (plain && !read.unsliceable && leftToListEndpoints(read, model, ctx)) continue;
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
