@@ -7,7 +7,14 @@ import {
 } from '../../server/src/python/knowledge';
 import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
 import { localFlow } from '../../server/src/python/local-flow';
-import { readChainIn, type ChainLink } from '../../server/src/python/orm';
+import {
+  chainBounds,
+  joinsAnotherClass,
+  pinsKeyByName,
+  readChainIn,
+  type ChainLink,
+} from '../../server/src/python/orm';
+import { declaresUniqueAmong, valuePinnedColumns } from '../../server/src/python/orm-keys';
 import {
   boundName,
   handsRowsToCall,
@@ -54,9 +61,14 @@ interface ListedEntities {
   models: string[];
   /** Positions of the entities among the selected expressions, when the results are tuples. */
   rowParts: number[];
+  /**
+   * The columns the filters pin to a value (`X.name == n`, `filter_by(name=n)`) when they can
+   * only be the one entity's: it alone is selected and nothing is joined.
+   */
+  pinned: string[];
 }
 
-const NO_ENTITIES: ListedEntities = { models: [], rowParts: [] };
+const NO_ENTITIES: ListedEntities = { models: [], rowParts: [], pinned: [] };
 
 /** Entity classes among positional arguments: `User` in `query(User)` or `select(User)`. */
 function entityClasses(args: Node | null | undefined): ListedEntities {
@@ -64,7 +76,7 @@ function entityClasses(args: Node | null | undefined): ListedEntities {
   const selected = positionalArgumentNodes(args);
   // After `*columns` the positions in the result tuple are unknown.
   const tuples = selected.length > 1 && !args.namedChildren.some((a) => a?.type === 'list_splat');
-  const listed: ListedEntities = { models: [], rowParts: [] };
+  const listed: ListedEntities = { models: [], rowParts: [], pinned: [] };
   selected.forEach((arg, at) => {
     if (arg.type !== 'identifier' || !/^[A-Z]/.test(arg.text)) return;
     listed.models.push(arg.text);
@@ -104,6 +116,20 @@ function choosesColumns(links: readonly ChainLink[]): boolean {
   );
 }
 
+/**
+ * The entities with the columns the chain's filters pin: only a lone entity's, since with a join
+ * or a second entity `Owner.email == e` may pin the other class (the tasks of one owner).
+ */
+function withPinnedColumns(
+  listed: ListedEntities,
+  links: readonly ChainLink[],
+  fn: PyFunction,
+): ListedEntities {
+  if (listed.models.length !== 1 || listed.rowParts.length > 0 || joinsAnotherClass(links))
+    return listed;
+  return { ...listed, pinned: valuePinnedColumns(chainBounds(links, undefined, fn)) };
+}
+
 /** Model classes a `.all()` loads whole rows of; none when it is not an entity list query. */
 function listedModels(call: PyCall, fn: PyFunction, model: PythonModel): ListedEntities {
   if (!call.receiver || call.args.namedChildCount > 0) return NO_ENTITIES;
@@ -111,7 +137,7 @@ function listedModels(call: PyCall, fn: PyFunction, model: PythonModel): ListedE
   if (choosesColumns(links)) return NO_ENTITIES;
   // `session.query(User)...`
   const query = links.find((link) => link.kind === 'call' && link.name === 'query');
-  if (query) return entityClasses(query.args);
+  if (query) return withPinnedColumns(entityClasses(query.args), links, fn);
   // Flask-SQLAlchemy `User.query...` and Django `Ticket.objects...`.
   const first = links[0];
   if (
@@ -120,7 +146,7 @@ function listedModels(call: PyCall, fn: PyFunction, model: PythonModel): ListedE
     first?.kind === 'attribute' &&
     (first.name === 'query' || isDjangoManagerName(first.name))
   )
-    return { models: [root.text], rowParts: [] };
+    return withPinnedColumns({ models: [root.text], rowParts: [], pinned: [] }, links, fn);
   // `session.execute(select(User)...).scalars().all()`, `session.scalars(stmt).all()`
   const execute = links.find((link) => link.kind === 'call' && EXECUTE.has(link.name));
   const statement = execute?.args ? positionalArgumentNodes(execute.args)[0] : undefined;
@@ -129,7 +155,11 @@ function listedModels(call: PyCall, fn: PyFunction, model: PythonModel): ListedE
   if (select.root.type !== 'call' || choosesColumns(select.links)) return NO_ENTITIES;
   const callee = select.root.childForFieldName('function')?.text ?? '';
   if (!/(?:^|\.)select$/.test(callee)) return NO_ENTITIES;
-  return entityClasses(select.root.childForFieldName('arguments'));
+  return withPinnedColumns(
+    entityClasses(select.root.childForFieldName('arguments')),
+    select.links,
+    fn,
+  );
 }
 
 /** The value of `response_model=` in a route decorator: `list[EventOut]`, `schemas.Page[EventOut]`. */
@@ -149,16 +179,19 @@ function responseModelOf(fn: PyFunction): string | undefined {
 
 /**
  * The list queries of one function, as traits for the workspace check:
- * `<prefix><Model>:<start>:<end>:<response model>:<schemas>`. A query whose rows the function
- * hands out is recorded only for a route with a `response_model`, the one serializer the rule can
- * read; `<schemas>` (comma-separated) are the classes the function builds from the rows.
+ * `<prefix><Model>:<start>:<end>:<response model>:<schemas>:<pinned>`. A query whose rows the
+ * function hands out is recorded only for a route with a `response_model`, the one serializer the
+ * rule can read; `<schemas>` (comma-separated) are the classes the function builds from the rows,
+ * `<pinned>` (comma-separated) the columns its filters pin to a value.
  */
 function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel): string[] {
   const traits: string[] = [];
   for (const call of calls) {
     if (call.method !== 'all') continue;
-    const { models, rowParts } = listedModels(call, fn, pyModel);
-    if (models.length === 0) continue;
+    const { models, rowParts, pinned } = listedModels(call, fn, pyModel);
+    // `filter(X.id == i)`: one row by its key, not a list (the workspace check asks the models
+    // about the other pinned columns).
+    if (models.length === 0 || pinsKeyByName(pinned)) continue;
     let responseModel = '';
     let schemas: string[] = [];
     const name = boundName(call);
@@ -173,7 +206,7 @@ function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel):
     else schemas = schemasOfRows(call, calls, name, rowParts);
     for (const model of models)
       traits.push(
-        `${TRAIT}${model}:${call.start}:${call.end}:${responseModel}:${schemas.join(',')}`,
+        `${TRAIT}${model}:${call.start}:${call.end}:${responseModel}:${schemas.join(',')}:${pinned.join(',')}`,
       );
   }
   return traits;
@@ -315,6 +348,11 @@ export const largeColumnInListQuery: Rule = {
           'class of the workspace: it may read any column.',
         'Single-row reads (`.first()`, `.one()`, `.get()`), and queries of models the workspace index does not ' +
           'know or knows under several definitions.',
+        'Lookups of one row through a list method: `==` on the primary key or a column the model declares ' +
+          '`unique` (`db.query(Cert).filter(Cert.name == name).all()`, `filter_by(id=i)`, Django ' +
+          '`filter(pk=pk)`), as `unbounded-orm-query` judges them. Only for a query of that one model with ' +
+          'nothing joined (`select(Task).join(Owner).where(Owner.email == e)` lists the tasks of one owner), ' +
+          'and not `== None` (every row without a value).',
         'Queries at module level, and Django querysets evaluated without `.all()` (`list(qs)`, `for t in qs`).',
       ],
     },
@@ -331,13 +369,16 @@ export const largeColumnInListQuery: Rule = {
       for (const fn of facts.functions) {
         for (const trait of fn.traits) {
           if (!trait.startsWith(TRAIT)) continue;
-          const [model, start, end, responseModel, schemaList] = trait
+          const [model, start, end, responseModel, schemaList, pinnedList] = trait
             .slice(TRAIT.length)
             .split(':');
           const schemas = schemaList ? schemaList.split(',') : [];
           const tables = ctx.index.tablesOfClass(model);
           if (tables.length !== 1) continue;
           const { file: modelFile, table } = tables[0];
+          // `filter(X.name == n)` on a unique `name` loads one row at most: not a list query
+          // (`unbounded-orm-query` judges it so too).
+          if (pinnedList && declaresUniqueAmong(table, pinnedList.split(','))) continue;
           const large = eagerLargeColumns(table.columns, modelFile, textOf);
           if (large.length === 0) continue;
           let unread: ColumnFact[];

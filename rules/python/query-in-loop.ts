@@ -191,6 +191,9 @@ export const queryInLoop: Rule = {
         '`Manager.from_queryset(...)()`, used as `Cart.open.filter(...)` or through a module, ' +
         '`models.Cart.open.filter(...)`) and their async twins (`aget`, `acreate`, ' +
         '`afirst`, ...), ' +
+        "Django's shortcuts `get_object_or_404(Model, ...)` and `get_list_or_404(...)` (and their " +
+        "async twins) imported from `django.shortcuts`, or REST framework's " +
+        '`rest_framework.generics.get_object_or_404`, ' +
         'a method that runs a queryset built in a local variable (`qs.get(id=i)`, `await qs.acount()`), ' +
         '`save()`/`delete()` (`asave()`/`adelete()`) on the rows of a loop over a queryset (`for row in ' +
         'Model.objects.filter(...)`, `async for row in qs.aiterator()`, also through methods of the ' +
@@ -354,6 +357,8 @@ export const queryInLoop: Rule = {
           '`timeout=`, `params=`, `stream=`...) make it a request, wherever the session comes from, and a ' +
           'string first makes it a dict-like web session; a database `get` takes a mapped class first.',
         'Code in tests and migrations (`tests/`, `test_*.py`, `conftest.py`, `alembic/`, `migrations/`): it runs once or on a handful of rows.',
+        "Functions named like Django's shortcuts that are not imported from Django (a project's own " +
+          '`get_object_or_404(items, key)` over a dict).',
         'Mongo-style method names (`find`, `find_one`, `count_documents`) on receivers whose names ' +
           'say neither database nor collection (`line.find(",")`, `cache.find_one(key)`).',
         'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)` (also inside `tqdm(...)` or `enumerate(...)`), or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',

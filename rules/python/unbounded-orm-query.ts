@@ -1,11 +1,19 @@
 import type { Node } from 'web-tree-sitter';
-import type { Rule } from '../../server/src/engine/rule';
+import type { FileContext, Rule } from '../../server/src/engine/rule';
+import type { PythonModel } from '../../server/src/python/model';
 import type { WorkspaceIndex } from '../../server/src/workspace/index';
 import type { Fix } from '../../server/src/engine/types';
 import { asyncOrmReads, asyncRowsOfOneParent } from '../../server/src/python/async-orm-reads';
 import { deletesEachQuerySetRow } from '../../server/src/python/django-round-trips';
+import { djangoShortcutListReads } from '../../server/src/python/django-shortcut-reads';
 import { isOneOffCode } from '../../server/src/python/loop-analysis';
-import { pagedByEndpointFix } from '../../server/src/python/list-endpoints';
+import {
+  isGetHandler,
+  pagedByEndpointFix,
+  RETURNS_READ,
+  rowsOnlyForUnpagedEndpoints,
+} from '../../server/src/python/list-endpoints';
+import { flowsToReturn } from '../../server/src/python/local-flow';
 import {
   boundText,
   customManagerReads,
@@ -62,6 +70,15 @@ function batchMessage(read: OrmRead): string {
   );
 }
 
+/**
+ * For `get_list_or_404(Model, ...)`: the shortcut lists every row itself, and a sliced queryset
+ * cannot be filtered, so the cure is a page of a queryset written out.
+ */
+function unsliceableMessage(read: OrmRead): string {
+  const model = read.models[0] ?? 'Model';
+  return `\`${read.head}\` loads every matching row into one list, which no slice can bound: read a page of a queryset instead (\`${model}.objects.filter(...)[:n]\`, raising \`Http404\` when it is empty)`;
+}
+
 /** How to write every row in one statement, per ORM. */
 const ONE_WRITE_ADVICE: Record<OrmRead['kind'], string> = {
   'sqlalchemy-query': 'one `update(...)` on the query',
@@ -89,6 +106,22 @@ function mustSeeAllMessage(read: OrmRead, why: MustSeeAll, savesOverride: boolea
     case 'folds':
       return `${head}the loop folds every row into \`${why.into}\`, which is kept whole, so it needs all of them; ${stream}`;
   }
+}
+
+/**
+ * Whether a read is the rows a service function returns to unpaged list endpoints alone
+ * (`rowsOnlyForUnpagedEndpoints`), which `unpaginated-list-endpoint` reports instead. A read in a
+ * route handler keeps its finding beside the handler's.
+ */
+function leftToListEndpoints(read: OrmRead, model: PythonModel, ctx: FileContext): boolean {
+  const fn = read.fn;
+  // A view both called by other views and answering requests itself is a handler too.
+  if (!fn || isGetHandler(fn, model) || !flowsToReturn(fn, read.node)) return false;
+  const service = ctx.index
+    .get(ctx.file)
+    ?.functions.find((facts) => facts.start === fn.node.startIndex);
+  if (!service || service.isRouteHandler || !service.traits.includes(RETURNS_READ)) return false;
+  return rowsOnlyForUnpagedEndpoints({ file: ctx.file, fn: service }, ctx.index);
 }
 
 /** Whether a Django read's model overrides `save()`, which a queryset's `update()` skips. */
@@ -312,7 +345,11 @@ export const unboundedOrmQuery: Rule = {
         '`len(qs)` of a variable built from one, or `len(queryset.filter(...))` on a parameter ' +
         'named `queryset`/`qs` in a file that imports Django, as in a filter hook), which loads ' +
         'every row only to count them, where `.count()` asks for the number (and `.exists()` ' +
-        'for one row when the length is compared with 0 or used as a truth value).',
+        "for one row when the length is compared with 0 or used as a truth value). And Django's " +
+        '`get_list_or_404(Model, **lookups)` (imported from `django.shortcuts`, also its async twin) ' +
+        'on a model or a `Model.objects...` queryset, which lists every row the lookups match; it ' +
+        'gets advice only, since the shortcut filters the queryset it is given and a sliced one ' +
+        'cannot be filtered.',
       whyIsThisBad:
         'The number of rows grows with the table, and each becomes a Python object: an identity-map entry ' +
         'for SQLAlchemy, a model instance for Django, often ten times the row size. The page that loaded ' +
@@ -329,6 +366,15 @@ export const unboundedOrmQuery: Rule = {
         '    )',
       ].join('\n'),
       notFlagged: [
+        'A read a service function returns whose rows only unpaged list endpoints return in turn ' +
+          '(`return MemberList(items=await accounts.list_members(db))` in a GET handler with no page ' +
+          'parameters, also through up to three service calls): `unpaginated-list-endpoint` reports each ' +
+          'endpoint and names the call, and the page belongs there (a bound in the service would silently ' +
+          'cut their answers). Callers in tests and migrations do not count. The read keeps its finding ' +
+          'when any other function calls the service (a job, a command, an endpoint that counts or pages ' +
+          'the rows itself), when nothing calls it, and when a handler makes the read itself (both rules ' +
+          'report it there, the page fix on the handler).',
+        '`get_list_or_404(...)` in commands and background jobs, on a related manager or a queryset held in a variable (what those hold is not read), or whose lookups pin a key or one parent as for a queryset (`get_list_or_404(Listing, shelf=shelf)`).',
         'A Django queryset variable evaluated again in the same function (`for a in docs: for b in docs:`): the rows are cached on the queryset, so only its first evaluation is reported.',
         '`if qs:` / `bool(qs)` when the function also uses the rows of `qs` (iterates it, `len(qs)`, ' +
           'returns it or passes it on, e.g. to a template): the test caches the rows the function ' +
@@ -344,7 +390,7 @@ export const unboundedOrmQuery: Rule = {
           'may have evaluated it already).',
         'Reads of one row or a scalar: `.first()`, `.one()`, `.one_or_none()`, `.scalar()`, `.scalar_one()`, `.get()`, `session.get(X, id)`, Django `.get()`, `.first()`, `.last()`.',
         'Counts, existence checks and aggregates: `.count()`, `.exists()`, `.aggregate()`, `session.query(func.count(X.id))` and `select(func.sum(...))` without `group_by`.',
-        'Lookups by primary key or a unique column: `filter(X.id == ...)`, `filter_by(id=...)`, `where(X.id == ...)`, Django `filter(pk=...)`, and `==` on columns the models declare `primary_key` or `unique`.',
+        'Lookups by primary key or a unique column: `filter(X.id == ...)`, `filter_by(id=...)`, `where(X.id == ...)`, Django `filter(pk=...)`, and `==` on columns the models declare `primary_key` or `unique` (not `== None`: it matches every row without a value).',
         'Batch loads by a list of keys the code already holds: `filter(X.id.in_(ids))`, `where(X.owner_id.in_(ids))`, ' +
           '`tuple_(X.a_id, X.b_id).in_(pairs)`, Django `filter(id__in=ids)`, `filter(customer__in=customers)`, and ' +
           'the same list written as an OR of one `==` clause per key (`or_(*[X.parent_id == k for k in keys])`, ' +
@@ -547,7 +593,14 @@ export const unboundedOrmQuery: Rule = {
     // `await Book.all()` on a Tortoise model, `await Doc.find(...).to_list()` on a Beanie one: the
     // index says which classes are their models.
     const asyncReads = asyncOrmReads(model, (targets) => ctx.index.ormModelOf(targets, true));
-    for (const read of [...unboundedOrmReads(model), ...customReads, ...asyncReads]) {
+    // `get_list_or_404(Model, ...)` answers a request with a 404: commands do not call it.
+    const shortcutReads = batch ? [] : djangoShortcutListReads(model);
+    for (const read of [
+      ...unboundedOrmReads(model),
+      ...customReads,
+      ...asyncReads,
+      ...shortcutReads,
+    ]) {
       if (readsByKey(read, ctx.index)) continue;
       // `for row in qs: row.delete()`: query-in-loop reports the DELETE per row, whose cure ends
       // this read too; streaming advice here would keep those round trips.
@@ -575,6 +628,11 @@ export const unboundedOrmQuery: Rule = {
         batch || whole || growing || aggregate || distinct
           ? undefined
           : groupingOf(read, ctx.index);
+      // A service whose rows only unpaged list endpoints return: `unpaginated-list-endpoint`
+      // reports each of them, naming the call; the page belongs there, and a bound here would
+      // silently cut their answers.
+      const plain = !(batch || whole || growing || aggregate || distinct || grouping);
+      if (plain && !read.unsliceable && leftToListEndpoints(read, model, ctx)) continue;
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
@@ -590,12 +648,15 @@ export const unboundedOrmQuery: Rule = {
                   ? oneParentMessage(read, growing)
                   : grouping
                     ? groupsMessage(read, grouping)
-                    : message(read),
+                    : read.unsliceable
+                      ? unsliceableMessage(read)
+                      : message(read),
         // A bound on the rows of one parent silently drops the children the caller asked for;
         // the read an unpaged list endpoint returns gets `unpaginated-list-endpoint`'s page fix,
         // and a `.limit(n)` after its `.limit(limit)` would override the page size.
         fixes:
           batch ||
+          read.unsliceable ||
           whole ||
           growing ||
           aggregate ||

@@ -10,24 +10,20 @@ import {
   answersOneObjectWithRows,
   isGetHandler,
   isReturnedAsIs,
+  MAX_SERVICE_HOPS,
   pageFix,
   reportedReturnedReads,
+  RETURNS_CALL,
+  RETURNS_READ,
   returnedReads,
+  UNPAGINATED_ROUTE,
 } from '../../server/src/python/list-endpoints';
 import { flowsToReturn } from '../../server/src/python/local-flow';
 import type { FunctionFacts } from '../../server/src/workspace/facts';
 import type { IndexedFunction } from '../../server/src/workspace/index';
 
-/** Trait: the function returns an unbounded read (ORM or raw SQL) it makes itself. */
-const RETURNS_READ = 'returns-unbounded-read';
-/** Trait prefix: the function returns the result of the call starting at this offset. */
-const RETURNS_CALL = 'returns-call:';
-/** Trait: a GET route handler or Django view that takes no page parameters. */
-const UNPAGINATED_ROUTE = 'unpaginated-route';
 /** Trait: such a route answers one object, which carries the rows it returns (a detail endpoint). */
 const ONE_OBJECT_ROUTE = 'answers-one-object';
-/** How many service hops the cross-file check follows from a handler. */
-const MAX_HOPS = 3;
 
 /**
  * For a detail endpoint (`answersOneObjectWithRows`): the rows are a list inside the one object it
@@ -73,7 +69,7 @@ function unboundedVia(
   seen: Set<FunctionFacts>,
   hops: number,
 ): { callee: string; target: IndexedFunction } | undefined {
-  if (hops >= MAX_HOPS || seen.has(fn)) return undefined;
+  if (hops >= MAX_SERVICE_HOPS || seen.has(fn)) return undefined;
   seen.add(fn);
   for (const trait of fn.traits) {
     if (!trait.startsWith(RETURNS_CALL)) continue;
@@ -140,7 +136,8 @@ export const unpaginatedListEndpoint: Rule = {
         'one-object `response_model` or a path that ends ' +
         'in a path parameter, `/projects/{project_id}`) is reported as well: the embedded list grows ' +
         'the same way, and the finding asks to serve it from a paged endpoint of its own or to embed a ' +
-        'bounded preview.',
+        'bounded preview. A service read whose rows only such endpoints return is ' +
+        'reported here alone: `unbounded-orm-query` leaves it to the endpoints.',
       whyIsThisBad:
         'A list endpoint without pages answers with the whole table: the response grows with the data, and ' +
         'so do serialisation time, memory and transfer. Clients cannot ask for less, and adding paging later ' +

@@ -122,6 +122,7 @@ const FUNCTION_QUERIES = new Set<PropertyKey>([
   'ormModelOf',
   'tortoiseRelationsOf',
   'instanceClassNames',
+  'callSitesNamed',
 ]);
 
 /** The index as a rule sees it while function facts are incomplete: function queries defer the rule. */

@@ -6,6 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { PyCall, PyFunction, PythonModel } from './model';
+import { djangoShortcutOf } from './django-shortcuts';
 import { OwnedCache } from './memo';
 
 /** `requests.<anything>` is the sync requests library. */
@@ -336,6 +337,8 @@ export function sessionCallArguments(call: PyCall): 'http' | 'string' | undefine
 /** A call sends a database statement and waits for the answer (sync or awaited). */
 export function isDbRoundTrip(call: PyCall, model: PythonModel): boolean {
   if (isDjangoQuery(call)) return true;
+  // `get_object_or_404(Model, pk=pk)`: a `Model.objects.get(...)` behind a function.
+  if (djangoShortcutOf(call)) return true;
   if (isMongoCommand(call)) return true;
   if (
     startsWithModule(call.qualified, DB_DRIVER_MODULES) &&

@@ -2,13 +2,16 @@
  * GET handlers that list rows: which functions answer GET requests, whether they take page
  * parameters, the unbounded reads they return, and the fix that pages one. Shared by
  * `unpaginated-list-endpoint`, which reports the handler, and `unbounded-orm-query`, which leaves
- * the bound of a read that fix pages to it (two fixes on one statement would stack limits).
+ * the bound of a read that fix pages to it (two fixes on one statement would stack limits), and
+ * leaves a service's read to the unpaged endpoints that alone return its rows.
  */
 import type { Node } from 'web-tree-sitter';
 import type { Fix, TextEdit } from '../engine/types';
 import type { SqlUnit } from '../sql/unit';
-import type { WorkspaceIndex } from '../workspace/index';
+import type { FileFacts } from '../workspace/facts';
+import type { IndexedFunction, WorkspaceIndex } from '../workspace/index';
 import { localFlow, flowsToReturn } from './local-flow';
+import { isOneOffCode } from './loop-analysis';
 import { callsByFunction, type PyCall, type PyFunction, type PythonModel } from './model';
 import { OwnedCache } from './memo';
 import {
@@ -19,6 +22,15 @@ import {
   type OrmRead,
 } from './orm';
 import { readsByKey, readsRowsOfSizedParent } from './orm-keys';
+
+/** Trait: the function returns an unbounded read (ORM or raw SQL) it makes itself. */
+export const RETURNS_READ = 'returns-unbounded-read';
+/** Trait prefix: the function returns the result of the call starting at this offset. */
+export const RETURNS_CALL = 'returns-call:';
+/** Trait: a GET route handler or Django view that takes no page parameters. */
+export const UNPAGINATED_ROUTE = 'unpaginated-route';
+/** How many service hops the cross-file check follows from a handler. */
+export const MAX_SERVICE_HOPS = 3;
 
 /** Names of request parameters that page or bound a list. */
 const PAGE_WORDS = new Set([
@@ -408,4 +420,40 @@ function unpagedReturnedReads(
     : returnedReads(model, fn, units);
   unpagedReads.set(fn, { units, reads });
   return reads;
+}
+
+/** A file's path from its source root (`app/routers/users.py`), as module names are written. */
+function sourcePath(facts: FileFacts | undefined, file: string): string {
+  const normalized = file.replace(/\\/g, '/');
+  if (!facts?.moduleName) return normalized;
+  const at = normalized.lastIndexOf(`/${facts.moduleName.replace(/\./g, '/')}`);
+  return at === -1 ? normalized : normalized.slice(at + 1);
+}
+
+/**
+ * Whether the rows a service function returns reach only unpaged list endpoints that
+ * `unpaginated-list-endpoint` reports through it (see its `checkThroughServices`): it has callers
+ * outside tests and migrations, and each returns the call's result, from a GET handler with no
+ * page parameters and no read of its own, or from a function of which the same holds, up to
+ * `MAX_SERVICE_HOPS` calls from the handler. A caller that keeps the rows, or a CLI, a job or any
+ * other function, keeps the read's own finding; so does a function no call in a function reaches
+ * (module-level calls and callbacks are not seen).
+ */
+export function rowsOnlyForUnpagedEndpoints(
+  service: IndexedFunction,
+  index: WorkspaceIndex,
+  hops = 1,
+): boolean {
+  if (hops > MAX_SERVICE_HOPS) return false;
+  let callers = 0;
+  for (const caller of index.callSitesNamed(service.fn.name)) {
+    if (index.resolve(caller.site.targets)?.fn !== service.fn) continue;
+    if (isOneOffCode(sourcePath(index.get(caller.file), caller.file))) continue;
+    callers++;
+    const { fn } = caller;
+    if (!fn.traits.includes(`${RETURNS_CALL}${caller.site.start}`)) return false;
+    const endpoint = fn.traits.includes(UNPAGINATED_ROUTE) && !fn.traits.includes(RETURNS_READ);
+    if (!endpoint && !rowsOnlyForUnpagedEndpoints(caller, index, hops + 1)) return false;
+  }
+  return callers > 0;
 }

@@ -15,18 +15,27 @@ import { lastField, type ListMatch, type OrmRead, type WithParent } from './orm'
  */
 const VALUE_NAME =
   /^(?:status|state|type|kind|category|level|priority|severity|stage|phase|role|visibility|source|channel|mode|tier|plan|country|language|locale|currency|format|reason)$|_(?:status|state|type|kind|category|level|priority|severity|stage|role)$/i;
+/**
+ * The columns a query's `==` filters pin to a value. `== None` pins none: it matches every row
+ * without one, however many.
+ */
+export function valuePinnedColumns(filters: Pick<OrmRead, 'equalityColumns' | 'nullColumns'>) {
+  return filters.equalityColumns.filter((column) => !filters.nullColumns.includes(column));
+}
+
+/** Whether a table declares one of the columns primary key or unique: `==` on it picks one row. */
+export function declaresUniqueAmong(table: TableFact, columns: readonly string[]): boolean {
+  return table.columns.some(
+    (column) => (column.primaryKey || column.unique) && columns.includes(column.attribute),
+  );
+}
+
 /** Whether the read filters with `==` on a column the workspace's models declare primary or unique. */
 export function looksUpUniqueColumn(read: OrmRead, index: WorkspaceIndex): boolean {
-  if (read.equalityColumns.length === 0) return false;
+  const pinned = valuePinnedColumns(read);
+  if (pinned.length === 0) return false;
   return read.models.some((model) =>
-    index
-      .tablesOfClass(model)
-      .some(({ table }) =>
-        table.columns.some(
-          (column) =>
-            (column.primaryKey || column.unique) && read.equalityColumns.includes(column.attribute),
-        ),
-      ),
+    index.tablesOfClass(model).some(({ table }) => declaresUniqueAmong(table, pinned)),
   );
 }
 

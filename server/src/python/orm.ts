@@ -95,6 +95,11 @@ export interface OrmRead {
    * (`X.created > utcnow() - timedelta(minutes=5)`, Django `created__gte=timezone.now() - ...`).
    */
   recentWindow?: boolean;
+  /**
+   * Django's `get_list_or_404(...)`: the shortcut makes the list itself, so no slice of the
+   * read or of its result bounds the query (`django-shortcut-reads.ts`).
+   */
+  unsliceable?: boolean;
 }
 
 /**
@@ -658,7 +663,7 @@ function filterBounds(
       }
     }
   }
-  if (into.equalityColumns.some((column) => KEY_COLUMNS.has(column))) into.bounded = true;
+  if (pinsKeyByName(into.equalityColumns)) into.bounded = true;
   if (owned && !into.bounded) into.joinedEqualities = joinedEqualities(links, owned);
 }
 
@@ -694,6 +699,18 @@ function isRecentWindow(arg: Node): boolean {
 
 /** Methods that join another entity into a SQLAlchemy query. */
 const JOINS = new Set(['join', 'outerjoin']);
+
+/** Whether `==` filters pin a row's own key by its name (`id`, `pk`, `uuid`): one row at most. */
+export function pinsKeyByName(columns: readonly string[]): boolean {
+  return columns.some((column) => KEY_COLUMNS.has(column));
+}
+
+/** Whether a chain joins another class (`.join(Owner, ...)`): its filters may pin that one's rows. */
+export function joinsAnotherClass(links: readonly ChainLink[]): boolean {
+  return links.some(
+    (link) => link.kind === 'call' && (JOINS.has(link.name) || link.name === 'select_from'),
+  );
+}
 
 /** The `==` filter columns whose class the chain joins (`.join(Link, ...)`, then `Link.x == v`). */
 function joinedEqualities(links: readonly ChainLink[], filtered: readonly Node[]): ListColumn[] {

@@ -31,6 +31,7 @@ import {
   importedName,
   isTrue,
   keywordArg,
+  positionalArgs,
   redefinedClasses,
   stringValue,
 } from './schema-args';
@@ -45,6 +46,7 @@ import {
   columnFact,
   constraintFields,
   mappedType,
+  orderedColumn,
   readColumn,
   readColumnCall,
   readColumnWithFlags,
@@ -140,11 +142,13 @@ interface TableArgs {
   declared: boolean;
 }
 
-/** The columns and relationships a class body declares, and its `__table_args__`. */
+/** The columns and relationships a class body declares, its `__table_args__` and indexes. */
 interface ClassBody {
   columns: ColumnFact[];
   relationships: string[];
   tableArgs?: TableArgs;
+  /** `Index(...)` calls in the body that attach to its table (see `attachedIndexes`). */
+  indexes: Node[];
 }
 
 /** A `@declared_attr` method: a column, a relationship or `__table_args__` of each model. */
@@ -168,10 +172,13 @@ function readDeclaredAttr(body: ClassBody, attr: DeclaredAttr, file: FileContext
 
 function readClassBody(entry: MappedClass, file: FileContext): ClassBody {
   const { cls, sqlModel } = entry;
-  const body: ClassBody = { columns: [], relationships: [] };
+  const body: ClassBody = { columns: [], relationships: [], indexes: [] };
+  const indexCalls: Node[] = [];
   for (const statement of cls.body.namedChildren) {
     if (statement?.type !== 'expression_statement') continue;
     const assignment = statement.namedChildren[0];
+    if (assignment?.type === 'call' && calledName(assignment) === 'Index')
+      indexCalls.push(assignment);
     if (assignment?.type !== 'assignment') continue;
     const left = assignment.childForFieldName('left');
     if (left?.type !== 'identifier') continue;
@@ -182,6 +189,10 @@ function readClassBody(entry: MappedClass, file: FileContext): ClassBody {
     if (attribute === '__table_args__') {
       const constraints = elementsOf(value ?? undefined).filter((item) => item.type === 'call');
       body.tableArgs = { constraints, declared: false };
+      continue;
+    }
+    if (value?.type === 'call' && calledName(value) === 'Index') {
+      indexCalls.push(value);
       continue;
     }
     const call = columnCall(value);
@@ -204,7 +215,28 @@ function readClassBody(entry: MappedClass, file: FileContext): ClassBody {
     }
   }
   for (const attr of entry.attrs) readDeclaredAttr(body, attr, file);
+  body.indexes = attachedIndexes(indexCalls, body.columns);
   return body;
+}
+
+/**
+ * The `Index(...)` calls of a class body that SQLAlchemy attaches to the class's table:
+ * `not_after_ix = Index("ix_certs_not_after", not_after.desc())`. Declarative does not collect
+ * them; an index names its table through a column object, and joins it once that column is
+ * attached. So one argument must be a column this body declares (also under `.desc()`); an index
+ * of names alone (`Index("ix", "not_after")`) never reaches a table, and creates nothing.
+ */
+function attachedIndexes(calls: readonly Node[], columns: readonly ColumnFact[]): Node[] {
+  return calls.filter((call) => {
+    const args = argsOf(call);
+    const expressions = args ? positionalArgs(args).slice(1) : [];
+    return expressions.some((arg) => {
+      const column = orderedColumn(arg);
+      return (
+        column.type === 'identifier' && columns.some((known) => known.attribute === column.text)
+      );
+    });
+  });
 }
 
 /** A class of the file that maps a table or that models inherit columns from. */
@@ -409,6 +441,8 @@ function readModelClass(
   }
   const tableArgs = tableArgsOf(entry);
   for (const call of tableArgs?.constraints ?? []) readConstraint(call, table, schema);
+  // Only the class's own: a mixin's index holds the mixin's column, which each model copies.
+  for (const call of entry.body?.indexes ?? []) readConstraint(call, table, schema);
   if (!tableArgs && imported.length > 0) table.inheritsTableArgs = true;
   schema.tables.push(table);
   return table;

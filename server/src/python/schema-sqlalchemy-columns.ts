@@ -161,9 +161,31 @@ export function readColumn(
   return readColumnWithFlags(call, attribute, annotation, range, classTables)?.column;
 }
 
+/** Sort directions an index may give a column: `col.desc()`, `desc(col)`, `.asc()`. */
+const ORDERINGS = new Set(['desc', 'asc']);
+
+/**
+ * The column under a sort direction (`not_after` in `not_after.desc()` or `desc(not_after)`): a
+ * B-tree index in either direction serves the column's filters and sorts. Other nodes as they are.
+ */
+export function orderedColumn(arg: Node): Node {
+  if (arg.type !== 'call' || !ORDERINGS.has(calledName(arg))) return arg;
+  const fn = arg.childForFieldName('function');
+  const args = argsOf(arg);
+  const operand =
+    fn?.type === 'attribute'
+      ? args?.namedChildCount === 0
+        ? fn.childForFieldName('object')
+        : null
+      : args?.namedChildCount === 1
+        ? args.namedChild(0)
+        : null;
+  return operand?.type === 'identifier' || operand?.type === 'attribute' ? operand : arg;
+}
+
 /** Column names of `Index`/constraint arguments: strings, attribute names, `Cls.attr`, `t.c.x`. */
 function constraintColumns(args: Node[], table: TableFact): string[] {
-  return args.map((arg) => {
+  return args.map(orderedColumn).map((arg) => {
     const text = stringValue(arg);
     if (text !== undefined) return text;
     const attribute =
@@ -187,7 +209,7 @@ export function constraintFields(call: Node): MetaIndexFact | undefined {
   const args = argsOf(call);
   if (!args || !['Index', 'UniqueConstraint', 'PrimaryKeyConstraint'].includes(kind)) return;
   const positional = positionalArgs(args);
-  const columnArgs = kind === 'Index' ? positional.slice(1) : positional;
+  const columnArgs = (kind === 'Index' ? positional.slice(1) : positional).map(orderedColumn);
   const fields = columnArgs.map(
     (arg) =>
       stringValue(arg) ??

@@ -9,6 +9,7 @@ import type { PrismaDatasource } from '../prisma/schema';
 import { databaseOfUrls } from '../python/database-urls';
 import {
   declaresSchema as hasSchema,
+  type CallSite,
   type ClassFact,
   type FileFacts,
   type FunctionFacts,
@@ -26,6 +27,11 @@ import { hasLinks, SchemaLinks } from './schema-links';
 export interface IndexedFunction {
   file: string;
   fn: FunctionFacts;
+}
+
+/** A call site with the function (and file) it is made in. */
+export interface IndexedCallSite extends IndexedFunction {
+  site: CallSite;
 }
 
 interface IndexedInstance {
@@ -124,6 +130,8 @@ export class WorkspaceIndex {
   private tortoiseReverse: Map<string, Map<string, boolean>> | undefined;
   /** `databaseOfUrls`'s answer (null: unknown), until a file with database URLs changes. */
   private urlDatabase: Database | null | undefined;
+  /** Call sites by the last name of their callee, built on first use, until any file changes. */
+  private callSiteViews: Map<string, IndexedCallSite[]> | undefined;
 
   /**
    * Replaces the facts of one file. Schema views are dropped only when the file declares or
@@ -152,6 +160,7 @@ export class WorkspaceIndex {
     this.querySetMethods.clear();
     this.querySetGroupingMethods.clear();
     this.querySetPins.clear();
+    this.callSiteViews = undefined;
   }
 
   remove(file: string): void {
@@ -170,6 +179,7 @@ export class WorkspaceIndex {
     this.querySetMethods.clear();
     this.querySetGroupingMethods.clear();
     this.querySetPins.clear();
+    this.callSiteViews = undefined;
   }
 
   /** The named views built so far, which files added and removed keep up to date. */
@@ -194,6 +204,27 @@ export class WorkspaceIndex {
 
   get size(): number {
     return this.files.size;
+  }
+
+  /**
+   * The call sites of every function whose callee's last name is `name` (`accounts.list_users(db)`
+   * for `list_users`): the candidate callers of a function of that name, which `resolve` confirms.
+   * Module-level calls are not among them (facts record calls inside functions only).
+   */
+  callSitesNamed(name: string): readonly IndexedCallSite[] {
+    if (!this.callSiteViews) {
+      const views = new Map<string, IndexedCallSite[]>();
+      for (const facts of this.files.values())
+        for (const fn of facts.functions)
+          for (const site of fn.calls)
+            push(views, site.callee.slice(site.callee.lastIndexOf('.') + 1), {
+              file: facts.file,
+              fn,
+              site,
+            });
+      this.callSiteViews = views;
+    }
+    return this.callSiteViews.get(name) ?? [];
   }
 
   /** Functions defined in the workspace under a qualified name, in file order. */
