@@ -259,7 +259,11 @@ export const awaitInLoop: Rule = {
         'Finds database queries and HTTP requests awaited once per item of a loop: in `for`, ' +
         '`for...of`, `for...in`, `while` and `do` bodies, in `for await` over arrays, and in ' +
         '`.forEach(async ...)` (and `reduce`/`filter`/`some` callbacks, or a `map` whose result is ' +
-        'thrown away). Queries are Prisma Client calls (`prisma.user.findUnique`, `$queryRaw`), ' +
+        'thrown away). Queries are Prisma Client calls (`prisma.user.findUnique`, `$queryRaw`; also ' +
+        'on a client declared `PrismaClient` or with a workspace class that extends it, under any ' +
+        'name, and through a repository wrapper whose field is declared with such a class: ' +
+        "`this._users.model.user.update(...)` of `_users: PrismaRepository<'user'>` with `model: " +
+        'Pick<PrismaService, T>`), ' +
         '`pool.query`/`client.query`, knex chains (on `knex`, `db` or `trx`, or on any name declared ' +
         "with knex's `Knex` or `Knex.Transaction` type: a field `this.database('users')...`, a " +
         'parameter; or on a transaction of a knex instance, whatever it is called: the parameter of ' +
@@ -414,6 +418,9 @@ export const awaitInLoop: Rule = {
           'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`).',
         'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`): they run ' +
           'once, on a handful of rows.',
+        'Prisma-shaped calls on objects that are no Prisma client: a wrapper field declared with a class ' +
+          'that does not extend `PrismaClient` (an in-memory table with the same methods, ' +
+          "`model: Pick<MemoryStore, T>`), or with another package's client (`model: CatalogClient`).",
         'Memoised getters (`if (db) return db;` first, then the set-up query): they query once per ' +
           'process, so the calls through them in a loop do not count.',
         'Helpers the index cannot resolve to one workspace function (methods of a field typed as an ' +

@@ -10,7 +10,9 @@ import {
   modelOfDelegate,
   prismaQuery,
 } from '../../server/src/typescript/knowledge';
+import { HelperIoFinder } from '../../server/src/typescript/helper-io';
 import { unwrap, type TsCall } from '../../server/src/typescript/model';
+import type { PrismaClientHolders } from '../../server/src/typescript/prisma-clients';
 import {
   describeRequestPath,
   onCronRoute,
@@ -206,12 +208,16 @@ interface FluentListRead {
  * `schema.prisma` (`contacts Contact[]`): every related row comes back, as from `findMany`. A
  * to-one relation (`.owner()`) is one row; without the schema the relation's kind is unknown.
  */
-function fluentListRead(ctx: FileContext, call: TsCall): FluentListRead | undefined {
+function fluentListRead(
+  ctx: FileContext,
+  call: TsCall,
+  holders: PrismaClientHolders,
+): FluentListRead | undefined {
   const receiver = call.receiver && unwrap(call.receiver);
   if (call.isNew || !receiver || !ts.isCallExpression(receiver)) return undefined;
   const found = ctx.typescript!.callAt(receiver);
   if (!found || !SINGLE_ROW_READS.has(found.name)) return undefined;
-  const query = prismaQuery(ctx.typescript!, found);
+  const query = prismaQuery(ctx.typescript!, found, holders);
   if (!query) return undefined;
   const parent = modelOfDelegate(query.delegate);
   for (const { table } of ctx.index.tablesOfClass(parent)) {
@@ -229,17 +235,25 @@ function mayReadFluentRelations(text: string): boolean {
   return text.includes('findUnique') || text.includes('findFirst');
 }
 
-/** The rows a read returns without a bound, for the message. */
-function unboundedRows(call: TsCall, ctx: FileContext, fluent: boolean): string | undefined {
+/**
+ * The rows a read returns without a bound, for the message. `holders` confirm clients that
+ * workspace classes declare (`this.repo.model.user.findMany()`).
+ */
+function unboundedRows(
+  call: TsCall,
+  ctx: FileContext,
+  fluent: boolean,
+  holders: PrismaClientHolders,
+): string | undefined {
   if (call.name === 'findMany') {
-    const query = prismaQuery(ctx.typescript!, call);
+    const query = prismaQuery(ctx.typescript!, call, holders);
     if (!query) return undefined;
     const model = modelOfDelegate(query.delegate);
     return boundedOrOpaque(call.args[0], model, ctx) ? undefined : `matching \`${model}\` row`;
   }
   // Any other name may be a relation read: only a method called on a call's result is asked.
   if (!fluent || !call.receiverText?.endsWith(')')) return undefined;
-  const read = fluentListRead(ctx, call);
+  const read = fluentListRead(ctx, call, holders);
   if (!read || boundedOrOpaque(call.args[0], read.model, ctx)) return undefined;
   return `\`${read.model}\` row of the \`${read.parent}\` (its \`${read.relation}\` relation)`;
 }
@@ -256,7 +270,11 @@ export const prismaFindManyWithoutTake: Rule = {
     fix: { title: 'Add `take: n`', safety: 'unsafe', availability: 'always' },
     docs: {
       whatItDoes:
-        'Finds Prisma `findMany` calls with no `take` that run per request: inside an Express, ' +
+        'Finds Prisma `findMany` calls with no `take` that run per request (on a client named ' +
+        '`prisma`, `db`, `this.prisma`, ..., declared `PrismaClient` or with a workspace class that ' +
+        'extends it, or reached through a repository wrapper whose field is declared with such a ' +
+        "class: `this._posts.model.post.findMany()` of `_posts: PrismaRepository<'post'>` with " +
+        '`model: Pick<PrismaService, T>`): inside an Express, ' +
         'Fastify, Hono (also `app.openapi(route, handler)` of `@hono/zod-openapi`) or NestJS ' +
         'route handler, a Next.js route handler (also the function an ' +
         'exported `GET`/`POST`/... of a `route.ts` wraps: `export const GET = withAuth(async (req) => ...)`, ' +
@@ -341,6 +359,9 @@ export const prismaFindManyWithoutTake: Rule = {
           'the function a `.query()`, `.mutation()` or `.subscription()` of a procedure builder ' +
           '(`publicProcedure`, `protectedProcedure.input(schema)`) names runs per request.',
         'Scripts, seeds, migrations and tests (`scripts/`, `prisma/seed.ts`, `*.test.ts`, `__tests__/`).',
+        'Prisma-shaped calls on objects that are no Prisma client: a wrapper field declared with a class ' +
+          'that does not extend `PrismaClient` (an in-memory table with the same methods, ' +
+          "`model: Pick<MemoryStore, T>`), or with another package's client (`model: CatalogClient`).",
         '`findFirst`, `findUnique`, `count`, `aggregate` and `groupBy`, which return one row or a summary.',
         'Fluent reads of a to-one relation (`prisma.project.findUnique(...).owner()`), which return one ' +
           'row, and fluent relation reads when no `schema.prisma` in the workspace declares the model: ' +
@@ -370,8 +391,10 @@ export const prismaFindManyWithoutTake: Rule = {
     if (!model || isScriptOrTestPath(ctx.relativePath)) return;
     const paths = new RequestPaths(model, ctx.index, ctx.file, ctx.relativePath);
     const fluent = mayReadFluentRelations(model.text);
+    // The index is read only for a query on a client a workspace class declares.
+    const holders = new HelperIoFinder(() => ctx.index, model);
     for (const call of model.calls) {
-      const rows = unboundedRows(call, ctx, fluent);
+      const rows = unboundedRows(call, ctx, fluent, holders);
       if (!rows) continue;
       const path = paths.reaching(call.fn);
       if (!path) continue;
