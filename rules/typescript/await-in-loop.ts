@@ -393,9 +393,16 @@ export const awaitInLoop: Rule = {
         'Pagination, search and worklist loops whose next request depends on the previous answer: the ' +
           'loop condition or a guarded `break`/`return <result>` reads an awaited value (`while ' +
           '(cursor)`, `if (!page.hasMore) break`, `if (res.ok) return res`), or the call reads a name ' +
-          'the loop reassigns from one (`cursor = page.nextCursor`, `queue.push(...children)`). An ' +
+          'the loop reassigns from one (`cursor = page.nextCursor`, `queue.push(...children)`), also ' +
+          'through a function declared in the loop that reads it (`const data = () => ({ parentId: ' +
+          'posts[posts.length - 1]?.id })` with `posts.push(await ...)`: a chain of rows, each ' +
+          'pointing at the one before). An ' +
           'early `return reply.code(404).send()` that does not return the result does not count: ' +
           'validating each id with a query is still an N+1.',
+        'Calls under an `if` that compares the length of a list the loop adds to with a number ' +
+          '(`if (posts.length === 1)` in a loop that pushes a post per pass): the test holds on one ' +
+          'pass, or once per batch when the loop empties the list. `>`/`<` comparisons hold on many ' +
+          'passes and are flagged.',
         'Batch loops, where one round trip per batch is the cure: the iterable is a batching call ' +
           '(`chunk(ids, 500)`, `_.chunk`, `splitEvery`), the loop variable or the iterated variable is ' +
           'named `batch`/`chunk` (`for (const keys of chunks)`), ' +
