@@ -76,7 +76,7 @@ import {
 } from './drizzle-databases';
 import { moduleMikroOrmObjects } from './mikro-orm';
 import { aliasedPath, type ModuleAliases } from './path-aliases';
-import { clientHolder, isPrismaClientClass, PRISMA_CLIENT } from './prisma-clients';
+import { clientHolder, holderTypeName, isPrismaClientClass, PRISMA_CLIENT } from './prisma-clients';
 import { prismaQueryColumns } from './prisma-queries';
 import { STARTUP_TRAIT } from './workspace-callers';
 
@@ -573,7 +573,7 @@ export function heldClientFact(
   moduleName: string,
 ): HeldClientFact | undefined {
   const shape = clientHolder(client);
-  const typeName = shape && declaredTypeName(shape.holder);
+  const typeName = shape && holderTypeName(shape.holder);
   if (!typeName) return undefined;
   const classNames = workspaceClassTargets(model, typeName, moduleName);
   if (classNames.length === 0) return undefined;

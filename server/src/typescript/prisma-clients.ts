@@ -71,6 +71,17 @@ export function clientHolder(
   return isDeclaredValue(holder) ? { holder, field: node.name.text } : undefined;
 }
 
+/** `declaredTypeName` of holders, asked by the local check, the facts and the rules alike. */
+const holderTypes = new WeakMap<ts.Expression, string | null>();
+
+/** The plain type name a holder (`this.repo`, `repo`) is declared with, looked up once. */
+export function holderTypeName(holder: ts.Expression): string | undefined {
+  let typeName = holderTypes.get(holder);
+  if (typeName === undefined)
+    holderTypes.set(holder, (typeName = declaredTypeName(holder) ?? null));
+  return typeName ?? undefined;
+}
+
 /**
  * How a client that its name does not give away is known: declared `PrismaClient` in this file
  * (`private readonly store: PrismaClient`), or `held` by what `holders` confirm.
@@ -83,7 +94,7 @@ export function declaredPrismaClient(
   const shape = clientHolder(client);
   if (!shape) return undefined;
   if (!shape.field) {
-    const typeName = declaredTypeName(shape.holder);
+    const typeName = holderTypeName(shape.holder);
     if (typeName && isPrismaClientClass(model, typeName)) return 'declared';
   }
   return holders?.holdsPrismaClient(client) ? 'held' : undefined;
