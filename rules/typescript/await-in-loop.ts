@@ -259,7 +259,11 @@ export const awaitInLoop: Rule = {
         'Finds database queries and HTTP requests awaited once per item of a loop: in `for`, ' +
         '`for...of`, `for...in`, `while` and `do` bodies, in `for await` over arrays, and in ' +
         '`.forEach(async ...)` (and `reduce`/`filter`/`some` callbacks, or a `map` whose result is ' +
-        'thrown away). Queries are Prisma Client calls (`prisma.user.findUnique`, `$queryRaw`), ' +
+        'thrown away). Queries are Prisma Client calls (`prisma.user.findUnique`, `$queryRaw`; also ' +
+        'on a client declared `PrismaClient` or with a workspace class that extends it, under any ' +
+        'name, and through a repository wrapper whose field is declared with such a class: ' +
+        "`this._users.model.user.update(...)` of `_users: PrismaRepository<'user'>` with `model: " +
+        'Pick<PrismaService, T>`), ' +
         '`pool.query`/`client.query`, knex chains (on `knex`, `db` or `trx`, or on any name declared ' +
         "with knex's `Knex` or `Knex.Transaction` type: a field `this.database('users')...`, a " +
         'parameter; or on a transaction of a knex instance, whatever it is called: the parameter of ' +
@@ -389,9 +393,16 @@ export const awaitInLoop: Rule = {
         'Pagination, search and worklist loops whose next request depends on the previous answer: the ' +
           'loop condition or a guarded `break`/`return <result>` reads an awaited value (`while ' +
           '(cursor)`, `if (!page.hasMore) break`, `if (res.ok) return res`), or the call reads a name ' +
-          'the loop reassigns from one (`cursor = page.nextCursor`, `queue.push(...children)`). An ' +
+          'the loop reassigns from one (`cursor = page.nextCursor`, `queue.push(...children)`), also ' +
+          'through a function declared in the loop that reads it (`const data = () => ({ parentId: ' +
+          'posts[posts.length - 1]?.id })` with `posts.push(await ...)`: a chain of rows, each ' +
+          'pointing at the one before). An ' +
           'early `return reply.code(404).send()` that does not return the result does not count: ' +
           'validating each id with a query is still an N+1.',
+        'Calls under an `if` that compares the length of a list the loop adds to with a number ' +
+          '(`if (posts.length === 1)` in a loop that pushes a post per pass): the test holds on one ' +
+          'pass, or once per batch when the loop empties the list. `>`/`<` comparisons hold on many ' +
+          'passes and are flagged.',
         'Batch loops, where one round trip per batch is the cure: the iterable is a batching call ' +
           '(`chunk(ids, 500)`, `_.chunk`, `splitEvery`), the loop variable or the iterated variable is ' +
           'named `batch`/`chunk` (`for (const keys of chunks)`), ' +
@@ -414,6 +425,9 @@ export const awaitInLoop: Rule = {
           'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`).',
         'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`): they run ' +
           'once, on a handful of rows.',
+        'Prisma-shaped calls on objects that are no Prisma client: a wrapper field declared with a class ' +
+          'that does not extend `PrismaClient` (an in-memory table with the same methods, ' +
+          "`model: Pick<MemoryStore, T>`), or with another package's client (`model: CatalogClient`).",
         'Memoised getters (`if (db) return db;` first, then the set-up query): they query once per ' +
           'process, so the calls through them in a loop do not count.',
         'Helpers the index cannot resolve to one workspace function (methods of a field typed as an ' +

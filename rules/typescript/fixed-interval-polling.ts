@@ -83,11 +83,11 @@ function readsRemoteState(model: TsModel, call: TsCall, models: WorkspaceModels)
     const method = fetchMethod(call);
     return !method || !WRITE_HTTP_METHODS.has(method);
   }
-  const database = databaseCall(model, call);
+  const database = databaseCall(model, call, models);
   // A model class imported from another file (or extending one there): the index knows it.
   if (!database) return !!models.modelQuery(call) && !ormWrites(call.name);
   if (database === 'prisma') {
-    const query = prismaQuery(model, call)!;
+    const query = prismaQuery(model, call, models)!;
     return PRISMA_READ_OPERATIONS.has(query.operation) || query.operation.startsWith('$queryRaw');
   }
   if (database === 'redis') return REDIS_READS.test(call.name);

@@ -11,7 +11,9 @@ import {
   modelOfDelegate,
   prismaQuery,
 } from '../../server/src/typescript/knowledge';
+import { HelperIoFinder } from '../../server/src/typescript/helper-io';
 import { unwrap, type TsCall } from '../../server/src/typescript/model';
+import type { PrismaClientHolders } from '../../server/src/typescript/prisma-clients';
 import {
   describeRequestPath,
   onCronRoute,
@@ -208,10 +210,14 @@ interface FluentListRead {
  * `schema.prisma` (`contacts Contact[]`): every related row comes back, as from `findMany`. A
  * to-one relation (`.owner()`) is one row; without the schema the relation's kind is unknown.
  */
-function fluentListRead(ctx: FileContext, call: TsCall): FluentListRead | undefined {
+function fluentListRead(
+  ctx: FileContext,
+  call: TsCall,
+  holders: PrismaClientHolders,
+): FluentListRead | undefined {
   const receiver = call.receiver && unwrap(call.receiver);
   if (call.isNew || !receiver || !ts.isCallExpression(receiver)) return undefined;
-  const parent = fluentRowModel(ctx, receiver);
+  const parent = fluentRowModel(ctx, receiver, holders);
   if (!parent) return undefined;
   for (const table of prismaTables(ctx, parent)) {
     const model = table.toManyRelations?.[call.name];
@@ -233,16 +239,20 @@ function prismaTables(ctx: FileContext, model: string): TableFact[] {
  * (`prisma.post.findUnique(...)`), or a to-one relation read on one (`.author()` of it, `User`
  * when the schema declares `author User`), hop after hop. Undefined for anything else.
  */
-function fluentRowModel(ctx: FileContext, node: ts.CallExpression): string | undefined {
+function fluentRowModel(
+  ctx: FileContext,
+  node: ts.CallExpression,
+  holders: PrismaClientHolders,
+): string | undefined {
   const call = ctx.typescript!.callAt(node);
   if (!call || call.isNew) return undefined;
   if (SINGLE_ROW_READS.has(call.name)) {
-    const query = prismaQuery(ctx.typescript!, call);
+    const query = prismaQuery(ctx.typescript!, call, holders);
     return query && modelOfDelegate(query.delegate);
   }
   const receiver = call.receiver && unwrap(call.receiver);
   if (!receiver || !ts.isCallExpression(receiver)) return undefined;
-  const parent = fluentRowModel(ctx, receiver);
+  const parent = fluentRowModel(ctx, receiver, holders);
   if (!parent) return undefined;
   for (const table of prismaTables(ctx, parent)) {
     const model = table.toOneRelations?.[call.name];
@@ -259,17 +269,25 @@ function mayReadFluentRelations(text: string): boolean {
   return text.includes('findUnique') || text.includes('findFirst');
 }
 
-/** The rows a read returns without a bound, for the message. */
-function unboundedRows(call: TsCall, ctx: FileContext, fluent: boolean): string | undefined {
+/**
+ * The rows a read returns without a bound, for the message. `holders` confirm clients that
+ * workspace classes declare (`this.repo.model.user.findMany()`).
+ */
+function unboundedRows(
+  call: TsCall,
+  ctx: FileContext,
+  fluent: boolean,
+  holders: PrismaClientHolders,
+): string | undefined {
   if (call.name === 'findMany') {
-    const query = prismaQuery(ctx.typescript!, call);
+    const query = prismaQuery(ctx.typescript!, call, holders);
     if (!query) return undefined;
     const model = modelOfDelegate(query.delegate);
     return boundedOrOpaque(call.args[0], model, ctx) ? undefined : `matching \`${model}\` row`;
   }
   // Any other name may be a relation read: only a method called on a call's result is asked.
   if (!fluent || !call.receiverText?.endsWith(')')) return undefined;
-  const read = fluentListRead(ctx, call);
+  const read = fluentListRead(ctx, call, holders);
   if (!read || boundedOrOpaque(call.args[0], read.model, ctx)) return undefined;
   return `\`${read.model}\` row of the \`${read.parent}\` (its \`${read.relation}\` relation)`;
 }
@@ -286,7 +304,11 @@ export const prismaFindManyWithoutTake: Rule = {
     fix: { title: 'Add `take: n`', safety: 'unsafe', availability: 'always' },
     docs: {
       whatItDoes:
-        'Finds Prisma `findMany` calls with no `take` that run per request: inside an Express, ' +
+        'Finds Prisma `findMany` calls with no `take` that run per request (on a client named ' +
+        '`prisma`, `db`, `this.prisma`, ..., declared `PrismaClient` or with a workspace class that ' +
+        'extends it, or reached through a repository wrapper whose field is declared with such a ' +
+        "class: `this._posts.model.post.findMany()` of `_posts: PrismaRepository<'post'>` with " +
+        '`model: Pick<PrismaService, T>`): inside an Express, ' +
         'Fastify, Hono (also `app.openapi(route, handler)` of `@hono/zod-openapi`) or NestJS ' +
         'route handler, a Next.js route handler (also the function an ' +
         'exported `GET`/`POST`/... of a `route.ts` wraps: `export const GET = withAuth(async (req) => ...)`, ' +
@@ -389,6 +411,9 @@ export const prismaFindManyWithoutTake: Rule = {
           'written in a wrapper call that is not given to a procedure (`const warmed = withAudit(async () => ...)`) ' +
           'is not a resolver either.',
         'Scripts, seeds, migrations and tests (`scripts/`, `prisma/seed.ts`, `*.test.ts`, `__tests__/`).',
+        'Prisma-shaped calls on objects that are no Prisma client: a wrapper field declared with a class ' +
+          'that does not extend `PrismaClient` (an in-memory table with the same methods, ' +
+          "`model: Pick<MemoryStore, T>`), or with another package's client (`model: CatalogClient`).",
         '`findFirst`, `findUnique`, `count`, `aggregate` and `groupBy`, which return one row or a summary.',
         'Fluent reads of a to-one relation (`prisma.project.findUnique(...).owner()`, also after other ' +
           'to-one hops: `.author().team()`), which return one ' +
@@ -419,8 +444,10 @@ export const prismaFindManyWithoutTake: Rule = {
     if (!model || isScriptOrTestPath(ctx.relativePath)) return;
     const paths = new RequestPaths(model, ctx.index, ctx.file, ctx.relativePath);
     const fluent = mayReadFluentRelations(model.text);
+    // The index is read only for a query on a client a workspace class declares.
+    const holders = new HelperIoFinder(() => ctx.index, model);
     for (const call of model.calls) {
-      const rows = unboundedRows(call, ctx, fluent);
+      const rows = unboundedRows(call, ctx, fluent, holders);
       if (!rows) continue;
       const path = paths.reaching(call.fn);
       if (!path) continue;

@@ -7,6 +7,7 @@ import {
   type PrismaModel,
   type PrismaSchemaModel,
 } from '../../server/src/prisma/schema';
+import { confirmsPrismaClient } from '../../server/src/typescript/prisma-clients';
 import type { ColumnFact, QueryColumnUse, TableFact } from '../../server/src/workspace/facts';
 import type { IndexedTable, KnownIndex } from '../../server/src/workspace/index';
 
@@ -134,6 +135,8 @@ function resolveQueries(ctx: WorkspaceContext, read: SchemaReader): Map<string, 
   for (const facts of ctx.index.allFacts()) {
     if (facts.language !== 'typescript') continue;
     for (const use of facts.queryColumns) {
+      // A query through a workspace wrapper (`this.repo.model.user`) once the index confirms it.
+      if (use.prismaClient && !confirmsPrismaClient(ctx.index, use.prismaClient)) continue;
       const entry = modelOf(use.model, facts.file);
       if (!entry) continue;
       const key = `${facts.file}#${use.queryId}`;
@@ -572,7 +575,9 @@ export const prismaQueryWithoutIndex: Rule = {
     docs: {
       whatItDoes:
         'Collects the fields Prisma queries (`findMany`, `findFirst`, `count`, `aggregate`, `groupBy`, ' +
-        '`updateMany`, `deleteMany`) filter on in `where` (top level, inside `AND`, and in spread `const` ' +
+        '`updateMany`, `deleteMany`; also on a client declared with a workspace class that extends ' +
+        '`PrismaClient`, or through a repository wrapper whose field is declared with one, ' +
+        '`this._orgs.model.organization.findFirst(...)`) filter on in `where` (top level, inside `AND`, and in spread `const` ' +
         'objects; a filter through a relation on the key it references, `user: { id: userId }` or ' +
         '`user: { is: { id: userId } }`, as equality on its own key field `userId`) and sort on in ' +
         '`orderBy`, across the workspace, and reports each query site whose ' +
@@ -629,6 +634,9 @@ export const prismaQueryWithoutIndex: Rule = {
           'with `@@unique([teamId, slug])`) matches one row at most: its sort is not paired with the filter. ' +
           'Part of a composite key (`where: { teamId }`) matches many rows and is reported.',
         'Fields that lead an index of the model (`@@index([status, createdAt])` serves `status`; a one-field list may be written without brackets: `@@index(status)`, `@@index(lastChecked(sort: Asc))`, `@@unique(slug)`), and queries one of whose filter fields leads an index: the other conditions only sift the rows that index found.',
+        'Prisma-shaped calls on objects that are no Prisma client: a wrapper field declared with a class ' +
+          'that does not extend `PrismaClient` (an in-memory table with the same methods, ' +
+          "`model: Pick<MemoryStore, T>`), or with another package's client (`model: CatalogClient`).",
         'Models not declared in any `schema.prisma` of the workspace, and fields the model does not have; with several schemas (a monorepo), the one nearest the query file is used.',
         'Boolean fields (`published: true`): an index on a two-valued field rarely beats a scan; `Json` and `Bytes` fields and JSON path filters, which a plain index does not serve. Enum fields are flagged: their values are usually skewed (few `PENDING` orders among many `DELIVERED`), which is when an index pays off.',
         'Relation scalar fields (`authorId`) with no index, and the other filters of queries that filter on one: `prisma-relation-without-index` reports the field in the schema, and its index serves those queries; on MySQL without `relationMode = "prisma"` InnoDB indexes them.',

@@ -120,6 +120,7 @@ const FUNCTION_QUERIES = new Set<PropertyKey>([
   'get',
   'size',
   'ormModelOf',
+  'fieldOrmOf',
   'tortoiseRelationsOf',
   'instanceClassNames',
   'callSitesNamed',

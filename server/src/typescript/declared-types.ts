@@ -3,8 +3,9 @@
  * constructor parameter property, as NestJS injects services and repositories), or a parameter
  * or variable with a type annotation, or else initialised with `new X(...)` (`const sequelize =
  * new Sequelize(url)` declares a `Sequelize` as surely as an annotation). Only plain type names
- * (`UsersService`, `Repository<User>` gives `Repository`); the file's imports say where a name
- * comes from.
+ * (`UsersService`, `Repository<User>` gives `Repository`), also viewed through a utility type that
+ * keeps members as they are (`Pick<PrismaService, T>` gives `PrismaService`); the file's imports
+ * say where a name comes from.
  */
 import { ts } from './compiler';
 import { declarationOf } from './name-resolution';
@@ -13,10 +14,17 @@ import { unwrap } from './model';
 /** Field name → the plain type name it is declared with, per class, read once per class. */
 const fieldTypesOfClass = new WeakMap<ts.Node, Map<string, string>>();
 
+/**
+ * Utility types that keep (some of) the members of their first argument as they are:
+ * `Pick<PrismaService, T>` has the delegates of `PrismaService` it picks, with their methods.
+ */
+const MEMBER_VIEWS = new Set(['Pick', 'Omit', 'Partial', 'Required', 'Readonly']);
+
 function plainTypeName(type: ts.TypeNode | undefined): string | undefined {
-  return type && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName)
-    ? type.typeName.text
-    : undefined;
+  if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
+  const name = type.typeName.text;
+  const [viewed] = type.typeArguments ?? [];
+  return MEMBER_VIEWS.has(name) && viewed ? plainTypeName(viewed) : name;
 }
 
 /** `X` of a `new X(...)` initializer (in parentheses or not); a cast (`as Y`) says otherwise. */

@@ -12,6 +12,7 @@ import type {
   FieldFact,
   FileFacts,
   FunctionFacts,
+  HeldClientFact,
   InstanceFact,
   Reexport,
 } from '../workspace/facts';
@@ -27,6 +28,7 @@ import {
   isHttpCall,
   isRequestHandler,
   listedRouteExports,
+  prismaQuery,
   procedureResolverNames,
   routeExportsOfNames,
 } from './knowledge';
@@ -75,6 +77,7 @@ import {
 } from './drizzle-databases';
 import { moduleMikroOrmObjects } from './mikro-orm';
 import { aliasedPath, type ModuleAliases } from './path-aliases';
+import { clientHolder, holderTypeName, isPrismaClientClass, PRISMA_CLIENT } from './prisma-clients';
 import { prismaQueryColumns } from './prisma-queries';
 import { STARTUP_TRAIT } from './workspace-callers';
 
@@ -463,13 +466,17 @@ function classFactsOf(model: TsModel, moduleName: string): ClassFact[] {
   const fieldsByClass = workspaceFieldTypes(model, moduleName);
   const declared = declaredClasses(model);
   for (const cls of declared.values()) {
-    const base = cls.orm || !cls.baseName ? [] : baseTargets(model, cls.baseName, moduleName);
-    if (!cls.orm && base.length === 0) continue;
+    // `class PrismaService extends PrismaClient`: fields and values declared with it hold a client.
+    const orm =
+      cls.orm ??
+      (cls.baseName && isPrismaClientClass(model, cls.baseName) ? PRISMA_CLIENT : undefined);
+    const base = orm || !cls.baseName ? [] : baseTargets(model, cls.baseName, moduleName);
+    if (!orm && base.length === 0) continue;
     const fields = fieldsByClass.get(cls.name);
     facts.push({
       name: cls.name,
       ...(cls.isDefault ? { isDefault: true } : {}),
-      ...(cls.orm ? { orm: cls.orm } : { base }),
+      ...(orm ? { orm } : { base }),
       ...(fields ? { fields } : {}),
     });
   }
@@ -544,16 +551,15 @@ function topLevelClasses(model: TsModel): Map<string, ts.ClassDeclaration> {
  */
 function workspaceFieldTypes(model: TsModel, moduleName: string): Map<string, FieldFact[]> {
   const byClass = new Map<string, FieldFact[]>();
-  const classes = topLevelClasses(model);
-  for (const [name, statement] of classes) {
+  for (const [name, statement] of topLevelClasses(model)) {
     const fields: FieldFact[] = [];
     for (const [field, typeName] of fieldTypesOf(statement)) {
-      const imported = model.imports.get(typeName);
-      const targets = imported
-        ? importedClassTargets(model, imported, typeName)
-        : classes.has(typeName)
-          ? [moduleName ? `${moduleName}.${typeName}` : typeName]
-          : [];
+      // A wrapper's client (`client: PrismaClient`): its queries are found through the index.
+      if (isPrismaClientClass(model, typeName)) {
+        fields.push({ name: field, classNames: [], orm: PRISMA_CLIENT });
+        continue;
+      }
+      const targets = workspaceClassTargets(model, typeName, moduleName);
       if (targets.length > 0) fields.push({ name: field, classNames: targets });
     }
     if (fields.length > 0) byClass.set(name, fields);
@@ -561,7 +567,51 @@ function workspaceFieldTypes(model: TsModel, moduleName: string): Map<string, Fi
   return byClass;
 }
 
-function effectOf(call: TsCall, model: TsModel): Effect | undefined {
+/**
+ * The qualified names of a workspace class a type name of this file names: imported from a
+ * workspace module, or a top-level class declared here. Empty for anything else.
+ */
+function workspaceClassTargets(model: TsModel, typeName: string, moduleName: string): string[] {
+  const imported = model.imports.get(typeName);
+  if (imported) return importedClassTargets(model, imported, typeName);
+  if (!topLevelClasses(model).has(typeName)) return [];
+  return [moduleName ? `${moduleName}.${typeName}` : typeName];
+}
+
+/**
+ * What may hold the Prisma client `client` by declarations of workspace classes: the class
+ * `this.store` is declared with, or the class of `this.repo` (or `repo`) and its field `model` for
+ * `this.repo.model`. The index confirms it (`confirmsPrismaClient`).
+ */
+export function heldClientFact(
+  model: TsModel,
+  client: ts.Expression,
+  moduleName: string,
+): HeldClientFact | undefined {
+  const shape = clientHolder(client);
+  const typeName = shape && holderTypeName(shape.holder);
+  if (!typeName) return undefined;
+  const classNames = workspaceClassTargets(model, typeName, moduleName);
+  if (classNames.length === 0) return undefined;
+  return shape.field ? { classNames, field: shape.field } : { classNames };
+}
+
+/**
+ * A Prisma query whose client only workspace classes declare (`this.repo.model.user.update()`),
+ * as an effect the index confirms before anyone counts it (`Effect.prismaClient`).
+ */
+function heldPrismaEffect(call: TsCall, model: TsModel, moduleName: string): Effect | undefined {
+  const holders = {
+    holdsPrismaClient: (client: ts.Expression) => !!heldClientFact(model, client, moduleName),
+  };
+  const held = prismaQuery(model, call, holders)?.held;
+  const prismaClient = held && heldClientFact(model, held, moduleName);
+  if (!prismaClient) return undefined;
+  const { start, end } = call;
+  return { kind: 'db', blocking: false, callee: calleeDisplay(call, 80), start, end, prismaClient };
+}
+
+function effectOf(call: TsCall, model: TsModel, moduleName: string): Effect | undefined {
   const { start, end } = call;
   // Quoted by other files' messages: `ds.getRepository(Order).delete`, not `...getRepository().delete`.
   const callee = calleeDisplay(call, 80);
@@ -570,7 +620,7 @@ function effectOf(call: TsCall, model: TsModel): Effect | undefined {
     return { kind: blocking === 'process' ? 'process' : 'fs', blocking: true, callee, start, end };
   if (databaseCall(model, call)) return { kind: 'db', blocking: false, callee, start, end };
   if (isHttpCall(model, call)) return { kind: 'http', blocking: false, callee, start, end };
-  return undefined;
+  return heldPrismaEffect(call, model, moduleName);
 }
 
 /**
@@ -650,7 +700,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     const calls: CallSite[] = [];
     const memoised = isMemoisedGetter(fn);
     for (const call of memoised ? [] : (callsByFunction.get(fn) ?? [])) {
-      const effect = effectOf(call, model);
+      const effect = effectOf(call, model, moduleName);
       if (effect) {
         effects.push(effect);
         continue;
@@ -704,7 +754,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     moduleName,
     functions,
     schema: { tables: [], indexes: [], operations: [] },
-    queryColumns: prismaQueryColumns(model),
+    queryColumns: prismaQueryColumns(model, (client) => heldClientFact(model, client, moduleName)),
     ...(reexports.length > 0 ? { reexports } : {}),
     ...(classes.length > 0 ? { classes } : {}),
     ...(instances.length > 0 ? { instances } : {}),

@@ -3,13 +3,22 @@
  * through further calls in any file, found through the workspace index. Rules that ask "does this
  * awaited helper do I/O" (`await-in-loop`, `sequential-independent-awaits`) share it. It also
  * answers whether a call queries through an ORM model class whose base is in another file
- * (`User.findByPk(id)`, `User` imported, or extending an imported `ParanoidModel`).
+ * (`User.findByPk(id)`, `User` imported, or extending an imported `ParanoidModel`), and whether a
+ * Prisma client is one by declarations of workspace classes (`prisma-clients.ts`).
  */
 import type { CallSite, Effect, FunctionFacts } from '../workspace/facts';
 import type { IndexedFunction, WorkspaceIndex } from '../workspace/index';
 import { PRISMA_WRITE_OPERATIONS } from './knowledge';
 import type { TsCall, TsModel } from './model';
-import { importedDbTargets, modelClassTargets, tsCallTargets, tsModuleNameOf } from './facts';
+import type { ts } from './compiler';
+import {
+  heldClientFact,
+  importedDbTargets,
+  modelClassTargets,
+  tsCallTargets,
+  tsModuleNameOf,
+} from './facts';
+import { confirmsPrismaClient } from './prisma-clients';
 import { MONGODB, MONGODB_DB } from './mongodb-collections';
 import {
   mayQueryModel,
@@ -30,8 +39,6 @@ export interface HelperIo {
   /** Every database/HTTP effect reachable (within the depth limit), for write/read judgements. */
   effects: Effect[];
 }
-
-const isRoundTrip = (effect: Effect): boolean => effect.kind === 'db' || effect.kind === 'http';
 
 /** The method a call site calls (`findByPk` of `User.findByPk`). */
 function siteMethod(site: CallSite): string {
@@ -121,6 +128,22 @@ export class HelperIoFinder {
     return !!orm && ormModelMethodQueries(orm, siteMethod(site));
   }
 
+  /**
+   * Whether `client` holds a Prisma client by declarations of workspace classes
+   * (`this.repo.model` of a `PrismaRepository` whose `model` is a `Pick` of a `PrismaClient`
+   * subclass): the syntax is read first, the index only for a workspace class.
+   */
+  holdsPrismaClient(client: ts.Expression): boolean {
+    const held = heldClientFact(this.model, client, this.moduleName);
+    return !!held && confirmsPrismaClient(this.index(), held);
+  }
+
+  /** Whether an effect of a helper is a round trip: a held Prisma client's once the index agrees. */
+  private isRoundTrip(effect: Effect): boolean {
+    if (effect.kind !== 'db' && effect.kind !== 'http') return false;
+    return !effect.prismaClient || confirmsPrismaClient(this.index(), effect.prismaClient);
+  }
+
   /** The I/O `call` reaches through workspace functions, or undefined. */
   reach(call: TsCall): HelperIo | undefined {
     if (!this.mayBeHelper(call)) return undefined;
@@ -137,7 +160,7 @@ export class HelperIoFinder {
     if (known !== undefined) return known;
     if (visited.has(entry.fn) || depth > MAX_DEPTH) return null;
     visited.add(entry.fn);
-    const effects = entry.fn.effects.filter(isRoundTrip);
+    const effects = entry.fn.effects.filter((effect) => this.isRoundTrip(effect));
     const modelQueries = entry.fn.calls.filter((site) => this.queriesModel(site));
     if (modelQueries.length > 0) {
       // In source order, so the message quotes the function's first query.

@@ -20,6 +20,7 @@ import {
 import { isTypedKnexTransaction, transactionStartedOn } from './knex-instances';
 import { semanticParent, unwrap, type TsCall, type TsModel } from './model';
 import { localModelQuery, modelReceiver } from './model-classes';
+import type { PrismaClientHolders } from './prisma-clients';
 import { OBJECTION, objectionChainOf, objectionChainWrites } from './objection';
 import { onOneMikroOrmConnection } from './mikro-orm';
 import { onOneTypeormConnection, ormQuery, ormWrites } from './orm-calls';
@@ -42,8 +43,11 @@ export interface IoCall {
   target?: string;
 }
 
-/** Answers only the workspace index has: whether a call queries a model class of another file. */
-export interface WorkspaceModels {
+/**
+ * Answers only the workspace index has: whether a call queries a model class of another file, and
+ * whether a Prisma client is one by declarations of workspace classes (`this.repo.model`).
+ */
+export interface WorkspaceModels extends PrismaClientHolders {
   /** The ORM (`sequelize`) of a query on an imported model class or one with an imported base. */
   modelQuery(call: TsCall): string | undefined;
 }
@@ -189,8 +193,9 @@ function knexWrites(call: TsCall): boolean {
 
 /**
  * The I/O a call performs, if the engine recognises it. With `models` (the workspace index, read
- * only for a query-named method on a class or an instance of one), queries on model classes of
- * other files count too.
+ * only for a query-named method on a class or an instance of one, or a Prisma-shaped query on a
+ * client declared with a workspace class), queries on model classes of other files count too, and
+ * Prisma queries through workspace wrappers (`this.repo.model.user.update(...)`).
  */
 export function ioCallOf(
   model: TsModel,
@@ -205,9 +210,9 @@ export function ioCallOf(
   const strapi = strapiQueryOf(model, call);
   if (strapi)
     return { call, kind: 'db', driver: 'orm', orm: STRAPI, writes: strapiWrites(strapi.method) };
-  const driver = databaseCall(model, call);
+  const driver = databaseCall(model, call, models);
   if (driver === 'prisma') {
-    const query = prismaQuery(model, call)!;
+    const query = prismaQuery(model, call, models)!;
     const writes =
       PRISMA_WRITE_OPERATIONS.has(query.operation) || query.operation.startsWith('$execute');
     return { call, kind: 'db', driver, writes, target: query.delegate || undefined };

@@ -8,6 +8,7 @@ import { ts } from './compiler';
 import { declarationOf, enclosingFunctionNode } from './name-resolution';
 import { stringPropertyValue } from './object-literals';
 import { ormQuery } from './orm-calls';
+import { declaredPrismaClient, type PrismaClientHolders } from './prisma-clients';
 import { isKnexInstance, isTypedKnexInstance, transactionStartedOn } from './knex-instances';
 import {
   chainText,
@@ -104,15 +105,30 @@ export interface PrismaQuery {
   /** The model delegate as written: `user` for `prisma.user.findMany()`; '' for raw queries. */
   delegate: string;
   operation: string;
+  /**
+   * The client's expression when only the workspace confirmed it (`this.repo.model`, see
+   * `prisma-clients.ts`): a file's facts record what holds it for the index.
+   */
+  held?: ts.Expression;
 }
 
-/** A Prisma Client query (`prisma.user.findMany(...)`, `prisma.$queryRaw\`...\``), if `call` is one. */
-export function prismaQuery(model: TsModel, call: TsCall): PrismaQuery | undefined {
+/**
+ * A Prisma Client query (`prisma.user.findMany(...)`, `prisma.$queryRaw\`...\``), if `call` is one.
+ * With `holders`, also one on a client that workspace classes declare (`this.repo.model.user`).
+ */
+export function prismaQuery(
+  model: TsModel,
+  call: TsCall,
+  holders?: PrismaClientHolders,
+): PrismaQuery | undefined {
   if (call.isNew || !call.receiverText) return undefined;
   if (PRISMA_RAW_OPERATIONS.has(call.name)) {
-    if (!isPrismaClient(model, call.receiverText) && !model.types?.isPrismaClient(call.receiver!))
-      return undefined;
-    return { call, client: call.receiverText, delegate: '', operation: call.name };
+    const query = { call, client: call.receiverText, delegate: '', operation: call.name };
+    if (isPrismaClient(model, call.receiverText) || model.types?.isPrismaClient(call.receiver!))
+      return query;
+    const declared = declaredPrismaClient(model, call.receiver!, holders);
+    if (!declared) return undefined;
+    return declared === 'held' ? { ...query, held: call.receiver! } : query;
   }
   if (!PRISMA_READ_OPERATIONS.has(call.name) && !PRISMA_WRITE_OPERATIONS.has(call.name))
     return undefined;
@@ -122,8 +138,13 @@ export function prismaQuery(model: TsModel, call: TsCall): PrismaQuery | undefin
   const delegate = call.receiverText.slice(dot + 1);
   // Delegates are the model name with a lower-case first letter; `db.query.users` is Drizzle.
   if (!/^[a-z]\w*$/.test(delegate) || delegate === 'query') return undefined;
-  if (!isPrismaClient(model, client) && !typedAsPrismaClient(model, call)) return undefined;
-  return { call, client, delegate, operation: call.name };
+  const query = { call, client, delegate, operation: call.name };
+  if (isPrismaClient(model, client) || typedAsPrismaClient(model, call)) return query;
+  const receiver = unwrap(call.receiver!);
+  if (!ts.isPropertyAccessExpression(receiver)) return undefined;
+  const declared = declaredPrismaClient(model, receiver.expression, holders);
+  if (!declared) return undefined;
+  return declared === 'held' ? { ...query, held: receiver.expression } : query;
 }
 
 /** The type oracle's answer for the client under a delegate call (`store` in `store.user.findMany()`). */
@@ -231,9 +252,16 @@ export function kyselyWrites(call: TsCall): boolean {
 /** The database drivers a call may be a round trip of. */
 export type DatabaseDriver = 'prisma' | 'sql' | 'redis' | 'knex' | 'orm' | 'drizzle' | 'kysely';
 
-/** Why a call is a database round trip (`prisma`, `sql`, `redis`, `knex`, `orm`), or undefined. */
-export function databaseCall(model: TsModel, call: TsCall): DatabaseDriver | undefined {
-  if (prismaQuery(model, call)) return 'prisma';
+/**
+ * Why a call is a database round trip (`prisma`, `sql`, `redis`, `knex`, `orm`), or undefined.
+ * `holders` confirm Prisma clients that workspace classes declare (see `prismaQuery`).
+ */
+export function databaseCall(
+  model: TsModel,
+  call: TsCall,
+  holders?: PrismaClientHolders,
+): DatabaseDriver | undefined {
+  if (prismaQuery(model, call, holders)) return 'prisma';
   if (ormQuery(model, call)) return 'orm';
   if (call.isNew) return undefined;
   const receiver = call.receiverText ?? '';

@@ -4,7 +4,7 @@
  * response, a stream consumer, a throttled loop that sleeps, a loop over batches: each awaits in
  * a loop, and none is the N+1 that `Promise.all` or one batched query would fix.
  */
-import { ts } from './compiler';
+import { lazyKinds, ts } from './compiler';
 import { isAwaitedSleep } from './io-calls';
 import { databaseCall } from './knowledge';
 import { chainText, semanticParent, unwrap, type TsCall, type TsLoop, type TsModel } from './model';
@@ -315,7 +315,8 @@ function yieldsIn(loop: TsLoop): boolean {
 /**
  * Names in the loop that hold what an `await` in it produced: declared from an awaited
  * expression (`const page = await ...`), assigned from one or from such a name
- * (`cursor = page.nextCursor`), or an array fed from one (`queue.push(...children)`).
+ * (`cursor = page.nextCursor`), or an array fed from one (`queue.push(...children)`); `carried`
+ * also holds the functions declared in the loop that read a carried name.
  */
 function awaitedNames(loop: TsLoop): AwaitedNames {
   let names = awaitedNamesByLoop.get(loop);
@@ -329,6 +330,8 @@ function awaitedNames(loop: TsLoop): AwaitedNames {
 interface AwaitedNames {
   derived: Set<string>;
   carried: Set<string>;
+  /** Lists the body adds to (`posts.push(...)`), whatever from. */
+  fed: Set<string>;
 }
 
 const awaitedNamesByLoop = new WeakMap<TsLoop, AwaitedNames>();
@@ -338,7 +341,7 @@ function collectAwaitedNames(loop: TsLoop): AwaitedNames {
   const derived = new Set<string>();
   const carried = new Set<string>();
   const declarations: ts.VariableDeclaration[] = [];
-  const feeds: { root: string; args: ts.NodeArray<ts.Expression> }[] = [];
+  const feeds: { root: string; args: ts.NodeArray<ts.Expression>; list: boolean }[] = [];
   const collect = (node: ts.Node): void => {
     if (ts.isFunctionLike(node)) return;
     if (ts.isVariableDeclaration(node) && node.initializer) declarations.push(node);
@@ -348,7 +351,11 @@ function collectAwaitedNames(loop: TsLoop): AwaitedNames {
       ts.isIdentifier(node.expression.expression) &&
       ['push', 'unshift', 'add', 'set'].includes(node.expression.name.text)
     )
-      feeds.push({ root: node.expression.expression.text, args: node.arguments });
+      feeds.push({
+        root: node.expression.expression.text,
+        args: node.arguments,
+        list: LIST_FEEDS.has(node.expression.name.text),
+      });
     ts.forEachChild(node, collect);
   };
   collect(body);
@@ -371,7 +378,62 @@ function collectAwaitedNames(loop: TsLoop): AwaitedNames {
       }
     if (derived.size === before) break;
   }
-  return { derived, carried };
+  // A function declared in the loop that reads a carried name hands the previous answer to the
+  // call that uses it: `const data = () => ({ parentId: posts[posts.length - 1]?.id })`.
+  for (const { name, initializer } of declarations) {
+    const value = unwrap(initializer!);
+    if ((ts.isArrowFunction(value) || ts.isFunctionExpression(value)) && readsAny(value, carried))
+      boundNames(name, carried);
+  }
+  const fed = new Set(feeds.filter((feed) => feed.list).map((feed) => feed.root));
+  return { derived, carried, fed };
+}
+
+/** Methods that add an item to an array: its `length` grows with each pass that calls them. */
+const LIST_FEEDS = new Set(['push', 'unshift']);
+
+const LENGTH_EQUALITY = lazyKinds(() => [
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+]);
+
+/** `posts.length` of a list in `lists`. */
+function isLengthOf(node: ts.Expression, lists: Set<string>): boolean {
+  const inner = unwrap(node);
+  return (
+    ts.isPropertyAccessExpression(inner) &&
+    inner.name.text === 'length' &&
+    ts.isIdentifier(inner.expression) &&
+    lists.has(inner.expression.text)
+  );
+}
+
+/** `posts.length === 1` (either way round, also `==`) for a list in `lists`. */
+function comparesLength(test: ts.Expression, lists: Set<string>): boolean {
+  const inner = unwrap(test);
+  if (!ts.isBinaryExpression(inner) || !LENGTH_EQUALITY().has(inner.operatorToken.kind))
+    return false;
+  const left = unwrap(inner.left);
+  const right = unwrap(inner.right);
+  return (
+    (isLengthOf(left, lists) && ts.isNumericLiteral(right)) ||
+    (isLengthOf(right, lists) && ts.isNumericLiteral(left))
+  );
+}
+
+/**
+ * Whether the call runs under an `if` that holds on one pass: the length of a list the loop adds
+ * to, compared with a number (`if (posts.length === 1)` in a loop that pushes a post per pass).
+ * The list grows, so the test is true once (once per batch, when the loop empties it).
+ */
+function onOnePassOnly(call: TsCall, loop: TsLoop, fed: Set<string>): boolean {
+  if (fed.size === 0) return false;
+  for (let node: ts.Node = call.node; node.parent && node !== loop.node; node = node.parent) {
+    const parent = node.parent;
+    if (ts.isIfStatement(parent) && parent.thenStatement === node)
+      if (comparesLength(parent.expression, fed)) return true;
+  }
+  return false;
 }
 
 function isBreakable(node: ts.Node): boolean {
@@ -514,9 +576,10 @@ function exemption(model: TsModel, call: TsCall, loop: TsLoop): string | undefin
   if (yieldsIn(loop)) return 'generator';
   if (leavesLoopAfter(call, loop)) return 'leaves';
   if (loop.kind !== 'callback') {
-    const { derived, carried } = awaitedNames(loop);
+    const { derived, carried, fed } = awaitedNames(loop);
     if (stopsOnAwaitedValue(loop, derived)) return 'stops-on-result';
     if (followsPreviousAnswer(call, carried)) return 'pagination';
+    if (onOnePassOnly(call, loop, fed)) return 'one-pass';
   }
   return undefined;
 }

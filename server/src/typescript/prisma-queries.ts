@@ -26,8 +26,11 @@
  *   drives the query, so neither the visible filters nor the sort say what the database reads.
  * - Tests, seeds, scripts and migrations: they run once, not per request, so their queries do not
  *   make an index worth its cost on every write.
+ *
+ * Queries on a client only workspace classes declare (`this.repo.model.user.findMany()`, see
+ * `prisma-clients.ts`) are recorded with what holds it; the index confirms it when rules read them.
  */
-import type { QueryColumnUse } from '../workspace/facts';
+import type { HeldClientFact, QueryColumnUse } from '../workspace/facts';
 import { ts } from './compiler';
 import { isScriptOrTestPath, modelOfDelegate, prismaQuery } from './knowledge';
 import { accessRoot, chainText, unwrap, type TsModel } from './model';
@@ -375,23 +378,33 @@ function collectQuery(
   collector.uses.push(...query.uses);
 }
 
-/** The columns every Prisma query of a file filters and sorts on, one query id per call. */
-export function prismaQueryColumns(model: TsModel): QueryColumnUse[] {
+/**
+ * The columns every Prisma query of a file filters and sorts on, one query id per call. `heldClient`
+ * says what may hold a client that workspace classes declare (`this.repo.model`): those queries'
+ * uses carry it, for the index to confirm (`QueryColumnUse.prismaClient`).
+ */
+export function prismaQueryColumns(
+  model: TsModel,
+  heldClient?: (client: ts.Expression) => HeldClientFact | undefined,
+): QueryColumnUse[] {
   const uses: QueryColumnUse[] = [];
   if (isScriptOrTestPath(model.relativePath)) return uses;
+  const holders = heldClient && { holdsPrismaClient: (c: ts.Expression) => !!heldClient(c) };
   for (const call of model.calls) {
     if (!FILTERING_OPERATIONS.has(call.name)) continue;
-    const query = prismaQuery(model, call);
+    const query = prismaQuery(model, call, holders);
     if (!query || !query.delegate) continue;
     const args = objectLiteral(call.args[0]);
     if (!args) continue;
+    const prismaClient = query.held && heldClient?.(query.held);
     const collector: Collector = {
       sourceFile: model.sourceFile,
       model: modelOfDelegate(query.delegate),
       queryId: call.start,
-      uses,
+      uses: [],
     };
     collectQuery(collector, call.name, args);
+    for (const use of collector.uses) uses.push(prismaClient ? { ...use, prismaClient } : use);
   }
   return uses;
 }

@@ -31,10 +31,29 @@ export interface Effect {
    */
   ormModel?: string[];
   /**
+   * TypeScript: a Prisma query whose client only the workspace index can tell is one
+   * (`this.repo.model.user.update(...)`, see `HeldClientFact`): a round trip only if the index
+   * confirms it (`fieldOrmOf` / `ormModelOf` say `prisma-client`).
+   */
+  prismaClient?: HeldClientFact;
+  /**
    * A lazy queryset the function hands back unevaluated (`return Model.objects.filter(...)`, or a
    * variable it only narrows and returns): the function sends nothing, its caller's evaluation does.
    */
   returned?: true;
+}
+
+/**
+ * TypeScript: what may hold a Prisma client by declarations in other files: a field of a workspace
+ * class (`this.repo.model` of `repo: PrismaRepository<'user'>` whose `model` is declared
+ * `Pick<PrismaService, T>`), or a value declared with a workspace class (`this.store` of `store:
+ * DbService`, where `DbService extends PrismaClient`).
+ */
+export interface HeldClientFact {
+  /** Qualified names the declared class may have, most specific first. */
+  classNames: string[];
+  /** The field of that class that holds the client; absent when the value is the client. */
+  field?: string;
 }
 
 export interface CallSite {
@@ -364,6 +383,8 @@ export interface QueryColumnUse {
    * equality on the relation's own key fields; absent for any other filter of the related rows.
    */
   relation?: { keys?: string[] };
+  /** Prisma: the query's client as only the workspace index can confirm it (`Effect.prismaClient`). */
+  prismaClient?: HeldClientFact;
 }
 
 export interface SchemaFacts {
@@ -490,6 +511,8 @@ export interface RelationFact {
 export interface FieldFact {
   name: string;
   classNames: string[];
+  /** Declared with a package's ORM class itself (`client: PrismaClient`): that ORM kind. */
+  orm?: string;
 }
 
 export interface FileFacts {

@@ -461,6 +461,28 @@ export class WorkspaceIndex {
   }
 
   /**
+   * The ORM kind of what a field of a TypeScript class holds (`prisma-client` for `model` of
+   * `class PrismaRepository { model: Pick<PrismaService, T> }`, `PrismaService extends
+   * PrismaClient`): the field as the class named by `classNames` or a base of it declares it, its
+   * own kind when declared with a package's ORM class, else `ormModelOf` its declared class.
+   */
+  fieldOrmOf(classNames: readonly string[], field: string): string | undefined {
+    const key = `field:${field}\n${classNames.join('\n')}`;
+    let orm = this.ormModels.get(key);
+    if (orm === undefined) {
+      orm = null;
+      for (const { cls } of this.baseChain(classNames, false)) {
+        const declared = cls.fields?.find((candidate) => candidate.name === field);
+        if (!declared) continue;
+        orm = declared.orm ?? this.ormModelOf(declared.classNames) ?? null;
+        break;
+      }
+      this.ormModels.set(key, orm);
+    }
+    return orm ?? undefined;
+  }
+
+  /**
    * The relations of the Tortoise model class `targets` names, by name, with whether each holds
    * many rows: those it and its bases declare, and the reverse accessors (`related_name=`) that
    * fields of other models add to it (Tortoise names the target by its bare class name).
