@@ -44,6 +44,7 @@ import { prismaQueryWithoutIndex } from './typescript/prisma-query-without-index
 import { raceTimeoutNotCleared } from './typescript/race-timeout-not-cleared';
 import { sequentialIndependentAwaits } from './typescript/sequential-independent-awaits';
 import { syncIoInAsync } from './typescript/sync-io-in-async';
+import { typeormForeignKeyWithoutIndex } from './typescript/typeorm-foreign-key-without-index';
 
 /** Every rule Perflens ships, in file order. */
 export const ALL_RULES: readonly Rule[] = [
@@ -91,4 +92,5 @@ export const ALL_RULES: readonly Rule[] = [
   raceTimeoutNotCleared,
   sequentialIndependentAwaits,
   syncIoInAsync,
+  typeormForeignKeyWithoutIndex,
 ];

@@ -347,6 +347,35 @@ describe('rule messages', () => {
     assert.match(messages[1], /\(to `workspace\.id`\) .*: deletes of `workspace` rows /);
   });
 
+  it('typeorm-foreign-key-without-index names the join column, the parent and the entity table', async () => {
+    const messages = await messagesOf(
+      'typeorm-foreign-key-without-index',
+      'src/entities/line.entity.ts',
+      [
+        "import { Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';",
+        "import { Invoice } from './invoice.entity';",
+        "@Entity('invoice_line')",
+        'export class InvoiceLine {',
+        '  @PrimaryGeneratedColumn() id: number;',
+        "  @ManyToOne(() => Invoice, { onDelete: 'CASCADE' })",
+        "  @JoinColumn({ name: 'invoice_id' })",
+        '  invoice: Invoice;',
+        "  @ManyToOne('Product') product: unknown;",
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    assert.match(
+      messages[0],
+      /^Foreign key `invoice_id` of `InvoiceLine\.invoice` \(`@ManyToOne` to `Invoice`\) .*`where: \{ invoice: \{ id \} \}` filters and deletes of `Invoice` rows scan the whole `invoice_line` table$/,
+    );
+    // The default column name, said to be the default, and a target written as a string.
+    assert.match(
+      messages[1],
+      /^Foreign key of `InvoiceLine\.product` \(`@ManyToOne` to `Product`; `productId` by default\) has no index/,
+    );
+  });
+
   it('await-in-loop advises one insert for Drizzle inserts, one filtered write for updates', async () => {
     const messages = await messagesOf(
       'await-in-loop',

@@ -1,6 +1,7 @@
 /**
  * The database a project runs on: set by `sql.database` in `perflens.json` (or the editor
- * setting), else detected from the database URLs its Python code spells out. Rules ask it where
+ * setting), else detected from the database URLs its Python code spells out and the `type` of its
+ * TypeORM connection options. Rules ask it where
  * the dialect changes what is worth reporting, e.g. InnoDB indexing foreign keys itself.
  */
 export const DATABASES = ['postgresql', 'mysql', 'mariadb', 'sqlite', 'mssql', 'oracle'] as const;
@@ -30,7 +31,7 @@ interface DatabaseSources {
 
 /**
  * The project's database: the config's `sql.database`, else the one the Python code's database
- * URL literals all name; undefined when unknown.
+ * URL literals and the TypeORM connection options all name; undefined when unknown.
  */
 export function projectDatabase({ options, index }: DatabaseSources): Database | undefined {
   return options.database ?? index.databaseOfUrls();

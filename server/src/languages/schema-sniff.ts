@@ -1,6 +1,8 @@
 /** Which files may declare schema, judged from their text alone (no parse). */
 import type { Language } from '../engine/types';
 import { mayDeclarePythonSchema } from '../python/schema';
+import { mayCreateIndexes } from '../typescript/created-indexes';
+import { mayNameTypeormDatabase } from '../typescript/typeorm-databases';
 
 const SQL_DDL = /\b(?:CREATE|ALTER|DROP)\b/i;
 
@@ -13,6 +15,7 @@ export function mayDeclareSchema(text: string, language: Language): boolean {
     case 'prisma':
       return true;
     case 'typescript':
-      return false;
+      // Indexes its SQL creates, and the database its TypeORM options name (`databaseUrls`).
+      return mayCreateIndexes(text) || mayNameTypeormDatabase(text);
   }
 }

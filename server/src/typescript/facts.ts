@@ -51,6 +51,8 @@ import {
 } from './model-classes';
 import { moduleRepositories } from './orm-calls';
 import { importedFactoryOf, moduleTypeormSources } from './typeorm-modules';
+import { typeormDatabaseKinds } from './typeorm-databases';
+import { createdIndexOperations } from './created-indexes';
 import {
   importedDbOf,
   moduleCollections,
@@ -748,17 +750,19 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
   const classes = classFactsOf(model, moduleName);
   const instances = moduleInstancesOf(model, moduleName);
   const loadCalls = loadCallsOf(model, moduleName);
+  const databaseUrls = typeormDatabaseKinds(model);
   return {
     file,
     language: 'typescript',
     moduleName,
     functions,
-    schema: { tables: [], indexes: [], operations: [] },
+    schema: { tables: [], indexes: [], operations: createdIndexOperations(model) },
     queryColumns: prismaQueryColumns(model, (client) => heldClientFact(model, client, moduleName)),
     ...(reexports.length > 0 ? { reexports } : {}),
     ...(classes.length > 0 ? { classes } : {}),
     ...(instances.length > 0 ? { instances } : {}),
     ...(loadCalls.length > 0 ? { loadCalls } : {}),
+    ...(databaseUrls.length > 0 ? { databaseUrls } : {}),
   };
 }
 

@@ -608,7 +608,7 @@ const GRAPHQL_MODULES = new Set(['@nestjs/graphql', 'type-graphql']);
  * A decorator's name as its module exports it, and the module: `Query` from `@nestjs/graphql` for
  * `@Query(() => [User])`, `@GqlQuery()` (imported as an alias) or `@graphql.Query()`.
  */
-function decoratorOrigin(
+export function decoratorOrigin(
   model: TsModel,
   decorator: ts.Decorator,
 ): { name: string; module?: string } | undefined {
@@ -959,6 +959,17 @@ export function isRequestHandler(model: TsModel, fn: TsFunction): boolean {
 
 function propertyName(node: ts.PropertyAssignment): string {
   return ts.isIdentifier(node.name) || ts.isStringLiteralLike(node.name) ? node.name.text : '';
+}
+
+/**
+ * Test code only (`__tests__/`, `test/`, `e2e/`, `*.spec.ts`, `*.test.ts`), not scripts,
+ * migrations or config: what it sets up (a database type, an index) exists only in the tests.
+ */
+export function isTestFilePath(relativePath: string): boolean {
+  return (
+    /(?:^|\/)(?:__tests__|tests?|e2e|cypress)\//.test(relativePath) ||
+    /\.(?:test|spec|e2e)\.[mc]?[jt]sx?$/.test(relativePath)
+  );
 }
 
 /**

@@ -544,7 +544,8 @@ export interface FileFacts {
   loadCalls?: CallSite[];
   /**
    * The databases the file's database URL string literals name (Python: `create_engine("mysql://
-   * ...")`); absent when there are none. See `WorkspaceIndex.databaseOfUrls`.
+   * ...")`), or its TypeORM connection options' `type` (TypeScript: `new DataSource({ type:
+   * "mysql", ... })`); absent when there are none. See `WorkspaceIndex.databaseOfUrls`.
    */
   databaseUrls?: DatabaseUrlKind[];
 }

@@ -568,8 +568,9 @@ export class WorkspaceIndex {
   }
 
   /**
-   * The database the workspace's database URL literals all name (`mysql+pymysql://...` in every
-   * one: MySQL); undefined when there are none, or they name several databases.
+   * The database the workspace's database URL literals (and TypeORM connection options) all name
+   * (`mysql+pymysql://...` in every one: MySQL); undefined when there are none, or they name
+   * several databases.
    */
   databaseOfUrls(): Database | undefined {
     if (this.urlDatabase === undefined) {
