@@ -381,7 +381,9 @@ export const awaitInLoop: Rule = {
           '(`for (const chunk of chunks) await Promise.all(chunk.map(...))` limits concurrency on purpose).',
         'Loops over a constant literal (`for (const key of ["a", "b"])`), a `const` bound to one, ' +
           '`Object.keys`/`values`/`entries` of a literal object or enum, and `for (let i = 0; i < 3; i++)` ' +
-          'with a literal bound of ten or fewer: the number of round trips does not grow with the data.',
+          'with a literal bound of ten or fewer: the number of round trips does not grow with the data. ' +
+          'A `const` array the code fills (an empty `const copies = []` pushed to in an earlier loop, ' +
+          'or a literal later given `push`/`unshift`/`splice`) is as long as the data and is flagged.',
         'Retry and back-off loops: the call is in a `return` or followed by an unconditional ' +
           '`return`/`break`/`throw`, the loop counts attempts (`for (let attempt = 1; ...)`), or it ' +
           'sleeps between passes (`await sleep(ms)`, `await new Promise((r) => setTimeout(r, ms))`). A ' +

@@ -102,7 +102,27 @@ function isConstantValue(node: ts.Expression): boolean {
   return false;
 }
 
-/** A name bound once to a constant literal (or an enum), looked up from `from`. */
+/** Methods that add items to an array in place. */
+const ARRAY_FILLERS = 'push|unshift|splice';
+
+/**
+ * Whether the array literal a `const` binds is filled after its declaration: an empty one (only
+ * something that fills it makes it worth iterating: `const copies = []`, pushed to in an earlier
+ * loop or handed to a helper), or one whose name gets `push`/`unshift`/`splice` calls in the scope
+ * that declares it. Its length then comes from the data, not from the literal.
+ */
+function isFilledLater(declaration: ts.VariableDeclaration, name: string): boolean {
+  const literal = declaration.initializer && unwrap(declaration.initializer);
+  if (!literal || !ts.isArrayLiteralExpression(literal)) return false;
+  if (literal.elements.length === 0) return true;
+  const scope = declaration.parent.parent?.parent;
+  if (!scope) return false;
+  const escaped = name.replace(/\$/g, '\\$');
+  const fills = new RegExp(`(?<![\\w$.])${escaped}\\s*\\.\\s*(?:${ARRAY_FILLERS})\\s*\\(`);
+  return fills.test(scope.getText());
+}
+
+/** A name bound once to a constant literal (or an enum) nothing fills, looked up from `from`. */
 function isConstantName(node: ts.Expression, from: ts.Node, depth: number): boolean {
   const value = unwrap(node);
   if (!ts.isIdentifier(value) || depth > 3) return false;
@@ -110,6 +130,7 @@ function isConstantName(node: ts.Expression, from: ts.Node, depth: number): bool
   if (!declaration) return false;
   if (ts.isEnumDeclaration(declaration)) return true;
   if (!ts.isVariableDeclaration(declaration) || !isConstDeclaration(declaration)) return false;
+  if (isFilledLater(declaration, value.text)) return false;
   return !!declaration.initializer && isConstantIterable(declaration.initializer, from, depth + 1);
 }
 
