@@ -409,8 +409,11 @@ export const awaitInLoop: Rule = {
         '`for await` over streams, cursors, async generators and message consumers ' +
           '(`for await (const msg of consumer)`), and `while` loops that pull a message per pass ' +
           '(`await queue.receive()`, `brpop`): items arrive one at a time and awaiting each is the ' +
-          'back-pressure. `for await` over an evident array (`for await (const id of ids.map(...))`) ' +
-          'is flagged.',
+          'back-pressure. `for await` over an evident array is flagged: a literal, a `map` result ' +
+          '(`for await (const id of ids.map(...))`), a name declared `T[]`, the rows an awaited ' +
+          'query returned (`const logs = await repo.find(...)`, `findBy`, `findAll`, `findMany`, ' +
+          '`getMany`, `toArray()`), or what a function of the file declared to return ' +
+          '`Promise<T[]>` gave (`await this.pendingLogs()`).',
         'Loops in generators that `yield` per item: the consumer pulls one item at a time.',
         'Calls not awaited in the loop (`promises.push(fetch(url))`, then `await Promise.all(promises)`), ' +
           'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`).',
@@ -492,7 +495,7 @@ export const awaitInLoop: Rule = {
       // File operations in a loop are serialized too, but they are not round trips to a server.
       if (io?.kind === 'fs') continue;
       if (!io && (call.isNew || call.isTaggedTemplate || !helpers.mayBeHelper(call))) continue;
-      const loop = repeatingLoop(model, call);
+      const loop = repeatingLoop(model, call, helpers);
       if (!loop) continue;
       // A helper is looked up in the index before the message and fix are written.
       const reach = io ? undefined : helpers.reach(call);
