@@ -13,6 +13,7 @@ import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { flushesMikroOrm } from '../../server/src/typescript/mikro-orm';
 import { indentationAt } from '../../server/src/typescript/name-resolution';
 import { indentUnitAt, reindentedText } from '../../server/src/typescript/reindent';
+import { usesTransactionHandle } from '../../server/src/typescript/transaction-wrappers';
 import {
   describeLoop,
   findDeclaration,
@@ -66,7 +67,17 @@ function namedOwner(call: TsCall): TsFunction | undefined {
   return fn?.name ? fn : undefined;
 }
 
-function helperMessage(ctx: FileContext, call: TsCall, io: HelperIo, where: string): string {
+/**
+ * The message for an awaited helper that reaches a query or request. `serial`: the helper queries
+ * through a transaction the call hands it, on one connection, so `Promise.all` gains nothing.
+ */
+function helperMessage(
+  ctx: FileContext,
+  call: TsCall,
+  io: HelperIo,
+  where: string,
+  serial: boolean,
+): string {
   const last = io.chain[io.chain.length - 1];
   const cost = io.effect.kind === 'http' ? 'an HTTP request' : 'a query';
   const through =
@@ -83,7 +94,9 @@ function helperMessage(ctx: FileContext, call: TsCall, io: HelperIo, where: stri
     `\`${call.callee}()\` makes ${cost}${through} (\`${io.effect.callee}(...)\` in ` +
     `${displayFile(ctx, last.file)})`;
   const fix = !recursive
-    ? 'give the helper a batch variant that takes every id, or run the calls together with `Promise.all`'
+    ? serial
+      ? 'give the helper a batch variant that takes every id (its queries share the transaction, so `Promise.all` gains nothing)'
+      : 'give the helper a batch variant that takes every id, or run the calls together with `Promise.all`'
     : io.effect.kind === 'http'
       ? "request each level's children together with `Promise.all`, or use an endpoint that returns the whole tree"
       : 'load the whole tree in one query (a recursive CTE) or one query per level';
@@ -144,9 +157,18 @@ function bodyBlocker(
   return mutates ? 'mutates outside' : undefined;
 }
 
-/** Whether `call` runs inside a transaction callback, on a transaction client or with one. */
+/**
+ * Whether `call` runs on a transaction or hands one to a helper: a transaction client, its options'
+ * `transaction`, or the handle of one the app opens through a helper of its own
+ * (`dbTransactionWrap(async (manager) => ...)`).
+ */
+function onTransaction(model: TsModel, call: TsCall): boolean {
+  return runsOnTransaction(call, model) || usesTransactionHandle(model, call);
+}
+
+/** Whether `call` runs on a transaction (see `onTransaction`) or inside a transaction callback. */
 function inTransaction(model: TsModel, call: TsCall): boolean {
-  if (runsOnTransaction(call, model)) return true;
+  if (onTransaction(model, call)) return true;
   for (const fn of enclosingFunctions(call.fn))
     if (fn.callbackOf && TRANSACTION.test(fn.callbackOf.name)) return true;
   return false;
@@ -478,7 +500,13 @@ export const awaitInLoop: Rule = {
         'or connections at once (add a limit such as `p-limit` for large lists). Not offered inside ' +
         '`$transaction` callbacks or on a TypeORM query runner or transaction manager (or the ' +
         "manager of MikroORM's `transactional`), whose queries share one connection and gain " +
-        "nothing, nor for a loop that flushes a MikroORM entity manager (one manager's unit of " +
+        'nothing; the same holds for a transaction the app opens through a helper of its own: the ' +
+        'first parameter, typed `EntityManager` or named `manager`/`em`/`tx`/`trx`, of a callback ' +
+        'given to a function named for transactions (`dbTransactionWrap(async (manager: ' +
+        'EntityManager) => ...)`, `runInTransaction`, `withTx`), a parameter of a function of the ' +
+        'file that a call hands such a manager to (`this.copyRows(manager, ...)`), anything typed ' +
+        '`Prisma.TransactionClient` or `Knex.Transaction`, and a helper call given one as an ' +
+        "argument. Nor is it offered for a loop that flushes a MikroORM entity manager (one manager's unit of " +
         'work must not be flushed from several items at once). Maps, Sets and ' +
         'iterators are wrapped with `Array.from(xs, async (x) => ...)`. Batching into one query ' +
         '(`findMany` with `in`, `createMany`) is usually better still and is left to you.',
@@ -510,8 +538,10 @@ export const awaitInLoop: Rule = {
         message =
           `\`${calleeDisplay(call, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
           batchAdvice(io, loop);
-      } else if (reach) message = helperMessage(ctx, call, reach, where);
-      else continue;
+      } else if (reach) {
+        const serial = reach.effect.kind !== 'http' && onTransaction(model, call);
+        message = helperMessage(ctx, call, reach, where, serial);
+      } else continue;
       const fix = promiseAllFix(model, call, loop);
       ctx.report({ start: call.start, end: call.end, message, fixes: fix ? [fix] : undefined });
     }
