@@ -98,6 +98,32 @@ describe('rule messages', () => {
     assert.match(messages[0], /locks together in one pipeline/);
   });
 
+  it('await-in-loop does not advise Promise.all for a helper handed a transaction', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/shelves.ts',
+      [
+        "import { EntityManager } from 'typeorm';",
+        "import { runInTransaction } from './db';",
+        "import { Shelf } from './entities';",
+        'async function moveShelf(em: EntityManager, id: string, roomId: string) {',
+        '  await em.update(Shelf, { id }, { roomId });',
+        '}',
+        'export async function moveShelves(ids: string[], roomId: string, em: EntityManager) {',
+        '  await runInTransaction(async (tx: EntityManager) => {',
+        '    for (const id of ids) await moveShelf(tx, id, roomId);',
+        '  });',
+        '  for (const id of ids) await moveShelf(em, id, roomId);',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    const [inTransaction, onPool] = messages;
+    assert.match(inTransaction, /batch variant.*share the transaction/);
+    assert.doesNotMatch(inTransaction, /run the calls together/);
+    assert.match(onPool, /run the calls together with `Promise.all`/);
+  });
+
   it('unbounded-select says a grouped query returns one row per group, in every host', async () => {
     const python = await messagesOf(
       'unbounded-select',

@@ -13,6 +13,7 @@ import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { flushesMikroOrm } from '../../server/src/typescript/mikro-orm';
 import { indentationAt } from '../../server/src/typescript/name-resolution';
 import { indentUnitAt, reindentedText } from '../../server/src/typescript/reindent';
+import { usesTransactionHandle } from '../../server/src/typescript/transaction-wrappers';
 import {
   describeLoop,
   findDeclaration,
@@ -66,7 +67,17 @@ function namedOwner(call: TsCall): TsFunction | undefined {
   return fn?.name ? fn : undefined;
 }
 
-function helperMessage(ctx: FileContext, call: TsCall, io: HelperIo, where: string): string {
+/**
+ * The message for an awaited helper that reaches a query or request. `serial`: the helper queries
+ * through a transaction the call hands it, on one connection, so `Promise.all` gains nothing.
+ */
+function helperMessage(
+  ctx: FileContext,
+  call: TsCall,
+  io: HelperIo,
+  where: string,
+  serial: boolean,
+): string {
   const last = io.chain[io.chain.length - 1];
   const cost = io.effect.kind === 'http' ? 'an HTTP request' : 'a query';
   const through =
@@ -83,7 +94,9 @@ function helperMessage(ctx: FileContext, call: TsCall, io: HelperIo, where: stri
     `\`${call.callee}()\` makes ${cost}${through} (\`${io.effect.callee}(...)\` in ` +
     `${displayFile(ctx, last.file)})`;
   const fix = !recursive
-    ? 'give the helper a batch variant that takes every id, or run the calls together with `Promise.all`'
+    ? serial
+      ? 'give the helper a batch variant that takes every id (its queries share the transaction, so `Promise.all` gains nothing)'
+      : 'give the helper a batch variant that takes every id, or run the calls together with `Promise.all`'
     : io.effect.kind === 'http'
       ? "request each level's children together with `Promise.all`, or use an endpoint that returns the whole tree"
       : 'load the whole tree in one query (a recursive CTE) or one query per level';
@@ -144,9 +157,18 @@ function bodyBlocker(
   return mutates ? 'mutates outside' : undefined;
 }
 
-/** Whether `call` runs inside a transaction callback, on a transaction client or with one. */
+/**
+ * Whether `call` runs on a transaction or hands one to a helper: a transaction client, its options'
+ * `transaction`, or the handle of one the app opens through a helper of its own
+ * (`dbTransactionWrap(async (manager) => ...)`).
+ */
+function onTransaction(model: TsModel, call: TsCall): boolean {
+  return runsOnTransaction(call, model) || usesTransactionHandle(model, call);
+}
+
+/** Whether `call` runs on a transaction (see `onTransaction`) or inside a transaction callback. */
 function inTransaction(model: TsModel, call: TsCall): boolean {
-  if (runsOnTransaction(call, model)) return true;
+  if (onTransaction(model, call)) return true;
   for (const fn of enclosingFunctions(call.fn))
     if (fn.callbackOf && TRANSACTION.test(fn.callbackOf.name)) return true;
   return false;
@@ -385,7 +407,9 @@ export const awaitInLoop: Rule = {
           '(`for (const chunk of chunks) await Promise.all(chunk.map(...))` limits concurrency on purpose).',
         'Loops over a constant literal (`for (const key of ["a", "b"])`), a `const` bound to one, ' +
           '`Object.keys`/`values`/`entries` of a literal object or enum, and `for (let i = 0; i < 3; i++)` ' +
-          'with a literal bound of ten or fewer: the number of round trips does not grow with the data.',
+          'with a literal bound of ten or fewer: the number of round trips does not grow with the data. ' +
+          'A `const` array the code fills (an empty `const copies = []` pushed to in an earlier loop, ' +
+          'or a literal later given `push`/`unshift`/`splice`) is as long as the data and is flagged.',
         'Retry and back-off loops: the call is in a `return` or followed by an unconditional ' +
           '`return`/`break`/`throw`, the loop counts attempts (`for (let attempt = 1; ...)`), or it ' +
           'sleeps between passes (`await sleep(ms)`, `await new Promise((r) => setTimeout(r, ms))`). A ' +
@@ -418,8 +442,11 @@ export const awaitInLoop: Rule = {
         '`for await` over streams, cursors, async generators and message consumers ' +
           '(`for await (const msg of consumer)`), and `while` loops that pull a message per pass ' +
           '(`await queue.receive()`, `brpop`): items arrive one at a time and awaiting each is the ' +
-          'back-pressure. `for await` over an evident array (`for await (const id of ids.map(...))`) ' +
-          'is flagged.',
+          'back-pressure. `for await` over an evident array is flagged: a literal, a `map` result ' +
+          '(`for await (const id of ids.map(...))`), a name declared `T[]`, the rows an awaited ' +
+          'query returned (`const logs = await repo.find(...)`, `findBy`, `findAll`, `findMany`, ' +
+          '`getMany`, `toArray()`), or what a function of the file declared to return ' +
+          '`Promise<T[]>` gave (`await this.pendingLogs()`).',
         'Loops in generators that `yield` per item: the consumer pulls one item at a time.',
         'Calls not awaited in the loop (`promises.push(fetch(url))`, then `await Promise.all(promises)`), ' +
           'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`).',
@@ -487,7 +514,13 @@ export const awaitInLoop: Rule = {
         'or connections at once (add a limit such as `p-limit` for large lists). Not offered inside ' +
         '`$transaction` callbacks or on a TypeORM query runner or transaction manager (or the ' +
         "manager of MikroORM's `transactional`), whose queries share one connection and gain " +
-        "nothing, nor for a loop that flushes a MikroORM entity manager (one manager's unit of " +
+        'nothing; the same holds for a transaction the app opens through a helper of its own: the ' +
+        'first parameter, typed `EntityManager` or named `manager`/`em`/`tx`/`trx`, of a callback ' +
+        'given to a function named for transactions (`dbTransactionWrap(async (manager: ' +
+        'EntityManager) => ...)`, `runInTransaction`, `withTx`), a parameter of a function of the ' +
+        'file that a call hands such a manager to (`this.copyRows(manager, ...)`), anything typed ' +
+        '`Prisma.TransactionClient` or `Knex.Transaction`, and a helper call given one as an ' +
+        "argument. Nor is it offered for a loop that flushes a MikroORM entity manager (one manager's unit of " +
         'work must not be flushed from several items at once). Maps, Sets and ' +
         'iterators are wrapped with `Array.from(xs, async (x) => ...)`. Batching into one query ' +
         '(`findMany` with `in`, `createMany`) is usually better still and is left to you.',
@@ -504,7 +537,7 @@ export const awaitInLoop: Rule = {
       // File operations in a loop are serialized too, but they are not round trips to a server.
       if (io?.kind === 'fs') continue;
       if (!io && (call.isNew || call.isTaggedTemplate || !helpers.mayBeHelper(call))) continue;
-      const loop = repeatingLoop(model, call);
+      const loop = repeatingLoop(model, call, helpers);
       if (!loop) continue;
       // A helper is looked up in the index before the message and fix are written.
       const reach = io ? undefined : helpers.reach(call);
@@ -519,8 +552,10 @@ export const awaitInLoop: Rule = {
         message =
           `\`${calleeDisplay(call, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
           batchAdvice(io, loop);
-      } else if (reach) message = helperMessage(ctx, call, reach, where);
-      else continue;
+      } else if (reach) {
+        const serial = reach.effect.kind !== 'http' && onTransaction(model, call);
+        message = helperMessage(ctx, call, reach, where, serial);
+      } else continue;
       const fix = promiseAllFix(model, call, loop);
       ctx.report({ start: call.start, end: call.end, message, fixes: fix ? [fix] : undefined });
     }

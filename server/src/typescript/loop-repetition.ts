@@ -5,7 +5,8 @@
  * a loop, and none is the N+1 that `Promise.all` or one batched query would fix.
  */
 import { lazyKinds, ts } from './compiler';
-import { isAwaitedSleep } from './io-calls';
+import { enclosingClass } from './declared-types';
+import { ioCallOf, isAwaitedSleep, type WorkspaceModels } from './io-calls';
 import { databaseCall } from './knowledge';
 import { chainText, semanticParent, unwrap, type TsCall, type TsLoop, type TsModel } from './model';
 import { assignmentsIn, boundNames, containsAwait, readsAny } from './references';
@@ -102,7 +103,27 @@ function isConstantValue(node: ts.Expression): boolean {
   return false;
 }
 
-/** A name bound once to a constant literal (or an enum), looked up from `from`. */
+/** Methods that add items to an array in place. */
+const ARRAY_FILLERS = 'push|unshift|splice';
+
+/**
+ * Whether the array literal a `const` binds is filled after its declaration: an empty one (only
+ * something that fills it makes it worth iterating: `const copies = []`, pushed to in an earlier
+ * loop or handed to a helper), or one whose name gets `push`/`unshift`/`splice` calls in the scope
+ * that declares it. Its length then comes from the data, not from the literal.
+ */
+function isFilledLater(declaration: ts.VariableDeclaration, name: string): boolean {
+  const literal = declaration.initializer && unwrap(declaration.initializer);
+  if (!literal || !ts.isArrayLiteralExpression(literal)) return false;
+  if (literal.elements.length === 0) return true;
+  const scope = declaration.parent.parent?.parent;
+  if (!scope) return false;
+  const escaped = name.replace(/\$/g, '\\$');
+  const fills = new RegExp(`(?<![\\w$.])${escaped}\\s*\\.\\s*(?:${ARRAY_FILLERS})\\s*\\(`);
+  return fills.test(scope.getText());
+}
+
+/** A name bound once to a constant literal (or an enum) nothing fills, looked up from `from`. */
 function isConstantName(node: ts.Expression, from: ts.Node, depth: number): boolean {
   const value = unwrap(node);
   if (!ts.isIdentifier(value) || depth > 3) return false;
@@ -110,6 +131,7 @@ function isConstantName(node: ts.Expression, from: ts.Node, depth: number): bool
   if (!declaration) return false;
   if (ts.isEnumDeclaration(declaration)) return true;
   if (!ts.isVariableDeclaration(declaration) || !isConstDeclaration(declaration)) return false;
+  if (isFilledLater(declaration, value.text)) return false;
   return !!declaration.initializer && isConstantIterable(declaration.initializer, from, depth + 1);
 }
 
@@ -538,11 +560,92 @@ function followsPreviousAnswer(call: TsCall, carried: Set<string>): boolean {
   return call.args.some((arg) => readsAny(arg, carried)) || readsAny(call.node.expression, carried);
 }
 
-/** `for await (const x of stream)`: items arrive one by one; awaiting each is back-pressure. */
-function isStreamLoop(loop: TsLoop): boolean {
+/**
+ * Query methods whose awaited result is an array of rows. A MongoDB collection's `find` only makes
+ * a cursor (an async iterable), and `ioCallOf` counts no query there.
+ */
+const ROW_LIST_READS = new Set([
+  'find',
+  'findBy',
+  'findAll',
+  'findMany',
+  'getMany',
+  'getRawMany',
+  'toArray',
+]);
+
+/** `T[]`, `readonly T[]`, `Array<T>`, or a promise of one (`Promise<T[]>`). */
+function isArrayType(type: ts.TypeNode | undefined): boolean {
+  if (!type) return false;
+  if (ts.isArrayTypeNode(type)) return true;
+  if (ts.isTypeOperatorNode(type) && type.operator === ts.SyntaxKind.ReadonlyKeyword)
+    return isArrayType(type.type);
+  if (!ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return false;
+  const name = type.typeName.text;
+  if (name === 'Array' || name === 'ReadonlyArray') return true;
   return (
-    loop.kind === 'for-await' && !!loop.iterable && !isEvidentlyArray(loop.iterable, loop.node)
+    name === 'Promise' && type.typeArguments?.length === 1 && isArrayType(type.typeArguments[0])
   );
+}
+
+/**
+ * The declared return type of the function of this file a call names: a method of the enclosing
+ * class for `this.pendingLogs()`, the one function of that name for `pendingLogs()`.
+ */
+function localReturnType(model: TsModel, call: TsCall): ts.TypeNode | undefined {
+  if (call.receiverText === 'this') {
+    const member = enclosingClass(call.node)?.members.find(
+      (m) => ts.isMethodDeclaration(m) && m.name.getText(model.sourceFile) === call.name,
+    );
+    return member && ts.isMethodDeclaration(member) ? member.type : undefined;
+  }
+  if (call.receiver) return undefined;
+  const named = model.functions.filter((fn) => fn.name === call.name && !fn.className);
+  return named.length === 1 ? named[0].node.type : undefined;
+}
+
+/** Whether an awaited call gives an array: a query's rows, or a local function declared so. */
+function awaitsArray(model: TsModel, call: TsCall, models?: WorkspaceModels): boolean {
+  if (ROW_LIST_READS.has(call.name) && ioCallOf(model, call, models)?.kind === 'db') return true;
+  return isArrayType(localReturnType(model, call));
+}
+
+/**
+ * Whether `node` is (or is a name bound to) the array an awaited call returned: `await
+ * repo.find(...)`, `await User.findAll()`, `await cursor.toArray()`, or `await this.pending()`
+ * declared to return `Promise<Log[]>`.
+ */
+function holdsAwaitedArray(
+  model: TsModel,
+  node: ts.Expression,
+  from: ts.Node,
+  models: WorkspaceModels | undefined,
+  depth: number,
+): boolean {
+  const value = unwrap(node);
+  if (ts.isIdentifier(value)) {
+    if (depth > 3) return false;
+    const declaration = findDeclaration(value.text, from);
+    return (
+      !!declaration &&
+      ts.isVariableDeclaration(declaration) &&
+      !!declaration.initializer &&
+      holdsAwaitedArray(model, declaration.initializer, from, models, depth + 1)
+    );
+  }
+  if (!ts.isAwaitExpression(value)) return false;
+  const call = model.callAt(unwrap(value.expression));
+  return !!call && awaitsArray(model, call, models);
+}
+
+/**
+ * `for await (const x of stream)`: items arrive one by one; awaiting each is back-pressure. Not so
+ * over an array (a literal, a `map` result, the rows a query returned): nothing arrives late.
+ */
+function isStreamLoop(model: TsModel, loop: TsLoop, models?: WorkspaceModels): boolean {
+  if (loop.kind !== 'for-await' || !loop.iterable) return false;
+  if (isEvidentlyArray(loop.iterable, loop.node)) return false;
+  return !holdsAwaitedArray(model, loop.iterable, loop.node, models, 0);
 }
 
 /** A `for` loop counting attempts: `for (let attempt = 1; attempt <= 3; attempt++)`. */
@@ -563,13 +666,18 @@ function isConcurrentMap(loop: TsLoop): boolean {
 }
 
 /** Why a loop does not repeat the call as an N+1, or undefined when it does. */
-function exemption(model: TsModel, call: TsCall, loop: TsLoop): string | undefined {
+function exemption(
+  model: TsModel,
+  call: TsCall,
+  loop: TsLoop,
+  models?: WorkspaceModels,
+): string | undefined {
   if (runsOnce(loop)) return 'once';
   if (loop.iterable && isConstantIterable(loop.iterable, loop.node)) return 'constant';
   if (ts.isForStatement(loop.node) && isSmallCountedLoop(loop.node)) return 'constant';
   if (isBatchLoop(loop)) return 'batch';
   if (runsStatementList(model, call, loop)) return 'statements';
-  if (isStreamLoop(loop)) return 'stream';
+  if (isStreamLoop(model, loop, models)) return 'stream';
   if (isRetryCounterLoop(loop)) return 'retry';
   if (sleepsIn(model, loop)) return 'sleeps';
   if (isConsumerLoop(model, loop)) return 'consumer';
@@ -590,11 +698,15 @@ function exemption(model: TsModel, call: TsCall, loop: TsLoop): string | undefin
  * through to the loops around them; a used `xs.map(async ...)` stops the search, because its
  * callbacks, and so the loops around them, run concurrently.
  */
-export function repeatingLoop(model: TsModel, call: TsCall): TsLoop | undefined {
+export function repeatingLoop(
+  model: TsModel,
+  call: TsCall,
+  models?: WorkspaceModels,
+): TsLoop | undefined {
   for (let i = call.loops.length - 1; i >= 0; i--) {
     const loop = call.loops[i];
     if (isConcurrentMap(loop)) return undefined;
-    if (exemption(model, call, loop) === undefined) return loop;
+    if (exemption(model, call, loop, models) === undefined) return loop;
   }
   return undefined;
 }
