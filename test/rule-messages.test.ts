@@ -124,6 +124,28 @@ describe('rule messages', () => {
     assert.match(onPool, /run the calls together with `Promise.all`/);
   });
 
+  it('await-in-loop does not advise prisma.$transaction inside a transaction', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/seats.ts',
+      [
+        "import { Prisma, PrismaClient } from '@prisma/client';",
+        'const prisma = new PrismaClient();',
+        'export async function renumber(tx: Prisma.TransactionClient, ids: string[]) {',
+        '  for (const [i, id] of ids.entries()) await tx.seat.update({ where: { id }, data: { row: i } });',
+        '}',
+        'export async function renumberAll(ids: string[]) {',
+        '  for (const [i, id] of ids.entries()) await prisma.seat.update({ where: { id }, data: { row: i } });',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    const [inTransaction, onClient] = messages;
+    assert.doesNotMatch(inTransaction, /\$transaction/);
+    assert.match(inTransaction, /UPDATE \.\.\. FROM \(VALUES/);
+    assert.match(onClient, /prisma\.\$transaction\(\[\.\.\.\]\)/);
+  });
+
   it('unbounded-select says a grouped query returns one row per group, in every host', async () => {
     const python = await messagesOf(
       'unbounded-select',

@@ -551,7 +551,7 @@ export const awaitInLoop: Rule = {
             : '';
         message =
           `\`${calleeDisplay(call, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
-          batchAdvice(io, loop);
+          batchAdvice(io, loop, onTransaction(model, call));
       } else if (reach) {
         const serial = reach.effect.kind !== 'http' && onTransaction(model, call);
         message = helperMessage(ctx, call, reach, where, serial);

@@ -19,14 +19,22 @@ import { STRAPI, strapiAdvice, strapiQueryOfCall } from './strapi';
  * batched form filters the same field; its values are named for the loop's collection when the
  * call filters by the loop's item itself (`where: { email }` in `for (const email of emails)`).
  */
-export function batchAdvice(io: IoCall, loop: TsLoop): string {
+export function batchAdvice(io: IoCall, loop: TsLoop, inTransaction = false): string {
   const filter = filterOf(io);
   const ids = valuesName(filter, loop);
-  return adviceFor(io, filter?.field, ids);
+  return adviceFor(io, filter?.field, ids, inTransaction);
 }
 
-/** The advice for `io`, filtering `field` (when known) by the values `ids`. */
-function adviceFor(io: IoCall, filterField: string | undefined, ids: string): string {
+/**
+ * The advice for `io`, filtering `field` (when known) by the values `ids`. Inside a transaction
+ * the writes already go together: `prisma.$transaction([...])` is no advice there.
+ */
+function adviceFor(
+  io: IoCall,
+  filterField: string | undefined,
+  ids: string,
+  inTransaction: boolean,
+): string {
   if (io.driver === 'prisma') {
     const operation = io.call.name;
     if (operation === '$transaction')
@@ -40,8 +48,12 @@ function adviceFor(io: IoCall, filterField: string | undefined, ids: string): st
     if (operation === 'delete')
       return `delete them in one \`deleteMany({ where: { ${field}: { in: ${ids} } } })\``;
     if (operation === 'update')
-      return 'use one `updateMany` when the data is the same, else send the writes together in `prisma.$transaction([...])`';
-    return 'batch them in one query, or send them together in `prisma.$transaction([...])`';
+      return inTransaction
+        ? 'use one `updateMany` when the data is the same, else one `UPDATE ... FROM (VALUES ...)` statement (`$executeRaw`)'
+        : 'use one `updateMany` when the data is the same, else send the writes together in `prisma.$transaction([...])`';
+    return inTransaction
+      ? 'batch them in one query (`createMany`, `updateMany`, `deleteMany`)'
+      : 'batch them in one query, or send them together in `prisma.$transaction([...])`';
   }
   if (io.driver === 'redis')
     return io.writes ? redisWriteAdvice(io.call) : redisReadAdvice(io.call.name);
