@@ -555,9 +555,10 @@ export const queryInLoopViaHelper: Rule = {
         'helper that makes an HTTP request (a webhook posted to each endpoint) the advice is ' +
         "`http-call-in-loop`'s: send the requests together (`asyncio.gather`, a thread pool) or use " +
         'a batch endpoint, since requests to other services cannot be fetched in one query. ' +
-        'A helper whose only round trip is a session commit (`self.session.commit()`) is reported ' +
+        'A helper whose only round trip is a session commit (`self.session.commit()`, ' +
+        '`await db.commit()` on an `AsyncSession`) is reported ' +
         'as committing a transaction per item, with one commit after the loop as advice; one whose ' +
-        'only round trip is a sync session flush (`db.flush()`) as flushing per item, with adding ' +
+        'only round trip is a session flush (`db.flush()`, `await db.flush()`) as flushing per item, with adding ' +
         'every row and flushing once after the loop as advice; a helper ' +
         'that also reads is named by its read. For a ' +
         'helper that only writes, the advice is to write in bulk after the loop, unless it inserts ' +
@@ -641,8 +642,7 @@ export const queryInLoopViaHelper: Rule = {
           'leave the flag on or pass it positionally, are followed as usual.',
         'A session flush after which the helper reads a key of an object it made or was given ' +
           '(`db.add(shipment); db.flush(); return shipment.id`, any `.id`, `.pk`, `.uuid` or ' +
-          '`..._id`): the flush is what gives the key. Flushes and commits of an `AsyncSession` ' +
-          'in a helper are not followed yet.',
+          '`..._id`, also after `await db.flush()`): the flush is what gives the key.',
         'Round trips made directly in the loop: `query-in-loop` and `http-call-in-loop` report those.',
         'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
           'names defined in several places, or by several modules a package `__init__.py` ' +

@@ -40,6 +40,8 @@ import {
   type PythonModel,
 } from './model';
 import { extractPythonQueryColumns, extractPythonSchema } from './schema';
+import { commitsSession } from './session-commits';
+import { flushesSession } from './session-flushes';
 
 /** Adds rule-specific traits to a function's facts; see `FunctionFacts.traits`. */
 export type TraitContributor = (fn: PyFunction, calls: PyCall[], model: PythonModel) => string[];
@@ -53,6 +55,10 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   const callee = call.callee || call.method;
   const blocking = blockingEffect(call, model);
   if (blocking) return { kind: blocking, blocking: true, callee, start, end };
+  // `await db.commit()` / `await db.flush()` on an `AsyncSession`: the same round trip as the
+  // sync call, which `blockingEffect` records, but awaited it blocks nothing.
+  if (call.awaited && (commitsSession(call, model) || flushesSession(call, model)))
+    return { kind: 'db', blocking: false, callee, start, end };
   if (isDbRoundTrip(call, model)) {
     const effect: Effect = { kind: 'db', blocking: false, callee, start, end };
     if (describesQueryOnly(call)) {
