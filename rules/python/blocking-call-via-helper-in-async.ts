@@ -150,7 +150,8 @@ export const blockingCallViaHelperInAsync: Rule = {
           'the class body, `self.repo: Repo = ...`), or assigned once in the class, directly in ' +
           '`__init__`, a constructor call (`self.repo = Repo(db)`) or an `__init__` parameter ' +
           'annotated with a class (`def __init__(self, repo: Repo): self.repo = repo`), ' +
-          'to the method of that class or of its first base class in the workspace. A name ' +
+          'to the method of that class or of its base classes in the workspace (every base and ' +
+          'mixin, in method resolution order). A name ' +
           'assigned more than once, bound to what a function returns (`stats = get_stats()`), ' +
           'bound by `with Stats() as stats`, or an unannotated parameter (`stats=Depends(...)`) is ' +
           'of unknown class, and so is an attribute of `self` assigned twice, under an `if`, ' +

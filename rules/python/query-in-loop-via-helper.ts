@@ -549,15 +549,22 @@ export const queryInLoopViaHelper: Rule = {
         'and so do awaited class queries of the async ORMs Tortoise and Beanie ' +
         '(`await Warehouse.get(id=i)`, `await Stock.filter(...).values_list(...)`, ' +
         '`await Shipment.find_one(...)`) on a class the index confirms extends their model base, ' +
-        'in its own module or through workspace base classes. A ' +
+        'in its own module or through workspace base classes. Flask-SQLAlchemy queries of a model ' +
+        'count in a helper too (`Person.query.filter_by(...).first()`, and `cls.query...` in a ' +
+        'classmethod). Classmethods called on a model class (`Person.get(i)`, ' +
+        '`await Workspace.get_by(db, name=n)`, the class imported or defined in the module) are ' +
+        'followed to the method the class defines or inherits: from any of its workspace base ' +
+        'classes and mixins (`class Person(db.Model, CrudMixin)`), searched in the order Python ' +
+        'searches them (its method resolution order). A ' +
         'helper that returns a queryset unevaluated is reported where the loop evaluates it ' +
         '(`for row in rows_of(r):`, `rows_of(r).count()`), as the query that runs there. For a ' +
         'helper that makes an HTTP request (a webhook posted to each endpoint) the advice is ' +
         "`http-call-in-loop`'s: send the requests together (`asyncio.gather`, a thread pool) or use " +
         'a batch endpoint, since requests to other services cannot be fetched in one query. ' +
-        'A helper whose only round trip is a session commit (`self.session.commit()`) is reported ' +
+        'A helper whose only round trip is a session commit (`self.session.commit()`, ' +
+        '`await db.commit()` on an `AsyncSession`) is reported ' +
         'as committing a transaction per item, with one commit after the loop as advice; one whose ' +
-        'only round trip is a sync session flush (`db.flush()`) as flushing per item, with adding ' +
+        'only round trip is a session flush (`db.flush()`, `await db.flush()`) as flushing per item, with adding ' +
         'every row and flushing once after the loop as advice; a helper ' +
         'that also reads is named by its read. For a ' +
         'helper that only writes, the advice is to write in bulk after the loop, unless it inserts ' +
@@ -641,8 +648,7 @@ export const queryInLoopViaHelper: Rule = {
           'leave the flag on or pass it positionally, are followed as usual.',
         'A session flush after which the helper reads a key of an object it made or was given ' +
           '(`db.add(shipment); db.flush(); return shipment.id`, any `.id`, `.pk`, `.uuid` or ' +
-          '`..._id`): the flush is what gives the key. Flushes and commits of an `AsyncSession` ' +
-          'in a helper are not followed yet.',
+          '`..._id`, also after `await db.flush()`): the flush is what gives the key.',
         'Round trips made directly in the loop: `query-in-loop` and `http-call-in-loop` report those.',
         'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
           'names defined in several places, or by several modules a package `__init__.py` ' +
@@ -653,7 +659,12 @@ export const queryInLoopViaHelper: Rule = {
           'assigned once `dao = CRUDUser(User)` and of an attribute of `self` whose class the ' +
           'class declares (`repo: Repo`, `self.repo: Repo = ...`) or assigns once, directly in ' +
           '`__init__` (`self.repo = Repo(db)`, or `self.repo = repo` from a parameter `repo: ' +
-          'Repo`), including those its first base class in the workspace defines. Likewise ' +
+          'Repo`), including those its base classes in the workspace define (every base and mixin, ' +
+          'in method resolution order). A method called on a class is the one that class defines ' +
+          'or inherits, never one of the same name that only another class defines ' +
+          '(`Author.get_all_by(...)` when only a mixin `Author` does not extend has it); a model ' +
+          'that overrides an inherited method (or a mixin searched first that does: `class ' +
+          'Region(SoftDeleteMixin, PreloadedMixin)`) is judged by its override. Likewise ' +
           'methods of the variable of a loop over rows of a class (`for p in db.query(Package)' +
           '...`, `Package.objects...`, `session.scalars(select(Package))`, a local assigned ' +
           'such a query once, or a parameter annotated `list[Package]`, also through ' +

@@ -539,7 +539,13 @@ export const unboundedOrmQuery: Rule = {
         '`row.active = False`, which the unit of work flushes, unless the loop also collects the row to ' +
         'show it) or ' +
         'fold every row into a collection that starts empty and is then stored whole (`cache.set(key, ids)`, ' +
-        '`bulk_update`) or, for a set or dict (an index), returned. Their finding asks to stream the rows ' +
+        '`bulk_update`) or, for a set or dict (an index), returned; by the row itself or by its key ' +
+        '(`roles[row.event_id].add("owner")`), and also into a collection of the enclosing ' +
+        'function when the loop is in a nested function (a closure variable the nested function ' +
+        'neither takes nor assigns), which the enclosing function starts empty before calling the ' +
+        'nested one and stores or returns whole after the call (`data = defaultdict(set); ' +
+        'add_contrib_data(); return data`). A nested function that is only handed out, or a ' +
+        'collection the enclosing function only reads, keeps the bound. Their finding asks to stream the rows ' +
         '(or, for write-backs, to write them in one `update(...)` / `bulk_update`, unless the Django ' +
         'model overrides `save()`, which those skip). Nor do reads whose rows the code only counts, ' +
         'sums or groups in Python: every `for` loop over the rows (written over the read, or over ' +

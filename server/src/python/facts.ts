@@ -23,6 +23,7 @@ import {
 } from './django-round-trips';
 import {
   classesWithBases,
+  classNamed,
   constructedReceiverClasses,
   instanceReceiver,
   localInstanceClasses,
@@ -31,6 +32,7 @@ import {
   shadowed,
 } from './instances';
 import { isDbRoundTrip, isHttpRequest, isRouteHandler } from './knowledge';
+import { chainCallee, runsModelQuery } from './loop-analysis';
 import { rowClasses, rowLoopOf } from './loop-rows';
 import {
   callsByFunction,
@@ -40,6 +42,8 @@ import {
   type PythonModel,
 } from './model';
 import { extractPythonQueryColumns, extractPythonSchema } from './schema';
+import { commitsSession } from './session-commits';
+import { flushesSession } from './session-flushes';
 
 /** Adds rule-specific traits to a function's facts; see `FunctionFacts.traits`. */
 export type TraitContributor = (fn: PyFunction, calls: PyCall[], model: PythonModel) => string[];
@@ -53,6 +57,10 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   const callee = call.callee || call.method;
   const blocking = blockingEffect(call, model);
   if (blocking) return { kind: blocking, blocking: true, callee, start, end };
+  // `await db.commit()` / `await db.flush()` on an `AsyncSession`: the same round trip as the
+  // sync call, which `blockingEffect` records, but awaited it blocks nothing.
+  if (call.awaited && (commitsSession(call, model) || flushesSession(call, model)))
+    return { kind: 'db', blocking: false, callee, start, end };
   if (isDbRoundTrip(call, model)) {
     const effect: Effect = { kind: 'db', blocking: false, callee, start, end };
     if (describesQueryOnly(call)) {
@@ -65,6 +73,9 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   if (evaluatesQuerySetVariable(call, model))
     return { kind: 'db', blocking: false, callee, start, end };
   if (isHttpRequest(call)) return { kind: 'http', blocking: false, callee, start, end };
+  // `Person.query.get(id)`, `cls.query.filter_by(**kw).first()` in a classmethod: Flask-SQLAlchemy.
+  if (runsModelQuery(call, !!call.fn?.decorators.includes('classmethod')))
+    return { kind: 'db', blocking: false, callee: chainCallee(call), start, end };
   // `await db.fetchone("SELECT ...", values)`: a `databases` query or a wrapper's sending SQL.
   if (sendsRowFetchSql(call, model)) return { kind: 'db', blocking: false, callee, start, end };
   return undefined;
@@ -114,8 +125,8 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
 /**
  * `stats.rows()` on a parameter annotated `Stats` (`stats: Stats = Depends(get_stats)`), a local
  * `stats = Stats()`, or the variable of a loop over rows of `Stats` (`for stats in
- * db.query(Stats)`, see `rowClasses`): the method of that class (exactly one name after the
- * receiver).
+ * db.query(Stats)`, see `rowClasses`), or `Stats.latest()` on a class this module defines: the
+ * method of that class (exactly one name after the receiver), its own or one it inherits.
  */
 function localMethodTargets(call: PyCall, model: PythonModel): string[] {
   const { callee } = call;
@@ -123,6 +134,11 @@ function localMethodTargets(call: PyCall, model: PythonModel): string[] {
   if (dot === -1 || callee.includes('.', dot + 1)) return [];
   const method = callee.slice(dot + 1);
   const receiver = callee.slice(0, dot);
+  // Imported classes are named through the imports (`call.qualified`) before this is asked.
+  if (/^_?[A-Z]/.test(receiver) && !shadowed(receiver, call.fn, model)) {
+    const own = classNamed(receiver, model);
+    if (own.length > 0) return own.map((cls) => `${cls}.${method}`);
+  }
   let classes = localInstanceClasses(receiver, call.fn, model);
   if (classes.length === 0 && call.loops.length > 0) {
     const rows = rowLoopOf(receiver, call, model);

@@ -98,25 +98,26 @@ function isTopLevelClass(model: PythonModel, name: string): boolean {
 }
 
 /**
- * The module's top-level classes whose first base is a class of this module or an imported name
- * (`class CRUDUser(CRUDBase[User])`), for the index to find methods an instance inherits. Only
- * the first base is followed: the one Python searches first after the class itself.
+ * The module's top-level classes whose bases include a class of this module or an imported name
+ * (`class CRUDUser(CRUDBase[User])`, `class Person(db.Model, CrudMixin)`), for the index to find
+ * methods an instance or the class inherits: the first base as `base` (the one other facts
+ * follow, such as the ORM a model extends), the others as `mixins`.
  */
 export function classesWithBases(model: PythonModel): ClassFact[] {
   const facts: ClassFact[] = [];
   let tortoise: boolean | undefined;
   for (const cls of model.classes) {
-    // `CRUDBase[User]` is `CRUDBase`; a keyword (`metaclass=ABCMeta`) is no base.
-    const first = cls.bases.find((base) => !base.includes('='));
-    const base = first?.replace(/\[[\s\S]*$/, '').trim();
-    if (!base || !/^[\w.]+$/.test(base) || !isModuleLevel(cls.node)) continue;
-    const qualified = qualifiedClassName(base, model);
+    if (!isModuleLevel(cls.node)) continue;
+    const [first, ...rest] = baseNames(cls);
+    const qualified = first ? qualifiedClassName(first, model) : undefined;
+    const mixins = rest.flatMap((base) => (base && qualifiedClassName(base, model)) || []);
     const orm = asyncOrmOfClass(cls, model);
     // A Django QuerySet or Manager subclass: models of other files may get their manager from it.
     const methods = isQuerySetOrManagerClass(cls) ? narrowingMethodsOf(cls) : [];
-    if (!qualified && !orm) continue;
+    if (!qualified && !orm && mixins.length === 0) continue;
     const fact: ClassFact = { name: cls.name, ...(orm ? { orm } : {}) };
     if (qualified) fact.base = [qualified];
+    if (mixins.length > 0) fact.mixins = mixins;
     if (qualified && methods.length > 0) fact.querySetMethods = methods;
     const grouping = methods.length > 0 ? groupingMethodsOf(cls) : [];
     if (qualified && grouping.length > 0) fact.querySetGroupingMethods = grouping;
@@ -130,6 +131,21 @@ export function classesWithBases(model: PythonModel): ClassFact[] {
     facts.push(fact);
   }
   return facts;
+}
+
+/**
+ * A class's bases as dotted names, in order: `CRUDBase[User]` is `CRUDBase`; a keyword
+ * (`metaclass=ABCMeta`) is no base. An expression (`declarative_base()`) keeps its place,
+ * unnamed, so that the first base is never taken from a later one.
+ */
+function baseNames(cls: PyClass): (string | undefined)[] {
+  const names: (string | undefined)[] = [];
+  for (const written of cls.bases) {
+    if (written.includes('=')) continue;
+    const base = written.replace(/\[[\s\S]*$/, '').trim();
+    names.push(/^[\w.]+$/.test(base) ? base : undefined);
+  }
+  return names;
 }
 
 /**
@@ -172,7 +188,7 @@ export function shadowed(name: string, fn: PyFunction | undefined, model: Python
 // ---------------------------------------------------------------------------------------------
 // Objects of a known class held by a function: `stats: Stats = Depends(get_stats)`,
 // `stats = Stats()`, `Stats().rows()`. The call's targets name the class's method, which the index
-// resolves like a module-level instance's (through re-exports and first base classes).
+// resolves like a module-level instance's (through re-exports and base classes).
 
 /** `Annotated[Stats, Depends(...)]` and `Optional[Stats]`: the class is the first argument. */
 const ANNOTATION_WRAPPER = /^(?:typing\.|t\.)?(?:Annotated|Optional)\[\s*([\w.]+)\s*[\],]/;

@@ -287,7 +287,17 @@ function isOtherQuery(call: PyCall): boolean {
   if (ASYNCPG_READS.has(call.method))
     return call.awaited && ASYNCPG_RECEIVER.test(receiverRoot(call));
   if (call.method === 'exec') return /(?:^|_|\.)(?:session|db)$/i.test(receiverRoot(call));
-  if (!MODEL_QUERY_TERMINALS.has(call.method)) return false;
+  return runsModelQuery(call);
+}
+
+/**
+ * Whether a call runs a Flask-SQLAlchemy model's `query`: a method that runs it (`first`, `all`,
+ * `get`, ...) at the end of a chain on `<Class>.query`, a capitalised name
+ * (`Reading.query.filter_by(...).first()`). With `clsToo`, also on `cls.query` (in a classmethod,
+ * where `cls` is the model the method is called on, or one inheriting it from a mixin).
+ */
+export function runsModelQuery(call: PyCall, clsToo = false): boolean {
+  if (!MODEL_QUERY_TERMINALS.has(call.method) || !call.hasReceiver) return false;
   let node: Node | null = call.receiver;
   while (node?.type === 'call') {
     const fn = node.childForFieldName('function');
@@ -296,7 +306,13 @@ function isOtherQuery(call: PyCall): boolean {
   if (node?.type !== 'attribute' || node.childForFieldName('attribute')?.text !== 'query')
     return false;
   const model = node.childForFieldName('object');
-  return model?.type === 'identifier' && /^[A-Z]/.test(model.text);
+  if (model?.type !== 'identifier') return false;
+  return /^[A-Z]/.test(model.text) || (clsToo && model.text === 'cls');
+}
+
+/** How an effect names a query chain: `Reading.query.filter_by(...).first`. */
+export function chainCallee(call: PyCall): string {
+  return brief(chainShape(call.node).replace(/\(\.\.\.\)$/, ''), 60);
 }
 
 /**

@@ -2,8 +2,9 @@
  * Reads whose code must see every row: a bound (`[:1000]`, `.limit(1000)`) would silently leave
  * the rest unprocessed rather than make the code cheaper. Signal handlers that push a change to
  * every dependent row, loops that write each row back, and loops that fold every row into a
- * collection stored or handed out whole (a cache or an index rebuild) are such code. They may
- * still hold too many rows at once, so they are reported with streaming advice, not a bound.
+ * collection stored or handed out whole (a cache or an index rebuild; also one of the enclosing
+ * function, filled by a nested function it calls) are such code. They may still hold too many
+ * rows at once, so they are reported with streaming advice, not a bound.
  */
 import type { PyCall, PyFunction, PyLoop, PythonModel } from './model';
 import { OwnedCache } from './memo';
@@ -141,10 +142,20 @@ function writesAttributesBack(loop: PyLoop, row: string, inBody: readonly PyCall
   });
 }
 
-/** `ids` in `ids.extend(row.tags)`: the collection a call adds something of the row to. */
+/**
+ * `ids` in `ids.extend(row.tags)`, `roles` in `roles[row.event_id].add("owner")`: the collection a
+ * call adds something of the row to, or whose entry for the row's key it adds to.
+ */
 function foldTarget(call: PyCall, row: string): string | undefined {
-  if (!FOLDS.has(call.method) || call.receiver?.type !== 'identifier') return undefined;
-  return readsVariable(call.args, row) ? call.receiver.text : undefined;
+  const receiver = call.receiver;
+  if (!FOLDS.has(call.method) || !receiver) return undefined;
+  if (receiver.type === 'identifier')
+    return readsVariable(call.args, row) ? receiver.text : undefined;
+  if (receiver.type !== 'subscript') return undefined;
+  const collection = receiver.childForFieldName('value');
+  const key = receiver.childForFieldName('subscript');
+  if (collection?.type !== 'identifier' || !key || !readsVariable(key, row)) return undefined;
+  return collection.text;
 }
 
 /** `index` in `index[row.sku] = row` in the loop's body: collections keyed by something of the row. */
@@ -166,22 +177,60 @@ function subscriptFolds(loop: PyLoop, row: string): string[] {
 /**
  * Whether the collection `name`, filled by `loop`, starts empty before it and afterwards goes
  * whole into a store call (`cache.set(key, name)`), or is returned when it is a set or a dict.
+ * A collection of the enclosing function (a closure variable of the loop's nested function) is
+ * judged there, around a call of the nested function.
  */
 function isStoredWhole(name: string, loop: PyLoop, model: PythonModel): boolean {
   const fn = loop.fn;
   if (!fn) return false;
-  const loopStart = loop.node.startIndex;
-  const loopEnd = loop.node.endIndex;
-  const start = lastEmptyStart(name, fn, loopStart);
-  if (!start) return false;
-  const after = (call: PyCall): boolean => call.start >= loopEnd && call.fn === fn;
+  const start = lastEmptyStart(name, fn, loop.node.startIndex);
+  if (start) return keptWholeAfter(name, start, fn, loop.node.endIndex, model);
+  return isClosureVariable(name, fn) && heldWholeByEnclosing(name, fn, model);
+}
+
+/**
+ * Whether `name`, started empty as `start`, goes whole into a store call of `fn` after `at`, or
+ * is returned after it when it is a set or a dict.
+ */
+function keptWholeAfter(
+  name: string,
+  start: 'list' | 'index',
+  fn: PyFunction,
+  at: number,
+  model: PythonModel,
+): boolean {
+  const after = (call: PyCall): boolean => call.start >= at && call.fn === fn;
   if (
     model.calls.some(
       (call) => after(call) && STORES.has(call.method) && readsVariable(call.args, name),
     )
   )
     return true;
-  return start === 'index' && returnsName(fn, name, loopEnd);
+  return start === 'index' && returnsName(fn, name, at);
+}
+
+/**
+ * Whether `name` in the nested function `fn` is the enclosing function's variable: `fn` neither
+ * takes it as a parameter nor assigns it (`data[k].add(...)` and `data[k] = v` only change it).
+ */
+function isClosureVariable(name: string, fn: PyFunction): boolean {
+  if (!fn.parent || fn.params.some((param) => param.name === name)) return false;
+  return !fn.assignmentNodes.some(({ target }) => target === name);
+}
+
+/**
+ * Whether the enclosing function of `fn` calls it after starting `name` empty and afterwards
+ * keeps `name` whole (`data = defaultdict(set); add_contrib_data(); return data`): each call of
+ * the nested function folds every row into the collection the outer function hands out.
+ */
+function heldWholeByEnclosing(name: string, fn: PyFunction, model: PythonModel): boolean {
+  const outer = fn.parent;
+  if (!outer) return false;
+  return model.calls.some((call) => {
+    if (call.fn !== outer || call.callee !== fn.name || call.inLambda) return false;
+    const start = lastEmptyStart(name, outer, call.start);
+    return !!start && keptWholeAfter(name, start, outer, call.end, model);
+  });
 }
 
 /** How `name` was last set to an empty collection before `at` in `fn`: a list or an index. */

@@ -472,6 +472,11 @@ export interface ClassFact {
   /** Otherwise, the qualified names its base class may have, most specific first. */
   base?: string[];
   /**
+   * Python: the qualified names of its further bases, left to right (`app.models.CrudMixin` of
+   * `class Person(db.Model, CrudMixin)`), whose methods it inherits after those of `base`.
+   */
+  mixins?: string[];
+  /**
    * TypeScript: its fields declared with a workspace class's type (properties and constructor
    * parameter properties, as NestJS injects repositories), for `this.<field>.<method>()` in
    * subclasses in other files. A class with fields is recorded even when it extends nothing.
@@ -525,7 +530,7 @@ export interface FileFacts {
   reexports?: Reexport[];
   /**
    * Classes that are ORM models or extend a class of another file (TypeScript/JavaScript), or
-   * Python classes with their first base (for methods module-level instances inherit).
+   * Python classes with their bases (for methods instances and the class itself inherit).
    */
   classes?: ClassFact[];
   /** Module-level instances of workspace classes (Python; TypeScript/JavaScript `new`). */

@@ -71,6 +71,40 @@ interface FunctionViews {
 /** How many classes `baseChain` follows (model → paranoid base → id base → `Model`, ...). */
 const MAX_BASES = 6;
 
+/**
+ * A class in a Python method resolution order: the names it is known by (a base as written,
+ * qualified), and its facts when the workspace records it with bases of its own.
+ */
+interface MroClass {
+  names: readonly string[];
+  cls?: ClassFact;
+}
+
+/** What makes two entries of a method resolution order the same class. */
+function mroKey(entry: MroClass): unknown {
+  return entry.cls ?? entry.names[0];
+}
+
+/**
+ * Python's C3 merge of the bases' orders and the list of bases: repeatedly the first head that is
+ * in no list's tail. Undefined when there is none (an order Python itself would refuse).
+ */
+function c3Merge(sequences: readonly (readonly MroClass[])[]): MroClass[] | undefined {
+  const lists = sequences.map((sequence) => [...sequence]).filter((list) => list.length > 0);
+  const merged: MroClass[] = [];
+  while (lists.length > 0) {
+    const inTail = (key: unknown): boolean =>
+      lists.some((list) => list.slice(1).some((entry) => mroKey(entry) === key));
+    const head = lists.map((list) => list[0]).find((entry) => !inTail(mroKey(entry)));
+    if (!head) return undefined;
+    merged.push(head);
+    const key = mroKey(head);
+    for (const list of lists) if (mroKey(list[0]) === key) list.shift();
+    for (let i = lists.length - 1; i >= 0; i--) if (lists[i].length === 0) lists.splice(i, 1);
+  }
+  return merged;
+}
+
 /** What the schema (tables, indexes, migrations) says; rebuilt only when some schema changes. */
 interface Views {
   tablesByName: Map<string, IndexedTable[]>;
@@ -118,6 +152,8 @@ export class WorkspaceIndex {
    */
   private classViews: NamedViews<IndexedClass> | undefined;
   private pythonClassViews: NamedViews<IndexedClass> | undefined;
+  /** `pythonMro` answers by class, until any file changes. */
+  private readonly mros = new Map<ClassFact, MroClass[]>();
   /** `ormModelOf` answers by target list (null: not a model), until any file changes. */
   private readonly ormModels = new Map<string, string | null>();
   /** `djangoQuerySetMethods` answers by model class name, until any file changes. */
@@ -157,6 +193,7 @@ export class WorkspaceIndex {
     this.reexportResolutions.clear();
     this.instanceResolutions.clear();
     this.ormModels.clear();
+    this.mros.clear();
     this.querySetMethods.clear();
     this.querySetGroupingMethods.clear();
     this.querySetPins.clear();
@@ -176,6 +213,7 @@ export class WorkspaceIndex {
     this.reexportResolutions.clear();
     this.instanceResolutions.clear();
     this.ormModels.clear();
+    this.mros.clear();
     this.querySetMethods.clear();
     this.querySetGroupingMethods.clear();
     this.querySetPins.clear();
@@ -369,12 +407,59 @@ export class WorkspaceIndex {
     };
     const own = definedBy(classNames);
     if (own) return own;
+    if (python) {
+      // Every base, in the order Python searches them: `get` of `class Person(db.Model, CrudMixin)`.
+      for (const base of this.pythonMro(classNames).slice(1)) {
+        const inherited = definedBy(base.names);
+        if (inherited) return inherited;
+      }
+      return undefined;
+    }
     for (const { cls } of this.baseChain(classNames, python)) {
       if (!cls.base) break;
       const inherited = definedBy(cls.base);
       if (inherited) return inherited;
     }
     return undefined;
+  }
+
+  /**
+   * The Python class `classNames` names and its bases in method resolution order (C3, as Python
+   * orders them), as far as the workspace declares them: a base found among the classes recorded
+   * with bases is followed into its own bases; any other (a mixin of no base, a library class) is
+   * a leaf, still searched by name for methods. Bases more than `MAX_BASES` levels up are left
+   * out. Cached per class until any file changes.
+   */
+  private pythonMro(classNames: readonly string[]): MroClass[] {
+    const start = this.findClass(classNames, true);
+    if (!start) return [{ names: classNames }];
+    return this.linearize({ names: classNames, cls: start.cls }, 0, new Set());
+  }
+
+  private linearize(of: MroClass, depth: number, visiting: Set<ClassFact>): MroClass[] {
+    const cls = of.cls;
+    if (!cls) return [of];
+    const cached = this.mros.get(cls);
+    if (cached) return cached;
+    // A base that resolves back to a class on the way here (`class User(User)` by suffix).
+    if (visiting.has(cls) || depth >= MAX_BASES) return [of];
+    visiting.add(cls);
+    const bases = [
+      ...(cls.base ? [cls.base] : []),
+      ...(cls.mixins ?? []).map((name) => [name]),
+    ].map((names): MroClass => ({ names, cls: this.findClass(names, true)?.cls }));
+    const lines = bases.map((base) => this.linearize(base, depth + 1, visiting));
+    visiting.delete(cls);
+    // Bases in an order C3 refuses are searched depth first, each class once.
+    const mro = [of];
+    const seen = new Set([mroKey(of)]);
+    for (const entry of c3Merge([...lines, bases]) ?? lines.flat()) {
+      const key = mroKey(entry);
+      if (!seen.has(key)) mro.push(entry);
+      seen.add(key);
+    }
+    this.mros.set(cls, mro);
+    return mro;
   }
 
   /**
