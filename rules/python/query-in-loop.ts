@@ -364,8 +364,12 @@ export const queryInLoop: Rule = {
           '.delete()`). A pass that takes no slice (`row = qs.first()`) handles one row, and its queries ' +
           'are reported as usual.',
         'Querysets that are part of another query: the argument of `Exists(...)` or `Subquery(...)`, and ' +
-          'the value of an `__in=` lookup (`filter(id__in=Entry.objects.values("doc_id"))`). Django ' +
-          'compiles them into the enclosing statement, which is judged on its own.',
+          'the value of an `__in=` lookup (`filter(id__in=Entry.objects.values("doc_id"))`), also ' +
+          'through a local variable the function mentions nowhere else (`ids = Entry.objects.filter(' +
+          '...).values_list("doc_id", flat=True)`, then `qs.filter(id__in=ids)`, `Q(id__in=ids)`, ' +
+          '`Exists(ids)`). Django compiles them into the enclosing statement, which is judged on its ' +
+          'own. Any other use of the variable (iterated, `list(ids)`, `ids.count()`, handed to ' +
+          'another call) may run it, and it is reported.',
         '`count()`/`exists()` (`acount()`/`aexists()`) on the very queryset variable a surrounding loop ' +
           'iterates (`for d in docs: ... docs.count()`): the rows the loop fetched answer them.',
         '`save()`/`delete()` on anything but the variable of a loop over a queryset: a form or a ' +
@@ -438,7 +442,7 @@ export const queryInLoop: Rule = {
     const managerKinds = new Map<PyCall, WorkspaceManager>();
     const viaWorkspaceManager = (call: PyCall): boolean => {
       const shape = managerAttributeQuery(call);
-      if (!shape || isSubqueryOfOuterQuery(call)) return false;
+      if (!shape || isSubqueryOfOuterQuery(call, model)) return false;
       const declared =
         shape.kind === 'custom' ? ctx.index.djangoCustomManagers(shape.owner) : relatedManagers();
       if (!declared.has(shape.manager)) return false;

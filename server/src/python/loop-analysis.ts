@@ -335,7 +335,7 @@ function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefi
     if (isDjangoQuery(call)) {
       if (!isFirstDjangoQueryOfChain(call, model)) return undefined;
       // Compiled into the enclosing query, or run where a variable holding it is evaluated.
-      if (isSubqueryOfOuterQuery(call) || isEvaluatedThroughVariable(call, model)) return undefined;
+      if (isSubqueryOfOuterQuery(call, model) || isEvaluatedThroughVariable(call, model)) return undefined;
     }
     return 'db';
   }
