@@ -86,11 +86,12 @@ export function evaluatesQuerySetVariable(call: PyCall, model: PythonModel): boo
 export function isEvaluatedThroughVariable(head: PyCall, model: PythonModel): boolean {
   const fn = head.fn;
   const loop = head.loops[head.loops.length - 1];
-  const bound = fn && loop ? lazyQuerySetBoundBy(head, model) : undefined;
+  if (!fn || !loop) return false;
+  const bound = lazyQuerySetBoundBy(head, model);
   if (!bound) return false;
   // The value sits in the loop: a call after it and before the loop's end is in the loop too.
   const assigned = bound.value.endIndex;
-  const loopEnd = loop!.node.endIndex;
+  const loopEnd = loop.node.endIndex;
   return model.calls.some(
     (other) =>
       other.fn === fn &&
