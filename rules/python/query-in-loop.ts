@@ -357,6 +357,14 @@ export const queryInLoop: Rule = {
         'Mongo-style method names (`find`, `find_one`, `count_documents`) on receivers whose names ' +
           'say neither database nor collection (`line.find(",")`, `cache.find_one(key)`).',
         'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)` (also inside `tqdm(...)` or `enumerate(...)`), or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
+        'Loops over pages whose query takes the whole page in one `IN (...)` (`id__in=page`, ' +
+          '`X.id.in_(page)`, `id__in=[r.id for r in page]`) when the code says the loop variable ' +
+          'holds a page: it is named so (`page`, `page_of_ids`), the loop iterates a function named ' +
+          'for pages or batches (`paginate_ids(...)`, `iter_pages(...)`, `id_batches(...)`), or a ' +
+          'generator of the module whose every `yield` hands out a bounded slice (`yield ids[i : i + ' +
+          'n]`, or `page = list(qs[:n])` then `yield page`). Merging the pages into one `IN (...)` ' +
+          'would undo the paging. Queries per row of a page, in a loop over it, are reported, and so ' +
+          'is a loop over groups of keys that nothing names a page (`for ids in ids_by_region(rows)`).',
         'A `while` loop that drains a queryset in slices: a statement of its body assigns a slice with ' +
           'an end (`ids = list(qs.values_list("id", flat=True)[:500])`), and the loop stops when that ' +
           'queryset is empty (`while qs.exists():`, `while await qs.aexists():`) or when the slice comes ' +

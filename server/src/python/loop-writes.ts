@@ -108,11 +108,19 @@ function inLists(node: Node): Node[] {
  * whose keys merge into one. A fixed list (`state__in=["open", "done"]`) batches nothing.
  */
 export function sendsInBatch(call: PyCall, loop: PyLoop, model: PythonModel): boolean {
-  if (!mayFilterWithIn(model)) return false;
+  return readsWhatTheLoopChanges(inListsSent(call, loop, model), loop);
+}
+
+/**
+ * The lists the statement a call sends filters with `IN`: the values of `x__in=` and arguments
+ * of `.in_(...)` in its chain, or in a statement the loop builds for it (`stmt = select(X).where(
+ * X.id.in_(ids))`, then `session.execute(stmt)`).
+ */
+export function inListsSent(call: PyCall, loop: PyLoop, model: PythonModel): Node[] {
+  if (!mayFilterWithIn(model)) return [];
   const chain = chainWithSlices(call.node);
   const statements = IN_BATCH.test(chain.text) ? [chain] : statementsBuiltInLoop(call, loop);
-  return statements.some(
-    (statement) =>
-      IN_BATCH.test(statement.text) && readsWhatTheLoopChanges(inLists(statement), loop),
-  );
+  return statements
+    .filter((statement) => IN_BATCH.test(statement.text))
+    .flatMap((statement) => inLists(statement));
 }
