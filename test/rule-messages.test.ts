@@ -691,6 +691,34 @@ describe('rule messages', () => {
     assert.match(fold, /folds every row into `ids`, which is kept whole/);
   });
 
+  it('unbounded-orm-query offers no bulk write to the fallback of one that failed', async () => {
+    const code = [
+      'from django.db import IntegrityError, transaction',
+      'from shop.models import Order',
+      'def move(old, new):',
+      '    try:',
+      '        with transaction.atomic():',
+      '            Order.objects.filter(customer=old).update(customer=new)',
+      '    except IntegrityError:',
+      '        for order in Order.objects.filter(customer=old):',
+      '            try:',
+      '                with transaction.atomic():',
+      '                    Order.objects.filter(pk=order.pk).update(customer=new)',
+      '            except IntegrityError:',
+      '                order.delete()',
+      'def reassign(old, new):',
+      '    for order in Order.objects.filter(customer=old):',
+      '        Order.objects.filter(pk=order.pk).update(customer=new)',
+    ].join('\n');
+    const [fallback, plain] = await messagesOf('unbounded-orm-query', 'shop/services.py', code);
+    assert.match(
+      fallback,
+      /writes the rows one by one because their bulk write failed.*stream them with `\.iterator\(\)`$/,
+    );
+    assert.doesNotMatch(fallback, /update\(\.\.\.\)|bulk_update/);
+    assert.match(plain, /or write them in one `update\(\.\.\.\)` on the queryset/);
+  });
+
   it('query-in-loop asks a loop that reads in batches to end, not to batch with IN', async () => {
     const code = [
       'import sqlalchemy as sa',

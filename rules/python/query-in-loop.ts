@@ -365,6 +365,14 @@ export const queryInLoop: Rule = {
           'n]`, or `page = list(qs[:n])` then `yield page`). Merging the pages into one `IN (...)` ' +
           'would undo the paging. Queries per row of a page, in a loop over it, are reported, and so ' +
           'is a loop over groups of keys that nothing names a page (`for ids in ids_by_region(rows)`).',
+        'The row-by-row fallback of a Django bulk write that failed: a `for` loop (its body and its ' +
+          'iterable) in an `except` handler of a `try` whose body sends the rows in one statement, an ' +
+          '`update(...)` on a queryset of the same model (`Model.objects.filter(...)`) or on the same ' +
+          'queryset variable, or a `bulk_create`/`bulk_update` of the list the loop goes over ' +
+          '(`try: qs.update(owner=new)`, `except IntegrityError: for row in qs: ...`). It runs only ' +
+          'when that statement fails, and writes row by row on purpose, each in a savepoint of its ' +
+          "own, to find the conflicting rows. The `try` body's write is judged as usual, and so is a " +
+          'loop in an `except` handler whose `try` made no bulk write of its rows.',
         'A `while` loop that drains a queryset in slices: a statement of its body assigns a slice with ' +
           'an end (`ids = list(qs.values_list("id", flat=True)[:500])`), and the loop stops when that ' +
           'queryset is empty (`while qs.exists():`, `while await qs.aexists():`) or when the slice comes ' +

@@ -188,7 +188,7 @@ function rowClassOf(iterable: Node, call: PyCall, model: PythonModel): string | 
 }
 
 /** The name a chain's Django manager is read from: `Order` in `x.Order.objects.filter(...)`. */
-function managerOwner(chain: ReturnType<typeof readChainIn>): string | undefined {
+export function managerOwner(chain: ReturnType<typeof readChainIn>): string | undefined {
   const at = chain.links.findIndex(
     (link) => link.kind === 'attribute' && isDjangoManagerName(link.name),
   );
