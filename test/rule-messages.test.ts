@@ -1765,6 +1765,33 @@ describe('rule messages: across files', () => {
     assert.match(fixedList, /batch it with `IN \(\.\.\.\)`/);
   });
 
+  it('query-in-loop offers no bulk_update for an update whose per-row count the code uses', async () => {
+    const code = [
+      'from django.utils import timezone',
+      'from fleet.models import Route',
+      'def close_idle(routes, cutoff):',
+      '    for route in routes:',
+      '        closed = Route.objects.filter(pk=route.pk, state="open", seen__lte=cutoff).update(',
+      '            state="closed", closed_at=timezone.now()',
+      '        )',
+      '        if closed:',
+      '            route.notify_closed()',
+      '    for route in routes:',
+      '        if not Route.objects.filter(id=route.id).update(rank=route.rank):',
+      '            route.save()',
+      '    for route in routes:',
+      '        unused = Route.objects.filter(pk=route.pk).update(checked_at=route.checked_at)',
+    ].join('\n');
+    const [checked, inline, ignored] = await messagesOf('query-in-loop', 'fleet/jobs.py', code);
+    for (const counted of [checked, inline]) {
+      assert.match(counted, /uses the row count each `update\(\)` returns/);
+      assert.match(counted, /keep one `update\(\)` per row, or lock the rows/);
+      assert.doesNotMatch(counted, /bulk_update\(rows, fields\)/);
+    }
+    // Near miss: a count assigned but never read is no check.
+    assert.match(ignored, /values of its own.*`bulk_update\(rows, fields\)`/);
+  });
+
   it('query-in-loop-via-helper advises one commit after the loop for a helper that commits', async () => {
     const code = [
       'from sqlalchemy.orm import Session',

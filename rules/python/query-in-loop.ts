@@ -35,7 +35,11 @@ import type { PyCall, PyLoop, PythonModel } from '../../server/src/python/model'
 import { readsNothingTheLoopChanges } from '../../server/src/python/loop-invariance';
 import { queriesOncePerModelClass } from '../../server/src/python/model-class-loops';
 import { queriesOncePerKeyGroup } from '../../server/src/python/grouped-key-loops';
-import { sendsInBatch, updatesPerRowValues } from '../../server/src/python/loop-writes';
+import {
+  sendsInBatch,
+  updatesPerRowValues,
+  usesRowCountOfUpdate,
+} from '../../server/src/python/loop-writes';
 import {
   importedRedisCommandHolder,
   sendsSyncRedisCommand,
@@ -110,6 +114,10 @@ function advice(
     (isDjangoQuery(call) || manager === 'custom' || evaluatesQuerySetVariable(call, model))
   )
     return "count for every item in one grouped query before the loop (`.values(key).annotate(n=Count('id'))`, or `annotate(Count(...))` on the items' queryset)";
+  // `changed = filter(pk=row.pk, status=OPEN).update(...)`, then `if changed:`: a check-and-set
+  // per row, whose count no batched write returns.
+  if (isDjangoQuery(call) && usesRowCountOfUpdate(call, loop))
+    return 'the code uses the row count each `update()` returns (a check per row), which `bulk_update` and one `IN (...)` do not give per row: keep one `update()` per row, or lock the rows that qualify with one `select_for_update()` query and write them with one `bulk_update`';
   // `filter(pk=row.pk).update(path=new_path)`: each row gets values of its own.
   if (updatesPerRowValues(call, loop))
     return isDjangoQuery(call)
@@ -245,7 +253,11 @@ export const queryInLoop: Rule = {
         'An UPDATE whose values read what the loop changes (`filter(pk=row.pk).update(path=p)`, ' +
         '`execute(update(X).where(...).values(order=row.rank))`) is told to use `bulk_update` (or ' +
         "SQLAlchemy's UPDATE with a list of parameter sets), since one `IN (...)` cannot carry " +
-        'values per row; a statement that already filters with `IN (...)` is told to merge the ' +
+        'values per row; a Django `update(...)` keyed to one row whose row count the code uses ' +
+        '(`changed = Model.objects.filter(pk=row.pk, state=OPEN).update(...)`, then `if changed:`) ' +
+        'is a check-and-set per row, which no batched write answers per row: it is told to keep one ' +
+        '`update()` per row or to lock the qualifying rows with one `select_for_update()` query ' +
+        'first; a statement that already filters with `IN (...)` is told to merge the ' +
         "passes' keys into one. " +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
         'queryset assigned to a variable (`qs = Model.objects.filter(...)`) is reported where a call ' +
