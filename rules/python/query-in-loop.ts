@@ -24,6 +24,7 @@ import {
   type AsyncOrmQuery,
 } from '../../server/src/python/async-orm-models';
 import { rereadsLimitedBatch } from '../../server/src/python/batch-drains';
+import { inBulkWriteFallback } from '../../server/src/python/bulk-write-fallbacks';
 import { isKeyedCacheFill, runsOnGroupChange } from '../../server/src/python/cache-fills';
 import {
   describeLoop,
@@ -166,6 +167,15 @@ function runsOncePerKeyOrStatement(call: PyCall, model: PythonModel): boolean {
     queriesOncePerModelClass(call, model) ||
     queriesOncePerKeyGroup(call, model)
   );
+}
+
+/**
+ * Queries a loop repeats on purpose: once per key or statement (above), or one row at a time in
+ * the fallback of a bulk write that failed (`except IntegrityError:` after `qs.update(...)`),
+ * which runs only then and writes row by row to find the conflicting rows.
+ */
+function repeatsOnPurpose(call: PyCall, model: PythonModel): boolean {
+  return runsOncePerKeyOrStatement(call, model) || inBulkWriteFallback(call, model);
 }
 
 /**
@@ -535,12 +545,7 @@ export const queryInLoop: Rule = {
       viaWorkspaceManager(call) ||
       readsRelatedRows(call, model) ||
       viaAsyncOrm(call, model);
-    const repeated = repeatedRoundTrips(
-      ctx,
-      'db',
-      runsOncePerKeyOrStatement,
-      viaRelatedManagerOrAsyncOrm,
-    );
+    const repeated = repeatedRoundTrips(ctx, 'db', repeatsOnPurpose, viaRelatedManagerOrAsyncOrm);
     // A model that overrides `save()`/`delete()`, or has lifecycle hooks or save signal receivers,
     // loses them to the bulk form.
     const hooks = modelWriteHooks(() => ctx.index);

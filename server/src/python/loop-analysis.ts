@@ -43,7 +43,6 @@ import {
 import { OwnedCache } from './memo';
 import { drainsInLimitedBatches, statementsBuiltInLoop } from './batch-drains';
 import { boundedSliceIn, queriesOncePerPage } from './batch-pages';
-import { inBulkWriteFallback } from './bulk-write-fallbacks';
 import { sendsRowFetchSql } from './embedded-sql';
 import { holdsEnumMembers } from './enum-members';
 
@@ -849,13 +848,10 @@ function sleepingLoops(model: PythonModel): Set<number> {
  * pages whose query takes the whole page in an `IN (...)`),
  * loops the code leaves right after the call, loops whose next call needs this one's answer,
  * `while` loops whose condition is the call (draining a queue) and `while` loops that only repeat
- * such a drain, and `while` loops that sleep (polling, reported elsewhere). None at all for a
- * call in the row-by-row fallback of a bulk write that failed.
+ * such a drain, and `while` loops that sleep (polling, reported elsewhere).
  */
 export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
   if (call.loops.length === 0 || call.inLambda) return [];
-  // Runs only when a bulk write of the same rows failed, once per conflicting row on purpose.
-  if (inBulkWriteFallback(call, model)) return [];
   const result: PyLoop[] = [];
   // The `while` loop whose condition the call is (a call sits in one condition at most).
   const drained = call.loops.findIndex((loop) => drivesWhileLoop(call, loop));
