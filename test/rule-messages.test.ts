@@ -768,6 +768,34 @@ describe('rule messages', () => {
     assert.match(fold, /folds every row into `ids`, which is kept whole/);
   });
 
+  it('unbounded-orm-query offers no bulk write to the fallback of one that failed', async () => {
+    const code = [
+      'from django.db import IntegrityError, transaction',
+      'from shop.models import Order',
+      'def move(old, new):',
+      '    try:',
+      '        with transaction.atomic():',
+      '            Order.objects.filter(customer=old).update(customer=new)',
+      '    except IntegrityError:',
+      '        for order in Order.objects.filter(customer=old):',
+      '            try:',
+      '                with transaction.atomic():',
+      '                    Order.objects.filter(pk=order.pk).update(customer=new)',
+      '            except IntegrityError:',
+      '                order.delete()',
+      'def reassign(old, new):',
+      '    for order in Order.objects.filter(customer=old):',
+      '        Order.objects.filter(pk=order.pk).update(customer=new)',
+    ].join('\n');
+    const [fallback, plain] = await messagesOf('unbounded-orm-query', 'shop/services.py', code);
+    assert.match(
+      fallback,
+      /writes the rows one by one because their bulk write failed.*stream them with `\.iterator\(\)`$/,
+    );
+    assert.doesNotMatch(fallback, /update\(\.\.\.\)|bulk_update/);
+    assert.match(plain, /or write them in one `update\(\.\.\.\)` on the queryset/);
+  });
+
   it('query-in-loop asks a loop that reads in batches to end, not to batch with IN', async () => {
     const code = [
       'import sqlalchemy as sa',
@@ -1812,6 +1840,33 @@ describe('rule messages: across files', () => {
     // Near misses: an update of a group of rows, and an IN over a fixed list.
     assert.match(perGroup, /batch it with `IN \(\.\.\.\)`/);
     assert.match(fixedList, /batch it with `IN \(\.\.\.\)`/);
+  });
+
+  it('query-in-loop offers no bulk_update for an update whose per-row count the code uses', async () => {
+    const code = [
+      'from django.utils import timezone',
+      'from fleet.models import Route',
+      'def close_idle(routes, cutoff):',
+      '    for route in routes:',
+      '        closed = Route.objects.filter(pk=route.pk, state="open", seen__lte=cutoff).update(',
+      '            state="closed", closed_at=timezone.now()',
+      '        )',
+      '        if closed:',
+      '            route.notify_closed()',
+      '    for route in routes:',
+      '        if not Route.objects.filter(id=route.id).update(rank=route.rank):',
+      '            route.save()',
+      '    for route in routes:',
+      '        unused = Route.objects.filter(pk=route.pk).update(checked_at=route.checked_at)',
+    ].join('\n');
+    const [checked, inline, ignored] = await messagesOf('query-in-loop', 'fleet/jobs.py', code);
+    for (const counted of [checked, inline]) {
+      assert.match(counted, /uses the row count each `update\(\)` returns/);
+      assert.match(counted, /keep one `update\(\)` per row, or lock the rows/);
+      assert.doesNotMatch(counted, /bulk_update\(rows, fields\)/);
+    }
+    // Near miss: a count assigned but never read is no check.
+    assert.match(ignored, /values of its own.*`bulk_update\(rows, fields\)`/);
   });
 
   it('query-in-loop-via-helper advises one commit after the loop for a helper that commits', async () => {

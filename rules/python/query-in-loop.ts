@@ -24,6 +24,7 @@ import {
   type AsyncOrmQuery,
 } from '../../server/src/python/async-orm-models';
 import { rereadsLimitedBatch } from '../../server/src/python/batch-drains';
+import { inBulkWriteFallback } from '../../server/src/python/bulk-write-fallbacks';
 import { isKeyedCacheFill, runsOnGroupChange } from '../../server/src/python/cache-fills';
 import {
   describeLoop,
@@ -35,7 +36,11 @@ import type { PyCall, PyLoop, PythonModel } from '../../server/src/python/model'
 import { readsNothingTheLoopChanges } from '../../server/src/python/loop-invariance';
 import { queriesOncePerModelClass } from '../../server/src/python/model-class-loops';
 import { queriesOncePerKeyGroup } from '../../server/src/python/grouped-key-loops';
-import { sendsInBatch, updatesPerRowValues } from '../../server/src/python/loop-writes';
+import {
+  sendsInBatch,
+  updatesPerRowValues,
+  usesRowCountOfUpdate,
+} from '../../server/src/python/loop-writes';
 import {
   importedRedisCommandHolder,
   sendsSyncRedisCommand,
@@ -110,6 +115,10 @@ function advice(
     (isDjangoQuery(call) || manager === 'custom' || evaluatesQuerySetVariable(call, model))
   )
     return "count for every item in one grouped query before the loop (`.values(key).annotate(n=Count('id'))`, or `annotate(Count(...))` on the items' queryset)";
+  // `changed = filter(pk=row.pk, status=OPEN).update(...)`, then `if changed:`: a check-and-set
+  // per row, whose count no batched write returns.
+  if (isDjangoQuery(call) && usesRowCountOfUpdate(call, loop))
+    return 'the code uses the row count each `update()` returns (a check per row), which `bulk_update` and one `IN (...)` do not give per row: keep one `update()` per row, or lock the rows that qualify with one `select_for_update()` query and write them with one `bulk_update`';
   // `filter(pk=row.pk).update(path=new_path)`: each row gets values of its own.
   if (updatesPerRowValues(call, loop))
     return isDjangoQuery(call)
@@ -158,6 +167,15 @@ function runsOncePerKeyOrStatement(call: PyCall, model: PythonModel): boolean {
     queriesOncePerModelClass(call, model) ||
     queriesOncePerKeyGroup(call, model)
   );
+}
+
+/**
+ * Queries a loop repeats on purpose: once per key or statement (above), or one row at a time in
+ * the fallback of a bulk write that failed (`except IntegrityError:` after `qs.update(...)`),
+ * which runs only then and writes row by row to find the conflicting rows.
+ */
+function repeatsOnPurpose(call: PyCall, model: PythonModel): boolean {
+  return runsOncePerKeyOrStatement(call, model) || inBulkWriteFallback(call, model);
 }
 
 /**
@@ -248,7 +266,11 @@ export const queryInLoop: Rule = {
         'An UPDATE whose values read what the loop changes (`filter(pk=row.pk).update(path=p)`, ' +
         '`execute(update(X).where(...).values(order=row.rank))`) is told to use `bulk_update` (or ' +
         "SQLAlchemy's UPDATE with a list of parameter sets), since one `IN (...)` cannot carry " +
-        'values per row; a statement that already filters with `IN (...)` is told to merge the ' +
+        'values per row; a Django `update(...)` keyed to one row whose row count the code uses ' +
+        '(`changed = Model.objects.filter(pk=row.pk, state=OPEN).update(...)`, then `if changed:`) ' +
+        'is a check-and-set per row, which no batched write answers per row: it is told to keep one ' +
+        '`update()` per row or to lock the qualifying rows with one `select_for_update()` query ' +
+        'first; a statement that already filters with `IN (...)` is told to merge the ' +
         "passes' keys into one. " +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
         'queryset assigned to a variable (`qs = Model.objects.filter(...)`) is reported where a call ' +
@@ -362,6 +384,22 @@ export const queryInLoop: Rule = {
         'Mongo-style method names (`find`, `find_one`, `count_documents`) on receivers whose names ' +
           'say neither database nor collection (`line.find(",")`, `cache.find_one(key)`).',
         'Loops over batches: a batching function (`chunked(ids, 500)`, `itertools.batched`), a stepped `range(0, n, size)` (also inside `tqdm(...)` or `enumerate(...)`), or a loop variable named `batch`/`chunk`; one round trip per batch is the cure.',
+        'Loops over pages whose query takes the whole page in one `IN (...)` (`id__in=page`, ' +
+          '`X.id.in_(page)`, `id__in=[r.id for r in page]`) when the code says the loop variable ' +
+          'holds a page: it is named so (`page`, `page_of_ids`), the loop iterates a function named ' +
+          'for pages or batches (`paginate_ids(...)`, `iter_pages(...)`, `id_batches(...)`), or a ' +
+          'generator of the module whose every `yield` hands out a bounded slice (`yield ids[i : i + ' +
+          'n]`, or `page = list(qs[:n])` then `yield page`). Merging the pages into one `IN (...)` ' +
+          'would undo the paging. Queries per row of a page, in a loop over it, are reported, and so ' +
+          'is a loop over groups of keys that nothing names a page (`for ids in ids_by_region(rows)`).',
+        'The row-by-row fallback of a Django bulk write that failed: a `for` loop (its body and its ' +
+          'iterable) in an `except` handler of a `try` whose body sends the rows in one statement, an ' +
+          '`update(...)` on a queryset of the same model (`Model.objects.filter(...)`) or on the same ' +
+          'queryset variable, or a `bulk_create`/`bulk_update` of the list the loop goes over ' +
+          '(`try: qs.update(owner=new)`, `except IntegrityError: for row in qs: ...`). It runs only ' +
+          'when that statement fails, and writes row by row on purpose, each in a savepoint of its ' +
+          "own, to find the conflicting rows. The `try` body's write is judged as usual, and so is a " +
+          'loop in an `except` handler whose `try` made no bulk write of its rows.',
         'A `while` loop that drains a queryset in slices: a statement of its body assigns a slice with ' +
           'an end (`ids = list(qs.values_list("id", flat=True)[:500])`), and the loop stops when that ' +
           'queryset is empty (`while qs.exists():`, `while await qs.aexists():`) or when the slice comes ' +
@@ -369,8 +407,12 @@ export const queryInLoop: Rule = {
           '.delete()`). A pass that takes no slice (`row = qs.first()`) handles one row, and its queries ' +
           'are reported as usual.',
         'Querysets that are part of another query: the argument of `Exists(...)` or `Subquery(...)`, and ' +
-          'the value of an `__in=` lookup (`filter(id__in=Entry.objects.values("doc_id"))`). Django ' +
-          'compiles them into the enclosing statement, which is judged on its own.',
+          'the value of an `__in=` lookup (`filter(id__in=Entry.objects.values("doc_id"))`), also ' +
+          'through a local variable the function mentions nowhere else (`ids = Entry.objects.filter(' +
+          '...).values_list("doc_id", flat=True)`, then `qs.filter(id__in=ids)`, `Q(id__in=ids)`, ' +
+          '`Exists(ids)`). Django compiles them into the enclosing statement, which is judged on its ' +
+          'own. Any other use of the variable (iterated, `list(ids)`, `ids.count()`, handed to ' +
+          'another call) may run it, and it is reported.',
         '`count()`/`exists()` (`acount()`/`aexists()`) on the very queryset variable a surrounding loop ' +
           'iterates (`for d in docs: ... docs.count()`): the rows the loop fetched answer them.',
         '`save()`/`delete()` on anything but the variable of a loop over a queryset: a form or a ' +
@@ -443,7 +485,7 @@ export const queryInLoop: Rule = {
     const managerKinds = new Map<PyCall, WorkspaceManager>();
     const viaWorkspaceManager = (call: PyCall): boolean => {
       const shape = managerAttributeQuery(call);
-      if (!shape || isSubqueryOfOuterQuery(call)) return false;
+      if (!shape || isSubqueryOfOuterQuery(call, model)) return false;
       const declared =
         shape.kind === 'custom' ? ctx.index.djangoCustomManagers(shape.owner) : relatedManagers();
       if (!declared.has(shape.manager)) return false;
@@ -508,12 +550,7 @@ export const queryInLoop: Rule = {
       viaWorkspaceManager(call) ||
       readsRelatedRows(call, model) ||
       viaAsyncOrm(call, model);
-    const repeated = repeatedRoundTrips(
-      ctx,
-      'db',
-      runsOncePerKeyOrStatement,
-      viaRelatedManagerOrAsyncOrm,
-    );
+    const repeated = repeatedRoundTrips(ctx, 'db', repeatsOnPurpose, viaRelatedManagerOrAsyncOrm);
     // A model that overrides `save()`/`delete()`, or has lifecycle hooks or save signal receivers,
     // loses them to the bulk form.
     const hooks = modelWriteHooks(() => ctx.index);

@@ -31,7 +31,8 @@ import {
   querySetEmptinessTests,
   type QuerySetEmptinessTest,
 } from '../../server/src/python/queryset-truthiness';
-import { mustSeeAll, type MustSeeAll } from '../../server/src/python/must-see-all';
+import { loopFed, mustSeeAll, type MustSeeAll } from '../../server/src/python/must-see-all';
+import { isBulkWriteFallback } from '../../server/src/python/bulk-write-fallbacks';
 import { querySetLengths, type QuerySetLength } from '../../server/src/python/queryset-length';
 import { aggregatesRows, type RowAggregate } from '../../server/src/python/row-aggregates';
 import { isBackgroundJobCode, isBatchScriptPath } from '../../server/src/python/scope-analysis';
@@ -92,13 +93,21 @@ const ONE_WRITE_ADVICE: Record<OrmRead['kind'], string> = {
  * For code that must see every row (a signal handler, a loop that writes each row back or folds
  * every row into what it stores): a bound would silently leave rows out, so the advice is to stream.
  */
-function mustSeeAllMessage(read: OrmRead, why: MustSeeAll, savesOverride: boolean): string {
+function mustSeeAllMessage(
+  read: OrmRead,
+  why: MustSeeAll,
+  savesOverride: boolean,
+  afterBulkWriteFailed: boolean,
+): string {
   const head = `\`${read.head}\` holds every matching row in memory at once: `;
   const stream = `stream them with ${STREAMING_ADVICE[read.kind]}`;
   switch (why.reason) {
     case 'signal-handler':
       return `${head}a signal handler that must update every row should ${stream}`;
     case 'writes-back':
+      // The one-statement write is what just failed: streaming is the advice left.
+      if (afterBulkWriteFailed)
+        return `${head}the loop writes the rows one by one because their bulk write failed, so it needs all of them; ${stream}`;
       // `update(...)` / `bulk_update` skip an overridden `save()`: streaming is the advice left.
       return savesOverride
         ? `${head}the loop saves every row through the overridden \`save()\`, so it needs all of them; ${stream}`
@@ -122,6 +131,15 @@ function leftToListEndpoints(read: OrmRead, model: PythonModel, ctx: FileContext
     ?.functions.find((facts) => facts.start === fn.node.startIndex);
   if (!service || service.isRouteHandler || !service.traits.includes(RETURNS_READ)) return false;
   return rowsOnlyForUnpagedEndpoints({ file: ctx.file, fn: service }, ctx.index);
+}
+
+/**
+ * Whether the read feeds the row-by-row fallback of a bulk write that failed (`try:
+ * qs.update(...)`, `except IntegrityError: for row in qs: ...`).
+ */
+function feedsBulkWriteFallback(read: OrmRead, model: PythonModel): boolean {
+  const loop = loopFed(read, model);
+  return !!loop && isBulkWriteFallback(loop, model);
 }
 
 /** Whether a Django read's model overrides `save()`, which a queryset's `update()` skips. */
@@ -547,7 +565,8 @@ export const unboundedOrmQuery: Rule = {
         'add_contrib_data(); return data`). A nested function that is only handed out, or a ' +
         'collection the enclosing function only reads, keeps the bound. Their finding asks to stream the rows ' +
         '(or, for write-backs, to write them in one `update(...)` / `bulk_update`, unless the Django ' +
-        'model overrides `save()`, which those skip). Nor do reads whose rows the code only counts, ' +
+        'model overrides `save()`, which those skip, or the loop is the row-by-row fallback of that ' +
+        'bulk write, in the `except` handler of a `try` that sent it). Nor do reads whose rows the code only counts, ' +
         'sums or groups in Python: every `for` loop over the rows (written over the read, or over ' +
         'the variable it is assigned to, with `len(rows)` allowed beside) only folds them into counts, ' +
         'sums or a per-key map (`counts[row.status] += 1`, `c[k] = c.get(k, 0) + 1`, `total += ' +
@@ -649,7 +668,12 @@ export const unboundedOrmQuery: Rule = {
             : distinct
               ? distinctMessage(read)
               : whole
-                ? mustSeeAllMessage(read, whole, overridesSave(read, ctx.index))
+                ? mustSeeAllMessage(
+                    read,
+                    whole,
+                    overridesSave(read, ctx.index),
+                    feedsBulkWriteFallback(read, model),
+                  )
                 : growing
                   ? oneParentMessage(read, growing)
                   : grouping

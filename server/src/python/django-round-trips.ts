@@ -20,7 +20,8 @@ import {
   type QuerySetMethodTest,
   readChainIn,
 } from './orm';
-import { unwrap, withoutProgressWrapper } from './scope-analysis';
+import { nameOccurrences, unwrap, withoutProgressWrapper } from './scope-analysis';
+import { OwnedCache } from './memo';
 import type { WorkspaceIndex } from '../workspace/index';
 
 /** Queryset methods that run the query, sync and async (Django 4.1+ twins). */
@@ -86,27 +87,42 @@ export function isEvaluatedThroughVariable(head: PyCall, model: PythonModel): bo
   const fn = head.fn;
   const loop = head.loops[head.loops.length - 1];
   if (!fn || !loop) return false;
+  const bound = lazyQuerySetBoundBy(head, model);
+  if (!bound) return false;
+  // The value sits in the loop: a call after it and before the loop's end is in the loop too.
+  const assigned = bound.value.endIndex;
+  const loopEnd = loop.node.endIndex;
+  return model.calls.some(
+    (other) =>
+      other.fn === fn &&
+      other.start > assigned &&
+      other.end <= loopEnd &&
+      startsFrom(other, bound.name) &&
+      evaluatesQuerySetVariable(other, model),
+  );
+}
+
+/**
+ * The local variable a lazy Django queryset is assigned to whole (`entries =
+ * Entry.objects.filter(agent=agent)` for the chain `head` starts), with the assigned value;
+ * undefined when the chain is part of a larger value (`list(...)`, an argument) or not lazy.
+ */
+function lazyQuerySetBoundBy(
+  head: PyCall,
+  model: PythonModel,
+): { name: string; value: Node } | undefined {
+  const fn = head.fn;
+  if (!fn) return undefined;
   const flow = localFlow(fn);
   for (const [name, values] of flow.assignments) {
     const value = values.find((v) => v.startIndex <= head.start && head.end <= v.endIndex);
     if (!value) continue;
     // The chain the head starts must be the whole value, not an argument inside it.
     if (flow.opaque.has(name) || readChainIn(value, model).root.startIndex !== head.start)
-      return false;
-    if (!isLazyDjangoQuerySet(value, fn, model)) return false;
-    // The value sits in the loop: a call after it and before the loop's end is in the loop too.
-    const assigned = value.endIndex;
-    const loopEnd = loop.node.endIndex;
-    return model.calls.some(
-      (other) =>
-        other.fn === fn &&
-        other.start > assigned &&
-        other.end <= loopEnd &&
-        startsFrom(other, name) &&
-        evaluatesQuerySetVariable(other, model),
-    );
+      return undefined;
+    return isLazyDjangoQuerySet(value, fn, model) ? { name, value } : undefined;
   }
-  return false;
+  return undefined;
 }
 
 /** Whether a call's receiver chain starts from the name: `qs.count()`, `qs.filter(...).count()`. */
@@ -172,7 +188,7 @@ function rowClassOf(iterable: Node, call: PyCall, model: PythonModel): string | 
 }
 
 /** The name a chain's Django manager is read from: `Order` in `x.Order.objects.filter(...)`. */
-function managerOwner(chain: ReturnType<typeof readChainIn>): string | undefined {
+export function managerOwner(chain: ReturnType<typeof readChainIn>): string | undefined {
   const at = chain.links.findIndex(
     (link) => link.kind === 'attribute' && isDjangoManagerName(link.name),
   );
@@ -331,11 +347,13 @@ function loopBinding(loops: readonly PyLoop[], name: string): PyLoop | undefined
 /**
  * Whether a Django query chain is a subquery of an enclosing query: the argument of `Exists(...)`
  * or `Subquery(...)`, or the value of an `__in=` lookup (`filter(id__in=Entry.objects.values(
- * "doc_id"))`). Django compiles it into the outer statement's SQL: it sends nothing itself.
+ * "doc_id"))`), written there or held in a local variable used only so
+ * (`isSubqueryThroughVariable`). Django compiles it into the outer statement's SQL: it sends
+ * nothing itself.
  */
-export function isSubqueryOfOuterQuery(call: PyCall): boolean {
+export function isSubqueryOfOuterQuery(call: PyCall, model: PythonModel): boolean {
   const outer = call.outer;
-  if (!outer) return false;
+  if (!outer) return isSubqueryThroughVariable(call, model);
   const args = outer.args.namedChildren.filter((arg): arg is Node => arg?.type !== 'comment');
   if (SUBQUERY_EXPRESSIONS.has(outer.method)) return args[0]?.startIndex === call.start;
   if (!outer.args.text.includes('__in')) return false;
@@ -345,6 +363,83 @@ export function isSubqueryOfOuterQuery(call: PyCall): boolean {
       (arg.childForFieldName('name')?.text.endsWith('__in') ?? false) &&
       arg.childForFieldName('value')?.startIndex === call.start,
   );
+}
+
+/** Calls whose `x__in=` lookups a queryset may be the value of: queryset filters and `Q(...)`. */
+const LOOKUP_TAKERS = new Set([
+  'filter',
+  'exclude',
+  'get',
+  'aget',
+  'get_or_create',
+  'aget_or_create',
+  'update_or_create',
+  'aupdate_or_create',
+  'Q',
+  'When',
+]);
+
+/** `__in=`, `Exists(`, `Subquery(`: a file without them puts no queryset inside another. */
+const SUBQUERY_TEXT = /__in\s*=|\b(?:Exists|Subquery)\s*\(/;
+const mayNestQuerySets = new OwnedCache<PythonModel, boolean>('may nest querysets');
+
+/**
+ * Whether a Django query chain is a lazy queryset assigned to a local variable that the function
+ * only ever uses inside other queries (`ids = Actor.objects.filter(org=org).values_list("user_id",
+ * flat=True)`, then `qs.filter(user_id__in=ids)`, `Exists(ids)`): like the inline form
+ * (`isSubqueryOfOuterQuery`), it is compiled into those queries' SQL and never sent itself. Any
+ * other mention of the name (iterated, `list(ids)`, `ids.count()`, passed to a function,
+ * returned, an `__in=` of a call that is no queryset filter) may evaluate it, and answers no.
+ */
+function isSubqueryThroughVariable(head: PyCall, model: PythonModel): boolean {
+  const fn = head.fn;
+  if (!fn || !mayNestQuerySetsIn(model)) return false;
+  const bound = lazyQuerySetBoundBy(head, model);
+  if (!bound) return false;
+  const start = fn.node.startIndex;
+  const end = fn.end;
+  return nameOccurrences(model, bound.name)
+    .filter((node) => start <= node.startIndex && node.endIndex <= end)
+    .every((node) => isAssignedTo(node) || isSubqueryValue(node));
+}
+
+function mayNestQuerySetsIn(model: PythonModel): boolean {
+  let found = mayNestQuerySets.get(model);
+  if (found === undefined) {
+    found = SUBQUERY_TEXT.test(model.source);
+    mayNestQuerySets.set(model, found);
+  }
+  return found;
+}
+
+/** Whether an identifier is the whole target of an assignment (`ids = ...`). */
+function isAssignedTo(name: Node): boolean {
+  const parent = name.parent;
+  return parent?.type === 'assignment' && parent.childForFieldName('left')?.id === name.id;
+}
+
+/**
+ * Whether an identifier is used as a subquery: the whole value of an `x__in=` lookup of a
+ * queryset filter or `Q(...)`, or the first argument of `Exists(...)` / `Subquery(...)`.
+ */
+function isSubqueryValue(name: Node): boolean {
+  const parent = name.parent;
+  if (parent?.type === 'keyword_argument') {
+    if (parent.childForFieldName('value')?.id !== name.id) return false;
+    if (!parent.childForFieldName('name')?.text.endsWith('__in')) return false;
+    return LOOKUP_TAKERS.has(calledName(parent.parent?.parent) ?? '');
+  }
+  if (parent?.type !== 'argument_list') return false;
+  const first = parent.namedChildren.find((arg) => arg?.type !== 'comment');
+  return first?.id === name.id && SUBQUERY_EXPRESSIONS.has(calledName(parent.parent) ?? '');
+}
+
+/** The name a call node calls: `filter` of `qs.filter(...)`, `Q` of `Q(...)` or `models.Q(...)`. */
+function calledName(call: Node | null | undefined): string | undefined {
+  if (call?.type !== 'call') return undefined;
+  const callee = call.childForFieldName('function');
+  if (callee?.type === 'identifier') return callee.text;
+  return callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : undefined;
 }
 
 /**

@@ -42,6 +42,7 @@ import {
 } from './scope-analysis';
 import { OwnedCache } from './memo';
 import { drainsInLimitedBatches, statementsBuiltInLoop } from './batch-drains';
+import { boundedSliceIn, queriesOncePerPage } from './batch-pages';
 import { sendsRowFetchSql } from './embedded-sql';
 import { holdsEnumMembers } from './enum-members';
 
@@ -351,7 +352,8 @@ function classifyRoundTrip(call: PyCall, model: PythonModel): RoundTrip | undefi
     if (isDjangoQuery(call)) {
       if (!isFirstDjangoQueryOfChain(call, model)) return undefined;
       // Compiled into the enclosing query, or run where a variable holding it is evaluated.
-      if (isSubqueryOfOuterQuery(call) || isEvaluatedThroughVariable(call, model)) return undefined;
+      if (isSubqueryOfOuterQuery(call, model) || isEvaluatedThroughVariable(call, model))
+        return undefined;
     }
     return 'db';
   }
@@ -816,27 +818,6 @@ function slicedBatch(statement: Node | null): { name: string; root: string } | u
   return root ? { name: target.text, root } : undefined;
 }
 
-/** The first subscript in an expression whose slice has an end (`[:n]`, `[a:b]`). */
-function boundedSliceIn(node: Node, depth: number): Node | undefined {
-  if (node.type === 'subscript' && node.namedChildren.some((part) => isBoundedSlice(part)))
-    return node;
-  if (depth > 6 || node.type === 'lambda') return undefined;
-  for (const child of node.namedChildren) {
-    const found = child && boundedSliceIn(child, depth + 1);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** A slice with a stop: `:n`, `a:b`, `a:b:c`; not `n:` (everything after n). */
-function isBoundedSlice(node: Node | null): boolean {
-  if (node?.type !== 'slice') return false;
-  const parts = node.children;
-  const colon = parts.findIndex((part) => part?.type === ':');
-  const stop = parts[colon + 1];
-  return colon !== -1 && !!stop && stop.type !== ':';
-}
-
 /**
  * Whether a `while` loop around a drain loop (`while not stopping: while claim_one(): pass`)
  * only repeats the drain: the drain call's receiver and arguments read no name the outer loop
@@ -879,7 +860,8 @@ function sleepingLoops(model: PythonModel): Set<number> {
  * The loops around `call` that run it once per item, innermost last. Left out: loops over fixed
  * literal collections (or names bound once to one, or a literal `range` of ten or fewer), the
  * first iterable of a comprehension and a loop's `else` (both run once), loops over batches
- * (and `while` loops that drain a queryset in slices or a table with `.limit(n)`),
+ * (and `while` loops that drain a queryset in slices or a table with `.limit(n)`, and loops over
+ * pages whose query takes the whole page in an `IN (...)`),
  * loops the code leaves right after the call, loops whose next call needs this one's answer,
  * `while` loops whose condition is the call (draining a queue) and `while` loops that only repeat
  * such a drain, and `while` loops that sleep (polling, reported elsewhere).
@@ -903,6 +885,7 @@ export function repeatingLoops(call: PyCall, model: PythonModel): PyLoop[] {
       continue;
     if (loop.kind === 'while' && sleepingLoops(model).has(loop.node.id)) continue;
     if (isBatchLoop(loop) || drainsInSlices(loop, model)) continue;
+    if (queriesOncePerPage(call, loop, model)) continue;
     if (drainsInLimitedBatches(loop, model)) continue;
     if (leavesLoopAfter(call, loop)) continue;
     if (dependsOnPreviousIteration(call, loop, model)) continue;

@@ -73,6 +73,32 @@ export function updatesPerRowValues(call: PyCall, loop: PyLoop): boolean {
   });
 }
 
+/**
+ * Whether the call heads a Django `update(...)` keyed to one row (`filter(pk=row.pk,
+ * status=OPEN).update(...)`) whose answer, the number of rows it changed, the code uses: assigned
+ * to a name the loop reads after it (`changed = ...; if changed:`), or tested, returned or
+ * passed on where it is written. The update is a check-and-set per row, and neither `bulk_update`
+ * nor one `IN (...)` returns a count per row.
+ */
+export function usesRowCountOfUpdate(call: PyCall, loop: PyLoop): boolean {
+  const chain = chainWithSlices(call.node);
+  if (chain.type !== 'call' || !/^a?update$/.test(methodOf(chain) ?? '')) return false;
+  const filters = chain.childForFieldName('function')?.childForFieldName('object');
+  if (!filters || !DJANGO_ROW_KEY.test(filters.text)) return false;
+  let value: Node = chain;
+  while (value.parent?.type === 'await' || value.parent?.type === 'parenthesized_expression')
+    value = value.parent;
+  const holder = value.parent;
+  if (!holder || holder.type === 'expression_statement') return false;
+  if (holder.type !== 'assignment' || holder.childForFieldName('right')?.id !== value.id)
+    return true;
+  const target = holder.childForFieldName('left');
+  if (target?.type !== 'identifier') return true;
+  // Read from the text after the assignment to the loop's end: a mention there reads the count.
+  const after = loop.node.text.slice(holder.endIndex - loop.node.startIndex);
+  return new RegExp(`(?<![\\w.])${target.text}(?!\\w)`).test(after);
+}
+
 /** `id__in=`, `.in_(`: the statement may already batch keys. */
 const IN_BATCH = /__in\s*=|\.in_\(/;
 const filtersWithIn = new OwnedCache<PythonModel, boolean>('may filter with IN');
@@ -108,11 +134,19 @@ function inLists(node: Node): Node[] {
  * whose keys merge into one. A fixed list (`state__in=["open", "done"]`) batches nothing.
  */
 export function sendsInBatch(call: PyCall, loop: PyLoop, model: PythonModel): boolean {
-  if (!mayFilterWithIn(model)) return false;
+  return readsWhatTheLoopChanges(inListsSent(call, loop, model), loop);
+}
+
+/**
+ * The lists the statement a call sends filters with `IN`: the values of `x__in=` and arguments
+ * of `.in_(...)` in its chain, or in a statement the loop builds for it (`stmt = select(X).where(
+ * X.id.in_(ids))`, then `session.execute(stmt)`).
+ */
+export function inListsSent(call: PyCall, loop: PyLoop, model: PythonModel): Node[] {
+  if (!mayFilterWithIn(model)) return [];
   const chain = chainWithSlices(call.node);
   const statements = IN_BATCH.test(chain.text) ? [chain] : statementsBuiltInLoop(call, loop);
-  return statements.some(
-    (statement) =>
-      IN_BATCH.test(statement.text) && readsWhatTheLoopChanges(inLists(statement), loop),
-  );
+  return statements
+    .filter((statement) => IN_BATCH.test(statement.text))
+    .flatMap((statement) => inLists(statement));
 }
