@@ -361,7 +361,13 @@ export const unboundedOrmQuery: Rule = {
           'plain column of a declared model, or a categorical name (`status`, `state`, `type`, `kind`, `*_type`, ...) ' +
           'of any model (`X.status.in_(statuses)`, `status__in=[...]`), and negated lists (`~X.id.in_(ids)`, `~Q(id__in=ids)`).',
         "The child rows of one parent: `==` on a column the workspace's models declare a foreign key " +
-          '(`where(Stage.pipeline_id == p)`, Django `filter(member=m)`, `member_id=...`; a ' +
+          '(`where(Stage.pipeline_id == p)`, Django `filter(member=m)`, `member_id=...`; a Django ' +
+          'foreign key may be declared with a subclass of `ForeignKey` or `OneToOneField`, one the ' +
+          'workspace declares (followed through its bases in any module: `class FlexibleForeignKey(' +
+          "models.ForeignKey)`) or one of a package named `...ForeignKey` / `...OneToOneField` (django-mptt's " +
+          '`TreeForeignKey`) on a field not named `..._id` (such a field of such a class is a plain ' +
+          'integer column named like a key); a workspace class named like a key that derives from ' +
+          'another field (`models.BigIntegerField`) declares none; a ' +
           'many-to-one relationship compared to one object, `filter(Note.pipeline == p)`, when the ' +
           'model declares its `<relationship>_id` key; through a ' +
           "single-table-inheritance subclass too, which maps its parent's table and keys, its parent " +
