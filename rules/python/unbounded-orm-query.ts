@@ -88,8 +88,23 @@ function mustSeeAllMessage(read: OrmRead, why: MustSeeAll, savesOverride: boolea
         : `${head}the loop writes every row back, so it needs all of them; ${stream}, or write them in ${ONE_WRITE_ADVICE[read.kind]}`;
     case 'folds':
       return `${head}the loop folds every row into \`${why.into}\`, which is kept whole, so it needs all of them; ${stream}`;
+    case 'writes-each':
+      return `${head}the loop writes for every row (\`${why.write}\`), so it needs all of them; ${stream}`;
+    case 'keys-feed-write':
+      return `${head}\`${why.write}\` writes every row its list names (\`${why.keys}\`), so it needs all of them; if they can be very many, send that write in chunks of the list rather than cut it`;
   }
 }
+
+/**
+ * Reasons to see every row that hold wherever the rows come from: the rows of one parent the
+ * domain sizes stay exempt there. A loop that writes each row back or folds every row into
+ * what it keeps is reported even then (query-in-loop's and the aggregation advice apply).
+ */
+const SIZED_PARENT_EXEMPT: ReadonlySet<MustSeeAll['reason']> = new Set([
+  'signal-handler',
+  'writes-each',
+  'keys-feed-write',
+]);
 
 /** Whether a Django read's model overrides `save()`, which a queryset's `update()` skips. */
 function overridesSave(read: OrmRead, index: WorkspaceIndex): boolean {
@@ -392,8 +407,8 @@ export const unboundedOrmQuery: Rule = {
           'reported, with no bound to add and advice to page or stream: the rows of one tenant (a key to an ' +
           'organization, tenant, workspace, project, company, team or realm), the rows of a table that ' +
           'keeps growing under its parent (orders, invoices, payments, events, logs, messages, history, ' +
-          'audit, notifications, activity, transactions, metrics), and reads that must see every row ' +
-          '(below). A Django signal receiver counts as the code around it, not as such a read, for the ' +
+          'audit, notifications, activity, transactions, metrics), and reads in loops that write each ' +
+          'row back or fold every row into what they keep (below). A Django signal receiver counts as the code around it, not as such a read, for the ' +
           'rows of one parent: it runs inside the request that saved the instance, so the children of ' +
           'that instance (`Rack.objects.filter(group=instance)`, `virtual_chassis=instance.pk`) are ' +
           'left alone there too, even when the receiver saves each one. ' +
@@ -501,7 +516,16 @@ export const unboundedOrmQuery: Rule = {
         'fold every row into a collection that starts empty and is then stored whole (`cache.set(key, ids)`, ' +
         '`bulk_update`) or, for a set or dict (an index), returned. Their finding asks to stream the rows ' +
         '(or, for write-backs, to write them in one `update(...)` / `bulk_update`, unless the Django ' +
-        'model overrides `save()`, which those skip). Nor do reads whose rows the code only counts, ' +
+        'model overrides `save()`, which those skip). Nor do Django reads whose rows feed writes that ' +
+        'must reach all of them: a loop over the rows that makes a Django write for each one with ' +
+        'something of the row, or of a name its body assigns from the row (`Shipment.objects.create(' +
+        'item=item)`, `Other.objects.filter(owner=row).update(...)`, `target = Member.objects.get(' +
+        'user_id=row.user_id)` then `Link.objects.create(member=target)`, or `copy = Item(sku=row.sku)` ' +
+        'then `copy.save()`), asked to stream the rows; and rows or keys assigned to a name (`ids = ' +
+        'list(qs.values_list("id", flat=True))`) that a later `update()` / `delete()` of the function ' +
+        'takes as a list (`Other.objects.filter(item_id__in=ids).delete()`), asked to send that write ' +
+        'in chunks of the list if it can be very long. A bound would leave rows unwritten. (The rows ' +
+        'of one parent the domain sizes stay exempt there, as above.) Nor do reads whose rows the code only counts, ' +
         'sums or groups in Python: every `for` loop over the rows (written over the read, or over ' +
         'the variable it is assigned to, with `len(rows)` allowed beside) only folds them into counts, ' +
         'sums or a per-key map (`counts[row.status] += 1`, `c[k] = c.get(k, 0) + 1`, `total += ' +
@@ -563,7 +587,7 @@ export const unboundedOrmQuery: Rule = {
       // A signal receiver runs inside the request that saved the instance: the children of one
       // parent (`Rack.objects.filter(group=instance)`) are a set the domain sizes there too.
       const parent =
-        batch || (whole && whole.reason !== 'signal-handler')
+        batch || (whole && !SIZED_PARENT_EXEMPT.has(whole.reason))
           ? undefined
           : (rowsOfOneParent(read, ctx.index) ?? asyncRowsOfOneParent(read));
       const growing = parent && growsWithoutBound(parent, read.recentWindow);
