@@ -141,7 +141,8 @@ const QUERYSET_WRITES = new Set(['update', 'aupdate', 'delete', 'adelete']);
  * the body derives from it (`target = Member.objects.get(user_id=member.user_id)`, then
  * `Link.objects.create(member=target)`): a write through a manager or queryset
  * (`Model.objects...create(...)`, `.filter(owner=row).update(...)`), or a `save()`/`delete()`
- * of such a derived instance. The rows the loop skips would never be written.
+ * without positional arguments of such a derived instance. The rows the loop skips would never
+ * be written.
  */
 function writeForEachRow(loop: PyLoop, row: string, inBody: readonly PyCall[]): PyCall | undefined {
   const derived = derivedNames(loop, row);
@@ -151,7 +152,14 @@ function writeForEachRow(loop: PyLoop, row: string, inBody: readonly PyCall[]): 
     if (!DJANGO_WRITES.has(call.method)) return false;
     const receiver = call.receiver;
     if (hasObjectsManager(call)) return readsRow(call.args) || readsRow(receiver);
-    return receiver?.type === 'identifier' && derived.has(receiver.text);
+    // `copy.save()`, `copy.save(update_fields=[...])`; not `image.save(path)` (Pillow) nor a
+    // dict's `update(...)`.
+    return (
+      ROW_WRITES.has(call.method) &&
+      receiver?.type === 'identifier' &&
+      derived.has(receiver.text) &&
+      positionalArguments(call).length === 0
+    );
   });
 }
 
