@@ -1228,7 +1228,8 @@ describe('rule messages', () => {
       ].join('\n'),
     );
     assert.deepEqual(messages, [
-      '`jobs.run_at` is filtered in 1 query but has no index: each one scans `jobs`',
+      '`jobs.run_at` is filtered in 1 query (app/models.py:14 in `due`) but has no index: each ' +
+        'one scans `jobs`',
     ]);
   });
 
@@ -1254,9 +1255,10 @@ describe('rule messages', () => {
       ].join('\n'),
     );
     assert.deepEqual(messages, [
-      '`member.login` is filtered in 1 query but no index leads with it (it is column 2 of ' +
-        '`ix_member_login`): each one scans `member`',
-      '`member.nickname` is filtered in 1 query but has no index: each one scans `member`',
+      '`member.login` is filtered in 1 query (app/models.py:12 in `by_login`) but no index leads ' +
+        'with it (it is column 2 of `ix_member_login`): each one scans `member`',
+      '`member.nickname` is filtered in 1 query (app/models.py:14 in `by_nickname`) but has no ' +
+        'index: each one scans `member`',
     ]);
   });
 
@@ -1283,11 +1285,51 @@ describe('rule messages', () => {
       ].join('\n'),
     );
     assert.deepEqual(messages, [
-      '`shots.project_id`, `sequence_id` filters + `code` sort (1 query) use separate indexes; ' +
-        'one composite index serves them all: ' +
+      '`shots.project_id`, `sequence_id` filters + `code` sort (1 query: app/models.py:12 in ' +
+        '`shots_of`) use separate indexes; one composite index serves them all: ' +
         '`Index("ix_shots_project_id_sequence_id_code", "project_id", "sequence_id", "code")`',
-      '`shots.sequence_id` filter + `code` sort (1 query) use separate indexes; one composite ' +
-        'index serves both: `Index("ix_shots_sequence_id_code", "sequence_id", "code")`',
+      '`shots.sequence_id` filter + `code` sort (1 query: app/models.py:14 in `sequence_shots`) ' +
+        'use separate indexes; one composite index serves both: ' +
+        '`Index("ix_shots_sequence_id_code", "sequence_id", "code")`',
+    ]);
+  });
+
+  it('unindexed-query-column names up to three query sites, in file order', async () => {
+    const messages = await messagesIn('unindexed-query-column', [
+      {
+        relativePath: 'shop/models.py',
+        text: [
+          'from django.db import models',
+          'class Coupon(models.Model):',
+          '    code = models.CharField(max_length=20)',
+          '    campaign = models.CharField(max_length=40)',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'shop/views.py',
+        text: [
+          'from shop.models import Coupon',
+          'def redeem(request, code):',
+          '    return Coupon.objects.filter(code=code).first()',
+          'def lookup(request, code):',
+          '    return Coupon.objects.get(code=code)',
+          'DEFAULT = Coupon.objects.filter(code="WELCOME").first()',
+          'def by_campaign(request, campaign):',
+          '    return list(Coupon.objects.filter(campaign=campaign)[:20])',
+          'def campaign_count(request, campaign):',
+          '    return Coupon.objects.filter(campaign=campaign).count()',
+          'def campaign_exists(request, campaign):',
+          '    return Coupon.objects.filter(campaign=campaign).exists()',
+          'def first_of_campaign(request, campaign):',
+          '    return Coupon.objects.filter(campaign=campaign).first()',
+        ].join('\n'),
+      },
+    ]);
+    assert.deepEqual(messages.sort(), [
+      // Four queries: the count says enough.
+      '`shop_coupon.campaign` is filtered in 4 queries but has no index: each one scans `shop_coupon`',
+      '`shop_coupon.code` is filtered in 3 queries (shop/views.py:3 in `redeem`, shop/views.py:5 ' +
+        'in `lookup`, shop/views.py:6) but has no index: each one scans `shop_coupon`',
     ]);
   });
 

@@ -24,6 +24,7 @@ import {
 } from '../../server/src/python/row-flow';
 import { positionalArgumentNodes } from '../../server/src/python/scope-analysis';
 import type { ColumnFact } from '../../server/src/workspace/facts';
+import type { WorkspaceIndex } from '../../server/src/workspace/index';
 
 /** Prefix of the trait recording a list query: `large-column-in-list-query:<Model>:<start>:<end>`. */
 const TRAIT = 'large-column-in-list-query:';
@@ -130,6 +131,20 @@ function withPinnedColumns(
   return { ...listed, pinned: valuePinnedColumns(chainBounds(links, undefined, fn)) };
 }
 
+/**
+ * The attribute a chain reads from one row of its query (`projects` of `Release.objects.get(...)
+ * .projects.all()`, also through a variable holding the row): a related manager, whose rows are
+ * of another model. Undefined when the chain reads the query's own rows (no attribute past the
+ * manager), null when it reads something that is not told apart (two attributes, an attribute
+ * not read from the result of a call).
+ */
+function relatedManagerOfRow(links: readonly ChainLink[]): string | null | undefined {
+  const attributes = links.slice(1).filter((link) => link.kind === 'attribute');
+  if (attributes.length === 0) return undefined;
+  const at = links.indexOf(attributes[0]);
+  return attributes.length === 1 && links[at - 1].kind === 'call' ? attributes[0].name : null;
+}
+
 /** Model classes a `.all()` loads whole rows of; none when it is not an entity list query. */
 function listedModels(call: PyCall, fn: PyFunction, model: PythonModel): ListedEntities {
   if (!call.receiver || call.args.namedChildCount > 0) return NO_ENTITIES;
@@ -145,8 +160,16 @@ function listedModels(call: PyCall, fn: PyFunction, model: PythonModel): ListedE
     /^[A-Z]/.test(root.text) &&
     first?.kind === 'attribute' &&
     (first.name === 'query' || isDjangoManagerName(first.name))
-  )
-    return withPinnedColumns({ models: [root.text], rowParts: [], pinned: [] }, links, fn);
+  ) {
+    const related = relatedManagerOfRow(links);
+    if (related === undefined)
+      return withPinnedColumns({ models: [root.text], rowParts: [], pinned: [] }, links, fn);
+    // `Release.objects.get(...).projects.all()`: the rows of a related manager of one Release,
+    // which the workspace check resolves to their model (`Release.projects`).
+    return related && first.name !== 'query'
+      ? { models: [`${root.text}.${related}`], rowParts: [], pinned: [] }
+      : NO_ENTITIES;
+  }
   // `session.execute(select(User)...).scalars().all()`, `session.scalars(stmt).all()`
   const execute = links.find((link) => link.kind === 'call' && EXECUTE.has(link.name));
   const statement = execute?.args ? positionalArgumentNodes(execute.args)[0] : undefined;
@@ -277,6 +300,17 @@ function readsColumn(code: string, attribute: string): boolean {
   );
 }
 
+/**
+ * The model whose rows a list query loads, as its trait names it: a model class, or a related
+ * manager of one row of a model (`Release.projects`), whose rows are those of the model the
+ * relation field names; undefined when the workspace's models do not tell.
+ */
+function rowsModel(index: WorkspaceIndex, listed: string): string | undefined {
+  const dot = listed.indexOf('.');
+  if (dot === -1) return listed;
+  return index.djangoRelatedRows(listed.slice(0, dot), listed.slice(dot + 1));
+}
+
 /** Large JSON/Text/binary columns loaded by queries that list whole rows. */
 export const largeColumnInListQuery: Rule = {
   meta: {
@@ -354,6 +388,13 @@ export const largeColumnInListQuery: Rule = {
           'nothing joined (`select(Task).join(Owner).where(Owner.email == e)` lists the tasks of one owner), ' +
           'and not `== None` (every row without a value).',
         'Queries at module level, and Django querysets evaluated without `.all()` (`list(qs)`, `for t in qs`).',
+        'The rows of a related manager of one row (`release.projects.all()` after `release = ' +
+          'Release.objects.get(...)`, `Agent.objects.get(pk=pk).queues.all()`) are not taken for ' +
+          "rows of that row's model: they are judged as rows of the model the relation field names " +
+          '(`projects = ManyToManyField(Project)` on `Release`), or of the model that declares the ' +
+          '`ForeignKey` / `ManyToManyField` whose reverse accessor it is (`related_name="queues"`, ' +
+          "or `<model>_set`). A manager no relation field of the workspace declares (a package's " +
+          '`TaggableManager`), or one reached through two attributes, is left alone.',
       ],
     },
   },
@@ -369,10 +410,12 @@ export const largeColumnInListQuery: Rule = {
       for (const fn of facts.functions) {
         for (const trait of fn.traits) {
           if (!trait.startsWith(TRAIT)) continue;
-          const [model, start, end, responseModel, schemaList, pinnedList] = trait
+          const [traitModel, start, end, responseModel, schemaList, pinnedList] = trait
             .slice(TRAIT.length)
             .split(':');
           const schemas = schemaList ? schemaList.split(',') : [];
+          const model = rowsModel(ctx.index, traitModel);
+          if (!model) continue;
           const tables = ctx.index.tablesOfClass(model);
           if (tables.length !== 1) continue;
           const { file: modelFile, table } = tables[0];

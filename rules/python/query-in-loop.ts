@@ -35,6 +35,7 @@ import {
 import type { PyCall, PyLoop, PythonModel } from '../../server/src/python/model';
 import { readsNothingTheLoopChanges } from '../../server/src/python/loop-invariance';
 import { queriesOncePerModelClass } from '../../server/src/python/model-class-loops';
+import { iteratesAtMostOneRow } from '../../server/src/python/orm-keys';
 import { queriesOncePerKeyGroup } from '../../server/src/python/grouped-key-loops';
 import {
   sendsInBatch,
@@ -296,6 +297,13 @@ export const queryInLoop: Rule = {
         '`fetch_one` / `fetch_all` / `fetchone` / `fetchall` calls that send no whole SQL statement: ' +
           "a cursor's `fetchall()` after one `execute`, or another object's method of that name " +
           '(`await menu.fetch_one("Select a plan", plan)`).',
+        'Queries in a `for` loop over a Django queryset that holds one row at most, when no loop ' +
+          'of the function encloses it: its `==` filters (keywords, or `Q` objects as ' +
+          '`unbounded-orm-query` reads them; `== None` pins nothing) pin the primary key (`pk`, ' +
+          '`id`), a column the model declares unique, or every column of a unique constraint ' +
+          '(`filter(organization=o, email=e)` under `unique_together (organization, email)`), and ' +
+          'its chain is built of lazy queryset methods that cannot hand out a row twice (a lookup ' +
+          'through a relation, `teams__slug=s`, joins it). The loop runs once at most.',
         '`save()`/`delete()` on the rows of a queryset chain through a method that no QuerySet or ' +
           'Manager class of the model declares as one that only narrows it (`.with_lines()`, ' +
           "a method of another model's QuerySet, one that returns an aggregate or a row): nothing " +
@@ -555,6 +563,8 @@ export const queryInLoop: Rule = {
     // loses them to the bulk form.
     const hooks = modelWriteHooks(() => ctx.index);
     for (const { call, loop } of repeated) {
+      // `for om in Member.objects.filter(org=o, email=e)` under a unique (org, email): one pass.
+      if (iteratesAtMostOneRow(call, loop, model, () => ctx.index)) continue;
       if (commits.has(call)) {
         if (!commitsEachItem(call, loop)) continue;
         ctx.report({

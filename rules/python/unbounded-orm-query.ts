@@ -114,6 +114,10 @@ function mustSeeAllMessage(
         : `${head}the loop writes every row back, so it needs all of them; ${stream}, or write them in ${ONE_WRITE_ADVICE[read.kind]}`;
     case 'folds':
       return `${head}the loop folds every row into \`${why.into}\`, which is kept whole, so it needs all of them; ${stream}`;
+    case 'writes-each':
+      return `${head}the loop writes for every row (\`${why.write}\`), so it needs all of them; ${stream}`;
+    case 'keys-feed-write':
+      return `${head}\`${why.write}\` writes every row its list names (\`${why.keys}\`), so it needs all of them; if they can be very many, send that write in chunks of the list rather than cut it`;
   }
 }
 
@@ -141,6 +145,17 @@ function feedsBulkWriteFallback(read: OrmRead, model: PythonModel): boolean {
   const loop = loopFed(read, model);
   return !!loop && isBulkWriteFallback(loop, model);
 }
+
+/**
+ * Reasons to see every row that hold wherever the rows come from: the rows of one parent the
+ * domain sizes stay exempt there. A loop that writes each row back or folds every row into
+ * what it keeps is reported even then (query-in-loop's and the aggregation advice apply).
+ */
+const SIZED_PARENT_EXEMPT: ReadonlySet<MustSeeAll['reason']> = new Set([
+  'signal-handler',
+  'writes-each',
+  'keys-feed-write',
+]);
 
 /** Whether a Django read's model overrides `save()`, which a queryset's `update()` skips. */
 function overridesSave(read: OrmRead, index: WorkspaceIndex): boolean {
@@ -425,7 +440,13 @@ export const unboundedOrmQuery: Rule = {
           'plain column of a declared model, or a categorical name (`status`, `state`, `type`, `kind`, `*_type`, ...) ' +
           'of any model (`X.status.in_(statuses)`, `status__in=[...]`), and negated lists (`~X.id.in_(ids)`, `~Q(id__in=ids)`).',
         "The child rows of one parent: `==` on a column the workspace's models declare a foreign key " +
-          '(`where(Stage.pipeline_id == p)`, Django `filter(member=m)`, `member_id=...`; a ' +
+          '(`where(Stage.pipeline_id == p)`, Django `filter(member=m)`, `member_id=...`; a Django ' +
+          'foreign key may be declared with a subclass of `ForeignKey` or `OneToOneField`, one the ' +
+          'workspace declares (followed through its bases in any module: `class FlexibleForeignKey(' +
+          "models.ForeignKey)`) or one of a package named `...ForeignKey` / `...OneToOneField` (django-mptt's " +
+          '`TreeForeignKey`) on a field not named `..._id` (such a field of such a class is a plain ' +
+          'integer column named like a key); a workspace class named like a key that derives from ' +
+          'another field (`models.BigIntegerField`) declares none; a ' +
           'many-to-one relationship compared to one object, `filter(Note.pipeline == p)`, when the ' +
           'model declares its `<relationship>_id` key; through a ' +
           "single-table-inheritance subclass too, which maps its parent's table and keys, its parent " +
@@ -450,8 +471,8 @@ export const unboundedOrmQuery: Rule = {
           'reported, with no bound to add and advice to page or stream: the rows of one tenant (a key to an ' +
           'organization, tenant, workspace, project, company, team or realm), the rows of a table that ' +
           'keeps growing under its parent (orders, invoices, payments, events, logs, messages, history, ' +
-          'audit, notifications, activity, transactions, metrics), and reads that must see every row ' +
-          '(below). A Django signal receiver counts as the code around it, not as such a read, for the ' +
+          'audit, notifications, activity, transactions, metrics), and reads in loops that write each ' +
+          'row back or fold every row into what they keep (below). A Django signal receiver counts as the code around it, not as such a read, for the ' +
           'rows of one parent: it runs inside the request that saved the instance, so the children of ' +
           'that instance (`Rack.objects.filter(group=instance)`, `virtual_chassis=instance.pk`) are ' +
           'left alone there too, even when the receiver saves each one. ' +
@@ -566,7 +587,16 @@ export const unboundedOrmQuery: Rule = {
         'collection the enclosing function only reads, keeps the bound. Their finding asks to stream the rows ' +
         '(or, for write-backs, to write them in one `update(...)` / `bulk_update`, unless the Django ' +
         'model overrides `save()`, which those skip, or the loop is the row-by-row fallback of that ' +
-        'bulk write, in the `except` handler of a `try` that sent it). Nor do reads whose rows the code only counts, ' +
+        'bulk write, in the `except` handler of a `try` that sent it). Nor do Django reads whose rows feed writes that ' +
+        'must reach all of them: a loop over the rows that makes a Django write for each one with ' +
+        'something of the row, or of a name its body assigns from the row (`Shipment.objects.create(' +
+        'item=item)`, `Other.objects.filter(owner=row).update(...)`, `target = Member.objects.get(' +
+        'user_id=row.user_id)` then `Link.objects.create(member=target)`, or `copy = Item(sku=row.sku)` ' +
+        'then `copy.save()`), asked to stream the rows; and rows or keys assigned to a name (`ids = ' +
+        'list(qs.values_list("id", flat=True))`) that a later `update()` / `delete()` of the function ' +
+        'takes as a list (`Other.objects.filter(item_id__in=ids).delete()`), asked to send that write ' +
+        'in chunks of the list if it can be very long. A bound would leave rows unwritten. (The rows ' +
+        'of one parent the domain sizes stay exempt there, as above.) Nor do reads whose rows the code only counts, ' +
         'sums or groups in Python: every `for` loop over the rows (written over the read, or over ' +
         'the variable it is assigned to, with `len(rows)` allowed beside) only folds them into counts, ' +
         'sums or a per-key map (`counts[row.status] += 1`, `c[k] = c.get(k, 0) + 1`, `total += ' +
@@ -635,7 +665,7 @@ export const unboundedOrmQuery: Rule = {
       // A signal receiver runs inside the request that saved the instance: the children of one
       // parent (`Rack.objects.filter(group=instance)`) are a set the domain sizes there too.
       const parent =
-        batch || (whole && whole.reason !== 'signal-handler')
+        batch || (whole && !SIZED_PARENT_EXEMPT.has(whole.reason))
           ? undefined
           : (rowsOfOneParent(read, ctx.index) ?? asyncRowsOfOneParent(read));
       const growing = parent && growsWithoutBound(parent, read.recentWindow);

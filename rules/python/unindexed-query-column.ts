@@ -10,6 +10,7 @@ import type {
   TableFact,
 } from '../../server/src/workspace/facts';
 import type { IndexedTable, KnownIndex } from '../../server/src/workspace/index';
+import { SiteNames, type Site } from '../../server/src/workspace/query-sites';
 
 /** Two-valued columns: an index on them rarely beats a scan, so nobody should be told to add one. */
 const BOOLEAN_TYPE = /^(?:[\w.]*\.)?(?:Boolean|bool|BooleanField|NullBooleanField)\b/;
@@ -25,7 +26,8 @@ interface ResolvedUse {
   role: QueryColumnUse['role'];
   /** The file and query id the use belongs to. */
   query: string;
-  /** Where the use is written in its file. */
+  /** The file the use is written in, and where. */
+  file: string;
   start: number;
 }
 
@@ -34,6 +36,8 @@ interface ColumnUses {
   column: ColumnFact;
   filters: Set<string>;
   sorts: Set<string>;
+  /** Where each query (of `filters` and `sorts`) uses the column. */
+  sites: Map<string, Site>;
 }
 
 /** The column a query names: by attribute or column name; Django's `pk` is the primary key. */
@@ -113,7 +117,14 @@ function resolveQueries(ctx: WorkspaceContext): ResolvedQueries {
             query,
             use.bases.map((base) => `${facts.file}#${base}`),
           );
-        const resolved = { entry, column, role: use.role, query, start: use.start };
+        const resolved = {
+          entry,
+          column,
+          role: use.role,
+          query,
+          file: facts.file,
+          start: use.start,
+        };
         const list = queries.get(query);
         if (list) list.push(resolved);
         else queries.set(query, [resolved]);
@@ -191,16 +202,37 @@ function unservedUses(
         continue;
       let entry = columns.get(use.column);
       if (!entry) {
-        entry = { entry: use.entry, column: use.column, filters: new Set(), sorts: new Set() };
+        entry = {
+          entry: use.entry,
+          column: use.column,
+          filters: new Set(),
+          sorts: new Set(),
+          sites: new Map(),
+        };
         columns.set(use.column, entry);
       }
       (use.role === 'filter' ? entry.filters : entry.sorts).add(query);
+      if (!entry.sites.has(query)) entry.sites.set(query, { file: use.file, start: use.start });
     }
   }
   return columns;
 }
 
 const queries = (n: number): string => `${n} ${n === 1 ? 'query' : 'queries'}`;
+
+/** At most this many query sites are named in a message; the count says enough beyond. */
+const NAMED_SITES = 3;
+
+/**
+ * The query sites, named (`app/views.py:5 in \`find_member\``) and in file order, when there are
+ * NAMED_SITES or fewer: a finding at the column would otherwise leave them to be searched for.
+ */
+function namedSites(sites: Iterable<Site>, names: SiteNames): string[] {
+  const list = [...sites];
+  if (list.length > NAMED_SITES) return [];
+  list.sort((a, b) => (a.file === b.file ? a.start - b.start : a.file < b.file ? -1 : 1));
+  return list.map((site) => names.name(site));
+}
 
 /**
  * `has no index`, or, when the column sits behind other columns in an index (`(api_client_id,
@@ -218,8 +250,9 @@ function noIndexPhrase(column: ColumnFact, indexes: readonly KnownIndex[]): stri
   return 'has no index';
 }
 
-function usage(uses: ColumnUses, table: string, noIndex: string): string {
-  const count = queries(new Set([...uses.filters, ...uses.sorts]).size);
+function usage(uses: ColumnUses, table: string, noIndex: string, names: SiteNames): string {
+  const where = namedSites(uses.sites.values(), names);
+  const count = `${queries(uses.sites.size)}${where.length > 0 ? ` (${where.join(', ')})` : ''}`;
   if (uses.sorts.size === 0)
     return `is filtered in ${count} but ${noIndex}: each one scans \`${table}\``;
   if (uses.filters.size === 0)
@@ -239,6 +272,7 @@ function reportUnindexed(
   ctx: WorkspaceContext,
   uses: ColumnUses,
   leadsIndex: (use: ColumnUses) => boolean,
+  names: SiteNames,
 ): void {
   const { entry, column } = uses;
   const { table } = entry;
@@ -251,7 +285,7 @@ function reportUnindexed(
   ctx.report(column.file ?? entry.file, {
     start: column.start,
     end: column.end,
-    message: `\`${table.name}.${column.name}\`${optOut ? ' (`db_index=False`)' : ''} ${usage(uses, table.name, noIndexPhrase(column, ctx.index.indexesOn(table.name)))}`,
+    message: `\`${table.name}.${column.name}\`${optOut ? ' (`db_index=False`)' : ''} ${usage(uses, table.name, noIndexPhrase(column, ctx.index.indexesOn(table.name)), names)}`,
   });
 }
 
@@ -330,11 +364,11 @@ function columnList(columns: readonly ColumnFact[], what: string, table?: string
  * Filter + sort columns that only separate single-column indexes serve: one composite index per
  * query and table, reported at its first filter column with the number of queries that need it.
  */
-function reportPairs(ctx: WorkspaceContext, byQuery: ResolvedQueries): void {
+function reportPairs(ctx: WorkspaceContext, byQuery: ResolvedQueries, names: SiteNames): void {
   const suggested = new Map<string, Map<TableFact, Suggestion>>();
   for (const [query, own] of byQuery.uses)
     suggested.set(query, querySuggestions(ctx, withBases(byQuery, query, own), query));
-  const counted = new Map<string, { suggestion: Suggestion; count: number }>();
+  const counted = new Map<string, { suggestion: Suggestion; sites: Site[] }>();
   for (const [query, tables] of suggested) {
     const bases = byQuery.bases.get(query) ?? [];
     for (const [table, suggestion] of tables) {
@@ -343,20 +377,24 @@ function reportPairs(ctx: WorkspaceContext, byQuery: ResolvedQueries): void {
       if (!suggestion.own || bases.some((base) => suggested.get(base)?.has(table))) continue;
       const columns = [...suggestion.filters, ...suggestion.sorts];
       const key = `${suggestion.entry.file}:${table.name}:${columns.map((column) => column.start).join(',')}`;
+      // Where the query is: its first own clause.
+      const own = byQuery.uses.get(query)![0];
+      const site = { file: own.file, start: own.start };
       const entry = counted.get(key);
-      if (entry) entry.count++;
-      else counted.set(key, { suggestion, count: 1 });
+      if (entry) entry.sites.push(site);
+      else counted.set(key, { suggestion, sites: [site] });
     }
   }
-  for (const { suggestion, count } of counted.values()) {
+  for (const { suggestion, sites } of counted.values()) {
     const { entry, filters, sorts } = suggestion;
     const columns = [...filters, ...sorts];
+    const where = namedSites(sites, names);
     ctx.report(filters[0].file ?? entry.file, {
       start: filters[0].start,
       end: filters[0].end,
       message:
         `${columnList(filters, 'filter', entry.table.name)} + ${columnList(sorts, 'sort')} ` +
-        `(${queries(count)}) use separate indexes; one composite index serves ` +
+        `(${queries(sites.length)}${where.length > 0 ? `: ${where.join(', ')}` : ''}) use separate indexes; one composite index serves ` +
         `${columns.length > 2 ? 'them all' : 'both'}: \`${compositeIndex(entry.table, columns)}\``,
     });
   }
@@ -386,10 +424,12 @@ export const unindexedQueryColumn: Rule = {
         'alias: `from app.models import User as UserModel`; classes mapped the classical way, ' +
         '`mapper(Label, label_table)` or `registry.map_imperatively(...)`, query their Core table), and reports, once ' +
         'at the column definition in the model, each one that no index leads, with the number of queries ' +
-        'that use it. It also reports the filter and sort columns of a query whose only indexes are ' +
+        'that use it and, for three or fewer, where they are (file, line and function: app/views.py:12 ' +
+        'in `find_member`). It also reports the filter and sort columns of a query whose only indexes are ' +
         'separate single-column ones, and suggests one composite index per query that serves them ' +
         'all: its filter columns in the order written, then its sort columns (`filter(a == x, b == y)' +
-        '.order_by(c)` → `(a, b, c)`), reported at the first filter column.',
+        '.order_by(c)` → `(a, b, c)`), reported at the first filter column with the number of queries ' +
+        'that need it (and where, for three or fewer).',
       whyIsThisBad:
         'Without an index the database answers `WHERE email = ?` by reading every row, and `ORDER BY ' +
         'created_at LIMIT 20` by sorting the whole table first. With two separate indexes it can use only ' +
@@ -412,7 +452,7 @@ export const unindexedQueryColumn: Rule = {
         '    email = Column(String(255), index=True)',
       ].join('\n'),
       notFlagged: [
-        'Primary keys, unique columns, and columns that lead an index declared anywhere: `index=True`, `db_index=True`, SQLModel `Field(index=True)`, `__table_args__`, an `Index(...)` in the model class body that holds one of its columns (`not_after_ix = Index("ix_not_after", not_after.desc())`; one of names alone reaches no table and is not counted), `Meta.indexes`, `unique_together`, Alembic migrations, `.sql` files, and `CREATE INDEX` / `ALTER TABLE ... ADD UNIQUE` strings in application code outside tests (a startup function running `conn.execute(text("CREATE INDEX IF NOT EXISTS ..."))`, as `unindexed-foreign-key` describes). This includes keys and indexes a model inherits from an abstract base or mixin (in any file of the workspace, also through the `__table_args__` of the base, a `@declared_attr` one counted as `unindexed-foreign-key` describes), those declared through an `Annotated[..., mapped_column(...)]` alias (`id: Mapped[pk]`), the `Meta` indexes of a Django abstract base for the models that take its `Meta` (no `Meta` of their own, or `class Meta(Base.Meta)`), and the `id` key Django adds to a model that declares none (also looked up as `pk`).',
+        'Primary keys, unique columns, and columns that lead an index declared anywhere: `index=True`, `db_index=True`, SQLModel `Field(index=True)`, `__table_args__`, an `Index(...)` in the model class body that holds one of its columns (`not_after_ix = Index("ix_not_after", not_after.desc())`; one of names alone reaches no table and is not counted), `Meta.indexes`, `unique_together`, Alembic migrations, `.sql` files, and `CREATE INDEX` / `ALTER TABLE ... ADD UNIQUE` strings in application code outside tests (a startup function running `conn.execute(text("CREATE INDEX IF NOT EXISTS ..."))`, as `unindexed-foreign-key` describes). This includes keys and indexes a model inherits from an abstract base or mixin (in any file of the workspace, also through the `__table_args__` of the base, a `@declared_attr` one counted as `unindexed-foreign-key` describes), those declared through an `Annotated[..., mapped_column(...)]` alias (`id: Mapped[pk]`), the `Meta` indexes of a Django abstract base for the models that take its `Meta` (no `Meta` of their own, or `class Meta(Base.Meta)`), and the `id` key Django adds to a model that declares none (also looked up as `pk`). Django indexes every foreign key (unless `db_index=False`), also one declared with a subclass of `ForeignKey` or `OneToOneField`: one the workspace declares (followed through its bases in any module: `class FlexibleForeignKey(models.ForeignKey)`), or one of a package named `...ForeignKey` / `...OneToOneField` (django-mptt\'s `TreeForeignKey`) on a field not named `..._id` (such a field of such a class is a plain integer column named like a key, left alone as any field of an unknown class is). So the other columns of a query that pins such a key, or that completes a unique constraint it leads, are not reported either.',
         'SQLAlchemy and SQLModel foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
         'On MySQL or MariaDB (`"sql": { "database": "mysql" }` in `perflens.json`, or every database URL string literal in the Python code of the workspace naming MySQL or MariaDB, as `unindexed-foreign-key` describes), foreign keys count as indexed, because InnoDB indexes every foreign key constraint: neither they nor the other columns of a query that filters on one are reported. Django foreign keys with `db_index=False` still are (they often drop the constraint too, with `db_constraint=False`).',
         'Extra filter columns of a query that an index already drives, which do not count in the number of queries either: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, `kind` when `(account_id, kind)` is indexed, or `locked_at` in `where(Order.id == i, Order.locked_at.is_(None))` and `filter(pk=p, next_run=d)` (primary-key lookups). A clause added to a statement variable built earlier in the function (`q = select(T).where(T.org_id == o)`, then `if status: q = q.where(T.status == s)` and `q = q.order_by(T.created_at)`) is judged with the clauses the statement had before it, as one chain would be; optional clauses under separate `if`s do not count for one another. (`filter_by` keywords and string sorts on such a variable name no entity, and are not read.)',
@@ -453,8 +493,9 @@ export const unindexedQueryColumn: Rule = {
       return leads;
     };
     const indexesOn = (table: TableFact): KnownIndex[] => ctx.index.indexesOn(table.name);
+    const names = new SiteNames(ctx.index, (file) => ctx.readText(file));
     for (const uses of unservedUses(byQuery, leadsIndex, indexesOn).values())
-      reportUnindexed(ctx, uses, leadsIndex);
-    reportPairs(ctx, byQuery);
+      reportUnindexed(ctx, uses, leadsIndex, names);
+    reportPairs(ctx, byQuery, names);
   },
 };

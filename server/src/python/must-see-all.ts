@@ -1,19 +1,31 @@
 /**
  * Reads whose code must see every row: a bound (`[:1000]`, `.limit(1000)`) would silently leave
  * the rest unprocessed rather than make the code cheaper. Signal handlers that push a change to
- * every dependent row, loops that write each row back, and loops that fold every row into a
+ * every dependent row, loops that write each row back, loops that fold every row into a
  * collection stored or handed out whole (a cache or an index rebuild; also one of the enclosing
- * function, filled by a nested function it calls) are such code. They may still hold too many
- * rows at once, so they are reported with streaming advice, not a bound.
+ * function, filled by a nested function it calls), loops that make a Django write for each row,
+ * and keys read for a later `update()`/`delete()` of every row they name are such code. They may
+ * still hold too many rows at once, so they are reported with streaming advice, not a bound.
  */
+import type { Node } from 'web-tree-sitter';
+import { hasObjectsManager } from './knowledge';
 import type { PyCall, PyFunction, PyLoop, PythonModel } from './model';
 import { OwnedCache } from './memo';
 import type { OrmRead } from './orm';
 import { contains, decoratorName, positionalArguments, readsVariable } from './scope-analysis';
 
-/** Why a read must see every row. */
+/**
+ * Why a read must see every row. `writes-each`: the loop it feeds writes for each row, through
+ * something other than the row itself (`Link.objects.create(member=row)`); `keys-feed-write`:
+ * its rows or keys name the rows a later `update()`/`delete()` writes (`filter(id__in=ids)`).
+ * `write` quotes that write for the message.
+ */
 export type MustSeeAll =
-  { reason: 'signal-handler' } | { reason: 'writes-back' } | { reason: 'folds'; into: string };
+  | { reason: 'signal-handler' }
+  | { reason: 'writes-back' }
+  | { reason: 'folds'; into: string }
+  | { reason: 'writes-each'; write: string }
+  | { reason: 'keys-feed-write'; write: string; keys: string };
 
 /** Django signal names a handler is often named after: `_virtualchassis_pre_delete`. */
 const SIGNAL_NAME = /(?:^|_)(?:pre|post)_(?:save|delete|init)(?:_|$)|(?:^|_)m2m_changed(?:_|$)/;
@@ -85,8 +97,9 @@ const EMPTY_INDEX = /^(?:\{\}|set\(\)|dict\(\)|(?:collections\.)?defaultdict\([^
 export function mustSeeAll(read: OrmRead, model: PythonModel): MustSeeAll | undefined {
   if (read.fn && isSignalHandler(read.fn, model)) return { reason: 'signal-handler' };
   const loop = loopFed(read, model);
-  const target = loop?.node.childForFieldName('left');
-  if (!loop || target?.type !== 'identifier') return undefined;
+  if (!loop) return read.kind === 'django' ? keysFeedWrite(read, model) : undefined;
+  const target = loop.node.childForFieldName('left');
+  if (target?.type !== 'identifier') return undefined;
   const inBody = model.calls.filter((call) => call.loops.some((l) => l.node.id === loop.node.id));
   if (inBody.some((call) => writesRow(call, target.text))) return { reason: 'writes-back' };
   if (isSqlAlchemy(read) && writesAttributesBack(loop, target.text, inBody))
@@ -96,7 +109,112 @@ export function mustSeeAll(read: OrmRead, model: PythonModel): MustSeeAll | unde
     ...subscriptFolds(loop, target.text),
   ];
   const into = folds.find((name) => !!name && isStoredWhole(name, loop, model));
-  return into ? { reason: 'folds', into } : undefined;
+  if (into) return { reason: 'folds', into };
+  const write = read.kind === 'django' ? writeForEachRow(loop, target.text, inBody) : undefined;
+  return write ? { reason: 'writes-each', write: quoteWrite(write) } : undefined;
+}
+
+/** Django writes: a manager's or queryset's, or an instance's `save()`/`delete()`. */
+const DJANGO_WRITES = new Set([
+  'create',
+  'acreate',
+  'get_or_create',
+  'aget_or_create',
+  'update_or_create',
+  'aupdate_or_create',
+  'bulk_create',
+  'abulk_create',
+  'bulk_update',
+  'abulk_update',
+  'update',
+  'aupdate',
+  'delete',
+  'adelete',
+  'save',
+  'asave',
+]);
+/** Queryset writes whose rows a filter picks. */
+const QUERYSET_WRITES = new Set(['update', 'aupdate', 'delete', 'adelete']);
+
+/**
+ * A Django write the loop body makes for each row, with something of the row or of a name
+ * the body derives from it (`target = Member.objects.get(user_id=member.user_id)`, then
+ * `Link.objects.create(member=target)`): a write through a manager or queryset
+ * (`Model.objects...create(...)`, `.filter(owner=row).update(...)`), or a `save()`/`delete()`
+ * without positional arguments of such a derived instance. The rows the loop skips would never
+ * be written.
+ */
+function writeForEachRow(loop: PyLoop, row: string, inBody: readonly PyCall[]): PyCall | undefined {
+  const derived = derivedNames(loop, row);
+  const readsRow = (node: Node | null | undefined): boolean =>
+    !!node && [...derived].some((name) => readsVariable(node, name));
+  return inBody.find((call) => {
+    if (!DJANGO_WRITES.has(call.method)) return false;
+    const receiver = call.receiver;
+    if (hasObjectsManager(call)) return readsRow(call.args) || readsRow(receiver);
+    // `copy.save()`, `copy.save(update_fields=[...])`; not `image.save(path)` (Pillow) nor a
+    // dict's `update(...)`.
+    return (
+      ROW_WRITES.has(call.method) &&
+      receiver?.type === 'identifier' &&
+      derived.has(receiver.text) &&
+      positionalArguments(call).length === 0
+    );
+  });
+}
+
+/** The row's name and the names the loop body assigns from it, directly or through another. */
+function derivedNames(loop: PyLoop, row: string): Set<string> {
+  const names = new Set([row]);
+  const body = loop.node.childForFieldName('body');
+  if (!loop.fn || !body) return names;
+  for (const { node, target } of loop.fn.assignmentNodes) {
+    if (node.startIndex < body.startIndex || node.startIndex >= body.endIndex) continue;
+    const value = node.childForFieldName('right');
+    if (!target || target.includes('.') || !value) continue;
+    if ([...names].some((name) => readsVariable(value, name))) names.add(target);
+  }
+  return names;
+}
+
+/**
+ * The queryset write a Django read's rows or keys feed, when the read is assigned to a name
+ * (`ids = list(qs.values_list("id", flat=True))`) that a later `update()`/`delete()` of the
+ * function filters by as a list (`Other.objects.filter(owner_id__in=ids).delete()`): cutting the
+ * list would leave rows unwritten.
+ */
+function keysFeedWrite(read: OrmRead, model: PythonModel): MustSeeAll | undefined {
+  const assignment = read.node.parent;
+  const name = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : null;
+  if (name?.type !== 'identifier' || !read.fn) return undefined;
+  for (const call of model.calls) {
+    if (call.fn !== read.fn || call.start < read.node.endIndex) continue;
+    if (!QUERYSET_WRITES.has(call.method) || !call.receiver || !hasObjectsManager(call)) continue;
+    const keys = listLookupOf(call.receiver, name.text);
+    if (keys) return { reason: 'keys-feed-write', write: quoteWrite(call), keys };
+  }
+  return undefined;
+}
+
+/** `owner_id__in=ids` in a chain's filters: a list lookup that takes `name` whole. */
+function listLookupOf(chain: Node, name: string): string | undefined {
+  if (!chain.text.includes('__in')) return undefined;
+  const lookup = chain
+    .descendantsOfType('keyword_argument')
+    .find(
+      (argument) =>
+        !!argument &&
+        /__in$/.test(argument.childForFieldName('name')?.text ?? '') &&
+        argument.childForFieldName('value')?.text === name,
+    );
+  return lookup?.text;
+}
+
+/** A write call for a message: `Link.objects.create(...)`, or its text on one short line. */
+function quoteWrite(call: PyCall): string {
+  if (call.callee) return `${call.callee}(...)`;
+  const text = call.node.text.replace(/\s+/g, ' ');
+  return text.length <= 72 ? text : `${text.slice(0, 71)}…`;
 }
 
 /** The `for` statement whose iterable is the read (`for row in Model.objects.filter(...)`). */

@@ -6,8 +6,15 @@
 import type { Node } from 'web-tree-sitter';
 import type { ColumnFact, QuerySetPin, TableFact } from '../workspace/facts';
 import type { IndexedTable, WorkspaceIndex } from '../workspace/index';
-import { classOfFunction } from './model';
-import { lastField, type ListMatch, type OrmRead, type WithParent } from './orm';
+import { classOfFunction, type PyCall, type PyLoop, type PythonModel } from './model';
+import {
+  djangoFiltersOf,
+  lastField,
+  type DjangoFilters,
+  type ListMatch,
+  type OrmRead,
+  type WithParent,
+} from './orm';
 
 /**
  * Names of categorical columns: a list of their values selects every row in those categories,
@@ -492,4 +499,53 @@ export function readsRowsOfSizedParent(read: OrmRead, index: WorkspaceIndex): bo
 /** Whether the read is bounded by keys the models declare: a unique lookup or a key-list load. */
 export function readsByKey(read: OrmRead, index: WorkspaceIndex): boolean {
   return looksUpUniqueColumn(read, index) || loadsByKeyList(read, index);
+}
+
+/**
+ * Whether `loop`, the outermost loop around `call` in its function, iterates at most one row:
+ * a `for` loop over a Django queryset (inline, or a variable built from one) whose `==` filters
+ * pin the primary key or a column the model declares unique, or every column of a unique
+ * constraint (`filter(organization=o, email=e)` under `unique_together (organization, email)`),
+ * of a model the workspace declares. A loop inside another loop is left to the loop rules: the
+ * outer one may repeat it. `index` is asked only for such a loop: reading it makes a per-file
+ * rule wait for the whole workspace.
+ */
+export function iteratesAtMostOneRow(
+  call: PyCall,
+  loop: PyLoop,
+  model: PythonModel,
+  index: () => WorkspaceIndex,
+): boolean {
+  if (loop.kind !== 'for' || !loop.iterable || call.loops[0]?.node.id !== loop.node.id)
+    return false;
+  const filters = djangoFiltersOf(loop.iterable, loop.fn, model);
+  return !!filters && pinsUniqueKey(filters, index());
+}
+
+/** Whether Django filters pin at most one row of their model: a unique key, whole. */
+function pinsUniqueKey(filters: DjangoFilters, index: WorkspaceIndex): boolean {
+  const pinned = filters.equalityColumns
+    .filter((column) => !filters.nullColumns.includes(column))
+    .map(pinnedField);
+  if (pinned.length === 0) return false;
+  return index.tablesOfClass(filters.model).some(({ table }) => {
+    const columns = new Set<string>();
+    for (const column of table.columns) {
+      const named =
+        pinned.includes(column.attribute) ||
+        pinned.includes(column.name) ||
+        (column.primaryKey && pinned.includes('pk'));
+      if (!named) continue;
+      if (column.primaryKey || column.unique) return true;
+      columns.add(column.name.toLowerCase());
+    }
+    return index
+      .indexesOn(table.name)
+      .some(
+        (known) =>
+          known.unique &&
+          known.columns.length > 0 &&
+          known.columns.every((column) => columns.has(column.toLowerCase())),
+      );
+  });
 }

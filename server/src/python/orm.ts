@@ -1336,6 +1336,58 @@ export function djangoReadOf(expression: Node, fn: PyFunction, model: PythonMode
   return read?.kind === 'django' ? read : null;
 }
 
+/** The `==` filters of a Django queryset on its model's own fields (`djangoFiltersOf`). */
+export interface DjangoFilters {
+  /** The model class, as the chain names it. */
+  model: string;
+  equalityColumns: string[];
+  nullColumns: string[];
+}
+
+/** Lookups on a model's own field (`email__iexact`): any other `a__b` path crosses a relation. */
+const OWN_FIELD_LOOKUP =
+  /^(?:exact|iexact|in|gt|gte|lt|lte|range|isnull|contains|icontains|startswith|istartswith|endswith|iendswith|regex|iregex|date|year|month|day|id|pk)$/;
+/** `a__b` paths a call's arguments name (`teams__slug=...`, `"teams__name"`). */
+const LOOKUP_PATH = /\b[a-z_]\w*__\w+/g;
+
+/**
+ * Whether a lazy chain's calls may hand out a row more than once: a filter, ordering or values
+ * through a to-many relation joins it (`filter(teams__slug=s)`, `order_by("teams__name")`). Only
+ * lookups on the model's own fields (`email__iexact`) are sure not to; `exclude` never joins.
+ */
+function mayRepeatRows(links: readonly ChainLink[]): boolean {
+  return links.some((link) => {
+    if (link.kind !== 'call' || link.name === 'exclude' || !link.args) return false;
+    for (const [path] of link.args.text.matchAll(LOOKUP_PATH)) {
+      const parts = path.split('__');
+      if (parts.length !== 2 || !OWN_FIELD_LOOKUP.test(parts[1])) return true;
+    }
+    return false;
+  });
+}
+
+/**
+ * The `==` filters of the Django queryset an expression holds, written inline
+ * (`Model.objects.filter(...)`) or in a variable built from one, bounded or not: for a chain of
+ * lazy queryset methods only that cannot repeat a row (`mayRepeatRows`), undefined otherwise.
+ */
+export function djangoFiltersOf(
+  expression: Node,
+  fn: PyFunction | undefined,
+  model: PythonModel,
+): DjangoFilters | undefined {
+  const chain = resolveChain(readChainIn(expression, model), fn, model);
+  if (!chain || chain.root.type !== 'identifier' || !djangoQuerySet(chain, model.source))
+    return undefined;
+  const [manager, ...rest] = chain.links;
+  if (!isDjangoManagerName(manager.name)) return undefined;
+  if (rest.some((link) => link.kind !== 'call' || !DJANGO_LAZY_METHODS.has(link.name)))
+    return undefined;
+  if (mayRepeatRows(rest)) return undefined;
+  const { equalityColumns, nullColumns } = chainBounds(rest, FILTERS, fn);
+  return { model: chain.root.text, equalityColumns, nullColumns };
+}
+
 const reads = new OwnedCache<PythonModel, OrmRead[]>('unbounded ORM reads');
 
 /** Every unbounded ORM read in the file, once each, in source order. */

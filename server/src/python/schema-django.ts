@@ -13,6 +13,7 @@ import type {
   IndexFact,
   MetaIndexFact,
   QuerySetPin,
+  RelatedRowsFact,
   SchemaFacts,
   TableFact,
 } from '../workspace/facts';
@@ -51,21 +52,76 @@ import {
 const KEY_FIELDS = new Set(['ForeignKey', 'OneToOneField']);
 
 /**
- * The related managers a relation field of `modelName` adds to model instances: the reverse
- * accessor of a `ForeignKey` or `ManyToManyField` (`related_name`, else `<model>_set`) and the
- * forward one of a `ManyToManyField` (its own name). A `OneToOneField`'s reverse accessor is one
- * row, not a manager; `related_name="+"` adds none, and `%(class)s` templates name several.
+ * The related managers a relation field of `modelName` adds to model instances, with the class
+ * whose instances get each and the class of its rows: the reverse accessor of a `ForeignKey` or
+ * `ManyToManyField` (`related_name`, else `<model>_set`), on the target's instances, holding
+ * `modelName` rows; and the forward one of a `ManyToManyField` (its own name), on `modelName`'s
+ * instances, holding the target's rows. A `OneToOneField`'s reverse accessor is one row, not a
+ * manager; `related_name="+"` adds none, and `%(class)s` templates name several. `foreignKey`:
+ * the field is a foreign key of a class the file cannot place (see `keyFieldClassOf`) whose name
+ * says so (`FlexibleForeignKey`).
  */
-function relatedManagersOf(fieldName: string, call: Node, modelName: string): string[] {
-  const kind = calledName(call);
+function relatedManagersOf(
+  fieldName: string,
+  call: Node,
+  modelName: string,
+  foreignKey: boolean,
+): RelatedRowsFact[] {
+  const kind = foreignKey ? 'ForeignKey' : calledName(call);
   if (kind !== 'ForeignKey' && kind !== 'ManyToManyField') return [];
   const args = argsOf(call);
   const relatedName = args ? stringValue(keywordArg(args, 'related_name')) : undefined;
   const reverse = relatedName ?? `${modelName.toLowerCase()}_set`;
-  const names = kind === 'ManyToManyField' ? [fieldName] : [];
-  if (!reverse.endsWith('+') && !reverse.includes('%')) names.push(reverse);
-  return names;
+  const target = args ? targetClassOf(args) : undefined;
+  const other = !target || target === 'self' ? modelName : target;
+  const found: RelatedRowsFact[] = [];
+  if (kind === 'ManyToManyField') found.push({ manager: fieldName, on: modelName, rows: other });
+  if (!reverse.endsWith('+') && !reverse.includes('%'))
+    found.push({ manager: reverse, on: other, rows: modelName });
+  return found;
 }
+
+/**
+ * The bare class name a relation field's first argument (or `to=`) names: `Project` of
+ * `Project`, `models.Project` or `"sentry.Project"`, `self` for `"self"`.
+ */
+function targetClassOf(args: Node): string | undefined {
+  const target = positionalArgs(args)[0] ?? keywordArg(args, 'to');
+  const text = target ? (stringValue(target) ?? target.text) : '';
+  return text.split('.').pop() || undefined;
+}
+
+/** A model as a relation field names it: `Org`, `models.Org`, `"app.Org"`, `"self"`, `settings.AUTH_USER_MODEL`. */
+function namesModel(node: Node | undefined): boolean {
+  if (!node) return false;
+  const text = stringValue(node);
+  if (text !== undefined) return /^(?:\w+\.)?[A-Z]\w*$|^self$/.test(text);
+  if (node.type !== 'identifier' && node.type !== 'attribute') return false;
+  return /^[A-Z]/.test(node.text.split('.').pop() ?? '');
+}
+
+/**
+ * The class of a field call the file cannot place that may be a `ForeignKey` or
+ * `OneToOneField` subclass declared elsewhere (`FlexibleForeignKey("sentry.Organization")`, with
+ * the class imported from another module, or declared in this one): a capitalised class that is
+ * not one of Django's own (those are read by name) nor named `...Field` (a plain field) or
+ * `...Manager`, called with a model as its first argument (or `to=`). Its qualified name when the
+ * file imports or declares it, else its name as written; the workspace index decides through its
+ * bases (`SchemaLinks`).
+ */
+function keyFieldClassOf(call: Node, model: PythonModel): string | undefined {
+  const kind = calledName(call);
+  if (!/^[A-Z]/.test(kind) || kind.endsWith('Field') || kind.endsWith('Manager')) return undefined;
+  if (KEY_FIELDS.has(kind)) return undefined;
+  const args = argsOf(call);
+  if (!args || !namesModel(positionalArgs(args)[0] ?? keywordArg(args, 'to'))) return undefined;
+  const callee = dottedName(call.childForFieldName('function'));
+  const qualified = qualifiedClassName(callee, model) ?? callee;
+  return qualified.startsWith('django.') ? undefined : qualified;
+}
+
+/** A class name that says foreign key (`TreeForeignKey`): see `SchemaLinks`' reading of it. */
+const FOREIGN_KEY_NAME = /ForeignKey$/;
 
 /**
  * Whether a model body's value makes a manager: a call of a class named `...Manager`
@@ -173,18 +229,22 @@ function declaresModel(cls: PyClass, model: PythonModel): boolean {
   return false;
 }
 
-/** A field of a model body; undefined for assignments that are not fields. */
+/**
+ * A field of a model body; undefined for assignments that are not fields. `keyClass`: the class of
+ * a field that may be a foreign key (`keyFieldClassOf`), read as a `ForeignKey` declares it.
+ */
 function readField(
   name: string,
   call: Node,
   range: { start: number; end: number },
+  keyClass: string | undefined,
 ): ColumnFact | 'relation' | undefined {
   const kind = calledName(call);
   if (kind === 'ManyToManyField') return 'relation';
-  if (!kind.endsWith('Field') && !KEY_FIELDS.has(kind)) return undefined;
+  if (!kind.endsWith('Field') && !KEY_FIELDS.has(kind) && !keyClass) return undefined;
   const args = argsOf(call);
   if (!args) return undefined;
-  const isKey = KEY_FIELDS.has(kind);
+  const isKey = KEY_FIELDS.has(kind) || !!keyClass;
   const { positional, keywords } = readArgs(args);
   const dbIndex = keywords.get('db_index');
   const primaryKey = isTrue(keywords.get('primary_key'));
@@ -206,6 +266,7 @@ function readField(
     const cls = text.split('.').pop() ?? '';
     if (cls) fact.foreignKey = { table: cls.toLowerCase(), column: 'id', targetClass: cls };
   }
+  if (keyClass) fact.keyFieldClass = keyClass;
   return fact;
 }
 
@@ -489,10 +550,14 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
         value?.type !== 'call'
       )
         continue;
-      const field = readField(left.text, value, {
-        start: assignment.startIndex,
-        end: assignment.endIndex,
-      });
+      // Only a module that imports or declares the class can place it; a manager is no field.
+      const keyClass = makesManager(value) ? undefined : keyFieldClassOf(value, model);
+      const field = readField(
+        left.text,
+        value,
+        { start: assignment.startIndex, end: assignment.endIndex },
+        keyClass,
+      );
       if (makesManager(value)) {
         customManagers.add(left.text);
         const source = managerSourceClass(value);
@@ -507,8 +572,15 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
         if (qualified && !qualified.startsWith('django.'))
           (table.querySetClasses ??= []).push(qualified);
       }
-      const managers = relatedManagersOf(left.text, value, cls.name);
-      if (managers.length > 0) (table.relatedManagers ??= []).push(...managers);
+      // A key class named `...ForeignKey` adds the reverse manager a `ForeignKey` does; a
+      // `..._id` field of one is a plain integer column named like a key (see `SchemaLinks`).
+      const namedKey =
+        !!keyClass && FOREIGN_KEY_NAME.test(calledName(value)) && !left.text.endsWith('_id');
+      const managers = relatedManagersOf(left.text, value, cls.name, namedKey);
+      if (managers.length > 0) {
+        (table.relatedManagers ??= []).push(...managers.map((found) => found.manager));
+        (table.relatedRows ??= []).push(...managers);
+      }
       if (field === 'relation') table.relationships.push(left.text);
       else if (field) {
         const choices = choiceCount(value, cls, model);

@@ -140,6 +140,25 @@ export interface ColumnFact {
   implicit?: true;
   /** How many values a Django field's `choices=` allows, when the source lists them. */
   choices?: number;
+  /**
+   * Django: the class of a field the file cannot place, called with a model as its target
+   * (`FlexibleForeignKey("app.Org")` imported from another module): its qualified name, or its
+   * name as written. The column is read as a `ForeignKey` declares it, and the workspace index
+   * keeps it only when that class derives from Django's `ForeignKey` or `OneToOneField`, or, for
+   * a class outside the workspace, is named like one (see `SchemaLinks`).
+   */
+  keyFieldClass?: string;
+}
+
+/**
+ * A Django related manager: `projects` on `Release` instances holds `Project` rows
+ * (`projects = ManyToManyField(Project)` on `Release`), `member_set` on `Org` instances holds
+ * `Member` rows (`org = ForeignKey(Org)` on `Member`). Classes by bare name.
+ */
+export interface RelatedRowsFact {
+  manager: string;
+  on: string;
+  rows: string;
 }
 
 /** What a column declaration says about keys and indexes; undefined where it says nothing. */
@@ -248,6 +267,8 @@ export interface TableFact {
    * without one, a `ManyToManyField`'s own name), by attribute name.
    */
   relatedManagers?: string[];
+  /** Django: for each of `relatedManagers`, the class whose instances have it and its rows' class. */
+  relatedRows?: RelatedRowsFact[];
   /**
    * Django: the row writes (`save`, `delete`, `asave`, `adelete`) the model class defines, itself
    * or through an abstract base of the workspace. A queryset's `update()`/`delete()` skips them.

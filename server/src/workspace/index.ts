@@ -121,6 +121,8 @@ interface Views {
   keyColumnNames?: ReadonlySet<string>;
   /** Attribute names of the Django related managers every model declares, built on first use. */
   djangoRelatedManagers?: ReadonlySet<string>;
+  /** The classes of the rows of each related manager, by `<class>.<manager>`, built on first use. */
+  djangoRelatedRows?: ReadonlyMap<string, ReadonlySet<string>>;
   /** The Django save signals the workspace receives, by sender class name, built on first use. */
   djangoSaveReceivers?: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -617,6 +619,20 @@ export class WorkspaceIndex {
     }
   }
 
+  /**
+   * The first class outside the workspace the Python class `qualifiedName` derives from
+   * (`django.db.models.ForeignKey` for a `FlexibleForeignKey(models.ForeignKey)` of the
+   * workspace, through its bases in any module): the name itself when the workspace declares no
+   * such class, undefined when the chain of bases loops or runs past MAX_BASES.
+   */
+  private pythonBaseOutsideWorkspace(qualifiedName: string): string | undefined {
+    let last: IndexedClass | undefined;
+    for (const found of this.baseChain([qualifiedName], true)) last = found;
+    if (!last) return qualifiedName;
+    const base = last.cls.base?.[0];
+    return base && !this.findClass(last.cls.base!, true) ? base : undefined;
+  }
+
   /** The one class a target list names, directly or through barrels. */
   private findClass(targets: readonly string[], python = false): IndexedClass | undefined {
     const views = python
@@ -719,6 +735,30 @@ export class WorkspaceIndex {
       view.djangoRelatedManagers = names;
     }
     return view.djangoRelatedManagers;
+  }
+
+  /**
+   * The class of the rows a Django related manager holds, read from an instance of `className`
+   * (`Project` for `projects` on `Release`, of `projects = ManyToManyField(Project)` on `Release`,
+   * or of `releases = ManyToManyField(Release, related_name="projects")` on `Project`): undefined
+   * when no model of the workspace declares it, or several disagree.
+   */
+  djangoRelatedRows(className: string, manager: string): string | undefined {
+    const view = this.view();
+    if (!view.djangoRelatedRows) {
+      const rows = new Map<string, Set<string>>();
+      for (const tables of view.tablesByName.values())
+        for (const { table } of tables)
+          for (const found of table.relatedRows ?? []) {
+            const key = `${found.on}.${found.manager}`;
+            const classes = rows.get(key) ?? new Set<string>();
+            classes.add(found.rows);
+            rows.set(key, classes);
+          }
+      view.djangoRelatedRows = rows;
+    }
+    const classes = view.djangoRelatedRows.get(`${className}.${manager}`);
+    return classes?.size === 1 ? [...classes][0] : undefined;
   }
 
   /**
@@ -908,7 +948,7 @@ export class WorkspaceIndex {
         let table = declared;
         let singleTableOf: { file: string; className: string } | undefined;
         if (hasLinks(declared)) {
-          links ??= new SchemaLinks(sortedFiles);
+          links ??= new SchemaLinks(sortedFiles, (name) => this.pythonBaseOutsideWorkspace(name));
           const resolved = links.resolve(facts.file, declared);
           if (resolved?.table.name !== declared.name)
             renamed.set(declared.name, resolved?.table.name);

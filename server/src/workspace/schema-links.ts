@@ -83,9 +83,42 @@ export function hasLinks(table: TableFact): boolean {
     !!table.bases?.length ||
     !!table.nameFromBases ||
     !!table.djangoBases ||
-    table.columns.some((column) => column.alias)
+    table.columns.some((column) => column.alias || column.keyFieldClass)
   );
 }
+
+/** Django's own key fields, by qualified name (`django.db.models.ForeignKey`). */
+const DJANGO_KEY_FIELD = /^django\.(?:[\w.]+\.)?(ForeignKey|OneToOneField)$/;
+/** The name of a key field class of another package (django-mptt's `TreeForeignKey`). */
+const KEY_FIELD_NAME = /(ForeignKey|OneToOneField)$/;
+
+/**
+ * Which key a field of a class its file could not place declares (`ColumnFact.keyFieldClass`),
+ * given the first class outside the workspace that class derives from (the class itself when the
+ * workspace does not declare it; undefined when its bases cannot be followed): Django's
+ * `ForeignKey` or `OneToOneField`, or a class of another package named like one. A field named
+ * `..._id` of such a package class is not taken for a key: a key's attribute names the related
+ * row (its column gets the `_id`), and a plain integer column that merely refers to a row is
+ * named like one (Sentry's `user_id = HybridCloudForeignKey("sentry.User", ...)`, a
+ * `BigIntegerField`).
+ */
+export function keyFieldKind(
+  base: string | undefined,
+  attribute: string,
+): 'ForeignKey' | 'OneToOneField' | undefined {
+  if (!base) return undefined;
+  const django = DJANGO_KEY_FIELD.exec(base);
+  if (django) return django[1] as 'ForeignKey' | 'OneToOneField';
+  if (base.startsWith('django.') || attribute.endsWith('_id')) return undefined;
+  return KEY_FIELD_NAME.exec(base)?.[1] as 'ForeignKey' | 'OneToOneField' | undefined;
+}
+
+/**
+ * The first class outside the workspace a Python class derives from, following its bases
+ * through the workspace's classes: the name itself when the workspace declares no such class,
+ * undefined when the bases cannot be followed to one (a cycle, too long a chain).
+ */
+export type BaseOutsideWorkspace = (qualifiedName: string) => string | undefined;
 
 const only = <T>(list: T[]): T | undefined => (list.length === 1 ? list[0] : undefined);
 
@@ -179,7 +212,10 @@ export class SchemaLinks {
   /** SQLAlchemy classes that map a table, by qualified class name (for single-table subclasses). */
   private readonly mappedTables: ByName<{ file: string; table: TableFact }>;
 
-  constructor(files: readonly FileFacts[]) {
+  constructor(
+    files: readonly FileFacts[],
+    private readonly baseOutside: BaseOutsideWorkspace = (name) => name,
+  ) {
     const barrels = barrelsOf(files);
     this.aliases = new ByName(barrels);
     this.bases = new ByName(barrels);
@@ -257,10 +293,20 @@ export class SchemaLinks {
       name = derived ?? parent!.table.name;
       if (parent) singleTableOf = { file: parent.file, className: parent.table.className! };
     }
+    // Fields of classes the model's file could not place: foreign keys, or no columns at all.
+    const notKeys = new Set<string>();
+    const resolvedColumns = withoutSupersededKey(columns).flatMap((column) => {
+      const own = this.withAliasOf(column);
+      if (!own.keyFieldClass) return [own];
+      const key = this.asKeyField(own);
+      if (!key) notKeys.add(own.attribute);
+      return key ? [key] : [];
+    });
     const resolved: TableFact = {
       ...table,
       name,
-      columns: withoutSupersededKey(columns).map((column) => this.withAliasOf(column)),
+      columns: resolvedColumns,
+      relationships: table.relationships.filter((attribute) => !notKeys.has(attribute)),
       ...(overriddenWrites.size > 0 ? { overriddenWrites: [...overriddenWrites] } : {}),
       ...(lifecycleHooks.size > 0 ? { lifecycleHooks: [...lifecycleHooks] } : {}),
       ...(customManagers.size > 0 ? { customManagers: [...customManagers] } : {}),
@@ -296,6 +342,18 @@ export class SchemaLinks {
       if (parent) return parent;
     }
     return undefined;
+  }
+
+  /**
+   * A column read as a foreign key of a class its file could not place, as the key that class
+   * makes (a `OneToOneField` is unique too); undefined when it makes none.
+   */
+  private asKeyField(column: ColumnFact): ColumnFact | undefined {
+    const { keyFieldClass, ...key } = column;
+    const kind = keyFieldKind(this.baseOutside(keyFieldClass!), column.attribute);
+    if (!kind) return undefined;
+    if (kind === 'OneToOneField') return { ...key, unique: true, indexed: true };
+    return key;
   }
 
   private withAliasOf(column: ColumnFact): ColumnFact {
