@@ -19,10 +19,11 @@ import {
   repeatingLoops,
 } from '../../server/src/python/loop-analysis';
 import { callRunsBody } from '../../server/src/workspace/facts';
-import type { CallSite, Effect, FileFacts, FunctionFacts } from '../../server/src/workspace/facts';
+import type { CallSite, Effect, FunctionFacts } from '../../server/src/workspace/facts';
 import type { Node } from 'web-tree-sitter';
 import type { PyCall, PyFunction } from '../../server/src/python/model';
 import { DJANGO_LAZY_METHODS } from '../../server/src/python/orm';
+import { displayPath } from '../../server/src/workspace/query-sites';
 import type { IndexedFunction, WorkspaceIndex } from '../../server/src/workspace/index';
 
 const RULE_ID = 'query-in-loop-via-helper';
@@ -518,15 +519,6 @@ function switchedOffBlocks(
     .map((trait) => trait.slice(FLAG_BLOCK.length).split(':'))
     .filter(([flag]) => off.has(flag))
     .map(([, start, end]) => ({ start: Number(start), end: Number(end) }));
-}
-
-/** A path short enough for a message: relative to the source root when the file path is absolute. */
-function displayPath(facts: FileFacts | undefined, file: string): string {
-  const normalized = file.replace(/\\/g, '/');
-  if (!facts?.moduleName) return normalized;
-  const modulePath = facts.moduleName.replace(/\./g, '/');
-  const at = normalized.lastIndexOf(`/${modulePath}`);
-  return at === -1 ? normalized : normalized.slice(at + 1);
 }
 
 /** A loop calls a workspace function that queries or sends a request, directly or further down. */
