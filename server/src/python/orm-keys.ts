@@ -71,13 +71,22 @@ function declaresKey(
   const primary = table.columns.filter((column) => column.primaryKey);
   if (primary.length > 0 && primary.every((column) => covered.has(column.name.toLowerCase())))
     return true;
+  return completesUniqueIndex(table, covered, index);
+}
+
+/** Whether every column of a unique index of `table` is among `columns` (lower-cased names). */
+function completesUniqueIndex(
+  table: TableFact,
+  columns: ReadonlySet<string>,
+  index: WorkspaceIndex,
+): boolean {
   return index
     .indexesOn(table.name)
     .some(
       (known) =>
         known.unique &&
         known.columns.length > 0 &&
-        known.columns.every((column) => covered.has(column.toLowerCase())),
+        known.columns.every((column) => columns.has(column.toLowerCase())),
     );
 }
 
@@ -539,13 +548,6 @@ function pinsUniqueKey(filters: DjangoFilters, index: WorkspaceIndex): boolean {
       if (column.primaryKey || column.unique) return true;
       columns.add(column.name.toLowerCase());
     }
-    return index
-      .indexesOn(table.name)
-      .some(
-        (known) =>
-          known.unique &&
-          known.columns.length > 0 &&
-          known.columns.every((column) => columns.has(column.toLowerCase())),
-      );
+    return completesUniqueIndex(table, columns, index);
   });
 }
