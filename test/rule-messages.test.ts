@@ -184,6 +184,28 @@ describe('rule messages', () => {
     assert.match(python[1], /returns every matching row/);
   });
 
+  it('unbounded-select asks batch code to read in pieces and offers no LIMIT there', async () => {
+    const code = [
+      'from celery import shared_task',
+      '',
+      '@shared_task',
+      'def refresh_totals(cursor):',
+      '    cursor.execute("SELECT store_id, SUM(amount) FROM sales GROUP BY store_id")',
+      '    return cursor.fetchall()',
+    ].join('\n');
+    const { findings } = await analyzeOne('reports/jobs.py', code);
+    const [job] = findings.filter((f) => f.ruleId === 'unbounded-select');
+    assert.match(job.message, /returns one row per group/);
+    assert.match(job.message, /batch code .* read them in pieces/);
+    assert.match(job.message, /no fix is offered: a `LIMIT` would silently skip the rest/);
+    assert.equal(job.fixes?.length ?? 0, 0);
+    // Without the job decorator the same module is request code and keeps the LIMIT fix.
+    const plain = await analyzeOne('reports/views.py', code.replace('@shared_task\n', ''));
+    const [view] = plain.findings.filter((f) => f.ruleId === 'unbounded-select');
+    assert.doesNotMatch(view.message, /batch code/);
+    assert.ok((view.fixes?.length ?? 0) > 0);
+  });
+
   it("await-in-loop names the loop's collection when the query filters by the item", async () => {
     const messages = await messagesOf(
       'await-in-loop',

@@ -1,6 +1,8 @@
 import type { Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
+import type { PythonModel } from '../../server/src/python/model';
 import { readsInBatches } from '../../server/src/python/orm';
+import { isBackgroundJobCode, isBatchScriptPath } from '../../server/src/python/scope-analysis';
 import { combinesBranches } from '../../server/src/sql/bounded-rows';
 import { isMigrationPath, isUnboundedSelect, statementRange } from '../../server/src/sql/helpers';
 import type { SqlStatement } from '../../server/src/sql/statements';
@@ -166,6 +168,23 @@ function unboundedWhat(statement: SqlStatement): string {
     : '`SELECT` has no `LIMIT`: it returns every matching row, however many the table holds';
 }
 
+/**
+ * For SQL in batch code (a command, a script, a background job), which usually must see every row
+ * or group: the advice is to read them in pieces, as `unbounded-orm-query` gives there.
+ */
+const BATCH_ADVICE =
+  'batch code (a command or a background job) that needs every row should read them in pieces ' +
+  '(pages ordered by a key, continuing after the last one seen, or `fetchmany(n)` in a loop) ' +
+  'rather than hold them all; no fix is offered: a `LIMIT` would silently skip the rest';
+
+/**
+ * Whether Python code is batch code, by the same test `unbounded-orm-query` uses: a management
+ * command or script, or a module that defines a background job or is a task framework's.
+ */
+function isBatchCode(model: PythonModel, relativePath: string): boolean {
+  return isBatchScriptPath(relativePath) || isBackgroundJobCode(model, relativePath);
+}
+
 /** `SELECT` statements that return every matching row. */
 export const unboundedSelect: Rule = {
   meta: {
@@ -227,6 +246,10 @@ export const unboundedSelect: Rule = {
           'large the data grows.',
         'Queries that already page (`LIMIT`, `FETCH FIRST`, `TOP`), DDL, DML (`INSERT ... SELECT`) and views.',
         'Files under migration folders (`migrations/`, `alembic/versions/`, `db/migrations/`, ...), `.sql` files and SQL embedded in Python or TypeScript alike: a data migration must read every row, and a `LIMIT` would leave the rest unmigrated.',
+        'No `LIMIT` fix for SQL embedded in Python batch code (management commands, `scripts/`, ' +
+          'background-job modules: the test `unbounded-orm-query` uses), such as a nightly job that ' +
+          'totals every customer with `GROUP BY`: the statement is still reported, with advice to read ' +
+          'the rows in pieces, since a `LIMIT` would silently cut the job short.',
         'SQL whose run-time parts (f-string holes) may add the limit: `f"SELECT ... {limit_clause}"`.',
         'SQL built with `+=` (or `query = query + ...`) when any piece, even one added only in a ' +
           'branch, has a `LIMIT` (`if limit: query += f" LIMIT {limit}"`), or when a piece is no ' +
@@ -241,7 +264,14 @@ export const unboundedSelect: Rule = {
       ],
       fixSafety:
         'Unsafe: adding `LIMIT` changes how many rows the code receives. It is the right bound for lists ' +
-        'shown to people, but code that needs every row (exports, migrations) must page instead. The limit ' +
+        'shown to people, but code that needs every row (exports, migrations) must page instead. ' +
+        'SQL embedded in Python batch code gets no fix, by the test `unbounded-orm-query` uses: ' +
+        'Django management commands (`<app>/management/commands/*.py`), files under `scripts/`, and ' +
+        'background jobs (a module that defines `@shared_task`, `@app.task`, `@periodic_task`, ' +
+        '`@dramatiq.actor`, `@scheduler.scheduled_job`, ..., its helpers included, or a `tasks.py` / ' +
+        '`tasks/` / `jobs/` module that shows a task framework). Such a job (a nightly total per ' +
+        'group, an export) usually must see every row, so the finding asks to read them in pieces ' +
+        '(pages ordered by a key, or `fetchmany(n)` in a loop) instead. The limit ' +
         'comes from `sql.defaultLimit` (default 1000); placeholders, quotes and the trailing `;` are kept. ' +
         'On a locking read (`FOR UPDATE`) the limit also bounds the rows locked; on a grouped ' +
         'query (`GROUP BY`) it keeps n groups (the first n by its `ORDER BY`, else any n), so code that ' +
@@ -265,6 +295,8 @@ export const unboundedSelect: Rule = {
     // SQL: a `LIMIT` there would silently leave rows unmigrated.
     if (isMigrationPath(ctx.relativePath)) return;
     let keys: ReadonlySet<string> | undefined;
+    // Asked once, and only when a finding is about to be reported.
+    let batch: boolean | undefined;
     for (const unit of ctx.sqlUnits) {
       // A fragment's bound is the statement it is spliced into; `$executeRaw` returns a count.
       // A result dropped unread (`await session.execute(text(probe))`) brings no rows to the code.
@@ -272,6 +304,16 @@ export const unboundedSelect: Rule = {
       for (const statement of unit.statements) {
         if (!isUnboundedSelect(statement, () => (keys ??= ctx.index.keyColumnNames()))) continue;
         if (ctx.python && readsInBatches(ctx.python, unit)) continue;
+        batch ??= !!ctx.python && isBatchCode(ctx.python, ctx.relativePath);
+        if (batch) {
+          // A nightly job that totals every group must see them all: no `LIMIT` to add.
+          ctx.report({
+            ...statementRange(unit, statement),
+            message: `${unboundedWhat(statement)}; ${BATCH_ADVICE}`,
+            fixes: [],
+          });
+          continue;
+        }
         const { fixes, withheld } = limitFixes(unit, statement, ctx.options.defaultLimit);
         ctx.report({
           ...statementRange(unit, statement),
