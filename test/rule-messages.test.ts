@@ -643,6 +643,24 @@ describe('rule messages', () => {
     assert.match(requestPath, /the queryset is not sliced/);
   });
 
+  it('unbounded-orm-query asks for a chunk_size to stream a queryset that prefetches', async () => {
+    const [prefetching, plain] = await messagesOf(
+      'unbounded-orm-query',
+      'shop/management/commands/reindex.py',
+      [
+        'from shop.models import Order',
+        'def run():',
+        '    for order in Order.objects.filter(paid=True).prefetch_related("lines"):',
+        '        print(order.id)',
+        '    for order in Order.objects.filter(paid=False):',
+        '        print(order.id)',
+      ].join('\n'),
+    );
+    // Django 4.1+ prefetches per chunk only with a `chunk_size`; Django 5.0 raises without one.
+    assert.match(prefetching, /stream them with `\.iterator\(chunk_size=n\)`/);
+    assert.match(plain, /stream them with `\.iterator\(\)`/);
+  });
+
   it('unbounded-orm-query names the grouping of a GROUP BY, inline or in a QuerySet method', async () => {
     const models = [
       'from django.db import models',

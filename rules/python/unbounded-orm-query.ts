@@ -17,6 +17,7 @@ import { flowsToReturn } from '../../server/src/python/local-flow';
 import {
   boundText,
   customManagerReads,
+  EVALUATING,
   unboundedOrmReads,
   type OrmRead,
 } from '../../server/src/python/orm';
@@ -63,11 +64,22 @@ const STREAMING_ADVICE: Record<OrmRead['kind'], string> = {
   beanie: '`async for doc in Model.find(...)`',
 };
 
+/**
+ * How to stream this read's rows: `STREAMING_ADVICE`, except that a Django queryset with
+ * `prefetch_related(...)` needs `.iterator(chunk_size=n)`: Django 4.1+ prefetches per chunk only
+ * with a `chunk_size`, and Django 5.0 raises without one.
+ */
+function streamingAdvice(read: OrmRead): string {
+  if (read.kind === 'django' && read.prefetches)
+    return '`.iterator(chunk_size=n)` (with `prefetch_related`, `.iterator()` needs a `chunk_size`)';
+  return STREAMING_ADVICE[read.kind];
+}
+
 /** For a batch command: it may need every row, so the advice is to stream them, not to cut them. */
 function batchMessage(read: OrmRead): string {
   return (
     `\`${read.head}\` holds every matching row in memory at once: batch code (a command or a ` +
-    `background job) that needs every row should stream them with ${STREAMING_ADVICE[read.kind]}`
+    `background job) that needs every row should stream them with ${streamingAdvice(read)}`
   );
 }
 
@@ -100,7 +112,7 @@ function mustSeeAllMessage(
   afterBulkWriteFailed: boolean,
 ): string {
   const head = `\`${read.head}\` holds every matching row in memory at once: `;
-  const stream = `stream them with ${STREAMING_ADVICE[read.kind]}`;
+  const stream = `stream them with ${streamingAdvice(read)}`;
   switch (why.reason) {
     case 'signal-handler':
       return `${head}a signal handler that must update every row should ${stream}`;
@@ -169,14 +181,14 @@ function overridesSave(read: OrmRead, index: WorkspaceIndex): boolean {
  * The methods on the receiver spine of the expression that loads the rows, outermost first
  * (`distinct`, `values_list`, `order_by`, `filter` of `X.objects.filter(...).order_by()
  * .values_list("k", flat=True).distinct()`), through `list(...)`/`sorted(...)`; arguments, where
- * a subquery may sit, are not looked into.
+ * a subquery may sit, are not looked into; also through `tuple(...)`, `set(...)`, `dict(...)`.
  */
 function spineMethods(node: Node): string[] {
   const methods: string[] = [];
   let at: Node | null = node;
   while (at?.type === 'call') {
     const fn = at.childForFieldName('function');
-    if (fn?.type === 'identifier' && (fn.text === 'list' || fn.text === 'sorted')) {
+    if (fn?.type === 'identifier' && EVALUATING.has(fn.text)) {
       at = at.childForFieldName('arguments')?.namedChildren[0] ?? null;
       continue;
     }
@@ -263,7 +275,7 @@ function oneParentMessage(read: OrmRead, growth: Growth): string {
       : `every row one parent has in \`${growth.table}\` at once, and a log grows for as long as its parent lives`;
   return (
     `\`${read.head}\` loads ${what}: page them (order by a key, continue after the last one ` +
-    `seen) or stream them with ${STREAMING_ADVICE[read.kind]}; a bare bound would drop the rest`
+    `seen) or stream them with ${streamingAdvice(read)}; a bare bound would drop the rest`
   );
 }
 
@@ -275,7 +287,7 @@ function groupsMessage(read: OrmRead, grouping: string): string {
   return (
     `\`${read.head}\` reads every group of ${grouping} at once (one row per distinct key, and ` +
     `the keys grow with the table): page the groups (order by the keys, continue after the last ` +
-    `one seen) or stream them with \`.iterator()\`; a bare bound would drop groups`
+    `one seen) or stream them with ${streamingAdvice(read)}; a bare bound would drop groups`
   );
 }
 
@@ -361,7 +373,8 @@ export const unboundedOrmQuery: Rule = {
         'Flask-SQLAlchemy `X.query...all()` with no `.limit()`; `session.execute(select(X)...).scalars().all()`, ' +
         '`session.scalars(stmt).all()` and `(await session.execute(stmt)).scalars().all()` whose `select(...)` ' +
         'has no `.limit()` (also when the statement or the query is built in a local variable first, ' +
-        '`q = q.filter(...)` included); Django querysets evaluated whole by `list(...)`, `sorted(...)`, a `for` ' +
+        '`q = q.filter(...)` included); Django querysets evaluated whole by `list(...)`, `sorted(...)`, ' +
+        '`tuple(...)`, `set(...)`, `dict(...)` (an id-to-value map of `values_list("id", "name")`), a `for` ' +
         'loop (also through a progress or counting wrapper: `tqdm(...)`, `track(...)`, `enumerate(...)`) ' +
         "or a comprehension with no slice (`[:n]`), from `Model.objects` or from a manager the workspace's " +
         'model declares under a name of its own (`Cart.open.filter(...)` after `open = OpenCartManager()`); and Django querysets tested for emptiness ' +
@@ -428,7 +441,12 @@ export const unboundedOrmQuery: Rule = {
           '`tuple_(X.a_id, X.b_id).in_(pairs)`, Django `filter(id__in=ids)`, `filter(customer__in=customers)`, and ' +
           'the same list written as an OR of one `==` clause per key (`or_(*[X.parent_id == k for k in keys])`, ' +
           'or a clause list built in the function by a comprehension or `append`, every clause pinning the ' +
-          'column, alone or in an `and_(...)`: DataLoader batches). Their ' +
+          'column, alone or in an `and_(...)`: DataLoader batches); for Django, a `Q` that starts empty ' +
+          'and is ORed in a loop, one clause per key (`q = Q()`, `for k in keys: q |= Q(shelf_id=k.shelf_id, ' +
+          'reader_id=k.reader_id)`, also `& ~Q(id=...)` beside), then `filter(q)` inside `if q:`, on ' +
+          'the fields every clause pins without a lookup (`title__icontains` pins nothing). Without ' +
+          'the `if q:` test, an empty `Q()` reads every row, and it stays reported; so does an OR that ' +
+          'starts from another filter (`q = Q(returned=False)`). Their ' +
           'size follows the list, which comes from a bounded read, and they are the fix the `n-plus-one` rules ' +
           'recommend. The column is a key by name (`id`, `pk`, `uuid`, `*_id`), or the models declare it primary ' +
           'key, unique or foreign key, or a unique index covers it with the `==` filters (`X.project_id == p, ' +
@@ -487,7 +505,7 @@ export const unboundedOrmQuery: Rule = {
           'the fields an AND pins (`filter(Q(environment=e) & Q(admin=True))`, a `Q` built in a ' +
           'local and narrowed with `&=`), or both sides of an OR (`Q(environment=e, a=1) | ' +
           'Q(environment=e, b=2)`); an OR with anything else (`Q(environment=e) | ' +
-          'Q(public=True)`, also `query |= ...`) and a negation (`~Q(...)`) pin nothing. ' +
+          'Q(public=True)`, also `query |= ...` other than the key list above) and a negation (`~Q(...)`) pin nothing. ' +
           "So do the filters of the model's own QuerySet or Manager methods (a method that only " +
           'returns `self.filter(...)`, declared in any module of the workspace) on a field they pin ' +
           'to a parameter, with a keyword or a `Q` built in a local ' +
@@ -562,7 +580,7 @@ export const unboundedOrmQuery: Rule = {
         'n comes from the `defaultLimit` setting (default 1000). Without an `order_by` the rows kept are arbitrary. ' +
         'Reads in Django management commands (`<app>/management/commands/*.py`), under `scripts/` and in ' +
         'background jobs (`@shared_task`, `@app.task`, `@periodic_task`, `@huey.db_task`, `@dramatiq.actor`, ' +
-        "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; Celery's `tasks.py` modules and modules of a `tasks/` or `jobs/` package that import a task framework (Celery, Dramatiq, RQ, ARQ, APScheduler, ...) or use an app's own job decorator (`@scheduled_task(...)`, fastapi-utils' `@repeat_every`); a `tasks.py` that shows neither, like the repository of a Task entity, is ordinary code) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, " +
+        "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; Celery's `tasks.py` modules and modules of a `tasks/` or `jobs/` package that import a task framework (Celery, Dramatiq, RQ, ARQ, APScheduler, ...) or use an app's own job decorator (`@scheduled_task(...)`, fastapi-utils' `@repeat_every`); a `tasks.py` that shows neither, like the repository of a Task entity, is ordinary code) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, `.iterator(chunk_size=n)` on a queryset with `prefetch_related(...)`, which Django 4.1+ prefetches per chunk only with a `chunk_size`, " +
         '`.yield_per(n)`, `execution_options(yield_per=n)`) rather than hold them all, and a bound would ' +
         'silently skip the rest. ' +
         'Nor do Django GROUP BY reads (`values(...)` or `values_list(...)` then `annotate(Count(...))` ' +

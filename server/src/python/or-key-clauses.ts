@@ -1,12 +1,15 @@
 /**
  * Batch loads written as an OR of one `==` clause per key: `or_(*[X.parent_id == k for k in
  * keys])`, or a clause list built in the function (`clauses = [...]`, `clauses.append(X.parent_id
- * == k)` in a loop) and spread into `or_(*clauses)`. DataLoaders and batch resolvers write them
- * where `X.parent_id.in_(keys)` would do; they read the same rows, as many as the keys hold.
+ * == k)` in a loop) and spread into `or_(*clauses)`; for Django, a `Q` ORed in a loop, one clause
+ * per key (`q = Q()`, `for k in keys: q |= Q(addon=k.addon, user=k.user)`, then `filter(q)`).
+ * DataLoaders, batch resolvers and sync jobs write them where `X.parent_id.in_(keys)` would do;
+ * they read the same rows, as many as the keys hold.
  * Read by `orm.ts` as list matches, so the key-list exemptions treat them like `in_()`.
  */
 import type { Node } from 'web-tree-sitter';
-import { dottedName } from './model';
+import { qPins } from './django-q';
+import { dottedName, type PyFunction } from './model';
 
 /** A column an OR-of-keys clause pins: `X.parent_id` → owner `X`, column `parent_id`. */
 export interface KeyClauseColumn {
@@ -147,5 +150,88 @@ function commonColumns(pinned: readonly KeyClauseColumn[][]): KeyClauseColumn[] 
     (column, at) =>
       first.findIndex((other) => keyOf(other) === keyOf(column)) === at &&
       rest.every((clause) => clause.some((other) => keyOf(other) === keyOf(column))),
+  );
+}
+
+/** Loops whose body runs once per item: an `|=` there adds one clause per key. */
+const LOOPS = new Set(['for_statement', 'while_statement']);
+/** A Django field compared by itself: no lookup (`name__icontains`) and no relation path. */
+const EXACT_FIELD = /^(?!.*__)\w+$/;
+
+/**
+ * The fields a Django `Q` local ORs one clause per key over, when `arg` (a filter's positional
+ * argument) is such a local of `fn`: it starts as the empty `Q()` and only grows by `name |=
+ * Q(...)` inside a loop, every clause pinning the fields to values (`Q(entity_id=e,
+ * locale_id=l) & ~Q(id=t)` pins `entity_id` and `locale_id`). The fields are the ones every
+ * clause pins, without lookups (`name__icontains`) or `None`. Undefined for any other shape.
+ *
+ * An empty `Q()` matches every row, so the filter must sit under a test that the local is not
+ * empty (`if q:`): with no key to load, the unguarded filter reads the whole table.
+ */
+export function djangoOrOfKeyQ(arg: Node, fn: PyFunction | undefined): string[] | undefined {
+  if (arg.type !== 'identifier' || !fn) return undefined;
+  const name = arg.text;
+  let common: string[] | undefined;
+  let started = false;
+  for (const assignment of fn.assignmentNodes) {
+    if (assignment.target !== name) continue;
+    const node = assignment.node;
+    const value = node.childForFieldName('right');
+    if (!value) return undefined;
+    if (!assignment.augmented) {
+      if (!isEmptyQ(value)) return undefined;
+      started = true;
+      continue;
+    }
+    if (node.childForFieldName('operator')?.text !== '|=' || !insideLoop(node, fn))
+      return undefined;
+    const pins = qPins(value, undefined);
+    const fields = pins.columns.filter(
+      (column) => EXACT_FIELD.test(column) && !pins.nullColumns.includes(column),
+    );
+    common = common ? common.filter((field) => fields.includes(field)) : fields;
+    if (common.length === 0) return undefined;
+  }
+  return started && common && isTestedNotEmpty(arg, name, fn) ? common : undefined;
+}
+
+/** `Q()`: the empty filter an OR of clauses starts from. */
+function isEmptyQ(value: Node): boolean {
+  if (value.type !== 'call') return false;
+  const callee = dottedName(value.childForFieldName('function'));
+  const args = value.childForFieldName('arguments');
+  return (callee === 'Q' || callee.endsWith('.Q')) && args?.namedChildren.length === 0;
+}
+
+/** Whether `node` runs in a loop of `fn`'s own body. */
+function insideLoop(node: Node, fn: PyFunction): boolean {
+  for (let at = node.parent; at && at.id !== fn.body.id; at = at.parent)
+    if (LOOPS.has(at.type)) return true;
+  return false;
+}
+
+/** Whether `at` is in the body of an `if name:` (or `if name and ...:`) of `fn`. */
+function isTestedNotEmpty(at: Node, name: string, fn: PyFunction): boolean {
+  for (let node = at.parent; node && node.id !== fn.body.id; node = node.parent) {
+    if (node.type !== 'if_statement') continue;
+    const condition = node.childForFieldName('condition');
+    const consequence = node.childForFieldName('consequence');
+    if (condition && consequence && isWithin(at, consequence) && testsTruth(condition, name))
+      return true;
+  }
+  return false;
+}
+
+function isWithin(inner: Node, outer: Node): boolean {
+  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** `name`, or `name and ...` / `... and name`: true only when `name` is. */
+function testsTruth(condition: Node, name: string): boolean {
+  if (condition.type === 'identifier') return condition.text === name;
+  if (condition.type !== 'boolean_operator') return false;
+  if (condition.childForFieldName('operator')?.text !== 'and') return false;
+  return [condition.childForFieldName('left'), condition.childForFieldName('right')].some(
+    (side) => !!side && testsTruth(side, name),
   );
 }

@@ -15,7 +15,7 @@ import { flowsToReturn, localFlow } from './local-flow';
 import { qPins } from './django-q';
 import { stringValue } from './schema-args';
 import { OwnedCache } from './memo';
-import { orOfKeyClauses } from './or-key-clauses';
+import { djangoOrOfKeyQ, orOfKeyClauses } from './or-key-clauses';
 import { callsNamed, withoutProgressWrapper } from './scope-analysis';
 
 /** One step of a chain: a method call `.filter(...)`, an attribute `.objects`, a subscript `[:10]`. */
@@ -85,6 +85,11 @@ export interface OrmRead {
    * `Change.objects.filter(...).authors_list(...)`), for the workspace's QuerySet classes to explain.
    */
   customCalls?: string[];
+  /**
+   * Django: the chain calls `prefetch_related(...)`, which `.iterator()` honours only with a
+   * `chunk_size` (Django 4.1+; Django 5.0 raises without one): streaming advice must name it.
+   */
+  prefetches?: boolean;
   /**
    * Django: the argument lists of `customCalls` by method name, for the fields such a method pins
    * to what its caller passes (`WorkspaceIndex.djangoQuerySetPins`).
@@ -192,8 +197,11 @@ const FILTERS = new Set(['filter', 'filter_by', 'where', 'get']);
 const EXECUTE = new Set(['execute', 'scalars', 'exec']);
 /** Result methods between `execute(...)` and `.all()`. */
 const RESULT_SHAPING = new Set(['scalars', 'unique', 'mappings', 'tuples', 'columns']);
-/** Calls that evaluate a Django queryset or legacy query whole. */
-const EVALUATING = new Set(['list', 'tuple', 'set', 'sorted']);
+/**
+ * Calls that evaluate a Django queryset or legacy query whole: `dict(...)` of a pair queryset
+ * (`dict(X.objects.values_list("id", "name"))`) reads every row as `list(...)` does.
+ */
+export const EVALUATING: ReadonlySet<string> = new Set(['list', 'tuple', 'set', 'sorted', 'dict']);
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
 const KEY_COLUMNS = new Set(['id', 'pk', 'uuid']);
 /**
@@ -655,6 +663,18 @@ function filterBounds(
         if (arg.namedChildren.some((side) => side?.type === 'none')) into.nullColumns.push(column);
         else (owned ??= []).push(columns[0]!);
       } else if (arg.type === 'identifier' || text.includes('Q(')) {
+        // `for k in keys: q |= Q(owner=k.owner)`, then `filter(q)` under `if q:`: one clause
+        // per key, a key list like `owner__in=owners`.
+        const keyFields = djangoOrOfKeyQ(arg, fn);
+        if (keyFields) {
+          const match: ListMatch = { columns: keyFields.map((column) => ({ column })) };
+          if (listBoundsByName(match, (grouped ??= groupedColumns(links)))) {
+            into.bounded = true;
+            return;
+          }
+          into.listMatches.push(match);
+          continue;
+        }
         // Django `filter(Q(environment=e) & Q(...))`, or a `Q` built in a local: the fields
         // pinned in every row it keeps count as keyword arguments.
         const pins = qPins(arg, fn);
@@ -989,7 +1009,13 @@ function classifyChain(
     ...(groupedBy ? { groupedBy: `${groupedBy.name}(...)` } : {}),
     ...(customCalls.length > 0 ? { customCalls } : {}),
     ...(customCallArgs.size > 0 ? { customCallArgs } : {}),
+    ...(prefetchesRelated(chain.links) ? { prefetches: true } : {}),
   };
+}
+
+/** Whether a Django chain calls `prefetch_related(...)`. */
+function prefetchesRelated(links: readonly ChainLink[]): boolean {
+  return links.some((link) => link.kind === 'call' && link.name === 'prefetch_related');
 }
 
 /** Django aggregate functions (`Count("id")`, `models.Sum("total")`, Postgres `ArrayAgg(...)`). */
