@@ -1232,6 +1232,50 @@ describe('rule messages', () => {
     ]);
   });
 
+  it("unindexed-query-column names a concrete parent's table for the fields a child inherits", async () => {
+    const messages = await messagesIn('unindexed-query-column', [
+      {
+        relativePath: 'catalog/models.py',
+        text: [
+          'from django.db import models',
+          'class Item(models.Model):',
+          '    container = models.ForeignKey("self", null=True, on_delete=models.SET_NULL)',
+          '    label = models.CharField(max_length=100)',
+          'class Crate(Item):',
+          '    side = models.PositiveSmallIntegerField()',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'warehouse/models.py',
+        text: [
+          'from django.db import models',
+          'from catalog.models import Item',
+          'class Pallet(Item):',
+          '    bay = models.CharField(max_length=8)',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'warehouse/views.py',
+        text: [
+          'from catalog.models import Crate, Item',
+          'from warehouse.models import Pallet',
+          'def facing(container, side):',
+          '    return list(Crate.objects.filter(container=container, side=side)[:50])',
+          'def labelled(label):',
+          '    return list(Item.objects.filter(label=label)[:50])',
+          'def crates_labelled(label):',
+          '    return list(Crate.objects.filter(label=label)[:50])',
+          'def pallets_labelled(label, bay):',
+          '    return list(Pallet.objects.filter(label=label, bay=bay)[:50])',
+        ].join('\n'),
+      },
+    ]);
+    assert.deepEqual(messages.sort(), [
+      '`catalog_item.label` is filtered in 3 queries but has no index: each one scans `catalog_item`',
+      '`warehouse_pallet.bay` is filtered in 1 query but has no index: each one scans `warehouse_pallet`',
+    ]);
+  });
+
   it('unindexed-query-column says where a column sits in an index that does not lead with it', async () => {
     const messages = await messagesOf(
       'unindexed-query-column',

@@ -429,7 +429,10 @@ export const unboundedOrmQuery: Rule = {
           'many-to-one relationship compared to one object, `filter(Note.pipeline == p)`, when the ' +
           'model declares its `<relationship>_id` key; through a ' +
           "single-table-inheritance subclass too, which maps its parent's table and keys, its parent " +
-          'in the same module or imported from another; also when the query pins a tenant key beside ' +
+          'in the same module or imported from another, and through a Django multi-table-inheritance ' +
+          'child, a key declared on a concrete parent model (`Crate.objects.filter(container=c)` when ' +
+          '`container` is a field of `Item`, `Crate(Item)`, in any module), whose table the query joins; ' +
+          'also when the query pins a tenant key beside ' +
           'it, an access guard that only narrows the set: `where(Step.task_id == t, Step.org_id == o)`), ' +
           'or a SQLAlchemy `with_parent(...)` filter, which compares that key for a one-to-many relationship ' +
           '(`Talk.query.with_parent(conference)`, `query(Talk).with_parent(c, "talks")`, ' +

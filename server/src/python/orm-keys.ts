@@ -163,7 +163,9 @@ function pinnedParent(
   pinned: readonly string[],
   index: WorkspaceIndex,
 ): OneParentRead | undefined {
-  const covered = new Set<string>();
+  // The pinned columns that are no keys, by the table that holds them: a Django child's
+  // inherited fields stay in its concrete parent's table, with that table's unique keys.
+  const covered = new Map<string, Set<string>>();
   let tenant: OneParentRead | undefined;
   const throughRelationships = relationshipKeys(table, pinned);
   for (const column of table.columns) {
@@ -175,7 +177,9 @@ function pinnedParent(
       continue;
     const key = column.foreignKey;
     if (!key) {
-      covered.add(column.name.toLowerCase());
+      const holder = column.ownerTable ?? table.name;
+      const names = covered.get(holder) ?? new Set<string>();
+      covered.set(holder, names.add(column.name.toLowerCase()));
       continue;
     }
     const parent = key.targetClass ?? key.table;
@@ -183,16 +187,21 @@ function pinnedParent(
     tenant ??= { table: table.name, parent };
   }
   if (tenant) return tenant;
-  if (covered.size === 0) return undefined;
-  const prefix = index
-    .indexesOn(table.name)
+  for (const [holder, names] of covered)
+    if (pinsUniquePrefix(holder, names, index)) return { table: table.name };
+  return undefined;
+}
+
+/** Whether the columns cover every column but the last of a composite unique key of the table. */
+function pinsUniquePrefix(table: string, columns: ReadonlySet<string>, index: WorkspaceIndex) {
+  return index
+    .indexesOn(table)
     .some(
       (known) =>
         known.unique &&
         known.columns.length > 1 &&
-        known.columns.slice(0, -1).every((column) => covered.has(column.toLowerCase())),
+        known.columns.slice(0, -1).every((column) => columns.has(column.toLowerCase())),
     );
-  return prefix ? { table: table.name } : undefined;
 }
 
 /**

@@ -140,6 +140,12 @@ export interface ColumnFact {
   implicit?: true;
   /** How many values a Django field's `choices=` allows, when the source lists them. */
   choices?: number;
+  /**
+   * Django multi-table inheritance: the table of the concrete parent model that holds this field
+   * of a child model (queries on the child join that table by the parent pointer, and its
+   * indexes serve the field). Absent for a model's own columns.
+   */
+  ownerTable?: string;
 }
 
 /** What a column declaration says about keys and indexes; undefined where it says nothing. */
