@@ -1094,6 +1094,57 @@ describe('rule messages', () => {
     );
   });
 
+  it('query-in-loop says a created row saved again in the same pass must be built whole first', async () => {
+    const models = [
+      'from django.db import models',
+      'class Device(models.Model):',
+      '    name = models.CharField(max_length=50)',
+      'class Port(models.Model):',
+      '    device = models.ForeignKey(Device, related_name="ports", on_delete=models.CASCADE)',
+      '    address = models.CharField(max_length=40, null=True)',
+    ].join('\n');
+    const services = [
+      'from net.models import Port',
+      'def wire(devices, allocator):',
+      '    for device in devices:',
+      '        port = Port.objects.create(device=device)',
+      '        port.address = allocator.next_free()',
+      '        port.save()',
+      'def wire_later(devices):',
+      '    created = []',
+      '    for device in devices:',
+      '        port = Port.objects.create(device=device)',
+      '        created.append(port)',
+      '    return created',
+      'def wire_related(devices, allocator):',
+      '    for device in devices:',
+      '        port = device.ports.create()',
+      '        port.address = allocator.next_free()',
+      '        port.save()',
+      'async def wire_async(devices, allocator):',
+      '    for device in devices:',
+      '        port = await Port.objects.acreate(device=device)',
+      '        port.address = allocator.next_free()',
+      '        await port.asave()',
+    ].join('\n');
+    const messages = await messagesIn('query-in-loop', [
+      { relativePath: 'net/models.py', text: models },
+      { relativePath: 'net/services.py', text: services },
+    ]);
+    const about = (head: string): string[] => messages.filter((m) => m.startsWith(head));
+    assert.deepEqual(about('`Port.objects.create(...)`'), [
+      '`Port.objects.create(...)` runs one query for each `device` in `devices`; each row is saved again after `create` (`port.save()`): build the objects whole first, then insert them with one `bulk_create([...])`',
+      // Near miss: nothing writes the created row again, so one `bulk_create` replaces the loop.
+      '`Port.objects.create(...)` runs one query for each `device` in `devices`; insert the rows with one `bulk_create([...])`',
+    ]);
+    assert.deepEqual(about('`device.ports.create(...)`'), [
+      '`device.ports.create(...)` runs one query for each `device` in `devices`; each row is saved again after `create` (`port.save()`): build the objects whole first, then insert them with one `bulk_create([...])` of the related model, each row given its relation',
+    ]);
+    assert.deepEqual(about('`Port.objects.acreate(...)`'), [
+      '`Port.objects.acreate(...)` runs one query for each `device` in `devices`; each row is saved again after `acreate` (`port.asave()`): build the objects whole first, then insert them with one `abulk_create([...])`',
+    ]);
+  });
+
   it('query-in-loop tells a related manager create to set the relation on each bulk row', async () => {
     const models = [
       'from django.db import models',
@@ -1270,6 +1321,53 @@ describe('rule messages', () => {
     assert.deepEqual(messages, [
       '`jobs.run_at` is filtered in 1 query (app/models.py:14 in `due`) but has no index: each ' +
         'one scans `jobs`',
+    ]);
+  });
+
+  it("unindexed-query-column names a concrete parent's table for the fields a child inherits", async () => {
+    const messages = await messagesIn('unindexed-query-column', [
+      {
+        relativePath: 'catalog/models.py',
+        text: [
+          'from django.db import models',
+          'class Item(models.Model):',
+          '    container = models.ForeignKey("self", null=True, on_delete=models.SET_NULL)',
+          '    label = models.CharField(max_length=100)',
+          'class Crate(Item):',
+          '    side = models.PositiveSmallIntegerField()',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'warehouse/models.py',
+        text: [
+          'from django.db import models',
+          'from catalog.models import Item',
+          'class Pallet(Item):',
+          '    bay = models.CharField(max_length=8)',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'warehouse/views.py',
+        text: [
+          'from catalog.models import Crate, Item',
+          'from warehouse.models import Pallet',
+          'def facing(container, side):',
+          '    return list(Crate.objects.filter(container=container, side=side)[:50])',
+          'def labelled(label):',
+          '    return list(Item.objects.filter(label=label)[:50])',
+          'def crates_labelled(label):',
+          '    return list(Crate.objects.filter(label=label)[:50])',
+          'def pallets_labelled(label, bay):',
+          '    return list(Pallet.objects.filter(label=label, bay=bay)[:50])',
+        ].join('\n'),
+      },
+    ]);
+    assert.deepEqual(messages.sort(), [
+      '`catalog_item.label` is filtered in 3 queries (warehouse/views.py:6 in `labelled`, ' +
+        'warehouse/views.py:8 in `crates_labelled`, warehouse/views.py:10 in `pallets_labelled`) ' +
+        'but has no index: each one scans `catalog_item`',
+      '`warehouse_pallet.bay` is filtered in 1 query (warehouse/views.py:10 in `pallets_labelled`) ' +
+        'but has no index: each one scans `warehouse_pallet`',
     ]);
   });
 

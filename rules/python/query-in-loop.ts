@@ -8,6 +8,8 @@ import {
   managerAttributeQuery,
   modelWriteHooks,
   type ModelWriteHooks,
+  saveAfterCreate,
+  savedAgainAdvice,
   writesQuerySetRow,
   writesRelatedManagerRow,
 } from '../../server/src/python/django-round-trips';
@@ -101,11 +103,14 @@ function advice(
     return 'batch it with `{"$in": [...]}` (or `bulk_write` for writes) in one command before the loop';
   const creates = call.method === 'create' || call.method === 'acreate';
   const a = call.method.startsWith('a') ? 'a' : '';
-  if (manager === 'custom' && creates) return bulkCreateAdvice(call, hooks);
+  if (manager === 'custom' && creates) return bulkCreateAdvice(call, hooks, model);
   // A related manager's `create` sets the relation; a `bulk_create` of the related model must
   // set it on each row itself.
-  if (manager === 'related' && creates)
-    return `insert the rows with one \`${a}bulk_create([...])\` of the related model, each row given its relation`;
+  if (manager === 'related' && creates) {
+    const bulk = `\`${a}bulk_create([...])\` of the related model, each row given its relation`;
+    const again = saveAfterCreate(call, model);
+    return again ? savedAgainAdvice(call, again, bulk) : `insert the rows with one ${bulk}`;
+  }
   const write = djangoBatchWrite(call, model, relatedManagers, hooks, isQuerySetMethod);
   if (write) return write;
   // Nothing to batch by: the query reads no item of the loop.
@@ -230,7 +235,10 @@ export const queryInLoop: Rule = {
         '`save()` per row or a `Model.objects.create(...)` per item, when the model has ' +
         'django-lifecycle hooks that run on save (`@hook(AFTER_CREATE)`, not the delete ones) or the ' +
         'workspace connects a `pre_save`/`post_save` receiver for it (`@receiver(post_save, ' +
-        'sender=Model)`), which `bulk_create`, `bulk_update` and `update()` skip), ' +
+        'sender=Model)`), which `bulk_create`, `bulk_update` and `update()` skip; and when the pass ' +
+        'saves the row a `create(...)` made again (`port = Port.objects.create(...)`, then ' +
+        '`port.address = next_free()` and `port.save()`), the advice says so and asks to build the ' +
+        'objects whole before one `bulk_create`, rather than offering it for the rows as created), ' +
         '`create`/`get`/`get_or_create`/`update_or_create` (and async twins) on such a related manager ' +
         '(`order.lines.create(...)`, `book.tags.get_or_create(name=n)`, also held in an attribute of ' +
         '`self`: `self.order.lines.create(...)`), a read that derives a new queryset from such a ' +

@@ -160,11 +160,13 @@ function feedsBulkWriteFallback(read: OrmRead, model: PythonModel): boolean {
 
 /**
  * Reasons to see every row that hold wherever the rows come from: the rows of one parent the
- * domain sizes stay exempt there. A loop that writes each row back or folds every row into
- * what it keeps is reported even then (query-in-loop's and the aggregation advice apply).
+ * domain sizes stay exempt there (also folded into a collection kept whole: one learner's scores
+ * in a cache). A loop that writes each row back is reported even then (query-in-loop's advice
+ * applies).
  */
 const SIZED_PARENT_EXEMPT: ReadonlySet<MustSeeAll['reason']> = new Set([
   'signal-handler',
+  'folds',
   'writes-each',
   'keys-feed-write',
 ]);
@@ -468,7 +470,10 @@ export const unboundedOrmQuery: Rule = {
           'many-to-one relationship compared to one object, `filter(Note.pipeline == p)`, when the ' +
           'model declares its `<relationship>_id` key; through a ' +
           "single-table-inheritance subclass too, which maps its parent's table and keys, its parent " +
-          'in the same module or imported from another; also when the query pins a tenant key beside ' +
+          'in the same module or imported from another, and through a Django multi-table-inheritance ' +
+          'child, a key declared on a concrete parent model (`Crate.objects.filter(container=c)` when ' +
+          '`container` is a field of `Item`, `Crate(Item)`, in any module), whose table the query joins; ' +
+          '`cls.objects` in a classmethod reads the model of its class; also when the query pins a tenant key beside ' +
           'it, an access guard that only narrows the set: `where(Step.task_id == t, Step.org_id == o)`), ' +
           'or a SQLAlchemy `with_parent(...)` filter, which compares that key for a one-to-many relationship ' +
           '(`Talk.query.with_parent(conference)`, `query(Talk).with_parent(c, "talks")`, ' +
@@ -480,6 +485,10 @@ export const unboundedOrmQuery: Rule = {
           'keys to several parents the name does not tell apart keep the finding; ' +
           'or on every column ' +
           'but the last of a composite primary key or unique constraint (`a == x, b == y` under `(a, b, c)`), ' +
+          'also through a Django one-to-one relation to a model with such a key (`score__user_id=u, ' +
+          'score__quiz_id=q` where `score` is a `OneToOneField` to a model whose `unique_together` is ' +
+          '`(quiz_id, user_id, question)`: one row per related row; a `ForeignKey` relation path keeps ' +
+          'the finding, since each related row may have any number of rows), ' +
           'or read through a many-to-many link class the query joins, on its foreign key to the parent when ' +
           'another of its foreign keys references the queried table (`select(Tag).join(CollectionTag)' +
           '.where(CollectionTag.collection_id == c)`; a filter on another link column exempts nothing, and ' +
@@ -493,7 +502,9 @@ export const unboundedOrmQuery: Rule = {
           'row back or fold every row into what they keep (below). A Django signal receiver counts as the code around it, not as such a read, for the ' +
           'rows of one parent: it runs inside the request that saved the instance, so the children of ' +
           'that instance (`Rack.objects.filter(group=instance)`, `virtual_chassis=instance.pk`) are ' +
-          'left alone there too, even when the receiver saves each one. ' +
+          'left alone there too, even when the receiver saves each one. So are the rows of one parent ' +
+          'folded into a collection that is kept whole (`for s in scores: by_question[s.question] = s`, ' +
+          "then `cache.set(key, by_question)`): one parent's rows are what a per-request cache holds. " +
           'A log of one parent read over a recent window (also `>` / `>=` on a column of now minus a ' +
           'span: `X.created > utcnow() - timedelta(minutes=30)`, `func.now() - ...`, Django ' +
           '`created__gte=timezone.now() - timedelta(...)`: a rate limit, a duplicate check) is sized ' +
@@ -596,7 +607,8 @@ export const unboundedOrmQuery: Rule = {
         '`row.active = False`, which the unit of work flushes, unless the loop also collects the row to ' +
         'show it) or ' +
         'fold every row into a collection that starts empty and is then stored whole (`cache.set(key, ids)`, ' +
-        '`bulk_update`) or, for a set or dict (an index), returned; by the row itself or by its key ' +
+        '`bulk_update`) or, for a set or dict (an index), returned (the rows of one parent folded so are ' +
+        'exempt, above); by the row itself or by its key ' +
         '(`roles[row.event_id].add("owner")`), and also into a collection of the enclosing ' +
         'function when the loop is in a nested function (a closure variable the nested function ' +
         'neither takes nor assigns), which the enclosing function starts empty before calling the ' +
@@ -681,7 +693,8 @@ export const unboundedOrmQuery: Rule = {
       // Code that must see every row gets streaming advice and no bound, which would drop rows.
       const whole = batch ? undefined : mustSeeAll(read, model);
       // A signal receiver runs inside the request that saved the instance: the children of one
-      // parent (`Rack.objects.filter(group=instance)`) are a set the domain sizes there too.
+      // parent (`Rack.objects.filter(group=instance)`) are a set the domain sizes there too, and
+      // so are they folded into a collection kept whole (one learner's scores in a cache).
       const parent =
         batch || (whole && !SIZED_PARENT_EXEMPT.has(whole.reason))
           ? undefined

@@ -21,8 +21,14 @@ function isTwoValued(column: ColumnFact): boolean {
 }
 
 interface ResolvedUse {
+  /** The table that holds the column: a concrete parent's for a field a child inherits. */
   entry: IndexedTable;
   column: ColumnFact;
+  /**
+   * The table of the model the query names. A Django child's query joins its concrete parents'
+   * tables by their primary keys, so one index on any of them drives the whole query.
+   */
+  queried: TableFact;
   role: QueryColumnUse['role'];
   /** The file and query id the use belongs to. */
   query: string;
@@ -92,6 +98,27 @@ function withBases(queries: ResolvedQueries, query: string, own: ResolvedUse[]):
   return [...[...bases].reverse().flatMap((base) => queries.uses.get(base) ?? []), ...own];
 }
 
+/**
+ * The column as its own table declares it, for a field a Django child inherits from a concrete
+ * parent (`ColumnFact.ownerTable`): that table is scanned, its indexes serve it, and it is
+ * reported once however many children query it.
+ */
+function ownColumn(
+  ctx: WorkspaceContext,
+  entry: IndexedTable,
+  column: ColumnFact,
+): { entry: IndexedTable; column: ColumnFact } {
+  if (!column.ownerTable) return { entry, column };
+  for (const owner of ctx.index.tables(column.ownerTable)) {
+    if (owner.table.source !== 'django') continue;
+    const own = owner.table.columns.find(
+      (c) => c.attribute === column.attribute && !c.ownerTable && c.start === column.start,
+    );
+    if (own) return { entry: owner, column: own };
+  }
+  return { entry, column };
+}
+
 /** Resolves each query's column uses to model columns, keyed by file and query id. */
 function resolveQueries(ctx: WorkspaceContext): ResolvedQueries {
   const queries = new Map<string, ResolvedUse[]>();
@@ -118,8 +145,8 @@ function resolveQueries(ctx: WorkspaceContext): ResolvedQueries {
             use.bases.map((base) => `${facts.file}#${base}`),
           );
         const resolved = {
-          entry,
-          column,
+          ...ownColumn(ctx, entry, column),
+          queried: entry.table,
           role: use.role,
           query,
           file: facts.file,
@@ -191,13 +218,13 @@ function unservedUses(
     const served = new Set<TableFact>();
     for (const use of uses) {
       if (use.role !== 'filter') continue;
-      filtered.add(use.entry.table);
-      if (leadsIndex(use)) served.add(use.entry.table);
+      filtered.add(use.queried);
+      if (leadsIndex(use)) served.add(use.queried);
     }
     for (const use of own) {
-      if (served.has(use.entry.table)) continue;
+      if (served.has(use.queried)) continue;
       // Sorting what an unindexed filter found is fixed by indexing the filter (reported itself).
-      if (use.role === 'sort' && filtered.has(use.entry.table)) continue;
+      if (use.role === 'sort' && filtered.has(use.queried)) continue;
       if (use.role === 'sort' && compositeServesSort(uses, use, indexesOn(use.entry.table)))
         continue;
       let entry = columns.get(use.column);
@@ -456,6 +483,7 @@ export const unindexedQueryColumn: Rule = {
         'SQLAlchemy and SQLModel foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
         'On MySQL or MariaDB (`"sql": { "database": "mysql" }` in `perflens.json`, or every database URL string literal in the Python code of the workspace naming MySQL or MariaDB, as `unindexed-foreign-key` describes), foreign keys count as indexed, because InnoDB indexes every foreign key constraint: neither they nor the other columns of a query that filters on one are reported. Django foreign keys with `db_index=False` still are (they often drop the constraint too, with `db_constraint=False`).',
         'Extra filter columns of a query that an index already drives, which do not count in the number of queries either: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, `kind` when `(account_id, kind)` is indexed, or `locked_at` in `where(Order.id == i, Order.locked_at.is_(None))` and `filter(pk=p, next_run=d)` (primary-key lookups). A clause added to a statement variable built earlier in the function (`q = select(T).where(T.org_id == o)`, then `if status: q = q.where(T.status == s)` and `q = q.order_by(T.created_at)`) is judged with the clauses the statement had before it, as one chain would be; optional clauses under separate `if`s do not count for one another. (`filter_by` keywords and string sorts on such a variable name no entity, and are not read.)',
+        "Fields a Django model inherits from a concrete parent model (multi-table inheritance: `class Crate(Item)` with `Item` not abstract, in the same module or another): they stay in the parent's table, so a query on the child is judged with the parent's keys and indexes (its `ForeignKey`s, `unique` fields, `Meta.indexes`), and an index on either table drives the whole query, which joins them by the primary key: `side` in `Crate.objects.filter(container=c, side=s)` is an extra filter when `container` is a `ForeignKey` of `Item`. An unindexed field of the parent is still reported, once, at its declaration, naming the parent's table, with the queries through the parent and through every child counted together.",
         'Boolean columns, and Django fields whose `choices=` allows exactly two values (a literal list, a name bound to one in the model or module, or `Status.choices` of a `TextChoices`/`IntegerChoices` class of the file): an index on a two-valued column rarely beats a scan. Three or more choices are still reported: a `status` whose rare value (`pending`) is the one queried is what an index serves best.',
         'Queries in tests, migrations, Django management commands and files under `scripts/`: they run once or on demand, not per request, so they neither make a column hot nor count in the number of queries. A command or script with a `while` loop that sleeps is a long-lived worker polling for due rows (`manage.py sendalerts`), and its queries count.',
         'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`.',

@@ -281,14 +281,57 @@ function rowWriteClass(call: PyCall, model: PythonModel): string | undefined {
 /**
  * `bulk_create` for a `create` per item, unless the model's `save()` does more than insert
  * (overridden, django-lifecycle hooks, save signal receivers): `bulk_create` skips all of that.
+ * When the pass saves the created row again (`model` given), the objects must be built whole
+ * before one `bulk_create` can replace both writes.
  */
-export function bulkCreateAdvice(call: PyCall, hooks: ModelWriteHooks): string {
+export function bulkCreateAdvice(
+  call: PyCall,
+  hooks: ModelWriteHooks,
+  model?: PythonModel,
+): string {
   const a = call.method.startsWith('a') ? 'a' : '';
   const className = createdModelClass(call);
   const skipped = className && skippedBySaveInBulk(className, hooks);
   if (skipped)
     return `one \`${a}bulk_create([...])\` would skip ${skipped}: batch what it does, or keep the loop`;
+  const again = model && saveAfterCreate(call, model);
+  if (again) return savedAgainAdvice(call, again, `\`${a}bulk_create([...])\``);
   return `insert the rows with one \`${a}bulk_create([...])\``;
+}
+
+/** For a created row the same pass saves again: build it whole first, then insert in bulk. */
+export function savedAgainAdvice(call: PyCall, save: string, bulk: string): string {
+  return `each row is saved again after \`${call.method}\` (\`${save}\`): build the objects whole first, then insert them with one ${bulk}`;
+}
+
+/**
+ * The save, later in the same pass, of the row a `create` in a loop made (`ethernet.save()` after
+ * `ethernet = Ethernet.objects.create(...)` and `ethernet.address = next_free()`), as written:
+ * each row is written twice, and a `bulk_create` of the rows as created would miss the second.
+ */
+export function saveAfterCreate(call: PyCall, model: PythonModel): string | undefined {
+  const loop = call.loops.at(-1);
+  const name = loop && assignedName(call.node);
+  if (!name) return undefined;
+  const again = model.calls.find(
+    (other) =>
+      (other.method === 'save' || other.method === 'asave') &&
+      other.callee === `${name}.${other.method}` &&
+      other.start > call.end &&
+      other.fn === call.fn &&
+      other.loops.includes(loop),
+  );
+  return again ? `${again.callee}()` : undefined;
+}
+
+/** `row` of `row = <call>` or `row = await <call>`: the name a call's result is bound to. */
+function assignedName(node: Node): string | undefined {
+  const value = node.parent?.type === 'await' ? node.parent : node;
+  const assignment = value.parent;
+  if (assignment?.type !== 'assignment') return undefined;
+  if (assignment.childForFieldName('right')?.id !== value.id) return undefined;
+  const left = assignment.childForFieldName('left');
+  return left?.type === 'identifier' ? left.text : undefined;
 }
 
 /**
@@ -459,7 +502,7 @@ export function djangoBatchWrite(
   const method = call.method;
   const a = method.startsWith('a') ? 'a' : '';
   if ((method === 'create' || method === 'acreate') && hasObjectsManager(call))
-    return bulkCreateAdvice(call, hooks);
+    return bulkCreateAdvice(call, hooks, model);
   if (
     !writesQuerySetRow(call, model, isQuerySetMethod) &&
     !writesRelatedManagerRow(call, model, relatedManagers)

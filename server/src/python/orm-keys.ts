@@ -151,7 +151,10 @@ export interface OneParentRead {
   table: string;
   /** The table (or class) the pinned foreign key references; undefined for a composite-key prefix. */
   parent?: string;
-  /** The link table the rows are read through, for a many-to-many read: one row per link. */
+  /**
+   * The table the rows are read through: the link table of a many-to-many read (one row per
+   * link), or the related table of a one-to-one relation the filters pin (one row per related row).
+   */
   through?: string;
 }
 
@@ -179,7 +182,9 @@ function pinnedParent(
   pinned: readonly string[],
   index: WorkspaceIndex,
 ): OneParentRead | undefined {
-  const covered = new Set<string>();
+  // The pinned columns that are no keys, by the table that holds them: a Django child's
+  // inherited fields stay in its concrete parent's table, with that table's unique keys.
+  const covered = new Map<string, Set<string>>();
   let tenant: OneParentRead | undefined;
   const throughRelationships = relationshipKeys(table, pinned);
   for (const column of table.columns) {
@@ -191,7 +196,9 @@ function pinnedParent(
       continue;
     const key = column.foreignKey;
     if (!key) {
-      covered.add(column.name.toLowerCase());
+      const holder = column.ownerTable ?? table.name;
+      const names = covered.get(holder) ?? new Set<string>();
+      covered.set(holder, names.add(column.name.toLowerCase()));
       continue;
     }
     const parent = key.targetClass ?? key.table;
@@ -199,16 +206,21 @@ function pinnedParent(
     tenant ??= { table: table.name, parent };
   }
   if (tenant) return tenant;
-  if (covered.size === 0) return undefined;
-  const prefix = index
-    .indexesOn(table.name)
+  for (const [holder, names] of covered)
+    if (pinsUniquePrefix(holder, names, index)) return { table: table.name };
+  return undefined;
+}
+
+/** Whether the columns cover every column but the last of a composite unique key of the table. */
+function pinsUniquePrefix(table: string, columns: ReadonlySet<string>, index: WorkspaceIndex) {
+  return index
+    .indexesOn(table)
     .some(
       (known) =>
         known.unique &&
         known.columns.length > 1 &&
-        known.columns.slice(0, -1).every((column) => covered.has(column.toLowerCase())),
+        known.columns.slice(0, -1).every((column) => columns.has(column.toLowerCase())),
     );
-  return prefix ? { table: table.name } : undefined;
 }
 
 /**
@@ -223,14 +235,53 @@ export function rowsOfOneParent(read: OrmRead, index: WorkspaceIndex): OneParent
     ...fieldsPinnedByMethods(read, index),
   ].map(pinnedField);
   if (pinned.length === 0) return read.withParents ? rowsWithParent(read, index) : undefined;
+  const throughRelations = pinned.some((field) => field.includes('__'));
   for (const model of read.models) {
     for (const { table } of tablesQueried(model, index)) {
-      const found = pinnedParent(table, pinned, index);
+      const found =
+        pinnedParent(table, pinned, index) ??
+        (throughRelations ? pinnedThroughOneToOne(table, pinned, index) : undefined);
       if (found) return found;
     }
   }
   if (read.withParents) return rowsWithParent(read, index);
   return read.joinedEqualities?.length ? rowsOfOneParentThroughLink(read, index) : undefined;
+}
+
+/**
+ * The parent that Django lookups through a one-to-one relation of the table pin in the related
+ * model (`grade__user_id=u, grade__course_id=c` on a model whose `grade` is a `OneToOneField`, the
+ * leading columns of the grade's unique key): each row stands for one related row, so the rows
+ * are no more than the related rows those lookups select. A relation that is a plain
+ * `ForeignKey` pins nothing this way: each related row may have any number of rows.
+ */
+function pinnedThroughOneToOne(
+  table: TableFact,
+  pinned: readonly string[],
+  index: WorkspaceIndex,
+): OneParentRead | undefined {
+  const byRelation = new Map<string, string[]>();
+  for (const field of pinned) {
+    const [relation, name, ...rest] = field.split('__');
+    if (!name || rest.length > 0) continue;
+    byRelation.set(relation, [...(byRelation.get(relation) ?? []), name]);
+  }
+  for (const [relation, fields] of byRelation) {
+    const key = table.columns.find(
+      (column) => column.attribute === relation && column.unique && column.foreignKey,
+    )?.foreignKey;
+    const target = key?.targetClass === 'self' ? table.className : key?.targetClass;
+    for (const { table: related } of target ? index.tablesOfClass(target) : []) {
+      const found = pinnedParent(related, fields, index);
+      if (found)
+        return {
+          table: table.name,
+          ...(found.parent ? { parent: found.parent } : {}),
+          through: related.name,
+        };
+    }
+  }
+  return undefined;
 }
 
 /**

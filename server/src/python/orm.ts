@@ -10,7 +10,14 @@ import type { Node } from 'web-tree-sitter';
 import { isUnboundedSelect } from '../sql/helpers';
 import type { SqlUnit } from '../sql/unit';
 import { isDjangoManagerName, mayOwnDjangoManagerNode, paramOf } from './knowledge';
-import { dottedName, qualify, type PyCall, type PyFunction, type PythonModel } from './model';
+import {
+  classOfFunction,
+  dottedName,
+  qualify,
+  type PyCall,
+  type PyFunction,
+  type PythonModel,
+} from './model';
 import { flowsToReturn, localFlow } from './local-flow';
 import { qPins } from './django-q';
 import { stringValue } from './schema-args';
@@ -1001,7 +1008,7 @@ function classifyChain(
     fn,
     head: django.head,
     bound: { at: candidate.query.endIndex, style: 'slice' },
-    models: chain.root.type === 'identifier' ? [chain.root.text] : [],
+    models: djangoRootModels(chain.root, fn),
     equalityColumns: bounds.equalityColumns,
     ...(bounds.recentWindow ? { recentWindow: true } : {}),
     nullColumns: bounds.nullColumns,
@@ -1016,6 +1023,16 @@ function classifyChain(
 /** Whether a Django chain calls `prefetch_related(...)`. */
 function prefetchesRelated(links: readonly ChainLink[]): boolean {
   return links.some((link) => link.kind === 'call' && link.name === 'prefetch_related');
+}
+
+/**
+ * The model a Django chain's root names: `Order` of `Order.objects...`, and the class whose
+ * method it is for `cls.objects...` in a classmethod (a subclass has the class's fields too).
+ */
+function djangoRootModels(root: Node, fn: PyFunction | undefined): string[] {
+  if (root.type !== 'identifier') return [];
+  const owner = root.text === 'cls' ? classOfFunction(fn) : undefined;
+  return [owner ?? root.text];
 }
 
 /** Django aggregate functions (`Count("id")`, `models.Sum("total")`, Postgres `ArrayAgg(...)`). */

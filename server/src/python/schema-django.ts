@@ -4,7 +4,9 @@
  * `unique_together`, `index_together`, `constraints`, `abstract`). Abstract models are recorded
  * as `mappedBases` for models in other modules, whose fields the workspace index adds
  * (`workspace/schema-links.ts`), as it does for SQLAlchemy bases, with their `Meta` indexes for
- * the models that take their `Meta`.
+ * the models that take their `Meta`. A concrete parent model (multi-table inheritance) is named in
+ * its child's `bases` too, wherever declared: the index gives the child the parent's fields, which
+ * stay in the parent's table (`ColumnFact.ownerTable`).
  */
 import type { Node } from 'web-tree-sitter';
 import type {
@@ -485,7 +487,12 @@ export function extractDjangoSchema(model: PythonModel, schema: SchemaFacts): vo
       ? cls.bases.flatMap((base) => (knownModel(base) ? [] : (importedName(base, model) ?? [])))
       : [];
     if (!isModel && imported.length === 0) continue;
-    const bases = [...new Set([...imported, ...local.flatMap((base) => base.bases)])];
+    // Concrete parents of this file (multi-table inheritance), by qualified name like imported
+    // ones: the index adds their fields, which stay in their own tables.
+    const parents = cls.bases.flatMap((base) =>
+      concrete.has(base) ? [model.moduleName ? `${model.moduleName}.${base}` : base] : [],
+    );
+    const bases = [...new Set([...imported, ...local.flatMap((base) => base.bases), ...parents])];
     const inherited = {
       columns: local.flatMap((base) => base.columns),
       bases,

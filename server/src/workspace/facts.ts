@@ -148,6 +148,12 @@ export interface ColumnFact {
    * a class outside the workspace, is named like one (see `SchemaLinks`).
    */
   keyFieldClass?: string;
+  /**
+   * Django multi-table inheritance: the table of the concrete parent model that holds this field
+   * of a child model (queries on the child join that table by the parent pointer, and its
+   * indexes serve the field). Absent for a model's own columns.
+   */
+  ownerTable?: string;
 }
 
 /**

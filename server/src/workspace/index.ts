@@ -964,6 +964,8 @@ export class WorkspaceIndex {
         if (singleTableOf) singleTables.push({ entry, parent: singleTableOf });
         else addTable(views, entry);
         for (const column of table.columns) {
+          // A concrete parent's field: the parent's table has its index.
+          if (column.ownerTable) continue;
           if (column.indexed || column.primaryKey || column.unique) {
             views.indexes.push({
               table: table.name,

@@ -211,6 +211,8 @@ export class SchemaLinks {
   private readonly bases: ByName<{ file: string; base: MappedBaseFact }>;
   /** SQLAlchemy classes that map a table, by qualified class name (for single-table subclasses). */
   private readonly mappedTables: ByName<{ file: string; table: TableFact }>;
+  /** Django models, by qualified class name (for the children of a concrete parent). */
+  private readonly djangoModels: ByName<{ file: string; table: TableFact }>;
 
   constructor(
     files: readonly FileFacts[],
@@ -220,9 +222,12 @@ export class SchemaLinks {
     this.aliases = new ByName(barrels);
     this.bases = new ByName(barrels);
     this.mappedTables = new ByName(barrels);
+    this.djangoModels = new ByName(barrels);
     for (const facts of files) {
       const module = facts.moduleName ?? '';
       for (const table of facts.schema.tables) {
+        if (table.source === 'django' && table.className)
+          this.djangoModels.add(module, table.className, { file: facts.file, table });
         if (table.source !== 'sqlalchemy' || !table.className || table.nameFromBases) continue;
         for (const name of [table.className, ...(table.singleTableClasses ?? [])])
           this.mappedTables.add(module, name, { file: facts.file, table });
@@ -256,31 +261,61 @@ export class SchemaLinks {
     // the first SQLAlchemy `__table_args__` found, for a model without one.
     const metaIndexes: { file: string; index: MetaIndexFact }[] = [];
     let tableArgsFound = !table.inheritsTableArgs;
+    const visitedParents = new Set<TableFact>([table]);
+    /**
+     * Adds an inherited column. Under a concrete parent (`owner`, its table) it stays in that
+     * table, and the parent's primary key is not the child's: the child has its own pointer key.
+     */
+    const add = (column: ColumnFact, from: string, owner: string | undefined): void => {
+      if (attributes.has(column.attribute) || (owner && column.primaryKey)) return;
+      attributes.add(column.attribute);
+      const declaredIn = column.file ?? from;
+      columns.push({
+        ...column,
+        ...(declaredIn !== file ? { file: declaredIn } : {}),
+        ...(owner ? { ownerTable: column.ownerTable ?? owner } : {}),
+      });
+    };
     // Depth first, left to right: the method resolution order of the usual hierarchies.
-    const inherit = (refs: readonly string[]): void => {
+    const inherit = (refs: readonly string[], owner?: string): void => {
       for (const ref of refs) {
         const found = this.bases.get(ref);
-        if (!found || visited.has(found.base)) continue;
+        if (!found) {
+          inheritParent(ref);
+          continue;
+        }
+        if (visited.has(found.base)) continue;
         visited.add(found.base);
         naming ??= found.base.tableNaming;
         djangoBase ||= !!found.base.django;
         for (const method of found.base.overriddenWrites ?? []) overriddenWrites.add(method);
         for (const moment of found.base.lifecycleHooks ?? []) lifecycleHooks.add(moment);
         for (const name of found.base.customManagers ?? []) customManagers.add(name);
-        if (table.inheritsMeta)
+        // A concrete parent's bases index the parent's table, which has those indexes itself.
+        if (table.inheritsMeta && !owner)
           for (const index of found.base.metaIndexes ?? [])
             metaIndexes.push({ file: found.file, index });
         if (!tableArgsFound && found.base.tableArgs) {
           tableArgsFound = true;
           for (const index of found.base.tableArgs) metaIndexes.push({ file: found.file, index });
         }
-        for (const column of found.base.columns) {
-          if (attributes.has(column.attribute)) continue;
-          attributes.add(column.attribute);
-          columns.push({ ...column, ...(found.file !== file ? { file: found.file } : {}) });
-        }
-        inherit(found.base.bases);
+        for (const column of found.base.columns) add(column, found.file, owner);
+        inherit(found.base.bases, owner);
       }
+    };
+    // A concrete Django parent (multi-table inheritance): its fields, its bases' and its
+    // methods and managers come to the child, its fields staying in the parent's table.
+    const inheritParent = (ref: string): void => {
+      const parent = this.djangoModels.get(ref);
+      if (!parent || visitedParents.has(parent.table)) return;
+      visitedParents.add(parent.table);
+      djangoBase = true;
+      const { table: declared } = parent;
+      for (const method of declared.overriddenWrites ?? []) overriddenWrites.add(method);
+      for (const moment of declared.lifecycleHooks ?? []) lifecycleHooks.add(moment);
+      for (const name of declared.customManagers ?? []) customManagers.add(name);
+      for (const column of declared.columns) add(column, parent.file, declared.name);
+      inherit(declared.bases ?? [], declared.name);
     };
     inherit(table.bases ?? []);
     if (table.djangoBases && !djangoBase) return undefined;
