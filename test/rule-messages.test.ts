@@ -477,6 +477,41 @@ describe('rule messages', () => {
     assert.match(read, /`find\(\{ accountId: \{ \$in: accountIds \} \}\)`/);
   });
 
+  it('await-in-loop reports a Mongoose query chain once, with the filter of its find', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/columns.ts',
+      [
+        "import { Model } from 'mongoose';",
+        'interface IColumn { boardId: string; name: string }',
+        'export async function perBoard(Columns: Model<IColumn>, boardIds: string[]) {',
+        '  const out = [];',
+        '  for (const boardId of boardIds) {',
+        '    out.push(await Columns.find({ boardId }).countDocuments());',
+        "    out.push(await Columns.find({ boardId }).distinct('name'));",
+        '    out.push(await Columns.findOne({ boardId }).exec());',
+        '  }',
+        '  return out;',
+        '}',
+      ].join('\n'),
+    );
+    // One finding per awaited query: `.exec()` runs the `findOne` it follows, no second query.
+    assert.equal(messages.length, 3);
+    const [count, distinct, read] = messages;
+    assert.match(
+      count,
+      /count them in one `aggregate\(\[\{ \$match: \{ boardId: \{ \$in: boardIds \} \} \}, \{ \$group: \{ _id: '\$boardId', count: \{ \$sum: 1 \} \} \}\]\)`/,
+    );
+    assert.match(
+      distinct,
+      /collect them in one `aggregate\(\[\{ \$match: \{ boardId: \{ \$in: boardIds \} \} \}, \{ \$group: \{ _id: '\$boardId', values: \{ \$addToSet: '\$name' \} \} \}\]\)`/,
+    );
+    assert.match(
+      read,
+      /^`Columns\.findOne\(\.\.\.\)`.*`find\(\{ boardId: \{ \$in: boardIds \} \}\)`/,
+    );
+  });
+
   it('large-column-in-list-query names the schema that leaves the column out', async () => {
     const messages = await messagesOf(
       'large-column-in-list-query',
