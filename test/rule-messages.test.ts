@@ -1655,6 +1655,30 @@ describe('rule messages: Prisma', () => {
     ]);
   });
 
+  it('orm-find-without-limit names a Mongoose model, not the type a receiver is declared with', async () => {
+    const messages = await messagesOf(
+      'orm-find-without-limit',
+      'src/routes/cards.ts',
+      [
+        "import { Router } from 'express';",
+        "import mongoose, { Model } from 'mongoose';",
+        'interface ICard { columnId: string }',
+        'interface ICardModel extends Model<ICard> {}',
+        "const Card = mongoose.model<ICard, ICardModel>('Card', new mongoose.Schema({ columnId: String }));",
+        'export const router = Router();',
+        "router.get('/cards', async (req, res) => {",
+        '  const cards: ICardModel = Card;',
+        '  res.json(await cards.find({ columnId: String(req.query.column) }));',
+        '  res.json(await Card.find({ columnId: String(req.query.column) }));',
+        '});',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    const [typed, made] = messages;
+    assert.match(typed, /loads every matching document on each request/);
+    assert.match(made, /loads every matching `Card` document on each request/);
+  });
+
   it('orm-find-without-limit says a cron route runs per call, and to read in pages', async () => {
     const [message] = await messagesOf(
       'orm-find-without-limit',
