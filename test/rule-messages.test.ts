@@ -499,6 +499,41 @@ describe('rule messages', () => {
     assert.match(read, /`find\(\{ accountId: \{ \$in: accountIds \} \}\)`/);
   });
 
+  it('await-in-loop reports a Mongoose query chain once, with the filter of its find', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/columns.ts',
+      [
+        "import { Model } from 'mongoose';",
+        'interface IColumn { boardId: string; name: string }',
+        'export async function perBoard(Columns: Model<IColumn>, boardIds: string[]) {',
+        '  const out = [];',
+        '  for (const boardId of boardIds) {',
+        '    out.push(await Columns.find({ boardId }).countDocuments());',
+        "    out.push(await Columns.find({ boardId }).distinct('name'));",
+        '    out.push(await Columns.findOne({ boardId }).exec());',
+        '  }',
+        '  return out;',
+        '}',
+      ].join('\n'),
+    );
+    // One finding per awaited query: `.exec()` runs the `findOne` it follows, no second query.
+    assert.equal(messages.length, 3);
+    const [count, distinct, read] = messages;
+    assert.match(
+      count,
+      /count them in one `aggregate\(\[\{ \$match: \{ boardId: \{ \$in: boardIds \} \} \}, \{ \$group: \{ _id: '\$boardId', count: \{ \$sum: 1 \} \} \}\]\)`/,
+    );
+    assert.match(
+      distinct,
+      /collect them in one `aggregate\(\[\{ \$match: \{ boardId: \{ \$in: boardIds \} \} \}, \{ \$group: \{ _id: '\$boardId', values: \{ \$addToSet: '\$name' \} \} \}\]\)`/,
+    );
+    assert.match(
+      read,
+      /^`Columns\.findOne\(\.\.\.\)`.*`find\(\{ boardId: \{ \$in: boardIds \} \}\)`/,
+    );
+  });
+
   it('large-column-in-list-query names the schema that leaves the column out', async () => {
     const messages = await messagesOf(
       'large-column-in-list-query',
@@ -1798,6 +1833,30 @@ describe('rule messages: Prisma', () => {
         '(called from request handler `GET /posts/:id/comments` in src/routes/comments.ts); ' +
         'bound it with `limit` and page with `offset`',
     ]);
+  });
+
+  it('orm-find-without-limit names a Mongoose model, not the type a receiver is declared with', async () => {
+    const messages = await messagesOf(
+      'orm-find-without-limit',
+      'src/routes/cards.ts',
+      [
+        "import { Router } from 'express';",
+        "import mongoose, { Model } from 'mongoose';",
+        'interface ICard { columnId: string }',
+        'interface ICardModel extends Model<ICard> {}',
+        "const Card = mongoose.model<ICard, ICardModel>('Card', new mongoose.Schema({ columnId: String }));",
+        'export const router = Router();',
+        "router.get('/cards', async (req, res) => {",
+        '  const cards: ICardModel = Card;',
+        '  res.json(await cards.find({ columnId: String(req.query.column) }));',
+        '  res.json(await Card.find({ columnId: String(req.query.column) }));',
+        '});',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    const [typed, made] = messages;
+    assert.match(typed, /loads every matching document on each request/);
+    assert.match(made, /loads every matching `Card` document on each request/);
   });
 
   it('orm-find-without-limit says a cron route runs per call, and to read in pages', async () => {

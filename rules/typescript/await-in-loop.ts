@@ -336,7 +336,16 @@ export const awaitInLoop: Rule = {
         'them (`export default mongoose.model(...)`, `export const X = model(...)`, ' +
         '`module.exports = mongoose.model(...)`, `exports.X = ...`), imported or `require`d: their ' +
         'query statics (`User.findById`, `updateOne`, `create`, ...) and `save`/`deleteOne` on a ' +
-        'document such a static loaded; ' +
+        'document such a static loaded; Mongoose models known by their declared type, in any file: ' +
+        '`Model<T>` from `mongoose` (or `mongoose.Model<T>`), an interface extending it or a type ' +
+        "alias of it (Mongoose's way to type statics: `interface IBoardModel extends Model<IBoard> " +
+        '{ ... }`), on a parameter, variable or field (also a field a base class declares: ' +
+        '`this.MongooseModel.updateOne(...)` in a subclass of a repository base), and a member of an ' +
+        'interface typed with one (`models.Boards.find()` of `models: IModels`, also through a ' +
+        'request context, `{ models }: IContext`, or destructured from it, `{ models: { Boards } }: ' +
+        "IContext`); a count or `distinct` chained on such a model's `find` " +
+        '(`await Pipelines.find(q).countDocuments()`) is the round trip, advised as one `aggregate` ' +
+        'grouped by the filtered field; ' +
         'native MongoDB driver collections (the `mongodb` package): a receiver declared ' +
         '`Collection<T>` imported from `mongodb` (a variable, parameter or class field), ' +
         "`db.collection('users')` of a `Db` (declared so, or `client.db(...)` of a `MongoClient` made " +
@@ -494,6 +503,12 @@ export const awaitInLoop: Rule = {
           'cursor. An exported object with a `collection()` method of its own (an in-memory ' +
           'store, a search client) is no `Db`: only an export the index knows holds or returns ' +
           'one counts.',
+        'Types that only look like Mongoose models: an interface extending a `Model` of another ' +
+          "package or of the app's own (`interface IDraftModel extends Model<IDraft>` with the " +
+          "store's `Model`), a member typed with an object type whose finders are its own " +
+          '(`search.Cards.countDocuments()`), a field a base class declares with such a type. The ' +
+          "app's own statics on a model type (`models.Boards.getBoard(id)`, added with " +
+          '`schema.loadClass(...)`) are not followed into their queries.',
         'A `model(...)` that is not imported from `mongoose` (a registry of the workspace), and a ' +
           'method of another ORM on a Mongoose model (`Account.findByPk()`). TypeORM-named ' +
           'statics (`findOneBy`) on a class that does not extend `BaseEntity`, and the static ' +

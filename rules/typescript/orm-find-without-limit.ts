@@ -159,7 +159,11 @@ export const ormFindWithoutLimit: Rule = {
         "`User.find()`, `User.findBy()`, `dataSource.manager`, a query runner's or transaction's " +
         'manager), Sequelize models by the ' +
         'class they extend (through other files too), Mongoose models by a `Model<T>` declaration ' +
-        '(`@InjectModel(Cat.name) private cats: Model<Cat>`) or as made by `mongoose.model(...)` ' +
+        '(`@InjectModel(Cat.name) private cats: Model<Cat>`; also `mongoose.Model<T>`, an interface ' +
+        'extending it or a type alias of it, declared in any file: `private columns: IColumnModel` ' +
+        'with `interface IColumnModel extends Model<IColumn>`; a member of an interface typed so, ' +
+        '`models.Cards` of `models: IModels`, also destructured or asserted, `res.locals.models as ' +
+        'IModels`) or as made by `mongoose.model(...)` ' +
         '(in the file, or exported by another: `export default mongoose.model(...)`, ' +
         '`module.exports = mongoose.model(...)`). The request path is the one ' +
         '`prisma-find-many-without-take` follows: a route handler, resolver or server function, a ' +
@@ -269,7 +273,9 @@ export const ormFindWithoutLimit: Rule = {
           '`.sum()`, `.min()`, `.max()`, `.avg()`) with no `groupBy`.',
         'Methods of other objects named `find` (arrays, in-memory stores, a class of your own ' +
           'with such a method): only receivers known to be a TypeORM repository or manager, a Sequelize model or a ' +
-          'Mongoose model or a native MongoDB collection count, and for knex only an instance recognised ' +
+          'Mongoose model or a native MongoDB collection count (a type that extends a `Model` of ' +
+          "another package or of the app's own, or an object type with a `find` of its own, such as " +
+          '`previews: PreviewTable`, is no Mongoose model), and for knex only an instance recognised ' +
           "as above: a function of your own called `db` or `knex` (`db('settings')` in a file that " +
           'imports no knex) is none, nor a `trx` parameter of a function nothing ties to knex, nor ' +
           "the parameter of another library's `transaction(async (store) => ...)` callback (an " +

@@ -121,6 +121,7 @@ const FUNCTION_QUERIES = new Set<PropertyKey>([
   'size',
   'ormModelOf',
   'fieldOrmOf',
+  'fieldPathOrmOf',
   'tortoiseRelationsOf',
   'instanceClassNames',
   'callSitesNamed',

@@ -9,7 +9,7 @@ import { isScalarLiteral, loopBinding } from './loop-repetition';
 import { unwrap, type TsCall, type TsLoop } from './model';
 import { declarationOf } from './name-resolution';
 import { OBJECTION, OBJECTION_INSTANCE_QUERIES, OBJECTION_STATIC_QUERIES } from './objection';
-import { ormWrites } from './orm-calls';
+import { mongooseChainFind, ormWrites } from './orm-calls';
 import { MIKRO_ORM } from './mikro-orm';
 import { cursorStartOf, MONGODB } from './mongodb-collections';
 import { STRAPI, strapiAdvice, strapiQueryOfCall } from './strapi';
@@ -302,12 +302,25 @@ function mikroOrmAdvice(call: TsCall, field: string, ids: string): string {
   return `load them in one query (\`find(${entity}{ ${field}: { $in: ${ids} } })\`) before the loop, or \`populate\` the relation in the query that loaded the items`;
 }
 
-/** The batched form of a Mongoose model call: counts in one `$group`, reads in one `$in`. */
+/**
+ * The batched form of a Mongoose model call: counts and distinct values in one `$group` by the
+ * filtered field, reads in one `$in`.
+ */
 function mongooseAdvice(io: IoCall, field: string, ids: string): string {
   if (io.writes) return 'send the writes in one `bulkWrite([...])` (or `insertMany`)';
-  if (io.call.name === 'countDocuments')
-    return `count them in one \`aggregate([{ $match: { ${field}: { $in: ${ids} } } }, { $group: { _id: '$${field}', count: { $sum: 1 } } }])\` before the loop`;
+  const match = `{ $match: { ${field}: { $in: ${ids} } } }`;
+  if (io.call.name === 'countDocuments' || io.call.name === 'count')
+    return `count them in one \`aggregate([${match}, { $group: { _id: '$${field}', count: { $sum: 1 } } }])\` before the loop`;
+  const distinct = io.call.name === 'distinct' ? distinctField(io.call) : undefined;
+  if (distinct)
+    return `collect them in one \`aggregate([${match}, { $group: { _id: '$${field}', values: { $addToSet: '$${distinct}' } } }])\` before the loop`;
   return `load them in one query (\`find({ ${field}: { $in: ${ids} } })\`) before the loop`;
+}
+
+/** The field a `distinct('field', ...)` call collects, when written as a string. */
+function distinctField(call: TsCall): string | undefined {
+  const first = call.args[0] && unwrap(call.args[0]);
+  return first && ts.isStringLiteralLike(first) ? first.text : undefined;
 }
 
 /**
@@ -348,8 +361,12 @@ function typeormAdvice(call: TsCall, field: string, ids: string): string {
  * a literal (the one that varies per item); undefined when the call does not say (`findByPk`).
  */
 function filterOf(io: IoCall): { field: string; value?: ts.Expression } | undefined {
-  // A MongoDB cursor read (`find(filter).toArray()`) filters with its `find`'s arguments.
-  const args = (io.orm === MONGODB && cursorStartOf(io.call)?.arguments) || io.call.args;
+  // A MongoDB cursor read (`find(filter).toArray()`) filters with its `find`'s arguments, and so
+  // does a Mongoose count chained on one (`find(filter).countDocuments()`).
+  const args =
+    (io.orm === MONGODB && cursorStartOf(io.call)?.arguments) ||
+    (io.orm === 'mongoose' && mongooseChainFind(io.call)?.arguments) ||
+    io.call.args;
   const objects = args
     .map(objectLiteralOf)
     .filter((arg): arg is ts.ObjectLiteralExpression => !!arg);

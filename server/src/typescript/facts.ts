@@ -14,6 +14,7 @@ import type {
   FunctionFacts,
   HeldClientFact,
   InstanceFact,
+  MongooseModelPath,
   Reexport,
 } from '../workspace/facts';
 import {
@@ -70,6 +71,14 @@ import {
   memoisedFunctions,
 } from './module-exports';
 import { isMongooseModelVariable, mongooseModelBindings } from './mongoose-models';
+import {
+  declaresLocalType,
+  isMongooseModelTypeName,
+  modelTypeFacts,
+  modelTypeReach,
+  MONGOOSE_MODEL_TYPE,
+} from './mongoose-model-types';
+import { MONGOOSE_QUERIES } from './orm-methods';
 import { KNEX_INSTANCE, moduleKnexInstances } from './knex-instances';
 import {
   DRIZZLE_DATABASE_VALUE,
@@ -486,6 +495,13 @@ function classFactsOf(model: TsModel, moduleName: string): ClassFact[] {
   // {} }`): indexed for their fields, which subclasses in other files call methods of.
   for (const [name, fields] of fieldsByClass)
     if (!declared.has(name)) facts.push({ name, ...defaultExport(model, name), fields });
+  // Mongoose model types and the interfaces holding them (`IModels { Boards: IBoardModel }`).
+  const taken = new Set([...facts.map((fact) => fact.name), ...topLevelClasses(model).keys()]);
+  facts.push(
+    ...modelTypeFacts(model, taken, (typeName) =>
+      workspaceTypeTargets(model, typeName, moduleName),
+    ),
+  );
   return facts;
 }
 
@@ -561,6 +577,12 @@ function workspaceFieldTypes(model: TsModel, moduleName: string): Map<string, Fi
         fields.push({ name: field, classNames: [], orm: PRISMA_CLIENT });
         continue;
       }
+      // A Mongoose model (`protected MongooseModel: Model<T>`), for `this.MongooseModel.find()`
+      // in subclasses.
+      if (isMongooseModelTypeName(model, typeName)) {
+        fields.push({ name: field, classNames: [], orm: MONGOOSE_MODEL_TYPE });
+        continue;
+      }
       const targets = workspaceClassTargets(model, typeName, moduleName);
       if (targets.length > 0) fields.push({ name: field, classNames: targets });
     }
@@ -578,6 +600,54 @@ function workspaceClassTargets(model: TsModel, typeName: string, moduleName: str
   if (imported) return importedClassTargets(model, imported, typeName);
   if (!topLevelClasses(model).has(typeName)) return [];
   return [moduleName ? `${moduleName}.${typeName}` : typeName];
+}
+
+/**
+ * As `workspaceClassTargets`, also for an interface or type alias declared here (what an
+ * interface's member may be typed with: `IModels { Boards: IBoardModel }`).
+ */
+function workspaceTypeTargets(model: TsModel, typeName: string, moduleName: string): string[] {
+  if (model.imports.has(typeName) || !declaresLocalType(model, typeName))
+    return workspaceClassTargets(model, typeName, moduleName);
+  return [moduleName ? `${moduleName}.${typeName}` : typeName];
+}
+
+/**
+ * What the receiver of a query named like a Mongoose one is by types other modules declare, for
+ * the index to confirm (`confirmsMongooseModel`): `models.Boards` of `models: IModels` with
+ * `IModels` imported, `Boards` destructured from an imported `IContext`, `this.MongooseModel` in a
+ * subclass whose base declares the field.
+ */
+export function mongooseModelPath(
+  model: TsModel,
+  receiver: ts.Expression,
+  moduleName: string,
+): MongooseModelPath | undefined {
+  const reach = modelTypeReach(model, receiver);
+  if (!reach || reach.kind === 'model') return undefined;
+  const classNames =
+    reach.kind === 'imported'
+      ? importedValueTargets(model, reach.typeName)
+      : classTargets(model, reach.className, moduleName);
+  return classNames.length > 0 ? { classNames, members: reach.members } : undefined;
+}
+
+/** A Mongoose query whose model only types of other modules declare, as an effect to confirm. */
+function heldMongooseEffect(call: TsCall, model: TsModel, moduleName: string): Effect | undefined {
+  if (!call.receiver || !MONGOOSE_QUERIES.has(call.name) || call.isNew) return undefined;
+  // `items.find((item) => ...)`: an array's.
+  if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) return undefined;
+  const mongooseModel = mongooseModelPath(model, call.receiver, moduleName);
+  if (!mongooseModel) return undefined;
+  const { start, end } = call;
+  return {
+    kind: 'db',
+    blocking: false,
+    callee: calleeDisplay(call, 80),
+    start,
+    end,
+    mongooseModel,
+  };
 }
 
 /**
@@ -622,7 +692,7 @@ function effectOf(call: TsCall, model: TsModel, moduleName: string): Effect | un
     return { kind: blocking === 'process' ? 'process' : 'fs', blocking: true, callee, start, end };
   if (databaseCall(model, call)) return { kind: 'db', blocking: false, callee, start, end };
   if (isHttpCall(model, call)) return { kind: 'http', blocking: false, callee, start, end };
-  return heldPrismaEffect(call, model, moduleName);
+  return heldPrismaEffect(call, model, moduleName) ?? heldMongooseEffect(call, model, moduleName);
 }
 
 /**

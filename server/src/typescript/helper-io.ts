@@ -9,15 +9,19 @@
 import type { CallSite, Effect, FunctionFacts } from '../workspace/facts';
 import type { IndexedFunction, WorkspaceIndex } from '../workspace/index';
 import { PRISMA_WRITE_OPERATIONS } from './knowledge';
-import type { TsCall, TsModel } from './model';
-import type { ts } from './compiler';
+import { unwrap, type TsCall, type TsModel } from './model';
+import { ts } from './compiler';
 import {
   heldClientFact,
   importedDbTargets,
   modelClassTargets,
+  mongooseModelPath,
   tsCallTargets,
   tsModuleNameOf,
 } from './facts';
+import { confirmsMongooseModel } from './mongoose-model-types';
+import { mongooseChainStart } from './orm-calls';
+import { MONGOOSE_QUERIES } from './orm-methods';
 import { confirmsPrismaClient } from './prisma-clients';
 import { MONGODB, MONGODB_DB } from './mongodb-collections';
 import {
@@ -105,11 +109,27 @@ export class HelperIoFinder {
    * `typeorm-repository-value` for a repository another module exports, else the ORM.
    */
   modelKind(call: TsCall): string | undefined {
+    // `Pipelines.find(q).countDocuments()`: the count sends the query its `find` built.
+    const start = mongooseChainStart(this.model, call);
+    if (start) return this.modelKind(start) === 'mongoose' ? 'mongoose' : undefined;
     const classes = modelClassTargets(call, this.model, this.moduleName);
     const kind = classes.length > 0 ? this.index().ormModelOf(classes) : undefined;
     const receiver = kind && modelReceiver(call);
     if (receiver && modelMethodQueries(kind, receiver, call.name)) return kind;
-    return this.queriesImportedDb(call) ? MONGODB : undefined;
+    if (this.queriesImportedDb(call)) return MONGODB;
+    return this.queriesTypedMongooseModel(call) ? 'mongoose' : undefined;
+  }
+
+  /**
+   * A Mongoose query on a receiver whose declared type other modules say is a model
+   * (`models.Boards.find()` of `models: IModels`, `IModels` imported; `this.MongooseModel` in a
+   * subclass of a repository base that declares it).
+   */
+  private queriesTypedMongooseModel(call: TsCall): boolean {
+    if (!call.receiver || call.isNew || !MONGOOSE_QUERIES.has(call.name)) return false;
+    if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) return false;
+    const path = mongooseModelPath(this.model, call.receiver, this.moduleName);
+    return !!path && confirmsMongooseModel(this.index(), path);
   }
 
   /** A MongoDB collection query whose `Db` another module exports (`db.collection('x').findOne()`). */
@@ -138,9 +158,13 @@ export class HelperIoFinder {
     return !!held && confirmsPrismaClient(this.index(), held);
   }
 
-  /** Whether an effect of a helper is a round trip: a held Prisma client's once the index agrees. */
+  /**
+   * Whether an effect of a helper is a round trip: a held Prisma client's, or a query on a model
+   * only other modules' types declare, once the index agrees.
+   */
   private isRoundTrip(effect: Effect): boolean {
     if (effect.kind !== 'db' && effect.kind !== 'http') return false;
+    if (effect.mongooseModel) return confirmsMongooseModel(this.index(), effect.mongooseModel);
     return !effect.prismaClient || confirmsPrismaClient(this.index(), effect.prismaClient);
   }
 

@@ -24,7 +24,7 @@ import type { PrismaClientHolders } from './prisma-clients';
 import { OBJECTION, objectionChainOf, objectionChainWrites } from './objection';
 import { onOneMikroOrmConnection } from './mikro-orm';
 import { onOneTypeormConnection, ormQuery, ormWrites } from './orm-calls';
-import { MONGOOSE_QUERIES } from './orm-methods';
+import { MONGOOSE_QUERIES, MONGOOSE_QUERY_MODIFIERS } from './orm-methods';
 import { cursorStartOf, MONGODB, MONGODB_CURSOR_STARTS } from './mongodb-collections';
 import { STRAPI, strapiQueryOf, strapiWrites } from './strapi';
 
@@ -345,32 +345,6 @@ function passesTransaction(call: TsCall): boolean {
 }
 
 const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
-
-/**
- * Methods of a Mongoose query that return the query (or, `exec`, its promise): the query runs when
- * the chain is awaited, `await User.findById(id).lean()`, `await Post.find(q).sort(s).limit(n)`.
- */
-const MONGOOSE_QUERY_MODIFIERS = new Set([
-  'lean',
-  'exec',
-  'populate',
-  'select',
-  'sort',
-  'limit',
-  'skip',
-  'where',
-  'orFail',
-  'session',
-  'collation',
-  'hint',
-  'maxTimeMS',
-  'allowDiskUse',
-  'read',
-  'comment',
-  'setOptions',
-  'projection',
-  'batchSize',
-]);
 
 /**
  * The expression whose settling is waited for when `call` is: the call itself, or the outermost

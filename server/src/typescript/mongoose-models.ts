@@ -27,7 +27,7 @@ const NONE: FileModels = { variables: new Set(), bindings: [] };
 const modelsOfFile = new WeakMap<TsModel, FileModels>();
 
 /** Whether `name` is bound by an import of `mongoose` as the package (`import mongoose`, `require`). */
-function isMongooseNamespace(model: TsModel, name: string): boolean {
+export function isMongooseNamespace(model: TsModel, name: string): boolean {
   const imported = model.imports.get(name);
   return (
     imported?.module === 'mongoose' &&

@@ -16,7 +16,8 @@ import { declarationOf } from './name-resolution';
 import { localModelQuery } from './model-classes';
 import { mikroOrmQuery } from './mikro-orm';
 import { isMongodbCommand, isMongodbCursorRead, MONGODB } from './mongodb-collections';
-import { MONGOOSE_QUERIES, TYPEORM_QUERIES } from './orm-methods';
+import { isLocallyTypedMongooseModel } from './mongoose-model-types';
+import { MONGOOSE_QUERIES, MONGOOSE_QUERY_MODIFIERS, TYPEORM_QUERIES } from './orm-methods';
 
 /** Per package, the declared types whose methods run queries, and which methods. */
 const ORM_TYPES: Record<string, Record<string, ReadonlySet<string>>> = {
@@ -41,8 +42,37 @@ export function ormWrites(method: string): boolean {
   return WRITES.test(method);
 }
 
-/** Methods that run the query a Mongoose model call built: `Model.findById(id).exec()`. */
-const QUERY_RUNNERS = new Set(['exec', 'lean', 'orFail']);
+/**
+ * Methods of a Mongoose query that send it as another command: a count or the distinct values of
+ * the documents the `find(...)` before them matches (`Pipelines.find({ boardId }).countDocuments()`).
+ */
+const MONGOOSE_CHAIN_TERMINALS = new Set(['countDocuments', 'count', 'distinct']);
+
+/**
+ * The `find(...)` whose query a chained count or `distinct` sends (the `find` of
+ * `Pipelines.find(q).countDocuments()`, also past modifiers: `.find(q).where(w).distinct('_id')`);
+ * undefined for other calls. The chain is one round trip: the `find` alone is not awaited, the
+ * terminal is (`.exec()` and `.lean()` are modifiers: the query is awaited through them).
+ */
+export function mongooseChainFind(call: TsCall): ts.CallExpression | undefined {
+  if (!MONGOOSE_CHAIN_TERMINALS.has(call.name) || !call.receiver) return undefined;
+  let node = unwrap(call.receiver);
+  while (ts.isCallExpression(node)) {
+    const callee = unwrap(node.expression);
+    if (!ts.isPropertyAccessExpression(callee)) return undefined;
+    const method = callee.name.text;
+    if (method === 'find') return node;
+    if (!MONGOOSE_QUERY_MODIFIERS.has(method)) return undefined;
+    node = unwrap(callee.expression);
+  }
+  return undefined;
+}
+
+/** As `mongooseChainFind`, the model's call. */
+export function mongooseChainStart(model: TsModel, call: TsCall): TsCall | undefined {
+  const find = mongooseChainFind(call);
+  return find && model.callAt(find);
+}
 
 /** Every method name above: a call named otherwise needs no look at its receiver's type. */
 const ORM_METHODS = new Set(
@@ -62,12 +92,13 @@ export function ormQuery(model: TsModel, call: TsCall): string | undefined {
   // A MikroORM entity manager or repository, however the file came by it (`mikro-orm.ts`).
   const mikroOrm = mikroOrmQuery(model, call);
   if (mikroOrm) return mikroOrm;
-  if (!ORM_METHODS.has(call.name) && !QUERY_RUNNERS.has(call.name)) return undefined;
-  const direct = queryThroughDeclaredType(model, call.receiver, call.name);
-  if (direct || !QUERY_RUNNERS.has(call.name)) return direct;
-  // `.exec()` on a Mongoose query: the receiver is the model call.
-  const inner = call.receiver && model.callAt(call.receiver);
-  return inner?.receiver ? queryThroughDeclaredType(model, inner.receiver, inner.name) : undefined;
+  // A count or `distinct` chained on a Mongoose `find(...)`: the query is the model's.
+  const start = mongooseChainStart(model, call);
+  if (start) return ormQuery(model, start) === 'mongoose' ? 'mongoose' : undefined;
+  if (!ORM_METHODS.has(call.name)) return undefined;
+  // `.exec()`/`.lean()` after a query are not asked about: the query call itself is the round
+  // trip, awaited through them (`promiseChainOf`).
+  return queryThroughDeclaredType(model, call.receiver, call.name);
 }
 
 function queryThroughDeclaredType(
@@ -83,6 +114,10 @@ function queryThroughDeclaredType(
     if (ORM_TYPES[module]?.[imported.imported])
       return ORM_TYPES[module][imported.imported].has(method) ? module : undefined;
   }
+  // A Mongoose model by its type declared in this file (`models.Boards` of `models: IModels`,
+  // `IModels { Boards: IBoardModel }`, `IBoardModel extends Model<IBoard>`).
+  if (MONGOOSE_QUERIES.has(method) && isLocallyTypedMongooseModel(model, receiver))
+    return 'mongoose';
   // Declared with a type of its own (`cache: Cache`): what that type is, the import said above.
   if (typeName || !TYPEORM_QUERIES.has(method) || !mentionsTypeormObjects(model)) return undefined;
   const kind = typeormObject(model, receiver, 0);

@@ -63,3 +63,29 @@ export const MONGOOSE_QUERIES = new Set([
   'insertMany',
   'bulkWrite',
 ]);
+
+/**
+ * Methods of a Mongoose query that return the query (or, `exec`, its promise): the query runs when
+ * the chain is awaited, `await User.findById(id).lean()`, `await Post.find(q).sort(s).limit(n)`.
+ */
+export const MONGOOSE_QUERY_MODIFIERS = new Set([
+  'lean',
+  'exec',
+  'populate',
+  'select',
+  'sort',
+  'limit',
+  'skip',
+  'where',
+  'orFail',
+  'session',
+  'collation',
+  'hint',
+  'maxTimeMS',
+  'allowDiskUse',
+  'read',
+  'comment',
+  'setOptions',
+  'projection',
+  'batchSize',
+]);

@@ -37,6 +37,12 @@ export interface Effect {
    */
   prismaClient?: HeldClientFact;
   /**
+   * TypeScript: a query on a Mongoose model that only the workspace index can tell is one, by the
+   * types other modules declare (`models.Boards.find()` of `models: IModels`, `IModels` imported):
+   * a round trip only if the index confirms it (`fieldPathOrmOf` says `mongoose-model-type`).
+   */
+  mongooseModel?: MongooseModelPath;
+  /**
    * A lazy queryset the function hands back unevaluated (`return Model.objects.filter(...)`, or a
    * variable it only narrows and returns): the function sends nothing, its caller's evaluation does.
    */
@@ -54,6 +60,19 @@ export interface HeldClientFact {
   classNames: string[];
   /** The field of that class that holds the client; absent when the value is the client. */
   field?: string;
+}
+
+/**
+ * TypeScript: a value declared with a type of another module, and the members read from it: what
+ * `models.Boards` is when `models: IModels` and `IModels` is imported (`classNames` of `IModels`,
+ * `members` `Boards`), or what `this.MongooseModel` is in a subclass whose base declares it (the
+ * subclass's names, `MongooseModel`).
+ */
+export interface MongooseModelPath {
+  /** Qualified names the declared type (or the class) may have, most specific first. */
+  classNames: string[];
+  /** The fields read from it, in order; empty when the value is of the type itself. */
+  members: string[];
 }
 
 export interface CallSite {
@@ -487,7 +506,8 @@ export interface QuerySetPin {
  * A top-level class that extends another class or an ORM's model base: how the index tells that a
  * class another file calls (`User.findByPk(id)`) is an ORM model, through bases declared in other
  * files (`class User extends ParanoidModel`, `class ParanoidModel extends Model`). TypeScript
- * classes with `fields` are recorded too.
+ * classes with `fields` are recorded too, and interfaces and type aliases that are Mongoose model
+ * types or have members typed with workspace types (`mongoose-model-types.ts`).
  */
 export interface ClassFact {
   /** The declared name, within the file's module. */

@@ -11,6 +11,7 @@ import {
   declaresSchema as hasSchema,
   type CallSite,
   type ClassFact,
+  type FieldFact,
   type FileFacts,
   type FunctionFacts,
   type IndexFact,
@@ -567,6 +568,32 @@ export class WorkspaceIndex {
       this.ormModels.set(key, orm);
     }
     return orm ?? undefined;
+  }
+
+  /**
+   * The ORM kind of what a path of fields leads to from the TypeScript class or interface
+   * `classNames` names (`models`, then `Boards` of `IContext { models: IModels }`, `IModels {
+   * Boards: IBoardModel }`): each field as the type or one of its bases declares it, the last one
+   * as `fieldOrmOf` says; with no fields, `ormModelOf` the type itself.
+   */
+  fieldPathOrmOf(classNames: readonly string[], path: readonly string[]): string | undefined {
+    if (path.length === 0) return this.ormModelOf(classNames);
+    let holder = classNames;
+    for (const field of path.slice(0, -1)) {
+      const declared = this.declaredField(holder, field);
+      if (!declared || declared.orm) return undefined;
+      holder = declared.classNames;
+    }
+    return this.fieldOrmOf(holder, path[path.length - 1]);
+  }
+
+  /** A field as the TypeScript class `classNames` names, or the nearest base of it, declares it. */
+  private declaredField(classNames: readonly string[], field: string): FieldFact | undefined {
+    for (const { cls } of this.baseChain(classNames, false)) {
+      const declared = cls.fields?.find((candidate) => candidate.name === field);
+      if (declared) return declared;
+    }
+    return undefined;
   }
 
   /**

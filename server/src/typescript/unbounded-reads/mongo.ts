@@ -56,6 +56,16 @@ function boundedByArguments(
 }
 
 /**
+ * The model a `find()` is called on, when the code names it (`User` of `User.find()`); not the
+ * type a receiver is declared with (`Model` of `cats: Model<Cat>`, `IColumnModel`), which names
+ * no documents.
+ */
+function modelName(call: TsCall): string | undefined {
+  const receiver = modelReceiver(call);
+  return receiver?.kind === 'static' ? receiver.className : undefined;
+}
+
+/**
  * `this.catModel.find(filter)`, `User.find()` (a model `mongoose.model(...)` made, here or in
  * another file) with no `.limit()` in its chain: unbounded, or undefined.
  */
@@ -81,7 +91,7 @@ export function mongooseFind(
   return {
     wording: WORDING.mongoose,
     quoted: `${shortText(node.expression)}()`,
-    entity: modelReceiver(call)?.className,
+    entity: modelName(call),
     documents: true,
     start: call.start,
     end: node.expression.end,
