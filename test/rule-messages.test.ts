@@ -1294,6 +1294,49 @@ describe('rule messages', () => {
     ]);
   });
 
+  it('unindexed-query-column names the composite index that serves the filters but not the sort', async () => {
+    const messages = await messagesOf(
+      'unindexed-query-column',
+      'notes/models.py',
+      [
+        'from django.db import models',
+        'class Note(models.Model):',
+        '    board = models.ForeignKey("Board", models.CASCADE)',
+        '    author = models.ForeignKey("Author", models.CASCADE)',
+        '    lane = models.IntegerField()',
+        '    pinned = models.BooleanField(default=False)',
+        '    created = models.DateTimeField()',
+        '    edited = models.DateTimeField()',
+        '    class Meta:',
+        '        indexes = [',
+        '            models.Index(fields=["board", "author", "pinned"]),',
+        '            models.Index(fields=["lane", "board", "created"]),',
+        '            models.Index(fields=["created", "author"]),',
+        '            models.Index(fields=["edited"]),',
+        '        ]',
+        'def latest_of(board, author):',
+        '    return Note.objects.filter(board=board, author=author).order_by("-created").first()',
+        'def lane_notes(board, lane):',
+        '    return list(Note.objects.filter(board=board, lane=lane).order_by("edited")[:20])',
+        'def lane_latest(board, lane):',
+        '    return Note.objects.filter(lane=lane, board=board).order_by("-created").first()',
+      ].join('\n'),
+    );
+    assert.deepEqual(messages, [
+      // `(board, author, pinned)` finds the rows of one board and author: only the order is missing.
+      '`notes_note.board_id`, `author_id` filters + `created` sort (1 query: notes/models.py:17 in ' +
+        '`latest_of`): the index on (board_id, author_id, pinned) serves the filters but lacks the ' +
+        'sort column `created`; one composite index serves them all: ' +
+        '`models.Index(fields=["board", "author", "created"])`',
+      // `lane` leads `(lane, board, created)`, which also pins `board`: the suggestion keeps both.
+      '`notes_note.lane`, `board_id` filters + `edited` sort (1 query: notes/models.py:19 in ' +
+        '`lane_notes`): the index on (lane, board_id, created) serves the filters but lacks the ' +
+        'sort column `edited`; one composite index serves them all: ' +
+        '`models.Index(fields=["lane", "board", "edited"])`',
+      // `lane_latest` is served in order by `(lane, board, created)`: no suggestion.
+    ]);
+  });
+
   it('unindexed-query-column names up to three query sites, in file order', async () => {
     const messages = await messagesIn('unindexed-query-column', [
       {
