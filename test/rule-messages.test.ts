@@ -559,6 +559,34 @@ describe('rule messages', () => {
       assert.match(message, /batch it with `IN \(\.\.\.\)`/);
   });
 
+  it('unbounded-orm-query names the whole queryset up to the read, each read its own', async () => {
+    const code = [
+      'from shop.models import Order',
+      'def order_ids(since):',
+      '    qs = Order.objects.values_list("id")',
+      '    paid = qs.filter(status="paid", payment__captured_at__gte=since)',
+      '    refunded = qs.filter(status="refunded", refund__processed_at__gte=since)',
+      '    return set(paid) | set(refunded)',
+      'def regional(region):',
+      '    orders = Order.objects.all().select_related("customer").filter(customer__region=region)',
+      '    return list(orders.order_by("-placed_at"))',
+      'def doubled(region):',
+      '    qs = Order.objects.filter(customer__region=region)',
+      '    return list(qs) + list(qs)',
+    ].join('\n');
+    const messages = await messagesOf('unbounded-orm-query', 'shop/views.py', code);
+    const quoted = messages.map((message) => /^`([^`]*)`/.exec(message)?.[1]);
+    assert.deepEqual(quoted, [
+      // Long filters keep their keywords: the two reads of one line tell themselves apart.
+      'Order.objects.values_list("id").filter(status=…, payment__captured_at__gte=…)',
+      'Order.objects.values_list("id").filter(status=…, refund__processed_at__gte=…)',
+      // The filter after the first call, and the sort at the read, are named; the middle is not.
+      'Order.objects.all()...filter(customer__region=region).order_by("-placed_at")',
+      // One read written twice on a line: one finding.
+      'Order.objects.filter(customer__region=region)',
+    ]);
+  });
+
   it('unbounded-orm-query quotes a query through a local alias as written', async () => {
     const code = [
       'from shop.models import Rule',
@@ -571,7 +599,10 @@ describe('rule messages', () => {
       '    return [RuleVariant(rule_id=r, variant_id=v) for r, v in existing]',
     ].join('\n');
     const [message] = await messagesOf('unbounded-orm-query', 'shop/views.py', code);
-    assert.match(message, /^`RuleVariant\.objects\.using\("replica"\)` is evaluated whole/);
+    assert.match(
+      message,
+      /^`RuleVariant\.objects\.using\("replica"\)\.values_list\("rule_id", "variant_id"\)` is evaluated whole/,
+    );
   });
 
   it('unbounded-orm-query names every entity of a long select of names only', async () => {
