@@ -17,6 +17,7 @@ const NARROWING = new Set(['filter', 'exclude']);
 /** How far a link's arguments are shortened: not at all, or to keywords or `(...)` when long. */
 type Shortening = 'none' | 'keywords' | 'long';
 
+/** One line, no space inside parentheses. */
 const compact = (text: string): string =>
   text.replace(/\s+/g, ' ').replace(/\( | \)/g, (match) => match.trim());
 
@@ -25,14 +26,14 @@ const compact = (text: string): string =>
  * created__gte=…)`, which still tell two filters apart) or to `(...)`.
  */
 function argumentsText(args: Node | null, shortening: Shortening): string {
-  const text = compact(args?.text ?? '()');
+  // A trailing comma after the last argument (`values("a", "b",)` split over lines) is dropped.
+  const text = compact(args?.text ?? '()').replace(/,\)$/, ')');
   if (shortening === 'none' || text.length <= MAX_ARGUMENTS || !args) return text;
-  if (shortening === 'long') return '(...)';
-  const names = args.namedChildren
-    .filter((arg): arg is Node => !!arg && arg.type !== 'comment')
-    .map((arg) =>
-      arg.type === 'keyword_argument' ? `${arg.childForFieldName('name')?.text ?? ''}=…` : '…',
-    );
+  const list = args.namedChildren.filter((arg): arg is Node => !!arg && arg.type !== 'comment');
+  if (shortening === 'long' || !list.some((arg) => arg.type === 'keyword_argument')) return '(...)';
+  const names = list.map((arg) =>
+    arg.type === 'keyword_argument' ? `${arg.childForFieldName('name')?.text ?? ''}=…` : '…',
+  );
   return `(${names.join(', ')})`;
 }
 
@@ -67,7 +68,8 @@ function baseOf(chain: Chain, manager: number): { text: string; calls: ChainLink
  * `Model.objects.values_list("id").filter(status=s)` for the chain of a queryset whose manager
  * is link `manager`: every link up to the read. Past MAX_QUOTE characters, long arguments of
  * links that do not narrow the rows are elided, then the links between the first and the last
- * that do not narrow the rows (`...`), then long arguments of filters keep only their keywords.
+ * that do not narrow the rows (`...`), then long arguments of filters keep only their keywords,
+ * and last only the first and the last link are kept.
  */
 export function quoteQuerySet(chain: Chain, manager: number): string {
   const { text: base, calls } = baseOf(chain, manager);
@@ -90,7 +92,8 @@ export function quoteQuerySet(chain: Chain, manager: number): string {
   const all = (): boolean => true;
   const ends = (link: ChainLink, i: number): boolean =>
     narrows(link) || i === 0 || i === calls.length - 1;
-  for (const quote of [render(all, 'none'), render(ends, 'none')])
+  const firstAndLast = (_link: ChainLink, i: number): boolean => i === 0 || i === calls.length - 1;
+  for (const quote of [render(all, 'none'), render(ends, 'none'), render(ends, 'keywords')])
     if (quote.length <= MAX_QUOTE) return quote;
-  return render(ends, 'keywords');
+  return render(firstAndLast, 'keywords');
 }
