@@ -616,6 +616,34 @@ describe('rule messages', () => {
       assert.match(message, /batch it with `IN \(\.\.\.\)`/);
   });
 
+  it('unbounded-orm-query names the whole queryset up to the read, each read its own', async () => {
+    const code = [
+      'from shop.models import Order',
+      'def order_ids(since):',
+      '    qs = Order.objects.values_list("id")',
+      '    paid = qs.filter(status="paid", payment__captured_at__gte=since)',
+      '    refunded = qs.filter(status="refunded", refund__processed_at__gte=since)',
+      '    return set(paid) | set(refunded)',
+      'def regional(region):',
+      '    orders = Order.objects.all().select_related("customer").filter(customer__region=region)',
+      '    return list(orders.order_by("-placed_at"))',
+      'def doubled(region):',
+      '    qs = Order.objects.filter(customer__region=region)',
+      '    return list(qs) + list(qs)',
+    ].join('\n');
+    const messages = await messagesOf('unbounded-orm-query', 'shop/views.py', code);
+    const quoted = messages.map((message) => /^`([^`]*)`/.exec(message)?.[1]);
+    assert.deepEqual(quoted, [
+      // Long filters keep their keywords: the two reads of one line tell themselves apart.
+      'Order.objects.values_list("id").filter(status=…, payment__captured_at__gte=…)',
+      'Order.objects.values_list("id").filter(status=…, refund__processed_at__gte=…)',
+      // The filter after the first call, and the sort at the read, are named; the middle is not.
+      'Order.objects.all()...filter(customer__region=region).order_by("-placed_at")',
+      // One read written twice on a line: one finding.
+      'Order.objects.filter(customer__region=region)',
+    ]);
+  });
+
   it('unbounded-orm-query quotes a query through a local alias as written', async () => {
     const code = [
       'from shop.models import Rule',
@@ -628,7 +656,10 @@ describe('rule messages', () => {
       '    return [RuleVariant(rule_id=r, variant_id=v) for r, v in existing]',
     ].join('\n');
     const [message] = await messagesOf('unbounded-orm-query', 'shop/views.py', code);
-    assert.match(message, /^`RuleVariant\.objects\.using\("replica"\)` is evaluated whole/);
+    assert.match(
+      message,
+      /^`RuleVariant\.objects\.using\("replica"\)\.values_list\("rule_id", "variant_id"\)` is evaluated whole/,
+    );
   });
 
   it('unbounded-orm-query names every entity of a long select of names only', async () => {
@@ -1464,6 +1495,49 @@ describe('rule messages', () => {
       '`shots.sequence_id` filter + `code` sort (1 query: app/models.py:14 in `sequence_shots`) ' +
         'use separate indexes; one composite index serves both: ' +
         '`Index("ix_shots_sequence_id_code", "sequence_id", "code")`',
+    ]);
+  });
+
+  it('unindexed-query-column names the composite index that serves the filters but not the sort', async () => {
+    const messages = await messagesOf(
+      'unindexed-query-column',
+      'notes/models.py',
+      [
+        'from django.db import models',
+        'class Note(models.Model):',
+        '    board = models.ForeignKey("Board", models.CASCADE)',
+        '    author = models.ForeignKey("Author", models.CASCADE)',
+        '    lane = models.IntegerField()',
+        '    pinned = models.BooleanField(default=False)',
+        '    created = models.DateTimeField()',
+        '    edited = models.DateTimeField()',
+        '    class Meta:',
+        '        indexes = [',
+        '            models.Index(fields=["board", "author", "pinned"]),',
+        '            models.Index(fields=["lane", "board", "created"]),',
+        '            models.Index(fields=["created", "author"]),',
+        '            models.Index(fields=["edited"]),',
+        '        ]',
+        'def latest_of(board, author):',
+        '    return Note.objects.filter(board=board, author=author).order_by("-created").first()',
+        'def lane_notes(board, lane):',
+        '    return list(Note.objects.filter(board=board, lane=lane).order_by("edited")[:20])',
+        'def lane_latest(board, lane):',
+        '    return Note.objects.filter(lane=lane, board=board).order_by("-created").first()',
+      ].join('\n'),
+    );
+    assert.deepEqual(messages, [
+      // `(board, author, pinned)` finds the rows of one board and author: only the order is missing.
+      '`notes_note.board_id`, `author_id` filters + `created` sort (1 query: notes/models.py:17 in ' +
+        '`latest_of`): the index on (board_id, author_id, pinned) serves the filters but lacks the ' +
+        'sort column `created`; one composite index serves them all: ' +
+        '`models.Index(fields=["board", "author", "created"])`',
+      // `lane` leads `(lane, board, created)`, which also pins `board`: the suggestion keeps both.
+      '`notes_note.lane`, `board_id` filters + `edited` sort (1 query: notes/models.py:19 in ' +
+        '`lane_notes`): the index on (lane, board_id, created) serves the filters but lacks the ' +
+        'sort column `edited`; one composite index serves them all: ' +
+        '`models.Index(fields=["lane", "board", "edited"])`',
+      // `lane_latest` is served in order by `(lane, board, created)`: no suggestion.
     ]);
   });
 

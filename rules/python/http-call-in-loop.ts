@@ -56,7 +56,8 @@ export const httpCallInLoop: Rule = {
           'mirrors: `async with client.stream(...) as resp: if resp.status_code == 403: continue` ' +
           'then `break`).',
         'Loops over a fixed literal collection, a name bound once to one (and not grown with ' +
-          '`.append()`, `.extend()`, `.add()`...), a list or tuple of ten or fewer ' +
+          '`.append()`, `.extend()`, `.add()`... past ten elements, or inside a loop), ' +
+          'a list or tuple of ten or fewer ' +
           'elements written out (`for v in ("5.2", newest)`), or a literal `range` of ten or fewer ' +
           'iterations (a handful of known endpoints).',
         '`while` loops that sleep between requests: they poll, which the `polling` rules judge.',

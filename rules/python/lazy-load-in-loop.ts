@@ -3,8 +3,15 @@ import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { isOneOffCode, loopTarget, singleBinding } from '../../server/src/python/loop-analysis';
 import { isDjangoManagerName } from '../../server/src/python/knowledge';
-import type { PyClass, PyLoop, PythonModel } from '../../server/src/python/model';
 import {
+  classOfFunction,
+  qualifiedClassName,
+  type PyClass,
+  type PyLoop,
+  type PythonModel,
+} from '../../server/src/python/model';
+import {
+  DJANGO_LAZY_METHODS,
   NOT_ROWS_METHODS,
   readChainIn,
   type Chain,
@@ -387,6 +394,30 @@ function modelQueryOf(expression: Node, model: PythonModel, loop: PyLoop): Model
   };
 }
 
+/**
+ * Rows of a loop over `self` (or `self.exclude(...)`, a chain of lazy queryset methods) in a
+ * method of a Django QuerySet or Manager class that exactly one model's manager is made from
+ * (`objects = TranslationQuerySet.as_manager()`): instances of that model. The eager loader goes
+ * right after `self`.
+ */
+function ownQuerySetRows(
+  ctx: FileContext,
+  model: PythonModel,
+  loop: PyLoop,
+): ModelQuery | undefined {
+  const className = classOfFunction(loop.fn);
+  if (!className || !loop.iterable) return undefined;
+  const { root, links } = chainOf(loop.iterable, model, loop);
+  if (root.type !== 'identifier' || root.text !== 'self') return undefined;
+  const lazy = (link: ChainLink): boolean =>
+    link.kind === 'call' && DJANGO_LAZY_METHODS.has(link.name) && !NOT_ROWS.has(link.name);
+  if (!links.every(lazy)) return undefined;
+  const qualified = qualifiedClassName(className, model);
+  const models = qualified ? ctx.index.djangoModelsOfQuerySetClass(qualified) : [];
+  if (models.length !== 1) return undefined;
+  return { className: models[0], head: 'self', loaders: loadersIn(links), insertAt: root.endIndex };
+}
+
 /** A loop over model instances: its variable and where the rows come from. */
 interface RowLoop {
   loop: PyLoop;
@@ -767,7 +798,10 @@ export const lazyLoadInLoop: Rule = {
         'relationship of such rows (`for item in order.items`), whose body reads a relationship on the ' +
         'loop variable, when the query does not load that ' +
         'relationship eagerly (`selectinload`, `joinedload`, `subqueryload`, `contains_eager` in ' +
-        '`.options(...)`; Django `select_related`/`prefetch_related`). Relationships come from the ' +
+        '`.options(...)`; Django `select_related`/`prefetch_related`). Django also: loops over `self` ' +
+        '(or `self.exclude(...)`, lazy queryset methods) in a method of a QuerySet or Manager class ' +
+        "that one model's manager is made from (`objects = NoteQuerySet.as_manager()`): its rows " +
+        "are that model's. Relationships come from the " +
         'model classes in the workspace. Tortoise ORM: loops over an awaited queryset of a Tortoise ' +
         'model (`for book in await Book.filter(...)`, or a local bound once to one) whose body awaits ' +
         'a relation of the loop variable (`await book.author`, `await book.tags.all()`), iterates a ' +
@@ -820,6 +854,9 @@ export const lazyLoadInLoop: Rule = {
           'multi-entity or column query (`db.query(Ticket.id)`), `session.execute(select(X))` without ' +
           '`.scalars()` (rows, not objects), Django `.values()`.',
         'Relationship reads inside functions or lambdas defined in the loop.',
+        'Loops over `self` in a QuerySet or Manager class that no model, or more than one, makes its ' +
+          "manager from (the rows are not known to be one model's), or through a method other than " +
+          "Django's lazy queryset methods.",
         "Tortoise: relations named in the queryset's `prefetch_related(...)`/`select_related(...)` " +
           '(or in a `fetch_related`/`fetch_for_list` call of the same function), loaders the rule ' +
           'cannot read (`prefetch_related(*names)`), relation reads that are not awaited or ' +
@@ -853,7 +890,9 @@ export const lazyLoadInLoop: Rule = {
       const target = loopTarget(loop);
       if (target?.type !== 'identifier') continue;
       const rows =
-        modelQueryOf(loop.iterable, model, loop) ?? relatedRows(ctx, model, loop, rowLoops);
+        modelQueryOf(loop.iterable, model, loop) ??
+        ownQuerySetRows(ctx, model, loop) ??
+        relatedRows(ctx, model, loop, rowLoops);
       if (!rows) {
         if (awaits) checkTortoiseLoop(ctx, model, loop, target.text);
         continue;

@@ -604,7 +604,8 @@ export const queryInLoopViaHelper: Rule = {
           '`if key in cache: return cache[key]` with a store later in the body. A helper that fills ' +
           'the mapping without testing it first, or queries outside the miss branch, is reported.',
         'Loops over a fixed literal collection, a name bound once to one (and not grown with ' +
-          '`.append()`, `.extend()`, `.add()`...), a list or tuple of ten or fewer ' +
+          '`.append()`, `.extend()`, `.add()`... past ten elements, or inside a loop), ' +
+          'a list or tuple of ten or fewer ' +
           'elements written out, or a literal `range` of ten or fewer iterations, or the members of an ' +
           'Enum the module declares (`for w in Window`, `list(Window)`, a parameter annotated ' +
           '`list[Window]`); loops over batches (`chunked(ids, 500)`, `range(0, n, size)`, ' +

@@ -319,7 +319,9 @@ export const queryInLoop: Rule = {
         'SQLAlchemy queries built as part of another statement: `db.query(...).subquery()`, `.cte()`, ' +
           '`.scalar_subquery()`, `.exists()`, `.statement` send nothing; the statement using them does.',
         'Loops over a fixed literal collection (`for table in ("events", "users")`), a name bound once to ' +
-          'one (a module constant `TABLES = (...)`, also through `.items()` or `enumerate`), a list or tuple ' +
+          'one (a module constant `TABLES = (...)`, also through `.items()` or `enumerate`; a short ' +
+          'list also when a few `.append()`s outside any loop add to it, ten elements in all at ' +
+          'most), a list or tuple ' +
           'of ten or fewer elements written out (`for db in (primary, replica)`), or a literal `range` of ten ' +
           'or fewer iterations: the number of queries does not grow with the data. Likewise the members ' +
           'of an Enum the module declares (`for w in Window`, `list(Window)`, or a parameter annotated ' +

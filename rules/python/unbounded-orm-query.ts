@@ -680,6 +680,7 @@ export const unboundedOrmQuery: Rule = {
     const asyncReads = asyncOrmReads(model, (targets) => ctx.index.ormModelOf(targets, true));
     // `get_list_or_404(Model, ...)` answers a request with a 404: commands do not call it.
     const shortcutReads = batch ? [] : djangoShortcutListReads(model);
+    const reported = new Set<string>();
     for (const read of [
       ...unboundedOrmReads(model),
       ...customReads,
@@ -719,29 +720,34 @@ export const unboundedOrmQuery: Rule = {
       // silently cut their answers.
       const plain = !(batch || whole || growing || aggregate || distinct || grouping);
       if (plain && !read.unsliceable && leftToListEndpoints(read, model, ctx)) continue;
+      const text = batch
+        ? batchMessage(read)
+        : aggregate
+          ? aggregateMessage(read, aggregate)
+          : distinct
+            ? distinctMessage(read)
+            : whole
+              ? mustSeeAllMessage(
+                  read,
+                  whole,
+                  overridesSave(read, ctx.index),
+                  feedsBulkWriteFallback(read, model),
+                )
+              : growing
+                ? oneParentMessage(read, growing)
+                : grouping
+                  ? groupsMessage(read, grouping)
+                  : read.unsliceable
+                    ? unsliceableMessage(read)
+                    : message(read);
+      // The same read written twice on one line (`set(qs) | set(qs)`) is one finding.
+      const key = `${read.node.startPosition.row}:${read.node.text}:${text}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
-        message: batch
-          ? batchMessage(read)
-          : aggregate
-            ? aggregateMessage(read, aggregate)
-            : distinct
-              ? distinctMessage(read)
-              : whole
-                ? mustSeeAllMessage(
-                    read,
-                    whole,
-                    overridesSave(read, ctx.index),
-                    feedsBulkWriteFallback(read, model),
-                  )
-                : growing
-                  ? oneParentMessage(read, growing)
-                  : grouping
-                    ? groupsMessage(read, grouping)
-                    : read.unsliceable
-                      ? unsliceableMessage(read)
-                      : message(read),
+        message: text,
         // A bound on the rows of one parent silently drops the children the caller asked for;
         // the read an unpaged list endpoint returns gets `unpaginated-list-endpoint`'s page fix,
         // and a `.limit(n)` after its `.limit(limit)` would override the page size.

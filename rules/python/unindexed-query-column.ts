@@ -261,6 +261,11 @@ function namedSites(sites: Iterable<Site>, names: SiteNames): string[] {
   return list.map((site) => names.name(site));
 }
 
+/** How a message names an index: `\`ix_name\`` or `the index on (a, b)`. */
+function indexName(index: KnownIndex): string {
+  return index.name ? `\`${index.name}\`` : `the index on (${index.columns.join(', ')})`;
+}
+
 /**
  * `has no index`, or, when the column sits behind other columns in an index (`(api_client_id,
  * username)`), that no index leads with it: that index cannot serve a query that does not pin
@@ -271,8 +276,7 @@ function noIndexPhrase(column: ColumnFact, indexes: readonly KnownIndex[]): stri
   for (const index of indexes) {
     const at = index.columns.findIndex((indexed) => indexed.toLowerCase() === name);
     if (at <= 0) continue;
-    const which = index.name ? `\`${index.name}\`` : `the index on (${index.columns.join(', ')})`;
-    return `no index leads with it (it is column ${at + 1} of ${which})`;
+    return `no index leads with it (it is column ${at + 1} of ${indexName(index)})`;
   }
   return 'has no index';
 }
@@ -325,11 +329,49 @@ interface Suggestion {
   sorts: ColumnFact[];
   /** One of the query's own clauses (not only those of the queries it extends) is among them. */
   own: boolean;
+  /** A composite index that leads with the filter columns but does not continue with the sort. */
+  filterIndex?: KnownIndex;
 }
 
 /** Whether an index leads with the column. */
 function leadsAnIndex(indexes: readonly KnownIndex[], column: ColumnFact): boolean {
   return indexes.some((index) => lower(index.columns[0] ?? '') === lower(column.name));
+}
+
+/** A column that pins one row by itself: a sort after it has nothing to order. */
+function isUniqueKey(column: ColumnFact): boolean {
+  return !!column.primaryKey || !!column.unique;
+}
+
+/**
+ * A composite index whose leading columns are filter columns of the query on the table and
+ * include every one of `filters`, with those leading columns (longest first): it finds the rows
+ * already, and only lacks the sort. `Index(entity, locale, approved)` for `entity == e, locale ==
+ * l` then `date`.
+ */
+function filterLeadingIndex(
+  uses: readonly ResolvedUse[],
+  table: TableFact,
+  indexes: readonly KnownIndex[],
+  filters: readonly ResolvedUse[],
+): { index: KnownIndex; columns: ColumnFact[] } | undefined {
+  const byName = new Map<string, ColumnFact>();
+  for (const use of uses)
+    if (use.role === 'filter' && use.entry.table === table && !isUniqueKey(use.column))
+      byName.set(lower(use.column.name), use.column);
+  let best: { index: KnownIndex; columns: ColumnFact[] } | undefined;
+  for (const index of indexes) {
+    if (index.columns.length < 2) continue;
+    const columns: ColumnFact[] = [];
+    for (const name of index.columns) {
+      const column = byName.get(lower(name));
+      if (!column || columns.includes(column)) break;
+      columns.push(column);
+    }
+    if (!filters.every((filter) => columns.includes(filter.column))) continue;
+    if (!best || columns.length > best.columns.length) best = { index, columns };
+  }
+  return best;
 }
 
 /**
@@ -340,6 +382,8 @@ function leadsAnIndex(indexes: readonly KnownIndex[], column: ColumnFact): boole
  * `a == x, b == y` then `c`) needs nothing: that index drives the query, the other filters sift.
  * Sorts on the primary key after an indexed filter are the usual "stable order" idiom and left
  * out (InnoDB indexes already end in the key; elsewhere the suggestion would mostly be noise).
+ * When a composite index already leads with the filter columns, the suggestion extends its
+ * leading filter columns with the sort, and remembers that index for the message.
  */
 function querySuggestions(
   ctx: WorkspaceContext,
@@ -364,17 +408,20 @@ function querySuggestions(
       )
       // In the order written: `filter(a == x).filter(b == y)` suggests `(a, b, ...)`.
       .sort((a, b) => a.start - b.start);
+    if (filters.length === 0) continue;
     if (filters.some((filter) => compositeServesSort(uses, sort, indexes, filter))) continue;
-    for (const filter of filters) {
-      let suggestion = found.get(table);
-      if (!suggestion) {
-        suggestion = { entry: sort.entry, filters: [], sorts: [], own: false };
-        found.set(table, suggestion);
-      }
-      if (!suggestion.filters.includes(filter.column)) suggestion.filters.push(filter.column);
-      if (!suggestion.sorts.includes(sort.column)) suggestion.sorts.push(sort.column);
-      if (filter.query === query || sort.query === query) suggestion.own = true;
+    let suggestion = found.get(table);
+    if (!suggestion) {
+      suggestion = { entry: sort.entry, filters: [], sorts: [], own: false };
+      found.set(table, suggestion);
     }
+    const leading = filterLeadingIndex(uses, table, indexes, filters);
+    if (leading) suggestion.filterIndex ??= leading.index;
+    for (const column of leading?.columns ?? filters.map((filter) => filter.column))
+      if (!suggestion.filters.includes(column)) suggestion.filters.push(column);
+    if (!suggestion.sorts.includes(sort.column)) suggestion.sorts.push(sort.column);
+    if (sort.query === query || filters.some((filter) => filter.query === query))
+      suggestion.own = true;
   }
   return found;
 }
@@ -385,6 +432,19 @@ function columnList(columns: readonly ColumnFact[], what: string, table?: string
     i === 0 && table ? `\`${table}.${column.name}\`` : `\`${column.name}\``,
   );
   return `${names.join(', ')} ${what}${columns.length > 1 ? 's' : ''}`;
+}
+
+/**
+ * What serves the pair today: separate indexes, or a composite index that finds the filtered rows
+ * but not in the sort's order.
+ */
+function servedHow({ filterIndex, sorts }: Suggestion): string {
+  if (!filterIndex) return ' use separate indexes';
+  const sortColumns = sorts.map((column) => `\`${column.name}\``).join(', ');
+  return (
+    `: ${indexName(filterIndex)} serves the filters but lacks the sort ` +
+    `column${sorts.length > 1 ? 's' : ''} ${sortColumns}`
+  );
 }
 
 /**
@@ -421,7 +481,8 @@ function reportPairs(ctx: WorkspaceContext, byQuery: ResolvedQueries, names: Sit
       end: filters[0].end,
       message:
         `${columnList(filters, 'filter', entry.table.name)} + ${columnList(sorts, 'sort')} ` +
-        `(${queries(sites.length)}${where.length > 0 ? `: ${where.join(', ')}` : ''}) use separate indexes; one composite index serves ` +
+        `(${queries(sites.length)}${where.length > 0 ? `: ${where.join(', ')}` : ''})` +
+        `${servedHow(suggestion)}; one composite index serves ` +
         `${columns.length > 2 ? 'them all' : 'both'}: \`${compositeIndex(entry.table, columns)}\``,
     });
   }
@@ -453,8 +514,11 @@ export const unindexedQueryColumn: Rule = {
         'at the column definition in the model, each one that no index leads, with the number of queries ' +
         'that use it and, for three or fewer, where they are (file, line and function: app/views.py:12 ' +
         'in `find_member`). It also reports the filter and sort columns of a query whose only indexes are ' +
-        'separate single-column ones, and suggests one composite index per query that serves them ' +
-        'all: its filter columns in the order written, then its sort columns (`filter(a == x, b == y)' +
+        'separate single-column ones, or a composite index that leads with the filter columns but does ' +
+        'not continue with the sort (`Index(a, b, flag)` for `a == x, b == y` then `c`, named in the ' +
+        'message), and suggests one composite index per query that serves them ' +
+        'all: its filter columns in the order written (in the order of that composite index, when ' +
+        'there is one), then its sort columns (`filter(a == x, b == y)' +
         '.order_by(c)` → `(a, b, c)`), reported at the first filter column with the number of queries ' +
         'that need it (and where, for three or fewer).',
       whyIsThisBad:

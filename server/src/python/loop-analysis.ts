@@ -418,19 +418,54 @@ function isConstantValue(node: Node | null): boolean {
 
 /** Methods that add elements to a list, set or dict in place. */
 const GROWING_METHODS = ['append', 'extend', 'insert', 'add', 'update'];
+/** Methods that add one element in place, and which argument it is (`insert(i, x)`). */
+const ONE_ELEMENT_METHODS = new Map([
+  ['append', 0],
+  ['add', 0],
+  ['insert', 1],
+]);
 
 /**
- * Whether the function (or one it is nested in) adds to the collection `name` in place: `items =
- * []` filled with `items.append(row)` in an earlier loop holds as many elements as that loop ran.
+ * Whether the function (or one it is nested in) adds to the collection `name` in place beyond a
+ * fixed handful: `items = []` filled with `items.append(row)` in an earlier loop holds as many
+ * elements as that loop ran. A display (`bound`) grown only by one-element additions outside any
+ * loop (`to_update.append((Country, q))` under an `if`) still holds at most its elements plus
+ * one per addition; it stays fixed while that is ten or fewer.
  */
-function isGrown(name: string, model: PythonModel, fn: PyFunction | undefined): boolean {
-  return GROWING_METHODS.some((method) =>
-    callsNamed(model, `${name}.${method}`).some((call) => {
+function isGrown(
+  name: string,
+  bound: Node,
+  model: PythonModel,
+  fn: PyFunction | undefined,
+): boolean {
+  const growths = GROWING_METHODS.flatMap((method) =>
+    callsNamed(model, `${name}.${method}`).filter((call) => {
       // In the reading function, one it is nested in, or at module level.
       for (let f = fn; f; f = f.parent) if (call.fn === f) return true;
       return call.fn === undefined;
     }),
   );
+  if (growths.length === 0) return false;
+  const display = unwrap(bound);
+  if (!display || !isShortDisplay(display) || display.type === 'expression_list') return true;
+  if (!growths.every(addsOneElementOnce)) return true;
+  return elementsOf(display).length + growths.length > SMALL_RANGE;
+}
+
+/** `items.append(x)` (or `.add(x)`, `.insert(i, x)`) with no loop around it: one element, once. */
+function addsOneElementOnce(call: PyCall): boolean {
+  const index = ONE_ELEMENT_METHODS.get(call.method);
+  if (index === undefined || call.loops.length > 0 || call.inLambda) return false;
+  const args = elementsOf(call.args);
+  return (
+    args.length === index + 1 &&
+    args.every((arg) => !STARRED.has(arg.type) && arg.type !== 'keyword_argument')
+  );
+}
+
+/** The named children of a display or argument list, comments left out. */
+function elementsOf(node: Node): Node[] {
+  return node.namedChildren.filter((child): child is Node => !!child && child.type !== 'comment');
 }
 
 const WRAPPERS = new Set(['enumerate', 'sorted', 'reversed', 'list', 'tuple', 'set']);
@@ -454,7 +489,9 @@ function isFixedIterable(
     if (holdsEnumMembers(value.text, model, fn)) return true;
     const bound = singleBinding(model, fn, value.text);
     return (
-      !!bound && isFixedIterable(bound, model, fn, depth + 1) && !isGrown(value.text, model, fn)
+      !!bound &&
+      isFixedIterable(bound, model, fn, depth + 1) &&
+      !isGrown(value.text, bound, model, fn)
     );
   }
   if (value.type !== 'call') return false;

@@ -23,6 +23,7 @@ import { qPins } from './django-q';
 import { stringValue } from './schema-args';
 import { OwnedCache } from './memo';
 import { djangoOrOfKeyQ, orOfKeyClauses } from './or-key-clauses';
+import { quoteQuerySet } from './queryset-quotes';
 import { callsNamed, withoutProgressWrapper } from './scope-analysis';
 
 /** One step of a chain: a method call `.filter(...)`, an attribute `.objects`, a subscript `[:10]`. */
@@ -911,14 +912,13 @@ function readsCustomManager(chain: Chain, isCustomManager: CustomManagerTest): b
 /** A Django queryset chain: `Model.objects.<method>(...)...` ending in a call. */
 function djangoQuerySet(
   chain: ResolvedChain,
-  source: string,
   isCustomManager?: CustomManagerTest,
 ): { head: string } | null {
   const objects = managerLink(chain, isCustomManager);
   if (objects === -1 || objects + 1 >= chain.links.length) return null;
   const firstCall = chain.links[objects + 1];
   if (firstCall.kind !== 'call') return null;
-  return { head: quote(firstCall.node, chain.root.startIndex, source) };
+  return { head: quoteQuerySet(chain, objects) };
 }
 
 /** Resolves the statement given to `execute`: an inline `select(...)` chain or a variable. */
@@ -991,7 +991,7 @@ function classifyChain(
   if (execute !== -1) return selectRead(candidate, chain, execute, model);
   // Django's `.all()` is lazy: querysets count only when `list()`ed or iterated.
   if (candidate.terminal) return null;
-  const django = djangoQuerySet(chain, source, isCustomManager);
+  const django = djangoQuerySet(chain, isCustomManager);
   if (!django) return null;
   const bounds = chainBounds(chain.links, FILTERS, fn);
   if (bounds.bounded) return null;
@@ -1420,8 +1420,7 @@ export function djangoFiltersOf(
   model: PythonModel,
 ): DjangoFilters | undefined {
   const chain = resolveChain(readChainIn(expression, model), fn, model);
-  if (!chain || chain.root.type !== 'identifier' || !djangoQuerySet(chain, model.source))
-    return undefined;
+  if (!chain || chain.root.type !== 'identifier' || !djangoQuerySet(chain)) return undefined;
   const [manager, ...rest] = chain.links;
   if (!isDjangoManagerName(manager.name)) return undefined;
   if (rest.some((link) => link.kind !== 'call' || !DJANGO_LAZY_METHODS.has(link.name)))

@@ -845,6 +845,19 @@ export class WorkspaceIndex {
   }
 
   /**
+   * The Django model classes a manager of which is made from the QuerySet or Manager class of
+   * this qualified name (`tm.models.TranslationQuerySet` of `objects =
+   * TranslationQuerySet.as_manager()`): whose rows `self` hands out in the class's methods.
+   */
+  djangoModelsOfQuerySetClass(qualified: string): string[] {
+    const models = new Set<string>();
+    for (const { table } of this.allTables())
+      if (table.className && table.querySetClasses?.includes(qualified))
+        models.add(table.className);
+    return [...models];
+  }
+
+  /**
    * Those of `djangoQuerySetMethods` whose queryset groups the rows (`authors_list` returning
    * `self.values("author").annotate(n=Count("id"))`): one row per group.
    */
