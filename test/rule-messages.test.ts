@@ -293,6 +293,54 @@ describe('rule messages', () => {
     assert.match(read, /load the rows in one query/);
   });
 
+  it('await-in-loop batches builder-first knex chains like the table-call form', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/events.ts',
+      [
+        "import { Knex } from 'knex';",
+        'export class EventService {',
+        '  constructor(private readonly knex: Knex) {}',
+        '  async record(events: object[], ids: string[]) {',
+        "    for (const event of events) await this.knex.insert(event).into('events');",
+        "    for (const id of ids) await this.knex.update({ seen: true }).table('events').where({ id });",
+        "    for (const id of ids) await this.knex.select('id').from('events').where({ id }).first();",
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 3);
+    const [insert, update, read] = messages;
+    assert.match(insert, /one multi-row `insert\(\[\.\.\.\]\)`/);
+    assert.match(update, /`whereIn\('id', ids\)\.update\(values\)`/);
+    assert.match(read, /load the rows in one query/);
+  });
+
+  it('orm-find-without-limit quotes a long builder-first knex read by its instance and table', async () => {
+    const messages = await messagesOf(
+      'orm-find-without-limit',
+      'src/routes.ts',
+      [
+        "import express from 'express';",
+        "import createKnex from 'knex';",
+        "const db = createKnex({ client: 'pg' });",
+        'export const router = express.Router();',
+        "router.get('/rows/:collection', async (req, res) => {",
+        '  const { collection } = req.params;',
+        "  res.json(await db.select('id').from(collection).orderBy('id'));",
+        "  res.json(await db.select('primary_key_field', 'sort_field').from(collection).whereNull('sort_field'));",
+        '});',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    const [short, long] = messages;
+    assert.match(
+      short,
+      /^`db\.select\('id'\)\.from\(collection\)…orderBy\(\)` has no `\.limit\(\)`/,
+    );
+    assert.match(long, /^`db…from\(collection\)…whereNull\(\)` has no `\.limit\(\)`/);
+  });
+
   it('prisma-find-many-without-take says to filter the query an id list feeds', async () => {
     const messages = await messagesOf(
       'prisma-find-many-without-take',

@@ -290,7 +290,10 @@ export const awaitInLoop: Rule = {
         "with knex's `Knex` or `Knex.Transaction` type: a field `this.database('users')...`, a " +
         'parameter; or on a transaction of a knex instance, whatever it is called: the parameter of ' +
         '`db.transaction(async (t) => ...)` or `const t = await db.transaction()`, when `db` is ' +
-        'declared `Knex`, made by the `knex` factory in the file, or named `knex`/`db`), ' +
+        'declared `Knex`, made by the `knex` factory in the file, or named `knex`/`db`; also ' +
+        'written builder-first on such an instance or transaction, the table named by a step: ' +
+        "`trx.insert(row).into('events')`, `this.knex.select('id').from(t).first()`, " +
+        '`knex.update(v).table(t).where(...)`, on a name `knex` or one recognised as above), ' +
         'Drizzle (`db.query.users.findFirst`, also on `this.db` and `ctx.db`, and ' +
         '`db.select()...` chains when awaited), Kysely builders run by `execute()`/`executeTakeFirst()` ' +
         "(`db.selectFrom('asset')...`, `trx.updateTable(...)...`, and ``sql`...`.execute(db)``), " +
@@ -448,8 +451,13 @@ export const awaitInLoop: Rule = {
           '`getMany`, `toArray()`), or what a function of the file declared to return ' +
           '`Promise<T[]>` gave (`await this.pendingLogs()`).',
         'Loops in generators that `yield` per item: the consumer pulls one item at a time.',
-        'Calls not awaited in the loop (`promises.push(fetch(url))`, then `await Promise.all(promises)`), ' +
+        'Calls not awaited in the loop (`promises.push(fetch(url))`, then `await Promise.all(promises)`, ' +
+          "or a knex builder kept to run later, `queries.push(trx.select('id').from(t))`), " +
           'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`).',
+        'Knex look-alikes and non-queries: builder-first chains (`select(...).from(t)`) on an object ' +
+          'that is no knex instance by the evidence above (an in-memory table, another client with ' +
+          "`from(...)`/`select(...)` methods), and knex's DDL (`knex.schema.table(name, fn)`, " +
+          '`knex.schema.createTable(...)`), which is no query builder.',
         'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`): they run ' +
           'once, on a handful of rows.',
         'Prisma-shaped calls on objects that are no Prisma client: a wrapper field declared with a class ' +
