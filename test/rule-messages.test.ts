@@ -316,6 +316,29 @@ describe('rule messages', () => {
     assert.match(read, /load the rows in one query/);
   });
 
+  it('await-in-loop quotes a long knex chain with the call that names its table', async () => {
+    const [message] = await messagesOf(
+      'await-in-loop',
+      'src/sort.ts',
+      [
+        "import { Knex } from 'knex';",
+        'export class SortService {',
+        '  constructor(private readonly knex: Knex) {}',
+        '  async fill(collection: string, sortField: string, rows: { id: string }[], n: number) {',
+        '    let lastSortValue = n;',
+        '    for (const row of rows) {',
+        '      lastSortValue++;',
+        '      await this.knex(collection)',
+        '        .update({ [sortField]: lastSortValue })',
+        '        .where({ id: row.id });',
+        '    }',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    assert.match(message, /^`this\.knex\(collection\)\.update\(\.\.\.\)\.where\(\.\.\.\)` makes/);
+  });
+
   it('orm-find-without-limit quotes a long builder-first knex read by its instance and table', async () => {
     const messages = await messagesOf(
       'orm-find-without-limit',
