@@ -364,6 +364,49 @@ describe('rule messages', () => {
     assert.match(long, /^`db…from\(collection\)…whereNull\(\)` has no `\.limit\(\)`/);
   });
 
+  it('await-in-loop tells a batch overload calling itself per item from a tree walk', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/records.ts',
+      [
+        "import { Knex } from 'knex';",
+        'type Row = Record<string, unknown>;',
+        'export class RecordService {',
+        '  constructor(private readonly knex: Knex) {}',
+        '  async update(data: Row | Row[], key?: string): Promise<void> {',
+        '    if (!Array.isArray(data)) {',
+        "      await this.knex('records').update(data).where({ id: key });",
+        '      return;',
+        '    }',
+        '    for (const single of data) await this.update(single, single.id as string);',
+        '  }',
+        '  async read(keys: string | string[]): Promise<Row[]> {',
+        "    if (!Array.isArray(keys)) return [await this.knex('records').where({ id: keys }).first()];",
+        '    const rows: Row[] = [];',
+        '    for (const key of keys) rows.push(...(await this.read(key)));',
+        '    return rows;',
+        '  }',
+        '  async removeBranch(parentId: string): Promise<void> {',
+        "    const children = await this.knex('records').select('id').where({ parent_id: parentId });",
+        '    for (const child of children) await this.removeBranch(child.id as string);',
+        "    await this.knex('records').where({ id: parentId }).del();",
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 3);
+    const [update, read, branch] = messages;
+    assert.match(
+      update,
+      /^`this\.update\(\)` calls the single-item `update\(\)` for each `single` in `data`: each call runs its own writes/,
+    );
+    assert.match(update, /a batch write path \(one multi-row statement\)/);
+    assert.doesNotMatch(update, /tree/);
+    assert.match(read, /give the helper a batch variant that takes every id/);
+    assert.doesNotMatch(read, /tree/);
+    assert.match(branch, /load the whole tree in one query \(a recursive CTE\)/);
+  });
+
   it('prisma-find-many-without-take says to filter the query an id list feeds', async () => {
     const messages = await messagesOf(
       'prisma-find-many-without-take',
