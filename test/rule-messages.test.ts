@@ -315,6 +315,120 @@ describe('rule messages', () => {
     assert.match(read, /load the rows in one query/);
   });
 
+  it('await-in-loop batches builder-first knex chains like the table-call form', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/events.ts',
+      [
+        "import { Knex } from 'knex';",
+        'export class EventService {',
+        '  constructor(private readonly knex: Knex) {}',
+        '  async record(events: object[], ids: string[]) {',
+        "    for (const event of events) await this.knex.insert(event).into('events');",
+        "    for (const id of ids) await this.knex.update({ seen: true }).table('events').where({ id });",
+        "    for (const id of ids) await this.knex.select('id').from('events').where({ id }).first();",
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 3);
+    const [insert, update, read] = messages;
+    assert.match(insert, /one multi-row `insert\(\[\.\.\.\]\)`/);
+    assert.match(update, /`whereIn\('id', ids\)\.update\(values\)`/);
+    assert.match(read, /load the rows in one query/);
+  });
+
+  it('await-in-loop quotes a long knex chain with the call that names its table', async () => {
+    const [message] = await messagesOf(
+      'await-in-loop',
+      'src/sort.ts',
+      [
+        "import { Knex } from 'knex';",
+        'export class SortService {',
+        '  constructor(private readonly knex: Knex) {}',
+        '  async fill(collection: string, sortField: string, rows: { id: string }[], n: number) {',
+        '    let lastSortValue = n;',
+        '    for (const row of rows) {',
+        '      lastSortValue++;',
+        '      await this.knex(collection)',
+        '        .update({ [sortField]: lastSortValue })',
+        '        .where({ id: row.id });',
+        '    }',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    assert.match(message, /^`this\.knex\(collection\)\.update\(\.\.\.\)\.where\(\.\.\.\)` makes/);
+  });
+
+  it('orm-find-without-limit quotes a long builder-first knex read by its instance and table', async () => {
+    const messages = await messagesOf(
+      'orm-find-without-limit',
+      'src/routes.ts',
+      [
+        "import express from 'express';",
+        "import createKnex from 'knex';",
+        "const db = createKnex({ client: 'pg' });",
+        'export const router = express.Router();',
+        "router.get('/rows/:collection', async (req, res) => {",
+        '  const { collection } = req.params;',
+        "  res.json(await db.select('id').from(collection).orderBy('id'));",
+        "  res.json(await db.select('primary_key_field', 'sort_field').from(collection).whereNull('sort_field'));",
+        '});',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    const [short, long] = messages;
+    assert.match(
+      short,
+      /^`db\.select\('id'\)\.from\(collection\)…orderBy\(\)` has no `\.limit\(\)`/,
+    );
+    assert.match(long, /^`db…from\(collection\)…whereNull\(\)` has no `\.limit\(\)`/);
+  });
+
+  it('await-in-loop tells a batch overload calling itself per item from a tree walk', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/records.ts',
+      [
+        "import { Knex } from 'knex';",
+        'type Row = Record<string, unknown>;',
+        'export class RecordService {',
+        '  constructor(private readonly knex: Knex) {}',
+        '  async update(data: Row | Row[], key?: string): Promise<void> {',
+        '    if (!Array.isArray(data)) {',
+        "      await this.knex('records').update(data).where({ id: key });",
+        '      return;',
+        '    }',
+        '    for (const single of data) await this.update(single, single.id as string);',
+        '  }',
+        '  async read(keys: string | string[]): Promise<Row[]> {',
+        "    if (!Array.isArray(keys)) return [await this.knex('records').where({ id: keys }).first()];",
+        '    const rows: Row[] = [];',
+        '    for (const key of keys) rows.push(...(await this.read(key)));',
+        '    return rows;',
+        '  }',
+        '  async removeBranch(parentId: string): Promise<void> {',
+        "    const children = await this.knex('records').select('id').where({ parent_id: parentId });",
+        '    for (const child of children) await this.removeBranch(child.id as string);',
+        "    await this.knex('records').where({ id: parentId }).del();",
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 3);
+    const [update, read, branch] = messages;
+    assert.match(
+      update,
+      /^`this\.update\(\)` calls the single-item `update\(\)` for each `single` in `data`: each call runs its own writes/,
+    );
+    assert.match(update, /a batch write path \(one multi-row statement\)/);
+    assert.doesNotMatch(update, /tree/);
+    assert.match(read, /give the helper a batch variant that takes every id/);
+    assert.doesNotMatch(read, /tree/);
+    assert.match(branch, /load the whole tree in one query \(a recursive CTE\)/);
+  });
+
   it('prisma-find-many-without-take says to filter the query an id list feeds', async () => {
     const messages = await messagesOf(
       'prisma-find-many-without-take',

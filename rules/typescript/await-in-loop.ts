@@ -2,7 +2,8 @@ import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
 import { batchAdvice } from '../../server/src/typescript/batch-advice';
-import { HelperIoFinder, type HelperIo } from '../../server/src/typescript/helper-io';
+import { helperAccess, HelperIoFinder, type HelperIo } from '../../server/src/typescript/helper-io';
+import type { IndexedFunction } from '../../server/src/workspace/index';
 import {
   awaitedHow,
   ioCallOf,
@@ -12,6 +13,7 @@ import {
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { flushesMikroOrm } from '../../server/src/typescript/mikro-orm';
 import { indentationAt } from '../../server/src/typescript/name-resolution';
+import { dispatchesPerItem } from '../../server/src/typescript/per-item-dispatch';
 import { indentUnitAt, reindentedText } from '../../server/src/typescript/reindent';
 import { usesTransactionHandle } from '../../server/src/typescript/transaction-wrappers';
 import {
@@ -75,9 +77,11 @@ function helperMessage(
   ctx: FileContext,
   call: TsCall,
   io: HelperIo,
-  where: string,
+  loop: TsLoop,
   serial: boolean,
+  model: TsModel,
 ): string {
+  const where = describeLoop(loop, model);
   const last = io.chain[io.chain.length - 1];
   const cost = io.effect.kind === 'http' ? 'an HTTP request' : 'a query';
   const through =
@@ -88,18 +92,27 @@ function helperMessage(
           .join(' → ')}`
       : '';
   const caller = namedOwner(call);
-  const recursive =
-    !!caller && io.chain.some((step) => step.file === ctx.file && step.fn.start === caller.start);
-  const what =
-    `\`${call.callee}()\` makes ${cost}${through} (\`${io.effect.callee}(...)\` in ` +
-    `${displayFile(ctx, last.file)})`;
-  const fix = !recursive
-    ? serial
-      ? 'give the helper a batch variant that takes every id (its queries share the transaction, so `Promise.all` gains nothing)'
-      : 'give the helper a batch variant that takes every id, or run the calls together with `Promise.all`'
-    : io.effect.kind === 'http'
-      ? "request each level's children together with `Promise.all`, or use an endpoint that returns the whole tree"
-      : 'load the whole tree in one query (a recursive CTE) or one query per level';
+  const isCaller = (step: IndexedFunction): boolean =>
+    !!caller && step.file === ctx.file && step.fn.start === caller.start;
+  const recursive = io.chain.some(isCaller);
+  // A batch overload calling its single-item path per item recurses once, over no tree.
+  const dispatch = !!caller && isCaller(io.chain[0]) && dispatchesPerItem(call, loop, caller);
+  const effect = `\`${io.effect.callee}(...)\` in ${displayFile(ctx, last.file)}`;
+  if (dispatch && helperAccess(io).writes)
+    return (
+      `\`${call.callee}()\` calls the single-item \`${io.chain[0].fn.name}()\` ${where}: each ` +
+      `call runs its own writes (${effect}); a batch write path (one multi-row statement) would ` +
+      'avoid a round trip per item'
+    );
+  const what = `\`${call.callee}()\` makes ${cost}${through} (${effect})`;
+  const fix =
+    !recursive || dispatch
+      ? serial
+        ? 'give the helper a batch variant that takes every id (its queries share the transaction, so `Promise.all` gains nothing)'
+        : 'give the helper a batch variant that takes every id, or run the calls together with `Promise.all`'
+      : io.effect.kind === 'http'
+        ? "request each level's children together with `Promise.all`, or use an endpoint that returns the whole tree"
+        : 'load the whole tree in one query (a recursive CTE) or one query per level';
   return `${what} and is awaited ${where}; ${fix}`;
 }
 
@@ -290,7 +303,10 @@ export const awaitInLoop: Rule = {
         "with knex's `Knex` or `Knex.Transaction` type: a field `this.database('users')...`, a " +
         'parameter; or on a transaction of a knex instance, whatever it is called: the parameter of ' +
         '`db.transaction(async (t) => ...)` or `const t = await db.transaction()`, when `db` is ' +
-        'declared `Knex`, made by the `knex` factory in the file, or named `knex`/`db`), ' +
+        'declared `Knex`, made by the `knex` factory in the file, or named `knex`/`db`; also ' +
+        'written builder-first on such an instance or transaction, the table named by a step: ' +
+        "`trx.insert(row).into('events')`, `this.knex.select('id').from(t).first()`, " +
+        '`knex.update(v).table(t).where(...)`, on a name `knex` or one recognised as above), ' +
         'Drizzle (`db.query.users.findFirst`, also on `this.db` and `ctx.db`, and ' +
         '`db.select()...` chains when awaited), Kysely builders run by `execute()`/`executeTakeFirst()` ' +
         "(`db.selectFrom('asset')...`, `trx.updateTable(...)...`, and ``sql`...`.execute(db)``), " +
@@ -378,7 +394,11 @@ export const awaitInLoop: Rule = {
         '(also a method of a module-level instance another module exports: `export const mailer = ' +
         'new Mailer()`, `export { gateway as pushService }`, `exports.webhooks = new Sender()`, ' +
         '`module.exports = new Pager()` then `require`d whole); the message names the helper and ' +
-        'the query it reaches.',
+        'the query it reaches. A method that calls itself in the loop is told apart by what it ' +
+        'hands the call: a child of the current node is a tree walk (one query for the whole tree, ' +
+        'a recursive CTE), an item of the array the method was itself given (`for (const item of ' +
+        'toArray(data)) await this.update(item, key)`) is a batch overload running its single-item ' +
+        'path per item (a batch write path when that path writes).',
       whyIsThisBad:
         'Each `await` waits for a full round trip before the next item starts: 200 orders cost 200 ' +
         'sequential queries, so the handler takes 200 × the latency (2 ms to a local database, ' +
@@ -457,8 +477,13 @@ export const awaitInLoop: Rule = {
           '`getMany`, `toArray()`), or what a function of the file declared to return ' +
           '`Promise<T[]>` gave (`await this.pendingLogs()`).',
         'Loops in generators that `yield` per item: the consumer pulls one item at a time.',
-        'Calls not awaited in the loop (`promises.push(fetch(url))`, then `await Promise.all(promises)`), ' +
+        'Calls not awaited in the loop (`promises.push(fetch(url))`, then `await Promise.all(promises)`, ' +
+          "or a knex builder kept to run later, `queries.push(trx.select('id').from(t))`), " +
           'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`).',
+        'Knex look-alikes and non-queries: builder-first chains (`select(...).from(t)`) on an object ' +
+          'that is no knex instance by the evidence above (an in-memory table, another client with ' +
+          "`from(...)`/`select(...)` methods), and knex's DDL (`knex.schema.table(name, fn)`, " +
+          '`knex.schema.createTable(...)`), which is no query builder.',
         'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`): they run ' +
           'once, on a handful of rows.',
         'Prisma-shaped calls on objects that are no Prisma client: a wrapper field declared with a class ' +
@@ -569,7 +594,7 @@ export const awaitInLoop: Rule = {
           batchAdvice(io, loop, onTransaction(model, call));
       } else if (reach) {
         const serial = reach.effect.kind !== 'http' && onTransaction(model, call);
-        message = helperMessage(ctx, call, reach, where, serial);
+        message = helperMessage(ctx, call, reach, loop, serial, model);
       } else continue;
       const fix = promiseAllFix(model, call, loop);
       ctx.report({ start: call.start, end: call.end, message, fixes: fix ? [fix] : undefined });

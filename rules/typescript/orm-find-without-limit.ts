@@ -79,7 +79,11 @@ function unboundedRead(
   // is not a model's goes on to the reads below (`strapi.db.query(uid).findMany()`).
   const objectionQuery = objection ? objectionRead(ctx, model, call, models) : undefined;
   if (objectionQuery) return objectionQuery;
-  if (drizzle && isDrizzleReadShape(call)) return drizzleRead(ctx, model, call);
+  if (drizzle && isDrizzleReadShape(call)) {
+    // `db.select('*').from('users')` is also knex's builder-first read, on a knex instance.
+    const read = drizzleRead(ctx, model, call);
+    if (read) return read;
+  }
   if (isMikroOrmRead(model, call)) return mikroOrmFind(ctx, model, call);
   if (TYPEORM_FINDS.has(call.name)) {
     // `items.find((item) => ...)`: an array's, never a repository's.
@@ -129,7 +133,9 @@ export const ormFindWithoutLimit: Rule = {
         'only reassigned with chains on itself: `query = query.where(...)`); a knex chain awaited (or ' +
         "returned from an `async` function) whose steps only read (`await db('orders').select(...)" +
         '.where(...).orderBy(...)`, `.pluck(...)`, `.distinct(...)`) with no `.limit()` or `.first()`, ' +
-        "or a table named by a string and awaited with no step at all (`await db('users')`: every row), on " +
+        "or a table named by a string and awaited with no step at all (`await db('users')`: every row), " +
+        'or a chain written builder-first whose steps only read and name the table ' +
+        "(`await db.select('id').from('users').orderBy('name')`, `await db.from('users').pluck('id')`), on " +
         'a knex instance: a name declared `Knex` (`private readonly database: Knex`, then ' +
         '`this.database(TABLE)...`), a module variable made by the factory (`const db = knex({...})`), ' +
         'or one another module exports and this one imports; or on a transaction of one (the ' +
@@ -278,6 +284,8 @@ export const ormFindWithoutLimit: Rule = {
           '`previews: PreviewTable`, is no Mongoose model), and for knex only an instance recognised ' +
           "as above: a function of your own called `db` or `knex` (`db('settings')` in a file that " +
           'imports no knex) is none, nor a `trx` parameter of a function nothing ties to knex, nor ' +
+          'an object with `select(...)`/`from(...)` methods of its own (an in-memory catalog, ' +
+          "another client's `supabase.from('t').select()`), nor `db.raw(sql)` (the SQL rules read it), nor " +
           "the parameter of another library's `transaction(async (store) => ...)` callback (an " +
           'exported object with a ' +
           '`collection()` method of its own is no `Db`).',

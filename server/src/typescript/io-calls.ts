@@ -18,6 +18,7 @@ import {
   prismaQuery,
 } from './knowledge';
 import { isTypedKnexTransaction, transactionStartedOn } from './knex-instances';
+import { knexBuilderChain } from './knex-builders';
 import { semanticParent, unwrap, type TsCall, type TsModel } from './model';
 import { localModelQuery, modelReceiver } from './model-classes';
 import type { PrismaClientHolders } from './prisma-clients';
@@ -187,8 +188,11 @@ const KNEX_CHAIN = /^(?:this\.#?)?[\w$]+\(\)\.(.+)$/;
 /** Whether a knex chain may write: any method but the reads above, or a shape not understood. */
 function knexWrites(call: TsCall): boolean {
   const methods = KNEX_CHAIN.exec(call.callee)?.[1];
-  if (!methods) return true;
-  return methods.split('.').some((part) => !KNEX_READS.has(part.replace(/\(\)$/, '')));
+  if (methods) return methods.split('.').some((part) => !KNEX_READS.has(part.replace(/\(\)$/, '')));
+  // Builder-first (`trx.select('id').from(t).first()`): the step naming the table reads nothing.
+  const builder = knexBuilderChain(call);
+  if (!builder) return true;
+  return builder.steps.some((step) => step !== builder.table && !KNEX_READS.has(step.name));
 }
 
 /**
@@ -320,6 +324,8 @@ function onKnexTransaction(model: TsModel, call: TsCall): boolean {
     const { name, args } = objection.start;
     return isTransaction(model, name.endsWith('relatedQuery') ? args[1] : args[0]);
   }
+  const builder = knexBuilderChain(call);
+  if (builder) return isTransaction(model, builder.instance);
   if (!/^[\w$]+\(\)/.test(call.callee)) return false;
   return isTransaction(model, chainHead(call.node).expression);
 }

@@ -10,6 +10,7 @@ import { stringPropertyValue } from './object-literals';
 import { ormQuery } from './orm-calls';
 import { declaredPrismaClient, type PrismaClientHolders } from './prisma-clients';
 import { isKnexInstance, isTypedKnexInstance, transactionStartedOn } from './knex-instances';
+import { knexBuilderQuery } from './knex-builders';
 import {
   chainText,
   fieldName,
@@ -281,6 +282,8 @@ export function databaseCall(
   if (call.awaited && /^(?:knex|trx|db)\(\)/.test(call.callee)) return 'knex';
   if (call.awaited && isTypedKnexChain(model, call)) return 'knex';
   if (call.awaited && isKnexTransactionChain(model, call)) return 'knex';
+  // Builder-first, on an instance or transaction of one: `await trx.insert(row).into('events')`.
+  if (call.awaited && knexBuilderQuery(model, call)) return 'knex';
   if (
     (DRIZZLE_RELATIONAL.test(receiver) && /^find(?:First|Many)$/.test(call.name)) ||
     (call.awaited && DRIZZLE_BUILDER.test(call.callee))

@@ -612,20 +612,93 @@ export function* enclosingFunctions(fn: TsFunction | undefined): Generator<TsFun
 /**
  * How a message quotes a call's callee: its dotted chain, or, when the chain holds calls, its
  * source on one line, so `ds.getRepository(Order).delete` does not read as
- * `ds.getRepository().delete` next to `ds.getRepository().findOne` of another entity.
+ * `ds.getRepository().delete` next to `ds.getRepository().findOne` of another entity. A long
+ * chain first loses the value arguments of its later steps (`this.knex(collection).update(...)
+ * .where`), then its first steps, whole.
  */
 export function calleeDisplay(call: TsCall, max: number): string {
   if (!call.callee.includes('()') || !ts.isCallExpression(call.node))
     return call.callee.length > max ? `${call.callee.slice(0, max - 1)}…` : call.callee;
-  const text = call.node.expression
-    .getText()
-    .replace(/\s*\n\s*/g, '')
-    .replace(/\s+/g, ' ');
+  const steps = chainSteps(call.node.expression, max);
+  const text = steps.join('');
   if (text.length <= max) return text;
-  // Cut from the front, at a dot: the method and the entity or table before it say what the call
-  // does (`…AppDataSource.getRepository(ChatMessage).delete`).
-  const dot = text.indexOf('.', text.length - max + 1);
-  return dot === -1 ? `…${text.slice(text.length - max + 1)}` : `…${text.slice(dot + 1)}`;
+  // Cut from the front, at a step: the method and the entity or table before it say what the
+  // call does (`…AppDataSource.getRepository(ChatMessage).delete`).
+  for (let first = 1; first < steps.length; first++) {
+    const rest = steps.slice(first).join('').slice(1);
+    if (rest.length < max) return `…${rest}`;
+  }
+  return `…${text.slice(text.length - max + 1)}`;
+}
+
+/** Source text on one line. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, '').replace(/\s+/g, ' ');
+}
+
+/**
+ * Whether an argument list only names things (`'users'`, `collection`, `this.table`, `1`,
+ * `` `${Users}.id` ``).
+ */
+function onlyNames(args: ts.NodeArray<ts.Expression>): boolean {
+  return args.every((arg) => {
+    const node = unwrap(arg);
+    return (
+      ts.isIdentifier(node) ||
+      ts.isStringLiteralLike(node) ||
+      ts.isTemplateExpression(node) ||
+      ts.isNumericLiteral(node) ||
+      (ts.isPropertyAccessExpression(node) && chainText(node) !== '')
+    );
+  });
+}
+
+/**
+ * A chain's source on one line, split before each `.step`, with the value arguments of its later
+ * steps written `...`, longest first, until it is `max` long: `this.knex(collection)`,
+ * `.update(...)`, `.where`. The first call keeps its arguments, which name the table or entity
+ * (`knex(collection)`, `getRepository(Order)`), and so do steps given only names
+ * (`from(collection)`).
+ */
+function chainSteps(callee: ts.Expression, max: number): string[] {
+  const source = callee.getSourceFile().text;
+  const ranges: ts.NodeArray<ts.Expression>[] = [];
+  const cuts: number[] = [];
+  for (let node = unwrap(callee); ; node = unwrap(node.expression)) {
+    if (ts.isCallExpression(node)) ranges.push(node.arguments);
+    else if (ts.isPropertyAccessExpression(node)) cuts.unshift(node.name.getStart() - 1);
+    else break;
+  }
+  // The innermost call names what the chain works on.
+  ranges.pop();
+  const bounds = [callee.getStart(), ...cuts, callee.end];
+  const render = (elided: readonly ts.TextRange[]): string[] =>
+    bounds.slice(1).map((end, i) => {
+      let text = '';
+      let at = bounds[i];
+      for (const range of [...elided].sort((a, b) => a.pos - b.pos))
+        if (range.pos >= at && range.end <= end) {
+          text += `${source.slice(at, range.pos)}...`;
+          at = range.end;
+        }
+      return oneLine(text + source.slice(at, end));
+    });
+  const candidates = ranges
+    .filter((range) => range.length > 0 && !onlyNames(range))
+    .sort((a, b) => b.end - b.pos - (a.end - a.pos));
+  const whole = render([]);
+  // Eliding helps only when the whole chain then fits: cut from the front, steps keep their
+  // arguments, which say more than `(...)` does (`` …whereNull(`${Space}.deleted_at`).select ``).
+  const fits = (steps: string[]): boolean => steps.join('').length <= max;
+  if (fits(whole) || !fits(render(candidates))) return whole;
+  const elided: ts.TextRange[] = [];
+  let steps = whole;
+  for (const range of candidates) {
+    if (fits(steps)) break;
+    elided.push(range);
+    steps = render(elided);
+  }
+  return steps;
 }
 
 const importTestsOfModel = new WeakMap<TsModel, Map<(module: string) => boolean, boolean>>();

@@ -7,6 +7,7 @@ import type { FileContext } from '../../engine/rule';
 import { ts } from '../compiler';
 import { importedValueTargets } from '../facts';
 import { KNEX_READS } from '../io-calls';
+import { knexBuilderChain, type KnexBuilderChain } from '../knex-builders';
 import { KNEX_INSTANCE, isKnexInstance } from '../knex-instances';
 import { unwrap, type TsCall, type TsModel } from '../model';
 import { findProperty } from '../object-literals';
@@ -22,10 +23,12 @@ import {
 } from './read';
 
 /**
- * Text a file with a knex read holds: knex named (an import, a `Knex` type), or an awaited call
- * of a name given a table (`await db('users')`, an instance imported from another module).
+ * Text a file with a knex read holds: knex named (an import, a `Knex` type), an awaited call of a
+ * name given a table (`await db('users')`, an instance imported from another module), or an
+ * awaited builder-first chain on a name (`await db.select('*').from('users')`).
  */
-const KNEX_TEXT = /\bknex\b|\bawait\s+[\w$]+\(\s*['"`\w.]+\s*\)/i;
+const KNEX_TEXT =
+  /\bknex\b|\bawait\s+[\w$]+\(\s*['"`\w.]+\s*\)|\bawait\s+[\w$]+\s*\.\s*(?:select|from|table|distinct|column|columns|pluck)\(/i;
 
 /** Whether a file may hold a knex read (a cheap sniff before any call is looked at). */
 export function mayReadKnex(text: string): boolean {
@@ -70,8 +73,8 @@ const WIDENING = /^or/;
  * Whether the chain's head is called on a knex instance (or transaction): one the file shows
  * (`knex-instances.ts`), or one another module exports.
  */
-function onKnexInstance(ctx: FileContext, model: TsModel, head: ts.CallExpression): boolean {
-  return isKnexInstance(model, head.expression, (instance) => {
+function onKnexInstance(ctx: FileContext, model: TsModel, instance: ts.Expression): boolean {
+  return isKnexInstance(model, instance, (instance) => {
     const imported = model.imports.get(instance.text);
     if (!imported || imported.module === 'knex') return false;
     const targets = importedValueTargets(model, instance.text);
@@ -156,12 +159,24 @@ const CHAIN_ON_CALLED_NAME = /^(?:this\.#?)?[\w$]+\(\)\./;
 /** `db('users')`, `this.database(T)`: a called name alone. */
 const CALLED_NAME = /^(?:this\.#?)?[\w$]+$/;
 
+/** A knex-shaped read: the call that names its table, the instance it runs on, and its steps. */
+interface ReadChain {
+  /** `db('users')`, or `db.select('*').from('users')` of a builder-first chain. */
+  named: ts.CallExpression;
+  instance: ts.Expression;
+  table: ts.Expression;
+  /** The steps that shape the read (for a builder-first chain, all of them). */
+  steps: Step[];
+  /** How the message quotes `named`. */
+  label: string;
+}
+
 /**
- * The call that names the table and the steps after it, when `call` is a knex-shaped read: a
- * chain of steps on a called name, or the called name alone given one table (`db('users')`, which
- * awaited reads the whole table).
+ * The read `call` is, when it has a knex read's shape: a chain of steps on a called name, the
+ * called name alone given one table (`db('users')`, which awaited reads the whole table), or a
+ * builder-first chain of reads (`db.select('*').from('users').orderBy('name')`).
  */
-function readChainOf(call: TsCall): { head: ts.CallExpression; steps: Step[] } | undefined {
+function readChainOf(call: TsCall): ReadChain | undefined {
   const node = call.node;
   if (!ts.isCallExpression(node)) return undefined;
   // A bare call reads a whole table when it names one: `db('users')`. Requiring the name written
@@ -170,14 +185,35 @@ function readChainOf(call: TsCall): { head: ts.CallExpression; steps: Step[] } |
   if (CALLED_NAME.test(call.callee)) {
     const [table] = node.arguments;
     return node.arguments.length === 1 && ts.isStringLiteralLike(table)
-      ? { head: node, steps: [] }
+      ? { named: node, instance: node.expression, table, steps: [], label: shortText(node, 50) }
       : undefined;
   }
-  if (!CHAIN_ON_CALLED_NAME.test(call.callee)) return undefined;
-  const chain = chainOf(node);
-  if (chain.steps.length === 0 || !chain.steps.every((step) => KNEX_READ_STEPS.has(step.name)))
+  if (!CHAIN_ON_CALLED_NAME.test(call.callee)) return builderReadOf(call);
+  const { head, steps } = chainOf(node);
+  const [table] = head.arguments;
+  if (!table || steps.length === 0 || !steps.every((step) => KNEX_READ_STEPS.has(step.name)))
     return undefined;
-  return chain;
+  return { named: head, instance: head.expression, table, steps, label: shortText(head, 50) };
+}
+
+/** A builder-first chain whose steps only read (`table(t)` only names the table). */
+function builderReadOf(call: TsCall): ReadChain | undefined {
+  const chain = knexBuilderChain(call);
+  if (!chain) return undefined;
+  const { instance, steps, table } = chain;
+  if (!steps.every((step) => step === table || KNEX_READ_STEPS.has(step.name))) return undefined;
+  return { named: table.node, instance, table: table.args[0], steps, label: builderLabel(chain) };
+}
+
+/**
+ * A builder-first chain up to the step naming its table, quoted whole when short, else the
+ * instance and that step: `this.knex…from(collection)`, not `…lect(id, sortField).from(collection)`.
+ */
+function builderLabel({ instance, table }: KnexBuilderChain): string {
+  const whole = shortText(table.node, 50);
+  if (!whole.startsWith('…')) return whole;
+  const args = table.args.map((arg) => shortText(arg, 30)).join(', ');
+  return `${shortText(instance, 20)}…${table.name}(${args})`;
 }
 
 /**
@@ -194,18 +230,17 @@ export function knexRead(
   if (!call.awaited && !returnedFromAsync(node)) return undefined;
   const chain = readChainOf(call);
   if (!chain) return undefined;
-  const { head, steps } = chain;
-  const [table] = head.arguments;
-  if (!table || knexStepsBounded(steps, table)) return undefined;
-  if (!onKnexInstance(ctx, model, head)) return undefined;
+  const { named, instance, table, steps, label } = chain;
+  if (knexStepsBounded(steps, table)) return undefined;
+  if (!onKnexInstance(ctx, model, instance)) return undefined;
   const tableNode = unwrap(table);
   const bound = `.limit(${ctx.options.defaultLimit})`;
   return {
     wording: WORDING.knex,
-    quoted: steps.length === 0 ? shortText(head, 50) : `${shortText(head, 50)}…${call.name}()`,
+    quoted: named === node ? label : `${label}…${call.name}()`,
     entity: ts.isStringLiteral(tableNode) ? tableNode.text : undefined,
-    start: head.getStart(),
-    end: head.end,
+    start: named.getStart(),
+    end: named.end,
     fix: {
       title: `Add \`${bound}\``,
       safety: 'unsafe',
