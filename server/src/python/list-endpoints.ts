@@ -8,8 +8,8 @@
 import type { Node } from 'web-tree-sitter';
 import type { Fix, TextEdit } from '../engine/types';
 import type { SqlUnit } from '../sql/unit';
-import type { FileFacts } from '../workspace/facts';
 import type { IndexedFunction, WorkspaceIndex } from '../workspace/index';
+import { displayPath } from '../workspace/query-sites';
 import { localFlow, flowsToReturn } from './local-flow';
 import { isOneOffCode } from './loop-analysis';
 import { callsByFunction, type PyCall, type PyFunction, type PythonModel } from './model';
@@ -422,14 +422,6 @@ function unpagedReturnedReads(
   return reads;
 }
 
-/** A file's path from its source root (`app/routers/users.py`), as module names are written. */
-function sourcePath(facts: FileFacts | undefined, file: string): string {
-  const normalized = file.replace(/\\/g, '/');
-  if (!facts?.moduleName) return normalized;
-  const at = normalized.lastIndexOf(`/${facts.moduleName.replace(/\./g, '/')}`);
-  return at === -1 ? normalized : normalized.slice(at + 1);
-}
-
 /**
  * Whether the rows a service function returns reach only unpaged list endpoints that
  * `unpaginated-list-endpoint` reports through it (see its `checkThroughServices`): it has callers
@@ -448,7 +440,7 @@ export function rowsOnlyForUnpagedEndpoints(
   let callers = 0;
   for (const caller of index.callSitesNamed(service.fn.name)) {
     if (index.resolve(caller.site.targets)?.fn !== service.fn) continue;
-    if (isOneOffCode(sourcePath(index.get(caller.file), caller.file))) continue;
+    if (isOneOffCode(displayPath(index.get(caller.file), caller.file))) continue;
     callers++;
     const { fn } = caller;
     if (!fn.traits.includes(`${RETURNS_CALL}${caller.site.start}`)) return false;
