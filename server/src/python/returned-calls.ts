@@ -11,7 +11,8 @@ import { functionOf, unwrap } from './scope-analysis';
 const returnedCallsCache = new OwnedCache<PyFunction, ReadonlySet<PyCall>>('returned calls');
 const ownYieldsCache = new OwnedCache<PyFunction, readonly Node[]>('own yields');
 
-const RETURN_KEYWORD = /\breturn\b/g;
+/** The `return` keyword, as `ownStatementsStartingWith` looks for it. */
+export const RETURN_KEYWORD = /\breturn\b/g;
 const YIELD_KEYWORD = /\byield\b/g;
 
 /**
@@ -38,7 +39,7 @@ export function statementsStartingWith(
 }
 
 /** Those of `statementsStartingWith` in `fn`'s own body, nested functions excluded. */
-function ownStatementsStartingWith(
+export function ownStatementsStartingWith(
   fn: PyFunction,
   model: PythonModel,
   keyword: RegExp,
