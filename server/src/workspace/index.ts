@@ -558,13 +558,8 @@ export class WorkspaceIndex {
     const key = `field:${field}\n${classNames.join('\n')}`;
     let orm = this.ormModels.get(key);
     if (orm === undefined) {
-      orm = null;
-      for (const { cls } of this.baseChain(classNames, false)) {
-        const declared = cls.fields?.find((candidate) => candidate.name === field);
-        if (!declared) continue;
-        orm = declared.orm ?? this.ormModelOf(declared.classNames) ?? null;
-        break;
-      }
+      const declared = this.declaredField(classNames, field);
+      orm = declared ? (declared.orm ?? this.ormModelOf(declared.classNames) ?? null) : null;
       this.ormModels.set(key, orm);
     }
     return orm ?? undefined;
