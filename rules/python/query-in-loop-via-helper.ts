@@ -1,5 +1,4 @@
 import type { Rule, WorkspaceContext } from '../../server/src/engine/rule';
-import { LineIndex } from '../../server/src/engine/positions';
 import { isKeyedCacheFill, keptArguments, paramCacheOf } from '../../server/src/python/cache-fills';
 import { modelWriteHooks, skippedBySaveInBulk } from '../../server/src/python/django-round-trips';
 import { COMMIT_ADVICE } from '../../server/src/python/session-commits';
@@ -23,7 +22,7 @@ import type { CallSite, Effect, FunctionFacts } from '../../server/src/workspace
 import type { Node } from 'web-tree-sitter';
 import type { PyCall, PyFunction } from '../../server/src/python/model';
 import { DJANGO_LAZY_METHODS } from '../../server/src/python/orm';
-import { displayPath } from '../../server/src/workspace/query-sites';
+import { displayPath, SiteNames } from '../../server/src/workspace/query-sites';
 import type { IndexedFunction, WorkspaceIndex } from '../../server/src/workspace/index';
 
 const RULE_ID = 'query-in-loop-via-helper';
@@ -725,15 +724,7 @@ export const queryInLoopViaHelper: Rule = {
       const target = ctx.index.resolve(site.targets);
       return !!target && runsHere(site, target.fn) && !!finder.reach(target);
     };
-    const lineIndexes = new Map<string, LineIndex | undefined>();
-    const lineOf = (file: string, offset: number): string => {
-      if (!lineIndexes.has(file)) {
-        const text = ctx.readText(file);
-        lineIndexes.set(file, text === undefined ? undefined : new LineIndex(text));
-      }
-      const lines = lineIndexes.get(file);
-      return lines ? `:${lines.position(offset).line}` : '';
-    };
+    const siteNames = new SiteNames(ctx.index, (file) => ctx.readText(file));
     for (const facts of ctx.index.allFacts()) {
       if (facts.language !== 'python' || isOneOffCode(displayPath(facts, facts.file))) continue;
       for (const fn of facts.functions) {
@@ -780,7 +771,8 @@ export const queryInLoopViaHelper: Rule = {
           if (lazyOnly && found.some((other) => encloses(other.site, site))) continue;
           const last = reach.chain[reach.chain.length - 1];
           const kind = reach.effect.kind === 'http' ? 'an HTTP request' : 'a database round trip';
-          const where = `${displayPath(ctx.index.get(last.file), last.file)}${lineOf(last.file, reach.effect.start)}`;
+          const line = siteNames.line(last.file, reach.effect.start);
+          const where = `${displayPath(ctx.index.get(last.file), last.file)}${line ? `:${line}` : ''}`;
           const via =
             reach.chain.length > 1
               ? ` via ${reach.chain

@@ -36,7 +36,7 @@ import { loopFed, mustSeeAll, type MustSeeAll } from '../../server/src/python/mu
 import { isBulkWriteFallback } from '../../server/src/python/bulk-write-fallbacks';
 import { querySetLengths, type QuerySetLength } from '../../server/src/python/queryset-length';
 import { aggregatesRows, type RowAggregate } from '../../server/src/python/row-aggregates';
-import { isBackgroundJobCode, isBatchScriptPath } from '../../server/src/python/scope-analysis';
+import { isBatchCode } from '../../server/src/python/scope-analysis';
 
 function message(read: OrmRead): string {
   switch (read.kind) {
@@ -665,8 +665,7 @@ export const unboundedOrmQuery: Rule = {
     if (!model || isOneOffCode(ctx.relativePath)) return;
     // Management commands and scripts often must see every row: cutting them off is a bug, but
     // holding millions of rows at once still runs the process out of memory.
-    const batch =
-      isBatchScriptPath(ctx.relativePath) || isBackgroundJobCode(model, ctx.relativePath);
+    const batch = isBatchCode(model, ctx.relativePath);
     // `Cart.open.filter(...)`: the index is asked only about chains of a custom manager's shape.
     const isCustomManager = (owner: string, manager: string): boolean =>
       ctx.index.djangoCustomManagers(owner).has(manager);

@@ -1,8 +1,7 @@
 import type { Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
-import type { PythonModel } from '../../server/src/python/model';
 import { readsInBatches } from '../../server/src/python/orm';
-import { isBackgroundJobCode, isBatchScriptPath } from '../../server/src/python/scope-analysis';
+import { isBatchCode } from '../../server/src/python/scope-analysis';
 import { combinesBranches } from '../../server/src/sql/bounded-rows';
 import { isMigrationPath, isUnboundedSelect, statementRange } from '../../server/src/sql/helpers';
 import type { SqlStatement } from '../../server/src/sql/statements';
@@ -176,14 +175,6 @@ const BATCH_ADVICE =
   'batch code (a command or a background job) that needs every row should read them in pieces ' +
   '(pages ordered by a key, continuing after the last one seen, or `fetchmany(n)` in a loop) ' +
   'rather than hold them all; no fix is offered: a `LIMIT` would silently skip the rest';
-
-/**
- * Whether Python code is batch code, by the same test `unbounded-orm-query` uses: a management
- * command or script, or a module that defines a background job or is a task framework's.
- */
-function isBatchCode(model: PythonModel, relativePath: string): boolean {
-  return isBatchScriptPath(relativePath) || isBackgroundJobCode(model, relativePath);
-}
 
 /** `SELECT` statements that return every matching row. */
 export const unboundedSelect: Rule = {

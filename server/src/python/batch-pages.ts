@@ -9,8 +9,8 @@ import { localFlow } from './local-flow';
 import { inListsSent, mayFilterWithIn } from './loop-writes';
 import { OwnedCache } from './memo';
 import type { PyCall, PyFunction, PyLoop, PythonModel } from './model';
-import { isGenerator, statementsStartingWith } from './returned-calls';
-import { functionOf, targetNames, unwrap, withoutProgressWrapper } from './scope-analysis';
+import { isGenerator, ownYields } from './returned-calls';
+import { targetNames, unwrap, withoutProgressWrapper } from './scope-analysis';
 
 /** Loop variables named for a page of a collection: `page`, `page_of_ids`, `id_page`. */
 const PAGE_VARIABLE = /(?:^|_)pages?(?:_|$)/;
@@ -19,7 +19,6 @@ const PAGING_FUNCTION =
   /(?:^|_)(?:pages?|paged|paginated?|pagination|batch(?:es|ed)?|chunk(?:s|ed)?)(?:_|$)/;
 /** Comprehensions that read a page whole: `[row.id for row in page]`. */
 const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'generator_expression']);
-const YIELD_KEYWORD = /\byield\b/g;
 
 /**
  * Whether `loop` runs `call` once per page of a larger collection: the statement the call sends
@@ -95,12 +94,6 @@ function yieldsSlices(fn: PyFunction, model: PythonModel): boolean {
     slicingGenerators.set(fn, slices);
   }
   return slices;
-}
-
-function ownYields(fn: PyFunction, model: PythonModel): Node[] {
-  return statementsStartingWith(fn, model.source, YIELD_KEYWORD, 'yield').filter(
-    (node) => functionOf(model, node) === fn,
-  );
 }
 
 function yieldsSlice(yieldNode: Node, fn: PyFunction): boolean {

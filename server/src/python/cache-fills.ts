@@ -110,7 +110,7 @@ function testsMiss(call: Node, loop: Node, names: string[]): boolean {
 }
 
 /** Whether `text` mentions the name or dotted path `name` as a whole (not `x.name`, not `name_2`). */
-function mentionsName(text: string, name: string): boolean {
+export function mentionsName(text: string, name: string): boolean {
   // Most conditions do not hold the name at all: no RegExp for those.
   if (!text.includes(name)) return false;
   const escaped = name.replace(/[.]/g, '\\.');

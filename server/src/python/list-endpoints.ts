@@ -8,8 +8,8 @@
 import type { Node } from 'web-tree-sitter';
 import type { Fix, TextEdit } from '../engine/types';
 import type { SqlUnit } from '../sql/unit';
-import type { FileFacts } from '../workspace/facts';
 import type { IndexedFunction, WorkspaceIndex } from '../workspace/index';
+import { displayPath } from '../workspace/query-sites';
 import { localFlow, flowsToReturn } from './local-flow';
 import { isOneOffCode } from './loop-analysis';
 import { callsByFunction, type PyCall, type PyFunction, type PythonModel } from './model';
@@ -22,6 +22,7 @@ import {
   type OrmRead,
 } from './orm';
 import { readsByKey, readsRowsOfSizedParent } from './orm-keys';
+import { ownStatementsStartingWith, RETURN_KEYWORD } from './returned-calls';
 
 /** Trait: the function returns an unbounded read (ORM or raw SQL) it makes itself. */
 export const RETURNS_READ = 'returns-unbounded-read';
@@ -238,19 +239,11 @@ function buildsOneObject(value: Node, fn: PyFunction, depth = 0): boolean {
   return (name === 'jsonify' || name === 'dict') && args.length > 0;
 }
 
-/** The values `fn` itself returns (not those of functions or lambdas nested in it). */
-function ownReturnValues(fn: PyFunction): (Node | undefined)[] {
-  return fn.body
-    .descendantsOfType('return_statement')
-    .filter((statement) => !!statement && nearestFunction(statement) === fn.node.id)
-    .map((statement) => statement?.namedChildren[0] ?? undefined);
-}
-
-/** The id of the function definition or lambda a node is in. */
-function nearestFunction(node: Node): number | undefined {
-  for (let up = node.parent; up; up = up.parent)
-    if (up.type === 'function_definition' || up.type === 'lambda') return up.id;
-  return undefined;
+/** The values `fn` itself returns (not those of functions nested in it). */
+function ownReturnValues(fn: PyFunction, model: PythonModel): (Node | undefined)[] {
+  return ownStatementsStartingWith(fn, model, RETURN_KEYWORD, 'return_statement').map(
+    (statement) => statement.namedChildren[0] ?? undefined,
+  );
 }
 
 const detailHandlers = new OwnedCache<PyFunction, boolean>('detail handler');
@@ -267,7 +260,7 @@ export function answersOneObjectWithRows(fn: PyFunction, model: PythonModel): bo
   if (detail === undefined) {
     detail = false;
     if (isGetHandler(fn, model) && (respondsWithOneObject(fn) || routesToOneResource(fn))) {
-      const values = ownReturnValues(fn);
+      const values = ownReturnValues(fn, model);
       detail = values.length > 0 && values.every((value) => !!value && buildsOneObject(value, fn));
     }
     detailHandlers.set(fn, detail);
@@ -422,14 +415,6 @@ function unpagedReturnedReads(
   return reads;
 }
 
-/** A file's path from its source root (`app/routers/users.py`), as module names are written. */
-function sourcePath(facts: FileFacts | undefined, file: string): string {
-  const normalized = file.replace(/\\/g, '/');
-  if (!facts?.moduleName) return normalized;
-  const at = normalized.lastIndexOf(`/${facts.moduleName.replace(/\./g, '/')}`);
-  return at === -1 ? normalized : normalized.slice(at + 1);
-}
-
 /**
  * Whether the rows a service function returns reach only unpaged list endpoints that
  * `unpaginated-list-endpoint` reports through it (see its `checkThroughServices`): it has callers
@@ -448,7 +433,7 @@ export function rowsOnlyForUnpagedEndpoints(
   let callers = 0;
   for (const caller of index.callSitesNamed(service.fn.name)) {
     if (index.resolve(caller.site.targets)?.fn !== service.fn) continue;
-    if (isOneOffCode(sourcePath(index.get(caller.file), caller.file))) continue;
+    if (isOneOffCode(displayPath(index.get(caller.file), caller.file))) continue;
     callers++;
     const { fn } = caller;
     if (!fn.traits.includes(`${RETURNS_CALL}${caller.site.start}`)) return false;

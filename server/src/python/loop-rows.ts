@@ -76,8 +76,7 @@ export function rowLoopOf(name: string, call: PyCall, model: PythonModel): RowLo
     const loop = call.loops[i];
     const rows = rowVariables(loop, model).get(name);
     if (!rows) continue;
-    const fn = call.fn;
-    return fn && localFlow(fn).assignments.has(name) ? undefined : rows;
+    return isBoundInside(name, call.fn) ? undefined : rows;
   }
   return undefined;
 }

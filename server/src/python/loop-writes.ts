@@ -5,6 +5,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { statementsBuiltInLoop } from './batch-drains';
+import { mentionsName } from './cache-fills';
 import { OwnedCache } from './memo';
 import type { PyCall, PyLoop, PythonModel } from './model';
 import { chainWithSlices, positionalArguments, unwrap } from './scope-analysis';
@@ -96,7 +97,7 @@ export function usesRowCountOfUpdate(call: PyCall, loop: PyLoop): boolean {
   if (target?.type !== 'identifier') return true;
   // Read from the text after the assignment to the loop's end: a mention there reads the count.
   const after = loop.node.text.slice(holder.endIndex - loop.node.startIndex);
-  return new RegExp(`(?<![\\w.])${target.text}(?!\\w)`).test(after);
+  return mentionsName(after, target.text);
 }
 
 /** `id__in=`, `.in_(`: the statement may already batch keys. */

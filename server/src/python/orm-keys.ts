@@ -230,10 +230,9 @@ function pinsUniquePrefix(table: string, columns: ReadonlySet<string>, index: Wo
  * `== None` pins no parent: it matches every row that has none.
  */
 export function rowsOfOneParent(read: OrmRead, index: WorkspaceIndex): OneParentRead | undefined {
-  const pinned = [
-    ...read.equalityColumns.filter((column) => !read.nullColumns.includes(column)),
-    ...fieldsPinnedByMethods(read, index),
-  ].map(pinnedField);
+  const pinned = [...valuePinnedColumns(read), ...fieldsPinnedByMethods(read, index)].map(
+    pinnedField,
+  );
   if (pinned.length === 0) return read.withParents ? rowsWithParent(read, index) : undefined;
   const throughRelations = pinned.some((field) => field.includes('__'));
   for (const model of read.models) {
@@ -584,9 +583,7 @@ export function iteratesAtMostOneRow(
 
 /** Whether Django filters pin at most one row of their model: a unique key, whole. */
 function pinsUniqueKey(filters: DjangoFilters, index: WorkspaceIndex): boolean {
-  const pinned = filters.equalityColumns
-    .filter((column) => !filters.nullColumns.includes(column))
-    .map(pinnedField);
+  const pinned = valuePinnedColumns(filters).map(pinnedField);
   if (pinned.length === 0) return false;
   return index.tablesOfClass(filters.model).some(({ table }) => {
     const columns = new Set<string>();

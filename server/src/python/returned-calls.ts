@@ -9,9 +9,10 @@ import type { PyCall, PyFunction, PythonModel } from './model';
 import { functionOf, unwrap } from './scope-analysis';
 
 const returnedCallsCache = new OwnedCache<PyFunction, ReadonlySet<PyCall>>('returned calls');
-const generatorCache = new OwnedCache<PyFunction, boolean>('generator');
+const ownYieldsCache = new OwnedCache<PyFunction, readonly Node[]>('own yields');
 
-const RETURN_KEYWORD = /\breturn\b/g;
+/** The `return` keyword, as `ownStatementsStartingWith` looks for it. */
+export const RETURN_KEYWORD = /\breturn\b/g;
 const YIELD_KEYWORD = /\byield\b/g;
 
 /**
@@ -38,7 +39,7 @@ export function statementsStartingWith(
 }
 
 /** Those of `statementsStartingWith` in `fn`'s own body, nested functions excluded. */
-function ownStatementsStartingWith(
+export function ownStatementsStartingWith(
   fn: PyFunction,
   model: PythonModel,
   keyword: RegExp,
@@ -49,14 +50,19 @@ function ownStatementsStartingWith(
   );
 }
 
+/** The `yield` expressions of `fn`'s own body, nested functions excluded, in source order. */
+export function ownYields(fn: PyFunction, model: PythonModel): readonly Node[] {
+  let yields = ownYieldsCache.get(fn);
+  if (!yields) {
+    yields = ownStatementsStartingWith(fn, model, YIELD_KEYWORD, 'yield');
+    ownYieldsCache.set(fn, yields);
+  }
+  return yields;
+}
+
 /** Whether `fn` itself yields: a generator, whose caller gets an iterator, not the return value. */
 export function isGenerator(fn: PyFunction, model: PythonModel): boolean {
-  let generator = generatorCache.get(fn);
-  if (generator === undefined) {
-    generator = ownStatementsStartingWith(fn, model, YIELD_KEYWORD, 'yield').length > 0;
-    generatorCache.set(fn, generator);
-  }
-  return generator;
+  return ownYields(fn, model).length > 0;
 }
 
 /** The expressions a returned value is made of: itself, or each item of a returned tuple. */

@@ -390,6 +390,15 @@ export function isBackgroundJobCode(model: PythonModel, relativePath: string): b
   return TASKS_MODULE.test(relativePath) && showsTaskFramework(model);
 }
 
+/**
+ * Whether code of `model` at a workspace-relative path is batch code, which usually must see every
+ * row: a management command or script (`isBatchScriptPath`), or background-job code
+ * (`isBackgroundJobCode`).
+ */
+export function isBatchCode(model: PythonModel, relativePath: string): boolean {
+  return isBatchScriptPath(relativePath) || isBackgroundJobCode(model, relativePath);
+}
+
 /** Whether `inner` lies within `outer` (both nodes of the same tree). */
 export function contains(outer: Node, inner: Node): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;

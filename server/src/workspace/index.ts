@@ -558,13 +558,8 @@ export class WorkspaceIndex {
     const key = `field:${field}\n${classNames.join('\n')}`;
     let orm = this.ormModels.get(key);
     if (orm === undefined) {
-      orm = null;
-      for (const { cls } of this.baseChain(classNames, false)) {
-        const declared = cls.fields?.find((candidate) => candidate.name === field);
-        if (!declared) continue;
-        orm = declared.orm ?? this.ormModelOf(declared.classNames) ?? null;
-        break;
-      }
+      const declared = this.declaredField(classNames, field);
+      orm = declared ? (declared.orm ?? this.ormModelOf(declared.classNames) ?? null) : null;
       this.ormModels.set(key, orm);
     }
     return orm ?? undefined;
@@ -874,17 +869,12 @@ export class WorkspaceIndex {
    * (`get_live(self, environment)` filtering `environment=environment`), wherever declared.
    */
   djangoQuerySetPins(className: string): readonly QuerySetPin[] {
-    const known = this.querySetPins.get(className);
-    if (known) return known;
-    const pins: QuerySetPin[] = [];
-    for (const { table } of this.tablesOfClass(className)) {
-      pins.push(...(table.querySetPins ?? []));
-      for (const source of table.querySetClasses ?? [])
-        for (const { cls } of this.baseChain([source], true))
-          pins.push(...(cls.querySetPins ?? []));
-    }
-    this.querySetPins.set(className, pins);
-    return pins;
+    return this.collectQuerySetFacts(
+      className,
+      this.querySetPins,
+      (fact) => fact.querySetPins,
+      (pins) => pins,
+    );
   }
 
   /** Method names of a model's QuerySet classes that `pick` lists, wherever declared; cached. */
@@ -893,16 +883,31 @@ export class WorkspaceIndex {
     cache: Map<string, ReadonlySet<string>>,
     pick: (fact: TableFact | ClassFact) => readonly string[] | undefined,
   ): ReadonlySet<string> {
+    return this.collectQuerySetFacts(className, cache, pick, (names) => new Set(names));
+  }
+
+  /**
+   * What `pick` lists of each table of a model class and of the QuerySet classes it declares (in
+   * another module, or a base they inherit methods from), table by table, made into what `cache`
+   * keeps by `make`; cached by class name.
+   */
+  private collectQuerySetFacts<T, R>(
+    className: string,
+    cache: Map<string, R>,
+    pick: (fact: TableFact | ClassFact) => readonly T[] | undefined,
+    make: (found: T[]) => R,
+  ): R {
     const known = cache.get(className);
     if (known) return known;
-    const names = new Set(this.namesOfClass(className, pick));
-    // The class in another module, or a base it inherits narrowing methods from.
-    for (const { table } of this.tablesOfClass(className))
+    const found: T[] = [];
+    for (const { table } of this.tablesOfClass(className)) {
+      found.push(...(pick(table) ?? []));
       for (const source of table.querySetClasses ?? [])
-        for (const { cls } of this.baseChain([source], true))
-          for (const method of pick(cls) ?? []) names.add(method);
-    cache.set(className, names);
-    return names;
+        for (const { cls } of this.baseChain([source], true)) found.push(...(pick(cls) ?? []));
+    }
+    const made = make(found);
+    cache.set(className, made);
+    return made;
   }
 
   /** The names a list of every table of a model class holds (`pick`), merged. */

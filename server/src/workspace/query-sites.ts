@@ -37,10 +37,15 @@ export class SiteNames {
   /** `app/views.py:12 in \`find_member\``: the path, the line, and the innermost function. */
   name(site: Site): string {
     const facts = this.index.get(site.file);
-    const line = this.lineIndex(site.file)?.position(site.start).line;
+    const line = this.line(site.file, site.start);
     const where = `${displayPath(facts, site.file)}${line ? `:${line}` : ''}`;
     const fn = innermostFunction(facts, site.start);
     return fn ? `${where} in \`${fn}\`` : where;
+  }
+
+  /** The 1-based line of an offset in a file; undefined when the file cannot be read. */
+  line(file: string, offset: number): number | undefined {
+    return this.lineIndex(file)?.position(offset).line;
   }
 
   private lineIndex(file: string): LineIndex | undefined {
