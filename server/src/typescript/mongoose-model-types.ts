@@ -307,6 +307,15 @@ function readsReceiverType(receiver: ts.Expression): boolean {
 }
 
 /**
+ * `modelTypeReach` of receivers, asked by the local check (`isLocallyTypedMongooseModel`), the
+ * facts and the helper reading alike: keyed by the node, for the model it was read in.
+ */
+const reachOfReceiver = new WeakMap<
+  ts.Expression,
+  { model: TsModel; reach: ModelTypeReach | null }
+>();
+
+/**
  * Where the declared type of a query's receiver leads (see `ModelTypeReach`), or undefined when
  * the syntax does not say or it is no model.
  */
@@ -314,6 +323,15 @@ export function modelTypeReach(
   model: TsModel,
   receiver: ts.Expression,
 ): ModelTypeReach | undefined {
+  const cached = reachOfReceiver.get(receiver);
+  if (cached?.model === model) return cached.reach ?? undefined;
+  const reach = readReach(model, receiver);
+  reachOfReceiver.set(receiver, { model, reach: reach ?? null });
+  return reach;
+}
+
+/** `modelTypeReach`, read from the syntax. */
+function readReach(model: TsModel, receiver: ts.Expression): ModelTypeReach | undefined {
   if (!readsReceiverType(receiver)) return undefined;
   const path = typePathOf(receiver);
   if (!path) return undefined;
