@@ -17,7 +17,7 @@
  */
 import { ts } from './compiler';
 import { enclosingClass } from './declared-types';
-import { hasModifier, unwrap, type TsModel } from './model';
+import { hasModifier, importsModule, unwrap, type TsModel } from './model';
 import { isMongooseNamespace } from './mongoose-models';
 import { declarationOf } from './name-resolution';
 import type { ClassFact, FieldFact, MongooseModelPath } from '../workspace/facts';
@@ -344,20 +344,9 @@ function readReach(model: TsModel, receiver: ts.Expression): ModelTypeReach | un
   return reachOfType(model, path.type, path.members, 0);
 }
 
-const importsMongooseOfModel = new WeakMap<TsModel, boolean>();
-
-/** Whether the file imports anything from `mongoose` (a model type of its own needs `Model`). */
-function importsMongoose(model: TsModel): boolean {
-  let found = importsMongooseOfModel.get(model);
-  if (found === undefined) {
-    found = model.text.includes('mongoose') && [...model.imports.values()].some(isFromMongoose);
-    importsMongooseOfModel.set(model, found);
-  }
-  return found;
-}
-
-function isFromMongoose(imported: { module: string }): boolean {
-  return imported.module === 'mongoose';
+/** `mongoose` itself, as an `importsModule` test (a model type of its own needs `Model`). */
+function isMongoose(module: string): boolean {
+  return module === 'mongoose';
 }
 
 /**
@@ -366,7 +355,7 @@ function isFromMongoose(imported: { module: string }): boolean {
  * all declared here.
  */
 export function isLocallyTypedMongooseModel(model: TsModel, receiver: ts.Expression): boolean {
-  return importsMongoose(model) && modelTypeReach(model, receiver)?.kind === 'model';
+  return importsModule(model, isMongoose) && modelTypeReach(model, receiver)?.kind === 'model';
 }
 
 /**
