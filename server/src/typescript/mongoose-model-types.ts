@@ -41,6 +41,8 @@ interface LocalType {
   members: Map<string, ts.TypeNode>;
   /** The plain names of the interfaces it extends, whose members it has too. */
   bases: string[];
+  /** `export default interface X` (a default-exported type is imported under any name). */
+  isDefault: boolean;
 }
 
 const typesOfModel = new WeakMap<TsModel, Map<string, LocalType>>();
@@ -95,6 +97,10 @@ function localTypes(model: TsModel): Map<string, LocalType> {
         bases: heritage.flatMap((base) =>
           ts.isIdentifier(base.expression) ? [base.expression.text] : [],
         ),
+        // Any declaration of a merged interface may be the default-exported one.
+        isDefault:
+          hasModifier(statement, ts.SyntaxKind.DefaultKeyword) ||
+          !!types.get(statement.name.text)?.isDefault,
       });
     } else if (ts.isTypeAliasDeclaration(statement)) {
       const type = statement.type;
@@ -102,6 +108,7 @@ function localTypes(model: TsModel): Map<string, LocalType> {
         isModel: isMongooseModelTypeNode(model, type),
         members: ts.isTypeLiteralNode(type) ? membersOf(type.members) : new Map(),
         bases: [],
+        isDefault: false,
       });
     }
   }
@@ -397,7 +404,7 @@ export function modelTypeFacts(
   const facts: ClassFact[] = [];
   for (const [name, type] of localTypes(model)) {
     if (taken.has(name)) continue;
-    const isDefault = isDefaultExportedType(model, name);
+    const isDefault = type.isDefault || undefined;
     if (type.isModel) {
       facts.push({ name, ...(isDefault ? { isDefault } : {}), orm: MONGOOSE_MODEL_TYPE });
       continue;
@@ -432,16 +439,4 @@ function memberFacts(
     if (classNames.length > 0) fields.push({ name, classNames });
   }
   return fields;
-}
-
-/** `export default interface X` (a default-exported type is imported under any name). */
-function isDefaultExportedType(model: TsModel, name: string): true | undefined {
-  for (const statement of model.sourceFile.statements)
-    if (
-      ts.isInterfaceDeclaration(statement) &&
-      statement.name.text === name &&
-      hasModifier(statement, ts.SyntaxKind.DefaultKeyword)
-    )
-      return true;
-  return undefined;
 }

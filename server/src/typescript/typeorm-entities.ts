@@ -118,17 +118,21 @@ function propertyOf(model: TsModel, member: ts.ClassElement): TypeormProperty | 
   return { name: name.text, node: member, decorators, columnName: columnNameOf(decorators) };
 }
 
+/** What a function returns, unwrapped: its expression body, or its first `return`'s value. */
+function returnedBy(fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expression | undefined {
+  const body = fn.body;
+  const returned = ts.isBlock(body) ? body.statements.find(ts.isReturnStatement)?.expression : body;
+  return returned && unwrap(returned);
+}
+
 /** The names an index's column list starts with: `['author', ...]` or `(p) => [p.author, ...]`. */
 function leadingColumnOf(decorator: TypeormDecorator): string | undefined {
   for (const arg of decorator.args) {
     let node = unwrap(arg);
     if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
-      const body = node.body;
-      const returned = ts.isBlock(body)
-        ? body.statements.find(ts.isReturnStatement)?.expression
-        : body;
+      const returned = returnedBy(node);
       if (!returned) return undefined;
-      node = unwrap(returned);
+      node = returned;
       if (ts.isObjectLiteralExpression(node)) {
         const first = node.properties[0];
         return first && propertyName(first);
@@ -196,10 +200,7 @@ function targetOf(decorator: TypeormDecorator): string | undefined {
   if (!first) return undefined;
   if (ts.isStringLiteralLike(first)) return first.text;
   if (!ts.isArrowFunction(first) && !ts.isFunctionExpression(first)) return undefined;
-  const body = ts.isBlock(first.body)
-    ? first.body.statements.find(ts.isReturnStatement)?.expression
-    : first.body;
-  const returned = body && unwrap(body);
+  const returned = returnedBy(first);
   return returned && ts.isIdentifier(returned) ? returned.text : undefined;
 }
 
