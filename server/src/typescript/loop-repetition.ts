@@ -106,6 +106,9 @@ function isConstantValue(node: ts.Expression): boolean {
 /** Methods that add items to an array in place. */
 const ARRAY_FILLERS = 'push|unshift|splice';
 
+/** `isFilledLater`'s scan of the declaring scope, per declaration and name: asked per loop. */
+const filledOfDeclaration = new WeakMap<ts.VariableDeclaration, Map<string, boolean>>();
+
 /**
  * Whether the array literal a `const` binds is filled after its declaration: an empty one (only
  * something that fills it makes it worth iterating: `const copies = []`, pushed to in an earlier
@@ -118,9 +121,15 @@ function isFilledLater(declaration: ts.VariableDeclaration, name: string): boole
   if (literal.elements.length === 0) return true;
   const scope = declaration.parent.parent?.parent;
   if (!scope) return false;
-  const escaped = name.replace(/\$/g, '\\$');
-  const fills = new RegExp(`(?<![\\w$.])${escaped}\\s*\\.\\s*(?:${ARRAY_FILLERS})\\s*\\(`);
-  return fills.test(scope.getText());
+  let byName = filledOfDeclaration.get(declaration);
+  if (!byName) filledOfDeclaration.set(declaration, (byName = new Map()));
+  let filled = byName.get(name);
+  if (filled === undefined) {
+    const escaped = name.replace(/\$/g, '\\$');
+    const fills = new RegExp(`(?<![\\w$.])${escaped}\\s*\\.\\s*(?:${ARRAY_FILLERS})\\s*\\(`);
+    byName.set(name, (filled = fills.test(scope.getText())));
+  }
+  return filled;
 }
 
 /** A name bound once to a constant literal (or an enum) nothing fills, looked up from `from`. */
