@@ -14,7 +14,7 @@
 import { ts } from './compiler';
 import { decoratorOrigin } from './knowledge';
 import { importsModule, unwrap, type TsModel } from './model';
-import { findProperty, propertyName, stringPropertyValue } from './object-literals';
+import { booleanPropertyValue, propertyName, stringPropertyValue } from './object-literals';
 
 const TYPEORM = 'typeorm';
 
@@ -83,12 +83,8 @@ function optionsOf(decorator: TypeormDecorator): ts.ObjectLiteralExpression | un
 
 /** Whether the decorator's options set `key: true`. */
 function optionIsTrue(decorator: TypeormDecorator, key: string): boolean {
-  const property = optionsOf(decorator) && findProperty(optionsOf(decorator)!, key);
-  return (
-    !!property &&
-    ts.isPropertyAssignment(property) &&
-    property.initializer.kind === ts.SyntaxKind.TrueKeyword
-  );
+  const options = optionsOf(decorator);
+  return !!options && booleanPropertyValue(options, key) === true;
 }
 
 function has(property: TypeormProperty, names: ReadonlySet<string>): boolean {
@@ -240,13 +236,7 @@ export function manyToOneRelations(entity: TypeormEntity): ManyToOneRelation[] {
     const manyToOne = decorator(property, 'ManyToOne');
     if (!manyToOne) continue;
     const options = optionsOf(manyToOne);
-    const constraint = options && findProperty(options, 'createForeignKeyConstraints');
-    if (
-      constraint &&
-      ts.isPropertyAssignment(constraint) &&
-      constraint.initializer.kind === ts.SyntaxKind.FalseKeyword
-    )
-      continue;
+    if (options && booleanPropertyValue(options, 'createForeignKeyConstraints') === false) continue;
     const join = joinColumnOf(property);
     if (!join) continue;
     relations.push({
