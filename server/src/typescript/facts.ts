@@ -618,7 +618,7 @@ function workspaceTypeTargets(model: TsModel, typeName: string, moduleName: stri
  * `IModels` imported, `Boards` destructured from an imported `IContext`, `this.MongooseModel` in a
  * subclass whose base declares the field.
  */
-export function mongooseModelPath(
+function mongooseModelPath(
   model: TsModel,
   receiver: ts.Expression,
   moduleName: string,
@@ -632,12 +632,23 @@ export function mongooseModelPath(
   return classNames.length > 0 ? { classNames, members: reach.members } : undefined;
 }
 
+/**
+ * `mongooseModelPath` of a call named like a Mongoose query (not `items.find((item) => ...)`, an
+ * array's): the model the index is to confirm before the call counts as one.
+ */
+export function mongooseQueryModelPath(
+  model: TsModel,
+  call: TsCall,
+  moduleName: string,
+): MongooseModelPath | undefined {
+  if (!call.receiver || !MONGOOSE_QUERIES.has(call.name) || call.isNew) return undefined;
+  if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) return undefined;
+  return mongooseModelPath(model, call.receiver, moduleName);
+}
+
 /** A Mongoose query whose model only types of other modules declare, as an effect to confirm. */
 function heldMongooseEffect(call: TsCall, model: TsModel, moduleName: string): Effect | undefined {
-  if (!call.receiver || !MONGOOSE_QUERIES.has(call.name) || call.isNew) return undefined;
-  // `items.find((item) => ...)`: an array's.
-  if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) return undefined;
-  const mongooseModel = mongooseModelPath(model, call.receiver, moduleName);
+  const mongooseModel = mongooseQueryModelPath(model, call, moduleName);
   if (!mongooseModel) return undefined;
   const { start, end } = call;
   return {
