@@ -684,11 +684,13 @@ export function heldClientFact(
  * as an effect the index confirms before anyone counts it (`Effect.prismaClient`).
  */
 function heldPrismaEffect(call: TsCall, model: TsModel, moduleName: string): Effect | undefined {
+  // `prismaQuery` asks about the one client it returns as `held`: its fact is kept, not re-read.
+  let fact: HeldClientFact | undefined;
   const holders = {
-    holdsPrismaClient: (client: ts.Expression) => !!heldClientFact(model, client, moduleName),
+    holdsPrismaClient: (client: ts.Expression) =>
+      !!(fact = heldClientFact(model, client, moduleName)),
   };
-  const held = prismaQuery(model, call, holders)?.held;
-  const prismaClient = held && heldClientFact(model, held, moduleName);
+  const prismaClient = prismaQuery(model, call, holders)?.held && fact;
   if (!prismaClient) return undefined;
   const { start, end } = call;
   return { kind: 'db', blocking: false, callee: calleeDisplay(call, 80), start, end, prismaClient };
