@@ -13,7 +13,6 @@ import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { flushesMikroOrm } from '../../server/src/typescript/mikro-orm';
 import { indentationAt } from '../../server/src/typescript/name-resolution';
 import { indentUnitAt, reindentedText } from '../../server/src/typescript/reindent';
-import { usesTransactionHandle } from '../../server/src/typescript/transaction-wrappers';
 import {
   describeLoop,
   findDeclaration,
@@ -163,7 +162,7 @@ function bodyBlocker(
  * (`dbTransactionWrap(async (manager) => ...)`).
  */
 function onTransaction(model: TsModel, call: TsCall): boolean {
-  return runsOnTransaction(call, model) || usesTransactionHandle(model, call);
+  return runsOnTransaction(call, model);
 }
 
 /** Whether `call` runs on a transaction (see `onTransaction`) or inside a transaction callback. */
