@@ -48,6 +48,7 @@ import {
   declaredClasses,
   loadedInstanceClass,
   modelReceiver,
+  topLevelClasses,
   TYPEORM_REPOSITORY_VALUE,
 } from './model-classes';
 import { moduleRepositories } from './orm-calls';
@@ -545,21 +546,6 @@ function defaultExport(model: TsModel, name: string): { isDefault?: true } {
   return statement && hasModifier(statement, ts.SyntaxKind.DefaultKeyword)
     ? { isDefault: true }
     : {};
-}
-
-const topLevelClassesOfModel = new WeakMap<TsModel, Map<string, ts.ClassDeclaration>>();
-
-/** The module's named top-level class declarations, read once per file. */
-function topLevelClasses(model: TsModel): Map<string, ts.ClassDeclaration> {
-  let classes = topLevelClassesOfModel.get(model);
-  if (!classes) {
-    classes = new Map();
-    for (const statement of model.sourceFile.statements)
-      if (ts.isClassDeclaration(statement) && statement.name)
-        classes.set(statement.name.text, statement);
-    topLevelClassesOfModel.set(model, classes);
-  }
-  return classes;
 }
 
 /**

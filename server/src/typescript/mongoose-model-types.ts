@@ -18,6 +18,7 @@
 import { ts } from './compiler';
 import { enclosingClass } from './declared-types';
 import { hasModifier, importsModule, unwrap, type TsModel } from './model';
+import { extendsExpression, topLevelClasses } from './model-classes';
 import { isMongooseNamespace } from './mongoose-models';
 import { declarationOf } from './name-resolution';
 import type { ClassFact, FieldFact, MongooseModelPath } from '../workspace/facts';
@@ -184,13 +185,14 @@ function bindingPath(
 
 /** The declared type of a parameter or variable, or of the value an unannotated one is given. */
 function typePathOfHolder(
+  model: TsModel,
   holder: ts.ParameterDeclaration | ts.VariableDeclaration,
   members: string[],
   steps: number,
 ): TypePath | undefined {
   if (holder.type) return { type: holder.type, members };
   if (!ts.isVariableDeclaration(holder) || !holder.initializer) return undefined;
-  const initial = typePathOf(holder.initializer, steps + 1);
+  const initial = typePathOf(model, holder.initializer, steps + 1);
   return initial && { ...initial, members: [...initial.members, ...members] };
 }
 
@@ -200,25 +202,25 @@ function typePathOfHolder(
  * destructured from a parameter `{ models: { Boards } }: IContext`; a field's type for
  * `this.boards`, or the class that inherits the field when no class of the file declares it.
  */
-function typePathOf(expression: ts.Expression, steps = 0): TypePath | undefined {
+function typePathOf(model: TsModel, expression: ts.Expression, steps = 0): TypePath | undefined {
   if (steps > MAX_STEPS) return undefined;
   const asserted = assertedType(expression);
   if (asserted) return { type: asserted, members: [] };
   const node = unwrap(expression);
   if (ts.isPropertyAccessExpression(node)) {
     const name = node.name.text;
-    if (node.expression.kind === ts.SyntaxKind.ThisKeyword) return thisFieldPath(node, name);
-    const owner = typePathOf(node.expression, steps + 1);
+    if (node.expression.kind === ts.SyntaxKind.ThisKeyword) return thisFieldPath(model, node, name);
+    const owner = typePathOf(model, node.expression, steps + 1);
     return owner && { ...owner, members: [...owner.members, name] };
   }
   if (!ts.isIdentifier(node)) return undefined;
   const holder = declarationOf(node)?.parent;
   if (!holder) return undefined;
   if (ts.isParameter(holder) || ts.isVariableDeclaration(holder))
-    return typePathOfHolder(holder, [], steps);
+    return typePathOfHolder(model, holder, [], steps);
   if (!ts.isBindingElement(holder)) return undefined;
   const bound = bindingPath(holder);
-  return bound && typePathOfHolder(bound.holder, bound.members, steps);
+  return bound && typePathOfHolder(model, bound.holder, bound.members, steps);
 }
 
 /** The type an expression is asserted to have (`res.locals.models as IModels`), in parentheses too. */
@@ -232,7 +234,11 @@ function assertedType(expression: ts.Expression): ts.TypeNode | undefined {
  * `this.<field>`: its declared type in the enclosing class, else in the classes it extends in this
  * file; a class whose field comes from a base of another module is left to the index.
  */
-function thisFieldPath(node: ts.PropertyAccessExpression, field: string): TypePath | undefined {
+function thisFieldPath(
+  model: TsModel,
+  node: ts.PropertyAccessExpression,
+  field: string,
+): TypePath | undefined {
   const own = enclosingClass(node);
   if (!own) return undefined;
   const seen = new Set<ts.ClassLikeDeclaration>();
@@ -242,7 +248,7 @@ function thisFieldPath(node: ts.PropertyAccessExpression, field: string): TypePa
     if (declared) return declared.type && { type: declared.type, members: [] };
     const base = baseClassName(cls);
     if (!base) return undefined;
-    const local = topLevelClass(node.getSourceFile(), base);
+    const local = topLevelClasses(model).get(base);
     if (!local) return { inheritedBy: own, members: [field] };
     cls = local;
   }
@@ -251,16 +257,8 @@ function thisFieldPath(node: ts.PropertyAccessExpression, field: string): TypePa
 
 /** The plain name a class extends (`BaseRepository` of `extends BaseRepository<T, E>`). */
 function baseClassName(cls: ts.ClassLikeDeclaration): string | undefined {
-  const clause = cls.heritageClauses?.find((c) => c.token === ts.SyntaxKind.ExtendsKeyword);
-  const base = clause?.types[0]?.expression;
+  const base = extendsExpression(cls);
   return base && ts.isIdentifier(base) ? base.text : undefined;
-}
-
-/** The file's top-level class declaration of a name. */
-function topLevelClass(sourceFile: ts.SourceFile, name: string): ts.ClassDeclaration | undefined {
-  for (const statement of sourceFile.statements)
-    if (ts.isClassDeclaration(statement) && statement.name?.text === name) return statement;
-  return undefined;
 }
 
 /** Where a type and the members read from it lead (see `ModelTypeReach`). */
@@ -340,7 +338,7 @@ export function modelTypeReach(
 /** `modelTypeReach`, read from the syntax. */
 function readReach(model: TsModel, receiver: ts.Expression): ModelTypeReach | undefined {
   if (!readsReceiverType(receiver)) return undefined;
-  const path = typePathOf(receiver);
+  const path = typePathOf(model, receiver);
   if (!path) return undefined;
   if ('inheritedBy' in path) {
     const name = path.inheritedBy.name?.text;
