@@ -15,7 +15,6 @@ import { flushesMikroOrm } from '../../server/src/typescript/mikro-orm';
 import { indentationAt } from '../../server/src/typescript/name-resolution';
 import { dispatchesPerItem } from '../../server/src/typescript/per-item-dispatch';
 import { indentUnitAt, reindentedText } from '../../server/src/typescript/reindent';
-import { usesTransactionHandle } from '../../server/src/typescript/transaction-wrappers';
 import {
   describeLoop,
   findDeclaration,
@@ -176,7 +175,7 @@ function bodyBlocker(
  * (`dbTransactionWrap(async (manager) => ...)`).
  */
 function onTransaction(model: TsModel, call: TsCall): boolean {
-  return runsOnTransaction(call, model) || usesTransactionHandle(model, call);
+  return runsOnTransaction(call, model);
 }
 
 /** Whether `call` runs on a transaction (see `onTransaction`) or inside a transaction callback. */

@@ -12,8 +12,8 @@ import {
 } from '../../server/src/typescript/drizzle-tables';
 import {
   appendArrayElements,
-  appendNamedImport,
   appendObjectProperties,
+  importNamedFrom,
 } from '../../server/src/typescript/edits';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import type { TsModel } from '../../server/src/typescript/model';
@@ -129,16 +129,6 @@ function indexExpression(
   return `${indexFunction}(${quote}${name}${quote}).on(${on})`;
 }
 
-/** Whether the module binds `name` to something of its own (a variable, function, class, import). */
-function bindsName(model: TsModel, name: string): boolean {
-  if (model.imports.has(name) || model.moduleVariables.has(name)) return true;
-  return model.sourceFile.statements.some(
-    (statement) =>
-      (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) &&
-      statement.name?.text === name,
-  );
-}
-
 /**
  * How the file calls the dialect's `index`: its import (`index`, `pg.index`), or `index` added to
  * the `{ ... }` import of the dialect module when the name is free.
@@ -149,21 +139,8 @@ function indexFunctionOf(
 ): { name: string; edits: TextEdit[] } | undefined {
   const bound = dialectExportName(model, table.dialect, 'index');
   if (bound) return { name: bound, edits: [] };
-  if (bindsName(model, 'index')) return undefined;
-  const module = DRIZZLE_DIALECT_MODULES[table.dialect];
-  for (const statement of model.sourceFile.statements) {
-    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier))
-      continue;
-    const clause = statement.importClause;
-    const bindings = clause?.namedBindings;
-    if (statement.moduleSpecifier.text !== module || clause?.isTypeOnly) continue;
-    if (!bindings || !ts.isNamedImports(bindings) || bindings.elements.length === 0) continue;
-    return {
-      name: 'index',
-      edits: appendNamedImport(model.text, model.sourceFile, bindings, 'index'),
-    };
-  }
-  return undefined;
+  const edits = importNamedFrom(model, DRIZZLE_DIALECT_MODULES[table.dialect], 'index');
+  return edits && { name: 'index', edits };
 }
 
 /** A property name for the object form that `taken` does not hold yet: `projectIdIdx`. */

@@ -18,6 +18,7 @@ import {
   type TsModel,
 } from '../../server/src/typescript/model';
 import { declarationOf, isWithin } from '../../server/src/typescript/name-resolution';
+import { booleanPropertyValue, findProperty } from '../../server/src/typescript/object-literals';
 import { effectHookOf } from '../../server/src/typescript/timers';
 
 /** Objects that live as long as the process or the page. */
@@ -46,15 +47,7 @@ const REMOVAL_OF: Record<string, string> = {
 function removedByOptions(call: TsCall): boolean {
   const options = call.args[2] && unwrap(call.args[2]);
   if (!options || !ts.isObjectLiteralExpression(options)) return false;
-  return options.properties.some((property) => {
-    const name = property.name && ts.isIdentifier(property.name) ? property.name.text : '';
-    if (name === 'signal') return true;
-    return (
-      name === 'once' &&
-      ts.isPropertyAssignment(property) &&
-      property.initializer.kind === ts.SyntaxKind.TrueKeyword
-    );
-  });
+  return !!findProperty(options, 'signal') || booleanPropertyValue(options, 'once') === true;
 }
 
 /** Whether the registration's result is kept: an unsubscribe function or subscription to call later. */

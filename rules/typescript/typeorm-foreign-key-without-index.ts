@@ -3,7 +3,7 @@ import { lineEndingOf } from '../../server/src/engine/line-endings';
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
-import { appendNamedImport } from '../../server/src/typescript/edits';
+import { importNamedFrom } from '../../server/src/typescript/edits';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import type { TsModel } from '../../server/src/typescript/model';
 import { indentationAt } from '../../server/src/typescript/name-resolution';
@@ -50,18 +50,6 @@ function describe(relation: ManyToOneRelation): string {
   );
 }
 
-/** Whether the module binds `name` to something of its own (a variable, function, class, import). */
-function bindsName(model: TsModel, name: string): boolean {
-  if (model.imports.has(name) || model.moduleVariables.has(name)) return true;
-  return model.sourceFile.statements.some(
-    (statement) =>
-      (ts.isFunctionDeclaration(statement) ||
-        ts.isClassDeclaration(statement) ||
-        ts.isEnumDeclaration(statement)) &&
-      statement.name?.text === name,
-  );
-}
-
 /**
  * How the file writes TypeORM's `Index`: its import (`Index`, an alias, `typeorm.Index` through a
  * namespace import), or `Index` added to the file's `{ ... }` import from `typeorm` when the name
@@ -75,20 +63,8 @@ function indexDecoratorOf(model: TsModel): { name: string; edits: TextEdit[] } |
     if (imported.imported === '*') namespace = local;
   }
   if (namespace) return { name: `${namespace}.Index`, edits: [] };
-  if (bindsName(model, 'Index')) return undefined;
-  for (const statement of model.sourceFile.statements) {
-    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier))
-      continue;
-    const clause = statement.importClause;
-    const bindings = clause?.namedBindings;
-    if (statement.moduleSpecifier.text !== 'typeorm' || clause?.isTypeOnly) continue;
-    if (!bindings || !ts.isNamedImports(bindings) || bindings.elements.length === 0) continue;
-    return {
-      name: 'Index',
-      edits: appendNamedImport(model.text, model.sourceFile, bindings, 'Index'),
-    };
-  }
-  return undefined;
+  const edits = importNamedFrom(model, 'typeorm', 'Index');
+  return edits && { name: 'Index', edits };
 }
 
 /**

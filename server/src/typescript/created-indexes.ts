@@ -16,7 +16,7 @@ import { ts } from './compiler';
 import { tsSqlUnits } from './embedded-sql';
 import { isTestFilePath } from './knowledge';
 import { importsModule, unwrap, type TsCall, type TsModel } from './model';
-import { findProperty, stringPropertyValue } from './object-literals';
+import { booleanPropertyValue, findProperty, stringPropertyValue } from './object-literals';
 
 /** Text a file that may create an index holds: SQL DDL, or TypeORM's `createIndex(`/`createTable(`. */
 const MAY_CREATE = new RegExp(
@@ -90,17 +90,12 @@ function indexesOf(
     const options = indexOptions(index);
     const columns = options && columnNames(options);
     if (!options || !columns?.length) continue;
-    const unique = findProperty(options, 'isUnique');
     found.push({
       kind: 'create',
       table,
       columns,
       name: stringPropertyValue(options, 'name'),
-      unique:
-        uniqueAlways ||
-        (!!unique &&
-          ts.isPropertyAssignment(unique) &&
-          unique.initializer.kind === ts.SyntaxKind.TrueKeyword),
+      unique: uniqueAlways || booleanPropertyValue(options, 'isUnique') === true,
       start: index.getStart(model.sourceFile),
       end: index.end,
     });

@@ -1,6 +1,7 @@
 /** Text edits on TypeScript/JavaScript code that keep the code's own formatting. */
 import type { TextEdit } from '../engine/types';
 import { ts } from './compiler';
+import type { TsModel } from './model';
 import { indentationAt } from './name-resolution';
 
 /** Offset of the end of the line holding `offset` (before `\r\n` or `\n`). */
@@ -63,6 +64,41 @@ export function appendNamedImport(
   name: string,
 ): TextEdit[] {
   return appendToList(text, sourceFile, imports.elements, imports.end - 1, [name]);
+}
+
+/** Whether the module binds `name` to something of its own (a variable, function, class, enum, import). */
+function bindsName(model: TsModel, name: string): boolean {
+  if (model.imports.has(name) || model.moduleVariables.has(name)) return true;
+  return model.sourceFile.statements.some(
+    (statement) =>
+      (ts.isFunctionDeclaration(statement) ||
+        ts.isClassDeclaration(statement) ||
+        ts.isEnumDeclaration(statement)) &&
+      statement.name?.text === name,
+  );
+}
+
+/**
+ * Adds `name` to the file's `{ ... }` import from `module` (not a type-only one) when the module
+ * binds no `name` of its own: the edits, or undefined when the name is taken or no such import
+ * can take it.
+ */
+export function importNamedFrom(
+  model: TsModel,
+  module: string,
+  name: string,
+): TextEdit[] | undefined {
+  if (bindsName(model, name)) return undefined;
+  for (const statement of model.sourceFile.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier))
+      continue;
+    const clause = statement.importClause;
+    const bindings = clause?.namedBindings;
+    if (statement.moduleSpecifier.text !== module || clause?.isTypeOnly) continue;
+    if (!bindings || !ts.isNamedImports(bindings) || bindings.elements.length === 0) continue;
+    return appendNamedImport(model.text, model.sourceFile, bindings, name);
+  }
+  return undefined;
 }
 
 /** Adds `added` after the last of the non-empty `items`, a list closed at `close`. */

@@ -48,6 +48,7 @@ import {
   declaredClasses,
   loadedInstanceClass,
   modelReceiver,
+  topLevelClasses,
   TYPEORM_REPOSITORY_VALUE,
 } from './model-classes';
 import { moduleRepositories } from './orm-calls';
@@ -547,21 +548,6 @@ function defaultExport(model: TsModel, name: string): { isDefault?: true } {
     : {};
 }
 
-const topLevelClassesOfModel = new WeakMap<TsModel, Map<string, ts.ClassDeclaration>>();
-
-/** The module's named top-level class declarations, read once per file. */
-function topLevelClasses(model: TsModel): Map<string, ts.ClassDeclaration> {
-  let classes = topLevelClassesOfModel.get(model);
-  if (!classes) {
-    classes = new Map();
-    for (const statement of model.sourceFile.statements)
-      if (ts.isClassDeclaration(statement) && statement.name)
-        classes.set(statement.name.text, statement);
-    topLevelClassesOfModel.set(model, classes);
-  }
-  return classes;
-}
-
 /**
  * Per top-level class, its fields declared with a workspace class's type (imported from a
  * workspace module, or declared in this file) → the qualified names that class may have. Classes
@@ -618,7 +604,7 @@ function workspaceTypeTargets(model: TsModel, typeName: string, moduleName: stri
  * `IModels` imported, `Boards` destructured from an imported `IContext`, `this.MongooseModel` in a
  * subclass whose base declares the field.
  */
-export function mongooseModelPath(
+function mongooseModelPath(
   model: TsModel,
   receiver: ts.Expression,
   moduleName: string,
@@ -632,12 +618,23 @@ export function mongooseModelPath(
   return classNames.length > 0 ? { classNames, members: reach.members } : undefined;
 }
 
+/**
+ * `mongooseModelPath` of a call named like a Mongoose query (not `items.find((item) => ...)`, an
+ * array's): the model the index is to confirm before the call counts as one.
+ */
+export function mongooseQueryModelPath(
+  model: TsModel,
+  call: TsCall,
+  moduleName: string,
+): MongooseModelPath | undefined {
+  if (!call.receiver || !MONGOOSE_QUERIES.has(call.name) || call.isNew) return undefined;
+  if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) return undefined;
+  return mongooseModelPath(model, call.receiver, moduleName);
+}
+
 /** A Mongoose query whose model only types of other modules declare, as an effect to confirm. */
 function heldMongooseEffect(call: TsCall, model: TsModel, moduleName: string): Effect | undefined {
-  if (!call.receiver || !MONGOOSE_QUERIES.has(call.name) || call.isNew) return undefined;
-  // `items.find((item) => ...)`: an array's.
-  if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) return undefined;
-  const mongooseModel = mongooseModelPath(model, call.receiver, moduleName);
+  const mongooseModel = mongooseQueryModelPath(model, call, moduleName);
   if (!mongooseModel) return undefined;
   const { start, end } = call;
   return {
@@ -673,11 +670,13 @@ export function heldClientFact(
  * as an effect the index confirms before anyone counts it (`Effect.prismaClient`).
  */
 function heldPrismaEffect(call: TsCall, model: TsModel, moduleName: string): Effect | undefined {
+  // `prismaQuery` asks about the one client it returns as `held`: its fact is kept, not re-read.
+  let fact: HeldClientFact | undefined;
   const holders = {
-    holdsPrismaClient: (client: ts.Expression) => !!heldClientFact(model, client, moduleName),
+    holdsPrismaClient: (client: ts.Expression) =>
+      !!(fact = heldClientFact(model, client, moduleName)),
   };
-  const held = prismaQuery(model, call, holders)?.held;
-  const prismaClient = held && heldClientFact(model, held, moduleName);
+  const prismaClient = prismaQuery(model, call, holders)?.held && fact;
   if (!prismaClient) return undefined;
   const { start, end } = call;
   return { kind: 'db', blocking: false, callee: calleeDisplay(call, 80), start, end, prismaClient };

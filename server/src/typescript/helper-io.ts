@@ -9,19 +9,18 @@
 import type { CallSite, Effect, FunctionFacts } from '../workspace/facts';
 import type { IndexedFunction, WorkspaceIndex } from '../workspace/index';
 import { PRISMA_WRITE_OPERATIONS } from './knowledge';
-import { unwrap, type TsCall, type TsModel } from './model';
+import type { TsCall, TsModel } from './model';
 import { ts } from './compiler';
 import {
   heldClientFact,
   importedDbTargets,
   modelClassTargets,
-  mongooseModelPath,
+  mongooseQueryModelPath,
   tsCallTargets,
   tsModuleNameOf,
 } from './facts';
 import { confirmsMongooseModel } from './mongoose-model-types';
 import { mongooseChainStart } from './orm-calls';
-import { MONGOOSE_QUERIES } from './orm-methods';
 import { confirmsPrismaClient } from './prisma-clients';
 import { MONGODB, MONGODB_DB } from './mongodb-collections';
 import {
@@ -126,9 +125,7 @@ export class HelperIoFinder {
    * subclass of a repository base that declares it).
    */
   private queriesTypedMongooseModel(call: TsCall): boolean {
-    if (!call.receiver || call.isNew || !MONGOOSE_QUERIES.has(call.name)) return false;
-    if (call.args[0] && ts.isFunctionLike(unwrap(call.args[0]))) return false;
-    const path = mongooseModelPath(this.model, call.receiver, this.moduleName);
+    const path = mongooseQueryModelPath(this.model, call, this.moduleName);
     return !!path && confirmsMongooseModel(this.index(), path);
   }
 

@@ -28,6 +28,7 @@ import { onOneTypeormConnection, ormQuery, ormWrites } from './orm-calls';
 import { MONGOOSE_QUERIES, MONGOOSE_QUERY_MODIFIERS } from './orm-methods';
 import { cursorStartOf, MONGODB, MONGODB_CURSOR_STARTS } from './mongodb-collections';
 import { STRAPI, strapiQueryOf, strapiWrites } from './strapi';
+import { usesTransactionHandle } from './transaction-wrappers';
 
 export type IoKind = 'db' | 'http' | 'fs';
 
@@ -286,9 +287,10 @@ const TRANSACTION_CLIENT = /^(?:tx|trx|transaction)$/;
 
 /**
  * Whether a call runs on a transaction: through a transaction client (`tx.user.update(...)`),
- * with one in its options, or through a TypeORM query runner or transaction manager (or MikroORM's
- * `transactional` one). Its queries
- * share the transaction's one connection, in turn.
+ * with one in its options, through a TypeORM query runner or transaction manager (or MikroORM's
+ * `transactional` one), or on (or handing on) the handle of one the app opens through a helper of
+ * its own (`dbTransactionWrap(async (manager) => ...)`, see `transaction-wrappers.ts`). Its
+ * queries share the transaction's one connection, in turn.
  */
 export function runsOnTransaction(call: TsCall, model: TsModel): boolean {
   const root = (call.receiverText ?? '').split('.')[0];
@@ -297,7 +299,8 @@ export function runsOnTransaction(call: TsCall, model: TsModel): boolean {
     passesTransaction(call) ||
     onKnexTransaction(model, call) ||
     onOneTypeormConnection(model, call) ||
-    onOneMikroOrmConnection(model, call)
+    onOneMikroOrmConnection(model, call) ||
+    usesTransactionHandle(model, call)
   );
 }
 

@@ -106,6 +106,9 @@ function isConstantValue(node: ts.Expression): boolean {
 /** Methods that add items to an array in place. */
 const ARRAY_FILLERS = 'push|unshift|splice';
 
+/** `isFilledLater`'s scan of the declaring scope, per declaration and name: asked per loop. */
+const filledOfDeclaration = new WeakMap<ts.VariableDeclaration, Map<string, boolean>>();
+
 /**
  * Whether the array literal a `const` binds is filled after its declaration: an empty one (only
  * something that fills it makes it worth iterating: `const copies = []`, pushed to in an earlier
@@ -118,9 +121,15 @@ function isFilledLater(declaration: ts.VariableDeclaration, name: string): boole
   if (literal.elements.length === 0) return true;
   const scope = declaration.parent.parent?.parent;
   if (!scope) return false;
-  const escaped = name.replace(/\$/g, '\\$');
-  const fills = new RegExp(`(?<![\\w$.])${escaped}\\s*\\.\\s*(?:${ARRAY_FILLERS})\\s*\\(`);
-  return fills.test(scope.getText());
+  let byName = filledOfDeclaration.get(declaration);
+  if (!byName) filledOfDeclaration.set(declaration, (byName = new Map()));
+  let filled = byName.get(name);
+  if (filled === undefined) {
+    const escaped = name.replace(/\$/g, '\\$');
+    const fills = new RegExp(`(?<![\\w$.])${escaped}\\s*\\.\\s*(?:${ARRAY_FILLERS})\\s*\\(`);
+    byName.set(name, (filled = fills.test(scope.getText())));
+  }
+  return filled;
 }
 
 /** A name bound once to a constant literal (or an enum) nothing fills, looked up from `from`. */
@@ -168,13 +177,7 @@ export function isEvidentlyArray(node: ts.Expression, from: ts.Node, depth = 0):
   if (!ts.isIdentifier(value) || depth > 3) return false;
   const declaration = findDeclaration(value.text, from);
   if (!declaration || ts.isEnumDeclaration(declaration)) return false;
-  const type = declaration.type;
-  if (
-    type &&
-    (ts.isArrayTypeNode(type) ||
-      /^(?:readonly\s+)?\w[\w.<>, ]*\[\]$|^(?:Readonly)?Array</.test(type.getText()))
-  )
-    return true;
+  if (declaration.type && isArrayTypeNode(declaration.type)) return true;
   return !!declaration.initializer && isEvidentlyArray(declaration.initializer, from, depth + 1);
 }
 
@@ -574,17 +577,25 @@ const ROW_LIST_READS = new Set([
   'toArray',
 ]);
 
-/** `T[]`, `readonly T[]`, `Array<T>`, or a promise of one (`Promise<T[]>`). */
-function isArrayType(type: ts.TypeNode | undefined): boolean {
-  if (!type) return false;
+/** `T[]`, `readonly T[]`, `Array<T>`, `ReadonlyArray<T>`. */
+function isArrayTypeNode(type: ts.TypeNode): boolean {
   if (ts.isArrayTypeNode(type)) return true;
   if (ts.isTypeOperatorNode(type) && type.operator === ts.SyntaxKind.ReadonlyKeyword)
-    return isArrayType(type.type);
+    return isArrayTypeNode(type.type);
   if (!ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return false;
-  const name = type.typeName.text;
-  if (name === 'Array' || name === 'ReadonlyArray') return true;
+  return type.typeName.text === 'Array' || type.typeName.text === 'ReadonlyArray';
+}
+
+/** An array type (`isArrayTypeNode`), or a promise of one (`Promise<T[]>`). */
+function isArrayType(type: ts.TypeNode | undefined): boolean {
+  if (!type) return false;
+  if (isArrayTypeNode(type)) return true;
   return (
-    name === 'Promise' && type.typeArguments?.length === 1 && isArrayType(type.typeArguments[0])
+    ts.isTypeReferenceNode(type) &&
+    ts.isIdentifier(type.typeName) &&
+    type.typeName.text === 'Promise' &&
+    type.typeArguments?.length === 1 &&
+    isArrayType(type.typeArguments[0])
   );
 }
 

@@ -213,8 +213,23 @@ export interface DeclaredClass {
 
 const classesOfModel = new WeakMap<TsModel, Map<string, DeclaredClass>>();
 
+const topLevelClassesOfModel = new WeakMap<TsModel, Map<string, ts.ClassDeclaration>>();
+
+/** The module's named top-level class declarations, read once per file. */
+export function topLevelClasses(model: TsModel): Map<string, ts.ClassDeclaration> {
+  let classes = topLevelClassesOfModel.get(model);
+  if (!classes) {
+    classes = new Map();
+    for (const statement of model.sourceFile.statements)
+      if (ts.isClassDeclaration(statement) && statement.name)
+        classes.set(statement.name.text, statement);
+    topLevelClassesOfModel.set(model, classes);
+  }
+  return classes;
+}
+
 /** The expression after `extends` (`Model` in `extends Model<Attributes, Creation>`). */
-function extendsExpression(node: ts.ClassLikeDeclaration): ts.Expression | undefined {
+export function extendsExpression(node: ts.ClassLikeDeclaration): ts.Expression | undefined {
   const clause = node.heritageClauses?.find(
     (heritage) => heritage.token === ts.SyntaxKind.ExtendsKeyword,
   );

@@ -208,6 +208,13 @@ export function chainText(node: ts.Expression): string {
   return '';
 }
 
+/** The name a callee ends with: `dbTransactionWrap`, `runInTransaction` of `this.db.x`; else ''. */
+export function calleeName(callee: ts.Expression): string {
+  const node = unwrap(callee);
+  if (ts.isIdentifier(node)) return node.text;
+  return ts.isPropertyAccessExpression(node) ? node.name.text : '';
+}
+
 /** The node's parent, skipping parentheses and type-only wrappers. */
 export function semanticParent(node: ts.Node): ts.Node | undefined {
   let parent = node.parent;

@@ -17,7 +17,8 @@
  */
 import { ts } from './compiler';
 import { enclosingClass } from './declared-types';
-import { hasModifier, unwrap, type TsModel } from './model';
+import { hasModifier, importsModule, unwrap, type TsModel } from './model';
+import { extendsExpression, topLevelClasses } from './model-classes';
 import { isMongooseNamespace } from './mongoose-models';
 import { declarationOf } from './name-resolution';
 import type { ClassFact, FieldFact, MongooseModelPath } from '../workspace/facts';
@@ -41,6 +42,8 @@ interface LocalType {
   members: Map<string, ts.TypeNode>;
   /** The plain names of the interfaces it extends, whose members it has too. */
   bases: string[];
+  /** `export default interface X` (a default-exported type is imported under any name). */
+  isDefault: boolean;
 }
 
 const typesOfModel = new WeakMap<TsModel, Map<string, LocalType>>();
@@ -95,6 +98,10 @@ function localTypes(model: TsModel): Map<string, LocalType> {
         bases: heritage.flatMap((base) =>
           ts.isIdentifier(base.expression) ? [base.expression.text] : [],
         ),
+        // Any declaration of a merged interface may be the default-exported one.
+        isDefault:
+          hasModifier(statement, ts.SyntaxKind.DefaultKeyword) ||
+          !!types.get(statement.name.text)?.isDefault,
       });
     } else if (ts.isTypeAliasDeclaration(statement)) {
       const type = statement.type;
@@ -102,6 +109,7 @@ function localTypes(model: TsModel): Map<string, LocalType> {
         isModel: isMongooseModelTypeNode(model, type),
         members: ts.isTypeLiteralNode(type) ? membersOf(type.members) : new Map(),
         bases: [],
+        isDefault: false,
       });
     }
   }
@@ -177,13 +185,14 @@ function bindingPath(
 
 /** The declared type of a parameter or variable, or of the value an unannotated one is given. */
 function typePathOfHolder(
+  model: TsModel,
   holder: ts.ParameterDeclaration | ts.VariableDeclaration,
   members: string[],
   steps: number,
 ): TypePath | undefined {
   if (holder.type) return { type: holder.type, members };
   if (!ts.isVariableDeclaration(holder) || !holder.initializer) return undefined;
-  const initial = typePathOf(holder.initializer, steps + 1);
+  const initial = typePathOf(model, holder.initializer, steps + 1);
   return initial && { ...initial, members: [...initial.members, ...members] };
 }
 
@@ -193,25 +202,25 @@ function typePathOfHolder(
  * destructured from a parameter `{ models: { Boards } }: IContext`; a field's type for
  * `this.boards`, or the class that inherits the field when no class of the file declares it.
  */
-function typePathOf(expression: ts.Expression, steps = 0): TypePath | undefined {
+function typePathOf(model: TsModel, expression: ts.Expression, steps = 0): TypePath | undefined {
   if (steps > MAX_STEPS) return undefined;
   const asserted = assertedType(expression);
   if (asserted) return { type: asserted, members: [] };
   const node = unwrap(expression);
   if (ts.isPropertyAccessExpression(node)) {
     const name = node.name.text;
-    if (node.expression.kind === ts.SyntaxKind.ThisKeyword) return thisFieldPath(node, name);
-    const owner = typePathOf(node.expression, steps + 1);
+    if (node.expression.kind === ts.SyntaxKind.ThisKeyword) return thisFieldPath(model, node, name);
+    const owner = typePathOf(model, node.expression, steps + 1);
     return owner && { ...owner, members: [...owner.members, name] };
   }
   if (!ts.isIdentifier(node)) return undefined;
   const holder = declarationOf(node)?.parent;
   if (!holder) return undefined;
   if (ts.isParameter(holder) || ts.isVariableDeclaration(holder))
-    return typePathOfHolder(holder, [], steps);
+    return typePathOfHolder(model, holder, [], steps);
   if (!ts.isBindingElement(holder)) return undefined;
   const bound = bindingPath(holder);
-  return bound && typePathOfHolder(bound.holder, bound.members, steps);
+  return bound && typePathOfHolder(model, bound.holder, bound.members, steps);
 }
 
 /** The type an expression is asserted to have (`res.locals.models as IModels`), in parentheses too. */
@@ -225,7 +234,11 @@ function assertedType(expression: ts.Expression): ts.TypeNode | undefined {
  * `this.<field>`: its declared type in the enclosing class, else in the classes it extends in this
  * file; a class whose field comes from a base of another module is left to the index.
  */
-function thisFieldPath(node: ts.PropertyAccessExpression, field: string): TypePath | undefined {
+function thisFieldPath(
+  model: TsModel,
+  node: ts.PropertyAccessExpression,
+  field: string,
+): TypePath | undefined {
   const own = enclosingClass(node);
   if (!own) return undefined;
   const seen = new Set<ts.ClassLikeDeclaration>();
@@ -235,7 +248,7 @@ function thisFieldPath(node: ts.PropertyAccessExpression, field: string): TypePa
     if (declared) return declared.type && { type: declared.type, members: [] };
     const base = baseClassName(cls);
     if (!base) return undefined;
-    const local = topLevelClass(node.getSourceFile(), base);
+    const local = topLevelClasses(model).get(base);
     if (!local) return { inheritedBy: own, members: [field] };
     cls = local;
   }
@@ -244,16 +257,8 @@ function thisFieldPath(node: ts.PropertyAccessExpression, field: string): TypePa
 
 /** The plain name a class extends (`BaseRepository` of `extends BaseRepository<T, E>`). */
 function baseClassName(cls: ts.ClassLikeDeclaration): string | undefined {
-  const clause = cls.heritageClauses?.find((c) => c.token === ts.SyntaxKind.ExtendsKeyword);
-  const base = clause?.types[0]?.expression;
+  const base = extendsExpression(cls);
   return base && ts.isIdentifier(base) ? base.text : undefined;
-}
-
-/** The file's top-level class declaration of a name. */
-function topLevelClass(sourceFile: ts.SourceFile, name: string): ts.ClassDeclaration | undefined {
-  for (const statement of sourceFile.statements)
-    if (ts.isClassDeclaration(statement) && statement.name?.text === name) return statement;
-  return undefined;
 }
 
 /** Where a type and the members read from it lead (see `ModelTypeReach`). */
@@ -307,6 +312,15 @@ function readsReceiverType(receiver: ts.Expression): boolean {
 }
 
 /**
+ * `modelTypeReach` of receivers, asked by the local check (`isLocallyTypedMongooseModel`), the
+ * facts and the helper reading alike: keyed by the node, for the model it was read in.
+ */
+const reachOfReceiver = new WeakMap<
+  ts.Expression,
+  { model: TsModel; reach: ModelTypeReach | null }
+>();
+
+/**
  * Where the declared type of a query's receiver leads (see `ModelTypeReach`), or undefined when
  * the syntax does not say or it is no model.
  */
@@ -314,8 +328,17 @@ export function modelTypeReach(
   model: TsModel,
   receiver: ts.Expression,
 ): ModelTypeReach | undefined {
+  const cached = reachOfReceiver.get(receiver);
+  if (cached?.model === model) return cached.reach ?? undefined;
+  const reach = readReach(model, receiver);
+  reachOfReceiver.set(receiver, { model, reach: reach ?? null });
+  return reach;
+}
+
+/** `modelTypeReach`, read from the syntax. */
+function readReach(model: TsModel, receiver: ts.Expression): ModelTypeReach | undefined {
   if (!readsReceiverType(receiver)) return undefined;
-  const path = typePathOf(receiver);
+  const path = typePathOf(model, receiver);
   if (!path) return undefined;
   if ('inheritedBy' in path) {
     const name = path.inheritedBy.name?.text;
@@ -326,20 +349,9 @@ export function modelTypeReach(
   return reachOfType(model, path.type, path.members, 0);
 }
 
-const importsMongooseOfModel = new WeakMap<TsModel, boolean>();
-
-/** Whether the file imports anything from `mongoose` (a model type of its own needs `Model`). */
-function importsMongoose(model: TsModel): boolean {
-  let found = importsMongooseOfModel.get(model);
-  if (found === undefined) {
-    found = model.text.includes('mongoose') && [...model.imports.values()].some(isFromMongoose);
-    importsMongooseOfModel.set(model, found);
-  }
-  return found;
-}
-
-function isFromMongoose(imported: { module: string }): boolean {
-  return imported.module === 'mongoose';
+/** `mongoose` itself, as an `importsModule` test (a model type of its own needs `Model`). */
+function isMongoose(module: string): boolean {
+  return module === 'mongoose';
 }
 
 /**
@@ -348,7 +360,7 @@ function isFromMongoose(imported: { module: string }): boolean {
  * all declared here.
  */
 export function isLocallyTypedMongooseModel(model: TsModel, receiver: ts.Expression): boolean {
-  return importsMongoose(model) && modelTypeReach(model, receiver)?.kind === 'model';
+  return importsModule(model, isMongoose) && modelTypeReach(model, receiver)?.kind === 'model';
 }
 
 /**
@@ -390,7 +402,7 @@ export function modelTypeFacts(
   const facts: ClassFact[] = [];
   for (const [name, type] of localTypes(model)) {
     if (taken.has(name)) continue;
-    const isDefault = isDefaultExportedType(model, name);
+    const isDefault = type.isDefault || undefined;
     if (type.isModel) {
       facts.push({ name, ...(isDefault ? { isDefault } : {}), orm: MONGOOSE_MODEL_TYPE });
       continue;
@@ -425,16 +437,4 @@ function memberFacts(
     if (classNames.length > 0) fields.push({ name, classNames });
   }
   return fields;
-}
-
-/** `export default interface X` (a default-exported type is imported under any name). */
-function isDefaultExportedType(model: TsModel, name: string): true | undefined {
-  for (const statement of model.sourceFile.statements)
-    if (
-      ts.isInterfaceDeclaration(statement) &&
-      statement.name.text === name &&
-      hasModifier(statement, ts.SyntaxKind.DefaultKeyword)
-    )
-      return true;
-  return undefined;
 }

@@ -18,6 +18,20 @@ export function findProperty(
 }
 
 /**
+ * The literal `true` or `false` the property named `name` is set to (`unique: true`); undefined
+ * when there is no such property or its value is anything else.
+ */
+export function booleanPropertyValue(
+  object: ts.ObjectLiteralExpression,
+  name: string,
+): boolean | undefined {
+  const property = findProperty(object, name);
+  if (!property || !ts.isPropertyAssignment(property)) return undefined;
+  if (property.initializer.kind === ts.SyntaxKind.TrueKeyword) return true;
+  return property.initializer.kind === ts.SyntaxKind.FalseKeyword ? false : undefined;
+}
+
+/**
  * The text of the first property named `name` whose value is a string literal (`url: '/users'`).
  * `identifierKeysOnly` leaves quoted keys (`'url': ...`) out, for readers that have always read
  * only plain ones.

@@ -11,7 +11,14 @@
  */
 import { ts } from './compiler';
 import { isModuleExportsAssignment } from './module-exports';
-import { semanticParent, unwrap, type TsCall, type TsFunction, type TsModel } from './model';
+import {
+  calleeName,
+  semanticParent,
+  unwrap,
+  type TsCall,
+  type TsFunction,
+  type TsModel,
+} from './model';
 import { declarationOf } from './name-resolution';
 
 /** The `orm` of an `IoCall` through Strapi. */
@@ -196,7 +203,9 @@ export function isStrapiApiMethod(model: TsModel, fn: TsFunction): boolean {
   if (!object || returnedObjectOwner(object) !== factory.node) return false;
   const holder = semanticParent(factory.node);
   if (holder && ts.isCallExpression(holder))
-    return holder.arguments[1] === factory.node && CORE_FACTORIES.has(calleeName(holder));
+    return (
+      holder.arguments[1] === factory.node && CORE_FACTORIES.has(calleeName(holder.expression))
+    );
   if (!STRAPI_API_FILE.test(model.relativePath) || !receivesStrapi(factory.node)) return false;
   return !!holder && (ts.isExportAssignment(holder) || isModuleExportsAssignment(holder));
 }
@@ -221,12 +230,6 @@ function returnedObjectOwner(object: ts.ObjectLiteralExpression): ts.Node | unde
   let node: ts.Node | undefined = parent.parent;
   while (node && !ts.isFunctionLike(node)) node = node.parent;
   return node;
-}
-
-function calleeName(call: ts.CallExpression): string {
-  const callee = unwrap(call.expression);
-  if (ts.isIdentifier(callee)) return callee.text;
-  return ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
 }
 
 /** `({ strapi }) => ...` or `(strapi) => ...`: a factory Strapi hands itself to. */

@@ -9,7 +9,7 @@
  */
 import { ts } from './compiler';
 import { enclosingClass } from './declared-types';
-import { accessRoot, semanticParent, unwrap, type TsCall, type TsModel } from './model';
+import { accessRoot, calleeName, semanticParent, unwrap, type TsCall, type TsModel } from './model';
 import { declarationOf } from './name-resolution';
 
 /** Names of functions that run a callback in a transaction: `dbTransactionWrap`, `withTx`. */
@@ -22,13 +22,6 @@ const TRANSACTION_TYPE = /^(?:Prisma\.TransactionClient|Knex\.Transaction)\b/;
 const HANDLE_TYPE = /^(?:EntityManager|Prisma\.TransactionClient|Knex\.Transaction)\b/;
 /** How many functions of the file a handle is followed through. */
 const MAX_HANDOFFS = 3;
-
-/** The name a call's callee ends with: `dbTransactionWrap`, `runInTransaction` of `this.db.x`. */
-function calleeName(callee: ts.Expression): string {
-  const node = unwrap(callee);
-  if (ts.isIdentifier(node)) return node.text;
-  return ts.isPropertyAccessExpression(node) ? node.name.text : '';
-}
 
 /** The first parameter of a callback given to a function named for transactions. */
 function isWrapperCallbackParameter(parameter: ts.ParameterDeclaration): boolean {

@@ -14,7 +14,7 @@
 import { ts } from './compiler';
 import { decoratorOrigin } from './knowledge';
 import { importsModule, unwrap, type TsModel } from './model';
-import { findProperty, propertyName, stringPropertyValue } from './object-literals';
+import { booleanPropertyValue, propertyName, stringPropertyValue } from './object-literals';
 
 const TYPEORM = 'typeorm';
 
@@ -83,12 +83,8 @@ function optionsOf(decorator: TypeormDecorator): ts.ObjectLiteralExpression | un
 
 /** Whether the decorator's options set `key: true`. */
 function optionIsTrue(decorator: TypeormDecorator, key: string): boolean {
-  const property = optionsOf(decorator) && findProperty(optionsOf(decorator)!, key);
-  return (
-    !!property &&
-    ts.isPropertyAssignment(property) &&
-    property.initializer.kind === ts.SyntaxKind.TrueKeyword
-  );
+  const options = optionsOf(decorator);
+  return !!options && booleanPropertyValue(options, key) === true;
 }
 
 function has(property: TypeormProperty, names: ReadonlySet<string>): boolean {
@@ -118,17 +114,21 @@ function propertyOf(model: TsModel, member: ts.ClassElement): TypeormProperty | 
   return { name: name.text, node: member, decorators, columnName: columnNameOf(decorators) };
 }
 
+/** What a function returns, unwrapped: its expression body, or its first `return`'s value. */
+function returnedBy(fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expression | undefined {
+  const body = fn.body;
+  const returned = ts.isBlock(body) ? body.statements.find(ts.isReturnStatement)?.expression : body;
+  return returned && unwrap(returned);
+}
+
 /** The names an index's column list starts with: `['author', ...]` or `(p) => [p.author, ...]`. */
 function leadingColumnOf(decorator: TypeormDecorator): string | undefined {
   for (const arg of decorator.args) {
     let node = unwrap(arg);
     if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
-      const body = node.body;
-      const returned = ts.isBlock(body)
-        ? body.statements.find(ts.isReturnStatement)?.expression
-        : body;
+      const returned = returnedBy(node);
       if (!returned) return undefined;
-      node = unwrap(returned);
+      node = returned;
       if (ts.isObjectLiteralExpression(node)) {
         const first = node.properties[0];
         return first && propertyName(first);
@@ -196,10 +196,7 @@ function targetOf(decorator: TypeormDecorator): string | undefined {
   if (!first) return undefined;
   if (ts.isStringLiteralLike(first)) return first.text;
   if (!ts.isArrowFunction(first) && !ts.isFunctionExpression(first)) return undefined;
-  const body = ts.isBlock(first.body)
-    ? first.body.statements.find(ts.isReturnStatement)?.expression
-    : first.body;
-  const returned = body && unwrap(body);
+  const returned = returnedBy(first);
   return returned && ts.isIdentifier(returned) ? returned.text : undefined;
 }
 
@@ -239,13 +236,7 @@ export function manyToOneRelations(entity: TypeormEntity): ManyToOneRelation[] {
     const manyToOne = decorator(property, 'ManyToOne');
     if (!manyToOne) continue;
     const options = optionsOf(manyToOne);
-    const constraint = options && findProperty(options, 'createForeignKeyConstraints');
-    if (
-      constraint &&
-      ts.isPropertyAssignment(constraint) &&
-      constraint.initializer.kind === ts.SyntaxKind.FalseKeyword
-    )
-      continue;
+    if (options && booleanPropertyValue(options, 'createForeignKeyConstraints') === false) continue;
     const join = joinColumnOf(property);
     if (!join) continue;
     relations.push({
