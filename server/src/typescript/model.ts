@@ -626,7 +626,13 @@ export function* enclosingFunctions(fn: TsFunction | undefined): Generator<TsFun
 export function calleeDisplay(call: TsCall, max: number): string {
   if (!call.callee.includes('()') || !ts.isCallExpression(call.node))
     return call.callee.length > max ? `${call.callee.slice(0, max - 1)}…` : call.callee;
-  const steps = chainSteps(call.node.expression, max);
+  // Most chains fit whole: their one-line text is what the steps would join to.
+  const expression = call.node.expression;
+  const plain = oneLine(
+    expression.getSourceFile().text.slice(expression.getStart(), expression.end),
+  );
+  if (plain.length <= max) return plain;
+  const steps = chainSteps(expression, max);
   const text = steps.join('');
   if (text.length <= max) return text;
   // Cut from the front, at a step: the method and the entity or table before it say what the
