@@ -191,6 +191,22 @@ function repeatsOnPurpose(call: PyCall, model: PythonModel): boolean {
 const REDIS_ADVICE =
   'send them in one round trip: a multi-key command (`mget`, `mset`, `exists(*keys)`, `delete(*keys)`) or a pipeline (`pipe = r.pipeline()`, `pipe.get(k)` per item, then one `pipe.execute()`)';
 
+/** A session commit or flush once per loop item: when it counts as one, what it does, the advice. */
+interface SessionWrite {
+  eachItem(call: PyCall, loop: PyLoop, model: PythonModel): boolean;
+  does: string;
+  advice: string;
+}
+
+const SESSION_WRITES: Record<'commit' | 'flush', SessionWrite> = {
+  commit: {
+    eachItem: (call, loop) => commitsEachItem(call, loop),
+    does: 'commits one transaction',
+    advice: COMMIT_ADVICE,
+  },
+  flush: { eachItem: flushesEachItem, does: 'flushes the session', advice: FLUSH_ADVICE },
+};
+
 /** A database query run once per item of a loop: the N+1 pattern. */
 export const queryInLoop: Rule = {
   meta: {
@@ -545,24 +561,20 @@ export const queryInLoop: Rule = {
       redisCommands.add(call);
       return true;
     };
-    // `for row in rows: ...; session.commit()`: one transaction, one round trip, per item.
-    const commits = new Set<PyCall>();
-    const isSessionCommit = (call: PyCall, model: PythonModel): boolean => {
-      if (!commitsSession(call, model)) return false;
-      commits.add(call);
-      return true;
-    };
-    // `for row in rows: session.add(X(...)); session.flush()`: one round trip per item.
-    const flushes = new Set<PyCall>();
-    const isSessionFlush = (call: PyCall, model: PythonModel): boolean => {
-      if (!flushesSession(call, model)) return false;
-      flushes.add(call);
-      return true;
+    // `for row in rows: ...; session.commit()` / `session.flush()`: one round trip per item.
+    const sessionWrites = new Map<PyCall, SessionWrite>();
+    const isSessionWrite = (call: PyCall, model: PythonModel): boolean => {
+      const write = commitsSession(call, model)
+        ? SESSION_WRITES.commit
+        : flushesSession(call, model)
+          ? SESSION_WRITES.flush
+          : undefined;
+      if (write) sessionWrites.set(call, write);
+      return !!write;
     };
     const viaRelatedManagerOrAsyncOrm = (call: PyCall, model: PythonModel): boolean =>
       isRedisCommand(call, model) ||
-      isSessionCommit(call, model) ||
-      isSessionFlush(call, model) ||
+      isSessionWrite(call, model) ||
       writesRelatedManagerRow(call, model, relatedManagers) ||
       writesQuerySetRow(call, model, isQuerySetMethod) ||
       viaWorkspaceManager(call) ||
@@ -575,21 +587,13 @@ export const queryInLoop: Rule = {
     for (const { call, loop } of repeated) {
       // `for om in Member.objects.filter(org=o, email=e)` under a unique (org, email): one pass.
       if (iteratesAtMostOneRow(call, loop, model, () => ctx.index)) continue;
-      if (commits.has(call)) {
-        if (!commitsEachItem(call, loop)) continue;
+      const sessionWrite = sessionWrites.get(call);
+      if (sessionWrite) {
+        if (!sessionWrite.eachItem(call, loop, model)) continue;
         ctx.report({
           start: call.node.startIndex,
           end: call.node.endIndex,
-          message: `\`${call.callee ? `${call.callee}()` : quoteCall(call)}\` commits one transaction ${describeLoop(loop)}; ${COMMIT_ADVICE}`,
-        });
-        continue;
-      }
-      if (flushes.has(call)) {
-        if (!flushesEachItem(call, loop, model)) continue;
-        ctx.report({
-          start: call.node.startIndex,
-          end: call.node.endIndex,
-          message: `\`${call.callee ? `${call.callee}()` : quoteCall(call)}\` flushes the session ${describeLoop(loop)}; ${FLUSH_ADVICE}`,
+          message: `\`${call.callee ? `${call.callee}()` : quoteCall(call)}\` ${sessionWrite.does} ${describeLoop(loop)}; ${sessionWrite.advice}`,
         });
         continue;
       }
