@@ -50,6 +50,10 @@ import {
 } from '../../server/src/python/redis-round-trips';
 import { isSyncRedisClass } from '../../server/src/python/redis-clients';
 import {
+  newInstanceAdvice,
+  savedNewInstanceClass,
+} from '../../server/src/python/new-instance-saves';
+import {
   COMMIT_ADVICE,
   commitsEachItem,
   commitsSession,
@@ -287,7 +291,10 @@ export const queryInLoop: Rule = {
         'SQLModel or Flask-SQLAlchemy, on a receiver named or annotated as a session): each commit is ' +
         'a round trip and a transaction, with committing once after the loop as advice. Likewise a ' +
         'session flush per item (`session.flush()`, `await session.flush()`), with adding every row ' +
-        'and flushing once after the loop as advice. ' +
+        'and flushing once after the loop as advice. A new instance of a Django model of the workspace ' +
+        'built and saved in the same pass (`move = Movement(bin=b, quantity=q)`, then `move.save()` or ' +
+        '`await move.asave()`) is an INSERT per item, with one `bulk_create([...])` as advice (unless ' +
+        "the model's overridden `save()` or save hooks would be skipped). " +
         'An UPDATE whose values read what the loop changes (`filter(pk=row.pk).update(path=p)`, ' +
         '`execute(update(X).where(...).values(order=row.rank))`) is told to use `bulk_update` (or ' +
         "SQLAlchemy's UPDATE with a list of parameter sets), since one `IN (...)` cannot carry " +
@@ -449,8 +456,10 @@ export const queryInLoop: Rule = {
           'another call) may run it, and it is reported.',
         '`count()`/`exists()` (`acount()`/`aexists()`) on the very queryset variable a surrounding loop ' +
           'iterates (`for d in docs: ... docs.count()`): the rows the loop fetched answer them.',
-        '`save()`/`delete()` on anything but the variable of a loop over a queryset: a form or a ' +
-          'serializer, or objects from a list passed in, whose kind is not known.',
+        '`save()`/`delete()` on anything but the variable of a loop over a queryset or a new instance the ' +
+          'same pass builds from a Django model of the workspace (`move = Movement(...)`, then ' +
+          '`move.save()`): a form or a serializer, or objects from a list passed in, whose kind is not ' +
+          'known; and an instance built before the loop and saved on every pass (one row, updated).',
         'Loops over `<instance>.<name>.all()` / `.filter(...)` where no Django model of the workspace ' +
           'declares `<name>` as a related manager (a `related_name`, the default `<model>_set`, a ' +
           "`ManyToManyField`): another library's collection (a boto3 `bucket.objects.filter(...)`), " +
@@ -572,9 +581,19 @@ export const queryInLoop: Rule = {
       if (write) sessionWrites.set(call, write);
       return !!write;
     };
+    // `copy = Copy(...)`, then `copy.save()`: one INSERT per pass of a workspace Django model.
+    const newInstanceSaves = new Map<PyCall, string>();
+    const isDjangoModel = (className: string): boolean =>
+      ctx.index.tablesOfClass(className).some(({ table }) => table.source === 'django');
+    const savesNewInstance = (call: PyCall, model: PythonModel): boolean => {
+      const className = savedNewInstanceClass(call, model, isDjangoModel);
+      if (className) newInstanceSaves.set(call, className);
+      return !!className;
+    };
     const viaRelatedManagerOrAsyncOrm = (call: PyCall, model: PythonModel): boolean =>
       isRedisCommand(call, model) ||
       isSessionWrite(call, model) ||
+      savesNewInstance(call, model) ||
       writesRelatedManagerRow(call, model, relatedManagers) ||
       writesQuerySetRow(call, model, isQuerySetMethod) ||
       viaWorkspaceManager(call) ||
@@ -594,6 +613,15 @@ export const queryInLoop: Rule = {
           start: call.node.startIndex,
           end: call.node.endIndex,
           message: `\`${call.callee ? `${call.callee}()` : quoteCall(call)}\` ${sessionWrite.does} ${describeLoop(loop)}; ${sessionWrite.advice}`,
+        });
+        continue;
+      }
+      const newInstance = newInstanceSaves.get(call);
+      if (newInstance) {
+        ctx.report({
+          start: call.node.startIndex,
+          end: call.node.endIndex,
+          message: `\`${quoteCall(call)}\` inserts one \`${newInstance}\` row ${describeLoop(loop)}; ${newInstanceAdvice(call, newInstance, hooks)}`,
         });
         continue;
       }
