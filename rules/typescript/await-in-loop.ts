@@ -169,18 +169,9 @@ function bodyBlocker(
   return mutates ? 'mutates outside' : undefined;
 }
 
-/**
- * Whether `call` runs on a transaction or hands one to a helper: a transaction client, its options'
- * `transaction`, or the handle of one the app opens through a helper of its own
- * (`dbTransactionWrap(async (manager) => ...)`).
- */
-function onTransaction(model: TsModel, call: TsCall): boolean {
-  return runsOnTransaction(call, model);
-}
-
-/** Whether `call` runs on a transaction (see `onTransaction`) or inside a transaction callback. */
+/** Whether `call` runs on a transaction (see `runsOnTransaction`) or inside a transaction callback. */
 function inTransaction(model: TsModel, call: TsCall): boolean {
-  if (onTransaction(model, call)) return true;
+  if (runsOnTransaction(call, model)) return true;
   for (const fn of enclosingFunctions(call.fn))
     if (fn.callbackOf && TRANSACTION.test(fn.callbackOf.name)) return true;
   return false;
@@ -590,9 +581,9 @@ export const awaitInLoop: Rule = {
             : '';
         message =
           `\`${calleeDisplay(call, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
-          batchAdvice(io, loop, onTransaction(model, call));
+          batchAdvice(io, loop, runsOnTransaction(call, model));
       } else if (reach) {
-        const serial = reach.effect.kind !== 'http' && onTransaction(model, call);
+        const serial = reach.effect.kind !== 'http' && runsOnTransaction(call, model);
         message = helperMessage(ctx, call, reach, loop, serial, model);
       } else continue;
       const fix = promiseAllFix(model, call, loop);

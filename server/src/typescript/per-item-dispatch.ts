@@ -8,13 +8,12 @@
 import { ts } from './compiler';
 import { loopBinding } from './loop-repetition';
 import { chainText, unwrap, type TsCall, type TsFunction, type TsLoop } from './model';
-import { declarationOf } from './name-resolution';
+import { declarationOf, localVariableOf } from './name-resolution';
 
-/** The variable declaration that declares `node`, when `node` is a name declared by one. */
-function variableOf(node: ts.Expression): ts.VariableDeclaration | undefined {
+/** The initializer of the local variable `node` names, in the function that uses it. */
+function localInitializer(node: ts.Expression): ts.Expression | undefined {
   const name = unwrap(node);
-  const holder = ts.isIdentifier(name) ? declarationOf(name)?.parent : undefined;
-  return holder && ts.isVariableDeclaration(holder) ? holder : undefined;
+  return ts.isIdentifier(name) ? localVariableOf(name)?.holder.initializer : undefined;
 }
 
 /** Whether `node` names a parameter of `fn`. */
@@ -36,7 +35,7 @@ function isParameterList(node: ts.Expression, fn: TsFunction, throughVariable = 
     return value.arguments.length === 1 && isParameterOf(value.arguments[0], fn);
   if (ts.isConditionalExpression(value))
     return isParameterOf(value.whenTrue, fn) || isParameterOf(value.whenFalse, fn);
-  const initializer = throughVariable ? variableOf(value)?.initializer : undefined;
+  const initializer = throughVariable ? localInitializer(value) : undefined;
   return !!initializer && isParameterList(initializer, fn, false);
 }
 
@@ -64,7 +63,7 @@ function isCopyOf(value: ts.Expression, item: string): boolean {
  */
 function isItem(argument: ts.Expression, item: string): boolean {
   if (isName(argument, item)) return true;
-  const initializer = variableOf(argument)?.initializer;
+  const initializer = localInitializer(argument);
   if (!initializer) return false;
   const value = unwrap(initializer);
   return isName(value, item) || isCopyOf(value, item);
