@@ -24,6 +24,7 @@ import {
   type TsCall,
   type TsModel,
 } from './model';
+import { isLoadedIntoSchema } from './mongoose-loaded-classes';
 import { isMongooseModelVariable } from './mongoose-models';
 import {
   MIKRO_ORM,
@@ -318,10 +319,12 @@ function moduleExportsClass(statement: ts.Statement): ts.ClassExpression | undef
 
 /**
  * The ORM whose model a class of this file is, following bases declared in this file, or
- * `mongoose` for a module variable holding a Mongoose model.
+ * `mongoose` for a module variable holding a Mongoose model and for a class a schema loads (in
+ * its statics `this` is the model, in its methods a document).
  */
 function localOrmModel(model: TsModel, className: string): string | undefined {
-  if (isMongooseModelVariable(model, className)) return 'mongoose';
+  if (isMongooseModelVariable(model, className) || isLoadedIntoSchema(model, className))
+    return 'mongoose';
   const classes = declaredClasses(model);
   const seen = new Set<string>();
   for (let cls = classes.get(className); cls && !seen.has(cls.name);) {
