@@ -383,7 +383,9 @@ export const awaitInLoop: Rule = {
         "Model`): an awaited query chain started by the class's `query()` or `relatedQuery(...)` " +
         "(`Page.query().findById(id)`, `.patch(v).where('key', k)`, `.insert(row)`, " +
         '`.deleteById(id)`), or by `$query()`/`$relatedQuery(...)` on an instance whose class the ' +
-        'code says (`const page = await Page.query().findById(id)`, `page: Page`); ' +
+        'code says (`const page = await Page.query().findById(id)`, `page: Page`, an item of a ' +
+        'loop over `await Page.query().where(...)`, also when the answer is written into it: ' +
+        "`page.tags = await page.$relatedQuery('tags')`); " +
         'requests are `fetch`, axios, got, ky and undici. An awaited call to a workspace function ' +
         'that makes such a call, directly or through further helpers in any file, counts too ' +
         '(also a method of a module-level instance another module exports: `export const mailer = ' +
@@ -444,7 +446,9 @@ export const awaitInLoop: Rule = {
           'the loop reassigns from one (`cursor = page.nextCursor`, `queue.push(...children)`), also ' +
           'through a function declared in the loop that reads it (`const data = () => ({ parentId: ' +
           'posts[posts.length - 1]?.id })` with `posts.push(await ...)`: a chain of rows, each ' +
-          'pointing at the one before). An ' +
+          'pointing at the one before). The item a `for...of` pass is given carries nothing to ' +
+          "the next pass (`person.pets = await person.$relatedQuery('pets')` is flagged), unless " +
+          'the body pushes to the list it walks (a worklist over a tree). An ' +
           'early `return reply.code(404).send()` that does not return the result does not count: ' +
           'validating each id with a query is still an N+1.',
         'Calls under an `if` that compares the length of a list the loop adds to with a number ' +
