@@ -338,11 +338,16 @@ export const awaitInLoop: Rule = {
         'code says (`user: User`, `users: User[]`, `const user = await User.findByPk(id)`, a loop over ' +
         '`await User.findAll()`); ' +
         'Mongoose models made with `mongoose.model(...)` or `model(...)` from `mongoose` (also ' +
-        '`mongoose.models.X || mongoose.model(...)`), in the file or in another one that exports ' +
+        '`mongoose.models.X || mongoose.model(...)`, and `db.model(...)` of a connection: ' +
+        '`mongoose.connection`, `mongoose.createConnection(...)`, its `useDb(...)`, or a name ' +
+        'declared `Connection`), in the file or in another one that exports ' +
         'them (`export default mongoose.model(...)`, `export const X = model(...)`, ' +
         '`module.exports = mongoose.model(...)`, `exports.X = ...`), imported or `require`d: their ' +
         'query statics (`User.findById`, `updateOne`, `create`, ...) and `save`/`deleteOne` on a ' +
-        'document such a static loaded; Mongoose models known by their declared type, in any file: ' +
+        'document such a static loaded; the statics such a model gets from a class its schema ' +
+        'loads in the same file (`userSchema.loadClass(UserStatics)`, or a function of the file ' +
+        "that loads one and returns the schema: `model('users', loadUserClass())`), followed into " +
+        'their queries (`this.find(...)` in the static); Mongoose models known by their declared type, in any file: ' +
         '`Model<T>` from `mongoose` (or `mongoose.Model<T>`), an interface extending it or a type ' +
         "alias of it (Mongoose's way to type statics: `interface IBoardModel extends Model<IBoard> " +
         '{ ... }`), on a parameter, variable or field (also a field a base class declares: ' +
@@ -378,7 +383,9 @@ export const awaitInLoop: Rule = {
         "Model`): an awaited query chain started by the class's `query()` or `relatedQuery(...)` " +
         "(`Page.query().findById(id)`, `.patch(v).where('key', k)`, `.insert(row)`, " +
         '`.deleteById(id)`), or by `$query()`/`$relatedQuery(...)` on an instance whose class the ' +
-        'code says (`const page = await Page.query().findById(id)`, `page: Page`); ' +
+        'code says (`const page = await Page.query().findById(id)`, `page: Page`, an item of a ' +
+        'loop over `await Page.query().where(...)`, also when the answer is written into it: ' +
+        "`page.tags = await page.$relatedQuery('tags')`); " +
         'requests are `fetch`, axios, got, ky and undici. An awaited call to a workspace function ' +
         'that makes such a call, directly or through further helpers in any file, counts too ' +
         '(also a method of a module-level instance another module exports: `export const mailer = ' +
@@ -439,7 +446,9 @@ export const awaitInLoop: Rule = {
           'the loop reassigns from one (`cursor = page.nextCursor`, `queue.push(...children)`), also ' +
           'through a function declared in the loop that reads it (`const data = () => ({ parentId: ' +
           'posts[posts.length - 1]?.id })` with `posts.push(await ...)`: a chain of rows, each ' +
-          'pointing at the one before). An ' +
+          'pointing at the one before). The item a `for...of` pass is given carries nothing to ' +
+          "the next pass (`person.pets = await person.$relatedQuery('pets')` is flagged), unless " +
+          'the body pushes to the list it walks (a worklist over a tree). An ' +
           'early `return reply.code(404).send()` that does not return the result does not count: ' +
           'validating each id with a query is still an N+1.',
         'Calls under an `if` that compares the length of a list the loop adds to with a number ' +
@@ -522,9 +531,13 @@ export const awaitInLoop: Rule = {
           "package or of the app's own (`interface IDraftModel extends Model<IDraft>` with the " +
           "store's `Model`), a member typed with an object type whose finders are its own " +
           '(`search.Cards.countDocuments()`), a field a base class declares with such a type. The ' +
-          "app's own statics on a model type (`models.Boards.getBoard(id)`, added with " +
-          '`schema.loadClass(...)`) are not followed into their queries.',
-        'A `model(...)` that is not imported from `mongoose` (a registry of the workspace), and a ' +
+          "app's own statics on a model known only by its declared type (`models.Boards.getBoard(id)` " +
+          'of `models: IModels`, added with `schema.loadClass(...)` where another file registers ' +
+          'the model) are not followed into their queries, nor statics of a class another file ' +
+          'loads into the schema.',
+        'A `model(...)` that is not imported from `mongoose` (a registry of the workspace), a ' +
+          '`.model(...)` on an object that is no Mongoose connection (`registry.model(name, schema)`), ' +
+          'a static of a class no schema loads (`Catalog.findActive()`, whose `this.find()` is its own), and a ' +
           'method of another ORM on a Mongoose model (`Account.findByPk()`). TypeORM-named ' +
           'statics (`findOneBy`) on a class that does not extend `BaseEntity`, and the static ' +
           '`create` of an Active Record entity (it builds the entity in memory). ' +

@@ -72,6 +72,7 @@ import {
   memoisedFunctions,
 } from './module-exports';
 import { isMongooseModelVariable, mongooseModelBindings } from './mongoose-models';
+import { loadedStaticsOf, modelsWithStatics } from './mongoose-loaded-classes';
 import {
   declaresLocalType,
   isMongooseModelTypeName,
@@ -272,10 +273,35 @@ function instanceMethodTargets(call: TsCall, model: TsModel, prefix: string): st
   const declaration = ts.isIdentifier(receiver) ? declarationOf(receiver) : undefined;
   if (ts.isIdentifier(receiver) && !declaration) return [];
   const typeName = declaredTypeName(call.receiver, declaration);
-  if (!typeName) return loadedInstanceMethodTargets(call, model, prefix, declaration);
+  if (!typeName)
+    return (
+      loadedStaticTargets(call, model, prefix, declaration) ??
+      loadedInstanceMethodTargets(call, model, prefix, declaration)
+    );
   // Only workspace classes: `new Map()`, `new Date()` and interfaces name no indexed method.
   if (!(model.imports.has(typeName) || declaredFunctionsAndClasses(model).has(typeName))) return [];
   return classMethodTargets(model, typeName, call.name, prefix);
+}
+
+/**
+ * `Users.findActive()` on a module variable holding a Mongoose model whose schema loads a class of
+ * this file (`userSchema.loadClass(UserStatics)`): that class's static. Undefined for any other
+ * receiver.
+ */
+function loadedStaticTargets(
+  call: TsCall,
+  model: TsModel,
+  prefix: string,
+  declaration: ts.Identifier | undefined,
+): string[] | undefined {
+  const receiver = call.receiver && unwrap(call.receiver);
+  if (!receiver || !ts.isIdentifier(receiver)) return undefined;
+  const variable = model.moduleVariables.get(receiver.text);
+  if (!variable || declaration?.parent !== variable) return undefined;
+  const classNames = loadedStaticsOf(model, receiver);
+  return classNames.length > 0
+    ? classNames.map((className) => `${prefix}${className}.${call.name}`)
+    : undefined;
 }
 
 /**
@@ -1046,6 +1072,10 @@ function moduleInstancesOf(model: TsModel, moduleName: string): InstanceFact[] {
   // Under the names other modules use: `export { svc as service }`, `exports.mailer = new X()`.
   for (const { name, value } of aliasedExports(model))
     add(name, exportedInstantiation(model, value));
+  // Mongoose models whose schema loads a class: `Users.findActive()` elsewhere is its static.
+  const prefix = moduleName ? `${moduleName}.` : '';
+  for (const { name, classNames } of modelsWithStatics(model))
+    instances.push({ name, classNames: classNames.map((className) => `${prefix}${className}`) });
   return instances;
 }
 

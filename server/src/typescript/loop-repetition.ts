@@ -338,6 +338,25 @@ function yieldsIn(loop: TsLoop): boolean {
 }
 
 /**
+ * The names a `for...of`/`for...in` head binds: each pass gets a fresh item from the iterable, so
+ * writing an awaited answer into it (`person.pets = await person.$relatedQuery('pets')`) hands
+ * nothing to the next pass. None when the body feeds the list it walks (a worklist, whose next
+ * items come from the answers).
+ */
+function freshItemNames(loop: TsLoop, feeds: readonly { root: string }[]): Set<string> {
+  const names = new Set<string>();
+  const binding = loop.kind === 'callback' ? undefined : loopBinding(loop);
+  const iterable = loop.iterable && unwrap(loop.iterable);
+  if (
+    !binding ||
+    (iterable && ts.isIdentifier(iterable) && feeds.some((feed) => feed.root === iterable.text))
+  )
+    return names;
+  boundNames(binding, names);
+  return names;
+}
+
+/**
  * Names in the loop that hold what an `await` in it produced: declared from an awaited
  * expression (`const page = await ...`), assigned from one or from such a name
  * (`cursor = page.nextCursor`), or an array fed from one (`queue.push(...children)`); `carried`
@@ -385,6 +404,7 @@ function collectAwaitedNames(loop: TsLoop): AwaitedNames {
   };
   collect(body);
   const assignments = assignmentsIn(body);
+  const items = freshItemNames(loop, feeds);
   const fromAwait = (node: ts.Node): boolean => containsAwait(node) || readsAny(node, derived);
   for (let pass = 0; pass < 4; pass++) {
     const before = derived.size;
@@ -394,7 +414,7 @@ function collectAwaitedNames(loop: TsLoop): AwaitedNames {
       if (assignment.value && fromAwait(assignment.value))
         for (const root of assignment.roots) {
           derived.add(root);
-          carried.add(root);
+          if (!items.has(root)) carried.add(root);
         }
     for (const feed of feeds)
       if (feed.args.some(fromAwait)) {

@@ -24,6 +24,7 @@ import {
   type TsCall,
   type TsModel,
 } from './model';
+import { isLoadedIntoSchema } from './mongoose-loaded-classes';
 import { isMongooseModelVariable } from './mongoose-models';
 import {
   MIKRO_ORM,
@@ -318,10 +319,12 @@ function moduleExportsClass(statement: ts.Statement): ts.ClassExpression | undef
 
 /**
  * The ORM whose model a class of this file is, following bases declared in this file, or
- * `mongoose` for a module variable holding a Mongoose model.
+ * `mongoose` for a module variable holding a Mongoose model and for a class a schema loads (in
+ * its statics `this` is the model, in its methods a document).
  */
 function localOrmModel(model: TsModel, className: string): string | undefined {
-  if (isMongooseModelVariable(model, className)) return 'mongoose';
+  if (isMongooseModelVariable(model, className) || isLoadedIntoSchema(model, className))
+    return 'mongoose';
   const classes = declaredClasses(model);
   const seen = new Set<string>();
   for (let cls = classes.get(className); cls && !seen.has(cls.name);) {
@@ -425,21 +428,53 @@ function elementTypeName(type: ts.TypeNode | undefined): string {
     : '';
 }
 
+/** Statics whose awaited result is a list of instances of the class (`User.findAll()`). */
+const RETURNS_INSTANCES = new Set(['findAll']);
+
+/**
+ * Objection builder methods that keep the result a list of the model's instances: filters,
+ * order, paging and the relations fetched with them (not `first()`, `count()`, `page()`, writes).
+ */
+const OBJECTION_KEEPS_LIST =
+  /^(?:(?:and|or)?where\w*|orderBy\w*|limit|offset|select|columns|distinct\w*|withGraph(?:Fetched|Joined)|(?:left|inner)?[jJ]oinRelated|modify|findByIds|skipUndefined|throwIfNotFound|forUpdate|context|timeout)$/;
+
+/**
+ * `X` of an awaited `X.query()...` that yields a list of `X` instances (`await
+ * Person.query().where('age', '>', 2).orderBy('name')`), else an empty string.
+ */
+function objectionListSource(expression: ts.Expression | undefined): string {
+  let node = expression && unwrap(expression);
+  if (node && ts.isAwaitExpression(node)) node = unwrap(node.expression);
+  while (node && ts.isCallExpression(node)) {
+    const callee = unwrap(node.expression);
+    if (!ts.isPropertyAccessExpression(callee)) return '';
+    const owner = unwrap(callee.expression);
+    if (callee.name.text === 'query') return ts.isIdentifier(owner) ? owner.text : '';
+    if (!OBJECTION_KEEPS_LIST.test(callee.name.text)) return '';
+    node = owner;
+  }
+  return '';
+}
+
+/** The class of the items a list-returning static gave (`findAll`, an Objection list query). */
+function listSource(expression: ts.Expression | undefined): string {
+  return instanceSource(expression, RETURNS_INSTANCES) || objectionListSource(expression);
+}
+
 /**
  * The class of the items of a `for...of` iterable, when the syntax says: a name declared `X[]`,
- * or the result of `X.findAll(...)` (inline or in the variable iterated).
+ * or the result of `X.findAll(...)` or of an Objection `X.query()` list (inline or in the
+ * variable iterated).
  */
 function iteratedClass(iterable: ts.Expression): string {
   const node = unwrap(iterable);
-  const fromFindAll = instanceSource(node, new Set(['findAll']));
-  if (fromFindAll || !ts.isIdentifier(node)) return fromFindAll;
+  const listed = listSource(node);
+  if (listed || !ts.isIdentifier(node)) return listed;
   const holder = declarationOf(node)?.parent;
   if (!holder || !(ts.isParameter(holder) || ts.isVariableDeclaration(holder))) return '';
   return (
     elementTypeName(holder.type) ||
-    (ts.isVariableDeclaration(holder)
-      ? instanceSource(holder.initializer, new Set(['findAll']))
-      : '')
+    (ts.isVariableDeclaration(holder) ? listSource(holder.initializer) : '')
   );
 }
 

@@ -3,12 +3,15 @@
  * `export const Team = model<ITeam>('Team', teamSchema)` (`model` imported from `mongoose`),
  * `export default mongoose.model('User', schema)`, `module.exports = mongoose.model(...)`,
  * `exports.Post = mongoose.model(...)`, and the Next.js idiom `mongoose.models.User ||
- * mongoose.model('User', schema)`. Their statics (`User.find()`) run queries; other files reach
- * them through the model facts (`ClassFact` with `orm: 'mongoose'`) the index follows.
+ * mongoose.model('User', schema)`, and models a connection registers (`db.model<IPost,
+ * IPostModel>('posts', postSchema)`, `db` made by `mongoose.createConnection(...)` or declared a
+ * `Connection`). Their statics (`User.find()`) run queries; other files reach them through the
+ * model facts (`ClassFact` with `orm: 'mongoose'`) the index follows.
  */
 import { ts } from './compiler';
 import { unwrap, type TsModel } from './model';
 import { commonJsExport } from './module-exports';
+import { declarationOf } from './name-resolution';
 
 /** A Mongoose model the module binds: its name in the module, and whether it is the default export. */
 export interface MongooseModelBinding {
@@ -37,7 +40,64 @@ export function isMongooseNamespace(model: TsModel, name: string): boolean {
   );
 }
 
-/** `mongoose.model(name, ...)` or `model(name, ...)` (imported from `mongoose`). */
+/** How many variables a connection is followed through (`const db = conn.useDb('app')`). */
+const MAX_CONNECTION_STEPS = 3;
+
+/** Methods of a connection that give a connection (the same, or one to another database). */
+const CONNECTION_METHODS = new Set(['useDb', 'asPromise']);
+
+/** `Connection` imported from `mongoose`, or `mongoose.Connection`, as a declared type. */
+function isConnectionType(model: TsModel, type: ts.TypeNode | undefined): boolean {
+  if (!type || !ts.isTypeReferenceNode(type)) return false;
+  const name = type.typeName;
+  if (ts.isIdentifier(name)) {
+    const imported = model.imports.get(name.text);
+    return imported?.module === 'mongoose' && imported.imported === 'Connection';
+  }
+  return (
+    name.right.text === 'Connection' &&
+    ts.isIdentifier(name.left) &&
+    isMongooseNamespace(model, name.left.text)
+  );
+}
+
+/**
+ * Whether an expression is a Mongoose connection: `mongoose.connection`, what
+ * `mongoose.createConnection(...)` (or `createConnection` imported from `mongoose`) returns, a
+ * connection's `useDb(...)`, or a name declared `Connection` or given one.
+ */
+function isConnection(model: TsModel, expression: ts.Expression, steps = 0): boolean {
+  let node = unwrap(expression);
+  if (ts.isAwaitExpression(node)) node = unwrap(node.expression);
+  if (ts.isPropertyAccessExpression(node))
+    return (
+      node.name.text === 'connection' &&
+      ts.isIdentifier(node.expression) &&
+      isMongooseNamespace(model, node.expression.text)
+    );
+  if (ts.isCallExpression(node)) {
+    const callee = unwrap(node.expression);
+    if (ts.isIdentifier(callee)) {
+      const imported = model.imports.get(callee.text);
+      return imported?.module === 'mongoose' && imported.imported === 'createConnection';
+    }
+    if (!ts.isPropertyAccessExpression(callee)) return false;
+    const owner = unwrap(callee.expression);
+    if (callee.name.text === 'createConnection')
+      return ts.isIdentifier(owner) && isMongooseNamespace(model, owner.text);
+    return CONNECTION_METHODS.has(callee.name.text) && isConnection(model, owner, steps);
+  }
+  if (!ts.isIdentifier(node) || steps >= MAX_CONNECTION_STEPS) return false;
+  const holder = declarationOf(node)?.parent;
+  if (!holder || !(ts.isParameter(holder) || ts.isVariableDeclaration(holder))) return false;
+  if (holder.type) return isConnectionType(model, holder.type);
+  return !!holder.initializer && isConnection(model, holder.initializer, steps + 1);
+}
+
+/**
+ * `mongoose.model(name, ...)` or `model(name, ...)` (imported from `mongoose`), or a connection's
+ * `db.model(name, ...)`.
+ */
 function isModelCall(model: TsModel, node: ts.Expression): boolean {
   if (!ts.isCallExpression(node) || node.arguments.length === 0) return false;
   const [name] = node.arguments;
@@ -52,11 +112,10 @@ function isModelCall(model: TsModel, node: ts.Expression): boolean {
     const imported = model.imports.get(callee.text);
     return imported?.module === 'mongoose' && imported.imported === 'model';
   }
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'model') return false;
+  const owner = unwrap(callee.expression);
   return (
-    ts.isPropertyAccessExpression(callee) &&
-    callee.name.text === 'model' &&
-    ts.isIdentifier(callee.expression) &&
-    isMongooseNamespace(model, callee.expression.text)
+    (ts.isIdentifier(owner) && isMongooseNamespace(model, owner.text)) || isConnection(model, owner)
   );
 }
 
