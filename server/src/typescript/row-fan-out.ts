@@ -36,9 +36,10 @@ const SAME_ROWS = new Set(['filter', 'map', 'flatMap', 'sort', 'toSorted', 'reve
 /**
  * Names of calls that send something out: an email, a notification, a message on a bus, a job on
  * a queue (`sendEmail`, `mailer.sendMail`, `queueTemplate`, `enqueue`, `publish`, `notifyUser`).
- * No library call the I/O classification knows makes these, so they go by their names.
+ * No library call the I/O classification knows makes these, so they go by their verbs; nouns
+ * (`emailOf(user)`, `mailtoLink(row)`) name values, not sends.
  */
-const SENDS = /^(?:send|queue(?!Microtask)|enqueue|publish|notify|deliver|email|mail)(?:[A-Z_$]|$)/;
+const SENDS = /^(?:send|queue(?!Microtask)|enqueue|publish|notify|deliver)(?:[A-Z_$]|$)/;
 /** A job added to a queue: `emailQueue.add(name, data)` (BullMQ, Bee-Queue), `addBulk`. */
 const QUEUE_ADDS = new Set(['add', 'addBulk', 'createJob']);
 const QUEUE_RECEIVER = /(?:^|\.)(?:#?\w*[qQ]ueue)$/;
