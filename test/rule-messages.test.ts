@@ -1991,6 +1991,71 @@ describe('rule messages: Prisma', () => {
     assert.doesNotMatch(perKey + total, /bound it with `take`/);
   });
 
+  it('prisma-find-many-without-take advises batches for rows each handed to a side effect', async () => {
+    const [emailed, returned] = await messagesIn('prisma-find-many-without-take', [
+      {
+        relativePath: 'src/routes.ts',
+        text: [
+          "import express from 'express';",
+          "import { prisma } from './db';",
+          "import { getEmailClient } from './emails';",
+          'const app = express();',
+          "app.post('/polls/:id/comments', async (req, res) => {",
+          '  const watchers = await prisma.watcher.findMany({ where: { pollId: req.params.id } });',
+          '  for (const watcher of watchers) {',
+          "    getEmailClient(watcher.locale).queueTemplate('NewComment', { to: watcher.email });",
+          '  }',
+          '  res.status(201).end();',
+          '});',
+          "app.get('/polls/:id/watchers', async (req, res) => {",
+          '  const watchers = await prisma.watcher.findMany({ where: { pollId: req.params.id } });',
+          '  res.json(watchers.map((watcher) => ({ id: watcher.id })));',
+          '});',
+        ].join('\n'),
+      },
+    ]);
+    assert.equal(
+      emailed,
+      '`prisma.watcher.findMany()` has no `take`: it loads every matching `Watcher` row on each ' +
+        'request (in request handler `POST /polls/:id/comments`); its rows each get ' +
+        '`…queueTemplate()` in a loop, so every row is needed and a ' +
+        '`take` would silently skip the rest: process them in batches (`take` with a `cursor`, ' +
+        'looping until none are left) or move the fan-out to a background job',
+    );
+    assert.match(returned, /; bound it with `take` and page with a `cursor`$/);
+  });
+
+  it('orm-find-without-limit advises batches for rows each handed to a side effect', async () => {
+    const [reminded, computed] = await messagesIn('orm-find-without-limit', [
+      {
+        relativePath: 'src/routes.ts',
+        text: [
+          "import express from 'express';",
+          "import { Invoice } from './entities';",
+          "import { dataSource } from './data-source';",
+          "import { reminderQueue } from './queues';",
+          'const app = express();',
+          "app.post('/invoices/remind', async (req, res) => {",
+          '  const unpaid = await dataSource.manager.find(Invoice, { where: { paid: false } });',
+          "  unpaid.forEach((invoice) => reminderQueue.add('remind', { id: invoice.id }));",
+          '  res.status(202).end();',
+          '});',
+          "app.get('/invoices/cents', async (req, res) => {",
+          '  const invoices = await dataSource.manager.find(Invoice, { where: { paid: false } });',
+          '  let cents = 0;',
+          '  for (const invoice of invoices) cents += invoice.amount * 100;',
+          '  res.json({ cents });',
+          '});',
+        ].join('\n'),
+      },
+    ]);
+    assert.match(
+      reminded,
+      /; its rows each get `reminderQueue\.add\(\)` in a loop, so every row is needed and a `take` would silently skip the rest: process them in batches \(`take` with `skip`, looping until none are left\) or move the fan-out to a background job$/,
+    );
+    assert.match(computed, /; bound it with `take` and page with `skip`$/);
+  });
+
   it('orm-find-without-limit names the model, the handler in the other file, and its bound', async () => {
     const messages = await messagesIn('orm-find-without-limit', [
       {

@@ -7,6 +7,7 @@ import {
   onCronRoute,
   RequestPaths,
 } from '../../server/src/typescript/request-paths';
+import { fanOutAdvice, rowsFanOut, type RowFanOut } from '../../server/src/typescript/row-fan-out';
 import { ts } from '../../server/src/typescript/compiler';
 import {
   drizzleRead,
@@ -46,14 +47,25 @@ import {
 const READ_METHODS =
   /\b(?:find(?:By|AndCount(?:By)?)?|findAll|findAndCountAll|get(?:Raw)?Many(?:AndCount)?|selectFrom)\b/;
 
-/** The message: what has no bound, what it loads, how often and from where, and the advice. */
-function message(read: UnboundedRead, when: string, path: string, cron: boolean): string {
+/**
+ * The message: what has no bound, what it loads, how often and from where, and the advice (for
+ * rows each handed to a side effect, `fanOut`: to go through all of them in batches).
+ */
+function message(
+  read: UnboundedRead,
+  when: string,
+  path: string,
+  cron: boolean,
+  fanOut: RowFanOut | undefined,
+): string {
   const what = read.documents ? 'document' : 'row';
   const rows = read.entity ? `\`${read.entity}\` ${what}` : what;
   const { bound, paging } = read.wording;
-  const advice = cron
-    ? `read them in pages with ${bound} and ${paging}`
-    : `bound it with ${bound} and page with ${paging}`;
+  const advice = fanOut
+    ? fanOutAdvice(fanOut, bound, paging)
+    : cron
+      ? `read them in pages with ${bound} and ${paging}`
+      : `bound it with ${bound} and page with ${paging}`;
   return `\`${read.quoted}\` has no ${bound}: it loads every matching ${rows} ${when} (${path}); ${advice}`;
 }
 
@@ -334,7 +346,15 @@ export const ormFindWithoutLimit: Rule = {
       fixSafety:
         'Unsafe: a bound changes how many rows the code receives. It is right for lists shown to ' +
         'people (add paging for the next page), wrong for code that needs every row, which should ' +
-        'read them in pages instead. The value is `defaultLimit` (default 1000). TypeORM finders get ' +
+        'read them in pages instead. No fix is offered when a loop over the rows (`for...of`, ' +
+        '`forEach`, a `map` whose promises `Promise.all` awaits, also over `rows.filter(...)`) makes ' +
+        'a side effect for each one: sends an email or a message (`sendMail`, `publish`, ' +
+        '`notify...`), adds a job to a queue (`emailQueue.add(...)`), makes an HTTP request that ' +
+        'writes, writes the database, or calls a workspace function that does. A bound would ' +
+        'silently skip the rest, so the finding stays, for the fan-out over an unbounded set, with ' +
+        'advice to process the rows in batches (the bound with the paging, looping until none are ' +
+        'left) or to move the fan-out to a background job. ' +
+        'The value is `defaultLimit` (default 1000). TypeORM finders get ' +
         '`take: n` as the last option (options are created when there are none: `find({ take: n })`, ' +
         '`manager.find(User, { take: n })`, and `findBy(where)` becomes `find({ where, take: n })`); ' +
         'Sequelize reads get `limit: n` the same way (in the `const` the options are kept in, when ' +
@@ -375,11 +395,13 @@ export const ormFindWithoutLimit: Rule = {
       if (!path) continue;
       const cron = onCronRoute(path);
       const when = cron ? 'on each call of the cron route' : 'on each request';
+      // Rows each handed to a side effect are all needed: a bound would silently skip some.
+      const fanOut = rowsFanOut(model, call, models());
       ctx.report({
         start: read.start,
         end: read.end,
-        message: message(read, when, describeRequestPath(path), cron),
-        fixes: read.fix ? [read.fix] : [],
+        message: message(read, when, describeRequestPath(path), cron, fanOut),
+        fixes: read.fix && !fanOut ? [read.fix] : [],
       });
     }
   },

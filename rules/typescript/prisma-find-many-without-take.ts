@@ -20,6 +20,7 @@ import {
   RequestPaths,
   type RequestPath,
 } from '../../server/src/typescript/request-paths';
+import { fanOutAdvice, rowsFanOut } from '../../server/src/typescript/row-fan-out';
 
 /** The unique ways to pick one row of a model: single key fields, and composite keys. */
 interface ModelKeys {
@@ -176,13 +177,16 @@ function countAdvice({ perKey, keys }: CountedRows): string {
 }
 
 /**
- * Why every row is needed, when the code shows it: its rows become another query's `in` list, or
- * are only counted. A bound would drop some, so no `take` fix is offered and the advice differs.
+ * Why every row is needed, when the code shows it: its rows become another query's `in` list, are
+ * only counted, or each get a side effect (an email, a write). A bound would drop some, so no
+ * `take` fix is offered and the advice differs.
  */
-function needsEveryRow(call: TsCall): string | undefined {
+function needsEveryRow(call: TsCall, ctx: FileContext, models: HelperIoFinder): string | undefined {
   if (rowsFeedInList(call)) return IN_LIST_ADVICE;
   const counted = rowsOnlyCounted(call);
-  return counted && countAdvice(counted);
+  if (counted) return countAdvice(counted);
+  const fanOut = rowsFanOut(ctx.typescript!, call, models);
+  return fanOut && fanOutAdvice(fanOut, '`take`', 'a `cursor`');
 }
 
 /** Prisma reads that return one row, on which the fluent API reads a relation of that row. */
@@ -432,7 +436,16 @@ export const prismaFindManyWithoutTake: Rule = {
         'counter per key of each row, `counts.set(row.objectId, (counts.get(row.objectId) ?? 0) + 1)`): ' +
         'a `take` would silently cap the counts, and the message says to count in the database ' +
         '(`count()`, or `groupBy({ by: [...], _count: true })`). Rows counted and also used otherwise ' +
-        'keep the fix. The value is `defaultLimit` (default 1000). `take` is ' +
+        'keep the fix. Nor when a loop over the rows (`for...of`, `forEach`, a `map` whose promises ' +
+        '`Promise.all` awaits, also over `rows.filter(...)`) makes a side effect for each one: sends ' +
+        'an email or a message (`sendMail`, `queueTemplate`, `publish`, `notify...`), adds a job to ' +
+        'a queue (`emailQueue.add(...)`), makes an HTTP request that writes, writes the database, ' +
+        'or calls a workspace function that does: a `take` would silently skip the rest (a watcher ' +
+        'never notified), so the finding stays, for the fan-out over an unbounded set, with advice ' +
+        'to process the rows in batches (`take` with a `cursor`, looping until none are left) or to ' +
+        'move the fan-out to a background job. Rows only returned, mapped to a response, or ' +
+        'iterated to compute or to read more keep the fix. The value is `defaultLimit` (default ' +
+        '1000). `take` is ' +
         'added as the last property of the arguments object in its own formatting (one line, or a ' +
         'new line indented like its neighbours, keeping a trailing comma), or as `{ take: n }` when ' +
         '`findMany()` has no arguments; for a fluent relation read, to the options of the relation ' +
@@ -453,7 +466,7 @@ export const prismaFindManyWithoutTake: Rule = {
       if (!path) continue;
       const node = call.node as ts.CallExpression;
       const { when, advice } = cadence(path);
-      const everyRow = needsEveryRow(call);
+      const everyRow = needsEveryRow(call, ctx, holders);
       ctx.report({
         start: call.start,
         end: node.expression.end,
