@@ -678,7 +678,9 @@ describe('schema extraction', function () {
           '    Post.objects.filter(pk=d)',
         ].join('\n'),
       );
-      const summary = uses.map((u) => `${u.model}.${u.column}:${u.role}`);
+      const summary = uses.map(
+        (u) => `${u.model}.${u.column}:${u.role}${u.viaRelation ? ':via-relation' : ''}`,
+      );
       assert.deepEqual(summary, [
         'User.created_at:sort',
         'User.email:filter',
@@ -687,6 +689,7 @@ describe('schema extraction', function () {
         'Post.created_at:sort',
         'Post.author:filter',
         'Post.created_at:filter',
+        'Post.author:filter:via-relation',
         'Post.pk:filter',
       ]);
       assert.equal(uses[0].queryId, uses[1].queryId);

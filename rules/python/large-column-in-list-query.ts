@@ -380,6 +380,9 @@ export const largeColumnInListQuery: Rule = {
           'the entity of each result tuple: `Out.model_validate(task) for task, n in rows`, ' +
           '`Out.parse_obj(r)`) of a class that (or whose base class) declares the column, or that is not a ' +
           'class of the workspace: it may read any column.',
+        'Rows bound from a chain awaited whole (`memories = await db.query(Memory).all()` on an async ' +
+          'session wrapper) are followed like rows bound from a plain `.all()`: turned into a schema ' +
+          'that declares the column, handed to a call or returned, they count as read.',
         'Single-row reads (`.first()`, `.one()`, `.get()`), and queries of models the workspace index does not ' +
           'know or knows under several definitions.',
         'Lookups of one row through a list method: `==` on the primary key or a column the model declares ' +

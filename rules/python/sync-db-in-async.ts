@@ -194,6 +194,10 @@ export const syncDbInAsync: Rule = {
           '`.scalar_subquery()`, `.exists()`, `.statement` send nothing; the statement using them does.',
         'Awaited calls on async sessions and drivers: `await db.execute(...)` on an `AsyncSession`, ' +
           '`asyncpg`, `aiosqlite`, `psycopg.AsyncConnection`, and `async with`/`async for` over them.',
+        'Query chains awaited as a whole (`await db.query(Memory).filter_by(user_id=u).all()` in ' +
+          '`async with get_db() as db:`): a sync session ends such a chain in rows or a count, which ' +
+          "cannot be awaited, so the session is an async wrapper's whatever its name says. A chain " +
+          'passed to an awaited call (`await publish(db.query(Memory).count())`) is still reported.',
         '`session.get(...)` with a URL, HTTP options (`headers=`, `timeout=`, ...) or a string key: an ' +
           'HTTP or web session, not a database one (a database `get` takes a mapped class first).',
         'Buffered session calls that do not talk to the database: `db.add(obj)`, `db.delete(obj)` ' +

@@ -30,6 +30,8 @@ interface ResolvedUse {
    */
   queried: TableFact;
   role: QueryColumnUse['role'];
+  /** A foreign key the query pins through its relation (`QueryColumnUse.viaRelation`). */
+  viaRelation?: boolean;
   /** The file and query id the use belongs to. */
   query: string;
   /** The file the use is written in, and where. */
@@ -138,6 +140,8 @@ function resolveQueries(ctx: WorkspaceContext): ResolvedQueries {
       for (const entry of entries) {
         const column = columnNamed(entry.table, use.column);
         if (!column) continue;
+        // `data__key=v` on a JSON field, `tags__name=t` through a many-to-many: no key is pinned.
+        if (use.viaRelation && !column.foreignKey) break;
         const query = `${facts.file}#${use.queryId}`;
         if (use.bases && !bases.has(query))
           bases.set(
@@ -148,6 +152,7 @@ function resolveQueries(ctx: WorkspaceContext): ResolvedQueries {
           ...ownColumn(ctx, entry, column),
           queried: entry.table,
           role: use.role,
+          ...(use.viaRelation ? { viaRelation: true } : {}),
           query,
           file: facts.file,
           start: use.start,
@@ -222,7 +227,8 @@ function unservedUses(
       if (leadsIndex(use)) served.add(use.queried);
     }
     for (const use of own) {
-      if (served.has(use.queried)) continue;
+      // The join's key drives the query or not; the related row's column is what it filters.
+      if (use.viaRelation || served.has(use.queried)) continue;
       // Sorting what an unindexed filter found is fixed by indexing the filter (reported itself).
       if (use.role === 'sort' && filtered.has(use.queried)) continue;
       if (use.role === 'sort' && compositeServesSort(uses, use, indexesOn(use.entry.table)))
@@ -357,7 +363,12 @@ function filterLeadingIndex(
 ): { index: KnownIndex; columns: ColumnFact[] } | undefined {
   const byName = new Map<string, ColumnFact>();
   for (const use of uses)
-    if (use.role === 'filter' && use.entry.table === table && !isUniqueKey(use.column))
+    if (
+      use.role === 'filter' &&
+      !use.viaRelation &&
+      use.entry.table === table &&
+      !isUniqueKey(use.column)
+    )
       byName.set(lower(use.column.name), use.column);
   let best: { index: KnownIndex; columns: ColumnFact[] } | undefined;
   for (const index of indexes) {
@@ -400,6 +411,7 @@ function querySuggestions(
       .filter(
         (use) =>
           use.role === 'filter' &&
+          !use.viaRelation &&
           use.entry.table === table &&
           !use.column.primaryKey &&
           !use.column.unique &&
@@ -547,6 +559,13 @@ export const unindexedQueryColumn: Rule = {
         'SQLAlchemy and SQLModel foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
         'On MySQL or MariaDB (`"sql": { "database": "mysql" }` in `perflens.json`, or every database URL string literal in the Python code of the workspace naming MySQL or MariaDB, as `unindexed-foreign-key` describes), foreign keys count as indexed, because InnoDB indexes every foreign key constraint: neither they nor the other columns of a query that filters on one are reported. Django foreign keys with `db_index=False` still are (they often drop the constraint too, with `db_constraint=False`).',
         'Extra filter columns of a query that an index already drives, which do not count in the number of queries either: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, `kind` when `(account_id, kind)` is indexed, or `locked_at` in `where(Order.id == i, Order.locked_at.is_(None))` and `filter(pk=p, next_run=d)` (primary-key lookups). A clause added to a statement variable built earlier in the function (`q = select(T).where(T.org_id == o)`, then `if status: q = q.where(T.status == s)` and `q = q.order_by(T.created_at)`) is judged with the clauses the statement had before it, as one chain would be; optional clauses under separate `if`s do not count for one another. (`filter_by` keywords and string sorts on such a variable name no entity, and are not read.)',
+        'The other filter columns of a Django query that also filters through a foreign key with ' +
+          'equality on a column of the related row (`Check.objects.get(slug=s, project__ping_key=k)`): ' +
+          'the join reaches the rows through that key, which Django indexes (or which leads a composite ' +
+          'index such as `(project_id, slug)`), so the other columns only sift them. A lookup through a ' +
+          'many-to-many or reverse relation (`channel__kind="email"`), through a key declared with ' +
+          '`db_index=False`, or with a further lookup (`project__name__icontains=t`) pins no indexed ' +
+          'key, and the other columns stay reported.',
         "Fields a Django model inherits from a concrete parent model (multi-table inheritance: `class Crate(Item)` with `Item` not abstract, in the same module or another): they stay in the parent's table, so a query on the child is judged with the parent's keys and indexes (its `ForeignKey`s, `unique` fields, `Meta.indexes`), and an index on either table drives the whole query, which joins them by the primary key: `side` in `Crate.objects.filter(container=c, side=s)` is an extra filter when `container` is a `ForeignKey` of `Item`. An unindexed field of the parent is still reported, once, at its declaration, naming the parent's table, with the queries through the parent and through every child counted together.",
         'Boolean columns, and Django fields whose `choices=` allows exactly two values (a literal list, a name bound to one in the model or module, or `Status.choices` of a `TextChoices`/`IntegerChoices` class of the file): an index on a two-valued column rarely beats a scan. Three or more choices are still reported: a `status` whose rare value (`pending`) is the one queried is what an index serves best.',
         'Queries in tests, migrations, Django management commands and files under `scripts/`: they run once or on demand, not per request, so they neither make a column hot nor count in the number of queries. A command or script with a `while` loop that sleeps is a long-lived worker polling for due rows (`manage.py sendalerts`), and its queries count.',

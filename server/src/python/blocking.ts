@@ -775,12 +775,26 @@ function isInspectorQuery(call: PyCall, model: PythonModel): boolean {
   return INSPECTED_BIND.test(bind);
 }
 
+/**
+ * Whether the method chain the call heads is awaited as a whole (`await db.query(X).all()`):
+ * a sync session's chain ends in rows or a count, which cannot be awaited, so the session is
+ * an async wrapper's whatever its name says.
+ */
+function awaitsWholeChain(call: PyCall): boolean {
+  const top = chainTop(call.node);
+  if (top.id === call.node.id) return false; // the call alone: `awaited` says it
+  let parent = top.parent;
+  while (parent?.type === 'parenthesized_expression') parent = parent.parent;
+  return parent?.type === 'await';
+}
+
 function dbEffect(call: PyCall, maker: string, model: PythonModel): boolean {
   if (!DB_BLOCKING_METHODS.has(call.method)) return false;
   if (hasObjectsManager(call)) return false; // Django: only evaluating methods, checked above
   if (!call.receiver) return false;
   // A method on a call's result belongs to the chain whose head is reported: `db.query(X).all()`.
   if (call.receiver.type === 'call') return false;
+  if (awaitsWholeChain(call)) return false;
   // `session.get("https://...")` or `session.get(url, timeout=5)` is an HTTP session's, and
   // `session.get("key")` a dict's: a database `get` takes a model first.
   if (call.method === 'get' && sessionCallArguments(call)) return false;

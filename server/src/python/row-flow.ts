@@ -37,13 +37,14 @@ function isRowsCopy(node: Node): boolean {
 
 /**
  * The name the rows of `call` are bound to: `rows` in `rows = q.all()`, `rows = (q.all())`,
- * `rows: list[Note] = list(q.all())`; '' when they are not assigned to a plain name.
+ * `rows: list[Note] = list(q.all())`, `rows = await q.all()` (an async wrapper's chain); '' when
+ * they are not assigned to a plain name.
  */
 export function boundName(call: PyCall): string {
   // `parent` walks down from the root: read only for the rare list query.
   let node = call.node;
   for (let parent = node.parent; parent; parent = node.parent) {
-    if (parent.type === 'parenthesized_expression') node = parent;
+    if (parent.type === 'parenthesized_expression' || parent.type === 'await') node = parent;
     else if (parent.type === 'argument_list' && parent.parent && isRowsCopy(parent.parent))
       node = parent.parent;
     else break;

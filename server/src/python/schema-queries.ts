@@ -34,6 +34,41 @@ const DJANGO_INDEXABLE_LOOKUPS = new Set([
   'range',
   'isnull',
 ]);
+/**
+ * Django lookups and transforms of a field itself that no B-tree index serves: after one of these
+ * the keyword names no column of a related row (`title__icontains`, `created__date`).
+ */
+const DJANGO_FIELD_LOOKUPS = new Set([
+  'iexact',
+  'contains',
+  'icontains',
+  'startswith',
+  'istartswith',
+  'endswith',
+  'iendswith',
+  'regex',
+  'iregex',
+  'search',
+  'date',
+  'time',
+  'year',
+  'iso_year',
+  'quarter',
+  'month',
+  'week',
+  'week_day',
+  'iso_week_day',
+  'day',
+  'hour',
+  'minute',
+  'second',
+  'has_key',
+  'has_keys',
+  'has_any_keys',
+  'contained_by',
+  'overlap',
+  'len',
+]);
 /** Chain steps after which `filter_by` keywords refer to another entity. */
 const JOINS = new Set(['join', 'outerjoin', 'join_from', 'select_from']);
 
@@ -196,6 +231,17 @@ function columnRef(
   return { model, column };
 }
 
+/**
+ * Whether `field__<lookup>__<more>` reads as equality on a column of a related row: the second
+ * part is no lookup of the field itself (`ping_key`, not `gte`), followed by nothing or `exact`.
+ * Whether `field` is a relation at all only the models tell (`tags__contains` is a lookup).
+ */
+function isRelatedEquality(lookup: string, more: readonly string[]): boolean {
+  if (DJANGO_INDEXABLE_LOOKUPS.has(lookup) || DJANGO_FIELD_LOOKUPS.has(lookup) || lookup === 'id')
+    return false;
+  return more.length === 0 || (more.length === 1 && more[0] === 'exact');
+}
+
 class QueryColumnCollector {
   readonly uses: QueryColumnUse[] = [];
 
@@ -207,6 +253,7 @@ class QueryColumnCollector {
     role: QueryColumnUse['role'],
     node: Node,
     chain: Chain,
+    viaRelation = false,
   ): void {
     this.uses.push({
       model,
@@ -216,6 +263,7 @@ class QueryColumnCollector {
       end: node.endIndex,
       queryId: chain.queryId,
       ...(chain.bases.length > 0 ? { bases: chain.bases } : {}),
+      ...(viaRelation ? { viaRelation } : {}),
     });
   }
 
@@ -290,7 +338,11 @@ class QueryColumnCollector {
     if (target) this.addRef(target, 'sort', chain);
   }
 
-  /** Django `field=value` / `field__lookup=value` keywords; joins (`author__name`) are skipped. */
+  /**
+   * Django `field=value` / `field__lookup=value` keywords. A join with equality on one column of
+   * the related row (`project__ping_key=k`) is kept as a use of `field` through the relation
+   * (`QueryColumnUse.viaRelation`); other joins (`author__name__icontains`) are skipped.
+   */
   private djangoKeywords(args: Node, chain: Chain): void {
     if (!chain.model) return;
     for (const child of args.namedChildren) {
@@ -298,6 +350,10 @@ class QueryColumnCollector {
       const name = child.childForFieldName('name');
       if (!name) continue;
       const [field, lookup, ...more] = name.text.split('__');
+      if (lookup !== undefined && isRelatedEquality(lookup, more)) {
+        this.add(chain.model, field, 'filter', name, chain, true);
+        continue;
+      }
       if (more.length > 0) continue;
       if (lookup !== undefined && !DJANGO_INDEXABLE_LOOKUPS.has(lookup) && lookup !== 'id')
         continue;

@@ -429,6 +429,13 @@ export interface QueryColumnUse {
    * equality on the relation's own key fields; absent for any other filter of the related rows.
    */
   relation?: { keys?: string[] };
+  /**
+   * Python (Django): the field is a relation the query filters through with equality on a column
+   * of the related row (`project` of `project__ping_key=k`). The join reaches this table through
+   * the field's foreign key column, so that key's index can drive the query; the use is never
+   * reported itself, and counts only when the field is a foreign key of the model.
+   */
+  viaRelation?: boolean;
   /** Prisma: the query's client as only the workspace index can confirm it (`Effect.prismaClient`). */
   prismaClient?: HeldClientFact;
 }
