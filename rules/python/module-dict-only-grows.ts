@@ -269,11 +269,12 @@ function effectOf(id: Node, name: string, model: PythonModel): Effect {
     case 'delete_statement':
     case 'return_statement':
       return SHRINK;
-    case 'expression_list':
-      return parent.parent?.type === 'delete_statement' ||
-        parent.parent?.type === 'return_statement'
-        ? SHRINK
-        : READ;
+    case 'expression_list': {
+      const outer = parent.parent;
+      if (outer?.type === 'delete_statement' || outer?.type === 'return_statement') return SHRINK;
+      // `acquire, handlers = _acquireLock, X` (logging's `_removeHandlerRef`): an alias, as above.
+      return outer?.type === 'assignment' && isField(outer, 'right', parent) ? SHRINK : READ;
+    }
     case 'keyword_argument':
     case 'argument_list': {
       const call = parent.type === 'argument_list' ? parent.parent : parent.parent?.parent;
@@ -364,8 +365,9 @@ export const moduleDictOnlyGrows: Rule = {
           '`weakref.WeakValueDictionary()` and other bounded or self-evicting containers.',
         'Containers that anything in the file removes from, clears, slices or rebinds with `global`, even ' +
           'under a size check.',
-        'Containers that escape: returned, assigned to another name, or passed to a call other than a plain ' +
-          'read (`len`, `sorted`, `json.dumps`, ...), since the receiver may evict.',
+        'Containers that escape: returned, assigned to another name (also by tuple unpacking: ' +
+          '`acquire, handlers = _acquireLock, _handlerList`), or passed to a call other than a plain read ' +
+          '(`len`, `sorted`, `json.dumps`, ...), since the receiver or the alias may evict.',
         'Function-local variables and parameters that happen to share the name; test files.',
         'Removal from another module (`cache_module._cache.clear()`) is not seen: such containers are flagged.',
       ],
