@@ -16,7 +16,9 @@ import {
   isTestPath,
   moduleAssignments,
   nameOccurrences,
+  positionalArgumentNodes,
 } from '../../server/src/python/scope-analysis';
+import { isBoundedKey, type KeyContext } from '../../server/src/python/bounded-keys';
 
 /** Constructors of empty growable containers (with no arguments, or a `defaultdict` factory). */
 const CONTAINERS = new Set([
@@ -212,7 +214,13 @@ function importTimeFunctions(model: PythonModel): Set<string> {
 
 /** What one occurrence of a container's name does to it. */
 type Effect =
-  { kind: 'add'; code: string } | { kind: 'shrink' } | { kind: 'rebind' } | { kind: 'read' };
+  | { kind: 'add'; code: string; key?: Node }
+  | { kind: 'shrink' }
+  | { kind: 'rebind' }
+  | { kind: 'read' };
+
+/** Additions that put in one entry under a key (`X.add(k)`, `X.setdefault(k, ...)`): keyed, not appended. */
+const KEYED_METHODS = new Set(['add', 'setdefault']);
 
 const READ: Effect = { kind: 'read' };
 const SHRINK: Effect = { kind: 'shrink' };
@@ -231,7 +239,16 @@ function methodEffect(attribute: Node, subject: string): Effect {
     return REMOVE_METHODS.has(method) ? SHRINK : READ;
   }
   if (REMOVE_METHODS.has(method)) return SHRINK;
-  return ADD_METHODS.has(method) ? { kind: 'add', code: `${subject}.${method}(...)` } : READ;
+  if (!ADD_METHODS.has(method)) return READ;
+  const args = call.childForFieldName('arguments');
+  const key = KEYED_METHODS.has(method) && args ? positionalArgumentNodes(args)[0] : undefined;
+  return { kind: 'add', code: `${subject}.${method}(...)`, key };
+}
+
+/** The key of `X[key]`; `X[a, b]` is keyed by the tuple of its subscripts. */
+function keyOf(subscript: Node): Node | undefined {
+  const keys = subscript.childrenForFieldName('subscript');
+  return keys.length === 1 ? (keys[0] ?? undefined) : undefined;
 }
 
 /** What an occurrence of the container's name `name` does: adds, shrinks, rebinds or reads. */
@@ -256,13 +273,14 @@ function effectOf(id: Node, name: string, model: PythonModel): Effect {
       )
         return parent.childForFieldName('subscript')?.type === 'slice'
           ? SHRINK
-          : { kind: 'add', code: `${name}[...] = ...` };
+          : { kind: 'add', code: `${name}[...] = ...`, key: keyOf(parent) };
       if (outer.type === 'delete_statement' || outer.parent?.type === 'delete_statement')
         return SHRINK;
       // `X[key].append(...)`: the inner container grows, and a `defaultdict` gains the key.
       if (outer.type === 'attribute') {
+        // The inner container grows whatever the key: the addition is not keyed.
         const effect = methodEffect(outer, `${name}[...]`);
-        return effect.kind === 'add' ? effect : READ;
+        return effect.kind === 'add' ? { kind: 'add', code: effect.code } : READ;
       }
       return READ;
     }
@@ -287,12 +305,17 @@ function effectOf(id: Node, name: string, model: PythonModel): Effect {
   }
 }
 
-/** How one container is used across the file, judged from every occurrence of its name. */
+/**
+ * How one container is used across the file, judged from every occurrence of its name. With
+ * `keys`, additions under a key the code fixes (`isBoundedKey`) overwrite rather than grow, and
+ * are left out.
+ */
 function usageOf(
   name: string,
   definition: Node,
   model: PythonModel,
   registrars: ReadonlySet<string>,
+  keys?: KeyContext,
 ): Usage {
   const usage: Usage = { adds: [], shrinks: false };
   const occurrences = nameOccurrences(model, name).map((id) => ({ id, fn: functionOf(model, id) }));
@@ -314,10 +337,30 @@ function usageOf(
     if (isLocal(fn) || id.startIndex === definition.startIndex) return;
     if (effect.kind === 'shrink' || effect.kind === 'rebind') usage.shrinks = true;
     // Additions at import time or by registrars fill a registry once; they do not grow per call.
-    else if (effect.kind === 'add' && fn && !isRegistrar(fn, registrars))
-      usage.adds.push({ fn, code: effect.code });
+    if (effect.kind !== 'add' || !fn || isRegistrar(fn, registrars)) return;
+    if (keys && effect.key && isBoundedKey(effect.key, fn, keys)) return;
+    usage.adds.push({ fn, code: effect.code });
   });
   return usage;
+}
+
+/** What the module's other names are: constants a key may be drawn from. Asked once per name. */
+function keyContext(model: PythonModel, registrars: ReadonlySet<string>): KeyContext {
+  const usages = new Map<string, Usage | undefined>();
+  const usage = (name: string): Usage | undefined => {
+    if (!usages.has(name)) {
+      const left = moduleAssignments(model).get(name)?.[0]?.childForFieldName('left');
+      usages.set(name, left ? usageOf(name, left, model, registrars) : undefined);
+    }
+    return usages.get(name);
+  };
+  return {
+    model,
+    isFixedCollection(name) {
+      const found = usage(name);
+      return !!found && !found.shrinks && found.adds.length === 0;
+    },
+  };
 }
 
 /** Module-level containers that functions add to and nothing removes from. */
@@ -368,6 +411,11 @@ export const moduleDictOnlyGrows: Rule = {
         'Containers that escape: returned, assigned to another name (also by tuple unpacking: ' +
           '`acquire, handlers = _acquireLock, _handlerList`), or passed to a call other than a plain read ' +
           '(`len`, `sorted`, `json.dumps`, ...), since the receiver or the alias may evict.',
+        'Additions under keys the code fixes, which overwrite the same entries each call: constant keys and ' +
+          'variables of loops over module-level constants bound once and never changed (`for module, replace ' +
+          'in list(MAPPING.items()): LOOKUP[(module, old)] = new`, lib2to3), also through `.items()`, ' +
+          '`.keys()`, `.values()`, `list(...)`, `sorted(...)`, `enumerate(...)`. Appends and `X[key].append(...)` ' +
+          'always count as growth.',
         'Function-local variables and parameters that happen to share the name; test files.',
         'Removal from another module (`cache_module._cache.clear()`) is not seen: such containers are flagged.',
       ],
@@ -386,9 +434,10 @@ export const moduleDictOnlyGrows: Rule = {
     }
     if (candidates.size === 0) return;
     const registrars = new Set([...decoratorHeads(model), ...importTimeFunctions(model)]);
+    const keys = keyContext(model, registrars);
     for (const [name, assignment] of candidates) {
       const left = assignment.childForFieldName('left')!;
-      const usage = usageOf(name, left, model, registrars);
+      const usage = usageOf(name, left, model, registrars, keys);
       if (usage.shrinks || usage.adds.length === 0) continue;
       const first = usage.adds[0];
       const others = usage.adds.length > 1 ? ` (and ${usage.adds.length - 1} more)` : '';
