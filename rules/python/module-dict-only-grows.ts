@@ -103,6 +103,8 @@ interface Usage {
   adds: { fn: PyFunction; code: string }[];
   /** Something may remove entries or replace the container (or it escapes to code we cannot see). */
   shrinks: boolean;
+  /** A function rebinds the name through `global`, or the module binds it again. */
+  rebound: boolean;
 }
 
 /**
@@ -317,7 +319,7 @@ function usageOf(
   registrars: ReadonlySet<string>,
   keys?: KeyContext,
 ): Usage {
-  const usage: Usage = { adds: [], shrinks: false };
+  const usage: Usage = { adds: [], shrinks: false, rebound: false };
   const occurrences = nameOccurrences(model, name).map((id) => ({ id, fn: functionOf(model, id) }));
   // A function that binds the name without `global` (or takes it as a parameter) has its own local.
   const shadowing = new Set<PyFunction>();
@@ -336,6 +338,7 @@ function usageOf(
     const effect = effects[i];
     if (isLocal(fn) || id.startIndex === definition.startIndex) return;
     if (effect.kind === 'shrink' || effect.kind === 'rebind') usage.shrinks = true;
+    if (effect.kind === 'rebind') usage.rebound = true;
     // Additions at import time or by registrars fill a registry once; they do not grow per call.
     if (effect.kind !== 'add' || !fn || isRegistrar(fn, registrars)) return;
     if (keys && effect.key && isBoundedKey(effect.key, fn, keys)) return;
@@ -359,6 +362,9 @@ function keyContext(model: PythonModel, registrars: ReadonlySet<string>): KeyCon
     isFixedCollection(name) {
       const found = usage(name);
       return !!found && !found.shrinks && found.adds.length === 0;
+    },
+    isNeverRebound(name) {
+      return usage(name)?.rebound === false;
     },
   };
 }
@@ -415,7 +421,9 @@ export const moduleDictOnlyGrows: Rule = {
           'variables of loops over module-level constants bound once and never changed (`for module, replace ' +
           'in list(MAPPING.items()): LOOKUP[(module, old)] = new`, lib2to3), also through `.items()`, ' +
           '`.keys()`, `.values()`, `list(...)`, `sorted(...)`, `enumerate(...)`. Appends and `X[key].append(...)` ' +
-          'always count as growth.',
+          'always count as growth. Likewise parameters of a private top-level function (`_b32encode(alphabet, s)` ' +
+          'in base64) that the file only calls, each call passing a literal or a module-level constant for it ' +
+          '(`_b32encode(_b32alphabet, s)`): the keys are those constants.',
         'Function-local variables and parameters that happen to share the name; test files.',
         'Removal from another module (`cache_module._cache.clear()`) is not seen: such containers are flagged.',
       ],

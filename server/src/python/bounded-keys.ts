@@ -8,9 +8,14 @@ import { CONSTANT_LITERAL_TYPES, type PyFunction, type PyLoop, type PythonModel 
 import { isConstantCollection, loopTarget, singleBinding } from './loop-analysis';
 import { localFlow } from './local-flow';
 import {
+  callsNamed,
   contains,
+  keywordArgument,
   moduleAssignments,
+  nameOccurrences,
+  passesSplat,
   positionalArgumentNodes,
+  positionalArguments,
   targetNames,
   unwrap,
 } from './scope-analysis';
@@ -20,6 +25,8 @@ export interface KeyContext {
   model: PythonModel;
   /** Whether nothing in the file adds to, removes from, rebinds or hands out the collection `name`. */
   isFixedCollection(name: string): boolean;
+  /** Whether nothing in the file rebinds the module-level `name` (`global name` then `name = ...`). */
+  isNeverRebound(name: string): boolean;
 }
 
 /** Calls that iterate their argument's elements (or keys) as they are. */
@@ -28,7 +35,8 @@ const DICT_VIEWS = new Set(['items', 'keys', 'values']);
 
 /**
  * Whether `key`, written in `fn`, is made only of constants, of variables of loops over module
- * constants (`for module, replace in list(MAPPING.items())` in lib2to3's fix_renames).
+ * constants (`for module, replace in list(MAPPING.items())` in lib2to3's fix_renames), and of
+ * parameters every call passes a constant for (base64's `_b32encode(_b32alphabet, s)`).
  */
 export function isBoundedKey(key: Node, fn: PyFunction, context: KeyContext): boolean {
   const value = unwrap(key);
@@ -39,7 +47,9 @@ export function isBoundedKey(key: Node, fn: PyFunction, context: KeyContext): bo
     return elements.every((element) => !!element && isBoundedKey(element, fn, context));
   }
   if (value.type !== 'identifier') return false;
-  return isConstantLoopVariable(value, fn, context, 0);
+  return (
+    isConstantLoopVariable(value, fn, context, 0) || isConstantParameter(value.text, fn, context)
+  );
 }
 
 /**
@@ -97,20 +107,88 @@ function iteratesConstants(
   }
   if (value.type !== 'identifier') return false;
   return (
-    isModuleConstant(value.text, fn, context) ||
+    isModuleConstant(value.text, fn, context, 'collection') ||
     isConstantLoopVariable(value, fn, context, depth + 1)
   );
 }
 
 /**
  * `name`, read in `fn`, is a module-level name bound once and never changed to a collection of
- * constants (`MAPPING = {"sys": {"maxint": "maxsize"}}`).
+ * constants (`MAPPING = {"sys": {"maxint": "maxsize"}}`) or a literal (`_b32alphabet = b'ABC...'`).
  */
-function isModuleConstant(name: string, fn: PyFunction | undefined, context: KeyContext): boolean {
+function isModuleConstant(
+  name: string,
+  fn: PyFunction | undefined,
+  context: KeyContext,
+  kind: 'collection' | 'literal',
+): boolean {
   const { model } = context;
   const bound = singleBinding(model, fn, name);
   const assignments = moduleAssignments(model).get(name);
   if (!bound || assignments?.length !== 1) return false;
   if (assignments[0].childForFieldName('right')?.id !== bound.id) return false;
-  return isConstantCollection(bound) && context.isFixedCollection(name);
+  return kind === 'collection'
+    ? isConstantCollection(bound) && context.isFixedCollection(name)
+    : CONSTANT_LITERAL_TYPES.has(bound.type) && context.isNeverRebound(name);
+}
+
+/** A literal (`b"..."`, `0`) or a module constant bound to one. */
+function isConstantArgument(node: Node, fn: PyFunction | undefined, context: KeyContext): boolean {
+  const value = unwrap(node);
+  if (!value) return false;
+  if (CONSTANT_LITERAL_TYPES.has(value.type)) return true;
+  return value.type === 'identifier' && isModuleConstant(value.text, fn, context, 'literal');
+}
+
+/**
+ * A parameter of a private top-level function (`_b32encode`) that the file only calls, every call
+ * passing a constant for it (or leaving a constant default): its values are those constants.
+ * Private names are not called from other modules; one handed elsewhere (`map(_f, xs)`) is not
+ * accepted, since its mentions then outnumber its calls.
+ */
+function isConstantParameter(name: string, fn: PyFunction, context: KeyContext): boolean {
+  const { model } = context;
+  if (fn.parent || fn.className || !/^_[^_]/.test(fn.name)) return false;
+  const flow = localFlow(fn);
+  if (flow.assignments.has(name) || flow.opaque.has(name)) return false;
+  const position = positionOf(fn, name);
+  if (position === undefined) return false;
+  const calls = callsNamed(model, fn.name).filter((call) => call.callee === fn.name);
+  if (calls.length === 0 || nameOccurrences(model, fn.name).length !== calls.length + 1)
+    return false;
+  const fallback = fn.params.find((param) => param.name === name)?.defaultText ?? '';
+  return calls.every((call) => {
+    if (passesSplat(call)) return false;
+    const passed =
+      keywordArgument(call, name) ??
+      (position >= 0 ? positionalArguments(call)[position] : undefined);
+    if (passed) return isConstantArgument(passed, call.fn, context);
+    return /^(?:True|False|None|-?\d+|(['"])\w*\1)$/.test(fallback);
+  });
+}
+
+/**
+ * Where a parameter sits among those a call may pass by position (-1 when only by keyword, after
+ * `*` or `*args`); undefined when `fn` has no such parameter.
+ */
+function positionOf(fn: PyFunction, name: string): number | undefined {
+  const parameters = fn.node.childForFieldName('parameters')?.namedChildren ?? [];
+  let position = 0;
+  let positional = true;
+  for (const param of parameters) {
+    if (!param) continue;
+    if (param.type === 'list_splat_pattern' || param.type === 'keyword_separator') {
+      positional = false;
+      continue;
+    }
+    if (param.type === 'positional_separator' || param.type === 'comment') continue;
+    const id =
+      param.type === 'identifier'
+        ? param
+        : (param.childForFieldName('name') ??
+          param.namedChildren.find((child) => child?.type === 'identifier'));
+    if (id?.text === name) return positional ? position : -1;
+    position++;
+  }
+  return undefined;
 }
