@@ -423,7 +423,9 @@ export const moduleDictOnlyGrows: Rule = {
           '`.keys()`, `.values()`, `list(...)`, `sorted(...)`, `enumerate(...)`. Appends and `X[key].append(...)` ' +
           'always count as growth. Likewise parameters of a private top-level function (`_b32encode(alphabet, s)` ' +
           'in base64) that the file only calls, each call passing a literal or a module-level constant for it ' +
-          '(`_b32encode(_b32alphabet, s)`): the keys are those constants.',
+          '(`_b32encode(_b32alphabet, s)`): the keys are those constants. And flags: parameters defaulting to ' +
+          '`True`, `False`, `0` or `1` that the function reads only as conditions or in the key itself ' +
+          '(`_platform_cache[(aliased, terse)]` in platform).',
         'Function-local variables and parameters that happen to share the name; test files.',
         'Removal from another module (`cache_module._cache.clear()`) is not seen: such containers are flagged.',
       ],

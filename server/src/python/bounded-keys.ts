@@ -10,6 +10,7 @@ import { localFlow } from './local-flow';
 import {
   callsNamed,
   contains,
+  functionOf,
   keywordArgument,
   moduleAssignments,
   nameOccurrences,
@@ -39,16 +40,22 @@ const DICT_VIEWS = new Set(['items', 'keys', 'values']);
  * parameters every call passes a constant for (base64's `_b32encode(_b32alphabet, s)`).
  */
 export function isBoundedKey(key: Node, fn: PyFunction, context: KeyContext): boolean {
-  const value = unwrap(key);
+  return isBoundedPart(key, key, fn, context);
+}
+
+function isBoundedPart(part: Node, key: Node, fn: PyFunction, context: KeyContext): boolean {
+  const value = unwrap(part);
   if (!value) return false;
   if (CONSTANT_LITERAL_TYPES.has(value.type)) return true;
   if (value.type === 'tuple') {
     const elements = value.namedChildren.filter((child) => child?.type !== 'comment');
-    return elements.every((element) => !!element && isBoundedKey(element, fn, context));
+    return elements.every((element) => !!element && isBoundedPart(element, key, fn, context));
   }
   if (value.type !== 'identifier') return false;
   return (
-    isConstantLoopVariable(value, fn, context, 0) || isConstantParameter(value.text, fn, context)
+    isConstantLoopVariable(value, fn, context, 0) ||
+    isConstantParameter(value.text, fn, context) ||
+    isFlagParameter(value.text, key, fn, context)
   );
 }
 
@@ -191,4 +198,43 @@ function positionOf(fn: PyFunction, name: string): number | undefined {
     position++;
   }
   return undefined;
+}
+
+/** Defaults that mark a parameter as an on/off switch. */
+const FLAG_DEFAULT = /^(?:True|False|0|1)$/;
+/** Where a name is read only for its truth: `if terse:`, `not aliased`, `terse or not os_name`. */
+const TRUTH_TESTS = new Set([
+  'if_statement',
+  'elif_clause',
+  'while_statement',
+  'not_operator',
+  'boolean_operator',
+]);
+
+/**
+ * A flag: a parameter defaulting to `True`, `False`, `0` or `1` that the function reads only as a
+ * condition or in the key itself (platform's `_platform_cache[(aliased, terse)]` for
+ * `def platform(aliased=0, terse=0)`). Keys made of flags take a handful of values.
+ */
+function isFlagParameter(name: string, key: Node, fn: PyFunction, context: KeyContext): boolean {
+  if (!FLAG_DEFAULT.test(fn.params.find((param) => param.name === name)?.defaultText ?? '')) {
+    return false;
+  }
+  const flow = localFlow(fn);
+  if (flow.assignments.has(name) || flow.opaque.has(name)) return false;
+  const keyText = unwrap(key)?.text;
+  return nameOccurrences(context.model, name).every((id) => {
+    if (!contains(fn.node, id)) return true;
+    if (functionOf(context.model, id) !== fn) return false; // a nested function may use its value
+    const parent = id.parent;
+    if (!parent || parent.type === 'default_parameter') return true;
+    if (TRUTH_TESTS.has(parent.type)) return true;
+    // The same key read elsewhere in the function: `_platform_cache.get((aliased, terse))`.
+    for (let up: Node | null = parent; up && up.type !== 'block'; up = up.parent) {
+      const inner = unwrap(up);
+      if (inner?.text === keyText) return true;
+      if (up.type !== 'tuple' && up.type !== 'parenthesized_expression') break;
+    }
+    return false;
+  });
 }
