@@ -307,6 +307,37 @@ function effectOf(id: Node, name: string, model: PythonModel): Effect {
   }
 }
 
+/** `len(X) < N` or `len(X) <= N`, with `X` captured by the caller's check of the name. */
+const SIZE_CAP = /^len\(\s*([\w.]+)\s*\)\s*<=?\s*(?:\d[\d_]*|[\p{L}_][\p{L}\p{N}_.]*)$/u;
+
+/** Whether `condition` holds only while the container `name` is below a fixed size (also as a conjunct). */
+function capsSize(condition: Node | null, name: string): boolean {
+  if (!condition) return false;
+  if (condition.type === 'parenthesized_expression')
+    return capsSize(condition.namedChildren[0], name);
+  if (condition.type === 'boolean_operator') {
+    if (condition.childForFieldName('operator')?.text !== 'and') return false;
+    return (
+      capsSize(condition.childForFieldName('left'), name) ||
+      capsSize(condition.childForFieldName('right'), name)
+    );
+  }
+  return condition.type === 'comparison_operator' && SIZE_CAP.exec(condition.text)?.[1] === name;
+}
+
+/**
+ * Whether the addition at `id` runs only under `if len(X) < N:` in its function (asyncio's
+ * `_iscoroutine_typecache`, capped at 100 types): the container stops growing at N.
+ */
+function isUnderSizeCap(id: Node, name: string, fn: PyFunction): boolean {
+  for (let node = id.parent; node && node.id !== fn.node.id; node = node.parent) {
+    const statement = node.parent;
+    if (statement?.type === 'if_statement' && isField(statement, 'consequence', node))
+      if (capsSize(statement.childForFieldName('condition'), name)) return true;
+  }
+  return false;
+}
+
 /**
  * How one container is used across the file, judged from every occurrence of its name. With
  * `keys`, additions under a key the code fixes (`isBoundedKey`) overwrite rather than grow, and
@@ -342,6 +373,7 @@ function usageOf(
     // Additions at import time or by registrars fill a registry once; they do not grow per call.
     if (effect.kind !== 'add' || !fn || isRegistrar(fn, registrars)) return;
     if (keys && effect.key && isBoundedKey(effect.key, fn, keys)) return;
+    if (isUnderSizeCap(id, name, fn)) return;
     usage.adds.push({ fn, code: effect.code });
   });
   return usage;
@@ -426,6 +458,8 @@ export const moduleDictOnlyGrows: Rule = {
           '(`_b32encode(_b32alphabet, s)`): the keys are those constants. And flags: parameters defaulting to ' +
           '`True`, `False`, `0` or `1` that the function reads only as conditions or in the key itself ' +
           '(`_platform_cache[(aliased, terse)]` in platform).',
+        'Additions made only under a size cap in the same function (`if len(_typecache) < 100: ' +
+          '_typecache.add(t)` in asyncio), also as a conjunct of `and`.',
         'Function-local variables and parameters that happen to share the name; test files.',
         'Removal from another module (`cache_module._cache.clear()`) is not seen: such containers are flagged.',
       ],
