@@ -8,6 +8,13 @@ const CACHE_DECORATORS = new Set(['functools.lru_cache', 'functools.cache']);
 /** Decorators whose methods take no instance: `cls` and static functions outlive any cache anyway. */
 const NO_INSTANCE = new Set(['staticmethod', 'classmethod']);
 
+/**
+ * Methods Python makes static or class methods without a decorator: they receive the class, so
+ * the cache keys hold classes, not instances (importlib.metadata caches `FastPath.__new__` to
+ * reuse one object per root).
+ */
+const IMPLICIT_NO_INSTANCE = new Set(['__new__', '__init_subclass__', '__class_getitem__']);
+
 /** Enum members are created once and live as long as the class: caching them leaks nothing. */
 const ENUM_BASE = /^(?:enum\.)?(?:Enum|IntEnum|StrEnum|Flag|IntFlag)$/;
 
@@ -53,6 +60,8 @@ export const lruCacheOnMethod: Rule = {
       ].join('\n'),
       notFlagged: [
         '`@staticmethod` and `@classmethod` methods: no instance is cached (classes live as long as the process).',
+        '`__new__`, `__init_subclass__` and `__class_getitem__`, which Python calls with the class, not an ' +
+          'instance (`@lru_cache` on `__new__` reuses one object per argument, a deliberate interning cache).',
         '`@functools.cached_property`, which stores the value on the instance and dies with it.',
         'Module-level and nested functions (see `unbounded-lru-cache` for unbounded caches there).',
         'Methods of `Enum` classes, whose members exist once for the life of the process.',
@@ -67,6 +76,7 @@ export const lruCacheOnMethod: Rule = {
     let classes: Map<string, PyClass> | undefined;
     for (const fn of model.functions) {
       if (!fn.className || fn.decorators.length === 0) continue;
+      if (IMPLICIT_NO_INSTANCE.has(fn.name)) continue;
       const index = fn.decorators.findIndex((decorator) =>
         CACHE_DECORATORS.has(qualify(decoratorName(decorator), model.imports)),
       );

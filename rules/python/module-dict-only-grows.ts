@@ -16,7 +16,9 @@ import {
   isTestPath,
   moduleAssignments,
   nameOccurrences,
+  positionalArgumentNodes,
 } from '../../server/src/python/scope-analysis';
+import { isBoundedKey, type KeyContext } from '../../server/src/python/bounded-keys';
 
 /** Constructors of empty growable containers (with no arguments, or a `defaultdict` factory). */
 const CONTAINERS = new Set([
@@ -101,6 +103,8 @@ interface Usage {
   adds: { fn: PyFunction; code: string }[];
   /** Something may remove entries or replace the container (or it escapes to code we cannot see). */
   shrinks: boolean;
+  /** A function rebinds the name through `global`, or the module binds it again. */
+  rebound: boolean;
 }
 
 /**
@@ -212,7 +216,13 @@ function importTimeFunctions(model: PythonModel): Set<string> {
 
 /** What one occurrence of a container's name does to it. */
 type Effect =
-  { kind: 'add'; code: string } | { kind: 'shrink' } | { kind: 'rebind' } | { kind: 'read' };
+  | { kind: 'add'; code: string; key?: Node }
+  | { kind: 'shrink' }
+  | { kind: 'rebind' }
+  | { kind: 'read' };
+
+/** Additions that put in one entry under a key (`X.add(k)`, `X.setdefault(k, ...)`): keyed, not appended. */
+const KEYED_METHODS = new Set(['add', 'setdefault']);
 
 const READ: Effect = { kind: 'read' };
 const SHRINK: Effect = { kind: 'shrink' };
@@ -231,7 +241,16 @@ function methodEffect(attribute: Node, subject: string): Effect {
     return REMOVE_METHODS.has(method) ? SHRINK : READ;
   }
   if (REMOVE_METHODS.has(method)) return SHRINK;
-  return ADD_METHODS.has(method) ? { kind: 'add', code: `${subject}.${method}(...)` } : READ;
+  if (!ADD_METHODS.has(method)) return READ;
+  const args = call.childForFieldName('arguments');
+  const key = KEYED_METHODS.has(method) && args ? positionalArgumentNodes(args)[0] : undefined;
+  return { kind: 'add', code: `${subject}.${method}(...)`, key };
+}
+
+/** The key of `X[key]`; `X[a, b]` is keyed by the tuple of its subscripts. */
+function keyOf(subscript: Node): Node | undefined {
+  const keys = subscript.childrenForFieldName('subscript');
+  return keys.length === 1 ? (keys[0] ?? undefined) : undefined;
 }
 
 /** What an occurrence of the container's name `name` does: adds, shrinks, rebinds or reads. */
@@ -256,24 +275,26 @@ function effectOf(id: Node, name: string, model: PythonModel): Effect {
       )
         return parent.childForFieldName('subscript')?.type === 'slice'
           ? SHRINK
-          : { kind: 'add', code: `${name}[...] = ...` };
+          : { kind: 'add', code: `${name}[...] = ...`, key: keyOf(parent) };
       if (outer.type === 'delete_statement' || outer.parent?.type === 'delete_statement')
         return SHRINK;
       // `X[key].append(...)`: the inner container grows, and a `defaultdict` gains the key.
       if (outer.type === 'attribute') {
+        // The inner container grows whatever the key: the addition is not keyed.
         const effect = methodEffect(outer, `${name}[...]`);
-        return effect.kind === 'add' ? effect : READ;
+        return effect.kind === 'add' ? { kind: 'add', code: effect.code } : READ;
       }
       return READ;
     }
     case 'delete_statement':
     case 'return_statement':
       return SHRINK;
-    case 'expression_list':
-      return parent.parent?.type === 'delete_statement' ||
-        parent.parent?.type === 'return_statement'
-        ? SHRINK
-        : READ;
+    case 'expression_list': {
+      const outer = parent.parent;
+      if (outer?.type === 'delete_statement' || outer?.type === 'return_statement') return SHRINK;
+      // `acquire, handlers = _acquireLock, X` (logging's `_removeHandlerRef`): an alias, as above.
+      return outer?.type === 'assignment' && isField(outer, 'right', parent) ? SHRINK : READ;
+    }
     case 'keyword_argument':
     case 'argument_list': {
       const call = parent.type === 'argument_list' ? parent.parent : parent.parent?.parent;
@@ -286,14 +307,50 @@ function effectOf(id: Node, name: string, model: PythonModel): Effect {
   }
 }
 
-/** How one container is used across the file, judged from every occurrence of its name. */
+/** `len(X) < N` or `len(X) <= N`, with `X` captured by the caller's check of the name. */
+const SIZE_CAP = /^len\(\s*([\w.]+)\s*\)\s*<=?\s*(?:\d[\d_]*|[\p{L}_][\p{L}\p{N}_.]*)$/u;
+
+/** Whether `condition` holds only while the container `name` is below a fixed size (also as a conjunct). */
+function capsSize(condition: Node | null, name: string): boolean {
+  if (!condition) return false;
+  if (condition.type === 'parenthesized_expression')
+    return capsSize(condition.namedChildren[0], name);
+  if (condition.type === 'boolean_operator') {
+    if (condition.childForFieldName('operator')?.text !== 'and') return false;
+    return (
+      capsSize(condition.childForFieldName('left'), name) ||
+      capsSize(condition.childForFieldName('right'), name)
+    );
+  }
+  return condition.type === 'comparison_operator' && SIZE_CAP.exec(condition.text)?.[1] === name;
+}
+
+/**
+ * Whether the addition at `id` runs only under `if len(X) < N:` in its function (asyncio's
+ * `_iscoroutine_typecache`, capped at 100 types): the container stops growing at N.
+ */
+function isUnderSizeCap(id: Node, name: string, fn: PyFunction): boolean {
+  for (let node = id.parent; node && node.id !== fn.node.id; node = node.parent) {
+    const statement = node.parent;
+    if (statement?.type === 'if_statement' && isField(statement, 'consequence', node))
+      if (capsSize(statement.childForFieldName('condition'), name)) return true;
+  }
+  return false;
+}
+
+/**
+ * How one container is used across the file, judged from every occurrence of its name. With
+ * `keys`, additions under a key the code fixes (`isBoundedKey`) overwrite rather than grow, and
+ * are left out.
+ */
 function usageOf(
   name: string,
   definition: Node,
   model: PythonModel,
   registrars: ReadonlySet<string>,
+  keys?: KeyContext,
 ): Usage {
-  const usage: Usage = { adds: [], shrinks: false };
+  const usage: Usage = { adds: [], shrinks: false, rebound: false };
   const occurrences = nameOccurrences(model, name).map((id) => ({ id, fn: functionOf(model, id) }));
   // A function that binds the name without `global` (or takes it as a parameter) has its own local.
   const shadowing = new Set<PyFunction>();
@@ -312,11 +369,36 @@ function usageOf(
     const effect = effects[i];
     if (isLocal(fn) || id.startIndex === definition.startIndex) return;
     if (effect.kind === 'shrink' || effect.kind === 'rebind') usage.shrinks = true;
+    if (effect.kind === 'rebind') usage.rebound = true;
     // Additions at import time or by registrars fill a registry once; they do not grow per call.
-    else if (effect.kind === 'add' && fn && !isRegistrar(fn, registrars))
-      usage.adds.push({ fn, code: effect.code });
+    if (effect.kind !== 'add' || !fn || isRegistrar(fn, registrars)) return;
+    if (keys && effect.key && isBoundedKey(effect.key, fn, keys)) return;
+    if (isUnderSizeCap(id, name, fn)) return;
+    usage.adds.push({ fn, code: effect.code });
   });
   return usage;
+}
+
+/** What the module's other names are: constants a key may be drawn from. Asked once per name. */
+function keyContext(model: PythonModel, registrars: ReadonlySet<string>): KeyContext {
+  const usages = new Map<string, Usage | undefined>();
+  const usage = (name: string): Usage | undefined => {
+    if (!usages.has(name)) {
+      const left = moduleAssignments(model).get(name)?.[0]?.childForFieldName('left');
+      usages.set(name, left ? usageOf(name, left, model, registrars) : undefined);
+    }
+    return usages.get(name);
+  };
+  return {
+    model,
+    isFixedCollection(name) {
+      const found = usage(name);
+      return !!found && !found.shrinks && found.adds.length === 0;
+    },
+    isNeverRebound(name) {
+      return usage(name)?.rebound === false;
+    },
+  };
 }
 
 /** Module-level containers that functions add to and nothing removes from. */
@@ -364,8 +446,20 @@ export const moduleDictOnlyGrows: Rule = {
           '`weakref.WeakValueDictionary()` and other bounded or self-evicting containers.',
         'Containers that anything in the file removes from, clears, slices or rebinds with `global`, even ' +
           'under a size check.',
-        'Containers that escape: returned, assigned to another name, or passed to a call other than a plain ' +
-          'read (`len`, `sorted`, `json.dumps`, ...), since the receiver may evict.',
+        'Containers that escape: returned, assigned to another name (also by tuple unpacking: ' +
+          '`acquire, handlers = _acquireLock, _handlerList`), or passed to a call other than a plain read ' +
+          '(`len`, `sorted`, `json.dumps`, ...), since the receiver or the alias may evict.',
+        'Additions under keys the code fixes, which overwrite the same entries each call: constant keys and ' +
+          'variables of loops over module-level constants bound once and never changed (`for module, replace ' +
+          'in list(MAPPING.items()): LOOKUP[(module, old)] = new`, lib2to3), also through `.items()`, ' +
+          '`.keys()`, `.values()`, `list(...)`, `sorted(...)`, `enumerate(...)`. Appends and `X[key].append(...)` ' +
+          'always count as growth. Likewise parameters of a private top-level function (`_b32encode(alphabet, s)` ' +
+          'in base64) that the file only calls, each call passing a literal or a module-level constant for it ' +
+          '(`_b32encode(_b32alphabet, s)`): the keys are those constants. And flags: parameters defaulting to ' +
+          '`True`, `False`, `0` or `1` that the function reads only as conditions or in the key itself ' +
+          '(`_platform_cache[(aliased, terse)]` in platform).',
+        'Additions made only under a size cap in the same function (`if len(_typecache) < 100: ' +
+          '_typecache.add(t)` in asyncio), also as a conjunct of `and`.',
         'Function-local variables and parameters that happen to share the name; test files.',
         'Removal from another module (`cache_module._cache.clear()`) is not seen: such containers are flagged.',
       ],
@@ -384,9 +478,10 @@ export const moduleDictOnlyGrows: Rule = {
     }
     if (candidates.size === 0) return;
     const registrars = new Set([...decoratorHeads(model), ...importTimeFunctions(model)]);
+    const keys = keyContext(model, registrars);
     for (const [name, assignment] of candidates) {
       const left = assignment.childForFieldName('left')!;
-      const usage = usageOf(name, left, model, registrars);
+      const usage = usageOf(name, left, model, registrars, keys);
       if (usage.shrinks || usage.adds.length === 0) continue;
       const first = usage.adds[0];
       const others = usage.adds.length > 1 ? ` (and ${usage.adds.length - 1} more)` : '';

@@ -384,7 +384,8 @@ export function isStartedConcurrently(call: PyCall, model: PythonModel): boolean
   return !isSyncHttpLibrary(call, model);
 }
 
-function isConstantCollection(node: Node | null): boolean {
+/** A literal dict, list, tuple or set holding only literals and such collections. */
+export function isConstantCollection(node: Node | null): boolean {
   if (!node) return false;
   if (node.type === 'dictionary') {
     return node.namedChildren.every(
