@@ -15,7 +15,7 @@ import {
   transactionStartedOn,
   type KnexInstanceSources,
 } from './knex-instances';
-import { knexBuilderQuery } from './knex-builders';
+import { knexBuilderChain, knexBuilderQuery } from './knex-builders';
 import {
   chainText,
   fieldName,
@@ -365,8 +365,6 @@ function isKnexTransactionChain(
 
 /** `database('users')...`: a chain that starts by calling a plain name (an import, never `this.x`). */
 const CALLED_IMPORT_CHAIN = /^([\w$]+)\(\)/;
-/** `database.select(...)...`: the name a builder-first chain starts on. */
-const CHAIN_HEAD_NAME = /^[\w$]+(?=\.)/;
 
 /**
  * Whether an awaited call is a knex query on an instance the file imports and `isImported`
@@ -392,9 +390,13 @@ export function queriesImportedKnex(
     }
     return isKnexTransactionChain(model, call, source);
   }
-  const head = CHAIN_HEAD_NAME.exec(call.callee)?.[0];
-  if (!head || !(model.imports.has(head) || model.text.includes('transaction'))) return false;
-  return !!knexBuilderQuery(model, call, source);
+  // The builder's shape is read before the file's text: most awaited calls have another.
+  const builder = knexBuilderChain(call);
+  if (!builder) return false;
+  const instance = unwrap(builder.instance);
+  const imported = ts.isIdentifier(instance) && model.imports.has(instance.text);
+  if (!imported && !model.text.includes('transaction')) return false;
+  return isKnexInstance(model, instance, source);
 }
 
 function isSqlTemplate(node: ts.Expression): boolean {
