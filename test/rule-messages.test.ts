@@ -338,6 +338,34 @@ describe('rule messages', () => {
     assert.match(read, /load the rows in one query/);
   });
 
+  it('await-in-loop gives a knex instance of another module knex advice, not Drizzle advice', async () => {
+    const messages = await messagesIn('await-in-loop', [
+      {
+        relativePath: 'src/db.ts',
+        text: [
+          "import Knex from 'knex';",
+          "const connection = Knex({ client: 'pg' });",
+          'export default connection;',
+        ].join('\n'),
+      },
+      {
+        relativePath: 'src/users.ts',
+        text: [
+          "import database from './db';",
+          'export async function load(ids: string[], accountIds: string[]) {',
+          "  for (const id of ids) await database.select('id').from('users').where({ id });",
+          "  for (const accountId of accountIds) await database('invoices').where({ accountId }).sum('total');",
+          '}',
+        ].join('\n'),
+      },
+    ]);
+    assert.equal(messages.length, 2);
+    const [read, sum] = messages;
+    assert.match(read, /load the rows in one query \(`whereIn\('id', ids\)`\)/);
+    assert.doesNotMatch(read, /inArray/);
+    assert.match(sum, /`whereIn\('accountId', ids\)\.groupBy\('accountId'\)`/);
+  });
+
   it('await-in-loop quotes a long knex chain with the call that names its table', async () => {
     const [message] = await messagesOf(
       'await-in-loop',

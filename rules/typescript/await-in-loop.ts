@@ -291,9 +291,14 @@ export const awaitInLoop: Rule = {
         'Pick<PrismaService, T>`), ' +
         '`pool.query`/`client.query`, knex chains (on `knex`, `db` or `trx`, or on any name declared ' +
         "with knex's `Knex` or `Knex.Transaction` type: a field `this.database('users')...`, a " +
-        'parameter; or on a transaction of a knex instance, whatever it is called: the parameter of ' +
+        'parameter; on an instance another module exports, imported under any name: ' +
+        "`database('users')` of `import database from './db'` where `./db` says `export default " +
+        "connection` of a `const connection = Knex({...})`, `const { db: conn } = require('./conn')` " +
+        'of `module.exports = { db }`, a whole `require` of `module.exports = knex({...})`; ' +
+        'or on a transaction of a knex instance, whatever it is called: the parameter of ' +
         '`db.transaction(async (t) => ...)` or `const t = await db.transaction()`, when `db` is ' +
-        'declared `Knex`, made by the `knex` factory in the file, or named `knex`/`db`; also ' +
+        'declared `Knex`, made by the `knex` factory in the file, imported as above, or named ' +
+        '`knex`/`db`; also ' +
         'written builder-first on such an instance or transaction, the table named by a step: ' +
         "`trx.insert(row).into('events')`, `this.knex.select('id').from(t).first()`, " +
         '`knex.update(v).table(t).where(...)`, on a name `knex` or one recognised as above), ' +
@@ -481,7 +486,9 @@ export const awaitInLoop: Rule = {
           'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`).',
         'Knex look-alikes and non-queries: builder-first chains (`select(...).from(t)`) on an object ' +
           'that is no knex instance by the evidence above (an in-memory table, another client with ' +
-          "`from(...)`/`select(...)` methods), and knex's DDL (`knex.schema.table(name, fn)`, " +
+          '`from(...)`/`select(...)` methods), chains on an imported name whose module exports no ' +
+          "knex instance (`memory('users').where({ id }).first()` of a `function database(table)` " +
+          "returning an in-memory query, whatever it is imported as), and knex's DDL (`knex.schema.table(name, fn)`, " +
           '`knex.schema.createTable(...)`), which is no query builder.',
         'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`): they run ' +
           'once, on a handful of rows.',

@@ -150,7 +150,9 @@ export const ormFindWithoutLimit: Rule = {
         "(`await db.select('id').from('users').orderBy('name')`, `await db.from('users').pluck('id')`), on " +
         'a knex instance: a name declared `Knex` (`private readonly database: Knex`, then ' +
         '`this.database(TABLE)...`), a module variable made by the factory (`const db = knex({...})`), ' +
-        'or one another module exports and this one imports; or on a transaction of one (the ' +
+        'or one another module exports (`export const db = knex({...})`, `export default connection`, ' +
+        '`module.exports = knex({...})`, `module.exports = { db }`) and this one imports under any ' +
+        'name; or on a transaction of one (the ' +
         'parameter of `db.transaction(async (trx) => ...)`, `const trx = await db.transaction()`, ' +
         'a name declared `Knex.Transaction`); an Objection.js query of a model class (a class ' +
         "extending `Model` imported or required from `objection`, directly or through the app's " +

@@ -72,11 +72,23 @@ function adviceFor(
     return io.writes
       ? "write them in one statement (`insertInto(table).values([...])`, or `.where('id', 'in', ids)` for updates and deletes)"
       : "load them in one query (`.where('id', 'in', ids)`) before the loop";
-  if (io.driver === 'knex') {
-    const write = knexWriteAdvice(io.call);
-    if (write) return write;
-  }
+  if (io.driver === 'knex') return knexWriteAdvice(io.call) ?? knexReadAdvice(io.call);
   return 'load the rows in one query (`WHERE id = ANY($1)` / `IN (...)`) before the loop';
+}
+
+/** Knex's aggregates: one per item becomes one grouped query. */
+const KNEX_AGGREGATES = /^(?:count|countDistinct|min|max|sum|avg)$/;
+
+/**
+ * The batched form of a knex read: one `whereIn` over every value the loop filters by, grouped
+ * by that column when the chain aggregates (a `sum` per account is one `groupBy` query).
+ */
+function knexReadAdvice(call: TsCall): string {
+  const calls = chainCalls(call);
+  const column = builderFilterColumn(calls);
+  if (calls.some((node) => KNEX_AGGREGATES.test(calledName(node))))
+    return `compute them in one query (\`whereIn('${column}', ids).groupBy('${column}')\`) before the loop`;
+  return `load the rows in one query (\`whereIn('${column}', ids)\`) before the loop`;
 }
 
 /**

@@ -31,6 +31,7 @@ import {
   listedRouteExports,
   prismaQuery,
   procedureResolverNames,
+  queriesImportedKnex,
   routeExportsOfNames,
 } from './knowledge';
 import { ts } from './compiler';
@@ -708,6 +709,21 @@ function heldPrismaEffect(call: TsCall, model: TsModel, moduleName: string): Eff
   return { kind: 'db', blocking: false, callee: calleeDisplay(call, 80), start, end, prismaClient };
 }
 
+/**
+ * A knex query on an instance imported from a workspace module under a name nothing else trusts
+ * (`database('users').where({ id })`), as an effect the index confirms (`Effect.knexInstance`).
+ */
+function heldKnexEffect(call: TsCall, model: TsModel): Effect | undefined {
+  if (!call.awaited) return undefined;
+  // `queriesImportedKnex` asks about the one import the chain starts on: its targets are kept.
+  let knexInstance: string[] = [];
+  const recorded = (instance: ts.Identifier): boolean =>
+    (knexInstance = importedValueTargets(model, instance.text)).length > 0;
+  if (!queriesImportedKnex(model, call, recorded)) return undefined;
+  const { start, end } = call;
+  return { kind: 'db', blocking: false, callee: calleeDisplay(call, 80), start, end, knexInstance };
+}
+
 function effectOf(call: TsCall, model: TsModel, moduleName: string): Effect | undefined {
   const { start, end } = call;
   // Quoted by other files' messages: `ds.getRepository(Order).delete`, not `...getRepository().delete`.
@@ -717,7 +733,11 @@ function effectOf(call: TsCall, model: TsModel, moduleName: string): Effect | un
     return { kind: blocking === 'process' ? 'process' : 'fs', blocking: true, callee, start, end };
   if (databaseCall(model, call)) return { kind: 'db', blocking: false, callee, start, end };
   if (isHttpCall(model, call)) return { kind: 'http', blocking: false, callee, start, end };
-  return heldPrismaEffect(call, model, moduleName) ?? heldMongooseEffect(call, model, moduleName);
+  return (
+    heldPrismaEffect(call, model, moduleName) ??
+    heldMongooseEffect(call, model, moduleName) ??
+    heldKnexEffect(call, model)
+  );
 }
 
 /**

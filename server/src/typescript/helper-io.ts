@@ -3,8 +3,9 @@
  * through further calls in any file, found through the workspace index. Rules that ask "does this
  * awaited helper do I/O" (`await-in-loop`, `sequential-independent-awaits`) share it. It also
  * answers whether a call queries through an ORM model class whose base is in another file
- * (`User.findByPk(id)`, `User` imported, or extending an imported `ParanoidModel`), and whether a
- * Prisma client is one by declarations of workspace classes (`prisma-clients.ts`).
+ * (`User.findByPk(id)`, `User` imported, or extending an imported `ParanoidModel`), whether a
+ * Prisma client is one by declarations of workspace classes (`prisma-clients.ts`), and whether an
+ * imported name is a knex instance (`imported-knex.ts`).
  */
 import type { CallSite, Effect, FunctionFacts } from '../workspace/facts';
 import type { IndexedFunction, WorkspaceIndex } from '../workspace/index';
@@ -19,6 +20,7 @@ import {
   tsCallTargets,
   tsModuleNameOf,
 } from './facts';
+import { confirmsKnexInstance, importsKnexInstance } from './imported-knex';
 import { confirmsMongooseModel } from './mongoose-model-types';
 import { mongooseChainStart } from './orm-calls';
 import { confirmsPrismaClient } from './prisma-clients';
@@ -155,13 +157,19 @@ export class HelperIoFinder {
     return !!held && confirmsPrismaClient(this.index(), held);
   }
 
+  /** Whether `instance`, a name the file imports, is a knex instance another module exports. */
+  importsKnexInstance(instance: ts.Identifier): boolean {
+    return importsKnexInstance(this.index(), this.model, instance.text);
+  }
+
   /**
-   * Whether an effect of a helper is a round trip: a held Prisma client's, or a query on a model
-   * only other modules' types declare, once the index agrees.
+   * Whether an effect of a helper is a round trip: a held Prisma client's, a query on a model
+   * only other modules' types declare, or one on an imported knex instance, once the index agrees.
    */
   private isRoundTrip(effect: Effect): boolean {
     if (effect.kind !== 'db' && effect.kind !== 'http') return false;
     if (effect.mongooseModel) return confirmsMongooseModel(this.index(), effect.mongooseModel);
+    if (effect.knexInstance) return confirmsKnexInstance(this.index(), effect.knexInstance);
     return !effect.prismaClient || confirmsPrismaClient(this.index(), effect.prismaClient);
   }
 

@@ -17,7 +17,11 @@ import {
   PRISMA_WRITE_OPERATIONS,
   prismaQuery,
 } from './knowledge';
-import { isTypedKnexTransaction, transactionStartedOn } from './knex-instances';
+import {
+  isTypedKnexTransaction,
+  transactionStartedOn,
+  type KnexInstanceSources,
+} from './knex-instances';
 import { knexBuilderChain } from './knex-builders';
 import { semanticParent, unwrap, type TsCall, type TsModel } from './model';
 import { localModelQuery, modelReceiver } from './model-classes';
@@ -46,10 +50,11 @@ export interface IoCall {
 }
 
 /**
- * Answers only the workspace index has: whether a call queries a model class of another file, and
- * whether a Prisma client is one by declarations of workspace classes (`this.repo.model`).
+ * Answers only the workspace index has: whether a call queries a model class of another file,
+ * whether a Prisma client is one by declarations of workspace classes (`this.repo.model`), and
+ * whether an imported name is a knex instance another module exports.
  */
-export interface WorkspaceModels extends PrismaClientHolders {
+export interface WorkspaceModels extends PrismaClientHolders, KnexInstanceSources {
   /** The ORM (`sequelize`) of a query on an imported model class or one with an imported base. */
   modelQuery(call: TsCall): string | undefined;
 }

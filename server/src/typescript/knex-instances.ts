@@ -9,14 +9,26 @@
 import { ts } from './compiler';
 import { declaredTypeName } from './declared-types';
 import { importsModule, semanticParent, unwrap, type TsModel } from './model';
+import { aliasedExports } from './module-exports';
 import { declarationOf } from './name-resolution';
 
 /** The fact kind of a module-level knex instance other modules import (`export const db = knex(...)`). */
 export const KNEX_INSTANCE = 'knex-instance';
 
+/**
+ * What the workspace index answers about knex instances of other files: whether a name the file
+ * imports (`database` of `import database from './db'`) is one another module exports.
+ */
+export interface KnexInstanceSources {
+  importsKnexInstance(instance: ts.Identifier): boolean;
+}
+
 const KNEX_MODULE = 'knex';
 
-/** `knex(...)`/`Knex(...)` of the factory imported from `knex`, or `require('knex')(...)`. */
+/**
+ * `knex(...)`/`Knex(...)` of the factory imported from `knex` (also the whole module, `const knex =
+ * require('knex')`, which is the factory), or `require('knex')(...)`.
+ */
 function isKnexFactoryCall(model: TsModel, node: ts.Expression): boolean {
   if (!ts.isCallExpression(node)) return false;
   const callee = unwrap(node.expression);
@@ -24,7 +36,7 @@ function isKnexFactoryCall(model: TsModel, node: ts.Expression): boolean {
     const imported = model.imports.get(callee.text);
     return (
       imported?.module === KNEX_MODULE &&
-      (imported.imported === 'default' || imported.imported === 'knex')
+      (imported.imported === 'default' || imported.imported === 'knex' || imported.imported === '*')
     );
   }
   return (
@@ -50,15 +62,20 @@ export function isModuleKnexInstance(model: TsModel, name: string): boolean {
 
 const instancesOfModel = new WeakMap<TsModel, string[]>();
 
+/** `require('knex')(...)`: the factory called in place, which binds no import. */
+const REQUIRES_KNEX = /\brequire\(\s*['"]knex['"]\s*\)/;
+
 /**
  * The module's knex instances other modules import, for the file's facts: module variables the
- * factory made, and `export default knex({...})` (`default`).
+ * factory made, and the names the module exports one under (`export default knex({...})`,
+ * `export default connection`, `module.exports = knex({...})` as `default`; `module.exports = {
+ * database: db }`, `export { db as database }`).
  */
 export function moduleKnexInstances(model: TsModel): string[] {
   let names = instancesOfModel.get(model);
   if (names) return names;
   names = [];
-  if (importsModule(model, isKnexModule)) {
+  if (importsModule(model, isKnexModule) || REQUIRES_KNEX.test(model.text)) {
     for (const name of model.moduleVariables.keys())
       if (isModuleKnexInstance(model, name)) names.push(name);
     for (const statement of model.sourceFile.statements)
@@ -68,9 +85,18 @@ export function moduleKnexInstances(model: TsModel): string[] {
         isKnexFactoryCall(model, unwrap(statement.expression))
       )
         names.push('default');
+    for (const { name, value } of aliasedExports(model))
+      if (!names.includes(name) && isExportedInstance(model, unwrap(value))) names.push(name);
   }
   instancesOfModel.set(model, names);
   return names;
+}
+
+/** An exported value that is a knex instance: the factory's call, or a variable holding one. */
+function isExportedInstance(model: TsModel, value: ts.Expression): boolean {
+  return ts.isIdentifier(value)
+    ? isModuleKnexInstance(model, value.text)
+    : isKnexFactoryCall(model, value);
 }
 
 /** Whether the file imports knex's `Knex` type (or namespace): only then can a name be typed with it. */

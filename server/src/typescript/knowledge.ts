@@ -9,12 +9,18 @@ import { declarationOf, enclosingFunctionNode } from './name-resolution';
 import { stringPropertyValue } from './object-literals';
 import { ormQuery } from './orm-calls';
 import { declaredPrismaClient, type PrismaClientHolders } from './prisma-clients';
-import { isKnexInstance, isTypedKnexInstance, transactionStartedOn } from './knex-instances';
-import { knexBuilderQuery } from './knex-builders';
+import {
+  isKnexInstance,
+  isTypedKnexInstance,
+  transactionStartedOn,
+  type KnexInstanceSources,
+} from './knex-instances';
+import { knexBuilderChain, knexBuilderQuery } from './knex-builders';
 import {
   chainText,
   fieldName,
   importsModule,
+  isImportedValue,
   semanticParent,
   unwrap,
   type TsCall,
@@ -254,13 +260,20 @@ export function kyselyWrites(call: TsCall): boolean {
 export type DatabaseDriver = 'prisma' | 'sql' | 'redis' | 'knex' | 'orm' | 'drizzle' | 'kysely';
 
 /**
+ * What the workspace index confirms for `databaseCall`: Prisma clients workspace classes declare,
+ * and knex instances other modules export.
+ */
+export type DatabaseHolders = PrismaClientHolders & Partial<KnexInstanceSources>;
+
+/**
  * Why a call is a database round trip (`prisma`, `sql`, `redis`, `knex`, `orm`), or undefined.
- * `holders` confirm Prisma clients that workspace classes declare (see `prismaQuery`).
+ * `holders` confirm Prisma clients that workspace classes declare (see `prismaQuery`) and knex
+ * instances imported from other modules (see `queriesImportedKnex`).
  */
 export function databaseCall(
   model: TsModel,
   call: TsCall,
-  holders?: PrismaClientHolders,
+  holders?: DatabaseHolders,
 ): DatabaseDriver | undefined {
   if (prismaQuery(model, call, holders)) return 'prisma';
   if (ormQuery(model, call)) return 'orm';
@@ -284,6 +297,13 @@ export function databaseCall(
   if (call.awaited && isKnexTransactionChain(model, call)) return 'knex';
   // Builder-first, on an instance or transaction of one: `await trx.insert(row).into('events')`.
   if (call.awaited && knexBuilderQuery(model, call)) return 'knex';
+  // The same on an instance imported under any name (`database('users')`, `conn.select(...)`),
+  // which only the index can confirm; before Drizzle, whose builder shares knex's method names.
+  if (
+    holders?.importsKnexInstance &&
+    queriesImportedKnex(model, call, (instance) => holders.importsKnexInstance!(instance))
+  )
+    return 'knex';
   if (
     (DRIZZLE_RELATIONAL.test(receiver) && /^find(?:First|Many)$/.test(call.name)) ||
     (call.awaited && DRIZZLE_BUILDER.test(call.callee))
@@ -330,13 +350,53 @@ const KNEX_NAME = /^(?:knex|trx|db)$/;
  * `db.transaction(async (t) => ...)` or after `const t = await db.transaction()`, the transaction
  * started on a knex instance (by the evidence `knex-instances.ts` reads, or named `knex`/`db`).
  */
-function isKnexTransactionChain(model: TsModel, call: TsCall): boolean {
+function isKnexTransactionChain(
+  model: TsModel,
+  call: TsCall,
+  isSource: (instance: ts.Identifier) => boolean = (source) => KNEX_NAME.test(source.text),
+): boolean {
   if (!CALLED_NAME_CHAIN.test(call.callee) || !ts.isCallExpression(call.node)) return false;
   if (!model.text.includes('transaction')) return false;
   const instance = unwrap(chainHead(call.node).expression);
   const started = ts.isIdentifier(instance) ? transactionStartedOn(instance) : undefined;
   if (!started) return false;
-  return isKnexInstance(model, started, (source) => KNEX_NAME.test(source.text));
+  return isKnexInstance(model, started, isSource);
+}
+
+/** `database('users')...`: a chain that starts by calling a plain name (an import, never `this.x`). */
+const CALLED_IMPORT_CHAIN = /^([\w$]+)\(\)/;
+
+/**
+ * Whether an awaited call is a knex query on an instance the file imports and `isImported`
+ * accepts (the workspace index, or a file's facts recording the import for it): a chain on the
+ * called instance (`database('users').where({ id }).first()`), builder-first
+ * (`database.select('id').from('users')`), or on a transaction started on it
+ * (`database.transaction(async (t) => t('users')...)`). Only a chain whose head is imported by
+ * name is looked at closer, or one in a file that mentions transactions.
+ */
+export function queriesImportedKnex(
+  model: TsModel,
+  call: TsCall,
+  isImported: (instance: ts.Identifier) => boolean,
+): boolean {
+  if (!call.awaited || !ts.isCallExpression(call.node)) return false;
+  const source = (instance: ts.Identifier): boolean =>
+    isImportedValue(model, instance) && isImported(instance);
+  const called = CALLED_IMPORT_CHAIN.exec(call.callee)?.[1];
+  if (called !== undefined) {
+    if (model.imports.has(called)) {
+      const head = unwrap(chainHead(call.node).expression);
+      if (ts.isIdentifier(head) && source(head)) return true;
+    }
+    return isKnexTransactionChain(model, call, source);
+  }
+  // The builder's shape is read before the file's text: most awaited calls have another.
+  const builder = knexBuilderChain(call);
+  if (!builder) return false;
+  const instance = unwrap(builder.instance);
+  const imported = ts.isIdentifier(instance) && model.imports.has(instance.text);
+  if (!imported && !model.text.includes('transaction')) return false;
+  return isKnexInstance(model, instance, source);
 }
 
 function isSqlTemplate(node: ts.Expression): boolean {

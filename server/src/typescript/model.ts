@@ -340,13 +340,31 @@ function enclosingClassName(node: ts.Node): string | undefined {
 export function isImportedName(model: TsModel, node: ts.Identifier): boolean {
   if (!model.imports.has(node.text)) return false;
   const holder = declarationOf(node)?.parent;
+  return !!holder && isImportBinding(holder);
+}
+
+/**
+ * As `isImportedName`, also a whole module `require`d (`const db = require('./db')`, which is
+ * what that module assigns to `module.exports`).
+ */
+export function isImportedValue(model: TsModel, node: ts.Identifier): boolean {
+  if (!model.imports.has(node.text)) return false;
+  const holder = declarationOf(node)?.parent;
   return (
     !!holder &&
-    (ts.isImportSpecifier(holder) ||
-      ts.isImportClause(holder) ||
-      ts.isNamespaceImport(holder) ||
-      ts.isImportEqualsDeclaration(holder) ||
-      isRequiredBinding(holder))
+    (isImportBinding(holder) ||
+      (ts.isVariableDeclaration(holder) && isRequireCall(holder.initializer)))
+  );
+}
+
+/** The declaration of an `import` binding, or of a name destructured from a `require`. */
+function isImportBinding(holder: ts.Node): boolean {
+  return (
+    ts.isImportSpecifier(holder) ||
+    ts.isImportClause(holder) ||
+    ts.isNamespaceImport(holder) ||
+    ts.isImportEqualsDeclaration(holder) ||
+    isRequiredBinding(holder)
   );
 }
 

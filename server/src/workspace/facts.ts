@@ -43,6 +43,13 @@ export interface Effect {
    */
   mongooseModel?: MongooseModelPath;
   /**
+   * TypeScript: a knex query on an instance the file imports from a workspace module under any
+   * name (`database('users').where(...)` of `import database from './db'`): the qualified names
+   * the import may have, a round trip only if the index confirms them (`ormModelOf` says
+   * `knex-instance`).
+   */
+  knexInstance?: string[];
+  /**
    * A lazy queryset the function hands back unevaluated (`return Model.objects.filter(...)`, or a
    * variable it only narrows and returns): the function sends nothing, its caller's evaluation does.
    */

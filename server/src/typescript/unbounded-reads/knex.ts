@@ -5,10 +5,10 @@
  */
 import type { FileContext } from '../../engine/rule';
 import { ts } from '../compiler';
-import { importedValueTargets } from '../facts';
+import { importsKnexInstance } from '../imported-knex';
 import { KNEX_READS } from '../io-calls';
 import { knexBuilderChain, type KnexBuilderChain } from '../knex-builders';
-import { KNEX_INSTANCE, isKnexInstance } from '../knex-instances';
+import { isKnexInstance } from '../knex-instances';
 import { unwrap, type TsCall, type TsModel } from '../model';
 import { findProperty } from '../object-literals';
 import {
@@ -74,12 +74,9 @@ const WIDENING = /^or/;
  * (`knex-instances.ts`), or one another module exports.
  */
 function onKnexInstance(ctx: FileContext, model: TsModel, instance: ts.Expression): boolean {
-  return isKnexInstance(model, instance, (instance) => {
-    const imported = model.imports.get(instance.text);
-    if (!imported || imported.module === 'knex') return false;
-    const targets = importedValueTargets(model, instance.text);
-    return targets.length > 0 && ctx.index.ormModelOf(targets) === KNEX_INSTANCE;
-  });
+  return isKnexInstance(model, instance, (instance) =>
+    importsKnexInstance(ctx.index, model, instance.text),
+  );
 }
 
 /**
