@@ -59,7 +59,8 @@ export const httpCallInLoop: Rule = {
           '`.append()`, `.extend()`, `.add()`... past ten elements, or inside a loop), ' +
           'a list or tuple of ten or fewer ' +
           'elements written out (`for v in ("5.2", newest)`), or a literal `range` of ten or fewer ' +
-          'iterations (a handful of known endpoints).',
+          "iterations (a handful of known endpoints), or a Django model's own fields or relations " +
+          '(`Model._meta.get_fields()`, also through a comprehension over them).',
         '`while` loops that sleep between requests: they poll, which the `polling` rules judge.',
         'A request that is the condition of a `while` loop (`while client.post("/jobs/claim", ' +
           'timeout=10).status_code == 200:`): the loop drains a remote queue, one claim per pass. ' +

@@ -607,7 +607,8 @@ export const queryInLoopViaHelper: Rule = {
           'a list or tuple of ten or fewer ' +
           'elements written out, or a literal `range` of ten or fewer iterations, or the members of an ' +
           'Enum the module declares (`for w in Window`, `list(Window)`, a parameter annotated ' +
-          '`list[Window]`); loops over batches (`chunked(ids, 500)`, `range(0, n, size)`, ' +
+          "`list[Window]`), or a Django model's own fields or relations (`Model._meta.get_fields()`, " +
+          '`obj._meta.related_objects`, also through a comprehension over them); loops over batches (`chunked(ids, 500)`, `range(0, n, size)`, ' +
           'a `while` loop that drains a queryset in slices: `while qs.exists(): ids = list(qs.values_list("id", flat=True)[:500])`); retry loops that ' +
           'leave the loop after the call; loops whose next call needs ' +
           'the previous answer (pagination; also a `while` loop that feeds the answer back in, ' +

@@ -350,6 +350,13 @@ export const queryInLoop: Rule = {
           'of an Enum the module declares (`for w in Window`, `list(Window)`, or a parameter annotated ' +
           '`list[Window]`/`Sequence[Window]` that callers fill with them); an Enum imported from ' +
           'another module is not known to be one.',
+        "Loops over a Django model's own fields or relations: `Model._meta.get_fields()`, " +
+          '`obj._meta.fields` (also `concrete_fields`, `many_to_many`, `related_objects`...), or a ' +
+          'name bound once to a comprehension with one `for` over them (`[(r.name, r.related_model) ' +
+          'for r in obj._meta.related_objects]`). The schema sets the number of passes, and each ' +
+          'pass reads another column or table (a merge command moving the rows that reference a ' +
+          'duplicate), so no `IN (...)` merges them. A loop over rows inside or around it is ' +
+          'reported.',
         'Queries through the class of a loop over model classes (`for cls in Base.__subclasses__(): ' +
           'cls.objects.filter(...).delete()`, `for model in apps.get_models(): model.objects.count()`, ' +
           '`app_config.get_models()`, `session.query(cls)`): each pass reads a different table, a fixed ' +

@@ -471,10 +471,47 @@ function elementsOf(node: Node): Node[] {
 
 const WRAPPERS = new Set(['enumerate', 'sorted', 'reversed', 'list', 'tuple', 'set']);
 const DICT_VIEWS = new Set(['items', 'keys', 'values']);
+/** Comprehensions, whose items number at most those of the iterable they walk. */
+const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'generator_expression']);
+/** Lists of a Django model's fields or relations on its `_meta` options. */
+const META_FIELD_LISTS = new Set([
+  'fields',
+  'concrete_fields',
+  'local_fields',
+  'local_concrete_fields',
+  'many_to_many',
+  'local_many_to_many',
+  'related_objects',
+  'private_fields',
+]);
+
+/** `X._meta`: the options object Django gives every model class and instance. */
+function isModelOptions(node: Node | null | undefined): boolean {
+  return node?.type === 'attribute' && node.childForFieldName('attribute')?.text === '_meta';
+}
+
+/**
+ * A Django model's own fields or relations (`Model._meta.get_fields()`, `obj._meta.fields`,
+ * `obj._meta.related_objects`): the schema, not the data, sets how many there are.
+ */
+function listsModelSchema(value: Node): boolean {
+  if (value.type === 'attribute')
+    return (
+      META_FIELD_LISTS.has(value.childForFieldName('attribute')?.text ?? '') &&
+      isModelOptions(value.childForFieldName('object'))
+    );
+  const fnNode = value.type === 'call' ? value.childForFieldName('function') : null;
+  return (
+    fnNode?.type === 'attribute' &&
+    fnNode.childForFieldName('attribute')?.text === 'get_fields' &&
+    isModelOptions(fnNode.childForFieldName('object'))
+  );
+}
 
 /**
  * The iterable is fixed in the code: a literal collection, a name bound once to one, a short
- * literal `range`, the members of an Enum the module declares.
+ * literal `range`, the members of an Enum the module declares, a model's own fields; also a
+ * comprehension with one `for` over such an iterable (`[f for f in fields if f.unique]`).
  */
 function isFixedIterable(
   node: Node | null,
@@ -484,7 +521,14 @@ function isFixedIterable(
 ): boolean {
   const value = unwrap(node);
   if (!value || depth > 3) return false;
-  if (isConstantCollection(value) || isShortDisplay(value)) return true;
+  if (isConstantCollection(value) || isShortDisplay(value) || listsModelSchema(value)) return true;
+  if (COMPREHENSIONS.has(value.type)) {
+    const clauses = value.namedChildren.filter((child) => child?.type === 'for_in_clause');
+    return (
+      clauses.length === 1 &&
+      isFixedIterable(clauses[0]?.childForFieldName('right') ?? null, model, fn, depth + 1)
+    );
+  }
   if (value.type === 'identifier') {
     // `for tf in TimeFrame`, `list(TimeFrame)`, a parameter `frames: list[TimeFrame]`.
     if (holdsEnumMembers(value.text, model, fn)) return true;
