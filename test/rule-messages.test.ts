@@ -481,6 +481,38 @@ describe('rule messages', () => {
     ]);
   });
 
+  it('Prisma findings quote a delegate picked at run time as written, with no model', async () => {
+    const { findings } = await analyzeOne(
+      'src/routes.ts',
+      [
+        "import express from 'express';",
+        "import prisma from './db';",
+        'const app = express();',
+        "app.get('/:model', async (req, res) => {",
+        '  const model = req.params.model;',
+        '  const rows = await prisma.client[model].findMany({ where: { archived: false } });',
+        '  const count = await prisma.client[model].count();',
+        '  for (const id of rows.map((row) => row.id))',
+        '    await prisma.client[model].update({ where: { id }, data: { seen: true } });',
+        '  res.json({ rows, count });',
+        '});',
+      ].join('\n'),
+    );
+    const messageOf = (ruleId: string) => findings.find((f) => f.ruleId === ruleId)?.message;
+    assert.match(
+      messageOf('sequential-independent-awaits') ?? '',
+      /^`prisma\.client\[model\]\.findMany\(\.\.\.\)` and `prisma\.client\[model\]\.count\(\.\.\.\)` /,
+    );
+    assert.match(
+      messageOf('prisma-find-many-without-take') ?? '',
+      /^`prisma\.client\[model\]\.findMany\(\)` has no `take`: it loads every matching row on each request/,
+    );
+    assert.match(
+      messageOf('await-in-loop') ?? '',
+      /^`prisma\.client\[model\]\.update\(\.\.\.\)` makes a database round trip /,
+    );
+  });
+
   it('query-in-loop-via-helper does not advise gathering queries on one session', async () => {
     const messages = await messagesOf(
       'query-in-loop-via-helper',

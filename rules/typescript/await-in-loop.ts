@@ -285,6 +285,7 @@ export const awaitInLoop: Rule = {
         '`for...of`, `for...in`, `while` and `do` bodies, in `for await` over arrays, and in ' +
         '`.forEach(async ...)` (and `reduce`/`filter`/`some` callbacks, or a `map` whose result is ' +
         'thrown away). Queries are Prisma Client calls (`prisma.user.findUnique`, `$queryRaw`; also ' +
+        'with the model picked at run time, `prisma[model].update(...)`, `prisma.client[model]`; also ' +
         'on a client declared `PrismaClient` or with a workspace class that extends it, under any ' +
         'name, and through a repository wrapper whose field is declared with such a class: ' +
         "`this._users.model.user.update(...)` of `_users: PrismaRepository<'user'>` with `model: " +
@@ -495,6 +496,10 @@ export const awaitInLoop: Rule = {
         'Prisma-shaped calls on objects that are no Prisma client: a wrapper field declared with a class ' +
           'that does not extend `PrismaClient` (an in-memory table with the same methods, ' +
           "`model: Pick<MemoryStore, T>`), or with another package's client (`model: CatalogClient`).",
+        'Loops whose item picks the Prisma model (`for (const model of models) await ' +
+          'prisma[model].deleteMany(...)`, `prisma[entry.model]`): they walk models, as many as the ' +
+          'schema has rather than rows, often in the order foreign keys need, and no one query covers ' +
+          'several models. A loop over rows around such a query is still flagged.',
         'Memoised getters (`if (db) return db;` first, then the set-up query): they query once per ' +
           'process, so the calls through them in a loop do not count.',
         'Helpers the index cannot resolve to one workspace function (methods of a field typed as an ' +

@@ -13,6 +13,7 @@ import {
   isScriptOrTestPath,
 } from '../../server/src/typescript/knowledge';
 import {
+  calleeDisplay,
   chainText,
   unwrap,
   type TsCall,
@@ -167,7 +168,7 @@ function checkInterval(model: TsModel, models: WorkspaceModels, call: TsCall): s
     return undefined;
   return (
     `\`${quoteCall(model.sourceFile, call.node as ts.CallExpression)}\` calls ` +
-    `\`${found.read.callee}(...)\` every ${describeDelay(delay, model.sourceFile)}, whether or not ` +
+    `\`${calleeDisplay(found.read, 60)}(...)\` every ${describeDelay(delay, model.sourceFile)}, whether or not ` +
     `anything changed: fixed-rate polling multiplies with every open tab or instance; ${ADVICE}`
   );
 }
@@ -271,7 +272,7 @@ function checkLoop(model: TsModel, models: WorkspaceModels, loop: TsLoop): strin
     .trim()
     .replace(/\s+/g, ' ');
   return (
-    `\`${header || 'do'}\` calls \`${found.read.callee}(...)\` then sleeps ` +
+    `\`${header || 'do'}\` calls \`${calleeDisplay(found.read, 60)}(...)\` then sleeps ` +
     `${describeDelay(delay, model.sourceFile)} forever, whether or not anything changed: no backoff, ` +
     `no stop condition; ${ADVICE}`
   );

@@ -12,7 +12,7 @@ import {
   prismaQuery,
 } from '../../server/src/typescript/knowledge';
 import { HelperIoFinder } from '../../server/src/typescript/helper-io';
-import { unwrap, type TsCall } from '../../server/src/typescript/model';
+import { calleeDisplay, unwrap, type TsCall } from '../../server/src/typescript/model';
 import type { PrismaClientHolders } from '../../server/src/typescript/prisma-clients';
 import {
   describeRequestPath,
@@ -28,9 +28,14 @@ interface ModelKeys {
   composite: readonly (readonly string[])[];
 }
 
-/** Keys of a Prisma model from the indexed schema; just `id` when the schema is not in the workspace. */
-function modelKeys(ctx: FileContext, model: string): ModelKeys {
-  const tables = ctx.index.tablesOfClass(model).filter(({ table }) => table.source === 'prisma');
+/**
+ * Keys of a Prisma model from the indexed schema; just `id` when the schema is not in the
+ * workspace. A model picked at run time (`model` undefined, `prisma[model].findMany()`) may be any
+ * of them: a key of any model counts.
+ */
+function modelKeys(ctx: FileContext, model: string | undefined): ModelKeys {
+  const candidates = model === undefined ? ctx.index.allTables() : ctx.index.tablesOfClass(model);
+  const tables = candidates.filter(({ table }) => table.source === 'prisma');
   if (tables.length === 0) return { single: new Set(['id']), composite: [] };
   const single = new Set<string>();
   const composite: string[][] = [];
@@ -105,11 +110,11 @@ function filtersByPageIds(where: ts.Expression): boolean {
 
 /**
  * Whether a read's rows are bounded or cannot be judged: `args` are the options of `findMany` (or
- * of a fluent relation read), `model` the Prisma model whose rows it reads.
+ * of a fluent relation read), `model` the Prisma model whose rows it reads (undefined: any).
  */
 function boundedOrOpaque(
   args: ts.Expression | undefined,
-  model: string,
+  model: string | undefined,
   ctx: FileContext,
 ): boolean {
   if (!args) return false;
@@ -252,7 +257,8 @@ function fluentRowModel(
   if (!call || call.isNew) return undefined;
   if (SINGLE_ROW_READS.has(call.name)) {
     const query = prismaQuery(ctx.typescript!, call, holders);
-    return query && modelOfDelegate(query.delegate);
+    // A delegate picked at run time has no schema model whose relations could be looked up.
+    return query?.delegate ? modelOfDelegate(query.delegate) : undefined;
   }
   const receiver = call.receiver && unwrap(call.receiver);
   if (!receiver || !ts.isCallExpression(receiver)) return undefined;
@@ -286,8 +292,9 @@ function unboundedRows(
   if (call.name === 'findMany') {
     const query = prismaQuery(ctx.typescript!, call, holders);
     if (!query) return undefined;
-    const model = modelOfDelegate(query.delegate);
-    return boundedOrOpaque(call.args[0], model, ctx) ? undefined : `matching \`${model}\` row`;
+    const model = query.delegate === undefined ? undefined : modelOfDelegate(query.delegate);
+    if (boundedOrOpaque(call.args[0], model, ctx)) return undefined;
+    return model ? `matching \`${model}\` row` : 'matching row';
   }
   // Any other name may be a relation read: only a method called on a call's result is asked.
   if (!fluent || !call.receiverText?.endsWith(')')) return undefined;
@@ -308,7 +315,8 @@ export const prismaFindManyWithoutTake: Rule = {
     fix: { title: 'Add `take: n`', safety: 'unsafe', availability: 'always' },
     docs: {
       whatItDoes:
-        'Finds Prisma `findMany` calls with no `take` that run per request (on a client named ' +
+        'Finds Prisma `findMany` calls with no `take` (also with the model picked at run time: ' +
+        '`prisma[model].findMany()`) that run per request (on a client named ' +
         '`prisma`, `db`, `this.prisma`, ..., declared `PrismaClient` or with a workspace class that ' +
         'extends it, or reached through a repository wrapper whose field is declared with such a ' +
         "class: `this._posts.model.post.findMany()` of `_posts: PrismaRepository<'post'>` with " +
@@ -382,7 +390,9 @@ export const prismaFindManyWithoutTake: Rule = {
         'Calls with `take` (any value, `take: limit` included).',
         '`where` filters that pin a unique field of the model (`@id`, `@unique`, or every field of an ' +
           '`@@id`/`@@unique`) to a value or an `in` list: at most one row per value comes back. The keys ' +
-          'come from `schema.prisma` in the workspace; without it, only `id` counts as a key.',
+          'come from `schema.prisma` in the workspace; without it, only `id` counts as a key. A model ' +
+          'picked at run time (`prisma[model].findMany(...)`, reported as loading every matching row) may ' +
+          'be any of them: a key of any model of the schema counts.',
         '`where` filters that keep to the children of one page of parents read in the same function: ' +
           'an `in` list of the ids of a `findMany` or `groupBy` with `take` (`threadId: { in: ' +
           'threads.map((t) => t.id) }` after `const threads = await prisma.thread.findMany({ take: 50 })`, ' +
@@ -471,7 +481,7 @@ export const prismaFindManyWithoutTake: Rule = {
         start: call.start,
         end: node.expression.end,
         message:
-          `\`${call.callee}()\` has no \`take\`: it loads every ${rows} ${when} ` +
+          `\`${calleeDisplay(call, 60)}()\` has no \`take\`: it loads every ${rows} ${when} ` +
           `(${describeRequestPath(path)}); ${everyRow ?? advice}`,
         fixes: everyRow ? [] : [takeFix(ctx, call)],
       });

@@ -376,7 +376,8 @@ export const sequentialIndependentAwaits: Rule = {
         'Finds two or more consecutive statements in one block that each await a database query, an ' +
         'HTTP request or an `fs.promises` call (directly, or through a workspace helper that makes ' +
         'one), where no later awaited expression reads a name an earlier statement declared. ' +
-        'Queries are those `await-in-loop` knows: Prisma, SQL clients, Redis, knex, Drizzle, Kysely, ' +
+        'Queries are those `await-in-loop` knows: Prisma (also with the model picked at run time, ' +
+        '`prisma.client[model].findMany(...)`), SQL clients, Redis, knex, Drizzle, Kysely, ' +
         'Objection (`Person.query()...`), and ' +
         'TypeORM, Mongoose, MikroORM and Sequelize calls (model statics such as `User.findByPk`, ' +
         'TypeORM Active Record `Profile.findOneBy` and Mongoose `User.findById` included, the model ' +
@@ -417,6 +418,7 @@ export const sequentialIndependentAwaits: Rule = {
           'declared, directly, through a property (`user.teamId`) or in a callback.',
         'A write before a read of the same Prisma model, Sequelize or Mongoose model or TypeORM Active Record ' +
           'entity (called on the class), or of something whose target is not known (raw SQL, Redis, a file, ' +
+          'a Prisma model picked at run time such as `prisma[model].update(...)`, which may be any model, ' +
           'an HTTP URL, a TypeORM repository or entity instance): the read may need to see the write. A knex chain ' +
           'counts as a read only when every method after the table is a plain read (`select`, `where*`, ' +
           '`join`, `orderBy`, `first`, `count`, ...); `update`, `raw`, `forUpdate`, `modify` and the rest ' +

@@ -217,11 +217,17 @@ function modelEffect(site: CallSite): Effect {
   return { kind: 'db', blocking: false, callee: site.callee, start: site.start, end: site.end };
 }
 
-/** The Prisma delegate and operation an effect's callee names (`prisma.user.update` → user, update). */
+/**
+ * The Prisma delegate and operation an effect's callee names (`prisma.user.update` → user,
+ * update). None for a delegate picked at run time (`prisma.client[model].update`): it may be any
+ * model, so what the effect touches is not known.
+ */
 function prismaParts(callee: string): { delegate: string; operation: string } | undefined {
   const parts = callee.split('.');
   if (parts.length < 3) return undefined;
-  return { delegate: parts[parts.length - 2], operation: parts[parts.length - 1] };
+  const delegate = parts[parts.length - 2];
+  if (delegate.endsWith(']')) return undefined;
+  return { delegate, operation: parts[parts.length - 1] };
 }
 
 const HTTP_WRITE_METHODS = /\.(?:post|put|patch|delete)$/;

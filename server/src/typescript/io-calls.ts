@@ -23,7 +23,7 @@ import {
   type KnexInstanceSources,
 } from './knex-instances';
 import { knexBuilderChain } from './knex-builders';
-import { semanticParent, unwrap, type TsCall, type TsModel } from './model';
+import { accessRoot, chainText, semanticParent, unwrap, type TsCall, type TsModel } from './model';
 import { localModelQuery, modelReceiver } from './model-classes';
 import type { PrismaClientHolders } from './prisma-clients';
 import { OBJECTION, objectionChainOf, objectionChainWrites } from './objection';
@@ -298,7 +298,9 @@ const TRANSACTION_CLIENT = /^(?:tx|trx|transaction)$/;
  * queries share the transaction's one connection, in turn.
  */
 export function runsOnTransaction(call: TsCall, model: TsModel): boolean {
-  const root = (call.receiverText ?? '').split('.')[0];
+  // The chain's first name, also before a computed key (`tx[model].update(...)`).
+  const chain = call.receiverText || (call.receiver ? chainText(accessRoot(call.receiver)) : '');
+  const root = chain.split('.')[0];
   return (
     TRANSACTION_CLIENT.test(root) ||
     passesTransaction(call) ||

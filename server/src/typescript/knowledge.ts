@@ -107,10 +107,14 @@ export function isPrismaClient(model: TsModel, client: string): boolean {
 
 export interface PrismaQuery {
   call: TsCall;
-  /** The client as written: `prisma`, `ctx.prisma`, `tx`. */
+  /** The client as written: `prisma`, `ctx.prisma`, `tx`, `prisma.client` of `prisma.client[model]`. */
   client: string;
-  /** The model delegate as written: `user` for `prisma.user.findMany()`; '' for raw queries. */
-  delegate: string;
+  /**
+   * The model delegate as written: `user` for `prisma.user.findMany()` (and `prisma['user']`); ''
+   * for raw queries; undefined when the code picks it at run time (`prisma[model].findMany()`), so
+   * the query may be on any model.
+   */
+  delegate: string | undefined;
   operation: string;
   /**
    * The client's expression when only the workspace confirmed it (`this.repo.model`, see
@@ -128,37 +132,58 @@ export function prismaQuery(
   call: TsCall,
   holders?: PrismaClientHolders,
 ): PrismaQuery | undefined {
-  if (call.isNew || !call.receiverText) return undefined;
+  if (call.isNew || !call.receiver) return undefined;
   if (PRISMA_RAW_OPERATIONS.has(call.name)) {
+    if (!call.receiverText) return undefined;
     const query = { call, client: call.receiverText, delegate: '', operation: call.name };
-    if (isPrismaClient(model, call.receiverText) || model.types?.isPrismaClient(call.receiver!))
+    if (isPrismaClient(model, call.receiverText) || model.types?.isPrismaClient(call.receiver))
       return query;
-    const declared = declaredPrismaClient(model, call.receiver!, holders);
+    const declared = declaredPrismaClient(model, call.receiver, holders);
     if (!declared) return undefined;
-    return declared === 'held' ? { ...query, held: call.receiver! } : query;
+    return declared === 'held' ? { ...query, held: call.receiver } : query;
   }
   if (!PRISMA_READ_OPERATIONS.has(call.name) && !PRISMA_WRITE_OPERATIONS.has(call.name))
     return undefined;
-  const dot = call.receiverText.lastIndexOf('.');
-  if (dot === -1) return undefined;
-  const client = call.receiverText.slice(0, dot);
-  const delegate = call.receiverText.slice(dot + 1);
-  // Delegates are the model name with a lower-case first letter; `db.query.users` is Drizzle.
-  if (!/^[a-z]\w*$/.test(delegate) || delegate === 'query') return undefined;
+  const access = delegateAccess(call);
+  if (!access) return undefined;
+  const { client, delegate, clientNode } = access;
   const query = { call, client, delegate, operation: call.name };
-  if (isPrismaClient(model, client) || typedAsPrismaClient(model, call)) return query;
-  const receiver = unwrap(call.receiver!);
-  if (!ts.isPropertyAccessExpression(receiver)) return undefined;
-  const declared = declaredPrismaClient(model, receiver.expression, holders);
+  if (isPrismaClient(model, client)) return query;
+  if (!clientNode) return undefined;
+  // The type oracle's answer for the client under the delegate (`store` in `store.user.findMany()`).
+  if (model.types?.isPrismaClient(clientNode)) return query;
+  const declared = declaredPrismaClient(model, clientNode, holders);
   if (!declared) return undefined;
-  return declared === 'held' ? { ...query, held: receiver.expression } : query;
+  return declared === 'held' ? { ...query, held: clientNode } : query;
 }
 
-/** The type oracle's answer for the client under a delegate call (`store` in `store.user.findMany()`). */
-function typedAsPrismaClient(model: TsModel, call: TsCall): boolean {
-  const receiver = call.receiver && unwrap(call.receiver);
-  if (!model.types || !receiver || !ts.isPropertyAccessExpression(receiver)) return false;
-  return model.types.isPrismaClient(receiver.expression);
+/**
+ * The client and model delegate a delegate-shaped call is made on: `prisma` and `user` of
+ * `prisma.user.findMany()` (or `prisma['user']`), with the client's expression when the delegate is
+ * a member of it. A key computed at run time (`prisma.client[model]`, as generic paging and CRUD
+ * helpers write it) names no delegate: undefined, any model. Undefined for other shapes.
+ */
+function delegateAccess(
+  call: TsCall,
+): { client: string; delegate: string | undefined; clientNode?: ts.Expression } | undefined {
+  const receiver = unwrap(call.receiver!);
+  const clientNode =
+    ts.isPropertyAccessExpression(receiver) || ts.isElementAccessExpression(receiver)
+      ? receiver.expression
+      : undefined;
+  if (call.receiverText) {
+    const dot = call.receiverText.lastIndexOf('.');
+    if (dot === -1) return undefined;
+    const delegate = call.receiverText.slice(dot + 1);
+    // Delegates are the model name with a lower-case first letter; `db.query.users` is Drizzle.
+    if (!/^[a-z]\w*$/.test(delegate) || delegate === 'query') return undefined;
+    return { client: call.receiverText.slice(0, dot), delegate, clientNode };
+  }
+  // `chainText` stops at a computed key; a number indexes a list, which holds no delegates.
+  if (!ts.isElementAccessExpression(receiver) || ts.isNumericLiteral(receiver.argumentExpression))
+    return undefined;
+  const client = chainText(receiver.expression);
+  return client ? { client, delegate: undefined, clientNode } : undefined;
 }
 
 /** The Prisma model a delegate name refers to: `orderItem` → `OrderItem`. */

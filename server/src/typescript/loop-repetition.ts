@@ -7,7 +7,7 @@
 import { lazyKinds, ts } from './compiler';
 import { enclosingClass } from './declared-types';
 import { ioCallOf, isAwaitedSleep, type WorkspaceModels } from './io-calls';
-import { databaseCall } from './knowledge';
+import { databaseCall, prismaQuery } from './knowledge';
 import { chainText, semanticParent, unwrap, type TsCall, type TsLoop, type TsModel } from './model';
 import { assignmentsIn, boundNames, containsAwait, readsAny } from './references';
 
@@ -275,6 +275,26 @@ function runsStatementList(model: TsModel, call: TsCall, loop: TsLoop): boolean 
   if (kind === 'sql' || kind === 'knex' || (kind === 'prisma' && call.name.startsWith('$')))
     return true;
   return ts.isPropertyAccessExpression(statement) || STATEMENT_NAME.test(binding.text);
+}
+
+/**
+ * A loop whose item picks the Prisma model the query runs on (`for (const model of models) await
+ * prisma[model].deleteMany(...)`, `prisma[entry.model]`): it walks models, as many as the schema
+ * has rather than rows, often in the order their foreign keys need, and no one query covers
+ * several models.
+ */
+function walksModels(
+  model: TsModel,
+  call: TsCall,
+  loop: TsLoop,
+  models: WorkspaceModels | undefined,
+): boolean {
+  const receiver = call.receiver && unwrap(call.receiver);
+  if (!receiver || !ts.isElementAccessExpression(receiver)) return false;
+  const binding = loopBinding(loop);
+  if (!binding || !readsAny(receiver.argumentExpression, boundNames(binding))) return false;
+  const query = prismaQuery(model, call, models);
+  return !!query && query.delegate === undefined;
 }
 
 /** A loop over batches rather than items: one round trip per batch of 500 is the cure. */
@@ -708,6 +728,7 @@ function exemption(
   if (ts.isForStatement(loop.node) && isSmallCountedLoop(loop.node)) return 'constant';
   if (isBatchLoop(loop)) return 'batch';
   if (runsStatementList(model, call, loop)) return 'statements';
+  if (walksModels(model, call, loop, models)) return 'models';
   if (isStreamLoop(model, loop, models)) return 'stream';
   if (isRetryCounterLoop(loop)) return 'retry';
   if (sleepsIn(model, loop)) return 'sleeps';

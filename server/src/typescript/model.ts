@@ -639,10 +639,12 @@ export function* enclosingFunctions(fn: TsFunction | undefined): Generator<TsFun
  * source on one line, so `ds.getRepository(Order).delete` does not read as
  * `ds.getRepository().delete` next to `ds.getRepository().findOne` of another entity. A long
  * chain first loses the value arguments of its later steps (`this.knex(collection).update(...)
- * .where`), then its first steps, whole.
+ * .where`), then its first steps, whole. A callee no dotted chain writes (`prisma[model].findMany`,
+ * a computed key) is quoted as written too.
  */
 export function calleeDisplay(call: TsCall, max: number): string {
-  if (!call.callee.includes('()') || !ts.isCallExpression(call.node))
+  const dotted = call.callee !== '' && !call.callee.includes('()');
+  if (dotted || !ts.isCallExpression(call.node))
     return call.callee.length > max ? `${call.callee.slice(0, max - 1)}…` : call.callee;
   // Most chains fit whole: their one-line text is what the steps would join to.
   const expression = call.node.expression;
