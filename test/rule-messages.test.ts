@@ -352,18 +352,21 @@ describe('rule messages', () => {
         relativePath: 'src/users.ts',
         text: [
           "import database from './db';",
-          'export async function load(ids: string[], accountIds: string[]) {',
+          'export async function load(ids: string[], accountIds: string[], times: Date[]) {',
           "  for (const id of ids) await database.select('id').from('users').where({ id });",
           "  for (const accountId of accountIds) await database('invoices').where({ accountId }).sum('total');",
+          "  for (const since of times) await database('events').where('created_at', '>', since).select('id');",
           '}',
         ].join('\n'),
       },
     ]);
-    assert.equal(messages.length, 2);
-    const [read, sum] = messages;
+    assert.equal(messages.length, 3);
+    const [read, sum, range] = messages;
     assert.match(read, /load the rows in one query \(`whereIn\('id', ids\)`\)/);
     assert.doesNotMatch(read, /inArray/);
     assert.match(sum, /`whereIn\('accountId', ids\)\.groupBy\('accountId'\)`/);
+    // A range per item is no lookup by value: no `whereIn('created_at', ids)`.
+    assert.doesNotMatch(range, /whereIn/);
   });
 
   it('await-in-loop quotes a long knex chain with the call that names its table', async () => {

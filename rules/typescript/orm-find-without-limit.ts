@@ -352,7 +352,10 @@ export const ormFindWithoutLimit: Rule = {
         '`forEach`, a `map` whose promises `Promise.all` awaits, also over `rows.filter(...)`) makes ' +
         'a side effect for each one: sends an email or a message (`sendMail`, `publish`, ' +
         '`notify...`), adds a job to a queue (`emailQueue.add(...)`), makes an HTTP request that ' +
-        'writes, writes the database, or calls a workspace function that does. A bound would ' +
+        'writes, writes the database, or calls a workspace function that does (a function of this ' +
+        'file by what its body does, whatever its name: `queueRefresh(id)` that pushes onto an ' +
+        'array sends nothing; a send-named call whose result is used as a value, ' +
+        '`names.push(queueName(job))`, is none either). A bound would ' +
         'silently skip the rest, so the finding stays, for the fan-out over an unbounded set, with ' +
         'advice to process the rows in batches (the bound with the paging, looping until none are ' +
         'left) or to move the fan-out to a background job. ' +

@@ -450,7 +450,10 @@ export const prismaFindManyWithoutTake: Rule = {
         '`Promise.all` awaits, also over `rows.filter(...)`) makes a side effect for each one: sends ' +
         'an email or a message (`sendMail`, `queueTemplate`, `publish`, `notify...`), adds a job to ' +
         'a queue (`emailQueue.add(...)`), makes an HTTP request that writes, writes the database, ' +
-        'or calls a workspace function that does: a `take` would silently skip the rest (a watcher ' +
+        'or calls a workspace function that does (a function of this file by what its body does, ' +
+        'whatever its name: `queueRefresh(id)` that pushes onto an array sends nothing; a ' +
+        'send-named call whose result is used as a value, `names.push(queueName(job))`, is none ' +
+        'either): a `take` would silently skip the rest (a watcher ' +
         'never notified), so the finding stays, for the fan-out over an unbounded set, with advice ' +
         'to process the rows in batches (`take` with a `cursor`, looping until none are left) or to ' +
         'move the fan-out to a background job. Rows only returned, mapped to a response, or ' +

@@ -73,8 +73,11 @@ function adviceFor(
       ? "write them in one statement (`insertInto(table).values([...])`, or `.where('id', 'in', ids)` for updates and deletes)"
       : "load them in one query (`.where('id', 'in', ids)`) before the loop";
   if (io.driver === 'knex') return knexWriteAdvice(io.call) ?? knexReadAdvice(io.call);
-  return 'load the rows in one query (`WHERE id = ANY($1)` / `IN (...)`) before the loop';
+  return SQL_READ_ADVICE;
 }
+
+const SQL_READ_ADVICE =
+  'load the rows in one query (`WHERE id = ANY($1)` / `IN (...)`) before the loop';
 
 /** Knex's aggregates: one per item becomes one grouped query. */
 const KNEX_AGGREGATES = /^(?:count|countDistinct|min|max|sum|avg)$/;
@@ -85,10 +88,26 @@ const KNEX_AGGREGATES = /^(?:count|countDistinct|min|max|sum|avg)$/;
  */
 function knexReadAdvice(call: TsCall): string {
   const calls = chainCalls(call);
+  // `where('created_at', '>', t)` per item is no lookup by value that one `whereIn` could gather.
+  if (comparesByRange(calls)) return SQL_READ_ADVICE;
   const column = builderFilterColumn(calls);
   if (calls.some((node) => KNEX_AGGREGATES.test(calledName(node))))
     return `compute them in one query (\`whereIn('${column}', ids).groupBy('${column}')\`) before the loop`;
   return `load the rows in one query (\`whereIn('${column}', ids)\`) before the loop`;
+}
+
+/** Knex filters that never compare for equality: `whereBetween`, `whereLike`, `whereNot...`. */
+const KNEX_NON_EQUALITY = /^(?:and|or)?where(?:Not\w*|Between|Like|ILike)$/;
+
+/** Whether a builder chain filters by other than equality: `where('at', '>', t)`, `whereBetween`. */
+function comparesByRange(calls: readonly ts.CallExpression[]): boolean {
+  return calls.some((node) => {
+    const name = calledName(node);
+    if (KNEX_NON_EQUALITY.test(name)) return true;
+    if (!/^(?:and|or)?[wW]here$/.test(name) || node.arguments.length !== 3) return false;
+    const operator = unwrap(node.arguments[1]);
+    return ts.isStringLiteralLike(operator) && operator.text !== '=';
+  });
 }
 
 /**

@@ -5,9 +5,9 @@
  * a loop, and none is the N+1 that `Promise.all` or one batched query would fix.
  */
 import { lazyKinds, ts } from './compiler';
-import { enclosingClass } from './declared-types';
 import { ioCallOf, isAwaitedSleep, type WorkspaceModels } from './io-calls';
 import { databaseCall, prismaQuery } from './knowledge';
+import { calledLocalFunction } from './local-callees';
 import { chainText, semanticParent, unwrap, type TsCall, type TsLoop, type TsModel } from './model';
 import { assignmentsIn, boundNames, containsAwait, readsAny } from './references';
 
@@ -639,20 +639,9 @@ function isArrayType(type: ts.TypeNode | undefined): boolean {
   );
 }
 
-/**
- * The declared return type of the function of this file a call names: a method of the enclosing
- * class for `this.pendingLogs()`, the one function of that name for `pendingLogs()`.
- */
+/** The declared return type of the function of this file a call names (`calledLocalFunction`). */
 function localReturnType(model: TsModel, call: TsCall): ts.TypeNode | undefined {
-  if (call.receiverText === 'this') {
-    const member = enclosingClass(call.node)?.members.find(
-      (m) => ts.isMethodDeclaration(m) && m.name.getText(model.sourceFile) === call.name,
-    );
-    return member && ts.isMethodDeclaration(member) ? member.type : undefined;
-  }
-  if (call.receiver) return undefined;
-  const named = model.functions.filter((fn) => fn.name === call.name && !fn.className);
-  return named.length === 1 ? named[0].node.type : undefined;
+  return calledLocalFunction(model, call)?.node.type;
 }
 
 /** Whether an awaited call gives an array: a query's rows, or a local function declared so. */

@@ -9,6 +9,7 @@
 import { ts } from './compiler';
 import { helperAccess, type HelperIoFinder } from './helper-io';
 import { ioCallOf } from './io-calls';
+import { calledLocalFunction } from './local-callees';
 import {
   calleeDisplay,
   callsChainedOn,
@@ -44,11 +45,68 @@ const SENDS = /^(?:send|queue(?!Microtask)|enqueue|publish|notify|deliver)(?:[A-
 const QUEUE_ADDS = new Set(['add', 'addBulk', 'createJob']);
 const QUEUE_RECEIVER = /(?:^|\.)(?:#?\w*[qQ]ueue)$/;
 
-/** Whether `call` changes something outside the process: a write, a request, a message. */
-function hasSideEffect(model: TsModel, call: TsCall, models: HelperIoFinder): boolean {
+/** Calls that collect promises to settle later: `sends.push(mailer.sendMail(...))`, `Promise.all`. */
+const COLLECTS_PROMISES = new Set(['push', 'unshift', 'all', 'allSettled', 'race', 'any']);
+const PROMISE_CHAIN = new Set(['then', 'catch', 'finally']);
+
+/** How many functions of this file deep a call is followed into bodies for a side effect. */
+const MAX_LOCAL_DEPTH = 3;
+
+/**
+ * Whether the call's result is used as a value the code goes on with (`names.push(queueName(job))`,
+ * `` `${notifyUrl(row)}` ``), which no send gives: a send is a statement, awaited, `void`ed,
+ * chained with `then`/`catch`, returned to a `map` that `Promise.all` awaits, or collected.
+ */
+function givesValue(call: TsCall): boolean {
+  if (call.awaited) return false;
+  const node = call.node;
+  const parent = semanticParent(node);
+  if (!parent) return false;
+  if (
+    ts.isExpressionStatement(parent) ||
+    ts.isVoidExpression(parent) ||
+    ts.isReturnStatement(parent) ||
+    ts.isArrayLiteralExpression(parent) ||
+    (ts.isArrowFunction(parent) && !ts.isBlock(parent.body) && unwrap(parent.body) === node)
+  )
+    return false;
+  if (ts.isPropertyAccessExpression(parent))
+    return !(PROMISE_CHAIN.has(parent.name.text) && unwrap(parent.expression) === node);
+  if (ts.isCallExpression(parent) && parent.arguments.some((arg) => unwrap(arg) === node)) {
+    const callee = unwrap(parent.expression);
+    return !(ts.isPropertyAccessExpression(callee) && COLLECTS_PROMISES.has(callee.name.text));
+  }
+  return true;
+}
+
+/** Whether a call sends something out by its name alone: a verb, or a job added to a queue. */
+function sendsByName(call: TsCall): boolean {
+  return (
+    (SENDS.test(call.name) ||
+      (QUEUE_ADDS.has(call.name) && QUEUE_RECEIVER.test(call.receiverText ?? ''))) &&
+    !givesValue(call)
+  );
+}
+
+/**
+ * Whether `call` changes something outside the process: a write, a request, a message. A function
+ * of this file is judged by what its body does, whatever its name says (`queueUpdate(id)` that
+ * pushes onto an array sends nothing); other calls by the I/O classification, the index, or their
+ * verbs.
+ */
+function hasSideEffect(model: TsModel, call: TsCall, models: HelperIoFinder, depth = 0): boolean {
   if (call.isNew) return false;
-  if (SENDS.test(call.name)) return true;
-  if (QUEUE_ADDS.has(call.name) && QUEUE_RECEIVER.test(call.receiverText ?? '')) return true;
+  const local = calledLocalFunction(model, call);
+  if (local) {
+    if (depth >= MAX_LOCAL_DEPTH) return false;
+    return model.calls.some(
+      (inner) =>
+        inner !== call &&
+        isWithin(inner.node, local.node) &&
+        hasSideEffect(model, inner, models, depth + 1),
+    );
+  }
+  if (sendsByName(call)) return true;
   const io = ioCallOf(model, call, models);
   if (io) return io.writes;
   const helper = models.reach(call);
