@@ -295,16 +295,23 @@ describe('rule messages', () => {
       [
         "import Knex from 'knex';",
         "const knex = Knex({ client: 'pg' });",
-        'export async function touch(ids: number[], names: string[]) {',
+        'export async function touch(ids: number[], names: string[], cutoffs: Date[]) {',
         "  for (const id of ids) await knex('users').where({ id }).update({ seenAt: new Date() });",
         "  for (const id of ids) await knex('sessions').where('userId', id).del();",
         "  for (const name of names) await knex('tags').insert({ name });",
         "  for (const id of ids) await knex('users').where({ id }).first();",
+        "  for (const cutoff of cutoffs) await knex('events').where('at', '<', cutoff).del();",
+        "  for (const since of cutoffs) await knex('users').whereBetween('seenAt', [since, new Date()]).update({ active: true });",
         '}',
       ].join('\n'),
     );
-    assert.equal(messages.length, 4);
-    const [update, remove, insert, read] = messages;
+    assert.equal(messages.length, 6);
+    const [update, remove, insert, read, rangeDelete, rangeUpdate] = messages;
+    // A range per item is no value one `whereIn` could gather.
+    for (const ranged of [rangeDelete, rangeUpdate]) {
+      assert.doesNotMatch(ranged, /whereIn/);
+      assert.match(ranged, /one statement whose `where` covers every item's range/);
+    }
     assert.match(
       update,
       /`whereIn\('id', ids\)\.update\(values\)`\) when every row gets the same values/,

@@ -122,10 +122,14 @@ function knexWriteAdvice(call: TsCall): string | undefined {
   if (methods.includes('merge') || methods.includes('upsert'))
     return `write them in one multi-row upsert (\`insert([...]).onConflict('${column}').merge()\`)`;
   if (methods.includes('insert')) return 'insert them in one multi-row `insert([...])`';
-  if (methods.some((name) => /^(?:update|increment|decrement)$/.test(name)))
+  const updates = methods.some((name) => /^(?:update|increment|decrement)$/.test(name));
+  const deletes = methods.includes('del') || methods.includes('delete');
+  // `where('at', '<', cutoff)` per item picks rows by range, not by a value one `whereIn` gathers.
+  if ((updates || deletes) && comparesByRange(calls))
+    return `${updates ? 'change' : 'delete'} them in one statement whose \`where\` covers every item's range, or run them in one transaction`;
+  if (updates)
     return `change them in one statement (\`whereIn('${column}', ids).update(values)\`) when every row gets the same values; otherwise one upsert (\`insert([...]).onConflict('${column}').merge()\`), a \`CASE\` update, or one transaction`;
-  if (methods.includes('del') || methods.includes('delete'))
-    return `delete them in one statement (\`whereIn('${column}', ids).del()\`)`;
+  if (deletes) return `delete them in one statement (\`whereIn('${column}', ids).del()\`)`;
   return undefined;
 }
 
