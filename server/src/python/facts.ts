@@ -90,7 +90,7 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
     const constructed = constructedReceiverClasses(call, model);
     if (constructed.length > 0) return constructed.map((cls) => `${cls}.${call.method}`);
     // `self.repos.recipes.by_user(id).get_one(slug)`: see `valuePathTargets`.
-    return calledReceiverTargets(call, model);
+    return [...calledReceiverTargets(call, model)];
   }
   // Every call of a file is asked about, some twice: the callee is cut at its dots, not split.
   const dot = callee.indexOf('.');

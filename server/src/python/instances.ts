@@ -385,6 +385,18 @@ function attributeAssignmentsOf(model: PythonModel, className: string, attribute
   return byClass.get(className)?.get(attribute);
 }
 
+/**
+ * Whether the class stores `attribute` on its instances itself (`self.<attribute> = ...` in a
+ * method, `<attribute> = ...` in its body): then it is data, not a property of the class.
+ */
+export function assignsAttribute(
+  className: string,
+  attribute: string,
+  model: PythonModel,
+): boolean {
+  return attributeAssignmentsOf(model, className, attribute) !== undefined;
+}
+
 /** `selfAttributeClasses` answers per class and attribute. */
 const attributeClasses = new OwnedCache<PythonModel, Map<string, string[]>>('attribute classes');
 

@@ -15,6 +15,7 @@
 import type { Node } from 'web-tree-sitter';
 import {
   annotatedClasses,
+  assignsAttribute,
   classNamed,
   localCallOf,
   localInstanceClasses,
@@ -49,11 +50,38 @@ const GENERIC_HEAD = /^([\w.]+)\s*\[/;
  * in a class whose `__init__` keeps `repos: AllRepositories`. Only for a dotted callee whose
  * receiver is `self`, a local or parameter, or a module-level instance, with attributes after it.
  */
-export function valuePathTargets(call: PyCall, model: PythonModel): string[] {
-  const parts = call.callee.split('.');
-  if (parts.length < 2 || parts.length > MAX_STEPS + 2) return [];
-  const method = parts.pop() as string;
-  return namePaths(parts, call.fn, model, 0).map((path) => `${path}.${method}`);
+export function valuePathTargets(call: PyCall, model: PythonModel): readonly string[] {
+  const { callee } = call;
+  const dot = callee.lastIndexOf('.');
+  if (dot <= 0) return NONE;
+  const paths = receiverPaths(callee.slice(0, dot), call.fn, model);
+  if (paths.length === 0) return NONE;
+  const method = callee.slice(dot + 1);
+  return paths.map((path) => `${path}.${method}`);
+}
+
+const NONE: readonly string[] = [];
+
+/** `receiverPaths` answers per function and receiver: a function's calls share receivers. */
+const receiverPathsCache = new OwnedCache<PyFunction, Map<string, readonly string[]>>(
+  'receiver value paths',
+);
+
+/** The paths of what a dotted receiver (`self.repos.recipes`) holds in `fn`. */
+function receiverPaths(
+  receiver: string,
+  fn: PyFunction | undefined,
+  model: PythonModel,
+): readonly string[] {
+  if (!fn) return namePaths(receiver.split('.'), fn, model, 0);
+  let byReceiver = receiverPathsCache.get(fn);
+  if (!byReceiver) receiverPathsCache.set(fn, (byReceiver = new Map()));
+  let paths = byReceiver.get(receiver);
+  if (!paths) {
+    paths = namePaths(receiver.split('.'), fn, model, 0);
+    byReceiver.set(receiver, paths);
+  }
+  return paths;
 }
 
 /**
@@ -61,12 +89,13 @@ export function valuePathTargets(call: PyCall, model: PythonModel): string[] {
  * (`self.repos.recipes.by_user(id)` in `self.repos.recipes.by_user(id).get_one(slug)`), each
  * followed by the method. A receiver two calls deep (`a.b().c().d()`) is not followed.
  */
-export function calledReceiverTargets(call: PyCall, model: PythonModel): string[] {
+export function calledReceiverTargets(call: PyCall, model: PythonModel): readonly string[] {
   // The receiver's range finds it among the calls without asking the tree.
-  if (call.receiverEnd < 0) return [];
+  if (call.receiverEnd < 0) return NONE;
   const receiver = model.callsByRange.get(`${call.start}:${call.receiverEnd}`);
-  if (!receiver?.callee) return [];
-  return callPaths(receiver, model, 0).map((path) => `${path}.${call.method}`);
+  if (!receiver?.callee) return NONE;
+  const paths = callPaths(receiver, model, 0);
+  return paths.length === 0 ? NONE : paths.map((path) => `${path}.${call.method}`);
 }
 
 /** The paths of what a dotted name (`self.repos.recipes`, `repos.users`) holds in `fn`. */
@@ -76,18 +105,20 @@ function namePaths(
   model: PythonModel,
   depth: number,
 ): string[] {
+  if (parts.length > MAX_STEPS + 1) return [];
   const [head, ...steps] = parts;
   let roots: string[];
   if (head === 'self') {
     const cls = classOfFunction(fn);
     if (!cls) return [];
-    // `self.repos` kept by `__init__` with a known class; else `repos` may be a property of the
-    // class itself or one it inherits, which the index finds.
+    // `self.repos` kept by `__init__` with a known class; else, unless the class stores it (data
+    // of unknown class), `repos` may be a property of the class or of a base, which the index finds.
     const held = steps.length > 0 ? selfAttributeClasses(cls, steps[0], model) : [];
     if (held.length > 0) {
       roots = held.map((name) => `${name}()`);
       steps.shift();
-    } else roots = [`${model.moduleName ? `${model.moduleName}.` : ''}${cls}()`];
+    } else if (steps.length > 0 && assignsAttribute(cls, steps[0], model)) return [];
+    else roots = [`${model.moduleName ? `${model.moduleName}.` : ''}${cls}()`];
   } else if (model.imports.has(head) && !shadowed(head, fn, model)) {
     // A module's attribute, not an object.
     return [];
@@ -131,10 +162,14 @@ function callPaths(call: PyCall, model: PythonModel, depth: number): string[] {
     const own = model.moduleName ? `${model.moduleName}.${callee}()` : `${callee}()`;
     return call.fn ? [`${call.fn.qualifiedName}.${callee}()`, own] : [own];
   }
-  const parts = callee.split('.');
-  if (parts.length > MAX_STEPS + 2) return [];
-  const method = parts.pop() as string;
-  return namePaths(parts, call.fn, model, depth).map((path) => `${path}.${method}()`);
+  const last = callee.lastIndexOf('.');
+  const receiver = callee.slice(0, last);
+  const paths =
+    depth === 0
+      ? receiverPaths(receiver, call.fn, model)
+      : namePaths(receiver.split('.'), call.fn, model, depth);
+  const method = callee.slice(last + 1);
+  return paths.map((path) => `${path}.${method}()`);
 }
 
 /** What a function's facts say it returns (see `FunctionFacts.returns`). */
@@ -215,6 +250,6 @@ function valuePaths(value: Node, fn: PyFunction, model: PythonModel): string[] {
   }
   if (value.type !== 'identifier' && value.type !== 'attribute') return [];
   const parts = value.text.split('.');
-  if (parts.length > MAX_STEPS + 1 || parts.some((part) => !/^\w+$/.test(part))) return [];
+  if (parts.some((part) => !/^\w+$/.test(part))) return [];
   return namePaths(parts, fn, model, 0);
 }
