@@ -400,7 +400,9 @@ export class WorkspaceIndex {
     const dot = target.lastIndexOf('.');
     if (dot <= 0 || !target.includes('()', 0) || target.endsWith(')')) return undefined;
     const classes = this.valueClasses(target.slice(0, dot), 0);
-    return classes && this.methodOf(classes, target.slice(dot + 1), true);
+    const found = classes && this.methodOf(classes, target.slice(dot + 1), true);
+    // Only Python files write value paths: a TypeScript callee like `api().get` is no such path.
+    return found && this.files.get(found.file)?.language === 'python' ? found : undefined;
   }
 
   /**
