@@ -151,8 +151,12 @@ export const blockingCallViaHelperInAsync: Rule = {
           '`__init__`, a constructor call (`self.repo = Repo(db)`) or an `__init__` parameter ' +
           'annotated with a class (`def __init__(self, repo: Repo): self.repo = repo`), ' +
           'to the method of that class or of its base classes in the workspace (every base and ' +
-          'mixin, in method resolution order). A name ' +
-          'assigned more than once, bound to what a function returns (`stats = get_stats()`), ' +
+          'mixin, in method resolution order). Also on a local assigned once what a workspace ' +
+          'function returns (`stats = get_stats()`) and through properties and methods ' +
+          '(`self.repos.stats.rows()`), when that member names the class it returns in its ' +
+          'annotation (`-> Stats`, `-> Self`) or ends its body in its one `return` of a ' +
+          'constructor call or `self`. A name ' +
+          'assigned more than once, bound to what a function of unknown return type returns, ' +
           'bound by `with Stats() as stats`, or an unannotated parameter (`stats=Depends(...)`) is ' +
           'of unknown class, and so is an attribute of `self` assigned twice, under an `if`, ' +
           'outside `__init__`, or from an unannotated parameter.',

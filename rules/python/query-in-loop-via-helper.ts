@@ -653,7 +653,16 @@ export const queryInLoopViaHelper: Rule = {
           'class declares (`repo: Repo`, `self.repo: Repo = ...`) or assigns once, directly in ' +
           '`__init__` (`self.repo = Repo(db)`, or `self.repo = repo` from a parameter `repo: ' +
           'Repo`), including those its base classes in the workspace define (every base and mixin, ' +
-          'in method resolution order). A method called on a class is the one that class defines ' +
+          'in method resolution order). Through a property (`@property`, `@cached_property`) or a ' +
+          'method of such an object, or a local assigned once what a workspace function returns ' +
+          '(`repos = get_repositories(session)`), the class is what that member returns: the class ' +
+          'its return annotation names (`-> RepositoryRecipes`, `-> Repo[Out, Model]`, `-> Self`), ' +
+          'else what the one `return` ending its body gives (a constructor call, `self`, ' +
+          '`type(self)(...)`, or such a chain: `return self.repos.recipes.by_user(uid)`), also ' +
+          'declared in another module (`self.repos.recipes.get_one(slug)` with `repos: ' +
+          'AllRepositories` and `recipes` a cached property of it). A member with several `return`s ' +
+          'and no annotation, or annotated with no class, gives an object of unknown type. ' +
+          'A method called on a class is the one that class defines ' +
           'or inherits, never one of the same name that only another class defines ' +
           '(`Author.get_all_by(...)` when only a mixin `Author` does not extend has it); a model ' +
           'that overrides an inherited method (or a mixin searched first that does: `class ' +
@@ -662,7 +671,8 @@ export const queryInLoopViaHelper: Rule = {
           '...`, `Package.objects...`, `session.scalars(select(Package))`, a local assigned ' +
           'such a query once, or a parameter annotated `list[Package]`, also through ' +
           '`enumerate`). A name ' +
-          'assigned more than once, bound to what a function returns, an unannotated parameter, ' +
+          'assigned more than once, bound to what a function of unknown return type returns, an ' +
+          'unannotated parameter, ' +
           'or an attribute of `self` assigned twice, conditionally or from an unannotated ' +
           'parameter is of unknown type. On the variable of a loop over rows of unknown type ' +
           '(`for parent in parents: parent.dependents()`), or a local the loop assigns once per ' +

@@ -42,6 +42,7 @@ import {
   type PythonModel,
 } from './model';
 import { extractPythonQueryColumns, extractPythonSchema } from './schema';
+import { calledReceiverTargets, returnFacts, valuePathTargets } from './value-paths';
 import { commitsSession } from './session-commits';
 import { flushesSession } from './session-flushes';
 
@@ -86,7 +87,10 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
   const callee = call.callee;
   if (!callee) {
     // `Stats().rows()`: the method of the class constructed right there.
-    return constructedReceiverClasses(call, model).map((cls) => `${cls}.${call.method}`);
+    const constructed = constructedReceiverClasses(call, model);
+    if (constructed.length > 0) return constructed.map((cls) => `${cls}.${call.method}`);
+    // `self.repos.recipes.by_user(id).get_one(slug)`: see `valuePathTargets`.
+    return [...calledReceiverTargets(call, model)];
   }
   // Every call of a file is asked about, some twice: the callee is cut at its dots, not split.
   const dot = callee.indexOf('.');
@@ -104,6 +108,9 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
       for (const holder of selfAttributeClasses(cls, callee.slice(dot + 1, second), model))
         targets.push(`${holder}.${method}`);
     }
+    // `self.repos.recipes.get_one(...)`, `self.recipes.get_one(...)` of a property: only the
+    // index can tell the class, through the properties of other files.
+    if (targets.length === 0 && head === 'self') targets.push(...valuePathTargets(call, model));
     return targets;
   }
   if (model.imports.has(head)) {
@@ -119,6 +126,8 @@ export function callTargets(call: PyCall, model: PythonModel): string[] {
     if (call.fn) targets.push(`${call.fn.qualifiedName}.${call.callee}`);
     targets.push(model.moduleName ? `${model.moduleName}.${call.callee}` : call.callee);
   } else targets.push(...localMethodTargets(call, model));
+  // `repos.users.get_one(...)` on `repos = get_repositories(session)`: see `valuePathTargets`.
+  if (targets.length === 0 && dot !== -1) targets.push(...valuePathTargets(call, model));
   return targets;
 }
 
@@ -204,6 +213,7 @@ export function extractPythonFacts(
       effects,
       ...(onlyBuildsGenerator(fn, model) ? { generator: true } : {}),
       calls: sites,
+      ...returnFacts(fn, model),
       traits: traitContributors.flatMap((contribute) => contribute(fn, calls, model)),
     };
   });

@@ -196,7 +196,7 @@ const ANNOTATION_WRAPPER = /^(?:typing\.|t\.)?(?:Annotated|Optional)\[\s*([\w.]+
 const WITH_NONE = /^(?:None\s*\|\s*)?([\w.]+)(?:\s*\|\s*None)?$/;
 
 /** The class names a parameter annotation spells (`Stats`, `"Stats"`, `Optional[Stats]`). */
-function annotatedClasses(annotation: string, model: PythonModel): string[] {
+export function annotatedClasses(annotation: string, model: PythonModel): string[] {
   if (!annotation) return [];
   const text = annotation.trim().replace(/^(["'])(.*)\1$/, '$2');
   const name = ANNOTATION_WRAPPER.exec(text)?.[1] ?? WITH_NONE.exec(text)?.[1];
@@ -267,21 +267,52 @@ export function localInstanceClasses(
 }
 
 function findInstanceClasses(name: string, fn: PyFunction, model: PythonModel): string[] {
+  const origin = localOrigin(name, fn, model);
+  if (!origin) return [];
+  return 'call' in origin
+    ? classTargets(origin.call, model)
+    : annotatedClasses(origin.annotation, model);
+}
+
+/**
+ * What gives a function-local name its one value: the annotation of the parameter it is, or the
+ * call assigned to it once (`name = make(...)`). The innermost function that binds the name
+ * decides; a name both a parameter and assigned there, assigned more than once, or bound to
+ * anything else (`with make() as name`, `name = await make()`) has none.
+ */
+function localOrigin(
+  name: string,
+  fn: PyFunction,
+  model: PythonModel,
+): { annotation: string } | { call: PyCall } | undefined {
   for (let f: PyFunction | undefined = fn; f; f = f.parent) {
     const param = f.params.find((p) => p.name === name);
     const bound = model.bindings?.get(bindingKey(name, f));
     if (bound === undefined) {
-      if (param) return annotatedClasses(param.annotation, model);
+      if (param) return { annotation: param.annotation };
       continue;
     }
     const assigned = assignmentsOf(model, name, f);
-    if (param || !bound || assigned?.count !== 1) return [];
-    // A `with` item or an awaited value binds the name too: only `name = Cls(...)` is an instance.
+    if (param || !bound || assigned?.count !== 1) return undefined;
+    // A `with` item or an awaited value binds the name too: only `name = make(...)` counts.
     const assignment = assigned.first;
-    if (assignment.valueStart !== bound.start || assignment.augmented) return [];
-    return classTargets(bound, model);
+    if (assignment.valueStart !== bound.start || assignment.augmented) return undefined;
+    return { call: bound };
   }
-  return [];
+  return undefined;
+}
+
+/**
+ * The call whose result a function-local name holds (`repos = get_repositories(session)`), when
+ * it is assigned that call once and is no parameter (see `localOrigin`).
+ */
+export function localCallOf(
+  name: string,
+  fn: PyFunction | undefined,
+  model: PythonModel,
+): PyCall | undefined {
+  const origin = fn && localOrigin(name, fn, model);
+  return origin && 'call' in origin ? origin.call : undefined;
 }
 
 /** `Stats(...).rows` at the start of a call, by its text: the receiver may be a constructor call. */
@@ -352,6 +383,18 @@ function attributeAssignmentsOf(model: PythonModel, className: string, attribute
     attributeAssignments.set(model, byClass);
   }
   return byClass.get(className)?.get(attribute);
+}
+
+/**
+ * Whether the class stores `attribute` on its instances itself (`self.<attribute> = ...` in a
+ * method, `<attribute> = ...` in its body): then it is data, not a property of the class.
+ */
+export function assignsAttribute(
+  className: string,
+  attribute: string,
+  model: PythonModel,
+): boolean {
+  return attributeAssignmentsOf(model, className, attribute) !== undefined;
 }
 
 /** `selfAttributeClasses` answers per class and attribute. */

@@ -121,6 +121,16 @@ export interface FunctionFacts {
   /** Calls to functions that may be defined in the workspace. */
   calls: CallSite[];
   /**
+   * Python: what the function returns, as value paths the index walks (`app.repos.RepositoryUsers()`,
+   * `app.repos.AllRepositories().recipes.by_user()`; see `python/value-paths.ts`): the class its
+   * return annotation names, or what its one `return` at the end of its body returns.
+   */
+  returns?: string[];
+  /** Python: a method returning the instance itself (`-> Self`, `return self`). */
+  returnsSelf?: true;
+  /** Python: a `@property` or `@cached_property` method: reading the attribute calls it. */
+  property?: true;
+  /**
    * Facts particular rules record about the function, e.g. `returns-unbounded-read`; named by the
    * contributor that adds them.
    */

@@ -69,6 +69,9 @@ interface FunctionViews {
   functionsBySuffix: Map<string, IndexedFunction[]>;
 }
 
+/** How many functions' returns a value path follows (`get_repositories()` → `AllRepositories()`). */
+const MAX_VALUE_DEPTH = 4;
+
 /** How many classes `baseChain` follows (model → paranoid base → id base → `Model`, ...). */
 const MAX_BASES = 6;
 
@@ -149,6 +152,8 @@ export class WorkspaceIndex {
   private tsInstanceViews: NamedViews<IndexedInstance> | undefined;
   /** `instanceClassNames` answers by name (null: no instance), until any file changes. */
   private readonly instanceResolutions = new Map<string, readonly string[] | null>();
+  /** `valueClasses` answers by value path (null: none), until any file changes. */
+  private readonly valueResolutions = new Map<string, readonly string[] | null>();
   /**
    * Classes with their bases, built on first use: those of TypeScript/JavaScript files, and apart from them those of Python files (whose names would
    * otherwise make suffixes of TypeScript classes ambiguous in a workspace holding both).
@@ -195,6 +200,7 @@ export class WorkspaceIndex {
     }
     this.reexportResolutions.clear();
     this.instanceResolutions.clear();
+    this.valueResolutions.clear();
     this.ormModels.clear();
     this.mros.clear();
     this.querySetMethods.clear();
@@ -215,6 +221,7 @@ export class WorkspaceIndex {
     for (const views of this.namedViews()) views.remove(previous);
     this.reexportResolutions.clear();
     this.instanceResolutions.clear();
+    this.valueResolutions.clear();
     this.ormModels.clear();
     this.mros.clear();
     this.querySetMethods.clear();
@@ -296,6 +303,7 @@ export class WorkspaceIndex {
           this.throughInstance(target) ??
           this.throughClass(target) ??
           this.throughInheritedField(target) ??
+          this.throughValuePath(target) ??
           null;
         this.reexportResolutions.set(target, found);
       }
@@ -381,6 +389,72 @@ export class WorkspaceIndex {
       if (declared) return this.methodOf(declared.classNames, method, false);
     }
     return undefined;
+  }
+
+  /**
+   * `<root>().<step>...<method>` (Python; see `python/value-paths.ts`): the method of the class
+   * the path leads to (`get_one` of `RepositoryRecipes` for
+   * `app.repos.AllRepositories().recipes.get_one`, through the property `recipes`).
+   */
+  private throughValuePath(target: string): IndexedFunction | undefined {
+    const dot = target.lastIndexOf('.');
+    if (dot <= 0 || !target.includes('()', 0) || target.endsWith(')')) return undefined;
+    const classes = this.valueClasses(target.slice(0, dot), 0);
+    const found = classes && this.methodOf(classes, target.slice(dot + 1), true);
+    // Only Python files write value paths: a TypeScript callee like `api().get` is no such path.
+    return found && this.files.get(found.file)?.language === 'python' ? found : undefined;
+  }
+
+  /**
+   * The classes a value path leads to, most specific first: its root `<name>()` is an instance
+   * of the class `name` when no workspace function has that name, else what the function
+   * returns; each step reads a property (`recipes`) or calls a method (`by_user()`) of the class
+   * reached, and leads to what that returns (`FunctionFacts.returns`, or the same class for
+   * `returnsSelf`). Undefined as soon as a step is no such member or returns nothing known.
+   * Cached per path until any file changes.
+   */
+  private valueClasses(path: string, depth: number): readonly string[] | undefined {
+    let found = this.valueResolutions.get(path);
+    if (found !== undefined) return found ?? undefined;
+    // A path that returns to itself (`def a(): return b()`, `def b(): return a()`) ends here.
+    this.valueResolutions.set(path, null);
+    found = depth < MAX_VALUE_DEPTH ? (this.walkValuePath(path, depth) ?? null) : null;
+    this.valueResolutions.set(path, found);
+    return found ?? undefined;
+  }
+
+  private walkValuePath(path: string, depth: number): readonly string[] | undefined {
+    const open = path.indexOf('()');
+    if (open <= 0 || (open + 2 < path.length && path[open + 2] !== '.')) return undefined;
+    const root = path.slice(0, open);
+    const made = this.resolve([root]);
+    let classes: readonly string[] | undefined = made
+      ? this.returnedClasses(made, undefined, depth)
+      : [root];
+    const steps = open + 3 < path.length ? path.slice(open + 3).split('.') : [];
+    for (const step of steps) {
+      if (!classes) return undefined;
+      const called = step.endsWith('()');
+      const member = this.methodOf(classes, called ? step.slice(0, -2) : step, true);
+      // A property is read (`recipes`), a method called (`by_user()`).
+      if (!member || !!member.fn.property === called) return undefined;
+      classes = this.returnedClasses(member, classes, depth);
+    }
+    return classes;
+  }
+
+  /** The classes a Python function or method (called on `self`) returns, as its facts say. */
+  private returnedClasses(
+    { file, fn }: IndexedFunction,
+    self: readonly string[] | undefined,
+    depth: number,
+  ): readonly string[] | undefined {
+    if (this.files.get(file)?.language !== 'python') return undefined;
+    if (fn.returnsSelf) return self;
+    const classes: string[] = [];
+    for (const path of fn.returns ?? [])
+      classes.push(...(this.valueClasses(path, depth + 1) ?? []));
+    return classes.length > 0 ? [...new Set(classes)] : undefined;
   }
 
   /**
