@@ -298,7 +298,8 @@ export const awaitInLoop: Rule = {
         'or on a transaction of a knex instance, whatever it is called: the parameter of ' +
         '`db.transaction(async (t) => ...)` or `const t = await db.transaction()`, when `db` is ' +
         'declared `Knex`, made by the `knex` factory in the file, imported as above, or named ' +
-        '`knex`/`db`; also ' +
+        "`knex`/`db`; on whichever of such instances is there, `(tx || db)('users')...` or " +
+        '`(tx ?? db)(...)` when every operand is one; also ' +
         'written builder-first on such an instance or transaction, the table named by a step: ' +
         "`trx.insert(row).into('events')`, `this.knex.select('id').from(t).first()`, " +
         '`knex.update(v).table(t).where(...)`, on a name `knex` or one recognised as above), ' +
@@ -488,7 +489,8 @@ export const awaitInLoop: Rule = {
           'that is no knex instance by the evidence above (an in-memory table, another client with ' +
           '`from(...)`/`select(...)` methods), chains on an imported name whose module exports no ' +
           "knex instance (`memory('users').where({ id }).first()` of a `function database(table)` " +
-          "returning an in-memory query, whatever it is imported as), and knex's DDL (`knex.schema.table(name, fn)`, " +
+          'returning an in-memory query, whatever it is imported as), a chain on `(a || b)(...)` where an ' +
+          "operand is none (`(cache || db)('users')`: the head may pick the cache), and knex's DDL (`knex.schema.table(name, fn)`, " +
           '`knex.schema.createTable(...)`), which is no query builder.',
         'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`): they run ' +
           'once, on a handful of rows.',

@@ -297,6 +297,9 @@ export function databaseCall(
   if (call.awaited && isKnexTransactionChain(model, call)) return 'knex';
   // Builder-first, on an instance or transaction of one: `await trx.insert(row).into('events')`.
   if (call.awaited && knexBuilderQuery(model, call)) return 'knex';
+  // `(tx || db)('users')...`: every instance the head may pick is knex (trusted names included).
+  if (call.awaited && isKnexAlternativesChain(model, call, knexSourceOf(model, holders)))
+    return 'knex';
   // The same on an instance imported under any name (`database('users')`, `conn.select(...)`),
   // which only the index can confirm; before Drizzle, whose builder shares knex's method names.
   if (
@@ -346,6 +349,60 @@ function isTypedKnexChain(model: TsModel, call: TsCall): boolean {
 const KNEX_NAME = /^(?:knex|trx|db)$/;
 
 /**
+ * What `databaseCall` takes for a knex instance a name holds besides the evidence
+ * `knex-instances.ts` reads: a trusted name, or an import the index confirms (with `holders`).
+ */
+function knexSourceOf(
+  model: TsModel,
+  holders: DatabaseHolders | undefined,
+): (instance: ts.Identifier) => boolean {
+  return (instance) =>
+    KNEX_NAME.test(instance.text) ||
+    (!!holders?.importsKnexInstance &&
+      isImportedValue(model, instance) &&
+      holders.importsKnexInstance(instance));
+}
+
+/** `a || b`, `a ?? b`: an expression that picks one of its operands. */
+function isAlternatives(node: ts.Expression): node is ts.BinaryExpression {
+  if (!ts.isBinaryExpression(node)) return false;
+  const operator = node.operatorToken.kind;
+  return operator === ts.SyntaxKind.BarBarToken || operator === ts.SyntaxKind.QuestionQuestionToken;
+}
+
+/** Whether every operand `node` may pick (`tx`, `db` of `tx || db`) is a knex instance. */
+function picksKnexInstance(
+  model: TsModel,
+  node: ts.Expression,
+  isSource: (instance: ts.Identifier) => boolean,
+): boolean {
+  const inner = unwrap(node);
+  if (isAlternatives(inner))
+    return (
+      picksKnexInstance(model, inner.left, isSource) &&
+      picksKnexInstance(model, inner.right, isSource)
+    );
+  return isKnexInstance(model, inner, isSource);
+}
+
+/**
+ * A knex query chain on whichever instance is there: `(tx || db)('users').where({ id })`, the way
+ * a helper runs on the transaction it was handed or else on the shared instance (Infisical's
+ * DALs). Only when every operand is one (`isSource`, or the evidence `knex-instances.ts` reads):
+ * `(cache || fallback)('users')` is not. The chain text stops at such a head (callee ''), so
+ * other calls pay one comparison.
+ */
+function isKnexAlternativesChain(
+  model: TsModel,
+  call: TsCall,
+  isSource: (instance: ts.Identifier) => boolean,
+): boolean {
+  if (call.callee !== '' || !ts.isCallExpression(call.node)) return false;
+  const head = unwrap(chainHead(call.node).expression);
+  return isAlternatives(head) && picksKnexInstance(model, head, isSource);
+}
+
+/**
  * A knex query chain on a transaction, whatever it is called: `t('users').where(...)` in
  * `db.transaction(async (t) => ...)` or after `const t = await db.transaction()`, the transaction
  * started on a knex instance (by the evidence `knex-instances.ts` reads, or named `knex`/`db`).
@@ -382,6 +439,13 @@ export function queriesImportedKnex(
   if (!call.awaited || !ts.isCallExpression(call.node)) return false;
   const source = (instance: ts.Identifier): boolean =>
     isImportedValue(model, instance) && isImported(instance);
+  // `(tx || database)('users')`: the imported operand is the one asked about.
+  if (call.callee === '')
+    return isKnexAlternativesChain(
+      model,
+      call,
+      (instance) => KNEX_NAME.test(instance.text) || source(instance),
+    );
   const called = CALLED_IMPORT_CHAIN.exec(call.callee)?.[1];
   if (called !== undefined) {
     if (model.imports.has(called)) {

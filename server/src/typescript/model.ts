@@ -639,10 +639,12 @@ export function* enclosingFunctions(fn: TsFunction | undefined): Generator<TsFun
  * source on one line, so `ds.getRepository(Order).delete` does not read as
  * `ds.getRepository().delete` next to `ds.getRepository().findOne` of another entity. A long
  * chain first loses the value arguments of its later steps (`this.knex(collection).update(...)
- * .where`), then its first steps, whole.
+ * .where`), then its first steps, whole. A chain whose head has no dotted text (`(tx || db)('users')
+ * .first`, callee '') is quoted from its source the same way.
  */
 export function calleeDisplay(call: TsCall, max: number): string {
-  if (!call.callee.includes('()') || !ts.isCallExpression(call.node))
+  const spelled = call.callee !== '' && !call.callee.includes('()');
+  if (spelled || !ts.isCallExpression(call.node))
     return call.callee.length > max ? `${call.callee.slice(0, max - 1)}…` : call.callee;
   // Most chains fit whole: their one-line text is what the steps would join to.
   const expression = call.node.expression;
