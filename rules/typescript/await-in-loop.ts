@@ -302,7 +302,9 @@ export const awaitInLoop: Rule = {
         '`(tx ?? db)(...)` when every operand is one; also ' +
         'written builder-first on such an instance or transaction, the table named by a step: ' +
         "`trx.insert(row).into('events')`, `this.knex.select('id').from(t).first()`, " +
-        '`knex.update(v).table(t).where(...)`, on a name `knex` or one recognised as above), ' +
+        '`knex.update(v).table(t).where(...)`, on a name `knex` or one recognised as above; ' +
+        "awaited, or returned by an async helper, `return db('users').where({ id }).first()`, " +
+        'which runs when the caller awaits the helper), ' +
         'Drizzle (`db.query.users.findFirst`, also on `this.db` and `ctx.db`, and ' +
         '`db.select()...` chains when awaited), Kysely builders run by `execute()`/`executeTakeFirst()` ' +
         "(`db.selectFrom('asset')...`, `trx.updateTable(...)...`, and ``sql`...`.execute(db)``), " +

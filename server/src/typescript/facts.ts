@@ -714,7 +714,6 @@ function heldPrismaEffect(call: TsCall, model: TsModel, moduleName: string): Eff
  * (`database('users').where({ id })`), as an effect the index confirms (`Effect.knexInstance`).
  */
 function heldKnexEffect(call: TsCall, model: TsModel): Effect | undefined {
-  if (!call.awaited) return undefined;
   // `queriesImportedKnex` asks about the one import the chain starts on: its targets are kept.
   let knexInstance: string[] = [];
   const recorded = (instance: ts.Identifier): boolean =>
