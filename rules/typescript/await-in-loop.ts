@@ -398,7 +398,11 @@ export const awaitInLoop: Rule = {
         'that makes such a call, directly or through further helpers in any file, counts too ' +
         '(also a method of a module-level instance another module exports: `export const mailer = ' +
         'new Mailer()`, `export { gateway as pushService }`, `exports.webhooks = new Sender()`, ' +
-        '`module.exports = new Pager()` then `require`d whole); the message names the helper and ' +
+        '`module.exports = new Pager()` then `require`d whole; or a closure of a factory that ' +
+        'returns an object of them, Infisical-style: `userDAL.findById(id)` where `userDAL` is ' +
+        'declared `ReturnType<typeof userDALFactory>`, an alias of it, a `Pick`/`Omit` of one, or a ' +
+        'property of an object type holding one, `{ userDAL }: TDeps`, in this file or another, and ' +
+        'the factory returns `{ findById }` or `{ findById: async (id) => ... }`); the message names the helper and ' +
         'the query it reaches. A method that calls itself in the loop is told apart by what it ' +
         'hands the call: a child of the current node is a tree walk (one query for the whole tree, ' +
         'a recursive CTE), an item of the array the method was itself given (`for (const item of ' +
@@ -502,7 +506,9 @@ export const awaitInLoop: Rule = {
         'Memoised getters (`if (db) return db;` first, then the set-up query): they query once per ' +
           'process, so the calls through them in a loop do not count.',
         'Helpers the index cannot resolve to one workspace function (methods of a field typed as an ' +
-          'interface or object type; names defined in several places, or by two modules a barrel ' +
+          "interface or object type no factory returns, `lookup: Pick<TUserLookup, 'findById'>`; " +
+          "members a factory's object gets from a spread, `...ormify(db, TableName.Users)`; " +
+          'names defined in several places, or by two modules a barrel ' +
           '`export *`s), and helpers that make no query or request within five calls. Imports ' +
           'through barrel files (`export * from`, `export { a as b } from`, `export * as ns from`) ' +
           'and methods of a field declared with an imported class (`constructor(private users: ' +
