@@ -7,6 +7,7 @@
 import { ts } from './compiler';
 import {
   chainHead,
+  knexHeadOperands,
   databaseCall,
   drizzleWrites,
   importedFrom,
@@ -354,6 +355,9 @@ function onKnexTransaction(model: TsModel, call: TsCall): boolean {
   }
   const builder = knexBuilderChain(call);
   if (builder) return isTransaction(model, builder.instance);
+  // `(tx || db)('users')`: on the transaction whenever the caller hands one in.
+  const operands = knexHeadOperands(call);
+  if (operands) return operands.some((operand) => isTransaction(model, operand));
   if (!/^[\w$]+\(\)/.test(call.callee)) return false;
   return isTransaction(model, chainHead(call.node).expression);
 }

@@ -387,36 +387,36 @@ function isAlternatives(node: ts.Expression): node is ts.BinaryExpression {
   return operator === ts.SyntaxKind.BarBarToken || operator === ts.SyntaxKind.QuestionQuestionToken;
 }
 
-/** Whether every operand `node` may pick (`tx`, `db` of `tx || db`) is a knex instance. */
-function picksKnexInstance(
-  model: TsModel,
-  node: ts.Expression,
-  isSource: (instance: ts.Identifier) => boolean,
-): boolean {
+/** The operands `node` may pick: `tx`, `db` of `tx || db` (and of `(tx ?? trx) || db`, all three). */
+function operandsOf(node: ts.Expression): ts.Expression[] {
   const inner = unwrap(node);
-  if (isAlternatives(inner))
-    return (
-      picksKnexInstance(model, inner.left, isSource) &&
-      picksKnexInstance(model, inner.right, isSource)
-    );
-  return isKnexInstance(model, inner, isSource);
+  return isAlternatives(inner) ? [...operandsOf(inner.left), ...operandsOf(inner.right)] : [inner];
+}
+
+/**
+ * The instances a chain's head picks from, `tx` and `db` of `(tx || db)('users').where({ id })`,
+ * or undefined for any other chain. The chain text stops at such a head (callee ''), so other
+ * calls pay one comparison.
+ */
+export function knexHeadOperands(call: TsCall): ts.Expression[] | undefined {
+  if (call.callee !== '' || !ts.isCallExpression(call.node)) return undefined;
+  const head = unwrap(chainHead(call.node).expression);
+  return isAlternatives(head) ? operandsOf(head) : undefined;
 }
 
 /**
  * A knex query chain on whichever instance is there: `(tx || db)('users').where({ id })`, the way
  * a helper runs on the transaction it was handed or else on the shared instance (Infisical's
  * DALs). Only when every operand is one (`isSource`, or the evidence `knex-instances.ts` reads):
- * `(cache || fallback)('users')` is not. The chain text stops at such a head (callee ''), so
- * other calls pay one comparison.
+ * `(cache || fallback)('users')` is not.
  */
 function isKnexAlternativesChain(
   model: TsModel,
   call: TsCall,
   isSource: (instance: ts.Identifier) => boolean,
 ): boolean {
-  if (call.callee !== '' || !ts.isCallExpression(call.node)) return false;
-  const head = unwrap(chainHead(call.node).expression);
-  return isAlternatives(head) && picksKnexInstance(model, head, isSource);
+  const operands = knexHeadOperands(call);
+  return !!operands && operands.every((operand) => isKnexInstance(model, operand, isSource));
 }
 
 /**
