@@ -299,10 +299,13 @@ export const awaitInLoop: Rule = {
         'or on a transaction of a knex instance, whatever it is called: the parameter of ' +
         '`db.transaction(async (t) => ...)` or `const t = await db.transaction()`, when `db` is ' +
         'declared `Knex`, made by the `knex` factory in the file, imported as above, or named ' +
-        '`knex`/`db`; also ' +
+        "`knex`/`db`; on whichever of such instances is there, `(tx || db)('users')...` or " +
+        '`(tx ?? db)(...)` when every operand is one; also ' +
         'written builder-first on such an instance or transaction, the table named by a step: ' +
         "`trx.insert(row).into('events')`, `this.knex.select('id').from(t).first()`, " +
-        '`knex.update(v).table(t).where(...)`, on a name `knex` or one recognised as above), ' +
+        '`knex.update(v).table(t).where(...)`, on a name `knex` or one recognised as above; ' +
+        "awaited, or returned by an async helper, `return db('users').where({ id }).first()`, " +
+        'which runs when the caller awaits the helper), ' +
         'Drizzle (`db.query.users.findFirst`, also on `this.db` and `ctx.db`, and ' +
         '`db.select()...` chains when awaited), Kysely builders run by `execute()`/`executeTakeFirst()` ' +
         "(`db.selectFrom('asset')...`, `trx.updateTable(...)...`, and ``sql`...`.execute(db)``), " +
@@ -396,7 +399,11 @@ export const awaitInLoop: Rule = {
         'that makes such a call, directly or through further helpers in any file, counts too ' +
         '(also a method of a module-level instance another module exports: `export const mailer = ' +
         'new Mailer()`, `export { gateway as pushService }`, `exports.webhooks = new Sender()`, ' +
-        '`module.exports = new Pager()` then `require`d whole); the message names the helper and ' +
+        '`module.exports = new Pager()` then `require`d whole; or a closure of a factory that ' +
+        'returns an object of them, Infisical-style: `userDAL.findById(id)` where `userDAL` is ' +
+        'declared `ReturnType<typeof userDALFactory>`, an alias of it, a `Pick`/`Omit` of one, or a ' +
+        'property of an object type holding one, `{ userDAL }: TDeps`, in this file or another, and ' +
+        'the factory returns `{ findById }` or `{ findById: async (id) => ... }`); the message names the helper and ' +
         'the query it reaches. A method that calls itself in the loop is told apart by what it ' +
         'hands the call: a child of the current node is a tree walk (one query for the whole tree, ' +
         'a recursive CTE), an item of the array the method was itself given (`for (const item of ' +
@@ -489,7 +496,8 @@ export const awaitInLoop: Rule = {
           'that is no knex instance by the evidence above (an in-memory table, another client with ' +
           '`from(...)`/`select(...)` methods), chains on an imported name whose module exports no ' +
           "knex instance (`memory('users').where({ id }).first()` of a `function database(table)` " +
-          "returning an in-memory query, whatever it is imported as), and knex's DDL (`knex.schema.table(name, fn)`, " +
+          'returning an in-memory query, whatever it is imported as), a chain on `(a || b)(...)` where an ' +
+          "operand is none (`(cache || db)('users')`: the head may pick the cache), and knex's DDL (`knex.schema.table(name, fn)`, " +
           '`knex.schema.createTable(...)`), which is no query builder.',
         'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`): they run ' +
           'once, on a handful of rows.',
@@ -503,7 +511,9 @@ export const awaitInLoop: Rule = {
         'Memoised getters (`if (db) return db;` first, then the set-up query): they query once per ' +
           'process, so the calls through them in a loop do not count.',
         'Helpers the index cannot resolve to one workspace function (methods of a field typed as an ' +
-          'interface or object type; names defined in several places, or by two modules a barrel ' +
+          "interface or object type no factory returns, `lookup: Pick<TUserLookup, 'findById'>`; " +
+          "members a factory's object gets from a spread, `...ormify(db, TableName.Users)`; " +
+          'names defined in several places, or by two modules a barrel ' +
           '`export *`s), and helpers that make no query or request within five calls. Imports ' +
           'through barrel files (`export * from`, `export { a as b } from`, `export * as ns from`) ' +
           'and methods of a field declared with an imported class (`constructor(private users: ' +

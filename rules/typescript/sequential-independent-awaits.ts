@@ -431,7 +431,9 @@ export const sequentialIndependentAwaits: Rule = {
           'a transaction: `User.findByPk(id, { transaction })`, an Objection query given one ' +
           "(`Person.query(trx)`, `page.$relatedQuery('tags', trx)`), a knex chain on a transaction " +
           "(`trx('users')...`, `t(...)` of `const t = await db.transaction()` or of `Person." +
-          'startTransaction()`, a name declared `Knex.Transaction`; a query given the knex instance ' +
+          'startTransaction()`, a name declared `Knex.Transaction`, or a head that picks one, `(tx || ' +
+          "db)('users')`, on the transaction whenever the caller hands one in; a query given the " +
+          'knex instance ' +
           'itself, `Person.query(knex)`, is still flagged), a TypeORM query runner and its ' +
           '`manager`, or the manager of `dataSource.transaction(async (manager) => ...)`): one ' +
           'connection runs one query at a time, so `Promise.all` gains nothing.',

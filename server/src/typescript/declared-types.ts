@@ -18,7 +18,7 @@ const fieldTypesOfClass = new WeakMap<ts.Node, Map<string, string>>();
  * Utility types that keep (some of) the members of their first argument as they are:
  * `Pick<PrismaService, T>` has the delegates of `PrismaService` it picks, with their methods.
  */
-const MEMBER_VIEWS = new Set(['Pick', 'Omit', 'Partial', 'Required', 'Readonly']);
+export const MEMBER_VIEWS = new Set(['Pick', 'Omit', 'Partial', 'Required', 'Readonly']);
 
 function plainTypeName(type: ts.TypeNode | undefined): string | undefined {
   if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;

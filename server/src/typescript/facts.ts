@@ -35,6 +35,7 @@ import {
   routeExportsOfNames,
 } from './knowledge';
 import { ts } from './compiler';
+import { factoryMemberTargets, factoryReexports } from './factory-objects';
 import { declarationOf } from './name-resolution';
 import {
   calleeDisplay,
@@ -274,14 +275,34 @@ function instanceMethodTargets(call: TsCall, model: TsModel, prefix: string): st
   const declaration = ts.isIdentifier(receiver) ? declarationOf(receiver) : undefined;
   if (ts.isIdentifier(receiver) && !declaration) return [];
   const typeName = declaredTypeName(call.receiver, declaration);
-  if (!typeName)
-    return (
+  if (!typeName) {
+    const loaded =
       loadedStaticTargets(call, model, prefix, declaration) ??
-      loadedInstanceMethodTargets(call, model, prefix, declaration)
-    );
+      loadedInstanceMethodTargets(call, model, prefix, declaration);
+    return loaded.length > 0 || !declaration
+      ? loaded
+      : factoryTargets(call, model, prefix, declaration);
+  }
   // Only workspace classes: `new Map()`, `new Date()` and interfaces name no indexed method.
-  if (!(model.imports.has(typeName) || declaredFunctionsAndClasses(model).has(typeName))) return [];
+  if (!(model.imports.has(typeName) || declaredFunctionsAndClasses(model).has(typeName)))
+    return declaration ? factoryTargets(call, model, prefix, declaration) : [];
   return classMethodTargets(model, typeName, call.name, prefix);
+}
+
+/**
+ * `userDAL.findById()` where `userDAL` is declared with a type that leads to the object a factory
+ * returns (`ReturnType<typeof userDALFactory>`, an alias or a `Pick` of one, a property of an
+ * object type holding one): the closure that member runs (`factory-objects.ts`).
+ */
+function factoryTargets(
+  call: TsCall,
+  model: TsModel,
+  prefix: string,
+  declaration: ts.Identifier,
+): string[] {
+  return factoryMemberTargets(model, declaration, call.name, prefix, (name) =>
+    importedValueTargets(model, name),
+  );
 }
 
 /**
@@ -714,7 +735,6 @@ function heldPrismaEffect(call: TsCall, model: TsModel, moduleName: string): Eff
  * (`database('users').where({ id })`), as an effect the index confirms (`Effect.knexInstance`).
  */
 function heldKnexEffect(call: TsCall, model: TsModel): Effect | undefined {
-  if (!call.awaited) return undefined;
   // `queriesImportedKnex` asks about the one import the chain starts on: its targets are kept.
   let knexInstance: string[] = [];
   const recorded = (instance: ts.Identifier): boolean =>
@@ -861,6 +881,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     ...objectExportsOf(model, moduleName),
     ...defaultExportOf(model, moduleName),
     ...memoisedFunctionsOf(model, moduleName),
+    ...factoryReexports(model, moduleName, (name) => importOrigin(model, name)),
   ];
   const classes = classFactsOf(model, moduleName);
   const instances = moduleInstancesOf(model, moduleName);

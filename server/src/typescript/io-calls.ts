@@ -7,6 +7,7 @@
 import { ts } from './compiler';
 import {
   chainHead,
+  knexHeadOperands,
   databaseCall,
   drizzleWrites,
   importedFrom,
@@ -191,10 +192,30 @@ export const KNEX_READS = new Set([
 /** `db().select().where` → `select`, `where`: the methods after the call that names the table. */
 const KNEX_CHAIN = /^(?:this\.#?)?[\w$]+\(\)\.(.+)$/;
 
+/**
+ * The methods after the call that names the table, read from the nodes: for a head the callee
+ * text cannot spell (`(tx || db)('users').where({ id }).first()`, callee '').
+ */
+function methodsAfterHead(call: TsCall): string[] | undefined {
+  if (call.callee !== '' || !ts.isCallExpression(call.node)) return undefined;
+  const head = chainHead(call.node);
+  const methods: string[] = [];
+  let node: ts.Expression = call.node;
+  while (node !== head && ts.isCallExpression(node)) {
+    const callee = unwrap(node.expression);
+    if (!ts.isPropertyAccessExpression(callee)) break;
+    methods.unshift(callee.name.text);
+    node = unwrap(callee.expression);
+  }
+  return methods.length > 0 ? methods : undefined;
+}
+
 /** Whether a knex chain may write: any method but the reads above, or a shape not understood. */
 function knexWrites(call: TsCall): boolean {
   const methods = KNEX_CHAIN.exec(call.callee)?.[1];
   if (methods) return methods.split('.').some((part) => !KNEX_READS.has(part.replace(/\(\)$/, '')));
+  const afterHead = methodsAfterHead(call);
+  if (afterHead) return afterHead.some((method) => !KNEX_READS.has(method));
   // Builder-first (`trx.select('id').from(t).first()`): the step naming the table reads nothing.
   const builder = knexBuilderChain(call);
   if (!builder) return true;
@@ -336,6 +357,9 @@ function onKnexTransaction(model: TsModel, call: TsCall): boolean {
   }
   const builder = knexBuilderChain(call);
   if (builder) return isTransaction(model, builder.instance);
+  // `(tx || db)('users')`: on the transaction whenever the caller hands one in.
+  const operands = knexHeadOperands(call);
+  if (operands) return operands.some((operand) => isTransaction(model, operand));
   if (!/^[\w$]+\(\)/.test(call.callee)) return false;
   return isTransaction(model, chainHead(call.node).expression);
 }

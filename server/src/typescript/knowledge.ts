@@ -315,20 +315,24 @@ export function databaseCall(
   )
     return 'sql';
   if (REDIS_COMMANDS.has(call.name.toLowerCase()) && /redis/i.test(receiver)) return 'redis';
-  // Knex query chains: `knex('users').where(...)`, `db('orders').select()` awaited, and the same
-  // on any name declared `Knex` (`this.database('users')...` of a `database: Knex` field).
-  if (call.awaited && /^(?:knex|trx|db)\(\)/.test(call.callee)) return 'knex';
-  if (call.awaited && isTypedKnexChain(model, call)) return 'knex';
-  if (call.awaited && isKnexTransactionChain(model, call)) return 'knex';
-  // Builder-first, on an instance or transaction of one: `await trx.insert(row).into('events')`.
-  if (call.awaited && knexBuilderQuery(model, call)) return 'knex';
-  // The same on an instance imported under any name (`database('users')`, `conn.select(...)`),
-  // which only the index can confirm; before Drizzle, whose builder shares knex's method names.
-  if (
-    holders?.importsKnexInstance &&
-    queriesImportedKnex(model, call, (instance) => holders.importsKnexInstance!(instance))
-  )
-    return 'knex';
+  if (sendsKnexChain(call)) {
+    // Knex query chains: `knex('users').where(...)`, `db('orders').select()` awaited, and the
+    // same on any name declared `Knex` (`this.database('users')...` of a `database: Knex` field).
+    if (/^(?:knex|trx|db)\(\)/.test(call.callee)) return 'knex';
+    if (isTypedKnexChain(model, call)) return 'knex';
+    if (isKnexTransactionChain(model, call)) return 'knex';
+    // Builder-first, on an instance or transaction of one: `await trx.insert(row).into('events')`.
+    if (knexBuilderQuery(model, call)) return 'knex';
+    // `(tx || db)('users')...`: every instance the head may pick is knex (trusted names included).
+    if (isKnexAlternativesChain(model, call, knexSourceOf(model, holders))) return 'knex';
+    // The same on an instance imported under any name (`database('users')`, `conn.select(...)`),
+    // which only the index can confirm; before Drizzle, whose builder shares knex's method names.
+    if (
+      holders?.importsKnexInstance &&
+      queriesImportedKnex(model, call, (instance) => holders.importsKnexInstance!(instance))
+    )
+      return 'knex';
+  }
   if (
     (DRIZZLE_RELATIONAL.test(receiver) && /^find(?:First|Many)$/.test(call.name)) ||
     (call.awaited && DRIZZLE_BUILDER.test(call.callee))
@@ -339,6 +343,22 @@ export function databaseCall(
   if (call.name === 'execute' && call.receiver && isSqlTemplate(unwrap(call.receiver)))
     return 'sql';
   return undefined;
+}
+
+/**
+ * Whether a knex chain is sent: awaited, or the value an async function returns (`return
+ * db('users').where({ id }).first()`, `async (id) => db('users')...`), whose promise adopts the
+ * builder by calling its `then`: the query runs once per call, as an awaited one does. A builder
+ * a plain function returns may be extended before it runs, and is left alone.
+ */
+export function sendsKnexChain(call: TsCall): boolean {
+  if (call.awaited) return true;
+  if (!call.fn?.isAsync) return false;
+  const parent = semanticParent(call.node);
+  return (
+    !!parent &&
+    (ts.isReturnStatement(parent) || (parent === call.fn.node && ts.isArrowFunction(parent)))
+  );
 }
 
 /** `x('users')...` or `this.x('users')...`: a chain that starts by calling a name. */
@@ -371,6 +391,60 @@ function isTypedKnexChain(model: TsModel, call: TsCall): boolean {
 const KNEX_NAME = /^(?:knex|trx|db)$/;
 
 /**
+ * What `databaseCall` takes for a knex instance a name holds besides the evidence
+ * `knex-instances.ts` reads: a trusted name, or an import the index confirms (with `holders`).
+ */
+function knexSourceOf(
+  model: TsModel,
+  holders: DatabaseHolders | undefined,
+): (instance: ts.Identifier) => boolean {
+  return (instance) =>
+    KNEX_NAME.test(instance.text) ||
+    (!!holders?.importsKnexInstance &&
+      isImportedValue(model, instance) &&
+      holders.importsKnexInstance(instance));
+}
+
+/** `a || b`, `a ?? b`: an expression that picks one of its operands. */
+function isAlternatives(node: ts.Expression): node is ts.BinaryExpression {
+  if (!ts.isBinaryExpression(node)) return false;
+  const operator = node.operatorToken.kind;
+  return operator === ts.SyntaxKind.BarBarToken || operator === ts.SyntaxKind.QuestionQuestionToken;
+}
+
+/** The operands `node` may pick: `tx`, `db` of `tx || db` (and of `(tx ?? trx) || db`, all three). */
+function operandsOf(node: ts.Expression): ts.Expression[] {
+  const inner = unwrap(node);
+  return isAlternatives(inner) ? [...operandsOf(inner.left), ...operandsOf(inner.right)] : [inner];
+}
+
+/**
+ * The instances a chain's head picks from, `tx` and `db` of `(tx || db)('users').where({ id })`,
+ * or undefined for any other chain. The chain text stops at such a head (callee ''), so other
+ * calls pay one comparison.
+ */
+export function knexHeadOperands(call: TsCall): ts.Expression[] | undefined {
+  if (call.callee !== '' || !ts.isCallExpression(call.node)) return undefined;
+  const head = unwrap(chainHead(call.node).expression);
+  return isAlternatives(head) ? operandsOf(head) : undefined;
+}
+
+/**
+ * A knex query chain on whichever instance is there: `(tx || db)('users').where({ id })`, the way
+ * a helper runs on the transaction it was handed or else on the shared instance (Infisical's
+ * DALs). Only when every operand is one (`isSource`, or the evidence `knex-instances.ts` reads):
+ * `(cache || fallback)('users')` is not.
+ */
+function isKnexAlternativesChain(
+  model: TsModel,
+  call: TsCall,
+  isSource: (instance: ts.Identifier) => boolean,
+): boolean {
+  const operands = knexHeadOperands(call);
+  return !!operands && operands.every((operand) => isKnexInstance(model, operand, isSource));
+}
+
+/**
  * A knex query chain on a transaction, whatever it is called: `t('users').where(...)` in
  * `db.transaction(async (t) => ...)` or after `const t = await db.transaction()`, the transaction
  * started on a knex instance (by the evidence `knex-instances.ts` reads, or named `knex`/`db`).
@@ -392,8 +466,8 @@ function isKnexTransactionChain(
 const CALLED_IMPORT_CHAIN = /^([\w$]+)\(\)/;
 
 /**
- * Whether an awaited call is a knex query on an instance the file imports and `isImported`
- * accepts (the workspace index, or a file's facts recording the import for it): a chain on the
+ * Whether a sent call (`sendsKnexChain`) is a knex query on an instance the file imports and
+ * `isImported` accepts (the workspace index, or a file's facts recording the import for it): a chain on the
  * called instance (`database('users').where({ id }).first()`), builder-first
  * (`database.select('id').from('users')`), or on a transaction started on it
  * (`database.transaction(async (t) => t('users')...)`). Only a chain whose head is imported by
@@ -404,9 +478,16 @@ export function queriesImportedKnex(
   call: TsCall,
   isImported: (instance: ts.Identifier) => boolean,
 ): boolean {
-  if (!call.awaited || !ts.isCallExpression(call.node)) return false;
+  if (!sendsKnexChain(call) || !ts.isCallExpression(call.node)) return false;
   const source = (instance: ts.Identifier): boolean =>
     isImportedValue(model, instance) && isImported(instance);
+  // `(tx || database)('users')`: the imported operand is the one asked about.
+  if (call.callee === '')
+    return isKnexAlternativesChain(
+      model,
+      call,
+      (instance) => KNEX_NAME.test(instance.text) || source(instance),
+    );
   const called = CALLED_IMPORT_CHAIN.exec(call.callee)?.[1];
   if (called !== undefined) {
     if (model.imports.has(called)) {

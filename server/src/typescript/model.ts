@@ -640,7 +640,7 @@ export function* enclosingFunctions(fn: TsFunction | undefined): Generator<TsFun
  * `ds.getRepository().delete` next to `ds.getRepository().findOne` of another entity. A long
  * chain first loses the value arguments of its later steps (`this.knex(collection).update(...)
  * .where`), then its first steps, whole. A callee no dotted chain writes (`prisma[model].findMany`,
- * a computed key) is quoted as written too.
+ * a computed key, a `(tx || db)('users')` head) is quoted as written too.
  */
 export function calleeDisplay(call: TsCall, max: number): string {
   const dotted = call.callee !== '' && !call.callee.includes('()');

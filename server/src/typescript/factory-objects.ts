@@ -1,0 +1,261 @@
+/**
+ * Factories that return an object of closures, the way Infisical writes its data access layer:
+ * `export const userDALFactory = (db: TDbClient) => { const findById = async (id) => ...; return
+ * { ...ormify(db, TableName.Users), findById }; }`, `export type TUserDALFactory =
+ * ReturnType<typeof userDALFactory>`, and services given `{ userDAL }: { userDAL:
+ * Pick<TUserDALFactory, 'findById'> }`. `userDAL.findById(id)` runs the closure `findById`, which
+ * the index holds under its own name. Read from the syntax: the object literal the factory returns,
+ * and declared types that lead to it (type aliases, `Pick`/`Omit` views, properties of object
+ * types). Members a spread brings in (`...ormify(db, T)`) are not known, and stay unresolved.
+ */
+import type { Reexport } from '../workspace/facts';
+import { ts } from './compiler';
+import { MEMBER_VIEWS } from './declared-types';
+import { unwrap, type TsModel } from './model';
+import { isInlineFunction } from './module-exports';
+import { declarationOf } from './name-resolution';
+
+/** What a declared type leads to: a factory's returned object, or a member of an imported type. */
+type TypeTarget =
+  | { factory: string }
+  | {
+      /** The imported type (`TUserDALFactory`, `TDeps`). */
+      imported: string;
+      /** The properties read on it (`userDAL` of `TDeps['userDAL']`). */
+      path: string[];
+    };
+
+/** How many aliases a type is followed through (aliases of aliases are rare; cycles are cut). */
+const MAX_ALIASES = 4;
+
+const aliasesOfModel = new WeakMap<TsModel, Map<string, ts.TypeAliasDeclaration>>();
+
+/** The file's top-level type aliases by name, read once per file. */
+function typeAliases(model: TsModel): Map<string, ts.TypeAliasDeclaration> {
+  let aliases = aliasesOfModel.get(model);
+  if (!aliases) {
+    aliases = new Map();
+    for (const statement of model.sourceFile.statements)
+      if (ts.isTypeAliasDeclaration(statement)) aliases.set(statement.name.text, statement);
+    aliasesOfModel.set(model, aliases);
+  }
+  return aliases;
+}
+
+/** `f` of `ReturnType<typeof f>`, else undefined. */
+function returnTypeOf(type: ts.TypeReferenceNode): string | undefined {
+  if (!ts.isIdentifier(type.typeName) || type.typeName.text !== 'ReturnType') return undefined;
+  const [query] = type.typeArguments ?? [];
+  return query && ts.isTypeQueryNode(query) && ts.isIdentifier(query.exprName)
+    ? query.exprName.text
+    : undefined;
+}
+
+/**
+ * Where the type `type` with the properties `path` read on it leads: a factory's object (the type
+ * is `ReturnType<typeof f>` and nothing more is read), or an imported type and the properties read
+ * on it. Local aliases and object types are followed in the file; undefined for anything else.
+ */
+function typeTarget(
+  model: TsModel,
+  type: ts.TypeNode | undefined,
+  path: readonly string[],
+  aliases = 0,
+): TypeTarget | undefined {
+  if (!type) return undefined;
+  if (ts.isParenthesizedTypeNode(type)) return typeTarget(model, type.type, path, aliases);
+  if (ts.isTypeLiteralNode(type)) {
+    if (path.length === 0) return undefined;
+    const member = type.members.find(
+      (element): element is ts.PropertySignature =>
+        ts.isPropertySignature(element) &&
+        ts.isIdentifier(element.name) &&
+        element.name.text === path[0],
+    );
+    return typeTarget(model, member?.type, path.slice(1), aliases);
+  }
+  if (!ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
+  const name = type.typeName.text;
+  const factory = returnTypeOf(type);
+  if (factory !== undefined) return path.length === 0 ? { factory } : undefined;
+  const [viewed] = type.typeArguments ?? [];
+  if (MEMBER_VIEWS.has(name) && viewed) return typeTarget(model, viewed, path, aliases);
+  const alias = typeAliases(model).get(name);
+  if (alias)
+    return aliases < MAX_ALIASES ? typeTarget(model, alias.type, path, aliases + 1) : undefined;
+  return model.imports.has(name) ? { imported: name, path: [...path] } : undefined;
+}
+
+/**
+ * Where the declared type of `receiver` leads (`dal` of `dal: TDal`; `userDAL` of `{ userDAL }:
+ * TDeps`, the property `userDAL` of `TDeps`), read from its declaration.
+ */
+function receiverTypeTarget(model: TsModel, declaration: ts.Identifier): TypeTarget | undefined {
+  const path: string[] = [];
+  let holder: ts.Node = declaration.parent;
+  // `{ userDAL }` and `{ deps: { userDAL } }`: each pattern level reads a property of the type.
+  while (ts.isBindingElement(holder)) {
+    const key = holder.propertyName ?? holder.name;
+    if (!ts.isIdentifier(key) || holder.dotDotDotToken || !ts.isObjectBindingPattern(holder.parent))
+      return undefined;
+    path.unshift(key.text);
+    holder = holder.parent.parent;
+  }
+  if (!ts.isParameter(holder) && !ts.isVariableDeclaration(holder)) return undefined;
+  return holder.type ? typeTarget(model, holder.type, path) : undefined;
+}
+
+/** The object literal a function returns as its last statement, or as an arrow's body. */
+function returnedObject(fn: ts.Node): ts.ObjectLiteralExpression | undefined {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn) && !ts.isFunctionDeclaration(fn))
+    return undefined;
+  const body = fn.body;
+  if (!body) return undefined;
+  if (!ts.isBlock(body)) {
+    const value = unwrap(body);
+    return ts.isObjectLiteralExpression(value) ? value : undefined;
+  }
+  const last = body.statements[body.statements.length - 1];
+  const value = last && ts.isReturnStatement(last) && last.expression && unwrap(last.expression);
+  return value && ts.isObjectLiteralExpression(value) ? value : undefined;
+}
+
+/** The module-level function `name` (a declaration or a `const` holding one). */
+function moduleFunction(model: TsModel, name: string): ts.Node | undefined {
+  const initializer = model.moduleVariables.get(name)?.initializer;
+  if (initializer) return unwrap(initializer);
+  return model.sourceFile.statements.find(
+    (statement) => ts.isFunctionDeclaration(statement) && statement.name?.text === name,
+  );
+}
+
+/** The name the index holds the function `id` names under: a function or `const` holding one. */
+function functionNamed(id: ts.Identifier): string | undefined {
+  const holder = declarationOf(id)?.parent;
+  if (!holder) return undefined;
+  if (ts.isFunctionDeclaration(holder)) return holder.name?.text;
+  if (!ts.isVariableDeclaration(holder) || !holder.initializer || !ts.isIdentifier(holder.name))
+    return undefined;
+  const value = unwrap(holder.initializer);
+  return ts.isArrowFunction(value) || ts.isFunctionExpression(value) ? holder.name.text : undefined;
+}
+
+const membersOfModel = new WeakMap<TsModel, Map<string, Map<string, string>>>();
+
+/**
+ * The members of the object the module-level factory `name` returns, each with the name its
+ * function is indexed under: `findById` of `{ findById }` (a closure of the factory, or any
+ * function of the file), of `findById: async (id) => ...` and of a method. Spreads are left out.
+ */
+function factoryMembers(model: TsModel, name: string): Map<string, string> {
+  let byFactory = membersOfModel.get(model);
+  if (!byFactory) membersOfModel.set(model, (byFactory = new Map()));
+  let members = byFactory.get(name);
+  if (members) return members;
+  members = new Map();
+  const fn = moduleFunction(model, name);
+  const object = fn && returnedObject(fn);
+  for (const property of object?.properties ?? []) {
+    if (!property.name || !ts.isIdentifier(property.name)) continue;
+    const member = property.name.text;
+    if (ts.isMethodDeclaration(property) || isInlineFunction(property)) {
+      members.set(member, member);
+      continue;
+    }
+    const value = ts.isShorthandPropertyAssignment(property)
+      ? property.name
+      : ts.isPropertyAssignment(property)
+        ? unwrap(property.initializer)
+        : undefined;
+    const local = value && ts.isIdentifier(value) ? functionNamed(value) : undefined;
+    if (local) members.set(member, local);
+  }
+  byFactory.set(name, members);
+  return members;
+}
+
+/**
+ * The targets of `receiver.method()` by the receiver's declared type (see `receiverTypeTarget`):
+ * the factory's function for a factory of this file, `<module>.<factory>().<method>` for an
+ * imported one, `<module>.<Type>.<path>.<method>` for an imported type, which the index resolves
+ * through the re-exports `factoryReexports` records there.
+ */
+export function factoryMemberTargets(
+  model: TsModel,
+  declaration: ts.Identifier,
+  method: string,
+  prefix: string,
+  importedTargets: (name: string) => string[],
+): string[] {
+  const target = receiverTypeTarget(model, declaration);
+  if (!target) return [];
+  if ('imported' in target)
+    return importedTargets(target.imported).map((type) => [type, ...target.path, method].join('.'));
+  if (model.imports.has(target.factory))
+    return importedTargets(target.factory).map((factory) => `${factory}().${method}`);
+  const local = factoryMembers(model, target.factory).get(method);
+  return local ? [`${prefix}${local}`] : [];
+}
+
+/** Files that may declare factory types or object types holding them: the cheap gate. */
+const MENTIONS_VIEWS = /ReturnType<typeof|Pick<|Omit</;
+
+/**
+ * What other modules reach through this module's types: `<factory>().<member>` and
+ * `<Alias>.<member>` for a factory of this file and an exported alias of its `ReturnType`, the
+ * function each member runs; `<Alias>` for an alias of an imported factory's `ReturnType` or of an
+ * imported type; `<Alias>.<property>` for an exported object type whose property holds one
+ * (`TDeps.userDAL` of `userDAL: Pick<TUserDALFactory, 'find'>`). `origin` says where an imported
+ * name comes from.
+ */
+export function factoryReexports(
+  model: TsModel,
+  moduleName: string,
+  origin: (name: string) => { module: string; imported: string } | undefined,
+): Reexport[] {
+  if (!MENTIONS_VIEWS.test(model.text)) return [];
+  const reexports: Reexport[] = [];
+  const factories = new Set<string>();
+  const reach = (exported: string, target: TypeTarget | undefined): void => {
+    if (!target) return;
+    if ('imported' in target) {
+      const from = origin(target.imported);
+      if (from)
+        reexports.push({
+          exported,
+          module: from.module,
+          imported: [from.imported, ...target.path].join('.'),
+        });
+      return;
+    }
+    const from = origin(target.factory);
+    if (from) {
+      reexports.push({ exported, module: from.module, imported: `${from.imported}()` });
+      return;
+    }
+    // A factory of this file: its members directly (the index does not re-enter a module).
+    if (exported.includes('.')) return;
+    factories.add(target.factory);
+    for (const [member, local] of factoryMembers(model, target.factory))
+      reexports.push({ exported: `${exported}.${member}`, module: moduleName, imported: local });
+  };
+  for (const statement of model.sourceFile.statements) {
+    if (!ts.isTypeAliasDeclaration(statement) && !ts.isInterfaceDeclaration(statement)) continue;
+    if (!statement.modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword))
+      continue;
+    const name = statement.name.text;
+    if (ts.isTypeAliasDeclaration(statement)) reach(name, typeTarget(model, statement.type, []));
+    const members = ts.isInterfaceDeclaration(statement)
+      ? statement.members
+      : ts.isTypeLiteralNode(statement.type)
+        ? statement.type.members
+        : [];
+    for (const member of members)
+      if (ts.isPropertySignature(member) && ts.isIdentifier(member.name))
+        reach(`${name}.${member.name.text}`, typeTarget(model, member.type, []));
+  }
+  for (const factory of factories)
+    for (const [member, local] of factoryMembers(model, factory))
+      reexports.push({ exported: `${factory}().${member}`, module: moduleName, imported: local });
+  return reexports;
+}
