@@ -249,7 +249,8 @@ export const queryInLoop: Rule = {
         '`Job.objects.finished()` after `objects = JobManager()`, where the Manager subclass returns ' +
         "`self.filter(...)` or `self.get_queryset().filter(...)`) or over an instance's related " +
         'manager that a model of the workspace declares (`for post in author.posts.all()`, ' +
-        '`author.post_set.filter(...)`, a `ManyToManyField`; when the model of the workspace overrides ' +
+        '`author.post_set.filter(...)`, a `ManyToManyField`, also through a variable built from one ' +
+        'and narrowed by itself, `items = items.filter(...)`, and `for i, post in enumerate(...)`; when the model of the workspace overrides ' +
         'that `save()`/`delete()`, itself or through an abstract base, the advice says a queryset ' +
         '`update()`/`delete()` would skip the override instead of offering it; likewise, for a ' +
         '`save()` per row or a `Model.objects.create(...)` per item, when the model has ' +
@@ -473,7 +474,8 @@ export const queryInLoop: Rule = {
           "or a plain list attribute (`order.items`). A `OneToOneField`'s reverse accessor is one row. " +
           'Likewise `<instance>.<name>.create(...)`/`.get(...)` when no model declares `<name>`, a `get` ' +
           "with a positional argument (`settings.books.get(key)` is a dict's), and other methods of a " +
-          'related manager outside the shapes above.',
+          'related manager outside the shapes above. A variable built from a related manager and also ' +
+          'given anything but its own narrowing (`rows = archived(book)` in a branch) is not followed.',
         "Reads through a related manager that a `prefetch_related` of the loop's queryset answers: " +
           '`.all()` iterated, `.count()`, `.exists()`, and `.first()` (answered from the prefetched rows ' +
           'when the related model has a default ordering, which the rule does not read) when a ' +
