@@ -64,6 +64,7 @@ import {
   flushesSession,
 } from '../../server/src/python/session-flushes';
 import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
+import { oneInLookup, stopsAtFirstHit } from '../../server/src/python/first-hit-loops';
 
 /** The method that ends the chain `call` heads: `exists` for `Entry.objects.filter(...).exists()`. */
 function lastMethodOfChain(call: PyCall): string {
@@ -120,11 +121,18 @@ function advice(
   // Nothing to batch by: the query reads no item of the loop.
   if (readsNothingTheLoopChanges(call, loop))
     return `it reads nothing the loop changes: if its answer is the same on every pass, run it once before the loop`;
+  const last = lastMethodOfChain(call);
   if (
-    DJANGO_COUNTS.has(lastMethodOfChain(call)) &&
+    DJANGO_COUNTS.has(last) &&
     (isDjangoQuery(call) || manager === 'custom' || evaluatesQuerySetVariable(call, model))
-  )
+  ) {
+    if ((last === 'exists' || last === 'aexists') && stopsAtFirstHit(call, loop)) {
+      const one = oneInLookup(call, loop);
+      const example = one ? ` (\`${one}\`)` : '';
+      return `the loop stops at the first item that has a match, so one query with an \`__in\` lookup of every item answers it${example} before the loop; no count per item is needed`;
+    }
     return "count for every item in one grouped query before the loop (`.values(key).annotate(n=Count('id'))`, or `annotate(Count(...))` on the items' queryset)";
+  }
   // `changed = filter(pk=row.pk, status=OPEN).update(...)`, then `if changed:`: a check-and-set
   // per row, whose count no batched write returns.
   if (isDjangoQuery(call) && usesRowCountOfUpdate(call, loop))
