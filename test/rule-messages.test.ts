@@ -777,6 +777,31 @@ describe('rule messages', () => {
     assert.match(get, /batch it with `IN \(\.\.\.\)`/);
   });
 
+  it('query-in-loop advises one `__in` check for a loop that stops at the first match', async () => {
+    const code = [
+      'from shop.models import Agent',
+      'def mentions_local_agent(tags):',
+      '    for tag in tags:',
+      '        if Agent.objects.filter(remote_id=tag, local=True).exists():',
+      '            return True',
+      '    return False',
+      '',
+      'def flagged(tags):',
+      '    found = []',
+      '    for tag in tags:',
+      '        if Agent.objects.filter(remote_id=tag).exists():',
+      '            found.append(tag)',
+      '    return found',
+    ].join('\n');
+    const messages = await messagesOf('query-in-loop', 'shop/views.py', code);
+    assert.equal(messages.length, 2, messages.join('\n'));
+    const [first, every] = messages;
+    assert.match(first, /stops at the first item that has a match/);
+    assert.match(first, /`filter\(remote_id__in=tags, local=True\)\.exists\(\)`/);
+    // Near miss: the loop checks every item, so a grouped count is the advice.
+    assert.match(every, /one grouped query before the loop/);
+  });
+
   it('query-in-loop asks to hoist a query that reads nothing the loop changes', async () => {
     const code = [
       'from shop.models import Plan, Profile, Setting',

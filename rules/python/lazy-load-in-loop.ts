@@ -215,6 +215,12 @@ interface ModelQuery {
   insertAt: number;
   /** For rows reached through relationships of an outer query's rows: the steps, outermost first. */
   path?: { className: string; name: string }[];
+  /**
+   * For rows of a reverse accessor read from an instance of a query (`user =
+   * User.objects.prefetch_related("shelfbook_set__book").get(...)`, then `user.shelfbook_set`):
+   * the accessor, whose `<accessor>__<name>` lookups in that query's loaders load `<name>` too.
+   */
+  loadedThrough?: string;
 }
 
 function singleModelArgument(args: Node | null): string | undefined {
@@ -342,9 +348,11 @@ function chainOf(expression: Node, model: PythonModel, loop: PyLoop): Chain {
   return chain;
 }
 
-/** Reads `session.query(X)...`, `X.query...`, `session.scalars(select(X)...)`, `X.objects...`. */
-function modelQueryOf(expression: Node, model: PythonModel, loop: PyLoop): ModelQuery | undefined {
-  const chain = chainOf(expression, model, loop);
+/**
+ * Reads `session.query(X)...`, `X.query...`, `session.scalars(select(X)...)`, `X.objects...`:
+ * `chain` is the loop's iterable as `chainOf` reads it.
+ */
+function modelQueryOf(chain: Chain, model: PythonModel, loop: PyLoop): ModelQuery | undefined {
   const { root, links } = chain;
   if (links.some((link) => link.kind === 'call' && NOT_ROWS.has(link.name))) return undefined;
   const loaders = loadersIn(links);
@@ -404,10 +412,11 @@ function ownQuerySetRows(
   ctx: FileContext,
   model: PythonModel,
   loop: PyLoop,
+  chain: Chain,
 ): ModelQuery | undefined {
   const className = classOfFunction(loop.fn);
-  if (!className || !loop.iterable) return undefined;
-  const { root, links } = chainOf(loop.iterable, model, loop);
+  if (!className) return undefined;
+  const { root, links } = chain;
   if (root.type !== 'identifier' || root.text !== 'self') return undefined;
   const lazy = (link: ChainLink): boolean =>
     link.kind === 'call' && DJANGO_LAZY_METHODS.has(link.name) && !NOT_ROWS.has(link.name);
@@ -440,12 +449,7 @@ function relatedRows(
   const relation = links[0];
   if (root.type !== 'identifier' || relation?.kind !== 'attribute') return undefined;
   if (links.length > 2 || (links.length === 2 && links[1].name !== 'all')) return undefined;
-  const parent = outer.find(
-    (candidate) =>
-      candidate.variable === root.text &&
-      candidate.loop.node.startIndex <= loop.node.startIndex &&
-      loop.node.endIndex <= candidate.loop.node.endIndex,
-  );
+  const parent = enclosingRowLoop(outer, loop, root.text);
   if (!parent) return undefined;
   const className = relationsOf(ctx, model, parent.rows.className).get(relation.name)?.target;
   if (!className) return undefined;
@@ -455,6 +459,72 @@ function relatedRows(
   ];
   const { loaders, insertAt } = parent.rows;
   return { className, head: relation.node.text, loaders, insertAt, path };
+}
+
+/** The loop of `outer` around `loop` whose variable is `name`. */
+function enclosingRowLoop(
+  outer: readonly RowLoop[],
+  loop: PyLoop,
+  name: string,
+): RowLoop | undefined {
+  return outer.find(
+    (candidate) =>
+      candidate.variable === name &&
+      candidate.loop.node.startIndex <= loop.node.startIndex &&
+      loop.node.endIndex <= candidate.loop.node.endIndex,
+  );
+}
+
+/** Methods after a Django reverse accessor whose result still holds its model's instances. */
+function keepsInstances(link: ChainLink): boolean {
+  if (link.kind === 'subscript') return true;
+  if (link.kind !== 'call') return false;
+  return (
+    link.name === 'iterator' || (DJANGO_LAZY_METHODS.has(link.name) && !NOT_ROWS.has(link.name))
+  );
+}
+
+/**
+ * Rows of a loop over a Django reverse accessor left at its default name, read from any instance
+ * (`for s in user.shelfbook_set.all()`, `request.user.shelfbook_set.filter(...)`): instances of
+ * the one model the workspace names so (`djangoDefaultAccessorRows`), whose relations the index
+ * knows wherever it is declared. Loaded as the accessor's own queryset says, plus, from an outer
+ * loop's rows, as those were (`prefetch_related("shelfbook_set__book")`), or from an instance a
+ * variable was bound to once, as its query was. `chain`: the iterable as `chainOf` reads it.
+ */
+function defaultAccessorRows(
+  ctx: FileContext,
+  chain: Chain,
+  loop: PyLoop,
+  outer: readonly RowLoop[],
+): ModelQuery | undefined {
+  const { root, links } = chain;
+  let at = links.length - 1;
+  while (at >= 0 && links[at].kind !== 'attribute') at--;
+  const accessor = links[at];
+  const after = links.slice(at + 1);
+  if (!accessor?.name.endsWith('_set') || after.length === 0 || !after.every(keepsInstances))
+    return undefined;
+  // Asked last: the index's answer makes the rule wait for every schema file in a scan.
+  const className = ctx.index.djangoDefaultAccessorRows(accessor.name);
+  if (!className) return undefined;
+  const own = loadersIn(after);
+  const head = accessor.node.text;
+  const parent =
+    at === 0 && root.type === 'identifier' ? enclosingRowLoop(outer, loop, root.text) : undefined;
+  if (parent) {
+    const { loaders, insertAt, className: on } = parent.rows;
+    const path = [...(parent.rows.path ?? []), { className: on, name: accessor.name }];
+    return { className, head, loaders: [...loaders, ...own], insertAt, path };
+  }
+  const loaders = [...loadersIn(links.slice(0, at)), ...own];
+  return {
+    className,
+    head,
+    loaders,
+    insertAt: accessor.node.endIndex,
+    loadedThrough: accessor.name,
+  };
 }
 
 /** The call whose parentheses hold `text[at]`: `selectinload` in `options(selectinload(X.a))`. */
@@ -496,6 +566,12 @@ function mentions(loaders: readonly string[], attribute: string): boolean {
 
 function isCovered(query: ModelQuery, attribute: string, kind: RelationKind): boolean {
   if (mentions(query.loaders, attribute)) return true;
+  // Django nested lookups: `"lineitem_set__product"` loads `product` of the rows of `lineitem_set`.
+  const through = query.path?.map((step) => step.name) ?? [];
+  if (query.loadedThrough) through.push(query.loadedThrough);
+  if (kind !== 'sqlalchemy' && through.length > 0) {
+    if (mentions(query.loaders, [...through, attribute].join('__'))) return true;
+  }
   // Django's bare `select_related()` follows every non-null foreign key.
   return kind === 'django-one' && query.loaders.some((loader) => loader === 'select_related()');
 }
@@ -801,7 +877,10 @@ export const lazyLoadInLoop: Rule = {
         '`.options(...)`; Django `select_related`/`prefetch_related`). Django also: loops over `self` ' +
         '(or `self.exclude(...)`, lazy queryset methods) in a method of a QuerySet or Manager class ' +
         "that one model's manager is made from (`objects = NoteQuerySet.as_manager()`): its rows " +
-        "are that model's. Relationships come from the " +
+        "are that model's. Django reverse accessors left at their default name, read from any " +
+        'instance (`for s in user.shelfbook_set.all()`, `request.user.shelfbook_set.filter(...)`): ' +
+        'their rows are the model whose lowercased name the accessor carries when a `ForeignKey` ' +
+        '(or a subclass) or `ManyToManyField` of that model adds it. Relationships come from the ' +
         'model classes in the workspace. Tortoise ORM: loops over an awaited queryset of a Tortoise ' +
         'model (`for book in await Book.filter(...)`, or a local bound once to one) whose body awaits ' +
         'a relation of the loop variable (`await book.author`, `await book.tags.all()`), iterates a ' +
@@ -854,6 +933,12 @@ export const lazyLoadInLoop: Rule = {
           'multi-entity or column query (`db.query(Ticket.id)`), `session.execute(select(X))` without ' +
           '`.scalars()` (rows, not objects), Django `.values()`.',
         'Relationship reads inside functions or lambdas defined in the loop.',
+        'Loops over `x.<name>_set` when no model of the workspace named `<name>` has a foreign key ' +
+          'or many-to-many field without a `related_name` (that removes the default accessor; `"+"` ' +
+          'removes every accessor), or models of several classes so named do. Nested lookups load ' +
+          'the rows they reach: `prefetch_related("shelfbook_set__book")` on the outer query, or on ' +
+          'the query an instance came from (`user = Reader.objects.prefetch_related(...).get(...)`), ' +
+          'covers `s.book` in `for s in user.shelfbook_set.all()`.',
         'Loops over `self` in a QuerySet or Manager class that no model, or more than one, makes its ' +
           "manager from (the rows are not known to be one model's), or through a method other than " +
           "Django's lazy queryset methods.",
@@ -889,10 +974,12 @@ export const lazyLoadInLoop: Rule = {
       if (loop.kind === 'while' || !loop.iterable) continue;
       const target = loopTarget(loop);
       if (target?.type !== 'identifier') continue;
+      const chain = chainOf(loop.iterable, model, loop);
       const rows =
-        modelQueryOf(loop.iterable, model, loop) ??
-        ownQuerySetRows(ctx, model, loop) ??
-        relatedRows(ctx, model, loop, rowLoops);
+        modelQueryOf(chain, model, loop) ??
+        ownQuerySetRows(ctx, model, loop, chain) ??
+        relatedRows(ctx, model, loop, rowLoops) ??
+        defaultAccessorRows(ctx, chain, loop, rowLoops);
       if (!rows) {
         if (awaits) checkTortoiseLoop(ctx, model, loop, target.text);
         continue;

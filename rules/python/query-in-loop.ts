@@ -64,6 +64,7 @@ import {
   flushesSession,
 } from '../../server/src/python/session-flushes';
 import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
+import { oneInLookup, stopsAtFirstHit } from '../../server/src/python/first-hit-loops';
 
 /** The method that ends the chain `call` heads: `exists` for `Entry.objects.filter(...).exists()`. */
 function lastMethodOfChain(call: PyCall): string {
@@ -120,11 +121,18 @@ function advice(
   // Nothing to batch by: the query reads no item of the loop.
   if (readsNothingTheLoopChanges(call, loop))
     return `it reads nothing the loop changes: if its answer is the same on every pass, run it once before the loop`;
+  const last = lastMethodOfChain(call);
   if (
-    DJANGO_COUNTS.has(lastMethodOfChain(call)) &&
+    DJANGO_COUNTS.has(last) &&
     (isDjangoQuery(call) || manager === 'custom' || evaluatesQuerySetVariable(call, model))
-  )
+  ) {
+    if ((last === 'exists' || last === 'aexists') && stopsAtFirstHit(call, loop)) {
+      const one = oneInLookup(call, loop);
+      const example = one ? ` (\`${one}\`)` : '';
+      return `the loop stops at the first item that has a match, so one query with an \`__in\` lookup of every item answers it${example} before the loop; no count per item is needed`;
+    }
     return "count for every item in one grouped query before the loop (`.values(key).annotate(n=Count('id'))`, or `annotate(Count(...))` on the items' queryset)";
+  }
   // `changed = filter(pk=row.pk, status=OPEN).update(...)`, then `if changed:`: a check-and-set
   // per row, whose count no batched write returns.
   if (isDjangoQuery(call) && usesRowCountOfUpdate(call, loop))
@@ -249,7 +257,8 @@ export const queryInLoop: Rule = {
         '`Job.objects.finished()` after `objects = JobManager()`, where the Manager subclass returns ' +
         "`self.filter(...)` or `self.get_queryset().filter(...)`) or over an instance's related " +
         'manager that a model of the workspace declares (`for post in author.posts.all()`, ' +
-        '`author.post_set.filter(...)`, a `ManyToManyField`; when the model of the workspace overrides ' +
+        '`author.post_set.filter(...)`, a `ManyToManyField`, also through a variable built from one ' +
+        'and narrowed by itself, `items = items.filter(...)`, and `for i, post in enumerate(...)`; when the model of the workspace overrides ' +
         'that `save()`/`delete()`, itself or through an abstract base, the advice says a queryset ' +
         '`update()`/`delete()` would skip the override instead of offering it; likewise, for a ' +
         '`save()` per row or a `Model.objects.create(...)` per item, when the model has ' +
@@ -473,7 +482,8 @@ export const queryInLoop: Rule = {
           "or a plain list attribute (`order.items`). A `OneToOneField`'s reverse accessor is one row. " +
           'Likewise `<instance>.<name>.create(...)`/`.get(...)` when no model declares `<name>`, a `get` ' +
           "with a positional argument (`settings.books.get(key)` is a dict's), and other methods of a " +
-          'related manager outside the shapes above.',
+          'related manager outside the shapes above. A variable built from a related manager and also ' +
+          'given anything but its own narrowing (`rows = archived(book)` in a branch) is not followed.',
         "Reads through a related manager that a `prefetch_related` of the loop's queryset answers: " +
           '`.all()` iterated, `.count()`, `.exists()`, and `.first()` (answered from the prefetched rows ' +
           'when the related model has a default ordering, which the rule does not read) when a ' +

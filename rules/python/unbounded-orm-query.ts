@@ -602,7 +602,8 @@ export const unboundedOrmQuery: Rule = {
         '(`@receiver(...)`, a function passed to `signal.connect(...)`, or named after a model signal: ' +
         '`*_pre_delete`, `*_post_save`), which push a change to every dependent row (a read of the rows ' +
         'of one parent there is exempt, above); and loops that write ' +
-        'each row back (`row.save()`, `row.delete()`, `Model.objects.filter(pk=row.pk).update(...)`; for ' +
+        'each row back (`row.save()`, `row.delete()`, `Model.objects.filter(pk=row.pk).update(...)`, ' +
+        'also as `for i, row in enumerate(rows)`; for ' +
         "SQLAlchemy, `session.delete(row)`, `session.merge(row)` or an assignment to the row's attribute, " +
         '`row.active = False`, which the unit of work flushes, unless the loop also collects the row to ' +
         'show it) or ' +

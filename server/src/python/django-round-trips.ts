@@ -8,6 +8,7 @@ import type { Node } from 'web-tree-sitter';
 import { DJANGO_EVALUATING_METHODS } from './blocking';
 import { hasObjectsManager, isDjangoManagerName, isDjangoQueryMethod } from './knowledge';
 import { localFlow } from './local-flow';
+import { enumeratedRows } from './loop-rows';
 import { loopFed } from './must-see-all';
 import type { PyCall, PyLoop, PythonModel } from './model';
 import {
@@ -376,13 +377,17 @@ function rowLoopIterable(call: PyCall): Node | undefined {
   return withoutProgressWrapper(unwrap(loop?.iterable)) ?? undefined;
 }
 
-/** The innermost `for` loop around a call whose variable is `name`. */
+/**
+ * The innermost `for` loop around a call whose variable is `name`, or binds `name` to each item
+ * of an `enumerate(...)` (`for i, row in enumerate(rows)`).
+ */
 function loopBinding(loops: readonly PyLoop[], name: string): PyLoop | undefined {
   for (let i = loops.length - 1; i >= 0; i--) {
     const loop = loops[i];
     if (loop.kind !== 'for') continue;
     const target = loop.node.childForFieldName('left');
     if (target?.type === 'identifier' && target.text === name) return loop;
+    if (enumeratedRows(loop)?.row.text === name) return loop;
   }
   return undefined;
 }

@@ -48,23 +48,25 @@ function rowVariables(loop: PyLoop, model: PythonModel): Map<string, RowLoop> {
     names = new Map();
     const target = loopTarget(loop);
     const iterable = loop.iterable;
-    if (target && iterable) {
-      if (target.type === 'identifier') names.set(target.text, { loop, rows: iterable });
-      else if (
-        (target.type === 'pattern_list' || target.type === 'tuple_pattern') &&
-        target.namedChildCount === 2 &&
-        iterable.type === 'call' &&
-        iterable.childForFieldName('function')?.text === 'enumerate'
-      ) {
-        const row = target.namedChild(1);
-        const args = iterable.childForFieldName('arguments');
-        const rows = args ? positionalArgumentNodes(args)[0] : undefined;
-        if (row?.type === 'identifier' && rows) names.set(row.text, { loop, rows });
-      }
-    }
+    if (target?.type === 'identifier' && iterable) names.set(target.text, { loop, rows: iterable });
+    const enumerated = enumeratedRows(loop);
+    if (enumerated) names.set(enumerated.row.text, { loop, rows: enumerated.rows });
     byLoop.set(loop, names);
   }
   return names;
+}
+
+/** `row` and `rows` of a loop `for i, row in enumerate(rows)`: the variable that holds each item. */
+export function enumeratedRows(loop: PyLoop): { row: Node; rows: Node } | undefined {
+  const target = loopTarget(loop);
+  const iterable = loop.iterable;
+  if (target?.type !== 'pattern_list' && target?.type !== 'tuple_pattern') return undefined;
+  if (target.namedChildCount !== 2 || iterable?.type !== 'call') return undefined;
+  if (iterable.childForFieldName('function')?.text !== 'enumerate') return undefined;
+  const row = target.namedChild(1);
+  const args = iterable.childForFieldName('arguments');
+  const rows = args ? positionalArgumentNodes(args)[0] : undefined;
+  return row?.type === 'identifier' && rows ? { row, rows } : undefined;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Node } from 'web-tree-sitter';
 import { hasObjectsManager } from './knowledge';
 import type { PyCall, PyFunction, PyLoop, PythonModel } from './model';
 import { OwnedCache } from './memo';
+import { enumeratedRows } from './loop-rows';
 import type { OrmRead } from './orm';
 import { contains, decoratorName, positionalArguments, readsVariable } from './scope-analysis';
 
@@ -98,8 +99,10 @@ export function mustSeeAll(read: OrmRead, model: PythonModel): MustSeeAll | unde
   if (read.fn && isSignalHandler(read.fn, model)) return { reason: 'signal-handler' };
   const loop = loopFed(read, model);
   if (!loop) return read.kind === 'django' ? keysFeedWrite(read, model) : undefined;
-  const target = loop.node.childForFieldName('left');
-  if (target?.type !== 'identifier') return undefined;
+  // The variable that holds each row: `row` of `for row in rows` or `for i, row in enumerate(rows)`.
+  const left = loop.node.childForFieldName('left');
+  const target = left?.type === 'identifier' ? left : enumeratedRows(loop)?.row;
+  if (!target) return undefined;
   const inBody = model.calls.filter((call) => call.loops.some((l) => l.node.id === loop.node.id));
   if (inBody.some((call) => writesRow(call, target.text))) return { reason: 'writes-back' };
   if (isSqlAlchemy(read) && writesAttributesBack(loop, target.text, inBody))

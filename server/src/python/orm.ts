@@ -1185,17 +1185,31 @@ function isDjangoQuerySet(
   if (!chain.links.slice(objects + 1).every(keepsModel)) return false;
   if (objects !== -1) return true;
   if (chain.root.type !== 'identifier' || depth > 2) return false;
-  const name = chain.root.text;
+  return builtFrom(chain.root.text, fn, model, (value) =>
+    isDjangoQuerySet(value, fn, model, depth + 1),
+  );
+}
+
+/**
+ * Whether a local variable of `fn` is only ever given values `isOrigin` accepts, or its own value
+ * narrowed by lazy queryset methods (`q = q.exclude(...)` narrows what another assignment made),
+ * and at least one of the former.
+ */
+function builtFrom(
+  name: string,
+  fn: PyFunction,
+  model: PythonModel,
+  isOrigin: (chain: Chain) => boolean,
+): boolean {
   const flow = localFlow(fn);
   const values = flow.assignments.get(name);
   if (!values || flow.opaque.has(name)) return false;
   let origins = 0;
   for (const value of values) {
-    const valueChain = readChainIn(value, model);
-    if (valueChain.root.type === 'identifier' && valueChain.root.text === name) {
-      // `q = q.exclude(...)` narrows what another assignment made.
-      if (!valueChain.links.every(isLazyQuerySetCall)) return false;
-    } else if (isDjangoQuerySet(valueChain, fn, model, depth + 1)) origins++;
+    const chain = readChainIn(value, model);
+    if (chain.root.type === 'identifier' && chain.root.text === name) {
+      if (!chain.links.every(isLazyQuerySetCall)) return false;
+    } else if (isOrigin(chain)) origins++;
     else return false;
   }
   return origins > 0;
@@ -1309,7 +1323,7 @@ function readsRelatedManager(chain: Chain, managers: () => ReadonlySet<string>):
 /**
  * Whether iterating an expression yields the rows of one instance's related manager
  * (`author.posts.filter(archived=False)`), written inline or held in a local variable every
- * assignment of which reads one.
+ * assignment of which reads one or narrows the variable itself (`items = items.filter(...)`).
  */
 export function iteratesRelatedManagerRows(
   expression: Node,
@@ -1320,10 +1334,7 @@ export function iteratesRelatedManagerRows(
   const chain = readChainIn(expression, model);
   if (chain.links.length > 0) return readsRelatedManager(chain, managers);
   if (expression.type !== 'identifier') return false;
-  const flow = localFlow(fn);
-  const values = flow.assignments.get(expression.text);
-  if (!values || values.length === 0 || flow.opaque.has(expression.text)) return false;
-  return values.every((value) => readsRelatedManager(readChainIn(value, model), managers));
+  return builtFrom(expression.text, fn, model, (value) => readsRelatedManager(value, managers));
 }
 
 function isLazyQuerySetCall(link: ChainLink): boolean {

@@ -127,6 +127,8 @@ interface Views {
   djangoRelatedManagers?: ReadonlySet<string>;
   /** The classes of the rows of each related manager, by `<class>.<manager>`, built on first use. */
   djangoRelatedRows?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The classes of the rows of each reverse accessor left at its default name, built on first use. */
+  djangoDefaultAccessorRows?: ReadonlyMap<string, ReadonlySet<string>>;
   /** The Django save signals the workspace receives, by sender class name, built on first use. */
   djangoSaveReceivers?: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -854,6 +856,30 @@ export class WorkspaceIndex {
       view.djangoRelatedRows = rows;
     }
     const classes = view.djangoRelatedRows.get(`${className}.${manager}`);
+    return classes?.size === 1 ? [...classes][0] : undefined;
+  }
+
+  /**
+   * The class of the rows of a Django reverse accessor left at its default name (`shelfbook_set`),
+   * whatever instance it is read from: the one model class of the workspace so named (lowercased)
+   * whose `ForeignKey` or `ManyToManyField` adds it. Undefined when none does (every such field
+   * gives a `related_name`, which removes the default accessor) or models of several classes do.
+   */
+  djangoDefaultAccessorRows(accessor: string): string | undefined {
+    const view = this.view();
+    if (!view.djangoDefaultAccessorRows) {
+      const rows = new Map<string, Set<string>>();
+      for (const tables of view.tablesByName.values())
+        for (const { table } of tables)
+          for (const found of table.relatedRows ?? []) {
+            if (found.manager !== `${found.rows.toLowerCase()}_set`) continue;
+            const classes = rows.get(found.manager) ?? new Set<string>();
+            classes.add(found.rows);
+            rows.set(found.manager, classes);
+          }
+      view.djangoDefaultAccessorRows = rows;
+    }
+    const classes = view.djangoDefaultAccessorRows.get(accessor);
     return classes?.size === 1 ? [...classes][0] : undefined;
   }
 
