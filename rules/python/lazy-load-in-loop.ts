@@ -260,6 +260,8 @@ const REFINEMENTS = new Set([
   'options',
   'select_related',
   'prefetch_related',
+  // `solves = solves.all()` after the optional filters: the same rows, materialised.
+  'all',
 ]);
 
 /** A variable built once and then narrowed: the first value, and the links that reach the loop. */
@@ -870,7 +872,8 @@ export const lazyLoadInLoop: Rule = {
         '`session.scalars(select(X))`, Django `X.objects...`, directly or through a variable, also one ' +
         'built once and then narrowed by itself under an `if`: `qs = Change.objects.filter(...)`, ' +
         '`if lang: qs = qs.filter(...)` or `qs = qs.filter(...) if user else qs.exclude(...)`, with `filter`, `exclude`, `order_by`, `options`, ' +
-        '`select_related`, ...), and over a ' +
+        "`select_related`, ..., and materialised by itself, as in CTFd's scoreboard: `solves = Solves.query.filter(...)`, " +
+        '`if freeze: solves = solves.filter(...)`, `solves = solves.all()`), and over a ' +
         'relationship of such rows (`for item in order.items`), whose body reads a relationship on the ' +
         'loop variable, when the query does not load that ' +
         'relationship eagerly (`selectinload`, `joinedload`, `subqueryload`, `contains_eager` in ' +

@@ -458,6 +458,12 @@ export const moduleDictOnlyGrows: Rule = {
           '(`_b32encode(_b32alphabet, s)`): the keys are those constants. And flags: parameters defaulting to ' +
           '`True`, `False`, `0` or `1` that the function reads only as conditions or in the key itself ' +
           '(`_platform_cache[(aliased, terse)]` in platform).',
+        'Additions keyed by the name of a piece of the program: `cls.__tablename__`, `f.__name__`, ' +
+          '`f.__qualname__`, `f.__module__`, `obj.__class__`, alone or in a tuple of such keys ' +
+          '(`_gfk_types[cls.__tablename__] = cls` in a class decorator another module applies, as in ' +
+          'Redash). There is one such key per class or function the code defines, so the registry stops ' +
+          'growing once they are in. A tuple that adds a data value (`(row.__tablename__, row.id)`) still ' +
+          'counts as growth.',
         'Additions made only under a size cap in the same function (`if len(_typecache) < 100: ' +
           '_typecache.add(t)` in asyncio), also as a conjunct of `and`.',
         'Function-local variables and parameters that happen to share the name; test files.',

@@ -516,6 +516,10 @@ export const queryInLoop: Rule = {
         'Session commits once per batch: under an `if` that picks every n-th item or a full buffer ' +
           '(`if i % 1000 == 0:`, `if len(pending) >= 500:`); commits in a `try` of the loop whose ' +
           '`except` rolls back (each item succeeds or fails on its own, on purpose); commits in a ' +
+          'handler for any error of a `try` in the loop (`except:`, `except Exception as e:`), which run ' +
+          'only for the items that failed, to record the failure (Redash disables a broken schedule and ' +
+          'commits it), while a handler for a named exception (`except NoResultFound:`, which may run ' +
+          'for every new item of a get-or-create) still counts; commits in a ' +
           '`while` loop (a worker committing each job) or a loop over a fixed tuple of stages; and ' +
           '`commit(...)` with arguments or in a file that imports no SQLAlchemy library. ' +
           'The same goes for `session.flush()` per item, and also for a flush inside a savepoint of ' +

@@ -47,6 +47,7 @@ function isBoundedPart(part: Node, key: Node, fn: PyFunction, context: KeyContex
   const value = unwrap(part);
   if (!value) return false;
   if (CONSTANT_LITERAL_TYPES.has(value.type)) return true;
+  if (value.type === 'attribute' && namesCodeEntity(value)) return true;
   if (value.type === 'tuple') {
     const elements = value.namedChildren.filter((child) => child?.type !== 'comment');
     return elements.every((element) => !!element && isBoundedPart(element, key, fn, context));
@@ -57,6 +58,28 @@ function isBoundedPart(part: Node, key: Node, fn: PyFunction, context: KeyContex
     isConstantParameter(value.text, fn, context) ||
     isFlagParameter(value.text, key, fn, context)
   );
+}
+
+/**
+ * Attributes that name a class, function or module rather than data: `__name__`, `__qualname__`,
+ * `__module__`, `__class__`, and SQLAlchemy's `__tablename__`.
+ */
+const CODE_ENTITY_NAMES = new Set([
+  '__name__',
+  '__qualname__',
+  '__module__',
+  '__class__',
+  '__tablename__',
+]);
+
+/**
+ * `cls.__tablename__`, `func.__qualname__`, `obj.__class__`: a key that names a piece of the
+ * program takes one value per class or function the code defines, so a registry keyed by it
+ * (Redash's `_gfk_types[cls.__tablename__] = cls`, filled by a class decorator another module
+ * applies) stops growing once those are registered.
+ */
+function namesCodeEntity(attribute: Node): boolean {
+  return CODE_ENTITY_NAMES.has(attribute.childForFieldName('attribute')?.text ?? '');
 }
 
 /**

@@ -68,8 +68,24 @@ export function commitsEachItem(call: PyCall, loop: PyLoop): boolean {
     }
     if (node.type === 'try_statement' && /\.\s*rollback\s*\(/.test(handlersText(node)))
       return false;
+    if (node.type === 'except_clause' && catchesAnyError(node)) return false;
   }
   return true;
+}
+
+/** `except:`, `except Exception:`, `except BaseException as e:`, with nothing else before the colon. */
+const ANY_ERROR_HANDLER = /^except\s*(?:(?:Exception|BaseException)(?:\s+as\s+\w+)?\s*)?:$/;
+
+/**
+ * A handler for any error (`except Exception as e:`): a commit there runs only for the items that
+ * failed, to record the failure (Redash disables a broken schedule and commits it). Handlers for a
+ * named exception are kept: `except NoResultFound:` may run for every new item of a get-or-create.
+ */
+function catchesAnyError(handler: Node): boolean {
+  const body = handler.namedChildren.find((child) => child?.type === 'block');
+  if (!body) return false;
+  const header = handler.text.slice(0, body.startIndex - handler.startIndex).trim();
+  return ANY_ERROR_HANDLER.test(header.replace(/\s+/g, ' '));
 }
 
 /** The text of a `try` statement's `except` clauses. */

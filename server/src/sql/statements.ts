@@ -288,9 +288,11 @@ export function returnsSingleRow(statement: SqlStatement): boolean {
 
 /**
  * `IN (...)` holds values (`$1, $2`, `${Prisma.join(ids)}`), not a subquery: at most one row per
- * value for a key column, as with `= ANY($1)`.
+ * value for a key column, as with `= ANY($1)`. So does `IN` followed by one bare placeholder, which
+ * the driver expands into the list it is given (`IN :ids` with SQLAlchemy, `IN %s` with psycopg2).
  */
 function isValueList(statement: SqlStatement, open: SqlToken | undefined): boolean {
+  if (open?.type === 'param') return true;
   if (open?.text !== '(') return false;
   const tokens = statement.tokens;
   for (let i = tokens.indexOf(open) + 1; i < tokens.length && tokens[i].depth > open.depth; i++)
