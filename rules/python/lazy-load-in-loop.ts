@@ -17,7 +17,12 @@ import {
   type Chain,
   type ChainLink,
 } from '../../server/src/python/orm';
-import { keywordArg, positionalArgs, stringValue } from '../../server/src/python/schema-args';
+import {
+  keywordArg,
+  positionalArgs,
+  stringValue,
+  trailingName,
+} from '../../server/src/python/schema-args';
 import { OwnedCache } from '../../server/src/python/memo';
 import { localFlow } from '../../server/src/python/local-flow';
 import { tortoiseRowsOf } from '../../server/src/python/tortoise-relations';
@@ -561,13 +566,7 @@ function keysBackTo(
   holder: string | undefined,
   accessor: Node,
 ): string[] {
-  const receiver = accessor.childForFieldName('object');
-  const name =
-    receiver?.type === 'attribute'
-      ? receiver.childForFieldName('attribute')?.text
-      : receiver?.type === 'identifier'
-        ? receiver.text
-        : undefined;
+  const name = trailingName(accessor.childForFieldName('object'));
   const pick = (accept: (key: { on: string; field: string }) => boolean): string[] =>
     backTo.filter(accept).map((key) => key.field);
   const byClass = holder ? pick((key) => key.on === holder.split('.').pop()) : [];
