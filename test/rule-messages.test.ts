@@ -802,6 +802,30 @@ describe('rule messages', () => {
     assert.match(every, /one grouped query before the loop/);
   });
 
+  it('query-in-loop writes the one `__in` check only from an equality lookup', async () => {
+    const code = [
+      'from shop.models import Agent',
+      'def any_group_known(groups):',
+      '    for group in groups:',
+      '        if Agent.objects.filter(remote_id__in=group).exists():',
+      '            return True',
+      '    return False',
+      '',
+      'def any_exact_known(tags):',
+      '    for tag in tags:',
+      '        if Agent.objects.filter(remote_id__exact=tag).exists():',
+      '            return True',
+      '    return False',
+    ].join('\n');
+    const messages = await messagesOf('query-in-loop', 'shop/views.py', code);
+    assert.equal(messages.length, 2, messages.join('\n'));
+    const [group, exact] = messages;
+    // Each item is a list already: `remote_id__in__in=groups` is no lookup Django knows.
+    assert.match(group, /stops at the first item that has a match/);
+    assert.doesNotMatch(group, /__in__in|\(`filter/);
+    assert.match(exact, /`filter\(remote_id__in=tags\)\.exists\(\)`/);
+  });
+
   it('query-in-loop asks to hoist a query that reads nothing the loop changes', async () => {
     const code = [
       'from shop.models import Plan, Profile, Setting',

@@ -17,7 +17,12 @@ import {
   type Chain,
   type ChainLink,
 } from '../../server/src/python/orm';
-import { keywordArg, positionalArgs, stringValue } from '../../server/src/python/schema-args';
+import {
+  keywordArg,
+  positionalArgs,
+  stringValue,
+  trailingName,
+} from '../../server/src/python/schema-args';
 import { OwnedCache } from '../../server/src/python/memo';
 import { localFlow } from '../../server/src/python/local-flow';
 import { tortoiseRowsOf } from '../../server/src/python/tortoise-relations';
@@ -221,6 +226,8 @@ interface ModelQuery {
    * the accessor, whose `<accessor>__<name>` lookups in that query's loaders load `<name>` too.
    */
   loadedThrough?: string;
+  /** To-one relations of the rows Django fills with the instance they were read from (`keysBackTo`). */
+  filledBack?: readonly string[];
 }
 
 function singleModelArgument(args: Node | null): string | undefined {
@@ -508,16 +515,19 @@ function defaultAccessorRows(
   if (!accessor?.name.endsWith('_set') || after.length === 0 || !after.every(keepsInstances))
     return undefined;
   // Asked last: the index's answer makes the rule wait for every schema file in a scan.
-  const className = ctx.index.djangoDefaultAccessorRows(accessor.name);
-  if (!className) return undefined;
+  const found = ctx.index.djangoDefaultAccessorRows(accessor.name);
+  if (!found) return undefined;
+  const { className } = found;
   const own = loadersIn(after);
   const head = accessor.node.text;
   const parent =
     at === 0 && root.type === 'identifier' ? enclosingRowLoop(outer, loop, root.text) : undefined;
+  const holder = parent?.rows.className ?? instanceClass(chain, at, loop);
+  const filledBack = keysBackTo(found.backTo, holder, accessor.node);
   if (parent) {
     const { loaders, insertAt, className: on } = parent.rows;
     const path = [...(parent.rows.path ?? []), { className: on, name: accessor.name }];
-    return { className, head, loaders: [...loaders, ...own], insertAt, path };
+    return { className, head, loaders: [...loaders, ...own], insertAt, path, filledBack };
   }
   const loaders = [...loadersIn(links.slice(0, at)), ...own];
   return {
@@ -526,7 +536,43 @@ function defaultAccessorRows(
     loaders,
     insertAt: accessor.node.endIndex,
     loadedThrough: accessor.name,
+    filledBack,
   };
+}
+
+/**
+ * The model class of the instance a reverse accessor (`links[at]`) is read from, when the chain
+ * says: `self` in a method of the model, or a query of it (`Reader.objects.get(...)`, also through
+ * a variable bound to one).
+ */
+function instanceClass(chain: Chain, at: number, loop: PyLoop): string | undefined {
+  const { root, links } = chain;
+  if (root.type !== 'identifier') return undefined;
+  if (at === 0) return root.text === 'self' ? classOfFunction(loop.fn) : undefined;
+  const manager = links[0];
+  if (manager.kind !== 'attribute' || !isDjangoManagerName(manager.name)) return undefined;
+  return links.slice(1, at).every((link) => link.kind === 'call') ? root.text : undefined;
+}
+
+/**
+ * The foreign keys of a reverse accessor's rows that point back at the instance it is read from
+ * (`s.user` in `for s in user.shelfbook_set.all()`): Django's related manager fills them with that
+ * instance, so reading them sends no query. Among the keys that add the accessor (`backTo`), the
+ * one to the instance's class when known, else the one its name names (`user` for `user` or
+ * `request.user`, `Reader`'s key for `reader`), else all of them: any may be the way back.
+ */
+function keysBackTo(
+  backTo: readonly { on: string; field: string }[],
+  holder: string | undefined,
+  accessor: Node,
+): string[] {
+  const name = trailingName(accessor.childForFieldName('object'));
+  const pick = (accept: (key: { on: string; field: string }) => boolean): string[] =>
+    backTo.filter(accept).map((key) => key.field);
+  const byClass = holder ? pick((key) => key.on === holder.split('.').pop()) : [];
+  if (byClass.length > 0) return byClass;
+  const byName = name ? pick((key) => key.field === name || key.on.toLowerCase() === name) : [];
+  return byName.length > 0 ? byName : pick(() => true);
 }
 
 /** The call whose parentheses hold `text[at]`: `selectinload` in `options(selectinload(X.a))`. */
@@ -941,7 +987,12 @@ export const lazyLoadInLoop: Rule = {
           'removes every accessor), or models of several classes so named do. Nested lookups load ' +
           'the rows they reach: `prefetch_related("shelfbook_set__book")` on the outer query, or on ' +
           'the query an instance came from (`user = Reader.objects.prefetch_related(...).get(...)`), ' +
-          'covers `s.book` in `for s in user.shelfbook_set.all()`.',
+          'covers `s.book` in `for s in user.shelfbook_set.all()`. Reads of the foreign key that leads ' +
+          "back to the instance the accessor is read from (`s.user` there), which Django's related " +
+          'manager fills with that instance: the key to its class when the code says it (an outer ' +
+          'loop over `Reader` rows, `self` in a method of `Reader`, `owner = Reader.objects.get(...)`), ' +
+          'else the key its name names (`user`, `request.user`: the key `user`; `reader`: the key to ' +
+          '`Reader`), else every key that adds the accessor.',
         'Loops over `self` in a QuerySet or Manager class that no model, or more than one, makes its ' +
           "manager from (the rows are not known to be one model's), or through a method other than " +
           "Django's lazy queryset methods.",
@@ -991,7 +1042,12 @@ export const lazyLoadInLoop: Rule = {
       const relations = relationsOf(ctx, model, rows.className);
       const lazy = new Set<string>();
       for (const [name, relation] of relations)
-        if (relation.lazy && !isCovered(rows, name, relation.kind)) lazy.add(name);
+        if (
+          relation.lazy &&
+          !isCovered(rows, name, relation.kind) &&
+          !rows.filledBack?.includes(name)
+        )
+          lazy.add(name);
       if (lazy.size === 0) continue;
       for (const [name, node] of attributeReads(
         perItemParts(loop),

@@ -12,9 +12,12 @@ import { chainTop, unwrap } from './scope-analysis';
 /** Statements that leave the loop, ending an `if` block's run on the first hit. */
 const EXITS = new Set(['return_statement', 'break_statement', 'raise_statement']);
 
-/** Lookups other than equality: `name__in` cannot stand for them. */
+/**
+ * Lookups other than equality: `name__in` cannot stand for them (nor for `__in` or `__isnull`,
+ * whose item is a list or a flag already).
+ */
 const NOT_EXACT =
-  /__(?:iexact|contains|icontains|startswith|istartswith|endswith|iendswith|regex|iregex|gt|gte|lt|lte|range|date|year|month|day)$/;
+  /__(?:iexact|contains|icontains|startswith|istartswith|endswith|iendswith|regex|iregex|gt|gte|lt|lte|range|date|year|month|day|in|isnull)$/;
 
 /**
  * Whether the check the chain `call` heads is the whole condition of an `if` (no `else`) right in
@@ -50,7 +53,8 @@ export function oneInLookup(call: PyCall, loop: PyLoop): string | undefined {
     if (!name || arg.childForFieldName('value')?.text !== variable.text) return [arg.text];
     if (NOT_EXACT.test(name)) return [arg.text];
     matched = true;
-    return [`${name}__in=${items.text}`];
+    // `remote_id__exact=tag` is equality spelled out.
+    return [`${name.replace(/__exact$/, '')}__in=${items.text}`];
   });
   if (!matched) return undefined;
   const top = chainTop(call.node);

@@ -121,11 +121,13 @@ export function isFalse(node: Node | undefined): boolean {
 
 /** The called name's last segment: `Column` for `sa.Column(...)`, '' when not a plain call. */
 export function calledName(node: Node | null | undefined): string {
-  if (node?.type !== 'call') return '';
-  const fn = node.childForFieldName('function');
-  const type = fn?.type;
-  if (type === 'identifier') return fn!.text;
-  if (type === 'attribute') return fn!.childForFieldName('attribute')?.text ?? '';
+  return node?.type === 'call' ? trailingName(node.childForFieldName('function')) : '';
+}
+
+/** The name a dotted name ends in: `user` of `request.user` or of `user`, '' for anything else. */
+export function trailingName(node: Node | null | undefined): string {
+  if (node?.type === 'identifier') return node.text;
+  if (node?.type === 'attribute') return node.childForFieldName('attribute')?.text ?? '';
   return '';
 }
 

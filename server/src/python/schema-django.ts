@@ -79,7 +79,12 @@ function relatedManagersOf(
   const found: RelatedRowsFact[] = [];
   if (kind === 'ManyToManyField') found.push({ manager: fieldName, on: modelName, rows: other });
   if (!reverse.endsWith('+') && !reverse.includes('%'))
-    found.push({ manager: reverse, on: other, rows: modelName });
+    found.push({
+      manager: reverse,
+      on: other,
+      rows: modelName,
+      ...(kind === 'ForeignKey' ? { field: fieldName } : {}),
+    });
   return found;
 }
 

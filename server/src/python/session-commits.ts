@@ -52,8 +52,9 @@ const BATCH_CONDITION = /%|\blen\s*\(/;
 
 /**
  * Whether a commit in `loop` runs once per item rather than once per batch or per item on purpose:
- * not under an `if` that picks every n-th item or a full buffer, and not in a `try` of the loop
- * whose handler rolls back (each item then succeeds or fails on its own).
+ * not under an `if` that picks every n-th item or a full buffer, not in a `try` of the loop
+ * whose handler rolls back (each item then succeeds or fails on its own), and not in a handler
+ * for any error (`catchesAnyError`: it runs only for the items that failed).
  */
 export function commitsEachItem(call: PyCall, loop: PyLoop): boolean {
   if (loop.kind === 'while') return false;

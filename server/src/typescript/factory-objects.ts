@@ -12,7 +12,7 @@ import type { Reexport } from '../workspace/facts';
 import { ts } from './compiler';
 import { MEMBER_VIEWS } from './declared-types';
 import { unwrap, type TsModel } from './model';
-import { isInlineFunction } from './module-exports';
+import { callableMembers } from './module-exports';
 import { declarationOf } from './name-resolution';
 
 /** What a declared type leads to: a factory's returned object, or a member of an imported type. */
@@ -155,19 +155,8 @@ function factoryMembers(model: TsModel, name: string): Map<string, string> {
   members = new Map();
   const fn = moduleFunction(model, name);
   const object = fn && returnedObject(fn);
-  for (const property of object?.properties ?? []) {
-    if (!property.name || !ts.isIdentifier(property.name)) continue;
-    const member = property.name.text;
-    if (ts.isMethodDeclaration(property) || isInlineFunction(property)) {
-      members.set(member, member);
-      continue;
-    }
-    const value = ts.isShorthandPropertyAssignment(property)
-      ? property.name
-      : ts.isPropertyAssignment(property)
-        ? unwrap(property.initializer)
-        : undefined;
-    const local = value && ts.isIdentifier(value) ? functionNamed(value) : undefined;
+  for (const { member, value } of object ? callableMembers(object) : []) {
+    const local = value ? functionNamed(value) : member;
     if (local) members.set(member, local);
   }
   byFactory.set(name, members);

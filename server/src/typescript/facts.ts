@@ -66,11 +66,11 @@ import {
 } from './mongodb-collections';
 import {
   aliasedExports,
+  callableMembers,
   declaredFunctionsAndClasses,
   declaresCallable,
   exportedInstantiation,
   exportedObjects,
-  isInlineFunction,
   memoisedFunctions,
 } from './module-exports';
 import { isMongooseModelVariable, mongooseModelBindings } from './mongoose-models';
@@ -1260,20 +1260,12 @@ function objectMembers(
   object: ts.ObjectLiteralExpression,
 ): [string, { module: string; imported: string }][] {
   const members: [string, { module: string; imported: string }][] = [];
-  for (const property of object.properties) {
-    if (!property.name || !ts.isIdentifier(property.name)) continue;
-    const member = property.name.text;
+  for (const { member, value } of callableMembers(object)) {
     // Inline functions are indexed under their member name (`{ async list() {} }`).
-    if (ts.isMethodDeclaration(property) || isInlineFunction(property)) {
+    if (!value) {
       members.push([member, { module: moduleName, imported: member }]);
       continue;
     }
-    const value = ts.isShorthandPropertyAssignment(property)
-      ? property.name
-      : ts.isPropertyAssignment(property)
-        ? unwrap(property.initializer)
-        : undefined;
-    if (!value || !ts.isIdentifier(value)) continue;
     const origin =
       importOrigin(model, value.text) ??
       (declaresCallable(model, value.text) || isMongooseModelVariable(model, value.text)

@@ -108,11 +108,34 @@ function objectLiteralOf(
   return node && ts.isObjectLiteralExpression(node) ? node : undefined;
 }
 
-/** `list: async () => ...` or `list: function () {...}` in an object literal. */
-export function isInlineFunction(property: ts.ObjectLiteralElementLike): boolean {
-  if (!ts.isPropertyAssignment(property)) return false;
-  const value = unwrap(property.initializer);
-  return ts.isArrowFunction(value) || ts.isFunctionExpression(value);
+/** A member of an object literal that may hold a function (see `callableMembers`). */
+export interface CallableMember {
+  member: string;
+  /** The name the member holds (`getAll` of `list: getAll` or of `{ getAll }`); none when inline. */
+  value?: ts.Identifier;
+}
+
+/**
+ * The members of an object literal that may hold a function: one written in it (`async list()
+ * {}`, `list: async () => ...`, indexed under the member's name), or a name it holds (`{ getAll
+ * }`, `list: getAll`), for the caller to place. Spreads, computed keys and other values are left out.
+ */
+export function callableMembers(object: ts.ObjectLiteralExpression): CallableMember[] {
+  const members: CallableMember[] = [];
+  for (const property of object.properties) {
+    if (!property.name || !ts.isIdentifier(property.name)) continue;
+    const member = property.name.text;
+    if (ts.isShorthandPropertyAssignment(property)) {
+      members.push({ member, value: property.name });
+      continue;
+    }
+    if (ts.isMethodDeclaration(property)) members.push({ member });
+    if (!ts.isPropertyAssignment(property)) continue;
+    const value = unwrap(property.initializer);
+    if (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) members.push({ member });
+    else if (ts.isIdentifier(value)) members.push({ member, value });
+  }
+  return members;
 }
 
 /** Whether the module declares `name` as a function or class (a statement or a `const`). */

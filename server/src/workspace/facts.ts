@@ -201,6 +201,11 @@ export interface RelatedRowsFact {
   manager: string;
   on: string;
   rows: string;
+  /**
+   * The reverse accessor of a `ForeignKey`: the key's name on the rows (`org`), which Django's
+   * related manager fills with the instance it is read from (no query to read it back).
+   */
+  field?: string;
 }
 
 /** What a column declaration says about keys and indexes; undefined where it says nothing. */

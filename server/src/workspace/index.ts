@@ -20,6 +20,7 @@ import {
   type MigrationFact,
   type QuerySetPin,
   type Reexport,
+  type RelatedRowsFact,
   type TableFact,
 } from './facts';
 import { dropFile, nameKeys, NamedViews, push, type NamedEntry } from './named-views';
@@ -48,6 +49,13 @@ interface IndexedClass {
 export interface IndexedTable {
   file: string;
   table: TableFact;
+}
+
+/** The rows of a Django reverse accessor (`WorkspaceIndex.djangoDefaultAccessorRows`). */
+export interface DefaultAccessorRows {
+  className: string;
+  /** The foreign keys of the rows that add the accessor, each with the class that gets it. */
+  backTo: readonly { on: string; field: string }[];
 }
 
 /** An index known to exist after models, DDL files and migrations are all applied. */
@@ -125,10 +133,10 @@ interface Views {
   keyColumnNames?: ReadonlySet<string>;
   /** Attribute names of the Django related managers every model declares, built on first use. */
   djangoRelatedManagers?: ReadonlySet<string>;
-  /** The classes of the rows of each related manager, by `<class>.<manager>`, built on first use. */
-  djangoRelatedRows?: ReadonlyMap<string, ReadonlySet<string>>;
-  /** The classes of the rows of each reverse accessor left at its default name, built on first use. */
-  djangoDefaultAccessorRows?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The related managers of the workspace by `<class>.<manager>`, built on first use. */
+  djangoRelatedRows?: ReadonlyMap<string, readonly RelatedRowsFact[]>;
+  /** The reverse accessors left at their default name, by name, built on first use. */
+  djangoDefaultAccessorRows?: ReadonlyMap<string, readonly RelatedRowsFact[]>;
   /** The Django save signals the workspace receives, by sender class name, built on first use. */
   djangoSaveReceivers?: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -843,44 +851,30 @@ export class WorkspaceIndex {
    */
   djangoRelatedRows(className: string, manager: string): string | undefined {
     const view = this.view();
-    if (!view.djangoRelatedRows) {
-      const rows = new Map<string, Set<string>>();
-      for (const tables of view.tablesByName.values())
-        for (const { table } of tables)
-          for (const found of table.relatedRows ?? []) {
-            const key = `${found.on}.${found.manager}`;
-            const classes = rows.get(key) ?? new Set<string>();
-            classes.add(found.rows);
-            rows.set(key, classes);
-          }
-      view.djangoRelatedRows = rows;
-    }
-    const classes = view.djangoRelatedRows.get(`${className}.${manager}`);
-    return classes?.size === 1 ? [...classes][0] : undefined;
+    view.djangoRelatedRows ??= relatedRowsBy(view, (found) => `${found.on}.${found.manager}`);
+    const found = view.djangoRelatedRows.get(`${className}.${manager}`) ?? [];
+    const classes = new Set(found.map((rows) => rows.rows));
+    return classes.size === 1 ? [...classes][0] : undefined;
   }
 
   /**
-   * The class of the rows of a Django reverse accessor left at its default name (`shelfbook_set`),
-   * whatever instance it is read from: the one model class of the workspace so named (lowercased)
-   * whose `ForeignKey` or `ManyToManyField` adds it. Undefined when none does (every such field
-   * gives a `related_name`, which removes the default accessor) or models of several classes do.
+   * The rows of a Django reverse accessor left at its default name (`shelfbook_set`), whatever
+   * instance it is read from: the one model class of the workspace so named (lowercased) whose
+   * `ForeignKey` or `ManyToManyField` adds it, with the foreign keys that add it, one per class
+   * that gets it (`user` for `Reader`, `book` for `Edition`). Undefined when none does (every such
+   * field gives a `related_name`, which removes the default accessor) or models of several classes
+   * do.
    */
-  djangoDefaultAccessorRows(accessor: string): string | undefined {
+  djangoDefaultAccessorRows(accessor: string): DefaultAccessorRows | undefined {
     const view = this.view();
-    if (!view.djangoDefaultAccessorRows) {
-      const rows = new Map<string, Set<string>>();
-      for (const tables of view.tablesByName.values())
-        for (const { table } of tables)
-          for (const found of table.relatedRows ?? []) {
-            if (found.manager !== `${found.rows.toLowerCase()}_set`) continue;
-            const classes = rows.get(found.manager) ?? new Set<string>();
-            classes.add(found.rows);
-            rows.set(found.manager, classes);
-          }
-      view.djangoDefaultAccessorRows = rows;
-    }
-    const classes = view.djangoDefaultAccessorRows.get(accessor);
-    return classes?.size === 1 ? [...classes][0] : undefined;
+    view.djangoDefaultAccessorRows ??= relatedRowsBy(view, (found) =>
+      found.manager === `${found.rows.toLowerCase()}_set` ? found.manager : undefined,
+    );
+    const found = view.djangoDefaultAccessorRows.get(accessor) ?? [];
+    const classes = new Set(found.map((rows) => rows.rows));
+    if (classes.size !== 1) return undefined;
+    const backTo = found.flatMap(({ on, field }) => (field ? [{ on, field }] : []));
+    return { className: [...classes][0], backTo };
   }
 
   /**
@@ -1190,6 +1184,21 @@ function foldSingleTable(
     singleTableClasses: [...(table.singleTableClasses ?? []), className],
   };
   push(views.tablesByClass, className, target);
+}
+
+/** The related managers the workspace's Django models add, grouped by `keyOf` (none: left out). */
+function relatedRowsBy(
+  view: Views,
+  keyOf: (found: RelatedRowsFact) => string | undefined,
+): Map<string, RelatedRowsFact[]> {
+  const grouped = new Map<string, RelatedRowsFact[]>();
+  for (const tables of view.tablesByName.values())
+    for (const { table } of tables)
+      for (const found of table.relatedRows ?? []) {
+        const key = keyOf(found);
+        if (key !== undefined) push(grouped, key, found);
+      }
+  return grouped;
 }
 
 /** A function by exact qualified name or by a unique dotted suffix of one. */
