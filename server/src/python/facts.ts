@@ -41,6 +41,7 @@ import {
   type PyFunction,
   type PythonModel,
 } from './model';
+import { OwnedCache } from './memo';
 import { extractPythonQueryColumns, extractPythonSchema } from './schema';
 import { calledReceiverTargets, returnFacts, valuePathTargets } from './value-paths';
 import { commitsSession } from './session-commits';
@@ -82,8 +83,19 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   return undefined;
 }
 
-/** Candidate qualified names of a call's target, most specific first. */
-export function callTargets(call: PyCall, model: PythonModel): string[] {
+const callTargetsCache = new OwnedCache<PyCall, readonly string[]>('call targets');
+
+/**
+ * Candidate qualified names of a call's target, most specific first. Facts and several rules'
+ * traits ask for every call of a file, so the answer is kept on the call.
+ */
+export function callTargets(call: PyCall, model: PythonModel): readonly string[] {
+  let targets = callTargetsCache.get(call);
+  if (!targets) callTargetsCache.set(call, (targets = findCallTargets(call, model)));
+  return targets;
+}
+
+function findCallTargets(call: PyCall, model: PythonModel): string[] {
   const callee = call.callee;
   if (!callee) {
     // `Stats().rows()`: the method of the class constructed right there.

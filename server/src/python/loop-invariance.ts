@@ -5,6 +5,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { loopTarget } from './loop-analysis';
+import { OwnedCache } from './memo';
 import type { PyCall, PyLoop } from './model';
 import { chainWithSlices, rootName, targetNames } from './scope-analysis';
 
@@ -30,12 +31,21 @@ function changedNames(target: Node | null): string[] {
   return targetNames(target);
 }
 
+/** Asked once per query of the loop: each walks the whole loop body. */
+const changedNamesCache = new OwnedCache<PyLoop, ReadonlySet<string>>('names the loop changes');
+
 /**
  * Names the loop binds or its body changes: the loop's own targets, assignment targets (the root
  * of `rows[i]` and `state.page` too), walrus and `with ... as` names, and the receivers of calls
  * whose result is dropped (`params.update(...)`, `seen.add(x)`), which may change them.
  */
-function namesTheLoopChanges(loop: PyLoop): Set<string> {
+function namesTheLoopChanges(loop: PyLoop): ReadonlySet<string> {
+  let names = changedNamesCache.get(loop);
+  if (!names) changedNamesCache.set(loop, (names = collectChangedNames(loop)));
+  return names;
+}
+
+function collectChangedNames(loop: PyLoop): Set<string> {
   const names = new Set(targetNames(loopTarget(loop)));
   for (const node of loop.node.descendantsOfType(CHANGING_TYPES)) {
     if (!node) continue;

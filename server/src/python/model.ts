@@ -53,7 +53,7 @@ export interface PyClass {
 /** A loop or comprehension: anything whose body runs once per item. */
 export type PyLoopKind = 'for' | 'while' | 'comprehension';
 
-export interface PyLoop {
+export interface PyLoop extends Memoizing {
   node: Node;
   kind: PyLoopKind;
   /** The iterated expression for `for` loops and comprehensions, e.g. `users` in `for u in users`. */
@@ -359,6 +359,7 @@ function loopOf(node: Node, kind: PyLoopKind, scope: Scope): PyLoop {
     overConstantLiteral: isConstantLiteral(iterable),
     fn: scope.fn,
     inClassBody: scope.className !== undefined,
+    memo: undefined,
   };
 }
 

@@ -84,7 +84,7 @@ export interface MongooseModelPath {
 
 export interface CallSite {
   /** Qualified names the callee may be, most specific first (`app.services.get_user`). */
-  targets: string[];
+  targets: readonly string[];
   /** The call as written. */
   callee: string;
   start: number;
