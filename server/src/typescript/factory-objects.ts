@@ -88,10 +88,15 @@ function typeTarget(
 
 /**
  * Where the declared type of `receiver` leads (`dal` of `dal: TDal`; `userDAL` of `{ userDAL }:
- * TDeps`, the property `userDAL` of `TDeps`), read from its declaration.
+ * TDeps`, the property `userDAL` of `TDeps`), read from its declaration, then the `members` read
+ * on it (`Boards` of `models.Boards`).
  */
-function receiverTypeTarget(model: TsModel, declaration: ts.Identifier): TypeTarget | undefined {
-  const path: string[] = [];
+function receiverTypeTarget(
+  model: TsModel,
+  declaration: ts.Identifier,
+  members: readonly string[],
+): TypeTarget | undefined {
+  const path: string[] = [...members];
   let holder: ts.Node = declaration.parent;
   // `{ userDAL }` and `{ deps: { userDAL } }`: each pattern level reads a property of the type.
   while (ts.isBindingElement(holder)) {
@@ -164,7 +169,8 @@ function factoryMembers(model: TsModel, name: string): Map<string, string> {
 }
 
 /**
- * The targets of `receiver.method()` by the receiver's declared type (see `receiverTypeTarget`):
+ * The targets of `receiver.method()` (or `receiver.<members>.method()`) by the receiver's declared
+ * type (see `receiverTypeTarget`):
  * the factory's function for a factory of this file, `<module>.<factory>().<method>` for an
  * imported one, `<module>.<Type>.<path>.<method>` for an imported type, which the index resolves
  * through the re-exports `factoryReexports` records there.
@@ -175,8 +181,9 @@ export function factoryMemberTargets(
   method: string,
   prefix: string,
   importedTargets: (name: string) => string[],
+  members: readonly string[] = [],
 ): string[] {
-  const target = receiverTypeTarget(model, declaration);
+  const target = receiverTypeTarget(model, declaration, members);
   if (!target) return [];
   if ('imported' in target)
     return importedTargets(target.imported).map((type) => [type, ...target.path, method].join('.'));

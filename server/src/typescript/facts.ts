@@ -75,6 +75,7 @@ import {
 } from './module-exports';
 import { isMongooseModelVariable, mongooseModelBindings } from './mongoose-models';
 import { loadedStaticsOf, modelsWithStatics } from './mongoose-loaded-classes';
+import { modelTypeImplementations } from './mongoose-typed-statics';
 import {
   declaresLocalType,
   isMongooseModelTypeName,
@@ -230,7 +231,40 @@ function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): str
   }
   if (head === 'this' && parts.length === 3) return fieldMethodTargets(call, model, prefix);
   if (parts.length === 2) return instanceMethodTargets(call, model, prefix);
-  return parts.length === 1 ? [`${prefix}${head}`] : [];
+  if (parts.length > 2) return typedMemberTargets(call, model, prefix, parts);
+  return [`${prefix}${head}`];
+}
+
+/** How many members a typed receiver's chain is followed through (`ctx.models.Boards` is two). */
+const MAX_TYPED_MEMBERS = 3;
+
+/**
+ * `models.Boards.removeBoard()` where `models` is declared with a type another module declares
+ * (`{ models }: IContext`, `models: IModels`): `<module>.IContext.models.Boards.removeBoard`, which
+ * the index follows through the fields that type's facts record (`IModels { Boards: IBoardModel
+ * }`) to the method of the type reached.
+ */
+function typedMemberTargets(
+  call: TsCall,
+  model: TsModel,
+  prefix: string,
+  parts: readonly string[],
+): string[] {
+  if (parts.length - 2 > MAX_TYPED_MEMBERS || isPlatformCall(call, model)) return [];
+  const receiver = call.receiver && unwrap(call.receiver);
+  let head = receiver;
+  while (head && ts.isPropertyAccessExpression(head)) head = unwrap(head.expression);
+  if (!head || !ts.isIdentifier(head) || model.imports.has(head.text)) return [];
+  const declaration = declarationOf(head);
+  if (!declaration) return [];
+  return factoryMemberTargets(
+    model,
+    declaration,
+    call.name,
+    prefix,
+    (name) => importedValueTargets(model, name),
+    parts.slice(1, -1),
+  );
 }
 
 /**
@@ -882,6 +916,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     ...defaultExportOf(model, moduleName),
     ...memoisedFunctionsOf(model, moduleName),
     ...factoryReexports(model, moduleName, (name) => importOrigin(model, name)),
+    ...modelTypeImplementations(model, moduleName),
   ];
   const classes = classFactsOf(model, moduleName);
   const instances = moduleInstancesOf(model, moduleName);

@@ -17,6 +17,7 @@ import {
   isPrismaClient,
   PRISMA_WRITE_OPERATIONS,
   prismaQuery,
+  startsOnMethodResult,
 } from './knowledge';
 import {
   isTypedKnexTransaction,
@@ -194,10 +195,12 @@ const KNEX_CHAIN = /^(?:this\.#?)?[\w$]+\(\)\.(.+)$/;
 
 /**
  * The methods after the call that names the table, read from the nodes: for a head the callee
- * text cannot spell (`(tx || db)('users').where({ id }).first()`, callee '').
+ * text cannot spell (`(tx || db)('users').where({ id }).first()`, callee '') or `KNEX_CHAIN`
+ * does not (`db.replicaNode()('users').where({ id }).first()`).
  */
 function methodsAfterHead(call: TsCall): string[] | undefined {
-  if (call.callee !== '' || !ts.isCallExpression(call.node)) return undefined;
+  if (call.callee !== '' && !startsOnMethodResult(call)) return undefined;
+  if (!ts.isCallExpression(call.node)) return undefined;
   const head = chainHead(call.node);
   const methods: string[] = [];
   let node: ts.Expression = call.node;

@@ -177,9 +177,26 @@ export function transactionStartedOn(id: ts.Identifier): ts.Expression | undefin
 }
 
 /**
+ * Methods a replicated database's knex instance is given to pick one node, each returning that
+ * node's instance (Infisical declares `replicaNode()` and `primaryNode()` on knex's interface and
+ * reads through `(tx || db.replicaNode())(TableName.Users)`).
+ */
+const PICKS_NODE = new Set(['replicaNode', 'primaryNode']);
+
+/** `db` of `db.replicaNode()`: the instance a node is picked from, or undefined for any other call. */
+function nodePickedFrom(node: ts.Expression): ts.Expression | undefined {
+  if (!ts.isCallExpression(node) || node.arguments.length > 0) return undefined;
+  const callee = unwrap(node.expression);
+  return ts.isPropertyAccessExpression(callee) && PICKS_NODE.has(callee.name.text)
+    ? callee.expression
+    : undefined;
+}
+
+/**
  * Whether `expression` is a knex instance or transaction by what this file shows: typed with
- * knex's types, a module variable the factory made, a transaction started on one, or what
- * `isSource` accepts (an instance another module exports, for callers that can ask the index).
+ * knex's types, a module variable the factory made, a transaction started on one, a node picked
+ * from one (`db.replicaNode()`), or what `isSource` accepts (an instance another module exports,
+ * for callers that can ask the index).
  */
 export function isKnexInstance(
   model: TsModel,
@@ -188,6 +205,8 @@ export function isKnexInstance(
 ): boolean {
   if (isTypedKnexInstance(model, expression)) return true;
   const node = unwrap(expression);
+  const pickedFrom = nodePickedFrom(node);
+  if (pickedFrom) return isKnexInstance(model, pickedFrom, isSource);
   if (!ts.isIdentifier(node)) return false;
   const started = transactionStartedOn(node);
   if (started) return isKnexInstance(model, started, isSource);

@@ -325,6 +325,8 @@ export function databaseCall(
     if (knexBuilderQuery(model, call)) return 'knex';
     // `(tx || db)('users')...`: every instance the head may pick is knex (trusted names included).
     if (isKnexAlternativesChain(model, call, knexSourceOf(model, holders))) return 'knex';
+    // `db.replicaNode()('users')...`: on the node picked from an instance.
+    if (isPickedNodeChain(model, call, knexSourceOf(model, holders))) return 'knex';
     // The same on an instance imported under any name (`database('users')`, `conn.select(...)`),
     // which only the index can confirm; before Drizzle, whose builder shares knex's method names.
     if (
@@ -445,6 +447,31 @@ function isKnexAlternativesChain(
 }
 
 /**
+ * `db.replicaNode()('users')...`: a chain whose head calls what a method returned. The callee
+ * text says so before any node is looked at.
+ */
+const CALLED_METHOD_RESULT_CHAIN = /^(?:this\.#?)?[\w$.]+\(\)\(\)/;
+
+/** Whether a chain starts by calling what a method returned (`db.replicaNode()('users')`). */
+export function startsOnMethodResult(call: TsCall): boolean {
+  return CALLED_METHOD_RESULT_CHAIN.test(call.callee);
+}
+
+/**
+ * A knex query chain on one node of a replicated database, `db.replicaNode()('users').where(...)`
+ * (Infisical's DALs), the node picked from an instance `isSource` accepts or
+ * `knex-instances.ts` recognises.
+ */
+function isPickedNodeChain(
+  model: TsModel,
+  call: TsCall,
+  isSource: (instance: ts.Identifier) => boolean,
+): boolean {
+  if (!startsOnMethodResult(call) || !ts.isCallExpression(call.node)) return false;
+  return isKnexInstance(model, chainHead(call.node).expression, isSource);
+}
+
+/**
  * A knex query chain on a transaction, whatever it is called: `t('users').where(...)` in
  * `db.transaction(async (t) => ...)` or after `const t = await db.transaction()`, the transaction
  * started on a knex instance (by the evidence `knex-instances.ts` reads, or named `knex`/`db`).
@@ -488,6 +515,7 @@ export function queriesImportedKnex(
       call,
       (instance) => KNEX_NAME.test(instance.text) || source(instance),
     );
+  if (isPickedNodeChain(model, call, source)) return true;
   const called = CALLED_IMPORT_CHAIN.exec(call.callee)?.[1];
   if (called !== undefined) {
     if (model.imports.has(called)) {

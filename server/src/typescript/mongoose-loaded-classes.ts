@@ -16,6 +16,8 @@ import { declarationOf } from './name-resolution';
 interface FileLoads {
   /** Every class of the file a schema loads. */
   classes: Set<string>;
+  /** Their declarations. */
+  declarations: ts.ClassDeclaration[];
   /** The classes loaded into a schema, by the schema's name (`userSchema`). */
   bySchema: Map<string, string[]>;
   /** The classes a named function of the file loads (`loadUserClass`), by its name. */
@@ -29,7 +31,12 @@ export interface ModelWithStatics {
   classNames: string[];
 }
 
-const NONE: FileLoads = { classes: new Set(), bySchema: new Map(), byLoader: new Map() };
+const NONE: FileLoads = {
+  classes: new Set(),
+  declarations: [],
+  bySchema: new Map(),
+  byLoader: new Map(),
+};
 const loadsOfModel = new WeakMap<TsModel, FileLoads>();
 const modelsOfModel = new WeakMap<TsModel, ModelWithStatics[]>();
 
@@ -49,13 +56,20 @@ function fileLoads(model: TsModel): FileLoads {
   if (found) return found;
   found = NONE;
   if (model.text.includes('.loadClass(') && importsModule(model, isMongoose)) {
-    const loads: FileLoads = { classes: new Set(), bySchema: new Map(), byLoader: new Map() };
+    const loads: FileLoads = {
+      classes: new Set(),
+      declarations: [],
+      bySchema: new Map(),
+      byLoader: new Map(),
+    };
     for (const call of model.calls) {
       if (call.name !== 'loadClass' || call.args.length !== 1 || !call.receiver) continue;
       const loaded = unwrap(call.args[0]);
       const schema = unwrap(call.receiver);
       if (!ts.isIdentifier(loaded) || !ts.isIdentifier(schema)) continue;
-      if (!ts.isClassDeclaration(declarationOf(loaded)?.parent ?? loaded)) continue;
+      const declaration = declarationOf(loaded)?.parent ?? loaded;
+      if (!ts.isClassDeclaration(declaration)) continue;
+      if (!loads.classes.has(loaded.text)) loads.declarations.push(declaration);
       loads.classes.add(loaded.text);
       push(loads.bySchema, schema.text, loaded.text);
       if (call.fn?.name) push(loads.byLoader, call.fn.name, loaded.text);
@@ -69,6 +83,11 @@ function fileLoads(model: TsModel): FileLoads {
 /** Whether a schema of this file loads the class `className` (its `this` is a model, or a document). */
 export function isLoadedIntoSchema(model: TsModel, className: string): boolean {
   return fileLoads(model).classes.has(className);
+}
+
+/** The declarations of the classes the file's schemas load. */
+export function loadedClassDeclarations(model: TsModel): readonly ts.ClassDeclaration[] {
+  return fileLoads(model).declarations;
 }
 
 /**

@@ -82,6 +82,8 @@ const MAX_VALUE_DEPTH = 4;
 
 /** How many classes `baseChain` follows (model → paranoid base → id base → `Model`, ...). */
 const MAX_BASES = 6;
+/** How many fields a call target is followed through (`IContext.models.Boards` is two). */
+const MAX_FIELD_PATH = 3;
 
 /**
  * A class in a Python method resolution order: the names it is known by (a base as written,
@@ -387,18 +389,39 @@ export class WorkspaceIndex {
   /**
    * `<Class>.<field>.<method>` (TypeScript): the method of the class a field of `Class` or of one
    * of its bases is declared with (`this.userRepository.get()` in `class UserService extends
-   * BaseService`, whose constructor injects `userRepository: UserRepository`).
+   * BaseService`, whose constructor injects `userRepository: UserRepository`). Also through
+   * several fields of interfaces, `<IContext>.models.Boards.<method>` (`IContext { models: IModels
+   * }`, `IModels { Boards: IBoardModel }`): the method of the type the last one is declared with.
    */
   private throughInheritedField(target: string): IndexedFunction | undefined {
     const parts = target.split('.');
     if (parts.length < 3) return undefined;
     const method = parts.pop() as string;
-    const field = parts.pop() as string;
-    for (const { cls } of this.baseChain([parts.join('.')], false)) {
-      const declared = cls.fields?.find((candidate) => candidate.name === field);
+    // The fewest fields first: the longest holder that is a class or interface.
+    for (let fields = 1; fields <= MAX_FIELD_PATH && fields < parts.length; fields++) {
+      const holder = parts.slice(0, -fields).join('.');
+      const declared = this.declaredFieldPath([holder], parts.slice(-fields));
       if (declared) return this.methodOf(declared.classNames, method, false);
     }
     return undefined;
+  }
+
+  /**
+   * The last field of a path as the classes and interfaces on the way declare it (`Boards` of
+   * `IModels`, reached through `models` of `IContext`), or undefined when a step is no field, or
+   * reads past one holding a model.
+   */
+  private declaredFieldPath(
+    classNames: readonly string[],
+    path: readonly string[],
+  ): FieldFact | undefined {
+    let declared: FieldFact | undefined;
+    for (const field of path) {
+      if (declared?.orm) return undefined;
+      declared = this.declaredField(declared?.classNames ?? classNames, field);
+      if (!declared) return undefined;
+    }
+    return declared;
   }
 
   /**
