@@ -660,7 +660,9 @@ export const queryInLoopViaHelper: Rule = {
           'else what the one `return` ending its body gives (a constructor call, `self`, ' +
           '`type(self)(...)`, or such a chain: `return self.repos.recipes.by_user(uid)`), also ' +
           'declared in another module (`self.repos.recipes.get_one(slug)` with `repos: ' +
-          'AllRepositories` and `recipes` a cached property of it). A member with several `return`s ' +
+          'AllRepositories` and `recipes` a cached property of it), and an attribute of `self` ' +
+          'assigned such a chain once, directly in `__init__` (`self.list_items = ' +
+          'repos.group_shopping_list_item`), holds what the chain gives. A member with several `return`s ' +
           'and no annotation, or annotated with no class, gives an object of unknown type. ' +
           'A method called on a class is the one that class defines ' +
           'or inherits, never one of the same name that only another class defines ' +
