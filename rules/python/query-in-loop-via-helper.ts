@@ -646,7 +646,9 @@ export const queryInLoopViaHelper: Rule = {
         'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
           'names defined in several places, or by several modules a package `__init__.py` ' +
           'star-imports). Names a package re-exports (`from .users import get_user` in its ' +
-          '`__init__.py`) are followed to where they are defined, and so are methods of a ' +
+          '`__init__.py`), or any module imports and others import from it (`from ' +
+          '.repository_generic import RepositoryGeneric` in `repos.py`), are followed to where ' +
+          'they are defined, and so are methods of a ' +
           'module-level instance (`user_dao = CRUDUser(User)`, used here or imported), of a ' +
           'parameter annotated with a class (`dao: CRUDUser = Depends(get_dao)`), of a local ' +
           'assigned once `dao = CRUDUser(User)` and of an attribute of `self` whose class the ' +
