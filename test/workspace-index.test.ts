@@ -88,4 +88,44 @@ describe('workspace index', () => {
     index.remove('/w/app/cache.py');
     assert.equal(index.instanceClassNames('app.cache.client'), undefined);
   });
+
+  it('follows a name a module imports, as its imports change', () => {
+    const module = (file: string, moduleName: string, extra: Partial<FileFacts>): FileFacts => ({
+      file,
+      language: 'python',
+      moduleName,
+      functions: [],
+      schema: emptySchema(),
+      queryColumns: [],
+      ...extra,
+    });
+    const getOne = {
+      qualifiedName: 'app.repos.generic.RepositoryGeneric.get_one',
+      name: 'get_one',
+      isAsync: false,
+      isRouteHandler: false,
+      start: 0,
+      end: 1,
+      nameStart: 0,
+      nameEnd: 1,
+      effects: [],
+      calls: [],
+      traits: [],
+    };
+    const imports = (names: string[]): FileFacts =>
+      module('/w/app/repos/repos.py', 'app.repos.repos', {
+        moduleImports: names.map((name) => ({ exported: name, module: 'app.repos.generic' })),
+      });
+    const index = new WorkspaceIndex();
+    index.update(module('/w/app/repos/generic.py', 'app.repos.generic', { functions: [getOne] }));
+    index.update(imports(['RepositoryGeneric']));
+    const target = ['app.repos.repos.RepositoryGeneric.get_one'];
+    assert.equal(index.resolve(target)?.fn.qualifiedName, getOne.qualifiedName);
+    index.update(imports(['Session']));
+    assert.equal(index.resolve(target), undefined);
+    index.update(imports(['RepositoryGeneric']));
+    assert.equal(index.resolve(target)?.fn.qualifiedName, getOne.qualifiedName);
+    index.remove('/w/app/repos/repos.py');
+    assert.equal(index.resolve(target), undefined);
+  });
 });

@@ -155,7 +155,8 @@ export const blockingCallViaHelperInAsync: Rule = {
           'function returns (`stats = get_stats()`) and through properties and methods ' +
           '(`self.repos.stats.rows()`), when that member names the class it returns in its ' +
           'annotation (`-> Stats`, `-> Self`) or ends its body in its one `return` of a ' +
-          'constructor call or `self`. A name ' +
+          'constructor call or `self`, also when `__init__` keeps such a chain in an attribute of ' +
+          '`self` (`self.stats = repos.stats`). A name ' +
           'assigned more than once, bound to what a function of unknown return type returns, ' +
           'bound by `with Stats() as stats`, or an unannotated parameter (`stats=Depends(...)`) is ' +
           'of unknown class, and so is an attribute of `self` assigned twice, under an `if`, ' +

@@ -196,13 +196,13 @@ function relationsOf(
         relations.set(name, { kind: 'sqlalchemy', lazy: true, eagerable: true });
       else {
         // A Django relation backed by a foreign-key column points to one row; others to many.
-        const toOne = table.columns.some(
-          (column) => column.attribute === name && column.foreignKey,
-        );
+        const key = table.columns.find((column) => column.attribute === name)?.foreignKey;
+        const target = key?.targetClass === 'self' ? table.className : key?.targetClass;
         relations.set(name, {
-          kind: toOne ? 'django-one' : 'django-many',
+          kind: key ? 'django-one' : 'django-many',
           lazy: true,
           eagerable: true,
+          ...(target ? { target } : {}),
         });
       }
     }
@@ -614,26 +614,37 @@ function mentions(loaders: readonly string[], attribute: string): boolean {
 
 function isCovered(query: ModelQuery, attribute: string, kind: RelationKind): boolean {
   if (mentions(query.loaders, attribute)) return true;
-  // Django nested lookups: `"lineitem_set__product"` loads `product` of the rows of `lineitem_set`.
+  // Django nested lookups: `"lineitem_set__product"` loads `product` of the rows of `lineitem_set`;
+  // the accessor's own queryset names the lookup without it (`select_related("book__parent_work")`).
   const through = query.path?.map((step) => step.name) ?? [];
-  if (query.loadedThrough) through.push(query.loadedThrough);
-  if (kind !== 'sqlalchemy' && through.length > 0) {
-    if (mentions(query.loaders, [...through, attribute].join('__'))) return true;
+  if (kind !== 'sqlalchemy') {
+    const lookups = [through, ...(query.loadedThrough ? [[query.loadedThrough, ...through]] : [])];
+    for (const lookup of lookups)
+      if (lookup.length > 0 && mentions(query.loaders, [...lookup, attribute].join('__')))
+        return true;
   }
   // Django's bare `select_related()` follows every non-null foreign key.
   return kind === 'django-one' && query.loaders.some((loader) => loader === 'select_related()');
 }
 
-/** The call to chain onto the outermost query, following nested loops' relationships. */
-function eagerLoader(query: ModelQuery, attribute: string, kind: RelationKind): string {
+/**
+ * The call to chain onto the outermost query, following nested loops' relationships. `toOnePath`:
+ * every step before `attribute` is a Django foreign key too, so one join reaches it.
+ */
+function eagerLoader(
+  query: ModelQuery,
+  attribute: string,
+  kind: RelationKind,
+  toOnePath = false,
+): string {
   const steps = [...(query.path ?? []), { className: query.className, name: attribute }];
   if (kind === 'sqlalchemy') {
     const loader = steps.map((step) => `selectinload(${step.className}.${step.name})`).join('.');
     return `.options(${loader})`;
   }
   const lookup = steps.map((step) => step.name).join('__');
-  const method =
-    kind === 'django-one' && steps.length === 1 ? 'select_related' : 'prefetch_related';
+  const joined = steps.length === 1 || toOnePath;
+  const method = kind === 'django-one' && joined ? 'select_related' : 'prefetch_related';
   return `.${method}("${lookup}")`;
 }
 
@@ -698,6 +709,20 @@ function attributeReads(
   accept: (node: Node) => boolean = () => true,
 ): Map<string, Node> {
   const found = new Map<string, Node>();
+  visitAttributeReads(parts, variable, names, source, (name, node) => {
+    if (!found.has(name) && accept(node)) found.set(name, node);
+  });
+  return found;
+}
+
+/** Calls `read` with every read of `variable.<name>` in `parts`, for the names given. */
+function visitAttributeReads(
+  parts: Node[],
+  variable: string,
+  names: ReadonlySet<string>,
+  source: string,
+  read: (name: string, node: Node) => void,
+): void {
   const visit = (node: Node): void => {
     const type = node.type;
     if (type === 'function_definition' || type === 'class_definition' || type === 'lambda') return;
@@ -708,7 +733,7 @@ function attributeReads(
       if (object?.type === 'identifier' && object.text === variable) {
         const name = node.childForFieldName('attribute')?.text ?? '';
         if (names.has(name) && !isAssignmentTarget(node)) {
-          if (!found.has(name) && accept(node)) found.set(name, node);
+          read(name, node);
           return;
         }
       }
@@ -716,7 +741,57 @@ function attributeReads(
     for (const child of node.namedChildren) if (child) visit(child);
   };
   for (const part of parts) visit(part);
-  return found;
+}
+
+/**
+ * Django: reads of a relation of a row's foreign key that the query joined
+ * (`s.book.parent_work` after `select_related("book")`): the key's row is there, its own relations
+ * are not, and each is one query per row unless a nested lookup (`"book__parent_work"`) loads it.
+ * Reported once per pair of names; a key the query left lazy is reported on its own first hop.
+ */
+function reportSecondHops(
+  ctx: FileContext,
+  model: PythonModel,
+  loop: PyLoop,
+  variable: string,
+  rows: ModelQuery,
+  joined: ReadonlyMap<string, Relation>,
+): void {
+  const seen = new Set<string>();
+  visitAttributeReads(
+    perItemParts(loop),
+    variable,
+    new Set(joined.keys()),
+    model.source,
+    (first, node) => {
+      const read = node.parent;
+      if (read?.type !== 'attribute' || read.childForFieldName('object')?.id !== node.id) return;
+      const second = read.childForFieldName('attribute')?.text ?? '';
+      const key = `${first}.${second}`;
+      if (seen.has(key) || isAssignmentTarget(read)) return;
+      seen.add(key);
+      const className = joined.get(first)!.target!;
+      const relation = relationsOf(ctx, model, className).get(second);
+      const through: ModelQuery = {
+        ...rows,
+        className,
+        path: [...(rows.path ?? []), { className: rows.className, name: first }],
+      };
+      if (!relation?.lazy || isCovered(through, second, relation.kind)) return;
+      const loader = eagerLoader(through, second, relation.kind, !rows.path);
+      const fix = relation.eagerable
+        ? eagerLoadFix(model, through, loader, relation.kind)
+        : undefined;
+      ctx.report({
+        start: read.startIndex,
+        end: read.endIndex,
+        message:
+          `\`${read.text}\` lazy-loads \`${className}.${second}\` with one query per row of ` +
+          `\`${rows.head}\`, which loads \`${first}\` but not its \`${second}\`; load it with \`${loader}\``,
+        fixes: fix ? [fix] : [],
+      });
+    },
+  );
 }
 
 /** Whether `node` is the target of an assignment (`ticket.owner = ...`): written, not read. */
@@ -923,7 +998,10 @@ export const lazyLoadInLoop: Rule = {
         'relationship of such rows (`for item in order.items`), whose body reads a relationship on the ' +
         'loop variable, when the query does not load that ' +
         'relationship eagerly (`selectinload`, `joinedload`, `subqueryload`, `contains_eager` in ' +
-        '`.options(...)`; Django `select_related`/`prefetch_related`). Django also: loops over `self` ' +
+        '`.options(...)`; Django `select_related`/`prefetch_related`). Django also: a relation of the ' +
+        'row of a foreign key the query loads (`s.book.parent_work` in a loop over ' +
+        '`ShelfBook.objects.select_related("book")`, as in BookWyrm), which stays lazy unless a ' +
+        'nested lookup (`"book__parent_work"`) loads it too; loops over `self` ' +
         '(or `self.exclude(...)`, lazy queryset methods) in a method of a QuerySet or Manager class ' +
         "that one model's manager is made from (`objects = NoteQuerySet.as_manager()`): its rows " +
         "are that model's. Django reverse accessors left at their default name, read from any " +
@@ -968,6 +1046,11 @@ export const lazyLoadInLoop: Rule = {
           'Django `select_related`/`prefetch_related` (including `"comments__author"` lookups and a bare ' +
           '`select_related()` for foreign keys). `lazyload(...)` and `defaultload(...)` keep it lazy.',
         'Queries whose options are built elsewhere (`.options(*LOADERS)`): they may load anything.',
+        'Django relations two hops away (`s.book.parent_work`) loaded by a nested lookup ' +
+          '(`select_related("book__parent_work")`, `prefetch_related(...)`, also through the reverse ' +
+          'accessor the rows come from: `"shelfbook_set__book__parent_work"`) or, for a foreign key, ' +
+          'a bare `select_related()`. When the query does not load the first hop either, only that ' +
+          'one (`s.book`) is reported. Relations three hops away are not followed.',
         'A variable narrowed by itself counts the loaders of a refinement only when it runs on every ' +
           'path to the loop: before it, in a block that holds the loop (`qs = qs.select_related(' +
           '"author")` after the `if`, or inside the `if` that also holds the loop). A ' +
@@ -1041,13 +1124,14 @@ export const lazyLoadInLoop: Rule = {
       rowLoops.push({ loop, variable: target.text, rows });
       const relations = relationsOf(ctx, model, rows.className);
       const lazy = new Set<string>();
-      for (const [name, relation] of relations)
-        if (
-          relation.lazy &&
-          !isCovered(rows, name, relation.kind) &&
-          !rows.filledBack?.includes(name)
-        )
-          lazy.add(name);
+      // Foreign keys the query joins or prefetches, whose rows' own relations may still be lazy.
+      const joined = new Map<string, Relation>();
+      for (const [name, relation] of relations) {
+        if (!relation.lazy || rows.filledBack?.includes(name)) continue;
+        if (!isCovered(rows, name, relation.kind)) lazy.add(name);
+        else if (relation.kind === 'django-one' && relation.target) joined.set(name, relation);
+      }
+      if (joined.size > 0) reportSecondHops(ctx, model, loop, target.text, rows, joined);
       if (lazy.size === 0) continue;
       for (const [name, node] of attributeReads(
         perItemParts(loop),

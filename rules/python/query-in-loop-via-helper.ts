@@ -646,7 +646,9 @@ export const queryInLoopViaHelper: Rule = {
         'Calls the index cannot resolve to one workspace function (methods on objects of unknown type, ' +
           'names defined in several places, or by several modules a package `__init__.py` ' +
           'star-imports). Names a package re-exports (`from .users import get_user` in its ' +
-          '`__init__.py`) are followed to where they are defined, and so are methods of a ' +
+          '`__init__.py`), or any module imports and others import from it (`from ' +
+          '.repository_generic import RepositoryGeneric` in `repos.py`), are followed to where ' +
+          'they are defined, and so are methods of a ' +
           'module-level instance (`user_dao = CRUDUser(User)`, used here or imported), of a ' +
           'parameter annotated with a class (`dao: CRUDUser = Depends(get_dao)`), of a local ' +
           'assigned once `dao = CRUDUser(User)` and of an attribute of `self` whose class the ' +
@@ -660,7 +662,9 @@ export const queryInLoopViaHelper: Rule = {
           'else what the one `return` ending its body gives (a constructor call, `self`, ' +
           '`type(self)(...)`, or such a chain: `return self.repos.recipes.by_user(uid)`), also ' +
           'declared in another module (`self.repos.recipes.get_one(slug)` with `repos: ' +
-          'AllRepositories` and `recipes` a cached property of it). A member with several `return`s ' +
+          'AllRepositories` and `recipes` a cached property of it), and an attribute of `self` ' +
+          'assigned such a chain once, directly in `__init__` (`self.list_items = ' +
+          'repos.group_shopping_list_item`), holds what the chain gives. A member with several `return`s ' +
           'and no annotation, or annotated with no class, gives an object of unknown type. ' +
           'A method called on a class is the one that class defines ' +
           'or inherits, never one of the same name that only another class defines ' +

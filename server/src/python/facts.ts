@@ -229,7 +229,10 @@ export function extractPythonFacts(
       traits: traitContributors.flatMap((contribute) => contribute(fn, calls, model)),
     };
   });
-  const reexports = /(^|[\\/])__init__\.pyi?$/.test(file) ? packageReexports(model) : [];
+  const imported = importedNames(model);
+  const isPackage = /(^|[\\/])__init__\.pyi?$/.test(file);
+  const reexports = isPackage ? imported : [];
+  const moduleImports = isPackage ? [] : imported;
   const classes = classesWithBases(model);
   const instances: InstanceFact[] = [...moduleInstances(model)].map(([name, classNames]) => ({
     name,
@@ -245,6 +248,7 @@ export function extractPythonFacts(
     schema: extractPythonSchema(model),
     queryColumns: extractPythonQueryColumns(model),
     ...(reexports.length > 0 ? { reexports } : {}),
+    ...(moduleImports.length > 0 ? { moduleImports } : {}),
     ...(instances.length > 0 ? { instances } : {}),
     ...(classes.length > 0 ? { classes } : {}),
     ...(traits.length > 0 ? { traits } : {}),
@@ -253,11 +257,12 @@ export function extractPythonFacts(
 }
 
 /**
- * What a package's `__init__.py` imports, which callers import from the package
- * (`from .users import get_user`, `... as fetch_user`, `from .users import *`), so that
- * `from app.services import get_user` resolves to `app.services.users.get_user`.
+ * What a module imports by name, which other modules may import from it: a package's
+ * `__init__.py` (`from .users import get_user`, `... as fetch_user`, `from .users import *`), so
+ * that `from app.services import get_user` resolves to `app.services.users.get_user`, and any
+ * other module as well (`from app.repos.repos import RepositoryGeneric`).
  */
-function packageReexports(model: PythonModel): Reexport[] {
+function importedNames(model: PythonModel): Reexport[] {
   const reexports: Reexport[] = [];
   for (const [local, qualified] of model.imports) {
     const dot = qualified.lastIndexOf('.');

@@ -428,17 +428,56 @@ function findAttributeClasses(className: string, attribute: string, model: Pytho
   const assigned = attributeAssignmentsOf(model, className, attribute);
   const declared = [...(assigned?.annotations ?? []), ...bodyAnnotations(cls, attribute)];
   if (declared.length > 0) return agreedClasses(declared, model);
-  if (assigned?.count !== 1 || assigned.first.augmented) return [];
-  const init = assigned.first.fn;
-  if (init?.name !== '__init__' || init.className !== className) return [];
-  if (!isStatementOf(init, assigned.first) || assignedInTuple(model, cls, attribute)) return [];
+  const kept = initAssignment(cls, attribute, model);
+  if (!kept) return [];
+  const { assignment, init } = kept;
   const bound = model.bindings?.get(bindingKey(`self.${attribute}`, undefined, className));
-  if (bound && bound.start === assigned.first.valueStart) return classTargets(bound, model);
-  const value = model.source.slice(assigned.first.valueStart, assigned.first.end).trim();
+  if (bound && bound.start === assignment.valueStart) return classTargets(bound, model);
+  const value = model.source.slice(assignment.valueStart, assignment.end).trim();
   const param = init.params.find((p) => p.name === value);
   // The parameter must still hold what the caller passed.
   if (!param || assignmentsOf(model, value, init)) return [];
   return annotatedClasses(param.annotation, model);
+}
+
+/**
+ * The one assignment of `self.<attribute>` in the class, when it is a statement of the body of
+ * its `__init__` (not under an `if`, a loop or a `try`, nor among several targets): then every
+ * other method sees what it stored.
+ */
+function initAssignment(
+  cls: PyClass,
+  attribute: string,
+  model: PythonModel,
+): { assignment: PyAssignment; init: PyFunction; node: Node } | undefined {
+  const assigned = attributeAssignmentsOf(model, cls.name, attribute);
+  if (assigned?.count !== 1 || assigned.first.augmented) return undefined;
+  const init = assigned.first.fn;
+  if (init?.name !== '__init__' || init.className !== cls.name) return undefined;
+  const node = statementOf(init, assigned.first);
+  if (!node || assignedInTuple(model, cls, attribute)) return undefined;
+  return { assignment: assigned.first, init, node };
+}
+
+/**
+ * What `__init__` stores in `self.<attribute>` when the class declares no type for it and the
+ * value is no constructor call nor annotated parameter (`selfAttributeClasses` tells those): the
+ * value's node (`repos.group_shopping_list_item` in Mealie's `self.list_items =
+ * repos.group_shopping_list_item`) and `__init__`, whose names it reads.
+ */
+export function selfAttributeValue(
+  className: string,
+  attribute: string,
+  model: PythonModel,
+): { value: Node; init: PyFunction } | undefined {
+  const cls = onlyClassNamed(model, className);
+  if (!cls) return undefined;
+  // A declared type is taken at its word (`self.items: dict = ...`).
+  const annotated = attributeAssignmentsOf(model, className, attribute)?.annotations ?? [];
+  if (annotated.length > 0 || bodyAnnotations(cls, attribute).length > 0) return undefined;
+  const kept = initAssignment(cls, attribute, model);
+  const value = kept?.node.childForFieldName('right');
+  return kept && value ? { value, init: kept.init } : undefined;
 }
 
 /** The one class of the file with that name (a nested class may share it: then none). */
@@ -485,10 +524,12 @@ function assignedInTuple(model: PythonModel, cls: PyClass, attribute: string): b
   });
 }
 
-/** Whether an assignment is a statement of the function's body itself, run on every call. */
-function isStatementOf(fn: PyFunction, assignment: PyAssignment): boolean {
+/** The assignment's node when it is a statement of the function's body itself, run on every call. */
+function statementOf(fn: PyFunction, assignment: PyAssignment): Node | undefined {
   const node: Node | undefined = fn.assignmentNodes.find(
     (candidate) => candidate.node.startIndex === assignment.start,
   )?.node;
-  return node?.parent?.type === 'expression_statement' && node.parent.parent?.id === fn.body.id;
+  const isStatement =
+    node?.parent?.type === 'expression_statement' && node.parent.parent?.id === fn.body.id;
+  return isStatement ? node : undefined;
 }

@@ -8,6 +8,9 @@
  * - a root `<qualified name>()`: an instance of that class, or what that function returns;
  * - then steps: `<name>` reads a property, `<name>()` calls a method, each of the class reached.
  *
+ * An attribute `__init__` keeps such a value in (`self.list_items = repos.group_shopping_list_item`)
+ * stands for the value's path.
+ *
  * `app.repos.AllRepositories().recipes.by_user().get_one` is the method `get_one` of what the
  * method `by_user` of what the property `recipes` of an `AllRepositories` returns. The index knows
  * what a property or method returns from its facts (`FunctionFacts.returns`), never by a name.
@@ -21,6 +24,7 @@ import {
   localInstanceClasses,
   moduleInstances,
   selfAttributeClasses,
+  selfAttributeValue,
   shadowed,
 } from './instances';
 import { classOfFunction, type PyCall, type PyFunction, type PythonModel } from './model';
@@ -117,8 +121,13 @@ function namePaths(
     if (held.length > 0) {
       roots = held.map((name) => `${name}()`);
       steps.shift();
-    } else if (steps.length > 0 && assignsAttribute(cls, steps[0], model)) return [];
-    else roots = [`${model.moduleName ? `${model.moduleName}.` : ''}${cls}()`];
+    } else if (steps.length > 0 && assignsAttribute(cls, steps[0], model)) {
+      // `self.list_items = repos.group_shopping_list_item` in `__init__`: what that value holds.
+      const kept = depth < MAX_DEPTH ? selfAttributeValue(cls, steps[0], model) : undefined;
+      if (!kept) return [];
+      roots = valuePaths(kept.value, kept.init, model, depth + 1);
+      steps.shift();
+    } else roots = [`${model.moduleName ? `${model.moduleName}.` : ''}${cls}()`];
   } else if (model.imports.has(head) && !shadowed(head, fn, model)) {
     // A module's attribute, not an object.
     return [];
@@ -243,13 +252,13 @@ function returnsInstance(value: Node, fn: PyFunction): boolean {
 }
 
 /** The paths of what an expression holds: a call's result, or a dotted name's value. */
-function valuePaths(value: Node, fn: PyFunction, model: PythonModel): string[] {
+function valuePaths(value: Node, fn: PyFunction, model: PythonModel, depth = 0): string[] {
   if (value.type === 'call') {
     const call = model.callsByRange.get(`${value.startIndex}:${value.endIndex}`);
-    return call ? callPaths(call, model, 0) : [];
+    return call ? callPaths(call, model, depth) : [];
   }
   if (value.type !== 'identifier' && value.type !== 'attribute') return [];
   const parts = value.text.split('.');
   if (parts.some((part) => !/^\w+$/.test(part))) return [];
-  return namePaths(parts, fn, model, 0);
+  return namePaths(parts, fn, model, depth);
 }

@@ -605,6 +605,13 @@ export interface FileFacts {
   queryColumns: QueryColumnUse[];
   reexports?: Reexport[];
   /**
+   * Python: what a module that is no package `__init__.py` imports by name. Python lets other
+   * modules import those names from it too (`from .repository_generic import RepositoryGeneric`
+   * in `repos.py`, then `from app.repos.repos import RepositoryGeneric`); package re-exports
+   * (`reexports`) win where both could answer.
+   */
+  moduleImports?: Reexport[];
+  /**
    * Classes that are ORM models or extend a class of another file (TypeScript/JavaScript), or
    * Python classes with their bases (for methods instances and the class itself inherit).
    */

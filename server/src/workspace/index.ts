@@ -203,7 +203,8 @@ export class WorkspaceIndex {
       addFunctions(this.functionViews, facts);
     }
     if (hasSchema(previous) || hasSchema(facts)) this.views = undefined;
-    if (previous?.reexports || facts.reexports) this.reexportViews = undefined;
+    if (previous?.reexports || facts.reexports || importsChanged(previous, facts))
+      this.reexportViews = undefined;
     if (previous?.databaseUrls || facts.databaseUrls) this.urlDatabase = undefined;
     if (declaresRelations(previous) || declaresRelations(facts)) this.tortoiseReverse = undefined;
     for (const views of this.namedViews()) {
@@ -227,7 +228,7 @@ export class WorkspaceIndex {
     this.files.delete(file);
     if (this.functionViews) removeFunctions(this.functionViews, previous);
     if (hasSchema(previous)) this.views = undefined;
-    if (previous.reexports) this.reexportViews = undefined;
+    if (previous.reexports || previous.moduleImports) this.reexportViews = undefined;
     if (previous.databaseUrls) this.urlDatabase = undefined;
     if (declaresRelations(previous)) this.tortoiseReverse = undefined;
     for (const views of this.namedViews()) views.remove(previous);
@@ -1275,16 +1276,43 @@ function barrelOf(reexports: readonly Reexport[]): Barrel {
   return barrel;
 }
 
-/** Each barrel's re-exports under its module name and every dotted suffix of it. */
+/**
+ * Each barrel's re-exports under its module name and every dotted suffix of it. A Python module's
+ * own imports (`moduleImports`) count under a name no package barrel has: a package's
+ * `__init__.py` is where names are meant to be imported from.
+ */
 function buildReexportViews(files: Iterable<FileFacts>): Map<string, Barrel[]> {
   const views = new Map<string, Barrel[]>();
+  const modules = new Map<string, Barrel[]>();
   for (const facts of files) {
-    if (!facts.reexports || facts.moduleName === undefined) continue;
+    if (facts.moduleName === undefined) continue;
+    const reexports = facts.reexports ?? facts.moduleImports;
+    if (!reexports) continue;
+    const into = facts.reexports ? views : modules;
     const parts = facts.moduleName.split('.');
-    const barrel = barrelOf(facts.reexports);
-    for (let i = 0; i < parts.length; i++) push(views, parts.slice(i).join('.'), barrel);
+    const barrel = barrelOf(reexports);
+    for (let i = 0; i < parts.length; i++) push(into, parts.slice(i).join('.'), barrel);
   }
+  for (const [name, barrels] of modules) if (!views.has(name)) views.set(name, barrels);
   return views;
+}
+
+/**
+ * Whether an edit changed what a Python module imports: every module imports something, and
+ * most edits (a keystroke in a function) leave the imports as they were.
+ */
+function importsChanged(previous: FileFacts | undefined, facts: FileFacts): boolean {
+  const before = previous?.moduleImports ?? [];
+  const after = facts.moduleImports ?? [];
+  return (
+    before.length !== after.length ||
+    before.some(
+      (reexport, i) =>
+        reexport.exported !== after[i].exported ||
+        reexport.module !== after[i].module ||
+        reexport.imported !== after[i].imported,
+    )
+  );
 }
 
 /**
