@@ -450,6 +450,58 @@ describe('language server over LSP', function () {
     await client.waitFor(uriOf('scripts/job.py'), (p) => p.diagnostics.length === 1);
   });
 
+  it('keeps a file written on disk while a settings change analyses the folder again', async () => {
+    // The analysis lists and reads the folder when it begins; a schema written while its lanes run
+    // must survive the adoption of their result (the VS Code suite writes files after a reload).
+    const dir = workspace({
+      'web/orders.ts': [
+        "app.get('/orders', async () =>",
+        "  prisma.order.findMany({ where: { status: 'PAID' }, take: 50 }),",
+        ');',
+        "export const byStatus = () => pool.query('SELECT id FROM orders');",
+        '',
+      ].join('\n'),
+    });
+    fs.cpSync(path.resolve(__dirname, '..', 'examples', 'demo-app'), dir, { recursive: true });
+    const route = URI.file(path.join(dir, 'web/orders.ts')).toString();
+    const saved = process.env[JOBS_VARIABLE];
+    process.env[JOBS_VARIABLE] = '2';
+    try {
+      client = await startClient(URI.file(dir).toString());
+      const connection = client.connection;
+      const idle = () =>
+        new Promise<void>((resolve) => {
+          connection.onNotification('perflens/status', (status: { state: string }) => {
+            if (status.state === 'idle') resolve();
+          });
+        });
+      await idle();
+      const analysing = new Promise<void>((resolve) => {
+        connection.onNotification('window/logMessage', (p: { message: string }) => {
+          if (/^Perflens: analysing \d+ files .* in 2 lanes$/.test(p.message)) resolve();
+        });
+      });
+      const reloaded = idle();
+      await connection.sendNotification(DidChangeConfigurationNotification.type, { settings: {} });
+      await analysing;
+      const schema = path.join(dir, 'prisma/schema.prisma');
+      fs.mkdirSync(path.dirname(schema));
+      fs.writeFileSync(schema, 'model Order {\n  id     Int    @id\n  status String\n}\n');
+      await connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+        changes: [{ uri: URI.file(schema).toString(), type: FileChangeType.Created }],
+      });
+      await reloaded;
+      const all = (await connection.sendRequest('perflens/allFindings')) as PanelFinding[];
+      assert.deepEqual(
+        all.filter((f) => f.uri === route).map((f) => f.ruleId),
+        ['prisma-query-without-index', 'unbounded-select'],
+      );
+    } finally {
+      if (saved === undefined) delete process.env[JOBS_VARIABLE];
+      else process.env[JOBS_VARIABLE] = saved;
+    }
+  });
+
   it('turns on type-aware analysis from the editor settings', async () => {
     const fixture = path.join(__dirname, 'fixtures', 'workspaces', 'await-in-loop--type-aware');
     const files = ['src/lib/store.ts', 'src/services/orders.ts', 'src/services/audit.ts']

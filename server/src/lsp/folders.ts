@@ -31,6 +31,8 @@ export class FolderAnalysis {
   generation = 0;
   /** Whether the whole folder was analysed (not only files opened): a reload analyses it again. */
   analysedWhole = false;
+  /** The files each analysis in flight has seen change on disk since it listed and read its own. */
+  private readonly diskChangesInFlight = new Set<Set<string>>();
 
   constructor(
     readonly uri: string,
@@ -64,6 +66,21 @@ export class FolderAnalysis {
     }
     this.config = mergeSettings(config, this.editor);
     return resolveRules(ALL_RULES, this.config, {}, this.root);
+  }
+
+  /**
+   * Records the files that change on disk (`noteDiskChange`) until `stop`: an analysis of the
+   * whole folder listed and read its files when it began, and must not adopt, or forget, a file
+   * that changed since as it was then.
+   */
+  recordDiskChanges(): { changed: ReadonlySet<string>; stop(): void } {
+    const changed = new Set<string>();
+    this.diskChangesInFlight.add(changed);
+    return { changed, stop: () => this.diskChangesInFlight.delete(changed) };
+  }
+
+  noteDiskChange(file: string): void {
+    for (const changed of this.diskChangesInFlight) changed.add(file);
   }
 
   contains(file: string): boolean {

@@ -232,6 +232,7 @@ export function serve(connection: Connection): void {
     const language = languageOf(file);
     if (!language) return;
     const folder = folders.folderOf(file);
+    folder.noteDiskChange(file);
     // Build output, dependencies and excluded files change often and are never analysed.
     if (isSkippedByDiscovery(file, discoveryOptions(folder.config, folder.root))) {
       if (folder.workspace.has(file)) publish(folder, folder.workspace.remove(file));
@@ -350,11 +351,15 @@ export function serve(connection: Connection): void {
    * Forgets the files analysed in `folder` that are neither in `kept` nor open (gone, or excluded
    * now); returns the files whose findings changed.
    */
-  function forgetUnlisted(folder: FolderAnalysis, kept: readonly SourceFile[]): Set<string> {
+  function forgetUnlisted(
+    folder: FolderAnalysis,
+    kept: readonly SourceFile[],
+    changedOnDisk: ReadonlySet<string>,
+  ): Set<string> {
     const listed = new Set(kept.map((source) => source.file));
     const changed = new Set<string>();
     for (const file of folder.workspace.fileNames()) {
-      if (listed.has(file) || open.has(uriOf(file))) continue;
+      if (listed.has(file) || open.has(uriOf(file)) || changedOnDisk.has(file)) continue;
       for (const other of folder.workspace.remove(file)) changed.add(other);
       changed.add(file);
     }
@@ -372,6 +377,7 @@ export function serve(connection: Connection): void {
     if (folder.configError && !quiet) showError(`Perflens: ${folder.configError}`);
     if (!folder.editor.enable || (knownOnly && folder.workspace.fileNames().length === 0)) return;
     const finished = publisher.beginAnalysis();
+    const diskChanges = folder.recordDiskChanges();
     const progress = await createProgress();
     try {
       const reportFiles = (done: number, total: number): void =>
@@ -389,11 +395,16 @@ export function serve(connection: Connection): void {
       if (!changed) return;
       if (!knownOnly) {
         folder.analysedWhole = true;
-        for (const file of forgetUnlisted(folder, sources)) changed.add(file);
+        for (const file of forgetUnlisted(folder, sources, diskChanges.changed)) changed.add(file);
       }
       publish(folder, changed);
       reportProblems(folder);
+      // The adoption took the texts read when the analysis began: files that changed on disk since
+      // (written, created or deleted while it ran) are read again.
+      diskChanges.stop();
+      for (const file of diskChanges.changed) if (!open.has(uriOf(file))) analyseFromDisk(file);
     } finally {
+      diskChanges.stop();
       progress.done();
       finished();
     }
@@ -571,6 +582,7 @@ export function serve(connection: Connection): void {
       }
       if (change.type === FileChangeType.Deleted) {
         const folder = folders.folderOf(file);
+        folder.noteDiskChange(file);
         publish(folder, folder.workspace.remove(file));
       } else analyseFromDisk(file);
     }
