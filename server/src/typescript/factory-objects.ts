@@ -6,14 +6,15 @@
  * Pick<TUserDALFactory, 'findById'> }`. `userDAL.findById(id)` runs the closure `findById`, which
  * the index holds under its own name. Read from the syntax: the object literal the factory returns,
  * and declared types that lead to it (type aliases, `Pick`/`Omit` views, properties of object
- * types). Members a spread brings in (`...ormify(db, T)`) are not known, and stay unresolved.
+ * types). Members a spread of an imported factory's object brings in (`...ormify(db, T)`) are
+ * that factory's: the module that declares it records `ormify().find` for its exported factories.
  */
 import type { Reexport } from '../workspace/facts';
 import { ts } from './compiler';
 import { MEMBER_VIEWS } from './declared-types';
 import { unwrap, type TsModel } from './model';
 import { callableMembers } from './module-exports';
-import { declarationOf } from './name-resolution';
+import { declarationOf, localConstInitializer } from './name-resolution';
 
 /** What a declared type leads to: a factory's returned object, or a member of an imported type. */
 type TypeTarget =
@@ -145,27 +146,53 @@ function functionNamed(id: ts.Identifier): string | undefined {
   return ts.isArrowFunction(value) || ts.isFunctionExpression(value) ? holder.name.text : undefined;
 }
 
-const membersOfModel = new WeakMap<TsModel, Map<string, Map<string, string>>>();
+/** What a factory's returned object holds, as far as the syntax tells. */
+interface FactoryObject {
+  /** Each member with the name its function is indexed under. */
+  members: Map<string, string>;
+  /** The imported factories whose objects it spreads (`ormify` of `...ormify(db, T)`). */
+  spreads: string[];
+}
+
+const objectsOfModel = new WeakMap<TsModel, Map<string, FactoryObject>>();
 
 /**
- * The members of the object the module-level factory `name` returns, each with the name its
- * function is indexed under: `findById` of `{ findById }` (a closure of the factory, or any
- * function of the file), of `findById: async (id) => ...` and of a method. Spreads are left out.
+ * The imported factory whose object a spread brings in: `ormify` of `...ormify(db, T)`, or of
+ * `...userOrm` where the factory declares `const userOrm = ormify(db, T)`. A spread of anything
+ * else (an object of constants, a parameter) brings in no functions Perflens can name.
  */
-function factoryMembers(model: TsModel, name: string): Map<string, string> {
-  let byFactory = membersOfModel.get(model);
-  if (!byFactory) membersOfModel.set(model, (byFactory = new Map()));
-  let members = byFactory.get(name);
-  if (members) return members;
-  members = new Map();
+function spreadFactory(model: TsModel, spread: ts.SpreadAssignment): string | undefined {
+  const expression = unwrap(spread.expression);
+  const initializer = ts.isIdentifier(expression) ? localConstInitializer(expression) : expression;
+  const value = initializer && unwrap(initializer);
+  if (!value || !ts.isCallExpression(value) || !ts.isIdentifier(value.expression)) return undefined;
+  return model.imports.has(value.expression.text) ? value.expression.text : undefined;
+}
+
+/**
+ * The object the module-level factory `name` returns: its members, each with the name its
+ * function is indexed under (`findById` of `{ findById }`, a closure of the factory or any
+ * function of the file, of `findById: async (id) => ...` and of a method), and the imported
+ * factories it spreads.
+ */
+function factoryObject(model: TsModel, name: string): FactoryObject {
+  let byFactory = objectsOfModel.get(model);
+  if (!byFactory) objectsOfModel.set(model, (byFactory = new Map()));
+  let object = byFactory.get(name);
+  if (object) return object;
+  object = { members: new Map(), spreads: [] };
   const fn = moduleFunction(model, name);
-  const object = fn && returnedObject(fn);
-  for (const { member, value } of object ? callableMembers(object) : []) {
+  const literal = fn && returnedObject(fn);
+  for (const { member, value } of literal ? callableMembers(literal) : []) {
     const local = value ? functionNamed(value) : member;
-    if (local) members.set(member, local);
+    if (local) object.members.set(member, local);
   }
-  byFactory.set(name, members);
-  return members;
+  for (const property of literal?.properties ?? []) {
+    const spread = ts.isSpreadAssignment(property) ? spreadFactory(model, property) : undefined;
+    if (spread) object.spreads.push(spread);
+  }
+  byFactory.set(name, object);
+  return object;
 }
 
 /**
@@ -189,18 +216,42 @@ export function factoryMemberTargets(
     return importedTargets(target.imported).map((type) => [type, ...target.path, method].join('.'));
   if (model.imports.has(target.factory))
     return importedTargets(target.factory).map((factory) => `${factory}().${method}`);
-  const local = factoryMembers(model, target.factory).get(method);
-  return local ? [`${prefix}${local}`] : [];
+  const object = factoryObject(model, target.factory);
+  const local = object.members.get(method);
+  if (local) return [`${prefix}${local}`];
+  return object.spreads.flatMap((spread) =>
+    importedTargets(spread).map((factory) => `${factory}().${method}`),
+  );
 }
 
 /** Files that may declare factory types or object types holding them: the cheap gate. */
 const MENTIONS_VIEWS = /ReturnType<typeof|Pick<|Omit</;
 
 /**
- * What other modules reach through this module's types: `<factory>().<member>` and
- * `<Alias>.<member>` for a factory of this file and an exported alias of its `ReturnType`, the
- * function each member runs; `<Alias>` for an alias of an imported factory's `ReturnType` or of an
- * imported type; `<Alias>.<property>` for an exported object type whose property holds one
+ * The module's exported top-level functions that return an object literal: factories whose
+ * objects other modules may spread (`...ormify(db, T)`) or type (`ReturnType<typeof f>`).
+ */
+function exportedFactories(model: TsModel): string[] {
+  return model.functions
+    .filter(
+      (fn) =>
+        fn.exported &&
+        !fn.parent &&
+        !fn.className &&
+        fn.name !== '' &&
+        fn.name !== 'default' &&
+        returnedObject(fn.node) !== undefined,
+    )
+    .map((fn) => fn.name);
+}
+
+/**
+ * What other modules reach through this module's types and factories: `<factory>().<member>` for
+ * an exported factory of this file, or one an exported alias types; `<Alias>.<member>` for an
+ * exported alias of a factory's `ReturnType`, the function each member runs, and `<Alias>` (or
+ * `<factory>()`) for the object of an imported factory it spreads, which the index reads after
+ * the members; `<Alias>` for an alias of an imported factory's `ReturnType` or of an imported
+ * type; `<Alias>.<property>` for an exported object type whose property holds one
  * (`TDeps.userDAL` of `userDAL: Pick<TUserDALFactory, 'find'>`). `origin` says where an imported
  * name comes from.
  */
@@ -209,9 +260,17 @@ export function factoryReexports(
   moduleName: string,
   origin: (name: string) => { module: string; imported: string } | undefined,
 ): Reexport[] {
-  if (!MENTIONS_VIEWS.test(model.text)) return [];
   const reexports: Reexport[] = [];
-  const factories = new Set<string>();
+  const factories = new Set(exportedFactories(model));
+  const reachObject = (exported: string, factory: string): void => {
+    const object = factoryObject(model, factory);
+    for (const [member, local] of object.members)
+      reexports.push({ exported: `${exported}.${member}`, module: moduleName, imported: local });
+    for (const spread of object.spreads) {
+      const from = origin(spread);
+      if (from) reexports.push({ exported, module: from.module, imported: `${from.imported}()` });
+    }
+  };
   const reach = (exported: string, target: TypeTarget | undefined): void => {
     if (!target) return;
     if ('imported' in target) {
@@ -232,10 +291,10 @@ export function factoryReexports(
     // A factory of this file: its members directly (the index does not re-enter a module).
     if (exported.includes('.')) return;
     factories.add(target.factory);
-    for (const [member, local] of factoryMembers(model, target.factory))
-      reexports.push({ exported: `${exported}.${member}`, module: moduleName, imported: local });
+    reachObject(exported, target.factory);
   };
-  for (const statement of model.sourceFile.statements) {
+  const statements = MENTIONS_VIEWS.test(model.text) ? model.sourceFile.statements : [];
+  for (const statement of statements) {
     if (!ts.isTypeAliasDeclaration(statement) && !ts.isInterfaceDeclaration(statement)) continue;
     if (!statement.modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword))
       continue;
@@ -250,8 +309,6 @@ export function factoryReexports(
       if (ts.isPropertySignature(member) && ts.isIdentifier(member.name))
         reach(`${name}.${member.name.text}`, typeTarget(model, member.type, []));
   }
-  for (const factory of factories)
-    for (const [member, local] of factoryMembers(model, factory))
-      reexports.push({ exported: `${factory}().${member}`, module: moduleName, imported: local });
+  for (const factory of factories) reachObject(`${factory}()`, factory);
   return reexports;
 }

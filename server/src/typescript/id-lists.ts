@@ -9,7 +9,7 @@
  */
 import { ts } from './compiler';
 import { chainText, semanticParent, unwrap, type TsCall } from './model';
-import { declarationOf, enclosingFunctionNode, localVariableOf } from './name-resolution';
+import { declarationOf, enclosingFunctionNode, localConstInitializer } from './name-resolution';
 
 /** The name a value is declared under, when its expression is a `const`/`let` initializer. */
 export function declaredName(expression: ts.Expression): string | undefined {
@@ -112,14 +112,6 @@ export function rowsFeedInList(call: TsCall): boolean {
 /** How many `const` hops (`ids` → `rows` → `await ...`) a page's ids are followed through. */
 const MAX_HOPS = 3;
 
-/** The initializer of a `const` that `id` names, declared in the function that uses it. */
-function constInitializer(id: ts.Identifier): ts.Expression | undefined {
-  const local = localVariableOf(id);
-  const list = local?.holder.parent;
-  if (!local || !list || !ts.isVariableDeclarationList(list)) return undefined;
-  return list.flags & ts.NodeFlags.Const ? local.holder.initializer : undefined;
-}
-
 /**
  * The query whose result `id` is bound to from `const [pages, total] = await Promise.all([q0,
  * q1])` in the function that uses it: `q0` for `pages`. Undefined for any other binding.
@@ -164,7 +156,7 @@ function isPagedRows(
   const value = unwrap(expression);
   if (ts.isAwaitExpression(value)) return isPagedCall(value.expression, isPagedRead);
   if (!ts.isIdentifier(value) || hops >= MAX_HOPS) return false;
-  const initializer = constInitializer(value);
+  const initializer = localConstInitializer(value);
   if (initializer) return isPagedRows(initializer, isPagedRead, hops + 1);
   const query = promiseAllElement(value);
   return !!query && isPagedCall(query, isPagedRead);
@@ -184,7 +176,7 @@ export function isIdsOfPagedRows(
 ): boolean {
   const value = unwrap(list);
   if (ts.isIdentifier(value)) {
-    const initializer = hops < MAX_HOPS ? constInitializer(value) : undefined;
+    const initializer = hops < MAX_HOPS ? localConstInitializer(value) : undefined;
     return !!initializer && isIdsOfPagedRows(initializer, isPagedRead, hops + 1);
   }
   if (!ts.isCallExpression(value) || !ts.isPropertyAccessExpression(value.expression)) return false;

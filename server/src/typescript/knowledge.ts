@@ -5,7 +5,7 @@
  */
 import { isStrapiApiMethod } from './strapi';
 import { ts } from './compiler';
-import { declarationOf, enclosingFunctionNode } from './name-resolution';
+import { declarationOf, enclosingFunctionNode, localConstInitializer } from './name-resolution';
 import { stringPropertyValue } from './object-literals';
 import { ormQuery } from './orm-calls';
 import { declaredPrismaClient, type PrismaClientHolders } from './prisma-clients';
@@ -166,24 +166,43 @@ export function prismaQuery(
 function delegateAccess(
   call: TsCall,
 ): { client: string; delegate: string | undefined; clientNode?: ts.Expression } | undefined {
-  const receiver = unwrap(call.receiver!);
+  const receiver = delegateReceiver(call.receiver!);
+  const receiverText =
+    receiver === unwrap(call.receiver!) ? call.receiverText : chainText(receiver);
   const clientNode =
     ts.isPropertyAccessExpression(receiver) || ts.isElementAccessExpression(receiver)
       ? receiver.expression
       : undefined;
-  if (call.receiverText) {
-    const dot = call.receiverText.lastIndexOf('.');
+  if (receiverText) {
+    const dot = receiverText.lastIndexOf('.');
     if (dot === -1) return undefined;
-    const delegate = call.receiverText.slice(dot + 1);
+    const delegate = receiverText.slice(dot + 1);
     // Delegates are the model name with a lower-case first letter; `db.query.users` is Drizzle.
     if (!/^[a-z]\w*$/.test(delegate) || delegate === 'query') return undefined;
-    return { client: call.receiverText.slice(0, dot), delegate, clientNode };
+    return { client: receiverText.slice(0, dot), delegate, clientNode };
   }
   // `chainText` stops at a computed key; a number indexes a list, which holds no delegates.
   if (!ts.isElementAccessExpression(receiver) || ts.isNumericLiteral(receiver.argumentExpression))
     return undefined;
   const client = chainText(receiver.expression);
   return client ? { client, delegate: undefined, clientNode } : undefined;
+}
+
+/**
+ * The keyed delegate a local `const` holds (`const delegate = prisma[model]`, then
+ * `delegate.findMany()`), as generic CRUD handlers pick it once and query it several times. Only
+ * a `const`: a `let` may be reassigned to anything before the call.
+ */
+function heldDelegate(receiver: ts.Expression): ts.ElementAccessExpression | undefined {
+  const initializer = ts.isIdentifier(receiver) ? localConstInitializer(receiver) : undefined;
+  const value = initializer && unwrap(initializer);
+  return value && ts.isElementAccessExpression(value) ? value : undefined;
+}
+
+/** The expression a delegate-shaped call's receiver stands for: the held keyed delegate, or itself. */
+export function delegateReceiver(receiver: ts.Expression): ts.Expression {
+  const inner = unwrap(receiver);
+  return heldDelegate(inner) ?? inner;
 }
 
 /** The Prisma model a delegate name refers to: `orderItem` → `OrderItem`. */

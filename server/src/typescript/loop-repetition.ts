@@ -6,7 +6,7 @@
  */
 import { lazyKinds, ts } from './compiler';
 import { ioCallOf, isAwaitedSleep, type WorkspaceModels } from './io-calls';
-import { databaseCall, prismaQuery } from './knowledge';
+import { databaseCall, delegateReceiver, prismaQuery } from './knowledge';
 import { calledLocalFunction } from './local-callees';
 import { chainText, semanticParent, unwrap, type TsCall, type TsLoop, type TsModel } from './model';
 import { assignmentsIn, boundNames, containsAwait, readsAny } from './references';
@@ -289,7 +289,7 @@ function walksModels(
   loop: TsLoop,
   models: WorkspaceModels | undefined,
 ): boolean {
-  const receiver = call.receiver && unwrap(call.receiver);
+  const receiver = call.receiver && delegateReceiver(call.receiver);
   if (!receiver || !ts.isElementAccessExpression(receiver)) return false;
   const binding = loopBinding(loop);
   if (!binding || !readsAny(receiver.argumentExpression, boundNames(binding))) return false;

@@ -250,6 +250,14 @@ export function localVariableOf(id: ts.Identifier): LocalVariable | undefined {
   return { declaration, holder: holder as LocalVariable['holder'], scope };
 }
 
+/** The initializer of the `const` `id` names, declared in the function that uses it. */
+export function localConstInitializer(id: ts.Identifier): ts.Expression | undefined {
+  const local = localVariableOf(id);
+  const list = local?.holder.parent;
+  if (!local || !list || !ts.isVariableDeclarationList(list)) return undefined;
+  return list.flags & ts.NodeFlags.Const ? local.holder.initializer : undefined;
+}
+
 /** Whether `name` is declared or used anywhere in the file (a cheap clash check for new names). */
 export function nameIsUsed(sourceFile: ts.SourceFile, name: string): boolean {
   return identifiersNamed(sourceFile, name).length > 0;
