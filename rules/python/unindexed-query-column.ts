@@ -205,6 +205,46 @@ function compositeServesSort(
 }
 
 /**
+ * Whether `driven` has a foreign key to `joined`'s primary key or a unique column
+ * (`tagged_object.tag_id` → `tag.id`): a join between them reaches one `joined` row per
+ * `driven` row through that key.
+ */
+function referencesByKey(driven: TableFact, joined: TableFact): boolean {
+  return driven.columns.some((column) => {
+    const key = column.foreignKey;
+    if (!key) return false;
+    const named =
+      key.table === joined.name ||
+      (!!joined.className &&
+        (key.table === joined.className || key.targetClass === joined.className));
+    if (!named) return false;
+    const target = columnNamed(joined, key.column);
+    return !!target && (target.primaryKey || target.unique);
+  });
+}
+
+/**
+ * Adds to `served` the tables the query joins through a key of a table an index drives
+ * (`query(TaggedObject).join(Tag).filter(TaggedObject.object_id == o, Tag.type == t)`): the
+ * planner walks the index, then fetches each parent row by its primary key, so an index on
+ * `tag.type` would serve nothing. Followed hop by hop (child, parent, grandparent).
+ */
+function addJoinedByKey(uses: readonly ResolvedUse[], served: Set<TableFact>): void {
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const use of uses) {
+      if (served.has(use.queried)) continue;
+      for (const driven of served) {
+        if (!referencesByKey(driven, use.queried)) continue;
+        served.add(use.queried);
+        grew = true;
+        break;
+      }
+    }
+  }
+}
+
+/**
  * Groups uses by column, leaving out the uses of queries an index already drives: once one filter
  * column of a table leads an index, the other predicates only sift the rows that index found.
  * Sorts count only in queries that do not filter the table, and not when they continue a sort on
@@ -226,6 +266,7 @@ function unservedUses(
       filtered.add(use.queried);
       if (leadsIndex(use)) served.add(use.queried);
     }
+    if (served.size > 0) addJoinedByKey(uses, served);
     for (const use of own) {
       // The join's key drives the query or not; the related row's column is what it filters.
       if (use.viaRelation || served.has(use.queried)) continue;
@@ -559,6 +600,13 @@ export const unindexedQueryColumn: Rule = {
         'SQLAlchemy and SQLModel foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
         'On MySQL or MariaDB (`"sql": { "database": "mysql" }` in `perflens.json`, or every database URL string literal in the Python code of the workspace naming MySQL or MariaDB, as `unindexed-foreign-key` describes), foreign keys count as indexed, because InnoDB indexes every foreign key constraint: neither they nor the other columns of a query that filters on one are reported. Django foreign keys with `db_index=False` still are (they often drop the constraint too, with `db_constraint=False`).',
         'Extra filter columns of a query that an index already drives, which do not count in the number of queries either: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, `kind` when `(account_id, kind)` is indexed, or `locked_at` in `where(Order.id == i, Order.locked_at.is_(None))` and `filter(pk=p, next_run=d)` (primary-key lookups). A clause added to a statement variable built earlier in the function (`q = select(T).where(T.org_id == o)`, then `if status: q = q.where(T.status == s)` and `q = q.order_by(T.created_at)`) is judged with the clauses the statement had before it, as one chain would be; optional clauses under separate `if`s do not count for one another. (`filter_by` keywords and string sorts on such a variable name no entity, and are not read.)',
+        'The columns of a table a SQLAlchemy query joins through a foreign key of a table an index ' +
+          'already drives, to its primary key or a unique column (`query(TaggedObject.id).join(Tag)' +
+          '.filter(TaggedObject.object_id == o, Tag.type == t)` with `object_id` indexed and ' +
+          '`TaggedObject.tag_id` a key to `tag.id`; also hop by hop, to the parent of that parent): ' +
+          'each joined row is fetched by its key, so its columns only sift the rows the index found. ' +
+          'A join the other way (the indexed table is the parent, `Tag.name == n`, and the filtered ' +
+          "column is the child's) or to a table no key of the driven one references stays reported.",
         'The other filter columns of a Django query that also filters through a foreign key with ' +
           'equality on a column of the related row (`Check.objects.get(slug=s, project__ping_key=k)`): ' +
           'the join reaches the rows through that key, which Django indexes (or which leads a composite ' +
