@@ -15,9 +15,29 @@ import { SiteNames, type Site } from '../../server/src/workspace/query-sites';
 /** Two-valued columns: an index on them rarely beats a scan, so nobody should be told to add one. */
 const BOOLEAN_TYPE = /^(?:[\w.]*\.)?(?:Boolean|bool|BooleanField|NullBooleanField)\b/;
 
+/** What may be NULL around a type: `Optional[bool]`, `bool | None`, `Union[bool, None]`. */
+const NULLABLE_WRAPPER =
+  /^(?:Optional\[(.*)\]|Union\[(.*?),\s*None\s*\]|(.*?)\s*\|\s*None|None\s*\|\s*(.*))$/s;
+
+/**
+ * The type an annotation declares, without `Mapped[...]` and the `None` it allows:
+ * `Mapped[Optional[bool]]` and SQLModel's `Optional[bool]` are booleans with NULL.
+ */
+function declaredType(type: string): string {
+  let inner = type.trim();
+  for (let depth = 0; depth < 3; depth++) {
+    const mapped = /^(?:[\w.]*\.)?Mapped\[(.*)\]$/s.exec(inner);
+    const nullable = mapped ? undefined : NULLABLE_WRAPPER.exec(inner);
+    const next = mapped?.[1] ?? nullable?.slice(1).find((part) => part !== undefined);
+    if (next === undefined) break;
+    inner = next.trim();
+  }
+  return inner;
+}
+
 /** A boolean, or a Django field whose `choices=` allows two values (in effect a boolean). */
 function isTwoValued(column: ColumnFact): boolean {
-  return BOOLEAN_TYPE.test(column.type) || column.choices === 2;
+  return BOOLEAN_TYPE.test(declaredType(column.type)) || column.choices === 2;
 }
 
 interface ResolvedUse {
@@ -615,7 +635,7 @@ export const unindexedQueryColumn: Rule = {
           '`db_index=False`, or with a further lookup (`project__name__icontains=t`) pins no indexed ' +
           'key, and the other columns stay reported.',
         "Fields a Django model inherits from a concrete parent model (multi-table inheritance: `class Crate(Item)` with `Item` not abstract, in the same module or another): they stay in the parent's table, so a query on the child is judged with the parent's keys and indexes (its `ForeignKey`s, `unique` fields, `Meta.indexes`), and an index on either table drives the whole query, which joins them by the primary key: `side` in `Crate.objects.filter(container=c, side=s)` is an extra filter when `container` is a `ForeignKey` of `Item`. An unindexed field of the parent is still reported, once, at its declaration, naming the parent's table, with the queries through the parent and through every child counted together.",
-        'Boolean columns, and Django fields whose `choices=` allows exactly two values (a literal list, a name bound to one in the model or module, or `Status.choices` of a `TextChoices`/`IntegerChoices` class of the file): an index on a two-valued column rarely beats a scan. Three or more choices are still reported: a `status` whose rare value (`pending`) is the one queried is what an index serves best.',
+        'Boolean columns, also annotated as allowing NULL (SQLModel `is_component: Optional[bool]`, `bool | None`, `Mapped[Optional[bool]]`), and Django fields whose `choices=` allows exactly two values (a literal list, a name bound to one in the model or module, or `Status.choices` of a `TextChoices`/`IntegerChoices` class of the file): an index on a two-valued column rarely beats a scan. Three or more choices are still reported: a `status` whose rare value (`pending`) is the one queried is what an index serves best.',
         'Queries in tests, migrations, Django management commands and files under `scripts/`: they run once or on demand, not per request, so they neither make a column hot nor count in the number of queries. A command or script with a `while` loop that sleeps is a long-lived worker polling for due rows (`manage.py sendalerts`), and its queries count.',
         'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`.',
         'The condition of an aggregate\'s `FILTER (WHERE ...)` clause (`func.count().filter(Task.status == "done")`, `func.sum(Order.total).filter(...)`): it picks the rows an aggregate counts among those the query reads, which an index cannot narrow.',
