@@ -376,6 +376,11 @@ export const largeColumnInListQuery: Rule = {
           '(`send(doc.id, doc.title)`), the rows to `len(...)` or a lambda in `map`/`filter`, or a row as a ' +
           'Django filter value (`Q(agent=agent)`, `.filter(agent=agent)`, which use its key) still counts as ' +
           'reading them locally.',
+        'Rows serialized whole by their own Pydantic / SQLModel method in a loop over them ' +
+          '(`[remove_api_keys(flow.model_dump()) for flow in flows]`, `flow.model_dump_json()`, ' +
+          "pydantic v1's `.dict()` / `.json()`): the dump holds every column, the large one included. " +
+          'A dump of something built from the row (`FlowName(name=flow.name).model_dump()`) reads only ' +
+          'what that reads.',
         'Rows turned into schema objects (`[Out.model_validate(r) for r in rows]`, `Out.from_orm(r)`, also ' +
           'the entity of each result tuple: `Out.model_validate(task) for task, n in rows`, ' +
           '`Out.parse_obj(r)`) of a class that (or whose base class) declares the column, or that is not a ' +

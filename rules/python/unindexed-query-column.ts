@@ -15,9 +15,29 @@ import { SiteNames, type Site } from '../../server/src/workspace/query-sites';
 /** Two-valued columns: an index on them rarely beats a scan, so nobody should be told to add one. */
 const BOOLEAN_TYPE = /^(?:[\w.]*\.)?(?:Boolean|bool|BooleanField|NullBooleanField)\b/;
 
+/** What may be NULL around a type: `Optional[bool]`, `bool | None`, `Union[bool, None]`. */
+const NULLABLE_WRAPPER =
+  /^(?:Optional\[(.*)\]|Union\[(.*?),\s*None\s*\]|(.*?)\s*\|\s*None|None\s*\|\s*(.*))$/s;
+
+/**
+ * The type an annotation declares, without `Mapped[...]` and the `None` it allows:
+ * `Mapped[Optional[bool]]` and SQLModel's `Optional[bool]` are booleans with NULL.
+ */
+function declaredType(type: string): string {
+  let inner = type.trim();
+  for (let depth = 0; depth < 3; depth++) {
+    const mapped = /^(?:[\w.]*\.)?Mapped\[(.*)\]$/s.exec(inner);
+    const nullable = mapped ? undefined : NULLABLE_WRAPPER.exec(inner);
+    const next = mapped?.[1] ?? nullable?.slice(1).find((part) => part !== undefined);
+    if (next === undefined) break;
+    inner = next.trim();
+  }
+  return inner;
+}
+
 /** A boolean, or a Django field whose `choices=` allows two values (in effect a boolean). */
 function isTwoValued(column: ColumnFact): boolean {
-  return BOOLEAN_TYPE.test(column.type) || column.choices === 2;
+  return BOOLEAN_TYPE.test(declaredType(column.type)) || column.choices === 2;
 }
 
 interface ResolvedUse {
@@ -205,6 +225,46 @@ function compositeServesSort(
 }
 
 /**
+ * Whether `driven` has a foreign key to `joined`'s primary key or a unique column
+ * (`tagged_object.tag_id` → `tag.id`): a join between them reaches one `joined` row per
+ * `driven` row through that key.
+ */
+function referencesByKey(driven: TableFact, joined: TableFact): boolean {
+  return driven.columns.some((column) => {
+    const key = column.foreignKey;
+    if (!key) return false;
+    const named =
+      key.table === joined.name ||
+      (!!joined.className &&
+        (key.table === joined.className || key.targetClass === joined.className));
+    if (!named) return false;
+    const target = columnNamed(joined, key.column);
+    return !!target && (target.primaryKey || target.unique);
+  });
+}
+
+/**
+ * Adds to `served` the tables the query joins through a key of a table an index drives
+ * (`query(TaggedObject).join(Tag).filter(TaggedObject.object_id == o, Tag.type == t)`): the
+ * planner walks the index, then fetches each parent row by its primary key, so an index on
+ * `tag.type` would serve nothing. Followed hop by hop (child, parent, grandparent).
+ */
+function addJoinedByKey(uses: readonly ResolvedUse[], served: Set<TableFact>): void {
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const use of uses) {
+      if (served.has(use.queried)) continue;
+      for (const driven of served) {
+        if (!referencesByKey(driven, use.queried)) continue;
+        served.add(use.queried);
+        grew = true;
+        break;
+      }
+    }
+  }
+}
+
+/**
  * Groups uses by column, leaving out the uses of queries an index already drives: once one filter
  * column of a table leads an index, the other predicates only sift the rows that index found.
  * Sorts count only in queries that do not filter the table, and not when they continue a sort on
@@ -226,6 +286,7 @@ function unservedUses(
       filtered.add(use.queried);
       if (leadsIndex(use)) served.add(use.queried);
     }
+    if (served.size > 0) addJoinedByKey(uses, served);
     for (const use of own) {
       // The join's key drives the query or not; the related row's column is what it filters.
       if (use.viaRelation || served.has(use.queried)) continue;
@@ -559,6 +620,13 @@ export const unindexedQueryColumn: Rule = {
         'SQLAlchemy and SQLModel foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
         'On MySQL or MariaDB (`"sql": { "database": "mysql" }` in `perflens.json`, or every database URL string literal in the Python code of the workspace naming MySQL or MariaDB, as `unindexed-foreign-key` describes), foreign keys count as indexed, because InnoDB indexes every foreign key constraint: neither they nor the other columns of a query that filters on one are reported. Django foreign keys with `db_index=False` still are (they often drop the constraint too, with `db_constraint=False`).',
         'Extra filter columns of a query that an index already drives, which do not count in the number of queries either: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, `kind` when `(account_id, kind)` is indexed, or `locked_at` in `where(Order.id == i, Order.locked_at.is_(None))` and `filter(pk=p, next_run=d)` (primary-key lookups). A clause added to a statement variable built earlier in the function (`q = select(T).where(T.org_id == o)`, then `if status: q = q.where(T.status == s)` and `q = q.order_by(T.created_at)`) is judged with the clauses the statement had before it, as one chain would be; optional clauses under separate `if`s do not count for one another. (`filter_by` keywords and string sorts on such a variable name no entity, and are not read.)',
+        'The columns of a table a SQLAlchemy query joins through a foreign key of a table an index ' +
+          'already drives, to its primary key or a unique column (`query(TaggedObject.id).join(Tag)' +
+          '.filter(TaggedObject.object_id == o, Tag.type == t)` with `object_id` indexed and ' +
+          '`TaggedObject.tag_id` a key to `tag.id`; also hop by hop, to the parent of that parent): ' +
+          'each joined row is fetched by its key, so its columns only sift the rows the index found. ' +
+          'A join the other way (the indexed table is the parent, `Tag.name == n`, and the filtered ' +
+          "column is the child's) or to a table no key of the driven one references stays reported.",
         'The other filter columns of a Django query that also filters through a foreign key with ' +
           'equality on a column of the related row (`Check.objects.get(slug=s, project__ping_key=k)`): ' +
           'the join reaches the rows through that key, which Django indexes (or which leads a composite ' +
@@ -567,7 +635,7 @@ export const unindexedQueryColumn: Rule = {
           '`db_index=False`, or with a further lookup (`project__name__icontains=t`) pins no indexed ' +
           'key, and the other columns stay reported.',
         "Fields a Django model inherits from a concrete parent model (multi-table inheritance: `class Crate(Item)` with `Item` not abstract, in the same module or another): they stay in the parent's table, so a query on the child is judged with the parent's keys and indexes (its `ForeignKey`s, `unique` fields, `Meta.indexes`), and an index on either table drives the whole query, which joins them by the primary key: `side` in `Crate.objects.filter(container=c, side=s)` is an extra filter when `container` is a `ForeignKey` of `Item`. An unindexed field of the parent is still reported, once, at its declaration, naming the parent's table, with the queries through the parent and through every child counted together.",
-        'Boolean columns, and Django fields whose `choices=` allows exactly two values (a literal list, a name bound to one in the model or module, or `Status.choices` of a `TextChoices`/`IntegerChoices` class of the file): an index on a two-valued column rarely beats a scan. Three or more choices are still reported: a `status` whose rare value (`pending`) is the one queried is what an index serves best.',
+        'Boolean columns, also annotated as allowing NULL (SQLModel `is_component: Optional[bool]`, `bool | None`, `Mapped[Optional[bool]]`), and Django fields whose `choices=` allows exactly two values (a literal list, a name bound to one in the model or module, or `Status.choices` of a `TextChoices`/`IntegerChoices` class of the file): an index on a two-valued column rarely beats a scan. Three or more choices are still reported: a `status` whose rare value (`pending`) is the one queried is what an index serves best.',
         'Queries in tests, migrations, Django management commands and files under `scripts/`: they run once or on demand, not per request, so they neither make a column hot nor count in the number of queries. A command or script with a `while` loop that sleeps is a long-lived worker polling for due rows (`manage.py sendalerts`), and its queries count.',
         'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`.',
         'The condition of an aggregate\'s `FILTER (WHERE ...)` clause (`func.count().filter(Task.status == "done")`, `func.sum(Order.total).filter(...)`): it picks the rows an aggregate counts among those the query reads, which an index cannot narrow.',

@@ -276,9 +276,23 @@ function readsNoRowColumn(other: PyCall): boolean {
 }
 
 /**
+ * Pydantic / SQLModel methods that serialize a whole row, every column included: `flow.model_dump()`
+ * in a loop over the rows reads the large column as surely as `flow.data` would.
+ */
+const DUMPS_WHOLE_ROW = new Set(['model_dump', 'model_dump_json', 'dict', 'json']);
+
+/** The row a method is called on: `flow` in `flow.model_dump()`; '' for any other receiver. */
+function receiverName(other: PyCall): string {
+  const dot = other.callee.lastIndexOf('.');
+  const receiver = dot > 0 ? other.callee.slice(0, dot) : '';
+  return /^\w+$/.test(receiver) ? receiver : '';
+}
+
+/**
  * Whether the function hands the rows, or a row of them, to another call: `add_to_index(writer,
- * paper)` in a loop over them, `notify(users=rows)`, `signal.send(instance=row)`. The callee (in
- * the workspace or not) may read any column, as the caller of a function returning the rows may.
+ * paper)` in a loop over them, `notify(users=rows)`, `signal.send(instance=row)`, or to the row's
+ * own serializer (`[strip(flow.model_dump()) for flow in flows]`). The callee (in the workspace or
+ * not) may read any column, as the caller of a function returning the rows may.
  * Schema builders (`Out.model_validate(row)`) are judged by the fields they declare instead;
  * `len(rows)`, a lambda given to `map`/`filter` (read here) and Django filters read no column.
  */
@@ -308,6 +322,7 @@ export function handsRowsToCall(
   for (const other of calls) {
     if (other === call || readsNoRowColumn(other)) continue;
     const rows = new Set(other.loops.flatMap((loop) => rowsOfLoop(loop, isRows, rowParts)));
+    if (DUMPS_WHOLE_ROW.has(other.method) && rows.has(receiverName(other))) return true;
     for (const arg of other.args.namedChildren) {
       for (const value of arg ? argumentValues(arg) : []) {
         if (isRows(value)) return true;
