@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { yamlCommentStarts } from '../server/src/compose/comments';
 import { parseComposeFile } from '../server/src/compose/document';
 import { imageNeed, imageRepository } from '../server/src/compose/images';
-import { composeBytes, jvmBytes } from '../server/src/compose/sizes';
+import { composeBytes, formatBytes, jvmBytes } from '../server/src/compose/sizes';
 import { languageOf } from '../server/src/languages/detect';
 import { isSkippedByDiscovery } from '../server/src/workspace/discovery';
 import { analyzeOne } from './support/analyze';
@@ -54,6 +54,10 @@ describe('compose files', () => {
     assert.equal(jvmBytes('768M'), 768 * MiB);
     assert.equal(jvmBytes('1048576'), MiB);
     assert.equal(jvmBytes('${HEAP}'), undefined);
+    assert.equal(formatBytes(1024 * MiB), '1 GiB');
+    assert.equal(formatBytes(1536 * MiB), '1.5 GiB');
+    assert.equal(formatBytes(1250 * MiB), '1250 MiB');
+    assert.equal(formatBytes(768 * MiB), '768 MiB');
   });
 
   it('match images by repository, not by substring', () => {
@@ -117,6 +121,24 @@ describe('compose files', () => {
     assert.equal(file.services[0].image?.text, 'function () {}');
     assert.deepEqual(file.services[0].commandWords, ['x']);
     assert.equal(file.services[0].memory[0].value.text, '1g');
+  });
+
+  it('reports a limit merged from an `x-` template once, however many services share it', async () => {
+    const text = [
+      'x-jvm: &jvm',
+      '  environment:',
+      '    JAVA_OPTS: -Xmx1g',
+      '  mem_limit: 1g',
+      'services:',
+      '  a: {<<: *jvm, image: app-a}',
+      '  b: {<<: *jvm, image: app-b}',
+      '',
+    ].join('\n');
+    const { findings } = await analyzeOne('compose.yaml', text);
+    assert.deepEqual(
+      findings.map((f) => [f.startPos.line, f.message.slice(0, 13)]),
+      [[4, 'Service `a`: ']],
+    );
   });
 
   it('analyses a huge compose file quickly', async function () {

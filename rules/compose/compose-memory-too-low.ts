@@ -27,20 +27,23 @@ function needMessage(
   bytes: number,
   need: ImageNeed,
 ): string {
-  const image = `\`${service.image?.text}\``;
-  const needs =
-    need.kind === 'default-heap'
-      ? `${need.product} starts with a ${formatBytes(need.bytes)} heap when \`${need.heapVariable}\` is unset, ` +
-        'and needs memory beyond it: the container is OOM-killed once the heap fills'
-      : `${need.product} needs at least ${formatBytes(need.bytes)} (its documented minimum)`;
-  return `Service \`${service.name}\` (${image}): ${limitText(setting, bytes)}, and ${needs}`;
+  const subject = `Service \`${service.name}\` (\`${service.image?.text}\`): ${limitText(setting, bytes)}`;
+  return need.kind === 'default-heap'
+    ? `${subject}, but ${need.product} starts with a ${formatBytes(need.bytes)} heap when ` +
+        `\`${need.heapVariable}\` is unset and needs memory beyond it: the container is OOM-killed ` +
+        'once the heap fills'
+    : `${subject}, below the ${formatBytes(need.bytes)} ${need.product} documents as its minimum`;
 }
 
 /** The larger heap; of equal ones the maximum (`-Xmx1g` over `-Xms1g`), which is what caps it. */
 const outweighs = (heap: HeapSetting, other: HeapSetting): boolean =>
   heap.bytes > other.bytes || (heap.bytes === other.bytes && !heap.flag.startsWith('-Xms'));
 
-function checkService(ctx: FileContext, service: ComposeService): void {
+/**
+ * Checks one service. `reported` holds the limits already reported: an `x-` template's limit
+ * merged into several services (`<<: *jvm-defaults`) is one line to change, reported once.
+ */
+function checkService(ctx: FileContext, service: ComposeService, reported: Set<number>): void {
   const heaps = serviceHeaps(service);
   const largestHeap = heaps.settings.reduce<HeapSetting | undefined>(
     (largest, heap) => (!largest || outweighs(heap, largest) ? heap : largest),
@@ -61,7 +64,9 @@ function checkService(ctx: FileContext, service: ComposeService): void {
       message = needMessage(service, setting, bytes, need);
     else if (need?.kind === 'default-heap' && !setsHeap && bytes <= need.bytes)
       message = needMessage(service, setting, bytes, need);
-    if (message) ctx.report({ start: setting.value.start, end: setting.value.end, message });
+    if (!message || reported.has(setting.value.start)) continue;
+    reported.add(setting.value.start);
+    ctx.report({ start: setting.value.start, end: setting.value.end, message });
   }
 }
 
@@ -122,6 +127,7 @@ export const composeMemoryTooLow: Rule = {
     },
   },
   check(ctx) {
-    for (const service of ctx.compose?.services ?? []) checkService(ctx, service);
+    const reported = new Set<number>();
+    for (const service of ctx.compose?.services ?? []) checkService(ctx, service, reported);
   },
 };

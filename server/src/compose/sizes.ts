@@ -27,10 +27,10 @@ export function jvmBytes(text: string): number | undefined {
   return match ? Number(match[1]) * UNIT[match[2].toLowerCase()] : undefined;
 }
 
-/** `1 GiB`, `768 MiB`, `1.5 GiB`: how messages show a size. */
+/** `1 GiB`, `1.5 GiB`, `768 MiB`, `1250 MiB`: how messages show a size. */
 export function formatBytes(bytes: number): string {
   const gib = bytes / 1024 ** 3;
-  if (gib >= 1) return `${Number(gib.toFixed(2))} GiB`;
+  if (gib >= 1 && (Number.isInteger(gib * 4) || gib >= 10)) return `${Number(gib.toFixed(2))} GiB`;
   const mib = bytes / 1024 ** 2;
   if (mib >= 1) return `${Number(mib.toFixed(1))} MiB`;
   return `${bytes} bytes`;
