@@ -22,7 +22,7 @@ interface Demo {
 }
 
 const DEMOS: Demo[] = [
-  { name: 'demo-app', minimumRows: 35, languages: ['python'] },
+  { name: 'demo-app', minimumRows: 36, languages: ['python', 'compose'] },
   { name: 'fastify-prisma-app', minimumRows: 15, languages: ['typescript', 'prisma'] },
 ];
 const RULE_IDS = new Set(ALL_RULES.map((rule) => rule.meta.id));

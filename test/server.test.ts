@@ -320,6 +320,36 @@ describe('language server over LSP', function () {
     await client.waitFor(routeUri, (p) => p.diagnostics.length === 0);
   });
 
+  it('analyses a docker compose file as it is edited, and YAML mid-edit clears its findings', async () => {
+    const compose = 'services:\n  sonar:\n    image: sonarqube:10\n    mem_limit: 1g\n';
+    const dir = workspace({ 'deploy/docker-compose.yml': compose, 'ci.yml': compose });
+    const uri = URI.file(path.join(dir, 'deploy/docker-compose.yml')).toString();
+    client = await startClient(URI.file(dir).toString());
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'dockercompose', version: 1, text: compose },
+    });
+    const published = await client.waitFor(
+      uri,
+      (p) => p.version === 1 && p.diagnostics.length === 1,
+    );
+    assert.equal(published.diagnostics[0].code, 'compose-memory-too-low');
+    assert.deepEqual(published.diagnostics[0].range, {
+      start: { line: 3, character: 15 },
+      end: { line: 3, character: 17 },
+    });
+    const change = async (version: number, text: string) =>
+      client!.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+        textDocument: { uri, version },
+        contentChanges: [{ text }],
+      });
+    await change(2, compose.replace('image: sonarqube:10', 'image: [sonarqube:10'));
+    await client.waitFor(uri, (p) => p.version === 2 && p.diagnostics.length === 0);
+    await change(3, compose.replace('1g', '2g'));
+    await client.waitFor(uri, (p) => p.version === 3 && p.diagnostics.length === 0);
+    const all = (await client.connection.sendRequest('perflens/allFindings')) as unknown[];
+    assert.equal(all.length, 0, 'ci.yml is not a compose file');
+  });
+
   it('analyses the workspace on startup, including files never opened', async () => {
     const dir = workspace({
       'app/models.py': 'x = 1\n',

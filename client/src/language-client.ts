@@ -10,8 +10,10 @@ import { SERVER_EXEC_ARGV } from '../../server/src/lsp/process-options';
 import { CACHE_DIR_VARIABLE } from '../../server/src/runtime/code-cache';
 
 /**
- * Documents the server analyses: by VS Code language id, and `.prisma` files by name, since the
- * `prisma` language id exists only when the Prisma extension is installed.
+ * Documents the server analyses: by VS Code language id, and `.prisma` and docker compose files by
+ * name, since the `prisma` language id exists only when the Prisma extension is installed and
+ * compose files are `dockercompose` with the Docker extension, `yaml` without (and the server
+ * reads no other YAML).
  */
 export const DOCUMENT_SELECTOR = [
   { scheme: 'file', language: 'python' },
@@ -21,6 +23,10 @@ export const DOCUMENT_SELECTOR = [
   { scheme: 'file', language: 'javascript' },
   { scheme: 'file', language: 'javascriptreact' },
   { scheme: 'file', pattern: '**/*.prisma' },
+  {
+    scheme: 'file',
+    pattern: '**/{docker-compose,docker-compose.*,docker-compose-*,compose,compose.*}.{yml,yaml}',
+  },
 ];
 
 export function createLanguageClient(
@@ -51,7 +57,7 @@ export function createLanguageClient(
     synchronize: {
       configurationSection: 'perflens',
       fileEvents: vscode.workspace.createFileSystemWatcher(
-        '**/{*.py,*.pyi,*.sql,*.ts,*.tsx,*.mts,*.cts,*.js,*.jsx,*.mjs,*.cjs,*.prisma,perflens.json,tsconfig*.json,jsconfig*.json,package.json}',
+        '**/{*.py,*.pyi,*.sql,*.ts,*.tsx,*.mts,*.cts,*.js,*.jsx,*.mjs,*.cjs,*.prisma,docker-compose*.yml,docker-compose*.yaml,compose*.yml,compose*.yaml,perflens.json,tsconfig*.json,jsconfig*.json,package.json}',
       ),
     },
     outputChannel: output,

@@ -60,14 +60,17 @@ export function fixtureCases(): FixtureCase[] {
       continue;
     }
     for (const file of fs.readdirSync(dir)) {
-      if (isFixed(file) || !languageOf(file)) continue;
+      const compose = language === 'compose' && /\.ya?ml$/.test(file);
+      if (isFixed(file) || !(compose || languageOf(file))) continue;
       const name = file.replace(/\.[^.]+$/, '');
+      const contents = read(dir, file);
       cases.push({
         name: `${language}/${file}`,
         rule: name.split('--')[0],
         root: dir,
         workspace: false,
-        files: [read(dir, file)],
+        // Compose fixtures are named for their rule; they are analysed under a compose file name.
+        files: [compose ? { ...contents, relativePath: `docker-compose.${file}` } : contents],
       });
     }
   }

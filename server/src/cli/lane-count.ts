@@ -24,6 +24,7 @@ const LANE_WEIGHT: Record<Language, number> = {
   python: 1,
   sql: 1,
   prisma: 1,
+  compose: 1,
   typescript: 0.5,
 };
 

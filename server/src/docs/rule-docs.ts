@@ -8,6 +8,7 @@ const FENCE_LANGUAGE: Record<Language, string> = {
   sql: 'sql',
   typescript: 'ts',
   prisma: 'prisma',
+  compose: 'yaml',
 };
 
 /** The rule's page, under Ruff's headings. */

@@ -3,6 +3,7 @@
  * string (`"# perflens-ignore"`) is not mistaken for one. A lexer this small is enough: it only
  * has to know where strings and comments begin and end.
  */
+import { yamlCommentStarts } from '../compose/comments';
 import type { Language } from './types';
 
 /** Offsets of every comment's first character (`#` in Python, `--` or `/*` in SQL, `//` or `/*` in JS). */
@@ -15,6 +16,8 @@ export function commentStarts(text: string, language: Language): number[] {
     case 'typescript':
     case 'prisma':
       return slashComments(text);
+    case 'compose':
+      return yamlCommentStarts(text);
   }
 }
 

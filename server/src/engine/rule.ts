@@ -3,6 +3,7 @@
  * the language models below; nothing here imports a rule.
  */
 import type { Tree } from 'web-tree-sitter';
+import type { ComposeFile } from '../compose/document';
 import type { Database } from '../config/database';
 import type { ModuleTraitContributor, TraitContributor } from '../python/facts';
 import type { PrismaSchemaModel } from '../prisma/schema';
@@ -46,6 +47,8 @@ export interface FileContext {
   typescript?: TsModel;
   /** The parsed schema, for `.prisma` files. */
   prisma?: PrismaSchemaModel;
+  /** The services of a docker compose file. */
+  compose?: ComposeFile;
   /** SQL in this file: the whole file for `.sql`, strings passed to DB calls elsewhere. */
   sqlUnits: SqlUnit[];
   /** The tree-sitter tree of a SQL unit, parsed on first request and freed after the file. */

@@ -8,6 +8,7 @@ import type { DiscoveryOptions } from '../workspace/discovery';
 import type { WorkspaceIndex } from '../workspace/index';
 import type { LineIndex } from './positions';
 import type { Tree } from 'web-tree-sitter';
+import type { ComposeFile } from '../compose/document';
 import type { PrismaSchemaModel } from '../prisma/schema';
 import type { PythonModel } from '../python/model';
 import type { TsModel } from '../typescript/model';
@@ -161,6 +162,7 @@ class RuleFileContext implements FileContext {
   readonly python?: PythonModel;
   readonly typescript?: TsModel;
   readonly prisma?: PrismaSchemaModel;
+  readonly compose?: ComposeFile;
   readonly sqlUnits: SqlUnit[];
   readonly reported: Finding[] = [];
   /** Whether the rule asked for the index: its findings depend on other files. */
@@ -183,6 +185,7 @@ class RuleFileContext implements FileContext {
     this.python = prepared.python;
     this.typescript = prepared.typescript;
     this.prisma = prepared.prisma;
+    this.compose = prepared.compose;
     this.sqlUnits = prepared.sqlUnits;
   }
 

@@ -28,6 +28,7 @@ const COMMENT_MARKERS: Record<Language, string> = {
   sql: '--',
   typescript: '//',
   prisma: '//',
+  compose: '#',
 };
 
 /** The comment token for `language`, used when inserting a suppression. */

@@ -31,8 +31,9 @@ export type FixSafety = 'safe' | 'unsafe';
 /**
  * Languages a source file can be analysed as. `typescript` covers TypeScript and JavaScript in
  * every flavour (.ts .tsx .mts .cts .js .jsx .mjs .cjs): one parser and one rule pack read them all.
+ * `compose` is a docker compose file (`docker-compose.yml`, `compose.yaml`, ...), not any YAML.
  */
-export type Language = 'python' | 'sql' | 'typescript' | 'prisma';
+export type Language = 'python' | 'sql' | 'typescript' | 'prisma' | 'compose';
 
 /** Documentation written next to each rule, under Ruff's fixed headings. */
 export interface RuleDocs {

@@ -1,5 +1,6 @@
 /** Turns source text into a PreparedFile with the frontend of its language. */
 import type { Tree } from 'web-tree-sitter';
+import { parseComposeFile } from '../compose/document';
 import { LineIndex } from '../engine/positions';
 import { parse } from '../parsing/tree-sitter';
 import { pythonSqlUnits } from '../python/embedded-sql';
@@ -121,6 +122,17 @@ export function prepareFile(
       prisma,
       sqlUnits: [],
       facts: { ...emptyFacts(source.file, 'prisma'), schema: prismaSchemaFacts(prisma) },
+      sqlTree: (unit) => sqlTrees.get(unit),
+      dispose: () => sqlTrees.dispose(),
+    };
+  }
+  if (source.language === 'compose') {
+    return {
+      source,
+      lines,
+      compose: parseComposeFile(source.text),
+      sqlUnits: [],
+      facts: emptyFacts(source.file, 'compose'),
       sqlTree: (unit) => sqlTrees.get(unit),
       dispose: () => sqlTrees.dispose(),
     };

@@ -5,6 +5,7 @@
 import type { Tree } from 'web-tree-sitter';
 import { LineIndex } from '../engine/positions';
 import type { ModuleTraitContributor, TraitContributor } from '../python/facts';
+import type { ComposeFile } from '../compose/document';
 import type { PrismaSchemaModel } from '../prisma/schema';
 import type { PythonModel } from '../python/model';
 import type { TsModel } from '../typescript/model';
@@ -29,6 +30,7 @@ export interface PreparedFile {
   python?: PythonModel;
   typescript?: TsModel;
   prisma?: PrismaSchemaModel;
+  compose?: ComposeFile;
   sqlUnits: SqlUnit[];
   facts: FileFacts;
   /** Parses a SQL unit on first use; trees are freed by `dispose()`. */

@@ -14,6 +14,8 @@ export function mayDeclareSchema(text: string, language: Language): boolean {
       return SQL_DDL.test(text);
     case 'prisma':
       return true;
+    case 'compose':
+      return false;
     case 'typescript':
       // Indexes its SQL creates, and the database its TypeORM options name (`databaseUrls`).
       return mayCreateIndexes(text) || mayNameTypeormDatabase(text);

@@ -1,0 +1,133 @@
+import type { FileContext, Rule } from '../../server/src/engine/rule';
+import type { ComposeService, MemorySetting } from '../../server/src/compose/document';
+import { serviceHeaps, type HeapSetting } from '../../server/src/compose/heaps';
+import { imageNeed, type ImageNeed } from '../../server/src/compose/images';
+import { composeBytes, formatBytes } from '../../server/src/compose/sizes';
+
+const limitText = (setting: MemorySetting, bytes: number): string =>
+  `\`${setting.key}: ${setting.value.text}\` caps the container at ${formatBytes(bytes)}`;
+
+function heapMessage(
+  service: ComposeService,
+  setting: MemorySetting,
+  bytes: number,
+  heap: HeapSetting,
+): string {
+  const where = heap.where === 'command' ? 'its command' : `\`${heap.where}\``;
+  return (
+    `Service \`${service.name}\`: ${where} sets a ${formatBytes(heap.bytes)} heap (\`${heap.flag}\`) but ` +
+    `${limitText(setting, bytes)}: the process needs memory beyond its heap, and the container is ` +
+    'OOM-killed once the heap fills'
+  );
+}
+
+function needMessage(
+  service: ComposeService,
+  setting: MemorySetting,
+  bytes: number,
+  need: ImageNeed,
+): string {
+  const subject = `Service \`${service.name}\` (\`${service.image?.text}\`): ${limitText(setting, bytes)}`;
+  return need.kind === 'default-heap'
+    ? `${subject}, but ${need.product} starts with a ${formatBytes(need.bytes)} heap when ` +
+        `\`${need.heapVariable}\` is unset and needs memory beyond it: the container is OOM-killed ` +
+        'once the heap fills'
+    : `${subject}, below the ${formatBytes(need.bytes)} ${need.product} documents as its minimum`;
+}
+
+/** The larger heap; of equal ones the maximum (`-Xmx1g` over `-Xms1g`), which is what caps it. */
+const outweighs = (heap: HeapSetting, other: HeapSetting): boolean =>
+  heap.bytes > other.bytes || (heap.bytes === other.bytes && !heap.flag.startsWith('-Xms'));
+
+/**
+ * Checks one service. `reported` holds the limits already reported: an `x-` template's limit
+ * merged into several services (`<<: *jvm-defaults`) is one line to change, reported once.
+ */
+function checkService(ctx: FileContext, service: ComposeService, reported: Set<number>): void {
+  const heaps = serviceHeaps(service);
+  const largestHeap = heaps.settings.reduce<HeapSetting | undefined>(
+    (largest, heap) => (!largest || outweighs(heap, largest) ? heap : largest),
+    undefined,
+  );
+  const need = service.image && imageNeed(service.image.text);
+  // An image's default heap is replaced by any heap the service sets, readable or not.
+  const setsHeap = heaps.settings.length > 0 || heaps.unreadable;
+  for (const setting of service.memory) {
+    // Reservations are a scheduling floor, not a cap: a process past one is not killed for it.
+    if (setting.kind !== 'limit') continue;
+    const bytes = composeBytes(setting.value.text);
+    if (bytes === undefined) continue;
+    let message: string | undefined;
+    if (largestHeap && largestHeap.bytes >= bytes)
+      message = heapMessage(service, setting, bytes, largestHeap);
+    else if (need?.kind === 'minimum' && bytes < need.bytes)
+      message = needMessage(service, setting, bytes, need);
+    else if (need?.kind === 'default-heap' && !setsHeap && bytes <= need.bytes)
+      message = needMessage(service, setting, bytes, need);
+    if (!message || reported.has(setting.value.start)) continue;
+    reported.add(setting.value.start);
+    ctx.report({ start: setting.value.start, end: setting.value.end, message });
+  }
+}
+
+/** Container memory limits below the heap the service sets, or below what its image needs. */
+export const composeMemoryTooLow: Rule = {
+  meta: {
+    id: 'compose-memory-too-low',
+    language: 'compose',
+    category: 'resource-config',
+    severity: 'info',
+    summary:
+      'Compose memory limit at or below the JVM/Node heap the service sets, or below what its image documents it needs',
+    docs: {
+      whatItDoes:
+        'Reads the memory limits of docker compose services (`mem_limit`, `deploy.resources.limits.memory`; ' +
+        'sizes as compose reads them: `524288000`, `512m`, `1g`, `1gb`) and reports a limit that is at or ' +
+        'below the heap the service sets (`-Xmx`/`-Xms` in `JAVA_OPTS`, `ES_JAVA_OPTS`, ' +
+        '`OPENSEARCH_JAVA_OPTS`, `KAFKA_HEAP_OPTS`, `JVM_OPTS`, `_JAVA_OPTIONS`, `JAVA_TOOL_OPTIONS`, or ' +
+        '`--max-old-space-size` in `NODE_OPTIONS`, in `environment` or in `command`/`entrypoint`), or ' +
+        'below what the image needs: the documented minimum of SonarQube (2 GB), Neo4j (2 GB) and ' +
+        'Keycloak (1250 MB), or the 1 GB heap Kafka and OpenSearch images start with when their heap ' +
+        'variable is unset. Images are matched by repository (`neo4j:5`, `docker.io/library/neo4j`, ' +
+        '`bitnami/neo4j`), with registry and tag removed. Services behind `profiles:` are checked too: ' +
+        'once started, they run with the same limit. Only compose files are read (`docker-compose.yml`, ' +
+        '`docker-compose.*.yml`, `compose.yaml`, `compose.*.yaml`), not other YAML.',
+      whyIsThisBad:
+        'A JVM or Node process needs memory beyond its heap (metaspace, thread stacks, buffers, the code ' +
+        'cache). With a heap as large as the container limit, the kernel OOM-kills the container as soon ' +
+        'as the heap fills: under load, not at start, so the limit passes every smoke test. A limit below ' +
+        "the image's documented minimum does the same, or leaves the service swapping and garbage " +
+        'collecting instead of serving.',
+      example: [
+        'services:',
+        '  search:',
+        '    image: docker.elastic.co/elasticsearch/elasticsearch:8.15.0',
+        '    environment:',
+        '      - ES_JAVA_OPTS=-Xms1g -Xmx1g',
+        '    mem_limit: 1g',
+      ].join('\n'),
+      useInstead: [
+        'services:',
+        '  search:',
+        '    image: docker.elastic.co/elasticsearch/elasticsearch:8.15.0',
+        '    environment:',
+        '      - ES_JAVA_OPTS=-Xms1g -Xmx1g',
+        '    mem_limit: 2g  # heap at about half the limit',
+      ].join('\n'),
+      notFlagged: [
+        'Services without a memory limit, and limits above the heap the service sets.',
+        'Images no vendor documents a memory need for (PostgreSQL, Redis, your own images), and images whose reference holds a variable (`${REGISTRY}/neo4j`).',
+        "Limits at or above the image's documented need.",
+        'Limits and heaps written with variables (`mem_limit: ${ES_MEM:-2g}`, `-Xmx${HEAP}`), even with a default: `.env` and the shell decide them at `docker compose up`, and the default only runs when neither sets it. A heap variable set to an unreadable value also silences the image default-heap check.',
+        'Reservations (`mem_reservation`, `deploy.resources.reservations.memory`): a scheduling floor, not a cap, so the process is not killed past it.',
+        'Elasticsearch and ClickHouse images without a heap setting: Elasticsearch sizes its heap from the container limit, and neither documents a minimum for a container.',
+        'Limits or heaps set in another file (`extends`, `include`, override files): each file is read alone.',
+        'Files that are not valid YAML (a file being edited): no finding until it parses.',
+      ],
+    },
+  },
+  check(ctx) {
+    const reported = new Set<number>();
+    for (const service of ctx.compose?.services ?? []) checkService(ctx, service, reported);
+  },
+};

@@ -1,0 +1,69 @@
+/**
+ * The heap a service's JVM or Node process is told to take, read from its `environment` and its
+ * `command`/`entrypoint`: a heap at or above the container's memory limit gets the container
+ * OOM-killed once it fills, since the process needs memory beyond its heap too.
+ */
+import type { ComposeService } from './document';
+import { jvmBytes } from './sizes';
+
+/** Variables JVM launchers read options from (images' start scripts, or the JVM itself). */
+export const JVM_OPTION_VARIABLES = [
+  'JAVA_OPTS',
+  'ES_JAVA_OPTS',
+  'OPENSEARCH_JAVA_OPTS',
+  'KAFKA_HEAP_OPTS',
+  'JVM_OPTS',
+  '_JAVA_OPTIONS',
+  'JAVA_TOOL_OPTIONS',
+] as const;
+
+export interface HeapSetting {
+  bytes: number;
+  /** The flag as written: `-Xmx2g`, `--max-old-space-size=4096`. */
+  flag: string;
+  /** Where: a variable name, or `command`. */
+  where: string;
+}
+
+const JVM_FLAG = /(?:^|\s|")(-Xm[xs](\S+?))(?=$|\s|")/g;
+const NODE_FLAG = /(?:^|\s|")(--max[-_]old[-_]space[-_]size=(\S+?))(?=$|\s|")/g;
+
+/** The heap flags in one string, with their sizes (undefined when unreadable: `-Xmx${HEAP}`). */
+function flagsIn(text: string): { flag: string; bytes: number | undefined }[] {
+  const found: { flag: string; bytes: number | undefined }[] = [];
+  for (const match of text.matchAll(JVM_FLAG))
+    found.push({ flag: match[1], bytes: jvmBytes(match[2]) });
+  for (const match of text.matchAll(NODE_FLAG)) {
+    const mib = /^\d+$/.test(match[2]) ? Number(match[2]) : undefined;
+    found.push({ flag: match[1], bytes: mib === undefined ? undefined : mib * 1024 ** 2 });
+  }
+  return found;
+}
+
+export interface ServiceHeaps {
+  /** The readable heap settings. */
+  settings: HeapSetting[];
+  /** Whether some heap flag or heap variable is set but cannot be read (`${HEAP}`). */
+  unreadable: boolean;
+}
+
+/** Every heap the service sets, through the JVM variables, `NODE_OPTIONS` or its command. */
+export function serviceHeaps(service: ComposeService): ServiceHeaps {
+  const settings: HeapSetting[] = [];
+  let unreadable = false;
+  const collect = (text: string, where: string): void => {
+    for (const { flag, bytes } of flagsIn(text)) {
+      if (bytes === undefined) unreadable = true;
+      else settings.push({ bytes, flag, where });
+    }
+  };
+  for (const name of [...JVM_OPTION_VARIABLES, 'NODE_OPTIONS']) {
+    const value = service.environment.get(name);
+    if (value === undefined) continue;
+    // `KAFKA_HEAP_OPTS=${HEAP}`: the image's default heap no longer applies, and the set one is unknown.
+    if (value.includes('$') && flagsIn(value).length === 0) unreadable = true;
+    collect(value, name);
+  }
+  collect(service.commandWords.join(' '), 'command');
+  return { settings, unreadable };
+}
