@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { yamlCommentStarts } from '../server/src/compose/comments';
 import { parseComposeFile } from '../server/src/compose/document';
 import { imageNeed, imageRepository } from '../server/src/compose/images';
+import { interpolate } from '../server/src/compose/interpolation';
 import { composeBytes, formatBytes, jvmBytes } from '../server/src/compose/sizes';
 import { languageOf } from '../server/src/languages/detect';
 import { isSkippedByDiscovery } from '../server/src/workspace/discovery';
@@ -58,6 +59,26 @@ describe('compose files', () => {
     assert.equal(formatBytes(1536 * MiB), '1.5 GiB');
     assert.equal(formatBytes(1250 * MiB), '1250 MiB');
     assert.equal(formatBytes(768 * MiB), '768 MiB');
+  });
+
+  it('interpolate defaults and leave variables without one as written', () => {
+    const read = (text: string) => {
+      const { text: value, defaulted, complete } = interpolate(text);
+      return [value, defaulted.join(','), complete];
+    };
+    assert.deepEqual(read('1g'), ['1g', '', true]);
+    assert.deepEqual(read('${MEM:-1g}'), ['1g', 'MEM', true]);
+    assert.deepEqual(read('${MEM-1g}'), ['1g', 'MEM', true]);
+    assert.deepEqual(read('${MEM:-}'), ['', 'MEM', true]);
+    assert.deepEqual(read('-Xms${H:-1g} -Xmx${H:-1g}'), ['-Xms1g -Xmx1g', 'H,H', true]);
+    assert.deepEqual(read('${A:-${B:-2g}}'), ['2g', 'A,B', true]);
+    assert.deepEqual(read('${A:-${B}}'), ['${A:-${B}}', '', false]);
+    assert.deepEqual(read('${MEM}'), ['${MEM}', '', false]);
+    assert.deepEqual(read('$MEM'), ['$MEM', '', false]);
+    assert.deepEqual(read('${MEM:?required}'), ['${MEM:?required}', '', false]);
+    assert.deepEqual(read('${LOW:+512m}'), ['${LOW:+512m}', '', false]);
+    assert.deepEqual(read('${MEM:-1g'), ['${MEM:-1g', '', false]);
+    assert.deepEqual(read('-Xmx$${HEAP} costs $5'), ['-Xmx${HEAP} costs $5', '', true]);
   });
 
   it('match images by repository, not by substring', () => {

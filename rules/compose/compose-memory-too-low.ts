@@ -1,11 +1,23 @@
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { ComposeService, MemorySetting } from '../../server/src/compose/document';
-import { serviceHeaps, type HeapSetting } from '../../server/src/compose/heaps';
+import {
+  flagsIn,
+  serviceHeaps,
+  type HeapSetting,
+  type ServiceHeaps,
+} from '../../server/src/compose/heaps';
 import { imageNeed, type ImageNeed } from '../../server/src/compose/images';
 import { composeBytes, formatBytes } from '../../server/src/compose/sizes';
 
+/** ` unless `SONAR_MEM` is set`: a default interpolated in is what runs only without one. */
+function unlessSet(variables: string[]): string {
+  const names = [...new Set(variables)].map((name) => `\`${name}\``);
+  return names.length === 0 ? '' : ` unless ${names.join(' or ')} is set`;
+}
+
 const limitText = (setting: MemorySetting, bytes: number): string =>
-  `\`${setting.key}: ${setting.value.text}\` caps the container at ${formatBytes(bytes)}`;
+  `\`${setting.key}: ${setting.value.text}\` caps the container at ${formatBytes(bytes)}` +
+  unlessSet(setting.value.defaulted);
 
 function heapMessage(
   service: ComposeService,
@@ -15,7 +27,8 @@ function heapMessage(
 ): string {
   const where = heap.where === 'command' ? 'its command' : `\`${heap.where}\``;
   return (
-    `Service \`${service.name}\`: ${where} sets a ${formatBytes(heap.bytes)} heap (\`${heap.flag}\`) but ` +
+    `Service \`${service.name}\`: ${where} sets a ${formatBytes(heap.bytes)} heap ` +
+    `(\`${heap.flag}\`${unlessSet(heap.defaulted)}) but ` +
     `${limitText(setting, bytes)}: the process needs memory beyond its heap, and the container is ` +
     'OOM-killed once the heap fills'
   );
@@ -27,17 +40,42 @@ function needMessage(
   bytes: number,
   need: ImageNeed,
 ): string {
-  const subject = `Service \`${service.name}\` (\`${service.image?.text}\`): ${limitText(setting, bytes)}`;
+  const image = service.image
+    ? `\`${service.image.value}\`${unlessSet(service.image.defaulted)}`
+    : '';
+  const subject = `Service \`${service.name}\` (${image}): ${limitText(setting, bytes)}`;
   return need.kind === 'default-heap'
-    ? `${subject}, but ${need.product} starts with a ${formatBytes(need.bytes)} heap when ` +
-        `\`${need.heapVariable}\` is unset and needs memory beyond it: the container is OOM-killed ` +
-        'once the heap fills'
+    ? `${subject}, but ${need.product} starts with a ${formatBytes(need.bytes)} heap ` +
+        (need.replacedBy === 'any-value'
+          ? `when \`${need.heapVariable}\` is unset or empty`
+          : `unless \`${need.heapVariable}\` sets one`) +
+        ' and needs memory beyond it: the container is OOM-killed once the heap fills'
     : `${subject}, below the ${formatBytes(need.bytes)} ${need.product} documents as its minimum`;
 }
 
 /** The larger heap; of equal ones the maximum (`-Xmx1g` over `-Xms1g`), which is what caps it. */
 const outweighs = (heap: HeapSetting, other: HeapSetting): boolean =>
   heap.bytes > other.bytes || (heap.bytes === other.bytes && !heap.flag.startsWith('-Xms'));
+
+/**
+ * Whether the service may replace the heap its image starts with: through the image's heap
+ * variable (any value for Kafka's start script, a heap flag for OpenSearch's `jvm.options`; a
+ * value passed from the shell or an `env_file` may hold either), or a heap set anywhere else.
+ */
+function replacesDefaultHeap(
+  service: ComposeService,
+  need: ImageNeed,
+  heaps: ServiceHeaps,
+): boolean {
+  if (heaps.settings.length > 0 || heaps.unreadable || service.envFiles) return true;
+  const entry =
+    need.heapVariable === undefined ? undefined : service.environment.get(need.heapVariable);
+  if (!entry) return false;
+  if (entry.value === undefined || entry.value.includes('${')) return true;
+  return need.replacedBy === 'any-value'
+    ? entry.value.trim() !== ''
+    : flagsIn(entry.value).length > 0;
+}
 
 /**
  * Checks one service. `reported` holds the limits already reported: an `x-` template's limit
@@ -49,20 +87,22 @@ function checkService(ctx: FileContext, service: ComposeService, reported: Set<n
     (largest, heap) => (!largest || outweighs(heap, largest) ? heap : largest),
     undefined,
   );
-  const need = service.image && imageNeed(service.image.text);
-  // An image's default heap is replaced by any heap the service sets, readable or not.
-  const setsHeap = heaps.settings.length > 0 || heaps.unreadable;
+  const need = service.image && imageNeed(service.image.value);
   for (const setting of service.memory) {
     // Reservations are a scheduling floor, not a cap: a process past one is not killed for it.
     if (setting.kind !== 'limit') continue;
-    const bytes = composeBytes(setting.value.text);
+    const bytes = composeBytes(setting.value.value);
     if (bytes === undefined) continue;
     let message: string | undefined;
     if (largestHeap && largestHeap.bytes >= bytes)
       message = heapMessage(service, setting, bytes, largestHeap);
     else if (need?.kind === 'minimum' && bytes < need.bytes)
       message = needMessage(service, setting, bytes, need);
-    else if (need?.kind === 'default-heap' && !setsHeap && bytes <= need.bytes)
+    else if (
+      need?.kind === 'default-heap' &&
+      bytes <= need.bytes &&
+      !replacesDefaultHeap(service, need, heaps)
+    )
       message = needMessage(service, setting, bytes, need);
     if (!message || reported.has(setting.value.start)) continue;
     reported.add(setting.value.start);
@@ -82,13 +122,19 @@ export const composeMemoryTooLow: Rule = {
     docs: {
       whatItDoes:
         'Reads the memory limits of docker compose services (`mem_limit`, `deploy.resources.limits.memory`; ' +
-        'sizes as compose reads them: `524288000`, `512m`, `1g`, `1gb`) and reports a limit that is at or ' +
+        'sizes as compose reads them: `1073741824`, `512m`, `1g`, `1GB`, `1.5GiB`, `1048576k`, any case) ' +
+        'and reports a limit that is at or ' +
         'below the heap the service sets (`-Xmx`/`-Xms` in `JAVA_OPTS`, `ES_JAVA_OPTS`, ' +
         '`OPENSEARCH_JAVA_OPTS`, `KAFKA_HEAP_OPTS`, `JVM_OPTS`, `_JAVA_OPTIONS`, `JAVA_TOOL_OPTIONS`, or ' +
-        '`--max-old-space-size` in `NODE_OPTIONS`, in `environment` or in `command`/`entrypoint`), or ' +
+        '`--max-old-space-size` in `NODE_OPTIONS`, in `environment` (a `- KEY=value` list or a map) or in ' +
+        '`command`/`entrypoint`), or ' +
         'below what the image needs: the documented minimum of SonarQube (2 GB), Neo4j (2 GB) and ' +
         'Keycloak (1250 MB), or the 1 GB heap Kafka and OpenSearch images start with when their heap ' +
-        'variable is unset. Images are matched by repository (`neo4j:5`, `docker.io/library/neo4j`, ' +
+        'variable does not replace it (Kafka: `KAFKA_HEAP_OPTS` empty; OpenSearch: no heap flag in ' +
+        '`OPENSEARCH_JAVA_OPTS`). Values are interpolated as compose does when a default is written: ' +
+        '`${SONAR_MEM:-1g}` and `${SONAR_MEM-1g}` read as `1g`, the default `docker compose up` runs ' +
+        'with when neither `.env` nor the shell sets the variable, and the message names the variable ' +
+        'that would override it. Images are matched by repository (`neo4j:5`, `docker.io/library/neo4j`, ' +
         '`bitnami/neo4j`), with registry and tag removed. Services behind `profiles:` are checked too: ' +
         'once started, they run with the same limit. Only compose files are read (`docker-compose.yml`, ' +
         '`docker-compose.*.yml`, `compose.yaml`, `compose.*.yaml`), not other YAML.',
@@ -118,7 +164,8 @@ export const composeMemoryTooLow: Rule = {
         'Services without a memory limit, and limits above the heap the service sets.',
         'Images no vendor documents a memory need for (PostgreSQL, Redis, your own images), and images whose reference holds a variable (`${REGISTRY}/neo4j`).',
         "Limits at or above the image's documented need.",
-        'Limits and heaps written with variables (`mem_limit: ${ES_MEM:-2g}`, `-Xmx${HEAP}`), even with a default: `.env` and the shell decide them at `docker compose up`, and the default only runs when neither sets it. A heap variable set to an unreadable value also silences the image default-heap check.',
+        'Limits, heaps and images written with a variable that has no default (`mem_limit: ${ES_MEM}`, `$ES_MEM`, `${ES_MEM:?required}`, `${LOW:+512m}`, `-Xmx${HEAP}`): `.env` and the shell decide them at `docker compose up`, and no value is guessed. `.env` files are not read, so a default is taken as what runs. `$$` is a literal `$` for the container, not a variable.',
+        "Kafka and OpenSearch limits when the heap variable may replace the image's default heap: any non-empty `KAFKA_HEAP_OPTS` (even without `-Xmx`: the start script then adds none), a heap flag in `OPENSEARCH_JAVA_OPTS`, a heap variable with an unreadable value or passed from the shell (`- KAFKA_HEAP_OPTS`, `KAFKA_HEAP_OPTS:`), a service with an `env_file` (which may set it), or a heap set in another variable.",
         'Reservations (`mem_reservation`, `deploy.resources.reservations.memory`): a scheduling floor, not a cap, so the process is not killed past it.',
         'Elasticsearch and ClickHouse images without a heap setting: Elasticsearch sizes its heap from the container limit, and neither documents a minimum for a container.',
         'Limits or heaps set in another file (`extends`, `include`, override files): each file is read alone.',

@@ -13,12 +13,26 @@ import {
   type Node,
   type YAMLMap,
 } from 'yaml';
+import { interpolate } from './interpolation';
 
 /** A scalar value as text (numbers and booleans as written), with its range in the file. */
 export interface ComposeScalar {
+  /** As written: `${SONAR_MEM:-1g}`. */
   text: string;
+  /** Interpolated: defaults used, variables without one left as written (`1g`, `${HEAP}`). */
+  value: string;
+  /** The variables whose default `value` took. */
+  defaulted: string[];
   start: number;
   end: number;
+}
+
+/** An `environment` entry's value, interpolated. */
+export interface EnvironmentValue {
+  /** Undefined for a variable passed from the shell (`- KAFKA_HEAP_OPTS`, `KAFKA_HEAP_OPTS:`). */
+  value?: string;
+  /** The variables whose default `value` took. */
+  defaulted: string[];
 }
 
 /** Where a memory setting is written: the cap (`limit`) or the scheduling floor (`reservation`). */
@@ -36,7 +50,9 @@ export interface ComposeService {
   image?: ComposeScalar;
   memory: MemorySetting[];
   /** `environment` in either form (`- KEY=value` or `KEY: value`); later entries win. */
-  environment: Map<string, string>;
+  environment: Map<string, EnvironmentValue>;
+  /** Whether `env_file` names files: variables set there are unknown here. */
+  envFiles: boolean;
   /** The words of `command` and `entrypoint`: each list item, or the whole string. */
   commandWords: string[];
   profiles: string[];
@@ -82,7 +98,9 @@ function lookup(doc: Doc, map: unknown, key: string, depth = 0): unknown {
 
 function scalarOf(node: unknown): ComposeScalar | undefined {
   if (!isScalar(node) || node.value === null || !node.range) return undefined;
-  return { text: String(node.value), start: node.range[0], end: node.range[1] };
+  const text = String(node.value);
+  const { text: value, defaulted } = interpolate(text);
+  return { text, value, defaulted, start: node.range[0], end: node.range[1] };
 }
 
 function textOf(doc: Doc, node: unknown): string | undefined {
@@ -97,22 +115,37 @@ function textsOf(doc: Doc, node: unknown): string[] {
   return text === undefined ? [] : [text];
 }
 
-function environmentOf(doc: Doc, node: unknown): Map<string, string> {
-  const environment = new Map<string, string>();
+const environmentValue = (text: string | undefined): EnvironmentValue =>
+  text === undefined
+    ? { defaulted: [] }
+    : (({ text: value, defaulted }) => ({ value, defaulted }))(interpolate(text));
+
+function environmentOf(doc: Doc, node: unknown): Map<string, EnvironmentValue> {
+  const environment = new Map<string, EnvironmentValue>();
   const value = resolved(doc, node);
   if (isSeq(value)) {
     for (const item of textsOf(doc, value)) {
+      // `- KEY=value`, or `- KEY` alone: the value comes from the shell.
       const equals = item.indexOf('=');
-      if (equals > 0) environment.set(item.slice(0, equals).trim(), item.slice(equals + 1));
+      const name = (equals === -1 ? item : item.slice(0, equals)).trim();
+      if (name)
+        environment.set(name, environmentValue(equals === -1 ? undefined : item.slice(equals + 1)));
     }
   } else if (isMap(value)) {
     for (const pair of value.items) {
       const name = textOf(doc, pair.key);
-      const text = textOf(doc, pair.value);
-      if (name !== undefined && text !== undefined) environment.set(name, text);
+      if (name !== undefined) environment.set(name, environmentValue(textOf(doc, pair.value)));
     }
   }
   return environment;
+}
+
+/** Whether `env_file` names a file (`.env`, `[a.env]`, or the long syntax `- path: a.env`). */
+function namesFiles(doc: Doc, node: unknown): boolean {
+  const value = resolved(doc, node);
+  if (isSeq(value)) return value.items.length > 0;
+  if (isMap(value)) return true;
+  return isScalar(value) && value.value !== null && String(value.value) !== '';
 }
 
 /** The memory settings compose reads, short syntax and the `deploy` block alike. */
@@ -144,10 +177,11 @@ function serviceOf(doc: Doc, name: string, node: unknown): ComposeService {
     image: scalarOf(lookup(doc, node, 'image')),
     memory,
     environment: environmentOf(doc, lookup(doc, node, 'environment')),
+    envFiles: namesFiles(doc, lookup(doc, node, 'env_file')),
     commandWords: [
       ...textsOf(doc, lookup(doc, node, 'entrypoint')),
       ...textsOf(doc, lookup(doc, node, 'command')),
-    ],
+    ].map((word) => interpolate(word).text),
     profiles: textsOf(doc, lookup(doc, node, 'profiles')),
   };
 }

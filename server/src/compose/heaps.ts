@@ -23,13 +23,15 @@ export interface HeapSetting {
   flag: string;
   /** Where: a variable name, or `command`. */
   where: string;
+  /** The variables whose default the flag's variable took (`JAVA_OPTS: ${JAVA_OPTS:--Xmx1g}`). */
+  defaulted: string[];
 }
 
 const JVM_FLAG = /(?:^|\s|")(-Xm[xs](\S+?))(?=$|\s|")/g;
 const NODE_FLAG = /(?:^|\s|")(--max[-_]old[-_]space[-_]size=(\S+?))(?=$|\s|")/g;
 
 /** The heap flags in one string, with their sizes (undefined when unreadable: `-Xmx${HEAP}`). */
-function flagsIn(text: string): { flag: string; bytes: number | undefined }[] {
+export function flagsIn(text: string): { flag: string; bytes: number | undefined }[] {
   const found: { flag: string; bytes: number | undefined }[] = [];
   for (const match of text.matchAll(JVM_FLAG))
     found.push({ flag: match[1], bytes: jvmBytes(match[2]) });
@@ -51,19 +53,22 @@ export interface ServiceHeaps {
 export function serviceHeaps(service: ComposeService): ServiceHeaps {
   const settings: HeapSetting[] = [];
   let unreadable = false;
-  const collect = (text: string, where: string): void => {
+  const collect = (text: string, where: string, defaulted: string[]): void => {
     for (const { flag, bytes } of flagsIn(text)) {
       if (bytes === undefined) unreadable = true;
-      else settings.push({ bytes, flag, where });
+      else settings.push({ bytes, flag, where, defaulted });
     }
   };
   for (const name of [...JVM_OPTION_VARIABLES, 'NODE_OPTIONS']) {
-    const value = service.environment.get(name);
-    if (value === undefined) continue;
-    // `KAFKA_HEAP_OPTS=${HEAP}`: the image's default heap no longer applies, and the set one is unknown.
-    if (value.includes('$') && flagsIn(value).length === 0) unreadable = true;
-    collect(value, name);
+    const entry = service.environment.get(name);
+    if (entry === undefined) continue;
+    const value = entry.value;
+    // `KAFKA_HEAP_OPTS=${HEAP}`, or passed from the shell (`- KAFKA_HEAP_OPTS`): the image's
+    // default heap may no longer apply, and the set one is unknown.
+    if (value === undefined || (value.includes('$') && flagsIn(value).length === 0))
+      unreadable = true;
+    if (value !== undefined) collect(value, name, entry.defaulted);
   }
-  collect(service.commandWords.join(' '), 'command');
+  collect(service.commandWords.join(' '), 'command', []);
   return { settings, unreadable };
 }

@@ -11,6 +11,12 @@ export interface ImageNeed {
   kind: 'minimum' | 'default-heap';
   /** For `default-heap`: the variable that replaces the default heap. */
   heapVariable?: string;
+  /**
+   * For `default-heap`: what in `heapVariable` replaces the default. `any-value`: the start
+   * script only applies its default when the variable is empty; `heap-flag`: the default sits in
+   * `jvm.options`, and only a heap flag of the variable's, read after it, overrides it.
+   */
+  replacedBy?: 'any-value' | 'heap-flag';
 }
 
 const MiB = 1024 ** 2;
@@ -50,6 +56,7 @@ export const IMAGE_NEEDS: readonly ImageNeed[] = [
     bytes: GiB,
     kind: 'default-heap',
     heapVariable: 'KAFKA_HEAP_OPTS',
+    replacedBy: 'any-value',
   },
   // OpenSearch's config/jvm.options, shipped in the image: "-Xms1g" and "-Xmx1g" unless
   // OPENSEARCH_JAVA_OPTS sets the heap.
@@ -59,6 +66,7 @@ export const IMAGE_NEEDS: readonly ImageNeed[] = [
     bytes: GiB,
     kind: 'default-heap',
     heapVariable: 'OPENSEARCH_JAVA_OPTS',
+    replacedBy: 'heap-flag',
   },
 ];
 
