@@ -144,7 +144,7 @@ describe('compose files', () => {
     assert.equal(file.services[0].memory[0].value.text, '1g');
   });
 
-  it('reports a limit merged from an `x-` template once, however many services share it', async () => {
+  it('reports a limit and heap merged from an `x-` template once, naming every service', async () => {
     const text = [
       'x-jvm: &jvm',
       '  environment:',
@@ -157,8 +157,8 @@ describe('compose files', () => {
     ].join('\n');
     const { findings } = await analyzeOne('compose.yaml', text);
     assert.deepEqual(
-      findings.map((f) => [f.startPos.line, f.message.slice(0, 13)]),
-      [[4, 'Service `a`: ']],
+      findings.map((f) => [f.startPos.line, f.message.slice(0, 22)]),
+      [[4, 'Services `a` and `b`: ']],
     );
   });
 

@@ -1,5 +1,5 @@
 import type { FileContext, Rule } from '../../server/src/engine/rule';
-import type { ComposeService, MemorySetting } from '../../server/src/compose/document';
+import type { ComposeService, Inheritance, MemorySetting } from '../../server/src/compose/document';
 import {
   flagsIn,
   serviceHeaps,
@@ -16,18 +16,41 @@ function unlessSet(variables: string[]): string {
 }
 
 const limitText = (setting: MemorySetting, bytes: number): string =>
-  `\`${setting.key}: ${setting.value.text}\` caps the container at ${formatBytes(bytes)}` +
-  unlessSet(setting.value.defaulted);
+  `\`${setting.key}: ${setting.value.text}\`` +
+  (setting.value.via ? ` (from \`${setting.value.via.text}\`)` : '') +
+  ` caps the container at ${formatBytes(bytes)}${unlessSet(setting.value.defaulted)}`;
+
+/**
+ * Where a finding goes. A limit the service writes: on it. A limit merged from an `x-` template
+ * along with what makes it too low (the heap, the image): on the template's limit, one line to
+ * change for every service that merges both, reported once. A limit merged in while the heap or
+ * image is the service's own: on the alias in the service (`<<: *jvm-defaults`), so the finding,
+ * and a `perflens-ignore` for it, concern this service and not every service sharing the template.
+ */
+function findingRange(
+  setting: MemorySetting,
+  reason: Inheritance | undefined,
+): { start: number; end: number } {
+  const via = setting.value.via;
+  return via && via.start !== reason?.start ? via : setting.value;
+}
+
+/** `Service `a``, `Services `a` and `b``: the services a finding concerns. */
+function servicesLabel(names: string[]): string {
+  const quoted = names.map((name) => `\`${name}\``);
+  if (quoted.length === 1) return `Service ${quoted[0]}`;
+  return `Services ${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
+}
 
 function heapMessage(
-  service: ComposeService,
+  who: string,
   setting: MemorySetting,
   bytes: number,
   heap: HeapSetting,
 ): string {
   const where = heap.where === 'command' ? 'its command' : `\`${heap.where}\``;
   return (
-    `Service \`${service.name}\`: ${where} sets a ${formatBytes(heap.bytes)} heap ` +
+    `${who}: ${where} sets a ${formatBytes(heap.bytes)} heap ` +
     `(\`${heap.flag}\`${unlessSet(heap.defaulted)}) but ` +
     `${limitText(setting, bytes)}: the process needs memory beyond its heap, and the container is ` +
     'OOM-killed once the heap fills'
@@ -35,6 +58,7 @@ function heapMessage(
 }
 
 function needMessage(
+  who: string,
   service: ComposeService,
   setting: MemorySetting,
   bytes: number,
@@ -43,7 +67,7 @@ function needMessage(
   const image = service.image
     ? `\`${service.image.value}\`${unlessSet(service.image.defaulted)}`
     : '';
-  const subject = `Service \`${service.name}\` (${image}): ${limitText(setting, bytes)}`;
+  const subject = `${who} (${image}): ${limitText(setting, bytes)}`;
   return need.kind === 'default-heap'
     ? `${subject}, but ${need.product} starts with a ${formatBytes(need.bytes)} heap ` +
         (need.replacedBy === 'any-value'
@@ -77,11 +101,17 @@ function replacesDefaultHeap(
     : flagsIn(entry.value).length > 0;
 }
 
-/**
- * Checks one service. `reported` holds the limits already reported: an `x-` template's limit
- * merged into several services (`<<: *jvm-defaults`) is one line to change, reported once.
- */
-function checkService(ctx: FileContext, service: ComposeService, reported: Set<number>): void {
+/** A finding for one service, its message written once the services sharing its range are known. */
+interface Candidate {
+  start: number;
+  end: number;
+  service: string;
+  message: (who: string) => string;
+}
+
+/** The findings for one service's limits. */
+function checkService(service: ComposeService): Candidate[] {
+  const candidates: Candidate[] = [];
   const heaps = serviceHeaps(service);
   const largestHeap = heaps.settings.reduce<HeapSetting | undefined>(
     (largest, heap) => (!largest || outweighs(heap, largest) ? heap : largest),
@@ -93,21 +123,27 @@ function checkService(ctx: FileContext, service: ComposeService, reported: Set<n
     if (setting.kind !== 'limit') continue;
     const bytes = composeBytes(setting.value.value);
     if (bytes === undefined) continue;
-    let message: string | undefined;
-    if (largestHeap && largestHeap.bytes >= bytes)
-      message = heapMessage(service, setting, bytes, largestHeap);
-    else if (need?.kind === 'minimum' && bytes < need.bytes)
-      message = needMessage(service, setting, bytes, need);
-    else if (
-      need?.kind === 'default-heap' &&
-      bytes <= need.bytes &&
-      !replacesDefaultHeap(service, need, heaps)
-    )
-      message = needMessage(service, setting, bytes, need);
-    if (!message || reported.has(setting.value.start)) continue;
-    reported.add(setting.value.start);
-    ctx.report({ start: setting.value.start, end: setting.value.end, message });
+    let message: ((who: string) => string) | undefined;
+    // What makes the limit too low, and the alias the service takes it through.
+    let reason: Inheritance | undefined;
+    if (largestHeap && largestHeap.bytes >= bytes) {
+      message = (who) => heapMessage(who, setting, bytes, largestHeap);
+      reason = largestHeap.via;
+    } else if (
+      (need?.kind === 'minimum' && bytes < need.bytes) ||
+      (need?.kind === 'default-heap' &&
+        bytes <= need.bytes &&
+        !replacesDefaultHeap(service, need, heaps))
+    ) {
+      const imageNeed = need;
+      message = (who) => needMessage(who, service, setting, bytes, imageNeed);
+      reason = service.image?.via;
+    }
+    if (!message) continue;
+    const { start, end } = findingRange(setting, reason);
+    candidates.push({ start, end, service: service.name, message });
   }
+  return candidates;
 }
 
 /** Container memory limits below the heap the service sets, or below what its image needs. */
@@ -134,7 +170,13 @@ export const composeMemoryTooLow: Rule = {
         '`OPENSEARCH_JAVA_OPTS`). Values are interpolated as compose does when a default is written: ' +
         '`${SONAR_MEM:-1g}` and `${SONAR_MEM-1g}` read as `1g`, the default `docker compose up` runs ' +
         'with when neither `.env` nor the shell sets the variable, and the message names the variable ' +
-        'that would override it. Images are matched by repository (`neo4j:5`, `docker.io/library/neo4j`, ' +
+        'that would override it. Anchors, aliases and `<<` merge keys are resolved as YAML merges ' +
+        "them (the service's own keys first, then each merged map in order, shallowly): a limit, " +
+        'image or environment merged from an `x-` template counts. A finding sits on the limit when ' +
+        'the service writes it, or when the template also brings what makes it too low (then it is ' +
+        'reported once, naming every service that merges both); otherwise on the alias in the ' +
+        'service that brings the limit in (`<<: *jvm-defaults`), so it concerns that service alone. ' +
+        'Images are matched by repository (`neo4j:5`, `docker.io/library/neo4j`, ' +
         '`bitnami/neo4j`), with registry and tag removed. Services behind `profiles:` are checked too: ' +
         'once started, they run with the same limit. Only compose files are read (`docker-compose.yml`, ' +
         '`docker-compose.*.yml`, `compose.yaml`, `compose.*.yaml`), not other YAML.',
@@ -173,8 +215,20 @@ export const composeMemoryTooLow: Rule = {
       ],
     },
   },
-  check(ctx) {
-    const reported = new Set<number>();
-    for (const service of ctx.compose?.services ?? []) checkService(ctx, service, reported);
+  check(ctx: FileContext) {
+    // An `x-` template's limit and heap merged into several services are one line to change:
+    // reported once, naming every service (the first one's message).
+    const byStart = new Map<number, Candidate[]>();
+    for (const service of ctx.compose?.services ?? [])
+      for (const candidate of checkService(service))
+        byStart.set(candidate.start, [...(byStart.get(candidate.start) ?? []), candidate]);
+    for (const [start, candidates] of byStart) {
+      const names = [...new Set(candidates.map((candidate) => candidate.service))];
+      ctx.report({
+        start,
+        end: candidates[0].end,
+        message: candidates[0].message(servicesLabel(names)),
+      });
+    }
   },
 };

@@ -15,6 +15,17 @@ import {
 } from 'yaml';
 import { interpolate } from './interpolation';
 
+/**
+ * How a service takes a value it does not write itself: the alias in the service that brings it
+ * in (`<<: *jvm-defaults`, `mem_limit: *small`, a whole service `b: *a`), with its range.
+ */
+export interface Inheritance {
+  start: number;
+  end: number;
+  /** As written: `*jvm-defaults`. */
+  text: string;
+}
+
 /** A scalar value as text (numbers and booleans as written), with its range in the file. */
 export interface ComposeScalar {
   /** As written: `${SONAR_MEM:-1g}`. */
@@ -23,8 +34,11 @@ export interface ComposeScalar {
   value: string;
   /** The variables whose default `value` took. */
   defaulted: string[];
+  /** Where the value is written: its range may be in an `x-` template the service merges. */
   start: number;
   end: number;
+  /** The alias the service takes the value through; undefined for a value the service writes. */
+  via?: Inheritance;
 }
 
 /** An `environment` entry's value, interpolated. */
@@ -33,6 +47,8 @@ export interface EnvironmentValue {
   value?: string;
   /** The variables whose default `value` took. */
   defaulted: string[];
+  /** The alias the service takes the variable through (`environment: *jvm-env`, `<<: *jvm`). */
+  via?: Inheritance;
 }
 
 /** Where a memory setting is written: the cap (`limit`) or the scheduling floor (`reservation`). */
@@ -55,6 +71,8 @@ export interface ComposeService {
   envFiles: boolean;
   /** The words of `command` and `entrypoint`: each list item, or the whole string. */
   commandWords: string[];
+  /** The alias the service takes its `command` (else `entrypoint`) through. */
+  commandVia?: Inheritance;
   profiles: string[];
 }
 
@@ -74,33 +92,50 @@ function resolved(doc: Doc, node: unknown): unknown {
 const isMergeKey = (key: unknown): boolean =>
   isScalar(key) && (typeof key.value === 'symbol' || key.value === '<<');
 
+/** A node reached from a service, with the first alias on the way there. */
+interface Found {
+  node: unknown;
+  via?: Inheritance;
+}
+
+/** `via`, or else `node` itself when it is an alias: the outermost alias is the service's own. */
+function through(node: unknown, via: Inheritance | undefined): Inheritance | undefined {
+  if (via || !isAlias(node) || !node.range) return via;
+  return { start: node.range[0], end: node.range[1], text: `*${node.source}` };
+}
+
 /**
  * The value under `key` in a map, looking through merge keys (`<<: *defaults`, the x-anchor
- * templates compose files share settings with) when the map does not set it itself.
+ * templates compose files share settings with) when the map does not set it itself, as YAML
+ * merges do: the map's own keys first, then each merged map in order.
  */
-function lookup(doc: Doc, map: unknown, key: string, depth = 0): unknown {
-  const node = resolved(doc, map);
-  if (!isMap(node) || depth > 8) return undefined;
+function lookup(doc: Doc, map: Found | undefined, key: string, depth = 0): Found | undefined {
+  if (!map || depth > 8) return undefined;
+  const via = through(map.node, map.via);
+  const node = resolved(doc, map.node);
+  if (!isMap(node)) return undefined;
   const own = (node as YAMLMap).items.find(
     (pair) => isScalar(pair.key) && String(pair.key.value) === key,
   );
-  if (own) return resolved(doc, own.value);
+  if (own) return { node: resolved(doc, own.value), via: through(own.value, via) };
   for (const pair of (node as YAMLMap).items) {
     if (!isMergeKey(pair.key)) continue;
     const sources = resolved(doc, pair.value);
-    for (const source of isSeq(sources) ? sources.items : [sources]) {
-      const found = lookup(doc, source, key, depth + 1);
+    const sourcesVia = through(pair.value, via);
+    for (const source of isSeq(sources) ? sources.items : [pair.value]) {
+      const found = lookup(doc, { node: source, via: sourcesVia }, key, depth + 1);
       if (found !== undefined) return found;
     }
   }
   return undefined;
 }
 
-function scalarOf(node: unknown): ComposeScalar | undefined {
+function scalarOf(found: Found | undefined): ComposeScalar | undefined {
+  const node = found?.node;
   if (!isScalar(node) || node.value === null || !node.range) return undefined;
   const text = String(node.value);
   const { text: value, defaulted } = interpolate(text);
-  return { text, value, defaulted, start: node.range[0], end: node.range[1] };
+  return { text, value, defaulted, start: node.range[0], end: node.range[1], via: found?.via };
 }
 
 function textOf(doc: Doc, node: unknown): string | undefined {
@@ -115,14 +150,14 @@ function textsOf(doc: Doc, node: unknown): string[] {
   return text === undefined ? [] : [text];
 }
 
-const environmentValue = (text: string | undefined): EnvironmentValue =>
-  text === undefined
-    ? { defaulted: [] }
-    : (({ text: value, defaulted }) => ({ value, defaulted }))(interpolate(text));
-
-function environmentOf(doc: Doc, node: unknown): Map<string, EnvironmentValue> {
+function environmentOf(doc: Doc, found: Found | undefined): Map<string, EnvironmentValue> {
   const environment = new Map<string, EnvironmentValue>();
-  const value = resolved(doc, node);
+  const environmentValue = (text: string | undefined): EnvironmentValue => {
+    if (text === undefined) return { defaulted: [], via: found?.via };
+    const { text: value, defaulted } = interpolate(text);
+    return { value, defaulted, via: found?.via };
+  };
+  const value = resolved(doc, found?.node);
   if (isSeq(value)) {
     for (const item of textsOf(doc, value)) {
       // `- KEY=value`, or `- KEY` alone: the value comes from the shell.
@@ -141,8 +176,8 @@ function environmentOf(doc: Doc, node: unknown): Map<string, EnvironmentValue> {
 }
 
 /** Whether `env_file` names a file (`.env`, `[a.env]`, or the long syntax `- path: a.env`). */
-function namesFiles(doc: Doc, node: unknown): boolean {
-  const value = resolved(doc, node);
+function namesFiles(doc: Doc, found: Found | undefined): boolean {
+  const value = resolved(doc, found?.node);
   if (isSeq(value)) return value.items.length > 0;
   if (isMap(value)) return true;
   return isScalar(value) && value.value !== null && String(value.value) !== '';
@@ -165,24 +200,27 @@ const MEMORY_PATHS: { key: string; kind: MemoryKind; path: string[] }[] = [
 ];
 
 function serviceOf(doc: Doc, name: string, node: unknown): ComposeService {
+  const service: Found = { node };
   const memory: MemorySetting[] = [];
   for (const { key, kind, path } of MEMORY_PATHS) {
-    let value: unknown = node;
-    for (const step of path) value = lookup(doc, value, step);
-    const scalar = scalarOf(value);
+    let found: Found | undefined = service;
+    for (const step of path) found = lookup(doc, found, step);
+    const scalar = scalarOf(found);
     if (scalar) memory.push({ key, kind, value: scalar });
   }
+  const entrypoint = lookup(doc, service, 'entrypoint');
+  const command = lookup(doc, service, 'command');
   return {
     name,
-    image: scalarOf(lookup(doc, node, 'image')),
+    image: scalarOf(lookup(doc, service, 'image')),
     memory,
-    environment: environmentOf(doc, lookup(doc, node, 'environment')),
-    envFiles: namesFiles(doc, lookup(doc, node, 'env_file')),
-    commandWords: [
-      ...textsOf(doc, lookup(doc, node, 'entrypoint')),
-      ...textsOf(doc, lookup(doc, node, 'command')),
-    ].map((word) => interpolate(word).text),
-    profiles: textsOf(doc, lookup(doc, node, 'profiles')),
+    environment: environmentOf(doc, lookup(doc, service, 'environment')),
+    envFiles: namesFiles(doc, lookup(doc, service, 'env_file')),
+    commandWords: [...textsOf(doc, entrypoint?.node), ...textsOf(doc, command?.node)].map(
+      (word) => interpolate(word).text,
+    ),
+    commandVia: (command ?? entrypoint)?.via,
+    profiles: textsOf(doc, lookup(doc, service, 'profiles')?.node),
   };
 }
 
@@ -196,7 +234,7 @@ export function parseComposeFile(text: string): ComposeFile {
     schema: 'core',
   });
   if (doc.errors.length > 0) return { services: [], invalid: true };
-  const services = lookup(doc, doc.contents as Node | null, 'services');
+  const services = lookup(doc, { node: doc.contents as Node | null }, 'services')?.node;
   if (!isMap(services)) return { services: [], invalid: false };
   return {
     services: services.items.flatMap((pair) => {

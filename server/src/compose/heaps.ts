@@ -3,7 +3,7 @@
  * `command`/`entrypoint`: a heap at or above the container's memory limit gets the container
  * OOM-killed once it fills, since the process needs memory beyond its heap too.
  */
-import type { ComposeService } from './document';
+import type { ComposeService, Inheritance } from './document';
 import { jvmBytes } from './sizes';
 
 /** Variables JVM launchers read options from (images' start scripts, or the JVM itself). */
@@ -25,6 +25,8 @@ export interface HeapSetting {
   where: string;
   /** The variables whose default the flag's variable took (`JAVA_OPTS: ${JAVA_OPTS:--Xmx1g}`). */
   defaulted: string[];
+  /** The alias the service takes the flag through, as for any other value. */
+  via?: Inheritance;
 }
 
 const JVM_FLAG = /(?:^|\s|")(-Xm[xs](\S+?))(?=$|\s|")/g;
@@ -53,10 +55,15 @@ export interface ServiceHeaps {
 export function serviceHeaps(service: ComposeService): ServiceHeaps {
   const settings: HeapSetting[] = [];
   let unreadable = false;
-  const collect = (text: string, where: string, defaulted: string[]): void => {
+  const collect = (
+    text: string,
+    where: string,
+    defaulted: string[],
+    via: Inheritance | undefined,
+  ): void => {
     for (const { flag, bytes } of flagsIn(text)) {
       if (bytes === undefined) unreadable = true;
-      else settings.push({ bytes, flag, where, defaulted });
+      else settings.push({ bytes, flag, where, defaulted, via });
     }
   };
   for (const name of [...JVM_OPTION_VARIABLES, 'NODE_OPTIONS']) {
@@ -67,8 +74,8 @@ export function serviceHeaps(service: ComposeService): ServiceHeaps {
     // default heap may no longer apply, and the set one is unknown.
     if (value === undefined || (value.includes('$') && flagsIn(value).length === 0))
       unreadable = true;
-    if (value !== undefined) collect(value, name, entry.defaulted);
+    if (value !== undefined) collect(value, name, entry.defaulted, entry.via);
   }
-  collect(service.commandWords.join(' '), 'command', []);
+  collect(service.commandWords.join(' '), 'command', [], service.commandVia);
   return { settings, unreadable };
 }
