@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { yamlCommentStarts } from '../server/src/compose/comments';
 import { parseComposeFile } from '../server/src/compose/document';
+import { ramHeap } from '../server/src/compose/heaps';
 import { imageNeed, imageRepository } from '../server/src/compose/images';
 import { interpolate } from '../server/src/compose/interpolation';
 import { composeBytes, formatBytes, jvmBytes } from '../server/src/compose/sizes';
@@ -79,6 +80,20 @@ describe('compose files', () => {
     assert.deepEqual(read('${LOW:+512m}'), ['${LOW:+512m}', '', false]);
     assert.deepEqual(read('${MEM:-1g'), ['${MEM:-1g', '', false]);
     assert.deepEqual(read('-Xmx$${HEAP} costs $5'), ['-Xmx${HEAP} costs $5', '', true]);
+  });
+
+  it('size a heap from memory as HotSpot does, and not near its small-memory threshold', () => {
+    const MiB = 1024 ** 2;
+    const sizing = { maxPercent: 100, minPercent: 50 };
+    assert.equal(ramHeap(sizing, 1024 * MiB)?.bytes, 1024 * MiB);
+    // Under ~250 MiB HotSpot takes MinRAMPercentage; around the threshold, the JVM's default decides.
+    assert.equal(ramHeap(sizing, 200 * MiB)?.bytes, 100 * MiB);
+    assert.equal(ramHeap(sizing, 248 * MiB), undefined);
+    assert.equal(ramHeap(sizing, 256 * MiB)?.bytes, 256 * MiB);
+    assert.equal(
+      ramHeap({ maxPercent: 25, minPercent: 50, maxRam: 4096 * MiB }, 512 * MiB)?.bytes,
+      1024 * MiB,
+    );
   });
 
   it('match images by repository, not by substring', () => {

@@ -2,11 +2,14 @@ import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { ComposeService, Inheritance, MemorySetting } from '../../server/src/compose/document';
 import {
   flagsIn,
+  isInitialHeapFlag,
+  ramHeap,
   serviceHeaps,
+  type RamHeap,
   type HeapSetting,
   type ServiceHeaps,
 } from '../../server/src/compose/heaps';
-import { imageNeed, type ImageNeed } from '../../server/src/compose/images';
+import { imageNeed, sizesOwnHeap, type ImageNeed } from '../../server/src/compose/images';
 import { composeBytes, formatBytes } from '../../server/src/compose/sizes';
 
 /** ` unless `SONAR_MEM` is set`: a default interpolated in is what runs only without one. */
@@ -79,7 +82,40 @@ function needMessage(
 
 /** The larger heap; of equal ones the maximum (`-Xmx1g` over `-Xms1g`), which is what caps it. */
 const outweighs = (heap: HeapSetting, other: HeapSetting): boolean =>
-  heap.bytes > other.bytes || (heap.bytes === other.bytes && !heap.flag.startsWith('-Xms'));
+  heap.bytes > other.bytes || (heap.bytes === other.bytes && !isInitialHeapFlag(heap.flag));
+
+function ramHeapMessage(who: string, setting: MemorySetting, bytes: number, heap: RamHeap): string {
+  const place = (where: string) => (where === 'command' ? 'its command' : `\`${where}\``);
+  const percent = `${Number(heap.percent.toFixed(1))}%`;
+  const unless = unlessSet([
+    ...(heap.shareFlag?.defaulted ?? []),
+    ...(heap.maxRamFlag?.defaulted ?? []),
+  ]);
+  const sizing = heap.maxRamFlag
+    ? `${place(heap.maxRamFlag.where)} sets a ${formatBytes(heap.bytes)} heap (` +
+      (heap.shareFlag
+        ? `\`${heap.shareFlag.flag}\` of \`${heap.maxRamFlag.flag}\``
+        : `the default ${percent} of \`${heap.maxRamFlag.flag}\``) +
+      `${unless})`
+    : `${place(heap.shareFlag?.where ?? 'command')} sizes the heap at ${percent} of the ` +
+      `container's memory (\`${heap.shareFlag?.flag}\`${unless})`;
+  return (
+    `${who}: ${sizing} but ${limitText(setting, bytes)}: the process needs memory beyond its ` +
+    'heap, and the container is OOM-killed once the heap fills'
+  );
+}
+
+/**
+ * Whether a heap sized from memory (`-XX:MaxRAMPercentage`) decides the service's heap: not for
+ * images whose start script passes its own `-Xmx` (Elasticsearch; OpenSearch's `jvm.options`;
+ * Kafka's script while `KAFKA_HEAP_OPTS` is empty), since `-Xmx` overrides any percentage.
+ */
+function memorySizingApplies(service: ComposeService, need: ImageNeed | undefined): boolean {
+  if (service.image && sizesOwnHeap(service.image.value)) return false;
+  if (need?.kind !== 'default-heap') return true;
+  if (need.replacedBy !== 'any-value' || need.heapVariable === undefined) return false;
+  return (service.environment.get(need.heapVariable)?.value?.trim() ?? '') !== '';
+}
 
 /**
  * Whether the service may replace the heap its image starts with: through the image's heap
@@ -126,9 +162,14 @@ function checkService(service: ComposeService): Candidate[] {
     let message: ((who: string) => string) | undefined;
     // What makes the limit too low, and the alias the service takes it through.
     let reason: Inheritance | undefined;
+    const fromMemory =
+      heaps.ram && memorySizingApplies(service, need) ? ramHeap(heaps.ram, bytes) : undefined;
     if (largestHeap && largestHeap.bytes >= bytes) {
       message = (who) => heapMessage(who, setting, bytes, largestHeap);
       reason = largestHeap.via;
+    } else if (fromMemory && fromMemory.bytes >= bytes) {
+      message = (who) => ramHeapMessage(who, setting, bytes, fromMemory);
+      reason = (fromMemory.shareFlag ?? fromMemory.maxRamFlag)?.via;
     } else if (
       (need?.kind === 'minimum' && bytes < need.bytes) ||
       (need?.kind === 'default-heap' &&
@@ -160,8 +201,11 @@ export const composeMemoryTooLow: Rule = {
         'Reads the memory limits of docker compose services (`mem_limit`, `deploy.resources.limits.memory`; ' +
         'sizes as compose reads them: `1073741824`, `512m`, `1g`, `1GB`, `1.5GiB`, `1048576k`, any case) ' +
         'and reports a limit that is at or ' +
-        'below the heap the service sets (`-Xmx`/`-Xms` in `JAVA_OPTS`, `ES_JAVA_OPTS`, ' +
-        '`OPENSEARCH_JAVA_OPTS`, `KAFKA_HEAP_OPTS`, `JVM_OPTS`, `_JAVA_OPTIONS`, `JAVA_TOOL_OPTIONS`, or ' +
+        'below the heap the service sets (`-Xmx`/`-Xms`/`-XX:MaxHeapSize` in `JAVA_OPTS`, `ES_JAVA_OPTS`, ' +
+        '`OPENSEARCH_JAVA_OPTS`, `KAFKA_HEAP_OPTS`, `JVM_OPTS`, `_JAVA_OPTIONS`, `JAVA_TOOL_OPTIONS`; a heap ' +
+        'sized from memory as HotSpot sizes it when no maximum heap is set: `-XX:MaxRAMPercentage` (or ' +
+        '`-XX:MaxRAMFraction`) of the container limit at 100% or more, or of `-XX:MaxRAM` when set, ' +
+        'which replaces the limit in that sizing (`-XX:MaxRAM=4g` alone is a 1 GiB heap); or ' +
         '`--max-old-space-size` in `NODE_OPTIONS`, in `environment` (a `- KEY=value` list or a map) or in ' +
         '`command`/`entrypoint`), or ' +
         'below what the image needs: the documented minimum of SonarQube (2 GB), Neo4j (2 GB) and ' +
@@ -208,6 +252,8 @@ export const composeMemoryTooLow: Rule = {
         "Limits at or above the image's documented need.",
         'Limits, heaps and images written with a variable that has no default (`mem_limit: ${ES_MEM}`, `$ES_MEM`, `${ES_MEM:?required}`, `${LOW:+512m}`, `-Xmx${HEAP}`): `.env` and the shell decide them at `docker compose up`, and no value is guessed. `.env` files are not read, so a default is taken as what runs. `$$` is a literal `$` for the container, not a variable.',
         "Kafka and OpenSearch limits when the heap variable may replace the image's default heap: any non-empty `KAFKA_HEAP_OPTS` (even without `-Xmx`: the start script then adds none), a heap flag in `OPENSEARCH_JAVA_OPTS`, a heap variable with an unreadable value or passed from the shell (`- KAFKA_HEAP_OPTS`, `KAFKA_HEAP_OPTS:`), a service with an `env_file` (which may set it), or a heap set in another variable.",
+        'Heaps sized from memory below 100% of the limit (`-XX:MaxRAMPercentage=90`): how much room metaspace, threads, the code cache and direct buffers need depends on the service, as with an `-Xmx` just below the limit. Also `-XX:InitialRAMPercentage`, which HotSpot caps at the maximum heap, and `-XX:MinRAMPercentage` alone.',
+        'A percentage where a maximum heap decides instead: `-Xmx` or `-XX:MaxHeapSize` set anywhere in the service (or a JVM variable that cannot be read or comes from the shell, which may set one); Elasticsearch images, whose launcher passes its own `-Xmx`; OpenSearch, whose `jvm.options` holds `-Xmx1g`; Kafka while `KAFKA_HEAP_OPTS` is empty. Limits under about 250 MiB with the default `MinRAMPercentage`, where HotSpot takes half the memory or its default maximum heap.',
         'Reservations (`mem_reservation`, `deploy.resources.reservations.memory`): a scheduling floor, not a cap, so the process is not killed past it.',
         'Elasticsearch and ClickHouse images without a heap setting: Elasticsearch sizes its heap from the container limit, and neither documents a minimum for a container.',
         'Limits or heaps set in another file (`extends`, `include`, override files): each file is read alone.',

@@ -97,3 +97,20 @@ export function imageNeed(reference: string): ImageNeed | undefined {
   const repository = imageRepository(reference);
   return repository === undefined ? undefined : BY_REPOSITORY.get(repository);
 }
+
+/**
+ * Images whose start script sizes the heap itself and passes `-Xmx` (Elasticsearch's launcher
+ * from the container's memory, Bitnami's from `ELASTICSEARCH_HEAP_SIZE` or the memory), so a
+ * `-XX:MaxRAMPercentage` given to them never decides the heap.
+ */
+const SELF_SIZING_REPOSITORIES = new Set([
+  'elasticsearch',
+  'elasticsearch/elasticsearch',
+  'bitnami/elasticsearch',
+]);
+
+/** Whether the image's start script passes its own `-Xmx`, whatever memory flags the service sets. */
+export function sizesOwnHeap(reference: string): boolean {
+  const repository = imageRepository(reference);
+  return repository !== undefined && SELF_SIZING_REPOSITORIES.has(repository);
+}
