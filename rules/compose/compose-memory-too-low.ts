@@ -111,6 +111,8 @@ function ramHeapMessage(who: string, setting: MemorySetting, bytes: number, heap
  * Kafka's script while `KAFKA_HEAP_OPTS` is empty), since `-Xmx` overrides any percentage.
  */
 function memorySizingApplies(service: ComposeService, need: ImageNeed | undefined): boolean {
+  // A base service in another file may set `-Xmx`, which overrides any percentage.
+  if (service.incomplete) return false;
   if (service.image && sizesOwnHeap(service.image.value)) return false;
   if (need?.kind !== 'default-heap') return true;
   if (need.replacedBy !== 'any-value' || need.heapVariable === undefined) return false;
@@ -120,14 +122,16 @@ function memorySizingApplies(service: ComposeService, need: ImageNeed | undefine
 /**
  * Whether the service may replace the heap its image starts with: through the image's heap
  * variable (any value for Kafka's start script, a heap flag for OpenSearch's `jvm.options`; a
- * value passed from the shell or an `env_file` may hold either), or a heap set anywhere else.
+ * value passed from the shell, an `env_file` or a base service in another file may hold either),
+ * or a heap set anywhere else.
  */
 function replacesDefaultHeap(
   service: ComposeService,
   need: ImageNeed,
   heaps: ServiceHeaps,
 ): boolean {
-  if (heaps.settings.length > 0 || heaps.unreadable || service.envFiles) return true;
+  if (heaps.settings.length > 0 || heaps.unreadable || service.envFiles || service.incomplete)
+    return true;
   const entry =
     need.heapVariable === undefined ? undefined : service.environment.get(need.heapVariable);
   if (!entry) return false;
@@ -220,6 +224,10 @@ export const composeMemoryTooLow: Rule = {
         'the service writes it, or when the template also brings what makes it too low (then it is ' +
         'reported once, naming every service that merges both); otherwise on the alias in the ' +
         'service that brings the limit in (`<<: *jvm-defaults`), so it concerns that service alone. ' +
+        '`extends` of a service in the same file (`extends: java-base`, `extends: {service: java-base}`) ' +
+        'is merged as compose merges it: `environment` and `deploy.resources.limits` key by key, ' +
+        '`command`, `entrypoint`, `image` and `mem_limit` replaced; a finding the base causes is ' +
+        'reported once on the base, naming every service, and one the service adds on its `extends`. ' +
         'Images are matched by repository (`neo4j:5`, `docker.io/library/neo4j`, ' +
         '`bitnami/neo4j`), with registry and tag removed. Services behind `profiles:` are checked too: ' +
         'once started, they run with the same limit. Only compose files are read (`docker-compose.yml`, ' +
@@ -256,7 +264,7 @@ export const composeMemoryTooLow: Rule = {
         'A percentage where a maximum heap decides instead: `-Xmx` or `-XX:MaxHeapSize` set anywhere in the service (or a JVM variable that cannot be read or comes from the shell, which may set one); Elasticsearch images, whose launcher passes its own `-Xmx`; OpenSearch, whose `jvm.options` holds `-Xmx1g`; Kafka while `KAFKA_HEAP_OPTS` is empty. Limits under about 250 MiB with the default `MinRAMPercentage`, where HotSpot takes half the memory or its default maximum heap.',
         'Reservations (`mem_reservation`, `deploy.resources.reservations.memory`): a scheduling floor, not a cap, so the process is not killed past it.',
         'Elasticsearch and ClickHouse images without a heap setting: Elasticsearch sizes its heap from the container limit, and neither documents a minimum for a container.',
-        'Limits or heaps set in another file (`extends`, `include`, override files): each file is read alone.',
+        'What other files set: a base service `extends: {file: ...}` names, or one this file does not define, is not read, so the image default-heap and `MaxRAMPercentage` checks stay silent for the service (the base may set the heap variable or `-Xmx`); a heap and a limit the service sets itself are still judged. `include`d files are not read into this one (each compose file in the workspace is checked on its own). Override files (`compose.override.yaml`, `-f`) are not merged either: a limit an override raises is not seen.',
         'Files that are not valid YAML (a file being edited): no finding until it parses.',
       ],
     },

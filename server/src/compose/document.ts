@@ -74,6 +74,11 @@ export interface ComposeService {
   /** The alias the service takes its `command` (else `entrypoint`) through. */
   commandVia?: Inheritance;
   profiles: string[];
+  /**
+   * Whether the service `extends` a service this file cannot resolve (`file:` another file, a
+   * service not defined here, a cycle): its environment and command may hold more than read here.
+   */
+  incomplete: boolean;
 }
 
 export interface ComposeFile {
@@ -199,29 +204,141 @@ const MEMORY_PATHS: { key: string; kind: MemoryKind; path: string[] }[] = [
   },
 ];
 
-function serviceOf(doc: Doc, name: string, node: unknown): ComposeService {
-  const service: Found = { node };
-  const memory: MemorySetting[] = [];
+interface Words {
+  words: string[];
+  via?: Inheritance;
+}
+
+/** What one service definition sets itself, its `<<` merges included, before `extends`. */
+interface Layer {
+  image?: ComposeScalar;
+  memory: Map<string, MemorySetting>;
+  environment: Map<string, EnvironmentValue>;
+  envFiles: boolean;
+  entrypoint?: Words;
+  command?: Words;
+  profiles: string[];
+  incomplete: boolean;
+}
+
+function wordsOf(doc: Doc, found: Found | undefined): Words | undefined {
+  if (!found || (isScalar(found.node) && found.node.value === null)) return undefined;
+  return { words: textsOf(doc, found.node).map((word) => interpolate(word).text), via: found.via };
+}
+
+function layerOf(doc: Doc, service: Found): Layer {
+  const memory = new Map<string, MemorySetting>();
   for (const { key, kind, path } of MEMORY_PATHS) {
     let found: Found | undefined = service;
     for (const step of path) found = lookup(doc, found, step);
     const scalar = scalarOf(found);
-    if (scalar) memory.push({ key, kind, value: scalar });
+    if (scalar) memory.set(key, { key, kind, value: scalar });
   }
-  const entrypoint = lookup(doc, service, 'entrypoint');
-  const command = lookup(doc, service, 'command');
   return {
-    name,
     image: scalarOf(lookup(doc, service, 'image')),
     memory,
     environment: environmentOf(doc, lookup(doc, service, 'environment')),
     envFiles: namesFiles(doc, lookup(doc, service, 'env_file')),
-    commandWords: [...textsOf(doc, entrypoint?.node), ...textsOf(doc, command?.node)].map(
-      (word) => interpolate(word).text,
-    ),
-    commandVia: (command ?? entrypoint)?.via,
+    entrypoint: wordsOf(doc, lookup(doc, service, 'entrypoint')),
+    command: wordsOf(doc, lookup(doc, service, 'command')),
     profiles: textsOf(doc, lookup(doc, service, 'profiles')?.node),
+    incomplete: false,
   };
+}
+
+/** `extends: base` or `extends: {service: base, file: other.yml}`, with its range as an inheritance. */
+function extendsOf(
+  doc: Doc,
+  service: Found,
+): { service?: string; file?: string; via: Inheritance } | undefined {
+  const found = lookup(doc, service, 'extends');
+  const node = found?.node as Node | undefined;
+  if (!node?.range) return undefined;
+  const base = isMap(node) ? textOf(doc, lookup(doc, found, 'service')?.node) : textOf(doc, node);
+  const file = isMap(node) ? textOf(doc, lookup(doc, found, 'file')?.node) : undefined;
+  const via = found?.via ?? {
+    start: node.range[0],
+    end: node.range[1],
+    text: `extends: ${base ?? '?'}`,
+  };
+  return { service: base, file, via };
+}
+
+/**
+ * A base service's layer merged under a service's own, as compose merges `extends`: mappings
+ * (`environment`, `deploy.resources.limits`) key by key, `command`, `entrypoint` and scalars
+ * replaced. What comes from the base is taken through the service's `extends`.
+ */
+function extendLayer(base: Layer, own: Layer, via: Inheritance): Layer {
+  const inherited = <T extends { via?: Inheritance }>(value: T | undefined): T | undefined =>
+    value && { ...value, via };
+  const memory = new Map<string, MemorySetting>();
+  for (const [key, setting] of base.memory)
+    memory.set(key, { ...setting, value: { ...setting.value, via } });
+  for (const [key, setting] of own.memory) memory.set(key, setting);
+  const environment = new Map<string, EnvironmentValue>();
+  for (const [key, value] of base.environment) environment.set(key, { ...value, via });
+  for (const [key, value] of own.environment) environment.set(key, value);
+  return {
+    image: own.image ?? inherited(base.image),
+    memory,
+    environment,
+    envFiles: own.envFiles || base.envFiles,
+    entrypoint: own.entrypoint ?? inherited(base.entrypoint),
+    command: own.command ?? inherited(base.command),
+    profiles: own.profiles,
+    incomplete: own.incomplete || base.incomplete,
+  };
+}
+
+/** Reads every service, resolving `extends` of services in this file. */
+function servicesOf(doc: Doc, services: YAMLMap): ComposeService[] {
+  const nodes = new Map<string, unknown>();
+  for (const pair of services.items) {
+    const name = textOf(doc, pair.key);
+    if (name !== undefined && !nodes.has(name)) nodes.set(name, pair.value);
+  }
+  const layers = new Map<string, Layer>();
+  const resolving = new Set<string>();
+  const layer = (name: string): Layer => {
+    const cached = layers.get(name);
+    if (cached) return cached;
+    const service: Found = { node: nodes.get(name) };
+    let result = layerOf(doc, service);
+    const base = extendsOf(doc, service);
+    if (base) {
+      // Another file, a service not defined here, or a cycle: what the base adds is unknown.
+      if (
+        base.file !== undefined ||
+        base.service === undefined ||
+        !nodes.has(base.service) ||
+        resolving.has(base.service)
+      )
+        result = { ...result, incomplete: true };
+      else {
+        resolving.add(name);
+        result = extendLayer(layer(base.service), result, base.via);
+        resolving.delete(name);
+      }
+    }
+    layers.set(name, result);
+    return result;
+  };
+  return [...nodes.keys()].map((name) => {
+    const { image, memory, environment, envFiles, entrypoint, command, profiles, incomplete } =
+      layer(name);
+    return {
+      name,
+      image,
+      memory: MEMORY_PATHS.flatMap(({ key }) => memory.get(key) ?? []),
+      environment,
+      envFiles,
+      commandWords: [...(entrypoint?.words ?? []), ...(command?.words ?? [])],
+      commandVia: (command ?? entrypoint)?.via,
+      profiles,
+      incomplete,
+    };
+  });
 }
 
 /** Reads a compose file; text that is not valid YAML (a file mid-edit) has no services. */
@@ -236,11 +353,5 @@ export function parseComposeFile(text: string): ComposeFile {
   if (doc.errors.length > 0) return { services: [], invalid: true };
   const services = lookup(doc, { node: doc.contents as Node | null }, 'services')?.node;
   if (!isMap(services)) return { services: [], invalid: false };
-  return {
-    services: services.items.flatMap((pair) => {
-      const name = textOf(doc, pair.key);
-      return name === undefined ? [] : [serviceOf(doc, name, pair.value)];
-    }),
-    invalid: false,
-  };
+  return { services: servicesOf(doc, services), invalid: false };
 }
