@@ -226,7 +226,9 @@ export const composeMemoryTooLow: Rule = {
         'service that brings the limit in (`<<: *jvm-defaults`), so it concerns that service alone. ' +
         '`extends` of a service in the same file (`extends: java-base`, `extends: {service: java-base}`) ' +
         'is merged as compose merges it: `environment` and `deploy.resources.limits` key by key, ' +
-        '`command`, `entrypoint`, `image` and `mem_limit` replaced; a finding the base causes is ' +
+        '`command`, `entrypoint`, `image` and `mem_limit` replaced, and a setting tagged `!reset` or ' +
+        "`!override` (`environment: !override`, `mem_limit: !reset null`) not merged with the base's; " +
+        'a finding the base causes is ' +
         'reported once on the base, naming every service, and one the service adds on its `extends`. ' +
         'Images are matched by repository (`neo4j:5`, `docker.io/library/neo4j`, ' +
         '`bitnami/neo4j`), with registry and tag removed. Services behind `profiles:` are checked too: ' +

@@ -219,7 +219,18 @@ interface Layer {
   command?: Words;
   profiles: string[];
   incomplete: boolean;
+  /**
+   * Settings the service decides alone though it `extends` a base: tagged `!reset` or
+   * `!override` (compose's tags for dropping or replacing, not merging, what a base sets), on the
+   * setting or a mapping above it (`deploy: !override`).
+   */
+  owned: Set<string>;
 }
+
+const tagged = (found: Found | undefined): boolean => {
+  const tag = (found?.node as Node | undefined)?.tag;
+  return tag === '!reset' || tag === '!override';
+};
 
 function wordsOf(doc: Doc, found: Found | undefined): Words | undefined {
   if (!found || (isScalar(found.node) && found.node.value === null)) return undefined;
@@ -228,21 +239,30 @@ function wordsOf(doc: Doc, found: Found | undefined): Words | undefined {
 
 function layerOf(doc: Doc, service: Found): Layer {
   const memory = new Map<string, MemorySetting>();
+  const owned = new Set<string>();
   for (const { key, kind, path } of MEMORY_PATHS) {
     let found: Found | undefined = service;
-    for (const step of path) found = lookup(doc, found, step);
+    for (const step of path) {
+      found = lookup(doc, found, step);
+      if (tagged(found)) owned.add(key);
+    }
     const scalar = scalarOf(found);
     if (scalar) memory.set(key, { key, kind, value: scalar });
   }
+  const environment = lookup(doc, service, 'environment');
+  const envFile = lookup(doc, service, 'env_file');
+  if (tagged(environment)) owned.add('environment');
+  if (tagged(envFile)) owned.add('env_file');
   return {
     image: scalarOf(lookup(doc, service, 'image')),
     memory,
-    environment: environmentOf(doc, lookup(doc, service, 'environment')),
-    envFiles: namesFiles(doc, lookup(doc, service, 'env_file')),
+    environment: environmentOf(doc, environment),
+    envFiles: namesFiles(doc, envFile),
     entrypoint: wordsOf(doc, lookup(doc, service, 'entrypoint')),
     command: wordsOf(doc, lookup(doc, service, 'command')),
     profiles: textsOf(doc, lookup(doc, service, 'profiles')?.node),
     incomplete: false,
+    owned,
   };
 }
 
@@ -274,20 +294,22 @@ function extendLayer(base: Layer, own: Layer, via: Inheritance): Layer {
     value && { ...value, via };
   const memory = new Map<string, MemorySetting>();
   for (const [key, setting] of base.memory)
-    memory.set(key, { ...setting, value: { ...setting.value, via } });
+    if (!own.owned.has(key)) memory.set(key, { ...setting, value: { ...setting.value, via } });
   for (const [key, setting] of own.memory) memory.set(key, setting);
   const environment = new Map<string, EnvironmentValue>();
-  for (const [key, value] of base.environment) environment.set(key, { ...value, via });
+  if (!own.owned.has('environment'))
+    for (const [key, value] of base.environment) environment.set(key, { ...value, via });
   for (const [key, value] of own.environment) environment.set(key, value);
   return {
     image: own.image ?? inherited(base.image),
     memory,
     environment,
-    envFiles: own.envFiles || base.envFiles,
+    envFiles: own.envFiles || (base.envFiles && !own.owned.has('env_file')),
     entrypoint: own.entrypoint ?? inherited(base.entrypoint),
     command: own.command ?? inherited(base.command),
     profiles: own.profiles,
     incomplete: own.incomplete || base.incomplete,
+    owned: own.owned,
   };
 }
 
