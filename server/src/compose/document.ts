@@ -138,8 +138,9 @@ function lookup(doc: Doc, map: Found | undefined, key: string, depth = 0): Found
 function scalarOf(found: Found | undefined): ComposeScalar | undefined {
   const node = found?.node;
   if (!isScalar(node) || node.value === null || !node.range) return undefined;
-  const text = String(node.value);
-  const { text: value, defaulted } = interpolate(text);
+  // A number as written (`0x40000000`), its value as YAML reads it.
+  const text = typeof node.value === 'number' && node.source ? node.source : String(node.value);
+  const { text: value, defaulted } = interpolate(String(node.value));
   return { text, value, defaulted, start: node.range[0], end: node.range[1], via: found?.via };
 }
 
