@@ -2,7 +2,9 @@
 import * as assert from 'node:assert/strict';
 import { yamlCommentStarts } from '../server/src/compose/comments';
 import { parseComposeFile } from '../server/src/compose/document';
+import { ramHeap } from '../server/src/compose/heaps';
 import { imageNeed, imageRepository } from '../server/src/compose/images';
+import { interpolate } from '../server/src/compose/interpolation';
 import { composeBytes, formatBytes, jvmBytes } from '../server/src/compose/sizes';
 import { languageOf } from '../server/src/languages/detect';
 import { isSkippedByDiscovery } from '../server/src/workspace/discovery';
@@ -58,6 +60,40 @@ describe('compose files', () => {
     assert.equal(formatBytes(1536 * MiB), '1.5 GiB');
     assert.equal(formatBytes(1250 * MiB), '1250 MiB');
     assert.equal(formatBytes(768 * MiB), '768 MiB');
+  });
+
+  it('interpolate defaults and leave variables without one as written', () => {
+    const read = (text: string) => {
+      const { text: value, defaulted, complete } = interpolate(text);
+      return [value, defaulted.join(','), complete];
+    };
+    assert.deepEqual(read('1g'), ['1g', '', true]);
+    assert.deepEqual(read('${MEM:-1g}'), ['1g', 'MEM', true]);
+    assert.deepEqual(read('${MEM-1g}'), ['1g', 'MEM', true]);
+    assert.deepEqual(read('${MEM:-}'), ['', 'MEM', true]);
+    assert.deepEqual(read('-Xms${H:-1g} -Xmx${H:-1g}'), ['-Xms1g -Xmx1g', 'H,H', true]);
+    assert.deepEqual(read('${A:-${B:-2g}}'), ['2g', 'A,B', true]);
+    assert.deepEqual(read('${A:-${B}}'), ['${A:-${B}}', '', false]);
+    assert.deepEqual(read('${MEM}'), ['${MEM}', '', false]);
+    assert.deepEqual(read('$MEM'), ['$MEM', '', false]);
+    assert.deepEqual(read('${MEM:?required}'), ['${MEM:?required}', '', false]);
+    assert.deepEqual(read('${LOW:+512m}'), ['${LOW:+512m}', '', false]);
+    assert.deepEqual(read('${MEM:-1g'), ['${MEM:-1g', '', false]);
+    assert.deepEqual(read('-Xmx$${HEAP} costs $5'), ['-Xmx${HEAP} costs $5', '', true]);
+  });
+
+  it('size a heap from memory as HotSpot does, and not near its small-memory threshold', () => {
+    const MiB = 1024 ** 2;
+    const sizing = { maxPercent: 100, minPercent: 50 };
+    assert.equal(ramHeap(sizing, 1024 * MiB)?.bytes, 1024 * MiB);
+    // Under ~250 MiB HotSpot takes MinRAMPercentage; around the threshold, the JVM's default decides.
+    assert.equal(ramHeap(sizing, 200 * MiB)?.bytes, 100 * MiB);
+    assert.equal(ramHeap(sizing, 248 * MiB), undefined);
+    assert.equal(ramHeap(sizing, 256 * MiB)?.bytes, 256 * MiB);
+    assert.equal(
+      ramHeap({ maxPercent: 25, minPercent: 50, maxRam: 4096 * MiB }, 512 * MiB)?.bytes,
+      1024 * MiB,
+    );
   });
 
   it('match images by repository, not by substring', () => {
@@ -123,7 +159,7 @@ describe('compose files', () => {
     assert.equal(file.services[0].memory[0].value.text, '1g');
   });
 
-  it('reports a limit merged from an `x-` template once, however many services share it', async () => {
+  it('reports a limit and heap merged from an `x-` template once, naming every service', async () => {
     const text = [
       'x-jvm: &jvm',
       '  environment:',
@@ -136,8 +172,8 @@ describe('compose files', () => {
     ].join('\n');
     const { findings } = await analyzeOne('compose.yaml', text);
     assert.deepEqual(
-      findings.map((f) => [f.startPos.line, f.message.slice(0, 13)]),
-      [[4, 'Service `a`: ']],
+      findings.map((f) => [f.startPos.line, f.message.slice(0, 22)]),
+      [[4, 'Services `a` and `b`: ']],
     );
   });
 

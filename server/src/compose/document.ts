@@ -13,12 +13,42 @@ import {
   type Node,
   type YAMLMap,
 } from 'yaml';
+import { interpolate } from './interpolation';
+
+/**
+ * How a service takes a value it does not write itself: the alias in the service that brings it
+ * in (`<<: *jvm-defaults`, `mem_limit: *small`, a whole service `b: *a`), with its range.
+ */
+export interface Inheritance {
+  start: number;
+  end: number;
+  /** As written: `*jvm-defaults`. */
+  text: string;
+}
 
 /** A scalar value as text (numbers and booleans as written), with its range in the file. */
 export interface ComposeScalar {
+  /** As written: `${SONAR_MEM:-1g}`. */
   text: string;
+  /** Interpolated: defaults used, variables without one left as written (`1g`, `${HEAP}`). */
+  value: string;
+  /** The variables whose default `value` took. */
+  defaulted: string[];
+  /** Where the value is written: its range may be in an `x-` template the service merges. */
   start: number;
   end: number;
+  /** The alias the service takes the value through; undefined for a value the service writes. */
+  via?: Inheritance;
+}
+
+/** An `environment` entry's value, interpolated. */
+export interface EnvironmentValue {
+  /** Undefined for a variable passed from the shell (`- KAFKA_HEAP_OPTS`, `KAFKA_HEAP_OPTS:`). */
+  value?: string;
+  /** The variables whose default `value` took. */
+  defaulted: string[];
+  /** The alias the service takes the variable through (`environment: *jvm-env`, `<<: *jvm`). */
+  via?: Inheritance;
 }
 
 /** Where a memory setting is written: the cap (`limit`) or the scheduling floor (`reservation`). */
@@ -36,10 +66,19 @@ export interface ComposeService {
   image?: ComposeScalar;
   memory: MemorySetting[];
   /** `environment` in either form (`- KEY=value` or `KEY: value`); later entries win. */
-  environment: Map<string, string>;
+  environment: Map<string, EnvironmentValue>;
+  /** Whether `env_file` names files: variables set there are unknown here. */
+  envFiles: boolean;
   /** The words of `command` and `entrypoint`: each list item, or the whole string. */
   commandWords: string[];
+  /** The alias the service takes its `command` (else `entrypoint`) through. */
+  commandVia?: Inheritance;
   profiles: string[];
+  /**
+   * Whether the service `extends` a service this file cannot resolve (`file:` another file, a
+   * service not defined here, a cycle): its environment and command may hold more than read here.
+   */
+  incomplete: boolean;
 }
 
 export interface ComposeFile {
@@ -58,31 +97,51 @@ function resolved(doc: Doc, node: unknown): unknown {
 const isMergeKey = (key: unknown): boolean =>
   isScalar(key) && (typeof key.value === 'symbol' || key.value === '<<');
 
+/** A node reached from a service, with the first alias on the way there. */
+interface Found {
+  node: unknown;
+  via?: Inheritance;
+}
+
+/** `via`, or else `node` itself when it is an alias: the outermost alias is the service's own. */
+function through(node: unknown, via: Inheritance | undefined): Inheritance | undefined {
+  if (via || !isAlias(node) || !node.range) return via;
+  return { start: node.range[0], end: node.range[1], text: `*${node.source}` };
+}
+
 /**
  * The value under `key` in a map, looking through merge keys (`<<: *defaults`, the x-anchor
- * templates compose files share settings with) when the map does not set it itself.
+ * templates compose files share settings with) when the map does not set it itself, as YAML
+ * merges do: the map's own keys first, then each merged map in order.
  */
-function lookup(doc: Doc, map: unknown, key: string, depth = 0): unknown {
-  const node = resolved(doc, map);
-  if (!isMap(node) || depth > 8) return undefined;
+function lookup(doc: Doc, map: Found | undefined, key: string, depth = 0): Found | undefined {
+  if (!map || depth > 8) return undefined;
+  const via = through(map.node, map.via);
+  const node = resolved(doc, map.node);
+  if (!isMap(node)) return undefined;
   const own = (node as YAMLMap).items.find(
     (pair) => isScalar(pair.key) && String(pair.key.value) === key,
   );
-  if (own) return resolved(doc, own.value);
+  if (own) return { node: resolved(doc, own.value), via: through(own.value, via) };
   for (const pair of (node as YAMLMap).items) {
     if (!isMergeKey(pair.key)) continue;
     const sources = resolved(doc, pair.value);
-    for (const source of isSeq(sources) ? sources.items : [sources]) {
-      const found = lookup(doc, source, key, depth + 1);
+    const sourcesVia = through(pair.value, via);
+    for (const source of isSeq(sources) ? sources.items : [pair.value]) {
+      const found = lookup(doc, { node: source, via: sourcesVia }, key, depth + 1);
       if (found !== undefined) return found;
     }
   }
   return undefined;
 }
 
-function scalarOf(node: unknown): ComposeScalar | undefined {
+function scalarOf(found: Found | undefined): ComposeScalar | undefined {
+  const node = found?.node;
   if (!isScalar(node) || node.value === null || !node.range) return undefined;
-  return { text: String(node.value), start: node.range[0], end: node.range[1] };
+  // A number as written (`0x40000000`), its value as YAML reads it.
+  const text = typeof node.value === 'number' && node.source ? node.source : String(node.value);
+  const { text: value, defaulted } = interpolate(String(node.value));
+  return { text, value, defaulted, start: node.range[0], end: node.range[1], via: found?.via };
 }
 
 function textOf(doc: Doc, node: unknown): string | undefined {
@@ -97,22 +156,37 @@ function textsOf(doc: Doc, node: unknown): string[] {
   return text === undefined ? [] : [text];
 }
 
-function environmentOf(doc: Doc, node: unknown): Map<string, string> {
-  const environment = new Map<string, string>();
-  const value = resolved(doc, node);
+function environmentOf(doc: Doc, found: Found | undefined): Map<string, EnvironmentValue> {
+  const environment = new Map<string, EnvironmentValue>();
+  const environmentValue = (text: string | undefined): EnvironmentValue => {
+    if (text === undefined) return { defaulted: [], via: found?.via };
+    const { text: value, defaulted } = interpolate(text);
+    return { value, defaulted, via: found?.via };
+  };
+  const value = resolved(doc, found?.node);
   if (isSeq(value)) {
     for (const item of textsOf(doc, value)) {
+      // `- KEY=value`, or `- KEY` alone: the value comes from the shell.
       const equals = item.indexOf('=');
-      if (equals > 0) environment.set(item.slice(0, equals).trim(), item.slice(equals + 1));
+      const name = (equals === -1 ? item : item.slice(0, equals)).trim();
+      if (name)
+        environment.set(name, environmentValue(equals === -1 ? undefined : item.slice(equals + 1)));
     }
   } else if (isMap(value)) {
     for (const pair of value.items) {
       const name = textOf(doc, pair.key);
-      const text = textOf(doc, pair.value);
-      if (name !== undefined && text !== undefined) environment.set(name, text);
+      if (name !== undefined) environment.set(name, environmentValue(textOf(doc, pair.value)));
     }
   }
   return environment;
+}
+
+/** Whether `env_file` names a file (`.env`, `[a.env]`, or the long syntax `- path: a.env`). */
+function namesFiles(doc: Doc, found: Found | undefined): boolean {
+  const value = resolved(doc, found?.node);
+  if (isSeq(value)) return value.items.length > 0;
+  if (isMap(value)) return true;
+  return isScalar(value) && value.value !== null && String(value.value) !== '';
 }
 
 /** The memory settings compose reads, short syntax and the `deploy` block alike. */
@@ -131,25 +205,163 @@ const MEMORY_PATHS: { key: string; kind: MemoryKind; path: string[] }[] = [
   },
 ];
 
-function serviceOf(doc: Doc, name: string, node: unknown): ComposeService {
-  const memory: MemorySetting[] = [];
+interface Words {
+  words: string[];
+  via?: Inheritance;
+}
+
+/** What one service definition sets itself, its `<<` merges included, before `extends`. */
+interface Layer {
+  image?: ComposeScalar;
+  memory: Map<string, MemorySetting>;
+  environment: Map<string, EnvironmentValue>;
+  envFiles: boolean;
+  entrypoint?: Words;
+  command?: Words;
+  profiles: string[];
+  incomplete: boolean;
+  /**
+   * Settings the service decides alone though it `extends` a base: tagged `!reset` or
+   * `!override` (compose's tags for dropping or replacing, not merging, what a base sets), on the
+   * setting or a mapping above it (`deploy: !override`).
+   */
+  owned: Set<string>;
+}
+
+const tagged = (found: Found | undefined): boolean => {
+  const tag = (found?.node as Node | undefined)?.tag;
+  return tag === '!reset' || tag === '!override';
+};
+
+function wordsOf(doc: Doc, found: Found | undefined): Words | undefined {
+  if (!found || (isScalar(found.node) && found.node.value === null)) return undefined;
+  return { words: textsOf(doc, found.node).map((word) => interpolate(word).text), via: found.via };
+}
+
+function layerOf(doc: Doc, service: Found): Layer {
+  const memory = new Map<string, MemorySetting>();
+  const owned = new Set<string>();
   for (const { key, kind, path } of MEMORY_PATHS) {
-    let value: unknown = node;
-    for (const step of path) value = lookup(doc, value, step);
-    const scalar = scalarOf(value);
-    if (scalar) memory.push({ key, kind, value: scalar });
+    let found: Found | undefined = service;
+    for (const step of path) {
+      found = lookup(doc, found, step);
+      if (tagged(found)) owned.add(key);
+    }
+    const scalar = scalarOf(found);
+    if (scalar) memory.set(key, { key, kind, value: scalar });
   }
+  const environment = lookup(doc, service, 'environment');
+  const envFile = lookup(doc, service, 'env_file');
+  if (tagged(environment)) owned.add('environment');
+  if (tagged(envFile)) owned.add('env_file');
   return {
-    name,
-    image: scalarOf(lookup(doc, node, 'image')),
+    image: scalarOf(lookup(doc, service, 'image')),
     memory,
-    environment: environmentOf(doc, lookup(doc, node, 'environment')),
-    commandWords: [
-      ...textsOf(doc, lookup(doc, node, 'entrypoint')),
-      ...textsOf(doc, lookup(doc, node, 'command')),
-    ],
-    profiles: textsOf(doc, lookup(doc, node, 'profiles')),
+    environment: environmentOf(doc, environment),
+    envFiles: namesFiles(doc, envFile),
+    entrypoint: wordsOf(doc, lookup(doc, service, 'entrypoint')),
+    command: wordsOf(doc, lookup(doc, service, 'command')),
+    profiles: textsOf(doc, lookup(doc, service, 'profiles')?.node),
+    incomplete: false,
+    owned,
   };
+}
+
+/** `extends: base` or `extends: {service: base, file: other.yml}`, with its range as an inheritance. */
+function extendsOf(
+  doc: Doc,
+  service: Found,
+): { service?: string; file?: string; via: Inheritance } | undefined {
+  const found = lookup(doc, service, 'extends');
+  const node = found?.node as Node | undefined;
+  if (!node?.range) return undefined;
+  const base = isMap(node) ? textOf(doc, lookup(doc, found, 'service')?.node) : textOf(doc, node);
+  const file = isMap(node) ? textOf(doc, lookup(doc, found, 'file')?.node) : undefined;
+  const via = found?.via ?? {
+    start: node.range[0],
+    end: node.range[1],
+    text: `extends: ${base ?? '?'}`,
+  };
+  return { service: base, file, via };
+}
+
+/**
+ * A base service's layer merged under a service's own, as compose merges `extends`: mappings
+ * (`environment`, `deploy.resources.limits`) key by key, `command`, `entrypoint` and scalars
+ * replaced. What comes from the base is taken through the service's `extends`.
+ */
+function extendLayer(base: Layer, own: Layer, via: Inheritance): Layer {
+  const inherited = <T extends { via?: Inheritance }>(value: T | undefined): T | undefined =>
+    value && { ...value, via };
+  const memory = new Map<string, MemorySetting>();
+  for (const [key, setting] of base.memory)
+    if (!own.owned.has(key)) memory.set(key, { ...setting, value: { ...setting.value, via } });
+  for (const [key, setting] of own.memory) memory.set(key, setting);
+  const environment = new Map<string, EnvironmentValue>();
+  if (!own.owned.has('environment'))
+    for (const [key, value] of base.environment) environment.set(key, { ...value, via });
+  for (const [key, value] of own.environment) environment.set(key, value);
+  return {
+    image: own.image ?? inherited(base.image),
+    memory,
+    environment,
+    envFiles: own.envFiles || (base.envFiles && !own.owned.has('env_file')),
+    entrypoint: own.entrypoint ?? inherited(base.entrypoint),
+    command: own.command ?? inherited(base.command),
+    profiles: own.profiles,
+    incomplete: own.incomplete || base.incomplete,
+    owned: own.owned,
+  };
+}
+
+/** Reads every service, resolving `extends` of services in this file. */
+function servicesOf(doc: Doc, services: YAMLMap): ComposeService[] {
+  const nodes = new Map<string, unknown>();
+  for (const pair of services.items) {
+    const name = textOf(doc, pair.key);
+    if (name !== undefined && !nodes.has(name)) nodes.set(name, pair.value);
+  }
+  const layers = new Map<string, Layer>();
+  const resolving = new Set<string>();
+  const layer = (name: string): Layer => {
+    const cached = layers.get(name);
+    if (cached) return cached;
+    const service: Found = { node: nodes.get(name) };
+    let result = layerOf(doc, service);
+    const base = extendsOf(doc, service);
+    if (base) {
+      // Another file, a service not defined here, or a cycle: what the base adds is unknown.
+      if (
+        base.file !== undefined ||
+        base.service === undefined ||
+        !nodes.has(base.service) ||
+        resolving.has(base.service)
+      )
+        result = { ...result, incomplete: true };
+      else {
+        resolving.add(name);
+        result = extendLayer(layer(base.service), result, base.via);
+        resolving.delete(name);
+      }
+    }
+    layers.set(name, result);
+    return result;
+  };
+  return [...nodes.keys()].map((name) => {
+    const { image, memory, environment, envFiles, entrypoint, command, profiles, incomplete } =
+      layer(name);
+    return {
+      name,
+      image,
+      memory: MEMORY_PATHS.flatMap(({ key }) => memory.get(key) ?? []),
+      environment,
+      envFiles,
+      commandWords: [...(entrypoint?.words ?? []), ...(command?.words ?? [])],
+      commandVia: (command ?? entrypoint)?.via,
+      profiles,
+      incomplete,
+    };
+  });
 }
 
 /** Reads a compose file; text that is not valid YAML (a file mid-edit) has no services. */
@@ -162,13 +374,7 @@ export function parseComposeFile(text: string): ComposeFile {
     schema: 'core',
   });
   if (doc.errors.length > 0) return { services: [], invalid: true };
-  const services = lookup(doc, doc.contents as Node | null, 'services');
+  const services = lookup(doc, { node: doc.contents as Node | null }, 'services')?.node;
   if (!isMap(services)) return { services: [], invalid: false };
-  return {
-    services: services.items.flatMap((pair) => {
-      const name = textOf(doc, pair.key);
-      return name === undefined ? [] : [serviceOf(doc, name, pair.value)];
-    }),
-    invalid: false,
-  };
+  return { services: servicesOf(doc, services), invalid: false };
 }

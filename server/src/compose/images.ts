@@ -11,6 +11,12 @@ export interface ImageNeed {
   kind: 'minimum' | 'default-heap';
   /** For `default-heap`: the variable that replaces the default heap. */
   heapVariable?: string;
+  /**
+   * For `default-heap`: what in `heapVariable` replaces the default. `any-value`: the start
+   * script only applies its default when the variable is empty; `heap-flag`: the default sits in
+   * `jvm.options`, and only a heap flag of the variable's, read after it, overrides it.
+   */
+  replacedBy?: 'any-value' | 'heap-flag';
 }
 
 const MiB = 1024 ** 2;
@@ -50,6 +56,7 @@ export const IMAGE_NEEDS: readonly ImageNeed[] = [
     bytes: GiB,
     kind: 'default-heap',
     heapVariable: 'KAFKA_HEAP_OPTS',
+    replacedBy: 'any-value',
   },
   // OpenSearch's config/jvm.options, shipped in the image: "-Xms1g" and "-Xmx1g" unless
   // OPENSEARCH_JAVA_OPTS sets the heap.
@@ -59,6 +66,7 @@ export const IMAGE_NEEDS: readonly ImageNeed[] = [
     bytes: GiB,
     kind: 'default-heap',
     heapVariable: 'OPENSEARCH_JAVA_OPTS',
+    replacedBy: 'heap-flag',
   },
 ];
 
@@ -88,4 +96,21 @@ const BY_REPOSITORY = new Map(
 export function imageNeed(reference: string): ImageNeed | undefined {
   const repository = imageRepository(reference);
   return repository === undefined ? undefined : BY_REPOSITORY.get(repository);
+}
+
+/**
+ * Images whose start script sizes the heap itself and passes `-Xmx` (Elasticsearch's launcher
+ * from the container's memory, Bitnami's from `ELASTICSEARCH_HEAP_SIZE` or the memory), so a
+ * `-XX:MaxRAMPercentage` given to them never decides the heap.
+ */
+const SELF_SIZING_REPOSITORIES = new Set([
+  'elasticsearch',
+  'elasticsearch/elasticsearch',
+  'bitnami/elasticsearch',
+]);
+
+/** Whether the image's start script passes its own `-Xmx`, whatever memory flags the service sets. */
+export function sizesOwnHeap(reference: string): boolean {
+  const repository = imageRepository(reference);
+  return repository !== undefined && SELF_SIZING_REPOSITORIES.has(repository);
 }
