@@ -750,6 +750,24 @@ function isSessionFromWith(model: PythonModel, fn: PyFunction | undefined, name:
   return namesSessionFactory(bound.node.childForFieldName('function'));
 }
 
+/**
+ * Statement methods only a SQLAlchemy session (or connection) has: an HTTP or web session, which
+ * a factory's name (`ClientSession()`, `requests.Session()`) may also say, has none of them.
+ */
+const SESSION_STATEMENT_METHODS = new Set(['query', 'execute', 'scalars', 'scalar', 'exec']);
+
+/**
+ * Whether `receiver`, the call a statement method is called on, makes a sync session used once
+ * (`SessionLocal().query(User).count()`): a session factory by name, as for `with` (see
+ * `isSessionFromWith`), and a method that only a database session has.
+ */
+function opensThrowawaySession(call: PyCall, receiver: Node): boolean {
+  return (
+    SESSION_STATEMENT_METHODS.has(call.method) &&
+    namesSessionFactory(receiver.childForFieldName('function'))
+  );
+}
+
 function namesSessionFactory(callee: Node | null): boolean {
   // `sessionmaker(bind=engine)()`: the factory is the inner call's.
   if (callee?.type === 'call') return namesSessionFactory(callee.childForFieldName('function'));
@@ -792,8 +810,14 @@ function dbEffect(call: PyCall, maker: string, model: PythonModel): boolean {
   if (!DB_BLOCKING_METHODS.has(call.method)) return false;
   if (hasObjectsManager(call)) return false; // Django: only evaluating methods, checked above
   if (!call.receiver) return false;
-  // A method on a call's result belongs to the chain whose head is reported: `db.query(X).all()`.
-  if (call.receiver.type === 'call') return false;
+  // A method on a call's result belongs to the chain whose head is reported: `db.query(X).all()`,
+  // unless that call opens the session the statement runs on: `SessionLocal().query(X)`.
+  if (call.receiver.type === 'call')
+    return (
+      opensThrowawaySession(call, call.receiver) &&
+      !awaitsWholeChain(call) &&
+      !buildsSqlOnly(call, model)
+    );
   if (awaitsWholeChain(call)) return false;
   // `session.get("https://...")` or `session.get(url, timeout=5)` is an HTTP session's, and
   // `session.get("key")` a dict's: a database `get` takes a model first.
