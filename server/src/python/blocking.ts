@@ -135,6 +135,14 @@ const FILE_FUNCTIONS = new Set([
   'lzma.open',
   'shelve.open',
 ]);
+/**
+ * Pillow's `Image.open`: given a file name it opens the file and reads its header on the spot;
+ * given a file object (`io.BytesIO(data)`, an upload's `file`) it reads memory or a file opened
+ * elsewhere, so only a path argument makes it file I/O (`opensFilePath`).
+ */
+const IMAGE_OPEN = 'PIL.Image.open';
+/** Names that say file name: `filename`, `image_file_name` (paths are `PATH_NAME`'s). */
+const FILE_NAME = /(?:^|_)file_?name$/i;
 /** Readers that wrap an already opened file: the `open(...)` inside is where the I/O is reported. */
 const FILE_READERS = new Set([
   'json.load',
@@ -718,6 +726,31 @@ function isPathLike(call: PyCall, maker: string): boolean {
   return PATH_NAME.test(root.startsWith('self.') ? root.slice(5) : root);
 }
 
+/**
+ * Whether a call's first argument is a file's path rather than a file object: a string (Pillow
+ * opens a `str` argument as a file name), a `Path(...)` or `base / "name"`, or a name annotated
+ * `str` or `Path` or named like a path (`image_path`, `filename`). Anything else may be a stream.
+ */
+function opensFilePath(call: PyCall): boolean {
+  const arg = call.args.namedChildren.find((child) => child?.type !== 'comment');
+  switch (arg?.type) {
+    case 'string':
+    case 'concatenated_string':
+      return true;
+    case 'call':
+      return /(?:^|\.)(?:Pure)?Path$/.test(dottedName(arg.childForFieldName('function')));
+    case 'binary_operator':
+      return arg.childForFieldName('operator')?.text === '/';
+    case 'identifier': {
+      const annotation = paramOf(call.fn, arg.text)?.annotation ?? '';
+      if (/^(?:str|(?:\w+\.)*(?:Pure)?Path|(?:os\.)?PathLike)$/.test(annotation)) return true;
+      return PATH_NAME.test(arg.text) || FILE_NAME.test(arg.text);
+    }
+    default:
+      return false;
+  }
+}
+
 function httpEffect(call: PyCall, maker: string): boolean {
   if (!SYNC_CLIENT_ALTERNATIVE.has(maker)) return false;
   return LLM_CLIENTS.has(maker)
@@ -881,6 +914,7 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
     (startsWithAny(q, HTTP_MODULE_PREFIXES) && HTTP_CLIENT_METHODS.has(call.method))
   )
     return 'http';
+  if (q === IMAGE_OPEN) return opensFilePath(call) ? 'file' : null;
   if (PROCESS_FUNCTIONS.has(q) || FILE_FUNCTIONS.has(q)) {
     if (!q.includes('.') && topLevelFunctionNames(model).has(q)) return null;
     return PROCESS_FUNCTIONS.has(q) ? 'process' : 'file';
