@@ -17,7 +17,9 @@ export const blockingFileIoInAsync: Rule = {
       whatItDoes:
         'Finds files opened, read or written synchronously in the body of an `async def`: `open()`, ' +
         '`io.open()`, `gzip.open()` and friends, `Path.read_text()`/`write_text()`/`read_bytes()`/' +
-        '`write_bytes()`/`open()`, and `json.load(open(...))` (reported once, on the whole expression). ' +
+        '`write_bytes()`/`open()`, `json.load(open(...))` (reported once, on the whole expression), ' +
+        "and Pillow's `Image.open(path)`, which opens the file and reads its header, given a path: a " +
+        'string, a `Path`, or a name annotated `str`/`Path` or named like one (`image_path`, `filename`). ' +
         'There is no automatic fix: the async replacements (`aiofiles`, `anyio`) are extra ' +
         'dependencies and change how the file object is used (`await f.read()`).',
       whyIsThisBad:
@@ -55,6 +57,8 @@ export const blockingFileIoInAsync: Rule = {
           '`blocking-fs-call-in-async` reports those at a lower severity.',
         'File I/O in a plain `def`, including a sync function nested in an `async def`, and in lambdas.',
         'A module-level function of the file named `open` (not the builtin).',
+        '`Image.open(...)` of a file object (`io.BytesIO(data)`, `upload.file`) or of a name that ' +
+          'says neither path nor file name: Pillow reads it where it already is.',
         'App startup and shutdown hooks (`lifespan`, `@app.on_event("startup")`) and `test_*` ' +
           'functions, which run while no request is waiting.',
       ],

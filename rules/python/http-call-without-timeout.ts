@@ -1,6 +1,12 @@
-import type { Rule } from '../../server/src/engine/rule';
+import type { FileContext, Rule } from '../../server/src/engine/rule';
 import { appendKeywordArgument } from '../../server/src/python/edits';
-import type { PyCall, PyFunction, PythonModel } from '../../server/src/python/model';
+import {
+  dottedName,
+  qualify,
+  type PyCall,
+  type PyFunction,
+  type PythonModel,
+} from '../../server/src/python/model';
 import { localFlow } from '../../server/src/python/local-flow';
 import {
   bindingStatements,
@@ -122,6 +128,32 @@ function hasTimeout(call: PyCall): boolean {
   return call.qualified === URLOPEN && positionalArguments(call).length >= 3;
 }
 
+/** Whether `qualified` names a `requests` function that sends a request, or `urlopen`. */
+function isRequestFunction(qualified: string): boolean {
+  if (qualified === URLOPEN) return true;
+  const method = qualified.slice('requests.'.length);
+  return qualified === `requests.${method}` && REQUEST_METHODS.has(method);
+}
+
+/**
+ * The request function `asyncio.to_thread` runs (`to_thread(requests.get, url)`), quoted as
+ * written, else undefined. Only `to_thread`: it hands its keyword arguments on, so the request's
+ * own `timeout=` can be added to it; `run_in_executor` and `anyio`'s `run_sync` take none.
+ */
+function requestInThread(call: PyCall, model: PythonModel): string | undefined {
+  if (call.qualified !== 'asyncio.to_thread') return undefined;
+  const fn = positionalArguments(call)[0];
+  const name = dottedName(fn ?? null);
+  return name && isRequestFunction(qualify(name, model.imports)) ? name : undefined;
+}
+
+/** Whether a `to_thread` call hands its request a timeout, or may through `**kwargs`. */
+function threadHasTimeout(call: PyCall, request: string, model: PythonModel): boolean {
+  if (keywordArgument(call, 'timeout') || passesSplat(call)) return true;
+  // `to_thread(urlopen, url, data, timeout)`: the request's third positional argument.
+  return qualify(request, model.imports) === URLOPEN && positionalArguments(call).length >= 4;
+}
+
 /** HTTP requests that wait forever on a server that stops answering. */
 export const httpCallWithoutTimeout: Rule = {
   meta: {
@@ -135,7 +167,7 @@ export const httpCallWithoutTimeout: Rule = {
       whatItDoes:
         'Finds HTTP requests made with `requests` (`requests.get/post/put/patch/delete/head/options/request` ' +
         'and the same methods on a `requests.Session()` bound in the file) and `urllib.request.urlopen` that ' +
-        'pass no `timeout`.',
+        'pass no `timeout`, also when run in a thread by `asyncio.to_thread(requests.get, url)`.',
       whyIsThisBad:
         '`requests` and `urlopen` have no default timeout: if the server accepts the connection and then stops ' +
         'answering (an overloaded API, a dropped packet, a half-open socket), the call waits forever. Each ' +
@@ -164,7 +196,9 @@ export const httpCallWithoutTimeout: Rule = {
           'hold it, and `urlopen(url, data, timeout)` with the timeout positional.',
         'Requests on sessions that mount an adapter (`session.mount(...)`, often a timeout adapter) or patch ' +
           '`session.request`, and on sessions the file does not create (their configuration is unknown).',
-        'Requests made through `asyncio.to_thread(requests.get, url)` or `functools.partial` are not seen.',
+        'Requests handed to `loop.run_in_executor(None, requests.get, url)` (it passes no keyword ' +
+          'arguments, so the call has to change shape) or built with `functools.partial` (the timeout ' +
+          'may come when it is called).',
       ],
       fixSafety:
         `Unsafe: with \`timeout=${TIMEOUT_SECONDS}\` a response slower than ${TIMEOUT_SECONDS} seconds raises ` +
@@ -180,6 +214,11 @@ export const httpCallWithoutTimeout: Rule = {
     let configured: Set<SessionBinding> | undefined;
     for (const call of model.calls) {
       const q = call.qualified;
+      const threaded = requestInThread(call, model);
+      if (threaded) {
+        if (!threadHasTimeout(call, threaded, model)) reportMissing(ctx, call, threaded);
+        continue;
+      }
       const direct =
         q === URLOPEN ||
         (q.startsWith('requests.') &&
@@ -193,19 +232,30 @@ export const httpCallWithoutTimeout: Rule = {
         if (!onPlainSession(call, bindings, configured)) continue;
       }
       if (hasTimeout(call)) continue;
-      const callee = call.callee || call.method;
-      ctx.report({
-        start: call.node.startIndex,
-        end: call.node.endIndex,
-        message: `\`${callee}()\` has no \`timeout\`: if the server stops answering, this call waits forever; pass \`timeout=\``,
-        fixes: [
-          {
-            title: FIX_TITLE,
-            safety: 'unsafe',
-            edits: [appendKeywordArgument(call.args, ctx.text, 'timeout', String(TIMEOUT_SECONDS))],
-          },
-        ],
-      });
+      reportMissing(ctx, call, undefined);
     }
   },
 };
+
+/**
+ * Reports a request without a timeout; `threaded`: the request function `call` (an
+ * `asyncio.to_thread`) runs, which takes the `timeout=` on its behalf.
+ */
+function reportMissing(ctx: FileContext, call: PyCall, threaded: string | undefined): void {
+  const callee = call.callee || call.method;
+  const what = threaded
+    ? `\`${threaded}\` run by \`${callee}()\` has no \`timeout\`: if the server stops answering, the thread waits forever`
+    : `\`${callee}()\` has no \`timeout\`: if the server stops answering, this call waits forever`;
+  ctx.report({
+    start: call.node.startIndex,
+    end: call.node.endIndex,
+    message: `${what}; pass \`timeout=\``,
+    fixes: [
+      {
+        title: FIX_TITLE,
+        safety: 'unsafe',
+        edits: [appendKeywordArgument(call.args, ctx.text, 'timeout', String(TIMEOUT_SECONDS))],
+      },
+    ],
+  });
+}

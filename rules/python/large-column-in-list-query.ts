@@ -145,10 +145,35 @@ function relatedManagerOfRow(links: readonly ChainLink[]): string | null | undef
   return attributes.length === 1 && links[at - 1].kind === 'call' ? attributes[0].name : null;
 }
 
-/** Model classes a `.all()` loads whole rows of; none when it is not an entity list query. */
-function listedModels(call: PyCall, fn: PyFunction, model: PythonModel): ListedEntities {
-  if (!call.receiver || call.args.namedChildCount > 0) return NO_ENTITIES;
-  const { root, links } = resolvedChain(call.receiver, fn, model);
+/** A call that loads a query's rows whole: the query, and whether the call left it lazy. */
+interface ListLoad {
+  query: Node;
+  /** A Django `.all()`: a queryset still, which loads nothing until it is iterated. */
+  lazy: boolean;
+}
+
+/**
+ * The query a call loads every row of: the receiver of `.all()`, or a Django queryset written in
+ * `list(...)` (`list(Ticket.objects.filter(status="open"))`), which evaluates it on the spot.
+ * A `list(qs)` of a variable is left alone: a name may hold anything by then, and `list(q.all())`
+ * is its `.all()`'s.
+ */
+function listLoad(call: PyCall): ListLoad | undefined {
+  if (call.method === 'all') {
+    if (!call.receiver || call.args.namedChildCount > 0) return undefined;
+    return { query: call.receiver, lazy: DJANGO_MANAGER_TEXT.test(call.node.text) };
+  }
+  if (call.qualified !== 'list' || call.hasReceiver) return undefined;
+  const args = call.args.namedChildren.filter((arg) => arg?.type !== 'comment');
+  const query = args.length === 1 ? args[0] : null;
+  if (query?.type !== 'call' || !DJANGO_MANAGER_TEXT.test(query.text)) return undefined;
+  const method = query.childForFieldName('function')?.childForFieldName('attribute')?.text;
+  return method === 'all' ? undefined : { query, lazy: false };
+}
+
+/** Model classes a list query loads whole rows of; none when it is not an entity list query. */
+function listedModels(listed: Node, fn: PyFunction, model: PythonModel): ListedEntities {
+  const { root, links } = resolvedChain(listed, fn, model);
   if (choosesColumns(links)) return NO_ENTITIES;
   // `session.query(User)...`
   const query = links.find((link) => link.kind === 'call' && link.name === 'query');
@@ -210,8 +235,10 @@ function responseModelOf(fn: PyFunction): string | undefined {
 function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel): string[] {
   const traits: string[] = [];
   for (const call of calls) {
-    if (call.method !== 'all') continue;
-    const { models, rowParts, pinned } = listedModels(call, fn, pyModel);
+    if (call.method !== 'all' && call.method !== 'list') continue;
+    const load = listLoad(call);
+    if (!load) continue;
+    const { models, rowParts, pinned } = listedModels(load.query, fn, pyModel);
     // `filter(X.id == i)`: one row by its key, not a list (the workspace check asks the models
     // about the other pinned columns).
     if (models.length === 0 || pinsKeyByName(pinned)) continue;
@@ -219,9 +246,8 @@ function listQueryTraits(fn: PyFunction, calls: PyCall[], pyModel: PythonModel):
     let schemas: string[] = [];
     const name = boundName(call);
     // A Django queryset is lazy: bound and then only counted, its `.all()` loads no rows. (A
-    // SQLAlchemy `.all()` runs at once: its list is loaded whatever comes next.)
-    const lazy = DJANGO_MANAGER_TEXT.test(call.node.text);
-    if (name && lazy && onlyRowlessUses(fn, name, pyModel.source)) continue;
+    // SQLAlchemy `.all()` and `list(...)` run at once: the list is loaded whatever comes next.)
+    if (name && load.lazy && onlyRowlessUses(fn, name, pyModel.source)) continue;
     if (returnsRows(call, name, fn, pyModel.source)) {
       responseModel = (isRouteHandler(fn) && responseModelOf(fn)) || '';
       if (!responseModel) continue;
@@ -323,7 +349,7 @@ export const largeColumnInListQuery: Rule = {
       whatItDoes:
         'Finds ORM queries that load whole rows of a model as a list (`session.query(X)...all()`, ' +
         '`session.execute(select(X)).scalars().all()`, `session.scalars(stmt).all()`, `X.query...all()`, ' +
-        '`X.objects...all()`) when the model declares large columns (`JSON`, `JSONB`, `Text`, `LargeBinary`, ' +
+        '`X.objects...all()`, `list(X.objects.filter(...))`) when the model declares large columns (`JSON`, `JSONB`, `Text`, `LargeBinary`, ' +
         '`Mapped[dict]`, Django `JSONField`/`TextField`) that are neither deferred in the model nor left out ' +
         'by the query, when nothing uses those columns: the function builds its result without reading them ' +
         '(and the schema classes it builds from the rows with `Out.model_validate(row)` do not declare them), ' +
@@ -395,7 +421,9 @@ export const largeColumnInListQuery: Rule = {
           '`filter(pk=pk)`), as `unbounded-orm-query` judges them. Only for a query of that one model with ' +
           'nothing joined (`select(Task).join(Owner).where(Owner.email == e)` lists the tasks of one owner), ' +
           'and not `== None` (every row without a value).',
-        'Queries at module level, and Django querysets evaluated without `.all()` (`list(qs)`, `for t in qs`).',
+        'Queries at module level, and Django querysets evaluated without `.all()` other than by ' +
+          '`list(...)` around the query itself (`list(Ticket.objects.filter(...))` is read): a ' +
+          '`list(qs)` of a variable, `for t in qs`.',
         'The rows of a related manager of one row (`release.projects.all()` after `release = ' +
           'Release.objects.get(...)`, `Agent.objects.get(pk=pk).queues.all()`) are not taken for ' +
           "rows of that row's model: they are judged as rows of the model the relation field names " +

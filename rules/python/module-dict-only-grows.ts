@@ -1,9 +1,10 @@
 import type { Node } from 'web-tree-sitter';
-import type { Rule } from '../../server/src/engine/rule';
+import type { FileContext, Rule } from '../../server/src/engine/rule';
 import {
   dottedName,
   qualify,
   type PyCall,
+  type PyClass,
   type PyFunction,
   type PythonModel,
 } from '../../server/src/python/model';
@@ -401,6 +402,91 @@ function keyContext(model: PythonModel, registrars: ReadonlySet<string>): KeyCon
   };
 }
 
+/** An indented line that may bind an empty container in a class body; refined on the tree. */
+const EMPTY_CLASS_ATTRIBUTE_LINE =
+  /^[ \t]+\w+\s*(?::[^=\n]*)?=\s*(?:\{\s*\}|\[\s*\]|(?:[\w.]+\.)?(?:dict|list|set|defaultdict|OrderedDict|Counter|deque)\()/m;
+
+/**
+ * Empty containers a plain class's body binds once (`_prices = {}`), by name, at the name. Only
+ * classes without bases (or with `object`) and decorators: a dataclass, pydantic or attrs model,
+ * an `Enum` or an ORM model turns such an attribute into a per-instance default, a member or a
+ * column, and a base from elsewhere may be one of those.
+ */
+function classContainers(cls: PyClass, model: PythonModel): Map<string, Node> {
+  const found = new Map<string, Node>();
+  if (cls.node.parent?.type === 'decorated_definition') return found;
+  if (cls.bases.some((base) => base !== 'object')) return found;
+  const bound = new Set<string>();
+  for (const statement of cls.body.namedChildren) {
+    const assignment =
+      statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment') continue;
+    const left = assignment.childForFieldName('left');
+    if (left?.type !== 'identifier') continue;
+    // Bound twice in the body: the later value is not known to be empty.
+    if (bound.has(left.text)) found.delete(left.text);
+    else if (isEmptyContainer(assignment.childForFieldName('right'), model))
+      found.set(left.text, left);
+    bound.add(left.text);
+  }
+  return found;
+}
+
+/**
+ * How a class attribute is used across the file: through `self.<name>`/`cls.<name>` in the
+ * class's methods (and functions nested in them) or `<Class>.<name>` anywhere. Any other
+ * `<x>.<name>` may be the same container reached another way, or the name in the class body
+ * outside its definition: both count as escapes that may evict. `self.<name> = ...` gives an
+ * instance its own container, which hides the shared one from then on: a shrink.
+ */
+function classAttributeUsage(
+  cls: PyClass,
+  name: string,
+  definition: Node,
+  model: PythonModel,
+  registrars: ReadonlySet<string>,
+  keys: KeyContext,
+): Usage {
+  const usage: Usage = { adds: [], shrinks: false, rebound: false };
+  const inMethod = (fn: PyFunction | undefined): boolean => {
+    for (let f = fn; f; f = f.parent) if (f.className === cls.name) return true;
+    return false;
+  };
+  for (const id of nameOccurrences(model, name)) {
+    if (id.startIndex === definition.startIndex) continue;
+    const fn = functionOf(model, id);
+    // In the class body itself (`_aliases = _prices`): an alias.
+    if (!fn && cls.node.startIndex <= id.startIndex && id.endIndex <= cls.node.endIndex)
+      usage.shrinks = true;
+  }
+  const source = model.source;
+  const root = model.tree.rootNode;
+  const dotted = `.${name}`;
+  for (let at = source.indexOf(dotted); at !== -1; at = source.indexOf(dotted, at + 1)) {
+    if (/\w/.test(source[at + dotted.length] ?? '')) continue;
+    const attribute = root.descendantForIndex(at + 1, at + dotted.length)?.parent;
+    if (attribute?.type !== 'attribute') continue;
+    const object = attribute.childForFieldName('object');
+    const fn = functionOf(model, attribute);
+    const owner = object?.text ?? '';
+    const ours =
+      object?.type === 'identifier' &&
+      (owner === cls.name || ((owner === 'self' || owner === 'cls') && inMethod(fn)));
+    if (!ours) {
+      usage.shrinks = true;
+      continue;
+    }
+    const effect = effectOf(attribute, attribute.text, model);
+    if (effect.kind === 'shrink' || effect.kind === 'rebind') usage.shrinks = true;
+    if (effect.kind === 'rebind') usage.rebound = true;
+    if (effect.kind !== 'add' || !fn || isRegistrar(fn, registrars)) continue;
+    if (effect.key && isBoundedKey(effect.key, fn, keys)) continue;
+    if (isUnderSizeCap(attribute, attribute.text, fn)) continue;
+    usage.adds.push({ fn, code: effect.code });
+  }
+  return usage;
+}
+
 /** Module-level containers that functions add to and nothing removes from. */
 export const moduleDictOnlyGrows: Rule = {
   meta: {
@@ -414,7 +500,10 @@ export const moduleDictOnlyGrows: Rule = {
         'Finds module-level containers created empty (`_cache = {}`, `[]`, `set()`, `defaultdict(list)`, ' +
         '`OrderedDict()`, `deque()`) that functions add to at run time (`_cache[key] = value`, `.append`, ' +
         '`.add`, `.setdefault`, `.update`) while nothing in the file ever removes from them (`del`, `.pop`, ' +
-        '`.popitem`, `.clear`, `.remove`, slice assignment or reassignment through `global`).',
+        '`.popitem`, `.clear`, `.remove`, slice assignment or reassignment through `global`). The same ' +
+        'for an empty container in the body of a plain module-level class (no bases, no decorators: ' +
+        '`class PriceService: _prices = {}`), shared by every instance, that its methods add to through ' +
+        '`self._prices`/`cls._prices` or anything adds to through `PriceService._prices`.',
       whyIsThisBad:
         'A module-level container lives as long as the process. When request handlers or jobs add entries ' +
         'keyed by users, ids or timestamps and nothing evicts them, memory grows with traffic until the worker ' +
@@ -468,12 +557,18 @@ export const moduleDictOnlyGrows: Rule = {
           '_typecache.add(t)` in asyncio), also as a conjunct of `and`.',
         'Function-local variables and parameters that happen to share the name; test files.',
         'Removal from another module (`cache_module._cache.clear()`) is not seen: such containers are flagged.',
+        'Class attributes of classes with bases or decorators (a dataclass, pydantic or attrs model, an ' +
+          '`Enum` or an ORM model makes them per-instance defaults, members or columns), of classes ' +
+          'defined inside functions, ones an instance rebinds (`self._quotes = {}` in `__init__`), ' +
+          'and ones reached any other way (`other._prices`, in a subclass, named bare in the class ' +
+          'body), which may evict.',
       ],
     },
   },
   check(ctx) {
     const model = ctx.python;
     if (!model || isTestPath(ctx.relativePath)) return;
+    checkClassAttributes(ctx, model);
     // Most files have no module-level empty container: a text check spares the tree queries.
     if (!EMPTY_CONTAINER_LINE.test(model.source)) return;
     const candidates = new Map<string, Node>();
@@ -499,3 +594,27 @@ export const moduleDictOnlyGrows: Rule = {
     }
   },
 };
+
+/** Empty containers in the bodies of plain classes that methods add to and nothing removes from. */
+function checkClassAttributes(ctx: FileContext, model: PythonModel): void {
+  if (model.classes.length === 0 || !EMPTY_CLASS_ATTRIBUTE_LINE.test(model.source)) return;
+  let registrars: Set<string> | undefined;
+  let keys: KeyContext | undefined;
+  for (const cls of model.classes) {
+    // A class inside a function is made again on each call, and its containers with it.
+    if (!isModuleLevel(cls.node)) continue;
+    for (const [name, left] of classContainers(cls, model)) {
+      registrars ??= new Set([...decoratorHeads(model), ...importTimeFunctions(model)]);
+      keys ??= keyContext(model, registrars);
+      const usage = classAttributeUsage(cls, name, left, model, registrars, keys);
+      if (usage.shrinks || usage.adds.length === 0) continue;
+      const first = usage.adds[0];
+      const others = usage.adds.length > 1 ? ` (and ${usage.adds.length - 1} more)` : '';
+      ctx.report({
+        start: left.startIndex,
+        end: left.endIndex,
+        message: `\`${cls.name}.${name}\`, shared by every instance, only grows: \`${first.fn.name}\` adds to it (\`${first.code}\`)${others} and nothing in this file removes entries; bound it (\`lru_cache\`, \`cachetools.TTLCache\`) or evict entries`,
+      });
+    }
+  }
+}

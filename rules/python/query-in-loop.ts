@@ -274,7 +274,8 @@ export const queryInLoop: Rule = {
         'related manager and runs it (`self.basket.lines.filter(product=p).exists()`), reads through a related manager ' +
         'of the rows of a loop (`for author in Author.objects.filter(...): author.posts.count()`, also ' +
         '`.exists()`, `.first()`, `.filter(...).first()`, `.aggregate(...)`, and `.all()`/`.filter(...)` ' +
-        "iterated, `list(...)` or `len(...)`) when the loop's queryset is built in the function without " +
+        "iterated, `list(...)` or `len(...)`) when the loop's queryset is built in the function (also " +
+        'sliced into a variable: `customers = Customer.objects.order_by("name")[:100]`) without ' +
         'a `prefetch_related` that names the manager (a `prefetch_related` does not help `.filter(...)`, ' +
         '`.order_by(...)`, `.last()`: they derive a new queryset and query again), and pymongo/Motor collection commands ' +
         '(`db.users.find_one`, `insert_one`, `count_documents`, ...) on a collection reached through ' +

@@ -146,7 +146,8 @@ export const syncDbInAsync: Rule = {
         'SQLAlchemy `Session` (a FastAPI `db: Session = Depends(get_db)` parameter, a variable ' +
         'named like a session, connection or cursor, or any name a `with` binds to what a session ' +
         'factory returns: `with reports_session() as rdb:`, `with Session(engine) as s:`, ' +
-        '`with SessionLocal() as s:`) that run a statement (`query`, `execute`, ' +
+        '`with SessionLocal() as s:`, or a session such a factory makes in place: ' +
+        '`SessionLocal().query(User).count()`) that run a statement (`query`, `execute`, ' +
         '`scalars`, `get`, `commit`, `flush`, `refresh`, ...), catalogue reads of SQLAlchemy ' +
         '`inspect(engine)` (`get_schema_names`, `get_table_names`, `get_columns`, `has_table`, ...), ' +
         'the sync drivers `sqlite3`, `psycopg2`, ' +
@@ -219,6 +220,9 @@ export const syncDbInAsync: Rule = {
           'in lambdas.',
         'Methods called `get`/`execute` on objects that are not named or annotated as a database ' +
           'session, connection or cursor.',
+        'On a session made in place, methods an HTTP session has too (`get`): only `query`, ' +
+          '`execute`, `scalars`, `scalar` and `exec` say database, so `requests.Session().get(url)` ' +
+          'is a request.',
         'Names bound by `async with` (`async with async_session() as s`, `async with ' +
           'AsyncSession(engine) as s`: an async session), and by a `with` over a context manager ' +
           'whose name does not say session or database (`with lock_manager() as lock: ' +

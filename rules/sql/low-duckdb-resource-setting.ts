@@ -1,4 +1,5 @@
 import type { FileContext, Rule } from '../../server/src/engine/rule';
+import { duckdbConfigEntries } from '../../server/src/python/duckdb-config';
 import { isMigrationPath, statementRange } from '../../server/src/sql/helpers';
 import { settingAssignment } from '../../server/src/sql/statements';
 import type { SqlToken } from '../../server/src/sql/tokens';
@@ -29,7 +30,12 @@ const TEST_PATH = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_test|conftes
 /** Bytes of a DuckDB size literal (`'512MB'`, `'1.5GiB'`), or undefined when it is not one. */
 function bytesOf(value: SqlToken[]): number | undefined {
   if (value.length !== 1 || value[0].type !== 'string') return undefined;
-  const match = SIZE.exec(value[0].text.slice(1, -1));
+  return bytesOfSize(value[0].text.slice(1, -1));
+}
+
+/** Bytes of a size as DuckDB reads it (`512MB`, `1.5GiB`), or undefined when it is not one. */
+function bytesOfSize(text: string): number | undefined {
+  const match = SIZE.exec(text);
   if (!match) return undefined;
   const unit = UNITS[(match[2] || 'b').toLowerCase()];
   return unit === undefined ? undefined : Number(match[1]) * unit;
@@ -40,7 +46,37 @@ function countOf(value: SqlToken[]): number | undefined {
   if (value.length !== 1) return undefined;
   const text = value[0].type === 'string' ? value[0].text.slice(1, -1) : value[0].text;
   if (value[0].type !== 'number' && value[0].type !== 'string') return undefined;
+  return countOfText(text);
+}
+
+function countOfText(text: string): number | undefined {
   return /^\s*\d+\s*$/.test(text) ? Number(text) : undefined;
+}
+
+/** What is wrong with a memory setting of `bytes`, or undefined when it is not low. */
+function memoryProblem(name: string, bytes: number | undefined): string | undefined {
+  if (bytes === undefined || bytes >= LOW_MEMORY_BYTES) return undefined;
+  return `\`${name}\` caps DuckDB at ${formatBytes(bytes)}: larger joins and aggregations spill to disk or fail with out-of-memory`;
+}
+
+/** What is wrong with a thread setting of `threads`, or undefined when it is not low. */
+function threadsProblem(name: string, threads: number | undefined): string | undefined {
+  if (threads === undefined || threads <= 0 || threads >= LOW_THREADS) return undefined;
+  return `\`${name} = ${threads}\` runs every DuckDB query on one core: scans, joins and aggregations lose their parallelism`;
+}
+
+/** Low settings in the literal `config=` dict of `duckdb.connect(...)`, reported on the entry. */
+function checkConnectConfig(ctx: FileContext): void {
+  if (!ctx.python || !ctx.python.source.includes('duckdb')) return;
+  for (const entry of duckdbConfigEntries(ctx.python)) {
+    let message: string | undefined;
+    // DuckDB reads a size only from a string; a bare number there is an error, not a limit.
+    if (MEMORY_SETTINGS.has(entry.name))
+      message = entry.quoted ? memoryProblem(entry.name, bytesOfSize(entry.value)) : undefined;
+    else if (THREAD_SETTINGS.has(entry.name))
+      message = threadsProblem(entry.name, countOfText(entry.value));
+    if (message) ctx.report({ start: entry.pair.startIndex, end: entry.pair.endIndex, message });
+  }
 }
 
 /** SQLite also has `PRAGMA threads` (helper threads, harmless when low). */
@@ -70,7 +106,8 @@ export const lowDuckdbResourceSetting: Rule = {
         '`execute`/`sql`: `SET memory_limit` (or `max_memory`) to less than 1 GB (decimal units: `KB`, ' +
         '`MB`, `GB` are powers of 1000, `KiB`, `MiB`, `GiB` of 1024), and `SET threads` (or ' +
         '`worker_threads`) / `PRAGMA threads` to 1. `SET GLOBAL`, `SET ... TO` and `PRAGMA name=value` ' +
-        'forms are read.',
+        "forms are read, and so are the same settings in the literal `config=` dict of Python's " +
+        '`duckdb.connect(path, config={"memory_limit": "512MB", "threads": 1})`.',
       whyIsThisBad:
         "DuckDB's defaults use 80% of the machine's memory and one thread per core. A limit written for a " +
         'laptop or a test stays in production: aggregations and joins over more data than the limit spill ' +
@@ -87,29 +124,27 @@ export const lowDuckdbResourceSetting: Rule = {
       ].join('\n'),
       notFlagged: [
         'Limits of 1 GB or more and two or more threads.',
-        'Values computed at run time (`SET memory_limit = ?`, f-string holes): the rule cannot see them.',
+        'Values computed at run time (`SET memory_limit = ?`, f-string holes, `config=cfg` or ' +
+          '`{"threads": os.cpu_count()}` in `duckdb.connect`): the rule cannot see them.',
         '`PRAGMA threads` in Python files that use `sqlite3` and not `duckdb` (SQLite has a `threads` pragma of its own).',
         'Test files (`tests/`, `test_*.py`, `conftest.py`), where small limits make tests deterministic, and migration folders.',
-        "`duckdb.connect(config={'memory_limit': ...})` is not read yet (a Python call, not SQL).",
       ],
     },
   },
+  checksPythonToo: true,
   check(ctx) {
     if (isMigrationPath(ctx.relativePath) || TEST_PATH.test(ctx.relativePath)) return;
+    checkConnectConfig(ctx);
     for (const unit of ctx.sqlUnits) {
       for (const statement of unit.statements) {
         const setting = settingAssignment(statement);
         if (!setting) continue;
         let message: string | undefined;
         if (MEMORY_SETTINGS.has(setting.name)) {
-          const bytes = bytesOf(setting.value);
-          if (bytes !== undefined && bytes < LOW_MEMORY_BYTES)
-            message = `\`${setting.name}\` caps DuckDB at ${formatBytes(bytes)}: larger joins and aggregations spill to disk or fail with out-of-memory`;
+          message = memoryProblem(setting.name, bytesOf(setting.value));
         } else if (THREAD_SETTINGS.has(setting.name)) {
-          const threads = countOf(setting.value);
           if (statement.tokens[0].upper === 'PRAGMA' && isSqliteOnly(ctx)) continue;
-          if (threads !== undefined && threads > 0 && threads < LOW_THREADS)
-            message = `\`${setting.name} = ${threads}\` runs every DuckDB query on one core: scans, joins and aggregations lose their parallelism`;
+          message = threadsProblem(setting.name, countOf(setting.value));
         }
         if (message) ctx.report({ ...statementRange(unit, statement), message });
       }

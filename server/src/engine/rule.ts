@@ -71,6 +71,11 @@ export interface Rule {
   meta: RuleMeta;
   /** Checks one file. Runs for files of `meta.language`; SQL rules also get embedded SQL. */
   check?(ctx: FileContext): void;
+  /**
+   * SQL rules: `check` also runs on Python files without embedded SQL, for settings Python code
+   * passes as data (`duckdb.connect(config={...})`).
+   */
+  checksPythonToo?: boolean;
   /** Checks the workspace as a whole from the index; runs after every file's facts are in. */
   checkWorkspace?(ctx: WorkspaceContext): void;
   /** Records traits of Python functions this rule needs across files (see `FunctionFacts`). */

@@ -143,7 +143,11 @@ function withoutFunctions(index: WorkspaceIndex): WorkspaceIndex {
 export function appliesTo(rule: Rule, prepared: PreparedFile): boolean {
   if (!rule.check) return false;
   if (rule.meta.language === prepared.source.language) return true;
-  return rule.meta.language === 'sql' && prepared.sqlUnits.length > 0;
+  if (rule.meta.language !== 'sql') return false;
+  return (
+    prepared.sqlUnits.length > 0 ||
+    (!!rule.checksPythonToo && prepared.source.language === 'python')
+  );
 }
 
 /**

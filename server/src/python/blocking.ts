@@ -135,6 +135,14 @@ const FILE_FUNCTIONS = new Set([
   'lzma.open',
   'shelve.open',
 ]);
+/**
+ * Pillow's `Image.open`: given a file name it opens the file and reads its header on the spot;
+ * given a file object (`io.BytesIO(data)`, an upload's `file`) it reads memory or a file opened
+ * elsewhere, so only a path argument makes it file I/O (`opensFilePath`).
+ */
+const IMAGE_OPEN = 'PIL.Image.open';
+/** Names that say file name: `filename`, `image_file_name` (paths are `PATH_NAME`'s). */
+const FILE_NAME = /(?:^|_)file_?name$/i;
 /** Readers that wrap an already opened file: the `open(...)` inside is where the I/O is reported. */
 const FILE_READERS = new Set([
   'json.load',
@@ -718,6 +726,31 @@ function isPathLike(call: PyCall, maker: string): boolean {
   return PATH_NAME.test(root.startsWith('self.') ? root.slice(5) : root);
 }
 
+/**
+ * Whether a call's first argument is a file's path rather than a file object: a string (Pillow
+ * opens a `str` argument as a file name), a `Path(...)` or `base / "name"`, or a name annotated
+ * `str` or `Path` or named like a path (`image_path`, `filename`). Anything else may be a stream.
+ */
+function opensFilePath(call: PyCall): boolean {
+  const arg = call.args.namedChildren.find((child) => child?.type !== 'comment');
+  switch (arg?.type) {
+    case 'string':
+    case 'concatenated_string':
+      return true;
+    case 'call':
+      return /(?:^|\.)(?:Pure)?Path$/.test(dottedName(arg.childForFieldName('function')));
+    case 'binary_operator':
+      return arg.childForFieldName('operator')?.text === '/';
+    case 'identifier': {
+      const annotation = paramOf(call.fn, arg.text)?.annotation ?? '';
+      if (/^(?:str|(?:\w+\.)*(?:Pure)?Path|(?:os\.)?PathLike)$/.test(annotation)) return true;
+      return PATH_NAME.test(arg.text) || FILE_NAME.test(arg.text);
+    }
+    default:
+      return false;
+  }
+}
+
 function httpEffect(call: PyCall, maker: string): boolean {
   if (!SYNC_CLIENT_ALTERNATIVE.has(maker)) return false;
   return LLM_CLIENTS.has(maker)
@@ -748,6 +781,24 @@ function isSessionFromWith(model: PythonModel, fn: PyFunction | undefined, name:
   const { node, type } = consumerOf(bound);
   if (type !== 'with_item' || isAsyncWith(node!)) return false;
   return namesSessionFactory(bound.node.childForFieldName('function'));
+}
+
+/**
+ * Statement methods only a SQLAlchemy session (or connection) has: an HTTP or web session, which
+ * a factory's name (`ClientSession()`, `requests.Session()`) may also say, has none of them.
+ */
+const SESSION_STATEMENT_METHODS = new Set(['query', 'execute', 'scalars', 'scalar', 'exec']);
+
+/**
+ * Whether `receiver`, the call a statement method is called on, makes a sync session used once
+ * (`SessionLocal().query(User).count()`): a session factory by name, as for `with` (see
+ * `isSessionFromWith`), and a method that only a database session has.
+ */
+function opensThrowawaySession(call: PyCall, receiver: Node): boolean {
+  return (
+    SESSION_STATEMENT_METHODS.has(call.method) &&
+    namesSessionFactory(receiver.childForFieldName('function'))
+  );
 }
 
 function namesSessionFactory(callee: Node | null): boolean {
@@ -792,8 +843,14 @@ function dbEffect(call: PyCall, maker: string, model: PythonModel): boolean {
   if (!DB_BLOCKING_METHODS.has(call.method)) return false;
   if (hasObjectsManager(call)) return false; // Django: only evaluating methods, checked above
   if (!call.receiver) return false;
-  // A method on a call's result belongs to the chain whose head is reported: `db.query(X).all()`.
-  if (call.receiver.type === 'call') return false;
+  // A method on a call's result belongs to the chain whose head is reported: `db.query(X).all()`,
+  // unless that call opens the session the statement runs on: `SessionLocal().query(X)`.
+  if (call.receiver.type === 'call')
+    return (
+      opensThrowawaySession(call, call.receiver) &&
+      !awaitsWholeChain(call) &&
+      !buildsSqlOnly(call, model)
+    );
   if (awaitsWholeChain(call)) return false;
   // `session.get("https://...")` or `session.get(url, timeout=5)` is an HTTP session's, and
   // `session.get("key")` a dict's: a database `get` takes a model first.
@@ -857,6 +914,7 @@ function classify(call: PyCall, model: PythonModel): EffectKind | null {
     (startsWithAny(q, HTTP_MODULE_PREFIXES) && HTTP_CLIENT_METHODS.has(call.method))
   )
     return 'http';
+  if (q === IMAGE_OPEN) return opensFilePath(call) ? 'file' : null;
   if (PROCESS_FUNCTIONS.has(q) || FILE_FUNCTIONS.has(q)) {
     if (!q.includes('.') && topLevelFunctionNames(model).has(q)) return null;
     return PROCESS_FUNCTIONS.has(q) ? 'process' : 'file';

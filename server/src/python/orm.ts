@@ -1293,11 +1293,25 @@ export function iteratesDjangoRows(
   model: PythonModel,
   isQuerySetMethod?: QuerySetMethodTest,
 ): boolean {
-  const chain = readChainIn(expression, model);
+  const rows = withoutRowHandouts(readChainIn(expression, model));
+  if (isDjangoQuerySet(rows, fn, model, 0, isQuerySetMethod)) return true;
+  // `customers = Customer.objects.order_by("name")[:100]`, then `for c in customers`: the slice
+  // or stream is in the variable's value, where `isDjangoQuerySet` takes no handout.
+  if (rows.links.length > 0 || rows.root.type !== 'identifier') return false;
+  return builtFrom(rows.root.text, fn, model, (value) => {
+    const origin = withoutRowHandouts(value);
+    return (
+      origin.links.length < value.links.length &&
+      isDjangoQuerySet(origin, fn, model, 1, isQuerySetMethod)
+    );
+  });
+}
+
+/** The chain without the slices and streams at its end, which hand out its rows as they are. */
+function withoutRowHandouts(chain: Chain): Chain {
   let end = chain.links.length;
   while (end > 0 && handsOutRows(chain.links[end - 1])) end--;
-  const rows = { root: chain.root, links: chain.links.slice(0, end) };
-  return isDjangoQuerySet(rows, fn, model, 0, isQuerySetMethod);
+  return { root: chain.root, links: chain.links.slice(0, end) };
 }
 
 /**
