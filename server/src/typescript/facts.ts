@@ -95,6 +95,7 @@ import { moduleMikroOrmObjects } from './mikro-orm';
 import { aliasedPath, type ModuleAliases } from './path-aliases';
 import { clientHolder, holderTypeName, isPrismaClientClass, PRISMA_CLIENT } from './prisma-clients';
 import { prismaQueryColumns } from './prisma-queries';
+import { returnsUnclearedTimeout, UNCLEARED_TIMEOUT_TRAIT } from './timeout-promises';
 import { STARTUP_TRAIT } from './workspace-callers';
 
 /** `src/services/users.ts` → `src.services.users`; an `index` file is named by its folder. */
@@ -844,6 +845,23 @@ function runsAtStartup(model: TsModel, fn: TsFunction, handler: boolean): boolea
   return fn.isAsync && !handler && isStartupFunction(model, fn);
 }
 
+/**
+ * What the index records of a function for rules of other files to ask: that it runs at startup,
+ * that it returns a timeout promise nobody can clear. `timers` says whether the file starts a
+ * `setTimeout` at all, so files without one skip that question.
+ */
+function functionTraits(
+  model: TsModel,
+  fn: TsFunction,
+  handler: boolean,
+  timers: boolean,
+): string[] {
+  const traits: string[] = [];
+  if (runsAtStartup(model, fn, handler)) traits.push(STARTUP_TRAIT);
+  if (timers && returnsUnclearedTimeout(model, fn)) traits.push(UNCLEARED_TIMEOUT_TRAIT);
+  return traits;
+}
+
 /** Builds the facts of one TypeScript/JavaScript file from its model. */
 export function extractTsFacts(model: TsModel, file: string): FileFacts {
   const moduleName = tsModuleNameOf(model.relativePath);
@@ -862,6 +880,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     else callsByFunction.set(fn, [call]);
   }
   const functions: FunctionFacts[] = [];
+  const timers = model.text.includes('setTimeout');
   for (const fn of model.functions) {
     const handler = isHandler(fn);
     // Anonymous handlers get a name no call can resolve to, unique by their offset.
@@ -904,7 +923,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
       nameEnd: fn.nameEnd,
       effects,
       calls,
-      traits: runsAtStartup(model, fn, handler) ? [STARTUP_TRAIT] : [],
+      traits: functionTraits(model, fn, handler, timers),
     });
   }
   functions.push(...importedRouteHandlers(model, moduleName));
