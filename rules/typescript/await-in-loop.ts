@@ -512,9 +512,10 @@ export const awaitInLoop: Rule = {
           'process, so the calls through them in a loop do not count.',
         'Helpers the index cannot resolve to one workspace function (methods of a field typed as an ' +
           "interface or object type no factory returns, `lookup: Pick<TUserLookup, 'findById'>`; " +
-          "members a factory's object gets from a spread of anything but an imported factory's " +
-          'object (`...userDefaults`, an object of constants; `...ormify(db, TableName.Users)` and ' +
-          '`...userOrm` of `const userOrm = ormify(db, TableName.Users)` are followed); ' +
+          "members a factory's object gets from a spread of anything but a factory's object " +
+          '(`...userDefaults`, an object of constants; `...ormify(db, TableName.Users)`, ' +
+          '`...userOrm` of `const userOrm = ormify(db, TableName.Users)` and `...softDeletable(db)` ' +
+          'of a factory in the same file are followed, a later member of the same name winning); ' +
           'names defined in several places, or by two modules a barrel ' +
           '`export *`s), and helpers that make no query or request within five calls. Imports ' +
           'through barrel files (`export * from`, `export { a as b } from`, `export * as ns from`) ' +
