@@ -97,6 +97,7 @@ import { clientHolder, holderTypeName, isPrismaClientClass, PRISMA_CLIENT } from
 import { prismaQueryColumns } from './prisma-queries';
 import { returnsUnclearedTimeout, UNCLEARED_TIMEOUT_TRAIT } from './timeout-promises';
 import { STARTUP_TRAIT } from './workspace-callers';
+import { wrappedExportName } from './wrapped-exports';
 
 /** `src/services/users.ts` → `src.services.users`; an `index` file is named by its folder. */
 export function tsModuleNameOf(relativePath: string): string {
@@ -884,7 +885,10 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
   for (const fn of model.functions) {
     const handler = isHandler(fn);
     // Anonymous handlers get a name no call can resolve to, unique by their offset.
-    const local = localQualifiedName(fn) ?? (handler ? `#handler@${fn.start}` : undefined);
+    const local =
+      localQualifiedName(fn) ??
+      wrappedExportName(model, fn) ??
+      (handler ? `#handler@${fn.start}` : undefined);
     if (!local) continue;
     const effects: Effect[] = [];
     const calls: CallSite[] = [];
