@@ -484,7 +484,9 @@ export const awaitInLoop: Rule = {
           '(`for await (const msg of consumer)`), and `while` loops that pull a message per pass ' +
           '(`await queue.receive()`, `brpop`): items arrive one at a time and awaiting each is the ' +
           'back-pressure. `for await` over an evident array is flagged: a literal, a `map` result ' +
-          '(`for await (const id of ids.map(...))`), a name declared `T[]`, the rows an awaited ' +
+          '(`for await (const id of ids.map(...))`), a name declared `T[]` (also a property of an ' +
+          'imported object type declared `T[]` in its module: `userIds` of `{ userIds }: ' +
+          'TSyncUsersDTO`), the rows an awaited ' +
           'query returned (`const logs = await repo.find(...)`, `findBy`, `findAll`, `findMany`, ' +
           '`getMany`, `toArray()`), or what a function of the file declared to return ' +
           '`Promise<T[]>` gave (`await this.pendingLogs()`).',

@@ -17,7 +17,7 @@ import { callableMembers } from './module-exports';
 import { declarationOf, localConstInitializer } from './name-resolution';
 
 /** What a declared type leads to: a factory's returned object, or a member of an imported type. */
-type TypeTarget =
+export type TypeTarget =
   | { factory: string }
   | {
       /** The imported type (`TUserDALFactory`, `TDeps`). */
@@ -92,7 +92,7 @@ function typeTarget(
  * TDeps`, the property `userDAL` of `TDeps`), read from its declaration, then the `members` read
  * on it (`Boards` of `models.Boards`).
  */
-function receiverTypeTarget(
+export function receiverTypeTarget(
   model: TsModel,
   declaration: ts.Identifier,
   members: readonly string[],

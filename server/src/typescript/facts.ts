@@ -35,6 +35,7 @@ import {
   routeExportsOfNames,
 } from './knowledge';
 import { ts } from './compiler';
+import { exportedArrayFields } from './array-fields';
 import { factoryMemberTargets, factoryReexports } from './factory-objects';
 import { declarationOf } from './name-resolution';
 import {
@@ -945,6 +946,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
   const instances = moduleInstancesOf(model, moduleName);
   const loadCalls = loadCallsOf(model, moduleName);
   const databaseUrls = typeormDatabaseKinds(model);
+  const arrayFields = exportedArrayFields(model);
   return {
     file,
     language: 'typescript',
@@ -957,6 +959,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     ...(instances.length > 0 ? { instances } : {}),
     ...(loadCalls.length > 0 ? { loadCalls } : {}),
     ...(databaseUrls.length > 0 ? { databaseUrls } : {}),
+    ...(arrayFields.length > 0 ? { arrayFields } : {}),
   };
 }
 
