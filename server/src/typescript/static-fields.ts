@@ -20,8 +20,8 @@ export interface PrivateStaticField {
 /**
  * The initialised private static fields of the file's top-level classes whose every use is read
  * plainly. A field named in any other way (`this.compiled` where `this` is an instance, `const
- * { compiled } = Cache`, an alias of the class, a member of the same name) is left out: its uses
- * cannot all be told.
+ * { compiled } = Cache`, `Cache['compiled']`, an alias of the class, a member of the same name) is
+ * left out: its uses cannot all be told.
  */
 export function privateStaticFields(sourceFile: ts.SourceFile): PrivateStaticField[] {
   const fields: PrivateStaticField[] = [];
@@ -55,6 +55,8 @@ function usesIn(
   let unclear = false;
   const visit = (node: ts.Node): void => {
     if (unclear) return;
+    // `this['compiled']`: a key written as a string reaches the field too.
+    if (ts.isStringLiteralLike(node) && node.text === name.text) unclear = true;
     if ((ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) && node !== name) {
       if (node.text === name.text) {
         const access = node.parent;
