@@ -118,9 +118,6 @@ describe('Prisma query columns', () => {
         await prisma.order.findMany({ where: { ...scope, status: 'PAID' }, orderBy: { total: 'asc' } });
         await prisma.order.findMany({ where: { AND: [scope, { status: 'PAID' }] }, take: 5 });
         await prisma.order.findMany({ where, orderBy: { total: 'asc' }, take: 5 });
-        const built: Record<string, unknown> = { status: 'PAID' };
-        if (teamId) built.teamId = teamId;
-        await prisma.order.findMany({ where: built, orderBy: { total: 'asc' }, take: 5 });
         const self = { ...self, AND: [self], status: 'PAID' };
         await prisma.order.count({ where: self });
         const page = { take: 20, where: { ownerId } };
@@ -128,6 +125,32 @@ describe('Prisma query columns', () => {
       }
     `);
     assert.deepEqual(queries, [['filter:status']]);
+  });
+
+  it('reads a where filled in field by field with every field present, and no sort', () => {
+    const queries = queriesOf(`
+      export async function list(teamId: string | undefined, key: string) {
+        const built: Record<string, unknown> = { status: 'PAID' };
+        if (teamId) built.teamId = teamId;
+        await prisma.order.findMany({ where: built, orderBy: { total: 'asc' }, take: 5 });
+        await prisma.order.count({ where: built });
+        const scoped: Record<string, unknown> = {};
+        scoped.status = 'PAID';
+        applyScope(scoped);
+        await prisma.order.findMany({ where: scoped, take: 5 });
+        const keyed: Record<string, unknown> = {};
+        keyed.status = 'PAID';
+        keyed[key] = teamId;
+        await prisma.order.findMany({ where: keyed, take: 5 });
+        const trimmed: Record<string, unknown> = { status: 'PAID', teamId };
+        delete trimmed.teamId;
+        await prisma.order.findMany({ where: trimmed, take: 5 });
+      }
+    `);
+    assert.deepEqual(queries, [
+      ['filter:status', 'filter:teamId'],
+      ['filter:status', 'filter:teamId'],
+    ]);
   });
 
   it('marks range filters, and sorts of queries that return their first rows', () => {

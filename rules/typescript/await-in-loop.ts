@@ -484,7 +484,9 @@ export const awaitInLoop: Rule = {
           '(`for await (const msg of consumer)`), and `while` loops that pull a message per pass ' +
           '(`await queue.receive()`, `brpop`): items arrive one at a time and awaiting each is the ' +
           'back-pressure. `for await` over an evident array is flagged: a literal, a `map` result ' +
-          '(`for await (const id of ids.map(...))`), a name declared `T[]`, the rows an awaited ' +
+          '(`for await (const id of ids.map(...))`), a name declared `T[]` (also a property of an ' +
+          'imported object type declared `T[]` in its module: `userIds` of `{ userIds }: ' +
+          'TSyncUsersDTO`), the rows an awaited ' +
           'query returned (`const logs = await repo.find(...)`, `findBy`, `findAll`, `findMany`, ' +
           '`getMany`, `toArray()`), or what a function of the file declared to return ' +
           '`Promise<T[]>` gave (`await this.pendingLogs()`).',
@@ -512,9 +514,10 @@ export const awaitInLoop: Rule = {
           'process, so the calls through them in a loop do not count.',
         'Helpers the index cannot resolve to one workspace function (methods of a field typed as an ' +
           "interface or object type no factory returns, `lookup: Pick<TUserLookup, 'findById'>`; " +
-          "members a factory's object gets from a spread of anything but an imported factory's " +
-          'object (`...userDefaults`, an object of constants; `...ormify(db, TableName.Users)` and ' +
-          '`...userOrm` of `const userOrm = ormify(db, TableName.Users)` are followed); ' +
+          "members a factory's object gets from a spread of anything but a factory's object " +
+          '(`...userDefaults`, an object of constants; `...ormify(db, TableName.Users)`, ' +
+          '`...userOrm` of `const userOrm = ormify(db, TableName.Users)` and `...softDeletable(db)` ' +
+          'of a factory in the same file are followed, a later member of the same name winning); ' +
           'names defined in several places, or by two modules a barrel ' +
           '`export *`s), and helpers that make no query or request within five calls. Imports ' +
           'through barrel files (`export * from`, `export { a as b } from`, `export * as ns from`) ' +

@@ -1,5 +1,6 @@
 import type { Rule } from '../../server/src/engine/rule';
 import { ts } from '../../server/src/typescript/compiler';
+import { postsGraphqlQuery } from '../../server/src/typescript/graphql-requests';
 import { HelperIoFinder } from '../../server/src/typescript/helper-io';
 import type { WorkspaceModels } from '../../server/src/typescript/io-calls';
 import { ormWrites } from '../../server/src/typescript/orm-calls';
@@ -74,14 +75,14 @@ function literalSql(call: TsCall): string | undefined {
 }
 
 /**
- * Whether `call` reads remote state: an HTTP request that is not a POST/PUT/PATCH/DELETE, a Prisma
- * read, a SQL `SELECT`, a Redis read. Periodic writes (cleanup jobs, heartbeats, metric flushes)
- * are scheduled work, not polling for changes.
+ * Whether `call` reads remote state: an HTTP request that is not a POST/PUT/PATCH/DELETE (or is a
+ * POST of a GraphQL query), a Prisma read, a SQL `SELECT`, a Redis read. Periodic writes (cleanup
+ * jobs, heartbeats, metric flushes) are scheduled work, not polling for changes.
  */
 function readsRemoteState(model: TsModel, call: TsCall, models: WorkspaceModels): boolean {
   if (isHttpCall(model, call)) {
-    if (WRITE_HTTP_METHODS.has(call.name)) return false;
-    const method = fetchMethod(call);
+    const method = WRITE_HTTP_METHODS.has(call.name) ? call.name : fetchMethod(call);
+    if (method === 'post' && postsGraphqlQuery(call)) return true;
     return !method || !WRITE_HTTP_METHODS.has(method);
   }
   const database = databaseCall(model, call, models);
@@ -332,7 +333,8 @@ export const fixedIntervalPolling: Rule = {
           'runs once.',
         'Intervals and loops whose work is not a remote read: clocks, animations, in-memory work, and ' +
           'periodic writes (cleanup `deleteMany`, metric flushes, heartbeat `POST`s), which are scheduled ' +
-          'jobs rather than polling for changes.',
+          'jobs rather than polling for changes. A GraphQL `POST` is a read when it sends a `query` ' +
+          "written in place (`{ query: '{ orders { id } }' }`), a write when it sends a `mutation`.",
         'Loops with backoff (the delay is a variable the function reassigns: `delay *= 2`, ' +
           '`delay = Math.min(delay * 2, max)`) or a computed delay.',
         'Loops with a stop condition: a condition other than `true` (`while (!stopped)`, ' +

@@ -1,8 +1,9 @@
-import type { Rule } from '../../server/src/engine/rule';
+import type { FileContext, Rule } from '../../server/src/engine/rule';
 import { lazyKinds, ts } from '../../server/src/typescript/compiler';
 import { hasFiniteKeys, localTypes, type LocalTypes } from '../../server/src/typescript/key-types';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { describeRuns } from '../../server/src/typescript/listeners';
+import { privateStaticFields } from '../../server/src/typescript/static-fields';
 import type { CallSite } from '../../server/src/workspace/facts';
 import type { WorkspaceIndex } from '../../server/src/workspace/index';
 import {
@@ -152,8 +153,8 @@ function elementEffect(access: ts.ElementAccessExpression, name: string, isArray
   return READ;
 }
 
-/** What a reference to the module-level collection `name` does to it. */
-function effectOf(ref: ts.Identifier, name: string, isArray: boolean): Effect {
+/** What a reference to the collection `name` (`cache`, `Cache.entries`) does to it. */
+function effectOf(ref: ts.Expression, name: string, isArray: boolean): Effect {
   const parent = semanticParent(ref);
   if (!parent) return READ;
   if (ts.isPropertyAccessExpression(parent) && unwrap(parent.expression) === ref)
@@ -412,6 +413,70 @@ function functionOfNode(model: TsModel, node: ts.Node | undefined): TsFunction |
   return node ? model.functions.find((fn) => fn.node === node) : undefined;
 }
 
+/** A collection that lives as long as the module: a module variable or a private static field. */
+interface LongLivedCollection {
+  /** How the code names it: `cache`, `TemplateCache.compiled`. */
+  name: string;
+  declaration: ts.VariableDeclaration | ts.PropertyDeclaration;
+  nameNode: ts.Node;
+  /** Every expression in the file that names it. */
+  references: readonly ts.Expression[];
+}
+
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
+/** Reports the collection when run-time code adds to it and nothing keeps it bounded. */
+function checkCollection(
+  ctx: FileContext,
+  collection: LongLivedCollection,
+  locals: () => LocalTypes,
+): void {
+  const model = ctx.typescript!;
+  const { name, declaration, references } = collection;
+  if (WARN_ONCE.test(name)) return;
+  if (hasFiniteKeys(declaration, locals())) return;
+  const isArray = ts.isArrayLiteralExpression(unwrap(declaration.initializer!));
+  const adds: { fn: TsFunction; code: string; value?: ts.Expression; key?: ts.Expression }[] = [];
+  for (const ref of references) {
+    const effect = effectOf(ref, name, isArray);
+    if (effect.kind === 'read') continue;
+    if (effect.kind !== 'add') return;
+    const fn = functionOfNode(model, enclosingFunctionNode(ref));
+    if (fn && !runsAtLoad(model, fn))
+      adds.push({ fn, code: effect.code, value: effect.value, key: effect.key });
+  }
+  if (adds.length === 0) return;
+  if (adds.every((add) => storesFormatterOrPattern(add.value))) return;
+  const [first] = adds;
+  const checked = adds.every((add) => add.key && checksEntryFirst(add.fn, name, add.key));
+  if (
+    checked &&
+    first.fn.exported &&
+    // Load-time calls are plain `const x = f(...)`: an async memo (rows cached by id) has none.
+    !first.fn.isAsync &&
+    adds.every((add) => add.fn === first.fn) &&
+    calledOnlyAtLoad(ctx.index, ctx.file, first.fn)
+  )
+    return;
+  const where = first.fn.name
+    ? `\`${first.fn.name}\``
+    : `code run on ${describeRuns(model, first.fn)}`;
+  const more = adds.length - 1;
+  const others = more > 0 ? ` (and ${more} more place${more > 1 ? 's' : ''})` : '';
+  ctx.report({
+    start: collection.nameNode.getStart(model.sourceFile),
+    end: collection.nameNode.end,
+    message:
+      `\`${name}\` only grows: ${where} adds to it (\`${first.code}\`${keyedBy(first.key)})${others} ` +
+      'and nothing in this file removes entries, so it holds everything ever added for the life of ' +
+      'the process; bound it (an LRU cache, a size check) or delete entries when they are done' +
+      (checked ? fixedKeysAdvice(first.key) : ''),
+  });
+}
+
 /** Module-level `Map`/`Set`/array/object that functions add to and nothing ever shrinks. */
 export const moduleCollectionOnlyGrows: Rule = {
   meta: {
@@ -423,8 +488,9 @@ export const moduleCollectionOnlyGrows: Rule = {
       'Module-level `Map`/`Set`/array/object that functions add to but nothing ever removes from',
     docs: {
       whatItDoes:
-        'Finds module-level variables created as an empty collection (`new Map()`, `new Set()`, `[]`, ' +
-        '`{}`, `Object.create(null)`) that functions add to at run time (`.set`, `.add`, `.push`, ' +
+        'Finds module-level variables and private static fields of module-level classes ' +
+        '(`private static cache = new Map()`, `static #cache = new Map()`) created as an empty ' +
+        'collection (`new Map()`, `new Set()`, `[]`, `{}`, `Object.create(null)`) that functions add to at run time (`.set`, `.add`, `.push`, ' +
         '`.unshift`, `x[key] = ...`, `x[key].push(...)`, `Object.assign(x, ...)`) while nothing in the ' +
         'file ever removes from them (`.delete`, `.clear`, `.splice`, `.shift`, `.pop`, `delete x[key]`, ' +
         '`x.length = 0`, reassignment such as `x = x.filter(...)`) or checks their size (`x.size >= MAX`).',
@@ -488,6 +554,9 @@ export const moduleCollectionOnlyGrows: Rule = {
           '`Record<keyof Options, T>`, `{ [K in Kind]?: T }`. Aliases and enums are followed in the same ' +
           'file only: a key type imported from another file counts as unbounded, as do keys from ' +
           'untyped variables even when their values are a small enum; suppress the finding there.',
+        'Public static fields (`static cache = new Map()`): any module the class reaches may clear ' +
+          'them. Private ones are checked only while every use is `Class.field`, or `this.field` in ' +
+          'static code; a class made inside a function holds its statics only as long as it lives.',
         'Test, script, seed and migration files: they run once and exit.',
         'Eviction from another module (`import { cache } from "./cache"; cache.clear()`) is not seen: ' +
           'an unexported collection cannot be reached that way, so this only matters for exported ones, ' +
@@ -499,57 +568,19 @@ export const moduleCollectionOnlyGrows: Rule = {
     const model = ctx.typescript;
     if (!model || isScriptOrTestPath(ctx.relativePath)) return;
     let reexported: Set<string> | undefined;
-    let locals: LocalTypes | undefined;
+    const locals = lazy(() => localTypes(model.sourceFile));
     for (const [name, declaration] of model.moduleVariables) {
       if (!isEmptyCollection(declaration.initializer) || isExportedDeclaration(declaration))
         continue;
       reexported ??= exportedNames(model);
       if (reexported.has(name) || !ts.isIdentifier(declaration.name)) continue;
-      if (WARN_ONCE.test(name)) continue;
-      locals ??= localTypes(model.sourceFile);
-      if (hasFiniteKeys(declaration, locals)) continue;
-      const isArray = ts.isArrayLiteralExpression(unwrap(declaration.initializer!));
-      const adds: { fn: TsFunction; code: string; value?: ts.Expression; key?: ts.Expression }[] =
-        [];
-      let keepsBounded = false;
-      for (const ref of referencesTo(model.sourceFile, declaration.name)) {
-        const effect = effectOf(ref, name, isArray);
-        if (effect.kind === 'read') continue;
-        if (effect.kind !== 'add') {
-          keepsBounded = true;
-          break;
-        }
-        const fn = functionOfNode(model, enclosingFunctionNode(ref));
-        if (fn && !runsAtLoad(model, fn))
-          adds.push({ fn, code: effect.code, value: effect.value, key: effect.key });
-      }
-      if (keepsBounded || adds.length === 0) continue;
-      if (adds.every((add) => storesFormatterOrPattern(add.value))) continue;
-      const [first] = adds;
-      const checked = adds.every((add) => add.key && checksEntryFirst(add.fn, name, add.key));
-      if (
-        checked &&
-        first.fn.exported &&
-        // Load-time calls are plain `const x = f(...)`: an async memo (rows cached by id) has none.
-        !first.fn.isAsync &&
-        adds.every((add) => add.fn === first.fn) &&
-        calledOnlyAtLoad(ctx.index, ctx.file, first.fn)
-      )
-        continue;
-      const where = first.fn.name
-        ? `\`${first.fn.name}\``
-        : `code run on ${describeRuns(model, first.fn)}`;
-      const more = adds.length - 1;
-      const others = more > 0 ? ` (and ${more} more place${more > 1 ? 's' : ''})` : '';
-      ctx.report({
-        start: declaration.name.getStart(model.sourceFile),
-        end: declaration.name.end,
-        message:
-          `\`${name}\` only grows: ${where} adds to it (\`${first.code}\`${keyedBy(first.key)})${others} ` +
-          'and nothing in this file removes entries, so it holds everything ever added for the life of ' +
-          'the process; bound it (an LRU cache, a size check) or delete entries when they are done' +
-          (checked ? fixedKeysAdvice(first.key) : ''),
-      });
+      const references = referencesTo(model.sourceFile, declaration.name);
+      checkCollection(ctx, { name, declaration, nameNode: declaration.name, references }, locals);
+    }
+    for (const field of privateStaticFields(model.sourceFile)) {
+      if (!isEmptyCollection(field.declaration.initializer)) continue;
+      const { declaration, display: name, references } = field;
+      checkCollection(ctx, { name, declaration, nameNode: declaration.name, references }, locals);
     }
   },
 };

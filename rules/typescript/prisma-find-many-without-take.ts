@@ -327,7 +327,9 @@ export const prismaFindManyWithoutTake: Rule = {
         '`export const POST = withSession(handler)`, with `handler` written in the file or imported ' +
         'from another: `export const POST = withWorkspace(createLink)`; also a function a route file ' +
         "exports from an export list: `export { handler as GET, handler as POST } from './tasks'`, " +
-        "`export { GET } from '@/lib/route'`, `export { listProjects as GET }`), API route (also " +
+        "`export { GET } from '@/lib/route'`, `export { listProjects as GET }`, also one written " +
+        'inside a wrapper of its own module that hands it each request: `export const DELETE = ' +
+        'withAudit(async (req) => ...)` where `withAudit(handle)` returns `(req) => handle(req)`), API route (also ' +
         "one re-exported as `default`: `export { default } from '@/lib/legacy'`), server component, " +
         '`getServerSideProps` or server action, a Remix `loader`/`action`, a tRPC procedure (its ' +
         'resolver written inline, or given by name, `.query(getLinksHandler)`, with the handler ' +
@@ -410,7 +412,7 @@ export const prismaFindManyWithoutTake: Rule = {
           'folder without a `package.json`), and names two `package.json` files declare (a template ' +
           "copy): which files they mean is a guess. A function passed to another memo than React's " +
           "`cache` or Next.js's `unstable_cache` (an app's own once-per-process loader) is left alone.",
-        'Functions passed to a wrapper that no Next.js handler export holds: a wrapped `const` not named for an HTTP method (`export const config = withAuth(...)`, also of an imported function: `export const stats = withWorkspace(linkStats)`), not exported, or outside an `app/**/route.ts` file.',
+        'Functions passed to a wrapper that no Next.js handler export holds: a wrapped `const` not named for an HTTP method (`export const config = withAuth(...)`, also of an imported function: `export const stats = withWorkspace(linkStats)`), not exported, or outside an `app/**/route.ts` file. Outside one, a route re-exporting the `const` is followed only into a wrapper of the same module that calls the function with what it is called with (`(req) => handle(req)`): one from a package, or a memo calling it once (`answer ??= load()`), may not run it per request.',
         'Functions exported from an export list under a name Next.js never calls (`export { summarize ' +
           'as summary }` in a `route.ts`), and a function named for an HTTP method (`export async ' +
           'function GET`) outside a route file that no route file exports (a barrel that is no route ' +

@@ -2,22 +2,27 @@ import type { Rule } from '../../server/src/engine/rule';
 import type { Fix } from '../../server/src/engine/types';
 import { ts } from '../../server/src/typescript/compiler';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
-import { chainText, unwrap, type TsCall, type TsModel } from '../../server/src/typescript/model';
+import { unwrap, type TsCall, type TsModel } from '../../server/src/typescript/model';
 import {
   declarationOf,
   forEachDescendant,
   indentationAt,
-  isFunctionWithBody,
   referencesTo,
   unusedName,
 } from '../../server/src/typescript/name-resolution';
+import { HelperIoFinder } from '../../server/src/typescript/helper-io';
+import {
+  discardedTimer,
+  returnedPromise,
+  timerOfPromise,
+  UNCLEARED_TIMEOUT_TRAIT,
+} from '../../server/src/typescript/timeout-promises';
 import {
   callbackFunction,
   clearedHandleKeys,
   handleEscapesAt,
   handleOccurrences,
   isClearedIn,
-  isTimerCall,
   quoteCall,
   timerHandle,
 } from '../../server/src/typescript/timers';
@@ -37,31 +42,6 @@ interface TimeoutPromise {
   inline: boolean;
   /** The helper that builds it (`timeout(ms)`), when the race calls one. */
   helper?: string;
-}
-
-/** The `setTimeout` started directly by a `new Promise(executor)`. */
-function timerOfPromise(model: TsModel, promise: ts.NewExpression): TsCall | undefined {
-  if (chainText(promise.expression) !== 'Promise') return undefined;
-  const executor = promise.arguments?.[0] && unwrap(promise.arguments[0]);
-  if (!executor || !isFunctionWithBody(executor)) return undefined;
-  return model.calls.find(
-    (call) => call.fn?.node === executor && isTimerCall(model, call, 'setTimeout'),
-  );
-}
-
-/** The `new Promise(...)` a helper function returns (`(ms) => new Promise(...)`, `return new Promise(...)`). */
-function returnedPromise(fn: FunctionWithBody): ts.NewExpression | undefined {
-  if (!ts.isBlock(fn.body)) {
-    const body = unwrap(fn.body as ts.Expression);
-    return ts.isNewExpression(body) ? body : undefined;
-  }
-  let found: ts.NewExpression | undefined;
-  for (const statement of fn.body.statements)
-    if (ts.isReturnStatement(statement) && statement.expression) {
-      const value = unwrap(statement.expression);
-      if (ts.isNewExpression(value)) found = value;
-    }
-  return found;
 }
 
 /**
@@ -107,19 +87,10 @@ function timeoutPromiseOf(
   return undefined;
 }
 
-/** The timer's statement when its handle is thrown away: `setTimeout(...)` as the executor's body or a statement of it. */
-function discardedTimer(timeout: TimeoutPromise): ts.Node | undefined {
-  const node = timeout.timer.node as ts.CallExpression;
-  if (!ts.isBlock(timeout.executor.body) && unwrap(timeout.executor.body as ts.Expression) === node)
-    return timeout.executor.body;
-  const handle = timerHandle(node);
-  return handle.kind === 'discarded' ? handle.statement : undefined;
-}
-
 /** Whether the timer's handle is kept and cleared (or handed to code that may clear it). */
 function isCleared(model: TsModel, timeout: TimeoutPromise, cleared: string[]): boolean {
   const node = timeout.timer.node as ts.CallExpression;
-  if (discardedTimer(timeout)) return false;
+  if (discardedTimer(timeout.executor, timeout.timer)) return false;
   const handle = timerHandle(node);
   if (handle.kind !== 'stored') return true;
   if (isClearedIn(cleared, handle.key)) return true;
@@ -182,7 +153,7 @@ function rewritableStatement(
  */
 function clearTimerFix(model: TsModel, race: TsCall, timeout: TimeoutPromise): Fix | undefined {
   const rewritable = rewritableStatement(race.node as ts.CallExpression);
-  const timerStatement = discardedTimer(timeout);
+  const timerStatement = discardedTimer(timeout.executor, timeout.timer);
   if (!rewritable || !timerStatement || !timeout.inline) return undefined;
   const { statement, form } = rewritable;
   const { text, sourceFile } = model;
@@ -227,6 +198,22 @@ function clearTimerFix(model: TsModel, race: TsCall, timeout: TimeoutPromise): F
   };
 }
 
+/**
+ * A race element calling a helper of another module that returns a timeout promise and throws its
+ * timer's handle away (`rejectAfter(1500)`, imported): the index records such helpers.
+ */
+function importedTimeoutHelper(
+  model: TsModel,
+  helpers: HelperIoFinder,
+  element: ts.Expression,
+): TsCall | undefined {
+  const inner = unwrap(element);
+  if (!ts.isCallExpression(inner) || !ts.isIdentifier(unwrap(inner.expression))) return undefined;
+  const call = model.calls.find((candidate) => candidate.node === inner);
+  if (!call || !helpers.mayBeHelper(call)) return undefined;
+  return helpers.target(call)?.fn.traits.includes(UNCLEARED_TIMEOUT_TRAIT) ? call : undefined;
+}
+
 function message(model: TsModel, timeout: TimeoutPromise): string {
   const what = timeout.helper
     ? `\`${quoteCall(model.sourceFile, unwrap(timeout.element) as ts.CallExpression)}\` (its \`setTimeout\` is never cleared)`
@@ -234,6 +221,15 @@ function message(model: TsModel, timeout: TimeoutPromise): string {
   return (
     `\`Promise.race\` never clears ${what}: when the other promise wins, the timer stays pending ` +
     'for its full delay and keeps its closure alive, one per call; keep the handle and `clearTimeout` it when the race settles'
+  );
+}
+
+function importedMessage(model: TsModel, helper: TsCall): string {
+  return (
+    `\`Promise.race\` never clears the timer of \`${quoteCall(model.sourceFile, helper.node as ts.CallExpression)}\` ` +
+    `(\`${helper.callee}\` throws its \`setTimeout\` handle away): when the other promise wins, the timer stays ` +
+    'pending for its full delay and keeps its closure alive, one per call; have the helper return a way to clear it, ' +
+    'or pass it an `AbortSignal`'
   );
 }
 
@@ -256,7 +252,8 @@ export const raceTimeoutNotCleared: Rule = {
         'Finds timeouts built for `Promise.race` from `new Promise(...)` around a `setTimeout` whose ' +
         'handle is thrown away or never passed to `clearTimeout`: written inline in the race array, bound ' +
         'to a local first, returned by a helper in the same file (`function timeout(ms) { return new ' +
-        'Promise(...) }` raced as `timeout(5000)`), or chained (`sleep(ms).then(() => { throw ... })`).',
+        'Promise(...) }` raced as `timeout(5000)`) or by an imported one that throws the handle away, ' +
+        'or chained (`sleep(ms).then(() => { throw ... })`).',
       whyIsThisBad:
         'The race settles as soon as the work finishes, but the timer does not know that: it stays ' +
         'scheduled for its whole delay and keeps its callback, the `reject` function and everything they ' +
@@ -292,7 +289,8 @@ export const raceTimeoutNotCleared: Rule = {
           'block, a `.finally()` or `.then()` callback), or handed to other code that may clear it.',
         '`AbortSignal.timeout(ms)` and `timers/promises` `setTimeout(ms, value, { signal })`: they are ' +
           'not `new Promise` around a callback timer (the signal cancels the latter).',
-        'Timeout promises built by helpers in other files: the helper is not visible here.',
+        'Timeout promises built by helpers in other files that keep the timer handle (they may hand ' +
+          'it to code that clears it); helpers there that throw it away are reported.',
         '`new Promise` elements of a race that start no timer.',
       ],
       fixSafety:
@@ -310,13 +308,23 @@ export const raceTimeoutNotCleared: Rule = {
     if (!model || isScriptOrTestPath(ctx.relativePath) || !model.text.includes('Promise.race'))
       return;
     let cleared: string[] | undefined;
+    const helpers = new HelperIoFinder(() => ctx.index, model);
     for (const race of model.calls) {
       if (race.callee !== 'Promise.race' || race.isNew) continue;
       const list = race.args[0] && unwrap(race.args[0]);
       if (!list || !ts.isArrayLiteralExpression(list)) continue;
-      const timeouts = list.elements
-        .map((element) => timeoutPromiseOf(model, element))
-        .filter((timeout): timeout is TimeoutPromise => !!timeout);
+      const timeouts: TimeoutPromise[] = [];
+      for (const element of list.elements) {
+        const timeout = timeoutPromiseOf(model, element);
+        if (timeout) timeouts.push(timeout);
+        const imported = timeout ? undefined : importedTimeoutHelper(model, helpers, element);
+        if (imported)
+          ctx.report({
+            start: element.getStart(model.sourceFile),
+            end: element.end,
+            message: importedMessage(model, imported),
+          });
+      }
       for (const timeout of timeouts) {
         cleared ??= clearedHandleKeys(model);
         if (isCleared(model, timeout, cleared)) continue;

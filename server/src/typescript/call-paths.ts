@@ -6,6 +6,7 @@
 import { ts } from './compiler';
 import { exportedThroughObjectOrList, exportsInstanceOf } from './module-exports';
 import { stringPropertyValue } from './object-literals';
+import { isWrappedExport } from './wrapped-exports';
 import {
   HTTP_METHOD_REGISTRATIONS,
   isProcedureResolverCall,
@@ -381,7 +382,8 @@ function isExportedClass(model: TsModel, node: ts.ClassLikeDeclaration): boolean
  */
 export function callableFromOtherFiles(model: TsModel, fn: TsFunction): boolean {
   if (fn.parent) return false;
-  if (fn.exported || exportedThroughObjectOrList(model, fn)) return true;
+  if (fn.exported || exportedThroughObjectOrList(model, fn) || isWrappedExport(model, fn))
+    return true;
   const node = fn.node;
   if (!ts.isMethodDeclaration(node) || !ts.isIdentifier(node.name)) return false;
   if (
@@ -441,6 +443,10 @@ export function findEntry(
       // A named function declaration runs only when called.
       if (!ts.isFunctionExpression(current.node) && !ts.isArrowFunction(current.node))
         return undefined;
+    } else if (isWrappedExport(model, current)) {
+      // `export const DELETE = withAudit(async (req) => ...)`: other modules call it as `DELETE`.
+      const beyond = search.beyondFile?.(current);
+      if (beyond) return { entry: current, chain: [current], beyond };
     }
   }
   return undefined;

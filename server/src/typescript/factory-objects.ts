@@ -17,7 +17,7 @@ import { callableMembers } from './module-exports';
 import { declarationOf, localConstInitializer } from './name-resolution';
 
 /** What a declared type leads to: a factory's returned object, or a member of an imported type. */
-type TypeTarget =
+export type TypeTarget =
   | { factory: string }
   | {
       /** The imported type (`TUserDALFactory`, `TDeps`). */
@@ -92,7 +92,7 @@ function typeTarget(
  * TDeps`, the property `userDAL` of `TDeps`), read from its declaration, then the `members` read
  * on it (`Boards` of `models.Boards`).
  */
-function receiverTypeTarget(
+export function receiverTypeTarget(
   model: TsModel,
   declaration: ts.Identifier,
   members: readonly string[],
@@ -181,18 +181,50 @@ function factoryObject(model: TsModel, name: string): FactoryObject {
   let object = byFactory.get(name);
   if (object) return object;
   object = { members: new Map(), spreads: [] };
+  // Cached before it is filled: a factory spreading itself, directly or not, stops here.
+  byFactory.set(name, object);
   const fn = moduleFunction(model, name);
   const literal = fn && returnedObject(fn);
-  for (const { member, value } of literal ? callableMembers(literal) : []) {
-    const local = value ? functionNamed(value) : member;
-    if (local) object.members.set(member, local);
-  }
+  const callable = new Map(
+    (literal ? callableMembers(literal) : []).map((entry) => [entry.member, entry]),
+  );
+  // In the literal's order: a later property replaces an earlier one of the same name, as at run
+  // time (`{ ...baseOps(db), findById }` runs its own `findById`).
   for (const property of literal?.properties ?? []) {
-    const spread = ts.isSpreadAssignment(property) ? spreadFactory(model, property) : undefined;
-    if (spread) object.spreads.push(spread);
+    if (ts.isSpreadAssignment(property)) {
+      const imported = spreadFactory(model, property);
+      if (imported) object.spreads.push(imported);
+      const local = imported ? undefined : localSpreadFactory(model, property);
+      if (!local) continue;
+      const spread = factoryObject(model, local);
+      for (const [member, indexed] of spread.members) object.members.set(member, indexed);
+      object.spreads.push(...spread.spreads);
+      continue;
+    }
+    if (!property.name || !ts.isIdentifier(property.name)) continue;
+    const member = property.name.text;
+    const entry = callable.get(member);
+    const local = entry && (entry.value ? functionNamed(entry.value) : member);
+    if (local) object.members.set(member, local);
+    else object.members.delete(member);
   }
-  byFactory.set(name, object);
   return object;
+}
+
+/**
+ * The factory of this file whose object a spread brings in: `softDelete` of `...softDelete(db)`
+ * (or of `...ops` where `const ops = softDelete(db)`), a module-level function returning an object
+ * literal. Its members are functions of this file, which the index holds like the factory's own.
+ */
+function localSpreadFactory(model: TsModel, spread: ts.SpreadAssignment): string | undefined {
+  const expression = unwrap(spread.expression);
+  const initializer = ts.isIdentifier(expression) ? localConstInitializer(expression) : expression;
+  const value = initializer && unwrap(initializer);
+  if (!value || !ts.isCallExpression(value) || !ts.isIdentifier(value.expression)) return undefined;
+  const name = value.expression.text;
+  if (model.imports.has(name)) return undefined;
+  const fn = moduleFunction(model, name);
+  return fn && returnedObject(fn) ? name : undefined;
 }
 
 /**

@@ -35,6 +35,7 @@ import {
   routeExportsOfNames,
 } from './knowledge';
 import { ts } from './compiler';
+import { exportedArrayFields } from './array-fields';
 import { factoryMemberTargets, factoryReexports } from './factory-objects';
 import { declarationOf } from './name-resolution';
 import {
@@ -95,7 +96,9 @@ import { moduleMikroOrmObjects } from './mikro-orm';
 import { aliasedPath, type ModuleAliases } from './path-aliases';
 import { clientHolder, holderTypeName, isPrismaClientClass, PRISMA_CLIENT } from './prisma-clients';
 import { prismaQueryColumns } from './prisma-queries';
+import { returnsUnclearedTimeout, UNCLEARED_TIMEOUT_TRAIT } from './timeout-promises';
 import { STARTUP_TRAIT } from './workspace-callers';
+import { wrappedExportName } from './wrapped-exports';
 
 /** `src/services/users.ts` → `src.services.users`; an `index` file is named by its folder. */
 export function tsModuleNameOf(relativePath: string): string {
@@ -844,6 +847,23 @@ function runsAtStartup(model: TsModel, fn: TsFunction, handler: boolean): boolea
   return fn.isAsync && !handler && isStartupFunction(model, fn);
 }
 
+/**
+ * What the index records of a function for rules of other files to ask: that it runs at startup,
+ * that it returns a timeout promise nobody can clear. `timers` says whether the file starts a
+ * `setTimeout` at all, so files without one skip that question.
+ */
+function functionTraits(
+  model: TsModel,
+  fn: TsFunction,
+  handler: boolean,
+  timers: boolean,
+): string[] {
+  const traits: string[] = [];
+  if (runsAtStartup(model, fn, handler)) traits.push(STARTUP_TRAIT);
+  if (timers && returnsUnclearedTimeout(model, fn)) traits.push(UNCLEARED_TIMEOUT_TRAIT);
+  return traits;
+}
+
 /** Builds the facts of one TypeScript/JavaScript file from its model. */
 export function extractTsFacts(model: TsModel, file: string): FileFacts {
   const moduleName = tsModuleNameOf(model.relativePath);
@@ -862,10 +882,14 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     else callsByFunction.set(fn, [call]);
   }
   const functions: FunctionFacts[] = [];
+  const timers = model.text.includes('setTimeout');
   for (const fn of model.functions) {
     const handler = isHandler(fn);
     // Anonymous handlers get a name no call can resolve to, unique by their offset.
-    const local = localQualifiedName(fn) ?? (handler ? `#handler@${fn.start}` : undefined);
+    const local =
+      localQualifiedName(fn) ??
+      wrappedExportName(model, fn) ??
+      (handler ? `#handler@${fn.start}` : undefined);
     if (!local) continue;
     const effects: Effect[] = [];
     const calls: CallSite[] = [];
@@ -904,7 +928,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
       nameEnd: fn.nameEnd,
       effects,
       calls,
-      traits: runsAtStartup(model, fn, handler) ? [STARTUP_TRAIT] : [],
+      traits: functionTraits(model, fn, handler, timers),
     });
   }
   functions.push(...importedRouteHandlers(model, moduleName));
@@ -922,6 +946,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
   const instances = moduleInstancesOf(model, moduleName);
   const loadCalls = loadCallsOf(model, moduleName);
   const databaseUrls = typeormDatabaseKinds(model);
+  const arrayFields = exportedArrayFields(model);
   return {
     file,
     language: 'typescript',
@@ -934,6 +959,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     ...(instances.length > 0 ? { instances } : {}),
     ...(loadCalls.length > 0 ? { loadCalls } : {}),
     ...(databaseUrls.length > 0 ? { databaseUrls } : {}),
+    ...(arrayFields.length > 0 ? { arrayFields } : {}),
   };
 }
 

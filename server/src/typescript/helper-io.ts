@@ -10,11 +10,14 @@
 import type { CallSite, Effect, FunctionFacts } from '../workspace/facts';
 import type { IndexedFunction, WorkspaceIndex } from '../workspace/index';
 import { PRISMA_WRITE_OPERATIONS } from './knowledge';
-import type { TsCall, TsModel } from './model';
+import { unwrap, type TsCall, type TsModel } from './model';
+import { declarationOf } from './name-resolution';
+import { receiverTypeTarget } from './factory-objects';
 import { ts } from './compiler';
 import {
   heldClientFact,
   importedDbTargets,
+  importedValueTargets,
   modelClassTargets,
   mongooseQueryModelPath,
   tsCallTargets,
@@ -155,6 +158,21 @@ export class HelperIoFinder {
   holdsPrismaClient(client: ts.Expression): boolean {
     const held = heldClientFact(this.model, client, this.moduleName);
     return !!held && confirmsPrismaClient(this.index(), held);
+  }
+
+  /**
+   * Whether `iterable` is a property of an imported object type that its module declares an array
+   * (`userIds` of `{ userIds }: TSyncUsersDTO`, `userIds: string[]` there).
+   */
+  iteratesImportedArray(iterable: ts.Expression): boolean {
+    const value = unwrap(iterable);
+    const declaration = ts.isIdentifier(value) ? declarationOf(value) : undefined;
+    const target = declaration && receiverTypeTarget(this.model, declaration, []);
+    if (!target || !('imported' in target) || target.path.length !== 1) return false;
+    const [field] = target.path;
+    return importedValueTargets(this.model, target.imported).some((type) =>
+      this.index().declaresArrayField(`${type}.${field}`),
+    );
   }
 
   /** Whether `instance`, a name the file imports, is a knex instance another module exports. */

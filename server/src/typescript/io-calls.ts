@@ -59,6 +59,8 @@ export interface IoCall {
 export interface WorkspaceModels extends PrismaClientHolders, KnexInstanceSources {
   /** The ORM (`sequelize`) of a query on an imported model class or one with an imported base. */
   modelQuery(call: TsCall): string | undefined;
+  /** Whether a name is a property of an imported object type that declares it an array. */
+  iteratesImportedArray?(iterable: ts.Expression): boolean;
 }
 
 /** A query through an ORM: writes by method name; a Sequelize model's class is its target. */

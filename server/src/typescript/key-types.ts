@@ -18,6 +18,9 @@ export function localTypes(sourceFile: ts.SourceFile): LocalTypes {
   return types;
 }
 
+/** A module variable or a static field holding the collection. */
+type CollectionDeclaration = ts.VariableDeclaration | ts.PropertyDeclaration;
+
 /** Annotations that wrap a collection type without changing its keys. */
 const WRAPPERS = new Set(['Partial', 'Readonly', 'Required']);
 /** Collection types whose first type argument is the key (the element, for a set). */
@@ -36,7 +39,7 @@ function annotatedKeyType(type: ts.TypeNode): ts.TypeNode | undefined {
 }
 
 /** The key type of a declaration, from its annotation or from `new Map<K, V>()` / `new Set<K>()`. */
-function keyTypeOf(declaration: ts.VariableDeclaration): ts.TypeNode | undefined {
+function keyTypeOf(declaration: CollectionDeclaration): ts.TypeNode | undefined {
   const annotated = declaration.type && annotatedKeyType(declaration.type);
   if (annotated) return annotated;
   const init = declaration.initializer && unwrap(declaration.initializer);
@@ -72,7 +75,7 @@ function isFinite(type: ts.TypeNode, locals: LocalTypes, depth: number): boolean
 }
 
 /** Whether the collection declared by `declaration` is keyed by a type with finitely many values. */
-export function hasFiniteKeys(declaration: ts.VariableDeclaration, locals: LocalTypes): boolean {
+export function hasFiniteKeys(declaration: CollectionDeclaration, locals: LocalTypes): boolean {
   const key = keyTypeOf(declaration);
   return !!key && isFinite(key, locals, 0);
 }

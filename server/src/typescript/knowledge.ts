@@ -5,7 +5,7 @@
  */
 import { isStrapiApiMethod } from './strapi';
 import { ts } from './compiler';
-import { declarationOf, enclosingFunctionNode, localConstInitializer } from './name-resolution';
+import { declarationOf, enclosingFunctionNode, localUnchangedInitializer } from './name-resolution';
 import { stringPropertyValue } from './object-literals';
 import { ormQuery } from './orm-calls';
 import { declaredPrismaClient, type PrismaClientHolders } from './prisma-clients';
@@ -190,11 +190,11 @@ function delegateAccess(
 
 /**
  * The keyed delegate a local `const` holds (`const delegate = prisma[model]`, then
- * `delegate.findMany()`), as generic CRUD handlers pick it once and query it several times. Only
- * a `const`: a `let` may be reassigned to anything before the call.
+ * `delegate.findMany()`), as generic CRUD handlers pick it once and query it several times. A
+ * `let` counts only when nothing assigns it again: otherwise it may be anything by the call.
  */
 function heldDelegate(receiver: ts.Expression): ts.ElementAccessExpression | undefined {
-  const initializer = ts.isIdentifier(receiver) ? localConstInitializer(receiver) : undefined;
+  const initializer = ts.isIdentifier(receiver) ? localUnchangedInitializer(receiver) : undefined;
   const value = initializer && unwrap(initializer);
   return value && ts.isElementAccessExpression(value) ? value : undefined;
 }

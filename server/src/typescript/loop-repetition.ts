@@ -4,6 +4,7 @@
  * response, a stream consumer, a throttled loop that sleeps, a loop over batches: each awaits in
  * a loop, and none is the N+1 that `Promise.all` or one batched query would fix.
  */
+import { isArrayTypeNode } from './array-fields';
 import { lazyKinds, ts } from './compiler';
 import { ioCallOf, isAwaitedSleep, type WorkspaceModels } from './io-calls';
 import { databaseCall, delegateReceiver, prismaQuery } from './knowledge';
@@ -617,15 +618,6 @@ const ROW_LIST_READS = new Set([
   'toArray',
 ]);
 
-/** `T[]`, `readonly T[]`, `Array<T>`, `ReadonlyArray<T>`. */
-function isArrayTypeNode(type: ts.TypeNode): boolean {
-  if (ts.isArrayTypeNode(type)) return true;
-  if (ts.isTypeOperatorNode(type) && type.operator === ts.SyntaxKind.ReadonlyKeyword)
-    return isArrayTypeNode(type.type);
-  if (!ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return false;
-  return type.typeName.text === 'Array' || type.typeName.text === 'ReadonlyArray';
-}
-
 /** An array type (`isArrayTypeNode`), or a promise of one (`Promise<T[]>`). */
 function isArrayType(type: ts.TypeNode | undefined): boolean {
   if (!type) return false;
@@ -685,7 +677,9 @@ function holdsAwaitedArray(
 function isStreamLoop(model: TsModel, loop: TsLoop, models?: WorkspaceModels): boolean {
   if (loop.kind !== 'for-await' || !loop.iterable) return false;
   if (isEvidentlyArray(loop.iterable, loop.node)) return false;
-  return !holdsAwaitedArray(model, loop.iterable, loop.node, models, 0);
+  if (holdsAwaitedArray(model, loop.iterable, loop.node, models, 0)) return false;
+  // `userIds` of `{ userIds }: TSyncUsersDTO`, an array where that type is declared.
+  return !models?.iteratesImportedArray?.(loop.iterable);
 }
 
 /** A `for` loop counting attempts: `for (let attempt = 1; attempt <= 3; attempt++)`. */

@@ -258,6 +258,56 @@ export function localConstInitializer(id: ts.Identifier): ts.Expression | undefi
   return list.flags & ts.NodeFlags.Const ? local.holder.initializer : undefined;
 }
 
+/**
+ * The initializer of the `const` `id` names, or of a `let` that nothing assigns again (`let
+ * delegate = prisma[model]` never written after), declared in the function that uses it. Every
+ * write anywhere in that function, closures included, counts: the value may then be anything.
+ */
+export function localUnchangedInitializer(id: ts.Identifier): ts.Expression | undefined {
+  const local = localVariableOf(id);
+  const list = local?.holder.parent;
+  if (!local || !list || !ts.isVariableDeclarationList(list)) return undefined;
+  if (list.flags & ts.NodeFlags.Const) return local.holder.initializer;
+  // A `var` may be declared again further down, which is a write no reference shows.
+  if (!(list.flags & ts.NodeFlags.Let)) return undefined;
+  const written = referencesTo(local.scope, local.declaration).some(isWrittenReference);
+  return written ? undefined : local.holder.initializer;
+}
+
+/** Whether a reference is written: `x = ...`, `x += ...`, `x++`, `[x] = ...`, `for (x of ...)`. */
+function isWrittenReference(reference: ts.Identifier): boolean {
+  const parent = reference.parent;
+  if (
+    (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) &&
+    (parent.operator === ts.SyntaxKind.PlusPlusToken ||
+      parent.operator === ts.SyntaxKind.MinusMinusToken)
+  )
+    return true;
+  // Climb out of destructuring targets (`[x] = ...`, `({ x } = ...)`, `({ a: x } = ...)`).
+  let target: ts.Node = reference;
+  while (
+    ts.isParenthesizedExpression(target.parent) ||
+    ts.isArrayLiteralExpression(target.parent) ||
+    ts.isSpreadElement(target.parent) ||
+    ts.isShorthandPropertyAssignment(target.parent) ||
+    ts.isSpreadAssignment(target.parent) ||
+    (ts.isPropertyAssignment(target.parent) && target.parent.initializer === target) ||
+    ts.isObjectLiteralExpression(target.parent)
+  )
+    target = target.parent;
+  const holder = target.parent;
+  if (
+    ts.isBinaryExpression(holder) &&
+    holder.left === target &&
+    holder.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+    holder.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+  )
+    return true;
+  return (
+    (ts.isForOfStatement(holder) || ts.isForInStatement(holder)) && holder.initializer === target
+  );
+}
+
 /** Whether `name` is declared or used anywhere in the file (a cheap clash check for new names). */
 export function nameIsUsed(sourceFile: ts.SourceFile, name: string): boolean {
   return identifiersNamed(sourceFile, name).length > 0;

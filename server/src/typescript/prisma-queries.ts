@@ -22,7 +22,8 @@
  * - Filters inside `include` / `select` of a relation: they query another model by its foreign key.
  * - Queries whose `where` is partly hidden: a spread of an object it cannot see
  *   (`{ ...ownerScope, deletedAt: null }`), an `AND` branch, a `where` or arguments built elsewhere,
- *   or a `const` object filled in afterwards. The hidden part may hold the indexed field that
+ *   or a `const` object changed afterwards other than field by field (`where.status = s` is read,
+ *   see `filled-in-filters.ts`; its sort is left out). The hidden part may hold the indexed field that
  *   drives the query, so neither the visible filters nor the sort say what the database reads.
  * - Tests, seeds, scripts and migrations: they run once, not per request, so their queries do not
  *   make an index worth its cost on every write.
@@ -33,6 +34,7 @@
 import type { HeldClientFact, QueryColumnUse } from '../workspace/facts';
 import { ts } from './compiler';
 import { isScriptOrTestPath, modelOfDelegate, prismaQuery } from './knowledge';
+import { filledInFields, type FilledInFilter } from './filled-in-filters';
 import { accessRoot, chainText, unwrap, type TsModel } from './model';
 
 /** Operations whose `where` is a plain filter (not a unique lookup) and which may sort. */
@@ -201,6 +203,17 @@ function objectLiteral(node: ts.Expression | undefined): ts.ObjectLiteralExpress
   return value;
 }
 
+/**
+ * The filter a `const` declared before the query holds when code fills it in field by field
+ * (`const where: Prisma.OrderWhereInput = {}; if (s) where.status = s;`), see `filledInFields`.
+ */
+function filledInWhere(node: ts.Expression): FilledInFilter | undefined {
+  const inner = unwrap(node);
+  if (!ts.isIdentifier(inner)) return undefined;
+  const found = constDeclaration(inner.text, inner);
+  return found && filledInFields(found.declaration, found.scope, inner);
+}
+
 type FilterKind = 'equality' | 'in' | 'range' | undefined;
 
 /** How a field's filter value compares, when an index on the field serves it. */
@@ -294,31 +307,39 @@ function collectFilters(collector: Collector, where: ts.ObjectLiteralExpression)
     const object = objectLiteral(property.expression);
     if (!object || !collectFilters(collector, object)) complete = false;
   }
-  for (const entry of entries(where)) {
-    if (entry.key === 'AND') {
-      const branches = ts.isArrayLiteralExpression(entry.value)
-        ? entry.value.elements
-        : [entry.value];
-      for (const branch of branches) {
-        const object = ts.isSpreadElement(branch) ? undefined : objectLiteral(branch);
-        if (!object || !collectFilters(collector, object)) complete = false;
-      }
-      continue;
-    }
-    if (entry.key === 'OR' || entry.key === 'NOT') continue;
-    const relation = relationFilter(entry.value);
-    if (relation) {
-      record(collector, entry, 'filter', { relation });
-      continue;
-    }
-    const kind = filterKind(entry.value);
-    if (kind)
-      record(collector, entry, 'filter', {
-        equality: kind === 'equality',
-        ...(kind === 'range' ? { range: true } : {}),
-      });
-  }
+  for (const entry of entries(where)) if (!collectEntry(collector, entry)) complete = false;
   return complete;
+}
+
+/**
+ * Records one field of a `where` (`status: 'PAID'`, `where.status = s`); false when it is an `AND`
+ * with a branch it cannot see into.
+ */
+function collectEntry(collector: Collector, entry: Entry): boolean {
+  if (entry.key === 'AND') {
+    let complete = true;
+    const branches = ts.isArrayLiteralExpression(entry.value)
+      ? entry.value.elements
+      : [entry.value];
+    for (const branch of branches) {
+      const object = ts.isSpreadElement(branch) ? undefined : objectLiteral(branch);
+      if (!object || !collectFilters(collector, object)) complete = false;
+    }
+    return complete;
+  }
+  if (entry.key === 'OR' || entry.key === 'NOT') return true;
+  const relation = relationFilter(entry.value);
+  if (relation) {
+    record(collector, entry, 'filter', { relation });
+    return true;
+  }
+  const kind = filterKind(entry.value);
+  if (kind)
+    record(collector, entry, 'filter', {
+      equality: kind === 'equality',
+      ...(kind === 'range' ? { range: true } : {}),
+    });
+  return true;
 }
 
 /**
@@ -368,12 +389,23 @@ function collectQuery(
   const query: Collector = { ...collector, uses: [] };
   const fields = entries(args);
   const where = fields.find((entry) => entry.key === 'where');
+  let filledIn = false;
   if (where) {
     const object = objectLiteral(where.value);
-    if (!object || !collectFilters(query, object)) return;
+    if (object) {
+      if (!collectFilters(query, object)) return;
+    } else {
+      const built = filledInWhere(where.value);
+      if (!built || !collectFilters(query, built.literal)) return;
+      for (const entry of built.fields) collectEntry(query, entry);
+      filledIn = true;
+    }
   } else if (args.properties.some(ts.isSpreadAssignment)) return;
   // A `groupBy`'s `orderBy` sorts the groups it returns, not the table's rows: no index serves it.
-  const orderBy = operation === 'groupBy' ? undefined : fields.find((e) => e.key === 'orderBy');
+  // A filter filled in field by field may hold any part of them: which filter the sort pairs
+  // with, no one combination says.
+  const orderBy =
+    operation === 'groupBy' || filledIn ? undefined : fields.find((e) => e.key === 'orderBy');
   if (orderBy) collectSort(query, orderBy.value, isBounded(operation, args));
   collector.uses.push(...query.uses);
 }

@@ -600,6 +600,11 @@ export interface FileFacts {
   file: string;
   language: Language;
   moduleName?: string;
+  /**
+   * TypeScript: `Type.field` of the exported object types whose property is declared an array
+   * (`TSyncUsersDTO.userIds` of `userIds: string[]`), for `for await` over it elsewhere.
+   */
+  arrayFields?: string[];
   functions: FunctionFacts[];
   schema: SchemaFacts;
   queryColumns: QueryColumnUse[];

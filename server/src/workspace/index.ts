@@ -188,6 +188,8 @@ export class WorkspaceIndex {
   private urlDatabase: Database | null | undefined;
   /** Call sites by the last name of their callee, built on first use, until any file changes. */
   private callSiteViews: Map<string, IndexedCallSite[]> | undefined;
+  /** `declaresArrayField`'s answers, built on first use, dropped when a file declaring one changes. */
+  private arrayFields: Set<string> | undefined;
 
   /**
    * Replaces the facts of one file. Schema views are dropped only when the file declares or
@@ -206,6 +208,7 @@ export class WorkspaceIndex {
     if (previous?.reexports || facts.reexports || importsChanged(previous, facts))
       this.reexportViews = undefined;
     if (previous?.databaseUrls || facts.databaseUrls) this.urlDatabase = undefined;
+    if (previous?.arrayFields || facts.arrayFields) this.arrayFields = undefined;
     if (declaresRelations(previous) || declaresRelations(facts)) this.tortoiseReverse = undefined;
     for (const views of this.namedViews()) {
       if (previous) views.remove(previous);
@@ -230,6 +233,7 @@ export class WorkspaceIndex {
     if (hasSchema(previous)) this.views = undefined;
     if (previous.reexports || previous.moduleImports) this.reexportViews = undefined;
     if (previous.databaseUrls) this.urlDatabase = undefined;
+    if (previous.arrayFields) this.arrayFields = undefined;
     if (declaresRelations(previous)) this.tortoiseReverse = undefined;
     for (const views of this.namedViews()) views.remove(previous);
     this.reexportResolutions.clear();
@@ -253,6 +257,20 @@ export class WorkspaceIndex {
   private filled<T extends { file: string }>(views: NamedViews<T>): NamedViews<T> {
     for (const facts of this.files.values()) views.add(facts);
     return views;
+  }
+
+  /**
+   * Whether a TypeScript module declares the property an array: `declaresArrayField(
+   * 'src.services.user.user-types.TSyncUsersDTO.userIds')` (see `FileFacts.arrayFields`).
+   */
+  declaresArrayField(qualified: string): boolean {
+    if (!this.arrayFields) {
+      this.arrayFields = new Set();
+      for (const facts of this.files.values())
+        for (const field of facts.arrayFields ?? [])
+          this.arrayFields.add(facts.moduleName ? `${facts.moduleName}.${field}` : field);
+    }
+    return this.arrayFields.has(qualified);
   }
 
   get(file: string): FileFacts | undefined {
