@@ -584,16 +584,21 @@ export const moduleDictOnlyGrows: Rule = {
       const left = assignment.childForFieldName('left')!;
       const usage = usageOf(name, left, model, registrars, keys);
       if (usage.shrinks || usage.adds.length === 0) continue;
-      const first = usage.adds[0];
-      const others = usage.adds.length > 1 ? ` (and ${usage.adds.length - 1} more)` : '';
-      ctx.report({
-        start: left.startIndex,
-        end: left.endIndex,
-        message: `\`${name}\` only grows: \`${first.fn.name}\` adds to it (\`${first.code}\`)${others} and nothing in this file removes entries; bound it (\`lru_cache\`, \`cachetools.TTLCache\`) or evict entries`,
-      });
+      reportGrowth(ctx, left, `\`${name}\``, usage.adds);
     }
   },
 };
+
+/** Reports the container `left` declares, `subject` naming it, with the first place that adds. */
+function reportGrowth(ctx: FileContext, left: Node, subject: string, adds: Usage['adds']): void {
+  const [first] = adds;
+  const others = adds.length > 1 ? ` (and ${adds.length - 1} more)` : '';
+  ctx.report({
+    start: left.startIndex,
+    end: left.endIndex,
+    message: `${subject} only grows: \`${first.fn.name}\` adds to it (\`${first.code}\`)${others} and nothing in this file removes entries; bound it (\`lru_cache\`, \`cachetools.TTLCache\`) or evict entries`,
+  });
+}
 
 /** Empty containers in the bodies of plain classes that methods add to and nothing removes from. */
 function checkClassAttributes(ctx: FileContext, model: PythonModel): void {
@@ -608,13 +613,7 @@ function checkClassAttributes(ctx: FileContext, model: PythonModel): void {
       keys ??= keyContext(model, registrars);
       const usage = classAttributeUsage(cls, name, left, model, registrars, keys);
       if (usage.shrinks || usage.adds.length === 0) continue;
-      const first = usage.adds[0];
-      const others = usage.adds.length > 1 ? ` (and ${usage.adds.length - 1} more)` : '';
-      ctx.report({
-        start: left.startIndex,
-        end: left.endIndex,
-        message: `\`${cls.name}.${name}\`, shared by every instance, only grows: \`${first.fn.name}\` adds to it (\`${first.code}\`)${others} and nothing in this file removes entries; bound it (\`lru_cache\`, \`cachetools.TTLCache\`) or evict entries`,
-      });
+      reportGrowth(ctx, left, `\`${cls.name}.${name}\`, shared by every instance,`, usage.adds);
     }
   }
 }
