@@ -24,6 +24,11 @@ import {
   trailingName,
 } from '../../server/src/python/schema-args';
 import { OwnedCache } from '../../server/src/python/memo';
+import {
+  readRelationship,
+  relationTargetClass,
+} from '../../server/src/python/relationship-targets';
+import type { RelationshipFact } from '../../server/src/workspace/facts';
 import { localFlow } from '../../server/src/python/local-flow';
 import { tortoiseRowsOf } from '../../server/src/python/tortoise-relations';
 
@@ -73,10 +78,6 @@ const EAGER_LOADERS = new Set([
 const UNKNOWN_LOADERS = '<unknown loaders>';
 const WORD_CHAR = /\w/;
 
-/** Generic wrappers and non-classes in a `Mapped[...]` annotation, skipped to find the target. */
-const ANNOTATION_WRAPPERS = new Set(['Mapped', 'Optional', 'List', 'Set', 'Sequence', 'None']);
-const ANNOTATION_NAME = /[A-Za-z_][\w.]*/g;
-
 interface Relation {
   kind: RelationKind;
   /** Loaded on first access, one query per object (the default). */
@@ -99,25 +100,6 @@ function lastSegment(name: string): string {
   return name.slice(name.lastIndexOf('.') + 1);
 }
 
-/** The class a relationship points to: `Comment`, `"Comment"`, `"app.Comment"`, `"self"`. */
-function targetClass(args: Node, own: string): string | undefined {
-  const first = positionalArgs(args)[0];
-  if (!first) return undefined;
-  const name = first.type === 'string' ? stringValue(first) : first.text;
-  if (!name) return undefined;
-  return name === 'self' ? own : lastSegment(name);
-}
-
-/** The class named in a `Mapped[list["Comment"]]` annotation. */
-function annotationTarget(annotation: Node | null): string | undefined {
-  let target: string | undefined;
-  for (const match of annotation?.text.matchAll(ANNOTATION_NAME) ?? []) {
-    const name = lastSegment(match[0]);
-    if (/^[A-Z]/.test(name) && !ANNOTATION_WRAPPERS.has(name)) target = name;
-  }
-  return target;
-}
-
 /** Relationships declared by one model class, and the reverse accessors it adds to others. */
 function readClassRelations(cls: PyClass, into: Relations): void {
   for (const statement of cls.body.namedChildren) {
@@ -131,12 +113,9 @@ function readClassRelations(cls: PyClass, into: Relations): void {
     if (!args) continue;
     const called = lastSegment(value.childForFieldName('function')?.text ?? '');
     if (SQLALCHEMY_RELATIONSHIPS.has(called)) {
-      const strategy = stringValue(keywordArg(args, 'lazy'));
-      const target =
-        targetClass(args, cls.name) ?? annotationTarget(assignment.childForFieldName('type'));
-      const lazy = !strategy || !NOT_LAZY.has(strategy);
-      const eagerable = called !== 'dynamic_loader' && !NOT_EAGERABLE.has(strategy ?? '');
-      addRelation(into, cls.name, left.text, { kind: 'sqlalchemy', lazy, eagerable, target });
+      const declared = readRelationship(value, assignment.childForFieldName('type'), cls.name);
+      const target = declared?.target;
+      addRelation(into, cls.name, left.text, sqlAlchemyRelation(declared));
       const backref = stringValue(keywordArg(args, 'backref'));
       if (backref && target) {
         const reverse = {
@@ -148,7 +127,7 @@ function readClassRelations(cls: PyClass, into: Relations): void {
         addRelation(into, target, backref, reverse);
       }
     } else if (DJANGO_TO_ONE.has(called) || DJANGO_TO_MANY.has(called)) {
-      const target = targetClass(args, cls.name);
+      const target = relationTargetClass(args, cls.name);
       const kind = DJANGO_TO_MANY.has(called) ? 'django-many' : 'django-one';
       addRelation(into, cls.name, left.text, { kind, lazy: true, eagerable: true, target });
       const relatedName = stringValue(keywordArg(args, 'related_name'));
@@ -178,6 +157,17 @@ function relationsInFile(model: PythonModel): Relations {
   return relations;
 }
 
+/** A SQLAlchemy relationship as its declaration (`relationship("X", lazy=...)`) describes it. */
+function sqlAlchemyRelation(declared: RelationshipFact | undefined): Relation {
+  const strategy = declared?.lazy;
+  return {
+    kind: 'sqlalchemy',
+    lazy: !strategy || !NOT_LAZY.has(strategy),
+    eagerable: !NOT_EAGERABLE.has(strategy ?? ''),
+    ...(declared?.target ? { target: declared.target } : {}),
+  };
+}
+
 /** Relationships of a model class: declared in this file, or anywhere per the index. */
 function relationsOf(
   ctx: FileContext,
@@ -190,10 +180,8 @@ function relationsOf(
   for (const { table } of ctx.index.tablesOfClass(className)) {
     for (const name of table.relationships) {
       if (relations.has(name)) continue;
-      // The index does not record `lazy=`: a `dynamic` relationship declared elsewhere would get a
-      // fix that fails at run time, one reason the fix is unsafe.
       if (table.source !== 'django')
-        relations.set(name, { kind: 'sqlalchemy', lazy: true, eagerable: true });
+        relations.set(name, sqlAlchemyRelation(table.relationshipDetails?.[name]));
       else {
         // A Django relation backed by a foreign-key column points to one row; others to many.
         const key = table.columns.find((column) => column.attribute === name)?.foreignKey;
@@ -666,6 +654,11 @@ function importSelectinload(model: PythonModel): TextEdit | undefined {
     : { start: 0, end: 0, newText: `${newText}\n` };
 }
 
+/** Whether the file can name a class: it declares or imports it. */
+function namesClass(model: PythonModel, className: string): boolean {
+  return model.imports.has(className) || model.classes.some((cls) => cls.name === className);
+}
+
 /** Chains the loader onto the query (and imports `selectinload`), unless the name is taken. */
 function eagerLoadFix(
   model: PythonModel,
@@ -675,6 +668,11 @@ function eagerLoadFix(
 ): Fix | undefined {
   const imported = model.imports.get('selectinload');
   if (kind === 'sqlalchemy' && imported && imported !== 'sqlalchemy.orm.selectinload')
+    return undefined;
+  // `selectinload(WorkshopSession.presenter)` names the class of each step: one the file neither
+  // declares nor imports (rows of a relationship of a model declared elsewhere) would not resolve.
+  const named = [...(query.path ?? []).map((step) => step.className), query.className];
+  if (kind === 'sqlalchemy' && query.path && !named.every((name) => namesClass(model, name)))
     return undefined;
   const edits: TextEdit[] = [{ start: query.insertAt, end: query.insertAt, newText: loader }];
   const importEdit = kind === 'sqlalchemy' ? importSelectinload(model) : undefined;
@@ -1008,7 +1006,11 @@ export const lazyLoadInLoop: Rule = {
         'instance (`for s in user.shelfbook_set.all()`, `request.user.shelfbook_set.filter(...)`): ' +
         'their rows are the model whose lowercased name the accessor carries when a `ForeignKey` ' +
         '(or a subclass) or `ManyToManyField` of that model adds it. Relationships come from the ' +
-        'model classes in the workspace. Tortoise ORM: loops over an awaited queryset of a Tortoise ' +
+        'model classes in the workspace, those of another file with the class their declaration ' +
+        'names (`relationship("WorkshopSession")`, `relationship(WorkshopSession)`, ' +
+        '`Mapped[list["Hall"]]`, SQLModel `list["Hero"]`) and its `lazy=` strategy, so a loop over ' +
+        'a relationship of rows of a model declared elsewhere (`for session in workshop.sessions`) ' +
+        'is followed too. Tortoise ORM: loops over an awaited queryset of a Tortoise ' +
         'model (`for book in await Book.filter(...)`, or a local bound once to one) whose body awaits ' +
         'a relation of the loop variable (`await book.author`, `await book.tags.all()`), iterates a ' +
         'to-many one with `async for` (`async for tag in book.tags`), or awaits or iterates a ' +
@@ -1057,8 +1059,9 @@ export const lazyLoadInLoop: Rule = {
           '`select_related` under an `if` the loop is outside of may be missing, and the read is ' +
           'reported. A variable also assigned anything but its own refinement (`qs = ' +
           'archive.rows()` in a branch) is not followed.',
-        'Relationships declared in the same file with an eager or non-loading `lazy=` strategy ' +
-          '(`"selectin"`, `"joined"`, `"subquery"`, `"immediate"`, `"raise"`, `"noload"`).',
+        'Relationships declared, in any file, with an eager or non-loading `lazy=` strategy ' +
+          '(`"selectin"`, `"joined"`, `"subquery"`, `"immediate"`, `"raise"`, `"noload"`; SQLModel ' +
+          '`sa_relationship_kwargs={"lazy": ...}`).',
         'Columns and other attributes that are not relationships, and writes (`ticket.owner = user`).',
         'Loops whose iterable is not recognisably a query of a known model class (or a relationship of ' +
           "an outer loop's rows, as in `for item in order.items`): a parameter, a " +
@@ -1093,9 +1096,10 @@ export const lazyLoadInLoop: Rule = {
         'Unsafe. The fix chains `.options(selectinload(X.rel))` (adding the import), ' +
         '`.select_related("rel")` or `.prefetch_related("rel")` onto the query; the rows and objects ' +
         'returned are the same, but every related row is now loaded up front, which costs memory when ' +
-        'the loop only reads a few, and a relationship declared `lazy="dynamic"` in another file cannot ' +
-        'be loaded eagerly (SQLAlchemy raises). No fix is offered for `dynamic`/`write_only` ' +
-        'relationships declared in the same file, or when `selectinload` names something else. ' +
+        'the loop only reads a few. No fix is offered for `dynamic`/`write_only` relationships ' +
+        '(they cannot be loaded eagerly), when `selectinload` names something else, or when the ' +
+        'chained loader would name a class the file neither declares nor imports ' +
+        '(`selectinload(Hall.manager)` for rows of `venue.halls`, `Hall` declared elsewhere). ' +
         'Tortoise findings are advice only: a prefetched to-many relation is read by iterating it, ' +
         'not by awaiting it, so the loop body has to change too.',
     },

@@ -11,6 +11,7 @@ import type {
   ColumnFact,
   ColumnFlags,
   MappedBaseFact,
+  RelationshipFact,
   SchemaFacts,
   TableFact,
   TableNaming,
@@ -53,7 +54,13 @@ import {
   readConstraint,
   type ClassTables,
 } from './schema-sqlalchemy-columns';
-import { isSqlModelBase, isSqlModelTable, readSqlModelField } from './schema-sqlmodel';
+import {
+  isSqlModelBase,
+  isSqlModelTable,
+  readSqlModelField,
+  readSqlModelRelationship,
+} from './schema-sqlmodel';
+import { readRelationship } from './relationship-targets';
 
 /** Text every class body that declares columns or a table contains (SQLModel classes aside). */
 const MAY_MAP =
@@ -146,13 +153,20 @@ interface TableArgs {
 interface ClassBody {
   columns: ColumnFact[];
   relationships: string[];
+  /** What the relationships' declarations say beyond their names (`TableFact.relationshipDetails`). */
+  relationshipDetails: Record<string, RelationshipFact>;
   tableArgs?: TableArgs;
   /** `Index(...)` calls in the body that attach to its table (see `attachedIndexes`). */
   indexes: Node[];
 }
 
 /** A `@declared_attr` method: a column, a relationship or `__table_args__` of each model. */
-function readDeclaredAttr(body: ClassBody, attr: DeclaredAttr, file: FileContext): void {
+function readDeclaredAttr(
+  body: ClassBody,
+  attr: DeclaredAttr,
+  className: string,
+  file: FileContext,
+): void {
   if (attr.name === '__table_args__') {
     body.tableArgs ??= { constraints: declaredTableArgs(attr), declared: true };
     return;
@@ -166,13 +180,13 @@ function readDeclaredAttr(body: ClassBody, attr: DeclaredAttr, file: FileContext
     if (!read) return;
     body.columns.push(applyAlias(read.column, read.flags, attr.returnType, file));
   } else if (RELATIONSHIP_CALLS.has(calledName(attr.value))) {
-    body.relationships.push(attr.name);
+    addRelationship(body, attr.name, readRelationship(attr.value, attr.returnType, className));
   }
 }
 
 function readClassBody(entry: MappedClass, file: FileContext): ClassBody {
   const { cls, sqlModel } = entry;
-  const body: ClassBody = { columns: [], relationships: [], indexes: [] };
+  const body: ClassBody = { columns: [], relationships: [], relationshipDetails: {}, indexes: [] };
   const indexCalls: Node[] = [];
   for (const statement of cls.body.namedChildren) {
     if (statement?.type !== 'expression_statement') continue;
@@ -201,7 +215,7 @@ function readClassBody(entry: MappedClass, file: FileContext): ClassBody {
       if (!read) continue;
       body.columns.push(applyAlias(read.column, read.flags, annotation, file));
     } else if (value && RELATIONSHIP_CALLS.has(calledName(value))) {
-      body.relationships.push(attribute);
+      addRelationship(body, attribute, readRelationship(value, annotation, cls.name));
     } else if (!value && mappedType(annotation)) {
       // SQLAlchemy 2.0: `email: Mapped[str]` alone declares a column.
       const column = columnFact(attribute, attribute, {}, mappedType(annotation), range);
@@ -210,13 +224,19 @@ function readClassBody(entry: MappedClass, file: FileContext): ClassBody {
       const field = readSqlModelField(attribute, annotation, value, range, (column) =>
         readColumn(column, attribute, annotation, range, file.classTables),
       );
-      if (field === 'relationship') body.relationships.push(attribute);
+      if (field === 'relationship')
+        addRelationship(body, attribute, readSqlModelRelationship(value, annotation));
       else if (field) body.columns.push(field);
     }
   }
-  for (const attr of entry.attrs) readDeclaredAttr(body, attr, file);
+  for (const attr of entry.attrs) readDeclaredAttr(body, attr, cls.name, file);
   body.indexes = attachedIndexes(indexCalls, body.columns);
   return body;
+}
+
+function addRelationship(body: ClassBody, name: string, details: RelationshipFact | undefined) {
+  body.relationships.push(name);
+  if (details) body.relationshipDetails[name] = details;
 }
 
 /**
@@ -377,11 +397,13 @@ function mappedClasses(
 function inherited(entry: MappedClass): {
   columns: ColumnFact[];
   relationships: string[];
+  relationshipDetails: Record<string, RelationshipFact>;
   imported: string[];
 } {
   const own = entry.body!;
   const columns = [...own.columns];
   const relationships = [...own.relationships];
+  const relationshipDetails = { ...own.relationshipDetails };
   const imported = [...entry.imported];
   const attributes = new Set(columns.map((column) => column.attribute));
   for (const base of entry.local) {
@@ -393,11 +415,15 @@ function inherited(entry: MappedClass): {
       attributes.add(column.attribute);
       columns.push({ ...column });
     }
-    for (const name of from.relationships)
-      if (!relationships.includes(name)) relationships.push(name);
+    for (const name of from.relationships) {
+      if (relationships.includes(name)) continue;
+      relationships.push(name);
+      if (from.relationshipDetails[name])
+        relationshipDetails[name] = from.relationshipDetails[name];
+    }
     for (const ref of from.imported) if (!imported.includes(ref)) imported.push(ref);
   }
-  return { columns, relationships, imported };
+  return { columns, relationships, relationshipDetails, imported };
 }
 
 /**
@@ -422,7 +448,7 @@ function readModelClass(
   nameFromBases = false,
 ): TableFact {
   const { cls } = entry;
-  const { columns, relationships, imported } = inherited(entry);
+  const { columns, relationships, relationshipDetails, imported } = inherited(entry);
   const table: TableFact = {
     name: tableName,
     className: cls.name,
@@ -430,6 +456,7 @@ function readModelClass(
     end: cls.node.endIndex,
     columns,
     relationships,
+    ...(Object.keys(relationshipDetails).length > 0 ? { relationshipDetails } : {}),
     source: 'sqlalchemy',
     ...(imported.length > 0 ? { bases: imported } : {}),
     ...(nameFromBases ? { nameFromBases } : {}),
@@ -460,11 +487,15 @@ function foldIntoParentTable(
   while (root.singleTableOf) root = root.singleTableOf;
   const table = tablesOf.get(root);
   if (!table) return;
-  const { columns, relationships } = inherited(entry);
+  const { columns, relationships, relationshipDetails } = inherited(entry);
   const attributes = new Set(table.columns.map((column) => column.attribute));
   for (const column of columns) if (!attributes.has(column.attribute)) table.columns.push(column);
-  for (const name of relationships)
-    if (!table.relationships.includes(name)) table.relationships.push(name);
+  for (const name of relationships) {
+    if (table.relationships.includes(name)) continue;
+    table.relationships.push(name);
+    if (relationshipDetails[name])
+      (table.relationshipDetails ??= {})[name] = relationshipDetails[name];
+  }
   (table.singleTableClasses ??= []).push(entry.cls.name);
 }
 

@@ -6,7 +6,7 @@
  * and the tables deriving from them inherit their fields.
  */
 import type { Node } from 'web-tree-sitter';
-import type { ColumnFact } from '../workspace/facts';
+import type { ColumnFact, RelationshipFact } from '../workspace/facts';
 import { qualify, type PyClass, type PythonModel } from './model';
 import {
   argumentInsertAt,
@@ -18,6 +18,7 @@ import {
   stringValue,
 } from './schema-args';
 import { columnFact } from './schema-sqlalchemy-columns';
+import { annotationTarget } from './relationship-targets';
 
 const SQLMODEL_BASES = new Set(['sqlmodel.SQLModel', 'sqlmodel.main.SQLModel']);
 
@@ -90,4 +91,21 @@ export function readSqlModelField(
     type: keywords.get('sa_type')?.text,
   };
   return columnFact(attribute, attribute, flags, plain.type, range, argumentInsertAt(args));
+}
+
+/**
+ * What a SQLModel `Relationship(...)` field says beyond its name: the class its annotation names
+ * (`list["Hero"]`, `Optional["Team"]`) and the `lazy` strategy it passes on to SQLAlchemy
+ * (`sa_relationship_kwargs={"lazy": "selectin"}`).
+ */
+export function readSqlModelRelationship(
+  value: Node | null,
+  annotation: Node | null,
+): RelationshipFact | undefined {
+  const target = annotationTarget(annotation);
+  const args = value ? argsOf(value) : undefined;
+  const kwargs = args ? readArgs(args).keywords.get('sa_relationship_kwargs') : undefined;
+  const lazy = stringValue(columnKeywords(kwargs).get('lazy'));
+  if (!target && !lazy) return undefined;
+  return { ...(target ? { target } : {}), ...(lazy ? { lazy } : {}) };
 }

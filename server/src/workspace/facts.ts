@@ -299,6 +299,11 @@ export interface TableFact {
   /** Relationship attributes (`comments = relationship(...)`), for lazy-load checks. */
   relationships: string[];
   /**
+   * SQLAlchemy: what the declarations of `relationships` say beyond their names, by name: the
+   * class a relationship points to and its `lazy=` strategy. Absent when none says either.
+   */
+  relationshipDetails?: Record<string, RelationshipFact>;
+  /**
    * Prisma: the to-many relation fields (`contacts Contact[]`) by name, with the model each lists,
    * for reads through them (`prisma.project.findUnique(...).contacts()`).
    */
@@ -390,6 +395,17 @@ export interface TableFact {
    * takes that of its first base in other modules that has one (`MappedBaseFact.tableArgs`).
    */
   inheritsTableArgs?: true;
+}
+
+/** What a SQLAlchemy `relationship(...)` declaration says beyond its name. */
+export interface RelationshipFact {
+  /**
+   * The class it points to, by bare name: `WorkshopSession` of `relationship("WorkshopSession")`,
+   * `relationship(WorkshopSession)` or `Mapped[list["WorkshopSession"]]`.
+   */
+  target?: string;
+  /** Its `lazy=` strategy as written (`selectin`, `dynamic`); `dynamic` for `dynamic_loader`. */
+  lazy?: string;
 }
 
 /** An index created or dropped by a migration or a DDL statement, in file order. */

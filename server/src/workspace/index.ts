@@ -1218,11 +1218,13 @@ function foldSingleTable(
   const relationships = entry.table.relationships.filter(
     (name) => !table.relationships.includes(name),
   );
+  const details = entry.table.relationshipDetails;
   // A new fact: the parent file's own facts stay as that file declared them.
   target.table = {
     ...table,
     columns: [...table.columns, ...added],
     relationships: [...table.relationships, ...relationships],
+    ...(details ? { relationshipDetails: { ...details, ...table.relationshipDetails } } : {}),
     singleTableClasses: [...(table.singleTableClasses ?? []), className],
   };
   push(views.tablesByClass, className, target);
