@@ -1,11 +1,24 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { Fix, TextEdit } from '../../server/src/engine/types';
-import { isOneOffCode, loopTarget, singleBinding } from '../../server/src/python/loop-analysis';
+import {
+  brief,
+  isOneOffCode,
+  loopTarget,
+  singleBinding,
+} from '../../server/src/python/loop-analysis';
+import { callTargets } from '../../server/src/python/facts';
+import {
+  isGenerator,
+  ownStatementsStartingWith,
+  RETURN_KEYWORD,
+} from '../../server/src/python/returned-calls';
+import { unwrap } from '../../server/src/python/scope-analysis';
 import { isDjangoManagerName } from '../../server/src/python/knowledge';
 import {
   classOfFunction,
   qualifiedClassName,
+  type PyFunction,
   type PyClass,
   type PyLoop,
   type PythonModel,
@@ -204,8 +217,13 @@ interface ModelQuery {
   /** The query as quoted in messages: `db.query(Ticket)`. */
   head: string;
   loaders: string[];
-  /** Where an eager loader goes: after `db.query(X)`, `X.query`, `select(X)` or `X.objects`. */
-  insertAt: number;
+  /**
+   * Where an eager loader goes: after `db.query(X)`, `X.query`, `select(X)` or `X.objects`.
+   * Undefined for rows a function of the workspace returns: the query is in its body.
+   */
+  insertAt: number | undefined;
+  /** For rows a function returns: the query there, as quoted in messages (`where`). */
+  returnedBy?: string;
   /** For rows reached through relationships of an outer query's rows: the steps, outermost first. */
   path?: { className: string; name: string }[];
   /**
@@ -259,6 +277,12 @@ const REFINEMENTS = new Set([
   'all',
 ]);
 
+/**
+ * Where a query's rows are used: a loop, or a `return` handing them to the caller. Variables are
+ * followed to the values that reach it.
+ */
+type Site = Pick<PyLoop, 'fn' | 'node'>;
+
 /** A variable built once and then narrowed: the first value, and the links that reach the loop. */
 interface RefinedBinding {
   base: Node;
@@ -273,8 +297,8 @@ interface RefinedBinding {
  * every path to it; the loaders of the others (`qs = qs.select_related(...)` under an `if`) may be
  * missing, so they do not count. Null for any other shape.
  */
-function refinedBinding(model: PythonModel, loop: PyLoop, name: string): RefinedBinding | null {
-  const fn = loop.fn;
+function refinedBinding(model: PythonModel, site: Site, name: string): RefinedBinding | null {
+  const fn = site.fn;
   if (!fn) return null;
   const flow = localFlow(fn);
   const values = flow.assignments.get(name);
@@ -295,7 +319,7 @@ function refinedBinding(model: PythonModel, loop: PyLoop, name: string): Refined
     }
     const narrowing = narrowingLinks(value, name, model);
     if (!narrowing) return null;
-    if (runsOnEveryPathTo(value, loop)) links.push(...narrowing);
+    if (runsOnEveryPathTo(value, site)) links.push(...narrowing);
   }
   return { base, links };
 }
@@ -311,14 +335,14 @@ function narrowingLinks(value: Node, name: string, model: PythonModel): ChainLin
 }
 
 /** Whether the statement holding `value` comes before the loop in a block that holds the loop. */
-function runsOnEveryPathTo(value: Node, loop: PyLoop): boolean {
+function runsOnEveryPathTo(value: Node, site: Site): boolean {
   const block = value.parent?.parent?.parent;
-  const start = loop.node.startIndex;
+  const start = site.node.startIndex;
   return (
     !!block &&
     value.endIndex <= start &&
     block.startIndex <= start &&
-    loop.node.endIndex <= block.endIndex
+    site.node.endIndex <= block.endIndex
   );
 }
 
@@ -326,14 +350,14 @@ function runsOnEveryPathTo(value: Node, loop: PyLoop): boolean {
  * Reads an expression's chain, following a root variable bound once to where it was built, or
  * built once and narrowed by itself (see `refinedBinding`).
  */
-function chainOf(expression: Node, model: PythonModel, loop: PyLoop): Chain {
+function chainOf(expression: Node, model: PythonModel, site: Site): Chain {
   let chain = readChainIn(expression, model);
   for (let depth = 0; depth < 3 && chain.root.type === 'identifier'; depth++) {
     const name = chain.root.text;
-    let bound = singleBinding(model, loop.fn, name);
+    let bound = singleBinding(model, site.fn, name);
     let narrowing: ChainLink[] = [];
     if (!bound) {
-      const refined = refinedBinding(model, loop, name);
+      const refined = refinedBinding(model, site, name);
       if (!refined) break;
       bound = refined.base;
       narrowing = refined.links;
@@ -349,7 +373,7 @@ function chainOf(expression: Node, model: PythonModel, loop: PyLoop): Chain {
  * Reads `session.query(X)...`, `X.query...`, `session.scalars(select(X)...)`, `X.objects...`:
  * `chain` is the loop's iterable as `chainOf` reads it.
  */
-function modelQueryOf(chain: Chain, model: PythonModel, loop: PyLoop): ModelQuery | undefined {
+function modelQueryOf(chain: Chain, model: PythonModel, site: Site): ModelQuery | undefined {
   const { root, links } = chain;
   if (links.some((link) => link.kind === 'call' && NOT_ROWS.has(link.name))) return undefined;
   const loaders = loadersIn(links);
@@ -386,7 +410,7 @@ function modelQueryOf(chain: Chain, model: PythonModel, loop: PyLoop): ModelQuer
       ? positionalArgs(execute.args)[0]
       : undefined);
   if (!statement) return undefined;
-  const select = chainOf(statement, model, loop);
+  const select = chainOf(statement, model, site);
   const selectFn = select.root.type === 'call' ? select.root.childForFieldName('function') : null;
   if (!selectFn || lastSegment(selectFn.text) !== 'select') return undefined;
   const className = singleModelArgument(select.root.childForFieldName('arguments'));
@@ -396,6 +420,94 @@ function modelQueryOf(chain: Chain, model: PythonModel, loop: PyLoop): ModelQuer
     head: select.root.text,
     loaders: [...loadersIn(select.links), ...loaders],
     insertAt: select.root.endIndex,
+  };
+}
+
+/** The trait of a function returning the rows of a model query: `ReturnedRows` as JSON. */
+const RETURNS_ROWS = 'returns-model-rows:';
+
+/** The rows a function returns: their class, the query as quoted, and its loaders. */
+interface ReturnedRows {
+  className: string;
+  head: string;
+  loaders: string[];
+}
+
+/**
+ * Text every query `modelQueryOf` reads contains: `db.query(X)`, `X.query`, `scalars`, a Django
+ * manager (`X.objects`, `X._default_manager`).
+ */
+const QUERY_TEXT = /\b(?:query|scalars)\b|objects\b|_manager\b/;
+
+/** What `return list(rows)` hands back: the rows. */
+function withoutListCall(value: Node): Node {
+  if (value.type !== 'call' || value.childForFieldName('function')?.text !== 'list') return value;
+  const args = value.childForFieldName('arguments');
+  const only = args ? positionalArgs(args) : [];
+  return only.length === 1 && args!.namedChildren.length === 1 ? only[0] : value;
+}
+
+/**
+ * The rows a top-level function or method returns when every `return` hands back a query of one
+ * model (`return db.query(Workshop).all()`, `return list(db.scalars(stmt))`, a Django queryset, a
+ * local bound to one) or an empty list (`return []`): its class and the loaders of all of those
+ * queries (a relationship one of them loads may be loaded). Nothing is followed through further
+ * calls; generators and any other return leave it undefined.
+ */
+function returnedRows(fn: PyFunction, model: PythonModel): ReturnedRows | undefined {
+  if (fn.parent) return undefined;
+  const body = model.source.slice(fn.node.startIndex, fn.end);
+  if (!QUERY_TEXT.test(body)) return undefined;
+  const returns = ownStatementsStartingWith(fn, model, RETURN_KEYWORD, 'return_statement');
+  if (returns.length === 0 || isGenerator(fn, model)) return undefined;
+  let found: ReturnedRows | undefined;
+  for (const statement of returns) {
+    const returned = unwrap(statement.firstNamedChild);
+    if (!returned) return undefined;
+    if (returned.type === 'list' && returned.namedChildCount === 0) continue;
+    const site = { fn, node: statement };
+    const rows = modelQueryOf(chainOf(withoutListCall(returned), model, site), model, site);
+    if (!rows || (found && found.className !== rows.className)) return undefined;
+    found = {
+      className: rows.className,
+      head: found?.head ?? rows.head,
+      loaders: [...(found?.loaders ?? []), ...rows.loaders],
+    };
+  }
+  return found;
+}
+
+/**
+ * Rows of a loop over what a function of the workspace returns (`for w in load_workshops(db)`,
+ * also through a local bound once to the call, or a method: `crud.workshops.list(db)`): the rows
+ * of the query its trait records (`returnedRows`), with that query's loaders. No fix: the query is
+ * in the function's body.
+ */
+function returnedByCall(
+  ctx: FileContext,
+  model: PythonModel,
+  chain: Chain,
+): ModelQuery | undefined {
+  const { root, links } = chain;
+  const last = links[links.length - 1];
+  const dotted = links.slice(0, -1).every((link) => link.kind === 'attribute');
+  const node = !last ? root : last.kind === 'call' && dotted ? last.node : undefined;
+  if (node?.type !== 'call') return undefined;
+  const name = last?.name ?? trailingName(root.childForFieldName('function'));
+  if (!ctx.index.hasFunctionWithTrait(RETURNS_ROWS, name)) return undefined;
+  const call = model.callsByRange.get(`${node.startIndex}:${node.endIndex}`);
+  const targets = call ? callTargets(call, model) : [];
+  if (targets.length === 0) return undefined;
+  const found = ctx.index.resolve(targets);
+  const trait = found?.fn.traits.find((candidate) => candidate.startsWith(RETURNS_ROWS));
+  if (!trait) return undefined;
+  const rows = JSON.parse(trait.slice(RETURNS_ROWS.length)) as ReturnedRows;
+  return {
+    className: rows.className,
+    head: brief(node.text, 60),
+    loaders: rows.loaders,
+    insertAt: undefined,
+    returnedBy: `\`${rows.head}\`, the query \`${found!.fn.name}\` returns`,
   };
 }
 
@@ -454,8 +566,8 @@ function relatedRows(
     ...(parent.rows.path ?? []),
     { className: parent.rows.className, name: relation.name },
   ];
-  const { loaders, insertAt } = parent.rows;
-  return { className, head: relation.node.text, loaders, insertAt, path };
+  const { loaders, insertAt, returnedBy } = parent.rows;
+  return { className, head: relation.node.text, loaders, insertAt, path, returnedBy };
 }
 
 /** The loop of `outer` around `loop` whose variable is `name`. */
@@ -513,9 +625,10 @@ function defaultAccessorRows(
   const holder = parent?.rows.className ?? instanceClass(chain, at, loop);
   const filledBack = keysBackTo(found.backTo, holder, accessor.node);
   if (parent) {
-    const { loaders, insertAt, className: on } = parent.rows;
+    const { loaders, insertAt, returnedBy, className: on } = parent.rows;
     const path = [...(parent.rows.path ?? []), { className: on, name: accessor.name }];
-    return { className, head, loaders: [...loaders, ...own], insertAt, path, filledBack };
+    const all = [...loaders, ...own];
+    return { className, head, loaders: all, insertAt, path, filledBack, returnedBy };
   }
   const loaders = [...loadersIn(links.slice(0, at)), ...own];
   return {
@@ -674,7 +787,9 @@ function eagerLoadFix(
   const named = [...(query.path ?? []).map((step) => step.className), query.className];
   if (kind === 'sqlalchemy' && query.path && !named.every((name) => namesClass(model, name)))
     return undefined;
-  const edits: TextEdit[] = [{ start: query.insertAt, end: query.insertAt, newText: loader }];
+  const at = query.insertAt;
+  if (at === undefined) return undefined;
+  const edits: TextEdit[] = [{ start: at, end: at, newText: loader }];
   const importEdit = kind === 'sqlalchemy' ? importSelectinload(model) : undefined;
   if (importEdit) edits.push(importEdit);
   return { title: `Load it eagerly with \`${loader}\``, safety: 'unsafe', edits };
@@ -785,11 +900,17 @@ function reportSecondHops(
         end: read.endIndex,
         message:
           `\`${read.text}\` lazy-loads \`${className}.${second}\` with one query per row of ` +
-          `\`${rows.head}\`, which loads \`${first}\` but not its \`${second}\`; load it with \`${loader}\``,
+          `\`${rows.head}\`, which loads \`${first}\` but not its \`${second}\`; load it with ` +
+          `\`${loader}\`${onQuery(rows)}`,
         fixes: fix ? [fix] : [],
       });
     },
   );
+}
+
+/** For rows a function returns, the query the loader goes on: ` on `db.query(X)`, the query ...`. */
+function onQuery(rows: ModelQuery): string {
+  return rows.returnedBy ? ` on ${rows.returnedBy}` : '';
 }
 
 /** Whether `node` is the target of an assignment (`ticket.owner = ...`): written, not read. */
@@ -1010,7 +1131,11 @@ export const lazyLoadInLoop: Rule = {
         'names (`relationship("WorkshopSession")`, `relationship(WorkshopSession)`, ' +
         '`Mapped[list["Hall"]]`, SQLModel `list["Hero"]`) and its `lazy=` strategy, so a loop over ' +
         'a relationship of rows of a model declared elsewhere (`for session in workshop.sessions`) ' +
-        'is followed too. Tortoise ORM: loops over an awaited queryset of a Tortoise ' +
+        'is followed too. Also loops over what a function of the workspace returns (`for w in ' +
+        'load_workshops(db)`, or a local bound once to the call), when every `return` of it hands ' +
+        'back the rows of a query of one model (`.all()`, `list(db.scalars(stmt))`, a Django ' +
+        'queryset, a local bound to one) or an empty list: read as that query, with its loaders. ' +
+        'Tortoise ORM: loops over an awaited queryset of a Tortoise ' +
         'model (`for book in await Book.filter(...)`, or a local bound once to one) whose body awaits ' +
         'a relation of the loop variable (`await book.author`, `await book.tags.all()`), iterates a ' +
         'to-many one with `async for` (`async for tag in book.tags`), or awaits or iterates a ' +
@@ -1068,6 +1193,10 @@ export const lazyLoadInLoop: Rule = {
           'multi-entity or column query (`db.query(Ticket.id)`), `session.execute(select(X))` without ' +
           '`.scalars()` (rows, not objects), Django `.values()`.',
         'Relationship reads inside functions or lambdas defined in the loop.',
+        'Loops over what a function returns unless every `return` of it is a query of the same ' +
+          'model or `[]` (a list built from a cache or other data, a query in one branch and a ' +
+          'cached list in another), or when rows reach it through further calls; generators and ' +
+          'nested functions are not read. A relationship that any of its queries loads counts as loaded.',
         'Loops over `x.<name>_set` when no model of the workspace named `<name>` has a foreign key ' +
           'or many-to-many field without a `related_name` (that removes the default accessor; `"+"` ' +
           'removes every accessor), or models of several classes so named do. Nested lookups load ' +
@@ -1099,10 +1228,15 @@ export const lazyLoadInLoop: Rule = {
         'the loop only reads a few. No fix is offered for `dynamic`/`write_only` relationships ' +
         '(they cannot be loaded eagerly), when `selectinload` names something else, or when the ' +
         'chained loader would name a class the file neither declares nor imports ' +
-        '(`selectinload(Hall.manager)` for rows of `venue.halls`, `Hall` declared elsewhere). ' +
+        '(`selectinload(Hall.manager)` for rows of `venue.halls`, `Hall` declared elsewhere), or ' +
+        'for rows a function returns: the message names the query in its body to load it on. ' +
         'Tortoise findings are advice only: a prefetched to-many relation is read by iterating it, ' +
         'not by awaiting it, so the loop body has to change too.',
     },
+  },
+  pythonTraits(fn, _calls, model) {
+    const rows = returnedRows(fn, model);
+    return rows ? [`${RETURNS_ROWS}${JSON.stringify(rows)}`] : [];
   },
   check(ctx) {
     const model = ctx.python;
@@ -1120,7 +1254,8 @@ export const lazyLoadInLoop: Rule = {
         modelQueryOf(chain, model, loop) ??
         ownQuerySetRows(ctx, model, loop, chain) ??
         relatedRows(ctx, model, loop, rowLoops) ??
-        defaultAccessorRows(ctx, chain, loop, rowLoops);
+        defaultAccessorRows(ctx, chain, loop, rowLoops) ??
+        returnedByCall(ctx, model, chain);
       if (!rows) {
         if (awaits) checkTortoiseLoop(ctx, model, loop, target.text);
         continue;
@@ -1153,7 +1288,7 @@ export const lazyLoadInLoop: Rule = {
           end: node.endIndex,
           message:
             `\`${node.text}\` lazy-loads \`${rows.className}.${name}\` with one query per row of ` +
-            `\`${rows.head}\`; load it with \`${loader}\``,
+            `\`${rows.head}\`; load it with \`${loader}\`${onQuery(rows)}`,
           fixes: fix ? [fix] : [],
         });
       }

@@ -75,6 +75,11 @@ interface FunctionViews {
   functions: Map<string, IndexedFunction[]>;
   /** Functions by every dotted suffix of their qualified name of two or more parts. */
   functionsBySuffix: Map<string, IndexedFunction[]>;
+  /**
+   * By trait kind (`traitKind`), how many functions of each name carry a trait of that kind: kept
+   * up to date in place with the rest.
+   */
+  namesByTrait: Map<string, Map<string, number>>;
 }
 
 /** How many functions' returns a value path follows (`get_repositories()` → `AllRepositories()`). */
@@ -304,6 +309,15 @@ export class WorkspaceIndex {
       this.callSiteViews = views;
     }
     return this.callSiteViews.get(name) ?? [];
+  }
+
+  /**
+   * Whether a function named `name` carries a trait of a kind (its text up to and including the
+   * first `:`, or all of it: `returns-model-rows:`): a rule resolves only the calls that may reach
+   * one, and leaves every other call alone.
+   */
+  hasFunctionWithTrait(kind: string, name: string): boolean {
+    return !!this.functionView().namesByTrait.get(kind)?.has(name);
   }
 
   /** Functions defined in the workspace under a qualified name, in file order. */
@@ -1093,7 +1107,11 @@ export class WorkspaceIndex {
 
   private functionView(): FunctionViews {
     if (!this.functionViews) {
-      const views: FunctionViews = { functions: new Map(), functionsBySuffix: new Map() };
+      const views: FunctionViews = {
+        functions: new Map(),
+        functionsBySuffix: new Map(),
+        namesByTrait: new Map(),
+      };
       for (const facts of this.files.values()) addFunctions(views, facts);
       this.functionViews = views;
     }
@@ -1371,7 +1389,23 @@ function addFunctions(views: FunctionViews, facts: FileFacts): void {
     const { exact, suffixes } = nameKeys(fn.qualifiedName);
     push(views.functions, exact, entry);
     for (const suffix of suffixes) push(views.functionsBySuffix, suffix, entry);
+    for (const trait of fn.traits) countTrait(views, trait, fn.name, 1);
   }
+}
+
+/** The kind of a trait: its text up to and including the first `:`, or all of it. */
+function traitKind(trait: string): string {
+  const colon = trait.indexOf(':');
+  return colon === -1 ? trait : trait.slice(0, colon + 1);
+}
+
+function countTrait(views: FunctionViews, trait: string, name: string, step: 1 | -1): void {
+  const kind = traitKind(trait);
+  let counts = views.namesByTrait.get(kind);
+  if (!counts) views.namesByTrait.set(kind, (counts = new Map()));
+  const count = (counts.get(name) ?? 0) + step;
+  if (count > 0) counts.set(name, count);
+  else counts.delete(name);
 }
 
 function removeFunctions(views: FunctionViews, facts: FileFacts): void {
@@ -1379,6 +1413,7 @@ function removeFunctions(views: FunctionViews, facts: FileFacts): void {
     const { exact, suffixes } = nameKeys(fn.qualifiedName);
     dropFile(views.functions, exact, facts.file);
     for (const suffix of suffixes) dropFile(views.functionsBySuffix, suffix, facts.file);
+    for (const trait of fn.traits) countTrait(views, trait, fn.name, -1);
   }
 }
 
