@@ -560,14 +560,20 @@ function relatedRows(
   if (links.length > 2 || (links.length === 2 && links[1].name !== 'all')) return undefined;
   const parent = enclosingRowLoop(outer, loop, root.text);
   if (!parent) return undefined;
-  const className = relationsOf(ctx, model, parent.rows.className).get(relation.name)?.target;
+  const on = parent.rows.className;
+  const target = relationsOf(ctx, model, on).get(relation.name)?.target;
+  // A Django related manager another file's model adds (`orders` of `customer =
+  // ForeignKey(Customer, related_name="orders")`), whose keys back to `on` Django fills.
+  const manager =
+    target || links.length !== 2
+      ? undefined
+      : ctx.index.djangoRelatedManagerRows(on, relation.name);
+  const className = target ?? manager?.className;
   if (!className) return undefined;
-  const path = [
-    ...(parent.rows.path ?? []),
-    { className: parent.rows.className, name: relation.name },
-  ];
+  const path = [...(parent.rows.path ?? []), { className: on, name: relation.name }];
   const { loaders, insertAt, returnedBy } = parent.rows;
-  return { className, head: relation.node.text, loaders, insertAt, path, returnedBy };
+  const filledBack = manager ? keysBackTo(manager.backTo, on, relation.node) : undefined;
+  return { className, head: relation.node.text, loaders, insertAt, path, returnedBy, filledBack };
 }
 
 /** The loop of `outer` around `loop` whose variable is `name`. */
@@ -1131,7 +1137,9 @@ export const lazyLoadInLoop: Rule = {
         'names (`relationship("WorkshopSession")`, `relationship(WorkshopSession)`, ' +
         '`Mapped[list["Hall"]]`, SQLModel `list["Hero"]`) and its `lazy=` strategy, so a loop over ' +
         'a relationship of rows of a model declared elsewhere (`for session in workshop.sessions`) ' +
-        'is followed too. Also loops over what a function of the workspace returns (`for w in ' +
+        'is followed too, as is a Django related manager a model of another file adds (`for order ' +
+        'in customer.orders.all()` of `customer = ForeignKey(Customer, related_name="orders")`). ' +
+        'Also loops over what a function of the workspace returns (`for w in ' +
         'load_workshops(db)`, or a local bound once to the call), when every `return` of it hands ' +
         'back the rows of a query of one model (`.all()`, `list(db.scalars(stmt))`, a Django ' +
         'queryset, a local bound to one) or an empty list: read as that query, with its loaders. ' +
@@ -1193,6 +1201,9 @@ export const lazyLoadInLoop: Rule = {
           'multi-entity or column query (`db.query(Ticket.id)`), `session.execute(select(X))` without ' +
           '`.scalars()` (rows, not objects), Django `.values()`.',
         'Relationship reads inside functions or lambdas defined in the loop.',
+        "In a loop over a Django related manager of an outer loop's rows (`for order in " +
+          'customer.orders.all()`), reads of the foreign key back to that row (`order.customer`), ' +
+          'which Django fills.',
         'Loops over what a function returns unless every `return` of it is a query of the same ' +
           'model or `[]` (a list built from a cache or other data, a query in one branch and a ' +
           'cached list in another), or when rows reach it through further calls; generators and ' +

@@ -906,11 +906,18 @@ export class WorkspaceIndex {
    * when no model of the workspace declares it, or several disagree.
    */
   djangoRelatedRows(className: string, manager: string): string | undefined {
+    return this.djangoRelatedManagerRows(className, manager)?.className;
+  }
+
+  /**
+   * `djangoRelatedRows`, with the foreign keys of the rows that add the manager (`customer` of
+   * `orders` on `Customer`, of `customer = ForeignKey(Customer, related_name="orders")`): Django
+   * fills them with the instance the manager is read from.
+   */
+  djangoRelatedManagerRows(className: string, manager: string): DefaultAccessorRows | undefined {
     const view = this.view();
     view.djangoRelatedRows ??= relatedRowsBy(view, (found) => `${found.on}.${found.manager}`);
-    const found = view.djangoRelatedRows.get(`${className}.${manager}`) ?? [];
-    const classes = new Set(found.map((rows) => rows.rows));
-    return classes.size === 1 ? [...classes][0] : undefined;
+    return oneClassOfRows(view.djangoRelatedRows.get(`${className}.${manager}`) ?? []);
   }
 
   /**
@@ -926,11 +933,7 @@ export class WorkspaceIndex {
     view.djangoDefaultAccessorRows ??= relatedRowsBy(view, (found) =>
       found.manager === `${found.rows.toLowerCase()}_set` ? found.manager : undefined,
     );
-    const found = view.djangoDefaultAccessorRows.get(accessor) ?? [];
-    const classes = new Set(found.map((rows) => rows.rows));
-    if (classes.size !== 1) return undefined;
-    const backTo = found.flatMap(({ on, field }) => (field ? [{ on, field }] : []));
-    return { className: [...classes][0], backTo };
+    return oneClassOfRows(view.djangoDefaultAccessorRows.get(accessor) ?? []);
   }
 
   /**
@@ -1261,6 +1264,17 @@ function relatedRowsBy(
         if (key !== undefined) push(grouped, key, found);
       }
   return grouped;
+}
+
+/**
+ * The class of the rows related managers hold, when they agree on one, with the foreign keys
+ * that add them; undefined for none, or several classes.
+ */
+function oneClassOfRows(found: readonly RelatedRowsFact[]): DefaultAccessorRows | undefined {
+  const classes = new Set(found.map((rows) => rows.rows));
+  if (classes.size !== 1) return undefined;
+  const backTo = found.flatMap(({ on, field }) => (field ? [{ on, field }] : []));
+  return { className: [...classes][0], backTo };
 }
 
 /** A function by exact qualified name or by a unique dotted suffix of one. */
