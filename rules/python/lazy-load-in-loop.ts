@@ -439,6 +439,9 @@ interface ReturnedRows {
  */
 const QUERY_TEXT = /\b(?:query|scalars)\b|objects\b|_manager\b/;
 
+/** Decorators that leave what a method returns as its body returns it. */
+const PLAIN_METHOD_DECORATORS = new Set(['staticmethod', 'classmethod']);
+
 /** What `return list(rows)` hands back: the rows. */
 function withoutListCall(value: Node): Node {
   if (value.type !== 'call' || value.childForFieldName('function')?.text !== 'list') return value;
@@ -455,7 +458,9 @@ function withoutListCall(value: Node): Node {
  * calls; generators and any other return leave it undefined.
  */
 function returnedRows(fn: PyFunction, model: PythonModel): ReturnedRows | undefined {
-  if (fn.parent) return undefined;
+  // A decorator may hand back something else than what the body returns.
+  if (fn.parent || fn.decorators.some((decorator) => !PLAIN_METHOD_DECORATORS.has(decorator)))
+    return undefined;
   const body = model.source.slice(fn.node.startIndex, fn.end);
   if (!QUERY_TEXT.test(body)) return undefined;
   const returns = ownStatementsStartingWith(fn, model, RETURN_KEYWORD, 'return_statement');
@@ -490,8 +495,10 @@ function returnedByCall(
 ): ModelQuery | undefined {
   const { root, links } = chain;
   const last = links[links.length - 1];
+  // `load(db)`, `services.load(db)`, `self.repo.load()`: nothing after the call.
   const dotted = links.slice(0, -1).every((link) => link.kind === 'attribute');
-  const node = !last ? root : last.kind === 'call' && dotted ? last.node : undefined;
+  const called = root.type === 'identifier' && last?.kind === 'call' && dotted;
+  const node = !last ? root : called ? last.node : undefined;
   if (node?.type !== 'call') return undefined;
   const name = last?.name ?? trailingName(root.childForFieldName('function'));
   if (!ctx.index.hasFunctionWithTrait(RETURNS_ROWS, name)) return undefined;
@@ -1206,8 +1213,9 @@ export const lazyLoadInLoop: Rule = {
           'which Django fills.',
         'Loops over what a function returns unless every `return` of it is a query of the same ' +
           'model or `[]` (a list built from a cache or other data, a query in one branch and a ' +
-          'cached list in another), or when rows reach it through further calls; generators and ' +
-          'nested functions are not read. A relationship that any of its queries loads counts as loaded.',
+          'cached list in another), or when rows reach it through further calls; generators, ' +
+          'nested functions and decorated ones (but for `@staticmethod`/`@classmethod`: a ' +
+          'decorator may hand back something else) are not read. A relationship that any of its queries loads counts as loaded.',
         'Loops over `x.<name>_set` when no model of the workspace named `<name>` has a foreign key ' +
           'or many-to-many field without a `related_name` (that removes the default accessor; `"+"` ' +
           'removes every accessor), or models of several classes so named do. Nested lookups load ' +
