@@ -22,7 +22,9 @@ function lastSegment(name: string): string {
  */
 export function relationTargetClass(args: Node, own: string): string | undefined {
   const first = positionalArgs(args)[0];
-  if (!first) return undefined;
+  // `relationship(lambda: Comment)`, a variable's value: nothing the text names.
+  if (first?.type !== 'string' && first?.type !== 'identifier' && first?.type !== 'attribute')
+    return undefined;
   const name = first.type === 'string' ? stringValue(first) : first.text;
   if (!name) return undefined;
   return name === 'self' ? own : lastSegment(name);
