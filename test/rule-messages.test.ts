@@ -960,6 +960,32 @@ describe('rule messages', () => {
     assert.match(plain, /stream them with `\.iterator\(\)`/);
   });
 
+  it('unbounded-orm-query keeps a queryset iterated twice to one pass (Pretix waiting list)', async () => {
+    const [twice, ...rest] = await messagesOf(
+      'unbounded-orm-query',
+      'shop/management/commands/assign.py',
+      [
+        'from shop.models import Entry',
+        'def run():',
+        '    qs = Entry.objects.filter(voucher__isnull=True).order_by("created")',
+        '    for entry in qs:',
+        '        entry._quota = entry.item.quota',
+        '    for entry in qs:',
+        '        entry.assign(entry._quota)',
+        '    for entry in Entry.objects.filter(voucher__isnull=False):',
+        '        print(entry.id)',
+      ].join('\n'),
+    );
+    // The second loop reuses the rows (and `_quota`) the first cached: `.iterator()` would
+    // run the query again there and lose them.
+    assert.match(
+      twice,
+      /`\.iterator\(\)` in a single pass: the queryset is iterated again on line 6/,
+    );
+    assert.deepStrictEqual(rest.length, 1);
+    assert.doesNotMatch(rest[0] ?? '', /single pass/);
+  });
+
   it('unbounded-orm-query names the grouping of a GROUP BY, inline or in a QuerySet method', async () => {
     const models = [
       'from django.db import models',

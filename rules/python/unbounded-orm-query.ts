@@ -67,12 +67,16 @@ const STREAMING_ADVICE: Record<OrmRead['kind'], string> = {
 /**
  * How to stream this read's rows: `STREAMING_ADVICE`, except that a Django queryset with
  * `prefetch_related(...)` needs `.iterator(chunk_size=n)`: Django 4.1+ prefetches per chunk only
- * with a `chunk_size`, and Django 5.0 raises without one.
+ * with a `chunk_size`, and Django 5.0 raises without one. A queryset the function iterates again
+ * must stay one pass: the second loop reuses the rows Django cached, and `.iterator()` caches none.
  */
 function streamingAdvice(read: OrmRead): string {
-  if (read.kind === 'django' && read.prefetches)
-    return '`.iterator(chunk_size=n)` (with `prefetch_related`, `.iterator()` needs a `chunk_size`)';
-  return STREAMING_ADVICE[read.kind];
+  const advice =
+    read.kind === 'django' && read.prefetches
+      ? '`.iterator(chunk_size=n)` (with `prefetch_related`, `.iterator()` needs a `chunk_size`)'
+      : STREAMING_ADVICE[read.kind];
+  if (read.evaluatedAgainAt === undefined) return advice;
+  return `${advice} in a single pass: the queryset is iterated again on line ${read.evaluatedAgainAt}, which reuses the rows this pass cached, and with \`.iterator()\` that loop would run the query again and lose anything set on the rows`;
 }
 
 /** For a batch command: it may need every row, so the advice is to stream them, not to cut them. */
@@ -593,7 +597,9 @@ export const unboundedOrmQuery: Rule = {
         'background jobs (`@shared_task`, `@app.task`, `@periodic_task`, `@huey.db_task`, `@dramatiq.actor`, ' +
         "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; Celery's `tasks.py` modules and modules of a `tasks/` or `jobs/` package that import a task framework (Celery, Dramatiq, RQ, ARQ, APScheduler, ...) or use an app's own job decorator (`@scheduled_task(...)`, fastapi-utils' `@repeat_every`); a `tasks.py` that shows neither, like the repository of a Task entity, is ordinary code) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, `.iterator(chunk_size=n)` on a queryset with `prefetch_related(...)`, which Django 4.1+ prefetches per chunk only with a `chunk_size`, " +
         '`.yield_per(n)`, `execution_options(yield_per=n)`) rather than hold them all, and a bound would ' +
-        'silently skip the rest. ' +
+        'silently skip the rest. A queryset the function iterates again keeps to one pass: the second ' +
+        'loop reuses the rows (and any attributes set on them) Django cached in the first, which `.iterator()` ' +
+        'would not keep, so the finding says to stream in a single pass. ' +
         'Nor do Django GROUP BY reads (`values(...)` or `values_list(...)` then `annotate(Count(...))` ' +
         "or another aggregate, written in the chain or in a method of the model's own QuerySet class, " +
         '`Edit.objects.filter(...).per_editor()`): they hand out one row per group, the lines of a ' +
