@@ -39,8 +39,12 @@ import {
 const RULE_ID = 'await-in-loop';
 const FIX_TITLE = 'Run the iterations concurrently with `Promise.all`';
 
-/** Callbacks run inside a transaction: its queries share one connection and run one at a time. */
-const TRANSACTION = /^\$?transaction$/;
+/**
+ * Callbacks run inside a transaction: its queries share one connection and run one at a time.
+ * `tx` is pg-promise's (`db.tx(async (t) => ...)`) and that of Prisma services wrapping
+ * `$transaction` (`this.prismaService.$tx(async (prisma) => ...)`).
+ */
+const TRANSACTION = /^\$?(?:transaction|tx)$/;
 /** Methods that change a collection (or stream) in an order-dependent way. */
 const MUTATORS =
   /^(?:push|unshift|splice|pop|shift|set|add|delete|clear|sort|reverse|fill|copyWithin|append|write|emit|end)$/;
@@ -621,7 +625,7 @@ export const awaitInLoop: Rule = {
             : '';
         message =
           `\`${calleeDisplay(call, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
-          batchAdvice(io, loop, runsOnTransaction(call, model));
+          batchAdvice(io, loop, inTransaction(model, call));
       } else if (reach) {
         const serial = reach.effect.kind !== 'http' && runsOnTransaction(call, model);
         message = helperMessage(ctx, call, reach, loop, serial, model);
