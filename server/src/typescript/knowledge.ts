@@ -105,6 +105,23 @@ export function isPrismaClient(model: TsModel, client: string): boolean {
   return false;
 }
 
+/** Methods of a Prisma service that hand out the client of the transaction in progress, if any. */
+const CLIENT_HANDING_METHOD = /^(?:txClient|getTxClient|getClient)$/;
+
+/**
+ * Whether `node` is the client a method of a Prisma client hands out, called with no arguments:
+ * `this.prismaService.txClient()` (Teable), the transaction's client inside one, else itself.
+ */
+function handedOutClient(model: TsModel, node: ts.Expression): boolean {
+  const call = unwrap(node);
+  if (!ts.isCallExpression(call) || call.arguments.length > 0) return false;
+  const callee = unwrap(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !CLIENT_HANDING_METHOD.test(callee.name.text))
+    return false;
+  const owner = chainText(callee.expression);
+  return !!owner && isPrismaClient(model, owner);
+}
+
 export interface PrismaQuery {
   call: TsCall;
   /** The client as written: `prisma`, `ctx.prisma`, `tx`, `prisma.client` of `prisma.client[model]`. */
@@ -136,7 +153,11 @@ export function prismaQuery(
   if (PRISMA_RAW_OPERATIONS.has(call.name)) {
     if (!call.receiverText) return undefined;
     const query = { call, client: call.receiverText, delegate: '', operation: call.name };
-    if (isPrismaClient(model, call.receiverText) || model.types?.isPrismaClient(call.receiver))
+    if (
+      isPrismaClient(model, call.receiverText) ||
+      handedOutClient(model, call.receiver) ||
+      model.types?.isPrismaClient(call.receiver)
+    )
       return query;
     const declared = declaredPrismaClient(model, call.receiver, holders);
     if (!declared) return undefined;
@@ -150,6 +171,7 @@ export function prismaQuery(
   const query = { call, client, delegate, operation: call.name };
   if (isPrismaClient(model, client)) return query;
   if (!clientNode) return undefined;
+  if (handedOutClient(model, clientNode)) return query;
   // The type oracle's answer for the client under the delegate (`store` in `store.user.findMany()`).
   if (model.types?.isPrismaClient(clientNode)) return query;
   const declared = declaredPrismaClient(model, clientNode, holders);
