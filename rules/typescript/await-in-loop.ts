@@ -481,6 +481,10 @@ export const awaitInLoop: Rule = {
           'the SQL call runs the item itself (`await tx.execute(sql.raw(stmt))`, `await trx.raw(ddl)`, ' +
           '`await this.query(q.query, q.parameters)`). Each item is a different statement, not a query ' +
           'per row, and the order matters.',
+        'Raw statements on the client a Prisma service hands out (`this.prismaService.txClient()' +
+          '.$executeRawUnsafe(sql)`): code that runs them one by one mostly does schema work per table ' +
+          '(copying a base: a `CREATE TABLE`, `ALTER TABLE` and `CREATE INDEX` per table), not a query ' +
+          'per row. Model queries on that client (`txClient().field.create(...)`) are reported.',
         '`fetch` bound in the file to something else: a parameter (`async function load(key, fetch)`, ' +
           '`createFetcher({ fetch })`) or a local function. A parameter typed or defaulted as the ' +
           'platform fetch (`fetch: typeof globalThis.fetch`) and SvelteKit `load({ fetch })` still count.',

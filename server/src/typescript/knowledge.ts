@@ -111,6 +111,9 @@ const CLIENT_HANDING_METHOD = /^(?:txClient|getTxClient|getClient)$/;
 /**
  * Whether `node` is the client a method of a Prisma client hands out, called with no arguments:
  * `this.prismaService.txClient()` (Teable), the transaction's client inside one, else itself.
+ * Only its model queries count (`txClient().field.create(...)`): raw statements through it
+ * (`txClient().$executeRawUnsafe(sql)`) are mostly schema work per table there (copying a base
+ * runs one `CREATE TABLE`, `ALTER` and `CREATE INDEX` after another), not one query per row.
  */
 function handedOutClient(model: TsModel, node: ts.Expression): boolean {
   const call = unwrap(node);
@@ -153,11 +156,7 @@ export function prismaQuery(
   if (PRISMA_RAW_OPERATIONS.has(call.name)) {
     if (!call.receiverText) return undefined;
     const query = { call, client: call.receiverText, delegate: '', operation: call.name };
-    if (
-      isPrismaClient(model, call.receiverText) ||
-      handedOutClient(model, call.receiver) ||
-      model.types?.isPrismaClient(call.receiver)
-    )
+    if (isPrismaClient(model, call.receiverText) || model.types?.isPrismaClient(call.receiver))
       return query;
     const declared = declaredPrismaClient(model, call.receiver, holders);
     if (!declared) return undefined;
