@@ -673,6 +673,7 @@ describe('rule messages', () => {
         '  for (const row of rows) {',
         '    out.push(await db.select().from(monitorStatus).where(eq(monitorStatus.monitorId, row.id)).all());',
         '    out.push(await db.query.monitor.findFirst({ where: and(isNull(monitor.deletedAt), eq(monitor.id, row.id)) }));',
+        '    out.push(await db.query.keys.findFirst({ where: (table, { eq }) => eq(table.id, row.id) }));',
         '  }',
         '  return out;',
         '}',
@@ -686,8 +687,8 @@ describe('rule messages', () => {
         '}',
       ].join('\n'),
     );
-    assert.equal(messages.length, 4);
-    const [select, relational, sameValues, perItem] = messages;
+    assert.equal(messages.length, 5);
+    const [select, relational, callback, sameValues, perItem] = messages;
     assert.match(
       select,
       /load them in one query \(`\.where\(inArray\(monitorStatus\.monitorId, ids\)\)`\) before the loop$/,
@@ -695,6 +696,11 @@ describe('rule messages', () => {
     assert.match(
       relational,
       /load them in one query \(`findMany\(\{ where: inArray\(monitor\.id, ids\) \}\)`\) before the loop$/,
+    );
+    // Unkey writes the callback form: the advice keeps it.
+    assert.match(
+      callback,
+      /`findMany\(\{ where: \(table, \{ inArray \}\) => inArray\(table\.id, ids\) \}\)`/,
     );
     assert.match(
       sameValues,

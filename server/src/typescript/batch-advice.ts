@@ -81,11 +81,17 @@ function adviceFor(
 function drizzleAdvice(io: IoCall, loop: TsLoop, inTransaction: boolean): string {
   const calls = chainCalls(io.call);
   const relational = /\.query\.\w+\.find(?:First|Many)$/.test(io.call.callee);
-  const column = drizzleFilterColumn(calls, relational) ?? 'table.id';
-  if (!io.writes)
-    return relational
-      ? `load them in one query (\`findMany({ where: inArray(${column}, ids) })\`) before the loop`
-      : `load them in one query (\`.where(inArray(${column}, ids))\`) before the loop`;
+  const filter = drizzleFilter(calls, relational);
+  const column = filter?.column ?? 'table.id';
+  if (!io.writes) {
+    if (!relational)
+      return `load them in one query (\`.where(inArray(${column}, ids))\`) before the loop`;
+    // The callback form keeps its table parameter: `(t, { inArray }) => inArray(t.id, ids)`.
+    const where = filter?.parameter
+      ? `(${filter.parameter}, { inArray }) => inArray(${column}, ids)`
+      : `inArray(${column}, ids)`;
+    return `load them in one query (\`findMany({ where: ${where} })\`) before the loop`;
+  }
   if (/^(?:this\.#?)?\w+\.insert\(/.test(io.call.callee))
     return 'insert them in one statement (`insert(table).values([...])`)';
   const set = calls.find((node) => calledName(node) === 'set');
@@ -101,13 +107,14 @@ function drizzleAdvice(io: IoCall, loop: TsLoop, inTransaction: boolean): string
 /**
  * The column a Drizzle chain finds its rows by: `monitorStatus.monitorId` of
  * `.where(eq(monitorStatus.monitorId, row.id))`, also inside `and(...)` and in the `where` of a
- * relational query (`findFirst({ where: (t, { eq }) => eq(t.id, id) })`). The first equality
- * whose value is not a literal; undefined when the chain shows none.
+ * relational query, with the table parameter of its callback form (`t` of `findFirst({ where:
+ * (t, { eq }) => eq(t.id, id) })`). The first equality whose value is not a literal; undefined
+ * when the chain shows none.
  */
-function drizzleFilterColumn(
+function drizzleFilter(
   calls: readonly ts.CallExpression[],
   relational: boolean,
-): string | undefined {
+): { column: string; parameter?: string } | undefined {
   for (const node of calls) {
     let filter: ts.Expression | undefined;
     if (relational) {
@@ -116,7 +123,10 @@ function drizzleFilterColumn(
         filter = propertyValue(options, 'where');
     } else if (calledName(node) === 'where') filter = node.arguments[0];
     const column = filter && equalityColumn(filter);
-    if (column) return column;
+    if (!column) continue;
+    const first = filter && ts.isArrowFunction(filter) ? filter.parameters[0]?.name : undefined;
+    const parameter = first && ts.isIdentifier(first) ? first.text : undefined;
+    return parameter && column.startsWith(`${parameter}.`) ? { column, parameter } : { column };
   }
   return undefined;
 }
