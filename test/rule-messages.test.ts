@@ -651,10 +651,93 @@ describe('rule messages', () => {
       messages[0],
       /insert them in one statement \(`insert\(table\)\.values\(\[\.\.\.\]\)`\)$/,
     );
+    // `value` differs per item: one filtered `update` cannot write it.
     assert.match(
       messages[1],
-      /write them in one statement \(`where\(inArray\(table\.id, ids\)\)`\)$/,
+      /change them in one statement \(`\.where\(inArray\(settings\.key, ids\)\)`\) when every row gets the same values; otherwise one upsert .*`onConflictDoUpdate`.* or a `CASE` update, or one transaction$/,
     );
+  });
+
+  it('await-in-loop names the column a Drizzle chain filters by, and one statement for shared values', async () => {
+    // Modelled on OpenStatus: the checker cron reads each monitor's status rows; the billing
+    // downgrade of Unkey-like code sets the same values on every row it finds.
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/cron/checker.ts',
+      [
+        "import { and, eq, isNull } from 'drizzle-orm';",
+        "import { db } from '../db';",
+        "import { monitor, monitorStatus, workspaces } from '../schema';",
+        'export async function statuses(rows: { id: number }[]) {',
+        '  const out = [];',
+        '  for (const row of rows) {',
+        '    out.push(await db.select().from(monitorStatus).where(eq(monitorStatus.monitorId, row.id)).all());',
+        '    out.push(await db.query.monitor.findFirst({ where: and(isNull(monitor.deletedAt), eq(monitor.id, row.id)) }));',
+        '    out.push(await db.query.keys.findFirst({ where: (table, { eq }) => eq(table.id, row.id) }));',
+        '  }',
+        '  return out;',
+        '}',
+        'export async function pauseAll(ids: string[]) {',
+        '  await db.transaction(async (tx) => {',
+        '    for (const id of ids) {',
+        "      await tx.update(workspaces).set({ plan: 'free', planChanged: null }).where(eq(workspaces.id, id));",
+        '      await tx.update(workspaces).set({ name: `paused ${id}` }).where(eq(workspaces.id, id));',
+        '    }',
+        '  });',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 5);
+    const [select, relational, callback, sameValues, perItem] = messages;
+    assert.match(
+      select,
+      /load them in one query \(`\.where\(inArray\(monitorStatus\.monitorId, ids\)\)`\) before the loop$/,
+    );
+    assert.match(
+      relational,
+      /load them in one query \(`findMany\(\{ where: inArray\(monitor\.id, ids\) \}\)`\) before the loop$/,
+    );
+    // Unkey writes the callback form: the advice keeps it.
+    assert.match(
+      callback,
+      /`findMany\(\{ where: \(table, \{ inArray \}\) => inArray\(table\.id, ids\) \}\)`/,
+    );
+    assert.match(
+      sameValues,
+      /write them in one statement \(`\.where\(inArray\(workspaces\.id, ids\)\)`\)$/,
+    );
+    // Inside the transaction already: no transaction is advised.
+    assert.match(perItem, /or a `CASE` update$/);
+  });
+
+  it('await-in-loop does not advise prisma.$transaction inside an interactive transaction callback', async () => {
+    // Modelled on Teable: `this.prismaService.$tx(async (prisma) => ...)` wraps `$transaction`.
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/base.service.ts',
+      [
+        "import { PrismaClient } from '@prisma/client';",
+        'const prisma = new PrismaClient();',
+        'export async function shuffle(ids: string[]) {',
+        '  await prisma.$transaction(async (client) => {',
+        '    for (let i = 0; i < ids.length; i++) await client.base.update({ data: { order: i }, where: { id: ids[i] } });',
+        '  });',
+        '}',
+        'export class BaseService {',
+        '  constructor(private readonly prismaService: { $tx<T>(fn: (prisma: PrismaClient) => Promise<T>): Promise<T> }) {}',
+        '  async shuffle(ids: string[]) {',
+        '    await this.prismaService.$tx(async (prisma) => {',
+        '      for (let i = 0; i < ids.length; i++) await prisma.base.update({ data: { order: i }, where: { id: ids[i] } });',
+        '    });',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    for (const message of messages) {
+      assert.doesNotMatch(message, /\$transaction/);
+      assert.match(message, /UPDATE \.\.\. FROM \(VALUES/);
+    }
   });
 
   it('await-in-loop counts Mongoose documents per key in one aggregate', async () => {
