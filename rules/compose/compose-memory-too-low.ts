@@ -10,7 +10,7 @@ import {
   type ServiceHeaps,
 } from '../../server/src/compose/heaps';
 import { imageNeed, sizesOwnHeap, type ImageNeed } from '../../server/src/compose/images';
-import { composeServices } from '../../server/src/compose/project';
+import { composeServices, pathFrom } from '../../server/src/compose/project';
 import { composeBytes, formatBytes } from '../../server/src/compose/sizes';
 
 /** ` unless `SONAR_MEM` is set`: a default interpolated in is what runs only without one. */
@@ -47,15 +47,24 @@ function servicesLabel(names: string[]): string {
   return `Services ${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
 }
 
+/**
+ * `its command`, `` `JAVA_OPTS` ``, and the file it is written in when not this one (an override
+ * file, a base's): the line to read is not where the finding is.
+ */
+function placeOf(checked: string, { where, file }: { where: string; file?: string }): string {
+  const place = where === 'command' ? 'its command' : `\`${where}\``;
+  return file === undefined ? place : `${place} in \`${pathFrom(checked, file)}\``;
+}
+
 function heapMessage(
   who: string,
   setting: MemorySetting,
   bytes: number,
   heap: HeapSetting,
+  checked: string,
 ): string {
-  const where = heap.where === 'command' ? 'its command' : `\`${heap.where}\``;
   return (
-    `${who}: ${where} sets a ${formatBytes(heap.bytes)} heap ` +
+    `${who}: ${placeOf(checked, heap)} sets a ${formatBytes(heap.bytes)} heap ` +
     `(\`${heap.flag}\`${unlessSet(heap.defaulted)}) but ` +
     `${limitText(setting, bytes)}: the process needs memory beyond its heap, and the container is ` +
     'OOM-killed once the heap fills'
@@ -86,20 +95,25 @@ function needMessage(
 const outweighs = (heap: HeapSetting, other: HeapSetting): boolean =>
   heap.bytes > other.bytes || (heap.bytes === other.bytes && !isInitialHeapFlag(heap.flag));
 
-function ramHeapMessage(who: string, setting: MemorySetting, bytes: number, heap: RamHeap): string {
-  const place = (where: string) => (where === 'command' ? 'its command' : `\`${where}\``);
+function ramHeapMessage(
+  who: string,
+  setting: MemorySetting,
+  bytes: number,
+  heap: RamHeap,
+  checked: string,
+): string {
   const percent = `${Number(heap.percent.toFixed(1))}%`;
   const unless = unlessSet([
     ...(heap.shareFlag?.defaulted ?? []),
     ...(heap.maxRamFlag?.defaulted ?? []),
   ]);
   const sizing = heap.maxRamFlag
-    ? `${place(heap.maxRamFlag.where)} sets a ${formatBytes(heap.bytes)} heap (` +
+    ? `${placeOf(checked, heap.maxRamFlag)} sets a ${formatBytes(heap.bytes)} heap (` +
       (heap.shareFlag
         ? `\`${heap.shareFlag.flag}\` of \`${heap.maxRamFlag.flag}\``
         : `the default ${percent} of \`${heap.maxRamFlag.flag}\``) +
       `${unless})`
-    : `${place(heap.shareFlag?.where ?? 'command')} sizes the heap at ${percent} of the ` +
+    : `${placeOf(checked, heap.shareFlag ?? { where: 'command' })} sizes the heap at ${percent} of the ` +
       `container's memory (\`${heap.shareFlag?.flag}\`${unless})`;
   return (
     `${who}: ${sizing} but ${limitText(setting, bytes)}: the process needs memory beyond its ` +
@@ -151,8 +165,8 @@ interface Candidate {
   message: (who: string) => string;
 }
 
-/** The findings for one service's limits. */
-function checkService(service: ComposeService): Candidate[] {
+/** The findings for one service's limits, in the file `checked`. */
+function checkService(service: ComposeService, checked: string): Candidate[] {
   const candidates: Candidate[] = [];
   const heaps = serviceHeaps(service);
   const largestHeap = heaps.settings.reduce<HeapSetting | undefined>(
@@ -171,10 +185,10 @@ function checkService(service: ComposeService): Candidate[] {
     const fromMemory =
       heaps.ram && memorySizingApplies(service, need) ? ramHeap(heaps.ram, bytes) : undefined;
     if (largestHeap && largestHeap.bytes >= bytes) {
-      message = (who) => heapMessage(who, setting, bytes, largestHeap);
+      message = (who) => heapMessage(who, setting, bytes, largestHeap, checked);
       reason = largestHeap.via;
     } else if (fromMemory && fromMemory.bytes >= bytes) {
-      message = (who) => ramHeapMessage(who, setting, bytes, fromMemory);
+      message = (who) => ramHeapMessage(who, setting, bytes, fromMemory, checked);
       reason = (fromMemory.shareFlag ?? fromMemory.maxRamFlag)?.via;
     } else if (
       (need?.kind === 'minimum' && bytes < need.bytes) ||
@@ -240,7 +254,8 @@ export const composeMemoryTooLow: Rule = {
         '`docker-compose.override.yml`/`.yaml`) over the first of `compose.yaml`, `compose.yml`, ' +
         '`docker-compose.yml` and `docker-compose.yaml` in its directory. A limit the override raises, ' +
         "resets or a heap it lowers silences the base file's finding; a limit it lowers is reported on " +
-        "the override's line, and a heap it raises on the base file's limit. " +
+        "the override's line, and a heap it raises on the base file's limit; a message names the " +
+        'file a heap is written in when it is another. ' +
         'Images are matched by repository (`neo4j:5`, `docker.io/library/neo4j`, ' +
         '`bitnami/neo4j`), with registry and tag removed. Services behind `profiles:` are checked too: ' +
         'once started, they run with the same limit. Only compose files are read (`docker-compose.yml`, ' +
@@ -290,7 +305,7 @@ export const composeMemoryTooLow: Rule = {
     const byStart = new Map<number, Candidate[]>();
     const services = ctx.compose ? composeServices(ctx.file, ctx.compose, () => ctx.index) : [];
     for (const service of services)
-      for (const candidate of checkService(service))
+      for (const candidate of checkService(service, ctx.file))
         byStart.set(candidate.start, [...(byStart.get(candidate.start) ?? []), candidate]);
     for (const [start, candidates] of byStart) {
       const names = [...new Set(candidates.map((candidate) => candidate.service))];

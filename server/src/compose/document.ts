@@ -24,7 +24,7 @@ export interface Inheritance {
   end: number;
   /** As written: `*jvm-defaults`. */
   text: string;
-  /** The file it is written in, when not the file being checked (see `fromFile`). */
+  /** The file it is written in, when not the file being checked (`compose/project.ts`). */
   file?: string;
 }
 
@@ -39,7 +39,7 @@ export interface ComposeScalar {
   /** Where the value is written: its range may be in an `x-` template the service merges. */
   start: number;
   end: number;
-  /** The file it is written in, when not the file being checked (see `fromFile`). */
+  /** The file it is written in, when not the file being checked (`compose/project.ts`). */
   file?: string;
   /** The alias the service takes the value through; undefined for a value the service writes. */
   via?: Inheritance;
@@ -53,6 +53,8 @@ export interface EnvironmentValue {
   defaulted: string[];
   /** The alias the service takes the variable through (`environment: *jvm-env`, `<<: *jvm`). */
   via?: Inheritance;
+  /** The file it is written in, when not the file being checked (`compose/project.ts`). */
+  file?: string;
 }
 
 /** Where a memory setting is written: the cap (`limit`) or the scheduling floor (`reservation`). */
@@ -77,6 +79,8 @@ export interface ComposeService {
   commandWords: string[];
   /** The alias the service takes its `command` (else `entrypoint`) through. */
   commandVia?: Inheritance;
+  /** The file its `command` (else `entrypoint`) is written in, when not the file checked. */
+  commandFile?: string;
   profiles: string[];
   /**
    * Whether the service `extends` a service this file cannot resolve (`file:` another file, a
@@ -215,6 +219,8 @@ const MEMORY_PATHS: { key: string; kind: MemoryKind; path: string[] }[] = [
 interface Words {
   words: string[];
   via?: Inheritance;
+  /** The file they are written in, when not the file being checked (`compose/project.ts`). */
+  file?: string;
 }
 
 /** What one service definition sets itself, its `<<` merges included, before `extends`. */
@@ -405,6 +411,7 @@ export function serviceOf(name: string, layer: Layer): ComposeService {
     envFiles,
     commandWords: [...(entrypoint?.words ?? []), ...(command?.words ?? [])],
     commandVia: (command ?? entrypoint)?.via,
+    commandFile: (command ?? entrypoint)?.file,
     profiles,
     incomplete,
   };

@@ -50,10 +50,14 @@ function layerInFile(layer: Layer, file: string): Layer {
     ]),
   );
   const environment = new Map(
-    [...layer.environment].map(([key, value]) => [key, { ...value, via: inFile(value.via, file) }]),
+    [...layer.environment].map(([key, value]) => [
+      key,
+      { ...value, file, via: inFile(value.via, file) },
+    ]),
   );
-  const wordsInFile = <T extends { via?: Inheritance }>(words: T | undefined): T | undefined =>
-    words && { ...words, via: inFile(words.via, file) };
+  const wordsInFile = <T extends { via?: Inheritance; file?: string }>(
+    words: T | undefined,
+  ): T | undefined => words && { ...words, file, via: inFile(words.via, file) };
   return {
     ...layer,
     image: layer.image && scalarInFile(layer.image, file),
@@ -117,7 +121,9 @@ export function composeServices(
   const read = (target: string): Definitions | undefined =>
     target === file ? own.definitions : definitionsIn(index().get(target));
   const load: BaseFileLoader = (from, relative) => {
-    const target = path.join(path.dirname(from), relative);
+    const target = path.isAbsolute(relative)
+      ? path.normalize(relative)
+      : path.join(path.dirname(from), relative);
     const definitions = read(target);
     return definitions && { file: target, definitions };
   };
@@ -140,4 +146,9 @@ export function composeServices(
     }
   }
   return [...layers].map(([service, resolved]) => serviceOf(service, resolved));
+}
+
+/** Where another file is, for messages: relative to the directory of the file checked. */
+export function pathFrom(checked: string, file: string): string {
+  return path.relative(path.dirname(checked), file).split(path.sep).join('/');
 }
