@@ -117,9 +117,10 @@ export function composeServices(
   const overrides = DEFAULT_FILES.includes(name) || OVERRIDE_FILES.includes(name);
   const extendsFiles = [...own.definitions.values()].some(({ base }) => base?.file !== undefined);
   if (own.invalid || (!overrides && !extendsFiles)) return own.services;
-  const exists = (target: string): boolean => target === file || !!index().get(target);
   const read = (target: string): Definitions | undefined =>
     target === file ? own.definitions : definitionsIn(index().get(target));
+  const merged = overrides ? mergedFile(file, read, index) : undefined;
+  if (!merged && !extendsFiles) return own.services;
   const load: BaseFileLoader = (from, relative) => {
     const target = path.isAbsolute(relative)
       ? path.normalize(relative)
@@ -133,19 +134,34 @@ export function composeServices(
       [...definitions.keys()].map((service) => [service, layer(where, definitions, service)]),
     );
   let layers = layersOf(file, own.definitions);
-  if (overrides) {
-    const first = (names: string[]): string | undefined =>
-      names.map((candidate) => path.join(path.dirname(file), candidate)).find(exists);
-    const base = first(DEFAULT_FILES);
-    const override = first(OVERRIDE_FILES);
-    const other = file === base ? override : file === override ? base : undefined;
-    const definitions = other === undefined ? undefined : read(other);
-    if (other !== undefined && definitions) {
-      const otherLayers = layersOf(other, definitions);
-      layers = file === base ? overridden(layers, otherLayers) : overridden(otherLayers, layers);
-    }
+  if (merged) {
+    const otherLayers = layersOf(merged.file, merged.definitions);
+    layers = merged.isOverride ? overridden(layers, otherLayers) : overridden(otherLayers, layers);
   }
   return [...layers].map(([service, resolved]) => serviceOf(service, resolved));
+}
+
+/**
+ * The file `docker compose` merges with `file` by default, when `file` is the first of the
+ * default names in its directory and an override is there, or is that override: the other one,
+ * and whether it is the override.
+ */
+function mergedFile(
+  file: string,
+  read: (target: string) => Definitions | undefined,
+  index: () => WorkspaceIndex,
+): { file: string; definitions: Definitions; isOverride: boolean } | undefined {
+  const first = (names: string[]): string | undefined =>
+    names
+      .map((candidate) => path.join(path.dirname(file), candidate))
+      .find((candidate) => candidate === file || !!index().get(candidate));
+  const base = first(DEFAULT_FILES);
+  const override = first(OVERRIDE_FILES);
+  const other = file === base ? override : file === override ? base : undefined;
+  const definitions = other === undefined ? undefined : read(other);
+  return other === undefined || !definitions
+    ? undefined
+    : { file: other, definitions, isOverride: other === override };
 }
 
 /** Where another file is, for messages: relative to the directory of the file checked. */
