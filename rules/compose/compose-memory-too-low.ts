@@ -252,8 +252,8 @@ export const composeMemoryTooLow: Rule = {
         'one the service adds on its `extends`. The override file `docker compose` reads by default ' +
         'is merged the same way, service by service: `compose.override.yml` (or `.yaml`, or ' +
         '`docker-compose.override.yml`/`.yaml`) over the first of `compose.yaml`, `compose.yml`, ' +
-        '`docker-compose.yml` and `docker-compose.yaml` in its directory. A limit the override raises, ' +
-        "resets or a heap it lowers silences the base file's finding; a limit it lowers is reported on " +
+        '`docker-compose.yml` and `docker-compose.yaml` in its directory. A limit the override raises ' +
+        "or resets (`limits: !reset null`), or a heap it lowers, silences the base file's finding; a limit it lowers is reported on " +
         "the override's line, and a heap it raises on the base file's limit; a message names the " +
         'file a heap is written in when it is another. ' +
         'Images are matched by repository (`neo4j:5`, `docker.io/library/neo4j`, ' +
