@@ -83,14 +83,14 @@ export interface ComposeService {
   commandFile?: string;
   profiles: string[];
   /**
-   * Whether the service `extends` a service this file cannot resolve (`file:` another file, a
-   * service not defined here, a cycle): its environment and command may hold more than read here.
+   * Whether the service `extends` a service that cannot be resolved (in a file not read, not
+   * defined where named, a cycle): its environment and command may hold more than read here.
    */
   incomplete: boolean;
 }
 
 export interface ComposeFile {
-  /** The services with `extends` of services in this file resolved (see `resolveLayers`). */
+  /** The services with `extends` of services in this file resolved (see `layerResolver`). */
   services: ComposeService[];
   /** Each service as the file writes it, before `extends`: what other files merge. */
   definitions: Definitions;
@@ -283,7 +283,7 @@ function layerOf(doc: Doc, service: Found): Layer {
 /** The base a service `extends`: a service name, in another file when `file` is set. */
 export interface BaseReference {
   service?: string;
-  /** As written, relative to the directory of the file that writes the `extends`. */
+  /** As written: relative to the directory of the file that writes the `extends`, or absolute. */
   file?: string;
   via: Inheritance;
 }
@@ -328,7 +328,8 @@ export function extendLayer(base: Layer, own: Layer, via: Inheritance | undefine
   for (const [key, setting] of own.memory) memory.set(key, setting);
   const environment = new Map<string, EnvironmentValue>();
   if (!own.owned.has('environment'))
-    for (const [key, value] of base.environment) environment.set(key, inherited(value)!);
+    for (const [key, value] of base.environment)
+      environment.set(key, via ? { ...value, via } : value);
   for (const [key, value] of own.environment) environment.set(key, value);
   return {
     image: own.image ?? inherited(base.image),
