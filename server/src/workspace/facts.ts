@@ -641,6 +641,12 @@ export interface FileFacts {
    * "mysql", ... })`); absent when there are none. See `WorkspaceIndex.databaseOfUrls`.
    */
   databaseUrls?: DatabaseUrlKind[];
+  /**
+   * A docker compose file's text, for the compose files that merge it as `docker compose` does:
+   * a base service another file `extends`, or an override file and the file it overrides. Only
+   * compose rules read it (see `LiveWorkspace`), parsing it when they need it.
+   */
+  composeText?: string;
 }
 
 /** Whether a file's facts declare any schema (tables, indexes, index operations, a migration). */
