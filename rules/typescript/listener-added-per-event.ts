@@ -2,6 +2,7 @@ import type { Rule } from '../../server/src/engine/rule';
 import { ts } from '../../server/src/typescript/compiler';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import {
+  eventNameOf,
   isListenerRegistration,
   isListenerRemoval,
   perEvent,
@@ -88,8 +89,7 @@ function outlives(
   const declaration = declarationOf(root);
   if (!declaration) return GLOBAL_EMITTERS.has(root.text) ? 'global' : undefined;
   if (isWithin(declaration, scope.fn.node))
-    return scope.reason.kind === 'request' &&
-      isRequestConnection(call.receiver!, declaration, scope.fn)
+    return handlesRequests(scope) && isRequestConnection(call.receiver!, declaration, scope.fn)
       ? 'connection'
       : undefined;
   const holder = declaration.parent;
@@ -101,6 +101,15 @@ function outlives(
   if (!isModuleBinding) return 'outer';
   const imported = model.imports.get(root.text);
   return imported && EVENTS_MODULES.has(imported.module) ? undefined : 'module';
+}
+
+/** A request handler, or a listener of a Node server's `request` event. */
+function handlesRequests(scope: { fn: TsFunction; reason: PerEvent }): boolean {
+  const registration = scope.fn.callbackOf;
+  return (
+    scope.reason.kind === 'request' ||
+    (scope.reason.kind === 'listener' && !!registration && eventNameOf(registration) === 'request')
+  );
 }
 
 /** The members of a request or response that name its connection (`request.raw.socket` in Fastify). */
@@ -262,7 +271,7 @@ export const listenerAddedPerEvent: Rule = {
         'component body or an effect without cleanup) on an emitter that outlives that code: `process`, ' +
         '`window`, `document`, a module-level or imported emitter (an event bus, a Redis subscriber, a ' +
         'Socket.IO server), a variable of an enclosing function (`ws` inside its own `message` ' +
-        'listener), or, in a request handler, the connection the request came on (`req.socket`, ' +
+        'listener), or, in a request handler (or a `request` listener of a server), the connection the request came on (`req.socket`, ' +
         "`req.connection`, `res.socket`, Fastify's `request.raw.socket`), which keep-alive reuses for " +
         'many requests, when nothing in the same scope removes the listener again.',
       whyIsThisBad:
@@ -296,7 +305,7 @@ export const listenerAddedPerEvent: Rule = {
           'returned or passed on (`const off = bus.on(...)`, `return store.subscribe(...)`).',
         "Listeners on objects created or received per event: `wss.on('connection', (ws) => ws.on('message', ...))` " +
           "(a new socket per connection), `req.on('close')`, `res.on('finish')`, a per-request stream's `on('data')`. " +
-          'The connection of a request is judged only in request handlers and only as `<param>.socket`, ' +
+          'The connection of a request is judged only in request handlers (and `request` listeners) and only as `<param>.socket`, ' +
           '`<param>.connection` or `<param>.raw.socket`, or a `const` holding one (`const { socket } = req` is not followed); ' +
           "in a WebSocket `connection` listener, the upgrade request's socket (`req.socket`) belongs to that one connection.",
         'React effects that return a cleanup, and registrations at module level or in functions that run ' +
