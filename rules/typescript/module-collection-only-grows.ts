@@ -421,6 +421,8 @@ interface LongLivedCollection {
   nameNode: ts.Node;
   /** Every expression in the file that names it. */
   references: readonly ts.Expression[];
+  /** Where removals were looked for: a public static's other modules are asked too. */
+  searched?: 'workspace';
 }
 
 function lazy<T>(make: () => T): () => T {
@@ -471,7 +473,7 @@ function checkCollection(
     end: collection.nameNode.end,
     message:
       `\`${name}\` only grows: ${where} adds to it (\`${first.code}\`${keyedBy(first.key)})${others} ` +
-      'and nothing in this file removes entries, so it holds everything ever added for the life of ' +
+      `and nothing in ${collection.searched === 'workspace' ? 'the workspace' : 'this file'} removes entries, so it holds everything ever added for the life of ` +
       'the process; bound it (an LRU cache, a size check) or delete entries when they are done' +
       (checked ? fixedKeysAdvice(first.key) : ''),
   });
@@ -595,7 +597,9 @@ export const moduleCollectionOnlyGrows: Rule = {
       // Another module that shrinks it, or may: `TemplateCache.compiled.clear()`.
       if (ctx.index.changesImportedMember(field.classNames, field.member)) continue;
       const { declaration, display: name, references } = field;
-      checkCollection(ctx, { name, declaration, nameNode: declaration.name, references }, locals);
+      const nameNode = declaration.name;
+      const searched = 'workspace';
+      checkCollection(ctx, { name, declaration, nameNode, references, searched }, locals);
     }
   },
 };
