@@ -636,6 +636,12 @@ export interface FileFacts {
    */
   loadCalls?: CallSite[];
   /**
+   * TypeScript: what the module may do to members of the classes it imports, as `<Class>.<member>`
+   * or `<Class>.*` (`TemplateCache.compiled` for `TemplateCache.compiled.clear()`), see
+   * `typescript/member-changes.ts`. Absent when there are none.
+   */
+  memberChanges?: string[];
+  /**
    * The databases the file's database URL string literals name (Python: `create_engine("mysql://
    * ...")`), or its TypeORM connection options' `type` (TypeScript: `new DataSource({ type:
    * "mysql", ... })`); absent when there are none. See `WorkspaceIndex.databaseOfUrls`.
