@@ -86,6 +86,11 @@ interface Chain {
   django: boolean;
   /** A join sits between the head and this call, so `filter_by` keywords are ambiguous. */
   joined: boolean;
+  /**
+   * The attribute of an instance the chain starts from (`request_tasks` of
+   * `pr.request_tasks.filter(...)`): a dynamic relationship's query when the models declare it.
+   */
+  instanceAttribute?: string;
 }
 
 /**
@@ -151,7 +156,16 @@ function chainFrom(start: Node | null, queryId: number, imports: Map<string, str
       node = fn?.type === 'attribute' ? fn.childForFieldName('object') : fn;
     } else if (type === 'attribute') {
       const attribute = node.childForFieldName('attribute')?.text;
-      const owner = entityName(node.childForFieldName('object') ?? undefined, imports);
+      const object = node.childForFieldName('object');
+      // `pr.request_tasks.filter(...)`, `self.followed.filter(...)`: no query of its own.
+      if (
+        !chain.starts &&
+        !chain.model &&
+        object?.type === 'identifier' &&
+        /^[a-z_]/.test(object.text)
+      )
+        chain.instanceAttribute ??= attribute;
+      const owner = entityName(object ?? undefined, imports);
       if (isDjangoManagerName(attribute ?? '')) {
         chain.django = true;
         chain.model = owner;
@@ -264,6 +278,9 @@ class QueryColumnCollector {
       queryId: chain.queryId,
       ...(chain.bases.length > 0 ? { bases: chain.bases } : {}),
       ...(viaRelation ? { viaRelation } : {}),
+      ...(chain.instanceAttribute && !chain.django && !chain.starts && !chain.model
+        ? { instanceAttribute: chain.instanceAttribute }
+        : {}),
     });
   }
 
