@@ -374,6 +374,9 @@ class QueryColumnCollector {
       if (more.length > 0) continue;
       if (lookup !== undefined && !DJANGO_INDEXABLE_LOOKUPS.has(lookup) && lookup !== 'id')
         continue;
+      // `field__isnull=False` keeps every row with a value, as `!=` does (and as SQLAlchemy's
+      // `.isnot(None)`, which is not read either): no index serves it.
+      if (lookup === 'isnull' && child.childForFieldName('value')?.text === 'False') continue;
       // `pk` stays as written: the rule reads it as the model's primary key.
       this.add(chain.model, field, 'filter', name, chain);
     }
