@@ -2639,4 +2639,32 @@ describe('rule messages: across files', () => {
     assert.match(message, /add every row, then flush once after the loop/);
     assert.doesNotMatch(message, /fetch everything/);
   });
+
+  it('lazy-load-in-loop does not advise eager loading for a dynamic relationship', async () => {
+    const code = [
+      'from sqlalchemy import Column, ForeignKey, Integer, String',
+      'from sqlalchemy.orm import Session, declarative_base, relationship',
+      'Base = declarative_base()',
+      'class PrivacyRequest(Base):',
+      '    __tablename__ = "privacyrequest"',
+      '    id = Column(Integer, primary_key=True)',
+      '    status = Column(String, index=True)',
+      '    request_tasks = relationship("RequestTask", lazy="dynamic")',
+      'class RequestTask(Base):',
+      '    __tablename__ = "requesttask"',
+      '    id = Column(Integer, primary_key=True)',
+      '    privacy_request_id = Column(Integer, ForeignKey("privacyrequest.id"), index=True)',
+      'def errored(db: Session):',
+      '    for pr in db.query(PrivacyRequest).filter(PrivacyRequest.status == "x").limit(100).all():',
+      '        if pr.request_tasks.count():',
+      '            yield pr.id',
+    ].join('\n');
+    const [message] = await messagesOf('lazy-load-in-loop', 'app/requests.py', code);
+    assert.match(
+      message,
+      /`pr\.request_tasks` queries `PrivacyRequest\.request_tasks` once per row/,
+    );
+    assert.match(message, /cannot be loaded eagerly/);
+    assert.doesNotMatch(message, /selectinload/);
+  });
 });

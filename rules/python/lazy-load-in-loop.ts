@@ -785,12 +785,25 @@ function reportSecondHops(
       ctx.report({
         start: read.startIndex,
         end: read.endIndex,
-        message:
-          `\`${read.text}\` lazy-loads \`${className}.${second}\` with one query per row of ` +
-          `\`${rows.head}\`, which loads \`${first}\` but not its \`${second}\`; load it with \`${loader}\``,
+        message: relation.eagerable
+          ? `\`${read.text}\` lazy-loads \`${className}.${second}\` with one query per row of ` +
+            `\`${rows.head}\`, which loads \`${first}\` but not its \`${second}\`; load it with \`${loader}\``
+          : dynamicMessage(read.text, `${className}.${second}`, rows.head),
         fixes: fix ? [fix] : [],
       });
     },
+  );
+}
+
+/**
+ * The advice for a `lazy="dynamic"` (or `write_only`) relationship read per row: no loader can
+ * fill it (`selectinload` on it raises), so its rows for every parent come from one query.
+ */
+function dynamicMessage(read: string, relationship: string, head: string): string {
+  return (
+    `\`${read}\` queries \`${relationship}\` once per row of \`${head}\`, and a dynamic ` +
+    'relationship cannot be loaded eagerly; read the related rows of every row in one query before ' +
+    'the loop (an `IN (...)` on their foreign key, grouped for counts)'
   );
 }
 
@@ -1095,7 +1108,9 @@ export const lazyLoadInLoop: Rule = {
         'returned are the same, but every related row is now loaded up front, which costs memory when ' +
         'the loop only reads a few, and a relationship declared `lazy="dynamic"` in another file cannot ' +
         'be loaded eagerly (SQLAlchemy raises). No fix is offered for `dynamic`/`write_only` ' +
-        'relationships declared in the same file, or when `selectinload` names something else. ' +
+        'relationships declared in the same file, or when `selectinload` names something else; for ' +
+        'those the message asks for the related rows of every row in one query before the loop ' +
+        '(Fides counts each privacy request\'s `lazy="dynamic"` tasks), not for a loader. ' +
         'Tortoise findings are advice only: a prefetched to-many relation is read by iterating it, ' +
         'not by awaiting it, so the loop body has to change too.',
     },
@@ -1147,9 +1162,10 @@ export const lazyLoadInLoop: Rule = {
         ctx.report({
           start: node.startIndex,
           end: node.endIndex,
-          message:
-            `\`${node.text}\` lazy-loads \`${rows.className}.${name}\` with one query per row of ` +
-            `\`${rows.head}\`; load it with \`${loader}\``,
+          message: relation.eagerable
+            ? `\`${node.text}\` lazy-loads \`${rows.className}.${name}\` with one query per row of ` +
+              `\`${rows.head}\`; load it with \`${loader}\``
+            : dynamicMessage(node.text, `${rows.className}.${name}`, rows.head),
           fixes: fix ? [fix] : [],
         });
       }

@@ -37,6 +37,7 @@ import { isBulkWriteFallback } from '../../server/src/python/bulk-write-fallback
 import { querySetLengths, type QuerySetLength } from '../../server/src/python/queryset-length';
 import { aggregatesRows, type RowAggregate } from '../../server/src/python/row-aggregates';
 import { isBatchCode } from '../../server/src/python/scope-analysis';
+import { boundPlacement } from '../../server/src/python/bound-placement';
 
 function message(read: OrmRead): string {
   switch (read.kind) {
@@ -312,12 +313,12 @@ function groupingOf(read: OrmRead, index: WorkspaceIndex): string | undefined {
 }
 
 /** `.limit(n)` / `[:n]` where the read is. */
-function boundFix(read: OrmRead, limit: number): Fix {
+function boundFix(read: OrmRead, at: number, limit: number): Fix {
   const text = boundText(read, limit);
   return {
     title: `Add \`${text}\``,
     safety: 'unsafe',
-    edits: [{ start: read.bound.at, end: read.bound.at, newText: text }],
+    edits: [{ start: at, end: at, newText: text }],
   };
 }
 
@@ -589,7 +590,11 @@ export const unboundedOrmQuery: Rule = {
         'wrong for code that needs every row (exports, batch jobs), which should page or stream instead. ' +
         'SQLAlchemy queries get `.limit(n)` before `.all()` (legacy `Query`), or at the end of the `select(...)` ' +
         'chain passed to `execute`/`scalars` (`stmt.limit(n)` when the statement is a variable, which may ' +
-        'also feed a count); Django querysets get `[:n]`. ' +
+        'also feed a count); Django querysets get `[:n]`. A queryset variable read inside a loop that ' +
+        'does not build it (GlitchTip reads `hash_queryset`, built before the loop, on every pass) is ' +
+        'sliced where it is built, since Django caches its rows after the first pass and a slice in the ' +
+        'loop would query on every pass; it gets no bound when it is built more than once or used through ' +
+        'an attribute elsewhere (`qs.filter(...)`: a sliced queryset cannot be filtered). ' +
         'The one read an unpaged FastAPI list endpoint returns gets no bound: `unpaginated-list-endpoint` ' +
         'offers `.offset(skip).limit(limit)` there, and a `.limit(n)` after it would override the page size. ' +
         'n comes from the `defaultLimit` setting (default 1000). Without an `order_by` the rows kept are arbitrary. ' +
@@ -750,6 +755,9 @@ export const unboundedOrmQuery: Rule = {
       const key = `${read.node.startPosition.row}:${read.node.text}:${text}`;
       if (reported.has(key)) continue;
       reported.add(key);
+      // `for h in hashes[:1000]:` inside a loop would query on every pass: the slice goes where
+      // the queryset is built, or nowhere.
+      const boundAt = boundPlacement(read, model);
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
@@ -765,9 +773,10 @@ export const unboundedOrmQuery: Rule = {
           aggregate ||
           distinct ||
           grouping ||
-          pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index)
+          pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index) ||
+          boundAt === undefined
             ? []
-            : [boundFix(read, ctx.options.defaultLimit)],
+            : [boundFix(read, boundAt, ctx.options.defaultLimit)],
       });
     }
     const tests = [

@@ -458,6 +458,12 @@ export interface QueryColumnUse {
    * reported itself, and counts only when the field is a foreign key of the model.
    */
   viaRelation?: boolean;
+  /**
+   * Python (SQLAlchemy): the instance attribute the query starts from (`request_tasks` of
+   * `pr.request_tasks.filter(...)`). When the models declare a relationship of that name it is a
+   * dynamic relationship's query, pinned to the parent's key.
+   */
+  instanceAttribute?: string;
   /** Prisma: the query's client as only the workspace index can confirm it (`Effect.prismaClient`). */
   prismaClient?: HeldClientFact;
 }
