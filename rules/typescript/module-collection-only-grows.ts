@@ -201,11 +201,35 @@ const REGISTRAR = /^(?:register|define)/;
  */
 const WARN_ONCE = /warn|deprecat|logged/i;
 
+/** `ClassDecorator`, `MethodDecorator`, `PropertyDecorator`, `ParameterDecorator`, a library's own. */
+const DECORATOR_TYPE = /Decorator$/;
+
+function isDecoratorType(type: ts.TypeNode | undefined): boolean {
+  if (!type || !ts.isTypeReferenceNode(type)) return false;
+  const name = ts.isIdentifier(type.typeName) ? type.typeName.text : type.typeName.right.text;
+  return DECORATOR_TYPE.test(name);
+}
+
+/**
+ * Whether `fn` is a decorator or a decorator factory, by its declared type (`(): ClassDecorator`,
+ * `const Handler: ClassDecorator = ...`, or the function such a factory returns). Decorators run
+ * when the class they decorate is defined, at load for the module-level classes they decorate:
+ * TypeGraphQL's `@Resolver()` pushes each class into `MetadataStorage` once.
+ */
+function isDecorator(fn: TsFunction): boolean {
+  if (isDecoratorType(fn.node.type)) return true;
+  const holder = fn.node.parent;
+  if (ts.isVariableDeclaration(holder) && isDecoratorType(holder.type)) return true;
+  const factory = fn.parent;
+  const returned = ts.isReturnStatement(holder) || holder === factory?.node;
+  return returned && isDecoratorType(factory?.node.type);
+}
+
 /**
  * Whether additions in `fn` happen while the module loads: an iteration callback of module-level
  * code (`routes.forEach((r) => table.set(...))`), a top-level function only this module calls,
  * only from its top level or from other such functions (`const tt = { bracketL: createToken("[") }`
- * where `createToken` is also called by `createKeyword`), or a registrar.
+ * where `createToken` is also called by `createKeyword`), a registrar, or a decorator.
  */
 function runsAtLoad(
   model: TsModel,
@@ -213,7 +237,7 @@ function runsAtLoad(
   visiting = new Set<TsFunction>(),
 ): boolean {
   for (let current = fn; current;) {
-    if (REGISTRAR.test(current.name)) return true;
+    if (REGISTRAR.test(current.name) || isDecorator(current)) return true;
     const iteration = current.callbackOf;
     if (iteration && !iteration.isNew && ITERATION_METHODS.has(iteration.name)) {
       current = iteration.fn;
@@ -527,7 +551,8 @@ export const moduleCollectionOnlyGrows: Rule = {
         'Collections filled while the module loads: additions at module top level, in iteration ' +
           'callbacks of module-level code, in top-level functions that only the module itself calls from ' +
           'its top level (`loadRoutes();`) or from other such functions, and in `register*`/`define*` ' +
-          'functions (registries).',
+          'functions (registries), and in decorators and decorator factories declared with a `*Decorator` ' +
+          'type (`function Resolver(): ClassDecorator`), which run when the classes they decorate are defined.',
         'Registries filled through an exported, non-async get-or-create function (`if (getters.has(name)) return ' +
           'getters.get(name)!; ...; getters.set(name, getter)`) that other modules call only while they ' +
           'load (`const userRepo = repoFactory(UserEntity)`): one entry per such line of code. This needs ' +
