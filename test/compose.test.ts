@@ -8,7 +8,7 @@ import { interpolate } from '../server/src/compose/interpolation';
 import { composeBytes, formatBytes, jvmBytes } from '../server/src/compose/sizes';
 import { languageOf } from '../server/src/languages/detect';
 import { isSkippedByDiscovery } from '../server/src/workspace/discovery';
-import { analyzeOne } from './support/analyze';
+import { analyze, analyzeOne } from './support/analyze';
 
 describe('compose files', () => {
   it('are told from other YAML by name', () => {
@@ -174,6 +174,30 @@ describe('compose files', () => {
     assert.deepEqual(
       findings.map((f) => [f.startPos.line, f.message.slice(0, 22)]),
       [[4, 'Services `a` and `b`: ']],
+    );
+  });
+
+  it('name the file a heap merged from another file is written in', async () => {
+    const { reports } = await analyze([
+      {
+        relativePath: '/repo/deploy/docker-compose.yml',
+        text: 'services:\n  api:\n    extends: {file: /repo/common/compose.base.yaml, service: jvm}\n    mem_limit: 1g\n',
+      },
+      {
+        relativePath: '/repo/common/compose.base.yaml',
+        text: 'services:\n  jvm:\n    environment:\n      JAVA_OPTS: -Xmx1g\n',
+      },
+    ]);
+    assert.deepEqual(
+      reports.flatMap((report) =>
+        report.findings.map((f) => [report.file, f.message.slice(0, 66)]),
+      ),
+      [
+        [
+          '/repo/deploy/docker-compose.yml',
+          'Service `api`: `JAVA_OPTS` in `../common/compose.base.yaml` sets a',
+        ],
+      ],
     );
   });
 

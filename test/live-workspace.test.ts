@@ -136,6 +136,47 @@ describe('live workspace', () => {
   });
 });
 
+describe('live workspace with docker compose files', () => {
+  before(() => initParsers());
+  const BASE = 'services:\n  sonar:\n    image: sonarqube:10\n    mem_limit: 1g\n';
+  const OVERRIDE = (limit: string) => `services:\n  sonar:\n    mem_limit: ${limit}\n`;
+  const compose = (file: string, text: string) => ({
+    ...source(file, text),
+    language: 'compose' as const,
+  });
+
+  it('re-checks the file an override merges over, and no Python file, as the override changes', async () => {
+    const { rules, settings } = resolveRules(ALL_RULES, DEFAULT_CONFIG);
+    // A Python rule that reads the index, as the cross-file Python rules do.
+    const runs: string[] = [];
+    const indexReader: Rule = {
+      meta: { ...ALL_RULES[0].meta, language: 'python', id: 'reads-the-index' },
+      check(ctx) {
+        runs.push(ctx.relativePath);
+        ctx.index.tables('users');
+      },
+    };
+    const live = new LiveWorkspace([...rules, indexReader], settings, {
+      maxFileBytes: 2 * 1024 * 1024,
+    });
+    await analyseMany(live, [
+      compose('deploy/docker-compose.yml', BASE),
+      compose('deploy/docker-compose.override.yml', OVERRIDE('4g')),
+      source('app/queries.py', QUERIES),
+    ]);
+    const limitFindings = (file: string) =>
+      live.findings(file).filter((f) => f.ruleId === 'compose-memory-too-low');
+    assert.equal(limitFindings('deploy/docker-compose.yml').length, 0, 'the override raises it');
+    runs.length = 0;
+    live.update(compose('deploy/docker-compose.override.yml', OVERRIDE('1g')));
+    assert.equal(limitFindings('deploy/docker-compose.override.yml').length, 1);
+    assert.deepEqual(runs, [], 'a compose edit re-checks no Python file');
+    const removed = live.remove('deploy/docker-compose.override.yml');
+    assert.ok(removed.has('deploy/docker-compose.yml'), `changed: ${[...removed].join(', ')}`);
+    assert.equal(limitFindings('deploy/docker-compose.yml').length, 1, 'judged alone again');
+  });
+});
+
 describe('live workspace front end run ahead', () => {
   before(() => initParsers());
 

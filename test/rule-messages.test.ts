@@ -651,10 +651,93 @@ describe('rule messages', () => {
       messages[0],
       /insert them in one statement \(`insert\(table\)\.values\(\[\.\.\.\]\)`\)$/,
     );
+    // `value` differs per item: one filtered `update` cannot write it.
     assert.match(
       messages[1],
-      /write them in one statement \(`where\(inArray\(table\.id, ids\)\)`\)$/,
+      /change them in one statement \(`\.where\(inArray\(settings\.key, ids\)\)`\) when every row gets the same values; otherwise one upsert .*`onConflictDoUpdate`.* or a `CASE` update, or one transaction$/,
     );
+  });
+
+  it('await-in-loop names the column a Drizzle chain filters by, and one statement for shared values', async () => {
+    // Modelled on OpenStatus: the checker cron reads each monitor's status rows; the billing
+    // downgrade of Unkey-like code sets the same values on every row it finds.
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/cron/checker.ts',
+      [
+        "import { and, eq, isNull } from 'drizzle-orm';",
+        "import { db } from '../db';",
+        "import { monitor, monitorStatus, workspaces } from '../schema';",
+        'export async function statuses(rows: { id: number }[]) {',
+        '  const out = [];',
+        '  for (const row of rows) {',
+        '    out.push(await db.select().from(monitorStatus).where(eq(monitorStatus.monitorId, row.id)).all());',
+        '    out.push(await db.query.monitor.findFirst({ where: and(isNull(monitor.deletedAt), eq(monitor.id, row.id)) }));',
+        '    out.push(await db.query.keys.findFirst({ where: (table, { eq }) => eq(table.id, row.id) }));',
+        '  }',
+        '  return out;',
+        '}',
+        'export async function pauseAll(ids: string[]) {',
+        '  await db.transaction(async (tx) => {',
+        '    for (const id of ids) {',
+        "      await tx.update(workspaces).set({ plan: 'free', planChanged: null }).where(eq(workspaces.id, id));",
+        '      await tx.update(workspaces).set({ name: `paused ${id}` }).where(eq(workspaces.id, id));',
+        '    }',
+        '  });',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 5);
+    const [select, relational, callback, sameValues, perItem] = messages;
+    assert.match(
+      select,
+      /load them in one query \(`\.where\(inArray\(monitorStatus\.monitorId, ids\)\)`\) before the loop$/,
+    );
+    assert.match(
+      relational,
+      /load them in one query \(`findMany\(\{ where: inArray\(monitor\.id, ids\) \}\)`\) before the loop$/,
+    );
+    // Unkey writes the callback form: the advice keeps it.
+    assert.match(
+      callback,
+      /`findMany\(\{ where: \(table, \{ inArray \}\) => inArray\(table\.id, ids\) \}\)`/,
+    );
+    assert.match(
+      sameValues,
+      /write them in one statement \(`\.where\(inArray\(workspaces\.id, ids\)\)`\)$/,
+    );
+    // Inside the transaction already: no transaction is advised.
+    assert.match(perItem, /or a `CASE` update$/);
+  });
+
+  it('await-in-loop does not advise prisma.$transaction inside an interactive transaction callback', async () => {
+    // Modelled on Teable: `this.prismaService.$tx(async (prisma) => ...)` wraps `$transaction`.
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/base.service.ts',
+      [
+        "import { PrismaClient } from '@prisma/client';",
+        'const prisma = new PrismaClient();',
+        'export async function shuffle(ids: string[]) {',
+        '  await prisma.$transaction(async (client) => {',
+        '    for (let i = 0; i < ids.length; i++) await client.base.update({ data: { order: i }, where: { id: ids[i] } });',
+        '  });',
+        '}',
+        'export class BaseService {',
+        '  constructor(private readonly prismaService: { $tx<T>(fn: (prisma: PrismaClient) => Promise<T>): Promise<T> }) {}',
+        '  async shuffle(ids: string[]) {',
+        '    await this.prismaService.$tx(async (prisma) => {',
+        '      for (let i = 0; i < ids.length; i++) await prisma.base.update({ data: { order: i }, where: { id: ids[i] } });',
+        '    });',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 2);
+    for (const message of messages) {
+      assert.doesNotMatch(message, /\$transaction/);
+      assert.match(message, /UPDATE \.\.\. FROM \(VALUES/);
+    }
   });
 
   it('await-in-loop counts Mongoose documents per key in one aggregate', async () => {
@@ -958,6 +1041,32 @@ describe('rule messages', () => {
     // Django 4.1+ prefetches per chunk only with a `chunk_size`; Django 5.0 raises without one.
     assert.match(prefetching, /stream them with `\.iterator\(chunk_size=n\)`/);
     assert.match(plain, /stream them with `\.iterator\(\)`/);
+  });
+
+  it('unbounded-orm-query keeps a queryset iterated twice to one pass (Pretix waiting list)', async () => {
+    const [twice, ...rest] = await messagesOf(
+      'unbounded-orm-query',
+      'shop/management/commands/assign.py',
+      [
+        'from shop.models import Entry',
+        'def run():',
+        '    qs = Entry.objects.filter(voucher__isnull=True).order_by("created")',
+        '    for entry in qs:',
+        '        entry._quota = entry.item.quota',
+        '    for entry in qs:',
+        '        entry.assign(entry._quota)',
+        '    for entry in Entry.objects.filter(voucher__isnull=False):',
+        '        print(entry.id)',
+      ].join('\n'),
+    );
+    // The second loop reuses the rows (and `_quota`) the first cached: `.iterator()` would
+    // run the query again there and lose them.
+    assert.match(
+      twice,
+      /`\.iterator\(\)` in a single pass: the queryset is iterated again on line 6/,
+    );
+    assert.deepStrictEqual(rest.length, 1);
+    assert.doesNotMatch(rest[0] ?? '', /single pass/);
   });
 
   it('unbounded-orm-query names the grouping of a GROUP BY, inline or in a QuerySet method', async () => {
@@ -2529,5 +2638,33 @@ describe('rule messages: across files', () => {
     assert.match(message, /`add_tag\(\)` flushes the session for each `label` in `labels`/);
     assert.match(message, /add every row, then flush once after the loop/);
     assert.doesNotMatch(message, /fetch everything/);
+  });
+
+  it('lazy-load-in-loop does not advise eager loading for a dynamic relationship', async () => {
+    const code = [
+      'from sqlalchemy import Column, ForeignKey, Integer, String',
+      'from sqlalchemy.orm import Session, declarative_base, relationship',
+      'Base = declarative_base()',
+      'class PrivacyRequest(Base):',
+      '    __tablename__ = "privacyrequest"',
+      '    id = Column(Integer, primary_key=True)',
+      '    status = Column(String, index=True)',
+      '    request_tasks = relationship("RequestTask", lazy="dynamic")',
+      'class RequestTask(Base):',
+      '    __tablename__ = "requesttask"',
+      '    id = Column(Integer, primary_key=True)',
+      '    privacy_request_id = Column(Integer, ForeignKey("privacyrequest.id"), index=True)',
+      'def errored(db: Session):',
+      '    for pr in db.query(PrivacyRequest).filter(PrivacyRequest.status == "x").limit(100).all():',
+      '        if pr.request_tasks.count():',
+      '            yield pr.id',
+    ].join('\n');
+    const [message] = await messagesOf('lazy-load-in-loop', 'app/requests.py', code);
+    assert.match(
+      message,
+      /`pr\.request_tasks` queries `PrivacyRequest\.request_tasks` once per row/,
+    );
+    assert.match(message, /cannot be loaded eagerly/);
+    assert.doesNotMatch(message, /selectinload/);
   });
 });

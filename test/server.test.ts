@@ -11,6 +11,7 @@ import {
   DidChangeConfigurationNotification,
   DidChangeTextDocumentNotification,
   DidChangeWatchedFilesNotification,
+  DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   FileChangeType,
   type CodeAction,
@@ -348,6 +349,41 @@ describe('language server over LSP', function () {
     await client.waitFor(uri, (p) => p.version === 3 && p.diagnostics.length === 0);
     const all = (await client.connection.sendRequest('perflens/allFindings')) as unknown[];
     assert.equal(all.length, 0, 'ci.yml is not a compose file');
+  });
+
+  it('refreshes a compose file when the override merged over it changes', async () => {
+    const base = 'services:\n  sonar:\n    image: sonarqube:10\n    mem_limit: 1g\n';
+    const override = 'services:\n  sonar:\n    mem_limit: 4g\n';
+    const dir = workspace({
+      'deploy/docker-compose.yml': base,
+      'deploy/docker-compose.override.yml': override,
+    });
+    const baseUri = URI.file(path.join(dir, 'deploy/docker-compose.yml')).toString();
+    const overrideUri = URI.file(path.join(dir, 'deploy/docker-compose.override.yml')).toString();
+    client = await startClient(URI.file(dir).toString());
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: baseUri, languageId: 'dockercompose', version: 1, text: base },
+    });
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: overrideUri, languageId: 'dockercompose', version: 1, text: override },
+    });
+    await client.waitFor(baseUri, (p) => p.version === 1 && p.diagnostics.length === 0);
+    // The override lowers the limit: its line has the finding, and the base file none.
+    await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: overrideUri, version: 2 },
+      contentChanges: [{ text: override.replace('4g', '1g') }],
+    });
+    await client.waitFor(overrideUri, (p) => p.version === 2 && p.diagnostics.length === 1);
+    // Closed and deleted: the base file is judged alone again, without being edited.
+    fs.rmSync(path.join(dir, 'deploy/docker-compose.override.yml'));
+    await client.connection.sendNotification(DidCloseTextDocumentNotification.type, {
+      textDocument: { uri: overrideUri },
+    });
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: [{ uri: overrideUri, type: FileChangeType.Deleted }],
+    });
+    const published = await client.waitFor(baseUri, (p) => p.diagnostics.length === 1);
+    assert.equal(published.diagnostics[0].code, 'compose-memory-too-low');
   });
 
   it('analyses the workspace on startup, including files never opened', async () => {

@@ -10,6 +10,7 @@ import {
   type ServiceHeaps,
 } from '../../server/src/compose/heaps';
 import { imageNeed, sizesOwnHeap, type ImageNeed } from '../../server/src/compose/images';
+import { composeServices, pathFrom } from '../../server/src/compose/project';
 import { composeBytes, formatBytes } from '../../server/src/compose/sizes';
 
 /** ` unless `SONAR_MEM` is set`: a default interpolated in is what runs only without one. */
@@ -29,13 +30,14 @@ const limitText = (setting: MemorySetting, bytes: number): string =>
  * change for every service that merges both, reported once. A limit merged in while the heap or
  * image is the service's own: on the alias in the service (`<<: *jvm-defaults`), so the finding,
  * and a `perflens-ignore` for it, concern this service and not every service sharing the template.
+ * A range in another file (`file` set) is that file's to report.
  */
 function findingRange(
   setting: MemorySetting,
   reason: Inheritance | undefined,
-): { start: number; end: number } {
+): { start: number; end: number; file?: string } {
   const via = setting.value.via;
-  return via && via.start !== reason?.start ? via : setting.value;
+  return via && (via.start !== reason?.start || via.file !== reason.file) ? via : setting.value;
 }
 
 /** `Service `a``, `Services `a` and `b``: the services a finding concerns. */
@@ -45,15 +47,24 @@ function servicesLabel(names: string[]): string {
   return `Services ${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
 }
 
+/**
+ * `its command`, `` `JAVA_OPTS` ``, and the file it is written in when not this one (an override
+ * file, a base's): the line to read is not where the finding is.
+ */
+function placeOf(checked: string, { where, file }: { where: string; file?: string }): string {
+  const place = where === 'command' ? 'its command' : `\`${where}\``;
+  return file === undefined ? place : `${place} in \`${pathFrom(checked, file)}\``;
+}
+
 function heapMessage(
   who: string,
   setting: MemorySetting,
   bytes: number,
   heap: HeapSetting,
+  checked: string,
 ): string {
-  const where = heap.where === 'command' ? 'its command' : `\`${heap.where}\``;
   return (
-    `${who}: ${where} sets a ${formatBytes(heap.bytes)} heap ` +
+    `${who}: ${placeOf(checked, heap)} sets a ${formatBytes(heap.bytes)} heap ` +
     `(\`${heap.flag}\`${unlessSet(heap.defaulted)}) but ` +
     `${limitText(setting, bytes)}: the process needs memory beyond its heap, and the container is ` +
     'OOM-killed once the heap fills'
@@ -84,20 +95,25 @@ function needMessage(
 const outweighs = (heap: HeapSetting, other: HeapSetting): boolean =>
   heap.bytes > other.bytes || (heap.bytes === other.bytes && !isInitialHeapFlag(heap.flag));
 
-function ramHeapMessage(who: string, setting: MemorySetting, bytes: number, heap: RamHeap): string {
-  const place = (where: string) => (where === 'command' ? 'its command' : `\`${where}\``);
+function ramHeapMessage(
+  who: string,
+  setting: MemorySetting,
+  bytes: number,
+  heap: RamHeap,
+  checked: string,
+): string {
   const percent = `${Number(heap.percent.toFixed(1))}%`;
   const unless = unlessSet([
     ...(heap.shareFlag?.defaulted ?? []),
     ...(heap.maxRamFlag?.defaulted ?? []),
   ]);
   const sizing = heap.maxRamFlag
-    ? `${place(heap.maxRamFlag.where)} sets a ${formatBytes(heap.bytes)} heap (` +
+    ? `${placeOf(checked, heap.maxRamFlag)} sets a ${formatBytes(heap.bytes)} heap (` +
       (heap.shareFlag
         ? `\`${heap.shareFlag.flag}\` of \`${heap.maxRamFlag.flag}\``
         : `the default ${percent} of \`${heap.maxRamFlag.flag}\``) +
       `${unless})`
-    : `${place(heap.shareFlag?.where ?? 'command')} sizes the heap at ${percent} of the ` +
+    : `${placeOf(checked, heap.shareFlag ?? { where: 'command' })} sizes the heap at ${percent} of the ` +
       `container's memory (\`${heap.shareFlag?.flag}\`${unless})`;
   return (
     `${who}: ${sizing} but ${limitText(setting, bytes)}: the process needs memory beyond its ` +
@@ -149,8 +165,8 @@ interface Candidate {
   message: (who: string) => string;
 }
 
-/** The findings for one service's limits. */
-function checkService(service: ComposeService): Candidate[] {
+/** The findings for one service's limits, in the file `checked`. */
+function checkService(service: ComposeService, checked: string): Candidate[] {
   const candidates: Candidate[] = [];
   const heaps = serviceHeaps(service);
   const largestHeap = heaps.settings.reduce<HeapSetting | undefined>(
@@ -169,10 +185,10 @@ function checkService(service: ComposeService): Candidate[] {
     const fromMemory =
       heaps.ram && memorySizingApplies(service, need) ? ramHeap(heaps.ram, bytes) : undefined;
     if (largestHeap && largestHeap.bytes >= bytes) {
-      message = (who) => heapMessage(who, setting, bytes, largestHeap);
+      message = (who) => heapMessage(who, setting, bytes, largestHeap, checked);
       reason = largestHeap.via;
     } else if (fromMemory && fromMemory.bytes >= bytes) {
-      message = (who) => ramHeapMessage(who, setting, bytes, fromMemory);
+      message = (who) => ramHeapMessage(who, setting, bytes, fromMemory, checked);
       reason = (fromMemory.shareFlag ?? fromMemory.maxRamFlag)?.via;
     } else if (
       (need?.kind === 'minimum' && bytes < need.bytes) ||
@@ -185,8 +201,8 @@ function checkService(service: ComposeService): Candidate[] {
       reason = service.image?.via;
     }
     if (!message) continue;
-    const { start, end } = findingRange(setting, reason);
-    candidates.push({ start, end, service: service.name, message });
+    const { start, end, file } = findingRange(setting, reason);
+    if (file === undefined) candidates.push({ start, end, service: service.name, message });
   }
   return candidates;
 }
@@ -224,12 +240,22 @@ export const composeMemoryTooLow: Rule = {
         'the service writes it, or when the template also brings what makes it too low (then it is ' +
         'reported once, naming every service that merges both); otherwise on the alias in the ' +
         'service that brings the limit in (`<<: *jvm-defaults`), so it concerns that service alone. ' +
-        '`extends` of a service in the same file (`extends: java-base`, `extends: {service: java-base}`) ' +
-        'is merged as compose merges it: `environment` and `deploy.resources.limits` key by key, ' +
+        '`extends` is merged as compose merges it, of a service in the same file (`extends: java-base`, ' +
+        '`extends: {service: java-base}`) or in another compose file of the workspace (`extends: {file: ' +
+        './common/docker-compose.base.yml, service: java}`, relative to the directory of the file that ' +
+        'writes it, a base that extends another followed in turn): `environment` and ' +
+        '`deploy.resources.limits` key by key, ' +
         '`command`, `entrypoint`, `image` and `mem_limit` replaced, and a setting tagged `!reset` or ' +
         "`!override` (`environment: !override`, `mem_limit: !reset null`) not merged with the base's; " +
         'a finding the base causes is ' +
-        'reported once on the base, naming every service, and one the service adds on its `extends`. ' +
+        'reported once on the base (in its own file when it is another), naming every service, and ' +
+        'one the service adds on its `extends`. The override file `docker compose` reads by default ' +
+        'is merged the same way, service by service: `compose.override.yml` (or `.yaml`, or ' +
+        '`docker-compose.override.yml`/`.yaml`) over the first of `compose.yaml`, `compose.yml`, ' +
+        '`docker-compose.yml` and `docker-compose.yaml` in its directory. A limit the override raises ' +
+        "or resets (`limits: !reset null`), or a heap it lowers, silences the base file's finding; a limit it lowers is reported on " +
+        "the override's line, and a heap it raises on the base file's limit; a message names the " +
+        'file a heap is written in when it is another. ' +
         'Images are matched by repository (`neo4j:5`, `docker.io/library/neo4j`, ' +
         '`bitnami/neo4j`), with registry and tag removed. Services behind `profiles:` are checked too: ' +
         'once started, they run with the same limit. Only compose files are read (`docker-compose.yml`, ' +
@@ -266,7 +292,9 @@ export const composeMemoryTooLow: Rule = {
         'A percentage where a maximum heap decides instead: `-Xmx` or `-XX:MaxHeapSize` set anywhere in the service (or a JVM variable that cannot be read or comes from the shell, which may set one); Elasticsearch images, whose launcher passes its own `-Xmx`; OpenSearch, whose `jvm.options` holds `-Xmx1g`; Kafka while `KAFKA_HEAP_OPTS` is empty. Limits under about 250 MiB with the default `MinRAMPercentage`, where HotSpot takes half the memory or its default maximum heap.',
         'Reservations (`mem_reservation`, `deploy.resources.reservations.memory`): a scheduling floor, not a cap, so the process is not killed past it.',
         'Elasticsearch and ClickHouse images without a heap setting: Elasticsearch sizes its heap from the container limit, and neither documents a minimum for a container.',
-        'What other files set: a base service `extends: {file: ...}` names, or one this file does not define, is not read, so the image default-heap and `MaxRAMPercentage` checks stay silent for the service (the base may set the heap variable or `-Xmx`); a heap and a limit the service sets itself are still judged. `include`d files are not read into this one (each compose file in the workspace is checked on its own). Override files (`compose.override.yaml`, `-f`) are not merged either: a limit an override raises is not seen.',
+        'What a base that cannot be read sets: a file `extends: {file: ...}` names that the workspace does not hold as a compose file (other YAML, such as `common-services.yml`, is not read), that is not valid YAML or lacks the service, a service this file does not define, or a cycle of `extends`: the image default-heap and `MaxRAMPercentage` checks stay silent for the service (the base may set the heap variable or `-Xmx`); a heap and a limit the service sets itself are still judged. `include`d files are not read into this one (each compose file in the workspace is checked on its own).',
+        'A finding whose limit and cause both come from another file (the base an `extends: {file: ...}` names, or the file an override is merged over): that file reports it, once, and not every file that merges it.',
+        'Files merged only when named with `-f` (`docker-compose.prod.yml`, `compose.staging.yaml`), and a second file of the default names that `docker compose` passes over (`docker-compose.yml` beside `compose.yaml`): they are judged alone, as `docker compose up` without `-f` merges them with nothing, and which files a deployment combines is not written in the workspace. An override file is merged only over the file of the default names in its own directory.',
         'Files that are not valid YAML (a file being edited): no finding until it parses.',
       ],
     },
@@ -275,8 +303,9 @@ export const composeMemoryTooLow: Rule = {
     // An `x-` template's limit and heap merged into several services are one line to change:
     // reported once, naming every service (the first one's message).
     const byStart = new Map<number, Candidate[]>();
-    for (const service of ctx.compose?.services ?? [])
-      for (const candidate of checkService(service))
+    const services = ctx.compose ? composeServices(ctx.file, ctx.compose, () => ctx.index) : [];
+    for (const service of services)
+      for (const candidate of checkService(service, ctx.file))
         byStart.set(candidate.start, [...(byStart.get(candidate.start) ?? []), candidate]);
     for (const [start, candidates] of byStart) {
       const names = [...new Set(candidates.map((candidate) => candidate.service))];

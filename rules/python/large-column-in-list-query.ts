@@ -391,7 +391,9 @@ export const largeColumnInListQuery: Rule = {
           'deferring it would add one query per row.',
         'Rows handed out whole to code the rule cannot see: returned from a service function (its callers may ' +
           'read the column), also in parentheses or inside a dict, tuple or page object ' +
-          '(`return {"items": rows, "total": n}`), or from a route without `response_model=`; and routes whose ' +
+          '(`return {"items": rows, "total": n}`), or as a Django queryset narrowed on the way out ' +
+          '(`qs = Issue.objects.all()`, then `return qs.filter(...).select_related("project")`: a lazy ' +
+          'queryset whose callers choose the columns), or from a route without `response_model=`; and routes whose ' +
           '`response_model` schema (or a base class) declares the column, or is not a class of the workspace.',
         'Rows, or a row of them, passed to another call (`add_to_index(writer, doc)` in a loop over them, ' +
           '`notify(users=rows)`, `post_save.send(sender=Doc, instance=doc)`), in the workspace or not: like a ' +

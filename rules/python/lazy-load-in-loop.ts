@@ -911,10 +911,11 @@ function reportSecondHops(
       ctx.report({
         start: read.startIndex,
         end: read.endIndex,
-        message:
-          `\`${read.text}\` lazy-loads \`${className}.${second}\` with one query per row of ` +
-          `\`${rows.head}\`, which loads \`${first}\` but not its \`${second}\`; load it with ` +
-          `\`${loader}\`${onQuery(rows)}`,
+        message: relation.eagerable
+          ? `\`${read.text}\` lazy-loads \`${className}.${second}\` with one query per row of ` +
+            `\`${rows.head}\`, which loads \`${first}\` but not its \`${second}\`; load it with ` +
+            `\`${loader}\`${onQuery(rows)}`
+          : dynamicMessage(read.text, `${className}.${second}`, rows.head),
         fixes: fix ? [fix] : [],
       });
     },
@@ -924,6 +925,18 @@ function reportSecondHops(
 /** For rows a function returns, the query the loader goes on: ` on `db.query(X)`, the query ...`. */
 function onQuery(rows: ModelQuery): string {
   return rows.returnedBy ? ` on ${rows.returnedBy}` : '';
+}
+
+/**
+ * The advice for a `lazy="dynamic"` (or `write_only`) relationship read per row: no loader can
+ * fill it (`selectinload` on it raises), so its rows for every parent come from one query.
+ */
+function dynamicMessage(read: string, relationship: string, head: string): string {
+  return (
+    `\`${read}\` queries \`${relationship}\` once per row of \`${head}\`, and a dynamic ` +
+    'relationship cannot be loaded eagerly; read the related rows of every row in one query before ' +
+    'the loop (an `IN (...)` on their foreign key, grouped for counts)'
+  );
 }
 
 /** Whether `node` is the target of an assignment (`ticket.owner = ...`): written, not read. */
@@ -1244,9 +1257,11 @@ export const lazyLoadInLoop: Rule = {
         'Unsafe. The fix chains `.options(selectinload(X.rel))` (adding the import), ' +
         '`.select_related("rel")` or `.prefetch_related("rel")` onto the query; the rows and objects ' +
         'returned are the same, but every related row is now loaded up front, which costs memory when ' +
-        'the loop only reads a few. No fix is offered for `dynamic`/`write_only` relationships ' +
-        '(they cannot be loaded eagerly), when `selectinload` names something else, or when the ' +
-        'chained loader would name a class the file neither declares nor imports ' +
+        'the loop only reads a few. No fix is offered for `dynamic`/`write_only` relationships, ' +
+        'declared in any file: they cannot be loaded eagerly (SQLAlchemy raises), and the message ' +
+        'asks for the related rows of every row in one query before the loop instead (Fides counts ' +
+        'each privacy request\'s `lazy="dynamic"` tasks). Nor when `selectinload` names something ' +
+        'else, when the chained loader would name a class the file neither declares nor imports ' +
         '(`selectinload(Hall.manager)` for rows of `venue.halls`, `Hall` declared elsewhere), or ' +
         'for rows a function returns: the message names the query in its body to load it on. ' +
         'Tortoise findings are advice only: a prefetched to-many relation is read by iterating it, ' +
@@ -1305,9 +1320,10 @@ export const lazyLoadInLoop: Rule = {
         ctx.report({
           start: node.startIndex,
           end: node.endIndex,
-          message:
-            `\`${node.text}\` lazy-loads \`${rows.className}.${name}\` with one query per row of ` +
-            `\`${rows.head}\`; load it with \`${loader}\`${onQuery(rows)}`,
+          message: relation.eagerable
+            ? `\`${node.text}\` lazy-loads \`${rows.className}.${name}\` with one query per row of ` +
+              `\`${rows.head}\`; load it with \`${loader}\`${onQuery(rows)}`
+            : dynamicMessage(node.text, `${rows.className}.${name}`, rows.head),
           fixes: fix ? [fix] : [],
         });
       }

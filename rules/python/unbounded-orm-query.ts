@@ -37,6 +37,7 @@ import { isBulkWriteFallback } from '../../server/src/python/bulk-write-fallback
 import { querySetLengths, type QuerySetLength } from '../../server/src/python/queryset-length';
 import { aggregatesRows, type RowAggregate } from '../../server/src/python/row-aggregates';
 import { isBatchCode } from '../../server/src/python/scope-analysis';
+import { boundPlacement } from '../../server/src/python/bound-placement';
 
 function message(read: OrmRead): string {
   switch (read.kind) {
@@ -67,12 +68,16 @@ const STREAMING_ADVICE: Record<OrmRead['kind'], string> = {
 /**
  * How to stream this read's rows: `STREAMING_ADVICE`, except that a Django queryset with
  * `prefetch_related(...)` needs `.iterator(chunk_size=n)`: Django 4.1+ prefetches per chunk only
- * with a `chunk_size`, and Django 5.0 raises without one.
+ * with a `chunk_size`, and Django 5.0 raises without one. A queryset the function iterates again
+ * must stay one pass: the second loop reuses the rows Django cached, and `.iterator()` caches none.
  */
 function streamingAdvice(read: OrmRead): string {
-  if (read.kind === 'django' && read.prefetches)
-    return '`.iterator(chunk_size=n)` (with `prefetch_related`, `.iterator()` needs a `chunk_size`)';
-  return STREAMING_ADVICE[read.kind];
+  const advice =
+    read.kind === 'django' && read.prefetches
+      ? '`.iterator(chunk_size=n)` (with `prefetch_related`, `.iterator()` needs a `chunk_size`)'
+      : STREAMING_ADVICE[read.kind];
+  if (read.evaluatedAgainAt === undefined) return advice;
+  return `${advice} in a single pass: the queryset is iterated again on line ${read.evaluatedAgainAt}, which reuses the rows this pass cached, and with \`.iterator()\` that loop would run the query again and lose anything set on the rows`;
 }
 
 /** For a batch command: it may need every row, so the advice is to stream them, not to cut them. */
@@ -308,12 +313,12 @@ function groupingOf(read: OrmRead, index: WorkspaceIndex): string | undefined {
 }
 
 /** `.limit(n)` / `[:n]` where the read is. */
-function boundFix(read: OrmRead, limit: number): Fix {
+function boundFix(read: OrmRead, at: number, limit: number): Fix {
   const text = boundText(read, limit);
   return {
     title: `Add \`${text}\``,
     safety: 'unsafe',
-    edits: [{ start: read.bound.at, end: read.bound.at, newText: text }],
+    edits: [{ start: at, end: at, newText: text }],
   };
 }
 
@@ -585,7 +590,11 @@ export const unboundedOrmQuery: Rule = {
         'wrong for code that needs every row (exports, batch jobs), which should page or stream instead. ' +
         'SQLAlchemy queries get `.limit(n)` before `.all()` (legacy `Query`), or at the end of the `select(...)` ' +
         'chain passed to `execute`/`scalars` (`stmt.limit(n)` when the statement is a variable, which may ' +
-        'also feed a count); Django querysets get `[:n]`. ' +
+        'also feed a count); Django querysets get `[:n]`. A queryset variable read inside a loop that ' +
+        'does not build it (GlitchTip reads `hash_queryset`, built before the loop, on every pass) is ' +
+        'sliced where it is built, since Django caches its rows after the first pass and a slice in the ' +
+        'loop would query on every pass; it gets no bound when it is built more than once or used through ' +
+        'an attribute elsewhere (`qs.filter(...)`: a sliced queryset cannot be filtered). ' +
         'The one read an unpaged FastAPI list endpoint returns gets no bound: `unpaginated-list-endpoint` ' +
         'offers `.offset(skip).limit(limit)` there, and a `.limit(n)` after it would override the page size. ' +
         'n comes from the `defaultLimit` setting (default 1000). Without an `order_by` the rows kept are arbitrary. ' +
@@ -593,7 +602,9 @@ export const unboundedOrmQuery: Rule = {
         'background jobs (`@shared_task`, `@app.task`, `@periodic_task`, `@huey.db_task`, `@dramatiq.actor`, ' +
         "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; Celery's `tasks.py` modules and modules of a `tasks/` or `jobs/` package that import a task framework (Celery, Dramatiq, RQ, ARQ, APScheduler, ...) or use an app's own job decorator (`@scheduled_task(...)`, fastapi-utils' `@repeat_every`); a `tasks.py` that shows neither, like the repository of a Task entity, is ordinary code) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, `.iterator(chunk_size=n)` on a queryset with `prefetch_related(...)`, which Django 4.1+ prefetches per chunk only with a `chunk_size`, " +
         '`.yield_per(n)`, `execution_options(yield_per=n)`) rather than hold them all, and a bound would ' +
-        'silently skip the rest. ' +
+        'silently skip the rest. A queryset the function iterates again keeps to one pass: the second ' +
+        'loop reuses the rows (and any attributes set on them) Django cached in the first, which `.iterator()` ' +
+        'would not keep, so the finding says to stream in a single pass. ' +
         'Nor do Django GROUP BY reads (`values(...)` or `values_list(...)` then `annotate(Count(...))` ' +
         "or another aggregate, written in the chain or in a method of the model's own QuerySet class, " +
         '`Edit.objects.filter(...).per_editor()`): they hand out one row per group, the lines of a ' +
@@ -744,6 +755,9 @@ export const unboundedOrmQuery: Rule = {
       const key = `${read.node.startPosition.row}:${read.node.text}:${text}`;
       if (reported.has(key)) continue;
       reported.add(key);
+      // `for h in hashes[:1000]:` inside a loop would query on every pass: the slice goes where
+      // the queryset is built, or nowhere.
+      const boundAt = boundPlacement(read, model);
       ctx.report({
         start: read.node.startIndex,
         end: read.node.endIndex,
@@ -759,9 +773,10 @@ export const unboundedOrmQuery: Rule = {
           aggregate ||
           distinct ||
           grouping ||
-          pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index)
+          pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index) ||
+          boundAt === undefined
             ? []
-            : [boundFix(read, ctx.options.defaultLimit)],
+            : [boundFix(read, boundAt, ctx.options.defaultLimit)],
       });
     }
     const tests = [

@@ -141,15 +141,30 @@ function ownColumn(
   return { entry, column };
 }
 
+/** The relationship attributes SQLAlchemy models of the workspace declare, by name. */
+function declaredRelationships(ctx: WorkspaceContext): Set<string> {
+  const names = new Set<string>();
+  for (const { table } of ctx.index.allTables())
+    if (table.source === 'sqlalchemy') for (const name of table.relationships) names.add(name);
+  return names;
+}
+
 /** Resolves each query's column uses to model columns, keyed by file and query id. */
 function resolveQueries(ctx: WorkspaceContext): ResolvedQueries {
   const queries = new Map<string, ResolvedUse[]>();
   const bases = new Map<string, string[]>();
   const models = new Map<string, IndexedTable[]>();
+  let relationships: Set<string> | undefined;
   for (const facts of ctx.index.allFacts()) {
     // Prisma queries in TypeScript files are `prisma-query-without-index`'s.
     if (facts.language !== 'python' || isOffRequestModule(facts)) continue;
     for (const use of facts.queryColumns) {
+      // `pr.request_tasks.filter(RequestTask.action_type == t)`: a dynamic relationship's query,
+      // pinned to the parent by the child's foreign key (which `unindexed-foreign-key` checks).
+      if (use.instanceAttribute) {
+        relationships ??= declaredRelationships(ctx);
+        if (relationships.has(use.instanceAttribute)) continue;
+      }
       let entries = models.get(use.model);
       if (!entries) {
         entries = ctx.index
@@ -618,6 +633,7 @@ export const unindexedQueryColumn: Rule = {
       notFlagged: [
         'Primary keys, unique columns, and columns that lead an index declared anywhere: `index=True`, `db_index=True`, SQLModel `Field(index=True)`, `__table_args__`, an `Index(...)` in the model class body that holds one of its columns (`not_after_ix = Index("ix_not_after", not_after.desc())`; one of names alone reaches no table and is not counted), `Meta.indexes`, `unique_together`, Alembic migrations, `.sql` files, and `CREATE INDEX` / `ALTER TABLE ... ADD UNIQUE` strings in application code outside tests (a startup function running `conn.execute(text("CREATE INDEX IF NOT EXISTS ..."))`, as `unindexed-foreign-key` describes). This includes keys and indexes a model inherits from an abstract base or mixin (in any file of the workspace, also through the `__table_args__` of the base, a `@declared_attr` one counted as `unindexed-foreign-key` describes), those declared through an `Annotated[..., mapped_column(...)]` alias (`id: Mapped[pk]`), the `Meta` indexes of a Django abstract base for the models that take its `Meta` (no `Meta` of their own, or `class Meta(Base.Meta)`), and the `id` key Django adds to a model that declares none (also looked up as `pk`). Django indexes every foreign key (unless `db_index=False`), also one declared with a subclass of `ForeignKey` or `OneToOneField`: one the workspace declares (followed through its bases in any module: `class FlexibleForeignKey(models.ForeignKey)`), or one of a package named `...ForeignKey` / `...OneToOneField` (django-mptt\'s `TreeForeignKey`) on a field not named `..._id` (such a field of such a class is a plain integer column named like a key, left alone as any field of an unknown class is). So the other columns of a query that pins such a key, or that completes a unique constraint it leads, are not reported either.',
         'SQLAlchemy and SQLModel foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
+        'Filters and sorts of a query made from a relationship of an instance (`self.request_tasks.filter(RequestTask.action_type == t)`, `user.followed.order_by(Post.created_at)`, as Fides reads the tasks of one privacy request through a `lazy="dynamic"` relationship), when a SQLAlchemy model of the workspace declares a `relationship(...)` of that name: the query is pinned to the parent by the child\'s foreign key, which `unindexed-foreign-key` checks, and the other columns only sift one parent\'s rows. An instance attribute no model declares as a relationship (a query kept on `self`) is judged as usual.',
         'On MySQL or MariaDB (`"sql": { "database": "mysql" }` in `perflens.json`, or every database URL string literal in the Python code of the workspace naming MySQL or MariaDB, as `unindexed-foreign-key` describes), foreign keys count as indexed, because InnoDB indexes every foreign key constraint: neither they nor the other columns of a query that filters on one are reported. Django foreign keys with `db_index=False` still are (they often drop the constraint too, with `db_constraint=False`).',
         'Extra filter columns of a query that an index already drives, which do not count in the number of queries either: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, `kind` when `(account_id, kind)` is indexed, or `locked_at` in `where(Order.id == i, Order.locked_at.is_(None))` and `filter(pk=p, next_run=d)` (primary-key lookups). A clause added to a statement variable built earlier in the function (`q = select(T).where(T.org_id == o)`, then `if status: q = q.where(T.status == s)` and `q = q.order_by(T.created_at)`) is judged with the clauses the statement had before it, as one chain would be; optional clauses under separate `if`s do not count for one another. (`filter_by` keywords and string sorts on such a variable name no entity, and are not read.)',
         'The columns of a table a SQLAlchemy query joins through a foreign key of a table an index ' +
@@ -637,7 +653,7 @@ export const unindexedQueryColumn: Rule = {
         "Fields a Django model inherits from a concrete parent model (multi-table inheritance: `class Crate(Item)` with `Item` not abstract, in the same module or another): they stay in the parent's table, so a query on the child is judged with the parent's keys and indexes (its `ForeignKey`s, `unique` fields, `Meta.indexes`), and an index on either table drives the whole query, which joins them by the primary key: `side` in `Crate.objects.filter(container=c, side=s)` is an extra filter when `container` is a `ForeignKey` of `Item`. An unindexed field of the parent is still reported, once, at its declaration, naming the parent's table, with the queries through the parent and through every child counted together.",
         'Boolean columns, also annotated as allowing NULL (SQLModel `is_component: Optional[bool]`, `bool | None`, `Mapped[Optional[bool]]`), and Django fields whose `choices=` allows exactly two values (a literal list, a name bound to one in the model or module, or `Status.choices` of a `TextChoices`/`IntegerChoices` class of the file): an index on a two-valued column rarely beats a scan. Three or more choices are still reported: a `status` whose rare value (`pending`) is the one queried is what an index serves best.',
         'Queries in tests, migrations, Django management commands and files under `scripts/`: they run once or on demand, not per request, so they neither make a column hot nor count in the number of queries. A command or script with a `while` loop that sleeps is a long-lived worker polling for due rows (`manage.py sendalerts`), and its queries count.',
-        'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`.',
+        'Predicates a plain index cannot serve anyway: `!=`, `like`/`ilike`/`contains`, `icontains`/`iexact`, functions of the column (`func.lower(User.email)`), `or_(...)` and `Q(...) | Q(...)`, and `.exclude()`. Also `IS NOT NULL`: SQLAlchemy `.isnot(None)` and Django `field__isnull=False` (GlitchTip picks its configured alerts with `quantity__isnull=False`), which keep every row that has a value as `!=` keeps every other value; `IS NULL` (`.is_(None)`, `__isnull=True`) is still read.',
         'The condition of an aggregate\'s `FILTER (WHERE ...)` clause (`func.count().filter(Task.status == "done")`, `func.sum(Order.total).filter(...)`): it picks the rows an aggregate counts among those the query reads, which an index cannot narrow.',
         'Filter + sort pairs whose sort column is the primary key (`order_by(Post.id.desc())` after an indexed filter).',
         'The other filter columns of a query that gets a composite suggestion: one query gets one index, `(a, b, c)`, at its first filter column, not one pair per filter. A clause added under an `if` to a statement that gets a suggestion (`if folder: stmt = stmt.where(T.folder_id == f)`) adds none: the suggested index returns the rows in order and the clause sifts them. A clause added to a statement that only sorts gets its own.',

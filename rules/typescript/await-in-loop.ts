@@ -39,8 +39,12 @@ import {
 const RULE_ID = 'await-in-loop';
 const FIX_TITLE = 'Run the iterations concurrently with `Promise.all`';
 
-/** Callbacks run inside a transaction: its queries share one connection and run one at a time. */
-const TRANSACTION = /^\$?transaction$/;
+/**
+ * Callbacks run inside a transaction: its queries share one connection and run one at a time.
+ * `tx` is pg-promise's (`db.tx(async (t) => ...)`) and that of Prisma services wrapping
+ * `$transaction` (`this.prismaService.$tx(async (prisma) => ...)`).
+ */
+const TRANSACTION = /^\$?(?:transaction|tx)$/;
 /** Methods that change a collection (or stream) in an order-dependent way. */
 const MUTATORS =
   /^(?:push|unshift|splice|pop|shift|set|add|delete|clear|sort|reverse|fill|copyWithin|append|write|emit|end)$/;
@@ -477,6 +481,10 @@ export const awaitInLoop: Rule = {
           'the SQL call runs the item itself (`await tx.execute(sql.raw(stmt))`, `await trx.raw(ddl)`, ' +
           '`await this.query(q.query, q.parameters)`). Each item is a different statement, not a query ' +
           'per row, and the order matters.',
+        'Raw statements on the client a Prisma service hands out (`this.prismaService.txClient()' +
+          '.$executeRawUnsafe(sql)`): code that runs them one by one mostly does schema work per table ' +
+          '(copying a base: a `CREATE TABLE`, `ALTER TABLE` and `CREATE INDEX` per table), not a query ' +
+          'per row. Model queries on that client (`txClient().field.create(...)`) are reported.',
         '`fetch` bound in the file to something else: a parameter (`async function load(key, fetch)`, ' +
           '`createFetcher({ fetch })`) or a local function. A parameter typed or defaulted as the ' +
           'platform fetch (`fetch: typeof globalThis.fetch`) and SvelteKit `load({ fetch })` still count.',
@@ -621,7 +629,7 @@ export const awaitInLoop: Rule = {
             : '';
         message =
           `\`${calleeDisplay(call, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
-          batchAdvice(io, loop, runsOnTransaction(call, model));
+          batchAdvice(io, loop, inTransaction(model, call));
       } else if (reach) {
         const serial = reach.effect.kind !== 'http' && runsOnTransaction(call, model);
         message = helperMessage(ctx, call, reach, loop, serial, model);

@@ -2,6 +2,7 @@ import type { Rule } from '../../server/src/engine/rule';
 import { ts } from '../../server/src/typescript/compiler';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import {
+  eventNameOf,
   isListenerRegistration,
   isListenerRemoval,
   perEvent,
@@ -10,6 +11,7 @@ import {
   type PerEvent,
 } from '../../server/src/typescript/listeners';
 import {
+  chainText,
   enclosingFunctions,
   semanticParent,
   unwrap,
@@ -77,12 +79,19 @@ function perEventScope(
  * How the emitter outlives the per-event function, in words, or undefined when it is created or
  * received per event (declared inside the function: a parameter such as `ws`, `req`, `socket`).
  */
-function outlives(model: TsModel, call: TsCall, scope: TsFunction): string | undefined {
+function outlives(
+  model: TsModel,
+  call: TsCall,
+  scope: { fn: TsFunction; reason: PerEvent },
+): string | undefined {
   const root = call.receiver && receiverRoot(call.receiver);
   if (!root) return undefined; // `this.x`, `getEmitter().on`: not followed
   const declaration = declarationOf(root);
   if (!declaration) return GLOBAL_EMITTERS.has(root.text) ? 'global' : undefined;
-  if (isWithin(declaration, scope.node)) return undefined;
+  if (isWithin(declaration, scope.fn.node))
+    return handlesRequests(scope) && isRequestConnection(call.receiver!, declaration, scope.fn)
+      ? 'connection'
+      : undefined;
   const holder = declaration.parent;
   const isModuleBinding =
     ts.isImportSpecifier(holder) ||
@@ -92,6 +101,56 @@ function outlives(model: TsModel, call: TsCall, scope: TsFunction): string | und
   if (!isModuleBinding) return 'outer';
   const imported = model.imports.get(root.text);
   return imported && EVENTS_MODULES.has(imported.module) ? undefined : 'module';
+}
+
+/** A request handler, or a listener of a Node server's `request` event. */
+function handlesRequests(scope: { fn: TsFunction; reason: PerEvent }): boolean {
+  const registration = scope.fn.callbackOf;
+  return (
+    scope.reason.kind === 'request' ||
+    (scope.reason.kind === 'listener' && !!registration && eventNameOf(registration) === 'request')
+  );
+}
+
+/** The members of a request or response that name its connection (`request.raw.socket` in Fastify). */
+const CONNECTION_PATH = /^(?:raw\.)?(?:socket|connection)$/;
+
+/**
+ * Whether `receiver` is the connection of the request a handler is given (`req.socket`,
+ * `req.connection`, `res.socket`, Fastify's `request.raw.socket`): a keep-alive connection serves
+ * many requests, so what each request adds to it piles up until the client goes away.
+ */
+function isRequestConnection(
+  receiver: ts.Expression,
+  declaration: ts.Node,
+  handler: TsFunction,
+): boolean {
+  const holder = declaration.parent;
+  // `const socket = req.socket; socket.on(...)`.
+  if (
+    ts.isIdentifier(unwrap(receiver)) &&
+    ts.isVariableDeclaration(holder) &&
+    holder.initializer &&
+    ts.isVariableDeclarationList(holder.parent) &&
+    holder.parent.flags & ts.NodeFlags.Const
+  ) {
+    const root = receiverRoot(holder.initializer);
+    const origin = root && declarationOf(root);
+    return !!origin && isHandlerConnection(holder.initializer, origin, handler);
+  }
+  return isHandlerConnection(receiver, declaration, handler);
+}
+
+/** `<param>.socket` (and the others of `CONNECTION_PATH`) of a parameter of `handler`. */
+function isHandlerConnection(
+  receiver: ts.Expression,
+  declaration: ts.Node,
+  handler: TsFunction,
+): boolean {
+  const parameter = declaration.parent;
+  if (!ts.isParameter(parameter) || parameter.parent !== handler.node) return false;
+  const path = chainText(receiver).split('.').slice(1).join('.');
+  return CONNECTION_PATH.test(path);
 }
 
 /** `x` of a `!x` / `x === false` / `x == null` test, as written. */
@@ -176,14 +235,18 @@ function message(call: TsCall, reason: PerEvent, lifetime: string): string {
       ? `\`${receiver}\` lives as long as the ${receiver === 'process' ? 'process' : 'page'}`
       : lifetime === 'module'
         ? `\`${receiver}\` is shared by the whole module`
-        : `\`${receiver}\` outlives the callback`;
+        : lifetime === 'connection'
+          ? `\`${receiver}\` is the connection, which keep-alive reuses for many requests`
+          : `\`${receiver}\` outlives the callback`;
   const removal = REMOVAL_OF[call.name] ?? 'off';
   const advice =
-    reason.kind === 'effect'
-      ? `return a cleanup that calls \`${receiver}.${removal}\``
-      : reason.kind === 'render'
-        ? `register it in a \`useEffect\` whose cleanup calls \`${receiver}.${removal}\``
-        : `register it once outside, use \`.once\`, or call \`${receiver}.${removal}\` when done`;
+    lifetime === 'connection'
+      ? `listen on the request or response instead (\`res.on('close', ...)\`), or call \`${receiver}.${removal}\` when the response finishes`
+      : reason.kind === 'effect'
+        ? `return a cleanup that calls \`${receiver}.${removal}\``
+        : reason.kind === 'render'
+          ? `register it in a \`useEffect\` whose cleanup calls \`${receiver}.${removal}\``
+          : `register it once outside, use \`.once\`, or call \`${receiver}.${removal}\` when done`;
   return (
     `${quoted} adds a listener on ${reason.description} and never removes it: ${owner}, so ` +
     'listeners pile up (each keeps its closure alive, and every event runs all of them); ' +
@@ -207,8 +270,10 @@ export const listenerAddedPerEvent: Rule = {
         'handler property, a request handler, an interval callback, a JSX event handler, a React ' +
         'component body or an effect without cleanup) on an emitter that outlives that code: `process`, ' +
         '`window`, `document`, a module-level or imported emitter (an event bus, a Redis subscriber, a ' +
-        'Socket.IO server), or a variable of an enclosing function (`ws` inside its own `message` ' +
-        'listener), when nothing in the same scope removes the listener again.',
+        'Socket.IO server), a variable of an enclosing function (`ws` inside its own `message` ' +
+        'listener), or, in a request handler (or a `request` listener of a server), the connection the request came on (`req.socket`, ' +
+        "`req.connection`, `res.socket`, Fastify's `request.raw.socket`), which keep-alive reuses for " +
+        'many requests, when nothing in the same scope removes the listener again.',
       whyIsThisBad:
         'Each event adds one more listener and none goes away. The emitter keeps every listener and its ' +
         'closure (the request, the response, the socket) alive, so memory grows with traffic; every ' +
@@ -239,7 +304,10 @@ export const listenerAddedPerEvent: Rule = {
         'Registrations whose result is kept: an unsubscribe function or subscription that is stored, ' +
           'returned or passed on (`const off = bus.on(...)`, `return store.subscribe(...)`).',
         "Listeners on objects created or received per event: `wss.on('connection', (ws) => ws.on('message', ...))` " +
-          "(a new socket per connection), `req.on('close')`, `res.on('finish')`, a per-request stream's `on('data')`.",
+          "(a new socket per connection), `req.on('close')`, `res.on('finish')`, a per-request stream's `on('data')`. " +
+          'The connection of a request is judged only in request handlers (and `request` listeners) and only as `<param>.socket`, ' +
+          '`<param>.connection` or `<param>.raw.socket`, or a `const` holding one (`const { socket } = req` is not followed); ' +
+          "in a WebSocket `connection` listener, the upgrade request's socket (`req.socket`) belongs to that one connection.",
         'React effects that return a cleanup, and registrations at module level or in functions that run ' +
           "once (`main()`, a `server.on('listening')` or `'ready'`/`'open'`/`'load'` listener). Listeners " +
           "of events an emitter fires once (`req.on('response')`, `req.on('socket')`, `stream.on('end')`, " +
@@ -266,7 +334,7 @@ export const listenerAddedPerEvent: Rule = {
       if (!isListenerRegistration(call) || removedByOptions(call) || resultIsKept(call)) continue;
       const scope = perEventScope(model, call);
       if (!scope) continue;
-      const lifetime = outlives(model, call, scope.fn);
+      const lifetime = outlives(model, call, scope);
       if (!lifetime || isRemoved(model, call, scope.fn) || guardedToRunOnce(call, scope.fn))
         continue;
       ctx.report({ ...reportRange(model, call), message: message(call, scope.reason, lifetime) });

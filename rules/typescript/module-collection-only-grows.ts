@@ -3,7 +3,8 @@ import { lazyKinds, ts } from '../../server/src/typescript/compiler';
 import { hasFiniteKeys, localTypes, type LocalTypes } from '../../server/src/typescript/key-types';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { describeRuns } from '../../server/src/typescript/listeners';
-import { privateStaticFields } from '../../server/src/typescript/static-fields';
+import { SHRINK_METHODS } from '../../server/src/typescript/member-changes';
+import { privateStaticFields, publicStaticFields } from '../../server/src/typescript/static-fields';
 import type { CallSite } from '../../server/src/workspace/facts';
 import type { WorkspaceIndex } from '../../server/src/workspace/index';
 import {
@@ -23,7 +24,6 @@ import {
 
 const COLLECTION_CONSTRUCTORS = new Set(['Map', 'Set']);
 const ADD_METHODS = new Set(['set', 'add', 'push', 'unshift']);
-const SHRINK_METHODS = new Set(['delete', 'clear', 'splice', 'shift', 'pop']);
 /** Calls that only read a collection handed to them; any other call may evict from it. */
 const READING_CALLS =
   /^(?:Map|Set|Array|JSON\.stringify|Array\.from|Array\.isArray|Object\.(?:keys|values|entries|freeze)|structuredClone|console\.\w+|String|Boolean|Number)$/;
@@ -201,11 +201,35 @@ const REGISTRAR = /^(?:register|define)/;
  */
 const WARN_ONCE = /warn|deprecat|logged/i;
 
+/** `ClassDecorator`, `MethodDecorator`, `PropertyDecorator`, `ParameterDecorator`, a library's own. */
+const DECORATOR_TYPE = /Decorator$/;
+
+function isDecoratorType(type: ts.TypeNode | undefined): boolean {
+  if (!type || !ts.isTypeReferenceNode(type)) return false;
+  const name = ts.isIdentifier(type.typeName) ? type.typeName.text : type.typeName.right.text;
+  return DECORATOR_TYPE.test(name);
+}
+
+/**
+ * Whether `fn` is a decorator or a decorator factory, by its declared type (`(): ClassDecorator`,
+ * `const Handler: ClassDecorator = ...`, or the function such a factory returns). Decorators run
+ * when the class they decorate is defined, at load for the module-level classes they decorate:
+ * TypeGraphQL's `@Resolver()` pushes each class into `MetadataStorage` once.
+ */
+function isDecorator(fn: TsFunction): boolean {
+  if (isDecoratorType(fn.node.type)) return true;
+  const holder = fn.node.parent;
+  if (ts.isVariableDeclaration(holder) && isDecoratorType(holder.type)) return true;
+  const factory = fn.parent;
+  const returned = ts.isReturnStatement(holder) || holder === factory?.node;
+  return returned && isDecoratorType(factory?.node.type);
+}
+
 /**
  * Whether additions in `fn` happen while the module loads: an iteration callback of module-level
  * code (`routes.forEach((r) => table.set(...))`), a top-level function only this module calls,
  * only from its top level or from other such functions (`const tt = { bracketL: createToken("[") }`
- * where `createToken` is also called by `createKeyword`), or a registrar.
+ * where `createToken` is also called by `createKeyword`), a registrar, or a decorator.
  */
 function runsAtLoad(
   model: TsModel,
@@ -213,7 +237,7 @@ function runsAtLoad(
   visiting = new Set<TsFunction>(),
 ): boolean {
   for (let current = fn; current;) {
-    if (REGISTRAR.test(current.name)) return true;
+    if (REGISTRAR.test(current.name) || isDecorator(current)) return true;
     const iteration = current.callbackOf;
     if (iteration && !iteration.isNew && ITERATION_METHODS.has(iteration.name)) {
       current = iteration.fn;
@@ -421,6 +445,8 @@ interface LongLivedCollection {
   nameNode: ts.Node;
   /** Every expression in the file that names it. */
   references: readonly ts.Expression[];
+  /** Where removals were looked for: a public static's other modules are asked too. */
+  searched?: 'workspace';
 }
 
 function lazy<T>(make: () => T): () => T {
@@ -471,7 +497,7 @@ function checkCollection(
     end: collection.nameNode.end,
     message:
       `\`${name}\` only grows: ${where} adds to it (\`${first.code}\`${keyedBy(first.key)})${others} ` +
-      'and nothing in this file removes entries, so it holds everything ever added for the life of ' +
+      `and nothing in ${collection.searched === 'workspace' ? 'the workspace' : 'this file'} removes entries, so it holds everything ever added for the life of ` +
       'the process; bound it (an LRU cache, a size check) or delete entries when they are done' +
       (checked ? fixedKeysAdvice(first.key) : ''),
   });
@@ -488,8 +514,9 @@ export const moduleCollectionOnlyGrows: Rule = {
       'Module-level `Map`/`Set`/array/object that functions add to but nothing ever removes from',
     docs: {
       whatItDoes:
-        'Finds module-level variables and private static fields of module-level classes ' +
-        '(`private static cache = new Map()`, `static #cache = new Map()`) created as an empty ' +
+        'Finds module-level variables and static fields of module-level classes ' +
+        '(`private static cache = new Map()`, `static #cache = new Map()`, a public `static cache = ' +
+        'new Map()` that no other module shrinks) created as an empty ' +
         'collection (`new Map()`, `new Set()`, `[]`, `{}`, `Object.create(null)`) that functions add to at run time (`.set`, `.add`, `.push`, ' +
         '`.unshift`, `x[key] = ...`, `x[key].push(...)`, `Object.assign(x, ...)`) while nothing in the ' +
         'file ever removes from them (`.delete`, `.clear`, `.splice`, `.shift`, `.pop`, `delete x[key]`, ' +
@@ -524,7 +551,8 @@ export const moduleCollectionOnlyGrows: Rule = {
         'Collections filled while the module loads: additions at module top level, in iteration ' +
           'callbacks of module-level code, in top-level functions that only the module itself calls from ' +
           'its top level (`loadRoutes();`) or from other such functions, and in `register*`/`define*` ' +
-          'functions (registries).',
+          'functions (registries), and in decorators and decorator factories declared with a `*Decorator` ' +
+          'type (`function Resolver(): ClassDecorator`), which run when the classes they decorate are defined.',
         'Registries filled through an exported, non-async get-or-create function (`if (getters.has(name)) return ' +
           'getters.get(name)!; ...; getters.set(name, getter)`) that other modules call only while they ' +
           'load (`const userRepo = repoFactory(UserEntity)`): one entry per such line of code. This needs ' +
@@ -554,9 +582,17 @@ export const moduleCollectionOnlyGrows: Rule = {
           '`Record<keyof Options, T>`, `{ [K in Kind]?: T }`. Aliases and enums are followed in the same ' +
           'file only: a key type imported from another file counts as unbounded, as do keys from ' +
           'untyped variables even when their values are a small enum; suppress the finding there.',
-        'Public static fields (`static cache = new Map()`): any module the class reaches may clear ' +
-          'them. Private ones are checked only while every use is `Class.field`, or `this.field` in ' +
-          'static code; a class made inside a function holds its statics only as long as it lives.',
+        'Static fields used other than as `Class.field` (or `this.field` in static code) in their ' +
+          "file, such as `Class['field']` or through an alias of the class; a class made inside a " +
+          'function holds its statics only as long as it lives.',
+        'Public and protected static fields (`static compiled = new Map()`) that another module of the ' +
+          'workspace may shrink: one that imports the class and clears, deletes from, splices, pops, ' +
+          "shifts, reassigns or truncates the field (`TemplateCache.compiled.clear()`), reaches it as `Class['field']`, " +
+          'hands it to a call, or hands on, aliases or extends the class. Also public statics of a class ' +
+          'this file hands to a call, aliases or extends. Other modules are matched by the class name ' +
+          '(or the names it is exported and re-exported as), so a class of the same name elsewhere ' +
+          'that is shrunk also leaves it alone; a class imported under a lowercase name, or reached through an ' +
+          'object that holds it, is not seen.',
         'Test, script, seed and migration files: they run once and exit.',
         'Eviction from another module (`import { cache } from "./cache"; cache.clear()`) is not seen: ' +
           'an unexported collection cannot be reached that way, so this only matters for exported ones, ' +
@@ -581,6 +617,14 @@ export const moduleCollectionOnlyGrows: Rule = {
       if (!isEmptyCollection(field.declaration.initializer)) continue;
       const { declaration, display: name, references } = field;
       checkCollection(ctx, { name, declaration, nameNode: declaration.name, references }, locals);
+    }
+    for (const field of publicStaticFields(model.sourceFile, isEmptyCollection)) {
+      // Another module that shrinks it, or may: `TemplateCache.compiled.clear()`.
+      if (ctx.index.changesImportedMember(field.classNames, field.member)) continue;
+      const { declaration, display: name, references } = field;
+      const nameNode = declaration.name;
+      const searched = 'workspace';
+      checkCollection(ctx, { name, declaration, nameNode, references, searched }, locals);
     }
   },
 };

@@ -43,9 +43,11 @@ interface Access {
   targets: Set<string> | undefined;
 }
 
-/** A statement that awaits I/O: `const x = await f()` or `await f()`. */
+/**
+ * An `await` of I/O whose turn comes after the one before it: a statement (`const x = await f()`,
+ * `await f()`) or the value of an object literal's property (`{ user: await f() }`).
+ */
 interface Step {
-  statement: ts.Statement;
   awaitNode: ts.AwaitExpression;
   operand: ts.Expression;
   /** Names the statement declares. */
@@ -55,6 +57,11 @@ interface Step {
   label: string;
   /** Given a constant default (`(await q) || {}`): the fix would have to keep it, so none. */
   defaulted: boolean;
+}
+
+/** A step that is a whole statement: the fix rewrites those. */
+interface StatementStep extends Step {
+  statement: ts.Statement;
 }
 
 /** The single declaration of `const x = await ...`, or undefined. */
@@ -173,10 +180,33 @@ class StepReader {
     return found;
   }
 
-  read(statement: ts.Statement): Step | undefined {
+  read(statement: ts.Statement): StatementStep | undefined {
     const awaited = awaitOf(statement);
-    if (!awaited || isPromiseCombinator(unwrap(awaited.awaitNode.expression))) return undefined;
-    const { awaitNode, defaulted } = awaited;
+    if (!awaited) return undefined;
+    const declaration = declarationOf(statement);
+    const bindings = declaration ? boundNames(declaration.name) : undefined;
+    const step = this.readAwait(awaited.awaitNode, bindings, awaited.defaulted);
+    return step && { ...step, statement };
+  }
+
+  /**
+   * The step of a property whose whole value is an `await` (`{ user: await f() }`): properties are
+   * evaluated in order, so each waits for the ones before it. Its result is kept, as a
+   * declaration's is, and it declares no name a later property could read.
+   */
+  readProperty(property: ts.ObjectLiteralElementLike): Step | undefined {
+    if (!ts.isPropertyAssignment(property)) return undefined;
+    const value = stripParentheses(property.initializer);
+    return ts.isAwaitExpression(value) ? this.readAwait(value, new Set(), false) : undefined;
+  }
+
+  /** `bindings` undefined: the awaited result is thrown away. */
+  private readAwait(
+    awaitNode: ts.AwaitExpression,
+    bindings: Set<string> | undefined,
+    defaulted: boolean,
+  ): Step | undefined {
+    if (isPromiseCombinator(unwrap(awaitNode.expression))) return undefined;
     const operand = awaitNode.expression;
     const accesses: Access[] = [];
     let label = '';
@@ -198,17 +228,15 @@ class StepReader {
       label ||= `${brief(call.callee, 50)}(...)`;
     }
     if (accesses.length === 0) return undefined;
-    const declaration = declarationOf(statement);
     // A read whose result is thrown away is there for its exception: a guard
     // (`await requireAdmin(req)`, `await prisma.project.findUniqueOrThrow(...)`) that must finish
     // before the work it protects starts.
-    if (!declaration && (GUARD.test(label) || accesses.every((access) => !access.writes)))
+    if (!bindings && (GUARD.test(label) || accesses.every((access) => !access.writes)))
       return undefined;
     return {
-      statement,
       awaitNode,
       operand,
-      bindings: declaration ? boundNames(declaration.name) : new Set(),
+      bindings: bindings ?? new Set(),
       accesses,
       label,
       defaulted,
@@ -264,16 +292,41 @@ function statementLists(model: TsModel): ts.NodeArray<ts.Statement>[] {
   return [sourceFile.statements, ...holders.map((holder) => holder.statements)];
 }
 
-/** Runs of two or more consecutive steps, each independent of the ones before it in its run. */
-function independentRuns(statements: readonly ts.Statement[], reader: StepReader): Step[][] {
-  const runs: Step[][] = [];
-  let run: Step[] = [];
+/**
+ * Object literals given an awaited call as a property's value (`{ user: await f() }`), in document
+ * order, found by climbing from the model's calls as the statement lists are.
+ */
+function awaitedObjectLiterals(model: TsModel): ts.ObjectLiteralExpression[] {
+  const found = new Set<ts.ObjectLiteralExpression>();
+  for (const call of model.calls) {
+    const awaited = outsideParentheses(call.node);
+    if (!ts.isAwaitExpression(awaited)) continue;
+    const property = outsideParentheses(awaited);
+    if (ts.isPropertyAssignment(property) && ts.isObjectLiteralExpression(property.parent))
+      found.add(property.parent);
+  }
+  return [...found].sort((a, b) => a.pos - b.pos);
+}
+
+/** The first node above `node` that is not a parenthesized expression. */
+function outsideParentheses(node: ts.Node): ts.Node {
+  let parent = node.parent;
+  while (ts.isParenthesizedExpression(parent)) parent = parent.parent;
+  return parent;
+}
+
+/**
+ * Runs of two or more consecutive steps, each independent of the ones before it in its run; an
+ * item that is no step (undefined) ends a run.
+ */
+function independentRuns<S extends Step>(steps: readonly (S | undefined)[]): S[][] {
+  const runs: S[][] = [];
+  let run: S[] = [];
   const close = (): void => {
     if (run.length >= 2) runs.push(run);
     run = [];
   };
-  for (const statement of statements) {
-    const step = reader.read(statement);
+  for (const step of steps) {
     if (step && independent(run, step)) {
       run.push(step);
       continue;
@@ -290,7 +343,7 @@ function hasComment(text: string): boolean {
 }
 
 /** Whether the run's text holds comments the fix would drop (outside the awaited calls). */
-function dropsComments(model: TsModel, run: Step[]): boolean {
+function dropsComments(model: TsModel, run: StatementStep[]): boolean {
   const { text, sourceFile } = model;
   for (let i = 0; i < run.length; i++) {
     const { statement, operand } = run[i];
@@ -304,7 +357,7 @@ function dropsComments(model: TsModel, run: Step[]): boolean {
 }
 
 /** `const [a, b] = await Promise.all([x(), y()]);` for a run of declarations and bare awaits. */
-function promiseAllFix(model: TsModel, run: Step[]): Fix | undefined {
+function promiseAllFix(model: TsModel, run: StatementStep[]): Fix | undefined {
   const { text, sourceFile } = model;
   if (run.some((step) => step.defaulted)) return undefined;
   const declarations = run.map((step) => declarationOf(step.statement));
@@ -386,6 +439,10 @@ export const sequentialIndependentAwaits: Rule = {
         'Statements are `const x = await f()` (any declaration kind or pattern), the same with a ' +
         'constant default for an empty result (`const { a } = (await f()) || {}`, `?? null`, ' +
         '`|| []`), and bare `await f()`. ' +
+        'Consecutive properties of one object literal whose whole value is an `await` ' +
+        '(`return { transactionCount: await prisma.order.count(), userCount: await ' +
+        'prisma.user.count() }`) form runs too: properties are evaluated in order, so each waits ' +
+        'for the one before it. ' +
         'The finding is reported once per run, at its first `await`.',
       whyIsThisBad:
         'Each `await` suspends the handler until its round trip finishes, so two independent ' +
@@ -448,6 +505,10 @@ export const sequentialIndependentAwaits: Rule = {
           '(`await requireAdmin(req)`, `assert*`, `ensure*`, `verify*`, `authorize*`): it is there to ' +
           'throw before the work after it starts, and ends the run.',
         'Tests, seeds, scripts and migrations (`*.test.ts`, `prisma/seed.ts`, `scripts/`).',
+        'In an object literal, a property that is not a plain awaited value ends the run: one that ' +
+          'awaits nothing (`checkedAt: new Date()`), does more with its await than keep it ' +
+          '(`rates: (await axios.get(url)).data`), a spread or a method, as a statement that is no ' +
+          'plain await ends a statement run.',
       ],
       fixSafety:
         'Unsafe: the calls start at once, so side effects may interleave, an early rejection no ' +
@@ -457,7 +518,9 @@ export const sequentialIndependentAwaits: Rule = {
         'rewrite would drop. Declaration kinds are kept; type annotations become a tuple type ' +
         '(`const [a, b]: [A, B] = ...`) when every declaration has one, and the fix is not offered ' +
         'when only some do. Not offered when a statement gives its await a default (`(await f()) ' +
-        '|| {}`): keeping the default would need a name for each result.',
+        '|| {}`): keeping the default would need a name for each result, nor for awaits in an ' +
+        "object literal's properties: hoisting them out of the literal would move them before the " +
+        'code around it.',
     },
   },
   check(ctx) {
@@ -465,17 +528,23 @@ export const sequentialIndependentAwaits: Rule = {
     // Every step is an `await`: files without the word have none.
     if (!model || !model.text.includes('await') || isScriptOrTestPath(ctx.relativePath)) return;
     const reader = new StepReader(model, new HelperIoFinder(() => ctx.index, model));
+    const report = (run: Step[], fix: Fix | undefined): void =>
+      ctx.report({
+        start: run[0].awaitNode.getStart(model.sourceFile),
+        end: run[0].awaitNode.end,
+        message: describeRun(run),
+        fixes: fix ? [fix] : undefined,
+      });
     for (const statements of statementLists(model)) {
       if (statements.length < 2 || inTransactionCallback(statements[0])) continue;
-      for (const run of independentRuns(statements, reader)) {
-        const fix = promiseAllFix(model, run);
-        ctx.report({
-          start: run[0].awaitNode.getStart(model.sourceFile),
-          end: run[0].awaitNode.end,
-          message: describeRun(run),
-          fixes: fix ? [fix] : undefined,
-        });
-      }
+      const steps = statements.map((statement) => reader.read(statement));
+      for (const run of independentRuns(steps)) report(run, promiseAllFix(model, run));
+    }
+    // No fix: hoisting the awaits out of the literal would move them before the code around it.
+    for (const literal of awaitedObjectLiterals(model)) {
+      if (inTransactionCallback(literal)) continue;
+      const steps = literal.properties.map((property) => reader.readProperty(property));
+      for (const run of independentRuns(steps)) report(run, undefined);
     }
   },
 };

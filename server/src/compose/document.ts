@@ -24,6 +24,8 @@ export interface Inheritance {
   end: number;
   /** As written: `*jvm-defaults`. */
   text: string;
+  /** The file it is written in, when not the file being checked (`compose/project.ts`). */
+  file?: string;
 }
 
 /** A scalar value as text (numbers and booleans as written), with its range in the file. */
@@ -37,6 +39,8 @@ export interface ComposeScalar {
   /** Where the value is written: its range may be in an `x-` template the service merges. */
   start: number;
   end: number;
+  /** The file it is written in, when not the file being checked (`compose/project.ts`). */
+  file?: string;
   /** The alias the service takes the value through; undefined for a value the service writes. */
   via?: Inheritance;
 }
@@ -49,6 +53,8 @@ export interface EnvironmentValue {
   defaulted: string[];
   /** The alias the service takes the variable through (`environment: *jvm-env`, `<<: *jvm`). */
   via?: Inheritance;
+  /** The file it is written in, when not the file being checked (`compose/project.ts`). */
+  file?: string;
 }
 
 /** Where a memory setting is written: the cap (`limit`) or the scheduling floor (`reservation`). */
@@ -73,17 +79,22 @@ export interface ComposeService {
   commandWords: string[];
   /** The alias the service takes its `command` (else `entrypoint`) through. */
   commandVia?: Inheritance;
+  /** The file its `command` (else `entrypoint`) is written in, when not the file checked. */
+  commandFile?: string;
   profiles: string[];
   /**
-   * Whether the service `extends` a service this file cannot resolve (`file:` another file, a
-   * service not defined here, a cycle): its environment and command may hold more than read here.
+   * Whether the service `extends` a service that cannot be resolved (in a file not read, not
+   * defined where named, a cycle): its environment and command may hold more than read here.
    */
   incomplete: boolean;
 }
 
 export interface ComposeFile {
+  /** The services with `extends` of services in this file resolved (see `layerResolver`). */
   services: ComposeService[];
-  /** Whether the text was not valid YAML: then `services` is empty. */
+  /** Each service as the file writes it, before `extends`: what other files merge. */
+  definitions: Definitions;
+  /** Whether the text was not valid YAML: then there are no services. */
   invalid: boolean;
 }
 
@@ -208,10 +219,12 @@ const MEMORY_PATHS: { key: string; kind: MemoryKind; path: string[] }[] = [
 interface Words {
   words: string[];
   via?: Inheritance;
+  /** The file they are written in, when not the file being checked (`compose/project.ts`). */
+  file?: string;
 }
 
 /** What one service definition sets itself, its `<<` merges included, before `extends`. */
-interface Layer {
+export interface Layer {
   image?: ComposeScalar;
   memory: Map<string, MemorySetting>;
   environment: Map<string, EnvironmentValue>;
@@ -267,11 +280,25 @@ function layerOf(doc: Doc, service: Found): Layer {
   };
 }
 
+/** The base a service `extends`: a service name, in another file when `file` is set. */
+export interface BaseReference {
+  service?: string;
+  /** As written: relative to the directory of the file that writes the `extends`, or absolute. */
+  file?: string;
+  via: Inheritance;
+}
+
+/** A service as one file writes it: its own settings, and the base it `extends`. */
+export interface ServiceDefinition {
+  layer: Layer;
+  base?: BaseReference;
+}
+
+/** A file's service definitions by name (the first of a name, as YAML parsers keep it). */
+export type Definitions = ReadonlyMap<string, ServiceDefinition>;
+
 /** `extends: base` or `extends: {service: base, file: other.yml}`, with its range as an inheritance. */
-function extendsOf(
-  doc: Doc,
-  service: Found,
-): { service?: string; file?: string; via: Inheritance } | undefined {
+function extendsOf(doc: Doc, service: Found): BaseReference | undefined {
   const found = lookup(doc, service, 'extends');
   const node = found?.node as Node | undefined;
   if (!node?.range) return undefined;
@@ -286,20 +313,23 @@ function extendsOf(
 }
 
 /**
- * A base service's layer merged under a service's own, as compose merges `extends`: mappings
- * (`environment`, `deploy.resources.limits`) key by key, `command`, `entrypoint` and scalars
- * replaced. What comes from the base is taken through the service's `extends`.
+ * A base service's layer merged under a service's own, as compose merges `extends` and an
+ * override file: mappings (`environment`, `deploy.resources.limits`) key by key, `command`,
+ * `entrypoint` and scalars replaced. What comes from the base is taken through `via`, the
+ * service's `extends`; an override file names no base, and the base's values keep their own.
  */
-function extendLayer(base: Layer, own: Layer, via: Inheritance): Layer {
+export function extendLayer(base: Layer, own: Layer, via: Inheritance | undefined): Layer {
   const inherited = <T extends { via?: Inheritance }>(value: T | undefined): T | undefined =>
-    value && { ...value, via };
+    value && via ? { ...value, via } : value;
   const memory = new Map<string, MemorySetting>();
   for (const [key, setting] of base.memory)
-    if (!own.owned.has(key)) memory.set(key, { ...setting, value: { ...setting.value, via } });
+    if (!own.owned.has(key))
+      memory.set(key, via ? { ...setting, value: { ...setting.value, via } } : setting);
   for (const [key, setting] of own.memory) memory.set(key, setting);
   const environment = new Map<string, EnvironmentValue>();
   if (!own.owned.has('environment'))
-    for (const [key, value] of base.environment) environment.set(key, { ...value, via });
+    for (const [key, value] of base.environment)
+      environment.set(key, via ? { ...value, via } : value);
   for (const [key, value] of own.environment) environment.set(key, value);
   return {
     image: own.image ?? inherited(base.image),
@@ -314,58 +344,82 @@ function extendLayer(base: Layer, own: Layer, via: Inheritance): Layer {
   };
 }
 
-/** Reads every service, resolving `extends` of services in this file. */
-function servicesOf(doc: Doc, services: YAMLMap): ComposeService[] {
-  const nodes = new Map<string, unknown>();
+/** A file's service definitions, each name's first. */
+function definitionsOf(doc: Doc, services: YAMLMap): Definitions {
+  const definitions = new Map<string, ServiceDefinition>();
   for (const pair of services.items) {
     const name = textOf(doc, pair.key);
-    if (name !== undefined && !nodes.has(name)) nodes.set(name, pair.value);
+    if (name === undefined || definitions.has(name)) continue;
+    const service: Found = { node: pair.value };
+    definitions.set(name, { layer: layerOf(doc, service), base: extendsOf(doc, service) });
   }
+  return definitions;
+}
+
+/** The definitions of the file an `extends` names from `from`, or undefined when unreadable. */
+export type BaseFileLoader = (
+  from: string,
+  file: string,
+) => { file: string; definitions: Definitions } | undefined;
+
+/**
+ * Resolves `extends` as compose does, each file's services by name, remembering what it resolved:
+ * a base in the same file, or in the file `load` reads (one unread, a service not defined there
+ * or a cycle leaves the service `incomplete`).
+ */
+export function layerResolver(
+  load: BaseFileLoader | undefined,
+): (file: string, definitions: Definitions, name: string) => Layer {
   const layers = new Map<string, Layer>();
   const resolving = new Set<string>();
-  const layer = (name: string): Layer => {
-    const cached = layers.get(name);
+  const layer = (file: string, definitions: Definitions, name: string): Layer => {
+    const key = `${file}\n${name}`;
+    const cached = layers.get(key);
     if (cached) return cached;
-    const service: Found = { node: nodes.get(name) };
-    let result = layerOf(doc, service);
-    const base = extendsOf(doc, service);
+    const definition = definitions.get(name)!;
+    let result = definition.layer;
+    const base = definition.base;
     if (base) {
-      // Another file, a service not defined here, or a cycle: what the base adds is unknown.
+      const target = base.file === undefined ? { file, definitions } : load?.(file, base.file);
       if (
-        base.file !== undefined ||
+        !target ||
         base.service === undefined ||
-        !nodes.has(base.service) ||
-        resolving.has(base.service)
+        !target.definitions.has(base.service) ||
+        resolving.has(`${target.file}\n${base.service}`)
       )
         result = { ...result, incomplete: true };
       else {
-        resolving.add(name);
-        result = extendLayer(layer(base.service), result, base.via);
-        resolving.delete(name);
+        resolving.add(key);
+        const baseLayer = layer(target.file, target.definitions, base.service);
+        result = extendLayer(baseLayer, result, base.via);
+        resolving.delete(key);
       }
     }
-    layers.set(name, result);
+    layers.set(key, result);
     return result;
   };
-  return [...nodes.keys()].map((name) => {
-    const { image, memory, environment, envFiles, entrypoint, command, profiles, incomplete } =
-      layer(name);
-    return {
-      name,
-      image,
-      memory: MEMORY_PATHS.flatMap(({ key }) => memory.get(key) ?? []),
-      environment,
-      envFiles,
-      commandWords: [...(entrypoint?.words ?? []), ...(command?.words ?? [])],
-      commandVia: (command ?? entrypoint)?.via,
-      profiles,
-      incomplete,
-    };
-  });
+  return layer;
 }
 
-/** Reads a compose file; text that is not valid YAML (a file mid-edit) has no services. */
-export function parseComposeFile(text: string): ComposeFile {
+/** A resolved layer as the service rules read. */
+export function serviceOf(name: string, layer: Layer): ComposeService {
+  const { image, memory, environment, envFiles, entrypoint, command, profiles, incomplete } = layer;
+  return {
+    name,
+    image,
+    memory: MEMORY_PATHS.flatMap(({ key }) => memory.get(key) ?? []),
+    environment,
+    envFiles,
+    commandWords: [...(entrypoint?.words ?? []), ...(command?.words ?? [])],
+    commandVia: (command ?? entrypoint)?.via,
+    commandFile: (command ?? entrypoint)?.file,
+    profiles,
+    incomplete,
+  };
+}
+
+/** A compose file's service definitions; undefined for text that is not valid YAML. */
+export function readDefinitions(text: string): Definitions | undefined {
   // The core schema and no custom tags: nothing in the file can name a type to construct.
   const doc = parseDocument(text, {
     merge: true,
@@ -373,8 +427,20 @@ export function parseComposeFile(text: string): ComposeFile {
     prettyErrors: false,
     schema: 'core',
   });
-  if (doc.errors.length > 0) return { services: [], invalid: true };
+  if (doc.errors.length > 0) return undefined;
   const services = lookup(doc, { node: doc.contents as Node | null }, 'services')?.node;
-  if (!isMap(services)) return { services: [], invalid: false };
-  return { services: servicesOf(doc, services), invalid: false };
+  return isMap(services) ? definitionsOf(doc, services) : new Map();
+}
+
+/** Reads a compose file; text that is not valid YAML (a file mid-edit) has no services. */
+export function parseComposeFile(text: string): ComposeFile {
+  const definitions = readDefinitions(text);
+  if (!definitions) return { services: [], definitions: new Map(), invalid: true };
+  // Bases in other files are read by `composeServices`, which has the workspace.
+  const layer = layerResolver(undefined);
+  return {
+    services: [...definitions.keys()].map((name) => serviceOf(name, layer('', definitions, name))),
+    definitions,
+    invalid: false,
+  };
 }

@@ -27,6 +27,8 @@ export interface HeapSetting {
   defaulted: string[];
   /** The alias the service takes the flag through, as for any other value. */
   via?: Inheritance;
+  /** The file the flag is written in, when not the file being checked. */
+  file?: string;
 }
 
 const JVM_FLAG = /(?:^|\s|")((?:-Xm[xs]|-XX:(?:Max|Initial)HeapSize=)(\S+?))(?=$|\s|")/g;
@@ -63,6 +65,8 @@ export interface RamFlag {
   where: string;
   defaulted: string[];
   via?: Inheritance;
+  /** The file the flag is written in, when not the file being checked. */
+  file?: string;
 }
 
 /**
@@ -161,10 +165,11 @@ export function serviceHeaps(service: ComposeService): ServiceHeaps {
     where: string,
     defaulted: string[],
     via: Inheritance | undefined,
+    file: string | undefined,
   ): void => {
     for (const { flag, bytes } of flagsIn(text)) {
       if (bytes === undefined) unreadable = true;
-      else settings.push({ bytes, flag, where, defaulted, via });
+      else settings.push({ bytes, flag, where, defaulted, via, file });
     }
   };
   const jvmTexts: (RamFlag & { text: string })[] = [];
@@ -179,21 +184,23 @@ export function serviceHeaps(service: ComposeService): ServiceHeaps {
         where: name,
         defaulted: entry.defaulted,
         via: entry.via,
+        file: entry.file,
       });
     // `KAFKA_HEAP_OPTS=${HEAP}`, or passed from the shell (`- KAFKA_HEAP_OPTS`): the image's
     // default heap may no longer apply, and the set one is unknown.
     if (value === undefined || (value.includes('$') && flagsIn(value).length === 0))
       unreadable = true;
-    if (value !== undefined) collect(value, name, entry.defaulted, entry.via);
+    if (value !== undefined) collect(value, name, entry.defaulted, entry.via, entry.file);
   }
   const command = service.commandWords.join(' ');
-  collect(command, 'command', [], service.commandVia);
+  collect(command, 'command', [], service.commandVia, service.commandFile);
   jvmTexts.push({
     text: command,
     flag: '',
     where: 'command',
     defaulted: [],
     via: service.commandVia,
+    file: service.commandFile,
   });
   // A maximum heap set anywhere, or a JVM variable that cannot be read and may set one, overrides
   // any sizing from memory.

@@ -126,6 +126,7 @@ const FUNCTION_QUERIES = new Set<PropertyKey>([
   'tortoiseRelationsOf',
   'instanceClassNames',
   'callSitesNamed',
+  'changesImportedMember',
 ]);
 
 /** The index as a rule sees it while function facts are incomplete: function queries defer the rule. */

@@ -132,7 +132,7 @@ export function prepareFile(
       lines,
       compose: parseComposeFile(source.text),
       sqlUnits: [],
-      facts: emptyFacts(source.file, 'compose'),
+      facts: { ...emptyFacts(source.file, 'compose'), composeText: source.text },
       sqlTree: (unit) => sqlTrees.get(unit),
       dispose: () => sqlTrees.dispose(),
     };

@@ -109,6 +109,12 @@ export interface OrmRead {
    */
   recentWindow?: boolean;
   /**
+   * Django: the 1-based line where the same queryset variable is evaluated again in the function
+   * (`for wle in qs:` twice). That evaluation reuses the rows this one cached, which
+   * `.iterator()` would not keep: streaming advice must say so.
+   */
+  evaluatedAgainAt?: number;
+  /**
    * Django's `get_list_or_404(...)`: the shortcut makes the list itself, so no slice of the
    * read or of its result bounds the query (`django-shortcut-reads.ts`).
    */
@@ -1476,13 +1482,17 @@ export function unboundedOrmReads(model: PythonModel): OrmRead[] {
   list.sort((a, b) => a.node.startIndex - b.node.startIndex);
   // A queryset variable evaluated twice (`for a in docs: for b in docs:`) is one read: Django
   // caches its rows on the first evaluation, so it is reported there only.
-  const variables = new Set<string>();
+  const firstReads = new Map<string, OrmRead>();
   const once = list.filter((read) => {
     if (read.kind !== 'django' || read.node.type !== 'identifier' || !read.fn) return true;
     const key = `${read.fn.node.startIndex}:${read.node.text}`;
-    if (variables.has(key)) return false;
-    variables.add(key);
-    return true;
+    const first = firstReads.get(key);
+    if (!first) {
+      firstReads.set(key, read);
+      return true;
+    }
+    first.evaluatedAgainAt ??= read.node.startPosition.row + 1;
+    return false;
   });
   reads.set(model, once);
   return once;

@@ -86,8 +86,25 @@ export function onlyRowlessUses(fn: PyFunction, name: string, source: string): b
 }
 
 /**
+ * Django queryset methods that return the same model rows, narrowed, ordered or joined: no Python
+ * list has them, so on a list query's rows they mean a lazy queryset handed on.
+ */
+const QUERYSET_REFINEMENTS = new Set([
+  'filter',
+  'exclude',
+  'select_related',
+  'prefetch_related',
+  'annotate',
+  'alias',
+  'order_by',
+  'distinct',
+  'using',
+]);
+
+/**
  * Whether the value of `node` ends up whole in `holder`: only wrapped in parentheses, a list,
- * tuple, set or dict display, a conditional, a copy (`list(rows)`, `rows[:10]`), or an object
+ * tuple, set or dict display, a conditional, a copy (`list(rows)`, `rows[:10]`), a Django queryset
+ * narrowed from it (`rows.filter(...)`, `rows.select_related(...)`), or an object
  * built from it (`Page(items=rows)`). `rows[0].id`, `len(rows)` or a comprehension over `rows`
  * build other values.
  */
@@ -113,6 +130,20 @@ function handedOnWhole(node: Node, holder: { start: number; end: number }): bool
         // The value of `"items": rows`, `items=rows`, `rows[:10]`; not a key or an index.
         if (parent.childForFieldName('value')?.id !== current.id) return false;
         break;
+      case 'attribute': {
+        // `qs.select_related("project")`: a Django queryset narrowed or joined is still the
+        // same rows, loaded by whoever evaluates it (GlitchTip's `get_queryset` helper).
+        const call = parent.parent;
+        if (
+          parent.childForFieldName('object')?.id !== current.id ||
+          call?.type !== 'call' ||
+          call.childForFieldName('function')?.id !== parent.id ||
+          !QUERYSET_REFINEMENTS.has(parent.childForFieldName('attribute')?.text ?? '')
+        )
+          return false;
+        current = call;
+        continue;
+      }
       case 'argument_list': {
         // The rows as an argument of a copy (`list(rows)`) or of a class (`Page(rows, total)`).
         const call = parent.parent;

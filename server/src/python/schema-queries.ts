@@ -86,6 +86,11 @@ interface Chain {
   django: boolean;
   /** A join sits between the head and this call, so `filter_by` keywords are ambiguous. */
   joined: boolean;
+  /**
+   * The attribute of an instance the chain starts from (`request_tasks` of
+   * `pr.request_tasks.filter(...)`): a dynamic relationship's query when the models declare it.
+   */
+  instanceAttribute?: string;
 }
 
 /**
@@ -151,7 +156,16 @@ function chainFrom(start: Node | null, queryId: number, imports: Map<string, str
       node = fn?.type === 'attribute' ? fn.childForFieldName('object') : fn;
     } else if (type === 'attribute') {
       const attribute = node.childForFieldName('attribute')?.text;
-      const owner = entityName(node.childForFieldName('object') ?? undefined, imports);
+      const object = node.childForFieldName('object');
+      // `pr.request_tasks.filter(...)`, `self.followed.filter(...)`: no query of its own.
+      if (
+        !chain.starts &&
+        !chain.model &&
+        object?.type === 'identifier' &&
+        /^[a-z_]/.test(object.text)
+      )
+        chain.instanceAttribute ??= attribute;
+      const owner = entityName(object ?? undefined, imports);
       if (isDjangoManagerName(attribute ?? '')) {
         chain.django = true;
         chain.model = owner;
@@ -264,6 +278,9 @@ class QueryColumnCollector {
       queryId: chain.queryId,
       ...(chain.bases.length > 0 ? { bases: chain.bases } : {}),
       ...(viaRelation ? { viaRelation } : {}),
+      ...(chain.instanceAttribute && !chain.django && !chain.starts && !chain.model
+        ? { instanceAttribute: chain.instanceAttribute }
+        : {}),
     });
   }
 
@@ -357,6 +374,9 @@ class QueryColumnCollector {
       if (more.length > 0) continue;
       if (lookup !== undefined && !DJANGO_INDEXABLE_LOOKUPS.has(lookup) && lookup !== 'id')
         continue;
+      // `field__isnull=False` keeps every row with a value, as `!=` does (and as SQLAlchemy's
+      // `.isnot(None)`, which is not read either): no index serves it.
+      if (lookup === 'isnull' && child.childForFieldName('value')?.text === 'False') continue;
       // `pk` stays as written: the rule reads it as the model's primary key.
       this.add(chain.model, field, 'filter', name, chain);
     }

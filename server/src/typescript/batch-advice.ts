@@ -22,7 +22,7 @@ import { STRAPI, strapiAdvice, strapiQueryOfCall } from './strapi';
 export function batchAdvice(io: IoCall, loop: TsLoop, inTransaction = false): string {
   const filter = filterOf(io);
   const ids = valuesName(filter, loop);
-  return adviceFor(io, filter?.field, ids, inTransaction);
+  return adviceFor(io, filter?.field, ids, inTransaction, loop);
 }
 
 /**
@@ -34,6 +34,7 @@ function adviceFor(
   filterField: string | undefined,
   ids: string,
   inTransaction: boolean,
+  loop: TsLoop,
 ): string {
   if (io.driver === 'prisma') {
     const operation = io.call.name;
@@ -61,19 +62,118 @@ function adviceFor(
     return 'use a batch endpoint, or run the requests together with `Promise.all` (limit concurrency for large lists)';
   if (io.orm === OBJECTION) return objectionAdvice(io.call);
   if (io.driver === 'orm' && io.call.name !== 'query') return ormAdvice(io, filterField, ids);
-  if (io.driver === 'drizzle') {
-    if (!io.writes)
-      return 'load them in one query (`where: inArray(table.id, ids)`) before the loop';
-    return /^(?:this\.#?)?\w+\.insert\(/.test(io.call.callee)
-      ? 'insert them in one statement (`insert(table).values([...])`)'
-      : 'write them in one statement (`where(inArray(table.id, ids))`)';
-  }
+  if (io.driver === 'drizzle') return drizzleAdvice(io, loop, inTransaction);
   if (io.driver === 'kysely')
     return io.writes
       ? "write them in one statement (`insertInto(table).values([...])`, or `.where('id', 'in', ids)` for updates and deletes)"
       : "load them in one query (`.where('id', 'in', ids)`) before the loop";
   if (io.driver === 'knex') return knexWriteAdvice(io.call) ?? knexReadAdvice(io.call);
   return SQL_READ_ADVICE;
+}
+
+/**
+ * The batched form of a Drizzle query made per item: the same chain over every item's value, on
+ * the column its `where` compares (`.where(eq(monitorStatus.monitorId, row.id))` becomes
+ * `.where(inArray(monitorStatus.monitorId, ids))`). An update whose `set` takes its values from
+ * the item (`.set({ name: row.name })`) writes different values to each row, which one filtered
+ * `update` cannot: an upsert or a `CASE` update can.
+ */
+function drizzleAdvice(io: IoCall, loop: TsLoop, inTransaction: boolean): string {
+  const calls = chainCalls(io.call);
+  const relational = /\.query\.\w+\.find(?:First|Many)$/.test(io.call.callee);
+  const filter = drizzleFilter(calls, relational);
+  const column = filter?.column ?? 'table.id';
+  if (!io.writes) {
+    if (!relational)
+      return `load them in one query (\`.where(inArray(${column}, ids))\`) before the loop`;
+    // The callback form keeps its table parameter: `(t, { inArray }) => inArray(t.id, ids)`.
+    const where = filter?.parameter
+      ? `(${filter.parameter}, { inArray }) => inArray(${column}, ids)`
+      : `inArray(${column}, ids)`;
+    return `load them in one query (\`findMany({ where: ${where} })\`) before the loop`;
+  }
+  if (/^(?:this\.#?)?\w+\.insert\(/.test(io.call.callee))
+    return 'insert them in one statement (`insert(table).values([...])`)';
+  const set = calls.find((node) => calledName(node) === 'set');
+  if (set?.arguments.some((argument) => variesPerItem(argument, loop)))
+    return (
+      `change them in one statement (\`.where(inArray(${column}, ids))\`) when every row gets the same values; ` +
+      'otherwise one upsert (`insert(table).values([...])` with `onConflictDoUpdate` or `onDuplicateKeyUpdate`) ' +
+      `or a \`CASE\` update${inTransaction ? '' : ', or one transaction'}`
+    );
+  return `write them in one statement (\`.where(inArray(${column}, ids))\`)`;
+}
+
+/**
+ * The column a Drizzle chain finds its rows by: `monitorStatus.monitorId` of
+ * `.where(eq(monitorStatus.monitorId, row.id))`, also inside `and(...)` and in the `where` of a
+ * relational query, with the table parameter of its callback form (`t` of `findFirst({ where:
+ * (t, { eq }) => eq(t.id, id) })`). The first equality whose value is not a literal; undefined
+ * when the chain shows none.
+ */
+function drizzleFilter(
+  calls: readonly ts.CallExpression[],
+  relational: boolean,
+): { column: string; parameter?: string } | undefined {
+  for (const node of calls) {
+    let filter: ts.Expression | undefined;
+    if (relational) {
+      const options = node.arguments[0] && unwrap(node.arguments[0]);
+      if (options && ts.isObjectLiteralExpression(options))
+        filter = propertyValue(options, 'where');
+    } else if (calledName(node) === 'where') filter = node.arguments[0];
+    const column = filter && equalityColumn(filter);
+    if (!column) continue;
+    const first = filter && ts.isArrowFunction(filter) ? filter.parameters[0]?.name : undefined;
+    const parameter = first && ts.isIdentifier(first) ? first.text : undefined;
+    return parameter && column.startsWith(`${parameter}.`) ? { column, parameter } : { column };
+  }
+  return undefined;
+}
+
+/** The column of the first non-literal `eq(column, value)` in a filter, `and(...)` searched through. */
+function equalityColumn(filter: ts.Expression): string | undefined {
+  let node = unwrap(filter);
+  if (ts.isArrowFunction(node) && !ts.isBlock(node.body)) node = unwrap(node.body);
+  if (!ts.isCallExpression(node)) return undefined;
+  const name = calledName(node);
+  if (name === 'and') {
+    for (const argument of node.arguments) {
+      const column = equalityColumn(argument);
+      if (column) return column;
+    }
+    return undefined;
+  }
+  const [column, value] = node.arguments;
+  if (name !== 'eq' || !column || !value || isScalarLiteral(unwrap(value))) return undefined;
+  const target = unwrap(column);
+  return ts.isPropertyAccessExpression(target) ? target.getText() : undefined;
+}
+
+/** Whether `expression` reads a name the loop declares: its item, or a local of its body. */
+function variesPerItem(expression: ts.Expression, loop: TsLoop): boolean {
+  const { pos, end } = loop.node;
+  let varies = false;
+  const visit = (node: ts.Node): void => {
+    if (varies) return;
+    if (ts.isIdentifier(node) && !isMemberName(node)) {
+      const declaration = declarationOf(node);
+      if (declaration && declaration.pos >= pos && declaration.end <= end) varies = true;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(expression);
+  return varies;
+}
+
+/** A name that is a member, not a value: `name` of `row.name` and of `{ name: row.name }`. */
+function isMemberName(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  return (
+    (ts.isPropertyAccessExpression(parent) && parent.name === node) ||
+    (ts.isPropertyAssignment(parent) && parent.name === node)
+  );
 }
 
 const SQL_READ_ADVICE =

@@ -36,6 +36,7 @@ import {
 } from './knowledge';
 import { ts } from './compiler';
 import { exportedArrayFields } from './array-fields';
+import { importedMemberChanges } from './member-changes';
 import { factoryMemberTargets, factoryReexports } from './factory-objects';
 import { declarationOf } from './name-resolution';
 import {
@@ -947,6 +948,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
   const loadCalls = loadCallsOf(model, moduleName);
   const databaseUrls = typeormDatabaseKinds(model);
   const arrayFields = exportedArrayFields(model);
+  const memberChanges = importedMemberChanges(model);
   return {
     file,
     language: 'typescript',
@@ -960,6 +962,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     ...(loadCalls.length > 0 ? { loadCalls } : {}),
     ...(databaseUrls.length > 0 ? { databaseUrls } : {}),
     ...(arrayFields.length > 0 ? { arrayFields } : {}),
+    ...(memberChanges.length > 0 ? { memberChanges } : {}),
   };
 }
 

@@ -105,6 +105,26 @@ export function isPrismaClient(model: TsModel, client: string): boolean {
   return false;
 }
 
+/** Methods of a Prisma service that hand out the client of the transaction in progress, if any. */
+const CLIENT_HANDING_METHOD = /^(?:txClient|getTxClient|getClient)$/;
+
+/**
+ * Whether `node` is the client a method of a Prisma client hands out, called with no arguments:
+ * `this.prismaService.txClient()` (Teable), the transaction's client inside one, else itself.
+ * Only its model queries count (`txClient().field.create(...)`): raw statements through it
+ * (`txClient().$executeRawUnsafe(sql)`) are mostly schema work per table there (copying a base
+ * runs one `CREATE TABLE`, `ALTER` and `CREATE INDEX` after another), not one query per row.
+ */
+function handedOutClient(model: TsModel, node: ts.Expression): boolean {
+  const call = unwrap(node);
+  if (!ts.isCallExpression(call) || call.arguments.length > 0) return false;
+  const callee = unwrap(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !CLIENT_HANDING_METHOD.test(callee.name.text))
+    return false;
+  const owner = chainText(callee.expression);
+  return !!owner && isPrismaClient(model, owner);
+}
+
 export interface PrismaQuery {
   call: TsCall;
   /** The client as written: `prisma`, `ctx.prisma`, `tx`, `prisma.client` of `prisma.client[model]`. */
@@ -150,6 +170,7 @@ export function prismaQuery(
   const query = { call, client, delegate, operation: call.name };
   if (isPrismaClient(model, client)) return query;
   if (!clientNode) return undefined;
+  if (handedOutClient(model, clientNode)) return query;
   // The type oracle's answer for the client under the delegate (`store` in `store.user.findMany()`).
   if (model.types?.isPrismaClient(clientNode)) return query;
   const declared = declaredPrismaClient(model, clientNode, holders);

@@ -474,6 +474,12 @@ export interface QueryColumnUse {
    * reported itself, and counts only when the field is a foreign key of the model.
    */
   viaRelation?: boolean;
+  /**
+   * Python (SQLAlchemy): the instance attribute the query starts from (`request_tasks` of
+   * `pr.request_tasks.filter(...)`). When the models declare a relationship of that name it is a
+   * dynamic relationship's query, pinned to the parent's key.
+   */
+  instanceAttribute?: string;
   /** Prisma: the query's client as only the workspace index can confirm it (`Effect.prismaClient`). */
   prismaClient?: HeldClientFact;
 }
@@ -652,11 +658,23 @@ export interface FileFacts {
    */
   loadCalls?: CallSite[];
   /**
+   * TypeScript: what the module may do to members of the classes it imports, as `<Class>.<member>`
+   * or `<Class>.*` (`TemplateCache.compiled` for `TemplateCache.compiled.clear()`), see
+   * `typescript/member-changes.ts`. Absent when there are none.
+   */
+  memberChanges?: string[];
+  /**
    * The databases the file's database URL string literals name (Python: `create_engine("mysql://
    * ...")`), or its TypeORM connection options' `type` (TypeScript: `new DataSource({ type:
    * "mysql", ... })`); absent when there are none. See `WorkspaceIndex.databaseOfUrls`.
    */
   databaseUrls?: DatabaseUrlKind[];
+  /**
+   * A docker compose file's text, for the compose files that merge it as `docker compose` does:
+   * a base service another file `extends`, or an override file and the file it overrides. Only
+   * compose rules read it (see `LiveWorkspace`), parsing it when they need it.
+   */
+  composeText?: string;
 }
 
 /** Whether a file's facts declare any schema (tables, indexes, index operations, a migration). */

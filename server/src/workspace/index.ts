@@ -195,6 +195,7 @@ export class WorkspaceIndex {
   private callSiteViews: Map<string, IndexedCallSite[]> | undefined;
   /** `declaresArrayField`'s answers, built on first use, dropped when a file declaring one changes. */
   private arrayFields: Set<string> | undefined;
+  private memberChanges: Set<string> | undefined;
 
   /**
    * Replaces the facts of one file. Schema views are dropped only when the file declares or
@@ -214,6 +215,7 @@ export class WorkspaceIndex {
       this.reexportViews = undefined;
     if (previous?.databaseUrls || facts.databaseUrls) this.urlDatabase = undefined;
     if (previous?.arrayFields || facts.arrayFields) this.arrayFields = undefined;
+    if (previous?.memberChanges || facts.memberChanges) this.memberChanges = undefined;
     if (declaresRelations(previous) || declaresRelations(facts)) this.tortoiseReverse = undefined;
     for (const views of this.namedViews()) {
       if (previous) views.remove(previous);
@@ -239,6 +241,7 @@ export class WorkspaceIndex {
     if (previous.reexports || previous.moduleImports) this.reexportViews = undefined;
     if (previous.databaseUrls) this.urlDatabase = undefined;
     if (previous.arrayFields) this.arrayFields = undefined;
+    if (previous.memberChanges) this.memberChanges = undefined;
     if (declaresRelations(previous)) this.tortoiseReverse = undefined;
     for (const views of this.namedViews()) views.remove(previous);
     this.reexportResolutions.clear();
@@ -276,6 +279,27 @@ export class WorkspaceIndex {
           this.arrayFields.add(facts.moduleName ? `${facts.moduleName}.${field}` : field);
     }
     return this.arrayFields.has(qualified);
+  }
+
+  /**
+   * Whether some module may change `member` of a class it imports under one of `names` (the
+   * class's name, `default`, the names it is exported as): shrinks or reassigns it, hands it to a
+   * call, or reaches the class in a way that could touch any member (see `FileFacts.memberChanges`).
+   * Names a barrel re-exports the class under (`export { Cache as PageCache }`) count too.
+   */
+  changesImportedMember(names: readonly string[], member: string): boolean {
+    if (!this.memberChanges) {
+      this.memberChanges = new Set();
+      for (const facts of this.files.values())
+        for (const change of facts.memberChanges ?? []) this.memberChanges.add(change);
+    }
+    if (this.memberChanges.size === 0) return false;
+    const known = new Set(names);
+    for (const facts of this.files.values())
+      for (const { imported, exported } of facts.reexports ?? [])
+        if (imported && known.has(imported) && /^[\w$]+$/.test(exported)) known.add(exported);
+    const changes = this.memberChanges;
+    return [...known].some((name) => changes.has(`${name}.${member}`) || changes.has(`${name}.*`));
   }
 
   get(file: string): FileFacts | undefined {

@@ -17,7 +17,7 @@ import {
 } from '../engine/runner';
 import { skipReason, unanalysableReason, type GuardLimits } from '../engine/source-guard';
 import { applySuppressions, parseSuppressions, type Suppression } from '../engine/suppressions';
-import type { Finding, Problem } from '../engine/types';
+import type { Finding, Language, Problem } from '../engine/types';
 import { prepareFile, prepareOptionsFor, type ParsedTree } from '../languages/prepare';
 import type { PreparedFile, PrepareOptions, SourceFile } from '../languages/prepared';
 import type { FileFacts } from './facts';
@@ -82,6 +82,15 @@ export function sameShape(a: unknown, b: unknown): boolean {
   return keys === 0;
 }
 
+/**
+ * Whether the index readers of a file in `reader` may read what a file in `changed` adds to the
+ * index: compose files add their text, which only compose rules read, and compose rules read
+ * nothing else. Each keystroke in a compose file changes its facts, and it must not re-check the
+ * Python and TypeScript files of the workspace.
+ */
+const readsFactsOf = (reader: Language, changed: Language): boolean =>
+  (reader === 'compose') === (changed === 'compose');
+
 function findingsKey(findings: readonly Finding[]): string {
   return findings
     .map((f) => `${f.ruleId}:${f.start}:${f.end}:${f.severity}:${f.message}:${f.fixes.length}`)
@@ -138,7 +147,7 @@ export class LiveWorkspace {
     const after = this.files.get(source.file)?.facts;
     const touched = sameShape(before, after)
       ? new Set<string>()
-      : this.recheckIndexReaders(source.file);
+      : this.recheckIndexReaders(source.file, source.language);
     touched.add(source.file);
     return this.refresh(touched);
   }
@@ -227,7 +236,7 @@ export class LiveWorkspace {
     if (!state) return new Set();
     this.files.delete(file);
     this.index.remove(file);
-    const changed = this.refresh(this.recheckIndexReaders(file));
+    const changed = this.refresh(this.recheckIndexReaders(file, state.source.language));
     if (this.published.delete(file)) changed.add(file);
     this.setCount(file, 0);
     this.counts.delete(file);
@@ -349,11 +358,15 @@ export class LiveWorkspace {
     }
   }
 
-  /** Re-runs the index readers of every other file; returns the files re-checked. */
-  private recheckIndexReaders(changedFile: string): Set<string> {
+  /** Re-runs the index readers of every other file that may read it; returns those re-checked. */
+  private recheckIndexReaders(changedFile: string, language: Language): Set<string> {
     const rechecked = new Set<string>();
     for (const [file, state] of this.files) {
-      if (file !== changedFile && state.readsIndex.size > 0) {
+      if (
+        file !== changedFile &&
+        state.readsIndex.size > 0 &&
+        readsFactsOf(state.source.language, language)
+      ) {
         this.rerun(state, state.readsIndex);
         rechecked.add(file);
       }
