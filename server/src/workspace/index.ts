@@ -76,8 +76,8 @@ interface FunctionViews {
   /** Functions by every dotted suffix of their qualified name of two or more parts. */
   functionsBySuffix: Map<string, IndexedFunction[]>;
   /**
-   * By trait kind (`traitKind`), how many functions of each name carry a trait of that kind: kept
-   * up to date in place with the rest.
+   * For each trait prefix `hasFunctionWithTrait` was asked about, how many functions of each name
+   * carry a trait with it: counted on first request, then kept up to date in place.
    */
   namesByTrait: Map<string, Map<string, number>>;
 }
@@ -336,12 +336,17 @@ export class WorkspaceIndex {
   }
 
   /**
-   * Whether a function named `name` carries a trait of a kind (its text up to and including the
-   * first `:`, or all of it: `returns-model-rows:`): a rule resolves only the calls that may reach
-   * one, and leaves every other call alone.
+   * Whether a function named `name` carries a trait starting with `prefix`: a rule resolves only
+   * the calls that may reach one, and leaves every other call alone.
    */
-  hasFunctionWithTrait(kind: string, name: string): boolean {
-    return !!this.functionView().namesByTrait.get(kind)?.has(name);
+  hasFunctionWithTrait(prefix: string, name: string): boolean {
+    const views = this.functionView();
+    let counts = views.namesByTrait.get(prefix);
+    if (!counts) {
+      views.namesByTrait.set(prefix, (counts = new Map()));
+      for (const facts of this.files.values()) countTraits(counts, prefix, facts, 1);
+    }
+    return counts.has(name);
   }
 
   /** Functions defined in the workspace under a qualified name, in file order. */
@@ -1427,23 +1432,23 @@ function addFunctions(views: FunctionViews, facts: FileFacts): void {
     const { exact, suffixes } = nameKeys(fn.qualifiedName);
     push(views.functions, exact, entry);
     for (const suffix of suffixes) push(views.functionsBySuffix, suffix, entry);
-    for (const trait of fn.traits) countTrait(views, trait, fn.name, 1);
   }
+  for (const [prefix, counts] of views.namesByTrait) countTraits(counts, prefix, facts, 1);
 }
 
-/** The kind of a trait: its text up to and including the first `:`, or all of it. */
-function traitKind(trait: string): string {
-  const colon = trait.indexOf(':');
-  return colon === -1 ? trait : trait.slice(0, colon + 1);
-}
-
-function countTrait(views: FunctionViews, trait: string, name: string, step: 1 | -1): void {
-  const kind = traitKind(trait);
-  let counts = views.namesByTrait.get(kind);
-  if (!counts) views.namesByTrait.set(kind, (counts = new Map()));
-  const count = (counts.get(name) ?? 0) + step;
-  if (count > 0) counts.set(name, count);
-  else counts.delete(name);
+/** Counts (`step` 1) or uncounts (-1) the functions of a file with a trait starting with `prefix`. */
+function countTraits(
+  counts: Map<string, number>,
+  prefix: string,
+  facts: FileFacts,
+  step: 1 | -1,
+): void {
+  for (const fn of facts.functions) {
+    if (!fn.traits.some((trait) => trait.startsWith(prefix))) continue;
+    const count = (counts.get(fn.name) ?? 0) + step;
+    if (count > 0) counts.set(fn.name, count);
+    else counts.delete(fn.name);
+  }
 }
 
 function removeFunctions(views: FunctionViews, facts: FileFacts): void {
@@ -1451,8 +1456,8 @@ function removeFunctions(views: FunctionViews, facts: FileFacts): void {
     const { exact, suffixes } = nameKeys(fn.qualifiedName);
     dropFile(views.functions, exact, facts.file);
     for (const suffix of suffixes) dropFile(views.functionsBySuffix, suffix, facts.file);
-    for (const trait of fn.traits) countTrait(views, trait, fn.name, -1);
   }
+  for (const [prefix, counts] of views.namesByTrait) countTraits(counts, prefix, facts, -1);
 }
 
 /** SQLAlchemy names `index=True` indexes `ix_<table>_<column>`, so migrations can drop them by name. */
