@@ -491,6 +491,27 @@ describe('rule messages', () => {
     ]);
   });
 
+  it('prisma-find-many-without-take names a take that bounds nothing, and offers no second take', async () => {
+    const { findings } = await analyzeOne(
+      'src/routes.ts',
+      [
+        "import express from 'express';",
+        "import { prisma } from './db';",
+        'const app = express();',
+        'async function profiles({ take = Number.MAX_SAFE_INTEGER }: { take?: number }) {',
+        '  return prisma.symbolProfile.findMany({ take });',
+        '}',
+        "app.get('/profiles', async (_req, res) => res.json(await profiles({})));",
+      ].join('\n'),
+    );
+    const [finding] = findings.filter((f) => f.ruleId === 'prisma-find-many-without-take');
+    assert.match(
+      finding?.message ?? '',
+      /^`prisma\.symbolProfile\.findMany\(\)` reads with `take` defaulting to `Number\.MAX_SAFE_INTEGER`, which bounds nothing: it loads every matching `SymbolProfile` row on each request .*give `take` a page-sized default/,
+    );
+    assert.deepEqual(finding?.fixes ?? [], []);
+  });
+
   it('Prisma findings quote a delegate picked at run time as written, with no model', async () => {
     const { findings } = await analyzeOne(
       'src/routes.ts',

@@ -21,6 +21,7 @@ import {
   type RequestPath,
 } from '../../server/src/typescript/request-paths';
 import { fanOutAdvice, rowsFanOut } from '../../server/src/typescript/row-fan-out';
+import { endlessTake } from '../../server/src/typescript/unbounded-take';
 
 /** The unique ways to pick one row of a model: single key fields, and composite keys. */
 interface ModelKeys {
@@ -122,7 +123,8 @@ function boundedOrOpaque(
   // Arguments built elsewhere (`findMany(args)`, `findMany(buildQuery(req))`) may carry `take`.
   if (!ts.isObjectLiteralExpression(literal)) return true;
   if (literal.properties.some(ts.isSpreadAssignment)) return true;
-  if (findProperty(literal, 'take')) return true;
+  const take = findProperty(literal, 'take');
+  if (take) return !endlessTake(take);
   const where = findProperty(literal, 'where');
   if (!where) return false;
   if (ts.isShorthandPropertyAssignment(where)) return false;
@@ -130,6 +132,15 @@ function boundedOrOpaque(
   return (
     selectsByKey(where.initializer, modelKeys(ctx, model)) || filtersByPageIds(where.initializer)
   );
+}
+
+/** How the read's `take` bounds nothing (`take: Infinity`), when it has one that does not. */
+function endlessTakeOf(call: TsCall): string | undefined {
+  const [args] = call.args;
+  const literal = args && unwrap(args);
+  if (!literal || !ts.isObjectLiteralExpression(literal)) return undefined;
+  const take = findProperty(literal, 'take');
+  return take && endlessTake(take);
 }
 
 /** `take: n` added to the options of the read `call` (`findMany`, or a fluent relation read). */
@@ -389,7 +400,11 @@ export const prismaFindManyWithoutTake: Rule = {
         '});',
       ].join('\n'),
       notFlagged: [
-        'Calls with `take` (any value, `take: limit` included).',
+        'Calls with `take` (any value, `take: limit` included), except a `take` that bounds nothing: ' +
+          '`take: Infinity` or `Number.MAX_SAFE_INTEGER`, `take ?? Number.MAX_SAFE_INTEGER`, or a `take` ' +
+          'parameter that defaults to such a value and is not written again (`{ take = ' +
+          'Number.MAX_SAFE_INTEGER }`: a caller that passes none reads every row). That is reported, ' +
+          "with no fix: the read already has its `take`, and the page size is the app's to choose.",
         '`where` filters that pin a unique field of the model (`@id`, `@unique`, or every field of an ' +
           '`@@id`/`@@unique`) to a value or an `in` list: at most one row per value comes back. The keys ' +
           'come from `schema.prisma` in the workspace; without it, only `id` counts as a key. A model ' +
@@ -481,6 +496,19 @@ export const prismaFindManyWithoutTake: Rule = {
       if (!path) continue;
       const node = call.node as ts.CallExpression;
       const { when, advice } = cadence(path);
+      const endless = endlessTakeOf(call);
+      if (endless) {
+        // The `take` is there: adding one would repeat it, and the right default is the app's.
+        ctx.report({
+          start: call.start,
+          end: node.expression.end,
+          message:
+            `\`${calleeDisplay(call, 60)}()\` reads with ${endless}, which bounds nothing: ` +
+            `it loads every ${rows} ${when} (${describeRequestPath(path)}); give \`take\` a ` +
+            'page-sized default and cap what callers pass',
+        });
+        continue;
+      }
       const everyRow = needsEveryRow(call, ctx, holders);
       ctx.report({
         start: call.start,

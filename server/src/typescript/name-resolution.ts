@@ -275,7 +275,7 @@ export function localUnchangedInitializer(id: ts.Identifier): ts.Expression | un
 }
 
 /** Whether a reference is written: `x = ...`, `x += ...`, `x++`, `[x] = ...`, `for (x of ...)`. */
-function isWrittenReference(reference: ts.Identifier): boolean {
+export function isWrittenReference(reference: ts.Identifier): boolean {
   const parent = reference.parent;
   if (
     (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) &&
