@@ -492,6 +492,8 @@ function returnedByCall(
   ctx: FileContext,
   model: PythonModel,
   chain: Chain,
+  loop: PyLoop,
+  variable: string,
 ): ModelQuery | undefined {
   const { root, links } = chain;
   const last = links[links.length - 1];
@@ -500,6 +502,11 @@ function returnedByCall(
   const called = root.type === 'identifier' && last?.kind === 'call' && dotted;
   const node = !last ? root : called ? last.node : undefined;
   if (node?.type !== 'call') return undefined;
+  // Which functions carry a trait is known only once every file is read: a scan holds the rule
+  // back until then, so only loops that read a relation of some model ask.
+  const relations = ctx.index.relationNames();
+  if (attributeReads(perItemParts(loop), variable, relations, model.source).size === 0)
+    return undefined;
   const name = last?.name ?? trailingName(root.childForFieldName('function'));
   if (!ctx.index.hasFunctionWithTrait(RETURNS_ROWS, name)) return undefined;
   const call = model.callsByRange.get(`${node.startIndex}:${node.endIndex}`);
@@ -1160,7 +1167,7 @@ export const lazyLoadInLoop: Rule = {
         'is followed too, as is a Django related manager a model of another file adds (`for order ' +
         'in customer.orders.all()` of `customer = ForeignKey(Customer, related_name="orders")`). ' +
         'Also loops over what a function of the workspace returns (`for w in ' +
-        'load_workshops(db)`, or a local bound once to the call), when every `return` of it hands ' +
+        'load_workshops(db)`, `await load_workshops(db)` of an `async def`, or a local bound once to the call), when every `return` of it hands ' +
         'back the rows of a query of one model (`.all()`, `list(db.scalars(stmt))`, a Django ' +
         'queryset, a local bound to one) or an empty list: read as that query, with its loaders. ' +
         'Tortoise ORM: loops over an awaited queryset of a Tortoise ' +
@@ -1289,7 +1296,7 @@ export const lazyLoadInLoop: Rule = {
         ownQuerySetRows(ctx, model, loop, chain) ??
         relatedRows(ctx, model, loop, rowLoops) ??
         defaultAccessorRows(ctx, chain, loop, rowLoops) ??
-        returnedByCall(ctx, model, chain);
+        returnedByCall(ctx, model, chain, loop, target.text);
       if (!rows) {
         if (awaits) checkTortoiseLoop(ctx, model, loop, target.text);
         continue;

@@ -140,6 +140,8 @@ interface Views {
   keyColumnNames?: ReadonlySet<string>;
   /** Attribute names of the Django related managers every model declares, built on first use. */
   djangoRelatedManagers?: ReadonlySet<string>;
+  /** Relationship and related-manager names of every model, built on first use. */
+  relationNames?: ReadonlySet<string>;
   /** The related managers of the workspace by `<class>.<manager>`, built on first use. */
   djangoRelatedRows?: ReadonlyMap<string, readonly RelatedRowsFact[]>;
   /** The reverse accessors left at their default name, by name, built on first use. */
@@ -926,6 +928,23 @@ export class WorkspaceIndex {
       view.djangoRelatedManagers = names;
     }
     return view.djangoRelatedManagers;
+  }
+
+  /**
+   * Names of the relations models of the workspace have (`relationships`, Django related
+   * managers): an attribute read by any other name is no relation of any of them.
+   */
+  relationNames(): ReadonlySet<string> {
+    const view = this.view();
+    if (!view.relationNames) {
+      const names = new Set<string>();
+      for (const tables of view.tablesByName.values())
+        for (const { table } of tables)
+          for (const name of [...table.relationships, ...(table.relatedManagers ?? [])])
+            names.add(name);
+      view.relationNames = names;
+    }
+    return view.relationNames;
   }
 
   /**
