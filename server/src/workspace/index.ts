@@ -21,6 +21,7 @@ import {
   type QuerySetPin,
   type Reexport,
   type RelatedRowsFact,
+  type RelationshipFact,
   type TableFact,
 } from './facts';
 import { dropFile, nameKeys, NamedViews, push, type NamedEntry } from './named-views';
@@ -1245,6 +1246,7 @@ export class WorkspaceIndex {
       }
     }
     for (const { entry, parent } of singleTables) foldSingleTable(views, entry, parent);
+    addBackrefs(views);
     for (const { file, operations } of ddlOps) applyOperations(views.indexes, file, operations);
     for (const { file, migration, operations } of orderMigrations(migrationOps)) {
       views.migrationFiles.push({ file, migration });
@@ -1297,6 +1299,43 @@ function foldSingleTable(
     singleTableClasses: [...(table.singleTableClasses ?? []), className],
   };
   push(views.tablesByClass, className, target);
+}
+
+/**
+ * The relationships `backref=` adds to the classes SQLAlchemy relationships point to
+ * (`relationship("Task", backref="incident")` on `Incident` gives `Task.incident`), wherever the
+ * target is declared: recorded on the target's tables with the class they point back to, unless
+ * the target declares that name itself. New facts: each file's own stay as it declared them.
+ */
+function addBackrefs(views: Views): void {
+  const added = new Map<IndexedTable, Record<string, RelationshipFact>>();
+  for (const tables of views.tablesByName.values()) {
+    for (const { table } of tables) {
+      if (!table.className || !table.relationshipDetails) continue;
+      for (const details of Object.values(table.relationshipDetails)) {
+        const { target, backref } = details;
+        if (!target || !backref) continue;
+        const reverse: RelationshipFact = {
+          target: table.className,
+          ...(backref.lazy ? { lazy: backref.lazy } : {}),
+        };
+        for (const entry of views.tablesByClass.get(target) ?? []) {
+          if (entry.table.relationships.includes(backref.name)) continue;
+          let found = added.get(entry);
+          if (!found) added.set(entry, (found = {}));
+          found[backref.name] ??= reverse;
+        }
+      }
+    }
+  }
+  for (const [entry, reverse] of added) {
+    const { table } = entry;
+    entry.table = {
+      ...table,
+      relationships: [...table.relationships, ...Object.keys(reverse)],
+      relationshipDetails: { ...table.relationshipDetails, ...reverse },
+    };
+  }
 }
 
 /** The related managers the workspace's Django models add, grouped by `keyOf` (none: left out). */
