@@ -129,15 +129,10 @@ function readClassRelations(cls: PyClass, into: Relations): void {
       const declared = readRelationship(value, assignment.childForFieldName('type'), cls.name);
       const target = declared?.target;
       addRelation(into, cls.name, left.text, sqlAlchemyRelation(declared));
-      const backref = stringValue(keywordArg(args, 'backref'));
+      const backref = declared?.backref;
       if (backref && target) {
-        const reverse = {
-          kind: 'sqlalchemy',
-          lazy: true,
-          eagerable: true,
-          target: cls.name,
-        } as const;
-        addRelation(into, target, backref, reverse);
+        const reverse = sqlAlchemyRelation({ target: cls.name, lazy: backref.lazy });
+        addRelation(into, target, backref.name, reverse);
       }
     } else if (DJANGO_TO_ONE.has(called) || DJANGO_TO_MANY.has(called)) {
       const target = relationTargetClass(args, cls.name);
@@ -492,6 +487,8 @@ function returnedByCall(
   ctx: FileContext,
   model: PythonModel,
   chain: Chain,
+  loop: PyLoop,
+  variable: string,
 ): ModelQuery | undefined {
   const { root, links } = chain;
   const last = links[links.length - 1];
@@ -500,6 +497,11 @@ function returnedByCall(
   const called = root.type === 'identifier' && last?.kind === 'call' && dotted;
   const node = !last ? root : called ? last.node : undefined;
   if (node?.type !== 'call') return undefined;
+  // Which functions carry a trait is known only once every file is read: a scan holds the rule
+  // back until then, so only loops that read a relation of some model ask.
+  const relations = ctx.index.relationNames();
+  if (attributeReads(perItemParts(loop), variable, relations, model.source).size === 0)
+    return undefined;
   const name = last?.name ?? trailingName(root.childForFieldName('function'));
   if (!ctx.index.hasFunctionWithTrait(RETURNS_ROWS, name)) return undefined;
   const call = model.callsByRange.get(`${node.startIndex}:${node.endIndex}`);
@@ -1158,9 +1160,13 @@ export const lazyLoadInLoop: Rule = {
         '`Mapped[list["Hall"]]`, SQLModel `list["Hero"]`) and its `lazy=` strategy, so a loop over ' +
         'a relationship of rows of a model declared elsewhere (`for session in workshop.sessions`) ' +
         'is followed too, as is a Django related manager a model of another file adds (`for order ' +
-        'in customer.orders.all()` of `customer = ForeignKey(Customer, related_name="orders")`). ' +
+        'in customer.orders.all()` of `customer = ForeignKey(Customer, related_name="orders")`), ' +
+        'and a relationship the `backref=` of another model adds, wherever either is declared ' +
+        '(`Speaker.talks` of `speaker = relationship("Speaker", backref="talks")` on `Talk`, ' +
+        'lazy unless `backref("talks", lazy="selectin")` says otherwise). ' +
         'Also loops over what a function of the workspace returns (`for w in ' +
-        'load_workshops(db)`, or a local bound once to the call), when every `return` of it hands ' +
+        'load_workshops(db)`, `await load_workshops(db)` of an `async def`, or a local bound ' +
+        'once to the call), when every `return` of it hands ' +
         'back the rows of a query of one model (`.all()`, `list(db.scalars(stmt))`, a Django ' +
         'queryset, a local bound to one) or an empty list: read as that query, with its loaders. ' +
         'Tortoise ORM: loops over an awaited queryset of a Tortoise ' +
@@ -1221,6 +1227,10 @@ export const lazyLoadInLoop: Rule = {
           'multi-entity or column query (`db.query(Ticket.id)`), `session.execute(select(X))` without ' +
           '`.scalars()` (rows, not objects), Django `.values()`.',
         'Relationship reads inside functions or lambdas defined in the loop.',
+        'A relationship a `backref=` of a model in another file adds to a class the checked file ' +
+          'declares (that class is read from its own declaration), and a `backref=` whose ' +
+          'relationship names no class (`relationship(lambda: Talk, backref="x")` without an ' +
+          'annotation) or whose name is not a string (`backref=name`).',
         "In a loop over a Django related manager of an outer loop's rows (`for order in " +
           'customer.orders.all()`), reads of the foreign key back to that row (`order.customer`), ' +
           'which Django fills.',
@@ -1289,7 +1299,7 @@ export const lazyLoadInLoop: Rule = {
         ownQuerySetRows(ctx, model, loop, chain) ??
         relatedRows(ctx, model, loop, rowLoops) ??
         defaultAccessorRows(ctx, chain, loop, rowLoops) ??
-        returnedByCall(ctx, model, chain);
+        returnedByCall(ctx, model, chain, loop, target.text);
       if (!rows) {
         if (awaits) checkTortoiseLoop(ctx, model, loop, target.text);
         continue;

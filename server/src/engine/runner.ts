@@ -127,6 +127,7 @@ const FUNCTION_QUERIES = new Set<PropertyKey>([
   'instanceClassNames',
   'callSitesNamed',
   'changesImportedMember',
+  'hasFunctionWithTrait',
 ]);
 
 /** The index as a rule sees it while function facts are incomplete: function queries defer the rule. */

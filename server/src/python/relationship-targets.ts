@@ -41,9 +41,25 @@ export function annotationTarget(annotation: Node | null | undefined): string | 
 }
 
 /**
+ * The relationship `backref=` adds to the target class: `backref="tasks"` (lazy by default, not
+ * the declaring relationship's `lazy=`), or `backref=backref("tasks", lazy="selectin")`.
+ */
+export function readBackref(args: Node): RelationshipFact['backref'] {
+  const value = keywordArg(args, 'backref');
+  const name = stringValue(value);
+  if (name) return { name };
+  if (calledName(value) !== 'backref') return undefined;
+  const backrefArgs = value!.childForFieldName('arguments');
+  const named = backrefArgs && stringValue(positionalArgs(backrefArgs)[0]);
+  if (!named) return undefined;
+  const lazy = stringValue(keywordArg(backrefArgs, 'lazy'));
+  return lazy ? { name: named, lazy } : { name: named };
+}
+
+/**
  * The target and `lazy=` strategy of `relationship("X", lazy="selectin")` (`dynamic_loader(...)`
- * is `dynamic`), the annotation naming the target when the call does not. Undefined when the
- * declaration says neither.
+ * is `dynamic`), the annotation naming the target when the call does not, and the relationship
+ * its `backref=` adds to the target. Undefined when the declaration says none of these.
  */
 export function readRelationship(
   call: Node,
@@ -58,6 +74,12 @@ export function readRelationship(
       : args
         ? stringValue(keywordArg(args, 'lazy'))
         : undefined;
+  // The class it adds to must be known.
+  const backref = target && args ? readBackref(args) : undefined;
   if (!target && !lazy) return undefined;
-  return { ...(target ? { target } : {}), ...(lazy ? { lazy } : {}) };
+  return {
+    ...(target ? { target } : {}),
+    ...(lazy ? { lazy } : {}),
+    ...(backref ? { backref } : {}),
+  };
 }

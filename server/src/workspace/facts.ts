@@ -406,6 +406,11 @@ export interface RelationshipFact {
   target?: string;
   /** Its `lazy=` strategy as written (`selectin`, `dynamic`); `dynamic` for `dynamic_loader`. */
   lazy?: string;
+  /**
+   * The relationship its `backref=` adds to `target`, pointing back to the declaring class:
+   * `backref="tasks"`, or `backref=backref("tasks", lazy="selectin")` with its own strategy.
+   */
+  backref?: { name: string; lazy?: string };
 }
 
 /** An index created or dropped by a migration or a DDL statement, in file order. */

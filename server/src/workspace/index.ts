@@ -21,6 +21,7 @@ import {
   type QuerySetPin,
   type Reexport,
   type RelatedRowsFact,
+  type RelationshipFact,
   type TableFact,
 } from './facts';
 import { dropFile, nameKeys, NamedViews, push, type NamedEntry } from './named-views';
@@ -140,6 +141,8 @@ interface Views {
   keyColumnNames?: ReadonlySet<string>;
   /** Attribute names of the Django related managers every model declares, built on first use. */
   djangoRelatedManagers?: ReadonlySet<string>;
+  /** Relationship and related-manager names of every model, built on first use. */
+  relationNames?: ReadonlySet<string>;
   /** The related managers of the workspace by `<class>.<manager>`, built on first use. */
   djangoRelatedRows?: ReadonlyMap<string, readonly RelatedRowsFact[]>;
   /** The reverse accessors left at their default name, by name, built on first use. */
@@ -929,6 +932,23 @@ export class WorkspaceIndex {
   }
 
   /**
+   * Names of the relations models of the workspace have (`relationships`, Django related
+   * managers): an attribute read by any other name is no relation of any of them.
+   */
+  relationNames(): ReadonlySet<string> {
+    const view = this.view();
+    if (!view.relationNames) {
+      const names = new Set<string>();
+      for (const tables of view.tablesByName.values())
+        for (const { table } of tables)
+          for (const name of [...table.relationships, ...(table.relatedManagers ?? [])])
+            names.add(name);
+      view.relationNames = names;
+    }
+    return view.relationNames;
+  }
+
+  /**
    * The class of the rows a Django related manager holds, read from an instance of `className`
    * (`Project` for `projects` on `Release`, of `projects = ManyToManyField(Project)` on `Release`,
    * or of `releases = ManyToManyField(Release, related_name="projects")` on `Project`): undefined
@@ -1226,6 +1246,7 @@ export class WorkspaceIndex {
       }
     }
     for (const { entry, parent } of singleTables) foldSingleTable(views, entry, parent);
+    addBackrefs(views);
     for (const { file, operations } of ddlOps) applyOperations(views.indexes, file, operations);
     for (const { file, migration, operations } of orderMigrations(migrationOps)) {
       views.migrationFiles.push({ file, migration });
@@ -1278,6 +1299,43 @@ function foldSingleTable(
     singleTableClasses: [...(table.singleTableClasses ?? []), className],
   };
   push(views.tablesByClass, className, target);
+}
+
+/**
+ * The relationships `backref=` adds to the classes SQLAlchemy relationships point to
+ * (`relationship("Task", backref="incident")` on `Incident` gives `Task.incident`), wherever the
+ * target is declared: recorded on the target's tables with the class they point back to, unless
+ * the target declares that name itself. New facts: each file's own stay as it declared them.
+ */
+function addBackrefs(views: Views): void {
+  const added = new Map<IndexedTable, Record<string, RelationshipFact>>();
+  for (const tables of views.tablesByName.values()) {
+    for (const { table } of tables) {
+      if (!table.className || !table.relationshipDetails) continue;
+      for (const details of Object.values(table.relationshipDetails)) {
+        const { target, backref } = details;
+        if (!target || !backref) continue;
+        const reverse: RelationshipFact = {
+          target: table.className,
+          ...(backref.lazy ? { lazy: backref.lazy } : {}),
+        };
+        for (const entry of views.tablesByClass.get(target) ?? []) {
+          if (entry.table.relationships.includes(backref.name)) continue;
+          let found = added.get(entry);
+          if (!found) added.set(entry, (found = {}));
+          found[backref.name] ??= reverse;
+        }
+      }
+    }
+  }
+  for (const [entry, reverse] of added) {
+    const { table } = entry;
+    entry.table = {
+      ...table,
+      relationships: [...table.relationships, ...Object.keys(reverse)],
+      relationshipDetails: { ...table.relationshipDetails, ...reverse },
+    };
+  }
 }
 
 /** The related managers the workspace's Django models add, grouped by `keyOf` (none: left out). */
