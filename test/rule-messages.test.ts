@@ -1357,6 +1357,55 @@ describe('rule messages', () => {
     assert.match(unbounded, /saves every row through the overridden `save\(\)`.*`\.iterator\(\)`$/);
   });
 
+  it('query-in-loop keeps a per-row delete of related manager rows the model overrides out of bulk advice', async () => {
+    // Modelled on Mayan EDMS: a retention job deletes each expired document of each document type
+    // through the type's related manager, and `Document.delete()` moves the row to the trash.
+    const models = [
+      'from django.db import models',
+      '',
+      'class DocumentType(models.Model):',
+      '    label = models.CharField(max_length=64)',
+      '',
+      'class Document(models.Model):',
+      '    document_type = models.ForeignKey(',
+      '        on_delete=models.CASCADE, related_name="documents", to=DocumentType',
+      '    )',
+      '    date_added = models.DateTimeField(db_index=True)',
+      '',
+      '    def delete(self, *args, **kwargs):',
+      '        return super().delete(*args, **kwargs)',
+      '',
+      'class Draft(models.Model):',
+      '    document_type = models.ForeignKey(',
+      '        DocumentType, on_delete=models.CASCADE, related_name="drafts"',
+      '    )',
+    ].join('\n');
+    const services = [
+      'from docs.models import DocumentType',
+      '',
+      'def check_trash_periods(cutoff):',
+      '    for document_type in DocumentType.objects.all():',
+      '        for document in document_type.documents.filter(date_added__lt=cutoff):',
+      '            document.delete()',
+      '        drafts = document_type.drafts.all()',
+      '        for draft in drafts:',
+      '            draft.delete()',
+    ].join('\n');
+    const files = [
+      { relativePath: 'docs/models.py', text: models },
+      { relativePath: 'docs/services.py', text: services },
+    ];
+    const messages = await messagesIn('query-in-loop', files);
+    const remove = messages.find((message) => message.startsWith('`document.delete('));
+    const plain = messages.find((message) => message.startsWith('`draft.delete('));
+    assert.match(
+      remove ?? '',
+      /`Document\.delete\(\)` is overridden: a queryset `delete\(\)` would skip it/,
+    );
+    // Near miss: the rows of a related manager whose model keeps Django's `delete()`.
+    assert.match(plain ?? '', /delete the rows in one statement with `delete\(\)` on the queryset/);
+  });
+
   it('query-in-loop keeps bulk_create and bulk_update out of advice for models with save hooks', async () => {
     const models = [
       'from django.db import models',

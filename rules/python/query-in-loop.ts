@@ -259,7 +259,8 @@ export const queryInLoop: Rule = {
         'manager that a model of the workspace declares (`for post in author.posts.all()`, ' +
         '`author.post_set.filter(...)`, a `ManyToManyField`, also through a variable built from one ' +
         'and narrowed by itself, `items = items.filter(...)`, and `for i, post in enumerate(...)`; when the model of the workspace overrides ' +
-        'that `save()`/`delete()`, itself or through an abstract base, the advice says a queryset ' +
+        'that `save()`/`delete()`, itself or through an abstract base (for a related manager, the one ' +
+        'model whose field adds a manager of that name, `related_name="documents"`), the advice says a queryset ' +
         '`update()`/`delete()` would skip the override instead of offering it; likewise, for a ' +
         '`save()` per row or a `Model.objects.create(...)` per item, when the model has ' +
         'django-lifecycle hooks that run on save (`@hook(AFTER_CREATE)`, not the delete ones) or the ' +
