@@ -1406,6 +1406,51 @@ describe('rule messages', () => {
     assert.match(plain ?? '', /delete the rows in one statement with `delete\(\)` on the queryset/);
   });
 
+  it('query-in-loop keeps bulk advice out of a save given a keyword Django does not take', async () => {
+    // Modelled on Kolibri: its syncable models inherit a `save()` from a sync library outside the
+    // workspace that takes `update_dirty_bit_to`; the bulk forms would skip it.
+    const models = [
+      'from django.db import models',
+      'from morango.models import SyncableModel',
+      '',
+      'class Lesson(SyncableModel):',
+      '    title = models.CharField(max_length=50)',
+      '',
+      'class LessonAssignment(SyncableModel):',
+      '    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE)',
+      '    collection_id = models.UUIDField()',
+    ].join('\n');
+    const services = [
+      'from lessons.models import Lesson, LessonAssignment',
+      '',
+      'def sync_assignments(user_id, collection_id):',
+      '    for lesson in Lesson.objects.filter(title__startswith="x"):',
+      '        assignment = LessonAssignment(lesson=lesson, collection_id=collection_id)',
+      '        assignment.save(update_dirty_bit_to=False)',
+      '    for assignment in LessonAssignment.objects.filter(lesson__title="x"):',
+      '        assignment.collection_id = collection_id',
+      '        assignment.save(update_dirty_bit_to=False)',
+      '    for assignment in LessonAssignment.objects.filter(lesson__title="y"):',
+      '        assignment.collection_id = collection_id',
+      '        assignment.save(update_fields=["collection_id"])',
+    ].join('\n');
+    const files = [
+      { relativePath: 'lessons/models.py', text: models },
+      { relativePath: 'lessons/services.py', text: services },
+    ];
+    const [insert, update, plain] = await messagesIn('query-in-loop', files);
+    assert.match(
+      insert,
+      /one `bulk_create\(\[\.\.\.\]\)` would skip the `save\(\)` that takes `update_dirty_bit_to`, which Django's own does not/,
+    );
+    assert.match(
+      update,
+      /a queryset `update\(\.\.\.\)` or `bulk_update` would skip the `save\(\)` that takes `update_dirty_bit_to`/,
+    );
+    // Near miss: Django's own keywords say nothing of an override.
+    assert.match(plain, /write the rows in one statement with `update\(\.\.\.\)` on the queryset/);
+  });
+
   it('query-in-loop keeps bulk_create and bulk_update out of advice for models with save hooks', async () => {
     const models = [
       'from django.db import models',

@@ -260,7 +260,9 @@ export const queryInLoop: Rule = {
         '`author.post_set.filter(...)`, a `ManyToManyField`, also through a variable built from one ' +
         'and narrowed by itself, `items = items.filter(...)`, and `for i, post in enumerate(...)`; when the model of the workspace overrides ' +
         'that `save()`/`delete()`, itself or through an abstract base (for a related manager, the one ' +
-        'model whose field adds a manager of that name, `related_name="documents"`), the advice says a queryset ' +
+        'model whose field adds a manager of that name, `related_name="documents"`), or when the write is given a ' +
+        "keyword Django's own does not take (`row.save(update_dirty_bit_to=False)`: an override in a base " +
+        'class the workspace may not hold), the advice says a queryset ' +
         '`update()`/`delete()` would skip the override instead of offering it; likewise, for a ' +
         '`save()` per row or a `Model.objects.create(...)` per item, when the model has ' +
         'django-lifecycle hooks that run on save (`@hook(AFTER_CREATE)`, not the delete ones) or the ' +

@@ -230,6 +230,36 @@ const RUNS_OVERRIDES: Record<string, readonly string[]> = {
   adelete: ['delete', 'adelete'],
 };
 
+/** The keywords Django's own `Model.save()` / `Model.delete()` take. */
+const DJANGO_WRITE_KEYWORDS: Record<string, ReadonlySet<string>> = {
+  save: new Set(['force_insert', 'force_update', 'using', 'update_fields']),
+  delete: new Set(['using', 'keep_parents']),
+};
+
+/**
+ * A keyword a row's `save()`/`delete()` is given that Django's own does not take
+ * (`lesson.save(update_dirty_bit_to=False)`, `document.save(_user=user)`): the model or a base
+ * class the workspace may not hold (a sync library's) overrides the write, which the bulk forms
+ * would skip. Undefined for other calls.
+ */
+export function customWriteKeyword(call: PyCall): string | undefined {
+  const known = DJANGO_WRITE_KEYWORDS[call.method.replace(/^a(?=save|delete)/, '')];
+  if (!known) return undefined;
+  for (const arg of call.args.namedChildren) {
+    const name = arg?.type === 'keyword_argument' ? arg.childForFieldName('name')?.text : undefined;
+    if (name && !known.has(name)) return name;
+  }
+  return undefined;
+}
+
+/** For a message: the override a custom keyword shows, as what a bulk write would skip. */
+export function skippedCustomWrite(call: PyCall): string | undefined {
+  const keyword = customWriteKeyword(call);
+  return keyword
+    ? `the \`${call.method}()\` that takes \`${keyword}\`, which Django's own does not (an override, in the model or a base class)`
+    : undefined;
+}
+
 /** Row writes a Django model class overrides (`WorkspaceIndex.djangoOverriddenWrites`). */
 export type OverriddenWrites = (className: string) => ReadonlySet<string>;
 
@@ -556,6 +586,11 @@ export function djangoBatchWrite(
   if (override) {
     const bulk = saves ? `\`${a}update(...)\` or \`${a}bulk_update\`` : `\`${a}delete()\``;
     return `\`${override.className}.${override.method}()\` is overridden: a queryset ${bulk} would skip it; batch what it does, or keep the loop and page through the rows`;
+  }
+  const custom = skippedCustomWrite(call);
+  if (custom) {
+    const bulk = saves ? `\`${a}update(...)\` or \`${a}bulk_update\`` : `\`${a}delete()\``;
+    return `a queryset ${bulk} would skip ${custom}: batch what it does, or keep the loop and page through the rows`;
   }
   const rowClass = saves ? rowWriteClass(call, model, hooks.relatedRows) : undefined;
   const runs = rowClass ? hooks.saveHooks(rowClass) : [];
