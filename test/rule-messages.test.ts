@@ -1451,6 +1451,54 @@ describe('rule messages', () => {
     assert.match(plain, /write the rows in one statement with `update\(\.\.\.\)` on the queryset/);
   });
 
+  it('query-in-loop offers no Prefetch for a related read whose filter takes values of each row', async () => {
+    // Modelled on Mayan EDMS: each document type keeps its trashed documents for its own period.
+    const models = [
+      'from django.db import models',
+      '',
+      'class DocumentType(models.Model):',
+      '    trash_days = models.IntegerField(default=30)',
+      '',
+      'class Document(models.Model):',
+      '    document_type = models.ForeignKey(',
+      '        DocumentType, on_delete=models.CASCADE, related_name="documents"',
+      '    )',
+      '    date_added = models.DateTimeField(db_index=True)',
+    ].join('\n');
+    const services = [
+      'from datetime import timedelta',
+      'from django.utils.timezone import now',
+      'from docs.models import DocumentType',
+      '',
+      'def expired_per_type():',
+      '    out = []',
+      '    for document_type in DocumentType.objects.all():',
+      '        delta = timedelta(days=document_type.trash_days)',
+      '        out.append(list(document_type.documents.filter(date_added__lt=now() - delta)))',
+      '    return out',
+      '',
+      'def expired_before(cutoff):',
+      '    out = []',
+      '    for document_type in DocumentType.objects.all():',
+      '        out.append(list(document_type.documents.filter(date_added__lt=cutoff)))',
+      '    return out',
+    ].join('\n');
+    const files = [
+      { relativePath: 'docs/models.py', text: models },
+      { relativePath: 'docs/services.py', text: services },
+    ];
+    const [perRow, shared] = await messagesIn('query-in-loop', files);
+    assert.match(
+      perRow,
+      /its filter takes values of each row, which one `Prefetch\("documents", queryset=\.\.\.\)` cannot state/,
+    );
+    // Near miss: one condition for every row fits one `Prefetch` queryset.
+    assert.match(
+      shared,
+      /prefetch the rows it needs with `prefetch_related\(Prefetch\("documents"/,
+    );
+  });
+
   it('query-in-loop keeps bulk_create and bulk_update out of advice for models with save hooks', async () => {
     const models = [
       'from django.db import models',

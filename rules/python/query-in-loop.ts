@@ -280,7 +280,9 @@ export const queryInLoop: Rule = {
         "iterated, `list(...)` or `len(...)`) when the loop's queryset is built in the function (also " +
         'sliced into a variable: `customers = Customer.objects.order_by("name")[:100]`) without ' +
         'a `prefetch_related` that names the manager (a `prefetch_related` does not help `.filter(...)`, ' +
-        '`.order_by(...)`, `.last()`: they derive a new queryset and query again), and pymongo/Motor collection commands ' +
+        '`.order_by(...)`, `.last()`: they derive a new queryset and query again; when the filter takes ' +
+        'values of the row, `filter(date__lt=now() - delta)` after `delta = timedelta(days=type.days)`, the ' +
+        'advice offers no `Prefetch`, whose one queryset cannot state a condition per row), and pymongo/Motor collection commands ' +
         '(`db.users.find_one`, `insert_one`, `count_documents`, ...) on a collection reached through ' +
         'a name that says database or collection (`db`, `mongo_db`, `orders_collection`), and ' +
         'awaited queries of the async ORMs Tortoise and Beanie on a model class (one whose module ' +
