@@ -1378,6 +1378,148 @@ describe('rule messages', () => {
     assert.match(unbounded, /saves every row through the overridden `save\(\)`.*`\.iterator\(\)`$/);
   });
 
+  it('query-in-loop keeps a per-row delete of related manager rows the model overrides out of bulk advice', async () => {
+    // Modelled on Mayan EDMS: a retention job deletes each expired document of each document type
+    // through the type's related manager, and `Document.delete()` moves the row to the trash.
+    const models = [
+      'from django.db import models',
+      '',
+      'class DocumentType(models.Model):',
+      '    label = models.CharField(max_length=64)',
+      '',
+      'class Document(models.Model):',
+      '    document_type = models.ForeignKey(',
+      '        on_delete=models.CASCADE, related_name="documents", to=DocumentType',
+      '    )',
+      '    date_added = models.DateTimeField(db_index=True)',
+      '',
+      '    def delete(self, *args, **kwargs):',
+      '        return super().delete(*args, **kwargs)',
+      '',
+      'class Draft(models.Model):',
+      '    document_type = models.ForeignKey(',
+      '        DocumentType, on_delete=models.CASCADE, related_name="drafts"',
+      '    )',
+    ].join('\n');
+    const services = [
+      'from docs.models import DocumentType',
+      '',
+      'def check_trash_periods(cutoff):',
+      '    for document_type in DocumentType.objects.all():',
+      '        for document in document_type.documents.filter(date_added__lt=cutoff):',
+      '            document.delete()',
+      '        drafts = document_type.drafts.all()',
+      '        for draft in drafts:',
+      '            draft.delete()',
+    ].join('\n');
+    const files = [
+      { relativePath: 'docs/models.py', text: models },
+      { relativePath: 'docs/services.py', text: services },
+    ];
+    const messages = await messagesIn('query-in-loop', files);
+    const remove = messages.find((message) => message.startsWith('`document.delete('));
+    const plain = messages.find((message) => message.startsWith('`draft.delete('));
+    assert.match(
+      remove ?? '',
+      /`Document\.delete\(\)` is overridden: a queryset `delete\(\)` would skip it/,
+    );
+    // Near miss: the rows of a related manager whose model keeps Django's `delete()`.
+    assert.match(plain ?? '', /delete the rows in one statement with `delete\(\)` on the queryset/);
+  });
+
+  it('query-in-loop keeps bulk advice out of a save given a keyword Django does not take', async () => {
+    // Modelled on Kolibri: its syncable models inherit a `save()` from a sync library outside the
+    // workspace that takes `update_dirty_bit_to`; the bulk forms would skip it.
+    const models = [
+      'from django.db import models',
+      'from morango.models import SyncableModel',
+      '',
+      'class Lesson(SyncableModel):',
+      '    title = models.CharField(max_length=50)',
+      '',
+      'class LessonAssignment(SyncableModel):',
+      '    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE)',
+      '    collection_id = models.UUIDField()',
+    ].join('\n');
+    const services = [
+      'from lessons.models import Lesson, LessonAssignment',
+      '',
+      'def sync_assignments(user_id, collection_id):',
+      '    for lesson in Lesson.objects.filter(title__startswith="x"):',
+      '        assignment = LessonAssignment(lesson=lesson, collection_id=collection_id)',
+      '        assignment.save(update_dirty_bit_to=False)',
+      '    for assignment in LessonAssignment.objects.filter(lesson__title="x"):',
+      '        assignment.collection_id = collection_id',
+      '        assignment.save(update_dirty_bit_to=False)',
+      '    for assignment in LessonAssignment.objects.filter(lesson__title="y"):',
+      '        assignment.collection_id = collection_id',
+      '        assignment.save(update_fields=["collection_id"])',
+    ].join('\n');
+    const files = [
+      { relativePath: 'lessons/models.py', text: models },
+      { relativePath: 'lessons/services.py', text: services },
+    ];
+    const [insert, update, plain] = await messagesIn('query-in-loop', files);
+    assert.match(
+      insert,
+      /one `bulk_create\(\[\.\.\.\]\)` would skip the `save\(\)` that takes `update_dirty_bit_to`, which Django's own does not/,
+    );
+    assert.match(
+      update,
+      /a queryset `update\(\.\.\.\)` or `bulk_update` would skip the `save\(\)` that takes `update_dirty_bit_to`/,
+    );
+    // Near miss: Django's own keywords say nothing of an override.
+    assert.match(plain, /write the rows in one statement with `update\(\.\.\.\)` on the queryset/);
+  });
+
+  it('query-in-loop offers no Prefetch for a related read whose filter takes values of each row', async () => {
+    // Modelled on Mayan EDMS: each document type keeps its trashed documents for its own period.
+    const models = [
+      'from django.db import models',
+      '',
+      'class DocumentType(models.Model):',
+      '    trash_days = models.IntegerField(default=30)',
+      '',
+      'class Document(models.Model):',
+      '    document_type = models.ForeignKey(',
+      '        DocumentType, on_delete=models.CASCADE, related_name="documents"',
+      '    )',
+      '    date_added = models.DateTimeField(db_index=True)',
+    ].join('\n');
+    const services = [
+      'from datetime import timedelta',
+      'from django.utils.timezone import now',
+      'from docs.models import DocumentType',
+      '',
+      'def expired_per_type():',
+      '    out = []',
+      '    for document_type in DocumentType.objects.all():',
+      '        delta = timedelta(days=document_type.trash_days)',
+      '        out.append(list(document_type.documents.filter(date_added__lt=now() - delta)))',
+      '    return out',
+      '',
+      'def expired_before(cutoff):',
+      '    out = []',
+      '    for document_type in DocumentType.objects.all():',
+      '        out.append(list(document_type.documents.filter(date_added__lt=cutoff)))',
+      '    return out',
+    ].join('\n');
+    const files = [
+      { relativePath: 'docs/models.py', text: models },
+      { relativePath: 'docs/services.py', text: services },
+    ];
+    const [perRow, shared] = await messagesIn('query-in-loop', files);
+    assert.match(
+      perRow,
+      /its filter takes values of each row, which one `Prefetch\("documents", queryset=\.\.\.\)` cannot state/,
+    );
+    // Near miss: one condition for every row fits one `Prefetch` queryset.
+    assert.match(
+      shared,
+      /prefetch the rows it needs with `prefetch_related\(Prefetch\("documents"/,
+    );
+  });
+
   it('query-in-loop keeps bulk_create and bulk_update out of advice for models with save hooks', async () => {
     const models = [
       'from django.db import models',

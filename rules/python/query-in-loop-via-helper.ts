@@ -589,6 +589,7 @@ export const queryInLoopViaHelper: Rule = {
         '    return [{"name": p.name, "owner": owners[p.owner_id].name} for p in projects]',
       ].join('\n'),
       notFlagged: [
+        "Helpers whose only round trip would be an `exec(...)` on a receiver not named like a session or database (`self.executor.exec(code)`): SQLModel's `session.exec(select(...))` counts, other `exec` methods run no query.",
         'Helpers that make no query or request, however deep the calls go (cycles are followed once).',
         'Helpers whose Tortoise- or Beanie-shaped call is on a class no module shows extending ' +
           'their model base (a plain class with an async `get` of its own), or that build a ' +

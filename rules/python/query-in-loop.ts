@@ -259,7 +259,10 @@ export const queryInLoop: Rule = {
         'manager that a model of the workspace declares (`for post in author.posts.all()`, ' +
         '`author.post_set.filter(...)`, a `ManyToManyField`, also through a variable built from one ' +
         'and narrowed by itself, `items = items.filter(...)`, and `for i, post in enumerate(...)`; when the model of the workspace overrides ' +
-        'that `save()`/`delete()`, itself or through an abstract base, the advice says a queryset ' +
+        'that `save()`/`delete()`, itself or through an abstract base (for a related manager, the one ' +
+        'model whose field adds a manager of that name, `related_name="documents"`), or when the write is given a ' +
+        "keyword Django's own does not take (`row.save(update_dirty_bit_to=False)`: an override in a base " +
+        'class the workspace may not hold), the advice says a queryset ' +
         '`update()`/`delete()` would skip the override instead of offering it; likewise, for a ' +
         '`save()` per row or a `Model.objects.create(...)` per item, when the model has ' +
         'django-lifecycle hooks that run on save (`@hook(AFTER_CREATE)`, not the delete ones) or the ' +
@@ -277,7 +280,9 @@ export const queryInLoop: Rule = {
         "iterated, `list(...)` or `len(...)`) when the loop's queryset is built in the function (also " +
         'sliced into a variable: `customers = Customer.objects.order_by("name")[:100]`) without ' +
         'a `prefetch_related` that names the manager (a `prefetch_related` does not help `.filter(...)`, ' +
-        '`.order_by(...)`, `.last()`: they derive a new queryset and query again), and pymongo/Motor collection commands ' +
+        '`.order_by(...)`, `.last()`: they derive a new queryset and query again; when the filter takes ' +
+        'values of the row, `filter(date__lt=now() - delta)` after `delta = timedelta(days=type.days)`, the ' +
+        'advice offers no `Prefetch`, whose one queryset cannot state a condition per row), and pymongo/Motor collection commands ' +
         '(`db.users.find_one`, `insert_one`, `count_documents`, ...) on a collection reached through ' +
         'a name that says database or collection (`db`, `mongo_db`, `orders_collection`), and ' +
         'awaited queries of the async ORMs Tortoise and Beanie on a model class (one whose module ' +

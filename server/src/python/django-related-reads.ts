@@ -12,7 +12,7 @@ import { localFlow } from './local-flow';
 import { loopTarget } from './loop-analysis';
 import type { PyCall, PyFunction, PyLoop, PythonModel } from './model';
 import { DJANGO_LAZY_METHODS, iteratesDjangoRows, readChainIn } from './orm';
-import { unwrap, withoutProgressWrapper } from './scope-analysis';
+import { readsVariable, unwrap, withoutProgressWrapper } from './scope-analysis';
 
 /** Methods that run a related manager's query and take no arguments. */
 const BARE_EVALUATIONS = new Set([
@@ -62,6 +62,11 @@ export interface RelatedRead {
   counts: boolean;
   /** Whether the manager is read from the loop's row (`author.posts`), not from one instance. */
   ofLoopRow: boolean;
+  /**
+   * Whether the read's filter takes values of the loop's row (`type.documents.filter(date__lt=
+   * now() - type.retention)`): a condition of its own per row, which no one `Prefetch` states.
+   */
+  filterReadsRow?: boolean;
 }
 
 /**
@@ -100,13 +105,36 @@ export function relatedManagerReadPerRow(
   if (iterable && iteratesDjangoRows(iterable, call.fn, model)) {
     const prefetched = prefetches(iterable, call.fn, model, manager);
     if (prefetched && prefetchMayAnswer) return undefined;
-    return { manager, prefetchAnswers, prefetched, counts, ofLoopRow: true };
+    const filterReadsRow = argumentsReadRow(call, row);
+    return { manager, prefetchAnswers, prefetched, counts, ofLoopRow: true, filterReadsRow };
   }
   // Rows from elsewhere (a loop over a parameter, or one instance read in a loop over other
   // items: `self.basket.lines.filter(product=p).exists()`) may come prefetched: only reads no
   // prefetch answers, through a manager the workspace declares.
   if (prefetchMayAnswer || !managers().has(manager)) return undefined;
-  return { manager, prefetchAnswers, prefetched: false, counts, ofLoopRow: !!iterable };
+  return {
+    manager,
+    prefetchAnswers,
+    prefetched: false,
+    counts,
+    ofLoopRow: !!iterable,
+    filterReadsRow: !!iterable && argumentsReadRow(call, row),
+  };
+}
+
+/**
+ * Whether a call's arguments read the loop variable `row`, themselves or through a local the
+ * function assigns from it (`delta = timedelta(days=row.retention_days)`, then `date__lt=now() -
+ * delta`).
+ */
+function argumentsReadRow(call: PyCall, row: string): boolean {
+  if (readsVariable(call.args, row)) return true;
+  const flow = localFlow(call.fn!);
+  for (const [name, values] of flow.assignments) {
+    if (name !== row && values.some((value) => readsVariable(value, row)))
+      if (readsVariable(call.args, name)) return true;
+  }
+  return false;
 }
 
 /**
@@ -219,5 +247,7 @@ export function relatedReadAdvice(read: RelatedRead): string {
     : '';
   if (read.prefetchAnswers)
     return `add \`prefetch_related("${name}")\` to the loop's queryset${count}`;
+  if (read.filterReadsRow)
+    return `its filter takes values of each row, which one \`Prefetch("${name}", queryset=...)\` cannot state: read the rows for every item in one query (an OR of each item's condition, or the loosest bound, then match in Python), or keep the loop if the items are few`;
   return `prefetch the rows it needs with \`prefetch_related(Prefetch("${name}", queryset=..., to_attr=...))\` on the queryset the rows come from${count}`;
 }

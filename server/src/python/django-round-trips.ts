@@ -176,17 +176,42 @@ export function writesRelatedManagerRow(
  * The model class whose rows a loop's iterable yields: `Order` in `Order.objects.filter(...)`,
  * `models.Order.objects.all()`, or a local variable every assignment of which reads that class.
  */
-function rowClassOf(iterable: Node, call: PyCall, model: PythonModel): string | undefined {
+function rowClassOf(
+  iterable: Node,
+  call: PyCall,
+  model: PythonModel,
+  relatedRows: RelatedRowsNamed,
+): string | undefined {
   const chain = readChainIn(iterable, model);
   if (chain.links.length === 0 && iterable.type === 'identifier' && call.fn) {
     const flow = localFlow(call.fn);
     const values = flow.assignments.get(iterable.text);
     if (!values || flow.opaque.has(iterable.text)) return undefined;
-    const classes = new Set(values.map((value) => managerOwner(readChainIn(value, model))));
+    const classes = new Set(
+      values.map((value) => rowClassOfChain(readChainIn(value, model), relatedRows)),
+    );
     return classes.size === 1 ? [...classes][0] : undefined;
   }
-  return managerOwner(chain);
+  return rowClassOfChain(chain, relatedRows);
 }
+
+/** The class of the rows a Django manager or a related manager read from an instance holds. */
+function rowClassOfChain(
+  chain: ReturnType<typeof readChainIn>,
+  relatedRows: RelatedRowsNamed,
+): string | undefined {
+  const owner = managerOwner(chain);
+  if (owner) return owner;
+  // `document_type.documents.filter(...)`: the instance's class is seldom known (a loop variable),
+  // the name of the manager usually says which model's rows it holds.
+  const [first] = chain.links;
+  return chain.root.type === 'identifier' && first?.kind === 'attribute'
+    ? relatedRows(first.name)
+    : undefined;
+}
+
+/** `WorkspaceIndex.djangoRelatedRowsNamed`. */
+export type RelatedRowsNamed = (manager: string) => string | undefined;
 
 /** The name a chain's Django manager is read from: `Order` in `x.Order.objects.filter(...)`. */
 export function managerOwner(chain: ReturnType<typeof readChainIn>): string | undefined {
@@ -205,6 +230,36 @@ const RUNS_OVERRIDES: Record<string, readonly string[]> = {
   adelete: ['delete', 'adelete'],
 };
 
+/** The keywords Django's own `Model.save()` / `Model.delete()` take. */
+const DJANGO_WRITE_KEYWORDS: Record<string, ReadonlySet<string>> = {
+  save: new Set(['force_insert', 'force_update', 'using', 'update_fields']),
+  delete: new Set(['using', 'keep_parents']),
+};
+
+/**
+ * A keyword a row's `save()`/`delete()` is given that Django's own does not take
+ * (`lesson.save(update_dirty_bit_to=False)`, `document.save(_user=user)`): the model or a base
+ * class the workspace may not hold (a sync library's) overrides the write, which the bulk forms
+ * would skip. Undefined for other calls.
+ */
+export function customWriteKeyword(call: PyCall): string | undefined {
+  const known = DJANGO_WRITE_KEYWORDS[call.method.replace(/^a(?=save|delete)/, '')];
+  if (!known) return undefined;
+  for (const arg of call.args.namedChildren) {
+    const name = arg?.type === 'keyword_argument' ? arg.childForFieldName('name')?.text : undefined;
+    if (name && !known.has(name)) return name;
+  }
+  return undefined;
+}
+
+/** For a message: the override a custom keyword shows, as what a bulk write would skip. */
+export function skippedCustomWrite(call: PyCall): string | undefined {
+  const keyword = customWriteKeyword(call);
+  return keyword
+    ? `the \`${call.method}()\` that takes \`${keyword}\`, which Django's own does not (an override, in the model or a base class)`
+    : undefined;
+}
+
 /** Row writes a Django model class overrides (`WorkspaceIndex.djangoOverriddenWrites`). */
 export type OverriddenWrites = (className: string) => ReadonlySet<string>;
 
@@ -215,20 +270,30 @@ export type OverriddenWrites = (className: string) => ReadonlySet<string>;
 export interface ModelWriteHooks {
   overridden: OverriddenWrites;
   saveHooks: (className: string) => readonly string[];
+  /** The model whose rows a related manager of a name holds, to find the hooks of its rows. */
+  relatedRows: RelatedRowsNamed;
 }
 
-const NO_WRITE_HOOKS: ModelWriteHooks = { overridden: () => new Set(), saveHooks: () => [] };
+const NO_WRITE_HOOKS: ModelWriteHooks = {
+  overridden: () => new Set(),
+  saveHooks: () => [],
+  relatedRows: () => undefined,
+};
 
 /**
  * The write hooks the workspace index knows of. The index is asked for on first use only: a file
  * rule that reads `ctx.index` waits for the whole workspace to be indexed.
  */
 export function modelWriteHooks(
-  index: () => Pick<WorkspaceIndex, 'djangoOverriddenWrites' | 'djangoSaveHooks'>,
+  index: () => Pick<
+    WorkspaceIndex,
+    'djangoOverriddenWrites' | 'djangoSaveHooks' | 'djangoRelatedRowsNamed'
+  >,
 ): ModelWriteHooks {
   return {
     overridden: (className) => index().djangoOverriddenWrites(className),
     saveHooks: (className) => index().djangoSaveHooks(className),
+    relatedRows: (manager) => index().djangoRelatedRowsNamed(manager),
   };
 }
 
@@ -263,20 +328,23 @@ function createdModelClass(call: PyCall): string | undefined {
 export function overriddenRowWrite(
   call: PyCall,
   model: PythonModel,
-  overridden: OverriddenWrites,
+  hooks: Pick<ModelWriteHooks, 'overridden' | 'relatedRows'>,
 ): { className: string; method: string } | undefined {
-  const iterable = rowLoopIterable(call);
-  const className = iterable && rowClassOf(iterable, call, model);
+  const className = rowWriteClass(call, model, hooks.relatedRows);
   if (!className) return undefined;
-  const methods = overridden(className);
+  const methods = hooks.overridden(className);
   const method = RUNS_OVERRIDES[call.method]?.find((name) => methods.has(name));
   return method ? { className, method } : undefined;
 }
 
 /** The model class of the rows a row write (`row.save()`) in a loop over a queryset writes. */
-function rowWriteClass(call: PyCall, model: PythonModel): string | undefined {
+function rowWriteClass(
+  call: PyCall,
+  model: PythonModel,
+  relatedRows: RelatedRowsNamed,
+): string | undefined {
   const iterable = rowLoopIterable(call);
-  return iterable && rowClassOf(iterable, call, model);
+  return iterable && rowClassOf(iterable, call, model, relatedRows);
 }
 
 /**
@@ -514,12 +582,17 @@ export function djangoBatchWrite(
   )
     return undefined;
   const saves = method === 'save' || method === 'asave';
-  const override = overriddenRowWrite(call, model, hooks.overridden);
+  const override = overriddenRowWrite(call, model, hooks);
   if (override) {
     const bulk = saves ? `\`${a}update(...)\` or \`${a}bulk_update\`` : `\`${a}delete()\``;
     return `\`${override.className}.${override.method}()\` is overridden: a queryset ${bulk} would skip it; batch what it does, or keep the loop and page through the rows`;
   }
-  const rowClass = saves ? rowWriteClass(call, model) : undefined;
+  const custom = skippedCustomWrite(call);
+  if (custom) {
+    const bulk = saves ? `\`${a}update(...)\` or \`${a}bulk_update\`` : `\`${a}delete()\``;
+    return `a queryset ${bulk} would skip ${custom}: batch what it does, or keep the loop and page through the rows`;
+  }
+  const rowClass = saves ? rowWriteClass(call, model, hooks.relatedRows) : undefined;
   const runs = rowClass ? hooks.saveHooks(rowClass) : [];
   if (rowClass && runs.length > 0)
     return `a queryset \`${a}update(...)\` or \`${a}bulk_update\` would skip what \`${rowClass}.save()\` runs (${runs.join(', ')}): batch what it does, or keep the loop and page through the rows`;

@@ -32,7 +32,7 @@ import {
   shadowed,
 } from './instances';
 import { isDbRoundTrip, isHttpRequest, isRouteHandler } from './knowledge';
-import { chainCallee, runsModelQuery } from './loop-analysis';
+import { chainCallee, isSqlModelExec, runsModelQuery } from './loop-analysis';
 import { rowClasses, rowLoopOf } from './loop-rows';
 import {
   callsByFunction,
@@ -78,6 +78,8 @@ function effectOf(call: PyCall, model: PythonModel): Effect | undefined {
   // `Person.query.get(id)`, `cls.query.filter_by(**kw).first()` in a classmethod: Flask-SQLAlchemy.
   if (runsModelQuery(call, !!call.fn?.decorators.includes('classmethod')))
     return { kind: 'db', blocking: false, callee: chainCallee(call), start, end };
+  // `await self.session.exec(select(X))`: SQLModel's query, which helpers run as often as Core's.
+  if (isSqlModelExec(call)) return { kind: 'db', blocking: false, callee, start, end };
   // `await db.fetchone("SELECT ...", values)`: a `databases` query or a wrapper's sending SQL.
   if (sendsRowFetchSql(call, model)) return { kind: 'db', blocking: false, callee, start, end };
   return undefined;

@@ -287,8 +287,17 @@ function isOtherQuery(call: PyCall): boolean {
   if (!call.hasReceiver) return false;
   if (ASYNCPG_READS.has(call.method))
     return call.awaited && ASYNCPG_RECEIVER.test(receiverRoot(call));
-  if (call.method === 'exec') return /(?:^|_|\.)(?:session|db)$/i.test(receiverRoot(call));
+  if (call.method === 'exec') return isSqlModelExec(call);
   return runsModelQuery(call);
+}
+
+/** SQLModel's `session.exec(select(...))`: `exec` on a receiver named like a session. */
+export function isSqlModelExec(call: PyCall): boolean {
+  return (
+    call.method === 'exec' &&
+    call.hasReceiver &&
+    /(?:^|_|\.)(?:session|db)$/i.test(receiverRoot(call))
+  );
 }
 
 /**

@@ -4,7 +4,11 @@
  * list passed in, which may be forms, serializers or rows already saved).
  */
 import { bindingKey, type PyCall, type PythonModel } from './model';
-import { skippedBySaveInBulk, type ModelWriteHooks } from './django-round-trips';
+import {
+  skippedBySaveInBulk,
+  skippedCustomWrite,
+  type ModelWriteHooks,
+} from './django-round-trips';
 
 /**
  * The class of the new instance `call` saves when it is `x.save()` / `await x.asave()` on a local
@@ -28,7 +32,7 @@ export function savedNewInstanceClass(
 /** What to do instead of one INSERT per pass: build the rows, insert them together. */
 export function newInstanceAdvice(call: PyCall, className: string, hooks: ModelWriteHooks): string {
   const a = call.method === 'asave' ? 'a' : '';
-  const skipped = skippedBySaveInBulk(className, hooks);
+  const skipped = skippedBySaveInBulk(className, hooks) ?? skippedCustomWrite(call);
   if (skipped)
     return `one \`${a}bulk_create([...])\` would skip ${skipped}: batch what it does, or keep the loop`;
   return `collect the new \`${className}\` objects in the loop and insert them with one \`${a}bulk_create([...])\` after it`;

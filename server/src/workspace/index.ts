@@ -147,6 +147,8 @@ interface Views {
   djangoRelatedRows?: ReadonlyMap<string, readonly RelatedRowsFact[]>;
   /** The reverse accessors left at their default name, by name, built on first use. */
   djangoDefaultAccessorRows?: ReadonlyMap<string, readonly RelatedRowsFact[]>;
+  /** The related managers of the workspace by name alone, built on first use. */
+  djangoRelatedRowsByName?: ReadonlyMap<string, readonly RelatedRowsFact[]>;
   /** The Django save signals the workspace receives, by sender class name, built on first use. */
   djangoSaveReceivers?: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -983,6 +985,18 @@ export class WorkspaceIndex {
       found.manager === `${found.rows.toLowerCase()}_set` ? found.manager : undefined,
     );
     return oneClassOfRows(view.djangoDefaultAccessorRows.get(accessor) ?? []);
+  }
+
+  /**
+   * The class of the rows a Django related manager of this name holds, whatever instance it is
+   * read from (`document_type.documents` where the instance's class is not known): the one model
+   * class every field of the workspace that adds a manager so named points back from; undefined
+   * when none does or several classes do.
+   */
+  djangoRelatedRowsNamed(manager: string): string | undefined {
+    const view = this.view();
+    view.djangoRelatedRowsByName ??= relatedRowsBy(view, (found) => found.manager);
+    return oneClassOfRows(view.djangoRelatedRowsByName.get(manager) ?? [])?.className;
   }
 
   /**
