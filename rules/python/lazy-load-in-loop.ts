@@ -907,21 +907,40 @@ function reportSecondHops(
       };
       if (!relation?.lazy || isCovered(through, second, relation.kind)) return;
       const loader = eagerLoader(through, second, relation.kind, !rows.path);
-      const fix = relation.eagerable
-        ? eagerLoadFix(model, through, loader, relation.kind)
-        : undefined;
-      ctx.report({
-        start: read.startIndex,
-        end: read.endIndex,
-        message: relation.eagerable
-          ? `\`${read.text}\` lazy-loads \`${className}.${second}\` with one query per row of ` +
-            `\`${rows.head}\`, which loads \`${first}\` but not its \`${second}\`; load it with ` +
-            `\`${loader}\`${onQuery(rows)}`
-          : dynamicMessage(read.text, `${className}.${second}`, rows.head),
-        fixes: fix ? [fix] : [],
-      });
+      reportLazyRead(ctx, model, read, through, second, relation, loader, first);
     },
   );
+}
+
+/**
+ * Reports `read`, which lazy-loads the relation `name` of `rows.className` once per row of
+ * `rows`: with `loader` and its fix, or the batching advice a dynamic relationship needs.
+ * `loadedOnTheWay` is the relation the query does load, for a read two hops from its rows.
+ */
+function reportLazyRead(
+  ctx: FileContext,
+  model: PythonModel,
+  read: Node,
+  rows: ModelQuery,
+  name: string,
+  relation: Relation,
+  loader: string,
+  loadedOnTheWay?: string,
+): void {
+  const relationName = `${rows.className}.${name}`;
+  const fix = relation.eagerable ? eagerLoadFix(model, rows, loader, relation.kind) : undefined;
+  const onTheWay = loadedOnTheWay
+    ? `, which loads \`${loadedOnTheWay}\` but not its \`${name}\``
+    : '';
+  ctx.report({
+    start: read.startIndex,
+    end: read.endIndex,
+    message: relation.eagerable
+      ? `\`${read.text}\` lazy-loads \`${relationName}\` with one query per row of ` +
+        `\`${rows.head}\`${onTheWay}; load it with \`${loader}\`${onQuery(rows)}`
+      : dynamicMessage(read.text, relationName, rows.head),
+    fixes: fix ? [fix] : [],
+  });
 }
 
 /** For rows a function returns, the query the loader goes on: ` on `db.query(X)`, the query ...`. */
@@ -1324,18 +1343,7 @@ export const lazyLoadInLoop: Rule = {
       )) {
         const relation = relations.get(name)!;
         const loader = eagerLoader(rows, name, relation.kind);
-        const fix = relation.eagerable
-          ? eagerLoadFix(model, rows, loader, relation.kind)
-          : undefined;
-        ctx.report({
-          start: node.startIndex,
-          end: node.endIndex,
-          message: relation.eagerable
-            ? `\`${node.text}\` lazy-loads \`${rows.className}.${name}\` with one query per row of ` +
-              `\`${rows.head}\`; load it with \`${loader}\`${onQuery(rows)}`
-            : dynamicMessage(node.text, `${rows.className}.${name}`, rows.head),
-          fixes: fix ? [fix] : [],
-        });
+        reportLazyRead(ctx, model, node, rows, name, relation, loader);
       }
     }
   },

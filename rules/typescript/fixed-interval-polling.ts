@@ -25,6 +25,7 @@ import {
   declarationOf,
   forEachDescendant,
   forEachOwnDescendant,
+  isAssignment,
   isFunctionWithBody,
   isWithin,
 } from '../../server/src/typescript/name-resolution';
@@ -213,12 +214,7 @@ function canExit(loop: TsLoop): boolean {
 function assignedNames(fn: ts.Node): Set<string> {
   const names = new Set<string>();
   forEachDescendant(fn, (node) => {
-    if (
-      ts.isBinaryExpression(node) &&
-      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
-      ts.isIdentifier(unwrap(node.left))
-    )
+    if (isAssignment(node) && ts.isIdentifier(unwrap(node.left)))
       names.add((unwrap(node.left) as ts.Identifier).text);
     if (
       (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&

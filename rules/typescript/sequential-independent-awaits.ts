@@ -219,7 +219,8 @@ class StepReader {
         label ||= `${calleeDisplay(call, 50)}(...)`;
         continue;
       }
-      if (call.isNew || call.isTaggedTemplate || !this.helpers.mayBeHelper(call)) continue;
+      // `reach` asks `mayBeHelper` itself before reading the index.
+      if (call.isNew || call.isTaggedTemplate) continue;
       const reach = this.helpers.reach(call);
       if (!reach) continue;
       const { writes, targets } = helperAccess(reach);

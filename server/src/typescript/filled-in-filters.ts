@@ -8,7 +8,7 @@
  */
 import { ts } from './compiler';
 import { unwrap } from './model';
-import { referencesTo } from './name-resolution';
+import { isAssignment, referencesTo } from './name-resolution';
 
 /** A field of a filter: its name, where it is written, and its value. */
 export interface FilledInField {
@@ -95,13 +95,7 @@ function isWritten(access: ts.PropertyAccessExpression): boolean {
     node = node.parent;
   const parent = node.parent;
   if (ts.isDeleteExpression(parent)) return true;
-  if (
-    ts.isBinaryExpression(parent) &&
-    parent.left === node &&
-    parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-    parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment
-  )
-    return true;
+  if (isAssignment(parent) && parent.left === node) return true;
   // A method called on a field (`where.AND.push(...)`) may add to it.
   return ts.isCallExpression(parent) && parent.expression === node && node !== access;
 }

@@ -296,15 +296,18 @@ export function isWrittenReference(reference: ts.Identifier): boolean {
   )
     target = target.parent;
   const holder = target.parent;
-  if (
-    ts.isBinaryExpression(holder) &&
-    holder.left === target &&
-    holder.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-    holder.operatorToken.kind <= ts.SyntaxKind.LastAssignment
-  )
-    return true;
+  if (isAssignment(holder) && holder.left === target) return true;
   return (
     (ts.isForOfStatement(holder) || ts.isForInStatement(holder)) && holder.initializer === target
+  );
+}
+
+/** `a = b`, `a += b`, `a ??= b` and the other assignments: the operators TypeScript ranks as such. */
+export function isAssignment(node: ts.Node): node is ts.BinaryExpression {
+  return (
+    ts.isBinaryExpression(node) &&
+    node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+    node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
   );
 }
 

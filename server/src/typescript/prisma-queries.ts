@@ -36,6 +36,7 @@ import { ts } from './compiler';
 import { isScriptOrTestPath, modelOfDelegate, prismaQuery } from './knowledge';
 import { filledInFields, type FilledInFilter } from './filled-in-filters';
 import { accessRoot, chainText, unwrap, type TsModel } from './model';
+import { isAssignment } from './name-resolution';
 
 /** Operations whose `where` is a plain filter (not a unique lookup) and which may sort. */
 const FILTERING_OPERATIONS = new Set([
@@ -169,10 +170,7 @@ function findFilledIn(name: string, scope: ts.Node): boolean {
   const visit = (node: ts.Node): void => {
     if (found) return;
     if (
-      (ts.isBinaryExpression(node) &&
-        node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-        node.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
-        names(node.left)) ||
+      (isAssignment(node) && names(node.left)) ||
       (ts.isDeleteExpression(node) && names(node.expression)) ||
       (ts.isCallExpression(node) &&
         chainText(node.expression) === 'Object.assign' &&

@@ -940,11 +940,9 @@ export class WorkspaceIndex {
   relationNames(): ReadonlySet<string> {
     const view = this.view();
     if (!view.relationNames) {
-      const names = new Set<string>();
+      const names = new Set(this.djangoRelatedManagers());
       for (const tables of view.tablesByName.values())
-        for (const { table } of tables)
-          for (const name of [...table.relationships, ...(table.relatedManagers ?? [])])
-            names.add(name);
+        for (const { table } of tables) for (const name of table.relationships) names.add(name);
       view.relationNames = names;
     }
     return view.relationNames;
