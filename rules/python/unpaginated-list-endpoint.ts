@@ -19,6 +19,7 @@ import {
   UNPAGINATED_ROUTE,
 } from '../../server/src/python/list-endpoints';
 import { flowsToReturn } from '../../server/src/python/local-flow';
+import { defaultPageSizeFix, pagedInNameOnly } from '../../server/src/python/optional-page-sizes';
 import type { FunctionFacts } from '../../server/src/workspace/facts';
 import type { IndexedFunction } from '../../server/src/workspace/index';
 
@@ -44,7 +45,10 @@ function checkDirect(ctx: FileContext): void {
   for (const fn of model.functions) {
     if (!isGetHandler(fn, model)) continue;
     calls ??= callsByFunction(model);
-    if (hasPaging(fn, calls.get(fn) ?? [])) continue;
+    if (hasPaging(fn, calls.get(fn) ?? [])) {
+      reportPagedInNameOnly(ctx, fn);
+      continue;
+    }
     const reads = reportedReturnedReads(model, fn, ctx.sqlUnits, ctx.index);
     if (reads.length === 0) continue;
     const name = fn.node.childForFieldName('name') ?? fn.node;
@@ -57,6 +61,28 @@ function checkDirect(ctx: FileContext): void {
         ? detailMessage(handler, `${reads[0].label} matches`)
         : `List endpoint \`${handler}\` returns every row ${reads[0].label} matches and takes no ` +
           'page parameters: response size grows with the table',
+      fixes: fix ? [fix] : [],
+    });
+  }
+}
+
+/**
+ * A handler whose page size may be None (`limit: int | None = None`) and goes as it is to the
+ * read's `.limit(limit)`: a request without it gets every row.
+ */
+function reportPagedInNameOnly(ctx: FileContext, fn: PyFunction): void {
+  const model = ctx.python!;
+  for (const { size, read } of pagedInNameOnly(model, fn, ctx.index)) {
+    const name = fn.node.childForFieldName('name') ?? fn.node;
+    const handler = fn.className ? `${fn.className}.${fn.name}` : fn.name;
+    const fix = defaultPageSizeFix(size);
+    ctx.report({
+      start: name.startIndex,
+      end: name.endIndex,
+      message:
+        `List endpoint \`${handler}\` bounds ${read.label} only by \`${size.name}\`, which ` +
+        `${size.why}: ${read.orm?.kind === 'django' ? '`[:None]`' : '`.limit(None)`'} sets no ` +
+        'limit, so a request without it gets every row; give it a default page size and a maximum',
       fixes: fix ? [fix] : [],
     });
   }
@@ -137,7 +163,13 @@ export const unpaginatedListEndpoint: Rule = {
         'in a path parameter, `/projects/{project_id}`) is reported as well: the embedded list grows ' +
         'the same way, and the finding asks to serve it from a paged endpoint of its own or to embed a ' +
         'bounded preview. A service read whose rows only such endpoints return is ' +
-        'reported here alone: `unbounded-orm-query` leaves it to the endpoints.',
+        'reported here alone: `unbounded-orm-query` leaves it to the endpoints. A handler that pages ' +
+        'in name only is reported too: its page size defaults to None (`limit: int | None = None`, ' +
+        '`Query(None, le=500)`, Flask\'s `request.args.get("limit", type=int)` with no default), is ' +
+        'never given a value in the handler, and is all that bounds a read it returns, as ' +
+        "`.limit(limit)` (also under `if limit:`) or Django's `[:limit]`. SQLAlchemy's " +
+        '`.limit(None)` and `[:None]` set no limit, so a request that leaves the parameter out gets ' +
+        'every row.',
       whyIsThisBad:
         'A list endpoint without pages answers with the whole table: the response grows with the data, and ' +
         'so do serialisation time, memory and transfer. Clients cannot ask for less, and adding paging later ' +
@@ -169,6 +201,12 @@ export const unpaginatedListEndpoint: Rule = {
           'repo.get_message(id)`): FastAPI validates that value as one object, so it cannot be the ' +
           'rows. A model named like a collection (`MessageList`, `OrderPage`, `ItemsResponse`, a ' +
           'plural) may wrap a list and stays reported, as do results handed on inside another value.',
+        'Page sizes that are never None where the read uses them: a default page size (`limit: int = 50`, ' +
+          '`request.args.get("limit", 20, type=int)`), a value given in the handler (`limit = limit or ' +
+          '100`), or an expression (`.limit(min(limit or 50, 500))`); an `offset`, `page` or `cursor` ' +
+          'that defaults to None (it picks the first page, it never widens one); a page size a handler ' +
+          'hands to a service function that applies it (not followed yet); functions that are not route ' +
+          'handlers, whose callers decide what to pass.',
         'POST/PUT/PATCH/DELETE handlers, and DRF `@action(detail=True)`.',
         'Django generic `ListView`s (they page with `paginate_by`) and DRF viewsets (their paginator pages).',
       ],
@@ -181,7 +219,9 @@ export const unpaginatedListEndpoint: Rule = {
         'Flask handlers get no fix: the page must be threaded through code the fix cannot see whole. ' +
         'Nor do detail endpoints that embed the rows in one object: `skip`/`limit` beside ' +
         '`/projects/{project_id}` would read as paging projects, and the embedded list would silently ' +
-        'lose rows; `unbounded-orm-query` keeps its own bound on that read.',
+        'lose rows; `unbounded-orm-query` keeps its own bound on that read. A page size that defaults to ' +
+        'None gets a default of 100 in its place (`limit: int | None = 100`, `Query(100, le=500)`, ' +
+        '`request.args.get("limit", 100, type=int)`): a client that sent no page size now gets 100 rows.',
     },
   },
   pythonTraits(fn, calls, model) {

@@ -275,15 +275,19 @@ export interface ReturnedRead {
   orm?: OrmRead;
 }
 
-/** Reads made by `fn` whose rows it returns. */
+/**
+ * Reads made by `fn` whose rows it returns: its unbounded ORM reads (or `ormReads` when given) and
+ * the raw SQL of `units`.
+ */
 export function returnedReads(
   model: PythonModel,
   fn: PyFunction,
   units: readonly SqlUnit[],
+  ormReads: readonly OrmRead[] = unboundedOrmReads(model),
 ): ReturnedRead[] {
   // A handler answering one object returns no rows it hands out as they are.
   const oneObject = answersOneObject(fn, model);
-  const reads: ReturnedRead[] = unboundedOrmReads(model)
+  const reads: ReturnedRead[] = ormReads
     .filter((read) => read.fn === fn && flowsToReturn(fn, read.node))
     .filter((read) => !oneObject || !isReturnedAsIs(read.node))
     .map((read) => ({ label: `\`${read.head}\``, orm: read }));
@@ -359,11 +363,11 @@ export function reportedReturnedReads(
   units: readonly SqlUnit[],
   index: WorkspaceIndex,
 ): ReturnedRead[] {
-  return returnedReads(model, fn, units).filter((read) => isReported(read, index));
+  return returnedReads(model, fn, units).filter((read) => reportsReturnedRead(read, index));
 }
 
 /** Whether `unbounded-orm-query` reports a returned read: not by key, not of a sized parent. */
-function isReported(read: ReturnedRead, index: WorkspaceIndex): boolean {
+export function reportsReturnedRead(read: ReturnedRead, index: WorkspaceIndex): boolean {
   return !read.orm || !(readsByKey(read.orm, index) || readsRowsOfSizedParent(read.orm, index));
 }
 
@@ -384,7 +388,7 @@ export function pagedByEndpointFix(
   if (!reads) return false;
   let reported: ReturnedRead | undefined;
   for (const returned of reads) {
-    if (!isReported(returned, index)) continue;
+    if (!reportsReturnedRead(returned, index)) continue;
     if (reported) return false;
     reported = returned;
   }
@@ -393,7 +397,7 @@ export function pagedByEndpointFix(
 
 /**
  * `returnedReads` of a handler that takes no page parameters, undefined for one that does: per
- * function, for the units it was asked with. The index is asked per call (`isReported`): it
+ * function, for the units it was asked with. The index is asked per call (`reportsReturnedRead`): it
  * changes while a file's model and units are kept.
  */
 const unpagedReads = new OwnedCache<

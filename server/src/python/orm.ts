@@ -597,10 +597,31 @@ export function chainBounds(
   links: readonly ChainLink[],
   filters: ReadonlySet<string> = FILTERS,
   fn?: PyFunction,
+  /** Names whose `.limit(name)` / `[:name]` bound nothing here (see `readsBoundedOnlyBy`). */
+  noBound?: ReadonlySet<string>,
 ): Bounds {
   const bounds: Bounds = { bounded: false, equalityColumns: [], nullColumns: [], listMatches: [] };
-  filterBounds(links, bounds, filters, fn);
+  filterBounds(
+    noBound ? links.filter((link) => !boundsBy(link, noBound)) : links,
+    bounds,
+    filters,
+    fn,
+  );
   return bounds;
+}
+
+/** Whether a link is `.limit(name)` or `[:name]` with `name` one of `names`. */
+function boundsBy(link: ChainLink, names: ReadonlySet<string>): boolean {
+  if (link.kind === 'call') {
+    const args = positional(link.args);
+    return link.name === 'limit' && args.length === 1 && names.has(args[0].text);
+  }
+  if (link.kind !== 'subscript') return false;
+  const slice = link.node.childForFieldName('subscript');
+  if (slice?.type !== 'slice') return false;
+  // `[:name]`: the slice's only named child is its stop, after the colon.
+  const parts = slice.namedChildren.filter((part): part is Node => !!part);
+  return parts.length === 1 && slice.firstChild?.type === ':' && names.has(parts[0].text);
 }
 
 /** Whether filters pin the query to a key, or to a list the caller holds (`.in_(ids)`). */
@@ -947,6 +968,8 @@ interface Candidate {
   /** `.all()` / `.fetchall()` terminal, or evaluation by `list()` / iteration. */
   terminal: boolean;
   fn?: PyFunction;
+  /** Names whose `.limit(name)` / `[:name]` bound nothing (see `readsBoundedOnlyBy`). */
+  noBound?: ReadonlySet<string>;
 }
 
 function classify(candidate: Candidate, model: PythonModel): OrmRead | null {
@@ -975,7 +998,7 @@ function classifyChain(
     const last = legacy.links[legacy.links.length - 1];
     if (!candidate.terminal && last && (last.name === 'all' || last.name === 'fetchall'))
       return null;
-    const bounds = chainBounds(legacy.links);
+    const bounds = chainBounds(legacy.links, FILTERS, undefined, candidate.noBound);
     if (bounds.bounded || readsFromCallerQuery(legacy.links, fn, model)) return null;
     return {
       kind: 'sqlalchemy-query',
@@ -999,7 +1022,7 @@ function classifyChain(
   if (candidate.terminal) return null;
   const django = djangoQuerySet(chain, isCustomManager);
   if (!django) return null;
-  const bounds = chainBounds(chain.links, FILTERS, fn);
+  const bounds = chainBounds(chain.links, FILTERS, fn, candidate.noBound);
   if (bounds.bounded) return null;
   const groupedBy = groupingLink(chain.links);
   const custom = chain.links.filter(
@@ -1087,7 +1110,7 @@ function selectRead(
   const selectCall = select.root;
   const selectArgs = selectCall.childForFieldName('arguments');
   if (onlyAggregates(selectArgs, select.links)) return null;
-  const bounds = chainBounds(select.links);
+  const bounds = chainBounds(select.links, FILTERS, undefined, candidate.noBound);
   if (bounds.bounded || readsFromCallerQuery(select.links, fn, model)) return null;
   return {
     kind: 'sqlalchemy-select',
@@ -1496,6 +1519,31 @@ export function unboundedOrmReads(model: PythonModel): OrmRead[] {
   });
   reads.set(model, once);
   return once;
+}
+
+/**
+ * Reads of `fn` that nothing bounds but a `.limit(name)` or `[:name]` of one of `names`: a page
+ * size that may be None, for which SQLAlchemy's `.limit(None)` and Django's `[:None]` set no
+ * bound. Reads that are unbounded anyway (`unboundedOrmReads`) are not among them. Not cached:
+ * asked only for the handlers that take such a page size.
+ */
+export function readsBoundedOnlyBy(
+  model: PythonModel,
+  fn: PyFunction,
+  names: ReadonlySet<string>,
+): OrmRead[] {
+  if (!mentionsOrm(fn)) return [];
+  const found: OrmRead[] = [];
+  const seen = new Set<string>();
+  for (const candidate of candidates(model)) {
+    if (candidate.fn !== fn) continue;
+    const read = classify({ ...candidate, noBound: names }, model);
+    const key = `${read?.node.startIndex}:${read?.node.endIndex}`;
+    if (!read || seen.has(key) || classify(candidate, model)) continue;
+    seen.add(key);
+    found.push(read);
+  }
+  return found;
 }
 
 /** Text a custom manager's queryset contains: `Cart.open.filter(`, `Job.pending.all(`. */
