@@ -19,7 +19,16 @@ import {
   UNPAGINATED_ROUTE,
 } from '../../server/src/python/list-endpoints';
 import { flowsToReturn } from '../../server/src/python/local-flow';
-import { defaultPageSizeFix, pagedInNameOnly } from '../../server/src/python/optional-page-sizes';
+import {
+  defaultPageSizeFix,
+  pagedInNameOnly,
+  passesSizeTraits,
+  PASSES_SIZE,
+  sizedByTraits,
+  sizedParameter,
+  type OptionalPageSize,
+  type PassedPageSize,
+} from '../../server/src/python/optional-page-sizes';
 import type { FunctionFacts } from '../../server/src/workspace/facts';
 import type { IndexedFunction } from '../../server/src/workspace/index';
 
@@ -66,6 +75,20 @@ function checkDirect(ctx: FileContext): void {
   }
 }
 
+/** The message for a handler whose page size may be None: `bounds` says what it bounds, and how. */
+function pagedInNameOnlyMessage(
+  handler: string,
+  size: OptionalPageSize,
+  bounds: string,
+  noLimit: string,
+): string {
+  return (
+    `List endpoint \`${handler}\` ${bounds} only by \`${size.name}\`, which ${size.why}: ` +
+    `${noLimit} sets no limit, so a request without it gets every row; give it a default page size ` +
+    'and a maximum'
+  );
+}
+
 /**
  * A handler whose page size may be None (`limit: int | None = None`) and goes as it is to the
  * read's `.limit(limit)`: a request without it gets every row.
@@ -79,12 +102,45 @@ function reportPagedInNameOnly(ctx: FileContext, fn: PyFunction): void {
     ctx.report({
       start: name.startIndex,
       end: name.endIndex,
-      message:
-        `List endpoint \`${handler}\` bounds ${read.label} only by \`${size.name}\`, which ` +
-        `${size.why}: ${read.orm?.kind === 'django' ? '`[:None]`' : '`.limit(None)`'} sets no ` +
-        'limit, so a request without it gets every row; give it a default page size and a maximum',
+      message: pagedInNameOnlyMessage(
+        handler,
+        size,
+        `bounds ${read.label}`,
+        read.orm?.kind === 'django' ? '`[:None]`' : '`.limit(None)`',
+      ),
       fixes: fix ? [fix] : [],
     });
+  }
+}
+
+/**
+ * Handlers handing a page size that may be None to a service function whose returned read only
+ * `.limit(<that parameter>)` bounds (`PASSES_SIZE`, `SIZED_BY`).
+ */
+function checkPassedPageSizes(ctx: WorkspaceContext): void {
+  for (const facts of ctx.index.allFacts()) {
+    for (const fn of facts.functions) {
+      for (const trait of fn.traits) {
+        if (!trait.startsWith(PASSES_SIZE)) continue;
+        const passed = JSON.parse(trait.slice(PASSES_SIZE.length)) as PassedPageSize;
+        const site = fn.calls.find((call) => call.start === passed.at);
+        const target = site && ctx.index.resolve(site.targets);
+        const param = target && sizedParameter(target.fn.traits, passed.argument);
+        if (!param) continue;
+        const fix = defaultPageSizeFix(passed.size);
+        ctx.report(facts.file, {
+          start: fn.nameStart,
+          end: fn.nameEnd,
+          message: pagedInNameOnlyMessage(
+            fn.name,
+            passed.size,
+            `bounds the rows of \`${site.callee}()\``,
+            `\`.limit(${param})\` in \`${target.fn.name}\` given None`,
+          ),
+          fixes: fix ? [fix] : [],
+        });
+      }
+    }
   }
 }
 
@@ -167,7 +223,10 @@ export const unpaginatedListEndpoint: Rule = {
         'in name only is reported too: its page size defaults to None (`limit: int | None = None`, ' +
         '`Query(None, le=500)`, Flask\'s `request.args.get("limit", type=int)` with no default), is ' +
         'never given a value in the handler, and is all that bounds a read it returns, as ' +
-        "`.limit(limit)` (also under `if limit:`) or Django's `[:limit]`. SQLAlchemy's " +
+        "`.limit(limit)` (also under `if limit:`) or Django's `[:limit]`, in the handler or in a " +
+        'workspace function the handler hands it to (by keyword or position) and returns the result ' +
+        'of, one call deep, where it lands in a parameter that function never rebinds and only passes ' +
+        "to `.limit(...)` of a read it returns. SQLAlchemy's " +
         '`.limit(None)` and `[:None]` set no limit, so a request that leaves the parameter out gets ' +
         'every row.',
       whyIsThisBad:
@@ -204,9 +263,10 @@ export const unpaginatedListEndpoint: Rule = {
         'Page sizes that are never None where the read uses them: a default page size (`limit: int = 50`, ' +
           '`request.args.get("limit", 20, type=int)`), a value given in the handler (`limit = limit or ' +
           '100`), or an expression (`.limit(min(limit or 50, 500))`); an `offset`, `page` or `cursor` ' +
-          'that defaults to None (it picks the first page, it never widens one); a page size a handler ' +
-          'hands to a service function that applies it (not followed yet); functions that are not route ' +
-          'handlers, whose callers decide what to pass.',
+          'that defaults to None (it picks the first page, it never widens one); a service function that ' +
+          'gives None a page size of its own (`limit = limit or 50`) or bounds a read it does not return; ' +
+          'page sizes handed on more than one call deep, or to Django slices in a service; functions ' +
+          'that are not route handlers, whose callers decide what to pass.',
         'POST/PUT/PATCH/DELETE handlers, and DRF `@action(detail=True)`.',
         'Django generic `ListView`s (they page with `paginate_by`) and DRF viewsets (their paginator pages).',
       ],
@@ -246,7 +306,10 @@ export const unpaginatedListEndpoint: Rule = {
       if (oneObject && isReturnedAsIs(call.node)) continue;
       traits.push(`${RETURNS_CALL}${call.node.startIndex}`);
     }
-    if (handler && !hasPaging(fn, calls)) {
+    traits.push(...sizedByTraits(fn, calls, model));
+    const paged = handler && hasPaging(fn, calls);
+    if (paged) traits.push(...passesSizeTraits(fn, calls, model));
+    if (handler && !paged) {
       // Its return statements are read only when it returns something that may hold rows.
       const returnsRows = traits.length > 0;
       traits.push(UNPAGINATED_ROUTE);
@@ -255,5 +318,8 @@ export const unpaginatedListEndpoint: Rule = {
     return traits;
   },
   check: checkDirect,
-  checkWorkspace: checkThroughServices,
+  checkWorkspace(ctx) {
+    checkThroughServices(ctx);
+    checkPassedPageSizes(ctx);
+  },
 };

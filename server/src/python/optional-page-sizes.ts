@@ -8,8 +8,9 @@ import type { Node } from 'web-tree-sitter';
 import type { Fix, TextEdit } from '../engine/types';
 import type { WorkspaceIndex } from '../workspace/index';
 import { returnedReads, reportsReturnedRead, type ReturnedRead } from './list-endpoints';
-import { localFlow } from './local-flow';
-import type { PyFunction, PythonModel } from './model';
+import { callTargets } from './facts';
+import { flowsToReturn, localFlow } from './local-flow';
+import type { PyCall, PyFunction, PythonModel } from './model';
 import { readsBoundedOnlyBy } from './orm';
 
 /**
@@ -161,4 +162,94 @@ export function defaultPageSizeFix(size: OptionalPageSize): Fix | undefined {
     safety: 'unsafe',
     edits: [size.edit],
   };
+}
+
+/**
+ * Trait of a function whose returned read nothing bounds but `.limit(<parameter>)`:
+ * `<prefix><position>:<name>`, the position counted as callers pass arguments (no `self`).
+ */
+export const SIZED_BY = 'unpaginated-list-endpoint:sized-by@';
+/**
+ * Trait of a handler handing a page size that may be None to a call whose result it returns:
+ * `<prefix>` and the JSON of a `PassedPageSize`.
+ */
+export const PASSES_SIZE = 'unpaginated-list-endpoint:passes-size@';
+
+/** A page size that may be None, handed to the call starting at `at` as `argument`. */
+export interface PassedPageSize {
+  at: number;
+  /** The keyword it is passed by, or its position among the positional arguments. */
+  argument: string;
+  size: OptionalPageSize;
+}
+
+/**
+ * The `SIZED_BY` traits of a function: parameters it never rebinds that alone bound, as
+ * `.limit(name)`, a read it returns. Only functions calling `.limit(<parameter>)` are read.
+ */
+export function sizedByTraits(
+  fn: PyFunction,
+  calls: readonly PyCall[],
+  model: PythonModel,
+): string[] {
+  const params = fn.params.map((param) => param.name);
+  if (fn.className && (params[0] === 'self' || params[0] === 'cls')) params.shift();
+  let traits: string[] | undefined;
+  for (const call of calls) {
+    if (call.method !== 'limit' || !call.hasReceiver) continue;
+    const args = call.args.namedChildren.filter(
+      (arg): arg is Node => !!arg && arg.type !== 'comment',
+    );
+    const name = args.length === 1 && args[0].type === 'identifier' ? args[0].text : '';
+    const position = params.indexOf(name);
+    if (position === -1 || traits?.some((trait) => trait.endsWith(`:${name}`))) continue;
+    const flow = localFlow(fn);
+    if (flow.assignments.has(name) || flow.opaque.has(name)) continue;
+    const reads = readsBoundedOnlyBy(model, fn, new Set([name]));
+    if (returnedReads(model, fn, [], reads).length === 0) continue;
+    (traits ??= []).push(`${SIZED_BY}${position}:${name}`);
+  }
+  return traits ?? [];
+}
+
+/**
+ * The `PASSES_SIZE` traits of a GET handler with page parameters: each page size that may be
+ * None, that bounds no read of the handler's own, handed as it is to a call of a workspace
+ * function whose result the handler returns.
+ */
+export function passesSizeTraits(
+  fn: PyFunction,
+  calls: readonly PyCall[],
+  model: PythonModel,
+): string[] {
+  const sizes = optionalPageSizes(fn).filter(
+    (size) => readsBoundedOnlyBy(model, fn, new Set([size.name])).length === 0,
+  );
+  if (sizes.length === 0) return [];
+  const traits: string[] = [];
+  for (const call of calls) {
+    if (call.inLambda || callTargets(call, model).length === 0) continue;
+    let position = 0;
+    for (const arg of call.args.namedChildren) {
+      if (!arg || arg.type === 'comment') continue;
+      const keyword = arg.type === 'keyword_argument';
+      const value = keyword ? arg.childForFieldName('value') : arg;
+      const argument = keyword ? (arg.childForFieldName('name')?.text ?? '') : String(position++);
+      const size = value?.type === 'identifier' && sizes.find((each) => each.name === value.text);
+      if (!size || !flowsToReturn(fn, call.node)) continue;
+      const passed: PassedPageSize = { at: call.start, argument, size };
+      traits.push(`${PASSES_SIZE}${JSON.stringify(passed)}`);
+    }
+  }
+  return traits;
+}
+
+/** The parameter of `SIZED_BY` traits that an argument passed as `argument` lands in, if any. */
+export function sizedParameter(traits: readonly string[], argument: string): string | undefined {
+  for (const trait of traits) {
+    if (!trait.startsWith(SIZED_BY)) continue;
+    const [position, name] = trait.slice(SIZED_BY.length).split(':');
+    if (argument === position || argument === name) return name;
+  }
+  return undefined;
 }
