@@ -492,9 +492,12 @@ function returnedByCall(
 ): ModelQuery | undefined {
   const { root, links } = chain;
   const last = links[links.length - 1];
-  // `load(db)`, `services.load(db)`, `self.repo.load()`: nothing after the call.
+  // `load(db)`, `services.load(db)`, `self.repo.load()`: nothing after the call. Also a method
+  // of an instance made right there or bound once to a local, `WorkshopRepo(db).list_all()`
+  // (`repo = WorkshopRepo(db)` reads so through `chainOf`): the call's targets name the class.
   const dotted = links.slice(0, -1).every((link) => link.kind === 'attribute');
-  const called = root.type === 'identifier' && last?.kind === 'call' && dotted;
+  const rooted = root.type === 'identifier' || (root.type === 'call' && links.length > 0);
+  const called = rooted && last?.kind === 'call' && dotted;
   const node = !last ? root : called ? last.node : undefined;
   if (node?.type !== 'call') return undefined;
   // Which functions carry a trait is known only once every file is read: a scan holds the rule
@@ -1185,7 +1188,9 @@ export const lazyLoadInLoop: Rule = {
         'lazy unless `backref("talks", lazy="selectin")` says otherwise). ' +
         'Also loops over what a function of the workspace returns (`for w in ' +
         'load_workshops(db)`, `await load_workshops(db)` of an `async def`, or a local bound ' +
-        'once to the call), when every `return` of it hands ' +
+        'once to the call; also a method of an instance made there or bound once to a local, ' +
+        '`repo = WorkshopRepository(db)` then `for w in repo.list_recent()`), when every `return` ' +
+        'of it hands ' +
         'back the rows of a query of one model (`.all()`, `list(db.scalars(stmt))`, a Django ' +
         'queryset, a local bound to one) or an empty list: read as that query, with its loaders. ' +
         'Tortoise ORM: loops over an awaited queryset of a Tortoise ' +
