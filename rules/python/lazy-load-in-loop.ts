@@ -1020,9 +1020,13 @@ interface PropertyQuery {
   advice: string;
 }
 
-const ANNOTATE_ADVICE =
-  "compute it in the loop's query instead (`annotate(...)` with `Subquery`, `Exists` or `Count`) " +
-  'or read it for every row in one query before the loop';
+/** How to get what a property queries for every row at once, by the rows' ORM. */
+function computeInQueryAdvice(django: boolean): string {
+  const how = django
+    ? '`annotate(...)` with `Subquery`, `Exists` or `Count`'
+    : 'a correlated subquery or a joined aggregate, or a `column_property`';
+  return `compute it in the loop's query instead (${how}) or read it for every row in one query before the loop`;
+}
 
 /**
  * The first query a property of the rows sends for each row, if any: a query of its own
@@ -1037,17 +1041,22 @@ function propertyQuery(
   relations: ReadonlyMap<string, Relation>,
   property: QueryingProperty,
 ): PropertyQuery | undefined {
+  const django = ctx.index
+    .tablesOfClass(lastSegment(rows.className))
+    .some(({ table }) => table.source === 'django');
+  const { commands } = property.reads;
   const own = property.fn.effects.filter(
-    (effect) => effect.kind === 'db' && !effect.returned && !effect.ormModel,
+    (effect) =>
+      effect.kind === 'db' &&
+      !effect.returned &&
+      !effect.ormModel &&
+      !commands.includes(effect.start),
   );
   if (own.length > 0) {
     // `Note.objects.filter` names the query better than the bare `exists` ending its chain.
     const named = own.find((effect) => effect.callee.includes('.')) ?? own[0];
-    return { what: `runs \`${named.callee}(...)\``, advice: ANNOTATE_ADVICE };
+    return { what: `runs \`${named.callee}(...)\``, advice: computeInQueryAdvice(django) };
   }
-  const django = ctx.index
-    .tablesOfClass(lastSegment(rows.className))
-    .some(({ table }) => table.source === 'django');
   for (const read of property.reads.managers) {
     const relation = relations.get(read.manager);
     // Only Django's managers answer `self.files.count()`; a dynamic SQLAlchemy relationship
@@ -1055,13 +1064,13 @@ function propertyQuery(
     if (!relation && !django) continue;
     if (relation?.kind === 'sqlalchemy' || relation?.kind === 'django-one') {
       if (relation.kind === 'django-one') continue;
-      return { what: `runs \`${read.text}\``, advice: ANNOTATE_ADVICE };
+      return { what: `runs \`${read.text}\``, advice: computeInQueryAdvice(false) };
     }
     if (read.cached && isCovered(rows, read.manager, 'django-many')) continue;
     const loader = eagerLoader(rows, read.manager, 'django-many');
     const advice = read.cached
       ? `load it with \`${loader}\`${onQuery(rows)}`
-      : `it derives a new queryset, which a prefetch does not answer: ${ANNOTATE_ADVICE}`;
+      : `it derives a new queryset, which a prefetch does not answer: ${computeInQueryAdvice(true)}`;
     return { what: `runs \`${read.text}\``, advice };
   }
   for (const name of property.reads.attributes) {
@@ -1413,7 +1422,9 @@ export const lazyLoadInLoop: Rule = {
         "Property reads whose body's reads the loop's query answers: a related manager's `.all()`, " +
           '`.count()`, `.exists()` or `.first()` when the queryset prefetches it, a relation it ' +
           'loads; properties computed from columns (`f"{self.label} ({self.author})"`), and ' +
-          'properties read outside a loop over rows (one object). A related manager read that ' +
+          'properties read outside a loop over rows (one object), and properties whose only round ' +
+          'trip is a Redis command (`views_counter.get(f"views:{self.pk}")`), which no loader or ' +
+          'annotation answers. A related manager read that ' +
           'derives a new queryset (`.order_by(...)`, `.filter(...)`, `.last()`) queries even when ' +
           'prefetched. Not followed yet: properties that only return a lazy queryset ' +
           '(`return self.books.order_by(...)`, evaluated wherever the caller does), or that query ' +

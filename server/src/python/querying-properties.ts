@@ -8,6 +8,7 @@
 import type { Node } from 'web-tree-sitter';
 import { describeCall } from './blocking';
 import { selfRelatedRead } from './django-related-reads';
+import { sendsSyncRedisCommand } from './redis-round-trips';
 import type { PyCall, PyFunction, PythonModel } from './model';
 import { isPropertyMethod } from './value-paths';
 
@@ -30,6 +31,8 @@ export interface PropertyReads {
    * among them loads per instance unless the query loads it.
    */
   attributes: string[];
+  /** Where the round trips that are no query start: Redis commands (`r.get(key)`). */
+  commands: number[];
 }
 
 /** Trait of a property method: `<prefix><PropertyReads as JSON>`. */
@@ -96,7 +99,9 @@ export function propertyReads(
 ): PropertyReads | undefined {
   if (!isPropertyMethod(fn)) return undefined;
   const managers: PropertyManagerRead[] = [];
+  const commands: number[] = [];
   for (const call of calls) {
+    if (sendsSyncRedisCommand(call, model)) commands.push(call.node.startIndex);
     const read = selfRelatedRead(call);
     if (!read) continue;
     const text = describeCall(chainEnd(call, model));
@@ -104,5 +109,6 @@ export function propertyReads(
   }
   // Recorded for every property: its own queries (`Note.objects.filter(document=self)`) are in
   // its facts' effects.
-  return { line: fn.node.startPosition.row + 1, managers, attributes: attributesRead(fn) };
+  const line = fn.node.startPosition.row + 1;
+  return { line, managers, attributes: attributesRead(fn), commands };
 }
