@@ -41,7 +41,14 @@ import {
   readRelationship,
   relationTargetClass,
 } from '../../server/src/python/relationship-targets';
-import type { RelationshipFact } from '../../server/src/workspace/facts';
+import type { FunctionFacts, RelationshipFact } from '../../server/src/workspace/facts';
+import { displayPath } from '../../server/src/workspace/query-sites';
+import { classNamed } from '../../server/src/python/instances';
+import {
+  PROPERTY_READS,
+  propertyReads,
+  type PropertyReads,
+} from '../../server/src/python/querying-properties';
 import { localFlow } from '../../server/src/python/local-flow';
 import { tortoiseRowsOf } from '../../server/src/python/tortoise-relations';
 
@@ -501,9 +508,11 @@ function returnedByCall(
   const node = !last ? root : called ? last.node : undefined;
   if (node?.type !== 'call') return undefined;
   // Which functions carry a trait is known only once every file is read: a scan holds the rule
-  // back until then, so only loops that read a relation of some model ask.
+  // back until then, so only loops that read a relation or a property of some model ask.
   const relations = ctx.index.relationNames();
-  if (attributeReads(perItemParts(loop), variable, relations, model.source).size === 0)
+  const asked = (name: string): boolean =>
+    relations.has(name) || ctx.index.hasFunctionWithTrait(PROPERTY_READS, name);
+  if (attributeReads(perItemParts(loop), variable, asked, model.source).size === 0)
     return undefined;
   const name = last?.name ?? trailingName(root.childForFieldName('function'));
   if (!ctx.index.hasFunctionWithTrait(RETURNS_ROWS, name)) return undefined;
@@ -835,7 +844,7 @@ function perItemParts(loop: PyLoop): Node[] {
 function attributeReads(
   parts: Node[],
   variable: string,
-  names: ReadonlySet<string>,
+  names: ReadonlySet<string> | ((name: string) => boolean),
   source: string,
   accept: (node: Node) => boolean = () => true,
 ): Map<string, Node> {
@@ -850,10 +859,11 @@ function attributeReads(
 function visitAttributeReads(
   parts: Node[],
   variable: string,
-  names: ReadonlySet<string>,
+  names: ReadonlySet<string> | ((name: string) => boolean),
   source: string,
   read: (name: string, node: Node) => void,
 ): void {
+  const wanted = typeof names === 'function' ? names : (name: string) => names.has(name);
   const visit = (node: Node): void => {
     const type = node.type;
     if (type === 'function_definition' || type === 'class_definition' || type === 'lambda') return;
@@ -863,7 +873,7 @@ function visitAttributeReads(
       const object = node.childForFieldName('object');
       if (object?.type === 'identifier' && object.text === variable) {
         const name = node.childForFieldName('attribute')?.text ?? '';
-        if (names.has(name) && !isAssignmentTarget(node)) {
+        if (wanted(name) && !isAssignmentTarget(node)) {
           read(name, node);
           return;
         }
@@ -961,6 +971,162 @@ function dynamicMessage(read: string, relationship: string, head: string): strin
     'relationship cannot be loaded eagerly; read the related rows of every row in one query before ' +
     'the loop (an `IN (...)` on their foreign key, grouped for counts)'
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties that query: `document.latest_file` of `@property def latest_file(self): return
+// self.files.order_by("timestamp").last()` runs that query for each row. Their bodies' reads
+// through `self` come from the index (`PROPERTY_READS`), judged with the loop's own loaders.
+
+/** Whether `node` (an attribute) is called: `row.refresh()` is a method, not a property read. */
+function isCalled(node: Node): boolean {
+  const parent = node.parent;
+  return parent?.type === 'call' && parent.childForFieldName('function')?.id === node.id;
+}
+
+/** A property of a model, as the index knows it. */
+interface QueryingProperty {
+  fn: FunctionFacts;
+  file: string;
+  reads: PropertyReads;
+}
+
+/**
+ * The property `name` of the rows' class (its own or inherited), when the index records what it
+ * reads: the class as this file names it, else the one model of the workspace so named.
+ */
+function propertyOf(
+  ctx: FileContext,
+  model: PythonModel,
+  className: string,
+  name: string,
+): QueryingProperty | undefined {
+  let classes = classNamed(className, model);
+  if (classes.length === 0) {
+    const tables = ctx.index.tablesOfClass(lastSegment(className));
+    const modules = new Set(tables.map((table) => ctx.index.get(table.file)?.moduleName));
+    const [module] = modules;
+    if (modules.size !== 1 || !module) return undefined;
+    classes = [`${module}.${lastSegment(className)}`];
+  }
+  const found = ctx.index.resolve(classes.map((cls) => `${cls}.${name}`));
+  const trait = found?.fn.property && found.fn.traits.find((t) => t.startsWith(PROPERTY_READS));
+  if (!trait) return undefined;
+  const reads = JSON.parse(trait.slice(PROPERTY_READS.length)) as PropertyReads;
+  return { fn: found.fn, file: found.file, reads };
+}
+
+/** What a property read queries per row, as a message says it, and how to avoid it. */
+interface PropertyQuery {
+  /** `runs \`Note.objects.filter(...)\``, `reads the relation \`self.folder\``. */
+  what: string;
+  advice: string;
+}
+
+/** How to get what a property queries for every row at once, by the rows' ORM. */
+function computeInQueryAdvice(django: boolean): string {
+  const how = django
+    ? '`annotate(...)` with `Subquery`, `Exists` or `Count`'
+    : 'a correlated subquery or a joined aggregate, or a `column_property`';
+  return `compute it in the loop's query instead (${how}) or read it for every row in one query before the loop`;
+}
+
+/**
+ * The first query a property of the rows sends for each row, if any: a query of its own
+ * (`Note.objects.filter(document=self).exists()`), a read through a related manager of `self`
+ * that the loop's queryset does not prefetch, or that derives a new queryset (`.order_by(...)`,
+ * `.filter(...)`, `.last()`), which a prefetch does not answer; or a lazy relation of `self` the
+ * query does not load (`self.folder.name`).
+ */
+function propertyQuery(
+  ctx: FileContext,
+  rows: ModelQuery,
+  relations: ReadonlyMap<string, Relation>,
+  property: QueryingProperty,
+): PropertyQuery | undefined {
+  const django = ctx.index
+    .tablesOfClass(lastSegment(rows.className))
+    .some(({ table }) => table.source === 'django');
+  const { commands } = property.reads;
+  const own = property.fn.effects.filter(
+    (effect) =>
+      effect.kind === 'db' &&
+      !effect.returned &&
+      !effect.ormModel &&
+      !commands.includes(effect.start),
+  );
+  if (own.length > 0) {
+    // `Note.objects.filter` names the query better than the bare `exists` ending its chain.
+    const named = own.find((effect) => effect.callee.includes('.')) ?? own[0];
+    return { what: `runs \`${named.callee}(...)\``, advice: computeInQueryAdvice(django) };
+  }
+  for (const read of property.reads.managers) {
+    const relation = relations.get(read.manager);
+    // Only Django's managers answer `self.files.count()`; a dynamic SQLAlchemy relationship
+    // queries each time.
+    if (!relation && !django) continue;
+    if (relation?.kind === 'sqlalchemy' || relation?.kind === 'django-one') {
+      if (relation.kind === 'django-one') continue;
+      return { what: `runs \`${read.text}\``, advice: computeInQueryAdvice(false) };
+    }
+    if (read.cached && isCovered(rows, read.manager, 'django-many')) continue;
+    const loader = eagerLoader(rows, read.manager, 'django-many');
+    const advice = read.cached
+      ? `load it with \`${loader}\`${onQuery(rows)}`
+      : `it derives a new queryset, which a prefetch does not answer: ${computeInQueryAdvice(true)}`;
+    return { what: `runs \`${read.text}\``, advice };
+  }
+  for (const name of property.reads.attributes) {
+    const relation = relations.get(name);
+    if (!relation?.lazy || !relation.eagerable || relation.kind === 'django-many') continue;
+    if (rows.filledBack?.includes(name) || isCovered(rows, name, relation.kind)) continue;
+    const loader = eagerLoader(rows, name, relation.kind);
+    return {
+      what: `reads the relation \`self.${name}\``,
+      advice: `load it with \`${loader}\`${onQuery(rows)}`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Reports reads of a property of the loop's rows (`document.latest_file`) that query once per
+ * row: the property's name and where it is, what it runs, and what would load it with the rows.
+ */
+function reportQueryingProperties(
+  ctx: FileContext,
+  model: PythonModel,
+  loop: PyLoop,
+  variable: string,
+  rows: ModelQuery,
+  relations: ReadonlyMap<string, Relation>,
+): void {
+  const reads = new Map<string, Node>();
+  visitAttributeReads(
+    perItemParts(loop),
+    variable,
+    (name) => !relations.has(name) && !name.startsWith('__'),
+    model.source,
+    (name, node) => {
+      if (!reads.has(name) && !isCalled(node)) reads.set(name, node);
+    },
+  );
+  for (const [name, node] of reads) {
+    // Asked only for names some property has: the index's answer waits for every file.
+    if (!ctx.index.hasFunctionWithTrait(PROPERTY_READS, name)) continue;
+    const property = propertyOf(ctx, model, rows.className, name);
+    const query = property && propertyQuery(ctx, rows, relations, property);
+    if (!property || !query) continue;
+    const where = `${displayPath(ctx.index.get(property.file), property.file)}:${property.reads.line}`;
+    const owner = lastSegment(property.fn.qualifiedName.slice(0, -name.length - 1));
+    ctx.report({
+      start: node.startIndex,
+      end: node.endIndex,
+      message:
+        `\`${node.text}\` runs a query for each row of \`${rows.head}\`: the property ` +
+        `\`${owner}.${name}\` (${where}) ${query.what}; ${query.advice}`,
+    });
+  }
 }
 
 /** Whether `node` is the target of an assignment (`ticket.owner = ...`): written, not read. */
@@ -1201,7 +1367,14 @@ export const lazyLoadInLoop: Rule = {
         'again), relations ' +
         'being the `ForeignKeyField`/`OneToOneField`/`ManyToManyField` fields of the model and its ' +
         'bases in any file, the `related_name=` accessors they add, and `fields.ReverseRelation[...]` ' +
-        'declarations.',
+        'declarations. Also reads of a property of the rows (`@property` or `@cached_property`, ' +
+        'declared on the model or a base class in any file) whose body queries: a query of its own ' +
+        '(`Note.objects.filter(document=self).exists()`), a read through a related manager of ' +
+        '`self` that runs there (`self.files.order_by("timestamp").last()`, as in Mayan EDMS, ' +
+        '`self.items.count()`, `[f.name for f in self.files.all()]`), or a lazy relation of `self` ' +
+        '(`self.folder.name`, SQLAlchemy `len(self.lines)`): the message names the property and ' +
+        'what it runs, with `prefetch_related`/`select_related`/`selectinload` as advice where a ' +
+        'loader answers the read, else computing the value in the query (`annotate(...)`).',
       whyIsThisBad:
         'A lazy relationship runs its own `SELECT` the first time it is read on each object. The query ' +
         'that fetched 200 tickets is followed by 200 more, one per `ticket.comments`, each a round ' +
@@ -1251,6 +1424,17 @@ export const lazyLoadInLoop: Rule = {
           'multi-entity or column query (`db.query(Ticket.id)`), `session.execute(select(X))` without ' +
           '`.scalars()` (rows, not objects), Django `.values()`.',
         'Relationship reads inside functions or lambdas defined in the loop.',
+        "Property reads whose body's reads the loop's query answers: a related manager's `.all()`, " +
+          '`.count()`, `.exists()` or `.first()` when the queryset prefetches it, a relation it ' +
+          'loads; properties computed from columns (`f"{self.label} ({self.author})"`), and ' +
+          'properties read outside a loop over rows (one object), and properties whose only round ' +
+          'trip is a Redis command (`views_counter.get(f"views:{self.pk}")`), which no loader or ' +
+          'annotation answers. A related manager read that ' +
+          'derives a new queryset (`.order_by(...)`, `.filter(...)`, `.last()`) queries even when ' +
+          'prefetched. Not followed yet: properties that only return a lazy queryset ' +
+          '(`return self.books.order_by(...)`, evaluated wherever the caller does), or that query ' +
+          'through further calls (`self.helper()`, another property), and rows of unknown class ' +
+          '(a parameter handed a row: `scan_for(document)`).',
         'A relationship a `backref=` of a model in another file adds to a class the checked file ' +
           'declares (that class is read from its own declaration), and a `backref=` whose ' +
           'relationship names no class (`relationship(lambda: Talk, backref="x")` without an ' +
@@ -1302,9 +1486,13 @@ export const lazyLoadInLoop: Rule = {
         'not by awaiting it, so the loop body has to change too.',
     },
   },
-  pythonTraits(fn, _calls, model) {
+  pythonTraits(fn, calls, model) {
+    const traits: string[] = [];
     const rows = returnedRows(fn, model);
-    return rows ? [`${RETURNS_ROWS}${JSON.stringify(rows)}`] : [];
+    if (rows) traits.push(`${RETURNS_ROWS}${JSON.stringify(rows)}`);
+    const reads = propertyReads(fn, calls, model);
+    if (reads) traits.push(`${PROPERTY_READS}${JSON.stringify(reads)}`);
+    return traits;
   },
   check(ctx) {
     const model = ctx.python;
@@ -1339,6 +1527,7 @@ export const lazyLoadInLoop: Rule = {
         else if (relation.kind === 'django-one' && relation.target) joined.set(name, relation);
       }
       if (joined.size > 0) reportSecondHops(ctx, model, loop, target.text, rows, joined);
+      reportQueryingProperties(ctx, model, loop, target.text, rows, relations);
       if (lazy.size === 0) continue;
       for (const [name, node] of attributeReads(
         perItemParts(loop),

@@ -255,7 +255,10 @@ export const queryInLoop: Rule = {
         'the class declared in the models file or imported from another module (`querysets.py`) ' +
         'and the method its own or inherited from a QuerySet base class of the workspace; or ' +
         '`Job.objects.finished()` after `objects = JobManager()`, where the Manager subclass returns ' +
-        "`self.filter(...)` or `self.get_queryset().filter(...)`) or over an instance's related " +
+        "`self.filter(...)` or `self.get_queryset().filter(...)`; also the loops of such a class's own " +
+        'methods over `self.filter(...)`, `self.all()`, `self.exclude(...)` or ' +
+        "`self.get_queryset()...`, as in Mayan EDMS's `DocumentManager.delete_stubs`, the rows " +
+        "being those of the model whose manager the class makes) or over an instance's related " +
         'manager that a model of the workspace declares (`for post in author.posts.all()`, ' +
         '`author.post_set.filter(...)`, a `ManyToManyField`, also through a variable built from one ' +
         'and narrowed by itself, `items = items.filter(...)`, and `for i, post in enumerate(...)`; when the model of the workspace overrides ' +
@@ -354,6 +357,11 @@ export const queryInLoop: Rule = {
           'Manager class of the model declares as one that only narrows it (`.with_lines()`, ' +
           "a method of another model's QuerySet, one that returns an aggregate or a row): nothing " +
           'says the chain still hands out rows of the model.',
+        'In a method of a QuerySet or Manager class (its bases named `...QuerySet`, `...Manager` ' +
+          'or `Manager.from_queryset(...)`), a loop over `self` alone (`for obj in self:`, how an ' +
+          "override of `delete()` runs each row's own on purpose) or over its queryset sliced to one " +
+          'row (`self.order_by("date")[:1]`); and `self.filter(...)` in a class that extends no ' +
+          'such class (a queue with a `filter` method of its own).',
         'SQLAlchemy queries built as part of another statement: `db.query(...).subquery()`, `.cte()`, ' +
           '`.scalar_subquery()`, `.exists()`, `.statement` send nothing; the statement using them does.',
         'Loops over a fixed literal collection (`for table in ("events", "users")`), a name bound once to ' +

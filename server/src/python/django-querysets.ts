@@ -14,14 +14,6 @@ import { DJANGO_LAZY_METHODS, groupingLink, readChain } from './orm';
 import { qPins } from './django-q';
 import { argsOf, calledName } from './schema-args';
 
-/** Base names of a class whose methods may narrow a queryset: `models.QuerySet`, `JobManager`. */
-const QUERYSET_OR_MANAGER_BASE = /(?:QuerySet|Manager)(?:\[[\s\S]*\])?$/;
-
-/** Whether a class extends a QuerySet or a Manager class, by the names of its bases. */
-export function isQuerySetOrManagerClass(cls: PyClass): boolean {
-  return cls.bases.some((base) => QUERYSET_OR_MANAGER_BASE.test(base.trim()));
-}
-
 /**
  * The class a manager answers with the methods of, as written: `JobQuerySet` of
  * `JobQuerySet.as_manager()` or `models.Manager.from_queryset(JobQuerySet)()`, `JobManager` of

@@ -95,13 +95,9 @@ export function relatedManagerReadPerRow(
     return undefined;
   const loop = self ? undefined : loopBinding(call.loops, row);
   const iterable = loop && withoutProgressWrapper(unwrap(loop.iterable ?? null));
-  const methods = chainMethods(call);
-  if (!methods) return undefined;
-  const rest = methods[0] === 'all' ? methods.slice(1) : methods;
-  const prefetchAnswers = rest.length === 0 || (rest.length === 1 && CACHE_ANSWERS.has(rest[0]));
-  const prefetchMayAnswer =
-    prefetchAnswers || (rest.length === 1 && ORDERED_CACHE_ANSWERS.has(rest[0]));
-  const counts = CACHE_ANSWERS.has(methods[methods.length - 1]);
+  const shape = readShape(call);
+  if (!shape) return undefined;
+  const { prefetchAnswers, prefetchMayAnswer, counts } = shape;
   if (iterable && iteratesDjangoRows(iterable, call.fn, model)) {
     const prefetched = prefetches(iterable, call.fn, model, manager);
     if (prefetched && prefetchMayAnswer) return undefined;
@@ -120,6 +116,49 @@ export function relatedManagerReadPerRow(
     ofLoopRow: !!iterable,
     filterReadsRow: !!iterable && argumentsReadRow(call, row),
   };
+}
+
+/** What a prefetch of the manager would do for a read that runs its query (`readShape`). */
+interface ReadShape {
+  /** A filled cache answers it: `.all()` iterated, `.count()`, `.exists()`. */
+  prefetchAnswers: boolean;
+  /** ...or `.first()`, answered when the related model is ordered. */
+  prefetchMayAnswer: boolean;
+  /** It counts or tests for rows: `annotate(Count(...))` answers it. */
+  counts: boolean;
+}
+
+/**
+ * How a related-manager chain headed by `call` (`x.posts.filter(...).first()`, read at
+ * `x.posts.filter`) runs its query, if it runs one there (see `chainMethods`).
+ */
+function readShape(call: PyCall): ReadShape | undefined {
+  if (!acceptsArguments(call)) return undefined;
+  const methods = chainMethods(call);
+  if (!methods) return undefined;
+  const rest = methods[0] === 'all' ? methods.slice(1) : methods;
+  const prefetchAnswers = rest.length === 0 || (rest.length === 1 && CACHE_ANSWERS.has(rest[0]));
+  const prefetchMayAnswer =
+    prefetchAnswers || (rest.length === 1 && ORDERED_CACHE_ANSWERS.has(rest[0]));
+  return {
+    prefetchAnswers,
+    prefetchMayAnswer,
+    counts: CACHE_ANSWERS.has(methods[methods.length - 1]),
+  };
+}
+
+/**
+ * A read through a related manager of the instance itself in a method of a model
+ * (`self.files.order_by("timestamp").last()`, `self.items.count()`), that runs its query there:
+ * the manager, and what a prefetch of it on the query the instance came from would answer.
+ */
+export function selfRelatedRead(call: PyCall): (ReadShape & { manager: string }) | undefined {
+  const parts = call.callee ? call.callee.split('.') : [];
+  if (parts.length !== 3 || parts[0] !== 'self') return undefined;
+  const manager = parts[1];
+  if (isDjangoManagerName(manager) || manager.startsWith('_')) return undefined;
+  const shape = readShape(call);
+  return shape && { ...shape, manager };
 }
 
 /**

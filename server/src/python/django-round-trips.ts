@@ -10,12 +10,13 @@ import { hasObjectsManager, isDjangoManagerName, isDjangoQueryMethod } from './k
 import { localFlow } from './local-flow';
 import { enumeratedRows } from './loop-rows';
 import { loopFed } from './must-see-all';
-import type { PyCall, PyLoop, PythonModel } from './model';
+import { qualifiedClassName, type PyCall, type PyLoop, type PythonModel } from './model';
 import {
   DJANGO_LAZY_METHODS,
   isLazyDjangoQuerySet,
   isOnDjangoQuerySet,
   iteratesDjangoRows,
+  iteratesOwnQuerySet,
   iteratesRelatedManagerRows,
   type OrmRead,
   type QuerySetMethodTest,
@@ -272,12 +273,15 @@ export interface ModelWriteHooks {
   saveHooks: (className: string) => readonly string[];
   /** The model whose rows a related manager of a name holds, to find the hooks of its rows. */
   relatedRows: RelatedRowsNamed;
+  /** The models whose managers a QuerySet or Manager class (qualified) makes. */
+  querySetModels: (qualified: string) => readonly string[];
 }
 
 const NO_WRITE_HOOKS: ModelWriteHooks = {
   overridden: () => new Set(),
   saveHooks: () => [],
   relatedRows: () => undefined,
+  querySetModels: () => [],
 };
 
 /**
@@ -287,13 +291,17 @@ const NO_WRITE_HOOKS: ModelWriteHooks = {
 export function modelWriteHooks(
   index: () => Pick<
     WorkspaceIndex,
-    'djangoOverriddenWrites' | 'djangoSaveHooks' | 'djangoRelatedRowsNamed'
+    | 'djangoOverriddenWrites'
+    | 'djangoSaveHooks'
+    | 'djangoRelatedRowsNamed'
+    | 'djangoModelsOfQuerySetClass'
   >,
 ): ModelWriteHooks {
   return {
     overridden: (className) => index().djangoOverriddenWrites(className),
     saveHooks: (className) => index().djangoSaveHooks(className),
     relatedRows: (manager) => index().djangoRelatedRowsNamed(manager),
+    querySetModels: (qualified) => index().djangoModelsOfQuerySetClass(qualified),
   };
 }
 
@@ -328,9 +336,9 @@ function createdModelClass(call: PyCall): string | undefined {
 export function overriddenRowWrite(
   call: PyCall,
   model: PythonModel,
-  hooks: Pick<ModelWriteHooks, 'overridden' | 'relatedRows'>,
+  hooks: Pick<ModelWriteHooks, 'overridden' | 'relatedRows' | 'querySetModels'>,
 ): { className: string; method: string } | undefined {
-  const className = rowWriteClass(call, model, hooks.relatedRows);
+  const className = rowWriteClass(call, model, hooks);
   if (!className) return undefined;
   const methods = hooks.overridden(className);
   const method = RUNS_OVERRIDES[call.method]?.find((name) => methods.has(name));
@@ -341,10 +349,19 @@ export function overriddenRowWrite(
 function rowWriteClass(
   call: PyCall,
   model: PythonModel,
-  relatedRows: RelatedRowsNamed,
+  hooks: Pick<ModelWriteHooks, 'relatedRows' | 'querySetModels'>,
 ): string | undefined {
   const iterable = rowLoopIterable(call);
-  return iterable && rowClassOf(iterable, call, model, relatedRows);
+  if (!iterable) return undefined;
+  // `for d in self.filter(...)` in a Manager or QuerySet class: the rows of the one model whose
+  // manager the class makes.
+  const cls = call.fn && iteratesOwnQuerySet(iterable, call.fn, model);
+  const qualified = cls && qualifiedClassName(cls.name, model);
+  if (qualified) {
+    const models = hooks.querySetModels(qualified);
+    return models.length === 1 ? models[0] : undefined;
+  }
+  return rowClassOf(iterable, call, model, hooks.relatedRows);
 }
 
 /**
@@ -592,7 +609,7 @@ export function djangoBatchWrite(
     const bulk = saves ? `\`${a}update(...)\` or \`${a}bulk_update\`` : `\`${a}delete()\``;
     return `a queryset ${bulk} would skip ${custom}: batch what it does, or keep the loop and page through the rows`;
   }
-  const rowClass = saves ? rowWriteClass(call, model, hooks.relatedRows) : undefined;
+  const rowClass = saves ? rowWriteClass(call, model, hooks) : undefined;
   const runs = rowClass ? hooks.saveHooks(rowClass) : [];
   if (rowClass && runs.length > 0)
     return `a queryset \`${a}update(...)\` or \`${a}bulk_update\` would skip what \`${rowClass}.save()\` runs (${runs.join(', ')}): batch what it does, or keep the loop and page through the rows`;

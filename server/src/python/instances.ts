@@ -8,12 +8,8 @@ import type { Node } from 'web-tree-sitter';
 import type { ClassFact } from '../workspace/facts';
 import type { PyAssignment, PyCall, PyClass, PyFunction, PythonModel } from './model';
 import { asyncOrmOfBase, type AsyncOrm } from './async-orm-models';
-import {
-  groupingMethodsOf,
-  isQuerySetOrManagerClass,
-  narrowingMethodsOf,
-  querySetPinsOf,
-} from './django-querysets';
+import { groupingMethodsOf, narrowingMethodsOf, querySetPinsOf } from './django-querysets';
+import { isQuerySetOrManagerClass } from './knowledge';
 import { bindingKey, classOfFunction, qualifiedClassName, qualify } from './model';
 import { OwnedCache } from './memo';
 import { conditionalModuleCalls, declaredGlobal } from './module-branches';

@@ -5,7 +5,7 @@
  * another file. What blocks an event loop is in `blocking.ts`, built on these.
  */
 import type { Node } from 'web-tree-sitter';
-import type { PyCall, PyFunction, PythonModel } from './model';
+import type { PyCall, PyClass, PyFunction, PythonModel } from './model';
 import { djangoShortcutOf } from './django-shortcuts';
 import { OwnedCache } from './memo';
 
@@ -450,4 +450,25 @@ const ROUTE_DECORATOR =
 /** Whether a function is a web route handler (FastAPI, Starlette, Flask, Django REST decorators). */
 export function isRouteHandler(fn: PyFunction): boolean {
   return fn.decorators.some((decorator) => ROUTE_DECORATOR.test(decorator));
+}
+
+/**
+ * Base names of a class whose methods may narrow a queryset: `models.QuerySet`, `JobManager`,
+ * `models.Manager.from_queryset(JobQuerySet)`.
+ */
+const QUERYSET_OR_MANAGER_BASE =
+  /(?:QuerySet|Manager)(?:\[[\s\S]*\])?$|Manager\.from_queryset\([\s\S]*\)$/;
+
+/** Whether a class extends a QuerySet or a Manager class, by the names of its bases. */
+export function isQuerySetOrManagerClass(cls: PyClass): boolean {
+  return cls.bases.some((base) => QUERYSET_OR_MANAGER_BASE.test(base.trim()));
+}
+
+/** The class a method is defined in (`fn.className`), as the model reads it. */
+export function classOfMethod(fn: PyFunction, model: PythonModel): PyClass | undefined {
+  if (!fn.className) return undefined;
+  const at = fn.node.startIndex;
+  return model.classes.find(
+    (cls) => cls.name === fn.className && cls.body.startIndex <= at && at < cls.body.endIndex,
+  );
 }

@@ -9,12 +9,19 @@
 import type { Node } from 'web-tree-sitter';
 import { isUnboundedSelect } from '../sql/helpers';
 import type { SqlUnit } from '../sql/unit';
-import { isDjangoManagerName, mayOwnDjangoManagerNode, paramOf } from './knowledge';
+import {
+  classOfMethod,
+  isDjangoManagerName,
+  isQuerySetOrManagerClass,
+  mayOwnDjangoManagerNode,
+  paramOf,
+} from './knowledge';
 import {
   classOfFunction,
   dottedName,
   qualify,
   type PyCall,
+  type PyClass,
   type PyFunction,
   type PythonModel,
 } from './model';
@@ -1322,8 +1329,10 @@ export function iteratesDjangoRows(
   model: PythonModel,
   isQuerySetMethod?: QuerySetMethodTest,
 ): boolean {
-  const rows = withoutRowHandouts(readChainIn(expression, model));
+  const chain = readChainIn(expression, model);
+  const rows = withoutRowHandouts(chain);
   if (isDjangoQuerySet(rows, fn, model, 0, isQuerySetMethod)) return true;
+  if (readsOwnQuerySet(rows, fn, model)) return !slicedToOneRow(chain);
   // `customers = Customer.objects.order_by("name")[:100]`, then `for c in customers`: the slice
   // or stream is in the variable's value, where `isDjangoQuerySet` takes no handout.
   if (rows.links.length > 0 || rows.root.type !== 'identifier') return false;
@@ -1334,6 +1343,44 @@ export function iteratesDjangoRows(
       isDjangoQuerySet(origin, fn, model, 1, isQuerySetMethod)
     );
   });
+}
+
+/**
+ * Whether a chain reads the rows of the queryset a method of a Django Manager or QuerySet class
+ * works on: `self.filter(...)`, `self.all()`, `self.exclude(...)`, `self.get_queryset()...` in
+ * `class DocumentManager(models.Manager)` (Mayan's `delete_stubs`), lazy methods only. `self`
+ * alone is not read so: a QuerySet method iterating itself whole (`for obj in self:`) is how an
+ * override of `delete()` runs each row's own on purpose.
+ */
+function readsOwnQuerySet(chain: Chain, fn: PyFunction, model: PythonModel): boolean {
+  const { root, links } = chain;
+  if (root.type !== 'identifier' || root.text !== 'self' || links.length === 0) return false;
+  const narrowing =
+    links[0].kind === 'call' && links[0].name === 'get_queryset' ? links.slice(1) : links;
+  if (!narrowing.every(isLazyQuerySetCall)) return false;
+  const cls = classOfMethod(fn, model);
+  return !!cls && isQuerySetOrManagerClass(cls);
+}
+
+/**
+ * The Manager or QuerySet class whose own queryset an expression reads (`readsOwnQuerySet`),
+ * sliced or streamed, in a method of that class.
+ */
+export function iteratesOwnQuerySet(
+  expression: Node,
+  fn: PyFunction,
+  model: PythonModel,
+): PyClass | undefined {
+  const rows = withoutRowHandouts(readChainIn(expression, model));
+  return readsOwnQuerySet(rows, fn, model) ? classOfMethod(fn, model) : undefined;
+}
+
+/** A slice that keeps one row at most: `[:1]`, `[0:1]`, `[n:n + 1]` is not read. */
+function slicedToOneRow(chain: Chain): boolean {
+  const last = chain.links[chain.links.length - 1];
+  if (last?.kind !== 'subscript') return false;
+  const slice = last.node.childForFieldName('subscript');
+  return !!slice && /^(?:0\s*)?:\s*1$/.test(slice.text.trim());
 }
 
 /** The chain without the slices and streams at its end, which hand out its rows as they are. */

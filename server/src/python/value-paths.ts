@@ -39,6 +39,11 @@ const MAX_STEPS = 3;
 /** `@property`, `@cached_property` (functools, Django's, ...): a read runs the method. */
 const PROPERTY_DECORATOR = /^(?:property|(?:[\w.]+\.)?cached_property)$/;
 
+/** A method of a class read as an attribute: `@property`, `@cached_property`. */
+export function isPropertyMethod(fn: PyFunction): boolean {
+  return !fn.parent && !!fn.className && fn.decorators.some((d) => PROPERTY_DECORATOR.test(d));
+}
+
 /** `-> Self` (typing, typing_extensions), quoted or not. */
 const SELF_ANNOTATION = /^(["']?)(?:typing(?:_extensions)?\.)?Self\1$/;
 
@@ -210,7 +215,7 @@ export function returnFacts(fn: PyFunction, model: PythonModel): ReturnFacts {
 function findReturnFacts(fn: PyFunction, model: PythonModel): ReturnFacts {
   if (fn.parent) return {};
   const facts: ReturnFacts = {};
-  if (fn.className && fn.decorators.some((d) => PROPERTY_DECORATOR.test(d))) facts.property = true;
+  if (isPropertyMethod(fn)) facts.property = true;
   const annotation = fn.node.childForFieldName('return_type')?.text.trim();
   if (annotation) {
     if (fn.className && SELF_ANNOTATION.test(annotation)) facts.returnsSelf = true;
