@@ -457,7 +457,8 @@ export const prismaFindManyWithoutTake: Rule = {
         'Unsafe: `take` changes how many rows the code receives. It is the right bound for lists shown ' +
         'to people (add a `cursor` for the next page), wrong for code that needs every row, which ' +
         'should page through the table instead. No fix is offered when the rows (or their ids, ' +
-        '`rows.map((r) => r.id)`) become the `in`/`notIn` list of another query in the function: ' +
+        '`rows.map((r) => r.id)`, also assigned to a `let` declared before the `if` that reads the ' +
+        'rows: `eventIds = rows.map(...)`) become the `in`/`notIn` list of another query in the function: ' +
         'that code needs every one, and the message says to filter the other query directly. Nor when the ' +
         'rows are only counted (`rows.length`, or a `forEach`, `reduce` or `for...of` that only bumps a ' +
         'counter per key of each row, `counts.set(row.objectId, (counts.get(row.objectId) ?? 0) + 1)`): ' +
