@@ -347,7 +347,9 @@ export const prismaFindManyWithoutTake: Rule = {
         'written in the router file or imported from a controller that calls a service, or given ' +
         'as a member of a controller: `.query(linksController.list)` of an object or instance ' +
         'another module exports, `.query(ctrl.list)` of `const ctrl = new LinksController()`; also ' +
-        'through a wrapper, `.query(withAudit(ctrl.list))`, `.query(withAudit(async () => ...))`), or a ' +
+        'through a wrapper, `.query(withAudit(ctrl.list))`, `.query(withAudit(async () => ...))`; ' +
+        "also a handler an inline resolver loads on first use, `const { getHandler } = await import('./get.handler')`, " +
+        'resolved to the module of the import in that resolver), or a ' +
         'GraphQL resolver method (`@Query()`, `@Mutation()`, `@ResolveField()` of `@nestjs/graphql` ' +
         'or TypeGraphQL); in a ' +
         'function such a handler calls in the same file; or in an exported function, or a public ' +

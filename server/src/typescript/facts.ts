@@ -42,6 +42,7 @@ import { declarationOf } from './name-resolution';
 import {
   calleeDisplay,
   hasModifier,
+  importBinding,
   unwrap,
   type TsCall,
   type TsFunction,
@@ -220,7 +221,7 @@ export function tsCallTargets(call: TsCall, model: TsModel, moduleName: string):
 function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): string[] {
   const parts = call.callee.split('.');
   const head = parts[0];
-  const imported = model.imports.get(head);
+  const imported = importBinding(model, call.fn, head);
   if (imported) {
     // `ns.f()` of a namespace import; `f()` of a named or default one; `X.m()` of one, a static
     // method or a namespace a barrel re-exports (`export * as users`). Longer chains

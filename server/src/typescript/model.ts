@@ -24,6 +24,11 @@ export interface TsFunction {
   callbackOf?: TsCall;
   /** Parameter names as written (destructured parameters give their property names). */
   params: string[];
+  /**
+   * Names bound in the function by a dynamic import, `const { getHandler } = await
+   * import('./get.handler')` (the lazy tRPC routers of cal.com), by local name.
+   */
+  dynamicImports?: Map<string, TsImport>;
   /** The whole function, from its first token. */
   start: number;
   end: number;
@@ -430,6 +435,48 @@ function collectImports(statement: ts.Statement, imports: Map<string, TsImport>)
   }
 }
 
+/**
+ * The bindings of `const { a, b: c } = await import('./m')` in `fn`, where `node` is the
+ * `import('./m')` call. Other uses of a dynamic import (`(await import('./m')).a()`) bind no name.
+ */
+function recordDynamicImport(node: TsCall['node'], fn: TsFunction): void {
+  if (!ts.isCallExpression(node)) return;
+  const [specifier] = node.arguments;
+  if (!specifier || !ts.isStringLiteralLike(specifier)) return;
+  const awaited = semanticParent(node);
+  const declaration = awaited && ts.isAwaitExpression(awaited) && semanticParent(awaited);
+  if (!declaration || !ts.isVariableDeclaration(declaration)) return;
+  if (!ts.isObjectBindingPattern(declaration.name)) return;
+  for (const element of declaration.name.elements) {
+    if (!ts.isIdentifier(element.name) || element.dotDotDotToken) continue;
+    const imported = element.propertyName
+      ? propertyNameText(element.propertyName)
+      : element.name.text;
+    fn.dynamicImports ??= new Map();
+    fn.dynamicImports.set(element.name.text, {
+      local: element.name.text,
+      module: specifier.text,
+      imported,
+    });
+  }
+}
+
+/**
+ * The import that binds `name` where `fn` runs: a dynamic import in `fn` or a function around
+ * it (the nearest scope wins), else the file's own imports.
+ */
+export function importBinding(
+  model: TsModel,
+  fn: TsFunction | undefined,
+  name: string,
+): TsImport | undefined {
+  for (let scope = fn; scope; scope = scope.parent) {
+    const bound = scope.dynamicImports?.get(name);
+    if (bound) return bound;
+  }
+  return model.imports.get(name);
+}
+
 /** Builds the model of a parsed file. */
 export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): TsModel {
   // Calls by node, so a callback can find the call it is passed to (and rules, a node's call).
@@ -568,6 +615,7 @@ export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): T
     };
     model.calls.push(call);
     callOf.set(node, call);
+    if (fn && target.kind === ts.SyntaxKind.ImportKeyword) recordDynamicImport(node, fn);
   };
 
   /** Records a function (inside the current one) and walks it. */
