@@ -349,7 +349,8 @@ export const prismaFindManyWithoutTake: Rule = {
         'another module exports, `.query(ctrl.list)` of `const ctrl = new LinksController()`; also ' +
         'through a wrapper, `.query(withAudit(ctrl.list))`, `.query(withAudit(async () => ...))`; ' +
         "also a handler an inline resolver loads on first use, `const { getHandler } = await import('./get.handler')`, " +
-        'resolved to the module of the import in that resolver), or a ' +
+        'resolved to the module of the import in that resolver, or kept in a handler cache: ' +
+        "`cache.list = await import('./list.handler').then((mod) => mod.listHandler)`, then `cache.list(opts)`), or a " +
         'GraphQL resolver method (`@Query()`, `@Mutation()`, `@ResolveField()` of `@nestjs/graphql` ' +
         'or TypeGraphQL); in a ' +
         'function such a handler calls in the same file; or in an exported function, or a public ' +
