@@ -146,6 +146,37 @@ describe('rule messages', () => {
     assert.match(onClient, /prisma\.\$transaction\(\[\.\.\.\]\)/);
   });
 
+  it('await-in-loop writes the per-row UPDATE in the SQL of the Prisma datasource', async () => {
+    const loop = [
+      "import { PrismaClient } from '@prisma/client';",
+      'const prisma = new PrismaClient();',
+      'export async function reconcile(toUpdate: { id: string; amount: number }[]) {',
+      '  await prisma.$transaction(async (tx) => {',
+      '    for (const { id, amount } of toUpdate) await tx.payout.update({ where: { id }, data: { amount } });',
+      '  });',
+      '}',
+    ].join('\n');
+    const schema = (provider: string) =>
+      [
+        `datasource db {\n  provider = "${provider}"\n  url = env("DATABASE_URL")\n}`,
+        'model Payout {\n  id String @id\n  amount Int\n}',
+      ].join('\n');
+    // MySQL has no `UPDATE ... FROM`: the advice is a `CASE` on the key there.
+    const mysql = await messagesIn('await-in-loop', [
+      { relativePath: 'prisma/schema.prisma', text: schema('mysql') },
+      { relativePath: 'src/reconcile.ts', text: loop },
+    ]);
+    assert.equal(mysql.length, 1);
+    assert.match(mysql[0], /CASE id WHEN/);
+    assert.doesNotMatch(mysql[0], /FROM \(VALUES/);
+    const postgres = await messagesIn('await-in-loop', [
+      { relativePath: 'prisma/schema.prisma', text: schema('postgresql') },
+      { relativePath: 'src/reconcile.ts', text: loop },
+    ]);
+    assert.equal(postgres.length, 1);
+    assert.match(postgres[0], /UPDATE \.\.\. FROM \(VALUES/);
+  });
+
   it('unbounded-select says a grouped query returns one row per group, in every host', async () => {
     const python = await messagesOf(
       'unbounded-select',

@@ -629,7 +629,7 @@ export const awaitInLoop: Rule = {
             : '';
         message =
           `\`${calleeDisplay(call, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
-          batchAdvice(io, loop, inTransaction(model, call));
+          batchAdvice(io, loop, inTransaction(model, call), () => ctx.index.prismaProvider());
       } else if (reach) {
         const serial = reach.effect.kind !== 'http' && runsOnTransaction(call, model);
         message = helperMessage(ctx, call, reach, loop, serial, model);

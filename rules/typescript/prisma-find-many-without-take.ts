@@ -347,7 +347,10 @@ export const prismaFindManyWithoutTake: Rule = {
         'written in the router file or imported from a controller that calls a service, or given ' +
         'as a member of a controller: `.query(linksController.list)` of an object or instance ' +
         'another module exports, `.query(ctrl.list)` of `const ctrl = new LinksController()`; also ' +
-        'through a wrapper, `.query(withAudit(ctrl.list))`, `.query(withAudit(async () => ...))`), or a ' +
+        'through a wrapper, `.query(withAudit(ctrl.list))`, `.query(withAudit(async () => ...))`; ' +
+        "also a handler an inline resolver loads on first use, `const { getHandler } = await import('./get.handler')`, " +
+        'resolved to the module of the import in that resolver, or kept in a handler cache: ' +
+        "`cache.list = await import('./list.handler').then((mod) => mod.listHandler)`, then `cache.list(opts)`), or a " +
         'GraphQL resolver method (`@Query()`, `@Mutation()`, `@ResolveField()` of `@nestjs/graphql` ' +
         'or TypeGraphQL); in a ' +
         'function such a handler calls in the same file; or in an exported function, or a public ' +
@@ -457,7 +460,8 @@ export const prismaFindManyWithoutTake: Rule = {
         'Unsafe: `take` changes how many rows the code receives. It is the right bound for lists shown ' +
         'to people (add a `cursor` for the next page), wrong for code that needs every row, which ' +
         'should page through the table instead. No fix is offered when the rows (or their ids, ' +
-        '`rows.map((r) => r.id)`) become the `in`/`notIn` list of another query in the function: ' +
+        '`rows.map((r) => r.id)`, also assigned to a `let` declared before the `if` that reads the ' +
+        'rows: `eventIds = rows.map(...)`) become the `in`/`notIn` list of another query in the function: ' +
         'that code needs every one, and the message says to filter the other query directly. Nor when the ' +
         'rows are only counted (`rows.length`, or a `forEach`, `reduce` or `for...of` that only bumps a ' +
         'counter per key of each row, `counts.set(row.objectId, (counts.get(row.objectId) ?? 0) + 1)`): ' +

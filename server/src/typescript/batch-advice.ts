@@ -19,10 +19,25 @@ import { STRAPI, strapiAdvice, strapiQueryOfCall } from './strapi';
  * batched form filters the same field; its values are named for the loop's collection when the
  * call filters by the loop's item itself (`where: { email }` in `for (const email of emails)`).
  */
-export function batchAdvice(io: IoCall, loop: TsLoop, inTransaction = false): string {
+export function batchAdvice(
+  io: IoCall,
+  loop: TsLoop,
+  inTransaction = false,
+  prismaProvider: () => string | undefined = () => undefined,
+): string {
   const filter = filterOf(io);
   const ids = valuesName(filter, loop);
-  return adviceFor(io, filter?.field, ids, inTransaction, loop);
+  return adviceFor(io, filter?.field, ids, inTransaction, loop, prismaProvider);
+}
+
+/**
+ * One statement that gives each row values of its own, in the SQL of the Prisma `provider`:
+ * MySQL has no `UPDATE ... FROM`, but a `CASE` on the key works there.
+ */
+function perRowUpdateStatement(provider: string | undefined): string {
+  return provider === 'mysql'
+    ? '`UPDATE ... SET col = CASE id WHEN ... THEN ... END WHERE id IN (...)`'
+    : '`UPDATE ... FROM (VALUES ...)`';
 }
 
 /**
@@ -35,6 +50,7 @@ function adviceFor(
   ids: string,
   inTransaction: boolean,
   loop: TsLoop,
+  prismaProvider: () => string | undefined,
 ): string {
   if (io.driver === 'prisma') {
     const operation = io.call.name;
@@ -50,7 +66,7 @@ function adviceFor(
       return `delete them in one \`deleteMany({ where: { ${field}: { in: ${ids} } } })\``;
     if (operation === 'update')
       return inTransaction
-        ? 'use one `updateMany` when the data is the same, else one `UPDATE ... FROM (VALUES ...)` statement (`$executeRaw`)'
+        ? `use one \`updateMany\` when the data is the same, else one ${perRowUpdateStatement(prismaProvider())} statement (\`$executeRaw\`)`
         : 'use one `updateMany` when the data is the same, else send the writes together in `prisma.$transaction([...])`';
     return inTransaction
       ? 'batch them in one query (`createMany`, `updateMany`, `deleteMany`)'

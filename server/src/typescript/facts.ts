@@ -41,7 +41,9 @@ import { factoryMemberTargets, factoryReexports } from './factory-objects';
 import { declarationOf } from './name-resolution';
 import {
   calleeDisplay,
+  dynamicImportBinding,
   hasModifier,
+  importBinding,
   unwrap,
   type TsCall,
   type TsFunction,
@@ -220,7 +222,10 @@ export function tsCallTargets(call: TsCall, model: TsModel, moduleName: string):
 function syntacticTargets(call: TsCall, model: TsModel, moduleName: string): string[] {
   const parts = call.callee.split('.');
   const head = parts[0];
-  const imported = model.imports.get(head);
+  // `cache.list()` of `cache.list = await import('./list').then((mod) => mod.listHandler)`.
+  const cached = parts.length === 2 ? dynamicImportBinding(call.fn, call.callee) : undefined;
+  if (cached) return importedMemberTargets(model, cached, undefined);
+  const imported = importBinding(model, call.fn, head);
   if (imported) {
     // `ns.f()` of a namespace import; `f()` of a named or default one; `X.m()` of one, a static
     // method or a namespace a barrel re-exports (`export * as users`). Longer chains

@@ -82,18 +82,29 @@ export function rowsFeedInList(call: TsCall): boolean {
   const mappedName = mapped && declaredName(mapped);
   if (mappedName) names.add(mappedName);
   if (names.size === 0) return false;
+  // A wrapper around the rows' name (`new Set(ids)`) holds their ids too; the bare name is
+  // another name for the rows, which the walk does not follow.
+  const holdsTheirIds = (value: ts.Expression): boolean => {
+    const initializer = unwrap(value);
+    const inner = withoutPassThrough(initializer);
+    return isNameOrItsMap(inner, names) && (ts.isCallExpression(inner) || inner !== initializer);
+  };
   let found = false;
   const visit = (node: ts.Node): void => {
     if (found) return;
     // `const ids = rows.map((r) => r.id)`: the ids are the rows' too.
     if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
-      const initializer = unwrap(node.initializer);
-      const inner = withoutPassThrough(initializer);
-      // A wrapper around the rows' name (`new Set(ids)`) holds their ids too; the bare name is
-      // another name for the rows, which the walk does not follow.
-      if (isNameOrItsMap(inner, names) && (ts.isCallExpression(inner) || inner !== initializer))
-        names.add(node.name.text);
+      if (holdsTheirIds(node.initializer)) names.add(node.name.text);
     }
+    // `ids = rows.map((r) => r.id)` into a `let` declared before the `if` that reads the rows:
+    // an optional filter, `...(ids && { eventId: { in: ids } })`.
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isIdentifier(node.left) &&
+      holdsTheirIds(node.right)
+    )
+      names.add(node.left.text);
     if (
       ts.isPropertyAssignment(node) &&
       ts.isIdentifier(node.name) &&

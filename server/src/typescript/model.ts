@@ -24,6 +24,11 @@ export interface TsFunction {
   callbackOf?: TsCall;
   /** Parameter names as written (destructured parameters give their property names). */
   params: string[];
+  /**
+   * Names bound in the function by a dynamic import, `const { getHandler } = await
+   * import('./get.handler')` (the lazy tRPC routers of cal.com), by local name.
+   */
+  dynamicImports?: Map<string, TsImport>;
   /** The whole function, from its first token. */
   start: number;
   end: number;
@@ -430,6 +435,87 @@ function collectImports(statement: ts.Statement, imports: Map<string, TsImport>)
   }
 }
 
+/**
+ * The bindings of a dynamic import in `fn`, where `node` is the `import('./m')` call:
+ * `const { a, b: c } = await import('./m')` binds `a` and `c`, and `cache.a = await
+ * import('./m').then((mod) => mod.a)` binds `cache.a` (the handler cache of cal.com's older
+ * routers). Other uses (`(await import('./m')).a()`) bind no name.
+ */
+function recordDynamicImport(node: TsCall['node'], fn: TsFunction): void {
+  if (!ts.isCallExpression(node)) return;
+  const [specifier] = node.arguments;
+  if (!specifier || !ts.isStringLiteralLike(specifier)) return;
+  const bind = (local: string, imported: string): void => {
+    fn.dynamicImports ??= new Map();
+    fn.dynamicImports.set(local, { local, module: specifier.text, imported });
+  };
+  const cached = cachedExport(node);
+  if (cached) {
+    bind(cached.holder, cached.name);
+    return;
+  }
+  const awaited = semanticParent(node);
+  const declaration = awaited && ts.isAwaitExpression(awaited) && semanticParent(awaited);
+  if (!declaration || !ts.isVariableDeclaration(declaration)) return;
+  if (!ts.isObjectBindingPattern(declaration.name)) return;
+  for (const element of declaration.name.elements) {
+    if (!ts.isIdentifier(element.name) || element.dotDotDotToken) continue;
+    bind(
+      element.name.text,
+      element.propertyName ? propertyNameText(element.propertyName) : element.name.text,
+    );
+  }
+}
+
+/**
+ * `cache.a = await import('./m').then((mod) => mod.a)` around the `import('./m')` call `node`:
+ * the chain it is stored in (`cache.a`) and the export (`a`).
+ */
+function cachedExport(node: ts.CallExpression): { holder: string; name: string } | undefined {
+  const then = semanticParent(node);
+  if (!then || !ts.isPropertyAccessExpression(then) || then.name.text !== 'then') return undefined;
+  const call = then.parent;
+  if (!ts.isCallExpression(call) || call.expression !== then) return undefined;
+  const [callback] = call.arguments;
+  if (!callback || !ts.isArrowFunction(callback) || callback.parameters.length !== 1)
+    return undefined;
+  const [parameter] = callback.parameters;
+  const body = unwrap(callback.body as ts.Expression);
+  if (!ts.isIdentifier(parameter.name) || !ts.isPropertyAccessExpression(body)) return undefined;
+  const owner = unwrap(body.expression);
+  if (!ts.isIdentifier(owner) || owner.text !== parameter.name.text) return undefined;
+  const awaited = semanticParent(call);
+  const assignment = awaited && ts.isAwaitExpression(awaited) && semanticParent(awaited);
+  if (!assignment || !ts.isBinaryExpression(assignment)) return undefined;
+  if (assignment.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return undefined;
+  const holder = ts.isPropertyAccessExpression(assignment.left) && chainText(assignment.left);
+  return holder ? { holder, name: body.name.text } : undefined;
+}
+
+/** The dynamic import that binds `name` (or a chain, `cache.a`) in `fn` or a function around it. */
+export function dynamicImportBinding(
+  fn: TsFunction | undefined,
+  name: string,
+): TsImport | undefined {
+  for (let scope = fn; scope; scope = scope.parent) {
+    const bound = scope.dynamicImports?.get(name);
+    if (bound) return bound;
+  }
+  return undefined;
+}
+
+/**
+ * The import that binds `name` where `fn` runs: a dynamic import in `fn` or a function around
+ * it (the nearest scope wins), else the file's own imports.
+ */
+export function importBinding(
+  model: TsModel,
+  fn: TsFunction | undefined,
+  name: string,
+): TsImport | undefined {
+  return dynamicImportBinding(fn, name) ?? model.imports.get(name);
+}
+
 /** Builds the model of a parsed file. */
 export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): TsModel {
   // Calls by node, so a callback can find the call it is passed to (and rules, a node's call).
@@ -568,6 +654,7 @@ export function buildTsModel(sourceFile: ts.SourceFile, relativePath: string): T
     };
     model.calls.push(call);
     callOf.set(node, call);
+    if (fn && target.kind === ts.SyntaxKind.ImportKeyword) recordDynamicImport(node, fn);
   };
 
   /** Records a function (inside the current one) and walks it. */

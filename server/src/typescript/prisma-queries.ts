@@ -174,7 +174,11 @@ function findFilledIn(name: string, scope: ts.Node): boolean {
       (ts.isDeleteExpression(node) && names(node.expression)) ||
       (ts.isCallExpression(node) &&
         chainText(node.expression) === 'Object.assign' &&
-        isNamed(node.arguments[0], name))
+        isNamed(node.arguments[0], name)) ||
+      // A method called on a field (`where.AND.push({ OR: [...] })`) may add filters to it.
+      (ts.isCallExpression(node) &&
+        ts.isPropertyAccessExpression(node.expression) &&
+        names(node.expression.expression))
     )
       found = true;
     else ts.forEachChild(node, visit);

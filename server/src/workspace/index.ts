@@ -865,6 +865,18 @@ export class WorkspaceIndex {
   }
 
   /**
+   * The `provider` every Prisma `datasource` of the workspace names (`mysql`); undefined when
+   * there is none, or they name several.
+   */
+  prismaProvider(): string | undefined {
+    const providers = new Set(
+      this.view().prismaDatasources.map(({ datasource }) => datasource.provider),
+    );
+    const [only] = providers;
+    return providers.size === 1 ? only : undefined;
+  }
+
+  /**
    * The database the workspace's database URL literals (and TypeORM connection options) all name
    * (`mysql+pymysql://...` in every one: MySQL); undefined when there are none, or they name
    * several databases.
