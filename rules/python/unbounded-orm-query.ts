@@ -643,7 +643,11 @@ export const unboundedOrmQuery: Rule = {
         'the variable it is assigned to, with `len(rows)` allowed beside) only folds them into counts, ' +
         'sums or a per-key map (`counts[row.status] += 1`, `c[k] = c.get(k, 0) + 1`, `total += ' +
         'row.size`, `latest[row.key] = row`), next to locals and calls that are not handed the row ' +
-        'itself; or the variable is only measured with `len()`. A bound would make those answers ' +
+        'itself; or the variable is only measured with `len()`, or only folded whole by `sum(...)`, ' +
+        '`max(...)`, `min(...)` or `reduce(add, ...)` over a generator or comprehension of its rows ' +
+        '(`sum(s.total_tokens or 0 for s in steps)`, as Letta totals the usage of a job), with ' +
+        '`if not rows:` tests allowed beside (a `max` over the rows themselves picks a row, and keeps ' +
+        'the bound). A bound would make those answers ' +
         'silently wrong, so the finding asks to aggregate in the database (`select(X.key, ' +
         'func.count()).group_by(X.key)`, Django `.values("key").annotate(n=Count("id"))`, or a count). ' +
         'For a per-key pick (`latest[row.key] = row`) it asks for one row per key (`DISTINCT ON`). ' +
