@@ -106,6 +106,17 @@ const ONE_WRITE_ADVICE: Record<OrmRead['kind'], string> = {
   beanie: 'one `find(...).update(...)` command',
 };
 
+/** How to delete the rows a loop deletes one by one in one statement, per ORM. */
+const ONE_DELETE_ADVICE: Record<OrmRead['kind'], string> = {
+  'sqlalchemy-query':
+    'one `.delete()` on the query (it skips ORM cascades and events; database `ON DELETE` rules still run)',
+  'sqlalchemy-select':
+    'one `delete(...)` statement (it skips ORM cascades and events; database `ON DELETE` rules still run)',
+  django: 'one `.delete()` on the queryset',
+  tortoise: 'one `.delete()` on the queryset',
+  beanie: 'one `find(...).delete()` command',
+};
+
 /**
  * For code that must see every row (a signal handler, a loop that writes each row back or folds
  * every row into what it stores): a bound would silently leave rows out, so the advice is to stream.
@@ -126,6 +137,8 @@ function mustSeeAllMessage(
       if (afterBulkWriteFailed)
         return `${head}the loop writes the rows one by one because their bulk write failed, so it needs all of them; ${stream}`;
       // `update(...)` / `bulk_update` skip an overridden `save()`: streaming is the advice left.
+      if (why.deletes)
+        return `${head}the loop deletes every row, so it needs all of them; ${stream}, or delete them in ${ONE_DELETE_ADVICE[read.kind]}`;
       return savesOverride
         ? `${head}the loop saves every row through the overridden \`save()\`, so it needs all of them; ${stream}`
         : `${head}the loop writes every row back, so it needs all of them; ${stream}, or write them in ${ONE_WRITE_ADVICE[read.kind]}`;
@@ -617,7 +630,10 @@ export const unboundedOrmQuery: Rule = {
         'also as `for i, row in enumerate(rows)`; for ' +
         "SQLAlchemy, `session.delete(row)`, `session.merge(row)` or an assignment to the row's attribute, " +
         '`row.active = False`, which the unit of work flushes, unless the loop also collects the row to ' +
-        'show it) or ' +
+        'show it; also a SQLAlchemy loop over the name the read is assigned to, when every later use ' +
+        'of the name is such a loop: `orphaned = q.all()`, then `for doc in orphaned: ' +
+        'session.delete(doc)`, as Onyx deletes orphaned search docs; a loop that only deletes is ' +
+        'told to delete in one statement, noting that it skips ORM cascades) or ' +
         'fold every row into a collection that starts empty and is then stored whole (`cache.set(key, ids)`, ' +
         '`bulk_update`) or, for a set or dict (an index), returned (the rows of one parent folded so are ' +
         'exempt, above); by the row itself or by its key ' +

@@ -111,7 +111,7 @@ function forLoopOver(node: Node, fn: PyFunction): Node | undefined {
 }
 
 /** `rows` of `rows = q.all()` or `rows = (await session.execute(stmt)).scalars().all()`. */
-function assignedName(node: Node): string | undefined {
+export function assignedName(node: Node): string | undefined {
   let value = node;
   while (value.parent && ['await', 'parenthesized_expression'].includes(value.parent.type))
     value = value.parent;
@@ -126,7 +126,7 @@ function assignedName(node: Node): string | undefined {
  * The identifiers `name` in `fn` after offset `at` (nested functions included), found in the
  * function's text rather than by walking its tree.
  */
-function usesAfter(fn: PyFunction, name: string, at: number): Node[] {
+export function usesAfter(fn: PyFunction, name: string, at: number): Node[] {
   const body = fn.body;
   const text = body.text;
   const uses: Node[] = [];
