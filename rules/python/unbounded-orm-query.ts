@@ -253,6 +253,16 @@ const AGGREGATE_ADVICE: Record<OrmRead['kind'], (model: string, key: string) => 
     `an aggregation pipeline (\`{"$group": {"_id": "$${key}", "n": {"$sum": 1}}}\`)`,
 };
 
+/** How to total the rows in the database when no key groups them (`total += row.size`), per ORM. */
+const TOTAL_ADVICE: Record<OrmRead['kind'], (model: string) => string> = {
+  'sqlalchemy-query': (x) => `\`db.query(func.sum(${x}.<column>), func.count())\``,
+  'sqlalchemy-select': (x) => `\`select(func.sum(${x}.<column>), func.count())\``,
+  django: () => '`.aggregate(total=Sum("<field>"), n=Count("id"))`',
+  tortoise: () => '`.annotate(total=Sum("<field>")).values("total")`',
+  beanie: () =>
+    'an aggregation pipeline (`{"$group": {"_id": None, "total": {"$sum": "$<field>"}}}`)',
+};
+
 /** How to read one row per key in the database, per ORM. */
 const LATEST_ADVICE: Record<OrmRead['kind'], string> = {
   'sqlalchemy-query':
@@ -283,7 +293,11 @@ function aggregateMessage(read: OrmRead, aggregate: RowAggregate): string {
     return `\`${read.head}\` loads every matching row only to keep one per \`${aggregate.key ?? 'key'}\` in Python: ask the database for one row per key instead (${LATEST_ADVICE[read.kind]}); a bound would silently drop keys`;
   if (aggregate.kind === 'length')
     return `\`${read.head}\` loads every matching row only to count them: ask for the number with ${COUNT_ADVICE[read.kind]}; a bound would make the count silently wrong`;
-  const advice = AGGREGATE_ADVICE[read.kind](read.models[0] ?? 'Model', aggregate.key ?? 'key');
+  const model = read.models[0] ?? 'Model';
+  // Sums with no key (`sum(s.tokens for s in steps)`) need no `group_by`.
+  const advice = aggregate.key
+    ? AGGREGATE_ADVICE[read.kind](model, aggregate.key)
+    : TOTAL_ADVICE[read.kind](model);
   return `\`${read.head}\` loads every matching row only to count, sum or group them in Python: aggregate in the database instead (${advice}); a bound would make the results silently wrong`;
 }
 
@@ -665,7 +679,8 @@ export const unboundedOrmQuery: Rule = {
         '`if not rows:` tests allowed beside (a `max` over the rows themselves picks a row, and keeps ' +
         'the bound). A bound would make those answers ' +
         'silently wrong, so the finding asks to aggregate in the database (`select(X.key, ' +
-        'func.count()).group_by(X.key)`, Django `.values("key").annotate(n=Count("id"))`, or a count). ' +
+        'func.count()).group_by(X.key)`, Django `.values("key").annotate(n=Count("id"))`, a total ' +
+        '(`select(func.sum(X.<column>), func.count())`) when no key groups the rows, or a count). ' +
         'For a per-key pick (`latest[row.key] = row`) it asks for one row per key (`DISTINCT ON`). ' +
         'Rows also handed on whole (`shown.append(row)`, the variable returned), and values built ' +
         'up other than by `+`/`-`/`max`/`min` (`keys = keys.union({...})`), keep the bound. ' +
