@@ -1640,6 +1640,24 @@ describe('rule messages', () => {
     );
   });
 
+  it('unbounded-orm-query asks for a total, not a group_by, when rows are summed with no key', async () => {
+    const [summed] = await messagesOf(
+      'unbounded-orm-query',
+      'app/usage.py',
+      [
+        'from app.models import Step',
+        '',
+        'def job_usage(session, job_id):',
+        '    steps = session.query(Step).filter(Step.job_id == job_id).all()',
+        '    return sum(step.total_tokens or 0 for step in steps), len(steps)',
+      ].join('\n'),
+    );
+    assert.match(
+      summed,
+      /aggregate in the database instead \(`db\.query\(func\.sum\(Step\.<column>\), func\.count\(\)\)`\); a bound/,
+    );
+  });
+
   it('unbounded-orm-query asks to aggregate in the database when rows are only counted', async () => {
     const messages = await messagesOf(
       'unbounded-orm-query',

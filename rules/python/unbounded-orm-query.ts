@@ -106,6 +106,17 @@ const ONE_WRITE_ADVICE: Record<OrmRead['kind'], string> = {
   beanie: 'one `find(...).update(...)` command',
 };
 
+/** How to delete the rows a loop deletes one by one in one statement, per ORM. */
+const ONE_DELETE_ADVICE: Record<OrmRead['kind'], string> = {
+  'sqlalchemy-query':
+    'one `.delete()` on the query (it skips ORM cascades and events; database `ON DELETE` rules still run)',
+  'sqlalchemy-select':
+    'one `delete(...)` statement (it skips ORM cascades and events; database `ON DELETE` rules still run)',
+  django: 'one `.delete()` on the queryset',
+  tortoise: 'one `.delete()` on the queryset',
+  beanie: 'one `find(...).delete()` command',
+};
+
 /**
  * For code that must see every row (a signal handler, a loop that writes each row back or folds
  * every row into what it stores): a bound would silently leave rows out, so the advice is to stream.
@@ -126,6 +137,8 @@ function mustSeeAllMessage(
       if (afterBulkWriteFailed)
         return `${head}the loop writes the rows one by one because their bulk write failed, so it needs all of them; ${stream}`;
       // `update(...)` / `bulk_update` skip an overridden `save()`: streaming is the advice left.
+      if (why.deletes)
+        return `${head}the loop deletes every row, so it needs all of them; ${stream}, or delete them in ${ONE_DELETE_ADVICE[read.kind]}`;
       return savesOverride
         ? `${head}the loop saves every row through the overridden \`save()\`, so it needs all of them; ${stream}`
         : `${head}the loop writes every row back, so it needs all of them; ${stream}, or write them in ${ONE_WRITE_ADVICE[read.kind]}`;
@@ -240,6 +253,16 @@ const AGGREGATE_ADVICE: Record<OrmRead['kind'], (model: string, key: string) => 
     `an aggregation pipeline (\`{"$group": {"_id": "$${key}", "n": {"$sum": 1}}}\`)`,
 };
 
+/** How to total the rows in the database when no key groups them (`total += row.size`), per ORM. */
+const TOTAL_ADVICE: Record<OrmRead['kind'], (model: string) => string> = {
+  'sqlalchemy-query': (x) => `\`db.query(func.sum(${x}.<column>), func.count())\``,
+  'sqlalchemy-select': (x) => `\`select(func.sum(${x}.<column>), func.count())\``,
+  django: () => '`.aggregate(total=Sum("<field>"), n=Count("id"))`',
+  tortoise: () => '`.annotate(total=Sum("<field>")).values("total")`',
+  beanie: () =>
+    'an aggregation pipeline (`{"$group": {"_id": None, "total": {"$sum": "$<field>"}}}`)',
+};
+
 /** How to read one row per key in the database, per ORM. */
 const LATEST_ADVICE: Record<OrmRead['kind'], string> = {
   'sqlalchemy-query':
@@ -270,7 +293,11 @@ function aggregateMessage(read: OrmRead, aggregate: RowAggregate): string {
     return `\`${read.head}\` loads every matching row only to keep one per \`${aggregate.key ?? 'key'}\` in Python: ask the database for one row per key instead (${LATEST_ADVICE[read.kind]}); a bound would silently drop keys`;
   if (aggregate.kind === 'length')
     return `\`${read.head}\` loads every matching row only to count them: ask for the number with ${COUNT_ADVICE[read.kind]}; a bound would make the count silently wrong`;
-  const advice = AGGREGATE_ADVICE[read.kind](read.models[0] ?? 'Model', aggregate.key ?? 'key');
+  const model = read.models[0] ?? 'Model';
+  // Sums with no key (`sum(s.tokens for s in steps)`) need no `group_by`.
+  const advice = aggregate.key
+    ? AGGREGATE_ADVICE[read.kind](model, aggregate.key)
+    : TOTAL_ADVICE[read.kind](model);
   return `\`${read.head}\` loads every matching row only to count, sum or group them in Python: aggregate in the database instead (${advice}); a bound would make the results silently wrong`;
 }
 
@@ -617,7 +644,10 @@ export const unboundedOrmQuery: Rule = {
         'also as `for i, row in enumerate(rows)`; for ' +
         "SQLAlchemy, `session.delete(row)`, `session.merge(row)` or an assignment to the row's attribute, " +
         '`row.active = False`, which the unit of work flushes, unless the loop also collects the row to ' +
-        'show it) or ' +
+        'show it; also a SQLAlchemy loop over the name the read is assigned to, when every later use ' +
+        'of the name is such a loop: `orphaned = q.all()`, then `for doc in orphaned: ' +
+        'session.delete(doc)`, as Onyx deletes orphaned search docs; a loop that only deletes is ' +
+        'told to delete in one statement, noting that it skips ORM cascades) or ' +
         'fold every row into a collection that starts empty and is then stored whole (`cache.set(key, ids)`, ' +
         '`bulk_update`) or, for a set or dict (an index), returned (the rows of one parent folded so are ' +
         'exempt, above); by the row itself or by its key ' +
@@ -643,9 +673,14 @@ export const unboundedOrmQuery: Rule = {
         'the variable it is assigned to, with `len(rows)` allowed beside) only folds them into counts, ' +
         'sums or a per-key map (`counts[row.status] += 1`, `c[k] = c.get(k, 0) + 1`, `total += ' +
         'row.size`, `latest[row.key] = row`), next to locals and calls that are not handed the row ' +
-        'itself; or the variable is only measured with `len()`. A bound would make those answers ' +
+        'itself; or the variable is only measured with `len()`, or only folded whole by `sum(...)`, ' +
+        '`max(...)`, `min(...)` or `reduce(add, ...)` over a generator or comprehension of its rows ' +
+        '(`sum(s.total_tokens or 0 for s in steps)`, as Letta totals the usage of a job), with ' +
+        '`if not rows:` tests allowed beside (a `max` over the rows themselves picks a row, and keeps ' +
+        'the bound). A bound would make those answers ' +
         'silently wrong, so the finding asks to aggregate in the database (`select(X.key, ' +
-        'func.count()).group_by(X.key)`, Django `.values("key").annotate(n=Count("id"))`, or a count). ' +
+        'func.count()).group_by(X.key)`, Django `.values("key").annotate(n=Count("id"))`, a total ' +
+        '(`select(func.sum(X.<column>), func.count())`) when no key groups the rows, or a count). ' +
         'For a per-key pick (`latest[row.key] = row`) it asks for one row per key (`DISTINCT ON`). ' +
         'Rows also handed on whole (`shown.append(row)`, the variable returned), and values built ' +
         'up other than by `+`/`-`/`max`/`min` (`keys = keys.union({...})`), keep the bound. ' +

@@ -280,8 +280,18 @@ function addJoinedByKey(uses: readonly ResolvedUse[], served: Set<TableFact>): v
 }
 
 /**
+ * Whether a filter on `use` reaches the rows through a SQLAlchemy foreign key: an index leading
+ * with the key drives the query, and when none does `unindexed-foreign-key` reports the key (its
+ * fix adds that index), so the other columns only sift one parent's rows.
+ */
+function pinsForeignKey(use: ResolvedUse): boolean {
+  return !!use.column.foreignKey && use.entry.table.source !== 'django';
+}
+
+/**
  * Groups uses by column, leaving out the uses of queries an index already drives: once one filter
- * column of a table leads an index, the other predicates only sift the rows that index found.
+ * column of a table leads an index (or is a SQLAlchemy foreign key, see `pinsForeignKey`), the
+ * other predicates only sift the rows that index found.
  * Sorts count only in queries that do not filter the table, and not when they continue a sort on
  * the leading columns of a composite index (`order_by(a, b)` under `Index(a, b)`).
  */
@@ -299,7 +309,7 @@ function unservedUses(
     for (const use of uses) {
       if (use.role !== 'filter') continue;
       filtered.add(use.queried);
-      if (leadsIndex(use)) served.add(use.queried);
+      if (leadsIndex(use) || pinsForeignKey(use)) served.add(use.queried);
     }
     if (served.size > 0) addJoinedByKey(uses, served);
     for (const use of own) {
@@ -633,6 +643,7 @@ export const unindexedQueryColumn: Rule = {
       notFlagged: [
         'Primary keys, unique columns, and columns that lead an index declared anywhere: `index=True`, `db_index=True`, SQLModel `Field(index=True)`, `__table_args__`, an `Index(...)` in the model class body that holds one of its columns (`not_after_ix = Index("ix_not_after", not_after.desc())`; one of names alone reaches no table and is not counted), `Meta.indexes`, `unique_together`, Alembic migrations, `.sql` files, and `CREATE INDEX` / `ALTER TABLE ... ADD UNIQUE` strings in application code outside tests (a startup function running `conn.execute(text("CREATE INDEX IF NOT EXISTS ..."))`, as `unindexed-foreign-key` describes). This includes keys and indexes a model inherits from an abstract base or mixin (in any file of the workspace, also through the `__table_args__` of the base, a `@declared_attr` one counted as `unindexed-foreign-key` describes), those declared through an `Annotated[..., mapped_column(...)]` alias (`id: Mapped[pk]`), the `Meta` indexes of a Django abstract base for the models that take its `Meta` (no `Meta` of their own, or `class Meta(Base.Meta)`), and the `id` key Django adds to a model that declares none (also looked up as `pk`). Django indexes every foreign key (unless `db_index=False`), also one declared with a subclass of `ForeignKey` or `OneToOneField`: one the workspace declares (followed through its bases in any module: `class FlexibleForeignKey(models.ForeignKey)`), or one of a package named `...ForeignKey` / `...OneToOneField` (django-mptt\'s `TreeForeignKey`) on a field not named `..._id` (such a field of such a class is a plain integer column named like a key, left alone as any field of an unknown class is). So the other columns of a query that pins such a key, or that completes a unique constraint it leads, are not reported either.',
         'SQLAlchemy and SQLModel foreign keys, which `unindexed-foreign-key` reports (Django foreign keys with `db_index=False` are reported here).',
+        "The other columns of a query that filters on a SQLAlchemy or SQLModel foreign key (`revision` in `select(Revision).filter_by(variant_id=v, revision=r)`, as Agenta reads one revision of a variant): an index leading with the key drives the query, and when the key has none `unindexed-foreign-key` reports it with the fix that adds it, so the other columns only sift one parent's rows and an index of their own would be the wrong advice. A clause added under an `if` to a statement that pins a key counts the same. A column filtered in a query that pins no key is still reported.",
         'Filters and sorts of a query made from a relationship of an instance (`self.request_tasks.filter(RequestTask.action_type == t)`, `user.followed.order_by(Post.created_at)`, as Fides reads the tasks of one privacy request through a `lazy="dynamic"` relationship), when a SQLAlchemy model of the workspace declares a `relationship(...)` of that name: the query is pinned to the parent by the child\'s foreign key, which `unindexed-foreign-key` checks, and the other columns only sift one parent\'s rows. An instance attribute no model declares as a relationship (a query kept on `self`) is judged as usual.',
         'On MySQL or MariaDB (`"sql": { "database": "mysql" }` in `perflens.json`, or every database URL string literal in the Python code of the workspace naming MySQL or MariaDB, as `unindexed-foreign-key` describes), foreign keys count as indexed, because InnoDB indexes every foreign key constraint: neither they nor the other columns of a query that filters on one are reported. Django foreign keys with `db_index=False` still are (they often drop the constraint too, with `db_constraint=False`).',
         'Extra filter columns of a query that an index already drives, which do not count in the number of queries either: `status` in `filter(Report.owner_id == o, Report.status == s)` when `owner_id` leads an index, `kind` when `(account_id, kind)` is indexed, or `locked_at` in `where(Order.id == i, Order.locked_at.is_(None))` and `filter(pk=p, next_run=d)` (primary-key lookups). A clause added to a statement variable built earlier in the function (`q = select(T).where(T.org_id == o)`, then `if status: q = q.where(T.status == s)` and `q = q.order_by(T.created_at)`) is judged with the clauses the statement had before it, as one chain would be; optional clauses under separate `if`s do not count for one another. (`filter_by` keywords and string sorts on such a variable name no entity, and are not read.)',

@@ -13,6 +13,7 @@ import type { PyCall, PyFunction, PyLoop, PythonModel } from './model';
 import { OwnedCache } from './memo';
 import { enumeratedRows } from './loop-rows';
 import type { OrmRead } from './orm';
+import { assignedName, usesAfter } from './row-aggregates';
 import { contains, decoratorName, positionalArguments, readsVariable } from './scope-analysis';
 
 /**
@@ -23,7 +24,7 @@ import { contains, decoratorName, positionalArguments, readsVariable } from './s
  */
 export type MustSeeAll =
   | { reason: 'signal-handler' }
-  | { reason: 'writes-back' }
+  | { reason: 'writes-back'; deletes?: boolean }
   | { reason: 'folds'; into: string }
   | { reason: 'writes-each'; write: string }
   | { reason: 'keys-feed-write'; write: string; keys: string };
@@ -98,15 +99,18 @@ const EMPTY_INDEX = /^(?:\{\}|set\(\)|dict\(\)|(?:collections\.)?defaultdict\([^
 export function mustSeeAll(read: OrmRead, model: PythonModel): MustSeeAll | undefined {
   if (read.fn && isSignalHandler(read.fn, model)) return { reason: 'signal-handler' };
   const loop = loopFed(read, model);
-  if (!loop) return read.kind === 'django' ? keysFeedWrite(read, model) : undefined;
-  // The variable that holds each row: `row` of `for row in rows` or `for i, row in enumerate(rows)`.
-  const left = loop.node.childForFieldName('left');
-  const target = left?.type === 'identifier' ? left : enumeratedRows(loop)?.row;
+  if (!loop) {
+    if (read.kind === 'django') return keysFeedWrite(read, model);
+    // `docs = q.all()`, then `for doc in docs: session.delete(doc)`: the same loop, one name away.
+    const over = isSqlAlchemy(read) ? loopOverAssigned(read, model) : undefined;
+    const row = over && rowVariable(over);
+    return over && row ? writesBack(read, over, row, callsIn(over, model)) : undefined;
+  }
+  const target = rowVariable(loop);
   if (!target) return undefined;
-  const inBody = model.calls.filter((call) => call.loops.some((l) => l.node.id === loop.node.id));
-  if (inBody.some((call) => writesRow(call, target.text))) return { reason: 'writes-back' };
-  if (isSqlAlchemy(read) && writesAttributesBack(loop, target.text, inBody))
-    return { reason: 'writes-back' };
+  const inBody = callsIn(loop, model);
+  const back = writesBack(read, loop, target, inBody);
+  if (back) return back;
   const folds = [
     ...inBody.map((call) => foldTarget(call, target.text)),
     ...subscriptFolds(loop, target.text),
@@ -115,6 +119,52 @@ export function mustSeeAll(read: OrmRead, model: PythonModel): MustSeeAll | unde
   if (into) return { reason: 'folds', into };
   const write = read.kind === 'django' ? writeForEachRow(loop, target.text, inBody) : undefined;
   return write ? { reason: 'writes-each', write: quoteWrite(write) } : undefined;
+}
+
+/** The calls in the body of `loop`. */
+function callsIn(loop: PyLoop, model: PythonModel): PyCall[] {
+  return model.calls.filter((call) => call.loops.some((l) => l.node.id === loop.node.id));
+}
+
+/** The variable that holds each row: `row` of `for row in rows` or `for i, row in enumerate(rows)`. */
+function rowVariable(loop: PyLoop): Node | undefined {
+  const left = loop.node.childForFieldName('left');
+  return left?.type === 'identifier' ? left : enumeratedRows(loop)?.row;
+}
+
+/**
+ * Whether `loop` writes back each row it reads (`row.save()`, `session.delete(row)`, or, in a
+ * SQLAlchemy session, `row.flag = False`); `deletes` when every such write deletes the row.
+ */
+function writesBack(
+  read: OrmRead,
+  loop: PyLoop,
+  target: Node,
+  inBody: readonly PyCall[],
+): { reason: 'writes-back'; deletes?: boolean } | undefined {
+  const writes = inBody.filter((call) => writesRow(call, target.text));
+  const setsAttributes = isSqlAlchemy(read) && writesAttributesBack(loop, target.text, inBody);
+  if (writes.length === 0 && !setsAttributes) return undefined;
+  const deletes = !setsAttributes && writes.every((call) => call.method === 'delete');
+  return deletes ? { reason: 'writes-back', deletes } : { reason: 'writes-back' };
+}
+
+/**
+ * The `for` loop over the name a read is assigned to (`docs = q.all()`, then `for doc in docs:`),
+ * when each later use of the name is the iterable of such a loop: the first of them.
+ */
+function loopOverAssigned(read: OrmRead, model: PythonModel): PyLoop | undefined {
+  const name = read.fn ? assignedName(read.node) : undefined;
+  if (!read.fn || !name) return undefined;
+  let first: PyLoop | undefined;
+  for (const use of usesAfter(read.fn, name, read.node.endIndex)) {
+    const loop = model.loops.find(
+      (candidate) => candidate.kind === 'for' && candidate.iterable?.id === use.id,
+    );
+    if (!loop) return undefined;
+    first ??= loop;
+  }
+  return first;
 }
 
 /** Django writes: a manager's or queryset's, or an instance's `save()`/`delete()`. */

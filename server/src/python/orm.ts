@@ -397,16 +397,44 @@ function resolveChain(
 
 /**
  * Whether an assignment (its value) can reach a use of the name: it comes first in the source, or
- * one loop of the function holds both, so a later iteration sees it. Branches are not told apart.
+ * one loop of the function holds both, so a later iteration sees it. An assignment in one arm of
+ * an `if` does not reach a use in another arm of it (`query = ...` under `if ids_only:` and under
+ * `else:`), unless a loop holds that `if`.
  */
 function mayReach(value: Node, use: Node, fn: PyFunction, model: PythonModel): boolean {
-  if (value.startIndex < use.startIndex) return true;
-  return model.loops.some(
-    (loop) =>
-      loop.fn === fn &&
-      loop.node.startIndex <= use.startIndex &&
-      value.endIndex <= loop.node.endIndex,
-  );
+  const inOneLoop = (from: Node, to: Node): boolean =>
+    model.loops.some(
+      (loop) =>
+        loop.fn === fn &&
+        loop.node.startIndex <= to.startIndex &&
+        from.endIndex <= loop.node.endIndex,
+    );
+  if (value.startIndex < use.startIndex) {
+    const split = armsApart(value, use, fn);
+    return !split || inOneLoop(split, split);
+  }
+  return inOneLoop(value, use);
+}
+
+/**
+ * The `if` statement that holds `value` and `use` in different arms (its body, an `elif` or the
+ * `else`), the innermost one inside `fn`'s body; undefined when no `if` splits them.
+ */
+function armsApart(value: Node, use: Node, fn: PyFunction): Node | undefined {
+  for (let at: Node | null = value.parent; at && at.id !== fn.body.id; at = at.parent) {
+    if (at.type !== 'if_statement') continue;
+    if (use.startIndex >= at.endIndex) continue; // the use follows this `if`: an outer one may split
+    const arms = [
+      at.childForFieldName('consequence'),
+      ...at.childrenForFieldName('alternative'),
+    ].filter((arm): arm is Node => !!arm);
+    const armOf = (node: Node): Node | undefined =>
+      arms.find((arm) => arm.startIndex <= node.startIndex && node.endIndex <= arm.endIndex);
+    const valueArm = armOf(value);
+    const useArm = armOf(use);
+    if (valueArm && useArm && valueArm.id !== useArm.id) return at;
+  }
+  return undefined;
 }
 
 /** Methods that read a query's rows from another selectable: `select_entity_from(sq)`. */

@@ -39,15 +39,63 @@ export function aggregatesRows(read: OrmRead): RowAggregate | undefined {
   const uses = usesAfter(fn, name, read.node.endIndex);
   if (uses.length === 0) return undefined;
   let aggregate: RowAggregate | undefined;
+  let measured = false;
   for (const use of uses) {
     const loop = use.parent?.type === 'for_statement' ? use.parent : undefined;
     if (loop && loop.childForFieldName('right')?.id === use.id) {
       const folded = loopAggregate(loop);
       if (!folded) return undefined;
       aggregate ??= folded;
-    } else if (!isLengthOf(use)) return undefined;
+    } else if (isFoldedByCall(use)) aggregate ??= { kind: 'folds' };
+    else if (isLengthOf(use)) measured = true;
+    // `if not rows: return zeros` beside the folds: an emptiness test sends no row anywhere.
+    else if (!isTruthinessTest(use)) return undefined;
   }
-  return aggregate ?? { kind: 'length' };
+  return aggregate ?? (measured ? { kind: 'length' } : undefined);
+}
+
+/** Builtins that fold an iterable into one value: `sum(...)`, `max(...)`, `min(...)`. */
+const FOLDING_CALLS = new Set(['sum', 'max', 'min']);
+
+/**
+ * `rows` iterated by a generator or comprehension that a fold consumes whole:
+ * `sum(s.total_tokens or 0 for s in rows)`, `max([s.ms for s in rows])`, or
+ * `reduce(add, (s.tokens for s in rows), 0)`. Its element must not be the row itself
+ * (`max(r for r in rows)` picks a row).
+ */
+function isFoldedByCall(use: Node): boolean {
+  const clause = use.parent;
+  if (clause?.type !== 'for_in_clause' || clause.childForFieldName('right')?.id !== use.id)
+    return false;
+  const generator = clause.parent;
+  if (generator?.type !== 'generator_expression' && generator?.type !== 'list_comprehension')
+    return false;
+  const row = clause.childForFieldName('left');
+  const element = generator.childForFieldName('body');
+  if (row?.type !== 'identifier' || !element || element.text === row.text) return false;
+  // `sum(x for x in rows)`: the generator stands for the call's whole argument list.
+  const parent = generator.parent;
+  const call = parent?.type === 'argument_list' ? parent.parent : parent;
+  if (call?.type !== 'call') return false;
+  const callee = call.childForFieldName('function')?.text ?? '';
+  const args = call.childForFieldName('arguments');
+  if (FOLDING_CALLS.has(callee))
+    return args?.id === generator.id || args?.namedChildren.length === 1;
+  // `reduce(add, <rows>, 0)`: a running sum.
+  return (
+    (callee === 'reduce' || callee === 'functools.reduce') &&
+    ['add', 'operator.add'].includes(args?.namedChildren[0]?.text ?? '') &&
+    args?.namedChildren[1]?.id === generator.id
+  );
+}
+
+/** `if rows:` / `if not rows:`: the variable only tested for emptiness. */
+function isTruthinessTest(use: Node): boolean {
+  const test = use.parent?.type === 'not_operator' ? use.parent : use;
+  const statement = test.parent;
+  return (
+    statement?.type === 'if_statement' && statement.childForFieldName('condition')?.id === test.id
+  );
 }
 
 /** The `for` statement of `fn` whose iterable holds `node`. */
@@ -63,7 +111,7 @@ function forLoopOver(node: Node, fn: PyFunction): Node | undefined {
 }
 
 /** `rows` of `rows = q.all()` or `rows = (await session.execute(stmt)).scalars().all()`. */
-function assignedName(node: Node): string | undefined {
+export function assignedName(node: Node): string | undefined {
   let value = node;
   while (value.parent && ['await', 'parenthesized_expression'].includes(value.parent.type))
     value = value.parent;
@@ -78,7 +126,7 @@ function assignedName(node: Node): string | undefined {
  * The identifiers `name` in `fn` after offset `at` (nested functions included), found in the
  * function's text rather than by walking its tree.
  */
-function usesAfter(fn: PyFunction, name: string, at: number): Node[] {
+export function usesAfter(fn: PyFunction, name: string, at: number): Node[] {
   const body = fn.body;
   const text = body.text;
   const uses: Node[] = [];
