@@ -638,7 +638,8 @@ export const moduleCollectionOnlyGrows: Rule = {
           'requires it (under any name, through barrels, or through a namespace: `import * as store` ' +
           'then `store.cache.clear()`) and clears, deletes from, splices, pops, shifts, reassigns or ' +
           'truncates it, hands it (or a namespace that holds it) to a call other than a plain read, ' +
-          'returns or aliases it, or puts it in an object or array. Importers are matched by the ' +
+          'returns or aliases it, or puts it in an object or array (tests and scripts do not count: ' +
+          'they run in a process of their own). Importers are matched by the ' +
           'names the collection is exported and re-exported as, so a same-named import elsewhere that ' +
           'is shrunk also leaves it alone. Also collections a package entry point exports, directly ' +
           'or through barrels (the `exports`, `types`, `module` or `main` of a named `package.json`, ' +
@@ -664,8 +665,9 @@ export const moduleCollectionOnlyGrows: Rule = {
         'Test, script, seed and migration files: they run once and exit.',
         'Eviction from another module is seen through its static imports and `require`s (above), ' +
           "not through a dynamic `import()` or an inline `require('./cache').cache`, nor in files " +
-          'outside the scanned folder: there the collection is still reported; scan the whole ' +
-          'workspace, or suppress the finding.',
+          'Perflens does not read (`.vue`, `.svelte`, `.astro` components) or outside the scanned ' +
+          'folder: there the collection is still reported; scan the whole workspace, or suppress ' +
+          'the finding.',
       ],
     },
   },

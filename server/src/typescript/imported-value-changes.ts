@@ -11,7 +11,9 @@
  * Read from the text around each occurrence of an imported name, as `member-changes.ts` reads
  * classes: this runs for every file, so there is no walk of the tree. Only imports of workspace
  * modules are read. Occurrences in comments and strings count too; recording too much only leaves
- * more collections alone.
+ * more collections alone. Tests, scripts, seeds and migrations record nothing: they run in a
+ * process of their own (a test's `cache.clear()` in `afterEach` resets it between tests), so what
+ * they remove does not bound the server's collection.
  */
 import { ts } from './compiler';
 import {
@@ -24,6 +26,7 @@ import {
   SHRINK_METHODS,
   skipSpace,
 } from './member-changes';
+import { isScriptOrTestPath } from './knowledge';
 import type { TsImport, TsModel } from './model';
 
 /** Calls that only read a collection handed to them; any other call may evict from it. */
@@ -137,6 +140,7 @@ export function importedValueChanges(
   model: TsModel,
   moduleOf: (imported: TsImport) => string | undefined,
 ): string[] {
+  if (isScriptOrTestPath(model.relativePath)) return [];
   const imports = [...model.imports.values()]
     .map((imported) => ({ imported, module: moduleOf(imported) }))
     .filter((entry): entry is { imported: TsImport; module: string } => !!entry.module);
