@@ -104,8 +104,11 @@ function handedOn(text: string, start: number, end: number): boolean {
   );
 }
 
-/** Whether the collection named at `text[start, end)` may shrink there, or goes where it may. */
-function valueChangeAt(text: string, start: number, end: number): boolean {
+/**
+ * Whether the collection named at `text[start, end)` may shrink there, or (unless `handOn` is
+ * false) goes where it may.
+ */
+function valueChangeAt(text: string, start: number, end: number, handOn = true): boolean {
   const deleted = DELETED_BEFORE.test(text.slice(Math.max(0, start - LOOK_BEHIND), start));
   if (readAt(CHANGED_AFTER, text, end)) return true;
   if (readAt(INDEXED, text, end)) {
@@ -115,7 +118,7 @@ function valueChangeAt(text: string, start: number, end: number): boolean {
   }
   // `x.get(k)`, `x.set(k, v)`, `x.size`: a read or an addition; `delete x.key` removes one.
   if (readAt(MEMBER, text, end)) return deleted && !readAt(GOES_ON, text, MEMBER.lastIndex);
-  return handedOn(text, start, end);
+  return handOn && handedOn(text, start, end);
 }
 
 /** Where the module's import and export declarations are: the names there are not uses. */
@@ -151,18 +154,21 @@ export function importedValueChanges(
   for (const { imported, module } of imports) {
     const { local } = imported;
     // A named import is the value; a namespace or default import holds the module's values.
-    const whole =
-      imported.imported === '*' || imported.imported === 'default'
-        ? [`${module}.*`]
-        : [...new Set([imported.imported, local])];
+    const holder = imported.imported === '*' || imported.imported === 'default';
+    const whole = holder ? [`${module}.*`] : [...new Set([imported.imported, local])];
     for (let at = text.indexOf(local); at >= 0; at = text.indexOf(local, at + local.length)) {
       const end = at + local.length;
       if ((at > 0 && NAME_BEFORE.test(text[at - 1])) || NAME_AFTER.test(text[end] ?? '')) continue;
       if (skipped.some(([from, to]) => at >= from && at < to)) continue;
-      if (valueChangeAt(text, at, end)) for (const name of whole) changes.add(name);
-      // `store.cache.clear()`: the member, whatever `store` is (a namespace, `export * as store`).
+      if (valueChangeAt(text, at, end)) {
+        for (const name of whole) changes.add(name);
+        if (!holder) continue;
+      }
+      // `store.cache.clear()`, `const c = store.cache`: the member of a namespace. A named import
+      // may be one too (`export * as store`), but its members are mostly a collection's own
+      // (`sessions.size`), so only a removal counts there.
       const member = readAt(MEMBER, text, end);
-      if (member && valueChangeAt(text, at, MEMBER.lastIndex)) changes.add(member[1]);
+      if (member && valueChangeAt(text, at, MEMBER.lastIndex, holder)) changes.add(member[1]);
     }
   }
   return [...changes].sort();
