@@ -53,6 +53,8 @@ const ENTRY_CHANGED_AFTER = new RegExp(
 );
 /** `[` after a name, `?.[` and `![` too. */
 const INDEXED = /\s*!?\s*(?:\?\.\s*)?\[/y;
+/** A call of the name (`getUser(id)`, `sql\`...\``): an imported function, not a collection. */
+const CALLED_AFTER = /\s*(?:\?\.\s*)?[(`]/y;
 /** A member access that goes on (`x.a.b`, `x.a[k]`, `x.a(...)`): not a `delete x.key`. */
 const GOES_ON = /\s*(?:[.[(]|\?\.|!)/y;
 /** A value that flows on: `=> x`, `?? x`, `|| x`, `cond ? x : y`, `{ key: x }`. */
@@ -109,6 +111,7 @@ function handedOn(text: string, start: number, end: number): boolean {
  * false) goes where it may.
  */
 function valueChangeAt(text: string, start: number, end: number, handOn = true): boolean {
+  if (readAt(CALLED_AFTER, text, end)) return false;
   const deleted = DELETED_BEFORE.test(text.slice(Math.max(0, start - LOOK_BEHIND), start));
   if (readAt(CHANGED_AFTER, text, end)) return true;
   if (readAt(INDEXED, text, end)) {
