@@ -407,7 +407,10 @@ export const awaitInLoop: Rule = {
         'returns an object of them, Infisical-style: `userDAL.findById(id)` where `userDAL` is ' +
         'declared `ReturnType<typeof userDALFactory>`, an alias of it, a `Pick`/`Omit` of one, or a ' +
         'property of an object type holding one, `{ userDAL }: TDeps`, in this file or another, and ' +
-        'the factory returns `{ findById }` or `{ findById: async (id) => ... }`); the message names the helper and ' +
+        'the factory returns `{ findById }` or `{ findById: async (id) => ... }`, or the same ' +
+        "object bound by `@corentinth/chisels`'s `injectArguments({ findById }, { db })`, " +
+        'Papra-style, which calls each function with the bound arguments; also a module-level ' +
+        '`export const repo = injectArguments({ findById }, { db })`); the message names the helper and ' +
         'the query it reaches. A method that calls itself in the loop is told apart by what it ' +
         'hands the call: a child of the current node is a tree walk (one query for the whole tree, ' +
         'a recursive CTE), an item of the array the method was itself given (`for (const item of ' +
@@ -525,7 +528,10 @@ export const awaitInLoop: Rule = {
           "members a factory's object gets from a spread of anything but a factory's object " +
           '(`...userDefaults`, an object of constants; `...ormify(db, TableName.Users)`, ' +
           '`...userOrm` of `const userOrm = ormify(db, TableName.Users)` and `...softDeletable(db)` ' +
-          'of a factory in the same file are followed, a later member of the same name winning); ' +
+          'of a factory in the same file are followed, a later member of the same name winning; ' +
+          'members of an object some other function builds from an object of functions, a ' +
+          "workspace helper (`bindDatabase({ getTags }, { db })`) or another package's " +
+          '`injectArguments`, whose result may be anything); ' +
           'names defined in several places, or by two modules a barrel ' +
           '`export *`s), and helpers that make no query or request within five calls. Imports ' +
           'through barrel files (`export * from`, `export { a as b } from`, `export * as ns from`) ' +

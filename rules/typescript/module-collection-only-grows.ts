@@ -3,7 +3,10 @@ import { lazyKinds, ts } from '../../server/src/typescript/compiler';
 import { hasFiniteKeys, localTypes, type LocalTypes } from '../../server/src/typescript/key-types';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { describeRuns } from '../../server/src/typescript/listeners';
+import { READING_CALLS } from '../../server/src/typescript/imported-value-changes';
 import { SHRINK_METHODS } from '../../server/src/typescript/member-changes';
+import { isPackageEntryModule } from '../../server/src/typescript/package-entries';
+import { tsModuleNameOf } from '../../server/src/typescript/facts';
 import { privateStaticFields, publicStaticFields } from '../../server/src/typescript/static-fields';
 import type { CallSite } from '../../server/src/workspace/facts';
 import type { WorkspaceIndex } from '../../server/src/workspace/index';
@@ -24,9 +27,6 @@ import {
 
 const COLLECTION_CONSTRUCTORS = new Set(['Map', 'Set']);
 const ADD_METHODS = new Set(['set', 'add', 'push', 'unshift']);
-/** Calls that only read a collection handed to them; any other call may evict from it. */
-const READING_CALLS =
-  /^(?:Map|Set|Array|JSON\.stringify|Array\.from|Array\.isArray|Object\.(?:keys|values|entries|freeze)|structuredClone|console\.\w+|String|Boolean|Number)$/;
 const ASSIGNMENT_OPERATORS = lazyKinds(() => [
   ts.SyntaxKind.EqualsToken,
   ts.SyntaxKind.QuestionQuestionEqualsToken,
@@ -409,19 +409,50 @@ function fixedKeysAdvice(key: ts.Expression | undefined): string {
   return `; it adds each key once, so if ${keys} only takes a fixed set of values (names declared in the code), suppress the finding`;
 }
 
-/** Names the file re-exports (`export { cache }`, `export default cache`). */
-function exportedNames(model: TsModel): Set<string> {
-  const names = new Set<string>();
+/** The names the file exports its own variables under (`export { cache }`, `export { cache as store }`). */
+function exportedNames(model: TsModel): Map<string, string[]> {
+  const names = new Map<string, string[]>();
   for (const statement of model.sourceFile.statements) {
     if (
       ts.isExportDeclaration(statement) &&
+      !statement.moduleSpecifier &&
       statement.exportClause &&
       ts.isNamedExports(statement.exportClause)
     )
-      for (const element of statement.exportClause.elements)
-        names.add((element.propertyName ?? element.name).text);
+      for (const element of statement.exportClause.elements) {
+        const local = (element.propertyName ?? element.name).text;
+        names.set(local, [...(names.get(local) ?? []), element.name.text]);
+      }
   }
   return names;
+}
+
+/**
+ * The name a CommonJS export gives the collection at `ref`: `module.exports = { cache }`,
+ * `module.exports = { store: cache }`, `exports.cache = cache`, `module.exports.cache = cache`.
+ */
+function commonJsExportName(ref: ts.Expression): string | undefined {
+  const parent = semanticParent(ref);
+  if (!parent) return undefined;
+  const isAssignment = (node: ts.Node | undefined): node is ts.BinaryExpression =>
+    !!node && ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+  if (isAssignment(parent) && unwrap(parent.right) === ref) {
+    const target = /^(?:module\.)?exports\.([\w$]+)$/.exec(chainText(parent.left));
+    return target?.[1];
+  }
+  const isMember =
+    ts.isShorthandPropertyAssignment(parent) ||
+    (ts.isPropertyAssignment(parent) && unwrap(parent.initializer) === ref);
+  if (!isMember || ts.isComputedPropertyName(parent.name)) return undefined;
+  const object = parent.parent;
+  const assignment = semanticParent(object as ts.Expression);
+  if (
+    !isAssignment(assignment) ||
+    unwrap(assignment.right) !== object ||
+    chainText(assignment.left) !== 'module.exports'
+  )
+    return undefined;
+  return parent.name.text;
 }
 
 function isExportedDeclaration(declaration: ts.VariableDeclaration): boolean {
@@ -447,11 +478,29 @@ interface LongLivedCollection {
   references: readonly ts.Expression[];
   /** Where removals were looked for: a public static's other modules are asked too. */
   searched?: 'workspace';
+  /** The names the module exports it under (`export const cache`, `export { cache as store }`). */
+  exportedAs?: string[];
 }
 
 function lazy<T>(make: () => T): () => T {
   let value: T | undefined;
   return () => (value ??= make());
+}
+
+/**
+ * Whether code other than this module may shrink the collection it exports under `names`: it is
+ * exported, directly or through barrels, from a package's entry point (code outside the workspace
+ * may use it), or a module of the workspace imports it (under those names or a barrel's) and
+ * shrinks it, hands it on, or hands on the namespace that holds it.
+ */
+function mayShrinkElsewhere(ctx: FileContext, names: readonly string[]): boolean {
+  const model = ctx.typescript!;
+  const module = ctx.index.get(ctx.file)?.moduleName ?? tsModuleNameOf(ctx.relativePath);
+  const exporters = ctx.index.exportersOf(module, names);
+  if ([...exporters.keys()].some((name) => isPackageEntryModule(model.moduleAliases, name)))
+    return true;
+  const known = new Set([...exporters.values()].flatMap((set) => [...set]));
+  return ctx.index.changesImportedValue(known, exporters.keys());
 }
 
 /** Reports the collection when run-time code adds to it and nothing keeps it bounded. */
@@ -466,7 +515,13 @@ function checkCollection(
   if (hasFiniteKeys(declaration, locals())) return;
   const isArray = ts.isArrayLiteralExpression(unwrap(declaration.initializer!));
   const adds: { fn: TsFunction; code: string; value?: ts.Expression; key?: ts.Expression }[] = [];
+  const exportedAs = [...(collection.exportedAs ?? [])];
   for (const ref of references) {
+    const exported = commonJsExportName(ref);
+    if (exported) {
+      exportedAs.push(exported);
+      continue;
+    }
     const effect = effectOf(ref, name, isArray);
     if (effect.kind === 'read') continue;
     if (effect.kind !== 'add') return;
@@ -487,6 +542,8 @@ function checkCollection(
     calledOnlyAtLoad(ctx.index, ctx.file, first.fn)
   )
     return;
+  if (exportedAs.length > 0 && mayShrinkElsewhere(ctx, exportedAs)) return;
+  const searched = exportedAs.length > 0 ? 'workspace' : collection.searched;
   const where = first.fn.name
     ? `\`${first.fn.name}\``
     : `code run on ${describeRuns(model, first.fn)}`;
@@ -497,7 +554,7 @@ function checkCollection(
     end: collection.nameNode.end,
     message:
       `\`${name}\` only grows: ${where} adds to it (\`${first.code}\`${keyedBy(first.key)})${others} ` +
-      `and nothing in ${collection.searched === 'workspace' ? 'the workspace' : 'this file'} removes entries, so it holds everything ever added for the life of ` +
+      `and nothing in ${searched === 'workspace' ? 'the workspace' : 'this file'} removes entries, so it holds everything ever added for the life of ` +
       'the process; bound it (an LRU cache, a size check) or delete entries when they are done' +
       (checked ? fixedKeysAdvice(first.key) : ''),
   });
@@ -516,7 +573,7 @@ export const moduleCollectionOnlyGrows: Rule = {
       whatItDoes:
         'Finds module-level variables and static fields of module-level classes ' +
         '(`private static cache = new Map()`, `static #cache = new Map()`, a public `static cache = ' +
-        'new Map()` that no other module shrinks) created as an empty ' +
+        'new Map()` or an exported `export const cache = new Map()` that no other module shrinks) created as an empty ' +
         'collection (`new Map()`, `new Set()`, `[]`, `{}`, `Object.create(null)`) that functions add to at run time (`.set`, `.add`, `.push`, ' +
         '`.unshift`, `x[key] = ...`, `x[key].push(...)`, `Object.assign(x, ...)`) while nothing in the ' +
         'file ever removes from them (`.delete`, `.clear`, `.splice`, `.shift`, `.pop`, `delete x[key]`, ' +
@@ -572,9 +629,21 @@ export const moduleCollectionOnlyGrows: Rule = {
           'and library caches with their own bound (`new LRUCache(...)`, `new QuickLRU(...)`).',
         'Collections that anything in the file shrinks, clears, reassigns or checks the size of ' +
           '(`if (cache.size >= MAX)`), even on another path.',
-        'Collections that escape, since other code may evict from them: exported (`export const`, ' +
-          '`export { x }`, `module.exports = { x }`), returned, assigned to another name, or passed to a ' +
-          'call other than a plain read (`JSON.stringify`, `Array.from`, `Object.keys`, ...).',
+        'Collections that escape, since other code may evict from them: returned, assigned to ' +
+          'another name, passed to a call other than a plain read (`JSON.stringify`, `Array.from`, ' +
+          '`Object.keys`, ...), or exported as a whole module (`export default cache`, ' +
+          '`module.exports = cache`).',
+        'Exported collections (`export const`, `export { x as y }`, `module.exports = { x }`, ' +
+          '`exports.x = x`) that another module of the workspace may shrink: one that imports or ' +
+          'requires it (under any name, through barrels, or through a namespace: `import * as store` ' +
+          'then `store.cache.clear()`) and clears, deletes from, splices, pops, shifts, reassigns or ' +
+          'truncates it, hands it (or a namespace that holds it) to a call other than a plain read, ' +
+          'returns or aliases it, or puts it in an object or array (tests and scripts do not count: ' +
+          'they run in a process of their own). Importers are matched by the ' +
+          'names the collection is exported and re-exported as, so a same-named import elsewhere that ' +
+          'is shrunk also leaves it alone. Also collections a package entry point exports, directly ' +
+          'or through barrels (the `exports`, `types`, `module` or `main` of a named `package.json`, ' +
+          'else its `src/index` or `index`): code outside the workspace may use them.',
         'Writes with literal keys (`stats.set("hits", n)`, `totals["errors"] = n`): a fixed set of keys ' +
           'does not grow.',
         'Collections whose key type, as written, has finitely many values: `new Map<Grammar, Parser>()` ' +
@@ -594,24 +663,30 @@ export const moduleCollectionOnlyGrows: Rule = {
           'that is shrunk also leaves it alone; a class imported under a lowercase name, or reached through an ' +
           'object that holds it, is not seen.',
         'Test, script, seed and migration files: they run once and exit.',
-        'Eviction from another module (`import { cache } from "./cache"; cache.clear()`) is not seen: ' +
-          'an unexported collection cannot be reached that way, so this only matters for exported ones, ' +
-          'which are left alone.',
+        'Eviction from another module is seen through its static imports and `require`s (above), ' +
+          "not through a dynamic `import()` or an inline `require('./cache').cache`, nor in files " +
+          'Perflens does not read (`.vue`, `.svelte`, `.astro` components) or outside the scanned ' +
+          'folder: there the collection is still reported; scan the whole workspace, or suppress ' +
+          'the finding.',
       ],
     },
   },
   check(ctx) {
     const model = ctx.typescript;
     if (!model || isScriptOrTestPath(ctx.relativePath)) return;
-    let reexported: Set<string> | undefined;
+    let exports: Map<string, string[]> | undefined;
     const locals = lazy(() => localTypes(model.sourceFile));
     for (const [name, declaration] of model.moduleVariables) {
-      if (!isEmptyCollection(declaration.initializer) || isExportedDeclaration(declaration))
+      if (!isEmptyCollection(declaration.initializer) || !ts.isIdentifier(declaration.name))
         continue;
-      reexported ??= exportedNames(model);
-      if (reexported.has(name) || !ts.isIdentifier(declaration.name)) continue;
+      exports ??= exportedNames(model);
+      const exportedAs = [
+        ...(isExportedDeclaration(declaration) ? [name] : []),
+        ...(exports.get(name) ?? []),
+      ];
       const references = referencesTo(model.sourceFile, declaration.name);
-      checkCollection(ctx, { name, declaration, nameNode: declaration.name, references }, locals);
+      const nameNode = declaration.name;
+      checkCollection(ctx, { name, declaration, nameNode, references, exportedAs }, locals);
     }
     for (const field of privateStaticFields(model.sourceFile)) {
       if (!isEmptyCollection(field.declaration.initializer)) continue;

@@ -12,6 +12,7 @@
 import type { Reexport } from '../workspace/facts';
 import { ts } from './compiler';
 import { MEMBER_VIEWS } from './declared-types';
+import { injectedObject } from './injected-objects';
 import { unwrap, type TsModel } from './model';
 import { callableMembers } from './module-exports';
 import { declarationOf, localConstInitializer } from './name-resolution';
@@ -111,19 +112,24 @@ export function receiverTypeTarget(
   return holder.type ? typeTarget(model, holder.type, path) : undefined;
 }
 
-/** The object literal a function returns as its last statement, or as an arrow's body. */
-function returnedObject(fn: ts.Node): ts.ObjectLiteralExpression | undefined {
+/**
+ * The object literal a function returns as its last statement, or as an arrow's body; also the
+ * one it returns bound by a known injector (`return injectArguments({ getUser }, { db })`).
+ */
+function returnedObject(model: TsModel, fn: ts.Node): ts.ObjectLiteralExpression | undefined {
   if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn) && !ts.isFunctionDeclaration(fn))
     return undefined;
   const body = fn.body;
   if (!body) return undefined;
-  if (!ts.isBlock(body)) {
-    const value = unwrap(body);
-    return ts.isObjectLiteralExpression(value) ? value : undefined;
-  }
-  const last = body.statements[body.statements.length - 1];
-  const value = last && ts.isReturnStatement(last) && last.expression && unwrap(last.expression);
-  return value && ts.isObjectLiteralExpression(value) ? value : undefined;
+  const last = ts.isBlock(body) ? body.statements[body.statements.length - 1] : undefined;
+  const returned = !ts.isBlock(body)
+    ? body
+    : last && ts.isReturnStatement(last)
+      ? last.expression
+      : undefined;
+  const value = returned && unwrap(returned);
+  if (!value) return undefined;
+  return ts.isObjectLiteralExpression(value) ? value : injectedObject(model, value);
 }
 
 /** The module-level function `name` (a declaration or a `const` holding one). */
@@ -184,7 +190,7 @@ function factoryObject(model: TsModel, name: string): FactoryObject {
   // Cached before it is filled: a factory spreading itself, directly or not, stops here.
   byFactory.set(name, object);
   const fn = moduleFunction(model, name);
-  const literal = fn && returnedObject(fn);
+  const literal = fn && returnedObject(model, fn);
   const callable = new Map(
     (literal ? callableMembers(literal) : []).map((entry) => [entry.member, entry]),
   );
@@ -224,7 +230,7 @@ function localSpreadFactory(model: TsModel, spread: ts.SpreadAssignment): string
   const name = value.expression.text;
   if (model.imports.has(name)) return undefined;
   const fn = moduleFunction(model, name);
-  return fn && returnedObject(fn) ? name : undefined;
+  return fn && returnedObject(model, fn) ? name : undefined;
 }
 
 /**
@@ -272,7 +278,7 @@ function exportedFactories(model: TsModel): string[] {
         !fn.className &&
         fn.name !== '' &&
         fn.name !== 'default' &&
-        returnedObject(fn.node) !== undefined,
+        returnedObject(model, fn.node) !== undefined,
     )
     .map((fn) => fn.name);
 }

@@ -36,6 +36,7 @@ import {
 } from './knowledge';
 import { ts } from './compiler';
 import { exportedArrayFields } from './array-fields';
+import { importedValueChanges } from './imported-value-changes';
 import { importedMemberChanges } from './member-changes';
 import { factoryMemberTargets, factoryReexports } from './factory-objects';
 import { declarationOf } from './name-resolution';
@@ -954,6 +955,9 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
   const databaseUrls = typeormDatabaseKinds(model);
   const arrayFields = exportedArrayFields(model);
   const memberChanges = importedMemberChanges(model);
+  const valueChanges = importedValueChanges(model, (imported) =>
+    importedModuleName(model, imported),
+  );
   return {
     file,
     language: 'typescript',
@@ -968,6 +972,7 @@ export function extractTsFacts(model: TsModel, file: string): FileFacts {
     ...(databaseUrls.length > 0 ? { databaseUrls } : {}),
     ...(arrayFields.length > 0 ? { arrayFields } : {}),
     ...(memberChanges.length > 0 ? { memberChanges } : {}),
+    ...(valueChanges.length > 0 ? { valueChanges } : {}),
   };
 }
 

@@ -31,11 +31,11 @@ const CHANGED_AFTER = new RegExp(
   'y',
 );
 /** What precedes `X.member[key]` that deletes an entry. */
-const DELETED_BEFORE = /\bdelete\s+$/;
+export const DELETED_BEFORE = /\bdelete\s+$/;
 /** What precedes the class itself when it is aliased, returned or extended. */
-const HANDED_ON_BEFORE = /(?:\b(?:extends|return)\s+|[^=!<>]=\s*)$/;
+export const HANDED_ON_BEFORE = /(?:\b(?:extends|return)\s+|[^=!<>]=\s*)$/;
 /** How far back the words before an occurrence are read. */
-const LOOK_BEHIND = 12;
+export const LOOK_BEHIND = 12;
 
 /** An import that may be a class: the names other modules know it by, or a namespace of them. */
 type ClassImport = { names: string[] } | 'namespace';
@@ -54,7 +54,7 @@ function classImports(model: TsModel): Map<string, ClassImport> {
 }
 
 /** The position of the first character after `from` that is not white space. */
-function skipSpace(text: string, from: number, step: 1 | -1): number {
+export function skipSpace(text: string, from: number, step: 1 | -1): number {
   let at = from;
   while (at >= 0 && at < text.length && /\s/.test(text[at])) at += step;
   return at;
@@ -66,7 +66,7 @@ const CLOSING = new Set([')', ']', '}']);
 const OPENING = new Set(['(', '[', '{']);
 
 /** The bracket that opens the list `at` is in (`(` of a call, `{` of `import { A, B }`). */
-function openingBracket(text: string, at: number): string | undefined {
+export function openingBracket(text: string, at: number): string | undefined {
   let depth = 0;
   for (let i = at; i >= 0 && i > at - MAX_ARGUMENTS_LENGTH; i--) {
     const char = text[i];
@@ -80,7 +80,7 @@ function openingBracket(text: string, at: number): string | undefined {
  * Whether `text[start, end)` is an argument of a call: between `(` or `,` and `)` or `,`, in a
  * list opened by `(` (not an import list or an array).
  */
-function isArgument(text: string, start: number, end: number): boolean {
+export function isArgument(text: string, start: number, end: number): boolean {
   const beforeAt = skipSpace(text, start - 1, -1);
   const before = text[beforeAt];
   const after = text[skipSpace(text, end, 1)];
@@ -89,7 +89,7 @@ function isArgument(text: string, start: number, end: number): boolean {
 }
 
 /** Reads `pattern` (a sticky one) at `at`: the match and where it ends. */
-function readAt(pattern: RegExp, text: string, at: number): RegExpExecArray | undefined {
+export function readAt(pattern: RegExp, text: string, at: number): RegExpExecArray | undefined {
   pattern.lastIndex = at;
   return pattern.exec(text) ?? undefined;
 }

@@ -7,6 +7,7 @@
  * ones other files call (`call-paths.ts`).
  */
 import { ts } from './compiler';
+import { injectedObject } from './injected-objects';
 import { hasModifier, isMemoWrapper, unwrap, type TsFunction, type TsModel } from './model';
 
 /** An exported object literal: `default`, the exported variable's name, or '' for `module.exports`. */
@@ -105,7 +106,8 @@ function objectLiteralOf(
     const initializer = model.moduleVariables.get(node.text)?.initializer;
     node = initializer && unwrap(initializer);
   }
-  return node && ts.isObjectLiteralExpression(node) ? node : undefined;
+  if (!node) return undefined;
+  return ts.isObjectLiteralExpression(node) ? node : injectedObject(model, node);
 }
 
 /** A member of an object literal that may hold a function (see `callableMembers`). */

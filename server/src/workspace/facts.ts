@@ -669,6 +669,12 @@ export interface FileFacts {
    */
   memberChanges?: string[];
   /**
+   * TypeScript: the imported workspace values the module may shrink or hand on, by the names they
+   * are imported as (`cache` for `cache.clear()`), and `<module>.*` for a namespace handed on
+   * whole; see `typescript/imported-value-changes.ts`. Absent when there are none.
+   */
+  valueChanges?: string[];
+  /**
    * The databases the file's database URL string literals name (Python: `create_engine("mysql://
    * ...")`), or its TypeORM connection options' `type` (TypeScript: `new DataSource({ type:
    * "mysql", ... })`); absent when there are none. See `WorkspaceIndex.databaseOfUrls`.

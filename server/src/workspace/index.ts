@@ -201,6 +201,7 @@ export class WorkspaceIndex {
   /** `declaresArrayField`'s answers, built on first use, dropped when a file declaring one changes. */
   private arrayFields: Set<string> | undefined;
   private memberChanges: Set<string> | undefined;
+  private valueChanges: Set<string> | undefined;
 
   /**
    * Replaces the facts of one file. Schema views are dropped only when the file declares or
@@ -221,6 +222,7 @@ export class WorkspaceIndex {
     if (previous?.databaseUrls || facts.databaseUrls) this.urlDatabase = undefined;
     if (previous?.arrayFields || facts.arrayFields) this.arrayFields = undefined;
     if (previous?.memberChanges || facts.memberChanges) this.memberChanges = undefined;
+    if (previous?.valueChanges || facts.valueChanges) this.valueChanges = undefined;
     if (declaresRelations(previous) || declaresRelations(facts)) this.tortoiseReverse = undefined;
     for (const views of this.namedViews()) {
       if (previous) views.remove(previous);
@@ -247,6 +249,7 @@ export class WorkspaceIndex {
     if (previous.databaseUrls) this.urlDatabase = undefined;
     if (previous.arrayFields) this.arrayFields = undefined;
     if (previous.memberChanges) this.memberChanges = undefined;
+    if (previous.valueChanges) this.valueChanges = undefined;
     if (declaresRelations(previous)) this.tortoiseReverse = undefined;
     for (const views of this.namedViews()) views.remove(previous);
     this.reexportResolutions.clear();
@@ -305,6 +308,56 @@ export class WorkspaceIndex {
         if (imported && known.has(imported) && /^[\w$]+$/.test(exported)) known.add(exported);
     const changes = this.memberChanges;
     return [...known].some((name) => changes.has(`${name}.${member}`) || changes.has(`${name}.*`));
+  }
+
+  /**
+   * Whether some module may shrink or hand on a value it imports under one of `names` (see
+   * `FileFacts.valueChanges`), or hands on the whole namespace of one of `modules`.
+   */
+  changesImportedValue(names: Iterable<string>, modules: Iterable<string>): boolean {
+    if (!this.valueChanges) {
+      this.valueChanges = new Set();
+      for (const facts of this.files.values())
+        for (const change of facts.valueChanges ?? []) this.valueChanges.add(change);
+    }
+    const changes = this.valueChanges;
+    if (changes.size === 0) return false;
+    for (const name of names) if (changes.has(name)) return true;
+    for (const module of modules) if (changes.has(`${module}.*`)) return true;
+    return false;
+  }
+
+  /**
+   * The modules that export names of `module`, by the names they export them under: `module`
+   * itself with `names`, then the barrels that re-export them, directly or through other barrels
+   * (`export * from './cache'`, `export { cache as store } from './cache'`, `export * as caches`).
+   * Asked rarely (per exported collection that only grows), so it is not kept.
+   */
+  exportersOf(module: string, names: readonly string[]): Map<string, Set<string>> {
+    const exporters = new Map<string, Set<string>>([[module, new Set(names)]]);
+    const pending = [module];
+    const barrels = [...this.files.values()].filter((facts) => facts.reexports?.length);
+    for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
+      const known = exporters.get(current)!;
+      for (const barrel of barrels) {
+        if (barrel.moduleName === undefined) continue;
+        const added = new Set<string>();
+        for (const { exported, module: from, imported } of barrel.reexports!) {
+          if (from !== current) continue;
+          if (exported === '*' || imported === '*') for (const name of known) added.add(name);
+          else if (known.has(imported ?? exported))
+            // `default.cache` of `export default { cache }`: read as `barrel.cache` elsewhere.
+            added.add(exported.slice(exported.lastIndexOf('.') + 1));
+        }
+        const names = exporters.get(barrel.moduleName) ?? new Set<string>();
+        const before = names.size;
+        for (const name of added) names.add(name);
+        if (names.size === before) continue;
+        exporters.set(barrel.moduleName, names);
+        pending.push(barrel.moduleName);
+      }
+    }
+    return exporters;
   }
 
   get(file: string): FileFacts | undefined {
