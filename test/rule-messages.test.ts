@@ -1825,6 +1825,40 @@ describe('rule messages', () => {
     assert.match(read, /fetch everything in one batch before the loop/);
   });
 
+  it("query-in-loop-via-helper warns that bulk writes skip a model's own save() it calls", async () => {
+    // NetBox's Cable.save(): one `CableTermination(...).save()` per termination, whose override
+    // also points the terminating object at the cable.
+    const messages = await messagesOf(
+      'query-in-loop-via-helper',
+      'dcim/models.py',
+      [
+        'from django.db import models',
+        '',
+        'class Port(models.Model):',
+        '    cable_id = models.IntegerField(null=True)',
+        '',
+        'class CableTermination(models.Model):',
+        '    cable_id = models.IntegerField()',
+        '    port_id = models.IntegerField()',
+        '',
+        '    def save(self, *args, **kwargs):',
+        '        super().save(*args, **kwargs)',
+        '        Port.objects.filter(pk=self.port_id).update(cable_id=self.cable_id)',
+        '',
+        'class Cable(models.Model):',
+        '    def attach(self, port_ids):',
+        '        for port_id in port_ids:',
+        '            CableTermination(cable_id=self.pk, port_id=port_id).save()',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 1);
+    assert.match(
+      messages[0],
+      /`bulk_create`, `bulk_update` and a queryset's `update\(\.\.\.\)` would skip the overridden `CableTermination\.save\(\)`: batch what it does, or keep the loop$/,
+    );
+    assert.doesNotMatch(messages[0], /collect the changes/);
+  });
+
   it('query-in-loop-via-helper advises sending HTTP requests together, not one batch', async () => {
     const code = [
       'import httpx',

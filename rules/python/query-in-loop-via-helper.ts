@@ -329,10 +329,13 @@ const DJANGO_CREATE = /^(\w+)\.objects\.a?create$/;
 
 /**
  * The Django models whose rows the helper's writes insert: `Order` of `Order.objects.create(...)`,
- * the helper's own class for `cls.objects.create(...)` in a classmethod.
+ * the helper's own class for `cls.objects.create(...)` in a classmethod, and the model whose own
+ * `save()` the helper is (`CableTermination(...).save()` reaching the override).
  */
 function createdModels(fn: FunctionFacts): string[] {
   const models = new Set<string>();
+  const [owner, method] = fn.qualifiedName.split('.').slice(-2);
+  if (method === 'save' && owner) models.add(owner);
   for (const effect of fn.effects) {
     const owner = effect.kind === 'db' ? DJANGO_CREATE.exec(effect.callee)?.[1] : undefined;
     if (owner === 'cls' || owner === 'self') {
@@ -632,7 +635,8 @@ export const queryInLoopViaHelper: Rule = {
         'every row and flushing once after the loop as advice; a helper ' +
         'that also reads is named by its read. For a ' +
         'helper that only writes, the advice is to write in bulk after the loop, unless it inserts ' +
-        'with `Model.objects.create(...)` (or `cls.objects.create(...)` in a classmethod) into a ' +
+        'with `Model.objects.create(...)` (or `cls.objects.create(...)` in a classmethod), or is itself ' +
+        "the model's `save()` (`CableTermination(...).save()`), for a " +
         'model whose `save()` does more: overridden, django-lifecycle hooks that run on save, or a ' +
         '`pre_save`/`post_save` receiver in the workspace, which the bulk forms skip.',
       whyIsThisBad:
