@@ -1859,6 +1859,47 @@ describe('rule messages', () => {
     assert.doesNotMatch(messages[0], /collect the changes/);
   });
 
+  it('query-in-loop asks to move the test into the filter when a loop writes some rows only', async () => {
+    // authentik's clean_temporary_users: only the generated users whose expiry passed are deleted.
+    const messages = await messagesOf(
+      'query-in-loop',
+      'accounts/cleanup.py',
+      [
+        'from datetime import datetime',
+        'from django.db import models',
+        '',
+        'class Account(models.Model):',
+        '    attributes = models.JSONField(default=dict)',
+        '    active = models.BooleanField(default=True)',
+        '',
+        'def clean_temporary(now: datetime):',
+        '    for account in Account.objects.filter(attributes__generated=True)[:500]:',
+        '        if not account.attributes.get("expires"):',
+        '            continue',
+        '        if datetime.fromtimestamp(account.attributes["expires"]) < now:',
+        '            account.delete()',
+        '',
+        'def deactivate_some():',
+        '    for account in Account.objects.filter(active=True)[:500]:',
+        '        if account.attributes.get("temporary"):',
+        '            account.active = False',
+        '            account.save()',
+        '',
+        'def drop_generated():',
+        '    for account in Account.objects.filter(attributes__generated=True)[:500]:',
+        '        account.delete()',
+      ].join('\n'),
+    );
+    const [picked, saved, every] = messages;
+    assert.match(
+      picked,
+      /delete the rows in one statement with `delete\(\)` on the queryset: move the test that picks the rows into the queryset's filter first, or it reaches every row$/,
+    );
+    assert.match(saved, /`bulk_update\(rows, fields\)`: move the test that picks the rows/);
+    // Near miss: every row the loop reads is deleted, so the queryset's delete() is the cure as is.
+    assert.match(every, /delete the rows in one statement with `delete\(\)` on the queryset$/);
+  });
+
   it('query-in-loop-via-helper advises sending HTTP requests together, not one batch', async () => {
     const code = [
       'import httpx',
