@@ -2800,6 +2800,33 @@ describe('rule messages: across files', () => {
     assert.match(fixedList, /batch it with `IN \(\.\.\.\)`/);
   });
 
+  it('query-in-loop does not merge the NOT IN lists of exclude(...) across passes', async () => {
+    // Weblate's cleanuptrans: each project's comments whose checksum is not among its units.
+    const code = [
+      'from django.db.models import Q',
+      'from trans.models import Comment, Project, Unit',
+      'def cleanup(projects):',
+      '    for prj in projects:',
+      '        units = Unit.objects.filter(project=prj).values("checksum")',
+      '        Comment.objects.filter(project=prj).exclude(checksum__in=units).delete()',
+      '    for prj in projects:',
+      '        kept = list(prj.checksums)',
+      '        Comment.objects.filter(~Q(checksum__in=kept), project=prj).delete()',
+      '    for prj in projects:',
+      '        Comment.objects.filter(checksum__in=prj.checksums).delete()',
+    ].join('\n');
+    const [excluded, negatedQ, listed] = await messagesOf(
+      'query-in-loop',
+      'trans/cleanup.py',
+      code,
+    );
+    assert.doesNotMatch(excluded, /already sends one `IN/);
+    assert.match(excluded, /batch it with `IN \(\.\.\.\)`/);
+    assert.doesNotMatch(negatedQ, /already sends one `IN/);
+    // Near miss: a positive list per pass merges into one.
+    assert.match(listed, /already sends one `IN \(\.\.\.\)` per pass/);
+  });
+
   it('query-in-loop offers no bulk_update for an update whose per-row count the code uses', async () => {
     const code = [
       'from django.utils import timezone',

@@ -321,7 +321,8 @@ export const queryInLoop: Rule = {
         'is a check-and-set per row, which no batched write answers per row: it is told to keep one ' +
         '`update()` per row or to lock the qualifying rows with one `select_for_update()` query ' +
         'first; a statement that already filters with `IN (...)` is told to merge the ' +
-        "passes' keys into one. " +
+        "passes' keys into one (not for `exclude(x__in=...)` or `~Q(x__in=...)`, whose per-pass " +
+        '`NOT IN` lists do not merge). ' +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
         'queryset assigned to a variable (`qs = Model.objects.filter(...)`) is reported where a call ' +
         'in the loop runs it (`qs.count()`), once per such call.',
