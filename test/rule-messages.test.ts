@@ -1874,6 +1874,81 @@ describe('rule messages', () => {
     assert.match(read, /fetch everything in one batch before the loop/);
   });
 
+  it("query-in-loop-via-helper warns that bulk writes skip a model's own save() it calls", async () => {
+    // NetBox's Cable.save(): one `CableTermination(...).save()` per termination, whose override
+    // also points the terminating object at the cable.
+    const messages = await messagesOf(
+      'query-in-loop-via-helper',
+      'dcim/models.py',
+      [
+        'from django.db import models',
+        '',
+        'class Port(models.Model):',
+        '    cable_id = models.IntegerField(null=True)',
+        '',
+        'class CableTermination(models.Model):',
+        '    cable_id = models.IntegerField()',
+        '    port_id = models.IntegerField()',
+        '',
+        '    def save(self, *args, **kwargs):',
+        '        super().save(*args, **kwargs)',
+        '        Port.objects.filter(pk=self.port_id).update(cable_id=self.cable_id)',
+        '',
+        'class Cable(models.Model):',
+        '    def attach(self, port_ids):',
+        '        for port_id in port_ids:',
+        '            CableTermination(cable_id=self.pk, port_id=port_id).save()',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 1);
+    assert.match(
+      messages[0],
+      /`bulk_create`, `bulk_update` and a queryset's `update\(\.\.\.\)` would skip the overridden `CableTermination\.save\(\)`: batch what it does, or keep the loop$/,
+    );
+    assert.doesNotMatch(messages[0], /collect the changes/);
+  });
+
+  it('query-in-loop asks to move the test into the filter when a loop writes some rows only', async () => {
+    // authentik's clean_temporary_users: only the generated users whose expiry passed are deleted.
+    const messages = await messagesOf(
+      'query-in-loop',
+      'accounts/cleanup.py',
+      [
+        'from datetime import datetime',
+        'from django.db import models',
+        '',
+        'class Account(models.Model):',
+        '    attributes = models.JSONField(default=dict)',
+        '    active = models.BooleanField(default=True)',
+        '',
+        'def clean_temporary(now: datetime):',
+        '    for account in Account.objects.filter(attributes__generated=True)[:500]:',
+        '        if not account.attributes.get("expires"):',
+        '            continue',
+        '        if datetime.fromtimestamp(account.attributes["expires"]) < now:',
+        '            account.delete()',
+        '',
+        'def deactivate_some():',
+        '    for account in Account.objects.filter(active=True)[:500]:',
+        '        if account.attributes.get("temporary"):',
+        '            account.active = False',
+        '            account.save()',
+        '',
+        'def drop_generated():',
+        '    for account in Account.objects.filter(attributes__generated=True)[:500]:',
+        '        account.delete()',
+      ].join('\n'),
+    );
+    const [picked, saved, every] = messages;
+    assert.match(
+      picked,
+      /delete the rows in one statement with `delete\(\)` on the queryset: move the test that picks the rows into the queryset's filter first, or it reaches every row$/,
+    );
+    assert.match(saved, /`bulk_update\(rows, fields\)`: move the test that picks the rows/);
+    // Near miss: every row the loop reads is deleted, so the queryset's delete() is the cure as is.
+    assert.match(every, /delete the rows in one statement with `delete\(\)` on the queryset$/);
+  });
+
   it('query-in-loop-via-helper advises sending HTTP requests together, not one batch', async () => {
     const code = [
       'import httpx',
@@ -2772,6 +2847,33 @@ describe('rule messages: across files', () => {
     // Near misses: an update of a group of rows, and an IN over a fixed list.
     assert.match(perGroup, /batch it with `IN \(\.\.\.\)`/);
     assert.match(fixedList, /batch it with `IN \(\.\.\.\)`/);
+  });
+
+  it('query-in-loop does not merge the NOT IN lists of exclude(...) across passes', async () => {
+    // Weblate's cleanuptrans: each project's comments whose checksum is not among its units.
+    const code = [
+      'from django.db.models import Q',
+      'from trans.models import Comment, Project, Unit',
+      'def cleanup(projects):',
+      '    for prj in projects:',
+      '        units = Unit.objects.filter(project=prj).values("checksum")',
+      '        Comment.objects.filter(project=prj).exclude(checksum__in=units).delete()',
+      '    for prj in projects:',
+      '        kept = list(prj.checksums)',
+      '        Comment.objects.filter(~Q(checksum__in=kept), project=prj).delete()',
+      '    for prj in projects:',
+      '        Comment.objects.filter(checksum__in=prj.checksums).delete()',
+    ].join('\n');
+    const [excluded, negatedQ, listed] = await messagesOf(
+      'query-in-loop',
+      'trans/cleanup.py',
+      code,
+    );
+    assert.doesNotMatch(excluded, /already sends one `IN/);
+    assert.match(excluded, /batch it with `IN \(\.\.\.\)`/);
+    assert.doesNotMatch(negatedQ, /already sends one `IN/);
+    // Near miss: a positive list per pass merges into one.
+    assert.match(listed, /already sends one `IN \(\.\.\.\)` per pass/);
   });
 
   it('query-in-loop offers no bulk_update for an update whose per-row count the code uses', async () => {

@@ -63,6 +63,19 @@ const SWITCHED_OFF = `${RULE_ID}:switched-off@`;
 const FLAG_BLOCK = `${RULE_ID}:flag-block@`;
 
 /**
+ * Trait of a repeated call passing keywords a value other than `None` (`perform_update("Component",
+ * -1, obj=component)`): `<prefix><call start>:<name>,...`.
+ */
+const GIVEN = `${RULE_ID}:given@`;
+
+/**
+ * Trait of a block that runs only when a parameter defaulting to `None` is left out (`if obj is
+ * None: obj = Project.objects.get(pk=pk)`): `<prefix><parameter>:<block start>:<block end>`.
+ * Recorded for parameters the function assigns only inside such blocks.
+ */
+const MISSING_BLOCK = `${RULE_ID}:missing-block@`;
+
+/**
  * Trait of a session flush after which the function reads a generated key of an object it made
  * or was given (`db.flush(); return note.id`): `<prefix><flush start>`. The flush is what gives
  * the key, so it does not count as a round trip to batch.
@@ -316,10 +329,13 @@ const DJANGO_CREATE = /^(\w+)\.objects\.a?create$/;
 
 /**
  * The Django models whose rows the helper's writes insert: `Order` of `Order.objects.create(...)`,
- * the helper's own class for `cls.objects.create(...)` in a classmethod.
+ * the helper's own class for `cls.objects.create(...)` in a classmethod, and the model whose own
+ * `save()` the helper is (`CableTermination(...).save()` reaching the override).
  */
 function createdModels(fn: FunctionFacts): string[] {
   const models = new Set<string>();
+  const [owner, method] = fn.qualifiedName.split('.').slice(-2);
+  if (method === 'save' && owner) models.add(owner);
   for (const effect of fn.effects) {
     const owner = effect.kind === 'db' ? DJANGO_CREATE.exec(effect.callee)?.[1] : undefined;
     if (owner === 'cls' || owner === 'self') {
@@ -507,17 +523,77 @@ function flagBlocks(fn: PyFunction): { flag: string; start: number; end: number 
   return blocks;
 }
 
-/** The blocks of a helper that the flags a call site switches off keep from running. */
+/** The keywords a call passes something other than `None` (`obj=component`). */
+function givenKeywords(call: PyCall): string[] {
+  const names: string[] = [];
+  for (const arg of call.args.namedChildren) {
+    if (arg?.type !== 'keyword_argument' || arg.childForFieldName('value')?.type === 'none')
+      continue;
+    const name = arg.childForFieldName('name')?.text;
+    if (name) names.push(name);
+  }
+  return names;
+}
+
+/** The parameter a test `<name> is None` checks, if the condition is that test. */
+function noneTested(condition: Node): string | undefined {
+  if (condition.type !== 'comparison_operator' || condition.namedChildCount !== 2) return undefined;
+  const [left, right] = [condition.namedChild(0), condition.namedChild(1)];
+  const operator = condition.children.find((child) => child && !child.isNamed)?.text;
+  if (left?.type !== 'identifier' || right?.type !== 'none' || operator !== 'is') return undefined;
+  return left.text;
+}
+
+/**
+ * The blocks of `fn` that run only when a parameter defaulting to `None` is left out: the body of
+ * `if <param> is None:` (the lookup a caller may spare by passing the object it holds), for
+ * parameters the function assigns nowhere but in such blocks. A caller passing `param=value`
+ * never runs them.
+ */
+function missingBlocks(fn: PyFunction): { param: string; start: number; end: number }[] {
+  const optional = fn.params
+    .filter((param) => param.defaultText === 'None')
+    .map((param) => param.name)
+    .filter((name) => fn.body.text.includes(`if ${name} is None`));
+  if (optional.length === 0) return [];
+  const blocks: { param: string; start: number; end: number }[] = [];
+  for (const test of fn.body.descendantsOfType('if_statement')) {
+    const condition = test?.childForFieldName('condition');
+    const block = test?.childForFieldName('consequence');
+    const param = condition && noneTested(condition);
+    if (!param || !block || !optional.includes(param)) continue;
+    blocks.push({ param, start: block.startIndex, end: block.endIndex });
+  }
+  return blocks.filter(({ param }) =>
+    fn.assignmentNodes.every(
+      ({ node, target }) =>
+        target !== param ||
+        blocks.some(
+          (b) => b.param === param && node.startIndex >= b.start && node.endIndex <= b.end,
+        ),
+    ),
+  );
+}
+
+/**
+ * The blocks of a helper a call site keeps from running: those the flags it passes as `False`
+ * switch off (`rebuild=False`), and those that only run when a keyword it passes is left out
+ * (`obj=component` skips `if obj is None: obj = ...get(pk=pk)`).
+ */
 function switchedOffBlocks(
   helper: FunctionFacts,
   off: ReadonlySet<string> | undefined,
+  given: ReadonlySet<string> | undefined,
 ): { start: number; end: number }[] {
-  if (!off) return [];
-  return helper.traits
-    .filter((trait) => trait.startsWith(FLAG_BLOCK))
-    .map((trait) => trait.slice(FLAG_BLOCK.length).split(':'))
-    .filter(([flag]) => off.has(flag))
-    .map(([, start, end]) => ({ start: Number(start), end: Number(end) }));
+  const blocks = (prefix: string, names: ReadonlySet<string> | undefined) =>
+    !names
+      ? []
+      : helper.traits
+          .filter((trait) => trait.startsWith(prefix))
+          .map((trait) => trait.slice(prefix.length).split(':'))
+          .filter(([name]) => names.has(name))
+          .map(([, start, end]) => ({ start: Number(start), end: Number(end) }));
+  return [...blocks(FLAG_BLOCK, off), ...blocks(MISSING_BLOCK, given)];
 }
 
 /** A loop calls a workspace function that queries or sends a request, directly or further down. */
@@ -559,7 +635,8 @@ export const queryInLoopViaHelper: Rule = {
         'every row and flushing once after the loop as advice; a helper ' +
         'that also reads is named by its read. For a ' +
         'helper that only writes, the advice is to write in bulk after the loop, unless it inserts ' +
-        'with `Model.objects.create(...)` (or `cls.objects.create(...)` in a classmethod) into a ' +
+        'with `Model.objects.create(...)` (or `cls.objects.create(...)` in a classmethod), or is itself ' +
+        "the model's `save()` (`CableTermination(...).save()`), for a " +
         'model whose `save()` does more: overridden, django-lifecycle hooks that run on save, or a ' +
         '`pre_save`/`post_save` receiver in the workspace, which the bulk forms skip.',
       whyIsThisBad:
@@ -640,6 +717,12 @@ export const queryInLoopViaHelper: Rule = {
           'them with a plain `if rebuild:` in the helper. A recursive walk whose recursion sits under ' +
           'that `if` does not recurse from such a call. Round trips outside the `if`, and calls that ' +
           'leave the flag on or pass it positionally, are followed as usual.',
+        'Lookups a call spares by passing the object: a keyword given a value other than `None` ' +
+          '(Weblate\'s `perform_update("Component", -1, obj=component)`) to a parameter defaulting to ' +
+          '`None` that the helper tests with `if obj is None:` around the lookup (`obj = ' +
+          'Component.objects.get(pk=pk)`) and assigns nowhere else. Round trips outside that block, ' +
+          'calls that leave the keyword out, pass it positionally or pass `None`, and a helper that may ' +
+          'reset the parameter first are followed as usual.',
         'A session flush after which the helper reads a key of an object it made or was given ' +
           '(`db.add(shipment); db.flush(); return shipment.id`, any `.id`, `.pk`, `.uuid` or ' +
           '`..._id`, also after `await db.flush()`): the flush is what gives the key.',
@@ -695,6 +778,8 @@ export const queryInLoopViaHelper: Rule = {
     const traits: string[] = [];
     for (const block of flagBlocks(fn))
       traits.push(`${FLAG_BLOCK}${block.flag}:${block.start}:${block.end}`);
+    for (const block of missingBlocks(fn))
+      traits.push(`${MISSING_BLOCK}${block.param}:${block.start}:${block.end}`);
     const cache = paramCacheOf(fn, model);
     if (cache)
       traits.push(`${PARAM_CACHE}${cache.position}:${cache.name}:${cache.start}:${cache.end}`);
@@ -717,6 +802,8 @@ export const queryInLoopViaHelper: Rule = {
       traits.push(`${REPEATED}${call.node.startIndex}:${describeLoop(loops[loops.length - 1])}`);
       const off = falseKeywords(call);
       if (off.length > 0) traits.push(`${SWITCHED_OFF}${call.node.startIndex}:${off.join(',')}`);
+      const given = givenKeywords(call);
+      if (given.length > 0) traits.push(`${GIVEN}${call.node.startIndex}:${given.join(',')}`);
       // A few parent steps, only for repeated calls of workspace functions.
       const use = handedOn(call.node);
       if (use) traits.push(`${HANDED_ON}${call.node.startIndex}:${use}`);
@@ -749,6 +836,7 @@ export const queryInLoopViaHelper: Rule = {
         const handed = callTraits(fn, HANDED_ON);
         const keptArgs = callTraits(fn, KEPT_ARGUMENTS);
         const switchedOff = callTraits(fn, SWITCHED_OFF);
+        const given = callTraits(fn, GIVEN);
         const found: { site: CallSite; loop: string; reach: Reach; lazyOnly: boolean }[] = [];
         for (const site of [...fn.calls, ...rowMethodSites(fn, rowMethods)]) {
           const loop = repeated.get(site.start);
@@ -768,8 +856,13 @@ export const queryInLoopViaHelper: Rule = {
           // `kept` or `argument` (see `handedOn`).
           const use = handed.get(site.start);
           // A queryset the loop only stores or compiles into another query is not evaluated.
-          // `create_path(o, rebuild=False)`: the blocks `if rebuild:` guards do not run.
-          const off = switchedOffBlocks(target.fn, namesOf(switchedOff.get(site.start)));
+          // `create_path(o, rebuild=False)`: the blocks `if rebuild:` guards do not run, nor
+          // do those `if obj is None:` guards when the call passes `obj=...`.
+          const off = switchedOffBlocks(
+            target.fn,
+            namesOf(switchedOff.get(site.start)),
+            namesOf(given.get(site.start)),
+          );
           const reach =
             use === 'kept'
               ? finder.reachKeptLazy(target)

@@ -270,7 +270,10 @@ export const queryInLoop: Rule = {
         '`save()` per row or a `Model.objects.create(...)` per item, when the model has ' +
         'django-lifecycle hooks that run on save (`@hook(AFTER_CREATE)`, not the delete ones) or the ' +
         'workspace connects a `pre_save`/`post_save` receiver for it (`@receiver(post_save, ' +
-        'sender=Model)`), which `bulk_create`, `bulk_update` and `update()` skip; and when the pass ' +
+        'sender=Model)`), which `bulk_create`, `bulk_update` and `update()` skip; when the loop writes ' +
+        'some rows only (the write under an `if` in the loop, or after a `continue` of its body: ' +
+        'authentik deletes the generated users whose expiry has passed), the advice asks to move that ' +
+        "test into the queryset's filter first, since the queryset's own write reaches every row; and when the pass " +
         'saves the row a `create(...)` made again (`port = Port.objects.create(...)`, then ' +
         '`port.address = next_free()` and `port.save()`), the advice says so and asks to build the ' +
         'objects whole before one `bulk_create`, rather than offering it for the rows as created), ' +
@@ -321,7 +324,8 @@ export const queryInLoop: Rule = {
         'is a check-and-set per row, which no batched write answers per row: it is told to keep one ' +
         '`update()` per row or to lock the qualifying rows with one `select_for_update()` query ' +
         'first; a statement that already filters with `IN (...)` is told to merge the ' +
-        "passes' keys into one. " +
+        "passes' keys into one (not for `exclude(x__in=...)` or `~Q(x__in=...)`, whose per-pass " +
+        '`NOT IN` lists do not merge). ' +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
         'queryset assigned to a variable (`qs = Model.objects.filter(...)`) is reported where a call ' +
         'in the loop runs it (`qs.count()`), once per such call.',

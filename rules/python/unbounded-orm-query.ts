@@ -1,6 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileContext, Rule } from '../../server/src/engine/rule';
 import type { PythonModel } from '../../server/src/python/model';
+import { readsSchemaSizedModels } from '../../server/src/python/schema-sized-models';
 import type { WorkspaceIndex } from '../../server/src/workspace/index';
 import type { Fix } from '../../server/src/engine/types';
 import { asyncOrmReads, asyncRowsOfOneParent } from '../../server/src/python/async-orm-reads';
@@ -587,6 +588,11 @@ export const unboundedOrmQuery: Rule = {
           '`for job in Job.objects.filter(...).is_finished(): job.delete()`): `query-in-loop` reports the DELETE per row, and its cure (one ' +
           '`delete()` on the queryset, or paging when the model overrides `delete()`) ends the read ' +
           'too. Loops that save each row, or delete something other than the row, stay reported.',
+        "Django's own tables sized by the schema, the class imported from Django: `ContentType` (one " +
+          "row per model class) and `Permission` (a few per model), as in NetBox's dashboard listing " +
+          'the content types that support export templates (`ContentType.objects.filter(...)`). Like ' +
+          'a database catalog, they stay as large as the app has models. `Group` and a workspace ' +
+          'class of the same name are judged as usual.',
         "`objects` of something that is not a model: a boto3 S3 bucket's `bucket.objects.filter(Prefix=...)` " +
           'lists keys (a Django manager hangs off a class, `cls`, or a name that says model: `Order`, ' +
           '`model_class`, `apps.get_model(...)`).',
@@ -734,6 +740,8 @@ export const unboundedOrmQuery: Rule = {
       ...shortcutReads,
     ]) {
       if (readsByKey(read, ctx.index)) continue;
+      // `ContentType.objects.filter(...)`: one row per model class, sized by the schema.
+      if (readsSchemaSizedModels(read, model)) continue;
       // `for row in qs: row.delete()`: query-in-loop reports the DELETE per row, whose cure ends
       // this read too; streaming advice here would keep those round trips.
       if (deletesEachQuerySetRow(read, model, isQuerySetMethod)) continue;

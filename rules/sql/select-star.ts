@@ -44,6 +44,9 @@ export const selectStar: Rule = {
         '`count(*)` and other stars inside function calls, `EXISTS (SELECT * ...)` and `*` in subqueries of the WHERE clause.',
         '`SELECT *` inside a CTE or a derived table when the outer query names its columns (`WITH x AS (SELECT * FROM t) SELECT id, ts FROM x`): the planner reads only the named columns.',
         '`SELECT *` over derived tables and CTEs that name their columns (`WITH ranked AS (SELECT id, ... ) SELECT * FROM ranked`): the columns were chosen inside. A star inside the CTE makes the outer star count.',
+        '`SELECT *` over a query spliced in whole (`f"SELECT * FROM ({sql}) t WHERE row_number = 1"`, ' +
+          "wrapping a Django queryset's `sql_with_params()` for `Model.objects.raw`): its columns were " +
+          'chosen where that query is built. A table joined beside it still counts.',
         'DuckDB `SELECT * EXCLUDE (...)` / `* REPLACE (...)`, which choose the columns deliberately.',
         '`INSERT INTO ... SELECT *`, `CREATE TABLE/VIEW ... AS SELECT *` and `COPY (SELECT * ...) TO`: the rows stay in the database or go to a file whole, by intent.',
         'Statements that read at most one row: `LIMIT 1`, lookups by `id`/`uuid`/`pk` or a column the workspace schema declares primary key or unique, and strings whose result is read with `.fetchone()` / `.first()`.',

@@ -242,6 +242,11 @@ export const unboundedSelect: Rule = {
           'totals every customer with `GROUP BY`: the statement is still reported, with advice to read ' +
           'the rows in pieces, since a `LIMIT` would silently cut the job short.',
         'SQL whose run-time parts (f-string holes) may add the limit: `f"SELECT ... {limit_clause}"`.',
+        'SQL that wraps a query built elsewhere, every source of its outermost `FROM` being a run-time ' +
+          'hole in parentheses (`f"SELECT * FROM ({sql}) t WHERE row_number = 1"` over the ' +
+          "`sql_with_params()` of a sliced Django queryset, as NetBox's search does): the spliced query " +
+          'decides how many rows come back and may hold the `LIMIT`. A table joined beside it, or an inner ' +
+          'query written out in the string, is judged as usual.',
         'SQL built with `+=` (or `query = query + ...`) when any piece, even one added only in a ' +
           'branch, has a `LIMIT` (`if limit: query += f" LIMIT {limit}"`), or when a piece is no ' +
           'string at all (`query += where_clause`, `query = query + clause`, `" ".join(clauses)`): ' +

@@ -613,9 +613,37 @@ export function djangoBatchWrite(
   const runs = rowClass ? hooks.saveHooks(rowClass) : [];
   if (rowClass && runs.length > 0)
     return `a queryset \`${a}update(...)\` or \`${a}bulk_update\` would skip what \`${rowClass}.save()\` runs (${runs.join(', ')}): batch what it does, or keep the loop and page through the rows`;
+  // Rows the loop picks by a test of its own: a bulk write of the queryset would reach every row.
+  const picked = writesSomeRows(call)
+    ? ": move the test that picks the rows into the queryset's filter first, or it reaches every row"
+    : '';
   if (saves)
-    return `write the rows in one statement with \`${a}update(...)\` on the queryset, or \`${a}bulk_update(rows, fields)\``;
-  return `delete the rows in one statement with \`${a}delete()\` on the queryset`;
+    return `write the rows in one statement with \`${a}update(...)\` on the queryset, or \`${a}bulk_update(rows, fields)\`${picked}`;
+  return `delete the rows in one statement with \`${a}delete()\` on the queryset${picked}`;
+}
+
+/** Statements that make what is below them run for some passes of a loop only. */
+const BRANCHES = new Set(['if_statement', 'elif_clause', 'else_clause', 'conditional_expression']);
+
+/**
+ * Whether a write in a loop runs for some rows only: under an `if` inside the loop, or after a
+ * `continue` of the loop's own body (authentik's clean_temporary_users deletes the generated users
+ * whose expiry has passed, tested in Python).
+ */
+function writesSomeRows(call: PyCall): boolean {
+  const loop = call.loops.at(-1)?.node;
+  if (!loop) return false;
+  for (let node = call.node.parent; node && node.id !== loop.id; node = node.parent)
+    if (BRANCHES.has(node.type)) return true;
+  const body = loop.childForFieldName('body');
+  if (!body) return false;
+  return body.descendantsOfType('continue_statement').some((skip) => {
+    if (!skip || skip.startIndex > call.start) return false;
+    let owner = skip.parent;
+    while (owner && owner.type !== 'for_statement' && owner.type !== 'while_statement')
+      owner = owner.parent;
+    return owner?.id === loop.id;
+  });
 }
 
 /**

@@ -120,13 +120,27 @@ function inLists(node: Node): Node[] {
   for (const each of node.descendantsOfType(['keyword_argument', 'call'])) {
     if (each?.type === 'keyword_argument') {
       const value = each.childForFieldName('value');
-      if (value && each.childForFieldName('name')?.text.endsWith('__in')) lists.push(value);
+      const name = each.childForFieldName('name')?.text;
+      if (value && name?.endsWith('__in') && !isNegated(each)) lists.push(value);
     } else if (each && methodOf(each) === 'in_') {
       const args = each.childForFieldName('arguments')?.namedChildren ?? [];
       for (const arg of args) if (arg) lists.push(arg);
     }
   }
   return lists;
+}
+
+/**
+ * A Django lookup that keeps the rows outside the list: a keyword of `exclude(...)` or of a
+ * negated `~Q(...)`. Per-pass `NOT IN` lists do not merge into one (Weblate's cleanuptrans deletes
+ * each project's comments whose checksum is not among that project's units).
+ */
+function isNegated(keyword: Node): boolean {
+  const call = keyword.parent?.type === 'argument_list' ? keyword.parent.parent : null;
+  if (call?.type !== 'call') return false;
+  if (methodOf(call) === 'exclude') return true;
+  const outer = call.parent;
+  return outer?.type === 'unary_operator' && outer.child(0)?.text === '~';
 }
 
 /**

@@ -6,16 +6,12 @@ import {
   looksUpByKey,
   looksUpPageOfKeys,
   readsOnlyCatalog,
+  readsOnlyUnseenQueries,
   returnsSingleRow,
   type SqlStatement,
 } from './statements';
-import type { SqlToken } from './tokens';
+import { isHole, type SqlToken } from './tokens';
 import { toHost, type SqlUnit } from './unit';
-
-/** A token standing for a run-time value (an f-string hole or a concatenated variable). */
-export function isHole(token: SqlToken): boolean {
-  return token.type === 'word' && /^_+$/.test(token.text);
-}
 
 const VALUE_CONTEXT = new Set([
   '=',
@@ -109,6 +105,7 @@ export function isUnboundedSelect(
   if (statement.kind !== 'select' || hasRowLimit(statement) || hasOffset(statement)) return false;
   if (returnsSingleRow(statement) || hasClauseHole(statement) || readsOnlyCatalog(statement))
     return false;
+  if (readsOnlyUnseenQueries(statement)) return false;
   if (groupsByCalendar(statement) || readsSeries(statement) || downsamplesRange(statement))
     return false;
   return !looksUpByKey(statement, keyColumns()) && !looksUpPageOfKeys(statement);

@@ -2,7 +2,7 @@
  * Splits SQL text into statements and answers the questions SQL rules ask of each: is it a read,
  * does its outermost query bound its rows, does it only aggregate, does it look up one key.
  */
-import { tokenize, type SqlToken } from './tokens';
+import { isHole, tokenize, type SqlToken } from './tokens';
 
 export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'ddl' | 'set' | 'other';
 
@@ -449,10 +449,33 @@ export function selectsStar(statement: SqlStatement): SqlToken | undefined {
   }
 
   // The sources of the outermost FROM: each a table (over-fetches), or a query (look inside).
+  const sources = outerFromSources(tokens, select);
+  if (!sources) return star;
+  for (const i of sources) {
+    const token = tokens[i];
+    let body = -1;
+    if (token.text === '(') body = i;
+    else if (token.type === 'word' && tokens[i + 1]?.text !== '.' && ctes.has(token.upper))
+      body = ctes.get(token.upper)!;
+    if (body === -1) return star; // a table or a table function: every column comes back
+    // A query spliced in whole (`FROM ({sql}) t`) chose its columns where it was built.
+    if (isUnseenQuery(tokens, body)) continue;
+    const inner = selectInside(tokens, body);
+    if (inner === -1 || starInList(tokens, inner, tokens[inner].depth)) return star;
+  }
+  return undefined;
+}
+
+/**
+ * Index of the first token of each source in the outermost FROM after the `SELECT` at `select`
+ * (a table, a table function, or the `(` of a derived table); undefined without a FROM.
+ */
+function outerFromSources(tokens: SqlToken[], select: number): number[] | undefined {
   const from = tokens.findIndex(
     (t, i) => i > select && t.depth === 0 && t.type === 'word' && t.upper === 'FROM',
   );
-  if (from === -1) return star;
+  if (from === -1) return undefined;
+  const sources: number[] = [];
   let expectSource = true;
   for (let i = from + 1; i < tokens.length; i++) {
     const token = tokens[i];
@@ -464,15 +487,29 @@ export function selectsStar(statement: SqlStatement): SqlToken | undefined {
     }
     if (!expectSource || (token.type === 'word' && JOIN_WORDS.has(token.upper))) continue;
     expectSource = false;
-    let body = -1;
-    if (token.text === '(') body = i;
-    else if (token.type === 'word' && tokens[i + 1]?.text !== '.' && ctes.has(token.upper))
-      body = ctes.get(token.upper)!;
-    if (body === -1) return star; // a table or a table function: every column comes back
-    const inner = selectInside(tokens, body);
-    if (inner === -1 || starInList(tokens, inner, tokens[inner].depth)) return star;
+    sources.push(i);
   }
-  return undefined;
+  return sources;
+}
+
+/** The parenthesis at `open` holds nothing but a run-time hole: a query built elsewhere. */
+function isUnseenQuery(tokens: SqlToken[], open: number): boolean {
+  const body = tokens[open + 1];
+  return !!body && isHole(body) && tokens[open + 2]?.text === ')';
+}
+
+/**
+ * Every source of the outermost FROM is a query spliced in whole (`SELECT * FROM ({sql}) t WHERE
+ * rn = 1`, wrapping a Django queryset's `sql_with_params()`): how many rows it may return, a
+ * `LIMIT` included, is decided where that query is built, which the SQL text does not show.
+ */
+export function readsOnlyUnseenQueries(statement: SqlStatement): boolean {
+  const tokens = statement.tokens;
+  const select = tokens.findIndex(
+    (t) => t.depth === 0 && t.type === 'word' && t.upper === 'SELECT',
+  );
+  const sources = select === -1 ? undefined : outerFromSources(tokens, select);
+  return !!sources?.length && sources.every((i) => isUnseenQuery(tokens, i));
 }
 
 /** Words that may precede `JOIN` or follow `FROM` before the source itself. */

@@ -23,6 +23,11 @@ const NUMBER = /\d+(\.\d*)?([eE][+-]?\d+)?|\.\d+/y;
 // Driver placeholders: psycopg `%s` / `%(name)s`, sqlite `?` / `?1` / `:name`, Postgres `$1`.
 const PARAM = /%\(\w+\)s|%s|\?\d*|:[A-Za-z_]\w*|\$\d+/y;
 
+/** A token standing for a run-time value (an f-string hole or a concatenated variable). */
+export function isHole(token: SqlToken): boolean {
+  return token.type === 'word' && /^_+$/.test(token.text);
+}
+
 function matchAt(regex: RegExp, text: string, at: number): number {
   regex.lastIndex = at;
   return regex.test(text) ? regex.lastIndex : -1;
