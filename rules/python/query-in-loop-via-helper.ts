@@ -243,11 +243,12 @@ class ReachFinder {
 
 /**
  * Whether a call runs its callee's body where it is written: calling an async function without
- * awaiting it only builds a coroutine, and a generator function called without iterating the
- * generator there (`gens.append(rows_of(r))`) only builds the generator.
+ * awaiting it only builds a coroutine, a generator function called without iterating the
+ * generator there (`gens.append(rows_of(r))`) only builds the generator, and a Huey task called
+ * only queues a job whose queries a worker runs.
  */
 function runsHere(site: CallSite, callee: FunctionFacts): boolean {
-  return (!callee.isAsync || site.awaited) && callRunsBody(site, callee);
+  return !callee.enqueued && (!callee.isAsync || site.awaited) && callRunsBody(site, callee);
 }
 
 /**
@@ -712,6 +713,11 @@ export const queryInLoopViaHelper: Rule = {
           'the loop (`queue.put((account_id, invoice_lines(db, account_id)))`): the call only ' +
           'builds it, and its queries run wherever it is consumed. A loop that iterates it ' +
           '(`for row in invoice_rows(db, a):`, `list(...)`, `"".join(...)`) is flagged.',
+        'Huey tasks called in the loop (`@huey.task()`, `@db_task()`, their periodic forms, a Huey ' +
+          "instance of the module's own, or an app's decorator factory that returns one, linkding's " +
+          '`@task()`): a call only queues the job, and a worker runs its queries later. Celery, ' +
+          'Dramatiq and other tasks called directly (not through `.delay()`) run their body in the ' +
+          'loop and are followed as usual.',
         'Round trips a call switches off: a keyword passed as `False` (`create_path(o, ' +
           'rebuild=False)`) to a parameter defaulting to `True`/`False`, never reassigned, that guards ' +
           'them with a plain `if rebuild:` in the helper. A recursive walk whose recursion sits under ' +

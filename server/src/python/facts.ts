@@ -16,6 +16,7 @@ import { blockingEffect, describeCall } from './blocking';
 import { databaseUrlKinds } from './database-urls';
 import { sendsRowFetchSql } from './embedded-sql';
 import { iteratesResult, onlyBuildsGenerator } from './generator-calls';
+import { onlyEnqueues } from './huey-tasks';
 import {
   describesQueryOnly,
   evaluatesQuerySetVariable,
@@ -226,6 +227,7 @@ export function extractPythonFacts(
       nameEnd: fn.nameEnd,
       effects,
       ...(onlyBuildsGenerator(fn, model) ? { generator: true } : {}),
+      ...(onlyEnqueues(fn, model) ? { enqueued: true } : {}),
       calls: sites,
       ...returnFacts(fn, model),
       traits: traitContributors.flatMap((contribute) => contribute(fn, calls, model)),

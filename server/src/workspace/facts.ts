@@ -118,6 +118,11 @@ export interface FunctionFacts {
    * generator: its effects happen where the caller iterates it (`CallSite.iterated`), if there.
    */
   generator?: true;
+  /**
+   * Python: a Huey task (`@huey.task()`, `@db_task()`, or an app's wrapper of them): a call only
+   * queues the job, and a worker runs the body later, away from the caller.
+   */
+  enqueued?: true;
   /** Calls to functions that may be defined in the workspace. */
   calls: CallSite[];
   /**
