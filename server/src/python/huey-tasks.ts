@@ -35,6 +35,18 @@ function callsHueyDecorator(text: string, model: PythonModel): boolean {
   return false;
 }
 
+const mentions = new OwnedCache<PythonModel, boolean>('mentions huey');
+
+/** Whether the file says `huey` anywhere: files without it define no Huey task. */
+function mentionsHuey(model: PythonModel): boolean {
+  let found = mentions.get(model);
+  if (found === undefined) {
+    found = model.source.includes('huey');
+    mentions.set(model, found);
+  }
+  return found;
+}
+
 const factories = new OwnedCache<PythonModel, Set<string>>('huey task factories');
 
 /**
@@ -56,7 +68,7 @@ function hueyDecoratorFactories(model: PythonModel): Set<string> {
 
 /** Whether calling `fn` only enqueues it: a Huey task, or one made by the module's own factory. */
 export function onlyEnqueues(fn: PyFunction, model: PythonModel): boolean {
-  if (fn.decorators.length === 0 || !model.source.includes('huey')) return false;
+  if (fn.decorators.length === 0 || !mentionsHuey(model)) return false;
   return fn.decorators.some((decorator) => {
     if (callsHueyDecorator(decorator, model)) return true;
     const factory = /^(\w+)\s*\(/.exec(decorator)?.[1];
