@@ -984,6 +984,29 @@ describe('rule messages', () => {
       assert.match(message, /batch it with `IN \(\.\.\.\)`/);
   });
 
+  it('unbounded-orm-query asks to page the parents of rows grouped per parent', async () => {
+    const code = [
+      'from typing import cast',
+      'from sqlalchemy import select',
+      'from connectors.models import Pair, DocumentSet, SetPair',
+      'def fetch_document_sets(db_session):',
+      '    stmt = select(DocumentSet, Pair).join(SetPair, isouter=True).join(Pair, isouter=True)',
+      '    results = cast(list, db_session.execute(stmt).all())',
+      '    grouped = {}',
+      '    for document_set, pair in results:',
+      '        if document_set.id not in grouped:',
+      '            grouped[document_set.id] = (document_set, [])',
+      '        grouped[document_set.id][1].append(pair)',
+      '    return list(grouped.values())',
+    ].join('\n');
+    const [message] = await messagesOf('unbounded-orm-query', 'connectors/db.py', code);
+    assert.match(message, /line 11 groups them per `document_set\.id`: page the parents/);
+    assert.match(
+      message,
+      /then load the children of each page; a bound .* cut the last group short/,
+    );
+  });
+
   it('unbounded-orm-query names the whole queryset up to the read, each read its own', async () => {
     const code = [
       'from shop.models import Order',

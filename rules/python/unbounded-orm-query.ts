@@ -39,6 +39,7 @@ import { querySetLengths, type QuerySetLength } from '../../server/src/python/qu
 import { aggregatesRows, type RowAggregate } from '../../server/src/python/row-aggregates';
 import { isBatchCode } from '../../server/src/python/scope-analysis';
 import { boundPlacement } from '../../server/src/python/bound-placement';
+import { groupsRowsPerParent, type RowGrouping } from '../../server/src/python/grouped-rows';
 
 function message(read: OrmRead): string {
   switch (read.kind) {
@@ -323,6 +324,19 @@ function groupsMessage(read: OrmRead, grouping: string): string {
     `\`${read.head}\` reads every group of ${grouping} at once (one row per distinct key, and ` +
     `the keys grow with the table): page the groups (order by the keys, continue after the last ` +
     `one seen) or stream them with ${streamingAdvice(read)}; a bare bound would drop groups`
+  );
+}
+
+/**
+ * For rows grouped per parent in Python (a join to a to-many relation folded into one list per
+ * parent): a row bound ends the read inside a group, and the last parent's list comes back short.
+ */
+function groupedPerParentMessage(read: OrmRead, grouping: RowGrouping): string {
+  return (
+    `\`${read.head}\` loads every matching row into memory, and line ${grouping.line} groups them ` +
+    `per \`${grouping.key}\`: page the parents (order by their key, continue after the last one ` +
+    `seen), then load the children of each page; a bound on the rows would silently cut the ` +
+    `last group short`
   );
 }
 
@@ -694,6 +708,16 @@ export const unboundedOrmQuery: Rule = {
         '`.values(...).distinct()` on the chain that is read, not in a subquery): only the distinct ' +
         'values come back, so the finding says the cost is the scan of the matching rows, and a ' +
         'slice would cut a set the caller needs whole. Distinct whole rows keep the bound. ' +
+        'Nor do reads whose rows the code groups per parent in Python, typically a join to a ' +
+        'to-many relation folded into one list per parent: a loop over the rows (over the read, or ' +
+        'over the name it is assigned to, also through `cast(T, ...)` or `list(...)`, with the row ' +
+        'unpacked or not) that adds a part of the row to an entry keyed by something of the row ' +
+        '(`by_set[ds.id][1].append(cc_pair)`, as Onyx groups connector pairs per document set; ' +
+        '`by_chat[m.chat_id].append(m)`, `groups.setdefault(row.order_id, []).append(row)`), or ' +
+        '`itertools.groupby(rows, key=...)`. A bound would end the read inside a group and silently ' +
+        "cut the last parent's list, so the finding asks to page the parents, then load the " +
+        'children of each page. One row kept per key (`firsts[ds.id] = (ds, cc_pair)`), a flat ' +
+        'list (`ids.append(row.id)`) and a group keyed by anything not of the row keep the bound. ' +
         'A list filled from the ' +
         'rows and returned keeps the bound: it is usually a page shown to people. ' +
         'Tortoise querysets get `.limit(n)` at the end of the awaited chain and Beanie finds ' +
@@ -769,10 +793,15 @@ export const unboundedOrmQuery: Rule = {
         batch || whole || growing || aggregate || distinct
           ? undefined
           : groupingOf(read, ctx.index);
+      // Rows grouped per parent in Python: a bound would end the read inside a group.
+      const perParent =
+        batch || whole || growing || aggregate || distinct || grouping
+          ? undefined
+          : groupsRowsPerParent(read, model);
       // A service whose rows only unpaged list endpoints return: `unpaginated-list-endpoint`
       // reports each of them, naming the call; the page belongs there, and a bound here would
       // silently cut their answers.
-      const plain = !(batch || whole || growing || aggregate || distinct || grouping);
+      const plain = !(batch || whole || growing || aggregate || distinct || grouping || perParent);
       if (plain && !read.unsliceable && leftToListEndpoints(read, model, ctx)) continue;
       const text = batch
         ? batchMessage(read)
@@ -791,9 +820,11 @@ export const unboundedOrmQuery: Rule = {
                 ? oneParentMessage(read, growing)
                 : grouping
                   ? groupsMessage(read, grouping)
-                  : read.unsliceable
-                    ? unsliceableMessage(read)
-                    : message(read);
+                  : perParent
+                    ? groupedPerParentMessage(read, perParent)
+                    : read.unsliceable
+                      ? unsliceableMessage(read)
+                      : message(read);
       // The same read written twice on one line (`set(qs) | set(qs)`) is one finding.
       const key = `${read.node.startPosition.row}:${read.node.text}:${text}`;
       if (reported.has(key)) continue;
@@ -816,6 +847,7 @@ export const unboundedOrmQuery: Rule = {
           aggregate ||
           distinct ||
           grouping ||
+          perParent ||
           pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index) ||
           boundAt === undefined
             ? []
