@@ -40,6 +40,7 @@ import { aggregatesRows, type RowAggregate } from '../../server/src/python/row-a
 import { isBatchCode } from '../../server/src/python/scope-analysis';
 import { boundPlacement } from '../../server/src/python/bound-placement';
 import { groupsRowsPerParent, type RowGrouping } from '../../server/src/python/grouped-rows';
+import { passLoopAround } from '../../server/src/python/per-pass-reads';
 
 function message(read: OrmRead): string {
   switch (read.kind) {
@@ -549,7 +550,12 @@ export const unboundedOrmQuery: Rule = {
           'row back or fold every row into what they keep (below). A Django signal receiver counts as the code around it, not as such a read, for the ' +
           'rows of one parent: it runs inside the request that saved the instance, so the children of ' +
           'that instance (`Rack.objects.filter(group=instance)`, `virtual_chassis=instance.pk`) are ' +
-          'left alone there too, even when the receiver saves each one. So are the rows of one parent ' +
+          'left alone there too, even when the receiver saves each one. So is a read of the rows of one ' +
+          'parent in batch code when a loop around it runs it once per pass (`for suggestion in ' +
+          'suggestions:` then `Suggestion.objects.filter(unit=suggestion.unit, ...)`, as Weblate ' +
+          "cleans up duplicate suggestions): each pass reads one parent's children, and the query " +
+          "per pass is `query-in-loop`'s finding, not a read to stream; a read of one parent's rows " +
+          'made once in batch code is still told to stream them. So are the rows of one parent ' +
           'folded into a collection that is kept whole (`for s in scores: by_question[s.question] = s`, ' +
           "then `cache.set(key, by_question)`): one parent's rows are what a per-request cache holds. " +
           'A log of one parent read over a recent window (also `>` / `>=` on a column of now minus a ' +
@@ -774,8 +780,11 @@ export const unboundedOrmQuery: Rule = {
       // A signal receiver runs inside the request that saved the instance: the children of one
       // parent (`Rack.objects.filter(group=instance)`) are a set the domain sizes there too, and
       // so are they folded into a collection kept whole (one learner's scores in a cache).
+      // In batch code too, a read the loop around it runs once per pass (the suggestions of each
+      // suggestion's unit) reads the children of one parent each time: the domain sizes them, and
+      // the round trip per pass is query-in-loop's finding, not a read to stream.
       const parent =
-        batch || (whole && !SIZED_PARENT_EXEMPT.has(whole.reason))
+        (batch && !passLoopAround(read, model)) || (whole && !SIZED_PARENT_EXEMPT.has(whole.reason))
           ? undefined
           : (rowsOfOneParent(read, ctx.index) ?? asyncRowsOfOneParent(read));
       const growing = parent && growsWithoutBound(parent, read.recentWindow);
