@@ -912,6 +912,36 @@ describe('rule messages', () => {
     assert.match(get, /batch it with `IN \(\.\.\.\)`/);
   });
 
+  it('query-in-loop does not advise a grouped count when each item filters by its own list', async () => {
+    const code = [
+      'from django.contrib.auth.models import User',
+      'from shop.models import Entry',
+      'STATES = ["open", "held"]',
+      'def sync_memberships(groups, ak_groups):',
+      '    total = 0',
+      '    for group in groups:',
+      '        members = group.get("attributes", {}).get("member", [])',
+      '        users = User.objects.filter(**{f"attributes__{DN}__in": members})',
+      '        total += users.count()',
+      '        ak_groups[group["dn"]].users.set(users)',
+      '    return total',
+      'def open_entries(agents):',
+      '    for agent in agents:',
+      '        print(Entry.objects.filter(tag__in=agent.tags).exists())',
+      '        print(Entry.objects.filter(agent=agent, state__in=STATES).count())',
+    ].join('\n');
+    const messages = await messagesOf('query-in-loop', 'sync/membership.py', code);
+    assert.equal(messages.length, 3, messages.join('\n'));
+    const [dnCount, tagExists, stateCount] = messages;
+    assert.match(
+      dnCount,
+      /each `group` counts the rows matching its own list \(`members`\), which one grouped count cannot express: read the rows matching the union/,
+    );
+    assert.match(tagExists, /each `agent` tests for rows matching its own list \(`agent\.tags`\)/);
+    // A list that is the same for every item: one grouped count still answers every item.
+    assert.match(stateCount, /one grouped query before the loop/);
+  });
+
   it('query-in-loop advises one `__in` check for a loop that stops at the first match', async () => {
     const code = [
       'from shop.models import Agent',
