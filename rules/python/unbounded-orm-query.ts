@@ -92,6 +92,15 @@ function batchMessage(read: OrmRead): string {
 }
 
 /**
+ * For a statement given its `.limit(...)` only under an `if` (`if limit and include_failed:`): a
+ * `.limit(n)` added at the read would override that bound where it applies, so the advice is to
+ * bound every path.
+ */
+function boundOnSomePathsMessage(read: OrmRead): string {
+  return `\`${read.head}\` loads every matching row into memory whenever the \`if\` around its \`.limit()\` is false: bound that path too (a page size, or pages by key); a \`.limit(n)\` added at the read would override the bound where it applies`;
+}
+
+/**
  * For `get_list_or_404(Model, ...)`: the shortcut lists every row itself, and a sliced queryset
  * cannot be filtered, so the cure is a page of a queryset written out.
  */
@@ -651,6 +660,13 @@ export const unboundedOrmQuery: Rule = {
         'The one read an unpaged FastAPI list endpoint returns gets no bound: `unpaginated-list-endpoint` ' +
         'offers `.offset(skip).limit(limit)` there, and a `.limit(n)` after it would override the page size. ' +
         'n comes from the `defaultLimit` setting (default 1000). Without an `order_by` the rows kept are arbitrary. ' +
+        'A SQLAlchemy statement or query given its `.limit(...)` only inside an `if` without ' +
+        '`elif`/`else` that does not also hold the read, whose condition reads a name the bound ' +
+        "does not (`if limit and include_failed_chats: stmt = stmt.limit(limit)`, as Onyx's " +
+        '`get_chat_sessions_by_user` slices in Python on the default path), is reported as ' +
+        'unbounded with no fix: a `.limit(n)` at the read would override the bound where it applies, ' +
+        "so the finding asks to bound the other path too. A test of the bound's own value " +
+        '(`if limit:`, `if limit is not None and limit > 0:`) and a bound on every arm count as bounds. ' +
         'Reads in Django management commands (`<app>/management/commands/*.py`), under `scripts/` and in ' +
         'background jobs (`@shared_task`, `@app.task`, `@periodic_task`, `@huey.db_task`, `@dramatiq.actor`, ' +
         "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; Celery's `tasks.py` modules and modules of a `tasks/` or `jobs/` package that import a task framework (Celery, Dramatiq, RQ, ARQ, APScheduler, ...) or use an app's own job decorator (`@scheduled_task(...)`, fastapi-utils' `@repeat_every`); a `tasks.py` that shows neither, like the repository of a Task entity, is ordinary code) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, `.iterator(chunk_size=n)` on a queryset with `prefetch_related(...)`, which Django 4.1+ prefetches per chunk only with a `chunk_size`, " +
@@ -833,7 +849,9 @@ export const unboundedOrmQuery: Rule = {
                     ? groupedPerParentMessage(read, perParent)
                     : read.unsliceable
                       ? unsliceableMessage(read)
-                      : message(read);
+                      : read.boundOnSomePaths
+                        ? boundOnSomePathsMessage(read)
+                        : message(read);
       // The same read written twice on one line (`set(qs) | set(qs)`) is one finding.
       const key = `${read.node.startPosition.row}:${read.node.text}:${text}`;
       if (reported.has(key)) continue;
@@ -857,6 +875,7 @@ export const unboundedOrmQuery: Rule = {
           distinct ||
           grouping ||
           perParent ||
+          read.boundOnSomePaths ||
           pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index) ||
           boundAt === undefined
             ? []
