@@ -912,6 +912,36 @@ describe('rule messages', () => {
     assert.match(get, /batch it with `IN \(\.\.\.\)`/);
   });
 
+  it('query-in-loop does not advise a grouped count when each item filters by its own list', async () => {
+    const code = [
+      'from django.contrib.auth.models import User',
+      'from shop.models import Entry',
+      'STATES = ["open", "held"]',
+      'def sync_memberships(groups, ak_groups):',
+      '    total = 0',
+      '    for group in groups:',
+      '        members = group.get("attributes", {}).get("member", [])',
+      '        users = User.objects.filter(**{f"attributes__{DN}__in": members})',
+      '        total += users.count()',
+      '        ak_groups[group["dn"]].users.set(users)',
+      '    return total',
+      'def open_entries(agents):',
+      '    for agent in agents:',
+      '        print(Entry.objects.filter(tag__in=agent.tags).exists())',
+      '        print(Entry.objects.filter(agent=agent, state__in=STATES).count())',
+    ].join('\n');
+    const messages = await messagesOf('query-in-loop', 'sync/membership.py', code);
+    assert.equal(messages.length, 3, messages.join('\n'));
+    const [dnCount, tagExists, stateCount] = messages;
+    assert.match(
+      dnCount,
+      /each `group` counts the rows matching its own list \(`members`\), which one grouped count cannot express: read the rows matching the union/,
+    );
+    assert.match(tagExists, /each `agent` tests for rows matching its own list \(`agent\.tags`\)/);
+    // A list that is the same for every item: one grouped count still answers every item.
+    assert.match(stateCount, /one grouped query before the loop/);
+  });
+
   it('query-in-loop advises one `__in` check for a loop that stops at the first match', async () => {
     const code = [
       'from shop.models import Agent',
@@ -982,6 +1012,29 @@ describe('rule messages', () => {
     // The item, a dict the body updates, a name the body assigns: each pass asks something else.
     for (const message of [byItem, changedArgument, reassigned])
       assert.match(message, /batch it with `IN \(\.\.\.\)`/);
+  });
+
+  it('unbounded-orm-query asks to page the parents of rows grouped per parent', async () => {
+    const code = [
+      'from typing import cast',
+      'from sqlalchemy import select',
+      'from connectors.models import Pair, DocumentSet, SetPair',
+      'def fetch_document_sets(db_session):',
+      '    stmt = select(DocumentSet, Pair).join(SetPair, isouter=True).join(Pair, isouter=True)',
+      '    results = cast(list, db_session.execute(stmt).all())',
+      '    grouped = {}',
+      '    for document_set, pair in results:',
+      '        if document_set.id not in grouped:',
+      '            grouped[document_set.id] = (document_set, [])',
+      '        grouped[document_set.id][1].append(pair)',
+      '    return list(grouped.values())',
+    ].join('\n');
+    const [message] = await messagesOf('unbounded-orm-query', 'connectors/db.py', code);
+    assert.match(message, /line 11 groups them per `document_set\.id`: page the parents/);
+    assert.match(
+      message,
+      /then load the children of each page; a bound .* cut the last group short/,
+    );
   });
 
   it('unbounded-orm-query names the whole queryset up to the read, each read its own', async () => {

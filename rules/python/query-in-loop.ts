@@ -29,6 +29,7 @@ import { rereadsLimitedBatch } from '../../server/src/python/batch-drains';
 import { inBulkWriteFallback } from '../../server/src/python/bulk-write-fallbacks';
 import { isKeyedCacheFill, runsOnGroupChange } from '../../server/src/python/cache-fills';
 import {
+  brief,
   describeLoop,
   loopTarget,
   quoteCall,
@@ -65,6 +66,7 @@ import {
 } from '../../server/src/python/session-flushes';
 import { positionalArguments, targetNames, unwrap } from '../../server/src/python/scope-analysis';
 import { oneInLookup, stopsAtFirstHit } from '../../server/src/python/first-hit-loops';
+import { listTakenFromItem } from '../../server/src/python/per-item-lists';
 
 /** The method that ends the chain `call` heads: `exists` for `Entry.objects.filter(...).exists()`. */
 function lastMethodOfChain(call: PyCall): string {
@@ -78,6 +80,17 @@ function lastMethodOfChain(call: PyCall): string {
     method = attribute.childForFieldName('attribute')?.text ?? method;
     node = outer;
   }
+}
+
+/**
+ * For a count or existence check whose filter takes a list from each item: no grouped count
+ * expresses one set of values per item, but one read of the union of the lists does.
+ */
+function perItemListAdvice(method: string, list: string, loop: PyLoop): string {
+  const item = loopTarget(loop)?.text;
+  const each = item ? `each \`${brief(item, 20)}\`` : 'each pass';
+  const asks = /count$/.test(method) ? 'counts the rows matching' : 'tests for rows matching';
+  return `${each} ${asks} its own list (\`${list}\`), which one grouped count cannot express: read the rows matching the union of every item's list once before the loop (one \`__in\` lookup), and count each item's matches in Python`;
 }
 
 /** Django counts and existence checks: one grouped query answers them for every item. */
@@ -131,6 +144,9 @@ function advice(
       const example = one ? ` (\`${one}\`)` : '';
       return `the loop stops at the first item that has a match, so one query with an \`__in\` lookup of every item answers it${example} before the loop; no count per item is needed`;
     }
+    // `filter(dn__in=members)` with `members` from each item: one set of values per item.
+    const list = listTakenFromItem(call, loop);
+    if (list) return perItemListAdvice(last, list, loop);
     return "count for every item in one grouped query before the loop (`.values(key).annotate(n=Count('id'))`, or `annotate(Count(...))` on the items' queryset)";
   }
   // `changed = filter(pk=row.pk, status=OPEN).update(...)`, then `if changed:`: a check-and-set
@@ -326,6 +342,12 @@ export const queryInLoop: Rule = {
         'first; a statement that already filters with `IN (...)` is told to merge the ' +
         "passes' keys into one (not for `exclude(x__in=...)` or `~Q(x__in=...)`, whose per-pass " +
         '`NOT IN` lists do not merge). ' +
+        'A Django count or existence check per item is told to count for every item in one grouped ' +
+        'query, unless an `__in` lookup of its filter takes a list from the item (`users = ' +
+        'User.objects.filter(**{"attributes__dn__in": members})` with `members` read from each LDAP ' +
+        'group, then `users.count()`, as authentik counts group members): one set of values per ' +
+        'item is nothing a grouped count expresses, so it is told to read the rows matching the ' +
+        "union of the lists once before the loop and count each item's matches in Python. " +
         'A chain such as `db.query(User).filter(...).first()` is reported once, at its head; a Django ' +
         'queryset assigned to a variable (`qs = Model.objects.filter(...)`) is reported where a call ' +
         'in the loop runs it (`qs.count()`), once per such call.',

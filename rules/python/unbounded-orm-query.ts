@@ -39,6 +39,8 @@ import { querySetLengths, type QuerySetLength } from '../../server/src/python/qu
 import { aggregatesRows, type RowAggregate } from '../../server/src/python/row-aggregates';
 import { isBatchCode } from '../../server/src/python/scope-analysis';
 import { boundPlacement } from '../../server/src/python/bound-placement';
+import { groupsRowsPerParent, type RowGrouping } from '../../server/src/python/grouped-rows';
+import { passLoopAround } from '../../server/src/python/per-pass-reads';
 
 function message(read: OrmRead): string {
   switch (read.kind) {
@@ -87,6 +89,15 @@ function batchMessage(read: OrmRead): string {
     `\`${read.head}\` holds every matching row in memory at once: batch code (a command or a ` +
     `background job) that needs every row should stream them with ${streamingAdvice(read)}`
   );
+}
+
+/**
+ * For a statement given its `.limit(...)` only under an `if` (`if limit and include_failed:`): a
+ * `.limit(n)` added at the read would override that bound where it applies, so the advice is to
+ * bound every path.
+ */
+function boundOnSomePathsMessage(read: OrmRead): string {
+  return `\`${read.head}\` loads every matching row into memory whenever the \`if\` around its \`.limit()\` is false: bound that path too (a page size, or pages by key); a \`.limit(n)\` added at the read would override the bound where it applies`;
 }
 
 /**
@@ -327,6 +338,19 @@ function groupsMessage(read: OrmRead, grouping: string): string {
 }
 
 /**
+ * For rows grouped per parent in Python (a join to a to-many relation folded into one list per
+ * parent): a row bound ends the read inside a group, and the last parent's list comes back short.
+ */
+function groupedPerParentMessage(read: OrmRead, grouping: RowGrouping): string {
+  return (
+    `\`${read.head}\` loads every matching row into memory, and line ${grouping.line} groups them ` +
+    `per \`${grouping.key}\`: page the parents (order by their key, continue after the last one ` +
+    `seen), then load the children of each page; a bound on the rows would silently cut the ` +
+    `last group short`
+  );
+}
+
+/**
  * How a Django read groups its rows, for the message: `values(...)` + `annotate(...)` written in
  * the chain, or a method of the model's QuerySet class that does it (`authors_list()`).
  */
@@ -535,7 +559,12 @@ export const unboundedOrmQuery: Rule = {
           'row back or fold every row into what they keep (below). A Django signal receiver counts as the code around it, not as such a read, for the ' +
           'rows of one parent: it runs inside the request that saved the instance, so the children of ' +
           'that instance (`Rack.objects.filter(group=instance)`, `virtual_chassis=instance.pk`) are ' +
-          'left alone there too, even when the receiver saves each one. So are the rows of one parent ' +
+          'left alone there too, even when the receiver saves each one. So is a read of the rows of one ' +
+          'parent in batch code when a loop around it runs it once per pass (`for suggestion in ' +
+          'suggestions:` then `Suggestion.objects.filter(unit=suggestion.unit, ...)`, as Weblate ' +
+          "cleans up duplicate suggestions): each pass reads one parent's children, and the query " +
+          "per pass is `query-in-loop`'s finding, not a read to stream; a read of one parent's rows " +
+          'made once in batch code is still told to stream them. So are the rows of one parent ' +
           'folded into a collection that is kept whole (`for s in scores: by_question[s.question] = s`, ' +
           "then `cache.set(key, by_question)`): one parent's rows are what a per-request cache holds. " +
           'A log of one parent read over a recent window (also `>` / `>=` on a column of now minus a ' +
@@ -631,6 +660,13 @@ export const unboundedOrmQuery: Rule = {
         'The one read an unpaged FastAPI list endpoint returns gets no bound: `unpaginated-list-endpoint` ' +
         'offers `.offset(skip).limit(limit)` there, and a `.limit(n)` after it would override the page size. ' +
         'n comes from the `defaultLimit` setting (default 1000). Without an `order_by` the rows kept are arbitrary. ' +
+        'A SQLAlchemy statement or query given its `.limit(...)` only inside an `if` without ' +
+        '`elif`/`else` that does not also hold the read, whose condition reads a name the bound ' +
+        "does not (`if limit and include_failed_chats: stmt = stmt.limit(limit)`, as Onyx's " +
+        '`get_chat_sessions_by_user` slices in Python on the default path), is reported as ' +
+        'unbounded with no fix: a `.limit(n)` at the read would override the bound where it applies, ' +
+        "so the finding asks to bound the other path too. A test of the bound's own value " +
+        '(`if limit:`, `if limit is not None and limit > 0:`) and a bound on every arm count as bounds. ' +
         'Reads in Django management commands (`<app>/management/commands/*.py`), under `scripts/` and in ' +
         'background jobs (`@shared_task`, `@app.task`, `@periodic_task`, `@huey.db_task`, `@dramatiq.actor`, ' +
         "`@scheduler.scheduled_job`, Prefect/Airflow `@task`; the whole module that defines one, its helpers included; Celery's `tasks.py` modules and modules of a `tasks/` or `jobs/` package that import a task framework (Celery, Dramatiq, RQ, ARQ, APScheduler, ...) or use an app's own job decorator (`@scheduled_task(...)`, fastapi-utils' `@repeat_every`); a `tasks.py` that shows neither, like the repository of a Task entity, is ordinary code) get no fix: such batch code usually needs every row, so the finding asks to stream them (`.iterator()`, `.iterator(chunk_size=n)` on a queryset with `prefetch_related(...)`, which Django 4.1+ prefetches per chunk only with a `chunk_size`, " +
@@ -694,6 +730,16 @@ export const unboundedOrmQuery: Rule = {
         '`.values(...).distinct()` on the chain that is read, not in a subquery): only the distinct ' +
         'values come back, so the finding says the cost is the scan of the matching rows, and a ' +
         'slice would cut a set the caller needs whole. Distinct whole rows keep the bound. ' +
+        'Nor do reads whose rows the code groups per parent in Python, typically a join to a ' +
+        'to-many relation folded into one list per parent: a loop over the rows (over the read, or ' +
+        'over the name it is assigned to, also through `cast(T, ...)` or `list(...)`, with the row ' +
+        'unpacked or not) that adds a part of the row to an entry keyed by something of the row ' +
+        '(`by_set[ds.id][1].append(cc_pair)`, as Onyx groups connector pairs per document set; ' +
+        '`by_chat[m.chat_id].append(m)`, `groups.setdefault(row.order_id, []).append(row)`), or ' +
+        '`itertools.groupby(rows, key=...)`. A bound would end the read inside a group and silently ' +
+        "cut the last parent's list, so the finding asks to page the parents, then load the " +
+        'children of each page. One row kept per key (`firsts[ds.id] = (ds, cc_pair)`), a flat ' +
+        'list (`ids.append(row.id)`) and a group keyed by anything not of the row keep the bound. ' +
         'A list filled from the ' +
         'rows and returned keeps the bound: it is usually a page shown to people. ' +
         'Tortoise querysets get `.limit(n)` at the end of the awaited chain and Beanie finds ' +
@@ -750,8 +796,11 @@ export const unboundedOrmQuery: Rule = {
       // A signal receiver runs inside the request that saved the instance: the children of one
       // parent (`Rack.objects.filter(group=instance)`) are a set the domain sizes there too, and
       // so are they folded into a collection kept whole (one learner's scores in a cache).
+      // In batch code too, a read the loop around it runs once per pass (the suggestions of each
+      // suggestion's unit) reads the children of one parent each time: the domain sizes them, and
+      // the round trip per pass is query-in-loop's finding, not a read to stream.
       const parent =
-        batch || (whole && !SIZED_PARENT_EXEMPT.has(whole.reason))
+        (batch && !passLoopAround(read, model)) || (whole && !SIZED_PARENT_EXEMPT.has(whole.reason))
           ? undefined
           : (rowsOfOneParent(read, ctx.index) ?? asyncRowsOfOneParent(read));
       const growing = parent && growsWithoutBound(parent, read.recentWindow);
@@ -769,10 +818,15 @@ export const unboundedOrmQuery: Rule = {
         batch || whole || growing || aggregate || distinct
           ? undefined
           : groupingOf(read, ctx.index);
+      // Rows grouped per parent in Python: a bound would end the read inside a group.
+      const perParent =
+        batch || whole || growing || aggregate || distinct || grouping
+          ? undefined
+          : groupsRowsPerParent(read, model);
       // A service whose rows only unpaged list endpoints return: `unpaginated-list-endpoint`
       // reports each of them, naming the call; the page belongs there, and a bound here would
       // silently cut their answers.
-      const plain = !(batch || whole || growing || aggregate || distinct || grouping);
+      const plain = !(batch || whole || growing || aggregate || distinct || grouping || perParent);
       if (plain && !read.unsliceable && leftToListEndpoints(read, model, ctx)) continue;
       const text = batch
         ? batchMessage(read)
@@ -791,9 +845,13 @@ export const unboundedOrmQuery: Rule = {
                 ? oneParentMessage(read, growing)
                 : grouping
                   ? groupsMessage(read, grouping)
-                  : read.unsliceable
-                    ? unsliceableMessage(read)
-                    : message(read);
+                  : perParent
+                    ? groupedPerParentMessage(read, perParent)
+                    : read.unsliceable
+                      ? unsliceableMessage(read)
+                      : read.boundOnSomePaths
+                        ? boundOnSomePathsMessage(read)
+                        : message(read);
       // The same read written twice on one line (`set(qs) | set(qs)`) is one finding.
       const key = `${read.node.startPosition.row}:${read.node.text}:${text}`;
       if (reported.has(key)) continue;
@@ -816,6 +874,8 @@ export const unboundedOrmQuery: Rule = {
           aggregate ||
           distinct ||
           grouping ||
+          perParent ||
+          read.boundOnSomePaths ||
           pagedByEndpointFix(read, model, ctx.sqlUnits, ctx.index) ||
           boundAt === undefined
             ? []

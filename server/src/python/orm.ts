@@ -32,6 +32,7 @@ import { OwnedCache } from './memo';
 import { djangoOrOfKeyQ, orOfKeyClauses } from './or-key-clauses';
 import { quoteQuerySet } from './queryset-quotes';
 import { callsNamed, withoutProgressWrapper } from './scope-analysis';
+import { isBoundOnSomePathsOnly, pagingArguments } from './conditional-bounds';
 
 /** One step of a chain: a method call `.filter(...)`, an attribute `.objects`, a subscript `[:10]`. */
 export interface ChainLink {
@@ -51,6 +52,8 @@ export interface Chain {
   /** The innermost expression: an identifier (`session`, `q`) or a plain call (`select(X)`). */
   root: Node;
   links: ChainLink[];
+  /** A `.limit(...)` the chain skips on some path (`if limit and other:`), left out of `links`. */
+  boundOnSomePaths?: boolean;
 }
 
 /** `tortoise` and `beanie` reads come from `async-orm-reads.ts`: their models are the index's. */
@@ -126,6 +129,12 @@ export interface OrmRead {
    * read or of its result bounds the query (`django-shortcut-reads.ts`).
    */
   unsliceable?: boolean;
+  /**
+   * The statement gets its `.limit(...)` only under an `if` the read does not share
+   * (`conditional-bounds.ts`): the other path reads every row, and a `.limit(n)` added at the
+   * read would override that bound where it applies.
+   */
+  boundOnSomePaths?: boolean;
 }
 
 /**
@@ -375,6 +384,7 @@ function resolveChain(
   if (flow.opaque.has(name) || depth > 2) return null;
   let base: ResolvedChain | null = null;
   const extensions: ChainLink[] = [];
+  let skipped = false;
   const reaching = values.filter((value) => mayReach(value, chain.root, fn, model));
   // Only rebound after the use (`return qry.all()` above `qry = db.query(...)`): the use reads
   // what the name held on entry, a parameter the caller built, and a later query is not it.
@@ -384,7 +394,16 @@ function resolveChain(
       return null; // the use sits inside its own assignment
     const valueChain = readChainIn(value, model);
     if (valueChain.root.type === 'identifier' && valueChain.root.text === name) {
-      extensions.push(...valueChain.links);
+      // `if limit and other: stmt = stmt.limit(limit)`: the path around the `if` has no bound.
+      const paging = pagingArguments(valueChain.links);
+      for (const link of valueChain.links) {
+        const partial =
+          link.kind === 'call' &&
+          link.name === 'limit' &&
+          isBoundOnSomePathsOnly(paging, value, chain.root, fn.body);
+        if (partial) skipped = true;
+        else extensions.push(link);
+      }
       continue;
     }
     if (base) return null;
@@ -392,7 +411,10 @@ function resolveChain(
     if (!base) return null;
   }
   if (!base) return null;
-  return { root: base.root, links: [...base.links, ...extensions, ...chain.links] };
+  const links = [...base.links, ...extensions, ...chain.links];
+  return skipped || base.boundOnSomePaths
+    ? { root: base.root, links, boundOnSomePaths: true }
+    : { root: base.root, links };
 }
 
 /**
@@ -1048,6 +1070,7 @@ function classifyChain(
       listMatches: bounds.listMatches,
       joinedEqualities: bounds.joinedEqualities,
       ...(bounds.withParents ? { withParents: bounds.withParents } : {}),
+      ...(chain.boundOnSomePaths ? { boundOnSomePaths: true } : {}),
     };
   }
 
@@ -1161,6 +1184,7 @@ function selectRead(
     listMatches: bounds.listMatches,
     joinedEqualities: bounds.joinedEqualities,
     ...(bounds.withParents ? { withParents: bounds.withParents } : {}),
+    ...(select.boundOnSomePaths ? { boundOnSomePaths: true } : {}),
   };
 }
 
