@@ -74,7 +74,7 @@ describe('rule messages', () => {
     const [serial, concurrent, perItem] = messages;
     assert.match(serial, /reads nothing the loop changes: .* run it once before the loop/);
     assert.doesNotMatch(serial, /Promise\.all/);
-    assert.match(concurrent, /same query at once.*run it once before the `map`/);
+    assert.match(concurrent, /same query, concurrently.*run it once before the `map`/);
     assert.match(perItem, /load them in one query/);
   });
 

@@ -10,6 +10,7 @@ import {
   runsOnTransaction,
   type IoCall,
 } from '../../server/src/typescript/io-calls';
+import { limiterCallAround } from '../../server/src/typescript/concurrency-limit';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { flushesMikroOrm } from '../../server/src/typescript/mikro-orm';
 import { indentationAt } from '../../server/src/typescript/name-resolution';
@@ -45,7 +46,7 @@ const HOIST =
   'it reads nothing the loop changes: if its answer is the same on every pass, run it once before the loop';
 /** The same for the callbacks of a used `xs.map(async ...)`, which send their queries at once. */
 const HOIST_CONCURRENT =
-  'it reads nothing the callback changes, so every item sends the same query at once, each taking a connection from the pool: if its answer is the same for every item, run it once before the `map`';
+  'it reads nothing the callback changes, so every item sends the same query, concurrently, each taking a connection from the pool: if its answer is the same for every item, run it once before the `map`';
 
 /**
  * Callbacks run inside a transaction: its queries share one connection and run one at a time.
@@ -526,7 +527,9 @@ export const awaitInLoop: Rule = {
         'Loops in generators that `yield` per item: the consumer pulls one item at a time.',
         'Calls not awaited in the loop (`promises.push(fetch(url))`, then `await Promise.all(promises)`, ' +
           "or a knex builder kept to run later, `queries.push(trx.select('id').from(t))`), " +
-          'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`).',
+          'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`). ' +
+          'The one exception: a read that takes nothing from the item, in the callback of a `p-limit` limiter (`const limit = pLimit(10)`) ' +
+          'that a used `xs.map(async (x) => limit(async () => ...))` callback calls: the same query per item, a few at a time.',
         'Knex look-alikes and non-queries: builder-first chains (`select(...).from(t)`) on an object ' +
           'that is no knex instance by the evidence above (an in-memory table, another client with ' +
           '`from(...)`/`select(...)` methods), chains on an imported name whose module exports no ' +
@@ -641,17 +644,20 @@ export const awaitInLoop: Rule = {
     // The index is read only when a loop awaits a call that might be a workspace helper.
     const helpers = new HelperIoFinder(() => ctx.index, model);
     for (const call of model.calls) {
-      if (call.loops.length === 0 || !awaitedHow(call)) continue;
+      // In a `limit(async () => ...)` callback, the call repeats with the loop around the limiter.
+      if ((call.loops.length === 0 && !call.fn?.callbackOf) || !awaitedHow(call)) continue;
+      const limited = call.loops.length === 0 ? limiterCallAround(model, call) : undefined;
+      if (call.loops.length === 0 && !limited) continue;
       const io = ioCallOf(model, call, helpers);
       // File operations in a loop are serialized too, but they are not round trips to a server.
       if (io?.kind === 'fs') continue;
       if (!io && (call.isNew || call.isTaggedTemplate || !helpers.mayBeHelper(call))) continue;
-      const serialLoop = repeatingLoop(model, call, helpers);
+      const serialLoop = limited ? undefined : repeatingLoop(model, call, helpers);
       // Callbacks run together are the cure for an item's query, not for the same query per item.
-      const loop = serialLoop ?? concurrentMapAround(model, call, helpers);
+      const sameQuery = (around: TsLoop): boolean => readsNothingTheLoopChanges(call, around);
+      const loop = serialLoop ?? concurrentMapAround(model, limited ?? call, sameQuery, helpers);
       if (!loop) continue;
-      const sameEveryPass = readsNothingTheLoopChanges(call, loop);
-      if (!serialLoop && !sameEveryPass) continue;
+      const sameEveryPass = !serialLoop || sameQuery(loop);
       // A helper is looked up in the index before the message and fix are written.
       const reach = io ? undefined : helpers.reach(call);
       if (!io && !reach) continue;

@@ -744,16 +744,17 @@ export function repeatingLoop(
 
 /**
  * The used `xs.map(async ...)` that stops `repeatingLoop`'s search for `call`, when no loop inside
- * it repeats the call and it is no exempt loop itself (a constant list, batches): its callbacks
- * run together, each making the call once.
+ * it repeats the call, `wanted` holds for it (asked first: it is cheaper) and it is no exempt loop
+ * itself (a constant list, batches): its callbacks run together, each making the call once.
  */
 export function concurrentMapAround(
   model: TsModel,
   call: TsCall,
+  wanted: (loop: TsLoop) => boolean,
   models?: WorkspaceModels,
 ): TsLoop | undefined {
   const found = loopSearch(model, call, models);
-  if (!found?.concurrent) return undefined;
+  if (!found?.concurrent || !wanted(found.loop)) return undefined;
   return exemption(model, call, found.loop, models) === undefined ? found.loop : undefined;
 }
 
