@@ -9,9 +9,12 @@ import { ts } from './compiler';
 import type { TsCall, TsLoop } from './model';
 import { assignmentsIn, declaredNamesIn, readNames } from './references';
 
-/** Methods that change the object they are called on (`ids.push(x)`, `params.set(k, v)`). */
+/**
+ * Methods that change the object they are called on (`ids.push(x)`, `params.set(k, v)`), or
+ * whose answer differs per call (`pages.next()`).
+ */
 const MUTATORS =
-  /^(?:push|unshift|splice|pop|shift|set|add|delete|clear|sort|reverse|fill|copyWithin|append)$/;
+  /^(?:push|unshift|splice|pop|shift|set|add|delete|clear|sort|reverse|fill|copyWithin|append|next)$/;
 
 /**
  * Every name a loop binds or changes: its variables (destructured too), a callback's parameters,
