@@ -49,6 +49,35 @@ describe('rule messages', () => {
     assert.match(smembers, /pipeline/);
   });
 
+  it('await-in-loop advises running a read that takes nothing from the loop once before it', async () => {
+    const messages = await messagesOf(
+      'await-in-loop',
+      'src/tagging.ts',
+      [
+        "import { PrismaClient } from '@prisma/client';",
+        'const prisma = new PrismaClient();',
+        'export async function tag(docs: { id: string }[], organizationId: string) {',
+        '  for (const doc of docs) await prisma.rule.findMany({ where: { organizationId } });',
+        '  await Promise.all(',
+        '    docs.map(async (doc) => prisma.rule.count({ where: { organizationId } })),',
+        '  );',
+        '  await Promise.all(',
+        '    docs.map(async (doc) => {',
+        '      await prisma.rule.count({ where: { organizationId } });',
+        '    }),',
+        '  );',
+        '  for (const doc of docs) await prisma.rule.findMany({ where: { id: doc.id } });',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(messages.length, 3);
+    const [serial, concurrent, perItem] = messages;
+    assert.match(serial, /reads nothing the loop changes: .* run it once before the loop/);
+    assert.doesNotMatch(serial, /Promise\.all/);
+    assert.match(concurrent, /same query, concurrently.*run it once before the `map`/);
+    assert.match(perItem, /load them in one query/);
+  });
+
   it('await-in-loop suggests the batch form of each Redis write, and a pipeline for locks', async () => {
     const messages = await messagesOf(
       'await-in-loop',

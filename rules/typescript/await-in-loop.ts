@@ -10,12 +10,15 @@ import {
   runsOnTransaction,
   type IoCall,
 } from '../../server/src/typescript/io-calls';
+import { limiterCallAround } from '../../server/src/typescript/concurrency-limit';
 import { isScriptOrTestPath } from '../../server/src/typescript/knowledge';
 import { flushesMikroOrm } from '../../server/src/typescript/mikro-orm';
 import { indentationAt } from '../../server/src/typescript/name-resolution';
 import { dispatchesPerItem } from '../../server/src/typescript/per-item-dispatch';
 import { indentUnitAt, reindentedText } from '../../server/src/typescript/reindent';
+import { readsNothingTheLoopChanges } from '../../server/src/typescript/loop-invariance';
 import {
+  concurrentMapAround,
   describeLoop,
   findDeclaration,
   isEvidentlyArray,
@@ -38,6 +41,12 @@ import {
 
 const RULE_ID = 'await-in-loop';
 const FIX_TITLE = 'Run the iterations concurrently with `Promise.all`';
+/** The advice for a read that sends the same query on every pass (the house wording of Python's). */
+const HOIST =
+  'it reads nothing the loop changes: if its answer is the same on every pass, run it once before the loop';
+/** The same for the callbacks of a used `xs.map(async ...)`, which send their queries at once. */
+const HOIST_CONCURRENT =
+  'it reads nothing the callback changes, so every item sends the same query, concurrently, each taking a connection from the pool: if its answer is the same for every item, run it once before the `map`';
 
 /**
  * Callbacks run inside a transaction: its queries share one connection and run one at a time.
@@ -75,6 +84,8 @@ function namedOwner(call: TsCall): TsFunction | undefined {
 /**
  * The message for an awaited helper that reaches a query or request. `serial`: the helper queries
  * through a transaction the call hands it, on one connection, so `Promise.all` gains nothing.
+ * `hoist`: the advice for a call that is the same on every pass; `concurrent`: the callbacks run
+ * together, and only such a call is worth a message (undefined otherwise).
  */
 function helperMessage(
   ctx: FileContext,
@@ -83,7 +94,9 @@ function helperMessage(
   loop: TsLoop,
   serial: boolean,
   model: TsModel,
-): string {
+  hoist: string | undefined,
+  concurrent: boolean,
+): string | undefined {
   const where = describeLoop(loop, model);
   const last = io.chain[io.chain.length - 1];
   const cost = io.effect.kind === 'http' ? 'an HTTP request' : 'a query';
@@ -108,6 +121,9 @@ function helperMessage(
       'avoid a round trip per item'
     );
   const what = `\`${call.callee}()\` makes ${cost}${through} (${effect})`;
+  // Concurrent callbacks are reported only for the same query per item, which recursion is not.
+  if (concurrent && (recursive || dispatch)) return undefined;
+  if (hoist && !recursive && !dispatch) return `${what} and is awaited ${where}; ${hoist}`;
   const fix =
     !recursive || dispatch
       ? serial
@@ -288,7 +304,11 @@ export const awaitInLoop: Rule = {
         'Finds database queries and HTTP requests awaited once per item of a loop: in `for`, ' +
         '`for...of`, `for...in`, `while` and `do` bodies, in `for await` over arrays, and in ' +
         '`.forEach(async ...)` (and `reduce`/`filter`/`some` callbacks, or a `map` whose result is ' +
-        'thrown away). Queries are Prisma Client calls (`prisma.user.findUnique`, `$queryRaw`; also ' +
+        'thrown away). A read that takes nothing from the loop (`findMany({ where: { organizationId } })` ' +
+        'in `for (const doc of docs)`, `organizationId` a parameter or constant) sends the same query ' +
+        'on every pass: the advice is to run it once before the loop, and such a read is also ' +
+        'reported in the callbacks of `await Promise.all(docs.map(async (doc) => ...))`, which send ' +
+        'it once per item all at once. Queries are Prisma Client calls (`prisma.user.findUnique`, `$queryRaw`; also ' +
         'with the model picked at run time, `prisma[model].update(...)`, `prisma.client[model]`; also ' +
         'on a client declared `PrismaClient` or with a workspace class that extends it, under any ' +
         'name, and through a repository wrapper whose field is declared with such a class: ' +
@@ -449,7 +469,10 @@ export const awaitInLoop: Rule = {
       ].join('\n'),
       notFlagged: [
         '`await Promise.all(xs.map(async (x) => ...))` and any `xs.map(async ...)` whose result is ' +
-          'used: the callbacks run concurrently. The loops around such a `map` are not flagged either ' +
+          'used: the callbacks run concurrently. Only a read that takes nothing from the callback is ' +
+          "reported there: one that reads the item, the callback's parameters (destructured too), or " +
+          'a name the callback declares or assigns (`const { organizationId } = doc`) is each ' +
+          "item's own query, and so is a write. The loops around such a `map` are not flagged either " +
           '(`for (const chunk of chunks) await Promise.all(chunk.map(...))` limits concurrency on purpose).',
         'Loops over a constant literal (`for (const key of ["a", "b"])`), a `const` bound to one, ' +
           '`Object.keys`/`values`/`entries` of a literal object or enum, and `for (let i = 0; i < 3; i++)` ' +
@@ -504,7 +527,9 @@ export const awaitInLoop: Rule = {
         'Loops in generators that `yield` per item: the consumer pulls one item at a time.',
         'Calls not awaited in the loop (`promises.push(fetch(url))`, then `await Promise.all(promises)`, ' +
           "or a knex builder kept to run later, `queries.push(trx.select('id').from(t))`), " +
-          'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`).',
+          'and calls in callbacks that are not iteration callbacks (`setTimeout`, event handlers, `limit(() => ...)`). ' +
+          'The one exception: a read that takes nothing from the item, in the callback of a `p-limit` limiter (`const limit = pLimit(10)`) ' +
+          'that a used `xs.map(async (x) => limit(async () => ...))` callback calls: the same query per item, a few at a time.',
         'Knex look-alikes and non-queries: builder-first chains (`select(...).from(t)`) on an object ' +
           'that is no knex instance by the evidence above (an in-memory table, another client with ' +
           '`from(...)`/`select(...)` methods), chains on an imported name whose module exports no ' +
@@ -606,7 +631,10 @@ export const awaitInLoop: Rule = {
         '`Prisma.TransactionClient` or `Knex.Transaction`, and a helper call given one as an ' +
         "argument. Nor is it offered for a loop that flushes a MikroORM entity manager (one manager's unit of " +
         'work must not be flushed from several items at once). Maps, Sets and ' +
-        'iterators are wrapped with `Array.from(xs, async (x) => ...)`. Batching into one query ' +
+        'iterators are wrapped with `Array.from(xs, async (x) => ...)`. Not offered for a read that ' +
+        'takes nothing from the loop (no argument, receiver or spread reads the loop variables or ' +
+        'a name the loop declares or changes, like a `cursor` it advances): `Promise.all` would ' +
+        'still send the same query once per item. Batching into one query ' +
         '(`findMany` with `in`, `createMany`) is usually better still and is left to you.',
     },
   },
@@ -616,16 +644,26 @@ export const awaitInLoop: Rule = {
     // The index is read only when a loop awaits a call that might be a workspace helper.
     const helpers = new HelperIoFinder(() => ctx.index, model);
     for (const call of model.calls) {
-      if (call.loops.length === 0 || !awaitedHow(call)) continue;
+      // In a `limit(async () => ...)` callback, the call repeats with the loop around the limiter.
+      if ((call.loops.length === 0 && !call.fn?.callbackOf) || !awaitedHow(call)) continue;
+      const limited = call.loops.length === 0 ? limiterCallAround(model, call) : undefined;
+      if (call.loops.length === 0 && !limited) continue;
       const io = ioCallOf(model, call, helpers);
       // File operations in a loop are serialized too, but they are not round trips to a server.
       if (io?.kind === 'fs') continue;
       if (!io && (call.isNew || call.isTaggedTemplate || !helpers.mayBeHelper(call))) continue;
-      const loop = repeatingLoop(model, call, helpers);
+      const serialLoop = limited ? undefined : repeatingLoop(model, call, helpers);
+      // Callbacks run together are the cure for an item's query, not for the same query per item.
+      const sameQuery = (around: TsLoop): boolean => readsNothingTheLoopChanges(call, around);
+      const loop = serialLoop ?? concurrentMapAround(model, limited ?? call, sameQuery, helpers);
       if (!loop) continue;
+      const sameEveryPass = !serialLoop || sameQuery(loop);
       // A helper is looked up in the index before the message and fix are written.
       const reach = io ? undefined : helpers.reach(call);
       if (!io && !reach) continue;
+      const reads = io ? !io.writes : !!reach && !helperAccess(reach).writes;
+      if (!serialLoop && !reads) continue;
+      const hoist = sameEveryPass && reads ? (serialLoop ? HOIST : HOIST_CONCURRENT) : undefined;
       const where = describeLoop(loop, model);
       let message: string;
       if (io) {
@@ -635,12 +673,16 @@ export const awaitInLoop: Rule = {
             : '';
         message =
           `\`${calleeDisplay(call, 60)}(...)\` makes ${costOf(io)} ${where}${forEach}; ` +
-          batchAdvice(io, loop, inTransaction(model, call), () => ctx.index.prismaProvider());
+          (hoist ??
+            batchAdvice(io, loop, inTransaction(model, call), () => ctx.index.prismaProvider()));
       } else if (reach) {
         const serial = reach.effect.kind !== 'http' && runsOnTransaction(call, model);
-        message = helperMessage(ctx, call, reach, loop, serial, model);
+        const text = helperMessage(ctx, call, reach, loop, serial, model, hoist, !serialLoop);
+        if (!text) continue;
+        message = text;
       } else continue;
-      const fix = promiseAllFix(model, call, loop);
+      // `Promise.all` would still send the same query once per item.
+      const fix = hoist ? undefined : promiseAllFix(model, call, loop);
       ctx.report({ start: call.start, end: call.end, message, fixes: fix ? [fix] : undefined });
     }
   },

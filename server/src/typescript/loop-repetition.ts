@@ -738,10 +738,35 @@ export function repeatingLoop(
   call: TsCall,
   models?: WorkspaceModels,
 ): TsLoop | undefined {
+  const found = loopSearch(model, call, models);
+  return found?.concurrent ? undefined : found?.loop;
+}
+
+/**
+ * The used `xs.map(async ...)` that stops `repeatingLoop`'s search for `call`, when no loop inside
+ * it repeats the call, `wanted` holds for it (asked first: it is cheaper) and it is no exempt loop
+ * itself (a constant list, batches): its callbacks run together, each making the call once.
+ */
+export function concurrentMapAround(
+  model: TsModel,
+  call: TsCall,
+  wanted: (loop: TsLoop) => boolean,
+  models?: WorkspaceModels,
+): TsLoop | undefined {
+  const found = loopSearch(model, call, models);
+  if (!found?.concurrent || !wanted(found.loop)) return undefined;
+  return exemption(model, call, found.loop, models) === undefined ? found.loop : undefined;
+}
+
+function loopSearch(
+  model: TsModel,
+  call: TsCall,
+  models?: WorkspaceModels,
+): { loop: TsLoop; concurrent: boolean } | undefined {
   for (let i = call.loops.length - 1; i >= 0; i--) {
     const loop = call.loops[i];
-    if (isConcurrentMap(loop)) return undefined;
-    if (exemption(model, call, loop, models) === undefined) return loop;
+    if (isConcurrentMap(loop)) return { loop, concurrent: true };
+    if (exemption(model, call, loop, models) === undefined) return { loop, concurrent: false };
   }
   return undefined;
 }
