@@ -329,7 +329,10 @@ export const awaitInLoop: Rule = {
         '`queryRunner.manager`, `ds.createQueryRunner()`, the manager of a `ds.transaction(async ' +
         '(manager) => ...)` callback, a variable holding one, and the repositories and manager of a ' +
         'data source declared in another file under its conventional name (`app.AppDataSource`, ' +
-        '`dataSource`) or got from a getter (`getDataSource().getRepository(User)`); TypeORM ' +
+        '`dataSource`) or got from a getter (`getDataSource().getRepository(User)`), the ' +
+        'repositories of an entity manager known only by its name in a file that imports TypeORM ' +
+        '(`this.activeManager_.getRepository(Item)` in a Medusa service, whose base class declares ' +
+        'the manager); TypeORM ' +
         'Active Record entities (a class extending `BaseEntity`, in any file, directly or through ' +
         'a base class): their statics (`User.findOneBy`, `find`, `save`, `delete`, ...; not ' +
         '`create`, which only builds an entity) and `save`/`remove`/`reload` on an instance a ' +
@@ -542,7 +545,9 @@ export const awaitInLoop: Rule = {
           'from the ORM package: a workspace class named `Repository`, an object type, an untyped ' +
           'variable, an in-memory store built with `new InMemoryRepository()`, the `getRepository()` ' +
           'or `manager` of an object declared with a type of the workspace (`source: FixtureSource`), ' +
-          'or of an imported object the workspace does not show to be a TypeORM data source; a getter ' +
+          'or of an imported object the workspace does not show to be a TypeORM data source; the ' +
+          '`getRepository()` of a manager-named object (`this.manager_`) in a file that does not ' +
+          'import TypeORM, or of one declared with another type (`manager: PluginManager`); a getter ' +
           'call (`store()`) whose factory is not declared to return repository getters. ' +
           'Query builders (`createQueryBuilder()`) until they run.',
         'A called parameter of a callback given to the `transaction(...)` of anything else than ' +

@@ -201,7 +201,10 @@ function typeormObject(
     const method = node.expression.name.text;
     const owner = node.expression.expression;
     if (REPOSITORY_GETTERS.has(method) && node.arguments.length === 1) {
-      const kind = typeormObject(model, owner, depth + 1) ?? namedDataSource(owner);
+      const kind =
+        typeormObject(model, owner, depth + 1) ??
+        namedDataSource(owner) ??
+        namedEntityManager(model, owner);
       return kind === 'DataSource' || kind === 'EntityManager' ? 'Repository' : undefined;
     }
     if (method === 'createQueryRunner')
@@ -308,6 +311,30 @@ function namedDataSource(expression: ts.Expression): TypeormObject | undefined {
       ? node.name.text
       : '';
   return DATA_SOURCE_NAME.test(name) ? 'DataSource' : undefined;
+}
+
+/**
+ * `this.activeManager_`, `manager`: an entity manager by its name, in a file that imports
+ * TypeORM, when nothing declares it with another type. Medusa's services read it through a getter
+ * their base class (`TransactionBaseService`) declares, so no declared type reaches the file.
+ * Only asked with a `getRepository(Entity)` after it.
+ */
+const ENTITY_MANAGER_NAME = /^(?:\w*Manager_?|manager_?)$/;
+
+function namedEntityManager(model: TsModel, expression: ts.Expression): TypeormObject | undefined {
+  const node = unwrap(expression);
+  if (declaredTypeName(node) || !importsTypeorm(model)) return undefined;
+  const name = ts.isIdentifier(node)
+    ? node.text
+    : ts.isPropertyAccessExpression(node)
+      ? node.name.text
+      : '';
+  return ENTITY_MANAGER_NAME.test(name) ? 'EntityManager' : undefined;
+}
+
+function importsTypeorm(model: TsModel): boolean {
+  for (const imported of model.imports.values()) if (imported.module === 'typeorm') return true;
+  return false;
 }
 
 /** The first parameter of a callback given to `transaction()` of a data source or manager. */
