@@ -609,7 +609,9 @@ export const awaitInLoop: Rule = {
         'EntityManager) => ...)`, `runInTransaction`, `withTx`), a parameter of a function of the ' +
         'file that a call hands such a manager to (`this.copyRows(manager, ...)`), anything typed ' +
         '`Prisma.TransactionClient` or `Knex.Transaction`, and a helper call given one as an ' +
-        "argument. Nor is it offered for a loop that flushes a MikroORM entity manager (one manager's unit of " +
+        'argument; and `this.activeManager_` (and the repositories it hands out) inside the callback ' +
+        "of Medusa's `atomicPhase_`, which points the manager at the phase's transaction. " +
+        "Nor is it offered for a loop that flushes a MikroORM entity manager (one manager's unit of " +
         'work must not be flushed from several items at once). Maps, Sets and ' +
         'iterators are wrapped with `Array.from(xs, async (x) => ...)`. Batching into one query ' +
         '(`findMany` with `in`, `createMany`) is usually better still and is left to you.',

@@ -11,7 +11,14 @@
  */
 import { ts } from './compiler';
 import { declaredTypeName } from './declared-types';
-import { callbackMethodReceiver, unwrap, type TsCall, type TsModel } from './model';
+import {
+  calleeName,
+  callbackMethodReceiver,
+  semanticParent,
+  unwrap,
+  type TsCall,
+  type TsModel,
+} from './model';
 import { declarationOf } from './name-resolution';
 import { localModelQuery } from './model-classes';
 import { mikroOrmQuery } from './mikro-orm';
@@ -274,6 +281,14 @@ function holdsOneConnection(model: TsModel, expression: ts.Expression, depth: nu
   const node = unwrap(expression);
   if (ts.isPropertyAccessExpression(node) && node.name.text === 'manager')
     return typeormObject(model, node.expression, depth + 1) === 'QueryRunner';
+  // A repository runs its queries where the manager that hands it out does.
+  if (
+    ts.isCallExpression(node) &&
+    ts.isPropertyAccessExpression(node.expression) &&
+    REPOSITORY_GETTERS.has(node.expression.name.text)
+  )
+    return holdsOneConnection(model, node.expression.expression, depth + 1);
+  if (isManagerInAtomicPhase(model, node)) return true;
   if (!ts.isIdentifier(node)) return typeormObject(model, node, depth) === 'QueryRunner';
   const holder = declarationOf(node)?.parent;
   if (holder && ts.isParameter(holder) && transactionManager(model, holder, depth)) return true;
@@ -330,6 +345,26 @@ function namedEntityManager(model: TsModel, expression: ts.Expression): TypeormO
       ? node.name.text
       : '';
   return ENTITY_MANAGER_NAME.test(name) ? 'EntityManager' : undefined;
+}
+
+/**
+ * `this.activeManager_` inside the callback of Medusa's `atomicPhase_`: the base class points its
+ * manager at the transaction the phase opened, so the callback's queries share one connection.
+ */
+function isManagerInAtomicPhase(model: TsModel, node: ts.Expression): boolean {
+  if (
+    !ts.isPropertyAccessExpression(node) ||
+    node.expression.kind !== ts.SyntaxKind.ThisKeyword ||
+    namedEntityManager(model, node) !== 'EntityManager'
+  )
+    return false;
+  for (let scope: ts.Node | undefined = node.parent; scope; scope = scope.parent) {
+    if (!ts.isArrowFunction(scope) && !ts.isFunctionExpression(scope)) continue;
+    const call = semanticParent(scope);
+    if (call && ts.isCallExpression(call) && calleeName(call.expression) === 'atomicPhase_')
+      return true;
+  }
+  return false;
 }
 
 function importsTypeorm(model: TsModel): boolean {
