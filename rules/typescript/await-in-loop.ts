@@ -325,13 +325,15 @@ export const awaitInLoop: Rule = {
         'repository another module exports, and a variable holding one) and a Sequelize instance, ' +
         'when the receiver is declared with that type (a NestJS-injected field, a typed parameter ' +
         'or variable, or one initialised with `new Sequelize(...)`) imported from the ORM, or is ' +
-        'a TypeORM object another one hands out: `ds.getRepository(Order)`, `ds.manager`, ' +
+        'a TypeORM object another one hands out: `ds.getRepository(Order)`, ' +
+        '`manager.withRepository(orderRepository)`, `ds.manager`, ' +
         '`queryRunner.manager`, `ds.createQueryRunner()`, the manager of a `ds.transaction(async ' +
         '(manager) => ...)` callback, a variable holding one, and the repositories and manager of a ' +
         'data source declared in another file under its conventional name (`app.AppDataSource`, ' +
         '`dataSource`) or got from a getter (`getDataSource().getRepository(User)`), the ' +
         'repositories of an entity manager known only by its name in a file that imports TypeORM ' +
-        '(`this.activeManager_.getRepository(Item)` in a Medusa service, whose base class declares ' +
+        '(`this.activeManager_.getRepository(Item)` or `.withRepository(this.orderRepository_)` in a ' +
+        'Medusa service, whose base class declares ' +
         'the manager); TypeORM ' +
         'Active Record entities (a class extending `BaseEntity`, in any file, directly or through ' +
         'a base class): their statics (`User.findOneBy`, `find`, `save`, `delete`, ...; not ' +
@@ -610,7 +612,8 @@ export const awaitInLoop: Rule = {
         'file that a call hands such a manager to (`this.copyRows(manager, ...)`), anything typed ' +
         '`Prisma.TransactionClient` or `Knex.Transaction`, and a helper call given one as an ' +
         'argument; and `this.activeManager_` (and the repositories it hands out) inside the callback ' +
-        "of Medusa's `atomicPhase_`, which points the manager at the phase's transaction. " +
+        "of Medusa's `atomicPhase_`, which points the manager at the phase's transaction, like the " +
+        'manager the phase hands its callback (`atomicPhase_(async (manager) => ...)`). ' +
         "Nor is it offered for a loop that flushes a MikroORM entity manager (one manager's unit of " +
         'work must not be flushed from several items at once). Maps, Sets and ' +
         'iterators are wrapped with `Array.from(xs, async (x) => ...)`. Batching into one query ' +

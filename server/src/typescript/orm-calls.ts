@@ -20,6 +20,7 @@ import {
   type TsModel,
 } from './model';
 import { declarationOf } from './name-resolution';
+import { isTransactionHandle } from './transaction-wrappers';
 import { localModelQuery } from './model-classes';
 import { mikroOrmQuery } from './mikro-orm';
 import { isMongodbCommand, isMongodbCursorRead, MONGODB } from './mongodb-collections';
@@ -146,8 +147,16 @@ const TYPEORM_CLASSES: Record<string, TypeormObject> = {
   QueryRunner: 'QueryRunner',
 };
 
-/** Methods of a data source or entity manager that return a repository of the entity passed. */
-const REPOSITORY_GETTERS = new Set(['getRepository', 'getTreeRepository', 'getMongoRepository']);
+/**
+ * Methods of a data source or entity manager that return a repository of the entity passed, or
+ * (`withRepository`, TypeORM 0.3's manager method) the custom repository passed, bound to it.
+ */
+const REPOSITORY_GETTERS = new Set([
+  'getRepository',
+  'getTreeRepository',
+  'getMongoRepository',
+  'withRepository',
+]);
 
 /**
  * A data source named as the TypeORM docs name it (`AppDataSource`, `dataSource`,
@@ -163,7 +172,7 @@ function mentionsTypeormObjects(model: TsModel): boolean {
   let found = mentionsTypeorm.get(model);
   if (found === undefined) {
     found =
-      /getRepository|getTreeRepository|getMongoRepository|\.manager\b|createQueryRunner|\.transaction\(/.test(
+      /getRepository|getTreeRepository|getMongoRepository|withRepository|\.manager\b|createQueryRunner|\.transaction\(/.test(
         model.text,
       );
     mentionsTypeorm.set(model, found);
@@ -292,6 +301,8 @@ function holdsOneConnection(model: TsModel, expression: ts.Expression, depth: nu
   if (!ts.isIdentifier(node)) return typeormObject(model, node, depth) === 'QueryRunner';
   const holder = declarationOf(node)?.parent;
   if (holder && ts.isParameter(holder) && transactionManager(model, holder, depth)) return true;
+  // The handle an app's own transaction helper gives its callback (`atomicPhase_(async (manager) =>`).
+  if (holder && ts.isParameter(holder) && isTransactionHandle(model, node)) return true;
   if (holder && ts.isVariableDeclaration(holder) && !holder.type && holder.initializer)
     return holdsOneConnection(model, holder.initializer, depth + 1);
   return typeormObject(model, node, depth) === 'QueryRunner';
