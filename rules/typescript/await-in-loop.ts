@@ -345,11 +345,16 @@ export const awaitInLoop: Rule = {
         'repository another module exports, and a variable holding one) and a Sequelize instance, ' +
         'when the receiver is declared with that type (a NestJS-injected field, a typed parameter ' +
         'or variable, or one initialised with `new Sequelize(...)`) imported from the ORM, or is ' +
-        'a TypeORM object another one hands out: `ds.getRepository(Order)`, `ds.manager`, ' +
+        'a TypeORM object another one hands out: `ds.getRepository(Order)`, ' +
+        '`manager.withRepository(orderRepository)`, `ds.manager`, ' +
         '`queryRunner.manager`, `ds.createQueryRunner()`, the manager of a `ds.transaction(async ' +
         '(manager) => ...)` callback, a variable holding one, and the repositories and manager of a ' +
         'data source declared in another file under its conventional name (`app.AppDataSource`, ' +
-        '`dataSource`) or got from a getter (`getDataSource().getRepository(User)`); TypeORM ' +
+        '`dataSource`) or got from a getter (`getDataSource().getRepository(User)`), the ' +
+        'repositories of an entity manager known only by its name in a file that imports TypeORM ' +
+        '(`this.activeManager_.getRepository(Item)` or `.withRepository(this.orderRepository_)` in a ' +
+        'Medusa service, whose base class declares ' +
+        'the manager); TypeORM ' +
         'Active Record entities (a class extending `BaseEntity`, in any file, directly or through ' +
         'a base class): their statics (`User.findOneBy`, `find`, `save`, `delete`, ...; not ' +
         '`create`, which only builds an entity) and `save`/`remove`/`reload` on an instance a ' +
@@ -567,7 +572,9 @@ export const awaitInLoop: Rule = {
           'from the ORM package: a workspace class named `Repository`, an object type, an untyped ' +
           'variable, an in-memory store built with `new InMemoryRepository()`, the `getRepository()` ' +
           'or `manager` of an object declared with a type of the workspace (`source: FixtureSource`), ' +
-          'or of an imported object the workspace does not show to be a TypeORM data source; a getter ' +
+          'or of an imported object the workspace does not show to be a TypeORM data source; the ' +
+          '`getRepository()` of a manager-named object (`this.manager_`) in a file that does not ' +
+          'import TypeORM, or of one declared with another type (`manager: PluginManager`); a getter ' +
           'call (`store()`) whose factory is not declared to return repository getters. ' +
           'Query builders (`createQueryBuilder()`) until they run.',
         'A called parameter of a callback given to the `transaction(...)` of anything else than ' +
@@ -629,7 +636,10 @@ export const awaitInLoop: Rule = {
         'EntityManager) => ...)`, `runInTransaction`, `withTx`), a parameter of a function of the ' +
         'file that a call hands such a manager to (`this.copyRows(manager, ...)`), anything typed ' +
         '`Prisma.TransactionClient` or `Knex.Transaction`, and a helper call given one as an ' +
-        "argument. Nor is it offered for a loop that flushes a MikroORM entity manager (one manager's unit of " +
+        'argument; and `this.activeManager_` (and the repositories it hands out) inside the callback ' +
+        "of Medusa's `atomicPhase_`, which points the manager at the phase's transaction, like the " +
+        'manager the phase hands its callback (`atomicPhase_(async (manager) => ...)`). ' +
+        "Nor is it offered for a loop that flushes a MikroORM entity manager (one manager's unit of " +
         'work must not be flushed from several items at once). Maps, Sets and ' +
         'iterators are wrapped with `Array.from(xs, async (x) => ...)`. Not offered for a read that ' +
         'takes nothing from the loop (no argument, receiver or spread reads the loop variables or ' +

@@ -11,8 +11,16 @@
  */
 import { ts } from './compiler';
 import { declaredTypeName } from './declared-types';
-import { callbackMethodReceiver, unwrap, type TsCall, type TsModel } from './model';
+import {
+  calleeName,
+  callbackMethodReceiver,
+  semanticParent,
+  unwrap,
+  type TsCall,
+  type TsModel,
+} from './model';
 import { declarationOf } from './name-resolution';
+import { isTransactionHandle } from './transaction-wrappers';
 import { localModelQuery } from './model-classes';
 import { mikroOrmQuery } from './mikro-orm';
 import { isMongodbCommand, isMongodbCursorRead, MONGODB } from './mongodb-collections';
@@ -139,8 +147,16 @@ const TYPEORM_CLASSES: Record<string, TypeormObject> = {
   QueryRunner: 'QueryRunner',
 };
 
-/** Methods of a data source or entity manager that return a repository of the entity passed. */
-const REPOSITORY_GETTERS = new Set(['getRepository', 'getTreeRepository', 'getMongoRepository']);
+/**
+ * Methods of a data source or entity manager that return a repository of the entity passed, or
+ * (`withRepository`, TypeORM 0.3's manager method) the custom repository passed, bound to it.
+ */
+const REPOSITORY_GETTERS = new Set([
+  'getRepository',
+  'getTreeRepository',
+  'getMongoRepository',
+  'withRepository',
+]);
 
 /**
  * A data source named as the TypeORM docs name it (`AppDataSource`, `dataSource`,
@@ -156,7 +172,7 @@ function mentionsTypeormObjects(model: TsModel): boolean {
   let found = mentionsTypeorm.get(model);
   if (found === undefined) {
     found =
-      /getRepository|getTreeRepository|getMongoRepository|\.manager\b|createQueryRunner|\.transaction\(/.test(
+      /getRepository|getTreeRepository|getMongoRepository|withRepository|\.manager\b|createQueryRunner|\.transaction\(/.test(
         model.text,
       );
     mentionsTypeorm.set(model, found);
@@ -201,7 +217,10 @@ function typeormObject(
     const method = node.expression.name.text;
     const owner = node.expression.expression;
     if (REPOSITORY_GETTERS.has(method) && node.arguments.length === 1) {
-      const kind = typeormObject(model, owner, depth + 1) ?? namedDataSource(owner);
+      const kind =
+        typeormObject(model, owner, depth + 1) ??
+        namedDataSource(owner) ??
+        namedEntityManager(model, owner);
       return kind === 'DataSource' || kind === 'EntityManager' ? 'Repository' : undefined;
     }
     if (method === 'createQueryRunner')
@@ -271,9 +290,19 @@ function holdsOneConnection(model: TsModel, expression: ts.Expression, depth: nu
   const node = unwrap(expression);
   if (ts.isPropertyAccessExpression(node) && node.name.text === 'manager')
     return typeormObject(model, node.expression, depth + 1) === 'QueryRunner';
+  // A repository runs its queries where the manager that hands it out does.
+  if (
+    ts.isCallExpression(node) &&
+    ts.isPropertyAccessExpression(node.expression) &&
+    REPOSITORY_GETTERS.has(node.expression.name.text)
+  )
+    return holdsOneConnection(model, node.expression.expression, depth + 1);
+  if (isManagerInAtomicPhase(model, node)) return true;
   if (!ts.isIdentifier(node)) return typeormObject(model, node, depth) === 'QueryRunner';
   const holder = declarationOf(node)?.parent;
   if (holder && ts.isParameter(holder) && transactionManager(model, holder, depth)) return true;
+  // The handle an app's own transaction helper gives its callback (`atomicPhase_(async (manager) =>`).
+  if (holder && ts.isParameter(holder) && isTransactionHandle(model, node)) return true;
   if (holder && ts.isVariableDeclaration(holder) && !holder.type && holder.initializer)
     return holdsOneConnection(model, holder.initializer, depth + 1);
   return typeormObject(model, node, depth) === 'QueryRunner';
@@ -308,6 +337,50 @@ function namedDataSource(expression: ts.Expression): TypeormObject | undefined {
       ? node.name.text
       : '';
   return DATA_SOURCE_NAME.test(name) ? 'DataSource' : undefined;
+}
+
+/**
+ * `this.activeManager_`, `manager`: an entity manager by its name, in a file that imports
+ * TypeORM, when nothing declares it with another type. Medusa's services read it through a getter
+ * their base class (`TransactionBaseService`) declares, so no declared type reaches the file.
+ * Only asked with a `getRepository(Entity)` after it.
+ */
+const ENTITY_MANAGER_NAME = /^(?:\w*Manager_?|manager_?)$/;
+
+function namedEntityManager(model: TsModel, expression: ts.Expression): TypeormObject | undefined {
+  const node = unwrap(expression);
+  if (declaredTypeName(node) || !importsTypeorm(model)) return undefined;
+  const name = ts.isIdentifier(node)
+    ? node.text
+    : ts.isPropertyAccessExpression(node)
+      ? node.name.text
+      : '';
+  return ENTITY_MANAGER_NAME.test(name) ? 'EntityManager' : undefined;
+}
+
+/**
+ * `this.activeManager_` inside the callback of Medusa's `atomicPhase_`: the base class points its
+ * manager at the transaction the phase opened, so the callback's queries share one connection.
+ */
+function isManagerInAtomicPhase(model: TsModel, node: ts.Expression): boolean {
+  if (
+    !ts.isPropertyAccessExpression(node) ||
+    node.expression.kind !== ts.SyntaxKind.ThisKeyword ||
+    namedEntityManager(model, node) !== 'EntityManager'
+  )
+    return false;
+  for (let scope: ts.Node | undefined = node.parent; scope; scope = scope.parent) {
+    if (!ts.isArrowFunction(scope) && !ts.isFunctionExpression(scope)) continue;
+    const call = semanticParent(scope);
+    if (call && ts.isCallExpression(call) && calleeName(call.expression) === 'atomicPhase_')
+      return true;
+  }
+  return false;
+}
+
+function importsTypeorm(model: TsModel): boolean {
+  for (const imported of model.imports.values()) if (imported.module === 'typeorm') return true;
+  return false;
 }
 
 /** The first parameter of a callback given to `transaction()` of a data source or manager. */

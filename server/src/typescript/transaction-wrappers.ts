@@ -13,7 +13,8 @@ import { accessRoot, calleeName, semanticParent, unwrap, type TsCall, type TsMod
 import { declarationOf } from './name-resolution';
 
 /** Names of functions that run a callback in a transaction: `dbTransactionWrap`, `withTx`. */
-const WRAPPER_NAME = /[Tt]ransaction|(?:^|[a-z\d])Txn?(?:[A-Z\d]|$)|^txn?(?:[A-Z\d]|$)/;
+const WRAPPER_NAME =
+  /[Tt]ransaction|^atomicPhase_$|(?:^|[a-z\d])Txn?(?:[A-Z\d]|$)|^txn?(?:[A-Z\d]|$)/;
 /** Parameter names a transaction's handle goes by. */
 const HANDLE_NAME = /^(?:manager|entityManager|transactionManager|em|tx|txn|trx|transaction)$/;
 /** Types only a transaction's handle has. */
