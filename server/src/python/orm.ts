@@ -1620,6 +1620,28 @@ export function unboundedOrmReads(model: PythonModel): OrmRead[] {
   return once;
 }
 
+const candidatesByFn = new OwnedCache<PythonModel, Map<PyFunction | undefined, Candidate[]>>(
+  'ORM read candidates by function',
+);
+
+/**
+ * `candidates(model)` by the function they are in: asked per function, a scan of every candidate
+ * of the file would make a large module's check quadratic.
+ */
+function candidatesByFunction(model: PythonModel): Map<PyFunction | undefined, Candidate[]> {
+  let byFn = candidatesByFn.get(model);
+  if (!byFn) {
+    byFn = new Map();
+    for (const candidate of candidates(model)) {
+      const list = byFn.get(candidate.fn);
+      if (list) list.push(candidate);
+      else byFn.set(candidate.fn, [candidate]);
+    }
+    candidatesByFn.set(model, byFn);
+  }
+  return byFn;
+}
+
 /**
  * Reads of `fn` that nothing bounds but a `.limit(name)` or `[:name]` of one of `names`: a page
  * size that may be None, for which SQLAlchemy's `.limit(None)` and Django's `[:None]` set no
@@ -1634,8 +1656,7 @@ export function readsBoundedOnlyBy(
   if (!mentionsOrm(fn)) return [];
   const found: OrmRead[] = [];
   const seen = new Set<string>();
-  for (const candidate of candidates(model)) {
-    if (candidate.fn !== fn) continue;
+  for (const candidate of candidatesByFunction(model).get(fn) ?? []) {
     const read = classify({ ...candidate, noBound: names }, model);
     const key = `${read?.node.startIndex}:${read?.node.endIndex}`;
     if (!read || seen.has(key) || classify(candidate, model)) continue;
