@@ -323,20 +323,18 @@ function namedDataSource(expression: ts.Expression): TypeormObject | undefined {
   const node = unwrap(expression);
   if (ts.isCallExpression(node)) {
     const callee = unwrap(node.expression);
-    const name = ts.isIdentifier(callee)
-      ? callee.text
-      : ts.isPropertyAccessExpression(callee)
-        ? callee.name.text
-        : '';
+    const name = referencedName(callee);
     return node.arguments.length === 0 && DATA_SOURCE_GETTER.test(name) ? 'DataSource' : undefined;
   }
   if (declaredTypeName(node)) return undefined;
-  const name = ts.isIdentifier(node)
-    ? node.text
-    : ts.isPropertyAccessExpression(node)
-      ? node.name.text
-      : '';
+  const name = referencedName(node);
   return DATA_SOURCE_NAME.test(name) ? 'DataSource' : undefined;
+}
+
+/** The name an expression reads: `db` of `db`, `manager_` of `this.manager_`; '' for others. */
+function referencedName(node: ts.Node): string {
+  if (ts.isIdentifier(node)) return node.text;
+  return ts.isPropertyAccessExpression(node) ? node.name.text : '';
 }
 
 /**
@@ -350,11 +348,7 @@ const ENTITY_MANAGER_NAME = /^(?:\w*Manager_?|manager_?)$/;
 function namedEntityManager(model: TsModel, expression: ts.Expression): TypeormObject | undefined {
   const node = unwrap(expression);
   if (declaredTypeName(node) || !importsTypeorm(model)) return undefined;
-  const name = ts.isIdentifier(node)
-    ? node.text
-    : ts.isPropertyAccessExpression(node)
-      ? node.name.text
-      : '';
+  const name = referencedName(node);
   return ENTITY_MANAGER_NAME.test(name) ? 'EntityManager' : undefined;
 }
 
