@@ -101,7 +101,8 @@ function isDjangoView(fn: PyFunction, model: PythonModel): boolean {
   return !!cls && cls.bases.some((base) => VIEW_BASE.test(base));
 }
 
-function stringValue(node: Node | undefined | null): string {
+/** The text of a string literal without its prefix and quotes; '' for any other node. */
+export function stringValue(node: Node | undefined | null): string {
   return node?.type === 'string' ? node.text.replace(/^[rbuf]*["']+|["']+$/gi, '') : '';
 }
 

@@ -7,7 +7,12 @@
 import type { Node } from 'web-tree-sitter';
 import type { Fix, TextEdit } from '../engine/types';
 import type { WorkspaceIndex } from '../workspace/index';
-import { returnedReads, reportsReturnedRead, type ReturnedRead } from './list-endpoints';
+import {
+  returnedReads,
+  reportsReturnedRead,
+  stringValue,
+  type ReturnedRead,
+} from './list-endpoints';
 import { callTargets } from './facts';
 import { flowsToReturn, localFlow } from './local-flow';
 import type { PyCall, PyFunction, PythonModel } from './model';
@@ -84,8 +89,7 @@ function queryStringSize(value: Node): Omit<OptionalPageSize, 'name'> | undefine
   );
   const [key, ...rest] = args;
   if (key?.type !== 'string') return undefined;
-  const keyText = key.text.replace(/^[rbuf]*["']|["']$/gi, '');
-  if (!PAGE_SIZE_WORDS.has(keyText.toLowerCase())) return undefined;
+  if (!PAGE_SIZE_WORDS.has(stringValue(key).toLowerCase())) return undefined;
   const keywords = rest.map((arg) =>
     arg.type === 'keyword_argument' ? arg.childForFieldName('name')?.text : undefined,
   );
